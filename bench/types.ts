@@ -1,0 +1,14 @@
+/**
+ * A benchmark prints one figure: the median of `run` over its iterations, in ms (DESIGN.md §7).
+ * Each `*.bench.ts` file exports `benchmarks: Bench[]`; bench/run.ts runs them all.
+ */
+export interface Bench<T = unknown> {
+  readonly name: string;
+  /** not timed */
+  readonly setup: () => T;
+  /** timed; return something derived from the work so it cannot be optimised away */
+  readonly run: (ctx: T) => unknown;
+  readonly iterations?: number;
+  /** extra figures to print after the timing, e.g. sizes */
+  readonly extra?: (ctx: T) => Array<{ name: string; value: number; unit: string }>;
+}

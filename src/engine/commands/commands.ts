@@ -1,0 +1,253 @@
+import type { Design } from '../model/design.ts';
+import type { ControllerTarget, Guest, GuestDevice, PciController } from '../model/guest.ts';
+import { isPhb, machineFamily } from '../model/guest.ts';
+import type { GuestPciAddress } from '../model/pci.ts';
+import { formatPciAddress, parsePciAddress } from '../model/pci.ts';
+import { BUS_MODELS, CONTROLLER_MODEL_NAMES } from '../machines/connect.ts';
+
+/**
+ * Pure edits of a design. The UI (drag and drop, inspector, quick fixes), the CLI (`--fix`) and
+ * auto-placement all go through these, so every edit is exported and validated the same way.
+ * Each command is plain data so fixes can carry it and undo can replay it.
+ */
+export type Command =
+  | { readonly kind: 'move-device'; readonly device: string; readonly address: GuestPciAddress | null }
+  | { readonly kind: 'add-hostdevs'; readonly hostAddresses: readonly string[]; readonly controller: number }
+  | { readonly kind: 'move-group'; readonly group: number; readonly controller: number }
+  | { readonly kind: 'remove-device'; readonly device: string }
+  | { readonly kind: 'add-controller'; readonly controller: NewController }
+  | { readonly kind: 'remove-controller'; readonly controller: string }
+  | { readonly kind: 'update-controller'; readonly controller: string; readonly changes: ControllerChanges }
+  | { readonly kind: 'set-multifunction'; readonly device: string; readonly value: 'on' | 'off' | null }
+  | { readonly kind: 'batch'; readonly label: string; readonly commands: readonly Command[] };
+
+export interface NewController {
+  readonly model: PciController['model'];
+  readonly index?: number | undefined;
+  readonly modelName?: string | undefined;
+  readonly target?: ControllerTarget | undefined;
+  readonly address?: GuestPciAddress | undefined;
+}
+
+export interface ControllerChanges {
+  readonly index?: number | undefined;
+  readonly target?: ControllerTarget | undefined;
+  readonly address?: GuestPciAddress | null | undefined;
+}
+
+export class CommandError extends Error {}
+
+function withGuest(design: Design, guest: Guest): Design {
+  return { ...design, guest };
+}
+
+function replaceDevice(guest: Guest, key: string, next: GuestDevice | null): Guest {
+  const i = guest.devices.findIndex((d) => d.key === key);
+  if (i < 0) throw new CommandError(`no device ${key}`);
+  const devices = guest.devices.slice();
+  if (next) devices[i] = next;
+  else devices.splice(i, 1);
+  return { ...guest, devices };
+}
+
+function replaceController(guest: Guest, key: string, next: PciController | null): Guest {
+  const i = guest.controllers.findIndex((c) => c.key === key);
+  if (i < 0) throw new CommandError(`no controller ${key}`);
+  const controllers = guest.controllers.slice();
+  if (next) controllers[i] = next;
+  else controllers.splice(i, 1);
+  return { ...guest, controllers };
+}
+
+/** Every (slot, function) taken on bus `index`, by devices and by controllers plugged there. */
+export function usedFunctions(guest: Guest, index: number, ignoreDevices: ReadonlySet<string> = new Set()): Set<string> {
+  const used = new Set<string>();
+  for (const d of guest.devices) if (d.address?.bus === index && !ignoreDevices.has(d.key)) used.add(`${d.address.slot}.${d.address.function}`);
+  for (const c of guest.controllers) if (c.address?.bus === index) used.add(`${c.address.slot}.${c.address.function}`);
+  return used;
+}
+
+function usedSlots(guest: Guest, index: number, ignore: ReadonlySet<string>): Set<number> {
+  const slots = new Set<number>();
+  for (const k of usedFunctions(guest, index, ignore)) slots.add(Number(k.split('.')[0]));
+  return slots;
+}
+
+/** The slot range of the bus of controller `index` (table 1.1); pci-root when unknown. */
+export function slotRange(guest: Guest, index: number): { min: number; max: number } {
+  const c = guest.controllers.find((x) => x.index === index);
+  const m = (c && BUS_MODELS[c.model]) ?? BUS_MODELS['pci-root'];
+  return { min: m?.minSlot ?? 1, max: m?.maxSlot ?? 31 };
+}
+
+/** The lowest slot on bus `index` with none of its functions used; undefined when the bus is full. */
+export function firstFreeSlot(guest: Guest, index: number, ignore: ReadonlySet<string> = new Set()): number | undefined {
+  const { min, max } = slotRange(guest, index);
+  const used = usedSlots(guest, index, ignore);
+  for (let s = min; s <= max; s++) if (!used.has(s)) return s;
+  return undefined;
+}
+
+/**
+ * Places host functions on bus `controller`, keeping the functions of one host slot together as the
+ * functions of one guest slot with multifunction='on' on function 0 (what PAPR wants for a PE and
+ * what users expect of a multi-port card), each further host slot on its own guest slot.
+ */
+function placeFunctions(guest: Guest, controller: number, hostAddresses: readonly string[], ignore: ReadonlySet<string>): Map<string, GuestPciAddress> {
+  const bySlot = new Map<string, string[]>();
+  for (const a of [...hostAddresses].sort()) {
+    const slotKey = a.slice(0, a.lastIndexOf('.'));
+    const list = bySlot.get(slotKey) ?? [];
+    list.push(a);
+    bySlot.set(slotKey, list);
+  }
+  const out = new Map<string, GuestPciAddress>();
+  let g = guest;
+  for (const funcs of bySlot.values()) {
+    const slot = firstFreeSlot(g, controller, ignore);
+    if (slot === undefined) throw new CommandError(`no free slot on controller ${controller}`);
+    const multi = funcs.length > 1;
+    funcs.forEach((a, i) => {
+      const fn = parsePciAddress(a)?.function ?? i;
+      out.set(a, { domain: 0, bus: controller, slot, function: multi ? fn : 0, ...(multi && fn === 0 ? { multifunction: 'on' as const } : {}) });
+    });
+    // Reserve the slot for the next iteration with a placeholder controller-free device list.
+    g = { ...g, devices: [...g.devices, { key: `__reserve-${slot}`, element: 'hostdev', label: '', address: { domain: 0, bus: controller, slot, function: 0 } }] };
+  }
+  return out;
+}
+
+function newHostdev(hostAddress: string, address: GuestPciAddress | undefined): GuestDevice {
+  const pci = parsePciAddress(hostAddress);
+  if (!pci) throw new CommandError(`not a PCI address: ${hostAddress}`);
+  return {
+    key: formatPciAddress(pci),
+    element: 'hostdev',
+    type: 'pci',
+    mode: 'subsystem',
+    managed: 'yes',
+    hostAddress: pci,
+    address,
+    label: `hostdev ${formatPciAddress(pci)}`,
+  };
+}
+
+function nextControllerIndex(guest: Guest): number {
+  let max = -1;
+  for (const c of guest.controllers) if (c.index !== undefined && c.index > max) max = c.index;
+  return max + 1;
+}
+
+/** Lowest PHB target index not in use, from 1 (PAPR-PHB-4). */
+export function nextPhbTargetIndex(guest: Guest): number {
+  const used = new Set(guest.controllers.filter(isPhb).map((c) => c.target.index));
+  let t = 1;
+  while (used.has(t)) t++;
+  return t;
+}
+
+/** Deterministic: the same edits give the same keys, so undo/redo and share links agree. */
+function newControllerKey(guest: Guest): string {
+  const keys = new Set(guest.controllers.map((c) => c.key));
+  let n = 0;
+  while (keys.has(`pci-new-${n}`)) n++;
+  return `pci-new-${n}`;
+}
+
+/** A vPHB as libvirt writes it (XML-EXAMPLES.md §1), or the controller spec filled with libvirt's defaults. */
+export function completeController(guest: Guest, spec: NewController): PciController {
+  const index = spec.index ?? nextControllerIndex(guest);
+  const names = CONTROLLER_MODEL_NAMES[spec.model];
+  let modelName = spec.modelName ?? names?.[0];
+  let target: ControllerTarget = spec.target ?? {};
+  if (spec.model === 'pci-root' && machineFamily(guest) === 'pseries') {
+    modelName = spec.modelName ?? 'spapr-pci-host-bridge';
+    target = { ...target, index: target.index ?? (index === 0 ? 0 : nextPhbTargetIndex(guest)) };
+  }
+  if ((spec.model === 'pcie-root-port' || spec.model === 'pcie-switch-downstream-port') && target.chassis === undefined) {
+    const a = spec.address;
+    target = { ...target, chassis: index, port: target.port ?? (a ? (spec.model === 'pcie-root-port' ? a.slot * 8 + a.function : a.slot) : undefined) };
+  }
+  if (spec.model === 'pci-bridge' && target.chassisNr === undefined) target = { ...target, chassisNr: index };
+  return { key: newControllerKey(guest), index, model: spec.model, modelName, target, address: spec.address };
+}
+
+export function applyCommand(design: Design, cmd: Command): Design {
+  const guest = design.guest;
+  switch (cmd.kind) {
+    case 'move-device': {
+      const d = guest.devices.find((x) => x.key === cmd.device);
+      if (!d) throw new CommandError(`no device ${cmd.device}`);
+      return withGuest(design, replaceDevice(guest, d.key, { ...d, address: cmd.address ?? undefined }));
+    }
+    case 'set-multifunction': {
+      const d = guest.devices.find((x) => x.key === cmd.device);
+      if (!d?.address) throw new CommandError(`device ${cmd.device} has no PCI address`);
+      return withGuest(design, replaceDevice(guest, d.key, { ...d, address: { ...d.address, multifunction: cmd.value ?? undefined } }));
+    }
+    case 'add-hostdevs': {
+      const existing = new Set(guest.devices.map((d) => d.key));
+      const moving = new Set(cmd.hostAddresses.filter((a) => existing.has(a)));
+      const placed = placeFunctions(guest, cmd.controller, cmd.hostAddresses, moving);
+      let g = guest;
+      for (const [host, address] of placed) {
+        if (existing.has(host)) {
+          const d = g.devices.find((x) => x.key === host) as GuestDevice;
+          g = replaceDevice(g, host, { ...d, address });
+        } else {
+          g = { ...g, devices: [...g.devices, newHostdev(host, address)] };
+        }
+      }
+      return withGuest(design, g);
+    }
+    case 'move-group': {
+      const group = design.host?.groups.get(cmd.group);
+      if (!group) throw new CommandError(`no host IOMMU group ${cmd.group}`);
+      const bridges = new Set([...group.members].filter((a) => design.host?.devices.get(a)?.bridge));
+      return applyCommand(design, { kind: 'add-hostdevs', hostAddresses: group.members.filter((a) => !bridges.has(a)), controller: cmd.controller });
+    }
+    case 'remove-device':
+      return withGuest(design, replaceDevice(guest, cmd.device, null));
+    case 'add-controller':
+      return withGuest(design, { ...guest, controllers: [...guest.controllers, completeController(guest, cmd.controller)] });
+    case 'remove-controller':
+      return withGuest(design, replaceController(guest, cmd.controller, null));
+    case 'update-controller': {
+      const c = guest.controllers.find((x) => x.key === cmd.controller);
+      if (!c) throw new CommandError(`no controller ${cmd.controller}`);
+      const next: PciController = {
+        ...c,
+        ...(cmd.changes.index !== undefined ? { index: cmd.changes.index } : {}),
+        ...(cmd.changes.target !== undefined ? { target: cmd.changes.target } : {}),
+        ...(cmd.changes.address !== undefined ? { address: cmd.changes.address ?? undefined } : {}),
+      };
+      return withGuest(design, replaceController(guest, c.key, next));
+    }
+    case 'batch':
+      return cmd.commands.reduce(applyCommand, design);
+  }
+}
+
+/** A short description for undo history and fix buttons. */
+export function describeCommand(cmd: Command): string {
+  switch (cmd.kind) {
+    case 'move-device':
+      return cmd.address ? `Move ${cmd.device} to bus ${cmd.address.bus} slot ${cmd.address.slot}` : `Clear the address of ${cmd.device}`;
+    case 'add-hostdevs':
+      return `Pass ${cmd.hostAddresses.join(', ')} through on controller ${cmd.controller}`;
+    case 'move-group':
+      return `Place IOMMU group ${cmd.group} on controller ${cmd.controller}`;
+    case 'remove-device':
+      return `Remove ${cmd.device}`;
+    case 'add-controller':
+      return `Add a ${cmd.controller.model} controller`;
+    case 'remove-controller':
+      return `Remove controller ${cmd.controller}`;
+    case 'update-controller':
+      return `Change controller ${cmd.controller}`;
+    case 'set-multifunction':
+      return `Set multifunction='${cmd.value ?? 'default'}' on ${cmd.device}`;
+    case 'batch':
+      return cmd.label;
+  }
+}

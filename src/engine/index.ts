@@ -1,0 +1,14 @@
+/**
+ * The engine's one entry point: the UI, the store and the CLI import from here only.
+ * Framework-free: no React, no DOM, no node:* (tsconfig.engine.json and eslint enforce it).
+ */
+export * from './model/pci.ts';
+export * from './model/host.ts';
+export * from './model/guest.ts';
+export type { Design } from './model/design.ts';
+export * from './errors.ts';
+export * from './machines/connect.ts';
+export * from './commands/commands.ts';
+export { DEMO_DOMAIN_XML, DEMO_HOST_XML } from './demo/demo.ts';
+export { MACHINE_TEMPLATES, type TemplateMachine } from './demo/templates.ts';
+export { importHost } from './xml/nodedev.ts';

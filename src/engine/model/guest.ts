@@ -1,0 +1,177 @@
+import type { GuestPciAddress, PciAddress } from './pci.ts';
+
+/**
+ * The guest as its domain XML describes it, in libvirt's own words. Only what PCI topology needs is
+ * modelled; the rest of the document is kept as text by the XML layer and never regenerated.
+ */
+
+export type MachineFamily = 'pseries' | 'q35' | 'virt' | 'i440fx' | 'other';
+
+/** `<controller type='pci' model=…>` models libvirt knows (RULES.md §1.1). */
+export type PciControllerModel =
+  | 'pci-root'
+  | 'pcie-root'
+  | 'pci-bridge'
+  | 'dmi-to-pci-bridge'
+  | 'pcie-root-port'
+  | 'pcie-switch-upstream-port'
+  | 'pcie-switch-downstream-port'
+  | 'pci-expander-bus'
+  | 'pcie-expander-bus'
+  | 'pcie-to-pci-bridge';
+
+export const PCI_CONTROLLER_MODELS: readonly PciControllerModel[] = [
+  'pci-root',
+  'pcie-root',
+  'pci-bridge',
+  'dmi-to-pci-bridge',
+  'pcie-root-port',
+  'pcie-switch-upstream-port',
+  'pcie-switch-downstream-port',
+  'pci-expander-bus',
+  'pcie-expander-bus',
+  'pcie-to-pci-bridge',
+];
+
+/** `<target …>` of a PCI controller. Numbers are parsed; undefined means "not written". */
+export interface ControllerTarget {
+  /** pseries PHB target index (QEMU `spapr-pci-host-bridge,index=`) */
+  readonly index?: number | undefined;
+  readonly chassis?: number | undefined;
+  readonly port?: number | undefined;
+  readonly chassisNr?: number | undefined;
+  readonly busNr?: number | undefined;
+  readonly hotplug?: 'on' | 'off' | undefined;
+  /** KiB */
+  readonly memReserve?: number | undefined;
+  /** guest NUMA node (`<target><node>N</node></target>`) */
+  readonly node?: number | undefined;
+}
+
+export interface PciController {
+  /** stable identity inside a design: `pci-<n>` in document order at import, `pci-new-<n>` when added */
+  readonly key: string;
+  /** controller index = the bus number that device addresses use; undefined when not written (GEN-IDX-6) */
+  readonly index?: number | undefined;
+  /** the `model` attribute as written; may be a model libvirt does not know (a rule says so) */
+  readonly model: PciControllerModel | string;
+  /** `<model name='…'/>` */
+  readonly modelName?: string | undefined;
+  readonly target: ControllerTarget;
+  /** its own `<address type='pci'>` (where it plugs in); undefined for roots and unaddressed ones */
+  readonly address?: GuestPciAddress | undefined;
+  readonly alias?: string | undefined;
+}
+
+/**
+ * Device elements that can take a PCI address (RULES.md §1.3). `controller` here means a non-PCI
+ * controller (usb, scsi, sata, virtio-serial, …); PCI controllers are {@link PciController}s.
+ */
+export type GuestDeviceElement =
+  | 'hostdev'
+  | 'interface'
+  | 'disk'
+  | 'controller'
+  | 'filesystem'
+  | 'video'
+  | 'sound'
+  | 'memballoon'
+  | 'rng'
+  | 'watchdog'
+  | 'input'
+  | 'shmem'
+  | 'vsock'
+  | 'iommu'
+  | 'panic'
+  | 'serial'
+  | 'console'
+  | 'memory'
+  | 'crypto'
+  | 'redirdev'
+  | 'smartcard'
+  | 'tpm'
+  | 'nvram'
+  | 'pstore'
+  | 'hub';
+
+export interface GuestDevice {
+  /**
+   * data-testid key (DESIGN.md §6): the host address for PCI hostdevs (`0000:01:00.0`), otherwise
+   * the alias, otherwise `<element>-<n>` with n counting that element in document order from 0.
+   */
+  readonly key: string;
+  readonly element: GuestDeviceElement;
+  /** the element's `type` attribute (interface type='hostdev', controller type='usb', disk type='file', …) */
+  readonly type?: string | undefined;
+  /** model as libvirt reads it: `model` attribute, or `<model type=…>` for interfaces, `<model type>` for video */
+  readonly model?: string | undefined;
+  /** disk `<target bus=…>`, input `bus` attribute, … */
+  readonly bus?: string | undefined;
+  /** hostdev `mode` (subsystem/capabilities) and `managed` */
+  readonly mode?: string | undefined;
+  readonly managed?: string | undefined;
+  readonly alias?: string | undefined;
+  /** host side of a PCI hostdev or `<interface type='hostdev'>`: `<source><address …/></source>` */
+  readonly hostAddress?: PciAddress | undefined;
+  /** guest PCI address; undefined when the device has none written */
+  readonly address?: GuestPciAddress | undefined;
+  /** the `type` of a non-PCI `<address>` when one is written (spapr-vio, unassigned, ccw, drive, …) */
+  readonly otherAddressType?: string | undefined;
+  /** a short label for people: "virtio disk vda", "hostdev 0001:01:00.0" */
+  readonly label: string;
+}
+
+export interface NumaCell {
+  readonly id: number;
+  readonly cpus?: string | undefined;
+  readonly memory?: string | undefined;
+}
+
+/** `<numatune><memnode cellid nodeset/>`: guest cell -> host node(s) */
+export interface NumaMemnode {
+  readonly cellid: number;
+  readonly nodeset: string;
+  readonly mode?: string | undefined;
+}
+
+export interface Guest {
+  readonly name?: string | undefined;
+  /** domain `type` attribute: kvm, qemu, … */
+  readonly domainType?: string | undefined;
+  /** `<os><type arch=…>`; undefined when not written */
+  readonly arch?: string | undefined;
+  /** `<os><type machine=…>` */
+  readonly machine?: string | undefined;
+  readonly numaCells: readonly NumaCell[];
+  readonly numaMemnodes: readonly NumaMemnode[];
+  readonly controllers: readonly PciController[];
+  readonly devices: readonly GuestDevice[];
+}
+
+/** RULES.md PAPR-MACH-1, VIRT-ROOT-1: which rule set applies. */
+export function machineFamily(guest: Pick<Guest, 'arch' | 'machine'>): MachineFamily {
+  const arch = guest.arch ?? '';
+  const machine = guest.machine ?? '';
+  if ((arch === 'ppc64' || arch === 'ppc64le' || arch === '') && /^pseries(-|$)/.test(machine)) return 'pseries';
+  if (/(^|-)q35(-|$)/.test(machine)) return 'q35';
+  if ((arch === 'aarch64' || arch === 'armv7l' || arch === 'riscv64' || arch === '') && /^virt(-|$)/.test(machine)) return 'virt';
+  if (/^pc(-i440fx|-\d|$)/.test(machine) || machine === 'pc') return 'i440fx';
+  return 'other';
+}
+
+/** A pseries vPHB: `pci-root` (PAPR-PHB-1, PAPR-PHB-7: with or without the model name). */
+export function isPhb(c: PciController): boolean {
+  return c.model === 'pci-root' && (c.modelName === undefined || c.modelName === 'spapr-pci-host-bridge');
+}
+
+export function controllerByIndex(guest: Guest, index: number): PciController | undefined {
+  return guest.controllers.find((c) => c.index === index);
+}
+
+/** Devices whose guest address is on the bus of controller `index`, and controllers plugged into it. */
+export function childrenOfBus(guest: Guest, index: number): { devices: GuestDevice[]; controllers: PciController[] } {
+  return {
+    devices: guest.devices.filter((d) => d.address?.bus === index),
+    controllers: guest.controllers.filter((c) => c.address?.bus === index),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * PCI addresses in libvirt's two spellings: `dddd:bb:ss.f` (host side, nodedev names, our keys)
+ * and the `<address domain='0x0000' bus='0x01' slot='0x02' function='0x0'/>` attributes.
+ * libvirt parses those attributes with virStrToLong_uip(…, 0, …), i.e. C `strtoul` base 0:
+ * `0x` hex, a leading `0` octal, otherwise decimal. We read them the same way.
+ */
+
+export interface PciAddress {
+  readonly domain: number;
+  readonly bus: number;
+  readonly slot: number;
+  readonly function: number;
+}
+
+/** Where a device sits in the guest. `bus` is a controller index (GEN-ADDR-5), not a guest bus number. */
+export interface GuestPciAddress extends PciAddress {
+  /** as written: 'on' | 'off' | undefined (absent) */
+  readonly multifunction?: 'on' | 'off' | undefined;
+}
+
+/** Parses a libvirt numeric attribute like strtoul(base 0). Returns undefined for anything else. */
+export function parseLibvirtUint(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  if (t === '') return undefined;
+  let n: number;
+  if (/^0[xX][0-9a-fA-F]+$/.test(t)) n = parseInt(t.slice(2), 16);
+  else if (/^0[0-7]+$/.test(t)) n = parseInt(t.slice(1), 8);
+  else if (/^[0-9]+$/.test(t)) n = parseInt(t, 10);
+  else return undefined;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
+
+/** `0000:01:00.0`: the form used by lspci, sysfs and our data-testid keys. */
+export function formatPciAddress(a: PciAddress): string {
+  return `${hex(a.domain, 4)}:${hex(a.bus, 2)}:${hex(a.slot, 2)}.${a.function.toString(16)}`;
+}
+
+/** Parses `dddd:bb:ss.f` or `bb:ss.f` (domain 0). */
+export function parsePciAddress(text: string): PciAddress | undefined {
+  const m = /^(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text.trim());
+  if (!m) return undefined;
+  return {
+    domain: m[1] === undefined ? 0 : parseInt(m[1], 16),
+    bus: parseInt(m[2] as string, 16),
+    slot: parseInt(m[3] as string, 16),
+    function: parseInt(m[4] as string, 16),
+  };
+}
+
+export function samePciAddress(a: PciAddress | undefined, b: PciAddress | undefined): boolean {
+  if (!a || !b) return false;
+  return a.domain === b.domain && a.bus === b.bus && a.slot === b.slot && a.function === b.function;
+}
+
+/** A key for "this bus/slot/function", used to find clashes (GEN-ADDR-4). */
+export function busSlotFunctionKey(a: PciAddress): string {
+  return `${a.domain}:${a.bus}:${a.slot}:${a.function}`;
+}
+
+/** Attributes as libvirt writes them: `domain='0x0000' bus='0x01' slot='0x02' function='0x0'`. */
+export function libvirtAddressAttributes(a: GuestPciAddress): Array<[string, string]> {
+  const attrs: Array<[string, string]> = [
+    ['type', 'pci'],
+    ['domain', `0x${hex(a.domain, 4)}`],
+    ['bus', `0x${hex(a.bus, 2)}`],
+    ['slot', `0x${hex(a.slot, 2)}`],
+    ['function', `0x${a.function.toString(16)}`],
+  ];
+  if (a.multifunction) attrs.push(['multifunction', a.multifunction]);
+  return attrs;
+}

@@ -1,0 +1,128 @@
+/**
+ * Small text helpers for patching XML in place: start-tag attributes with their offsets, line
+ * boundaries and indentation. They run only on text the parser already accepted, so a start tag
+ * is known to be well-formed.
+ */
+
+export interface AttributeSpan {
+  readonly name: string;
+  /** start of the name; the attribute text runs [start, end) */
+  readonly start: number;
+  readonly end: number;
+  readonly valueStart: number;
+  readonly valueEnd: number;
+  readonly quote: '"' | "'";
+}
+
+export interface StartTag {
+  readonly name: string;
+  readonly attributes: readonly AttributeSpan[];
+  /** index of `>` or of the `/` of `/>` */
+  readonly closeStart: number;
+  /** index just after `>` */
+  readonly end: number;
+  readonly selfClosing: boolean;
+}
+
+const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+
+/** Reads the start tag beginning at `start` (the `<`). */
+export function scanStartTag(text: string, start: number): StartTag {
+  let i = start + 1;
+  while (i < text.length && !isSpace(text[i]) && text[i] !== '>' && text[i] !== '/') i++;
+  const name = text.slice(start + 1, i);
+  const attributes: AttributeSpan[] = [];
+  for (;;) {
+    while (isSpace(text[i])) i++;
+    const c = text[i];
+    if (c === undefined) return { name, attributes, closeStart: i, end: i, selfClosing: false };
+    if (c === '>') return { name, attributes, closeStart: i, end: i + 1, selfClosing: false };
+    if (c === '/') return { name, attributes, closeStart: i, end: text.indexOf('>', i) + 1, selfClosing: true };
+    const nameStart = i;
+    while (i < text.length && text[i] !== '=' && !isSpace(text[i])) i++;
+    const attrName = text.slice(nameStart, i);
+    while (text[i] !== '"' && text[i] !== "'" && i < text.length) i++;
+    const quote = text[i] === '"' ? '"' : "'";
+    const valueStart = i + 1;
+    const valueEnd = text.indexOf(quote, valueStart);
+    i = valueEnd + 1;
+    attributes.push({ name: attrName, start: nameStart, end: i, valueStart, valueEnd, quote });
+  }
+}
+
+/** Index of the first character of the line holding `pos`. */
+export function lineStart(text: string, pos: number): number {
+  return text.lastIndexOf('\n', pos - 1) + 1;
+}
+
+/** The blanks before `pos` on its line, or undefined when something else precedes it there. */
+export function indentBefore(text: string, pos: number): string | undefined {
+  const from = lineStart(text, pos);
+  for (let i = from; i < pos; i++) if (text[i] !== ' ' && text[i] !== '\t') return undefined;
+  return text.slice(from, pos);
+}
+
+/** Index after the line end following `pos` when only blanks follow it on its line; else undefined. */
+export function restOfLineEnd(text: string, pos: number): number | undefined {
+  for (let i = pos; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') return i + 1;
+    if (c !== ' ' && c !== '\t' && c !== '\r') return undefined;
+  }
+  return text.length;
+}
+
+/** The whole lines of [start, end) when the element has its lines to itself, else just [start, end). */
+export function wholeLines(text: string, start: number, end: number): [number, number] {
+  const before = indentBefore(text, start);
+  const after = restOfLineEnd(text, end);
+  if (before !== undefined && after !== undefined) return [start - before.length, after];
+  return [start, end];
+}
+
+/** Escapes an attribute value for the given quote (values we write are plain, but be safe). */
+export function escapeAttribute(value: string, quote: '"' | "'"): string {
+  const v = value.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return quote === "'" ? v.replace(/'/g, '&apos;') : v.replace(/"/g, '&quot;');
+}
+
+export function escapeText(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** `<name a='1' b='2'` + close: attributes written with `quote`, skipping undefined values. */
+export function writeTag(name: string, attributes: ReadonlyArray<readonly [string, string | undefined]>, quote: '"' | "'", close: '/>' | '>'): string {
+  let s = `<${name}`;
+  for (const [k, v] of attributes) if (v !== undefined) s += ` ${k}=${quote}${escapeAttribute(v, quote)}${quote}`;
+  return s + close;
+}
+
+/**
+ * A text edit. Export collects these and applies them once, from the front, so a 1 MiB document
+ * is copied once however many edits there are.
+ */
+export interface Splice {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/**
+ * Applies non-overlapping splices. Inserts at the same offset keep the order they were made in.
+ * An edit overlapping an earlier one is a bug in the caller; it is dropped rather than corrupting
+ * the document.
+ */
+export function applySplices(text: string, splices: readonly Splice[]): string {
+  if (splices.length === 0) return text;
+  const order = splices.map((s, i) => ({ s, i }));
+  order.sort((a, b) => a.s.start - b.s.start || a.s.end - a.s.start - (b.s.end - b.s.start) || a.i - b.i);
+  const parts: string[] = [];
+  let pos = 0;
+  for (const { s } of order) {
+    if (s.start < pos) continue;
+    parts.push(text.slice(pos, s.start), s.text);
+    pos = s.end;
+  }
+  parts.push(text.slice(pos));
+  return parts.join('');
+}

@@ -1,0 +1,42 @@
+import type { InputError } from '../errors.ts';
+import { MAX_XML_BYTES } from '../errors.ts';
+
+/**
+ * Checks done before any parser sees the text. libvirt never writes a DOCTYPE, so one in a domain
+ * or nodedev document is either a mistake or an entity trick (billion laughs, external entities):
+ * we refuse it outright instead of relying on a parser's expansion limits.
+ */
+export function checkXmlInput(text: string, file: string | undefined, what: string): InputError | undefined {
+  // UTF-16 code units are close enough to bytes for a limit; the exact figure is in the message.
+  if (text.length > MAX_XML_BYTES) {
+    return {
+      code: 'too-large',
+      file,
+      message: `${what} is ${(text.length / 1048576).toFixed(1)} MiB; pcitopo reads at most ${MAX_XML_BYTES / 1048576} MiB`,
+    };
+  }
+  const m = /<!DOCTYPE/i.exec(text);
+  if (m) {
+    const { line, column } = lineColumn(text, m.index);
+    const entity = /<!ENTITY/i.test(text) ? ' with entity declarations' : '';
+    return {
+      code: 'doctype-refused',
+      file,
+      line,
+      column,
+      message: `a DOCTYPE${entity} is not allowed in ${what} (libvirt never writes one; entity expansion is refused)`,
+    };
+  }
+  return undefined;
+}
+
+/** 1-based line and column of a UTF-16 offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    last = i;
+  }
+  return { line, column: offset - last };
+}
