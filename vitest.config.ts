@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // the real libvirt + QEMU stage has its own config (vitest.real.config.ts) and runs after e2e
+    exclude: ['test/real/**', 'node_modules/**', 'dist/**'],
     environment: 'node',
     testTimeout: 30000,
     pool: 'threads',

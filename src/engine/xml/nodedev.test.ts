@@ -106,7 +106,8 @@ describe('importHost: one device', () => {
     });
     // 0001:01:00.1 has no <device> here but is in group 5: the group stays whole.
     expect([...h.groups.get(5)?.members ?? []]).toEqual(['0001:01:00.0', '0001:01:00.1']);
-    expect(dev(h, '0001:01:00.1')).toMatchObject({ iommuGroup: 5, name: undefined, pcie: false, virtFunctions: [] });
+    expect(dev(h, '0001:01:00.1')).toMatchObject({ iommuGroup: 5, pcie: false, virtFunctions: [] });
+    expect(dev(h, '0001:01:00.1').name).toBeUndefined();
   });
 
   it('reads a VF: decimal slot 18 is 0x12, PF link, no names, no numa, not PCIe', () => {
@@ -172,7 +173,7 @@ describe('importHost: bad input', () => {
 
   it('malformed XML names file, line and column', () => {
     const e = error(`<device>\n  <name>x</nam>\n</device>\n`);
-    expect(e).toMatchObject({ code: 'malformed-xml', file: 'bad.xml', line: 2, column: 12 });
+    expect(e).toMatchObject({ code: 'malformed-xml', file: 'bad.xml', line: 2, column: 10 });
     expect(e.message).toMatch(/closing tag/);
   });
 
@@ -188,6 +189,7 @@ describe('importHost: bad input', () => {
     expect(e.code).toBe('malformed-xml');
     expect(e.line).toBe(PF.split('\n').length + 2);
     expect(e.message).toMatch(/device/);
+    expect(error(`<device>\n<name>x</name>\n`).message).toMatch(/opened in line 1, col 1\)/);
     expect(e.message).not.toMatch(/pcitopo-nodedev-input/);
   });
 
@@ -263,7 +265,7 @@ describe('importHost: libvirt corpus', () => {
       expect(own.productName).toBe(/<product id='[^']*'>([^<]*)</.exec(text)?.[1]);
       expect(own.classCode).toBe(/<class>([^<]*)</.exec(text)?.[1]);
       expect(own.driver).toBe(/<driver>\s*<name>([^<]*)</.exec(text)?.[1]);
-      const vfs = /type='virt_functions'[^>]*>([\s\S]*?)<\/capability>/.exec(text)?.[1] ?? '';
+      const vfs = /type='virt_functions'[^>]*?(?:\/>|>([\s\S]*?)<\/capability>)/.exec(text)?.[1] ?? '';
       expect(own.virtFunctions.length).toBe((vfs.match(/<address/g) ?? []).length);
       expect(own.sriovMaxVfs).toBe(/maxCount='(\d+)'/.exec(text) ? Number(/maxCount='(\d+)'/.exec(text)?.[1]) : undefined);
       expect(own.physFunction !== undefined).toBe(text.includes("type='phys_function'"));

@@ -276,7 +276,14 @@ function blankDeclarations(text: string): string {
 function deviceStartLines(body: string): number[] {
   const masked = body.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, (c) => c.replace(/[^\n\r]/g, ' '));
   const lines: number[] = [];
-  for (const m of masked.matchAll(/<device[\s>/]/g)) lines.push(lineColumn(masked, m.index).line);
+  // One pass, counting newlines as we go (lineColumn per match would be quadratic).
+  let line = 1;
+  let from = 0;
+  for (const m of masked.matchAll(/<device[\s>/]/g)) {
+    for (let i = masked.indexOf('\n', from); i !== -1 && i < m.index; i = masked.indexOf('\n', i + 1)) line++;
+    from = m.index;
+    lines.push(line);
+  }
   return lines;
 }
 
@@ -285,7 +292,10 @@ function malformed(file: string | undefined, body: string, line: number, col: nu
   // at the end is reported against the root's end tag.
   const column = line === 1 ? Math.max(1, col - OPEN.length) : col;
   const atEnd = msg.includes(`'${ROOT}'`);
-  const message = msg.replace(/ instead of closing tag '[^']*'\.?/, ' before the end of the file').replace(ROOT, 'the document');
+  const message = msg
+    .replace(/ instead of closing tag '[^']*'\.?/, ' before the end of the file')
+    .replace(/line 1, col (\d+)/, (_m, c: string) => `line 1, col ${Math.max(1, Number(c) - OPEN.length)}`)
+    .replace(ROOT, 'the document');
   if (atEnd) {
     const end = lineColumn(body, body.length);
     return { code: 'malformed-xml', file, line: end.line, column: end.column, message };

@@ -1,0 +1,165 @@
+import { deflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML } from '../demo/demo.ts';
+import type { SharePayload } from './link.ts';
+import { decodeShareLink, encodeShareLink, fromBase64Url, MAX_INFLATED_BYTES, toBase64Url } from './link.ts';
+
+const BASE = 'https://example.org/pcitopo/';
+
+async function decoded(link: string): Promise<SharePayload> {
+  const r = await decodeShareLink(link);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+async function refused(link: string): Promise<string> {
+  const r = await decodeShareLink(link);
+  if (r.ok) throw new Error('expected the link to be refused');
+  expect(r.error.code).toBe('bad-share-link');
+  return r.error.message;
+}
+
+/** A link holding arbitrary bytes, to test what decoding does with hostile content. */
+const linkOf = (bytes: Uint8Array | string): string =>
+  `${BASE}#/d/${toBase64Url(typeof bytes === 'string' ? deflateRawSync(Buffer.from(bytes)) : bytes)}`;
+
+describe('share links: round trip', () => {
+  it('the demo comes back byte for byte', async () => {
+    const p: SharePayload = { v: 1, domain: DEMO_DOMAIN_XML, host: DEMO_HOST_XML, view: { zoom: 1.5, x: -3 } };
+    const link = await encodeShareLink(p, BASE);
+    expect(link.startsWith(`${BASE}#/d/`)).toBe(true);
+    expect(link.slice(BASE.length + 4)).toMatch(/^[A-Za-z0-9_-]+$/);
+    const back = await decoded(link);
+    expect(back.domain === DEMO_DOMAIN_XML).toBe(true);
+    expect(back.host === DEMO_HOST_XML).toBe(true);
+    expect(back.view).toEqual({ zoom: 1.5, x: -3 });
+    // Compression earns its place: the link is far shorter than the XML it carries.
+    expect(link.length).toBeLessThan((DEMO_DOMAIN_XML.length + DEMO_HOST_XML.length) / 2);
+  });
+
+  it('accepts the full URL, the hash, /d/… and the bare payload', async () => {
+    const link = await encodeShareLink({ v: 1, domain: '<domain/>' }, BASE);
+    const payload = link.slice(link.indexOf('#/d/') + 4);
+    for (const form of [link, `#/d/${payload}`, `/d/${payload}`, payload, `  ${link}\n`]) {
+      expect((await decoded(form)).domain).toBe('<domain/>');
+    }
+  });
+
+  it('a base that already has a hash is replaced, not appended to', async () => {
+    const link = await encodeShareLink({ v: 1, domain: 'x' }, `${BASE}#/old/stuff`);
+    expect(link.startsWith(`${BASE}#/d/`)).toBe(true);
+  });
+
+  it('unicode: astral characters, CJK, combining marks, NUL and lone surrogate-free text survive', async () => {
+    const domain = "<domain><description>日本語 ☃ 🖥️ e\u0301 \u0000 'quotes' \"dq\" &amp;</description></domain>";
+    const back = await decoded(await encodeShareLink({ v: 1, domain, host: 'ħøšţ' }, BASE));
+    expect(back.domain).toBe(domain);
+    expect(back.host).toBe('ħøšţ');
+  });
+
+  it('host and view are optional and stay absent', async () => {
+    const back = await decoded(await encodeShareLink({ v: 1, domain: 'd' }, BASE));
+    expect(back).toEqual({ v: 1, domain: 'd' });
+    expect('host' in back).toBe(false);
+  });
+
+  it('extra fields are ignored (forward compatible within version 1)', async () => {
+    const back = await decoded(linkOf('{"v":1,"domain":"d","host":"h","future":[1,2],"__proto__":{"polluted":true}}'));
+    expect(back).toEqual({ v: 1, domain: 'd', host: 'h' });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+});
+
+describe('share links: broken and tampered', () => {
+  it('empty', async () => {
+    expect(await refused(`${BASE}#/d/`)).toMatch(/no design/);
+    expect(await refused('')).toMatch(/no design/);
+  });
+
+  it('characters outside base64url', async () => {
+    const link = await encodeShareLink({ v: 1, domain: DEMO_DOMAIN_XML }, BASE);
+    expect(await refused(`${link.slice(0, -5)}+/=!${link.slice(-1)}`)).toMatch(/not base64url/);
+    expect(await refused(`${link}=`)).toMatch(/not base64url/);
+  });
+
+  it('every truncation of a link is refused with a message, never a crash', async () => {
+    const link = await encodeShareLink({ v: 1, domain: DEMO_DOMAIN_XML, host: DEMO_HOST_XML }, BASE);
+    const payloadStart = link.indexOf('#/d/') + 4;
+    for (const cut of [1, 2, 3, 10, 100, Math.floor((link.length - payloadStart) / 2)]) {
+      expect(await refused(link.slice(0, link.length - cut))).toMatch(/damaged|not base64url/);
+    }
+  });
+
+  it('flipped characters are refused or, when deflate happens to survive, never yield a wrong-shaped payload', async () => {
+    const link = await encodeShareLink({ v: 1, domain: DEMO_DOMAIN_XML, host: DEMO_HOST_XML }, BASE);
+    const payloadStart = link.indexOf('#/d/') + 4;
+    let refusedCount = 0;
+    for (let i = payloadStart; i < link.length; i += 97) {
+      const c = link[i] === 'A' ? 'B' : 'A';
+      const r = await decodeShareLink(link.slice(0, i) + c + link.slice(i + 1));
+      if (!r.ok) {
+        expect(r.error.code).toBe('bad-share-link');
+        expect(r.error.message.length).toBeGreaterThan(10);
+        refusedCount++;
+      } else {
+        expect(typeof r.value.domain).toBe('string');
+      }
+    }
+    expect(refusedCount).toBeGreaterThan(0);
+  });
+
+  it('a deflate bomb (20 MiB of zeros) is stopped at the inflate limit', async () => {
+    const bomb = deflateRawSync(Buffer.alloc(20 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    expect(await refused(linkOf(new Uint8Array(bomb)))).toMatch(/larger than 8 MiB/);
+    expect(MAX_INFLATED_BYTES).toBe(8 * 1024 * 1024);
+  });
+
+  it('a payload just under the limit still decodes', async () => {
+    const domain = 'x'.repeat(MAX_INFLATED_BYTES - 100);
+    const back = await decoded(linkOf(JSON.stringify({ v: 1, domain })));
+    expect(back.domain.length).toBe(domain.length);
+  });
+
+  it('an encoded payload over 4 MiB is refused before inflating', async () => {
+    expect(await refused(`#/d/${'A'.repeat(4 * 1024 * 1024 + 4)}`)).toMatch(/up to 4 MiB/);
+  });
+
+  it('valid base64url that is not deflate', async () => {
+    expect(await refused(linkOf(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x00, 0x01])))).toMatch(/not deflate/);
+  });
+
+  it('deflate that is not JSON, or not UTF-8', async () => {
+    expect(await refused(linkOf('<domain/>'))).toMatch(/not JSON/);
+    expect(await refused(linkOf(new Uint8Array(deflateRawSync(Buffer.from([0x22, 0xff, 0xfe, 0x22])))))).toMatch(/not JSON/);
+  });
+
+  it('wrong version names the version', async () => {
+    expect(await refused(linkOf(JSON.stringify({ v: 2, domain: 'd' })))).toMatch(/version 2; this pcitopo reads version 1/);
+    expect(await refused(linkOf(JSON.stringify({ v: '1', domain: 'd' })))).toMatch(/version "1"/);
+    expect(await refused(linkOf(JSON.stringify({ domain: 'd' })))).toMatch(/no version/);
+  });
+
+  it('wrong shape', async () => {
+    expect(await refused(linkOf('[1,2]'))).toMatch(/JSON object/);
+    expect(await refused(linkOf('null'))).toMatch(/JSON object/);
+    expect(await refused(linkOf(JSON.stringify({ v: 1 })))).toMatch(/"domain"/);
+    expect(await refused(linkOf(JSON.stringify({ v: 1, domain: 5 })))).toMatch(/"domain"/);
+    expect(await refused(linkOf(JSON.stringify({ v: 1, domain: 'd', host: { x: 1 } })))).toMatch(/"host"/);
+  });
+});
+
+describe('base64url', () => {
+  it('matches Node for every length 0..64 and refuses non-canonical text', () => {
+    for (let n = 0; n <= 64; n++) {
+      const bytes = new Uint8Array(Array.from({ length: n }, (_, i) => (i * 37 + n * 11) & 0xff));
+      const text = toBase64Url(bytes);
+      expect(text).toBe(Buffer.from(bytes).toString('base64url'));
+      expect(fromBase64Url(text)).toEqual(bytes);
+    }
+    expect(fromBase64Url('A')).toBeUndefined();
+    expect(fromBase64Url('AB')).toBeUndefined(); // stray bits set: 'AA' is the canonical one byte 0
+    expect(fromBase64Url('AA')).toEqual(new Uint8Array([0]));
+    expect(fromBase64Url('AA==')).toBeUndefined();
+  });
+});

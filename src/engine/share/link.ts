@@ -1,0 +1,181 @@
+import type { InputError, Result } from '../errors.ts';
+import { fail, ok } from '../errors.ts';
+
+/**
+ * Share links (DESIGN.md §5): `<base>#/d/<payload>`, payload = base64url (no padding) of
+ * deflate-raw of the JSON of a versioned payload. The design lives in the fragment, so it never
+ * reaches a server, and a link opened anywhere gives the same bytes back.
+ *
+ * Links come from strangers, so decoding is defensive: the encoded size is checked before any
+ * work, the inflater is streamed and stopped once the output passes MAX_INFLATED_BYTES (a
+ * deflate bomb expands ~1000:1), and the JSON's version and shape are checked before use.
+ */
+export interface SharePayload {
+  v: 1;
+  domain: string;
+  host?: string;
+  view?: unknown;
+}
+
+export const SHARE_VERSION = 1;
+export const MAX_ENCODED_CHARS = 4 * 1024 * 1024;
+export const MAX_INFLATED_BYTES = 8 * 1024 * 1024;
+
+// The engine compiles without the DOM lib; these globals exist in browsers and Node >= 18.
+// Declared here, minimally, for this file only.
+interface ByteReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array | undefined }>;
+  cancel(reason?: unknown): Promise<void>;
+}
+interface ByteWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+interface ByteTransform {
+  readonly readable: { getReader(): ByteReader };
+  readonly writable: { getWriter(): ByteWriter };
+}
+declare const CompressionStream: new (format: 'deflate-raw') => ByteTransform;
+declare const DecompressionStream: new (format: 'deflate-raw') => ByteTransform;
+declare const TextEncoder: new () => { encode(text: string): Uint8Array };
+declare const TextDecoder: new (label: 'utf-8', options: { fatal: boolean }) => { decode(bytes: Uint8Array): string };
+
+const HASH_PREFIX = '#/d/';
+
+export async function encodeShareLink(p: SharePayload, base: string): Promise<string> {
+  const json = JSON.stringify({ v: p.v, domain: p.domain, host: p.host, view: p.view });
+  const packed = await pipe(new CompressionStream('deflate-raw'), new TextEncoder().encode(json), Infinity);
+  if (packed === 'too-large') throw new Error('unreachable: no limit when compressing');
+  const hashAt = base.indexOf('#');
+  return `${hashAt === -1 ? base : base.slice(0, hashAt)}${HASH_PREFIX}${toBase64Url(packed)}`;
+}
+
+export async function decodeShareLink(linkOrHash: string): Promise<Result<SharePayload>> {
+  const payload = payloadOf(linkOrHash.trim());
+  if (payload === '') return bad('the link holds no design (expected …#/d/<data>)');
+  if (payload.length > MAX_ENCODED_CHARS) {
+    return bad(`the link's data is ${mib(payload.length)} MiB; pcitopo reads share links up to ${mib(MAX_ENCODED_CHARS)} MiB`);
+  }
+  const bytes = fromBase64Url(payload);
+  if (!bytes) return bad('the link is damaged: its data is not base64url (was it cut or changed when copied?)');
+
+  let inflated: Uint8Array | 'too-large';
+  try {
+    inflated = await pipe(new DecompressionStream('deflate-raw'), bytes, MAX_INFLATED_BYTES);
+  } catch {
+    return bad('the link is damaged: its data is not deflate-compressed (was it cut or changed when copied?)');
+  }
+  if (inflated === 'too-large') {
+    return bad(`the link's design is larger than ${mib(MAX_INFLATED_BYTES)} MiB once unpacked; refused`);
+  }
+
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(inflated));
+  } catch {
+    return bad('the link is damaged: its unpacked data is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('the link is not a pcitopo design: expected a JSON object');
+  const o = value as Record<string, unknown>;
+  if (o['v'] !== SHARE_VERSION) {
+    if (o['v'] === undefined) return bad('the link is not a pcitopo design: it has no version');
+    return bad(`the link is share-link version ${JSON.stringify(o['v'])}; this pcitopo reads version ${SHARE_VERSION} (a newer pcitopo made it?)`);
+  }
+  if (typeof o['domain'] !== 'string') return bad('the link is not a pcitopo design: "domain" is not a string of domain XML');
+  if (o['host'] !== undefined && typeof o['host'] !== 'string') return bad('the link is not a pcitopo design: "host" is not a string of node-device XML');
+  // Fields a later version 1 may add are ignored; only the known ones are handed on.
+  const out: SharePayload = { v: 1, domain: o['domain'] };
+  if (typeof o['host'] === 'string') out.host = o['host'];
+  if (o['view'] !== undefined) out.view = o['view'];
+  return ok(out);
+}
+
+function bad(message: string): Result<never> {
+  const error: InputError = { code: 'bad-share-link', file: 'share link', message };
+  return fail(error);
+}
+
+const mib = (n: number): string => (n / 1048576).toFixed(n % 1048576 === 0 ? 0 : 1);
+
+/** Accepts a full URL, the hash (`#/d/…`), `/d/…` or the bare payload. */
+function payloadOf(link: string): string {
+  const at = link.indexOf(HASH_PREFIX);
+  if (at !== -1) return link.slice(at + HASH_PREFIX.length);
+  if (link.startsWith('/d/')) return link.slice(3);
+  return link;
+}
+
+/**
+ * Runs bytes through a (de)compression stream. Writing and reading run together (writing first
+ * and reading after would stall on backpressure). Past `limit` output bytes it cancels the
+ * stream and returns 'too-large': a bomb never gets to allocate its full size.
+ */
+async function pipe(stream: ByteTransform, input: Uint8Array, limit: number): Promise<Uint8Array | 'too-large'> {
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  const writing = writer.write(input).then(() => writer.close());
+  // A failure shows on the reading side; this keeps the writer's copy of it from going unhandled.
+  writing.catch(() => undefined);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!value) continue;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel('too large').catch(() => undefined);
+      return 'too-large';
+    }
+    chunks.push(value);
+  }
+  await writing;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
+
+export function toBase64Url(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out += (ALPHABET[n >> 18] as string) + (ALPHABET[(n >> 12) & 63] as string) + (ALPHABET[(n >> 6) & 63] as string) + (ALPHABET[n & 63] as string);
+  }
+  const rest = bytes.length - i;
+  if (rest > 0) {
+    const n = ((bytes[i] as number) << 16) | (rest === 2 ? (bytes[i + 1] as number) << 8 : 0);
+    out += (ALPHABET[n >> 18] as string) + (ALPHABET[(n >> 12) & 63] as string);
+    if (rest === 2) out += ALPHABET[(n >> 6) & 63] as string;
+  }
+  return out;
+}
+
+/** Strict: only the base64url alphabet, no padding, no stray bits; undefined otherwise. */
+export function fromBase64Url(text: string): Uint8Array | undefined {
+  if (text.length % 4 === 1) return undefined;
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let at = 0;
+  for (const c of text) {
+    const v = INDEX.get(c);
+    if (v === undefined) return undefined;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (acc >> bits) & 0xff;
+    }
+  }
+  // Leftover bits must be zero, or two different texts would decode to the same bytes.
+  if ((acc & ((1 << bits) - 1)) !== 0) return undefined;
+  return out;
+}

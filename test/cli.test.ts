@@ -1,0 +1,127 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML } from '../src/engine/index.ts';
+
+// The CLI contract of DESIGN.md §4, exercised the way outside checks call it: through npm.
+const ROOT = resolve(import.meta.dirname, '..');
+const SHARED = resolve(ROOT, '..', 'shared');
+const tmp = mkdtempSync(join(tmpdir(), 'pcitopo-cli-'));
+const demoDomain = join(tmp, 'demo.xml');
+const demoHost = join(tmp, 'host.xml');
+writeFileSync(demoDomain, DEMO_DOMAIN_XML);
+writeFileSync(demoHost, DEMO_HOST_XML);
+
+function pcitopo(args: string[], input?: string) {
+  const r = spawnSync('npm', ['run', '--silent', 'pcitopo', '--', ...args], { cwd: ROOT, encoding: 'utf8', input });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('pcitopo CLI', () => {
+  it('--help prints the usage and exits 0', () => {
+    const r = pcitopo(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('validate DOMAIN.xml');
+    expect(r.stdout).toContain('roundtrip DOMAIN.xml');
+  });
+
+  it('an unknown command exits 2 with a message on stderr', () => {
+    const r = pcitopo(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+    expect(r.stdout).toBe('');
+  });
+
+  it('roundtrip prints the same bytes', () => {
+    const r = pcitopo(['roundtrip', demoDomain]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(DEMO_DOMAIN_XML);
+  });
+
+  it('roundtrip keeps odd formatting byte for byte', () => {
+    const odd = `<?xml version="1.0"?>\r\n<!-- kept -->\r\n<domain type="kvm" xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\r\n\t<name>a&amp;b</name>\r\n  <os><type arch='ppc64' machine="pseries">hvm</type></os>\r\n  <devices>\r\n    <controller type='pci' index='00' model='pci-root'/>\r\n  </devices>\r\n  <qemu:commandline><qemu:arg value='-S'/></qemu:commandline>\r\n</domain>\r\n`;
+    const f = join(tmp, 'odd.xml');
+    writeFileSync(f, odd);
+    const r = pcitopo(['roundtrip', f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(odd);
+  });
+
+  it('a malformed file exits 2 naming file, line and column', () => {
+    const f = join(tmp, 'broken.xml');
+    writeFileSync(f, "<domain type='kvm'>\n  <devices>\n    <disk>\n  </devices>\n</domain>\n");
+    const r = pcitopo(['validate', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: `));
+  });
+
+  it('a missing file exits 2', () => {
+    const r = pcitopo(['validate', join(tmp, 'nope.xml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nope.xml: cannot read: ENOENT');
+  });
+
+  it('validate: the demo has no error (exit 0), and --json prints an array of findings', () => {
+    const r = pcitopo(['validate', demoDomain, '--host', demoHost, '--json']);
+    expect(r.code).toBe(0);
+    const findings = JSON.parse(r.stdout) as Array<{ ruleId: string; severity: string; message: string; subjects: unknown }>;
+    expect(Array.isArray(findings)).toBe(true);
+    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+    for (const f of findings) expect(Object.keys(f)).toEqual(expect.arrayContaining(['ruleId', 'severity', 'message', 'subjects']));
+  });
+
+  it('validate: a duplicate PCI address exits 1 and names GEN-ADDR-4', () => {
+    const clash = DEMO_DOMAIN_XML.replace("bus='0x00' slot='0x03'", "bus='0x00' slot='0x02'");
+    const f = join(tmp, 'clash.xml');
+    writeFileSync(f, clash);
+    const r = pcitopo(['validate', f, '--json']);
+    expect(r.code).toBe(1);
+    const findings = JSON.parse(r.stdout) as Array<{ ruleId: string; severity: string }>;
+    expect(findings).toContainEqual(expect.objectContaining({ ruleId: 'GEN-ADDR-4', severity: 'error' }));
+  });
+
+  it('link and unlink carry the design byte for byte', () => {
+    const link = pcitopo(['link', demoDomain, '--host', demoHost, '--base', 'https://pcitopo.example/']);
+    expect(link.code).toBe(0);
+    expect(link.stdout).toMatch(/^https:\/\/pcitopo\.example\/#\/d\/[A-Za-z0-9_-]+\n$/);
+    const hostOut = join(tmp, 'host-out.xml');
+    const back = pcitopo(['unlink', link.stdout.trim(), '--host-out', hostOut]);
+    expect(back.code).toBe(0);
+    expect(back.stdout).toBe(DEMO_DOMAIN_XML);
+    expect(readFileSync(hostOut, 'utf8')).toBe(DEMO_HOST_XML);
+  });
+
+  it('unlink refuses a tampered link with exit 2', () => {
+    const r = pcitopo(['unlink', 'https://x/#/d/AAAA!!!!']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.length).toBeGreaterThan(0);
+  });
+
+  it('place prints XML in which every PCI device has an address', () => {
+    const bare = DEMO_DOMAIN_XML.replace(/\n\s*<address type='pci'[^>]*\/>/g, '');
+    const f = join(tmp, 'bare.xml');
+    writeFileSync(f, bare);
+    const r = pcitopo(['place', f, '--host', demoHost, '--policy', 'pe-per-phb', '--spare-phbs', '1']);
+    expect(r.code).toBe(0);
+    const hostdevs = r.stdout.match(/<hostdev[\s\S]*?<\/hostdev>/g) ?? [];
+    expect(hostdevs).toHaveLength(3);
+    for (const h of hostdevs) expect(h).toMatch(/<address type='pci'/);
+    const placedFile = join(tmp, 'placed.xml');
+    writeFileSync(placedFile, r.stdout);
+    expect(pcitopo(['validate', placedFile, '--host', demoHost]).code).toBe(0);
+  });
+
+  const corpus = join(SHARED, 'corpus', 'libvirt');
+  if (existsSync(corpus)) {
+    it('roundtrip of a libvirt corpus file is byte-identical', () => {
+      const f = join(corpus, 'qemuxmlconfdata__pseries-phb-numa-node.xml');
+      expect(execFileSync('npm', ['run', '--silent', 'pcitopo', '--', 'roundtrip', f], { cwd: ROOT, encoding: 'utf8' })).toBe(readFileSync(f, 'utf8'));
+    });
+  } else {
+    it(`corpus round trip not run: ${corpus} is absent (it lives in ../shared beside the repo)`, () => {
+      expect(existsSync(corpus)).toBe(false);
+    });
+  }
+});
