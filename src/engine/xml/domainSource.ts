@@ -13,15 +13,13 @@ export interface DomainSource {
   readonly layout?: DomainLayout | undefined;
 }
 
-/** [start, end) of a whole element, start tag to end of end tag (or of `<x/>`). */
+/**
+ * [start, end) of a whole element, start tag to end of end tag (or of `<x/>`). Tag details are
+ * worked out at export time for the few elements an edit touches, not for every element at import.
+ */
 export interface ElementSpan {
   readonly start: number;
   readonly end: number;
-  /** index just after the `>` of the start tag */
-  readonly startTagEnd: number;
-  readonly selfClosing: boolean;
-  /** index of `</name>`; equals `end` for a self-closing element */
-  readonly closeTagStart: number;
 }
 
 /** A `<devices>` child export may rewrite, remove, or add children to. */

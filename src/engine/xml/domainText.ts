@@ -50,6 +50,20 @@ export function scanStartTag(text: string, start: number): StartTag {
   }
 }
 
+export interface ElementTags {
+  /** index just after the `>` of the start tag */
+  readonly startTagEnd: number;
+  readonly selfClosing: boolean;
+  /** index of `</name>`; equals `end` for a self-closing element */
+  readonly closeTagStart: number;
+}
+
+/** Where the start and end tags of the well-formed element [start, end) are. */
+export function elementTags(text: string, span: { readonly start: number; readonly end: number }): ElementTags {
+  if (text.charCodeAt(span.end - 2) === 47 /* '/' of '/>' */) return { startTagEnd: span.end, selfClosing: true, closeTagStart: span.end };
+  return { startTagEnd: scanStartTag(text, span.start).end, selfClosing: false, closeTagStart: text.lastIndexOf('</', span.end - 1) };
+}
+
 /** Index of the first character of the line holding `pos`. */
 export function lineStart(text: string, pos: number): number {
   return text.lastIndexOf('\n', pos - 1) + 1;
@@ -84,10 +98,6 @@ export function wholeLines(text: string, start: number, end: number): [number, n
 export function escapeAttribute(value: string, quote: '"' | "'"): string {
   const v = value.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return quote === "'" ? v.replace(/'/g, '&apos;') : v.replace(/"/g, '&quot;');
-}
-
-export function escapeText(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** `<name a='1' b='2'` + close: attributes written with `quote`, skipping undefined values. */

@@ -1,0 +1,46 @@
+import type { Result } from '../errors.ts';
+import { ok } from '../errors.ts';
+import type { Design } from '../model/design.ts';
+import type { Guest } from '../model/guest.ts';
+import type { Host } from '../model/host.ts';
+import type { DomainSource } from './domainSource.ts';
+import { patchDomain } from './domainPatch.ts';
+import { readDomain } from './domainRead.ts';
+
+/**
+ * Domain XML in and out (issue 3). Import reads the model and remembers where things are; export
+ * patches the original text with what the design changed, so an unedited design exports the
+ * very same bytes and an edit shows as a minimal line diff.
+ *
+ * Keys: PCI controllers are `pci-<n>` (n counts PCI controllers in document order from 0).
+ * Devices are keyed by host address for PCI hostdevs and `<interface type='hostdev'>`, else by
+ * alias, else `<element>-<n>` with n counting that element name among all `<devices>` children
+ * from 0 (so `controller-<n>` counts PCI controllers too). A key seen twice gets `#2`, `#3`, …
+ */
+export function importDomain(text: string, file?: string): Result<{ guest: Guest; source: DomainSource }> {
+  return readDomain(text, file);
+}
+
+/** A design whose guest is the document as written (`original === guest`). */
+export function createDesign(domainText: string, host?: Host, file?: string): Result<Design> {
+  const r = readDomain(domainText, file);
+  if (!r.ok) return r;
+  const { guest, source } = r.value;
+  return ok({ guest, original: guest, source, host });
+}
+
+/** The design's domain XML: the imported text with only the design's edits patched in. */
+export function exportDomain(design: Design): string {
+  const { source, original, guest } = design;
+  if (original === guest) return source.text;
+  let layout = source.layout;
+  if (!layout) {
+    // A source made from text alone: read it again to learn where things are. Keys are
+    // deterministic, so they match the ones `original` was read with.
+    const again = readDomain(source.text);
+    if (!again.ok) return source.text;
+    layout = again.value.source.layout;
+    if (!layout) return source.text;
+  }
+  return patchDomain(source.text, layout, original, guest);
+}

@@ -1,0 +1,365 @@
+import type { ControllerTarget, Guest, GuestDevice, PciController } from '../model/guest.ts';
+import type { GuestPciAddress } from '../model/pci.ts';
+import { libvirtAddressAttributes, samePciAddress } from '../model/pci.ts';
+import type { DeviceLayout, DomainLayout, ElementSpan } from './domainSource.ts';
+import type { ElementTags, Splice } from './domainText.ts';
+import { applySplices, elementTags, escapeAttribute, indentBefore, lineStart, restOfLineEnd, scanStartTag, wholeLines, writeTag } from './domainText.ts';
+
+/**
+ * Export by patching: the diff between the imported guest and the edited one becomes a few text
+ * splices on the original document. Nothing outside the touched elements is re-serialised, so
+ * comments, entities, quoting, odd spacing and unknown elements survive byte for byte.
+ */
+
+/** The order libvirt writes `<devices>` children in (virDomainDefFormatInternal), for placing new ones. */
+const LIBVIRT_DEVICE_ORDER = [
+  'emulator', 'disk', 'controller', 'lease', 'filesystem', 'interface', 'smartcard', 'serial', 'parallel',
+  'console', 'channel', 'input', 'tpm', 'graphics', 'sound', 'audio', 'video', 'hostdev', 'redirdev',
+  'redirfilter', 'hub', 'watchdog', 'memballoon', 'rng', 'nvram', 'panic', 'shmem', 'memory', 'iommu',
+  'vsock', 'crypto', 'pstore',
+];
+const RANK = new Map(LIBVIRT_DEVICE_ORDER.map((n, i) => [n, i]));
+
+/** `<target>` attributes in the order libvirt writes them (virDomainControllerDefFormat). */
+const TARGET_ATTRIBUTES = ['chassisNr', 'chassis', 'port', 'busNr', 'index', 'hotplug', 'memReserve'] as const;
+
+/** One line of a new element: nesting depth below the element's own indentation, and its text. */
+type Line = readonly [number, string];
+
+function sameGuestAddress(a: GuestPciAddress | undefined, b: GuestPciAddress | undefined): boolean {
+  if (!a || !b) return a === b;
+  return samePciAddress(a, b) && a.multifunction === b.multifunction;
+}
+
+function targetValue(t: ControllerTarget, k: (typeof TARGET_ATTRIBUTES)[number]): string | undefined {
+  const v = t[k];
+  if (v === undefined) return undefined;
+  // libvirt prints the port in hex, the rest in decimal.
+  if (k === 'port' && typeof v === 'number') return `0x${v.toString(16)}`;
+  return String(v);
+}
+
+function targetAttributes(t: ControllerTarget): Array<[string, string | undefined]> {
+  return TARGET_ATTRIBUTES.map((k) => [k, targetValue(t, k)]);
+}
+
+function sameTarget(a: ControllerTarget, b: ControllerTarget): boolean {
+  return TARGET_ATTRIBUTES.every((k) => a[k] === b[k]) && a.node === b.node;
+}
+
+class Patcher {
+  readonly splices: Splice[] = [];
+  /** indentation of `<devices>` children */
+  readonly deviceIndent: string;
+  /** starts of `<devices>` children that are being removed: never an anchor for an insert */
+  readonly removed = new Set<number>();
+
+  constructor(
+    readonly text: string,
+    readonly layout: DomainLayout,
+  ) {
+    const first = layout.deviceChildren[0];
+    const firstIndent = first ? indentBefore(text, first.span.start) : undefined;
+    const devicesIndent = layout.devicesElement ? (indentBefore(text, layout.devicesElement.start) ?? layout.indentUnit) : layout.indentUnit;
+    this.deviceIndent = firstIndent ?? devicesIndent + layout.indentUnit;
+  }
+
+  splice(start: number, end: number, text: string): void {
+    this.splices.push({ start, end, text });
+  }
+
+  tags(span: ElementSpan): ElementTags {
+    return elementTags(this.text, span);
+  }
+
+  quoteOf(span: ElementSpan): '"' | "'" {
+    return scanStartTag(this.text, span.start).attributes[0]?.quote ?? this.layout.quote;
+  }
+
+  indentOf(span: ElementSpan): string {
+    return indentBefore(this.text, span.start) ?? this.deviceIndent;
+  }
+
+  childIndentOf(el: DeviceLayout): string {
+    const fromChild = el.firstChild ? indentBefore(this.text, el.firstChild.start) : undefined;
+    return fromChild ?? this.indentOf(el) + this.layout.indentUnit;
+  }
+
+  render(lines: readonly Line[], indent: string): string {
+    return lines.map(([d, s]) => indent + this.layout.indentUnit.repeat(d) + s).join(this.layout.newline);
+  }
+
+  /** Puts rendered lines on the line(s) after the element ending at `end`. */
+  insertAfter(end: number, block: string): void {
+    const after = restOfLineEnd(this.text, end);
+    const nl = this.layout.newline;
+    if (after === undefined) this.splice(end, end, nl + block);
+    else if (after === this.text.length && !this.text.endsWith('\n')) this.splice(after, after, nl + block);
+    else this.splice(after, after, block + nl);
+  }
+
+  /** Puts rendered lines before whatever starts at `pos` (a child or an end tag), whose line indent is `closingIndent`. */
+  insertBefore(pos: number, block: string, closingIndent: string): void {
+    const nl = this.layout.newline;
+    if (indentBefore(this.text, pos) !== undefined) {
+      const at = lineStart(this.text, pos);
+      this.splice(at, at, block + nl);
+    } else {
+      this.splice(pos, pos, nl + block + nl + closingIndent);
+    }
+  }
+
+  /** `<x a='1'/>` becomes `<x a='1'>` + the block + `</x>`. */
+  expandSelfClosing(el: ElementSpan, name: string, block: string, indent: string): void {
+    let from = el.end - 2;
+    while (from > el.start && /\s/.test(this.text[from - 1] ?? '')) from--;
+    const nl = this.layout.newline;
+    this.splice(from, el.end, `>${nl}${block}${nl}${indent}</${name}>`);
+  }
+
+  /** Sets, replaces or (value undefined) removes one attribute of the start tag at `tagStart`. */
+  setAttribute(tagStart: number, name: string, value: string | undefined, fallbackQuote: '"' | "'"): void {
+    const tag = scanStartTag(this.text, tagStart);
+    const attr = tag.attributes.find((a) => a.name === name);
+    if (attr) {
+      if (value === undefined) {
+        let from = attr.start;
+        while (from > tagStart && /\s/.test(this.text[from - 1] ?? '')) from--;
+        this.splice(from, attr.end, '');
+      } else {
+        this.splice(attr.valueStart, attr.valueEnd, escapeAttribute(value, attr.quote));
+      }
+    } else if (value !== undefined) {
+      const quote = tag.attributes[0]?.quote ?? fallbackQuote;
+      const at = tag.attributes[tag.attributes.length - 1]?.end ?? tagStart + 1 + tag.name.length;
+      this.splice(at, at, ` ${name}=${quote}${escapeAttribute(value, quote)}${quote}`);
+    }
+  }
+
+  removeElement(span: ElementSpan): void {
+    const [from, to] = wholeLines(this.text, span.start, span.end);
+    this.splice(from, to, '');
+  }
+
+  /** Adds child lines to `el` at its start (`first`) or end. */
+  addChildren(el: DeviceLayout, lines: readonly Line[], where: 'first' | 'last', after?: ElementSpan): void {
+    const indent = this.indentOf(el);
+    const block = this.render(lines, this.childIndentOf(el));
+    const tags = this.tags(el);
+    if (tags.selfClosing) this.expandSelfClosing(el, el.element, block, indent);
+    else if (after) this.insertAfter(after.end, block);
+    else if (where === 'first' && el.firstChild) this.insertBefore(el.firstChild.start, block, indent);
+    else this.insertBefore(tags.closeTagStart, block, indent);
+  }
+
+  /**
+   * The device's own guest `<address>`: rewritten in place or dropped here; when it has to be added
+   * the line is returned, for the caller to add as the device's last child.
+   */
+  patchAddress(el: DeviceLayout, before: GuestPciAddress | undefined, after: GuestPciAddress | undefined): Line[] {
+    if (sameGuestAddress(before, after)) return [];
+    const quote = el.address ? this.quoteOf(el.address) : this.quoteOf(el);
+    if (!after) {
+      // Only a PCI address the model knew is removed; a non-PCI one (spapr-vio, ccw, …) is not ours.
+      if (el.address && before) this.removeElement(el.address);
+      return [];
+    }
+    if (!el.address) return [[0, writeTag('address', libvirtAddressAttributes(after), quote, '/>')]];
+    const tags = this.tags(el.address);
+    this.splice(el.address.start, tags.startTagEnd, writeTag('address', libvirtAddressAttributes(after), quote, tags.selfClosing ? '/>' : '>'));
+    return [];
+  }
+
+  patchController(el: DeviceLayout, before: PciController, after: PciController): void {
+    const quote = this.quoteOf(el);
+    if (before.index !== after.index) this.setAttribute(el.start, 'index', after.index === undefined ? undefined : String(after.index), quote);
+    if (before.model !== after.model) this.setAttribute(el.start, 'model', after.model === '' ? undefined : after.model, quote);
+    const first: Line[] = [];
+    if (before.modelName !== after.modelName) {
+      if (el.model && after.modelName !== undefined) this.setAttribute(el.model.start, 'name', after.modelName, quote);
+      else if (el.model) this.removeElement(el.model);
+      else if (after.modelName !== undefined) first.push([0, writeTag('model', [['name', after.modelName]], quote, '/>')]);
+    }
+    if (!sameTarget(before.target, after.target)) {
+      if (el.target) this.patchTarget(el, el.target, before.target, after.target, quote);
+      else first.push(...this.targetLines(after.target, quote));
+    }
+    const last = this.patchAddress(el, before.address, after.address);
+    if (this.tags(el).selfClosing && first.length + last.length > 0) {
+      this.addChildren(el, [...first, ...last], 'last');
+      return;
+    }
+    // libvirt writes <model> then <target> first; a new <target> goes after an existing <model>.
+    if (first.length > 0) this.addChildren(el, first, 'first', first[0]?.[1].startsWith('<model') ? undefined : el.model);
+    if (last.length > 0) this.addChildren(el, last, 'last');
+  }
+
+  patchTarget(el: DeviceLayout, target: ElementSpan, before: ControllerTarget, after: ControllerTarget, quote: '"' | "'"): void {
+    for (const k of TARGET_ATTRIBUTES) {
+      if (before[k] !== after[k]) this.setAttribute(target.start, k, targetValue(after, k), quote);
+    }
+    if (before.node === after.node) return;
+    const node = el.targetNode;
+    if (node && after.node !== undefined) {
+      const tags = this.tags(node);
+      if (tags.selfClosing) this.splice(node.start, node.end, `<node>${after.node}</node>`);
+      else this.splice(tags.startTagEnd, tags.closeTagStart, String(after.node));
+    } else if (node) {
+      if (el.targetOtherChildren) this.removeElement(node);
+      else this.splice(this.tags(target).startTagEnd - 1, target.end, '/>');
+    } else if (after.node !== undefined) {
+      const indent = indentBefore(this.text, target.start) ?? this.childIndentOf(el);
+      const block = this.render([[0, `<node>${after.node}</node>`]], indent + this.layout.indentUnit);
+      const tags = this.tags(target);
+      if (tags.selfClosing) this.expandSelfClosing(target, 'target', block, indent);
+      else this.insertBefore(tags.closeTagStart, block, indent);
+    }
+  }
+
+  targetLines(t: ControllerTarget, quote: '"' | "'"): Line[] {
+    const attrs = targetAttributes(t);
+    const hasAttrs = attrs.some(([, v]) => v !== undefined);
+    if (t.node === undefined) return hasAttrs ? [[0, writeTag('target', attrs, quote, '/>')]] : [];
+    return [
+      [0, writeTag('target', attrs, quote, '>')],
+      [1, `<node>${t.node}</node>`],
+      [0, '</target>'],
+    ];
+  }
+
+  /** A PCI controller as libvirt writes it (XML-EXAMPLES.md §1). */
+  controllerLines(c: PciController, quote: '"' | "'"): Line[] {
+    const inner: Line[] = [];
+    if (c.modelName !== undefined) inner.push([0, writeTag('model', [['name', c.modelName]], quote, '/>')]);
+    inner.push(...this.targetLines(c.target, quote));
+    if (c.alias !== undefined) inner.push([0, writeTag('alias', [['name', c.alias]], quote, '/>')]);
+    if (c.address) inner.push([0, writeTag('address', libvirtAddressAttributes(c.address), quote, '/>')]);
+    const attrs: Array<[string, string | undefined]> = [
+      ['type', 'pci'],
+      ['index', c.index === undefined ? undefined : String(c.index)],
+      ['model', c.model === '' ? undefined : c.model],
+    ];
+    if (inner.length === 0) return [[0, writeTag('controller', attrs, quote, '/>')]];
+    return [[0, writeTag('controller', attrs, quote, '>')], ...inner.map(([d, s]): Line => [d + 1, s]), [0, '</controller>']];
+  }
+
+  /** A PCI hostdev as libvirt writes it (XML-EXAMPLES.md §1). */
+  hostdevLines(d: GuestDevice, quote: '"' | "'"): Line[] | undefined {
+    if (!d.hostAddress) return undefined;
+    const host = libvirtAddressAttributes({ ...d.hostAddress, multifunction: undefined }).filter(([k]) => k !== 'type');
+    const lines: Line[] = [
+      [0, writeTag('hostdev', [['mode', d.mode ?? 'subsystem'], ['type', 'pci'], ['managed', d.managed ?? 'yes']], quote, '>')],
+      [1, '<source>'],
+      [2, writeTag('address', host, quote, '/>')],
+      [1, '</source>'],
+    ];
+    if (d.alias !== undefined) lines.push([1, writeTag('alias', [['name', d.alias]], quote, '/>')]);
+    if (d.address) lines.push([1, writeTag('address', libvirtAddressAttributes(d.address), quote, '/>')]);
+    lines.push([0, '</hostdev>']);
+    return lines;
+  }
+
+  /**
+   * Inserts a new `<devices>` child: after `anchor` when given, else before the first child libvirt
+   * lists after `element`, else at the end of `<devices>` (creating `<devices>` when missing).
+   */
+  insertDevice(element: string, lines: readonly Line[], anchor: ElementSpan | undefined): void {
+    const block = this.render(lines, this.deviceIndent);
+    if (anchor) return this.insertAfter(anchor.end, block);
+    const rank = RANK.get(element) ?? LIBVIRT_DEVICE_ORDER.length;
+    const next = this.layout.deviceChildren.find((c) => !this.removed.has(c.span.start) && (RANK.get(c.element) ?? -1) > rank);
+    const devices = this.layout.devicesElement;
+    const devicesIndent = devices ? (indentBefore(this.text, devices.start) ?? '') : '';
+    if (next) return this.insertBefore(next.span.start, block, this.deviceIndent);
+    const devicesTags = devices ? this.tags(devices) : undefined;
+    if (devices && devicesTags?.selfClosing) return this.expandSelfClosing(devices, 'devices', block, devicesIndent);
+    if (devicesTags) return this.insertBefore(devicesTags.closeTagStart, block, devicesIndent);
+    const dom = this.layout.domainElement;
+    const unit = this.layout.indentUnit;
+    const wrapped = [unit + '<devices>', this.render(lines, unit + unit), unit + '</devices>'].join(this.layout.newline);
+    const domTags = this.tags(dom);
+    if (domTags.selfClosing) this.expandSelfClosing(dom, 'domain', wrapped, '');
+    else this.insertBefore(domTags.closeTagStart, wrapped, '');
+  }
+}
+
+/**
+ * Patches `text` (laid out as `layout` says) with what changed from `original` to `guest`.
+ * Devices added by the design are written only when they are PCI hostdevs (the one kind of device
+ * the commands add); anything else new has no text to come from and is left out.
+ */
+export function patchDomain(text: string, layout: DomainLayout, original: Guest, guest: Guest): string {
+  if (original === guest) return text;
+  const p = new Patcher(text, layout);
+
+  const guestDevices = new Map(guest.devices.map((d) => [d.key, d]));
+  const guestControllers = new Map(guest.controllers.map((c) => [c.key, c]));
+  for (const d of original.devices) {
+    const el = layout.devices.get(d.key);
+    if (el && !guestDevices.has(d.key)) {
+      p.removed.add(el.start);
+      p.removeElement(el);
+    }
+  }
+  for (const c of original.controllers) {
+    const el = layout.controllers.get(c.key);
+    if (el && !guestControllers.has(c.key)) {
+      p.removed.add(el.start);
+      p.removeElement(el);
+    }
+  }
+
+  const originalControllers = new Map(original.controllers.map((c) => [c.key, c]));
+  const added: PciController[] = [];
+  for (const c of guest.controllers) {
+    const before = originalControllers.get(c.key);
+    const el = layout.controllers.get(c.key);
+    if (!before || !el) added.push(c);
+    else if (before !== c) p.patchController(el, before, c);
+  }
+  if (added.length > 0) {
+    // Anchors use the indexes of the edited guest, so a renumbered controller still orders right.
+    const kept = guest.controllers
+      .map((c) => ({ c, el: layout.controllers.get(c.key) }))
+      .filter((x): x is { c: PciController; el: DeviceLayout } => x.el !== undefined && originalControllers.has(x.c.key));
+    const otherControllers = layout.deviceChildren.filter((x) => x.element === 'controller' && x.type !== 'pci' && !p.removed.has(x.span.start));
+    for (const c of [...added].sort((a, b) => (a.index ?? 256) - (b.index ?? 256))) {
+      const quote = kept[0] ? p.quoteOf(kept[0].el) : layout.quote;
+      const lines = p.controllerLines(c, quote);
+      const idx = c.index ?? 256;
+      // The kept controller with the highest index below the new one; on a tie, the later in the text.
+      let lower: DeviceLayout | undefined;
+      let lowerIndex = -1;
+      for (const k of kept) {
+        const ki = k.c.index ?? -1;
+        if (ki < idx && ki >= lowerIndex) {
+          lower = k.el;
+          lowerIndex = ki;
+        }
+      }
+      if (lower) p.insertDevice('controller', lines, lower);
+      else if (kept.length > 0) {
+        const firstPci = kept.reduce((a, b) => (b.el.start < a.el.start ? b : a));
+        p.insertBefore(firstPci.el.start, p.render(lines, p.deviceIndent), p.deviceIndent);
+      } else p.insertDevice('controller', lines, otherControllers[otherControllers.length - 1]?.span);
+    }
+  }
+
+  const originalDevices = new Map(original.devices.map((d) => [d.key, d]));
+  const lastHostdev = [...layout.deviceChildren].reverse().find((x) => x.element === 'hostdev' && !p.removed.has(x.span.start));
+  for (const d of guest.devices) {
+    const before = originalDevices.get(d.key);
+    const el = layout.devices.get(d.key);
+    if (before && el) {
+      if (before !== d) {
+        const lines = p.patchAddress(el, before.address, d.address);
+        if (lines.length > 0) p.addChildren(el, lines, 'last');
+      }
+      continue;
+    }
+    if (d.element !== 'hostdev') continue;
+    const lines = p.hostdevLines(d, lastHostdev ? p.quoteOf(lastHostdev.span) : layout.quote);
+    if (lines) p.insertDevice('hostdev', lines, lastHostdev?.span);
+  }
+  return applySplices(text, p.splices);
+}

@@ -1,0 +1,283 @@
+import { parseXml, XmlElement, XmlError } from '@rgrove/parse-xml';
+import type { Result } from '../errors.ts';
+import { fail, ok } from '../errors.ts';
+import type { ControllerTarget, Guest, GuestDevice, GuestDeviceElement, NumaCell, NumaMemnode, PciController } from '../model/guest.ts';
+import type { GuestPciAddress, PciAddress } from '../model/pci.ts';
+import { formatPciAddress, parseLibvirtUint } from '../model/pci.ts';
+import { checkXmlInput } from './safety.ts';
+import type { DeviceLayout, DomainLayout, DomainSource, ElementSpan } from './domainSource.ts';
+import { indentBefore, scanStartTag } from './domainText.ts';
+
+/**
+ * Reads a libvirt domain document into the model and remembers where each PCI-relevant element
+ * sits in the text. @rgrove/parse-xml is used rather than fast-xml-parser because it reports the
+ * start and end offset of every node (patching needs them), keeps comments and CDATA, refuses
+ * undefined entities, and its errors carry line and column.
+ */
+
+/** `<devices>` children that can take a PCI address (RULES.md §1.3); `controller` is a non-PCI one. */
+const DEVICE_ELEMENTS: ReadonlySet<string> = new Set<GuestDeviceElement>([
+  'hostdev', 'interface', 'disk', 'controller', 'filesystem', 'video', 'sound', 'memballoon', 'rng',
+  'watchdog', 'input', 'shmem', 'vsock', 'iommu', 'panic', 'serial', 'console', 'memory', 'crypto',
+  'redirdev', 'smartcard', 'tpm', 'nvram', 'pstore', 'hub',
+]);
+
+const elements = (el: XmlElement): XmlElement[] => el.children.filter((c): c is XmlElement => c instanceof XmlElement);
+const child = (el: XmlElement | undefined, name: string): XmlElement | undefined =>
+  el?.children.find((c): c is XmlElement => c instanceof XmlElement && c.name === name);
+
+function span(el: XmlElement): ElementSpan {
+  return { start: el.start, end: el.end };
+}
+
+function uint(v: string | undefined): number | undefined {
+  return parseLibvirtUint(v);
+}
+
+function onOff(v: string | undefined): 'on' | 'off' | undefined {
+  return v === 'on' || v === 'off' ? v : undefined;
+}
+
+/** A `<address domain bus slot function>`; libvirt treats a missing part as 0. Undefined when a part is not a number. */
+function pciAddress(el: XmlElement): PciAddress | undefined {
+  const part = (k: string): number | undefined => {
+    const v = el.attributes[k];
+    return v === undefined ? 0 : uint(v);
+  };
+  const domain = part('domain');
+  const bus = part('bus');
+  const slot = part('slot');
+  const fn = part('function');
+  if (domain === undefined || bus === undefined || slot === undefined || fn === undefined) return undefined;
+  return { domain, bus, slot, function: fn };
+}
+
+interface AddressInfo {
+  address?: GuestPciAddress | undefined;
+  otherAddressType?: string | undefined;
+}
+
+function guestAddress(el: XmlElement | undefined): AddressInfo {
+  if (!el) return {};
+  const type = el.attributes.type;
+  if (type !== 'pci') return { otherAddressType: type ?? '' };
+  const a = pciAddress(el);
+  // An unreadable PCI address is kept as text: it is reported by the rules through its type, never rewritten.
+  if (!a) return { otherAddressType: 'pci' };
+  const multifunction = onOff(el.attributes.multifunction);
+  return { address: multifunction ? { ...a, multifunction } : a };
+}
+
+function controllerTarget(target: XmlElement | undefined): ControllerTarget {
+  if (!target) return {};
+  const a = target.attributes;
+  const t: { -readonly [K in keyof ControllerTarget]: ControllerTarget[K] } = {};
+  const set = <K extends keyof ControllerTarget>(k: K, v: ControllerTarget[K]): void => {
+    if (v !== undefined) t[k] = v;
+  };
+  set('index', uint(a.index));
+  set('chassis', uint(a.chassis));
+  set('port', uint(a.port));
+  set('chassisNr', uint(a.chassisNr));
+  set('busNr', uint(a.busNr));
+  set('hotplug', onOff(a.hotplug));
+  set('memReserve', uint(a.memReserve));
+  const node = child(target, 'node');
+  if (node) set('node', uint(node.text));
+  return t;
+}
+
+function deviceModel(el: XmlElement, m: XmlElement | undefined, target: XmlElement | undefined): string | undefined {
+  if (el.attributes.model !== undefined) return el.attributes.model;
+  if (m) return m.attributes.type ?? m.attributes.name ?? (m.text.trim() || undefined);
+  if (el.name === 'serial' || el.name === 'console') return child(target, 'model')?.attributes.name;
+  return undefined;
+}
+
+function deviceBus(el: XmlElement, target: XmlElement | undefined): string | undefined {
+  if (el.name === 'disk') return target?.attributes.bus;
+  if (el.name === 'serial' || el.name === 'console') return target?.attributes.type;
+  return el.attributes.bus ?? target?.attributes.bus;
+}
+
+function label(d: Omit<GuestDevice, 'label' | 'key'>, target: XmlElement | undefined): string {
+  if (d.hostAddress) return d.element === 'hostdev' ? `hostdev ${formatPciAddress(d.hostAddress)}` : `interface hostdev ${formatPciAddress(d.hostAddress)}`;
+  const dev = d.element === 'disk' ? target?.attributes.dev : undefined;
+  const kind = d.element === 'disk' ? d.bus : d.model;
+  const detail = d.element === 'controller' || d.element === 'interface' || d.element === 'hostdev' ? d.type : undefined;
+  const words = d.element === 'controller' ? [detail, 'controller', kind] : [kind, d.element, detail ?? dev];
+  return words.filter((w) => w !== undefined && w !== '').join(' ');
+}
+
+/** `name`, `name#2`, `name#3`, …: keys must be unique even when aliases or host addresses repeat. */
+function uniqueKey(used: Set<string>, key: string): string {
+  let k = key;
+  for (let n = 2; used.has(k); n++) k = `${key}#${n}`;
+  used.add(k);
+  return k;
+}
+
+function detectLayoutStyle(text: string, devicesEl: XmlElement | undefined, root: XmlElement): Pick<DomainLayout, 'newline' | 'quote' | 'indentUnit'> {
+  const nl = text.indexOf('\n');
+  const newline = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
+  let quote: '"' | "'" = "'";
+  const firstWithAttrs = (devicesEl ? elements(devicesEl) : elements(root)).find((e) => Object.keys(e.attributes).length > 0);
+  if (firstWithAttrs) quote = scanStartTag(text, firstWithAttrs.start).attributes[0]?.quote ?? "'";
+  let indentUnit = '  ';
+  const outer = devicesEl ?? root;
+  const outerIndent = indentBefore(text, outer.start) ?? '';
+  const first = elements(outer)[0];
+  const inner = first ? indentBefore(text, first.start) : undefined;
+  if (inner !== undefined && inner.length > outerIndent.length && inner.startsWith(outerIndent)) indentUnit = inner.slice(outerIndent.length);
+  return { newline, quote, indentUnit };
+}
+
+/** Reads a domain document. Never throws for bad input: every problem is an InputError. */
+export function readDomain(text: string, file?: string): Result<{ guest: Guest; source: DomainSource }> {
+  const refused = checkXmlInput(text, file, 'the domain XML');
+  if (refused) return fail(refused);
+  if (text.trim() === '') return fail({ code: 'malformed-xml', file, line: 1, column: 1, message: 'the domain XML is empty' });
+  let root: XmlElement;
+  try {
+    const doc = parseXml(text, { includeOffsets: true, preserveComments: true, preserveCdata: true, ignoreUndefinedEntities: false });
+    const r = doc.root;
+    if (!r) return fail({ code: 'malformed-xml', file, line: 1, column: 1, message: 'the document has no root element' });
+    root = r;
+  } catch (e) {
+    if (e instanceof XmlError) {
+      const first = e.message.split('\n')[0] ?? e.message;
+      return fail({ code: 'malformed-xml', file, line: e.line, column: e.column, message: first.replace(/ \(line \d+, column \d+\)$/, '') });
+    }
+    return fail({ code: 'malformed-xml', file, message: e instanceof Error ? e.message : String(e) });
+  }
+  if (root.name !== 'domain') {
+    return fail({ code: 'not-a-domain', file, message: `the root element is <${root.name}>, not <domain>: this is not a libvirt domain XML document` });
+  }
+
+  const os = child(root, 'os');
+  const osType = child(os, 'type');
+  const numaCells: NumaCell[] = [];
+  const numa = child(child(root, 'cpu'), 'numa');
+  for (const cell of numa ? elements(numa).filter((e) => e.name === 'cell') : []) {
+    const id = uint(cell.attributes.id);
+    if (id !== undefined) numaCells.push({ id, cpus: cell.attributes.cpus, memory: cell.attributes.memory });
+  }
+  const numaMemnodes: NumaMemnode[] = [];
+  const numatune = child(root, 'numatune');
+  for (const mn of numatune ? elements(numatune).filter((e) => e.name === 'memnode') : []) {
+    const cellid = uint(mn.attributes.cellid);
+    if (cellid !== undefined && mn.attributes.nodeset !== undefined) numaMemnodes.push({ cellid, nodeset: mn.attributes.nodeset, mode: mn.attributes.mode });
+  }
+
+  const devicesEl = child(root, 'devices');
+  const controllers: PciController[] = [];
+  const devices: GuestDevice[] = [];
+  const deviceLayouts = new Map<string, DeviceLayout>();
+  const controllerLayouts = new Map<string, DeviceLayout>();
+  const deviceChildren: Array<{ element: string; type?: string | undefined; span: ElementSpan }> = [];
+  const elementCount = new Map<string, number>();
+  const usedKeys = new Set<string>();
+
+  for (const el of devicesEl ? elements(devicesEl) : []) {
+    const n = elementCount.get(el.name) ?? 0;
+    elementCount.set(el.name, n + 1);
+    deviceChildren.push({ element: el.name, type: el.attributes.type, span: span(el) });
+    const isPciController = el.name === 'controller' && el.attributes.type === 'pci';
+    if (!isPciController && !DEVICE_ELEMENTS.has(el.name)) continue;
+
+    // One pass over the children: at 1 MiB every allocation here costs (the parse tree is live).
+    let firstKid: XmlElement | undefined;
+    let lastKid: XmlElement | undefined;
+    let addressEl: XmlElement | undefined;
+    let aliasEl: XmlElement | undefined;
+    let modelEl: XmlElement | undefined;
+    let targetEl: XmlElement | undefined;
+    let sourceEl: XmlElement | undefined;
+    for (const k of el.children) {
+      if (!(k instanceof XmlElement)) continue;
+      firstKid ??= k;
+      lastKid = k;
+      if (k.name === 'address') addressEl ??= k;
+      else if (k.name === 'alias') aliasEl ??= k;
+      else if (k.name === 'model') modelEl ??= k;
+      else if (k.name === 'target') targetEl ??= k;
+      else if (k.name === 'source') sourceEl ??= k;
+    }
+    const alias = aliasEl?.attributes.name;
+    const addr = guestAddress(addressEl);
+    const address = addressEl ? span(addressEl) : undefined;
+    const firstChild = firstKid ? span(firstKid) : undefined;
+    const lastChild = lastKid ? span(lastKid) : undefined;
+
+    if (isPciController) {
+      const key = `pci-${controllers.length}`;
+      const nodeEl = child(targetEl, 'node');
+      controllers.push({
+        key,
+        index: uint(el.attributes.index),
+        model: el.attributes.model ?? '',
+        modelName: modelEl?.attributes.name,
+        target: controllerTarget(targetEl),
+        address: addr.address,
+        alias,
+      });
+      controllerLayouts.set(key, {
+        start: el.start,
+        end: el.end,
+        element: el.name,
+        address,
+        firstChild,
+        lastChild,
+        model: modelEl ? span(modelEl) : undefined,
+        target: targetEl ? span(targetEl) : undefined,
+        targetNode: nodeEl ? span(nodeEl) : undefined,
+        targetOtherChildren: targetEl ? elements(targetEl).some((k) => k.name !== 'node') : undefined,
+      });
+      continue;
+    }
+
+    const element = el.name as GuestDeviceElement;
+    const type = el.attributes.type;
+    const hostSide = (element === 'hostdev' && type === 'pci') || (element === 'interface' && type === 'hostdev');
+    const hostAddressEl = hostSide ? child(sourceEl, 'address') : undefined;
+    const hostAddress = hostAddressEl ? pciAddress(hostAddressEl) : undefined;
+    const device: { -readonly [K in keyof GuestDevice]: GuestDevice[K] } = {
+      key: '',
+      element,
+      type,
+      model: deviceModel(el, modelEl, targetEl),
+      bus: deviceBus(el, targetEl),
+      mode: element === 'hostdev' ? el.attributes.mode : undefined,
+      managed: element === 'hostdev' || element === 'interface' ? el.attributes.managed : undefined,
+      alias,
+      hostAddress,
+      address: addr.address,
+      otherAddressType: addr.otherAddressType,
+      label: '',
+    };
+    device.key = uniqueKey(usedKeys, hostAddress ? formatPciAddress(hostAddress) : (alias ?? `${el.name}-${n}`));
+    device.label = label(device, targetEl);
+    devices.push(device);
+    deviceLayouts.set(device.key, { start: el.start, end: el.end, element: el.name, address, firstChild, lastChild });
+  }
+
+  const guest: Guest = {
+    name: child(root, 'name')?.text.trim(),
+    domainType: root.attributes.type,
+    arch: osType?.attributes.arch,
+    machine: osType?.attributes.machine,
+    numaCells,
+    numaMemnodes,
+    controllers,
+    devices,
+  };
+  const layout: DomainLayout = {
+    devices: deviceLayouts,
+    controllers: controllerLayouts,
+    deviceChildren,
+    devicesElement: devicesEl ? span(devicesEl) : undefined,
+    domainElement: span(root),
+    ...detectLayoutStyle(text, devicesEl, root),
+  };
+  return ok({ guest, source: { text, layout } });
+}
