@@ -1,0 +1,51 @@
+import { importHost } from '../src/engine/index.ts';
+import type { Bench } from './types.ts';
+
+/** A host of 512 IOMMU groups of 4 functions (2,048 devices), as a nodedev-dumpxml loop prints it. */
+function bigHostXml(): string {
+  const parts: string[] = [];
+  for (let g = 0; g < 512; g++) {
+    const domain = Math.floor(g / 64);
+    const bus = (g % 64) + 1;
+    const members = [0, 1, 2, 3].map(
+      (f) => `      <address domain='0x${domain.toString(16).padStart(4, '0')}' bus='0x${bus.toString(16).padStart(2, '0')}' slot='0x00' function='0x${f}'/>`,
+    );
+    for (let f = 0; f < 4; f++) {
+      parts.push(`<device>
+  <name>pci_${domain.toString(16).padStart(4, '0')}_${bus.toString(16).padStart(2, '0')}_00_${f}</name>
+  <driver>
+    <name>vfio-pci</name>
+  </driver>
+  <capability type='pci'>
+    <class>0x020000</class>
+    <domain>${domain}</domain>
+    <bus>${bus}</bus>
+    <slot>0</slot>
+    <function>${f}</function>
+    <product id='0x1017'>MT27800 Family [ConnectX-5]</product>
+    <vendor id='0x15b3'>Mellanox Technologies</vendor>
+    <iommuGroup number='${g}'>
+${members.join('\n')}
+    </iommuGroup>
+    <numa node='${domain % 2 ? 8 : 0}'/>
+    <pci-express/>
+  </capability>
+</device>`);
+    }
+  }
+  return `${parts.join('\n')}\n`;
+}
+
+export const benchmarks: Bench[] = [
+  {
+    name: 'host-import-2048',
+    iterations: 10,
+    setup: () => bigHostXml(),
+    run: (xml) => {
+      const r = importHost(xml as string, 'host.xml');
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value.devices.size;
+    },
+    extra: (xml) => [{ name: 'host-import-2048-size', value: Math.round((xml as string).length / 1024), unit: 'KiB' }],
+  },
+];

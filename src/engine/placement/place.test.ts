@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import type { Guest } from '../model/guest.ts';
+import { place } from './index.ts';
+import { guestCellForHostNode, nodesetHas } from './pePerPhb.ts';
+import { addresses, at, controller, designOf, emulated, guestOf, hostdev, hostOf, phb } from './testkit.ts';
+
+const phbs = (g: Guest): string[] =>
+  g.controllers
+    .filter((c) => c.model === 'pci-root')
+    .map((c) => `${c.index}/${c.target.index}${c.target.node !== undefined ? `@${c.target.node}` : ''}`)
+    .sort();
+
+const host = hostOf([
+  { group: 5, devices: ['0001:01:00.0', '0001:01:00.1'], numaNode: 0 },
+  { group: 7, devices: ['0005:90:01.0'], numaNode: 1 },
+  { group: 9, devices: ['0006:01:00.0', '0006:01:00.1', '0006:01:00.2', '0006:01:00.3'], numaNode: 1 },
+]);
+
+describe('policy libvirt (pseries)', () => {
+  it('puts one IOMMU group per new PHB, never on PHB 0, functions on separate slots (PAPR-ISO-2/3, GEN-MF-4)', () => {
+    const g = guestOf('pseries', { devices: [hostdev('0001:01:00.0'), hostdev('0005:90:01.0'), hostdev('0001:01:00.1'), emulated({ key: 'vda' })] });
+    const out = place(designOf(g, host), { policy: 'libvirt', implicitDevices: false }).guest;
+    expect(phbs(out)).toEqual(['0/0', '1/1', '2/2']);
+    expect(addresses(out)).toEqual({ '0001:01:00.0': '1:1.0', '0005:90:01.0': '2:1.0', '0001:01:00.1': '1:2.0', vda: '0:1.0' });
+  });
+
+  it('reserves a spare slot: 31 emulated devices fill PHB 0 and leave an empty PHB 1 (GEN-AUTO-2)', () => {
+    const devs = Array.from({ length: 31 }, (_, i) => emulated({ key: `d${i}` }));
+    const out = place(designOf(guestOf('pseries', { devices: devs })), { policy: 'libvirt', implicitDevices: false }).guest;
+    expect(phbs(out)).toEqual(['0/0', '1/1']);
+    expect(out.devices.every((d) => d.address?.bus === 0)).toBe(true);
+  });
+
+  it('adds no PHB while a slot besides the spare one is left', () => {
+    const devs = Array.from({ length: 30 }, (_, i) => emulated({ key: `d${i}` }));
+    const out = place(designOf(guestOf('pseries', { devices: devs })), { policy: 'libvirt', implicitDevices: false }).guest;
+    expect(phbs(out)).toEqual(['0/0']);
+  });
+
+  it('gives a declared empty spare PHB to the first cold-plugged group (PAPR-HP-6)', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0), phb(1)], devices: [hostdev('0005:90:01.0')] });
+    const out = place(designOf(g, host), { policy: 'libvirt', implicitDevices: false }).guest;
+    expect(phbs(out)).toEqual(['0/0', '1/1']);
+    expect(addresses(out)['0005:90:01.0']).toBe('1:1.0');
+  });
+
+  it('never moves a user address; replaceAll does', () => {
+    const g = guestOf('pseries', { devices: [hostdev('0005:90:01.0', at(0, 5)), emulated({ key: 'vda' })] });
+    const kept = place(designOf(g, host), { policy: 'libvirt', implicitDevices: false }).guest;
+    expect(addresses(kept)['0005:90:01.0']).toBe('0:5.0');
+    const moved = place(designOf(g, host), { policy: 'libvirt', implicitDevices: false, replaceAll: true }).guest;
+    expect(addresses(moved)['0005:90:01.0']).toBe('1:1.0');
+  });
+
+  it('adds the implicit pci-ohci USB controller and virtio memballoon only when asked', () => {
+    const g = guestOf('pseries', { devices: [emulated({ key: 'vda' })] });
+    const withImplicit = place(designOf(g), { policy: 'libvirt' }).guest;
+    expect(withImplicit.devices.map((d) => `${d.element}:${d.type ?? ''}:${d.model ?? ''}`).sort()).toEqual(['controller:usb:pci-ohci', 'disk:file:', 'memballoon::virtio']);
+    expect(place(designOf(g), { policy: 'libvirt', implicitDevices: false }).guest.devices).toHaveLength(1);
+  });
+
+  it('fills gaps in controller indexes with PHBs and gives index-less PHBs the lowest free index (GEN-IDX-5/6)', () => {
+    const g = guestOf('pseries', { controllers: [controller('pci-root', undefined), controller('pci-root', 3)] });
+    const out = place(designOf(g), { policy: 'libvirt', implicitDevices: false }).guest;
+    expect(phbs(out)).toEqual(['0/0', '1/1', '2/2', '3/3']);
+  });
+
+  it('leaves machines it does not model alone', () => {
+    const g: Guest = { ...guestOf('pseries'), arch: 's390x', machine: 's390-ccw-virtio', devices: [emulated()] };
+    const d = designOf(g);
+    expect(place(d, { policy: 'libvirt' })).toBe(d);
+  });
+});
+
+describe('policy libvirt (q35, virt)', () => {
+  it('packs auto-added root ports 8 per slot with chassis=index, port=slot*8+fn, and adds the spare root port (Q35-RP-2)', () => {
+    const devs = Array.from({ length: 9 }, (_, i) => emulated({ key: `d${i}` }));
+    const out = place(designOf(guestOf('q35', { devices: devs })), { policy: 'libvirt', implicitDevices: false }).guest;
+    const ports = out.controllers.filter((c) => c.model === 'pcie-root-port');
+    expect(ports).toHaveLength(10);
+    expect(ports[0]).toMatchObject({ index: 1, modelName: 'pcie-root-port', target: { chassis: 1, port: 8 }, address: at(0, 1, 0, 'on') });
+    expect(ports[9]).toMatchObject({ index: 10, target: { chassis: 10, port: 0x11 }, address: at(0, 2, 1) });
+    expect(addresses(out).d0).toBe('1:0.0');
+    expect(out.devices.filter((d) => d.address?.bus === 10)).toHaveLength(0);
+  });
+
+  it('puts a conventional PCI device behind a root port + pcie-to-pci-bridge (Q35-PCI-1)', () => {
+    const g = guestOf('virt', { controllers: [controller('pcie-root', 0)], devices: [emulated({ key: 'nic', element: 'interface', type: 'user', model: 'e1000' })] });
+    const out = place(designOf(g), { policy: 'libvirt', implicitDevices: false }).guest;
+    expect(out.controllers.map((c) => c.model)).toEqual(['pcie-root', 'pcie-root-port', 'pcie-to-pci-bridge', 'pcie-root-port']);
+    expect(addresses(out).nic).toBe('2:1.0');
+  });
+
+  it('keeps 00:1f for ICH9 and puts the primary video at 00:01.0 and the SATA controller at 00:1f.2 (Q35-RSV-1/2)', () => {
+    const g = guestOf('q35', { devices: [emulated({ key: 'video', element: 'video', model: 'vga' })] });
+    const out = place(designOf(g), { policy: 'libvirt' }).guest;
+    expect(addresses(out).video).toBe('0:1.0');
+    expect(out.devices.find((d) => d.type === 'sata')?.address).toEqual(at(0, 0x1f, 2));
+    expect(out.devices.find((d) => d.type === 'usb')?.model).toBe('qemu-xhci');
+  });
+});
+
+describe('policy pe-per-phb', () => {
+  it('gives each host IOMMU group its own vPHB, host slot functions as guest functions, emulated on PHB 0, spare vPHBs', () => {
+    const g = guestOf('pseries', {
+      devices: [hostdev('0001:01:00.0'), hostdev('0001:01:00.1'), hostdev('0005:90:01.0'), emulated({ key: 'vda' })],
+    });
+    const out = place(designOf(g, host), { policy: 'pe-per-phb', spare: 2 }).guest;
+    expect(phbs(out)).toEqual(['0/0', '1/1', '2/2', '3/3', '4/4']);
+    expect(addresses(out)).toEqual({ '0001:01:00.0': '1:1.0+', '0001:01:00.1': '1:1.1', '0005:90:01.0': '2:1.0', vda: '0:1.0' });
+    expect(out.devices).toHaveLength(4);
+  });
+
+  it('never adds a spare vPHB past target index 30 (PAPR-PHB-2)', () => {
+    const controllers = [phb(0, 0), ...Array.from({ length: 29 }, (_, i) => phb(i + 1, i + 1))];
+    const devices = controllers.slice(1).map((c, i) => emulated({ key: `on-${i}`, address: at(c.index ?? 0, 1) }));
+    const out = place(designOf(guestOf('pseries', { controllers, devices })), { policy: 'pe-per-phb', spare: 3 }).guest;
+    expect(Math.max(...out.controllers.map((c) => c.target.index ?? 0))).toBe(30);
+  });
+
+  it('sends emulated devices that do not fit on PHB 0 behind a pci-bridge on PHB 0, not onto new vPHBs', () => {
+    const devs = Array.from({ length: 40 }, (_, i) => emulated({ key: `d${i}` }));
+    const out = place(designOf(guestOf('pseries', { devices: devs })), { policy: 'pe-per-phb' }).guest;
+    expect(phbs(out)).toEqual(['0/0']);
+    expect(out.controllers.find((c) => c.model === 'pci-bridge')).toMatchObject({ index: 1, address: at(0, 31), target: { chassisNr: 1 } });
+    expect(out.devices.filter((d) => d.address?.bus === 1)).toHaveLength(10);
+  });
+
+  it('keeps the rest of a group with the member the user placed (PAPR-ISO-5)', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0), phb(1, 1), phb(2, 2)], devices: [hostdev('0001:01:00.0', at(2, 4)), hostdev('0001:01:00.1')] });
+    const out = place(designOf(g, host), { policy: 'pe-per-phb' }).guest;
+    expect(addresses(out)).toEqual({ '0001:01:00.0': '2:4.0', '0001:01:00.1': '2:1.0' });
+  });
+
+  it('sets the vPHB NUMA node from the host node through numatune', () => {
+    const g = guestOf('pseries', {
+      numaCells: [{ id: 0 }, { id: 1 }],
+      numaMemnodes: [
+        { cellid: 0, nodeset: '1' },
+        { cellid: 1, nodeset: '0' },
+      ],
+      devices: [hostdev('0001:01:00.0'), hostdev('0001:01:00.1'), hostdev('0005:90:01.0')],
+    });
+    const out = place(designOf(g, host), { policy: 'pe-per-phb' }).guest;
+    expect(phbs(out)).toEqual(['0/0', '1/1@1', '2/2@0']);
+  });
+
+  it('maps host nodes to cells in sorted order without numatune, and sets no node without cells', () => {
+    const cells = guestOf('pseries', { numaCells: [{ id: 0 }, { id: 1 }] });
+    expect(guestCellForHostNode(cells, host, 1)).toBe(1);
+    expect(guestCellForHostNode(cells, host, 7)).toBeUndefined();
+    expect(guestCellForHostNode(guestOf('pseries'), host, 1)).toBeUndefined();
+    expect(nodesetHas('0-3,^2', 2)).toBe(false);
+    expect(nodesetHas('0-3,^2', 3)).toBe(true);
+  });
+
+  it('q35: one root port per PCIe device, conventional devices behind a bridge, spare root ports', () => {
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0)],
+      devices: [emulated({ key: 'a' }), emulated({ key: 'b' }), emulated({ key: 'nic', element: 'interface', type: 'user', model: 'rtl8139' })],
+    });
+    const out = place(designOf(g), { policy: 'pe-per-phb', spare: 3 }).guest;
+    const busOf = (k: string): number | undefined => out.devices.find((d) => d.key === k)?.address?.bus;
+    const modelOf = (bus: number | undefined): string | undefined => out.controllers.find((c) => c.index === bus)?.model;
+    expect(modelOf(busOf('a'))).toBe('pcie-root-port');
+    expect(busOf('a')).not.toBe(busOf('b'));
+    expect(modelOf(busOf('nic'))).toBe('pcie-to-pci-bridge');
+    const occupied = new Set([...out.devices, ...out.controllers].map((x) => x.address?.bus));
+    expect(out.controllers.filter((c) => c.model === 'pcie-root-port' && !occupied.has(c.index))).toHaveLength(3);
+  });
+});

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Design, GuestDevice, Host, PciController } from '../src/engine/index.ts';
+import { createDesign, formatPciAddress, importHost, place } from '../src/engine/index.ts';
+
+/**
+ * Policy `libvirt` against libvirt's own expected outputs (tests/qemuxmlconfdata, libvirt 10.7,
+ * mock host of tests/virpcimock.c): same PCI controllers and the same address for every device.
+ */
+const SHARED = path.resolve(__dirname, '..', '..', 'shared');
+const CORPUS = path.join(SHARED, 'corpus', 'libvirt');
+const MOCK_HOST = path.join(SHARED, 'corpus', 'libvirt-mock-host.nodedev.xml');
+
+const CASES: ReadonlyArray<[string, string]> = [
+  ['pseries-hostdevs-1', 'ppc64'],
+  ['pseries-hostdevs-2', 'ppc64'],
+  ['pseries-hostdevs-3', 'ppc64'],
+  ['pseries-many-devices', 'ppc64'],
+  ['pseries-many-buses-1', 'ppc64'],
+  ['pseries-many-buses-2', 'ppc64'],
+  ['pseries-phb-simple', 'ppc64'],
+  ['pseries-phb-default-missing', 'ppc64'],
+  ['pseries-phb-numa-node', 'ppc64'],
+  ['q35-pcie', 'x86_64'],
+  ['q35-pcie-autoadd', 'x86_64'],
+  ['q35-multifunction', 'x86_64'],
+  ['aarch64-virt-virtio', 'aarch64'],
+  ['aarch64-traditional-pci', 'aarch64'],
+  ['pcie-root-port-model-generic', 'x86_64'],
+];
+
+function load(file: string, host: Host): Design {
+  const r = createDesign(fs.readFileSync(file, 'utf8'), host, path.basename(file));
+  if (!r.ok) throw new Error(`${file}: ${r.error.message}`);
+  return r.value;
+}
+
+const addr = (a: GuestDevice['address']): string => (a ? `${formatPciAddress(a)}${a.multifunction ? ` mf=${a.multifunction}` : ''}` : 'none');
+
+function controllerRows(cs: readonly PciController[]): string[] {
+  return cs
+    .map((c) => `${c.index} ${c.model} name=${c.modelName ?? '-'} target=${c.target.index ?? '-'} chassis=${c.target.chassis ?? '-'} port=${c.target.port ?? '-'} chassisNr=${c.target.chassisNr ?? '-'} node=${c.target.node ?? '-'} at ${addr(c.address)}`)
+    .sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+}
+
+/** libvirt reorders devices; it keeps the order within one element kind (and one controller type). */
+function deviceKeys(devices: readonly GuestDevice[]): Map<string, GuestDevice> {
+  const seen = new Map<string, number>();
+  const out = new Map<string, GuestDevice>();
+  for (const d of devices) {
+    if (d.hostAddress) {
+      out.set(`${d.element} ${formatPciAddress(d.hostAddress)}`, d);
+      continue;
+    }
+    const kind = d.element === 'controller' ? `controller/${d.type ?? ''}` : d.element;
+    const n = seen.get(kind) ?? 0;
+    seen.set(kind, n + 1);
+    out.set(`${kind}#${n}`, d);
+  }
+  return out;
+}
+
+if (!fs.existsSync(CORPUS) || !fs.existsSync(MOCK_HOST)) {
+  it(`corpus absent: ${CORPUS} not found, the libvirt comparison cannot run`, () => {
+    expect(fs.existsSync(CORPUS) && fs.existsSync(MOCK_HOST)).toBe(false);
+  });
+} else {
+  const hostResult = importHost(fs.readFileSync(MOCK_HOST, 'utf8'), 'libvirt-mock-host.nodedev.xml');
+  if (!hostResult.ok) throw new Error(hostResult.error.message);
+  const host = hostResult.value;
+
+  describe('place(libvirt) matches libvirt 10.7 expected outputs', () => {
+    it.each(CASES)('%s', (name, arch) => {
+      const input = load(path.join(CORPUS, `qemuxmlconfdata__${name}.xml`), host);
+      const expected = load(path.join(CORPUS, `qemuxmlconfdata__${name}.${arch}-latest.xml`), host);
+      const placed = place(input, { policy: 'libvirt' }).guest;
+
+      expect(controllerRows(placed.controllers)).toEqual(controllerRows(expected.guest.controllers));
+
+      const mine = deviceKeys(placed.devices);
+      const theirs = deviceKeys(expected.guest.devices);
+      const rows = (m: Map<string, GuestDevice>, other: Map<string, GuestDevice>): string[] =>
+        [...m].filter(([k, d]) => d.address || other.get(k)?.address).map(([k, d]) => `${k} ${addr(d.address)}`).sort();
+      expect(rows(mine, theirs)).toEqual(rows(theirs, mine));
+      // every device of the input is there, at libvirt's address
+      for (const d of deviceKeys(input.guest.devices).keys()) expect(mine.has(d)).toBe(true);
+    });
+
+    it('the comparison notices a placement that is not libvirt\'s (pe-per-phb joins the two functions in one slot)', () => {
+      const input = load(path.join(CORPUS, 'qemuxmlconfdata__pseries-hostdevs-1.xml'), host);
+      const expected = load(path.join(CORPUS, 'qemuxmlconfdata__pseries-hostdevs-1.ppc64-latest.xml'), host);
+      const other = deviceKeys(place(input, { policy: 'pe-per-phb' }).guest.devices);
+      const want = deviceKeys(expected.guest.devices);
+      expect(addr(other.get('hostdev 0001:01:00.1')?.address)).not.toBe(addr(want.get('hostdev 0001:01:00.1')?.address));
+    });
+  });
+}
