@@ -12,3 +12,7 @@ export * from './commands/commands.ts';
 export { DEMO_DOMAIN_XML, DEMO_HOST_XML } from './demo/demo.ts';
 export { MACHINE_TEMPLATES, type TemplateMachine } from './demo/templates.ts';
 export { importHost } from './xml/nodedev.ts';
+export { decodeShareLink, encodeShareLink, type SharePayload } from './share/link.ts';
+export { importDomain, createDesign, exportDomain } from './xml/domain.ts'; export type { DomainSource } from './xml/domainSource.ts';
+export { place, type PlacementPolicy, type PlaceOptions } from './placement/index.ts';
+export { RULES, ruleMeta, validate, createValidator, applyFixes, sortFindings, type Severity, type Fix, type Finding, type FindingSubjects, type RuleMeta, type Rule } from './rules/index.ts';

@@ -128,7 +128,8 @@ export function takesPciAddress(d: GuestDevice, family: MachineFamily): boolean 
     case 'pstore':
       return true;
     case 'serial':
-      return d.type === 'pci' || d.bus === 'pci';
+      // the importer reads a serial's `<target type>` as its bus: pci-serial is the PCI one
+      return d.type === 'pci' || d.bus === 'pci' || d.bus === 'pci-serial';
     case 'memory':
       return d.model === 'virtio-mem' || d.model === 'virtio-pmem';
     default:

@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -10,12 +8,11 @@ import { machineFamily } from '../model/guest.ts';
 import { DEMO_DOMAIN_XML } from '../demo/demo.ts';
 import { MAX_XML_BYTES } from '../errors.ts';
 import { createDesign, exportDomain, importDomain } from './domain.ts';
+import { domainSchemaErrors } from '../../../test/support/xmllint.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SHARED = path.resolve(REPO, '..', 'shared');
 const CORPUS = path.join(SHARED, 'corpus', 'libvirt');
-const RNG = path.join(SHARED, 'schemas', 'libvirt', 'domain.rng');
-const XMLLINT = '/usr/bin/xmllint';
 
 /** Deliberately schema-invalid inputs (corpus README); they may or may not import. */
 const INVALID = new Set(['qemuxmlconfdata__pci-bridge-negative-index-invalid.xml', 'qemuxmlconfdata__pseries-spaprvio-invalid.xml']);
@@ -43,45 +40,8 @@ function lineDiff(a: string, b: string): { removed: string[]; added: string[] } 
   return { removed: x.slice(head, x.length - tail), added: y.slice(head, y.length - tail) };
 }
 
-function xmllintErrors(text: string): string {
-  if (!existsSync(XMLLINT)) throw new Error(`xmllint is missing at ${XMLLINT}; run: bash scripts/setup-test-deps.sh`);
-  const dir = mkdtempSync(path.join(tmpdir(), 'pcitopo-xml-'));
-  try {
-    const f = path.join(dir, 'domain.xml');
-    writeFileSync(f, text);
-    try {
-      execFileSync(XMLLINT, ['--noout', '--relaxng', RNG, f], { stdio: 'pipe' });
-      return '';
-    } catch (e) {
-      const err = e as { stderr?: Buffer };
-      return err.stderr?.toString() ?? String(e);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Validates many documents with one xmllint run; returns its complaints ('' when all are valid). */
-function xmllintManyErrors(docs: ReadonlyArray<readonly [string, string]>): string {
-  if (!existsSync(XMLLINT)) throw new Error(`xmllint is missing at ${XMLLINT}; run: bash scripts/setup-test-deps.sh`);
-  const dir = mkdtempSync(path.join(tmpdir(), 'pcitopo-xml-'));
-  try {
-    const files = docs.map(([name, text]) => {
-      const f = path.join(dir, name);
-      writeFileSync(f, text);
-      return f;
-    });
-    try {
-      execFileSync(XMLLINT, ['--noout', '--relaxng', RNG, ...files], { stdio: 'pipe' });
-      return '';
-    } catch (e) {
-      const err = e as { stderr?: Buffer };
-      return (err.stderr?.toString() ?? String(e)).split('\n').filter((l) => !l.endsWith(' validates')).join('\n');
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const xmllintErrors = (text: string): string => domainSchemaErrors([['domain.xml', text]]);
+const xmllintManyErrors = domainSchemaErrors;
 
 const move = (d: Design, device: string, bus: number, slot: number, fn = 0): Design =>
   applyCommand(d, { kind: 'move-device', device, address: { domain: 0, bus, slot, function: fn } });

@@ -1,0 +1,46 @@
+import type { Rule, RuleMeta } from './types.ts';
+import { addrText, finding, occupants } from './context.ts';
+import { busRule } from './define.ts';
+import { freeSlotFix } from './fixes.ts';
+import { BUS_MODELS } from '../machines/connect.ts';
+import { isPhb } from '../model/guest.ts';
+import { at, ctrl, dev, q35 } from './testkit.ts';
+
+const meta: RuleMeta = {
+  id: 'GEN-ADDR-3',
+  severity: 'error',
+  title: 'Slot and function are in range for the bus',
+  why: 'Slots are 0-31 and functions 0-7, and each bus has its own usable range (roots and bridges start at slot 1); libvirt refuses anything else.',
+  source: 'libvirt src/conf/domain_addr.h VIR_PCI_ADDRESS_SLOT_LAST/FUNCTION_LAST; src/conf/domain_addr.c virDomainPCIAddressBusSetModel, virDomainPCIAddressValidate ("slot must be >= N")',
+  families: 'all',
+};
+
+export const rule: Rule = busRule(meta, (ctx, bus) => {
+  const parent = bus.controller;
+  const model = parent ? BUS_MODELS[parent.model] : undefined;
+  const out = [];
+  for (const o of occupants(bus)) {
+    const a = (o.device?.address ?? o.controller?.address)!;
+    let problem: string | undefined;
+    if (a.slot > 31 || a.slot < 0) problem = 'slot must be <= 31';
+    else if (a.function > 7 || a.function < 0) problem = 'function must be <= 7';
+    else if (model && parent) {
+      // Slot 0 on a PHB and slot != 0 under a port have their own rules with the specific advice.
+      const deferred = (ctx.family === 'pseries' && isPhb(parent) && a.slot === 0) || ((parent.model === 'pcie-root-port' || parent.model === 'pcie-switch-downstream-port') && a.slot !== 0);
+      if (!deferred && a.slot < model.minSlot) problem = `slot must be >= ${model.minSlot} on a ${parent.model}`;
+      else if (!deferred && a.slot > model.maxSlot) problem = `slot must be <= ${model.maxSlot} on a ${parent.model}`;
+    }
+    if (!problem) continue;
+    const fix = o.device ? freeSlotFix(ctx, o.device) : undefined;
+    out.push(finding(meta, `${o.device?.label ?? `controller ${o.controller?.index}`} at ${addrText(a)}: ${problem}.`, o.device ? { devices: [o.device.key] } : { controllers: [o.controller?.index ?? -1] }, fix ? [fix] : undefined));
+  }
+  return out;
+});
+
+export const cases = {
+  pass: [{ name: 'slot 1 function 7', design: q35([ctrl('pci-bridge', 1, { address: at(0, 2) })], [dev('nic', 'interface', at(1, 1, 7), { model: 'e1000' })]) }],
+  fail: [
+    { name: 'slot 0 on a pci-bridge', design: q35([ctrl('pci-bridge', 1, { address: at(0, 2) })], [dev('nic', 'interface', at(1, 0), { model: 'e1000' })]), expect: { devices: ['nic'] } },
+    { name: 'slot 32', design: q35([], [dev('nic', 'interface', at(0, 32))]), expect: { devices: ['nic'] } },
+  ],
+};

@@ -1,0 +1,57 @@
+import type { ControllerTarget } from '../model/guest.ts';
+import type { Rule, RuleMeta } from './types.ts';
+import { controllerText, finding } from './context.ts';
+import { globalRule } from './define.ts';
+import { setTargetFix } from './fixes.ts';
+import { at, ctrl, phb, pseries, q35, rootPort } from './testkit.ts';
+
+const meta: RuleMeta = {
+  id: 'GEN-TGT-1',
+  severity: 'error',
+  title: '<target> attributes only where the model allows them, in range',
+  why: "Each <target> attribute sets a property of one QEMU device; libvirt refuses it on other models ('Option … is not valid for PCI controller') and outside its range.",
+  source: 'libvirt src/conf/domain_validate.c virDomainControllerDefValidate (ranges); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefControllerPCI',
+  families: 'all',
+};
+
+type Attr = keyof ControllerTarget;
+const ALLOWED: Record<Attr, (model: string, pseries: boolean) => boolean> = {
+  chassisNr: (m) => m === 'pci-bridge',
+  chassis: (m) => m === 'pcie-root-port' || m === 'pcie-switch-downstream-port',
+  port: (m) => m === 'pcie-root-port' || m === 'pcie-switch-downstream-port',
+  busNr: (m) => m === 'pci-expander-bus' || m === 'pcie-expander-bus',
+  index: (m, p) => m === 'pci-root' && p,
+  node: (m, p) => m === 'pci-expander-bus' || m === 'pcie-expander-bus' || (m === 'pci-root' && p),
+  hotplug: (m) => m === 'pci-root' || m === 'pcie-root-port' || m === 'pcie-switch-downstream-port',
+  memReserve: (m) => m === 'pcie-root-port' || m === 'pci-bridge',
+};
+const RANGE: Partial<Record<Attr, [number, number]>> = { chassisNr: [1, 255], chassis: [0, 255], port: [0, 255], busNr: [1, 254], memReserve: [1, Number.MAX_SAFE_INTEGER] };
+
+export const rule: Rule = globalRule(meta, (ctx) =>
+  ctx.guest.controllers.flatMap((c) => {
+    const problems: string[] = [];
+    const cleaned: Record<string, unknown> = { ...c.target };
+    for (const [attr, value] of Object.entries(c.target) as Array<[Attr, unknown]>) {
+      if (value === undefined || !(attr in ALLOWED)) continue;
+      if (!ALLOWED[attr](c.model, ctx.family === 'pseries')) {
+        problems.push(`option '${attr}' is not valid for a ${c.model}`);
+        delete cleaned[attr];
+        continue;
+      }
+      const r = RANGE[attr];
+      if (r && typeof value === 'number' && (value < r[0] || value > r[1])) problems.push(`${attr} ${value} is out of range ${r[0]}-${r[1] === Number.MAX_SAFE_INTEGER ? '' : r[1]}`);
+    }
+    if (!problems.length) return [];
+    const onlyUnallowed = problems.every((p) => p.startsWith('option'));
+    const fixes = onlyUnallowed ? [setTargetFix(c, `Remove the options ${c.model} does not take`, cleaned as ControllerTarget)] : undefined;
+    return [finding(meta, `${controllerText(c)}: ${problems.join('; ')}.`, { controllers: c.index !== undefined ? [c.index] : [] }, fixes)];
+  }),
+);
+
+export const cases = {
+  pass: [{ name: 'PHB index and root port chassis', design: q35([rootPort(1, 1)], []) }, { name: 'pseries PHB', design: pseries([phb(1, { node: 0 })], [], undefined, { numaCells: 1 }) }],
+  fail: [
+    { name: 'chassis on a pci-bridge', design: pseries([ctrl('pci-bridge', 1, { address: at(0, 1), target: { chassisNr: 1, chassis: 3 } })], []), expect: { controllers: [1] } },
+    { name: 'busNr 255', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 255 } })], []), expect: { controllers: [1] } },
+  ],
+};

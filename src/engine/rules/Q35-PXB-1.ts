@@ -1,0 +1,32 @@
+import type { Rule, RuleMeta } from './types.ts';
+import { finding } from './context.ts';
+import { globalRule } from './define.ts';
+import { at, ctrl, design, q35 } from './testkit.ts';
+
+const meta: RuleMeta = {
+  id: 'Q35-PXB-1',
+  severity: 'error',
+  title: 'pcie-expander-bus only on q35 and virt; an expander\'s NUMA node exists',
+  why: 'pxb-pcie hangs off a pcie-root, so libvirt refuses it on other machines; its <node> must be one of the guest NUMA cells.',
+  source: 'libvirt src/qemu/qemu_domain.c qemuDomainControllerDefPostParse; QEMU hw/pci-bridge/pci_expander_bridge.c; tests pcie-expander-bus-bad-*',
+  families: ['q35', 'virt', 'i440fx', 'other'],
+};
+
+export const rule: Rule = globalRule(meta, (ctx) =>
+  ctx.guest.controllers.flatMap((c) => {
+    if (c.model !== 'pcie-expander-bus' && c.model !== 'pci-expander-bus') return [];
+    const subj = { controllers: c.index !== undefined ? [c.index] : [] };
+    if (c.model === 'pcie-expander-bus' && ctx.family !== 'q35' && ctx.family !== 'virt') return [finding(meta, `pcie-expander-bus controllers (index ${c.index}) are not supported with this machine type.`, subj)];
+    const node = c.target.node;
+    if (node !== undefined && node >= ctx.guest.numaCells.length) return [finding(meta, `${c.model} with index ${c.index} is configured for NUMA node ${node}, not present in the domain's <cpu><numa> array (${ctx.guest.numaCells.length}).`, subj)];
+    return [];
+  }),
+);
+
+export const cases = {
+  pass: [{ name: 'pxb-pcie on q35', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 254 } })], []) }],
+  fail: [
+    { name: 'pxb-pcie on i440fx', design: design({ machine: 'pc-i440fx-9.0', controllers: [ctrl('pci-root', 0), ctrl('pcie-expander-bus', 1, { address: at(0, 2) })] }), expect: { controllers: [1] } },
+    { name: 'node 1 with no NUMA', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 254, node: 1 } })], []), expect: { controllers: [1] } },
+  ],
+};

@@ -1,0 +1,189 @@
+import type { Design } from '../model/design.ts';
+import type { Guest, GuestDevice, MachineFamily, PciController } from '../model/guest.ts';
+import { machineFamily } from '../model/guest.ts';
+import type { Host, HostDevice } from '../model/host.ts';
+import type { PciAddress } from '../model/pci.ts';
+import { formatPciAddress } from '../model/pci.ts';
+import { endpointConnectType, hasPcieRoot, takesPciAddress } from '../machines/connect.ts';
+import type { Finding, FindingSubjects, Fix, RuleMeta } from './types.ts';
+
+/**
+ * What every rule needs, computed once per validation in one pass over the guest (DESIGN.md §7):
+ * controllers by index, what sits on each bus, the host lookups. Rules never scan the host: they
+ * only look up the devices the guest names.
+ */
+export interface Bus {
+  /** controller index = the `bus` of the addresses on it */
+  readonly index: number;
+  /** undefined when addresses name a bus no controller has (GEN-ADDR-2) */
+  readonly controller: PciController | undefined;
+  readonly devices: readonly GuestDevice[];
+  /** controllers plugged into this bus */
+  readonly controllers: readonly PciController[];
+}
+
+export interface RuleContext {
+  readonly design: Design;
+  readonly guest: Guest;
+  readonly host: Host | undefined;
+  readonly family: MachineFamily;
+  readonly pcieRoot: boolean;
+  /** first controller with each index (duplicates are GEN-IDX-1's business) */
+  readonly controllerByIndex: ReadonlyMap<number, PciController>;
+  /** every controller index and every bus an address names, ascending */
+  readonly buses: readonly Bus[];
+  readonly busByIndex: ReadonlyMap<number, Bus>;
+  /** PCI hostdevs and `<interface type='hostdev'>` with a host address */
+  readonly hostdevs: readonly GuestDevice[];
+  /** the controller at the top of the chain above bus `index` (a PHB, pcie-root, …) */
+  rootOf(index: number): PciController | undefined;
+  hostDevice(d: GuestDevice): HostDevice | undefined;
+  /** host IOMMU group of a passed-through device; undefined without host or when the host does not say */
+  groupOf(d: GuestDevice): number | undefined;
+  /** hostdevs by host IOMMU group (empty without host) */
+  readonly devicesByGroup: ReadonlyMap<number, readonly GuestDevice[]>;
+  takesPci(d: GuestDevice): boolean;
+  endpointType(d: GuestDevice): 'pci-endpoint' | 'pcie-endpoint';
+}
+
+export function isHostdev(d: GuestDevice): boolean {
+  return d.hostAddress !== undefined && ((d.element === 'hostdev' && (d.type === 'pci' || d.type === undefined)) || (d.element === 'interface' && d.type === 'hostdev'));
+}
+
+export function buildContext(design: Design): RuleContext {
+  const guest = design.guest;
+  const host = design.host;
+  const family = machineFamily(guest);
+  const controllerByIndex = new Map<number, PciController>();
+  for (const c of guest.controllers) if (c.index !== undefined && !controllerByIndex.has(c.index)) controllerByIndex.set(c.index, c);
+
+  const busDevices = new Map<number, GuestDevice[]>();
+  const busControllers = new Map<number, PciController[]>();
+  for (const c of guest.controllers) if (c.index !== undefined && !busDevices.has(c.index)) { busDevices.set(c.index, []); busControllers.set(c.index, []); }
+  const ensure = (i: number): void => {
+    if (!busDevices.has(i)) { busDevices.set(i, []); busControllers.set(i, []); }
+  };
+  const hostdevs: GuestDevice[] = [];
+  for (const d of guest.devices) {
+    if (isHostdev(d)) hostdevs.push(d);
+    if (!d.address) continue;
+    ensure(d.address.bus);
+    (busDevices.get(d.address.bus) as GuestDevice[]).push(d);
+  }
+  for (const c of guest.controllers) {
+    if (!c.address) continue;
+    ensure(c.address.bus);
+    (busControllers.get(c.address.bus) as PciController[]).push(c);
+  }
+  const buses: Bus[] = [...busDevices.keys()].sort((a, b) => a - b).map((index) => ({
+    index,
+    controller: controllerByIndex.get(index),
+    devices: busDevices.get(index) as GuestDevice[],
+    controllers: busControllers.get(index) as PciController[],
+  }));
+  const busByIndex = new Map(buses.map((b) => [b.index, b]));
+
+  const roots = new Map<number, PciController | undefined>();
+  const rootOf = (index: number): PciController | undefined => {
+    if (roots.has(index)) return roots.get(index);
+    let c = controllerByIndex.get(index);
+    const seen = new Set<number>();
+    while (c?.address && c.index !== undefined && !seen.has(c.index)) {
+      seen.add(c.index);
+      const parent = controllerByIndex.get(c.address.bus);
+      if (!parent) break;
+      c = parent;
+    }
+    roots.set(index, c);
+    return c;
+  };
+
+  const hostDevice = (d: GuestDevice): HostDevice | undefined => (host && d.hostAddress ? host.devices.get(formatPciAddress(d.hostAddress)) : undefined);
+  const groupOf = (d: GuestDevice): number | undefined => (isHostdev(d) ? hostDevice(d)?.iommuGroup : undefined);
+  const devicesByGroup = new Map<number, GuestDevice[]>();
+  if (host) {
+    for (const d of hostdevs) {
+      const g = groupOf(d);
+      if (g === undefined) continue;
+      const list = devicesByGroup.get(g);
+      if (list) list.push(d);
+      else devicesByGroup.set(g, [d]);
+    }
+  }
+  const pcieRoot = hasPcieRoot(guest);
+  return {
+    design,
+    guest,
+    host,
+    family,
+    pcieRoot,
+    controllerByIndex,
+    buses,
+    busByIndex,
+    hostdevs,
+    rootOf,
+    hostDevice,
+    groupOf,
+    devicesByGroup,
+    takesPci: (d) => takesPciAddress(d, family),
+    endpointType: (d) => endpointConnectType(d, guest, host),
+  };
+}
+
+/** `bus 0x01 slot 0x02 function 0x0`: how libvirt's XML says it, so users find it in their file. */
+export function addrText(a: PciAddress): string {
+  const h = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+  return `${a.domain !== 0 ? `domain 0x${a.domain.toString(16).padStart(4, '0')} ` : ''}bus ${h(a.bus)} slot ${h(a.slot)} function 0x${a.function.toString(16)}`;
+}
+
+export function controllerText(c: PciController): string {
+  return `${c.model} controller index ${c.index ?? '(none)'}`;
+}
+
+export function finding(meta: RuleMeta, message: string, subjects: FindingSubjects, fixes?: Fix[]): Finding {
+  return fixes && fixes.length > 0 ? { ruleId: meta.id, severity: meta.severity, message, subjects, fixes } : { ruleId: meta.id, severity: meta.severity, message, subjects };
+}
+
+/** Rules that need the host say so once instead of staying silent (issue 4). */
+export function needsHostFinding(meta: RuleMeta): Finding {
+  return { ruleId: meta.id, severity: 'info', message: `${meta.id} (${meta.title}) could not be checked: no host is loaded. Load the host's node-device XML to check it.`, subjects: {} };
+}
+
+export function appliesTo(meta: RuleMeta, family: MachineFamily): boolean {
+  return meta.families === 'all' || meta.families.includes(family);
+}
+
+/** Devices and controllers on a bus as (slot, function) occupants, for clash and multifunction checks. */
+export interface Occupant {
+  readonly slot: number;
+  readonly function: number;
+  readonly multifunction: 'on' | 'off' | undefined;
+  readonly device?: GuestDevice;
+  readonly controller?: PciController;
+}
+
+export function occupants(bus: Bus): Occupant[] {
+  const out: Occupant[] = [];
+  for (const d of bus.devices) if (d.address) out.push({ slot: d.address.slot, function: d.address.function, multifunction: d.address.multifunction, device: d });
+  for (const c of bus.controllers) if (c.address) out.push({ slot: c.address.slot, function: c.address.function, multifunction: c.address.multifunction, controller: c });
+  return out;
+}
+
+export function occupantSubjects(list: readonly Occupant[], busIndex?: number): FindingSubjects {
+  const devices = list.flatMap((o) => (o.device ? [o.device.key] : []));
+  const controllers = list.flatMap((o) => (o.controller?.index !== undefined ? [o.controller.index] : []));
+  if (busIndex !== undefined) controllers.unshift(busIndex);
+  return { ...(controllers.length ? { controllers } : {}), ...(devices.length ? { devices } : {}) };
+}
+
+/** The lowest controller index not in use: where a fix adds a controller. */
+export function nextFreeIndex(guest: Guest): number {
+  let max = -1;
+  for (const c of guest.controllers) if (c.index !== undefined && c.index > max) max = c.index;
+  return max + 1;
+}
+
+/** The PHB (or other root) that owns bus `index`, as a controller index. */
+export function rootIndex(ctx: RuleContext, index: number): number | undefined {
+  return ctx.rootOf(index)?.index;
+}

@@ -1,0 +1,66 @@
+import type { Command } from '../commands/commands.ts';
+import { firstFreeSlot } from '../commands/commands.ts';
+import type { GuestDevice, PciController } from '../model/guest.ts';
+import { isPhb } from '../model/guest.ts';
+import type { RuleContext } from './context.ts';
+import { nextFreeIndex } from './context.ts';
+import type { Fix } from './types.ts';
+
+/**
+ * Fix builders: each returns engine commands (commands.ts) so a fix is an ordinary edit for undo,
+ * the UI and `validate --fix`.
+ */
+
+/** A non-default PHB with nothing on its bus: what libvirt's auto-placement would give a new group. */
+export function emptyPhb(ctx: RuleContext): number | undefined {
+  for (const c of ctx.guest.controllers) {
+    if (!isPhb(c) || c.index === undefined || c.index === 0) continue;
+    const bus = ctx.busByIndex.get(c.index);
+    if (!bus || (bus.devices.length === 0 && bus.controllers.length === 0)) return c.index;
+  }
+  return undefined;
+}
+
+export function emptyPhbs(ctx: RuleContext): number[] {
+  const out: number[] = [];
+  for (const c of ctx.guest.controllers) {
+    if (!isPhb(c) || c.index === undefined || c.index === 0) continue;
+    const bus = ctx.busByIndex.get(c.index);
+    if (!bus || (bus.devices.length === 0 && bus.controllers.length === 0)) out.push(c.index);
+  }
+  return out;
+}
+
+/** Put a host IOMMU group (or, without a host, these hostdevs) on an empty vPHB, adding one when none is free. */
+export function isolateFix(ctx: RuleContext, group: number | undefined, devices: readonly GuestDevice[]): Fix {
+  const target = emptyPhb(ctx);
+  const place = (controller: number): Command =>
+    group !== undefined && ctx.host?.groups.has(group)
+      ? { kind: 'move-group', group, controller }
+      : { kind: 'add-hostdevs', hostAddresses: devices.map((d) => d.key), controller };
+  const what = group !== undefined ? `IOMMU group ${group}` : devices.map((d) => d.key).join(', ');
+  if (target !== undefined) return { label: `Move ${what} to the empty vPHB (controller ${target})`, command: place(target) };
+  const index = nextFreeIndex(ctx.guest);
+  return {
+    label: `Move ${what} to a new vPHB (controller ${index})`,
+    command: { kind: 'batch', label: `Move ${what} to a new vPHB`, commands: [{ kind: 'add-controller', controller: { model: 'pci-root', index } }, place(index)] },
+  };
+}
+
+/** Move a device to the lowest free slot of its own bus (function 0). */
+export function freeSlotFix(ctx: RuleContext, d: GuestDevice): Fix | undefined {
+  if (!d.address) return undefined;
+  const slot = firstFreeSlot(ctx.guest, d.address.bus, new Set([d.key]));
+  if (slot === undefined || slot === d.address.slot) return undefined;
+  return { label: `Move ${d.key} to slot ${slot} of bus ${d.address.bus}`, command: { kind: 'move-device', device: d.key, address: { domain: 0, bus: d.address.bus, slot, function: 0 } } };
+}
+
+/** Lowest value in [min, max] not in `used`. */
+export function lowestFree(used: ReadonlySet<number>, min: number, max: number): number | undefined {
+  for (let n = min; n <= max; n++) if (!used.has(n)) return n;
+  return undefined;
+}
+
+export function setTargetFix(c: PciController, label: string, target: PciController['target']): Fix {
+  return { label, command: { kind: 'update-controller', controller: c.key, changes: { target } } };
+}

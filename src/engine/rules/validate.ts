@@ -1,0 +1,133 @@
+import type { Design } from '../model/design.ts';
+import { applyCommand, CommandError } from '../commands/commands.ts';
+import type { Bus, RuleContext } from './context.ts';
+import { appliesTo, buildContext } from './context.ts';
+import { RULES } from './index.ts';
+import type { Finding, Rule, RuleMeta, Severity } from './types.ts';
+
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+function subjectsKey(f: Finding): string {
+  const s = f.subjects;
+  return `${(s.controllers ?? []).join(',')}|${(s.devices ?? []).join(',')}|${(s.groups ?? []).join(',')}`;
+}
+
+/** Deterministic order: severity, rule id, subjects, message. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort(
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
+      (subjectsKey(a) < subjectsKey(b) ? -1 : subjectsKey(a) > subjectsKey(b) ? 1 : 0) ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
+}
+
+let metaById: Map<string, RuleMeta> | undefined;
+
+export function ruleMeta(id: string): RuleMeta | undefined {
+  metaById ??= new Map(RULES.map((r) => [r.meta.id, r.meta]));
+  return metaById.get(id);
+}
+
+function rulesFor(ctx: RuleContext): Rule[] {
+  return RULES.filter((r) => appliesTo(r.meta, ctx.family));
+}
+
+/** Every finding of every rule that applies to the guest's machine family. */
+export function validate(design: Design): Finding[] {
+  const ctx = buildContext(design);
+  const out: Finding[] = [];
+  for (const r of rulesFor(ctx)) out.push(...r.check(ctx));
+  return sortFindings(out);
+}
+
+interface BusEntry {
+  readonly bus: Bus;
+  readonly findings: Finding[];
+}
+
+function sameBus(a: Bus, b: Bus): boolean {
+  if (a.controller !== b.controller || a.devices.length !== b.devices.length || a.controllers.length !== b.controllers.length) return false;
+  for (let i = 0; i < a.devices.length; i++) if (a.devices[i] !== b.devices[i]) return false;
+  for (let i = 0; i < a.controllers.length; i++) if (a.controllers[i] !== b.controllers[i]) return false;
+  return true;
+}
+
+/**
+ * Incremental validation for drags and edits (DESIGN.md §7). Commands keep untouched guest objects
+ * identical, so a per-bus rule's findings are re-used for every bus whose controller and occupants
+ * are the same objects as last time. Whole-design rules are cheap single passes and always re-run.
+ * Anything the per-bus rules read from outside the bus (host, machine, NUMA cells, whether there is
+ * a pcie-root) is part of the cache key: when it changes, the cache is dropped.
+ */
+export function createValidator(): (design: Design) => Finding[] {
+  let key: readonly unknown[] = [];
+  let cache = new Map<string, Map<number, BusEntry>>();
+  return (design) => {
+    const ctx = buildContext(design);
+    const g = design.guest;
+    const nextKey = [design.host, g.machine, g.arch, g.numaCells, g.numaMemnodes, ctx.pcieRoot];
+    if (nextKey.some((v, i) => v !== key[i])) cache = new Map();
+    key = nextKey;
+    const out: Finding[] = [];
+    for (const r of rulesFor(ctx)) {
+      if (!r.checkBus) {
+        out.push(...r.check(ctx));
+        continue;
+      }
+      const prev = cache.get(r.meta.id);
+      const next = new Map<number, BusEntry>();
+      for (const bus of ctx.buses) {
+        const hit = prev?.get(bus.index);
+        const entry = hit && sameBus(hit.bus, bus) ? hit : { bus, findings: r.checkBus(ctx, bus) };
+        next.set(bus.index, entry);
+        out.push(...entry.findings);
+      }
+      cache.set(r.meta.id, next);
+    }
+    return sortFindings(out);
+  };
+}
+
+function errorCount(findings: readonly Finding[]): number {
+  let n = 0;
+  for (const f of findings) if (f.severity === 'error') n++;
+  return n;
+}
+
+/**
+ * `validate --fix`: applies the first fix of an error finding, re-validates, and goes on while the
+ * error count drops. One fix per round because two fixes computed on the same design can collide
+ * (two devices moved to the same free slot).
+ */
+export function applyFixes(design: Design, opts: { maxRounds?: number } = {}): Design {
+  const maxRounds = opts.maxRounds ?? 200;
+  let current = design;
+  let findings = validate(current);
+  for (let round = 0; round < maxRounds; round++) {
+    const before = errorCount(findings);
+    if (before === 0) break;
+    let progressed = false;
+    for (const f of findings) {
+      const fix = f.severity === 'error' ? f.fixes?.[0] : undefined;
+      if (!fix) continue;
+      let next: Design;
+      try {
+        next = applyCommand(current, fix.command);
+      } catch (e) {
+        if (e instanceof CommandError) continue;
+        throw e;
+      }
+      const nextFindings = validate(next);
+      if (errorCount(nextFindings) < before) {
+        current = next;
+        findings = nextFindings;
+        progressed = true;
+        break;
+      }
+    }
+    if (!progressed) break;
+  }
+  return current;
+}
