@@ -38,9 +38,12 @@ Commands:
       Print a share link holding the design.
   unlink LINK [--host-out FILE]
       Print the domain XML a share link holds (and write its host XML to FILE).
-  verify DOMAIN.xml [--json]
+  verify DOMAIN.xml [--json] [--timeout SEC] [--keep]
       Run the design through the libvirt and QEMU installed here (sandboxed, QEMU paused) and report
-      where each device really lands next to where the design put it.
+      where each device really lands next to where the design put it. Exit 0 when libvirt and QEMU
+      accept it and put everything where the design says, 1 when they refuse or disagree, 3 when
+      libvirt or QEMU is missing, 4 when the check itself failed (timeout). libvirt's probe of QEMU
+      is cached in ~/.cache/pcitopo/libvirt-qemu (PCITOPO_CACHE_DIR moves it).
 
 HOST is node-device XML: 'virsh nodedev-dumpxml' output for one or more PCI devices (concatenated or
 wrapped in one root), or what scripts/collect-host.sh writes.
@@ -191,9 +194,9 @@ async function cmdVerify(args: Args, out: (s: string) => void, err: (s: string) 
   const file = args.positional[1];
   if (!file) throw new UsageError('missing DOMAIN.xml');
   const text = readInput(file);
-  unwrap(createDesign(text, undefined, file));
+  const design = unwrap(createDesign(text, undefined, file));
   const verify = await import('./verify/index.ts');
-  const tools = verify.checkVerifyTools();
+  const tools = verify.checkVerifyTools(design.guest.arch);
   if (!tools.ok) {
     err(`pcitopo verify: missing ${tools.missing.join(', ')}. ${tools.hint}\n`);
     return 3;
@@ -201,7 +204,7 @@ async function cmdVerify(args: Args, out: (s: string) => void, err: (s: string) 
   const timeout = intFlag(args, '--timeout');
   const report = await verify.runVerify(text, { ...(timeout !== undefined ? { timeoutSec: timeout } : {}), keepDir: args.flags.has('--keep') });
   out(args.flags.has('--json') ? `${JSON.stringify(report, null, 2)}\n` : verify.formatVerifyReport(report));
-  return report.ok ? 0 : 1;
+  return verify.verifyExitCode(report);
 }
 
 export async function main(
