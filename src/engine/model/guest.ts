@@ -119,6 +119,11 @@ export interface GuestDevice {
   readonly otherAddressType?: string | undefined;
   /** a short label for people: "virtio disk vda", "hostdev 0001:01:00.0" */
   readonly label: string;
+  /**
+   * A device libvirt adds by itself (default USB controller, memballoon, …) that auto-placement
+   * models so its prediction holds. Never written to the XML: libvirt adds it again at define time.
+   */
+  readonly implicit?: boolean | undefined;
 }
 
 export interface NumaCell {

@@ -65,7 +65,7 @@ export function addImplicitDevices(guest: Guest): Guest {
   const family = machineFamily(guest);
   const devices = guest.devices.slice();
   const add = (d: Omit<GuestDevice, 'key'>): void => {
-    devices.push({ ...d, key: freshDeviceKey(devices, d.element) });
+    devices.push({ ...d, key: freshDeviceKey(devices, d.element), implicit: true });
   };
   const has = (p: (d: GuestDevice) => boolean): boolean => devices.some(p);
   if (family === 'q35' && !has((d) => d.element === 'controller' && d.type === 'sata')) {

@@ -286,7 +286,8 @@ class Patcher {
 /**
  * Patches `text` (laid out as `layout` says) with what changed from `original` to `guest`.
  * Devices added by the design are written only when they are PCI hostdevs (the one kind of device
- * the commands add); anything else new has no text to come from and is left out.
+ * the commands add). Devices placement marks `implicit` are libvirt's own defaults: libvirt adds
+ * them again at define time, so writing them would only pin what libvirt already decides.
  */
 export function patchDomain(text: string, layout: DomainLayout, original: Guest, guest: Guest): string {
   if (original === guest) return text;
@@ -357,7 +358,7 @@ export function patchDomain(text: string, layout: DomainLayout, original: Guest,
       }
       continue;
     }
-    if (d.element !== 'hostdev') continue;
+    if (d.element !== 'hostdev' || d.implicit) continue;
     const lines = p.hostdevLines(d, lastHostdev ? p.quoteOf(lastHostdev.span) : layout.quote);
     if (lines) p.insertDevice('hostdev', lines, lastHostdev?.span);
   }

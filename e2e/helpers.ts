@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, type Page } from '@playwright/test';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(here, '..');
+/** ../shared next to the repository: the corpus; tests that need it say so when it is absent. */
+export const SHARED = path.resolve(REPO, '..', 'shared');
+export const CORPUS = path.join(SHARED, 'corpus', 'libvirt');
+export const corpusFile = (name: string): string => path.join(CORPUS, name);
+export const corpusPresent = (): boolean => fs.existsSync(CORPUS);
+
+/** Opens the app on a clean slate (no autosave) and waits until the first design is drawn. */
+export async function openApp(page: Page, url = '/'): Promise<string[]> {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    if (!sessionStorage.getItem('pcitopo-e2e-keep')) localStorage.clear();
+  });
+  await page.goto(url);
+  await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+  return errors;
+}
+
+export async function exportXml(page: Page): Promise<string> {
+  return page.evaluate(() => window.__pcitopo?.exportXml() ?? '');
+}
+
+/** A real pointer drag: press, several moves (the app and React Flow need more than one), release. */
+export async function drag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 8, from.y + 8, { steps: 3 });
+  await page.mouse.move(to.x, to.y, { steps: 12 });
+  await page.mouse.move(to.x + 1, to.y + 1, { steps: 2 });
+}
+
+export async function center(page: Page, testId: string): Promise<{ x: number; y: number }> {
+  const el = page.getByTestId(testId).first();
+  await el.scrollIntoViewIfNeeded();
+  // The canvas may still be panning (fitView animates): wait until the box stops moving.
+  let box = await el.boundingBox();
+  await expect
+    .poll(async () => {
+      const next = await el.boundingBox();
+      const same = !!box && !!next && box.x === next.x && box.y === next.y && box.width === next.width;
+      box = next;
+      return same;
+    })
+    .toBe(true);
+  if (!box) throw new Error(`${testId} is not visible`);
+  return { x: box.x + box.width / 2, y: box.y + Math.min(box.height / 2, 18) };
+}
+
+declare global {
+  interface Window {
+    __pcitopo?: { getState: () => unknown; exportXml: () => string; ready: boolean };
+  }
+}
+
+export interface DevicePlace {
+  key: string;
+  bus?: number | undefined;
+  slot?: number | undefined;
+  fn?: number | undefined;
+}
+
+/** Where each guest device sits, read from the store (the domain, not the pixels). */
+export async function placements(page: Page): Promise<Record<string, DevicePlace>> {
+  return page.evaluate(() => {
+    const s = window.__pcitopo?.getState() as { present: { design: { guest: { devices: { key: string; address?: { bus: number; slot: number; function: number } }[] } } } };
+    const out: Record<string, { key: string; bus?: number; slot?: number; fn?: number }> = {};
+    for (const d of s.present.design.guest.devices) out[d.key] = { key: d.key, bus: d.address?.bus, slot: d.address?.slot, fn: d.address?.function };
+    return out;
+  });
+}

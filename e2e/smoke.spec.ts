@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { corpusFile, corpusPresent, CORPUS, exportXml, openApp, REPO } from './helpers.ts';
+
+const PHB_NUMA = 'qemuxmlconfdata__pseries-phb-numa-node.xml';
+
+test('the demo loads with no console errors and shows host groups and vPHBs', async ({ page }) => {
+  const errors = await openApp(page);
+  for (const g of [1, 2, 3, 4, 5]) await expect(page.getByTestId(`host-group-${g}`)).toBeVisible();
+  await expect(page.getByTestId('host-device-0000:01:00.0')).toBeVisible();
+  for (const i of [0, 1, 2]) await expect(page.getByTestId(`controller-${i}`)).toBeVisible();
+  await expect(page.getByTestId('guest-device-0000:01:00.0')).toBeVisible();
+  await expect(page.getByTestId('xml-preview')).toContainText('<domain');
+  expect(errors).toEqual([]);
+  const ready = await page.evaluate(() => performance.getEntriesByName('pcitopo-ready')[0]?.startTime ?? -1);
+  console.log(`first-render-demo: ${ready.toFixed(0)} ms (budget 1000 ms, DESIGN.md §7)`);
+  expect(ready).toBeGreaterThan(0);
+});
+
+test('a screenshot of the demo for the README', async ({ page }) => {
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await openApp(page);
+  await expect(page.getByTestId('controller-2')).toBeVisible();
+  await expect(page.locator('.react-flow__node')).toHaveCount(3);
+  fs.mkdirSync(path.join(REPO, 'docs'), { recursive: true });
+  await page.screenshot({ path: path.join(REPO, 'docs', 'screenshot-demo.png') });
+  expect(fs.statSync(path.join(REPO, 'docs', 'screenshot-demo.png')).size).toBeGreaterThan(10_000);
+});
+
+if (corpusPresent()) {
+  test('importing a corpus file draws its controllers, and export gives the same bytes back', async ({ page }) => {
+    const errors = await openApp(page);
+    const file = corpusFile(PHB_NUMA);
+    await page.getByTestId('import-domain-file').setInputFiles(file);
+    for (const i of [0, 1, 2, 3]) await expect(page.getByTestId(`controller-${i}`)).toBeVisible();
+    await expect(page.getByTestId('controller-1')).toContainText('NUMA 1');
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-domain').click();
+    const d = await download;
+    expect(d.suggestedFilename()).toBe('QEMUGuest1.xml');
+    const saved = await d.path();
+    expect(fs.readFileSync(saved, 'utf8')).toBe(fs.readFileSync(file, 'utf8'));
+    expect(errors).toEqual([]);
+  });
+} else {
+  test(`corpus absent: ${CORPUS} is not there, so the import test cannot run`, () => {
+    console.log(`skipping the corpus import test: ${CORPUS} is absent`);
+    expect(fs.existsSync(CORPUS)).toBe(false);
+  });
+}
+
+test('a failed import shows file:line:column and leaves the design as it was', async ({ page }) => {
+  await openApp(page);
+  const before = await exportXml(page);
+  await page.getByTestId('import-domain-file').setInputFiles({ name: 'broken.xml', mimeType: 'application/xml', buffer: Buffer.from("<domain type='kvm'>\n  <name>x</name>\n  <devices>\n</domain>\n") });
+  await expect(page.getByTestId('error-message')).toContainText(/broken\.xml:\d+:\d+/);
+  expect(await exportXml(page)).toBe(before);
+  await expect(page.getByTestId('controller-2')).toBeVisible();
+});

@@ -1,0 +1,32 @@
+import { defineConfig } from '@playwright/test';
+
+// Debian's Chromium, never a downloaded browser (`playwright install` fails on these machines).
+// The app is built before this runs (npm run test:e2e) and served from dist/ by scripts/serve.mjs.
+export default defineConfig({
+  testDir: 'e2e',
+  outputDir: 'e2e/output/results',
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: 'list',
+  timeout: 30_000,
+  expect: { timeout: 7_000 },
+  use: {
+    baseURL: 'http://127.0.0.1:4317',
+    browserName: 'chromium',
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    acceptDownloads: true,
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    },
+  },
+  projects: [{ name: 'chromium' }],
+  webServer: {
+    command: 'node scripts/serve.mjs --port 4317',
+    url: 'http://127.0.0.1:4317/',
+    reuseExistingServer: false,
+    timeout: 30_000,
+  },
+});

@@ -1,0 +1,40 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import '@xyflow/react/dist/style.css';
+import './ui/styles.css';
+import { App } from './ui/App.tsx';
+import { designerStore, exportDomain, type DesignerState } from './store/index.ts';
+import { autosave, boot } from './ui/actions.ts';
+
+declare global {
+  interface Window {
+    /** read-only hooks for e2e tests: assert on the domain, not on pixels (STYLE.md §8.2) */
+    __pcitopo?: { getState: () => DesignerState; exportXml: () => string; ready: boolean };
+  }
+}
+
+const hooks = {
+  getState: () => designerStore.getState(),
+  exportXml: () => {
+    const p = designerStore.getState().present;
+    return p ? exportDomain(p.design) : '';
+  },
+  ready: false,
+};
+window.__pcitopo = hooks;
+
+createRoot(document.getElementById('root') as HTMLElement).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
+
+void boot().then(() => {
+  hooks.ready = true;
+  performance.mark('pcitopo-ready');
+  document.documentElement.dataset.ready = 'true';
+  // Autosave every document change; the first load is not a change worth saving over a restore.
+  designerStore.subscribe((s, prev) => {
+    if (s.present !== prev.present) autosave();
+  });
+});

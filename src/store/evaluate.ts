@@ -1,0 +1,112 @@
+/**
+ * Drop targets and what dropping there would do: the engine applies the hypothetical command and
+ * validates the result, so the canvas can say "clean / warning / error" before the user lets go
+ * (issue 7). The same answers drive the keyboard "Move to…" menu.
+ */
+import type { Command, Design, PciController } from '../engine/index.ts';
+import { applyCommand, busModel, firstFreeSlot, formatPciAddress, parsePciAddress, usedFunctions } from '../engine/index.ts';
+import { findingKey, findingsOf, worse } from './findings.ts';
+import type { Severity } from './engineApi.ts';
+import type { DragPayload } from './store.ts';
+
+export type VerdictLevel = 'clean' | Severity;
+
+export interface Verdict {
+  readonly level: VerdictLevel;
+  /** the worst new finding's message, or the engine's refusal */
+  readonly message?: string | undefined;
+}
+
+export interface DropTarget {
+  readonly id: string;
+  readonly command: Command;
+  readonly label: string;
+}
+
+export const controllerTargetId = (c: Pick<PciController, 'key'>): string => `c:${c.key}`;
+export const slotTargetId = (index: number, slot: number): string => `s:${index}:${slot}`;
+
+/** Buses that take endpoints (table 1.1); upstream ports and pcie-expander-bus do not. */
+export function takesEndpoints(c: PciController): boolean {
+  const m = busModel(c);
+  return !!m && (m.accepts.includes('pci-endpoint') || m.accepts.includes('pcie-endpoint'));
+}
+
+export function hypothetical(design: Design, cmd: Command): Verdict {
+  let after: Design;
+  try {
+    after = applyCommand(design, cmd);
+  } catch (e) {
+    return { level: 'error', message: (e as Error).message };
+  }
+  const before = new Set(findingsOf(design).map(findingKey));
+  let level: Severity | undefined;
+  let message: string | undefined;
+  for (const f of findingsOf(after)) {
+    if (before.has(findingKey(f))) continue;
+    const next = worse(level, f.severity);
+    if (next !== level || message === undefined) message = f.message;
+    level = next;
+  }
+  return { level: level === undefined || level === 'info' ? 'clean' : level, message: level === 'info' ? undefined : message };
+}
+
+function targetsFor(design: Design, payload: DragPayload): DropTarget[] {
+  const guest = design.guest;
+  const out: DropTarget[] = [];
+  for (const c of guest.controllers) {
+    if (c.index === undefined || !takesEndpoints(c)) continue;
+    const index = c.index;
+    const where = `controller ${index}`;
+    if (payload.kind === 'group') {
+      out.push({ id: controllerTargetId(c), command: { kind: 'move-group', group: payload.number, controller: index }, label: `Place IOMMU group ${payload.number} on ${where}` });
+      continue;
+    }
+    if (payload.kind === 'host-device') {
+      out.push({ id: controllerTargetId(c), command: { kind: 'add-hostdevs', hostAddresses: [payload.address], controller: index }, label: `Pass ${payload.address} through on ${where}` });
+    } else {
+      const d = guest.devices.find((x) => x.key === payload.key);
+      if (!d) continue;
+      if (d.address?.bus === index) continue;
+      const slot = firstFreeSlot(guest, index, new Set([d.key]));
+      if (slot !== undefined) out.push({ id: controllerTargetId(c), command: { kind: 'move-device', device: d.key, address: { domain: 0, bus: index, slot, function: 0 } }, label: `Move ${d.key} to ${where}` });
+    }
+    // free slots of this bus as finer targets
+    const m = busModel(c);
+    if (!m) continue;
+    const used = usedFunctions(guest, index, payload.kind === 'guest-device' ? new Set([payload.key]) : new Set());
+    for (let s = m.minSlot; s <= m.maxSlot; s++) {
+      if ([...used].some((u) => u.startsWith(`${s}.`))) continue;
+      const address = { domain: 0, bus: index, slot: s, function: 0 };
+      if (payload.kind === 'guest-device') {
+        out.push({ id: slotTargetId(index, s), command: { kind: 'move-device', device: payload.key, address }, label: `Move ${payload.key} to ${where} slot ${s}` });
+      } else {
+        const pci = parsePciAddress(payload.address);
+        const key = pci ? formatPciAddress(pci) : payload.address;
+        out.push({
+          id: slotTargetId(index, s),
+          command: {
+            kind: 'batch',
+            label: `Pass ${key} through on ${where} slot ${s}`,
+            commands: [
+              { kind: 'add-hostdevs', hostAddresses: [payload.address], controller: index },
+              { kind: 'move-device', device: key, address },
+            ],
+          },
+          label: `Pass ${key} through on ${where} slot ${s}`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+export function evaluate(design: Design, payload: DragPayload): { targets: Map<string, DropTarget>; verdicts: Map<string, Verdict> } {
+  const targets = new Map<string, DropTarget>();
+  const verdicts = new Map<string, Verdict>();
+  for (const t of targetsFor(design, payload)) {
+    targets.set(t.id, t);
+    verdicts.set(t.id, hypothetical(design, t.command));
+  }
+  return { targets, verdicts };
+}

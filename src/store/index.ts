@@ -1,0 +1,14 @@
+/** The app's one store instance and its React hook; tests and non-React callers use createDesignerStore. */
+import { useStore } from 'zustand';
+import { createDesignerStore, type DesignerState } from './store.ts';
+
+export const designerStore = createDesignerStore();
+
+export function useDesigner<T>(selector: (s: DesignerState) => T): T {
+  return useStore(designerStore, selector);
+}
+
+export * from './store.ts';
+export { findingsOf, subjectIndex, SEVERITY_RANK } from './findings.ts';
+export { evaluate, hypothetical, controllerTargetId, slotTargetId, takesEndpoints, type Verdict, type VerdictLevel, type DropTarget } from './evaluate.ts';
+export * from './engineApi.ts';

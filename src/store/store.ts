@@ -1,0 +1,188 @@
+/**
+ * The designer's store (DESIGN.md §1, STYLE.md §6): the document (the Design, undoable through a
+ * small past/present/future history, one entry per user intent) kept apart from the session
+ * (selection, drag, messages, viewport requests), which undo never touches.
+ */
+import { createStore } from 'zustand/vanilla';
+import type { Command, Design, Host } from '../engine/index.ts';
+import { applyCommand, describeCommand } from '../engine/index.ts';
+import { evaluate, type DropTarget, type Verdict } from './evaluate.ts';
+
+export interface DocState {
+  readonly design: Design;
+  /** the node-device XML the host came from: share links and autosave carry it */
+  readonly hostText?: string | undefined;
+  /** name of the domain file as the user gave it */
+  readonly file?: string | undefined;
+  /** what produced this state, for the undo/redo tooltips */
+  readonly label: string;
+}
+
+export type Selection =
+  | { readonly kind: 'controller'; readonly key: string }
+  | { readonly kind: 'device'; readonly key: string }
+  | { readonly kind: 'group'; readonly number: number }
+  | { readonly kind: 'host-device'; readonly address: string };
+
+export type DragPayload =
+  | { readonly kind: 'group'; readonly number: number }
+  | { readonly kind: 'host-device'; readonly address: string }
+  | { readonly kind: 'guest-device'; readonly key: string };
+
+export interface DragState {
+  readonly payload: DragPayload;
+  readonly label: string;
+  readonly x: number;
+  readonly y: number;
+  /** drop target id -> what dropping there would give; computed once when the drag starts */
+  readonly verdicts: ReadonlyMap<string, Verdict>;
+  readonly targets: ReadonlyMap<string, DropTarget>;
+  readonly over: string | null;
+}
+
+export interface Message {
+  readonly kind: 'error' | 'notice';
+  readonly text: string;
+  /** an optional action next to the message (e.g. "Open the demo instead") */
+  readonly action?: 'open-demo' | undefined;
+}
+
+export interface DesignerState {
+  readonly past: readonly DocState[];
+  readonly present: DocState | null;
+  readonly future: readonly DocState[];
+  readonly selection: Selection | null;
+  readonly drag: DragState | null;
+  readonly message: Message | null;
+  /** a request to pan the canvas to these React Flow node ids; seq makes repeats distinct */
+  readonly focus: { readonly nodeIds: readonly string[]; readonly seq: number } | null;
+  readonly shareUrl: string | null;
+
+  /** Replace the document with a new state as one undoable step. */
+  commit(next: Omit<DocState, 'label'> & { label?: string }, label: string): void;
+  /** Apply an engine command as one undoable step; false (and a message) when the engine refuses it. */
+  apply(cmd: Command, label?: string): boolean;
+  /** Set the document without history (first load). */
+  load(doc: DocState | null): void;
+  undo(): void;
+  redo(): void;
+  select(sel: Selection | null): void;
+  focusNodes(nodeIds: readonly string[]): void;
+  setMessage(m: Message | null): void;
+  setShareUrl(url: string | null): void;
+  startDrag(payload: DragPayload, label: string, x: number, y: number): void;
+  moveDrag(x: number, y: number, over: string | null): void;
+  /** Ends the drag; applies the move when it ends over a target. Returns whether a move was applied. */
+  endDrag(over: string | null): boolean;
+  cancelDrag(): void;
+}
+
+const HISTORY_LIMIT = 200;
+
+export function createDesignerStore(initial: DocState | null = null) {
+  return createStore<DesignerState>()((set, get) => ({
+    past: [],
+    present: initial,
+    future: [],
+    selection: null,
+    drag: null,
+    message: null,
+    focus: null,
+    shareUrl: null,
+
+    commit(next, label) {
+      const { present, past } = get();
+      const doc: DocState = { ...next, label };
+      set({
+        past: present ? [...past, present].slice(-HISTORY_LIMIT) : past,
+        present: doc,
+        future: [],
+        message: null,
+        shareUrl: null,
+      });
+    },
+
+    apply(cmd, label) {
+      const present = get().present;
+      if (!present) return false;
+      let design: Design;
+      try {
+        design = applyCommand(present.design, cmd);
+      } catch (e) {
+        set({ message: { kind: 'error', text: (e as Error).message } });
+        return false;
+      }
+      get().commit({ ...present, design }, label ?? describeCommand(cmd));
+      return true;
+    },
+
+    load(doc) {
+      set({ past: [], present: doc, future: [], selection: null, drag: null, shareUrl: null });
+    },
+
+    undo() {
+      const { past, present, future } = get();
+      const prev = past[past.length - 1];
+      if (!prev || !present) return;
+      set({ past: past.slice(0, -1), present: prev, future: [present, ...future], shareUrl: null });
+    },
+
+    redo() {
+      const { past, present, future } = get();
+      const next = future[0];
+      if (!next || !present) return;
+      set({ past: [...past, present], present: next, future: future.slice(1), shareUrl: null });
+    },
+
+    select(selection) {
+      set({ selection });
+    },
+
+    focusNodes(nodeIds) {
+      set({ focus: { nodeIds, seq: (get().focus?.seq ?? 0) + 1 } });
+    },
+
+    setMessage(message) {
+      set({ message });
+    },
+
+    setShareUrl(shareUrl) {
+      set({ shareUrl });
+    },
+
+    startDrag(payload, label, x, y) {
+      const present = get().present;
+      if (!present) return;
+      const { verdicts, targets } = evaluate(present.design, payload);
+      set({ drag: { payload, label, x, y, verdicts, targets, over: null } });
+    },
+
+    moveDrag(x, y, over) {
+      const drag = get().drag;
+      if (!drag) return;
+      set({ drag: { ...drag, x, y, over } });
+    },
+
+    endDrag(over) {
+      const drag = get().drag;
+      set({ drag: null });
+      if (!drag || !over) return false;
+      const target = drag.targets.get(over);
+      if (!target) return false;
+      return get().apply(target.command, target.label);
+    },
+
+    cancelDrag() {
+      set({ drag: null });
+    },
+  }));
+}
+
+export type DesignerStore = ReturnType<typeof createDesignerStore>;
+
+/** Convenience for callers that build a DocState from an import. */
+export function docOf(design: Design, label: string, hostText?: string, file?: string): DocState {
+  return { design, label, hostText, file };
+}
+
+export type { Host };

@@ -1,0 +1,171 @@
+import { useEffect, useRef, useState } from 'react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { designerStore, useDesigner } from '../store/index.ts';
+import { Canvas } from './Canvas.tsx';
+import { FindingsPanel } from './FindingsPanel.tsx';
+import { HostPanel } from './HostPanel.tsx';
+import { Inspector } from './Inspector.tsx';
+import { Toolbar } from './Toolbar.tsx';
+import { XmlPanel } from './XmlPanel.tsx';
+import { clearAutosave, importAnyText, openDemo } from './actions.ts';
+
+const isEditable = (t: EventTarget | null): boolean =>
+  t instanceof HTMLElement && (t.isContentEditable || t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
+
+function DragGhost() {
+  const drag = useDesigner((s) => s.drag);
+  if (!drag) return null;
+  const v = drag.over ? drag.verdicts.get(drag.over) : undefined;
+  return (
+    <div className={`ghost${v ? ` drop-${v.level}` : ''}`} style={{ transform: `translate(${drag.x + 14}px, ${drag.y + 10}px)` }} aria-hidden="true">
+      <strong>{drag.label}</strong>
+      {v ? <div>{v.level === 'clean' ? 'Clean drop' : `${v.level}: ${v.message ?? ''}`}</div> : <div className="muted">Drop on a highlighted bus or slot</div>}
+    </div>
+  );
+}
+
+function MessageBar() {
+  const message = useDesigner((s) => s.message);
+  if (!message) return null;
+  return (
+    <div className={`message ${message.kind}`} role={message.kind === 'error' ? 'alert' : 'status'} data-testid={message.kind === 'error' ? 'error-message' : 'notice-message'}>
+      <span>{message.text}</span>
+      {message.action === 'open-demo' ? (
+        <button
+          type="button"
+          onClick={() => {
+            clearAutosave();
+            openDemo(true);
+            designerStore.getState().setMessage(null);
+          }}
+        >
+          Open the demo
+        </button>
+      ) : null}
+      <button type="button" aria-label="Dismiss" onClick={() => designerStore.getState().setMessage(null)}>
+        ✕
+      </button>
+    </div>
+  );
+}
+
+function PasteDialog({ onClose }: { onClose: () => void }) {
+  const [text, setText] = useState('');
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+  return (
+    <dialog ref={ref} className="paste" aria-label="Paste XML" onClose={onClose}>
+      <h2>Paste domain or host XML</h2>
+      <textarea data-testid="paste-text" autoFocus value={text} onChange={(e) => setText(e.target.value)} placeholder="<domain …> or <device …>" rows={16} />
+      <div className="row">
+        <button
+          type="button"
+          data-testid="paste-import"
+          onClick={() => {
+            if (importAnyText(text, 'pasted text')) onClose();
+          }}
+        >
+          Import
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+export function App() {
+  const ready = useDesigner((s) => s.present !== null);
+  const [pasting, setPasting] = useState(false);
+  const [fileOver, setFileOver] = useState(false);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && !isEditable(e.target)) {
+        const k = e.key.toLowerCase();
+        if (k === 'z' && !e.shiftKey) {
+          e.preventDefault();
+          designerStore.getState().undo();
+        } else if ((k === 'z' && e.shiftKey) || k === 'y') {
+          e.preventDefault();
+          designerStore.getState().redo();
+        }
+        return;
+      }
+      if (isEditable(e.target)) return;
+      const st = designerStore.getState();
+      if (e.key === 'Escape') st.select(null);
+      if ((e.key === 'Delete' || e.key === 'Backspace') && st.selection?.kind === 'device') st.apply({ kind: 'remove-device', device: st.selection.key });
+      if (e.key === 'm' && st.selection) {
+        const el = document.getElementById('move-to');
+        if (el) {
+          e.preventDefault();
+          el.focus();
+        }
+      }
+    };
+    const onPaste = (e: ClipboardEvent) => {
+      if (isEditable(e.target)) return;
+      const text = e.clipboardData?.getData('text/plain') ?? '';
+      if (text.trimStart().startsWith('<')) {
+        e.preventDefault();
+        importAnyText(text, 'pasted text');
+      }
+    };
+    const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
+    const onDragOver = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      setFileOver(true);
+    };
+    const onDragLeave = (e: DragEvent) => {
+      if (e.relatedTarget === null) setFileOver(false);
+    };
+    const onDrop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      setFileOver(false);
+      const file = e.dataTransfer?.files[0];
+      if (file) void file.text().then((t) => importAnyText(t, file.name));
+    };
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('paste', onPaste);
+    window.addEventListener('dragover', onDragOver);
+    window.addEventListener('dragleave', onDragLeave);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('paste', onPaste);
+      window.removeEventListener('dragover', onDragOver);
+      window.removeEventListener('dragleave', onDragLeave);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, []);
+
+  return (
+    <ReactFlowProvider>
+      <div className={`app${fileOver ? ' file-over' : ''}`}>
+        <Toolbar onPaste={() => setPasting(true)} />
+        <MessageBar />
+        <main className="workspace">
+          <HostPanel />
+          <div className="center">
+            {ready ? <Canvas /> : <div className="canvas loading">Loading…</div>}
+            <XmlPanel />
+          </div>
+          <aside className="panel right" aria-label="Findings and inspector">
+            <FindingsPanel />
+            <Inspector />
+          </aside>
+        </main>
+        <DragGhost />
+        {pasting ? <PasteDialog onClose={() => setPasting(false)} /> : null}
+        {fileOver ? <div className="dropzone" aria-hidden="true">Drop a domain or host XML file to import it</div> : null}
+      </div>
+    </ReactFlowProvider>
+  );
+}

@@ -1,0 +1,182 @@
+import { memo, useCallback } from 'react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import type { GuestDevice, Host, PciController } from '../engine/index.ts';
+import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
+import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner } from '../store/index.ts';
+import { devicesByBus, NO_DEVICES, type ControllerFlowNode } from './layout.ts';
+import { useDragSource } from './dnd.ts';
+
+export function controllerKindLabel(c: PciController): string {
+  if (isPhb(c)) return 'vPHB';
+  switch (c.model) {
+    case 'pcie-root':
+      return 'PCIe root';
+    case 'pci-root':
+      return 'PCI root';
+    case 'pcie-root-port':
+      return 'Root port';
+    case 'pcie-switch-upstream-port':
+      return 'Switch upstream';
+    case 'pcie-switch-downstream-port':
+      return 'Switch downstream';
+    case 'pci-bridge':
+      return 'PCI bridge';
+    case 'pcie-to-pci-bridge':
+      return 'PCIe-to-PCI bridge';
+    case 'dmi-to-pci-bridge':
+      return 'DMI-to-PCI bridge';
+    default:
+      return c.model;
+  }
+}
+
+const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+export function hostNameOf(d: GuestDevice, host: Host | undefined): string | undefined {
+  if (!d.hostAddress || !host) return undefined;
+  const hd = host.devices.get(formatPciAddress(d.hostAddress));
+  return hd ? (hd.productName ?? hd.vendorName) : undefined;
+}
+
+const SlotCell = memo(function SlotCell({ index, slot, used, title }: { index: number; slot: number; used: boolean; title: string }) {
+  const id = slotTargetId(index, slot);
+  const verdict = useDesigner((s) => s.drag?.verdicts.get(id)?.level);
+  const over = useDesigner((s) => s.drag?.over === id);
+  if (used) {
+    return (
+      <span className="slot used" title={title}>
+        {hex2(slot)}
+      </span>
+    );
+  }
+  return (
+    <span className={`slot free${verdict ? ` drop-${verdict}` : ''}${over ? ' over' : ''}`} data-testid={`slot-${index}-${slot}`} data-drop={id} title={`Free slot ${slot} on bus ${index}`}>
+      {hex2(slot)}
+    </span>
+  );
+});
+
+const DeviceRow = memo(function DeviceRow({ device, host }: { device: GuestDevice; host: Host | undefined }) {
+  const selected = useDesigner((s) => s.selection?.kind === 'device' && s.selection.key === device.key);
+  const severity = useDesigner((s) => subjectIndex(findingsOf(s.present?.design)).devices.get(device.key));
+  const onPointerDown = useDragSource({ kind: 'guest-device', key: device.key }, device.label);
+  const select = useCallback(() => designerStore.getState().select({ kind: 'device', key: device.key }), [device.key]);
+  const a = device.address;
+  const name = hostNameOf(device, host);
+  return (
+    <li
+      className={`gdev nopan nodrag${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${device.hostAddress ? ' passthrough' : ''}`}
+      data-testid={`guest-device-${device.key}`}
+      tabIndex={0}
+      role="button"
+      aria-label={`${device.label}${a ? ` at slot ${a.slot} function ${a.function}` : ''}${severity ? `, has ${severity}s` : ''}`}
+      aria-pressed={selected}
+      onPointerDown={onPointerDown}
+      onClick={select}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          select();
+        }
+      }}
+    >
+      <span className="addr">{a ? `${hex2(a.slot)}.${a.function}` : '--'}</span>
+      <span className="glabel">
+        {device.label}
+        {name ? <small>{name}</small> : null}
+      </span>
+      {a?.multifunction === 'on' ? <span className="tag">mf</span> : null}
+      {severity ? <span className={`badge ${severity}`} aria-hidden="true">{severity === 'error' ? '!' : severity === 'warning' ? '!' : 'i'}</span> : null}
+    </li>
+  );
+});
+
+function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
+  const key = data.key;
+  const c = useDesigner((s) => s.present?.design.guest.controllers.find((x) => x.key === key));
+  const devices = useDesigner((s) => (c?.index === undefined || !s.present ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
+  const host = useDesigner((s) => s.present?.design.host);
+  const childControllers = useDesigner((s) => s.present?.design.guest.controllers);
+  const severity = useDesigner((s) => (c?.index === undefined ? undefined : subjectIndex(findingsOf(s.present?.design)).controllers.get(c.index)));
+  const selected = useDesigner((s) => s.selection?.kind === 'controller' && s.selection.key === key);
+  const dropId = c ? controllerTargetId(c) : '';
+  const verdict = useDesigner((s) => s.drag?.verdicts.get(dropId));
+  const over = useDesigner((s) => s.drag?.over === dropId);
+  const select = useCallback(() => designerStore.getState().select({ kind: 'controller', key }), [key]);
+  if (!c) return null;
+
+  const m = busModel(c);
+  const index = c.index;
+  const usedBy = new Map<number, string>();
+  for (const d of devices) if (d.address) usedBy.set(d.address.slot, d.label);
+  for (const k of childControllers ?? []) if (index !== undefined && k.address?.bus === index) usedBy.set(k.address.slot, `controller ${k.index ?? '?'}`);
+  const slots: number[] = [];
+  if (m && index !== undefined) for (let s = m.minSlot; s <= m.maxSlot; s++) slots.push(s);
+  const freeCount = slots.filter((s) => !usedBy.has(s)).length;
+
+  const groups = new Set<number>();
+  for (const d of devices) {
+    if (!d.hostAddress) continue;
+    const g = host?.devices.get(formatPciAddress(d.hostAddress))?.iommuGroup;
+    if (g !== undefined) groups.add(g);
+  }
+  const phb = isPhb(c);
+  const title = `${controllerKindLabel(c)} ${index ?? '(no index)'}`;
+  return (
+    <div
+      className={`cnode${phb ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : ''}${over ? ' over' : ''}`}
+      data-testid={`controller-${index ?? c.key}`}
+      data-drop={verdict ? dropId : undefined}
+      aria-label={`${title}${severity ? `, has ${severity}s` : ''}`}
+    >
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <div
+        className="chead nopan nodrag"
+        role="button"
+        tabIndex={0}
+        aria-pressed={selected}
+        aria-label={`Select ${title}`}
+        onClick={select}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            select();
+          }
+        }}
+      >
+        <span className="ckind">{controllerKindLabel(c)}</span>
+        <strong>#{index ?? '?'}</strong>
+        {severity ? <span className={`badge ${severity}`} title={`${severity}s on this controller`}>{severity === 'info' ? 'i' : '!'}</span> : null}
+        <span className="cmeta">
+          {phb && c.target.index !== undefined ? <span title="PHB target index (QEMU index=)">target {c.target.index}</span> : null}
+          {c.target.node !== undefined ? <span title="guest NUMA node">NUMA {c.target.node}</span> : null}
+          {c.target.chassis !== undefined ? <span>chassis {c.target.chassis}</span> : null}
+          {c.target.port !== undefined ? <span>port {c.target.port}</span> : null}
+          {c.target.hotplug === 'off' ? <span>no hotplug</span> : null}
+        </span>
+      </div>
+      {phb || groups.size > 0 ? (
+        <div className={`pe${groups.size > 1 ? ' multi' : ''}`}>
+          {groups.size === 0 ? 'PE: none (emulated devices only)' : `PE: host group${groups.size > 1 ? 's' : ''} ${[...groups].sort((a, b) => a - b).join(', ')}`}
+        </div>
+      ) : null}
+      {slots.length > 0 ? (
+        <div className="slots nopan nodrag" aria-label={`${freeCount} of ${slots.length} slots free`}>
+          {slots.map((s) => (
+            <SlotCell key={s} index={index as number} slot={s} used={usedBy.has(s)} title={usedBy.get(s) ?? ''} />
+          ))}
+        </div>
+      ) : null}
+      <ul className="gdevs">
+        {devices.length === 0 ? <li className="empty">No devices</li> : devices.map((d) => <DeviceRow key={d.key} device={d} host={host} />)}
+      </ul>
+      <div className="cfoot">
+        {slots.length - freeCount} of {slots.length} slots used
+        {over && verdict && verdict.level !== 'clean' && verdict.message ? <div className={`why ${verdict.level}`}>{verdict.message}</div> : null}
+      </div>
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+}
+
+export const ControllerNode = memo(ControllerNodeImpl);

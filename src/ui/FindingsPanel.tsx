@@ -1,0 +1,97 @@
+import { memo } from 'react';
+import type { Design } from '../engine/index.ts';
+import { designerStore, findingsOf, hasValidator, ruleMeta, useDesigner, type Finding, type Severity } from '../store/index.ts';
+import { nodeIdOf } from './layout.ts';
+
+const ORDER: readonly Severity[] = ['error', 'warning', 'info'];
+const TITLES: Readonly<Record<Severity, string>> = { error: 'Errors', warning: 'Warnings', info: 'Notes' };
+
+/** Selects the first subject and pans the canvas to every node that holds one. */
+export function revealSubjects(f: Finding, design: Design): void {
+  const st = designerStore.getState();
+  const guest = design.guest;
+  const nodeIds = new Set<string>();
+  for (const i of f.subjects.controllers ?? []) {
+    const c = guest.controllers.find((x) => x.index === i);
+    if (c) nodeIds.add(nodeIdOf(c));
+  }
+  for (const k of f.subjects.devices ?? []) {
+    const d = guest.devices.find((x) => x.key === k);
+    const c = d?.address ? guest.controllers.find((x) => x.index === d.address?.bus) : undefined;
+    if (c) nodeIds.add(nodeIdOf(c));
+  }
+  const firstDevice = f.subjects.devices?.find((k) => guest.devices.some((d) => d.key === k));
+  const firstController = guest.controllers.find((c) => c.index !== undefined && f.subjects.controllers?.includes(c.index));
+  const firstGroup = f.subjects.groups?.[0];
+  if (firstDevice) st.select({ kind: 'device', key: firstDevice });
+  else if (firstController) st.select({ kind: 'controller', key: firstController.key });
+  else if (firstGroup !== undefined) st.select({ kind: 'group', number: firstGroup });
+  if (nodeIds.size) st.focusNodes([...nodeIds]);
+  if (firstGroup !== undefined) document.querySelector(`[data-testid="host-group-${firstGroup}"]`)?.scrollIntoView({ block: 'nearest' });
+}
+
+const FindingItem = memo(function FindingItem({ f, design }: { f: Finding; design: Design }) {
+  const meta = ruleMeta(f.ruleId);
+  return (
+    <li className={`finding ${f.severity}`} data-testid="finding" data-rule-id={f.ruleId} data-severity={f.severity}>
+      <button type="button" className="fmain" onClick={() => revealSubjects(f, design)} aria-label={`${f.severity} ${f.ruleId}: ${f.message}. Show on the canvas`}>
+        <span className="rule">{f.ruleId}</span>
+        {meta?.title ? <span className="ftitle">{meta.title}</span> : null}
+        <span className="fmsg">{f.message}</span>
+      </button>
+      {meta?.why || meta?.source ? (
+        <details>
+          <summary>Why it matters</summary>
+          {meta.why ? <p>{meta.why}</p> : null}
+          {meta.source ? <p className="source">Source: {meta.source}</p> : null}
+        </details>
+      ) : null}
+      {f.fixes?.length ? (
+        <div className="fixes">
+          {f.fixes.map((fix, i) => (
+            <button type="button" key={i} className="fix" data-testid="finding-fix" onClick={() => designerStore.getState().apply(fix.command, fix.label)}>
+              {fix.label}
+            </button>
+          ))}
+        </div>
+      ) : null}
+    </li>
+  );
+});
+
+export function FindingsPanel() {
+  const design = useDesigner((s) => s.present?.design);
+  const findings = findingsOf(design);
+  const counts = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) counts[f.severity]++;
+  return (
+    <section className="findings" aria-label="Findings">
+      <div className="panel-head">
+        <h2>Findings</h2>
+        <span className="counts" aria-live="polite">
+          <span className="c error" title="errors">{counts.error}</span>
+          <span className="c warning" title="warnings">{counts.warning}</span>
+          <span className="c info" title="notes">{counts.info}</span>
+        </span>
+      </div>
+      {!hasValidator() ? <p className="muted pad">The rule checks are not in this build yet.</p> : null}
+      {hasValidator() && findings.length === 0 ? <p className="ok pad">No findings: libvirt and QEMU should accept this topology.</p> : null}
+      {design
+        ? ORDER.map((sev) => {
+            const list = findings.filter((f) => f.severity === sev);
+            if (!list.length) return null;
+            return (
+              <div key={sev} className="fgroup">
+                <h3>{TITLES[sev]}</h3>
+                <ul>
+                  {list.map((f, i) => (
+                    <FindingItem key={`${f.ruleId}-${i}`} f={f} design={design} />
+                  ))}
+                </ul>
+              </div>
+            );
+          })
+        : null}
+    </section>
+  );
+}

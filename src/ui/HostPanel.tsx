@@ -1,0 +1,145 @@
+import { memo, useCallback, useMemo, useState } from 'react';
+import type { Guest, HostDevice, IommuGroup } from '../engine/index.ts';
+import { formatPciAddress } from '../engine/index.ts';
+import { designerStore, findingsOf, subjectIndex, useDesigner } from '../store/index.ts';
+import { useDragSource } from './dnd.ts';
+
+const inGuestCache = new WeakMap<Guest, ReadonlySet<string>>();
+function inGuest(guest: Guest | undefined): ReadonlySet<string> {
+  if (!guest) return new Set();
+  let s = inGuestCache.get(guest);
+  if (!s) {
+    s = new Set(guest.devices.filter((d) => d.hostAddress).map((d) => formatPciAddress(d.hostAddress as NonNullable<typeof d.hostAddress>)));
+    inGuestCache.set(guest, s);
+  }
+  return s;
+}
+
+const HostDeviceRow = memo(function HostDeviceRow({ dev, placed }: { dev: HostDevice; placed: boolean }) {
+  const selected = useDesigner((s) => s.selection?.kind === 'host-device' && s.selection.address === dev.address);
+  const onPointerDown = useDragSource({ kind: 'host-device', address: dev.address }, `${dev.address} ${dev.productName ?? ''}`);
+  const select = useCallback(() => designerStore.getState().select({ kind: 'host-device', address: dev.address }), [dev.address]);
+  return (
+    <li
+      className={`hdev${selected ? ' selected' : ''}${placed ? ' placed' : ''}`}
+      data-testid={`host-device-${dev.address}`}
+      tabIndex={0}
+      role="button"
+      aria-pressed={selected}
+      aria-label={`Host device ${dev.address} ${dev.productName ?? ''}${placed ? ', in the guest' : ''}`}
+      onPointerDown={onPointerDown}
+      onClick={(e) => {
+        e.stopPropagation();
+        select();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          e.stopPropagation();
+          select();
+        }
+      }}
+    >
+      <div className="hname">
+        <span className="haddr">{dev.address}</span> {dev.productName ?? dev.productId ?? 'unknown device'}
+      </div>
+      <div className="hmeta">
+        <span>{dev.vendorName ?? dev.vendorId ?? ''}</span>
+        <span title="bound host driver">{dev.driver ?? 'no driver'}</span>
+        {dev.numaNode !== undefined ? <span title="host NUMA node">NUMA {dev.numaNode}</span> : null}
+        <span>{dev.pcie ? 'PCIe' : 'PCI'}</span>
+        {dev.bridge ? <span>bridge</span> : null}
+        {placed ? <span className="in-guest">in guest</span> : null}
+      </div>
+    </li>
+  );
+});
+
+const GroupCard = memo(function GroupCard({ group, devices, placed }: { group: IommuGroup; devices: readonly HostDevice[]; placed: ReadonlySet<string> }) {
+  const selected = useDesigner((s) => s.selection?.kind === 'group' && s.selection.number === group.number);
+  const severity = useDesigner((s) => subjectIndex(findingsOf(s.present?.design)).groups.get(group.number));
+  const onPointerDown = useDragSource({ kind: 'group', number: group.number }, `IOMMU group ${group.number}`);
+  const select = useCallback(() => designerStore.getState().select({ kind: 'group', number: group.number }), [group.number]);
+  const count = devices.filter((d) => placed.has(d.address)).length;
+  const onlyBridges = devices.length > 0 && devices.every((d) => d.bridge);
+  const numa = [...new Set(devices.map((d) => d.numaNode).filter((n) => n !== undefined))];
+  return (
+    <section
+      className={`hgroup${selected ? ' selected' : ''}${count > 0 ? ' used' : ''}${severity ? ` sev-${severity}` : ''}${onlyBridges ? ' bridges' : ''}`}
+      data-testid={`host-group-${group.number}`}
+      aria-label={`IOMMU group ${group.number}, ${devices.length} device${devices.length === 1 ? '' : 's'}${count ? `, ${count} in the guest` : ''}`}
+      onPointerDown={onPointerDown}
+    >
+      <header
+        role="button"
+        tabIndex={0}
+        aria-pressed={selected}
+        onClick={select}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            select();
+          }
+        }}
+      >
+        <span className="grip" aria-hidden="true">⠿</span>
+        <strong>Group {group.number}</strong>
+        <span className="gmeta">
+          {devices.length} fn{numa.length ? ` · NUMA ${numa.join(',')}` : ''}
+        </span>
+        {count > 0 ? <span className="in-guest">{count === devices.length ? 'in guest' : `${count}/${devices.length} in guest`}</span> : null}
+        {onlyBridges ? <span className="tag">host bridge</span> : null}
+        {severity ? <span className={`badge ${severity}`}>{severity === 'info' ? 'i' : '!'}</span> : null}
+      </header>
+      <ul>
+        {devices.map((d) => (
+          <HostDeviceRow key={d.address} dev={d} placed={placed.has(d.address)} />
+        ))}
+      </ul>
+    </section>
+  );
+});
+
+export function HostPanel() {
+  const host = useDesigner((s) => s.present?.design.host);
+  const guest = useDesigner((s) => s.present?.design.guest);
+  const [query, setQuery] = useState('');
+  const [onlyFree, setOnlyFree] = useState(false);
+  const placed = inGuest(guest);
+  const groups = useMemo(() => {
+    if (!host) return [];
+    const q = query.trim().toLowerCase();
+    const out: { group: IommuGroup; devices: HostDevice[] }[] = [];
+    for (const g of host.groups.values()) {
+      const devices = g.members.map((a) => host.devices.get(a)).filter((d): d is HostDevice => d !== undefined);
+      if (q && !devices.some((d) => [d.address, d.productName, d.vendorName, d.driver, `group ${g.number}`].some((t) => t?.toLowerCase().includes(q)))) continue;
+      if (onlyFree && devices.some((d) => placed.has(d.address))) continue;
+      out.push({ group: g, devices });
+    }
+    return out;
+  }, [host, query, onlyFree, placed]);
+  return (
+    <aside className="panel host" aria-label="Host IOMMU groups">
+      <div className="panel-head">
+        <h2>Host</h2>
+        <span className="muted">{host ? `${host.groups.size} IOMMU groups · ${host.devices.size} devices` : 'no host imported'}</span>
+      </div>
+      {host ? (
+        <div className="filters">
+          <input type="search" placeholder="Search devices, drivers…" aria-label="Search host devices" value={query} onChange={(e) => setQuery(e.target.value)} />
+          <label>
+            <input type="checkbox" checked={onlyFree} onChange={(e) => setOnlyFree(e.target.checked)} /> free only
+          </label>
+        </div>
+      ) : (
+        <p className="muted pad">Import the host's node devices (virsh nodedev-dumpxml, or scripts/collect-host.sh) to see its IOMMU groups.</p>
+      )}
+      <div className="groups">
+        {groups.map(({ group, devices }) => (
+          <GroupCard key={group.number} group={group} devices={devices} placed={placed} />
+        ))}
+      </div>
+      <p className="hint muted">Drag a group onto a vPHB or port to pass the whole group through; drag one device for one function.</p>
+    </aside>
+  );
+}

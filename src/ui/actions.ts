@@ -1,0 +1,241 @@
+/**
+ * What the toolbar, the keyboard, file drops and pastes do. Plain functions over the store so the
+ * same action behaves the same from every entry point; the engine does the work.
+ */
+import type { Design, Host, Result } from '../engine/index.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, formatInputError, isPhb, machineFamily, firstFreeSlot, type TemplateMachine } from '../engine/index.ts';
+import { createDesign, decodeShareLink, designerStore, encodeShareLink, exportDomain, importHost, place, type PlacementPolicy } from '../store/index.ts';
+
+const AUTOSAVE_KEY = 'pcitopo:autosave:v1';
+
+interface Autosave {
+  readonly v: 1;
+  readonly domain: string;
+  readonly host?: string | undefined;
+  readonly file?: string | undefined;
+  readonly savedAt: string;
+}
+
+const store = designerStore;
+
+function showError(text: string): void {
+  store.getState().setMessage({ kind: 'error', text });
+}
+
+function hostFrom(text: string | undefined, file: string): Result<Host | undefined> {
+  if (text === undefined) return { ok: true, value: undefined };
+  return importHost(text, file);
+}
+
+/** Builds a design from texts; nothing in the store changes. */
+function build(domain: string, hostText: string | undefined, file: string, hostFile = file): Result<Design> {
+  const host = hostFrom(hostText, hostFile);
+  if (!host.ok) return host;
+  return createDesign(domain, host.value, file);
+}
+
+export function openDemo(asUndoableStep: boolean): boolean {
+  const r = build(DEMO_DOMAIN_XML, DEMO_HOST_XML, 'demo domain', 'demo host');
+  if (!r.ok) {
+    showError(formatInputError(r.error));
+    return false;
+  }
+  const doc = { design: r.value, hostText: DEMO_HOST_XML, file: 'demo.xml' };
+  if (asUndoableStep) store.getState().commit(doc, 'Open the demo');
+  else store.getState().load({ ...doc, label: 'Open the demo' });
+  return true;
+}
+
+/** Replaces the guest with an imported domain, keeping the host. A failure leaves the design as it was. */
+export function importDomainText(text: string, file: string): boolean {
+  const present = store.getState().present;
+  const r = createDesign(text, present?.design.host, file);
+  if (!r.ok) {
+    showError(`Could not import the domain: ${formatInputError(r.error)}`);
+    return false;
+  }
+  store.getState().commit({ design: r.value, hostText: present?.hostText, file }, `Import ${file}`);
+  store.getState().select(null);
+  return true;
+}
+
+/** Replaces the host; the guest stays and is re-read against the new host. */
+export function importHostText(text: string, file: string): boolean {
+  const h = importHost(text, file);
+  if (!h.ok) {
+    showError(`Could not import the host: ${formatInputError(h.error)}`);
+    return false;
+  }
+  const present = store.getState().present;
+  if (!present) return false;
+  store.getState().commit({ ...present, design: { ...present.design, host: h.value }, hostText: text }, `Import host ${file}`);
+  return true;
+}
+
+/** A dropped or pasted text: a domain or a host, told apart by its root element. */
+export function importAnyText(text: string, file: string): boolean {
+  const head = text.replace(/<\?xml[^>]*\?>|<!--[\s\S]*?-->/g, '').trimStart();
+  if (/^<domain[\s>]/.test(head)) return importDomainText(text, file);
+  if (/^<(device|devices|nodedevs|host)[\s>]/.test(head)) return importHostText(text, file);
+  // Let the domain importer explain what is wrong, with line and column.
+  return importDomainText(text, file);
+}
+
+export function newDesign(machine: TemplateMachine): boolean {
+  const present = store.getState().present;
+  const r = createDesign(MACHINE_TEMPLATES[machine], present?.design.host, `new ${machine} design`);
+  if (!r.ok) {
+    showError(formatInputError(r.error));
+    return false;
+  }
+  store.getState().commit({ design: r.value, hostText: present?.hostText, file: `new-${machine}.xml` }, `New ${machine} design`);
+  store.getState().select(null);
+  return true;
+}
+
+export function currentXml(): string {
+  const present = store.getState().present;
+  return present ? exportDomain(present.design) : '';
+}
+
+export function exportFileName(): string {
+  const present = store.getState().present;
+  const name = present?.design.guest.name ?? 'domain';
+  return `${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.xml`;
+}
+
+export function downloadXml(): void {
+  const blob = new Blob([currentXml()], { type: 'application/xml' });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = exportFileName();
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function makeShareLink(): Promise<void> {
+  const present = store.getState().present;
+  if (!present) return;
+  try {
+    const base = `${location.origin}${location.pathname}`;
+    const url = await encodeShareLink({ v: 1, domain: exportDomain(present.design), host: present.hostText }, base);
+    store.getState().setShareUrl(url);
+  } catch (e) {
+    showError(`Could not make a share link: ${(e as Error).message}`);
+  }
+}
+
+/** Adds a vPHB on pseries, a root port on pcie-root machines. */
+export function addBus(): void {
+  const present = store.getState().present;
+  if (!present) return;
+  const guest = present.design.guest;
+  if (machineFamily(guest) === 'pseries') {
+    store.getState().apply({ kind: 'add-controller', controller: { model: 'pci-root' } }, 'Add a vPHB');
+    return;
+  }
+  const root = guest.controllers.find((c) => c.model === 'pcie-root' && c.index === 0) ?? guest.controllers.find((c) => c.model === 'pci-root');
+  if (!root || root.index === undefined) {
+    showError('This design has no root bus to plug a port into.');
+    return;
+  }
+  const slot = firstFreeSlot(guest, root.index);
+  if (slot === undefined) {
+    showError(`Controller ${root.index} has no free slot.`);
+    return;
+  }
+  const model = root.model === 'pcie-root' ? 'pcie-root-port' : 'pci-bridge';
+  store.getState().apply({ kind: 'add-controller', controller: { model, address: { domain: 0, bus: root.index, slot, function: 0 } } }, `Add a ${model}`);
+}
+
+export const addBusLabel = (design: Design | undefined): string => (design && machineFamily(design.guest) !== 'pseries' ? 'Add root port' : 'Add vPHB');
+
+export function autoPlace(policy: PlacementPolicy, spare: number): void {
+  const present = store.getState().present;
+  if (!present) return;
+  try {
+    const design = place(present.design, { policy, spare });
+    store.getState().commit({ ...present, design }, `Auto-place (${policy}${policy === 'pe-per-phb' ? `, ${spare} spare` : ''})`);
+  } catch (e) {
+    showError(`Auto-placement failed: ${(e as Error).message}`);
+  }
+}
+
+export const phbCount = (d: Design): number => d.guest.controllers.filter(isPhb).length;
+
+export function autosave(): void {
+  const present = store.getState().present;
+  if (!present) return;
+  try {
+    const save: Autosave = { v: 1, domain: exportDomain(present.design), host: present.hostText, file: present.file, savedAt: new Date().toISOString() };
+    localStorage.setItem(AUTOSAVE_KEY, JSON.stringify(save));
+  } catch {
+    // Storage full or disabled: the design is still in memory; nothing to tell the user every edit.
+  }
+}
+
+export function clearAutosave(): void {
+  try {
+    localStorage.removeItem(AUTOSAVE_KEY);
+  } catch {
+    /* storage disabled */
+  }
+}
+
+function readAutosave(): Autosave | null {
+  try {
+    const raw = localStorage.getItem(AUTOSAVE_KEY);
+    if (!raw) return null;
+    const v = JSON.parse(raw) as Partial<Autosave>;
+    return v && v.v === 1 && typeof v.domain === 'string' ? (v as Autosave) : null;
+  } catch {
+    return null;
+  }
+}
+
+function openEmpty(text: string): void {
+  const r = createDesign(MACHINE_TEMPLATES.pseries, undefined, 'new pseries design');
+  store.getState().load(r.ok ? { design: r.value, file: 'new-pseries.xml', label: 'New design' } : null);
+  store.getState().setMessage({ kind: 'error', text, action: 'open-demo' });
+}
+
+/** First load: a share link wins, then the autosaved design, then the demo. */
+export async function boot(): Promise<void> {
+  const hash = location.hash;
+  if (hash.startsWith('#/d/')) {
+    const r = await decodeShareLink(hash);
+    if (!r.ok) {
+      openEmpty(`This share link cannot be opened: ${formatInputError(r.error)}. You have an empty design instead.`);
+      return;
+    }
+    const d = build(r.value.domain, r.value.host, 'share link');
+    if (!d.ok) {
+      openEmpty(`This share link holds a design that cannot be read: ${formatInputError(d.error)}. You have an empty design instead.`);
+      return;
+    }
+    store.getState().load({ design: d.value, hostText: r.value.host, file: 'shared.xml', label: 'Open a share link' });
+    return;
+  }
+  const saved = readAutosave();
+  if (saved) {
+    const d = build(saved.domain, saved.host, saved.file ?? 'autosave');
+    if (d.ok) {
+      store.getState().load({ design: d.value, hostText: saved.host, file: saved.file, label: 'Restore' });
+      store.getState().setMessage({ kind: 'notice', text: `Restored your design from ${new Date(saved.savedAt).toLocaleString()}.`, action: 'open-demo' });
+      return;
+    }
+  }
+  openDemo(false);
+}
