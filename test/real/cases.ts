@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEMO_DOMAIN_XML } from '../../src/engine/index.ts';
+import { DEMO_DOMAIN_XML, exportDomain, place } from '../../src/engine/index.ts';
+import type { PlaceOptions } from '../../src/engine/index.ts';
+import { bareDemoXml, barePcieXml, demoHost, designOf } from '../support/designs.ts';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const fixture = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -16,7 +18,16 @@ export const GOOD_DESIGNS: Array<{ name: string; xml: () => string }> = [
   { name: 'pseries placed: 5 vPHBs, NUMA node, 2 spare, multifunction hostdev pair', xml: () => fixture('pseries-placed.xml') },
   { name: 'q35: packed root ports, switch, pcie-to-pci-bridge with e1000', xml: () => fixture('q35-ports.xml') },
   { name: 'aarch64 virt: packed root ports, switch, pcie-to-pci-bridge with e1000', xml: () => fixture('aarch64-virt.xml') },
+  // what auto-placement produces, exported: the designs users get from the Auto-place button
+  { name: 'placed by pcitopo: pseries pe-per-phb + 2 spare vPHBs', xml: () => placed(bareDemoXml(), { policy: 'pe-per-phb', spare: 2 }) },
+  { name: 'placed by pcitopo: pseries libvirt policy', xml: () => placed(bareDemoXml(), { policy: 'libvirt' }) },
+  { name: 'placed by pcitopo: q35 pe-per-phb + 2 spare root ports', xml: () => placed(barePcieXml('q35'), { policy: 'pe-per-phb', spare: 2 }) },
+  { name: 'placed by pcitopo: aarch64 virt pe-per-phb + 1 spare root port', xml: () => placed(barePcieXml('virt'), { policy: 'pe-per-phb', spare: 1 }) },
 ];
+
+function placed(xml: string, opts: PlaceOptions): string {
+  return exportDomain(place(designOf(xml, demoHost()), opts));
+}
 
 const must = (text: string, from: string | RegExp, to: string): string => {
   const out = text.replace(from, to);
