@@ -12,6 +12,12 @@ import { readDomain } from './domainRead.ts';
  * patches the original text with what the design changed, so an unedited design exports the
  * very same bytes and an edit shows as a minimal line diff.
  *
+ * Why @rgrove/parse-xml here and not fast-xml-parser: patching needs the exact source offsets of
+ * every element (where an `<address>` starts and ends, where a controller's lines are), and
+ * fast-xml-parser reports none. @rgrove/parse-xml is a small, strict XML 1.0 parser (maintained,
+ * no dependencies) whose `includeOffsets` gives start/end for each node, and whose errors carry
+ * line and column. Host XML is never patched, so the host importer (nodedev.ts) uses fast-xml-parser.
+ *
  * Keys: PCI controllers are `pci-<n>` (n counts PCI controllers in document order from 0).
  * Devices are keyed by host address for PCI hostdevs and `<interface type='hostdev'>`, else by
  * alias, else `<element>-<n>` with n counting that element name among all `<devices>` children
