@@ -16,3 +16,4 @@ export { decodeShareLink, encodeShareLink, type SharePayload } from './share/lin
 export { importDomain, createDesign, exportDomain } from './xml/domain.ts'; export type { DomainSource } from './xml/domainSource.ts';
 export { place, type PlacementPolicy, type PlaceOptions } from './placement/index.ts';
 export { RULES, ruleMeta, validate, createValidator, applyFixes, sortFindings, type Severity, type Fix, type Finding, type FindingSubjects, type RuleMeta, type Rule } from './rules/index.ts';
+export { ruleCatalog, catalogMarkdown, NOT_IMPLEMENTED, SEVERITY_NOTES, type CatalogRow, type CatalogStatus, type Coverage, type UncheckedId } from './rules/coverage.ts';

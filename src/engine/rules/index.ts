@@ -16,6 +16,8 @@ import { rule as GEN_ADDR_4 } from './GEN-ADDR-4.ts';
 import { rule as GEN_CONNECT_1 } from './GEN-CONNECT-1.ts';
 import { rule as GEN_CONNECT_2 } from './GEN-CONNECT-2.ts';
 import { rule as GEN_CONNECT_3 } from './GEN-CONNECT-3.ts';
+import { rule as GEN_HP_1 } from './GEN-HP-1.ts';
+import { rule as GEN_HP_5 } from './GEN-HP-5.ts';
 import { rule as GEN_IDX_1 } from './GEN-IDX-1.ts';
 import { rule as GEN_IDX_2 } from './GEN-IDX-2.ts';
 import { rule as GEN_IDX_3 } from './GEN-IDX-3.ts';
@@ -25,6 +27,7 @@ import { rule as GEN_INTEGRATED_1 } from './GEN-INTEGRATED-1.ts';
 import { rule as GEN_MF_2 } from './GEN-MF-2.ts';
 import { rule as GEN_MF_3 } from './GEN-MF-3.ts';
 import { rule as GEN_MODEL_1 } from './GEN-MODEL-1.ts';
+import { rule as GEN_MODEL_2 } from './GEN-MODEL-2.ts';
 import { rule as GEN_TGT_1 } from './GEN-TGT-1.ts';
 import { rule as HD_VFIO_1 } from './HD-VFIO-1.ts';
 import { rule as PAPR_BRIDGE_2 } from './PAPR-BRIDGE-2.ts';
@@ -34,6 +37,8 @@ import { rule as PAPR_CTRL_2 } from './PAPR-CTRL-2.ts';
 import { rule as PAPR_CTRL_3 } from './PAPR-CTRL-3.ts';
 import { rule as PAPR_CTRL_4 } from './PAPR-CTRL-4.ts';
 import { rule as PAPR_DMA_1 } from './PAPR-DMA-1.ts';
+import { rule as PAPR_HP_1 } from './PAPR-HP-1.ts';
+import { rule as PAPR_HP_2 } from './PAPR-HP-2.ts';
 import { rule as PAPR_HP_6 } from './PAPR-HP-6.ts';
 import { rule as PAPR_IRQ_1 } from './PAPR-IRQ-1.ts';
 import { rule as PAPR_ISO_4 } from './PAPR-ISO-4.ts';
@@ -41,6 +46,7 @@ import { rule as PAPR_ISO_5 } from './PAPR-ISO-5.ts';
 import { rule as PAPR_ISO_6 } from './PAPR-ISO-6.ts';
 import { rule as PAPR_ISO_7 } from './PAPR-ISO-7.ts';
 import { rule as PAPR_ISO_8 } from './PAPR-ISO-8.ts';
+import { rule as PAPR_ISO_9 } from './PAPR-ISO-9.ts';
 import { rule as PAPR_NUMA_1 } from './PAPR-NUMA-1.ts';
 import { rule as PAPR_NUMA_2 } from './PAPR-NUMA-2.ts';
 import { rule as PAPR_NUMA_4 } from './PAPR-NUMA-4.ts';
@@ -70,6 +76,8 @@ export const RULES: readonly Rule[] = [
   GEN_CONNECT_1,
   GEN_CONNECT_2,
   GEN_CONNECT_3,
+  GEN_HP_1,
+  GEN_HP_5,
   GEN_IDX_1,
   GEN_IDX_2,
   GEN_IDX_3,
@@ -79,6 +87,7 @@ export const RULES: readonly Rule[] = [
   GEN_MF_2,
   GEN_MF_3,
   GEN_MODEL_1,
+  GEN_MODEL_2,
   GEN_TGT_1,
   HD_VFIO_1,
   PAPR_BRIDGE_2,
@@ -88,6 +97,8 @@ export const RULES: readonly Rule[] = [
   PAPR_CTRL_3,
   PAPR_CTRL_4,
   PAPR_DMA_1,
+  PAPR_HP_1,
+  PAPR_HP_2,
   PAPR_HP_6,
   PAPR_IRQ_1,
   PAPR_ISO_4,
@@ -95,6 +106,7 @@ export const RULES: readonly Rule[] = [
   PAPR_ISO_6,
   PAPR_ISO_7,
   PAPR_ISO_8,
+  PAPR_ISO_9,
   PAPR_NUMA_1,
   PAPR_NUMA_2,
   PAPR_NUMA_4,
