@@ -132,7 +132,8 @@ function newHostdev(hostAddress: string, address: GuestPciAddress | undefined): 
   };
 }
 
-function nextControllerIndex(guest: Guest): number {
+/** One past the highest controller index in use. */
+export function nextControllerIndex(guest: Guest): number {
   let max = -1;
   for (const c of guest.controllers) if (c.index !== undefined && c.index > max) max = c.index;
   return max + 1;

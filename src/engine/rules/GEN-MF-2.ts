@@ -1,6 +1,5 @@
 import type { Fix, Rule, RuleMeta } from './types.ts';
-import type { Occupant } from './context.ts';
-import { finding, occupants, occupantSubjects } from './context.ts';
+import { finding, occupantsBySlot, occupantSubjects } from './context.ts';
 import { busRule } from './define.ts';
 import { at, hostdev, pseries } from './testkit.ts';
 
@@ -14,14 +13,8 @@ const meta: RuleMeta = {
 };
 
 export const rule: Rule = busRule(meta, (_ctx, bus) => {
-  const bySlot = new Map<number, Occupant[]>();
-  for (const o of occupants(bus)) {
-    const l = bySlot.get(o.slot);
-    if (l) l.push(o);
-    else bySlot.set(o.slot, [o]);
-  }
   const out = [];
-  for (const [slot, list] of bySlot) {
+  for (const [slot, list] of occupantsBySlot(bus)) {
     const f0 = list.find((o) => o.function === 0);
     if (!f0 || f0.multifunction !== 'off' || !list.some((o) => o.function > 0)) continue;
     // libvirt's own test q35-multifunction keeps multifunction='off' on a root port at x.0 next to

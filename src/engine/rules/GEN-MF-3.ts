@@ -1,6 +1,5 @@
 import type { Rule, RuleMeta } from './types.ts';
-import type { Occupant } from './context.ts';
-import { finding, occupants, occupantSubjects } from './context.ts';
+import { finding, occupantsBySlot, occupantSubjects } from './context.ts';
 import { busRule } from './define.ts';
 import { at, hostdev, pseries } from './testkit.ts';
 
@@ -14,14 +13,8 @@ const meta: RuleMeta = {
 };
 
 export const rule: Rule = busRule(meta, (ctx, bus) => {
-  const bySlot = new Map<number, Occupant[]>();
-  for (const o of occupants(bus)) {
-    const l = bySlot.get(o.slot);
-    if (l) l.push(o);
-    else bySlot.set(o.slot, [o]);
-  }
   const out = [];
-  for (const [slot, list] of bySlot) {
+  for (const [slot, list] of occupantsBySlot(bus)) {
     if (list.some((o) => o.function === 0)) continue;
     // The machine's own function 0: ICH9 LPC at 00:1f.0 on q35, PIIX3 at 00:01.0 on i440fx.
     if (bus.index === 0 && ((ctx.family === 'q35' && slot === 0x1f) || (ctx.family === 'i440fx' && slot === 1))) continue;

@@ -169,6 +169,17 @@ export function occupants(bus: Bus): Occupant[] {
   return out;
 }
 
+/** Occupants grouped by slot, in slot order: multifunction rules look at a slot's functions together. */
+export function occupantsBySlot(bus: Bus): Map<number, Occupant[]> {
+  const bySlot = new Map<number, Occupant[]>();
+  for (const o of occupants(bus).sort((a, b) => a.slot - b.slot)) {
+    const l = bySlot.get(o.slot);
+    if (l) l.push(o);
+    else bySlot.set(o.slot, [o]);
+  }
+  return bySlot;
+}
+
 export function occupantSubjects(list: readonly Occupant[], busIndex?: number): FindingSubjects {
   const devices = list.flatMap((o) => (o.device ? [o.device.key] : []));
   const controllers = list.flatMap((o) => (o.controller?.index !== undefined ? [o.controller.index] : []));
@@ -176,12 +187,8 @@ export function occupantSubjects(list: readonly Occupant[], busIndex?: number): 
   return { ...(controllers.length ? { controllers } : {}), ...(devices.length ? { devices } : {}) };
 }
 
-/** The lowest controller index not in use: where a fix adds a controller. */
-export function nextFreeIndex(guest: Guest): number {
-  let max = -1;
-  for (const c of guest.controllers) if (c.index !== undefined && c.index > max) max = c.index;
-  return max + 1;
-}
+/** The next controller index: where a fix adds a controller (the same choice the add-controller command makes). */
+export { nextControllerIndex as nextFreeIndex } from '../commands/commands.ts';
 
 /** The PHB (or other root) that owns bus `index`, as a controller index. */
 export function rootIndex(ctx: RuleContext, index: number): number | undefined {
