@@ -1,0 +1,48 @@
+/**
+ * `pcitopo verify` as users call it: through npm, on files, with exit codes and --json
+ * (DESIGN.md §4, issue 6). The library-level checks are in verify.test.ts.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_DOMAIN_XML } from '../../src/engine/index.ts';
+import { REPO } from './helpers.ts';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-cli-verify-'));
+const file = (name: string, text: string): string => {
+  const f = path.join(tmp, name);
+  fs.writeFileSync(f, text);
+  return f;
+};
+const pcitopo = (args: string[]) => {
+  const r = spawnSync('npm', ['run', '--silent', 'pcitopo', '--', ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, PCITOPO_CACHE_DIR: path.join(REPO, 'node_modules/.cache/pcitopo-real') } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+describe('pcitopo verify (CLI)', () => {
+  it('the demo: accepted and realised as designed, exit 0, a per-device table', () => {
+    const r = pcitopo(['verify', file('demo.xml', DEMO_DOMAIN_XML)]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^OK: /);
+    expect(r.stdout).toContain('0000:01:00.0');
+  });
+
+  it('--json prints the report; a duplicate address is refused by libvirt, exit 1', () => {
+    const broken = DEMO_DOMAIN_XML.replace("bus='0x00' slot='0x03'", "bus='0x00' slot='0x02'");
+    const r = pcitopo(['verify', file('clash.xml', broken), '--json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { ok: boolean; stage: string; error: string };
+    expect(report.ok).toBe(false);
+    expect(report.stage).toBe('libvirt');
+    expect(report.error).toContain('Attempted double use of PCI Address');
+  });
+
+  it('an unreadable file exits 2 before anything starts', () => {
+    const r = pcitopo(['verify', file('bad.xml', '<domain><devices>')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.xml:\d+:\d+: /);
+  });
+});
