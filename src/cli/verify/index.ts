@@ -535,14 +535,14 @@ export function formatVerifyReport(r: VerifyReport): string {
   if (r.controllers.length) {
     lines.push('', 'PCI controllers');
     table([
-      ['index', 'model', 'target', 'chassis', 'QEMU id', '', 'note'],
+      ['index', 'model', 'target', 'chassis', 'QEMU id', 'check', 'note'],
       ...r.controllers.map((c) => [String(c.index), c.model, c.targetIndex?.toString() ?? '-', c.chassis?.toString() ?? '-', c.qemuId ?? '-', c.agree ? 'ok' : 'DIFFERS', c.note ?? '']),
     ]);
   }
   if (r.devices.length) {
     lines.push('', 'Devices (bus:slot.function; bus = controller index, QEMU: bus name)');
     table([
-      ['device', 'element', 'designed', 'libvirt', 'QEMU', '', 'note'],
+      ['device', 'element', 'designed', 'libvirt', 'QEMU', 'check', 'note'],
       ...r.devices.map((d) => [
         d.key,
         d.element,
