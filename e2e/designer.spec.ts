@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { center, drag, exportXml, openApp, placements } from './helpers.ts';
+import { center, drag, exportXml, openApp, placements, saveExport } from './helpers.ts';
 
 test.describe('drag and drop', () => {
-  test('a host group dropped on a vPHB places the whole group there; undo and redo by keyboard', async ({ page }) => {
+  test('a host group dropped on a vPHB places the whole group there; undo and redo by keyboard', async ({ page }, info) => {
     const errors = await openApp(page);
     const before = await exportXml(page);
     await drag(page, await center(page, 'host-group-2'), await center(page, 'controller-0'));
@@ -32,6 +32,7 @@ test.describe('drag and drop', () => {
     await expect(page.getByTestId('guest-device-0001:01:00.0')).toHaveCount(0);
     await page.keyboard.press('Control+y');
     await expect(page.getByTestId('guest-device-0001:01:00.0')).toBeVisible();
+    expect(await saveExport(page, info)).toBe(after);
     expect(errors).toEqual([]);
   });
 
@@ -72,7 +73,7 @@ test.describe('drag and drop', () => {
 });
 
 test.describe('keyboard and inspector', () => {
-  test('select a device with the keyboard and move it with "Move to…"', async ({ page }) => {
+  test('select a device with the keyboard and move it with "Move to…"', async ({ page }, info) => {
     await openApp(page);
     await page.getByTestId('guest-device-0030:01:00.0').focus();
     await page.keyboard.press('Enter');
@@ -84,6 +85,7 @@ test.describe('keyboard and inspector', () => {
     await page.getByTestId('move-to').press('Enter');
     await expect(page.getByTestId('controller-0').getByTestId('guest-device-0030:01:00.0')).toBeVisible();
     expect((await placements(page))['0030:01:00.0']?.bus).toBe(0);
+    expect(await saveExport(page, info)).toContain("<address type='pci' domain='0x0000' bus='0x00'");
   });
 
   test('a host group is placed from the keyboard too', async ({ page }) => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Page, type TestInfo } from '@playwright/test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '..');
@@ -28,6 +28,19 @@ export async function openApp(page: Page, url = '/'): Promise<string[]> {
 
 export async function exportXml(page: Page): Promise<string> {
   return page.evaluate(() => window.__pcitopo?.exportXml() ?? '');
+}
+
+/** Where the main workflows leave their exported XML: the real-libvirt stage runs each through `pcitopo verify`. */
+export const EXPORTED_DIR = path.join(REPO, 'e2e', 'output', 'exported');
+
+/** Writes the design's exported XML to e2e/output/exported/<test title>.xml and returns it. */
+export async function saveExport(page: Page, info: TestInfo): Promise<string> {
+  const xml = await exportXml(page);
+  expect(xml).toContain('<domain');
+  const name = info.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  fs.mkdirSync(EXPORTED_DIR, { recursive: true });
+  fs.writeFileSync(path.join(EXPORTED_DIR, `${name}.xml`), xml);
+  return xml;
 }
 
 /** A real pointer drag: press, several moves (the app and React Flow need more than one), release. */

@@ -2,11 +2,14 @@
  * Drop targets and what dropping there would do: the engine applies the hypothetical command and
  * validates the result, so the canvas can say "clean / warning / error" before the user lets go
  * (issue 7). The same answers drive the keyboard "Move to…" menu.
+ *
+ * Listing the targets is cheap; judging one costs a validation. A drag therefore lists every target
+ * at its start and judges them one by one (the one under the pointer first, the rest in idle slices),
+ * so a large design never spends more than a frame on it (DESIGN.md §7).
  */
-import type { Command, Design, PciController } from '../engine/index.ts';
+import type { Command, Design, PciController, Severity } from '../engine/index.ts';
 import { applyCommand, busModel, firstFreeSlot, formatPciAddress, parsePciAddress, usedFunctions } from '../engine/index.ts';
 import { findingKey, findingsOf, worse } from './findings.ts';
-import type { Severity } from './engineApi.ts';
 import type { DragPayload } from './store.ts';
 
 export type VerdictLevel = 'clean' | Severity;
@@ -32,6 +35,17 @@ export function takesEndpoints(c: PciController): boolean {
   return !!m && (m.accepts.includes('pci-endpoint') || m.accepts.includes('pcie-endpoint'));
 }
 
+/** The findings a design already has, as keys: every target of one drag compares against the same set. */
+const keysCache = new WeakMap<Design, ReadonlySet<string>>();
+function findingKeys(design: Design): ReadonlySet<string> {
+  let keys = keysCache.get(design);
+  if (!keys) {
+    keys = new Set(findingsOf(design).map(findingKey));
+    keysCache.set(design, keys);
+  }
+  return keys;
+}
+
 export function hypothetical(design: Design, cmd: Command): Verdict {
   let after: Design;
   try {
@@ -39,7 +53,7 @@ export function hypothetical(design: Design, cmd: Command): Verdict {
   } catch (e) {
     return { level: 'error', message: (e as Error).message };
   }
-  const before = new Set(findingsOf(design).map(findingKey));
+  const before = findingKeys(design);
   let level: Severity | undefined;
   let message: string | undefined;
   for (const f of findingsOf(after)) {
@@ -51,7 +65,8 @@ export function hypothetical(design: Design, cmd: Command): Verdict {
   return { level: level === undefined || level === 'info' ? 'clean' : level, message: level === 'info' ? undefined : message };
 }
 
-function targetsFor(design: Design, payload: DragPayload): DropTarget[] {
+/** Every place the payload could be dropped, in canvas order: each bus, then its free slots. Judges none. */
+export function dropTargets(design: Design, payload: DragPayload): DropTarget[] {
   const guest = design.guest;
   const out: DropTarget[] = [];
   for (const c of guest.controllers) {
@@ -101,12 +116,16 @@ function targetsFor(design: Design, payload: DragPayload): DropTarget[] {
   return out;
 }
 
-export function evaluate(design: Design, payload: DragPayload): { targets: Map<string, DropTarget>; verdicts: Map<string, Verdict> } {
+/** Targets and their verdicts; `which` narrows what is judged (the "Move to…" menu wants buses only). */
+export function evaluate(design: Design, payload: DragPayload, which: (t: DropTarget) => boolean = () => true): { targets: Map<string, DropTarget>; verdicts: Map<string, Verdict> } {
   const targets = new Map<string, DropTarget>();
   const verdicts = new Map<string, Verdict>();
-  for (const t of targetsFor(design, payload)) {
+  for (const t of dropTargets(design, payload)) {
+    if (!which(t)) continue;
     targets.set(t.id, t);
     verdicts.set(t.id, hypothetical(design, t.command));
   }
   return { targets, verdicts };
 }
+
+export const isBusTarget = (t: Pick<DropTarget, 'id'>): boolean => t.id.startsWith('c:');

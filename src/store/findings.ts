@@ -3,8 +3,8 @@
  * answers memoised by the design's identity, so every panel and node asking about the same design
  * shares one validation.
  */
-import type { Design } from '../engine/index.ts';
-import { makeValidator, type Finding, type Severity } from './engineApi.ts';
+import type { Design, Finding, Severity } from '../engine/index.ts';
+import { createValidator } from '../engine/index.ts';
 
 let validator: ((d: Design) => Finding[]) | null = null;
 const cache = new WeakMap<Design, readonly Finding[]>();
@@ -15,7 +15,7 @@ export function findingsOf(design: Design | undefined | null): readonly Finding[
   if (!design) return NO_FINDINGS;
   let f = cache.get(design);
   if (!f) {
-    validator ??= makeValidator();
+    validator ??= createValidator();
     try {
       f = validator(design);
     } catch (e) {

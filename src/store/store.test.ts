@@ -74,4 +74,58 @@ describe('designer store history', () => {
     expect(targets.has('s:2:2')).toBe(true);
     for (const v of verdicts.values()) expect(['clean', 'warning', 'error']).toContain(v.level);
   });
+
+  it('a drag judges lazily: the target under the pointer at once, the rest in slices, same verdicts as a full evaluation', () => {
+    const s = demoStore();
+    const design = s.getState().present?.design;
+    if (!design) throw new Error('no design');
+    const payload = { kind: 'group', number: 4 } as const;
+    const full = evaluate(design, payload);
+    s.getState().startDrag(payload, 'g4', 0, 0);
+    const drag = s.getState().drag;
+    expect([...(drag?.targets.keys() ?? [])]).toEqual([...full.targets.keys()]);
+    expect(drag?.verdicts.size).toBe(0);
+    // buses are judged before slots
+    expect(drag?.pending.slice(0, 3).every((id) => id.startsWith('c:'))).toBe(true);
+    s.getState().moveDrag(1, 1, 's:2:5');
+    expect(s.getState().drag?.verdicts.get('s:2:5')).toEqual(full.verdicts.get('s:2:5'));
+    expect(s.getState().drag?.pending).not.toContain('s:2:5');
+    let rounds = 0;
+    while (s.getState().judgePending(0)) rounds++;
+    expect(rounds).toBeGreaterThan(0);
+    expect(s.getState().drag?.pending).toEqual([]);
+    expect(new Map(s.getState().drag?.verdicts)).toEqual(full.verdicts);
+    expect(s.getState().judgePending(5)).toBe(false);
+    s.getState().cancelDrag();
+    expect(s.getState().judgePending(5)).toBe(false);
+  });
+
+  it('a drop on a target not judged yet still applies its command', () => {
+    const s = demoStore();
+    s.getState().startDrag({ kind: 'group', number: 4 }, 'g4', 0, 0);
+    expect(s.getState().endDrag('c:' + (s.getState().present?.design.guest.controllers.find((c) => c.index === 0)?.key ?? ''))).toBe(true);
+    expect(busOf(s, '0035:03:00.0')).toBe(0);
+  });
+
+  it('a drag keeps judging moves from the design it started on, even if the document changes meanwhile', () => {
+    const s = demoStore();
+    const start = s.getState().present?.design;
+    if (!start) throw new Error('no design');
+    s.getState().startDrag({ kind: 'group', number: 4 }, 'g4', 0, 0);
+    expect(s.getState().apply({ kind: 'move-group', group: 2, controller: 0 })).toBe(true);
+    const target = s.getState().drag?.pending[0] ?? '';
+    s.getState().moveDrag(1, 1, target);
+    expect(s.getState().drag?.verdicts.get(target)).toEqual(evaluate(start, { kind: 'group', number: 4 }).verdicts.get(target));
+  });
+
+  it('undo during a drag ends the drag without a drop', () => {
+    const s = demoStore();
+    expect(s.getState().apply({ kind: 'move-group', group: 2, controller: 0 })).toBe(true);
+    s.getState().startDrag({ kind: 'group', number: 4 }, 'g4', 0, 0);
+    const target = s.getState().drag?.pending[0] ?? null;
+    s.getState().undo();
+    expect(s.getState().drag).toBeNull();
+    expect(s.getState().endDrag(target)).toBe(false);
+    expect(s.getState().past).toHaveLength(0);
+  });
 });

@@ -6,7 +6,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { Command, Design, Host } from '../engine/index.ts';
 import { applyCommand, describeCommand } from '../engine/index.ts';
-import { evaluate, type DropTarget, type Verdict } from './evaluate.ts';
+import { dropTargets, hypothetical, isBusTarget, type DropTarget, type Verdict } from './evaluate.ts';
 
 export interface DocState {
   readonly design: Design;
@@ -31,12 +31,17 @@ export type DragPayload =
 
 export interface DragState {
   readonly payload: DragPayload;
+  /** the design the targets were listed for: every verdict of this drag judges a move from it */
+  readonly design: Design;
   readonly label: string;
   readonly x: number;
   readonly y: number;
-  /** drop target id -> what dropping there would give; computed once when the drag starts */
+  /** drop target id -> what dropping there would give; filled as targets are judged (see judgePending) */
   readonly verdicts: ReadonlyMap<string, Verdict>;
+  /** every target of this drag, listed when it starts */
   readonly targets: ReadonlyMap<string, DropTarget>;
+  /** targets not judged yet, buses before slots */
+  readonly pending: readonly string[];
   readonly over: string | null;
 }
 
@@ -71,7 +76,13 @@ export interface DesignerState {
   setMessage(m: Message | null): void;
   setShareUrl(url: string | null): void;
   startDrag(payload: DragPayload, label: string, x: number, y: number): void;
+  /** Moves the ghost; a target the pointer enters is judged at once if it was not yet. */
   moveDrag(x: number, y: number, over: string | null): void;
+  /**
+   * Judges pending targets of the current drag for about budgetMs (at least one), as one state
+   * change. Returns whether any remain: the UI calls it again in the next idle slice.
+   */
+  judgePending(budgetMs: number): boolean;
   /** Ends the drag; applies the move when it ends over a target. Returns whether a move was applied. */
   endDrag(over: string | null): boolean;
   cancelDrag(): void;
@@ -124,14 +135,15 @@ export function createDesignerStore(initial: DocState | null = null) {
       const { past, present, future } = get();
       const prev = past[past.length - 1];
       if (!prev || !present) return;
-      set({ past: past.slice(0, -1), present: prev, future: [present, ...future], shareUrl: null });
+      // a drag under way was judged against the design being replaced: it ends without a drop
+      set({ past: past.slice(0, -1), present: prev, future: [present, ...future], shareUrl: null, drag: null });
     },
 
     redo() {
       const { past, present, future } = get();
       const next = future[0];
       if (!next || !present) return;
-      set({ past: [...past, present], present: next, future: future.slice(1), shareUrl: null });
+      set({ past: [...past, present], present: next, future: future.slice(1), shareUrl: null, drag: null });
     },
 
     select(selection) {
@@ -153,14 +165,38 @@ export function createDesignerStore(initial: DocState | null = null) {
     startDrag(payload, label, x, y) {
       const present = get().present;
       if (!present) return;
-      const { verdicts, targets } = evaluate(present.design, payload);
-      set({ drag: { payload, label, x, y, verdicts, targets, over: null } });
+      const list = dropTargets(present.design, payload);
+      const targets = new Map(list.map((t) => [t.id, t]));
+      const pending = [...list.filter(isBusTarget), ...list.filter((t) => !isBusTarget(t))].map((t) => t.id);
+      set({ drag: { payload, design: present.design, label, x, y, verdicts: new Map(), targets, pending, over: null } });
     },
 
     moveDrag(x, y, over) {
       const drag = get().drag;
       if (!drag) return;
-      set({ drag: { ...drag, x, y, over } });
+      const target = over === null || drag.verdicts.has(over) ? undefined : drag.targets.get(over);
+      if (!target) {
+        set({ drag: { ...drag, x, y, over } });
+        return;
+      }
+      const verdicts = new Map(drag.verdicts).set(target.id, hypothetical(drag.design, target.command));
+      set({ drag: { ...drag, x, y, over, verdicts, pending: drag.pending.filter((id) => id !== target.id) } });
+    },
+
+    judgePending(budgetMs) {
+      const drag = get().drag;
+      if (!drag) return false;
+      const until = performance.now() + budgetMs;
+      const verdicts = new Map(drag.verdicts);
+      let i = 0;
+      do {
+        const id = drag.pending[i++];
+        const t = id === undefined || verdicts.has(id) ? undefined : drag.targets.get(id);
+        if (t) verdicts.set(t.id, hypothetical(drag.design, t.command));
+      } while (i < drag.pending.length && performance.now() < until);
+      const pending = drag.pending.slice(i);
+      set({ drag: { ...drag, verdicts, pending } });
+      return pending.length > 0;
     },
 
     endDrag(over) {

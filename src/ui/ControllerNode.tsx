@@ -3,7 +3,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { GuestDevice, Host, PciController } from '../engine/index.ts';
 import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner } from '../store/index.ts';
-import { devicesByBus, NO_DEVICES, type ControllerFlowNode } from './layout.ts';
+import { devicesByBus, estimateHeight, NO_DEVICES, NODE_WIDTH, type ControllerFlowNode } from './layout.ts';
 import { useDragSource } from './dnd.ts';
 
 export function controllerKindLabel(c: PciController): string {
@@ -40,7 +40,7 @@ export function hostNameOf(d: GuestDevice, host: Host | undefined): string | und
 
 const SlotCell = memo(function SlotCell({ index, slot, used, title }: { index: number; slot: number; used: boolean; title: string }) {
   const id = slotTargetId(index, slot);
-  const verdict = useDesigner((s) => s.drag?.verdicts.get(id)?.level);
+  const verdict = useDesigner((s) => s.drag?.verdicts.get(id)?.level ?? (s.drag?.targets.has(id) ? 'pending' : undefined));
   const over = useDesigner((s) => s.drag?.over === id);
   if (used) {
     return (
@@ -101,6 +101,8 @@ function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
   const selected = useDesigner((s) => s.selection?.kind === 'controller' && s.selection.key === key);
   const dropId = c ? controllerTargetId(c) : '';
   const verdict = useDesigner((s) => s.drag?.verdicts.get(dropId));
+  // a target not judged yet still takes the drop; it is judged the moment the pointer enters it
+  const isTarget = useDesigner((s) => s.drag?.targets.has(dropId) ?? false);
   const over = useDesigner((s) => s.drag?.over === dropId);
   const select = useCallback(() => designerStore.getState().select({ kind: 'controller', key }), [key]);
   if (!c) return null;
@@ -124,9 +126,10 @@ function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
   const title = `${controllerKindLabel(c)} ${index ?? '(no index)'}`;
   return (
     <div
-      className={`cnode${phb ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : ''}${over ? ' over' : ''}`}
+      className={`cnode${phb ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : isTarget ? ' drop-pending' : ''}${over ? ' over' : ''}`}
       data-testid={`controller-${index ?? c.key}`}
-      data-drop={verdict ? dropId : undefined}
+      data-drop={isTarget ? dropId : undefined}
+      style={{ containIntrinsicSize: `auto ${NODE_WIDTH}px auto ${estimateHeight(c, devices.length)}px` }}
       aria-label={`${title}${severity ? `, has ${severity}s` : ''}`}
     >
       <Handle type="target" position={Position.Left} isConnectable={false} />

@@ -1,6 +1,7 @@
 import { memo } from 'react';
-import type { Design } from '../engine/index.ts';
-import { designerStore, findingsOf, hasValidator, ruleMeta, useDesigner, type Finding, type Severity } from '../store/index.ts';
+import type { Design, Finding, Severity } from '../engine/index.ts';
+import { ruleMeta } from '../engine/index.ts';
+import { designerStore, findingsOf, useDesigner } from '../store/index.ts';
 import { nodeIdOf } from './layout.ts';
 
 const ORDER: readonly Severity[] = ['error', 'warning', 'info'];
@@ -74,8 +75,7 @@ export function FindingsPanel() {
           <span className="c info" title="notes">{counts.info}</span>
         </span>
       </div>
-      {!hasValidator() ? <p className="muted pad">The rule checks are not in this build yet.</p> : null}
-      {hasValidator() && findings.length === 0 ? <p className="ok pad">No findings: libvirt and QEMU should accept this topology.</p> : null}
+      {findings.length === 0 ? <p className="ok pad">No findings: libvirt and QEMU should accept this topology.</p> : null}
       {design
         ? ORDER.map((sev) => {
             const list = findings.filter((f) => f.severity === sev);

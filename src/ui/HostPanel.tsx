@@ -126,15 +126,16 @@ export function HostPanel() {
       </div>
       {host ? (
         <div className="filters">
-          <input type="search" placeholder="Search devices, drivers…" aria-label="Search host devices" value={query} onChange={(e) => setQuery(e.target.value)} />
+          <input type="search" data-testid="host-search" placeholder="Search devices, drivers…" aria-label="Search host devices" value={query} onChange={(e) => setQuery(e.target.value)} />
           <label>
-            <input type="checkbox" checked={onlyFree} onChange={(e) => setOnlyFree(e.target.checked)} /> free only
+            <input type="checkbox" data-testid="host-free-only" checked={onlyFree} onChange={(e) => setOnlyFree(e.target.checked)} /> free only
           </label>
         </div>
       ) : (
         <p className="muted pad">Import the host's node devices (virsh nodedev-dumpxml, or scripts/collect-host.sh) to see its IOMMU groups.</p>
       )}
       <div className="groups">
+        {host && groups.length === 0 ? <p className="muted pad" data-testid="host-no-match">No IOMMU group matches{query.trim() ? ` “${query.trim()}”` : ''}{onlyFree ? ' among the free ones' : ''}.</p> : null}
         {groups.map(({ group, devices }) => (
           <GroupCard key={group.number} group={group} devices={devices} placed={placed} />
         ))}

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { Command, ControllerTarget, Design, GuestPciAddress, PciController } from '../engine/index.ts';
 import { formatPciAddress, isPhb, machineFamily } from '../engine/index.ts';
-import { designerStore, evaluate, hypothetical, useDesigner, type DragPayload, type Selection } from '../store/index.ts';
+import { designerStore, dropTargets, evaluate, hypothetical, isBusTarget, useDesigner, type DragPayload, type Selection } from '../store/index.ts';
 import { controllerKindLabel, hostNameOf } from './ControllerNode.tsx';
 
 /** Whole numbers only; '' means "not written". Hex as libvirt writes it (0x1f) is accepted too. */
@@ -26,10 +26,8 @@ function applyChecked(design: Design, cmd: Command, label: string, setError: (e:
 
 function MoveTo({ design, payload, what }: { design: Design; payload: DragPayload; what: string }) {
   const options = useMemo(() => {
-    const { targets, verdicts } = evaluate(design, payload);
-    return [...targets.values()]
-      .filter((t) => t.id.startsWith('c:'))
-      .map((t) => {
+    const { targets, verdicts } = evaluate(design, payload, isBusTarget);
+    return [...targets.values()].map((t) => {
         const key = t.id.slice(2);
         const c = design.guest.controllers.find((x) => x.key === key);
         const v = verdicts.get(t.id);
@@ -41,7 +39,7 @@ function MoveTo({ design, payload, what }: { design: Design; payload: DragPayloa
   if (!options.length) return <p className="muted">No bus can take {what}.</p>;
   const go = () => {
     if (!chosen) return;
-    const target = evaluate(design, payload).targets.get(chosen.id);
+    const target = dropTargets(design, payload).find((t) => t.id === chosen.id);
     if (target) designerStore.getState().apply(target.command, target.label);
   };
   return (

@@ -1,7 +1,7 @@
 import { useRef, useState } from 'react';
-import type { TemplateMachine } from '../engine/index.ts';
-import { designerStore, hasPlacement, hasShareLinks, useDesigner, type PlacementPolicy } from '../store/index.ts';
-import { addBus, addBusLabel, autoPlace, copyText, currentXml, downloadXml, importDomainText, importHostText, makeShareLink, newDesign } from './actions.ts';
+import type { PlacementPolicy, TemplateMachine } from '../engine/index.ts';
+import { designerStore, useDesigner } from '../store/index.ts';
+import { addBus, addBusLabel, autoPlace, copyText, currentXml, downloadPng, downloadSvg, downloadXml, importDomainText, importHostText, makeShareLink, newDesign } from './actions.ts';
 
 async function readFile(input: HTMLInputElement, then: (text: string, name: string) => void): Promise<void> {
   const file = input.files?.[0];
@@ -66,12 +66,12 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
         <button type="button" data-testid="add-phb" disabled={!design} onClick={addBus}>
           + {addBusLabel(design)}
         </button>
-        <select aria-label="Placement policy" value={policy} onChange={(e) => setPolicy(e.target.value as PlacementPolicy)}>
+        <select data-testid="placement-policy" aria-label="Placement policy" value={policy} onChange={(e) => setPolicy(e.target.value as PlacementPolicy)}>
           <option value="pe-per-phb">one PE per vPHB</option>
           <option value="libvirt">as libvirt would</option>
         </select>
-        <input className="spare" type="number" min={0} max={30} value={spare} aria-label="Spare vPHBs for hotplug" title="Spare empty vPHBs for hotplug" onChange={(e) => setSpare(Math.max(0, Number(e.target.value) || 0))} />
-        <button type="button" data-testid="auto-place" disabled={!design || !hasPlacement()} title={hasPlacement() ? 'Place every unaddressed device' : 'Auto-placement is not in this build yet'} onClick={() => autoPlace(policy, spare)}>
+        <input data-testid="placement-spare" className="spare" type="number" min={0} max={30} value={spare} aria-label="Spare vPHBs for hotplug" title="Spare empty vPHBs for hotplug" onChange={(e) => setSpare(Math.max(0, Number(e.target.value) || 0))} />
+        <button type="button" data-testid="auto-place" disabled={!design} title="Place every unaddressed device" onClick={() => autoPlace(policy, spare)}>
           Auto-place
         </button>
       </div>
@@ -82,7 +82,13 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
         <button type="button" data-testid="copy-xml" disabled={!design} onClick={() => void copy('xml', currentXml())}>
           {copied === 'xml' ? 'Copied' : 'Copy'}
         </button>
-        <button type="button" data-testid="share-link" disabled={!design || !hasShareLinks()} title={hasShareLinks() ? 'Make a link that opens this design' : 'Share links are not in this build yet'} onClick={() => void makeShareLink()}>
+        <button type="button" data-testid="export-svg" disabled={!design} onClick={downloadSvg} title="Download the diagram as SVG">
+          SVG
+        </button>
+        <button type="button" data-testid="export-png" disabled={!design} onClick={() => void downloadPng()} title="Download the diagram as PNG">
+          PNG
+        </button>
+        <button type="button" data-testid="share-link" disabled={!design} title="Make a link that opens this design" onClick={() => void makeShareLink()}>
           Share link
         </button>
       </div>

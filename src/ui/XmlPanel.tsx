@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import { exportDomain, useDesigner } from '../store/index.ts';
+import { exportDomain } from '../engine/index.ts';
+import { useDesigner } from '../store/index.ts';
 
 /** Lines of `after` not in `before` at the same position, after skipping the common head and tail. */
 function changedLines(before: string, after: string): { added: Set<number>; removed: number } {

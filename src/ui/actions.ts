@@ -2,9 +2,10 @@
  * What the toolbar, the keyboard, file drops and pastes do. Plain functions over the store so the
  * same action behaves the same from every entry point; the engine does the work.
  */
-import type { Design, Host, Result } from '../engine/index.ts';
-import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, formatInputError, isPhb, machineFamily, firstFreeSlot, type TemplateMachine } from '../engine/index.ts';
-import { createDesign, decodeShareLink, designerStore, encodeShareLink, exportDomain, importHost, place, type PlacementPolicy } from '../store/index.ts';
+import type { Design, Host, PlacementPolicy, Result, TemplateMachine } from '../engine/index.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, createDesign, decodeShareLink, encodeShareLink, exportDomain, firstFreeSlot, formatInputError, importHost, isPhb, machineFamily, place } from '../engine/index.ts';
+import { designerStore, findingsOf } from '../store/index.ts';
+import { diagramSvg } from './diagram.ts';
 
 const AUTOSAVE_KEY = 'pcitopo:autosave:v1';
 
@@ -104,16 +105,57 @@ export function exportFileName(): string {
   return `${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.xml`;
 }
 
-export function downloadXml(): void {
-  const blob = new Blob([currentXml()], { type: 'application/xml' });
+function download(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = exportFileName();
+  a.download = name;
   document.body.appendChild(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function downloadXml(): void {
+  download(new Blob([currentXml()], { type: 'application/xml' }), exportFileName());
+}
+
+const diagramName = (ext: string): string => exportFileName().replace(/\.xml$/, `-topology.${ext}`);
+
+function currentDiagram() {
+  const present = store.getState().present;
+  return present ? diagramSvg(present.design, findingsOf(present.design)) : null;
+}
+
+export function downloadSvg(): void {
+  const d = currentDiagram();
+  if (d) download(new Blob([d.svg], { type: 'image/svg+xml' }), diagramName('svg'));
+}
+
+/** Chromium refuses canvases above 16,384 px a side: big designs are scaled down to fit. */
+const MAX_CANVAS_SIDE = 16_000;
+
+export async function downloadPng(): Promise<void> {
+  const d = currentDiagram();
+  if (!d) return;
+  try {
+    const img = new Image();
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(d.svg)}`;
+    await img.decode();
+    const scale = Math.min(2, MAX_CANVAS_SIDE / Math.max(d.width, d.height));
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.round(d.width * scale);
+    canvas.height = Math.round(d.height * scale);
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('no 2D canvas in this browser');
+    ctx.scale(scale, scale);
+    ctx.drawImage(img, 0, 0, d.width, d.height);
+    const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+    if (!blob) throw new Error('the browser could not encode the PNG');
+    download(blob, diagramName('png'));
+  } catch (e) {
+    showError(`Could not export the PNG: ${(e as Error).message}`);
+  }
 }
 
 export async function copyText(text: string): Promise<boolean> {

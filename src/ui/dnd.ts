@@ -7,6 +7,27 @@ import { useCallback } from 'react';
 import { designerStore, type DragPayload } from '../store/index.ts';
 
 const THRESHOLD = 4;
+/** idle work per slice while a drag judges its targets: leaves most of each frame to the pointer */
+const SLICE_MS = 6;
+
+let judging = false;
+
+/** Runs fn in idle time after frames (so it never delays a paint or a pointer move), with its budget. */
+function whenIdle(fn: (budgetMs: number) => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback((d) => fn(Math.max(1, Math.min(SLICE_MS, d.timeRemaining()))), { timeout: 200 });
+  else setTimeout(() => fn(SLICE_MS), 0);
+}
+
+/** Judges the drag's remaining targets in short idle slices so every bus and slot shows its verdict soon. */
+function judgeInSlices(): void {
+  if (judging) return;
+  judging = true;
+  const step = (budgetMs: number) => {
+    if (designerStore.getState().judgePending(budgetMs)) whenIdle(step);
+    else judging = false;
+  };
+  whenIdle(step);
+}
 
 /** The drop target under the pointer: the innermost element with a data-drop id that is live. */
 export function dropTargetAt(x: number, y: number): string | null {
@@ -28,6 +49,9 @@ export function useDragSource(payload: DragPayload, label: string): (e: React.Po
       if (e.button !== 0) return;
       e.stopPropagation();
       const p: DragPayload = kind === 'group' ? { kind, number: Number(id) } : kind === 'host-device' ? { kind, address: id } : { kind, key: id };
+      // no text selection while the button is down (cheaper than user-select: none, see styles.css)
+      const noSelect = (ev: Event) => ev.preventDefault();
+      window.addEventListener('selectstart', noSelect);
       const startX = e.clientX;
       const startY = e.clientY;
       let started = false;
@@ -36,7 +60,9 @@ export function useDragSource(payload: DragPayload, label: string): (e: React.Po
           if (Math.hypot(ev.clientX - startX, ev.clientY - startY) < THRESHOLD) return;
           started = true;
           document.body.classList.add('dragging');
+          window.getSelection()?.removeAllRanges();
           designerStore.getState().startDrag(p, label, ev.clientX, ev.clientY);
+          judgeInSlices();
         }
         ev.preventDefault();
         designerStore.getState().moveDrag(ev.clientX, ev.clientY, dropTargetAt(ev.clientX, ev.clientY));
@@ -45,6 +71,7 @@ export function useDragSource(payload: DragPayload, label: string): (e: React.Po
         window.removeEventListener('pointermove', move);
         window.removeEventListener('pointerup', up);
         window.removeEventListener('keydown', key);
+        window.removeEventListener('selectstart', noSelect);
         document.body.classList.remove('dragging');
         if (!started) return;
         if (cancel) designerStore.getState().cancelDrag();
