@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_DOMAIN_XML, DEMO_HOST_XML } from '../src/engine/index.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES } from '../src/engine/index.ts';
 
 // The CLI contract of DESIGN.md §4, exercised the way outside checks call it: through npm.
 const ROOT = resolve(import.meta.dirname, '..');
@@ -111,6 +111,62 @@ describe('pcitopo CLI', () => {
     const placedFile = join(tmp, 'placed.xml');
     writeFileSync(placedFile, r.stdout);
     expect(pcitopo(['validate', placedFile, '--host', demoHost]).code).toBe(0);
+  });
+
+  it('validate --fix prints XML that parses and has fewer errors, the findings on stderr', () => {
+    // Two devices at one address and two PHBs with one target index: both have one-click fixes.
+    const broken = DEMO_DOMAIN_XML.replace("slot='0x03' function='0x0'/>", "slot='0x02' function='0x0'/>").replace("<target index='2'>", "<target index='1'>");
+    const f = join(tmp, 'broken.xml');
+    writeFileSync(f, broken);
+    const before = pcitopo(['validate', f, '--host', demoHost, '--json']);
+    expect(before.code).toBe(1);
+    const errorsBefore = (JSON.parse(before.stdout) as Array<{ severity: string }>).filter((x) => x.severity === 'error');
+    expect(errorsBefore.length).toBe(2);
+    const fixed = pcitopo(['validate', f, '--host', demoHost, '--fix']);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stderr).toContain('0 error(s)');
+    const fixedFile = join(tmp, 'fixed.xml');
+    writeFileSync(fixedFile, fixed.stdout);
+    const after = pcitopo(['validate', fixedFile, '--host', demoHost, '--json']);
+    expect(after.code).toBe(0);
+    expect((JSON.parse(after.stdout) as Array<{ severity: string }>).filter((x) => x.severity === 'error')).toEqual([]);
+  });
+
+  it('place --policy pe-per-phb --spare-ports 2 on q35: every device placed, two empty root ports, no error', () => {
+    const hostdev = (fn: number) => `    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x${fn}'/>\n      </source>\n    </hostdev>\n`;
+    const nic = "    <interface type='network'>\n      <source network='default'/>\n      <model type='e1000'/>\n    </interface>\n";
+    const q35 = MACHINE_TEMPLATES.q35.replace('  </devices>', `${hostdev(0)}${hostdev(1)}${nic}  </devices>`);
+    const f = join(tmp, 'q35.xml');
+    writeFileSync(f, q35);
+    const r = pcitopo(['place', f, '--host', demoHost, '--policy', 'pe-per-phb', '--spare-ports', '2']);
+    expect(r.code).toBe(0);
+    const placed = join(tmp, 'q35-placed.xml');
+    writeFileSync(placed, r.stdout);
+    const devices = r.stdout.match(/<(hostdev|interface) [\s\S]*?<\/\1>/g) ?? [];
+    expect(devices).toHaveLength(3);
+    for (const d of devices) expect(d).toMatch(/<address type='pci'/);
+    // Root ports whose index no address names as its bus are the spares.
+    const ports = [...r.stdout.matchAll(/<controller type='pci' index='(\d+)' model='pcie-root-port'>/g)].map((m) => Number(m[1]));
+    const buses = new Set([...r.stdout.matchAll(/<address type='pci' domain='0x0000' bus='0x([0-9a-f]+)'/g)].map((m) => parseInt(m[1] as string, 16)));
+    expect(ports.filter((i) => !buses.has(i))).toHaveLength(2);
+    const v = pcitopo(['validate', placed, '--host', demoHost]);
+    expect(v.stdout).toContain('0 error(s)');
+    expect(v.code).toBe(0);
+  });
+
+  it('place refuses --spare-phbs and --spare-ports that disagree (exit 2)', () => {
+    const r = pcitopo(['place', demoDomain, '--spare-phbs', '1', '--spare-ports', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--spare-phbs 1 and --spare-ports 2 disagree');
+    expect(r.stdout).toBe('');
+  });
+
+  it('a character XML forbids exits 2 naming file, line, column and the character', () => {
+    const f = join(tmp, 'nul.xml');
+    writeFileSync(f, DEMO_DOMAIN_XML.replace('<name>p9-demo', '<name>p9\u0000demo'));
+    const r = pcitopo(['validate', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:11: character U\\+0000 is not allowed`));
   });
 
   const corpus = join(SHARED, 'corpus', 'libvirt');

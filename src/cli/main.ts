@@ -153,7 +153,12 @@ async function cmdPlace(args: Args, out: (s: string) => void): Promise<number> {
   const design = loadDesign(args);
   const policy = (args.flags.get('--policy') ?? 'libvirt') as string;
   if (policy !== 'libvirt' && policy !== 'pe-per-phb') throw new UsageError(`--policy must be libvirt or pe-per-phb, not ${policy}`);
-  const spare = intFlag(args, '--spare-phbs') ?? intFlag(args, '--spare-ports');
+  // Spare vPHBs (pseries) and spare root ports (q35/virt) are one option under two names; two
+  // different counts would leave one silently ignored.
+  const phbs = intFlag(args, '--spare-phbs');
+  const ports = intFlag(args, '--spare-ports');
+  if (phbs !== undefined && ports !== undefined && phbs !== ports) throw new UsageError(`--spare-phbs ${phbs} and --spare-ports ${ports} disagree: give --spare-phbs for a pseries guest or --spare-ports for q35/virt`);
+  const spare = phbs ?? ports;
   const placed = place(design, { policy: policy as PlacementPolicy, spare, replaceAll: args.flags.has('--replace-all') });
   out(exportDomain(placed));
   return 0;

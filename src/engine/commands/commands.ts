@@ -67,8 +67,22 @@ export function usedFunctions(guest: Guest, index: number, ignoreDevices: Readon
   return used;
 }
 
+/**
+ * Slots of bus 0 nothing can be put on. 00:00 cannot even be written: libvirt reads domain, bus
+ * and slot all 0 as "no address" and assigns one (virDeviceInfoPCIAddressIsWanted). The machine
+ * itself holds the ICH9 LPC bridge at 00:1f.0 on q35 (Q35-RSV-1) and the PIIX3 at 00:01.x on
+ * i440fx (qemuDomainValidateDevicePCISlotsPIIX3), devices the XML never lists.
+ */
+function machineSlots(guest: Guest, index: number): readonly number[] {
+  if (index !== 0) return [];
+  const family = machineFamily(guest);
+  if (family === 'q35') return [0, 0x1f];
+  if (family === 'i440fx') return [0, 1];
+  return [0];
+}
+
 function usedSlots(guest: Guest, index: number, ignore: ReadonlySet<string>): Set<number> {
-  const slots = new Set<number>();
+  const slots = new Set<number>(machineSlots(guest, index));
   for (const k of usedFunctions(guest, index, ignore)) slots.add(Number(k.split('.')[0]));
   return slots;
 }
@@ -95,7 +109,7 @@ export function firstFreeSlot(guest: Guest, index: number, ignore: ReadonlySet<s
  */
 function placeFunctions(guest: Guest, controller: number, hostAddresses: readonly string[], ignore: ReadonlySet<string>): Map<string, GuestPciAddress> {
   const bySlot = new Map<string, string[]>();
-  for (const a of [...hostAddresses].sort()) {
+  for (const a of [...new Set(hostAddresses)].sort()) {
     const slotKey = a.slice(0, a.lastIndexOf('.'));
     const list = bySlot.get(slotKey) ?? [];
     list.push(a);
@@ -107,14 +121,44 @@ function placeFunctions(guest: Guest, controller: number, hostAddresses: readonl
     const slot = firstFreeSlot(g, controller, ignore);
     if (slot === undefined) throw new CommandError(`no free slot on controller ${controller}`);
     const multi = funcs.length > 1;
+    // Function 0 must exist (GEN-MF-3): keep the host numbering only when the host's function 0
+    // comes along, as auto-placement does (placement/pePerPhb.ts).
+    const keep = parsePciAddress(funcs[0] as string)?.function === 0;
     funcs.forEach((a, i) => {
-      const fn = parsePciAddress(a)?.function ?? i;
-      out.set(a, { domain: 0, bus: controller, slot, function: multi ? fn : 0, ...(multi && fn === 0 ? { multifunction: 'on' as const } : {}) });
+      const fn = multi && keep ? (parsePciAddress(a)?.function ?? i) : i;
+      out.set(a, { domain: 0, bus: controller, slot, function: fn, ...(multi && fn === 0 ? { multifunction: 'on' as const } : {}) });
     });
     // Reserve the slot for the next iteration with a placeholder controller-free device list.
     g = { ...g, devices: [...g.devices, { key: `__reserve-${slot}`, element: 'hostdev', label: '', address: { domain: 0, bus: controller, slot, function: 0 } }] };
   }
   return out;
+}
+
+/** `1:01:00.0` and `0001:01:00.0` name one host function: hostdev keys use the long form. */
+function hostKey(hostAddress: string): string {
+  const pci = parsePciAddress(hostAddress);
+  if (!pci) throw new CommandError(`not a PCI address: ${hostAddress}`);
+  return formatPciAddress(pci);
+}
+
+/**
+ * Addresses on bus `from` follow a controller that moves to index `to`: an address's bus is a
+ * controller index (GEN-ADDR-5), so a renumbered controller keeps what is plugged into it.
+ * `to === undefined` (the controller is gone) leaves them without an address for libvirt to assign.
+ * Untouched devices and controllers stay the same objects (the incremental validator relies on it).
+ */
+function rehome(guest: Guest, from: number, to: number | undefined): Guest {
+  const move = <T extends { readonly address?: GuestPciAddress | undefined }>(x: T): T => {
+    if (x.address?.bus !== from) return x;
+    return { ...x, address: to === undefined ? undefined : { ...x.address, bus: to } };
+  };
+  const touches = guest.devices.some((d) => d.address?.bus === from) || guest.controllers.some((c) => c.address?.bus === from);
+  return touches ? { ...guest, devices: guest.devices.map(move), controllers: guest.controllers.map(move) } : guest;
+}
+
+/** True when no controller but `key` has index `index`: its bus is then that controller's alone. */
+function soleOwner(guest: Guest, key: string, index: number | undefined): index is number {
+  return index !== undefined && !guest.controllers.some((c) => c.key !== key && c.index === index);
 }
 
 function newHostdev(hostAddress: string, address: GuestPciAddress | undefined): GuestDevice {
@@ -187,9 +231,12 @@ export function applyCommand(design: Design, cmd: Command): Design {
       return withGuest(design, replaceDevice(guest, d.key, { ...d, address: { ...d.address, multifunction: cmd.value ?? undefined } }));
     }
     case 'add-hostdevs': {
+      // Bus 0 exists whether or not its root controller is written (libvirt adds it).
+      if (cmd.controller !== 0 && !guest.controllers.some((c) => c.index === cmd.controller)) throw new CommandError(`no PCI controller with index ${cmd.controller}`);
+      const hostAddresses = cmd.hostAddresses.map(hostKey);
       const existing = new Set(guest.devices.map((d) => d.key));
-      const moving = new Set(cmd.hostAddresses.filter((a) => existing.has(a)));
-      const placed = placeFunctions(guest, cmd.controller, cmd.hostAddresses, moving);
+      const moving = new Set(hostAddresses.filter((a) => existing.has(a)));
+      const placed = placeFunctions(guest, cmd.controller, hostAddresses, moving);
       let g = guest;
       for (const [host, address] of placed) {
         if (existing.has(host)) {
@@ -211,8 +258,12 @@ export function applyCommand(design: Design, cmd: Command): Design {
       return withGuest(design, replaceDevice(guest, cmd.device, null));
     case 'add-controller':
       return withGuest(design, { ...guest, controllers: [...guest.controllers, completeController(guest, cmd.controller)] });
-    case 'remove-controller':
-      return withGuest(design, replaceController(guest, cmd.controller, null));
+    case 'remove-controller': {
+      const c = guest.controllers.find((x) => x.key === cmd.controller);
+      if (!c) throw new CommandError(`no controller ${cmd.controller}`);
+      const g = replaceController(guest, c.key, null);
+      return withGuest(design, soleOwner(guest, c.key, c.index) ? rehome(g, c.index, undefined) : g);
+    }
     case 'update-controller': {
       const c = guest.controllers.find((x) => x.key === cmd.controller);
       if (!c) throw new CommandError(`no controller ${cmd.controller}`);
@@ -222,7 +273,9 @@ export function applyCommand(design: Design, cmd: Command): Design {
         ...(cmd.changes.target !== undefined ? { target: cmd.changes.target } : {}),
         ...(cmd.changes.address !== undefined ? { address: cmd.changes.address ?? undefined } : {}),
       };
-      return withGuest(design, replaceController(guest, c.key, next));
+      const g = replaceController(guest, c.key, next);
+      const renumbered = next.index !== c.index && next.index !== undefined && soleOwner(guest, c.key, c.index);
+      return withGuest(design, renumbered ? rehome(g, c.index as number, next.index) : g);
     }
     case 'batch':
       return cmd.commands.reduce(applyCommand, design);

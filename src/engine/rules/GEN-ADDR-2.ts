@@ -1,27 +1,48 @@
 import type { Rule, RuleMeta } from './types.ts';
+import type { Occupant } from './context.ts';
 import { addrText, finding, occupants } from './context.ts';
 import { busRule } from './define.ts';
-import { at, dev, phb, pseries } from './testkit.ts';
+import { at, ctrl, dev, phb, pseries, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-ADDR-2',
   severity: 'error',
   title: 'An address names an existing PCI controller',
-  why: "An address's bus is a controller index; with no controller of that index libvirt refuses the domain (or fills the gap with a default controller you did not design).",
-  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressValidate ("Only PCI buses up to N are available")',
+  why: "An address's bus is a controller index. libvirt adds default controllers for buses that devices name (GEN-IDX-5), but never a bus for a controller other than a switch upstream port, and never more PHBs than pseries has; such an address is refused.",
+  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressSetGrow ("a PCI slot is needed to connect a PCI controller model=…, but none is available, and it cannot be automatically added"), virDomainPCIAddressValidate ("Only PCI buses up to N are available")',
   families: 'all',
 };
 
-export const rule: Rule = busRule(meta, (_ctx, bus) => {
+/**
+ * libvirt's dry run reserves every written address and first grows the bus set up to its bus with
+ * the machine's default model (virDomainPCIAddressSetGrow): a PHB on pseries, a pcie-root-port on
+ * pcie-root machines, a pci-bridge elsewhere (GEN-IDX-5; tests pci-autoadd-addr, pseries-hostdevs-3).
+ * It does so for endpoints and switch upstream ports only. A pseries guest has PHB target
+ * indexes up to 30 (PAPR-PHB-2), so no more PHBs than that can be added.
+ */
+function libvirtAddsBus(family: string, busIndex: number, o: Occupant): boolean {
+  if (family === 'pseries' && busIndex > 30) return false;
+  return o.device !== undefined || o.controller?.model === 'pcie-switch-upstream-port';
+}
+
+export const rule: Rule = busRule(meta, (ctx, bus) => {
   if (bus.controller) return [];
-  return occupants(bus).map((o) => {
+  return occupants(bus).flatMap((o) => {
+    if (libvirtAddsBus(ctx.family, bus.index, o)) return [];
     const a = (o.device?.address ?? o.controller?.address)!;
     const who = o.device ? o.device.label : `controller ${o.controller?.index}`;
-    return finding(meta, `${who} is at ${addrText(a)}, but there is no PCI controller with index ${bus.index}.`, o.device ? { devices: [o.device.key] } : { controllers: [o.controller?.index ?? -1] });
+    return [finding(meta, `${who} is at ${addrText(a)}, but there is no PCI controller with index ${bus.index}, and libvirt cannot add one for it.`, o.device ? { devices: [o.device.key] } : { controllers: [o.controller?.index ?? -1] })];
   });
 });
 
 export const cases = {
-  pass: [{ name: 'bus 1 exists', design: pseries([phb(1)], [dev('vda', 'disk', at(1, 1))]) }],
-  fail: [{ name: 'bus 3 missing', design: pseries([phb(1)], [dev('vda', 'disk', at(3, 1))]), expect: { devices: ['vda'] } }],
+  pass: [
+    { name: 'bus 1 exists', design: pseries([phb(1)], [dev('vda', 'disk', at(1, 1))]) },
+    { name: 'bus 3 named by a disk: libvirt adds PHBs 1-3', design: pseries([phb(1)], [dev('vda', 'disk', at(3, 1))]) },
+    { name: 'bus 2 named by a disk on q35: libvirt adds root ports', design: q35([], [dev('vda', 'disk', at(2, 0))]) },
+  ],
+  fail: [
+    { name: 'a root port on a missing bus', design: q35([ctrl('pcie-root-port', 4, { address: at(3, 0), target: { chassis: 4 } })], []), expect: { controllers: [4] } },
+    { name: 'bus 40 on pseries: more PHBs than target indexes', design: pseries([], [dev('vda', 'disk', at(40, 1))]), expect: { devices: ['vda'] } },
+  ],
 };

@@ -13,8 +13,10 @@ const meta: RuleMeta = {
 };
 
 export const rule: Rule = globalRule(meta, (ctx) => {
-  if (ctx.controllerByIndex.has(0)) return [];
-  const first = ctx.guest.controllers.find((c) => c.index === undefined);
+  // The controllers as written: the context's have libvirt's indexes filled in already.
+  const written = ctx.design.guest.controllers;
+  if (written.some((c) => c.index === 0)) return [];
+  const first = written.find((c) => c.index === undefined);
   if (!first || first.model === 'pci-root' || first.model === 'pcie-root') return [];
   return [finding(meta, `The ${first.model} controller written without an index will get index 0, which must be the root bus. Add the root controller (index 0) explicitly or give the controller an index.`, { controllers: [] })];
 });

@@ -24,6 +24,7 @@ export interface Bus {
 
 export interface RuleContext {
   readonly design: Design;
+  /** the guest as libvirt will run it: controller indexes filled in and the implicit root added (libvirtControllers) */
   readonly guest: Guest;
   readonly host: Host | undefined;
   readonly family: MachineFamily;
@@ -50,10 +51,53 @@ export function isHostdev(d: GuestDevice): boolean {
   return d.hostAddress !== undefined && ((d.element === 'hostdev' && (d.type === 'pci' || d.type === undefined)) || (d.element === 'interface' && d.type === 'hostdev'));
 }
 
+/** libvirt's controller list by the written one it completes: the same list gives the same objects. */
+const completed = new WeakMap<readonly PciController[], readonly PciController[]>();
+
+function implicitRoot(family: MachineFamily): PciController {
+  if (family === 'q35' || family === 'virt') return { key: 'implicit-pci-root', index: 0, model: 'pcie-root', target: {} };
+  if (family === 'pseries') return { key: 'implicit-pci-root', index: 0, model: 'pci-root', modelName: 'spapr-pci-host-bridge', target: { index: 0 } };
+  return { key: 'implicit-pci-root', index: 0, model: 'pci-root', target: {} };
+}
+
+/**
+ * The PCI controllers libvirt will run the guest with, so rules judge what libvirt judges. An
+ * index-less controller gets the lowest unused index, in document order
+ * (virDomainAssignControllerIndexes); then, when no controller has index 0, libvirt adds the
+ * machine's root there (qemuDomainDefAddDefaultDevices: pci-root on pseries, i440fx and s390,
+ * pcie-root on q35 and virt). Memoised on the written list, so the incremental validator sees the
+ * same objects while the controllers stay. GEN-IDX-6 judges the written list itself.
+ */
+export function libvirtControllers(guest: Guest, family: MachineFamily): readonly PciController[] {
+  const list = guest.controllers;
+  const hasRoot = list.some((c) => c.index === 0 || c.index === undefined);
+  const needsIndexes = list.some((c) => c.index === undefined);
+  // An unknown machine gets a root only when an address names bus 0 (as s390 does for zPCI).
+  const wantsRoot = !hasRoot && (family !== 'other' || guest.devices.some((d) => d.address?.bus === 0) || list.some((c) => c.address?.bus === 0));
+  if (!needsIndexes && !wantsRoot) return list;
+  const known = completed.get(list);
+  if (known) return known;
+  let out = list;
+  if (needsIndexes) {
+    const used = new Set(list.flatMap((c) => (c.index === undefined ? [] : [c.index])));
+    out = list.map((c) => {
+      if (c.index !== undefined) return c;
+      let i = 0;
+      while (used.has(i)) i++;
+      used.add(i);
+      return { ...c, index: i };
+    });
+  }
+  if (wantsRoot) out = [implicitRoot(family), ...out];
+  completed.set(list, out);
+  return out;
+}
+
 export function buildContext(design: Design): RuleContext {
-  const guest = design.guest;
+  const family = machineFamily(design.guest);
+  const controllers = libvirtControllers(design.guest, family);
+  const guest = controllers === design.guest.controllers ? design.guest : { ...design.guest, controllers };
   const host = design.host;
-  const family = machineFamily(guest);
   const controllerByIndex = new Map<number, PciController>();
   for (const c of guest.controllers) if (c.index !== undefined && !controllerByIndex.has(c.index)) controllerByIndex.set(c.index, c);
 

@@ -233,18 +233,21 @@ describe('demo document edits', () => {
     expect(diff.removed[5]).toBe('    </hostdev>');
   });
 
-  it('remove-controller removes only its lines', () => {
+  it('remove-controller removes only its lines, and the address of what was on its bus', () => {
     const out = exportDomain(applyCommand(demo(), { kind: 'remove-controller', controller: 'pci-2' }));
-    const diff = lineDiff(DEMO_DOMAIN_XML, out);
-    expect(diff.added).toEqual([]);
-    expect(diff.removed).toEqual([
+    const controller = [
       "    <controller type='pci' index='2' model='pci-root'>",
       "      <model name='spapr-pci-host-bridge'/>",
       "      <target index='2'>",
       '        <node>0</node>',
       '      </target>',
       '    </controller>',
-    ]);
+      '',
+    ].join('\n');
+    const address = "      <address type='pci' domain='0x0000' bus='0x02' slot='0x01' function='0x0'/>\n";
+    expect(DEMO_DOMAIN_XML).toContain(controller);
+    expect(DEMO_DOMAIN_XML).toContain(address);
+    expect(out).toBe(DEMO_DOMAIN_XML.replace(controller, '').replace(address, ''));
   });
 
   it('clearing an address drops its line; setting one on a device without any adds it as the last child', () => {
@@ -278,11 +281,15 @@ describe('demo document edits', () => {
       removed: ["      <target index='0'/>"],
       added: ["      <target index='0'>", '        <node>1</node>', '      </target>'],
     });
+    // A renumbered controller takes what is plugged into it along: the hostdev on bus 2 follows.
     d = applyCommand(demo(), { kind: 'update-controller', controller: 'pci-2', changes: { index: 7 } });
-    expect(lineDiff(DEMO_DOMAIN_XML, exportDomain(d))).toEqual({
-      removed: ["    <controller type='pci' index='2' model='pci-root'>"],
-      added: ["    <controller type='pci' index='7' model='pci-root'>"],
-    });
+    const renumbered = exportDomain(d);
+    expect(renumbered.split('\n').length).toBe(DEMO_DOMAIN_XML.split('\n').length);
+    const changed = DEMO_DOMAIN_XML.split('\n').flatMap((l, i) => (l === renumbered.split('\n')[i] ? [] : [[l, renumbered.split('\n')[i]]]));
+    expect(changed).toEqual([
+      ["    <controller type='pci' index='2' model='pci-root'>", "    <controller type='pci' index='7' model='pci-root'>"],
+      ["      <address type='pci' domain='0x0000' bus='0x02' slot='0x01' function='0x0'/>", "      <address type='pci' domain='0x0000' bus='0x07' slot='0x01' function='0x0'/>"],
+    ]);
   });
 
   it('exports the same from a source holding only text', () => {
@@ -383,6 +390,42 @@ describe('hand-written documents keep their quirks', () => {
     const b = exportDomain(applyCommand(design(empty), { kind: 'add-controller', controller: { model: 'pci-root', index: 0 } }));
     expect(design(b).guest.controllers).toHaveLength(1);
     expect(xmllintErrors(b)).toBe('');
+  });
+
+  it('reads domain, bus and slot all 0 as no address, as libvirt does, and writes into that element when one is set', () => {
+    const text = [
+      "<domain type='kvm'>",
+      "  <os><type arch='aarch64' machine='virt'>hvm</type></os>",
+      '  <devices>',
+      "    <controller type='pci' index='0' model='pcie-root'>",
+      "      <address type='pci' domain='0' bus='0' slot='0' function='0'/>",
+      '    </controller>',
+      "    <interface type='user'>",
+      "      <model type='virtio'/>",
+      "      <address type='pci'/>",
+      '    </interface>',
+      "    <disk type='file' device='disk'>",
+      "      <target dev='vda' bus='virtio'/>",
+      "      <address type='pci' domain='0x0000' bus='0x00' slot='0x00' function='0x3'/>",
+      '    </disk>',
+      '  </devices>',
+      '</domain>',
+      '',
+    ].join('\n');
+    const d = design(text);
+    expect(d.guest.devices.map((x) => [x.key, x.address, x.otherAddressType])).toEqual([
+      ['interface-0', undefined, undefined],
+      ['disk-0', undefined, undefined],
+    ]);
+    // The root keeps what is written: libvirt refuses any address on it (Q35-ROOT-1).
+    expect(d.guest.controllers[0]?.address).toEqual({ domain: 0, bus: 0, slot: 0, function: 0 });
+    const out = exportDomain(move(d, 'interface-0', 0, 2));
+    expect(lineDiff(text, out)).toEqual({ removed: ["      <address type='pci'/>"], added: ["      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>"] });
+  });
+
+  it('numbers NUMA cells without an id by their position, as libvirt does', () => {
+    const text = "<domain type='kvm'><cpu><numa><cell cpus='0-1' memory='1024'/><cell cpus='2-3' memory='1024'/></numa></cpu><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>";
+    expect(design(text).guest.numaCells.map((c) => c.id)).toEqual([0, 1]);
   });
 
   it('gives unique keys when aliases or host addresses repeat', () => {

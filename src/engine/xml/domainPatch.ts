@@ -53,6 +53,13 @@ class Patcher {
   readonly deviceIndent: string;
   /** starts of `<devices>` children that are being removed: never an anchor for an insert */
   readonly removed = new Set<number>();
+  /**
+   * New children for a `<devices/>` or a missing `<devices>`: that element is written once, in
+   * {@link finish}, with all of them (two separate expansions would overlap, and the second be lost).
+   */
+  readonly newDevices: string[] = [];
+  /** blocks to insert where something else precedes `pos` on its line, by `pos` */
+  readonly midLine = new Map<number, { blocks: string[]; closingIndent: string }>();
 
   constructor(
     readonly text: string,
@@ -100,13 +107,16 @@ class Patcher {
 
   /** Puts rendered lines before whatever starts at `pos` (a child or an end tag), whose line indent is `closingIndent`. */
   insertBefore(pos: number, block: string, closingIndent: string): void {
-    const nl = this.layout.newline;
     if (indentBefore(this.text, pos) !== undefined) {
       const at = lineStart(this.text, pos);
-      this.splice(at, at, block + nl);
-    } else {
-      this.splice(pos, pos, nl + block + nl + closingIndent);
+      this.splice(at, at, block + this.layout.newline);
+      return;
     }
+    // Mid-line (`…</disk></devices>`): the blocks for one spot are joined in finish(), so two of
+    // them do not leave a blank line between them.
+    const pending = this.midLine.get(pos);
+    if (pending) pending.blocks.push(block);
+    else this.midLine.set(pos, { blocks: [block], closingIndent });
   }
 
   /** `<x a='1'/>` becomes `<x a='1'>` + the block + `</x>`. */
@@ -269,17 +279,31 @@ class Patcher {
     const rank = RANK.get(element) ?? LIBVIRT_DEVICE_ORDER.length;
     const next = this.layout.deviceChildren.find((c) => !this.removed.has(c.span.start) && (RANK.get(c.element) ?? -1) > rank);
     const devices = this.layout.devicesElement;
-    const devicesIndent = devices ? (indentBefore(this.text, devices.start) ?? '') : '';
     if (next) return this.insertBefore(next.span.start, block, this.deviceIndent);
     const devicesTags = devices ? this.tags(devices) : undefined;
-    if (devices && devicesTags?.selfClosing) return this.expandSelfClosing(devices, 'devices', block, devicesIndent);
-    if (devicesTags) return this.insertBefore(devicesTags.closeTagStart, block, devicesIndent);
-    const dom = this.layout.domainElement;
-    const unit = this.layout.indentUnit;
-    const wrapped = [unit + '<devices>', this.render(lines, unit + unit), unit + '</devices>'].join(this.layout.newline);
-    const domTags = this.tags(dom);
-    if (domTags.selfClosing) this.expandSelfClosing(dom, 'domain', wrapped, '');
-    else this.insertBefore(domTags.closeTagStart, wrapped, '');
+    if (devices && devicesTags && !devicesTags.selfClosing) return this.insertBefore(devicesTags.closeTagStart, block, indentBefore(this.text, devices.start) ?? '');
+    this.newDevices.push(block);
+  }
+
+  /** The document with every splice applied, and `<devices>` written when it had to be made. */
+  finish(): string {
+    if (this.newDevices.length > 0) {
+      const nl = this.layout.newline;
+      const block = this.newDevices.join(nl);
+      const devices = this.layout.devicesElement;
+      if (devices) this.expandSelfClosing(devices, 'devices', block, indentBefore(this.text, devices.start) ?? '');
+      else {
+        const dom = this.layout.domainElement;
+        const unit = this.layout.indentUnit;
+        const wrapped = [unit + '<devices>', block, unit + '</devices>'].join(nl);
+        const domTags = this.tags(dom);
+        if (domTags.selfClosing) this.expandSelfClosing(dom, 'domain', wrapped, '');
+        else this.insertBefore(domTags.closeTagStart, wrapped, '');
+      }
+    }
+    const nl = this.layout.newline;
+    for (const [pos, { blocks, closingIndent }] of this.midLine) this.splice(pos, pos, nl + blocks.join(nl) + nl + closingIndent);
+    return applySplices(this.text, this.splices);
   }
 }
 
@@ -295,9 +319,12 @@ export function patchDomain(text: string, layout: DomainLayout, original: Guest,
 
   const guestDevices = new Map(guest.devices.map((d) => [d.key, d]));
   const guestControllers = new Map(guest.controllers.map((c) => [c.key, c]));
+  // A key names the same device only while its element stays: a host function removed as an
+  // `<interface type='hostdev'>` and added back as a `<hostdev>` is a new element, not a move.
+  const sameDevice = (before: GuestDevice, after: GuestDevice | undefined): after is GuestDevice => after !== undefined && after.element === before.element;
   for (const d of original.devices) {
     const el = layout.devices.get(d.key);
-    if (el && !guestDevices.has(d.key)) {
+    if (el && !sameDevice(d, guestDevices.get(d.key))) {
       p.removed.add(el.start);
       p.removeElement(el);
     }
@@ -351,7 +378,7 @@ export function patchDomain(text: string, layout: DomainLayout, original: Guest,
   for (const d of guest.devices) {
     const before = originalDevices.get(d.key);
     const el = layout.devices.get(d.key);
-    if (before && el) {
+    if (before && el && sameDevice(before, d)) {
       if (before !== d) {
         const lines = p.patchAddress(el, before.address, d.address);
         if (lines.length > 0) p.addChildren(el, lines, 'last');
@@ -362,5 +389,5 @@ export function patchDomain(text: string, layout: DomainLayout, original: Guest,
     const lines = p.hostdevLines(d, lastHostdev ? p.quoteOf(lastHostdev.span) : layout.quote);
     if (lines) p.insertDevice('hostdev', lines, lastHostdev?.span);
   }
-  return applySplices(text, p.splices);
+  return p.finish();
 }

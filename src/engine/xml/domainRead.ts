@@ -57,13 +57,21 @@ interface AddressInfo {
   otherAddressType?: string | undefined;
 }
 
-function guestAddress(el: XmlElement | undefined): AddressInfo {
+/**
+ * A device's `<address>`. `root` is true for pci-root/pcie-root, which libvirt refuses any address
+ * on (Q35-ROOT-1), so theirs is kept as written.
+ */
+function guestAddress(el: XmlElement | undefined, root = false): AddressInfo {
   if (!el) return {};
   const type = el.attributes.type;
   if (type !== 'pci') return { otherAddressType: type ?? '' };
   const a = pciAddress(el);
   // An unreadable PCI address is kept as text: it is reported by the rules through its type, never rewritten.
   if (!a) return { otherAddressType: 'pci' };
+  // Domain, bus and slot all 0 (`<address type='pci'/>`, or one holding only <zpci>) is no address
+  // to libvirt: the device wants one assigned (virDeviceInfoPCIAddressIsWanted,
+  // virPCIDeviceAddressIsEmpty). Export still finds the element and rewrites it when one is set.
+  if (!root && a.domain === 0 && a.bus === 0 && a.slot === 0) return {};
   const multifunction = onOff(el.attributes.multifunction);
   return { address: multifunction ? { ...a, multifunction } : a };
 }
@@ -148,6 +156,8 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       const first = e.message.split('\n')[0] ?? e.message;
       return fail({ code: 'malformed-xml', file, line: e.line, column: e.column, message: first.replace(/ \(line \d+, column \d+\)$/, '') });
     }
+    // The parser recurses per element: a document nested thousands deep overflows the stack.
+    if (e instanceof RangeError) return fail({ code: 'malformed-xml', file, message: 'the domain XML has elements nested too deeply to read (libvirt nests about ten levels)' });
     return fail({ code: 'malformed-xml', file, message: e instanceof Error ? e.message : String(e) });
   }
   if (root.name !== 'domain') {
@@ -158,10 +168,12 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
   const osType = child(os, 'type');
   const numaCells: NumaCell[] = [];
   const numa = child(child(root, 'cpu'), 'numa');
-  for (const cell of numa ? elements(numa).filter((e) => e.name === 'cell') : []) {
-    const id = uint(cell.attributes.id);
+  // A cell without an id is numbered by its position, as libvirt does (virDomainNumaDefParseXML:
+  // "cells are in order of parsing or explicitly numbered").
+  (numa ? elements(numa).filter((e) => e.name === 'cell') : []).forEach((cell, i) => {
+    const id = cell.attributes.id === undefined ? i : uint(cell.attributes.id);
     if (id !== undefined) numaCells.push({ id, cpus: cell.attributes.cpus, memory: cell.attributes.memory });
-  }
+  });
   const numaMemnodes: NumaMemnode[] = [];
   const numatune = child(root, 'numatune');
   for (const mn of numatune ? elements(numatune).filter((e) => e.name === 'memnode') : []) {
@@ -204,7 +216,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       else if (k.name === 'source') sourceEl ??= k;
     }
     const alias = aliasEl?.attributes.name;
-    const addr = guestAddress(addressEl);
+    const addr = guestAddress(addressEl, isPciController && (el.attributes.model === 'pci-root' || el.attributes.model === 'pcie-root'));
     const address = addressEl ? span(addressEl) : undefined;
     const firstChild = firstKid ? span(firstKid) : undefined;
     const lastChild = lastKid ? span(lastKid) : undefined;

@@ -55,7 +55,9 @@ export function importHost(text: string, file?: string): Result<Host> {
   try {
     tree = parser.parse(wrapped) as Record<string, unknown>;
   } catch (e) {
-    return fail({ code: 'malformed-xml', file, message: `cannot parse the host XML: ${String(e)}` });
+    const message = e instanceof Error ? e.message : String(e);
+    if (/nested tags/i.test(message) || e instanceof RangeError) return fail({ code: 'malformed-xml', file, message: 'the host XML has elements nested too deeply to read (node-device XML nests about five levels)' });
+    return fail({ code: 'malformed-xml', file, message: `cannot parse the host XML: ${message}` });
   }
   const root = first(tree[ROOT]);
   if (root === undefined || typeof root === 'string') {

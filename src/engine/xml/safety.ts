@@ -2,6 +2,15 @@ import type { InputError } from '../errors.ts';
 import { MAX_XML_BYTES } from '../errors.ts';
 
 /**
+ * Characters XML 1.0 forbids (§2.2 Char): C0 controls but tab, LF and CR; U+FFFE/U+FFFF; and a
+ * surrogate without its pair (text decoded from bytes never has one, but a paste or a link can).
+ * The domain parser would refuse them with a bare "Invalid character" and the host parser not at
+ * all, so both importers check here and name the character.
+ */
+// eslint-disable-next-line no-control-regex
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
  * Checks done before any parser sees the text. libvirt never writes a DOCTYPE, so one in a domain
  * or nodedev document is either a mistake or an entity trick (billion laughs, external entities):
  * we refuse it outright instead of relying on a parser's expansion limits.
@@ -14,6 +23,12 @@ export function checkXmlInput(text: string, file: string | undefined, what: stri
       file,
       message: `${what} is ${(text.length / 1048576).toFixed(1)} MiB; pcitopo reads at most ${MAX_XML_BYTES / 1048576} MiB`,
     };
+  }
+  const bad = NOT_XML_CHAR.exec(text);
+  if (bad) {
+    const { line, column } = lineColumn(text, bad.index);
+    const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+    return { code: 'malformed-xml', file, line, column, message: `character U+${code} is not allowed in XML (${what} is damaged or not text)` };
   }
   const m = /<!DOCTYPE/i.exec(text);
   if (m) {
