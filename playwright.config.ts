@@ -4,6 +4,7 @@ import { defineConfig } from '@playwright/test';
 // The app is built before this runs (npm run test:e2e) and served from dist/ by scripts/serve.mjs.
 export default defineConfig({
   testDir: 'e2e',
+  globalSetup: './e2e/global-setup.ts',
   outputDir: 'e2e/output/results',
   fullyParallel: true,
   workers: 2,

@@ -55,15 +55,20 @@ export async function drag(page: Page, from: { x: number; y: number }, to: { x: 
 export async function center(page: Page, testId: string): Promise<{ x: number; y: number }> {
   const el = page.getByTestId(testId).first();
   await el.scrollIntoViewIfNeeded();
-  // The canvas may still be panning (fitView animates): wait until the box stops moving.
+  // The canvas may still be panning (fitView animates) or laying out after an edit: wait until the
+  // box has not moved across three reads, each two animation frames apart.
+  const frames = () => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
   let box = await el.boundingBox();
+  let stable = 0;
   await expect
     .poll(async () => {
+      await frames();
       const next = await el.boundingBox();
-      const same = !!box && !!next && box.x === next.x && box.y === next.y && box.width === next.width;
+      const same = !!box && !!next && box.x === next.x && box.y === next.y && box.width === next.width && box.height === next.height;
+      stable = same ? stable + 1 : 0;
       box = next;
-      return same;
-    })
+      return stable >= 3;
+    }, { intervals: [50] })
     .toBe(true);
   if (!box) throw new Error(`${testId} is not visible`);
   return { x: box.x + box.width / 2, y: box.y + Math.min(box.height / 2, 18) };

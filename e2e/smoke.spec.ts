@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { corpusFile, corpusPresent, CORPUS, exportXml, openApp, REPO } from './helpers.ts';
+import { corpusFile, corpusPresent, CORPUS, exportXml, openApp } from './helpers.ts';
 
 const PHB_NUMA = 'qemuxmlconfdata__pseries-phb-numa-node.xml';
 
@@ -16,17 +15,6 @@ test('the demo loads with no console errors and shows host groups and vPHBs', as
   const ready = await page.evaluate(() => performance.getEntriesByName('pcitopo-ready')[0]?.startTime ?? -1);
   console.log(`first-render-demo: ${ready.toFixed(0)} ms (budget 1000 ms, DESIGN.md §7)`);
   expect(ready).toBeGreaterThan(0);
-});
-
-test('a screenshot of the demo for the README', async ({ page }) => {
-  await page.setViewportSize({ width: 1600, height: 1000 });
-  await page.emulateMedia({ colorScheme: 'light' });
-  await openApp(page);
-  await expect(page.getByTestId('controller-2')).toBeVisible();
-  await expect(page.locator('.react-flow__node')).toHaveCount(3);
-  fs.mkdirSync(path.join(REPO, 'docs'), { recursive: true });
-  await page.screenshot({ path: path.join(REPO, 'docs', 'screenshot-demo.png') });
-  expect(fs.statSync(path.join(REPO, 'docs', 'screenshot-demo.png')).size).toBeGreaterThan(10_000);
 });
 
 if (corpusPresent()) {

@@ -3,7 +3,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { GuestDevice, Host, PciController } from '../engine/index.ts';
 import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner } from '../store/index.ts';
-import { devicesByBus, estimateHeight, NO_DEVICES, NODE_WIDTH, type ControllerFlowNode } from './layout.ts';
+import { devicesByBus, estimateHeight, groupsLabel, NO_DEVICES, NODE_WIDTH, type ControllerFlowNode } from './layout.ts';
 import { useDragSource } from './dnd.ts';
 
 export function controllerKindLabel(c: PciController): string {
@@ -160,7 +160,7 @@ function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
       </div>
       {phb || groups.size > 0 ? (
         <div className={`pe${groups.size > 1 ? ' multi' : ''}`}>
-          {groups.size === 0 ? 'PE: none (emulated devices only)' : `PE: host group${groups.size > 1 ? 's' : ''} ${[...groups].sort((a, b) => a - b).join(', ')}`}
+          {groupsLabel(phb, groups)}
         </div>
       ) : null}
       {slots.length > 0 ? (

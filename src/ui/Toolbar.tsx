@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
 import type { PlacementPolicy, TemplateMachine } from '../engine/index.ts';
+import { machineFamily } from '../engine/index.ts';
 import { designerStore, useDesigner } from '../store/index.ts';
 import { addBus, addBusLabel, autoPlace, copyText, currentXml, downloadPng, downloadSvg, downloadXml, importDomainText, importHostText, makeShareLink, newDesign } from './actions.ts';
 
@@ -22,6 +23,8 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
   const [policy, setPolicy] = useState<PlacementPolicy>('pe-per-phb');
   const [spare, setSpare] = useState(1);
   const [copied, setCopied] = useState<string | null>(null);
+  const pseries = !design || machineFamily(design.guest) === 'pseries';
+  const spareWhat = pseries ? 'vPHBs' : 'root ports';
   const copy = async (what: string, text: string) => setCopied((await copyText(text)) ? what : null);
   return (
     <header className="toolbar" role="toolbar" aria-label="Design actions">
@@ -67,10 +70,10 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
           + {addBusLabel(design)}
         </button>
         <select data-testid="placement-policy" aria-label="Placement policy" value={policy} onChange={(e) => setPolicy(e.target.value as PlacementPolicy)}>
-          <option value="pe-per-phb">one PE per vPHB</option>
+          <option value="pe-per-phb">{pseries ? 'one PE per vPHB' : 'port per device'}</option>
           <option value="libvirt">as libvirt would</option>
         </select>
-        <input data-testid="placement-spare" className="spare" type="number" min={0} max={30} value={spare} aria-label="Spare vPHBs for hotplug" title="Spare empty vPHBs for hotplug" onChange={(e) => setSpare(Math.max(0, Number(e.target.value) || 0))} />
+        <input data-testid="placement-spare" className="spare" type="number" min={0} max={30} value={spare} aria-label={`Spare ${spareWhat} for hotplug`} title={`Spare empty ${spareWhat} for hotplug`} onChange={(e) => setSpare(Math.max(0, Number(e.target.value) || 0))} />
         <button type="button" data-testid="auto-place" disabled={!design} title="Place every unaddressed device" onClick={() => autoPlace(policy, spare)}>
           Auto-place
         </button>

@@ -6,6 +6,7 @@ import type { Design, Host, PlacementPolicy, Result, TemplateMachine } from '../
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, createDesign, decodeShareLink, encodeShareLink, exportDomain, firstFreeSlot, formatInputError, importHost, isPhb, machineFamily, place } from '../engine/index.ts';
 import { designerStore, findingsOf } from '../store/index.ts';
 import { diagramSvg } from './diagram.ts';
+import { nodeIdOf } from './layout.ts';
 
 const AUTOSAVE_KEY = 'pcitopo:autosave:v1';
 
@@ -180,12 +181,21 @@ export async function makeShareLink(): Promise<void> {
 }
 
 /** Adds a vPHB on pseries, a root port on pcie-root machines. */
+/** Selects the controller an action just added and pans to it: a new node may land off screen. */
+function showNewController(before: Design): void {
+  const known = new Set(before.guest.controllers.map((c) => c.key));
+  const added = store.getState().present?.design.guest.controllers.find((c) => !known.has(c.key));
+  if (!added) return;
+  store.getState().select({ kind: 'controller', key: added.key });
+  store.getState().focusNodes([nodeIdOf(added)]);
+}
+
 export function addBus(): void {
   const present = store.getState().present;
   if (!present) return;
   const guest = present.design.guest;
   if (machineFamily(guest) === 'pseries') {
-    store.getState().apply({ kind: 'add-controller', controller: { model: 'pci-root' } }, 'Add a vPHB');
+    if (store.getState().apply({ kind: 'add-controller', controller: { model: 'pci-root' } }, 'Add a vPHB')) showNewController(present.design);
     return;
   }
   const root = guest.controllers.find((c) => c.model === 'pcie-root' && c.index === 0) ?? guest.controllers.find((c) => c.model === 'pci-root');
@@ -199,7 +209,7 @@ export function addBus(): void {
     return;
   }
   const model = root.model === 'pcie-root' ? 'pcie-root-port' : 'pci-bridge';
-  store.getState().apply({ kind: 'add-controller', controller: { model, address: { domain: 0, bus: root.index, slot, function: 0 } } }, `Add a ${model}`);
+  if (store.getState().apply({ kind: 'add-controller', controller: { model, address: { domain: 0, bus: root.index, slot, function: 0 } } }, `Add a ${model}`)) showNewController(present.design);
 }
 
 export const addBusLabel = (design: Design | undefined): string => (design && machineFamily(design.guest) !== 'pseries' ? 'Add root port' : 'Add vPHB');

@@ -7,7 +7,7 @@ import type { Design, Finding, PciController, Severity } from '../engine/index.t
 import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
 import { subjectIndex } from '../store/index.ts';
 import { controllerKindLabel } from './ControllerNode.tsx';
-import { devicesByBus, estimateHeight, NODE_WIDTH, nodeIdOf, toFlow } from './layout.ts';
+import { devicesByBus, estimateHeight, groupsLabel, NODE_WIDTH, nodeIdOf, toFlow } from './layout.ts';
 
 const MARGIN = 24;
 const SLOT_COLUMNS = 8;
@@ -84,7 +84,7 @@ export function diagramSvg(design: Design, findings: readonly Finding[]): Diagra
       if (g !== undefined) groups.add(g);
     }
     if (phb || groups.size) {
-      const pe = groups.size === 0 ? 'PE: none (emulated devices only)' : `PE: host group${groups.size > 1 ? 's' : ''} ${[...groups].sort((x, y) => x - y).join(', ')}`;
+      const pe = groupsLabel(phb, groups);
       out.push(`<text x="${b.x + 10}" y="${b.y + 40}" fill="${groups.size > 1 ? COLOURS.warning : '#4a5568'}">${esc(pe)}</text>`);
     }
     // slot grid: used slots filled, free ones outlined

@@ -102,3 +102,14 @@ export function toFlow(guest: Guest): { nodes: ControllerFlowNode[]; edges: Edge
   for (const r of roots) top = place(r, 0, top);
   return { nodes, edges };
 }
+
+/**
+ * What a bus carries from the host, in the right words: on a pseries vPHB the host IOMMU groups
+ * are its guest PE (PAPR); on PCIe ports and bridges they are plain IOMMU groups.
+ */
+export function groupsLabel(phb: boolean, groups: ReadonlySet<number>): string {
+  const list = [...groups].sort((a, b) => a - b).join(', ');
+  const noun = `group${groups.size > 1 ? 's' : ''}`;
+  if (!phb) return `IOMMU ${noun} ${list}`;
+  return groups.size === 0 ? 'PE: none (emulated devices only)' : `PE: host ${noun} ${list}`;
+}
