@@ -134,8 +134,12 @@ test.describe('diagram export', () => {
     const phbs = (await busView(page)).phbs;
     expect(phbs).toEqual([0, 1, 2, 3]);
 
+    // SVG and PNG live in the toolbar's "Diagram" menu
+    await expect(page.getByTestId('export-svg')).toBeHidden();
+    await page.getByTestId('export-diagram').click();
     const svgDownload = page.waitForEvent('download');
     await page.getByTestId('export-svg').click();
+    await expect(page.getByTestId('export-svg')).toBeHidden();
     const svg = await svgDownload;
     expect(svg.suggestedFilename()).toBe('p9-demo-topology.svg');
     const text = fs.readFileSync(await svg.path(), 'utf8');
@@ -151,6 +155,7 @@ test.describe('diagram export', () => {
     }
     expect(parsed?.groups).toContain('device-0030:01:00.0');
 
+    await page.getByTestId('export-diagram').click();
     const pngDownload = page.waitForEvent('download');
     await page.getByTestId('export-png').click();
     const png = await pngDownload;

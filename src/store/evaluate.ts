@@ -129,3 +129,52 @@ export function evaluate(design: Design, payload: DragPayload, which: (t: DropTa
 }
 
 export const isBusTarget = (t: Pick<DropTarget, 'id'>): boolean => t.id.startsWith('c:');
+
+/**
+ * Verdicts judged on demand, for the keyboard "Move to…" menu: listing its buses is cheap, judging
+ * them all at once costs one validation each (~100 ms with 1,000 devices). The menu shows the list at
+ * once, judges the chosen bus when asked, and the rest in idle slices, as a drag does.
+ */
+export interface LazyVerdicts {
+  readonly targets: readonly DropTarget[];
+  /** the verdict if judged already */
+  get(id: string): Verdict | undefined;
+  /** the verdict, judged now if it was not yet; undefined for an unknown target */
+  judge(id: string): Verdict | undefined;
+  /** judges targets not judged yet, in order, for about budgetMs (at least one); returns whether any remain */
+  judgeSome(budgetMs: number): boolean;
+  /** how many are judged */
+  readonly judged: number;
+}
+
+export function lazyVerdicts(design: Design, targets: readonly DropTarget[]): LazyVerdicts {
+  const byId = new Map(targets.map((t) => [t.id, t]));
+  const verdicts = new Map<string, Verdict>();
+  let next = 0;
+  const judge = (id: string): Verdict | undefined => {
+    let v = verdicts.get(id);
+    if (!v) {
+      const t = byId.get(id);
+      if (!t) return undefined;
+      v = hypothetical(design, t.command);
+      verdicts.set(id, v);
+    }
+    return v;
+  };
+  return {
+    targets,
+    get: (id) => verdicts.get(id),
+    judge,
+    judgeSome(budgetMs) {
+      const until = performance.now() + budgetMs;
+      do {
+        const t = targets[next++];
+        if (t) judge(t.id);
+      } while (next < targets.length && performance.now() < until);
+      return next < targets.length;
+    },
+    get judged() {
+      return verdicts.size;
+    },
+  };
+}

@@ -129,3 +129,18 @@ describe('designer store history', () => {
     expect(s.getState().past).toHaveLength(0);
   });
 });
+
+describe('messages across edits', () => {
+  it('an edit clears a stale message but keeps the offer to restore a kept design', () => {
+    const s = demoStore();
+    s.getState().setMessage({ kind: 'error', text: 'stale' });
+    expect(s.getState().apply({ kind: 'add-controller', controller: { model: 'pci-root' } })).toBe(true);
+    expect(s.getState().message).toBeNull();
+    const offer = { kind: 'error', text: 'This share link cannot be opened', actions: ['restore-previous', 'open-demo'] } as const;
+    s.getState().setMessage(offer);
+    expect(s.getState().apply({ kind: 'add-controller', controller: { model: 'pci-root' } })).toBe(true);
+    expect(s.getState().message).toBe(offer);
+    s.getState().undo();
+    expect(s.getState().message).toBe(offer);
+  });
+});

@@ -45,11 +45,19 @@ export interface DragState {
   readonly over: string | null;
 }
 
+export type MessageAction = 'open-demo' | 'restore-previous';
+
 export interface Message {
   readonly kind: 'error' | 'notice';
   readonly text: string;
-  /** an optional action next to the message (e.g. "Open the demo instead") */
-  readonly action?: 'open-demo' | undefined;
+  /** buttons next to the message (e.g. "Open the demo", "Restore your previous design") */
+  readonly actions?: readonly MessageAction[] | undefined;
+}
+
+/** The design kept aside when a share link, a new design or the demo replaced the user's work. */
+export interface PreviousDesign {
+  readonly name: string;
+  readonly savedAt: string;
 }
 
 export interface DesignerState {
@@ -62,6 +70,8 @@ export interface DesignerState {
   /** a request to pan the canvas to these React Flow node ids; seq makes repeats distinct */
   readonly focus: { readonly nodeIds: readonly string[]; readonly seq: number } | null;
   readonly shareUrl: string | null;
+  /** what "Restore your previous design" would bring back, if anything */
+  readonly previous: PreviousDesign | null;
 
   /** Replace the document with a new state as one undoable step. */
   commit(next: Omit<DocState, 'label'> & { label?: string }, label: string): void;
@@ -75,6 +85,7 @@ export interface DesignerState {
   focusNodes(nodeIds: readonly string[]): void;
   setMessage(m: Message | null): void;
   setShareUrl(url: string | null): void;
+  setPrevious(previous: PreviousDesign | null): void;
   startDrag(payload: DragPayload, label: string, x: number, y: number): void;
   /** Moves the ghost; a target the pointer enters is judged at once if it was not yet. */
   moveDrag(x: number, y: number, over: string | null): void;
@@ -100,15 +111,18 @@ export function createDesignerStore(initial: DocState | null = null) {
     message: null,
     focus: null,
     shareUrl: null,
+    previous: null,
 
     commit(next, label) {
-      const { present, past } = get();
+      const { present, past, message } = get();
       const doc: DocState = { ...next, label };
       set({
         past: present ? [...past, present].slice(-HISTORY_LIMIT) : past,
         present: doc,
         future: [],
-        message: null,
+        // an edit makes a message stale, except the offer to restore a kept design: that one waits
+        // until the user takes it or dismisses it
+        message: message?.actions?.includes('restore-previous') ? message : null,
         shareUrl: null,
       });
     },
@@ -160,6 +174,10 @@ export function createDesignerStore(initial: DocState | null = null) {
 
     setShareUrl(shareUrl) {
       set({ shareUrl });
+    },
+
+    setPrevious(previous) {
+      set({ previous });
     },
 
     startDrag(payload, label, x, y) {

@@ -7,7 +7,7 @@ import { HostPanel } from './HostPanel.tsx';
 import { Inspector } from './Inspector.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { XmlPanel } from './XmlPanel.tsx';
-import { clearAutosave, importAnyText, openDemo } from './actions.ts';
+import { importAnyText, openDemo, restorePrevious } from './actions.ts';
 
 const isEditable = (t: EventTarget | null): boolean =>
   t instanceof HTMLElement && (t.isContentEditable || t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
@@ -27,22 +27,27 @@ function DragGhost() {
 function MessageBar() {
   const message = useDesigner((s) => s.message);
   if (!message) return null;
+  const actions = message.actions ?? [];
   return (
     <div className={`message ${message.kind}`} role={message.kind === 'error' ? 'alert' : 'status'} data-testid={message.kind === 'error' ? 'error-message' : 'notice-message'}>
       <span>{message.text}</span>
-      {message.action === 'open-demo' ? (
+      {actions.includes('restore-previous') ? (
+        <button type="button" className="primary" data-testid="restore-previous" onClick={() => restorePrevious()}>
+          Restore your previous design
+        </button>
+      ) : null}
+      {actions.includes('open-demo') ? (
         <button
           type="button"
+          data-testid="open-demo"
           onClick={() => {
-            clearAutosave();
-            openDemo(true);
-            designerStore.getState().setMessage(null);
+            if (openDemo(true)) designerStore.getState().setMessage(null);
           }}
         >
           Open the demo
         </button>
       ) : null}
-      <button type="button" aria-label="Dismiss" onClick={() => designerStore.getState().setMessage(null)}>
+      <button type="button" aria-label="Dismiss this message" title="Dismiss" onClick={() => designerStore.getState().setMessage(null)}>
         ✕
       </button>
     </div>
@@ -51,26 +56,38 @@ function MessageBar() {
 
 function PasteDialog({ onClose }: { onClose: () => void }) {
   const [text, setText] = useState('');
+  const [failed, setFailed] = useState(false);
+  // the message bar sits behind the modal dialog: a failed import says why inside it too
+  const error = useDesigner((s) => (s.message?.kind === 'error' ? s.message.text : null));
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     ref.current?.showModal();
   }, []);
   return (
-    <dialog ref={ref} className="paste" aria-label="Paste XML" onClose={onClose}>
-      <h2>Paste domain or host XML</h2>
-      <textarea data-testid="paste-text" autoFocus value={text} onChange={(e) => setText(e.target.value)} placeholder="<domain …> or <device …>" rows={16} />
+    <dialog ref={ref} className="paste" aria-labelledby="paste-title" onClose={onClose}>
+      <h2 id="paste-title">Paste domain or host XML</h2>
+      <p className="muted">A domain replaces the guest (one undo step); node devices replace the host. Ctrl+V outside a text field imports straight away.</p>
+      <textarea data-testid="paste-text" aria-label="XML to import" autoFocus value={text} onChange={(e) => setText(e.target.value)} placeholder="<domain …> or <device …>" rows={16} spellCheck={false} />
+      {failed && error ? (
+        <p className="ierror" role="alert" data-testid="paste-error">
+          {error}
+        </p>
+      ) : null}
       <div className="row">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
         <button
           type="button"
+          className="primary"
           data-testid="paste-import"
+          disabled={!text.trim()}
           onClick={() => {
             if (importAnyText(text, 'pasted text')) onClose();
+            else setFailed(true);
           }}
         >
           Import
-        </button>
-        <button type="button" onClick={onClose}>
-          Cancel
         </button>
       </div>
     </dialog>

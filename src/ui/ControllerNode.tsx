@@ -1,34 +1,12 @@
 import { memo, useCallback } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
-import type { GuestDevice, Host, PciController } from '../engine/index.ts';
+import type { GuestDevice, Host } from '../engine/index.ts';
 import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner } from '../store/index.ts';
-import { devicesByBus, estimateHeight, groupsLabel, NO_DEVICES, NODE_WIDTH, type ControllerFlowNode } from './layout.ts';
+import { controllerKindLabel, devicesByBus, estimateHeight, groupsLabel, NO_DEVICES, NODE_WIDTH, type ControllerFlowNode } from './layout.ts';
 import { useDragSource } from './dnd.ts';
 
-export function controllerKindLabel(c: PciController): string {
-  if (isPhb(c)) return 'vPHB';
-  switch (c.model) {
-    case 'pcie-root':
-      return 'PCIe root';
-    case 'pci-root':
-      return 'PCI root';
-    case 'pcie-root-port':
-      return 'Root port';
-    case 'pcie-switch-upstream-port':
-      return 'Switch upstream';
-    case 'pcie-switch-downstream-port':
-      return 'Switch downstream';
-    case 'pci-bridge':
-      return 'PCI bridge';
-    case 'pcie-to-pci-bridge':
-      return 'PCIe-to-PCI bridge';
-    case 'dmi-to-pci-bridge':
-      return 'DMI-to-PCI bridge';
-    default:
-      return c.model;
-  }
-}
+export { controllerKindLabel };
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 
@@ -81,7 +59,7 @@ const DeviceRow = memo(function DeviceRow({ device, host }: { device: GuestDevic
       }}
     >
       <span className="addr">{a ? `${hex2(a.slot)}.${a.function}` : '--'}</span>
-      <span className="glabel">
+      <span className="glabel" title={name ? `${device.label} (${name})` : device.label}>
         {device.label}
         {name ? <small>{name}</small> : null}
       </span>

@@ -19,6 +19,7 @@ const HostDeviceRow = memo(function HostDeviceRow({ dev, placed }: { dev: HostDe
   const selected = useDesigner((s) => s.selection?.kind === 'host-device' && s.selection.address === dev.address);
   const onPointerDown = useDragSource({ kind: 'host-device', address: dev.address }, `${dev.address} ${dev.productName ?? ''}`);
   const select = useCallback(() => designerStore.getState().select({ kind: 'host-device', address: dev.address }), [dev.address]);
+  const product = dev.productName ?? dev.productId ?? 'unknown device';
   return (
     <li
       className={`hdev${selected ? ' selected' : ''}${placed ? ' placed' : ''}`}
@@ -26,7 +27,7 @@ const HostDeviceRow = memo(function HostDeviceRow({ dev, placed }: { dev: HostDe
       tabIndex={0}
       role="button"
       aria-pressed={selected}
-      aria-label={`Host device ${dev.address} ${dev.productName ?? ''}${placed ? ', in the guest' : ''}`}
+      aria-label={`Host device ${dev.address} ${product}${placed ? ', in the guest' : ''}`}
       onPointerDown={onPointerDown}
       onClick={(e) => {
         e.stopPropagation();
@@ -40,11 +41,13 @@ const HostDeviceRow = memo(function HostDeviceRow({ dev, placed }: { dev: HostDe
         }
       }}
     >
-      <div className="hname">
-        <span className="haddr">{dev.address}</span> {dev.productName ?? dev.productId ?? 'unknown device'}
+      <div className="hname" title={`${dev.address} ${product}${dev.vendorName ? ` (${dev.vendorName})` : ''}`}>
+        <span className="haddr">{dev.address}</span> {product}
       </div>
       <div className="hmeta">
-        <span>{dev.vendorName ?? dev.vendorId ?? ''}</span>
+        <span className="vendor" title={dev.vendorName ?? dev.vendorId ?? undefined}>
+          {dev.vendorName ?? dev.vendorId ?? ''}
+        </span>
         <span title="bound host driver">{dev.driver ?? 'no driver'}</span>
         {dev.numaNode !== undefined ? <span title="host NUMA node">NUMA {dev.numaNode}</span> : null}
         <span>{dev.pcie ? 'PCIe' : 'PCI'}</span>
@@ -126,7 +129,7 @@ export function HostPanel() {
       </div>
       {host ? (
         <div className="filters">
-          <input type="search" data-testid="host-search" placeholder="Search devices, drivers…" aria-label="Search host devices" value={query} onChange={(e) => setQuery(e.target.value)} />
+          <input type="search" data-testid="host-search" placeholder="Search host devices" title="Matches an address, product, vendor, driver or group number" aria-label="Search host devices" value={query} onChange={(e) => setQuery(e.target.value)} />
           <label>
             <input type="checkbox" data-testid="host-free-only" checked={onlyFree} onChange={(e) => setOnlyFree(e.target.checked)} /> free only
           </label>

@@ -1,7 +1,8 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Command, ControllerTarget, Design, GuestPciAddress, PciController } from '../engine/index.ts';
 import { formatPciAddress, isPhb, machineFamily } from '../engine/index.ts';
-import { designerStore, dropTargets, evaluate, hypothetical, isBusTarget, useDesigner, type DragPayload, type Selection } from '../store/index.ts';
+import { designerStore, dropTargets, hypothetical, isBusTarget, lazyVerdicts, useDesigner, type DragPayload, type DropTarget, type Selection, type VerdictLevel } from '../store/index.ts';
+import { whenIdle } from './dnd.ts';
 import { controllerKindLabel, hostNameOf } from './ControllerNode.tsx';
 
 /** Whole numbers only; '' means "not written". Hex as libvirt writes it (0x1f) is accepted too. */
@@ -24,40 +25,59 @@ function applyChecked(design: Design, cmd: Command, label: string, setError: (e:
   designerStore.getState().apply(cmd, label);
 }
 
+const VERDICT_TEXT: Readonly<Record<VerdictLevel, string>> = { clean: 'clean', info: 'clean', warning: 'warning', error: 'error' };
+
+/**
+ * The keyboard equivalent of a drag: every bus that could take the selection, each with its verdict.
+ * The list shows at once; the chosen bus is judged right away and the others in idle slices
+ * (lazyVerdicts), so selecting something in a 1,000-device design stays within a frame or two.
+ */
 function MoveTo({ design, payload, what }: { design: Design; payload: DragPayload; what: string }) {
-  const options = useMemo(() => {
-    const { targets, verdicts } = evaluate(design, payload, isBusTarget);
-    return [...targets.values()].map((t) => {
-        const key = t.id.slice(2);
-        const c = design.guest.controllers.find((x) => x.key === key);
-        const v = verdicts.get(t.id);
-        return { id: t.id, name: c ? `${controllerKindLabel(c)} #${c.index}` : key, verdict: v?.level ?? 'clean', message: v?.message };
-      });
-  }, [design, payload]);
+  const lazy = useMemo(() => lazyVerdicts(design, dropTargets(design, payload).filter(isBusTarget)), [design, payload]);
+  const [, setJudged] = useState(0);
+  useEffect(() => {
+    let cancel = () => {};
+    const step = (budgetMs: number) => {
+      const more = lazy.judgeSome(budgetMs);
+      setJudged(lazy.judged);
+      if (more) cancel = whenIdle(step);
+    };
+    if (lazy.targets.length) cancel = whenIdle(step);
+    return () => cancel();
+  }, [lazy]);
   const [choice, setChoice] = useState('');
-  const chosen = options.find((o) => o.id === choice) ?? options[0];
-  if (!options.length) return <p className="muted">No bus can take {what}.</p>;
-  const go = () => {
-    if (!chosen) return;
-    const target = dropTargets(design, payload).find((t) => t.id === chosen.id);
-    if (target) designerStore.getState().apply(target.command, target.label);
+  const chosen = lazy.targets.find((t) => t.id === choice) ?? lazy.targets[0];
+  if (!chosen) return <p className="muted">No bus can take {what}.</p>;
+  const chosenVerdict = lazy.judge(chosen.id);
+  const nameOf = (t: DropTarget) => {
+    const key = t.id.slice(2);
+    const c = design.guest.controllers.find((x) => x.key === key);
+    return c ? `${controllerKindLabel(c)} #${c.index}` : key;
   };
+  const go = () => designerStore.getState().apply(chosen.command, chosen.label);
   return (
     <div className="moveto">
       <label htmlFor="move-to">Move {what} to…</label>
       <div className="row">
-        <select id="move-to" data-testid="move-to" aria-label="Move to" value={chosen?.id ?? ''} onChange={(e) => setChoice(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && go()}>
-          {options.map((o) => (
-            <option key={o.id} value={o.id}>
-              {o.name} — {o.verdict === 'clean' ? 'clean' : o.verdict}
-            </option>
-          ))}
+        <select id="move-to" data-testid="move-to" aria-label={`Move ${what} to`} value={chosen.id} onChange={(e) => setChoice(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && go()} aria-describedby={chosenVerdict && chosenVerdict.level !== 'clean' ? 'move-to-why' : undefined}>
+          {lazy.targets.map((t) => {
+            const v = lazy.get(t.id);
+            return (
+              <option key={t.id} value={t.id} data-verdict={v?.level ?? 'pending'}>
+                {nameOf(t)} — {v ? VERDICT_TEXT[v.level] : 'checking…'}
+              </option>
+            );
+          })}
         </select>
         <button type="button" data-testid="move-to-apply" onClick={go}>
           Move
         </button>
       </div>
-      {chosen && chosen.verdict !== 'clean' ? <p className={`why ${chosen.verdict}`}>{chosen.message}</p> : null}
+      {chosenVerdict && chosenVerdict.level !== 'clean' ? (
+        <p id="move-to-why" className={`why ${chosenVerdict.level}`}>
+          {chosenVerdict.message}
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -1,14 +1,51 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { PlacementPolicy, TemplateMachine } from '../engine/index.ts';
 import { machineFamily } from '../engine/index.ts';
 import { designerStore, useDesigner } from '../store/index.ts';
-import { addBus, addBusLabel, autoPlace, copyText, currentXml, downloadPng, downloadSvg, downloadXml, importDomainText, importHostText, makeShareLink, newDesign } from './actions.ts';
+import { addBus, addBusLabel, autoPlace, copyText, currentXml, downloadPng, downloadSvg, downloadXml, importDomainText, importHostText, makeShareLink, newDesign, restorePrevious } from './actions.ts';
 
 async function readFile(input: HTMLInputElement, then: (text: string, name: string) => void): Promise<void> {
   const file = input.files?.[0];
   input.value = '';
   if (!file) return;
   then(await file.text(), file.name);
+}
+
+/**
+ * A disclosure menu (details/summary): keyboard-operable without script; closes on a choice, on
+ * Escape and on a click elsewhere.
+ */
+function Menu({ label, testId, title, children }: { label: string; testId: string; title: string; children: React.ReactNode }) {
+  const ref = useRef<HTMLDetailsElement>(null);
+  useEffect(() => {
+    const close = (e: Event) => {
+      const el = ref.current;
+      if (!el?.open) return;
+      if (e instanceof KeyboardEvent) {
+        if (e.key !== 'Escape') return;
+        el.open = false;
+        el.querySelector('summary')?.focus();
+        return;
+      }
+      if (!el.contains(e.target as Node)) el.open = false;
+    };
+    document.addEventListener('pointerdown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('pointerdown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, []);
+  return (
+    <details ref={ref} className="menu">
+      <summary data-testid={testId} title={title}>
+        {label}
+      </summary>
+      <div className="menu-items" onClick={() => ref.current?.removeAttribute('open')}>
+        {children}
+      </div>
+    </details>
+  );
 }
 
 export function Toolbar({ onPaste }: { onPaste: () => void }) {
@@ -18,6 +55,7 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
   const undoLabel = useDesigner((s) => s.present?.label);
   const redoLabel = useDesigner((s) => s.future[0]?.label);
   const shareUrl = useDesigner((s) => s.shareUrl);
+  const previous = useDesigner((s) => s.previous);
   const domainInput = useRef<HTMLInputElement>(null);
   const hostInput = useRef<HTMLInputElement>(null);
   const [policy, setPolicy] = useState<PlacementPolicy>('pe-per-phb');
@@ -25,27 +63,44 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
   const [copied, setCopied] = useState<string | null>(null);
   const pseries = !design || machineFamily(design.guest) === 'pseries';
   const spareWhat = pseries ? 'vPHBs' : 'root ports';
+  const busLabel = addBusLabel(design);
   const copy = async (what: string, text: string) => setCopied((await copyText(text)) ? what : null);
+  const undoTitle = canUndo ? `Undo: ${undoLabel} (Ctrl+Z)` : 'Nothing to undo';
+  const redoTitle = canRedo ? `Redo: ${redoLabel} (Ctrl+Shift+Z)` : 'Nothing to redo';
   return (
     <header className="toolbar" role="toolbar" aria-label="Design actions">
-      <div className="brand" aria-label="pcitopo">
-        <span className="logo" aria-hidden="true">▦</span> pcitopo
+      <div className="brand" title="pcitopo: PCI topology designer for libvirt/QEMU guests">
+        <span className="logo" aria-hidden="true">
+          ▦
+        </span>
+        <span className="brand-name">pcitopo</span>
       </div>
-      <div className="tgroup">
+      <div className="tgroup" role="group" aria-label="Design and import">
         <select
           data-testid="machine-select"
-          aria-label="New design for a machine type"
+          className="machine"
+          aria-label="New design for a machine type, or restore the previous design"
+          title="Start a new design (undoable), or bring back the design kept aside"
           value=""
           onChange={(e) => {
-            if (e.target.value) newDesign(e.target.value as TemplateMachine);
+            const v = e.target.value;
+            if (v === 'restore-previous') restorePrevious();
+            else if (v) newDesign(v as TemplateMachine);
           }}
         >
           <option value="">New design…</option>
           <option value="pseries">pseries (POWER)</option>
           <option value="q35">q35 (x86_64)</option>
           <option value="virt">virt (aarch64)</option>
+          {previous ? (
+            <optgroup label="Kept aside">
+              <option value="restore-previous">
+                Restore {previous.name} ({new Date(previous.savedAt).toLocaleString()})
+              </option>
+            </optgroup>
+          ) : null}
         </select>
-        <button type="button" data-testid="import-domain" onClick={() => domainInput.current?.click()} title="Import a domain XML file">
+        <button type="button" data-testid="import-domain" onClick={() => domainInput.current?.click()} title="Import a domain XML file (or drop it on the window)">
           Import domain
         </button>
         <input ref={domainInput} data-testid="import-domain-file" type="file" accept=".xml,application/xml,text/xml" hidden onChange={(e) => void readFile(e.currentTarget, importDomainText)} />
@@ -53,57 +108,64 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
           Import host
         </button>
         <input ref={hostInput} data-testid="import-host-file" type="file" accept=".xml,application/xml,text/xml" hidden onChange={(e) => void readFile(e.currentTarget, importHostText)} />
-        <button type="button" data-testid="paste-xml" onClick={onPaste} title="Paste domain or host XML">
+        <button type="button" data-testid="paste-xml" onClick={onPaste} title="Paste domain or host XML (Ctrl+V anywhere works too)">
           Paste
         </button>
       </div>
-      <div className="tgroup">
-        <button type="button" data-testid="undo" disabled={!canUndo} onClick={() => designerStore.getState().undo()} title={canUndo ? `Undo: ${undoLabel} (Ctrl+Z)` : 'Nothing to undo'} aria-label="Undo">
-          ↶ Undo
+      <div className="tgroup" role="group" aria-label="History">
+        <button type="button" className="icon" data-testid="undo" disabled={!canUndo} onClick={() => designerStore.getState().undo()} title={undoTitle} aria-label={canUndo ? `Undo: ${undoLabel}` : 'Undo'}>
+          <span aria-hidden="true">↶</span>
         </button>
-        <button type="button" data-testid="redo" disabled={!canRedo} onClick={() => designerStore.getState().redo()} title={canRedo ? `Redo: ${redoLabel} (Ctrl+Shift+Z)` : 'Nothing to redo'} aria-label="Redo">
-          ↷ Redo
+        <button type="button" className="icon" data-testid="redo" disabled={!canRedo} onClick={() => designerStore.getState().redo()} title={redoTitle} aria-label={canRedo ? `Redo: ${redoLabel}` : 'Redo'}>
+          <span aria-hidden="true">↷</span>
         </button>
       </div>
-      <div className="tgroup">
-        <button type="button" data-testid="add-phb" disabled={!design} onClick={addBus}>
-          + {addBusLabel(design)}
+      <div className="tgroup" role="group" aria-label="Topology">
+        <button type="button" data-testid="add-phb" disabled={!design} onClick={addBus} title={busLabel} aria-label={busLabel}>
+          + {pseries ? 'vPHB' : 'Root port'}
         </button>
-        <select data-testid="placement-policy" aria-label="Placement policy" value={policy} onChange={(e) => setPolicy(e.target.value as PlacementPolicy)}>
-          <option value="pe-per-phb">{pseries ? 'one PE per vPHB' : 'port per device'}</option>
-          <option value="libvirt">as libvirt would</option>
+        <select data-testid="placement-policy" className="policy" aria-label="Placement policy" title="How auto-place assigns buses: one IOMMU group (PE) per vPHB or one root port per device, or the way libvirt would" value={policy} onChange={(e) => setPolicy(e.target.value as PlacementPolicy)}>
+          <option value="pe-per-phb">{pseries ? 'PE per vPHB' : 'One port each'}</option>
+          <option value="libvirt">Like libvirt</option>
         </select>
         <input data-testid="placement-spare" className="spare" type="number" min={0} max={30} value={spare} aria-label={`Spare ${spareWhat} for hotplug`} title={`Spare empty ${spareWhat} for hotplug`} onChange={(e) => setSpare(Math.max(0, Number(e.target.value) || 0))} />
-        <button type="button" data-testid="auto-place" disabled={!design} title="Place every unaddressed device" onClick={() => autoPlace(policy, spare)}>
+        <button type="button" data-testid="auto-place" disabled={!design} title="Place every device that has no address yet" onClick={() => autoPlace(policy, spare)}>
           Auto-place
         </button>
       </div>
-      <div className="tgroup end">
-        <button type="button" data-testid="export-domain" disabled={!design} onClick={downloadXml}>
+      <div className="tgroup end" role="group" aria-label="Export and share">
+        <button type="button" data-testid="export-domain" disabled={!design} onClick={downloadXml} title="Download the domain XML">
           Export XML
         </button>
-        <button type="button" data-testid="copy-xml" disabled={!design} onClick={() => void copy('xml', currentXml())}>
+        <button type="button" data-testid="copy-xml" disabled={!design} onClick={() => void copy('xml', currentXml())} title="Copy the domain XML to the clipboard" aria-label="Copy the domain XML">
           {copied === 'xml' ? 'Copied' : 'Copy'}
         </button>
-        <button type="button" data-testid="export-svg" disabled={!design} onClick={downloadSvg} title="Download the diagram as SVG">
-          SVG
-        </button>
-        <button type="button" data-testid="export-png" disabled={!design} onClick={() => void downloadPng()} title="Download the diagram as PNG">
-          PNG
-        </button>
-        <button type="button" data-testid="share-link" disabled={!design} title="Make a link that opens this design" onClick={() => void makeShareLink()}>
+        <Menu label="Diagram" testId="export-diagram" title="Download the topology diagram as SVG or PNG">
+          <button type="button" data-testid="export-svg" disabled={!design} onClick={downloadSvg}>
+            Diagram as SVG
+          </button>
+          <button type="button" data-testid="export-png" disabled={!design} onClick={() => void downloadPng()}>
+            Diagram as PNG
+          </button>
+        </Menu>
+        <button type="button" className="primary" data-testid="share-link" disabled={!design} title="Make a link that opens this design (the design travels in the link; nothing is uploaded)" onClick={() => void makeShareLink()}>
           Share link
         </button>
       </div>
       {shareUrl ? (
         <div className="sharebar" role="status">
-          <input data-testid="share-link-url" readOnly value={shareUrl} aria-label="Share link" onFocus={(e) => e.currentTarget.select()} />
-          <button type="button" onClick={() => void copy('link', shareUrl)}>
-            {copied === 'link' ? 'Copied' : 'Copy link'}
-          </button>
-          <button type="button" aria-label="Close the share link" onClick={() => designerStore.getState().setShareUrl(null)}>
-            ✕
-          </button>
+          <label htmlFor="share-link-url" className="muted">
+            Anyone with this link opens this design; it travels in the link itself.
+          </label>
+          <div className="row">
+            <input id="share-link-url" data-testid="share-link-url" readOnly value={shareUrl} onFocus={(e) => e.currentTarget.select()} />
+            <button type="button" className="primary" onClick={() => void copy('link', shareUrl)}>
+              {copied === 'link' ? 'Copied' : 'Copy link'}
+            </button>
+            <button type="button" aria-label="Close the share link" title="Close" onClick={() => designerStore.getState().setShareUrl(null)}>
+              ✕
+            </button>
+          </div>
         </div>
       ) : null}
     </header>

@@ -4,21 +4,64 @@
  */
 import type { Design, Host, PlacementPolicy, Result, TemplateMachine } from '../engine/index.ts';
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, createDesign, decodeShareLink, encodeShareLink, exportDomain, firstFreeSlot, formatInputError, importHost, isPhb, machineFamily, place } from '../engine/index.ts';
-import { designerStore, findingsOf } from '../store/index.ts';
+import { designerStore, findingsOf, type DocState, type MessageAction, type PreviousDesign } from '../store/index.ts';
 import { diagramSvg } from './diagram.ts';
 import { nodeIdOf } from './layout.ts';
 
 const AUTOSAVE_KEY = 'pcitopo:autosave:v1';
+/** the design kept aside when something replaced the user's work (a share link, a new design, the demo) */
+const PREVIOUS_KEY = 'pcitopo:previous:v1';
 
 interface Autosave {
   readonly v: 1;
   readonly domain: string;
   readonly host?: string | undefined;
   readonly file?: string | undefined;
+  /** the label of the step that produced it: tells the user's work from a design the app made */
+  readonly label?: string | undefined;
   readonly savedAt: string;
 }
 
 const store = designerStore;
+
+const LABEL_DEMO = 'Open the demo';
+const LABEL_SHARE = 'Open a share link';
+const LABEL_EMPTY = 'New design';
+const LABEL_RESTORE_PREVIOUS = 'Restore your previous design';
+
+/**
+ * A design the app made and nobody edited since (the demo, a template, a share link as opened):
+ * replacing it loses nothing, so it never displaces a kept design. Undoing every edit gets back to one.
+ */
+const isPristine = (label: string | undefined): boolean => label === LABEL_DEMO || label === LABEL_SHARE || /^New (\S+ )?design$/.test(label ?? '');
+
+function snapshot(doc: DocState): Autosave {
+  return { v: 1, domain: exportDomain(doc.design), host: doc.hostText, file: doc.file, label: doc.label, savedAt: new Date().toISOString() };
+}
+
+const nameOf = (save: Autosave): string => /<name>([^<]*)<\/name>/.exec(save.domain)?.[1]?.trim() || save.file || 'unnamed design';
+const previousInfo = (save: Autosave | null): PreviousDesign | null => (save ? { name: nameOf(save), savedAt: save.savedAt } : null);
+const when = (iso: string): string => new Date(iso).toLocaleString();
+
+/**
+ * Keeps the user's work aside before something replaces it. Returns whether that work is safe: kept
+ * now, or nothing worth keeping (a pristine design leaves an earlier kept design in place).
+ */
+function keepPrevious(save: Autosave | null): boolean {
+  if (!save || isPristine(save.label)) return true;
+  try {
+    localStorage.setItem(PREVIOUS_KEY, JSON.stringify(save));
+  } catch {
+    return false;
+  }
+  store.getState().setPrevious(previousInfo(save));
+  return true;
+}
+
+const keepPresent = (): boolean => {
+  const present = store.getState().present;
+  return keepPrevious(present ? snapshot(present) : null);
+};
 
 function showError(text: string): void {
   store.getState().setMessage({ kind: 'error', text });
@@ -43,8 +86,11 @@ export function openDemo(asUndoableStep: boolean): boolean {
     return false;
   }
   const doc = { design: r.value, hostText: DEMO_HOST_XML, file: 'demo.xml' };
-  if (asUndoableStep) store.getState().commit(doc, 'Open the demo');
-  else store.getState().load({ ...doc, label: 'Open the demo' });
+  if (asUndoableStep) {
+    keepPresent();
+    store.getState().commit(doc, LABEL_DEMO);
+    store.getState().select(null);
+  } else store.getState().load({ ...doc, label: LABEL_DEMO });
   return true;
 }
 
@@ -53,9 +99,10 @@ export function importDomainText(text: string, file: string): boolean {
   const present = store.getState().present;
   const r = createDesign(text, present?.design.host, file);
   if (!r.ok) {
-    showError(`Could not import the domain: ${formatInputError(r.error)}`);
+    showError(`Could not import the domain: ${formatInputError(r.error)}. Your design is unchanged.`);
     return false;
   }
+  keepPresent();
   store.getState().commit({ design: r.value, hostText: present?.hostText, file }, `Import ${file}`);
   store.getState().select(null);
   return true;
@@ -65,7 +112,7 @@ export function importDomainText(text: string, file: string): boolean {
 export function importHostText(text: string, file: string): boolean {
   const h = importHost(text, file);
   if (!h.ok) {
-    showError(`Could not import the host: ${formatInputError(h.error)}`);
+    showError(`Could not import the host: ${formatInputError(h.error)}. Your design is unchanged.`);
     return false;
   }
   const present = store.getState().present;
@@ -90,6 +137,7 @@ export function newDesign(machine: TemplateMachine): boolean {
     showError(formatInputError(r.error));
     return false;
   }
+  keepPresent();
   store.getState().commit({ design: r.value, hostText: present?.hostText, file: `new-${machine}.xml` }, `New ${machine} design`);
   store.getState().select(null);
   return true;
@@ -212,7 +260,7 @@ export function addBus(): void {
   if (store.getState().apply({ kind: 'add-controller', controller: { model, address: { domain: 0, bus: root.index, slot, function: 0 } } }, `Add a ${model}`)) showNewController(present.design);
 }
 
-export const addBusLabel = (design: Design | undefined): string => (design && machineFamily(design.guest) !== 'pseries' ? 'Add root port' : 'Add vPHB');
+export const addBusLabel = (design: Design | undefined): string => (design && machineFamily(design.guest) !== 'pseries' ? 'Add a root port' : 'Add a vPHB');
 
 export function autoPlace(policy: PlacementPolicy, spare: number): void {
   const present = store.getState().present;
@@ -220,6 +268,8 @@ export function autoPlace(policy: PlacementPolicy, spare: number): void {
   try {
     const design = place(present.design, { policy, spare });
     store.getState().commit({ ...present, design }, `Auto-place (${policy}${policy === 'pe-per-phb' ? `, ${spare} spare` : ''})`);
+    // auto-place may add many buses: show the whole result, not the view of the design before
+    store.getState().focusNodes(design.guest.controllers.map(nodeIdOf));
   } catch (e) {
     showError(`Auto-placement failed: ${(e as Error).message}`);
   }
@@ -231,24 +281,15 @@ export function autosave(): void {
   const present = store.getState().present;
   if (!present) return;
   try {
-    const save: Autosave = { v: 1, domain: exportDomain(present.design), host: present.hostText, file: present.file, savedAt: new Date().toISOString() };
-    localStorage.setItem(AUTOSAVE_KEY, JSON.stringify(save));
+    localStorage.setItem(AUTOSAVE_KEY, JSON.stringify(snapshot(present)));
   } catch {
     // Storage full or disabled: the design is still in memory; nothing to tell the user every edit.
   }
 }
 
-export function clearAutosave(): void {
+function readSave(key: string): Autosave | null {
   try {
-    localStorage.removeItem(AUTOSAVE_KEY);
-  } catch {
-    /* storage disabled */
-  }
-}
-
-function readAutosave(): Autosave | null {
-  try {
-    const raw = localStorage.getItem(AUTOSAVE_KEY);
+    const raw = localStorage.getItem(key);
     if (!raw) return null;
     const v = JSON.parse(raw) as Partial<Autosave>;
     return v && v.v === 1 && typeof v.domain === 'string' ? (v as Autosave) : null;
@@ -257,19 +298,49 @@ function readAutosave(): Autosave | null {
   }
 }
 
-function openEmpty(text: string): void {
-  const r = createDesign(MACHINE_TEMPLATES.pseries, undefined, 'new pseries design');
-  store.getState().load(r.ok ? { design: r.value, file: 'new-pseries.xml', label: 'New design' } : null);
-  store.getState().setMessage({ kind: 'error', text, action: 'open-demo' });
+/**
+ * Brings back the design kept aside, as one undoable step. The design it replaces is kept aside in
+ * turn (unless pristine), so a second restore goes back.
+ */
+export function restorePrevious(): boolean {
+  const saved = readSave(PREVIOUS_KEY);
+  if (!saved) {
+    store.getState().setPrevious(null);
+    showError('There is no previous design to restore.');
+    return false;
+  }
+  const d = build(saved.domain, saved.host, saved.file ?? 'previous design');
+  if (!d.ok) {
+    showError(`Your previous design cannot be read: ${formatInputError(d.error)}`);
+    return false;
+  }
+  keepPresent();
+  store.getState().commit({ design: d.value, hostText: saved.host, file: saved.file }, LABEL_RESTORE_PREVIOUS);
+  store.getState().select(null);
+  store.getState().setMessage({ kind: 'notice', text: `Restored your previous design (${nameOf(saved)}, saved ${when(saved.savedAt)}). Ctrl+Z goes back.` });
+  return true;
 }
 
-/** First load: a share link wins, then the autosaved design, then the demo. */
+const restoreOffer = (): MessageAction[] => (store.getState().previous ? ['restore-previous'] : []);
+
+function openEmpty(text: string): void {
+  const r = createDesign(MACHINE_TEMPLATES.pseries, undefined, 'new pseries design');
+  store.getState().load(r.ok ? { design: r.value, file: 'new-pseries.xml', label: LABEL_EMPTY } : null);
+  store.getState().setMessage({ kind: 'error', text, actions: [...restoreOffer(), 'open-demo'] });
+}
+
+/** First load: a share link wins, then the autosaved design, then the demo. Nothing the user made is lost. */
 export async function boot(): Promise<void> {
+  store.getState().setPrevious(previousInfo(readSave(PREVIOUS_KEY)));
   const hash = location.hash;
   if (hash.startsWith('#/d/')) {
+    // Whatever the link holds, the design autosaved here is the user's: keep it aside first.
+    const safe = keepPrevious(readSave(AUTOSAVE_KEY));
+    // The link has done its job: a reload now shows the autosave (this design and its edits), not the link again.
+    history.replaceState(history.state, '', `${location.pathname}${location.search}`);
     const r = await decodeShareLink(hash);
     if (!r.ok) {
-      openEmpty(`This share link cannot be opened: ${formatInputError(r.error)}. You have an empty design instead.`);
+      openEmpty(`This share link cannot be opened: ${r.error.message}. You have an empty design instead.`);
       return;
     }
     const d = build(r.value.domain, r.value.host, 'share link');
@@ -277,15 +348,24 @@ export async function boot(): Promise<void> {
       openEmpty(`This share link holds a design that cannot be read: ${formatInputError(d.error)}. You have an empty design instead.`);
       return;
     }
-    store.getState().load({ design: d.value, hostText: r.value.host, file: 'shared.xml', label: 'Open a share link' });
+    store.getState().load({ design: d.value, hostText: r.value.host, file: 'shared.xml', label: LABEL_SHARE });
+    if (safe) autosave();
+    const previous = store.getState().previous;
+    store.getState().setMessage({
+      kind: 'notice',
+      text: `Opened a shared design.${previous ? ` Your previous design (${previous.name}, saved ${when(previous.savedAt)}) is kept.` : ''}`,
+      actions: restoreOffer(),
+    });
     return;
   }
-  const saved = readAutosave();
+  const saved = readSave(AUTOSAVE_KEY);
   if (saved) {
     const d = build(saved.domain, saved.host, saved.file ?? 'autosave');
     if (d.ok) {
-      store.getState().load({ design: d.value, hostText: saved.host, file: saved.file, label: 'Restore' });
-      store.getState().setMessage({ kind: 'notice', text: `Restored your design from ${new Date(saved.savedAt).toLocaleString()}.`, action: 'open-demo' });
+      store.getState().load({ design: d.value, hostText: saved.host, file: saved.file, label: saved.label ?? 'Restore' });
+      // Replaced the user's work last time and nothing was done since: offer it back.
+      const offer = isPristine(saved.label) ? restoreOffer() : [];
+      store.getState().setMessage({ kind: 'notice', text: `Restored your design from ${when(saved.savedAt)}.`, actions: [...offer, 'open-demo'] });
       return;
     }
   }

@@ -12,10 +12,17 @@ const SLICE_MS = 6;
 
 let judging = false;
 
-/** Runs fn in idle time after frames (so it never delays a paint or a pointer move), with its budget. */
-function whenIdle(fn: (budgetMs: number) => void): void {
-  if (typeof requestIdleCallback === 'function') requestIdleCallback((d) => fn(Math.max(1, Math.min(SLICE_MS, d.timeRemaining()))), { timeout: 200 });
-  else setTimeout(() => fn(SLICE_MS), 0);
+/**
+ * Runs fn in idle time after frames (so it never delays a paint or a pointer move), with its budget.
+ * Returns a function that cancels it if it has not run yet.
+ */
+export function whenIdle(fn: (budgetMs: number) => void): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const id = requestIdleCallback((d) => fn(Math.max(1, Math.min(SLICE_MS, d.timeRemaining()))), { timeout: 200 });
+    return () => cancelIdleCallback(id);
+  }
+  const id = setTimeout(() => fn(SLICE_MS), 0);
+  return () => clearTimeout(id);
 }
 
 /** Judges the drag's remaining targets in short idle slices so every bus and slot shows its verdict soon. */

@@ -5,7 +5,7 @@
  */
 import type { Edge, Node } from '@xyflow/react';
 import type { Guest, PciController } from '../engine/index.ts';
-import { busModel, machineFamily } from '../engine/index.ts';
+import { busModel, isPhb, machineFamily } from '../engine/index.ts';
 
 export const NODE_WIDTH = 300;
 const COL_GAP = 80;
@@ -14,6 +14,31 @@ const SLOT_COLUMNS = 8;
 
 export type ControllerNodeData = { key: string };
 export type ControllerFlowNode = Node<ControllerNodeData, 'controller'>;
+
+/** What a controller is, in the words the canvas uses. */
+export function controllerKindLabel(c: PciController): string {
+  if (isPhb(c)) return 'vPHB';
+  switch (c.model) {
+    case 'pcie-root':
+      return 'PCIe root';
+    case 'pci-root':
+      return 'PCI root';
+    case 'pcie-root-port':
+      return 'Root port';
+    case 'pcie-switch-upstream-port':
+      return 'Switch upstream';
+    case 'pcie-switch-downstream-port':
+      return 'Switch downstream';
+    case 'pci-bridge':
+      return 'PCI bridge';
+    case 'pcie-to-pci-bridge':
+      return 'PCIe-to-PCI bridge';
+    case 'dmi-to-pci-bridge':
+      return 'DMI-to-PCI bridge';
+    default:
+      return c.model;
+  }
+}
 
 export const nodeIdOf = (c: Pick<PciController, 'key'>): string => `n:${c.key}`;
 
@@ -69,7 +94,12 @@ export function toFlow(guest: Guest): { nodes: ControllerFlowNode[]; edges: Edge
 
   const nodes: ControllerFlowNode[] = [];
   const edges: Edge[] = [];
-  const push = (c: PciController, x: number, y: number) => nodes.push({ id: nodeIdOf(c), type: 'controller', position: { x, y }, data: { key: c.key }, draggable: false, selectable: false });
+  const push = (c: PciController, x: number, y: number) => {
+    const devices = c.index === undefined ? 0 : (byBus.get(c.index)?.length ?? 0);
+    // the name screen readers give the node (React Flow puts it on the focusable node wrapper)
+    const ariaLabel = `${controllerKindLabel(c)} ${c.index ?? '(no index)'}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
+    nodes.push({ id: nodeIdOf(c), type: 'controller', position: { x, y }, data: { key: c.key }, draggable: false, selectable: false, ariaLabel });
+  };
 
   const anyChildren = children.size > 0;
   if (machineFamily(guest) === 'pseries' && !anyChildren) {
