@@ -223,7 +223,11 @@ export function applyCommand(design: Design, cmd: Command): Design {
     case 'move-device': {
       const d = guest.devices.find((x) => x.key === cmd.device);
       if (!d) throw new CommandError(`no device ${cmd.device}`);
-      return withGuest(design, replaceDevice(guest, d.key, { ...d, address: cmd.address ?? undefined }));
+      // A new PCI address replaces whatever address element was there (spapr-vio, or one libvirt
+      // cannot read); clearing an unreadable one drops it, clearing a non-PCI one keeps it.
+      const replaces = cmd.address !== null || d.otherAddressType === 'pci';
+      const next: GuestDevice = replaces ? { ...d, address: cmd.address ?? undefined, otherAddressType: undefined, unreadable: undefined } : { ...d, address: undefined };
+      return withGuest(design, replaceDevice(guest, d.key, next));
     }
     case 'set-multifunction': {
       const d = guest.devices.find((x) => x.key === cmd.device);

@@ -61,6 +61,12 @@ export interface PciController {
   /** its own `<address type='pci'>` (where it plugs in); undefined for roots and unaddressed ones */
   readonly address?: GuestPciAddress | undefined;
   readonly alias?: string | undefined;
+  /**
+   * Attributes written with a value libvirt cannot read (`index='-1'`, `chassis='x'`), as written.
+   * They are kept out of the numbers above, and the rules report them: an unreadable value must
+   * never silently become "not written" (which libvirt would fill in itself).
+   */
+  readonly unreadable?: readonly string[] | undefined;
 }
 
 /**
@@ -124,6 +130,8 @@ export interface GuestDevice {
    * models so its prediction holds. Never written to the XML: libvirt adds it again at define time.
    */
   readonly implicit?: boolean | undefined;
+  /** `<address type='pci'>` attributes libvirt cannot read, as written (see PciController.unreadable) */
+  readonly unreadable?: readonly string[] | undefined;
 }
 
 export interface NumaCell {

@@ -1,5 +1,5 @@
 import type { Rule, RuleMeta } from './types.ts';
-import { addrText, finding, occupants } from './context.ts';
+import { addrText, controllerText, finding, occupants } from './context.ts';
 import { busRule } from './define.ts';
 import { freeSlotFix } from './fixes.ts';
 import { BUS_MODELS } from '../machines/connect.ts';
@@ -33,6 +33,17 @@ export const rule: Rule = busRule(meta, (ctx, bus) => {
     if (!problem) continue;
     const fix = o.device ? freeSlotFix(ctx, o.device) : undefined;
     out.push(finding(meta, `${o.device?.label ?? `controller ${o.controller?.index}`} at ${addrText(a)}: ${problem}.`, o.device ? { devices: [o.device.key] } : { controllers: [o.controller?.index ?? -1] }, fix ? [fix] : undefined));
+  }
+  return out;
+}, (ctx) => {
+  // Addresses that cannot be read sit on no bus: libvirt refuses them while parsing.
+  const out = [];
+  for (const d of ctx.guest.devices) {
+    if (d.unreadable?.length) out.push(finding(meta, `${d.label}: its PCI address has ${d.unreadable.join(', ')}, which libvirt cannot read (numbers are decimal, 0x hex or 0 octal).`, { devices: [d.key] }, [{ label: `Clear the address of ${d.key} (libvirt assigns one)`, command: { kind: 'move-device' as const, device: d.key, address: null } }]));
+  }
+  for (const c of ctx.guest.controllers) {
+    const bad = c.unreadable?.filter((u) => u.startsWith('address '));
+    if (bad?.length) out.push(finding(meta, `${controllerText(c)}: its PCI address has ${bad.map((u) => u.slice(8)).join(', ')}, which libvirt cannot read.`, { controllers: c.index !== undefined ? [c.index] : [] }));
   }
   return out;
 });

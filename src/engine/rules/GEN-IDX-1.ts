@@ -17,8 +17,15 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   const seen = new Set<number>();
   let free = nextFreeIndex(ctx.guest);
   for (const c of ctx.guest.controllers) {
+    const unreadable = c.unreadable?.find((u) => u.startsWith('index='));
+    if (unreadable) {
+      out.push(finding(meta, `A ${c.model || 'PCI'} controller has ${unreadable}: libvirt expects a non-negative integer and refuses the domain.`, {}));
+      continue;
+    }
     if (c.index === undefined) continue;
-    if (c.index < 0 || c.index > 255) {
+    if (c.index < 0) {
+      out.push(finding(meta, `PCI controller index ${c.index} is invalid: libvirt expects a non-negative integer ("Invalid value for attribute 'index'").`, { controllers: [c.index] }));
+    } else if (c.index > 255) {
       out.push(finding(meta, `PCI controller index ${c.index} is out of range: the maximum is 255.`, { controllers: [c.index] }));
     } else if (seen.has(c.index)) {
       const fix = free <= 255 ? [{ label: `Give the second controller ${c.index} the free index ${free}`, command: { kind: 'update-controller' as const, controller: c.key, changes: { index: free } } }] : undefined;
@@ -35,5 +42,8 @@ export const cases = {
   fail: [
     { name: 'two controllers index 1', design: pseries([phb(1), phb(1, { index: 2 }, { key: 'pci-dup' })], []), expect: { controllers: [1] } },
     { name: 'index 256', design: q35([ctrl('pci-bridge', 256)], []), expect: { controllers: [256] } },
+    // libvirt's own test pci-bridge-negative-index-invalid
+    { name: 'index -1', design: q35([ctrl('pci-bridge', -1)], []), expect: { controllers: [-1] } },
+    { name: "index='one' (unreadable)", design: q35([{ ...ctrl('pci-bridge', 1), index: undefined, unreadable: ["index='one'"] }], []), expect: {} },
   ],
 };

@@ -30,6 +30,8 @@ const RANGE: Partial<Record<Attr, [number, number]>> = { chassisNr: [1, 255], ch
 export const rule: Rule = globalRule(meta, (ctx) =>
   ctx.guest.controllers.flatMap((c) => {
     const problems: string[] = [];
+    // a value libvirt cannot read: it refuses the domain ("Invalid value for attribute …")
+    for (const u of c.unreadable ?? []) if (u.startsWith('target ')) problems.push(`${u.slice(7)} cannot be read as a number`);
     const cleaned: Record<string, unknown> = { ...c.target };
     for (const [attr, value] of Object.entries(c.target) as Array<[Attr, unknown]>) {
       if (value === undefined || !(attr in ALLOWED)) continue;
@@ -53,5 +55,6 @@ export const cases = {
   fail: [
     { name: 'chassis on a pci-bridge', design: pseries([ctrl('pci-bridge', 1, { address: at(0, 1), target: { chassisNr: 1, chassis: 3 } })], []), expect: { controllers: [1] } },
     { name: 'busNr 255', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 255 } })], []), expect: { controllers: [1] } },
+    { name: "chassis='x' (unreadable)", design: q35([{ ...rootPort(1, 1), unreadable: ["target chassis='x'"] }], []), expect: { controllers: [1] } },
   ],
 };

@@ -3,8 +3,13 @@ import { needsHostFinding } from './context.ts';
 import type { Finding, Rule, RuleMeta } from './types.ts';
 
 /** A rule that looks at one bus at a time, so the incremental validator can cache it per bus. */
-export function busRule(meta: RuleMeta, checkBus: (ctx: RuleContext, bus: Bus) => Finding[]): Rule {
-  return { meta, checkBus, check: (ctx) => ctx.buses.flatMap((b) => checkBus(ctx, b)) };
+export function busRule(meta: RuleMeta, checkBus: (ctx: RuleContext, bus: Bus) => Finding[], checkOffBus?: (ctx: RuleContext) => Finding[]): Rule {
+  return {
+    meta,
+    checkBus,
+    ...(checkOffBus ? { checkOffBus } : {}),
+    check: (ctx) => [...ctx.buses.flatMap((b) => checkBus(ctx, b)), ...(checkOffBus?.(ctx) ?? [])],
+  };
 }
 
 export function globalRule(meta: RuleMeta, check: (ctx: RuleContext) => Finding[]): Rule {

@@ -53,6 +53,11 @@ export interface Rule {
    * equal the concatenation of `checkBus` over `ctx.buses`.
    */
   readonly checkBus?: (ctx: RuleContext, bus: Bus) => Finding[];
+  /**
+   * With checkBus: what the rule says about things on no bus at all (an address that cannot be
+   * read). Cheap and always re-run; `check` must include it.
+   */
+  readonly checkOffBus?: (ctx: RuleContext) => Finding[];
 }
 
 /** A fixture for a rule's case table. */

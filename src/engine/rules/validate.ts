@@ -85,6 +85,7 @@ export function createValidator(): (design: Design) => Finding[] {
         out.push(...entry.findings);
       }
       cache.set(r.meta.id, next);
+      if (r.checkOffBus) out.push(...r.checkOffBus(ctx));
     }
     return sortFindings(out);
   };

@@ -166,12 +166,13 @@ class Patcher {
    * The device's own guest `<address>`: rewritten in place or dropped here; when it has to be added
    * the line is returned, for the caller to add as the device's last child.
    */
-  patchAddress(el: DeviceLayout, before: GuestPciAddress | undefined, after: GuestPciAddress | undefined): Line[] {
-    if (sameGuestAddress(before, after)) return [];
+  patchAddress(el: DeviceLayout, before: GuestPciAddress | undefined, after: GuestPciAddress | undefined, replacesUnreadable = false): Line[] {
+    if (!replacesUnreadable && sameGuestAddress(before, after)) return [];
     const quote = el.address ? this.quoteOf(el.address) : this.quoteOf(el);
     if (!after) {
-      // Only a PCI address the model knew is removed; a non-PCI one (spapr-vio, ccw, …) is not ours.
-      if (el.address && before) this.removeElement(el.address);
+      // Only a PCI address the model knew (or an unreadable one the design cleared) is removed;
+      // a non-PCI one (spapr-vio, ccw, …) is not ours.
+      if (el.address && (before || replacesUnreadable)) this.removeElement(el.address);
       return [];
     }
     if (!el.address) return [[0, writeTag('address', libvirtAddressAttributes(after), quote, '/>')]];
@@ -380,7 +381,7 @@ export function patchDomain(text: string, layout: DomainLayout, original: Guest,
     const el = layout.devices.get(d.key);
     if (before && el && sameDevice(before, d)) {
       if (before !== d) {
-        const lines = p.patchAddress(el, before.address, d.address);
+        const lines = p.patchAddress(el, before.address, d.address, before.otherAddressType === 'pci' && d.otherAddressType !== 'pci');
         if (lines.length > 0) p.addChildren(el, lines, 'last');
       }
       continue;

@@ -34,15 +34,31 @@ function uint(v: string | undefined): number | undefined {
   return parseLibvirtUint(v);
 }
 
+/**
+ * A numeric attribute as libvirt reads it. A value that is written but cannot be read is noted in
+ * `unreadable` (as `name='value'`) instead of silently becoming "not written", which libvirt would
+ * fill in by itself. Negative integers are read as such: libvirt parses them and refuses them with
+ * a message of its own (GEN-IDX-1).
+ */
+function numberAttr(v: string | undefined, name: string, unreadable: string[]): number | undefined {
+  if (v === undefined) return undefined;
+  const n = uint(v) ?? (/^\s*-[0-9]+\s*$/.test(v) ? parseInt(v, 10) : undefined);
+  if (n === undefined) unreadable.push(`${name}='${v}'`);
+  return n;
+}
+
 function onOff(v: string | undefined): 'on' | 'off' | undefined {
   return v === 'on' || v === 'off' ? v : undefined;
 }
 
 /** A `<address domain bus slot function>`; libvirt treats a missing part as 0. Undefined when a part is not a number. */
-function pciAddress(el: XmlElement): PciAddress | undefined {
+function pciAddress(el: XmlElement, unreadable: string[] = []): PciAddress | undefined {
   const part = (k: string): number | undefined => {
     const v = el.attributes[k];
-    return v === undefined ? 0 : uint(v);
+    if (v === undefined) return 0;
+    const n = uint(v);
+    if (n === undefined) unreadable.push(`${k}='${v}'`);
+    return n;
   };
   const domain = part('domain');
   const bus = part('bus');
@@ -55,6 +71,7 @@ function pciAddress(el: XmlElement): PciAddress | undefined {
 interface AddressInfo {
   address?: GuestPciAddress | undefined;
   otherAddressType?: string | undefined;
+  unreadable?: string[] | undefined;
 }
 
 /**
@@ -65,9 +82,10 @@ function guestAddress(el: XmlElement | undefined, root = false): AddressInfo {
   if (!el) return {};
   const type = el.attributes.type;
   if (type !== 'pci') return { otherAddressType: type ?? '' };
-  const a = pciAddress(el);
-  // An unreadable PCI address is kept as text: it is reported by the rules through its type, never rewritten.
-  if (!a) return { otherAddressType: 'pci' };
+  const unreadable: string[] = [];
+  const a = pciAddress(el, unreadable);
+  // An unreadable PCI address is kept as text, never rewritten; the rules report what cannot be read.
+  if (!a) return { otherAddressType: 'pci', unreadable };
   // Domain, bus and slot all 0 (`<address type='pci'/>`, or one holding only <zpci>) is no address
   // to libvirt: the device wants one assigned (virDeviceInfoPCIAddressIsWanted,
   // virPCIDeviceAddressIsEmpty). Export still finds the element and rewrites it when one is set.
@@ -76,22 +94,22 @@ function guestAddress(el: XmlElement | undefined, root = false): AddressInfo {
   return { address: multifunction ? { ...a, multifunction } : a };
 }
 
-function controllerTarget(target: XmlElement | undefined): ControllerTarget {
+function controllerTarget(target: XmlElement | undefined, unreadable: string[]): ControllerTarget {
   if (!target) return {};
   const a = target.attributes;
   const t: { -readonly [K in keyof ControllerTarget]: ControllerTarget[K] } = {};
   const set = <K extends keyof ControllerTarget>(k: K, v: ControllerTarget[K]): void => {
     if (v !== undefined) t[k] = v;
   };
-  set('index', uint(a.index));
-  set('chassis', uint(a.chassis));
-  set('port', uint(a.port));
-  set('chassisNr', uint(a.chassisNr));
-  set('busNr', uint(a.busNr));
+  set('index', numberAttr(a.index, 'target index', unreadable));
+  set('chassis', numberAttr(a.chassis, 'target chassis', unreadable));
+  set('port', numberAttr(a.port, 'target port', unreadable));
+  set('chassisNr', numberAttr(a.chassisNr, 'target chassisNr', unreadable));
+  set('busNr', numberAttr(a.busNr, 'target busNr', unreadable));
   set('hotplug', onOff(a.hotplug));
-  set('memReserve', uint(a.memReserve));
+  set('memReserve', numberAttr(a.memReserve, 'target memReserve', unreadable));
   const node = child(target, 'node');
-  if (node) set('node', uint(node.text));
+  if (node) set('node', numberAttr(node.text, 'target node', unreadable));
   return t;
 }
 
@@ -224,14 +242,19 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     if (isPciController) {
       const key = `pci-${controllers.length}`;
       const nodeEl = child(targetEl, 'node');
+      const unreadable: string[] = [];
+      const index = numberAttr(el.attributes.index, 'index', unreadable);
+      const target = controllerTarget(targetEl, unreadable);
+      if (addr.unreadable) unreadable.push(...addr.unreadable.map((u) => `address ${u}`));
       controllers.push({
         key,
-        index: uint(el.attributes.index),
+        index,
         model: el.attributes.model ?? '',
         modelName: modelEl?.attributes.name,
-        target: controllerTarget(targetEl),
+        target,
         address: addr.address,
         alias,
+        ...(unreadable.length ? { unreadable } : {}),
       });
       controllerLayouts.set(key, {
         start: el.start,
@@ -266,6 +289,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       address: addr.address,
       otherAddressType: addr.otherAddressType,
       label: '',
+      ...(addr.unreadable?.length ? { unreadable: addr.unreadable } : {}),
     };
     device.key = uniqueKey(usedKeys, hostAddress ? formatPciAddress(hostAddress) : (alias ?? `${el.name}-${n}`));
     device.label = label(device, targetEl);

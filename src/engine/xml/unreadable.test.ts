@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { applyCommand } from '../commands/commands.ts';
+import { validate } from '../rules/validate.ts';
+import { createDesign, exportDomain } from './domain.ts';
+
+// A value libvirt cannot read must never silently become "not written" (libvirt would then fill
+// it in itself, and pcitopo would call a design clean that libvirt refuses).
+const doc = (controller: string, address: string): string => `<domain type='kvm'>
+  <name>u</name>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+  </os>
+  <devices>
+    <controller type='pci' index='0' model='pcie-root'/>
+${controller}
+    <interface type='network'>
+      <source network='default'/>
+      <model type='e1000e'/>
+      ${address}
+    </interface>
+  </devices>
+</domain>
+`;
+const rootPort = (attrs: string) => `    <controller type='pci' ${attrs} model='pcie-root-port'>
+      <target chassis='1' port='0x8'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
+    </controller>`;
+const goodAddress = "<address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>";
+
+function design(text: string) {
+  const r = createDesign(text, undefined, 'u.xml');
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+const errors = (text: string) => validate(design(text)).filter((f) => f.severity === 'error').map((f) => f.ruleId);
+
+describe('unreadable values', () => {
+  it('a well-formed design is clean', () => {
+    expect(errors(doc(rootPort("index='1'"), goodAddress))).toEqual([]);
+  });
+
+  it("a negative controller index is read as such and refused (GEN-IDX-1), not renumbered", () => {
+    const d = design(doc(rootPort("index='-1'"), goodAddress));
+    expect(d.guest.controllers[1]?.index).toBe(-1);
+    expect(errors(doc(rootPort("index='-1'"), goodAddress))).toContain('GEN-IDX-1');
+  });
+
+  it("an index that is not a number is noted and refused (GEN-IDX-1)", () => {
+    const d = design(doc(rootPort("index='one'"), goodAddress));
+    expect(d.guest.controllers[1]?.index).toBeUndefined();
+    expect(d.guest.controllers[1]?.unreadable).toEqual(["index='one'"]);
+    expect(errors(doc(rootPort("index='one'"), goodAddress))).toContain('GEN-IDX-1');
+  });
+
+  it('a target attribute that is not a number is refused (GEN-TGT-1)', () => {
+    const text = doc(rootPort("index='1'"), goodAddress).replace("chassis='1'", "chassis='x'");
+    expect(errors(text)).toContain('GEN-TGT-1');
+  });
+
+  it('an unreadable device address is refused (GEN-ADDR-3), and its fix drops just that line', () => {
+    const text = doc(rootPort("index='1'"), "<address type='pci' domain='0x0000' bus='0x01' slot='0xzz' function='0x0'/>");
+    const d = design(text);
+    expect(d.guest.devices[0]?.unreadable).toEqual(["slot='0xzz'"]);
+    const finding = validate(d).find((f) => f.ruleId === 'GEN-ADDR-3');
+    expect(finding?.severity).toBe('error');
+    expect(finding?.message).toContain("slot='0xzz'");
+    const fixed = applyCommand(d, finding?.fixes?.[0]?.command ?? { kind: 'batch', label: 'none', commands: [] });
+    const out = exportDomain(fixed);
+    expect(out).toBe(text.replace("\n      <address type='pci' domain='0x0000' bus='0x01' slot='0xzz' function='0x0'/>", ''));
+    expect(errors(out)).toEqual([]);
+  });
+
+  it('moving a device with an unreadable address rewrites that address in place', () => {
+    const text = doc(rootPort("index='1'"), "<address type='pci' domain='0x0000' bus='0x01' slot='0xzz' function='0x0'/>");
+    const moved = applyCommand(design(text), { kind: 'move-device', device: 'interface-0', address: { domain: 0, bus: 1, slot: 0, function: 0 } });
+    expect(exportDomain(moved)).toBe(doc(rootPort("index='1'"), goodAddress));
+  });
+});
