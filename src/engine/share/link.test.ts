@@ -1,8 +1,8 @@
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML } from '../demo/demo.ts';
 import type { SharePayload } from './link.ts';
-import { decodeShareLink, encodeShareLink, fromBase64Url, MAX_INFLATED_BYTES, toBase64Url } from './link.ts';
+import { decodeShareLink, designChecksum, encodeShareLink, fromBase64Url, MAX_INFLATED_BYTES, toBase64Url } from './link.ts';
 
 const BASE = 'https://example.org/pcitopo/';
 
@@ -138,6 +138,23 @@ describe('share links: broken and tampered', () => {
     expect(await refused(linkOf(JSON.stringify({ v: 2, domain: 'd' })))).toMatch(/version 2; this pcitopo reads version 1/);
     expect(await refused(linkOf(JSON.stringify({ v: '1', domain: 'd' })))).toMatch(/version "1"/);
     expect(await refused(linkOf(JSON.stringify({ domain: 'd' })))).toMatch(/no version/);
+  });
+
+  it('a design changed after the link was made is refused by its checksum', async () => {
+    const link = await encodeShareLink({ v: 1, domain: DEMO_DOMAIN_XML, host: DEMO_HOST_XML }, BASE);
+    const json = JSON.parse(new TextDecoder().decode(inflateRawSync(fromBase64Url(link.slice(link.indexOf('#/d/') + 4)) as Uint8Array))) as Record<string, unknown>;
+    expect(json['crc']).toBe(designChecksum(DEMO_DOMAIN_XML, DEMO_HOST_XML));
+    // the same payload with one slot changed: still valid deflate, JSON and XML, but not what was shared
+    const changed = { ...json, domain: DEMO_DOMAIN_XML.replace("slot='0x03'", "slot='0x05'") };
+    expect(await refused(linkOf(JSON.stringify(changed)))).toMatch(/changed after it was made/);
+    // a link without a checksum (another tool's) still opens
+    const { crc: _crc, ...bare } = json;
+    expect((await decoded(linkOf(JSON.stringify(bare)))).domain).toBe(DEMO_DOMAIN_XML);
+  });
+
+  it('the checksum is CRC-32 of domain, NUL, host (known values)', () => {
+    expect(designChecksum('', undefined)).toBe('d202ef8d'); // CRC-32 of one NUL byte
+    expect(designChecksum('123456789', undefined)).toBe(designChecksum('123456789', ''));
   });
 
   it('wrong shape', async () => {

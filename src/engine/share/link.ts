@@ -42,8 +42,31 @@ declare const TextDecoder: new (label: 'utf-8', options: { fatal: boolean }) => 
 
 const HASH_PREFIX = '#/d/';
 
+/**
+ * CRC-32 (IEEE) of the design's text, carried as `crc` so a link changed after it was made (a
+ * character lost or altered in copying that still inflates to JSON) is refused instead of opening
+ * a different design. Optional on decode: links written by other tools need not carry it. It is a
+ * check against accidents, not a signature.
+ */
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+export function designChecksum(domain: string, host: string | undefined): string {
+  const bytes = new TextEncoder().encode(`${domain}\u0000${host ?? ''}`);
+  let c = 0xffffffff;
+  for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
+  return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
+}
+
 export async function encodeShareLink(p: SharePayload, base: string): Promise<string> {
-  const json = JSON.stringify({ v: p.v, domain: p.domain, host: p.host, view: p.view });
+  const json = JSON.stringify({ v: p.v, domain: p.domain, host: p.host, view: p.view, crc: designChecksum(p.domain, p.host) });
   const packed = await pipe(new CompressionStream('deflate-raw'), new TextEncoder().encode(json), Infinity);
   if (packed === 'too-large') throw new Error('unreachable: no limit when compressing');
   const hashAt = base.indexOf('#');
@@ -83,6 +106,9 @@ export async function decodeShareLink(linkOrHash: string): Promise<Result<ShareP
   }
   if (typeof o['domain'] !== 'string') return bad('the link is not a pcitopo design: "domain" is not a string of domain XML');
   if (o['host'] !== undefined && typeof o['host'] !== 'string') return bad('the link is not a pcitopo design: "host" is not a string of node-device XML');
+  if (o['crc'] !== undefined && o['crc'] !== designChecksum(o['domain'], o['host'] as string | undefined)) {
+    return bad('the link was changed after it was made: its design does not match its checksum (was it edited or cut when copied?)');
+  }
   // Fields a later version 1 may add are ignored; only the known ones are handed on.
   const out: SharePayload = { v: 1, domain: o['domain'] };
   if (typeof o['host'] === 'string') out.host = o['host'];
