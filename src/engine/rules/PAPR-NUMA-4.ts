@@ -1,6 +1,8 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import { hostRule } from './define.ts';
+import { setTargetFix } from './fixes.ts';
+import { guestCellForHostNode, nodesetHas } from '../model/numa.ts';
 import { at, hostdev, phb, pseries } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -13,19 +15,6 @@ const meta: RuleMeta = {
   families: ['pseries'],
 };
 
-/** `0-3,8` -> {0,1,2,3,8} */
-export function parseNodeset(text: string): Set<number> {
-  const out = new Set<number>();
-  for (const part of text.split(',')) {
-    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);
-    if (!m) continue;
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    for (let n = a; n <= b && n - a < 4096; n++) out.add(n);
-  }
-  return out;
-}
-
 export const rule: Rule = hostRule(meta, (ctx) => ctx.hostdevs.length > 0 && ctx.guest.controllers.some((c) => c.target.node !== undefined), (ctx) => {
   const out = [];
   for (const d of ctx.hostdevs) {
@@ -35,10 +24,10 @@ export const rule: Rule = hostRule(meta, (ctx) => ctx.hostdevs.length > 0 && ctx
     const hostNode = ctx.hostDevice(d)?.numaNode;
     if (!phbC || cell === undefined || hostNode === undefined) continue;
     const memnode = ctx.guest.numaMemnodes.find((m) => m.cellid === cell);
-    if (!memnode) continue;
-    const nodes = parseNodeset(memnode.nodeset);
-    if (nodes.has(hostNode)) continue;
-    out.push(finding(meta, `${d.key} is on host NUMA node ${hostNode}, but its PHB ${phbC.index} is on guest cell ${cell}, whose memory is on host node(s) ${memnode.nodeset}.`, { controllers: [phbC.index ?? -1], devices: [d.key] }));
+    if (!memnode || nodesetHas(memnode.nodeset, hostNode)) continue;
+    const better = guestCellForHostNode(ctx.guest, ctx.host, hostNode);
+    const fixes = better !== undefined ? [setTargetFix(phbC, `Put vPHB ${phbC.index} on guest NUMA cell ${better} (host node ${hostNode})`, { ...phbC.target, node: better })] : undefined;
+    out.push(finding(meta, `${d.key} is on host NUMA node ${hostNode}, but its PHB ${phbC.index} is on guest cell ${cell}, whose memory is on host node(s) ${memnode.nodeset}.`, { controllers: [phbC.index ?? -1], devices: [d.key] }, fixes));
   }
   return out;
 });

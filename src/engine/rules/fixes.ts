@@ -2,6 +2,7 @@ import type { Command } from '../commands/commands.ts';
 import { firstFreeSlot } from '../commands/commands.ts';
 import type { GuestDevice, PciController } from '../model/guest.ts';
 import { isPhb } from '../model/guest.ts';
+import { guestCellForHostNode } from '../model/numa.ts';
 import type { RuleContext } from './context.ts';
 import { nextFreeIndex } from './context.ts';
 import type { Fix } from './types.ts';
@@ -41,9 +42,14 @@ export function isolateFix(ctx: RuleContext, group: number | undefined, devices:
   const what = group !== undefined ? `IOMMU group ${group}` : devices.map((d) => d.key).join(', ');
   if (target !== undefined) return { label: `Move ${what} to the empty vPHB (controller ${target})`, command: place(target) };
   const index = nextFreeIndex(ctx.guest);
+  // The new vPHB carries the guest NUMA cell of the group's host node, as pe-per-phb placement does
+  // (PAPR-NUMA-4): isolating a group must not cost it its NUMA locality.
+  const hostNode = devices.map((d) => ctx.hostDevice(d)?.numaNode).find((n) => n !== undefined);
+  const node = guestCellForHostNode(ctx.guest, ctx.host, hostNode);
+  const controller = { model: 'pci-root', index, ...(node !== undefined ? { target: { node } } : {}) };
   return {
-    label: `Move ${what} to a new vPHB (controller ${index})`,
-    command: { kind: 'batch', label: `Move ${what} to a new vPHB`, commands: [{ kind: 'add-controller', controller: { model: 'pci-root', index } }, place(index)] },
+    label: `Move ${what} to a new vPHB (controller ${index}${node !== undefined ? `, NUMA cell ${node}` : ''})`,
+    command: { kind: 'batch', label: `Move ${what} to a new vPHB`, commands: [{ kind: 'add-controller', controller }, place(index)] },
   };
 }
 
