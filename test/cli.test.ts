@@ -132,7 +132,7 @@ describe('pcitopo CLI', () => {
     expect((JSON.parse(after.stdout) as Array<{ severity: string }>).filter((x) => x.severity === 'error')).toEqual([]);
   });
 
-  it('place --policy pe-per-phb --spare-ports 2 on q35: every device placed, two empty root ports, no error', () => {
+  it('place --policy pe-per-phb --spare-ports 2 on q35: every device placed, two spare root ports libvirt leaves empty, no error', () => {
     const hostdev = (fn: number) => `    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x${fn}'/>\n      </source>\n    </hostdev>\n`;
     const nic = "    <interface type='network'>\n      <source network='default'/>\n      <model type='e1000'/>\n    </interface>\n";
     const q35 = MACHINE_TEMPLATES.q35.replace('  </devices>', `${hostdev(0)}${hostdev(1)}${nic}  </devices>`);
@@ -145,13 +145,23 @@ describe('pcitopo CLI', () => {
     const devices = r.stdout.match(/<(hostdev|interface) [\s\S]*?<\/\1>/g) ?? [];
     expect(devices).toHaveLength(3);
     for (const d of devices) expect(d).toMatch(/<address type='pci'/);
-    // Root ports whose index no address names as its bus are the spares.
+    // Root ports whose index no address names as its bus: one each for the USB controller and the
+    // memballoon libvirt adds at define time (placement keeps them below the spares), then the two spares.
     const ports = [...r.stdout.matchAll(/<controller type='pci' index='(\d+)' model='pcie-root-port'>/g)].map((m) => Number(m[1]));
     const buses = new Set([...r.stdout.matchAll(/<address type='pci' domain='0x0000' bus='0x([0-9a-f]+)'/g)].map((m) => parseInt(m[1] as string, 16)));
-    expect(ports.filter((i) => !buses.has(i))).toHaveLength(2);
+    expect(ports.filter((i) => !buses.has(i))).toHaveLength(4);
+    expect(r.stderr).toBe('');
     const v = pcitopo(['validate', placed, '--host', demoHost]);
     expect(v.stdout).toContain('0 error(s)');
+    expect(v.stdout).not.toContain('Q35-HP-1');
     expect(v.code).toBe(0);
+  });
+
+  it('place says on stderr when fewer spare vPHBs fit than asked, and still places (exit 0)', () => {
+    const r = pcitopo(['place', demoDomain, '--host', demoHost, '--policy', 'pe-per-phb', '--spare-phbs', '40']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^pcitopo place: only \d+ spare vPHBs fit \(target index max 30\)/);
+    expect(r.stdout).toContain('<domain');
   });
 
   it('place refuses --spare-phbs and --spare-ports that disagree (exit 2)', () => {

@@ -9,7 +9,7 @@ import {
   exportDomain,
   formatInputError,
   importHost,
-  place,
+  placeWithReport,
   ruleMeta,
   validate,
 } from '../engine/index.ts';
@@ -149,7 +149,7 @@ function intFlag(args: Args, name: string): number | undefined {
   return n;
 }
 
-async function cmdPlace(args: Args, out: (s: string) => void): Promise<number> {
+async function cmdPlace(args: Args, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const design = loadDesign(args);
   const policy = (args.flags.get('--policy') ?? 'libvirt') as string;
   if (policy !== 'libvirt' && policy !== 'pe-per-phb') throw new UsageError(`--policy must be libvirt or pe-per-phb, not ${policy}`);
@@ -159,7 +159,9 @@ async function cmdPlace(args: Args, out: (s: string) => void): Promise<number> {
   const ports = intFlag(args, '--spare-ports');
   if (phbs !== undefined && ports !== undefined && phbs !== ports) throw new UsageError(`--spare-phbs ${phbs} and --spare-ports ${ports} disagree: give --spare-phbs for a pseries guest or --spare-ports for q35/virt`);
   const spare = phbs ?? ports;
-  const placed = place(design, { policy: policy as PlacementPolicy, spare, replaceAll: args.flags.has('--replace-all') });
+  // Notes say what could not be done as asked (e.g. fewer spare vPHBs fit than requested).
+  const { design: placed, notes } = placeWithReport(design, { policy: policy as PlacementPolicy, spare, replaceAll: args.flags.has('--replace-all') });
+  for (const n of notes) err(`pcitopo place: ${n}\n`);
   out(exportDomain(placed));
   return 0;
 }
@@ -228,7 +230,7 @@ export async function main(
       case 'validate':
         return await cmdValidate(args, out, err);
       case 'place':
-        return await cmdPlace(args, out);
+        return await cmdPlace(args, out, err);
       case 'roundtrip':
         return await cmdRoundtrip(args, out);
       case 'link':

@@ -29,7 +29,7 @@ function placed(xml: string, opts: PlaceOptions): string {
   return exportDomain(place(designOf(xml, demoHost()), opts));
 }
 
-const must = (text: string, from: string | RegExp, to: string): string => {
+export const must = (text: string, from: string | RegExp, to: string): string => {
   const out = text.replace(from, to);
   if (out === text) throw new Error(`broken-case edit did not apply: ${String(from)}`);
   return out;

@@ -5,11 +5,14 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportDomain, isPhb, ruleMeta, validate } from '../../src/engine/index.ts';
+import { MACHINE_TEMPLATES, exportDomain, isPhb, place, predictDefine, ruleMeta, validate } from '../../src/engine/index.ts';
+import type { Design } from '../../src/engine/index.ts';
+import { barePcieXml, demoHost, designOf } from '../support/designs.ts';
 import { checkVerifyTools, formatVerifyReport, runVerify, verifyExitCode } from '../../src/cli/verify/index.ts';
 import type { VerifyReport } from '../../src/cli/verify/index.ts';
-import { BROKEN_DESIGNS, GOOD_DESIGNS } from './cases.ts';
+import { BROKEN_DESIGNS, GOOD_DESIGNS, must } from './cases.ts';
 import { CACHE_DIR, design, e2eExports, virtXmlValidate } from './helpers.ts';
 
 const verify = (xml: string, timeoutSec = 60): Promise<VerifyReport> => runVerify(xml, { cacheDir: CACHE_DIR, timeoutSec });
@@ -111,7 +114,15 @@ describe('XML exported by the e2e tests', () => {
       expect(virtXmlValidate(xml).ok).toBe(true);
       const r = await verify(xml);
       if (!r.ok) console.log(formatVerifyReport(r));
-      expect(r.ok).toBe(true);
+      expect(r.stage).toBe('done');
+      if (r.sparesTaken) {
+        // a spare libvirt takes at define time is a verdict on the design, and pcitopo must have said so beforehand
+        const warned = validate(design(xml)).filter((x) => (x.ruleId === 'Q35-HP-1' || x.ruleId === 'PAPR-HP-6') && x.severity === 'warning');
+        expect(warned, `verify: ${r.sparesTaken.join(', ')}; pcitopo did not warn`).not.toEqual([]);
+        console.log(`real check: ${path.basename(f)}: ${r.sparesTaken.join(', ')} takes the design's last spare (pcitopo warns: ${warned.map((x) => x.ruleId).join(', ')})`);
+        expect(r.devices.filter((d) => !d.agree).every((d) => d.note?.includes('spare taken by libvirt'))).toBe(true);
+        expect(r.controllers.every((c) => c.agree)).toBe(true);
+      } else expect(r.ok).toBe(true);
     });
   }
 });
@@ -145,6 +156,110 @@ describe('broken designs: pcitopo flags them AND libvirt or QEMU really refuses 
   it('records the real messages', () => {
     console.log(['| case | refused by | message |', '|---|---|---|', ...seen].join('\n'));
     expect(seen).toHaveLength(BROKEN_DESIGNS.length);
+  });
+});
+
+describe('hotplug spares survive define (issue 5)', () => {
+  /** root ports with nothing on them, in a design or in libvirt's/QEMU's view of it */
+  const emptyPorts = (d: Design): number[] => {
+    const used = new Set([...d.guest.devices, ...d.guest.controllers].flatMap((x) => (x.address ? [x.address.bus] : [])));
+    return d.guest.controllers.flatMap((c) => (c.model === 'pcie-root-port' && c.index !== undefined && !used.has(c.index) ? [c.index] : []));
+  };
+
+  for (const machine of ['q35', 'virt'] as const) {
+    it(`${machine}: pe-per-phb --spare-ports 2 keeps both spares empty in libvirt's defined XML and in QEMU`, async () => {
+      const placed = place(designOf(barePcieXml(machine), demoHost()), { policy: 'pe-per-phb', spare: 2 });
+      const exported = design(exportDomain(placed));
+      const ports = exported.guest.controllers.filter((c) => c.model === 'pcie-root-port').map((c) => c.index as number);
+      const spares = ports.slice(-2);
+      // the design keeps a port below the spares for each device libvirt adds (q35: USB controller and memballoon; ARM virt: none)
+      const empty = emptyPorts(exported);
+      expect(empty).toHaveLength(machine === 'q35' ? 4 : 2);
+      expect(empty.slice(-2)).toEqual(spares);
+      expect(predictDefine(exported.guest, exported.host).spares.map((b) => b.index)).toEqual(spares);
+      expect(validate(exported).filter((f) => f.ruleId === 'Q35-HP-1')).toEqual([]);
+
+      const r = await verify(exportDomain(exported));
+      if (!r.ok) console.log(formatVerifyReport(r));
+      expect(r.ok).toBe(true);
+      expect(r.sparesTaken).toBeUndefined();
+      const added = r.devices.filter((d) => d.note?.startsWith('added by libvirt'));
+      const onPorts = added.filter((d) => d.libvirt?.bus !== 0);
+      expect(onPorts.map((d) => d.element).sort()).toEqual(machine === 'q35' ? ['controller usb qemu-xhci', 'memballoon virtio'] : []);
+      for (const d of onPorts) expect(d.note).toMatch(/^added by libvirt at [0-9a-f]{2}:00\.0 — on a port the design left empty \(2 empty ports left\)$/);
+      // libvirt's defined XML: nothing on the spare ports ...
+      for (const d of r.devices) expect(spares, `${d.key} at ${JSON.stringify(d.libvirt)}`).not.toContain(d.libvirt?.bus);
+      // ... and QEMU realised nothing behind them
+      const spareBuses = spares.map((i) => r.controllers.find((c) => c.index === i)?.qemuId);
+      expect(spareBuses.every((b) => b !== undefined)).toBe(true);
+      for (const d of r.devices) expect(spareBuses, d.key).not.toContain(d.qemu?.bus);
+    });
+  }
+
+  it("q35 with one empty port and no USB controller: verify reports the spare taken by libvirt (exit 1), and Q35-HP-1 says so beforehand", async () => {
+    const xml = must(
+      MACHINE_TEMPLATES.q35,
+      '  </devices>',
+      `    <controller type='pci' index='1' model='pcie-root-port'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0' multifunction='on'/>
+    </controller>
+    <controller type='pci' index='2' model='pcie-root-port'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x1'/>
+    </controller>
+    <interface type='user'>
+      <model type='virtio'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+    </interface>
+    <memballoon model='none'/>
+  </devices>`,
+    );
+    const d = design(xml);
+    expect(validate(d).filter((f) => f.ruleId === 'Q35-HP-1').map((f) => f.message)).toEqual([expect.stringContaining('usb controller qemu-xhci on port 2')]);
+
+    const r = await verify(xml);
+    expect(r.stage).toBe('done');
+    expect(r.ok).toBe(false);
+    expect(verifyExitCode(r)).toBe(1);
+    expect(r.sparesTaken).toEqual(['controller usb qemu-xhci at 02:00.0']);
+    const usb = r.devices.find((x) => x.element === 'controller usb qemu-xhci');
+    expect(usb?.libvirt).toEqual({ bus: 2, slot: 0, function: 0 });
+    expect(usb?.agree).toBe(false);
+    expect(usb?.note).toContain('added by libvirt at 02:00.0 — on a port the design left empty: spare taken by libvirt');
+    expect(r.error).toContain('spare taken by libvirt: controller usb qemu-xhci at 02:00.0');
+    const text = formatVerifyReport(r);
+    expect(text).toMatch(/^DISAGREES: /);
+    expect(text).toContain('spare taken by libvirt');
+
+    // with <controller type='usb' model='none'/> the port stays empty and verify agrees
+    const none = await verify(xml.replace("    <memballoon model='none'/>", "    <controller type='usb' model='none'/>\n    <memballoon model='none'/>"));
+    if (!none.ok) console.log(formatVerifyReport(none));
+    expect(none.ok).toBe(true);
+    expect(none.devices.some((x) => x.libvirt?.bus === 2)).toBe(false);
+  });
+});
+
+describe('host functions stay together (issue 6)', () => {
+  it("pseries: function 1 joins the user's 02:01.0 as 02:01.1, the user's address is kept as written, libvirt sets multifunction itself", async () => {
+    const hostdev = (fn: number, address = ''): string =>
+      `    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x${fn}'/>\n      </source>\n${address}    </hostdev>\n`;
+    const xml = must(
+      MACHINE_TEMPLATES.pseries,
+      '  </devices>',
+      `${hostdev(0, "      <address type='pci' domain='0x0000' bus='0x02' slot='0x01' function='0x0'/>\n")}${hostdev(1)}${hostdev(2)}${hostdev(3)}    <controller type='usb' model='none'/>\n    <memballoon model='none'/>\n  </devices>`,
+    );
+    const placed = place(designOf(xml, demoHost()), { policy: 'pe-per-phb', spare: 2 });
+    const out = exportDomain(placed);
+    expect(out).toContain("<address type='pci' domain='0x0000' bus='0x02' slot='0x01' function='0x0'/>");
+    const want = [0, 1, 2, 3].map((fn) => ({ bus: 2, slot: 1, function: fn }));
+    expect(placed.guest.devices.filter((d) => d.element === 'hostdev').map((d) => d.address && { bus: d.address.bus, slot: d.address.slot, function: d.address.function })).toEqual(want);
+
+    const r = await verify(out);
+    if (!r.ok) console.log(formatVerifyReport(r));
+    expect(r.ok).toBe(true);
+    expect(['0001:01:00.0', '0001:01:00.1', '0001:01:00.2', '0001:01:00.3'].map((k) => r.devices.find((d) => d.key === k)?.libvirt)).toEqual(want);
+    // the spare vPHBs (1 and 3: bus 2 is the one the user named) hold nothing
+    const used = new Set(r.devices.flatMap((d) => (d.libvirt ? [d.libvirt.bus] : [])));
+    expect(r.controllers.filter((c) => c.model === 'pci-root' && c.index > 0 && !used.has(c.index)).map((c) => c.index)).toEqual([1, 3]);
   });
 });
 

@@ -20,6 +20,7 @@ import { ARCH_EMULATORS, InputProblem, makeDefineCopy, makeRunnableCopy } from '
 import type { DefineCopy } from './prepare.ts';
 import { Qmp } from './qmp.ts';
 import { APT_HINT, Sandbox, isRoot, libvirtQemuDriverPresent, which } from './sandbox.ts';
+import { landedNote, spareAccount } from './spares.ts';
 import { aliasOf, child, elements, parseDocumentElement, pciAddressOf } from './xml.ts';
 import type { XmlElement } from './xml.ts';
 
@@ -77,6 +78,8 @@ export interface VerifyReport {
   /** what the sandbox changed to run the design here (none of it moves a PCI device) */
   substitutions: string[];
   timingMs: Record<string, number>;
+  /** devices libvirt added (default USB controller, memballoon, …) on the last empty ports/vPHBs the design kept for hotplug */
+  sparesTaken?: string[] | undefined;
 }
 
 export interface VerifyOptions {
@@ -162,6 +165,13 @@ function qemuLogErrors(logFile: string): string[] {
 }
 
 const now = (): number => performance.now();
+const fmt = (a: BusSlotFunction | undefined): string =>
+  a ? `${a.bus.toString(16).padStart(2, '0')}:${a.slot.toString(16).padStart(2, '0')}.${a.function}` : '-';
+
+/** How a device libvirt added is named in the report: `controller usb qemu-xhci`, `memballoon virtio`. */
+function addedName(el: XmlElement): string {
+  return [el.name, el.attributes.type, el.attributes.model].filter(Boolean).join(' ');
+}
 const bsf = (a: { bus: number; slot: number; function: number } | undefined): BusSlotFunction | undefined =>
   a && { bus: a.bus, slot: a.slot, function: a.function };
 const sameBsf = (a: BusSlotFunction | undefined, b: BusSlotFunction | undefined): boolean =>
@@ -290,6 +300,17 @@ function compare(copy: DefineCopy, normalized: XmlElement, live: XmlElement, qom
     if (a) liveByAlias.set(a, el);
   }
 
+  // Buses the design leaves empty, and what is still empty once libvirt has defined it.
+  const designedBuses = new Set<number>();
+  for (const d of copy.devices) if (d.address) designedBuses.add(d.address.bus);
+  for (const a of copy.controllerAddresses.values()) designedBuses.add(a.bus);
+  const definedBuses = new Set<number>();
+  for (const el of elements(child(normalized, 'devices') ?? normalized)) {
+    const a = pciAddressOf(el);
+    if (a) definedBuses.add(a.bus);
+  }
+  const spares = spareAccount(copy.controllers, designedBuses, definedBuses);
+
   const seen = new Set<string>();
   for (const d of copy.devices) {
     seen.add(d.alias);
@@ -309,16 +330,36 @@ function compare(copy: DefineCopy, normalized: XmlElement, live: XmlElement, qom
       notes.push('the runnable copy moved it (a sandbox problem)');
     }
     if (v.note) notes.push(v.note);
-    if (!d.address) notes.push('address chosen by libvirt');
+    if (!d.address) {
+      const landed = libvirt ? landedNote(spares, libvirt.bus, false) : undefined;
+      notes.push(['address chosen by libvirt', landed?.note].filter(Boolean).join(' — '));
+    }
     report.devices.push({ key: d.key, element: d.element, designed: d.address, libvirt, qemu: v.qemu, agree, ...(notes.length ? { note: notes.join('; ') } : {}) });
   }
-  // what libvirt added on its own (usb, memballoon, …)
-  for (const [alias, el] of normalizedByAlias) {
-    if (seen.has(alias) || el.name === 'controller' && el.attributes.type === 'pci') continue;
+  // What libvirt added on its own (usb, memballoon, …): in the inactive XML only the devices of
+  // the input carry an alias (ours), so the others are found by address in the live XML.
+  const liveByAddress = new Map<string, XmlElement>();
+  for (const el of elements(child(live, 'devices') ?? live)) {
+    const a = bsf(pciAddressOf(el));
+    if (a) liveByAddress.set(fmt(a), el);
+  }
+  for (const el of elements(child(normalized, 'devices') ?? normalized)) {
+    const own = aliasOf(el);
+    if ((own && seen.has(own)) || (el.name === 'controller' && el.attributes.type === 'pci')) continue;
     const libvirt = bsf(pciAddressOf(el));
     if (!libvirt) continue;
+    const alias = own ?? (liveByAddress.get(fmt(libvirt)) && aliasOf(liveByAddress.get(fmt(libvirt)) as XmlElement));
     const v = qemuView(alias, libvirt);
-    report.devices.push({ key: alias, element: el.name, libvirt, qemu: v.qemu, agree: v.agree, note: ['added by libvirt', v.note].filter(Boolean).join('; ') });
+    const landed = landedNote(spares, libvirt.bus, true);
+    if (landed.spareTaken) report.sparesTaken = [...(report.sparesTaken ?? []), `${addedName(el)} at ${fmt(libvirt)}`];
+    report.devices.push({
+      key: alias ?? addedName(el),
+      element: addedName(el),
+      libvirt,
+      qemu: v.qemu,
+      agree: v.agree && !landed.spareTaken,
+      note: [[`added by libvirt at ${fmt(libvirt)}`, landed.note].filter(Boolean).join(' — '), v.note].filter(Boolean).join('; '),
+    });
   }
   // PCI controllers: their own address, vPHB target index, port chassis
   const designed = copy.controllers;
@@ -348,7 +389,10 @@ function compare(copy: DefineCopy, normalized: XmlElement, live: XmlElement, qom
       const nc = elements(child(normalized, 'devices') ?? normalized, 'controller').find((x) => x.attributes.type === 'pci' && parseLibvirtUint(x.attributes.index) === c.index);
       const libvirt = nc ? bsf(pciAddressOf(nc)) : c.address;
       const des = copy.controllerAddresses.get(c.index);
-      const ok = v.agree && (!des || sameBsf(des, libvirt));
+      // a controller the design has but did not address is placed by libvirt as the design asked
+      const landed = !des && libvirt ? landedNote(spares, libvirt.bus, !want) : { spareTaken: false, note: undefined };
+      if (landed.spareTaken && libvirt) report.sparesTaken = [...(report.sparesTaken ?? []), `controller ${c.model} ${c.index} at ${fmt(libvirt)}`];
+      const ok = v.agree && (!des || sameBsf(des, libvirt)) && !landed.spareTaken;
       report.devices.push({
         key: `pci-ctrl-${c.index}`,
         element: `controller ${c.model}`,
@@ -356,7 +400,9 @@ function compare(copy: DefineCopy, normalized: XmlElement, live: XmlElement, qom
         libvirt,
         qemu: v.qemu,
         agree: ok,
-        ...(v.note || (des && !sameBsf(des, libvirt)) ? { note: [v.note, des && !sameBsf(des, libvirt) ? 'libvirt did not keep the designed address' : undefined].filter(Boolean).join('; ') } : {}),
+        ...(v.note || landed.note || (des && !sameBsf(des, libvirt))
+          ? { note: [v.note, des && !sameBsf(des, libvirt) ? 'libvirt did not keep the designed address' : undefined, landed.note].filter(Boolean).join('; ') }
+          : {}),
       });
     }
   }
@@ -492,7 +538,12 @@ export async function runVerify(domainXml: string, opts: VerifyOptions = {}): Pr
     compare(copy, normalized, live, qom, builtins, report);
     report.stage = 'done';
     report.ok = report.devices.every((d) => d.agree) && report.controllers.every((c) => c.agree);
-    if (!report.ok) report.error = 'libvirt or QEMU did not realise the design as designed (see the devices and controllers marked as disagreeing)';
+    if (!report.ok) {
+      report.error = [
+        ...(report.sparesTaken ?? []).map((t) => `spare taken by libvirt: ${t}, on a bus the design left empty for hotplug`),
+        'libvirt or QEMU did not realise the design as designed (see the devices and controllers marked as disagreeing)',
+      ].join('\n');
+    }
     return report;
   } catch (e) {
     return { ...report, problem: 'internal', error: `verify failed: ${(e as Error).message}` };
@@ -505,9 +556,6 @@ export async function runVerify(domainXml: string, opts: VerifyOptions = {}): Pr
     report.timingMs.total = Math.round(now() - t0);
   }
 }
-
-const fmt = (a: BusSlotFunction | undefined): string =>
-  a ? `${a.bus.toString(16).padStart(2, '0')}:${a.slot.toString(16).padStart(2, '0')}.${a.function}` : '-';
 
 /** A table for people: per device, designed vs libvirt vs QEMU. */
 export function formatVerifyReport(r: VerifyReport): string {

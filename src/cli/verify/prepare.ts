@@ -43,7 +43,7 @@ export interface DefineCopy {
   machine: string | undefined;
   devices: DesignedDevice[];
   /** designed PCI controllers by index */
-  controllers: Map<number, { model: string; targetIndex?: number | undefined; chassis?: number | undefined }>;
+  controllers: Map<number, { model: string; targetIndex?: number | undefined; chassis?: number | undefined; hotplug?: string | undefined }>;
   /** where the design plugs PCI controllers in (root ports, bridges…), by index */
   controllerAddresses: Map<number, { bus: number; slot: number; function: number }>;
   notes: string[];
@@ -93,6 +93,7 @@ export function readControllers(dom: XmlElement): DefineCopy['controllers'] {
       model: c.attributes.model ?? '',
       targetIndex: parseLibvirtUint(t?.attributes.index),
       chassis: parseLibvirtUint(t?.attributes.chassis),
+      hotplug: t?.attributes.hotplug,
     });
   }
   return out;

@@ -14,8 +14,17 @@ export interface PlaceOptions {
   readonly spare?: number | undefined;
   /** re-place even devices the user addressed */
   readonly replaceAll?: boolean | undefined;
-  /** model libvirt's implicit devices (default USB, memballoon, q35 SATA, virtio-serial); default true for 'libvirt' */
+  /**
+   * model libvirt's implicit devices (default USB, memballoon, q35 SATA, virtio-serial) so that
+   * their slots and ports are kept for them and spares stay empty; default true
+   */
   readonly implicitDevices?: boolean | undefined;
+}
+
+export interface PlaceReport {
+  readonly design: Design;
+  /** what placement could not do as asked ("only 28 spare vPHBs fit (target index max 30)"), for people */
+  readonly notes: readonly string[];
 }
 
 /**
@@ -24,14 +33,24 @@ export interface PlaceOptions {
  * Machines without a PCI topology we model come back unchanged.
  */
 export function place(design: Design, opts: PlaceOptions): Design {
+  return placeWithReport(design, opts).design;
+}
+
+/** {@link place}, plus notes on what could not be done as asked (spares that do not fit or that libvirt will take, devices without a slot). */
+export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport {
   let guest: Guest = design.guest;
   const family = machineFamily(guest);
-  if (!placeableFamily(family)) return design;
+  if (!placeableFamily(family)) return { design, notes: [] };
   if (opts.replaceAll) {
     guest = { ...guest, devices: guest.devices.map((d) => (d.address && wantsPciAddress(d, family) ? { ...d, address: undefined } : d)) };
   }
   guest = assignIndexesAndRoot(guest);
-  if (opts.implicitDevices ?? opts.policy === 'libvirt') guest = addImplicitDevices(guest);
-  const placed = opts.policy === 'libvirt' ? simulateLibvirt(guest, design.host).guest : placePePerPhb(guest, design.host, opts.spare ?? 0);
-  return { ...design, guest: placed };
+  if (opts.implicitDevices ?? true) guest = addImplicitDevices(guest);
+  if (opts.policy === 'libvirt') {
+    const sim = simulateLibvirt(guest, design.host);
+    const label = (key: string): string => sim.guest.devices.find((d) => d.key === key)?.label ?? key;
+    return { design: { ...design, guest: sim.guest }, notes: sim.unplaced.map((k) => `no free slot for ${label(k)}: libvirt would refuse the domain`) };
+  }
+  const r = placePePerPhb(guest, design.host, opts.spare ?? 0);
+  return { design: { ...design, guest: r.guest }, notes: r.notes };
 }

@@ -4,53 +4,127 @@ import type { Host } from '../model/host.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { formatPciAddress } from '../model/pci.ts';
 import { hostDeviceOf } from '../machines/connect.ts';
+import { predictDefine } from './defineTime.ts';
 import { assignmentOrder, deviceFlags, F, isHostdevLike, wantsPciAddress } from './flags.ts';
 import { simulateLibvirt } from './libvirt.ts';
 import { fillControllerDefaults, freshControllerKey, setAllMulti } from './prepare.ts';
+import { guestCellForHostNode } from '../model/numa.ts';
+
+export interface PePerPhbResult {
+  readonly guest: Guest;
+  /** what could not be done as asked, for people */
+  readonly notes: readonly string[];
+}
 
 /**
  * Policy `pe-per-phb`: the topology PAPR guests should have (RULES.md PAPR-ISO-3/5/6, PAPR-EEH-1,
  * PAPR-HP-2, PAPR-NUMA-4). Every passed-through host IOMMU group (host PE) gets a vPHB of its own
  * with all of its functions; emulated devices stay on PHB 0; `spare` empty vPHBs are left for
  * hotplug because libvirt cannot create a PHB at hotplug time. On q35/virt: one root port per
- * PCIe device, conventional PCI devices behind a pcie-to-pci-bridge, `spare` empty root ports.
+ * PCIe device (per host slot for hostdevs, its functions kept together), conventional PCI devices
+ * behind a pcie-to-pci-bridge, `spare` empty root ports. The guest should carry libvirt's implicit
+ * devices (prepare.ts addImplicitDevices) so that their slots and ports are kept for them: libvirt
+ * adds them again at define time and puts them into the first free bus, which must not be a spare.
+ * Addresses the user wrote are returned exactly as written.
  */
-export function placePePerPhb(guest: Guest, host: Host | undefined, spare: number): Guest {
+export function placePePerPhb(guest: Guest, host: Host | undefined, spare: number): PePerPhbResult {
   const family = machineFamily(guest);
-  if (family === 'pseries') return placePseries(guest, host, spare);
-  if (family === 'q35' || family === 'virt') return simulateLibvirt(addPciePorts(guest, host, spare), host).guest;
-  return simulateLibvirt(guest, host).guest;
+  const notes: string[] = [];
+  let out: Guest;
+  if (family === 'pseries') out = placePseries(guest, host, spare, notes);
+  else if (family === 'q35' || family === 'virt') {
+    const sim = simulateLibvirt(addPciePorts(portsForHostSlots(joinUserSlots(guest, host), host), host, spare), host);
+    out = sim.guest;
+    for (const key of sim.unplaced) notes.push(`no free slot for ${labelOf(out, key)}: libvirt would refuse the domain`);
+  } else {
+    const sim = simulateLibvirt(guest, host);
+    out = sim.guest;
+    for (const key of sim.unplaced) notes.push(`no free slot for ${labelOf(out, key)}: libvirt would refuse the domain`);
+  }
+  out = keepUserAddresses(guest, out);
+  if (spare > 0 && (family === 'pseries' || family === 'q35' || family === 'virt')) notes.push(...spareNotes(out, host, spare, family === 'pseries' ? 'vPHB' : 'port'));
+  return { guest: out, notes };
 }
 
-/** Does the libvirt nodeset syntax ("0-3,^2,5") include `node`? */
-export function nodesetHas(nodeset: string, node: number): boolean {
-  let has = false;
-  for (const raw of nodeset.split(',')) {
-    const part = raw.trim();
-    const neg = part.startsWith('^');
-    const m = /^(\d+)(?:-(\d+))?$/.exec(neg ? part.slice(1) : part);
-    if (!m) continue;
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (node >= lo && node <= hi) has = !neg;
+function labelOf(guest: Guest, key: string): string {
+  const d = guest.devices.find((x) => x.key === key);
+  if (d) return d.label;
+  const c = guest.controllers.find((x) => x.key === key);
+  return c ? `${c.model} (controller ${c.index ?? '?'})` : key;
+}
+
+/** libvirt's multifunction='on' (GEN-MF-1) is its own business at define time: never rewrite what the user wrote. */
+function keepUserAddresses(input: Guest, out: Guest): Guest {
+  const devices = new Map(input.devices.filter((d) => d.address).map((d) => [d.key, d.address]));
+  const controllers = new Map(input.controllers.filter((c) => c.address).map((c) => [c.key, c.address]));
+  if (devices.size === 0 && controllers.size === 0) return out;
+  return {
+    ...out,
+    devices: out.devices.map((d) => (devices.has(d.key) && d.address !== devices.get(d.key) ? { ...d, address: devices.get(d.key) } : d)),
+    controllers: out.controllers.map((c) => (controllers.has(c.key) && c.address !== controllers.get(c.key) ? { ...c, address: controllers.get(c.key) } : c)),
+  };
+}
+
+/** The spares that survive define (defineTime.ts), against what was asked. */
+function spareNotes(guest: Guest, host: Host | undefined, spare: number, kind: 'vPHB' | 'port'): string[] {
+  const what = kind === 'vPHB' ? 'vPHB' : 'root port';
+  const empty = predictDefine(guest, host).empty.filter((b) => b.kind === kind);
+  const kept = empty.filter((b) => b.takers.length === 0).length;
+  // Ports kept for libvirt's own devices are taken as planned; only a shortfall is news.
+  if (kept >= spare || kept === empty.length) return [];
+  const notes = empty.flatMap((b) => b.takers.map((t) => `libvirt will put ${t.label} on the empty ${what} ${b.index} at define time`));
+  notes.push(`only ${kept} of ${spare} spare ${what}s stay empty after define`);
+  return notes;
+}
+
+const hostSlotOf = (d: GuestDevice): string | undefined => {
+  if (!isHostdevLike(d) || !d.hostAddress) return undefined;
+  const a = formatPciAddress(d.hostAddress);
+  return a.slice(0, a.lastIndexOf('.'));
+};
+
+/** bus -> slot -> used function mask, over devices and controllers */
+function occupancy(guest: Guest): Map<number, Map<number, number>> {
+  const used = new Map<number, Map<number, number>>();
+  for (const x of [...guest.devices, ...guest.controllers]) {
+    if (!x.address) continue;
+    let bus = used.get(x.address.bus);
+    if (!bus) used.set(x.address.bus, (bus = new Map()));
+    bus.set(x.address.slot, (bus.get(x.address.slot) ?? 0) | (1 << x.address.function));
   }
-  return has;
+  return used;
 }
 
 /**
- * The guest NUMA cell for a host NUMA node: the cell whose `<memnode nodeset>` holds it; with
- * cells but no numatune, the node's position among the host's nodes when that cell exists.
+ * Functions of a host slot whose sibling the user already addressed go into the sibling's guest
+ * slot, at the same distance from it as on the host, when that function is free there and the
+ * user did not write multifunction='off'. libvirt sets multifunction='on' on function 0 itself.
  */
-export function guestCellForHostNode(guest: Guest, host: Host | undefined, hostNode: number | undefined): number | undefined {
-  if (hostNode === undefined || guest.numaCells.length === 0) return undefined;
-  const cells = new Set(guest.numaCells.map((c) => c.id));
-  if (guest.numaMemnodes.length > 0) {
-    const m = guest.numaMemnodes.find((mn) => cells.has(mn.cellid) && nodesetHas(mn.nodeset, hostNode));
-    return m?.cellid;
+export function joinUserSlots(guest: Guest, host: Host | undefined): Guest {
+  const family = machineFamily(guest);
+  const anchors = new Map<string, GuestDevice>();
+  for (const d of guest.devices) {
+    const k = hostSlotOf(d);
+    if (k !== undefined && d.address && d.address.multifunction !== 'off' && !anchors.has(k)) anchors.set(k, d);
   }
-  const nodes = [...new Set([...(host?.devices.values() ?? [])].map((d) => d.numaNode).filter((n): n is number => n !== undefined))].sort((a, b) => a - b);
-  const i = nodes.indexOf(hostNode);
-  return i >= 0 && i < guest.numaCells.length ? i : undefined;
+  if (anchors.size === 0) return guest;
+  const used = occupancy(guest);
+  let changed = false;
+  const devices = guest.devices.map((d) => {
+    const k = hostSlotOf(d);
+    const anchor = k === undefined ? undefined : anchors.get(k);
+    if (d.address || !anchor?.address || !anchor.hostAddress || !d.hostAddress || !wantsPciAddress(d, family)) return d;
+    // On a PCIe bus the slot is the port's only one: a PCI function cannot join a PCIe one there.
+    if ((deviceFlags(d, guest, host) & F.PCIE_DEVICE) !== (deviceFlags(anchor, guest, host) & F.PCIE_DEVICE)) return d;
+    const fn = d.hostAddress.function - anchor.hostAddress.function + anchor.address.function;
+    const slots = used.get(anchor.address.bus);
+    const mask = slots?.get(anchor.address.slot) ?? 0;
+    if (fn < 0 || fn > 7 || mask & (1 << fn)) return d;
+    slots?.set(anchor.address.slot, mask | (1 << fn));
+    changed = true;
+    return { ...d, address: { domain: anchor.address.domain, bus: anchor.address.bus, slot: anchor.address.slot, function: fn } };
+  });
+  return changed ? { ...guest, devices } : guest;
 }
 
 interface Slots {
@@ -88,8 +162,26 @@ function lowestFreeTargetIndex(controllers: readonly PciController[]): number {
   return t;
 }
 
-function placePseries(guest: Guest, host: Host | undefined, spare: number): Guest {
+/**
+ * GEN-IDX-5: libvirt adds a controller, here a PHB, for every index up to the highest one a
+ * controller has or an address names. Adding them first keeps the bus a user address names from
+ * being taken for a spare, and gives the empty ones in between to groups or spares.
+ */
+function withReferencedPhbs(guest: Guest): Guest {
+  let max = 0;
+  for (const x of [...guest.devices, ...guest.controllers]) if (x.address) max = Math.max(max, x.address.bus);
+  for (const c of guest.controllers) max = Math.max(max, c.index ?? 0);
+  let controllers = guest.controllers;
+  for (let index = 1; index <= max && index < 256; index++) {
+    if (controllers.some((c) => c.index === index)) continue;
+    controllers = [...controllers, { key: freshControllerKey(controllers), index, model: 'pci-root', target: {} }];
+  }
+  return controllers === guest.controllers ? guest : { ...guest, controllers };
+}
+
+function placePseries(input: Guest, host: Host | undefined, spare: number, notes: string[]): Guest {
   const family = 'pseries' as const;
+  const guest = fillControllerDefaults(withReferencedPhbs(joinUserSlots(input, host)));
   let controllers = guest.controllers.slice();
   const devices = guest.devices.slice();
   const slots: Slots = { used: new Map() };
@@ -171,10 +263,13 @@ function placePseries(guest: Guest, host: Host | undefined, spare: number): Gues
       slot = freeSlot(slots, bus);
     }
     if (slot !== undefined) setAddress(d.key, { domain: 0, bus, slot, function: 0 });
+    else notes.push(`no free slot on PHB 0 or its pci-bridges for ${d.label}: libvirt will place it itself`);
   }
 
   // A spare PHB past target index 30 would make libvirt refuse the domain (PAPR-PHB-2): stop there.
-  for (let have = emptyPhbs().length; have < spare && lowestFreeTargetIndex(controllers) <= 30; have++) addPhb(undefined);
+  while (emptyPhbs().length < spare && lowestFreeTargetIndex(controllers) <= 30) addPhb(undefined);
+  const got = emptyPhbs().length;
+  if (got < spare) notes.push(`only ${got} spare vPHB${got === 1 ? '' : 's'} fit (target index max 30)`);
   return setAllMulti(fillControllerDefaults({ ...guest, controllers, devices }));
 }
 
@@ -203,6 +298,36 @@ function placeFunctions(waiting: readonly GuestDevice[], bus: number, slots: Slo
 }
 
 /**
+ * q35/virt: one root port per host device (host slot) with several functions to place, the
+ * functions kept as functions of the port's slot 0 (as the designer's move-group does). With
+ * the host's function 0 the host numbering stays; without it they are renumbered from 0
+ * (GEN-MF-3). Single functions are left to addPciePorts, which gives each a port anyway.
+ */
+export function portsForHostSlots(guest: Guest, host: Host | undefined): Guest {
+  const family = machineFamily(guest);
+  const bySlot = new Map<string, GuestDevice[]>();
+  for (const d of assignmentOrder(guest.devices)) {
+    const k = hostSlotOf(d);
+    if (k === undefined || d.address || !wantsPciAddress(d, family) || !(deviceFlags(d, guest, host) & F.PCIE_DEVICE)) continue;
+    const list = bySlot.get(k) ?? [];
+    list.push(d);
+    bySlot.set(k, list);
+  }
+  const addresses = new Map<string, GuestPciAddress>();
+  let controllers = guest.controllers;
+  for (const funcs of bySlot.values()) {
+    if (funcs.length < 2 || funcs.length > 8) continue;
+    funcs.sort((a, b) => (a.hostAddress?.function ?? 0) - (b.hostAddress?.function ?? 0));
+    const index = Math.max(0, ...controllers.map((c) => c.index ?? 0)) + 1;
+    controllers = [...controllers, { key: freshControllerKey(controllers), index, model: 'pcie-root-port', target: {} }];
+    const keep = funcs[0]?.hostAddress?.function === 0;
+    funcs.forEach((d, i) => addresses.set(d.key, { domain: 0, bus: index, slot: 0, function: keep ? (d.hostAddress?.function ?? i) : i }));
+  }
+  if (addresses.size === 0) return guest;
+  return { ...guest, controllers, devices: guest.devices.map((d) => (addresses.has(d.key) ? { ...d, address: addresses.get(d.key) } : d)) };
+}
+
+/**
  * q35/virt: enough empty root ports for one PCIe device each plus `spare`, and a root port with a
  * pcie-to-pci-bridge per 31 conventional devices; libvirt's own assignment then fills them.
  */
@@ -211,6 +336,8 @@ function addPciePorts(guest: Guest, host: Host | undefined, spare: number): Gues
   const waiting = guest.devices.filter((d) => !d.address && wantsPciAddress(d, family) && !(family === 'q35' && (isBuiltinQ35(d, guest))));
   const pcie = waiting.filter((d) => deviceFlags(d, guest, host) & F.PCIE_DEVICE).length;
   const conventional = waiting.length - pcie;
+  // An unaddressed pcie-to-pci-bridge or switch takes an empty port before any device does.
+  const portTakers = guest.controllers.filter((c) => !c.address && (c.model === 'pcie-to-pci-bridge' || c.model === 'pcie-switch-upstream-port')).length;
   const occupied = new Set<number>();
   for (const x of [...guest.devices, ...guest.controllers]) if (x.address) occupied.add(x.address.bus);
   const emptyPorts = guest.controllers.filter((c) => (c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port') && c.index !== undefined && !occupied.has(c.index)).length;
@@ -226,7 +353,7 @@ function addPciePorts(guest: Guest, host: Host | undefined, spare: number): Gues
     add('pcie-root-port');
     add('pcie-to-pci-bridge');
   }
-  for (let n = emptyPorts; n < pcie + spare; n++) add('pcie-root-port');
+  for (let n = emptyPorts; n < pcie + portTakers + spare; n++) add('pcie-root-port');
   return { ...guest, controllers };
 }
 

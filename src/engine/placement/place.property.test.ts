@@ -5,7 +5,8 @@ import type { Guest, GuestDevice } from '../model/guest.ts';
 import { validate } from '../rules/validate.ts';
 import { busShape } from './flags.ts';
 import type { PlaceOptions } from './index.ts';
-import { place } from './index.ts';
+import { place, placeWithReport } from './index.ts';
+import { predictDefine } from './defineTime.ts';
 import { at, designOf, emulated, guestOf, hostdev, hostOf } from './testkit.ts';
 
 /**
@@ -86,6 +87,20 @@ describe('place() properties', () => {
           expect(x.address.slot).toBeGreaterThanOrEqual(shape?.minSlot ?? 99);
           expect(x.address.slot).toBeLessThanOrEqual(shape?.maxSlot ?? -1);
         }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('pe-per-phb: the spares asked for stay empty after libvirt defines the design, or the report says why', () => {
+    fc.assert(
+      fc.property(arbDesign, arbOptions, (design, opts: PlaceOptions) => {
+        const r = placeWithReport(design, { ...opts, policy: 'pe-per-phb' });
+        const kind = r.design.guest.machine === 'pseries' ? 'vPHB' : 'port';
+        const kept = predictDefine(r.design.guest, design.host).spares.filter((b) => b.kind === kind).length;
+        if (kept < (opts.spare ?? 0)) expect(r.notes).not.toEqual([]);
+        // with libvirt's own devices modelled, nothing of theirs lands on a spare
+        if (opts.implicitDevices) expect(r.notes.filter((n) => n.startsWith('libvirt will put'))).toEqual([]);
       }),
       { numRuns: 150 },
     );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Guest } from '../model/guest.ts';
-import { place } from './index.ts';
-import { guestCellForHostNode, nodesetHas } from './pePerPhb.ts';
+import { place, placeWithReport } from './index.ts';
+import { guestCellForHostNode, nodesetHas } from '../model/numa.ts';
 import { addresses, at, controller, designOf, emulated, guestOf, hostdev, hostOf, phb } from './testkit.ts';
 
 const phbs = (g: Guest): string[] =>
@@ -107,8 +107,9 @@ describe('policy pe-per-phb', () => {
     });
     const out = place(designOf(g, host), { policy: 'pe-per-phb', spare: 2 }).guest;
     expect(phbs(out)).toEqual(['0/0', '1/1', '2/2', '3/3', '4/4']);
-    expect(addresses(out)).toEqual({ '0001:01:00.0': '1:1.0+', '0001:01:00.1': '1:1.1', '0005:90:01.0': '2:1.0', vda: '0:1.0' });
-    expect(out.devices).toHaveLength(4);
+    // libvirt's default USB controller and memballoon get their slots on PHB 0, in libvirt's order
+    expect(addresses(out)).toEqual({ '0001:01:00.0': '1:1.0+', '0001:01:00.1': '1:1.1', '0005:90:01.0': '2:1.0', vda: '0:2.0', 'controller-0': '0:1.0', 'memballoon-0': '0:3.0' });
+    expect(out.devices.filter((d) => d.implicit).map((d) => d.label)).toEqual(['implicit usb controller pci-ohci', 'implicit virtio memballoon']);
   });
 
   it('never adds a spare vPHB past target index 30 (PAPR-PHB-2)', () => {
@@ -120,16 +121,44 @@ describe('policy pe-per-phb', () => {
 
   it('sends emulated devices that do not fit on PHB 0 behind a pci-bridge on PHB 0, not onto new vPHBs', () => {
     const devs = Array.from({ length: 40 }, (_, i) => emulated({ key: `d${i}` }));
-    const out = place(designOf(guestOf('pseries', { devices: devs })), { policy: 'pe-per-phb' }).guest;
+    const out = place(designOf(guestOf('pseries', { devices: devs })), { policy: 'pe-per-phb', implicitDevices: false }).guest;
     expect(phbs(out)).toEqual(['0/0']);
     expect(out.controllers.find((c) => c.model === 'pci-bridge')).toMatchObject({ index: 1, address: at(0, 31), target: { chassisNr: 1 } });
     expect(out.devices.filter((d) => d.address?.bus === 1)).toHaveLength(10);
   });
 
-  it('keeps the rest of a group with the member the user placed (PAPR-ISO-5)', () => {
+  it('keeps the rest of a group with the member the user placed, in its slot when the function is free (PAPR-ISO-5, GEN-MF-1)', () => {
     const g = guestOf('pseries', { controllers: [phb(0, 0), phb(1, 1), phb(2, 2)], devices: [hostdev('0001:01:00.0', at(2, 4)), hostdev('0001:01:00.1')] });
-    const out = place(designOf(g, host), { policy: 'pe-per-phb' }).guest;
-    expect(addresses(out)).toEqual({ '0001:01:00.0': '2:4.0', '0001:01:00.1': '2:1.0' });
+    const out = place(designOf(g, host), { policy: 'pe-per-phb', implicitDevices: false }).guest;
+    // the user's address is returned as written: libvirt sets multifunction='on' itself
+    expect(addresses(out)).toEqual({ '0001:01:00.0': '2:4.0', '0001:01:00.1': '2:4.1' });
+    expect(out.devices[0]?.address).toEqual(at(2, 4));
+  });
+
+  it("puts the rest of a group on a new slot of the user's bus when the function is taken or multifunction is off", () => {
+    const taken = guestOf('pseries', { controllers: [phb(0, 0), phb(1, 1)], devices: [hostdev('0001:01:00.0', at(1, 4)), emulated({ key: 'x', address: at(1, 4, 1) }), hostdev('0001:01:00.1')] });
+    expect(addresses(place(designOf(taken, host), { policy: 'pe-per-phb', implicitDevices: false }).guest)['0001:01:00.1']).toBe('1:1.0');
+    const off = guestOf('pseries', { controllers: [phb(0, 0), phb(1, 1)], devices: [hostdev('0001:01:00.0', at(1, 4, 0, 'off')), hostdev('0001:01:00.1')] });
+    expect(addresses(place(designOf(off, host), { policy: 'pe-per-phb', implicitDevices: false }).guest)['0001:01:00.1']).toBe('1:1.0');
+  });
+
+  it('pseries-hostdevs-3: the bus a user address names is a PHB libvirt adds, not a spare; spares are counted after it (GEN-IDX-5)', () => {
+    const g = guestOf('pseries', { devices: [hostdev('0001:01:00.0', at(2, 1)), hostdev('0001:01:00.1')] });
+    const r = placeWithReport(designOf(g, host), { policy: 'pe-per-phb', spare: 2 });
+    const out = r.design.guest;
+    expect(phbs(out)).toEqual(['0/0', '1/1', '2/2', '3/3']);
+    expect(addresses(out)['0001:01:00.1']).toBe('2:1.1');
+    const occupied = new Set(out.devices.map((d) => d.address?.bus));
+    expect(out.controllers.filter((c) => c.model === 'pci-root' && !occupied.has(c.index)).map((c) => c.index)).toEqual([1, 3]);
+    expect(r.notes).toEqual([]);
+  });
+
+  it('says when the requested spare vPHBs do not fit (PAPR-PHB-2) instead of capping silently', () => {
+    const g = guestOf('pseries', { devices: [hostdev('0001:01:00.0'), hostdev('0001:01:00.1'), hostdev('0005:90:01.0')] });
+    const r = placeWithReport(designOf(g, host), { policy: 'pe-per-phb', spare: 40 });
+    expect(r.notes).toEqual(['only 28 spare vPHBs fit (target index max 30)']);
+    expect(Math.max(...r.design.guest.controllers.map((c) => c.target.index ?? 0))).toBe(30);
+    expect(placeWithReport(designOf(g, host), { policy: 'pe-per-phb', spare: 28 }).notes).toEqual([]);
   });
 
   it('sets the vPHB NUMA node from the host node through numatune', () => {

@@ -32,7 +32,9 @@ export function assignIndexesAndRoot(guest: Guest): Guest {
   for (const c of guest.controllers) if (c.index !== undefined) used.add(c.index);
   let changed = false;
   const controllers = guest.controllers.map((c) => {
-    if (c.index !== undefined) return c;
+    // An index written but unreadable is not "no index": libvirt refuses it (GEN-IDX-1); filling
+    // one in would silently rewrite what the user wrote.
+    if (c.index !== undefined || c.unreadable?.some((u) => u.startsWith('index='))) return c;
     let i = 0;
     while (used.has(i)) i++;
     used.add(i);
@@ -56,8 +58,8 @@ function freshDeviceKey(devices: readonly GuestDevice[], element: string): strin
 
 /**
  * Devices libvirt adds on its own that take PCI slots (qemuDomainDefAddDefaultDevices,
- * virDomainDefAddImplicitDevices): the default USB controller (pseries pci-ohci, q35 qemu-xhci,
- * none on aarch64 virt), the virtio memballoon, q35's SATA controller at 00:1f.2, and the
+ * virDomainDefAddImplicitDevices): the default USB controller (pseries pci-ohci, q35 qemu-xhci),
+ * the virtio memballoon (neither on ARM or RISC-V virt), q35's SATA controller at 00:1f.2, and the
  * virtio-serial controller a virtio console needs. Channels are not in the model, so a virtio
  * channel without console does not add one here.
  */
@@ -78,7 +80,7 @@ export function addImplicitDevices(guest: Guest): Guest {
   if (has((d) => d.element === 'console' && d.bus === 'virtio') && !has((d) => d.element === 'controller' && d.type === 'virtio-serial')) {
     add({ element: 'controller', type: 'virtio-serial', label: 'implicit virtio-serial controller' });
   }
-  if (!has((d) => d.element === 'memballoon')) {
+  if (family !== 'virt' && !has((d) => d.element === 'memballoon')) {
     add({ element: 'memballoon', model: 'virtio', label: 'implicit virtio memballoon' });
   }
   return devices.length === guest.devices.length ? guest : { ...guest, devices };

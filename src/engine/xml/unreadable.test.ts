@@ -76,3 +76,14 @@ describe('unreadable values', () => {
     expect(exportDomain(moved)).toBe(doc(rootPort("index='1'"), goodAddress));
   });
 });
+
+describe('placement leaves unreadable values as written', () => {
+  it("index='-1' and index='one' are not renumbered by place", async () => {
+    const { place } = await import('../placement/index.ts');
+    for (const attrs of ["index='-1'", "index='one'"]) {
+      const text = doc(rootPort(attrs), '');
+      const out = exportDomain(place(design(text), { policy: 'libvirt' }));
+      expect(out).toContain(`<controller type='pci' ${attrs} model='pcie-root-port'>`);
+    }
+  });
+});
