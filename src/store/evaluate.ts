@@ -8,8 +8,8 @@
  * so a large design never spends more than a frame on it (DESIGN.md §7).
  */
 import type { Command, Design, PciController, Severity } from '../engine/index.ts';
-import { applyCommand, busModel, firstFreeSlot, formatPciAddress, parsePciAddress, usedFunctions } from '../engine/index.ts';
-import { findingKey, findingsOf, worse } from './findings.ts';
+import { applyCommand, busModel, firstFreeSlot, formatPciAddress, parsePciAddress, ruleMeta, usedFunctions } from '../engine/index.ts';
+import { findingKey, findingsOf, SEVERITY_RANK } from './findings.ts';
 import type { DragPayload } from './store.ts';
 
 export type VerdictLevel = 'clean' | Severity;
@@ -18,6 +18,25 @@ export interface Verdict {
   readonly level: VerdictLevel;
   /** the worst new finding's message, or the engine's refusal */
   readonly message?: string | undefined;
+  /** the rule of that finding */
+  readonly ruleId?: string | undefined;
+  /** the other new warnings and errors, worst first: a drop that adds two must not hide the second */
+  readonly more?: readonly VerdictNote[] | undefined;
+}
+
+export interface VerdictNote {
+  readonly ruleId: string;
+  readonly severity: Severity;
+  /** the rule's short title */
+  readonly title: string;
+}
+
+/** "+2 more: PAPR-ISO-6 One IOMMU group per PHB (else EEH is off), …": the rest of a verdict, in a line. */
+export function verdictMore(v: Verdict, shown = 2): string | undefined {
+  const more = v.more ?? [];
+  if (more.length === 0) return undefined;
+  const names = more.slice(0, shown).map((n) => `${n.ruleId} ${n.title}`);
+  return `+${more.length} more: ${names.join(', ')}${more.length > shown ? ', …' : ''}`;
 }
 
 export interface DropTarget {
@@ -54,15 +73,16 @@ export function hypothetical(design: Design, cmd: Command): Verdict {
     return { level: 'error', message: (e as Error).message };
   }
   const before = findingKeys(design);
-  let level: Severity | undefined;
-  let message: string | undefined;
-  for (const f of findingsOf(after)) {
-    if (before.has(findingKey(f))) continue;
-    const next = worse(level, f.severity);
-    if (next !== level || message === undefined) message = f.message;
-    level = next;
-  }
-  return { level: level === undefined || level === 'info' ? 'clean' : level, message: level === 'info' ? undefined : message };
+  // worst first; among equals the engine's order (by rule id), so the same drop always reads the same
+  const added = findingsOf(after)
+    .filter((f) => !before.has(findingKey(f)) && f.severity !== 'info')
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => SEVERITY_RANK[b.f.severity] - SEVERITY_RANK[a.f.severity] || a.i - b.i)
+    .map(({ f }) => f);
+  const [worst, ...rest] = added;
+  if (!worst) return { level: 'clean' };
+  const more = rest.map((f) => ({ ruleId: f.ruleId, severity: f.severity, title: ruleMeta(f.ruleId)?.title ?? f.message }));
+  return { level: worst.severity, message: worst.message, ruleId: worst.ruleId, ...(more.length ? { more } : {}) };
 }
 
 /** Every place the payload could be dropped, in canvas order: each bus, then its free slots. Judges none. */

@@ -61,7 +61,8 @@ describe('lazy verdicts for the "Move to…" menu', () => {
       const c = design.guest.controllers.find((x) => x.index === index);
       return c ? lazy.get(`c:${c.key}`) : undefined;
     };
-    expect(verdictOn(1)).toEqual({ level: 'warning', message: expect.stringMatching(/^PHB 1: .*DMA window is shared/) as unknown });
-    expect(verdictOn(3)).toEqual({ level: 'clean', message: undefined });
+    expect(verdictOn(1)).toMatchObject({ level: 'warning', ruleId: 'PAPR-DMA-1', message: expect.stringMatching(/^PHB 1: .*DMA window is shared/) as unknown });
+    expect(verdictOn(1)?.more?.map((n) => n.ruleId)).toContain('PAPR-ISO-6');
+    expect(verdictOn(3)).toEqual({ level: 'clean' });
   });
 });

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
-import { designerStore, useDesigner } from '../store/index.ts';
+import { designerStore, useDesigner, verdictMore } from '../store/index.ts';
 import { Canvas } from './Canvas.tsx';
 import { FindingsPanel } from './FindingsPanel.tsx';
 import { HostPanel } from './HostPanel.tsx';
@@ -19,7 +19,8 @@ function DragGhost() {
   return (
     <div className={`ghost${v ? ` drop-${v.level}` : ''}`} style={{ transform: `translate(${drag.x + 14}px, ${drag.y + 10}px)` }} aria-hidden="true">
       <strong>{drag.label}</strong>
-      {v ? <div>{v.level === 'clean' ? 'Clean drop' : `${v.level}: ${v.message ?? ''}`}</div> : <div className="muted">Drop on a highlighted bus or slot</div>}
+      {v ? <div>{v.level === 'clean' ? 'Clean drop' : `${v.level}${v.ruleId ? ` ${v.ruleId}` : ''}: ${v.message ?? ''}`}</div> : <div className="muted">Drop on a highlighted bus or slot</div>}
+      {v && verdictMore(v) ? <div className="more" data-testid="ghost-more">{verdictMore(v)}</div> : null}
     </div>
   );
 }

@@ -18,7 +18,8 @@ function FocusFollower() {
   const { fitView } = useReactFlow();
   useEffect(() => {
     if (!focus || focus.nodeIds.length === 0) return;
-    void fitView({ nodes: focus.nodeIds.map((id) => ({ id })), duration: 250, padding: 0.3, maxZoom: 1.1 });
+    // one or two nodes get room around them; a whole tree gets the space to be read
+    void fitView({ nodes: focus.nodeIds.map((id) => ({ id })), duration: 250, padding: focus.nodeIds.length > 2 ? 0.1 : 0.3, maxZoom: 1.1 });
   }, [focus, fitView]);
   return null;
 }

@@ -2,7 +2,7 @@ import { memo, useCallback } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { GuestDevice, Host } from '../engine/index.ts';
 import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
-import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner } from '../store/index.ts';
+import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner, verdictMore } from '../store/index.ts';
 import { controllerKindLabel, devicesByBus, estimateHeight, groupsLabel, NO_DEVICES, NODE_WIDTH, type ControllerFlowNode } from './layout.ts';
 import { useDragSource } from './dnd.ts';
 
@@ -138,7 +138,7 @@ function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
       </div>
       {phb || groups.size > 0 ? (
         <div className={`pe${groups.size > 1 ? ' multi' : ''}`}>
-          {groupsLabel(phb, groups)}
+          {groupsLabel(phb, groups, usedBy.size > 0)}
         </div>
       ) : null}
       {slots.length > 0 ? (
@@ -153,7 +153,13 @@ function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
       </ul>
       <div className="cfoot">
         {slots.length - freeCount} of {slots.length} slots used
-        {over && verdict && verdict.level !== 'clean' && verdict.message ? <div className={`why ${verdict.level}`}>{verdict.message}</div> : null}
+        {over && verdict && verdict.level !== 'clean' && verdict.message ? (
+          <div className={`why ${verdict.level}`}>
+            {verdict.ruleId ? <strong>{verdict.ruleId} </strong> : null}
+            {verdict.message}
+            {verdictMore(verdict) ? <div className="more">{verdictMore(verdict)}</div> : null}
+          </div>
+        ) : null}
       </div>
       <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>

@@ -15,9 +15,16 @@ function inGuest(guest: Guest | undefined): ReadonlySet<string> {
   return s;
 }
 
-const HostDeviceRow = memo(function HostDeviceRow({ dev, placed }: { dev: HostDevice; placed: boolean }) {
+/**
+ * One host function. In a group of one it drags itself (and may land on an exact slot). In a group
+ * of several, the row belongs to the group card: a press anywhere on the card drags the whole group,
+ * which is what VFIO needs (HD-VFIO-1) and what a user grabbing the card expects (issue 7: a press in
+ * the middle of a two-function card used to pick up one function). One function alone is dragged by
+ * its own handle.
+ */
+const HostDeviceRow = memo(function HostDeviceRow({ dev, placed, alone }: { dev: HostDevice; placed: boolean; alone: boolean }) {
   const selected = useDesigner((s) => s.selection?.kind === 'host-device' && s.selection.address === dev.address);
-  const onPointerDown = useDragSource({ kind: 'host-device', address: dev.address }, `${dev.address} ${dev.productName ?? ''}`);
+  const onPointerDown = useDragSource({ kind: 'host-device', address: dev.address }, `${dev.address} ${dev.productName ?? ''}`.trim());
   const select = useCallback(() => designerStore.getState().select({ kind: 'host-device', address: dev.address }), [dev.address]);
   const product = dev.productName ?? dev.productId ?? 'unknown device';
   return (
@@ -28,7 +35,7 @@ const HostDeviceRow = memo(function HostDeviceRow({ dev, placed }: { dev: HostDe
       role="button"
       aria-pressed={selected}
       aria-label={`Host device ${dev.address} ${product}${placed ? ', in the guest' : ''}`}
-      onPointerDown={onPointerDown}
+      onPointerDown={alone ? onPointerDown : undefined}
       onClick={(e) => {
         e.stopPropagation();
         select();
@@ -42,6 +49,11 @@ const HostDeviceRow = memo(function HostDeviceRow({ dev, placed }: { dev: HostDe
       }}
     >
       <div className="hname" title={`${dev.address} ${product}${dev.vendorName ? ` (${dev.vendorName})` : ''}`}>
+        {alone ? null : (
+          <span className="fgrip" data-testid={`host-function-grip-${dev.address}`} title={`Drag ${dev.address} alone (the rest of its IOMMU group stays on the host)`} onPointerDown={onPointerDown} aria-hidden="true">
+            ⠿
+          </span>
+        )}
         <span className="haddr">{dev.address}</span> {product}
       </div>
       <div className="hmeta">
@@ -61,7 +73,7 @@ const HostDeviceRow = memo(function HostDeviceRow({ dev, placed }: { dev: HostDe
 const GroupCard = memo(function GroupCard({ group, devices, placed }: { group: IommuGroup; devices: readonly HostDevice[]; placed: ReadonlySet<string> }) {
   const selected = useDesigner((s) => s.selection?.kind === 'group' && s.selection.number === group.number);
   const severity = useDesigner((s) => subjectIndex(findingsOf(s.present?.design)).groups.get(group.number));
-  const onPointerDown = useDragSource({ kind: 'group', number: group.number }, `IOMMU group ${group.number}`);
+  const onPointerDown = useDragSource({ kind: 'group', number: group.number }, `IOMMU group ${group.number}${devices.length > 1 ? ` (${devices.length} functions)` : ''}`);
   const select = useCallback(() => designerStore.getState().select({ kind: 'group', number: group.number }), [group.number]);
   const count = devices.filter((d) => placed.has(d.address)).length;
   const onlyBridges = devices.length > 0 && devices.every((d) => d.bridge);
@@ -96,7 +108,7 @@ const GroupCard = memo(function GroupCard({ group, devices, placed }: { group: I
       </header>
       <ul>
         {devices.map((d) => (
-          <HostDeviceRow key={d.address} dev={d} placed={placed.has(d.address)} />
+          <HostDeviceRow key={d.address} dev={d} placed={placed.has(d.address)} alone={devices.length === 1} />
         ))}
       </ul>
     </section>
@@ -143,7 +155,7 @@ export function HostPanel() {
           <GroupCard key={group.number} group={group} devices={devices} placed={placed} />
         ))}
       </div>
-      <p className="hint muted">Drag a group onto a vPHB or port to pass the whole group through; drag one device for one function.</p>
+      <p className="hint muted">Drag a group card onto a vPHB or port to pass the whole group through; drag a function by its ⠿ handle to pass it alone.</p>
     </aside>
   );
 }

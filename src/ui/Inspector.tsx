@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Command, ControllerTarget, Design, GuestPciAddress, PciController } from '../engine/index.ts';
 import { formatPciAddress, isPhb, machineFamily } from '../engine/index.ts';
-import { designerStore, dropTargets, hypothetical, isBusTarget, lazyVerdicts, useDesigner, type DragPayload, type DropTarget, type Selection, type VerdictLevel } from '../store/index.ts';
+import { designerStore, dropTargets, hypothetical, isBusTarget, lazyVerdicts, useDesigner, verdictMore, type DragPayload, type DropTarget, type Selection, type VerdictLevel } from '../store/index.ts';
 import { whenIdle } from './dnd.ts';
 import { controllerKindLabel, hostNameOf } from './ControllerNode.tsx';
 
@@ -75,7 +75,9 @@ function MoveTo({ design, payload, what }: { design: Design; payload: DragPayloa
       </div>
       {chosenVerdict && chosenVerdict.level !== 'clean' ? (
         <p id="move-to-why" className={`why ${chosenVerdict.level}`}>
+          {chosenVerdict.ruleId ? <strong>{chosenVerdict.ruleId} </strong> : null}
           {chosenVerdict.message}
+          {verdictMore(chosenVerdict) ? <span className="more">{verdictMore(chosenVerdict)}</span> : null}
         </p>
       ) : null}
     </div>

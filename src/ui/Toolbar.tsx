@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { PlacementPolicy, TemplateMachine } from '../engine/index.ts';
 import { machineFamily } from '../engine/index.ts';
 import { designerStore, useDesigner } from '../store/index.ts';
-import { addBus, addBusLabel, autoPlace, copyText, currentXml, downloadPng, downloadSvg, downloadXml, importDomainText, importHostText, makeShareLink, newDesign, restorePrevious } from './actions.ts';
+import { addBuildingBlock, addBus, addBusLabel, autoPlace, BLOCK_LABELS, buildingBlocks, MAX_SWITCH_PORTS, copyText, currentXml, downloadPng, downloadSvg, downloadXml, importDomainText, importHostText, makeShareLink, newDesign, restorePrevious } from './actions.ts';
 
 async function readFile(input: HTMLInputElement, then: (text: string, name: string) => void): Promise<void> {
   const file = input.files?.[0];
@@ -15,7 +15,7 @@ async function readFile(input: HTMLInputElement, then: (text: string, name: stri
  * A disclosure menu (details/summary): keyboard-operable without script; closes on a choice, on
  * Escape and on a click elsewhere.
  */
-function Menu({ label, testId, title, children }: { label: string; testId: string; title: string; children: React.ReactNode }) {
+function Menu({ label, testId, title, children, align = 'right', ariaLabel, className }: { label: string; testId: string; title: string; children: React.ReactNode; align?: 'left' | 'right'; ariaLabel?: string; className?: string }) {
   const ref = useRef<HTMLDetailsElement>(null);
   useEffect(() => {
     const close = (e: Event) => {
@@ -37,16 +37,29 @@ function Menu({ label, testId, title, children }: { label: string; testId: strin
     };
   }, []);
   return (
-    <details ref={ref} className="menu">
-      <summary data-testid={testId} title={title}>
+    <details ref={ref} className={`menu${className ? ` ${className}` : ''}`}>
+      <summary data-testid={testId} title={title} aria-label={ariaLabel}>
         {label}
       </summary>
-      <div className="menu-items" onClick={() => ref.current?.removeAttribute('open')}>
+      <div
+        className={`menu-items${align === 'left' ? ' left' : ''}`}
+        onClick={(e) => {
+          // a choice closes the menu; a click in one of its fields (the switch's port count) does not
+          if ((e.target as HTMLElement).closest('button')) ref.current?.removeAttribute('open');
+        }}
+      >
         {children}
       </div>
     </details>
   );
 }
+
+const BLOCK_TITLES: Readonly<Record<string, string>> = {
+  vphb: 'A new vPHB: its own PE, DMA window and EEH domain for the devices put on it',
+  'pci-bridge': 'A pci-bridge on the selected vPHB (else the default one): more slots, but no new PE: devices behind it share the vPHB\'s isolation (PAPR-BRIDGE-4)',
+  'root-port': 'A pcie-root-port on the PCIe root: one slot for one PCIe device, hotpluggable',
+  'pcie-to-pci-bridge': 'A pcie-to-pci-bridge for conventional PCI devices, on the selected empty root port or a new one',
+};
 
 export function Toolbar({ onPaste }: { onPaste: () => void }) {
   const design = useDesigner((s) => s.present?.design);
@@ -61,6 +74,8 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
   const [policy, setPolicy] = useState<PlacementPolicy>('pe-per-phb');
   const [spare, setSpare] = useState(1);
   const [copied, setCopied] = useState<string | null>(null);
+  const [switchPorts, setSwitchPorts] = useState(2);
+  const blocks = buildingBlocks(design);
   const pseries = !design || machineFamily(design.guest) === 'pseries';
   const spareWhat = pseries ? 'vPHBs' : 'root ports';
   const busLabel = addBusLabel(design);
@@ -121,9 +136,27 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
         </button>
       </div>
       <div className="tgroup" role="group" aria-label="Topology">
-        <button type="button" data-testid="add-phb" disabled={!design} onClick={addBus} title={busLabel} aria-label={busLabel}>
+        <button type="button" className="split-main" data-testid="add-phb" disabled={!design} onClick={addBus} title={busLabel} aria-label={busLabel}>
           + {pseries ? 'vPHB' : 'Root port'}
         </button>
+        <Menu label="" testId="add-controller-menu" title={pseries ? 'Add… a vPHB or a pci-bridge' : 'Add… a root port, a pcie-to-pci-bridge or a switch'} ariaLabel="Add… another PCI controller" align="left" className="split">
+          {blocks.map((b) =>
+            b === 'switch' ? (
+              <div key={b} className="menu-row">
+                <button type="button" data-testid="add-switch" disabled={!design} onClick={() => addBuildingBlock('switch', { downstreamPorts: switchPorts })} title="A PCIe switch: an upstream port on a free root port (the selected empty one, or a new one) and its downstream ports">
+                  {BLOCK_LABELS.switch} with
+                </button>
+                <input data-testid="add-switch-ports" className="spare" type="number" min={1} max={MAX_SWITCH_PORTS} value={switchPorts} aria-label="Downstream ports of the new switch" onChange={(e) => setSwitchPorts(Math.max(1, Math.min(MAX_SWITCH_PORTS, Number(e.target.value) || 1)))} />
+                <span className="muted">downstream ports</span>
+              </div>
+            ) : (
+              <button key={b} type="button" data-testid={`add-${b}`} disabled={!design} onClick={() => addBuildingBlock(b)} title={BLOCK_TITLES[b]}>
+                {BLOCK_LABELS[b]}
+                {b === 'pci-bridge' && pseries ? <small className="muted note">adds no isolation (PAPR-BRIDGE-4)</small> : null}
+              </button>
+            ),
+          )}
+        </Menu>
         <select data-testid="placement-policy" className="policy" aria-label="Placement policy" title="How auto-place assigns buses: one IOMMU group (PE) per vPHB or one root port per device, or the way libvirt would" value={policy} onChange={(e) => setPolicy(e.target.value as PlacementPolicy)}>
           <option value="pe-per-phb">{pseries ? 'PE per vPHB' : 'One port each'}</option>
           <option value="libvirt">Like libvirt</option>

@@ -2,8 +2,8 @@
  * What the toolbar, the keyboard, file drops and pastes do. Plain functions over the store so the
  * same action behaves the same from every entry point; the engine does the work.
  */
-import type { Design, Host, PlacementPolicy, Result, TemplateMachine } from '../engine/index.ts';
-import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, createDesign, decodeShareLink, encodeShareLink, exportDomain, firstFreeSlot, formatInputError, importHost, isPhb, machineFamily, place } from '../engine/index.ts';
+import type { Command, Design, Guest, GuestPciAddress, Host, NewController, PciController, PlacementPolicy, Result, TemplateMachine } from '../engine/index.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, createDesign, decodeShareLink, encodeShareLink, exportDomain, firstFreeSlot, formatInputError, hasPcieRoot, importHost, isPhb, machineFamily, nextControllerIndex, place } from '../engine/index.ts';
 import { designerStore, findingsOf, type DocState, type MessageAction, type PreviousDesign } from '../store/index.ts';
 import { diagramSvg } from './diagram.ts';
 import { nodeIdOf } from './layout.ts';
@@ -228,14 +228,21 @@ export async function makeShareLink(): Promise<void> {
   }
 }
 
-/** Adds a vPHB on pseries, a root port on pcie-root machines. */
-/** Selects the controller an action just added and pans to it: a new node may land off screen. */
+/** Beyond this many nodes a fitted tree is too small to read: the view pans to the new node instead. */
+export const FIT_ALL_MAX_NODES = 12;
+
+/**
+ * Selects the controller an action just added (the first one, for a switch or a bridge with its
+ * port) and shows it in context: the whole tree while that stays readable, else the new nodes.
+ */
 function showNewController(before: Design): void {
   const known = new Set(before.guest.controllers.map((c) => c.key));
-  const added = store.getState().present?.design.guest.controllers.find((c) => !known.has(c.key));
-  if (!added) return;
-  store.getState().select({ kind: 'controller', key: added.key });
-  store.getState().focusNodes([nodeIdOf(added)]);
+  const all = store.getState().present?.design.guest.controllers ?? [];
+  const added = all.filter((c) => !known.has(c.key));
+  const first = added[0];
+  if (!first) return;
+  store.getState().select({ kind: 'controller', key: first.key });
+  store.getState().focusNodes((all.length <= FIT_ALL_MAX_NODES ? all : added).map(nodeIdOf));
 }
 
 export function addBus(): void {
@@ -243,24 +250,161 @@ export function addBus(): void {
   if (!present) return;
   const guest = present.design.guest;
   if (machineFamily(guest) === 'pseries') {
-    if (store.getState().apply({ kind: 'add-controller', controller: { model: 'pci-root' } }, 'Add a vPHB')) showNewController(present.design);
+    addBuildingBlock('vphb');
     return;
   }
-  const root = guest.controllers.find((c) => c.model === 'pcie-root' && c.index === 0) ?? guest.controllers.find((c) => c.model === 'pci-root');
-  if (!root || root.index === undefined) {
-    showError('This design has no root bus to plug a port into.');
-    return;
-  }
-  const slot = firstFreeSlot(guest, root.index);
-  if (slot === undefined) {
-    showError(`Controller ${root.index} has no free slot.`);
-    return;
-  }
-  const model = root.model === 'pcie-root' ? 'pcie-root-port' : 'pci-bridge';
-  if (store.getState().apply({ kind: 'add-controller', controller: { model, address: { domain: 0, bus: root.index, slot, function: 0 } } }, `Add a ${model}`)) showNewController(present.design);
+  addBuildingBlock(guest.controllers.some((c) => c.model === 'pcie-root') ? 'root-port' : 'pci-bridge');
 }
 
 export const addBusLabel = (design: Design | undefined): string => (design && machineFamily(design.guest) !== 'pseries' ? 'Add a root port' : 'Add a vPHB');
+
+/** What the toolbar's "Add…" menu builds. */
+export type BuildingBlock = 'vphb' | 'pci-bridge' | 'root-port' | 'pcie-to-pci-bridge' | 'switch';
+
+/** The blocks that make sense on this machine: PHBs and bridges on pseries, PCIe ports and bridges on pcie-root machines. */
+export function buildingBlocks(design: Design | undefined): readonly BuildingBlock[] {
+  if (!design) return [];
+  if (machineFamily(design.guest) === 'pseries') return ['vphb', 'pci-bridge'];
+  if (hasPcieRoot(design.guest)) return ['root-port', 'pcie-to-pci-bridge', 'switch'];
+  return ['pci-bridge'];
+}
+
+/** Most downstream ports one switch can have: its upstream port's bus has slots 0-31. */
+export const MAX_SWITCH_PORTS = 32;
+
+const PORT_MODELS: ReadonlySet<string> = new Set(['pcie-root-port', 'pcie-switch-downstream-port']);
+
+/**
+ * Chassis numbers of root and downstream ports must be unique (Q35-RP-3: QEMU refuses a second
+ * (chassis, slot 0) pair). The controller's index is libvirt's default; an imported design may
+ * already use it, then the lowest free number from 1 is taken.
+ */
+function chassisPicker(guest: Guest): (index: number) => number {
+  const used = new Set<number>();
+  for (const c of guest.controllers) if (PORT_MODELS.has(c.model) && c.target.chassis !== undefined) used.add(c.target.chassis);
+  return (index) => {
+    let n = index;
+    if (used.has(n) || n < 1 || n > 255) for (n = 1; used.has(n); n++);
+    used.add(n);
+    return n;
+  };
+}
+
+/** A root or downstream port as libvirt writes it: chassis unique, port slot*8+function (root) or slot (downstream), GEN-TGT-2. */
+function portSpec(model: 'pcie-root-port' | 'pcie-switch-downstream-port', index: number, address: GuestPciAddress, chassis: (index: number) => number): NewController {
+  const port = model === 'pcie-root-port' ? address.slot * 8 + address.function : address.slot;
+  return { model, index, address, target: { chassis: chassis(index), port } };
+}
+
+const at = (bus: number, slot: number): GuestPciAddress => ({ domain: 0, bus, slot, function: 0 });
+const busIsEmpty = (guest: Guest, index: number): boolean => !guest.devices.some((d) => d.address?.bus === index) && !guest.controllers.some((c) => c.index !== index && c.address?.bus === index);
+
+/** The empty root (or downstream) port the user selected: a bridge or a switch goes there rather than on a new port. */
+function selectedFreePort(guest: Guest): PciController | undefined {
+  const sel = store.getState().selection;
+  if (sel?.kind !== 'controller') return undefined;
+  const c = guest.controllers.find((x) => x.key === sel.key);
+  return c && c.index !== undefined && PORT_MODELS.has(c.model) && busIsEmpty(guest, c.index) ? c : undefined;
+}
+
+/** The bus a block plugs into on a pcie-root machine: the selected free port, else a new root port (added first). */
+function hostPort(guest: Guest, chassis: (index: number) => number, nextIndex: () => number): { bus: number; commands: Command[] } | string {
+  const free = selectedFreePort(guest);
+  if (free?.index !== undefined) return { bus: free.index, commands: [] };
+  const root = guest.controllers.find((c) => c.model === 'pcie-root');
+  if (root?.index === undefined) return 'This design has no pcie-root to plug a root port into.';
+  const slot = firstFreeSlot(guest, root.index);
+  if (slot === undefined) return `The PCIe root (controller ${root.index}) has no free slot for a root port.`;
+  const index = nextIndex();
+  return { bus: index, commands: [{ kind: 'add-controller', controller: portSpec('pcie-root-port', index, at(root.index, slot), chassis) }] };
+}
+
+/** The vPHB (or PCI root) a pci-bridge goes on: the selected one, else the default one (index 0). */
+function bridgeParent(guest: Guest): PciController | undefined {
+  const sel = store.getState().selection;
+  const chosen = sel?.kind === 'controller' ? guest.controllers.find((c) => c.key === sel.key) : undefined;
+  const takesBridge = (c: PciController | undefined) => c !== undefined && c.index !== undefined && (c.model === 'pci-root' || c.model === 'pci-bridge');
+  if (takesBridge(chosen)) return chosen;
+  return guest.controllers.find((c) => c.model === 'pci-root' && c.index === 0) ?? guest.controllers.find((c) => takesBridge(c));
+}
+
+/**
+ * Adds a PCI building block with engine commands only (one undoable step, a batch when it takes
+ * several controllers), selects it and shows it. Returns whether anything was added.
+ */
+export function addBuildingBlock(block: BuildingBlock, options: { downstreamPorts?: number } = {}): boolean {
+  const present = store.getState().present;
+  if (!present) return false;
+  const guest = present.design.guest;
+  const chassis = chassisPicker(guest);
+  let next = nextControllerIndex(guest);
+  const nextIndex = () => next++;
+  let commands: Command[];
+  let label: string;
+  let notice: string | undefined;
+  switch (block) {
+    case 'vphb':
+      commands = [{ kind: 'add-controller', controller: { model: 'pci-root' } }];
+      label = 'Add a vPHB';
+      break;
+    case 'root-port': {
+      const root = guest.controllers.find((c) => c.model === 'pcie-root');
+      if (root?.index === undefined) return fail('This design has no pcie-root to plug a root port into.');
+      const slot = firstFreeSlot(guest, root.index);
+      if (slot === undefined) return fail(`The PCIe root (controller ${root.index}) has no free slot.`);
+      commands = [{ kind: 'add-controller', controller: portSpec('pcie-root-port', nextIndex(), at(root.index, slot), chassis) }];
+      label = 'Add a pcie-root-port';
+      break;
+    }
+    case 'pci-bridge': {
+      const parent = bridgeParent(guest);
+      if (parent?.index === undefined) return fail('This design has no PCI bus to plug a pci-bridge into.');
+      const slot = firstFreeSlot(guest, parent.index);
+      if (slot === undefined) return fail(`Controller ${parent.index} has no free slot for a pci-bridge.`);
+      commands = [{ kind: 'add-controller', controller: { model: 'pci-bridge', index: nextIndex(), address: at(parent.index, slot) } }];
+      label = `Add a pci-bridge on controller ${parent.index}`;
+      if (machineFamily(guest) === 'pseries') {
+        notice = `The pci-bridge adds no isolation: devices behind it share vPHB ${parent.index}'s PE, DMA window and EEH (PAPR-BRIDGE-4). Add a vPHB to isolate a device.`;
+      }
+      break;
+    }
+    case 'pcie-to-pci-bridge': {
+      const port = hostPort(guest, chassis, nextIndex);
+      if (typeof port === 'string') return fail(port);
+      commands = [...port.commands, { kind: 'add-controller', controller: { model: 'pcie-to-pci-bridge', index: nextIndex(), address: at(port.bus, 0) } }];
+      label = port.commands.length ? 'Add a root port with a pcie-to-pci-bridge' : `Add a pcie-to-pci-bridge on port ${port.bus}`;
+      break;
+    }
+    case 'switch': {
+      const n = Math.max(1, Math.min(MAX_SWITCH_PORTS, Math.trunc(options.downstreamPorts ?? 2)));
+      const port = hostPort(guest, chassis, nextIndex);
+      if (typeof port === 'string') return fail(port);
+      const upstream = nextIndex();
+      commands = [...port.commands, { kind: 'add-controller', controller: { model: 'pcie-switch-upstream-port', index: upstream, address: at(port.bus, 0) } }];
+      for (let i = 0; i < n; i++) commands.push({ kind: 'add-controller', controller: portSpec('pcie-switch-downstream-port', nextIndex(), at(upstream, i), chassis) });
+      label = `Add a switch with ${n} downstream port${n === 1 ? '' : 's'}`;
+      break;
+    }
+  }
+  const cmd: Command = commands.length === 1 && commands[0] ? commands[0] : { kind: 'batch', label, commands };
+  if (!store.getState().apply(cmd, label)) return false;
+  showNewController(present.design);
+  if (notice) store.getState().setMessage({ kind: 'notice', text: notice });
+  return true;
+}
+
+function fail(text: string): false {
+  showError(text);
+  return false;
+}
+
+export const BLOCK_LABELS: Readonly<Record<BuildingBlock, string>> = {
+  vphb: 'vPHB (its own PE)',
+  'pci-bridge': 'PCI bridge',
+  'root-port': 'Root port',
+  'pcie-to-pci-bridge': 'PCIe-to-PCI bridge (for conventional PCI devices)',
+  switch: 'Switch',
+};
 
 export function autoPlace(policy: PlacementPolicy, spare: number): void {
   const present = store.getState().present;

@@ -84,7 +84,7 @@ export function diagramSvg(design: Design, findings: readonly Finding[]): Diagra
       if (g !== undefined) groups.add(g);
     }
     if (phb || groups.size) {
-      const pe = groupsLabel(phb, groups);
+      const pe = groupsLabel(phb, groups, devices.length > 0 || guest.controllers.some((k) => index !== undefined && k.index !== index && k.address?.bus === index));
       out.push(`<text x="${b.x + 10}" y="${b.y + 40}" fill="${groups.size > 1 ? COLOURS.warning : '#4a5568'}">${esc(pe)}</text>`);
     }
     // slot grid: used slots filled, free ones outlined

@@ -135,11 +135,13 @@ export function toFlow(guest: Guest): { nodes: ControllerFlowNode[]; edges: Edge
 
 /**
  * What a bus carries from the host, in the right words: on a pseries vPHB the host IOMMU groups
- * are its guest PE (PAPR); on PCIe ports and bridges they are plain IOMMU groups.
+ * are its guest PE (PAPR); on PCIe ports and bridges they are plain IOMMU groups. A vPHB with no
+ * device at all is a spare (hotplug lands there), not a home for emulated devices.
  */
-export function groupsLabel(phb: boolean, groups: ReadonlySet<number>): string {
+export function groupsLabel(phb: boolean, groups: ReadonlySet<number>, hasDevices = true): string {
   const list = [...groups].sort((a, b) => a - b).join(', ');
   const noun = `group${groups.size > 1 ? 's' : ''}`;
   if (!phb) return `IOMMU ${noun} ${list}`;
-  return groups.size === 0 ? 'PE: none (emulated devices only)' : `PE: host ${noun} ${list}`;
+  if (groups.size > 0) return `PE: host ${noun} ${list}`;
+  return hasDevices ? 'PE: none (emulated devices only)' : 'PE: none (empty: spare for hotplug)';
 }
