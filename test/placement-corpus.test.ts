@@ -27,6 +27,11 @@ const CASES: ReadonlyArray<[string, string]> = [
   ['q35-multifunction', 'x86_64'],
   ['aarch64-virt-virtio', 'aarch64'],
   ['aarch64-traditional-pci', 'aarch64'],
+  ['aarch64-virt-headless', 'aarch64'],
+  ['aarch64-virt-default-models', 'aarch64'],
+  ['aarch64-virt-graphics', 'aarch64'],
+  ['hvf-aarch64-virt-headless', 'aarch64'],
+  ['hvf-x86_64-q35-headless', 'x86_64'],
   ['pcie-root-port-model-generic', 'x86_64'],
 ];
 

@@ -292,3 +292,22 @@ describe('verify itself', () => {
     expect(ours).toEqual([]);
   });
 });
+
+describe('libvirt corpus inputs verify as designed', () => {
+  const CORPUS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'shared', 'corpus', 'libvirt');
+  // a usb controller with a non-user alias ('usb') and an explicit address: matched once, by our user alias
+  const FILES = ['qemuhotplugtestdomains__qemuhotplug-pseries-base-live.xml'];
+  if (!fs.existsSync(CORPUS)) {
+    it(`not run: ${CORPUS} is absent (it lives in ../shared beside the repo)`, () => expect(fs.existsSync(CORPUS)).toBe(false));
+  } else {
+    for (const f of FILES) {
+      it(f, async () => {
+        const r = await verify(fs.readFileSync(path.join(CORPUS, f), 'utf8'));
+        if (!r.ok) console.log(formatVerifyReport(r));
+        expect(r.ok).toBe(true);
+        expect(r.devices.filter((d) => d.key === 'usb')).toHaveLength(1);
+        expect(r.devices.every((d) => d.agree)).toBe(true);
+      });
+    }
+  }
+});

@@ -20,6 +20,15 @@ describe('verify sandbox copies', () => {
     expect(c.xml).toContain('<interface type="user">');
     expect(c.notes.join('\n')).toContain("domain type 'kvm' -> 'qemu'");
   });
+  it('replaces an alias libvirt would drop (not "ua-") by ours, keeping the engine key', () => {
+    const xml = DEMO_DOMAIN_XML.replace('</devices>', "<controller type='usb' model='pci-ohci'><alias name='usb'/><address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/></controller><rng model='virtio'><alias name='ua-mine'/></rng></devices>");
+    const c = makeDefineCopy(parseDocumentElement(xml), machines);
+    const usb = c.devices.find((d) => d.key === 'usb');
+    expect(usb?.alias.startsWith(OUR_ALIAS)).toBe(true);
+    expect(c.xml).not.toContain('name="usb"');
+    expect(c.devices.find((d) => d.key === 'ua-mine')?.alias).toBe('ua-mine');
+    expect(c.notes.join('\n')).toContain("alias 'usb' -> ");
+  });
   it('maps an unknown versioned machine to its generic alias, and refuses one without', () => {
     const xml = DEMO_DOMAIN_XML.replace("machine='pseries'", "machine='pseries-rhel9.4.0'");
     expect(makeDefineCopy(parseDocumentElement(xml), machines).machine).toBe('pseries');

@@ -224,6 +224,14 @@ export function makeDefineCopy(dom: XmlElement, machines: () => ReadonlySet<stri
     if (!addr && !PCI_BY_DEFAULT.has(el.name)) continue;
     if (el.attributes.model === 'none' || (el.name === 'hostdev' && el.attributes.type !== 'pci' && el.attributes.type !== 'mdev')) continue;
     let alias = aliasOf(el);
+    if (alias && !alias.startsWith('ua-')) {
+      // libvirt drops any alias but a user one ("ua-") from the inactive XML, so the device could not be followed
+      const own = `${OUR_ALIAS}${n++}`;
+      const a = child(el, 'alias');
+      if (a) a.attributes.name = own;
+      notes.push(`alias '${alias}' -> '${own}' (libvirt keeps only user aliases, "ua-…")`);
+      alias = own;
+    }
     if (!alias) {
       alias = `${OUR_ALIAS}${n++}`;
       const a = make('alias', { name: alias });

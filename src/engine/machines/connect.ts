@@ -132,6 +132,9 @@ export function takesPciAddress(d: GuestDevice, family: MachineFamily): boolean 
       return d.type === 'pci' || d.bus === 'pci' || d.bus === 'pci-serial';
     case 'memory':
       return d.model === 'virtio-mem' || d.model === 'virtio-pmem';
+    case 'channel':
+      // a virtio channel sits on a virtio-serial controller, which is the PCI device
+      return false;
     default:
       return false;
   }
@@ -155,11 +158,13 @@ export function endpointConnectType(d: GuestDevice, guest: Guest, host?: Host): 
   }
   if (d.element === 'controller') {
     if (d.type === 'usb') return model === 'qemu-xhci' || model === 'nec-xhci' ? 'pcie-endpoint' : 'pci-endpoint';
-    if (d.type === 'scsi') return model === 'virtio-scsi' || model === '' ? 'pcie-endpoint' : 'pci-endpoint';
+    // no model: libvirt's default outside pseries/s390 is lsilogic, conventional PCI (qemuDomainDefaultSCSIControllerModel)
+    if (d.type === 'scsi') return model === 'virtio-scsi' || model === 'virtio-non-transitional' ? 'pcie-endpoint' : 'pci-endpoint';
     if (d.type === 'virtio-serial') return 'pcie-endpoint';
     return 'pci-endpoint';
   }
-  if (d.element === 'video') return model === 'virtio' || model === 'bochs' ? 'pcie-endpoint' : 'pci-endpoint';
+  // no model: libvirt's default video on aarch64 virt is virtio (qemuDomainDefaultVideoModel); elsewhere vga/cirrus
+  if (d.element === 'video') return model === 'virtio' || model === 'bochs' || (model === '' && machineFamily(guest) === 'virt') ? 'pcie-endpoint' : 'pci-endpoint';
   if (d.element === 'sound' || d.element === 'watchdog' || d.element === 'shmem' || d.element === 'serial' || d.element === 'pstore' || d.element === 'crypto') return 'pci-endpoint';
   return 'pcie-endpoint';
 }

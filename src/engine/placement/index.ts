@@ -49,7 +49,10 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
   if (opts.policy === 'libvirt') {
     const sim = simulateLibvirt(guest, design.host);
     const label = (key: string): string => sim.guest.devices.find((d) => d.key === key)?.label ?? key;
-    return { design: { ...design, guest: sim.guest }, notes: sim.unplaced.map((k) => `no free slot for ${label(k)}: libvirt would refuse the domain`) };
+    const notes = sim.unplaced.map((k) => `no free slot for ${label(k)}: libvirt would refuse the domain`);
+    // asked for spares under a policy that has none: say so rather than drop the request silently
+    if ((opts.spare ?? 0) > 0) notes.push("spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares");
+    return { design: { ...design, guest: sim.guest }, notes };
   }
   const r = placePePerPhb(guest, design.host, opts.spare ?? 0);
   return { design: { ...design, guest: r.guest }, notes: r.notes };

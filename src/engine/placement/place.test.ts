@@ -161,6 +161,14 @@ describe('policy pe-per-phb', () => {
     expect(placeWithReport(designOf(g, host), { policy: 'pe-per-phb', spare: 28 }).notes).toEqual([]);
   });
 
+  it('says that spares are not added under the libvirt policy, and only when some were asked for', () => {
+    const g = guestOf('pseries', { devices: [hostdev('0001:01:00.0')] });
+    const asked = placeWithReport(designOf(g, host), { policy: 'libvirt', spare: 2 });
+    expect(asked.notes).toEqual(["spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares"]);
+    expect(asked.design.guest).toEqual(placeWithReport(designOf(g, host), { policy: 'libvirt' }).design.guest);
+    expect(placeWithReport(designOf(g, host), { policy: 'libvirt', spare: 0 }).notes).toEqual([]);
+  });
+
   it('sets the vPHB NUMA node from the host node through numatune', () => {
     const g = guestOf('pseries', {
       numaCells: [{ id: 0 }, { id: 1 }],

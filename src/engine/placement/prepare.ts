@@ -60,8 +60,8 @@ function freshDeviceKey(devices: readonly GuestDevice[], element: string): strin
  * Devices libvirt adds on its own that take PCI slots (qemuDomainDefAddDefaultDevices,
  * virDomainDefAddImplicitDevices): the default USB controller (pseries pci-ohci, q35 qemu-xhci),
  * the virtio memballoon (neither on ARM or RISC-V virt), q35's SATA controller at 00:1f.2, and the
- * virtio-serial controller a virtio console needs. Channels are not in the model, so a virtio
- * channel without console does not add one here.
+ * virtio-serial controller a virtio console or virtio channel needs
+ * (virDomainDefMaybeAddVirtioSerialController).
  */
 export function addImplicitDevices(guest: Guest): Guest {
   const family = machineFamily(guest);
@@ -77,7 +77,7 @@ export function addImplicitDevices(guest: Guest): Guest {
   if (family !== 'virt' && usb && !has((d) => d.element === 'controller' && d.type === 'usb')) {
     add({ element: 'controller', type: 'usb', model: usb, label: `implicit usb controller ${usb}` });
   }
-  if (has((d) => d.element === 'console' && d.bus === 'virtio') && !has((d) => d.element === 'controller' && d.type === 'virtio-serial')) {
+  if (has((d) => (d.element === 'console' || d.element === 'channel') && d.bus === 'virtio') && !has((d) => d.element === 'controller' && d.type === 'virtio-serial')) {
     add({ element: 'controller', type: 'virtio-serial', label: 'implicit virtio-serial controller' });
   }
   if (family !== 'virt' && !has((d) => d.element === 'memballoon')) {

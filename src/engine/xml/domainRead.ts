@@ -18,7 +18,7 @@ import { indentBefore, scanStartTag } from './domainText.ts';
 /** `<devices>` children that can take a PCI address (RULES.md §1.3); `controller` is a non-PCI one. */
 const DEVICE_ELEMENTS: ReadonlySet<string> = new Set<GuestDeviceElement>([
   'hostdev', 'interface', 'disk', 'controller', 'filesystem', 'video', 'sound', 'memballoon', 'rng',
-  'watchdog', 'input', 'shmem', 'vsock', 'iommu', 'panic', 'serial', 'console', 'memory', 'crypto',
+  'watchdog', 'input', 'shmem', 'vsock', 'iommu', 'panic', 'serial', 'console', 'channel', 'memory', 'crypto',
   'redirdev', 'smartcard', 'tpm', 'nvram', 'pstore', 'hub',
 ]);
 
@@ -122,7 +122,7 @@ function deviceModel(el: XmlElement, m: XmlElement | undefined, target: XmlEleme
 
 function deviceBus(el: XmlElement, target: XmlElement | undefined): string | undefined {
   if (el.name === 'disk') return target?.attributes.bus;
-  if (el.name === 'serial' || el.name === 'console') return target?.attributes.type;
+  if (el.name === 'serial' || el.name === 'console' || el.name === 'channel') return target?.attributes.type;
   return el.attributes.bus ?? target?.attributes.bus;
 }
 
