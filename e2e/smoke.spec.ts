@@ -47,3 +47,16 @@ test('a failed import shows file:line:column and leaves the design as it was', a
   expect(await exportXml(page)).toBe(before);
   await expect(page.getByTestId('controller-2')).toBeVisible();
 });
+
+if (corpusPresent()) {
+  test('a pseries domain that names no PCI controller still shows its root vPHB, and export keeps the bytes', async ({ page }) => {
+    const errors = await openApp(page);
+    // libvirt's own input: three hostdevs, no <controller type='pci'>, so no vPHB is written at all
+    const file = corpusFile('qemuxmlconfdata__pseries-hostdevs-3.xml');
+    await page.getByTestId('import-domain-file').setInputFiles(file);
+    await expect(page.getByTestId('controller-0')).toBeVisible();
+    await expect(page.getByTestId('controller-0').getByTestId('implicit-controller')).toBeVisible();
+    expect(await exportXml(page)).toBe(fs.readFileSync(file, 'utf8'));
+    expect(errors).toEqual([]);
+  });
+}

@@ -134,6 +134,11 @@ function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
           {c.target.chassis !== undefined ? <span>chassis {c.target.chassis}</span> : null}
           {c.target.port !== undefined ? <span>port {c.target.port}</span> : null}
           {c.target.hotplug === 'off' ? <span>no hotplug</span> : null}
+          {c.implicit ? (
+            <span className="implicit" data-testid="implicit-controller" title="Not in the XML: libvirt adds this root bus itself at define time. It is written only if you edit it.">
+              implicit
+            </span>
+          ) : null}
         </span>
       </div>
       {phb || groups.size > 0 ? (

@@ -265,6 +265,7 @@ export function applyCommand(design: Design, cmd: Command): Design {
     case 'remove-controller': {
       const c = guest.controllers.find((x) => x.key === cmd.controller);
       if (!c) throw new CommandError(`no controller ${cmd.controller}`);
+      if (c.implicit) throw new CommandError(`controller ${c.index} is the root bus libvirt adds by itself; it cannot be removed`);
       const g = replaceController(guest, c.key, null);
       return withGuest(design, soleOwner(guest, c.key, c.index) ? rehome(g, c.index, undefined) : g);
     }
@@ -276,6 +277,8 @@ export function applyCommand(design: Design, cmd: Command): Design {
         ...(cmd.changes.index !== undefined ? { index: cmd.changes.index } : {}),
         ...(cmd.changes.target !== undefined ? { target: cmd.changes.target } : {}),
         ...(cmd.changes.address !== undefined ? { address: cmd.changes.address ?? undefined } : {}),
+        // an edited implicit root is the user's now: export writes it
+        implicit: undefined,
       };
       const g = replaceController(guest, c.key, next);
       const renumbered = next.index !== c.index && next.index !== undefined && soleOwner(guest, c.key, c.index);

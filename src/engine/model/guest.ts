@@ -67,6 +67,19 @@ export interface PciController {
    * never silently become "not written" (which libvirt would fill in itself).
    */
   readonly unreadable?: readonly string[] | undefined;
+  /**
+   * Not written in the XML: the root bus libvirt adds itself (qemuDomainDefAddDefaultDevices),
+   * shown so the tree has its root and devices on bus 0 have a home. Export writes it only once
+   * the design changes it.
+   */
+  readonly implicit?: boolean | undefined;
+}
+
+/** The root controller libvirt adds at index 0 when the XML has none (GEN-IDX-2, PAPR-PHB-1). */
+export function implicitRootController(family: MachineFamily): PciController {
+  if (family === 'q35' || family === 'virt') return { key: 'implicit-pci-root', index: 0, model: 'pcie-root', target: {}, implicit: true };
+  if (family === 'pseries') return { key: 'implicit-pci-root', index: 0, model: 'pci-root', modelName: 'spapr-pci-host-bridge', target: { index: 0 }, implicit: true };
+  return { key: 'implicit-pci-root', index: 0, model: 'pci-root', target: {}, implicit: true };
 }
 
 /**
@@ -91,6 +104,7 @@ export type GuestDeviceElement =
   | 'panic'
   | 'serial'
   | 'console'
+  | 'channel'
   | 'memory'
   | 'crypto'
   | 'redirdev'

@@ -1,6 +1,6 @@
 import type { Design } from '../model/design.ts';
 import type { Guest, GuestDevice, MachineFamily, PciController } from '../model/guest.ts';
-import { machineFamily } from '../model/guest.ts';
+import { implicitRootController, machineFamily } from '../model/guest.ts';
 import type { Host, HostDevice } from '../model/host.ts';
 import type { PciAddress } from '../model/pci.ts';
 import { formatPciAddress } from '../model/pci.ts';
@@ -54,11 +54,6 @@ export function isHostdev(d: GuestDevice): boolean {
 /** libvirt's controller list by the written one it completes: the same list gives the same objects. */
 const completed = new WeakMap<readonly PciController[], readonly PciController[]>();
 
-function implicitRoot(family: MachineFamily): PciController {
-  if (family === 'q35' || family === 'virt') return { key: 'implicit-pci-root', index: 0, model: 'pcie-root', target: {} };
-  if (family === 'pseries') return { key: 'implicit-pci-root', index: 0, model: 'pci-root', modelName: 'spapr-pci-host-bridge', target: { index: 0 } };
-  return { key: 'implicit-pci-root', index: 0, model: 'pci-root', target: {} };
-}
 
 /**
  * The PCI controllers libvirt will run the guest with, so rules judge what libvirt judges. An
@@ -88,7 +83,7 @@ export function libvirtControllers(guest: Guest, family: MachineFamily): readonl
       return { ...c, index: i };
     });
   }
-  if (wantsRoot) out = [implicitRoot(family), ...out];
+  if (wantsRoot) out = [implicitRootController(family), ...out];
   completed.set(list, out);
   return out;
 }

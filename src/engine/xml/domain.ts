@@ -2,6 +2,7 @@ import type { Result } from '../errors.ts';
 import { ok } from '../errors.ts';
 import type { Design } from '../model/design.ts';
 import type { Guest } from '../model/guest.ts';
+import { implicitRootController, machineFamily } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
 import type { DomainSource } from './domainSource.ts';
 import { patchDomain } from './domainPatch.ts';
@@ -27,12 +28,26 @@ export function importDomain(text: string, file?: string): Result<{ guest: Guest
   return readDomain(text, file);
 }
 
-/** A design whose guest is the document as written (`original === guest`). */
+/**
+ * A design whose guest is the document as written (`original === guest`), plus the root bus libvirt
+ * adds by itself when the XML names none (a hand-written pseries domain often lists no PCI
+ * controller at all): the tree then has its root, and devices on bus 0 a home. It is `implicit`, so
+ * export leaves it out unless the design changes it.
+ */
 export function createDesign(domainText: string, host?: Host, file?: string): Result<Design> {
   const r = readDomain(domainText, file);
   if (!r.ok) return r;
-  const { guest, source } = r.value;
+  const { source } = r.value;
+  const guest = withImplicitRoot(r.value.guest);
   return ok({ guest, original: guest, source, host });
+}
+
+function withImplicitRoot(guest: Guest): Guest {
+  const family = machineFamily(guest);
+  if (family === 'other') return guest;
+  // An index-less controller takes index 0 before libvirt adds a root (GEN-IDX-6): no root then.
+  if (guest.controllers.some((c) => c.index === 0 || (c.index === undefined && !c.unreadable?.length))) return guest;
+  return { ...guest, controllers: [implicitRootController(family), ...guest.controllers] };
 }
 
 /** The design's domain XML: the imported text with only the design's edits patched in. */

@@ -343,8 +343,10 @@ export function patchDomain(text: string, layout: DomainLayout, original: Guest,
   for (const c of guest.controllers) {
     const before = originalControllers.get(c.key);
     const el = layout.controllers.get(c.key);
-    if (!before || !el) added.push(c);
-    else if (before !== c) p.patchController(el, before, c);
+    if (!before || !el) {
+      // libvirt's implicit root is written only once the design has changed it
+      if (!(c.implicit && before === c)) added.push(c);
+    } else if (before !== c) p.patchController(el, before, c);
   }
   if (added.length > 0) {
     // Anchors use the indexes of the edited guest, so a renumbered controller still orders right.
