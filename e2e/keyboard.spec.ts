@@ -30,4 +30,20 @@ test.describe('keyboard "Move to…"', () => {
     await expect(page.getByTestId('controller-3')).toBeVisible();
     expect(errors).toEqual([]);
   });
+
+  test('on q35 the root ports come first and pcie-root last, so an endpoint is not made integrated by default', async ({ page }) => {
+    await openApp(page);
+    await page.getByTestId('machine-select').selectOption('q35');
+    await expect(page.getByTestId('controller-0')).toBeVisible();
+    await page.getByTestId('add-phb').click();
+    await expect(page.getByTestId('controller-1')).toBeVisible();
+    await page.getByTestId('host-group-3').locator('header').focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('m');
+    const menu = page.getByTestId('move-to');
+    await expect(menu).toBeFocused();
+    await expect(menu.locator('option')).toHaveText([/^Root port #1/, /^PCIe root #0/]);
+    await menu.press('Enter');
+    expect((await placements(page))['0030:01:00.0']).toMatchObject({ bus: 1, slot: 0 });
+  });
 });

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Command, ControllerTarget, Design, GuestPciAddress, PciController } from '../engine/index.ts';
 import { formatPciAddress, isPhb, machineFamily } from '../engine/index.ts';
-import { designerStore, dropTargets, hypothetical, isBusTarget, lazyVerdicts, useDesigner, verdictMore, type DragPayload, type DropTarget, type Selection, type VerdictLevel } from '../store/index.ts';
+import { controllerTargetId, designerStore, dropTargets, hypothetical, isBusTarget, lazyVerdicts, useDesigner, verdictMore, type DragPayload, type DropTarget, type Selection, type VerdictLevel } from '../store/index.ts';
 import { whenIdle } from './dnd.ts';
 import { controllerKindLabel, hostNameOf } from './ControllerNode.tsx';
 
@@ -33,7 +33,13 @@ const VERDICT_TEXT: Readonly<Record<VerdictLevel, string>> = { clean: 'clean', i
  * (lazyVerdicts), so selecting something in a 1,000-device design stays within a frame or two.
  */
 function MoveTo({ design, payload, what }: { design: Design; payload: DragPayload; what: string }) {
-  const lazy = useMemo(() => lazyVerdicts(design, dropTargets(design, payload).filter(isBusTarget)), [design, payload]);
+  // pcie-root last: an endpoint placed there is an integrated device that can never be hot-unplugged
+  // (Q35-PCI-2, Q35-HP-1), so it should not be the preselected choice.
+  const lazy = useMemo(() => {
+    const onRoot = (t: DropTarget) => design.guest.controllers.find((c) => controllerTargetId(c) === t.id)?.model === 'pcie-root';
+    const buses = dropTargets(design, payload).filter(isBusTarget);
+    return lazyVerdicts(design, [...buses.filter((t) => !onRoot(t)), ...buses.filter(onRoot)]);
+  }, [design, payload]);
   const [, setJudged] = useState(0);
   useEffect(() => {
     let cancel = () => {};
