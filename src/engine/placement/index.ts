@@ -40,7 +40,7 @@ export function place(design: Design, opts: PlaceOptions): Design {
 export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport {
   let guest: Guest = design.guest;
   const family = machineFamily(guest);
-  if (!placeableFamily(family)) return { design, notes: [] };
+  if (!placeableFamily(family)) return { design, notes: [`machine '${design.guest.machine ?? '?'}' is not one pcitopo places (pseries, q35, aarch64 virt, i440fx): nothing was placed`] };
   if (opts.replaceAll) {
     guest = { ...guest, devices: guest.devices.map((d) => (d.address && wantsPciAddress(d, family) ? { ...d, address: undefined } : d)) };
   }
@@ -50,10 +50,13 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
     const sim = simulateLibvirt(guest, design.host);
     const label = (key: string): string => sim.guest.devices.find((d) => d.key === key)?.label ?? key;
     const notes = sim.unplaced.map((k) => `no free slot for ${label(k)}: libvirt would refuse the domain`);
+    // i440fx is modelled for its buses only, not its chipset's fixed functions (the PIIX3 USB at 00:01.2)
+    if (family === 'i440fx') notes.push('i440fx (pc) is placed best effort: check the result with pcitopo verify');
     // asked for spares under a policy that has none: say so rather than drop the request silently
     if ((opts.spare ?? 0) > 0) notes.push("spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares");
     return { design: { ...design, guest: sim.guest }, notes };
   }
   const r = placePePerPhb(guest, design.host, opts.spare ?? 0);
-  return { design: { ...design, guest: r.guest }, notes: r.notes };
+  const notes = family === 'i440fx' ? [...r.notes, 'i440fx (pc) is placed best effort: check the result with pcitopo verify'] : r.notes;
+  return { design: { ...design, guest: r.guest }, notes };
 }

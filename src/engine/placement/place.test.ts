@@ -206,3 +206,19 @@ describe('policy pe-per-phb', () => {
     expect(out.controllers.filter((c) => c.model === 'pcie-root-port' && !occupied.has(c.index))).toHaveLength(3);
   });
 });
+
+describe('placeWithReport says what it could not do', () => {
+  it('an i440fx guest is placed best effort, and says so', () => {
+    const pc: Guest = { ...guestOf('q35'), arch: 'x86_64', machine: 'pc-i440fx-9.1', controllers: [] };
+    const r = placeWithReport(designOf(pc), { policy: 'libvirt' });
+    expect(r.notes).toContain('i440fx (pc) is placed best effort: check the result with pcitopo verify');
+  });
+
+  it('a machine it does not model is left alone, and says so', () => {
+    const s390: Guest = { ...guestOf('q35'), arch: 's390x', machine: 's390-ccw-virtio', controllers: [] };
+    const d = designOf(s390);
+    const r = placeWithReport(d, { policy: 'pe-per-phb', spare: 1 });
+    expect(r.design).toBe(d);
+    expect(r.notes).toEqual(["machine 's390-ccw-virtio' is not one pcitopo places (pseries, q35, aarch64 virt, i440fx): nothing was placed"]);
+  });
+});
