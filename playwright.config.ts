@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-// Debian's Chromium, never a downloaded browser (`playwright install` fails on these machines).
+// Debian's Chromium at /usr/bin/chromium, never a browser that Playwright downloads (that fails on these machines).
 // The app is built before this runs (npm run test:e2e) and served from dist/ by scripts/serve.mjs.
 export default defineConfig({
   testDir: 'e2e',

@@ -7,7 +7,7 @@ import { MAX_XML_BYTES } from '../errors.ts';
  * The domain parser would refuse them with a bare "Invalid character" and the host parser not at
  * all, so both importers check here and name the character.
  */
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- finding the control characters XML forbids is this regex's job
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
