@@ -60,3 +60,14 @@ if (corpusPresent()) {
     expect(errors).toEqual([]);
   });
 }
+
+if (corpusPresent()) {
+  test('a device on a bus the XML does not declare is drawn on the vPHB libvirt adds for it', async ({ page }) => {
+    await openApp(page);
+    // libvirt's own input: a virtio-scsi controller at bus 1, and no controller 1 written
+    await page.getByTestId('import-domain-file').setInputFiles(corpusFile('qemuxmlconfdata__pseries-many-buses-1.xml'));
+    await expect(page.getByTestId('controller-1')).toBeVisible();
+    await expect(page.getByTestId('controller-1').getByTestId('implicit-controller')).toBeVisible();
+    await expect(page.getByTestId('controller-1').locator('[data-testid^="guest-device-"]')).toHaveCount(1);
+  });
+}

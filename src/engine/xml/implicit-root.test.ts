@@ -54,4 +54,15 @@ describe("libvirt's implicit root", () => {
     const edited = applyCommand(d, { kind: 'update-controller', controller: root.key, changes: { target: { index: 0, hotplug: 'off' } } });
     expect(exportDomain(edited)).toContain("<controller type='pci' index='0' model='pci-root'>\n      <model name='spapr-pci-host-bridge'/>\n      <target index='0' hotplug='off'/>\n    </controller>");
   });
+
+  it("adds the vPHB libvirt adds for a bus an address names (GEN-IDX-5), with the next target index", () => {
+    const onBus2 = text.replace("bus='0x00' slot='0x01'", "bus='0x02' slot='0x01'");
+    const controllers = design(onBus2).guest.controllers;
+    expect(controllers.map((c) => [c.index, c.model, c.target.index, c.implicit])).toEqual([
+      [0, 'pci-root', 0, true],
+      [1, 'pci-root', 1, true],
+      [2, 'pci-root', 2, true],
+    ]);
+    expect(exportDomain(applyCommand(design(onBus2), { kind: 'move-device', device: '0001:01:00.0', address: { domain: 0, bus: 2, slot: 3, function: 0 } }))).toBe(onBus2.replace("slot='0x01' function='0x0'/>\n    </hostdev>", "slot='0x03' function='0x0'/>\n    </hostdev>"));
+  });
 });

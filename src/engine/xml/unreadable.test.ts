@@ -41,14 +41,14 @@ describe('unreadable values', () => {
 
   it("a negative controller index is read as such and refused (GEN-IDX-1), not renumbered", () => {
     const d = design(doc(rootPort("index='-1'"), goodAddress));
-    expect(d.guest.controllers[1]?.index).toBe(-1);
+    expect(d.guest.controllers.find((c) => c.key === 'pci-1')?.index).toBe(-1);
     expect(errors(doc(rootPort("index='-1'"), goodAddress))).toContain('GEN-IDX-1');
   });
 
   it("an index that is not a number is noted and refused (GEN-IDX-1)", () => {
     const d = design(doc(rootPort("index='one'"), goodAddress));
-    expect(d.guest.controllers[1]?.index).toBeUndefined();
-    expect(d.guest.controllers[1]?.unreadable).toEqual(["index='one'"]);
+    expect(d.guest.controllers.find((c) => c.key === 'pci-1')?.index).toBeUndefined();
+    expect(d.guest.controllers.find((c) => c.key === 'pci-1')?.unreadable).toEqual(["index='one'"]);
     expect(errors(doc(rootPort("index='one'"), goodAddress))).toContain('GEN-IDX-1');
   });
 
