@@ -17,7 +17,7 @@ test.describe('keyboard "Move to…"', () => {
     await expect(menu.locator('option')).toHaveText(['vPHB #0 — warning', 'vPHB #1 — warning', 'vPHB #2 — warning', 'vPHB #3 — clean']);
 
     await menu.selectOption({ label: 'vPHB #1 — warning' });
-    await expect(page.locator('#move-to-why')).toContainText('PHB 1: its 1 GiB default DMA window is shared');
+    await expect(page.locator('#move-to-why')).toContainText('EEH is disabled for every device on it');
     await expect(menu).toHaveAttribute('aria-describedby', 'move-to-why');
     await menu.selectOption({ label: 'vPHB #3 — clean' });
     await expect(page.locator('#move-to-why')).toHaveCount(0);

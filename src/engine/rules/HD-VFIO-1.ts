@@ -11,6 +11,7 @@ const meta: RuleMeta = {
   source: 'QEMU hw/vfio/container.c vfio_get_group; libvirt docs/formatdomain.rst (Host device assignment)',
   needsHost: true,
   families: 'all',
+  impact: 2,
 };
 
 export const rule: Rule = hostRule(meta, (ctx) => ctx.hostdevs.length > 0, (ctx) => {

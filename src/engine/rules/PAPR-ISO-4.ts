@@ -12,6 +12,7 @@ const meta: RuleMeta = {
   why: "libvirt accepts a hand-placed hostdev on PHB 0, but that PHB belongs to the emulated devices: the hostdev shares their DMA window and EEH PE, so its isolation is silently lost.",
   source: 'libvirt src/qemu/qemu_domain_address.c qemuDomainSetupIsolationGroups, src/conf/domain_addr.c virDomainPCIAddressReserveAddrInternal (test pseries-hostdevs-2)',
   families: ['pseries'],
+  impact: 2,
 };
 
 export const rule: Rule = globalRule(meta, (ctx) => {

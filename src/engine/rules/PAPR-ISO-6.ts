@@ -13,6 +13,7 @@ const meta: RuleMeta = {
   source: 'QEMU hw/ppc/spapr_pci_vfio.c vfio_eeh_container_ok, vfio_eeh_as_container; hw/ppc/spapr_pci.c spapr_phb_eeh_available',
   needsHost: true,
   families: ['pseries'],
+  impact: 3,
 };
 
 export const rule: Rule = hostRule(meta, (ctx) => ctx.hostdevs.length > 0, (ctx) => {

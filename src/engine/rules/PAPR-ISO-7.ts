@@ -12,6 +12,7 @@ const meta: RuleMeta = {
   why: "QEMU's PE is the whole PHB: guest EEH recovery for the hostdev freezes and resets the emulated devices too, and they share its 32-bit DMA window.",
   source: 'QEMU hw/ppc/spapr_pci_vfio.c, hw/ppc/spapr_pci.c (PE address = (bus << 16) + 1, shared mode); libvirt test pseries-hostdevs-2',
   families: ['pseries'],
+  impact: 2,
 };
 
 export const rule: Rule = globalRule(meta, (ctx) => {

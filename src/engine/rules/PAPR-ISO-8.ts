@@ -12,6 +12,7 @@ const meta: RuleMeta = {
   why: "libvirt tracks isolation per bus, so a hostdev can land on a bridge whose PHB carries other devices; QEMU still puts it in that PHB's one IOMMU address space and EEH PE.",
   source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressGetNextAddr; src/qemu/qemu_domain_address.c qemuDomainPCIAddressSetCreate; QEMU spapr_pci_dma_iommu',
   families: ['pseries'],
+  impact: 2,
 };
 
 export const rule: Rule = globalRule(meta, (ctx) => {

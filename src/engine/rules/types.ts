@@ -41,6 +41,12 @@ export interface RuleMeta {
   /** the rule cannot judge without the host's IOMMU groups, NUMA nodes or PCIe capabilities */
   readonly needsHost?: boolean;
   readonly families: readonly MachineFamily[] | 'all';
+  /**
+   * Among findings of one severity, how much worse this one is for the guest (higher first; 0 when
+   * absent). It orders findings, so a drop preview headlines "EEH is off for the whole PHB" before
+   * "the DMA window is shared".
+   */
+  readonly impact?: number;
 }
 
 export interface Rule {

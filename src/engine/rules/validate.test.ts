@@ -3,7 +3,7 @@ import { DEMO_DOMAIN_XML, DEMO_HOST_XML } from '../demo/demo.ts';
 import { createDesign } from '../xml/domain.ts';
 import { importHost } from '../xml/nodedev.ts';
 import { applyCommand } from '../commands/commands.ts';
-import { applyFixes, createValidator, validate } from './index.ts';
+import { applyFixes, createValidator, ruleMeta, validate } from './index.ts';
 import { at, dev, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 function demo() {
@@ -20,14 +20,16 @@ describe('validate', () => {
     expect(findings.filter((f) => f.severity !== 'info')).toEqual([]);
   });
 
-  it('orders findings by severity, then rule id, then subjects', () => {
+  it('orders findings by severity, then impact, then rule id, then subjects', () => {
     const d = pseries([phb(1)], [dev('vda', 'disk', at(0, 0)), dev('vdb', 'disk', at(1, 2)), hostdev('0000:01:00.0', at(1, 1))]);
     const f = validate(d);
     const rank = { error: 0, warning: 1, info: 2 };
     for (let i = 1; i < f.length; i++) {
       const a = f[i - 1]!;
       const b = f[i]!;
-      expect(rank[a.severity] < rank[b.severity] || (rank[a.severity] === rank[b.severity] && a.ruleId <= b.ruleId)).toBe(true);
+      const impact = (id: string) => ruleMeta(id)?.impact ?? 0;
+      const sameSeverity = rank[a.severity] === rank[b.severity];
+      expect(rank[a.severity] < rank[b.severity] || (sameSeverity && impact(a.ruleId) > impact(b.ruleId)) || (sameSeverity && impact(a.ruleId) === impact(b.ruleId) && a.ruleId <= b.ruleId)).toBe(true);
     }
     expect(f.map((x) => x.ruleId)).toContain('PAPR-SLOT-1');
     expect(validate(d)).toEqual(f);

@@ -17,6 +17,7 @@ export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      (ruleMeta(b.ruleId)?.impact ?? 0) - (ruleMeta(a.ruleId)?.impact ?? 0) ||
       (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
       (subjectsKey(a) < subjectsKey(b) ? -1 : subjectsKey(a) > subjectsKey(b) ? 1 : 0) ||
       (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
