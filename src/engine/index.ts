@@ -10,6 +10,7 @@ export * from './errors.ts';
 export * from './machines/connect.ts';
 export * from './commands/commands.ts';
 export { DEMO_DOMAIN_XML, DEMO_HOST_XML } from './demo/demo.ts';
+export { demoDesign } from './demo/demoDesign.ts';
 export { MACHINE_TEMPLATES, type TemplateMachine } from './demo/templates.ts';
 export { importHost } from './xml/nodedev.ts';
 export { decodeShareLink, encodeShareLink, type SharePayload } from './share/link.ts';

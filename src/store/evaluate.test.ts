@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, type Design } from '../engine/index.ts';
+import { demoDesign } from '../engine/index.ts';
 import { dropTargets, hypothetical, verdictMore, type Verdict } from './evaluate.ts';
 
-function demo(): Design {
-  const host = importHost(DEMO_HOST_XML, 'demo host');
-  if (!host.ok) throw new Error(host.error.message);
-  const design = createDesign(DEMO_DOMAIN_XML, host.value, 'demo');
-  if (!design.ok) throw new Error(design.error.message);
-  return design.value;
-}
 
 describe('drop verdicts name every new problem, worst first', () => {
   it('a second IOMMU group on a vPHB shows its first warning and names the others, PAPR-ISO-6 among them', () => {
-    const v = hypothetical(demo(), { kind: 'move-group', group: 2, controller: 1 });
+    const v = hypothetical(demoDesign(), { kind: 'move-group', group: 2, controller: 1 });
     expect(v.level).toBe('warning');
     const ids = [v.ruleId, ...(v.more ?? []).map((n) => n.ruleId)];
     expect(ids).toContain('PAPR-ISO-6');
@@ -25,7 +18,7 @@ describe('drop verdicts name every new problem, worst first', () => {
   });
 
   it('over every target of several drags, the first finding is never milder than the ones after it', () => {
-    const design = demo();
+    const design = demoDesign();
     const rank = { clean: 0, info: 0, warning: 1, error: 2 } as const;
     let withMore = 0;
     for (const payload of [{ kind: 'group', number: 2 }, { kind: 'group', number: 4 }, { kind: 'guest-device', key: '0000:01:00.1' }, { kind: 'host-device', address: '0035:03:00.0' }] as const) {
@@ -40,9 +33,9 @@ describe('drop verdicts name every new problem, worst first', () => {
   });
 
   it('a clean drop has nothing more to say; a refused one says why', () => {
-    const clean = hypothetical(demo(), { kind: 'move-group', group: 5, controller: 2 });
+    const clean = hypothetical(demoDesign(), { kind: 'move-group', group: 5, controller: 2 });
     expect(clean.level === 'clean' || clean.level === 'warning').toBe(true);
-    const refused = hypothetical(demo(), { kind: 'move-group', group: 99, controller: 1 });
+    const refused = hypothetical(demoDesign(), { kind: 'move-group', group: 99, controller: 1 });
     expect(refused).toEqual({ level: 'error', message: 'no host IOMMU group 99' });
     expect(verdictMore(refused)).toBeUndefined();
   });

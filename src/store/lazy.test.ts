@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { applyCommand, createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, type Design } from '../engine/index.ts';
+import { applyCommand } from '../engine/index.ts';
+import { demoDesign } from '../engine/index.ts';
 import { dropTargets, evaluate, isBusTarget, lazyVerdicts } from './evaluate.ts';
 import type { DragPayload } from './store.ts';
 
-function demo(): Design {
-  const host = importHost(DEMO_HOST_XML, 'demo host');
-  if (!host.ok) throw new Error(host.error.message);
-  const design = createDesign(DEMO_DOMAIN_XML, host.value, 'demo');
-  if (!design.ok) throw new Error(design.error.message);
-  return design.value;
-}
 
 const PAYLOADS: readonly DragPayload[] = [
   { kind: 'group', number: 2 },
@@ -21,7 +15,7 @@ const PAYLOADS: readonly DragPayload[] = [
 
 describe('lazy verdicts for the "Move to…" menu', () => {
   it('judges nothing until asked, then gives exactly the verdicts of judging every bus at once', () => {
-    const design = demo();
+    const design = demoDesign();
     for (const payload of PAYLOADS) {
       const eager = evaluate(design, payload, isBusTarget);
       const lazy = lazyVerdicts(design, dropTargets(design, payload).filter(isBusTarget));
@@ -39,7 +33,7 @@ describe('lazy verdicts for the "Move to…" menu', () => {
   });
 
   it('judges the chosen target on demand, once, and the slices skip it', () => {
-    const design = demo();
+    const design = demoDesign();
     const lazy = lazyVerdicts(design, dropTargets(design, { kind: 'group', number: 2 }).filter(isBusTarget));
     const last = lazy.targets[lazy.targets.length - 1];
     if (!last) throw new Error('the demo has buses');
@@ -54,7 +48,7 @@ describe('lazy verdicts for the "Move to…" menu', () => {
   });
 
   it('the labels are right: next to another group a warning, on an empty vPHB clean', () => {
-    const design = applyCommand(demo(), { kind: 'add-controller', controller: { model: 'pci-root' } });
+    const design = applyCommand(demoDesign(), { kind: 'add-controller', controller: { model: 'pci-root' } });
     const lazy = lazyVerdicts(design, dropTargets(design, { kind: 'group', number: 2 }).filter(isBusTarget));
     while (lazy.judgeSome(0));
     const verdictOn = (index: number) => {

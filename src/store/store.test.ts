@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost } from '../engine/index.ts';
+import { DEMO_HOST_XML, demoDesign } from '../engine/index.ts';
 import { createDesignerStore, docOf } from './store.ts';
 import { evaluate } from './evaluate.ts';
 
 function demoStore() {
-  const host = importHost(DEMO_HOST_XML, 'demo host');
-  if (!host.ok) throw new Error(host.error.message);
-  const design = createDesign(DEMO_DOMAIN_XML, host.value, 'demo');
-  if (!design.ok) throw new Error(design.error.message);
-  return createDesignerStore(docOf(design.value, 'demo', DEMO_HOST_XML));
+  return createDesignerStore(docOf(demoDesign(), 'demo', DEMO_HOST_XML));
 }
 
 const busOf = (s: ReturnType<typeof demoStore>, key: string) => s.getState().present?.design.guest.devices.find((d) => d.key === key)?.address?.bus;

@@ -1,22 +1,13 @@
+import { demoDesign } from '../demo/demoDesign.ts';
 import { describe, expect, it } from 'vitest';
-import { DEMO_DOMAIN_XML, DEMO_HOST_XML } from '../demo/demo.ts';
-import { createDesign } from '../xml/domain.ts';
-import { importHost } from '../xml/nodedev.ts';
 import { applyCommand } from '../commands/commands.ts';
 import { applyFixes, createValidator, ruleMeta, validate } from './index.ts';
 import { at, dev, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
 
-function demo() {
-  const host = importHost(DEMO_HOST_XML);
-  if (!host.ok) throw new Error(host.error.message);
-  const d = createDesign(DEMO_DOMAIN_XML, host.value);
-  if (!d.ok) throw new Error(d.error.message);
-  return d.value;
-}
 
 describe('validate', () => {
   it('the demo has no error and no warning', () => {
-    const findings = validate(demo());
+    const findings = validate(demoDesign());
     expect(findings.filter((f) => f.severity !== 'info')).toEqual([]);
   });
 
@@ -79,7 +70,7 @@ describe('applyFixes', () => {
   });
 
   it('leaves a clean design alone', () => {
-    const d = demo();
+    const d = demoDesign();
     expect(applyFixes(d)).toBe(d);
   });
 });
