@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { center, drag, exportXml, openApp, placements, saveExport } from './helpers.ts';
+import { center, drag, exportXml, findingsOf, openApp, pasteXml, placements, saveExport } from './helpers.ts';
 
 test.describe('drag and drop', () => {
   test('a host group dropped on a vPHB places the whole group there; undo and redo by keyboard', async ({ page }, info) => {
@@ -132,9 +132,7 @@ test.describe('import, share, autosave', () => {
   test('import by pasting XML and by dropping a file on the window', async ({ page }) => {
     await openApp(page);
     const domain = `<domain type='kvm'>\n  <name>pasted</name>\n  <memory>1048576</memory>\n  <os>\n    <type arch='ppc64le' machine='pseries'>hvm</type>\n  </os>\n  <devices>\n    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='1' model='pci-root'>\n      <target index='7'/>\n    </controller>\n  </devices>\n</domain>\n`;
-    await page.getByTestId('paste-xml').click();
-    await page.getByTestId('paste-text').fill(domain);
-    await page.getByTestId('paste-import').click();
+    await pasteXml(page, domain);
     await expect(page.getByTestId('controller-1')).toContainText('target 7');
     expect(await exportXml(page)).toBe(domain);
 
@@ -231,10 +229,8 @@ test.describe('findings', () => {
 
   test('findings appear live, a click selects their subject, and a move makes them disappear', async ({ page }) => {
     await openApp(page);
-    await page.getByTestId('paste-xml').click();
-    await page.getByTestId('paste-text').fill(CLASH);
-    await page.getByTestId('paste-import').click();
-    const clash = page.locator('[data-testid="finding"][data-rule-id="GEN-ADDR-4"]');
+    await pasteXml(page, CLASH);
+    const clash = findingsOf(page, 'GEN-ADDR-4');
     await expect(clash).toHaveCount(1);
     await expect(clash).toHaveAttribute('data-severity', 'error');
     await clash.locator('.fmain').click();

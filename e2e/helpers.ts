@@ -74,6 +74,26 @@ export async function center(page: Page, testId: string): Promise<{ x: number; y
   return { x: box.x + box.width / 2, y: box.y + Math.min(box.height / 2, 18) };
 }
 
+/** A real drag released over `target`, once the app shows it as the target under the pointer. */
+export async function dropOn(page: Page, from: { x: number; y: number }, target: string): Promise<void> {
+  await drag(page, from, await center(page, target));
+  await expect(page.getByTestId(target)).toHaveClass(/ over/);
+  await page.mouse.up();
+  await expect(page.locator('.ghost')).toHaveCount(0);
+}
+
+/** Imports domain XML through the Paste dialog. */
+export async function pasteXml(page: Page, text: string): Promise<void> {
+  await page.getByTestId('paste-xml').click();
+  await page.getByTestId('paste-text').fill(text);
+  await page.getByTestId('paste-import').click();
+  await expect(page.getByTestId('paste-text')).toHaveCount(0);
+}
+
+/** Findings of one rule shown in the panel; every error finding shown. */
+export const findingsOf = (page: Page, ruleId: string) => page.locator(`[data-testid="finding"][data-rule-id="${ruleId}"]`);
+export const errorsShown = (page: Page) => page.locator('[data-testid="finding"][data-severity="error"]');
+
 declare global {
   interface Window {
     __pcitopo?: { getState: () => unknown; exportXml: () => string; ready: boolean };

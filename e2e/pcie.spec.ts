@@ -1,9 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
-import { center, drag, exportXml, openApp, placements, saveExport } from './helpers.ts';
+import { center, drag, dropOn, errorsShown, exportXml, findingsOf, openApp, placements, saveExport } from './helpers.ts';
 
-/** Findings of one rule shown in the panel. */
-const findingsOf = (page: Page, ruleId: string) => page.locator(`[data-testid="finding"][data-rule-id="${ruleId}"]`);
-const errorsShown = (page: Page) => page.locator('[data-testid="finding"][data-severity="error"]');
 
 /** Controller index -> model, read from the store. */
 async function controllers(page: Page): Promise<Record<number, { model: string; bus?: number; slot?: number; chassis?: number }>> {
@@ -26,13 +23,6 @@ function guestAddressOf(xml: string, host: string): string | undefined {
   return undefined;
 }
 
-/** A real drag released over the target. */
-async function dropOn(page: Page, from: { x: number; y: number }, target: string): Promise<void> {
-  await drag(page, from, await center(page, target));
-  await expect(page.getByTestId(target)).toHaveClass(/ over/);
-  await page.mouse.up();
-  await expect(page.locator('.ghost')).toHaveCount(0);
-}
 
 /** The middle of a host group's card: on a multi-function group that is one of its function rows. */
 async function middleOf(page: Page, testId: string): Promise<{ x: number; y: number }> {

@@ -1,13 +1,7 @@
 import fs from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { center, drag, exportXml, openApp, saveExport } from './helpers.ts';
+import { center, drag, errorsShown, exportXml, openApp, pasteXml, saveExport } from './helpers.ts';
 
-async function pasteXml(page: Page, text: string): Promise<void> {
-  await page.getByTestId('paste-xml').click();
-  await page.getByTestId('paste-text').fill(text);
-  await page.getByTestId('paste-import').click();
-  await expect(page.getByTestId('paste-text')).toHaveCount(0);
-}
 
 /** The demo domain with every guest PCI address removed (hostdev source addresses have no type and stay). */
 const unplaced = (demo: string, name: string): string => demo.replace(/\n\s*<address type='pci'[^>]*\/>/g, '').replace('<name>p9-demo</name>', `<name>${name}</name>`);
@@ -49,7 +43,6 @@ async function busView(page: Page): Promise<BusView> {
   });
 }
 
-const errorsShown = (page: Page) => page.locator('[data-testid="finding"][data-severity="error"]');
 
 test.describe('main workflows (their XML goes through pcitopo verify in the real stage)', () => {
   test('auto-place with one PE per vPHB and spares gives every passed-through group its own vPHB', async ({ page }, info) => {

@@ -148,6 +148,15 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
           </select>
         </label>
       ) : null}
+      <FormActions error={error} remove={c.index !== 0 && !c.implicit ? { label: 'Remove controller', command: { kind: 'remove-controller', controller: c.key } } : undefined} />
+    </form>
+  );
+}
+
+/** The foot of an inspector form: the rule's message when an edit is refused, Apply, and a remove button. */
+function FormActions({ error, remove }: { error: string | null | undefined; remove?: { label: string; command: Command } | undefined }) {
+  return (
+    <>
       {error ? (
         <p className="ierror" role="alert" data-testid="inspector-error">
           {error}
@@ -157,13 +166,13 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
         <button type="submit" data-testid="inspector-apply">
           Apply
         </button>
-        {c.index !== 0 ? (
-          <button type="button" className="danger" onClick={() => designerStore.getState().apply({ kind: 'remove-controller', controller: c.key })}>
-            Remove controller
+        {remove ? (
+          <button type="button" className="danger" onClick={() => designerStore.getState().apply(remove.command, remove.label)}>
+            {remove.label}
           </button>
         ) : null}
       </div>
-    </form>
+    </>
   );
 }
 
@@ -218,19 +227,7 @@ function DeviceForm({ design, deviceKey }: { design: Design; deviceKey: string }
             <option value="off">off</option>
           </select>
         </label>
-        {error ? (
-          <p className="ierror" role="alert" data-testid="inspector-error">
-            {error}
-          </p>
-        ) : null}
-        <div className="row">
-          <button type="submit" data-testid="inspector-apply">
-            Apply
-          </button>
-          <button type="button" className="danger" onClick={() => designerStore.getState().apply({ kind: 'remove-device', device: d.key })}>
-            Remove from guest
-          </button>
-        </div>
+        <FormActions error={error} remove={{ label: 'Remove from guest', command: { kind: 'remove-device', device: d.key } }} />
       </form>
       <MoveTo design={design} payload={payload} what={d.key} />
     </div>

@@ -7,8 +7,24 @@ import { MAX_XML_BYTES } from '../errors.ts';
  * The domain parser would refuse them with a bare "Invalid character" and the host parser not at
  * all, so both importers check here and name the character.
  */
-// eslint-disable-next-line no-control-regex -- finding the control characters XML forbids is this regex's job
-const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function firstNonXmlChar(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x20 && c < 0xd800) continue;
+    if (c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    if (c < 0x20 || c === 0xfffe || c === 0xffff) return i;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+      return i;
+    }
+    if (c >= 0xdc00 && c <= 0xdfff) return i;
+  }
+  return -1;
+}
 
 /**
  * Checks done before any parser sees the text. libvirt never writes a DOCTYPE, so one in a domain
@@ -24,10 +40,10 @@ export function checkXmlInput(text: string, file: string | undefined, what: stri
       message: `${what} is ${(text.length / 1048576).toFixed(1)} MiB; pcitopo reads at most ${MAX_XML_BYTES / 1048576} MiB`,
     };
   }
-  const bad = NOT_XML_CHAR.exec(text);
-  if (bad) {
-    const { line, column } = lineColumn(text, bad.index);
-    const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+  const bad = firstNonXmlChar(text);
+  if (bad >= 0) {
+    const { line, column } = lineColumn(text, bad);
+    const code = text.charCodeAt(bad).toString(16).toUpperCase().padStart(4, '0');
     return { code: 'malformed-xml', file, line, column, message: `character U+${code} is not allowed in XML (${what} is damaged or not text)` };
   }
   const m = /<!DOCTYPE/i.exec(text);
