@@ -1,5 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
+// PCITOPO_E2E_PORT lets several checkouts run e2e at once on one machine.
+const port = Number(process.env.PCITOPO_E2E_PORT ?? 4317);
+
 // Debian's Chromium at /usr/bin/chromium, never a browser that Playwright downloads (that fails on these machines).
 // The app is built before this runs (npm run test:e2e) and served from dist/ by scripts/serve.mjs.
 export default defineConfig({
@@ -13,7 +16,7 @@ export default defineConfig({
   timeout: 30_000,
   expect: { timeout: 7_000 },
   use: {
-    baseURL: 'http://127.0.0.1:4317',
+    baseURL: `http://127.0.0.1:${port}`,
     browserName: 'chromium',
     headless: true,
     viewport: { width: 1440, height: 900 },
@@ -25,8 +28,8 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium' }],
   webServer: {
-    command: 'node scripts/serve.mjs --port 4317',
-    url: 'http://127.0.0.1:4317/',
+    command: `node scripts/serve.mjs --port ${port}`,
+    url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: false,
     timeout: 30_000,
   },
