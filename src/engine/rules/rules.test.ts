@@ -20,6 +20,9 @@ function matches(f: Finding, expect: FindingSubjects): boolean {
   return true;
 }
 
+/** An error's identity across a fix: rule and message (subjects may be renumbered by the fix). */
+const errorKey = (f: Finding): string => `${f.ruleId}|${f.message}`;
+
 const sameSubjects = (a: Finding, b: Finding): boolean => a.ruleId === b.ruleId && a.severity === b.severity && JSON.stringify(a.subjects) === JSON.stringify(b.subjects);
 
 describe('rule catalog', () => {
@@ -67,14 +70,18 @@ describe.each(ruleFiles)('%s', (file) => {
     }
   });
 
-  it('every fix applies and removes its finding', async () => {
+  it('every fix applies, removes its finding and adds no error', async () => {
     const mod = (await import(`./${id}.ts`)) as { cases: RuleCases };
     for (const c of mod.cases.fail) {
-      for (const f of validate(c.design).filter((x) => x.ruleId === id)) {
+      const before = validate(c.design);
+      const errorsBefore = new Set(before.filter((x) => x.severity === 'error').map(errorKey));
+      for (const f of before.filter((x) => x.ruleId === id)) {
         for (const fix of f.fixes ?? []) {
           const next = applyCommand(c.design, fix.command);
           const after = validate(next);
           expect(after.some((x) => sameSubjects(x, f)), `case "${c.name}" fix "${fix.label}" left the finding`).toBe(false);
+          const added = after.filter((x) => x.severity === 'error' && !errorsBefore.has(errorKey(x)));
+          expect(added.map((x) => `${x.ruleId}: ${x.message}`), `case "${c.name}" fix "${fix.label}" added errors`).toEqual([]);
         }
       }
     }
