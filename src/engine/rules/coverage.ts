@@ -75,6 +75,19 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, UncheckedId>> = {
 };
 
 /**
+ * Rule ids pcitopo adds to RULES.md's catalog, named in its scheme (`<family>-<topic>-<n>`), for
+ * behaviour RULES.md does not list: the kinds issue 13 found by running pcitopo against real
+ * reports and real libvirt + QEMU. Each is a registered rule; its source is in its file.
+ */
+export const ADDED_IDS: Readonly<Record<string, { readonly origin: string }>> = {
+  'HD-SRC-1': { origin: 'issue 13: a hostdev with no source is refused by libvirt' },
+  'HD-SRC-2': { origin: 'issue 13 (d16, p02): the same host device twice is refused by libvirt' },
+  'HD-SRC-3': { origin: 'issue 13: a hostdev whose source is not on the loaded host' },
+  'HD-MF-1': { origin: 'issue 13: functions of one host device split over guest slots' },
+  'Q35-NUMA-1': { origin: 'issue 13: NUMA locality of passthrough devices on q35 and virt (the pseries one is PAPR-NUMA-4)' },
+};
+
+/**
  * Registered rules whose severity is not the one RULES.md gives, and why: RULES.md rates the
  * live operation, the rule rates what can be seen in the design.
  */
@@ -120,7 +133,7 @@ function coverageText(c: Coverage): string {
   }
 }
 
-/** One row per RULES.md id: the registered rules plus {@link NOT_IMPLEMENTED}, GEN, PAPR, Q35, VIRT, HD order. */
+/** One row per RULES.md id and {@link ADDED_IDS} id: the registered rules plus {@link NOT_IMPLEMENTED}, GEN, PAPR, Q35, VIRT, HD order. */
 export function ruleCatalog(rules: readonly Rule[]): CatalogRow[] {
   const rows: CatalogRow[] = rules.map((r) => {
     const note = SEVERITY_NOTES[r.meta.id];
@@ -129,7 +142,7 @@ export function ruleCatalog(rules: readonly Rule[]): CatalogRow[] {
       severity: note ? `${r.meta.severity} (RULES.md: ${note.rulesMd})` : r.meta.severity,
       title: r.meta.title,
       status: 'implemented',
-      detail: `implemented${r.meta.needsHost ? ', needs the host' : ''}${note ? `; ${note.reason}` : ''}`,
+      detail: `implemented${r.meta.needsHost ? ', needs the host' : ''}${note ? `; ${note.reason}` : ''}${ADDED_IDS[r.meta.id] ? `; not in RULES.md, added by pcitopo (${ADDED_IDS[r.meta.id]?.origin}); source: ${r.meta.source}` : ''}`,
     };
   });
   for (const [id, u] of Object.entries(NOT_IMPLEMENTED)) rows.push({ id, severity: u.severity, title: u.title, status: u.coverage.kind, detail: coverageText(u.coverage) });
@@ -151,6 +164,7 @@ export function catalogMarkdown(rules: readonly Rule[]): string {
     '',
     'Every id of RULES.md, and how pcitopo covers it. The ids, severities and sources are RULES.md\'s;',
     'each implemented rule cites its libvirt/QEMU source in its file, `src/engine/rules/<ID>.ts`.',
+    'Ids marked "not in RULES.md" are pcitopo\'s own additions in the same scheme, with their source in the row.',
     '',
     `${rows.length} ids: ${count('implemented')} implemented, ${count('covered')} covered by other rules, ${count('modelled')} modelled (placement, model, importers), ${count('not-judgeable')} not judgeable from a design.`,
     '',

@@ -2,7 +2,6 @@ import type { Command, NewController } from '../commands/commands.ts';
 import { applyCommand, CommandError } from '../commands/commands.ts';
 import type { GuestDevice, PciController } from '../model/guest.ts';
 import { isPhb } from '../model/guest.ts';
-import type { GuestPciAddress } from '../model/pci.ts';
 import { guestCellForHostNode } from '../model/numa.ts';
 import { busAccepts, busModel, controllerConnectType } from '../machines/connect.ts';
 import type { Bus, RuleContext } from './context.ts';
@@ -99,10 +98,16 @@ export function newRootPort(ctx: RuleContext, index: number, parent = 0): { comm
   return { command: { kind: 'add-controller', controller }, index };
 }
 
-const addressOf = (bus: number, slot: number, d: GuestDevice): GuestPciAddress => ({ domain: 0, bus, slot, function: d.address?.function ?? 0, ...(d.address?.multifunction ? { multifunction: d.address.multifunction } : {}) });
-
-function moveAll(devices: readonly GuestDevice[], bus: number, slot: number): Command[] {
-  return devices.map((d) => ({ kind: 'move-device' as const, device: d.key, address: devices.length === 1 ? { domain: 0, bus, slot, function: 0 } : addressOf(bus, slot, d) }));
+/**
+ * Where each device lands in the target slot: a lone device at function 0; several keep their
+ * functions (or those `functions` gives), with multifunction='on' on function 0.
+ */
+function moveAll(devices: readonly GuestDevice[], bus: number, slot: number, functions?: ReadonlyMap<string, number>): Command[] {
+  return devices.map((d) => {
+    const fn = devices.length === 1 ? 0 : (functions?.get(d.key) ?? d.address?.function ?? 0);
+    const multifunction = devices.length > 1 && fn === 0 ? 'on' : undefined;
+    return { kind: 'move-device' as const, device: d.key, address: { domain: 0, bus, slot, function: fn, ...(multifunction ? { multifunction } : {}) } };
+  });
 }
 
 function names(devices: readonly GuestDevice[]): string {
@@ -116,54 +121,61 @@ function takes(ctx: RuleContext, c: PciController, devices: readonly GuestDevice
   return devices.every((d) => model.accepts.includes(ctx.endpointType(d)));
 }
 
+export interface RelocateOptions {
+  /** look only beyond the devices' own bus */
+  readonly leaveBus?: boolean;
+  /** the function each device gets in the target slot (default: the one it has) */
+  readonly functions?: ReadonlyMap<string, number>;
+  /** what the fix label says it does, e.g. "Put … together" (default "Move …") */
+  readonly verb?: string;
+}
+
 /**
- * Moves `devices` (one device, or the functions of one slot, which keep their function numbers) to
- * a free slot anywhere it fits: its own bus first (unless `leaveBus`), then another bus that takes
- * it (on pseries only under the same vPHB, so isolation stays as it was), then a bus the fix adds
- * (a root port, with a pcie-to-pci-bridge for conventional PCI, on q35/virt; a pci-bridge on
- * i440fx; a vPHB on pseries for emulated devices). Never behind a device another address claims.
+ * Moves `devices` (one device, or functions that share a slot) to a free slot anywhere they fit:
+ * their own bus first (unless `leaveBus`), then another bus that takes them the way libvirt would
+ * place them (on pseries only under the same vPHB, so isolation stays as it was), then a bus the
+ * fix adds (a root port, with a pcie-to-pci-bridge for conventional PCI, on q35/virt; a pci-bridge
+ * on i440fx; a vPHB on pseries for emulated devices). Never behind a device another address claims.
  */
-export function relocateFix(ctx: RuleContext, devices: readonly GuestDevice[], opts: { leaveBus?: boolean } = {}): Fix | undefined {
-  const first = devices[0];
-  if (!first?.address) return undefined;
-  const from = first.address.bus;
+export function relocateFix(ctx: RuleContext, devices: readonly GuestDevice[], opts: RelocateOptions = {}): Fix | undefined {
+  if (devices.length === 0) return undefined;
+  const from = devices.find((d) => d.address)?.address;
   const ignore = new Set(devices.map((d) => d.key));
   const what = names(devices);
-  if (!opts.leaveBus) {
-    const slot = freeSlotOn(ctx, from, ignore);
-    if (slot !== undefined && slot !== first.address.slot) {
-      return { label: `Move ${what} to slot ${slot} of bus ${from}`, command: batch(`Move ${what}`, moveAll(devices, from, slot)) };
-    }
+  const verb = opts.verb ?? 'Move';
+  const fix = (label: string, commands: readonly Command[]): Fix => ({ label: `${verb} ${what} ${label}`, command: batch(`${verb} ${what}`, commands) });
+  if (from && !opts.leaveBus) {
+    const slot = freeSlotOn(ctx, from.bus, ignore);
+    if (slot !== undefined && (slot !== from.slot || devices.length > 1)) return fix(`to slot ${slot} of bus ${from.bus}`, moveAll(devices, from.bus, slot, opts.functions));
   }
-  const root = ctx.rootOf(from);
+  const root = from ? ctx.rootOf(from.bus) : undefined;
   const hostdevs = devices.some((d) => ctx.hostdevs.includes(d));
   const candidates = ctx.guest.controllers
-    .filter((c): c is PciController & { index: number } => c.index !== undefined && c.index !== from && takes(ctx, c, devices))
-    .filter((c) => ctx.family !== 'pseries' || ctx.rootOf(c.index) === root)
+    .filter((c): c is PciController & { index: number } => c.index !== undefined && c.index !== from?.bus && takes(ctx, c, devices))
+    .filter((c) => ctx.family !== 'pseries' || (from ? ctx.rootOf(c.index) === root : !hostdevs))
     .sort((a, b) => a.index - b.index);
   for (const c of candidates) {
     const slot = freeSlotOn(ctx, c.index, ignore);
     if (slot === undefined) continue;
-    const where = busModel(c)?.maxSlot === 0 ? `the empty ${c.model} ${c.index}` : `slot ${slot} of ${c.model} ${c.index}`;
-    return { label: `Move ${what} to ${where}`, command: batch(`Move ${what}`, moveAll(devices, c.index, slot)) };
+    return fix(busModel(c)?.maxSlot === 0 ? `to the empty ${c.model} ${c.index}` : `to slot ${slot} of ${c.model} ${c.index}`, moveAll(devices, c.index, slot, opts.functions));
   }
   const index = nextFreeIndex(ctx.guest);
   const pci = devices.some((d) => ctx.endpointType(d) === 'pci-endpoint');
   if (ctx.pcieRoot) {
     const port = newRootPort(ctx, index);
     if (!port) return undefined;
-    if (!pci) return { label: `Move ${what} to a new pcie-root-port (index ${index})`, command: batch(`Move ${what} to a new root port`, [port.command, ...moveAll(devices, index, 0)]) };
+    if (!pci) return fix(`to a new pcie-root-port (index ${index})`, [port.command, ...moveAll(devices, index, 0, opts.functions)]);
     const bridge: Command = { kind: 'add-controller', controller: { model: 'pcie-to-pci-bridge', index: index + 1, address: { domain: 0, bus: index, slot: 0, function: 0 } } };
-    return { label: `Move ${what} to a new pcie-to-pci-bridge (index ${index + 1}) on a new pcie-root-port`, command: batch(`Move ${what} to a new bridge`, [port.command, bridge, ...moveAll(devices, index + 1, 1)]) };
+    return fix(`to a new pcie-to-pci-bridge (index ${index + 1}) on a new pcie-root-port`, [port.command, bridge, ...moveAll(devices, index + 1, 1, opts.functions)]);
   }
   if (ctx.family === 'pseries') {
     if (hostdevs) return undefined;
-    return { label: `Move ${what} to a new vPHB (controller ${index})`, command: batch(`Move ${what} to a new vPHB`, [{ kind: 'add-controller', controller: { model: 'pci-root', index } }, ...moveAll(devices, index, 1)]) };
+    return fix(`to a new vPHB (controller ${index})`, [{ kind: 'add-controller', controller: { model: 'pci-root', index } }, ...moveAll(devices, index, 1, opts.functions)]);
   }
   const slot = freeSlotOn(ctx, 0);
-  if (slot === undefined || !ctx.controllerByIndex.has(0) || ctx.controllerByIndex.get(0)?.model !== 'pci-root') return undefined;
+  if (slot === undefined || ctx.controllerByIndex.get(0)?.model !== 'pci-root') return undefined;
   const bridge: Command = { kind: 'add-controller', controller: { model: 'pci-bridge', index, target: { chassisNr: index }, address: { domain: 0, bus: 0, slot, function: 0 } } };
-  return { label: `Move ${what} to a new pci-bridge (index ${index})`, command: batch(`Move ${what} to a new pci-bridge`, [bridge, ...moveAll(devices, index, 1)]) };
+  return fix(`to a new pci-bridge (index ${index})`, [bridge, ...moveAll(devices, index, 1, opts.functions)]);
 }
 
 function batch(label: string, commands: readonly Command[]): Command {

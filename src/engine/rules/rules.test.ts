@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { applyCommand } from '../commands/commands.ts';
 import { RULES, validate, ruleMeta } from './index.ts';
+import { ADDED_IDS } from './coverage.ts';
 import type { Finding, FindingSubjects, RuleCases } from './types.ts';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -37,8 +38,8 @@ describe('rule catalog', () => {
 
   if (fs.existsSync(RULES_MD)) {
     const text = fs.readFileSync(RULES_MD, 'utf8');
-    it.each(RULES.map((r) => [r.meta.id, r.meta] as const))('%s is a RULES.md id and states why and where from', (id, meta) => {
-      expect(text).toMatch(new RegExp(`(^|[^A-Z0-9-])${id}([^0-9-]|$)`, 'm'));
+    it.each(RULES.map((r) => [r.meta.id, r.meta] as const))('%s is a RULES.md id (or one pcitopo adds) and states why and where from', (id, meta) => {
+      if (!(id in ADDED_IDS)) expect(text).toMatch(new RegExp(`(^|[^A-Z0-9-])${id}([^0-9-]|$)`, 'm'));
       expect(meta.why.length).toBeGreaterThan(20);
       expect(meta.source.length).toBeGreaterThan(10);
     });
