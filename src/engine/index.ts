@@ -17,4 +17,5 @@ export { decodeShareLink, encodeShareLink, type SharePayload } from './share/lin
 export { importDomain, createDesign, exportDomain } from './xml/domain.ts'; export type { DomainSource } from './xml/domainSource.ts';
 export { place, placeWithReport, type PlacementPolicy, type PlaceOptions, type PlaceReport } from './placement/index.ts'; export { predictDefine, type DefinePrediction } from './placement/defineTime.ts';
 export { RULES, ruleMeta, validate, createValidator, applyFixes, sortFindings, type Severity, type Fix, type Finding, type FindingSubjects, type RuleMeta, type Rule } from './rules/index.ts';
-export { ruleCatalog, catalogMarkdown, NOT_IMPLEMENTED, SEVERITY_NOTES, type CatalogRow, type CatalogStatus, type Coverage, type UncheckedId } from './rules/coverage.ts';
+export { passThroughRefusal, chipsetFunction } from './rules/vfio.ts';
+export { ruleCatalog, catalogMarkdown, ADDED_IDS, NOT_IMPLEMENTED, SEVERITY_NOTES, type CatalogRow, type CatalogStatus, type Coverage, type UncheckedId } from './rules/coverage.ts';

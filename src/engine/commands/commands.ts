@@ -4,6 +4,7 @@ import { isPhb, machineFamily } from '../model/guest.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { formatPciAddress, parsePciAddress } from '../model/pci.ts';
 import { BUS_MODELS, CONTROLLER_MODEL_NAMES } from '../machines/connect.ts';
+import { passThroughRefusal } from '../rules/vfio.ts';
 
 /**
  * Pure edits of a design. The UI (drag and drop, inspector, quick fixes), the CLI (`--fix`) and
@@ -255,8 +256,9 @@ export function applyCommand(design: Design, cmd: Command): Design {
     case 'move-group': {
       const group = design.host?.groups.get(cmd.group);
       if (!group) throw new CommandError(`no host IOMMU group ${cmd.group}`);
-      const bridges = new Set([...group.members].filter((a) => design.host?.devices.get(a)?.bridge));
-      return applyCommand(design, { kind: 'add-hostdevs', hostAddresses: group.members.filter((a) => !bridges.has(a)), controller: cmd.controller });
+      // Bridges stay (VFIO exempts them), and so do chipset functions: never passed through (HD-VFIO-1).
+      const stays = new Set([...group.members].filter((a) => design.host?.devices.get(a)?.bridge || passThroughRefusal(design.host, a) !== undefined));
+      return applyCommand(design, { kind: 'add-hostdevs', hostAddresses: group.members.filter((a) => !stays.has(a)), controller: cmd.controller });
     }
     case 'remove-device':
       return withGuest(design, replaceDevice(guest, cmd.device, null));

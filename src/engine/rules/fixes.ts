@@ -7,7 +7,6 @@ import { busAccepts, busModel, controllerConnectType } from '../machines/connect
 import type { Bus, RuleContext } from './context.ts';
 import { nextFreeIndex } from './context.ts';
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
-import { chipsetFunction } from './vfio.ts';
 
 /**
  * Fix builders: each returns engine commands (commands.ts) so a fix is an ordinary edit for undo,
@@ -213,22 +212,12 @@ export function emptyPhbs(ctx: RuleContext): number[] {
   return out;
 }
 
-/** The members of a host IOMMU group a fix may pass through: no bridges, never a chipset function. */
-export function passableMembers(ctx: RuleContext, group: number): string[] {
-  const members = ctx.host?.groups.get(group)?.members ?? [];
-  return members.filter((a) => {
-    const d = ctx.host?.devices.get(a);
-    return !d?.bridge && chipsetFunction(d) === undefined;
-  });
-}
-
 /** Put a host IOMMU group (or, without a host, these hostdevs) on an empty vPHB, adding one when none is free. */
 export function isolateFix(ctx: RuleContext, group: number | undefined, devices: readonly GuestDevice[]): Fix {
   const target = emptyPhb(ctx);
-  const known = group !== undefined && ctx.host?.groups.has(group);
-  const whole = known && passableMembers(ctx, group).length === (ctx.host?.groups.get(group)?.members ?? []).filter((a) => !ctx.host?.devices.get(a)?.bridge).length;
+  // move-group leaves bridges and chipset functions on the host (passableMembers).
   const place = (controller: number): Command =>
-    known && whole ? { kind: 'move-group', group, controller } : { kind: 'add-hostdevs', hostAddresses: known ? passableMembers(ctx, group) : devices.map((d) => d.key), controller };
+    group !== undefined && ctx.host?.groups.has(group) ? { kind: 'move-group', group, controller } : { kind: 'add-hostdevs', hostAddresses: devices.map((d) => d.key), controller };
   const what = group !== undefined ? `IOMMU group ${group}` : devices.map((d) => d.key).join(', ');
   if (target !== undefined) return { label: `Move ${what} to the empty vPHB (controller ${target})`, command: place(target) };
   const index = nextFreeIndex(ctx.guest);

@@ -82,7 +82,7 @@ export function importHost(text: string, file?: string): Result<Host> {
 
   const deviceLines = deviceStartLines(body);
   const full = new Map<string, { device: HostDevice; line: number | undefined }>();
-  const listedGroup = new Map<string, { group: number; pci: PciAddress }>();
+  const listedGroup = new Map<string, { group: number; pci: PciAddress; line: number | undefined }>();
   const skipped = new Map<string, number>();
 
   for (const [i, dev] of devices.entries()) {
@@ -112,9 +112,15 @@ export function importHost(text: string, file?: string): Result<Host> {
     }
     full.set(device.address, { device, line });
     if (device.iommuGroup !== undefined) {
-      for (const m of members) {
-        const key = formatPciAddress(m);
-        if (!listedGroup.has(key)) listedGroup.set(key, { group: device.iommuGroup, pci: m });
+      // A device is in exactly one IOMMU group (its iommu_group link in sysfs): a file that puts it
+      // in two was edited or stitched from two hosts, and every isolation verdict would be wrong.
+      for (const [key, pci] of [[device.address, device.pci] as const, ...members.map((m) => [formatPciAddress(m), m] as const)]) {
+        const known = listedGroup.get(key);
+        if (known && known.group !== device.iommuGroup) {
+          const where = known.line === undefined ? '' : ` (line ${known.line})`;
+          return fail({ code: 'not-node-devices', file, line, column: line === undefined ? undefined : 1, message: `PCI device ${key} is listed in IOMMU group ${known.group}${where} and in IOMMU group ${device.iommuGroup}; a device belongs to one group` });
+        }
+        if (!known) listedGroup.set(key, { group: device.iommuGroup, pci, line });
       }
     }
   }
