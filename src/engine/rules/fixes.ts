@@ -291,3 +291,9 @@ export function controllerAddressFixes(ctx: RuleContext, c: PciController, opts:
   }
   return out;
 }
+
+/** Remove a controller the machine cannot use; what sat on it loses its address and libvirt places it again. */
+export function removeControllerFix(c: PciController, why = 'this machine cannot use it'): Fix[] {
+  if (c.implicit) return [];
+  return [{ label: `Remove ${c.model} controller index ${c.index ?? '(none)'}: ${why}`, command: { kind: 'remove-controller', controller: c.key } }];
+}
