@@ -1,4 +1,6 @@
 import type { GuestDevice } from '../model/guest.ts';
+import type { PciAddress } from '../model/pci.ts';
+import { formatPciAddress } from '../model/pci.ts';
 import type { Command } from '../commands/commands.ts';
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
 import type { RuleContext } from './context.ts';
@@ -20,18 +22,21 @@ const meta: RuleMeta = {
 };
 
 /** Host functions of one host slot (`dddd:bb:ss`) passed through, SR-IOV VFs excepted; duplicates are HD-SRC-2's. */
-function hostSlots(ctx: RuleContext, withHost: boolean): Map<string, GuestDevice[]> {
-  const out = new Map<string, GuestDevice[]>();
-  const seen = new Set<string>();
+function hostSlots(ctx: RuleContext, withHost: boolean): Map<number, GuestDevice[]> {
+  const out = new Map<number, GuestDevice[]>();
+  const seen = new Set<number>();
   for (const d of ctx.hostdevs) {
     const a = d.hostAddress;
     if (!a) continue;
-    const fn = `${a.domain}:${a.bus}:${a.slot}.${a.function}`;
+    // dddd:bb:ss as one number (16 + 8 + 5 bits), the function in the low 3 bits
+    const slot = (a.domain * 256 + a.bus) * 32 + a.slot;
+    const fn = slot * 8 + a.function;
     if (seen.has(fn)) continue;
     seen.add(fn);
     if (withHost && ctx.hostDevice(d)?.physFunction !== undefined) continue;
-    const k = `${a.domain}:${a.bus}:${a.slot}`;
-    out.set(k, [...(out.get(k) ?? []), d]);
+    const list = out.get(slot);
+    if (list) list.push(d);
+    else out.set(slot, [d]);
   }
   return out;
 }
@@ -89,10 +94,9 @@ export const rule: Rule = hostRule(
   (ctx) => [...hostSlots(ctx, false).values()].some((l) => l.length > 1),
   (ctx) => {
     const out: Finding[] = [];
-    for (const [slot, list] of hostSlots(ctx, true)) {
+    for (const list of hostSlots(ctx, true).values()) {
       if (list.length < 2 || sameSlot(list)) continue;
-      const [dom, bus, s] = slot.split(':').map(Number) as [number, number, number];
-      const name = `${dom.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}:${s.toString(16).padStart(2, '0')}`;
+      const name = formatPciAddress(list[0]?.hostAddress as PciAddress).replace(/\.[0-7]$/, '');
       const fix = togetherFix(ctx, list);
       out.push(
         finding(

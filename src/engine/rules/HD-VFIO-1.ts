@@ -1,5 +1,4 @@
 import type { HostDevice } from '../model/host.ts';
-import { formatPciAddress } from '../model/pci.ts';
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import type { RuleContext } from './context.ts';
@@ -35,15 +34,24 @@ export const rule: Rule = hostRule(meta, (ctx) => ctx.hostdevs.length > 0, (ctx)
   const host = ctx.host;
   if (!host) return out;
   for (const [group, devices] of ctx.devicesByGroup) {
-    const passed = new Set(devices.flatMap((d) => (d.hostAddress ? [formatPciAddress(d.hostAddress)] : [])));
-    const members = (host.groups.get(group)?.members ?? []).flatMap((a) => host.devices.get(a) ?? []);
-    const left = members.filter((d) => !passed.has(d.address) && !d.bridge);
-    const subjects = { devices: devices.map((d) => d.key), groups: [group] };
-    for (const d of members) {
-      const kind = passed.has(d.address) ? chipsetFunction(d) : undefined;
-      if (kind) out.push(warning(finding(meta, `${d.address} is the host's ${kind}, a chipset function the host itself needs: passing it to a guest takes it from the host. Pass through only the card's own functions.`, { devices: devices.filter((x) => x.hostAddress && formatPciAddress(x.hostAddress) === d.address).map((x) => x.key), groups: [group] })));
+    const passed = new Set<HostDevice>();
+    for (const d of devices) {
+      const h = ctx.hostDevice(d);
+      if (h) passed.add(h);
     }
-    if (left.length === 0) continue;
+    const subjects = { devices: devices.map((d) => d.key), groups: [group] };
+    let left: HostDevice[] | undefined;
+    for (const a of host.groups.get(group)?.members ?? []) {
+      const m = host.devices.get(a);
+      if (!m) continue;
+      if (!passed.has(m)) {
+        if (!m.bridge) (left ??= []).push(m);
+        continue;
+      }
+      const kind = chipsetFunction(m);
+      if (kind) out.push(warning(finding(meta, `${m.address} is the host's ${kind}, a chipset function the host itself needs: passing it to a guest takes it from the host. Pass through only the card's own functions.`, { devices: devices.filter((x) => ctx.hostDevice(x) === m).map((x) => x.key), groups: [group] })));
+    }
+    if (!left) continue;
     const chipset = left.filter((d) => chipsetFunction(d) !== undefined);
     const blocking = left.filter(blocksVfio);
     const anchorBus = devices.find((d) => d.address)?.address?.bus;
@@ -64,7 +72,7 @@ export const rule: Rule = hostRule(meta, (ctx) => ctx.hostdevs.length > 0, (ctx)
           meta,
           `IOMMU group ${group} is not viable for VFIO: ${list(blocking)} ${blocking.length === 1 ? 'is' : 'are'} in the group but not passed through, and QEMU refuses a group with a member bound to a host driver ("group ${group} is not viable"; managed='yes' detaches only the listed devices). Pass ${blocking.length === 1 ? 'it' : 'them'} through too, or bind ${blocking.length === 1 ? 'it' : 'them'} to vfio-pci or pci-stub on the host.`,
           subjects,
-          passRestFix(ctx, group, anchorBus, passable, [...passed]),
+          passRestFix(ctx, group, anchorBus, passable, [...passed].map((d) => d.address)),
         ),
       );
       continue;
@@ -76,7 +84,7 @@ export const rule: Rule = hostRule(meta, (ctx) => ctx.hostdevs.length > 0, (ctx)
           meta,
           `IOMMU group ${group} is only partly passed through: ${list(left)} ${left.length === 1 ? 'is' : 'are'} not given to the guest. QEMU accepts the group, but ${held.length > 0 ? 'a device held by vfio or pci-stub serves no one while this guest runs (a group belongs to one guest)' : 'a host driver that binds to a driver-less member while the guest runs is refused, and the member stays unusable to the host'}.`,
           subjects,
-          passRestFix(ctx, group, anchorBus, passable, [...passed]),
+          passRestFix(ctx, group, anchorBus, passable, [...passed].map((d) => d.address)),
         ),
       ),
     );

@@ -45,12 +45,19 @@ const CHIPSET_CLASSES: Readonly<Record<string, string>> = {
   '0803': 'RTC',
 };
 
+/** Host devices are immutable: their class is read once (validation asks on every edit). */
+const chipsetCache = new WeakMap<HostDevice, string | null>();
+
 /** What chipset function the device is (`'ISA/LPC bridge'`, …), or undefined for anything else. */
 export function chipsetFunction(d: HostDevice | undefined): string | undefined {
-  const code = d?.classCode?.trim().toLowerCase();
-  if (!code) return undefined;
-  const m = /^(?:0x)?([0-9a-f]{4})[0-9a-f]{2}$/.exec(code);
-  return m ? CHIPSET_CLASSES[m[1] as string] : undefined;
+  if (!d?.classCode) return undefined;
+  let kind = chipsetCache.get(d);
+  if (kind === undefined) {
+    const m = /^(?:0x)?([0-9a-f]{4})[0-9a-f]{2}$/.exec(d.classCode.trim().toLowerCase());
+    kind = (m ? CHIPSET_CLASSES[m[1] as string] : undefined) ?? null;
+    chipsetCache.set(d, kind);
+  }
+  return kind ?? undefined;
 }
 
 /**
