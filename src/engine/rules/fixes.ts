@@ -133,8 +133,8 @@ export interface RelocateOptions {
  * Moves `devices` (one device, or functions that share a slot) to a free slot anywhere they fit:
  * their own bus first (unless `leaveBus`), then another bus that takes them the way libvirt would
  * place them (on pseries only under the same vPHB, so isolation stays as it was), then a bus the
- * fix adds (a root port, with a pcie-to-pci-bridge for conventional PCI, on q35/virt; a pci-bridge
- * on i440fx; a vPHB on pseries for emulated devices). Never behind a device another address claims.
+ * fix adds (a root port, with a pcie-to-pci-bridge for conventional PCI, on q35/virt; a vPHB on
+ * pseries for emulated devices). Never behind a device another address claims.
  */
 export function relocateFix(ctx: RuleContext, devices: readonly GuestDevice[], opts: RelocateOptions = {}): Fix | undefined {
   if (devices.length === 0) return undefined;
@@ -171,10 +171,8 @@ export function relocateFix(ctx: RuleContext, devices: readonly GuestDevice[], o
     if (hostdevs) return undefined;
     return fix(`to a new vPHB (controller ${index})`, [{ kind: 'add-controller', controller: { model: 'pci-root', index } }, ...moveAll(devices, index, 1, opts.functions)]);
   }
-  const slot = freeSlotOn(ctx, 0);
-  if (slot === undefined || ctx.controllerByIndex.get(0)?.model !== 'pci-root') return undefined;
-  const bridge: Command = { kind: 'add-controller', controller: { model: 'pci-bridge', index, target: { chassisNr: index }, address: { domain: 0, bus: 0, slot, function: 0 } } };
-  return fix(`to a new pci-bridge (index ${index})`, [bridge, ...moveAll(devices, index, 1, opts.functions)]);
+  // i440fx and the rest: a bridge would need the free slot of bus 0 that the search above found first.
+  return undefined;
 }
 
 function batch(label: string, commands: readonly Command[]): Command {
@@ -268,23 +266,13 @@ export function libvirtPlaces(ctx: RuleContext, c: PciController): boolean {
 
 /**
  * Fixes for a controller whose own address is wrong (GEN-IDX-4, GEN-CONNECT-3): drop the address
- * when libvirt can place it; else put it on a free slot of a bus that takes it; and, when `renumber`
- * and it does not sit on its own bus, give it an index above every other.
+ * when libvirt can place it, and, when `renumber` and it does not sit on its own bus, give it an
+ * index above every other (libvirt's rule: a controller's index is larger than its bus).
  */
 export function controllerAddressFixes(ctx: RuleContext, c: PciController, opts: { renumber?: boolean } = {}): Fix[] {
   const out: Fix[] = [];
   const name = `${c.model} controller index ${c.index}`;
-  const type = controllerConnectType(c);
   if (libvirtPlaces(ctx, c)) out.push({ label: `Drop the address of ${name} (libvirt places it)`, command: { kind: 'update-controller', controller: c.key, changes: { address: null } } });
-  else if (type) {
-    for (const p of ctx.guest.controllers) {
-      if (p === c || p.index === undefined || c.index === undefined || p.index >= c.index || !busAccepts(p, type)) continue;
-      const slot = freeSlotOn(ctx, p.index);
-      if (slot === undefined) continue;
-      out.push({ label: `Put ${name} on slot ${slot} of ${p.model} ${p.index}`, command: { kind: 'update-controller', controller: c.key, changes: { address: { domain: 0, bus: p.index, slot, function: 0 } } } });
-      break;
-    }
-  }
   if (opts.renumber && c.address && c.index !== undefined && c.address.bus !== c.index) {
     const index = nextFreeIndex(ctx.guest);
     out.push({ label: `Renumber ${name} to index ${index}`, command: { kind: 'update-controller', controller: c.key, changes: { index } } });
