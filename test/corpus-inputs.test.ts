@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDesign, importHost, validate } from '../src/engine/index.ts';
 import type { Host } from '../src/engine/index.ts';
-import { sharedPaths } from './support/shared.ts';
+import { SHARED, sharedPaths } from './support/shared.ts';
 
 /**
  * libvirt's inputs, before libvirt filled them in: every input libvirt accepts (it has a
@@ -11,7 +11,7 @@ import { sharedPaths } from './support/shared.ts';
  * Inputs without addresses are fine: libvirt assigns them. corpus-verdicts.test.ts checks the
  * filled-in outputs; these inputs are what users bring.
  */
-const CORPUS = path.resolve(__dirname, '../..', 'shared', 'corpus');
+const CORPUS = path.join(SHARED, 'corpus');
 const LIBVIRT = path.join(CORPUS, 'libvirt');
 const MOCK_HOST = path.join(CORPUS, 'libvirt-mock-host.nodedev.xml');
 

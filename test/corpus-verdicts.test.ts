@@ -4,13 +4,13 @@ import path from 'node:path';
 import { createDesign } from '../src/engine/xml/domain.ts';
 import { importHost } from '../src/engine/xml/nodedev.ts';
 import { validate } from '../src/engine/rules/index.ts';
-import { sharedPaths } from './support/shared.ts';
+import { SHARED, sharedPaths } from './support/shared.ts';
 
 /**
  * libvirt's own verdicts (issue 4): what libvirt writes back (`*-latest.xml`) must raise no error,
  * and inputs libvirt refuses for a topology reason must raise an error from the matching rule.
  */
-const CORPUS = path.resolve(__dirname, '../..', 'shared', 'corpus');
+const CORPUS = path.join(SHARED, 'corpus');
 const LIBVIRT = path.join(CORPUS, 'libvirt');
 const MOCK_HOST = path.join(CORPUS, 'libvirt-mock-host.nodedev.xml');
 

@@ -13,8 +13,11 @@ import { it } from 'vitest';
  */
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
-/** ../shared beside the checkout (TEAM.md): tests only; the product never reads it. */
-export const SHARED = path.resolve(REPO, '..', 'shared');
+/**
+ * ../shared beside the checkout (TEAM.md): tests only; the product never reads it.
+ * PCITOPO_SHARED overrides it for runs from a copy of the checkout (Stryker's sandbox).
+ */
+export const SHARED = process.env['PCITOPO_SHARED'] || path.resolve(REPO, '..', 'shared');
 
 export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
   const v = env['CI'];

@@ -44,12 +44,12 @@ export function place(design: Design, opts: PlaceOptions): Design {
  * does one that placement cannot handle.
  */
 export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport {
-  const family = machineFamily(design.guest);
-  const beyond = placeableFamily(family) ? beyondLibvirtLimits(design.guest, family, 3) : [];
-  if (beyond.length > 0) {
-    return { design, notes: [`nothing was placed: ${beyond.map((p) => p.message).join('; ')}; libvirt refuses such a domain (see validate)`] };
-  }
   try {
+    const family = machineFamily(design.guest);
+    const beyond = placeableFamily(family) ? beyondLibvirtLimits(design.guest, family, 3) : [];
+    if (beyond.length > 0) {
+      return { design, notes: [`nothing was placed: ${beyond.map((p) => p.message).join('; ')}; libvirt refuses such a domain (see validate)`] };
+    }
     return placeWithin(design, opts);
   } catch (e) {
     return { design, notes: [`nothing was placed: placement failed on this design (${e instanceof Error ? e.message : String(e)}); please report it with the domain XML`] };
