@@ -30,11 +30,16 @@ export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
  */
 export function cannotRun(what: string, reason: string): void {
   const text = `${what} not run: ${reason}`;
-  it(text, (ctx) => {
-    if (inCi()) throw new Error(`${text} (CI must run it: put ../shared beside the checkout, or run bash scripts/setup-test-deps.sh)`);
+  it(text, standIn(text, reason));
+}
+
+/** The stand-in test's body: throws under CI, else prints the reason and skips (`ctx.skip`). */
+export function standIn(text: string, reason: string, env: NodeJS.ProcessEnv = process.env): (ctx: { skip: (note?: string) => void }) => void {
+  return (ctx) => {
+    if (inCi(env)) throw new Error(`${text} (CI must run it: put ../shared beside the checkout, or run bash scripts/setup-test-deps.sh)`);
     console.warn(`[skipped] ${text}`);
     ctx.skip(reason);
-  });
+  };
 }
 
 /**
