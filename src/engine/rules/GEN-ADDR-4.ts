@@ -4,7 +4,7 @@ import { addrText, finding, occupants, occupantSubjects } from './context.ts';
 import { globalRule } from './define.ts';
 import { deviceName, relocateFix } from './fixes.ts';
 import type { Fix } from './types.ts';
-import { at, ctrl, dev, design, hostdev, pseries, q35, rootPort } from './testkit.ts';
+import { at, ctrl, dev, design, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-ADDR-4',
@@ -42,15 +42,22 @@ export const rule: Rule = globalRule(meta, (ctx) => ctx.buses.flatMap((bus) => {
 }));
 
 export const cases = {
-  pass: [{ name: 'two functions of one slot', design: pseries([], [hostdev('0000:01:00.0', at(0, 1, 0, 'on')), hostdev('0000:01:00.1', at(0, 1, 1))]) }],
+  pass: [
+    { name: 'two functions of one slot', design: pseries([], [hostdev('0000:01:00.0', at(0, 1, 0, 'on')), hostdev('0000:01:00.1', at(0, 1, 1))]) },
+    { name: 'a controller and a device in different slots', design: q35([rootPort(1, 2)], [dev('nic', 'interface', at(0, 3), { model: 'e1000e' })]) },
+    { name: 'one slot and function on two buses', design: pseries([phb(1)], [dev('vda', 'disk', at(0, 2)), dev('vdb', 'disk', at(1, 2))]) },
+  ],
   fail: [
     { name: 'same slot twice', design: pseries([], [dev('vda', 'disk', at(0, 2)), dev('vdb', 'disk', at(0, 2))]), expect: { devices: ['vda', 'vdb'] } },
+    // h07-controller-and-device-clash: controllers occupy addresses too
+    { name: 'a root port and a NIC at 00:02.0', design: q35([rootPort(1, 2)], [dev('nic', 'interface', at(0, 2), { model: 'e1000e' })]), expect: { controllers: [1], devices: ['nic'] } },
+    { name: 'two controllers at one address', design: q35([rootPort(1, 2), rootPort(2, 2, 0, { address: at(0, 2) })], []), expect: { controllers: [1, 2] } },
+    { name: 'three devices at one address', design: pseries([], [dev('vda', 'disk', at(0, 2)), dev('vdb', 'disk', at(0, 2)), dev('vdc', 'disk', at(0, 2))]), expect: { devices: ['vda', 'vdb', 'vdc'] } },
     // r07-q35-hostdev-nic-double-use: one slot per root port, so the fix takes the empty port 2
     { name: 'two devices behind one root port, another port empty', design: q35([rootPort(1, 1), rootPort(2, 1, 1)], [dev('nic', 'interface', at(1, 0)), hostdev('0000:81:00.2', at(1, 0))]), expect: { devices: ['nic', '0000:81:00.2'] } },
     { name: 'two devices behind the only root port: the fix adds one', design: q35([rootPort(1, 1)], [dev('nic', 'interface', at(1, 0)), dev('vda', 'disk', at(1, 0))]), expect: { devices: ['nic', 'vda'] } },
     { name: 'conventional PCI clash on the only root port: a new port and pcie-to-pci-bridge', design: q35([rootPort(1, 1)], [dev('nic', 'interface', at(1, 0)), dev('old', 'interface', at(1, 0), { model: 'e1000' })]), expect: { devices: ['nic', 'old'] } },
     // r08-i440fx-balloon-clash-with-video: 00:02 is the primary video's, so the fix takes the next slot
     { name: 'i440fx clash, video unaddressed', design: design({ machine: 'pc', controllers: [ctrl('pci-root', 0)], devices: [dev('nic', 'interface', at(0, 3)), dev('mb', 'memballoon', at(0, 3)), dev('video', 'video', undefined, { model: 'cirrus' })] }), expect: { devices: ['nic', 'mb'] } },
-    { name: 'device and controller at one address', design: pseries([ctrl('pci-bridge', 1, { address: at(0, 2), target: { chassisNr: 1 } })], [dev('vda', 'disk', at(0, 2))]), expect: { controllers: [1], devices: ['vda'] } },
   ],
 };
