@@ -1,6 +1,5 @@
-#!/usr/bin/env node
 /**
- * The `pcitopo` executable (built to dist-cli/pcitopo.mjs; bin/pcitopo.mjs runs it from the
+ * The `pcitopo` executable (built to dist-cli/pcitopo.cjs and started by dist-cli/pcitopo.mjs; bin/pcitopo.mjs runs it from the
  * sources). Nothing escapes: a reader that goes away (`pcitopo validate … | head -1`) ends the
  * output quietly, and an uncaught error is one line and exit 4 (main.ts `report`).
  */
@@ -22,4 +21,6 @@ const fatal = (e: unknown): void => {
 process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
 
-process.exitCode = await main(argv, io);
+void main(argv, io).then((code) => {
+  process.exitCode = code;
+});

@@ -1,12 +1,11 @@
 /**
- * The CLI's contact with the outside: reading inputs with a byte cap, strict decoding, writing
- * outputs (`-` is standard input or output), colours, and the errors that end a command with a
- * documented exit code. Everything a command prints goes through an `Io`, so tests can run
- * `main()` in-process.
+ * The CLI's contact with the outside: streams, reading inputs with a byte cap, colours, and the
+ * errors that end a command with a documented exit code. Everything a command prints goes through
+ * an `Io`, so tests can run `main()` in-process. No engine here (xmlio.ts has what needs it):
+ * `--version`, `--help` and `serve` never load the engine.
  */
-import { createReadStream, writeFileSync } from 'node:fs';
-import type { InputError, Result, XmlEncoding } from '../engine/index.ts';
-import { MAX_XML_BYTES, decodeXml, encodeXml, formatInputError } from '../engine/index.ts';
+import { createReadStream } from 'node:fs';
+import type { InputError } from '../engine/index.ts';
 
 export interface Io {
   readonly stdout: { write(chunk: string | Uint8Array): unknown; readonly isTTY?: boolean | undefined };
@@ -43,12 +42,6 @@ export class CliError extends Error {
 }
 
 export const usageError = (message: string): CliError => new CliError(message, EXIT.input);
-export const inputError = (e: InputError): CliError => new CliError(formatInputError(e), EXIT.input, e);
-
-export function unwrap<T>(r: Result<T>): T {
-  if (!r.ok) throw inputError(r.error);
-  return r.value;
-}
 
 /** What the user typed for an input, as messages name it: `-` reads standard input. */
 export const inputName = (name: string): string => (name === '-' ? 'standard input' : name);
@@ -57,7 +50,7 @@ export const inputName = (name: string): string => (name === '-' ? 'standard inp
  * Reads a whole input, whatever it is (file, device, FIFO, standard input), in chunks, and stops
  * as soon as it passes `cap` bytes: `stat` sizes say nothing of `/dev/zero` or a pipe.
  */
-export async function readBytes(name: string, io: Io, cap = MAX_XML_BYTES): Promise<Uint8Array> {
+export async function readBytes(name: string, io: Io, cap: number): Promise<Uint8Array> {
   const stream = name === '-' ? io.stdin : createReadStream(name, { highWaterMark: 1 << 16 });
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -94,52 +87,13 @@ export async function readBytes(name: string, io: Io, cap = MAX_XML_BYTES): Prom
   return out;
 }
 
-const ERRNO: Readonly<Record<string, string>> = {
+export const ERRNO: Readonly<Record<string, string>> = {
   ENOENT: 'no such file',
   EACCES: 'permission denied',
   EISDIR: 'a directory, not a file',
   ENOTDIR: 'a path component is not a directory',
   ELOOP: 'too many symbolic links',
 };
-
-export interface XmlInput {
-  readonly text: string;
-  readonly encoding: XmlEncoding;
-  /** as messages name it */
-  readonly name: string;
-}
-
-/** Reads and strictly decodes an XML input (engine decodeXml): a byte not in its encoding is exit 2 with line:column. */
-export async function readXml(name: string, io: Io): Promise<XmlInput> {
-  const bytes = await readBytes(name, io);
-  const decoded = unwrap(decodeXml(bytes, inputName(name)));
-  return { text: decoded.text, encoding: decoded.encoding, name: inputName(name) };
-}
-
-/** Reads a short text argument from standard input (a share link), trimmed. */
-export async function readText(name: string, io: Io): Promise<string> {
-  const bytes = await readBytes(name, io);
-  const decoded = unwrap(decodeXml(bytes, inputName(name)));
-  return decoded.text.trim();
-}
-
-/**
- * Writes `text` to `target` (a file, or standard output for `-` or no target) in `encoding`, the
- * encoding the input came in, so an unchanged document comes back byte for byte.
- */
-export function writeText(target: string | undefined, text: string, encoding: XmlEncoding, io: Io): void {
-  const bytes = unwrap(encodeXml(text, encoding, target === undefined || target === '-' ? 'standard output' : target));
-  if (target === undefined || target === '-') {
-    io.stdout.write(bytes);
-    return;
-  }
-  try {
-    writeFileSync(target, bytes);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${target}: cannot write: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input);
-  }
-}
 
 /**
  * ANSI colours for a stream, following https://no-color.org: off when NO_COLOR is set (to

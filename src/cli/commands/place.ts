@@ -1,7 +1,8 @@
 import type { PlacementPolicy } from '../../engine/index.ts';
 import { exportDomain, placeWithReport } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
-import { EXIT, usageError, writeText } from '../io.ts';
+import { EXIT, usageError } from '../io.ts';
+import { writeText } from '../xmlio.ts';
 import { intOption, jsonLine, loadDesign, str } from './shared.ts';
 
 /** `pcitopo place DOMAIN.xml [--host HOST] [--policy libvirt|pe-per-phb] [--spare-phbs N] [--spare-ports N] [--replace-all] [--out FILE]` */

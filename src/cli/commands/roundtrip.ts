@@ -1,6 +1,7 @@
 import { exportDomain } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
-import { EXIT, writeText } from '../io.ts';
+import { EXIT } from '../io.ts';
+import { writeText } from '../xmlio.ts';
 import { jsonLine, loadDesign, str } from './shared.ts';
 
 /** `pcitopo roundtrip DOMAIN.xml [--out FILE]`: import, export with no edit; exit 1 if the text changed. */

@@ -1,14 +1,13 @@
-/** What several commands share: loading the design and its host, and reading numbers. */
+/** What several commands share: loading the design and its host. */
 import type { Design, Host } from '../../engine/index.ts';
 import { createDesign, importHost } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
-import type { XmlInput } from '../io.ts';
-import { readXml, unwrap, usageError } from '../io.ts';
+import { usageError } from '../io.ts';
+import { str } from '../options.ts';
+import type { XmlInput } from '../xmlio.ts';
+import { readXml, unwrap } from '../xmlio.ts';
 
-export const str = (ctx: CommandContext, name: string): string | undefined => {
-  const v = ctx.values[name];
-  return typeof v === 'string' ? v : undefined;
-};
+export { intOption, jsonLine, str } from '../options.ts';
 
 /** Two inputs cannot both be standard input. */
 export function oneStdin(...names: Array<string | undefined>): void {
@@ -31,13 +30,3 @@ export async function loadDesign(ctx: CommandContext): Promise<{ design: Design;
   return { design: unwrap(createDesign(domain.text, host?.host, domain.name)), domain, host: host?.input };
 }
 
-/** A whole number option within 0..max. */
-export function intOption(ctx: CommandContext, name: string, max: number): number | undefined {
-  const v = str(ctx, name);
-  if (v === undefined) return undefined;
-  const n = /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n > max) throw usageError(`--${name} needs a whole number 0-${max}, not ${v}`);
-  return n;
-}
-
-export const jsonLine = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;

@@ -1,7 +1,8 @@
 import type { XmlEncoding } from '../../engine/index.ts';
 import { createDesign, declaredEncoding, decodeShareLink, importHost } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
-import { CliError, EXIT, readText, unwrap, usageError, writeText } from '../io.ts';
+import { CliError, EXIT, usageError } from '../io.ts';
+import { readText, unwrap, writeText } from '../xmlio.ts';
 import { jsonLine, str } from './shared.ts';
 
 /**

@@ -1,7 +1,8 @@
 import type { Finding } from '../../engine/index.ts';
 import { applyFixes, exportDomain, ruleMeta, validate } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
-import { EXIT, colours, usageError, writeText } from '../io.ts';
+import { EXIT, colours, usageError } from '../io.ts';
+import { writeText } from '../xmlio.ts';
 import { jsonLine, loadDesign, str } from './shared.ts';
 
 /** `pcitopo validate DOMAIN.xml [--host HOST] [--json] [--fix [--out FILE]]` */

@@ -1,7 +1,8 @@
 import { createDesign } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
-import { EXIT, readXml, unwrap } from '../io.ts';
-import { intOption, jsonLine } from './shared.ts';
+import { EXIT } from '../io.ts';
+import { intOption, jsonLine } from '../options.ts';
+import { readXml, unwrap } from '../xmlio.ts';
 
 /** `pcitopo verify DOMAIN.xml [--timeout SEC] [--keep]` */
 export async function run(ctx: CommandContext): Promise<number> {

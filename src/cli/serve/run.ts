@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import type { CommandContext } from '../commands.ts';
 import type { Io } from '../io.ts';
 import { CliError, EXIT } from '../io.ts';
-import { intOption, str } from '../commands/shared.ts';
+import { intOption, str } from '../options.ts';
 import type { RunningServer } from './server.ts';
 import { appRoot, startServer } from './server.ts';
 
