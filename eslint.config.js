@@ -20,7 +20,7 @@ const engineForbidden = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'e2e/output/**', '.cache/**', 'reports/**', '.stryker-tmp/**'] },
+  { ignores: ['dist/**', 'dist-cli/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'e2e/output/**', '.cache/**', 'reports/**', '.stryker-tmp/**', 'fuzz-out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
