@@ -2,7 +2,7 @@ import type { Rule, RuleMeta } from './types.ts';
 import { addrText, controllerText, finding, occupants } from './context.ts';
 import { busRule } from './define.ts';
 import { freeSlotFix } from './fixes.ts';
-import { BUS_MODELS } from '../machines/connect.ts';
+import { BUS_MODELS } from '../libvirt/index.ts';
 import { isPhb } from '../model/guest.ts';
 import { at, ctrl, dev, q35 } from './testkit.ts';
 

@@ -1,7 +1,7 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
 import { controllerText, finding } from './context.ts';
 import { globalRule } from './define.ts';
-import { BUS_MODELS, busAccepts, controllerConnectType } from '../machines/connect.ts';
+import { BUS_MODELS, busAccepts, controllerConnectType } from '../libvirt/index.ts';
 import type { RuleContext } from './context.ts';
 import { ctrl, q35, rootPort } from './testkit.ts';
 
