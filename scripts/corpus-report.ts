@@ -2,7 +2,7 @@
  * How far `place --policy libvirt` gets libvirt's own placement: a report, not a test.
  * Runs the placement on every input of ../shared/corpus/libvirt/ and ../shared/corpus/libvirt-upstream/
  * that has an expected output (`NAME.<arch>-latest.xml`) for pseries, q35, aarch64 virt or i440fx,
- * compares device by device (test/support/libvirtCompare.ts, the comparison of
+ * compares device by device (test/support/placement-compare.ts, the comparison of
  * test/placement-corpus.test.ts), and prints matches per family, the first difference of every
  * mismatch, and the kinds of difference by count. Hosts are libvirt's mock host (virpcimock).
  *
@@ -13,8 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Design, Host, MachineFamily } from '../src/engine/index.ts';
 import { createDesign, importHost, machineFamily, placeWithReport } from '../src/engine/index.ts';
-import type { Difference } from '../test/support/libvirtCompare.ts';
-import { firstDifference } from '../test/support/libvirtCompare.ts';
+import type { Difference } from '../test/support/placement-compare.ts';
+import { firstDifference } from '../test/support/placement-compare.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = path.resolve(ROOT, '..', 'shared', 'corpus');

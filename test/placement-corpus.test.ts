@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Design, Host } from '../src/engine/index.ts';
 import { createDesign, importHost, place } from '../src/engine/index.ts';
-import { addr, controllerRows, deviceKeys, deviceRows, firstDifference } from './support/libvirtCompare.ts';
+import { addr, controllerRows, deviceKeys, deviceRows, firstDifference } from './support/placement-compare.ts';
 
 /**
  * Policy `libvirt` against libvirt's own expected outputs (tests/qemuxmlconfdata, libvirt 10.7,

@@ -2,11 +2,11 @@ import type { GuestDevice, GuestPciAddress, PciController } from '../../src/engi
 import { formatPciAddress } from '../../src/engine/index.ts';
 
 /**
- * Compares a placement with libvirt's expected output (tests/qemuxmlconfdata `NAME.<arch>-latest.xml`)
- * semantically, device by device: the PCI address of every device and controller, controller
- * models, model names and targets. libvirt writes devices in its own order, so devices are matched
- * by element kind and order within the kind (host address for hostdevs). Used by
- * test/placement-corpus.test.ts and scripts/corpus-report.ts.
+ * The semantic comparison of a placement with libvirt's (tests/qemuxmlconfdata `NAME.<arch>-latest.xml`,
+ * or what a real libvirt defined): PCI controllers row by row (index, model, model name, target
+ * attributes, address) and every device's PCI address under a key that survives libvirt's
+ * reordering. Used by the corpus check (test/placement-corpus.test.ts) and the corpus report
+ * (scripts/corpus-report.ts), so both judge alike.
  */
 
 export const addr = (a: GuestPciAddress | undefined): string => (a ? `${formatPciAddress(a)}${a.multifunction ? ` mf=${a.multifunction}` : ''}` : 'none');
@@ -14,18 +14,28 @@ export const addr = (a: GuestPciAddress | undefined): string => (a ? `${formatPc
 const controllerRow = (c: PciController): string =>
   `${c.index} ${c.model} name=${c.modelName ?? '-'} target=${c.target.index ?? '-'} chassis=${c.target.chassis ?? '-'} port=${c.target.port ?? '-'} chassisNr=${c.target.chassisNr ?? '-'} busNr=${c.target.busNr ?? '-'} node=${c.target.node ?? '-'} at ${addr(c.address)}`;
 
-/** One row per PCI controller, by index. */
+/** One row per PCI controller, sorted by index: `3 pcie-root-port name=pcie-root-port target=- chassis=3 port=10 … at 0000:00:01.2`. */
 export function controllerRows(cs: readonly PciController[]): string[] {
   return cs.map(controllerRow).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
 }
 
-/** libvirt reorders devices; it keeps the order within one element kind (and one controller type). */
+/**
+ * Keys that survive libvirt's reordering: a PCI hostdev by its host address, a disk by its target
+ * (libvirt orders disks by bus and target: virDomainDiskInsertPreAlloced), anything else by its
+ * position among the elements of its kind (and controller type), an order libvirt keeps.
+ */
 export function deviceKeys(devices: readonly GuestDevice[]): Map<string, GuestDevice> {
   const seen = new Map<string, number>();
   const out = new Map<string, GuestDevice>();
   for (const d of devices) {
     if (d.hostAddress) {
       out.set(`${d.element} ${formatPciAddress(d.hostAddress)}`, d);
+      continue;
+    }
+    // the label of a disk ends in its target dev ("virtio disk vda"), unique in a domain
+    const dev = d.element === 'disk' ? d.label.split(' ').pop() : undefined;
+    if (dev) {
+      out.set(`disk#${dev}`, d);
       continue;
     }
     const kind = d.element === 'controller' ? `controller/${d.type ?? ''}` : d.element;
@@ -36,7 +46,7 @@ export function deviceKeys(devices: readonly GuestDevice[]): Map<string, GuestDe
   return out;
 }
 
-/** `key address` for every device that has a PCI address on either side, sorted. */
+/** `key address` for every device that has a PCI address on either side, sorted: equal lists = same placement. */
 export function deviceRows(mine: ReadonlyMap<string, GuestDevice>, other: ReadonlyMap<string, GuestDevice>): string[] {
   return [...mine]
     .filter(([k, d]) => d.address || other.get(k)?.address)
@@ -94,7 +104,7 @@ export function firstDifference(input: readonly GuestDevice[], placed: { control
     const b = theirs.get(k);
     if (!a?.address && !b?.address) continue;
     if (addr(a?.address) === addr(b?.address)) continue;
-    const what = k.replace(/#\d+$/, '').replace(/ [0-9a-f:.]+$/, '');
+    const what = k.replace(/#[^#]+$/, '').replace(/ [0-9a-f:.]+$/, '');
     return { kind: `device address ${what}${a?.address ? (b?.address ? '' : ' (libvirt gives none)') : ' (place gives none)'}`, text: `${k}: place ${addr(a?.address)} | libvirt ${addr(b?.address)}` };
   }
   for (const k of deviceKeys(input).keys()) if (!mine.has(k)) return { kind: 'device lost', text: `${k} of the input is missing after place` };
