@@ -68,6 +68,11 @@ describe('qemuDomainImpliedPCIControllers (GEN-IDX-5)', () => {
     expect(added[0]?.implicit).toBeUndefined();
   });
 
+  it('pseries: none when the gaps need more PHBs than target indexes 1-31 (libvirt refuses the domain)', () => {
+    expect(qemuDomainImpliedPCIControllers(guest([ctrl(0, 'pci-root'), ctrl(31, 'pci-root')]), PSERIES, { implicit: true })).toHaveLength(30);
+    expect(qemuDomainImpliedPCIControllers(guest([ctrl(0, 'pci-root'), ctrl(32, 'pci-root')]), PSERIES, { implicit: true })).toEqual([]);
+  });
+
   it('nothing for a guest without gaps, and nothing above bus 255', () => {
     expect(qemuDomainImpliedPCIControllers(guest([ctrl(0, 'pci-root'), ctrl(1, 'pci-bridge')], [1, 300]), I440FX, { implicit: true })).toEqual([]);
   });

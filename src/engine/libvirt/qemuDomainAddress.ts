@@ -306,7 +306,7 @@ export function qemuDomainDefaultPCIBusModel(guest: Pick<Guest, 'controllers'>, 
  * {@link qemuDomainDefaultPCIBusModel}, and virDomainDefMaybeAddController() adds it. Each comes
  * with the defaults libvirt then gives it, all controllers taken in index order as libvirt takes
  * them (a PHB's target index depends on the PHBs below it). Buses above 255 are left to the
- * rules. `implicit`: shown but not written (the design as imported); otherwise written like any
+ * rules, and so are more PHBs than target indexes: libvirt refuses those, none is added. `implicit`: shown but not written (the design as imported); otherwise written like any
  * controller placement adds. Returns the new controllers, by index.
  */
 export function qemuDomainImpliedPCIControllers(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean }): PciController[] {
@@ -326,7 +326,11 @@ export function qemuDomainImpliedPCIControllers(guest: Pick<Guest, 'controllers'
     keys.add(c.key);
   }
   if (keys.size === 0) return [];
-  return qemuDomainPCIControllersSetDefaults(all, machine).filter((c) => keys.has(c.key));
+  const defined = qemuDomainPCIControllersSetDefaults(all, machine);
+  // More PHBs than target indexes: libvirt refuses the domain ("No usable target index found"),
+  // so it defines none of them; the rules say why (PAPR-PHB-2).
+  if (machine.family === 'pseries' && defined.some((c) => c.model === 'pci-root' && c.target.index === undefined)) return [];
+  return defined.filter((c) => keys.has(c.key));
 }
 
 /** qemuDomainPCIAddressSetCreate() + qemuDomainSetupIsolationGroups() + qemuDomainCollectPCIAddress(). */
