@@ -229,8 +229,12 @@ function setDeviceAddress(w: AssignState, key: string, address: GuestPciAddress)
 export interface ChipsetSlots {
   /** slots of bus 0 the chipset holds (no device can go there; 00:00 aside, which no address can name) */
   readonly builtinSlots: readonly number[];
+  /** does {@link validate} give this device its fixed home (when that is free), so no bus is needed for it? */
+  readonly homes: (d: GuestDevice, guest: Pick<Guest, 'devices'>) => boolean;
   readonly validate: (w: AssignState, set: VirDomainPCIAddressSet) => void;
 }
+
+const primaryVideo = (d: GuestDevice, guest: Pick<Guest, 'devices'>): boolean => d === guest.devices.find((x) => x.element === 'video');
 
 const bus0 = (slot: number, fn = 0): GuestPciAddress => ({ domain: 0, bus: 0, slot, function: fn });
 
@@ -274,7 +278,12 @@ export function qemuDomainValidateDevicePCISlotsQ35(w: AssignState, set: VirDoma
 }
 
 /** The ICH9 chipset of q35: the LPC bridge's slot 0x1f. */
-export const Q35_CHIPSET: ChipsetSlots = { builtinSlots: [0x1f], validate: qemuDomainValidateDevicePCISlotsQ35 };
+export const Q35_CHIPSET: ChipsetSlots = {
+  builtinSlots: [0x1f],
+  // the SATA controller at 00:1f.2, the primary video at 00:01.0
+  homes: (d, guest) => (d.element === 'controller' && d.type === 'sata') || primaryVideo(d, guest),
+  validate: qemuDomainValidateDevicePCISlotsQ35,
+};
 
 /** qemuDomainValidateDevicePCISlotsPIIX3(), reduced to what takes slots: PIIX3 at 00:01, primary video at 00:02. */
 export function qemuDomainValidateDevicePCISlotsPIIX3(w: AssignState, set: VirDomainPCIAddressSet): void {
@@ -287,7 +296,12 @@ export function qemuDomainValidateDevicePCISlotsPIIX3(w: AssignState, set: VirDo
 }
 
 /** The PIIX3 chipset of i440fx: its functions at slot 1. */
-export const PIIX3_CHIPSET: ChipsetSlots = { builtinSlots: [1], validate: qemuDomainValidateDevicePCISlotsPIIX3 };
+export const PIIX3_CHIPSET: ChipsetSlots = {
+  builtinSlots: [1],
+  // the primary video at 00:02.0
+  homes: primaryVideo,
+  validate: qemuDomainValidateDevicePCISlotsPIIX3,
+};
 
 /**
  * qemuDomainPCIAddressSetCreate()'s defaultModel: the model libvirt gives a bus that no

@@ -312,7 +312,7 @@ export function portsForHostSlots(guest: Guest, host: Host | undefined): Guest {
  */
 function addPciePorts(guest: Guest, host: Host | undefined, spare: number): Guest {
   const machine = machineProfile(guest);
-  const waiting = guest.devices.filter((d) => !d.address && takesPciAddress(d, machine) && !(machine.family === 'q35' && isBuiltinQ35(d, guest)));
+  const waiting = guest.devices.filter((d) => !d.address && takesPciAddress(d, machine) && !(machine.chipset?.homes(d, guest) ?? false));
   const pcie = waiting.filter((d) => qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host) & F.PCIE_DEVICE).length;
   const conventional = waiting.length - pcie;
   // An unaddressed pcie-to-pci-bridge or switch takes an empty port before any device does.
@@ -334,11 +334,4 @@ function addPciePorts(guest: Guest, host: Host | undefined, spare: number): Gues
   }
   for (let n = emptyPorts; n < pcie + portTakers + spare; n++) add('pcie-root-port');
   return { ...guest, controllers };
-}
-
-/** Devices q35 puts at fixed ICH9 addresses, which need no port. */
-function isBuiltinQ35(d: GuestDevice, guest: Guest): boolean {
-  if (d.element === 'controller' && d.type === 'sata') return true;
-  const firstVideo = guest.devices.find((x) => x.element === 'video');
-  return d === firstVideo;
 }
