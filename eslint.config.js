@@ -44,7 +44,7 @@ const engineLayer = (dir, mayImport) => {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'e2e/output/**', '.cache/**'] },
+  { ignores: ['dist/**', 'dist-cli/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'e2e/output/**', '.cache/**', 'reports/**', '.stryker-tmp/**', 'fuzz-out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import type { Design, Host } from '../src/engine/index.ts';
 import { createDesign, importHost, place } from '../src/engine/index.ts';
 import { addr, controllerRows, deviceKeys, deviceRows, firstDifference } from './support/placement-compare.ts';
+import { SHARED, sharedPaths } from './support/shared.ts';
 
 /**
  * Policy `libvirt` against libvirt's own expected outputs (tests/qemuxmlconfdata, libvirt 10.7,
  * mock host of tests/virpcimock.c): same PCI controllers and the same address for every device.
  */
-const SHARED = path.resolve(__dirname, '..', '..', 'shared');
 const CORPUS = path.join(SHARED, 'corpus', 'libvirt');
 const MOCK_HOST = path.join(SHARED, 'corpus', 'libvirt-mock-host.nodedev.xml');
 
@@ -42,11 +42,7 @@ function load(file: string, host: Host): Design {
   return r.value;
 }
 
-if (!fs.existsSync(CORPUS) || !fs.existsSync(MOCK_HOST)) {
-  it(`corpus absent: ${CORPUS} not found, the libvirt comparison cannot run`, () => {
-    expect(fs.existsSync(CORPUS) && fs.existsSync(MOCK_HOST)).toBe(false);
-  });
-} else {
+if (sharedPaths('the libvirt placement comparison', ['corpus', 'libvirt'], ['corpus', 'libvirt-mock-host.nodedev.xml'])) {
   const hostResult = importHost(fs.readFileSync(MOCK_HOST, 'utf8'), 'libvirt-mock-host.nodedev.xml');
   if (!hostResult.ok) throw new Error(hostResult.error.message);
   const host = hostResult.value;

@@ -1,7 +1,9 @@
 import type { Guest } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
+import { PlacementFailure } from '../libvirt/domainAddr.ts';
 import { virDomainDefPostParse } from '../libvirt/domainConf.ts';
+import { beyondLibvirtLimits } from '../libvirt/limits.ts';
 import { qemuDomainAssignPCIAddresses } from '../libvirt/qemuDomainAddress.ts';
 import type { SpareKind } from '../machines/index.ts';
 import { machineProfile, spareKind } from '../machines/index.ts';
@@ -46,13 +48,23 @@ export function predictDefine(guest: Guest, host: Host | undefined): DefinePredi
   const machine = machineProfile(guest);
   const family = machine.family;
   if (!machine.placeable) return { empty: [], spares: [] };
+  // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs) libvirt refuses the domain and the rules
+  // say so; simulating would grow as many buses as the input names (issue 11).
+  if (beyondLibvirtLimits(guest, family, 1).length > 0) return { empty: [], spares: [] };
   const written: Guest = guest.devices.some((d) => d.implicit) ? { ...guest, devices: guest.devices.filter((d) => !d.implicit) } : guest;
   const occupied = new Set<number>();
   for (const x of [...written.devices, ...written.controllers]) if (x.address) occupied.add(x.address.bus);
   const candidates = written.controllers.filter((c) => spareKind(c, family) !== undefined && !occupied.has(c.index as number));
   if (candidates.length === 0) return { empty: [], spares: [] };
 
-  const defined = qemuDomainAssignPCIAddresses(virDomainDefPostParse(written, machine), machine, host).guest;
+  let defined: Guest;
+  try {
+    defined = qemuDomainAssignPCIAddresses(virDomainDefPostParse(written, machine), machine, host).guest;
+  } catch (e) {
+    // libvirt's define fails the same way (a controller on a bus it cannot add): no spare to predict.
+    if (e instanceof PlacementFailure) return { empty: [], spares: [] };
+    throw e;
+  }
   const designedKeys = new Set([...written.devices.filter((d) => d.address).map((d) => d.key), ...written.controllers.filter((c) => c.address).map((c) => c.key)]);
   const implicitKeys = new Set(defined.devices.filter((d) => d.implicit).map((d) => d.key));
   const takersOf = (bus: number): Taker[] => [
