@@ -1,7 +1,7 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { addrText, controllerText, finding, occupants } from './context.ts';
 import { freeSlotFix, everyBusRule } from './fixes.ts';
-import { BUS_MODELS } from '../machines/connect.ts';
+import { BUS_MODELS } from '../libvirt/index.ts';
 import { isPhb } from '../model/guest.ts';
 import { at, ctrl, dev, phb, pseries, q35, rootPort } from './testkit.ts';
 

@@ -2,7 +2,7 @@ import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
 import type { PciController } from '../model/guest.ts';
 import { controllerText, finding } from './context.ts';
 import { globalRule } from './define.ts';
-import { BUS_MODELS, busAccepts, controllerConnectType } from '../machines/connect.ts';
+import { BUS_MODELS, busAccepts, controllerConnectType } from '../libvirt/index.ts';
 import type { RuleContext } from './context.ts';
 import { ctrl, design, q35, rootPort } from './testkit.ts';
 

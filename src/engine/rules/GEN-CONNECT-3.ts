@@ -1,7 +1,7 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
 import { addrText, finding } from './context.ts';
 import { controllerAddressFixes, deviceName, everyBusRule, relocateFix } from './fixes.ts';
-import { busAccepts, controllerConnectType } from '../machines/connect.ts';
+import { busAccepts, controllerConnectType } from '../libvirt/index.ts';
 import { at, ctrl, dev, q35, rootPort, virt } from './testkit.ts';
 
 const meta: RuleMeta = {

@@ -4,7 +4,7 @@ import { finding } from './context.ts';
 import type { RuleContext } from './context.ts';
 import { hostRule } from './define.ts';
 import { feasible } from './fixes.ts';
-import { blocksVfio, boundToVfio, chipsetFunction, memberText } from './vfio.ts';
+import { blocksVfio, boundToVfio, chipsetFunction, memberText } from '../model/vfio.ts';
 import { at, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {

@@ -3,7 +3,7 @@ import { applyCommand, CommandError } from '../commands/commands.ts';
 import type { GuestDevice, PciController } from '../model/guest.ts';
 import { isPhb } from '../model/guest.ts';
 import { guestCellForHostNode } from '../model/numa.ts';
-import { busAccepts, busModel, controllerConnectType } from '../machines/connect.ts';
+import { busAccepts, busModel, controllerConnectType } from '../libvirt/index.ts';
 import type { Bus, RuleContext } from './context.ts';
 import { nextFreeIndex } from './context.ts';
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';

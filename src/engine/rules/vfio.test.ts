@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../commands/commands.ts';
 import { validate } from './validate.ts';
-import { blocksVfio, boundToVfio, chipsetFunction, passThroughRefusal } from './vfio.ts';
+import { blocksVfio, boundToVfio, chipsetFunction, passThroughRefusal } from '../model/vfio.ts';
 import { at, host, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
 import type { HostSpec } from './testkit.ts';
 
