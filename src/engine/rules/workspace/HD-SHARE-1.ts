@@ -18,17 +18,27 @@ const meta: RuleMeta = {
 export const rule: WorkspaceRule = {
   meta,
   check: ({ workspace: ws, usage }) => {
-    const out: WorkspaceFinding[] = [];
+    // One finding per set of guests: two guests sharing a whole card are told once, with its functions.
+    const byGuests = new Map<string, { names: string[]; addresses: string[] }>();
     for (const [address, uses] of usage.devices) {
       if (uses.length < 2) continue;
       const names = uses.map((u) => u.guest);
-      const group = ws.host?.devices.get(address)?.iommuGroup;
+      const key = names.join('\u0000');
+      const entry = byGuests.get(key);
+      if (entry) entry.addresses.push(address);
+      else byGuests.set(key, { names, addresses: [address] });
+    }
+    const out: WorkspaceFinding[] = [];
+    for (const { names, addresses } of byGuests.values()) {
+      addresses.sort();
+      const groups = [...new Set(addresses.map((a) => ws.host?.devices.get(a)?.iommuGroup).filter((n): n is number => n !== undefined))].sort((a, b) => a - b);
       const first = names[0] as string;
+      const them = addresses.length === 1 ? `Host device ${addresses[0] as string} is` : `Host devices ${addresses.join(', ')} are`;
       out.push(
         workspaceFinding(
           meta,
-          `Host device ${address} is given to ${listNames(names)}: they cannot run at the same time. libvirt starts the first and refuses the other${names.length > 2 ? 's' : ''} while it runs ("PCI device ${address} is in use by driver QEMU, domain ${first}"). Fine for guests that never run together; otherwise give it to one guest only.`,
-          { devices: [address], ...(group !== undefined ? { groups: [group] } : {}) },
+          `${them} given to ${listNames(names)}: they cannot run at the same time. libvirt starts the first and refuses the other${names.length > 2 ? 's' : ''} while it runs ("PCI device ${addresses[0] as string} is in use by driver QEMU, domain ${first}"). Fine for guests that never run together; otherwise give ${addresses.length === 1 ? 'it' : 'them'} to one guest only.`,
+          { devices: addresses, ...(groups.length ? { groups } : {}) },
           names,
         ),
       );
@@ -47,6 +57,11 @@ export const cases: WorkspaceRuleCases = {
   ],
   fail: [
     { name: 'one function in two guests', workspace: workspace(GROUPS, { alpha: [hostdev('0000:02:00.0')], beta: [hostdev('0000:02:00.0')] }), expect: { devices: ['0000:02:00.0'], groups: [2], domains: ['alpha', 'beta'] } },
+    {
+      name: 'a whole card in two guests: one finding with both functions',
+      workspace: workspace(GROUPS, { alpha: [hostdev('0000:01:00.0'), hostdev('0000:01:00.1')], beta: [hostdev('0000:01:00.1'), hostdev('0000:01:00.0')] }),
+      expect: { devices: ['0000:01:00.0', '0000:01:00.1'], groups: [1], domains: ['alpha', 'beta'] },
+    },
     { name: 'a hostdev in one guest, the same function as an interface in another, no host loaded', workspace: workspace(undefined, { alpha: [hostdev('0000:02:00.0')], beta: [], gamma: [vf('0000:02:00.0')] }), expect: { devices: ['0000:02:00.0'], domains: ['alpha', 'gamma'] } },
   ],
 };
