@@ -95,11 +95,12 @@ Notes (what could not be done as asked) go to standard error, or into the --json
   },
   {
     name: 'link',
-    args: 'DOMAIN.xml',
-    positionals: { min: 1, max: 1 },
+    args: 'DOMAIN.xml [DOMAIN.xml…] | DIR',
+    positionals: { min: 1, max: Infinity },
     summary: 'print a share link holding the design',
     details: `The design travels in the link's fragment (after #), which browsers never send to a server.
---json prints {"link": "..."}.`,
+Several domains of one host, or a directory as 'pcitopo collect' writes it, travel together in one
+link (share-link version 2, a workspace). --json prints {"link": "..."}.`,
     options: { host, base: { type: 'string', value: 'URL', help: 'where the designer is served (default http://localhost:8080/)' } },
     load: () => import('./commands/link.ts'),
   },
@@ -164,12 +165,16 @@ Content-Security-Policy, X-Content-Type-Options: nosniff and Referrer-Policy: no
   },
   {
     name: 'open',
-    args: 'DOMAIN.xml',
-    positionals: { min: 1, max: 1 },
+    args: 'DOMAIN.xml | DIR | DOMAIN.xml DOMAIN.xml…',
+    positionals: { min: 1, max: Infinity },
     summary: 'serve the designer and open it in the browser on this design',
     details: `Starts the server as 'serve' does and opens the browser ($BROWSER, or xdg-open/open) on a share
 link to localhost: the design is in the link's fragment, so it never leaves this machine.
-Prints the link on standard output and serves until Ctrl+C. --json prints {"url": "..."}.`,
+Prints the link on standard output and serves until Ctrl+C. --json prints {"url": "..."}.
+A directory as 'pcitopo collect' writes it (host.xml and <name>.xml per domain; --host overrides its
+host.xml), or several domain files, open as a workspace: each domain is read and checked first (a
+line per domain on standard error; exit 2 for a file that cannot be read, before anything is served),
+then the whole workspace travels in one link (share-link version 2; --json adds "domains").`,
     options: { host, port, bind },
     load: () => import('./commands/open.ts'),
   },

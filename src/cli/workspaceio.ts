@@ -32,6 +32,14 @@ export function isDirectory(path: string): boolean {
   }
 }
 
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The files of a collected directory: `host.xml` (when there) and every other `*.xml` as a domain,
  * in name order. Other files are left alone. Errors (exit 2): unreadable directory, no domain in it,
@@ -45,7 +53,8 @@ export function directoryFiles(dir: string): { domains: string[]; host?: string 
     const code = (e as NodeJS.ErrnoException).code;
     throw new CliError(`${dir}: cannot read the directory: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input);
   }
-  const xml = names.filter((n) => /\.xml$/i.test(n) && !isDirectory(join(dir, n)));
+  // regular files only: a FIFO or device named *.xml is not a collected document
+  const xml = names.filter((n) => /\.xml$/i.test(n) && isFile(join(dir, n)));
   const domains = xml.filter((n) => n !== HOST_FILE).map((n) => join(dir, n));
   if (domains.length === 0) throw new CliError(`${dir}: no domain XML in it (expected <name>.xml files, as 'pcitopo collect' writes them)`, EXIT.input);
   if (domains.length > MAX_WORKSPACE_GUESTS) throw new CliError(`${dir}: ${domains.length} domain files; a workspace holds up to ${MAX_WORKSPACE_GUESTS}`, EXIT.input);
