@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Design, GuestDevice, Host, PciController } from '../src/engine/index.ts';
-import { createDesign, formatPciAddress, importHost, place } from '../src/engine/index.ts';
+import type { Design, Host } from '../src/engine/index.ts';
+import { createDesign, importHost, place } from '../src/engine/index.ts';
+import { addr, controllerRows, deviceKeys, deviceRows } from './support/placement-compare.ts';
 
 /**
  * Policy `libvirt` against libvirt's own expected outputs (tests/qemuxmlconfdata, libvirt 10.7,
@@ -41,31 +42,6 @@ function load(file: string, host: Host): Design {
   return r.value;
 }
 
-const addr = (a: GuestDevice['address']): string => (a ? `${formatPciAddress(a)}${a.multifunction ? ` mf=${a.multifunction}` : ''}` : 'none');
-
-function controllerRows(cs: readonly PciController[]): string[] {
-  return cs
-    .map((c) => `${c.index} ${c.model} name=${c.modelName ?? '-'} target=${c.target.index ?? '-'} chassis=${c.target.chassis ?? '-'} port=${c.target.port ?? '-'} chassisNr=${c.target.chassisNr ?? '-'} node=${c.target.node ?? '-'} at ${addr(c.address)}`)
-    .sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
-}
-
-/** libvirt reorders devices; it keeps the order within one element kind (and one controller type). */
-function deviceKeys(devices: readonly GuestDevice[]): Map<string, GuestDevice> {
-  const seen = new Map<string, number>();
-  const out = new Map<string, GuestDevice>();
-  for (const d of devices) {
-    if (d.hostAddress) {
-      out.set(`${d.element} ${formatPciAddress(d.hostAddress)}`, d);
-      continue;
-    }
-    const kind = d.element === 'controller' ? `controller/${d.type ?? ''}` : d.element;
-    const n = seen.get(kind) ?? 0;
-    seen.set(kind, n + 1);
-    out.set(`${kind}#${n}`, d);
-  }
-  return out;
-}
-
 if (!fs.existsSync(CORPUS) || !fs.existsSync(MOCK_HOST)) {
   it(`corpus absent: ${CORPUS} not found, the libvirt comparison cannot run`, () => {
     expect(fs.existsSync(CORPUS) && fs.existsSync(MOCK_HOST)).toBe(false);
@@ -85,9 +61,7 @@ if (!fs.existsSync(CORPUS) || !fs.existsSync(MOCK_HOST)) {
 
       const mine = deviceKeys(placed.devices);
       const theirs = deviceKeys(expected.guest.devices);
-      const rows = (m: Map<string, GuestDevice>, other: Map<string, GuestDevice>): string[] =>
-        [...m].filter(([k, d]) => d.address || other.get(k)?.address).map(([k, d]) => `${k} ${addr(d.address)}`).sort();
-      expect(rows(mine, theirs)).toEqual(rows(theirs, mine));
+      expect(deviceRows(mine, theirs)).toEqual(deviceRows(theirs, mine));
       // every device of the input is there, at libvirt's address
       for (const d of deviceKeys(input.guest.devices).keys()) expect(mine.has(d)).toBe(true);
     });
