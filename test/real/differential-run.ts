@@ -125,7 +125,8 @@ export function formatTally(t: Map<Family, FamilyTally>): string {
 /** What each side said about one design, for people. */
 export function describe(r: DesignResult): string {
   const lines: string[] = [];
-  if (r.design.mutation) lines.push(`generated with the mutation: ${r.design.mutation}`);
+  if (r.design.mutation) lines.push(`${r.design.shrunkFrom ? `shrunk from ${r.design.shrunkFrom}, generated with` : 'generated with'} the mutation: ${r.design.mutation}`);
+  else if (r.design.shrunkFrom) lines.push(`shrunk from ${r.design.shrunkFrom}`);
   const p = r.pcitopo;
   if (p.readError) lines.push(`pcitopo: cannot read it: ${p.readError}`);
   else {

@@ -11,12 +11,13 @@
  * runs `define; dumpxml; undefine` for each, then `define; start --paused; destroy; undefine` for
  * those libvirt accepted (sandbox.ts: a second virsh on a root where QEMU runs would kill it).
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Design, Finding, Guest, Host } from '../../src/engine/index.ts';
 import { createDesign, importHost, place, validate } from '../../src/engine/index.ts';
 import { makeRunnableCopy } from '../../src/cli/verify/prepare.ts';
-import { Sandbox } from '../../src/cli/verify/sandbox.ts';
+import { Sandbox, isRoot } from '../../src/cli/verify/sandbox.ts';
 import { parseDocumentElement } from '../../src/cli/verify/xml.ts';
 import type { Family, GeneratedDesign } from '../support/generate-design.ts';
 import { domainXml, generateDesign, hostXml, withoutAddress, withoutItem, withoutNuma } from '../support/generate-design.ts';
@@ -52,8 +53,60 @@ export interface RealOutcome {
 
 const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** virsh with stdout and stderr in one stream (virsh flushes stdout before each error), so messages stay next to the design they belong to. */
-function virshMerged(box: Sandbox, commands: string, timeoutSec: number): ReturnType<Sandbox['run']> {
+/** Host PCI functions as libvirt will see them in sysfs (see {@link fakeSysfs}). */
+export interface SysfsFunction {
+  /** `dddd:bb:ss.f` */
+  address: string;
+  group: number;
+  pcie: boolean;
+  node?: number | undefined;
+}
+
+/**
+ * The host devices of a batch as sysfs shows them to libvirt: `config` (4096 bytes for PCI Express,
+ * 256 for conventional PCI: what unprivileged libvirt goes by, qemuDomainDeviceCalculatePCIConnectFlags),
+ * `vendor`, `device` (virPCIDeviceNew), `iommu_group` (virPCIDeviceAddressGetIOMMUGroupNum: pseries
+ * puts each IOMMU group on a PHB of its own, qemuDomainFillDeviceIsolationGroup) and `numa_node`.
+ * Without them libvirt finds no such device, takes it as PCIe and does not isolate it: not what a
+ * host with the device does. They are bind-mounted over /sys/bus/pci/devices and
+ * /sys/kernel/iommu_groups in a mount namespace of virsh's own (unshare -m), so nothing else sees them.
+ */
+function fakeSysfs(box: Sandbox, fns: readonly SysfsFunction[]): string {
+  const root = box.file('sysfs');
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(path.join(root, 'devices'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'iommu_groups'), { recursive: true });
+  for (const f of fns) {
+    const dev = path.join(root, 'devices', f.address);
+    fs.mkdirSync(dev, { recursive: true });
+    fs.writeFileSync(path.join(dev, 'config'), Buffer.alloc(f.pcie ? 4096 : 256));
+    fs.writeFileSync(path.join(dev, 'vendor'), '0x15b3\n');
+    fs.writeFileSync(path.join(dev, 'device'), '0x1017\n');
+    fs.writeFileSync(path.join(dev, 'class'), '0x020000\n');
+    fs.writeFileSync(path.join(dev, 'numa_node'), `${f.node ?? -1}\n`);
+    const group = path.join(root, 'iommu_groups', String(f.group), 'devices');
+    fs.mkdirSync(group, { recursive: true });
+    fs.symlinkSync(`../../../../kernel/iommu_groups/${f.group}`, path.join(dev, 'iommu_group'));
+    fs.symlinkSync(`../../../../bus/pci/devices/${f.address}`, path.join(group, f.address));
+  }
+  return root;
+}
+
+/** Whether this process may give virsh its own mount namespace (root with CAP_SYS_ADMIN). */
+let canUnshare: boolean | undefined;
+export function hostDevicesVisible(): boolean {
+  if (canUnshare === undefined) {
+    canUnshare = isRoot() && spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status === 0;
+  }
+  return canUnshare;
+}
+
+/**
+ * virsh with stdout and stderr in one stream (virsh flushes stdout before each error), so messages
+ * stay next to the design they belong to; with `sysfs`, in a mount namespace that shows libvirt
+ * those host devices.
+ */
+function virshMerged(box: Sandbox, commands: string, timeoutSec: number, sysfs?: string): ReturnType<Sandbox['run']> {
   const env = [
     `PATH=${SAFE_PATH}`,
     'LC_ALL=C',
@@ -63,9 +116,19 @@ function virshMerged(box: Sandbox, commands: string, timeoutSec: number): Return
     `XDG_RUNTIME_DIR=${box.file('home/run')}`,
     `LIBVIRT_LOG_OUTPUTS=3:file:${box.file('libvirt.log')}`,
   ];
-  const argv = ['env', '-i', ...env, 'sh', '-c', 'exec virsh -q -c "$0" "$1" 2>&1', `qemu:///embed?root=${box.root}`, commands];
-  const [cmd, ...args] = box.runAs ? ['runuser', '-u', box.runAs, '--', ...argv] : argv;
-  return box.run(cmd as string, args, timeoutSec);
+  fs.writeFileSync(box.file('commands.virsh'), commands);
+  const virsh = ['env', '-i', ...env, 'sh', '-c', 'exec virsh -q -c "$0" "$(cat "$1")" 2>&1', `qemu:///embed?root=${box.root}`, box.file('commands.virsh')];
+  const user = box.runAs ? ['runuser', '-u', box.runAs, '--', ...virsh] : virsh;
+  if (!sysfs) return box.run(user[0] as string, user.slice(1), timeoutSec);
+  const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+  const script = [
+    'set -e',
+    `mount --bind ${q(path.join(sysfs, 'devices'))} /sys/bus/pci/devices`,
+    `mount --bind ${q(path.join(sysfs, 'iommu_groups'))} /sys/kernel/iommu_groups`,
+    `exec ${user.map(q).join(' ')}`,
+  ].join('\n');
+  fs.writeFileSync(box.file('virsh.sh'), `${script}\n`);
+  return box.run('unshare', ['-m', '--propagation', 'private', 'sh', box.file('virsh.sh')], timeoutSec);
 }
 
 /** Splits virsh output on `@@ i @@` markers (virsh's echo ends no line): text per design index. */
@@ -97,40 +160,65 @@ function copyXml(from: string, to: string): void {
   }
 }
 
+/** One design for libvirt: its domain XML (with a `<name>` unique in the batch) and the host functions it passes through. */
+export interface RealInput {
+  xml: string;
+  host?: readonly SysfsFunction[] | undefined;
+}
+
+/** Splits a batch where two designs say different things about one host function (each part gets one sysfs). */
+function hostParts(inputs: readonly RealInput[]): number[][] {
+  const parts: Array<{ fns: Map<string, string>; idx: number[] }> = [];
+  inputs.forEach((inp, i) => {
+    const mine = new Map((inp.host ?? []).map((f) => [f.address, JSON.stringify([f.group, f.pcie, f.node])]));
+    const fits = parts.find((p) => [...mine].every(([a, v]) => (p.fns.get(a) ?? v) === v));
+    if (fits) {
+      for (const [a, v] of mine) fits.fns.set(a, v);
+      fits.idx.push(i);
+    } else parts.push({ fns: mine, idx: [i] });
+  });
+  return parts.map((p) => p.idx);
+}
+
 /**
- * Runs designs (domain XML, each with a unique `<name>`) through libvirt's define and QEMU's start
- * in one sandbox. `start: false` stops after define. Never throws for a design's sake.
+ * Runs designs through libvirt's define and QEMU's start in one sandbox. `start: false` stops after
+ * define. Never throws for a design's sake.
  */
-export async function runReal(xmls: readonly string[], opts: { start?: boolean; timeoutSec?: number; chunk?: number } = {}): Promise<RealOutcome[]> {
-  const out: RealOutcome[] = xmls.map(() => ({}));
-  if (!xmls.length) return out;
+export async function runReal(inputs: readonly RealInput[], opts: { start?: boolean; timeoutSec?: number; chunk?: number } = {}): Promise<RealOutcome[]> {
+  const out: RealOutcome[] = inputs.map(() => ({}));
+  if (!inputs.length) return out;
   const box = new Sandbox(false);
   const caps = path.join(box.root, 'cache/qemu/capabilities');
   try {
-    const names = xmls.map((x, i) => /<name>([^<]+)<\/name>/.exec(x)?.[1] ?? `d${i}`);
-    xmls.forEach((x, i) => fs.writeFileSync(box.file(`in${i}.xml`), x));
+    const names = inputs.map((x, i) => /<name>([^<]+)<\/name>/.exec(x.xml)?.[1] ?? `d${i}`);
+    inputs.forEach((x, i) => fs.writeFileSync(box.file(`in${i}.xml`), x.xml));
     copyXml(path.join(CACHE_DIR, 'capabilities'), caps);
-    box.chown();
-    const define = xmls.map((_, i) => `echo @@ ${i} @@; define ${box.file(`in${i}.xml`)}; dumpxml --inactive ${names[i]}; undefine ${names[i]}`).join('; ');
-    const r1 = await virshMerged(box, `${define}; echo @@ ${xmls.length} @@`, opts.timeoutSec ?? 30 + 2 * xmls.length);
-    const parts = split(r1.stdout);
     const run: number[] = [];
-    for (let i = 0; i < xmls.length; i++) {
-      const text = parts.get(i);
-      const o = out[i] as RealOutcome;
-      if (text === undefined) {
-        o.internal = r1.timedOut ? 'timeout in virsh define' : `no output from virsh define (${r1.stdout.slice(-300)})`;
-        continue;
+    for (const part of hostParts(inputs)) {
+      const fns = part.flatMap((i) => inputs[i]?.host ?? []);
+      const sysfs = fns.length && hostDevicesVisible() ? fakeSysfs(box, [...new Map(fns.map((f) => [f.address, f])).values()]) : undefined;
+      box.chown();
+      const define = part.map((i) => `echo @@ ${i} @@; define ${box.file(`in${i}.xml`)}; dumpxml --inactive ${names[i]}; undefine ${names[i]}`).join('; ');
+      const r1 = await virshMerged(box, `${define}; echo @@ ${inputs.length} @@`, opts.timeoutSec ?? 30 + 2 * part.length, sysfs);
+      const parts = split(r1.stdout);
+      for (const i of part) {
+        const text = parts.get(i);
+        const o = out[i] as RealOutcome;
+        if (text === undefined) {
+          o.internal = r1.timedOut ? 'timeout in virsh define' : `no output from virsh define (${`${r1.stdout}${r1.stderr}`.slice(-300)})`;
+          continue;
+        }
+        const start = text.indexOf('<domain');
+        const end = text.indexOf('</domain>');
+        if (/Failed to define domain/.test(text) || start < 0 || end < 0) {
+          o.defineError = errorLines(text).join('\n') || text.trim();
+          continue;
+        }
+        o.normalized = text.slice(start, end + '</domain>'.length);
+        run.push(i);
       }
-      const start = text.indexOf('<domain');
-      const end = text.indexOf('</domain>');
-      if (/Failed to define domain/.test(text) || start < 0 || end < 0) {
-        o.defineError = errorLines(text).join('\n') || text.trim();
-        continue;
-      }
-      o.normalized = text.slice(start, end + '</domain>'.length);
-      run.push(i);
     }
+    run.sort((a, b) => a - b);
     if (opts.start === false || !run.length) return out;
 
     // QEMU: started paused and left running (libvirt's destroy waits ~1.5 s per domain for QEMU to
@@ -156,7 +244,7 @@ export async function runReal(xmls: readonly string[], opts: { start?: boolean; 
         }
       }
       box.chown();
-      const r2 = await virshMerged(box, `${startCmds.join('; ')}; echo @@ ${xmls.length} @@`, opts.timeoutSec ?? 30 + 8 * part.length);
+      const r2 = await virshMerged(box, `${startCmds.join('; ')}; echo @@ ${inputs.length} @@`, opts.timeoutSec ?? 30 + 8 * part.length);
       box.killOurs('SIGKILL');
       const parts2 = split(r2.stdout);
       for (const i of part) {
@@ -350,7 +438,10 @@ function readGuest(xml: string): Guest | undefined {
 /** Both sides for a batch of designs (one sandbox). */
 export async function runDesigns(designs: readonly GeneratedDesign[], opts: { start?: boolean } = {}): Promise<DesignResult[]> {
   const xmls = designs.map(domainXml);
-  const real = await runReal(xmls, opts);
+  const real = await runReal(
+    designs.map((d, i) => ({ xml: xmls[i] as string, host: d.host })),
+    opts,
+  );
   return designs.map((design, i) => {
     const xml = xmls[i] as string;
     const host = hostXml(design);
@@ -403,6 +494,8 @@ export function kindsOf(r: DesignResult): string[] {
  * tries every one-step reduction in one sandbox and keeps the first that still shows it.
  */
 export async function shrink(design: GeneratedDesign, kind: string, maxRounds = 40): Promise<GeneratedDesign> {
+  // QEMU only where the kind depends on its verdict
+  const start = kind.startsWith('verdict') && !kind.includes('libvirt define refuses');
   let cur = design;
   for (let round = 0; round < maxRounds; round++) {
     const cands: GeneratedDesign[] = [];
@@ -411,10 +504,10 @@ export async function shrink(design: GeneratedDesign, kind: string, maxRounds = 
     for (let i = 0; i < cur.items.length; i++) if (cur.items[i]?.address) cands.push(withoutAddress(cur, i));
     if (!cands.length) break;
     const named = cands.map((c, k) => ({ ...c, name: `${design.name}-s${round}-${k}` }));
-    const results = await runDesigns(named);
+    const results = await runDesigns(named, { start });
     const hit = results.findIndex((r) => kindsOf(r).includes(kind));
     if (hit < 0) break;
-    cur = { ...(cands[hit] as GeneratedDesign), name: design.name };
+    cur = { ...(cands[hit] as GeneratedDesign), name: design.name, shrunkFrom: design.name };
   }
   return cur;
 }

@@ -11,11 +11,10 @@
  * is for libvirt and QEMU to say: the mutation name is only a label.
  *
  * The domains are made to run in the sandbox of `pcitopo verify` as they are: domain type qemu
- * (TCG), 256 MiB per NUMA cell, `<interface type='user'>`, no graphics. Host devices are on
- * addresses that do not exist on a build machine (domain 0001+ on pseries, bus 0x41+ on x86/ARM):
- * libvirt then takes them as PCI Express (qemuDomainDeviceCalculatePCIConnectFlags: "the
- * overwhelming majority of assignable host devices are PCIe, assume this one is too"), so the host
- * file says `<pci-express/>` for all of them, as a real host would for such devices.
+ * (TCG), 256 MiB per NUMA cell, `<interface type='user'>`, no graphics. The host functions of a
+ * design (IOMMU group, PCI Express or conventional, NUMA node) are written as node-device XML for
+ * pcitopo and shown to libvirt as sysfs (test/real/differential.ts); their addresses and group
+ * numbers are drawn per design, so most designs of a batch can share one sysfs.
  */
 
 export type Family = 'pseries' | 'q35' | 'virt' | 'i440fx';
@@ -57,6 +56,8 @@ export interface Item {
 export interface HostFunction {
   address: string;
   group: number;
+  /** PCI Express (`<pci-express/>`), or conventional PCI */
+  pcie: boolean;
   driver?: string | undefined;
   node?: number | undefined;
 }
@@ -73,6 +74,8 @@ export interface GeneratedDesign {
   host: HostFunction[];
   /** the mutation applied, if any (a label: libvirt and QEMU decide whether it is refused) */
   mutation?: string | undefined;
+  /** set on a design made smaller by the differential check's shrinking: the design it came from */
+  shrunkFrom?: string | undefined;
 }
 
 /**
@@ -275,11 +278,12 @@ function hostdevs(g: Gen): void {
     const group = g.hostGroup++;
     const fns = g.rng.chance(0.3) ? 2 : 1;
     const node = g.hostNodes > 1 ? g.rng.int(0, g.hostNodes - 1) : undefined;
+    const pcie = g.rng.chance(0.85);
     const addrs: string[] = [];
     for (let f = 0; f < fns; f++) {
       const a = `${g.hostDomain.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}:00.${f}`;
       addrs.push(a);
-      g.host.push({ address: a, group, driver: g.rng.chance(0.9) ? 'vfio-pci' : undefined, node });
+      g.host.push({ address: a, group, pcie, driver: g.rng.chance(0.9) ? 'vfio-pci' : undefined, node });
     }
     // all functions of the group (most of the time), or one
     const passed = fns > 1 && g.rng.chance(0.25) ? [addrs[0] as string] : addrs;
@@ -728,10 +732,11 @@ export function generateDesign(seed: number, n: number, family: Family, pMutate 
     cells,
     disks: { vd: 0, sd: 0, hd: 0 },
     pAddr: rng.pick([0, 0.2, 0.5, 0.9]),
-    hostBus: family === 'pseries' ? 1 : 0x41,
-    hostGroup: family === 'pseries' ? 1 : 20,
+    // host addresses and groups differ from design to design, so a batch of designs mostly fits one sysfs
+    hostBus: rng.int(1, 0xf0),
+    hostGroup: rng.int(1, 200),
     hostNodes: rng.chance(0.5) ? 2 : 1,
-    hostDomain: family === 'pseries' ? rng.pick([1, 2, 0x30]) : 0,
+    hostDomain: family === 'pseries' ? rng.int(1, 0x3f) : 0,
   };
   if (family === 'pseries') pseriesControllers(g);
   else if (family === 'i440fx') i440fxControllers(g);
@@ -898,7 +903,7 @@ export function hostXml(d: GeneratedDesign): string | undefined {
       }),
       '    </iommuGroup>',
       ...(h.node !== undefined ? [`    <numa node='${h.node}'/>`] : []),
-      '    <pci-express/>',
+      ...(h.pcie ? ['    <pci-express/>'] : []),
       '  </capability>',
       '</device>',
     );
