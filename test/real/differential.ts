@@ -13,6 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Design, Finding, Guest, Host } from '../../src/engine/index.ts';
 import { createDesign, importHost, place, validate } from '../../src/engine/index.ts';
@@ -259,6 +260,31 @@ export async function runReal(inputs: readonly RealInput[], opts: { start?: bool
   } finally {
     copyXml(caps, path.join(CACHE_DIR, 'capabilities'));
     box.dispose();
+  }
+}
+
+/**
+ * libvirt's RelaxNG schema on many domains in one xmllint run (virt-xml-validate is one process per
+ * file): the designs that fail it, with xmllint's words.
+ */
+export function schemaRefusals(named: ReadonlyArray<{ name: string; xml: string }>): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-schema-'));
+  try {
+    const files = named.map((d, i) => {
+      const f = path.join(dir, `${i}.xml`);
+      fs.writeFileSync(f, d.xml);
+      return f;
+    });
+    const r = spawnSync('xmllint', ['--noout', '--relaxng', '/usr/share/libvirt/schemas/domain.rng', ...files], { encoding: 'utf8' });
+    const text = `${r.stdout}${r.stderr}`;
+    return named.flatMap((d, i) => {
+      const f = files[i] as string;
+      if (text.includes(`${f} validates`)) return [];
+      const why = text.split('\n').filter((l) => l.startsWith(f)).join(' ');
+      return [`${d.name}: ${why.replaceAll(f, 'domain.xml') || 'no verdict from xmllint'}`];
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
