@@ -7,6 +7,13 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../test/real/differential-run.ts');
+const { disposeSandboxes } = await import('../test/real/differential.ts');
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    disposeSandboxes();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  });
+}
 try {
   process.exit(await main(process.argv.slice(2)));
 } catch (e) {

@@ -161,6 +161,14 @@ function copyXml(from: string, to: string): void {
   }
 }
 
+const live = new Set<Sandbox>();
+
+/** Kills what the running batches started and removes their sandboxes (for a signal handler). */
+export function disposeSandboxes(): void {
+  for (const box of live) box.dispose();
+  live.clear();
+}
+
 /** One design for libvirt: its domain XML (with a `<name>` unique in the batch) and the host functions it passes through. */
 export interface RealInput {
   xml: string;
@@ -189,6 +197,7 @@ export async function runReal(inputs: readonly RealInput[], opts: { start?: bool
   const out: RealOutcome[] = inputs.map(() => ({}));
   if (!inputs.length) return out;
   const box = new Sandbox(false);
+  live.add(box);
   const caps = path.join(box.root, 'cache/qemu/capabilities');
   try {
     const names = inputs.map((x, i) => /<name>([^<]+)<\/name>/.exec(x.xml)?.[1] ?? `d${i}`);
@@ -260,6 +269,7 @@ export async function runReal(inputs: readonly RealInput[], opts: { start?: bool
   } finally {
     copyXml(caps, path.join(CACHE_DIR, 'capabilities'));
     box.dispose();
+    live.delete(box);
   }
 }
 
@@ -336,12 +346,13 @@ export interface PlacementAtom {
   /** this design's instance: `controller/usb#0: pcitopo 0000:00:02.0, libvirt 0000:02:00.0` */
   detail: string;
   /**
-   * How likely it is a cause rather than a consequence (one device placed elsewhere shifts every
-   * device placed after it): 0 something exists on one side only; 1 a controller's model, model
-   * name, target or chassis differs, or a device is on another kind of bus; 2 a controller sits on
-   * another kind of bus; 3 the same kind of bus, another slot (usually a shift).
+   * How likely it is a cause rather than a consequence (a device on another kind of bus makes libvirt
+   * add other controllers, which shifts every index and slot after them): 0 a device exists or is on
+   * PCI on one side only; 1 a device is on another kind of bus, or a controller's model name, target
+   * or chassis differs; 2 a controller exists on one side only or has another model; 3 a controller
+   * sits on another kind of bus; 4 the same kind of bus, another slot (usually a shift).
    */
-  rank: 0 | 1 | 2 | 3;
+  rank: 0 | 1 | 2 | 3 | 4;
 }
 
 const busModel = (g: Guest, bus: number | undefined): string => {
@@ -365,8 +376,8 @@ export function comparePlacement(placed: Guest, libvirt: Guest): PlacementAtom[]
     const m = mineRows.get(i);
     const t = theirRows.get(i);
     if (m === t) continue;
-    if (m === undefined) atoms.push({ kind: `controller ${byIndex(libvirt, i)?.model} added by libvirt only`, detail: `libvirt: ${t}`, rank: 0 });
-    else if (t === undefined) atoms.push({ kind: `controller ${byIndex(placed, i)?.model} added by pcitopo only`, detail: `pcitopo: ${m}`, rank: 0 });
+    if (m === undefined) atoms.push({ kind: `controller ${byIndex(libvirt, i)?.model} added by libvirt only`, detail: `libvirt: ${t}`, rank: 2 });
+    else if (t === undefined) atoms.push({ kind: `controller ${byIndex(placed, i)?.model} added by pcitopo only`, detail: `pcitopo: ${m}`, rank: 2 });
     else {
       const mf = m.split(' ');
       const tf = t.split(' ');
@@ -376,7 +387,7 @@ export function comparePlacement(placed: Guest, libvirt: Guest): PlacementAtom[]
       const pm = busModel(placed, byIndex(placed, i)?.address?.bus);
       const lm = busModel(libvirt, byIndex(libvirt, i)?.address?.bus);
       const where = differing.includes('address') ? (pm === lm ? ` (both on ${lm})` : ` (pcitopo on ${pm}, libvirt on ${lm})`) : '';
-      const rank = differing.some((f) => !['address', 'port'].includes(f)) ? 1 : pm !== lm ? 2 : 3;
+      const rank = differing.includes('model') ? 2 : differing.some((f) => !['address', 'port'].includes(f)) ? 1 : pm !== lm ? 3 : 4;
       atoms.push({ kind: `controller ${model}: ${differing.join('+')} differ${where}`, detail: `pcitopo: ${m} | libvirt: ${t}`, rank });
     }
   }
@@ -408,7 +419,7 @@ export function comparePlacement(placed: Guest, libvirt: Guest): PlacementAtom[]
               : m.address.function !== t.address.function
                 ? `another function`
                 : 'multifunction differs';
-      atoms.push({ kind: `${kind}: ${what}`, detail, rank: pm !== lm ? 1 : 3 });
+      atoms.push({ kind: `${kind}: ${what}`, detail, rank: pm !== lm ? 1 : 4 });
     }
   }
   return atoms;
