@@ -33,7 +33,7 @@ export interface KindSummary {
   count: number;
   known: boolean;
   examples: string[];
-  first: DesignResult;
+  first: DesignResult & { design: GeneratedDesign };
   smallest?: GeneratedDesign | undefined;
   smallestResult?: DesignResult | undefined;
 }
@@ -60,7 +60,7 @@ export async function runMany(designs: readonly GeneratedDesign[], batch: number
 export function tally(results: readonly DesignResult[]): Map<Family, FamilyTally> {
   const out = new Map<Family, FamilyTally>();
   for (const r of results) {
-    const f = r.design.family;
+    const f = r.family;
     let t = out.get(f);
     if (!t) out.set(f, (t = { designs: 0, defined: 0, placementAgree: 0, verdictAgree: 0, bothRefuse: 0, bothAccept: 0, onlyPcitopo: 0, onlyReal: 0, internal: 0 }));
     t.designs++;
@@ -88,9 +88,12 @@ export function groupKinds(results: readonly DesignResult[]): KindSummary[] {
     if (r.real.internal) continue;
     for (const k of kindsOf(r)) {
       let s = by.get(k);
-      if (!s) by.set(k, (s = { kind: k, count: 0, known: known.has(k), examples: [], first: r }));
+      if (!s) {
+        if (!r.design) continue;
+        by.set(k, (s = { kind: k, count: 0, known: known.has(k), examples: [], first: { ...r, design: r.design } }));
+      }
       s.count++;
-      if (s.examples.length < 5) s.examples.push(r.design.name);
+      if (s.examples.length < 5) s.examples.push(r.name);
     }
   }
   return [...by.values()].sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind));
@@ -125,8 +128,9 @@ export function formatTally(t: Map<Family, FamilyTally>): string {
 /** What each side said about one design, for people. */
 export function describe(r: DesignResult): string {
   const lines: string[] = [];
-  if (r.design.mutation) lines.push(`${r.design.shrunkFrom ? `shrunk from ${r.design.shrunkFrom}, generated with` : 'generated with'} the mutation: ${r.design.mutation}`);
-  else if (r.design.shrunkFrom) lines.push(`shrunk from ${r.design.shrunkFrom}`);
+  const d = r.design;
+  if (d?.mutation) lines.push(`${d.shrunkFrom ? `shrunk from ${d.shrunkFrom}, generated with` : 'generated with'} the mutation: ${d.mutation}`);
+  else if (d?.shrunkFrom) lines.push(`shrunk from ${d.shrunkFrom}`);
   const p = r.pcitopo;
   if (p.readError) lines.push(`pcitopo: cannot read it: ${p.readError}`);
   else {
@@ -159,7 +163,7 @@ export function fixtureText(s: KindSummary): { name: string; xml: string; host?:
   const name = `${family}-${area}-${slug(s.kind.split(' | ').slice(2).join(' '))}`;
   const comment = [
     `kind: ${s.kind}`,
-    `seen in ${s.count} generated designs (e.g. ${s.examples.join(', ')}), ${s.known ? 'known' : 'NEW'}; libvirt 9.0 + QEMU 7.2`,
+    `seen in ${s.count} generated designs (e.g. ${s.examples.join(', ')}); libvirt 9.0 + QEMU 7.2`,
     ...describe(r).split('\n'),
     ...(hostXml(d) ? [`host: ${name}.host.xml`] : []),
   ]

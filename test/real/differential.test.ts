@@ -5,13 +5,15 @@
  * disagreement must be one of KNOWN_DISAGREEMENTS (differential-known.ts), and every entry there
  * must still show: a fixed one is removed from the table. Long runs: scripts/differential.mjs.
  */
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkVerifyTools } from '../../src/cli/verify/index.ts';
 import type { Family, GeneratedDesign } from '../support/generate-design.ts';
 import { FAMILIES, domainXml, generateDesign } from '../support/generate-design.ts';
 import { designOf } from '../support/designs.ts';
 import type { DesignResult } from './differential.ts';
-import { VERDICT_EXCEPTIONS, comparePlacement, kindsOf, messageKind, runDesigns, schemaRefusals } from './differential.ts';
+import { VERDICT_EXCEPTIONS, comparePlacement, kindsOf, loadFixtures, messageKind, runCases, runDesigns, schemaRefusals } from './differential.ts';
+import { FIXTURES } from './cases.ts';
 import { KNOWN_DISAGREEMENTS } from './differential-known.ts';
 import { describe as said, groupKinds, runMany, tally } from './differential-run.ts';
 import { place } from '../../src/engine/index.ts';
@@ -22,10 +24,15 @@ const COUNT = 20;
 
 const designs = FAMILIES.flatMap((f) => Array.from({ length: COUNT }, (_, n) => generateDesign(SEED, n, f)));
 let results: DesignResult[] = [];
+/** the smallest design of each kind a long run found (scripts/differential.mjs --fixtures) */
+const FIXTURE_DIR = path.join(FIXTURES, 'differential');
+const fixtures = loadFixtures(FIXTURE_DIR);
+let fixtureResults: DesignResult[] = [];
 
 describe('differential check: pcitopo against libvirt 9.0 + QEMU 7.2 on generated designs', () => {
   beforeAll(async () => {
-    if (checkVerifyTools().ok) results = await runMany(designs, 20, 2);
+    if (!checkVerifyTools().ok) return;
+    [results, fixtureResults] = await Promise.all([runMany(designs, 20, 2), runCases(fixtures)]);
   }, 900_000);
 
   it('has libvirt and QEMU to run against (scripts/setup-real.sh)', () => {
@@ -41,7 +48,7 @@ describe('differential check: pcitopo against libvirt 9.0 + QEMU 7.2 on generate
   });
 
   it('every design got a verdict from libvirt and QEMU (no sandbox failure)', () => {
-    expect(results.filter((r) => r.real.internal).map((r) => `${r.design.name}: ${r.real.internal}`)).toEqual([]);
+    expect(results.filter((r) => r.real.internal).map((r) => `${r.name}: ${r.real.internal}`)).toEqual([]);
   });
 
   it('each family has designs both sides accept and designs both refuse, and most designs are placed by libvirt', () => {
@@ -54,16 +61,32 @@ describe('differential check: pcitopo against libvirt 9.0 + QEMU 7.2 on generate
     expect([...t.values()].reduce((s, x) => s + x.bothRefuse, 0)).toBeGreaterThan(0);
   });
 
+  it('each smallest design of test/real/fixtures/differential still shows its kind of disagreement', () => {
+    expect(fixtures.length).toBeGreaterThan(0);
+    const stale = fixtures.filter((f, i) => {
+      const r = fixtureResults[i];
+      return !r || r.real.internal || !kindsOf(r).includes(f.kind);
+    });
+    expect(
+      stale.map((f) => `${f.file}: ${f.kind}`),
+      'these now agree (or show another kind): turn each into a test of the behaviour, then delete the file and its entry in differential-known.ts',
+    ).toEqual([]);
+  });
+
   it('shows no disagreement that is not in the known table', () => {
     const known = new Set(KNOWN_DISAGREEMENTS.map((k) => k.kind));
     const fresh = groupKinds(results)
       .filter((k) => !known.has(k.kind))
       .map((k) => `${k.kind}\n  ${k.count} designs, e.g. ${k.examples.join(', ')}\n  ${said(k.first).replace(/\n/g, '\n  ')}`);
+    for (const [i, f] of fixtures.entries()) {
+      const r = fixtureResults[i];
+      for (const k of r ? kindsOf(r) : []) if (!known.has(k)) fresh.push(`${k}\n  fixture ${f.file}\n  ${said(r as DesignResult).replace(/\n/g, '\n  ')}`);
+    }
     expect(fresh, 'new disagreements: fix them, or list them in differential-known.ts with the libvirt/QEMU behaviour and the issue').toEqual([]);
   });
 
   it('every known disagreement still shows (remove the ones that now agree)', () => {
-    const seen = new Set(results.flatMap(kindsOf));
+    const seen = new Set([...results, ...fixtureResults].flatMap(kindsOf));
     expect(KNOWN_DISAGREEMENTS.filter((k) => !seen.has(k.kind)).map((k) => k.kind)).toEqual([]);
   });
 });

@@ -353,7 +353,11 @@ export interface PlacementAtom {
    * sits on another kind of bus; 4 the same kind of bus, another slot (usually a shift).
    */
   rank: 0 | 1 | 2 | 3 | 4;
+  /** where libvirt put it (else where pcitopo did), bus/slot/function: among equal ranks, what libvirt placed first is the likelier cause */
+  at?: readonly [number, number, number] | undefined;
 }
+
+const bsfOf = (a: { bus: number; slot: number; function: number } | undefined): readonly [number, number, number] | undefined => (a ? [a.bus, a.slot, a.function] : undefined);
 
 const busModel = (g: Guest, bus: number | undefined): string => {
   if (bus === undefined) return 'no address';
@@ -376,8 +380,9 @@ export function comparePlacement(placed: Guest, libvirt: Guest): PlacementAtom[]
     const m = mineRows.get(i);
     const t = theirRows.get(i);
     if (m === t) continue;
-    if (m === undefined) atoms.push({ kind: `controller ${byIndex(libvirt, i)?.model} added by libvirt only`, detail: `libvirt: ${t}`, rank: 2 });
-    else if (t === undefined) atoms.push({ kind: `controller ${byIndex(placed, i)?.model} added by pcitopo only`, detail: `pcitopo: ${m}`, rank: 2 });
+    const at = bsfOf(byIndex(libvirt, i)?.address ?? byIndex(placed, i)?.address);
+    if (m === undefined) atoms.push({ kind: `controller ${byIndex(libvirt, i)?.model} added by libvirt only`, detail: `libvirt: ${t}`, rank: 2, at });
+    else if (t === undefined) atoms.push({ kind: `controller ${byIndex(placed, i)?.model} added by pcitopo only`, detail: `pcitopo: ${m}`, rank: 2, at });
     else {
       const mf = m.split(' ');
       const tf = t.split(' ');
@@ -388,7 +393,7 @@ export function comparePlacement(placed: Guest, libvirt: Guest): PlacementAtom[]
       const lm = busModel(libvirt, byIndex(libvirt, i)?.address?.bus);
       const where = differing.includes('address') ? (pm === lm ? ` (both on ${lm})` : ` (pcitopo on ${pm}, libvirt on ${lm})`) : '';
       const rank = differing.includes('model') ? 2 : differing.some((f) => !['address', 'port'].includes(f)) ? 1 : pm !== lm ? 3 : 4;
-      atoms.push({ kind: `controller ${model}: ${differing.join('+')} differ${where}`, detail: `pcitopo: ${m} | libvirt: ${t}`, rank });
+      atoms.push({ kind: `controller ${model}: ${differing.join('+')} differ${where}`, detail: `pcitopo: ${m} | libvirt: ${t}`, rank, at });
     }
   }
   const mine = deviceKeys(placed.devices);
@@ -402,10 +407,11 @@ export function comparePlacement(placed: Guest, libvirt: Guest): PlacementAtom[]
     const kind = keyKind(k, (t ?? m)?.element === 'disk' ? (t ?? m)?.bus : (t?.model ?? m?.model));
     const a = (d: typeof m): string => (d?.address ? `${d.address.bus}:${d.address.slot.toString(16)}.${d.address.function}${d.address.multifunction ? ` mf=${d.address.multifunction}` : ''}` : 'none');
     const detail = `${k}: pcitopo ${m ? a(m) : 'absent'}, libvirt ${t ? a(t) : 'absent'}`;
-    if (!m) atoms.push({ kind: `${kind}: added by libvirt only (on ${busModel(libvirt, t?.address?.bus)})`, detail, rank: 0 });
-    else if (!t) atoms.push({ kind: `${kind}: added by pcitopo only`, detail, rank: 0 });
-    else if (!m.address) atoms.push({ kind: `${kind}: pcitopo leaves it off PCI, libvirt puts it on ${busModel(libvirt, t.address?.bus)}`, detail, rank: 0 });
-    else if (!t.address) atoms.push({ kind: `${kind}: libvirt leaves it off PCI, pcitopo puts it on ${busModel(placed, m.address.bus)}`, detail, rank: 0 });
+    const at = bsfOf(t?.address ?? m?.address);
+    if (!m) atoms.push({ kind: `${kind}: added by libvirt only (on ${busModel(libvirt, t?.address?.bus)})`, detail, rank: 0, at });
+    else if (!t) atoms.push({ kind: `${kind}: added by pcitopo only`, detail, rank: 0, at });
+    else if (!m.address) atoms.push({ kind: `${kind}: pcitopo leaves it off PCI, libvirt puts it on ${busModel(libvirt, t.address?.bus)}`, detail, rank: 0, at });
+    else if (!t.address) atoms.push({ kind: `${kind}: libvirt leaves it off PCI, pcitopo puts it on ${busModel(placed, m.address.bus)}`, detail, rank: 0, at });
     else {
       const pm = busModel(placed, m.address.bus);
       const lm = busModel(libvirt, t.address.bus);
@@ -419,7 +425,7 @@ export function comparePlacement(placed: Guest, libvirt: Guest): PlacementAtom[]
               : m.address.function !== t.address.function
                 ? `another function`
                 : 'multifunction differs';
-      atoms.push({ kind: `${kind}: ${what}`, detail, rank: pm !== lm ? 1 : 4 });
+      atoms.push({ kind: `${kind}: ${what}`, detail, rank: pm !== lm ? 1 : 4, at });
     }
   }
   return atoms;
@@ -443,7 +449,11 @@ export function messageKind(msg: string): string {
 export type VerdictKind = { agree: true; kind?: undefined } | { agree: false; kind: string };
 
 export interface DesignResult {
-  design: GeneratedDesign;
+  /** the domain's `<name>` */
+  name: string;
+  family: Family;
+  /** the generated design, when it is one (fixtures are plain XML) */
+  design?: GeneratedDesign | undefined;
   xml: string;
   host?: string | undefined;
   pcitopo: PcitopoOutcome;
@@ -472,22 +482,39 @@ function readGuest(xml: string): Guest | undefined {
   return r.ok ? r.value.guest : undefined;
 }
 
-/** Both sides for a batch of designs (one sandbox). */
-export async function runDesigns(designs: readonly GeneratedDesign[], opts: { start?: boolean } = {}): Promise<DesignResult[]> {
-  const xmls = designs.map(domainXml);
+/** One case for both sides: a domain (with a `<name>` unique in its batch) and the host file of its hostdevs. */
+export interface CaseInput {
+  name: string;
+  family: Family;
+  xml: string;
+  /** node-device XML */
+  host?: string | undefined;
+  design?: GeneratedDesign | undefined;
+}
+
+/** The host functions of a host file as sysfs shows them to libvirt. */
+export function sysfsOf(host: string | undefined): SysfsFunction[] {
+  if (host === undefined) return [];
+  const r = importHost(host, 'host.xml');
+  if (!r.ok) return [];
+  return [...r.value.devices.values()].map((d) => ({ address: d.address, group: d.iommuGroup ?? 0, pcie: d.pcie, node: d.numaNode }));
+}
+
+/** Both sides for a batch of cases (one sandbox). */
+export async function runCases(cases: readonly CaseInput[], opts: { start?: boolean } = {}): Promise<DesignResult[]> {
   const real = await runReal(
-    designs.map((d, i) => ({ xml: xmls[i] as string, host: d.host })),
+    cases.map((c) => ({ xml: c.xml, host: sysfsOf(c.host) })),
     opts,
   );
-  return designs.map((design, i) => {
-    const xml = xmls[i] as string;
-    const host = hostXml(design);
-    const pcitopo = runPcitopo(xml, host);
+  return cases.map((c, i) => {
+    const pcitopo = runPcitopo(c.xml, c.host);
     const r = real[i] as RealOutcome;
     const res: DesignResult = {
-      design,
-      xml,
-      host,
+      name: c.name,
+      family: c.family,
+      design: c.design,
+      xml: c.xml,
+      host: c.host,
       pcitopo,
       real: r,
       pcitopoRefuses: pcitopo.readError !== undefined || pcitopo.errors.length > 0,
@@ -506,9 +533,43 @@ export async function runDesigns(designs: readonly GeneratedDesign[], opts: { st
   });
 }
 
-/** The placement difference most likely to be the cause: lowest rank, then the first in sorted order. */
+/** Both sides for a batch of generated designs (one sandbox). */
+export function runDesigns(designs: readonly GeneratedDesign[], opts: { start?: boolean } = {}): Promise<DesignResult[]> {
+  return runCases(
+    designs.map((d) => ({ name: d.name, family: d.family, xml: domainXml(d), host: hostXml(d), design: d })),
+    opts,
+  );
+}
+
+/** A smallest design kept as a file (test/real/fixtures/differential/): its domain, host file and the kind it shows. */
+export interface Fixture extends CaseInput {
+  file: string;
+  /** the `kind:` line of its header comment */
+  kind: string;
+}
+
+export function loadFixtures(dir: string): Fixture[] {
+  let files: string[] = [];
+  try {
+    files = fs.readdirSync(dir).filter((f) => f.endsWith('.xml') && !f.endsWith('.host.xml')).sort();
+  } catch {
+    return [];
+  }
+  return files.map((file) => {
+    const xml = fs.readFileSync(path.join(dir, file), 'utf8');
+    const kind = /^\s*kind: (.*)$/m.exec(xml)?.[1]?.trim() ?? '';
+    const family = kind.split(' | ')[1] as Family;
+    const hostFile = path.join(dir, file.replace(/\.xml$/, '.host.xml'));
+    const host = fs.existsSync(hostFile) ? fs.readFileSync(hostFile, 'utf8') : undefined;
+    const name = /<name>([^<]+)<\/name>/.exec(xml)?.[1] ?? file;
+    return { file, kind, name, family, xml, host };
+  });
+}
+
+/** The placement difference most likely to be the cause: lowest rank, then what libvirt placed first, then by name. */
 export function primaryAtom(atoms: readonly PlacementAtom[]): PlacementAtom | undefined {
-  return [...atoms].sort((a, b) => a.rank - b.rank || a.kind.localeCompare(b.kind))[0];
+  const key = (a: PlacementAtom): number => (a.at ? (a.at[0] << 8) | (a.at[1] << 3) | a.at[2] : 1 << 20);
+  return [...atoms].sort((a, b) => a.rank - b.rank || key(a) - key(b) || a.kind.localeCompare(b.kind))[0];
 }
 
 /**
@@ -517,9 +578,9 @@ export function primaryAtom(atoms: readonly PlacementAtom[]): PlacementAtom | un
  */
 export function kindsOf(r: DesignResult): string[] {
   const out: string[] = [];
-  if (!r.verdict.agree) out.push(`verdict | ${r.design.family} | ${r.verdict.kind}`);
+  if (!r.verdict.agree) out.push(`verdict | ${r.family} | ${r.verdict.kind}`);
   const p = primaryAtom(r.placement ?? []);
-  if (p) out.push(`placement | ${r.design.family} | ${p.kind}`);
+  if (p) out.push(`placement | ${r.family} | ${p.kind}`);
   return out;
 }
 
