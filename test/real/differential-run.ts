@@ -226,6 +226,8 @@ export async function main(argv: string[]): Promise<number> {
 
   if (fixtures) {
     fs.mkdirSync(fixtures, { recursive: true });
+    // the directory holds one run's smallest designs: those of an earlier run go
+    for (const f of fs.readdirSync(fixtures)) if (f.endsWith('.xml')) fs.rmSync(path.join(fixtures, f));
     const index: string[] = [];
     for (const k of kinds) {
       const f = fixtureText(k);

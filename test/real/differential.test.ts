@@ -12,7 +12,7 @@ import type { Family, GeneratedDesign } from '../support/generate-design.ts';
 import { FAMILIES, domainXml, generateDesign } from '../support/generate-design.ts';
 import { designOf } from '../support/designs.ts';
 import type { DesignResult } from './differential.ts';
-import { VERDICT_EXCEPTIONS, comparePlacement, kindsOf, loadFixtures, messageKind, runCases, runDesigns, schemaRefusals } from './differential.ts';
+import { VERDICT_EXCEPTIONS, comparePlacement, hostDevicesVisible, kindsOf, loadFixtures, messageKind, runCases, runDesigns, schemaRefusals } from './differential.ts';
 import { FIXTURES } from './cases.ts';
 import { KNOWN_DISAGREEMENTS } from './differential-known.ts';
 import { describe as said, groupKinds, runMany, tally } from './differential-run.ts';
@@ -39,6 +39,11 @@ describe('differential check: pcitopo against libvirt 9.0 + QEMU 7.2 on generate
     const t = checkVerifyTools();
     expect(t.missing, t.hint).toEqual([]);
     expect(results).toHaveLength(designs.length);
+  });
+
+  it("shows libvirt the designs' host devices (as root: a mount namespace with their sysfs)", () => {
+    // without them libvirt takes every hostdev for PCIe and isolates none on pseries: not what a host with the devices does
+    expect(hostDevicesVisible(), 'run the real stage as root (unshare -m must work)').toBe(true);
   });
 
   it("the generated designs are valid for libvirt's schema", () => {

@@ -7,9 +7,12 @@
  *    of the corpus check (test/support/placement-compare.ts);
  *  - verdict: `validate` has an error exactly when libvirt's define or QEMU's start refuses, except
  *    for the rules in {@link VERDICT_EXCEPTIONS}.
- * One sandbox (one temp root, one virsh process per phase) serves a whole batch of designs: virsh
- * runs `define; dumpxml; undefine` for each, then `define; start --paused; destroy; undefine` for
- * those libvirt accepted (sandbox.ts: a second virsh on a root where QEMU runs would kill it).
+ * One sandbox of `pcitopo verify` (src/cli/verify/sandbox.ts: an embedded libvirt in a temp root)
+ * serves a whole batch: one virsh process runs `define; dumpxml --inactive; undefine` for each design
+ * (with the designs' host devices shown as sysfs), then, for those libvirt accepted, virsh runs
+ * `create --paused` on verify's runnable copies (emulated stand-ins for hostdevs, at the same
+ * addresses), a few at a time; their QEMUs are killed after each chunk (never two virsh processes on
+ * one root while QEMU runs: sandbox.ts).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
