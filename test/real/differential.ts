@@ -389,8 +389,10 @@ export function comparePlacement(placed: Guest, libvirt: Guest): PlacementAtom[]
     else {
       const mf = m.split(' ');
       const tf = t.split(' ');
-      const fields = ['index', 'model', 'name', 'target', 'chassis', 'port', 'chassisNr', 'node', 'address'];
-      const differing = fields.filter((_, k) => (k < 8 ? mf[k] !== tf[k] : mf.slice(8).join(' ') !== tf.slice(8).join(' ')));
+      // the fields of controllerRows, in its order; the address is the rest of the row
+      const fields = ['index', 'model', 'name', 'target', 'chassis', 'port', 'chassisNr', 'busNr', 'node', 'address'];
+      const last = fields.length - 1;
+      const differing = fields.filter((_, k) => (k < last ? mf[k] !== tf[k] : mf.slice(last).join(' ') !== tf.slice(last).join(' ')));
       const model = byIndex(libvirt, i)?.model ?? '?';
       const pm = busModel(placed, byIndex(placed, i)?.address?.bus);
       const lm = busModel(libvirt, byIndex(libvirt, i)?.address?.bus);
