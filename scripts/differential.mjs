@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The long run of the differential check against the libvirt + QEMU installed here (issues 12, 13):
-//   node scripts/differential.mjs --seed S --count N [--family F[,F]] [--jobs J] [--batch B] [--no-shrink] [--fixtures DIR] [--json FILE]
+//   npm run differential -- --seed S --count N [--family F[,F]] [--jobs J] [--batch B] [--no-shrink] [--fixtures DIR] [--json FILE]
 // prints placement and verdict agreement per family and each kind of disagreement with its smallest
 // design (test/real/differential-run.ts). Needs the packages of scripts/setup-real.sh.
 import { register } from 'tsx/esm/api';

@@ -2,15 +2,16 @@
  * The long run of the differential check (scripts/differential.mjs): many designs per family, the
  * agreement figures, and each kind of disagreement with its smallest design.
  *
- *   node scripts/differential.mjs --seed S --count N [--family F[,F]] [--jobs J] [--batch B]
- *                                 [--no-shrink] [--fixtures DIR] [--json FILE]
+ *   npm run differential -- --seed S --count N [--family F[,F]] [--jobs J] [--batch B]
+ *                           [--no-shrink] [--fixtures DIR] [--json FILE]
+ * With --fixtures DIR, the kinds DIR has no smallest design for yet are shrunk and added there.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Family, GeneratedDesign } from '../support/generate-design.ts';
 import { FAMILIES, domainXml, generateDesign, hostXml } from '../support/generate-design.ts';
 import type { DesignResult } from './differential.ts';
-import { kindsOf, primaryAtom, runDesigns, shrink } from './differential.ts';
+import { kindsOf, loadFixtures, primaryAtom, runDesigns, shrink } from './differential.ts';
 import { KNOWN_DISAGREEMENTS } from './differential-known.ts';
 
 export interface FamilyTally {
@@ -180,7 +181,7 @@ function arg(argv: string[], name: string): string | undefined {
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(
-      'usage: node scripts/differential.mjs --seed S --count N [--family pseries,q35,virt,i440fx] [--jobs 2] [--batch 20] [--no-shrink] [--fixtures DIR] [--json FILE]\n',
+      'usage: npm run differential -- --seed S --count N [--family pseries,q35,virt,i440fx] [--jobs 2] [--batch 20] [--no-shrink] [--fixtures DIR] [--json FILE]\n',
     );
     return 0;
   }
@@ -207,8 +208,13 @@ export async function main(argv: string[]): Promise<number> {
   for (const k of kinds) out.push(`  ${String(k.count).padStart(4)}  ${k.known ? 'known' : 'NEW  '}  ${k.kind}`);
   process.stdout.write(`${out.join('\n')}\n`);
 
+  // with --fixtures, only the kinds the directory has no design for yet are shrunk and written: the
+  // directory is a regression set that grows over runs of several seeds, and the real stage tells
+  // which of its designs now agree (those are removed by hand, with a test of the fixed behaviour)
+  const have = new Set(fixtures ? loadFixtures(fixtures).map((f) => f.kind) : []);
+  const toWrite = kinds.filter((k) => !have.has(k.kind));
   if (!argv.includes('--no-shrink')) {
-    for (const k of kinds) {
+    for (const k of fixtures ? toWrite : kinds) {
       process.stderr.write(`shrinking: ${k.kind}\n`);
       k.smallest = await shrink(k.first.design, k.kind);
       const [r] = await runDesigns([k.smallest]);
@@ -226,16 +232,17 @@ export async function main(argv: string[]): Promise<number> {
 
   if (fixtures) {
     fs.mkdirSync(fixtures, { recursive: true });
-    // the directory holds one run's smallest designs: those of an earlier run go
-    for (const f of fs.readdirSync(fixtures)) if (f.endsWith('.xml')) fs.rmSync(path.join(fixtures, f));
-    const index: string[] = [];
-    for (const k of kinds) {
+    for (const k of toWrite) {
       const f = fixtureText(k);
       fs.writeFileSync(path.join(fixtures, `${f.name}.xml`), f.xml);
       if (f.host) fs.writeFileSync(path.join(fixtures, `${f.name}.host.xml`), f.host);
-      index.push(`| ${f.name}.xml | ${k.count} | ${k.kind.replace(/\|/g, '/')} |`);
     }
-    fs.writeFileSync(path.join(fixtures, 'INDEX.md'), `# Smallest designs per kind of disagreement\n\nWritten by \`node scripts/differential.mjs --seed ${seed} --count ${count} --fixtures ${fixtures}\` (libvirt 9.0, QEMU 7.2).\nEach file starts with a comment: the kind, what pcitopo said, what libvirt/QEMU did.\n\n| file | designs | kind |\n|---|---|---|\n${index.join('\n')}\n`);
+    const index = loadFixtures(fixtures).map((f) => `| ${f.file} | ${f.kind.replace(/\|/g, '/')} |`);
+    fs.writeFileSync(
+      path.join(fixtures, 'INDEX.md'),
+      `# Smallest designs per kind of disagreement\n\nWritten by \`npm run differential -- --seed S --count N --fixtures test/real/fixtures/differential\` (libvirt 9.0, QEMU 7.2): each run adds the kinds the directory has no design for yet.\nEach file starts with a comment: the kind, what pcitopo said, what libvirt/QEMU did. The causes: docs/differential.md.\n\n| file | kind |\n|---|---|\n${index.join('\n')}\n`,
+    );
+    process.stderr.write(`fixtures: ${toWrite.length} written to ${fixtures}\n`);
   }
   if (jsonOut) {
     fs.writeFileSync(
