@@ -66,6 +66,18 @@ export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
     about: 'q35: the same ICH9 USB2 set when the design has a dmi-to-pci-bridge: pcitopo puts it behind a pci-bridge, libvirt at 00:1d',
     issue: 12,
   },
+  {
+    kind: 'placement | q35 | controller/usb(ich9-uhci2): pcitopo on pcie-to-pci-bridge, libvirt on pcie-root',
+    decides: ICH9,
+    about: 'q35: the same ICH9 USB2 set, seen first at its uhci2 function (00:1d.1, the first function libvirt places of the set): pcitopo puts the set behind a pcie-to-pci-bridge',
+    issue: 12,
+  },
+  {
+    kind: 'placement | q35 | controller/usb(ich9-uhci2): pcitopo on pci-bridge, libvirt on pcie-root',
+    decides: ICH9,
+    about: 'q35: the same ICH9 USB2 set, seen at its uhci2 function, when the design has a dmi-to-pci-bridge: pcitopo puts it behind a pci-bridge',
+    issue: 12,
+  },
   // --- disk controllers libvirt adds
   {
     kind: 'placement | i440fx | controller/sata: added by libvirt only (on pci-root)',

@@ -173,6 +173,15 @@ export function fixtureText(s: KindSummary): { name: string; xml: string; host?:
   return { name, xml: `<!-- differential check, smallest design of one kind of disagreement\n${comment}\n-->\n${domainXml({ ...d, name })}`, host: hostXml(d) };
 }
 
+/** INDEX.md of a fixtures directory: one row per smallest design, from the files' `kind:` lines. */
+export function writeIndex(dir: string): void {
+  const rows = loadFixtures(dir).map((f) => `| ${f.file} | ${f.kind.replace(/\|/g, '/')} |`);
+  fs.writeFileSync(
+    path.join(dir, 'INDEX.md'),
+    `# Smallest designs per kind of disagreement\n\nWritten by \`npm run differential -- --seed S --count N --fixtures test/real/fixtures/differential\` (libvirt 9.0, QEMU 7.2): each run adds the kinds the directory has no design for yet.\nEach file starts with a comment: the kind, what pcitopo said, what libvirt/QEMU did. The causes: docs/differential.md.\n\n| file | kind |\n|---|---|\n${rows.join('\n')}\n`,
+  );
+}
+
 function arg(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
@@ -237,11 +246,7 @@ export async function main(argv: string[]): Promise<number> {
       fs.writeFileSync(path.join(fixtures, `${f.name}.xml`), f.xml);
       if (f.host) fs.writeFileSync(path.join(fixtures, `${f.name}.host.xml`), f.host);
     }
-    const index = loadFixtures(fixtures).map((f) => `| ${f.file} | ${f.kind.replace(/\|/g, '/')} |`);
-    fs.writeFileSync(
-      path.join(fixtures, 'INDEX.md'),
-      `# Smallest designs per kind of disagreement\n\nWritten by \`npm run differential -- --seed S --count N --fixtures test/real/fixtures/differential\` (libvirt 9.0, QEMU 7.2): each run adds the kinds the directory has no design for yet.\nEach file starts with a comment: the kind, what pcitopo said, what libvirt/QEMU did. The causes: docs/differential.md.\n\n| file | kind |\n|---|---|\n${index.join('\n')}\n`,
-    );
+    writeIndex(fixtures);
     process.stderr.write(`fixtures: ${toWrite.length} written to ${fixtures}\n`);
   }
   if (jsonOut) {
