@@ -5,6 +5,7 @@
 export * from './model/pci.ts';
 export * from './model/host.ts';
 export * from './model/guest.ts';
+export * from './model/names.ts';
 export type { Design } from './model/design.ts';
 export * from './errors.ts';
 export * from './machines/connect.ts';

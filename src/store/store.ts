@@ -137,7 +137,7 @@ export function createDesignerStore(initial: DocState | null = null) {
         set({ message: { kind: 'error', text: (e as Error).message } });
         return false;
       }
-      get().commit({ ...present, design }, label ?? describeCommand(cmd));
+      get().commit({ ...present, design }, label ?? describeCommand(cmd, present.design));
       return true;
     },
 

@@ -4,6 +4,7 @@ import { isPhb, machineFamily } from '../model/guest.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { formatPciAddress, parsePciAddress } from '../model/pci.ts';
 import { BUS_MODELS, CONTROLLER_MODEL_NAMES } from '../machines/connect.ts';
+import { busName, controllerName, deviceName, hexNumber } from '../model/names.ts';
 
 /**
  * Pure edits of a design. The UI (drag and drop, inspector, quick fixes), the CLI (`--fix`) and
@@ -119,7 +120,7 @@ function placeFunctions(guest: Guest, controller: number, hostAddresses: readonl
   let g = guest;
   for (const funcs of bySlot.values()) {
     const slot = firstFreeSlot(g, controller, ignore);
-    if (slot === undefined) throw new CommandError(`no free slot on controller ${controller}`);
+    if (slot === undefined) throw new CommandError(`${busName(g.controllers, controller, machineFamily(g))} has no free slot`);
     const multi = funcs.length > 1;
     // Function 0 must exist (GEN-MF-3): keep the host numbering only when the host's function 0
     // comes along, as auto-placement does (placement/pePerPhb.ts).
@@ -265,7 +266,7 @@ export function applyCommand(design: Design, cmd: Command): Design {
     case 'remove-controller': {
       const c = guest.controllers.find((x) => x.key === cmd.controller);
       if (!c) throw new CommandError(`no controller ${cmd.controller}`);
-      if (c.implicit) throw new CommandError(`controller ${c.index} is the root bus libvirt adds by itself; it cannot be removed`);
+      if (c.implicit) throw new CommandError(`${controllerName(c, machineFamily(guest))} is the root bus libvirt adds by itself; it cannot be removed`);
       const g = replaceController(guest, c.key, null);
       return withGuest(design, soleOwner(guest, c.key, c.index) ? rehome(g, c.index, undefined) : g);
     }
@@ -289,25 +290,40 @@ export function applyCommand(design: Design, cmd: Command): Design {
   }
 }
 
-/** A short description for undo history and fix buttons. */
-export function describeCommand(cmd: Command): string {
+/**
+ * A short description for undo history and fix buttons, in libvirt's words (model/names.ts). With the
+ * design the command applies to, devices and controllers are named as people know them ("Remove
+ * memballoon", "Move disk vda to vPHB 1 slot 0x03"); without it, by what the command holds.
+ */
+export function describeCommand(cmd: Command, design?: Design): string {
+  const guest = design?.guest;
+  const family = guest ? machineFamily(guest) : undefined;
+  const device = (key: string): string => {
+    const d = guest?.devices.find((x) => x.key === key);
+    return d ? deviceName(d, design?.host) : key;
+  };
+  const bus = (index: number): string => (guest ? busName(guest.controllers, index, family) : `bus ${hexNumber(index, 2)}`);
+  const controller = (key: string): string => {
+    const c = guest?.controllers.find((x) => x.key === key);
+    return c ? controllerName(c, family) : 'a controller';
+  };
   switch (cmd.kind) {
     case 'move-device':
-      return cmd.address ? `Move ${cmd.device} to bus ${cmd.address.bus} slot ${cmd.address.slot}` : `Clear the address of ${cmd.device}`;
+      return cmd.address ? `Move ${device(cmd.device)} to ${bus(cmd.address.bus)} slot ${hexNumber(cmd.address.slot, 2)}` : `Clear the address of ${device(cmd.device)}`;
     case 'add-hostdevs':
-      return `Pass ${cmd.hostAddresses.join(', ')} through on controller ${cmd.controller}`;
+      return `Pass ${cmd.hostAddresses.join(', ')} through on ${bus(cmd.controller)}`;
     case 'move-group':
-      return `Place IOMMU group ${cmd.group} on controller ${cmd.controller}`;
+      return `Place IOMMU group ${cmd.group} on ${bus(cmd.controller)}`;
     case 'remove-device':
-      return `Remove ${cmd.device}`;
+      return `Remove ${device(cmd.device)}`;
     case 'add-controller':
-      return `Add a ${cmd.controller.model} controller`;
+      return cmd.controller.model === 'pci-root' && family === 'pseries' ? 'Add a vPHB' : `Add a ${cmd.controller.model}`;
     case 'remove-controller':
-      return `Remove controller ${cmd.controller}`;
+      return `Remove ${controller(cmd.controller)}`;
     case 'update-controller':
-      return `Change controller ${cmd.controller}`;
+      return `Edit ${controller(cmd.controller)}`;
     case 'set-multifunction':
-      return `Set multifunction='${cmd.value ?? 'default'}' on ${cmd.device}`;
+      return `Set multifunction='${cmd.value ?? 'default'}' on ${device(cmd.device)}`;
     case 'batch':
       return cmd.label;
   }

@@ -39,7 +39,7 @@ export const rule: Rule = busRule(meta, (ctx, bus) => {
   // Addresses that cannot be read sit on no bus: libvirt refuses them while parsing.
   const out = [];
   for (const d of ctx.guest.devices) {
-    if (d.unreadable?.length) out.push(finding(meta, `${d.label}: its PCI address has ${d.unreadable.join(', ')}, which libvirt cannot read (numbers are decimal, 0x hex or 0 octal).`, { devices: [d.key] }, [{ label: `Clear the address of ${d.key} (libvirt assigns one)`, command: { kind: 'move-device' as const, device: d.key, address: null } }]));
+    if (d.unreadable?.length) out.push(finding(meta, `${d.label}: its PCI address has ${d.unreadable.join(', ')}, which libvirt cannot read (numbers are decimal, 0x hex or 0 octal).`, { devices: [d.key] }, [{ label: `Clear the address of ${d.label} (libvirt assigns one)`, command: { kind: 'move-device' as const, device: d.key, address: null } }]));
   }
   for (const c of ctx.guest.controllers) {
     const bad = c.unreadable?.filter((u) => u.startsWith('address '));

@@ -28,7 +28,7 @@ export const rule: Rule = busRule(meta, (ctx, bus) => {
     const a = (list[0]?.device?.address ?? list[0]?.controller?.address)!;
     const movable = list.slice(1).find((o) => o.device)?.device;
     const fix = movable ? freeSlotFix(ctx, movable) : undefined;
-    const names = list.map((o) => o.device?.key ?? `controller ${o.controller?.index}`).join(', ');
+    const names = list.map((o) => o.device?.label ?? `controller ${o.controller?.index}`).join(', ');
     out.push(finding(meta, `${names} all use ${addrText(a)}: double use of a PCI address.`, occupantSubjects(list), fix ? [fix] : undefined));
   }
   return out;

@@ -23,7 +23,7 @@ export const rule: Rule = busRule(meta, (_ctx, bus) => {
     if (!d.address || d.address.slot === 0) continue;
     let fn = 0;
     while (usedFns.has(fn) && fn < 8) fn++;
-    const fixes = fn < 8 ? [{ label: `Move ${d.key} to slot 0 function ${fn}`, command: { kind: 'move-device' as const, device: d.key, address: at(bus.index, 0, fn) } }] : undefined;
+    const fixes = fn < 8 ? [{ label: `Move ${d.label} to slot 0x00 function ${fn}`, command: { kind: 'move-device' as const, device: d.key, address: at(bus.index, 0, fn) } }] : undefined;
     if (fn < 8) usedFns.add(fn);
     out.push(finding(meta, `${d.label} is at ${addrText(d.address)}, but ${parent.model} ${bus.index} has only slot 0 (slot must be <= 0).`, { controllers: [bus.index], devices: [d.key] }, fixes));
   }

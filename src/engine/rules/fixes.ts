@@ -2,6 +2,7 @@ import type { Command } from '../commands/commands.ts';
 import { firstFreeSlot } from '../commands/commands.ts';
 import type { GuestDevice, PciController } from '../model/guest.ts';
 import { isPhb } from '../model/guest.ts';
+import { hexNumber } from '../model/names.ts';
 import { guestCellForHostNode } from '../model/numa.ts';
 import type { RuleContext } from './context.ts';
 import { nextFreeIndex } from './context.ts';
@@ -39,7 +40,7 @@ export function isolateFix(ctx: RuleContext, group: number | undefined, devices:
     group !== undefined && ctx.host?.groups.has(group)
       ? { kind: 'move-group', group, controller }
       : { kind: 'add-hostdevs', hostAddresses: devices.map((d) => d.key), controller };
-  const what = group !== undefined ? `IOMMU group ${group}` : devices.map((d) => d.key).join(', ');
+  const what = group !== undefined ? `IOMMU group ${group}` : devices.map((d) => d.label).join(', ');
   if (target !== undefined) return { label: `Move ${what} to the empty vPHB (controller ${target})`, command: place(target) };
   const index = nextFreeIndex(ctx.guest);
   // The new vPHB carries the guest NUMA cell of the group's host node, as pe-per-phb placement does
@@ -58,7 +59,7 @@ export function freeSlotFix(ctx: RuleContext, d: GuestDevice): Fix | undefined {
   if (!d.address) return undefined;
   const slot = firstFreeSlot(ctx.guest, d.address.bus, new Set([d.key]));
   if (slot === undefined || slot === d.address.slot) return undefined;
-  return { label: `Move ${d.key} to slot ${slot} of bus ${d.address.bus}`, command: { kind: 'move-device', device: d.key, address: { domain: 0, bus: d.address.bus, slot, function: 0 } } };
+  return { label: `Move ${d.label} to slot ${hexNumber(slot, 2)} of bus ${hexNumber(d.address.bus, 2)}`, command: { kind: 'move-device', device: d.key, address: { domain: 0, bus: d.address.bus, slot, function: 0 } } };
 }
 
 /** Lowest value in [min, max] not in `used`. */
