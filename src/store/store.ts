@@ -4,7 +4,7 @@
  * (selection, drag, messages, viewport requests), which undo never touches.
  */
 import { createStore } from 'zustand/vanilla';
-import type { Command, Design, Host } from '../engine/index.ts';
+import type { Command, Design, DropPayload, Host } from '../engine/index.ts';
 import { applyCommand, describeCommand } from '../engine/index.ts';
 import { dropTargets, hypothetical, isBusTarget, type DropTarget, type Verdict } from './evaluate.ts';
 
@@ -24,10 +24,8 @@ export type Selection =
   | { readonly kind: 'group'; readonly number: number }
   | { readonly kind: 'host-device'; readonly address: string };
 
-export type DragPayload =
-  | { readonly kind: 'group'; readonly number: number }
-  | { readonly kind: 'host-device'; readonly address: string }
-  | { readonly kind: 'guest-device'; readonly key: string };
+/** What is dragged or moved: a host IOMMU group, one host function, a guest device (engine commands/drop.ts). */
+export type DragPayload = DropPayload;
 
 export interface DragState {
   readonly payload: DragPayload;

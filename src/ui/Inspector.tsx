@@ -16,7 +16,7 @@ function parseField(text: string, name: string): { ok: true; value: number | und
 
 /** Applies an edit unless the engine says it makes the design invalid; then shows the rule's message. */
 function applyChecked(design: Design, cmd: Command, label: string, setError: (e: string | null) => void): void {
-  const v = hypothetical(design, cmd);
+  const v = hypothetical(design, cmd, { newOnly: true });
   if (v.level === 'error') {
     setError(v.message ?? 'This change would make the design invalid.');
     return;

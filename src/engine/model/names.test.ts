@@ -5,10 +5,8 @@ import { importDomain } from '../xml/domain.ts';
 import { demoDesign } from '../demo/demoDesign.ts';
 import { describeCommand } from '../commands/commands.ts';
 import { validate } from '../rules/index.ts';
-import { busName, controllerName, deviceLabel, deviceName, formatNumber, parseNumberInput, uniqueNames } from './names.ts';
+import { busName, controllerName, INTERNAL_KEY, deviceLabel, deviceName, formatNumber, parseNumberInput, uniqueNames } from './names.ts';
 
-/** An internal key (DESIGN.md §6: `<element>-<n>`, `pci-<n>`) as it would read in a sentence. */
-export const INTERNAL_KEY = /\b(?:hostdev|interface|disk|controller|filesystem|video|sound|memballoon|rng|watchdog|input|shmem|vsock|iommu|panic|serial|console|channel|memory|crypto|redirdev|smartcard|tpm|nvram|pstore|hub|pci|pci-new|implicit-pci-root)-\d+\b/;
 
 /** A domain as people bring them: disks, NICs, USB, SATA, memballoon, video, two USB controllers alike. */
 const CORPUS_LIKE = `<domain type='kvm'>

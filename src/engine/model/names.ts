@@ -14,6 +14,12 @@ import { formatPciAddress } from './pci.ts';
  * decimal). Internal keys (`disk-0`, `pci-4`) never reach a person.
  */
 
+/**
+ * The shape of an internal key (DESIGN.md §6: `<element>-<n>`, `pci-<n>`, `pci-new-<n>`) inside a
+ * sentence. Keys are test ids only; tests check that no text meant for people matches this.
+ */
+export const INTERNAL_KEY = /\b(?:hostdev|interface|disk|controller|filesystem|video|sound|memballoon|rng|watchdog|input|shmem|vsock|iommu|panic|serial|console|channel|memory|crypto|redirdev|smartcard|tpm|nvram|pstore|hub|pci|pci-new|implicit-pci-root)-\d+\b/;
+
 /** What the importer knows about a device element when it names it; every field as written. */
 export interface DeviceFacts {
   readonly element: string;
