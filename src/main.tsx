@@ -4,7 +4,7 @@ import '@xyflow/react/dist/style.css';
 import './ui/styles.css';
 import { App } from './ui/App.tsx';
 import { designerStore, exportDomain, type DesignerState } from './store/index.ts';
-import { autosave, boot } from './ui/actions.ts';
+import { autosave, boot } from './ui/boot.ts';
 
 declare global {
   interface Window {

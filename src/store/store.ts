@@ -16,6 +16,19 @@ export interface DocState {
   readonly file?: string | undefined;
   /** what produced this state, for the undo/redo tooltips */
   readonly label: string;
+  /**
+   * A design the app made and nobody edited since (the demo, a template, a share link as opened):
+   * replacing it loses nothing, so it never displaces a design kept aside. Undo back to it finds it
+   * pristine again, since history keeps whole states.
+   */
+  readonly pristine?: boolean | undefined;
+  /** the domain text as imported, before any XML edit: "changed lines" compares against it */
+  readonly baseline?: string | undefined;
+  /**
+   * Steps with the same mark merge into one undo step (the XML editor's live re-imports while the
+   * user types): the first is pushed, the next ones replace it.
+   */
+  readonly coalesce?: string | undefined;
 }
 
 export type Selection =
@@ -58,6 +71,19 @@ export interface PreviousDesign {
   readonly savedAt: string;
 }
 
+/** Where the context menu is open and what for (Shift+F10 opens it at the focused item). */
+export interface ContextMenuState {
+  readonly x: number;
+  readonly y: number;
+  readonly selection: Selection;
+}
+
+/** What the last import, auto-place or fix did, in a line ("placed 6 devices, added 3 vPHBs; 1 warning left"). */
+export interface ChangeSummary {
+  readonly text: string;
+  readonly seq: number;
+}
+
 export interface DesignerState {
   readonly past: readonly DocState[];
   readonly present: DocState | null;
@@ -70,8 +96,15 @@ export interface DesignerState {
   readonly shareUrl: string | null;
   /** what "Restore your previous design" would bring back, if anything */
   readonly previous: PreviousDesign | null;
+  readonly contextMenu: ContextMenuState | null;
+  readonly summary: ChangeSummary | null;
+  /** a request to move keyboard focus to the element with this data-testid once it is drawn (after a move) */
+  readonly focusItem: { readonly testId: string; readonly seq: number } | null;
 
-  /** Replace the document with a new state as one undoable step. */
+  /**
+   * Replace the document with a new state as one undoable step. The state is not pristine unless
+   * `next.pristine` says so; a `next.coalesce` equal to the present's replaces the present instead.
+   */
   commit(next: Omit<DocState, 'label'> & { label?: string }, label: string): void;
   /** Apply an engine command as one undoable step; false (and a message) when the engine refuses it. */
   apply(cmd: Command, label?: string): boolean;
@@ -84,6 +117,9 @@ export interface DesignerState {
   setMessage(m: Message | null): void;
   setShareUrl(url: string | null): void;
   setPrevious(previous: PreviousDesign | null): void;
+  openContextMenu(menu: ContextMenuState | null): void;
+  setSummary(text: string | null): void;
+  focusOn(testId: string): void;
   startDrag(payload: DragPayload, label: string, x: number, y: number): void;
   /** Moves the ghost; a target the pointer enters is judged at once if it was not yet. */
   moveDrag(x: number, y: number, over: string | null): void;
@@ -110,18 +146,24 @@ export function createDesignerStore(initial: DocState | null = null) {
     focus: null,
     shareUrl: null,
     previous: null,
+    contextMenu: null,
+    summary: null,
+    focusItem: null,
 
     commit(next, label) {
       const { present, past, message } = get();
-      const doc: DocState = { ...next, label };
+      const doc: DocState = { ...next, label, pristine: next.pristine ?? false, baseline: next.baseline ?? (next.design === present?.design ? present.baseline : undefined) };
+      const merge = doc.coalesce !== undefined && present?.coalesce === doc.coalesce;
       set({
-        past: present ? [...past, present].slice(-HISTORY_LIMIT) : past,
+        past: merge ? past : present ? [...past, present].slice(-HISTORY_LIMIT) : past,
         present: doc,
         future: [],
         // an edit makes a message stale, except the offer to restore a kept design: that one waits
         // until the user takes it or dismisses it
         message: message?.actions?.includes('restore-previous') ? message : null,
         shareUrl: null,
+        summary: null,
+        contextMenu: null,
       });
     },
 
@@ -135,12 +177,13 @@ export function createDesignerStore(initial: DocState | null = null) {
         set({ message: { kind: 'error', text: (e as Error).message } });
         return false;
       }
-      get().commit({ ...present, design }, label ?? describeCommand(cmd, present.design));
+      // an edit keeps what the document was imported from, and is the user's work
+      get().commit({ design, hostText: present.hostText, file: present.file, baseline: baselineOf(present) }, label ?? describeCommand(cmd, present.design));
       return true;
     },
 
     load(doc) {
-      set({ past: [], present: doc, future: [], selection: null, drag: null, shareUrl: null });
+      set({ past: [], present: doc, future: [], selection: null, drag: null, shareUrl: null, summary: null, contextMenu: null });
     },
 
     undo() {
@@ -148,14 +191,14 @@ export function createDesignerStore(initial: DocState | null = null) {
       const prev = past[past.length - 1];
       if (!prev || !present) return;
       // a drag under way was judged against the design being replaced: it ends without a drop
-      set({ past: past.slice(0, -1), present: prev, future: [present, ...future], shareUrl: null, drag: null });
+      set({ past: past.slice(0, -1), present: prev, future: [present, ...future], shareUrl: null, drag: null, summary: null, contextMenu: null });
     },
 
     redo() {
       const { past, present, future } = get();
       const next = future[0];
       if (!next || !present) return;
-      set({ past: [...past, present], present: next, future: future.slice(1), shareUrl: null, drag: null });
+      set({ past: [...past, present], present: next, future: future.slice(1), shareUrl: null, drag: null, summary: null, contextMenu: null });
     },
 
     select(selection) {
@@ -176,6 +219,18 @@ export function createDesignerStore(initial: DocState | null = null) {
 
     setPrevious(previous) {
       set({ previous });
+    },
+
+    openContextMenu(contextMenu) {
+      set({ contextMenu });
+    },
+
+    setSummary(text) {
+      set({ summary: text === null ? null : { text, seq: (get().summary?.seq ?? 0) + 1 } });
+    },
+
+    focusOn(testId) {
+      set({ focusItem: { testId, seq: (get().focusItem?.seq ?? 0) + 1 } });
     },
 
     startDrag(payload, label, x, y) {
@@ -232,9 +287,14 @@ export function createDesignerStore(initial: DocState | null = null) {
 
 export type DesignerStore = ReturnType<typeof createDesignerStore>;
 
+/** The text "changed lines" compares against: the domain as imported, before any XML edit. */
+export function baselineOf(doc: DocState): string {
+  return doc.baseline ?? doc.design.source.text;
+}
+
 /** Convenience for callers that build a DocState from an import. */
-export function docOf(design: Design, label: string, hostText?: string, file?: string): DocState {
-  return { design, label, hostText, file };
+export function docOf(design: Design, label: string, hostText?: string, file?: string, pristine = false): DocState {
+  return { design, label, hostText, file, pristine };
 }
 
 export type { Host };
