@@ -25,13 +25,7 @@ export function buildDesign(domain: string, hostText: string | undefined, file: 
  */
 export function keepAside(store: DesignerStore, save: Snapshot | null): boolean {
   if (!save || save.pristine) return true;
-  let storage: Storage;
-  try {
-    storage = globalThis.localStorage;
-  } catch {
-    return false;
-  }
-  if (!storage || !writeSnapshot(PREVIOUS_KEY, save, storage)) return false;
+  if (!writeSnapshot(PREVIOUS_KEY, save)) return false;
   store.getState().setPrevious(previousInfo(save));
   return true;
 }

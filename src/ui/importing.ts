@@ -13,7 +13,7 @@ export function xmlKind(text: string): XmlKind {
   if (/^<domain[\s>/]/.test(head)) return 'domain';
   if (/^<device[\s>/]/.test(head)) return 'node-devices';
   // devices wrapped in one root of any name (<devices>, <nodedevs>, <host>): its first child is a <device>
-  if (/^<[A-Za-z_][\w.-]*[^>]*>\s*(?:<!--[\s\S]*?-->\s*)*<device[\s>]/.test(head)) return 'node-devices';
+  if (/^<[A-Za-z_][\w.-]*[^>]*>\s*(?:<!--[\s\S]*?-->\s*)*<device[\s>/]/.test(head)) return 'node-devices';
   return 'other';
 }
 

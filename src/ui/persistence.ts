@@ -69,18 +69,28 @@ export function parseSnapshot(raw: string | null): Snapshot | null {
   }
 }
 
-export function readSnapshot(key: string, storage: Pick<Storage, 'getItem'> = localStorage): Snapshot | null {
+/** The browser's localStorage, or undefined where there is none (disabled, or not a browser). */
+export function storage(): Storage | undefined {
   try {
-    return parseSnapshot(storage.getItem(key));
+    return globalThis.localStorage ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readSnapshot(key: string, from: Pick<Storage, 'getItem'> | undefined = storage()): Snapshot | null {
+  try {
+    return from ? parseSnapshot(from.getItem(key)) : null;
   } catch {
     return null;
   }
 }
 
 /** Writes a snapshot; false when storage is full or disabled (the design stays in memory). */
-export function writeSnapshot(key: string, snap: Snapshot, storage: Pick<Storage, 'setItem'> = localStorage): boolean {
+export function writeSnapshot(key: string, snap: Snapshot, to: Pick<Storage, 'setItem'> | undefined = storage()): boolean {
   try {
-    storage.setItem(key, JSON.stringify(snap));
+    if (!to) return false;
+    to.setItem(key, JSON.stringify(snap));
     return true;
   } catch {
     return false;
