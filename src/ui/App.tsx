@@ -58,8 +58,8 @@ function MessageBar() {
         </div>
       ) : null}
       {summary ? (
-        <div className="message summary" role="status" data-testid="change-summary" key={summary.seq}>
-          <span>{summary.text}</span>
+        <div className="message summary" role="status" key={summary.seq}>
+          <span data-testid="change-summary">{summary.text}</span>
           <button type="button" aria-label="Dismiss this summary" title="Dismiss" onClick={() => designerStore.getState().setSummary(null)}>
             ✕
           </button>
@@ -123,22 +123,30 @@ function ViewBridge() {
   return null;
 }
 
-/** Moves keyboard focus to the element a move asked for (the moved item) once it is drawn. */
+/**
+ * Moves keyboard focus to the element a move asked for (the moved item) once it is drawn. The canvas
+ * draws a new or resized node hidden until it is measured, and focus() on a hidden element does
+ * nothing: it tries each frame until focus is there, and keeps it there for a few frames unless the
+ * user put it elsewhere meanwhile.
+ */
 function FocusReturner() {
   const request = useDesigner((s) => s.focusItem);
   useEffect(() => {
     if (!request) return;
-    let tries = 0;
     let frame = 0;
+    let tries = 0;
+    let held = 0;
+    const selector = `[data-testid="${CSS.escape(request.testId)}"]`;
     const attempt = () => {
-      const el = document.querySelector<HTMLElement>(`[data-testid="${CSS.escape(request.testId)}"]`);
-      const target = el && el.tabIndex >= 0 && el.matches('[tabindex], button, a, input, select, textarea') ? el : el?.querySelector<HTMLElement>('[tabindex]');
-      if (target) {
-        target.focus({ preventScroll: !!target.closest('.react-flow') });
-        return;
-      }
-      // the canvas may still be drawing the moved item (its bus may be new)
-      if (++tries < 30) frame = requestAnimationFrame(attempt);
+      const el = document.querySelector<HTMLElement>(selector);
+      // a roving item has tabindex -1 until it is the current one: focusable all the same
+      const target = el?.matches('[tabindex], button, a, input, select, textarea') ? el : el?.querySelector<HTMLElement>('[tabindex]');
+      const active = document.activeElement;
+      const free = !active || active === document.body || !active.isConnected;
+      if (target && active === target) held++;
+      else if (target && (free || tries === 0)) target.focus({ preventScroll: !!target.closest('.react-flow') });
+      else if (!free) return; // the user moved on
+      if (++tries < 60 && held < 3) frame = requestAnimationFrame(attempt);
     };
     frame = requestAnimationFrame(attempt);
     return () => cancelAnimationFrame(frame);

@@ -5,7 +5,7 @@
  */
 import type { Edge, Node } from '@xyflow/react';
 import type { Guest, PciController } from '../engine/index.ts';
-import { busModel, isPhb, machineFamily } from '../engine/index.ts';
+import { busModel, controllerName, isPhb, machineFamily } from '../engine/index.ts';
 
 export const NODE_WIDTH = 300;
 const COL_GAP = 80;
@@ -102,6 +102,7 @@ export function toFlow(guest: Guest): { nodes: ControllerFlowNode[]; edges: Edge
   };
 
   const anyChildren = children.size > 0;
+  const family = machineFamily(guest);
   if (machineFamily(guest) === 'pseries' && !anyChildren) {
     // vPHBs are peers: lay them out as a grid of containers, three to a row.
     const perRow = 3;
@@ -121,7 +122,8 @@ export function toFlow(guest: Guest): { nodes: ControllerFlowNode[]; edges: Edge
     const kids = (children.get(c.key) ?? []).filter((k) => !visited.has(k.key));
     let y = top;
     for (const k of kids) {
-      edges.push({ id: `e:${c.key}->${k.key}`, source: nodeIdOf(c), target: nodeIdOf(k), type: 'smoothstep' });
+      // React Flow names an edge by its node ids (internal keys) unless told: name the buses instead
+      edges.push({ id: `e:${c.key}->${k.key}`, source: nodeIdOf(c), target: nodeIdOf(k), type: 'smoothstep', ariaLabel: `${controllerName(k, family)} plugs into ${controllerName(c, family)}` });
       y = place(k, depth + 1, y);
     }
     const own = heightOf(c) + ROW_GAP;
