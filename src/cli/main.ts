@@ -11,6 +11,7 @@ import {
   importHost,
   placeWithReport,
   ruleMeta,
+  subjectNames,
   validate,
 } from '../engine/index.ts';
 
@@ -104,12 +105,9 @@ function loadDesign(args: Args): Design {
   return unwrap(createDesign(readInput(file), host, file));
 }
 
-function formatFinding(f: Finding): string {
-  const subjects = [
-    ...(f.subjects.controllers ?? []).map((i) => `controller ${i}`),
-    ...(f.subjects.devices ?? []),
-    ...(f.subjects.groups ?? []).map((g) => `IOMMU group ${g}`),
-  ];
+function formatFinding(f: Finding, design: Design): string {
+  // in libvirt's words: "vPHB 0, disk vda", never an internal key like disk-0
+  const subjects = subjectNames(design.guest, f.subjects);
   const lines = [`${f.severity.padEnd(7)} ${f.ruleId}: ${f.message}${subjects.length ? ` [${subjects.join(', ')}]` : ''}`];
   const meta = ruleMeta(f.ruleId);
   if (meta && f.severity !== 'info') lines.push(`        source: ${meta.source}`);
@@ -135,7 +133,7 @@ async function cmdValidate(args: Args, out: (s: string) => void, err: (s: string
   const report = args.flags.has('--fix') && !args.flags.has('--out') ? err : out;
   if (args.flags.has('--json')) report(`${JSON.stringify(findings, null, 2)}\n`);
   else {
-    for (const f of findings) report(`${formatFinding(f)}\n`);
+    for (const f of findings) report(`${formatFinding(f, design)}\n`);
     report(`${summary(findings)}\n`);
   }
   return findings.some((f) => f.severity === 'error') ? 1 : 0;

@@ -5,7 +5,7 @@ import { createDesign, importDomain } from '../xml/domain.ts';
 import { demoDesign } from '../demo/demoDesign.ts';
 import { describeCommand } from '../commands/commands.ts';
 import { validate } from '../rules/index.ts';
-import { busName, controllerName, INTERNAL_KEY, deviceLabel, deviceName, formatNumber, parseNumberInput, uniqueNames } from './names.ts';
+import { busName, controllerName, INTERNAL_KEY, subjectNames, deviceLabel, deviceName, formatNumber, parseNumberInput, uniqueNames } from './names.ts';
 
 
 /** A domain as people bring them: disks, NICs, USB, SATA, memballoon, video, two USB controllers alike. */
@@ -182,5 +182,13 @@ describe('no internal key reaches a person', () => {
       }
     }
     expect(named).toBeGreaterThan(1000);
+  });
+});
+
+describe('subjectNames', () => {
+  it('names a finding\'s subjects as the CLI prints them', () => {
+    const demo = demoDesign();
+    const disk = demo.guest.devices.find((d) => d.element === 'disk');
+    expect(subjectNames(demo.guest, { controllers: [0, 7], devices: [disk?.key ?? '', '0000:01:00.0', 'gone'], groups: [5] })).toEqual(['vPHB 0', 'bus 0x07', 'disk vda', 'hostdev 0000:01:00.0', 'gone', 'IOMMU group 5']);
   });
 });

@@ -1,5 +1,5 @@
-import type { GuestDevice, MachineFamily, PciController } from './guest.ts';
-import { isPhb } from './guest.ts';
+import type { Guest, GuestDevice, MachineFamily, PciController } from './guest.ts';
+import { isPhb, machineFamily } from './guest.ts';
 import type { Host } from './host.ts';
 import type { PciAddress } from './pci.ts';
 import { formatPciAddress } from './pci.ts';
@@ -147,6 +147,21 @@ export function controllerName(c: Pick<PciController, 'model' | 'modelName' | 'i
 export function busName(controllers: readonly PciController[], index: number, family?: MachineFamily): string {
   const c = controllers.find((x) => x.index === index);
   return c ? controllerName(c, family) : `bus ${hexNumber(index, 2)}`;
+}
+
+/**
+ * A finding's subjects as people name them (the CLI's "[vPHB 0, disk vda, IOMMU group 5]"): controllers
+ * by {@link controllerName}, devices by their labels, groups by number. A key no longer in the guest is
+ * shown as it is.
+ */
+export function subjectNames(guest: Pick<Guest, 'controllers' | 'devices' | 'arch' | 'machine'>, subjects: { readonly controllers?: readonly number[] | undefined; readonly devices?: readonly string[] | undefined; readonly groups?: readonly number[] | undefined }): string[] {
+  const family = machineFamily(guest);
+  const label = new Map(guest.devices.map((d) => [d.key, d.label]));
+  return [
+    ...(subjects.controllers ?? []).map((i) => busName(guest.controllers, i, family)),
+    ...(subjects.devices ?? []).map((k) => label.get(k) ?? k),
+    ...(subjects.groups ?? []).map((g) => `IOMMU group ${g}`),
+  ];
 }
 
 /** Attributes libvirt writes in hex (0x..); the rest it writes in decimal. */
