@@ -5,6 +5,7 @@
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, createDesign, decodeShareLink, formatInputError } from '../engine/index.ts';
 import { designerStore, type MessageAction } from '../store/index.ts';
 import { buildDesign, keepAside } from './documents.ts';
+import { tidy } from './importing.ts';
 import { AUTOSAVE_KEY, PREVIOUS_KEY, previousInfo, readSnapshot, snapshotOf, when, writeSnapshot } from './persistence.ts';
 
 const store = designerStore;
@@ -42,12 +43,12 @@ export async function boot(): Promise<void> {
     history.replaceState(history.state, '', `${location.pathname}${location.search}`);
     const r = await decodeShareLink(hash);
     if (!r.ok) {
-      openEmpty(`This share link cannot be opened: ${r.error.message}. You have an empty design instead.`);
+      openEmpty(tidy(`This share link cannot be opened: ${r.error.message}. You have an empty design instead.`));
       return;
     }
     const d = buildDesign(r.value.domain, r.value.host, 'share link');
     if (!d.ok) {
-      openEmpty(`This share link holds a design that cannot be read: ${formatInputError(d.error)}. You have an empty design instead.`);
+      openEmpty(tidy(`This share link holds a design that cannot be read: ${formatInputError(d.error)}. You have an empty design instead.`));
       return;
     }
     store.getState().load({ design: d.value, hostText: r.value.host, file: 'shared.xml', label: 'Open a share link', pristine: true });

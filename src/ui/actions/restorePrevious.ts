@@ -1,5 +1,6 @@
 import { formatInputError } from '../../engine/index.ts';
 import { buildDesign } from '../documents.ts';
+import { tidy } from '../importing.ts';
 import { PREVIOUS_KEY, readSnapshot, snapshotName, when } from '../persistence.ts';
 import { register } from './registry.ts';
 
@@ -23,7 +24,7 @@ export const restorePrevious = register({
       };
     }
     const d = buildDesign(saved.domain, saved.host, saved.file ?? 'previous design');
-    if (!d.ok) return { kind: 'error', message: `Your previous design cannot be read: ${formatInputError(d.error)}` };
+    if (!d.ok) return { kind: 'error', message: tidy(`Your previous design cannot be read: ${formatInputError(d.error)}`) };
     return {
       kind: 'document',
       doc: { design: d.value, hostText: saved.host, file: saved.file, pristine: saved.pristine, baseline: saved.baseline },
