@@ -1,13 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES } from '../src/engine/index.ts';
+import { sharedPath } from './support/shared.ts';
 
 // The CLI contract of DESIGN.md §4, exercised the way outside checks call it: through npm.
 const ROOT = resolve(import.meta.dirname, '..');
-const SHARED = resolve(ROOT, '..', 'shared');
 const tmp = mkdtempSync(join(tmpdir(), 'pcitopo-cli-'));
 const demoDomain = join(tmp, 'demo.xml');
 const demoHost = join(tmp, 'host.xml');
@@ -179,15 +179,11 @@ describe('pcitopo CLI', () => {
     expect(r.stderr).toMatch(new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:11: character U\\+0000 is not allowed`));
   });
 
-  const corpus = join(SHARED, 'corpus', 'libvirt');
-  if (existsSync(corpus)) {
+  const corpus = sharedPath('the corpus round trip', 'corpus', 'libvirt');
+  if (corpus) {
     it('roundtrip of a libvirt corpus file is byte-identical', () => {
       const f = join(corpus, 'qemuxmlconfdata__pseries-phb-numa-node.xml');
       expect(execFileSync('npm', ['run', '--silent', 'pcitopo', '--', 'roundtrip', f], { cwd: ROOT, encoding: 'utf8' })).toBe(readFileSync(f, 'utf8'));
-    });
-  } else {
-    it(`corpus round trip not run: ${corpus} is absent (it lives in ../shared beside the repo)`, () => {
-      expect(existsSync(corpus)).toBe(false);
     });
   }
 });

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Host, HostDevice } from '../src/engine/index.ts';
 import { importHost } from '../src/engine/index.ts';
+import { needTool, sharedPath } from './support/shared.ts';
+import { XMLLINT } from './support/xmllint.ts';
 
 const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../scripts/collect-host.sh');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-sysfs-'));
@@ -222,15 +224,10 @@ describe('scripts/collect-host.sh on a fake sysfs tree', () => {
   });
 });
 
-const NODEDEV_RNG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/schemas/libvirt/nodedev.rng');
-const XMLLINT = spawnSync('xmllint', ['--version']).status === 0;
-
 describe('scripts/collect-host.sh output against libvirt nodedev.rng', () => {
-  if (!XMLLINT || !fs.existsSync(NODEDEV_RNG)) {
-    const reason = !XMLLINT ? 'xmllint not installed' : `${NODEDEV_RNG} absent`;
-    it(`schema check not run: ${reason}`, () => expect(XMLLINT && fs.existsSync(NODEDEV_RNG)).toBe(false));
-    return;
-  }
+  const NODEDEV_RNG = sharedPath("libvirt's nodedev.rng", 'schemas', 'libvirt', 'nodedev.rng');
+  const xmllint = needTool('the nodedev schema check', XMLLINT, 'run: bash scripts/setup-test-deps.sh');
+  if (!NODEDEV_RNG || !xmllint) return;
   it('every <device> it writes validates', () => {
     const root = path.join(tmp, 'rng');
     buildSysfs(root, DEVICES);
@@ -243,7 +240,7 @@ describe('scripts/collect-host.sh output against libvirt nodedev.rng', () => {
     for (const [i, d] of devices.entries()) {
       const f = path.join(tmp, `device-${i}.xml`);
       fs.writeFileSync(f, d);
-      const r = spawnSync('xmllint', ['--noout', '--relaxng', NODEDEV_RNG, f], { encoding: 'utf8' });
+      const r = spawnSync(XMLLINT, ['--noout', '--relaxng', NODEDEV_RNG, f], { encoding: 'utf8' });
       expect(r.stderr, d).toMatch(/validates/);
       expect(r.status).toBe(0);
     }

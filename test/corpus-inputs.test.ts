@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDesign, importHost, validate } from '../src/engine/index.ts';
 import type { Host } from '../src/engine/index.ts';
+import { SHARED, sharedPaths } from './support/shared.ts';
 
 /**
  * libvirt's inputs, before libvirt filled them in: every input libvirt accepts (it has a
@@ -10,7 +11,7 @@ import type { Host } from '../src/engine/index.ts';
  * Inputs without addresses are fine: libvirt assigns them. corpus-verdicts.test.ts checks the
  * filled-in outputs; these inputs are what users bring.
  */
-const CORPUS = path.resolve(__dirname, '../..', 'shared', 'corpus');
+const CORPUS = path.join(SHARED, 'corpus');
 const LIBVIRT = path.join(CORPUS, 'libvirt');
 const MOCK_HOST = path.join(CORPUS, 'libvirt-mock-host.nodedev.xml');
 
@@ -40,9 +41,7 @@ const ONCE_FALSE_POSITIVES: Record<string, string> = {
   'usb-controller-default-pseries': 'the default PHB is implicit',
 };
 
-if (!fs.existsSync(LIBVIRT)) {
-  it(`corpus absent (${LIBVIRT}): libvirt inputs not checked`, () => expect(fs.existsSync(LIBVIRT)).toBe(false));
-} else {
+if (sharedPaths('the libvirt inputs check', ['corpus', 'libvirt'], ['corpus', 'libvirt-mock-host.nodedev.xml'])) {
   const hostResult = importHost(fs.readFileSync(MOCK_HOST, 'utf8'), MOCK_HOST);
   if (!hostResult.ok) throw new Error(hostResult.error.message);
   const host: Host = hostResult.value;

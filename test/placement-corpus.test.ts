@@ -3,12 +3,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Design, GuestDevice, Host, PciController } from '../src/engine/index.ts';
 import { createDesign, formatPciAddress, importHost, place } from '../src/engine/index.ts';
+import { SHARED, sharedPaths } from './support/shared.ts';
 
 /**
  * Policy `libvirt` against libvirt's own expected outputs (tests/qemuxmlconfdata, libvirt 10.7,
  * mock host of tests/virpcimock.c): same PCI controllers and the same address for every device.
  */
-const SHARED = path.resolve(__dirname, '..', '..', 'shared');
 const CORPUS = path.join(SHARED, 'corpus', 'libvirt');
 const MOCK_HOST = path.join(SHARED, 'corpus', 'libvirt-mock-host.nodedev.xml');
 
@@ -66,11 +66,7 @@ function deviceKeys(devices: readonly GuestDevice[]): Map<string, GuestDevice> {
   return out;
 }
 
-if (!fs.existsSync(CORPUS) || !fs.existsSync(MOCK_HOST)) {
-  it(`corpus absent: ${CORPUS} not found, the libvirt comparison cannot run`, () => {
-    expect(fs.existsSync(CORPUS) && fs.existsSync(MOCK_HOST)).toBe(false);
-  });
-} else {
+if (sharedPaths('the libvirt placement comparison', ['corpus', 'libvirt'], ['corpus', 'libvirt-mock-host.nodedev.xml'])) {
   const hostResult = importHost(fs.readFileSync(MOCK_HOST, 'utf8'), 'libvirt-mock-host.nodedev.xml');
   if (!hostResult.ok) throw new Error(hostResult.error.message);
   const host = hostResult.value;

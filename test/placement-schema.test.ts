@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { exportDomain, place, validate } from '../src/engine/index.ts';
 import type { PlaceOptions } from '../src/engine/index.ts';
 import { bareDemoXml, barePcieXml, demoHost, designOf } from './support/designs.ts';
-import { domainSchemaErrors } from './support/xmllint.ts';
+import { domainSchemaErrors, needDomainSchema } from './support/xmllint.ts';
 
 // Issue 5: placed pseries/q35/virt designs are accepted by libvirt's RNG schema and have no error.
 const cases: Array<{ name: string; xml: () => string; opts: PlaceOptions }> = [
@@ -50,7 +50,10 @@ describe('placed designs', () => {
     expect(empty).toHaveLength(2);
   });
 
-  it("libvirt's RNG schema accepts every placed export", () => {
-    expect(domainSchemaErrors(exported.map((c, i) => [`placed-${i}.xml`, c.xml] as const))).toBe('');
+  describe("libvirt's RNG schema", () => {
+    if (!needDomainSchema()) return;
+    it('accepts every placed export', () => {
+      expect(domainSchemaErrors(exported.map((c, i) => [`placed-${i}.xml`, c.xml] as const))).toBe('');
+    });
   });
 });

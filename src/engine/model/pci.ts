@@ -18,17 +18,24 @@ export interface GuestPciAddress extends PciAddress {
   readonly multifunction?: 'on' | 'off' | undefined;
 }
 
-/** Parses a libvirt numeric attribute like strtoul(base 0). Returns undefined for anything else. */
+/** C unsigned int's maximum: virStrToLong_uip refuses a value that does not fit `(unsigned int) val`. */
+const UINT_MAX = 0xffffffff;
+
+/**
+ * Reads a number as libvirt's virStrToLong_uip(s, NULL, 0, &v) does (src/util/virstring.c; used by
+ * virXMLPropUInt for every `<address>` attribute): C `strtoul` in base 0, that is leading white
+ * space skipped (' ', tab, LF, VT, FF, CR), an optional '+', then `0x`/`0X` hex, a leading `0`
+ * octal or else decimal; then the whole value must be consumed (nothing after the digits, not even
+ * a space: `!end_ptr && *p` is an error), no '-' may appear in what was read, and the value must fit
+ * an unsigned int (0-0xFFFFFFFF). So `'09'` (9 is no octal digit), `'0x'`, `'0x05 '` and `'-1'` are
+ * refused, `' 5'` and `'+5'` are 5. Returns undefined for anything libvirt refuses.
+ */
 export function parseLibvirtUint(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const t = text.trim();
-  if (t === '') return undefined;
-  let n: number;
-  if (/^0[xX][0-9a-fA-F]+$/.test(t)) n = parseInt(t.slice(2), 16);
-  else if (/^0[0-7]+$/.test(t)) n = parseInt(t.slice(1), 8);
-  else if (/^[0-9]+$/.test(t)) n = parseInt(t, 10);
-  else return undefined;
-  return Number.isSafeInteger(n) ? n : undefined;
+  const m = /^[ \t\n\v\f\r]*\+?(?:0[xX]([0-9a-fA-F]+)|0([0-7]*)|([1-9][0-9]*))$/.exec(text);
+  if (!m) return undefined;
+  const n = m[1] !== undefined ? parseInt(m[1], 16) : m[2] !== undefined ? (m[2] === '' ? 0 : parseInt(m[2], 8)) : parseInt(m[3] as string, 10);
+  return n <= UINT_MAX ? n : undefined;
 }
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');

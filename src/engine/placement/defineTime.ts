@@ -3,6 +3,8 @@ import { isPhb, machineFamily } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { simulateLibvirt } from './libvirt.ts';
+import { PlacementFailure } from './addressSet.ts';
+import { beyondLibvirtLimits } from '../libvirt/limits.ts';
 import { addImplicitDevices, assignIndexesAndRoot, placeableFamily } from './prepare.ts';
 
 /**
@@ -54,6 +56,9 @@ export function spareKind(c: PciController, family: MachineFamily): SpareKind | 
 export function predictDefine(guest: Guest, host: Host | undefined): DefinePrediction {
   const family = machineFamily(guest);
   if (!placeableFamily(family)) return { empty: [], spares: [] };
+  // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs) libvirt refuses the domain and the rules
+  // say so; simulating would grow as many buses as the input names (issue 11).
+  if (beyondLibvirtLimits(guest, family, 1).length > 0) return { empty: [], spares: [] };
   const written: Guest = guest.devices.some((d) => d.implicit) ? { ...guest, devices: guest.devices.filter((d) => !d.implicit) } : guest;
   const occupied = new Set<number>();
   for (const x of [...written.devices, ...written.controllers]) if (x.address) occupied.add(x.address.bus);
@@ -61,7 +66,14 @@ export function predictDefine(guest: Guest, host: Host | undefined): DefinePredi
   if (candidates.length === 0) return { empty: [], spares: [] };
 
   const before = assignIndexesAndRoot(written);
-  const defined = simulateLibvirt(addImplicitDevices(before), host).guest;
+  let defined: Guest;
+  try {
+    defined = simulateLibvirt(addImplicitDevices(before), host).guest;
+  } catch (e) {
+    // libvirt's define fails the same way (a controller on a bus it cannot add): no spare to predict.
+    if (e instanceof PlacementFailure) return { empty: [], spares: [] };
+    throw e;
+  }
   const designedKeys = new Set([...written.devices.filter((d) => d.address).map((d) => d.key), ...written.controllers.filter((c) => c.address).map((c) => c.key)]);
   const implicitKeys = new Set(defined.devices.filter((d) => d.implicit).map((d) => d.key));
   const takersOf = (bus: number): Taker[] => [

@@ -5,6 +5,7 @@ import { simulateLibvirt } from './libvirt.ts';
 import { placePePerPhb } from './pePerPhb.ts';
 import { addImplicitDevices, assignIndexesAndRoot, placeableFamily } from './prepare.ts';
 import { wantsPciAddress } from './flags.ts';
+import { beyondLibvirtLimits } from '../libvirt/limits.ts';
 
 export type PlacementPolicy = 'libvirt' | 'pe-per-phb';
 
@@ -36,8 +37,26 @@ export function place(design: Design, opts: PlaceOptions): Design {
   return placeWithReport(design, opts).design;
 }
 
-/** {@link place}, plus notes on what could not be done as asked (spares that do not fit or that libvirt will take, devices without a slot). */
+/**
+ * {@link place}, plus notes on what could not be done as asked (spares that do not fit or that
+ * libvirt will take, devices without a slot). Never throws: a design beyond libvirt's limits
+ * (libvirt/limits.ts) comes back unchanged with a note saying why, checked before any work, and so
+ * does one that placement cannot handle.
+ */
 export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport {
+  try {
+    const family = machineFamily(design.guest);
+    const beyond = placeableFamily(family) ? beyondLibvirtLimits(design.guest, family, 3) : [];
+    if (beyond.length > 0) {
+      return { design, notes: [`nothing was placed: ${beyond.map((p) => p.message).join('; ')}; libvirt refuses such a domain (see validate)`] };
+    }
+    return placeWithin(design, opts);
+  } catch (e) {
+    return { design, notes: [`nothing was placed: placement failed on this design (${e instanceof Error ? e.message : String(e)}); please report it with the domain XML`] };
+  }
+}
+
+function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
   let guest: Guest = design.guest;
   const family = machineFamily(guest);
   if (!placeableFamily(family)) return { design, notes: [`machine '${design.guest.machine ?? '?'}' is not one pcitopo places (pseries, q35, aarch64 virt, i440fx): nothing was placed`] };

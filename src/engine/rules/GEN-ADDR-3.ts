@@ -4,7 +4,7 @@ import { busRule } from './define.ts';
 import { freeSlotFix } from './fixes.ts';
 import { BUS_MODELS } from '../machines/connect.ts';
 import { isPhb } from '../model/guest.ts';
-import { at, ctrl, dev, q35 } from './testkit.ts';
+import { at, ctrl, dev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-ADDR-3',
@@ -39,7 +39,7 @@ export const rule: Rule = busRule(meta, (ctx, bus) => {
   // Addresses that cannot be read sit on no bus: libvirt refuses them while parsing.
   const out = [];
   for (const d of ctx.guest.devices) {
-    if (d.unreadable?.length) out.push(finding(meta, `${d.label}: its PCI address has ${d.unreadable.join(', ')}, which libvirt cannot read (numbers are decimal, 0x hex or 0 octal).`, { devices: [d.key] }, [{ label: `Clear the address of ${d.label} (libvirt assigns one)`, command: { kind: 'move-device' as const, device: d.key, address: null } }]));
+    if (d.unreadable?.length) out.push(finding(meta, `${d.label}: its PCI address has ${d.unreadable.join(', ')}, which libvirt cannot read (a whole decimal, 0x hex or 0-prefixed octal number, with nothing after it).`, { devices: [d.key] }, [{ label: `Clear the address of ${d.label} (libvirt assigns one)`, command: { kind: 'move-device' as const, device: d.key, address: null } }]));
   }
   for (const c of ctx.guest.controllers) {
     const bad = c.unreadable?.filter((u) => u.startsWith('address '));
@@ -49,9 +49,22 @@ export const rule: Rule = busRule(meta, (ctx, bus) => {
 });
 
 export const cases = {
-  pass: [{ name: 'slot 1 function 7', design: q35([ctrl('pci-bridge', 1, { address: at(0, 2) })], [dev('nic', 'interface', at(1, 1, 7), { model: 'e1000' })]) }],
+  pass: [
+    { name: 'slot 1 function 7', design: q35([ctrl('pci-bridge', 1, { address: at(0, 2) })], [dev('nic', 'interface', at(1, 1, 7), { model: 'e1000' })]) },
+    { name: 'slot 31 on pcie-root', design: q35([], [dev('nic', 'interface', at(0, 31), { model: 'e1000e' })]) },
+    { name: 'slot 0 under a root port', design: q35([rootPort(1, 2)], [dev('nic', 'interface', at(1, 0), { model: 'e1000e' })]) },
+    // slot 0 on a vPHB and slot 1 under a port are other rules' (PAPR-SLOT-1, Q35-RP-*), with their own advice
+    { name: 'slot 0 on a vPHB is left to PAPR-SLOT-1', design: pseries([phb(1)], [dev('vda', 'disk', at(1, 0))]) },
+    { name: 'slot 1 under a root port is left to the port rules', design: q35([rootPort(1, 2)], [dev('nic', 'interface', at(1, 1), { model: 'e1000e' })]) },
+  ],
   fail: [
     { name: 'slot 0 on a pci-bridge', design: q35([ctrl('pci-bridge', 1, { address: at(0, 2) })], [dev('nic', 'interface', at(1, 0), { model: 'e1000' })]), expect: { devices: ['nic'] } },
     { name: 'slot 32', design: q35([], [dev('nic', 'interface', at(0, 32))]), expect: { devices: ['nic'] } },
+    { name: 'function 8', design: q35([], [dev('nic', 'interface', at(0, 3, 8))]), expect: { devices: ['nic'] } },
+    { name: 'slot 0 on pcie-root', design: q35([], [dev('nic', 'interface', at(0, 0, 1))]), expect: { devices: ['nic'] } },
+    { name: 'a controller at slot 40', design: q35([rootPort(1, 2, 0, { address: at(0, 40) })], []), expect: { controllers: [1] } },
+    // h05-slot-09.xml: libvirt reads '09' as octal and refuses it; the device sits on no bus
+    { name: "slot='09' cannot be read", design: pseries([], [dev('nic', 'interface', undefined, { otherAddressType: 'pci', unreadable: ["slot='09'"] })]), expect: { devices: ['nic'] } },
+    { name: "a controller address with bus='0x01 ' cannot be read", design: q35([rootPort(1, 2, 0, { address: undefined, unreadable: ["address bus='0x01 '"] })], []), expect: { controllers: [1] } },
   ],
 };

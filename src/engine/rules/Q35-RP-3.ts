@@ -2,7 +2,7 @@ import type { Finding, Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import { globalRule } from './define.ts';
 import { lowestFree, setTargetFix } from './fixes.ts';
-import { q35, rootPort } from './testkit.ts';
+import { at, ctrl, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'Q35-RP-3',
@@ -37,7 +37,30 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   return out;
 });
 
+/** A switch below root port 1: upstream port 2, downstream ports 3 and 4 with the given chassis. */
+const withSwitch = (a: number | undefined, b: number | undefined) =>
+  q35(
+    [
+      rootPort(1, 2),
+      ctrl('pcie-switch-upstream-port', 2, { address: at(1, 0) }),
+      ctrl('pcie-switch-downstream-port', 3, { target: a === undefined ? {} : { chassis: a, port: 0 }, address: at(2, 0) }),
+      ctrl('pcie-switch-downstream-port', 4, { target: b === undefined ? {} : { chassis: b, port: 1 }, address: at(2, 1) }),
+    ],
+    [],
+  );
+
 export const cases = {
-  pass: [{ name: 'chassis = index', design: q35([rootPort(1, 1), rootPort(2, 1, 1)], []) }],
-  fail: [{ name: 'chassis 1 twice', design: q35([rootPort(1, 1), rootPort(2, 1, 1, { target: { chassis: 1, port: 9 } })], []), expect: { controllers: [1, 2] } }],
+  pass: [
+    { name: 'chassis = index', design: q35([rootPort(1, 1), rootPort(2, 1, 1)], []) },
+    { name: 'downstream ports with chassis of their own', design: withSwitch(7, 8) },
+    { name: 'downstream ports without chassis: libvirt gives each its index', design: withSwitch(undefined, undefined) },
+    { name: 'a pci-bridge chassisNr is not a port chassis', design: q35([rootPort(1, 1), ctrl('pcie-to-pci-bridge', 2, { address: at(1, 0) }), ctrl('pci-bridge', 3, { target: { chassisNr: 1 }, address: at(2, 1) })], []) },
+  ],
+  fail: [
+    { name: 'chassis 1 twice', design: q35([rootPort(1, 1), rootPort(2, 1, 1, { target: { chassis: 1, port: 9 } })], []), expect: { controllers: [1, 2] } },
+    // h08-downstream-port-chassis: two downstream ports of one switch with chassis 7
+    { name: 'two downstream ports with chassis 7', design: withSwitch(7, 7), expect: { controllers: [3, 4] } },
+    { name: 'a downstream port takes its root port chassis', design: withSwitch(1, undefined), expect: { controllers: [1, 3] } },
+    { name: 'a written chassis equal to another port index (libvirt gives that one chassis = index)', design: withSwitch(undefined, 3), expect: { controllers: [3, 4] } },
+  ],
 };

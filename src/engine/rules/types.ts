@@ -27,6 +27,11 @@ export interface Finding {
   readonly message: string;
   readonly subjects: FindingSubjects;
   readonly fixes?: Fix[];
+  /**
+   * Set only when the rule itself failed on this design (a pcitopo bug, issue 11): the finding then
+   * says which check could not be made instead of judging the design. Absent otherwise.
+   */
+  readonly internal?: boolean;
 }
 
 export interface RuleMeta {

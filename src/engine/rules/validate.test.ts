@@ -1,7 +1,9 @@
 import { demoDesign } from '../demo/demoDesign.ts';
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../commands/commands.ts';
-import { applyFixes, createValidator, ruleMeta, validate } from './index.ts';
+import { applyFixes, createValidator, RULES, ruleMeta, validate } from './index.ts';
+import { busRule, globalRule } from './define.ts';
+import type { Rule } from './types.ts';
 import { at, dev, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 
@@ -72,5 +74,50 @@ describe('applyFixes', () => {
   it('leaves a clean design alone', () => {
     const d = demoDesign();
     expect(applyFixes(d)).toBe(d);
+  });
+});
+
+describe('a rule that throws (issue 11)', () => {
+  const boom = (id: string): never => {
+    throw new RangeError(`${id} exploded\n    at somewhere (file.ts:1:1)`);
+  };
+  const meta = (id: string) => ({ id, severity: 'error' as const, title: `test rule ${id}`, why: 'a rule that fails, to prove the others still show', source: 'test', families: 'all' as const });
+  const throwing: Rule[] = [globalRule(meta('TEST-THROW-1'), () => boom('TEST-THROW-1')), busRule(meta('TEST-THROW-2'), (_ctx, bus) => (bus.index === 1 ? boom('TEST-THROW-2') : []))];
+  // h03-virt-root-port-bus-256-throws.xml once threw out of validate and hid every finding
+  const d = pseries([phb(1)], [dev('vda', 'disk', at(0, 0)), dev('vdb', 'disk', at(1, 2))]);
+
+  it('gives one internal finding with its own id, and every other rule still reports', () => {
+    const alone = validate(d);
+    const got = validate(d, [...RULES, ...throwing]);
+    const internal = got.filter((f) => f.internal);
+    expect(internal.map((f) => f.ruleId).sort()).toEqual(['TEST-THROW-1', 'TEST-THROW-2']);
+    for (const f of internal) {
+      expect(f.severity).toBe('error');
+      expect(f.subjects).toEqual({});
+      expect(f.message).toMatch(/could not be checked: the rule failed on this design \(TEST-THROW-\d exploded\)\. This is a bug in pcitopo/);
+      expect(f.message).not.toContain('somewhere');
+    }
+    expect(got.filter((f) => !f.internal)).toEqual(alone);
+    expect(alone.some((f) => f.ruleId === 'PAPR-SLOT-1')).toBe(true);
+  });
+
+  it('the incremental validator does the same, and recovers once the rule stops throwing', () => {
+    let fail = true;
+    const flaky = busRule(meta('TEST-FLAKY-1'), (_ctx, bus) => (fail && bus.index === 1 ? boom('TEST-FLAKY-1') : []));
+    const v = createValidator([...RULES, flaky]);
+    const first = v(d);
+    expect(first.filter((f) => f.internal).map((f) => f.ruleId)).toEqual(['TEST-FLAKY-1']);
+    expect(first.filter((f) => !f.internal)).toEqual(validate(d));
+    fail = false;
+    const d2 = applyCommand(d, { kind: 'move-device', device: 'vdb', address: at(1, 3) });
+    expect(v(d2)).toEqual(validate(d2));
+  });
+
+  it('a design the rules cannot even index gives one internal finding, not an exception', () => {
+    const broken = { ...d, guest: { ...d.guest, devices: null } } as unknown as typeof d;
+    const got = validate(broken);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ ruleId: 'INTERNAL', severity: 'error', internal: true });
+    expect(createValidator()(broken)).toEqual(got);
   });
 });

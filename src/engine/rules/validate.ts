@@ -31,15 +31,54 @@ export function ruleMeta(id: string): RuleMeta | undefined {
   return metaById.get(id);
 }
 
-function rulesFor(ctx: RuleContext): Rule[] {
-  return RULES.filter((r) => appliesTo(r.meta, ctx.family));
+function rulesFor(ctx: RuleContext, rules: readonly Rule[]): Rule[] {
+  return rules.filter((r) => appliesTo(r.meta, ctx.family));
 }
 
-/** Every finding of every rule that applies to the guest's machine family. */
-export function validate(design: Design): Finding[] {
-  const ctx = buildContext(design);
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 200) ?? '';
+
+/**
+ * The one finding a rule gives when it throws (issue 11): the rule's own id, so the user sees which
+ * check could not be made, while every other rule's findings still show. An error, because the
+ * design may well be one libvirt refuses; `internal` lets the CLI and the app tell a pcitopo bug
+ * apart from a verdict on the design.
+ */
+export function internalFinding(meta: Pick<RuleMeta, 'id' | 'title'>, e: unknown): Finding {
+  return {
+    ruleId: meta.id,
+    severity: 'error',
+    message: `${meta.id} (${meta.title}) could not be checked: the rule failed on this design (${errorText(e)}). This is a bug in pcitopo; please report it with the domain XML. The other findings are complete.`,
+    subjects: {},
+    internal: true,
+  };
+}
+
+/** A rule's findings, or its one internal finding when it throws: no exception leaves validate. */
+function isolated(r: Rule, run: () => Finding[]): Finding[] {
+  try {
+    return run();
+  } catch (e) {
+    return [internalFinding(r.meta, e)];
+  }
+}
+
+/** When the design cannot even be indexed for the rules (a bug), one finding says so instead of a throw. */
+const CONTEXT_META = { id: 'INTERNAL', title: 'reading the design for the rules' };
+
+/**
+ * Every finding of every rule that applies to the guest's machine family, sorted. Never throws:
+ * a rule that fails gives one `internal` finding with its id (see {@link internalFinding}).
+ * `rules` is the catalog by default (tests pass others).
+ */
+export function validate(design: Design, rules: readonly Rule[] = RULES): Finding[] {
+  let ctx: RuleContext;
+  try {
+    ctx = buildContext(design);
+  } catch (e) {
+    return [internalFinding(CONTEXT_META, e)];
+  }
   const out: Finding[] = [];
-  for (const r of rulesFor(ctx)) out.push(...r.check(ctx));
+  for (const r of rulesFor(ctx, rules)) out.push(...isolated(r, () => r.check(ctx)));
   return sortFindings(out);
 }
 
@@ -62,31 +101,47 @@ function sameBus(a: Bus, b: Bus): boolean {
  * Anything the per-bus rules read from outside the bus (host, machine, NUMA cells, whether there is
  * a pcie-root) is part of the cache key: when it changes, the cache is dropped.
  */
-export function createValidator(): (design: Design) => Finding[] {
+export function createValidator(rules: readonly Rule[] = RULES): (design: Design) => Finding[] {
   let key: readonly unknown[] = [];
   let cache = new Map<string, Map<number, BusEntry>>();
   return (design) => {
-    const ctx = buildContext(design);
+    let ctx: RuleContext;
+    try {
+      ctx = buildContext(design);
+    } catch (e) {
+      cache = new Map();
+      key = [];
+      return [internalFinding(CONTEXT_META, e)];
+    }
     const g = design.guest;
     const nextKey = [design.host, g.machine, g.arch, g.numaCells, g.numaMemnodes, ctx.pcieRoot];
     if (nextKey.some((v, i) => v !== key[i])) cache = new Map();
     key = nextKey;
     const out: Finding[] = [];
-    for (const r of rulesFor(ctx)) {
-      if (!r.checkBus) {
-        out.push(...r.check(ctx));
+    for (const r of rulesFor(ctx, rules)) {
+      const checkBus = r.checkBus;
+      if (!checkBus) {
+        out.push(...isolated(r, () => r.check(ctx)));
         continue;
       }
+      // A rule that throws on one bus gives one finding for the whole rule, and nothing is cached for it.
       const prev = cache.get(r.meta.id);
-      const next = new Map<number, BusEntry>();
-      for (const bus of ctx.buses) {
-        const hit = prev?.get(bus.index);
-        const entry = hit && sameBus(hit.bus, bus) ? hit : { bus, findings: r.checkBus(ctx, bus) };
-        next.set(bus.index, entry);
-        out.push(...entry.findings);
-      }
-      cache.set(r.meta.id, next);
-      if (r.checkOffBus) out.push(...r.checkOffBus(ctx));
+      cache.delete(r.meta.id);
+      out.push(
+        ...isolated(r, () => {
+          const next = new Map<number, BusEntry>();
+          const found: Finding[] = [];
+          for (const bus of ctx.buses) {
+            const hit = prev?.get(bus.index);
+            const entry = hit && sameBus(hit.bus, bus) ? hit : { bus, findings: checkBus(ctx, bus) };
+            next.set(bus.index, entry);
+            found.push(...entry.findings);
+          }
+          if (r.checkOffBus) found.push(...r.checkOffBus(ctx));
+          cache.set(r.meta.id, next);
+          return found;
+        }),
+      );
     }
     return sortFindings(out);
   };

@@ -1,8 +1,9 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { deflateBomb } from '../../../test/support/bomb.ts';
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML } from '../demo/demo.ts';
 import type { SharePayload } from './link.ts';
-import { decodeShareLink, designChecksum, encodeShareLink, fromBase64Url, MAX_INFLATED_BYTES, toBase64Url } from './link.ts';
+import { decodeShareLink, designChecksum, encodeShareLink, fromBase64Url, INFLATE_SLICE_BYTES, MAX_INFLATED_BYTES, toBase64Url } from './link.ts';
 
 const BASE = 'https://example.org/pcitopo/';
 
@@ -113,6 +114,44 @@ describe('share links: broken and tampered', () => {
     expect(bomb.length).toBeLessThan(64 * 1024);
     expect(await refused(linkOf(new Uint8Array(bomb)))).toMatch(/larger than 8 MiB/);
     expect(MAX_INFLATED_BYTES).toBe(8 * 1024 * 1024);
+  });
+
+  it('a 1 GiB bomb is stopped after at most one slice past the limit, also where the inflater is greedy (as in Chromium)', async () => {
+    // Chromium's DecompressionStream inflates a whole written chunk at once, ignoring the reader.
+    // This stand-in does the same at deflate's worst ratio and counts what it produced: the
+    // decoder must feed it slices and stop, never hand it the whole payload (issue 11).
+    let produced = 0;
+    const piece = new Uint8Array(64 * 1024);
+    class GreedyInflater extends TransformStream<Uint8Array, Uint8Array> {
+      constructor() {
+        super({
+          transform(chunk, controller) {
+            for (let left = chunk.length * 1032; left > 0; left -= piece.length) {
+              const n = Math.min(left, piece.length);
+              produced += n;
+              controller.enqueue(piece.subarray(0, n));
+            }
+          },
+        });
+      }
+    }
+    const bomb = deflateBomb(1 + 258 * Math.floor(2 ** 30 / 258));
+    vi.stubGlobal('DecompressionStream', GreedyInflater);
+    try {
+      expect(await refused(linkOf(bomb))).toMatch(/larger than 8 MiB/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(produced).toBeGreaterThan(MAX_INFLATED_BYTES);
+    // one 1 KiB slice at 1032:1 past the limit, at most
+    expect(INFLATE_SLICE_BYTES).toBeLessThanOrEqual(1024);
+    expect(produced).toBeLessThanOrEqual(MAX_INFLATED_BYTES + 1024 * 1032 + piece.length);
+  });
+
+  it('the real 1 GiB bomb (deflate at its best ratio) is refused in Node with its size named', async () => {
+    const bomb = deflateBomb(1 + 258 * Math.floor(2 ** 30 / 258));
+    expect(inflateRawSync(bomb.subarray(0, 4096), { finishFlush: 2 }).every((b) => b === 0)).toBe(true);
+    expect(await refused(linkOf(bomb))).toMatch(/larger than 8 MiB once unpacked/);
   });
 
   it('a payload just under the limit still decodes', async () => {

@@ -7,8 +7,9 @@ import { fail, ok } from '../errors.ts';
  * reaches a server, and a link opened anywhere gives the same bytes back.
  *
  * Links come from strangers, so decoding is defensive: the encoded size is checked before any
- * work, the inflater is streamed and stopped once the output passes MAX_INFLATED_BYTES (a
- * deflate bomb expands ~1000:1), and the JSON's version and shape are checked before use.
+ * work, the inflater is fed 1 KiB at a time and stopped once the output passes MAX_INFLATED_BYTES
+ * (a deflate bomb expands ~1000:1), in Chromium as in Node, and the JSON's version and shape are
+ * checked before use.
  */
 export interface SharePayload {
   v: 1;
@@ -67,7 +68,9 @@ export function designChecksum(domain: string, host: string | undefined): string
 
 export async function encodeShareLink(p: SharePayload, base: string): Promise<string> {
   const json = JSON.stringify({ v: p.v, domain: p.domain, host: p.host, view: p.view, crc: designChecksum(p.domain, p.host) });
-  const packed = await pipe(new CompressionStream('deflate-raw'), new TextEncoder().encode(json), Infinity);
+  const bytes = new TextEncoder().encode(json);
+  // compressing our own design needs no slicing: one write
+  const packed = await pipe(new CompressionStream('deflate-raw'), bytes, Infinity, { slice: Math.max(1, bytes.length) });
   if (packed === 'too-large') throw new Error('unreachable: no limit when compressing');
   const hashAt = base.indexOf('#');
   return `${hashAt === -1 ? base : base.slice(0, hashAt)}${HASH_PREFIX}${toBase64Url(packed)}`;
@@ -132,14 +135,35 @@ function payloadOf(link: string): string {
 }
 
 /**
- * Runs bytes through a (de)compression stream. Writing and reading run together (writing first
- * and reading after would stall on backpressure). Past `limit` output bytes it cancels the
- * stream and returns 'too-large': a bomb never gets to allocate its full size.
+ * Compressed bytes fed to the inflater at a time. A runtime's DecompressionStream may inflate a
+ * whole written chunk at once, whatever the reader asks for (Chromium does: a 1 MiB bomb written
+ * in one piece became 1 GiB before the first read). Deflate expands at most ~1032:1, so one slice
+ * yields at most ~1 MiB, and the running total is checked between slices.
  */
-async function pipe(stream: ByteTransform, input: Uint8Array, limit: number): Promise<Uint8Array | 'too-large'> {
+export const INFLATE_SLICE_BYTES = 1024;
+
+interface PipeOptions {
+  /** bytes written to the stream per write; the next slice waits until the last one was taken */
+  readonly slice: number;
+}
+
+/**
+ * Runs bytes through a (de)compression stream, `slice` bytes at a time. Writing and reading run
+ * together (writing first and reading after would stall on backpressure), and each slice is only
+ * written once the stream took the previous one, so at most one slice's output is produced ahead
+ * of the reader. Past `limit` output bytes it stops writing, cancels the stream and returns
+ * 'too-large': a bomb never gets to allocate its full size, in any runtime. The native
+ * DecompressionStream is used rather than an inflate library: no code to ship, and slicing bounds
+ * it wherever it runs.
+ */
+async function pipe(stream: ByteTransform, input: Uint8Array, limit: number, opts: PipeOptions = { slice: INFLATE_SLICE_BYTES }): Promise<Uint8Array | 'too-large'> {
   const writer = stream.writable.getWriter();
   const reader = stream.readable.getReader();
-  const writing = writer.write(input).then(() => writer.close());
+  let stopped = false;
+  const writing = (async () => {
+    for (let at = 0; at < input.length && !stopped; at += opts.slice) await writer.write(input.subarray(at, at + opts.slice));
+    if (!stopped) await writer.close();
+  })();
   // A failure shows on the reading side; this keeps the writer's copy of it from going unhandled.
   writing.catch(() => undefined);
   const chunks: Uint8Array[] = [];
@@ -150,6 +174,7 @@ async function pipe(stream: ByteTransform, input: Uint8Array, limit: number): Pr
     if (!value) continue;
     total += value.length;
     if (total > limit) {
+      stopped = true;
       await reader.cancel('too large').catch(() => undefined);
       return 'too-large';
     }

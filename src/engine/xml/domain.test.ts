@@ -1,6 +1,5 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Design } from '../model/design.ts';
 import { applyCommand } from '../commands/commands.ts';
@@ -10,8 +9,8 @@ import { MAX_XML_BYTES } from '../errors.ts';
 import { createDesign, exportDomain, importDomain } from './domain.ts';
 import { domainSchemaErrors } from '../../../test/support/xmllint.ts';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const SHARED = path.resolve(REPO, '..', 'shared');
+import { SHARED, sharedPath } from '../../../test/support/shared.ts';
+
 const CORPUS = path.join(SHARED, 'corpus', 'libvirt');
 
 /** Deliberately schema-invalid inputs (corpus README); they may or may not import. */
@@ -46,12 +45,8 @@ const xmllintManyErrors = domainSchemaErrors;
 const move = (d: Design, device: string, bus: number, slot: number, fn = 0): Design =>
   applyCommand(d, { kind: 'move-device', device, address: { domain: 0, bus, slot, function: fn } });
 
-if (!existsSync(CORPUS)) {
-  describe('libvirt corpus', () => {
-    it(`corpus absent: ${CORPUS} not found, corpus tests not run`, () => expect(existsSync(CORPUS)).toBe(false));
-  });
-} else {
-  describe('libvirt corpus', () => {
+describe('libvirt corpus', () => {
+  if (sharedPath('the libvirt corpus', 'corpus', 'libvirt')) {
     const files = readdirSync(CORPUS).filter((f) => f.endsWith('.xml') && !INVALID.has(f)).sort();
 
     it('holds the files the tests expect', () => {
@@ -202,8 +197,8 @@ if (!existsSync(CORPUS)) {
         expect(createDesign(out).ok).toBe(true);
       }
     });
-  });
-}
+  }
+});
 
 describe('demo document edits', () => {
   const demo = (): Design => design(DEMO_DOMAIN_XML);

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEMO_HOST_XML } from '../demo/demo.ts';
 import type { Host, HostDevice } from '../model/host.ts';
 import { importHost } from './nodedev.ts';
 
-const SHARED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
+import { SHARED, sharedPaths } from '../../../test/support/shared.ts';
+
 const NODEDEV_DIR = path.join(SHARED, 'corpus/libvirt-nodedev');
 const MOCK_XML = path.join(SHARED, 'corpus/libvirt-mock-host.nodedev.xml');
 const MOCK_JSON = path.join(SHARED, 'corpus/libvirt-mock-host.json');
@@ -229,13 +229,8 @@ describe('importHost: bad input', () => {
   });
 });
 
-const corpusPresent = fs.existsSync(NODEDEV_DIR) && fs.existsSync(MOCK_XML);
-
 describe('importHost: libvirt corpus', () => {
-  if (!corpusPresent) {
-    it(`corpus absent: ${SHARED} not found, corpus tests not run`, () => expect(fs.existsSync(NODEDEV_DIR)).toBe(false));
-    return;
-  }
+  if (!sharedPaths('the libvirt nodedev corpus', ['corpus', 'libvirt-nodedev'], ['corpus', 'libvirt-mock-host.nodedev.xml'])) return;
   const files = fs.readdirSync(NODEDEV_DIR).filter((f) => f.endsWith('.xml')).sort();
 
   it('has the 19 nodedev files', () => expect(files.length).toBe(19));

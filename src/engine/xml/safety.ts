@@ -46,10 +46,10 @@ export function checkXmlInput(text: string, file: string | undefined, what: stri
     const code = text.charCodeAt(bad).toString(16).toUpperCase().padStart(4, '0');
     return { code: 'malformed-xml', file, line, column, message: `character U+${code} is not allowed in XML (${what} is damaged or not text)` };
   }
-  const m = /<!DOCTYPE/i.exec(text);
-  if (m) {
-    const { line, column } = lineColumn(text, m.index);
-    const entity = /<!ENTITY/i.test(text) ? ' with entity declarations' : '';
+  const at = doctypeAt(text);
+  if (at >= 0) {
+    const { line, column } = lineColumn(text, at);
+    const entity = /<!ENTITY/i.test(text.slice(at)) ? ' with entity declarations' : '';
     return {
       code: 'doctype-refused',
       file,
@@ -59,6 +59,34 @@ export function checkXmlInput(text: string, file: string | undefined, what: stri
     };
   }
   return undefined;
+}
+
+/**
+ * Where a DOCTYPE declaration starts, or -1. `<!DOCTYPE` inside a comment, a CDATA section or a
+ * processing instruction is text, not a declaration (XML 1.0 §2.5, §2.7, §2.6), so those are
+ * skipped; anything else that spells it (any case: the parser would refuse a lower-case one too)
+ * is one. An unterminated comment or section hides the rest, which the parser then refuses.
+ */
+export function doctypeAt(text: string): number {
+  const skip: ReadonlyArray<readonly [string, string]> = [
+    ['<!--', '-->'],
+    ['<![CDATA[', ']]>'],
+    ['<?', '?>'],
+  ];
+  let i = 0;
+  for (;;) {
+    const lt = text.indexOf('<', i);
+    if (lt === -1) return -1;
+    const hidden = skip.find(([open]) => text.startsWith(open, lt));
+    if (hidden) {
+      const end = text.indexOf(hidden[1], lt + hidden[0].length);
+      if (end === -1) return -1;
+      i = end + hidden[1].length;
+      continue;
+    }
+    if (text.slice(lt, lt + 9).toUpperCase() === '<!DOCTYPE') return lt;
+    i = lt + 1;
+  }
 }
 
 /** 1-based line and column of a UTF-16 offset. */
