@@ -19,8 +19,32 @@ const engineForbidden = {
   ],
 };
 
+// Inside the engine, lower layers may not import higher ones (DESIGN.md §1, issue 12):
+// model <- libvirt <- machines <- commands <- rules / placement. The XML layer reads and writes
+// the model with libvirt's and the machines' help; demo and share links sit on top.
+const ENGINE_LAYERS = ['model', 'libvirt', 'machines', 'commands', 'rules', 'placement', 'xml', 'demo', 'share'];
+const engineLayer = (dir, mayImport) => {
+  const above = ENGINE_LAYERS.filter((l) => l !== dir && l !== 'model' && !mayImport.includes(l));
+  return {
+    files: [`src/engine/${dir}/**/*.ts`],
+    ignores: ['src/engine/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: engineForbidden.paths,
+          patterns: [
+            ...engineForbidden.patterns,
+            { group: [...above.map((l) => `**/${l}/**`), '../index.ts', '../index'], message: `src/engine/${dir} may import only ${['model', ...mayImport].filter((l, i, a) => a.indexOf(l) === i).join(', ')} (the layer order model <- libvirt <- machines <- commands <- rules/placement).` },
+          ],
+        },
+      ],
+    },
+  };
+};
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'e2e/output/**', '.cache/**', 'reports/**', '.stryker-tmp/**'] },
+  { ignores: ['dist/**', 'dist-cli/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'e2e/output/**', '.cache/**', 'reports/**', '.stryker-tmp/**', 'fuzz-out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -35,6 +59,15 @@ export default tseslint.config(
     ignores: ['src/engine/**/*.test.ts'],
     rules: { 'no-restricted-imports': ['error', engineForbidden] },
   },
+  engineLayer('model', []),
+  engineLayer('libvirt', []),
+  engineLayer('machines', ['libvirt']),
+  engineLayer('commands', ['libvirt', 'machines']),
+  engineLayer('xml', ['libvirt', 'machines']),
+  engineLayer('rules', ['libvirt', 'machines', 'commands', 'placement']),
+  engineLayer('placement', ['libvirt', 'machines', 'commands']),
+  engineLayer('demo', ['libvirt', 'machines', 'commands', 'xml']),
+  engineLayer('share', []),
   {
     files: ['src/ui/**/*.{ts,tsx}', 'src/store/**/*.ts'],
     plugins: { 'react-hooks': reactHooks },

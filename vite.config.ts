@@ -1,8 +1,29 @@
 import { defineConfig } from 'vite';
+import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { contentSecurityPolicy } from './src/cli/serve/headers.ts';
+
+/**
+ * The built index.html carries the Content-Security-Policy (and the referrer policy) as <meta>,
+ * for static hosts that send no headers; `pcitopo serve` and `npm start` send them as headers too
+ * (src/cli/serve/headers.ts holds the one policy). Build only: the dev server injects inline
+ * scripts (React Refresh) that a strict policy would block.
+ */
+function securityMeta(): Plugin {
+  return {
+    name: 'pcitopo-security-meta',
+    apply: 'build',
+    transformIndexHtml: () => [
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ meta: true }) }, injectTo: 'head-prepend' },
+      { tag: 'meta', attrs: { name: 'referrer', content: 'no-referrer' }, injectTo: 'head-prepend' },
+    ],
+  };
+}
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), securityMeta()],
+  // Relative asset URLs: the built app works from any static host and any sub-path.
+  base: './',
   build: { target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 1200 },
   server: { port: 5173, strictPort: false },
   preview: { port: 4173 },

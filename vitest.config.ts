@@ -6,7 +6,7 @@ export default defineConfig({
     // the real libvirt + QEMU stage has its own config (vitest.real.config.ts) and runs after e2e
     exclude: ['test/real/**', 'node_modules/**', 'dist/**'],
     environment: 'node',
-    testTimeout: 30000,
+    testTimeout: 60000,
     pool: 'threads',
   },
 });

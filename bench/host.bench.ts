@@ -1,10 +1,10 @@
 import { importHost } from '../src/engine/index.ts';
 import type { Bench } from './types.ts';
 
-/** A host of 512 IOMMU groups of 4 functions (2,048 devices), as a nodedev-dumpxml loop prints it. */
-function bigHostXml(): string {
+/** A host of `groups` IOMMU groups of 4 functions, as a nodedev-dumpxml loop prints it (512 groups: 2,048 devices). */
+export function bigHostXml(groups = 512): string {
   const parts: string[] = [];
-  for (let g = 0; g < 512; g++) {
+  for (let g = 0; g < groups; g++) {
     const domain = Math.floor(g / 64);
     const bus = (g % 64) + 1;
     const members = [0, 1, 2, 3].map(
@@ -36,16 +36,32 @@ ${members.join('\n')}
   return `${parts.join('\n')}\n`;
 }
 
+const importAll = (xml: unknown): number => {
+  const r = importHost(xml as string, 'host.xml');
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value.devices.size;
+};
+
+let small = 0;
+
 export const benchmarks: Bench[] = [
   {
     name: 'host-import-2048',
-    iterations: 10,
-    setup: () => bigHostXml(),
-    run: (xml) => {
-      const r = importHost(xml as string, 'host.xml');
-      if (!r.ok) throw new Error(r.error.message);
-      return r.value.devices.size;
-    },
+    iterations: 15,
+    budget: 50,
+    setup: () => bigHostXml(512),
+    run: importAll,
     extra: (xml) => [{ name: 'host-import-2048-size', value: Math.round((xml as string).length / 1024), unit: 'KiB' }],
+    after: (median) => {
+      small = median;
+    },
+  },
+  {
+    // Linear in size (DESIGN.md §7): ten times the devices should take about ten times as long.
+    name: 'host-import-20480',
+    iterations: 3,
+    setup: () => bigHostXml(5120),
+    run: importAll,
+    after: (median) => [{ name: 'host-import-linearity', value: Number((median / small).toFixed(1)), unit: 'x the time for 10x the devices (linear: about 10)' }],
   },
 ];

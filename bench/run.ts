@@ -1,9 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { wholeProcess } from './process.ts';
 import type { Bench } from './types.ts';
 
-// Prints `<name>: <median> ms` per benchmark (DESIGN.md §7). Warm-up runs are not counted.
+// Prints `<name>: <median> ms` per benchmark (DESIGN.md §7), with `#` lines for budgets and notes.
+// Warm-up runs are not counted. `node --import tsx bench/run.ts [name-part]` runs some of them.
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv[2];
 const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
@@ -24,7 +26,10 @@ for (const f of files) {
     times.sort((a, c) => a - c);
     const median = times[Math.floor(times.length / 2)] as number;
     console.log(`${b.name}: ${median.toFixed(3)} ms`);
+    if (b.budget !== undefined) console.log(`#   budget ${b.budget} ms: ${median <= b.budget ? 'met' : 'OVER BUDGET'}`);
     for (const e of b.extra?.(ctx) ?? []) console.log(`${e.name}: ${e.value} ${e.unit}`);
+    for (const e of b.after?.(median) ?? []) console.log(`${e.name}: ${e.value} ${e.unit}`);
   }
 }
 if (sink < 0) console.log(sink);
+if (!only || 'place-process'.includes(only)) await wholeProcess(join(here, '..'));

@@ -9,6 +9,10 @@ export interface Bench<T = unknown> {
   /** timed; return something derived from the work so it cannot be optimised away */
   readonly run: (ctx: T) => unknown;
   readonly iterations?: number;
+  /** DESIGN.md §7's budget for the median, in ms: printed beside it (a figure, never a test) */
+  readonly budget?: number;
+  /** figures that depend on the median (a ratio to an earlier benchmark's, say) */
+  readonly after?: (median: number) => Array<{ name: string; value: number; unit: string }> | void;
   /** extra figures to print after the timing, e.g. sizes */
   readonly extra?: (ctx: T) => Array<{ name: string; value: number; unit: string }>;
 }

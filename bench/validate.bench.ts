@@ -43,12 +43,14 @@ export function fullSizeDesign(): Design {
 export const benchmarks: Bench[] = [
   {
     name: 'validate-full',
+    budget: 5,
     setup: () => fullSizeDesign(),
     run: (d) => validate(d as Design).length,
     iterations: 50,
   },
   {
     name: 'validate-after-move',
+    budget: 1,
     setup: () => {
       const design = fullSizeDesign();
       const validator = createValidator();

@@ -8,7 +8,7 @@ import type { Bench } from './types.ts';
  */
 const TARGET_CHARS = 1024 * 1024;
 
-function bigDomain(): string {
+function bigDomain(target = TARGET_CHARS): string {
   const open = DEMO_DOMAIN_XML.indexOf('<devices>') + '<devices>'.length;
   const close = DEMO_DOMAIN_XML.indexOf('    <memballoon');
   const head = DEMO_DOMAIN_XML.slice(0, open);
@@ -16,7 +16,7 @@ function bigDomain(): string {
   const tail = DEMO_DOMAIN_XML.slice(close);
   const parts: string[] = [head];
   let size = head.length + tail.length;
-  for (let i = 0; size < TARGET_CHARS; i++) {
+  for (let i = 0; size < target; i++) {
     const bus = `0x${(i % 256).toString(16).padStart(2, '0')}`;
     const copy = block.replace(/bus='0x0[0-2]' slot='0x0(\d)'/g, (_m, s: string) => `bus='${bus}' slot='0x${(Number(s) + (i >> 8)).toString(16).padStart(2, '0')}'`);
     parts.push(copy);
@@ -30,9 +30,17 @@ interface Ctx {
   readonly text: string;
 }
 
+const importOnly = ({ text }: Ctx): number => {
+  const r = createDesign(text, undefined, 'bench.xml');
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value.guest.devices.length;
+};
+let importSmall = 0;
+
 export const benchmarks: Bench<Ctx>[] = [
   {
     name: 'xml-import-export-1mib',
+    budget: 100,
     setup: () => ({ text: bigDomain() }),
     run: ({ text }) => {
       const r = createDesign(text, undefined, 'bench.xml');
@@ -45,5 +53,22 @@ export const benchmarks: Bench<Ctx>[] = [
     },
     iterations: 20,
     extra: ({ text }) => [{ name: 'xml-import-export-1mib-size', value: Math.round(text.length / 1024), unit: 'KiB' }],
+  },
+  {
+    name: 'domain-import-1mib',
+    setup: () => ({ text: bigDomain() }),
+    run: importOnly,
+    iterations: 15,
+    after: (median) => {
+      importSmall = median;
+    },
+  },
+  {
+    // Linear in size (DESIGN.md §7): ten times the document should take about ten times as long.
+    name: 'domain-import-10mib',
+    setup: () => ({ text: bigDomain(10 * TARGET_CHARS) }),
+    run: importOnly,
+    iterations: 3,
+    after: (median) => [{ name: 'domain-import-linearity', value: Number((median / importSmall).toFixed(1)), unit: 'x the time for 10x the document (linear: about 10)' }],
   },
 ];

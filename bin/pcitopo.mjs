@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The pcitopo CLI runs the TypeScript engine directly through tsx, so the CLI and the app share one
-// source with no separate build step: `npm run --silent pcitopo -- <command>` works right after `npm ci`.
+// `npm run pcitopo` in a checkout: the CLI straight from its TypeScript sources through tsx (a dev
+// dependency), so an edit needs no build. The installed package runs the built dist-cli/pcitopo.mjs
+// instead (package.json "bin"; `npm run build` makes it).
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../src/cli/bin.ts');

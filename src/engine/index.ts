@@ -8,17 +8,51 @@ export * from './model/guest.ts';
 export * from './model/names.ts';
 export type { Design } from './model/design.ts';
 export * from './errors.ts';
-export * from './machines/connect.ts';
+export { deviceKeyer, freshControllerKey, freshDeviceKey, uniqueKey, type DeviceKeyer, type KeyedElement } from './model/keys.ts';
+export {
+  BUS_MODELS,
+  busAccepts,
+  busModel,
+  controllerConnectType,
+  type BusModel,
+  type ConnectType,
+  CONTROLLER_MODEL_NAMES,
+  endpointConnectType,
+  qemuDomainPCIControllerSetDefaults,
+  takesPciAddress,
+  type DefaultModels,
+  type LibvirtMachine,
+} from './libvirt/index.ts';
+export {
+  blockControllers,
+  buildingBlocksFor,
+  chassisPicker,
+  hasPcieRoot,
+  machineFamily,
+  machineProfile,
+  MACHINE_PROFILES,
+  MACHINE_TEMPLATES,
+  MAX_SWITCH_PORTS,
+  profileOf,
+  spareKind,
+  type BlockPlace,
+  type BuildingBlock,
+  type MachineProfile,
+  type SpareKind,
+  type TemplateMachine,
+} from './machines/index.ts';
 export * from './commands/commands.ts';
 export * from './commands/blocks.ts';
 export * from './commands/drop.ts';
 export * from './rules/evaluate.ts';
+export { placeFunctions } from './commands/functions.ts';
 export { DEMO_DOMAIN_XML, DEMO_HOST_XML } from './demo/demo.ts';
 export { demoDesign } from './demo/demoDesign.ts';
-export { MACHINE_TEMPLATES, type TemplateMachine } from './demo/templates.ts';
 export { importHost } from './xml/nodedev.ts';
 export { decodeShareLink, encodeShareLink, type SharePayload } from './share/link.ts';
-export { importDomain, createDesign, exportDomain } from './xml/domain.ts'; export type { DomainSource } from './xml/domainSource.ts';
+export { importDomain, createDesign, exportDomain } from './xml/domain.ts'; export type { DomainSource } from './model/domainSource.ts';
 export { place, placeWithReport, type PlacementPolicy, type PlaceOptions, type PlaceReport } from './placement/index.ts'; export { predictDefine, type DefinePrediction } from './placement/defineTime.ts';
 export { RULES, ruleMeta, validate, createValidator, applyFixes, sortFindings, type Severity, type Fix, type Finding, type FindingSubjects, type RuleMeta, type Rule } from './rules/index.ts';
-export { ruleCatalog, catalogMarkdown, NOT_IMPLEMENTED, SEVERITY_NOTES, type CatalogRow, type CatalogStatus, type Coverage, type UncheckedId } from './rules/coverage.ts';
+export { passThroughRefusal, chipsetFunction } from './model/vfio.ts';
+export { ruleCatalog, catalogMarkdown, ADDED_IDS, NOT_IMPLEMENTED, SEVERITY_NOTES, type CatalogRow, type CatalogStatus, type Coverage, type UncheckedId } from './rules/coverage.ts';
+export { decodeXml, declaredEncoding, encodeXml, type DecodedXml, type XmlEncoding } from './xml/decode.ts';

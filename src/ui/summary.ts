@@ -3,7 +3,7 @@
  * added 3 vPHBs; 1 warning left". Pure: compares two designs and counts findings.
  */
 import type { Design, Finding, PciController } from '../engine/index.ts';
-import { controllerName, machineFamily, takesPciAddress } from '../engine/index.ts';
+import { controllerName, machineFamily, machineProfile, takesPciAddress } from '../engine/index.ts';
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
@@ -63,8 +63,8 @@ export function changeSummary(before: Design, after: Design, findings: readonly 
 
 /** "6 PCI devices, 2 without an address; 1 warning left": what an imported design holds. */
 export function importSummary(design: Design, findings: readonly Finding[]): string {
-  const family = machineFamily(design.guest);
-  const pci = design.guest.devices.filter((d) => !d.implicit && takesPciAddress(d, family));
+  const machine = machineProfile(design.guest);
+  const pci = design.guest.devices.filter((d) => !d.implicit && takesPciAddress(d, machine));
   const without = pci.filter((d) => !d.address).length;
   const buses = design.guest.controllers.filter((c) => !c.implicit).length;
   const head = `${plural(pci.length, 'PCI device')} on ${plural(buses, 'PCI controller')}${without ? `, ${without} without an address (Auto-place gives them one)` : ''}`;

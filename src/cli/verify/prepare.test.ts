@@ -1,42 +1,92 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_DOMAIN_XML } from '../../engine/index.ts';
+import type { Design } from '../../engine/index.ts';
+import { DEMO_DOMAIN_XML, createDesign } from '../../engine/index.ts';
 import { formatVerifyReport, verifyExitCode } from './index.ts';
 import type { VerifyReport } from './index.ts';
-import { OUR_ALIAS, makeDefineCopy, makeRunnableCopy } from './prepare.ts';
+import { OUR_ALIAS, machineDecision, makeDefineCopy, makeRunnableCopy } from './prepare.ts';
 import { parseDocumentElement } from './xml.ts';
 
-const machines = (): ReadonlySet<string> => new Set(['pseries', 'pseries-7.2', 'q35']);
+/** What QEMU 7.2 prints for `-machine help`, cut to the lines that matter. */
+const X86_HELP = `Supported machines are:
+microvm              microvm (i386)
+pc                   Standard PC (i440FX + PIIX, 1996) (alias of pc-i440fx-7.2)
+pc-i440fx-7.2        Standard PC (i440FX + PIIX, 1996) (default)
+pc-i440fx-7.1        Standard PC (i440FX + PIIX, 1996)
+pc-i440fx-1.4        Standard PC (i440FX + PIIX, 1996) (deprecated)
+q35                  Standard PC (Q35 + ICH9, 2009) (alias of pc-q35-7.2)
+pc-q35-7.2           Standard PC (Q35 + ICH9, 2009)
+pc-q35-7.1           Standard PC (Q35 + ICH9, 2009)
+pc-q35-4.0.1         Standard PC (Q35 + ICH9, 2009)
+isapc                ISA-only PC
+none                 empty machine
+`;
+const PPC_HELP = `Supported machines are:
+40p                  IBM RS/6000 7020 (40p)
+powernv10            IBM PowerNV (Non-Virtualized) POWER10
+pseries              pSeries Logical Partition (PAPR compliant) (alias of pseries-7.2)
+pseries-7.2          pSeries Logical Partition (PAPR compliant) (default)
+pseries-7.1          pSeries Logical Partition (PAPR compliant)
+`;
+
+function design(xml: string): Design {
+  const r = createDesign(xml);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+const copyOf = (xml: string, help = PPC_HELP) => makeDefineCopy(parseDocumentElement(xml), design(xml), () => help);
 
 describe('verify sandbox copies', () => {
-  it('the define copy keeps every device address and keys devices as the engine does', () => {
-    const c = makeDefineCopy(parseDocumentElement(DEMO_DOMAIN_XML), machines);
+  it("the define copy keeps every device address and takes the engine's keys and labels", () => {
+    const c = copyOf(DEMO_DOMAIN_XML);
     expect(c.arch).toBe('ppc64le');
+    const engine = new Map(design(DEMO_DOMAIN_XML).guest.devices.map((d) => [d.key, d.label]));
     expect(c.devices.map((d) => d.key)).toEqual(['disk-0', 'controller-0', 'interface-0', '0000:01:00.0', '0000:01:00.1', '0030:01:00.0', 'memballoon-0']);
+    for (const d of c.devices) expect(d.label, d.key).toBe(engine.get(d.key));
     expect(c.devices.find((d) => d.key === '0000:01:00.1')?.address).toEqual({ bus: 1, slot: 1, function: 1 });
     expect(c.devices.every((d) => d.alias.startsWith(OUR_ALIAS))).toBe(true);
-    expect(c.controllers.get(2)).toMatchObject({ model: 'pci-root', targetIndex: 2 });
-    expect(c.xml).toContain("type=\"qemu\"");
+    expect(c.controllers.find((x) => x.index === 2)).toMatchObject({ model: 'pci-root', target: { index: 2 } });
+    expect(c.family).toBe('pseries');
+    expect(c.xml).toContain('type="qemu"');
     expect(c.xml).not.toContain('numatune');
     expect(c.xml).toContain('<interface type="user">');
     expect(c.notes.join('\n')).toContain("domain type 'kvm' -> 'qemu'");
   });
+
+  it('two hostdevs of one host function keep apart as the engine keys them (#2), not as one', () => {
+    const twice = DEMO_DOMAIN_XML.replace(
+      '</devices>',
+      "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source></hostdev></devices>",
+    );
+    const keys = copyOf(twice).devices.map((d) => d.key);
+    expect(keys).toContain('0000:01:00.0');
+    expect(keys).toContain('0000:01:00.0#2');
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   it('replaces an alias libvirt would drop (not "ua-") by ours, keeping the engine key', () => {
     const xml = DEMO_DOMAIN_XML.replace('</devices>', "<controller type='usb' model='pci-ohci'><alias name='usb'/><address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/></controller><rng model='virtio'><alias name='ua-mine'/></rng></devices>");
-    const c = makeDefineCopy(parseDocumentElement(xml), machines);
+    const c = copyOf(xml);
     const usb = c.devices.find((d) => d.key === 'usb');
     expect(usb?.alias.startsWith(OUR_ALIAS)).toBe(true);
     expect(c.xml).not.toContain('name="usb"');
     expect(c.devices.find((d) => d.key === 'ua-mine')?.alias).toBe('ua-mine');
     expect(c.notes.join('\n')).toContain("alias 'usb' -> ");
   });
-  it('maps an unknown versioned machine to its generic alias, and refuses one without', () => {
-    const xml = DEMO_DOMAIN_XML.replace("machine='pseries'", "machine='pseries-rhel9.4.0'");
-    expect(makeDefineCopy(parseDocumentElement(xml), machines).machine).toBe('pseries');
-    const odd = DEMO_DOMAIN_XML.replace("machine='pseries'", "machine='powernv'");
-    expect(() => makeDefineCopy(parseDocumentElement(odd), machines)).toThrow(/powernv/);
+
+  it('every change to run the design here is a note: CPU model, host files, memory, emulator', () => {
+    const xml = DEMO_DOMAIN_XML.replace('</devices>', '<emulator>/usr/libexec/qemu-kvm</emulator></devices>').replace(
+      '<os>',
+      "<os><loader readonly='yes'>/usr/share/slof.bin</loader>",
+    ).replace('<cpu>', "<cpu mode='host-model'><model>POWER9</model>");
+    const notes = copyOf(xml).notes.join('\n');
+    expect(notes).toContain("CPU mode='host-model' model POWER9 -> QEMU's default CPU for TCG");
+    expect(notes).toContain('dropped <os><loader>');
+    expect(notes).toContain('guest memory -> ');
+    expect(notes).toContain('emulator /usr/libexec/qemu-kvm -> ');
   });
-  it('the runnable copy puts stand-ins at the hostdevs addresses and adds a QMP socket', () => {
-    const defined = makeDefineCopy(parseDocumentElement(DEMO_DOMAIN_XML), machines);
+
+  it('the runnable copy puts stand-ins at the hostdevs addresses, adds a QMP socket, and says what it changed', () => {
+    const defined = copyOf(DEMO_DOMAIN_XML);
     const notes: string[] = [];
     const r = makeRunnableCopy(parseDocumentElement(defined.xml), '/tmp/x', '/tmp/x/q.sock', notes);
     expect(r.xml).not.toContain('<hostdev');
@@ -45,6 +95,37 @@ describe('verify sandbox copies', () => {
     expect(r.xml).toContain('unix:/tmp/x/q.sock,server=on,wait=off');
     expect(r.disks).toEqual(['/tmp/x/d0.img']);
     expect(notes.filter((n) => n.includes('stand-in'))).toHaveLength(3);
+    expect(notes.some((n) => /^disk vda: .*-> a 1 MiB raw file/.test(n))).toBe(true);
+  });
+});
+
+describe('machine types: substituted only for a version of a family this QEMU offers, and always said', () => {
+  it('a machine QEMU offers runs as written', () => {
+    expect(machineDecision('pc-q35-7.1', X86_HELP)).toEqual({ kind: 'as-written' });
+    expect(machineDecision('pseries-7.1', PPC_HELP)).toEqual({ kind: 'as-written' });
+  });
+  it("another vendor's or a newer version runs as the family's alias", () => {
+    expect(machineDecision('pc-q35-rhel9.4.0', X86_HELP)).toEqual({ kind: 'substituted', used: 'q35', newest: 'pc-q35-7.2' });
+    expect(machineDecision('pc-q35-9.1', X86_HELP)).toEqual({ kind: 'substituted', used: 'q35', newest: 'pc-q35-7.2' });
+    expect(machineDecision('pc-i440fx-rhel7.6.0', X86_HELP)).toEqual({ kind: 'substituted', used: 'pc', newest: 'pc-i440fx-7.2' });
+    expect(machineDecision('pseries-rhel9.2.0', PPC_HELP)).toEqual({ kind: 'substituted', used: 'pseries', newest: 'pseries-7.2' });
+  });
+  it('r13-machine-pc-q35-without-version.xml: pc-q35 is no version of q35 and is never substituted', () => {
+    expect(machineDecision('pc-q35', X86_HELP)).toEqual({ kind: 'unknown' });
+    expect(machineDecision('pc-q35-', X86_HELP)).toEqual({ kind: 'unknown' });
+    expect(machineDecision('pc-q35-latest', X86_HELP)).toEqual({ kind: 'unknown' });
+    expect(machineDecision('powernv', PPC_HELP)).toEqual({ kind: 'unknown' });
+    const xml = DEMO_DOMAIN_XML.replace("arch='ppc64le' machine='pseries'", "arch='x86_64' machine='pc-q35'");
+    const c = copyOf(xml, X86_HELP);
+    expect(c.machine).toBe('pc-q35');
+    expect(c.machineWritten).toBeUndefined();
+    expect(c.xml).toContain('machine="pc-q35"');
+    expect(c.notes.filter((n) => n.startsWith('machine'))).toEqual([]);
+  });
+  it('a substitution is in the notes and the copy', () => {
+    const c = copyOf(DEMO_DOMAIN_XML.replace("machine='pseries'", "machine='pseries-rhel9.4.0'"));
+    expect(c).toMatchObject({ machine: 'pseries', machineWritten: 'pseries-rhel9.4.0' });
+    expect(c.notes).toContain("machine 'pseries-rhel9.4.0' -> 'pseries' (pseries-7.2, the newest of its family here: this QEMU does not offer 'pseries-rhel9.4.0')");
   });
 });
 
@@ -58,15 +139,20 @@ describe('verify report', () => {
     expect(verifyExitCode({ ...base, problem: 'tools-missing' })).toBe(3);
     expect(verifyExitCode({ ...base, problem: 'internal' })).toBe(4);
   });
-  it('the table shows designed, libvirt and QEMU side by side', () => {
+  it('the table shows designed, libvirt and QEMU side by side, devices by their labels', () => {
     const text = formatVerifyReport({
       ...base,
       ok: true,
       stage: 'done',
-      devices: [{ key: '0000:01:00.0', element: 'hostdev', designed: { bus: 1, slot: 1, function: 0 }, libvirt: { bus: 1, slot: 1, function: 0 }, qemu: { bus: 'pci.1.0', slot: 1, function: 0 }, agree: true }],
+      devices: [{ key: '0000:01:00.0', label: 'hostdev 0000:01:00.0', element: 'hostdev', designed: { bus: 1, slot: 1, function: 0 }, libvirt: { bus: 1, slot: 1, function: 0 }, qemu: { bus: 'pci.1.0', slot: 1, function: 0 }, agree: true }],
     });
     expect(text).toMatch(/^OK: /);
-    expect(text).toMatch(/0000:01:00\.0\s+hostdev\s+01:01\.0\s+01:01\.0\s+pci\.1\.0 01\.0\s+ok/);
+    expect(text).toMatch(/hostdev 0000:01:00\.0\s+01:01\.0\s+01:01\.0\s+pci\.1\.0 01\.0\s+ok/);
     expect(formatVerifyReport({ ...base, error: 'slot must be >= 1' })).toMatch(/^REFUSED by libvirt\n\s+slot must be >= 1/);
+  });
+  it('a substituted machine shows in the heading lines, not only in the list', () => {
+    const text = formatVerifyReport({ ...base, ok: true, stage: 'done', machine: 'q35', machineWritten: 'pc-q35-rhel9.4.0', substitutions: ["machine 'pc-q35-rhel9.4.0' -> 'q35'"] });
+    expect(text.split('\n')[1]).toContain('machine q35 (the design says pc-q35-rhel9.4.0, which this QEMU does not offer)');
+    expect(text).toContain("  - machine 'pc-q35-rhel9.4.0' -> 'q35'");
   });
 });

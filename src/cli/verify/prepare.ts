@@ -6,7 +6,8 @@
  *    (VFIO hostdevs, taps, host disks) by emulated stand-ins at the same guest address, so QEMU
  *    still checks slot occupancy, multifunction and bus names.
  */
-import { formatPciAddress, parseLibvirtUint } from '../../engine/index.ts';
+import type { Design, GuestDevice, MachineFamily, PciController } from '../../engine/index.ts';
+import { formatPciAddress, machineFamily, parseLibvirtUint } from '../../engine/index.ts';
 import { aliasOf, append, child, elements, keepChildren, make, path, pciAddressOf, remove, replace, serialize as serializeElement, setText, textOf } from './xml.ts';
 import type { XmlElement } from './xml.ts';
 
@@ -31,7 +32,10 @@ const NIC_KEEP = new Set(['mac', 'model', 'address', 'alias', 'boot', 'rom', 'ac
 
 /** A device of the input as the design has it. */
 export interface DesignedDevice {
+  /** the engine's key (GuestDevice.key) */
   key: string;
+  /** the engine's label, as people name the device */
+  label: string;
   element: string;
   alias: string;
   address?: { bus: number; slot: number; function: number } | undefined;
@@ -41,9 +45,13 @@ export interface DefineCopy {
   xml: string;
   arch: string;
   machine: string | undefined;
+  /** the machine type as the design writes it, when the copy runs another one */
+  machineWritten?: string | undefined;
+  /** the design's machine family (engine machineFamily) */
+  family: MachineFamily;
   devices: DesignedDevice[];
-  /** designed PCI controllers by index */
-  controllers: Map<number, { model: string; targetIndex?: number | undefined; chassis?: number | undefined; hotplug?: string | undefined }>;
+  /** the design's PCI controllers, as the engine reads them */
+  controllers: readonly PciController[];
   /** where the design plugs PCI controllers in (root ports, bridges…), by index */
   controllerAddresses: Map<number, { bus: number; slot: number; function: number }>;
   notes: string[];
@@ -65,45 +73,54 @@ const hostAddressOf = (el: XmlElement): string | undefined => {
   return formatPciAddress({ domain: n('domain'), bus: n('bus'), slot: n('slot'), function: n('function') });
 };
 
-/** Keys as the engine makes them (guest.ts GuestDevice.key): host address, alias, or `<element>-<n>`. */
-function deviceKey(el: XmlElement, counts: Map<string, number>): string {
-  const n = counts.get(el.name) ?? 0;
-  counts.set(el.name, n + 1);
-  if (el.name === 'hostdev' && el.attributes.type === 'pci') {
-    const h = hostAddressOf(el);
-    if (h) return h;
-  }
-  if (el.name === 'interface' && el.attributes.type === 'hostdev') {
-    const h = hostAddressOf(el);
-    if (h) return h;
-  }
-  return aliasOf(el) ?? `${el.name}-${n}`;
-}
-
 const isPciController = (el: XmlElement): boolean => el.name === 'controller' && el.attributes.type === 'pci';
 
-export function readControllers(dom: XmlElement): DefineCopy['controllers'] {
-  const out: DefineCopy['controllers'] = new Map();
-  for (const c of elements(path(dom, 'devices') ?? dom, 'controller')) {
-    if (!isPciController(c)) continue;
-    const index = parseLibvirtUint(c.attributes.index);
-    if (index === undefined) continue;
-    const t = child(c, 'target');
-    out.set(index, {
-      model: c.attributes.model ?? '',
-      targetIndex: parseLibvirtUint(t?.attributes.index),
-      chassis: parseLibvirtUint(t?.attributes.chassis),
-      hotplug: t?.attributes.hotplug,
-    });
+/**
+ * Whether to run a machine type the local QEMU lacks as another one. QEMU's own `-machine help`
+ * decides, not a list of ours: a name the local QEMU offers runs as written; a name that is a
+ * version of a family it offers (`<prefix><version>` for a prefix of its versioned machines, such
+ * as `pc-q35-rhel9.4.0` or `pseries-9.1` next to `pc-q35-7.2` / `pseries-7.2`) runs as that family's
+ * alias (`q35`, `pseries`), which is a substitution the report states; anything else runs as
+ * written, so libvirt refuses it here as it would everywhere: `pc-q35` is no version of `pc-q35-`
+ * and libvirt does not know it as q35 (qemu_domain.c qemuDomainIsQ35: "q35" or prefix "pc-q35-").
+ */
+export type MachineDecision =
+  | { readonly kind: 'as-written' }
+  | { readonly kind: 'substituted'; readonly used: string; readonly newest: string }
+  | { readonly kind: 'unknown' };
+
+export function machineDecision(written: string, machineHelp: string): MachineDecision {
+  const lines = machineHelp.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
+  const names = new Set(lines.map((l) => l.split(/\s+/)[0] as string));
+  if (names.has(written)) return { kind: 'as-written' };
+  const aliasOf = new Map<string, string>();
+  for (const l of lines) {
+    const m = /\(alias of (\S+)\)/.exec(l);
+    if (m) aliasOf.set(m[1] as string, l.split(/\s+/)[0] as string);
   }
-  return out;
+  let best: { prefix: string; newest: string } | undefined;
+  for (const name of names) {
+    const m = /^(.*-)\d+(\.\d+)+$/.exec(name);
+    if (!m) continue;
+    const prefix = m[1] as string;
+    if (!written.startsWith(prefix) || !/^[A-Za-z]*\d+(\.\d+)+/.test(written.slice(prefix.length))) continue;
+    if (!best || prefix.length > best.prefix.length) best = { prefix, newest: name };
+  }
+  if (!best) return { kind: 'unknown' };
+  // the family's alias points at its newest version (QEMU marks it "(alias of pc-q35-7.2)")
+  const prefix = best.prefix;
+  const family = [...aliasOf].find(([target]) => target.startsWith(prefix) && /^\d/.test(target.slice(prefix.length)));
+  return family ? { kind: 'substituted', used: family[1], newest: family[0] } : { kind: 'substituted', used: best.newest, newest: best.newest };
 }
 
 /**
- * The copy for `virsh define`: devices as designed (plus our aliases), domain-level host parts dropped.
- * `machines` = what the local QEMU offers, consulted only for a machine type it may lack.
+ * The copy for `virsh define`: devices as designed (plus our aliases), domain-level host parts
+ * dropped, every change named in `notes`. `dom` is the design's text parsed with offsets
+ * (xml.ts parseDocumentElement), `design` the engine's reading of the same text: device keys and
+ * labels are the engine's. `machineHelp` = the local QEMU's `-machine help`, asked only for a
+ * machine type it may lack.
  */
-export function makeDefineCopy(dom: XmlElement, machines: () => ReadonlySet<string>): DefineCopy {
+export function makeDefineCopy(dom: XmlElement, design: Design, machineHelp: () => string): DefineCopy {
   if (dom.name !== 'domain') throw new InputProblem(`the document element is <${dom.name}>, not <domain>`);
   const notes: string[] = [];
   if (dom.attributes.type !== 'qemu') notes.push(`domain type '${dom.attributes.type ?? ''}' -> 'qemu' (TCG, no KVM needed)`);
@@ -124,15 +141,13 @@ export function makeDefineCopy(dom: XmlElement, machines: () => ReadonlySet<stri
   const type = child(os, 'type');
   const arch = type?.attributes.arch ?? hostArch();
   let machine = type?.attributes.machine;
+  let machineWritten: string | undefined;
   if (type && machine && !['pseries', 'q35', 'virt', 'pc'].includes(machine)) {
-    const known = machines();
-    if (!known.has(machine)) {
-      const generic = [['pseries', 'pseries'], ['pc-q35', 'q35'], ['q35', 'q35'], ['pc-i440fx', 'pc'], ['pc', 'pc'], ['virt', 'virt']].find(
-        ([p, alias]) => machine?.startsWith(p as string) && known.has(alias as string),
-      );
-      if (!generic) throw new InputProblem(`machine type '${machine}' is not known to the local QEMU and has no generic alias`);
-      notes.push(`machine '${machine}' is unknown to the local QEMU -> '${generic[1]}'`);
-      machine = generic[1] as string;
+    const d = machineDecision(machine, machineHelp());
+    if (d.kind === 'substituted') {
+      notes.push(`machine '${machine}' -> '${d.used}' (${d.used === d.newest ? '' : `${d.newest}, `}the newest of its family here: this QEMU does not offer '${machine}')`);
+      machineWritten = machine;
+      machine = d.used;
       type.attributes.machine = machine;
     }
   }
@@ -141,7 +156,11 @@ export function makeDefineCopy(dom: XmlElement, machines: () => ReadonlySet<stri
       notes.push(`dropped <os firmware='${os.attributes.firmware}'>`);
       delete os.attributes.firmware;
     }
-    for (const el of elements(os)) if (!['type', 'boot', 'bootmenu'].includes(el.name)) remove(el);
+    for (const el of elements(os)) {
+      if (['type', 'boot', 'bootmenu'].includes(el.name)) continue;
+      remove(el);
+      notes.push(`dropped <os><${el.name}> (firmware and boot files of the host)`);
+    }
   }
   const feats = child(dom, 'features');
   if (feats) {
@@ -154,6 +173,7 @@ export function makeDefineCopy(dom: XmlElement, machines: () => ReadonlySet<stri
         notes.push('aarch64: dropped <features><acpi/> (needs UEFI firmware, which is not loaded here)');
       } else if (el.name === 'ioapic' && el.attributes.driver === 'kvm') {
         delete el.attributes.driver;
+        notes.push("<ioapic driver='kvm'> -> QEMU's own IOAPIC (TCG)");
       }
     }
   }
@@ -161,6 +181,9 @@ export function makeDefineCopy(dom: XmlElement, machines: () => ReadonlySet<stri
   let cpu = child(dom, 'cpu');
   let cells = 0;
   if (cpu) {
+    const said = Object.entries(cpu.attributes).map(([k, v]) => `${k}='${v}'`);
+    const model = textOf(child(cpu, 'model'))?.trim();
+    if (said.length || model) notes.push(`CPU ${[...said, model && `model ${model}`].filter(Boolean).join(' ')} -> QEMU's default CPU for TCG`);
     for (const k of Object.keys(cpu.attributes)) delete cpu.attributes[k];
     keepChildren(cpu, new Set(['topology', 'numa']));
     for (const cell of elements(child(cpu, 'numa') ?? cpu, 'cell')) {
@@ -187,29 +210,43 @@ export function makeDefineCopy(dom: XmlElement, machines: () => ReadonlySet<stri
     const fe = feats ?? append(dom, make('features'));
     const nvcpu = parseLibvirtUint(textOf(child(dom, 'vcpu'))) ?? 1;
     const gic = child(fe, 'gic') ?? append(fe, make('gic'));
-    gic.attributes.version = nvcpu <= 8 ? '2' : '3';
+    const version = nvcpu <= 8 ? '2' : '3';
+    if (gic.attributes.version !== version) notes.push(`aarch64: GIC version ${gic.attributes.version ?? 'default'} -> ${version} (TCG)`);
+    gic.attributes.version = version;
     cpu ??= append(dom, make('cpu'));
     cpu.attributes.mode = 'maximum';
+    notes.push("aarch64: CPU mode='maximum' (TCG)");
   }
+  const sandboxMemory = cells ? 256 * cells : 512;
   for (const tag of ['memory', 'currentMemory']) {
     const el = child(dom, tag);
     if (!el) continue;
-    setText(el, String(cells ? 256 * cells : 512));
+    setText(el, String(sandboxMemory));
     el.attributes = { unit: 'MiB' };
   }
+  notes.push(`guest memory -> ${sandboxMemory} MiB${cells ? ` (256 MiB per NUMA cell)` : ''}`);
   const vcpu = child(dom, 'vcpu');
-  if (vcpu) {
+  if (vcpu && (vcpu.attributes.cpuset !== undefined || vcpu.attributes.placement === 'auto')) {
+    notes.push('dropped the vCPU pinning (cpuset, placement) of the host');
     delete vcpu.attributes.cpuset;
     delete vcpu.attributes.placement;
   }
 
   const devs = child(dom, 'devices') ?? append(dom, make('devices'));
   const devices: DesignedDevice[] = [];
+  // the engine's devices by where their element starts in the text: its keys and labels, #n de-duplication included
+  const engineDevice = new Map<number, GuestDevice>();
+  for (const d of design.guest.devices) {
+    const at = design.source.layout?.devices.get(d.key)?.start;
+    if (at !== undefined) engineDevice.set(at, d);
+  }
   const counts = new Map<string, number>();
   let n = 0;
   for (const el of elements(devs)) {
     if (el.name === 'emulator') {
-      remove(el); // the local qemu-system-<arch>
+      remove(el);
+      const written = textOf(el)?.trim() ?? '';
+      if (!written.endsWith(`/qemu-system-${arch}`)) notes.push(`emulator ${written} -> this machine's qemu-system-${arch}`);
       continue;
     }
     if (el.name === 'tpm') {
@@ -217,9 +254,13 @@ export function makeDefineCopy(dom: XmlElement, machines: () => ReadonlySet<stri
       notes.push('dropped <tpm> (needs swtpm or a host TPM; not on PCI)');
       continue;
     }
-    // counted over every element of that name, PCI controllers included, as the engine does
-    const key = deviceKey(el, counts);
+    const nth = counts.get(el.name) ?? 0;
+    counts.set(el.name, nth + 1);
     if (!PCI_CAPABLE.has(el.name) || isPciController(el)) continue;
+    const known = engineDevice.get(el.start);
+    // elements the engine does not model (a serial port given a PCI address) are named by position
+    const key = known?.key ?? `${el.name}-${nth}`;
+    const label = known?.label ?? [el.name, el.attributes.type, el.attributes.model].filter(Boolean).join(' ');
     const addr = pciAddressOf(el);
     if (!addr && !PCI_BY_DEFAULT.has(el.name)) continue;
     if (el.attributes.model === 'none' || (el.name === 'hostdev' && el.attributes.type !== 'pci' && el.attributes.type !== 'mdev')) continue;
@@ -241,7 +282,7 @@ export function makeDefineCopy(dom: XmlElement, machines: () => ReadonlySet<stri
         (a as { parent: unknown }).parent = el;
       } else append(el, a);
     }
-    devices.push({ key, element: el.name, alias, address: addr && { bus: addr.bus, slot: addr.slot, function: addr.function } });
+    devices.push({ key, label, element: el.name, alias, address: addr && { bus: addr.bus, slot: addr.slot, function: addr.function } });
     const itype = el.name === 'interface' ? el.attributes.type : undefined;
     if (itype !== undefined && !['user', 'hostdev', 'vdpa'].includes(itype)) {
       // libvirt would wait ~5 s for a network daemon the sandbox does not have; the NIC's model and address stay
@@ -259,7 +300,17 @@ export function makeDefineCopy(dom: XmlElement, machines: () => ReadonlySet<stri
     const a = pciAddressOf(c);
     if (isPciController(c) && index !== undefined && a) controllerAddresses.set(index, { bus: a.bus, slot: a.slot, function: a.function });
   }
-  return { xml: serializeDomain(dom), arch, machine, devices, controllers: readControllers(dom), controllerAddresses, notes };
+  return {
+    xml: serializeDomain(dom),
+    arch,
+    machine,
+    machineWritten,
+    family: machineFamily(design.guest),
+    devices,
+    controllers: design.guest.controllers,
+    controllerAddresses,
+    notes,
+  };
 }
 
 /** An input problem (exit 2), as opposed to a refusal by libvirt or QEMU. */
@@ -304,6 +355,7 @@ export function makeRunnableCopy(dom: XmlElement, diskDir: string, qmpSocket: st
           standIn(el, `interface type=${t}`, notes);
           break;
         }
+        if (t !== 'user') notes.push(`interface type=${t ?? ''} -> type=user (same model, MAC and address)`);
         el.attributes = { type: 'user' };
         keepChildren(el, NIC_KEEP);
         break;
@@ -311,6 +363,7 @@ export function makeRunnableCopy(dom: XmlElement, diskDir: string, qmpSocket: st
       case 'disk': {
         const device = el.attributes.device ?? 'disk';
         const old = el.attributes.type;
+        const format = child(el, 'driver')?.attributes.type;
         keepChildren(el, new Set(['driver', 'target', 'address', 'alias', 'boot', 'serial', 'wwn', 'vendor', 'product', 'readonly', 'shareable', 'blockio', 'geometry']));
         el.attributes = { type: 'file', device: device === 'lun' ? 'disk' : device };
         const drv = child(el, 'driver') ?? make('driver');
@@ -326,7 +379,10 @@ export function makeRunnableCopy(dom: XmlElement, diskDir: string, qmpSocket: st
           el.children.splice(el.children.indexOf(drv) + 1, 0, src);
           (src as { parent: unknown }).parent = el;
         }
-        if (old !== 'file') notes.push(`disk type=${old ?? ''} ${child(el, 'target')?.attributes.dev ?? ''} -> 1 MiB raw file`);
+        const dev = child(el, 'target')?.attributes.dev ?? '';
+        if (device === 'cdrom' || device === 'floppy') {
+          if (old !== 'file') notes.push(`${device} ${dev}: type=${old ?? ''} -> an empty file drive`);
+        } else notes.push(`disk ${dev}: ${old ?? ''} ${format ?? ''} source -> a 1 MiB raw file (same bus and address)`.replace(/\s+/g, ' '));
         break;
       }
       case 'filesystem':
@@ -337,11 +393,17 @@ export function makeRunnableCopy(dom: XmlElement, diskDir: string, qmpSocket: st
         break;
       case 'memory':
         if (el.attributes.model === 'virtio-mem' || el.attributes.model === 'virtio-pmem') standIn(el, `memory model=${el.attributes.model}`, notes);
-        else remove(el);
+        else {
+          remove(el);
+          notes.push(`dropped <memory model='${el.attributes.model ?? ''}'> (memory modules of the host; not on PCI)`);
+        }
         break;
       case 'input':
         if (el.attributes.type === 'passthrough') standIn(el, 'input passthrough', notes);
-        else if (el.attributes.type === 'evdev') remove(el);
+        else if (el.attributes.type === 'evdev') {
+          remove(el);
+          notes.push("dropped <input type='evdev'> (a host input device; not on PCI)");
+        }
         break;
       case 'shmem':
         if (child(el, 'model')?.attributes.type === 'ivshmem-doorbell') standIn(el, 'shmem ivshmem-doorbell', notes);
@@ -356,6 +418,7 @@ export function makeRunnableCopy(dom: XmlElement, diskDir: string, qmpSocket: st
         notes.push(`dropped <${el.name}> (needs the host; not a PCI device here)`);
         break;
       case 'audio':
+        if (el.attributes.type !== 'none') notes.push(`audio backend ${el.attributes.type ?? ''} -> none`);
         el.attributes = el.attributes.id ? { id: el.attributes.id, type: 'none' } : { type: 'none' };
         keepChildren(el, new Set());
         break;
@@ -363,30 +426,40 @@ export function makeRunnableCopy(dom: XmlElement, diskDir: string, qmpSocket: st
       case 'parallel':
       case 'console':
       case 'channel':
+        if (el.attributes.type !== 'pty') notes.push(`${el.name} type=${el.attributes.type ?? ''} -> pty (same target and address)`);
         el.attributes.type = 'pty';
         keepChildren(el, new Set(['target', 'address', 'alias']));
         break;
       case 'rng': {
         const be = child(el, 'backend');
-        if (be && be.attributes.model !== 'builtin') {
+        if (be && be.attributes.model !== 'builtin' && !(be.attributes.model === 'random' && textOf(be)?.trim() === '/dev/urandom')) {
+          notes.push(`rng backend ${be.attributes.model ?? ''} -> random /dev/urandom (same model and address)`);
           be.attributes = { model: 'random' };
           setText(be, '/dev/urandom');
         }
         break;
       }
       case 'video': {
-        for (const acc of elements(child(el, 'model') ?? el, 'acceleration')) remove(acc);
+        const accel = elements(child(el, 'model') ?? el, 'acceleration');
         const d = child(el, 'driver');
+        if (accel.length || d) notes.push(`video: dropped ${[accel.length ? '<acceleration>' : '', d ? '<driver>' : ''].filter(Boolean).join(' and ')} (host graphics; same model and address)`);
+        for (const acc of accel) remove(acc);
         if (d) remove(d);
         break;
       }
       case 'crypto': {
         const be = child(el, 'backend');
-        if (be) be.attributes.model = 'builtin';
+        if (be && be.attributes.model !== 'builtin') {
+          notes.push(`crypto backend ${be.attributes.model ?? ''} -> builtin (same model and address)`);
+          be.attributes.model = 'builtin';
+        }
         break;
       }
       case 'panic':
-        if (el.attributes.model === 'hyperv') remove(el);
+        if (el.attributes.model === 'hyperv') {
+          remove(el);
+          notes.push("dropped <panic model='hyperv'> (KVM only; not on PCI)");
+        }
         break;
     }
   }

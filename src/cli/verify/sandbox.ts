@@ -108,7 +108,8 @@ export class Sandbox {
 
   run(cmd: string, args: string[], timeoutSec: number): Promise<RunResult> {
     return new Promise((resolve) => {
-      const p = spawn(cmd, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      // found where checkVerifyTools found it, also when PATH lacks the sbin directories
+      const p = spawn(which(cmd) ?? cmd, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
       this.children.add(p);
       let stdout = '';
       let stderr = '';

@@ -2,22 +2,13 @@
  * Hotplug spares through `virsh define`: a root port, vPHB or bridge the design leaves empty is
  * room for hotplug only while nothing lands on it. libvirt adds devices of its own at define time
  * (default USB controller, memballoon, …) and puts them, and whatever the design left unaddressed,
- * into the first free compatible bus, which may be exactly such a spare.
+ * into the first free compatible bus, which may be exactly such a spare. Which buses are hotplug
+ * room is the engine's `spareKind` (the same judgement the rules and placement make).
  */
-import type { DefineCopy } from './prepare.ts';
-
-export type SpareKind = 'port' | 'vPHB' | 'bridge';
+import type { MachineFamily, PciController, SpareKind } from '../../engine/index.ts';
+import { spareKind } from '../../engine/index.ts';
 
 export const SPARE_WORD: Readonly<Record<SpareKind, string>> = { port: 'port', vPHB: 'vPHB', bridge: 'bridge' };
-
-/** The hotplug room a PCI controller's bus offers, or undefined for roots, upstream ports and the like. */
-export function spareKindOf(model: string, index: number, hotplug?: string): SpareKind | undefined {
-  if (index === 0 || hotplug === 'off') return undefined;
-  if (model === 'pcie-root-port' || model === 'pcie-switch-downstream-port') return 'port';
-  if (model === 'pci-root') return 'vPHB';
-  if (model === 'pci-bridge' || model === 'pcie-to-pci-bridge') return 'bridge';
-  return undefined;
-}
 
 export interface SpareAccount {
   /** buses the design leaves empty, by index */
@@ -27,17 +18,17 @@ export interface SpareAccount {
 }
 
 /**
- * `designedBuses`: buses the design puts something on; `definedBuses`: buses with anything on
- * them in libvirt's defined XML.
+ * `controllers`: the design's PCI controllers; `designedBuses`: buses the design puts something on;
+ * `definedBuses`: buses with anything on them in libvirt's defined XML.
  */
-export function spareAccount(controllers: DefineCopy['controllers'], designedBuses: ReadonlySet<number>, definedBuses: ReadonlySet<number>): SpareAccount {
+export function spareAccount(controllers: readonly PciController[], family: MachineFamily, designedBuses: ReadonlySet<number>, definedBuses: ReadonlySet<number>): SpareAccount {
   const empty = new Map<number, SpareKind>();
   const left = new Map<SpareKind, number>();
-  for (const [index, c] of controllers) {
-    const kind = spareKindOf(c.model, index, c.hotplug);
-    if (!kind || designedBuses.has(index)) continue;
-    empty.set(index, kind);
-    if (!definedBuses.has(index)) left.set(kind, (left.get(kind) ?? 0) + 1);
+  for (const c of controllers) {
+    const kind = spareKind(c, family);
+    if (!kind || c.index === undefined || designedBuses.has(c.index)) continue;
+    empty.set(c.index, kind);
+    if (!definedBuses.has(c.index)) left.set(kind, (left.get(kind) ?? 0) + 1);
   }
   return { empty, left };
 }

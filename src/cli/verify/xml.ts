@@ -8,8 +8,9 @@ import type { GuestPciAddress } from '../../engine/index.ts';
 
 export { XmlElement };
 
+/** The document element, with source offsets (`start`) so elements can be matched to the engine's reading of the same text. */
 export function parseDocumentElement(text: string): XmlElement {
-  const doc = parseXml(text);
+  const doc = parseXml(text, { includeOffsets: true });
   const root = doc.children.find((c): c is XmlElement => c instanceof XmlElement);
   if (!root) throw new Error('no document element');
   return root;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { demoDesign } from '../demo/demoDesign.ts';
-import { MACHINE_TEMPLATES } from '../demo/templates.ts';
+import { MACHINE_TEMPLATES, MAX_SWITCH_PORTS, type BuildingBlock } from '../machines/index.ts';
 import { createDesign } from '../xml/domain.ts';
 import type { Design } from '../model/design.ts';
 import { validate } from '../rules/validate.ts';
 import { applyCommand } from './commands.ts';
-import { buildingBlocks, defaultBlock, isolatingBlock, MAX_SWITCH_PORTS, planBlock, type BuildingBlock } from './blocks.ts';
+import { buildingBlocks, defaultBlock, isolatingBlock, planBlock } from './blocks.ts';
 
 function template(machine: keyof typeof MACHINE_TEMPLATES): Design {
   const r = createDesign(MACHINE_TEMPLATES[machine], undefined, `${machine}.xml`);

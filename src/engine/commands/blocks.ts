@@ -1,9 +1,9 @@
 import type { Design } from '../model/design.ts';
 import type { Guest, PciController } from '../model/guest.ts';
-import { machineFamily } from '../model/guest.ts';
 import { controllerName } from '../model/names.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
-import { hasPcieRoot } from '../machines/connect.ts';
+import type { BuildingBlock } from '../machines/index.ts';
+import { buildingBlocksFor, chassisPicker, hasPcieRoot, machineFamily, MAX_SWITCH_PORTS } from '../machines/index.ts';
 import type { Command, NewController } from './commands.ts';
 import { firstFreeSlot, nextControllerIndex } from './commands.ts';
 
@@ -17,14 +17,9 @@ import { firstFreeSlot, nextControllerIndex } from './commands.ts';
  * qemuDomainPCIControllerSetDefaultModelName and virDomainPCIControllerSetDefaults in
  * src/conf/domain_conf.c: chassis = the controller index, port = slot * 8 + function for a root
  * port, the slot for a downstream port), except that a chassis already taken by an imported port is
- * not reused (Q35-RP-3: QEMU refuses a second (chassis, slot 0) pair).
- * TODO(libvirt defaults): once src/engine/libvirt/ holds libvirt's controller defaults, take them from there.
+ * not reused (Q35-RP-3: QEMU refuses a second (chassis, slot 0) pair: machines/blocks.ts chassisPicker).
+ * Which blocks a machine offers is its profile's (machines/index.ts buildingBlocksFor).
  */
-
-export type BuildingBlock = 'vphb' | 'pci-bridge' | 'root-port' | 'pcie-to-pci-bridge' | 'switch';
-
-/** Most downstream ports one switch can have: its upstream port's bus has slots 0-31. */
-export const MAX_SWITCH_PORTS = 32;
 
 export interface BlockOptions {
   /** key of the controller the user has selected: a bridge or a switch goes on it when it can */
@@ -47,9 +42,7 @@ export type BlockResult = { readonly ok: true; readonly plan: BlockPlan } | { re
 
 /** The blocks that make sense on this machine: PHBs and bridges on pseries, PCIe ports and bridges on pcie-root machines. */
 export function buildingBlocks(guest: Guest): readonly BuildingBlock[] {
-  if (machineFamily(guest) === 'pseries') return ['vphb', 'pci-bridge'];
-  if (hasPcieRoot(guest)) return ['root-port', 'pcie-to-pci-bridge', 'switch'];
-  return ['pci-bridge'];
+  return buildingBlocksFor(guest);
 }
 
 /** The bus the toolbar's main "Add" button adds: a vPHB on pseries, a root port under pcie-root, else a pci-bridge. */
@@ -59,17 +52,6 @@ export function defaultBlock(guest: Guest): BuildingBlock {
 }
 
 const PORT_MODELS: ReadonlySet<string> = new Set(['pcie-root-port', 'pcie-switch-downstream-port']);
-
-function chassisPicker(guest: Guest): (index: number) => number {
-  const used = new Set<number>();
-  for (const c of guest.controllers) if (PORT_MODELS.has(c.model) && c.target.chassis !== undefined) used.add(c.target.chassis);
-  return (index) => {
-    let n = index;
-    if (used.has(n) || n < 1 || n > 255) for (n = 1; used.has(n); n++);
-    used.add(n);
-    return n;
-  };
-}
 
 function portSpec(model: 'pcie-root-port' | 'pcie-switch-downstream-port', index: number, address: GuestPciAddress, chassis: (index: number) => number): NewController {
   const port = model === 'pcie-root-port' ? address.slot * 8 + address.function : address.slot;
@@ -92,7 +74,7 @@ function bridgeParent(guest: Guest, selected: string | undefined): PciController
 }
 
 /** A new pcie-root-port on the first free slot of pcie-root, or why there can be none. */
-export function newRootPort(guest: Guest, index: number, chassis: (index: number) => number = chassisPicker(guest)): NewController | string {
+export function newRootPort(guest: Guest, index: number, chassis: (index: number) => number = chassisPicker(guest.controllers)): NewController | string {
   const root = guest.controllers.find((c) => c.model === 'pcie-root');
   if (root?.index === undefined) return 'This design has no pcie-root to plug a root port into.';
   const slot = firstFreeSlot(guest, root.index);
@@ -107,7 +89,7 @@ export function newRootPort(guest: Guest, index: number, chassis: (index: number
 export function planBlock(design: Design, block: BuildingBlock, options: BlockOptions = {}): BlockResult {
   const guest = design.guest;
   const family = machineFamily(guest);
-  const chassis = chassisPicker(guest);
+  const chassis = chassisPicker(guest.controllers);
   let next = nextControllerIndex(guest);
   const nextIndex = () => next++;
   const refuse = (reason: string): BlockResult => ({ ok: false, reason });

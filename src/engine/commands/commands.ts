@@ -1,10 +1,14 @@
 import type { Design } from '../model/design.ts';
-import type { ControllerTarget, Guest, GuestDevice, PciController } from '../model/guest.ts';
-import { isPhb, machineFamily } from '../model/guest.ts';
+import type { ControllerSpec, ControllerTarget, Guest, GuestDevice, PciController } from '../model/guest.ts';
+import { freshControllerKey } from '../model/keys.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { formatPciAddress, parsePciAddress } from '../model/pci.ts';
-import { BUS_MODELS, CONTROLLER_MODEL_NAMES } from '../machines/connect.ts';
+import { BUS_MODELS } from '../libvirt/domainAddr.ts';
+import { passThroughRefusal } from '../model/vfio.ts';
+import { qemuDomainAddressFindNewTargetIndex, qemuDomainPCIControllerSetDefaults } from '../libvirt/qemuDomainAddress.ts';
+import { machineFamily, machineProfile } from '../machines/index.ts';
 import { busName, controllerName, deviceName, hexNumber } from '../model/names.ts';
+import { placeFunctions } from './functions.ts';
 
 /**
  * Pure edits of a design. The UI (drag and drop, inspector, quick fixes), the CLI (`--fix`) and
@@ -22,13 +26,8 @@ export type Command =
   | { readonly kind: 'set-multifunction'; readonly device: string; readonly value: 'on' | 'off' | null }
   | { readonly kind: 'batch'; readonly label: string; readonly commands: readonly Command[] };
 
-export interface NewController {
-  readonly model: PciController['model'];
-  readonly index?: number | undefined;
-  readonly modelName?: string | undefined;
-  readonly target?: ControllerTarget | undefined;
-  readonly address?: GuestPciAddress | undefined;
-}
+/** A controller to add: as much as is decided, libvirt's defaults fill in the rest ({@link completeController}). */
+export type NewController = ControllerSpec;
 
 export interface ControllerChanges {
   readonly index?: number | undefined;
@@ -70,16 +69,13 @@ export function usedFunctions(guest: Guest, index: number, ignoreDevices: Readon
 
 /**
  * Slots of bus 0 nothing can be put on. 00:00 cannot even be written: libvirt reads domain, bus
- * and slot all 0 as "no address" and assigns one (virDeviceInfoPCIAddressIsWanted). The machine
- * itself holds the ICH9 LPC bridge at 00:1f.0 on q35 (Q35-RSV-1) and the PIIX3 at 00:01.x on
- * i440fx (qemuDomainValidateDevicePCISlotsPIIX3), devices the XML never lists.
+ * and slot all 0 as "no address" and assigns one (virDeviceInfoPCIAddressIsWanted). The machine's
+ * chipset holds others (its profile's chipset: the ICH9 LPC bridge at 00:1f on q35, Q35-RSV-1; the
+ * PIIX3 at 00:01 on i440fx), devices the XML never lists.
  */
 function machineSlots(guest: Guest, index: number): readonly number[] {
   if (index !== 0) return [];
-  const family = machineFamily(guest);
-  if (family === 'q35') return [0, 0x1f];
-  if (family === 'i440fx') return [0, 1];
-  return [0];
+  return [0, ...(machineProfile(guest).chipset?.builtinSlots ?? [])];
 }
 
 function usedSlots(guest: Guest, index: number, ignore: ReadonlySet<string>): Set<number> {
@@ -103,35 +99,21 @@ export function firstFreeSlot(guest: Guest, index: number, ignore: ReadonlySet<s
   return undefined;
 }
 
-/**
- * Places host functions on bus `controller`, keeping the functions of one host slot together as the
- * functions of one guest slot with multifunction='on' on function 0 (what PAPR wants for a PE and
- * what users expect of a multi-port card), each further host slot on its own guest slot.
- */
-function placeFunctions(guest: Guest, controller: number, hostAddresses: readonly string[], ignore: ReadonlySet<string>): Map<string, GuestPciAddress> {
-  const bySlot = new Map<string, string[]>();
-  for (const a of [...new Set(hostAddresses)].sort()) {
-    const slotKey = a.slice(0, a.lastIndexOf('.'));
-    const list = bySlot.get(slotKey) ?? [];
-    list.push(a);
-    bySlot.set(slotKey, list);
-  }
-  const out = new Map<string, GuestPciAddress>();
-  let g = guest;
-  for (const funcs of bySlot.values()) {
-    const slot = firstFreeSlot(g, controller, ignore);
-    if (slot === undefined) throw new CommandError(`${busName(g.controllers, controller, machineFamily(g))} has no free slot`);
-    const multi = funcs.length > 1;
-    // Function 0 must exist (GEN-MF-3): keep the host numbering only when the host's function 0
-    // comes along, as auto-placement does (placement/pePerPhb.ts).
-    const keep = parsePciAddress(funcs[0] as string)?.function === 0;
-    funcs.forEach((a, i) => {
-      const fn = multi && keep ? (parsePciAddress(a)?.function ?? i) : i;
-      out.set(a, { domain: 0, bus: controller, slot, function: fn, ...(multi && fn === 0 ? { multifunction: 'on' as const } : {}) });
-    });
-    // Reserve the slot for the next iteration with a placeholder controller-free device list.
-    g = { ...g, devices: [...g.devices, { key: `__reserve-${slot}`, element: 'hostdev', label: '', address: { domain: 0, bus: controller, slot, function: 0 } }] };
-  }
+/** Host functions on bus `controller`, one host slot per free guest slot (commands/functions.ts placeFunctions). */
+function placeHostFunctions(guest: Guest, controller: number, hostAddresses: readonly string[], ignore: ReadonlySet<string>): Map<string, GuestPciAddress> {
+  const { min, max } = slotRange(guest, controller);
+  const used = usedSlots(guest, controller, ignore);
+  const nextSlot = (): number | undefined => {
+    for (let s = min; s <= max; s++) {
+      if (used.has(s)) continue;
+      used.add(s);
+      return s;
+    }
+    return undefined;
+  };
+  const addresses = [...new Set(hostAddresses)].sort();
+  const out = placeFunctions(addresses, parsePciAddress, controller, nextSlot);
+  if (out.size < addresses.length) throw new CommandError(`${busName(guest.controllers, controller, machineFamily(guest))} has no free slot`);
   return out;
 }
 
@@ -184,38 +166,26 @@ export function nextControllerIndex(guest: Guest): number {
   return max + 1;
 }
 
-/** Lowest PHB target index not in use, from 1 (PAPR-PHB-4). */
+/** The lowest free PHB target index (PAPR-PHB-4, qemuDomainAddressFindNewTargetIndex), 32 when 1-31 are all taken. */
 export function nextPhbTargetIndex(guest: Guest): number {
-  const used = new Set(guest.controllers.filter(isPhb).map((c) => c.target.index));
-  let t = 1;
-  while (used.has(t)) t++;
-  return t;
+  return qemuDomainAddressFindNewTargetIndex(guest.controllers) ?? 32;
 }
 
-/** Deterministic: the same edits give the same keys, so undo/redo and share links agree. */
-function newControllerKey(guest: Guest): string {
-  const keys = new Set(guest.controllers.map((c) => c.key));
-  let n = 0;
-  while (keys.has(`pci-new-${n}`)) n++;
-  return `pci-new-${n}`;
-}
-
-/** A vPHB as libvirt writes it (XML-EXAMPLES.md §1), or the controller spec filled with libvirt's defaults. */
+/**
+ * A new controller as libvirt will define it: the spec, its index (the next free one unless
+ * given), a fresh key, and every default libvirt fills in (qemuDomainPCIControllerSetDefaults:
+ * model name, chassis and port, chassisNr, busNr, a vPHB's target index).
+ */
 export function completeController(guest: Guest, spec: NewController): PciController {
-  const index = spec.index ?? nextControllerIndex(guest);
-  const names = CONTROLLER_MODEL_NAMES[spec.model];
-  let modelName = spec.modelName ?? names?.[0];
-  let target: ControllerTarget = spec.target ?? {};
-  if (spec.model === 'pci-root' && machineFamily(guest) === 'pseries') {
-    modelName = spec.modelName ?? 'spapr-pci-host-bridge';
-    target = { ...target, index: target.index ?? (index === 0 ? 0 : nextPhbTargetIndex(guest)) };
-  }
-  if ((spec.model === 'pcie-root-port' || spec.model === 'pcie-switch-downstream-port') && target.chassis === undefined) {
-    const a = spec.address;
-    target = { ...target, chassis: index, port: target.port ?? (a ? (spec.model === 'pcie-root-port' ? a.slot * 8 + a.function : a.slot) : undefined) };
-  }
-  if (spec.model === 'pci-bridge' && target.chassisNr === undefined) target = { ...target, chassisNr: index };
-  return { key: newControllerKey(guest), index, model: spec.model, modelName, target, address: spec.address };
+  const c: PciController = {
+    key: freshControllerKey(guest.controllers),
+    index: spec.index ?? nextControllerIndex(guest),
+    model: spec.model,
+    modelName: spec.modelName,
+    target: spec.target ?? {},
+    address: spec.address,
+  };
+  return qemuDomainPCIControllerSetDefaults(c, guest.controllers, machineProfile(guest));
 }
 
 export function applyCommand(design: Design, cmd: Command): Design {
@@ -241,7 +211,7 @@ export function applyCommand(design: Design, cmd: Command): Design {
       const hostAddresses = cmd.hostAddresses.map(hostKey);
       const existing = new Set(guest.devices.map((d) => d.key));
       const moving = new Set(hostAddresses.filter((a) => existing.has(a)));
-      const placed = placeFunctions(guest, cmd.controller, hostAddresses, moving);
+      const placed = placeHostFunctions(guest, cmd.controller, hostAddresses, moving);
       let g = guest;
       for (const [host, address] of placed) {
         if (existing.has(host)) {
@@ -256,8 +226,9 @@ export function applyCommand(design: Design, cmd: Command): Design {
     case 'move-group': {
       const group = design.host?.groups.get(cmd.group);
       if (!group) throw new CommandError(`no host IOMMU group ${cmd.group}`);
-      const bridges = new Set([...group.members].filter((a) => design.host?.devices.get(a)?.bridge));
-      return applyCommand(design, { kind: 'add-hostdevs', hostAddresses: group.members.filter((a) => !bridges.has(a)), controller: cmd.controller });
+      // Bridges stay (VFIO exempts them), and so do chipset functions: never passed through (HD-VFIO-1).
+      const stays = new Set([...group.members].filter((a) => design.host?.devices.get(a)?.bridge || passThroughRefusal(design.host, a) !== undefined));
+      return applyCommand(design, { kind: 'add-hostdevs', hostAddresses: group.members.filter((a) => !stays.has(a)), controller: cmd.controller });
     }
     case 'remove-device':
       return withGuest(design, replaceDevice(guest, cmd.device, null));

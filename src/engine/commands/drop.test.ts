@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { demoDesign } from '../demo/demoDesign.ts';
-import { MACHINE_TEMPLATES } from '../demo/templates.ts';
+import { MACHINE_TEMPLATES } from '../machines/index.ts';
 import { DEMO_HOST_XML } from '../demo/demo.ts';
 import { importHost } from '../xml/nodedev.ts';
 import { createDesign } from '../xml/domain.ts';

@@ -1,9 +1,9 @@
 import type { Design } from '../model/design.ts';
 import type { PciController } from '../model/guest.ts';
-import { machineFamily } from '../model/guest.ts';
 import { controllerName, deviceName, hexNumber } from '../model/names.ts';
 import { formatPciAddress, parsePciAddress, type GuestPciAddress } from '../model/pci.ts';
-import { busModel } from '../machines/connect.ts';
+import { busModel } from '../libvirt/index.ts';
+import { machineFamily } from '../machines/index.ts';
 import type { Command, NewController } from './commands.ts';
 import { applyCommand, firstFreeSlot, nextControllerIndex, slotRange, usedFunctions } from './commands.ts';
 import { isolatingBlock, newRootPort } from './blocks.ts';

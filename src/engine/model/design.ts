@@ -1,6 +1,6 @@
 import type { Guest } from './guest.ts';
 import type { Host } from './host.ts';
-import type { DomainSource } from '../xml/domainSource.ts';
+import type { DomainSource } from './domainSource.ts';
 
 /**
  * A design is the domain XML document plus the host (DESIGN.md §2). `original` is the guest as

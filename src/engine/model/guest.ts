@@ -5,6 +5,7 @@ import type { GuestPciAddress, PciAddress } from './pci.ts';
  * modelled; the rest of the document is kept as text by the XML layer and never regenerated.
  */
 
+/** The machine families pcitopo knows (machines/ has one profile each); 'other' is every machine it does not place. */
 export type MachineFamily = 'pseries' | 'q35' | 'virt' | 'i440fx' | 'other';
 
 /** `<controller type='pci' model=…>` models libvirt knows (RULES.md §1.1). */
@@ -75,11 +76,16 @@ export interface PciController {
   readonly implicit?: boolean | undefined;
 }
 
-/** The root controller libvirt adds at index 0 when the XML has none (GEN-IDX-2, PAPR-PHB-1). */
-export function implicitRootController(family: MachineFamily): PciController {
-  if (family === 'q35' || family === 'virt') return { key: 'implicit-pci-root', index: 0, model: 'pcie-root', target: {}, implicit: true };
-  if (family === 'pseries') return { key: 'implicit-pci-root', index: 0, model: 'pci-root', modelName: 'spapr-pci-host-bridge', target: { index: 0 }, implicit: true };
-  return { key: 'implicit-pci-root', index: 0, model: 'pci-root', target: {}, implicit: true };
+/**
+ * A PCI controller to add, as much of it as is decided: libvirt's defaults fill in the rest
+ * (libvirt/qemuDomainAddress.ts qemuDomainPCIControllerSetDefaults); no index: the next free one.
+ */
+export interface ControllerSpec {
+  readonly model: PciControllerModel | string;
+  readonly index?: number | undefined;
+  readonly modelName?: string | undefined;
+  readonly target?: ControllerTarget | undefined;
+  readonly address?: GuestPciAddress | undefined;
 }
 
 /**
@@ -137,7 +143,7 @@ export interface GuestDevice {
   readonly address?: GuestPciAddress | undefined;
   /** the `type` of a non-PCI `<address>` when one is written (spapr-vio, unassigned, ccw, drive, …) */
   readonly otherAddressType?: string | undefined;
-  /** a short label for people: "virtio disk vda", "hostdev 0001:01:00.0" */
+  /** a short label for people: "disk vda", "hostdev 0001:01:00.0" */
   readonly label: string;
   /**
    * A device libvirt adds by itself (default USB controller, memballoon, …) that auto-placement
@@ -175,19 +181,8 @@ export interface Guest {
   readonly devices: readonly GuestDevice[];
 }
 
-/** RULES.md PAPR-MACH-1, VIRT-ROOT-1: which rule set applies. */
-export function machineFamily(guest: Pick<Guest, 'arch' | 'machine'>): MachineFamily {
-  const arch = guest.arch ?? '';
-  const machine = guest.machine ?? '';
-  if ((arch === 'ppc64' || arch === 'ppc64le' || arch === '') && /^pseries(-|$)/.test(machine)) return 'pseries';
-  if (/(^|-)q35(-|$)/.test(machine)) return 'q35';
-  if ((arch === 'aarch64' || arch === 'armv7l' || arch === 'riscv64' || arch === '') && /^virt(-|$)/.test(machine)) return 'virt';
-  if (/^pc(-i440fx|-\d|$)/.test(machine) || machine === 'pc') return 'i440fx';
-  return 'other';
-}
-
 /** A pseries vPHB: `pci-root` (PAPR-PHB-1, PAPR-PHB-7: with or without the model name). */
-export function isPhb(c: PciController): boolean {
+export function isPhb(c: Pick<PciController, 'model' | 'modelName'>): boolean {
   return c.model === 'pci-root' && (c.modelName === undefined || c.modelName === 'spapr-pci-host-bridge');
 }
 

@@ -189,6 +189,6 @@ describe('subjectNames', () => {
   it('names a finding\'s subjects as the CLI prints them', () => {
     const demo = demoDesign();
     const disk = demo.guest.devices.find((d) => d.element === 'disk');
-    expect(subjectNames(demo.guest, { controllers: [0, 7], devices: [disk?.key ?? '', '0000:01:00.0', 'gone'], groups: [5] })).toEqual(['vPHB 0', 'bus 0x07', 'disk vda', 'hostdev 0000:01:00.0', 'gone', 'IOMMU group 5']);
+    expect(subjectNames(demo.guest, { controllers: [0, 7], devices: [disk?.key ?? '', '0000:01:00.0', 'gone'], groups: [5] }, 'pseries')).toEqual(['vPHB 0', 'bus 0x07', 'disk vda', 'hostdev 0000:01:00.0', 'gone', 'IOMMU group 5']);
   });
 });

@@ -1,5 +1,5 @@
 import type { Guest, GuestDevice, MachineFamily, PciController } from './guest.ts';
-import { isPhb, machineFamily } from './guest.ts';
+import { isPhb } from './guest.ts';
 import type { Host } from './host.ts';
 import type { PciAddress } from './pci.ts';
 import { formatPciAddress } from './pci.ts';
@@ -154,8 +154,7 @@ export function busName(controllers: readonly PciController[], index: number, fa
  * by {@link controllerName}, devices by their labels, groups by number. A key no longer in the guest is
  * shown as it is.
  */
-export function subjectNames(guest: Pick<Guest, 'controllers' | 'devices' | 'arch' | 'machine'>, subjects: { readonly controllers?: readonly number[] | undefined; readonly devices?: readonly string[] | undefined; readonly groups?: readonly number[] | undefined }): string[] {
-  const family = machineFamily(guest);
+export function subjectNames(guest: Pick<Guest, 'controllers' | 'devices'>, subjects: { readonly controllers?: readonly number[] | undefined; readonly devices?: readonly string[] | undefined; readonly groups?: readonly number[] | undefined }, family: MachineFamily): string[] {
   const label = new Map(guest.devices.map((d) => [d.key, d.label]));
   return [
     ...(subjects.controllers ?? []).map((i) => busName(guest.controllers, i, family)),

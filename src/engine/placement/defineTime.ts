@@ -1,11 +1,12 @@
-import type { Guest, MachineFamily, PciController } from '../model/guest.ts';
-import { isPhb, machineFamily } from '../model/guest.ts';
+import type { Guest } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
-import { simulateLibvirt } from './libvirt.ts';
-import { PlacementFailure } from './addressSet.ts';
+import { PlacementFailure } from '../libvirt/domainAddr.ts';
+import { virDomainDefPostParse } from '../libvirt/domainConf.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
-import { addImplicitDevices, assignIndexesAndRoot, placeableFamily } from './prepare.ts';
+import { qemuDomainAssignPCIAddresses } from '../libvirt/qemuDomainAddress.ts';
+import type { SpareKind } from '../machines/index.ts';
+import { machineProfile, spareKind } from '../machines/index.ts';
 
 /**
  * What `virsh define` will do to the buses a design leaves empty. A design only says where its
@@ -13,8 +14,6 @@ import { addImplicitDevices, assignIndexesAndRoot, placeableFamily } from './pre
  * places whatever has no address into the first free compatible bus. An empty root port or vPHB
  * kept for hotplug is only a spare if nothing of that lands on it.
  */
-
-export type SpareKind = 'port' | 'vPHB' | 'bridge';
 
 export interface Taker {
   readonly key: string;
@@ -39,23 +38,16 @@ export interface DefinePrediction {
   readonly spares: readonly EmptyBus[];
 }
 
-/** The kind of hotplug room a controller's bus offers, or undefined when it offers none. */
-export function spareKind(c: PciController, family: MachineFamily): SpareKind | undefined {
-  if (c.index === undefined || c.index === 0 || c.target.hotplug === 'off') return undefined;
-  if (c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port') return 'port';
-  if (family === 'pseries' && isPhb(c)) return 'vPHB';
-  if (c.model === 'pci-bridge' || c.model === 'pcie-to-pci-bridge') return 'bridge';
-  return undefined;
-}
-
 /**
- * Runs libvirt's define-time steps (implicit controllers and root, default devices, address
- * assignment; placement/libvirt.ts) on the design as it would be written: devices placement
- * marked `implicit` are dropped first because export never writes them.
+ * Runs libvirt's define-time steps (controller indexes, root and default devices:
+ * virDomainDefPostParse; address assignment: qemuDomainAssignPCIAddresses) on the design as it
+ * would be written: devices placement marked `implicit` are dropped first because export never
+ * writes them.
  */
 export function predictDefine(guest: Guest, host: Host | undefined): DefinePrediction {
-  const family = machineFamily(guest);
-  if (!placeableFamily(family)) return { empty: [], spares: [] };
+  const machine = machineProfile(guest);
+  const family = machine.family;
+  if (!machine.placeable) return { empty: [], spares: [] };
   // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs) libvirt refuses the domain and the rules
   // say so; simulating would grow as many buses as the input names (issue 11).
   if (beyondLibvirtLimits(guest, family, 1).length > 0) return { empty: [], spares: [] };
@@ -65,10 +57,9 @@ export function predictDefine(guest: Guest, host: Host | undefined): DefinePredi
   const candidates = written.controllers.filter((c) => spareKind(c, family) !== undefined && !occupied.has(c.index as number));
   if (candidates.length === 0) return { empty: [], spares: [] };
 
-  const before = assignIndexesAndRoot(written);
   let defined: Guest;
   try {
-    defined = simulateLibvirt(addImplicitDevices(before), host).guest;
+    defined = qemuDomainAssignPCIAddresses(virDomainDefPostParse(written, machine), machine, host).guest;
   } catch (e) {
     // libvirt's define fails the same way (a controller on a bus it cannot add): no spare to predict.
     if (e instanceof PlacementFailure) return { empty: [], spares: [] };

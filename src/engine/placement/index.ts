@@ -1,10 +1,9 @@
 import type { Design } from '../model/design.ts';
 import type { Guest } from '../model/guest.ts';
-import { machineFamily } from '../model/guest.ts';
-import { simulateLibvirt } from './libvirt.ts';
+import { virDomainDefPostParse } from '../libvirt/domainConf.ts';
+import { qemuDomainAssignPCIAddresses, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
+import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
-import { addImplicitDevices, assignIndexesAndRoot, placeableFamily } from './prepare.ts';
-import { wantsPciAddress } from './flags.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
 
 export type PlacementPolicy = 'libvirt' | 'pe-per-phb';
@@ -45,8 +44,8 @@ export function place(design: Design, opts: PlaceOptions): Design {
  */
 export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport {
   try {
-    const family = machineFamily(design.guest);
-    const beyond = placeableFamily(family) ? beyondLibvirtLimits(design.guest, family, 3) : [];
+    const machine = machineProfile(design.guest);
+    const beyond = machine.placeable ? beyondLibvirtLimits(design.guest, machine.family, 3) : [];
     if (beyond.length > 0) {
       return { design, notes: [`nothing was placed: ${beyond.map((p) => p.message).join('; ')}; libvirt refuses such a domain (see validate)`] };
     }
@@ -58,24 +57,33 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
 
 function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
   let guest: Guest = design.guest;
-  const family = machineFamily(guest);
-  if (!placeableFamily(family)) return { design, notes: [`machine '${design.guest.machine ?? '?'}' is not one pcitopo places (pseries, q35, aarch64 virt, i440fx): nothing was placed`] };
+  const machine = machineProfile(guest);
+  if (!machine.placeable) return { design, notes: [unplacedMachineNote(guest)] };
   if (opts.replaceAll) {
-    guest = { ...guest, devices: guest.devices.map((d) => (d.address && wantsPciAddress(d, family) ? { ...d, address: undefined } : d)) };
+    guest = { ...guest, devices: guest.devices.map((d) => (d.address && takesPciAddress(d, machine) ? { ...d, address: undefined } : d)) };
   }
-  guest = assignIndexesAndRoot(guest);
-  if (opts.implicitDevices ?? true) guest = addImplicitDevices(guest);
+  guest = writeImpliedControllers(virDomainDefPostParse(guest, machine, { defaultDevices: opts.implicitDevices ?? true }));
+  const best = machine.placementNote === undefined ? [] : [machine.placementNote];
   if (opts.policy === 'libvirt') {
-    const sim = simulateLibvirt(guest, design.host);
+    const sim = qemuDomainAssignPCIAddresses(guest, machine, design.host);
     const label = (key: string): string => sim.guest.devices.find((d) => d.key === key)?.label ?? key;
     const notes = sim.unplaced.map((k) => `no free slot for ${label(k)}: libvirt would refuse the domain`);
-    // i440fx is modelled for its buses only, not its chipset's fixed functions (the PIIX3 USB at 00:01.2)
-    if (family === 'i440fx') notes.push('i440fx (pc) is placed best effort: check the result with pcitopo verify');
+    notes.push(...best);
     // asked for spares under a policy that has none: say so rather than drop the request silently
     if ((opts.spare ?? 0) > 0) notes.push("spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares");
     return { design: { ...design, guest: sim.guest }, notes };
   }
   const r = placePePerPhb(guest, design.host, opts.spare ?? 0);
-  const notes = family === 'i440fx' ? [...r.notes, 'i440fx (pc) is placed best effort: check the result with pcitopo verify'] : r.notes;
-  return { design: { ...design, guest: r.guest }, notes };
+  return { design: { ...design, guest: r.guest }, notes: [...r.notes, ...best] };
+}
+
+/**
+ * The controllers libvirt adds for buses an address or an index names (GEN-IDX-5) are shown
+ * `implicit` on import. A placement relies on them, so it writes them, as libvirt will write
+ * them: left out, libvirt would add them again and might number them differently. The root bus
+ * (index 0) may stay unwritten.
+ */
+function writeImpliedControllers(guest: Guest): Guest {
+  if (!guest.controllers.some((c) => c.implicit && c.index !== 0)) return guest;
+  return { ...guest, controllers: guest.controllers.map((c) => (c.implicit && c.index !== 0 ? { ...c, implicit: undefined } : c)) };
 }

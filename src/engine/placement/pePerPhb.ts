@@ -1,14 +1,26 @@
 import type { Guest, GuestDevice, PciController } from '../model/guest.ts';
-import { isPhb, machineFamily } from '../model/guest.ts';
+import { isPhb } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
+import { hostDeviceOf } from '../model/host.ts';
+import { freshControllerKey } from '../model/keys.ts';
+import { guestCellForHostNode } from '../model/numa.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { formatPciAddress } from '../model/pci.ts';
-import { hostDeviceOf } from '../machines/connect.ts';
+import { F, virDomainPCIAddressSetAllMulti } from '../libvirt/domainAddr.ts';
+import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
+import {
+  assignmentOrder,
+  isHostdevLike,
+  qemuDomainAddressFindNewTargetIndex,
+  qemuDomainAssignPCIAddresses,
+  qemuDomainAssignPCIControllerDefaults,
+  qemuDomainDeviceCalculatePCIConnectFlags,
+  qemuDomainImpliedPCIControllers,
+  takesPciAddress,
+} from '../libvirt/qemuDomainAddress.ts';
+import { placeFunctions } from '../commands/functions.ts';
+import { machineProfile } from '../machines/index.ts';
 import { predictDefine } from './defineTime.ts';
-import { assignmentOrder, deviceFlags, F, isHostdevLike, wantsPciAddress } from './flags.ts';
-import { simulateLibvirt } from './libvirt.ts';
-import { fillControllerDefaults, freshControllerKey, setAllMulti } from './prepare.ts';
-import { guestCellForHostNode } from '../model/numa.ts';
 
 export interface PePerPhbResult {
   readonly guest: Guest;
@@ -23,21 +35,22 @@ export interface PePerPhbResult {
  * hotplug because libvirt cannot create a PHB at hotplug time. On q35/virt: one root port per
  * PCIe device (per host slot for hostdevs, its functions kept together), conventional PCI devices
  * behind a pcie-to-pci-bridge, `spare` empty root ports. The guest should carry libvirt's implicit
- * devices (prepare.ts addImplicitDevices) so that their slots and ports are kept for them: libvirt
+ * devices (libvirt/qemuDomain.ts qemuDomainDefAddDefaultDevices) so that their slots and ports are kept for them: libvirt
  * adds them again at define time and puts them into the first free bus, which must not be a spare.
  * Addresses the user wrote are returned exactly as written.
  */
 export function placePePerPhb(guest: Guest, host: Host | undefined, spare: number): PePerPhbResult {
-  const family = machineFamily(guest);
+  const machine = machineProfile(guest);
+  const family = machine.family;
   const notes: string[] = [];
   let out: Guest;
-  if (family === 'pseries') out = placePseries(guest, host, spare, notes);
+  if (family === 'pseries') out = placePseries(guest, machine, host, spare, notes);
   else if (family === 'q35' || family === 'virt') {
-    const sim = simulateLibvirt(addPciePorts(portsForHostSlots(joinUserSlots(guest, host), host), host, spare), host);
+    const sim = qemuDomainAssignPCIAddresses(addPciePorts(portsForHostSlots(joinUserSlots(guest, host), host), host, spare), machine, host);
     out = sim.guest;
     for (const key of sim.unplaced) notes.push(`no free slot for ${labelOf(out, key)}: libvirt would refuse the domain`);
   } else {
-    const sim = simulateLibvirt(guest, host);
+    const sim = qemuDomainAssignPCIAddresses(guest, machine, host);
     out = sim.guest;
     for (const key of sim.unplaced) notes.push(`no free slot for ${labelOf(out, key)}: libvirt would refuse the domain`);
   }
@@ -101,7 +114,8 @@ function occupancy(guest: Guest): Map<number, Map<number, number>> {
  * user did not write multifunction='off'. libvirt sets multifunction='on' on function 0 itself.
  */
 export function joinUserSlots(guest: Guest, host: Host | undefined): Guest {
-  const family = machineFamily(guest);
+  const machine = machineProfile(guest);
+  const flags = (d: GuestDevice): number => qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host);
   const anchors = new Map<string, GuestDevice>();
   for (const d of guest.devices) {
     const k = hostSlotOf(d);
@@ -113,9 +127,9 @@ export function joinUserSlots(guest: Guest, host: Host | undefined): Guest {
   const devices = guest.devices.map((d) => {
     const k = hostSlotOf(d);
     const anchor = k === undefined ? undefined : anchors.get(k);
-    if (d.address || !anchor?.address || !anchor.hostAddress || !d.hostAddress || !wantsPciAddress(d, family)) return d;
+    if (d.address || !anchor?.address || !anchor.hostAddress || !d.hostAddress || !takesPciAddress(d, machine)) return d;
     // On a PCIe bus the slot is the port's only one: a PCI function cannot join a PCIe one there.
-    if ((deviceFlags(d, guest, host) & F.PCIE_DEVICE) !== (deviceFlags(anchor, guest, host) & F.PCIE_DEVICE)) return d;
+    if ((flags(d) & F.PCIE_DEVICE) !== (flags(anchor) & F.PCIE_DEVICE)) return d;
     const fn = d.hostAddress.function - anchor.hostAddress.function + anchor.address.function;
     const slots = used.get(anchor.address.bus);
     const mask = slots?.get(anchor.address.slot) ?? 0;
@@ -155,33 +169,16 @@ function lowestFreeIndex(controllers: readonly PciController[]): number {
   return i;
 }
 
-function lowestFreeTargetIndex(controllers: readonly PciController[]): number {
-  const used = new Set(controllers.filter(isPhb).map((c) => c.target.index));
-  let t = 1;
-  while (used.has(t)) t++;
-  return t;
+/** The target index of a new PHB: qemuDomainAddressFindNewTargetIndex(), 32 when 1-31 are taken (the spare loop stops at 30). */
+function newTargetIndex(controllers: readonly PciController[]): number {
+  return qemuDomainAddressFindNewTargetIndex(controllers) ?? 32;
 }
 
-/**
- * GEN-IDX-5: libvirt adds a controller, here a PHB, for every index up to the highest one a
- * controller has or an address names. Adding them first keeps the bus a user address names from
- * being taken for a spare, and gives the empty ones in between to groups or spares.
- */
-function withReferencedPhbs(guest: Guest): Guest {
-  let max = 0;
-  for (const x of [...guest.devices, ...guest.controllers]) if (x.address) max = Math.max(max, x.address.bus);
-  for (const c of guest.controllers) max = Math.max(max, c.index ?? 0);
-  let controllers = guest.controllers;
-  for (let index = 1; index <= max && index < 256; index++) {
-    if (controllers.some((c) => c.index === index)) continue;
-    controllers = [...controllers, { key: freshControllerKey(controllers), index, model: 'pci-root', target: {} }];
-  }
-  return controllers === guest.controllers ? guest : { ...guest, controllers };
-}
-
-function placePseries(input: Guest, host: Host | undefined, spare: number, notes: string[]): Guest {
-  const family = 'pseries' as const;
-  const guest = fillControllerDefaults(withReferencedPhbs(joinUserSlots(input, host)));
+function placePseries(input: Guest, machine: LibvirtMachine, host: Host | undefined, spare: number, notes: string[]): Guest {
+  const joined = joinUserSlots(input, host);
+  // the PHBs libvirt adds for buses an address or a controller index names (GEN-IDX-5), written
+  const implied = qemuDomainImpliedPCIControllers(joined, machine, { implicit: false });
+  const guest = qemuDomainAssignPCIControllerDefaults(implied.length ? { ...joined, controllers: [...joined.controllers, ...implied] } : joined, machine);
   let controllers = guest.controllers.slice();
   const devices = guest.devices.slice();
   const slots: Slots = { used: new Map() };
@@ -200,7 +197,7 @@ function placePseries(input: Guest, host: Host | undefined, spare: number, notes
       index,
       model: 'pci-root',
       modelName: 'spapr-pci-host-bridge',
-      target: { index: lowestFreeTargetIndex(controllers), ...(node !== undefined ? { node } : {}) },
+      target: { index: newTargetIndex(controllers), ...(node !== undefined ? { node } : {}) },
     };
     controllers = [...controllers, phb];
     return index;
@@ -208,7 +205,7 @@ function placePseries(input: Guest, host: Host | undefined, spare: number, notes
   const emptyPhbs = (): PciController[] =>
     controllers.filter((c) => isPhb(c) && c.index !== undefined && c.index !== 0 && !claimed.has(c.index) && busEmpty(slots, c.index));
 
-  const ordered = assignmentOrder(devices).filter((d) => wantsPciAddress(d, family));
+  const ordered = assignmentOrder(devices).filter((d) => takesPciAddress(d, machine));
   const groupKey = (d: GuestDevice): string | undefined => {
     if (!isHostdevLike(d) || !d.hostAddress) return undefined;
     const g = hostDeviceOf(d, host)?.iommuGroup;
@@ -239,7 +236,13 @@ function placePseries(input: Guest, host: Host | undefined, spare: number, notes
       bus = pick?.index ?? addPhb(cell);
       claimed.add(bus);
     }
-    placeFunctions(waiting, bus, slots, setAddress);
+    const phb = bus;
+    const nextSlot = (): number | undefined => {
+      const slot = freeSlot(slots, phb);
+      if (slot !== undefined) markUsed(slots, { domain: 0, bus: phb, slot, function: 0 });
+      return slot;
+    };
+    for (const [d, a] of placeFunctions(waiting, (d) => d.hostAddress, phb, nextSlot)) setAddress(d.key, a);
   }
 
   // Emulated devices: PHB 0, then a chain of pci-bridges hanging off PHB 0. They need no
@@ -267,34 +270,10 @@ function placePseries(input: Guest, host: Host | undefined, spare: number, notes
   }
 
   // A spare PHB past target index 30 would make libvirt refuse the domain (PAPR-PHB-2): stop there.
-  while (emptyPhbs().length < spare && lowestFreeTargetIndex(controllers) <= 30) addPhb(undefined);
+  while (emptyPhbs().length < spare && newTargetIndex(controllers) <= 30) addPhb(undefined);
   const got = emptyPhbs().length;
   if (got < spare) notes.push(`only ${got} spare vPHB${got === 1 ? '' : 's'} fit (target index max 30)`);
-  return setAllMulti(fillControllerDefaults({ ...guest, controllers, devices }));
-}
-
-/** One host PE on one bus: each host slot becomes one guest slot, functions kept (multifunction). */
-function placeFunctions(waiting: readonly GuestDevice[], bus: number, slots: Slots, setAddress: (key: string, a: GuestPciAddress) => void): void {
-  const byHostSlot = new Map<string, GuestDevice[]>();
-  for (const d of waiting) {
-    const a = d.hostAddress ? formatPciAddress(d.hostAddress) : d.key;
-    const k = a.slice(0, a.lastIndexOf('.'));
-    const list = byHostSlot.get(k) ?? [];
-    list.push(d);
-    byHostSlot.set(k, list);
-  }
-  for (const funcs of byHostSlot.values()) {
-    funcs.sort((a, b) => (a.hostAddress?.function ?? 0) - (b.hostAddress?.function ?? 0));
-    const slot = freeSlot(slots, bus);
-    if (slot === undefined) return;
-    // Function 0 must exist (GEN-MF-3): keep the host numbering only when the host's function 0 comes along.
-    const keep = funcs[0]?.hostAddress?.function === 0;
-    const multi = funcs.length > 1;
-    funcs.forEach((d, i) => {
-      const fn = keep ? (d.hostAddress?.function ?? i) : i;
-      setAddress(d.key, { domain: 0, bus, slot, function: fn, ...(multi && fn === 0 ? { multifunction: 'on' as const } : {}) });
-    });
-  }
+  return virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults({ ...guest, controllers, devices }, machine));
 }
 
 /**
@@ -304,11 +283,11 @@ function placeFunctions(waiting: readonly GuestDevice[], bus: number, slots: Slo
  * (GEN-MF-3). Single functions are left to addPciePorts, which gives each a port anyway.
  */
 export function portsForHostSlots(guest: Guest, host: Host | undefined): Guest {
-  const family = machineFamily(guest);
+  const machine = machineProfile(guest);
   const bySlot = new Map<string, GuestDevice[]>();
   for (const d of assignmentOrder(guest.devices)) {
     const k = hostSlotOf(d);
-    if (k === undefined || d.address || !wantsPciAddress(d, family) || !(deviceFlags(d, guest, host) & F.PCIE_DEVICE)) continue;
+    if (k === undefined || d.address || !takesPciAddress(d, machine) || !(qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host) & F.PCIE_DEVICE)) continue;
     const list = bySlot.get(k) ?? [];
     list.push(d);
     bySlot.set(k, list);
@@ -332,9 +311,9 @@ export function portsForHostSlots(guest: Guest, host: Host | undefined): Guest {
  * pcie-to-pci-bridge per 31 conventional devices; libvirt's own assignment then fills them.
  */
 function addPciePorts(guest: Guest, host: Host | undefined, spare: number): Guest {
-  const family = machineFamily(guest);
-  const waiting = guest.devices.filter((d) => !d.address && wantsPciAddress(d, family) && !(family === 'q35' && (isBuiltinQ35(d, guest))));
-  const pcie = waiting.filter((d) => deviceFlags(d, guest, host) & F.PCIE_DEVICE).length;
+  const machine = machineProfile(guest);
+  const waiting = guest.devices.filter((d) => !d.address && takesPciAddress(d, machine) && !(machine.chipset?.homes(d, guest) ?? false));
+  const pcie = waiting.filter((d) => qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host) & F.PCIE_DEVICE).length;
   const conventional = waiting.length - pcie;
   // An unaddressed pcie-to-pci-bridge or switch takes an empty port before any device does.
   const portTakers = guest.controllers.filter((c) => !c.address && (c.model === 'pcie-to-pci-bridge' || c.model === 'pcie-switch-upstream-port')).length;
@@ -355,11 +334,4 @@ function addPciePorts(guest: Guest, host: Host | undefined, spare: number): Gues
   }
   for (let n = emptyPorts; n < pcie + portTakers + spare; n++) add('pcie-root-port');
   return { ...guest, controllers };
-}
-
-/** Devices q35 puts at fixed ICH9 addresses, which need no port. */
-function isBuiltinQ35(d: GuestDevice, guest: Guest): boolean {
-  if (d.element === 'controller' && d.type === 'sata') return true;
-  const firstVideo = guest.devices.find((x) => x.element === 'video');
-  return d === firstVideo;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Design } from '../model/design.ts';
 import type { Guest, GuestDevice } from '../model/guest.ts';
 import { validate } from '../rules/validate.ts';
-import { busShape } from './flags.ts';
+import { virDomainPCIAddressBusSetModel } from '../libvirt/domainAddr.ts';
 import type { PlaceOptions } from './index.ts';
 import { place, placeWithReport } from './index.ts';
 import { predictDefine } from './defineTime.ts';
@@ -83,7 +83,7 @@ describe('place() properties', () => {
           seen.add(k);
           const parent = once.guest.controllers.find((c) => c.index === x.address?.bus);
           expect(parent, `bus ${x.address.bus} exists`).toBeDefined();
-          const shape = busShape(parent?.model ?? '');
+          const shape = virDomainPCIAddressBusSetModel(parent?.model ?? '');
           expect(x.address.slot).toBeGreaterThanOrEqual(shape?.minSlot ?? 99);
           expect(x.address.slot).toBeLessThanOrEqual(shape?.maxSlot ?? -1);
         }

@@ -1,8 +1,7 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { addrText, controllerText, finding, occupants } from './context.ts';
-import { busRule } from './define.ts';
-import { freeSlotFix } from './fixes.ts';
-import { BUS_MODELS } from '../machines/connect.ts';
+import { freeSlotFix, everyBusRule } from './fixes.ts';
+import { BUS_MODELS } from '../libvirt/index.ts';
 import { isPhb } from '../model/guest.ts';
 import { at, ctrl, dev, phb, pseries, q35, rootPort } from './testkit.ts';
 
@@ -15,7 +14,7 @@ const meta: RuleMeta = {
   families: 'all',
 };
 
-export const rule: Rule = busRule(meta, (ctx, bus) => {
+export const rule: Rule = everyBusRule(meta, (ctx, bus) => {
   const parent = bus.controller;
   const model = parent ? BUS_MODELS[parent.model] : undefined;
   const out = [];

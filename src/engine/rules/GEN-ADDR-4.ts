@@ -1,9 +1,10 @@
 import type { Rule, RuleMeta } from './types.ts';
 import type { Occupant } from './context.ts';
 import { addrText, finding, occupants, occupantSubjects } from './context.ts';
-import { busRule } from './define.ts';
-import { freeSlotFix } from './fixes.ts';
-import { at, dev, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
+import { globalRule } from './define.ts';
+import { deviceName, relocateFix } from './fixes.ts';
+import type { Fix } from './types.ts';
+import { at, ctrl, dev, design, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-ADDR-4',
@@ -14,7 +15,12 @@ const meta: RuleMeta = {
   families: 'all',
 };
 
-export const rule: Rule = busRule(meta, (ctx, bus) => {
+/**
+ * The fix moves one of the devices (the later one, else another) to a free slot found over the
+ * whole design (fixes.ts relocateFix): a root port has one slot, so "free" there is an empty port
+ * elsewhere, or one the fix adds. A whole-design rule for that reason (see fixes.ts).
+ */
+export const rule: Rule = globalRule(meta, (ctx) => ctx.buses.flatMap((bus) => {
   const byFn = new Map<string, Occupant[]>();
   for (const o of occupants(bus)) {
     const k = `${o.slot}.${o.function}`;
@@ -26,13 +32,14 @@ export const rule: Rule = busRule(meta, (ctx, bus) => {
   for (const list of byFn.values()) {
     if (list.length < 2) continue;
     const a = (list[0]?.device?.address ?? list[0]?.controller?.address)!;
-    const movable = list.slice(1).find((o) => o.device)?.device;
-    const fix = movable ? freeSlotFix(ctx, movable) : undefined;
-    const names = list.map((o) => o.device?.label ?? `controller ${o.controller?.index}`).join(', ');
+    const movable = [...list.slice(1).reverse(), list[0]].flatMap((o) => (o?.device ? [o.device] : []));
+    let fix: Fix | undefined;
+    for (const d of movable) if ((fix = relocateFix(ctx, [d]))) break;
+    const names = list.map((o) => (o.device ? deviceName(o.device) : `${o.controller?.model} controller index ${o.controller?.index}`)).join(', ');
     out.push(finding(meta, `${names} all use ${addrText(a)}: double use of a PCI address.`, occupantSubjects(list), fix ? [fix] : undefined));
   }
   return out;
-});
+}));
 
 export const cases = {
   pass: [
@@ -46,5 +53,11 @@ export const cases = {
     { name: 'a root port and a NIC at 00:02.0', design: q35([rootPort(1, 2)], [dev('nic', 'interface', at(0, 2), { model: 'e1000e' })]), expect: { controllers: [1], devices: ['nic'] } },
     { name: 'two controllers at one address', design: q35([rootPort(1, 2), rootPort(2, 2, 0, { address: at(0, 2) })], []), expect: { controllers: [1, 2] } },
     { name: 'three devices at one address', design: pseries([], [dev('vda', 'disk', at(0, 2)), dev('vdb', 'disk', at(0, 2)), dev('vdc', 'disk', at(0, 2))]), expect: { devices: ['vda', 'vdb', 'vdc'] } },
+    // r07-q35-hostdev-nic-double-use: one slot per root port, so the fix takes the empty port 2
+    { name: 'two devices behind one root port, another port empty', design: q35([rootPort(1, 1), rootPort(2, 1, 1)], [dev('nic', 'interface', at(1, 0)), hostdev('0000:81:00.2', at(1, 0))]), expect: { devices: ['nic', '0000:81:00.2'] } },
+    { name: 'two devices behind the only root port: the fix adds one', design: q35([rootPort(1, 1)], [dev('nic', 'interface', at(1, 0)), dev('vda', 'disk', at(1, 0))]), expect: { devices: ['nic', 'vda'] } },
+    { name: 'conventional PCI clash on the only root port: a new port and pcie-to-pci-bridge', design: q35([rootPort(1, 1)], [dev('nic', 'interface', at(1, 0)), dev('old', 'interface', at(1, 0), { model: 'e1000' })]), expect: { devices: ['nic', 'old'] } },
+    // r08-i440fx-balloon-clash-with-video: 00:02 is the primary video's, so the fix takes the next slot
+    { name: 'i440fx clash, video unaddressed', design: design({ machine: 'pc', controllers: [ctrl('pci-root', 0)], devices: [dev('nic', 'interface', at(0, 3)), dev('mb', 'memballoon', at(0, 3)), dev('video', 'video', undefined, { model: 'cirrus' })] }), expect: { devices: ['nic', 'mb'] } },
   ],
 };

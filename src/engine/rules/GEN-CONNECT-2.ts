@@ -1,7 +1,7 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { addrText, finding } from './context.ts';
 import { busRule } from './define.ts';
-import { busAccepts } from '../machines/connect.ts';
+import { busAccepts } from '../libvirt/index.ts';
 import { at, ctrl, dev, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {

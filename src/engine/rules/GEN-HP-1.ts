@@ -4,7 +4,7 @@ import type { RuleContext } from './context.ts';
 import { controllerText, finding } from './context.ts';
 import { globalRule } from './define.ts';
 import { setTargetFix } from './fixes.ts';
-import { BUS_MODELS, controllerConnectType } from '../machines/connect.ts';
+import { BUS_MODELS, controllerConnectType } from '../libvirt/index.ts';
 import { at, ctrl, dev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {

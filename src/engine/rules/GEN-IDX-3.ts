@@ -1,6 +1,7 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
-import { finding } from './context.ts';
+import { finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
+import { removeControllerFix } from './fixes.ts';
 import { ctrl, design, phb, pseries, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -20,9 +21,9 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     if (c.index === undefined) continue;
     const isRoot = c.model === 'pci-root' || c.model === 'pcie-root';
     // A non-root model at index 0 is GEN-IDX-2 on machines whose root is known.
-    if (!isRoot && c.index === 0 && KNOWN_ROOT[ctx.family] === undefined) out.push(finding(meta, `Index for '${c.model}' controllers must be > 0.`, { controllers: [0] }));
-    if (c.model === 'pcie-root' && c.index !== 0) out.push(finding(meta, `pcie-root controllers must have index 0, not ${c.index}.`, { controllers: [c.index] }));
-    if (c.model === 'pci-root' && c.index !== 0 && ctx.family !== 'pseries') out.push(finding(meta, `pci-root controllers must have index 0 on this machine type (only pseries has several PHBs); index ${c.index} found.`, { controllers: [c.index] }));
+    if (!isRoot && c.index === 0 && KNOWN_ROOT[ctx.family] === undefined) out.push(finding(meta, `Index for '${c.model}' controllers must be > 0.`, { controllers: [0] }, [{ label: `Renumber the ${c.model} controller to index ${nextFreeIndex(ctx.guest)}`, command: { kind: 'update-controller', controller: c.key, changes: { index: nextFreeIndex(ctx.guest) } } }]));
+    if (c.model === 'pcie-root' && c.index !== 0) out.push(finding(meta, `pcie-root controllers must have index 0, not ${c.index}.`, { controllers: [c.index] }, removeControllerFix(c, 'the root bus is index 0')));
+    if (c.model === 'pci-root' && c.index !== 0 && ctx.family !== 'pseries') out.push(finding(meta, `pci-root controllers must have index 0 on this machine type (only pseries has several PHBs); index ${c.index} found.`, { controllers: [c.index] }, removeControllerFix(c, 'only pseries has several root buses')));
   }
   return out;
 });

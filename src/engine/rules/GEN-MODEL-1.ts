@@ -1,7 +1,7 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { controllerText, finding } from './context.ts';
 import { globalRule } from './define.ts';
-import { CONTROLLER_MODEL_NAMES } from '../machines/connect.ts';
+import { CONTROLLER_MODEL_NAMES } from '../libvirt/index.ts';
 import { at, ctrl, phb, pseries, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {

@@ -1,6 +1,7 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import { globalRule } from './define.ts';
+import { removeControllerFix } from './fixes.ts';
 import { ctrl, pseries } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -13,7 +14,7 @@ const meta: RuleMeta = {
 };
 
 export const rule: Rule = globalRule(meta, (ctx) =>
-  ctx.guest.controllers.filter((c) => c.model === 'pcie-root').map((c) => finding(meta, `pseries has no pcie-root (controller ${c.index}); use PHBs (pci-root) instead.`, { controllers: c.index !== undefined ? [c.index] : [] })),
+  ctx.guest.controllers.filter((c) => c.model === 'pcie-root').map((c) => finding(meta, `pseries has no pcie-root (controller ${c.index}); use PHBs (pci-root) instead.`, { controllers: c.index !== undefined ? [c.index] : [] }, removeControllerFix(c, 'pseries has no pcie-root'))),
 );
 
 export const cases = {

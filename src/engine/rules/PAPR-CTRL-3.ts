@@ -1,6 +1,7 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import { globalRule } from './define.ts';
+import { removeControllerFix } from './fixes.ts';
 import { at, ctrl, pseries } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -15,7 +16,7 @@ const meta: RuleMeta = {
 export const rule: Rule = globalRule(meta, (ctx) =>
   ctx.guest.controllers
     .filter((c) => c.model === 'pcie-expander-bus')
-    .map((c) => finding(meta, `pcie-expander-bus controllers (index ${c.index}) are not supported with this machine type; on pseries add a PHB.`, { controllers: c.index !== undefined ? [c.index] : [] })),
+    .map((c) => finding(meta, `pcie-expander-bus controllers (index ${c.index}) are not supported with this machine type; on pseries add a PHB.`, { controllers: c.index !== undefined ? [c.index] : [] }, removeControllerFix(c, 'pseries has no pcie-expander-bus'))),
 );
 
 export const cases = {

@@ -1,7 +1,7 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { addrText, finding } from './context.ts';
 import { busRule } from './define.ts';
-import { freeSlotFix } from './fixes.ts';
+import { sameBusFix } from './fixes.ts';
 import { isPhb } from '../model/guest.ts';
 import { at, dev, pseries } from './testkit.ts';
 
@@ -19,7 +19,7 @@ export const rule: Rule = busRule(meta, (ctx, bus) => {
   const out = [];
   for (const d of bus.devices) {
     if (d.address?.slot !== 0) continue;
-    const fix = freeSlotFix(ctx, d);
+    const fix = sameBusFix(ctx, d);
     out.push(finding(meta, `${d.label} is at ${addrText(d.address)}: slot 0 of a PHB is not usable (slot must be >= 1).`, { controllers: [bus.index], devices: [d.key] }, fix ? [fix] : undefined));
   }
   for (const c of bus.controllers) if (c.address?.slot === 0) out.push(finding(meta, `Controller ${c.index} is at ${addrText(c.address)}: slot 0 of a PHB is not usable.`, { controllers: [bus.index, c.index ?? -1] }));

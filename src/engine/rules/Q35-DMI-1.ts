@@ -1,6 +1,7 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import { globalRule } from './define.ts';
+import { controllerAddressFixes } from './fixes.ts';
 import { at, ctrl, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -17,7 +18,7 @@ export const rule: Rule = globalRule(meta, (ctx) =>
     if (c.model !== 'dmi-to-pci-bridge' || !c.address) return [];
     const parent = ctx.controllerByIndex.get(c.address.bus);
     if (!parent || parent.model === 'pcie-root' || parent.model === 'pcie-expander-bus') return [];
-    return [finding(meta, `dmi-to-pci-bridge ${c.index} cannot be plugged into the PCI controller with index='${c.address.bus}' (${parent.model}): it requires a controller that accepts a dmi-to-pci-bridge.`, { controllers: [c.index ?? -1, c.address.bus] })];
+    return [finding(meta, `dmi-to-pci-bridge ${c.index} cannot be plugged into the PCI controller with index='${c.address.bus}' (${parent.model}): it requires a controller that accepts a dmi-to-pci-bridge.`, { controllers: [c.index ?? -1, c.address.bus] }, controllerAddressFixes(ctx, c))];
   }),
 );
 

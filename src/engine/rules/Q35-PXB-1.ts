@@ -1,6 +1,7 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import { globalRule } from './define.ts';
+import { removeControllerFix, setTargetFix } from './fixes.ts';
 import { at, ctrl, design, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -16,9 +17,9 @@ export const rule: Rule = globalRule(meta, (ctx) =>
   ctx.guest.controllers.flatMap((c) => {
     if (c.model !== 'pcie-expander-bus' && c.model !== 'pci-expander-bus') return [];
     const subj = { controllers: c.index !== undefined ? [c.index] : [] };
-    if (c.model === 'pcie-expander-bus' && ctx.family !== 'q35' && ctx.family !== 'virt') return [finding(meta, `pcie-expander-bus controllers (index ${c.index}) are not supported with this machine type.`, subj)];
+    if (c.model === 'pcie-expander-bus' && ctx.family !== 'q35' && ctx.family !== 'virt') return [finding(meta, `pcie-expander-bus controllers (index ${c.index}) are not supported with this machine type.`, subj, removeControllerFix(c, 'only q35 and virt have pcie-expander-bus'))];
     const node = c.target.node;
-    if (node !== undefined && node >= ctx.guest.numaCells.length) return [finding(meta, `${c.model} with index ${c.index} is configured for NUMA node ${node}, not present in the domain's <cpu><numa> array (${ctx.guest.numaCells.length}).`, subj)];
+    if (node !== undefined && node >= ctx.guest.numaCells.length) return [finding(meta, `${c.model} with index ${c.index} is configured for NUMA node ${node}, not present in the domain's <cpu><numa> array (${ctx.guest.numaCells.length}).`, subj, [setTargetFix(c, `Take NUMA node ${node} off ${c.model} ${c.index}`, { ...c.target, node: undefined })])];
     return [];
   }),
 );

@@ -1,6 +1,7 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import { globalRule } from './define.ts';
+import { removeControllerFix } from './fixes.ts';
 import { at, ctrl, design, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -15,7 +16,7 @@ const meta: RuleMeta = {
 export const rule: Rule = globalRule(meta, (ctx) =>
   ctx.guest.controllers
     .filter((c) => c.model === 'pci-expander-bus')
-    .map((c) => finding(meta, `pci-expander-bus controllers (index ${c.index}) are only supported on 440fx-based machine types; use pcie-expander-bus here.`, { controllers: c.index !== undefined ? [c.index] : [] })),
+    .map((c) => finding(meta, `pci-expander-bus controllers (index ${c.index}) are only supported on 440fx-based machine types; use pcie-expander-bus here.`, { controllers: c.index !== undefined ? [c.index] : [] }, removeControllerFix(c, 'only i440fx has pci-expander-bus'))),
 );
 
 export const cases = {

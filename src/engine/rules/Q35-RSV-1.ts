@@ -1,7 +1,6 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
 import { addrText, finding } from './context.ts';
-import { busRule } from './define.ts';
-import { freeSlotFix } from './fixes.ts';
+import { freeSlotFix, everyBusRule } from './fixes.ts';
 import { at, dev, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -15,7 +14,7 @@ const meta: RuleMeta = {
 
 const isPrimarySata = (d: { element: string; type?: string | undefined; key: string; alias?: string | undefined }): boolean => d.element === 'controller' && d.type === 'sata' && (d.alias === undefined || d.alias === 'sata0');
 
-export const rule: Rule = busRule(meta, (ctx, bus) => {
+export const rule: Rule = everyBusRule(meta, (ctx, bus) => {
   if (bus.index !== 0) return [];
   const out: Finding[] = [];
   let sataSeen = false;

@@ -1,10 +1,13 @@
 import type { Design } from '../model/design.ts';
 import type { Guest, GuestDevice, MachineFamily, PciController } from '../model/guest.ts';
-import { implicitRootController, machineFamily } from '../model/guest.ts';
+import type { MachineProfile } from '../machines/index.ts';
+import { machineProfile } from '../machines/index.ts';
 import type { Host, HostDevice } from '../model/host.ts';
+import { hostDeviceOf } from '../model/host.ts';
 import type { PciAddress } from '../model/pci.ts';
-import { formatPciAddress } from '../model/pci.ts';
-import { endpointConnectType, hasPcieRoot, takesPciAddress } from '../machines/connect.ts';
+import { virDomainAssignControllerIndexes } from '../libvirt/domainConf.ts';
+import { qemuDomainHasPCIeRoot } from '../libvirt/qemuDomain.ts';
+import { endpointConnectType, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
 import type { Finding, FindingSubjects, Fix, RuleMeta } from './types.ts';
 
 /**
@@ -28,6 +31,8 @@ export interface RuleContext {
   readonly guest: Guest;
   readonly host: Host | undefined;
   readonly family: MachineFamily;
+  /** the machine's profile: what libvirt adds and assumes for it */
+  readonly machine: MachineProfile;
   readonly pcieRoot: boolean;
   /** first controller with each index (duplicates are GEN-IDX-1's business) */
   readonly controllerByIndex: ReadonlyMap<number, PciController>;
@@ -56,41 +61,29 @@ const completed = new WeakMap<readonly PciController[], readonly PciController[]
 
 
 /**
- * The PCI controllers libvirt will run the guest with, so rules judge what libvirt judges. An
- * index-less controller gets the lowest unused index, in document order
- * (virDomainAssignControllerIndexes); then, when no controller has index 0, libvirt adds the
- * machine's root there (qemuDomainDefAddDefaultDevices: pci-root on pseries, i440fx and s390,
- * pcie-root on q35 and virt). Memoised on the written list, so the incremental validator sees the
- * same objects while the controllers stay. GEN-IDX-6 judges the written list itself.
+ * The PCI controllers libvirt will run the guest with, so rules judge what libvirt judges: indexes
+ * for index-less controllers (virDomainAssignControllerIndexes), then the machine's root at index
+ * 0 when no controller has it (qemuDomainDefAddDefaultDevices). An unknown machine gets a root only
+ * when an address names bus 0 (as s390 does for zPCI). Memoised on the written list, so the
+ * incremental validator sees the same objects while the controllers stay. GEN-IDX-6 judges the
+ * written list itself.
  */
-export function libvirtControllers(guest: Guest, family: MachineFamily): readonly PciController[] {
+export function libvirtControllers(guest: Guest, machine: MachineProfile): readonly PciController[] {
   const list = guest.controllers;
-  const hasRoot = list.some((c) => c.index === 0 || c.index === undefined);
-  const needsIndexes = list.some((c) => c.index === undefined);
-  // An unknown machine gets a root only when an address names bus 0 (as s390 does for zPCI).
-  const wantsRoot = !hasRoot && (family !== 'other' || guest.devices.some((d) => d.address?.bus === 0) || list.some((c) => c.address?.bus === 0));
-  if (!needsIndexes && !wantsRoot) return list;
   const known = completed.get(list);
   if (known) return known;
-  let out = list;
-  if (needsIndexes) {
-    const used = new Set(list.flatMap((c) => (c.index === undefined ? [] : [c.index])));
-    out = list.map((c) => {
-      if (c.index !== undefined) return c;
-      let i = 0;
-      while (used.has(i)) i++;
-      used.add(i);
-      return { ...c, index: i };
-    });
-  }
-  if (wantsRoot) out = [implicitRootController(family), ...out];
-  completed.set(list, out);
+  const indexed = virDomainAssignControllerIndexes(list);
+  const named0 = guest.devices.some((d) => d.address?.bus === 0) || list.some((c) => c.address?.bus === 0);
+  const wantsRoot = !indexed.some((c) => c.index === 0) && (machine.family !== 'other' || named0);
+  const out = wantsRoot ? [machine.root, ...indexed] : indexed;
+  if (out !== list) completed.set(list, out);
   return out;
 }
 
 export function buildContext(design: Design): RuleContext {
-  const family = machineFamily(design.guest);
-  const controllers = libvirtControllers(design.guest, family);
+  const machine = machineProfile(design.guest);
+  const family = machine.family;
+  const controllers = libvirtControllers(design.guest, machine);
   const guest = controllers === design.guest.controllers ? design.guest : { ...design.guest, controllers };
   const host = design.host;
   const controllerByIndex = new Map<number, PciController>();
@@ -137,7 +130,7 @@ export function buildContext(design: Design): RuleContext {
     return c;
   };
 
-  const hostDevice = (d: GuestDevice): HostDevice | undefined => (host && d.hostAddress ? host.devices.get(formatPciAddress(d.hostAddress)) : undefined);
+  const hostDevice = (d: GuestDevice): HostDevice | undefined => hostDeviceOf(d, host);
   const groupOf = (d: GuestDevice): number | undefined => (isHostdev(d) ? hostDevice(d)?.iommuGroup : undefined);
   const devicesByGroup = new Map<number, GuestDevice[]>();
   if (host) {
@@ -149,12 +142,13 @@ export function buildContext(design: Design): RuleContext {
       else devicesByGroup.set(g, [d]);
     }
   }
-  const pcieRoot = hasPcieRoot(guest);
+  const pcieRoot = qemuDomainHasPCIeRoot(guest, machine);
   return {
     design,
     guest,
     host,
     family,
+    machine,
     pcieRoot,
     controllerByIndex,
     buses,
@@ -164,8 +158,8 @@ export function buildContext(design: Design): RuleContext {
     hostDevice,
     groupOf,
     devicesByGroup,
-    takesPci: (d) => takesPciAddress(d, family),
-    endpointType: (d) => endpointConnectType(d, guest, host),
+    takesPci: (d) => takesPciAddress(d, machine),
+    endpointType: (d) => endpointConnectType(d, guest, machine, host),
   };
 }
 

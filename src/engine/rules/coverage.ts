@@ -27,8 +27,8 @@ const PLACEMENT = 'placement';
 export const NOT_IMPLEMENTED: Readonly<Record<string, UncheckedId>> = {
   'GEN-ADDR-5': { severity: 'info', title: "An address's bus is the controller index", coverage: { kind: 'modelled', by: 'the guest model', reason: 'addresses are kept in libvirt\'s terms (bus = controller index); model/pci.ts' } },
   'GEN-IDX-5': { severity: 'info', title: 'Index gaps are filled with the default model', coverage: { kind: 'modelled', by: PLACEMENT, reason: "the libvirt policy's address set gives a missing index the machine's default bus model" } },
-  'GEN-TGT-2': { severity: 'info', title: 'Target defaults libvirt writes back', coverage: { kind: 'modelled', by: PLACEMENT, reason: 'fillControllerDefaults writes chassisNr, chassis, port and busNr as libvirt does' } },
-  'GEN-MF-1': { severity: 'info', title: "multifunction='on' is set automatically", coverage: { kind: 'modelled', by: PLACEMENT, reason: "setAllMulti; GEN-MF-2 reports an explicit 'off'" } },
+  'GEN-TGT-2': { severity: 'info', title: 'Target defaults libvirt writes back', coverage: { kind: 'modelled', by: PLACEMENT, reason: 'qemuDomainPCIControllerSetDefaults (src/engine/libvirt) writes chassisNr, chassis, port and busNr as libvirt does' } },
+  'GEN-MF-1': { severity: 'info', title: "multifunction='on' is set automatically", coverage: { kind: 'modelled', by: PLACEMENT, reason: "virDomainPCIAddressSetAllMulti; GEN-MF-2 reports an explicit 'off'" } },
   'GEN-MF-4': { severity: 'info', title: 'Auto-assignment gives every endpoint its own slot', coverage: { kind: 'modelled', by: PLACEMENT, reason: 'the address-set model aggregates only root ports (AGGREGATE_SLOT)' } },
   'GEN-HP-2': { severity: 'error', title: 'A hotplugged device with an address uses function 0', coverage: { kind: 'not-judgeable', reason: 'about a live attach; a design has no hotplug plan (the cold-plug counterpart is GEN-MF-3)' } },
   'GEN-HP-3': { severity: 'error', title: 'libvirt cannot hot-add PCI controllers', coverage: { kind: 'not-judgeable', reason: 'every controller of a design exists at boot; the consequence, spares must be pre-created, is Q35-HP-1 and PAPR-HP-2' } },
@@ -42,10 +42,10 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, UncheckedId>> = {
   'PAPR-PHB-6': { severity: 'info', title: 'PHB command line and bus names', coverage: { kind: 'not-judgeable', reason: 'QEMU command-line naming, nothing to check in the topology (the alias trap is PAPR-PHB-9)' } },
   'PAPR-PHB-7': { severity: 'info', title: 'No model name means spapr-pci-host-bridge', coverage: { kind: 'modelled', by: 'the guest model', reason: 'isPhb() accepts both spellings' } },
   'PAPR-PHB-8': { severity: 'info', title: 'Each PHB is a PCI domain in the guest', coverage: { kind: 'not-judgeable', reason: 'what the guest kernel shows; nothing libvirt or QEMU can refuse' } },
-  'PAPR-PCIE-1': { severity: 'info', title: 'PHB buses are conventional PCI to libvirt', coverage: { kind: 'modelled', by: 'the connect-flag table', reason: 'machines/connect.ts classifies every endpoint as PCI without a pcie-root' } },
+  'PAPR-PCIE-1': { severity: 'info', title: 'PHB buses are conventional PCI to libvirt', coverage: { kind: 'modelled', by: 'the connect-flag table', reason: 'libvirt/qemuDomainAddress.ts endpointConnectType classifies every endpoint as PCI without a pcie-root' } },
   'PAPR-BRIDGE-1': { severity: 'info', title: 'pci-bridge is allowed on pseries', coverage: { kind: 'modelled', by: 'the connect-flag table', reason: 'bridges on PHBs are legal there; their pitfalls are PAPR-BRIDGE-2 and PAPR-BRIDGE-4' } },
   'PAPR-BRIDGE-3': { severity: 'error', title: 'A hotplugged pci-bridge cannot be unplugged', coverage: { kind: 'not-judgeable', reason: 'bridges in a design are cold-plugged, and libvirt cannot hotplug one (GEN-HP-3)' } },
-  'PAPR-ISO-1': { severity: 'info', title: 'How the isolation group is computed', coverage: { kind: 'modelled', by: PLACEMENT, reason: 'isolationGroup(): host IOMMU group + 1 for hostdevs, 0 for the rest' } },
+  'PAPR-ISO-1': { severity: 'info', title: 'How the isolation group is computed', coverage: { kind: 'modelled', by: PLACEMENT, reason: 'qemuDomainFillDeviceIsolationGroup(): host IOMMU group + 1 for hostdevs, 0 for the rest' } },
   'PAPR-ISO-2': { severity: 'info', title: 'PHB 0 never receives an auto-placed hostdev', coverage: { kind: 'modelled', by: PLACEMENT, reason: 'the address-set model locks PHB 0 to group 0' } },
   'PAPR-ISO-3': { severity: 'info', title: 'One PHB per IOMMU group', coverage: { kind: 'modelled', by: PLACEMENT, reason: 'the three placement steps of virDomainPCIAddressGetNextAddr; a group split over PHBs is PAPR-ISO-5' } },
   'PAPR-ISO-10': { severity: 'info', title: 'Design note: a PHB per group, not per device', coverage: { kind: 'modelled', by: PLACEMENT, reason: 'the pe-per-phb policy places one host group per vPHB' } },
@@ -72,6 +72,19 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, UncheckedId>> = {
   'HD-XML-2': { severity: 'info', title: "<address type='unassigned'/> keeps a hostdev out", coverage: { kind: 'modelled', by: 'the domain XML importer', reason: 'kept as otherAddressType; such hostdevs take no slot' } },
   'HD-XML-3': { severity: 'info', title: "<interface type='hostdev'> is a hostdev", coverage: { kind: 'modelled', by: 'the guest model', reason: 'isHostdev() counts it for placement and isolation' } },
   'HD-NODEDEV-1': { severity: 'info', title: 'Host facts come from nodedev XML', coverage: { kind: 'modelled', by: 'the host import', reason: 'xml/nodedev.ts reads IOMMU group, VFs, PCIe-ness and NUMA node' } },
+};
+
+/**
+ * Rule ids pcitopo adds to RULES.md's catalog, named in its scheme (`<family>-<topic>-<n>`), for
+ * behaviour RULES.md does not list: the kinds issue 13 found by running pcitopo against real
+ * reports and real libvirt + QEMU. Each is a registered rule; its source is in its file.
+ */
+export const ADDED_IDS: Readonly<Record<string, { readonly origin: string }>> = {
+  'HD-SRC-1': { origin: 'issue 13: a hostdev with no source is refused by libvirt' },
+  'HD-SRC-2': { origin: 'issue 13 (d16, p02): the same host device twice is refused by libvirt' },
+  'HD-SRC-3': { origin: 'issue 13: a hostdev whose source is not on the loaded host' },
+  'HD-MF-1': { origin: 'issue 13: functions of one host device split over guest slots' },
+  'Q35-NUMA-1': { origin: 'issue 13: NUMA locality of passthrough devices on q35 and virt (the pseries one is PAPR-NUMA-4)' },
 };
 
 /**
@@ -120,7 +133,7 @@ function coverageText(c: Coverage): string {
   }
 }
 
-/** One row per RULES.md id: the registered rules plus {@link NOT_IMPLEMENTED}, GEN, PAPR, Q35, VIRT, HD order. */
+/** One row per RULES.md id and {@link ADDED_IDS} id: the registered rules plus {@link NOT_IMPLEMENTED}, GEN, PAPR, Q35, VIRT, HD order. */
 export function ruleCatalog(rules: readonly Rule[]): CatalogRow[] {
   const rows: CatalogRow[] = rules.map((r) => {
     const note = SEVERITY_NOTES[r.meta.id];
@@ -129,7 +142,7 @@ export function ruleCatalog(rules: readonly Rule[]): CatalogRow[] {
       severity: note ? `${r.meta.severity} (RULES.md: ${note.rulesMd})` : r.meta.severity,
       title: r.meta.title,
       status: 'implemented',
-      detail: `implemented${r.meta.needsHost ? ', needs the host' : ''}${note ? `; ${note.reason}` : ''}`,
+      detail: `implemented${r.meta.needsHost ? ', needs the host' : ''}${note ? `; ${note.reason}` : ''}${ADDED_IDS[r.meta.id] ? `; not in RULES.md, added by pcitopo (${ADDED_IDS[r.meta.id]?.origin}); source: ${r.meta.source}` : ''}`,
     };
   });
   for (const [id, u] of Object.entries(NOT_IMPLEMENTED)) rows.push({ id, severity: u.severity, title: u.title, status: u.coverage.kind, detail: coverageText(u.coverage) });
@@ -151,6 +164,7 @@ export function catalogMarkdown(rules: readonly Rule[]): string {
     '',
     'Every id of RULES.md, and how pcitopo covers it. The ids, severities and sources are RULES.md\'s;',
     'each implemented rule cites its libvirt/QEMU source in its file, `src/engine/rules/<ID>.ts`.',
+    'Ids marked "not in RULES.md" are pcitopo\'s own additions in the same scheme, with their source in the row.',
     '',
     `${rows.length} ids: ${count('implemented')} implemented, ${count('covered')} covered by other rules, ${count('modelled')} modelled (placement, model, importers), ${count('not-judgeable')} not judgeable from a design.`,
     '',

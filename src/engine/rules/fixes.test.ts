@@ -3,6 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../commands/commands.ts';
 import { exportDomain } from '../xml/domain.ts';
 import { validate } from './validate.ts';
+import type { Design } from '../model/design.ts';
+import type { Fix } from './types.ts';
+import { buildContext } from './context.ts';
+import { freeSlotOn, libvirtPlaces, reservedSlots } from './fixes.ts';
+import { at, ctrl, design, dev, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 
 describe('fixes keep NUMA locality', () => {
@@ -26,5 +31,79 @@ describe('fixes keep NUMA locality', () => {
     const fixed = applyCommand(wrong, f!.fixes![0]!.command);
     expect(fixed.guest.controllers.find((c) => c.index === 2)?.target.node).toBe(0);
     expect(validate(fixed).some((x) => x.ruleId === 'PAPR-NUMA-4')).toBe(false);
+  });
+});
+
+describe('fixes search the whole design (issue 13)', () => {
+  const clash = (f: ReturnType<typeof validate>) => f.find((x) => x.ruleId === 'GEN-ADDR-4');
+  const errorsAfter = (d: Design, fix: Fix) => validate(applyCommand(d, fix.command)).filter((x) => x.severity === 'error');
+
+  it('pseries: PHB 0 full, so the emulated device goes to a new vPHB', () => {
+    const disks = Array.from({ length: 31 }, (_, i) => dev(`d${i}`, 'disk', at(0, i + 1)));
+    const d = pseries([], [...disks, dev('extra', 'disk', at(0, 5))]);
+    const fix = clash(validate(d))?.fixes?.[0];
+    expect(fix?.label).toMatch(/new vPHB \(controller 1\)/);
+    expect(errorsAfter(d, fix!)).toEqual([]);
+  });
+
+  it('pseries: a hostdev is never moved off its vPHB to make room (isolation is the PAPR rules\' business)', () => {
+    const disks = Array.from({ length: 31 }, (_, i) => dev(`d${i}`, 'disk', at(1, i + 1)));
+    const d = pseries([phb(1), phb(2)], [...disks, hostdev('0000:01:00.0', at(1, 5))]);
+    const fix = clash(validate(d))?.fixes?.[0];
+    expect(fix?.label).toMatch(/^Move virtio disk|^Move d4/);
+    expect(JSON.stringify(fix?.command)).not.toContain('0000:01:00.0');
+    expect(errorsAfter(d, fix!)).toEqual([]);
+    const hostdevs = Array.from({ length: 31 }, (_, i) => hostdev(`0000:${(i + 1).toString(16).padStart(2, '0')}:00.0`, at(1, i + 1)));
+    const full = pseries([phb(1)], [...hostdevs, hostdev('0000:40:00.0', at(1, 5))]);
+    expect(clash(validate(full))?.fixes).toBeUndefined();
+  });
+
+  it('i440fx: no free slot on bus 0 and no other bus: no fix (a new bridge would need a slot of bus 0 too)', () => {
+    const nics = Array.from({ length: 29 }, (_, i) => dev(`n${i}`, 'interface', at(0, i + 3)));
+    const d = design({ machine: 'pc', controllers: [ctrl('pci-root', 0)], devices: [...nics, dev('vda', 'disk', at(0, 3)), dev('video', 'video', at(0, 2), { model: 'vga' })] });
+    expect(clash(validate(d))?.fixes).toBeUndefined();
+    const withBridge = design({ machine: 'pc', controllers: [ctrl('pci-root', 0), ctrl('pci-bridge', 1, { address: at(0, 31), target: { chassisNr: 1 } })], devices: [...nics.slice(0, 28), dev('vda', 'disk', at(0, 3)), dev('video', 'video', at(0, 2), { model: 'vga' })] });
+    const fix = clash(validate(withBridge))?.fixes?.[0];
+    expect(fix?.label).toMatch(/to slot 1 of pci-bridge 1$/);
+    expect(errorsAfter(withBridge, fix!)).toEqual([]);
+  });
+
+  it('slots libvirt keeps: q35 00:01 for a primary video without address, 00:1f for ICH9; i440fx 00:01 and 00:02', () => {
+    const q = q35([], [dev('a', 'disk', at(0, 4)), dev('b', 'disk', at(0, 4)), dev('video', 'video', undefined, { model: 'vga' })]);
+    const ctx = buildContext(q);
+    expect([...reservedSlots(ctx, 0)].sort((x, y) => x - y)).toEqual([0, 1, 0x1f]);
+    expect(freeSlotOn(ctx, 0, new Set(['b']))).toBe(2);
+    expect([...reservedSlots(buildContext(q35([], [dev('video', 'video', at(0, 6), { model: 'vga' })])), 0)].sort((x, y) => x - y)).toEqual([0, 0x1f]);
+    const pc = design({ machine: 'pc', controllers: [ctrl('pci-root', 0)], devices: [dev('video', 'video', undefined, { model: 'cirrus' })] });
+    expect([...reservedSlots(buildContext(pc), 0)].sort()).toEqual([0, 1, 2]);
+    const noVideo = design({ machine: 'pc', controllers: [ctrl('pci-root', 0)], devices: [dev('video', 'video', undefined, { model: 'none' })] });
+    expect([...reservedSlots(buildContext(noVideo), 0)].sort()).toEqual([0, 1]);
+    expect([...reservedSlots(buildContext(pc), 1)]).toEqual([]);
+  });
+
+  it('a root port the fix adds takes a chassis no other port has (Q35-RP-3)', () => {
+    const d = q35([rootPort(1, 1, 0, { target: { chassis: 2, port: 8 } })], [dev('nic', 'interface', at(1, 0)), dev('vda', 'disk', at(1, 0))]);
+    const fix = clash(validate(d))?.fixes?.[0];
+    expect(fix?.label).toMatch(/new pcie-root-port \(index 2\)/);
+    const next = applyCommand(d, fix!.command);
+    expect(next.guest.controllers.find((c) => c.index === 2)?.target.chassis).toBe(1);
+    expect(validate(next).filter((x) => x.severity === 'error')).toEqual([]);
+  });
+
+  it('a controller not on its own bus can be renumbered above its bus; one on its own bus only loses its address', () => {
+    const bridgeUnderLater = pseries([ctrl('pci-bridge', 1, { address: at(2, 1), target: { chassisNr: 1 } }), ctrl('pci-bridge', 2, { address: at(0, 1), target: { chassisNr: 2 } })], [dev('vda', 'disk', at(1, 1))]);
+    const f = validate(bridgeUnderLater).find((x) => x.ruleId === 'GEN-IDX-4');
+    expect(f?.fixes?.map((x) => x.label)).toEqual(['Drop the address of pci-bridge controller index 1 (libvirt places it)', 'Renumber pci-bridge controller index 1 to index 3']);
+    const renumbered = applyCommand(bridgeUnderLater, f!.fixes![1]!.command);
+    expect(renumbered.guest.devices[0]?.address?.bus, 'what sat on the bridge follows it').toBe(3);
+    expect(validate(renumbered).filter((x) => x.severity === 'error')).toEqual([]);
+  });
+
+  it('libvirt places a dropped controller only on a parent that comes before it', () => {
+    // an upstream port (index 1) whose only possible parent is a root port created after it (index 2)
+    const d = q35([ctrl('pcie-switch-upstream-port', 1, { address: at(0, 3) }), rootPort(2, 1)], []);
+    const c = buildContext(d).guest.controllers.find((x) => x.index === 1)!;
+    expect(libvirtPlaces(buildContext(d), c)).toBe(false);
+    expect(validate(d).find((x) => x.ruleId === 'GEN-CONNECT-3')?.fixes).toBeUndefined();
   });
 });

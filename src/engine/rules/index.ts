@@ -29,6 +29,10 @@ import { rule as GEN_MF_3 } from './GEN-MF-3.ts';
 import { rule as GEN_MODEL_1 } from './GEN-MODEL-1.ts';
 import { rule as GEN_MODEL_2 } from './GEN-MODEL-2.ts';
 import { rule as GEN_TGT_1 } from './GEN-TGT-1.ts';
+import { rule as HD_MF_1 } from './HD-MF-1.ts';
+import { rule as HD_SRC_1 } from './HD-SRC-1.ts';
+import { rule as HD_SRC_2 } from './HD-SRC-2.ts';
+import { rule as HD_SRC_3 } from './HD-SRC-3.ts';
 import { rule as HD_VFIO_1 } from './HD-VFIO-1.ts';
 import { rule as PAPR_BRIDGE_2 } from './PAPR-BRIDGE-2.ts';
 import { rule as PAPR_BRIDGE_4 } from './PAPR-BRIDGE-4.ts';
@@ -58,6 +62,7 @@ import { rule as PAPR_SLOT_1 } from './PAPR-SLOT-1.ts';
 import { rule as Q35_DMI_1 } from './Q35-DMI-1.ts';
 import { rule as Q35_HP_1 } from './Q35-HP-1.ts';
 import { rule as Q35_IO_1 } from './Q35-IO-1.ts';
+import { rule as Q35_NUMA_1 } from './Q35-NUMA-1.ts';
 import { rule as Q35_PCI_2 } from './Q35-PCI-2.ts';
 import { rule as Q35_PXB_1 } from './Q35-PXB-1.ts';
 import { rule as Q35_PXB_2 } from './Q35-PXB-2.ts';
@@ -89,6 +94,10 @@ export const RULES: readonly Rule[] = [
   GEN_MODEL_1,
   GEN_MODEL_2,
   GEN_TGT_1,
+  HD_MF_1,
+  HD_SRC_1,
+  HD_SRC_2,
+  HD_SRC_3,
   HD_VFIO_1,
   PAPR_BRIDGE_2,
   PAPR_BRIDGE_4,
@@ -118,6 +127,7 @@ export const RULES: readonly Rule[] = [
   Q35_DMI_1,
   Q35_HP_1,
   Q35_IO_1,
+  Q35_NUMA_1,
   Q35_PCI_2,
   Q35_PXB_1,
   Q35_PXB_2,

@@ -73,6 +73,12 @@ export interface HostSpec {
   readonly bridges?: readonly string[];
   /** address -> host NUMA node */
   readonly numa?: Record<string, number>;
+  /** address -> bound host driver (default: none) */
+  readonly drivers?: Record<string, string>;
+  /** address -> PCI class code, e.g. `0x060100` */
+  readonly classes?: Record<string, string>;
+  /** address -> its SR-IOV physical function */
+  readonly physFunctions?: Record<string, string>;
 }
 
 export function host(spec: HostSpec): Host {
@@ -89,6 +95,9 @@ export function host(spec: HostSpec): Host {
         pcie: !(spec.conventional ?? []).includes(a),
         bridge: (spec.bridges ?? []).includes(a),
         numaNode: spec.numa?.[a],
+        driver: spec.drivers?.[a],
+        classCode: spec.classes?.[a],
+        physFunction: spec.physFunctions?.[a],
         virtFunctions: [],
       });
     }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Design } from '../model/design.ts';
 import { applyCommand } from '../commands/commands.ts';
-import { machineFamily } from '../model/guest.ts';
+import { machineFamily } from '../machines/index.ts';
 import { DEMO_DOMAIN_XML } from '../demo/demo.ts';
 import { MAX_XML_BYTES } from '../errors.ts';
 import { createDesign, exportDomain, importDomain } from './domain.ts';

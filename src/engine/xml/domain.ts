@@ -2,10 +2,11 @@ import type { Result } from '../errors.ts';
 import { ok } from '../errors.ts';
 import type { Design } from '../model/design.ts';
 import type { Guest } from '../model/guest.ts';
-import type { MachineFamily, PciController } from '../model/guest.ts';
-import { implicitRootController, isPhb, machineFamily } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
-import type { DomainSource } from './domainSource.ts';
+import { qemuDomainDefAddDefaultRoot } from '../libvirt/qemuDomain.ts';
+import { qemuDomainImpliedPCIControllers } from '../libvirt/qemuDomainAddress.ts';
+import { machineProfile } from '../machines/index.ts';
+import type { DomainSource } from '../model/domainSource.ts';
 import { patchDomain } from './domainPatch.ts';
 import { readDomain } from './domainRead.ts';
 
@@ -44,37 +45,17 @@ export function createDesign(domainText: string, host?: Host, file?: string): Re
 }
 
 function withImplicitRoot(guest: Guest): Guest {
-  const family = machineFamily(guest);
-  if (family === 'other') return guest;
+  const machine = machineProfile(guest);
+  if (machine.family === 'other') return guest;
   // An index-less controller takes index 0 before libvirt adds a root (GEN-IDX-6): no root then,
   // and libvirt's numbering is left to the rules (GEN-IDX-6) rather than guessed here.
   if (guest.controllers.some((c) => c.index === undefined && !c.unreadable?.length)) return guest;
-  const added: PciController[] = [];
-  if (!guest.controllers.some((c) => c.index === 0)) added.push(implicitRootController(family));
-  // GEN-IDX-5: a bus an address names but no controller has is added by libvirt with the machine's
-  // default model (a vPHB on pseries), filling the gaps below it too.
-  const written = new Set(guest.controllers.flatMap((c) => (c.index === undefined ? [] : [c.index])));
-  const named = [...guest.devices, ...guest.controllers].flatMap((x) => (x.address ? [x.address.bus] : []));
-  const highest = Math.max(-1, ...named.filter((b) => b <= 255 && !written.has(b)));
-  const targets = new Set(guest.controllers.flatMap((c) => (isPhb(c) && c.target.index !== undefined ? [c.target.index] : [])));
-  for (let i = 1; i <= highest; i++) {
-    if (written.has(i)) continue;
-    added.push(impliedController(family, i, targets));
-  }
-  return added.length ? { ...guest, controllers: [...added, ...guest.controllers] } : guest;
-}
-
-/** The controller libvirt adds for a bus an address names (qemuDomainPCIAddressSetCreate defaultModel). */
-function impliedController(family: MachineFamily, index: number, usedTargets: Set<number>): PciController {
-  const key = `implicit-pci-${index}`;
-  if (family === 'pseries') {
-    let t = 1;
-    while (usedTargets.has(t)) t++;
-    usedTargets.add(t);
-    return { key, index, model: 'pci-root', modelName: 'spapr-pci-host-bridge', target: { index: t }, implicit: true };
-  }
-  if (family === 'q35' || family === 'virt') return { key, index, model: 'pcie-root-port', modelName: 'pcie-root-port', target: {}, implicit: true };
-  return { key, index, model: 'pci-bridge', modelName: 'pci-bridge', target: {}, implicit: true };
+  const rooted = qemuDomainDefAddDefaultRoot(guest.controllers, machine);
+  // GEN-IDX-5: the buses addresses or controller indexes name, which libvirt adds (a vPHB on pseries)
+  const implied = qemuDomainImpliedPCIControllers({ ...guest, controllers: rooted }, machine, { implicit: true });
+  if (rooted === guest.controllers && implied.length === 0) return guest;
+  const root = rooted === guest.controllers ? [] : [machine.root];
+  return { ...guest, controllers: [...root, ...implied, ...guest.controllers] };
 }
 
 /** The design's domain XML: the imported text with only the design's edits patched in. */

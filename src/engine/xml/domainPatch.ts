@@ -1,7 +1,7 @@
 import type { ControllerTarget, Guest, GuestDevice, PciController } from '../model/guest.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { libvirtAddressAttributes, samePciAddress } from '../model/pci.ts';
-import type { DeviceLayout, DomainLayout, ElementSpan } from './domainSource.ts';
+import type { DeviceLayout, DomainLayout, ElementSpan } from '../model/domainSource.ts';
 import type { ElementTags, Splice } from './domainText.ts';
 import { applySplices, elementTags, escapeAttribute, indentBefore, lineStart, restOfLineEnd, scanStartTag, wholeLines, writeTag } from './domainText.ts';
 

@@ -3,10 +3,11 @@ import type { Result } from '../errors.ts';
 import { fail, ok } from '../errors.ts';
 import type { ControllerTarget, Guest, GuestDevice, GuestDeviceElement, NumaCell, NumaMemnode, PciController } from '../model/guest.ts';
 import type { GuestPciAddress, PciAddress } from '../model/pci.ts';
-import { formatPciAddress, parseLibvirtUint } from '../model/pci.ts';
+import { parseLibvirtUint } from '../model/pci.ts';
 import { deviceLabel, uniqueNames, type DeviceFacts } from '../model/names.ts';
+import { deviceKeyer } from '../model/keys.ts';
 import { checkXmlInput } from './safety.ts';
-import type { DeviceLayout, DomainLayout, DomainSource, ElementSpan } from './domainSource.ts';
+import type { DeviceLayout, DomainLayout, DomainSource, ElementSpan } from '../model/domainSource.ts';
 import { indentBefore, scanStartTag } from './domainText.ts';
 
 /**
@@ -143,14 +144,6 @@ function labelFacts(el: XmlElement, d: Omit<GuestDevice, 'label' | 'key'>, targe
   };
 }
 
-/** `name`, `name#2`, `name#3`, …: keys must be unique even when aliases or host addresses repeat. */
-function uniqueKey(used: Set<string>, key: string): string {
-  let k = key;
-  for (let n = 2; used.has(k); n++) k = `${key}#${n}`;
-  used.add(k);
-  return k;
-}
-
 function detectLayoutStyle(text: string, devicesEl: XmlElement | undefined, root: XmlElement): Pick<DomainLayout, 'newline' | 'quote' | 'indentUnit'> {
   const nl = text.indexOf('\n');
   const newline = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
@@ -213,17 +206,17 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
   const deviceLayouts = new Map<string, DeviceLayout>();
   const controllerLayouts = new Map<string, DeviceLayout>();
   const deviceChildren: Array<{ element: string; type?: string | undefined; span: ElementSpan }> = [];
-  const elementCount = new Map<string, number>();
-  const usedKeys = new Set<string>();
+  const keys = deviceKeyer();
   /** position in `devices` -> the index attribute of a non-PCI controller */
   const controllerIndexes = new Map<number, string>();
 
   for (const el of devicesEl ? elements(devicesEl) : []) {
-    const n = elementCount.get(el.name) ?? 0;
-    elementCount.set(el.name, n + 1);
     deviceChildren.push({ element: el.name, type: el.attributes.type, span: span(el) });
     const isPciController = el.name === 'controller' && el.attributes.type === 'pci';
-    if (!isPciController && !DEVICE_ELEMENTS.has(el.name)) continue;
+    if (!isPciController && !DEVICE_ELEMENTS.has(el.name)) {
+      keys.skip(el.name);
+      continue;
+    }
 
     // One pass over the children: at 1 MiB every allocation here costs (the parse tree is live).
     let firstKid: XmlElement | undefined;
@@ -250,7 +243,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     const lastChild = lastKid ? span(lastKid) : undefined;
 
     if (isPciController) {
-      const key = `pci-${controllers.length}`;
+      const key = keys.key({ element: el.name, pciController: true });
       const nodeEl = child(targetEl, 'node');
       const unreadable: string[] = [];
       const index = numberAttr(el.attributes.index, 'index', unreadable);
@@ -302,7 +295,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       ...(addr.unreadable?.length ? { unreadable: addr.unreadable } : {}),
     };
     if (element === 'controller' && el.attributes.index !== undefined) controllerIndexes.set(devices.length, el.attributes.index);
-    device.key = uniqueKey(usedKeys, hostAddress ? formatPciAddress(hostAddress) : (alias ?? `${el.name}-${n}`));
+    device.key = keys.key({ element: el.name, hostAddress, alias });
     device.label = deviceLabel(labelFacts(el, device, targetEl));
     devices.push(device);
     deviceLayouts.set(device.key, { start: el.start, end: el.end, element: el.name, address, firstChild, lastChild });

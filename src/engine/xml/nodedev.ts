@@ -1,10 +1,11 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { InputError, Result } from '../errors.ts';
+import type { Result } from '../errors.ts';
 import { fail, ok } from '../errors.ts';
 import type { Host, HostDevice } from '../model/host.ts';
 import { makeHost } from '../model/host.ts';
 import type { PciAddress } from '../model/pci.ts';
 import { formatPciAddress, parseLibvirtUint } from '../model/pci.ts';
+import type { XNode } from './elementTree.ts';
+import { scanElements } from './elementTree.ts';
 import { checkXmlInput, lineColumn } from './safety.ts';
 
 /**
@@ -14,27 +15,10 @@ import { checkXmlInput, lineColumn } from './safety.ts';
  *  - several concatenated, each possibly with its own `<?xml?>` declaration (a shell loop over
  *    `virsh nodedev-list --cap pci`, or scripts/collect-host.sh);
  *  - devices wrapped in one root element of any name.
- * All three are parsed as the children of one synthetic root. The declarations are blanked in
- * place and the root's start tag is put on line 1 without a newline, so parser positions stay the
- * file's own lines (only line 1's columns shift, and are shifted back).
+ * All three are read as the children of one element (elementTree.ts, a strict single-pass reader:
+ * host import is linear in its size, DESIGN.md §7). The declarations are blanked in place, so
+ * positions stay the file's own.
  */
-
-const ROOT = 'pcitopo-nodedev-input';
-const OPEN = `<${ROOT}>`;
-const CLOSE = `</${ROOT}>`;
-
-type XNode = string | { readonly [key: string]: unknown };
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  processEntities: false,
-  trimValues: true,
-  // Every element as an array: nodedev repeats `capability`, `address`, `link` freely.
-  isArray: (_name: string, _jpath: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
-});
 
 export function importHost(text: string, file?: string): Result<Host> {
   const refused = checkXmlInput(text, file, 'the host XML');
@@ -44,23 +28,15 @@ export function importHost(text: string, file?: string): Result<Host> {
   }
 
   const body = blankDeclarations(text.replace(/^\uFEFF/, ' '));
-  const wrapped = OPEN + body + CLOSE;
-  const valid = XMLValidator.validate(wrapped);
-  if (valid !== true) {
-    const { line, col, msg } = valid.err;
-    return fail(malformed(file, body, line, col, msg));
+  const scanned = scanElements(body);
+  if (!scanned.ok) {
+    const { offset, message } = scanned.error;
+    if (message === 'nested too deeply') return fail({ code: 'malformed-xml', file, message: 'the host XML has elements nested too deeply to read (node-device XML nests about five levels)' });
+    const { line, column } = lineColumn(body, offset);
+    return fail({ code: 'malformed-xml', file, line, column, message });
   }
-
-  let tree: Record<string, unknown>;
-  try {
-    tree = parser.parse(wrapped) as Record<string, unknown>;
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (/nested tags/i.test(message) || e instanceof RangeError) return fail({ code: 'malformed-xml', file, message: 'the host XML has elements nested too deeply to read (node-device XML nests about five levels)' });
-    return fail({ code: 'malformed-xml', file, message: `cannot parse the host XML: ${message}` });
-  }
-  const root = first(tree[ROOT]);
-  if (root === undefined || typeof root === 'string') {
+  const root = scanned.root;
+  if (elementNames(root).length === 0) {
     return fail({ code: 'not-node-devices', file, message: 'found no XML elements; expected node-device XML (virsh nodedev-dumpxml)' });
   }
 
@@ -82,7 +58,7 @@ export function importHost(text: string, file?: string): Result<Host> {
 
   const deviceLines = deviceStartLines(body);
   const full = new Map<string, { device: HostDevice; line: number | undefined }>();
-  const listedGroup = new Map<string, { group: number; pci: PciAddress }>();
+  const listedGroup = new Map<string, { group: number; pci: PciAddress; line: number | undefined }>();
   const skipped = new Map<string, number>();
 
   for (const [i, dev] of devices.entries()) {
@@ -112,9 +88,15 @@ export function importHost(text: string, file?: string): Result<Host> {
     }
     full.set(device.address, { device, line });
     if (device.iommuGroup !== undefined) {
-      for (const m of members) {
-        const key = formatPciAddress(m);
-        if (!listedGroup.has(key)) listedGroup.set(key, { group: device.iommuGroup, pci: m });
+      // A device is in exactly one IOMMU group (its iommu_group link in sysfs): a file that puts it
+      // in two was edited or stitched from two hosts, and every isolation verdict would be wrong.
+      for (const [key, pci] of [[device.address, device.pci] as const, ...members.map((m) => [formatPciAddress(m), m] as const)]) {
+        const known = listedGroup.get(key);
+        if (known && known.group !== device.iommuGroup) {
+          const where = known.line === undefined ? '' : ` (line ${known.line})`;
+          return fail({ code: 'not-node-devices', file, line, column: line === undefined ? undefined : 1, message: `PCI device ${key} is listed in IOMMU group ${known.group}${where} and in IOMMU group ${device.iommuGroup}; a device belongs to one group` });
+        }
+        if (!known) listedGroup.set(key, { group: device.iommuGroup, pci, line });
       }
     }
   }
@@ -287,20 +269,4 @@ function deviceStartLines(body: string): number[] {
     lines.push(line);
   }
   return lines;
-}
-
-function malformed(file: string | undefined, body: string, line: number, col: number, msg: string): InputError {
-  // Undo the synthetic root: columns on line 1 shift by its start tag, and an element left open
-  // at the end is reported against the root's end tag.
-  const column = line === 1 ? Math.max(1, col - OPEN.length) : col;
-  const atEnd = msg.includes(`'${ROOT}'`);
-  const message = msg
-    .replace(/ instead of closing tag '[^']*'\.?/, ' before the end of the file')
-    .replace(/line 1, col (\d+)/, (_m, c: string) => `line 1, col ${Math.max(1, Number(c) - OPEN.length)}`)
-    .replace(ROOT, 'the document');
-  if (atEnd) {
-    const end = lineColumn(body, body.length);
-    return { code: 'malformed-xml', file, line: end.line, column: end.column, message };
-  }
-  return { code: 'malformed-xml', file, line, column, message };
 }

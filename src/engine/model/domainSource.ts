@@ -1,6 +1,6 @@
 /**
  * What the domain XML importer remembers of the original text so that export can patch it.
- * Owned by the XML layer (domain read/patch); the rest of the engine treats it as opaque.
+ * Written and read by the XML layer (domain read/patch); the rest of the engine treats it as opaque.
  *
  * Only `text` is required: a source made of text alone (`{ text }`) is valid, and export then
  * re-reads the text to find where things are. The importer fills in the offsets so export never

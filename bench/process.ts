@@ -1,0 +1,117 @@
+/**
+ * Whole-process figures (DESIGN.md §7, issue 14): `pcitopo place` of a 600-device unaddressed
+ * pseries domain, run as a user runs it (the built dist-cli/pcitopo.mjs, a new Node process each
+ * time), against libvirt's own define + dumpxml of the same document (the embedded QEMU driver,
+ * one virsh process, as src/cli/verify/sandbox.ts runs it) where libvirt is installed. Runs
+ * alternate (pcitopo, libvirt, pcitopo, …) so load on the machine falls on both alike; the figures
+ * are medians, and their ratio is pcitopo's over libvirt's (budget: at most 1.0).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkVerifyTools } from '../src/cli/verify/index.ts';
+import { Sandbox } from '../src/cli/verify/sandbox.ts';
+
+const RUNS = 11;
+
+/** `n` PCI devices with no address on a pseries guest: virtio disks, NICs and RNGs in turn. */
+export function unaddressedPseries(n = 600): string {
+  const hex2 = (v: number) => (v & 255).toString(16).padStart(2, '0');
+  // vda, vdb, …, vdz, vdaa, …: the names libvirt reads a disk's index from
+  const disk = (i: number): string => {
+    let name = '';
+    for (let k = i + 1; k > 0; k = Math.floor((k - 1) / 26)) name = String.fromCharCode(97 + ((k - 1) % 26)) + name;
+    return `vd${name}`;
+  };
+  const devices: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 3 === 0) devices.push(`    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw'/>\n      <source file='/var/lib/images/d${i}.img'/>\n      <target dev='${disk(i)}' bus='virtio'/>\n    </disk>`);
+    else if (i % 3 === 1) devices.push(`    <interface type='user'>\n      <mac address='52:54:00:${hex2(i >> 16)}:${hex2(i >> 8)}:${hex2(i)}'/>\n      <model type='virtio'/>\n    </interface>`);
+    else devices.push(`    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>`);
+  }
+  return `<domain type='qemu'>\n  <name>bench-600</name>\n  <memory unit='KiB'>4194304</memory>\n  <vcpu>4</vcpu>\n  <os>\n    <type arch='ppc64le' machine='pseries'>hvm</type>\n  </os>\n  <devices>\n${devices.join('\n')}\n  </devices>\n</domain>\n`;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+export async function wholeProcess(repo: string): Promise<void> {
+  const bin = join(repo, 'dist-cli', 'pcitopo.mjs');
+  if (!existsSync(bin)) {
+    console.log('# place-process: not measured: dist-cli/pcitopo.mjs is missing (npm run bench builds it)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'pcitopo-bench-'));
+  const domain = join(dir, 'bench-600.xml');
+  writeFileSync(domain, unaddressedPseries(600));
+  // NODE_EXTRA_CA_CERTS makes Node 20 read and parse those certificates at every start, before any
+  // of pcitopo's code runs; pcitopo makes no TLS connection and a user's shell does not set it.
+  const env = { ...process.env };
+  const extraCa = env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_EXTRA_CA_CERTS;
+  const place = (): number => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [bin, 'place', domain], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const ms = performance.now() - t0;
+    if (r.status !== 0 || !r.stdout.includes("<address type='pci'")) throw new Error(`pcitopo place failed: ${r.stderr}`);
+    return ms;
+  };
+
+  const libvirt = checkVerifyTools('ppc64le');
+  let box: Sandbox | undefined;
+  let defineXml = '';
+  if (libvirt.ok) {
+    box = new Sandbox(false);
+    defineXml = box.file('bench-600.xml');
+    writeFileSync(defineXml, unaddressedPseries(600));
+    box.chown();
+  }
+  const define = async (): Promise<number> => {
+    if (!box) return NaN;
+    const t0 = performance.now();
+    const r = await box.virsh(`define ${defineXml}; dumpxml bench-600; undefine bench-600`, 120);
+    const ms = performance.now() - t0;
+    if (!r.stdout.includes("<address type='pci'")) throw new Error(`libvirt define failed: ${r.stderr}`);
+    return ms;
+  };
+  try {
+    // warm-up: pcitopo's code cache, libvirt's probe of QEMU's capabilities (seconds, once)
+    place();
+    if (box) await define();
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      ours.push(place());
+      if (box) theirs.push(await define());
+    }
+    console.log(`place-process: ${median(ours).toFixed(1)} ms`);
+    console.log(`#   pcitopo place of ${RUNS} x a 600-device unaddressed pseries domain (${(unaddressedPseries(600).length / 1024).toFixed(0)} KiB), new Node process each time`);
+    if (extraCa) {
+      const bare = (withCa: boolean): number => {
+        const t0 = performance.now();
+        spawnSync(process.execPath, ['-e', '0'], { env: withCa ? process.env : env });
+        return performance.now() - t0;
+      };
+      const withCa: number[] = [];
+      const without: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        withCa.push(bare(true));
+        without.push(bare(false));
+      }
+      console.log(`#   NODE_EXTRA_CA_CERTS is set here and left out of pcitopo's runs: it costs every Node start ${(median(withCa) - median(without)).toFixed(0)} ms on this machine (an empty Node: ${median(without).toFixed(0)} ms without, ${median(withCa).toFixed(0)} ms with)`);
+    }
+    if (!box) {
+      console.log(`# libvirt-define-process: not measured: ${libvirt.missing.join(', ')}`);
+      return;
+    }
+    const version = spawnSync('virsh', ['--version'], { encoding: 'utf8' }).stdout.trim();
+    console.log(`libvirt-define-process: ${median(theirs).toFixed(1)} ms`);
+    console.log(`#   libvirt ${version}: virsh define + dumpxml (+ undefine) of the same document, embedded QEMU driver${box.runAs ? `, as ${box.runAs} through runuser` : ''}`);
+    const ratio = median(ours) / median(theirs);
+    console.log(`place-vs-libvirt-ratio: ${ratio.toFixed(2)} x`);
+    console.log(`#   budget 1.0 (pcitopo at least as fast as libvirt): ${ratio <= 1 ? 'met' : 'OVER BUDGET'}`);
+  } finally {
+    box?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

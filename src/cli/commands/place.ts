@@ -1,0 +1,32 @@
+import type { PlacementPolicy } from '../../engine/index.ts';
+import { exportDomain, placeWithReport } from '../../engine/index.ts';
+import type { CommandContext } from '../commands.ts';
+import { EXIT, usageError } from '../io.ts';
+import { writeText } from '../xmlio.ts';
+import { intOption, jsonLine, loadDesign, str } from './shared.ts';
+
+/** `pcitopo place DOMAIN.xml [--host HOST] [--policy libvirt|pe-per-phb] [--spare-phbs N] [--spare-ports N] [--replace-all] [--out FILE]` */
+export async function run(ctx: CommandContext): Promise<number> {
+  const policy = str(ctx, 'policy') ?? 'libvirt';
+  if (policy !== 'libvirt' && policy !== 'pe-per-phb') throw usageError(`--policy must be libvirt or pe-per-phb, not ${policy}`);
+  // Spare vPHBs (pseries) and spare root ports (q35/virt) are one option under two names; two
+  // different counts would leave one silently ignored.
+  const phbs = intOption(ctx, 'spare-phbs', 255);
+  const ports = intOption(ctx, 'spare-ports', 255);
+  if (phbs !== undefined && ports !== undefined && phbs !== ports) {
+    throw usageError(`--spare-phbs ${phbs} and --spare-ports ${ports} disagree: give --spare-phbs for a pseries guest or --spare-ports for q35/virt`);
+  }
+  const { design, domain } = await loadDesign(ctx);
+  // Notes say what could not be done as asked (e.g. fewer spare vPHBs fit than requested).
+  const { design: placed, notes } = placeWithReport(design, { policy: policy as PlacementPolicy, spare: phbs ?? ports, replaceAll: ctx.values['replace-all'] === true });
+  const xml = exportDomain(placed);
+  const target = str(ctx, 'out');
+  if (ctx.json) {
+    if (target !== undefined && target !== '-') writeText(target, xml, domain.encoding, ctx.io);
+    ctx.io.stdout.write(jsonLine(target !== undefined && target !== '-' ? { out: target, notes } : { domain: xml, notes }));
+    return EXIT.ok;
+  }
+  for (const n of notes) ctx.io.stderr.write(`pcitopo place: ${n}\n`);
+  writeText(target, xml, domain.encoding, ctx.io);
+  return EXIT.ok;
+}

@@ -1,0 +1,107 @@
+/**
+ * The CLI's contact with the outside: streams, reading inputs with a byte cap, colours, and the
+ * errors that end a command with a documented exit code. Everything a command prints goes through
+ * an `Io`, so tests can run `main()` in-process. No engine here (xmlio.ts has what needs it):
+ * `--version`, `--help` and `serve` never load the engine.
+ */
+import { createReadStream } from 'node:fs';
+import type { InputError } from '../engine/index.ts';
+
+export interface Io {
+  readonly stdout: { write(chunk: string | Uint8Array): unknown; readonly isTTY?: boolean | undefined };
+  readonly stderr: { write(chunk: string | Uint8Array): unknown; readonly isTTY?: boolean | undefined };
+  readonly stdin: NodeJS.ReadableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export function processIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+}
+
+/** Exit codes (README "Exit codes"). */
+export const EXIT = { ok: 0, findings: 1, input: 2, missing: 3, internal: 4 } as const;
+
+/**
+ * An error that ends the command with `exitCode` and a message on stderr. `input` carries the
+ * engine's InputError (file, line, column) for `--json` reports.
+ */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly input?: InputError,
+    /** the command it happened in, for the usage hint */
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+
+  about(command: string): CliError {
+    return new CliError(this.message, this.exitCode, this.input, command);
+  }
+}
+
+export const usageError = (message: string): CliError => new CliError(message, EXIT.input);
+
+/** What the user typed for an input, as messages name it: `-` reads standard input. */
+export const inputName = (name: string): string => (name === '-' ? 'standard input' : name);
+
+/**
+ * Reads a whole input, whatever it is (file, device, FIFO, standard input), in chunks, and stops
+ * as soon as it passes `cap` bytes: `stat` sizes say nothing of `/dev/zero` or a pipe.
+ */
+export async function readBytes(name: string, io: Io, cap: number): Promise<Uint8Array> {
+  const stream = name === '-' ? io.stdin : createReadStream(name, { highWaterMark: 1 << 16 });
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array);
+      total += bytes.length;
+      if (total > cap) {
+        if (name !== '-') (stream as ReturnType<typeof createReadStream>).destroy();
+        throw new CliError(`${inputName(name)}: more than ${cap / 1048576} MiB; pcitopo reads at most ${cap / 1048576} MiB`, EXIT.input, {
+          code: 'too-large',
+          file: inputName(name),
+          message: `more than ${cap / 1048576} MiB`,
+        });
+      }
+      chunks.push(bytes);
+    }
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`${inputName(name)}: cannot read: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input, {
+      code: 'malformed-xml',
+      file: inputName(name),
+      message: `cannot read: ${code ?? (e as Error).message}`,
+    });
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+export const ERRNO: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'a directory, not a file',
+  ENOTDIR: 'a path component is not a directory',
+  ELOOP: 'too many symbolic links',
+};
+
+/**
+ * ANSI colours for a stream, following https://no-color.org: off when NO_COLOR is set (to
+ * anything but the empty string), on when FORCE_COLOR is 1-3 or the stream is a terminal.
+ */
+export function colours(stream: Io['stdout'], env: Io['env']): { red(s: string): string; yellow(s: string): string; cyan(s: string): string; green(s: string): string; bold(s: string): string } {
+  const force = env.FORCE_COLOR;
+  const on = !env.NO_COLOR && (force === undefined || force === '' ? !!stream.isTTY && env.TERM !== 'dumb' : force !== '0' && force !== 'false');
+  const paint = (code: string) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
+  return { red: paint('31'), yellow: paint('33'), cyan: paint('36'), green: paint('32'), bold: paint('1') };
+}

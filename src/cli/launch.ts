@@ -1,0 +1,53 @@
+/**
+ * The installed `pcitopo` (built to dist-cli/pcitopo.mjs by scripts/build-cli.mjs): loads the
+ * bundled CLI (dist-cli/pcitopo.cjs) through V8's code cache, so a run does not compile again what
+ * an earlier run of the same command compiled. Node 20 has no module compile cache of its own
+ * (module.enableCompileCache is Node 22), hence vm.Script with `cachedData`.
+ *
+ * The cache lives in $XDG_CACHE_HOME/pcitopo (or ~/.cache/pcitopo), one file per command, named by
+ * the bundle's content hash and the Node version and arch: V8 itself refuses a cache from another
+ * V8 or other flags, and the hash keeps a cache from ever meeting another bundle. It is written
+ * once, when missing or refused, after the command ran (so it holds what the command compiled),
+ * atomically (write, then rename). Any failure to read or write it only costs speed.
+ * PCITOPO_NO_CODE_CACHE=1 turns it off.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
+
+/** sha-256 of pcitopo.cjs, written in by the build */
+declare const PCITOPO_BUNDLE_HASH: string;
+
+const bundle = join(dirname(fileURLToPath(import.meta.url)), 'pcitopo.cjs');
+const source = readFileSync(bundle, 'utf8');
+const command = /^[a-z]+$/.test(process.argv[2] ?? '') ? (process.argv[2] as string) : 'other';
+const useCache = !process.env.PCITOPO_NO_CODE_CACHE;
+const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pcitopo');
+const cacheFile = join(cacheDir, `v8-${PCITOPO_BUNDLE_HASH.slice(0, 16)}-${process.version}-${process.arch}-${command}.bin`);
+let cachedData: Buffer | undefined;
+if (useCache) {
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // no cache yet
+  }
+}
+// The wrapper is CommonJS's own; on the bundle's first line, so its line numbers stay true in traces.
+const script = new Script(`(function (exports, require, module, __filename, __dirname, __pcitopo_url) {${source}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+if (useCache && (cachedData === undefined || script.cachedDataRejected)) {
+  process.once('beforeExit', () => {
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      const partial = `${cacheFile}.${process.pid}`;
+      writeFileSync(partial, script.createCachedData());
+      renameSync(partial, cacheFile);
+    } catch {
+      // a read-only home: no cache, same results
+    }
+  });
+}
+const module = { exports: {} };
+(script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle), pathToFileURL(bundle).href);

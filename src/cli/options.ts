@@ -1,0 +1,19 @@
+/** Reading option values (no engine: `serve` uses these too). */
+import type { CommandContext } from './commands.ts';
+import { usageError } from './io.ts';
+
+export const str = (ctx: CommandContext, name: string): string | undefined => {
+  const v = ctx.values[name];
+  return typeof v === 'string' ? v : undefined;
+};
+
+/** A whole number option within 0..max. */
+export function intOption(ctx: CommandContext, name: string, max: number): number | undefined {
+  const v = str(ctx, name);
+  if (v === undefined) return undefined;
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n > max) throw usageError(`--${name} needs a whole number 0-${max}, not ${v}`);
+  return n;
+}
+
+export const jsonLine = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;

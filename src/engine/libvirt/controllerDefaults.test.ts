@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { PciController } from '../model/guest.ts';
+import { I440FX, PSERIES, Q35 } from '../machines/index.ts';
+import { applyCommand } from '../commands/commands.ts';
+import { createDesign } from '../xml/domain.ts';
+import { qemuDomainImpliedPCIControllers, qemuDomainPCIControllerSetDefaults, qemuDomainPCIControllersSetDefaults } from './qemuDomainAddress.ts';
+
+/** The switch at the end of qemuDomainAssignPCIAddresses(): every default of a PCI controller, in one place. */
+const ctrl = (index: number, model: string, extra: Partial<PciController> = {}): PciController => ({ key: `c${index}`, index, model, target: {}, ...extra });
+const at = (bus: number, slot: number, fn = 0) => ({ domain: 0, bus, slot, function: fn });
+
+describe('qemuDomainPCIControllerSetDefaults', () => {
+  it('root port: model name, chassis = index, port = slot*8 + function; downstream port: port = slot', () => {
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(5, 'pcie-root-port', { address: at(0, 2, 3) }), [], Q35)).toMatchObject({ modelName: 'pcie-root-port', target: { chassis: 5, port: 19 } });
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(7, 'pcie-switch-downstream-port', { address: at(6, 4) }), [], Q35)).toMatchObject({ modelName: 'xio3130-downstream', target: { chassis: 7, port: 4 } });
+  });
+
+  it('what is written stays: a written chassis keeps, the port is still filled in', () => {
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(5, 'pcie-root-port', { address: at(0, 1), target: { chassis: 9 } }), [], Q35).target).toEqual({ chassis: 9, port: 8 });
+    const named = ctrl(2, 'pcie-root-port', { modelName: 'ioh3420', target: { chassis: 2, port: 3 } });
+    expect(qemuDomainPCIControllerSetDefaults(named, [], Q35)).toBe(named);
+  });
+
+  it("pci-bridge: chassisNr = index; expander: busNr two below the lowest in use, none when that would be 2 or less", () => {
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(3, 'pci-bridge'), [], I440FX).target).toEqual({ chassisNr: 3 });
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(1, 'pci-expander-bus'), [], I440FX).target).toEqual({ busNr: 254 });
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(2, 'pcie-expander-bus'), [ctrl(1, 'pcie-expander-bus', { target: { busNr: 100 } })], Q35).target).toEqual({ busNr: 98 });
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(2, 'pci-expander-bus'), [ctrl(1, 'pci-expander-bus', { target: { busNr: 2 } })], I440FX).target).toEqual({});
+  });
+
+  it('pseries PHB: spapr-pci-host-bridge, target index 0 for index 0, else the lowest free from 1; none left past 31; pci-root elsewhere gets neither', () => {
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(0, 'pci-root'), [], PSERIES)).toMatchObject({ modelName: 'spapr-pci-host-bridge', target: { index: 0 } });
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(4, 'pci-root'), [ctrl(1, 'pci-root', { target: { index: 1 } })], PSERIES).target).toEqual({ index: 2 });
+    const full = Array.from({ length: 31 }, (_, i) => ctrl(i + 1, 'pci-root', { target: { index: i + 1 } }));
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(40, 'pci-root'), full, PSERIES).target).toEqual({});
+    const plain = ctrl(0, 'pci-root');
+    expect(qemuDomainPCIControllerSetDefaults(plain, [], I440FX)).toBe(plain);
+  });
+
+  it('over a list, target indexes go in index order whatever the list order', () => {
+    const out = qemuDomainPCIControllersSetDefaults([ctrl(2, 'pci-root'), ctrl(0, 'pci-root'), ctrl(1, 'pci-root')], PSERIES);
+    expect(out.map((c) => `${c.index}:${c.target.index}`)).toEqual(['2:2', '0:0', '1:1']);
+  });
+
+  it('the add-controller command fills them the same way (one switch for commands, placement and the designer)', () => {
+    const r = createDesign("<domain type='kvm'><name>q</name><memory>1</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>");
+    if (!r.ok) throw new Error(r.error.message);
+    const d = applyCommand(r.value, { kind: 'add-controller', controller: { model: 'pcie-root-port', target: { chassis: 9 }, address: at(0, 3, 1) } });
+    expect(d.guest.controllers.at(-1)).toMatchObject({ index: 1, modelName: 'pcie-root-port', target: { chassis: 9, port: 25 } });
+  });
+});
+
+describe('qemuDomainImpliedPCIControllers (GEN-IDX-5)', () => {
+  const guest = (controllers: PciController[], buses: number[] = []) => ({
+    controllers,
+    devices: buses.map((bus, i) => ({ key: `d${i}`, element: 'rng' as const, label: 'rng', address: at(bus, 1) })),
+  });
+
+  it('adds the machine default bus for every index below the highest a controller has or an address names', () => {
+    const added = qemuDomainImpliedPCIControllers(guest([ctrl(0, 'pcie-root'), ctrl(4, 'pcie-root-port')], [2]), Q35, { implicit: true });
+    expect(added.map((c) => `${c.index} ${c.model} ${c.target.chassis}`)).toEqual(['1 pcie-root-port 1', '2 pcie-root-port 2', '3 pcie-root-port 3']);
+    expect(added.every((c) => c.implicit)).toBe(true);
+  });
+
+  it('pseries: PHBs, whose target indexes follow libvirt: a written PHB below them takes its own first', () => {
+    const added = qemuDomainImpliedPCIControllers(guest([ctrl(0, 'pci-root'), ctrl(1, 'pci-root')], [2]), PSERIES, { implicit: false });
+    expect(added.map((c) => `${c.index} ${c.target.index}`)).toEqual(['2 2']);
+    expect(added[0]?.implicit).toBeUndefined();
+  });
+
+  it('pseries: none when the gaps need more PHBs than target indexes 1-31 (libvirt refuses the domain)', () => {
+    expect(qemuDomainImpliedPCIControllers(guest([ctrl(0, 'pci-root'), ctrl(31, 'pci-root')]), PSERIES, { implicit: true })).toHaveLength(30);
+    expect(qemuDomainImpliedPCIControllers(guest([ctrl(0, 'pci-root'), ctrl(32, 'pci-root')]), PSERIES, { implicit: true })).toEqual([]);
+  });
+
+  it('nothing for a guest without gaps, and nothing above bus 255', () => {
+    expect(qemuDomainImpliedPCIControllers(guest([ctrl(0, 'pci-root'), ctrl(1, 'pci-bridge')], [1, 300]), I440FX, { implicit: true })).toEqual([]);
+  });
+});

@@ -1,0 +1,546 @@
+import type { Guest, GuestDevice, PciController } from '../model/guest.ts';
+import type { Host } from '../model/host.ts';
+import { hostDeviceOf } from '../model/host.ts';
+import { freshControllerKey } from '../model/keys.ts';
+import type { GuestPciAddress } from '../model/pci.ts';
+import type { SimBus } from './domainAddr.ts';
+import {
+  controllerNeedsAddress,
+  F,
+  isRootModel,
+  newBus,
+  PlacementFailure,
+  VirDomainPCIAddressSet,
+  virDomainPCIAddressSetAllMulti,
+  virDomainPCIControllerModelToConnectType,
+} from './domainAddr.ts';
+import type { LibvirtMachine } from './qemuDomain.ts';
+import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomain.ts';
+
+/**
+ * libvirt's PCI address assignment at define time: src/qemu/qemu_domain_address.c (libvirt 10.7).
+ * Which devices want a PCI address and of which kind (qemuDomainDeviceCalculatePCIConnectFlags),
+ * the chipsets' fixed functions (qemuDomainValidateDevicePCISlotsQ35/PIIX3), the assignment
+ * order (qemuDomainAssignDevicePCISlots), the two passes of qemuDomainAssignPCIAddresses(), and
+ * the one switch at its end that fills every PCI controller default.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// What a device is on the bus
+
+/**
+ * Does libvirt give this device a PCI address: virDeviceInfoPCIAddressIsWanted() plus the
+ * per-kind filters of qemuDomainAssignDevicePCISlots() (RULES.md §1.3), after the device got the
+ * machine's default model (qemuDomainDeviceDefPostParse). A device with a PCI address written
+ * takes one; one with another address type (spapr-vio, ccw, …) does not.
+ */
+export function takesPciAddress(device: GuestDevice, machine: LibvirtMachine): boolean {
+  if (device.address) return true;
+  if (device.otherAddressType && device.otherAddressType !== 'pci') return false;
+  const d = qemuDomainDeviceDefPostParse(device, machine);
+  switch (d.element) {
+    case 'hostdev':
+      return d.mode !== 'capabilities' && (d.type === 'pci' || d.type === 'mdev');
+    case 'interface':
+      if (d.type === 'hostdev') return true;
+      return d.model !== 'usb-net' && d.model !== 'spapr-vlan';
+    case 'disk':
+      return d.bus === 'virtio';
+    case 'controller':
+      if (d.type === 'usb') return d.model !== 'none' && !/^(qusb|usb_)/.test(d.model ?? '');
+      if (d.type === 'scsi') return d.model !== 'ibmvscsi';
+      if (d.type === 'ide' || d.type === 'fdc' || d.type === 'ccid' || d.type === 'xenbus' || d.type === 'isa') return false;
+      return true;
+    case 'video':
+      return d.model !== 'ramfb' && d.model !== 'none';
+    case 'sound':
+      return d.model !== 'pcspk' && d.model !== 'usb';
+    case 'memballoon':
+      return d.model !== 'none';
+    case 'watchdog':
+      return d.model === 'i6300esb';
+    case 'input':
+      return d.bus === 'virtio';
+    case 'panic':
+      return d.model === 'pvpanic-pci';
+    case 'iommu':
+      return d.model === 'virtio';
+    case 'rng':
+    case 'shmem':
+    case 'vsock':
+    case 'filesystem':
+    case 'crypto':
+    case 'pstore':
+      return true;
+    case 'serial':
+      // the importer reads a serial's `<target type>` as its bus: pci-serial is the PCI one
+      return d.type === 'pci' || d.bus === 'pci' || d.bus === 'pci-serial';
+    case 'memory':
+      return d.model === 'virtio-mem' || d.model === 'virtio-pmem';
+    case 'channel':
+      // a virtio channel sits on a virtio-serial controller, which is the PCI device
+      return false;
+    default:
+      return false;
+  }
+}
+
+export function isHostdevLike(d: GuestDevice): boolean {
+  return (d.element === 'hostdev' && (d.type === 'pci' || d.type === undefined)) || (d.element === 'interface' && d.type === 'hostdev');
+}
+
+/**
+ * The endpoint half of qemuDomainDeviceCalculatePCIConnectFlags() (RULES.md §1.3): is the device
+ * a PCI or a PCIe endpoint? Only a machine with a PCIe root has PCIe endpoints. A passed-through
+ * device is PCIe when the host says so, and when libvirt cannot read its config space.
+ */
+export function endpointConnectType(device: GuestDevice, guest: Pick<Guest, 'controllers'>, machine: LibvirtMachine, host?: Host): 'pci-endpoint' | 'pcie-endpoint' {
+  if (!qemuDomainHasPCIeRoot(guest, machine)) return 'pci-endpoint';
+  const d = qemuDomainDeviceDefPostParse(device, machine);
+  if (d.element === 'hostdev' || (d.element === 'interface' && d.type === 'hostdev')) {
+    if (d.type === 'mdev') return 'pcie-endpoint';
+    const hd = hostDeviceOf(d, host);
+    return hd && !hd.pcie ? 'pci-endpoint' : 'pcie-endpoint';
+  }
+  if (d.element === 'iommu' || (d.element === 'panic' && d.model === 'pvpanic-pci')) return 'pcie-endpoint';
+  const model = d.model ?? '';
+  if (/transitional$/.test(model) && !/non-transitional$/.test(model)) return 'pci-endpoint';
+  if (d.element === 'interface') {
+    if (model === 'virtio' || model === 'virtio-non-transitional' || model === 'e1000e' || model === 'igb' || model === '') return 'pcie-endpoint';
+    return 'pci-endpoint';
+  }
+  if (d.element === 'controller') {
+    if (d.type === 'usb') return model === 'qemu-xhci' || model === 'nec-xhci' ? 'pcie-endpoint' : 'pci-endpoint';
+    if (d.type === 'scsi') return model === 'virtio-scsi' || model === 'virtio-non-transitional' ? 'pcie-endpoint' : 'pci-endpoint';
+    if (d.type === 'virtio-serial') return 'pcie-endpoint';
+    return 'pci-endpoint';
+  }
+  if (d.element === 'video') return model === 'virtio' || model === 'bochs' ? 'pcie-endpoint' : 'pci-endpoint';
+  if (d.element === 'sound' || d.element === 'watchdog' || d.element === 'shmem' || d.element === 'serial' || d.element === 'pstore' || d.element === 'crypto') return 'pci-endpoint';
+  return 'pcie-endpoint';
+}
+
+/** qemuDomainDeviceCalculatePCIConnectFlags() for an endpoint, as flags: PCI or PCIe, and AUTOASSIGN. */
+export function qemuDomainDeviceCalculatePCIConnectFlags(d: GuestDevice, guest: Pick<Guest, 'controllers'>, machine: LibvirtMachine, host: Host | undefined): number {
+  return (endpointConnectType(d, guest, machine, host) === 'pcie-endpoint' ? F.PCIE_DEVICE : F.PCI_DEVICE) | F.AUTOASSIGN;
+}
+
+/**
+ * qemuDomainFillDeviceIsolationGroup() (RULES.md PAPR-ISO-1): on pseries a PCI hostdev's
+ * isolation group is its host IOMMU group + 1; everything else is group 0.
+ */
+export function qemuDomainFillDeviceIsolationGroup(d: GuestDevice, machine: LibvirtMachine, host: Host | undefined): number {
+  if (machine.family !== 'pseries' || !isHostdevLike(d)) return 0;
+  const group = hostDeviceOf(d, host)?.iommuGroup;
+  return group === undefined ? 0 : group + 1;
+}
+
+/**
+ * qemuDomainAssignDevicePCISlots() order (RULES.md GEN-ORDER-1). Hostdev-type interfaces sit in
+ * def->hostdevs ahead of every `<hostdev>` because libvirt parses `<interface>` first.
+ */
+function orderRank(d: GuestDevice): number {
+  switch (d.element) {
+    case 'filesystem':
+      return 1;
+    case 'interface':
+      return d.type === 'hostdev' ? 6 : 2;
+    case 'sound':
+      return 3;
+    case 'controller':
+      return 4;
+    case 'disk':
+      return 5;
+    case 'hostdev':
+      return 7;
+    case 'memballoon':
+      return 8;
+    case 'rng':
+      return 9;
+    case 'watchdog':
+      return 10;
+    case 'video':
+      return 11;
+    case 'shmem':
+      return 12;
+    case 'input':
+      return 13;
+    case 'serial':
+      return 14;
+    case 'iommu':
+      return 15;
+    case 'vsock':
+      return 16;
+    case 'memory':
+      return 17;
+    case 'crypto':
+      return 18;
+    case 'panic':
+      return 19;
+    default:
+      return 20;
+  }
+}
+
+/**
+ * Devices in qemuDomainAssignDevicePCISlots()'s order. Non-PCI controllers are kept the way
+ * virDomainControllerInsertPreAlloced() keeps def->controllers: grouped by type, in order of the
+ * type's first appearance, document order within a type.
+ */
+export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] {
+  const typeRank = new Map<string, number>();
+  for (const d of devices) if (d.element === 'controller' && !typeRank.has(d.type ?? '')) typeRank.set(d.type ?? '', typeRank.size);
+  return devices
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => {
+      const r = orderRank(a.d) - orderRank(b.d);
+      if (r !== 0) return r;
+      if (a.d.element === 'controller' && b.d.element === 'controller') {
+        const t = (typeRank.get(a.d.type ?? '') ?? 0) - (typeRank.get(b.d.type ?? '') ?? 0);
+        if (t !== 0) return t;
+      }
+      return a.i - b.i;
+    })
+    .map((x) => x.d);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The assignment passes
+
+/** One run of qemuDomainAssignPCIAddresses(): the devices and controllers as they get addresses. */
+export interface AssignState {
+  readonly machine: LibvirtMachine;
+  readonly host: Host | undefined;
+  readonly base: Guest;
+  controllers: PciController[];
+  devices: GuestDevice[];
+}
+
+const guestOf = (w: AssignState): Guest => ({ ...w.base, controllers: w.controllers, devices: w.devices });
+
+function setDeviceAddress(w: AssignState, key: string, address: GuestPciAddress): void {
+  w.devices = w.devices.map((d) => (d.key === key ? { ...d, address } : d));
+}
+
+/**
+ * A chipset's fixed functions (qemuDomainValidateDevicePCISlotsChipsets()): the bus-0 slots it
+ * holds itself, and what it reserves and assigns before any other device is placed.
+ */
+export interface ChipsetSlots {
+  /** slots of bus 0 the chipset holds (no device can go there; 00:00 aside, which no address can name) */
+  readonly builtinSlots: readonly number[];
+  /** does {@link validate} give this device its fixed home (when that is free), so no bus is needed for it? */
+  readonly homes: (d: GuestDevice, guest: Pick<Guest, 'devices'>) => boolean;
+  readonly validate: (w: AssignState, set: VirDomainPCIAddressSet) => void;
+}
+
+const primaryVideo = (d: GuestDevice, guest: Pick<Guest, 'devices'>): boolean => d === guest.devices.find((x) => x.element === 'video');
+
+const bus0 = (slot: number, fn = 0): GuestPciAddress => ({ domain: 0, bus: 0, slot, function: fn });
+
+/** qemuDomainValidateDevicePCISlotsQ35(): ICH9 built-ins and preferred slots (Q35-RSV-1/2). */
+export function qemuDomainValidateDevicePCISlotsQ35(w: AssignState, set: VirDomainPCIAddressSet): void {
+  const sata = w.devices.find((d) => d.element === 'controller' && d.type === 'sata');
+  if (sata && !sata.address && takesPciAddress(sata, w.machine)) setDeviceAddress(w, sata.key, bus0(0x1f, 2));
+  const usb2 = w.devices.filter((d) => d.element === 'controller' && d.type === 'usb' && d.model === 'ich9-uhci1' && !d.address);
+  for (const u of usb2) {
+    const slot = !set.slotInUse(0, 0x1d) ? 0x1d : !set.slotInUse(0, 0x1a) ? 0x1a : undefined;
+    if (slot === undefined) continue;
+    set.reserveAddr(bus0(slot), F.PCIE_DEVICE, 0, true);
+    setDeviceAddress(w, u.key, { ...bus0(slot), multifunction: 'on' });
+  }
+  for (const c of w.controllers) {
+    if (c.model !== 'dmi-to-pci-bridge' || c.address || set.slotInUse(0, 0x1e)) continue;
+    set.reserveAddr(bus0(0x1e), F.PCIE_DEVICE, 0, true);
+    w.controllers = w.controllers.map((x) => (x.key === c.key ? { ...x, address: bus0(0x1e) } : x));
+  }
+  // the ICH9 LPC bridge (00:1f.0) and SMBus (00:1f.3)
+  set.reserveAddr(bus0(0x1f, 0), F.PCIE_DEVICE, 0, true);
+  set.reserveAddr(bus0(0x1f, 3), F.PCIE_DEVICE, 0, true);
+  const guest = guestOf(w);
+  const video = w.devices.find((d) => d.element === 'video');
+  if (video && !video.address && takesPciAddress(video, w.machine)) {
+    if (set.slotInUse(0, 1)) {
+      const a = set.reserveNextAddr(qemuDomainDeviceCalculatePCIConnectFlags(video, guest, w.machine, w.host), 0);
+      if (!set.opts.dryRun) setDeviceAddress(w, video.key, a);
+    } else {
+      set.reserveAddr(bus0(1), F.PCIE_DEVICE, 0, true);
+      setDeviceAddress(w, video.key, bus0(1));
+    }
+  }
+  if (!set.slotInUse(0, 0x1b)) {
+    const hda = w.devices.find((d) => d.element === 'sound' && d.model === 'ich9' && !d.address);
+    if (hda) {
+      set.reserveAddr(bus0(0x1b), F.PCIE_DEVICE, 0, true);
+      setDeviceAddress(w, hda.key, bus0(0x1b));
+    }
+  }
+}
+
+/** The ICH9 chipset of q35: the LPC bridge's slot 0x1f. */
+export const Q35_CHIPSET: ChipsetSlots = {
+  builtinSlots: [0x1f],
+  // the SATA controller at 00:1f.2, the primary video at 00:01.0
+  homes: (d, guest) => (d.element === 'controller' && d.type === 'sata') || primaryVideo(d, guest),
+  validate: qemuDomainValidateDevicePCISlotsQ35,
+};
+
+/** qemuDomainValidateDevicePCISlotsPIIX3(), reduced to what takes slots: PIIX3 at 00:01, primary video at 00:02. */
+export function qemuDomainValidateDevicePCISlotsPIIX3(w: AssignState, set: VirDomainPCIAddressSet): void {
+  for (let fn = 0; fn < 4; fn++) set.reserveAddr({ bus: 0, slot: 1, function: fn }, F.PCI_DEVICE, 0, true);
+  const video = w.devices.find((d) => d.element === 'video');
+  if (video && !video.address && takesPciAddress(video, w.machine) && !set.slotInUse(0, 2)) {
+    set.reserveAddr(bus0(2), F.PCI_DEVICE, 0, true);
+    setDeviceAddress(w, video.key, bus0(2));
+  }
+}
+
+/** The PIIX3 chipset of i440fx: its functions at slot 1. */
+export const PIIX3_CHIPSET: ChipsetSlots = {
+  builtinSlots: [1],
+  // the primary video at 00:02.0
+  homes: primaryVideo,
+  validate: qemuDomainValidateDevicePCISlotsPIIX3,
+};
+
+/**
+ * qemuDomainPCIAddressSetCreate()'s defaultModel: the model libvirt gives a bus that no
+ * controller has yet (GEN-IDX-5, GEN-AUTO-1): a PHB on pseries, a root port under a PCIe root,
+ * else a pci-bridge.
+ */
+export function qemuDomainDefaultPCIBusModel(guest: Pick<Guest, 'controllers'>, machine: LibvirtMachine): 'pci-root' | 'pcie-root-port' | 'pci-bridge' {
+  if (machine.family === 'pseries') return 'pci-root';
+  return qemuDomainHasPCIeRoot(guest, machine) ? 'pcie-root-port' : 'pci-bridge';
+}
+
+/**
+ * The controllers libvirt adds for buses nobody wrote (GEN-IDX-5): qemuDomainAssignPCIAddresses()
+ * sizes the address set to the highest controller index and grows it to the highest bus an
+ * address names (virDomainPCIAddressSetGrow); every bus without a controller gets
+ * {@link qemuDomainDefaultPCIBusModel}, and virDomainDefMaybeAddController() adds it. Each comes
+ * with the defaults libvirt then gives it, all controllers taken in index order as libvirt takes
+ * them (a PHB's target index depends on the PHBs below it). Buses above 255 are left to the
+ * rules, and so are more PHBs than target indexes: libvirt refuses those, none is added. `implicit`: shown but not written (the design as imported); otherwise written like any
+ * controller placement adds. Returns the new controllers, by index.
+ */
+export function qemuDomainImpliedPCIControllers(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean }): PciController[] {
+  const written = new Set(guest.controllers.flatMap((c) => (c.index === undefined ? [] : [c.index])));
+  let highest = 0;
+  for (const i of written) if (i <= 255) highest = Math.max(highest, i);
+  for (const x of [...guest.devices, ...guest.controllers]) if (x.address && x.address.bus <= 255) highest = Math.max(highest, x.address.bus);
+  const model = qemuDomainDefaultPCIBusModel(guest, machine);
+  const all: PciController[] = guest.controllers.slice();
+  const keys = new Set<string>();
+  for (let index = 1; index <= highest; index++) {
+    if (written.has(index)) continue;
+    const c: PciController = opts.implicit
+      ? { key: `implicit-pci-${index}`, index, model, target: {}, implicit: true }
+      : { key: freshControllerKey(all), index, model, target: {} };
+    all.push(c);
+    keys.add(c.key);
+  }
+  if (keys.size === 0) return [];
+  const defined = qemuDomainPCIControllersSetDefaults(all, machine);
+  // More PHBs than target indexes: libvirt refuses the domain ("No usable target index found"),
+  // so it defines none of them; the rules say why (PAPR-PHB-2).
+  if (machine.family === 'pseries' && defined.some((c) => c.model === 'pci-root' && c.target.index === undefined)) return [];
+  return defined.filter((c) => keys.has(c.key));
+}
+
+/** qemuDomainPCIAddressSetCreate() + qemuDomainSetupIsolationGroups() + qemuDomainCollectPCIAddress(). */
+function qemuDomainPCIAddressSetCreate(w: AssignState, nbuses: number, dryRun: boolean): VirDomainPCIAddressSet {
+  const set = new VirDomainPCIAddressSet({ dryRun, multipleRoots: w.machine.family === 'pseries' });
+  const guest = guestOf(w);
+  const pcieRoot = qemuDomainHasPCIeRoot(guest, w.machine);
+  for (let i = 0; i < nbuses; i++) {
+    const c = w.controllers.find((x) => x.index === i);
+    set.buses.push(newBus(c ? c.model : i === 0 ? (pcieRoot ? 'pcie-root' : 'pci-root') : qemuDomainDefaultPCIBusModel(guest, w.machine)));
+  }
+  const root = set.buses[0];
+  // qemuDomainSetupIsolationGroups(): the default PHB is for emulated devices only.
+  if (root && w.machine.family === 'pseries') {
+    root.isolationGroup = 0;
+    root.isolationGroupLocked = true;
+  }
+  for (const d of w.devices) {
+    if (!d.address) continue;
+    set.reserveAddr({ ...d.address }, qemuDomainDeviceCalculatePCIConnectFlags(d, guest, w.machine, w.host), qemuDomainFillDeviceIsolationGroup(d, w.machine, w.host), true);
+  }
+  for (const c of w.controllers) {
+    if (!c.address) continue;
+    set.reserveAddr({ ...c.address }, virDomainPCIControllerModelToConnectType(c.model), 0, true);
+  }
+  return set;
+}
+
+/** qemuDomainAssignDevicePCISlots(): PCI controllers by index, then devices in GEN-ORDER-1 order. */
+function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddressSet, unplaced: string[]): void {
+  const controllers = w.controllers.filter(controllerNeedsAddress).sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+  for (const c of controllers) {
+    try {
+      const a = set.reserveNextAddr(virDomainPCIControllerModelToConnectType(c.model), 0);
+      if (!set.opts.dryRun) w.controllers = w.controllers.map((x) => (x.key === c.key ? { ...x, address: a } : x));
+    } catch (e) {
+      if (!(e instanceof PlacementFailure)) throw e;
+      if (!set.opts.dryRun) unplaced.push(c.key);
+    }
+  }
+  const guest = guestOf(w);
+  for (const d of assignmentOrder(w.devices)) {
+    if (d.address || !takesPciAddress(d, w.machine)) continue;
+    try {
+      const a = set.reserveNextAddr(qemuDomainDeviceCalculatePCIConnectFlags(d, guest, w.machine, w.host), qemuDomainFillDeviceIsolationGroup(d, w.machine, w.host));
+      if (!set.opts.dryRun) setDeviceAddress(w, d.key, a);
+    } catch (e) {
+      if (!(e instanceof PlacementFailure)) throw e;
+      if (!set.opts.dryRun) unplaced.push(d.key);
+    }
+  }
+}
+
+export interface AssignResult {
+  readonly guest: Guest;
+  /** keys of the devices and controllers libvirt could not place (it would refuse the domain) */
+  readonly unplaced: readonly string[];
+}
+
+/**
+ * qemuDomainAssignPCIAddresses(): libvirt's own placement. Like libvirt it runs twice: a dry run
+ * that may grow the address set (GEN-AUTO-1) and reserves the spare slot (GEN-AUTO-2) or spare
+ * root port, whose new buses become controllers; then the real pass that assigns addresses on
+ * the final set of buses; then the controller defaults ({@link qemuDomainAssignPCIControllerDefaults}).
+ * The guest must already have indexes on its PCI controllers and a root at index 0
+ * (virDomainAssignControllerIndexes, qemuDomainDefAddDefaultRoot). Pure.
+ */
+export function qemuDomainAssignPCIAddresses(base: Guest, machine: LibvirtMachine, host: Host | undefined): AssignResult {
+  const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice() };
+  const maxIdx = Math.max(-1, ...w.controllers.map((c) => c.index ?? -1));
+  const pcieRoot = qemuDomainHasPCIeRoot(base, machine);
+  const unplaced: string[] = [];
+
+  // Pass 1: dry run.
+  const dry = qemuDomainPCIAddressSetCreate(w, maxIdx + 1, true);
+  try {
+    machine.chipset?.validate(w, dry);
+    if (!pcieRoot && !dry.buses.every((b) => dry.isFullyReserved(b))) dry.reserveNextAddr(F.PCI_DEVICE | F.AUTOASSIGN, 0);
+    qemuDomainAssignDevicePCISlots(w, dry, unplaced);
+    if (maxIdx <= 0 && dry.buses.length > maxIdx + 1 && pcieRoot) dry.reserveNextAddr(F.PCIE_DEVICE | F.AUTOASSIGN, 0);
+    // virDomainDefMaybeAddController() for every bus the dry run added
+    for (let i = 1; i < dry.buses.length; i++) {
+      if (w.controllers.some((c) => c.index === i)) continue;
+      const model = (dry.buses[i] as SimBus).model;
+      w.controllers = [...w.controllers, { key: freshControllerKey(w.controllers), index: i, model, target: {} }];
+      if (!isRootModel(model)) dry.reserveNextAddr(virDomainPCIControllerModelToConnectType(model), 0);
+    }
+  } catch (e) {
+    if (!(e instanceof PlacementFailure)) throw e;
+  }
+  const nbuses = Math.max(dry.buses.length, maxIdx + 1);
+
+  // Pass 2: the real assignment on the buses the dry run settled on.
+  const real = qemuDomainPCIAddressSetCreate(w, nbuses, false);
+  machine.chipset?.validate(w, real);
+  qemuDomainAssignDevicePCISlots(w, real, unplaced);
+
+  const guest = virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults(guestOf(w), machine));
+  return { guest, unplaced };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Controller defaults: the switch at the end of qemuDomainAssignPCIAddresses()
+
+/** The `<model name>` libvirt fills in for each model (qemuDomainPCIControllerSetDefaultModelName), and the other names it accepts (GEN-MODEL-1). */
+export const CONTROLLER_MODEL_NAMES: Readonly<Record<string, readonly string[]>> = {
+  'pci-bridge': ['pci-bridge'],
+  'dmi-to-pci-bridge': ['i82801b11-bridge'],
+  'pcie-root-port': ['pcie-root-port', 'ioh3420'],
+  'pcie-switch-upstream-port': ['x3130-upstream'],
+  'pcie-switch-downstream-port': ['xio3130-downstream'],
+  'pci-expander-bus': ['pxb'],
+  'pcie-expander-bus': ['pxb-pcie'],
+  'pcie-to-pci-bridge': ['pcie-pci-bridge'],
+};
+
+/** qemuDomainPCIControllerSetDefaultModelName(): the QEMU device name of a controller that names none. */
+export function qemuDomainPCIControllerSetDefaultModelName(c: PciController, machine: LibvirtMachine): PciController {
+  if (c.modelName !== undefined) return c;
+  const name = c.model === 'pci-root' ? (machine.family === 'pseries' ? 'spapr-pci-host-bridge' : undefined) : CONTROLLER_MODEL_NAMES[c.model]?.[0];
+  return name === undefined ? c : { ...c, modelName: name };
+}
+
+/** qemuDomainAddressFindNewTargetIndex(): the lowest PHB target index in 1..31 no pci-root uses; undefined when all are taken. */
+export function qemuDomainAddressFindNewTargetIndex(controllers: readonly PciController[]): number | undefined {
+  for (let t = 1; t <= 31; t++) if (!controllers.some((c) => c.model === 'pci-root' && c.target.index === t)) return t;
+  return undefined;
+}
+
+/** qemuDomainAddressFindNewBusNr(): two below the lowest busNr in use (from 256); undefined when that would be 2 or less. */
+export function qemuDomainAddressFindNewBusNr(controllers: readonly PciController[]): number | undefined {
+  let lowest = 256;
+  for (const c of controllers) if (c.target.busNr !== undefined && c.target.busNr < lowest) lowest = c.target.busNr;
+  return lowest <= 2 ? undefined : lowest - 2;
+}
+
+/**
+ * Every default libvirt fills into one PCI controller, as the switch at the end of
+ * qemuDomainAssignPCIAddresses() does: the model name, a pci-bridge's chassisNr (its index), a
+ * port's chassis (its index) and port (slot × 8 + function for a root port, slot for a downstream
+ * port), an expander bus's busNr, a pseries PHB's target index (0 for index 0, else the lowest
+ * free). `controllers` are the others as they stand, for the searches. What is written stays.
+ */
+export function qemuDomainPCIControllerSetDefaults(c: PciController, controllers: readonly PciController[], machine: LibvirtMachine): PciController {
+  const next = qemuDomainPCIControllerSetDefaultModelName(c, machine);
+  const t = next.target;
+  const a = next.address;
+  switch (c.model) {
+    case 'pci-bridge':
+      if (t.chassisNr === undefined && c.index !== undefined) return { ...next, target: { ...t, chassisNr: c.index } };
+      return next;
+    case 'pcie-root-port':
+    case 'pcie-switch-downstream-port': {
+      if (c.index === undefined) return next;
+      const chassis = t.chassis ?? c.index;
+      const port = t.port ?? (a ? (c.model === 'pcie-root-port' ? a.slot * 8 + a.function : a.slot) : undefined);
+      return chassis !== t.chassis || port !== t.port ? { ...next, target: { ...t, chassis, port } } : next;
+    }
+    case 'pci-expander-bus':
+    case 'pcie-expander-bus': {
+      if (t.busNr !== undefined) return next;
+      const busNr = qemuDomainAddressFindNewBusNr(controllers);
+      return busNr === undefined ? next : { ...next, target: { ...t, busNr } };
+    }
+    case 'pci-root': {
+      if (machine.family !== 'pseries' || t.index !== undefined) return next;
+      const index = c.index === 0 ? 0 : qemuDomainAddressFindNewTargetIndex(controllers);
+      return index === undefined ? next : { ...next, target: { ...t, index } };
+    }
+    default:
+      return next;
+  }
+}
+
+/**
+ * {@link qemuDomainPCIControllerSetDefaults} over every PCI controller, in index order (libvirt
+ * keeps def->controllers sorted by index, and target indexes and busNrs are handed out in that
+ * order). The list keeps its order; returns the same array when nothing changes.
+ */
+export function qemuDomainPCIControllersSetDefaults(controllers: readonly PciController[], machine: LibvirtMachine): readonly PciController[] {
+  const out: PciController[] = controllers.slice();
+  let changed = false;
+  const order = out.map((c, i) => ({ i, index: c.index ?? Number.MAX_SAFE_INTEGER })).sort((a, b) => a.index - b.index || a.i - b.i);
+  for (const { i } of order) {
+    const c = out[i] as PciController;
+    const next = qemuDomainPCIControllerSetDefaults(c, out, machine);
+    if (next !== c) {
+      out[i] = next;
+      changed = true;
+    }
+  }
+  return changed ? out : controllers;
+}
+
+/** {@link qemuDomainPCIControllersSetDefaults} on a guest; the same guest when nothing changes. */
+export function qemuDomainAssignPCIControllerDefaults(guest: Guest, machine: LibvirtMachine): Guest {
+  const controllers = qemuDomainPCIControllersSetDefaults(guest.controllers, machine);
+  return controllers === guest.controllers ? guest : { ...guest, controllers: controllers.slice() };
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { decodeXml, encodeXml } from './decode.ts';
+import type { XmlEncoding } from './decode.ts';
+
+const bytes = (...parts: Array<string | number[]>): Uint8Array =>
+  Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)));
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+function roundTrips(input: Uint8Array, encoding: XmlEncoding): string {
+  const r = decodeXml(input, 'f.xml');
+  if (!r.ok) throw new Error(r.error.message);
+  expect(r.value.encoding).toBe(encoding);
+  const back = encodeXml(r.value.text, r.value.encoding);
+  if (!back.ok) throw new Error(back.error.message);
+  expect([...back.value]).toEqual([...input]);
+  return r.value.text;
+}
+
+describe('decodeXml: which encoding', () => {
+  it('no declaration and no BOM is UTF-8, decoded exactly', () => {
+    expect(roundTrips(utf8("<domain><name>café 😀</name></domain>\n"), 'UTF-8')).toBe('<domain><name>café 😀</name></domain>\n');
+  });
+  it('a UTF-8 BOM stays in the text as U+FEFF and comes back', () => {
+    expect(roundTrips(bytes([0xef, 0xbb, 0xbf], '<domain/>'), 'UTF-8')).toBe('\uFEFF<domain/>');
+  });
+  it('UTF-16 with either byte order mark, and without one when the file starts with <?', () => {
+    const le = (s: string) => [...s].flatMap((c) => [c.charCodeAt(0) & 0xff, c.charCodeAt(0) >> 8]);
+    const be = (s: string) => [...s].flatMap((c) => [c.charCodeAt(0) >> 8, c.charCodeAt(0) & 0xff]);
+    expect(roundTrips(bytes([0xff, 0xfe], le('<a>é\u20ac</a>')), 'UTF-16LE')).toBe('\uFEFF<a>é€</a>');
+    expect(roundTrips(bytes([0xfe, 0xff], be('<a>é</a>')), 'UTF-16BE')).toBe('\uFEFF<a>é</a>');
+    expect(roundTrips(bytes(le("<?xml version='1.0' encoding='UTF-16'?><a/>")), 'UTF-16LE')).toContain('<a/>');
+    expect(roundTrips(bytes(be("<?xml version='1.0'?><a/>")), 'UTF-16BE')).toContain('<a/>');
+    // a surrogate pair survives; half of one is refused with its place
+    expect(roundTrips(bytes([0xff, 0xfe], le('<a>'), [0x3d, 0xd8, 0x00, 0xde], le('</a>')), 'UTF-16LE')).toBe('\uFEFF<a>😀</a>');
+    const half = decodeXml(bytes([0xff, 0xfe], le('<a>\n'), [0x3d, 0xd8], le('</a>')), 'f.xml');
+    expect(half).toMatchObject({ ok: false, error: { code: 'malformed-xml', line: 2, column: 1 } });
+  });
+  it('a declared ISO-8859-1 is read one byte a character and written back the same bytes', () => {
+    const input = bytes("<?xml version='1.0' encoding='ISO-8859-1'?>\n<domain><description>caf", [0xe9], '</description></domain>\n');
+    expect(roundTrips(input, 'ISO-8859-1')).toContain('café');
+    expect(roundTrips(bytes("<?xml version=\"1.0\" encoding=\"latin1\"?><a>", [0xff, 0xa0], '</a>'), 'ISO-8859-1')).toContain('ÿ\u00a0');
+  });
+  it('a declared windows-1252 maps 0x80-0x9F as the code page does, and back', () => {
+    expect(roundTrips(bytes("<?xml version='1.0' encoding='windows-1252'?><a>", [0x80, 0x93, 0x94], '</a>'), 'windows-1252')).toContain('€“”');
+  });
+  it('a declared UTF-8 is UTF-8', () => {
+    expect(roundTrips(utf8("<?xml version='1.0' encoding='utf-8'?><a>é</a>"), 'UTF-8')).toContain('é');
+  });
+});
+
+describe('decodeXml: refusals name the byte and where it is', () => {
+  it('a Latin-1 byte without a declaration: line and column of the byte, and how to fix it', () => {
+    const r = decodeXml(bytes('<domain>\n  <name>caf', [0xe9], '</name>\n</domain>\n'), 'g.xml');
+    expect(r).toMatchObject({ ok: false, error: { code: 'malformed-xml', file: 'g.xml', line: 2, column: 12 } });
+    if (!r.ok) expect(r.error.message).toMatch(/byte 0xE9 is not UTF-8: the file declares no encoding.*iconv -f ISO-8859-1 -t UTF-8/);
+  });
+  it('the column counts characters, not bytes, before the bad one', () => {
+    const r = decodeXml(bytes('<a>', [0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80], 'x', [0xff], '</a>'));
+    // '<a>' 3 + 'é' 1 + '😀' 2 UTF-16 units + 'x' 1 = 7 before it
+    expect(r).toMatchObject({ ok: false, error: { line: 1, column: 8 } });
+  });
+  const bad: Array<[string, number[]]> = [
+    ['a lone continuation byte', [0x80]],
+    ['a truncated sequence', [0xe2, 0x82]],
+    ['an overlong encoding', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+  ];
+  for (const [what, seq] of bad) {
+    it(`${what} in a file declared UTF-8 is refused at its first byte`, () => {
+      const r = decodeXml(bytes("<?xml version='1.0' encoding='UTF-8'?>\n<a>ok", seq, '</a>'), 'u.xml');
+      expect(r).toMatchObject({ ok: false, error: { code: 'malformed-xml', line: 2, column: 6 } });
+      if (!r.ok) expect(r.error.message).toContain(`byte 0x${(seq[0] as number).toString(16).toUpperCase()} is not UTF-8: the file is UTF-8 (encoding='UTF-8')`);
+    });
+  }
+  it('a byte above 0x7F in a file declared US-ASCII', () => {
+    const r = decodeXml(bytes("<?xml version='1.0' encoding='US-ASCII'?>\n<a>", [0xe9], '</a>'));
+    expect(r).toMatchObject({ ok: false, error: { code: 'malformed-xml', line: 2, column: 4 } });
+    if (!r.ok) expect(r.error.message).toContain('byte 0xE9 is not US-ASCII');
+  });
+  it('a byte windows-1252 leaves undefined', () => {
+    expect(decodeXml(bytes("<?xml version='1.0' encoding='cp1252'?><a>", [0x81], '</a>'))).toMatchObject({ ok: false, error: { line: 1, column: 43 } });
+  });
+  it('an encoding pcitopo does not read is refused at the declaration, with the iconv line', () => {
+    const r = decodeXml(bytes("<?xml version='1.0' encoding='Shift_JIS'?><a/>"), 's.xml');
+    expect(r).toMatchObject({ ok: false, error: { code: 'unsupported', file: 's.xml', line: 1, column: 31 } });
+    if (!r.ok) expect(r.error.message).toContain('iconv -f Shift_JIS -t UTF-8');
+  });
+  it('UTF-16 declared on one-byte-a-character text', () => {
+    expect(decodeXml(bytes("<?xml version='1.0' encoding='UTF-16'?><a/>"))).toMatchObject({ ok: false, error: { code: 'malformed-xml', line: 1 } });
+  });
+  it('an odd number of bytes in UTF-16', () => {
+    expect(decodeXml(bytes([0xff, 0xfe, 0x3c, 0x00, 0x61]))).toMatchObject({ ok: false, error: { code: 'malformed-xml' } });
+  });
+});
+
+describe('encodeXml', () => {
+  it('refuses a character the encoding cannot hold, naming where', () => {
+    expect(encodeXml('<a>\n€</a>', 'ISO-8859-1', 'f.xml')).toMatchObject({ ok: false, error: { code: 'unsupported', file: 'f.xml', line: 2, column: 1 } });
+    expect(encodeXml('<a>é</a>', 'US-ASCII')).toMatchObject({ ok: false, error: { line: 1, column: 4 } });
+    expect(encodeXml('<a>€</a>', 'windows-1252')).toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,228 @@
+/**
+ * A strict, single-pass XML reader for node-device documents (nodedev.ts): the elements, their
+ * attributes and their text, as plain objects, in time linear in the input.
+ *
+ * Why not a library here: host import has a budget (DESIGN.md §7: 2,048 devices in under 50 ms,
+ * linear in size), and the general parsers we have spend most of theirs elsewhere (fast-xml-parser
+ * validates in one pass and builds in a second, with a path matcher per element; @rgrove/parse-xml
+ * calls a function per character), while a node-device dump uses a handful of XML constructs.
+ * Every well-formedness rule those constructs have is checked (XML 1.0 §2-3: names, quoted
+ * attributes without `<`, no repeated attribute, matching end tags, references, no `]]>` in text),
+ * and a break names its offset; DOCTYPEs were refused before (safety.ts).
+ *
+ * The tree: an element is a string (its trimmed text) when it has neither attributes nor child
+ * elements, else an object with `@_<name>` per attribute (raw, entities not expanded), one array
+ * per child element name in document order, and `#text` (trimmed) when it has text. Objects have
+ * no prototype, so an element named `__proto__` is just a name.
+ */
+
+export type XNode = string | { readonly [key: string]: unknown };
+
+export interface ScanError {
+  /** UTF-16 offset in the text */
+  readonly offset: number;
+  readonly message: string;
+}
+
+/** How deep elements may nest: node-device XML nests about five levels. */
+export const MAX_DEPTH = 256;
+
+interface Open {
+  readonly name: string;
+  readonly offset: number;
+  readonly node: Record<string, unknown>;
+  attributes: number;
+  elements: number;
+  text: string;
+}
+
+// XML 1.0 §2.3 NameStartChar / NameChar, outside the astral planes.
+const NAME = /[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD][-.0-9:A-Z_a-z\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C-\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]*/y;
+const SPACE = /[ \t\r\n]*/y;
+const REFERENCE = /&(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);/y;
+
+function nameAt(text: string, at: number): string | undefined {
+  NAME.lastIndex = at;
+  return NAME.exec(text)?.[0];
+}
+
+function skipSpace(text: string, at: number): number {
+  SPACE.lastIndex = at;
+  SPACE.exec(text);
+  return SPACE.lastIndex;
+}
+
+/**
+ * The next occurrence of `needle` at or after `from`, remembered: the reader only moves forward, so
+ * each search resumes where the last one found something and the whole scan stays linear (a fresh
+ * indexOf from every attribute would rescan to the end each time a needle is absent).
+ */
+function finder(text: string, needle: string): (from: number) => number {
+  let found = -2;
+  return (from) => {
+    if (found === -1) return Infinity;
+    if (found < from) found = text.indexOf(needle, from);
+    return found === -1 ? Infinity : found;
+  };
+}
+
+/** The offset of the first `&` in [from, to) that does not start a predefined entity or character reference, or -1. */
+function badReference(text: string, nextAmp: (from: number) => number, from: number, to: number): number {
+  for (let amp = nextAmp(from); amp < to; amp = nextAmp(amp + 1)) {
+    REFERENCE.lastIndex = amp;
+    if (!REFERENCE.test(text) || REFERENCE.lastIndex > to) return amp;
+  }
+  return -1;
+}
+
+const fail = (offset: number, message: string): ScanError => ({ offset, message });
+
+/**
+ * Reads `text` as the content of one element (so a file of several concatenated documents reads
+ * as their elements side by side) and returns that element, or where and why it is not XML.
+ */
+export function scanElements(text: string): { ok: true; root: Record<string, unknown> } | { ok: false; error: ScanError } {
+  const root: Open = { name: '', offset: 0, node: Object.create(null) as Record<string, unknown>, attributes: 0, elements: 0, text: '' };
+  const stack: Open[] = [root];
+  let top = root;
+  let i = 0;
+  const n = text.length;
+  const nextAmp = finder(text, '&');
+  const nextLessThan = finder(text, '<');
+  const nextCdataEnd = finder(text, ']]>');
+  while (i < n) {
+    const lt = text.indexOf('<', i);
+    const end = lt === -1 ? n : lt;
+    if (end > i) {
+      const close = nextCdataEnd(i);
+      if (close < end) return { ok: false, error: fail(close, "']]>' is not allowed in text") };
+      const bad = badReference(text, nextAmp, i, end);
+      if (bad !== -1) return { ok: false, error: fail(bad, "'&' starts no entity XML predefines (&amp; &lt; &gt; &quot; &apos;) nor a character reference") };
+      if (top !== root) top.text += text.slice(i, end);
+      else if (text.slice(i, end).trim() !== '') top.text += text.slice(i, end);
+      i = end;
+      if (lt === -1) break;
+    }
+    const next = text.charCodeAt(i + 1);
+    if (next === 0x21 /* ! */) {
+      if (text.startsWith('<!--', i)) {
+        // '--' inside is tolerated (libxml2 refuses it): host files are pcitopo's input alone, and
+        // the comments people and scripts write quote command lines (`virsh nodedev-list --cap pci`)
+        const stop = text.indexOf('-->', i + 4);
+        if (stop === -1) return { ok: false, error: fail(i, 'the comment is not closed (-->)') };
+        i = stop + 3;
+        continue;
+      }
+      if (text.startsWith('<![CDATA[', i)) {
+        if (top === root) return { ok: false, error: fail(i, 'a CDATA section outside any element') };
+        const stop = text.indexOf(']]>', i + 9);
+        if (stop === -1) return { ok: false, error: fail(i, 'the CDATA section is not closed (]]>)') };
+        top.text += text.slice(i + 9, stop);
+        i = stop + 3;
+        continue;
+      }
+      return { ok: false, error: fail(i, "'<!' starts neither a comment nor a CDATA section") };
+    }
+    if (next === 0x3f /* ? */) {
+      const target = nameAt(text, i + 2);
+      if (!target) return { ok: false, error: fail(i, "'<?' is not followed by a processing instruction's name") };
+      if (target.toLowerCase() === 'xml') return { ok: false, error: fail(i, 'an XML declaration is only allowed at the start of a document') };
+      const stop = text.indexOf('?>', i + 2);
+      if (stop === -1) return { ok: false, error: fail(i, 'the processing instruction is not closed (?>)') };
+      i = stop + 2;
+      continue;
+    }
+    if (next === 0x2f /* / */) {
+      const name = nameAt(text, i + 2);
+      const after = name === undefined ? i + 2 : skipSpace(text, i + 2 + name.length);
+      if (name === undefined || text.charCodeAt(after) !== 0x3e) return { ok: false, error: fail(i, 'the closing tag is not well-formed') };
+      if (top === root) return { ok: false, error: fail(i, `closing tag </${name}> closes no open element`) };
+      if (name !== top.name) {
+        const { line, column } = lineColumnOf(text, top.offset);
+        return { ok: false, error: fail(i, `closing tag </${name}> does not match <${top.name}> (opened in line ${line}, col ${column})`) };
+      }
+      closeElement(stack);
+      top = stack[stack.length - 1] as Open;
+      i = after + 1;
+      continue;
+    }
+    // a start tag
+    const name = nameAt(text, i + 1);
+    if (name === undefined) return { ok: false, error: fail(i, "'<' starts no tag (write &lt; for a literal '<')") };
+    if (stack.length > MAX_DEPTH) return { ok: false, error: fail(i, 'nested too deeply') };
+    const open: Open = { name, offset: i, node: Object.create(null) as Record<string, unknown>, attributes: 0, elements: 0, text: '' };
+    let at = i + 1 + name.length;
+    for (;;) {
+      const spaced = skipSpace(text, at);
+      const c = text.charCodeAt(spaced);
+      if (c === 0x3e /* > */ || (c === 0x2f && text.charCodeAt(spaced + 1) === 0x3e)) {
+        at = spaced;
+        break;
+      }
+      const attr = spaced > at ? nameAt(text, spaced) : undefined;
+      if (attr === undefined) {
+        if (spaced >= n) return { ok: false, error: fail(i, `the start tag <${name}> is not closed`) };
+        return { ok: false, error: fail(spaced, `the start tag <${name}> is not well-formed here (attributes are name='value', separated by spaces)`) };
+      }
+      let p = skipSpace(text, spaced + attr.length);
+      if (text.charCodeAt(p) !== 0x3d /* = */) return { ok: false, error: fail(spaced, `attribute '${attr}' of <${name}> has no value`) };
+      p = skipSpace(text, p + 1);
+      const quote = text[p];
+      if (quote !== '"' && quote !== "'") return { ok: false, error: fail(p, `the value of attribute '${attr}' of <${name}> is not quoted`) };
+      const close = text.indexOf(quote, p + 1);
+      if (close === -1) return { ok: false, error: fail(p, `the value of attribute '${attr}' of <${name}> is not closed`) };
+      const lessThan = nextLessThan(p + 1);
+      if (lessThan < close) return { ok: false, error: fail(lessThan, `'<' is not allowed in the value of attribute '${attr}'`) };
+      const bad = badReference(text, nextAmp, p + 1, close);
+      if (bad !== -1) return { ok: false, error: fail(bad, "'&' starts no entity XML predefines (&amp; &lt; &gt; &quot; &apos;) nor a character reference") };
+      const key = `@_${attr}`;
+      if (key in open.node) return { ok: false, error: fail(spaced, `attribute '${attr}' is repeated in <${name}>`) };
+      open.node[key] = text.slice(p + 1, close);
+      open.attributes++;
+      at = close + 1;
+    }
+    top.elements++;
+    if (text.charCodeAt(at) === 0x2f) {
+      stack.push(open);
+      closeElement(stack);
+      i = at + 2;
+    } else {
+      stack.push(open);
+      top = open;
+      i = at + 1;
+    }
+  }
+  if (stack.length > 1) {
+    const { line, column } = lineColumnOf(text, top.offset);
+    return { ok: false, error: fail(n, `the element <${top.name}> (opened in line ${line}, col ${column}) is not closed before the end of the file`) };
+  }
+  const rootText = root.text.trim();
+  if (rootText !== '') root.node['#text'] = rootText;
+  return { ok: true, root: root.node };
+}
+
+/** Pops the top element and files it under its parent, in the tree's shape. */
+function closeElement(stack: Open[]): void {
+  const done = stack.pop() as Open;
+  const parent = stack[stack.length - 1] as Open;
+  const text = done.text.trim();
+  let value: XNode;
+  if (done.attributes === 0 && done.elements === 0) value = text;
+  else {
+    if (text !== '') done.node['#text'] = text;
+    value = done.node;
+  }
+  const list = parent.node[done.name];
+  if (Array.isArray(list)) list.push(value);
+  else parent.node[done.name] = [value];
+}
+
+function lineColumnOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let j = text.indexOf('\n'); j !== -1 && j < offset; j = text.indexOf('\n', j + 1)) {
+    line++;
+    last = j;
+  }
+  return { line, column: offset - last };
+}

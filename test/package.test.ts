@@ -1,0 +1,161 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/cli/commands.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, decodeShareLink } from '../src/engine/index.ts';
+
+/**
+ * The package as users get it (issue 14): `npm pack` (prepack builds the app and the CLI), then
+ * `npm install --global --omit=dev` of the tarball into a temporary prefix, then every command run
+ * from that prefix, outside the checkout, with no dev dependency (no tsx, no TypeScript) in reach.
+ */
+const ROOT = resolve(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'pcitopo-pkg-'));
+const prefix = join(work, 'prefix');
+const bin = join(prefix, 'bin', 'pcitopo');
+const cwd = mkdtempSync(join(tmpdir(), 'pcitopo-pkg-cwd-'));
+const demo = join(cwd, 'demo.xml');
+const host = join(cwd, 'host.xml');
+writeFileSync(demo, DEMO_DOMAIN_XML);
+writeFileSync(host, DEMO_HOST_XML);
+let tarball = '';
+const children: ChildProcess[] = [];
+
+// No PATH entry of the checkout's node_modules/.bin: only what the package installed.
+const env = { PATH: `${join(prefix, 'bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: process.env.HOME ?? work, NO_COLOR: '1' };
+
+function pcitopo(args: string[], input?: string) {
+  const r = spawnSync(bin, args, { cwd, encoding: 'utf8', input, env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts a long-running command and resolves with its first line of standard output. */
+function start(args: string[], extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(bin, args, { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((done, fail) => {
+    let out = '';
+    let err = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) done({ child, line: out.slice(0, nl) });
+    });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('exit', (code) => fail(new Error(`pcitopo ${args.join(' ')} exited ${code}: ${err}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((done) => {
+    child.once('exit', (code) => done(code));
+    child.kill('SIGTERM');
+  });
+}
+
+beforeAll(() => {
+  const dest = join(work, 'pack');
+  mkdirSync(dest);
+  const packed = spawnSync('npm', ['pack', '--pack-destination', dest], { cwd: ROOT, encoding: 'utf8' });
+  if (packed.status !== 0) throw new Error(`npm pack failed:\n${packed.stdout}\n${packed.stderr}`);
+  tarball = join(dest, readdirSync(dest).find((f) => f.endsWith('.tgz')) ?? '');
+  const installed = spawnSync('npm', ['install', '--global', '--prefix', prefix, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: work, encoding: 'utf8' });
+  if (installed.status !== 0) throw new Error(`npm install of the tarball failed:\n${installed.stdout}\n${installed.stderr}`);
+}, 240_000);
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+describe('the packed and installed pcitopo', () => {
+  it('ships only what runs: the built app and the built CLI, no sources, no dev dependency', () => {
+    const files = spawnSync('tar', ['tzf', tarball], { encoding: 'utf8' }).stdout.trim().split('\n');
+    for (const f of files) expect(f, f).toMatch(/^package\/(package\.json|README\.md|LICENSE|dist\/.+|dist-cli\/.+)$/);
+    expect(files).toContain('package/dist/index.html');
+    expect(files).toContain('package/dist-cli/pcitopo.mjs');
+    const pkgDir = join(prefix, 'lib', 'node_modules', 'pcitopo');
+    const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(pkg.bin.pcitopo).toBe('dist-cli/pcitopo.mjs');
+    // nothing but pcitopo itself was installed: the CLI bundles the engine and its parsers
+    expect(existsSync(join(pkgDir, 'node_modules', 'tsx'))).toBe(false);
+    expect(existsSync(join(prefix, 'lib', 'node_modules', 'tsx'))).toBe(false);
+  });
+
+  it('--version, --help, and --help of every command', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(pcitopo(['--version'])).toMatchObject({ code: 0, stdout: `pcitopo ${pkg.version}\n` });
+    expect(pcitopo(['--help'])).toMatchObject({ code: 0, stdout: expect.stringContaining('Commands:') });
+    for (const c of COMMANDS) expect(pcitopo([c.name, '--help']), c.name).toMatchObject({ code: 0, stdout: expect.stringContaining(`Usage: pcitopo ${c.name}`) });
+  });
+
+  it('validate, place, roundtrip, link, unlink', () => {
+    const v = pcitopo(['validate', demo, '--host', host, '--json']);
+    expect(v.code).toBe(0);
+    expect(Array.isArray(JSON.parse(v.stdout))).toBe(true);
+    const bare = join(cwd, 'bare.xml');
+    writeFileSync(bare, DEMO_DOMAIN_XML.replace(/\n\s*<address type='pci'[^>]*\/>/g, ''));
+    const placed = pcitopo(['place', bare, '--host', host, '--policy', 'pe-per-phb', '--spare-phbs', '1']);
+    expect(placed.code).toBe(0);
+    expect(placed.stdout.match(/<hostdev[\s\S]*?<\/hostdev>/g)?.every((h) => h.includes("<address type='pci'"))).toBe(true);
+    expect(pcitopo(['roundtrip', '-'], DEMO_DOMAIN_XML)).toMatchObject({ code: 0, stdout: DEMO_DOMAIN_XML });
+    const link = pcitopo(['link', demo, '--host', host]);
+    expect(link.code).toBe(0);
+    expect(pcitopo(['unlink', link.stdout.trim()])).toMatchObject({ code: 0, stdout: DEMO_DOMAIN_XML });
+    expect(pcitopo(['validate', join(cwd, 'missing.xml')])).toMatchObject({ code: 2, stderr: expect.stringContaining('missing.xml: cannot read: ENOENT') });
+  });
+
+  it('verify runs from the package: a verdict where libvirt and QEMU are installed, exit 3 naming what is missing where not', () => {
+    const r = pcitopo(['verify', demo, '--json']);
+    if (r.code === 3) {
+      expect(r.stderr).toContain('pcitopo verify: missing');
+      expect(process.env.CI, 'CI installs libvirt and QEMU before the tests').not.toBe('true');
+      return;
+    }
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, stage: 'done' });
+  }, 180_000);
+
+  it('serve answers with the app and its security headers, and stops on SIGTERM', async () => {
+    const { child, line } = await start(['serve', '--port', '0', '--json']);
+    const { url } = JSON.parse(line) as { url: string };
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const html = await page.text();
+    expect(html).toContain('<div id="root"></div>');
+    expect(html).toContain('http-equiv="Content-Security-Policy"');
+    const script = /<script type="module" crossorigin src="([^"]+)"/.exec(html)?.[1] ?? '';
+    // relative asset URLs: the app works from any sub-path of a static host
+    expect(script).toMatch(/^\.\/assets\//);
+    const js = await fetch(new URL(script, url));
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await fetch(new URL('assets/none.js', url))).status).toBe(404);
+    expect((await fetch(url, { method: 'POST' })).status).toBe(405);
+    expect(await stop(child)).toBe(0);
+  });
+
+  it('open serves and opens the browser on a localhost share link of the design', async () => {
+    const opened = join(cwd, 'opened.txt');
+    const browser = join(cwd, 'browser.sh');
+    writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+    chmodSync(browser, 0o755);
+    const { child, line } = await start(['open', demo, '--host', host, '--port', '0'], { BROWSER: browser });
+    expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#\/d\/[A-Za-z0-9_-]+$/);
+    await expect.poll(() => (existsSync(opened) ? readFileSync(opened, 'utf8') : '')).toBe(line);
+    const decoded = await decodeShareLink(line);
+    expect(decoded.ok && decoded.value.domain).toBe(DEMO_DOMAIN_XML);
+    expect(decoded.ok && decoded.value.host).toBe(DEMO_HOST_XML);
+    const page = await fetch(line.slice(0, line.indexOf('#')));
+    expect(page.status).toBe(200);
+    expect(await stop(child)).toBe(0);
+  });
+});
