@@ -4,6 +4,7 @@ import { isPhb, machineFamily } from '../model/guest.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { formatPciAddress, parsePciAddress } from '../model/pci.ts';
 import { BUS_MODELS, CONTROLLER_MODEL_NAMES } from '../machines/connect.ts';
+import { applyMoveDevices, type MoveDevicesCommand } from './moveDevices.ts';
 
 /**
  * Pure edits of a design. The UI (drag and drop, inspector, quick fixes), the CLI (`--fix`) and
@@ -19,7 +20,10 @@ export type Command =
   | { readonly kind: 'remove-controller'; readonly controller: string }
   | { readonly kind: 'update-controller'; readonly controller: string; readonly changes: ControllerChanges }
   | { readonly kind: 'set-multifunction'; readonly device: string; readonly value: 'on' | 'off' | null }
-  | { readonly kind: 'batch'; readonly label: string; readonly commands: readonly Command[] };
+  | { readonly kind: 'batch'; readonly label: string; readonly commands: readonly Command[] }
+  | MoveDevicesCommand;
+
+export type { MoveDevicesCommand };
 
 export interface NewController {
   readonly model: PciController['model'];
@@ -286,6 +290,8 @@ export function applyCommand(design: Design, cmd: Command): Design {
     }
     case 'batch':
       return cmd.commands.reduce(applyCommand, design);
+    case 'move-devices':
+      return applyMoveDevices(design, cmd);
   }
 }
 
@@ -310,5 +316,7 @@ export function describeCommand(cmd: Command): string {
       return `Set multifunction='${cmd.value ?? 'default'}' on ${cmd.device}`;
     case 'batch':
       return cmd.label;
+    case 'move-devices':
+      return `Move ${cmd.devices.length} devices to controller ${cmd.controller}`;
   }
 }
