@@ -47,6 +47,8 @@ export interface DropTarget {
 
 export const controllerTargetId = (c: Pick<PciController, 'key'>): string => `c:${c.key}`;
 export const slotTargetId = (index: number, slot: number): string => `s:${index}:${slot}`;
+/** Dropping guest devices here takes them out of the guest (the canvas' remove zone, the host panel). */
+export const REMOVE_TARGET_ID = 'remove';
 
 /** Buses that take endpoints (table 1.1); upstream ports and pcie-expander-bus do not. */
 export function takesEndpoints(c: PciController): boolean {
@@ -87,8 +89,12 @@ export function hypothetical(design: Design, cmd: Command): Verdict {
 
 /** Every place the payload could be dropped, in canvas order: each bus, then its free slots. Judges none. */
 export function dropTargets(design: Design, payload: DragPayload): DropTarget[] {
+  if (payload.kind === 'guest-devices') return severalDevicesTargets(design, payload.keys);
   const guest = design.guest;
   const out: DropTarget[] = [];
+  if (payload.kind === 'guest-device' && guest.devices.some((d) => d.key === payload.key)) {
+    out.push({ id: REMOVE_TARGET_ID, command: { kind: 'remove-device', device: payload.key }, label: `Remove ${payload.key} from the guest` });
+  }
   for (const c of guest.controllers) {
     if (c.index === undefined || !takesEndpoints(c)) continue;
     const index = c.index;
@@ -132,6 +138,19 @@ export function dropTargets(design: Design, payload: DragPayload): DropTarget[] 
         });
       }
     }
+  }
+  return out;
+}
+
+/** Several devices: each bus takes them all (move-devices), or the remove zone takes them out. */
+function severalDevicesTargets(design: Design, keys: readonly string[]): DropTarget[] {
+  const known = keys.filter((k) => design.guest.devices.some((d) => d.key === k));
+  if (known.length === 0) return [];
+  const n = `${known.length} device${known.length === 1 ? '' : 's'}`;
+  const out: DropTarget[] = [{ id: REMOVE_TARGET_ID, command: { kind: 'batch', label: `Remove ${n} from the guest`, commands: known.map((k) => ({ kind: 'remove-device', device: k })) }, label: `Remove ${n} from the guest` }];
+  for (const c of design.guest.controllers) {
+    if (c.index === undefined || !takesEndpoints(c)) continue;
+    out.push({ id: controllerTargetId(c), command: { kind: 'move-devices', devices: known, controller: c.index }, label: `Move ${n} to controller ${c.index}` });
   }
   return out;
 }

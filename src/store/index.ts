@@ -10,6 +10,6 @@ export function useDesigner<T>(selector: (s: DesignerState) => T): T {
 
 export * from './store.ts';
 export { findingsOf, subjectIndex, SEVERITY_RANK } from './findings.ts';
-export { dropTargets, evaluate, hypothetical, isBusTarget, lazyVerdicts, type LazyVerdicts, controllerTargetId, slotTargetId, takesEndpoints, verdictMore, type Verdict, type VerdictNote, type VerdictLevel, type DropTarget } from './evaluate.ts';
+export { dropTargets, evaluate, hypothetical, isBusTarget, lazyVerdicts, type LazyVerdicts, controllerTargetId, slotTargetId, REMOVE_TARGET_ID, takesEndpoints, verdictMore, type Verdict, type VerdictNote, type VerdictLevel, type DropTarget } from './evaluate.ts';
 // main.tsx reads the export through the store's entry point.
 export { exportDomain } from '../engine/index.ts';

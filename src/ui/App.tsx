@@ -8,6 +8,9 @@ import { Inspector } from './Inspector.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { XmlPanel } from './XmlPanel.tsx';
 import { importAnyText, openDemo, restorePrevious } from './actions.ts';
+// canvas (issue 10): removal of a multi-selection, the host panel as a remove target
+import { removeSelectedDevicesCommand } from './canvasApi.ts';
+import { RemoveDropArea } from './RemoveZone.tsx';
 
 const isEditable = (t: EventTarget | null): boolean =>
   t instanceof HTMLElement && (t.isContentEditable || t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
@@ -117,7 +120,10 @@ export function App() {
       if (isEditable(e.target)) return;
       const st = designerStore.getState();
       if (e.key === 'Escape') st.select(null);
-      if ((e.key === 'Delete' || e.key === 'Backspace') && st.selection?.kind === 'device') st.apply({ kind: 'remove-device', device: st.selection.key });
+      if (e.key === 'Delete' || e.key === 'Backspace') {
+        const remove = removeSelectedDevicesCommand();
+        if (remove) st.apply(remove);
+      }
       if (e.key === 'm' && st.selection) {
         const el = document.getElementById('move-to');
         if (el) {
@@ -170,7 +176,9 @@ export function App() {
         <Toolbar onPaste={() => setPasting(true)} />
         <MessageBar />
         <main className="workspace">
-          <HostPanel />
+          <RemoveDropArea>
+            <HostPanel />
+          </RemoveDropArea>
           <div className="center">
             {ready ? <Canvas /> : <div className="canvas loading">Loading…</div>}
             <XmlPanel />

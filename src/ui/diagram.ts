@@ -7,7 +7,7 @@ import type { Design, Finding, PciController, Severity } from '../engine/index.t
 import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
 import { subjectIndex } from '../store/index.ts';
 import { controllerKindLabel } from './ControllerNode.tsx';
-import { devicesByBus, estimateHeight, groupsLabel, NODE_WIDTH, nodeIdOf, toFlow } from './layout.ts';
+import { devicesByBus, estimateHeight, groupsLabel, layoutGuest, NODE_WIDTH, nodeIdOf } from './layout.ts';
 
 const MARGIN = 24;
 const SLOT_COLUMNS = 8;
@@ -28,7 +28,7 @@ function controllerTitle(c: PciController): string {
 
 export function diagramSvg(design: Design, findings: readonly Finding[]): Diagram {
   const guest = design.guest;
-  const { nodes, edges } = toFlow(guest);
+  const { nodes, edges } = layoutGuest(guest, { lod: 'full', columns: 3 });
   const byBus = devicesByBus(guest);
   const subjects = subjectIndex(findings);
   const byId = new Map(guest.controllers.map((c) => [nodeIdOf(c), c]));
