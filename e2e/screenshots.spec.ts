@@ -60,7 +60,7 @@ test.describe('README screenshots', () => {
     await drag(page, await center(page, 'host-group-3'), await center(page, 'controller-3'));
     await page.mouse.up();
     await expect(page.getByTestId('guest-device-0030:01:00.0')).toBeVisible();
-    await page.locator('.react-flow__controls-fitview').click();
+    await page.getByTestId('fit-view').click();
     await shoot(page, 'screenshot-q35');
   });
 });

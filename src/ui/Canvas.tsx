@@ -6,7 +6,7 @@ import { BoxSelect } from './BoxSelect.tsx';
 import { CanvasBar } from './CanvasBar.tsx';
 import { handleCanvasShortcut, registerCanvasApi } from './canvasApi.ts';
 import { ControllerNode } from './ControllerNode.tsx';
-import { createLayoutMemory, FIT_PADDING, FULL_MIN_ZOOM, lodAt, MAX_FIT_ZOOM, nodeIdOf, planFit, unionOf, type GuestLayout, type Lod, type Point, type Rect, type Size, type TrunkFlowEdge, type ViewPlan } from './layout.ts';
+import { createLayoutMemory, FIT_PADDING, FULL_MIN_ZOOM, lodAt, MAX_FIT_ZOOM, nodeIdOf, planFit, unionOf, type Lod, type Point, type Rect, type Size, type TrunkFlowEdge, type ViewPlan } from './layout.ts';
 import { RemoveZone } from './RemoveZone.tsx';
 import { UnplacedTray } from './UnplacedTray.tsx';
 
@@ -152,9 +152,18 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
   const showNodes = useCallback(
     (ids: readonly string[], how: 'follow' | 'fit') => {
       const l = live.current;
-      const boxesOf = (lay: GuestLayout) => unionOf(ids.flatMap((id) => (lay.boxes.has(id) ? [lay.boxes.get(id) as Rect] : [])));
-      const here = boxesOf(l.layout);
+      // the document now (the render that lays it out may not have run yet)
+      const guest = designerStore.getState().present?.design.guest ?? l.guest;
+      // a grid that outgrew its columns (buses added) gets as many as the canvas' aspect asks for; never fewer
+      const wanted = how === 'follow' ? planFit(guest, l.view).columns : l.plan.columns;
+      const plan: ViewPlan = wanted > l.plan.columns ? { ...l.plan, columns: wanted } : l.plan;
+      const boxesOf = (p: ViewPlan) => unionOf(ids.flatMap((id) => {
+        const r = memory.peek(guest, p).boxes.get(id);
+        return r ? [r] : [];
+      }));
+      const here = boxesOf(plan);
       if (!here) return;
+      if (plan !== l.plan) applyPlan(plan);
       const v = viewportNow();
       const padded = { width: l.view.width - 2 * FIT_PADDING, height: l.view.height - 2 * FIT_PADDING };
       if (how === 'follow') {
@@ -165,20 +174,19 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
         }
       }
       const fits = (r: Rect) => Math.min(padded.width / r.width, padded.height / r.height);
-      const fullPlan: ViewPlan = { ...l.plan, lod: 'full' };
-      const full = l.plan.lod === 'full' ? here : boxesOf(memory.peek(l.guest, fullPlan));
+      const full = plan.lod === 'full' ? here : boxesOf({ ...plan, lod: 'full' });
       const zFull = full ? Math.min(fits(full), how === 'follow' ? v.zoom : MAX_FIT_ZOOM) : 0;
       let lod: Lod = 'full';
       let rect = full;
       let zoom = zFull;
       if (!full || zFull < FULL_MIN_ZOOM) {
         lod = 'tile';
-        rect = l.plan.lod === 'tile' ? here : boxesOf(memory.peek(l.guest, { ...l.plan, lod: 'tile' }));
+        rect = plan.lod === 'tile' ? here : boxesOf({ ...plan, lod: 'tile' });
         zoom = rect ? Math.min(fits(rect), FULL_MIN_ZOOM - 0.01) : v.zoom;
       }
       if (!rect) return;
-      if (lod !== l.plan.lod) applyPlan({ ...l.plan, lod });
-      setView(viewportFor(rect, zoom, l.view), lod === l.plan.lod);
+      if (lod !== plan.lod) applyPlan({ ...plan, lod });
+      setView(viewportFor(rect, zoom, l.view), lod === plan.lod);
     },
     [memory, applyPlan, setView, viewportNow],
   );

@@ -11,7 +11,7 @@ import type { Design, Finding, GuestDevice, Host, PciController } from '../engin
 import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busOwner, controllerKindLabel, devicesByBus, NO_DEVICES, SPACING, tileKindLabel } from './layout.ts';
+import { busOwner, controllerKindLabel, devicesByBus, NO_DEVICES, SPACING } from './layout.ts';
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 
@@ -140,7 +140,7 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
       <Handle type="target" position={Position.Top} isConnectable={false} />
       <div className="tlines">
         <div
-          className="ttitle nopan nodrag"
+          className="chead ttitle nopan nodrag"
           role="button"
           tabIndex={0}
           aria-pressed={selected}
@@ -153,7 +153,8 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
             }
           }}
         >
-          <span className="tkind">{tileKindLabel(c)}</span> <strong>{index ?? '?'}</strong>
+          <span className="tkind">{controllerKindLabel(c)}</span>
+          <strong>{index ?? '?'}</strong>
         </div>
         {urgent ? worstLine : null}
         {meta ? (

@@ -76,31 +76,6 @@ export function controllerKindLabel(c: PciController): string {
   }
 }
 
-/** The short name a summary tile leads with: the index must never be cut off by a long kind. */
-export function tileKindLabel(c: PciController): string {
-  if (isPhb(c)) return 'vPHB';
-  switch (c.model) {
-    case 'pcie-root':
-      return 'PCIe root';
-    case 'pci-root':
-      return 'PCI root';
-    case 'pcie-root-port':
-      return 'Root port';
-    case 'pcie-switch-upstream-port':
-      return 'Upstream';
-    case 'pcie-switch-downstream-port':
-      return 'Downstream';
-    case 'pci-bridge':
-      return 'Bridge';
-    case 'pcie-to-pci-bridge':
-      return 'PCI bridge';
-    case 'dmi-to-pci-bridge':
-      return 'DMI bridge';
-    default:
-      return c.model;
-  }
-}
-
 export const nodeIdOf = (c: Pick<PciController, 'key'>): string => `n:${c.key}`;
 
 /** Devices on each bus, computed once per guest object so node selectors return stable arrays. */
