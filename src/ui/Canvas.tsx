@@ -6,7 +6,7 @@ import { BoxSelect } from './BoxSelect.tsx';
 import { CanvasBar } from './CanvasBar.tsx';
 import { handleCanvasShortcut, registerCanvasApi } from './canvasApi.ts';
 import { ControllerNode } from './ControllerNode.tsx';
-import { createLayoutMemory, FIT_PADDING, FULL_MIN_ZOOM, lodAt, MAX_FIT_ZOOM, nodeIdOf, planFit, unionOf, type Lod, type Point, type Rect, type Size, type TrunkFlowEdge, type ViewPlan } from './layout.ts';
+import { changedNodes, createLayoutMemory, FIT_PADDING, FULL_MIN_ZOOM, lodAt, MAX_FIT_ZOOM, nodeIdOf, planFit, unionOf, type Lod, type Point, type Rect, type Size, type TrunkFlowEdge, type ViewPlan } from './layout.ts';
 import { RemoveZone } from './RemoveZone.tsx';
 import { UnplacedTray } from './UnplacedTray.tsx';
 
@@ -39,20 +39,6 @@ function inView(rect: Rect, v: Viewport, view: Size): boolean {
   const x0 = rect.x * v.zoom + v.x;
   const y0 = rect.y * v.zoom + v.y;
   return x0 >= 0 && y0 >= 0 && x0 + rect.width * v.zoom <= view.width && y0 + rect.height * v.zoom <= view.height;
-}
-
-/** Node ids whose bus changed between two guests: new buses, and buses that gained or lost a device. */
-export function changedNodes(before: Guest, after: Guest): string[] {
-  const old = new Map(before.devices.map((d) => [d.key, d.address]));
-  const known = new Set(before.controllers.map((c) => c.key));
-  const buses = new Set<number>();
-  for (const d of after.devices) {
-    const a = old.get(d.key);
-    if (d.address && (!old.has(d.key) || a?.bus !== d.address.bus || a.slot !== d.address.slot || a.function !== d.address.function)) buses.add(d.address.bus);
-  }
-  const ids: string[] = [];
-  for (const c of after.controllers) if (!known.has(c.key) || (c.index !== undefined && buses.has(c.index))) ids.push(nodeIdOf(c));
-  return ids;
 }
 
 /** The nodes holding the selection: the selected controller, or the buses of the selected devices. */

@@ -78,7 +78,8 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
   const index = c.index;
   const usedBy = new Map<number, string>();
   for (const d of devices) if (d.address) usedBy.set(d.address.slot, d.label);
-  for (const k of childControllers ?? []) if (index !== undefined && k.address?.bus === index) usedBy.set(k.address.slot, `controller ${k.index ?? '?'}`);
+  const children = (childControllers ?? []).filter((k) => index !== undefined && k.key !== c.key && k.address?.bus === index);
+  for (const k of children) if (k.address) usedBy.set(k.address.slot, `${controllerKindLabel(k)} ${k.index ?? '?'}`);
   const slots: number[] = [];
   if (m && index !== undefined) for (let s = m.minSlot; s <= m.maxSlot; s++) slots.push(s);
   const freeCount = slots.filter((s) => !usedBy.has(s)).length;
@@ -129,7 +130,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
           ) : null}
         </span>
       </div>
-      <div className={`pe${groups.size > 1 ? ' multi' : ''}`}>{groupsLabel(phb, groups, usedBy.size > 0)}</div>
+      <div className={`pe${groups.size > 1 ? ' multi' : ''}`}>{groupsLabel(phb, groups, devices.length > 0, children.length)}</div>
       {slots.length > 0 ? (
         <div className="slots nopan nodrag" aria-label={`${freeCount} of ${slots.length} slots free`}>
           {slots.map((s) => (

@@ -405,12 +405,13 @@ export function unionOf(rects: readonly Rect[]): Rect | undefined {
  * are its guest PE (PAPR); on PCIe ports and bridges they are plain IOMMU groups. A vPHB with no
  * device at all is a spare (hotplug lands there), not a home for emulated devices.
  */
-export function groupsLabel(phb: boolean, groups: ReadonlySet<number>, hasDevices = true): string {
+export function groupsLabel(phb: boolean, groups: ReadonlySet<number>, hasDevices = true, buses = 0): string {
   const list = [...groups].sort((a, b) => a - b).join(', ');
   const noun = `group${groups.size > 1 ? 's' : ''}`;
-  if (!phb) return groups.size ? `IOMMU ${noun} ${list}` : hasDevices ? 'emulated devices only' : 'empty';
+  const plugged = `${buses} bus${buses === 1 ? '' : 'es'} plugged in`;
+  if (!phb) return groups.size ? `IOMMU ${noun} ${list}` : hasDevices ? 'emulated devices only' : buses ? plugged : 'empty';
   if (groups.size > 0) return `PE: host ${noun} ${list}`;
-  return hasDevices ? 'PE: none (emulated devices only)' : 'PE: none (empty: spare for hotplug)';
+  return hasDevices ? 'PE: none (emulated devices only)' : buses ? `PE: none (${plugged})` : 'PE: none (empty: spare for hotplug)';
 }
 
 export interface Point {
@@ -466,4 +467,18 @@ export function createLayoutMemory(): LayoutMemory {
       last = undefined;
     },
   };
+}
+
+/** Node ids whose bus changed between two guests: new buses, and buses that gained or lost a device. */
+export function changedNodes(before: Guest, after: Guest): string[] {
+  const old = new Map(before.devices.map((d) => [d.key, d.address]));
+  const known = new Set(before.controllers.map((c) => c.key));
+  const buses = new Set<number>();
+  for (const d of after.devices) {
+    const a = old.get(d.key);
+    if (d.address && (!old.has(d.key) || a?.bus !== d.address.bus || a.slot !== d.address.slot || a.function !== d.address.function)) buses.add(d.address.bus);
+  }
+  const ids: string[] = [];
+  for (const c of after.controllers) if (!known.has(c.key) || (c.index !== undefined && buses.has(c.index))) ids.push(nodeIdOf(c));
+  return ids;
 }
