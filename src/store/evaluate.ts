@@ -108,9 +108,11 @@ export function dropTargets(design: Design, payload: DragPayload): DropTarget[] 
     } else {
       const d = guest.devices.find((x) => x.key === payload.key);
       if (!d) continue;
-      if (d.address?.bus === index) continue;
-      const slot = firstFreeSlot(guest, index, new Set([d.key]));
-      if (slot !== undefined) out.push({ id: controllerTargetId(c), command: { kind: 'move-device', device: d.key, address: { domain: 0, bus: index, slot, function: 0 } }, label: `Move ${d.key} to ${where}` });
+      // its own bus is no target as a whole (nothing would move), but its free slots are: a re-slot
+      if (d.address?.bus !== index) {
+        const slot = firstFreeSlot(guest, index, new Set([d.key]));
+        if (slot !== undefined) out.push({ id: controllerTargetId(c), command: { kind: 'move-device', device: d.key, address: { domain: 0, bus: index, slot, function: 0 } }, label: `Move ${d.key} to ${where}` });
+      }
     }
     // free slots of this bus as finer targets
     const m = busModel(c);
