@@ -6,7 +6,7 @@ import { BoxSelect } from './BoxSelect.tsx';
 import { CanvasBar } from './CanvasBar.tsx';
 import { handleCanvasShortcut, registerCanvasApi } from './canvasApi.ts';
 import { ControllerNode } from './ControllerNode.tsx';
-import { changedNodes, createLayoutMemory, FIT_PADDING, FULL_MIN_ZOOM, lodAt, MAX_FIT_ZOOM, nodeIdOf, planFit, unionOf, type Lod, type Point, type Rect, type Size, type TrunkFlowEdge, type ViewPlan } from './layout.ts';
+import { changedNodes, createLayoutMemory, FIT_PADDING, FULL_MIN_ZOOM, lodAt, MAX_FIT_ZOOM, nodeIdOf, planFit, planFitColumns, unionOf, type Lod, type Point, type Rect, type Size, type TrunkFlowEdge, type ViewPlan } from './layout.ts';
 import { RemoveZone } from './RemoveZone.tsx';
 import { UnplacedTray } from './UnplacedTray.tsx';
 
@@ -58,6 +58,10 @@ function selectionNodes(design: Design): string[] {
 }
 
 const zoomOf = (s: ReactFlowState) => s.transform[2];
+
+/** When the window last changed size: a canvas resized with the window gets its grid re-planned. */
+let lastWindowResize = -Infinity;
+if (typeof window !== 'undefined') window.addEventListener('resize', () => (lastWindowResize = performance.now()));
 
 interface FlowProps {
   readonly guest: Guest;
@@ -117,10 +121,12 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
 
   /** The whole design at the level of detail and column count that suit the canvas; tidies the grids when asked. */
   const fitAll = useCallback(
-    (tidyUp: boolean) => {
+    (how: 'tidy' | 'replan' | 'keep-columns') => {
       const l = live.current;
-      const p = planFit(l.guest, l.view);
-      if (tidyUp) memory.forget();
+      // the grid is re-planned for the canvas' shape on a fit the user asks for and on a window
+      // resize; a change of the canvas inside the window (the tray emptying, a drawer) keeps it
+      const p = how === 'keep-columns' ? planFitColumns(l.guest, l.view, l.plan.columns) : planFit(l.guest, l.view);
+      if (how === 'tidy') memory.forget();
       const next: ViewPlan = { lod: p.lod, columns: p.columns, origin: { x: 0, y: 0 } };
       const laid = memory.peek(l.guest, next);
       applyPlan(next);
@@ -264,7 +270,7 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
   useEffect(() => {
     if (!live.current.userMoved && (view.width !== defaultView.current.width || view.height !== defaultView.current.height)) {
       defaultView.current = view;
-      const id = requestAnimationFrame(() => fitAll(false));
+      const id = requestAnimationFrame(() => fitAll(performance.now() - lastWindowResize < 1000 ? 'replan' : 'keep-columns'));
       return () => cancelAnimationFrame(id);
     }
     return undefined;
@@ -281,7 +287,7 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
           live.current.userMoved = true;
           void rf.zoomOut({ duration: PAN_MS });
         },
-        fitAll: () => fitAll(true),
+        fitAll: () => fitAll('tidy'),
         fitSelection: () => {
           const d = designerStore.getState().present?.design;
           const ids = d ? selectionNodes(d) : [];

@@ -34,12 +34,12 @@ export const TILE_WIDTH = 240;
 export const TILE_HEIGHT = 150;
 
 /** Heights of the parts of a full node (styles.css keeps them: .chead, .pe, .slots, .gdev, .cfoot). */
-export const FULL_PARTS = { head: 54, pe: 28, slotRow: 26, slotPad: 8, device: 30, foot: 28, border: 2, phbBorder: 3 } as const;
+export const FULL_PARTS = { head: 50, pe: 28, slotRow: 26, slotPad: 8, device: 30, foot: 26, border: 2, phbBorder: 3 } as const;
 const SLOT_COLUMNS = 8;
 
 /** Gaps between boxes and the indent of a child grid under its parent, in flow units. */
 export const SPACING: Readonly<Record<Lod, { col: number; row: number; indent: number }>> = {
-  full: { col: 48, row: 56, indent: 36 },
+  full: { col: 44, row: 44, indent: 32 },
   tile: { col: 20, row: 32, indent: 28 },
 };
 
@@ -379,6 +379,15 @@ export function planFit(guest: Guest, view: Size): FitPlan {
   if (full.zoom >= FULL_MIN_ZOOM) return { lod: 'full', columns: full.columns, zoom: Math.min(full.zoom, MAX_FIT_ZOOM) };
   const tile = chooseColumns(guest, 'tile', view);
   return { lod: 'tile', columns: tile.columns, zoom: Math.max(0.05, Math.min(tile.zoom, FULL_MIN_ZOOM - 0.01)) };
+}
+
+/** {@link planFit} with the column count fixed (a refit that must not rearrange the grids). */
+export function planFitColumns(guest: Guest, view: Size, columns: number): FitPlan {
+  const full = layoutGuest(guest, { lod: 'full', columns });
+  const zFull = fitZoom(full.width, full.height, view);
+  if (zFull >= FULL_MIN_ZOOM) return { lod: 'full', columns, zoom: Math.min(zFull, MAX_FIT_ZOOM) };
+  const tile = layoutGuest(guest, { lod: 'tile', columns });
+  return { lod: 'tile', columns, zoom: Math.max(0.05, Math.min(fitZoom(tile.width, tile.height, view), FULL_MIN_ZOOM - 0.01)) };
 }
 
 /** The level of detail a zoom shows. */
