@@ -70,6 +70,8 @@ for (const viewport of [
 ]) {
   test.describe(`canvas at ${viewport.width}x${viewport.height}`, () => {
     test.use({ viewport });
+    // each walks a whole workflow (import, checks, edits, undo): more steps than the default 30 s allows on a busy machine
+    test.describe.configure({ timeout: 60_000 });
 
     test('devices without an address wait in the Unplaced tray with libvirt\'s hint; a drag places one, Auto-place the rest', async ({ page }) => {
       const errors = await openApp(page);
