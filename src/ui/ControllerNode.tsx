@@ -5,7 +5,7 @@ import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner, verdictMore } from '../store/index.ts';
 import { ControllerTile } from './ControllerTile.tsx';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busOwner, controllerKindLabel, devicesByBus, groupsLabel, NO_DEVICES, SPACING, type ControllerFlowNode } from './layout.ts';
+import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, SPACING, type ControllerFlowNode } from './layout.ts';
 
 export { controllerKindLabel, hostNameOf };
 
@@ -63,7 +63,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
   const c = useDesigner((s) => s.present?.design.guest.controllers.find((x) => x.key === cKey));
   const devices = useDesigner((s) => (c?.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
   const host = useDesigner((s) => s.present?.design.host);
-  const childControllers = useDesigner((s) => s.present?.design.guest.controllers);
+  const children = useDesigner((s) => (c?.index === undefined || !s.present ? NO_CONTROLLERS : (controllersByBus(s.present.design.guest).get(c.index) ?? NO_CONTROLLERS)));
   const severity = useDesigner((s) => (c?.index === undefined ? undefined : subjectIndex(findingsOf(s.present?.design)).controllers.get(c.index)));
   const selected = useDesigner((s) => s.selection?.kind === 'controller' && s.selection.key === cKey);
   const dropId = c ? controllerTargetId(c) : '';
@@ -78,7 +78,6 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
   const index = c.index;
   const usedBy = new Map<number, string>();
   for (const d of devices) if (d.address) usedBy.set(d.address.slot, d.label);
-  const children = (childControllers ?? []).filter((k) => index !== undefined && k.key !== c.key && k.address?.bus === index);
   for (const k of children) if (k.address) usedBy.set(k.address.slot, `${controllerKindLabel(k)} ${k.index ?? '?'}`);
   const slots: number[] = [];
   if (m && index !== undefined) for (let s = m.minSlot; s <= m.maxSlot; s++) slots.push(s);

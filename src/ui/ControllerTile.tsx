@@ -7,11 +7,11 @@
  */
 import { memo, useCallback } from 'react';
 import { Handle, Position } from '@xyflow/react';
-import type { Design, Finding, GuestDevice, Host, PciController } from '../engine/index.ts';
+import type { Design, Finding, GuestDevice, Host, PciController, Severity } from '../engine/index.ts';
 import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busOwner, controllerKindLabel, devicesByBus, NO_DEVICES, SPACING } from './layout.ts';
+import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, SPACING } from './layout.ts';
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 
@@ -93,8 +93,14 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
   const c = useDesigner((s) => s.present?.design.guest.controllers.find((x) => x.key === cKey));
   const devices = useDesigner((s) => (c?.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
   const host = useDesigner((s) => s.present?.design.host);
-  const controllers = useDesigner((s) => s.present?.design.guest.controllers);
-  const worst = useDesigner((s) => (c?.index === undefined || !s.present ? undefined : worstFindingByBus(s.present.design).get(c.index)));
+  const children = useDesigner((s) => (c?.index === undefined || !s.present ? NO_CONTROLLERS : (controllersByBus(s.present.design.guest).get(c.index) ?? NO_CONTROLLERS)));
+  // as text, so a new validation that finds the same re-renders nothing
+  const worstKey = useDesigner((s) => {
+    const f = c?.index === undefined || !s.present ? undefined : worstFindingByBus(s.present.design).get(c.index);
+    return f ? `${f.severity}\u0000${f.ruleId}\u0000${f.message}` : '';
+  });
+  const [worstSeverity, worstRule, worstMessage] = worstKey.split('\u0000') as [Severity | '', string | undefined, string | undefined];
+  const worst = worstSeverity ? { severity: worstSeverity, ruleId: worstRule ?? '', message: worstMessage ?? '' } : undefined;
   const severity = useDesigner((s) => (c?.index === undefined ? undefined : subjectIndex(findingsOf(s.present?.design)).controllers.get(c.index)));
   const selected = useDesigner((s) => s.selection?.kind === 'controller' && s.selection.key === cKey);
   const dropId = c ? controllerTargetId(c) : '';
@@ -108,7 +114,6 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
   const m = busModel(c);
   const used = new Set<number>();
   for (const d of devices) if (d.address) used.add(d.address.slot);
-  const children = (controllers ?? []).filter((k) => index !== undefined && k.key !== c.key && k.address?.bus === index);
   for (const k of children) if (k.address) used.add(k.address.slot);
   const slots = m ? m.maxSlot - m.minSlot + 1 : 0;
   const groups = new Set<number>();

@@ -78,8 +78,14 @@ export function controllerKindLabel(c: PciController): string {
 
 export const nodeIdOf = (c: Pick<PciController, 'key'>): string => `n:${c.key}`;
 
-/** Devices on each bus, computed once per guest object so node selectors return stable arrays. */
+/**
+ * Devices on each bus, computed once per guest object so node selectors return stable arrays. A bus
+ * whose devices are the same objects as in the guest before keeps its array: after an edit only the
+ * buses it touched re-render.
+ */
 const busCache = new WeakMap<Guest, Map<number, GuestDevice[]>>();
+let lastBuses = new Map<number, GuestDevice[]>();
+const sameList = (a: readonly GuestDevice[], b: readonly GuestDevice[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 export function devicesByBus(guest: Guest): ReadonlyMap<number, readonly GuestDevice[]> {
   let m = busCache.get(guest);
   if (!m) {
@@ -90,13 +96,40 @@ export function devicesByBus(guest: Guest): ReadonlyMap<number, readonly GuestDe
       list.push(d);
       m.set(d.address.bus, list);
     }
-    for (const list of m.values()) list.sort((a, b) => (a.address?.slot ?? 0) - (b.address?.slot ?? 0) || (a.address?.function ?? 0) - (b.address?.function ?? 0));
+    for (const [bus, list] of m) {
+      list.sort((a, b) => (a.address?.slot ?? 0) - (b.address?.slot ?? 0) || (a.address?.function ?? 0) - (b.address?.function ?? 0));
+      const before = lastBuses.get(bus);
+      if (before && sameList(before, list)) m.set(bus, before);
+    }
+    lastBuses = m;
     busCache.set(guest, m);
   }
   return m;
 }
 
 export const NO_DEVICES: readonly GuestDevice[] = [];
+export const NO_CONTROLLERS: readonly PciController[] = [];
+
+/** Controllers plugged into each bus (their address names it), stable per bus like devicesByBus. */
+const childCache = new WeakMap<Guest, Map<number, PciController[]>>();
+let lastChildren = new Map<number, PciController[]>();
+export function controllersByBus(guest: Guest): ReadonlyMap<number, readonly PciController[]> {
+  let m = childCache.get(guest);
+  if (!m) {
+    m = new Map();
+    for (const c of guest.controllers) {
+      if (!c.address || c.address.bus === c.index) continue;
+      m.set(c.address.bus, [...(m.get(c.address.bus) ?? []), c]);
+    }
+    for (const [bus, list] of m) {
+      const before = lastChildren.get(bus);
+      if (before && before.length === list.length && before.every((x, i) => x === list[i])) m.set(bus, before);
+    }
+    lastChildren = m;
+    childCache.set(guest, m);
+  }
+  return m;
+}
 
 /**
  * The controller that draws bus `index`: the first with that index. A duplicated index is an error
@@ -455,6 +488,29 @@ function shifted(l: GuestLayout, origin: Point): GuestLayout {
 }
 
 /**
+ * The layout with the node and edge objects of `before` wherever nothing about them changed: React
+ * Flow then re-measures and re-renders only the nodes an edit touched.
+ */
+function reuse(next: GuestLayout, before: GuestLayout | undefined): GuestLayout {
+  if (!before) return next;
+  const nodes = new Map(before.nodes.map((n) => [n.id, n]));
+  const edges = new Map(before.edges.map((e) => [e.id, e]));
+  const same = (a: ControllerFlowNode, b: ControllerFlowNode | undefined) =>
+    !!b && b.position.x === a.position.x && b.position.y === a.position.y && b.width === a.width && b.height === a.height && b.data.key === a.data.key && b.data.lod === a.data.lod && b.ariaLabel === a.ariaLabel;
+  return {
+    ...next,
+    nodes: next.nodes.map((n) => {
+      const b = nodes.get(n.id);
+      return same(n, b) ? (b as ControllerFlowNode) : n;
+    }),
+    edges: next.edges.map((e) => {
+      const b = edges.get(e.id);
+      return b && b.source === e.source && b.target === e.target && b.data?.busOffset === e.data?.busOffset ? b : e;
+    }),
+  };
+}
+
+/**
  * Keeps the layout stable across edits: each layout keeps the cells of the one before it, so an
  * added bus takes a free cell and nothing else moves; a removed one leaves a gap until a tidy.
  */
@@ -465,7 +521,7 @@ export function createLayoutMemory(): LayoutMemory {
   return {
     layout(guest, plan, version) {
       if (last && last.guest === guest && last.plan === plan && last.version === version) return last.result;
-      const result = compute(guest, plan);
+      const result = reuse(compute(guest, plan), last?.result);
       keep = result.cells;
       last = { guest, plan, version, result };
       return result;
