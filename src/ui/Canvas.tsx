@@ -296,6 +296,11 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
             showNodes(ids, 'fit');
           }
         },
+        fitNodes: (ids) => {
+          if (ids.length === 0) return;
+          live.current.userMoved = true;
+          showNodes(ids, 'fit');
+        },
       }),
     [rf, fitAll, showNodes],
   );

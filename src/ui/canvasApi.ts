@@ -13,6 +13,8 @@ export interface CanvasApi {
   fitAll(): void;
   /** the buses holding the selection (a controller, or the selected devices' buses) */
   fitSelection(): void;
+  /** these React Flow node ids (layout.ts nodeIdOf), zoomed to fit, at the level of detail that suits */
+  fitNodes(nodeIds: readonly string[]): void;
 }
 
 let current: CanvasApi | null = null;
@@ -29,6 +31,7 @@ export const zoomIn = (): void => current?.zoomIn();
 export const zoomOut = (): void => current?.zoomOut();
 export const fitAll = (): void => current?.fitAll();
 export const fitSelection = (): void => current?.fitSelection();
+export const fitNodes = (nodeIds: readonly string[]): void => current?.fitNodes(nodeIds);
 
 /** Shortcut -> canvas function: + and - zoom, Shift+1 fits everything, Shift+2 the selection. */
 export const CANVAS_SHORTCUTS: readonly { readonly id: string; readonly label: string; readonly keys: string; readonly matches: (e: KeyboardEvent) => boolean; readonly run: () => void }[] = [
