@@ -89,7 +89,7 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
   const bounds = useMemo(() => unionOf([...layout.boxes.values()]), [layout]);
 
   // What the callbacks below read: the latest values without re-subscribing on every change.
-  const live = useRef({ guest, view, plan, layout, userMoved: false, pointer: NO_POINTER as Point | null, panUntil: 0, target: null as Viewport | null });
+  const live = useRef({ guest, view, plan, layout, userMoved: false, edited: false, pointer: NO_POINTER as Point | null, panUntil: 0, target: null as Viewport | null });
   useLayoutEffect(() => {
     live.current.guest = guest;
     live.current.view = view;
@@ -123,14 +123,16 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
   const fitAll = useCallback(
     (how: 'tidy' | 'replan' | 'keep-columns') => {
       const l = live.current;
-      // the grid is re-planned for the canvas' shape on a fit the user asks for and on a window
-      // resize; a change of the canvas inside the window (the tray emptying, a drawer) keeps it
+      // the grid is re-planned for the canvas' shape on a fit the user asks for, on a window resize
+      // and before the first edit; a change of the canvas inside the window after edits (the tray
+      // emptying as its devices are placed, a drawer) keeps it
       const p = how === 'keep-columns' ? planFitColumns(l.guest, l.view, l.plan.columns) : planFit(l.guest, l.view);
       if (how === 'tidy') memory.forget();
       const next: ViewPlan = { lod: p.lod, columns: p.columns, origin: { x: 0, y: 0 } };
       const laid = memory.peek(l.guest, next);
       applyPlan(next);
       l.userMoved = false;
+      l.edited = false;
       setView(viewportFor({ x: 0, y: 0, width: laid.width, height: laid.height }, p.zoom, l.view), false);
     },
     [memory, applyPlan, setView],
@@ -259,6 +261,7 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
         const ids = s.focus.nodeIds;
         requestAnimationFrame(() => showNodes(ids, 'follow'));
       } else if (g && before && g !== before && s.present?.design.source === prev.present?.design.source) {
+        live.current.edited = true;
         const ids = changedNodes(before, g);
         if (ids.length) requestAnimationFrame(() => showNodes(ids, 'follow'));
       }
@@ -270,7 +273,8 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
   useEffect(() => {
     if (!live.current.userMoved && (view.width !== defaultView.current.width || view.height !== defaultView.current.height)) {
       defaultView.current = view;
-      const id = requestAnimationFrame(() => fitAll(performance.now() - lastWindowResize < 1000 ? 'replan' : 'keep-columns'));
+      // before any edit (the tray appearing with an imported design) the grid is planned afresh too
+      const id = requestAnimationFrame(() => fitAll(performance.now() - lastWindowResize < 1000 || !live.current.edited ? 'replan' : 'keep-columns'));
       return () => cancelAnimationFrame(id);
     }
     return undefined;

@@ -144,22 +144,31 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
     >
       <Handle type="target" position={Position.Top} isConnectable={false} />
       <div className="tlines">
-        <div
-          className="chead ttitle nopan nodrag"
-          role="button"
-          tabIndex={0}
-          aria-pressed={selected}
-          aria-label={`Select ${title}`}
-          onClick={select}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' || e.key === ' ') {
-              e.preventDefault();
-              select();
-            }
-          }}
-        >
-          <span className="tkind">{controllerKindLabel(c)}</span>
-          <strong>{index ?? '?'}</strong>
+        <div className="trow">
+          <div
+            className="chead ttitle nopan nodrag"
+            role="button"
+            tabIndex={0}
+            aria-pressed={selected}
+            aria-label={`Select ${title}`}
+            onClick={select}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' || e.key === ' ') {
+                e.preventDefault();
+                select();
+              }
+            }}
+          >
+            <span className="tkind">{controllerKindLabel(c)}</span>
+            <strong>{index ?? '?'}</strong>
+          </div>
+          {devices.length ? (
+            <div className="tchips">
+              {devices.map((d) => (
+                <Chip key={d.key} device={d} host={host} />
+              ))}
+            </div>
+          ) : null}
         </div>
         {urgent ? worstLine : null}
         {meta ? (
@@ -186,13 +195,6 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
         ) : null}
         {urgent ? null : worstLine}
       </div>
-      {devices.length ? (
-        <div className="tchips">
-          {devices.map((d) => (
-            <Chip key={d.key} device={d} host={host} />
-          ))}
-        </div>
-      ) : null}
       <Handle type="source" position={Position.Bottom} isConnectable={false} style={{ left: SPACING.tile.indent / 2 }} />
     </div>
   );

@@ -366,7 +366,8 @@ export function layoutGuest(guest: Guest, opts: LayoutOptions): GuestLayout {
     cells.set(r.key, { parent: ROOT, cell });
     return { cell, block: blockOf(r) };
   });
-  const grid = gridOf(top, opts.columns, gap.col, gap.row);
+  // no edge runs between the top-level boxes: their rows need no room for one
+  const grid = gridOf(top, opts.columns, gap.col, gap.col);
   grid.place(0, 0);
   return { nodes, edges, cells, boxes, width: grid.width, height: grid.height };
 }
