@@ -226,7 +226,7 @@ for (const viewport of [
       await page.keyboard.down('Shift');
       await page.mouse.move(flow.x + 4, flow.y + 4);
       await page.mouse.down();
-      await page.mouse.move(phb0.x + phb0.width / 2, phb0.y + phb0.height - 4, { steps: 8 });
+      await page.mouse.move(phb0.x + phb0.width - 2, phb0.y + phb0.height - 2, { steps: 8 });
       await expect(page.getByTestId('box-select')).toBeVisible();
       await page.mouse.up();
       await page.keyboard.up('Shift');
