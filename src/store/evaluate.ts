@@ -13,7 +13,7 @@ import { appEvaluator } from './findings.ts';
 import type { DragPayload } from './store.ts';
 
 export type { DropTarget, Verdict, VerdictLevel, VerdictNote } from '../engine/index.ts';
-export { controllerTargetId, dropTargets, isBusTarget, NEW_BUS_TARGET, slotTargetId, takesEndpoints } from '../engine/index.ts';
+export { controllerTargetId, dropTargets, isBusTarget, NEW_BUS_TARGET, REMOVE_TARGET_ID, slotTargetId, takesEndpoints } from '../engine/index.ts';
 
 /** "+2 more: PAPR-ISO-6 One IOMMU group per PHB (else EEH is off), …": the rest of a verdict, in a line. */
 export function verdictMore(v: Verdict, shown = 2): string | undefined {

@@ -37,7 +37,7 @@ export type Selection =
   | { readonly kind: 'group'; readonly number: number }
   | { readonly kind: 'host-device'; readonly address: string };
 
-/** What is dragged or moved: a host IOMMU group, one host function, a guest device (engine commands/drop.ts). */
+/** What is dragged or moved: a host IOMMU group, one host function, a guest device, several guest devices (engine commands/drop.ts). */
 export type DragPayload = DropPayload;
 
 export interface DragState {
@@ -89,6 +89,11 @@ export interface DesignerState {
   readonly present: DocState | null;
   readonly future: readonly DocState[];
   readonly selection: Selection | null;
+  /**
+   * Guest devices selected together (Shift/Ctrl-click, box select on the canvas): moved or removed
+   * as one step. Holds the selected device too when `selection` is one; empty otherwise.
+   */
+  readonly selectedDevices: ReadonlySet<string>;
   readonly drag: DragState | null;
   readonly message: Message | null;
   /** a request to pan the canvas to these React Flow node ids; seq makes repeats distinct */
@@ -113,6 +118,10 @@ export interface DesignerState {
   undo(): void;
   redo(): void;
   select(sel: Selection | null): void;
+  /** Adds a guest device to the multi-selection, or takes it out (Shift/Ctrl-click). */
+  toggleDevice(key: string): void;
+  /** Selects exactly these guest devices (box select); the first becomes `selection`. */
+  selectDevices(keys: readonly string[]): void;
   focusNodes(nodeIds: readonly string[]): void;
   setMessage(m: Message | null): void;
   setShareUrl(url: string | null): void;
@@ -134,6 +143,7 @@ export interface DesignerState {
 }
 
 const HISTORY_LIMIT = 200;
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 export function createDesignerStore(initial: DocState | null = null) {
   return createStore<DesignerState>()((set, get) => ({
@@ -141,6 +151,7 @@ export function createDesignerStore(initial: DocState | null = null) {
     present: initial,
     future: [],
     selection: null,
+    selectedDevices: NO_KEYS,
     drag: null,
     message: null,
     focus: null,
@@ -183,7 +194,7 @@ export function createDesignerStore(initial: DocState | null = null) {
     },
 
     load(doc) {
-      set({ past: [], present: doc, future: [], selection: null, drag: null, shareUrl: null, summary: null, contextMenu: null });
+      set({ past: [], present: doc, future: [], selection: null, selectedDevices: NO_KEYS, drag: null, shareUrl: null, summary: null, contextMenu: null });
     },
 
     undo() {
@@ -202,7 +213,23 @@ export function createDesignerStore(initial: DocState | null = null) {
     },
 
     select(selection) {
-      set({ selection });
+      set({ selection, selectedDevices: selection?.kind === 'device' ? new Set([selection.key]) : NO_KEYS });
+    },
+
+    toggleDevice(key) {
+      const { selection, selectedDevices } = get();
+      const next = new Set(selectedDevices);
+      // a device selected alone (by a plain click) joins the multi-selection it starts
+      if (selection?.kind === 'device') next.add(selection.key);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      const first = next.has(key) ? key : [...next][0];
+      set({ selectedDevices: next, selection: first === undefined ? null : { kind: 'device', key: first } });
+    },
+
+    selectDevices(keys) {
+      const first = keys[0];
+      set({ selectedDevices: new Set(keys), selection: first === undefined ? null : { kind: 'device', key: first } });
     },
 
     focusNodes(nodeIds) {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { ReactFlowProvider } from '@xyflow/react';
 import { designerStore, useDesigner, verdictMore } from '../store/index.ts';
 import { Canvas } from './Canvas.tsx';
 import { ContextMenu } from './ContextMenu.tsx';
@@ -11,6 +11,9 @@ import { XmlDrawer } from './XmlDrawer.tsx';
 import { actionForKey, importAny, keyOf, openDemo, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
 import { nodeIdOf } from './layout.ts';
 import { useRovingFocus } from './roving.ts';
+import * as canvasApi from './canvasApi.ts';
+// the host panel is a remove target while guest devices are dragged
+import { RemoveDropArea } from './RemoveZone.tsx';
 
 const isEditable = (t: EventTarget | null): boolean =>
   t instanceof HTMLElement && (t.isContentEditable || t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
@@ -108,18 +111,16 @@ function PasteDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
-/** Gives actions the canvas's zoom and fit (React Flow's viewport functions). */
+/**
+ * Gives actions the canvas's zoom and fit: the canvas' own (canvasApi.ts, registered by Canvas.tsx),
+ * which re-plan the grid and choose the level of detail, so a shortcut, the canvas bar and the
+ * context menu all fit the same way.
+ */
 function ViewBridge() {
-  const rf = useReactFlow();
   useEffect(() => {
-    setView({
-      zoomIn: () => void rf.zoomIn({ duration: 150 }),
-      zoomOut: () => void rf.zoomOut({ duration: 150 }),
-      fit: () => void rf.fitView({ padding: 0.1, duration: 200 }),
-      fitNodes: (ids) => void rf.fitView({ nodes: ids.map((id) => ({ id })), padding: 0.3, maxZoom: 1.25, duration: 200 }),
-    });
+    setView({ zoomIn: canvasApi.zoomIn, zoomOut: canvasApi.zoomOut, fit: canvasApi.fitAll, fitNodes: canvasApi.fitNodes });
     return () => setView(null);
-  }, [rf]);
+  }, []);
   return null;
 }
 
@@ -246,7 +247,9 @@ export function App() {
         <Toolbar onPaste={() => setPasting(true)} />
         <MessageBar />
         <main className="workspace">
-          <HostPanel />
+          <RemoveDropArea>
+            <HostPanel />
+          </RemoveDropArea>
           <div className="center" ref={center}>
             {ready ? <Canvas /> : <div className="canvas loading">Loading…</div>}
             <XmlDrawer />

@@ -9,6 +9,7 @@ import { qemuDomainAddressFindNewTargetIndex, qemuDomainPCIControllerSetDefaults
 import { machineFamily, machineProfile } from '../machines/index.ts';
 import { busName, controllerName, deviceName, hexNumber } from '../model/names.ts';
 import { placeFunctions } from './functions.ts';
+import { applyMoveDevices, type MoveDevicesCommand } from './moveDevices.ts';
 
 /**
  * Pure edits of a design. The UI (drag and drop, inspector, quick fixes), the CLI (`--fix`) and
@@ -24,7 +25,10 @@ export type Command =
   | { readonly kind: 'remove-controller'; readonly controller: string }
   | { readonly kind: 'update-controller'; readonly controller: string; readonly changes: ControllerChanges }
   | { readonly kind: 'set-multifunction'; readonly device: string; readonly value: 'on' | 'off' | null }
-  | { readonly kind: 'batch'; readonly label: string; readonly commands: readonly Command[] };
+  | { readonly kind: 'batch'; readonly label: string; readonly commands: readonly Command[] }
+  | MoveDevicesCommand;
+
+export type { MoveDevicesCommand };
 
 /** A controller to add: as much as is decided, libvirt's defaults fill in the rest ({@link completeController}). */
 export type NewController = ControllerSpec;
@@ -258,6 +262,8 @@ export function applyCommand(design: Design, cmd: Command): Design {
     }
     case 'batch':
       return cmd.commands.reduce(applyCommand, design);
+    case 'move-devices':
+      return applyMoveDevices(design, cmd);
   }
 }
 
@@ -297,5 +303,7 @@ export function describeCommand(cmd: Command, design?: Design): string {
       return `Set multifunction='${cmd.value ?? 'default'}' on ${device(cmd.device)}`;
     case 'batch':
       return cmd.label;
+    case 'move-devices':
+      return `Move ${cmd.devices.length === 1 ? device(cmd.devices[0] ?? '') : `${cmd.devices.length} devices`} to ${bus(cmd.controller)}`;
   }
 }

@@ -18,10 +18,12 @@ import { isolatingBlock, newRootPort } from './blocks.ts';
 export type DropPayload =
   | { readonly kind: 'group'; readonly number: number }
   | { readonly kind: 'host-device'; readonly address: string }
-  | { readonly kind: 'guest-device'; readonly key: string };
+  | { readonly kind: 'guest-device'; readonly key: string }
+  /** several guest devices moved together (a multi-selection): one move or removal, one undo step */
+  | { readonly kind: 'guest-devices'; readonly keys: readonly string[] };
 
 export interface DropTarget {
-  /** `c:<controller key>` (a bus), `s:<index>:<slot>` (a free slot), or {@link NEW_BUS_TARGET} */
+  /** `c:<controller key>` (a bus), `s:<index>:<slot>` (a free slot), {@link NEW_BUS_TARGET} or {@link REMOVE_TARGET_ID} */
   readonly id: string;
   readonly command: Command;
   /** the undo label, in libvirt's words: "Move disk vda to vPHB 1" */
@@ -34,6 +36,8 @@ export const controllerTargetId = (c: Pick<PciController, 'key'>): string => `c:
 export const slotTargetId = (index: number, slot: number): string => `s:${index}:${slot}`;
 /** The target that adds an isolating bus (a vPHB, a root port) and puts the payload on it. */
 export const NEW_BUS_TARGET = 'new';
+/** Dropping guest devices here takes them out of the guest (the canvas' remove zone, the host panel). */
+export const REMOVE_TARGET_ID = 'remove';
 export const isBusTarget = (t: Pick<DropTarget, 'id'>): boolean => t.id.startsWith('c:');
 
 /** Buses that take endpoints (RULES.md table 1.1); upstream ports and pcie-expander-bus do not. */
@@ -46,11 +50,16 @@ export function takesEndpoints(c: PciController): boolean {
 export function payloadName(design: Design, payload: DropPayload): string {
   if (payload.kind === 'group') return `IOMMU group ${payload.number}`;
   if (payload.kind === 'host-device') return payload.address;
+  if (payload.kind === 'guest-devices') {
+    const known = knownDevices(design, payload.keys);
+    return known.length === 1 ? payloadName(design, { kind: 'guest-device', key: known[0] as string }) : `${known.length} devices`;
+  }
   const d = design.guest.devices.find((x) => x.key === payload.key);
   return d ? deviceName(d, design.host) : payload.key;
 }
 
 const at = (bus: number, slot: number): GuestPciAddress => ({ domain: 0, bus, slot, function: 0 });
+const knownDevices = (design: Design, keys: readonly string[]): string[] => keys.filter((k) => design.guest.devices.some((d) => d.key === k));
 
 /** The command that puts the payload on bus `index`, at `slot` when given (else where the engine finds room). */
 function putOn(design: Design, payload: DropPayload, index: number, slot: number | undefined): Command | undefined {
@@ -62,6 +71,8 @@ function putOn(design: Design, payload: DropPayload, index: number, slot: number
     const key = pci ? formatPciAddress(pci) : payload.address;
     return { kind: 'batch', label: '', commands: [add, { kind: 'move-device', device: key, address: at(index, slot) }] };
   }
+  // several devices take free slots of the bus in order (commands/moveDevices.ts): no slot of their choosing
+  if (payload.kind === 'guest-devices') return slot === undefined ? { kind: 'move-devices', devices: knownDevices(design, payload.keys), controller: index } : undefined;
   const d = design.guest.devices.find((x) => x.key === payload.key);
   if (!d) return undefined;
   const s = slot ?? firstFreeSlot(design.guest, index, new Set([d.key]));
@@ -101,7 +112,7 @@ export function newBusTarget(design: Design, payload: DropPayload): DropTarget |
   } catch {
     return undefined;
   }
-  const slot = payload.kind === 'group' ? undefined : slotRange(withBus.guest, index).min;
+  const slot = payload.kind === 'group' || payload.kind === 'guest-devices' ? undefined : slotRange(withBus.guest, index).min;
   const put = putOn(withBus, payload, index, slot);
   if (!put) return undefined;
   const where = block === 'vphb' ? 'a new vPHB' : 'a new root port';
@@ -118,6 +129,9 @@ export function dropTargets(design: Design, payload: DropPayload, options: { new
   const family = machineFamily(guest);
   const doing = verb(design, payload);
   const out: DropTarget[] = [];
+  const removal = removeTarget(design, payload);
+  if (removal) out.push(removal);
+  if (payload.kind === 'guest-devices' && knownDevices(design, payload.keys).length === 0) return [];
   const movingKey = payload.kind === 'guest-device' ? payload.key : undefined;
   for (const c of guest.controllers) {
     if (c.index === undefined || !takesEndpoints(c)) continue;
@@ -129,7 +143,7 @@ export function dropTargets(design: Design, payload: DropPayload, options: { new
       const cmd = putOn(design, payload, index, undefined);
       if (cmd) out.push({ id: controllerTargetId(c), command: cmd, label: `${doing} ${where}`, where });
     }
-    if (payload.kind === 'group') continue;
+    if (payload.kind === 'group' || payload.kind === 'guest-devices') continue;
     const m = busModel(c);
     if (!m) continue;
     const used = usedFunctions(guest, index, movingKey !== undefined ? new Set([movingKey]) : new Set());
@@ -150,6 +164,20 @@ export function dropTargets(design: Design, payload: DropPayload, options: { new
 }
 
 /**
+ * Taking guest devices out of the guest (dragged onto the canvas' remove zone or the host panel):
+ * one remove-device, or a batch for several (one undo step). Host groups and functions are not in
+ * the guest, so they have none.
+ */
+export function removeTarget(design: Design, payload: DropPayload): DropTarget | undefined {
+  const keys = payload.kind === 'guest-device' ? knownDevices(design, [payload.key]) : payload.kind === 'guest-devices' ? knownDevices(design, payload.keys) : [];
+  if (keys.length === 0) return undefined;
+  const label = `Remove ${payloadName(design, payload)} from the guest`;
+  const removes: Command[] = keys.map((k) => ({ kind: 'remove-device', device: k }));
+  const command: Command = removes.length === 1 ? (removes[0] as Command) : { kind: 'batch', label, commands: removes };
+  return { id: REMOVE_TARGET_ID, command, label, where: 'out of the guest' };
+}
+
+/**
  * The device keys and IOMMU groups a command puts somewhere: what a verdict on that command is
  * about. A group brings its members (host addresses are hostdev keys); a controller edit is about
  * the controller.
@@ -161,6 +189,9 @@ export function commandSubjects(design: Design, cmd: Command): { devices: Set<st
       case 'move-device':
       case 'set-multifunction':
         out.devices.add(c.device);
+        return;
+      case 'move-devices':
+        for (const k of c.devices) out.devices.add(k);
         return;
       case 'add-hostdevs':
         for (const a of c.hostAddresses) {

@@ -12,7 +12,12 @@ export interface MoveArg {
 
 /** Where selection and focus go after a move: the moved item, in its new place (issue 10). */
 export function afterMove(payload: DropPayload): Then {
-  const select: Selection = payload.kind === 'group' ? { kind: 'group', number: payload.number } : payload.kind === 'host-device' ? { kind: 'host-device', address: payload.address } : { kind: 'device', key: payload.key };
+  const select: Selection =
+    payload.kind === 'group'
+      ? { kind: 'group', number: payload.number }
+      : payload.kind === 'host-device'
+        ? { kind: 'host-device', address: payload.address }
+        : { kind: 'device', key: payload.kind === 'guest-devices' ? (payload.keys[0] ?? '') : payload.key };
   return { select, reveal: payload, focusItem: testIdOf(select, undefined) };
 }
 

@@ -2,6 +2,7 @@ import type { Command, Design } from '../../engine/index.ts';
 import { controllerName, deviceName, formatPciAddress, machineFamily } from '../../engine/index.ts';
 import type { DesignerState } from '../../store/index.ts';
 import { register } from './registry.ts';
+import { selectedDeviceKeys } from './selection.ts';
 
 /** What Remove would do to the selection: the command and its label, or why it cannot. */
 export function removal(s: DesignerState): { command: Command; label: string } | string {
@@ -9,6 +10,12 @@ export function removal(s: DesignerState): { command: Command; label: string } |
   const sel = s.selection;
   if (!design || !sel) return 'Nothing is selected';
   const guest = design.guest;
+  // a multi-selection (Shift/Ctrl-click, box select on the canvas) goes as one undo step
+  const several = selectedDeviceKeys(s);
+  if (several.length > 1) {
+    const label = `Remove ${several.length} devices`;
+    return { command: { kind: 'batch', label, commands: several.map((k) => ({ kind: 'remove-device', device: k })) }, label };
+  }
   if (sel.kind === 'device') {
     const d = guest.devices.find((x) => x.key === sel.key);
     if (!d) return 'Nothing is selected';

@@ -57,6 +57,7 @@ export function busNodesOf(design: Design, payload: DropPayload): string[] {
   const guest = design.guest;
   let keys: Set<string>;
   if (payload.kind === 'guest-device') keys = new Set([payload.key]);
+  else if (payload.kind === 'guest-devices') keys = new Set(payload.keys);
   else if (payload.kind === 'host-device') keys = new Set([payload.address]);
   else keys = new Set(design.host?.groups.get(payload.number)?.members ?? []);
   const buses = new Set<number>();
@@ -67,7 +68,7 @@ export function busNodesOf(design: Design, payload: DropPayload): string[] {
   return guest.controllers.filter((c) => c.index !== undefined && buses.has(c.index)).map(nodeIdOf);
 }
 
-/** React Flow node ids that show the selection: its controller, or the buses holding it. */
+/** React Flow node ids that show the selection: its controller, or the buses holding it (every selected device's, for a multi-selection). */
 export function selectionNodes(s: DesignerState): string[] {
   const design = s.present?.design;
   const sel = s.selection;
@@ -76,8 +77,18 @@ export function selectionNodes(s: DesignerState): string[] {
     const c = design.guest.controllers.find((x) => x.key === sel.key);
     return c ? [nodeIdOf(c)] : [];
   }
+  const several = selectedDeviceKeys(s);
+  if (several.length > 1) return busNodesOf(design, { kind: 'guest-devices', keys: several });
   const p = payloadOf(sel);
   return p ? busNodesOf(design, p) : [];
+}
+
+/** The guest devices selected together (Shift/Ctrl-click, box select), the single selected one included, in the design. */
+export function selectedDeviceKeys(s: DesignerState): string[] {
+  const devices = s.present?.design.guest.devices ?? [];
+  const keys = new Set(s.selectedDevices);
+  if (s.selection?.kind === 'device') keys.add(s.selection.key);
+  return devices.filter((d) => keys.has(d.key)).map((d) => d.key);
 }
 
 export const isPseries = (design: Design | undefined): boolean => !design || machineFamily(design.guest) === 'pseries';
