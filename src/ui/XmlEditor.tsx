@@ -12,6 +12,7 @@ import { xml as xmlLanguage } from '@codemirror/lang-xml';
 import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
 import { changedLines, changeStarts, nextChange } from './xmlDiff.ts';
+import { adoptCodeMirrorStyles } from './cmStyles.ts';
 
 export interface XmlEditorProps {
   /** the design's live XML */
@@ -130,6 +131,7 @@ export default function XmlEditor(props: XmlEditorProps) {
         }
       }),
     ];
+    adoptCodeMirrorStyles();
     const view = new EditorView({ parent: host.current as HTMLElement, state: EditorState.create({ doc: cb.current.xml, extensions }) });
     viewRef.current = view;
     return () => {
