@@ -1,5 +1,5 @@
-import type { Finding, WorkspaceFinding } from '../../engine/index.ts';
-import { anyRuleMeta, applyFixes, exportDomain, validate, validateWorkspace, WORKSPACE_RULES } from '../../engine/index.ts';
+import type { Design, Finding, WorkspaceFinding } from '../../engine/index.ts';
+import { anyRuleMeta, applyFixes, exportDomain, guestNamed, machineFamily, subjectNames, validate, validateWorkspace, WORKSPACE_RULES } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { EXIT, colours, usageError } from '../io.ts';
 import { writeText } from '../xmlio.ts';
@@ -28,18 +28,15 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.json) stream.write(jsonLine(findings));
   else {
     const c = colours(stream, ctx.io.env);
-    for (const f of findings) stream.write(`${formatFinding(f, c)}\n`);
+    for (const f of findings) stream.write(`${formatFinding(f, design, c)}\n`);
     stream.write(`${summary(findings)}\n`);
   }
   return findings.some((f) => f.severity === 'error') ? EXIT.findings : EXIT.ok;
 }
 
-function formatFinding(f: Finding, c: ReturnType<typeof colours>): string {
-  const subjects = [
-    ...(f.subjects.controllers ?? []).map((i) => `controller ${i}`),
-    ...(f.subjects.devices ?? []),
-    ...(f.subjects.groups ?? []).map((g) => `IOMMU group ${g}`),
-  ];
+function formatFinding(f: Finding, design: Design, c: ReturnType<typeof colours>): string {
+  // in libvirt's words: "vPHB 0, disk vda", never an internal key like disk-0
+  const subjects = subjectNames(design.guest, f.subjects, machineFamily(design.guest));
   const paint = f.severity === 'error' ? c.red : f.severity === 'warning' ? c.yellow : c.cyan;
   const lines = [`${paint(f.severity.padEnd(7))} ${c.bold(f.ruleId)}: ${f.message}${subjects.length ? ` [${subjects.join(', ')}]` : ''}`];
   const meta = anyRuleMeta(f.ruleId);
@@ -71,11 +68,15 @@ async function runWorkspace(ctx: CommandContext): Promise<number> {
     for (const g of workspace.guests) {
       const own = findings.filter((f) => f.domains.length === 1 && f.domains[0] === g.name && !isAcross(f));
       out.write(`${c.bold(`domain ${g.name}`)}${g.file ? ` (${g.file})` : ''}: ${summary(own)}\n`);
-      for (const f of own) out.write(`${indent(formatFinding(f, c))}\n`);
+      for (const f of own) out.write(`${indent(formatFinding(f, g.design, c))}\n`);
     }
     const across = findings.filter(isAcross);
     out.write(`${c.bold('across guests')}${workspace.host ? '' : ' (no host loaded: IOMMU groups and NUMA nodes unknown)'}: ${summary(across)}\n`);
-    for (const f of across) out.write(`${indent(formatFinding(f, c))}\n`);
+    // subjects across guests are host functions: named as the first guest that passes them through names them
+    for (const f of across) {
+      const first = guestNamed(workspace, f.domains[0] ?? '') ?? workspace.guests[0];
+      out.write(`${indent(first ? formatFinding(f, first.design, c) : f.message)}\n`);
+    }
     out.write(`${workspace.guests.length} domains: ${summary(findings)}\n`);
   }
   return findings.some((f) => f.severity === 'error') ? EXIT.findings : EXIT.ok;
