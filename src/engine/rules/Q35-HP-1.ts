@@ -3,7 +3,8 @@ import { finding } from './context.ts';
 import { globalRule } from './define.ts';
 import { firstFreeSlot } from '../commands/commands.ts';
 import { predictDefine } from '../placement/defineTime.ts';
-import { at, dev, q35, rootPort, virt } from './testkit.ts';
+import { atDefine, placesControllers } from './atDefine.ts';
+import { at, ctrl, dev, q35, rootPort, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'Q35-HP-1',
@@ -22,7 +23,10 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     return !bus || (bus.devices.length === 0 && bus.controllers.length === 0);
   });
   const slot = firstFreeSlot(ctx.guest, 0);
-  const fixes = slot !== undefined ? [{ label: 'Add an empty pcie-root-port', command: { kind: 'add-controller' as const, controller: { model: 'pcie-root-port', address: at(0, slot) } } }] : undefined;
+  // A controller libvirt cannot place (GEN-CONNECT-1) would take a new port at define, and from a
+  // lower index than the port's (GEN-IDX-4): that fix comes first.
+  const stranded = atDefine(ctx, placesControllers)?.unplaced.some((k) => ctx.guest.controllers.some((c) => c.key === k)) ?? false;
+  const fixes = slot !== undefined && !stranded ? [{ label: 'Add an empty pcie-root-port', command: { kind: 'add-controller' as const, controller: { model: 'pcie-root-port', address: at(0, slot) } } }] : undefined;
   if (empty.length === 0) {
     return [finding(meta, 'No empty hotpluggable root or downstream port: nothing can be hotplugged into this guest. Add one empty pcie-root-port per device you plan to hotplug.', { controllers: ports.flatMap((c) => (c.index !== undefined ? [c.index] : [])) }, fixes)];
   }
@@ -52,6 +56,8 @@ export const cases = {
   ],
   fail: [
     { name: 'every port used', design: q35([rootPort(1, 1)], [dev('vda', 'disk', at(1, 0))]), expect: { controllers: [1] } },
+    // d09: no add-port fix while a pcie-to-pci-bridge waits for a port (it would take it, from a lower index)
+    { name: 'every port used and a bridge waiting for one', design: q35([rootPort(1, 1), ctrl('pcie-to-pci-bridge', 2)], [dev('vda', 'disk', at(1, 0)), ...noDefaults]), expect: { controllers: [1] } },
     { name: 'the one empty port goes to the default USB controller', design: q35([rootPort(1, 1), rootPort(2, 1, 1)], [dev('vda', 'disk', at(1, 0)), dev('mb', 'memballoon', undefined, { model: 'none' })]), expect: { controllers: [2] } },
     { name: 'the two empty ports go to the default USB controller and memballoon', design: q35([rootPort(1, 1), rootPort(2, 1, 1), rootPort(3, 1, 2)], [dev('vda', 'disk', at(1, 0))]), expect: { controllers: [2, 3] } },
   ],
