@@ -62,6 +62,7 @@ import { rule as PAPR_PHB_9 } from './PAPR-PHB-9.ts';
 import { rule as PAPR_SLOT_1 } from './PAPR-SLOT-1.ts';
 import { rule as Q35_DMI_1 } from './Q35-DMI-1.ts';
 import { rule as Q35_HP_1 } from './Q35-HP-1.ts';
+import { rule as Q35_HP_2 } from './Q35-HP-2.ts';
 import { rule as Q35_IO_1 } from './Q35-IO-1.ts';
 import { rule as Q35_NUMA_1 } from './Q35-NUMA-1.ts';
 import { rule as Q35_PCI_2 } from './Q35-PCI-2.ts';
@@ -128,6 +129,7 @@ export const RULES: readonly Rule[] = [
   PAPR_SLOT_1,
   Q35_DMI_1,
   Q35_HP_1,
+  Q35_HP_2,
   Q35_IO_1,
   Q35_NUMA_1,
   Q35_PCI_2,
