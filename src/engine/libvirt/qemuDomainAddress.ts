@@ -218,8 +218,25 @@ export interface AssignState {
 
 const guestOf = (w: AssignState): Guest => ({ ...w.base, controllers: w.controllers, devices: w.devices });
 
+/**
+ * Where each key sits in a device list this module made (a copy it alone writes), so setting an
+ * address is one write, not a copy of the whole list per device (quadratic on big guests).
+ */
+const devicePositions = new WeakMap<readonly GuestDevice[], Map<string, number[]>>();
+
 function setDeviceAddress(w: AssignState, key: string, address: GuestPciAddress): void {
-  w.devices = w.devices.map((d) => (d.key === key ? { ...d, address } : d));
+  let positions = devicePositions.get(w.devices);
+  if (!positions) {
+    w.devices = w.devices.slice();
+    positions = new Map();
+    for (const [i, d] of w.devices.entries()) {
+      const at = positions.get(d.key);
+      if (at) at.push(i);
+      else positions.set(d.key, [i]);
+    }
+    devicePositions.set(w.devices, positions);
+  }
+  for (const i of positions.get(key) ?? []) w.devices[i] = { ...(w.devices[i] as GuestDevice), address };
 }
 
 /**
