@@ -8,7 +8,7 @@ import { HostPanel } from './HostPanel.tsx';
 import { Inspector } from './Inspector.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { XmlDrawer } from './XmlDrawer.tsx';
-import { actionForKey, importAny, keyOf, openDemo, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
+import { actionForKey, importAny, inMultiSelection, keyOf, openDemo, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
 import { nodeIdOf } from './layout.ts';
 import { useRovingFocus } from './roving.ts';
 import * as canvasApi from './canvasApi.ts';
@@ -196,7 +196,8 @@ export function App() {
       const sel = selectionAt(e.target instanceof Element ? e.target : null, design);
       if (!sel) return;
       e.preventDefault();
-      designerStore.getState().select(sel);
+      // a right-click on a device of a multi-selection keeps it: Move to…/Remove act on all of them
+      if (!inMultiSelection(designerStore.getState(), sel)) designerStore.getState().select(sel);
       designerStore.getState().openContextMenu({ x: e.clientX, y: e.clientY, selection: sel });
     };
     const onPaste = (e: ClipboardEvent) => {
