@@ -288,6 +288,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       mode: element === 'hostdev' ? el.attributes.mode : undefined,
       managed: element === 'hostdev' || element === 'interface' ? el.attributes.managed : undefined,
       alias,
+      ...(element === 'controller' && uint(el.attributes.index) !== undefined ? { index: uint(el.attributes.index) } : {}),
       hostAddress,
       address: addr.address,
       otherAddressType: addr.otherAddressType,
