@@ -34,6 +34,10 @@ export const afterPaint = (): Promise<void> =>
   });
 
 let pending = false;
+// A page that is being left normally (reload, close) drew its design: a change still waiting for its frame is saved now.
+addEventListener('pagehide', () => {
+  if (pending) autosave();
+});
 /** Autosaves after the present design was drawn; several changes in one frame save once. */
 export function autosaveAfterPaint(): Promise<void> | undefined {
   if (pending) return undefined;
