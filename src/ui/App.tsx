@@ -6,6 +6,7 @@ import { ContextMenu } from './ContextMenu.tsx';
 import { FindingsPanel } from './FindingsPanel.tsx';
 import { HostPanel } from './HostPanel.tsx';
 import { Inspector } from './Inspector.tsx';
+import { StorageAlert } from './StorageAlert.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { XmlDrawer } from './XmlDrawer.tsx';
 import { actionForKey, importAny, inMultiSelection, keyOf, openDemo, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
@@ -246,6 +247,7 @@ export function App() {
       <FocusReturner />
       <div className={`app${fileOver ? ' file-over' : ''}`}>
         <Toolbar onPaste={() => setPasting(true)} />
+        <StorageAlert />
         <MessageBar />
         <main className="workspace">
           <RemoveDropArea>
