@@ -218,8 +218,25 @@ export interface AssignState {
 
 const guestOf = (w: AssignState): Guest => ({ ...w.base, controllers: w.controllers, devices: w.devices });
 
+/**
+ * Where each key sits in a device list this module made (a copy it alone writes), so setting an
+ * address is one write, not a copy of the whole list per device (quadratic on big guests).
+ */
+const devicePositions = new WeakMap<readonly GuestDevice[], Map<string, number[]>>();
+
 function setDeviceAddress(w: AssignState, key: string, address: GuestPciAddress): void {
-  w.devices = w.devices.map((d) => (d.key === key ? { ...d, address } : d));
+  let positions = devicePositions.get(w.devices);
+  if (!positions) {
+    w.devices = w.devices.slice();
+    positions = new Map();
+    for (const [i, d] of w.devices.entries()) {
+      const at = positions.get(d.key);
+      if (at) at.push(i);
+      else positions.set(d.key, [i]);
+    }
+    devicePositions.set(w.devices, positions);
+  }
+  for (const i of positions.get(key) ?? []) w.devices[i] = { ...(w.devices[i] as GuestDevice), address };
 }
 
 /**
@@ -382,7 +399,9 @@ function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddress
       if (!set.opts.dryRun) w.controllers = w.controllers.map((x) => (x.key === c.key ? { ...x, address: a } : x));
     } catch (e) {
       if (!(e instanceof PlacementFailure)) throw e;
-      if (!set.opts.dryRun) unplaced.push(c.key);
+      // In the dry run too: libvirt's define fails there (virDomainPCIAddressSetGrow cannot add a
+      // bus for this controller), even if a bus grown later for a device would have taken it (d09).
+      if (!unplaced.includes(c.key)) unplaced.push(c.key);
     }
   }
   const guest = guestOf(w);
@@ -511,7 +530,11 @@ export function qemuDomainPCIControllerSetDefaults(c: PciController, controllers
     }
     case 'pci-root': {
       if (machine.family !== 'pseries' || t.index !== undefined) return next;
-      const index = c.index === 0 ? 0 : qemuDomainAddressFindNewTargetIndex(controllers);
+      // virDomainControllerIsPSeriesPHB(): the search sees only PHBs that have their model name by
+      // now: written with one, or named already because libvirt handles controllers by index. A
+      // later PHB written without it keeps its target index unseen (d12: QEMU "PHB 1 already attached").
+      const seen = controllers.filter((x) => x.modelName === 'spapr-pci-host-bridge' || (x.modelName === undefined && x.index !== undefined && c.index !== undefined && x.index < c.index));
+      const index = c.index === 0 ? 0 : qemuDomainAddressFindNewTargetIndex(seen);
       return index === undefined ? next : { ...next, target: { ...t, index } };
     }
     default:
