@@ -45,11 +45,12 @@ export function syncWorkspace(w: WorkspaceDoc, design: Design, file: string | un
   return { ...w, workspace: { host, guests } };
 }
 
+const NO_GUESTS: DocWorkspace = { guests: [] };
 const single = new WeakMap<Design, DocWorkspace>();
 
 /** The document's workspace: its guests, or its one design as a workspace of one (same object per design). */
 export function workspaceOf(doc: DocState | null | undefined): DocWorkspace {
-  if (!doc) return { guests: [] };
+  if (!doc) return NO_GUESTS;
   if (doc.workspace) return doc.workspace.workspace;
   let ws = single.get(doc.design);
   if (!ws) {
@@ -208,7 +209,18 @@ function fileNameOf(g: DocGuest): string {
  * The guests whose export differs from the text they were opened from (their baseline: the domain
  * as opened, before XML edits too), in workspace order, with distinct file names.
  */
-export function changedFiles(ws: DocWorkspace): ChangedFile[] {
+const changedCache = new WeakMap<DocWorkspace, readonly ChangedFile[]>();
+
+export function changedFiles(ws: DocWorkspace): readonly ChangedFile[] {
+  let out = changedCache.get(ws);
+  if (!out) {
+    out = listChanged(ws);
+    changedCache.set(ws, out);
+  }
+  return out;
+}
+
+function listChanged(ws: DocWorkspace): ChangedFile[] {
   const out: ChangedFile[] = [];
   const used = new Set<string>();
   for (const g of ws.guests) {

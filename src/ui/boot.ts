@@ -2,10 +2,11 @@
  * First load and autosave. A share link wins, then the autosaved design, then the demo; nothing the
  * user made is lost: whatever replaces it keeps it aside first.
  */
-import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, createDesign, decodeShareLink, formatInputError } from '../engine/index.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, createDesign, formatInputError } from '../engine/index.ts';
 import { designerStore, type MessageAction } from '../store/index.ts';
 import { buildDesign, keepAside } from './documents.ts';
 import { tidy } from './importing.ts';
+import { openLinkedWorkspace } from './linkedWorkspace.ts';
 import { AUTOSAVE_KEY, PREVIOUS_KEY, previousInfo, readSnapshot, snapshotName, snapshotOf, trySnapshot, when } from './persistence.ts';
 import { safetyStore } from './safety.ts';
 import { startSession } from './sessions.ts';
@@ -94,17 +95,13 @@ export async function boot(): Promise<void> {
     const safe = keepAside(store, readSnapshot(AUTOSAVE_KEY));
     // The link has done its job: a reload now shows the autosave (this design and its edits), not the link again.
     history.replaceState(history.state, '', `${location.pathname}${location.search}`);
-    const r = await decodeShareLink(hash);
-    if (!r.ok) {
-      openEmpty(tidy(`This share link cannot be opened: ${r.error.message}. You have an empty design instead.`));
-      return;
-    }
-    const d = buildDesign(r.value.domain, r.value.host, 'share link');
+    // version 1 (one domain) and version 2 (a workspace of several, issue 15) alike
+    const d = await openLinkedWorkspace(hash);
     if (!d.ok) {
-      openEmpty(tidy(`This share link holds a design that cannot be read: ${formatInputError(d.error)}. You have an empty design instead.`));
+      openEmpty(tidy(d.broken ? `This share link cannot be opened: ${d.message}. You have an empty design instead.` : `This share link holds a design that cannot be read: ${d.message}. You have an empty design instead.`));
       return;
     }
-    store.getState().load({ design: d.value, hostText: r.value.host, file: 'shared.xml', label: 'Open a share link', pristine: true });
+    store.getState().load({ ...d.doc, label: 'Open a share link', pristine: true });
     if (!safe) {
       // The user's saved design could not be kept aside: the link opens beside it, and autosave leaves it alone.
       safetyStore.setState({ beside: true, saveFailed: "the browser's storage is full, so your saved design could not be kept aside" });
