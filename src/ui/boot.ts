@@ -7,6 +7,7 @@ import { designerStore, type MessageAction } from '../store/index.ts';
 import { buildDesign, keepAside } from './documents.ts';
 import { tidy } from './importing.ts';
 import { openLinkedWorkspace } from './linkedWorkspace.ts';
+import { docOfSnapshot } from './workspaceSnapshot.ts';
 import { AUTOSAVE_KEY, PREVIOUS_KEY, previousInfo, readSnapshot, snapshotName, snapshotOf, trySnapshot, when } from './persistence.ts';
 import { safetyStore } from './safety.ts';
 import { startSession } from './sessions.ts';
@@ -120,9 +121,9 @@ export async function boot(): Promise<void> {
   }
   const saved = readSnapshot(AUTOSAVE_KEY);
   if (saved) {
-    const d = buildDesign(saved.domain, saved.host, saved.file ?? 'autosave');
+    const d = docOfSnapshot(saved, 'autosave');
     if (d.ok) {
-      store.getState().load({ design: d.value, hostText: saved.host, file: saved.file, label: saved.label ?? 'Restore', pristine: saved.pristine, baseline: saved.baseline });
+      store.getState().load({ ...d.value, label: saved.label ?? 'Restore', pristine: saved.pristine });
       // Replaced the user's work last time and nothing was done since: offer it back.
       const offer = saved.pristine ? restoreOffer() : [];
       store.getState().setMessage({ kind: 'notice', text: `Restored your design from ${when(saved.savedAt)}.`, actions: [...offer, 'open-demo'] });

@@ -5,6 +5,7 @@
  */
 import type { DocState, PreviousDesign } from '../store/index.ts';
 import { exportDomain } from '../engine/index.ts';
+import { savedWorkspaceOf, type SavedWorkspace } from './workspaceSnapshot.ts';
 
 export const AUTOSAVE_KEY = 'pcitopo:autosave:v1';
 /** the design kept aside when something replaced the user's work */
@@ -22,6 +23,8 @@ export interface Snapshot {
   /** the domain as imported, when XML edits changed it since */
   readonly baseline?: string | undefined;
   readonly savedAt: string;
+  /** a workspace of several guests (issue 15): every guest; `domain` is the shown one's */
+  readonly workspace?: SavedWorkspace | undefined;
 }
 
 /** Version 1 had no pristine flag: it was told by the label of the step that made the design. */
@@ -52,6 +55,7 @@ export function snapshotOf(doc: DocState, now: Date = new Date()): Snapshot {
     pristine: doc.pristine ?? false,
     ...(doc.baseline !== undefined && doc.baseline !== domain ? { baseline: doc.baseline } : {}),
     savedAt: now.toISOString(),
+    ...(doc.workspace ? { workspace: savedWorkspaceOf(doc) } : {}),
   };
 }
 

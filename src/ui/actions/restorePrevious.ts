@@ -1,5 +1,5 @@
 import { formatInputError } from '../../engine/index.ts';
-import { buildDesign } from '../documents.ts';
+import { docOfSnapshot } from '../workspaceSnapshot.ts';
 import { tidy } from '../importing.ts';
 import { PREVIOUS_KEY, readSnapshot, snapshotName, when } from '../persistence.ts';
 import { register } from './registry.ts';
@@ -23,11 +23,12 @@ export const restorePrevious = register({
         },
       };
     }
-    const d = buildDesign(saved.domain, saved.host, saved.file ?? 'previous design');
+    // a workspace kept aside comes back with all its guests (issue 15)
+    const d = docOfSnapshot(saved, 'previous design');
     if (!d.ok) return { kind: 'error', message: tidy(`Your previous design cannot be read: ${formatInputError(d.error)}`) };
     return {
       kind: 'document',
-      doc: { design: d.value, hostText: saved.host, file: saved.file, pristine: saved.pristine, baseline: saved.baseline },
+      doc: d.value,
       label: 'Restore your previous design',
       then: { select: null, notice: `Restored your previous design (${snapshotName(saved)}, saved ${when(saved.savedAt)}). Ctrl+Z goes back.` },
     };
