@@ -404,6 +404,35 @@ export interface AssignResult {
   readonly unplaced: readonly string[];
 }
 
+/** A controller libvirt's assignment put on a bus at or after its own index. */
+export interface ControllerRefusal {
+  readonly key: string;
+  /** 'libvirt': define fails; 'qemu': libvirt defines it and QEMU refuses to start */
+  readonly by: 'libvirt' | 'qemu';
+  /** for people, with libvirt's or QEMU's words */
+  readonly message: string;
+}
+
+/**
+ * The controllers qemuDomainAssignPCIAddresses() gave an address on a bus whose index is not
+ * below their own (a pci-bridge on its own bus, an upstream port on a root port written after
+ * it). For a pci-bridge libvirt checks this at the end of qemuDomainAssignPCIAddresses() and
+ * refuses the domain ("PCI controller at index N (0xNN) has bus='0xNN', but index must be larger
+ * than bus"); for the other models it defines the domain, and QEMU, which creates controllers in
+ * index order, refuses to start ("Bus 'pci.N' not found"). `before` is the guest as given, so
+ * addresses the user wrote are not counted (the rules judge those: GEN-IDX-4).
+ */
+export function controllersBeforeTheirBus(before: Pick<Guest, 'controllers'>, after: Pick<Guest, 'controllers'>): ControllerRefusal[] {
+  const written = new Set(before.controllers.filter((c) => c.address).map((c) => c.key));
+  return after.controllers.flatMap((c): ControllerRefusal[] => {
+    if (written.has(c.key) || !c.address || c.index === undefined || isRootModel(c.model) || c.index > c.address.bus) return [];
+    const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+    return c.model === 'pci-bridge'
+      ? [{ key: c.key, by: 'libvirt', message: `libvirt refuses the domain: it would put pci-bridge ${c.index} on bus ${c.address.bus} ("PCI controller at index ${c.index} (${hex(c.index)}) has bus='${hex(c.address.bus)}', but index must be larger than bus")` }]
+      : [{ key: c.key, by: 'qemu', message: `libvirt would put ${c.model} ${c.index} on bus ${c.address.bus}, which QEMU creates after it: QEMU refuses to start ("Bus 'pci.${c.address.bus}' not found")` }];
+  });
+}
+
 /**
  * qemuDomainAssignPCIAddresses(): libvirt's own placement. Like libvirt it runs twice: a dry run
  * that may grow the address set (GEN-AUTO-1) and reserves the spare slot (GEN-AUTO-2) or spare
@@ -412,9 +441,12 @@ export interface AssignResult {
  * The guest must already have indexes on its PCI controllers and a root at index 0
  * (virDomainAssignControllerIndexes, qemuDomainDefAddDefaultRoot). Pure.
  */
-export function qemuDomainAssignPCIAddresses(base: Guest, machine: LibvirtMachine, host: Host | undefined): AssignResult {
+export function qemuDomainAssignPCIAddresses(base: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string> } = {}): AssignResult {
   const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice() };
+  // max_idx is the highest index of the XML: the buses libvirt itself adds for a gap or an address
+  // (shown `implicit`, or listed in `implied`) come later, so they do not count (d17: its spare port).
   const maxIdx = Math.max(-1, ...w.controllers.map((c) => c.index ?? -1));
+  const maxWritten = Math.max(-1, ...w.controllers.filter((c) => c.index === 0 || (!c.implicit && !opts.implied?.has(c.key))).map((c) => c.index ?? -1));
   const pcieRoot = qemuDomainHasPCIeRoot(base, machine);
   const unplaced: string[] = [];
 
@@ -424,7 +456,7 @@ export function qemuDomainAssignPCIAddresses(base: Guest, machine: LibvirtMachin
     machine.chipset?.validate(w, dry);
     if (!pcieRoot && !dry.buses.every((b) => dry.isFullyReserved(b))) dry.reserveNextAddr(F.PCI_DEVICE | F.AUTOASSIGN, 0);
     qemuDomainAssignDevicePCISlots(w, dry, unplaced);
-    if (maxIdx <= 0 && dry.buses.length > maxIdx + 1 && pcieRoot) dry.reserveNextAddr(F.PCIE_DEVICE | F.AUTOASSIGN, 0);
+    if (maxWritten <= 0 && dry.buses.length > maxWritten + 1 && pcieRoot) dry.reserveNextAddr(F.PCIE_DEVICE | F.AUTOASSIGN, 0);
     // virDomainDefMaybeAddController() for every bus the dry run added
     for (let i = 1; i < dry.buses.length; i++) {
       if (w.controllers.some((c) => c.index === i)) continue;
@@ -468,9 +500,16 @@ export function qemuDomainPCIControllerSetDefaultModelName(c: PciController, mac
   return name === undefined ? c : { ...c, modelName: name };
 }
 
-/** qemuDomainAddressFindNewTargetIndex(): the lowest PHB target index in 1..31 no pci-root uses; undefined when all are taken. */
+/**
+ * qemuDomainAddressFindNewTargetIndex(): the lowest PHB target index in 1..31 no PHB uses;
+ * undefined when all are taken. A PHB is what virDomainControllerIsPSeriesPHB() calls one: a
+ * pci-root whose model name is spapr-pci-host-bridge. libvirt fills model names in the same pass,
+ * in index order, so a PHB written without `<model name>` whose turn has not come yet is not
+ * counted, and its written target index can be handed out again (d12: QEMU then refuses, "PHB 1
+ * already attached").
+ */
 export function qemuDomainAddressFindNewTargetIndex(controllers: readonly PciController[]): number | undefined {
-  for (let t = 1; t <= 31; t++) if (!controllers.some((c) => c.model === 'pci-root' && c.target.index === t)) return t;
+  for (let t = 1; t <= 31; t++) if (!controllers.some((c) => c.model === 'pci-root' && c.modelName === 'spapr-pci-host-bridge' && c.target.index === t)) return t;
   return undefined;
 }
 
@@ -511,7 +550,9 @@ export function qemuDomainPCIControllerSetDefaults(c: PciController, controllers
     }
     case 'pci-root': {
       if (machine.family !== 'pseries' || t.index !== undefined) return next;
-      const index = c.index === 0 ? 0 : qemuDomainAddressFindNewTargetIndex(controllers);
+      // libvirt fills model names in index order, in the same pass: the PHBs below this one have theirs by now
+      const seen = controllers.map((x) => (x.model === 'pci-root' && x.index !== undefined && c.index !== undefined && x.index < c.index ? qemuDomainPCIControllerSetDefaultModelName(x, machine) : x));
+      const index = c.index === 0 ? 0 : qemuDomainAddressFindNewTargetIndex(seen);
       return index === undefined ? next : { ...next, target: { ...t, index } };
     }
     default:
