@@ -285,8 +285,18 @@ export const Q35_CHIPSET: ChipsetSlots = {
   validate: qemuDomainValidateDevicePCISlotsQ35,
 };
 
-/** qemuDomainValidateDevicePCISlotsPIIX3(), reduced to what takes slots: PIIX3 at 00:01, primary video at 00:02. */
+/**
+ * qemuDomainValidateDevicePCISlotsPIIX3(): the PIIX3 functions at 00:01 (the first IDE controller
+ * at 00:01.1, the first USB controller at 00:01.2 when it is piix3-uhci or has no model), then
+ * the primary video at 00:02. libvirt picks the controllers with index 0; pcitopo's model keeps no
+ * index for non-PCI controllers, so it takes the first of each type, which is index 0 in the
+ * documents libvirt writes (def->controllers is sorted by type and index).
+ */
 export function qemuDomainValidateDevicePCISlotsPIIX3(w: AssignState, set: VirDomainPCIAddressSet): void {
+  const ide = w.devices.find((d) => d.element === 'controller' && d.type === 'ide');
+  if (ide && !ide.address) setDeviceAddress(w, ide.key, bus0(1, 1));
+  const usb = w.devices.find((d) => d.element === 'controller' && d.type === 'usb');
+  if (usb && !usb.address && (usb.model === undefined || usb.model === 'piix3-uhci')) setDeviceAddress(w, usb.key, bus0(1, 2));
   for (let fn = 0; fn < 4; fn++) set.reserveAddr({ bus: 0, slot: 1, function: fn }, F.PCI_DEVICE, 0, true);
   const video = w.devices.find((d) => d.element === 'video');
   if (video && !video.address && takesPciAddress(video, w.machine) && !set.slotInUse(0, 2)) {
