@@ -265,23 +265,34 @@ describe('verify itself', () => {
     expect(n.error).toContain('<network>');
   });
   it('leaves no sandbox dir and no process behind, also after a timeout', async () => {
-    const before = sandboxes();
-    const r = await runVerify(GOOD_DESIGNS[2]!.xml(), { cacheDir: false, timeoutSec: 0.2 });
-    expect(r.ok).toBe(false);
-    expect(r.problem).toBe('internal');
-    expect(r.error).toMatch(/timeout/);
-    expect(sandboxes()).toEqual(before);
-    const ours = fs
-      .readdirSync('/proc')
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('pcitopo-verify-');
-        } catch {
-          return false;
-        }
-      });
-    expect(ours).toEqual([]);
+    // a temporary directory of this test's own: other runs of verify on the machine (another
+    // checkout's tests) have their own sandboxes and processes, which must not count here
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-verify-test-'));
+    const saved = process.env['TMPDIR'];
+    process.env['TMPDIR'] = own;
+    try {
+      expect(os.tmpdir()).toBe(own);
+      const r = await runVerify(GOOD_DESIGNS[2]!.xml(), { cacheDir: false, timeoutSec: 0.2 });
+      expect(r.ok).toBe(false);
+      expect(r.problem).toBe('internal');
+      expect(r.error).toMatch(/timeout/);
+      expect(sandboxes()).toEqual([]);
+      const ours = fs
+        .readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(own);
+          } catch {
+            return false;
+          }
+        });
+      expect(ours).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+      fs.rmSync(own, { recursive: true, force: true });
+    }
   });
 });
 
