@@ -2,10 +2,16 @@
 /**
  * DESIGN.md §7's Chromium budgets, measured (never a timed test): serves dist/ with scripts/serve.mjs
  * on a free port, drives Debian's Chromium with Playwright and prints
- *   first-render-demo: <ms> ms     navigation start to the frame showing the demo's vPHBs (median)
- *   drag-findings-1000: <ms> ms    pointer move over a vPHB to its drop verdict painted, 1,000 devices (median)
- *   app-js-gzip: <KiB> KiB         gzip size of dist/assets/*.js
- * Run after `npm run build`: node bench/browser.mjs
+ *   first-render-demo: <ms> ms             navigation start to the frame showing the demo's vPHBs (median)
+ *   drag-findings-1000: <ms> ms            pointer move over a vPHB to its drop verdict painted, 1,000 devices (median)
+ *   first-render-31-vphb: <ms> ms          navigation start to the frame showing all 31 vPHBs and 122 devices of
+ *                                          the full-size pseries design (e2e/fixtures/designs.ts largePseries), median
+ *   drag-frame-31-vphb: <ms> ms            a drag of a host group across that design: the work of one frame (pointer
+ *   drag-frame-31-vphb-p95: <ms> ms        move to the end of the frame it renders), median and 95th percentile
+ *   drop-findings-31-vphb: <ms> ms         pointer release over a vPHB to the findings panel showing the new findings (median)
+ *   app-js-gzip: <KiB> KiB                 gzip size of dist/assets/*.js
+ * Run after `npm run build`: node --import tsx bench/browser.mjs (tsx: the design generators are TypeScript);
+ * BENCH_ONLY=31-vphb prints the full-size pseries figures only.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from '@playwright/test';
 import { largePseriesDomain } from './browser-domain.mjs';
+import { largePseries } from '../e2e/fixtures/designs.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(REPO, 'dist');
@@ -27,6 +34,14 @@ const LAUNCH = {
 const VIEWPORT = { width: 1440, height: 900 };
 const RENDER_RUNS = 7;
 const DRAG_SAMPLES = 21;
+const DRAG_FRAMES = 120;
+const DROP_SAMPLES = 9;
+const AUTOSAVE_KEY = 'pcitopo:autosave:v1';
+
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))];
+};
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -202,6 +217,130 @@ async function dragFindings(browser, url) {
   }
 }
 
+/** Opens the app with the 31-vPHB design as the autosaved design, so it is the first thing drawn. */
+async function openFullSize(browser, url, onReady) {
+  const g = largePseries();
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  await page.addInitScript(
+    ({ key, save }) => {
+      localStorage.clear();
+      localStorage.setItem(key, save);
+    },
+    { key: AUTOSAVE_KEY, save: JSON.stringify({ v: 1, domain: g.domain, host: g.host, file: `${g.name}.xml`, label: 'bench', savedAt: new Date(0).toISOString() }) },
+  );
+  if (onReady) await page.addInitScript(onReady);
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 && document.querySelector('[data-testid="controller-30"]') !== null);
+  return { context, page };
+}
+
+/** Navigation start to the first frame in which every vPHB and every device of the full-size design is drawn. */
+async function firstRenderFullSize(browser, url) {
+  const times = [];
+  for (let i = 0; i < RENDER_RUNS; i++) {
+    const { context, page } = await openFullSize(browser, url, () => {
+      const seen = () => document.querySelectorAll('[data-testid^="controller-"]').length >= 31 && document.querySelectorAll('[data-testid^="guest-device-"]').length === 122;
+      const tick = () => {
+        if (seen()) window.__firstRender = performance.now();
+        else requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    await page.waitForFunction(() => typeof window.__firstRender === 'number');
+    times.push(await page.evaluate(() => window.__firstRender));
+    await context.close();
+  }
+  return median(times);
+}
+
+/**
+ * A host group dragged across the whole design, one pointer move per frame, snaking over every
+ * vPHB: per frame, the time from the move to the end of the frame that renders it (a task posted
+ * from that frame's requestAnimationFrame runs once its style, layout and paint are done).
+ */
+async function dragFrames(page) {
+  const card = await page.getByTestId('host-group-5').locator('header').boundingBox();
+  if (!card) throw new Error('host group 5 is not visible');
+  const start = { x: card.x + card.width / 2, y: card.y + card.height / 2 };
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  const frames = await page.evaluate(
+    ({ start, n }) =>
+      new Promise((resolve) => {
+        const flow = document.querySelector('.flow').getBoundingClientRect();
+        const path = (i) => {
+          // rows across the canvas, left to right then back: every tile is passed over
+          const rows = 6;
+          const t = (i / n) * rows;
+          const row = Math.floor(t);
+          const f = t - row;
+          const x = flow.left + 20 + (row % 2 ? 1 - f : f) * (flow.width - 40);
+          const y = flow.top + 20 + ((row + 0.5) / rows) * (flow.height - 40);
+          return { x, y };
+        };
+        const out = [];
+        window.dispatchEvent(new PointerEvent('pointermove', { clientX: start.x + 12, clientY: start.y + 12, bubbles: true }));
+        let i = 0;
+        const frame = () => {
+          const p = path(i);
+          const t0 = performance.now();
+          window.dispatchEvent(new PointerEvent('pointermove', { clientX: p.x, clientY: p.y, bubbles: true }));
+          const ch = new MessageChannel();
+          ch.port1.onmessage = () => {
+            out.push(performance.now() - t0);
+            if (++i < n) requestAnimationFrame(frame);
+            else resolve(out);
+          };
+          requestAnimationFrame(() => ch.port2.postMessage(0));
+        };
+        requestAnimationFrame(frame);
+      }),
+    { start, n: DRAG_FRAMES },
+  );
+  await page.keyboard.press('Escape');
+  await page.mouse.up();
+  await page.waitForFunction(() => window.__pcitopo?.getState().drag === null);
+  return frames;
+}
+
+/** Group 2 dropped on vPHB 1 (two PEs on one vPHB: PAPR isolation findings): release to the findings panel showing them. */
+async function dropToFindings(page) {
+  const times = [];
+  for (let i = 0; i < DROP_SAMPLES + 2; i++) {
+    const card = await page.getByTestId('host-group-2').locator('header').boundingBox();
+    const target = await page.getByTestId('controller-1').locator('.chead').boundingBox();
+    if (!card || !target) throw new Error('group 2 or vPHB 1 is not visible');
+    await page.mouse.move(card.x + card.width / 2, card.y + card.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(card.x + card.width / 2 + 12, card.y + card.height / 2 + 12, { steps: 2 });
+    await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 4 });
+    await page.waitForFunction(() => /\bover\b/.test(document.querySelector('[data-testid="controller-1"]')?.className ?? ''));
+    const at = { x: target.x + target.width / 2, y: target.y + target.height / 2 };
+    const ms = await page.evaluate(
+      (at) =>
+        new Promise((resolve) => {
+          const shown = () => document.querySelectorAll('[data-testid="finding"][data-rule-id^="PAPR-ISO"]').length;
+          const before = shown();
+          const t0 = performance.now();
+          window.dispatchEvent(new PointerEvent('pointerup', { clientX: at.x, clientY: at.y, bubbles: true }));
+          const check = () => {
+            const ch = new MessageChannel();
+            ch.port1.onmessage = () => (shown() > before ? resolve(performance.now() - t0) : requestAnimationFrame(check));
+            ch.port2.postMessage(0);
+          };
+          requestAnimationFrame(check);
+        }),
+      at,
+    );
+    await page.mouse.up();
+    if (i >= 2) times.push(ms);
+    await page.getByTestId('undo').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="finding"][data-rule-id^="PAPR-ISO"]').length === 0);
+  }
+  return median(times);
+}
+
 async function main() {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) {
     console.error('bench/browser.mjs: dist/ is missing; run "npm run build" first.');
@@ -212,11 +351,26 @@ async function main() {
   let browser;
   try {
     browser = await chromium.launch(LAUNCH);
-    const render = await firstRender(browser, url);
-    console.log(`first-render-demo: ${render.toFixed(1)} ms`);
-    const drag = await dragFindings(browser, url);
-    console.log(`drag-findings-1000: ${drag.ms.toFixed(1)} ms`);
-    console.log(`#   (${drag.n} samples over ${drag.targets} visible vPHBs; ${drag.atHover} judged when the pointer entered, the rest already judged in idle slices)`);
+    // BENCH_ONLY=31-vphb: only the full-size pseries figures (quicker while working on the canvas)
+    if (process.env.BENCH_ONLY !== '31-vphb') {
+      const render = await firstRender(browser, url);
+      console.log(`first-render-demo: ${render.toFixed(1)} ms`);
+      const drag = await dragFindings(browser, url);
+      console.log(`drag-findings-1000: ${drag.ms.toFixed(1)} ms`);
+      console.log(`#   (${drag.n} samples over ${drag.targets} visible vPHBs; ${drag.atHover} judged when the pointer entered, the rest already judged in idle slices)`);
+    }
+    console.log(`first-render-31-vphb: ${(await firstRenderFullSize(browser, url)).toFixed(1)} ms`);
+    const { context, page } = await openFullSize(browser, url);
+    try {
+      await dragFrames(page); // warm-up (JIT, first renders), not counted
+      const frames = await dragFrames(page);
+      console.log(`drag-frame-31-vphb: ${median(frames).toFixed(1)} ms`);
+      console.log(`drag-frame-31-vphb-p95: ${percentile(frames, 0.95).toFixed(1)} ms`);
+      console.log(`#   (${frames.length} frames of a host group dragged across all 31 vPHBs; worst ${Math.max(...frames).toFixed(1)} ms)`);
+      console.log(`drop-findings-31-vphb: ${(await dropToFindings(page)).toFixed(1)} ms`);
+    } finally {
+      await context.close();
+    }
     console.log(`app-js-gzip: ${kib.toFixed(1)} KiB`);
     return 0;
   } finally {

@@ -73,17 +73,29 @@ for (const scheme of ['light', 'dark'] as const) {
 
     const stops = await tabThrough(page);
     const focus = await rgbOf(page, '--focus');
-    // the whole app: toolbar, host groups and devices, canvas nodes, their devices, zoom controls, XML, findings, inspector
-    const must = ['machine-select', 'import-domain', 'add-phb', 'auto-place', 'export-domain', 'export-diagram', 'share-link', 'host-search', 'xml-preview', 'inspector-apply', 'guest-device-0030:01:00.0'];
+    // the whole app: toolbar, host groups and devices, canvas nodes, their devices, zoom controls, the
+    // XML drawer (collapsed below 1600 px: its toggle), findings, inspector
+    const must = ['machine-select', 'import-domain', 'add-phb', 'auto-place', 'export-domain', 'export-diagram', 'share-link', 'host-search', 'xml-drawer-toggle', 'inspector-apply'];
     for (const id of must) expect(stops.map((s) => s.what).join('\n'), `Tab reaches ${id}`).toContain(`[data-testid=${id}]`);
+    // the host list and the tree are one Tab stop each (roving tabindex); the arrow keys go inside them
+    expect(stops.filter((s) => s.what.startsWith('div.chead') || s.what.startsWith('li[data-testid=guest-device-')), 'one Tab stop in the tree').toHaveLength(1);
+    expect(stops.filter((s) => s.what.startsWith('header') || s.what.startsWith('li[data-testid=host-device-')), 'one Tab stop in the host list').toHaveLength(1);
     expect(stops.some((s) => s.what.startsWith('div.chead'))).toBe(true);
-    expect(stops.some((s) => s.what.startsWith('button.react-flow__controls-button'))).toBe(true);
+    // the canvas' own zoom and fit buttons (its bar, above the flow)
+    for (const id of ['zoom-in', 'zoom-out', 'fit-view', 'legend-toggle']) expect(stops.map((s) => s.what).join('\n'), `Tab reaches ${id}`).toContain(`[data-testid=${id}]`);
     expect(stops.some((s) => s.what.includes('.react-flow__node.'))).toBe(true);
-    expect(stops.length).toBeGreaterThan(40);
+    expect(stops.length).toBeGreaterThan(25);
 
     expect(stops.filter((s) => !s.ring).map((s) => s.what), 'elements with no visible focus ring').toEqual([]);
     expect(stops.filter((s) => !s.ringColour.includes(focus)).map((s) => `${s.what}: ${s.ringColour}`), `rings in the focus colour ${focus}`).toEqual([]);
     expect(stops.filter((s) => !s.name).map((s) => s.what), 'elements with no accessible name').toEqual([]);
+    // every tree item is reached from that one stop with the arrow keys, each with its ring and name
+    await page.getByTestId('controller-2').locator('.chead').focus();
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByTestId('guest-device-0030:01:00.0')).toBeFocused();
+    const reached = await focused(page);
+    expect(reached?.ring).toBe(true);
+    expect(reached?.name).toContain('hostdev 0030:01:00.0');
     expect(errors).toEqual([]);
   });
 }

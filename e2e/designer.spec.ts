@@ -80,7 +80,7 @@ test.describe('keyboard and inspector', () => {
     await expect(page.getByTestId('guest-device-0030:01:00.0')).toHaveAttribute('aria-pressed', 'true');
     await page.keyboard.press('m');
     await expect(page.getByTestId('move-to')).toBeFocused();
-    const option = page.getByTestId('move-to').locator('option', { hasText: 'vPHB #0' });
+    const option = page.getByTestId('move-to').locator('option', { hasText: /^vPHB 0 — / });
     await page.getByTestId('move-to').selectOption(await option.getAttribute('value') ?? '');
     await page.getByTestId('move-to').press('Enter');
     await expect(page.getByTestId('controller-0').getByTestId('guest-device-0030:01:00.0')).toBeVisible();
@@ -237,7 +237,7 @@ test.describe('findings', () => {
     await expect(page.locator('.gdev.selected')).toHaveCount(1);
     await expect(page.getByTestId('guest-device-disk-0')).toHaveClass(/sev-error/);
     // Moving one disk away clears the clash (fit the view first: the click panned to bus 1).
-    await page.locator('.react-flow__controls-fitview').click();
+    await page.getByTestId('fit-view').click();
     await drag(page, await center(page, 'guest-device-disk-1'), await center(page, 'controller-0'));
     await expect(page.getByTestId('controller-0')).toHaveClass(/drop-clean/);
     await expect(page.getByTestId('controller-0')).toHaveClass(/over/);

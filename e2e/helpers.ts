@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, type TestInfo } from '@playwright/test';
+import type { GeneratedDesign } from './fixtures/designs.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '..');
@@ -96,7 +97,7 @@ export const errorsShown = (page: Page) => page.locator('[data-testid="finding"]
 
 declare global {
   interface Window {
-    __pcitopo?: { getState: () => unknown; exportXml: () => string; ready: boolean };
+    __pcitopo?: { getState: () => unknown; exportXml: () => string; pciDeviceKeys: () => string[]; ready: boolean };
   }
 }
 
@@ -115,4 +116,37 @@ export async function placements(page: Page): Promise<Record<string, DevicePlace
     for (const d of s.present.design.guest.devices) out[d.key] = { key: d.key, bus: d.address?.bus, slot: d.address?.slot, fn: d.address?.function };
     return out;
   });
+}
+
+/** Imports a generated design (its host first, when it has one) and waits until the canvas has settled. */
+export async function loadDesign(page: Page, g: GeneratedDesign): Promise<void> {
+  if (g.host) {
+    await page.getByTestId('import-host-file').setInputFiles({ name: `${g.name}-host.xml`, mimeType: 'application/xml', buffer: Buffer.from(g.host) });
+    await expect.poll(() => page.evaluate(() => (window.__pcitopo?.getState() as { present?: { hostText?: string } }).present?.hostText?.length ?? 0)).toBe(g.host.length);
+  }
+  await page.getByTestId('import-domain-file').setInputFiles({ name: `${g.name}.xml`, mimeType: 'application/xml', buffer: Buffer.from(g.domain) });
+  await expect.poll(() => page.evaluate(() => (window.__pcitopo?.getState() as { present?: { design: { guest: { name?: string } } } }).present?.design.guest.name)).toBe(g.name);
+  await settled(page);
+}
+
+/** Waits until the view has stopped moving: the same viewport transform over three reads, two frames apart. */
+export async function settled(page: Page): Promise<void> {
+  let last = '';
+  let same = 0;
+  await expect
+    .poll(
+      async () => {
+        const now = await page.evaluate(
+          () =>
+            new Promise<string>((r) =>
+              requestAnimationFrame(() => requestAnimationFrame(() => r(`${(document.querySelector('.react-flow__viewport') as HTMLElement | null)?.style.transform ?? ''}|${document.querySelectorAll('.react-flow__node').length}`))),
+            ),
+        );
+        same = now === last ? same + 1 : 0;
+        last = now;
+        return same >= 2;
+      },
+      { intervals: [50] },
+    )
+    .toBe(true);
 }

@@ -273,7 +273,8 @@ for (const width of [1280, 1920]) {
     await page.setViewportSize({ width, height: 900 });
     await openApp(page);
     await page.getByTestId('guest-device-0000:01:00.1').click();
-    await expect(page.getByTestId('inspector-function')).toHaveValue('1');
+    // as libvirt writes it: function='0x1'
+    await expect(page.getByTestId('inspector-function')).toHaveValue('0x1');
     const panel = await page.locator('.panel.right').boundingBox();
     if (!panel) throw new Error('no right panel');
     const fields = page.locator('.inspector input, .inspector select, .inspector button');
@@ -292,8 +293,9 @@ for (const width of [1280, 1920]) {
     expect(scrolls, 'no horizontal scroll in the inspector').toBe(false);
 
     await page.getByTestId('inspector-function').fill('2');
+    await expect(page.getByTestId('inspector-function-reads')).toHaveText('function 2, read as decimal');
     await page.getByTestId('inspector-apply').click();
-    await expect(page.getByTestId('inspector-function')).toHaveValue('2');
+    await expect(page.getByTestId('inspector-function')).toHaveValue('0x2');
     const xml = await exportXml(page);
     expect(guestAddressOf(xml, '0000:01:00.1')).toMatch(/function='0x2'\/>$/);
     expect((await placements(page))['0000:01:00.1']?.fn).toBe(2);

@@ -18,7 +18,7 @@ async function openTab(context: BrowserContext, url: string): Promise<Page> {
 async function editDemo(page: Page): Promise<string> {
   await page.getByTestId('add-phb').click();
   await expect(page.getByTestId('controller-3')).toBeVisible();
-  await page.locator('.react-flow__controls-fitview').click();
+  await page.getByTestId('fit-view').click();
   await drag(page, await center(page, 'host-group-4'), await center(page, 'controller-3'));
   await page.mouse.up();
   await expect(page.getByTestId('controller-3').getByTestId('guest-device-0035:03:00.0')).toBeVisible();

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { center, drag, openApp, REPO } from './helpers.ts';
+import { largePseries, unplacedPseries } from './fixtures/designs.ts';
+import { center, drag, loadDesign, openApp, REPO } from './helpers.ts';
 
 /**
  * The main states of the designer, as the README shows them. Each run writes them to
@@ -60,7 +61,21 @@ test.describe('README screenshots', () => {
     await drag(page, await center(page, 'host-group-3'), await center(page, 'controller-3'));
     await page.mouse.up();
     await expect(page.getByTestId('guest-device-0030:01:00.0')).toBeVisible();
-    await page.locator('.react-flow__controls-fitview').click();
+    await page.getByTestId('fit-view').click();
     await shoot(page, 'screenshot-q35');
+  });
+
+  test('a pseries guest at full size: 31 vPHBs as summary tiles', async ({ page }) => {
+    await openApp(page);
+    await loadDesign(page, largePseries());
+    await expect(page.locator('.ctile')).toHaveCount(31);
+    await shoot(page, 'screenshot-large-pseries');
+  });
+
+  test('devices without an address wait in the Unplaced tray', async ({ page }) => {
+    await openApp(page);
+    await loadDesign(page, unplacedPseries());
+    await expect(page.getByTestId('unplaced-tray')).toBeVisible();
+    await shoot(page, 'screenshot-unplaced');
   });
 });

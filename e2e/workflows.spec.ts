@@ -49,7 +49,10 @@ test.describe('main workflows (their XML goes through pcitopo verify in the real
     const errors = await openApp(page);
     const bare = unplaced(await exportXml(page), 'p9-autoplace');
     await pasteXml(page, bare);
-    await expect(page.getByTestId('guest-device-0000:01:00.0')).toHaveCount(0);
+    // no address yet: the device waits in the Unplaced tray, not on a bus
+    const tray = page.getByTestId('unplaced-tray');
+    await expect(tray.getByTestId('guest-device-0000:01:00.0')).toBeVisible();
+    await expect(page.locator('.react-flow__node').getByTestId('guest-device-0000:01:00.0')).toHaveCount(0);
     expect(await exportXml(page)).toBe(bare);
     const before = await busView(page);
     expect(Object.keys(before.groupBuses)).toEqual([]);
@@ -58,7 +61,8 @@ test.describe('main workflows (their XML goes through pcitopo verify in the real
     await page.getByTestId('placement-policy').selectOption('pe-per-phb');
     await page.getByTestId('placement-spare').fill(String(spare));
     await page.getByTestId('auto-place').click();
-    await expect(page.getByTestId('guest-device-0000:01:00.0')).toBeVisible();
+    await expect(page.locator('.react-flow__node').getByTestId('guest-device-0000:01:00.0')).toBeVisible();
+    await expect(tray).toHaveCount(0);
 
     const after = await busView(page);
     const groups = Object.keys(after.groupBuses).map(Number);
@@ -83,9 +87,10 @@ test.describe('main workflows (their XML goes through pcitopo verify in the real
     // one undo restores the design as imported
     await page.getByTestId('undo').click();
     expect(await exportXml(page)).toBe(bare);
-    await expect(page.getByTestId('guest-device-0000:01:00.0')).toHaveCount(0);
+    await expect(tray.getByTestId('guest-device-0000:01:00.0')).toBeVisible();
     await page.getByTestId('redo').click();
-    await expect(page.getByTestId('guest-device-0000:01:00.0')).toBeVisible();
+    await expect(page.locator('.react-flow__node').getByTestId('guest-device-0000:01:00.0')).toBeVisible();
+    await expect(tray).toHaveCount(0);
     const xml = await saveExport(page, info);
     expect(xml).toContain('<name>p9-autoplace</name>');
     expect(errors).toEqual([]);

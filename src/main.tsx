@@ -4,12 +4,13 @@ import '@xyflow/react/dist/style.css';
 import './ui/styles.css';
 import { App } from './ui/App.tsx';
 import { designerStore, exportDomain, type DesignerState } from './store/index.ts';
-import { autosave, boot } from './ui/actions.ts';
+import { autosave, boot } from './ui/boot.ts';
+import { pciDevices } from './ui/layout.ts';
 
 declare global {
   interface Window {
     /** read-only hooks for e2e tests: assert on the domain, not on pixels (STYLE.md §8.2) */
-    __pcitopo?: { getState: () => DesignerState; exportXml: () => string; ready: boolean };
+    __pcitopo?: { getState: () => DesignerState; exportXml: () => string; pciDeviceKeys: () => string[]; ready: boolean };
   }
 }
 
@@ -18,6 +19,11 @@ const hooks = {
   exportXml: () => {
     const p = designerStore.getState().present;
     return p ? exportDomain(p.design) : '';
+  },
+  /** every device the canvas must show (on a bus or in the Unplaced tray) */
+  pciDeviceKeys: () => {
+    const p = designerStore.getState().present;
+    return p ? pciDevices(p.design.guest).map((d) => d.key) : [];
   },
   ready: false,
 };

@@ -5,6 +5,7 @@
 export * from './model/pci.ts';
 export * from './model/host.ts';
 export * from './model/guest.ts';
+export * from './model/names.ts';
 export type { Design } from './model/design.ts';
 export * from './errors.ts';
 export { deviceKeyer, freshControllerKey, freshDeviceKey, uniqueKey, type DeviceKeyer, type KeyedElement } from './model/keys.ts';
@@ -41,6 +42,9 @@ export {
   type TemplateMachine,
 } from './machines/index.ts';
 export * from './commands/commands.ts';
+export * from './commands/blocks.ts';
+export * from './commands/drop.ts';
+export * from './rules/evaluate.ts';
 export { placeFunctions } from './commands/functions.ts';
 export { DEMO_DOMAIN_XML, DEMO_HOST_XML } from './demo/demo.ts';
 export { demoDesign } from './demo/demoDesign.ts';

@@ -1,37 +1,35 @@
 /**
- * Findings are derived from the document, never stored (STYLE.md §9): one validator for the app,
- * answers memoised by the design's identity, so every panel and node asking about the same design
- * shares one validation.
+ * Findings are derived from the document, never stored (STYLE.md §9). The app holds one engine
+ * evaluator (rules/evaluate.ts): the findings panel, the badges, drop verdicts and "Move to…" all
+ * read its one evaluation of a design, memoised by the design's identity.
  */
-import type { Design, Finding, Severity } from '../engine/index.ts';
-import { createValidator } from '../engine/index.ts';
+import type { Design, Evaluation, Finding, Severity } from '../engine/index.ts';
+import { createEvaluator, findingKey, SEVERITY_RANK, worse } from '../engine/index.ts';
 
-let validator: ((d: Design) => Finding[]) | null = null;
-const cache = new WeakMap<Design, readonly Finding[]>();
+let evaluator: ReturnType<typeof createEvaluator> | null = null;
+
+/** The app's evaluator, made on first use (building the validator costs a little). */
+export function appEvaluator(): ReturnType<typeof createEvaluator> {
+  evaluator ??= createEvaluator();
+  return evaluator;
+}
 
 const NO_FINDINGS: readonly Finding[] = [];
+const EMPTY: Evaluation = { findings: NO_FINDINGS, controllers: new Map(), devices: new Map(), groups: new Map(), keys: new Set() };
+
+/** The one evaluation of a design: findings and the severity every subject carries. */
+export function evaluationOf(design: Design | undefined | null): Evaluation {
+  if (!design) return EMPTY;
+  const e = appEvaluator().evaluate(design);
+  rememberIndex(e);
+  return e;
+}
 
 export function findingsOf(design: Design | undefined | null): readonly Finding[] {
-  if (!design) return NO_FINDINGS;
-  let f = cache.get(design);
-  if (!f) {
-    validator ??= createValidator();
-    try {
-      f = validator(design);
-    } catch (e) {
-      // A rule that throws must not take the editor down; show it as a finding instead.
-      f = [{ ruleId: 'INTERNAL', severity: 'error', message: `validation failed: ${(e as Error).message}`, subjects: {} }];
-    }
-    cache.set(design, f);
-  }
-  return f;
+  return evaluationOf(design).findings;
 }
 
-export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, error: 2 };
-
-export function worse(a: Severity | undefined, b: Severity): Severity {
-  return a === undefined || SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a;
-}
+export { findingKey, SEVERITY_RANK, worse };
 
 export interface SubjectIndex {
   readonly controllers: ReadonlyMap<number, Severity>;
@@ -39,11 +37,14 @@ export interface SubjectIndex {
   readonly groups: ReadonlyMap<number, Severity>;
 }
 
-const subjectCache = new WeakMap<readonly Finding[], SubjectIndex>();
+const byFindings = new WeakMap<readonly Finding[], SubjectIndex>();
 
-/** The worst severity each subject carries: the canvas badges read this. */
+/**
+ * The worst severity each subject carries: the canvas badges read this. For findings that came from
+ * {@link findingsOf} it is the evaluation's own index (one answer); other lists are indexed here.
+ */
 export function subjectIndex(findings: readonly Finding[]): SubjectIndex {
-  let idx = subjectCache.get(findings);
+  let idx = byFindings.get(findings);
   if (!idx) {
     const controllers = new Map<number, Severity>();
     const devices = new Map<string, Severity>();
@@ -54,9 +55,12 @@ export function subjectIndex(findings: readonly Finding[]): SubjectIndex {
       for (const g of f.subjects.groups ?? []) groups.set(g, worse(groups.get(g), f.severity));
     }
     idx = { controllers, devices, groups };
-    subjectCache.set(findings, idx);
+    byFindings.set(findings, idx);
   }
   return idx;
 }
 
-export const findingKey = (f: Finding): string => `${f.ruleId}|${f.message}`;
+/** Registers an evaluation's own index for its findings array, so subjectIndex(findingsOf(d)) is that index. */
+export function rememberIndex(e: Evaluation): void {
+  if (!byFindings.has(e.findings)) byFindings.set(e.findings, e);
+}

@@ -9,7 +9,7 @@ export function useDesigner<T>(selector: (s: DesignerState) => T): T {
 }
 
 export * from './store.ts';
-export { findingsOf, subjectIndex, SEVERITY_RANK } from './findings.ts';
-export { dropTargets, evaluate, hypothetical, isBusTarget, lazyVerdicts, type LazyVerdicts, controllerTargetId, slotTargetId, takesEndpoints, verdictMore, type Verdict, type VerdictNote, type VerdictLevel, type DropTarget } from './evaluate.ts';
+export { appEvaluator, evaluationOf, findingsOf, subjectIndex, SEVERITY_RANK } from './findings.ts';
+export { dropTargets, evaluate, hypothetical, isBusTarget, lazyVerdicts, type LazyVerdicts, controllerTargetId, NEW_BUS_TARGET, REMOVE_TARGET_ID, slotTargetId, takesEndpoints, verdictMore, type Verdict, type VerdictNote, type VerdictLevel, type DropTarget } from './evaluate.ts';
 // main.tsx reads the export through the store's entry point.
 export { exportDomain } from '../engine/index.ts';

@@ -140,3 +140,50 @@ describe('messages across edits', () => {
     expect(s.getState().message).toBe(offer);
   });
 });
+
+describe('document flags', () => {
+  it('an edit is never pristine; undo finds the pristine state again', () => {
+    const s = createDesignerStore(docOf(demoDesign(), 'Open the demo', DEMO_HOST_XML, 'demo.xml', true));
+    expect(s.getState().present?.pristine).toBe(true);
+    s.getState().apply({ kind: 'move-group', group: 2, controller: 0 });
+    expect(s.getState().present?.pristine).toBe(false);
+    expect(s.getState().present?.hostText).toBe(DEMO_HOST_XML);
+    s.getState().undo();
+    expect(s.getState().present?.pristine).toBe(true);
+  });
+
+  it('steps with the same coalesce mark are one undo step (the XML editor while typing)', () => {
+    const s = demoStore();
+    const start = s.getState().present;
+    const demo = demoDesign();
+    s.getState().commit({ design: demo, coalesce: 'xml-edit-1', baseline: 'imported' }, 'Edit the XML');
+    s.getState().commit({ design: demoDesign(), coalesce: 'xml-edit-1', baseline: 'imported' }, 'Edit the XML');
+    expect(s.getState().past).toEqual([start]);
+    s.getState().commit({ design: demoDesign(), coalesce: 'xml-edit-2', baseline: 'imported' }, 'Edit the XML');
+    expect(s.getState().past).toHaveLength(2);
+    s.getState().undo();
+    s.getState().undo();
+    expect(s.getState().present).toBe(start);
+  });
+
+  it('an edit keeps the text the design was imported from for "changed lines"', () => {
+    const s = demoStore();
+    s.getState().commit({ design: demoDesign(), baseline: 'as imported' }, 'Edit the XML');
+    s.getState().apply({ kind: 'move-group', group: 2, controller: 0 });
+    expect(s.getState().present?.baseline).toBe('as imported');
+  });
+
+  it('the summary, the context menu and focus requests are session state', () => {
+    const s = demoStore();
+    s.getState().setSummary('placed 1 device');
+    s.getState().openContextMenu({ x: 1, y: 2, selection: { kind: 'group', number: 2 } });
+    s.getState().focusOn('guest-device-x');
+    expect(s.getState().summary?.text).toBe('placed 1 device');
+    expect(s.getState().focusItem).toEqual({ testId: 'guest-device-x', seq: 1 });
+    s.getState().apply({ kind: 'move-group', group: 2, controller: 0 });
+    // a new step makes the last summary and an open menu stale
+    expect(s.getState().summary).toBeNull();
+    expect(s.getState().contextMenu).toBeNull();
+    expect(s.getState().past).toHaveLength(1);
+  });
+});

@@ -4,7 +4,7 @@
  * (selection, drag, messages, viewport requests), which undo never touches.
  */
 import { createStore } from 'zustand/vanilla';
-import type { Command, Design, Host } from '../engine/index.ts';
+import type { Command, Design, DropPayload, Host } from '../engine/index.ts';
 import { applyCommand, describeCommand } from '../engine/index.ts';
 import { dropTargets, hypothetical, isBusTarget, type DropTarget, type Verdict } from './evaluate.ts';
 
@@ -16,6 +16,19 @@ export interface DocState {
   readonly file?: string | undefined;
   /** what produced this state, for the undo/redo tooltips */
   readonly label: string;
+  /**
+   * A design the app made and nobody edited since (the demo, a template, a share link as opened):
+   * replacing it loses nothing, so it never displaces a design kept aside. Undo back to it finds it
+   * pristine again, since history keeps whole states.
+   */
+  readonly pristine?: boolean | undefined;
+  /** the domain text as imported, before any XML edit: "changed lines" compares against it */
+  readonly baseline?: string | undefined;
+  /**
+   * Steps with the same mark merge into one undo step (the XML editor's live re-imports while the
+   * user types): the first is pushed, the next ones replace it.
+   */
+  readonly coalesce?: string | undefined;
 }
 
 export type Selection =
@@ -24,10 +37,8 @@ export type Selection =
   | { readonly kind: 'group'; readonly number: number }
   | { readonly kind: 'host-device'; readonly address: string };
 
-export type DragPayload =
-  | { readonly kind: 'group'; readonly number: number }
-  | { readonly kind: 'host-device'; readonly address: string }
-  | { readonly kind: 'guest-device'; readonly key: string };
+/** What is dragged or moved: a host IOMMU group, one host function, a guest device, several guest devices (engine commands/drop.ts). */
+export type DragPayload = DropPayload;
 
 export interface DragState {
   readonly payload: DragPayload;
@@ -60,11 +71,29 @@ export interface PreviousDesign {
   readonly savedAt: string;
 }
 
+/** Where the context menu is open and what for (Shift+F10 opens it at the focused item). */
+export interface ContextMenuState {
+  readonly x: number;
+  readonly y: number;
+  readonly selection: Selection;
+}
+
+/** What the last import, auto-place or fix did, in a line ("placed 6 devices, added 3 vPHBs; 1 warning left"). */
+export interface ChangeSummary {
+  readonly text: string;
+  readonly seq: number;
+}
+
 export interface DesignerState {
   readonly past: readonly DocState[];
   readonly present: DocState | null;
   readonly future: readonly DocState[];
   readonly selection: Selection | null;
+  /**
+   * Guest devices selected together (Shift/Ctrl-click, box select on the canvas): moved or removed
+   * as one step. Holds the selected device too when `selection` is one; empty otherwise.
+   */
+  readonly selectedDevices: ReadonlySet<string>;
   readonly drag: DragState | null;
   readonly message: Message | null;
   /** a request to pan the canvas to these React Flow node ids; seq makes repeats distinct */
@@ -72,8 +101,15 @@ export interface DesignerState {
   readonly shareUrl: string | null;
   /** what "Restore your previous design" would bring back, if anything */
   readonly previous: PreviousDesign | null;
+  readonly contextMenu: ContextMenuState | null;
+  readonly summary: ChangeSummary | null;
+  /** a request to move keyboard focus to the element with this data-testid once it is drawn (after a move) */
+  readonly focusItem: { readonly testId: string; readonly seq: number } | null;
 
-  /** Replace the document with a new state as one undoable step. */
+  /**
+   * Replace the document with a new state as one undoable step. The state is not pristine unless
+   * `next.pristine` says so; a `next.coalesce` equal to the present's replaces the present instead.
+   */
   commit(next: Omit<DocState, 'label'> & { label?: string }, label: string): void;
   /** Apply an engine command as one undoable step; false (and a message) when the engine refuses it. */
   apply(cmd: Command, label?: string): boolean;
@@ -82,10 +118,17 @@ export interface DesignerState {
   undo(): void;
   redo(): void;
   select(sel: Selection | null): void;
+  /** Adds a guest device to the multi-selection, or takes it out (Shift/Ctrl-click). */
+  toggleDevice(key: string): void;
+  /** Selects exactly these guest devices (box select); the first becomes `selection`. */
+  selectDevices(keys: readonly string[]): void;
   focusNodes(nodeIds: readonly string[]): void;
   setMessage(m: Message | null): void;
   setShareUrl(url: string | null): void;
   setPrevious(previous: PreviousDesign | null): void;
+  openContextMenu(menu: ContextMenuState | null): void;
+  setSummary(text: string | null): void;
+  focusOn(testId: string): void;
   startDrag(payload: DragPayload, label: string, x: number, y: number): void;
   /** Moves the ghost; a target the pointer enters is judged at once if it was not yet. */
   moveDrag(x: number, y: number, over: string | null): void;
@@ -100,6 +143,7 @@ export interface DesignerState {
 }
 
 const HISTORY_LIMIT = 200;
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 export function createDesignerStore(initial: DocState | null = null) {
   return createStore<DesignerState>()((set, get) => ({
@@ -107,23 +151,30 @@ export function createDesignerStore(initial: DocState | null = null) {
     present: initial,
     future: [],
     selection: null,
+    selectedDevices: NO_KEYS,
     drag: null,
     message: null,
     focus: null,
     shareUrl: null,
     previous: null,
+    contextMenu: null,
+    summary: null,
+    focusItem: null,
 
     commit(next, label) {
       const { present, past, message } = get();
-      const doc: DocState = { ...next, label };
+      const doc: DocState = { ...next, label, pristine: next.pristine ?? false, baseline: next.baseline ?? (next.design === present?.design ? present.baseline : undefined) };
+      const merge = doc.coalesce !== undefined && present?.coalesce === doc.coalesce;
       set({
-        past: present ? [...past, present].slice(-HISTORY_LIMIT) : past,
+        past: merge ? past : present ? [...past, present].slice(-HISTORY_LIMIT) : past,
         present: doc,
         future: [],
         // an edit makes a message stale, except the offer to restore a kept design: that one waits
         // until the user takes it or dismisses it
         message: message?.actions?.includes('restore-previous') ? message : null,
         shareUrl: null,
+        summary: null,
+        contextMenu: null,
       });
     },
 
@@ -137,12 +188,13 @@ export function createDesignerStore(initial: DocState | null = null) {
         set({ message: { kind: 'error', text: (e as Error).message } });
         return false;
       }
-      get().commit({ ...present, design }, label ?? describeCommand(cmd));
+      // an edit keeps what the document was imported from, and is the user's work
+      get().commit({ design, hostText: present.hostText, file: present.file, baseline: baselineOf(present) }, label ?? describeCommand(cmd, present.design));
       return true;
     },
 
     load(doc) {
-      set({ past: [], present: doc, future: [], selection: null, drag: null, shareUrl: null });
+      set({ past: [], present: doc, future: [], selection: null, selectedDevices: NO_KEYS, drag: null, shareUrl: null, summary: null, contextMenu: null });
     },
 
     undo() {
@@ -150,18 +202,34 @@ export function createDesignerStore(initial: DocState | null = null) {
       const prev = past[past.length - 1];
       if (!prev || !present) return;
       // a drag under way was judged against the design being replaced: it ends without a drop
-      set({ past: past.slice(0, -1), present: prev, future: [present, ...future], shareUrl: null, drag: null });
+      set({ past: past.slice(0, -1), present: prev, future: [present, ...future], shareUrl: null, drag: null, summary: null, contextMenu: null });
     },
 
     redo() {
       const { past, present, future } = get();
       const next = future[0];
       if (!next || !present) return;
-      set({ past: [...past, present], present: next, future: future.slice(1), shareUrl: null, drag: null });
+      set({ past: [...past, present], present: next, future: future.slice(1), shareUrl: null, drag: null, summary: null, contextMenu: null });
     },
 
     select(selection) {
-      set({ selection });
+      set({ selection, selectedDevices: selection?.kind === 'device' ? new Set([selection.key]) : NO_KEYS });
+    },
+
+    toggleDevice(key) {
+      const { selection, selectedDevices } = get();
+      const next = new Set(selectedDevices);
+      // a device selected alone (by a plain click) joins the multi-selection it starts
+      if (selection?.kind === 'device') next.add(selection.key);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      const first = next.has(key) ? key : [...next][0];
+      set({ selectedDevices: next, selection: first === undefined ? null : { kind: 'device', key: first } });
+    },
+
+    selectDevices(keys) {
+      const first = keys[0];
+      set({ selectedDevices: new Set(keys), selection: first === undefined ? null : { kind: 'device', key: first } });
     },
 
     focusNodes(nodeIds) {
@@ -178,6 +246,18 @@ export function createDesignerStore(initial: DocState | null = null) {
 
     setPrevious(previous) {
       set({ previous });
+    },
+
+    openContextMenu(contextMenu) {
+      set({ contextMenu });
+    },
+
+    setSummary(text) {
+      set({ summary: text === null ? null : { text, seq: (get().summary?.seq ?? 0) + 1 } });
+    },
+
+    focusOn(testId) {
+      set({ focusItem: { testId, seq: (get().focusItem?.seq ?? 0) + 1 } });
     },
 
     startDrag(payload, label, x, y) {
@@ -234,9 +314,14 @@ export function createDesignerStore(initial: DocState | null = null) {
 
 export type DesignerStore = ReturnType<typeof createDesignerStore>;
 
+/** The text "changed lines" compares against: the domain as imported, before any XML edit. */
+export function baselineOf(doc: DocState): string {
+  return doc.baseline ?? doc.design.source.text;
+}
+
 /** Convenience for callers that build a DocState from an import. */
-export function docOf(design: Design, label: string, hostText?: string, file?: string): DocState {
-  return { design, label, hostText, file };
+export function docOf(design: Design, label: string, hostText?: string, file?: string, pristine = false): DocState {
+  return { design, label, hostText, file, pristine };
 }
 
 export type { Host };

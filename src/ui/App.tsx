@@ -1,13 +1,19 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { designerStore, useDesigner, verdictMore } from '../store/index.ts';
 import { Canvas } from './Canvas.tsx';
+import { ContextMenu } from './ContextMenu.tsx';
 import { FindingsPanel } from './FindingsPanel.tsx';
 import { HostPanel } from './HostPanel.tsx';
 import { Inspector } from './Inspector.tsx';
 import { Toolbar } from './Toolbar.tsx';
-import { XmlPanel } from './XmlPanel.tsx';
-import { importAnyText, openDemo, restorePrevious } from './actions.ts';
+import { XmlDrawer } from './XmlDrawer.tsx';
+import { actionForKey, importAny, keyOf, openDemo, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
+import { nodeIdOf } from './layout.ts';
+import { useRovingFocus } from './roving.ts';
+import * as canvasApi from './canvasApi.ts';
+// the host panel is a remove target while guest devices are dragged
+import { RemoveDropArea } from './RemoveZone.tsx';
 
 const isEditable = (t: EventTarget | null): boolean =>
   t instanceof HTMLElement && (t.isContentEditable || t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
@@ -27,31 +33,42 @@ function DragGhost() {
 
 function MessageBar() {
   const message = useDesigner((s) => s.message);
-  if (!message) return null;
-  const actions = message.actions ?? [];
+  const summary = useDesigner((s) => s.summary);
   return (
-    <div className={`message ${message.kind}`} role={message.kind === 'error' ? 'alert' : 'status'} data-testid={message.kind === 'error' ? 'error-message' : 'notice-message'}>
-      <span>{message.text}</span>
-      {actions.includes('restore-previous') ? (
-        <button type="button" className="primary" data-testid="restore-previous" onClick={() => restorePrevious()}>
-          Restore your previous design
-        </button>
+    <>
+      {message ? (
+        <div className={`message ${message.kind}`} role={message.kind === 'error' ? 'alert' : 'status'} data-testid={message.kind === 'error' ? 'error-message' : 'notice-message'}>
+          <span>{message.text}</span>
+          {message.actions?.includes('restore-previous') ? (
+            <button type="button" className="primary" data-testid="restore-previous" onClick={() => void run(restorePrevious, undefined)}>
+              Restore your previous design
+            </button>
+          ) : null}
+          {message.actions?.includes('open-demo') ? (
+            <button
+              type="button"
+              data-testid="open-demo"
+              onClick={() => {
+                void Promise.resolve(run(openDemo, undefined)).then((ok) => ok && designerStore.getState().setMessage(null));
+              }}
+            >
+              Open the demo
+            </button>
+          ) : null}
+          <button type="button" aria-label="Dismiss this message" title="Dismiss" onClick={() => designerStore.getState().setMessage(null)}>
+            ✕
+          </button>
+        </div>
       ) : null}
-      {actions.includes('open-demo') ? (
-        <button
-          type="button"
-          data-testid="open-demo"
-          onClick={() => {
-            if (openDemo(true)) designerStore.getState().setMessage(null);
-          }}
-        >
-          Open the demo
-        </button>
+      {summary ? (
+        <div className="message summary" role="status" key={summary.seq}>
+          <span data-testid="change-summary">{summary.text}</span>
+          <button type="button" aria-label="Dismiss this summary" title="Dismiss" onClick={() => designerStore.getState().setSummary(null)}>
+            ✕
+          </button>
+        </div>
       ) : null}
-      <button type="button" aria-label="Dismiss this message" title="Dismiss" onClick={() => designerStore.getState().setMessage(null)}>
-        ✕
-      </button>
-    </div>
+    </>
   );
 }
 
@@ -84,8 +101,7 @@ function PasteDialog({ onClose }: { onClose: () => void }) {
           data-testid="paste-import"
           disabled={!text.trim()}
           onClick={() => {
-            if (importAnyText(text, 'pasted text')) onClose();
-            else setFailed(true);
+            void Promise.resolve(run(importAny, { text, file: 'pasted text' })).then((ok) => (ok ? onClose() : setFailed(true)));
           }}
         >
           Import
@@ -95,43 +111,100 @@ function PasteDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
+/**
+ * Gives actions the canvas's zoom and fit: the canvas' own (canvasApi.ts, registered by Canvas.tsx),
+ * which re-plan the grid and choose the level of detail, so a shortcut, the canvas bar and the
+ * context menu all fit the same way.
+ */
+function ViewBridge() {
+  useEffect(() => {
+    setView({ zoomIn: canvasApi.zoomIn, zoomOut: canvasApi.zoomOut, fit: canvasApi.fitAll, fitNodes: canvasApi.fitNodes });
+    return () => setView(null);
+  }, []);
+  return null;
+}
+
+/**
+ * Moves keyboard focus to the element a move asked for (the moved item) once it is drawn. The canvas
+ * draws a new or resized node hidden until it is measured, and focus() on a hidden element does
+ * nothing: it tries each frame until focus is there, and keeps it there for a few frames unless the
+ * user put it elsewhere meanwhile.
+ */
+function FocusReturner() {
+  const request = useDesigner((s) => s.focusItem);
+  useEffect(() => {
+    if (!request) return;
+    let frame = 0;
+    let tries = 0;
+    let held = 0;
+    const selector = `[data-testid="${CSS.escape(request.testId)}"]`;
+    const attempt = () => {
+      const el = document.querySelector<HTMLElement>(selector);
+      // a roving item has tabindex -1 until it is the current one: focusable all the same
+      const target = el?.matches('[tabindex], button, a, input, select, textarea') ? el : el?.querySelector<HTMLElement>('[tabindex]');
+      const active = document.activeElement;
+      const free = !active || active === document.body || !active.isConnected;
+      if (target && active === target) held++;
+      else if (target && (free || tries === 0)) target.focus({ preventScroll: !!target.closest('.react-flow') });
+      else if (!free) return; // the user moved on
+      if (++tries < 60 && held < 3) frame = requestAnimationFrame(attempt);
+    };
+    frame = requestAnimationFrame(attempt);
+    return () => cancelAnimationFrame(frame);
+  }, [request]);
+  return null;
+}
+
+/** A tree element the arrow keys reached off screen: pan the canvas to its node. */
+function panTo(el: HTMLElement): void {
+  const canvas = el.closest('.canvas')?.getBoundingClientRect();
+  const box = el.getBoundingClientRect();
+  if (!canvas || (box.top >= canvas.top && box.bottom <= canvas.bottom && box.left >= canvas.left && box.right <= canvas.right)) return;
+  const st = designerStore.getState();
+  const sel = selectionAt(el, st.present?.design);
+  const design = st.present?.design;
+  if (!sel || !design) return;
+  let key: string | undefined;
+  if (sel.kind === 'controller') key = sel.key;
+  else if (sel.kind === 'device') {
+    const bus = design.guest.devices.find((d) => d.key === sel.key)?.address?.bus;
+    key = design.guest.controllers.find((c) => c.index === bus)?.key;
+  }
+  if (key) st.focusNodes([nodeIdOf({ key })]);
+}
+
 export function App() {
   const ready = useDesigner((s) => s.present !== null);
   const [pasting, setPasting] = useState(false);
   const [fileOver, setFileOver] = useState(false);
+  const center = useRef<HTMLDivElement>(null);
+  const onCanvasMove = useCallback((el: HTMLElement) => panTo(el), []);
+  useRovingFocus(center, '.react-flow .chead, .react-flow .gdev', { onMove: onCanvasMove, preventScroll: true });
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const mod = e.ctrlKey || e.metaKey;
-      if (mod && !isEditable(e.target)) {
-        const k = e.key.toLowerCase();
-        if (k === 'z' && !e.shiftKey) {
-          e.preventDefault();
-          designerStore.getState().undo();
-        } else if ((k === 'z' && e.shiftKey) || k === 'y') {
-          e.preventDefault();
-          designerStore.getState().redo();
-        }
-        return;
-      }
-      if (isEditable(e.target)) return;
-      const st = designerStore.getState();
-      if (e.key === 'Escape') st.select(null);
-      if ((e.key === 'Delete' || e.key === 'Backspace') && st.selection?.kind === 'device') st.apply({ kind: 'remove-device', device: st.selection.key });
-      if (e.key === 'm' && st.selection) {
-        const el = document.getElementById('move-to');
-        if (el) {
-          e.preventDefault();
-          el.focus();
-        }
-      }
+      if (isEditable(e.target) || e.defaultPrevented) return;
+      // a key on a focused control that uses it itself (Enter, Space on a button) is not a shortcut
+      const action = actionForKey(keyOf(e));
+      if (!action) return;
+      if (action.enabled(designerStore.getState(), undefined) !== true) return;
+      e.preventDefault();
+      void run(action, undefined);
+    };
+    const onContextMenu = (e: MouseEvent) => {
+      const design = designerStore.getState().present?.design;
+      const sel = selectionAt(e.target instanceof Element ? e.target : null, design);
+      if (!sel) return;
+      e.preventDefault();
+      designerStore.getState().select(sel);
+      designerStore.getState().openContextMenu({ x: e.clientX, y: e.clientY, selection: sel });
     };
     const onPaste = (e: ClipboardEvent) => {
       if (isEditable(e.target)) return;
       const text = e.clipboardData?.getData('text/plain') ?? '';
       if (text.trimStart().startsWith('<')) {
         e.preventDefault();
-        importAnyText(text, 'pasted text');
+        void run(importAny, { text, file: 'pasted text' });
       }
     };
     const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
@@ -148,15 +221,17 @@ export function App() {
       e.preventDefault();
       setFileOver(false);
       const file = e.dataTransfer?.files[0];
-      if (file) void file.text().then((t) => importAnyText(t, file.name));
+      if (file) void file.text().then((text) => run(importAny, { text, file: file.name }));
     };
     window.addEventListener('keydown', onKey);
+    window.addEventListener('contextmenu', onContextMenu);
     window.addEventListener('paste', onPaste);
     window.addEventListener('dragover', onDragOver);
     window.addEventListener('dragleave', onDragLeave);
     window.addEventListener('drop', onDrop);
     return () => {
       window.removeEventListener('keydown', onKey);
+      window.removeEventListener('contextmenu', onContextMenu);
       window.removeEventListener('paste', onPaste);
       window.removeEventListener('dragover', onDragOver);
       window.removeEventListener('dragleave', onDragLeave);
@@ -166,14 +241,18 @@ export function App() {
 
   return (
     <ReactFlowProvider>
+      <ViewBridge />
+      <FocusReturner />
       <div className={`app${fileOver ? ' file-over' : ''}`}>
         <Toolbar onPaste={() => setPasting(true)} />
         <MessageBar />
         <main className="workspace">
-          <HostPanel />
-          <div className="center">
+          <RemoveDropArea>
+            <HostPanel />
+          </RemoveDropArea>
+          <div className="center" ref={center}>
             {ready ? <Canvas /> : <div className="canvas loading">Loading…</div>}
-            <XmlPanel />
+            <XmlDrawer />
           </div>
           <aside className="panel right" aria-label="Findings and inspector">
             <FindingsPanel />
@@ -181,6 +260,7 @@ export function App() {
           </aside>
         </main>
         <DragGhost />
+        <ContextMenu />
         {pasting ? <PasteDialog onClose={() => setPasting(false)} /> : null}
         {fileOver ? <div className="dropzone" aria-hidden="true">Drop a domain or host XML file to import it</div> : null}
       </div>

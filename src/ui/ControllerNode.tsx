@@ -3,18 +3,13 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { GuestDevice, Host } from '../engine/index.ts';
 import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner, verdictMore } from '../store/index.ts';
-import { controllerKindLabel, devicesByBus, estimateHeight, groupsLabel, NO_DEVICES, NODE_WIDTH, type ControllerFlowNode } from './layout.ts';
-import { useDragSource } from './dnd.ts';
+import { ControllerTile } from './ControllerTile.tsx';
+import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
+import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, SPACING, type ControllerFlowNode } from './layout.ts';
 
-export { controllerKindLabel };
+export { controllerKindLabel, hostNameOf };
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
-
-export function hostNameOf(d: GuestDevice, host: Host | undefined): string | undefined {
-  if (!d.hostAddress || !host) return undefined;
-  const hd = host.devices.get(formatPciAddress(d.hostAddress));
-  return hd ? (hd.productName ?? hd.vendorName) : undefined;
-}
 
 const SlotCell = memo(function SlotCell({ index, slot, used, title }: { index: number; slot: number; used: boolean; title: string }) {
   const id = slotTargetId(index, slot);
@@ -28,68 +23,62 @@ const SlotCell = memo(function SlotCell({ index, slot, used, title }: { index: n
     );
   }
   return (
-    <span className={`slot free${verdict ? ` drop-${verdict}` : ''}${over ? ' over' : ''}`} data-testid={`slot-${index}-${slot}`} data-drop={id} title={`Free slot ${slot} on bus ${index}`}>
+    <span className={`slot free${verdict ? ` drop-${verdict}` : ''}${over ? ' over' : ''}`} data-testid={`slot-${index}-${slot}`} data-drop={id} title={`Free slot 0x${hex2(slot)} on bus ${index}`}>
       {hex2(slot)}
     </span>
   );
 });
 
 const DeviceRow = memo(function DeviceRow({ device, host }: { device: GuestDevice; host: Host | undefined }) {
-  const selected = useDesigner((s) => s.selection?.kind === 'device' && s.selection.key === device.key);
-  const severity = useDesigner((s) => subjectIndex(findingsOf(s.present?.design)).devices.get(device.key));
-  const onPointerDown = useDragSource({ kind: 'guest-device', key: device.key }, device.label);
-  const select = useCallback(() => designerStore.getState().select({ kind: 'device', key: device.key }), [device.key]);
+  const selected = useDeviceSelected(device.key);
+  const severity = useDeviceSeverity(device.key);
+  const handlers = useDeviceHandlers(device);
   const a = device.address;
   const name = hostNameOf(device, host);
+  const missing = missingOnHost(device, host);
   return (
     <li
-      className={`gdev nopan nodrag${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${device.hostAddress ? ' passthrough' : ''}`}
+      className={`gdev nopan nodrag${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${device.hostAddress ? ' passthrough' : ''}${missing ? ' missing' : ''}`}
       data-testid={`guest-device-${device.key}`}
+      data-key={device.key}
       tabIndex={0}
       role="button"
       aria-label={`${device.label}${a ? ` at slot ${a.slot} function ${a.function}` : ''}${severity ? `, has ${severity}s` : ''}`}
       aria-pressed={selected}
-      onPointerDown={onPointerDown}
-      onClick={select}
-      onKeyDown={(e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          select();
-        }
-      }}
+      {...handlers}
     >
       <span className="addr">{a ? `${hex2(a.slot)}.${a.function}` : '--'}</span>
-      <span className="glabel" title={name ? `${device.label} (${name})` : device.label}>
+      <span className="glabel" title={name ? `${device.label} (${name})` : missing ? `${device.label}: not on the loaded host` : device.label}>
         {device.label}
-        {name ? <small>{name}</small> : null}
+        {name ? <small>{name}</small> : missing ? <small>not on this host</small> : null}
       </span>
       {a?.multifunction === 'on' ? <span className="tag">mf</span> : null}
-      {severity ? <span className={`badge ${severity}`} aria-hidden="true">{severity === 'error' ? '!' : severity === 'warning' ? '!' : 'i'}</span> : null}
+      {severity ? <span className={`badge ${severity}`} aria-hidden="true">{severity === 'info' ? 'i' : '!'}</span> : null}
     </li>
   );
 });
 
-function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
-  const key = data.key;
-  const c = useDesigner((s) => s.present?.design.guest.controllers.find((x) => x.key === key));
-  const devices = useDesigner((s) => (c?.index === undefined || !s.present ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
+/** A bus in full detail: its header, PE or IOMMU groups, the slot grid, every device on it. */
+const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) {
+  const c = useDesigner((s) => s.present?.design.guest.controllers.find((x) => x.key === cKey));
+  const devices = useDesigner((s) => (c?.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
   const host = useDesigner((s) => s.present?.design.host);
-  const childControllers = useDesigner((s) => s.present?.design.guest.controllers);
+  const children = useDesigner((s) => (c?.index === undefined || !s.present ? NO_CONTROLLERS : (controllersByBus(s.present.design.guest).get(c.index) ?? NO_CONTROLLERS)));
   const severity = useDesigner((s) => (c?.index === undefined ? undefined : subjectIndex(findingsOf(s.present?.design)).controllers.get(c.index)));
-  const selected = useDesigner((s) => s.selection?.kind === 'controller' && s.selection.key === key);
+  const selected = useDesigner((s) => s.selection?.kind === 'controller' && s.selection.key === cKey);
   const dropId = c ? controllerTargetId(c) : '';
   const verdict = useDesigner((s) => s.drag?.verdicts.get(dropId));
   // a target not judged yet still takes the drop; it is judged the moment the pointer enters it
   const isTarget = useDesigner((s) => s.drag?.targets.has(dropId) ?? false);
   const over = useDesigner((s) => s.drag?.over === dropId);
-  const select = useCallback(() => designerStore.getState().select({ kind: 'controller', key }), [key]);
+  const select = useCallback(() => designerStore.getState().select({ kind: 'controller', key: cKey }), [cKey]);
   if (!c) return null;
 
   const m = busModel(c);
   const index = c.index;
   const usedBy = new Map<number, string>();
   for (const d of devices) if (d.address) usedBy.set(d.address.slot, d.label);
-  for (const k of childControllers ?? []) if (index !== undefined && k.address?.bus === index) usedBy.set(k.address.slot, `controller ${k.index ?? '?'}`);
+  for (const k of children) if (k.address) usedBy.set(k.address.slot, `${controllerKindLabel(k)} ${k.index ?? '?'}`);
   const slots: number[] = [];
   if (m && index !== undefined) for (let s = m.minSlot; s <= m.maxSlot; s++) slots.push(s);
   const freeCount = slots.filter((s) => !usedBy.has(s)).length;
@@ -107,10 +96,9 @@ function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
       className={`cnode${phb ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : isTarget ? ' drop-pending' : ''}${over ? ' over' : ''}`}
       data-testid={`controller-${index ?? c.key}`}
       data-drop={isTarget ? dropId : undefined}
-      style={{ containIntrinsicSize: `auto ${NODE_WIDTH}px auto ${estimateHeight(c, devices.length)}px` }}
       aria-label={`${title}${severity ? `, has ${severity}s` : ''}`}
     >
-      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <Handle type="target" position={Position.Top} isConnectable={false} />
       <div
         className="chead nopan nodrag"
         role="button"
@@ -132,7 +120,7 @@ function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
           {phb && c.target.index !== undefined ? <span title="PHB target index (QEMU index=)">target {c.target.index}</span> : null}
           {c.target.node !== undefined ? <span title="guest NUMA node">NUMA {c.target.node}</span> : null}
           {c.target.chassis !== undefined ? <span>chassis {c.target.chassis}</span> : null}
-          {c.target.port !== undefined ? <span>port {c.target.port}</span> : null}
+          {c.target.port !== undefined ? <span>port 0x{hex2(c.target.port)}</span> : null}
           {c.target.hotplug === 'off' ? <span>no hotplug</span> : null}
           {c.implicit ? (
             <span className="implicit" data-testid="implicit-controller" title="Not in the XML: libvirt adds this root bus itself at define time. It is written only if you edit it.">
@@ -141,11 +129,7 @@ function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
           ) : null}
         </span>
       </div>
-      {phb || groups.size > 0 ? (
-        <div className={`pe${groups.size > 1 ? ' multi' : ''}`}>
-          {groupsLabel(phb, groups, usedBy.size > 0)}
-        </div>
-      ) : null}
+      <div className={`pe${groups.size > 1 ? ' multi' : ''}`}>{groupsLabel(phb, groups, devices.length > 0, children.length)}</div>
       {slots.length > 0 ? (
         <div className="slots nopan nodrag" aria-label={`${freeCount} of ${slots.length} slots free`}>
           {slots.map((s) => (
@@ -166,9 +150,14 @@ function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
           </div>
         ) : null}
       </div>
-      <Handle type="source" position={Position.Right} isConnectable={false} />
+      <Handle type="source" position={Position.Bottom} isConnectable={false} style={{ left: SPACING.full.indent / 2 }} />
     </div>
   );
+});
+
+/** A controller node: the summary tile below the detail threshold, the full bus above it. */
+function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
+  return data.lod === 'tile' ? <ControllerTile cKey={data.key} /> : <ControllerFull cKey={data.key} />;
 }
 
 export const ControllerNode = memo(ControllerNodeImpl);

@@ -3,6 +3,7 @@ import type { Design, Finding, Severity } from '../engine/index.ts';
 import { ruleMeta } from '../engine/index.ts';
 import { designerStore, findingsOf, useDesigner } from '../store/index.ts';
 import { nodeIdOf } from './layout.ts';
+import { applyFix, run } from './actions/index.ts';
 
 const ORDER: readonly Severity[] = ['error', 'warning', 'info'];
 const TITLES: Readonly<Record<Severity, string>> = { error: 'Errors', warning: 'Warnings', info: 'Notes' };
@@ -50,7 +51,7 @@ const FindingItem = memo(function FindingItem({ f, design }: { f: Finding; desig
       {f.fixes?.length ? (
         <div className="fixes">
           {f.fixes.map((fix, i) => (
-            <button type="button" key={i} className="fix" data-testid="finding-fix" onClick={() => designerStore.getState().apply(fix.command, fix.label)}>
+            <button type="button" key={i} className="fix" data-testid="finding-fix" onClick={() => void run(applyFix, fix)}>
               {fix.label}
             </button>
           ))}

@@ -1,8 +1,9 @@
-import { memo, useCallback, useMemo, useState } from 'react';
+import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import type { Guest, HostDevice, IommuGroup } from '../engine/index.ts';
 import { formatPciAddress } from '../engine/index.ts';
 import { designerStore, findingsOf, subjectIndex, useDesigner } from '../store/index.ts';
 import { useDragSource } from './dnd.ts';
+import { useRovingFocus } from './roving.ts';
 
 const inGuestCache = new WeakMap<Guest, ReadonlySet<string>>();
 function inGuest(guest: Guest | undefined): ReadonlySet<string> {
@@ -120,6 +121,9 @@ export function HostPanel() {
   const guest = useDesigner((s) => s.present?.design.guest);
   const [query, setQuery] = useState('');
   const [onlyFree, setOnlyFree] = useState(false);
+  const list = useRef<HTMLDivElement>(null);
+  // one Tab stop for the whole list; the arrow keys go from card to card and function to function
+  useRovingFocus(list, '.hgroup header, .hdev');
   const placed = inGuest(guest);
   const groups = useMemo(() => {
     if (!host) return [];
@@ -149,13 +153,13 @@ export function HostPanel() {
       ) : (
         <p className="muted pad">Import the host's node devices (virsh nodedev-dumpxml, or scripts/collect-host.sh) to see its IOMMU groups.</p>
       )}
-      <div className="groups">
+      <div className="groups" ref={list}>
         {host && groups.length === 0 ? <p className="muted pad" data-testid="host-no-match">No IOMMU group matches{query.trim() ? ` “${query.trim()}”` : ''}{onlyFree ? ' among the free ones' : ''}.</p> : null}
         {groups.map(({ group, devices }) => (
           <GroupCard key={group.number} group={group} devices={devices} placed={placed} />
         ))}
       </div>
-      <p className="hint muted">Drag a group card onto a vPHB or port to pass the whole group through; drag a function by its ⠿ handle to pass it alone.</p>
+      <p className="hint muted">Drag a group card onto a vPHB or port to pass the whole group through; drag a function by its ⠿ handle to pass it alone. Arrow keys move between cards, M moves the selected one, Shift+F10 opens its menu.</p>
     </aside>
   );
 }

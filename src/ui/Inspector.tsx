@@ -1,22 +1,33 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { Command, ControllerTarget, Design, GuestPciAddress, PciController } from '../engine/index.ts';
-import { formatPciAddress, isPhb, machineFamily } from '../engine/index.ts';
-import { controllerTargetId, designerStore, dropTargets, hypothetical, isBusTarget, lazyVerdicts, useDesigner, verdictMore, type DragPayload, type DropTarget, type Selection, type VerdictLevel } from '../store/index.ts';
+import type { Command, ControllerTarget, Design, DropPayload, DropTarget, GuestPciAddress, NumberAttribute, PciController } from '../engine/index.ts';
+import { controllerName, deviceName, dropTargets, formatNumber, formatPciAddress, isPhb, machineFamily, NEW_BUS_TARGET, parseNumberInput, payloadName, writtenInHex } from '../engine/index.ts';
+import { designerStore, hypothetical, isBusTarget, lazyVerdicts, useDesigner, verdictMore, type Selection, type VerdictLevel } from '../store/index.ts';
+import { moveTo, run } from './actions/index.ts';
 import { whenIdle } from './dnd.ts';
-import { controllerKindLabel, hostNameOf } from './ControllerNode.tsx';
 
-/** Whole numbers only; '' means "not written". Hex as libvirt writes it (0x1f) is accepted too. */
+/**
+ * A number field's text as libvirt reads it: '' is "not written"; `0x1f` is hex and `31` decimal,
+ * whatever base libvirt writes that attribute in.
+ */
 function parseField(text: string, name: string): { ok: true; value: number | undefined } | { ok: false; error: string } {
-  const t = text.trim();
-  if (t === '') return { ok: true, value: undefined };
-  const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? parseInt(t, 10) : NaN;
-  if (!Number.isSafeInteger(n)) return { ok: false, error: `${name} must be a whole number, not "${t}"` };
-  return { ok: true, value: n };
+  if (text.trim() === '') return { ok: true, value: undefined };
+  const r = parseNumberInput(text, name);
+  return r.ok ? { ok: true, value: r.value } : { ok: false, error: r.error };
 }
 
-/** Applies an edit unless the engine says it makes the design invalid; then shows the rule's message. */
+/** "slot 0x1f (31), read as hex": what a number field will write, shown while it is typed. */
+function readsAs(text: string, word: string): string | undefined {
+  if (text.trim() === '') return `${word} not written: libvirt picks it`;
+  const r = parseNumberInput(text, word);
+  if (!r.ok) return undefined;
+  return `${word} ${r.echo}, read as ${r.base === 16 ? 'hex' : 'decimal'}`;
+}
+
+const show = (attr: NumberAttribute, n: number | undefined): string => (n === undefined ? '' : formatNumber(attr, n));
+
+/** Applies an edit unless it adds an error to the design; then shows the rule's message. */
 function applyChecked(design: Design, cmd: Command, label: string, setError: (e: string | null) => void): void {
-  const v = hypothetical(design, cmd);
+  const v = hypothetical(design, cmd, { newOnly: true });
   if (v.level === 'error') {
     setError(v.message ?? 'This change would make the design invalid.');
     return;
@@ -28,17 +39,19 @@ function applyChecked(design: Design, cmd: Command, label: string, setError: (e:
 const VERDICT_TEXT: Readonly<Record<VerdictLevel, string>> = { clean: 'clean', info: 'clean', warning: 'warning', error: 'error' };
 
 /**
- * The keyboard equivalent of a drag: every bus that could take the selection, each with its verdict.
- * The list shows at once; the chosen bus is judged right away and the others in idle slices
- * (lazyVerdicts), so selecting something in a 1,000-device design stays within a frame or two.
+ * The keyboard equivalent of a drag: every bus that could take the selection, and a new vPHB or root
+ * port, each with its verdict (the engine's one evaluation, as the canvas and the findings show it).
+ * The list shows at once; the chosen bus is judged right away and the others in idle slices.
  */
-function MoveTo({ design, payload, what }: { design: Design; payload: DragPayload; what: string }) {
+function MoveTo({ design, payload }: { design: Design; payload: DropPayload }) {
   // pcie-root last: an endpoint placed there is an integrated device that can never be hot-unplugged
-  // (Q35-PCI-2, Q35-HP-1), so it should not be the preselected choice.
+  // (Q35-PCI-2, Q35-HP-1), so it should not be the preselected choice; the new bus comes after it.
   const lazy = useMemo(() => {
-    const onRoot = (t: DropTarget) => design.guest.controllers.find((c) => controllerTargetId(c) === t.id)?.model === 'pcie-root';
-    const buses = dropTargets(design, payload).filter(isBusTarget);
-    return lazyVerdicts(design, [...buses.filter((t) => !onRoot(t)), ...buses.filter(onRoot)]);
+    const onRoot = (t: DropTarget) => design.guest.controllers.find((c) => `c:${c.key}` === t.id)?.model === 'pcie-root';
+    const all = dropTargets(design, payload, { newBus: true });
+    const buses = all.filter(isBusTarget);
+    const fresh = all.filter((t) => t.id === NEW_BUS_TARGET);
+    return lazyVerdicts(design, [...buses.filter((t) => !onRoot(t)), ...buses.filter(onRoot), ...fresh]);
   }, [design, payload]);
   const [, setJudged] = useState(0);
   useEffect(() => {
@@ -52,15 +65,11 @@ function MoveTo({ design, payload, what }: { design: Design; payload: DragPayloa
     return () => cancel();
   }, [lazy]);
   const [choice, setChoice] = useState('');
+  const what = payloadName(design, payload);
   const chosen = lazy.targets.find((t) => t.id === choice) ?? lazy.targets[0];
   if (!chosen) return <p className="muted">No bus can take {what}.</p>;
   const chosenVerdict = lazy.judge(chosen.id);
-  const nameOf = (t: DropTarget) => {
-    const key = t.id.slice(2);
-    const c = design.guest.controllers.find((x) => x.key === key);
-    return c ? `${controllerKindLabel(c)} #${c.index}` : key;
-  };
-  const go = () => designerStore.getState().apply(chosen.command, chosen.label);
+  const go = () => void run(moveTo, { payload, target: chosen });
   return (
     <div className="moveto">
       <label htmlFor="move-to">Move {what} to…</label>
@@ -70,7 +79,7 @@ function MoveTo({ design, payload, what }: { design: Design; payload: DragPayloa
             const v = lazy.get(t.id);
             return (
               <option key={t.id} value={t.id} data-verdict={v?.level ?? 'pending'}>
-                {nameOf(t)} — {v ? VERDICT_TEXT[v.level] : 'checking…'}
+                {t.where} — {v ? VERDICT_TEXT[v.level] : 'checking…'}
               </option>
             );
           })}
@@ -80,7 +89,7 @@ function MoveTo({ design, payload, what }: { design: Design; payload: DragPayloa
         </button>
       </div>
       {chosenVerdict && chosenVerdict.level !== 'clean' ? (
-        <p id="move-to-why" className={`why ${chosenVerdict.level}`}>
+        <p id="move-to-why" className={`why ${chosenVerdict.level}`} data-testid="move-to-why">
           {chosenVerdict.ruleId ? <strong>{chosenVerdict.ruleId} </strong> : null}
           {chosenVerdict.message}
           {verdictMore(chosenVerdict) ? <span className="more">{verdictMore(chosenVerdict)}</span> : null}
@@ -90,14 +99,30 @@ function MoveTo({ design, payload, what }: { design: Design; payload: DragPayloa
   );
 }
 
+/** A number field that says how it reads what is typed ("slot 0x1f (31), read as hex"). */
+function NumberField({ id, label, word, value, onChange, hint }: { id: string; label: string; word: string; value: string; onChange: (v: string) => void; hint?: string | undefined }) {
+  const reads = readsAs(value, word);
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input data-testid={`inspector-${id}`} value={value} inputMode="text" spellCheck={false} onChange={(e) => onChange(e.target.value)} placeholder={hint ?? 'not set'} aria-describedby={`inspector-${id}-reads`} />
+      <small id={`inspector-${id}-reads`} className="reads muted" data-testid={`inspector-${id}-reads`}>
+        {reads ?? '\u00a0'}
+      </small>
+    </label>
+  );
+}
+
 function ControllerForm({ design, c }: { design: Design; c: PciController }) {
-  const phb = isPhb(c) && machineFamily(design.guest) === 'pseries';
+  const family = machineFamily(design.guest);
+  const phb = isPhb(c) && family === 'pseries';
+  const name = controllerName(c, family);
   const [f, setF] = useState({
-    index: c.index?.toString() ?? '',
-    targetIndex: c.target.index?.toString() ?? '',
-    node: c.target.node?.toString() ?? '',
-    chassis: c.target.chassis?.toString() ?? '',
-    port: c.target.port?.toString() ?? '',
+    index: show('index', c.index),
+    targetIndex: show('targetIndex', c.target.index),
+    node: show('node', c.target.node),
+    chassis: show('chassis', c.target.chassis),
+    port: show('port', c.target.port),
     hotplug: c.target.hotplug ?? '',
   });
   const [error, setError] = useState<string | null>(null);
@@ -119,25 +144,21 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
       hotplug: f.hotplug === 'on' || f.hotplug === 'off' ? f.hotplug : undefined,
     };
     const cmd: Command = { kind: 'update-controller', controller: c.key, changes: { target, ...(parsed.index !== undefined && parsed.index !== c.index ? { index: parsed.index } : {}) } };
-    applyChecked(design, cmd, `Edit ${controllerKindLabel(c)} #${c.index ?? '?'}`, setError);
+    applyChecked(design, cmd, `Edit ${name}`, setError);
   };
-  const field = (k: keyof typeof f, label: string, hint?: string) => (
-    <label className="field">
-      <span>{label}</span>
-      <input data-testid={`inspector-${k}`} value={f[k]} inputMode="numeric" onChange={(e) => setF({ ...f, [k]: e.target.value })} placeholder={hint ?? 'not set'} />
-    </label>
-  );
+  const field = (k: 'index' | 'targetIndex' | 'node' | 'chassis' | 'port', label: string, word: string) => <NumberField id={k} label={label} word={word} value={f[k]} onChange={(v) => setF({ ...f, [k]: v })} />;
   const canPort = c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port';
+  const removable = c.index !== 0 && !c.implicit;
   return (
     <form onSubmit={submit} className="iform" aria-label="Edit controller">
       <h3>
-        {controllerKindLabel(c)} #{c.index ?? '?'} <small className="muted">{c.model}{c.modelName ? ` · ${c.modelName}` : ''}</small>
+        {name} <small className="muted">{c.model}{c.modelName ? ` · ${c.modelName}` : ''}</small>
       </h3>
-      {field('index', 'Controller index')}
-      {phb ? field('targetIndex', 'Target index (0–30)') : null}
-      {phb || c.model === 'pci-expander-bus' || c.model === 'pcie-expander-bus' ? field('node', 'Guest NUMA node') : null}
-      {canPort ? field('chassis', 'Chassis') : null}
-      {canPort ? field('port', 'Port') : null}
+      {field('index', 'Controller index', 'index')}
+      {phb ? field('targetIndex', 'Target index (0–30)', 'target index') : null}
+      {phb || c.model === 'pci-expander-bus' || c.model === 'pcie-expander-bus' ? field('node', 'Guest NUMA node', 'node') : null}
+      {canPort ? field('chassis', 'Chassis', 'chassis') : null}
+      {canPort ? field('port', `Port (libvirt writes it in ${writtenInHex('port') ? 'hex' : 'decimal'})`, 'port') : null}
       {c.model === 'pci-root' || canPort ? (
         <label className="field">
           <span>Hotplug</span>
@@ -148,13 +169,13 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
           </select>
         </label>
       ) : null}
-      <FormActions error={error} remove={c.index !== 0 && !c.implicit ? { label: 'Remove controller', command: { kind: 'remove-controller', controller: c.key } } : undefined} />
+      <FormActions error={error} remove={removable ? { label: 'Remove controller', undo: `Remove ${name}`, command: { kind: 'remove-controller', controller: c.key } } : undefined} />
     </form>
   );
 }
 
 /** The foot of an inspector form: the rule's message when an edit is refused, Apply, and a remove button. */
-function FormActions({ error, remove }: { error: string | null | undefined; remove?: { label: string; command: Command } | undefined }) {
+function FormActions({ error, remove }: { error: string | null | undefined; remove?: { label: string; undo: string; command: Command } | undefined }) {
   return (
     <>
       {error ? (
@@ -167,7 +188,7 @@ function FormActions({ error, remove }: { error: string | null | undefined; remo
           Apply
         </button>
         {remove ? (
-          <button type="button" className="danger" onClick={() => designerStore.getState().apply(remove.command, remove.label)}>
+          <button type="button" className="danger" data-testid="inspector-remove" onClick={() => designerStore.getState().apply(remove.command, remove.undo)}>
             {remove.label}
           </button>
         ) : null}
@@ -179,10 +200,11 @@ function FormActions({ error, remove }: { error: string | null | undefined; remo
 function DeviceForm({ design, deviceKey }: { design: Design; deviceKey: string }) {
   const d = design.guest.devices.find((x) => x.key === deviceKey);
   const a = d?.address;
-  const [f, setF] = useState({ bus: a?.bus.toString() ?? '', slot: a?.slot.toString() ?? '', fn: a?.function.toString() ?? '', mf: a?.multifunction ?? '' });
+  const [f, setF] = useState({ bus: show('bus', a?.bus), slot: show('slot', a?.slot), fn: show('function', a?.function), mf: a?.multifunction ?? '' });
   const [error, setError] = useState<string | null>(null);
-  const payload = useMemo<DragPayload>(() => ({ kind: 'guest-device', key: deviceKey }), [deviceKey]);
+  const payload = useMemo<DropPayload>(() => ({ kind: 'guest-device', key: deviceKey }), [deviceKey]);
   if (!d) return null;
+  const name = deviceName(d, design.host);
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
     const bus = parseField(f.bus, 'Bus');
@@ -191,33 +213,24 @@ function DeviceForm({ design, deviceKey }: { design: Design; deviceKey: string }
     for (const r of [bus, slot, fn]) if (!r.ok) return setError(r.error);
     if (!bus.ok || !slot.ok || !fn.ok) return;
     if (bus.value === undefined && slot.value === undefined && fn.value === undefined) {
-      return applyChecked(design, { kind: 'move-device', device: d.key, address: null }, `Clear the address of ${d.key}`, setError);
+      return applyChecked(design, { kind: 'move-device', device: d.key, address: null }, `Clear the address of ${d.label}`, setError);
     }
     if (bus.value === undefined || slot.value === undefined) return setError('Bus and slot are both needed for an address (or clear all three).');
     const address: GuestPciAddress = { domain: 0, bus: bus.value, slot: slot.value, function: fn.value ?? 0, ...(f.mf === 'on' || f.mf === 'off' ? { multifunction: f.mf } : {}) };
-    applyChecked(design, { kind: 'move-device', device: d.key, address }, `Set the address of ${d.key}`, setError);
+    applyChecked(design, { kind: 'move-device', device: d.key, address }, `Set the address of ${d.label} to bus ${formatNumber('bus', address.bus)} slot ${formatNumber('slot', address.slot)} function ${formatNumber('function', address.function)}`, setError);
   };
-  const name = hostNameOf(d, design.host);
+  const product = name !== d.label ? name.slice(d.label.length).replace(/^ \((.*)\)$/, '$1') : undefined;
   return (
     <div>
       <form onSubmit={submit} className="iform" aria-label="Edit device address">
         <h3>
-          {d.label} {name ? <small className="muted">{name}</small> : null}
+          {d.label} {product ? <small className="muted">{product}</small> : null}
         </h3>
         {d.hostAddress ? <p className="muted">Host {formatPciAddress(d.hostAddress)}</p> : null}
         <div className="row3">
-          <label className="field">
-            <span>Bus</span>
-            <input data-testid="inspector-bus" value={f.bus} onChange={(e) => setF({ ...f, bus: e.target.value })} />
-          </label>
-          <label className="field">
-            <span>Slot</span>
-            <input data-testid="inspector-slot" value={f.slot} onChange={(e) => setF({ ...f, slot: e.target.value })} />
-          </label>
-          <label className="field">
-            <span>Function</span>
-            <input data-testid="inspector-function" value={f.fn} onChange={(e) => setF({ ...f, fn: e.target.value })} />
-          </label>
+          <NumberField id="bus" label="Bus" word="bus" value={f.bus} onChange={(v) => setF({ ...f, bus: v })} />
+          <NumberField id="slot" label="Slot" word="slot" value={f.slot} onChange={(v) => setF({ ...f, slot: v })} />
+          <NumberField id="function" label="Function" word="function" value={f.fn} onChange={(v) => setF({ ...f, fn: v })} />
         </div>
         <label className="field">
           <span>Multifunction</span>
@@ -227,9 +240,9 @@ function DeviceForm({ design, deviceKey }: { design: Design; deviceKey: string }
             <option value="off">off</option>
           </select>
         </label>
-        <FormActions error={error} remove={{ label: 'Remove from guest', command: { kind: 'remove-device', device: d.key } }} />
+        <FormActions error={error} remove={{ label: 'Remove from guest', undo: `Remove ${d.label}`, command: { kind: 'remove-device', device: d.key } }} />
       </form>
-      <MoveTo design={design} payload={payload} what={d.key} />
+      <MoveTo design={design} payload={payload} />
     </div>
   );
 }
@@ -241,11 +254,11 @@ function selectionKey(s: Selection): string {
 export function Inspector() {
   const design = useDesigner((s) => s.present?.design);
   const selection = useDesigner((s) => s.selection);
-  const groupPayload = useMemo<DragPayload | null>(
+  const groupPayload = useMemo<DropPayload | null>(
     () => (selection?.kind === 'group' ? { kind: 'group', number: selection.number } : selection?.kind === 'host-device' ? { kind: 'host-device', address: selection.address } : null),
     [selection],
   );
-  let body: React.ReactNode = <p className="muted">Select a controller, a device or a host group to edit it. Keyboard: Tab to it, Enter selects, then use “Move to…”.</p>;
+  let body: React.ReactNode = <p className="muted">Select a controller, a device or a host group to edit it. Keyboard: Tab to it, arrow keys to the next, Enter selects, then M for “Move to…” or Shift+F10 for its menu.</p>;
   if (design && selection) {
     // Keyed by selection and design so a form never shows stale values after undo.
     const k = `${selectionKey(selection)}@${design.guest.controllers.length}:${design.guest.devices.length}`;
@@ -256,11 +269,10 @@ export function Inspector() {
       const d = design.guest.devices.find((x) => x.key === selection.key);
       if (d) body = <DeviceForm key={`${k}:${JSON.stringify(d.address ?? null)}`} design={design} deviceKey={d.key} />;
     } else if (groupPayload) {
-      const what = selection.kind === 'group' ? `IOMMU group ${selection.number}` : selection.address;
       body = (
         <div>
-          <h3>{what}</h3>
-          <MoveTo key={k} design={design} payload={groupPayload} what={what} />
+          <h3>{payloadName(design, groupPayload)}</h3>
+          <MoveTo key={k} design={design} payload={groupPayload} />
         </div>
       );
     }

@@ -1,14 +1,15 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PlacementPolicy, TemplateMachine } from '../engine/index.ts';
-import { machineFamily } from '../engine/index.ts';
+import { buildingBlocks, machineFamily, MAX_SWITCH_PORTS } from '../engine/index.ts';
 import { designerStore, useDesigner } from '../store/index.ts';
-import { addBuildingBlock, addBus, addBusLabel, autoPlace, BLOCK_LABELS, buildingBlocks, MAX_SWITCH_PORTS, copyText, currentXml, downloadPng, downloadSvg, downloadXml, importDomainText, importHostText, makeShareLink, newDesign, restorePrevious } from './actions.ts';
+import { addBlock, addBus, autoPlace, BLOCK_LABELS, copyXml, exportPng, exportSvg, exportXml, importDomain, importHost, newDesign, redo, restorePrevious, run, shareLink, spareEnabled, undo, type FileText } from './actions/index.ts';
+import { ActionButton, useAction } from './ActionButton.tsx';
 
-async function readFile(input: HTMLInputElement, then: (text: string, name: string) => void): Promise<void> {
+async function readFile(input: HTMLInputElement, then: (arg: FileText) => void): Promise<void> {
   const file = input.files?.[0];
   input.value = '';
   if (!file) return;
-  then(await file.text(), file.name);
+  then({ text: await file.text(), file: file.name });
 }
 
 /**
@@ -56,17 +57,26 @@ function Menu({ label, testId, title, children, align = 'right', ariaLabel, clas
 
 const BLOCK_TITLES: Readonly<Record<string, string>> = {
   vphb: 'A new vPHB: its own PE, DMA window and EEH domain for the devices put on it',
-  'pci-bridge': 'A pci-bridge on the selected vPHB (else the default one): more slots, but no new PE: devices behind it share the vPHB\'s isolation (PAPR-BRIDGE-4)',
+  'pci-bridge': "A pci-bridge on the selected vPHB (else the default one): more slots, but no new PE: devices behind it share the vPHB's isolation (PAPR-BRIDGE-4)",
   'root-port': 'A pcie-root-port on the PCIe root: one slot for one PCIe device, hotpluggable',
   'pcie-to-pci-bridge': 'A pcie-to-pci-bridge for conventional PCI devices, on the selected empty root port or a new one',
+  switch: 'A PCIe switch: an upstream port on a free root port (the selected empty one, or a new one) and its downstream ports',
 };
+
+/** One "Add…" menu entry: disabled with the engine's reason when the block does not fit. */
+function BlockItem({ block, downstreamPorts, pseries }: { block: keyof typeof BLOCK_LABELS; downstreamPorts?: number; pseries: boolean }) {
+  const v = useAction(addBlock, { block, downstreamPorts });
+  return (
+    <button type="button" data-testid={`add-${block}`} disabled={!v.enabled} onClick={() => void run(addBlock, { block, downstreamPorts })} title={v.enabled ? BLOCK_TITLES[block] : v.title}>
+      {BLOCK_LABELS[block]}
+      {block === 'switch' ? ' with' : null}
+      {block === 'pci-bridge' && pseries ? <small className="muted note">adds no isolation (PAPR-BRIDGE-4)</small> : null}
+    </button>
+  );
+}
 
 export function Toolbar({ onPaste }: { onPaste: () => void }) {
   const design = useDesigner((s) => s.present?.design);
-  const canUndo = useDesigner((s) => s.past.length > 0);
-  const canRedo = useDesigner((s) => s.future.length > 0);
-  const undoLabel = useDesigner((s) => s.present?.label);
-  const redoLabel = useDesigner((s) => s.future[0]?.label);
   const shareUrl = useDesigner((s) => s.shareUrl);
   const previous = useDesigner((s) => s.previous);
   const domainInput = useRef<HTMLInputElement>(null);
@@ -75,13 +85,19 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
   const [spare, setSpare] = useState(1);
   const [copied, setCopied] = useState<string | null>(null);
   const [switchPorts, setSwitchPorts] = useState(2);
-  const blocks = buildingBlocks(design);
+  const blocks = design ? buildingBlocks(design.guest) : [];
   const pseries = !design || machineFamily(design.guest) === 'pseries';
   const spareWhat = pseries ? 'vPHBs' : 'root ports';
-  const busLabel = addBusLabel(design);
-  const copy = async (what: string, text: string) => setCopied((await copyText(text)) ? what : null);
-  const undoTitle = canUndo ? `Undo: ${undoLabel} (Ctrl+Z)` : 'Nothing to undo';
-  const redoTitle = canRedo ? `Redo: ${redoLabel} (Ctrl+Shift+Z)` : 'Nothing to redo';
+  const busAction = useAction(addBus, undefined);
+  const spareOk = spareEnabled(policy);
+  const copy = async (what: string, text: string) => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(what);
+    } catch {
+      setCopied(null);
+    }
+  };
   return (
     <header className="toolbar" role="toolbar" aria-label="Design actions">
       <div className="brand" title="pcitopo: PCI topology designer for libvirt/QEMU guests">
@@ -99,8 +115,8 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
           value=""
           onChange={(e) => {
             const v = e.target.value;
-            if (v === 'restore-previous') restorePrevious();
-            else if (v) newDesign(v as TemplateMachine);
+            if (v === 'restore-previous') void run(restorePrevious, undefined);
+            else if (v) void run(newDesign, v as TemplateMachine);
           }}
         >
           <option value="">New design…</option>
@@ -118,42 +134,37 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
         <button type="button" data-testid="import-domain" onClick={() => domainInput.current?.click()} title="Import a domain XML file (or drop it on the window)">
           Import domain
         </button>
-        <input ref={domainInput} data-testid="import-domain-file" type="file" accept=".xml,application/xml,text/xml" hidden onChange={(e) => void readFile(e.currentTarget, importDomainText)} />
+        <input ref={domainInput} data-testid="import-domain-file" type="file" accept=".xml,application/xml,text/xml" hidden onChange={(e) => void readFile(e.currentTarget, (a) => void run(importDomain, a))} />
         <button type="button" data-testid="import-host" onClick={() => hostInput.current?.click()} title="Import the host's node devices (virsh nodedev-dumpxml)">
           Import host
         </button>
-        <input ref={hostInput} data-testid="import-host-file" type="file" accept=".xml,application/xml,text/xml" hidden onChange={(e) => void readFile(e.currentTarget, importHostText)} />
+        <input ref={hostInput} data-testid="import-host-file" type="file" accept=".xml,application/xml,text/xml" hidden onChange={(e) => void readFile(e.currentTarget, (a) => void run(importHost, a))} />
         <button type="button" data-testid="paste-xml" onClick={onPaste} title="Paste domain or host XML (Ctrl+V anywhere works too)">
           Paste
         </button>
       </div>
       <div className="tgroup" role="group" aria-label="History">
-        <button type="button" className="icon" data-testid="undo" disabled={!canUndo} onClick={() => designerStore.getState().undo()} title={undoTitle} aria-label={canUndo ? `Undo: ${undoLabel}` : 'Undo'}>
+        <ActionButton action={undo} arg={undefined} testId="undo" className="icon">
           <span aria-hidden="true">↶</span>
-        </button>
-        <button type="button" className="icon" data-testid="redo" disabled={!canRedo} onClick={() => designerStore.getState().redo()} title={redoTitle} aria-label={canRedo ? `Redo: ${redoLabel}` : 'Redo'}>
+        </ActionButton>
+        <ActionButton action={redo} arg={undefined} testId="redo" className="icon">
           <span aria-hidden="true">↷</span>
-        </button>
+        </ActionButton>
       </div>
       <div className="tgroup" role="group" aria-label="Topology">
-        <button type="button" className="split-main" data-testid="add-phb" disabled={!design} onClick={addBus} title={busLabel} aria-label={busLabel}>
-          + {pseries ? 'vPHB' : 'Root port'}
-        </button>
+        <ActionButton action={addBus} arg={undefined} testId="add-phb" className="split-main" ariaLabel={busAction.label}>
+          + {pseries ? 'vPHB' : busAction.label === 'Add a root port' ? 'Root port' : 'PCI bridge'}
+        </ActionButton>
         <Menu label="" testId="add-controller-menu" title={pseries ? 'Add… a vPHB or a pci-bridge' : 'Add… a root port, a pcie-to-pci-bridge or a switch'} ariaLabel="Add… another PCI controller" align="left" className="split">
           {blocks.map((b) =>
             b === 'switch' ? (
               <div key={b} className="menu-row">
-                <button type="button" data-testid="add-switch" disabled={!design} onClick={() => addBuildingBlock('switch', { downstreamPorts: switchPorts })} title="A PCIe switch: an upstream port on a free root port (the selected empty one, or a new one) and its downstream ports">
-                  {BLOCK_LABELS.switch} with
-                </button>
+                <BlockItem block="switch" downstreamPorts={switchPorts} pseries={pseries} />
                 <input data-testid="add-switch-ports" className="spare" type="number" min={1} max={MAX_SWITCH_PORTS} value={switchPorts} aria-label="Downstream ports of the new switch" onChange={(e) => setSwitchPorts(Math.max(1, Math.min(MAX_SWITCH_PORTS, Number(e.target.value) || 1)))} />
                 <span className="muted">downstream ports</span>
               </div>
             ) : (
-              <button key={b} type="button" data-testid={`add-${b}`} disabled={!design} onClick={() => addBuildingBlock(b)} title={BLOCK_TITLES[b]}>
-                {BLOCK_LABELS[b]}
-                {b === 'pci-bridge' && pseries ? <small className="muted note">adds no isolation (PAPR-BRIDGE-4)</small> : null}
-              </button>
+              <BlockItem key={b} block={b} pseries={pseries} />
             ),
           )}
         </Menu>
@@ -161,29 +172,36 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
           <option value="pe-per-phb">{pseries ? 'PE per vPHB' : 'One port each'}</option>
           <option value="libvirt">Like libvirt</option>
         </select>
-        <input data-testid="placement-spare" className="spare" type="number" min={0} max={30} value={spare} aria-label={`Spare ${spareWhat} for hotplug`} title={`Spare empty ${spareWhat} for hotplug`} onChange={(e) => setSpare(Math.max(0, Number(e.target.value) || 0))} />
-        <button type="button" data-testid="auto-place" disabled={!design} title="Place every device that has no address yet" onClick={() => autoPlace(policy, spare)}>
-          Auto-place
-        </button>
+        <input
+          data-testid="placement-spare"
+          className="spare"
+          type="number"
+          min={0}
+          max={30}
+          value={spare}
+          disabled={spareOk !== true}
+          aria-label={`Spare ${spareWhat} for hotplug`}
+          aria-describedby={spareOk === true ? undefined : 'placement-spare-why'}
+          title={spareOk === true ? `Spare empty ${spareWhat} for hotplug` : spareOk}
+          onChange={(e) => setSpare(Math.max(0, Number(e.target.value) || 0))}
+        />
+        {spareOk === true ? null : (
+          <span id="placement-spare-why" className="sr-only">
+            {spareOk}
+          </span>
+        )}
+        <ActionButton action={autoPlace} arg={{ policy, spare }} testId="auto-place" />
       </div>
       <div className="tgroup end" role="group" aria-label="Export and share">
-        <button type="button" data-testid="export-domain" disabled={!design} onClick={downloadXml} title="Download the domain XML">
-          Export XML
-        </button>
-        <button type="button" data-testid="copy-xml" disabled={!design} onClick={() => void copy('xml', currentXml())} title="Copy the domain XML to the clipboard" aria-label="Copy the domain XML">
+        <ActionButton action={exportXml} arg={undefined} testId="export-domain" />
+        <ActionButton action={copyXml} arg={undefined} testId="copy-xml" ariaLabel="Copy the domain XML" onDone={(ok) => setCopied(ok ? 'xml' : null)}>
           {copied === 'xml' ? 'Copied' : 'Copy'}
-        </button>
+        </ActionButton>
         <Menu label="Diagram" testId="export-diagram" title="Download the topology diagram as SVG or PNG">
-          <button type="button" data-testid="export-svg" disabled={!design} onClick={downloadSvg}>
-            Diagram as SVG
-          </button>
-          <button type="button" data-testid="export-png" disabled={!design} onClick={() => void downloadPng()}>
-            Diagram as PNG
-          </button>
+          <ActionButton action={exportSvg} arg={undefined} testId="export-svg" />
+          <ActionButton action={exportPng} arg={undefined} testId="export-png" />
         </Menu>
-        <button type="button" className="primary" data-testid="share-link" disabled={!design} title="Make a link that opens this design (the design travels in the link; nothing is uploaded)" onClick={() => void makeShareLink()}>
-          Share link
-        </button>
+        <ActionButton action={shareLink} arg={undefined} testId="share-link" className="primary" />
       </div>
       {shareUrl ? (
         <div className="sharebar" role="status">

@@ -48,14 +48,26 @@ export function dropTargetAt(x: number, y: number): string | null {
   return null;
 }
 
+/**
+ * What a drag from this source carries: a guest device that is part of a multi-selection drags the
+ * whole selection (one move or removal for all of them).
+ */
+function payloadOf(base: DragPayload, label: string): { payload: DragPayload; label: string } {
+  if (base.kind !== 'guest-device') return { payload: base, label };
+  const selected = designerStore.getState().selectedDevices;
+  if (selected.size < 2 || !selected.has(base.key)) return { payload: base, label };
+  const keys = [base.key, ...[...selected].filter((k) => k !== base.key)];
+  return { payload: { kind: 'guest-devices', keys }, label: `${keys.length} devices (${label} and ${keys.length - 1} more)` };
+}
+
 export function useDragSource(payload: DragPayload, label: string): (e: React.PointerEvent) => void {
   const kind = payload.kind;
-  const id = payload.kind === 'group' ? String(payload.number) : payload.kind === 'host-device' ? payload.address : payload.key;
+  const id = payload.kind === 'group' ? String(payload.number) : payload.kind === 'host-device' ? payload.address : payload.kind === 'guest-device' ? payload.key : payload.keys.join(' ');
   return useCallback(
     (e: React.PointerEvent) => {
       if (e.button !== 0) return;
       e.stopPropagation();
-      const p: DragPayload = kind === 'group' ? { kind, number: Number(id) } : kind === 'host-device' ? { kind, address: id } : { kind, key: id };
+      const base: DragPayload = kind === 'group' ? { kind, number: Number(id) } : kind === 'host-device' ? { kind, address: id } : kind === 'guest-device' ? { kind, key: id } : { kind, keys: id.split(' ') };
       // no text selection while the button is down (cheaper than user-select: none, see styles.css)
       const noSelect = (ev: Event) => ev.preventDefault();
       window.addEventListener('selectstart', noSelect);
@@ -68,7 +80,8 @@ export function useDragSource(payload: DragPayload, label: string): (e: React.Po
           started = true;
           document.body.classList.add('dragging');
           window.getSelection()?.removeAllRanges();
-          designerStore.getState().startDrag(p, label, ev.clientX, ev.clientY);
+          const p = payloadOf(base, label);
+          designerStore.getState().startDrag(p.payload, p.label, ev.clientX, ev.clientY);
           judgeInSlices();
         }
         ev.preventDefault();

@@ -1,11 +1,202 @@
 import { describe, expect, it } from 'vitest';
-import { groupsLabel } from './layout.ts';
+import type { Design, Guest } from '../engine/index.ts';
+import { applyCommand, createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, MACHINE_TEMPLATES } from '../engine/index.ts';
+import { largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
+import { changedNodes, chooseColumns, createLayoutMemory, FULL_MIN_ZOOM, groupsLabel, layoutGuest, MAX_FIT_ZOOM, nodeIdOf, pciDevices, planFit, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
+
+function design(xml: string, hostXml?: string): Design {
+  const host = hostXml === undefined ? undefined : importHost(hostXml);
+  if (host && !host.ok) throw new Error(host.error.message);
+  const d = createDesign(xml, host?.value);
+  if (!d.ok) throw new Error(d.error.message);
+  return d.value;
+}
+
+const overlap = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+function overlaps(l: GuestLayout): string[] {
+  const boxes = [...l.boxes];
+  const out: string[] = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) if (overlap((boxes[i] as [string, Rect])[1], (boxes[j] as [string, Rect])[1])) out.push(`${boxes[i]?.[0]} ${boxes[j]?.[0]}`);
+  return out;
+}
+const boxOf = (l: GuestLayout, g: Guest, index: number): Rect => {
+  const c = g.controllers.find((x) => x.index === index);
+  const r = c ? l.boxes.get(nodeIdOf(c)) : undefined;
+  if (!r) throw new Error(`no box for controller ${index}`);
+  return r;
+};
+
+const LAPTOP = { width: 652, height: 640 };
+const WIDE = { width: 1240, height: 775 };
+
+describe('layoutGuest: 31 vPHBs of a pseries guest', () => {
+  const g = largePseries();
+  const guest = design(g.domain, g.host).guest;
+
+  it('puts them in a grid whose column count follows the canvas aspect ratio', () => {
+    const wide = chooseColumns(guest, 'tile', { width: 1600, height: 600 }).columns;
+    const tall = chooseColumns(guest, 'tile', { width: 600, height: 1600 }).columns;
+    expect(wide).toBeGreaterThan(tall);
+    expect(tall).toBeGreaterThan(1);
+    const l = layoutGuest(guest, { lod: 'tile', columns: wide });
+    expect(l.nodes).toHaveLength(31);
+    expect(overlaps(l)).toEqual([]);
+    // row-major: vPHB 0 .. columns-1 share the first row
+    const first = [...Array(wide).keys()].map((i) => boxOf(l, guest, i).y);
+    expect(new Set(first).size).toBe(1);
+    expect(boxOf(l, guest, wide).y).toBeGreaterThan(boxOf(l, guest, 0).y);
+  });
+
+  it('opens as legible tiles on a laptop canvas, all 31 in view', () => {
+    const plan = planFit(guest, LAPTOP);
+    expect(plan.lod).toBe('tile');
+    expect(plan.zoom).toBeLessThan(FULL_MIN_ZOOM);
+    const l = layoutGuest(guest, { lod: 'tile', columns: plan.columns });
+    expect(l.width * plan.zoom).toBeLessThanOrEqual(LAPTOP.width);
+    expect(l.height * plan.zoom).toBeLessThanOrEqual(LAPTOP.height);
+    // a tile gets at least 90 x 55 screen pixels: room for its title and a few lines of 11.5 px text
+    expect(TILE_WIDTH * plan.zoom).toBeGreaterThanOrEqual(90);
+    expect(TILE_HEIGHT * plan.zoom).toBeGreaterThanOrEqual(55);
+  });
+
+  it('keeps one arrangement at both levels of detail: the same grid cells', () => {
+    const tile = layoutGuest(guest, { lod: 'tile', columns: 6 });
+    const full = layoutGuest(guest, { lod: 'full', columns: 6 });
+    expect(full.cells).toEqual(tile.cells);
+    expect(overlaps(full)).toEqual([]);
+  });
+});
+
+describe('layoutGuest: a q35 tree of 16 root ports', () => {
+  const guest = design(q35RootPorts().domain).guest;
+
+  it('draws pcie-root above its ports, the ports in rows, not one column', () => {
+    const { columns } = chooseColumns(guest, 'tile', WIDE);
+    expect(columns).toBeGreaterThan(1);
+    const l = layoutGuest(guest, { lod: 'tile', columns });
+    const root = boxOf(l, guest, 0);
+    const ports = [...Array(16).keys()].map((i) => boxOf(l, guest, i + 1));
+    for (const p of ports) {
+      expect(p.y).toBeGreaterThan(root.y + root.height);
+      expect(p.x).toBeGreaterThan(root.x);
+    }
+    expect(new Set(ports.map((p) => p.y)).size).toBe(Math.ceil(16 / columns));
+    expect(overlaps(l)).toEqual([]);
+    expect(l.edges.map((e) => `${e.source}->${e.target}`).sort()).toEqual(guest.controllers.filter((c) => c.index !== 0).map((c) => `${nodeIdOf(guest.controllers[0] as Guest['controllers'][number])}->${nodeIdOf(c)}`).sort());
+  });
+
+  it('shows every port legibly at first view on a laptop canvas too', () => {
+    const plan = planFit(guest, LAPTOP);
+    const l = layoutGuest(guest, { lod: plan.lod, columns: plan.columns });
+    expect(l.width * plan.zoom).toBeLessThanOrEqual(LAPTOP.width);
+    expect(l.height * plan.zoom).toBeLessThanOrEqual(LAPTOP.height);
+    expect(TILE_WIDTH * plan.zoom).toBeGreaterThanOrEqual(90);
+  });
+
+  it('nests a switch under its root port and its downstream ports under the switch', () => {
+    const q = design(MACHINE_TEMPLATES.q35);
+    const withSwitch = applyCommand(q, {
+      kind: 'batch',
+      label: 'switch',
+      commands: [
+        { kind: 'add-controller', controller: { model: 'pcie-root-port', index: 9, address: { domain: 0, bus: 0, slot: 9, function: 0 } } },
+        { kind: 'add-controller', controller: { model: 'pcie-switch-upstream-port', index: 10, address: { domain: 0, bus: 9, slot: 0, function: 0 } } },
+        { kind: 'add-controller', controller: { model: 'pcie-switch-downstream-port', index: 11, address: { domain: 0, bus: 10, slot: 0, function: 0 } } },
+        { kind: 'add-controller', controller: { model: 'pcie-switch-downstream-port', index: 12, address: { domain: 0, bus: 10, slot: 1, function: 0 } } },
+      ],
+    }).guest;
+    for (const lod of ['tile', 'full'] as const) {
+      const l = layoutGuest(withSwitch, { lod, columns: 3 });
+      const port = boxOf(l, withSwitch, 9);
+      const up = boxOf(l, withSwitch, 10);
+      const down = [boxOf(l, withSwitch, 11), boxOf(l, withSwitch, 12)];
+      expect(up.y).toBeGreaterThan(port.y + port.height);
+      for (const d of down) expect(d.y).toBeGreaterThan(up.y + up.height);
+      expect(overlaps(l)).toEqual([]);
+    }
+  });
+});
+
+describe('planFit', () => {
+  it('shows a small design in full detail, never zoomed in beyond MAX_FIT_ZOOM', () => {
+    const plan = planFit(design(DEMO_DOMAIN_XML, DEMO_HOST_XML).guest, { width: 1240, height: 775 });
+    expect(plan.lod).toBe('full');
+    expect(plan.zoom).toBeGreaterThanOrEqual(FULL_MIN_ZOOM);
+    expect(plan.zoom).toBeLessThanOrEqual(MAX_FIT_ZOOM);
+  });
+});
+
+describe('layout memory: stable across edits', () => {
+  const demo = design(DEMO_DOMAIN_XML, DEMO_HOST_XML);
+  const plan = { lod: 'full' as const, columns: 2, origin: { x: 0, y: 0 } };
+
+  it('keeps every bus where it was when a vPHB is added, the new one in the next free cell', () => {
+    const memory = createLayoutMemory();
+    const before = memory.layout(demo.guest, plan);
+    const added = applyCommand(demo, { kind: 'add-controller', controller: { model: 'pci-root' } }).guest;
+    const after = memory.layout(added, plan);
+    for (const [id, r] of before.boxes) expect(after.boxes.get(id)).toEqual(r);
+    expect(after.boxes.size).toBe(before.boxes.size + 1);
+    expect(overlaps(after)).toEqual([]);
+  });
+
+  it('leaves a gap where a removed vPHB was until the grid is tidied', () => {
+    const memory = createLayoutMemory();
+    const before = memory.layout(demo.guest, plan);
+    const one = demo.guest.controllers.find((c) => c.index === 1);
+    const removed = applyCommand(demo, { kind: 'remove-controller', controller: one?.key ?? '' }).guest;
+    const after = memory.layout(removed, plan);
+    const two = removed.controllers.find((c) => c.index === 2);
+    expect(after.boxes.get(nodeIdOf(two as Guest['controllers'][number]))).toEqual(before.boxes.get(nodeIdOf(two as Guest['controllers'][number])));
+    memory.forget();
+    const tidy = memory.layout(removed, { ...plan });
+    expect(tidy.cells.get(two?.key ?? '')?.cell).toBe(1);
+  });
+
+  it('moves the whole layout by its origin', () => {
+    const memory = createLayoutMemory();
+    const at0 = memory.peek(demo.guest, plan);
+    const moved = memory.peek(demo.guest, { ...plan, origin: { x: 100, y: -50 } });
+    for (const [id, r] of at0.boxes) expect(moved.boxes.get(id)).toEqual({ ...r, x: r.x + 100, y: r.y - 50 });
+  });
+});
+
+describe('every PCI device has a place on screen', () => {
+  it('puts devices without an address, and hostdevs of functions the host lacks, in the Unplaced tray', () => {
+    const g = unplacedPseries();
+    const guest = design(g.domain, DEMO_HOST_XML).guest;
+    expect(pciDevices(guest)).toHaveLength(g.pciDevices);
+    expect(unplacedDevices(guest).map((d) => d.key).sort()).toEqual([...g.unplaced].sort());
+  });
+
+  it('counts devices with a PCI address even where libvirt would not give one, and no device with another address type', () => {
+    const xml = DEMO_DOMAIN_XML.replace("<panic model='pseries'/>", "<panic model='pseries'/>\n    <input type='keyboard' bus='usb'/>\n    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n      <address type='spapr-vio' reg='0x3000'/>\n    </rng>");
+    const guest = design(xml, DEMO_HOST_XML).guest;
+    const keys = pciDevices(guest).map((d) => d.key);
+    expect(keys).not.toContain('input-0');
+    expect(keys).not.toContain('rng-0');
+    expect(unplacedDevices(guest)).toEqual([]);
+  });
+});
+
+describe('changedNodes: what the view follows after an edit', () => {
+  const demo = design(DEMO_DOMAIN_XML, DEMO_HOST_XML);
+  it('names a new bus and the bus a device moved to, not the untouched ones', () => {
+    const added = applyCommand(demo, { kind: 'add-controller', controller: { model: 'pci-root' } });
+    const newOne = added.guest.controllers.find((c) => !demo.guest.controllers.includes(c));
+    expect(changedNodes(demo.guest, added.guest)).toEqual([nodeIdOf(newOne as Guest['controllers'][number])]);
+    const moved = applyCommand(demo, { kind: 'move-device', device: '0030:01:00.0', address: { domain: 0, bus: 1, slot: 5, function: 0 } });
+    expect(changedNodes(demo.guest, moved.guest)).toEqual([nodeIdOf(demo.guest.controllers.find((c) => c.index === 1) as Guest['controllers'][number])]);
+    expect(changedNodes(demo.guest, demo.guest)).toEqual([]);
+  });
+});
 
 describe('groupsLabel', () => {
-  it('names a vPHB\'s host groups as its guest PE', () => {
+  it("names a vPHB's host groups as its guest PE", () => {
     expect(groupsLabel(true, new Set())).toBe('PE: none (emulated devices only)');
     expect(groupsLabel(true, new Set(), true)).toBe('PE: none (emulated devices only)');
     expect(groupsLabel(true, new Set(), false)).toBe('PE: none (empty: spare for hotplug)');
+    expect(groupsLabel(true, new Set(), false, 1)).toBe('PE: none (1 bus plugged in)');
     expect(groupsLabel(true, new Set([4]), true)).toBe('PE: host group 4');
     expect(groupsLabel(true, new Set([3]))).toBe('PE: host group 3');
     expect(groupsLabel(true, new Set([3, 1]))).toBe('PE: host groups 1, 3');
@@ -13,7 +204,9 @@ describe('groupsLabel', () => {
   it('calls them IOMMU groups on PCIe ports and bridges, where PAPR PEs do not exist', () => {
     expect(groupsLabel(false, new Set([3]))).toBe('IOMMU group 3');
     expect(groupsLabel(false, new Set([2, 5]))).toBe('IOMMU groups 2, 5');
-    // an empty port says nothing about groups: callers show the label only when groups exist
     expect(groupsLabel(false, new Set([7]), false)).toBe('IOMMU group 7');
+    expect(groupsLabel(false, new Set(), true)).toBe('emulated devices only');
+    expect(groupsLabel(false, new Set(), false, 16)).toBe('16 buses plugged in');
+    expect(groupsLabel(false, new Set(), false)).toBe('empty');
   });
 });

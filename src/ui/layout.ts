@@ -1,19 +1,55 @@
 /**
- * toFlow: a pure projection of the guest's PCI controllers onto React Flow nodes and edges. Each
- * controller is one node (its bus: slots and the devices on them); edges go from a bus to the
- * controllers plugged into it. Deterministic: the same guest always gives the same picture.
+ * The canvas layout: a pure projection of the guest's PCI controllers onto React Flow nodes and
+ * edges. Each controller is one node (its bus: slots and the devices on them); edges go from a bus
+ * to the controllers plugged into it. Deterministic: the same guest and options give the same picture.
+ *
+ * Two levels of detail share one arrangement: `full` nodes show the slot grid and every device row,
+ * `tile` nodes a summary (ControllerTile.tsx) small enough that 31 vPHBs fit a laptop's canvas
+ * legibly. Every sibling set (the vPHBs of a pseries guest, the root ports under pcie-root, the
+ * downstream ports of a switch) is a grid with the same column count, chosen for the canvas' aspect
+ * ratio (planFit); a child sits below its parent, indented, with an edge down the indent.
+ *
+ * Why no layout library: d3-hierarchy's tree/cluster and dagre are layered layouts that put every
+ * child of a parent in one row, so 16 root ports become a 5,000-px strip and 31 vPHBs a 10,000-px
+ * one: the picture this layout exists to avoid. elkjs' rectpacking could wrap them, but its
+ * GWT-compiled bundle is over a megabyte (beyond DESIGN.md §7's 300 KiB budget, even in a worker).
+ * What is needed, a tree whose sibling sets wrap into grids, is the hundred lines below.
  */
 import type { Edge, Node } from '@xyflow/react';
-import type { Guest, PciController } from '../engine/index.ts';
-import { busModel, isPhb, machineFamily } from '../engine/index.ts';
+import type { Guest, GuestDevice, PciController } from '../engine/index.ts';
+import { busModel, controllerName, isPhb, machineFamily, machineProfile, takesPciAddress } from '../engine/index.ts';
+
+/** Level of detail: the summary tile or the full node with its slot grid. */
+export type Lod = 'tile' | 'full';
+
+/** Below this zoom full nodes' smallest text (12 px) would be under 10 px on screen: tiles are drawn. */
+export const FULL_MIN_ZOOM = 0.84;
+/** A fit never zooms in further than this: one small bus should not fill the screen. */
+export const MAX_FIT_ZOOM = 1.1;
+/** Screen pixels kept free around a fitted design. */
+export const FIT_PADDING = 20;
 
 export const NODE_WIDTH = 300;
-const COL_GAP = 80;
-const ROW_GAP = 40;
+export const TILE_WIDTH = 240;
+export const TILE_HEIGHT = 150;
+
+/** Heights of the parts of a full node (styles.css keeps them: .chead, .pe, .slots, .gdev, .cfoot). */
+export const FULL_PARTS = { head: 50, pe: 28, slotRow: 26, slotPad: 8, device: 30, foot: 26, border: 2, phbBorder: 3 } as const;
 const SLOT_COLUMNS = 8;
 
-export type ControllerNodeData = { key: string };
+/** Gaps between boxes and the indent of a child grid under its parent, in flow units. */
+export const SPACING: Readonly<Record<Lod, { col: number; row: number; indent: number }>> = {
+  full: { col: 44, row: 44, indent: 32 },
+  tile: { col: 20, row: 32, indent: 28 },
+};
+
+export interface ControllerNodeData extends Record<string, unknown> {
+  readonly key: string;
+  readonly lod: Lod;
+}
 export type ControllerFlowNode = Node<ControllerNodeData, 'controller'>;
+export type TrunkEdgeData = { readonly busOffset: number };
+export type TrunkFlowEdge = Edge<TrunkEdgeData, 'trunk'>;
 
 /** What a controller is, in the words the canvas uses. */
 export function controllerKindLabel(c: PciController): string {
@@ -42,9 +78,15 @@ export function controllerKindLabel(c: PciController): string {
 
 export const nodeIdOf = (c: Pick<PciController, 'key'>): string => `n:${c.key}`;
 
-/** Devices on each bus, computed once per guest object so node selectors return stable arrays. */
-const busCache = new WeakMap<Guest, Map<number, Guest['devices'][number][]>>();
-export function devicesByBus(guest: Guest): ReadonlyMap<number, readonly Guest['devices'][number][]> {
+/**
+ * Devices on each bus, computed once per guest object so node selectors return stable arrays. A bus
+ * whose devices are the same objects as in the guest before keeps its array: after an edit only the
+ * buses it touched re-render.
+ */
+const busCache = new WeakMap<Guest, Map<number, GuestDevice[]>>();
+let lastBuses = new Map<number, GuestDevice[]>();
+const sameList = (a: readonly GuestDevice[], b: readonly GuestDevice[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+export function devicesByBus(guest: Guest): ReadonlyMap<number, readonly GuestDevice[]> {
   let m = busCache.get(guest);
   if (!m) {
     m = new Map();
@@ -54,83 +96,353 @@ export function devicesByBus(guest: Guest): ReadonlyMap<number, readonly Guest['
       list.push(d);
       m.set(d.address.bus, list);
     }
-    for (const list of m.values()) list.sort((a, b) => (a.address?.slot ?? 0) - (b.address?.slot ?? 0) || (a.address?.function ?? 0) - (b.address?.function ?? 0));
+    for (const [bus, list] of m) {
+      list.sort((a, b) => (a.address?.slot ?? 0) - (b.address?.slot ?? 0) || (a.address?.function ?? 0) - (b.address?.function ?? 0));
+      const before = lastBuses.get(bus);
+      if (before && sameList(before, list)) m.set(bus, before);
+    }
+    lastBuses = m;
     busCache.set(guest, m);
   }
   return m;
 }
 
-export const NO_DEVICES: readonly Guest['devices'][number][] = [];
+export const NO_DEVICES: readonly GuestDevice[] = [];
+export const NO_CONTROLLERS: readonly PciController[] = [];
 
-/** Estimated rendered height; the CSS keeps rows at these sizes so nodes do not overlap. */
+/** Controllers plugged into each bus (their address names it), stable per bus like devicesByBus. */
+const childCache = new WeakMap<Guest, Map<number, PciController[]>>();
+let lastChildren = new Map<number, PciController[]>();
+export function controllersByBus(guest: Guest): ReadonlyMap<number, readonly PciController[]> {
+  let m = childCache.get(guest);
+  if (!m) {
+    m = new Map();
+    for (const c of guest.controllers) {
+      if (!c.address || c.address.bus === c.index) continue;
+      m.set(c.address.bus, [...(m.get(c.address.bus) ?? []), c]);
+    }
+    for (const [bus, list] of m) {
+      const before = lastChildren.get(bus);
+      if (before && before.length === list.length && before.every((x, i) => x === list[i])) m.set(bus, before);
+    }
+    lastChildren = m;
+    childCache.set(guest, m);
+  }
+  return m;
+}
+
+/**
+ * The controller that draws bus `index`: the first with that index. A duplicated index is an error
+ * the rules report (GEN-IDX-1); its devices are drawn once, on the first.
+ */
+const ownerCache = new WeakMap<Guest, Map<number, string>>();
+export function busOwner(guest: Guest, index: number): string | undefined {
+  let m = ownerCache.get(guest);
+  if (!m) {
+    m = new Map();
+    for (const c of guest.controllers) if (c.index !== undefined && !m.has(c.index)) m.set(c.index, c.key);
+    ownerCache.set(guest, m);
+  }
+  return m.get(index);
+}
+
+/**
+ * The guest's PCI devices: those libvirt gives a PCI address (takesPciAddress) and those that have
+ * one written. Every one of them has a `guest-device-<key>` node: on its bus, or in the Unplaced tray.
+ */
+const pciCache = new WeakMap<Guest, readonly GuestDevice[]>();
+export function pciDevices(guest: Guest): readonly GuestDevice[] {
+  let list = pciCache.get(guest);
+  if (!list) {
+    const machine = machineProfile(guest);
+    list = guest.devices.filter((d) => d.address !== undefined || takesPciAddress(d, machine));
+    pciCache.set(guest, list);
+  }
+  return list;
+}
+
+/** PCI devices with no place on a drawn bus: no address yet, or an address on a bus no controller draws. */
+const unplacedCache = new WeakMap<Guest, readonly GuestDevice[]>();
+export function unplacedDevices(guest: Guest): readonly GuestDevice[] {
+  let list = unplacedCache.get(guest);
+  if (!list) {
+    list = pciDevices(guest).filter((d) => !d.address || busOwner(guest, d.address.bus) === undefined);
+    unplacedCache.set(guest, list);
+  }
+  return list;
+}
+
+/** Height of a full node in flow units; the CSS keeps every part at these sizes. */
 export function estimateHeight(c: PciController, deviceCount: number): number {
   const m = busModel(c);
   const slots = m ? m.maxSlot - m.minSlot + 1 : 0;
   const slotRows = Math.ceil(slots / SLOT_COLUMNS);
-  return 78 + slotRows * 28 + Math.max(1, deviceCount) * 30 + 16;
+  const p = FULL_PARTS;
+  return p.border + (isPhb(c) ? p.phbBorder : 0) + p.head + p.pe + (slotRows ? slotRows * p.slotRow + p.slotPad : 0) + Math.max(1, deviceCount) * p.device + p.foot;
 }
 
-export function toFlow(guest: Guest): { nodes: ControllerFlowNode[]; edges: Edge[] } {
-  const controllers = [...guest.controllers].sort((a, b) => (a.index ?? 999) - (b.index ?? 999) || a.key.localeCompare(b.key));
+export interface Size {
+  readonly width: number;
+  readonly height: number;
+}
+
+export function boxSize(c: PciController, deviceCount: number, lod: Lod): Size {
+  return lod === 'tile' ? { width: TILE_WIDTH, height: TILE_HEIGHT } : { width: NODE_WIDTH, height: estimateHeight(c, deviceCount) };
+}
+
+/** Where a box sat in its parent's grid: kept across edits so nothing jumps (see LayoutOptions.keep). */
+export interface Cell {
+  readonly parent: string;
+  readonly cell: number;
+}
+export type CellMemory = ReadonlyMap<string, Cell>;
+
+export interface LayoutOptions {
+  readonly lod: Lod;
+  /** most boxes side by side in any grid */
+  readonly columns: number;
+  /**
+   * The cells of a previous layout: a box keeps its cell, a new box takes the first free cell of its
+   * grid, a removed one leaves its cell empty until the next tidy (a fit to the whole design).
+   */
+  readonly keep?: CellMemory | undefined;
+}
+
+export interface Rect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface GuestLayout {
+  readonly nodes: ControllerFlowNode[];
+  readonly edges: TrunkFlowEdge[];
+  readonly cells: CellMemory;
+  /** node id -> its box */
+  readonly boxes: ReadonlyMap<string, Rect>;
+  readonly width: number;
+  readonly height: number;
+}
+
+const ROOT = '';
+
+interface Tree {
+  readonly roots: PciController[];
+  readonly children: ReadonlyMap<string, PciController[]>;
+}
+
+function buildTree(guest: Guest): Tree {
   const byIndex = new Map<number, PciController>();
-  for (const c of controllers) if (c.index !== undefined && !byIndex.has(c.index)) byIndex.set(c.index, c);
+  for (const c of guest.controllers) if (c.index !== undefined && !byIndex.has(c.index)) byIndex.set(c.index, c);
+  const order = (a: PciController, b: PciController) =>
+    (a.address?.slot ?? 0) - (b.address?.slot ?? 0) || (a.address?.function ?? 0) - (b.address?.function ?? 0) || (a.index ?? 999) - (b.index ?? 999) || a.key.localeCompare(b.key);
+  const children = new Map<string, PciController[]>();
+  const roots: PciController[] = [];
+  // a controller whose bus is one of its own descendants (a loop the rules report) hangs from the root instead
   const parentOf = (c: PciController): PciController | undefined => {
     const bus = c.address?.bus;
     if (bus === undefined || bus === c.index) return undefined;
-    return byIndex.get(bus);
+    const p = byIndex.get(bus);
+    for (let up = p, steps = 0; up && steps < 300; up = up.address ? byIndex.get(up.address.bus) : undefined, steps++) {
+      if (up.key === c.key) return undefined;
+      if (up.address?.bus === up.index) break;
+    }
+    return p;
   };
-  const children = new Map<string, PciController[]>();
-  const roots: PciController[] = [];
-  for (const c of controllers) {
+  for (const c of guest.controllers) {
     const p = parentOf(c);
-    if (p) {
-      const list = children.get(p.key) ?? [];
-      list.push(c);
-      children.set(p.key, list);
-    } else roots.push(c);
+    if (!p) roots.push(c);
+    else children.set(p.key, [...(children.get(p.key) ?? []), c]);
   }
+  roots.sort((a, b) => (a.index ?? 999) - (b.index ?? 999) || a.key.localeCompare(b.key));
+  for (const list of children.values()) list.sort(order);
+  return { roots, children };
+}
+
+/** Cells for one sibling set: kept cells first, then the first free ones in sibling order. */
+function assignCells(siblings: readonly PciController[], parent: string, keep: CellMemory | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  const taken = new Set<number>();
+  for (const s of siblings) {
+    const k = keep?.get(s.key);
+    if (k && k.parent === parent && !taken.has(k.cell)) {
+      out.set(s.key, k.cell);
+      taken.add(k.cell);
+    }
+  }
+  let next = 0;
+  for (const s of siblings) {
+    if (out.has(s.key)) continue;
+    while (taken.has(next)) next++;
+    out.set(s.key, next);
+    taken.add(next);
+  }
+  return out;
+}
+
+interface Block {
+  readonly width: number;
+  readonly height: number;
+  place(x: number, y: number): void;
+}
+
+/** A grid of blocks: columns as wide as their widest block, rows as tall as their tallest. */
+function gridOf(items: readonly { cell: number; block: Block }[], columns: number, gapX: number, gapY: number): Block {
+  const cells = Math.max(0, ...items.map((i) => i.cell + 1));
+  const cols = Math.max(1, Math.min(columns, cells));
+  const rows = Math.ceil(cells / cols);
+  const colW = new Array<number>(cols).fill(0);
+  const rowH = new Array<number>(rows).fill(0);
+  for (const { cell, block } of items) {
+    const c = cell % cols;
+    const r = Math.floor(cell / cols);
+    colW[c] = Math.max(colW[c] ?? 0, block.width);
+    rowH[r] = Math.max(rowH[r] ?? 0, block.height);
+  }
+  const colX: number[] = [];
+  const rowY: number[] = [];
+  colW.reduce((x, w, i) => ((colX[i] = x), x + w + gapX), 0);
+  rowH.reduce((y, h, i) => ((rowY[i] = y), y + h + gapY), 0);
+  const width = colW.reduce((a, b) => a + b, 0) + gapX * (cols - 1);
+  const height = rowH.reduce((a, b) => a + b, 0) + gapY * Math.max(0, rows - 1);
+  return {
+    width,
+    height,
+    place(x, y) {
+      for (const { cell, block } of items) block.place(x + (colX[cell % cols] ?? 0), y + (rowY[Math.floor(cell / cols)] ?? 0));
+    },
+  };
+}
+
+/** Lays the guest's controllers out (see the module comment). Pure. */
+export function layoutGuest(guest: Guest, opts: LayoutOptions): GuestLayout {
+  const { lod } = opts;
+  const gap = SPACING[lod];
+  const family = machineFamily(guest);
+  const { roots, children } = buildTree(guest);
   const byBus = devicesByBus(guest);
-  const heightOf = (c: PciController) => estimateHeight(c, c.index === undefined ? 0 : (byBus.get(c.index)?.length ?? 0));
-
   const nodes: ControllerFlowNode[] = [];
-  const edges: Edge[] = [];
-  const push = (c: PciController, x: number, y: number) => {
-    const devices = c.index === undefined ? 0 : (byBus.get(c.index)?.length ?? 0);
-    // the name screen readers give the node (React Flow puts it on the focusable node wrapper)
-    const ariaLabel = `${controllerKindLabel(c)} ${c.index ?? '(no index)'}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
-    nodes.push({ id: nodeIdOf(c), type: 'controller', position: { x, y }, data: { key: c.key }, draggable: false, selectable: false, ariaLabel });
-  };
-
-  const anyChildren = children.size > 0;
-  if (machineFamily(guest) === 'pseries' && !anyChildren) {
-    // vPHBs are peers: lay them out as a grid of containers, three to a row.
-    const perRow = 3;
-    let y = 0;
-    for (let i = 0; i < roots.length; i += perRow) {
-      const row = roots.slice(i, i + perRow);
-      row.forEach((c, j) => push(c, j * (NODE_WIDTH + COL_GAP), y));
-      y += Math.max(...row.map(heightOf)) + ROW_GAP;
-    }
-    return { nodes, edges };
-  }
-
-  // Tree: depth to the right, subtrees stacked downwards.
+  const edges: TrunkFlowEdge[] = [];
+  const cells = new Map<string, Cell>();
+  const boxes = new Map<string, Rect>();
   const visited = new Set<string>();
-  const place = (c: PciController, depth: number, top: number): number => {
+
+  const deviceCount = (c: PciController) => (c.index === undefined || busOwner(guest, c.index) !== c.key ? 0 : (byBus.get(c.index)?.length ?? 0));
+
+  const blockOf = (c: PciController): Block => {
     visited.add(c.key);
+    const size = boxSize(c, deviceCount(c), lod);
     const kids = (children.get(c.key) ?? []).filter((k) => !visited.has(k.key));
-    let y = top;
-    for (const k of kids) {
-      edges.push({ id: `e:${c.key}->${k.key}`, source: nodeIdOf(c), target: nodeIdOf(k), type: 'smoothstep' });
-      y = place(k, depth + 1, y);
-    }
-    const own = heightOf(c) + ROW_GAP;
-    push(c, depth * (NODE_WIDTH + COL_GAP), top);
-    return Math.max(y, top + own);
+    const own = (x: number, y: number) => {
+      const devices = deviceCount(c);
+      const id = nodeIdOf(c);
+      // the name screen readers give the node (React Flow puts it on the focusable node wrapper)
+      const ariaLabel = `${controllerKindLabel(c)} ${c.index ?? '(no index)'}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
+      nodes.push({ id, type: 'controller', position: { x, y }, width: size.width, height: size.height, data: { key: c.key, lod }, draggable: false, selectable: false, ariaLabel });
+      boxes.set(id, { x, y, width: size.width, height: size.height });
+    };
+    if (kids.length === 0) return { width: size.width, height: size.height, place: own };
+    const assigned = assignCells(kids, c.key, opts.keep);
+    const items = kids.map((k) => {
+      const cell = assigned.get(k.key) ?? 0;
+      cells.set(k.key, { parent: c.key, cell });
+      // React Flow names an edge by its node ids (internal keys) unless told: name the buses instead
+      edges.push({ id: `e:${c.key}->${k.key}`, source: nodeIdOf(c), target: nodeIdOf(k), type: 'trunk', data: { busOffset: gap.row / 2 }, selectable: false, focusable: false, ariaLabel: `${controllerName(k, family)} plugs into ${controllerName(c, family)}` });
+      return { cell, block: blockOf(k) };
+    });
+    const grid = gridOf(items, opts.columns, gap.col, gap.row);
+    return {
+      width: Math.max(size.width, gap.indent + grid.width),
+      height: size.height + gap.row + grid.height,
+      place(x, y) {
+        own(x, y);
+        grid.place(x + gap.indent, y + size.height + gap.row);
+      },
+    };
   };
-  let top = 0;
-  for (const r of roots) top = place(r, 0, top);
-  return { nodes, edges };
+
+  const assigned = assignCells(roots, ROOT, opts.keep);
+  const top = roots.map((r) => {
+    const cell = assigned.get(r.key) ?? 0;
+    cells.set(r.key, { parent: ROOT, cell });
+    return { cell, block: blockOf(r) };
+  });
+  // no edge runs between the top-level boxes: their rows need no room for one
+  const grid = gridOf(top, opts.columns, gap.col, gap.col);
+  grid.place(0, 0);
+  return { nodes, edges, cells, boxes, width: grid.width, height: grid.height };
+}
+
+/** The zoom at which a box of `w` x `h` flow units fits a view of `view` screen pixels, with padding. */
+export function fitZoom(w: number, h: number, view: Size, padding = FIT_PADDING): number {
+  if (w <= 0 || h <= 0) return MAX_FIT_ZOOM;
+  return Math.min((view.width - 2 * padding) / w, (view.height - 2 * padding) / h);
+}
+
+/** The most siblings any grid has: more columns than that change nothing. */
+function widestSiblingSet(guest: Guest): number {
+  const { roots, children } = buildTree(guest);
+  return Math.max(1, roots.length, ...[...children.values()].map((l) => l.length));
+}
+
+/** The column count whose layout fits `view` at the largest zoom (ties: fewer columns). */
+export function chooseColumns(guest: Guest, lod: Lod, view: Size): { columns: number; zoom: number } {
+  let best = { columns: 1, zoom: -Infinity };
+  const most = widestSiblingSet(guest);
+  for (let c = 1; c <= most; c++) {
+    const l = layoutGuest(guest, { lod, columns: c });
+    const z = fitZoom(l.width, l.height, view);
+    if (z > best.zoom + 1e-9) best = { columns: c, zoom: z };
+  }
+  return best;
+}
+
+export interface FitPlan {
+  readonly lod: Lod;
+  readonly columns: number;
+  readonly zoom: number;
+}
+
+/**
+ * How to show the whole design in `view`: full nodes when they fit at a readable zoom
+ * (FULL_MIN_ZOOM), else tiles, each at the column count that suits the view's aspect ratio. The
+ * zoom of a tile plan stays below FULL_MIN_ZOOM, so the level of detail the zoom implies is the
+ * one planned.
+ */
+export function planFit(guest: Guest, view: Size): FitPlan {
+  const full = chooseColumns(guest, 'full', view);
+  if (full.zoom >= FULL_MIN_ZOOM) return { lod: 'full', columns: full.columns, zoom: Math.min(full.zoom, MAX_FIT_ZOOM) };
+  const tile = chooseColumns(guest, 'tile', view);
+  return { lod: 'tile', columns: tile.columns, zoom: Math.max(0.05, Math.min(tile.zoom, FULL_MIN_ZOOM - 0.01)) };
+}
+
+/** {@link planFit} with the column count fixed (a refit that must not rearrange the grids). */
+export function planFitColumns(guest: Guest, view: Size, columns: number): FitPlan {
+  const full = layoutGuest(guest, { lod: 'full', columns });
+  const zFull = fitZoom(full.width, full.height, view);
+  if (zFull >= FULL_MIN_ZOOM) return { lod: 'full', columns, zoom: Math.min(zFull, MAX_FIT_ZOOM) };
+  const tile = layoutGuest(guest, { lod: 'tile', columns });
+  return { lod: 'tile', columns, zoom: Math.max(0.05, Math.min(fitZoom(tile.width, tile.height, view), FULL_MIN_ZOOM - 0.01)) };
+}
+
+/** The level of detail a zoom shows. */
+export const lodAt = (zoom: number): Lod => (zoom >= FULL_MIN_ZOOM ? 'full' : 'tile');
+
+/** The smallest rectangle holding every rect. */
+export function unionOf(rects: readonly Rect[]): Rect | undefined {
+  if (rects.length === 0) return undefined;
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const r of rects) {
+    x0 = Math.min(x0, r.x);
+    y0 = Math.min(y0, r.y);
+    x1 = Math.max(x1, r.x + r.width);
+    y1 = Math.max(y1, r.y + r.height);
+  }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
 /**
@@ -138,10 +450,103 @@ export function toFlow(guest: Guest): { nodes: ControllerFlowNode[]; edges: Edge
  * are its guest PE (PAPR); on PCIe ports and bridges they are plain IOMMU groups. A vPHB with no
  * device at all is a spare (hotplug lands there), not a home for emulated devices.
  */
-export function groupsLabel(phb: boolean, groups: ReadonlySet<number>, hasDevices = true): string {
+export function groupsLabel(phb: boolean, groups: ReadonlySet<number>, hasDevices = true, buses = 0): string {
   const list = [...groups].sort((a, b) => a - b).join(', ');
   const noun = `group${groups.size > 1 ? 's' : ''}`;
-  if (!phb) return `IOMMU ${noun} ${list}`;
+  const plugged = `${buses} bus${buses === 1 ? '' : 'es'} plugged in`;
+  if (!phb) return groups.size ? `IOMMU ${noun} ${list}` : hasDevices ? 'emulated devices only' : buses ? plugged : 'empty';
   if (groups.size > 0) return `PE: host ${noun} ${list}`;
-  return hasDevices ? 'PE: none (emulated devices only)' : 'PE: none (empty: spare for hotplug)';
+  return hasDevices ? 'PE: none (emulated devices only)' : buses ? `PE: none (${plugged})` : 'PE: none (empty: spare for hotplug)';
+}
+
+export interface Point {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** Options of a remembered layout: level of detail, columns, and the flow point its (0, 0) sits at. */
+export interface ViewPlan {
+  readonly lod: Lod;
+  readonly columns: number;
+  readonly origin: Point;
+}
+
+export interface LayoutMemory {
+  /** The layout for this plan; it becomes the one whose cells later layouts keep. Cached per input. */
+  layout(guest: Guest, plan: ViewPlan, version?: number): GuestLayout;
+  /** The layout this plan would give now, keeping the remembered cells, without remembering it. */
+  peek(guest: Guest, plan: ViewPlan): GuestLayout;
+  /** Forgets the cells: the next layout is tidy (every grid filled from its first cell, no gaps). */
+  forget(): void;
+}
+
+function shifted(l: GuestLayout, origin: Point): GuestLayout {
+  if (origin.x === 0 && origin.y === 0) return l;
+  const move = (r: Rect): Rect => ({ ...r, x: r.x + origin.x, y: r.y + origin.y });
+  return {
+    ...l,
+    nodes: l.nodes.map((n) => ({ ...n, position: { x: n.position.x + origin.x, y: n.position.y + origin.y } })),
+    boxes: new Map([...l.boxes].map(([id, r]) => [id, move(r)])),
+  };
+}
+
+/**
+ * The layout with the node and edge objects of `before` wherever nothing about them changed: React
+ * Flow then re-measures and re-renders only the nodes an edit touched.
+ */
+function reuse(next: GuestLayout, before: GuestLayout | undefined): GuestLayout {
+  if (!before) return next;
+  const nodes = new Map(before.nodes.map((n) => [n.id, n]));
+  const edges = new Map(before.edges.map((e) => [e.id, e]));
+  const same = (a: ControllerFlowNode, b: ControllerFlowNode | undefined) =>
+    !!b && b.position.x === a.position.x && b.position.y === a.position.y && b.width === a.width && b.height === a.height && b.data.key === a.data.key && b.data.lod === a.data.lod && b.ariaLabel === a.ariaLabel;
+  return {
+    ...next,
+    nodes: next.nodes.map((n) => {
+      const b = nodes.get(n.id);
+      return same(n, b) ? (b as ControllerFlowNode) : n;
+    }),
+    edges: next.edges.map((e) => {
+      const b = edges.get(e.id);
+      return b && b.source === e.source && b.target === e.target && b.data?.busOffset === e.data?.busOffset ? b : e;
+    }),
+  };
+}
+
+/**
+ * Keeps the layout stable across edits: each layout keeps the cells of the one before it, so an
+ * added bus takes a free cell and nothing else moves; a removed one leaves a gap until a tidy.
+ */
+export function createLayoutMemory(): LayoutMemory {
+  let keep: CellMemory | undefined;
+  let last: { guest: Guest; plan: ViewPlan; version: number | undefined; result: GuestLayout } | undefined;
+  const compute = (guest: Guest, plan: ViewPlan) => shifted(layoutGuest(guest, { lod: plan.lod, columns: plan.columns, keep }), plan.origin);
+  return {
+    layout(guest, plan, version) {
+      if (last && last.guest === guest && last.plan === plan && last.version === version) return last.result;
+      const result = reuse(compute(guest, plan), last?.result);
+      keep = result.cells;
+      last = { guest, plan, version, result };
+      return result;
+    },
+    peek: compute,
+    forget() {
+      keep = undefined;
+      last = undefined;
+    },
+  };
+}
+
+/** Node ids whose bus changed between two guests: new buses, and buses that gained or lost a device. */
+export function changedNodes(before: Guest, after: Guest): string[] {
+  const old = new Map(before.devices.map((d) => [d.key, d.address]));
+  const known = new Set(before.controllers.map((c) => c.key));
+  const buses = new Set<number>();
+  for (const d of after.devices) {
+    const a = old.get(d.key);
+    if (d.address && (!old.has(d.key) || a?.bus !== d.address.bus || a.slot !== d.address.slot || a.function !== d.address.function)) buses.add(d.address.bus);
+  }
+  const ids: string[] = [];
+  for (const c of after.controllers) if (!known.has(c.key) || (c.index !== undefined && buses.has(c.index))) ids.push(nodeIdOf(c));
+  return ids;
 }

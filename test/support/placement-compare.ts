@@ -32,7 +32,7 @@ export function deviceKeys(devices: readonly GuestDevice[]): Map<string, GuestDe
       out.set(`${d.element} ${formatPciAddress(d.hostAddress)}`, d);
       continue;
     }
-    // the label of a disk ends in its target dev ("virtio disk vda"), unique in a domain
+    // the label of a disk ends in its target dev ("disk vda"), unique in a domain
     const dev = d.element === 'disk' ? d.label.split(' ').pop() : undefined;
     if (dev) {
       out.set(`disk#${dev}`, d);

@@ -1,5 +1,5 @@
-import type { Finding } from '../../engine/index.ts';
-import { applyFixes, exportDomain, ruleMeta, validate } from '../../engine/index.ts';
+import type { Design, Finding } from '../../engine/index.ts';
+import { applyFixes, exportDomain, machineFamily, ruleMeta, subjectNames, validate } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { EXIT, colours, usageError } from '../io.ts';
 import { writeText } from '../xmlio.ts';
@@ -22,18 +22,15 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.json) stream.write(jsonLine(findings));
   else {
     const c = colours(stream, ctx.io.env);
-    for (const f of findings) stream.write(`${formatFinding(f, c)}\n`);
+    for (const f of findings) stream.write(`${formatFinding(f, design, c)}\n`);
     stream.write(`${summary(findings)}\n`);
   }
   return findings.some((f) => f.severity === 'error') ? EXIT.findings : EXIT.ok;
 }
 
-function formatFinding(f: Finding, c: ReturnType<typeof colours>): string {
-  const subjects = [
-    ...(f.subjects.controllers ?? []).map((i) => `controller ${i}`),
-    ...(f.subjects.devices ?? []),
-    ...(f.subjects.groups ?? []).map((g) => `IOMMU group ${g}`),
-  ];
+function formatFinding(f: Finding, design: Design, c: ReturnType<typeof colours>): string {
+  // in libvirt's words: "vPHB 0, disk vda", never an internal key like disk-0
+  const subjects = subjectNames(design.guest, f.subjects, machineFamily(design.guest));
   const paint = f.severity === 'error' ? c.red : f.severity === 'warning' ? c.yellow : c.cyan;
   const lines = [`${paint(f.severity.padEnd(7))} ${c.bold(f.ruleId)}: ${f.message}${subjects.length ? ` [${subjects.join(', ')}]` : ''}`];
   const meta = ruleMeta(f.ruleId);

@@ -78,7 +78,7 @@ describe('compare on recorded answers: each kind of difference is a disagreeing 
     expect(usb).toMatchObject({ agree: false, libvirt: { bus: 2, slot: 0, function: 0 } });
     expect(usb?.note).toContain('on a port the design left empty: spare taken by libvirt');
     // the disk the design left unaddressed is libvirt's to place: not a disagreement
-    expect(r.devices.find((d) => d.label === 'virtio disk vda')).toMatchObject({ agree: true, note: 'address chosen by libvirt' });
+    expect(r.devices.find((d) => d.label === 'disk vda')).toMatchObject({ agree: true, note: 'address chosen by libvirt' });
   });
 
   it('QEMU realised a device at another address than libvirt', async () => {

@@ -9,7 +9,7 @@ export interface BusSlotFunction {
 export interface VerifyDevice {
   /** the engine's device key (host address of a PCI hostdev, alias, or `<element>-<n>`); `pci-ctrl-<index>` for PCI controllers */
   key: string;
-  /** how people name it: the engine's label (`virtio disk vda`, `hostdev 0000:01:00.0`) */
+  /** how people name it: the engine's label (`disk vda`, `hostdev 0000:01:00.0`) */
   label: string;
   element: string;
   /** where the design put it (undefined: the design left it to libvirt, or libvirt added the device) */

@@ -34,7 +34,7 @@ describe('add-hostdevs and move-group', () => {
   it('refuses a bus with fewer free slots than the host slots need', () => {
     const full = Array.from({ length: 30 }, (_, i) => dev(`vd${i}`, 'disk', at(1, i + 1)));
     const d = pseries([phb(1)], full, { groups: { 3: ['0003:01:00.0', '0003:02:00.0'] } });
-    expect(() => applyCommand(d, { kind: 'move-group', group: 3, controller: 1 })).toThrow(/no free slot on controller 1/);
+    expect(() => applyCommand(d, { kind: 'move-group', group: 3, controller: 1 })).toThrow(/vPHB 1 has no free slot/);
   });
 
   it('refuses a controller index the guest does not have', () => {

@@ -6,8 +6,10 @@ import { formatPciAddress, parsePciAddress } from '../model/pci.ts';
 import { BUS_MODELS } from '../libvirt/domainAddr.ts';
 import { passThroughRefusal } from '../model/vfio.ts';
 import { qemuDomainAddressFindNewTargetIndex, qemuDomainPCIControllerSetDefaults } from '../libvirt/qemuDomainAddress.ts';
-import { machineProfile } from '../machines/index.ts';
+import { machineFamily, machineProfile } from '../machines/index.ts';
+import { busName, controllerName, deviceName, hexNumber } from '../model/names.ts';
 import { placeFunctions } from './functions.ts';
+import { applyMoveDevices, type MoveDevicesCommand } from './moveDevices.ts';
 
 /**
  * Pure edits of a design. The UI (drag and drop, inspector, quick fixes), the CLI (`--fix`) and
@@ -23,7 +25,10 @@ export type Command =
   | { readonly kind: 'remove-controller'; readonly controller: string }
   | { readonly kind: 'update-controller'; readonly controller: string; readonly changes: ControllerChanges }
   | { readonly kind: 'set-multifunction'; readonly device: string; readonly value: 'on' | 'off' | null }
-  | { readonly kind: 'batch'; readonly label: string; readonly commands: readonly Command[] };
+  | { readonly kind: 'batch'; readonly label: string; readonly commands: readonly Command[] }
+  | MoveDevicesCommand;
+
+export type { MoveDevicesCommand };
 
 /** A controller to add: as much as is decided, libvirt's defaults fill in the rest ({@link completeController}). */
 export type NewController = ControllerSpec;
@@ -112,7 +117,7 @@ function placeHostFunctions(guest: Guest, controller: number, hostAddresses: rea
   };
   const addresses = [...new Set(hostAddresses)].sort();
   const out = placeFunctions(addresses, parsePciAddress, controller, nextSlot);
-  if (out.size < addresses.length) throw new CommandError(`no free slot on controller ${controller}`);
+  if (out.size < addresses.length) throw new CommandError(`${busName(guest.controllers, controller, machineFamily(guest))} has no free slot`);
   return out;
 }
 
@@ -236,7 +241,7 @@ export function applyCommand(design: Design, cmd: Command): Design {
     case 'remove-controller': {
       const c = guest.controllers.find((x) => x.key === cmd.controller);
       if (!c) throw new CommandError(`no controller ${cmd.controller}`);
-      if (c.implicit) throw new CommandError(`controller ${c.index} is the root bus libvirt adds by itself; it cannot be removed`);
+      if (c.implicit) throw new CommandError(`${controllerName(c, machineFamily(guest))} is the root bus libvirt adds by itself; it cannot be removed`);
       const g = replaceController(guest, c.key, null);
       return withGuest(design, soleOwner(guest, c.key, c.index) ? rehome(g, c.index, undefined) : g);
     }
@@ -257,29 +262,48 @@ export function applyCommand(design: Design, cmd: Command): Design {
     }
     case 'batch':
       return cmd.commands.reduce(applyCommand, design);
+    case 'move-devices':
+      return applyMoveDevices(design, cmd);
   }
 }
 
-/** A short description for undo history and fix buttons. */
-export function describeCommand(cmd: Command): string {
+/**
+ * A short description for undo history and fix buttons, in libvirt's words (model/names.ts). With the
+ * design the command applies to, devices and controllers are named as people know them ("Remove
+ * memballoon", "Move disk vda to vPHB 1 slot 0x03"); without it, by what the command holds.
+ */
+export function describeCommand(cmd: Command, design?: Design): string {
+  const guest = design?.guest;
+  const family = guest ? machineFamily(guest) : undefined;
+  const device = (key: string): string => {
+    const d = guest?.devices.find((x) => x.key === key);
+    return d ? deviceName(d, design?.host) : key;
+  };
+  const bus = (index: number): string => (guest ? busName(guest.controllers, index, family) : `bus ${hexNumber(index, 2)}`);
+  const controller = (key: string): string => {
+    const c = guest?.controllers.find((x) => x.key === key);
+    return c ? controllerName(c, family) : 'a controller';
+  };
   switch (cmd.kind) {
     case 'move-device':
-      return cmd.address ? `Move ${cmd.device} to bus ${cmd.address.bus} slot ${cmd.address.slot}` : `Clear the address of ${cmd.device}`;
+      return cmd.address ? `Move ${device(cmd.device)} to ${bus(cmd.address.bus)} slot ${hexNumber(cmd.address.slot, 2)}` : `Clear the address of ${device(cmd.device)}`;
     case 'add-hostdevs':
-      return `Pass ${cmd.hostAddresses.join(', ')} through on controller ${cmd.controller}`;
+      return `Pass ${cmd.hostAddresses.join(', ')} through on ${bus(cmd.controller)}`;
     case 'move-group':
-      return `Place IOMMU group ${cmd.group} on controller ${cmd.controller}`;
+      return `Place IOMMU group ${cmd.group} on ${bus(cmd.controller)}`;
     case 'remove-device':
-      return `Remove ${cmd.device}`;
+      return `Remove ${device(cmd.device)}`;
     case 'add-controller':
-      return `Add a ${cmd.controller.model} controller`;
+      return cmd.controller.model === 'pci-root' && family === 'pseries' ? 'Add a vPHB' : `Add a ${cmd.controller.model}`;
     case 'remove-controller':
-      return `Remove controller ${cmd.controller}`;
+      return `Remove ${controller(cmd.controller)}`;
     case 'update-controller':
-      return `Change controller ${cmd.controller}`;
+      return `Edit ${controller(cmd.controller)}`;
     case 'set-multifunction':
-      return `Set multifunction='${cmd.value ?? 'default'}' on ${cmd.device}`;
+      return `Set multifunction='${cmd.value ?? 'default'}' on ${device(cmd.device)}`;
     case 'batch':
       return cmd.label;
+    case 'move-devices':
+      return `Move ${cmd.devices.length === 1 ? device(cmd.devices[0] ?? '') : `${cmd.devices.length} devices`} to ${bus(cmd.controller)}`;
   }
 }

@@ -143,7 +143,7 @@ export interface GuestDevice {
   readonly address?: GuestPciAddress | undefined;
   /** the `type` of a non-PCI `<address>` when one is written (spapr-vio, unassigned, ccw, drive, …) */
   readonly otherAddressType?: string | undefined;
-  /** a short label for people: "virtio disk vda", "hostdev 0001:01:00.0" */
+  /** a short label for people: "disk vda", "hostdev 0001:01:00.0" */
   readonly label: string;
   /**
    * A device libvirt adds by itself (default USB controller, memballoon, …) that auto-placement

@@ -19,7 +19,7 @@ export const rule: Rule = busRule(meta, (_ctx, bus) =>
     .map((o) => {
       const a = (o.device?.address ?? o.controller?.address)!;
       const fixes: Fix[] = o.device
-        ? [{ label: `Use domain 0 for ${o.device.key}`, command: { kind: 'move-device', device: o.device.key, address: { ...a, domain: 0 } } }]
+        ? [{ label: `Use domain 0 for ${o.device.label}`, command: { kind: 'move-device', device: o.device.key, address: { ...a, domain: 0 } } }]
         : o.controller
           ? [{ label: `Use domain 0 for controller ${o.controller.index}`, command: { kind: 'update-controller', controller: o.controller.key, changes: { address: { ...a, domain: 0 } } } }]
           : [];

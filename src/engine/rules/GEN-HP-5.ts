@@ -17,7 +17,7 @@ export const rule: Rule = busRule(meta, (_ctx, bus) => {
   const out: Finding[] = [];
   const c = bus.controller;
   if (c?.target.hotplug === 'off' && bus.devices.length > 0) {
-    out.push(finding(meta, `${controllerText(c)} has hotplug='off': libvirt refuses to hot-unplug ${bus.devices.map((d) => d.key).join(', ')} ("not allowed by controller"); remove ${bus.devices.length === 1 ? 'it' : 'them'} only while the guest is shut off.`, { controllers: [bus.index], devices: bus.devices.map((d) => d.key) }));
+    out.push(finding(meta, `${controllerText(c)} has hotplug='off': libvirt refuses to hot-unplug ${bus.devices.map((d) => d.label).join(', ')} ("not allowed by controller"); remove ${bus.devices.length === 1 ? 'it' : 'them'} only while the guest is shut off.`, { controllers: [bus.index], devices: bus.devices.map((d) => d.key) }));
     return out;
   }
   // Function bit mask per slot (devices and controllers alike), then the devices of slots with several.

@@ -1,5 +1,6 @@
 import type { Rule, RuleMeta } from './types.ts';
 import { addrText, finding } from './context.ts';
+import { hexNumber } from '../model/names.ts';
 import { globalRule } from './define.ts';
 import { firstFreeSlot } from '../commands/commands.ts';
 import { at, dev, q35, rootPort } from './testkit.ts';
@@ -18,7 +19,7 @@ export const rule: Rule = globalRule(meta, (ctx) =>
     .filter((d) => d.address && d.address.bus !== 0 && ((d.element === 'iommu' && d.model === 'virtio') || (d.element === 'panic' && d.model === 'pvpanic-pci')))
     .map((d) => {
       const slot = firstFreeSlot(ctx.guest, 0);
-      const fixes = slot !== undefined ? [{ label: `Move ${d.key} to bus 0 slot ${slot}`, command: { kind: 'move-device' as const, device: d.key, address: at(0, slot) } }] : undefined;
+      const fixes = slot !== undefined ? [{ label: `Move ${d.label} to bus 0x00 slot ${hexNumber(slot, 2)}`, command: { kind: 'move-device' as const, device: d.key, address: at(0, slot) } }] : undefined;
       return finding(meta, `The device at PCI address ${addrText(d.address!)} (${d.label}) needs to be an integrated device (bus=0).`, { devices: [d.key] }, fixes);
     }),
 );

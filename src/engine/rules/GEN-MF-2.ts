@@ -20,7 +20,7 @@ export const rule: Rule = busRule(meta, (_ctx, bus) => {
     // libvirt's own test q35-multifunction keeps multifunction='off' on a root port at x.0 next to
     // other root ports in the slot and accepts it; only endpoints are held to QEMU's rule here.
     if (f0.controller) continue;
-    const fixes: Fix[] = f0.device ? [{ label: `Set multifunction='on' on ${f0.device.key}`, command: { kind: 'set-multifunction', device: f0.device.key, value: 'on' } }] : [];
+    const fixes: Fix[] = f0.device ? [{ label: `Set multifunction='on' on ${f0.device.label}`, command: { kind: 'set-multifunction', device: f0.device.key, value: 'on' } }] : [];
     out.push(finding(meta, `Slot ${slot} of bus ${bus.index} has several functions, but function 0 says multifunction='off'.`, occupantSubjects(list), fixes));
   }
   return out;

@@ -30,7 +30,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     if (spares.length <= needed) {
       const add = needed - spares.length + 1;
       return [
-        finding(meta, `${unplaced.map((d) => d.key).join(', ')} ha${unplaced.length === 1 ? 's' : 've'} no address: libvirt will give the empty PHB(s) ${spares.join(', ')} to ${unplaced.length === 1 ? 'it' : 'them'}, so no spare is left for hotplug. Give the hostdevs addresses, or add ${add} more PHB(s).`, { controllers: spares, devices: unplaced.map((d) => d.key) }, [addPhbs(add)]),
+        finding(meta, `${unplaced.map((d) => d.label).join(', ')} ha${unplaced.length === 1 ? 's' : 've'} no address: libvirt will give the empty PHB(s) ${spares.join(', ')} to ${unplaced.length === 1 ? 'it' : 'them'}, so no spare is left for hotplug. Give the hostdevs addresses, or add ${add} more PHB(s).`, { controllers: spares, devices: unplaced.map((d) => d.key) }, [addPhbs(add)]),
       ];
     }
   }

@@ -22,7 +22,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   const first = groups[0];
   const fixDevices = first !== undefined ? (ctx.devicesByGroup.get(first) ?? []) : load.hostdevs;
   return [
-    finding(meta, `${load.hostdevs.map((d) => d.key).join(', ')} sit${load.hostdevs.length === 1 ? 's' : ''} on the default PHB with the emulated devices: no isolation, shared DMA window and EEH PE. Give each IOMMU group its own PHB.`, { controllers: [0], devices: load.hostdevs.map((d) => d.key), ...(groups.length ? { groups } : {}) }, [isolateFix(ctx, first, fixDevices)]),
+    finding(meta, `${load.hostdevs.map((d) => d.label).join(', ')} sit${load.hostdevs.length === 1 ? 's' : ''} on the default PHB with the emulated devices: no isolation, shared DMA window and EEH PE. Give each IOMMU group its own PHB.`, { controllers: [0], devices: load.hostdevs.map((d) => d.key), ...(groups.length ? { groups } : {}) }, [isolateFix(ctx, first, fixDevices)]),
   ];
 });
 

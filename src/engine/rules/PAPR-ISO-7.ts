@@ -23,7 +23,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     const groups = [...load.groups].sort((a, b) => a - b);
     const first = groups[0];
     out.push(
-      finding(meta, `PHB ${load.phb} mixes hostdevs (${load.hostdevs.map((d) => d.key).join(', ')}) with emulated devices (${load.emulated.map((d) => d.key).join(', ')}): one EEH PE and one DMA window for all.`, { controllers: [load.phb], devices: [...load.hostdevs, ...load.emulated].map((d) => d.key), ...(groups.length ? { groups } : {}) }, [isolateFix(ctx, first, first !== undefined ? (ctx.devicesByGroup.get(first) ?? []) : load.hostdevs)]),
+      finding(meta, `PHB ${load.phb} mixes hostdevs (${load.hostdevs.map((d) => d.label).join(', ')}) with emulated devices (${load.emulated.map((d) => d.label).join(', ')}): one EEH PE and one DMA window for all.`, { controllers: [load.phb], devices: [...load.hostdevs, ...load.emulated].map((d) => d.key), ...(groups.length ? { groups } : {}) }, [isolateFix(ctx, first, first !== undefined ? (ctx.devicesByGroup.get(first) ?? []) : load.hostdevs)]),
     );
   }
   return out;

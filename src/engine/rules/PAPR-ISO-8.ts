@@ -28,7 +28,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     const g = ctx.groupOf(d);
     const shared = root === 0 || load.emulated.length > 0 || [...load.groups].some((x) => x !== g) || (g === undefined && load.hostdevs.length > 1);
     if (!shared) continue;
-    out.push(finding(meta, `${d.key} sits behind pci-bridge ${parent.index} on PHB ${root}, which also carries other devices: the bridge gives it no isolation.`, { controllers: [root, parent.index ?? -1], devices: [d.key], ...(g !== undefined ? { groups: [g] } : {}) }, [isolateFix(ctx, g, g !== undefined ? (ctx.devicesByGroup.get(g) ?? [d]) : [d])]));
+    out.push(finding(meta, `${d.label} sits behind pci-bridge ${parent.index} on PHB ${root}, which also carries other devices: the bridge gives it no isolation.`, { controllers: [root, parent.index ?? -1], devices: [d.key], ...(g !== undefined ? { groups: [g] } : {}) }, [isolateFix(ctx, g, g !== undefined ? (ctx.devicesByGroup.get(g) ?? [d]) : [d])]));
   }
   return out;
 });

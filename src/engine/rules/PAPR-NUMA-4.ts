@@ -27,7 +27,7 @@ export const rule: Rule = hostRule(meta, (ctx) => ctx.hostdevs.length > 0 && ctx
     if (!memnode || nodesetHas(memnode.nodeset, hostNode)) continue;
     const better = guestCellForHostNode(ctx.guest, ctx.host, hostNode);
     const fixes = better !== undefined ? [setTargetFix(phbC, `Put vPHB ${phbC.index} on guest NUMA cell ${better} (host node ${hostNode})`, { ...phbC.target, node: better })] : undefined;
-    out.push(finding(meta, `${d.key} is on host NUMA node ${hostNode}, but its PHB ${phbC.index} is on guest cell ${cell}, whose memory is on host node(s) ${memnode.nodeset}.`, { controllers: [phbC.index ?? -1], devices: [d.key] }, fixes));
+    out.push(finding(meta, `${d.label} is on host NUMA node ${hostNode}, but its PHB ${phbC.index} is on guest cell ${cell}, whose memory is on host node(s) ${memnode.nodeset}.`, { controllers: [phbC.index ?? -1], devices: [d.key] }, fixes));
   }
   return out;
 });

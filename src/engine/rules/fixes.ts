@@ -216,7 +216,7 @@ export function isolateFix(ctx: RuleContext, group: number | undefined, devices:
   // move-group leaves bridges and chipset functions on the host (passableMembers).
   const place = (controller: number): Command =>
     group !== undefined && ctx.host?.groups.has(group) ? { kind: 'move-group', group, controller } : { kind: 'add-hostdevs', hostAddresses: devices.map((d) => d.key), controller };
-  const what = group !== undefined ? `IOMMU group ${group}` : devices.map((d) => d.key).join(', ');
+  const what = group !== undefined ? `IOMMU group ${group}` : devices.map((d) => deviceName(d)).join(', ');
   if (target !== undefined) return { label: `Move ${what} to the empty vPHB (controller ${target})`, command: place(target) };
   const index = nextFreeIndex(ctx.guest);
   // The new vPHB carries the guest NUMA cell of the group's host node, as pe-per-phb placement does

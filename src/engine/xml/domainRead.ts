@@ -3,7 +3,8 @@ import type { Result } from '../errors.ts';
 import { fail, ok } from '../errors.ts';
 import type { ControllerTarget, Guest, GuestDevice, GuestDeviceElement, NumaCell, NumaMemnode, PciController } from '../model/guest.ts';
 import type { GuestPciAddress, PciAddress } from '../model/pci.ts';
-import { formatPciAddress, parseLibvirtUint } from '../model/pci.ts';
+import { parseLibvirtUint } from '../model/pci.ts';
+import { deviceLabel, uniqueNames, type DeviceFacts } from '../model/names.ts';
 import { deviceKeyer } from '../model/keys.ts';
 import { checkXmlInput } from './safety.ts';
 import type { DeviceLayout, DomainLayout, DomainSource, ElementSpan } from '../model/domainSource.ts';
@@ -144,13 +145,20 @@ function deviceBus(el: XmlElement, target: XmlElement | undefined): string | und
   return el.attributes.bus ?? target?.attributes.bus;
 }
 
-function label(d: Omit<GuestDevice, 'label' | 'key'>, target: XmlElement | undefined): string {
-  if (d.hostAddress) return d.element === 'hostdev' ? `hostdev ${formatPciAddress(d.hostAddress)}` : `interface hostdev ${formatPciAddress(d.hostAddress)}`;
-  const dev = d.element === 'disk' ? target?.attributes.dev : undefined;
-  const kind = d.element === 'disk' ? d.bus : d.model;
-  const detail = d.element === 'controller' || d.element === 'interface' || d.element === 'hostdev' ? d.type : undefined;
-  const words = d.element === 'controller' ? [detail, 'controller', kind] : [kind, d.element, detail ?? dev];
-  return words.filter((w) => w !== undefined && w !== '').join(' ');
+/** The facts {@link deviceLabel} names a device by, read off its element. */
+function labelFacts(el: XmlElement, d: Omit<GuestDevice, 'label' | 'key'>, target: XmlElement | undefined): DeviceFacts {
+  return {
+    element: d.element,
+    type: d.type,
+    model: d.model,
+    bus: d.bus,
+    diskDevice: d.element === 'disk' ? el.attributes.device : undefined,
+    targetDev: d.element === 'disk' ? target?.attributes.dev : undefined,
+    mac: d.element === 'interface' ? child(el, 'mac')?.attributes.address : undefined,
+    index: d.element === 'controller' ? el.attributes.index : undefined,
+    target: d.element === 'filesystem' ? target?.attributes.dir : d.element === 'shmem' ? el.attributes.name : undefined,
+    hostAddress: d.hostAddress,
+  };
 }
 
 function detectLayoutStyle(text: string, devicesEl: XmlElement | undefined, root: XmlElement): Pick<DomainLayout, 'newline' | 'quote' | 'indentUnit'> {
@@ -216,6 +224,8 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
   const controllerLayouts = new Map<string, DeviceLayout>();
   const deviceChildren: Array<{ element: string; type?: string | undefined; span: ElementSpan }> = [];
   const keys = deviceKeyer();
+  /** position in `devices` -> the index attribute of a non-PCI controller */
+  const controllerIndexes = new Map<number, string>();
 
   for (const el of devicesEl ? elements(devicesEl) : []) {
     deviceChildren.push({ element: el.name, type: el.attributes.type, span: span(el) });
@@ -301,11 +311,19 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       label: '',
       ...(addr.unreadable?.length ? { unreadable: addr.unreadable } : {}),
     };
+    if (element === 'controller' && el.attributes.index !== undefined) controllerIndexes.set(devices.length, el.attributes.index);
     device.key = keys.key({ element: el.name, hostAddress, alias });
-    device.label = label(device, targetEl);
+    device.label = deviceLabel(labelFacts(el, device, targetEl));
     devices.push(device);
     deviceLayouts.set(device.key, { start: el.start, end: el.end, element: el.name, address, firstChild, lastChild });
   }
+
+  // Two devices named alike (two USB controllers qemu-xhci) are told apart as libvirt does: by index.
+  const names = uniqueNames(devices.map((d) => d.label), (i) => (devices[i]?.element === 'controller' ? controllerIndexes.get(i) : undefined));
+  devices.forEach((d, i) => {
+    const name = names[i];
+    if (name !== undefined && name !== d.label) (d as { label: string }).label = name;
+  });
 
   const guest: Guest = {
     name: child(root, 'name')?.text.trim(),

@@ -1,0 +1,274 @@
+import fs from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { largePseries, q35RootPorts, unplacedPseries } from './fixtures/designs.ts';
+import { center, drag, dropOn, exportXml, loadDesign as load, openApp, placements, settled } from './helpers.ts';
+
+/**
+ * The canvas at real scale (issue 10), at a laptop's and a desktop's size: every PCI device on
+ * screen, legible at first view, laid out for the canvas, and edited as a diagram.
+ */
+
+/**
+ * On-screen size of every visible piece of node text (computed font size x the canvas' zoom) and of
+ * the Unplaced tray's (not zoomed), smallest first.
+ */
+async function textSizes(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const viewport = document.querySelector('.react-flow__viewport') as HTMLElement | null;
+    const scale = Number(/scale\(([\d.]+)\)/.exec(viewport?.style.transform ?? '')?.[1] ?? '1');
+    const flow = (document.querySelector('.flow') as HTMLElement).getBoundingClientRect();
+    const sizes: number[] = [];
+    const collect = (root: Element | null, s: number, clip: DOMRect) => {
+      if (!root) return;
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const el = n.parentElement;
+        if (!el || !n.textContent?.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        const r = range.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0 || r.right < clip.left || r.left > clip.right || r.bottom < clip.top || r.top > clip.bottom) continue;
+        // text clipped away by its own line box (a tile's line that did not fit) is not on screen
+        const box = el.closest('.tlines')?.getBoundingClientRect();
+        if (box && (r.left >= box.right || r.top >= box.bottom)) continue;
+        sizes.push(parseFloat(getComputedStyle(el).fontSize) * s);
+      }
+    };
+    collect(document.querySelector('.react-flow__nodes'), scale, flow);
+    const tray = document.querySelector('[data-testid="unplaced-tray"]');
+    if (tray) collect(tray, 1, tray.getBoundingClientRect());
+    return sizes.sort((a, b) => a - b);
+  });
+}
+
+const p10 = (xs: number[]): number => xs[Math.floor(xs.length * 0.1)] ?? 0;
+
+/** Every PCI device of the domain has its `guest-device-<key>` node, once. */
+async function expectEveryDeviceShown(page: Page, count: number): Promise<void> {
+  const keys = await page.evaluate(() => window.__pcitopo?.pciDeviceKeys() ?? []);
+  expect(keys).toHaveLength(count);
+  const shown = await page.locator('[data-testid^="guest-device-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')?.slice('guest-device-'.length)));
+  expect(shown.sort()).toEqual([...keys].sort());
+}
+
+/** Controllers whose node lies wholly inside the canvas. */
+async function inView(page: Page, indexes: readonly number[]): Promise<number[]> {
+  return page.evaluate((ids) => {
+    const flow = (document.querySelector('.flow') as HTMLElement).getBoundingClientRect();
+    return ids.filter((i) => {
+      const r = document.querySelector(`[data-testid="controller-${i}"]`)?.getBoundingClientRect();
+      return !!r && r.left >= flow.left - 1 && r.top >= flow.top - 1 && r.right <= flow.right + 1 && r.bottom <= flow.bottom + 1;
+    });
+  }, indexes);
+}
+
+const zoomLevel = async (page: Page): Promise<number> => Number((await page.getByTestId('zoom-level').textContent())?.replace('%', ''));
+
+for (const viewport of [
+  { width: 1280, height: 720 },
+  { width: 1920, height: 1080 },
+]) {
+  test.describe(`canvas at ${viewport.width}x${viewport.height}`, () => {
+    test.use({ viewport });
+    // each walks a whole workflow (import, checks, edits, undo): more steps than the default 30 s allows on a busy machine
+    test.describe.configure({ timeout: 60_000 });
+
+    test('devices without an address wait in the Unplaced tray with libvirt\'s hint; a drag places one, Auto-place the rest', async ({ page }) => {
+      const errors = await openApp(page);
+      const g = unplacedPseries();
+      await load(page, g);
+      const tray = page.getByTestId('unplaced-tray');
+      await expect(tray).toBeVisible();
+      for (const k of g.unplaced) await expect(tray.getByTestId(`guest-device-${k}`)).toBeVisible();
+      await expect(tray.getByTestId('guest-device-disk-1')).toContainText(/libvirt: vPHB \d+, slot 0x[0-9a-f]{2}/);
+      await expect(tray.getByTestId('guest-device-0005:05:00.0')).toContainText('not on the loaded host');
+      await expectEveryDeviceShown(page, g.pciDevices);
+      expect(p10(await textSizes(page))).toBeGreaterThanOrEqual(10);
+
+      // a drag from the tray onto a vPHB places the device there, one undo step
+      await dropOn(page, await center(page, 'guest-device-disk-1'), 'controller-1');
+      await expect(page.getByTestId('controller-1').getByTestId('guest-device-disk-1')).toBeVisible();
+      await expect(tray.getByTestId('guest-device-disk-1')).toHaveCount(0);
+      expect((await placements(page))['disk-1']?.bus).toBe(1);
+      await expectEveryDeviceShown(page, g.pciDevices);
+
+      await page.getByTestId('auto-place').click();
+      await expect(tray).toHaveCount(0);
+      const after = await page.evaluate(() => window.__pcitopo?.pciDeviceKeys().length ?? 0);
+      expect(after).toBeGreaterThanOrEqual(g.pciDevices);
+      await expectEveryDeviceShown(page, after);
+      const p = await placements(page);
+      for (const k of g.unplaced) expect(p[k]?.bus, k).toBeDefined();
+      expect(errors).toEqual([]);
+    });
+
+    test('a q35 guest with 16 root ports opens as a legible tree in rows; the view follows a new port; the minimap draws the nodes', async ({ page }) => {
+      const errors = await openApp(page);
+      const g = q35RootPorts(16);
+      await load(page, g);
+      await expectEveryDeviceShown(page, g.pciDevices);
+      const ports = [...Array(17).keys()];
+      expect(await inView(page, ports)).toEqual(ports);
+      expect(p10(await textSizes(page))).toBeGreaterThanOrEqual(10);
+      // rows, not one column: the ports stand side by side, below pcie-root
+      const xs = await page.evaluate(() => [...Array(16).keys()].map((i) => Math.round(document.querySelector(`[data-testid="controller-${i + 1}"]`)?.getBoundingClientRect().x ?? 0)));
+      expect(new Set(xs).size).toBeGreaterThan(1);
+
+      await page.getByTestId('add-phb').click();
+      await expect(page.getByTestId('controller-17')).toBeVisible();
+      await settled(page);
+      expect(await inView(page, [17])).toEqual([17]);
+
+      // zoomed in, the design no longer fits: the minimap shows where the view is, every node drawn
+      for (let i = 0; i < 3; i++) await page.getByTestId('zoom-in').click();
+      await expect(page.locator('.react-flow__minimap')).toBeVisible();
+      await expect(page.locator('.react-flow__minimap-node')).toHaveCount(18);
+      expect(errors).toEqual([]);
+    });
+
+    test('a 31-vPHB guest with 122 devices shows every vPHB and device legibly at first view; its diagram keeps every label in its box', async ({ page }) => {
+      const errors = await openApp(page);
+      const g = largePseries();
+      await load(page, g);
+      await expectEveryDeviceShown(page, g.pciDevices);
+      const phbs = [...Array(31).keys()];
+      expect(await inView(page, phbs)).toEqual(phbs);
+      const sizes = await textSizes(page);
+      expect(sizes.length).toBeGreaterThan(31);
+      expect(p10(sizes)).toBeGreaterThanOrEqual(10);
+
+      await page.getByTestId('export-diagram').click();
+      const download = page.waitForEvent('download');
+      await page.getByTestId('export-svg').click();
+      const file = await (await download).path();
+      const svg = fs.readFileSync(file, 'utf8');
+      const view = await page.context().newPage();
+      await view.setContent(`<!doctype html><html><body style="margin:0">${svg}</body></html>`);
+      const report = await view.evaluate(() => {
+        const out: string[] = [];
+        const texts = Array.from(document.querySelectorAll('svg text')) as SVGTextElement[];
+        for (const t of texts) {
+          const rect = t.closest('g.box')?.querySelector(':scope > rect') as SVGRectElement | null;
+          if (!rect) {
+            out.push(`no box: ${t.textContent}`);
+            continue;
+          }
+          const a = t.getBBox();
+          const b = rect.getBBox();
+          if (a.x < b.x - 1 || a.y < b.y - 1 || a.x + a.width > b.x + b.width + 1 || a.y + a.height > b.y + b.height + 1) out.push(`${t.textContent}: ${a.x},${a.y},${a.width},${a.height} outside ${b.x},${b.y},${b.width},${b.height}`);
+        }
+        const root = document.querySelector('svg') as SVGSVGElement;
+        return { out, texts: texts.length, w: root.width.baseVal.value, h: root.height.baseVal.value, title: document.querySelector('#title')?.textContent ?? '', groups: document.querySelectorAll('[id^="host-group-"]').length };
+      });
+      expect(report.out).toEqual([]);
+      expect(report.texts).toBeGreaterThan(500);
+      expect(report.title).toContain('pseries-31-vphbs');
+      expect(report.groups).toBe(30);
+      expect(report.w / report.h).toBeGreaterThan(0.6);
+      expect(report.w / report.h).toBeLessThan(2.5);
+      await view.close();
+      expect(errors).toEqual([]);
+    });
+
+    test('editing on the canvas: re-slot on the own bus, drag out to remove, move and remove several as one undo step', async ({ page }) => {
+      const errors = await openApp(page);
+      const before = await exportXml(page);
+
+      // re-slot: the disk's own bus, another slot (its bus shown in full detail first: Shift+2)
+      await page.getByTestId('guest-device-disk-0').click();
+      await page.keyboard.press('Shift+Digit2');
+      await expect(page.getByTestId('slot-0-6')).toBeVisible();
+      await settled(page);
+      await dropOn(page, await center(page, 'guest-device-disk-0'), 'slot-0-6');
+      expect((await placements(page))['disk-0']).toMatchObject({ bus: 0, slot: 6 });
+      await page.getByTestId('undo').click();
+      expect(await exportXml(page)).toBe(before);
+
+      // drag out: onto the remove zone, then onto the host panel
+      await page.keyboard.press('Shift+Digit1');
+      await settled(page);
+      await drag(page, await center(page, 'guest-device-disk-0'), await center(page, 'host-search'));
+      await expect(page.getByTestId('remove-zone')).toBeVisible();
+      const zone = await page.getByTestId('remove-zone').boundingBox();
+      if (!zone) throw new Error('no remove zone');
+      await page.mouse.move(zone.x + zone.width / 2, zone.y + zone.height / 2, { steps: 4 });
+      await expect(page.getByTestId('remove-zone')).toHaveClass(/over/);
+      await page.mouse.up();
+      await expect(page.getByTestId('guest-device-disk-0')).toHaveCount(0);
+      await page.getByTestId('undo').click();
+      await expect(page.getByTestId('guest-device-disk-0')).toHaveCount(1);
+      await settled(page);
+      await drag(page, await center(page, 'guest-device-0030:01:00.0'), await center(page, 'host-search'));
+      await expect(page.getByTestId('remove-area')).toHaveClass(/over/);
+      await page.mouse.up();
+      await expect(page.getByTestId('guest-device-0030:01:00.0')).toHaveCount(0);
+      await page.getByTestId('undo').click();
+      expect(await exportXml(page)).toBe(before);
+
+      // several: Ctrl-click two devices, drag one of them: both move, one undo step
+      await settled(page);
+      await page.getByTestId('guest-device-disk-0').click();
+      await page.getByTestId('guest-device-interface-0').click({ modifiers: ['Control'] });
+      await expect(page.getByTestId('guest-device-interface-0')).toHaveAttribute('aria-pressed', 'true');
+      await expect(page.getByTestId('guest-device-disk-0')).toHaveAttribute('aria-pressed', 'true');
+      await dropOn(page, await center(page, 'guest-device-interface-0'), 'controller-2');
+      const p = await placements(page);
+      expect(p['disk-0']?.bus).toBe(2);
+      expect(p['interface-0']?.bus).toBe(2);
+      await page.getByTestId('undo').click();
+      expect(await exportXml(page)).toBe(before);
+
+      // box select (Shift and drag on the empty canvas) then Delete: every device in the box goes, one undo brings them back
+      await settled(page);
+      const flow = await page.locator('.flow').boundingBox();
+      const phb0 = await page.getByTestId('controller-0').boundingBox();
+      if (!flow || !phb0) throw new Error('no canvas');
+      await page.keyboard.down('Shift');
+      await page.mouse.move(flow.x + 4, flow.y + 4);
+      await page.mouse.down();
+      await page.mouse.move(phb0.x + phb0.width - 2, phb0.y + phb0.height - 2, { steps: 8 });
+      await expect(page.getByTestId('box-select')).toBeVisible();
+      await page.mouse.up();
+      await page.keyboard.up('Shift');
+      const selected = await page.evaluate(() => [...((window.__pcitopo?.getState() as { selectedDevices: Set<string> }).selectedDevices ?? [])]);
+      expect(selected.length).toBeGreaterThanOrEqual(2);
+      await page.keyboard.press('Delete');
+      for (const k of selected) await expect(page.getByTestId(`guest-device-${k}`)).toHaveCount(0);
+      await page.getByTestId('undo').click();
+      expect(await exportXml(page)).toBe(before);
+      expect(errors).toEqual([]);
+    });
+
+    test('zoom and fit from the keyboard; a window resize refits unless the user has zoomed; the legend explains the canvas', async ({ page }) => {
+      await openApp(page);
+      const g = largePseries();
+      await load(page, g);
+      const fitted = await zoomLevel(page);
+      await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+      await page.keyboard.press('Equal');
+      await expect.poll(() => zoomLevel(page)).toBeGreaterThan(fitted);
+      await page.keyboard.press('Shift+Digit1');
+      await expect.poll(() => zoomLevel(page)).toBe(fitted);
+      await settled(page);
+
+      // unmoved, the view refits a new window size; once zoomed by the user, it stays
+      await page.setViewportSize({ width: viewport.width - 200, height: viewport.height - 100 });
+      await expect.poll(() => zoomLevel(page)).not.toBe(fitted);
+      await settled(page);
+      const refitted = await zoomLevel(page);
+      expect(await inView(page, [...Array(31).keys()])).toHaveLength(31);
+      await page.keyboard.press('Minus');
+      await expect.poll(() => zoomLevel(page)).toBeLessThan(refitted);
+      await settled(page);
+      const mine = await zoomLevel(page);
+      await page.setViewportSize(viewport);
+      await settled(page);
+      expect(await zoomLevel(page)).toBe(mine);
+
+      await page.getByTestId('legend-toggle').click();
+      const legend = page.getByTestId('legend');
+      await expect(legend).toBeVisible();
+      for (const words of ['vPHB', 'error', 'warning', 'free slot', 'passed through', 'a drop here adds no finding']) await expect(legend).toContainText(words);
+    });
+  });
+}

@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createDesign, importDomain } from '../xml/domain.ts';
+import { demoDesign } from '../demo/demoDesign.ts';
+import { describeCommand } from '../commands/commands.ts';
+import { validate } from '../rules/index.ts';
+import { busName, controllerName, INTERNAL_KEY, subjectNames, deviceLabel, deviceName, formatNumber, parseNumberInput, uniqueNames } from './names.ts';
+
+
+/** A domain as people bring them: disks, NICs, USB, SATA, memballoon, video, two USB controllers alike. */
+const CORPUS_LIKE = `<domain type='kvm'>
+  <name>names</name>
+  <memory unit='GiB'>4</memory>
+  <os>
+    <type arch='x86_64' machine='pc-q35-9.0'>hvm</type>
+  </os>
+  <devices>
+    <disk type='file' device='disk'>
+      <source file='/a.qcow2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <disk type='file' device='cdrom'>
+      <target dev='sdb' bus='sata'/>
+    </disk>
+    <controller type='usb' index='0' model='qemu-xhci'/>
+    <controller type='usb' index='1' model='qemu-xhci'/>
+    <controller type='sata' index='0'/>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-root-port'>
+      <target chassis='1' port='0x10'/>
+    </controller>
+    <interface type='network'>
+      <mac address='52:54:00:6b:3c:58'/>
+      <source network='default'/>
+      <model type='virtio'/>
+    </interface>
+    <interface type='bridge'>
+      <source bridge='br0'/>
+      <model type='e1000e'/>
+    </interface>
+    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <source>
+        <address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+      </source>
+    </hostdev>
+    <filesystem type='mount'>
+      <source dir='/srv'/>
+      <target dir='share'/>
+    </filesystem>
+    <input type='tablet' bus='usb'/>
+    <video>
+      <model type='virtio'/>
+    </video>
+    <video>
+      <model type='virtio'/>
+    </video>
+    <rng model='virtio'>
+      <backend model='random'>/dev/urandom</backend>
+    </rng>
+    <memballoon model='virtio'/>
+  </devices>
+</domain>
+`;
+
+describe('device names in libvirt words', () => {
+  it('names each kind of device as a libvirt user knows it', () => {
+    const r = importDomain(CORPUS_LIKE, 'names.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    const labels = r.value.guest.devices.map((d) => d.label);
+    expect(labels).toEqual([
+      'disk vda',
+      'cdrom sdb',
+      'USB controller qemu-xhci (index 0)',
+      'USB controller qemu-xhci (index 1)',
+      'SATA controller 0',
+      'interface 52:54:00:6b:3c:58',
+      'e1000e interface',
+      'hostdev 0000:01:00.0',
+      'filesystem share',
+      'usb tablet',
+      'virtio video',
+      'virtio video #2',
+      'virtio rng',
+      'memballoon',
+    ]);
+    for (const l of labels) expect(l).not.toMatch(INTERNAL_KEY);
+  });
+
+  it('keeps the kind when the element says little', () => {
+    expect(deviceLabel({ element: 'disk', bus: 'virtio' })).toBe('virtio disk');
+    expect(deviceLabel({ element: 'interface', type: 'user' })).toBe('interface user');
+    expect(deviceLabel({ element: 'interface', type: 'hostdev', hostAddress: { domain: 0, bus: 3, slot: 0, function: 1 } })).toBe('interface hostdev 0000:03:00.1');
+    expect(deviceLabel({ element: 'controller', type: 'scsi', model: 'virtio-scsi' })).toBe('SCSI controller virtio-scsi');
+    expect(deviceLabel({ element: 'controller', type: 'virtio-serial', index: '0' })).toBe('virtio-serial controller 0');
+    expect(deviceLabel({ element: 'watchdog', model: 'i6300esb' })).toBe('i6300esb watchdog');
+    expect(deviceLabel({ element: 'vsock' })).toBe('vsock');
+  });
+
+  it('adds the host product to a hostdev when the host is loaded', () => {
+    const design = demoDesign();
+    const d = design.guest.devices.find((x) => x.key === '0000:01:00.0');
+    if (!d) throw new Error('demo lacks 0000:01:00.0');
+    expect(deviceName(d, design.host)).toBe('hostdev 0000:01:00.0 (MT27800 Family [ConnectX-5])');
+    expect(deviceName(d, undefined)).toBe('hostdev 0000:01:00.0');
+  });
+
+  it('uniqueNames leaves single names alone and numbers repeats from #2', () => {
+    expect(uniqueNames(['a', 'b', 'a', 'a'])).toEqual(['a', 'b', 'a #2', 'a #3']);
+    // a name that already reads "a #2" is not taken twice
+    expect(uniqueNames(['a', 'a #2', 'a'])).toEqual(['a', 'a #2', 'a #3']);
+  });
+});
+
+describe('controller names', () => {
+  it('says vPHB on pseries, with the target index when it differs from the controller index', () => {
+    const phb = { model: 'pci-root', modelName: 'spapr-pci-host-bridge', index: 2, target: { index: 2 } };
+    expect(controllerName(phb, 'pseries')).toBe('vPHB 2');
+    expect(controllerName({ ...phb, target: { index: 5 } }, 'pseries')).toBe('vPHB 2 (target 5)');
+    expect(controllerName({ model: 'pci-root', index: 0, target: {} }, 'i440fx')).toBe('pci-root 0');
+    expect(controllerName({ model: 'pcie-root-port', index: 3, target: { chassis: 3, port: 0x10 } }, 'q35')).toBe('pcie-root-port 3');
+    expect(controllerName({ model: 'pci-bridge', index: undefined, target: {} }, 'q35')).toBe('pci-bridge (no index)');
+    expect(busName([], 5, 'q35')).toBe('bus 0x05');
+  });
+});
+
+describe('numbers in the base libvirt writes', () => {
+  it('formats addresses and ports in hex, indexes and chassis in decimal', () => {
+    expect(formatNumber('slot', 31)).toBe('0x1f');
+    expect(formatNumber('port', 16)).toBe('0x10');
+    expect(formatNumber('bus', 1)).toBe('0x01');
+    expect(formatNumber('function', 3)).toBe('0x3');
+    expect(formatNumber('chassis', 16)).toBe('16');
+    expect(formatNumber('index', 12)).toBe('12');
+  });
+
+  it('reads 0x.. as hex and digits as decimal, and says which', () => {
+    expect(parseNumberInput('0x1f', 'slot')).toEqual({ ok: true, value: 31, base: 16, echo: '0x1f (31)' });
+    expect(parseNumberInput(' 31 ', 'slot')).toEqual({ ok: true, value: 31, base: 10, echo: '31 (0x1f)' });
+    expect(parseNumberInput('99', 'slot')).toMatchObject({ value: 99, base: 10 });
+    expect(parseNumberInput('7', 'slot')).toMatchObject({ echo: '7' });
+    const bad = parseNumberInput('1f', 'Slot');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toBe('Slot must be a whole number, decimal (31) or hex (0x1f), not "1f"');
+  });
+});
+
+describe('no internal key reaches a person', () => {
+  it('undo labels and findings of the demo and of a corpus-like domain name devices by libvirt words', () => {
+    const demo = demoDesign();
+    for (const d of demo.guest.devices) expect(describeCommand({ kind: 'remove-device', device: d.key }, demo)).not.toMatch(INTERNAL_KEY);
+    const balloon = demo.guest.devices.find((d) => d.element === 'memballoon');
+    expect(describeCommand({ kind: 'remove-device', device: balloon?.key ?? '' }, demo)).toBe('Remove memballoon');
+    for (const c of demo.guest.controllers) expect(describeCommand({ kind: 'remove-controller', controller: c.key }, demo)).toMatch(/^Remove vPHB \d+$/);
+    const r = createDesign(CORPUS_LIKE, undefined, 'names.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    const found = validate(r.value);
+    expect(found.length).toBeGreaterThan(0);
+    for (const f of found) {
+      expect(f.message).not.toMatch(INTERNAL_KEY);
+      for (const fix of f.fixes ?? []) expect(fix.label).not.toMatch(INTERNAL_KEY);
+    }
+  });
+
+  const corpus = path.resolve(__dirname, '../../../../shared/corpus/libvirt');
+  it('no device label of libvirt\'s own test domains is an internal key (corpus)', () => {
+    if (!fs.existsSync(corpus)) {
+      if (process.env.CI) throw new Error(`${corpus} is missing`);
+      console.log(`skipping: ${corpus} is absent`);
+      return;
+    }
+    const files = fs.readdirSync(corpus).filter((f) => f.startsWith('qemuxmlconfdata__') && f.endsWith('.xml'));
+    expect(files.length).toBeGreaterThan(100);
+    let named = 0;
+    for (const f of files) {
+      const r = importDomain(fs.readFileSync(path.join(corpus, f), 'utf8'), f);
+      if (!r.ok) continue;
+      for (const d of r.value.guest.devices) {
+        expect(d.label, `${f} ${d.key}`).not.toMatch(INTERNAL_KEY);
+        expect(d.label.trim(), `${f} ${d.key}`).not.toBe('');
+        named++;
+      }
+    }
+    expect(named).toBeGreaterThan(1000);
+  });
+});
+
+describe('subjectNames', () => {
+  it('names a finding\'s subjects as the CLI prints them', () => {
+    const demo = demoDesign();
+    const disk = demo.guest.devices.find((d) => d.element === 'disk');
+    expect(subjectNames(demo.guest, { controllers: [0, 7], devices: [disk?.key ?? '', '0000:01:00.0', 'gone'], groups: [5] }, 'pseries')).toEqual(['vPHB 0', 'bus 0x07', 'disk vda', 'hostdev 0000:01:00.0', 'gone', 'IOMMU group 5']);
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * A bus as a summary tile: what the canvas draws below the detail threshold (layout.ts
+ * FULL_MIN_ZOOM), so a 31-vPHB guest reads at first sight. Its text is sized for the zoom in CSS
+ * (calc(11.5px / var(--z))), so it stays legible at any zoom without re-rendering; lines that do not
+ * fit are dropped whole, least important last. Every device on the bus is a chip: a drag source and
+ * a `guest-device-<key>` node, as on the full node.
+ */
+import { memo, useCallback } from 'react';
+import { Handle, Position } from '@xyflow/react';
+import type { Design, Finding, GuestDevice, Host, PciController, Severity } from '../engine/index.ts';
+import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
+import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
+import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
+import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, SPACING } from './layout.ts';
+
+const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+/** The worst finding on each bus (its own, or one of its devices'), per validation. */
+const worstCache = new WeakMap<readonly Finding[], Map<number, Finding>>();
+export function worstFindingByBus(design: Design): ReadonlyMap<number, Finding> {
+  const findings = findingsOf(design);
+  let m = worstCache.get(findings);
+  if (!m) {
+    m = new Map();
+    const busOf = new Map(design.guest.devices.flatMap((d) => (d.address ? [[d.key, d.address.bus] as const] : [])));
+    const put = (bus: number, f: Finding) => {
+      const cur = m?.get(bus);
+      if (!cur || SEVERITY_RANK[f.severity] > SEVERITY_RANK[cur.severity]) m?.set(bus, f);
+    };
+    for (const f of findings) {
+      for (const c of f.subjects.controllers ?? []) put(c, f);
+      for (const k of f.subjects.devices ?? []) {
+        const bus = busOf.get(k);
+        if (bus !== undefined) put(bus, f);
+      }
+    }
+    worstCache.set(findings, m);
+  }
+  return m;
+}
+
+/**
+ * "MT27800 Family ×2, virtio disk vda, 2 root ports": what the bus carries, devices (named by their
+ * host product when passed through) and the buses plugged into it, in bus order.
+ */
+export function busSummary(devices: readonly GuestDevice[], children: readonly PciController[], host: Host | undefined): string {
+  const named = new Map<string, number>();
+  for (const d of devices) {
+    const name = hostNameOf(d, host)?.replace(/\s*\[.*?\]\s*/g, ' ').trim() ?? d.label;
+    named.set(name, (named.get(name) ?? 0) + 1);
+  }
+  const buses = new Map<string, number>();
+  for (const c of children) {
+    const name = controllerKindLabel(c).toLowerCase();
+    buses.set(name, (buses.get(name) ?? 0) + 1);
+  }
+  return [...[...named].map(([n, k]) => (k > 1 ? `${n} ×${k}` : n)), ...[...buses].map(([n, k]) => (k > 1 ? `${k} ${n}s` : `1 ${n}`))].join(', ');
+}
+
+function targetLine(c: PciController): string {
+  const parts: string[] = [];
+  if (isPhb(c) && c.target.index !== undefined) parts.push(`target ${c.target.index}`);
+  if (c.target.node !== undefined) parts.push(`NUMA ${c.target.node}`);
+  if (c.target.chassis !== undefined) parts.push(`chassis ${c.target.chassis}`);
+  if (c.target.port !== undefined) parts.push(`port 0x${hex2(c.target.port)}`);
+  if (c.implicit) parts.push('implicit');
+  return parts.join(' · ');
+}
+
+const Chip = memo(function Chip({ device, host }: { device: GuestDevice; host: Host | undefined }) {
+  const selected = useDeviceSelected(device.key);
+  const severity = useDeviceSeverity(device.key);
+  const handlers = useDeviceHandlers(device);
+  const a = device.address;
+  const name = hostNameOf(device, host);
+  const where = a ? `${hex2(a.slot)}.${a.function} ` : '';
+  return (
+    <span
+      className={`chip nopan nodrag${device.hostAddress ? ' passthrough' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${missingOnHost(device, host) ? ' missing' : ''}`}
+      data-testid={`guest-device-${device.key}`}
+      data-key={device.key}
+      role="button"
+      tabIndex={0}
+      aria-pressed={selected}
+      aria-label={`${device.label}${a ? ` at slot ${a.slot} function ${a.function}` : ''}${severity ? `, has ${severity}s` : ''}`}
+      title={`${where}${device.label}${name ? ` (${name})` : ''}`}
+      {...handlers}
+    />
+  );
+});
+
+export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: string }) {
+  const c = useDesigner((s) => s.present?.design.guest.controllers.find((x) => x.key === cKey));
+  const devices = useDesigner((s) => (c?.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
+  const host = useDesigner((s) => s.present?.design.host);
+  const children = useDesigner((s) => (c?.index === undefined || !s.present ? NO_CONTROLLERS : (controllersByBus(s.present.design.guest).get(c.index) ?? NO_CONTROLLERS)));
+  // as text, so a new validation that finds the same re-renders nothing
+  const worstKey = useDesigner((s) => {
+    const f = c?.index === undefined || !s.present ? undefined : worstFindingByBus(s.present.design).get(c.index);
+    return f ? `${f.severity}\u0000${f.ruleId}\u0000${f.message}` : '';
+  });
+  const [worstSeverity, worstRule, worstMessage] = worstKey.split('\u0000') as [Severity | '', string | undefined, string | undefined];
+  const worst = worstSeverity ? { severity: worstSeverity, ruleId: worstRule ?? '', message: worstMessage ?? '' } : undefined;
+  const severity = useDesigner((s) => (c?.index === undefined ? undefined : subjectIndex(findingsOf(s.present?.design)).controllers.get(c.index)));
+  const selected = useDesigner((s) => s.selection?.kind === 'controller' && s.selection.key === cKey);
+  const dropId = c ? controllerTargetId(c) : '';
+  const verdict = useDesigner((s) => s.drag?.verdicts.get(dropId));
+  const isTarget = useDesigner((s) => s.drag?.targets.has(dropId) ?? false);
+  const over = useDesigner((s) => s.drag?.over === dropId);
+  const select = useCallback(() => designerStore.getState().select({ kind: 'controller', key: cKey }), [cKey]);
+  if (!c) return null;
+
+  const index = c.index;
+  const m = busModel(c);
+  const used = new Set<number>();
+  for (const d of devices) if (d.address) used.add(d.address.slot);
+  for (const k of children) if (k.address) used.add(k.address.slot);
+  const slots = m ? m.maxSlot - m.minSlot + 1 : 0;
+  const groups = new Set<number>();
+  for (const d of devices) {
+    const g = d.hostAddress ? host?.devices.get(formatPciAddress(d.hostAddress))?.iommuGroup : undefined;
+    if (g !== undefined) groups.add(g);
+  }
+  const phb = isPhb(c);
+  const groupList = [...groups].sort((a, b) => a - b).join(', ');
+  const pe = phb ? (groups.size ? `PE: group${groups.size > 1 ? 's' : ''} ${groupList}` : used.size ? 'PE: emulated only' : 'PE: none (spare)') : groups.size ? `IOMMU group${groups.size > 1 ? 's' : ''} ${groupList}` : '';
+  const title = `${controllerKindLabel(c)} ${index ?? '(no index)'}`;
+  const meta = targetLine(c);
+  const summary = busSummary(devices, children, host);
+  // a warning or an error comes right after the title: it is why one looks at a tile; a note comes last
+  const worstText = worst ? `${worst.severity === 'info' ? 'i' : '!'} ${worst.ruleId}` : '';
+  const worstLine = worstText ? (
+    <div className={`tline tworst ${worst?.severity ?? ''}`} title={worst?.message}>
+      {worstText}
+    </div>
+  ) : null;
+  const urgent = worst && worst.severity !== 'info';
+  return (
+    <div
+      className={`ctile${phb ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : isTarget ? ' drop-pending' : ''}${over ? ' over' : ''}`}
+      data-testid={`controller-${index ?? c.key}`}
+      data-drop={isTarget ? dropId : undefined}
+      aria-label={`${title}${severity ? `, has ${severity}s` : ''}`}
+    >
+      <Handle type="target" position={Position.Top} isConnectable={false} />
+      <div className="tlines">
+        <div className="trow">
+          <div
+            className="chead ttitle nopan nodrag"
+            role="button"
+            tabIndex={0}
+            aria-pressed={selected}
+            aria-label={`Select ${title}`}
+            onClick={select}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' || e.key === ' ') {
+                e.preventDefault();
+                select();
+              }
+            }}
+          >
+            <span className="tkind">{controllerKindLabel(c)}</span>
+            <strong>{index ?? '?'}</strong>
+          </div>
+          {devices.length ? (
+            <div className="tchips">
+              {devices.map((d) => (
+                <Chip key={d.key} device={d} host={host} />
+              ))}
+            </div>
+          ) : null}
+        </div>
+        {urgent ? worstLine : null}
+        {meta ? (
+          <div className="tline" title={meta}>
+            {meta}
+          </div>
+        ) : null}
+        {pe ? (
+          <div className={`tline${groups.size > 1 ? ' multi' : ''}`} title={pe}>
+            {pe}
+          </div>
+        ) : null}
+        {summary ? (
+          <div className="tline tmuted" title={summary}>
+            {summary}
+          </div>
+        ) : (
+          <div className="tline tmuted">no devices</div>
+        )}
+        {slots > 1 ? (
+          <div className="tline">
+            {used.size} used · {slots - used.size} free
+          </div>
+        ) : null}
+        {urgent ? null : worstLine}
+      </div>
+      <Handle type="source" position={Position.Bottom} isConnectable={false} style={{ left: SPACING.tile.indent / 2 }} />
+    </div>
+  );
+});

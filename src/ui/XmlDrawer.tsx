@@ -1,0 +1,150 @@
+/**
+ * The domain XML as a drawer under the canvas (issue 10): collapsed by default below 1600 px so the
+ * canvas gets the room, resizable, its open state and height remembered per user (localStorage).
+ * Open, it is an editor (XmlEditor, a lazy chunk): an edit that parses re-imports live, all of one
+ * typing session as one undoable step; one that does not parse marks its line and keeps the design.
+ * `xml-preview` always holds the live XML of the design (DESIGN.md §6).
+ */
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { InputError } from '../engine/index.ts';
+import { createDesign, exportDomain } from '../engine/index.ts';
+import { baselineOf, designerStore, useDesigner } from '../store/index.ts';
+import { tidy } from './importing.ts';
+import { selectionSpan } from './xmlSpans.ts';
+
+const XmlEditor = lazy(() => import('./XmlEditor.tsx'));
+
+export const DRAWER_KEY = 'pcitopo:xml-drawer:v1';
+/** below this window width the drawer starts collapsed: the canvas needs the height more */
+export const OPEN_BY_DEFAULT_MIN_WIDTH = 1600;
+const MIN_HEIGHT = 120;
+const DEFAULT_HEIGHT = 240;
+const STEP = 24;
+
+interface DrawerPrefs {
+  readonly open: boolean;
+  readonly height: number;
+}
+
+function readPrefs(): DrawerPrefs {
+  const byWidth = { open: typeof window !== 'undefined' && window.innerWidth >= OPEN_BY_DEFAULT_MIN_WIDTH, height: DEFAULT_HEIGHT };
+  try {
+    const v = JSON.parse(localStorage.getItem(DRAWER_KEY) ?? 'null') as Partial<DrawerPrefs> | null;
+    if (!v) return byWidth;
+    return { open: typeof v.open === 'boolean' ? v.open : byWidth.open, height: typeof v.height === 'number' && v.height >= MIN_HEIGHT ? v.height : DEFAULT_HEIGHT };
+  } catch {
+    return byWidth;
+  }
+}
+
+const maxHeight = (): number => Math.max(MIN_HEIGHT, Math.round(window.innerHeight * 0.7));
+const clampHeight = (h: number): number => Math.round(Math.min(maxHeight(), Math.max(MIN_HEIGHT, h)));
+
+let sessions = 0;
+
+export function XmlDrawer() {
+  const design = useDesigner((s) => s.present?.design);
+  const baseline = useDesigner((s) => (s.present ? baselineOf(s.present) : ''));
+  const selection = useDesigner((s) => s.selection);
+  const [prefs, setPrefs] = useState<DrawerPrefs>(readPrefs);
+  // an error belongs to the XML it was made against: once the design changes elsewhere it is stale
+  const [failed, setFailed] = useState<{ readonly xml: string; readonly error: InputError } | null>(null);
+  const session = useRef(`xml-edit-${sessions}`);
+  const xml = useMemo(() => (design ? exportDomain(design) : ''), [design]);
+  const highlight = useMemo(() => (prefs.open && design ? selectionSpan(design, selection, xml) : undefined), [prefs.open, design, selection, xml]);
+  const edited = design ? xml !== baseline : false;
+  const error = failed && failed.xml === xml ? failed.error : null;
+
+  useEffect(() => {
+    try {
+      localStorage.setItem(DRAWER_KEY, JSON.stringify(prefs));
+    } catch {
+      // storage disabled: the drawer still works, it just forgets
+    }
+  }, [prefs]);
+
+  const onEdit = useCallback((text: string) => {
+    const present = designerStore.getState().present;
+    if (!present || text === exportDomain(present.design)) return;
+    const r = createDesign(text, present.design.host, present.file);
+    if (!r.ok) {
+      setFailed({ xml: exportDomain(present.design), error: r.error });
+      return;
+    }
+    setFailed(null);
+    designerStore.getState().commit({ design: r.value, hostText: present.hostText, file: present.file, baseline: baselineOf(present), coalesce: session.current }, 'Edit the XML');
+  }, []);
+  const onFocus = useCallback(() => {
+    session.current = `xml-edit-${++sessions}`;
+  }, []);
+  const onUndo = useCallback(() => designerStore.getState().undo(), []);
+  const onRedo = useCallback(() => designerStore.getState().redo(), []);
+
+  const resize = (e: React.PointerEvent) => {
+    if (e.button !== 0) return;
+    e.preventDefault();
+    const startY = e.clientY;
+    const start = prefs.height;
+    const move = (ev: PointerEvent) => setPrefs((p) => ({ ...p, height: clampHeight(start + startY - ev.clientY) }));
+    const up = () => {
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('pointerup', up);
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', up);
+  };
+
+  return (
+    <section className={`xmlpanel drawer${prefs.open ? ' open' : ''}`} aria-label="Domain XML" data-testid="xml-drawer">
+      {prefs.open ? (
+        <div
+          className="drawer-resize"
+          role="separator"
+          aria-orientation="horizontal"
+          aria-label="Resize the XML drawer"
+          aria-valuemin={MIN_HEIGHT}
+          aria-valuemax={maxHeight()}
+          aria-valuenow={prefs.height}
+          tabIndex={0}
+          data-testid="xml-drawer-resize"
+          onPointerDown={resize}
+          onKeyDown={(e) => {
+            const d = e.key === 'ArrowUp' ? STEP : e.key === 'ArrowDown' ? -STEP : 0;
+            if (!d) return;
+            e.preventDefault();
+            setPrefs((p) => ({ ...p, height: clampHeight(p.height + d) }));
+          }}
+        />
+      ) : null}
+      <div className="panel-head">
+        <button type="button" className="linkish" data-testid="xml-drawer-toggle" aria-expanded={prefs.open} aria-controls="xml-drawer-body" onClick={() => setPrefs((p) => ({ ...p, open: !p.open }))}>
+          {prefs.open ? '▾' : '▸'} Domain XML
+        </button>
+        <span className="muted" data-testid="xml-status">
+          {edited ? 'changed since import' : 'as imported'}
+        </span>
+        {error ? (
+          <span className="xml-error" role="alert" data-testid="xml-error">
+            {tidy(`${error.line !== undefined ? `Line ${error.line}: ` : ''}${error.message}. The design keeps its last valid XML.`)}
+          </span>
+        ) : null}
+      </div>
+      <pre data-testid="xml-preview" hidden>
+        {xml}
+      </pre>
+      {prefs.open ? (
+        <div id="xml-drawer-body" className="drawer-body" style={{ height: prefs.height }}>
+          <Suspense
+            fallback={
+              <pre className="xml" aria-label="Live XML of the design">
+                {xml}
+              </pre>
+            }
+          >
+            <XmlEditor xml={xml} baseline={baseline} error={error} highlight={highlight} onEdit={onEdit} onUndo={onUndo} onRedo={onRedo} onFocus={onFocus} />
+          </Suspense>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * Runs an action: asks whether it can run, calls `perform`, and applies what it returns to the store
+ * (excalidraw's actions/manager.tsx). The only place an action's outcome touches the store.
+ */
+import type { Design } from '../../engine/index.ts';
+import { designerStore, findingsOf, type DesignerStore } from '../../store/index.ts';
+import { keepPresent } from '../documents.ts';
+import { changeSummary, importSummary } from '../summary.ts';
+import { nodeIdOf } from '../layout.ts';
+import { busNodesOf } from './selection.ts';
+import type { Action, ActionContext, Outcome, Then } from './types.ts';
+import { currentView } from './view.ts';
+
+/** The app's context: its one store and the canvas's view. */
+export const appContext = (): ActionContext => ({ store: designerStore, view: currentView() });
+
+function after(store: DesignerStore, before: Design | undefined, then: Then | undefined): void {
+  if (!then) return;
+  const st = store.getState();
+  if (then.select !== undefined) st.select(then.select);
+  const now = store.getState().present?.design;
+  const reveal = then.reveal && now ? busNodesOf(now, then.reveal) : [];
+  const added = now && then.revealAdded ? now.guest.controllers.filter((c) => c.index !== undefined && then.revealAdded?.includes(c.index)) : [];
+  const first = added.find((c) => c.index === then.revealAdded?.[0]);
+  if (first) st.select({ kind: 'controller', key: first.key });
+  const shown = then.focusNodes?.length ? [...then.focusNodes, ...added.map(nodeIdOf)] : added.map(nodeIdOf);
+  const nodes = [...shown, ...reveal];
+  if (nodes.length) st.focusNodes(nodes);
+  if (then.focusItem) st.focusOn(then.focusItem);
+  if (then.notice) st.setMessage({ kind: 'notice', text: then.notice });
+  const design = store.getState().present?.design;
+  if (then.summary && design) {
+    const findings = findingsOf(design);
+    const line = then.summary === 'import' || !before ? importSummary(design, findings) : changeSummary(before, design, findings);
+    const notes = then.notes?.length ? ` (${then.notes.join('; ')})` : '';
+    st.setSummary(`${line}${notes}.`);
+  }
+}
+
+/**
+ * Applies an outcome; returns whether the document or session changed as asked. Synchronous except
+ * for side effects that wait (a PNG, the clipboard, a share link).
+ */
+export function applyOutcome(outcome: Outcome, ctx: ActionContext): boolean | Promise<boolean> {
+  const { store } = ctx;
+  const before = store.getState().present?.design;
+  switch (outcome.kind) {
+    case 'none':
+      return false;
+    case 'error':
+      store.getState().setMessage({ kind: 'error', text: outcome.message });
+      return false;
+    case 'effect': {
+      const fail = (e: unknown): false => {
+        store.getState().setMessage({ kind: 'error', text: (e as Error).message });
+        return false;
+      };
+      try {
+        const r = outcome.run();
+        return r instanceof Promise ? r.then(() => true, fail) : true;
+      } catch (e) {
+        return fail(e);
+      }
+    }
+    case 'session':
+      outcome.change(store);
+      return true;
+    case 'command': {
+      if (!store.getState().apply(outcome.command, outcome.label)) return false;
+      after(store, before, outcome.then);
+      return true;
+    }
+    case 'design': {
+      const present = store.getState().present;
+      if (!present) return false;
+      store.getState().commit({ design: outcome.design, hostText: outcome.hostText ?? present.hostText, file: present.file, baseline: present.baseline ?? present.design.source.text }, outcome.label);
+      after(store, before, outcome.then);
+      return true;
+    }
+    case 'document':
+      keepPresent(store);
+      store.getState().commit(outcome.doc, outcome.label);
+      after(store, undefined, outcome.then);
+      return true;
+  }
+}
+
+/**
+ * Runs `action` with `arg` when it is enabled; a disabled action does nothing (its control says why).
+ * Returns whether it changed anything.
+ */
+export function run<A>(action: Action<A>, arg: A, ctx: ActionContext = appContext()): boolean | Promise<boolean> {
+  if (action.enabled(ctx.store.getState(), arg) !== true) return false;
+  const outcome = action.perform(ctx, arg);
+  return outcome instanceof Promise ? outcome.then((o) => applyOutcome(o, ctx)) : applyOutcome(outcome, ctx);
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { createDesign, importHost } from '../../src/engine/index.ts';
+import { FAMILIES, MUTATION_NAMES, Rng, domainXml, generateDesign, hostXml, withoutAddress, withoutItem, withoutNuma } from './generate-design.ts';
+
+/** The generator of the differential check (test/real/differential.ts) is deterministic and gives designs pcitopo reads. */
+const SAMPLE = FAMILIES.flatMap((f) => Array.from({ length: 60 }, (_, n) => generateDesign(3, n, f)));
+
+describe('generateDesign', () => {
+  it('gives the same design for the same seed, family and number, and others for others', () => {
+    expect(domainXml(generateDesign(5, 7, 'q35'))).toBe(domainXml(generateDesign(5, 7, 'q35')));
+    expect(hostXml(generateDesign(5, 7, 'pseries'))).toBe(hostXml(generateDesign(5, 7, 'pseries')));
+    const distinct = new Set(Array.from({ length: 20 }, (_, n) => domainXml(generateDesign(5, n, 'q35')).replace(/<name>.*<\/name>/, '')));
+    expect(distinct.size).toBeGreaterThan(15);
+    expect(domainXml(generateDesign(6, 7, 'q35'))).not.toBe(domainXml(generateDesign(5, 7, 'q35')));
+  });
+
+  it('writes domains and host files that pcitopo reads', () => {
+    for (const d of SAMPLE) {
+      const h = hostXml(d);
+      const host = h === undefined ? undefined : importHost(h, 'host.xml');
+      if (host && !host.ok) throw new Error(`${d.name}: host: ${host.error.message}`);
+      const r = createDesign(domainXml(d), host?.value, 'domain.xml');
+      expect(r.ok, `${d.name}: ${r.ok ? '' : r.error.message}`).toBe(true);
+    }
+  });
+
+  it('covers each family, addressed and unaddressed devices, controllers, NUMA, hostdevs and mutations', () => {
+    for (const f of FAMILIES) {
+      const of = SAMPLE.filter((d) => d.family === f);
+      expect(of.some((d) => d.items.some((i) => i.pci && (i.pci.index ?? 0) > 0)), f).toBe(true);
+      expect(of.some((d) => d.items.some((i) => !i.pci && i.address)), f).toBe(true);
+      expect(of.some((d) => d.items.some((i) => !i.pci && i.tag !== 'controller' && !i.address)), f).toBe(true);
+      expect(of.some((d) => d.cells > 0), f).toBe(true);
+      expect(of.some((d) => d.host.length > 0), f).toBe(true);
+      expect(of.filter((d) => d.mutation).length, f).toBeGreaterThan(5);
+      expect(of.filter((d) => !d.mutation).length, f).toBeGreaterThan(30);
+    }
+    const used = new Set(FAMILIES.flatMap((f) => Array.from({ length: 400 }, (_, n) => generateDesign(11, n, f).mutation)));
+    expect(MUTATION_NAMES.filter((m) => !used.has(m))).toEqual([]);
+  });
+
+  it('the host file describes every passed-through host function with its IOMMU group, PCI Express or conventional as generated', () => {
+    const kinds = new Set<boolean>();
+    for (const d of SAMPLE.filter((x) => x.host.length)) {
+      const r = importHost(hostXml(d) as string);
+      if (!r.ok) throw new Error(r.error.message);
+      for (const it of d.items.filter((i) => i.host)) {
+        const dev = r.value.devices.get(it.host as string);
+        const gen = d.host.find((h) => h.address === it.host);
+        expect(dev?.pcie, `${d.name} ${it.host}`).toBe(gen?.pcie);
+        expect(dev?.iommuGroup).toBe(gen?.group);
+        kinds.add(dev?.pcie ?? false);
+      }
+    }
+    // both kinds occur: libvirt places a conventional hostdev behind a PCI bridge on q35
+    expect([...kinds].sort()).toEqual([false, true]);
+  });
+
+  it('shrinking steps drop one item, one address or the NUMA cells, and nothing else', () => {
+    const d = SAMPLE.find((x) => x.cells > 0 && x.items.some((i) => i.address) && x.items.some((i) => i.pci?.node !== undefined));
+    if (!d) throw new Error('no sample design with NUMA, addresses and a node');
+    expect(withoutItem(d, 0).items).toEqual(d.items.slice(1));
+    const k = d.items.findIndex((i) => i.address);
+    expect(withoutAddress(d, k).items[k]?.address).toBeUndefined();
+    expect(withoutAddress(d, k).items.filter((i) => i.address)).toHaveLength(d.items.filter((i) => i.address).length - 1);
+    const flat = withoutNuma(d);
+    expect(flat.cells).toBe(0);
+    expect(flat.items.some((i) => i.pci?.node !== undefined)).toBe(false);
+    expect(domainXml(flat)).not.toContain('<numa>');
+  });
+});
+
+describe('Rng', () => {
+  it('is a fixed sequence per seed, in [0, 1)', () => {
+    const a = new Rng(42);
+    const b = new Rng(42);
+    const xs = Array.from({ length: 100 }, () => a.next());
+    expect(xs).toEqual(Array.from({ length: 100 }, () => b.next()));
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(new Set(xs).size).toBe(100);
+    const r = new Rng(1);
+    const ints = Array.from({ length: 200 }, () => r.int(2, 4));
+    expect(new Set(ints)).toEqual(new Set([2, 3, 4]));
+  });
+});
