@@ -48,6 +48,7 @@ export const benchmarks: Bench[] = [
   {
     name: 'host-import-2048',
     iterations: 15,
+    isolated: true,
     budget: 50,
     setup: () => bigHostXml(512),
     run: importAll,
@@ -60,6 +61,7 @@ export const benchmarks: Bench[] = [
     // Linear in size (DESIGN.md §7): ten times the devices should take about ten times as long.
     name: 'host-import-20480',
     iterations: 3,
+    isolated: true,
     setup: () => bigHostXml(5120),
     run: importAll,
     after: (median) => [{ name: 'host-import-linearity', value: Number((median / small).toFixed(1)), unit: 'x the time for 10x the devices (linear: about 10)' }],

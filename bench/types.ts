@@ -9,6 +9,8 @@ export interface Bench<T = unknown> {
   /** timed; return something derived from the work so it cannot be optimised away */
   readonly run: (ctx: T) => unknown;
   readonly iterations?: number;
+  /** run in a fresh Node process of its own (bench/run.ts --child): no heap left by other benchmarks */
+  readonly isolated?: boolean;
   /** DESIGN.md §7's budget for the median, in ms: printed beside it (a figure, never a test) */
   readonly budget?: number;
   /** figures that depend on the median (a ratio to an earlier benchmark's, say) */

@@ -1,6 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { INTERNAL_KEY } from '../src/engine/model/names.ts';
-import { center, drag, exportXml, findingsOf, openApp, pasteXml, placements } from './helpers.ts';
+import { expect, test } from '@playwright/test';
+import { center, drag, exportXml, findingsOf, noInternalKey, openApp, pasteXml, placements } from './helpers.ts';
 
 /**
  * The editor half of issue 10: libvirt's words everywhere, one answer from the canvas, the drop, the
@@ -83,23 +82,6 @@ const CORPUS_LIKE = `<domain type='kvm'>
   </devices>
 </domain>
 `;
-
-/** Every text a person can read: the page's text, option labels, tooltips, accessible names (never data-testid). */
-async function readableText(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const parts = [document.body.innerText];
-    for (const el of Array.from(document.querySelectorAll('[title], [aria-label], option'))) {
-      parts.push(el.getAttribute('title') ?? '', el.getAttribute('aria-label') ?? '', el.tagName === 'OPTION' ? (el.textContent ?? '') : '');
-    }
-    return parts.join('\n');
-  });
-}
-
-async function noInternalKey(page: Page, where: string): Promise<void> {
-  const text = await readableText(page);
-  const m = INTERNAL_KEY.exec(text);
-  expect(m ? text.slice(Math.max(0, m.index - 60), m.index + 30) : undefined, `${where}: an internal key in the page`).toBeUndefined();
-}
 
 for (const size of SIZES) {
   test.describe(`at ${size.width}x${size.height}`, () => {
@@ -265,6 +247,38 @@ test.describe('editing as in a diagram editor', () => {
     await expect(page.getByTestId('guest-device-0030:01:00.0')).toBeFocused();
     expect((await placements(page))['0030:01:00.0']?.bus).toBe(3);
     await expect(page.getByTestId('undo')).toHaveAttribute('aria-label', /^Undo: Move hostdev 0030:01:00\.0 .* to a new vPHB$/);
+  });
+
+  test('right-click on a device of a multi-selection keeps it: Move to… and Remove act on all of it, one undo step each', async ({ page }) => {
+    await openApp(page);
+    const before = await exportXml(page);
+    const selectTwo = async () => {
+      await page.getByTestId('guest-device-disk-0').click();
+      await page.getByTestId('guest-device-interface-0').click({ modifiers: ['Control'] });
+      await page.getByTestId('guest-device-interface-0').click({ button: 'right' });
+      await expect(page.getByTestId('context-menu')).toBeVisible();
+      for (const k of ['disk-0', 'interface-0']) await expect(page.getByTestId(`guest-device-${k}`)).toHaveAttribute('aria-pressed', 'true');
+    };
+    await selectTwo();
+    await expect(page.getByTestId('context-remove')).toHaveText('Remove 2 devices');
+    await page.getByTestId('context-move-to').click();
+    const target = page.getByTestId('context-move-target').filter({ hasText: /^vPHB 2 — / });
+    await expect(target).not.toHaveAttribute('data-verdict', 'pending');
+    await target.click();
+    await expect(page.getByTestId('context-menu')).toHaveCount(0);
+    const p = await placements(page);
+    expect(p['disk-0']?.bus).toBe(2);
+    expect(p['interface-0']?.bus).toBe(2);
+    for (const k of ['disk-0', 'interface-0']) await expect(page.getByTestId(`guest-device-${k}`)).toHaveAttribute('aria-pressed', 'true');
+    await expect(page.getByTestId('undo')).toHaveAttribute('aria-label', 'Undo: Move 2 devices to vPHB 2');
+    await page.getByTestId('undo').click();
+    expect(await exportXml(page)).toBe(before);
+
+    await selectTwo();
+    await page.getByTestId('context-remove').click();
+    for (const k of ['disk-0', 'interface-0']) await expect(page.getByTestId(`guest-device-${k}`)).toHaveCount(0);
+    await page.getByTestId('undo').click();
+    expect(await exportXml(page)).toBe(before);
   });
 
   test('Shift+F10 opens the menu of the focused item; arrows, Enter and Escape work in it', async ({ page }) => {

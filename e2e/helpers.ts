@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, type TestInfo } from '@playwright/test';
 import type { GeneratedDesign } from './fixtures/designs.ts';
+import { INTERNAL_KEY } from '../src/engine/model/names.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '..');
@@ -149,4 +150,22 @@ export async function settled(page: Page): Promise<void> {
       { intervals: [50] },
     )
     .toBe(true);
+}
+
+/** Every text a person can read: the page's text, option labels, tooltips, accessible names (never data-testid). */
+export async function readableText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const parts = [document.body.innerText];
+    for (const el of Array.from(document.querySelectorAll('[title], [aria-label], option'))) {
+      parts.push(el.getAttribute('title') ?? '', el.getAttribute('aria-label') ?? '', el.tagName === 'OPTION' ? (el.textContent ?? '') : '');
+    }
+    return parts.join('\n');
+  });
+}
+
+/** Fails naming `where` and the text around it when an internal key (`controller-4`, `disk-0`) is readable on the page. */
+export async function noInternalKey(page: Page, where: string): Promise<void> {
+  const text = await readableText(page);
+  const m = INTERNAL_KEY.exec(text);
+  expect(m ? text.slice(Math.max(0, m.index - 60), m.index + 30) : undefined, `${where}: an internal key in the page`).toBeUndefined();
 }

@@ -4,7 +4,7 @@ import '@xyflow/react/dist/style.css';
 import './ui/styles.css';
 import { App } from './ui/App.tsx';
 import { designerStore, exportDomain, type DesignerState } from './store/index.ts';
-import { autosave, boot } from './ui/boot.ts';
+import { autosaveAfterPaint, boot } from './ui/boot.ts';
 import { pciDevices } from './ui/layout.ts';
 
 declare global {
@@ -39,8 +39,8 @@ void boot().then(() => {
   hooks.ready = true;
   performance.mark('pcitopo-ready');
   document.documentElement.dataset.ready = 'true';
-  // Autosave every document change; the first load is not a change worth saving over a restore.
+  // Autosave every document change once drawn; the first load is not a change worth saving over a restore.
   designerStore.subscribe((s, prev) => {
-    if (s.present !== prev.present) autosave();
+    if (s.present !== prev.present) void autosaveAfterPaint();
   });
 });

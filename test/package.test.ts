@@ -107,6 +107,25 @@ describe('the packed and installed pcitopo', () => {
     expect(pcitopo(['validate', join(cwd, 'missing.xml')])).toMatchObject({ code: 2, stderr: expect.stringContaining('missing.xml: cannot read: ENOENT') });
   });
 
+  it("commands with a bundle of their own (only what the command uses) answer as the sources do", () => {
+    const pkgDir = join(prefix, 'lib', 'node_modules', 'pcitopo');
+    const bundles = readdirSync(join(pkgDir, 'dist-cli')).filter((f) => /^pcitopo-[a-z]+\.cjs$/.test(f));
+    expect(bundles).toEqual(expect.arrayContaining(['pcitopo-place.cjs', 'pcitopo-validate.cjs']));
+    // place needs no rule: the catalog and its case tables are left out of its bundle
+    const place = readFileSync(join(pkgDir, 'dist-cli', 'pcitopo-place.cjs'), 'utf8');
+    expect(place).not.toContain('PAPR-HP-2');
+    expect(readFileSync(join(pkgDir, 'dist-cli', 'pcitopo-validate.cjs'), 'utf8')).toContain('PAPR-HP-2');
+    const bare = join(cwd, 'bare-all.xml');
+    writeFileSync(bare, DEMO_DOMAIN_XML.replace(/\n\s*<address type='pci'[^>]*\/>/g, ''));
+    const sources = (args: string[]) => {
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'pcitopo.mjs'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    for (const args of [['place', bare, '--host', host], ['place', bare, '--json'], ['validate', bare, '--host', host, '--json'], ['roundtrip', demo], ['link', demo]]) {
+      expect(pcitopo(args), args.join(' ')).toEqual(sources(args));
+    }
+  }, 120_000);
+
   it('verify runs from the package: a verdict where libvirt and QEMU are installed, exit 3 naming what is missing where not', () => {
     const r = pcitopo(['verify', demo, '--json']);
     if (r.code === 3) {

@@ -1,11 +1,13 @@
 /**
  * The installed `pcitopo` (built to dist-cli/pcitopo.mjs by scripts/build-cli.mjs): loads the
- * bundled CLI (dist-cli/pcitopo.cjs) through V8's code cache, so a run does not compile again what
- * an earlier run of the same command compiled. Node 20 has no module compile cache of its own
+ * bundled CLI through V8's code cache, so a run does not compile again what an earlier run of the
+ * same command compiled. The commands that run the engine have a bundle of their own
+ * (dist-cli/pcitopo-<command>.cjs, holding only what that command uses); anything else, help and
+ * --version included, loads dist-cli/pcitopo.cjs. Node 20 has no module compile cache of its own
  * (module.enableCompileCache is Node 22), hence vm.Script with `cachedData`.
  *
  * The cache lives in $XDG_CACHE_HOME/pcitopo (or ~/.cache/pcitopo), one file per command, named by
- * the bundle's content hash and the Node version and arch: V8 itself refuses a cache from another
+ * its bundle's content hash and the Node version and arch: V8 itself refuses a cache from another
  * V8 or other flags, and the hash keeps a cache from ever meeting another bundle. It is written
  * once, when missing or refused, after the command ran (so it holds what the command compiled),
  * atomically (write, then rename). Any failure to read or write it only costs speed.
@@ -18,15 +20,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 
-/** sha-256 of pcitopo.cjs, written in by the build */
-declare const PCITOPO_BUNDLE_HASH: string;
+/** sha-256 of each bundle, by the command it is for ('' for pcitopo.cjs), written in by the build */
+declare const PCITOPO_BUNDLES: Readonly<Record<string, string>>;
 
-const bundle = join(dirname(fileURLToPath(import.meta.url)), 'pcitopo.cjs');
-const source = readFileSync(bundle, 'utf8');
 const command = /^[a-z]+$/.test(process.argv[2] ?? '') ? (process.argv[2] as string) : 'other';
+const own = Object.hasOwn(PCITOPO_BUNDLES, command) && command !== '';
+const bundle = join(dirname(fileURLToPath(import.meta.url)), own ? `pcitopo-${command}.cjs` : 'pcitopo.cjs');
+const hash = PCITOPO_BUNDLES[own ? command : ''] as string;
+const source = readFileSync(bundle, 'utf8');
 const useCache = !process.env.PCITOPO_NO_CODE_CACHE;
 const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pcitopo');
-const cacheFile = join(cacheDir, `v8-${PCITOPO_BUNDLE_HASH.slice(0, 16)}-${process.version}-${process.arch}-${command}.bin`);
+const cacheFile = join(cacheDir, `v8-${hash.slice(0, 16)}-${process.version}-${process.arch}-${command}.bin`);
 let cachedData: Buffer | undefined;
 if (useCache) {
   try {

@@ -6,9 +6,10 @@ import { ContextMenu } from './ContextMenu.tsx';
 import { FindingsPanel } from './FindingsPanel.tsx';
 import { HostPanel } from './HostPanel.tsx';
 import { Inspector } from './Inspector.tsx';
+import { StorageAlert } from './StorageAlert.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { XmlDrawer } from './XmlDrawer.tsx';
-import { actionForKey, importAny, keyOf, openDemo, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
+import { actionForKey, importAny, inMultiSelection, keyOf, openDemo, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
 import { nodeIdOf } from './layout.ts';
 import { useRovingFocus } from './roving.ts';
 import * as canvasApi from './canvasApi.ts';
@@ -196,7 +197,8 @@ export function App() {
       const sel = selectionAt(e.target instanceof Element ? e.target : null, design);
       if (!sel) return;
       e.preventDefault();
-      designerStore.getState().select(sel);
+      // a right-click on a device of a multi-selection keeps it: Move to…/Remove act on all of them
+      if (!inMultiSelection(designerStore.getState(), sel)) designerStore.getState().select(sel);
       designerStore.getState().openContextMenu({ x: e.clientX, y: e.clientY, selection: sel });
     };
     const onPaste = (e: ClipboardEvent) => {
@@ -245,6 +247,7 @@ export function App() {
       <FocusReturner />
       <div className={`app${fileOver ? ' file-over' : ''}`}>
         <Toolbar onPaste={() => setPasting(true)} />
+        <StorageAlert />
         <MessageBar />
         <main className="workspace">
           <RemoveDropArea>

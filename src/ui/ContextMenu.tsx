@@ -5,10 +5,10 @@
  * A WAI-ARIA menu: arrow keys move, Enter runs, Escape closes and gives focus back.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { Design, DropTarget, Fix } from '../engine/index.ts';
+import type { Design, DropPayload, DropTarget, Fix } from '../engine/index.ts';
 import { dropTargets, payloadName } from '../engine/index.ts';
 import { designerStore, findingsOf, lazyVerdicts, useDesigner, type Selection } from '../store/index.ts';
-import { applyFix, isolate, moveTo, payloadOf, removeSelection, run, testIdOf } from './actions/index.ts';
+import { applyFix, isolate, moveTo, removeSelection, run, selectionPayload, testIdOf } from './actions/index.ts';
 import { useAction } from './ActionButton.tsx';
 import { whenIdle } from './dnd.ts';
 
@@ -39,9 +39,7 @@ export function selectionFixes(design: Design, sel: Selection): Fix[] {
 }
 
 /** Buses first (pcie-root last: an endpoint there is integrated, never hot-unplugged), then the new bus. */
-function moveTargets(design: Design, sel: Selection): DropTarget[] {
-  const payload = payloadOf(sel);
-  if (!payload) return [];
+function moveTargets(design: Design, payload: DropPayload): DropTarget[] {
   const all = dropTargets(design, payload, { newBus: true }).filter((t) => t.id.startsWith('c:') || t.id === 'new');
   const onRoot = (t: DropTarget) => design.guest.controllers.find((c) => `c:${c.key}` === t.id)?.model === 'pcie-root';
   return [...all.filter((t) => !onRoot(t) && t.id !== 'new'), ...all.filter(onRoot), ...all.filter((t) => t.id === 'new')];
@@ -57,9 +55,8 @@ function close(restore: boolean): void {
   }
 }
 
-function MoveList({ design, sel }: { design: Design; sel: Selection }) {
-  const payload = payloadOf(sel);
-  const lazy = useMemo(() => lazyVerdicts(design, moveTargets(design, sel)), [design, sel]);
+function MoveList({ design, payload }: { design: Design; payload: DropPayload }) {
+  const lazy = useMemo(() => lazyVerdicts(design, moveTargets(design, payload)), [design, payload]);
   const [, setJudged] = useState(0);
   useEffect(() => {
     let cancel = () => {};
@@ -71,7 +68,6 @@ function MoveList({ design, sel }: { design: Design; sel: Selection }) {
     if (lazy.targets.length) cancel = whenIdle(step);
     return () => cancel();
   }, [lazy]);
-  if (!payload) return null;
   if (lazy.targets.length === 0) return <li role="none" className="muted cm-note">No bus can take {payloadName(design, payload)}</li>;
   return (
     <>
@@ -116,6 +112,10 @@ function Item({ testId, label, enabled, title, onRun }: { testId: string; label:
 export function ContextMenu() {
   const menu = useDesigner((s) => s.contextMenu);
   const design = useDesigner((s) => s.present?.design);
+  // several devices selected together (the right-clicked one among them) move as one payload
+  const selected = useDesigner((s) => s.selectedDevices);
+  const present = useDesigner((s) => s.present);
+  const payload = useMemo(() => (menu ? selectionPayload({ ...designerStore.getState(), present, selection: menu.selection, selectedDevices: selected }) : null), [menu, selected, present]);
   const ref = useRef<HTMLUListElement>(null);
   // the Move to… list is open for this menu only: a menu opened anew starts closed
   const [movingFor, setMovingFor] = useState<typeof menu>(null);
@@ -140,7 +140,6 @@ export function ContextMenu() {
 
   if (!menu || !design) return null;
   const sel = menu.selection;
-  const payload = payloadOf(sel);
   const fixes = selectionFixes(design, sel);
   const onKeyDown = (e: React.KeyboardEvent) => {
     const items = Array.from(ref.current?.querySelectorAll<HTMLElement>('[role="menuitem"]:not([disabled])') ?? []);
@@ -163,7 +162,7 @@ export function ContextMenu() {
       {payload ? (
         <>
           <Item testId="context-move-to" label={moving ? 'Move to… (choose a bus)' : 'Move to…'} enabled onRun={() => setMovingFor(moving ? null : menu)} />
-          {moving ? <MoveList design={design} sel={sel} /> : null}
+          {moving ? <MoveList design={design} payload={payload} /> : null}
           <Item
             testId="context-isolate"
             label={iso.label}

@@ -1,7 +1,7 @@
 import { memo, useCallback } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { GuestDevice, Host } from '../engine/index.ts';
-import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
+import { busModel, formatNumber, formatPciAddress, isPhb } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner, verdictMore } from '../store/index.ts';
 import { ControllerTile } from './ControllerTile.tsx';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
@@ -43,7 +43,7 @@ const DeviceRow = memo(function DeviceRow({ device, host }: { device: GuestDevic
       data-key={device.key}
       tabIndex={0}
       role="button"
-      aria-label={`${device.label}${a ? ` at slot ${a.slot} function ${a.function}` : ''}${severity ? `, has ${severity}s` : ''}`}
+      aria-label={`${device.label}${a ? ` at slot ${formatNumber('slot', a.slot)} function ${formatNumber('function', a.function)}` : ''}${severity ? `, has ${severity}s` : ''}`}
       aria-pressed={selected}
       {...handlers}
     >

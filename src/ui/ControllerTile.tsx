@@ -8,7 +8,7 @@
 import { memo, useCallback } from 'react';
 import { Handle, Position } from '@xyflow/react';
 import type { Design, Finding, GuestDevice, Host, PciController, Severity } from '../engine/index.ts';
-import { busModel, formatPciAddress, isPhb } from '../engine/index.ts';
+import { busModel, formatNumber, formatPciAddress, isPhb } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
 import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, SPACING } from './layout.ts';
@@ -82,7 +82,7 @@ const Chip = memo(function Chip({ device, host }: { device: GuestDevice; host: H
       role="button"
       tabIndex={0}
       aria-pressed={selected}
-      aria-label={`${device.label}${a ? ` at slot ${a.slot} function ${a.function}` : ''}${severity ? `, has ${severity}s` : ''}`}
+      aria-label={`${device.label}${a ? ` at slot ${formatNumber('slot', a.slot)} function ${formatNumber('function', a.function)}` : ''}${severity ? `, has ${severity}s` : ''}`}
       title={`${where}${device.label}${name ? ` (${name})` : ''}`}
       {...handlers}
     />

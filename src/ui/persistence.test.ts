@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { demoDesign, DEMO_HOST_XML, exportDomain } from '../engine/index.ts';
-import { parseSnapshot, snapshotName, snapshotOf } from './persistence.ts';
+import { parseSnapshot, snapshotName, snapshotOf, trySnapshot, writeSnapshot } from './persistence.ts';
 
 describe('the autosave snapshot', () => {
   it('carries the pristine flag and the imported text when XML edits changed it', () => {
@@ -27,5 +27,23 @@ describe('the autosave snapshot', () => {
     expect(parseSnapshot('not json')).toBeNull();
     expect(parseSnapshot(JSON.stringify({ v: 3, domain: '<domain/>', savedAt: 'x' }))).toBeNull();
     expect(parseSnapshot(JSON.stringify({ v: 2, savedAt: 'x' }))).toBeNull();
+  });
+});
+
+describe('writing a snapshot', () => {
+  const snap = snapshotOf({ design: demoDesign(), label: 'Add a vPHB' });
+  const refusing = (e: unknown) => ({
+    setItem: () => {
+      throw e;
+    },
+  });
+  it('says why it could not: a full quota, a refusal, no storage at all', () => {
+    const kept = new Map<string, string>();
+    expect(trySnapshot('k', snap, { setItem: (k, v) => void kept.set(k, v) })).toBeNull();
+    expect(parseSnapshot(kept.get('k') ?? null)).toEqual(snap);
+    expect(trySnapshot('k', snap, refusing(new DOMException('full', 'QuotaExceededError')))).toContain('full');
+    expect(trySnapshot('k', snap, refusing(new DOMException('no', 'SecurityError')))).toContain('refused');
+    expect(trySnapshot('k', snap, undefined)).toContain('no storage');
+    expect(writeSnapshot('k', snap, refusing(new DOMException('full', 'QuotaExceededError')))).toBe(false);
   });
 });

@@ -86,15 +86,24 @@ export function readSnapshot(key: string, from: Pick<Storage, 'getItem'> | undef
   }
 }
 
+/**
+ * Writes a snapshot. Returns null when it was kept, else why not in words the user can act on
+ * (storage full, or disabled by the browser); the design then lives in memory only.
+ */
+export function trySnapshot(key: string, snap: Snapshot, to: Pick<Storage, 'setItem'> | undefined = storage()): string | null {
+  if (!to) return 'this browser gives the page no storage';
+  try {
+    to.setItem(key, JSON.stringify(snap));
+    return null;
+  } catch (e) {
+    const name = e instanceof Error || e instanceof DOMException ? e.name : '';
+    return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' ? "the browser's storage for this page is full" : 'the browser refused to store it';
+  }
+}
+
 /** Writes a snapshot; false when storage is full or disabled (the design stays in memory). */
 export function writeSnapshot(key: string, snap: Snapshot, to: Pick<Storage, 'setItem'> | undefined = storage()): boolean {
-  try {
-    if (!to) return false;
-    to.setItem(key, JSON.stringify(snap));
-    return true;
-  } catch {
-    return false;
-  }
+  return trySnapshot(key, snap, to) === null;
 }
 
 export const snapshotName = (s: Snapshot): string => /<name>([^<]*)<\/name>/.exec(s.domain)?.[1]?.trim() || s.file || 'unnamed design';

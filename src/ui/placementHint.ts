@@ -29,7 +29,7 @@ export function libvirtHints(design: Design): ReadonlyMap<string, string> {
       const a = placed.devices.find((x) => x.key === d.key)?.address;
       const c = a ? placed.controllers.find((x) => x.index === a.bus) : undefined;
       if (!a) out.set(d.key, 'libvirt would find no free slot for it');
-      else out.set(d.key, `libvirt: ${c ? `${known.has(c.key) ? '' : 'a new '}${controllerKindLabel(c)} ${a.bus}` : `bus ${a.bus}`}, slot 0x${hex2(a.slot)}${a.function ? `.${a.function}` : ''}`);
+      else out.set(d.key, `libvirt: ${c ? `${known.has(c.key) ? '' : 'a new '}${controllerKindLabel(c)} ${a.bus}` : `bus 0x${hex2(a.bus)}`}, slot 0x${hex2(a.slot)}${a.function ? `.${a.function}` : ''}`);
     }
   } catch (e) {
     for (const d of unplaced) out.set(d.key, `no hint: ${(e as Error).message}`);

@@ -26,9 +26,6 @@ const ICH9 = 'qemuDomainValidateDevicePCISlotsQ35 (libvirt src/qemu/qemu_domain_
 const DISK_CONTROLLERS = 'virDomainDefAddDiskControllersForType (libvirt src/conf/domain_conf.c) with qemuDomainGetSCSIControllerModel (src/qemu/qemu_domain.c)';
 const GAP_ORDER = 'qemuDomainAssignPCIAddresses / qemuDomainPCIControllerSetDefaults (libvirt src/qemu/qemu_domain_address.c), 9.0 order';
 const ADDED_PORTS = 'qemuDomainAssignPCIAddresses (libvirt src/qemu/qemu_domain_address.c): controllers added for a missing bus';
-const USB_NONE = 'virDomainDefParseXML, controller parsing (libvirt src/conf/domain_conf.c)';
-const CHASSIS = 'qemuDomainPCIControllerSetDefaults (libvirt) + rp_realize / pcie_chassis_add_slot (QEMU hw/pci-bridge/pcie_root_port.c, hw/pci/pcie.c)';
-const BUS_ORDER = 'qemuBuildControllersCommandLine (libvirt src/qemu/qemu_command.c) + qdev_device_add (QEMU softmmu/qdev-monitor.c)';
 const SLOT_MIN = 'virDomainPCIAddressValidate (libvirt src/conf/domain_addr.c) on the bus qemuDomainAssignPCIAddresses adds';
 
 export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
@@ -180,45 +177,5 @@ export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
     decides: 'qemuDomainAssignSpaprVIOAddresses (libvirt src/qemu/qemu_domain_address.c)',
     about: 'pseries: a spapr-vlan NIC written with a PCI address: libvirt gives it a spapr-vio address (it is a VIO device, never on PCI); pcitopo keeps the PCI address',
     issue: 12,
-  },
-  // --- verdicts libvirt's parser gives
-  {
-    kind: "verdict | i440fx | libvirt define refuses, pcitopo clean: Can't add another USB controller: USB is disabled for this domain",
-    decides: USB_NONE,
-    about: 'a USB controller of model \'none\' next to another USB controller: libvirt refuses it at define; pcitopo has no rule for it (case d15)',
-    issue: 13,
-  },
-  {
-    kind: "verdict | q35 | libvirt define refuses, pcitopo clean: Can't add another USB controller: USB is disabled for this domain",
-    decides: USB_NONE,
-    about: "the same refusal of a second USB controller after model='none' on q35 (case d15)",
-    issue: 13,
-  },
-  {
-    kind: "verdict | pseries | libvirt define refuses, pcitopo clean: Can't add another USB controller: USB is disabled for this domain",
-    decides: USB_NONE,
-    about: "the same refusal of a second USB controller after model='none' on pseries (case d15)",
-    issue: 13,
-  },
-  // --- QEMU refuses what libvirt adds or orders
-  {
-    kind: "verdict | q35 | QEMU start refuses, pcitopo clean: QEMU: Can't add chassis slot, error -N",
-    decides: CHASSIS,
-    about:
-      'a root port libvirt adds gets chassis = its controller index and clashes with a chassis the user wrote on another port; QEMU refuses the second ("Can\'t add chassis slot, error -16", -EBUSY); validate on the input does not foresee the added port (case d10)',
-    issue: 13,
-  },
-  {
-    kind: "verdict | virt | QEMU start refuses, pcitopo clean: QEMU: Can't add chassis slot, error -N",
-    decides: CHASSIS,
-    about: 'aarch64 virt: the same clash of a user chassis with the chassis of a root port libvirt adds (case d10)',
-    issue: 13,
-  },
-  {
-    kind: "verdict | q35 | QEMU start refuses, pcitopo clean: QEMU: Bus '…' not found",
-    decides: BUS_ORDER,
-    about:
-      "a switch downstream port without an address whose only upstream port has a higher index: libvirt places it there, then writes the controllers by index, so QEMU meets the downstream port before its bus exists (\"Bus 'pci.5' not found\"); validate on the input does not foresee where libvirt places it",
-    issue: 13,
   },
 ];

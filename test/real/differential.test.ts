@@ -28,11 +28,18 @@ let results: DesignResult[] = [];
 const FIXTURE_DIR = path.join(FIXTURES, 'differential');
 const fixtures = loadFixtures(FIXTURE_DIR);
 let fixtureResults: DesignResult[] = [];
+/**
+ * the smallest designs of kinds that once disagreed and were fixed (GEN-USB-1, Q35-RP-3 on the
+ * ports libvirt adds, GEN-IDX-4 on where libvirt places a downstream port): they must keep agreeing
+ */
+const AGREED_DIR = path.join(FIXTURES, 'differential-agreed');
+const agreed = loadFixtures(AGREED_DIR);
+let agreedResults: DesignResult[] = [];
 
 describe('differential check: pcitopo against libvirt 9.0 + QEMU 7.2 on generated designs', () => {
   beforeAll(async () => {
     if (!checkVerifyTools().ok) return;
-    [results, fixtureResults] = await Promise.all([runMany(designs, 20, 2), runCases(fixtures)]);
+    [results, fixtureResults, agreedResults] = await Promise.all([runMany(designs, 20, 2), runCases(fixtures), runCases(agreed)]);
   }, 900_000);
 
   it('has libvirt and QEMU to run against (scripts/setup-real.sh)', () => {
@@ -76,6 +83,20 @@ describe('differential check: pcitopo against libvirt 9.0 + QEMU 7.2 on generate
       stale.map((f) => `${f.file}: ${f.kind}`),
       'these now agree (or show another kind): turn each into a test of the behaviour, then delete the file and its entry in differential-known.ts',
     ).toEqual([]);
+  });
+
+  it('each design of a kind that was fixed (test/real/fixtures/differential-agreed) no longer shows it, nor any unknown kind', () => {
+    expect(agreed.length).toBeGreaterThan(0);
+    expect(agreedResults).toHaveLength(agreed.length);
+    const again = agreed.flatMap((f, i) => {
+      const r = agreedResults[i];
+      if (!r || r.real.internal) return [`${f.file}: no verdict from libvirt/QEMU (${r?.real.internal ?? 'not run'})`];
+      // its old kind must not come back; anything else it shows must be a known kind (listed with its cause)
+      const known = new Set(KNOWN_DISAGREEMENTS.map((k) => k.kind));
+      const kinds = kindsOf(r).filter((k) => k === f.kind || !known.has(k));
+      return kinds.length === 0 ? [] : [`${f.file}: was '${f.kind}', now ${kinds.join('; ')}`];
+    });
+    expect(again).toEqual([]);
   });
 
   it('shows no disagreement that is not in the known table', () => {

@@ -218,8 +218,25 @@ export interface AssignState {
 
 const guestOf = (w: AssignState): Guest => ({ ...w.base, controllers: w.controllers, devices: w.devices });
 
+/**
+ * Where each key sits in a device list this module made (a copy it alone writes), so setting an
+ * address is one write, not a copy of the whole list per device (quadratic on big guests).
+ */
+const devicePositions = new WeakMap<readonly GuestDevice[], Map<string, number[]>>();
+
 function setDeviceAddress(w: AssignState, key: string, address: GuestPciAddress): void {
-  w.devices = w.devices.map((d) => (d.key === key ? { ...d, address } : d));
+  let positions = devicePositions.get(w.devices);
+  if (!positions) {
+    w.devices = w.devices.slice();
+    positions = new Map();
+    for (const [i, d] of w.devices.entries()) {
+      const at = positions.get(d.key);
+      if (at) at.push(i);
+      else positions.set(d.key, [i]);
+    }
+    devicePositions.set(w.devices, positions);
+  }
+  for (const i of positions.get(key) ?? []) w.devices[i] = { ...(w.devices[i] as GuestDevice), address };
 }
 
 /**
@@ -392,7 +409,9 @@ function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddress
       if (!set.opts.dryRun) w.controllers = w.controllers.map((x) => (x.key === c.key ? { ...x, address: a } : x));
     } catch (e) {
       if (!(e instanceof PlacementFailure)) throw e;
-      if (!set.opts.dryRun) unplaced.push(c.key);
+      // In the dry run too: libvirt's define fails there (virDomainPCIAddressSetGrow cannot add a
+      // bus for this controller), even if a bus grown later for a device would have taken it (d09).
+      if (!unplaced.includes(c.key)) unplaced.push(c.key);
     }
   }
   const guest = guestOf(w);
@@ -511,15 +530,13 @@ export function qemuDomainPCIControllerSetDefaultModelName(c: PciController, mac
 }
 
 /**
- * qemuDomainAddressFindNewTargetIndex(): the lowest PHB target index in 1..31 no PHB uses;
- * undefined when all are taken. A PHB is what virDomainControllerIsPSeriesPHB() calls one: a
- * pci-root whose model name is spapr-pci-host-bridge. libvirt fills model names in the same pass,
- * in index order, so a PHB written without `<model name>` whose turn has not come yet is not
- * counted, and its written target index can be handed out again (d12: QEMU then refuses, "PHB 1
- * already attached").
+ * qemuDomainAddressFindNewTargetIndex(): the lowest PHB target index in 1..31 no pci-root of
+ * `controllers` uses; undefined when all are taken. Which PHBs libvirt's search sees at that point
+ * (virDomainControllerIsPSeriesPHB(): those with their model name by then) is the caller's to pass
+ * (qemuDomainPCIControllerSetDefaults, d12).
  */
 export function qemuDomainAddressFindNewTargetIndex(controllers: readonly PciController[]): number | undefined {
-  for (let t = 1; t <= 31; t++) if (!controllers.some((c) => c.model === 'pci-root' && c.modelName === 'spapr-pci-host-bridge' && c.target.index === t)) return t;
+  for (let t = 1; t <= 31; t++) if (!controllers.some((c) => c.model === 'pci-root' && c.target.index === t)) return t;
   return undefined;
 }
 
@@ -560,8 +577,10 @@ export function qemuDomainPCIControllerSetDefaults(c: PciController, controllers
     }
     case 'pci-root': {
       if (machine.family !== 'pseries' || t.index !== undefined) return next;
-      // libvirt fills model names in index order, in the same pass: the PHBs below this one have theirs by now
-      const seen = controllers.map((x) => (x.model === 'pci-root' && x.index !== undefined && c.index !== undefined && x.index < c.index ? qemuDomainPCIControllerSetDefaultModelName(x, machine) : x));
+      // virDomainControllerIsPSeriesPHB(): the search sees only PHBs that have their model name by
+      // now: written with one, or named already because libvirt handles controllers by index. A
+      // later PHB written without it keeps its target index unseen (d12: QEMU "PHB 1 already attached").
+      const seen = controllers.filter((x) => x.modelName === 'spapr-pci-host-bridge' || (x.modelName === undefined && x.index !== undefined && c.index !== undefined && x.index < c.index));
       const index = c.index === 0 ? 0 : qemuDomainAddressFindNewTargetIndex(seen);
       return index === undefined ? next : { ...next, target: { ...t, index } };
     }

@@ -137,6 +137,11 @@ export interface GuestDevice {
   readonly mode?: string | undefined;
   readonly managed?: string | undefined;
   readonly alias?: string | undefined;
+  /**
+   * `<controller index>` of a non-PCI controller (sata, usb, scsi, …) as written; undefined when not
+   * written (libvirt gives the lowest unused index of its type: virDomainAssignControllerIndexes).
+   */
+  readonly index?: number | undefined;
   /** host side of a PCI hostdev or `<interface type='hostdev'>`: `<source><address …/></source>` */
   readonly hostAddress?: PciAddress | undefined;
   /** guest PCI address; undefined when the device has none written */

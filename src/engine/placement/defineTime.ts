@@ -38,33 +38,68 @@ export interface DefinePrediction {
   readonly spares: readonly EmptyBus[];
 }
 
+/** What `virsh define` makes of a design: the guest libvirt defines, and what it could not place. */
+export interface DefinedDomain {
+  /** the guest as libvirt defines it: indexes, default devices, addresses, the controllers it adds, their defaults */
+  readonly guest: Guest;
+  /** keys of the devices and controllers libvirt could not place: it refuses the domain */
+  readonly unplaced: readonly string[];
+  /** keys of the PCI controllers the design writes (the others, implicit ones included, are libvirt's) */
+  readonly written: ReadonlySet<string>;
+}
+
+const definedCache = new WeakMap<Guest, { host: Host | undefined; result: DefinedDomain | undefined }>();
+
 /**
  * Runs libvirt's define-time steps (controller indexes, root and default devices:
- * virDomainDefPostParse; address assignment: qemuDomainAssignPCIAddresses) on the design as it
- * would be written: devices placement marked `implicit` are dropped first because export never
- * writes them.
+ * virDomainDefPostParse; address assignment and controller defaults: qemuDomainAssignPCIAddresses)
+ * on the design as it would be written: devices placement marked `implicit` are dropped first
+ * because export never writes them. Undefined for a machine pcitopo does not place, or beyond
+ * libvirt's limits (the rules say why; simulating would grow as many buses as the input names).
+ * Memoised on the guest object, so the rules of one validation share one run.
+ */
+export function defineDomain(guest: Guest, host: Host | undefined): DefinedDomain | undefined {
+  const known = definedCache.get(guest);
+  if (known && known.host === host) return known.result;
+  const result = runDefine(guest, host);
+  definedCache.set(guest, { host, result });
+  return result;
+}
+
+function runDefine(guest: Guest, host: Host | undefined): DefinedDomain | undefined {
+  const machine = machineProfile(guest);
+  if (!machine.placeable) return undefined;
+  // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs) libvirt refuses the domain (issue 11).
+  if (beyondLibvirtLimits(guest, machine.family, 1).length > 0) return undefined;
+  const written: Guest = guest.devices.some((d) => d.implicit) ? { ...guest, devices: guest.devices.filter((d) => !d.implicit) } : guest;
+  try {
+    const r = qemuDomainAssignPCIAddresses(virDomainDefPostParse(written, machine), machine, host);
+    return { guest: r.guest, unplaced: r.unplaced, written: new Set(written.controllers.filter((c) => !c.implicit).map((c) => c.key)) };
+  } catch (e) {
+    // libvirt's define fails the same way (a controller on a bus it cannot add)
+    if (e instanceof PlacementFailure) return { guest: written, unplaced: ['*'], written: new Set(written.controllers.filter((c) => !c.implicit).map((c) => c.key)) };
+    throw e;
+  }
+}
+
+/**
+ * What libvirt puts at define time on the buses the design leaves empty ({@link defineDomain}):
+ * an empty root port or vPHB is a spare only if nothing lands on it.
  */
 export function predictDefine(guest: Guest, host: Host | undefined): DefinePrediction {
   const machine = machineProfile(guest);
   const family = machine.family;
   if (!machine.placeable) return { empty: [], spares: [] };
-  // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs) libvirt refuses the domain and the rules
-  // say so; simulating would grow as many buses as the input names (issue 11).
-  if (beyondLibvirtLimits(guest, family, 1).length > 0) return { empty: [], spares: [] };
   const written: Guest = guest.devices.some((d) => d.implicit) ? { ...guest, devices: guest.devices.filter((d) => !d.implicit) } : guest;
   const occupied = new Set<number>();
   for (const x of [...written.devices, ...written.controllers]) if (x.address) occupied.add(x.address.bus);
   const candidates = written.controllers.filter((c) => spareKind(c, family) !== undefined && !occupied.has(c.index as number));
   if (candidates.length === 0) return { empty: [], spares: [] };
 
-  let defined: Guest;
-  try {
-    defined = qemuDomainAssignPCIAddresses(virDomainDefPostParse(written, machine), machine, host).guest;
-  } catch (e) {
-    // libvirt's define fails the same way (a controller on a bus it cannot add): no spare to predict.
-    if (e instanceof PlacementFailure) return { empty: [], spares: [] };
-    throw e;
-  }
+  const run = defineDomain(guest, host);
+  // Beyond limits, or a define libvirt refuses: no spare to predict.
+  if (!run || run.unplaced.includes('*')) return { empty: [], spares: [] };
+  const defined = run.guest;
   const designedKeys = new Set([...written.devices.filter((d) => d.address).map((d) => d.key), ...written.controllers.filter((c) => c.address).map((c) => c.key)]);
   const implicitKeys = new Set(defined.devices.filter((d) => d.implicit).map((d) => d.key));
   const takersOf = (bus: number): Taker[] => [

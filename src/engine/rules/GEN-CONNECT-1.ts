@@ -1,17 +1,19 @@
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
 import type { PciController } from '../model/guest.ts';
-import { controllerText, finding } from './context.ts';
+import { controllerText, finding, nextFreeIndex } from './context.ts';
+import { atDefine, placesAnything } from './atDefine.ts';
+import { newRootPort } from './fixes.ts';
 import { globalRule } from './define.ts';
 import { BUS_MODELS, busAccepts, controllerConnectType } from '../libvirt/index.ts';
 import type { RuleContext } from './context.ts';
-import { ctrl, design, q35, rootPort } from './testkit.ts';
+import { at, ctrl, design, dev, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-CONNECT-1',
   severity: 'error',
   title: 'What libvirt must place itself has a bus that allows it',
   why: 'libvirt places unaddressed controllers only where the connect table matches exactly, and it never adds a parent for root ports, switch ports, dmi-to-pci-bridge or expander buses; with no such bus the domain is refused.',
-  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressFlagsCompatible ("was auto-assigned this address, but the PCI controller … doesn\'t allow auto-assignment"), virDomainPCIAddressSetGrow',
+  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressFlagsCompatible ("was auto-assigned this address, but the PCI controller … doesn\'t allow auto-assignment"), virDomainPCIAddressSetGrow ("Cannot automatically add a new PCI bus for a device with connect flags"), virDomainPCIAddressGetNextAddr ("No PCI buses available"); src/qemu/qemu_domain.c qemuDomainMachineIsQ35, qemuDomainDefAddDefaultDevices (no PCI root for a machine it classifies as neither q35 nor i440fx)',
   families: ['q35', 'virt', 'i440fx', 'other'],
 };
 
@@ -59,15 +61,94 @@ export const rule: Rule = globalRule(meta, (ctx) => {
       out.push(finding(meta, `${unplacedPorts.length} pcie-root-ports have no address but only ${capacity} root-port functions are free: a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added.`, { controllers: excess.flatMap((c) => (c.index !== undefined ? [c.index] : [])) }, [removeFix(excess)]));
     }
   }
+  out.push(...unplacedAtDefine(ctx, new Set(out.flatMap((f) => f.subjects.controllers ?? []))));
+  out.push(...noPciBus(ctx));
   return out;
 });
 
+/**
+ * What libvirt's own placement (the define-time model) cannot place although the checks above let
+ * it through: a pcie-to-pci-bridge when every root port is taken (d09) is the kind. libvirt grows
+ * the address set only for endpoints, pci-bridges and switch upstream ports
+ * (virDomainPCIAddressSetGrow: "Cannot automatically add a new PCI bus for a device with connect
+ * flags …"), so it refuses the domain.
+ */
+function unplacedAtDefine(ctx: RuleContext, reported: ReadonlySet<number>): Finding[] {
+  const defined = atDefine(ctx, placesAnything);
+  if (!defined) return [];
+  const out: Finding[] = [];
+  for (const key of defined.unplaced) {
+    const c = ctx.guest.controllers.find((x) => x.key === key);
+    if (c) {
+      if (c.index === undefined || reported.has(c.index)) continue;
+      const fix = portBelowFix(ctx, c);
+      out.push(finding(meta, `libvirt cannot place ${controllerText(c)}: no ${parentKinds(c)} is free and libvirt cannot add a bus for a ${c.model} ("Cannot automatically add a new PCI bus"), so it refuses the domain.`, { controllers: [c.index] }, fix ? [fix] : undefined));
+      continue;
+    }
+    const d = ctx.guest.devices.find((x) => x.key === key);
+    if (d) out.push(finding(meta, `libvirt cannot place ${d.label}: no free slot takes it and libvirt cannot add a bus for it ("No more available PCI slots"), so it refuses the domain.`, { devices: [d.key] }));
+  }
+  return out;
+}
+
+function parentKinds(c: PciController): string {
+  const type = controllerConnectType(c);
+  const parents = Object.entries(BUS_MODELS).filter(([, m]) => type !== undefined && m.accepts.includes(type)).map(([model]) => model);
+  return parents.length > 0 ? parents.join(' or ') : 'bus';
+}
+
+/**
+ * A free root port for a controller that plugs into one, numbered below it: the new port takes the
+ * controller's index and the controller the next free one, since libvirt places controllers in
+ * index order and QEMU creates buses in that order (GEN-IDX-4).
+ */
+function portBelowFix(ctx: RuleContext, c: PciController): Fix | undefined {
+  const type = controllerConnectType(c);
+  if (!ctx.pcieRoot || c.index === undefined || type === undefined || !busAccepts({ model: 'pcie-root-port' }, type)) return undefined;
+  const port = newRootPort(ctx, c.index);
+  if (!port) return undefined;
+  const index = nextFreeIndex(ctx.guest);
+  return {
+    label: `Add a pcie-root-port for ${controllerText(c)} (the ${c.model} becomes index ${index}, after it)`,
+    command: { kind: 'batch', label: `Add a pcie-root-port for the ${c.model}`, commands: [{ kind: 'update-controller', controller: c.key, changes: { index } }, port.command] },
+  };
+}
+
+/** x86 machines libvirt classifies as neither q35 nor i440fx get no PCI root, yet the arch has PCI. */
+const NON_PCI_X86 = new Set(['isapc', 'microvm']);
+
+/**
+ * A machine name libvirt does not classify as q35 ("q35", "pc-q35-*") or i440fx ("pc", "pc-i440fx-*",
+ * …) on x86: qemuDomainDefAddDefaultDevices adds no PCI root, so every device that needs a PCI
+ * address has no bus (virDomainPCIAddressGetNextAddr: "No PCI buses available"). r13 is the kind:
+ * `pc-q35` without a version.
+ */
+function noPciBus(ctx: RuleContext): Finding[] {
+  const arch = ctx.guest.arch ?? '';
+  if (ctx.family !== 'other' || !/^(x86_64|i686)$/.test(arch) || NON_PCI_X86.has(ctx.guest.machine ?? '')) return [];
+  if (ctx.guest.controllers.some((c) => c.model === 'pci-root' || c.model === 'pcie-root')) return [];
+  const needing = ctx.guest.devices.filter((d) => ctx.takesPci(d));
+  if (needing.length === 0) return [];
+  const names = needing.slice(0, 3).map((d) => d.label).join(', ') + (needing.length > 3 ? ` and ${needing.length - 3} more` : '');
+  return [finding(meta, `libvirt does not know machine '${ctx.guest.machine ?? ''}' as q35 (written 'q35' or 'pc-q35-X.Y') or i440fx, so it adds no PCI root and ${names} ${needing.length === 1 ? 'has' : 'have'} no PCI bus: libvirt refuses the domain ("No PCI buses available"). Write a machine libvirt knows, such as 'q35'.`, { devices: needing.map((d) => d.key) })];
+}
+
 export const cases = {
-  pass: [{ name: 'root port without address on q35', design: q35([ctrl('pcie-root-port', 1)], []) }, { name: 'downstream under an upstream', design: q35([rootPort(1, 1), ctrl('pcie-switch-upstream-port', 2), ctrl('pcie-switch-downstream-port', 3)], []) }],
+  pass: [
+    { name: 'root port without address on q35', design: q35([ctrl('pcie-root-port', 1)], []) },
+    { name: 'downstream under an upstream', design: q35([rootPort(1, 1), ctrl('pcie-switch-upstream-port', 2), ctrl('pcie-switch-downstream-port', 3)], []) },
+    { name: 'a pcie-to-pci-bridge with a free root port before it', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-root-port', 2), ctrl('pcie-to-pci-bridge', 3)], [dev('rng0', 'rng', at(1, 0))]) },
+    { name: "an x86 machine libvirt knows as q35 ('pc-q35-' and a version)", design: design({ machine: 'pc-q35-7.2', arch: 'x86_64', devices: [dev('vda', 'disk')] }) },
+    { name: 'an x86 machine libvirt does not know, with nothing that needs PCI', design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('sda', 'disk', undefined, { bus: 'sata' })] }) },
+  ],
   fail: [
     { name: '241 unaddressed root ports', design: q35(Array.from({ length: 241 }, (_, i) => ctrl('pcie-root-port', i + 1)), []), expect: {} },
     { name: 'downstream port with no upstream port', design: q35([rootPort(1, 1), ctrl('pcie-switch-downstream-port', 2)], []), expect: { controllers: [2] } },
     // r12-s390x-root-ports
     { name: 'root ports on s390', design: design({ machine: 's390-ccw-virtio', arch: 's390x', controllers: [ctrl('pcie-root-port', 1), ctrl('pcie-root-port', 2)] }), expect: { controllers: [1] } },
+    // d09-q35-pcie-to-pci-bridge-no-free-port: the only root port is taken; libvirt cannot add one for a bridge
+    { name: 'a pcie-to-pci-bridge when every root port is taken', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-to-pci-bridge', 2)], [dev('rng0', 'rng', at(1, 0))]), expect: { controllers: [2] } },
+    // r13-machine-pc-q35-without-version: libvirt adds no PCI root for a machine it does not classify
+    { name: "an x86 machine libvirt does not know ('pc-q35' without a version) with a device that needs PCI", design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('vda', 'disk')] }), expect: { devices: ['vda'] } },
   ],
 };

@@ -1,26 +1,55 @@
 import type { Rule, RuleMeta } from './types.ts';
-import { finding } from './context.ts';
+import type { PciController } from '../model/guest.ts';
+import { finding, nextFreeIndex } from './context.ts';
+import { atDefine, definedControllerText, placesControllers } from './atDefine.ts';
 import { globalRule } from './define.ts';
 import { controllerAddressFixes } from './fixes.ts';
-import { at, ctrl, pseries, virt } from './testkit.ts';
+import { at, ctrl, pseries, q35, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-IDX-4',
   severity: 'error',
   title: "A controller's index is larger than the bus it plugs into",
   why: 'libvirt numbers buses so that a bridge always comes after its parent; a bridge whose index is not larger than its bus is refused.',
-  source: 'libvirt src/qemu/qemu_domain_address.c qemuDomainAssignPCIAddresses ("PCI controller at index N has bus=…, but index must be larger than bus")',
+  source: 'libvirt src/qemu/qemu_domain_address.c qemuDomainAssignPCIAddresses ("PCI controller at index N has bus=…, but index must be larger than bus"); for a controller libvirt places: qemuDomainAssignDevicePCISlots (controllers in index order, on the first compatible bus, src/conf/domain_addr.c virDomainPCIAddressGetNextAddr) and QEMU qdev_device_add ("Bus \'pci.N\' not found")',
   families: 'all',
 };
 
-export const rule: Rule = globalRule(meta, (ctx) =>
-  ctx.guest.controllers
-    .filter((c) => c.index !== undefined && c.address && c.model !== 'pci-root' && c.model !== 'pcie-root' && c.index <= c.address.bus)
-    .map((c) => finding(meta, `PCI controller at index ${c.index} (${c.model}) has bus=${c.address?.bus}, but its index must be larger than its bus.`, { controllers: [c.index as number] }, controllerAddressFixes(ctx, c, { renumber: true }))),
-);
+const isRoot = (c: PciController): boolean => c.model === 'pci-root' || c.model === 'pcie-root';
+
+export const rule: Rule = globalRule(meta, (ctx) => {
+  const out = ctx.guest.controllers
+    .filter((c) => c.index !== undefined && c.address && !isRoot(c) && c.index <= c.address.bus)
+    .map((c) => finding(meta, `PCI controller at index ${c.index} (${c.model}) has bus=${c.address?.bus}, but its index must be larger than its bus.`, { controllers: [c.index as number] }, controllerAddressFixes(ctx, c, { renumber: true })));
+  // A controller the design leaves to libvirt: libvirt places it in index order on the first bus
+  // that takes it, which may be a controller of a higher index (d11). QEMU creates buses in index
+  // order and refuses: "Bus 'pci.N' not found".
+  const defined = atDefine(ctx, placesControllers);
+  if (!defined) return out;
+  const unaddressed = new Set(ctx.design.guest.controllers.filter((c) => !c.address).map((c) => c.key));
+  for (const c of defined.guest.controllers) {
+    const a = c.address;
+    if (!a || c.index === undefined || isRoot(c) || c.index > a.bus || !unaddressed.has(c.key)) continue;
+    const parent = defined.guest.controllers.find((p) => p.index === a.bus);
+    const written = ctx.design.guest.controllers.find((x) => x.key === c.key) as PciController;
+    const index = nextFreeIndex(ctx.guest);
+    out.push(
+      finding(
+        meta,
+        `libvirt will put ${c.model} controller index ${c.index} on bus ${a.bus} (${parent ? definedControllerText(defined, parent) : 'a bus'}), which comes after it: QEMU refuses to start ("Bus 'pci.${a.bus}' not found"). A controller's index must be larger than its bus.`,
+        { controllers: [c.index] },
+        [{ label: `Renumber ${c.model} controller index ${c.index} to index ${index}, after its bus`, command: { kind: 'update-controller', controller: written.key, changes: { index } } }],
+      ),
+    );
+  }
+  return out;
+});
 
 export const cases = {
-  pass: [{ name: 'bridge 1 on bus 0', design: pseries([ctrl('pci-bridge', 1, { address: at(0, 1), target: { chassisNr: 1 } })], []) }],
+  pass: [
+    { name: 'bridge 1 on bus 0', design: pseries([ctrl('pci-bridge', 1, { address: at(0, 1), target: { chassisNr: 1 } })], []) },
+    { name: 'libvirt places an upstream port on the root port numbered before it', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-switch-upstream-port', 2)], []) },
+  ],
   fail: [
     {
       name: 'bridge 1 on bridge 2',
@@ -29,5 +58,7 @@ export const cases = {
     },
     // r03-virt-controller-index-not-above-bus: a root port on its own bus; libvirt can place it on pcie-root
     { name: 'root port on its own bus', design: virt([ctrl('pcie-root-port', 1, { address: at(1, 0), target: { chassis: 1, port: 0 } })], []), expect: { controllers: [1] } },
+    // d11-q35-upstream-port-before-its-root-port: libvirt puts upstream port 1 on root port 2
+    { name: 'libvirt places an upstream port on a root port numbered after it', design: q35([ctrl('pcie-switch-upstream-port', 1), ctrl('pcie-root-port', 2)], []), expect: { controllers: [1] } },
   ],
 };

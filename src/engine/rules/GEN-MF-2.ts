@@ -2,6 +2,7 @@ import type { Fix, Rule, RuleMeta } from './types.ts';
 import { finding, occupantsBySlot, occupantSubjects } from './context.ts';
 import { busRule } from './define.ts';
 import { at, hostdev, pseries } from './testkit.ts';
+import { hexNumber } from '../model/names.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-MF-2',
@@ -21,7 +22,7 @@ export const rule: Rule = busRule(meta, (_ctx, bus) => {
     // other root ports in the slot and accepts it; only endpoints are held to QEMU's rule here.
     if (f0.controller) continue;
     const fixes: Fix[] = f0.device ? [{ label: `Set multifunction='on' on ${f0.device.label}`, command: { kind: 'set-multifunction', device: f0.device.key, value: 'on' } }] : [];
-    out.push(finding(meta, `Slot ${slot} of bus ${bus.index} has several functions, but function 0 says multifunction='off'.`, occupantSubjects(list), fixes));
+    out.push(finding(meta, `Slot ${hexNumber(slot, 2)} of bus ${hexNumber(bus.index, 2)} has several functions, but function 0 says multifunction='off'.`, occupantSubjects(list), fixes));
   }
   return out;
 });

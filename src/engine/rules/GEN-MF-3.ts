@@ -3,6 +3,7 @@ import { finding, occupantsBySlot, occupantSubjects } from './context.ts';
 import { busRule } from './define.ts';
 import { deviceName } from './fixes.ts';
 import { at, hostdev, pseries } from './testkit.ts';
+import { hexNumber } from '../model/names.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-MF-3',
@@ -21,9 +22,9 @@ export const rule: Rule = busRule(meta, (ctx, bus) => {
     if (bus.index === 0 && ((ctx.family === 'q35' && slot === 0x1f) || (ctx.family === 'i440fx' && slot === 1))) continue;
     const first = [...list].sort((a, b) => a.function - b.function).find((o) => o.device)?.device;
     const fixes = first?.address
-      ? [{ label: `Move ${deviceName(first)} to function 0 of slot ${slot}`, command: { kind: 'move-device' as const, device: first.key, address: { ...first.address, function: 0, multifunction: list.length > 1 ? ('on' as const) : undefined } } }]
+      ? [{ label: `Move ${deviceName(first)} to function 0 of slot ${hexNumber(slot, 2)}`, command: { kind: 'move-device' as const, device: first.key, address: { ...first.address, function: 0, multifunction: list.length > 1 ? ('on' as const) : undefined } } }]
       : undefined;
-    out.push(finding(meta, `Slot ${slot} of bus ${bus.index} uses function(s) ${list.map((o) => o.function).join(', ')} but has no function 0; the guest will not see them.`, occupantSubjects(list), fixes));
+    out.push(finding(meta, `Slot ${hexNumber(slot, 2)} of bus ${hexNumber(bus.index, 2)} uses function(s) ${list.map((o) => o.function).join(', ')} but has no function 0; the guest will not see them.`, occupantSubjects(list), fixes));
   }
   return out;
 });

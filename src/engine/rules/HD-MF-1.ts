@@ -9,6 +9,7 @@ import { hostRule } from './define.ts';
 import { deviceName, emptyPhb, relocateFix } from './fixes.ts';
 import { nextFreeIndex } from './context.ts';
 import { at, dev, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
+import { hexNumber } from '../model/names.ts';
 
 const meta: RuleMeta = {
   id: 'HD-MF-1',
@@ -76,7 +77,7 @@ function togetherFix(ctx: RuleContext, devices: readonly GuestDevice[]): Fix | u
       assigned.set(d.key, fn);
     }
     if ([...assigned.values()].every((f) => f < 8)) {
-      return { label: `Put ${what} together in slot ${anchor.slot} of bus ${anchor.bus} (function 0 multifunction='on')`, command: { kind: 'batch', label: `Put ${what} together`, commands: moves(anchor.bus, anchor.slot, assigned) } };
+      return { label: `Put ${what} together in slot ${hexNumber(anchor.slot, 2)} of bus ${hexNumber(anchor.bus, 2)} (function 0 multifunction='on')`, command: { kind: 'batch', label: `Put ${what} together`, commands: moves(anchor.bus, anchor.slot, assigned) } };
     }
     return relocateFix(ctx, sorted, { functions, verb: 'Put' });
   }
@@ -87,7 +88,7 @@ function togetherFix(ctx: RuleContext, devices: readonly GuestDevice[]): Fix | u
   return { label: `Put ${what} together on a new vPHB (controller ${index})`, command: { kind: 'batch', label: `Put ${what} together`, commands: [{ kind: 'add-controller', controller: { model: 'pci-root', index } }, ...moves(index, 1)] } };
 }
 
-const where = (d: GuestDevice): string => (d.address ? `bus ${d.address.bus} slot ${d.address.slot}` : 'a slot of its own (no address: libvirt gives each function one)');
+const where = (d: GuestDevice): string => (d.address ? `bus ${hexNumber(d.address.bus, 2)} slot ${hexNumber(d.address.slot, 2)}` : 'a slot of its own (no address: libvirt gives each function one)');
 
 export const rule: Rule = hostRule(
   meta,

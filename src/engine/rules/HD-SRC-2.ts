@@ -4,6 +4,7 @@ import type { Finding, Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import { globalRule } from './define.ts';
 import { at, dev, hostdev, pseries, q35, rootPort } from './testkit.ts';
+import { hexNumber } from '../model/names.ts';
 
 const meta: RuleMeta = {
   id: 'HD-SRC-2',
@@ -14,7 +15,7 @@ const meta: RuleMeta = {
   families: 'all',
 };
 
-const who = (d: GuestDevice): string => (d.alias ? `alias ${d.alias}` : d.address ? `at bus ${d.address.bus} slot ${d.address.slot}` : d.element === 'interface' ? "an <interface type='hostdev'>" : 'a <hostdev>');
+const who = (d: GuestDevice): string => (d.alias ? `alias ${d.alias}` : d.address ? `at bus ${hexNumber(d.address.bus, 2)} slot ${hexNumber(d.address.slot, 2)}` : d.element === 'interface' ? "an <interface type='hostdev'>" : 'a <hostdev>');
 
 export const rule: Rule = globalRule(meta, (ctx) => {
   const bySource = new Map<string, GuestDevice[]>();

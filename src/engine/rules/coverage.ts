@@ -80,10 +80,12 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, UncheckedId>> = {
  * reports and real libvirt + QEMU. Each is a registered rule; its source is in its file.
  */
 export const ADDED_IDS: Readonly<Record<string, { readonly origin: string }>> = {
+  'GEN-USB-1': { origin: 'issue 13 (d15): another USB controller, or a USB device, once USB is disabled is refused by libvirt' },
   'HD-SRC-1': { origin: 'issue 13: a hostdev with no source is refused by libvirt' },
   'HD-SRC-2': { origin: 'issue 13 (d16, p02): the same host device twice is refused by libvirt' },
   'HD-SRC-3': { origin: 'issue 13: a hostdev whose source is not on the loaded host' },
   'HD-MF-1': { origin: 'issue 13: functions of one host device split over guest slots' },
+  'Q35-HP-2': { origin: 'issue 13: hotplug room counted per kind: conventional PCI devices hot-plug only into a bridge slot' },
   'Q35-NUMA-1': { origin: 'issue 13: NUMA locality of passthrough devices on q35 and virt (the pseries one is PAPR-NUMA-4)' },
 };
 

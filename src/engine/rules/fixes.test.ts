@@ -64,8 +64,17 @@ describe('fixes search the whole design (issue 13)', () => {
     expect(clash(validate(d))?.fixes).toBeUndefined();
     const withBridge = design({ machine: 'pc', controllers: [ctrl('pci-root', 0), ctrl('pci-bridge', 1, { address: at(0, 31), target: { chassisNr: 1 } })], devices: [...nics.slice(0, 28), dev('vda', 'disk', at(0, 3)), dev('video', 'video', at(0, 2), { model: 'vga' })] });
     const fix = clash(validate(withBridge))?.fixes?.[0];
-    expect(fix?.label).toMatch(/to slot 1 of pci-bridge 1$/);
+    expect(fix?.label).toMatch(/to slot 0x01 of pci-bridge 1$/);
     expect(errorsAfter(withBridge, fix!)).toEqual([]);
+  });
+
+  it('fix labels name slots and buses in hex as libvirt writes them (0x11, never 17)', () => {
+    const disks = Array.from({ length: 16 }, (_, i) => dev(`d${i}`, 'disk', at(1, i + 1)));
+    const d = pseries([phb(1)], [...disks, dev('extra', 'disk', at(1, 5))]);
+    const label = clash(validate(d))?.fixes?.[0]?.label ?? '';
+    expect(label).toMatch(/to slot 0x11 of bus 0x01$/);
+    expect(label).not.toMatch(/slot 17|bus 1\b/);
+    expect(errorsAfter(d, clash(validate(d))!.fixes![0]!)).toEqual([]);
   });
 
   it('slots libvirt keeps: q35 00:01 for a primary video without address, 00:1f for ICH9; i440fx 00:01 and 00:02', () => {

@@ -7,6 +7,7 @@ import { busAccepts, busModel, controllerConnectType } from '../libvirt/index.ts
 import type { Bus, RuleContext } from './context.ts';
 import { nextFreeIndex } from './context.ts';
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
+import { hexNumber } from '../model/names.ts';
 
 /**
  * Fix builders: each returns engine commands (commands.ts) so a fix is an ordinary edit for undo,
@@ -145,7 +146,7 @@ export function relocateFix(ctx: RuleContext, devices: readonly GuestDevice[], o
   const fix = (label: string, commands: readonly Command[]): Fix => ({ label: `${verb} ${what} ${label}`, command: batch(`${verb} ${what}`, commands) });
   if (from && !opts.leaveBus) {
     const slot = freeSlotOn(ctx, from.bus, ignore);
-    if (slot !== undefined && (slot !== from.slot || devices.length > 1)) return fix(`to slot ${slot} of bus ${from.bus}`, moveAll(devices, from.bus, slot, opts.functions));
+    if (slot !== undefined && (slot !== from.slot || devices.length > 1)) return fix(`to slot ${hexNumber(slot, 2)} of bus ${hexNumber(from.bus, 2)}`, moveAll(devices, from.bus, slot, opts.functions));
   }
   const root = from ? ctx.rootOf(from.bus) : undefined;
   const hostdevs = devices.some((d) => ctx.hostdevs.includes(d));
@@ -156,7 +157,7 @@ export function relocateFix(ctx: RuleContext, devices: readonly GuestDevice[], o
   for (const c of candidates) {
     const slot = freeSlotOn(ctx, c.index, ignore);
     if (slot === undefined) continue;
-    return fix(busModel(c)?.maxSlot === 0 ? `to the empty ${c.model} ${c.index}` : `to slot ${slot} of ${c.model} ${c.index}`, moveAll(devices, c.index, slot, opts.functions));
+    return fix(busModel(c)?.maxSlot === 0 ? `to the empty ${c.model} ${c.index}` : `to slot ${hexNumber(slot, 2)} of ${c.model} ${c.index}`, moveAll(devices, c.index, slot, opts.functions));
   }
   const index = nextFreeIndex(ctx.guest);
   const pci = devices.some((d) => ctx.endpointType(d) === 'pci-endpoint');
@@ -187,7 +188,7 @@ export function sameBusFix(ctx: RuleContext, d: GuestDevice): Fix | undefined {
   if (!d.address) return undefined;
   const slot = freeSlotOn(ctx, d.address.bus, new Set([d.key]));
   if (slot === undefined || slot === d.address.slot) return undefined;
-  return { label: `Move ${deviceName(d)} to slot ${slot} of bus ${d.address.bus}`, command: { kind: 'move-device', device: d.key, address: { domain: 0, bus: d.address.bus, slot, function: 0 } } };
+  return { label: `Move ${deviceName(d)} to slot ${hexNumber(slot, 2)} of bus ${hexNumber(d.address.bus, 2)}`, command: { kind: 'move-device', device: d.key, address: { domain: 0, bus: d.address.bus, slot, function: 0 } } };
 }
 
 /** Move a device to a free slot: its own bus first, then anywhere it fits (see {@link relocateFix}). */

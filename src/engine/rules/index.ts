@@ -29,6 +29,7 @@ import { rule as GEN_MF_3 } from './GEN-MF-3.ts';
 import { rule as GEN_MODEL_1 } from './GEN-MODEL-1.ts';
 import { rule as GEN_MODEL_2 } from './GEN-MODEL-2.ts';
 import { rule as GEN_TGT_1 } from './GEN-TGT-1.ts';
+import { rule as GEN_USB_1 } from './GEN-USB-1.ts';
 import { rule as HD_MF_1 } from './HD-MF-1.ts';
 import { rule as HD_SRC_1 } from './HD-SRC-1.ts';
 import { rule as HD_SRC_2 } from './HD-SRC-2.ts';
@@ -61,6 +62,7 @@ import { rule as PAPR_PHB_9 } from './PAPR-PHB-9.ts';
 import { rule as PAPR_SLOT_1 } from './PAPR-SLOT-1.ts';
 import { rule as Q35_DMI_1 } from './Q35-DMI-1.ts';
 import { rule as Q35_HP_1 } from './Q35-HP-1.ts';
+import { rule as Q35_HP_2 } from './Q35-HP-2.ts';
 import { rule as Q35_IO_1 } from './Q35-IO-1.ts';
 import { rule as Q35_NUMA_1 } from './Q35-NUMA-1.ts';
 import { rule as Q35_PCI_2 } from './Q35-PCI-2.ts';
@@ -94,6 +96,7 @@ export const RULES: readonly Rule[] = [
   GEN_MODEL_1,
   GEN_MODEL_2,
   GEN_TGT_1,
+  GEN_USB_1,
   HD_MF_1,
   HD_SRC_1,
   HD_SRC_2,
@@ -126,6 +129,7 @@ export const RULES: readonly Rule[] = [
   PAPR_SLOT_1,
   Q35_DMI_1,
   Q35_HP_1,
+  Q35_HP_2,
   Q35_IO_1,
   Q35_NUMA_1,
   Q35_PCI_2,

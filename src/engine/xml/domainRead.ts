@@ -1,4 +1,4 @@
-import { parseXml, XmlElement, XmlError } from '@rgrove/parse-xml';
+import { XmlError } from '@rgrove/parse-xml';
 import type { Result } from '../errors.ts';
 import { fail, ok } from '../errors.ts';
 import type { ControllerTarget, Guest, GuestDevice, GuestDeviceElement, NumaCell, NumaMemnode, PciController } from '../model/guest.ts';
@@ -9,12 +9,14 @@ import { deviceKeyer } from '../model/keys.ts';
 import { checkXmlInput } from './safety.ts';
 import type { DeviceLayout, DomainLayout, DomainSource, ElementSpan } from '../model/domainSource.ts';
 import { indentBefore, scanStartTag } from './domainText.ts';
+import type { DomElement } from './domainTree.ts';
+import { parseDomainTree, readDomainTree } from './domainTree.ts';
 
 /**
  * Reads a libvirt domain document into the model and remembers where each PCI-relevant element
- * sits in the text. @rgrove/parse-xml is used rather than fast-xml-parser because it reports the
- * start and end offset of every node (patching needs them), keeps comments and CDATA, refuses
- * undefined entities, and its errors carry line and column.
+ * sits in the text. The element tree comes from domainTree.ts: its single-pass reader, and
+ * @rgrove/parse-xml for whatever that reader leaves (it decides what is not XML and says where),
+ * both with the start and end offset of every element, which patching needs.
  */
 
 /** `<devices>` children that can take a PCI address (RULES.md §1.3); `controller` is a non-PCI one. */
@@ -24,11 +26,10 @@ const DEVICE_ELEMENTS: ReadonlySet<string> = new Set<GuestDeviceElement>([
   'redirdev', 'smartcard', 'tpm', 'nvram', 'pstore', 'hub',
 ]);
 
-const elements = (el: XmlElement): XmlElement[] => el.children.filter((c): c is XmlElement => c instanceof XmlElement);
-const child = (el: XmlElement | undefined, name: string): XmlElement | undefined =>
-  el?.children.find((c): c is XmlElement => c instanceof XmlElement && c.name === name);
+const elements = (el: DomElement): readonly DomElement[] => el.children;
+const child = (el: DomElement | undefined, name: string): DomElement | undefined => el?.children.find((c) => c.name === name);
 
-function span(el: XmlElement): ElementSpan {
+function span(el: DomElement): ElementSpan {
   return { start: el.start, end: el.end };
 }
 
@@ -71,7 +72,7 @@ function onOff(v: string | undefined): 'on' | 'off' | undefined {
 }
 
 /** A `<address domain bus slot function>`; libvirt treats a missing part as 0. Undefined when a part is not a number. */
-function pciAddress(el: XmlElement, unreadable: string[] = []): PciAddress | undefined {
+function pciAddress(el: DomElement, unreadable: string[] = []): PciAddress | undefined {
   const part = (k: string): number | undefined => {
     const v = el.attributes[k];
     if (v === undefined) return 0;
@@ -97,7 +98,7 @@ interface AddressInfo {
  * A device's `<address>`. `root` is true for pci-root/pcie-root, which libvirt refuses any address
  * on (Q35-ROOT-1), so theirs is kept as written.
  */
-function guestAddress(el: XmlElement | undefined, root = false): AddressInfo {
+function guestAddress(el: DomElement | undefined, root = false): AddressInfo {
   if (!el) return {};
   const type = el.attributes.type;
   if (type !== 'pci') return { otherAddressType: type ?? '' };
@@ -113,7 +114,7 @@ function guestAddress(el: XmlElement | undefined, root = false): AddressInfo {
   return { address: multifunction ? { ...a, multifunction } : a };
 }
 
-function controllerTarget(target: XmlElement | undefined, unreadable: string[]): ControllerTarget {
+function controllerTarget(target: DomElement | undefined, unreadable: string[]): ControllerTarget {
   if (!target) return {};
   const a = target.attributes;
   const t: { -readonly [K in keyof ControllerTarget]: ControllerTarget[K] } = {};
@@ -132,21 +133,21 @@ function controllerTarget(target: XmlElement | undefined, unreadable: string[]):
   return t;
 }
 
-function deviceModel(el: XmlElement, m: XmlElement | undefined, target: XmlElement | undefined): string | undefined {
+function deviceModel(el: DomElement, m: DomElement | undefined, target: DomElement | undefined): string | undefined {
   if (el.attributes.model !== undefined) return el.attributes.model;
   if (m) return m.attributes.type ?? m.attributes.name ?? (m.text.trim() || undefined);
   if (el.name === 'serial' || el.name === 'console') return child(target, 'model')?.attributes.name;
   return undefined;
 }
 
-function deviceBus(el: XmlElement, target: XmlElement | undefined): string | undefined {
+function deviceBus(el: DomElement, target: DomElement | undefined): string | undefined {
   if (el.name === 'disk') return target?.attributes.bus;
   if (el.name === 'serial' || el.name === 'console' || el.name === 'channel') return target?.attributes.type;
   return el.attributes.bus ?? target?.attributes.bus;
 }
 
 /** The facts {@link deviceLabel} names a device by, read off its element. */
-function labelFacts(el: XmlElement, d: Omit<GuestDevice, 'label' | 'key'>, target: XmlElement | undefined): DeviceFacts {
+function labelFacts(el: DomElement, d: Omit<GuestDevice, 'label' | 'key'>, target: DomElement | undefined): DeviceFacts {
   return {
     element: d.element,
     type: d.type,
@@ -161,7 +162,7 @@ function labelFacts(el: XmlElement, d: Omit<GuestDevice, 'label' | 'key'>, targe
   };
 }
 
-function detectLayoutStyle(text: string, devicesEl: XmlElement | undefined, root: XmlElement): Pick<DomainLayout, 'newline' | 'quote' | 'indentUnit'> {
+function detectLayoutStyle(text: string, devicesEl: DomElement | undefined, root: DomElement): Pick<DomainLayout, 'newline' | 'quote' | 'indentUnit'> {
   const nl = text.indexOf('\n');
   const newline = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
   let quote: '"' | "'" = "'";
@@ -181,10 +182,10 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
   const refused = checkXmlInput(text, file, 'the domain XML');
   if (refused) return fail(refused);
   if (text.trim() === '') return fail({ code: 'malformed-xml', file, line: 1, column: 1, message: 'the domain XML is empty' });
-  let root: XmlElement;
+  let root: DomElement;
   try {
-    const doc = parseXml(text, { includeOffsets: true, preserveComments: true, preserveCdata: true, ignoreUndefinedEntities: false });
-    const r = doc.root;
+    // One pass; parse-xml only for what the fast reader leaves to it (errors among them).
+    const r = readDomainTree(text) ?? parseDomainTree(text);
     if (!r) return fail({ code: 'malformed-xml', file, line: 1, column: 1, message: 'the document has no root element' });
     root = r;
   } catch (e) {
@@ -236,15 +237,14 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     }
 
     // One pass over the children: at 1 MiB every allocation here costs (the parse tree is live).
-    let firstKid: XmlElement | undefined;
-    let lastKid: XmlElement | undefined;
-    let addressEl: XmlElement | undefined;
-    let aliasEl: XmlElement | undefined;
-    let modelEl: XmlElement | undefined;
-    let targetEl: XmlElement | undefined;
-    let sourceEl: XmlElement | undefined;
+    let firstKid: DomElement | undefined;
+    let lastKid: DomElement | undefined;
+    let addressEl: DomElement | undefined;
+    let aliasEl: DomElement | undefined;
+    let modelEl: DomElement | undefined;
+    let targetEl: DomElement | undefined;
+    let sourceEl: DomElement | undefined;
     for (const k of el.children) {
-      if (!(k instanceof XmlElement)) continue;
       firstKid ??= k;
       lastKid = k;
       if (k.name === 'address') addressEl ??= k;
@@ -305,6 +305,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       mode: element === 'hostdev' ? el.attributes.mode : undefined,
       managed: element === 'hostdev' || element === 'interface' ? el.attributes.managed : undefined,
       alias,
+      ...(element === 'controller' && uint(el.attributes.index) !== undefined ? { index: uint(el.attributes.index) } : {}),
       hostAddress,
       address: addr.address,
       otherAddressType: addr.otherAddressType,

@@ -33,23 +33,47 @@ interface Open {
   readonly node: Record<string, unknown>;
   attributes: number;
   elements: number;
+  /** the text so far, from its first character trim() would keep */
   text: string;
+  /** blank text after `text`: kept only if more text follows (trim() would drop it at the end) */
+  pending: string;
 }
 
 // XML 1.0 §2.3 NameStartChar / NameChar, outside the astral planes.
 const NAME = /[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD][-.0-9:A-Z_a-z\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C-\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]*/y;
-const SPACE = /[ \t\r\n]*/y;
+/** what trim() removes (JS white space and line terminators) */
+const BLANK = /^\s*$/;
 const REFERENCE = /&(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);/y;
 
+/** Is `c` an ASCII NameChar (letters, digits, `-`, `.`, `:`, `_`)? */
+const asciiNameChar = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x3a) || c === 0x2d || c === 0x2e || c === 0x5f;
+
+/** The name at `at`: ASCII names by char codes (all libvirt writes), others by the XML grammar's regex. */
 function nameAt(text: string, at: number): string | undefined {
+  const c = text.charCodeAt(at);
+  if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x3a || c === 0x5f) {
+    let end = at + 1;
+    while (asciiNameChar(text.charCodeAt(end))) end++;
+    if (text.charCodeAt(end) < 0x80 || end >= text.length) return text.slice(at, end);
+  }
   NAME.lastIndex = at;
   return NAME.exec(text)?.[0];
 }
 
 function skipSpace(text: string, at: number): number {
-  SPACE.lastIndex = at;
-  SPACE.exec(text);
-  return SPACE.lastIndex;
+  for (let c = text.charCodeAt(at); c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d; c = text.charCodeAt(at)) at++;
+  return at;
+}
+
+/** Would String.prototype.trim() leave nothing of [from, to)? Without making the string. */
+function blank(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) continue;
+    if (c < 0x80) return false;
+    return BLANK.test(text.slice(i, to));
+  }
+  return true;
 }
 
 /**
@@ -82,7 +106,7 @@ const fail = (offset: number, message: string): ScanError => ({ offset, message 
  * as their elements side by side) and returns that element, or where and why it is not XML.
  */
 export function scanElements(text: string): { ok: true; root: Record<string, unknown> } | { ok: false; error: ScanError } {
-  const root: Open = { name: '', offset: 0, node: Object.create(null) as Record<string, unknown>, attributes: 0, elements: 0, text: '' };
+  const root: Open = { name: '', offset: 0, node: Object.create(null) as Record<string, unknown>, attributes: 0, elements: 0, text: '', pending: '' };
   const stack: Open[] = [root];
   let top = root;
   let i = 0;
@@ -98,8 +122,8 @@ export function scanElements(text: string): { ok: true; root: Record<string, unk
       if (close < end) return { ok: false, error: fail(close, "']]>' is not allowed in text") };
       const bad = badReference(text, nextAmp, i, end);
       if (bad !== -1) return { ok: false, error: fail(bad, "'&' starts no entity XML predefines (&amp; &lt; &gt; &quot; &apos;) nor a character reference") };
-      if (top !== root) top.text += text.slice(i, end);
-      else if (text.slice(i, end).trim() !== '') top.text += text.slice(i, end);
+      if (top !== root) addText(top, text, i, end);
+      else if (!blank(text, i, end)) top.text += text.slice(i, end);
       i = end;
       if (lt === -1) break;
     }
@@ -117,7 +141,7 @@ export function scanElements(text: string): { ok: true; root: Record<string, unk
         if (top === root) return { ok: false, error: fail(i, 'a CDATA section outside any element') };
         const stop = text.indexOf(']]>', i + 9);
         if (stop === -1) return { ok: false, error: fail(i, 'the CDATA section is not closed (]]>)') };
-        top.text += text.slice(i + 9, stop);
+        addText(top, text, i + 9, stop);
         i = stop + 3;
         continue;
       }
@@ -150,7 +174,7 @@ export function scanElements(text: string): { ok: true; root: Record<string, unk
     const name = nameAt(text, i + 1);
     if (name === undefined) return { ok: false, error: fail(i, "'<' starts no tag (write &lt; for a literal '<')") };
     if (stack.length > MAX_DEPTH) return { ok: false, error: fail(i, 'nested too deeply') };
-    const open: Open = { name, offset: i, node: Object.create(null) as Record<string, unknown>, attributes: 0, elements: 0, text: '' };
+    const open: Open = { name, offset: i, node: Object.create(null) as Record<string, unknown>, attributes: 0, elements: 0, text: '', pending: '' };
     let at = i + 1 + name.length;
     for (;;) {
       const spaced = skipSpace(text, at);
@@ -199,6 +223,23 @@ export function scanElements(text: string): { ok: true; root: Record<string, unk
   const rootText = root.text.trim();
   if (rootText !== '') root.node['#text'] = rootText;
   return { ok: true, root: root.node };
+}
+
+/**
+ * Appends [from, to) to the element's text as trim() will see it: blank runs before any text are
+ * dropped and blank runs after it held back, so the indentation between child elements (most of
+ * a pretty-printed document) never becomes a string.
+ */
+function addText(open: Open, text: string, from: number, to: number): void {
+  if (blank(text, from, to)) {
+    if (open.text !== '') open.pending += text.slice(from, to);
+    return;
+  }
+  if (open.pending !== '') {
+    open.text += open.pending;
+    open.pending = '';
+  }
+  open.text += text.slice(from, to);
 }
 
 /** Pops the top element and files it under its parent, in the tree's shape. */

@@ -8,20 +8,20 @@ import { MAX_XML_BYTES } from '../errors.ts';
  * all, so both importers check here and name the character.
  */
 function firstNonXmlChar(text: string): number {
-  for (let i = 0; i < text.length; i++) {
+  // A regex finds the candidates (control characters, surrogates, U+FFFE/U+FFFF) at native speed;
+  // only a surrogate needs a second look, for its pair.
+  const suspect = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD]/g;
+  for (let m = suspect.exec(text); m !== null; m = suspect.exec(text)) {
+    const i = m.index;
     const c = text.charCodeAt(i);
-    if (c >= 0x20 && c < 0xd800) continue;
-    if (c === 0x09 || c === 0x0a || c === 0x0d) continue;
-    if (c < 0x20 || c === 0xfffe || c === 0xffff) return i;
     if (c >= 0xd800 && c <= 0xdbff) {
       const next = text.charCodeAt(i + 1);
       if (next >= 0xdc00 && next <= 0xdfff) {
-        i++;
+        suspect.lastIndex = i + 2;
         continue;
       }
-      return i;
     }
-    if (c >= 0xdc00 && c <= 0xdfff) return i;
+    return i;
   }
   return -1;
 }
@@ -61,6 +61,10 @@ export function checkXmlInput(text: string, file: string | undefined, what: stri
   return undefined;
 }
 
+const HIDDEN_COMMENT = ['<!--', '-->'] as const;
+const HIDDEN_CDATA = ['<![CDATA[', ']]>'] as const;
+const HIDDEN_PI = ['<?', '?>'] as const;
+
 /**
  * Where a DOCTYPE declaration starts, or -1. `<!DOCTYPE` inside a comment, a CDATA section or a
  * processing instruction is text, not a declaration (XML 1.0 §2.5, §2.7, §2.6), so those are
@@ -68,25 +72,20 @@ export function checkXmlInput(text: string, file: string | undefined, what: stri
  * is one. An unterminated comment or section hides the rest, which the parser then refuses.
  */
 export function doctypeAt(text: string): number {
-  const skip: ReadonlyArray<readonly [string, string]> = [
-    ['<!--', '-->'],
-    ['<![CDATA[', ']]>'],
-    ['<?', '?>'],
-  ];
-  let i = 0;
-  for (;;) {
-    const lt = text.indexOf('<', i);
-    if (lt === -1) return -1;
-    const hidden = skip.find(([open]) => text.startsWith(open, lt));
+  // Only `<!` and `<?` can open any of these: every other `<` (a tag) is passed over at once.
+  const markup = /<[!?]/g;
+  for (let m = markup.exec(text); m !== null; m = markup.exec(text)) {
+    const lt = m.index;
+    const hidden = text.startsWith('<!--', lt) ? HIDDEN_COMMENT : text.startsWith('<![CDATA[', lt) ? HIDDEN_CDATA : text.charCodeAt(lt + 1) === 0x3f ? HIDDEN_PI : undefined;
     if (hidden) {
       const end = text.indexOf(hidden[1], lt + hidden[0].length);
       if (end === -1) return -1;
-      i = end + hidden[1].length;
+      markup.lastIndex = end + hidden[1].length;
       continue;
     }
     if (text.slice(lt, lt + 9).toUpperCase() === '<!DOCTYPE') return lt;
-    i = lt + 1;
   }
+  return -1;
 }
 
 /** 1-based line and column of a UTF-16 offset. */

@@ -1,5 +1,5 @@
 import { register } from './registry.ts';
-import { selectionAt, testIdOf } from './selection.ts';
+import { inMultiSelection, selectionAt, testIdOf } from './selection.ts';
 
 /**
  * Shift+F10 (and the Menu key): the context menu of the focused item, or of the selection, opened
@@ -24,7 +24,8 @@ export const openContextMenu = register({
     return {
       kind: 'session',
       change: (st) => {
-        st.getState().select(sel);
+        // a device of a multi-selection keeps the others: Move to…/Remove act on all of them
+        if (!inMultiSelection(st.getState(), sel)) st.getState().select(sel);
         st.getState().openContextMenu({ x, y, selection: sel });
       },
     };

@@ -34,4 +34,4 @@ export { run, applyOutcome, appContext } from './run.ts';
 export { keyOf, keyLabel } from './keys.ts';
 export { setView, currentView } from './view.ts';
 export { labelOf, descriptionOf, type Action, type ActionContext, type Outcome, type Enabled, type ViewApi } from './types.ts';
-export { payloadOf, selectionAt, testIdOf, selectionNodes } from './selection.ts';
+export { inMultiSelection, payloadOf, selectionAt, selectionNodes, selectionPayload, testIdOf } from './selection.ts';

@@ -2,7 +2,7 @@ import { isolatingBlock, newBusTarget } from '../../engine/index.ts';
 import type { DesignerState } from '../../store/index.ts';
 import { afterMove } from './moveTo.ts';
 import { register } from './registry.ts';
-import { payloadOf } from './selection.ts';
+import { selectionPayload } from './selection.ts';
 
 const busWord = (s: DesignerState): string => (s.present && isolatingBlock(s.present.design.guest) === 'root-port' ? 'a new root port' : 'a new vPHB');
 
@@ -14,10 +14,10 @@ export const isolate = register({
   id: 'isolate',
   label: (s) => `Isolate on ${busWord(s)}`,
   keys: ['I'],
-  inContextMenu: (s) => payloadOf(s.selection) !== null,
+  inContextMenu: (s) => selectionPayload(s) !== null,
   enabled: (s) => {
     const design = s.present?.design;
-    const payload = payloadOf(s.selection);
+    const payload = selectionPayload(s);
     if (!design || !payload) return 'Select a host group, a host function or a guest device';
     if (!isolatingBlock(design.guest)) return 'This machine has no bus that isolates a device (no PHBs, no root ports)';
     return newBusTarget(design, payload) ? true : `There is no room for ${busWord(s)}`;
@@ -25,7 +25,7 @@ export const isolate = register({
   perform: ({ store }) => {
     const s = store.getState();
     const design = s.present?.design;
-    const payload = payloadOf(s.selection);
+    const payload = selectionPayload(s);
     const t = design && payload ? newBusTarget(design, payload) : undefined;
     if (!t || !payload) return { kind: 'none' };
     return { kind: 'command', command: t.command, label: t.label, then: afterMove(payload) };

@@ -18,7 +18,7 @@ export function afterMove(payload: DropPayload): Then {
       : payload.kind === 'host-device'
         ? { kind: 'host-device', address: payload.address }
         : { kind: 'device', key: payload.kind === 'guest-devices' ? (payload.keys[0] ?? '') : payload.key };
-  return { select, reveal: payload, focusItem: testIdOf(select, undefined) };
+  return { select, selectDevices: payload.kind === 'guest-devices' ? payload.keys : undefined, reveal: payload, focusItem: testIdOf(select, undefined) };
 }
 
 /** The keyboard and context-menu twin of a drag: the chosen target's command, one undo step. */

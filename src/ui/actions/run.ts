@@ -18,6 +18,7 @@ function after(store: DesignerStore, before: Design | undefined, then: Then | un
   if (!then) return;
   const st = store.getState();
   if (then.select !== undefined) st.select(then.select);
+  if (then.selectDevices?.length) st.selectDevices([...then.selectDevices]);
   const now = store.getState().present?.design;
   const reveal = then.reveal && now ? busNodesOf(now, then.reveal) : [];
   const added = now && then.revealAdded ? now.guest.controllers.filter((c) => c.index !== undefined && then.revealAdded?.includes(c.index)) : [];

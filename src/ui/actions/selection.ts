@@ -23,6 +23,18 @@ export function payloadOf(sel: Selection | null): DropPayload | null {
   return null;
 }
 
+/** Whether `sel` is one of several guest devices selected together: a right-click on it keeps them all. */
+export function inMultiSelection(s: DesignerState, sel: Selection): boolean {
+  return sel.kind === 'device' && s.selectedDevices.has(sel.key) && selectedDeviceKeys(s).length > 1;
+}
+
+/** What the selection would move: every selected guest device as one payload when several are, else {@link payloadOf}. */
+export function selectionPayload(s: DesignerState): DropPayload | null {
+  const several = selectedDeviceKeys(s);
+  if (several.length > 1 && s.selection?.kind === 'device') return { kind: 'guest-devices', keys: several };
+  return payloadOf(s.selection);
+}
+
 /** The data-testid of the element that shows the selection (DESIGN.md §6). */
 export function testIdOf(sel: Selection, design: Design | undefined): string | undefined {
   switch (sel.kind) {

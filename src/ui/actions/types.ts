@@ -25,6 +25,8 @@ export interface ActionContext {
 /** What happens after a document change: where the selection, the view and keyboard focus go. */
 export interface Then {
   readonly select?: Selection | null | undefined;
+  /** guest devices to select together after the change (what a multi-selection move moved) */
+  readonly selectDevices?: readonly string[] | undefined;
   /** React Flow node ids to bring into view */
   readonly focusNodes?: readonly string[] | undefined;
   /** bring into view the buses that hold this after the change (what a move moved) */

@@ -1,0 +1,65 @@
+import type { GuestDevice } from '../model/guest.ts';
+import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
+import { finding } from './context.ts';
+import { globalRule } from './define.ts';
+import { deviceName } from './fixes.ts';
+import { at, dev, q35 } from './testkit.ts';
+
+const meta: RuleMeta = {
+  id: 'GEN-USB-1',
+  severity: 'error',
+  title: "USB disabled by model='none' stays disabled",
+  why: "<controller type='usb' model='none'/> turns USB off for the domain: libvirt refuses any other USB controller next to it, and any device on a USB bus.",
+  source:
+    'libvirt src/conf/domain_conf.c virDomainDefParseXML, the USB controller loop ("Can\'t add another USB controller: USB is disabled for this domain"); src/conf/domain_validate.c virDomainDefValidateInternal, virDomainDeviceIsUSB ("USB is disabled for this domain, but USB devices are present in the domain XML")',
+  families: 'all',
+};
+
+const isUsbController = (d: GuestDevice): boolean => d.element === 'controller' && d.type === 'usb';
+const isNone = (d: GuestDevice): boolean => isUsbController(d) && d.model === 'none';
+
+/** Devices on a USB bus (virDomainDeviceIsUSB): USB disks, inputs, host USB devices, USB sound. */
+const onUsb = (d: GuestDevice): boolean =>
+  ((d.element === 'disk' || d.element === 'input') && d.bus === 'usb') || (d.element === 'hostdev' && d.type === 'usb') || (d.element === 'sound' && d.model === 'usb');
+
+const removeAll = (label: string, list: readonly GuestDevice[]): Fix => ({ label, command: { kind: 'batch', label, commands: list.map((d) => ({ kind: 'remove-device' as const, device: d.key })) } });
+
+export const rule: Rule = globalRule(meta, (ctx) => {
+  const none = ctx.guest.devices.filter(isNone);
+  if (none.length === 0) return [];
+  const out: Finding[] = [];
+  const others = ctx.guest.devices.filter((d) => isUsbController(d) && d !== none[0]);
+  if (others.length > 0) {
+    const names = others.map(deviceName).join(', ');
+    out.push(
+      finding(
+        meta,
+        `USB is disabled (usb controller model='none'), yet ${names} ${others.length === 1 ? 'is' : 'are'} written too: libvirt refuses the domain ("Can't add another USB controller: USB is disabled for this domain").`,
+        { devices: [none[0] as GuestDevice, ...others].map((d) => d.key) },
+        [removeAll("Remove the usb controller model='none' (USB stays on)", none), ...(others.some((d) => !isNone(d)) ? [removeAll(`Remove ${names} (USB stays off)`, others.filter((d) => !isNone(d)))] : [])],
+      ),
+    );
+  }
+  const users = ctx.guest.devices.filter(onUsb);
+  if (users.length > 0 && others.every(isNone)) {
+    const names = users.map(deviceName).join(', ');
+    out.push(finding(meta, `USB is disabled (usb controller model='none'), yet ${names} ${users.length === 1 ? 'needs' : 'need'} a USB bus: libvirt refuses the domain ("USB is disabled for this domain, but USB devices are present in the domain XML").`, { devices: users.map((d) => d.key) }, [removeAll("Remove the usb controller model='none' (USB stays on)", none)]));
+  }
+  return out;
+});
+
+const none = (key = 'usb-none'): GuestDevice => dev(key, 'controller', undefined, { type: 'usb', model: 'none' });
+
+export const cases = {
+  pass: [
+    { name: 'USB disabled and nothing on USB', design: q35([], [none(), dev('vda', 'disk')]) },
+    { name: 'two USB controllers, none of them disabling USB', design: q35([], [dev('usb0', 'controller', at(0, 2), { type: 'usb', model: 'qemu-xhci' }), dev('usb1', 'controller', at(0, 3), { type: 'usb', model: 'qemu-xhci', index: 1 })]) },
+    { name: 'a USB tablet with USB on', design: q35([], [dev('tablet', 'input', undefined, { bus: 'usb', type: 'tablet' })]) },
+  ],
+  fail: [
+    // d15-q35-usb-none-plus-usb-controller
+    { name: "a USB controller next to model='none'", design: q35([], [none(), dev('ua-usb1', 'controller', undefined, { type: 'usb', model: 'qemu-xhci', index: 1 })]), expect: { devices: ['usb-none', 'ua-usb1'] } },
+    { name: "model='none' twice", design: q35([], [none(), none('usb-none-2')]), expect: { devices: ['usb-none', 'usb-none-2'] } },
+    { name: "a USB tablet with model='none'", design: q35([], [none(), dev('tablet', 'input', undefined, { bus: 'usb', type: 'tablet' })]), expect: { devices: ['tablet'] } },
+  ],
+};

@@ -1,0 +1,167 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseXml } from '@rgrove/parse-xml';
+import type { DomElement } from './domainTree.ts';
+import { FAST_MAX_DEPTH, parseDomainTree, readDomainTree } from './domainTree.ts';
+import { createDesign, exportDomain, importDomain } from './domain.ts';
+import { checkXmlInput } from './safety.ts';
+import { applyCommand } from '../commands/commands.ts';
+import { DEMO_DOMAIN_XML } from '../demo/demo.ts';
+import { arbMutation, mutate } from '../../../test/fuzz/fuzzkit.ts';
+import { sharedPath } from '../../../test/support/shared.ts';
+
+/** Everything domainRead.ts reads of a tree, as plain data: equal plain data, equal import. */
+interface Plain {
+  name: string;
+  start: number;
+  end: number;
+  attributes: Record<string, string>;
+  text: string;
+  children: Plain[];
+}
+const plain = (e: DomElement): Plain => ({ name: e.name, start: e.start, end: e.end, attributes: { ...e.attributes }, text: e.text, children: e.children.map(plain) });
+
+/** Did parse-xml accept the text (the reference for which documents are XML)? */
+function parseXmlAccepts(text: string): boolean {
+  try {
+    parseXml(text, { includeOffsets: true, preserveComments: true, preserveCdata: true, ignoreUndefinedEntities: false });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The fast reader's tree, held to parse-xml's: same tree, or the fast reader gave up. */
+function sameAsParseXml(text: string): 'same' | 'gave up' {
+  const fast = readDomainTree(text);
+  if (fast === undefined) return 'gave up';
+  const reference = parseDomainTree(text);
+  expect(reference, 'parse-xml reads a document the fast reader read').toBeDefined();
+  expect(plain(fast)).toEqual(plain(reference as DomElement));
+  return 'same';
+}
+
+const wrap = (inner: string): string => `<domain type='kvm'>\n  <name>t</name>\n  <devices>\n${inner}\n  </devices>\n</domain>\n`;
+
+describe('the fast domain reader gives parse-xml\'s tree', () => {
+  it('on the demo domain, offsets and all', () => {
+    expect(sameAsParseXml(DEMO_DOMAIN_XML)).toBe('same');
+  });
+
+  it.each([
+    ['references in attributes and text', wrap(`    <disk type='file' device='disk'><source file='/a&amp;b&#x41;&#66;&lt;&gt;&quot;&apos;'/><serial>x&amp;y&#10;z</serial></disk>`)],
+    ['tab, LF, CR and CRLF in an attribute value without references (one space each)', wrap(`    <disk type='file' device='disk'><source file='a\tb\nc\rd\r\ne'/></disk>`)],
+    ['tab, LF, CR and CRLF in attribute values (one space each), but not from references', wrap(`    <disk type='file' device='disk'><source file='a\tb\nc\rd\r\ne&#9;f&#10;g'/></disk>`)],
+    ['CRLF line ends throughout', wrap(`    <rng model='virtio'>\r\n      <backend model='random'>/dev/\r\nurandom\r</backend>\r\n    </rng>`).replace(/\n/g, '\r\n')],
+    ['comments, CDATA and processing instructions inside elements', wrap(`    <!-- a disk --><disk type='file'><?pi some data?><serial><![CDATA[a<b\r\nc\rd]]>\r\n&amp;<!--x--></serial><?empty?></disk>`)],
+    ['double quotes, spaces around = and before >, self-closing with a space', wrap(`    <interface type = "user" ><mac address= "52:54:00:00:00:01" /><model type ="virtio"/></interface >`)],
+    ['an XML declaration, a BOM, comments and PIs around the root', `\uFEFF<?xml version="1.0" encoding="UTF-8" standalone='yes'?>\n<!-- before -->\n<?stylesheet x?>\n${wrap('')}<!-- after -->\n<?after?>\n`],
+    ['a declaration with only a version, a PI whose name starts with xml', `<?xml version='1.1'?><?xml-stylesheet href='a'?>${wrap('')}`],
+    ['characters outside the BMP in text and values (UTF-16 offsets)', wrap(`    <disk type='file'><source file='/\u{1F600}'/><serial>\u{1F600}\u{10000}</serial></disk>\n    <rng model='virtio'/>`)],
+    ['names with colons, dots, dashes and non-ASCII letters', `<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><qemu:commandline><qemu:arg value='-x'/></qemu:commandline><métadonnée.x-y/><devices/></domain>`],
+    ['xml:space with the values XML allows', `<domain xml:space='preserve'><devices xml:space="default"/></domain>`],
+    ['text made only of references and empty elements', `<domain><name>&#x1F600;&amp;</name><devices></devices></domain>`],
+  ])('%s', (_what, text) => {
+    expect(checkXmlInput(text, undefined, 'the domain XML')).toBeUndefined();
+    expect(sameAsParseXml(text)).toBe('same');
+  });
+
+  it.each([
+    ['a name outside the BMP, which parse-xml reads', true, wrap(`    <disk type='file'><\u{10000}x/></disk>`)],
+    ['an encoding parse-xml reads but the fast reader does not spell out', true, `<?xml version='1.0' encoding=''?>${wrap('')}`],
+    [`nesting deeper than ${FAST_MAX_DEPTH}`, true, `<domain>${'<a>'.repeat(FAST_MAX_DEPTH)}${'</a>'.repeat(FAST_MAX_DEPTH)}</domain>`],
+    ['-- inside a comment', false, wrap('    <!-- a -- b -->')],
+    ['a comment that ends in --->', false, wrap('    <!-- a --->')],
+    ['an undefined entity in text', false, wrap('    <serial>&nbsp;</serial>')],
+    ['an undefined entity in an attribute', false, wrap(`    <disk file='&nbsp;'/>`)],
+    ['a character reference to a character XML forbids', false, wrap(`    <disk file='&#0;'/>`)],
+    ['a reference without its semicolon', false, wrap('    <serial>a &amp b</serial>')],
+    [']]> in text', false, wrap('    <serial>a ]]> b</serial>')],
+    ['< in an attribute value', false, wrap(`    <disk file='a<b'/>`)],
+    ['a repeated attribute', false, wrap(`    <disk type='a' type='b'/>`)],
+    ['attributes without a space between them', false, wrap(`    <disk type='a'device='b'/>`)],
+    ['an unquoted attribute value', false, wrap('    <disk type=file/>')],
+    ['an attribute without a value', false, wrap('    <disk type/>')],
+    ['an unclosed attribute value', false, wrap(`    <disk type='file/>`)],
+    ['xml:space with another value', false, `<domain xml:space='keep'/>`],
+    ['a mismatched end tag', false, '<domain><devices></device></domain>'],
+    ['an end tag with text after its name', false, '<domain><devices></devices x></domain>'],
+    ['a missing end tag', false, '<domain><devices>'],
+    ['/ > in a start tag', false, '<domain/ >'],
+    ['text before the root', false, `x${wrap('')}`],
+    ['text after the root', false, `${wrap('')}x`],
+    ['a second root element', false, `${wrap('')}<domain/>`],
+    ['no root element', false, '<!-- nothing -->'],
+    ['an XML declaration after a space', false, ` <?xml version='1.0'?>${wrap('')}`],
+    ['an XML declaration without a version', false, `<?xml encoding='UTF-8'?>${wrap('')}`],
+    ['a processing instruction named xml inside', false, wrap('    <?XML x?>')],
+    ['a processing instruction without a name', false, wrap('    <? x?>')],
+    ['a processing instruction name followed by no space', false, wrap('    <?pi#x?>')],
+    ['an unclosed processing instruction', false, wrap('    <?pi x')],
+    ['an unclosed CDATA section', false, wrap('    <serial><![CDATA[x</serial>')],
+    ['CDATA outside the root', false, `${wrap('')}<![CDATA[x]]>`],
+    ['<! that is neither a comment nor CDATA', false, wrap('    <!ELEMENT x>')],
+    ['< followed by no name', false, wrap('    < disk/>')],
+  ])('gives up on %s; parse-xml decides (reads it: %s)', (_what, reads, text) => {
+    expect(readDomainTree(text)).toBeUndefined();
+    expect(parseXmlAccepts(text)).toBe(reads);
+  });
+
+  it('gives up on mutated documents rather than read them differently (fuzz: the fuzzers\' mutations of the demo)', () => {
+    const seen = { same: 0, 'gave up': 0 };
+    fc.assert(
+      fc.property(fc.array(arbMutation, { minLength: 1, maxLength: 3 }), (ms) => {
+        const text = ms.reduce((t, m) => mutate(t, m), DEMO_DOMAIN_XML);
+        if (checkXmlInput(text, undefined, 'the domain XML')) return;
+        seen[sameAsParseXml(text)]++;
+      }),
+      { seed: 14, numRuns: 400 },
+    );
+    expect(seen.same).toBeGreaterThan(0);
+    expect(seen['gave up']).toBeGreaterThan(0);
+  });
+});
+
+describe('domain import through parse-xml when the fast reader gives up', () => {
+  const odd = wrap(`    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>\n    <disk type='file' device='disk'>\n      <target dev='vda' bus='virtio'/>\n      <\u{10000}x/>\n    </disk>`);
+
+  it('reads, exports unchanged and patches an edit like any document', () => {
+    expect(readDomainTree(odd)).toBeUndefined();
+    const r = createDesign(odd, undefined, 'odd.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.guest.devices.map((d) => d.label)).toEqual(['virtio rng', 'disk vda']);
+    expect(exportDomain(r.value)).toBe(odd);
+    const disk = r.value.guest.devices[1]?.key as string;
+    const moved = applyCommand(r.value, { kind: 'move-device', device: disk, address: { domain: 0, bus: 0, slot: 5, function: 0 } });
+    expect(exportDomain(moved)).toBe(odd.replace(`      <\u{10000}x/>\n`, `      <\u{10000}x/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>\n`));
+  });
+
+  it("refuses what is not XML with parse-xml's message, line and column", () => {
+    const r = importDomain(wrap('    <!-- a -- b -->'), 'bad.xml');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toMatchObject({ code: 'malformed-xml', file: 'bad.xml', line: 4, column: 12, message: "The string `--` isn't allowed inside a comment" });
+  });
+});
+
+describe('libvirt corpus', () => {
+  const corpus = sharedPath('the libvirt corpus', 'corpus');
+  if (corpus) {
+    const files = ['libvirt', 'libvirt-upstream'].flatMap((dir) =>
+      readdirSync(path.join(corpus, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.xml')).map((f) => path.join(corpus, dir, f)),
+    );
+
+    it('the fast reader reads every document of it, to the tree parse-xml gives', () => {
+      expect(files.length).toBeGreaterThan(500);
+      const gaveUp: string[] = [];
+      for (const f of files) {
+        const text = readFileSync(f, 'utf8');
+        if (!parseXmlAccepts(text) || checkXmlInput(text, f, 'the domain XML')) continue;
+        if (sameAsParseXml(text) === 'gave up') gaveUp.push(path.basename(f));
+      }
+      expect(gaveUp).toEqual([]);
+    });
+  }
+});
