@@ -156,6 +156,26 @@ if (!fs.existsSync(CASES)) {
     });
   });
 
+  describe('i440fx: the PIIX3 functions (qemuDomainValidateDevicePCISlotsPIIX3)', () => {
+    const pc = (devices: string): Design =>
+      loadText(`<domain type='kvm'><name>pc</name><memory>1048576</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>${devices}<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng></devices></domain>`);
+    const usbAt = (d: Design): string[] => d.guest.devices.filter((x) => x.element === 'controller' && x.type === 'usb').map(at);
+
+    it('the default USB controller, a model-less one and a piix3-uhci one are PIIX3\'s USB function 00:01.2; the IDE controller is 00:01.1; the others go on from 00:02.0', () => {
+      for (const usb of ['', "<controller type='usb' index='0'/>", "<controller type='usb' index='0' model='piix3-uhci'/>"]) {
+        const d = place(pc(`<controller type='ide' index='0'/>${usb}`), { policy: 'libvirt' });
+        expect(usbAt(d)).toEqual(['00:01.2']);
+        expect(at(d.guest.devices.find((x) => x.element === 'controller' && x.type === 'ide'))).toBe('00:01.1');
+        expect(at(d.guest.devices.find((x) => x.element === 'rng'))).toBe('00:03.0');
+      }
+    });
+
+    it('a USB controller of another model is not PIIX3\'s: it takes a slot of its own', () => {
+      const d = place(pc("<controller type='usb' index='0' model='qemu-xhci'/>"), { policy: 'libvirt' });
+      expect(usbAt(d)).toEqual([expect.stringMatching(/^00:(0[2-9a-f]|1[0-9a-f])\.0$/)]);
+    });
+  });
+
   describe('the same host device twice (HD-SRC-2): libvirt refuses; place never gives both copies one address', () => {
     it.each(['d16-q35-same-hostdev-twice.xml', 'p02-place-same-host-function-twice.xml'])('%s', (file) => {
       const input = load(file);
