@@ -22,7 +22,7 @@ const engineForbidden = {
 // Inside the engine, lower layers may not import higher ones (DESIGN.md §1, issue 12):
 // model <- libvirt <- machines <- commands <- rules / placement. The XML layer reads and writes
 // the model with libvirt's and the machines' help; demo and share links sit on top.
-const ENGINE_LAYERS = ['model', 'libvirt', 'machines', 'commands', 'rules', 'placement', 'xml', 'demo', 'share'];
+const ENGINE_LAYERS = ['model', 'libvirt', 'machines', 'commands', 'rules', 'placement', 'xml', 'demo', 'share', 'workspace'];
 const engineLayer = (dir, mayImport) => {
   const above = ENGINE_LAYERS.filter((l) => l !== dir && l !== 'model' && !mayImport.includes(l));
   return {
@@ -68,6 +68,8 @@ export default tseslint.config(
   engineLayer('placement', ['libvirt', 'machines', 'commands']),
   engineLayer('demo', ['libvirt', 'machines', 'commands', 'xml']),
   engineLayer('share', []),
+  // workspaces (issue 15) sit on top: several designs, checked and shared together
+  engineLayer('workspace', ['libvirt', 'machines', 'commands', 'rules', 'placement', 'xml', 'share']),
   {
     files: ['src/ui/**/*.{ts,tsx}', 'src/store/**/*.ts'],
     plugins: { 'react-hooks': reactHooks },

@@ -184,7 +184,10 @@ describe('inputs are read with a byte cap whatever they are', () => {
     expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining(`${fifo}: more than 16 MiB`) });
   });
   it('a directory and a missing file', async () => {
-    expect(await run(['validate', tmp])).toMatchObject({ code: 2, stderr: expect.stringContaining(`${tmp}: cannot read: EISDIR`) });
+    // a directory where a file is read; a directory as the domain is a workspace (issue 15), here one with no domain in it
+    expect(await run(['place', tmp])).toMatchObject({ code: 2, stderr: expect.stringContaining(`${tmp}: cannot read: EISDIR`) });
+    const empty = mkdtempSync(join(tmp, 'dir-'));
+    expect(await run(['validate', empty])).toMatchObject({ code: 2, stderr: expect.stringContaining(`${empty}: no domain XML in it`) });
     expect(await run(['validate', join(tmp, 'nope.xml')])).toMatchObject({ code: 2, stderr: expect.stringContaining('nope.xml: cannot read: ENOENT') });
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/cli/commands.ts';
-import { DEMO_DOMAIN_XML, DEMO_HOST_XML, decodeShareLink } from '../src/engine/index.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, decodeAnyShareLink, decodeShareLink } from '../src/engine/index.ts';
 
 /**
  * The package as users get it (issue 14): `npm pack` (prepack builds the app and the CLI), then
@@ -175,6 +175,22 @@ describe('the packed and installed pcitopo', () => {
     expect(decoded.ok && decoded.value.host).toBe(DEMO_HOST_XML);
     const page = await fetch(line.slice(0, line.indexOf('#')));
     expect(page.status).toBe(200);
+    expect(await stop(child)).toBe(0);
+  });
+
+  it('open DIR (as collect writes it) checks the workspace, then serves it in a version 2 link', async () => {
+    const dir = join(cwd, 'workspace');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'host.xml'), DEMO_HOST_XML);
+    writeFileSync(join(dir, 'p9-demo.xml'), DEMO_DOMAIN_XML);
+    const second = DEMO_DOMAIN_XML.replace('<name>p9-demo</name>', '<name>p9-second</name>');
+    writeFileSync(join(dir, 'p9-second.xml'), second);
+    const { child, line } = await start(['open', dir, '--port', '0', '--json'], { BROWSER: 'true' });
+    const { url, domains } = JSON.parse(line) as { url: string; domains: string[] };
+    expect(domains).toEqual(['p9-demo', 'p9-second']);
+    const decoded = await decodeAnyShareLink(url);
+    expect(decoded.ok && decoded.value).toEqual({ v: 2, domains: [DEMO_DOMAIN_XML, second], host: DEMO_HOST_XML });
+    expect((await fetch(url.slice(0, url.indexOf('#')))).status).toBe(200);
     expect(await stop(child)).toBe(0);
   });
 });

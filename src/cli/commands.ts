@@ -46,14 +46,20 @@ const bind: OptionSpec = { type: 'string', value: 'ADDRESS', help: 'the address 
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'validate',
-    args: 'DOMAIN.xml',
-    positionals: { min: 1, max: 1 },
+    args: 'DOMAIN.xml [DOMAIN.xml…] | DIR',
+    positionals: { min: 1, max: Infinity },
     summary: 'check the design against the rule catalog',
     details: `Prints each finding (severity, rule id, message, the devices it is about, the rule's source and
 its fix), then a count. Exit 0 when there is no error (warnings allowed), 1 when there are errors.
 --json prints an array of findings ({ruleId, severity, message, subjects, fixes}).
 --fix applies the one-click fix of each error and prints the fixed domain XML (the findings of the
-fixed design then go to standard error, or to standard output with --out).`,
+fixed design then go to standard error, or to standard output with --out).
+Several domains of one host (a workspace), or a directory as 'pcitopo collect' writes it (host.xml
+and one <name>.xml per domain; --host overrides its host.xml), are checked together: each domain's
+findings under its name, then the rules across guests (a host device or an IOMMU group given to two
+guests, HD-SHARE-1/2; what each guest takes from each host NUMA node, HD-NUMA-1). Same exit codes.
+--json then gives each finding "domains" (the domain names it is about) and, for one domain's own
+finding, "domain". --fix takes one domain.`,
     options: { host, fix: { type: 'boolean', help: 'apply the fix of each error and print the fixed domain XML' }, out },
     load: () => import('./commands/validate.ts'),
   },
@@ -89,11 +95,12 @@ Notes (what could not be done as asked) go to standard error, or into the --json
   },
   {
     name: 'link',
-    args: 'DOMAIN.xml',
-    positionals: { min: 1, max: 1 },
+    args: 'DOMAIN.xml [DOMAIN.xml…] | DIR',
+    positionals: { min: 1, max: Infinity },
     summary: 'print a share link holding the design',
     details: `The design travels in the link's fragment (after #), which browsers never send to a server.
---json prints {"link": "..."}.`,
+Several domains of one host, or a directory as 'pcitopo collect' writes it, travel together in one
+link (share-link version 2, a workspace). --json prints {"link": "..."}.`,
     options: { host, base: { type: 'string', value: 'URL', help: 'where the designer is served (default http://localhost:8080/)' } },
     load: () => import('./commands/link.ts'),
   },
@@ -126,6 +133,26 @@ libvirt's probe of QEMU is cached in ~/.cache/pcitopo/libvirt-qemu (PCITOPO_CACH
     load: () => import('./commands/verify.ts'),
   },
   {
+    name: 'collect',
+    args: '',
+    positionals: { min: 0, max: 0 },
+    summary: "write this host's PCI devices and every domain's definition into a directory",
+    details: `Writes DIR/host.xml (the host's PCI node devices: from libvirt, virsh nodedev-list --cap pci and
+nodedev-dumpxml, when it lists them, else read from sysfs like scripts/collect-host.sh; SYSFS_ROOT
+moves sysfs) and DIR/<name>.xml for every domain (its persistent definition, virsh dumpxml --inactive),
+then prints how to open it ('pcitopo open DIR', 'pcitopo validate DIR'). Read-only: virsh runs with -r.
+DIR (default pcitopo-<hostname>) is made when missing and must hold no XML yet.
+Without --connect, a libvirt that does not answer leaves the domains out (a note says so); with it,
+that is exit 3. --json prints {"dir", "host": {"file", "devices", "from"}|null, "domains": [{"name",
+"file"}], "libvirt", "notes"}.`,
+    options: {
+      connect: { type: 'string', value: 'URI', help: "the libvirt URI to ask (virsh -c URI; default: virsh's own, LIBVIRT_DEFAULT_URI)" },
+      out: { type: 'string', value: 'DIR', help: 'the directory to write (default pcitopo-<hostname>)' },
+      timeout: { type: 'string', value: 'SEC', help: 'limit for each virsh call (default 120)' },
+    },
+    load: () => import('./commands/collect.ts'),
+  },
+  {
     name: 'serve',
     args: '',
     positionals: { min: 0, max: 0 },
@@ -138,12 +165,16 @@ Content-Security-Policy, X-Content-Type-Options: nosniff and Referrer-Policy: no
   },
   {
     name: 'open',
-    args: 'DOMAIN.xml',
-    positionals: { min: 1, max: 1 },
+    args: 'DOMAIN.xml | DIR | DOMAIN.xml DOMAIN.xml…',
+    positionals: { min: 1, max: Infinity },
     summary: 'serve the designer and open it in the browser on this design',
     details: `Starts the server as 'serve' does and opens the browser ($BROWSER, or xdg-open/open) on a share
 link to localhost: the design is in the link's fragment, so it never leaves this machine.
-Prints the link on standard output and serves until Ctrl+C. --json prints {"url": "..."}.`,
+Prints the link on standard output and serves until Ctrl+C. --json prints {"url": "..."}.
+A directory as 'pcitopo collect' writes it (host.xml and <name>.xml per domain; --host overrides its
+host.xml), or several domain files, open as a workspace: each domain is read and checked first (a
+line per domain on standard error; exit 2 for a file that cannot be read, before anything is served),
+then the whole workspace travels in one link (share-link version 2; --json adds "domains").`,
     options: { host, port, bind },
     load: () => import('./commands/open.ts'),
   },

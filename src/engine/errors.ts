@@ -9,7 +9,9 @@ export type InputErrorCode =
   | 'doctype-refused'
   | 'too-large'
   | 'bad-share-link'
-  | 'unsupported';
+  | 'unsupported'
+  /** two domains of one workspace with the same name (libvirt's key for a domain on a host) */
+  | 'duplicate-domain';
 
 export interface InputError {
   readonly code: InputErrorCode;

@@ -268,6 +268,8 @@ describe('verify itself', () => {
     // a temporary directory of this test's own: other runs of verify on the machine (another
     // checkout's tests) have their own sandboxes and processes, which must not count here
     const own = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-verify-test-'));
+    // verify hands its sandbox to an unprivileged user (sandbox.ts): the parent must let it through, as /tmp does
+    fs.chmodSync(own, 0o755);
     const saved = process.env['TMPDIR'];
     process.env['TMPDIR'] = own;
     try {

@@ -1,12 +1,19 @@
 import { encodeShareLink } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { EXIT, usageError } from '../io.ts';
+import { isDirectory, loadWorkspace } from '../workspaceio.ts';
+import { workspacePayload } from './open.ts';
 import { jsonLine, loadDesign, str } from './shared.ts';
 
-/** `pcitopo link DOMAIN.xml [--host HOST] [--base URL]` */
+/** `pcitopo link DOMAIN.xml [--host HOST] [--base URL]`; several domains or a DIR give a workspace link (version 2). */
 export async function run(ctx: CommandContext): Promise<number> {
   const base = str(ctx, 'base') ?? 'http://localhost:8080/';
   if (!/^https?:\/\//i.test(base)) throw usageError(`--base must be an http(s) URL, not ${base}`);
+  if (ctx.positionals.length > 1 || isDirectory(ctx.positionals[0] as string)) {
+    const link = await encodeShareLink(workspacePayload(await loadWorkspace(ctx.positionals, str(ctx, 'host'), ctx.io)), base);
+    ctx.io.stdout.write(ctx.json ? jsonLine({ link }) : `${link}\n`);
+    return EXIT.ok;
+  }
   const { domain, host } = await loadDesign(ctx);
   const link = await encodeShareLink({ v: 1, domain: domain.text, ...(host ? { host: host.text } : {}) }, base);
   ctx.io.stdout.write(ctx.json ? jsonLine({ link }) : `${link}\n`);

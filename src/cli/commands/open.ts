@@ -1,17 +1,48 @@
-import { encodeShareLink } from '../../engine/index.ts';
+import type { AnySharePayload } from '../../engine/index.ts';
+import { encodeShareLink, validateWorkspace } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { openBrowser, serveUntilStopped, startFromOptions } from '../serve/run.ts';
-import { loadDesign } from './shared.ts';
+import type { LoadedWorkspace } from '../workspaceio.ts';
+import { isDirectory, loadWorkspace } from '../workspaceio.ts';
+import { loadDesign, str } from './shared.ts';
 
 /**
  * `pcitopo open DOMAIN.xml [--host HOST.xml] [--port N] [--bind ADDRESS]`: the design travels in a
  * share link's fragment to the local server's page, so it never leaves this machine.
+ * `pcitopo open DIR` (a directory as `collect` writes it) or `open A.xml B.xml … [--host HOST]`
+ * opens a workspace: it is read and checked first (a line per domain on standard error, exit 2 for
+ * a file that cannot be read, before anything is served), then served in a version 2 link.
  */
 export async function run(ctx: CommandContext): Promise<number> {
-  const { domain, host } = await loadDesign(ctx);
+  let payload: AnySharePayload;
+  let names: string[] | undefined;
+  if (ctx.positionals.length > 1 || isDirectory(ctx.positionals[0] as string)) {
+    const loaded = await loadWorkspace(ctx.positionals, str(ctx, 'host'), ctx.io);
+    report(loaded, ctx);
+    payload = workspacePayload(loaded);
+    names = loaded.workspace.guests.map((g) => g.name);
+  } else {
+    const { domain, host } = await loadDesign(ctx);
+    payload = { v: 1, domain: domain.text, ...(host ? { host: host.text } : {}) };
+  }
   const server = await startFromOptions(ctx);
-  const url = await encodeShareLink({ v: 1, domain: domain.text, ...(host ? { host: host.text } : {}) }, server.url);
-  ctx.io.stdout.write(ctx.json ? `${JSON.stringify({ url })}\n` : `${url}\n`);
+  const url = await encodeShareLink(payload, server.url);
+  ctx.io.stdout.write(ctx.json ? `${JSON.stringify(names ? { url, domains: names } : { url })}\n` : `${url}\n`);
   openBrowser(url, ctx.io);
   return serveUntilStopped(server, ctx.io);
+}
+
+/** The texts as read (byte for byte what the files hold): version 1 for one domain, else version 2. */
+export function workspacePayload({ domains, host }: LoadedWorkspace): AnySharePayload {
+  const h = host ? { host: host.text } : {};
+  return domains.length === 1 ? { v: 1, domain: (domains[0] as { text: string }).text, ...h } : { v: 2, domains: domains.map((d) => d.text), ...h };
+}
+
+function report({ workspace }: LoadedWorkspace, ctx: CommandContext): void {
+  const findings = validateWorkspace(workspace);
+  const count = (name: string | undefined, s: string) => findings.filter((f) => f.severity === s && (name === undefined || f.domains.includes(name))).length;
+  for (const g of workspace.guests) {
+    ctx.io.stderr.write(`pcitopo open: domain ${g.name}: ${count(g.name, 'error')} error(s), ${count(g.name, 'warning')} warning(s)\n`);
+  }
+  ctx.io.stderr.write(`pcitopo open: ${workspace.guests.length} domains${workspace.host ? ` on a host of ${workspace.host.devices.size} PCI devices` : ', no host'}; 'pcitopo validate' lists the findings\n`);
 }

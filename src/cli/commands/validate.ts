@@ -1,12 +1,18 @@
-import type { Design, Finding } from '../../engine/index.ts';
-import { applyFixes, exportDomain, machineFamily, ruleMeta, subjectNames, validate } from '../../engine/index.ts';
+import type { Design, Finding, WorkspaceFinding } from '../../engine/index.ts';
+import { anyRuleMeta, applyFixes, exportDomain, guestNamed, machineFamily, subjectNames, validate, validateWorkspace, WORKSPACE_RULES } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { EXIT, colours, usageError } from '../io.ts';
 import { writeText } from '../xmlio.ts';
+import { isDirectory, loadWorkspace } from '../workspaceio.ts';
 import { jsonLine, loadDesign, str } from './shared.ts';
 
-/** `pcitopo validate DOMAIN.xml [--host HOST] [--json] [--fix [--out FILE]]` */
+/**
+ * `pcitopo validate DOMAIN.xml [--host HOST] [--json] [--fix [--out FILE]]`, and for a workspace
+ * `pcitopo validate A.xml B.xml … [--host HOST] [--json]` or `pcitopo validate DIR` (a directory
+ * as `collect` writes it).
+ */
 export async function run(ctx: CommandContext): Promise<number> {
+  if (ctx.positionals.length > 1 || isDirectory(ctx.positionals[0] as string)) return runWorkspace(ctx);
   const loaded = await loadDesign(ctx);
   let design = loaded.design;
   const target = str(ctx, 'out');
@@ -33,7 +39,7 @@ function formatFinding(f: Finding, design: Design, c: ReturnType<typeof colours>
   const subjects = subjectNames(design.guest, f.subjects, machineFamily(design.guest));
   const paint = f.severity === 'error' ? c.red : f.severity === 'warning' ? c.yellow : c.cyan;
   const lines = [`${paint(f.severity.padEnd(7))} ${c.bold(f.ruleId)}: ${f.message}${subjects.length ? ` [${subjects.join(', ')}]` : ''}`];
-  const meta = ruleMeta(f.ruleId);
+  const meta = anyRuleMeta(f.ruleId);
   if (meta && f.severity !== 'info') lines.push(`        source: ${meta.source}`);
   for (const fx of f.fixes ?? []) lines.push(`        fix: ${fx.label}`);
   return lines.join('\n');
@@ -43,3 +49,38 @@ function summary(findings: readonly Finding[]): string {
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   return `${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} note(s)`;
 }
+
+/**
+ * Several domains of one host: each domain's findings under its name, then those across guests.
+ * Same exit codes as one domain. --json: one array of findings, each with `domains` (the domain
+ * names it is about) and, when that is one domain, `domain`.
+ */
+async function runWorkspace(ctx: CommandContext): Promise<number> {
+  if (ctx.values.fix === true || str(ctx, 'out') !== undefined) throw usageError('--fix and --out take one domain: fix each domain file on its own');
+  const { workspace } = await loadWorkspace(ctx.positionals, str(ctx, 'host'), ctx.io);
+  const findings = validateWorkspace(workspace);
+  const out = ctx.io.stdout;
+  if (ctx.json) {
+    out.write(jsonLine(findings.map((f) => (f.domains.length === 1 ? { domain: f.domains[0], ...f } : f))));
+  } else {
+    const c = colours(out, ctx.io.env);
+    const indent = (text: string) => text.replace(/^/gm, '  ');
+    for (const g of workspace.guests) {
+      const own = findings.filter((f) => f.domains.length === 1 && f.domains[0] === g.name && !isAcross(f));
+      out.write(`${c.bold(`domain ${g.name}`)}${g.file ? ` (${g.file})` : ''}: ${summary(own)}\n`);
+      for (const f of own) out.write(`${indent(formatFinding(f, g.design, c))}\n`);
+    }
+    const across = findings.filter(isAcross);
+    out.write(`${c.bold('across guests')}${workspace.host ? '' : ' (no host loaded: IOMMU groups and NUMA nodes unknown)'}: ${summary(across)}\n`);
+    // subjects across guests are host functions: named as the first guest that passes them through names them
+    for (const f of across) {
+      const first = guestNamed(workspace, f.domains[0] ?? '') ?? workspace.guests[0];
+      out.write(`${indent(first ? formatFinding(f, first.design, c) : f.message)}\n`);
+    }
+    out.write(`${workspace.guests.length} domains: ${summary(findings)}\n`);
+  }
+  return findings.some((f) => f.severity === 'error') ? EXIT.findings : EXIT.ok;
+}
+
+const ACROSS = new Set(WORKSPACE_RULES.map((r) => r.meta.id));
+const isAcross = (f: WorkspaceFinding): boolean => ACROSS.has(f.ruleId);

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { deflateBomb } from '../../../test/support/bomb.ts';
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML } from '../demo/demo.ts';
 import type { SharePayload } from './link.ts';
-import { decodeShareLink, designChecksum, encodeShareLink, fromBase64Url, INFLATE_SLICE_BYTES, MAX_INFLATED_BYTES, toBase64Url } from './link.ts';
+import { decodeAnyShareLink, decodeShareLink, designChecksum, MAX_LINK_DOMAINS, workspaceChecksum, encodeShareLink, fromBase64Url, INFLATE_SLICE_BYTES, MAX_INFLATED_BYTES, toBase64Url } from './link.ts';
 
 const BASE = 'https://example.org/pcitopo/';
 
@@ -174,7 +174,7 @@ describe('share links: broken and tampered', () => {
   });
 
   it('wrong version names the version', async () => {
-    expect(await refused(linkOf(JSON.stringify({ v: 2, domain: 'd' })))).toMatch(/version 2; this pcitopo reads version 1/);
+    expect(await refused(linkOf(JSON.stringify({ v: 3, domains: ['d'] })))).toMatch(/version 3; this pcitopo reads versions 1 and 2/);
     expect(await refused(linkOf(JSON.stringify({ v: '1', domain: 'd' })))).toMatch(/version "1"/);
     expect(await refused(linkOf(JSON.stringify({ domain: 'd' })))).toMatch(/no version/);
   });
@@ -202,6 +202,54 @@ describe('share links: broken and tampered', () => {
     expect(await refused(linkOf(JSON.stringify({ v: 1 })))).toMatch(/"domain"/);
     expect(await refused(linkOf(JSON.stringify({ v: 1, domain: 5 })))).toMatch(/"domain"/);
     expect(await refused(linkOf(JSON.stringify({ v: 1, domain: 'd', host: { x: 1 } })))).toMatch(/"host"/);
+  });
+});
+
+describe('share links: version 2 (a workspace of several domains)', () => {
+  const DOMAINS = [DEMO_DOMAIN_XML, "<domain type='kvm'><name>beta</name></domain>", '<domain><name>gamma ☃</name></domain>'];
+
+  async function anyDecoded(link: string) {
+    const r = await decodeAnyShareLink(link);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  }
+
+  it('round trip: every domain in order, byte for byte, with the host and the view', async () => {
+    const link = await encodeShareLink({ v: 2, domains: DOMAINS, host: DEMO_HOST_XML, view: { guest: 1 } }, BASE);
+    const back = await anyDecoded(link);
+    expect(back).toEqual({ v: 2, domains: DOMAINS, host: DEMO_HOST_XML, view: { guest: 1 } });
+  });
+
+  it('version 1 links still open through the reader of both versions', async () => {
+    const link = await encodeShareLink({ v: 1, domain: DEMO_DOMAIN_XML, host: DEMO_HOST_XML }, BASE);
+    expect(await anyDecoded(link)).toEqual({ v: 1, domain: DEMO_DOMAIN_XML, host: DEMO_HOST_XML });
+    expect((await decoded(link)).domain).toBe(DEMO_DOMAIN_XML);
+  });
+
+  it('the single-design reader says a version 2 link holds a workspace', async () => {
+    const link = await encodeShareLink({ v: 2, domains: DOMAINS }, BASE);
+    expect(await refused(link)).toMatch(/workspace of 3 domains \(share-link version 2\)/);
+  });
+
+  it('a workspace changed after the link was made is refused; one without a checksum opens', async () => {
+    const json = { v: 2, domains: DOMAINS, crc: workspaceChecksum(DOMAINS, undefined) };
+    expect((await anyDecoded(linkOf(JSON.stringify(json)))).v).toBe(2);
+    const swapped = { ...json, domains: [DOMAINS[1], DOMAINS[0], DOMAINS[2]] };
+    const r = await decodeAnyShareLink(linkOf(JSON.stringify(swapped)));
+    expect(r.ok ? 'opened' : r.error.message).toMatch(/changed after it was made/);
+    const { crc: _crc, ...bare } = json;
+    expect(await anyDecoded(linkOf(JSON.stringify(bare)))).toEqual({ v: 2, domains: DOMAINS });
+  });
+
+  it('wrong shape: no domains, an empty list, a non-string, too many', async () => {
+    for (const bad of [{ v: 2 }, { v: 2, domains: [] }, { v: 2, domains: ['d', 5] }, { v: 2, domains: 'd' }, { v: 2, domain: 'd' }]) {
+      const r = await decodeAnyShareLink(linkOf(JSON.stringify(bad)));
+      expect(r.ok ? 'opened' : r.error.message, JSON.stringify(bad)).toMatch(/"domains" is not a non-empty list/);
+    }
+    const many = await decodeAnyShareLink(linkOf(JSON.stringify({ v: 2, domains: Array.from({ length: MAX_LINK_DOMAINS + 1 }, () => 'd') })));
+    expect(many.ok ? 'opened' : many.error.message).toMatch(new RegExp(`${MAX_LINK_DOMAINS + 1} domains`));
+    const host = await decodeAnyShareLink(linkOf(JSON.stringify({ v: 2, domains: ['d'], host: 7 })));
+    expect(host.ok ? 'opened' : host.error.message).toMatch(/"host"/);
   });
 });
 

@@ -18,7 +18,26 @@ export interface SharePayload {
   view?: unknown;
 }
 
+/**
+ * Version 2: a workspace (issue 15), several domains of one host, in the order the workspace
+ * lists them. Version 1 links still open ({@link decodeAnyShareLink} reads both).
+ */
+export interface WorkspaceSharePayload {
+  v: 2;
+  domains: string[];
+  host?: string;
+  view?: unknown;
+}
+
+export type AnySharePayload = SharePayload | WorkspaceSharePayload;
+
+/** The version a single design is written in (links of one domain stay version 1, so older pcitopos open them). */
 export const SHARE_VERSION = 1;
+export const WORKSPACE_SHARE_VERSION = 2;
+/** Versions this pcitopo reads. */
+export const SHARE_VERSIONS: readonly number[] = [1, 2];
+/** Domains a version 2 link may hold: more is a mistake or an attack (the size limit bounds the rest). */
+export const MAX_LINK_DOMAINS = 256;
 export const MAX_ENCODED_CHARS = 4 * 1024 * 1024;
 export const MAX_INFLATED_BYTES = 8 * 1024 * 1024;
 
@@ -66,8 +85,20 @@ export function designChecksum(domain: string, host: string | undefined): string
   return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
 }
 
-export async function encodeShareLink(p: SharePayload, base: string): Promise<string> {
-  const json = JSON.stringify({ v: p.v, domain: p.domain, host: p.host, view: p.view, crc: designChecksum(p.domain, p.host) });
+/** The checksum of a version 2 payload: over every domain in order and the host, unambiguously. */
+export function workspaceChecksum(domains: readonly string[], host: string | undefined): string {
+  return designChecksum(JSON.stringify(domains), host);
+}
+
+/**
+ * `<base>#/d/<payload>` for a single design (version 1) or a workspace (version 2). The base's own
+ * fragment, if any, is replaced.
+ */
+export async function encodeShareLink(p: AnySharePayload, base: string): Promise<string> {
+  const json =
+    p.v === 1
+      ? JSON.stringify({ v: p.v, domain: p.domain, host: p.host, view: p.view, crc: designChecksum(p.domain, p.host) })
+      : JSON.stringify({ v: p.v, domains: p.domains, host: p.host, view: p.view, crc: workspaceChecksum(p.domains, p.host) });
   const bytes = new TextEncoder().encode(json);
   // compressing our own design needs no slicing: one write
   const packed = await pipe(new CompressionStream('deflate-raw'), bytes, Infinity, { slice: Math.max(1, bytes.length) });
@@ -76,7 +107,18 @@ export async function encodeShareLink(p: SharePayload, base: string): Promise<st
   return `${hashAt === -1 ? base : base.slice(0, hashAt)}${HASH_PREFIX}${toBase64Url(packed)}`;
 }
 
+/**
+ * The single design a version 1 link holds. A version 2 link (a workspace) is refused with a
+ * message that says so: callers that open workspaces use {@link decodeAnyShareLink}.
+ */
 export async function decodeShareLink(linkOrHash: string): Promise<Result<SharePayload>> {
+  const r = await decodeAnyShareLink(linkOrHash);
+  if (!r.ok || r.value.v === 1) return r as Result<SharePayload>;
+  return bad(`the link holds a workspace of ${r.value.domains.length} domain${r.value.domains.length === 1 ? '' : 's'} (share-link version 2), not a single design`);
+}
+
+/** Any version this pcitopo reads (DESIGN.md §5): version 1 (one domain) or 2 (a workspace). */
+export async function decodeAnyShareLink(linkOrHash: string): Promise<Result<AnySharePayload>> {
   const payload = payloadOf(linkOrHash.trim());
   if (payload === '') return bad('the link holds no design (expected …#/d/<data>)');
   if (payload.length > MAX_ENCODED_CHARS) {
@@ -103,21 +145,34 @@ export async function decodeShareLink(linkOrHash: string): Promise<Result<ShareP
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('the link is not a pcitopo design: expected a JSON object');
   const o = value as Record<string, unknown>;
-  if (o['v'] !== SHARE_VERSION) {
+  if (o['v'] !== 1 && o['v'] !== 2) {
     if (o['v'] === undefined) return bad('the link is not a pcitopo design: it has no version');
-    return bad(`the link is share-link version ${JSON.stringify(o['v'])}; this pcitopo reads version ${SHARE_VERSION} (a newer pcitopo made it?)`);
+    return bad(`the link is share-link version ${JSON.stringify(o['v'])}; this pcitopo reads versions ${SHARE_VERSIONS.join(' and ')} (a newer pcitopo made it?)`);
   }
-  if (typeof o['domain'] !== 'string') return bad('the link is not a pcitopo design: "domain" is not a string of domain XML');
   if (o['host'] !== undefined && typeof o['host'] !== 'string') return bad('the link is not a pcitopo design: "host" is not a string of node-device XML');
-  if (o['crc'] !== undefined && o['crc'] !== designChecksum(o['domain'], o['host'] as string | undefined)) {
-    return bad('the link was changed after it was made: its design does not match its checksum (was it edited or cut when copied?)');
+  const host = o['host'] as string | undefined;
+  if (o['v'] === 1) {
+    if (typeof o['domain'] !== 'string') return bad('the link is not a pcitopo design: "domain" is not a string of domain XML');
+    if (o['crc'] !== undefined && o['crc'] !== designChecksum(o['domain'], host)) return changed();
+    // Fields a later version 1 may add are ignored; only the known ones are handed on.
+    const out: SharePayload = { v: 1, domain: o['domain'] };
+    if (host !== undefined) out.host = host;
+    if (o['view'] !== undefined) out.view = o['view'];
+    return ok(out);
   }
-  // Fields a later version 1 may add are ignored; only the known ones are handed on.
-  const out: SharePayload = { v: 1, domain: o['domain'] };
-  if (typeof o['host'] === 'string') out.host = o['host'];
+  const domains = o['domains'];
+  if (!Array.isArray(domains) || domains.length === 0 || !domains.every((d) => typeof d === 'string')) {
+    return bad('the link is not a pcitopo workspace: "domains" is not a non-empty list of domain XML strings');
+  }
+  if (domains.length > MAX_LINK_DOMAINS) return bad(`the link holds ${domains.length} domains; pcitopo opens workspaces of up to ${MAX_LINK_DOMAINS}`);
+  if (o['crc'] !== undefined && o['crc'] !== workspaceChecksum(domains as string[], host)) return changed();
+  const out: WorkspaceSharePayload = { v: 2, domains: [...(domains as string[])] };
+  if (host !== undefined) out.host = host;
   if (o['view'] !== undefined) out.view = o['view'];
   return ok(out);
 }
+
+const changed = (): Result<never> => bad('the link was changed after it was made: its design does not match its checksum (was it edited or cut when copied?)');
 
 function bad(message: string): Result<never> {
   const error: InputError = { code: 'bad-share-link', file: 'share link', message };

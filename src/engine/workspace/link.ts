@@ -1,0 +1,53 @@
+import type { Host } from '../model/host.ts';
+import type { Workspace } from '../model/workspace.ts';
+import type { Result } from '../errors.ts';
+import { ok } from '../errors.ts';
+import type { AnySharePayload } from '../share/link.ts';
+import { decodeAnyShareLink, encodeShareLink } from '../share/link.ts';
+import { exportDomain } from '../xml/domain.ts';
+import { importHost } from '../xml/nodedev.ts';
+import { createWorkspace } from './workspace.ts';
+
+/**
+ * Share links of a workspace (DESIGN.md §5, payload version 2): every domain's current XML (its
+ * export, so edits travel) and the host's text, in workspace order. A workspace of one domain is
+ * still written as version 1, which every pcitopo opens.
+ */
+export async function workspaceLink(ws: Workspace, hostText: string | undefined, base: string, view?: unknown): Promise<string> {
+  const domains = ws.guests.map((g) => exportDomain(g.design));
+  const host = hostText !== undefined ? { host: hostText } : {};
+  const v = view !== undefined ? { view } : {};
+  return encodeShareLink(domains.length === 1 ? { v: 1, domain: domains[0] as string, ...host, ...v } : { v: 2, domains, ...host, ...v }, base);
+}
+
+/** What a share link opens to: a workspace (one guest for a version 1 link), the host's text and the view. */
+export interface OpenedLink {
+  readonly workspace: Workspace;
+  readonly hostText?: string | undefined;
+  readonly view?: unknown;
+  readonly version: 1 | 2;
+}
+
+/**
+ * Opens a share link of either version as a workspace. The link's documents pass the same checks
+ * as opened files (size, DOCTYPE, characters, XML); errors name `share link (host)` or
+ * `share link (domain N)`.
+ */
+export async function openShareLink(link: string): Promise<Result<OpenedLink>> {
+  const r = await decodeAnyShareLink(link);
+  if (!r.ok) return r;
+  return workspaceOfPayload(r.value);
+}
+
+export function workspaceOfPayload(p: AnySharePayload): Result<OpenedLink> {
+  let host: Host | undefined;
+  if (p.host !== undefined) {
+    const h = importHost(p.host, 'share link (host)');
+    if (!h.ok) return h;
+    host = h.value;
+  }
+  const texts = p.v === 1 ? [p.domain] : p.domains;
+  const ws = createWorkspace(texts.map((text, i) => ({ text, file: texts.length === 1 ? 'share link (domain)' : `share link (domain ${i + 1})` })), host);
+  if (!ws.ok) return ws;
+  return ok({ workspace: ws.value, ...(p.host !== undefined ? { hostText: p.host } : {}), ...(p.view !== undefined ? { view: p.view } : {}), version: p.v });
+}
