@@ -13,12 +13,11 @@ async function readFile(input: HTMLInputElement, then: (arg: FileText) => void):
 }
 
 /**
- * Reads every file picked (the multi-file picker, or a folder's `.xml` files): one file is a domain
- * import as before, several open a workspace (issue 15).
+ * Reads every file picked (the multi-file picker): one file is a domain import as before, several
+ * open a workspace (issue 15). A folder is opened by dropping it on the window (dropFiles.ts).
  */
-export async function readFiles(list: FileList | readonly File[] | null | undefined, onlyXml = false): Promise<FileText[]> {
-  const files = [...(list ?? [])].filter((f) => !onlyXml || /\.xml$/i.test(f.name));
-  return Promise.all(files.map(async (f) => ({ text: await f.text(), file: f.webkitRelativePath || f.name })));
+export async function readFiles(list: FileList | null | undefined): Promise<FileText[]> {
+  return Promise.all([...(list ?? [])].map(async (f) => ({ text: await f.text(), file: f.name })));
 }
 
 /** The changed domains of a workspace: the zip of all, or each file alone. */
@@ -105,12 +104,7 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
   const previous = useDesigner((s) => s.previous);
   const domainInput = useRef<HTMLInputElement>(null);
   const hostInput = useRef<HTMLInputElement>(null);
-  const folderInput = useRef<HTMLInputElement>(null);
   const several = useDesigner((s) => guestCount(s.present) > 1);
-  useEffect(() => {
-    // a folder picker (what `pcitopo collect` writes); React has no prop for it
-    if (folderInput.current) folderInput.current.webkitdirectory = true;
-  }, []);
   const [policy, setPolicy] = useState<PlacementPolicy>('pe-per-phb');
   const [spare, setSpare] = useState(1);
   const [copied, setCopied] = useState<string | null>(null);
@@ -161,7 +155,7 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
             </optgroup>
           ) : null}
         </select>
-        <button type="button" data-testid="import-domain" onClick={() => domainInput.current?.click()} title="Import a domain XML file (or drop it on the window)">
+        <button type="button" data-testid="import-domain" onClick={() => domainInput.current?.click()} title="Import a domain XML file, or several domains and the host at once (or drop them, or their folder, on the window)">
           Import domain
         </button>
         <input
@@ -178,22 +172,6 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
               const one = files[0];
               if (files.length === 1 && one) void run(importDomain, one);
               else if (files.length > 1) void run(openWorkspace, files);
-            });
-          }}
-        />
-        <button type="button" data-testid="import-folder" onClick={() => folderInput.current?.click()} title="Open a folder of domain XML files and host.xml (as pcitopo collect writes it) as one workspace">
-          Open folder
-        </button>
-        <input
-          ref={folderInput}
-          data-testid="import-folder-file"
-          type="file"
-          hidden
-          onChange={(e) => {
-            const input = e.currentTarget;
-            void readFiles(input.files, true).then((files) => {
-              input.value = '';
-              void run(openWorkspace, files);
             });
           }}
         />
