@@ -174,6 +174,38 @@ test.describe('a workspace of several guests', () => {
     await fresh.close();
   });
 
+  test('several files dropped on the window open as one workspace', async ({ page }) => {
+    const errors = await openApp(page);
+    await page.evaluate((files) => {
+      const dt = new DataTransfer();
+      for (const [name, text] of Object.entries(files)) dt.items.add(new File([text], name, { type: 'application/xml' }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, FILES);
+    await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
+    expect(await state(page)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], active: 'alpha', undo: 1 });
+    await expect(page.getByTestId('host-group-usage-1')).toHaveText(/alpha.*gamma/);
+    expect(errors).toEqual([]);
+  });
+
+  test('a reload restores the whole workspace from autosave, on the guest shown, with what changed', async ({ page }) => {
+    await openApp(page);
+    await openThree(page);
+    await page.getByTestId('guest-tab-gamma').click();
+    await settled(page);
+    await dropOn(page, await center(page, 'host-group-2'), 'controller-0');
+    await page.getByTestId('group-take-move').click();
+    await expect(page.getByTestId('host-group-usage-2')).toHaveText('gamma');
+    await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
+    await page.reload();
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
+    expect(await state(page)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], active: 'gamma' });
+    await expect(page.getByTestId('host-group-usage-2')).toHaveText('gamma');
+    await page.getByTestId('export-changed-menu').click();
+    await expect(page.getByTestId('export-changed-file-beta')).toBeVisible();
+    await expect(page.getByTestId('export-changed-file-alpha')).toHaveCount(0);
+  });
+
   test('the link `pcitopo open DIR` serves opens the whole directory as a workspace', async ({ page, baseURL }) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-open-'));
     for (const [n, t] of Object.entries(FILES)) fs.writeFileSync(path.join(dir, n), t);
