@@ -1,7 +1,7 @@
 import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import type { Guest, HostDevice, IommuGroup } from '../engine/index.ts';
-import { formatPciAddress } from '../engine/index.ts';
-import { designerStore, findingsOf, guestColour, subjectIndex, usageOf, useDesigner, workspaceOf } from '../store/index.ts';
+import { formatPciAddress, worse } from '../engine/index.ts';
+import { acrossFindingsOf, designerStore, findingsOf, guestColour, subjectIndex, usageOf, useDesigner, workspaceOf } from '../store/index.ts';
 import { useDragSource } from './dnd.ts';
 import { useRovingFocus } from './roving.ts';
 
@@ -92,7 +92,12 @@ const HostDeviceRow = memo(function HostDeviceRow({ dev, placed, alone, users, c
 
 const GroupCard = memo(function GroupCard({ group, devices, placed, usage, deviceUsers, colours }: { group: IommuGroup; devices: readonly HostDevice[]; placed: ReadonlySet<string>; usage: ReadonlyMap<string, readonly string[]> | undefined; deviceUsers: ReadonlyMap<string, readonly string[]> | undefined; colours: Colours }) {
   const selected = useDesigner((s) => s.selection?.kind === 'group' && s.selection.number === group.number);
-  const severity = useDesigner((s) => subjectIndex(findingsOf(s.present?.design)).groups.get(group.number));
+  // the guest's own findings and those across guests (a group shared or split: HD-SHARE-1/2)
+  const severity = useDesigner((s) => {
+    const own = subjectIndex(findingsOf(s.present?.design)).groups.get(group.number);
+    const across = subjectIndex(acrossFindingsOf(workspaceOf(s.present))).groups.get(group.number);
+    return across === undefined ? own : worse(own, across);
+  });
   const onPointerDown = useDragSource({ kind: 'group', number: group.number }, `IOMMU group ${group.number}${devices.length > 1 ? ` (${devices.length} functions)` : ''}`);
   const select = useCallback(() => designerStore.getState().select({ kind: 'group', number: group.number }), [group.number]);
   const count = devices.filter((d) => placed.has(d.address)).length;
