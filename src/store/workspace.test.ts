@@ -52,12 +52,16 @@ describe('workspace in the store', () => {
     expect(changedFiles(after).map((c) => c.fileName)).toEqual(['gamma.xml']);
   });
 
-  it('switching guests is not an undo step, and clears the selection', () => {
+  it('switching guests is not an undo step, clears the selection, and ends an XML edit session', () => {
     const s = store3();
+    const gamma = s.getState().present;
+    if (!gamma) throw new Error('no present');
+    s.getState().commit({ design: gamma.design, file: gamma.file, coalesce: 'xml-1' }, 'Edit the XML');
     s.getState().select({ kind: 'group', number: 1 });
     s.getState().switchGuest('alpha');
-    expect([s.getState().present?.design.guest.name, s.getState().present?.file, s.getState().past.length, s.getState().selection]).toEqual(['alpha', 'alpha.xml', 0, null]);
+    expect([s.getState().present?.design.guest.name, s.getState().present?.file, s.getState().past.length, s.getState().selection]).toEqual(['alpha', 'alpha.xml', 1, null]);
     s.getState().switchGuest('nobody');
+    expect(s.getState().present?.coalesce).toBeUndefined();
     expect(s.getState().present?.design.guest.name).toBe('alpha');
   });
 

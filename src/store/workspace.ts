@@ -87,7 +87,8 @@ export function withActiveGuest(doc: DocState, name: string): DocState | undefin
   const w = doc.workspace;
   const g = w?.workspace.guests.find((x) => x.name === name);
   if (!w || !g) return undefined;
-  return { ...doc, design: g.design, file: g.file, baseline: g.baseline, workspace: { ...w, active: name } };
+  // coalesce: undefined: an XML edit of the guest shown next is its own undo step, never merged into the last one's
+  return { ...doc, design: g.design, file: g.file, baseline: g.baseline, coalesce: undefined, workspace: { ...w, active: name } };
 }
 
 const usageCache = new WeakMap<Workspace, HostUsage>();
