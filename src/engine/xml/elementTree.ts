@@ -133,7 +133,15 @@ const newNode = (): Record<string, unknown> => ({});
  * Reads `text` as the content of one element (so a file of several concatenated documents reads
  * as their elements side by side) and returns that element, or where and why it is not XML.
  */
-export function scanElements(text: string): { ok: true; root: Record<string, unknown> } | { ok: false; error: ScanError } {
+/**
+ * Called as each element of depth 1 (a child of the document) or 2 closes, in document order of
+ * their end; `offset` is where its start tag begins, `parent` the name of the element it is in
+ * ('' for the document). Returning true takes the element out of the tree: the caller has read it,
+ * and a large file's records then die young instead of all staying alive to the end of the scan.
+ */
+export type TakeElement = (name: string, value: XNode, depth: 1 | 2, offset: number, parent: string) => boolean;
+
+export function scanElements(text: string, take?: TakeElement): { ok: true; root: Record<string, unknown> } | { ok: false; error: ScanError } {
   const root: Open = { name: '', offset: 0, node: newNode(), attributes: 0, elements: 0, text: '', pending: '' };
   const stack: Open[] = [root];
   const pool: Open[] = [];
@@ -196,7 +204,7 @@ export function scanElements(text: string): { ok: true; root: Record<string, unk
         const { line, column } = lineColumnOf(text, top.offset);
         return { ok: false, error: fail(i, `closing tag </${name}> does not match <${top.name}> (opened in line ${line}, col ${column})`) };
       }
-      closeElement(stack);
+      closeElement(stack, take);
       top = stack[stack.length - 1] as Open;
       i = after + 1;
       continue;
@@ -251,7 +259,7 @@ export function scanElements(text: string): { ok: true; root: Record<string, unk
     top.elements++;
     if (text.charCodeAt(at) === 0x2f) {
       stack.push(open);
-      closeElement(stack);
+      closeElement(stack, take);
       i = at + 2;
     } else {
       stack.push(open);
@@ -286,7 +294,7 @@ function addText(open: Open, text: string, from: number, to: number): void {
 }
 
 /** Pops the top element and files it under its parent, in the tree's shape. */
-function closeElement(stack: Open[]): void {
+function closeElement(stack: Open[], take: TakeElement | undefined): void {
   const done = stack.pop() as Open;
   const parent = stack[stack.length - 1] as Open;
   const text = done.text.trim();
@@ -296,6 +304,8 @@ function closeElement(stack: Open[]): void {
     if (text !== '') done.node['#text'] = text;
     value = done.node;
   }
+  const depth = stack.length;
+  if (take !== undefined && depth <= 2 && take(done.name, value, depth as 1 | 2, done.offset, parent.name)) return;
   const list = parent.node[done.name];
   if (Array.isArray(list)) list.push(value);
   else if (done.name === '__proto__') {
