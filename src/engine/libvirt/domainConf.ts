@@ -1,4 +1,4 @@
-import type { Guest, PciController } from '../model/guest.ts';
+import type { Guest, GuestDevice, PciController } from '../model/guest.ts';
 import type { LibvirtMachine } from './qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevices, qemuDomainDefAddDefaultRoot } from './qemuDomain.ts';
 
@@ -27,6 +27,47 @@ export function virDomainAssignControllerIndexes(controllers: readonly PciContro
   });
 }
 
+const ICH9_USB2 = new Set(['ich9-ehci1', 'ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3']);
+const isUsb2 = (d: GuestDevice): boolean => d.element === 'controller' && d.type === 'usb' && ICH9_USB2.has(d.model ?? '');
+
+/**
+ * virDomainAssignControllerIndexes() for the other controllers (usb, sata, scsi, ide,
+ * virtio-serial, …): one written without `index` gets the lowest index its type leaves unused, in
+ * document order; except an ICH9 USB2 controller that follows another of a different model whose
+ * set (index) has none of its model yet: it joins that set ("USB2 controllers are the only
+ * exception"), so `ehci1, uhci1, uhci2, uhci3` written without indexes are one set, index 0.
+ * Returns the same array when nothing changes.
+ */
+export function virDomainAssignDeviceControllerIndexes(devices: readonly GuestDevice[]): readonly GuestDevice[] {
+  if (!devices.some((d) => d.element === 'controller' && d.index === undefined)) return devices;
+  const used = new Map<string, Set<number>>();
+  const usedOf = (type: string): Set<number> => used.get(type) ?? used.set(type, new Set()).get(type) ?? new Set();
+  for (const d of devices) if (d.element === 'controller' && d.index !== undefined) usedOf(d.type ?? '').add(d.index);
+  const out = devices.slice();
+  let prev: GuestDevice | undefined;
+  for (const [i, d] of out.entries()) {
+    if (d.element !== 'controller') continue;
+    const sameType = prev?.type === d.type ? prev : undefined;
+    if (d.type === 'usb') prev = d;
+    if (d.index !== undefined) continue;
+    let index: number | undefined;
+    if (isUsb2(d) && sameType && isUsb2(sameType) && sameType.model !== d.model) {
+      const set = sameType.index;
+      if (set !== undefined && !out.some((x) => isUsb2(x) && x.index === set && x.model === d.model)) index = set;
+    }
+    if (index === undefined) {
+      const taken = usedOf(d.type ?? '');
+      index = 0;
+      while (taken.has(index)) index++;
+      taken.add(index);
+    }
+    const next = { ...d, index };
+    out[i] = next;
+    if (d.type === 'usb') prev = next;
+  }
+  return out;
+}
+
 /** `index='-1'`, `index='x'`: written, but not a number libvirt reads. */
 export function unreadableIndex(c: PciController): boolean {
   return c.unreadable?.some((u) => u.startsWith('index=')) ?? false;
@@ -34,13 +75,14 @@ export function unreadableIndex(c: PciController): boolean {
 
 /**
  * What libvirt's post-parse adds to a domain before it assigns addresses (virDomainDefPostParse):
- * controller indexes (virDomainAssignControllerIndexes), then the QEMU driver's
+ * controller indexes (virDomainAssignControllerIndexes, PCI and other controllers), then the QEMU driver's
  * qemuDomainDefPostParse(): the root bus at index 0 and, unless `defaultDevices` is false, the
  * devices libvirt adds by itself (qemuDomainDefAddDefaultDevices). Returns the same guest when
  * nothing is added.
  */
 export function virDomainDefPostParse(guest: Guest, machine: LibvirtMachine, opts: { readonly defaultDevices?: boolean } = {}): Guest {
   const controllers = qemuDomainDefAddDefaultRoot(virDomainAssignControllerIndexes(guest.controllers), machine);
-  const indexed = controllers === guest.controllers ? guest : { ...guest, controllers: controllers.slice() };
+  const devices = virDomainAssignDeviceControllerIndexes(guest.devices);
+  const indexed = controllers === guest.controllers && devices === guest.devices ? guest : { ...guest, controllers: controllers.slice(), devices: devices.slice() };
   return (opts.defaultDevices ?? true) ? qemuDomainDefAddDefaultDevices(indexed, machine) : indexed;
 }

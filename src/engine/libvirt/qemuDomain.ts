@@ -94,14 +94,14 @@ export function qemuDomainDefAddDefaultDevices(guest: Guest, machine: LibvirtMac
   const has = (p: (d: GuestDevice) => boolean): boolean => devices.some(p);
   const wanted = machine.defaultDevices;
   if (wanted.sata && !has((d) => d.element === 'controller' && d.type === 'sata')) {
-    add({ element: 'controller', type: 'sata', label: 'implicit sata controller' });
+    add({ element: 'controller', type: 'sata', index: 0, label: 'implicit sata controller' });
   }
   const usb = wanted.usb;
   if (usb && !has((d) => d.element === 'controller' && d.type === 'usb')) {
-    add({ element: 'controller', type: 'usb', model: usb, label: `implicit usb controller ${usb}` });
+    add({ element: 'controller', type: 'usb', index: 0, model: usb, label: `implicit usb controller ${usb}` });
   }
   if (has((d) => (d.element === 'console' || d.element === 'channel') && d.bus === 'virtio') && !has((d) => d.element === 'controller' && d.type === 'virtio-serial')) {
-    add({ element: 'controller', type: 'virtio-serial', label: 'implicit virtio-serial controller' });
+    add({ element: 'controller', type: 'virtio-serial', index: 0, label: 'implicit virtio-serial controller' });
   }
   if (wanted.memballoon && !has((d) => d.element === 'memballoon')) {
     add({ element: 'memballoon', model: 'virtio', label: 'implicit virtio memballoon' });

@@ -185,7 +185,7 @@ function orderRank(d: GuestDevice): number {
 /**
  * Devices in qemuDomainAssignDevicePCISlots()'s order. Non-PCI controllers are kept the way
  * virDomainControllerInsertPreAlloced() keeps def->controllers: grouped by type, in order of the
- * type's first appearance, document order within a type.
+ * type's first appearance, by index within a type (document order among equal indexes).
  */
 export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] {
   const typeRank = new Map<string, number>();
@@ -198,6 +198,9 @@ export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] 
       if (a.d.element === 'controller' && b.d.element === 'controller') {
         const t = (typeRank.get(a.d.type ?? '') ?? 0) - (typeRank.get(b.d.type ?? '') ?? 0);
         if (t !== 0) return t;
+        // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
+        const i = (a.d.index ?? Number.MAX_SAFE_INTEGER) - (b.d.index ?? Number.MAX_SAFE_INTEGER);
+        if (i !== 0) return i;
       }
       return a.i - b.i;
     })
@@ -259,7 +262,8 @@ const bus0 = (slot: number, fn = 0): GuestPciAddress => ({ domain: 0, bus: 0, sl
 export function qemuDomainValidateDevicePCISlotsQ35(w: AssignState, set: VirDomainPCIAddressSet): void {
   const sata = w.devices.find((d) => d.element === 'controller' && d.type === 'sata');
   if (sata && !sata.address && takesPciAddress(sata, w.machine)) setDeviceAddress(w, sata.key, bus0(0x1f, 2));
-  const usb2 = w.devices.filter((d) => d.element === 'controller' && d.type === 'usb' && d.model === 'ich9-uhci1' && !d.address);
+  // the first two unaddressed uhci1 (the head of a USB2 set), in def->controllers order: 00:1d, then 00:1a
+  const usb2 = assignmentOrder(w.devices).filter((d) => d.element === 'controller' && d.type === 'usb' && d.model === 'ich9-uhci1' && !d.address);
   for (const u of usb2) {
     const slot = !set.slotInUse(0, 0x1d) ? 0x1d : !set.slotInUse(0, 0x1a) ? 0x1a : undefined;
     if (slot === undefined) continue;
@@ -400,6 +404,35 @@ function qemuDomainPCIAddressSetCreate(w: AssignState, nbuses: number, dryRun: b
   return set;
 }
 
+/**
+ * The function each ICH9 USB2 controller takes in the slot of its set (IS_USB2_CONTROLLER in
+ * qemuDomainAssignDevicePCISlots()): the EHCI at 7, its UHCI companions at 0, 1, 2.
+ */
+const USB2_COMPANION_FUNCTION: Readonly<Record<string, number>> = { 'ich9-ehci1': 7, 'ich9-uhci1': 0, 'ich9-uhci2': 1, 'ich9-uhci3': 2 };
+
+/** USB controllers of one USB2 set share a controller index (libvirt's def->controllers keeps them by index). */
+const sameUsb2Set = (a: GuestDevice, b: GuestDevice): boolean => (a.index ?? 0) === (b.index ?? 0);
+
+/**
+ * "USB2 needs special handling to put all companions in the same slot" (qemuDomainAssignDevicePCISlots(),
+ * src/qemu/qemu_domain_address.c): an ICH9 USB2 controller goes to its own function (ehci1 at 7,
+ * uhci1/2/3 at 0/1/2, multifunction on uhci1) of the slot where a controller of its set (same
+ * index) already has an address, else of the next free slot (virDomainPCIAddressReserveNextAddr
+ * with that function): a lone ich9-ehci1 sits at function 7 (d05).
+ */
+function qemuDomainAssignUSB2CompanionSlot(w: AssignState, set: VirDomainPCIAddressSet, d: GuestDevice, fn: number, flags: number): void {
+  const mate = w.devices.find((x) => x.address && x.element === 'controller' && x.type === 'usb' && USB2_COMPANION_FUNCTION[x.model ?? ''] !== undefined && sameUsb2Set(x, d));
+  const multifunction = fn === 0 ? ({ multifunction: 'on' } as const) : {};
+  if (mate?.address) {
+    const a: GuestPciAddress = { domain: mate.address.domain, bus: mate.address.bus, slot: mate.address.slot, function: fn, ...multifunction };
+    set.reserveAddr(a, flags, 0, false);
+    setDeviceAddress(w, d.key, a);
+    return;
+  }
+  const a = set.reserveNextAddr(flags, 0, fn);
+  if (!set.opts.dryRun) setDeviceAddress(w, d.key, { ...a, ...multifunction });
+}
+
 /** qemuDomainAssignDevicePCISlots(): PCI controllers by index, then devices in GEN-ORDER-1 order. */
 function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddressSet, unplaced: string[]): void {
   const controllers = w.controllers.filter(controllerNeedsAddress).sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
@@ -418,6 +451,11 @@ function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddress
   for (const d of assignmentOrder(w.devices)) {
     if (d.address || !takesPciAddress(d, w.machine)) continue;
     try {
+      const fn = USB2_COMPANION_FUNCTION[d.element === 'controller' && d.type === 'usb' ? (d.model ?? '') : ''];
+      if (fn !== undefined) {
+        qemuDomainAssignUSB2CompanionSlot(w, set, d, fn, qemuDomainDeviceCalculatePCIConnectFlags(d, guest, w.machine, w.host));
+        continue;
+      }
       const a = set.reserveNextAddr(qemuDomainDeviceCalculatePCIConnectFlags(d, guest, w.machine, w.host), qemuDomainFillDeviceIsolationGroup(d, w.machine, w.host));
       if (!set.opts.dryRun) setDeviceAddress(w, d.key, a);
     } catch (e) {
