@@ -181,6 +181,32 @@ if (!fs.existsSync(CASES)) {
     });
   });
 
+  describe('controllers libvirt adds for what disks sit on (virDomainDefAddImplicitControllers, virDomainDiskDefAssignAddress)', () => {
+    it('d06-q35-implicit-sata-controller.xml: a SATA disk beyond the first controller\'s six ports makes libvirt add SATA controller 1, conventional PCI: a root port, a pcie-to-pci-bridge and the spare port', () => {
+      const input = load('d06-q35-implicit-sata-controller.xml');
+      const d = place(input, { policy: 'libvirt' });
+      const satas = d.guest.devices.filter((x) => x.element === 'controller' && x.type === 'sata');
+      expect(satas.map((x) => [x.index, at(x)])).toEqual([
+        [0, '00:1f.2'],
+        [1, '02:01.0'],
+      ]);
+      expect(d.guest.controllers.filter((c) => c.index !== 0).map((c) => [c.index, c.model, at(c)])).toEqual([
+        [1, 'pcie-root-port', '00:01.0'],
+        [2, 'pcie-to-pci-bridge', '01:00.0'],
+        [3, 'pcie-root-port', '00:01.1'],
+      ]);
+      // the controllers libvirt adds are its own: export does not write them
+      expect(exportDomain(d)).not.toContain("type='sata'");
+      expect(addedErrors(input, d)).toEqual([]);
+    });
+
+    it('d06 with the disk on the first six ports (sdf): SATA controller 0 at 00:1f.2 is enough, no bus is added', () => {
+      const d = place(loadText(text('d06-q35-implicit-sata-controller.xml').replace("dev='sdg'", "dev='sdf'")), { policy: 'libvirt' });
+      expect(d.guest.devices.filter((x) => x.element === 'controller' && x.type === 'sata').map(at)).toEqual(['00:1f.2']);
+      expect(d.guest.controllers.filter((c) => c.index !== 0)).toEqual([]);
+    });
+  });
+
   describe('i440fx: the PIIX3 functions (qemuDomainValidateDevicePCISlotsPIIX3)', () => {
     const pc = (devices: string): Design =>
       loadText(`<domain type='kvm'><name>pc</name><memory>1048576</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>${devices}<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng></devices></domain>`);
