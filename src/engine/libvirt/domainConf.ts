@@ -138,16 +138,30 @@ export function virDomainDefAddImplicitControllers(guest: Guest): Guest {
 }
 
 /**
+ * virDomainDefAddImplicitVideo() (src/conf/domain_conf.c): "if no <video> tag is set but there is a
+ * <graphics> tag, then we add a single video tag", of the machine's default model
+ * (qemuDomainDefaultVideoModel: cirrus on x86, vga on pseries, virtio on aarch64 virt with these
+ * QEMUs), `implicit`. Returns the same guest when nothing is added.
+ */
+export function virDomainDefAddImplicitVideo(guest: Guest): Guest {
+  if (!guest.graphics || guest.devices.some((d) => d.element === 'video')) return guest;
+  const devices = guest.devices.slice();
+  devices.push({ key: freshDeviceKey(devices, 'video'), element: 'video', label: 'implicit video', implicit: true });
+  return { ...guest, devices };
+}
+
+/**
  * What libvirt's post-parse adds to a domain before it assigns addresses (virDomainDefPostParse):
  * controller indexes (virDomainAssignControllerIndexes, PCI and other controllers), then the QEMU driver's
  * qemuDomainDefPostParse(): the root bus at index 0 and, unless `defaultDevices` is false, the
- * devices libvirt adds by itself (qemuDomainDefAddDefaultDevices) and the controllers disks and
- * channels need (virDomainDefAddImplicitControllers). Returns the same guest when
+ * devices libvirt adds by itself (qemuDomainDefAddDefaultDevices), the controllers disks and
+ * channels need (virDomainDefAddImplicitControllers) and the video graphics need
+ * (virDomainDefAddImplicitVideo), as virDomainDefAddImplicitDevices() adds them. Returns the same guest when
  * nothing is added.
  */
 export function virDomainDefPostParse(guest: Guest, machine: LibvirtMachine, opts: { readonly defaultDevices?: boolean } = {}): Guest {
   const controllers = qemuDomainDefAddDefaultRoot(virDomainAssignControllerIndexes(guest.controllers), machine);
   const devices = virDomainAssignDeviceControllerIndexes(guest.devices);
   const indexed = controllers === guest.controllers && devices === guest.devices ? guest : { ...guest, controllers: controllers.slice(), devices: devices.slice() };
-  return (opts.defaultDevices ?? true) ? virDomainDefAddImplicitControllers(qemuDomainDefAddDefaultDevices(indexed, machine)) : indexed;
+  return (opts.defaultDevices ?? true) ? virDomainDefAddImplicitVideo(virDomainDefAddImplicitControllers(qemuDomainDefAddDefaultDevices(indexed, machine))) : indexed;
 }

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Guest, GuestDevice } from '../model/guest.ts';
+import { I440FX } from '../machines/index.ts';
 import { emulated, guestOf } from '../placement/testkit.ts';
-import { virDiskNameToIndex, virDomainDefAddImplicitControllers, virDomainDiskDefControllerIndex } from './domainConf.ts';
+import { readDomain } from '../xml/domainRead.ts';
+import { virDiskNameToIndex, virDomainDefAddImplicitControllers, virDomainDefAddImplicitVideo, virDomainDefPostParse, virDomainDiskDefControllerIndex } from './domainConf.ts';
+import { qemuDomainAssignPCIAddresses } from './qemuDomainAddress.ts';
 
 /**
  * The controllers libvirt adds for what disks and channels sit on (virDomainDefAddImplicitControllers,
- * virDomainDiskDefAssignAddress, virDomainDefMaybeAddVirtioSerialController in src/conf/domain_conf.c).
+ * virDomainDiskDefAssignAddress, virDomainDefMaybeAddVirtioSerialController in src/conf/domain_conf.c),
+ * and the video it adds for graphics (virDomainDefAddImplicitVideo).
  */
 const disk = (bus: string, targetDev: string, extra: Partial<GuestDevice> = {}): GuestDevice => emulated({ element: 'disk', bus, targetDev, ...extra });
 const added = (g: Guest): string[] => virDomainDefAddImplicitControllers(g).devices.filter((d) => d.implicit).map((d) => `${d.type}#${d.index}`);
@@ -44,5 +48,28 @@ describe('virDomainDefAddImplicitControllers', () => {
   it('adds nothing when the disks need nothing new: the same guest', () => {
     const g = guestOf('q35', { devices: [disk('virtio', 'vda'), disk('sata', 'sda', { otherAddressType: 'drive', addressController: 0 }), emulated({ element: 'controller', type: 'sata', index: 0 })] });
     expect(virDomainDefAddImplicitControllers(g)).toBe(g);
+  });
+});
+
+describe('virDomainDefAddImplicitVideo: a video device for graphics without one', () => {
+  const pc = (devices: string): Guest => {
+    const r = readDomain(`<domain type='kvm'><name>t</name><memory>1</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>${devices}</devices></domain>`);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value.guest;
+  };
+
+  it('graphics and no video: libvirt adds one video, which as the primary video takes PIIX3\'s 00:02.0 on i440fx and pushes the others on', () => {
+    const g = pc("<graphics type='vnc'/><memballoon model='virtio'/>");
+    const defined = virDomainDefPostParse(g, I440FX);
+    expect(defined.devices.filter((d) => d.element === 'video').map((d) => d.implicit)).toEqual([true]);
+    const placed = qemuDomainAssignPCIAddresses(defined, I440FX, undefined).guest.devices;
+    const slotOf = (el: string): number | undefined => placed.find((d) => d.element === el)?.address?.slot;
+    expect([slotOf('video'), slotOf('memballoon')]).toEqual([2, 3]);
+  });
+
+  it('a written video, or no graphics: nothing added', () => {
+    for (const g of [pc("<graphics type='vnc'/><video><model type='qxl'/></video>"), pc("<memballoon model='virtio'/>")]) {
+      expect(virDomainDefAddImplicitVideo(g)).toBe(g);
+    }
   });
 });

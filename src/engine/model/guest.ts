@@ -191,6 +191,8 @@ export interface Guest {
   readonly numaMemnodes: readonly NumaMemnode[];
   readonly controllers: readonly PciController[];
   readonly devices: readonly GuestDevice[];
+  /** how many `<graphics>` the domain has (undefined: none): libvirt adds a video device for them (virDomainDefAddImplicitVideo) */
+  readonly graphics?: number | undefined;
 }
 
 /** A pseries vPHB: `pci-root` (PAPR-PHB-1, PAPR-PHB-7: with or without the model name). */

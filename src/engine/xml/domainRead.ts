@@ -337,6 +337,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     numaMemnodes,
     controllers,
     devices,
+    ...(deviceChildren.some((e) => e.element === 'graphics') ? { graphics: deviceChildren.filter((e) => e.element === 'graphics').length } : {}),
   };
   const layout: DomainLayout = {
     devices: deviceLayouts,
