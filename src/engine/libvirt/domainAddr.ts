@@ -24,6 +24,8 @@ export const F = {
   AUTOASSIGN: 1 << 10,
   AGGREGATE_SLOT: 1 << 11,
   HOTPLUGGABLE: 1 << 12,
+  /** VIR_PCI_CONNECT_INTEGRATED: a device that must be integrated into pcie-root (bus 0) */
+  INTEGRATED: 1 << 13,
 } as const;
 
 /** VIR_PCI_CONNECT_TYPES_MASK: the connect-type bits, without AUTOASSIGN, AGGREGATE_SLOT, HOTPLUGGABLE. */
@@ -48,7 +50,7 @@ export function virDomainPCIAddressBusSetModel(model: string): BusShape | undefi
       // pxb takes no hotplug
       return { flags: F.AUTOASSIGN | F.PCI_DEVICE | F.PCI_BRIDGE, minSlot: 0, maxSlot: 31 };
     case 'pcie-root':
-      return { flags: F.PCIE_DEVICE | F.PCIE_ROOT_PORT | F.DMI_TO_PCI_BRIDGE | F.PCIE_EXPANDER_BUS, minSlot: 1, maxSlot: 31 };
+      return { flags: F.PCIE_DEVICE | F.PCIE_ROOT_PORT | F.DMI_TO_PCI_BRIDGE | F.PCIE_EXPANDER_BUS | F.INTEGRATED, minSlot: 1, maxSlot: 31 };
     case 'dmi-to-pci-bridge':
       return { flags: F.PCI_DEVICE | F.PCI_BRIDGE, minSlot: 0, maxSlot: 31 };
     case 'pcie-to-pci-bridge':
@@ -94,6 +96,8 @@ export function virDomainPCIControllerModelToConnectType(model: string): number 
  * connect type, and a device that wants AUTOASSIGN only lands on an AUTOASSIGN bus.
  */
 export function virDomainPCIAddressFlagsCompatible(busFlags: number, devFlags: number): boolean {
+  // an integrated device goes on pcie-root only, which takes no other device by auto-assignment
+  if (devFlags & F.INTEGRATED) return (busFlags & F.INTEGRATED) !== 0;
   if ((busFlags & devFlags & TYPES_MASK) === 0) return false;
   if (devFlags & F.AUTOASSIGN && !(busFlags & F.AUTOASSIGN)) return false;
   return true;
@@ -250,7 +254,9 @@ export class VirDomainPCIAddressSet {
     if (add <= 0) return;
     let model: string;
     let needPcieToPci = false;
-    if (flags & F.PCI_DEVICE) {
+    if (flags & F.INTEGRATED) {
+      throw new PlacementFailure('an integrated device needs a free slot on pcie-root, and no bus can be added for it');
+    } else if (flags & F.PCI_DEVICE) {
       if (this.opts.multipleRoots) {
         model = 'pci-root';
       } else {

@@ -62,7 +62,7 @@ export function takesPciAddress(device: GuestDevice, machine: LibvirtMachine): b
     case 'input':
       return d.bus === 'virtio';
     case 'panic':
-      return d.model === 'pvpanic-pci';
+      return pvpanicPci(d, machine);
     case 'iommu':
       return d.model === 'virtio';
     case 'rng':
@@ -85,6 +85,20 @@ export function takesPciAddress(device: GuestDevice, machine: LibvirtMachine): b
   }
 }
 
+/** `<panic model='pvpanic'>` off x86 is QEMU's pvpanic-pci (on x86 it is the ISA pvpanic at 0x505). */
+function pvpanicPci(d: GuestDevice, machine: LibvirtMachine): boolean {
+  return d.element === 'panic' && d.model === 'pvpanic' && machine.family !== 'q35' && machine.family !== 'i440fx' && machine.family !== 'other';
+}
+
+/**
+ * The devices qemuDomainDeviceCalculatePCIConnectFlags() marks VIR_PCI_CONNECT_INTEGRATED: a
+ * virtio-iommu, and pvpanic-pci; under a PCIe root libvirt puts them on pcie-root itself, never
+ * behind a port, and refuses them elsewhere (GEN-INTEGRATED-1).
+ */
+export function qemuDomainDeviceIsIntegrated(d: GuestDevice, machine: LibvirtMachine): boolean {
+  return (d.element === 'iommu' && d.model === 'virtio') || pvpanicPci(d, machine);
+}
+
 export function isHostdevLike(d: GuestDevice): boolean {
   return (d.element === 'hostdev' && (d.type === 'pci' || d.type === undefined)) || (d.element === 'interface' && d.type === 'hostdev');
 }
@@ -102,7 +116,7 @@ export function endpointConnectType(device: GuestDevice, guest: Pick<Guest, 'con
     const hd = hostDeviceOf(d, host);
     return hd && !hd.pcie ? 'pci-endpoint' : 'pcie-endpoint';
   }
-  if (d.element === 'iommu' || (d.element === 'panic' && d.model === 'pvpanic-pci')) return 'pcie-endpoint';
+  if (d.element === 'iommu' || pvpanicPci(d, machine)) return 'pcie-endpoint';
   const model = d.model ?? '';
   if (/transitional$/.test(model) && !/non-transitional$/.test(model)) return 'pci-endpoint';
   if (d.element === 'interface') {
@@ -120,8 +134,9 @@ export function endpointConnectType(device: GuestDevice, guest: Pick<Guest, 'con
   return 'pcie-endpoint';
 }
 
-/** qemuDomainDeviceCalculatePCIConnectFlags() for an endpoint, as flags: PCI or PCIe, and AUTOASSIGN. */
+/** qemuDomainDeviceCalculatePCIConnectFlags() for an endpoint, as flags: PCI or PCIe, and AUTOASSIGN; INTEGRATED for {@link qemuDomainDeviceIsIntegrated} under a PCIe root. */
 export function qemuDomainDeviceCalculatePCIConnectFlags(d: GuestDevice, guest: Pick<Guest, 'controllers'>, machine: LibvirtMachine, host: Host | undefined): number {
+  if (qemuDomainDeviceIsIntegrated(d, machine) && qemuDomainHasPCIeRoot(guest, machine)) return F.PCIE_DEVICE | F.INTEGRATED | F.AUTOASSIGN;
   return (endpointConnectType(d, guest, machine, host) === 'pcie-endpoint' ? F.PCIE_DEVICE : F.PCI_DEVICE) | F.AUTOASSIGN;
 }
 
