@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Guest, GuestDevice } from '../model/guest.ts';
-import { I440FX } from '../machines/index.ts';
+import { I440FX, Q35 } from '../machines/index.ts';
 import { emulated, guestOf } from '../placement/testkit.ts';
 import { readDomain } from '../xml/domainRead.ts';
 import { virDiskNameToIndex, virDomainDefAddImplicitControllers, virDomainDefAddImplicitVideo, virDomainDefPostParse, virDomainDiskDefControllerIndex } from './domainConf.ts';
@@ -71,5 +71,14 @@ describe('virDomainDefAddImplicitVideo: a video device for graphics without one'
     for (const g of [pc("<graphics type='vnc'/><video><model type='qxl'/></video>"), pc("<memballoon model='virtio'/>")]) {
       expect(virDomainDefAddImplicitVideo(g)).toBe(g);
     }
+  });
+});
+
+describe('disks are placed in the order libvirt keeps them (virDomainDiskInsertPreAlloced)', () => {
+  it('vdb written before vda: vda takes the earlier slot; disks of another bus do not reorder them', () => {
+    const devices = [disk('virtio', 'vdb', { key: 'vdb' }), disk('sata', 'sda', { key: 'sda' }), disk('virtio', 'vda', { key: 'vda' }), disk('virtio', 'vdc', { key: 'vdc' })];
+    const placed = qemuDomainAssignPCIAddresses({ ...guestOf('q35'), controllers: [{ key: 'r', index: 0, model: 'pcie-root', target: {} }], devices }, Q35, undefined);
+    const bus = (k: string): number | undefined => placed.guest.devices.find((d) => d.key === k)?.address?.bus;
+    expect([bus('vda'), bus('vdb'), bus('vdc')]).toEqual([1, 2, 3]);
   });
 });

@@ -36,3 +36,32 @@ describe('integrated devices sit on pcie-root', () => {
     expect(r.unplaced).toEqual(['iommu']);
   });
 });
+
+describe('virtio devices off PCI or on it (qemuDomainAssignVirtioMMIOAddresses, vhost-scsi hostdevs)', () => {
+  it('aarch64 virt with one virtio-mmio device: every virtio device without an address goes virtio-mmio, no root port is added; the design keeps them as written', () => {
+    const devices = [
+      emulated({ key: 'vda', element: 'disk', bus: 'virtio', otherAddressType: 'virtio-mmio' }),
+      emulated({ key: 'rng', element: 'rng', model: 'virtio' }),
+      emulated({ key: 'balloon', element: 'memballoon', model: 'virtio' }),
+    ];
+    const r = qemuDomainAssignPCIAddresses(guestOf('virt', { controllers: [controller('pcie-root', 0)], devices }), VIRT, undefined);
+    expect(r.guest.devices.filter((d) => d.address)).toEqual([]);
+    expect(r.guest.controllers.map((c) => c.model)).toEqual(['pcie-root']);
+    expect(r.guest.devices.map((d) => d.otherAddressType)).toEqual(['virtio-mmio', undefined, undefined]);
+  });
+
+  it('without a virtio-mmio device, or on q35, virtio devices take PCI slots', () => {
+    for (const [family, machine] of [['virt', VIRT], ['q35', Q35]] as const) {
+      const r = qemuDomainAssignPCIAddresses(guestOf(family, { controllers: [controller('pcie-root', 0)], devices: [emulated({ key: 'rng', element: 'rng', model: 'virtio' })] }), machine, undefined);
+      expect(r.guest.devices[0]?.address).toBeDefined();
+    }
+  });
+
+  it('a vhost-scsi hostdev (type scsi_host) is a virtio PCIe device: it takes a root port', () => {
+    const d = emulated({ key: 'vhost', element: 'hostdev', type: 'scsi_host', mode: 'subsystem' });
+    expect(takesPciAddress(d, Q35)).toBe(true);
+    const r = qemuDomainAssignPCIAddresses(guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [d] }), Q35, undefined);
+    const bus = r.guest.devices[0]?.address?.bus;
+    expect(r.guest.controllers.find((c) => c.index === bus)?.model).toBe('pcie-root-port');
+  });
+});

@@ -14,6 +14,7 @@ import {
   virDomainPCIAddressSetAllMulti,
   virDomainPCIControllerModelToConnectType,
 } from './domainAddr.ts';
+import { virDiskNameToIndex } from './domainConf.ts';
 import type { LibvirtMachine } from './qemuDomain.ts';
 import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomain.ts';
 
@@ -40,7 +41,8 @@ export function takesPciAddress(device: GuestDevice, machine: LibvirtMachine): b
   const d = qemuDomainDeviceDefPostParse(device, machine);
   switch (d.element) {
     case 'hostdev':
-      return d.mode !== 'capabilities' && (d.type === 'pci' || d.type === 'mdev');
+      // scsi_host: a vhost-scsi device, virtio on PCI
+      return d.mode !== 'capabilities' && (d.type === 'pci' || d.type === 'mdev' || d.type === 'scsi_host');
     case 'interface':
       if (d.type === 'hostdev') return true;
       return d.model !== 'usb-net' && d.model !== 'spapr-vlan';
@@ -113,6 +115,7 @@ export function endpointConnectType(device: GuestDevice, guest: Pick<Guest, 'con
   const d = qemuDomainDeviceDefPostParse(device, machine);
   if (d.element === 'hostdev' || (d.element === 'interface' && d.type === 'hostdev')) {
     if (d.type === 'mdev') return 'pcie-endpoint';
+    if (d.type === 'scsi_host') return /transitional$/.test(d.model ?? '') && !/non-transitional$/.test(d.model ?? '') ? 'pci-endpoint' : 'pcie-endpoint';
     const hd = hostDeviceOf(d, host);
     return hd && !hd.pcie ? 'pci-endpoint' : 'pcie-endpoint';
   }
@@ -198,13 +201,39 @@ function orderRank(d: GuestDevice): number {
 }
 
 /**
+ * def->disks as virDomainDiskInsertPreAlloced() (src/conf/domain_conf.c) builds it, disk by disk in
+ * document order: before the first disk of its bus with a higher drive index (virDiskNameToIndex)
+ * at or after the last of its bus, else just after the last disk of its bus, else at the end. So
+ * vdb written before vda is placed after it. Returns each disk's position.
+ */
+function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): Map<GuestDevice, number> {
+  const list: GuestDevice[] = [];
+  const idx = (d: GuestDevice): number => (d.targetDev === undefined ? -1 : (virDiskNameToIndex(d.targetDev) ?? -1));
+  for (const disk of devices) {
+    if (disk.element !== 'disk') continue;
+    let insertAt = -1;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const cur = list[i] as GuestDevice;
+      if (cur.bus !== disk.bus) continue;
+      if (idx(cur) > idx(disk)) insertAt = i;
+      else if (insertAt === -1) insertAt = i + 1;
+    }
+    if (insertAt === -1) list.push(disk);
+    else list.splice(insertAt, 0, disk);
+  }
+  return new Map(list.map((d, i) => [d, i]));
+}
+
+/**
  * Devices in qemuDomainAssignDevicePCISlots()'s order. Non-PCI controllers are kept the way
  * virDomainControllerInsertPreAlloced() keeps def->controllers: grouped by type, in order of the
- * type's first appearance, by index within a type (document order among equal indexes).
+ * type's first appearance, by index within a type (document order among equal indexes); disks as
+ * virDomainDiskInsertPreAlloced() keeps them.
  */
 export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] {
   const typeRank = new Map<string, number>();
   for (const d of devices) if (d.element === 'controller' && !typeRank.has(d.type ?? '')) typeRank.set(d.type ?? '', typeRank.size);
+  const diskRank = virDomainDiskInsertOrder(devices);
   return devices
     .map((d, i) => ({ d, i }))
     .sort((a, b) => {
@@ -217,6 +246,7 @@ export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] 
         const i = (a.d.index ?? Number.MAX_SAFE_INTEGER) - (b.d.index ?? Number.MAX_SAFE_INTEGER);
         if (i !== 0) return i;
       }
+      if (a.d.element === 'disk' && b.d.element === 'disk') return (diskRank.get(a.d) ?? 0) - (diskRank.get(b.d) ?? 0);
       return a.i - b.i;
     })
     .map((x) => x.d);
@@ -515,6 +545,48 @@ export function controllersBeforeTheirBus(before: Pick<Guest, 'controllers'>, af
   });
 }
 
+/** Does qemuDomainPrimeVirtioDeviceAddresses() count this device as virtio (src/qemu/qemu_domain_address.c)? */
+function primedVirtio(d: GuestDevice): boolean {
+  switch (d.element) {
+    case 'disk':
+    case 'input':
+      return d.bus === 'virtio';
+    case 'interface':
+      return /^virtio(-(non-)?transitional)?$/.test(d.model ?? '');
+    case 'video':
+      return d.model === 'virtio';
+    case 'controller':
+      return d.type === 'virtio-serial' || d.type === 'scsi';
+    case 'hostdev':
+      return d.type === 'scsi_host';
+    case 'memory':
+      return d.model === 'virtio-pmem' || d.model === 'virtio-mem';
+    case 'memballoon':
+    case 'rng':
+    case 'crypto':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * qemuDomainAssignVirtioMMIOAddresses(): on aarch64 virt, "we use virtio-mmio by default on virt
+ * guests only if they already have at least one virtio-mmio device": then every virtio device
+ * without an address gets a virtio-mmio one (qemuDomainPrimeVirtioDeviceAddresses) and takes no
+ * PCI slot. Returns the devices it gave virtio-mmio, by key.
+ */
+export function qemuDomainAssignVirtioMMIOAddresses(devices: readonly GuestDevice[], machine: LibvirtMachine): { devices: readonly GuestDevice[]; primed: ReadonlySet<string> } {
+  if (machine.family !== 'virt' || !devices.some((d) => d.otherAddressType === 'virtio-mmio')) return { devices, primed: new Set() };
+  const primed = new Set<string>();
+  const out = devices.map((d) => {
+    if (d.address || d.otherAddressType !== undefined || !primedVirtio(d)) return d;
+    primed.add(d.key);
+    return { ...d, otherAddressType: 'virtio-mmio' };
+  });
+  return { devices: primed.size ? out : devices, primed };
+}
+
 /**
  * qemuDomainAssignPCIAddresses(): libvirt's own placement. Like libvirt it runs twice: a dry run
  * that may grow the address set (GEN-AUTO-1) and reserves the spare slot (GEN-AUTO-2) or spare
@@ -523,7 +595,10 @@ export function controllersBeforeTheirBus(before: Pick<Guest, 'controllers'>, af
  * The guest must already have indexes on its PCI controllers and a root at index 0
  * (virDomainAssignControllerIndexes, qemuDomainDefAddDefaultRoot). Pure.
  */
-export function qemuDomainAssignPCIAddresses(base: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string> } = {}): AssignResult {
+export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string> } = {}): AssignResult {
+  // qemuDomainAssignAddresses() gives virtio-mmio addresses before PCI ones
+  const mmio = qemuDomainAssignVirtioMMIOAddresses(given.devices, machine);
+  const base = mmio.primed.size ? { ...given, devices: mmio.devices } : given;
   const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice() };
   // max_idx is the highest index of the XML: the buses libvirt itself adds for a gap or an address
   // (shown `implicit`, or listed in `implied`) come later, so they do not count (d17: its spare port).
@@ -556,7 +631,9 @@ export function qemuDomainAssignPCIAddresses(base: Guest, machine: LibvirtMachin
   machine.chipset?.validate(w, real);
   qemuDomainAssignDevicePCISlots(w, real, unplaced);
 
-  const guest = virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults(guestOf(w), machine));
+  let guest = virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults(guestOf(w), machine));
+  // the virtio-mmio address is libvirt's to write again; the design keeps the device as written
+  if (mmio.primed.size) guest = { ...guest, devices: guest.devices.map((d) => (mmio.primed.has(d.key) && !d.implicit ? { ...d, otherAddressType: undefined } : d)) };
   return { guest, unplaced };
 }
 
