@@ -156,6 +156,57 @@ if (!fs.existsSync(CASES)) {
     });
   });
 
+  describe('q35: ICH9 USB2 sets (qemuDomainValidateDevicePCISlotsQ35, qemuDomainAssignDevicePCISlots)', () => {
+    const usbAt = (d: Design): Record<string, string> => Object.fromEntries(d.guest.devices.filter((x) => x.element === 'controller' && x.type === 'usb').map((x) => [x.model ?? '', at(x)]));
+
+    it('d04-q35-ich9-usb2-companions.xml: an EHCI and its UHCI companions of one index share one slot, 00:1d: EHCI function 7, UHCI1/2/3 functions 0/1/2', () => {
+      const input = load('d04-q35-ich9-usb2-companions.xml');
+      const d = place(input, { policy: 'libvirt' });
+      expect(usbAt(d)).toEqual({ 'ich9-ehci1': '00:1d.7', 'ich9-uhci1': '00:1d.0', 'ich9-uhci2': '00:1d.1', 'ich9-uhci3': '00:1d.2' });
+      expect(addedErrors(input, d)).toEqual([]);
+    });
+
+    it('d04 with the indexes left out and the companions first: still one set in one slot (libvirt gives companions the index of their set)', () => {
+      const xml = text('d04-q35-ich9-usb2-companions.xml').replace(/ index='0'/g, '');
+      const d = place(loadText(xml), { policy: 'libvirt' });
+      expect(Object.values(usbAt(d)).map((a) => a.slice(0, 5))).toEqual(['00:1d', '00:1d', '00:1d', '00:1d']);
+    });
+
+    it('d05-q35-ich9-ehci1-function7.xml: a lone ich9-ehci1 takes function 7 of a slot of its own, as libvirt puts it', () => {
+      const d = placed('d05-q35-ich9-ehci1-function7.xml');
+      const ehci = d.guest.devices.find((x) => x.model === 'ich9-ehci1');
+      expect(ehci?.address?.function).toBe(7);
+      const mates = d.guest.devices.filter((x) => x.address && ehci?.address && x.address.bus === ehci.address.bus && x.address.slot === ehci.address.slot);
+      expect(mates).toEqual([ehci]);
+    });
+  });
+
+  describe('controllers libvirt adds for what disks sit on (virDomainDefAddImplicitControllers, virDomainDiskDefAssignAddress)', () => {
+    it('d06-q35-implicit-sata-controller.xml: a SATA disk beyond the first controller\'s six ports makes libvirt add SATA controller 1, conventional PCI: a root port, a pcie-to-pci-bridge and the spare port', () => {
+      const input = load('d06-q35-implicit-sata-controller.xml');
+      const d = place(input, { policy: 'libvirt' });
+      const satas = d.guest.devices.filter((x) => x.element === 'controller' && x.type === 'sata');
+      expect(satas.map((x) => [x.index, at(x)])).toEqual([
+        [0, '00:1f.2'],
+        [1, '02:01.0'],
+      ]);
+      expect(d.guest.controllers.filter((c) => c.index !== 0).map((c) => [c.index, c.model, at(c)])).toEqual([
+        [1, 'pcie-root-port', '00:01.0'],
+        [2, 'pcie-to-pci-bridge', '01:00.0'],
+        [3, 'pcie-root-port', '00:01.1'],
+      ]);
+      // the controllers libvirt adds are its own: export does not write them
+      expect(exportDomain(d)).not.toContain("type='sata'");
+      expect(addedErrors(input, d)).toEqual([]);
+    });
+
+    it('d06 with the disk on the first six ports (sdf): SATA controller 0 at 00:1f.2 is enough, no bus is added', () => {
+      const d = place(loadText(text('d06-q35-implicit-sata-controller.xml').replace("dev='sdg'", "dev='sdf'")), { policy: 'libvirt' });
+      expect(d.guest.devices.filter((x) => x.element === 'controller' && x.type === 'sata').map(at)).toEqual(['00:1f.2']);
+      expect(d.guest.controllers.filter((c) => c.index !== 0)).toEqual([]);
+    });
+  });
+
   describe('i440fx: the PIIX3 functions (qemuDomainValidateDevicePCISlotsPIIX3)', () => {
     const pc = (devices: string): Design =>
       loadText(`<domain type='kvm'><name>pc</name><memory>1048576</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>${devices}<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng></devices></domain>`);

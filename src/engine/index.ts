@@ -20,6 +20,7 @@ export {
   endpointConnectType,
   qemuDomainPCIControllerSetDefaults,
   takesPciAddress,
+  virDomainAssignDeviceControllerIndexes,
   type DefaultModels,
   type LibvirtMachine,
 } from './libvirt/index.ts';

@@ -1,5 +1,5 @@
 import type { GuestDevice, GuestPciAddress, PciController } from '../../src/engine/index.ts';
-import { formatPciAddress } from '../../src/engine/index.ts';
+import { formatPciAddress, virDomainAssignDeviceControllerIndexes } from '../../src/engine/index.ts';
 
 /**
  * The semantic comparison of a placement with libvirt's (tests/qemuxmlconfdata `NAME.<arch>-latest.xml`,
@@ -21,13 +21,19 @@ export function controllerRows(cs: readonly PciController[]): string[] {
 
 /**
  * Keys that survive libvirt's reordering: a PCI hostdev by its host address, a disk by its target
- * (libvirt orders disks by bus and target: virDomainDiskInsertPreAlloced), anything else by its
- * position among the elements of its kind (and controller type), an order libvirt keeps.
+ * (libvirt orders disks by bus and target: virDomainDiskInsertPreAlloced), a non-PCI controller by
+ * type and index, anything else by its position among the elements of its kind, an order libvirt keeps.
  */
 export function deviceKeys(devices: readonly GuestDevice[]): Map<string, GuestDevice> {
   const seen = new Map<string, number>();
   const out = new Map<string, GuestDevice>();
+  const controllerKeys = nonPciControllerKeys(devices);
   for (const d of devices) {
+    const ck = controllerKeys.get(d);
+    if (ck) {
+      out.set(ck, d);
+      continue;
+    }
     if (d.hostAddress) {
       out.set(`${d.element} ${formatPciAddress(d.hostAddress)}`, d);
       continue;
@@ -42,6 +48,35 @@ export function deviceKeys(devices: readonly GuestDevice[]): Map<string, GuestDe
     const n = seen.get(kind) ?? 0;
     seen.set(kind, n + 1);
     out.set(`${kind}#${n}`, d);
+  }
+  return out;
+}
+
+/**
+ * Non-PCI controllers by type and index (libvirt keeps def->controllers sorted by type and index,
+ * not in document order): `controller/usb#0`; one not written with an index gets the one libvirt
+ * gives it (virDomainAssignDeviceControllerIndexes); several of one type and index (an ICH9 USB2
+ * set) are told apart by model, then by position.
+ */
+function nonPciControllerKeys(devices: readonly GuestDevice[]): Map<GuestDevice, string> {
+  const indexed = virDomainAssignDeviceControllerIndexes(devices);
+  const base = new Map<GuestDevice, string>();
+  devices.forEach((d, i) => {
+    if (d.element === 'controller') base.set(d, `controller/${d.type ?? ''}#${indexed[i]?.index ?? '?'}`);
+  });
+  const count = new Map<string, number>();
+  for (const k of base.values()) count.set(k, (count.get(k) ?? 0) + 1);
+  const out = new Map<GuestDevice, string>();
+  const seen = new Map<string, number>();
+  for (const [d, k] of base) {
+    if ((count.get(k) ?? 0) < 2) {
+      out.set(d, k);
+      continue;
+    }
+    const withModel = `${k} ${d.model ?? ''}`;
+    const n = seen.get(withModel) ?? 0;
+    seen.set(withModel, n + 1);
+    out.set(d, n === 0 ? withModel : `${withModel}#${n}`);
   }
   return out;
 }

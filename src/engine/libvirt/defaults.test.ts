@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { machineProfile, VIRT } from '../machines/index.ts';
 import { emulated, guestOf } from '../placement/testkit.ts';
 import { readDomain } from '../xml/domainRead.ts';
-import { qemuDomainDefAddDefaultDevices } from './qemuDomain.ts';
+import { virDomainDefPostParse } from './domainConf.ts';
 import { endpointConnectType, takesPciAddress } from './qemuDomainAddress.ts';
 
 /** Defaults libvirt fills in before it places devices, which decide where they go. */
@@ -13,7 +13,7 @@ describe('a virtio channel needs the virtio-serial controller libvirt adds (virD
   const virtioSerial = (devices: string): number => {
     const r = readDomain(domain('virt', 'aarch64', devices));
     if (!r.ok) throw new Error(r.error.message);
-    return qemuDomainDefAddDefaultDevices(r.value.guest, VIRT).devices.filter((d) => d.element === 'controller' && d.type === 'virtio-serial').length;
+    return virDomainDefPostParse(r.value.guest, VIRT).devices.filter((d) => d.element === 'controller' && d.type === 'virtio-serial').length;
   };
   it('the importer reads a channel, with its target type as bus, and it takes no PCI address itself', () => {
     const r = readDomain(domain('virt', 'aarch64', "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"));

@@ -24,6 +24,8 @@ export const F = {
   AUTOASSIGN: 1 << 10,
   AGGREGATE_SLOT: 1 << 11,
   HOTPLUGGABLE: 1 << 12,
+  /** VIR_PCI_CONNECT_INTEGRATED: a device that must be integrated into pcie-root (bus 0) */
+  INTEGRATED: 1 << 13,
 } as const;
 
 /** VIR_PCI_CONNECT_TYPES_MASK: the connect-type bits, without AUTOASSIGN, AGGREGATE_SLOT, HOTPLUGGABLE. */
@@ -48,7 +50,7 @@ export function virDomainPCIAddressBusSetModel(model: string): BusShape | undefi
       // pxb takes no hotplug
       return { flags: F.AUTOASSIGN | F.PCI_DEVICE | F.PCI_BRIDGE, minSlot: 0, maxSlot: 31 };
     case 'pcie-root':
-      return { flags: F.PCIE_DEVICE | F.PCIE_ROOT_PORT | F.DMI_TO_PCI_BRIDGE | F.PCIE_EXPANDER_BUS, minSlot: 1, maxSlot: 31 };
+      return { flags: F.PCIE_DEVICE | F.PCIE_ROOT_PORT | F.DMI_TO_PCI_BRIDGE | F.PCIE_EXPANDER_BUS | F.INTEGRATED, minSlot: 1, maxSlot: 31 };
     case 'dmi-to-pci-bridge':
       return { flags: F.PCI_DEVICE | F.PCI_BRIDGE, minSlot: 0, maxSlot: 31 };
     case 'pcie-to-pci-bridge':
@@ -94,6 +96,8 @@ export function virDomainPCIControllerModelToConnectType(model: string): number 
  * connect type, and a device that wants AUTOASSIGN only lands on an AUTOASSIGN bus.
  */
 export function virDomainPCIAddressFlagsCompatible(busFlags: number, devFlags: number): boolean {
+  // an integrated device goes on pcie-root only, which takes no other device by auto-assignment
+  if (devFlags & F.INTEGRATED) return (busFlags & F.INTEGRATED) !== 0;
   if ((busFlags & devFlags & TYPES_MASK) === 0) return false;
   if (devFlags & F.AUTOASSIGN && !(busFlags & F.AUTOASSIGN)) return false;
   return true;
@@ -250,7 +254,9 @@ export class VirDomainPCIAddressSet {
     if (add <= 0) return;
     let model: string;
     let needPcieToPci = false;
-    if (flags & F.PCI_DEVICE) {
+    if (flags & F.INTEGRATED) {
+      throw new PlacementFailure('an integrated device needs a free slot on pcie-root, and no bus can be added for it');
+    } else if (flags & F.PCI_DEVICE) {
       if (this.opts.multipleRoots) {
         model = 'pci-root';
       } else {
@@ -277,37 +283,47 @@ export class VirDomainPCIAddressSet {
     for (; left > 0; left--) this.buses.push(newBus(model));
   }
 
-  private findOnBus(bus: SimBus, flags: number): { slot: number; fn: number } | undefined {
+  /**
+   * virDomainPCIAddressFindUnusedFunctionOnBus(): the first slot with no function used (the slot
+   * then gets `fn`, or function 0 when any will do: -1), or for an aggregating device a free
+   * function of an aggregate slot.
+   */
+  private findOnBus(bus: SimBus, flags: number, fn: number): { slot: number; fn: number } | undefined {
     if (!virDomainPCIAddressFlagsCompatible(bus.flags, flags)) return undefined;
+    const want = fn < 0 ? 0 : fn;
     for (let slot = bus.minSlot; slot <= bus.maxSlot; slot++) {
       const used = bus.functions[slot] ?? 0;
-      if (used === 0) return { slot, fn: 0 };
+      if (used === 0) return { slot, fn: want };
       if (flags & F.AGGREGATE_SLOT && bus.aggregate[slot]) {
-        for (let fn = 0; fn < 8; fn++) if ((used & (1 << fn)) === 0) return { slot, fn };
+        if ((used & (1 << want)) === 0) return { slot, fn: want };
+        if (fn < 0) for (let f = 0; f < 8; f++) if ((used & (1 << f)) === 0) return { slot, fn: f };
       }
     }
     return undefined;
   }
 
-  /** virDomainPCIAddressGetNextAddr(): same isolation group first, then an empty unlocked bus, then (dry run) a new bus. */
-  getNextAddr(flags: number, group: number): { bus: number; slot: number; function: number } {
+  /**
+   * virDomainPCIAddressGetNextAddr(): same isolation group first, then an empty unlocked bus, then
+   * (dry run) a new bus. `fn`: the function wanted in a free slot (-1: any, which is function 0).
+   */
+  getNextAddr(flags: number, group: number, fn = -1): { bus: number; slot: number; function: number } {
     for (let b = 0; b < this.buses.length; b++) {
       const bus = this.buses[b] as SimBus;
       if (bus.isolationGroup !== group) continue;
-      const hit = this.findOnBus(bus, flags);
+      const hit = this.findOnBus(bus, flags, fn);
       if (hit) return { bus: b, slot: hit.slot, function: hit.fn };
     }
     for (let b = 0; b < this.buses.length; b++) {
       const bus = this.buses[b] as SimBus;
       if (!this.isEmpty(bus) || bus.isolationGroupLocked) continue;
-      const hit = this.findOnBus(bus, flags);
+      const hit = this.findOnBus(bus, flags, fn);
       if (hit) return { bus: b, slot: hit.slot, function: hit.fn };
     }
     if (!this.opts.dryRun) throw new PlacementFailure('No more available PCI slots');
     const a = { bus: this.buses.length };
     this.grow(a, flags);
     const bus = this.buses[a.bus] as SimBus;
-    return { bus: a.bus, slot: bus.minSlot, function: 0 };
+    return { bus: a.bus, slot: bus.minSlot, function: fn < 0 ? 0 : fn };
   }
 
   /**
@@ -327,9 +343,12 @@ export class VirDomainPCIAddressSet {
     return true;
   }
 
-  /** virDomainPCIAddressReserveNextAddr(): the next free compatible address, reserved. Throws {@link PlacementFailure}. */
-  reserveNextAddr(flags: number, group: number): GuestPciAddress {
-    const a = this.getNextAddr(flags, group);
+  /**
+   * virDomainPCIAddressReserveNextAddr(): the next free compatible address, reserved; `fn` as for
+   * {@link getNextAddr} (the USB2 companions ask for theirs). Throws {@link PlacementFailure}.
+   */
+  reserveNextAddr(flags: number, group: number, fn = -1): GuestPciAddress {
+    const a = this.getNextAddr(flags, group, fn);
     this.reserveAddr(a, flags, group, false);
     return { domain: 0, bus: a.bus, slot: a.slot, function: a.function };
   }

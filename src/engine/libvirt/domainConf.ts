@@ -1,4 +1,5 @@
-import type { Guest, PciController } from '../model/guest.ts';
+import type { Guest, GuestDevice, PciController } from '../model/guest.ts';
+import { freshDeviceKey } from '../model/keys.ts';
 import type { LibvirtMachine } from './qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevices, qemuDomainDefAddDefaultRoot } from './qemuDomain.ts';
 
@@ -27,20 +28,140 @@ export function virDomainAssignControllerIndexes(controllers: readonly PciContro
   });
 }
 
+const ICH9_USB2 = new Set(['ich9-ehci1', 'ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3']);
+const isUsb2 = (d: GuestDevice): boolean => d.element === 'controller' && d.type === 'usb' && ICH9_USB2.has(d.model ?? '');
+
+/**
+ * virDomainAssignControllerIndexes() for the other controllers (usb, sata, scsi, ide,
+ * virtio-serial, …): one written without `index` gets the lowest index its type leaves unused, in
+ * document order; except an ICH9 USB2 controller that follows another of a different model whose
+ * set (index) has none of its model yet: it joins that set ("USB2 controllers are the only
+ * exception"), so `ehci1, uhci1, uhci2, uhci3` written without indexes are one set, index 0.
+ * Returns the same array when nothing changes.
+ */
+export function virDomainAssignDeviceControllerIndexes(devices: readonly GuestDevice[]): readonly GuestDevice[] {
+  if (!devices.some((d) => d.element === 'controller' && d.index === undefined)) return devices;
+  const used = new Map<string, Set<number>>();
+  const usedOf = (type: string): Set<number> => used.get(type) ?? used.set(type, new Set()).get(type) ?? new Set();
+  for (const d of devices) if (d.element === 'controller' && d.index !== undefined) usedOf(d.type ?? '').add(d.index);
+  const out = devices.slice();
+  let prev: GuestDevice | undefined;
+  for (const [i, d] of out.entries()) {
+    if (d.element !== 'controller') continue;
+    const sameType = prev?.type === d.type ? prev : undefined;
+    if (d.type === 'usb') prev = d;
+    if (d.index !== undefined) continue;
+    let index: number | undefined;
+    if (isUsb2(d) && sameType && isUsb2(sameType) && sameType.model !== d.model) {
+      const set = sameType.index;
+      if (set !== undefined && !out.some((x) => isUsb2(x) && x.index === set && x.model === d.model)) index = set;
+    }
+    if (index === undefined) {
+      const taken = usedOf(d.type ?? '');
+      index = 0;
+      while (taken.has(index)) index++;
+      taken.add(index);
+    }
+    const next = { ...d, index };
+    out[i] = next;
+    if (d.type === 'usb') prev = next;
+  }
+  return out;
+}
+
 /** `index='-1'`, `index='x'`: written, but not a number libvirt reads. */
 export function unreadableIndex(c: PciController): boolean {
   return c.unreadable?.some((u) => u.startsWith('index=')) ?? false;
 }
 
 /**
+ * virDiskNameToIndex() (src/util/virutil.c): the disk index a target name stands for, after its
+ * prefix (fd, hd, vd, sd, xvd, ubd): `a`..`z` are 0..25, `aa` is 26 (partition digits may follow);
+ * undefined for a name libvirt does not read.
+ */
+export function virDiskNameToIndex(name: string): number | undefined {
+  const m = /^(?:fd|hd|vd|sd|xvd|ubd)([a-z]+)\d*$/.exec(name);
+  if (!m) return undefined;
+  let idx = 0;
+  for (const [i, ch] of [...(m[1] ?? '')].entries()) idx = (idx + (i < 1 ? 0 : 1)) * 26 + (ch.charCodeAt(0) - 97);
+  return idx;
+}
+
+/** The controller type a disk bus needs, and how many disks a controller of it takes (virDomainDiskDefAssignAddress). */
+const DISK_CONTROLLERS: Readonly<Record<string, { readonly type: string; readonly perController: number }>> = {
+  scsi: { type: 'scsi', perController: 7 },
+  fdc: { type: 'fdc', perController: 2 },
+  ide: { type: 'ide', perController: 4 },
+  sata: { type: 'sata', perController: 6 },
+};
+
+/**
+ * The controller index a disk sits on: its `<address type='drive' controller>` when written, else
+ * the one virDomainDiskDefAssignAddress() derives from its target name (src/conf/domain_conf.c:
+ * 7 SCSI units, 4 IDE units (2 buses × 2), 6 SATA ports, 2 floppies per controller: `sdg` on SATA
+ * is controller 1). Undefined for a disk on no controller (virtio, usb) or a name libvirt cannot read.
+ */
+export function virDomainDiskDefControllerIndex(d: GuestDevice): number | undefined {
+  const bus = DISK_CONTROLLERS[d.bus ?? ''];
+  if (d.element !== 'disk' || !bus || d.address) return undefined;
+  if (d.otherAddressType !== undefined) return d.otherAddressType === 'drive' ? (d.addressController ?? 0) : undefined;
+  const idx = d.targetDev === undefined ? undefined : virDiskNameToIndex(d.targetDev);
+  return idx === undefined ? undefined : Math.floor(idx / bus.perController);
+}
+
+/**
+ * virDomainDefAddImplicitControllers() (src/conf/domain_conf.c, after the driver's default devices):
+ * for each disk bus, every controller from index 0 up to the highest one a disk of that bus sits
+ * on ({@link virDomainDiskDefControllerIndex}: virDomainDefAddDiskControllersForType), SCSI, FDC,
+ * IDE and SATA in that order; then the virtio-serial controller of every virtio channel and console
+ * (index 0, or the `controller` of its virtio-serial address: virDomainDefMaybeAddVirtioSerialController).
+ * Only controllers missing at that index are added (virDomainDefMaybeAddController), `implicit`,
+ * without a model (the machine's default applies). The device list must have its controller indexes
+ * ({@link virDomainAssignDeviceControllerIndexes}). Returns the same guest when nothing is added.
+ */
+export function virDomainDefAddImplicitControllers(guest: Guest): Guest {
+  const devices = guest.devices.slice();
+  const maybeAdd = (type: string, index: number): void => {
+    if (devices.some((d) => d.element === 'controller' && d.type === type && d.index === index)) return;
+    devices.push({ key: freshDeviceKey(devices, 'controller'), element: 'controller', type, index, label: `implicit ${type} controller ${index}`, implicit: true });
+  };
+  for (const [bus, { type }] of Object.entries(DISK_CONTROLLERS)) {
+    let highest = -1;
+    for (const d of guest.devices) if (d.bus === bus) highest = Math.max(highest, virDomainDiskDefControllerIndex(d) ?? -1);
+    // more than libvirt's controller limit is the rules' to judge; nothing grows with an input number
+    for (let i = 0; i <= Math.min(highest, 255); i++) maybeAdd(type, i);
+  }
+  for (const d of guest.devices) {
+    if ((d.element === 'channel' || d.element === 'console') && d.bus === 'virtio') maybeAdd('virtio-serial', d.otherAddressType === 'virtio-serial' ? Math.min(d.addressController ?? 0, 255) : 0);
+  }
+  return devices.length === guest.devices.length ? guest : { ...guest, devices };
+}
+
+/**
+ * virDomainDefAddImplicitVideo() (src/conf/domain_conf.c): "if no <video> tag is set but there is a
+ * <graphics> tag, then we add a single video tag", of the machine's default model
+ * (qemuDomainDefaultVideoModel: cirrus on x86, vga on pseries, virtio on aarch64 virt with these
+ * QEMUs), `implicit`. Returns the same guest when nothing is added.
+ */
+export function virDomainDefAddImplicitVideo(guest: Guest): Guest {
+  if (!guest.graphics || guest.devices.some((d) => d.element === 'video')) return guest;
+  const devices = guest.devices.slice();
+  devices.push({ key: freshDeviceKey(devices, 'video'), element: 'video', label: 'implicit video', implicit: true });
+  return { ...guest, devices };
+}
+
+/**
  * What libvirt's post-parse adds to a domain before it assigns addresses (virDomainDefPostParse):
- * controller indexes (virDomainAssignControllerIndexes), then the QEMU driver's
+ * controller indexes (virDomainAssignControllerIndexes, PCI and other controllers), then the QEMU driver's
  * qemuDomainDefPostParse(): the root bus at index 0 and, unless `defaultDevices` is false, the
- * devices libvirt adds by itself (qemuDomainDefAddDefaultDevices). Returns the same guest when
+ * devices libvirt adds by itself (qemuDomainDefAddDefaultDevices), the controllers disks and
+ * channels need (virDomainDefAddImplicitControllers) and the video graphics need
+ * (virDomainDefAddImplicitVideo), as virDomainDefAddImplicitDevices() adds them. Returns the same guest when
  * nothing is added.
  */
 export function virDomainDefPostParse(guest: Guest, machine: LibvirtMachine, opts: { readonly defaultDevices?: boolean } = {}): Guest {
   const controllers = qemuDomainDefAddDefaultRoot(virDomainAssignControllerIndexes(guest.controllers), machine);
-  const indexed = controllers === guest.controllers ? guest : { ...guest, controllers: controllers.slice() };
-  return (opts.defaultDevices ?? true) ? qemuDomainDefAddDefaultDevices(indexed, machine) : indexed;
+  const devices = virDomainAssignDeviceControllerIndexes(guest.devices);
+  const indexed = controllers === guest.controllers && devices === guest.devices ? guest : { ...guest, controllers: controllers.slice(), devices: devices.slice() };
+  return (opts.defaultDevices ?? true) ? virDomainDefAddImplicitVideo(virDomainDefAddImplicitControllers(qemuDomainDefAddDefaultDevices(indexed, machine))) : indexed;
 }

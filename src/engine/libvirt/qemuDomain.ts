@@ -80,11 +80,10 @@ export function qemuDomainDefAddDefaultRoot(controllers: readonly PciController[
 }
 
 /**
- * The devices libvirt adds on its own that take PCI slots: qemuDomainDefAddDefaultDevices()
- * (q35's SATA controller, the default USB controller, the virtio memballoon) and
- * virDomainDefMaybeAddVirtioSerialController() (src/conf/domain_conf.c: the virtio-serial
- * controller a virtio console or channel needs), in that order. Each is `implicit`: export never
- * writes it, libvirt adds it again.
+ * The devices the QEMU driver adds on its own that take PCI slots, qemuDomainDefAddDefaultDevices():
+ * q35's SATA controller, the default USB controller, the virtio memballoon. Each is `implicit`:
+ * export never writes it, libvirt adds it again. (The controllers disks and channels need come
+ * after: domainConf.ts virDomainDefAddImplicitControllers.)
  */
 export function qemuDomainDefAddDefaultDevices(guest: Guest, machine: LibvirtMachine): Guest {
   const devices = guest.devices.slice();
@@ -94,14 +93,11 @@ export function qemuDomainDefAddDefaultDevices(guest: Guest, machine: LibvirtMac
   const has = (p: (d: GuestDevice) => boolean): boolean => devices.some(p);
   const wanted = machine.defaultDevices;
   if (wanted.sata && !has((d) => d.element === 'controller' && d.type === 'sata')) {
-    add({ element: 'controller', type: 'sata', label: 'implicit sata controller' });
+    add({ element: 'controller', type: 'sata', index: 0, label: 'implicit sata controller' });
   }
   const usb = wanted.usb;
   if (usb && !has((d) => d.element === 'controller' && d.type === 'usb')) {
-    add({ element: 'controller', type: 'usb', model: usb, label: `implicit usb controller ${usb}` });
-  }
-  if (has((d) => (d.element === 'console' || d.element === 'channel') && d.bus === 'virtio') && !has((d) => d.element === 'controller' && d.type === 'virtio-serial')) {
-    add({ element: 'controller', type: 'virtio-serial', label: 'implicit virtio-serial controller' });
+    add({ element: 'controller', type: 'usb', index: 0, model: usb, label: `implicit usb controller ${usb}` });
   }
   if (wanted.memballoon && !has((d) => d.element === 'memballoon')) {
     add({ element: 'memballoon', model: 'virtio', label: 'implicit virtio memballoon' });

@@ -14,6 +14,7 @@ import {
   virDomainPCIAddressSetAllMulti,
   virDomainPCIControllerModelToConnectType,
 } from './domainAddr.ts';
+import { virDiskNameToIndex } from './domainConf.ts';
 import type { LibvirtMachine } from './qemuDomain.ts';
 import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomain.ts';
 
@@ -40,7 +41,8 @@ export function takesPciAddress(device: GuestDevice, machine: LibvirtMachine): b
   const d = qemuDomainDeviceDefPostParse(device, machine);
   switch (d.element) {
     case 'hostdev':
-      return d.mode !== 'capabilities' && (d.type === 'pci' || d.type === 'mdev');
+      // scsi_host: a vhost-scsi device, virtio on PCI
+      return d.mode !== 'capabilities' && (d.type === 'pci' || d.type === 'mdev' || d.type === 'scsi_host');
     case 'interface':
       if (d.type === 'hostdev') return true;
       return d.model !== 'usb-net' && d.model !== 'spapr-vlan';
@@ -62,7 +64,7 @@ export function takesPciAddress(device: GuestDevice, machine: LibvirtMachine): b
     case 'input':
       return d.bus === 'virtio';
     case 'panic':
-      return d.model === 'pvpanic-pci';
+      return pvpanicPci(d, machine);
     case 'iommu':
       return d.model === 'virtio';
     case 'rng':
@@ -85,6 +87,20 @@ export function takesPciAddress(device: GuestDevice, machine: LibvirtMachine): b
   }
 }
 
+/** `<panic model='pvpanic'>` off x86 is QEMU's pvpanic-pci (on x86 it is the ISA pvpanic at 0x505). */
+function pvpanicPci(d: GuestDevice, machine: LibvirtMachine): boolean {
+  return d.element === 'panic' && d.model === 'pvpanic' && machine.family !== 'q35' && machine.family !== 'i440fx' && machine.family !== 'other';
+}
+
+/**
+ * The devices qemuDomainDeviceCalculatePCIConnectFlags() marks VIR_PCI_CONNECT_INTEGRATED: a
+ * virtio-iommu, and pvpanic-pci; under a PCIe root libvirt puts them on pcie-root itself, never
+ * behind a port, and refuses them elsewhere (GEN-INTEGRATED-1).
+ */
+export function qemuDomainDeviceIsIntegrated(d: GuestDevice, machine: LibvirtMachine): boolean {
+  return (d.element === 'iommu' && d.model === 'virtio') || pvpanicPci(d, machine);
+}
+
 export function isHostdevLike(d: GuestDevice): boolean {
   return (d.element === 'hostdev' && (d.type === 'pci' || d.type === undefined)) || (d.element === 'interface' && d.type === 'hostdev');
 }
@@ -99,10 +115,11 @@ export function endpointConnectType(device: GuestDevice, guest: Pick<Guest, 'con
   const d = qemuDomainDeviceDefPostParse(device, machine);
   if (d.element === 'hostdev' || (d.element === 'interface' && d.type === 'hostdev')) {
     if (d.type === 'mdev') return 'pcie-endpoint';
+    if (d.type === 'scsi_host') return /transitional$/.test(d.model ?? '') && !/non-transitional$/.test(d.model ?? '') ? 'pci-endpoint' : 'pcie-endpoint';
     const hd = hostDeviceOf(d, host);
     return hd && !hd.pcie ? 'pci-endpoint' : 'pcie-endpoint';
   }
-  if (d.element === 'iommu' || (d.element === 'panic' && d.model === 'pvpanic-pci')) return 'pcie-endpoint';
+  if (d.element === 'iommu' || pvpanicPci(d, machine)) return 'pcie-endpoint';
   const model = d.model ?? '';
   if (/transitional$/.test(model) && !/non-transitional$/.test(model)) return 'pci-endpoint';
   if (d.element === 'interface') {
@@ -120,8 +137,9 @@ export function endpointConnectType(device: GuestDevice, guest: Pick<Guest, 'con
   return 'pcie-endpoint';
 }
 
-/** qemuDomainDeviceCalculatePCIConnectFlags() for an endpoint, as flags: PCI or PCIe, and AUTOASSIGN. */
+/** qemuDomainDeviceCalculatePCIConnectFlags() for an endpoint, as flags: PCI or PCIe, and AUTOASSIGN; INTEGRATED for {@link qemuDomainDeviceIsIntegrated} under a PCIe root. */
 export function qemuDomainDeviceCalculatePCIConnectFlags(d: GuestDevice, guest: Pick<Guest, 'controllers'>, machine: LibvirtMachine, host: Host | undefined): number {
+  if (qemuDomainDeviceIsIntegrated(d, machine) && qemuDomainHasPCIeRoot(guest, machine)) return F.PCIE_DEVICE | F.INTEGRATED | F.AUTOASSIGN;
   return (endpointConnectType(d, guest, machine, host) === 'pcie-endpoint' ? F.PCIE_DEVICE : F.PCI_DEVICE) | F.AUTOASSIGN;
 }
 
@@ -183,13 +201,39 @@ function orderRank(d: GuestDevice): number {
 }
 
 /**
+ * def->disks as virDomainDiskInsertPreAlloced() (src/conf/domain_conf.c) builds it, disk by disk in
+ * document order: before the first disk of its bus with a higher drive index (virDiskNameToIndex)
+ * at or after the last of its bus, else just after the last disk of its bus, else at the end. So
+ * vdb written before vda is placed after it. Returns each disk's position.
+ */
+function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): Map<GuestDevice, number> {
+  const list: GuestDevice[] = [];
+  const idx = (d: GuestDevice): number => (d.targetDev === undefined ? -1 : (virDiskNameToIndex(d.targetDev) ?? -1));
+  for (const disk of devices) {
+    if (disk.element !== 'disk') continue;
+    let insertAt = -1;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const cur = list[i] as GuestDevice;
+      if (cur.bus !== disk.bus) continue;
+      if (idx(cur) > idx(disk)) insertAt = i;
+      else if (insertAt === -1) insertAt = i + 1;
+    }
+    if (insertAt === -1) list.push(disk);
+    else list.splice(insertAt, 0, disk);
+  }
+  return new Map(list.map((d, i) => [d, i]));
+}
+
+/**
  * Devices in qemuDomainAssignDevicePCISlots()'s order. Non-PCI controllers are kept the way
  * virDomainControllerInsertPreAlloced() keeps def->controllers: grouped by type, in order of the
- * type's first appearance, document order within a type.
+ * type's first appearance, by index within a type (document order among equal indexes); disks as
+ * virDomainDiskInsertPreAlloced() keeps them.
  */
 export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] {
   const typeRank = new Map<string, number>();
   for (const d of devices) if (d.element === 'controller' && !typeRank.has(d.type ?? '')) typeRank.set(d.type ?? '', typeRank.size);
+  const diskRank = virDomainDiskInsertOrder(devices);
   return devices
     .map((d, i) => ({ d, i }))
     .sort((a, b) => {
@@ -198,7 +242,11 @@ export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] 
       if (a.d.element === 'controller' && b.d.element === 'controller') {
         const t = (typeRank.get(a.d.type ?? '') ?? 0) - (typeRank.get(b.d.type ?? '') ?? 0);
         if (t !== 0) return t;
+        // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
+        const i = (a.d.index ?? Number.MAX_SAFE_INTEGER) - (b.d.index ?? Number.MAX_SAFE_INTEGER);
+        if (i !== 0) return i;
       }
+      if (a.d.element === 'disk' && b.d.element === 'disk') return (diskRank.get(a.d) ?? 0) - (diskRank.get(b.d) ?? 0);
       return a.i - b.i;
     })
     .map((x) => x.d);
@@ -259,7 +307,8 @@ const bus0 = (slot: number, fn = 0): GuestPciAddress => ({ domain: 0, bus: 0, sl
 export function qemuDomainValidateDevicePCISlotsQ35(w: AssignState, set: VirDomainPCIAddressSet): void {
   const sata = w.devices.find((d) => d.element === 'controller' && d.type === 'sata');
   if (sata && !sata.address && takesPciAddress(sata, w.machine)) setDeviceAddress(w, sata.key, bus0(0x1f, 2));
-  const usb2 = w.devices.filter((d) => d.element === 'controller' && d.type === 'usb' && d.model === 'ich9-uhci1' && !d.address);
+  // the first two unaddressed uhci1 (the head of a USB2 set), in def->controllers order: 00:1d, then 00:1a
+  const usb2 = assignmentOrder(w.devices).filter((d) => d.element === 'controller' && d.type === 'usb' && d.model === 'ich9-uhci1' && !d.address);
   for (const u of usb2) {
     const slot = !set.slotInUse(0, 0x1d) ? 0x1d : !set.slotInUse(0, 0x1a) ? 0x1a : undefined;
     if (slot === undefined) continue;
@@ -400,6 +449,35 @@ function qemuDomainPCIAddressSetCreate(w: AssignState, nbuses: number, dryRun: b
   return set;
 }
 
+/**
+ * The function each ICH9 USB2 controller takes in the slot of its set (IS_USB2_CONTROLLER in
+ * qemuDomainAssignDevicePCISlots()): the EHCI at 7, its UHCI companions at 0, 1, 2.
+ */
+const USB2_COMPANION_FUNCTION: Readonly<Record<string, number>> = { 'ich9-ehci1': 7, 'ich9-uhci1': 0, 'ich9-uhci2': 1, 'ich9-uhci3': 2 };
+
+/** USB controllers of one USB2 set share a controller index (libvirt's def->controllers keeps them by index). */
+const sameUsb2Set = (a: GuestDevice, b: GuestDevice): boolean => (a.index ?? 0) === (b.index ?? 0);
+
+/**
+ * "USB2 needs special handling to put all companions in the same slot" (qemuDomainAssignDevicePCISlots(),
+ * src/qemu/qemu_domain_address.c): an ICH9 USB2 controller goes to its own function (ehci1 at 7,
+ * uhci1/2/3 at 0/1/2, multifunction on uhci1) of the slot where a controller of its set (same
+ * index) already has an address, else of the next free slot (virDomainPCIAddressReserveNextAddr
+ * with that function): a lone ich9-ehci1 sits at function 7 (d05).
+ */
+function qemuDomainAssignUSB2CompanionSlot(w: AssignState, set: VirDomainPCIAddressSet, d: GuestDevice, fn: number, flags: number): void {
+  const mate = w.devices.find((x) => x.address && x.element === 'controller' && x.type === 'usb' && USB2_COMPANION_FUNCTION[x.model ?? ''] !== undefined && sameUsb2Set(x, d));
+  const multifunction = fn === 0 ? ({ multifunction: 'on' } as const) : {};
+  if (mate?.address) {
+    const a: GuestPciAddress = { domain: mate.address.domain, bus: mate.address.bus, slot: mate.address.slot, function: fn, ...multifunction };
+    set.reserveAddr(a, flags, 0, false);
+    setDeviceAddress(w, d.key, a);
+    return;
+  }
+  const a = set.reserveNextAddr(flags, 0, fn);
+  if (!set.opts.dryRun) setDeviceAddress(w, d.key, { ...a, ...multifunction });
+}
+
 /** qemuDomainAssignDevicePCISlots(): PCI controllers by index, then devices in GEN-ORDER-1 order. */
 function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddressSet, unplaced: string[]): void {
   const controllers = w.controllers.filter(controllerNeedsAddress).sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
@@ -418,6 +496,11 @@ function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddress
   for (const d of assignmentOrder(w.devices)) {
     if (d.address || !takesPciAddress(d, w.machine)) continue;
     try {
+      const fn = USB2_COMPANION_FUNCTION[d.element === 'controller' && d.type === 'usb' ? (d.model ?? '') : ''];
+      if (fn !== undefined) {
+        qemuDomainAssignUSB2CompanionSlot(w, set, d, fn, qemuDomainDeviceCalculatePCIConnectFlags(d, guest, w.machine, w.host));
+        continue;
+      }
       const a = set.reserveNextAddr(qemuDomainDeviceCalculatePCIConnectFlags(d, guest, w.machine, w.host), qemuDomainFillDeviceIsolationGroup(d, w.machine, w.host));
       if (!set.opts.dryRun) setDeviceAddress(w, d.key, a);
     } catch (e) {
@@ -462,6 +545,48 @@ export function controllersBeforeTheirBus(before: Pick<Guest, 'controllers'>, af
   });
 }
 
+/** Does qemuDomainPrimeVirtioDeviceAddresses() count this device as virtio (src/qemu/qemu_domain_address.c)? */
+function primedVirtio(d: GuestDevice): boolean {
+  switch (d.element) {
+    case 'disk':
+    case 'input':
+      return d.bus === 'virtio';
+    case 'interface':
+      return /^virtio(-(non-)?transitional)?$/.test(d.model ?? '');
+    case 'video':
+      return d.model === 'virtio';
+    case 'controller':
+      return d.type === 'virtio-serial' || d.type === 'scsi';
+    case 'hostdev':
+      return d.type === 'scsi_host';
+    case 'memory':
+      return d.model === 'virtio-pmem' || d.model === 'virtio-mem';
+    case 'memballoon':
+    case 'rng':
+    case 'crypto':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * qemuDomainAssignVirtioMMIOAddresses(): on aarch64 virt, "we use virtio-mmio by default on virt
+ * guests only if they already have at least one virtio-mmio device": then every virtio device
+ * without an address gets a virtio-mmio one (qemuDomainPrimeVirtioDeviceAddresses) and takes no
+ * PCI slot. Returns the devices it gave virtio-mmio, by key.
+ */
+export function qemuDomainAssignVirtioMMIOAddresses(devices: readonly GuestDevice[], machine: LibvirtMachine): { devices: readonly GuestDevice[]; primed: ReadonlySet<string> } {
+  if (machine.family !== 'virt' || !devices.some((d) => d.otherAddressType === 'virtio-mmio')) return { devices, primed: new Set() };
+  const primed = new Set<string>();
+  const out = devices.map((d) => {
+    if (d.address || d.otherAddressType !== undefined || !primedVirtio(d)) return d;
+    primed.add(d.key);
+    return { ...d, otherAddressType: 'virtio-mmio' };
+  });
+  return { devices: primed.size ? out : devices, primed };
+}
+
 /**
  * qemuDomainAssignPCIAddresses(): libvirt's own placement. Like libvirt it runs twice: a dry run
  * that may grow the address set (GEN-AUTO-1) and reserves the spare slot (GEN-AUTO-2) or spare
@@ -470,7 +595,10 @@ export function controllersBeforeTheirBus(before: Pick<Guest, 'controllers'>, af
  * The guest must already have indexes on its PCI controllers and a root at index 0
  * (virDomainAssignControllerIndexes, qemuDomainDefAddDefaultRoot). Pure.
  */
-export function qemuDomainAssignPCIAddresses(base: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string> } = {}): AssignResult {
+export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string> } = {}): AssignResult {
+  // qemuDomainAssignAddresses() gives virtio-mmio addresses before PCI ones
+  const mmio = qemuDomainAssignVirtioMMIOAddresses(given.devices, machine);
+  const base = mmio.primed.size ? { ...given, devices: mmio.devices } : given;
   const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice() };
   // max_idx is the highest index of the XML: the buses libvirt itself adds for a gap or an address
   // (shown `implicit`, or listed in `implied`) come later, so they do not count (d17: its spare port).
@@ -503,7 +631,9 @@ export function qemuDomainAssignPCIAddresses(base: Guest, machine: LibvirtMachin
   machine.chipset?.validate(w, real);
   qemuDomainAssignDevicePCISlots(w, real, unplaced);
 
-  const guest = virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults(guestOf(w), machine));
+  let guest = virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults(guestOf(w), machine));
+  // the virtio-mmio address is libvirt's to write again; the design keeps the device as written
+  if (mmio.primed.size) guest = { ...guest, devices: guest.devices.map((d) => (mmio.primed.has(d.key) && !d.implicit ? { ...d, otherAddressType: undefined } : d)) };
   return { guest, unplaced };
 }
 

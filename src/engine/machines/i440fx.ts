@@ -12,6 +12,7 @@ export const I440FX: MachineProfile = {
   matches: (arch, machine) =>
     (arch === undefined || arch === 'x86_64' || arch === 'i686') &&
     (machine === 'pc' || machine.startsWith('pc-0.') || machine.startsWith('pc-1.') || machine.startsWith('pc-i440fx-') || machine.startsWith('rhel')),
+  defaultForArchs: ['x86_64', 'i686'],
   rootModel: 'pci-root',
   root: { key: 'implicit-pci-root', index: 0, model: 'pci-root', target: {}, implicit: true },
   defaultModels: { usb: 'piix3-uhci', net: 'rtl8139', scsi: 'lsilogic', video: 'cirrus' },

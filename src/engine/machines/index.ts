@@ -31,9 +31,16 @@ export const OTHER_MACHINE: MachineProfile = {
   buildingBlocks: ['pci-bridge'],
 };
 
-/** The profile of the guest's machine (`<os><type arch machine>`), or {@link OTHER_MACHINE}. */
+/**
+ * The profile of the guest's machine (`<os><type arch machine>`), or {@link OTHER_MACHINE}. No
+ * machine written: the arch's default machine (MachineProfile.defaultForArchs; no arch: x86_64).
+ */
 export function machineProfile(guest: Pick<Guest, 'arch' | 'machine'>): MachineProfile {
-  const machine = guest.machine ?? '';
+  if (guest.machine === undefined) {
+    const arch = guest.arch ?? 'x86_64';
+    return MACHINE_PROFILES.find((p) => p.defaultForArchs?.includes(arch)) ?? OTHER_MACHINE;
+  }
+  const machine = guest.machine;
   return MACHINE_PROFILES.find((p) => p.matches(guest.arch, machine)) ?? OTHER_MACHINE;
 }
 

@@ -17,6 +17,16 @@ describe('the machine registry', () => {
     expect(profileOf('other')).toBe(OTHER_MACHINE);
   });
 
+  it("no machine written: the arch's default machine, as libvirt takes QEMU's (pc on x86, pseries on ppc64, virt on aarch64); no arch either: x86_64's; an arch with no default profile: other", () => {
+    expect(machineFamily({ arch: 'x86_64', machine: undefined })).toBe('i440fx');
+    expect(machineFamily({ arch: undefined, machine: undefined })).toBe('i440fx');
+    expect(machineFamily({ arch: 'ppc64le', machine: undefined })).toBe('pseries');
+    expect(machineFamily({ arch: 'aarch64', machine: undefined })).toBe('virt');
+    expect(machineFamily({ arch: 's390x', machine: undefined })).toBe('other');
+    // one default per arch
+    for (const arch of ['x86_64', 'i686', 'ppc64', 'ppc64le', 'aarch64']) expect(MACHINE_PROFILES.filter((p) => p.defaultForArchs?.includes(arch))).toHaveLength(1);
+  });
+
   it('every profile is whole: its root is the implicit index-0 controller of its root model, it offers blocks, and it is placeable', () => {
     for (const p of MACHINE_PROFILES) {
       expect(p.root).toMatchObject({ index: 0, model: p.rootModel, implicit: true });

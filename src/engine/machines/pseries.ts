@@ -11,6 +11,7 @@ export const PSERIES: MachineProfile = {
   label: 'pseries',
   /** qemuDomainMachineIsPSeries(): ARCH_IS_PPC64 and `pseries` or `pseries-*`. */
   matches: (arch, machine) => (arch === undefined || arch === 'ppc64' || arch === 'ppc64le') && (machine === 'pseries' || machine.startsWith('pseries-')),
+  defaultForArchs: ['ppc64', 'ppc64le'],
   rootModel: 'pci-root',
   root: { key: 'implicit-pci-root', index: 0, model: 'pci-root', modelName: 'spapr-pci-host-bridge', target: { index: 0 }, implicit: true },
   defaultModels: { usb: 'pci-ohci', net: 'rtl8139', scsi: 'ibmvscsi', video: 'vga' },

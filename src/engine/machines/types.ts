@@ -20,6 +20,13 @@ export interface MachineProfile extends LibvirtMachine {
    * written is taken to be one this machine exists for.
    */
   matches(arch: string | undefined, machine: string): boolean;
+  /**
+   * The archs whose domains get this machine when `<os><type>` names none: libvirt takes the QEMU
+   * binary's default machine (virQEMUCapsGetPreferredMachine: `pc` on x86, `pseries` on ppc64,
+   * `virt` on aarch64, which libvirt prefers there). An arch not written is the host's; pcitopo
+   * takes x86_64.
+   */
+  readonly defaultForArchs?: readonly string[] | undefined;
   /** `place` and the define prediction model this family's PCI topology */
   readonly placeable: boolean;
   /** said with every placement: how far pcitopo's model of this family goes */

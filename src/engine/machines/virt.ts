@@ -15,6 +15,7 @@ export const VIRT: MachineProfile = {
    */
   matches: (arch, machine) =>
     (arch === undefined || arch === 'aarch64' || arch === 'armv7l' || arch === 'armv6l' || arch === 'riscv64') && (machine === 'virt' || machine.startsWith('virt-')),
+  defaultForArchs: ['aarch64'],
   rootModel: 'pcie-root',
   root: { key: 'implicit-pci-root', index: 0, model: 'pcie-root', target: {}, implicit: true },
   defaultModels: { usb: 'qemu-xhci', net: 'virtio', scsi: 'lsilogic', video: 'virtio' },

@@ -148,6 +148,13 @@ export interface GuestDevice {
   readonly address?: GuestPciAddress | undefined;
   /** the `type` of a non-PCI `<address>` when one is written (spapr-vio, unassigned, ccw, drive, …) */
   readonly otherAddressType?: string | undefined;
+  /**
+   * The `controller` of a `<address type='drive'|'virtio-serial'|'ccid'>`: the index of the disk,
+   * serial or smartcard controller the device sits on (libvirt adds that controller when missing).
+   */
+  readonly addressController?: number | undefined;
+  /** a disk's `<target dev>` (vda, sdg, hdc): libvirt derives the drive address of a disk written without one from it */
+  readonly targetDev?: string | undefined;
   /** a short label for people: "disk vda", "hostdev 0001:01:00.0" */
   readonly label: string;
   /**
@@ -184,6 +191,8 @@ export interface Guest {
   readonly numaMemnodes: readonly NumaMemnode[];
   readonly controllers: readonly PciController[];
   readonly devices: readonly GuestDevice[];
+  /** how many `<graphics>` the domain has (undefined: none): libvirt adds a video device for them (virDomainDefAddImplicitVideo) */
+  readonly graphics?: number | undefined;
 }
 
 /** A pseries vPHB: `pci-root` (PAPR-PHB-1, PAPR-PHB-7: with or without the model name). */

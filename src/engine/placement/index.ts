@@ -77,7 +77,7 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     // libvirt's own placement as libvirt does it: a chassis or target index it hands out twice is
     // reproduced (validate reports it on the input: Q35-RP-3, PAPR-PHB-5); only addresses QEMU or
     // libvirt refuse outright are left unwritten, with a note
-    const out = withoutRefusedAddresses(guest, sim.guest, notes);
+    const out = keepWrittenIndexes(design.guest, withoutRefusedAddresses(guest, sim.guest, notes));
     notes.push(...best);
     // asked for spares under a policy that has none: say so rather than drop the request silently
     if ((opts.spare ?? 0) > 0) notes.push("spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares");
@@ -85,7 +85,7 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
   }
   const r = placePePerPhb(guest, design.host, opts.spare ?? 0);
   const notes = r.notes.slice();
-  const out = finish(guest, r.guest, notes);
+  const out = keepWrittenIndexes(design.guest, finish(guest, r.guest, notes));
   return { design: { ...design, guest: out }, notes: [...notes, ...best] };
 }
 
@@ -103,4 +103,15 @@ function finish(before: Guest, after: Guest, notes: string[]): Guest {
 function writeImpliedControllers(guest: Guest): Guest {
   if (!guest.controllers.some((c) => c.implicit && c.index !== 0)) return guest;
   return { ...guest, controllers: guest.controllers.map((c) => (c.implicit && c.index !== 0 ? { ...c, implicit: undefined } : c)) };
+}
+
+/**
+ * A controller written without `index` gets one from libvirt at define time
+ * (virDomainAssignDeviceControllerIndexes), which the placement needs; `place` writes addresses,
+ * not indexes, so the device keeps what was written.
+ */
+function keepWrittenIndexes(before: Guest, after: Guest): Guest {
+  const unindexed = new Set(before.devices.filter((d) => d.element === 'controller' && d.index === undefined).map((d) => d.key));
+  if (unindexed.size === 0) return after;
+  return { ...after, devices: after.devices.map((d) => (unindexed.has(d.key) && d.index !== undefined ? { ...d, index: undefined } : d)) };
 }

@@ -309,6 +309,8 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       hostAddress,
       address: addr.address,
       otherAddressType: addr.otherAddressType,
+      ...(addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci' && uint(addressEl?.attributes.controller) !== undefined ? { addressController: uint(addressEl?.attributes.controller) } : {}),
+      ...(element === 'disk' && targetEl?.attributes.dev !== undefined ? { targetDev: targetEl.attributes.dev } : {}),
       label: '',
       ...(addr.unreadable?.length ? { unreadable: addr.unreadable } : {}),
     };
@@ -335,6 +337,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     numaMemnodes,
     controllers,
     devices,
+    ...(deviceChildren.some((e) => e.element === 'graphics') ? { graphics: deviceChildren.filter((e) => e.element === 'graphics').length } : {}),
   };
   const layout: DomainLayout = {
     devices: deviceLayouts,
