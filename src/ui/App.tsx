@@ -7,6 +7,7 @@ import { FindingsPanel } from './FindingsPanel.tsx';
 import { HostPanel } from './HostPanel.tsx';
 import { Inspector } from './Inspector.tsx';
 import { StorageAlert } from './StorageAlert.tsx';
+import { KeptDesigns } from './KeptDesigns.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { XmlDrawer } from './XmlDrawer.tsx';
 import { actionForKey, importAny, inMultiSelection, keyOf, openDemo, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
@@ -265,6 +266,7 @@ export function App() {
         <DragGhost />
         <ContextMenu />
         {pasting ? <PasteDialog onClose={() => setPasting(false)} /> : null}
+        <KeptDesigns />
         {fileOver ? <div className="dropzone" aria-hidden="true">Drop a domain or host XML file to import it</div> : null}
       </div>
     </ReactFlowProvider>
