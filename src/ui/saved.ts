@@ -210,6 +210,11 @@ export async function loadAutosave(): Promise<string | null> {
 
 let baseRev = 0;
 
+/** What the autosave slot holds now, leaving this tab's revision alone (e2e tests read it). */
+export async function peekAutosave(): Promise<string | null> {
+  return (await (await db()).get('slots', AUTOSAVE)) ?? null;
+}
+
 /** The outcome of a save: done (and what another tab had saved there, now kept aside), or why not. */
 export type SaveOutcome = { readonly ok: true; readonly rev: number; readonly other?: KeptDesign | 'unreadable' | undefined } | { readonly ok: false; readonly why: string };
 
