@@ -85,6 +85,23 @@ describe('keeping the present design aside', () => {
     expect(await listKept()).toEqual([]);
   });
 
+  it('an autosave asked before a refused keep-aside finished does not write over the saved design', async () => {
+    const s = demoStore();
+    await run(addBus, undefined, contextOf(s));
+    await autosave(s);
+    const before = await peekAutosave();
+    // the keep-aside's write is refused; the autosave that follows is queued behind it
+    vi.spyOn(FakeStore.prototype, 'put').mockImplementationOnce(() => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    });
+    const kept = keepPresent(s);
+    await run(addBus, undefined, contextOf(s));
+    await autosave(s);
+    expect(await kept).toBe(false);
+    expect(await peekAutosave()).toBe(before);
+    expect(safetyStore.getState().beside).toBe(true);
+  });
+
   it('a pristine design needs no keeping', async () => {
     const s = demoStore();
     expect(await keepPresent(s)).toBe(true);

@@ -78,7 +78,8 @@ export async function autosave(store: DesignerStore = designerStore): Promise<vo
   const { present, past, future } = store.getState();
   if (!present || safetyStore.getState().beside) return;
   const snap: Snapshot = { ...snapshotOf(present), history: historyOf(past, future) };
-  const r = await saved.saveAutosave(snap, tabId);
+  const r = await saved.saveAutosave(snap, tabId, new Date(), () => !safetyStore.getState().beside);
+  if (r.ok && r.skipped) return;
   const why = r.ok ? null : r.why;
   if (why !== safetyStore.getState().saveFailed && !safetyStore.getState().beside) safetyStore.setState({ saveFailed: why });
   if (r.ok && r.other) {

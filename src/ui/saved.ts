@@ -216,15 +216,20 @@ export async function peekAutosave(): Promise<string | null> {
 }
 
 /** The outcome of a save: done (and what another tab had saved there, now kept aside), or why not. */
-export type SaveOutcome = { readonly ok: true; readonly rev: number; readonly other?: KeptDesign | 'unreadable' | undefined } | { readonly ok: false; readonly why: string };
+export type SaveOutcome =
+  | { readonly ok: true; readonly rev: number; readonly other?: KeptDesign | 'unreadable' | undefined; readonly skipped?: true | undefined }
+  | { readonly ok: false; readonly why: string };
 
 /**
  * Writes the autosave, with the revision check: when another tab saved since this tab loaded or last
  * saved, that tab's design is kept aside first (as that tab's entry), in the same transaction.
+ * `proceed` is asked when the write's turn comes: false skips it (the user's saved design is to stay).
  */
-export function saveAutosave(snap: Snapshot, tab: string, now: Date = new Date()): Promise<SaveOutcome> {
-  return serial(() =>
-    write(async (tx) => {
+export function saveAutosave(snap: Snapshot, tab: string, now: Date = new Date(), proceed: () => boolean = () => true): Promise<SaveOutcome> {
+  return serial(() => {
+    // asked when its turn comes: a keep-aside queued before it may have failed meanwhile
+    if (!proceed()) return Promise.resolve<SaveOutcome>({ ok: true, rev: baseRev, skipped: true });
+    return write(async (tx) => {
       const slots = tx.objectStore('slots');
       const raw = await slots.get(AUTOSAVE);
       const rev = storedRev(raw);
@@ -247,8 +252,8 @@ export function saveAutosave(snap: Snapshot, tab: string, now: Date = new Date()
         return { ok: true, rev: next, other };
       },
       (e: unknown): SaveOutcome => ({ ok: false, why: whyNotSaved(e) }),
-    ),
-  );
+    );
+  });
 }
 
 /** Keeps a design aside. Resolves to the entry (undefined: nothing to keep), or rejects with why not (words). */
