@@ -140,9 +140,10 @@ async function openSaved(saved: Snapshot): Promise<boolean> {
 }
 
 export async function boot(): Promise<void> {
-  const usable = await openStorage();
+  // both wait on the browser (IndexedDB opening, other tabs answering): side by side
+  const [usable, crashed] = await Promise.all([openStorage(), startSession()]);
   const hash = location.hash;
-  if (await startSession()) {
+  if (crashed) {
     // a link may be what crashed the last tab: it is not opened again either
     if (hash.startsWith('#/d/')) history.replaceState(history.state, '', `${location.pathname}${location.search}`);
     await startSafely(usable);
