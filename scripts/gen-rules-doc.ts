@@ -7,10 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RULES } from '../src/engine/rules/index.ts';
+import { WORKSPACE_RULES } from '../src/engine/rules/workspace/index.ts';
 import { catalogMarkdown } from '../src/engine/rules/coverage.ts';
 
 const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'rules.md');
-const text = catalogMarkdown(RULES);
+// the rules across the guests of a workspace are listed with the others
+const text = catalogMarkdown([...RULES, ...WORKSPACE_RULES]);
 const current = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : undefined;
 if (process.argv.includes('--check')) {
   if (current !== text) {

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { RULES } from '../src/engine/rules/index.ts';
+import { RULES as SINGLE } from '../src/engine/rules/index.ts';
+import { WORKSPACE_RULES } from '../src/engine/rules/workspace/index.ts';
+
+/** every rule: a guest's own, and those across the guests of a workspace (issue 15) */
+const RULES = [...SINGLE, ...WORKSPACE_RULES];
 import { ADDED_IDS, catalogMarkdown, NOT_IMPLEMENTED, ruleCatalog, SEVERITY_NOTES } from '../src/engine/rules/coverage.ts';
 import { SHARED, sharedPath } from './support/shared.ts';
 

@@ -13,3 +13,4 @@ export { appEvaluator, evaluationOf, findingsOf, subjectIndex, SEVERITY_RANK } f
 export { dropTargets, evaluate, hypothetical, isBusTarget, lazyVerdicts, type LazyVerdicts, controllerTargetId, NEW_BUS_TARGET, REMOVE_TARGET_ID, slotTargetId, takesEndpoints, verdictMore, type Verdict, type VerdictNote, type VerdictLevel, type DropTarget } from './evaluate.ts';
 // main.tsx reads the export through the store's entry point.
 export { exportDomain } from '../engine/index.ts';
+export { acrossFindingsOf, activeGuestName, changedFiles, docOfWorkspace, guestColour, guestCount, usageOf, workspaceOf, type ChangedFile, type DocGuest, type DocWorkspace, type Taken, type WorkspaceDoc } from './workspace.ts';

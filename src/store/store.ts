@@ -7,6 +7,7 @@ import { createStore } from 'zustand/vanilla';
 import type { Command, Design, DropPayload, Host } from '../engine/index.ts';
 import { applyCommand, describeCommand } from '../engine/index.ts';
 import { dropTargets, hypothetical, isBusTarget, type DropTarget, type Verdict } from './evaluate.ts';
+import { releaseTaken, syncWorkspace, takenFromOthers, withActiveGuest, type Taken, type WorkspaceDoc } from './workspace.ts';
 
 export interface DocState {
   readonly design: Design;
@@ -29,7 +30,27 @@ export interface DocState {
    * user types): the first is pushed, the next ones replace it.
    */
   readonly coalesce?: string | undefined;
+  /**
+   * The other guests of a workspace (issue 15), with `design` the active one's: see workspace.ts.
+   * A commit without this field keeps the present's (an edit of the active guest); a new document
+   * says `workspace: undefined` to be a workspace of one.
+   */
+  readonly workspace?: WorkspaceDoc | undefined;
 }
+
+/**
+ * A change of the active guest that takes host functions another guest holds, waiting for the
+ * user to say whether to move them from that guest, give them to both, or cancel.
+ */
+export interface PendingTake {
+  readonly taken: readonly Taken[];
+  /** the design the change gives the active guest, and the present it was computed from */
+  readonly design: Design;
+  readonly from: DocState;
+  readonly label: string;
+}
+
+export type TakeChoice = 'move' | 'share' | 'cancel';
 
 export type Selection =
   | { readonly kind: 'controller'; readonly key: string }
@@ -105,14 +126,24 @@ export interface DesignerState {
   readonly summary: ChangeSummary | null;
   /** a request to move keyboard focus to the element with this data-testid once it is drawn (after a move) */
   readonly focusItem: { readonly testId: string; readonly seq: number } | null;
+  /** a change waiting for the user's answer (the dialog "this group is used by guest X") */
+  readonly pendingTake: PendingTake | null;
 
   /**
    * Replace the document with a new state as one undoable step. The state is not pristine unless
    * `next.pristine` says so; a `next.coalesce` equal to the present's replaces the present instead.
    */
   commit(next: Omit<DocState, 'label'> & { label?: string }, label: string): void;
-  /** Apply an engine command as one undoable step; false (and a message) when the engine refuses it. */
+  /**
+   * Apply an engine command as one undoable step; false (and a message) when the engine refuses it.
+   * In a workspace, a command that takes host functions another guest holds is not applied yet:
+   * it waits in `pendingTake` for {@link resolveTake} (false meanwhile).
+   */
   apply(cmd: Command, label?: string): boolean;
+  /** Answers a pending take: move the functions from the other guests (one undo step for all), give them to both, or drop the change. */
+  resolveTake(choice: TakeChoice): boolean;
+  /** Shows another guest of the workspace (not an undo step: the guests do not change). */
+  switchGuest(name: string): void;
   /** Set the document without history (first load). */
   load(doc: DocState | null): void;
   undo(): void;
@@ -160,10 +191,14 @@ export function createDesignerStore(initial: DocState | null = null) {
     contextMenu: null,
     summary: null,
     focusItem: null,
+    pendingTake: null,
 
     commit(next, label) {
       const { present, past, message } = get();
-      const doc: DocState = { ...next, label, pristine: next.pristine ?? false, baseline: next.baseline ?? (next.design === present?.design ? present.baseline : undefined) };
+      const baseline = next.baseline ?? (next.design === present?.design ? present.baseline : undefined);
+      const carried = 'workspace' in next ? next.workspace : present?.workspace;
+      const workspace = carried ? syncWorkspace(carried, next.design, next.file, baseline) : undefined;
+      const doc: DocState = { ...next, label, pristine: next.pristine ?? false, baseline, workspace };
       const merge = doc.coalesce !== undefined && present?.coalesce === doc.coalesce;
       set({
         past: merge ? past : present ? [...past, present].slice(-HISTORY_LIMIT) : past,
@@ -188,12 +223,40 @@ export function createDesignerStore(initial: DocState | null = null) {
         set({ message: { kind: 'error', text: (e as Error).message } });
         return false;
       }
+      const taken = present.workspace ? takenFromOthers(present.workspace.workspace, present.workspace.active, present.design, design) : [];
+      if (taken.length) {
+        set({ pendingTake: { taken, design, from: present, label: label ?? describeCommand(cmd, present.design) }, drag: null });
+        return false;
+      }
       // an edit keeps what the document was imported from, and is the user's work
       get().commit({ design, hostText: present.hostText, file: present.file, baseline: baselineOf(present) }, label ?? describeCommand(cmd, present.design));
       return true;
     },
 
+    resolveTake(choice) {
+      const { pendingTake: p, present } = get();
+      set({ pendingTake: null });
+      if (!p || choice === 'cancel' || present !== p.from) return false;
+      const base = { design: p.design, hostText: present.hostText, file: present.file, baseline: baselineOf(present) };
+      if (choice === 'share' || !present.workspace) {
+        get().commit(base, p.label);
+        return true;
+      }
+      const names = p.taken.map((t) => t.guest).join(', ');
+      get().commit({ ...base, workspace: releaseTaken(present.workspace, p.taken) }, `${p.label}, taken from ${names}`);
+      return true;
+    },
+
+    switchGuest(name) {
+      const present = get().present;
+      if (!present || present.workspace?.active === name) return;
+      const next = withActiveGuest(present, name);
+      if (next) set({ present: next, selection: null, selectedDevices: NO_KEYS, drag: null, contextMenu: null, summary: null, pendingTake: null });
+    },
+
     load(doc) {
+      const w = doc?.workspace;
+      doc = doc && w ? { ...doc, workspace: syncWorkspace(w, doc.design, doc.file, doc.baseline) } : doc;
       set({ past: [], present: doc, future: [], selection: null, selectedDevices: NO_KEYS, drag: null, shareUrl: null, summary: null, contextMenu: null });
     },
 

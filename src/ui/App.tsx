@@ -4,13 +4,16 @@ import { designerStore, useDesigner, verdictMore } from '../store/index.ts';
 import { Canvas } from './Canvas.tsx';
 import { ContextMenu } from './ContextMenu.tsx';
 import { FindingsPanel } from './FindingsPanel.tsx';
+import { GuestSwitcher } from './GuestSwitcher.tsx';
+import { TakeDialog } from './TakeDialog.tsx';
+import { droppedFiles } from './dropFiles.ts';
 import { HostPanel } from './HostPanel.tsx';
 import { Inspector } from './Inspector.tsx';
 import { StorageAlert } from './StorageAlert.tsx';
 import { KeptDesigns } from './KeptDesigns.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { XmlDrawer } from './XmlDrawer.tsx';
-import { actionForKey, importAny, inMultiSelection, keyOf, openDemo, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
+import { actionForKey, importAny, inMultiSelection, keyOf, openDemo, openWorkspace, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
 import { nodeIdOf } from './layout.ts';
 import { useRovingFocus } from './roving.ts';
 import * as canvasApi from './canvasApi.ts';
@@ -223,8 +226,8 @@ export function App() {
       if (!hasFiles(e)) return;
       e.preventDefault();
       setFileOver(false);
-      const file = e.dataTransfer?.files[0];
-      if (file) void file.text().then((text) => run(importAny, { text, file: file.name }));
+      // several files or a folder open a workspace (issue 15); one file imports as before
+      if (e.dataTransfer) void droppedFiles(e.dataTransfer).then((files) => files.length && run(openWorkspace, files));
     };
     window.addEventListener('keydown', onKey);
     window.addEventListener('contextmenu', onContextMenu);
@@ -255,6 +258,7 @@ export function App() {
             <HostPanel />
           </RemoveDropArea>
           <div className="center" ref={center}>
+            <GuestSwitcher />
             {ready ? <Canvas /> : <div className="canvas loading">Loading…</div>}
             <XmlDrawer />
           </div>
@@ -265,9 +269,10 @@ export function App() {
         </main>
         <DragGhost />
         <ContextMenu />
+        <TakeDialog />
         {pasting ? <PasteDialog onClose={() => setPasting(false)} /> : null}
         <KeptDesigns />
-        {fileOver ? <div className="dropzone" aria-hidden="true">Drop a domain or host XML file to import it</div> : null}
+        {fileOver ? <div className="dropzone" aria-hidden="true">Drop a domain or host XML file to import it, or several (a folder) to open them together</div> : null}
       </div>
     </ReactFlowProvider>
   );

@@ -1,7 +1,7 @@
 import { memo } from 'react';
-import type { Design, Finding, Severity } from '../engine/index.ts';
-import { ruleMeta } from '../engine/index.ts';
-import { designerStore, findingsOf, useDesigner } from '../store/index.ts';
+import type { Design, Finding, Severity, WorkspaceFinding } from '../engine/index.ts';
+import { anyRuleMeta } from '../engine/index.ts';
+import { acrossFindingsOf, designerStore, findingsOf, guestColour, useDesigner, workspaceOf } from '../store/index.ts';
 import { nodeIdOf } from './layout.ts';
 import { applyFix, run } from './actions/index.ts';
 
@@ -32,13 +32,23 @@ export function revealSubjects(f: Finding, design: Design): void {
   if (firstGroup !== undefined) document.querySelector(`[data-testid="host-group-${firstGroup}"]`)?.scrollIntoView({ block: 'nearest' });
 }
 
-const FindingItem = memo(function FindingItem({ f, design }: { f: Finding; design: Design }) {
-  const meta = ruleMeta(f.ruleId);
+const FindingItem = memo(function FindingItem({ f, design, guests }: { f: Finding; design: Design; guests?: readonly { name: string; colour: string }[] | undefined }) {
+  const meta = anyRuleMeta(f.ruleId);
   return (
     <li className={`finding ${f.severity}`} data-testid="finding" data-rule-id={f.ruleId} data-severity={f.severity}>
       <button type="button" className="fmain" onClick={() => revealSubjects(f, design)} aria-label={`${f.severity} ${f.ruleId}: ${f.message}. Show on the canvas`}>
         <span className="rule">{f.ruleId}</span>
         {meta?.title ? <span className="ftitle">{meta.title}</span> : null}
+        {guests ? (
+          <span className="fguests" data-testid="finding-guests">
+            {guests.map((g) => (
+              <span key={g.name} className="user" style={{ borderColor: g.colour, color: g.colour }}>
+                <span className="gdot" style={{ background: g.colour }} aria-hidden="true" />
+                {g.name}
+              </span>
+            ))}
+          </span>
+        ) : null}
         <span className="fmsg">{f.message}</span>
       </button>
       {meta?.why || meta?.source ? (
@@ -64,8 +74,12 @@ const FindingItem = memo(function FindingItem({ f, design }: { f: Finding; desig
 export function FindingsPanel() {
   const design = useDesigner((s) => s.present?.design);
   const findings = findingsOf(design);
+  // findings across the guests of a workspace (HD-SHARE-1/2, HD-NUMA-1), each naming its guests
+  const ws = useDesigner((s) => workspaceOf(s.present));
+  const across: readonly WorkspaceFinding[] = acrossFindingsOf(ws);
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;
+  for (const f of across) counts[f.severity]++;
   return (
     <section className="findings" aria-label="Findings">
       <div className="panel-head">
@@ -76,7 +90,7 @@ export function FindingsPanel() {
           <span className="c info" title="notes">{counts.info}</span>
         </span>
       </div>
-      {findings.length === 0 ? <p className="ok pad">No findings: libvirt and QEMU should accept this topology.</p> : null}
+      {findings.length === 0 && across.length === 0 ? <p className="ok pad">No findings: libvirt and QEMU should accept this topology.</p> : null}
       {design
         ? ORDER.map((sev) => {
             const list = findings.filter((f) => f.severity === sev);
@@ -93,6 +107,16 @@ export function FindingsPanel() {
             );
           })
         : null}
+      {design && across.length ? (
+        <div className="fgroup across" data-testid="findings-across">
+          <h3>Across guests</h3>
+          <ul>
+            {across.map((f, i) => (
+              <FindingItem key={`${f.ruleId}-${i}`} f={f} design={design} guests={f.domains.map((name) => ({ name, colour: guestColour(ws, name) }))} />
+            ))}
+          </ul>
+        </div>
+      ) : null}
     </section>
   );
 }

@@ -1,9 +1,27 @@
 import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import type { Guest, HostDevice, IommuGroup } from '../engine/index.ts';
-import { formatPciAddress } from '../engine/index.ts';
-import { designerStore, findingsOf, subjectIndex, useDesigner } from '../store/index.ts';
+import { formatPciAddress, worse } from '../engine/index.ts';
+import { acrossFindingsOf, designerStore, findingsOf, guestColour, subjectIndex, usageOf, useDesigner, workspaceOf } from '../store/index.ts';
 import { useDragSource } from './dnd.ts';
 import { useRovingFocus } from './roving.ts';
+
+/** guest name -> colour, for the usage chips (issue 15) */
+type Colours = ReadonlyMap<string, string>;
+
+/** Which guests use a host group or device: each guest's name on its colour. */
+function Users({ names, colours, testId, label }: { names: readonly string[]; colours: Colours; testId: string; label: string }) {
+  if (!names.length) return null;
+  return (
+    <span className="users" data-testid={testId} aria-label={`${label} ${names.join(', ')}`}>
+      {names.map((n) => (
+        <span key={n} className="user" style={{ borderColor: colours.get(n), color: colours.get(n) }} title={`used by ${n}`}>
+          <span className="gdot" style={{ background: colours.get(n) }} aria-hidden="true" />
+          {n}
+        </span>
+      ))}
+    </span>
+  );
+}
 
 const inGuestCache = new WeakMap<Guest, ReadonlySet<string>>();
 function inGuest(guest: Guest | undefined): ReadonlySet<string> {
@@ -23,7 +41,7 @@ function inGuest(guest: Guest | undefined): ReadonlySet<string> {
  * the middle of a two-function card used to pick up one function). One function alone is dragged by
  * its own handle.
  */
-const HostDeviceRow = memo(function HostDeviceRow({ dev, placed, alone }: { dev: HostDevice; placed: boolean; alone: boolean }) {
+const HostDeviceRow = memo(function HostDeviceRow({ dev, placed, alone, users, colours }: { dev: HostDevice; placed: boolean; alone: boolean; users: readonly string[] | undefined; colours: Colours }) {
   const selected = useDesigner((s) => s.selection?.kind === 'host-device' && s.selection.address === dev.address);
   const onPointerDown = useDragSource({ kind: 'host-device', address: dev.address }, `${dev.address} ${dev.productName ?? ''}`.trim());
   const select = useCallback(() => designerStore.getState().select({ kind: 'host-device', address: dev.address }), [dev.address]);
@@ -65,15 +83,21 @@ const HostDeviceRow = memo(function HostDeviceRow({ dev, placed, alone }: { dev:
         {dev.numaNode !== undefined ? <span title="host NUMA node">NUMA {dev.numaNode}</span> : null}
         <span>{dev.pcie ? 'PCIe' : 'PCI'}</span>
         {dev.bridge ? <span>bridge</span> : null}
-        {placed ? <span className="in-guest">in guest</span> : null}
+        {placed && !users ? <span className="in-guest">in guest</span> : null}
+        {users ? <Users names={users} colours={colours} testId={`host-device-usage-${dev.address}`} label="used by" /> : null}
       </div>
     </li>
   );
 });
 
-const GroupCard = memo(function GroupCard({ group, devices, placed }: { group: IommuGroup; devices: readonly HostDevice[]; placed: ReadonlySet<string> }) {
+const GroupCard = memo(function GroupCard({ group, devices, placed, usage, deviceUsers, colours }: { group: IommuGroup; devices: readonly HostDevice[]; placed: ReadonlySet<string>; usage: ReadonlyMap<string, readonly string[]> | undefined; deviceUsers: ReadonlyMap<string, readonly string[]> | undefined; colours: Colours }) {
   const selected = useDesigner((s) => s.selection?.kind === 'group' && s.selection.number === group.number);
-  const severity = useDesigner((s) => subjectIndex(findingsOf(s.present?.design)).groups.get(group.number));
+  // the guest's own findings and those across guests (a group shared or split: HD-SHARE-1/2)
+  const severity = useDesigner((s) => {
+    const own = subjectIndex(findingsOf(s.present?.design)).groups.get(group.number);
+    const across = subjectIndex(acrossFindingsOf(workspaceOf(s.present))).groups.get(group.number);
+    return across === undefined ? own : worse(own, across);
+  });
   const onPointerDown = useDragSource({ kind: 'group', number: group.number }, `IOMMU group ${group.number}${devices.length > 1 ? ` (${devices.length} functions)` : ''}`);
   const select = useCallback(() => designerStore.getState().select({ kind: 'group', number: group.number }), [group.number]);
   const count = devices.filter((d) => placed.has(d.address)).length;
@@ -103,13 +127,14 @@ const GroupCard = memo(function GroupCard({ group, devices, placed }: { group: I
         <span className="gmeta">
           {devices.length} fn{numa.length ? ` · NUMA ${numa.join(',')}` : ''}
         </span>
-        {count > 0 ? <span className="in-guest">{count === devices.length ? 'in guest' : `${count}/${devices.length} in guest`}</span> : null}
+        {count > 0 && !deviceUsers ? <span className="in-guest">{count === devices.length ? 'in guest' : `${count}/${devices.length} in guest`}</span> : null}
+        {deviceUsers ? <Users names={[...(usage?.keys() ?? [])]} colours={colours} testId={`host-group-usage-${group.number}`} label="used by" /> : null}
         {onlyBridges ? <span className="tag">host bridge</span> : null}
         {severity ? <span className={`badge ${severity}`}>{severity === 'info' ? 'i' : '!'}</span> : null}
       </header>
       <ul>
         {devices.map((d) => (
-          <HostDeviceRow key={d.address} dev={d} placed={placed.has(d.address)} alone={devices.length === 1} />
+          <HostDeviceRow key={d.address} dev={d} placed={placed.has(d.address)} alone={devices.length === 1} users={deviceUsers ? (deviceUsers.get(d.address) ?? []) : undefined} colours={colours} />
         ))}
       </ul>
     </section>
@@ -121,6 +146,14 @@ export function HostPanel() {
   const guest = useDesigner((s) => s.present?.design.guest);
   const [query, setQuery] = useState('');
   const [onlyFree, setOnlyFree] = useState(false);
+  // a workspace of several guests: who uses what (engine hostUsage), and a filter by guest
+  const ws = useDesigner((s) => workspaceOf(s.present));
+  const several = ws.guests.length > 1;
+  const [byGuest, setByGuest] = useState('');
+  const usage = several ? usageOf(ws) : undefined;
+  const colours = useMemo<Colours>(() => new Map(ws.guests.map((g) => [g.name, guestColour(ws, g.name)])), [ws]);
+  const deviceUsers = useMemo(() => (usage ? new Map([...usage.devices].map(([a, uses]) => [a, uses.map((u) => u.guest)])) : undefined), [usage]);
+  const guestFilter = several && ws.guests.some((g) => g.name === byGuest) ? byGuest : '';
   const list = useRef<HTMLDivElement>(null);
   // one Tab stop for the whole list; the arrow keys go from card to card and function to function
   useRovingFocus(list, '.hgroup header, .hdev');
@@ -133,10 +166,11 @@ export function HostPanel() {
       const devices = g.members.map((a) => host.devices.get(a)).filter((d): d is HostDevice => d !== undefined);
       if (q && !devices.some((d) => [d.address, d.productName, d.vendorName, d.driver, `group ${g.number}`].some((t) => t?.toLowerCase().includes(q)))) continue;
       if (onlyFree && devices.some((d) => placed.has(d.address))) continue;
+      if (guestFilter && !usage?.groups.get(g.number)?.has(guestFilter)) continue;
       out.push({ group: g, devices });
     }
     return out;
-  }, [host, query, onlyFree, placed]);
+  }, [host, query, onlyFree, placed, guestFilter, usage]);
   return (
     <aside className="panel host" aria-label="Host IOMMU groups">
       <div className="panel-head">
@@ -149,14 +183,24 @@ export function HostPanel() {
           <label>
             <input type="checkbox" data-testid="host-free-only" checked={onlyFree} onChange={(e) => setOnlyFree(e.target.checked)} /> free only
           </label>
+          {several ? (
+            <select data-testid="host-guest-filter" aria-label="Show the IOMMU groups a guest uses" title="Show only the IOMMU groups one guest uses" value={guestFilter} onChange={(e) => setByGuest(e.target.value)}>
+              <option value="">All guests</option>
+              {ws.guests.map((g) => (
+                <option key={g.name} value={g.name}>
+                  Used by {g.name}
+                </option>
+              ))}
+            </select>
+          ) : null}
         </div>
       ) : (
         <p className="muted pad">Import the host's node devices (virsh nodedev-dumpxml, or scripts/collect-host.sh) to see its IOMMU groups.</p>
       )}
       <div className="groups" ref={list}>
-        {host && groups.length === 0 ? <p className="muted pad" data-testid="host-no-match">No IOMMU group matches{query.trim() ? ` “${query.trim()}”` : ''}{onlyFree ? ' among the free ones' : ''}.</p> : null}
+        {host && groups.length === 0 ? <p className="muted pad" data-testid="host-no-match">No IOMMU group matches{query.trim() ? ` “${query.trim()}”` : ''}{onlyFree ? ' among the free ones' : ''}{guestFilter ? ` used by ${guestFilter}` : ''}.</p> : null}
         {groups.map(({ group, devices }) => (
-          <GroupCard key={group.number} group={group} devices={devices} placed={placed} />
+          <GroupCard key={group.number} group={group} devices={devices} placed={placed} usage={usage?.groups.get(group.number)} deviceUsers={deviceUsers} colours={colours} />
         ))}
       </div>
       <p className="hint muted">Drag a group card onto a vPHB or port to pass the whole group through; drag a function by its ⠿ handle to pass it alone. Arrow keys move between cards, M moves the selected one, Shift+F10 opens its menu.</p>

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PlacementPolicy, TemplateMachine } from '../engine/index.ts';
 import { buildingBlocks, machineFamily, MAX_SWITCH_PORTS } from '../engine/index.ts';
-import { designerStore, useDesigner } from '../store/index.ts';
-import { addBlock, addBus, autoPlace, BLOCK_LABELS, copyXml, exportPng, exportSvg, exportXml, importDomain, importHost, newDesign, redo, restorePrevious, run, shareLink, spareEnabled, undo, type FileText } from './actions/index.ts';
+import { changedFiles, designerStore, guestCount, useDesigner, workspaceOf } from '../store/index.ts';
+import { addBlock, addBus, autoPlace, BLOCK_LABELS, copyXml, exportChanged, exportChangedFile, exportPng, exportSvg, exportXml, importDomain, importHost, newDesign, openWorkspace, redo, restorePrevious, run, shareLink, spareEnabled, undo, type FileText } from './actions/index.ts';
 import { keptStore } from './keeping.ts';
 import { ActionButton, useAction } from './ActionButton.tsx';
 
@@ -11,6 +11,29 @@ async function readFile(input: HTMLInputElement, then: (arg: FileText) => void):
   input.value = '';
   if (!file) return;
   then({ text: await file.text(), file: file.name });
+}
+
+/**
+ * Reads every file picked (the multi-file picker): one file is a domain import as before, several
+ * open a workspace (issue 15). A folder is opened by dropping it on the window (dropFiles.ts).
+ */
+export async function readFiles(list: FileList | null | undefined): Promise<FileText[]> {
+  return Promise.all([...(list ?? [])].map(async (f) => ({ text: await f.text(), file: f.name })));
+}
+
+/** The changed domains of a workspace: the zip of all, or each file alone. */
+function ChangedItems() {
+  const files = useDesigner((s) => changedFiles(workspaceOf(s.present)));
+  return (
+    <>
+      <ActionButton action={exportChanged} arg={undefined} testId="export-changed" />
+      {files.map((f) => (
+        <ActionButton key={f.name} action={exportChangedFile} arg={f.name} testId={`export-changed-file-${f.name}`}>
+          {f.fileName}
+        </ActionButton>
+      ))}
+    </>
+  );
 }
 
 /**
@@ -82,6 +105,7 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
   const previous = useDesigner((s) => s.previous);
   const domainInput = useRef<HTMLInputElement>(null);
   const hostInput = useRef<HTMLInputElement>(null);
+  const several = useDesigner((s) => guestCount(s.present) > 1);
   const [policy, setPolicy] = useState<PlacementPolicy>('pe-per-phb');
   const [spare, setSpare] = useState(1);
   const [copied, setCopied] = useState<string | null>(null);
@@ -134,10 +158,26 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
             <option value="kept-designs">Kept designs…</option>
           </optgroup>
         </select>
-        <button type="button" data-testid="import-domain" onClick={() => domainInput.current?.click()} title="Import a domain XML file (or drop it on the window)">
+        <button type="button" data-testid="import-domain" onClick={() => domainInput.current?.click()} title="Import a domain XML file, or several domains and the host at once (or drop them, or their folder, on the window)">
           Import domain
         </button>
-        <input ref={domainInput} data-testid="import-domain-file" type="file" accept=".xml,application/xml,text/xml" hidden onChange={(e) => void readFile(e.currentTarget, (a) => void run(importDomain, a))} />
+        <input
+          ref={domainInput}
+          data-testid="import-domain-file"
+          type="file"
+          multiple
+          accept=".xml,application/xml,text/xml"
+          hidden
+          onChange={(e) => {
+            const input = e.currentTarget;
+            void readFiles(input.files).then((files) => {
+              input.value = '';
+              const one = files[0];
+              if (files.length === 1 && one) void run(importDomain, one);
+              else if (files.length > 1) void run(openWorkspace, files);
+            });
+          }}
+        />
         <button type="button" data-testid="import-host" onClick={() => hostInput.current?.click()} title="Import the host's node devices (virsh nodedev-dumpxml)">
           Import host
         </button>
@@ -197,6 +237,11 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
       </div>
       <div className="tgroup end" role="group" aria-label="Export and share">
         <ActionButton action={exportXml} arg={undefined} testId="export-domain" />
+        {several ? (
+          <Menu label="Changed" testId="export-changed-menu" title="Download the domains changed since they were opened: a zip of them all, or one file">
+            <ChangedItems />
+          </Menu>
+        ) : null}
         <ActionButton action={copyXml} arg={undefined} testId="copy-xml" ariaLabel="Copy the domain XML" onDone={(ok) => setCopied(ok ? 'xml' : null)}>
           {copied === 'xml' ? 'Copied' : 'Copy'}
         </ActionButton>

@@ -3,13 +3,14 @@
  * the demo; nothing the user made is lost: whatever replaces it keeps it aside first, and a saved
  * text that fails validation is kept byte for byte and said, never opened half-way or dropped.
  */
-import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, createDesign, decodeShareLink, formatInputError } from '../engine/index.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, createDesign, formatInputError } from '../engine/index.ts';
 import { designerStore, type MessageAction } from '../store/index.ts';
 import { buildDesign } from './documents.ts';
 import { tidy } from './importing.ts';
 import { autosave, docFromState, historyDocs, keepAside, keptStore, refreshKept, refuseText } from './keeping.ts';
 import { AUTOSAVE_KEY, readSnapshotText, snapshotName, storage, when, whyNotSaved, type Snapshot } from './persistence.ts';
 import { loadAutosave, migrateLocalStorage } from './saved.ts';
+import { openLinkedWorkspace } from './linkedWorkspace.ts';
 import { safetyStore } from './safety.ts';
 import { startSession } from './sessions.ts';
 
@@ -125,17 +126,14 @@ async function openSaved(saved: Snapshot): Promise<boolean> {
     await refuseText(JSON.stringify(saved), 'your autosaved design', tidy(formatInputError(d.error)));
     return false;
   }
-  // this designer edits one guest: a workspace of several is kept aside whole before its active guest opens
-  const several = saved.guests.length > 1 && (await keepAside(store, { ...saved, pristine: false }, 'several-guests'));
   store.getState().load(d.value);
   const history = historyDocs(saved.history);
   // the first load is not a change: set the history without an undo step or an autosave
   store.setState({ past: history.past, future: history.future });
   const lost = history.lost ? ` ${history.lost} undo steps could not be read.` : '';
-  const whole = several ? ' It holds several guests: this opens its active one, and the whole workspace is kept aside.' : '';
   // replaced the user's work last time and nothing was done since: offer it back
   const offer = saved.pristine ? restoreOffer() : [];
-  store.getState().setMessage({ kind: 'notice', text: `Restored your design from ${when(saved.savedAt)}.${whole}${lost}`, actions: [...offer, 'open-demo'] });
+  store.getState().setMessage({ kind: 'notice', text: `Restored your design from ${when(saved.savedAt)}.${lost}`, actions: [...offer, 'open-demo'] });
   return true;
 }
 
@@ -155,17 +153,13 @@ export async function boot(): Promise<void> {
     const safe = !safetyStore.getState().beside && (current === null || (usable && (await keepAside(store, current))));
     // The link has done its job: a reload now shows the autosave (this design and its edits), not the link again.
     history.replaceState(history.state, '', `${location.pathname}${location.search}`);
-    const r = await decodeShareLink(hash);
-    if (!r.ok) {
-      openEmpty(tidy(`This share link cannot be opened: ${r.error.message}. You have an empty design instead.`));
-      return;
-    }
-    const d = buildDesign(r.value.domain, r.value.host, 'share link');
+    // version 1 (one domain) and version 2 (a workspace of several, issue 15) alike
+    const d = await openLinkedWorkspace(hash);
     if (!d.ok) {
-      openEmpty(tidy(`This share link holds a design that cannot be read: ${formatInputError(d.error)}. You have an empty design instead.`));
+      openEmpty(tidy(d.broken ? `This share link cannot be opened: ${d.message}. You have an empty design instead.` : `This share link holds a design that cannot be read: ${d.message}. You have an empty design instead.`));
       return;
     }
-    store.getState().load({ design: d.value, hostText: r.value.host, file: 'shared.xml', label: 'Open a share link', pristine: true });
+    store.getState().load({ ...d.doc, label: 'Open a share link', pristine: true });
     if (!safe) {
       // The user's saved design could not be kept aside: the link opens beside it, and autosave leaves it alone.
       safetyStore.setState({ beside: true, saveFailed: safetyStore.getState().saveFailed ?? "the browser's storage is full, so your saved design could not be kept aside" });

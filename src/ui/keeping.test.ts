@@ -123,11 +123,13 @@ describe('documents from snapshots', () => {
     expect(historyDocs(broken).past).toHaveLength(1);
   });
 
-  it('opens the active guest of several', () => {
+  it('opens a workspace of several guests whole, on its active guest; a guest that does not read fails it', () => {
     const p = present(demoStore());
     const domain = exportDomain(p.design);
-    const d = docFromState({ guests: [{ domain: '<domain' }, { domain, file: 'b.xml' }], active: 1, pristine: false, host: p.hostText }, 'x');
+    const other = domain.replace(/<name>[^<]*<\/name>/, '<name>second</name>');
+    const d = docFromState({ guests: [{ domain: other, file: 'a.xml' }, { domain, file: 'b.xml' }], active: 1, pristine: false, host: p.hostText }, 'x');
     expect(d.ok && d.value.file).toBe('b.xml');
-    expect(docFromState({ guests: [{ domain: '<domain' }], active: 0, pristine: false }, 'x').ok).toBe(false);
+    expect(d.ok && d.value.workspace?.workspace.guests).toHaveLength(2);
+    expect(docFromState({ guests: [{ domain: '<domain' }, { domain }], active: 1, pristine: false }, 'x').ok).toBe(false);
   });
 });

@@ -6,7 +6,8 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { createDesign, importHost, type Host, type Result } from '../engine/index.ts';
 import { designerStore, type DesignerStore, type DocState } from '../store/index.ts';
-import { activeGuest, historyOf, historyStates, snapshotOf, whyNotSaved, type SavedHistory, type Snapshot, type SnapshotState } from './persistence.ts';
+import { activeGuest, historyOf, historyStates, snapshotOf, whyNotSaved, type GuestSnapshot, type SavedHistory, type Snapshot, type SnapshotState } from './persistence.ts';
+import { docOfSnapshot } from './workspaceSnapshot.ts';
 import * as saved from './saved.ts';
 import { safetyStore } from './safety.ts';
 import { tabId } from './sessions.ts';
@@ -103,11 +104,18 @@ function hostReader(): (text: string | undefined) => Result<Host | undefined> {
 }
 
 /**
- * The document a snapshot state opens as: its active guest (today's designer edits one guest; a
- * snapshot of several guests is kept aside whole before it opens, see boot.ts).
+ * The document a snapshot state opens as: its one guest, or its workspace of several guests shown on
+ * the active one.
  */
 export function docFromState(s: SnapshotState, fallbackFile: string, host = hostReader()): Result<DocState> {
   const g = activeGuest(s);
+  if (s.guests.length > 1) {
+    // a workspace of several guests opens whole (workspaceSnapshot.ts reads its saved form)
+    const nameOf = (x: GuestSnapshot): string => x.name ?? /<name>([^<]*)<\/name>/.exec(x.domain)?.[1]?.trim() ?? x.file ?? 'guest';
+    const guests = s.guests.map((x) => ({ name: nameOf(x), domain: x.domain, ...(x.file !== undefined ? { file: x.file } : {}), ...(x.baseline !== undefined ? { baseline: x.baseline } : {}) }));
+    const d = docOfSnapshot({ domain: g.domain, host: s.host, file: g.file, pristine: s.pristine, baseline: g.baseline, workspace: { guests, active: nameOf(g) } }, fallbackFile);
+    return d.ok ? { ok: true, value: { ...d.value, label: s.label ?? 'Restore' } } : d;
+  }
   const h = host(s.host);
   if (!h.ok) return h;
   const d = createDesign(g.domain, h.value, g.file ?? fallbackFile);

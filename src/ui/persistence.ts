@@ -6,10 +6,12 @@
  * or a shape that fails validation, is refused with the reason, never loaded half-way (STYLE.md §4.2).
  *
  * Version 3 holds a workspace: several guests of one host (each domain text, file name and the text
- * it was imported as), which one is active, and the host text. Today's designer writes a list of one.
+ * it was imported as, its name), which one is active, and the host text. A document of one guest is a
+ * list of one.
  */
 import type { DocState, PreviousDesign } from '../store/index.ts';
 import { exportDomain, type Design } from '../engine/index.ts';
+import { savedWorkspaceOf } from './workspaceSnapshot.ts';
 
 /** localStorage keys of versions 1 and 2 (before IndexedDB): read once, moved, then removed. */
 export const AUTOSAVE_KEY = 'pcitopo:autosave:v1';
@@ -25,6 +27,8 @@ export interface GuestSnapshot {
   readonly file?: string | undefined;
   /** the domain as imported, when XML edits changed it since (the "changed lines" baseline) */
   readonly baseline?: string | undefined;
+  /** the guest's name in a workspace of several (workspaceSnapshot.ts SavedGuest.name) */
+  readonly name?: string | undefined;
 }
 
 /** A document state: the guests, which one is shown, the host, and what made it. */
@@ -46,7 +50,7 @@ export interface SnapshotState {
  * that many steps share is stored once.
  */
 export interface HistoryStep {
-  readonly guests: readonly { readonly domain: number; readonly file?: string | undefined; readonly baseline?: number | undefined }[];
+  readonly guests: readonly { readonly domain: number; readonly file?: string | undefined; readonly baseline?: number | undefined; readonly name?: string | undefined }[];
   readonly active: number;
   readonly host?: number | undefined;
   readonly label: string;
@@ -81,6 +85,8 @@ interface SnapshotV2 {
   readonly pristine: boolean;
   readonly baseline?: string | undefined;
   readonly savedAt: string;
+  /** a workspace of several guests (issue 15's localStorage build): every guest; `domain` is the shown one's */
+  readonly workspace?: unknown;
 }
 
 /** Version 1 had no pristine flag: it was told by the label of the step that made the design. */
@@ -128,7 +134,7 @@ function validateStep(s: unknown, at: string, texts: number): string | null {
   for (const [i, g] of (s['guests'] as unknown[]).entries()) {
     if (!isRec(g) || !isIndex(g['domain'], texts)) return `${at}.guests[${i}].domain is not a saved text`;
     if (g['baseline'] !== undefined && !isIndex(g['baseline'], texts)) return `${at}.guests[${i}].baseline is not a saved text`;
-    const f = optText(g, 'file', `${at}.guests[${i}].`);
+    const f = optText(g, 'file', `${at}.guests[${i}].`) ?? optText(g, 'name', `${at}.guests[${i}].`);
     if (f) return f;
   }
   if (!isIndex(s['active'], s['guests'].length)) return `${at}.active is not one of its guests`;
@@ -160,7 +166,7 @@ function validateV3(o: Rec): string | null {
   if (guests.length > MAX_GUESTS) return `guests lists ${guests.length} guests, more than ${MAX_GUESTS}`;
   for (const [i, g] of guests.entries()) {
     if (!isRec(g)) return `guests[${i}] is not a guest`;
-    const why = first(text(g, 'domain', `guests[${i}].`), optText(g, 'file', `guests[${i}].`), optText(g, 'baseline', `guests[${i}].`));
+    const why = first(text(g, 'domain', `guests[${i}].`), optText(g, 'file', `guests[${i}].`), optText(g, 'baseline', `guests[${i}].`), optText(g, 'name', `guests[${i}].`));
     if (why) return why;
   }
   if (!isIndex(o['active'], guests.length)) return 'active is not one of the guests';
@@ -194,6 +200,13 @@ function v1ToV2(o: Rec): Rec {
 /** v2 -> v3: the one domain becomes a workspace of one guest. */
 function v2ToV3(o: Rec): Rec {
   const s = o as unknown as SnapshotV2;
+  // a workspace of several guests, as the localStorage build of issue 15 wrote it (workspaceSnapshot.ts)
+  const w = o['workspace'] as { guests?: unknown; active?: unknown } | undefined;
+  if (isRec(w) && Array.isArray(w['guests']) && w['guests'].length > 1 && w['guests'].every((g) => isRec(g) && typeof g['domain'] === 'string')) {
+    const guests = (w['guests'] as Rec[]).map((g) => ({ domain: g['domain'] as string, ...(typeof g['file'] === 'string' ? { file: g['file'] } : {}), ...(typeof g['baseline'] === 'string' ? { baseline: g['baseline'] } : {}), ...(typeof g['name'] === 'string' ? { name: g['name'] } : {}) }));
+    const active = Math.max(0, guests.findIndex((g) => g.name === w['active']));
+    return { v: 3, guests, active, host: s.host, label: s.label, pristine: s.pristine, savedAt: s.savedAt } satisfies Snapshot;
+  }
   const guest: GuestSnapshot = { domain: s.domain, ...(s.file !== undefined ? { file: s.file } : {}), ...(s.baseline !== undefined ? { baseline: s.baseline } : {}) };
   return { v: 3, guests: [guest], active: 0, host: s.host, label: s.label, pristine: s.pristine, savedAt: s.savedAt } satisfies Snapshot;
 }
@@ -255,6 +268,11 @@ export function domainText(design: Design): string {
 
 /** The state of a document (today's store holds one guest: a workspace of one). */
 export function stateOf(doc: DocState): SnapshotState {
+  const w = doc.workspace ? savedWorkspaceOf(doc) : undefined;
+  if (w && w.guests.length > 1) {
+    const guests = w.guests.map((g) => ({ domain: g.domain, name: g.name, ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: g.baseline } : {}) }));
+    return { guests, active: Math.max(0, guests.findIndex((g) => g.name === w.active)), host: doc.hostText, label: doc.label, pristine: doc.pristine ?? false };
+  }
   const domain = domainText(doc.design);
   const guest: GuestSnapshot = { domain, ...(doc.file !== undefined ? { file: doc.file } : {}), ...(doc.baseline !== undefined && doc.baseline !== domain ? { baseline: doc.baseline } : {}) };
   return { guests: [guest], active: 0, host: doc.hostText, label: doc.label, pristine: doc.pristine ?? false };
@@ -292,7 +310,7 @@ export function historyOf(past: readonly DocState[], future: readonly DocState[]
     return n;
   };
   const stepOf = (s: SnapshotState): HistoryStep => ({
-    guests: s.guests.map((g) => ({ domain: refOf(g.domain), ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: refOf(g.baseline) } : {}) })),
+    guests: s.guests.map((g) => ({ domain: refOf(g.domain), ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: refOf(g.baseline) } : {}), ...(g.name !== undefined ? { name: g.name } : {}) })),
     active: s.active,
     ...(s.host !== undefined ? { host: refOf(s.host) } : {}),
     label: s.label ?? '',
@@ -331,7 +349,7 @@ export function historyOf(past: readonly DocState[], future: readonly DocState[]
 export function historyStates(h: SavedHistory): { past: SnapshotState[]; future: SnapshotState[] } {
   const t = (i: number): string => h.texts[i] ?? '';
   const state = (s: HistoryStep): SnapshotState => ({
-    guests: s.guests.map((g) => ({ domain: t(g.domain), ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: t(g.baseline) } : {}) })),
+    guests: s.guests.map((g) => ({ domain: t(g.domain), ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: t(g.baseline) } : {}), ...(g.name !== undefined ? { name: g.name } : {}) })),
     active: s.active,
     ...(s.host !== undefined ? { host: t(s.host) } : {}),
     label: s.label,

@@ -32,6 +32,18 @@ const UINT_MAX = 0xffffffff;
  */
 export function parseLibvirtUint(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
+  // the form libvirt writes (`0x1f`), read without a regex: a host file holds thousands of them
+  if (text.length > 2 && text.length <= 10 && text.charCodeAt(0) === 0x30 && (text.charCodeAt(1) | 0x20) === 0x78) {
+    let n = 0;
+    let i = 2;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
+      if (d < 0) break;
+      n = n * 16 + d;
+    }
+    if (i === text.length) return n;
+  }
   const m = /^[ \t\n\v\f\r]*\+?(?:0[xX]([0-9a-fA-F]+)|0([0-7]*)|([1-9][0-9]*))$/.exec(text);
   if (!m) return undefined;
   const n = m[1] !== undefined ? parseInt(m[1], 16) : m[2] !== undefined ? (m[2] === '' ? 0 : parseInt(m[2], 8)) : parseInt(m[3] as string, 10);

@@ -23,9 +23,12 @@ describe('scanElements: the tree', () => {
   });
   it('repeated elements collect in order; an element named __proto__ is only a name', () => {
     expect(tree('<a><b>1</b><c/><b>2</b></a>')).toEqual({ a: [{ b: ['1', '2'], c: [''] }] });
-    const r = scanElements('<__proto__ x="1"/>');
-    expect(r.ok && Object.getPrototypeOf(r.root)).toBe(null);
-    expect(r.ok && Array.isArray(r.root['__proto__'])).toBe(true);
+    const r = scanElements('<__proto__ x="1"/><__proto__/><toString/>');
+    expect(r.ok && Object.getPrototypeOf(r.root)).toBe(Object.prototype);
+    expect(r.ok && Object.keys(r.root)).toEqual(['__proto__', 'toString']);
+    expect(r.ok && r.root['__proto__']).toEqual([{ '@_x': '1' }, '']);
+    expect(tree('<a><constructor/><constructor>2</constructor></a>')).toEqual({ a: [{ constructor: ['', '2'] }] });
+    expect(scanElements(`<a constructor='1' constructor='2'/>`).ok).toBe(false);
   });
   it('attribute values keep their quotes apart and their spacing', () => {
     expect(tree(`<a x = "it's" y='say "hi"'\n z="&#x41;&lt;"/>`)).toEqual({ a: [{ '@_x': "it's", '@_y': 'say "hi"', '@_z': '&#x41;&lt;' }] });

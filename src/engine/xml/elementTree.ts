@@ -12,8 +12,8 @@
  *
  * The tree: an element is a string (its trimmed text) when it has neither attributes nor child
  * elements, else an object with `@_<name>` per attribute (raw, entities not expanded), one array
- * per child element name in document order, and `#text` (trimmed) when it has text. Objects have
- * no prototype, so an element named `__proto__` is just a name.
+ * per child element name in document order, and `#text` (trimmed) when it has text. Every key is
+ * an own property, so an element named `__proto__` or `constructor` is just a name (see newNode).
  */
 
 export type XNode = string | { readonly [key: string]: unknown };
@@ -28,9 +28,9 @@ export interface ScanError {
 export const MAX_DEPTH = 256;
 
 interface Open {
-  readonly name: string;
-  readonly offset: number;
-  readonly node: Record<string, unknown>;
+  name: string;
+  offset: number;
+  node: Record<string, unknown>;
   attributes: number;
   elements: number;
   /** the text so far, from its first character trim() would keep */
@@ -48,13 +48,31 @@ const REFERENCE = /&(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);/y;
 /** Is `c` an ASCII NameChar (letters, digits, `-`, `.`, `:`, `_`)? */
 const asciiNameChar = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x3a) || c === 0x2d || c === 0x2e || c === 0x5f;
 
+/**
+ * Names seen in this scan, by length and first character: a document repeats a few dozen names
+ * thousands of times, and handing back the same string object (no slice, already a property key)
+ * instead of a fresh copy each time takes most of the garbage out of a large host import.
+ */
+type Names = Map<number, string[]>;
+
 /** The name at `at`: ASCII names by char codes (all libvirt writes), others by the XML grammar's regex. */
-function nameAt(text: string, at: number): string | undefined {
+function nameAt(text: string, at: number, names?: Names): string | undefined {
   const c = text.charCodeAt(at);
   if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x3a || c === 0x5f) {
     let end = at + 1;
     while (asciiNameChar(text.charCodeAt(end))) end++;
-    if (text.charCodeAt(end) < 0x80 || end >= text.length) return text.slice(at, end);
+    if (text.charCodeAt(end) < 0x80 || end >= text.length) {
+      if (names === undefined) return text.slice(at, end);
+      const key = (end - at) * 128 + c;
+      const seen = names.get(key);
+      if (seen !== undefined) {
+        for (const s of seen) if (text.startsWith(s, at)) return s;
+      }
+      const name = text.slice(at, end);
+      if (seen === undefined) names.set(key, [name]);
+      else if (seen.length < 8) seen.push(name);
+      return name;
+    }
   }
   NAME.lastIndex = at;
   return NAME.exec(text)?.[0];
@@ -102,18 +120,39 @@ function badReference(text: string, nextAmp: (from: number) => number, from: num
 const fail = (offset: number, message: string): ScanError => ({ offset, message });
 
 /**
+ * An element's object: a plain literal. Not Object.create(null), whose objects V8 keeps as hash
+ * tables (a 2,048-device host then spent half its import collecting garbage, DESIGN.md §7
+ * host-import budget); plain objects from one site share hidden classes and can be pretenured.
+ * Names that Object.prototype also has are still only names: every key is an own property
+ * (`__proto__` is defined, never assigned), and readers take only arrays (children) and strings
+ * (`@_` attributes, `#text`), which Object.prototype has none of.
+ */
+const newNode = (): Record<string, unknown> => ({});
+
+/**
  * Reads `text` as the content of one element (so a file of several concatenated documents reads
  * as their elements side by side) and returns that element, or where and why it is not XML.
  */
-export function scanElements(text: string): { ok: true; root: Record<string, unknown> } | { ok: false; error: ScanError } {
-  const root: Open = { name: '', offset: 0, node: Object.create(null) as Record<string, unknown>, attributes: 0, elements: 0, text: '', pending: '' };
+/**
+ * Called as each element of depth 1 (a child of the document) or 2 closes, in document order of
+ * their end; `offset` is where its start tag begins, `parent` the name of the element it is in
+ * ('' for the document). Returning true takes the element out of the tree: the caller has read it,
+ * and a large file's records then die young instead of all staying alive to the end of the scan.
+ */
+export type TakeElement = (name: string, value: XNode, depth: 1 | 2, offset: number, parent: string) => boolean;
+
+export function scanElements(text: string, take?: TakeElement): { ok: true; root: Record<string, unknown> } | { ok: false; error: ScanError } {
+  const root: Open = { name: '', offset: 0, node: newNode(), attributes: 0, elements: 0, text: '', pending: '' };
   const stack: Open[] = [root];
+  const pool: Open[] = [];
   let top = root;
   let i = 0;
   const n = text.length;
   const nextAmp = finder(text, '&');
   const nextLessThan = finder(text, '<');
   const nextCdataEnd = finder(text, ']]>');
+  const names: Names = new Map();
+  const attributeKeys = new Map<string, string>();
   while (i < n) {
     const lt = text.indexOf('<', i);
     const end = lt === -1 ? n : lt;
@@ -157,7 +196,7 @@ export function scanElements(text: string): { ok: true; root: Record<string, unk
       continue;
     }
     if (next === 0x2f /* / */) {
-      const name = nameAt(text, i + 2);
+      const name = nameAt(text, i + 2, names);
       const after = name === undefined ? i + 2 : skipSpace(text, i + 2 + name.length);
       if (name === undefined || text.charCodeAt(after) !== 0x3e) return { ok: false, error: fail(i, 'the closing tag is not well-formed') };
       if (top === root) return { ok: false, error: fail(i, `closing tag </${name}> closes no open element`) };
@@ -165,16 +204,27 @@ export function scanElements(text: string): { ok: true; root: Record<string, unk
         const { line, column } = lineColumnOf(text, top.offset);
         return { ok: false, error: fail(i, `closing tag </${name}> does not match <${top.name}> (opened in line ${line}, col ${column})`) };
       }
-      closeElement(stack);
+      closeElement(stack, take);
       top = stack[stack.length - 1] as Open;
       i = after + 1;
       continue;
     }
     // a start tag
-    const name = nameAt(text, i + 1);
+    const name = nameAt(text, i + 1, names);
     if (name === undefined) return { ok: false, error: fail(i, "'<' starts no tag (write &lt; for a literal '<')") };
     if (stack.length > MAX_DEPTH) return { ok: false, error: fail(i, 'nested too deeply') };
-    const open: Open = { name, offset: i, node: Object.create(null) as Record<string, unknown>, attributes: 0, elements: 0, text: '', pending: '' };
+    // one record per depth, reused: the record of a closed element is dead (its node lives on)
+    let open = pool[stack.length];
+    if (open === undefined) pool[stack.length] = open = { name, offset: i, node: newNode(), attributes: 0, elements: 0, text: '', pending: '' };
+    else {
+      open.name = name;
+      open.offset = i;
+      open.node = newNode();
+      open.attributes = 0;
+      open.elements = 0;
+      open.text = '';
+      open.pending = '';
+    }
     let at = i + 1 + name.length;
     for (;;) {
       const spaced = skipSpace(text, at);
@@ -183,7 +233,7 @@ export function scanElements(text: string): { ok: true; root: Record<string, unk
         at = spaced;
         break;
       }
-      const attr = spaced > at ? nameAt(text, spaced) : undefined;
+      const attr = spaced > at ? nameAt(text, spaced, names) : undefined;
       if (attr === undefined) {
         if (spaced >= n) return { ok: false, error: fail(i, `the start tag <${name}> is not closed`) };
         return { ok: false, error: fail(spaced, `the start tag <${name}> is not well-formed here (attributes are name='value', separated by spaces)`) };
@@ -199,8 +249,9 @@ export function scanElements(text: string): { ok: true; root: Record<string, unk
       if (lessThan < close) return { ok: false, error: fail(lessThan, `'<' is not allowed in the value of attribute '${attr}'`) };
       const bad = badReference(text, nextAmp, p + 1, close);
       if (bad !== -1) return { ok: false, error: fail(bad, "'&' starts no entity XML predefines (&amp; &lt; &gt; &quot; &apos;) nor a character reference") };
-      const key = `@_${attr}`;
-      if (key in open.node) return { ok: false, error: fail(spaced, `attribute '${attr}' is repeated in <${name}>`) };
+      let key = attributeKeys.get(attr);
+      if (key === undefined) attributeKeys.set(attr, (key = `@_${attr}`));
+      if (Object.hasOwn(open.node, key)) return { ok: false, error: fail(spaced, `attribute '${attr}' is repeated in <${name}>`) };
       open.node[key] = text.slice(p + 1, close);
       open.attributes++;
       at = close + 1;
@@ -208,7 +259,7 @@ export function scanElements(text: string): { ok: true; root: Record<string, unk
     top.elements++;
     if (text.charCodeAt(at) === 0x2f) {
       stack.push(open);
-      closeElement(stack);
+      closeElement(stack, take);
       i = at + 2;
     } else {
       stack.push(open);
@@ -243,7 +294,7 @@ function addText(open: Open, text: string, from: number, to: number): void {
 }
 
 /** Pops the top element and files it under its parent, in the tree's shape. */
-function closeElement(stack: Open[]): void {
+function closeElement(stack: Open[], take: TakeElement | undefined): void {
   const done = stack.pop() as Open;
   const parent = stack[stack.length - 1] as Open;
   const text = done.text.trim();
@@ -253,9 +304,15 @@ function closeElement(stack: Open[]): void {
     if (text !== '') done.node['#text'] = text;
     value = done.node;
   }
+  const depth = stack.length;
+  if (take !== undefined && depth <= 2 && take(done.name, value, depth as 1 | 2, done.offset, parent.name)) return;
   const list = parent.node[done.name];
   if (Array.isArray(list)) list.push(value);
-  else parent.node[done.name] = [value];
+  else if (done.name === '__proto__') {
+    const own = Object.getOwnPropertyDescriptor(parent.node, '__proto__')?.value as XNode[] | undefined;
+    if (own) own.push(value);
+    else Object.defineProperty(parent.node, '__proto__', { value: [value], enumerable: true, writable: true, configurable: true });
+  } else parent.node[done.name] = [value];
 }
 
 function lineColumnOf(text: string, offset: number): { line: number; column: number } {

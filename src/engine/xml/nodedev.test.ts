@@ -148,6 +148,24 @@ describe('importHost: the three shapes', () => {
     expect(r.error.message).toMatch(/0001:01:00\.0 is described twice.*line 1/);
   });
 
+  it('read device by device as the scan goes, it still answers as for the whole file', () => {
+    // a wrapper repeated: the devices of the first one, as before the streaming reader
+    const twice = host(`<h>\n${PF}</h>\n<h>\n${VF}</h>\n`);
+    expect([...twice.devices.keys()]).toEqual(['0001:01:00.0', '0001:01:00.1']); // the PF and the group member it lists
+    expect(twice.devices.has('0000:06:12.1')).toBe(false);
+    // a bad device early and broken XML later: the broken XML is what the user hears about
+    const bad = PF.replace('<bus>1</bus>', '<bus>x</bus>');
+    const r = importHost(`${bad}${VF}<device>`, 'h.xml');
+    expect(r.ok || r.error.code).toBe('malformed-xml');
+    // a bad device with the rest well-formed names the device and its line
+    const r2 = importHost(`${VF}\n  ${bad}`, 'h.xml');
+    expect(r2.ok || [r2.error.code, r2.error.line, r2.error.column]).toEqual(['not-node-devices', VF.split('\n').length + 1, 3]);
+    // own <device> children win over a wrapper's, and two top-level names wrap nothing
+    expect(host(`${PF}<x>${VF}</x>`).devices.has('0000:06:12.1')).toBe(false);
+    const two = importHost(`<a>${PF}</a><b/>`, 'h.xml');
+    expect(two.ok || two.error.message).toMatch(/found <a>, <b>/);
+  });
+
   it('non-PCI devices are skipped', () => {
     const h = host(SCSI + PF);
     expect(h.devices.size).toBe(2);

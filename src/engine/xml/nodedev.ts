@@ -1,4 +1,4 @@
-import type { Result } from '../errors.ts';
+import type { InputError, Result } from '../errors.ts';
 import { fail, ok } from '../errors.ts';
 import type { Host, HostDevice } from '../model/host.ts';
 import { makeHost } from '../model/host.ts';
@@ -29,78 +29,47 @@ export function importHost(text: string, file?: string): Result<Host> {
   }
 
   const body = blankDeclarations(text.replace(/^\uFEFF/, ' '));
-  const scanned = scanElements(body);
+  // Devices are read as the scan closes them (elementTree.ts TakeElement), so a host of thousands
+  // never stands as one tree in memory (DESIGN.md §7: 2,048 devices in under 50 ms). Two readings
+  // run side by side, since which applies is known only at the end: the document's own <device>
+  // children, and the <device> children of its first element (devices wrapped in a root).
+  const direct = newReading();
+  const wrapped = newReading();
+  const topNames: string[] = [];
+  let topElements = 0;
+  const scanned = scanElements(body, (name, value, depth, offset, parent) => {
+    if (depth === 1) {
+      topElements++;
+      if (!topNames.includes(name)) topNames.push(name);
+      if (name !== 'device') return false;
+      readDevice(direct, value, offset, body, file);
+      return true;
+    }
+    if (name !== 'device' || parent === 'device' || topElements > 0) return false;
+    readDevice(wrapped, value, offset, body, file);
+    return true;
+  });
   if (!scanned.ok) {
     const { offset, message } = scanned.error;
     if (message === 'nested too deeply') return fail({ code: 'malformed-xml', file, message: 'the host XML has elements nested too deeply to read (node-device XML nests about five levels)' });
     const { line, column } = lineColumn(body, offset);
     return fail({ code: 'malformed-xml', file, line, column, message });
   }
-  const root = scanned.root;
-  if (elementNames(root).length === 0) {
+  if (topNames.length === 0) {
     return fail({ code: 'not-node-devices', file, message: 'found no XML elements; expected node-device XML (virsh nodedev-dumpxml)' });
   }
-
-  const topNames = elementNames(root);
-  let devices = children(root, 'device');
-  if (devices.length === 0 && topNames.length === 1) {
-    // Devices wrapped in one root of any name (`<devices>`, `<host>`, ...).
-    const only = first(root[topNames[0] as string]);
-    if (only !== undefined && typeof only !== 'string') devices = children(only, 'device');
-  }
-  if (devices.length === 0) {
-    const found = topNames.length === 0 ? 'no elements' : topNames.map((n) => `<${n}>`).join(', ');
+  // Devices wrapped in one root of any name (`<devices>`, `<host>`, ...) count when the document has no <device> of its own.
+  const reading = direct.devices > 0 ? direct : topNames.length === 1 ? wrapped : direct;
+  if (reading.devices === 0) {
+    const found = topNames.map((n) => `<${n}>`).join(', ');
     return fail({
       code: 'not-node-devices',
       file,
       message: `this is not node-device XML: found ${found}, expected <device> elements as virsh nodedev-dumpxml prints them`,
     });
   }
-
-  const deviceLines = deviceStartLines(body);
-  const full = new Map<string, { device: HostDevice; line: number | undefined }>();
-  const listedGroup = new Map<string, { group: number; pci: PciAddress; line: number | undefined }>();
-  const skipped = new Map<string, number>();
-
-  for (const [i, dev] of devices.entries()) {
-    if (typeof dev === 'string') continue;
-    const line = deviceLines[i];
-    const caps = children(dev, 'capability');
-    const pciCap = caps.find((c) => attr(c, 'type') === 'pci');
-    if (pciCap === undefined || typeof pciCap === 'string') {
-      const kind = caps.map((c) => attr(c, 'type') ?? '?').join('+') || 'no capability';
-      skipped.set(kind, (skipped.get(kind) ?? 0) + 1);
-      continue;
-    }
-    const read = readPciDevice(dev, pciCap);
-    if (typeof read === 'string') return fail({ code: 'not-node-devices', file, line, column: line === undefined ? undefined : 1, message: read });
-    const { device, members } = read;
-    const earlier = full.get(device.address);
-    if (earlier) {
-      if (JSON.stringify(earlier.device) === JSON.stringify(device)) continue;
-      const where = earlier.line === undefined ? '' : ` (first at line ${earlier.line})`;
-      return fail({
-        code: 'not-node-devices',
-        file,
-        line,
-        column: line === undefined ? undefined : 1,
-        message: `PCI device ${device.address} is described twice with different content${where}`,
-      });
-    }
-    full.set(device.address, { device, line });
-    if (device.iommuGroup !== undefined) {
-      // A device is in exactly one IOMMU group (its iommu_group link in sysfs): a file that puts it
-      // in two was edited or stitched from two hosts, and every isolation verdict would be wrong.
-      for (const [key, pci] of [[device.address, device.pci] as const, ...members.map((m) => [formatPciAddress(m), m] as const)]) {
-        const known = listedGroup.get(key);
-        if (known && known.group !== device.iommuGroup) {
-          const where = known.line === undefined ? '' : ` (line ${known.line})`;
-          return fail({ code: 'not-node-devices', file, line, column: line === undefined ? undefined : 1, message: `PCI device ${key} is listed in IOMMU group ${known.group}${where} and in IOMMU group ${device.iommuGroup}; a device belongs to one group` });
-        }
-        if (!known) listedGroup.set(key, { group: device.iommuGroup, pci, line });
-      }
-    }
-  }
+  if (reading.failure) return fail(reading.failure);
+  const { full, listedGroup, skipped } = reading;
 
   if (full.size === 0) {
     const what = [...skipped].map(([k, n]) => `${n} × ${k}`).join(', ');
@@ -119,6 +88,59 @@ export function importHost(text: string, file?: string): Result<Host> {
     all.push({ address, pci, iommuGroup: group, pcie: false, bridge: false, virtFunctions: [] });
   }
   return ok(makeHost(all, file));
+}
+
+/** What the <device> elements of one reading gave so far; `failure` is the first device that stops the import. */
+interface Reading {
+  devices: number;
+  readonly full: Map<string, { device: HostDevice; offset: number }>;
+  readonly listedGroup: Map<string, { group: number; pci: PciAddress; offset: number }>;
+  readonly skipped: Map<string, number>;
+  failure?: InputError;
+}
+
+const newReading = (): Reading => ({ devices: 0, full: new Map(), listedGroup: new Map(), skipped: new Map() });
+
+/** Reads one <device> into the reading, in document order; after a failure the rest only count. */
+function readDevice(reading: Reading, dev: XNode, offset: number, body: string, file: string | undefined): void {
+  reading.devices++;
+  if (reading.failure || typeof dev === 'string') return;
+  const at = (message: string): InputError => ({ code: 'not-node-devices', file, ...lineColumn(body, offset), message });
+  const lineOf = (o: number): number => lineColumn(body, o).line;
+  const caps = children(dev, 'capability');
+  const pciCap = caps.find((c) => attr(c, 'type') === 'pci');
+  if (pciCap === undefined || typeof pciCap === 'string') {
+    const kind = caps.map((c) => attr(c, 'type') ?? '?').join('+') || 'no capability';
+    reading.skipped.set(kind, (reading.skipped.get(kind) ?? 0) + 1);
+    return;
+  }
+  const read = readPciDevice(dev, pciCap);
+  if (typeof read === 'string') {
+    reading.failure = at(read);
+    return;
+  }
+  const { device, members } = read;
+  const earlier = reading.full.get(device.address);
+  if (earlier) {
+    if (JSON.stringify(earlier.device) === JSON.stringify(device)) return;
+    reading.failure = at(`PCI device ${device.address} is described twice with different content (first at line ${lineOf(earlier.offset)})`);
+    return;
+  }
+  reading.full.set(device.address, { device, offset });
+  if (device.iommuGroup === undefined) return;
+  // A device is in exactly one IOMMU group (its iommu_group link in sysfs): a file that puts it
+  // in two was edited or stitched from two hosts, and every isolation verdict would be wrong.
+  const check = (key: string, pci: PciAddress): boolean => {
+    const known = reading.listedGroup.get(key);
+    if (known && known.group !== device.iommuGroup) {
+      reading.failure = at(`PCI device ${key} is listed in IOMMU group ${known.group} (line ${lineOf(known.offset)}) and in IOMMU group ${String(device.iommuGroup)}; a device belongs to one group`);
+      return false;
+    }
+    if (!known) reading.listedGroup.set(key, { group: device.iommuGroup as number, pci, offset });
+    return true;
+  };
+  if (!check(device.address, device.pci)) return;
+  for (const m of members) if (!check(formatPciAddress(m), m)) return;
 }
 
 function readPciDevice(
@@ -219,10 +241,6 @@ function children(node: XNode | undefined, name: string): XNode[] {
   return Array.isArray(v) ? (v as XNode[]) : [];
 }
 
-function elementNames(node: Exclude<XNode, string>): string[] {
-  return Object.keys(node).filter((k) => !k.startsWith('@_') && !k.startsWith('?') && k !== '#text');
-}
-
 function attr(node: XNode | undefined, name: string): string | undefined {
   if (node === undefined || typeof node === 'string') return undefined;
   const v = node[`@_${name}`];
@@ -255,19 +273,4 @@ function decodeEntities(s: string): string {
 /** Blanks `<?xml …?>` declarations (legal only at a document's start) keeping every newline. */
 function blankDeclarations(text: string): string {
   return text.replace(/<\?xml(?=[\s?])[\s\S]*?\?>/g, (d) => d.replace(/[^\n\r]/g, ' '));
-}
-
-/** 1-based line of each `<device` start tag in document order, comments and CDATA ignored. */
-function deviceStartLines(body: string): number[] {
-  const masked = body.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, (c) => c.replace(/[^\n\r]/g, ' '));
-  const lines: number[] = [];
-  // One pass, counting newlines as we go (lineColumn per match would be quadratic).
-  let line = 1;
-  let from = 0;
-  for (const m of masked.matchAll(/<device[\s>/]/g)) {
-    for (let i = masked.indexOf('\n', from); i !== -1 && i < m.index; i = masked.indexOf('\n', i + 1)) line++;
-    from = m.index;
-    lines.push(line);
-  }
-  return lines;
 }

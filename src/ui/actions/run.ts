@@ -81,7 +81,8 @@ export function applyOutcome(outcome: Outcome, ctx: ActionContext): boolean | Pr
     case 'document':
       // queued before the autosave of what replaces it; a refusal is said at once and stops autosave
       void keepPresent(store);
-      store.getState().commit(outcome.doc, outcome.label);
+      // a new document is a workspace of one unless it brings its guests (opening several domains)
+      store.getState().commit({ workspace: undefined, ...outcome.doc }, outcome.label);
       after(store, undefined, outcome.then);
       return true;
   }

@@ -1,7 +1,11 @@
-import { encodeShareLink, exportDomain } from '../../engine/index.ts';
+import { workspaceLink } from '../../engine/index.ts';
+import { activeGuestName, guestCount, workspaceOf } from '../../store/index.ts';
 import { register } from './registry.ts';
 
-/** Puts the design in a link (nothing is uploaded) and shows it. */
+/**
+ * Puts the design in a link (nothing is uploaded) and shows it. A workspace of several guests
+ * travels whole (payload version 2, the guest shown in its view); one guest stays version 1.
+ */
 export const shareLink = register({
   id: 'share-link',
   label: 'Share link',
@@ -10,11 +14,12 @@ export const shareLink = register({
   perform: ({ store }) => {
     const present = store.getState().present;
     if (!present) return { kind: 'none' };
+    const view = guestCount(present) > 1 ? { guest: activeGuestName(present) } : undefined;
     return {
       kind: 'effect',
       run: async () => {
         try {
-          const url = await encodeShareLink({ v: 1, domain: exportDomain(present.design), host: present.hostText }, `${location.origin}${location.pathname}`);
+          const url = await workspaceLink(workspaceOf(present), present.hostText, `${location.origin}${location.pathname}`, view);
           store.getState().setShareUrl(url);
         } catch (e) {
           throw new Error(`Could not make a share link: ${(e as Error).message}`);

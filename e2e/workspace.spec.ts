@@ -1,0 +1,223 @@
+/**
+ * A workspace of several guests on one host (issue 15): opened from several files at once, a guest
+ * switcher, who uses what in the host panel, findings across guests, asking before a group another
+ * guest holds is taken (moving it is one undo step), export of the changed domains as a zip, and
+ * the whole workspace through a share link, and through the link `pcitopo open DIR` serves.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { unzipSync, strFromU8 } from 'fflate';
+import { workspacePayload } from '../src/cli/commands/open.ts';
+import { processIo } from '../src/cli/io.ts';
+import { loadWorkspace } from '../src/cli/workspaceio.ts';
+import { DEMO_HOST_XML } from '../src/engine/demo/demo.ts';
+import { encodeShareLink } from '../src/engine/share/link.ts';
+import { center, dropOn, findingsOf, openApp, settled } from './helpers.ts';
+
+/** A pseries guest passing these host functions through (unplaced: the designer places them). */
+function domain(name: string, hostdevs: readonly string[]): string {
+  const src = (a: string) => {
+    const [d, b, sf] = a.split(':') as [string, string, string];
+    const [s, f] = sf.split('.') as [string, string];
+    return `<address domain='0x${d}' bus='0x${b}' slot='0x${s}' function='0x${f}'/>`;
+  };
+  const devs = hostdevs.map((a) => `    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        ${src(a)}\n      </source>\n    </hostdev>\n`).join('');
+  return `<domain type='kvm'>\n  <name>${name}</name>\n  <memory unit='GiB'>4</memory>\n  <os>\n    <type arch='ppc64le' machine='pseries'>hvm</type>\n  </os>\n  <devices>\n${devs}  </devices>\n</domain>\n`;
+}
+
+/**
+ * alpha holds IOMMU group 1 whole; gamma one of its functions too (a device given to two guests);
+ * beta holds two functions of group 2 and gamma a third (a group split between two guests).
+ */
+const FILES = {
+  'alpha.xml': domain('alpha', ['0000:01:00.0', '0000:01:00.1']),
+  'beta.xml': domain('beta', ['0001:01:00.0', '0001:01:00.1']),
+  'gamma.xml': domain('gamma', ['0000:01:00.0', '0001:01:00.2']),
+  'host.xml': DEMO_HOST_XML,
+};
+
+const file = (name: string, text: string) => ({ name, mimeType: 'application/xml', buffer: Buffer.from(text) });
+
+async function openThree(page: Page): Promise<void> {
+  await page.getByTestId('import-domain-file').setInputFiles(Object.entries(FILES).map(([n, t]) => file(n, t)));
+  await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
+  await settled(page);
+}
+
+const state = (page: Page) =>
+  page.evaluate(() => {
+    const s = window.__pcitopo?.getState() as { past: unknown[]; present: { design: { guest: { name?: string } }; workspace?: { active: string; workspace: { guests: { name: string }[] } } } };
+    return { undo: s.past.length, active: s.present.workspace?.active, shown: s.present.design.guest.name, guests: s.present.workspace?.workspace.guests.map((g) => g.name) };
+  });
+
+test.describe('a workspace of several guests', () => {
+  test('opens three guests and a host at once; the usage column and the findings across guests name them', async ({ page }) => {
+    const errors = await openApp(page);
+    await openThree(page);
+    expect(await state(page)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], active: 'alpha', shown: 'alpha' });
+    await expect(page.getByTestId('guest-tab-alpha')).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByTestId('guest-device-0000:01:00.1')).toBeAttached();
+
+    // who uses each group and device
+    await expect(page.getByTestId('host-group-usage-1')).toHaveText(/alpha.*gamma/);
+    await expect(page.getByTestId('host-group-usage-2')).toHaveText(/beta.*gamma/);
+    await expect(page.getByTestId('host-device-usage-0000:01:00.0')).toHaveText(/alpha.*gamma/);
+    await expect(page.getByTestId('host-device-usage-0000:01:00.1')).toHaveText('alpha');
+    await expect(page.getByTestId('host-device-usage-0001:01:00.3')).toHaveCount(0);
+    await expect(page.getByTestId('host-group-usage-3')).toHaveCount(0);
+
+    // a device given to two guests, a group split between two guests: warnings naming both
+    await expect(findingsOf(page, 'HD-SHARE-1')).toHaveCount(1);
+    await expect(findingsOf(page, 'HD-SHARE-1')).toHaveAttribute('data-severity', 'warning');
+    await expect(findingsOf(page, 'HD-SHARE-1').getByTestId('finding-guests')).toHaveText(/alpha.*gamma/);
+    await expect(findingsOf(page, 'HD-SHARE-1')).toContainText(/cannot run at the same time/);
+    const splits = findingsOf(page, 'HD-SHARE-2');
+    await expect(splits).toHaveCount(2);
+    await expect(splits.filter({ hasText: /beta.*gamma/ })).toHaveCount(1);
+    await expect(findingsOf(page, 'HD-NUMA-1')).toHaveAttribute('data-severity', 'info');
+
+    // the filter by guest
+    await page.getByTestId('host-guest-filter').selectOption('beta');
+    await expect(page.getByTestId('host-group-2')).toBeVisible();
+    await expect(page.getByTestId('host-group-1')).toHaveCount(0);
+    await page.getByTestId('host-guest-filter').selectOption('');
+    await expect(page.getByTestId('host-group-1')).toBeVisible();
+
+    // the switcher shows another guest on the canvas; it is not an undo step
+    await page.getByTestId('guest-tab-beta').click();
+    await expect(page.getByTestId('guest-tab-beta')).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByTestId('guest-device-0001:01:00.0')).toBeAttached();
+    await expect(page.getByTestId('guest-device-0000:01:00.1')).toHaveCount(0);
+    expect(await state(page)).toMatchObject({ active: 'beta', shown: 'beta', undo: 1 });
+    expect(errors).toEqual([]);
+  });
+
+  test('taking a group another guest holds asks first; moving it is one undo step; the changed domains export as a zip', async ({ page }) => {
+    const errors = await openApp(page);
+    await openThree(page);
+    await page.getByTestId('guest-tab-gamma').click();
+    await settled(page);
+    const before = await state(page);
+
+    // cancel leaves everything as it was
+    await dropOn(page, await center(page, 'host-group-2'), 'controller-0');
+    await expect(page.getByTestId('group-take-dialog')).toContainText('used by beta');
+    await page.getByTestId('group-take-cancel').click();
+    await expect(page.getByTestId('group-take-dialog')).toHaveCount(0);
+    expect(await state(page)).toEqual(before);
+
+    await dropOn(page, await center(page, 'host-group-2'), 'controller-0');
+    await page.getByTestId('group-take-move').click();
+    await expect(page.getByTestId('host-group-usage-2')).toHaveText('gamma');
+    await expect(findingsOf(page, 'HD-SHARE-2').filter({ hasText: /beta/ })).toHaveCount(0);
+    for (const f of [0, 1, 2, 3]) await expect(page.getByTestId(`guest-device-0001:01:00.${f}`)).toBeVisible();
+    expect((await state(page)).undo).toBe(before.undo + 1);
+
+    // one undo step gives beta its functions back and takes them from gamma
+    await page.getByTestId('undo').click();
+    await expect(page.getByTestId('host-group-usage-2')).toHaveText(/beta.*gamma/);
+    await expect(page.getByTestId('guest-device-0001:01:00.0')).toHaveCount(0);
+    expect(await state(page)).toEqual(before);
+    await page.getByTestId('redo').click();
+    await expect(page.getByTestId('host-group-usage-2')).toHaveText('gamma');
+
+    // export: beta and gamma changed, alpha did not
+    await page.getByTestId('export-changed-menu').click();
+    await expect(page.getByTestId('export-changed-file-beta')).toBeVisible();
+    await expect(page.getByTestId('export-changed-file-alpha')).toHaveCount(0);
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-changed').click();
+    const zipFile = await (await download).path();
+    const entries = unzipSync(new Uint8Array(fs.readFileSync(zipFile)));
+    expect(Object.keys(entries).sort()).toEqual(['beta.xml', 'gamma.xml']);
+    const beta = strFromU8(entries['beta.xml'] as Uint8Array);
+    expect(beta).toContain('<name>beta</name>');
+    expect(beta).not.toContain('<hostdev');
+    expect(strFromU8(entries['gamma.xml'] as Uint8Array)).toContain("bus='0x01' slot='0x00' function='0x3'");
+    expect(errors).toEqual([]);
+  });
+
+  test('giving a group to a second guest too shows the sharing warnings', async ({ page }) => {
+    await openApp(page);
+    await openThree(page);
+    await page.getByTestId('guest-tab-beta').click();
+    await settled(page);
+    await dropOn(page, await center(page, 'host-group-1'), 'controller-0');
+    await expect(page.getByTestId('group-take-dialog')).toContainText(/alpha and gamma/);
+    await page.getByTestId('group-take-share').click();
+    await expect(page.getByTestId('host-group-usage-1')).toHaveText(/alpha.*beta.*gamma/);
+    await expect(findingsOf(page, 'HD-SHARE-1').filter({ hasText: /beta/ }).first()).toBeVisible();
+  });
+
+  test('a share link reopens the whole workspace, on the guest it showed', async ({ page, browser }) => {
+    await openApp(page);
+    await openThree(page);
+    await page.getByTestId('guest-tab-gamma').click();
+    await settled(page);
+    await dropOn(page, await center(page, 'host-group-2'), 'controller-0');
+    await page.getByTestId('group-take-move').click();
+    await expect(page.getByTestId('host-group-usage-2')).toHaveText('gamma');
+    await page.getByTestId('share-link').click();
+    const url = await page.getByTestId('share-link-url').inputValue();
+
+    const fresh = await browser.newContext();
+    const other = await fresh.newPage();
+    const errors = await openApp(other, url);
+    await expect(other.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
+    expect(await state(other)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], active: 'gamma', undo: 0 });
+    await expect(other.getByTestId('host-group-usage-2')).toHaveText('gamma');
+    await expect(other.getByTestId('host-group-usage-1')).toHaveText(/alpha.*gamma/);
+    await expect(findingsOf(other, 'HD-SHARE-1')).toHaveCount(1);
+    expect(errors).toEqual([]);
+    await fresh.close();
+  });
+
+  test('several files dropped on the window open as one workspace', async ({ page }) => {
+    const errors = await openApp(page);
+    await page.evaluate((files) => {
+      const dt = new DataTransfer();
+      for (const [name, text] of Object.entries(files)) dt.items.add(new File([text], name, { type: 'application/xml' }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, FILES);
+    await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
+    expect(await state(page)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], active: 'alpha', undo: 1 });
+    await expect(page.getByTestId('host-group-usage-1')).toHaveText(/alpha.*gamma/);
+    expect(errors).toEqual([]);
+  });
+
+  test('a reload restores the whole workspace from autosave, on the guest shown, with what changed', async ({ page }) => {
+    await openApp(page);
+    await openThree(page);
+    await page.getByTestId('guest-tab-gamma').click();
+    await settled(page);
+    await dropOn(page, await center(page, 'host-group-2'), 'controller-0');
+    await page.getByTestId('group-take-move').click();
+    await expect(page.getByTestId('host-group-usage-2')).toHaveText('gamma');
+    await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
+    await page.reload();
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
+    expect(await state(page)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], active: 'gamma' });
+    await expect(page.getByTestId('host-group-usage-2')).toHaveText('gamma');
+    await page.getByTestId('export-changed-menu').click();
+    await expect(page.getByTestId('export-changed-file-beta')).toBeVisible();
+    await expect(page.getByTestId('export-changed-file-alpha')).toHaveCount(0);
+  });
+
+  test('the link `pcitopo open DIR` serves opens the whole directory as a workspace', async ({ page, baseURL }) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-open-'));
+    for (const [n, t] of Object.entries(FILES)) fs.writeFileSync(path.join(dir, n), t);
+    // what `pcitopo open DIR` does before it serves: read the directory, put it in a version 2 link
+    const loaded = await loadWorkspace([dir], undefined, processIo());
+    const url = await encodeShareLink(workspacePayload(loaded), `${baseURL}/`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const errors = await openApp(page, url);
+    await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
+    expect(await state(page)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], active: 'alpha' });
+    await expect(page.getByTestId('host-group-usage-2')).toHaveText(/beta.*gamma/);
+    await expect(page.getByTestId('host-group-2')).toBeVisible();
+    expect(errors).toEqual([]);
+  });
+});
