@@ -21,11 +21,30 @@ export async function openApp(page: Page, url = '/'): Promise<string[]> {
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.addInitScript(() => {
-    if (!sessionStorage.getItem('pcitopo-e2e-keep')) localStorage.clear();
+    if (!sessionStorage.getItem('pcitopo-e2e-keep')) {
+      localStorage.clear();
+      // queued before the app opens it (IndexedDB runs a name's open and delete requests in order)
+      indexedDB.deleteDatabase('pcitopo');
+    }
   });
   await page.goto(url);
   await expect(page.locator('html[data-ready="true"]')).toBeAttached();
   return errors;
+}
+
+/** The domain of the autosaved design (IndexedDB), null when none is saved. */
+export async function savedDomain(page: Page): Promise<string | null> {
+  return page.evaluate(async () => {
+    const raw = (await window.__pcitopo?.saved())?.autosave;
+    if (!raw) return null;
+    const s = JSON.parse(raw) as { guests: { domain: string }[]; active: number };
+    return s.guests[s.active]?.domain ?? null;
+  });
+}
+
+/** The names of the designs kept aside, newest first. */
+export async function keptNames(page: Page): Promise<string[]> {
+  return page.evaluate(async () => ((await window.__pcitopo?.saved())?.kept ?? []).map((k) => k.name));
 }
 
 export async function exportXml(page: Page): Promise<string> {
@@ -98,7 +117,7 @@ export const errorsShown = (page: Page) => page.locator('[data-testid="finding"]
 
 declare global {
   interface Window {
-    __pcitopo?: { getState: () => unknown; exportXml: () => string; pciDeviceKeys: () => string[]; ready: boolean };
+    __pcitopo?: { getState: () => unknown; exportXml: () => string; pciDeviceKeys: () => string[]; saved: () => Promise<{ autosave: string | null; kept: { name: string; why: string }[] }>; ready: boolean };
   }
 }
 

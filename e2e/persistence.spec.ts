@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { exportXml, openApp, SHARED } from './helpers.ts';
+import { exportXml, keptNames, openApp, savedDomain, SHARED } from './helpers.ts';
+import { MACHINE_TEMPLATES } from '../src/engine/machines/index.ts';
 
 /**
  * The app keeps work safe (issue 11): storage that refuses to save is said at once with an Export
@@ -10,22 +11,28 @@ import { exportXml, openApp, SHARED } from './helpers.ts';
  * context.newPage() share the first page's storage, as two tabs of one browser do.
  */
 
-const AUTOSAVE = 'pcitopo:autosave:v1';
-
-/** Makes this page's localStorage refuse every write, as a full quota does. */
+/**
+ * Makes this page's IndexedDB refuse every write, as a full quota does, from its start; `full(page,
+ * false)` makes room again.
+ */
 async function fillStorage(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    Storage.prototype.setItem = function setItem() {
-      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-    };
+    const w = window as unknown as { __storageFull?: boolean };
+    w.__storageFull = true;
+    for (const m of ['put', 'add'] as const) {
+      const original = IDBObjectStore.prototype[m] as (...a: unknown[]) => IDBRequest;
+      IDBObjectStore.prototype[m] = function write(this: IDBObjectStore, ...a: unknown[]) {
+        if (w.__storageFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        return original.apply(this, a);
+      } as IDBObjectStore[typeof m];
+    }
   });
 }
 
-const savedDomain = (page: Page): Promise<string | null> =>
-  page.evaluate((key) => {
-    const raw = localStorage.getItem(key);
-    return raw ? (JSON.parse(raw) as { domain: string }).domain : null;
-  }, AUTOSAVE);
+const full = (page: Page, on: boolean): Promise<void> =>
+  page.evaluate((v) => {
+    (window as unknown as { __storageFull?: boolean }).__storageFull = v;
+  }, on);
 
 /** The demo with one vPHB added, autosaved: work worth keeping. Returns its XML. */
 async function editAndSave(page: Page): Promise<string> {
@@ -56,20 +63,25 @@ async function crash(page: Page): Promise<void> {
 }
 
 test.describe('storage that refuses to save', () => {
-  test('an edit that cannot be saved is said at once, with Export', async ({ page }) => {
+  test('an edit that cannot be saved is said at once, with Export (a real quota, set through Chromium)', async ({ page }) => {
     await openApp(page);
     await expect(page.getByTestId('storage-failed')).toHaveCount(0);
-    await page.evaluate(() => {
-      Storage.prototype.setItem = function setItem() {
-        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      };
-    });
+    const saved = await savedDomain(page);
+    // the origin's quota made smaller than what it already holds: every IndexedDB write fails as when the disk is full
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin, quotaSize: 1 });
     await page.getByTestId('add-phb').click();
     await expect(page.getByTestId('storage-failed')).toContainText('storage for this page is full');
     const download = page.waitForEvent('download');
     await page.getByTestId('storage-export').click();
     const file = await (await download).path();
     expect(fs.readFileSync(file, 'utf8')).toBe(await exportXml(page));
+    expect(await savedDomain(page)).toBe(saved);
+    // room again: the next change is saved and the alert goes
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin });
+    await page.getByTestId('add-phb').click();
+    await expect(page.getByTestId('storage-failed')).toHaveCount(0);
+    await expect.poll(() => savedDomain(page)).toBe(await exportXml(page));
   });
 
   test('a share link opens beside a design it could not keep aside, and never saves over it', async ({ page, context }) => {
@@ -90,6 +102,18 @@ test.describe('storage that refuses to save', () => {
     await expect(other.getByTestId('controller-3')).toBeVisible();
     expect(await savedDomain(page)).toBe(edited);
     expect(await savedDomain(other)).toBe(edited);
+
+    // "Save this one instead", once there is room: the shared design, edited, is saved over it
+    await full(other, false);
+    await other.getByTestId('add-phb').click();
+    await expect(other.getByTestId('controller-4')).toBeVisible();
+    // still beside: nothing saved over the user's design until asked
+    expect(await savedDomain(other)).toBe(edited);
+    await other.getByTestId('storage-save-over').click();
+    await expect(other.getByTestId('storage-failed')).toHaveCount(0);
+    const mine = await exportXml(other);
+    await expect.poll(() => savedDomain(other)).toBe(mine);
+    expect(mine).not.toBe(edited);
   });
 });
 
@@ -168,6 +192,142 @@ test.describe('h02-share-link-that-crashes-the-tab.txt', () => {
     const next = await openTab(context, '/');
     await expect(next.getByTestId('crash-notice')).toBeVisible();
     await next.getByTestId('crash-restore').click();
-    expect(await exportXml(next)).toBe(edited);
+    await expect.poll(() => exportXml(next)).toBe(edited);
+  });
+});
+
+test.describe('two tabs of one browser', () => {
+  test('never overwrite each other silently: the other tab’s design is kept aside and the user told', async ({ page, context }) => {
+    await openApp(page);
+    const mine = await editAndSave(page);
+
+    // a second tab opens the same autosave, and edits it its own way
+    const other = await openTab(context, '/');
+    expect(await exportXml(other)).toBe(mine);
+    await other.getByTestId('machine-select').selectOption('q35');
+    await other.getByTestId('add-phb').click();
+    await expect(other.getByTestId('controller-1')).toContainText('Root port');
+    const theirs = await exportXml(other);
+    await expect.poll(() => savedDomain(other)).toBe(theirs);
+    await expect(other.getByTestId('other-tab-notice')).toHaveCount(0);
+
+    // the first tab edits on: its save finds the other tab's, keeps it aside, and says so
+    await page.getByTestId('add-phb').click();
+    await expect(page.getByTestId('controller-4')).toBeVisible();
+    const mineEdited = await exportXml(page);
+    await expect(page.getByTestId('other-tab-notice')).toContainText('Another tab had saved its design');
+    await expect(page.getByTestId('other-tab-notice')).toContainText('new-q35');
+    await expect.poll(() => savedDomain(page)).toBe(mineEdited);
+
+    // the other tab's design is in the list, and restores byte for byte
+    await page.getByTestId('other-tab-show').click();
+    const row = page.getByTestId('kept-designs').getByTestId('kept-design').filter({ hasText: 'saved by another tab' });
+    await expect(row).toHaveCount(1);
+    await row.getByTestId('kept-restore').click();
+    await expect(page.getByTestId('controller-1')).toContainText('Root port');
+    expect(await exportXml(page)).toBe(theirs);
+    // restoring kept this tab's edited design aside in turn: nothing is lost
+    await page.keyboard.press('Control+z');
+    await expect(page.getByTestId('controller-4')).toBeVisible();
+    expect(await exportXml(page)).toBe(mineEdited);
+  });
+});
+
+test.describe('the undo history', () => {
+  test('survives a reload: undo and redo step through the edits made before it', async ({ page }) => {
+    await openApp(page);
+    const demo = await exportXml(page);
+    const one = await editAndSave(page);
+    await page.getByTestId('add-phb').click();
+    await expect(page.getByTestId('controller-4')).toBeVisible();
+    const two = await exportXml(page);
+    await expect.poll(() => savedDomain(page)).toBe(two);
+
+    await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
+    await page.reload();
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    expect(await exportXml(page)).toBe(two);
+    await expect(page.getByTestId('undo')).toBeEnabled();
+    await page.keyboard.press('Control+z');
+    await expect(page.getByTestId('controller-4')).toHaveCount(0);
+    expect(await exportXml(page)).toBe(one);
+    await page.keyboard.press('Control+z');
+    await expect(page.getByTestId('controller-3')).toHaveCount(0);
+    expect(await exportXml(page)).toBe(demo);
+    await expect(page.getByTestId('undo')).toBeDisabled();
+    await page.keyboard.press('Control+Shift+z');
+    expect(await exportXml(page)).toBe(one);
+  });
+});
+
+test.describe('several kept designs', () => {
+  test('each replacement keeps the replaced work; the list restores and deletes any of them', async ({ page }) => {
+    await openApp(page);
+    const demoEdited = await editAndSave(page);
+    await page.getByTestId('machine-select').selectOption('q35');
+    await page.getByTestId('add-phb').click();
+    await expect(page.getByTestId('controller-1')).toContainText('Root port');
+    const q35 = await exportXml(page);
+    await expect.poll(() => savedDomain(page)).toBe(q35);
+    await page.getByTestId('machine-select').selectOption('virt');
+    await expect.poll(() => keptNames(page)).toEqual(['new-q35', 'p9-demo']);
+
+    await page.getByTestId('machine-select').selectOption('kept-designs');
+    const list = page.getByTestId('kept-designs');
+    await expect(list.getByTestId('kept-design')).toHaveCount(2);
+    await expect(list.getByTestId('kept-design').first()).toContainText('new-q35');
+    await list.getByTestId('kept-design').filter({ hasText: 'p9-demo' }).getByTestId('kept-delete').click();
+    await expect(list.getByTestId('kept-design')).toHaveCount(1);
+    await expect.poll(() => keptNames(page)).toEqual(['new-q35']);
+    await list.getByTestId('kept-restore').click();
+    await expect(list).toHaveCount(0);
+    await expect(page.getByTestId('controller-1')).toContainText('Root port');
+    expect(await exportXml(page)).toBe(q35);
+    expect(demoEdited).not.toBe(q35);
+  });
+});
+
+test.describe('snapshots an earlier pcitopo kept in localStorage', () => {
+  /** Puts texts in localStorage before the app's first start in this page (once: not on reloads). */
+  async function earlierStorage(page: Page, items: Record<string, string>): Promise<void> {
+    await page.addInitScript((set) => {
+      if (sessionStorage.getItem('pcitopo-e2e-seeded')) return;
+      sessionStorage.setItem('pcitopo-e2e-seeded', '1');
+      for (const [k, v] of Object.entries(set)) localStorage.setItem(k, v);
+    }, items);
+  }
+
+  test('are moved into IndexedDB once: the autosave opens, the kept design is listed, the keys are gone', async ({ page }) => {
+    const domain = MACHINE_TEMPLATES.q35.replace(/<name>[^<]*<\/name>/, '<name>mine</name>');
+    await earlierStorage(page, {
+      'pcitopo:autosave:v1': JSON.stringify({ v: 2, domain, file: 'mine.xml', label: 'Add a root port', pristine: false, savedAt: '2026-01-01T10:00:00.000Z' }),
+      'pcitopo:previous:v1': JSON.stringify({ v: 1, domain: domain.replace(/<name>[^<]*<\/name>/, '<name>older-one</name>'), label: 'Add a vPHB', savedAt: '2025-12-31T10:00:00.000Z' }),
+    });
+    await page.goto('/');
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    await expect(page.getByTestId('notice-message')).toContainText('Restored your design');
+    expect(await exportXml(page)).toBe(domain);
+    await expect.poll(() => keptNames(page)).toEqual(['older-one']);
+    expect(await page.evaluate(() => [localStorage.getItem('pcitopo:autosave:v1'), localStorage.getItem('pcitopo:previous:v1')])).toEqual([null, null]);
+    await expect(page.getByTestId('unreadable-notice')).toHaveCount(0);
+  });
+
+  test('a snapshot that fails validation is not opened: it is said, kept byte for byte, and its text exports', async ({ page }) => {
+    const bad = '{"v":2,"domain":{"not":"text"},"pristine":false,"savedAt":"2026-01-01T10:00:00.000Z"}';
+    await earlierStorage(page, { 'pcitopo:autosave:v1': bad });
+    await page.goto('/');
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    await expect(page.getByTestId('unreadable-notice')).toContainText('The design an earlier pcitopo autosaved cannot be read (domain is missing or not text (version 2))');
+    // the demo instead, and nothing of the bad text loaded
+    await expect(page.getByTestId('controller-0')).toBeVisible();
+    const download = page.waitForEvent('download');
+    await page.getByTestId('unreadable-export').click();
+    expect(fs.readFileSync(await (await download).path(), 'utf8')).toBe(bad);
+    // still there after a reload, until the user discards it
+    await page.reload();
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    await expect(page.getByTestId('unreadable-notice')).toHaveCount(1);
+    await page.getByTestId('unreadable-discard').click();
+    await expect(page.getByTestId('unreadable-notice')).toHaveCount(0);
   });
 });

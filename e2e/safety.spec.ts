@@ -1,10 +1,10 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { center, drag, exportXml, openApp } from './helpers.ts';
+import { center, drag, exportXml, openApp, savedDomain } from './helpers.ts';
 
 /**
  * Nothing the user made is lost (issue 7): a share link, a new design or the demo never takes the
  * autosaved design away for good. Pages opened with context.newPage() share the first page's
- * localStorage, as two tabs of one browser do; they skip openApp, which would clear it.
+ * storage (IndexedDB), as two tabs of one browser do; they skip openApp, which would clear it.
  */
 
 async function openTab(context: BrowserContext, url: string): Promise<Page> {
@@ -113,7 +113,7 @@ test.describe('the user never loses a design', () => {
     // the first link's design, unedited, was autosaved; opening another link keeps the edited one
     const second = await openTab(context, url);
     await second.getByTestId('restore-previous').click();
-    expect(await exportXml(second)).toBe(edited);
+    await expect.poll(() => exportXml(second)).toBe(edited);
   });
 
   test('"New design" is one undo step, and the replaced design survives a reload', async ({ page }) => {
@@ -128,7 +128,8 @@ test.describe('the user never loses a design', () => {
     await page.keyboard.press('Control+Shift+z');
     await expect(page.getByTestId('controller-0')).toContainText('PCIe root');
 
-    // history does not survive a reload, the kept design does
+    // the kept design survives a reload (and so does the history: see persistence.spec.ts)
+    await expect.poll(() => savedDomain(page)).toBe(q35);
     await keepStorageOnReload(page);
     await page.reload();
     await expect(page.locator('html[data-ready="true"]')).toBeAttached();
@@ -141,6 +142,7 @@ test.describe('the user never loses a design', () => {
   test('"Open the demo" from the message bar is one undo step and keeps the autosaved design', async ({ page }) => {
     await openApp(page);
     const edited = await editDemo(page);
+    await expect.poll(() => savedDomain(page)).toBe(edited);
     await keepStorageOnReload(page);
     await page.reload();
     await expect(page.locator('html[data-ready="true"]')).toBeAttached();
@@ -155,9 +157,11 @@ test.describe('the user never loses a design', () => {
     await page.keyboard.press('Control+Shift+z');
     await expect(page.getByTestId('controller-3')).toHaveCount(0);
 
+    const demo = await exportXml(page);
+    await expect.poll(() => savedDomain(page)).toBe(demo);
     await page.reload();
     await expect(page.locator('html[data-ready="true"]')).toBeAttached();
     await page.getByTestId('restore-previous').click();
-    expect(await exportXml(page)).toBe(edited);
+    await expect.poll(() => exportXml(page)).toBe(edited);
   });
 });

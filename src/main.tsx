@@ -6,11 +6,19 @@ import { App } from './ui/App.tsx';
 import { designerStore, exportDomain, type DesignerState } from './store/index.ts';
 import { autosaveAfterPaint, boot } from './ui/boot.ts';
 import { pciDevices } from './ui/layout.ts';
+import { listKept, peekAutosave } from './ui/saved.ts';
 
 declare global {
   interface Window {
     /** read-only hooks for e2e tests: assert on the domain, not on pixels (STYLE.md §8.2) */
-    __pcitopo?: { getState: () => DesignerState; exportXml: () => string; pciDeviceKeys: () => string[]; ready: boolean };
+    __pcitopo?: {
+      getState: () => DesignerState;
+      exportXml: () => string;
+      pciDeviceKeys: () => string[];
+      /** the autosave's stored text (IndexedDB), and the designs kept aside, newest first */
+      saved: () => Promise<{ autosave: string | null; kept: { name: string; why: string }[] }>;
+      ready: boolean;
+    };
   }
 }
 
@@ -25,6 +33,7 @@ const hooks = {
     const p = designerStore.getState().present;
     return p ? pciDevices(p.design.guest).map((d) => d.key) : [];
   },
+  saved: async () => ({ autosave: await peekAutosave(), kept: (await listKept()).map((k) => ({ name: k.name, why: k.why })) }),
   ready: false,
 };
 window.__pcitopo = hooks;

@@ -10,6 +10,7 @@ import { droppedFiles } from './dropFiles.ts';
 import { HostPanel } from './HostPanel.tsx';
 import { Inspector } from './Inspector.tsx';
 import { StorageAlert } from './StorageAlert.tsx';
+import { KeptDesigns } from './KeptDesigns.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { XmlDrawer } from './XmlDrawer.tsx';
 import { actionForKey, importAny, inMultiSelection, keyOf, openDemo, openWorkspace, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
@@ -270,6 +271,7 @@ export function App() {
         <ContextMenu />
         <TakeDialog />
         {pasting ? <PasteDialog onClose={() => setPasting(false)} /> : null}
+        <KeptDesigns />
         {fileOver ? <div className="dropzone" aria-hidden="true">Drop a domain or host XML file to import it, or several (a folder) to open them together</div> : null}
       </div>
     </ReactFlowProvider>

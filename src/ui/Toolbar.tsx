@@ -3,6 +3,7 @@ import type { PlacementPolicy, TemplateMachine } from '../engine/index.ts';
 import { buildingBlocks, machineFamily, MAX_SWITCH_PORTS } from '../engine/index.ts';
 import { changedFiles, designerStore, guestCount, useDesigner, workspaceOf } from '../store/index.ts';
 import { addBlock, addBus, autoPlace, BLOCK_LABELS, copyXml, exportChanged, exportChangedFile, exportPng, exportSvg, exportXml, importDomain, importHost, newDesign, openWorkspace, redo, restorePrevious, run, shareLink, spareEnabled, undo, type FileText } from './actions/index.ts';
+import { keptStore } from './keeping.ts';
 import { ActionButton, useAction } from './ActionButton.tsx';
 
 async function readFile(input: HTMLInputElement, then: (arg: FileText) => void): Promise<void> {
@@ -140,6 +141,7 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
           onChange={(e) => {
             const v = e.target.value;
             if (v === 'restore-previous') void run(restorePrevious, undefined);
+            else if (v === 'kept-designs') keptStore.setState({ open: true });
             else if (v) void run(newDesign, v as TemplateMachine);
           }}
         >
@@ -147,13 +149,14 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
           <option value="pseries">pseries (POWER)</option>
           <option value="q35">q35 (x86_64)</option>
           <option value="virt">virt (aarch64)</option>
-          {previous ? (
-            <optgroup label="Kept aside">
+          <optgroup label="Kept aside">
+            {previous ? (
               <option value="restore-previous">
                 Restore {previous.name} ({new Date(previous.savedAt).toLocaleString()})
               </option>
-            </optgroup>
-          ) : null}
+            ) : null}
+            <option value="kept-designs">Kept designs…</option>
+          </optgroup>
         </select>
         <button type="button" data-testid="import-domain" onClick={() => domainInput.current?.click()} title="Import a domain XML file, or several domains and the host at once (or drop them, or their folder, on the window)">
           Import domain

@@ -1,29 +1,22 @@
 /**
- * First load and autosave. A share link wins, then the autosaved design, then the demo; nothing the
- * user made is lost: whatever replaces it keeps it aside first.
+ * First load and autosave. A share link wins, then the autosaved design (with its undo history), then
+ * the demo; nothing the user made is lost: whatever replaces it keeps it aside first, and a saved
+ * text that fails validation is kept byte for byte and said, never opened half-way or dropped.
  */
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES, createDesign, formatInputError } from '../engine/index.ts';
 import { designerStore, type MessageAction } from '../store/index.ts';
-import { buildDesign, keepAside } from './documents.ts';
+import { buildDesign } from './documents.ts';
 import { tidy } from './importing.ts';
+import { autosave, docFromState, historyDocs, keepAside, keptStore, refreshKept, refuseText } from './keeping.ts';
+import { AUTOSAVE_KEY, readSnapshotText, snapshotName, storage, when, whyNotSaved, type Snapshot } from './persistence.ts';
+import { loadAutosave, migrateLocalStorage } from './saved.ts';
 import { openLinkedWorkspace } from './linkedWorkspace.ts';
-import { docOfSnapshot } from './workspaceSnapshot.ts';
-import { AUTOSAVE_KEY, PREVIOUS_KEY, previousInfo, readSnapshot, snapshotName, snapshotOf, trySnapshot, when } from './persistence.ts';
 import { safetyStore } from './safety.ts';
 import { startSession } from './sessions.ts';
 
 const store = designerStore;
 
-/**
- * Saves the present design (every document change; the first load is not one). A failure is said at
- * once (the storage alert, with Export); a design opened beside the user's saved one is not saved over it.
- */
-export function autosave(): void {
-  const present = store.getState().present;
-  if (!present || safetyStore.getState().beside) return;
-  const failed = trySnapshot(AUTOSAVE_KEY, snapshotOf(present));
-  if (failed !== safetyStore.getState().saveFailed) safetyStore.setState({ saveFailed: failed });
-}
+export { autosave };
 
 /**
  * Resolves once what the store holds now was drawn: after the next frame, and a task after it (the
@@ -38,7 +31,7 @@ export const afterPaint = (): Promise<void> =>
 let pending = false;
 // A page that is being left normally (reload, close) drew its design: a change still waiting for its frame is saved now.
 addEventListener('pagehide', () => {
-  if (pending) autosave();
+  if (pending) void autosave();
 });
 /** Autosaves after the present design was drawn; several changes in one frame save once. */
 export function autosaveAfterPaint(): Promise<void> | undefined {
@@ -46,7 +39,7 @@ export function autosaveAfterPaint(): Promise<void> | undefined {
   pending = true;
   return afterPaint().then(() => {
     pending = false;
-    autosave();
+    return autosave();
   });
 }
 
@@ -68,32 +61,96 @@ function loadDemo(): void {
 }
 
 /**
+ * Opens storage: moves an earlier pcitopo's localStorage snapshots into IndexedDB (once) and reads the
+ * lists. False when there is no IndexedDB to use; the user is told at once.
+ */
+async function openStorage(): Promise<boolean> {
+  try {
+    await migrateLocalStorage(storage());
+  } catch (e) {
+    safetyStore.setState({ saveFailed: e instanceof Error && e.message === 'this browser gives the page no storage' ? e.message : whyNotSaved(e) });
+    return false;
+  }
+  await refreshKept(store);
+  return true;
+}
+
+/**
+ * The autosaved snapshot, validated; null when there is none or it failed validation (then kept byte
+ * for byte and said). Without IndexedDB, an earlier pcitopo's localStorage snapshot is read in place.
+ */
+async function readAutosave(usable: boolean): Promise<Snapshot | null> {
+  let raw: string | null;
+  if (usable) {
+    try {
+      raw = await loadAutosave();
+    } catch (e) {
+      safetyStore.setState({ saveFailed: whyNotSaved(e) });
+      return null;
+    }
+  } else {
+    try {
+      raw = storage()?.getItem(AUTOSAVE_KEY) ?? null;
+    } catch {
+      raw = null;
+    }
+  }
+  const r = readSnapshotText(raw);
+  if (!r || r.ok) return r?.snapshot ?? null;
+  if (raw !== null) {
+    if (usable) await refuseText(raw, 'your autosaved design', r.reason);
+    else safetyStore.setState({ beside: true });
+  }
+  return null;
+}
+
+/**
  * The last session crashed (see sessions.ts): its design is kept aside, not opened, and the user is
  * offered to restore or discard it. When it cannot be kept aside, autosave leaves it where it is.
  */
-function startSafely(): void {
-  const saved = readSnapshot(AUTOSAVE_KEY);
-  if (!saved) {
-    loadDemo();
-    return;
+async function startSafely(usable: boolean): Promise<void> {
+  const saved = await readAutosave(usable);
+  if (saved) {
+    const kept = usable && (await keepAside(store, saved, 'crashed'));
+    if (!kept) safetyStore.setState({ beside: true, saveFailed: "the browser's storage refused to keep your last design aside" });
+    // kept just now: the newest entry
+    safetyStore.setState({ crashed: { name: snapshotName(saved), savedAt: saved.savedAt, id: kept ? (keptStore.getState().kept[0]?.id ?? null) : null } });
   }
-  if (!keepAside(store, saved)) safetyStore.setState({ beside: true, saveFailed: "the browser's storage refused to keep your last design aside" });
-  safetyStore.setState({ crashed: { name: snapshotName(saved), savedAt: saved.savedAt } });
   loadDemo();
 }
 
+/** Opens the autosaved snapshot with its undo history; false when there is none to open. */
+async function openSaved(saved: Snapshot): Promise<boolean> {
+  const d = docFromState(saved, 'autosave');
+  if (!d.ok) {
+    await refuseText(JSON.stringify(saved), 'your autosaved design', tidy(formatInputError(d.error)));
+    return false;
+  }
+  store.getState().load(d.value);
+  const history = historyDocs(saved.history);
+  // the first load is not a change: set the history without an undo step or an autosave
+  store.setState({ past: history.past, future: history.future });
+  const lost = history.lost ? ` ${history.lost} undo steps could not be read.` : '';
+  // replaced the user's work last time and nothing was done since: offer it back
+  const offer = saved.pristine ? restoreOffer() : [];
+  store.getState().setMessage({ kind: 'notice', text: `Restored your design from ${when(saved.savedAt)}.${lost}`, actions: [...offer, 'open-demo'] });
+  return true;
+}
+
 export async function boot(): Promise<void> {
-  store.getState().setPrevious(previousInfo(readSnapshot(PREVIOUS_KEY)));
+  // both wait on the browser (IndexedDB opening, other tabs answering): side by side
+  const [usable, crashed] = await Promise.all([openStorage(), startSession()]);
   const hash = location.hash;
-  if (await startSession()) {
+  if (crashed) {
     // a link may be what crashed the last tab: it is not opened again either
     if (hash.startsWith('#/d/')) history.replaceState(history.state, '', `${location.pathname}${location.search}`);
-    startSafely();
+    await startSafely(usable);
     return;
   }
   if (hash.startsWith('#/d/')) {
     // Whatever the link holds, the design autosaved here is the user's: keep it aside first.
-    const safe = keepAside(store, readSnapshot(AUTOSAVE_KEY));
+    const current = await readAutosave(usable);
+    const safe = !safetyStore.getState().beside && (current === null || (usable && (await keepAside(store, current))));
     // The link has done its job: a reload now shows the autosave (this design and its edits), not the link again.
     history.replaceState(history.state, '', `${location.pathname}${location.search}`);
     // version 1 (one domain) and version 2 (a workspace of several, issue 15) alike
@@ -105,7 +162,7 @@ export async function boot(): Promise<void> {
     store.getState().load({ ...d.doc, label: 'Open a share link', pristine: true });
     if (!safe) {
       // The user's saved design could not be kept aside: the link opens beside it, and autosave leaves it alone.
-      safetyStore.setState({ beside: true, saveFailed: "the browser's storage is full, so your saved design could not be kept aside" });
+      safetyStore.setState({ beside: true, saveFailed: safetyStore.getState().saveFailed ?? "the browser's storage is full, so your saved design could not be kept aside" });
       store.getState().setMessage({ kind: 'notice', text: 'Opened a shared design beside your saved one, which stays as it was. This shared design is not saved: export it to keep it.' });
       return;
     }
@@ -119,16 +176,7 @@ export async function boot(): Promise<void> {
     });
     return;
   }
-  const saved = readSnapshot(AUTOSAVE_KEY);
-  if (saved) {
-    const d = docOfSnapshot(saved, 'autosave');
-    if (d.ok) {
-      store.getState().load({ ...d.value, label: saved.label ?? 'Restore', pristine: saved.pristine });
-      // Replaced the user's work last time and nothing was done since: offer it back.
-      const offer = saved.pristine ? restoreOffer() : [];
-      store.getState().setMessage({ kind: 'notice', text: `Restored your design from ${when(saved.savedAt)}.`, actions: [...offer, 'open-demo'] });
-      return;
-    }
-  }
+  const saved = await readAutosave(usable);
+  if (saved && (await openSaved(saved))) return;
   loadDemo();
 }

@@ -15,9 +15,13 @@ export interface SafetyState {
    */
   readonly beside: boolean;
   /** the last session did not close cleanly: its design was kept aside, not opened (its name and time) */
-  readonly crashed: { readonly name: string; readonly savedAt: string } | null;
+  readonly crashed: { readonly name: string; readonly savedAt: string; readonly id: string | null } | null;
+  /** stored texts that failed validation: not opened, kept byte for byte for Export (saved.ts Unreadable) */
+  readonly unreadable: readonly { readonly id: number; readonly from: string; readonly reason: string; readonly at: string }[];
+  /** another tab had saved its design here since this tab loaded: it was kept aside (its name and time) */
+  readonly otherTab: { readonly name: string; readonly savedAt: string } | null;
 }
 
-export const safetyStore = createStore<SafetyState>()(() => ({ saveFailed: null, beside: false, crashed: null }));
+export const safetyStore = createStore<SafetyState>()(() => ({ saveFailed: null, beside: false, crashed: null, unreadable: [], otherTab: null }));
 
 export const useSafety = <T,>(pick: (s: SafetyState) => T): T => useStore(safetyStore, pick);

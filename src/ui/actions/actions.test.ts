@@ -1,7 +1,11 @@
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML, INTERNAL_KEY, MACHINE_TEMPLATES } from '../../engine/index.ts';
 import { findingsOf } from '../../store/index.ts';
-import { AUTOSAVE_KEY, PREVIOUS_KEY, snapshotOf, writeSnapshot } from '../persistence.ts';
+import { snapshotOf } from '../persistence.ts';
+import { keepAside, keptStore } from '../keeping.ts';
+import { listKept, loadAutosave, readKept, resetConnection, settled } from '../saved.ts';
 import {
   addBlock,
   addBus,
@@ -25,6 +29,7 @@ import {
   openDemo,
   redo,
   removeSelection,
+  restoreKept,
   restorePrevious,
   shareLink,
   undo,
@@ -35,12 +40,15 @@ import { run } from './run.ts';
 import { contextOf, countingView, demoStore, MemoryStorage, templateStore } from './testkit.ts';
 import { dropTargets } from '../../engine/index.ts';
 
-let storage: MemoryStorage;
 beforeEach(() => {
-  storage = new MemoryStorage();
-  vi.stubGlobal('localStorage', storage);
+  vi.stubGlobal('localStorage', new MemoryStorage());
+  vi.stubGlobal('indexedDB', new IDBFactory());
+  resetConnection();
+  keptStore.setState({ kept: [] });
 });
-afterEach(() => {
+afterEach(async () => {
+  await settled();
+  resetConnection();
   vi.unstubAllGlobals();
 });
 
@@ -88,21 +96,45 @@ describe('documents', () => {
     await run(addBus, undefined, contextOf(s));
     const edited = present(s).design;
     await run(newDesign, 'q35', contextOf(s));
-    expect(storage.getItem(PREVIOUS_KEY)).toContain('p9-demo');
-    expect(s.getState().previous?.name).toBe('p9-demo');
+    await settled();
+    await vi.waitFor(() => expect(s.getState().previous?.name).toBe('p9-demo'));
+    expect((await listKept()).map((k) => [k.name, k.why])).toEqual([['p9-demo', 'replaced']]);
     expect(restorePrevious.enabled(s.getState())).toBe(true);
     await run(restorePrevious, undefined, contextOf(s));
     expect(present(s).design.guest.controllers).toHaveLength(edited.guest.controllers.length);
     expect(s.getState().message?.text).toMatch(/^Restored your previous design \(p9-demo, saved .*\)\. Ctrl\+Z goes back\.$/);
   });
 
+  it('several replaced designs are each kept, and any one restores', async () => {
+    const s = demoStore();
+    await run(addBus, undefined, contextOf(s));
+    await run(newDesign, 'q35', contextOf(s));
+    await run(addBus, undefined, contextOf(s));
+    const q35 = present(s).design;
+    await run(openDemo, undefined, contextOf(s));
+    await settled();
+    await vi.waitFor(() => expect(keptStore.getState().kept).toHaveLength(2));
+    const [newest, older] = keptStore.getState().kept;
+    expect(newest?.name).toBe('new-q35');
+    expect(older?.name).toBe('p9-demo');
+    await run(restoreKept, newest?.id ?? '', contextOf(s));
+    expect(present(s).design.guest.controllers).toHaveLength(q35.guest.controllers.length);
+    expect(present(s).label).toBe('Restore a kept design');
+    // the restored design stays kept: deleting is the user's choice
+    expect(await readKept(newest?.id ?? '')).not.toBeNull();
+  });
+
   it('a pristine design is not kept aside over earlier work', async () => {
     const s = demoStore();
-    writeSnapshot(PREVIOUS_KEY, snapshotOf({ ...present(s), pristine: false, label: 'earlier work' }));
+    await keepAside(s, snapshotOf({ ...present(s), pristine: false, label: 'earlier work' }));
     await run(newDesign, 'q35', contextOf(s));
-    // the demo was pristine: the earlier work stays the kept one
-    expect(JSON.parse(storage.getItem(PREVIOUS_KEY) ?? '{}').label).toBe('earlier work');
-    expect(storage.getItem(AUTOSAVE_KEY)).toBeNull();
+    await settled();
+    // the demo was pristine: the earlier work stays the only kept one
+    const kept = await listKept();
+    expect(kept).toHaveLength(1);
+    const back = await readKept(kept[0]?.id ?? '');
+    expect(back && 'snapshot' in back ? back.snapshot.label : null).toBe('earlier work');
+    expect(await loadAutosave()).toBeNull();
   });
 });
 

@@ -1,20 +1,18 @@
-import { formatInputError } from '../../engine/index.ts';
-import { docOfSnapshot } from '../workspaceSnapshot.ts';
-import { tidy } from '../importing.ts';
-import { PREVIOUS_KEY, readSnapshot, snapshotName, when } from '../persistence.ts';
+import { keptStore } from '../keeping.ts';
+import { restoreOutcome } from './restoreKept.ts';
 import { register } from './registry.ts';
 
 /**
- * Brings back the design kept aside, as one undoable step. The design it replaces is kept aside in
- * turn (unless pristine), so a second restore goes back.
+ * Brings back the newest design kept aside, as one undoable step. The design it replaces is kept
+ * aside in turn (unless pristine), so a second restore goes back.
  */
 export const restorePrevious = register({
   id: 'restore-previous',
   label: 'Restore your previous design',
   enabled: (s) => (s.previous ? true : 'No design is kept aside'),
-  perform: () => {
-    const saved = readSnapshot(PREVIOUS_KEY);
-    if (!saved) {
+  perform: ({ store }) => {
+    const newest = keptStore.getState().kept[0];
+    if (!newest) {
       return {
         kind: 'session',
         change: (st) => {
@@ -23,14 +21,6 @@ export const restorePrevious = register({
         },
       };
     }
-    // a workspace kept aside comes back with all its guests (issue 15)
-    const d = docOfSnapshot(saved, 'previous design');
-    if (!d.ok) return { kind: 'error', message: tidy(`Your previous design cannot be read: ${formatInputError(d.error)}`) };
-    return {
-      kind: 'document',
-      doc: d.value,
-      label: 'Restore your previous design',
-      then: { select: null, notice: `Restored your previous design (${snapshotName(saved)}, saved ${when(saved.savedAt)}). Ctrl+Z goes back.` },
-    };
+    return restoreOutcome(store, newest.id, 'Restore your previous design');
   },
 });

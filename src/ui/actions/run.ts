@@ -4,7 +4,7 @@
  */
 import type { Design } from '../../engine/index.ts';
 import { designerStore, findingsOf, type DesignerStore } from '../../store/index.ts';
-import { keepPresent } from '../documents.ts';
+import { keepPresent } from '../keeping.ts';
 import { changeSummary, importSummary } from '../summary.ts';
 import { nodeIdOf } from '../layout.ts';
 import { busNodesOf } from './selection.ts';
@@ -79,7 +79,8 @@ export function applyOutcome(outcome: Outcome, ctx: ActionContext): boolean | Pr
       return true;
     }
     case 'document':
-      keepPresent(store);
+      // queued before the autosave of what replaces it; a refusal is said at once and stops autosave
+      void keepPresent(store);
       // a new document is a workspace of one unless it brings its guests (opening several domains)
       store.getState().commit({ workspace: undefined, ...outcome.doc }, outcome.label);
       after(store, undefined, outcome.then);

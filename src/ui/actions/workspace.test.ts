@@ -3,7 +3,7 @@ import { DEMO_HOST_XML, encodeShareLink, exportDomain } from '../../engine/index
 import { changedFiles, workspaceOf } from '../../store/index.ts';
 import { openLinkedWorkspace } from '../linkedWorkspace.ts';
 import { snapshotOf } from '../persistence.ts';
-import { docOfSnapshot } from '../workspaceSnapshot.ts';
+import { docFromState } from '../keeping.ts';
 import { openWorkspace } from './openWorkspace.ts';
 import { run } from './run.ts';
 import { switchGuest } from './switchGuest.ts';
@@ -73,13 +73,13 @@ describe('autosave and share links of a workspace', () => {
     const present = store.getState().present;
     if (!present) throw new Error('no present');
     const snap = JSON.parse(JSON.stringify(snapshotOf(present))) as ReturnType<typeof snapshotOf>;
-    expect(snap.domain).toBe(exportDomain(present.design));
-    expect(snap.workspace?.active).toBe('beta');
-    expect(snap.workspace?.guests.map((g) => [g.name, g.file, g.baseline !== undefined])).toEqual([
+    expect(snap.guests[snap.active]?.domain).toBe(exportDomain(present.design));
+    expect(snap.guests[snap.active]?.name).toBe('beta');
+    expect(snap.guests.map((g) => [g.name, g.file, g.baseline !== undefined])).toEqual([
       ['alpha', 'dir/alpha.xml', false],
       ['beta', 'dir/beta.xml', true],
     ]);
-    const back = docOfSnapshot(snap, 'autosave');
+    const back = docFromState(snap, 'autosave');
     if (!back.ok) throw new Error(back.error.message);
     expect(back.value.design.guest.name).toBe('beta');
     const ws = back.value.workspace?.workspace;
