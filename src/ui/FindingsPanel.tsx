@@ -63,7 +63,8 @@ const FindingItem = memo(function FindingItem({ f, design }: { f: Finding; desig
 
 export function FindingsPanel() {
   const design = useDesigner((s) => s.present?.design);
-  const findings = findingsOf(design);
+  // through the store: the design's check off the main thread ending changes them, not the design
+  const findings = useDesigner((s) => findingsOf(s.present?.design));
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;
   return (

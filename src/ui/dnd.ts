@@ -36,6 +36,11 @@ function judgeInSlices(): void {
   whenIdle(step);
 }
 
+// targets to judge again (the design's check off the main thread ended during the drag): judge them too
+designerStore.subscribe((s, prev) => {
+  if (s.drag && prev.drag && s.drag.pending.length > prev.drag.pending.length) judgeInSlices();
+});
+
 /** The drop target under the pointer: the innermost element with a data-drop id that is live. */
 export function dropTargetAt(x: number, y: number): string | null {
   const drag = designerStore.getState().drag;

@@ -61,6 +61,11 @@ export interface Evaluator {
    * an error with the engine's message when the engine refuses the command. Info never counts.
    */
   verdict(design: Design, cmd: Command, options?: VerdictOptions): Verdict;
+  /**
+   * Takes findings computed elsewhere (the app validates in a Web Worker) as the evaluation of
+   * `design`, so it is not validated again here; returns that evaluation.
+   */
+  remember(design: Design, findings: readonly Finding[]): Evaluation;
 }
 
 export interface VerdictOptions {
@@ -130,5 +135,10 @@ export function createEvaluator(validate: (d: Design) => Finding[] = createValid
     const more = rest.filter((f) => !seen.has(f.ruleId) && seen.add(f.ruleId)).map((f) => ({ ruleId: f.ruleId, severity: f.severity, title: ruleMeta(f.ruleId)?.title ?? f.message }));
     return { level: worst.severity, message: worst.message, ruleId: worst.ruleId, ...(more.length ? { more } : {}) };
   };
-  return { evaluate, verdict };
+  const remember = (design: Design, findings: readonly Finding[]): Evaluation => {
+    const e = index(findings);
+    cache.set(design, e);
+    return e;
+  };
+  return { evaluate, verdict, remember };
 }
