@@ -35,6 +35,11 @@ export function hypothetical(design: Design, cmd: Command, options?: VerdictOpti
   return appEvaluator().verdict(design, cmd, options);
 }
 
+/** The design `cmd` makes from `design`: the one its verdict judged, if it was judged (no second validation). */
+export function appliedDesign(design: Design, cmd: Command): Design {
+  return appEvaluator().applied(design, cmd);
+}
+
 /** Targets and their verdicts; `which` narrows what is judged (the "Move to…" menu wants buses only). */
 export function evaluate(design: Design, payload: DragPayload, which: (t: DropTarget) => boolean = () => true, options: { newBus?: boolean } = {}): { targets: Map<string, DropTarget>; verdicts: Map<string, Verdict> } {
   const targets = new Map<string, DropTarget>();

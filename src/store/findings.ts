@@ -11,15 +11,33 @@
  * re-checks the buses it touched). Where there is no Worker (Node, tests) everything runs here.
  */
 import type { Design, Evaluation, Finding, Severity } from '../engine/index.ts';
-import { createEvaluator, findingKey, SEVERITY_RANK, worse } from '../engine/index.ts';
+import { createEvaluator, createValidator, findingKey, SEVERITY_RANK, worse } from '../engine/index.ts';
 import { CHECK_BUDGET_MS, createChecker, spawnCheckWorker, type Checker } from './checker.ts';
 
 let evaluator: ReturnType<typeof createEvaluator> | null = null;
+let validator: ((d: Design) => Finding[]) | null = null;
 
 /** The app's evaluator, made on first use (building the validator costs a little). */
 export function appEvaluator(): ReturnType<typeof createEvaluator> {
-  evaluator ??= createEvaluator();
+  validator ??= createValidator();
+  evaluator ??= createEvaluator(validator);
   return evaluator;
+}
+
+/**
+ * A document checked in the worker has its findings here without being validated here; the
+ * incremental validator still has to see it once, or the first edit re-checks every bus (ten times
+ * a move's cost). That is done when the page is idle, for documents the worker checked quickly.
+ */
+const WARM_UP_LIMIT_MS = 500;
+
+function warmUp(design: Design): void {
+  const run = () => {
+    appEvaluator();
+    validator?.(design);
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 1000 });
+  else setTimeout(run, 0);
 }
 
 const NO_FINDINGS: readonly Finding[] = [];
@@ -91,6 +109,7 @@ export function checkState(design: Design): CheckState {
     if (o.ok) {
       appEvaluator().remember(design, o.value);
       settle(doc, DONE);
+      if (o.ms <= WARM_UP_LIMIT_MS) warmUp(design);
     } else if (o.reason === 'over-budget') {
       settle(doc, { state: 'unchecked', why: `checking it took longer than ${(c.budgetMs / 1000).toLocaleString('en')} s, so it was stopped` });
     } else {

@@ -66,6 +66,12 @@ export interface Evaluator {
    * `design`, so it is not validated again here; returns that evaluation.
    */
   remember(design: Design, findings: readonly Finding[]): Evaluation;
+  /**
+   * `applyCommand(design, cmd)`, the very design a verdict on that command judged when there was one:
+   * applying a drop the drag judged then costs no validation (its evaluation is cached). Throws as
+   * applyCommand does.
+   */
+  applied(design: Design, cmd: Command): Design;
 }
 
 export interface VerdictOptions {
@@ -107,10 +113,22 @@ export function createEvaluator(validate: (d: Design) => Finding[] = createValid
     }
     return e;
   };
+  // design -> command -> the design it makes (commands are pure, designs immutable)
+  const made = new WeakMap<Design, WeakMap<Command, Design>>();
+  const applied = (design: Design, cmd: Command): Design => {
+    let byCmd = made.get(design);
+    let after = byCmd?.get(cmd);
+    if (!after) {
+      after = applyCommand(design, cmd);
+      if (!byCmd) made.set(design, (byCmd = new WeakMap()));
+      byCmd.set(cmd, after);
+    }
+    return after;
+  };
   const verdict = (design: Design, cmd: Command, options: VerdictOptions = {}): Verdict => {
     let after: Design;
     try {
-      after = applyCommand(design, cmd);
+      after = applied(design, cmd);
     } catch (err) {
       return { level: 'error', message: (err as Error).message };
     }
@@ -140,5 +158,5 @@ export function createEvaluator(validate: (d: Design) => Finding[] = createValid
     cache.set(design, e);
     return e;
   };
-  return { evaluate, verdict, remember };
+  return { evaluate, verdict, remember, applied };
 }
