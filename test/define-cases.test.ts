@@ -18,7 +18,20 @@ function load(file: string): Design {
   return r.value;
 }
 
+const text = (file: string): string => fs.readFileSync(path.join(CASES, file), 'utf8');
+function loadText(xml: string): Design {
+  const r = createDesign(xml, undefined, 'variant.xml');
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
 const placed = (file: string): Design => place(load(file), { policy: 'libvirt' });
+const POLICIES = ['libvirt', 'pe-per-phb'] as const;
+const errorIds = (d: Design): string[] => validate(d).filter((f) => f.severity === 'error').map((f) => f.ruleId);
+/** error findings on the output of place that the input does not have, by rule id */
+const addedErrors = (input: Design, output: Design): string[] => {
+  const before = new Set(errorIds(input));
+  return errorIds(output).filter((id) => !before.has(id));
+};
 const at = (x: GuestDevice | PciController | undefined): string =>
   x?.address ? `${x.address.bus.toString(16).padStart(2, '0')}:${x.address.slot.toString(16).padStart(2, '0')}.${x.address.function}` : 'none';
 const byIndex = (d: Design, index: number): PciController | undefined => d.guest.controllers.find((c) => c.index === index);
@@ -59,8 +72,14 @@ if (!fs.existsSync(CASES)) {
       }
     });
 
-    it('p03-place-chassis-collision.xml: the ports libvirt adds below a written index take chassis = index, and the clash is found on the input', () => {
+    it("p03-place-chassis-collision.xml: libvirt reads a controller index in base 10, so index='0x1f' is refused on the input, and place adds no error", () => {
       const d = load('p03-place-chassis-collision.xml');
+      expect(errorIds(d)).toContain('GEN-IDX-1');
+      for (const policy of POLICIES) expect(addedErrors(d, place(d, { policy }))).toEqual([]);
+    });
+
+    it('p03-place-chassis-collision.xml with a decimal index: the ports libvirt adds below a written index take chassis = index, and the clash is found on the input', () => {
+      const d = loadText(text('p03-place-chassis-collision.xml').replace("index='0x1f'", "index='31'"));
       // the written port is index 31: libvirt adds root ports 1..30
       expect(d.guest.controllers.filter((c) => c.implicit && c.model === 'pcie-root-port')).toHaveLength(30);
       const clash = validate(d).find((f) => f.ruleId === 'Q35-RP-3');
@@ -68,6 +87,108 @@ if (!fs.existsSync(CASES)) {
       expect(clash?.subjects.controllers).toEqual(expect.arrayContaining([3, 31]));
     });
 
+  });
+
+  describe('what libvirt does with the buses and controllers it adds (qemuDomainAssignPCIAddresses)', () => {
+    it('d17-q35-address-names-missing-port-spare.xml: libvirt adds root port 1 for the address, and a spare port 2 because the XML had no PCI controller', () => {
+      const d = placed('d17-q35-address-names-missing-port-spare.xml');
+      expect(d.guest.controllers.filter((c) => c.model === 'pcie-root-port').map((c) => [c.index, at(c)])).toEqual([
+        [1, '00:01.0'],
+        [2, '00:01.1'],
+      ]);
+      expect(d.guest.devices.find((x) => x.element === 'rng')?.address?.bus).toBe(1);
+    });
+
+    it('a written port keeps libvirt from adding the spare: an address on a missing bus below a written index gets only its own port', () => {
+      const xml = text('d17-q35-address-names-missing-port-spare.xml').replace("<controller type='usb' model='none'/>", "<controller type='usb' model='none'/>\n    <controller type='pci' index='2' model='pcie-root-port'/>");
+      const d = place(loadText(xml), { policy: 'libvirt' });
+      expect(d.guest.controllers.filter((c) => c.model === 'pcie-root-port').map((c) => c.index)).toEqual([1, 2]);
+    });
+
+    it('d09-q35-pcie-to-pci-bridge-no-free-port.xml: with the only root port taken libvirt cannot place the pcie-to-pci-bridge and refuses; place says so', () => {
+      const r = placeWithReport(load('d09-q35-pcie-to-pci-bridge-no-free-port.xml'), { policy: 'libvirt' });
+      expect(r.notes).toEqual([expect.stringMatching(/^no free slot for pcie-to-pci-bridge \(controller 2\): libvirt would refuse the domain/)]);
+      expect(byIndex(r.design, 2)?.address).toBeUndefined();
+    });
+
+    it('d10-q35-chassis-clash-with-auto-added-port.xml: --policy libvirt gives the port it adds chassis = index, the written port\'s chassis, as libvirt does; pe-per-phb writes a free chassis and says so', () => {
+      const input = load('d10-q35-chassis-clash-with-auto-added-port.xml');
+      const chassisOf = (d: Design): number[] => d.guest.controllers.filter((c) => c.model === 'pcie-root-port').map((c) => c.target.chassis ?? (c.index as number));
+      expect(chassisOf(placed('d10-q35-chassis-clash-with-auto-added-port.xml'))).toEqual([2, 2]);
+      const r = placeWithReport(input, { policy: 'pe-per-phb' });
+      const chassis = chassisOf(r.design);
+      expect(new Set(chassis).size).toBe(chassis.length);
+      expect(byIndex(r.design, 1)?.target.chassis).toBe(2);
+      expect(r.notes).toEqual(expect.arrayContaining([expect.stringMatching(/libvirt would give it chassis 2, which another port already uses/)]));
+      expect(addedErrors(input, r.design)).toEqual([]);
+    });
+
+    it('d11-q35-upstream-port-before-its-root-port.xml, p01: libvirt puts an upstream port on a root port written after it (QEMU: Bus not found); place leaves it unaddressed and says so', () => {
+      for (const file of ['d11-q35-upstream-port-before-its-root-port.xml', 'p01-place-puts-upstream-port-under-later-port.xml']) {
+        const input = load(file);
+        for (const policy of POLICIES) {
+          const r = placeWithReport(input, { policy });
+          expect(r.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^libvirt would put pcie-switch-upstream-port \d+ on bus \d+, which QEMU creates after it: QEMU refuses to start \("Bus 'pci\.\d+' not found"\)/)]));
+          expect(addedErrors(input, r.design)).toEqual([]);
+          for (const c of r.design.guest.controllers) if (c.address && c.index !== undefined && c.model !== 'pci-root' && c.model !== 'pcie-root') expect(c.index).toBeGreaterThan(c.address.bus);
+        }
+      }
+    });
+
+    it('a q35 pci-bridge written with index 2 and no index 1: libvirt would put it on its own bus and refuses ("index must be larger than bus"); place says so', () => {
+      const xml = text('d11-q35-upstream-port-before-its-root-port.xml').replace(/<controller type='pci' index='1'[^>]*\/>\s*<controller type='pci' index='2'[^>]*\/>/, "<controller type='pci' index='2' model='pci-bridge'/>");
+      const input = loadText(xml);
+      const r = placeWithReport(input, { policy: 'libvirt' });
+      expect(r.notes).toEqual([expect.stringMatching(/^libvirt refuses the domain: it would put pci-bridge 2 on bus 2 .*index must be larger than bus/)]);
+      expect(byIndex(r.design, 2)?.address).toBeUndefined();
+      expect(addedErrors(input, r.design)).toEqual([]);
+    });
+
+    it("d12-pseries-phb-target-index-without-model-name.xml: libvirt does not count a PHB's target index before it fills that PHB's <model name>, so --policy libvirt hands target 1 out twice as libvirt does; pe-per-phb writes a free one and says so", () => {
+      const input = load('d12-pseries-phb-target-index-without-model-name.xml');
+      const mine = placed('d12-pseries-phb-target-index-without-model-name.xml');
+      expect([byIndex(mine, 1)?.target.index, byIndex(mine, 2)?.target.index]).toEqual([1, 1]);
+      const r = placeWithReport(input, { policy: 'pe-per-phb' });
+      expect(r.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^PHB 1 is written with target index 2: libvirt would give it target index 1.*PHB 1 already attached/)]));
+      expect(byIndex(r.design, 1)?.target.index).toBe(2);
+      expect(byIndex(r.design, 2)?.target.index).toBe(1);
+      expect(addedErrors(input, r.design)).toEqual([]);
+    });
+  });
+
+  describe('i440fx: the PIIX3 functions (qemuDomainValidateDevicePCISlotsPIIX3)', () => {
+    const pc = (devices: string): Design =>
+      loadText(`<domain type='kvm'><name>pc</name><memory>1048576</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>${devices}<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng></devices></domain>`);
+    const usbAt = (d: Design): string[] => d.guest.devices.filter((x) => x.element === 'controller' && x.type === 'usb').map(at);
+
+    it('the default USB controller, a model-less one and a piix3-uhci one are PIIX3\'s USB function 00:01.2; the IDE controller is 00:01.1; the others go on from 00:02.0', () => {
+      for (const usb of ['', "<controller type='usb' index='0'/>", "<controller type='usb' index='0' model='piix3-uhci'/>"]) {
+        const d = place(pc(`<controller type='ide' index='0'/>${usb}`), { policy: 'libvirt' });
+        expect(usbAt(d)).toEqual(['00:01.2']);
+        expect(at(d.guest.devices.find((x) => x.element === 'controller' && x.type === 'ide'))).toBe('00:01.1');
+        expect(at(d.guest.devices.find((x) => x.element === 'rng'))).toBe('00:03.0');
+      }
+    });
+
+    it('a USB controller of another model is not PIIX3\'s: it takes a slot of its own', () => {
+      const d = place(pc("<controller type='usb' index='0' model='qemu-xhci'/>"), { policy: 'libvirt' });
+      expect(usbAt(d)).toEqual([expect.stringMatching(/^00:(0[2-9a-f]|1[0-9a-f])\.0$/)]);
+    });
+  });
+
+  describe('the same host device twice (HD-SRC-2): libvirt refuses; place never gives both copies one address', () => {
+    it.each(['d16-q35-same-hostdev-twice.xml', 'p02-place-same-host-function-twice.xml'])('%s', (file) => {
+      const input = load(file);
+      expect(errorIds(input)).toContain('HD-SRC-2');
+      for (const policy of POLICIES) {
+        const r = placeWithReport(input, { policy });
+        const used = r.design.guest.devices.flatMap((x) => (x.address ? [at(x)] : []));
+        expect(new Set(used).size).toBe(used.length);
+        expect(addedErrors(input, r.design)).toEqual([]);
+      }
+      const r = placeWithReport(input, { policy: 'pe-per-phb' });
+      expect(r.notes).toEqual(expect.arrayContaining([expect.stringMatching(/passes through host device [0-9a-f:.]+, as .* does: libvirt refuses the domain/)]));
+    });
   });
 
   describe('machine names are recognised exactly as libvirt does (qemuDomainMachineIsQ35)', () => {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Design, Host } from '../src/engine/index.ts';
-import { createDesign, importHost, place } from '../src/engine/index.ts';
+import type { MachineFamily } from '../src/engine/index.ts';
+import { createDesign, importHost, machineFamily, place, placeWithReport } from '../src/engine/index.ts';
 import { addr, controllerRows, deviceKeys, deviceRows, firstDifference } from './support/placement-compare.ts';
 import { SHARED, sharedPaths } from './support/shared.ts';
 
@@ -42,7 +43,7 @@ function load(file: string, host: Host): Design {
   return r.value;
 }
 
-if (sharedPaths('the libvirt placement comparison', ['corpus', 'libvirt'], ['corpus', 'libvirt-mock-host.nodedev.xml'])) {
+if (sharedPaths('the libvirt placement comparison', ['corpus', 'libvirt'], ['corpus', 'libvirt-upstream'], ['corpus', 'libvirt-mock-host.nodedev.xml'])) {
   const hostResult = importHost(fs.readFileSync(MOCK_HOST, 'utf8'), 'libvirt-mock-host.nodedev.xml');
   if (!hostResult.ok) throw new Error(hostResult.error.message);
   const host = hostResult.value;
@@ -62,6 +63,40 @@ if (sharedPaths('the libvirt placement comparison', ['corpus', 'libvirt'], ['cor
       for (const d of deviceKeys(input.guest.devices).keys()) expect(mine.has(d)).toBe(true);
       // scripts/corpus-report.ts counts with the same comparison
       expect(firstDifference(input.guest.devices, placed, expected.guest)).toBeUndefined();
+    });
+
+    /**
+     * Every corpus case (corpus/libvirt and corpus/libvirt-upstream) with an expected output for the
+     * four families, as scripts/corpus-report.ts counts them: the matches per family are printed,
+     * and each is a floor that only rises (raise it when a change matches more).
+     */
+    it('matches per family over all of libvirt\'s tests with an expected output (a floor that only rises)', () => {
+      const FLOOR: Record<string, number> = { pseries: 46, q35: 61, virt: 14, i440fx: 326 };
+      const OUTPUT = /^(.*)\.([a-z0-9_]+)-latest\.xml$/;
+      const tally = new Map<MachineFamily, { match: number; of: number }>();
+      for (const dir of ['libvirt', 'libvirt-upstream']) {
+        const full = path.join(SHARED, 'corpus', dir);
+        const files = fs.readdirSync(full).sort();
+        const names = new Set(files);
+        for (const out of files) {
+          const m = OUTPUT.exec(out);
+          if (!m || m[1]?.endsWith('.abi-update') || !names.has(`${m[1]}.xml`)) continue;
+          const expected = createDesign(fs.readFileSync(path.join(full, out), 'utf8'), host, out);
+          if (!expected.ok) continue;
+          const family = machineFamily(expected.value.guest);
+          if (!(family in FLOOR)) continue;
+          const t = tally.get(family) ?? { match: 0, of: 0 };
+          tally.set(family, t);
+          t.of++;
+          const input = createDesign(fs.readFileSync(path.join(full, `${m[1]}.xml`), 'utf8'), host, `${m[1]}.xml`);
+          if (!input.ok || machineFamily(input.value.guest) === 'other') continue;
+          const placedGuest = placeWithReport(input.value, { policy: 'libvirt' }).design.guest;
+          if (!firstDifference(input.value.guest.devices, placedGuest, expected.value.guest)) t.match++;
+        }
+      }
+      const line = Object.keys(FLOOR).map((f) => `${f} ${tally.get(f as MachineFamily)?.match ?? 0} of ${tally.get(f as MachineFamily)?.of ?? 0}`).join(', ');
+      console.log(`place --policy libvirt matches libvirt 10.7's expected output: ${line}`);
+      for (const [f, floor] of Object.entries(FLOOR)) expect(tally.get(f as MachineFamily)?.match ?? 0, f).toBeGreaterThanOrEqual(floor);
     });
 
     it('the comparison notices a placement that is not libvirt\'s (pe-per-phb joins the two functions in one slot)', () => {

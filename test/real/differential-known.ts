@@ -25,18 +25,10 @@ const PIIX3 = 'qemuDomainValidateDevicePCISlotsPIIX3 (libvirt src/qemu/qemu_doma
 const ICH9 = 'qemuDomainValidateDevicePCISlotsQ35 (libvirt src/qemu/qemu_domain_address.c)';
 const DISK_CONTROLLERS = 'virDomainDefAddDiskControllersForType (libvirt src/conf/domain_conf.c) with qemuDomainGetSCSIControllerModel (src/qemu/qemu_domain.c)';
 const GAP_ORDER = 'qemuDomainAssignPCIAddresses / qemuDomainPCIControllerSetDefaults (libvirt src/qemu/qemu_domain_address.c), 9.0 order';
-const ADDED_PORTS = 'qemuDomainAssignPCIAddresses (libvirt src/qemu/qemu_domain_address.c): controllers added for a missing bus';
 const SLOT_MIN = 'virDomainPCIAddressValidate (libvirt src/conf/domain_addr.c) on the bus qemuDomainAssignPCIAddresses adds';
 
 export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
   // --- i440fx's PIIX3 functions
-  {
-    kind: 'placement | i440fx | controller/usb(piix3-uhci): another slot of pci-root',
-    decides: PIIX3,
-    about:
-      "i440fx: libvirt puts USB controller 0 (piix3-uhci, or the default model) at 00:01.2, PIIX3's own USB function; pcitopo gives it the first free slot (00:02.0 on), which shifts every device placed after it",
-    issue: 12,
-  },
   {
     kind: 'placement | i440fx | controller/ide: added by libvirt only (on pci-root)',
     decides: PIIX3,
@@ -145,19 +137,6 @@ export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
     version: true,
   },
   // --- ports libvirt adds for an address on a missing bus
-  {
-    kind: 'placement | q35 | controller pcie-root-port added by libvirt only',
-    decides: ADDED_PORTS,
-    about:
-      "q35: an address that names a missing bus makes libvirt add root ports up to it, and, since the user's device takes the port it added, one more empty root port (it keeps one free for hotplug); pcitopo adds no spare (case d17)",
-    issue: 12,
-  },
-  {
-    kind: 'placement | virt | controller pcie-root-port added by libvirt only',
-    decides: ADDED_PORTS,
-    about: 'aarch64 virt: the same spare root port libvirt adds when the user device takes the port it added for a missing bus (case d17)',
-    issue: 12,
-  },
   {
     kind: 'verdict | q35 | libvirt define refuses, pcitopo clean: XML error: Invalid PCI address ADDR. slot must be >= N',
     decides: SLOT_MIN,

@@ -33,6 +33,10 @@ describe('qemuDomainPCIControllerSetDefaults', () => {
     expect(qemuDomainPCIControllerSetDefaults(ctrl(4, 'pci-root'), [ctrl(1, 'pci-root', { target: { index: 1 } })], PSERIES).target).toEqual({ index: 2 });
     const full = Array.from({ length: 31 }, (_, i) => ctrl(i + 1, 'pci-root', { target: { index: i + 1 } }));
     expect(qemuDomainPCIControllerSetDefaults(ctrl(40, 'pci-root'), full, PSERIES).target).toEqual({});
+    // d12: a PHB written without <model name> is not a PHB to libvirt's search until its own turn (index order)
+    const later = ctrl(5, 'pci-root', { target: { index: 1 } });
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(4, 'pci-root'), [later], PSERIES).target).toEqual({ index: 1 });
+    expect(qemuDomainPCIControllerSetDefaults(ctrl(6, 'pci-root'), [later], PSERIES).target).toEqual({ index: 2 });
     const plain = ctrl(0, 'pci-root');
     expect(qemuDomainPCIControllerSetDefaults(plain, [], I440FX)).toBe(plain);
   });

@@ -302,8 +302,18 @@ export const Q35_CHIPSET: ChipsetSlots = {
   validate: qemuDomainValidateDevicePCISlotsQ35,
 };
 
-/** qemuDomainValidateDevicePCISlotsPIIX3(), reduced to what takes slots: PIIX3 at 00:01, primary video at 00:02. */
+/**
+ * qemuDomainValidateDevicePCISlotsPIIX3(): the PIIX3 functions at 00:01 (the first IDE controller
+ * at 00:01.1, the first USB controller at 00:01.2 when it is piix3-uhci or has no model), then
+ * the primary video at 00:02. libvirt picks the controllers with index 0; pcitopo's model keeps no
+ * index for non-PCI controllers, so it takes the first of each type, which is index 0 in the
+ * documents libvirt writes (def->controllers is sorted by type and index).
+ */
 export function qemuDomainValidateDevicePCISlotsPIIX3(w: AssignState, set: VirDomainPCIAddressSet): void {
+  const ide = w.devices.find((d) => d.element === 'controller' && d.type === 'ide');
+  if (ide && !ide.address) setDeviceAddress(w, ide.key, bus0(1, 1));
+  const usb = w.devices.find((d) => d.element === 'controller' && d.type === 'usb');
+  if (usb && !usb.address && (usb.model === undefined || usb.model === 'piix3-uhci')) setDeviceAddress(w, usb.key, bus0(1, 2));
   for (let fn = 0; fn < 4; fn++) set.reserveAddr({ bus: 0, slot: 1, function: fn }, F.PCI_DEVICE, 0, true);
   const video = w.devices.find((d) => d.element === 'video');
   if (video && !video.address && takesPciAddress(video, w.machine) && !set.slotInUse(0, 2)) {
@@ -423,6 +433,35 @@ export interface AssignResult {
   readonly unplaced: readonly string[];
 }
 
+/** A controller libvirt's assignment put on a bus at or after its own index. */
+export interface ControllerRefusal {
+  readonly key: string;
+  /** 'libvirt': define fails; 'qemu': libvirt defines it and QEMU refuses to start */
+  readonly by: 'libvirt' | 'qemu';
+  /** for people, with libvirt's or QEMU's words */
+  readonly message: string;
+}
+
+/**
+ * The controllers qemuDomainAssignPCIAddresses() gave an address on a bus whose index is not
+ * below their own (a pci-bridge on its own bus, an upstream port on a root port written after
+ * it). For a pci-bridge libvirt checks this at the end of qemuDomainAssignPCIAddresses() and
+ * refuses the domain ("PCI controller at index N (0xNN) has bus='0xNN', but index must be larger
+ * than bus"); for the other models it defines the domain, and QEMU, which creates controllers in
+ * index order, refuses to start ("Bus 'pci.N' not found"). `before` is the guest as given, so
+ * addresses the user wrote are not counted (the rules judge those: GEN-IDX-4).
+ */
+export function controllersBeforeTheirBus(before: Pick<Guest, 'controllers'>, after: Pick<Guest, 'controllers'>): ControllerRefusal[] {
+  const written = new Set(before.controllers.filter((c) => c.address).map((c) => c.key));
+  return after.controllers.flatMap((c): ControllerRefusal[] => {
+    if (written.has(c.key) || !c.address || c.index === undefined || isRootModel(c.model) || c.index > c.address.bus) return [];
+    const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+    return c.model === 'pci-bridge'
+      ? [{ key: c.key, by: 'libvirt', message: `libvirt refuses the domain: it would put pci-bridge ${c.index} on bus ${c.address.bus} ("PCI controller at index ${c.index} (${hex(c.index)}) has bus='${hex(c.address.bus)}', but index must be larger than bus")` }]
+      : [{ key: c.key, by: 'qemu', message: `libvirt would put ${c.model} ${c.index} on bus ${c.address.bus}, which QEMU creates after it: QEMU refuses to start ("Bus 'pci.${c.address.bus}' not found")` }];
+  });
+}
+
 /**
  * qemuDomainAssignPCIAddresses(): libvirt's own placement. Like libvirt it runs twice: a dry run
  * that may grow the address set (GEN-AUTO-1) and reserves the spare slot (GEN-AUTO-2) or spare
@@ -431,9 +470,12 @@ export interface AssignResult {
  * The guest must already have indexes on its PCI controllers and a root at index 0
  * (virDomainAssignControllerIndexes, qemuDomainDefAddDefaultRoot). Pure.
  */
-export function qemuDomainAssignPCIAddresses(base: Guest, machine: LibvirtMachine, host: Host | undefined): AssignResult {
+export function qemuDomainAssignPCIAddresses(base: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string> } = {}): AssignResult {
   const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice() };
+  // max_idx is the highest index of the XML: the buses libvirt itself adds for a gap or an address
+  // (shown `implicit`, or listed in `implied`) come later, so they do not count (d17: its spare port).
   const maxIdx = Math.max(-1, ...w.controllers.map((c) => c.index ?? -1));
+  const maxWritten = Math.max(-1, ...w.controllers.filter((c) => c.index === 0 || (!c.implicit && !opts.implied?.has(c.key))).map((c) => c.index ?? -1));
   const pcieRoot = qemuDomainHasPCIeRoot(base, machine);
   const unplaced: string[] = [];
 
@@ -443,7 +485,7 @@ export function qemuDomainAssignPCIAddresses(base: Guest, machine: LibvirtMachin
     machine.chipset?.validate(w, dry);
     if (!pcieRoot && !dry.buses.every((b) => dry.isFullyReserved(b))) dry.reserveNextAddr(F.PCI_DEVICE | F.AUTOASSIGN, 0);
     qemuDomainAssignDevicePCISlots(w, dry, unplaced);
-    if (maxIdx <= 0 && dry.buses.length > maxIdx + 1 && pcieRoot) dry.reserveNextAddr(F.PCIE_DEVICE | F.AUTOASSIGN, 0);
+    if (maxWritten <= 0 && dry.buses.length > maxWritten + 1 && pcieRoot) dry.reserveNextAddr(F.PCIE_DEVICE | F.AUTOASSIGN, 0);
     // virDomainDefMaybeAddController() for every bus the dry run added
     for (let i = 1; i < dry.buses.length; i++) {
       if (w.controllers.some((c) => c.index === i)) continue;
@@ -487,7 +529,12 @@ export function qemuDomainPCIControllerSetDefaultModelName(c: PciController, mac
   return name === undefined ? c : { ...c, modelName: name };
 }
 
-/** qemuDomainAddressFindNewTargetIndex(): the lowest PHB target index in 1..31 no pci-root uses; undefined when all are taken. */
+/**
+ * qemuDomainAddressFindNewTargetIndex(): the lowest PHB target index in 1..31 no pci-root of
+ * `controllers` uses; undefined when all are taken. Which PHBs libvirt's search sees at that point
+ * (virDomainControllerIsPSeriesPHB(): those with their model name by then) is the caller's to pass
+ * (qemuDomainPCIControllerSetDefaults, d12).
+ */
 export function qemuDomainAddressFindNewTargetIndex(controllers: readonly PciController[]): number | undefined {
   for (let t = 1; t <= 31; t++) if (!controllers.some((c) => c.model === 'pci-root' && c.target.index === t)) return t;
   return undefined;

@@ -5,6 +5,7 @@ import { qemuDomainAssignPCIAddresses, takesPciAddress } from '../libvirt/qemuDo
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
+import { withFreeChassis, withFreeTargetIndex, withoutRefusedAddresses } from './finish.ts';
 
 export type PlacementPolicy = 'libvirt' | 'pe-per-phb';
 
@@ -62,19 +63,35 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
   if (opts.replaceAll) {
     guest = { ...guest, devices: guest.devices.map((d) => (d.address && takesPciAddress(d, machine) ? { ...d, address: undefined } : d)) };
   }
-  guest = writeImpliedControllers(virDomainDefPostParse(guest, machine, { defaultDevices: opts.implicitDevices ?? true }));
+  const defined = virDomainDefPostParse(guest, machine, { defaultDevices: opts.implicitDevices ?? true });
+  const implied = new Set(defined.controllers.filter((c) => c.implicit && c.index !== 0).map((c) => c.key));
+  guest = writeImpliedControllers(defined);
   const best = machine.placementNote === undefined ? [] : [machine.placementNote];
   if (opts.policy === 'libvirt') {
-    const sim = qemuDomainAssignPCIAddresses(guest, machine, design.host);
-    const label = (key: string): string => sim.guest.devices.find((d) => d.key === key)?.label ?? key;
+    const sim = qemuDomainAssignPCIAddresses(guest, machine, design.host, { implied });
+    const label = (key: string): string => {
+      const c = sim.guest.controllers.find((x) => x.key === key);
+      return sim.guest.devices.find((d) => d.key === key)?.label ?? (c ? `${c.model} (controller ${c.index ?? '?'})` : key);
+    };
     const notes = sim.unplaced.map((k) => `no free slot for ${label(k)}: libvirt would refuse the domain`);
+    // libvirt's own placement as libvirt does it: a chassis or target index it hands out twice is
+    // reproduced (validate reports it on the input: Q35-RP-3, PAPR-PHB-5); only addresses QEMU or
+    // libvirt refuse outright are left unwritten, with a note
+    const out = withoutRefusedAddresses(guest, sim.guest, notes);
     notes.push(...best);
     // asked for spares under a policy that has none: say so rather than drop the request silently
     if ((opts.spare ?? 0) > 0) notes.push("spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares");
-    return { design: { ...design, guest: sim.guest }, notes };
+    return { design: { ...design, guest: out }, notes };
   }
   const r = placePePerPhb(guest, design.host, opts.spare ?? 0);
-  return { design: { ...design, guest: r.guest }, notes: [...r.notes, ...best] };
+  const notes = r.notes.slice();
+  const out = finish(guest, r.guest, notes);
+  return { design: { ...design, guest: out }, notes: [...notes, ...best] };
+}
+
+/** What pe-per-phb's result goes through before it is written (finish.ts): it never writes libvirt's clashes. */
+function finish(before: Guest, after: Guest, notes: string[]): Guest {
+  return withFreeTargetIndex(before, withFreeChassis(before, withoutRefusedAddresses(before, after, notes), notes), notes);
 }
 
 /**

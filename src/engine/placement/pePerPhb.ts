@@ -39,10 +39,11 @@ export interface PePerPhbResult {
  * adds them again at define time and puts them into the first free bus, which must not be a spare.
  * Addresses the user wrote are returned exactly as written.
  */
-export function placePePerPhb(guest: Guest, host: Host | undefined, spare: number): PePerPhbResult {
-  const machine = machineProfile(guest);
+export function placePePerPhb(input: Guest, host: Host | undefined, spare: number): PePerPhbResult {
+  const machine = machineProfile(input);
   const family = machine.family;
   const notes: string[] = [];
+  const { guest, duplicates } = setDuplicatesAside(input, notes);
   let out: Guest;
   if (family === 'pseries') out = placePseries(guest, machine, host, spare, notes);
   else if (family === 'q35' || family === 'virt') {
@@ -55,8 +56,45 @@ export function placePePerPhb(guest: Guest, host: Host | undefined, spare: numbe
     for (const key of sim.unplaced) notes.push(`no free slot for ${labelOf(out, key)}: libvirt would refuse the domain`);
   }
   out = keepUserAddresses(guest, out);
+  if (duplicates.size > 0) out = withDuplicates(input, out, duplicates);
   if (spare > 0 && (family === 'pseries' || family === 'q35' || family === 'virt')) notes.push(...spareNotes(out, host, spare, family === 'pseries' ? 'vPHB' : 'port'));
   return { guest: out, notes };
+}
+
+/**
+ * A host function passed through twice: libvirt refuses the domain ("Hostdev already exists in the
+ * domain configuration", HD-SRC-2), and a policy that keeps a host slot's functions together would
+ * give both copies one address. The later copies are set aside unplaced, with a note; the first
+ * is placed. Returns the guest without them and the copies by key, as they were.
+ */
+function setDuplicatesAside(guest: Guest, notes: string[]): { guest: Guest; duplicates: Map<string, GuestDevice> } {
+  const first = new Map<string, GuestDevice>();
+  const duplicates = new Map<string, GuestDevice>();
+  for (const d of guest.devices) {
+    if (!isHostdevLike(d) || !d.hostAddress || d.address) continue;
+    const a = formatPciAddress(d.hostAddress);
+    const earlier = first.get(a);
+    if (!earlier) first.set(a, d);
+    else {
+      duplicates.set(d.key, d);
+      notes.push(`${nameOf(d, guest)} passes through host device ${a}, as ${nameOf(earlier, guest)} does: libvirt refuses the domain ("Hostdev already exists in the domain configuration"), so it is not placed; keep one of them`);
+    }
+  }
+  return duplicates.size === 0 ? { guest, duplicates } : { guest: { ...guest, devices: guest.devices.filter((d) => !duplicates.has(d.key)) }, duplicates };
+}
+
+/** How people find a device in their XML: its alias, else its place among the elements of its kind. */
+function nameOf(d: GuestDevice, guest: Guest): string {
+  if (d.alias) return `${d.element} '${d.alias}'`;
+  const n = guest.devices.filter((x) => x.element === d.element).indexOf(d) + 1;
+  return `<${d.element}${d.element === 'interface' ? " type='hostdev'" : ''}> number ${n}`;
+}
+
+/** The placed guest with the copies set aside back in their places, without addresses. */
+function withDuplicates(input: Guest, out: Guest, duplicates: ReadonlyMap<string, GuestDevice>): Guest {
+  const placed = new Map(out.devices.map((d) => [d.key, d]));
+  const known = new Set(input.devices.map((d) => d.key));
+  return { ...out, devices: [...input.devices.map((d) => duplicates.get(d.key) ?? placed.get(d.key) ?? d), ...out.devices.filter((d) => !known.has(d.key))] };
 }
 
 function labelOf(guest: Guest, key: string): string {
@@ -162,11 +200,27 @@ function busEmpty(s: Slots, bus: number): boolean {
   return (s.used.get(bus)?.size ?? 0) === 0;
 }
 
-function lowestFreeIndex(controllers: readonly PciController[]): number {
+/** libvirt's highest controller index: a PCI bus number is 0-255 (virDomainPCIAddressBusSetModel, RULES.md GEN-ADDR-3). */
+const MAX_INDEX = 255;
+
+function lowestFreeIndex(controllers: readonly PciController[]): number | undefined {
   const used = new Set(controllers.map((c) => c.index));
   let i = 1;
   while (used.has(i)) i++;
-  return i;
+  return i <= MAX_INDEX ? i : undefined;
+}
+
+/**
+ * The index of a controller placement adds on bus `above`: one past the highest (libvirt numbers
+ * new buses that way), else the lowest free index above `above`, never past 255. Undefined when
+ * none is left.
+ */
+function nextIndex(controllers: readonly PciController[], above = 0): number | undefined {
+  const highest = Math.max(0, ...controllers.map((c) => c.index ?? 0));
+  if (highest < MAX_INDEX) return Math.max(highest, above) + 1;
+  const used = new Set(controllers.map((c) => c.index));
+  for (let i = above + 1; i <= MAX_INDEX; i++) if (!used.has(i)) return i;
+  return undefined;
 }
 
 /** The target index of a new PHB: qemuDomainAddressFindNewTargetIndex(), 32 when 1-31 are taken (the spare loop stops at 30). */
@@ -190,14 +244,17 @@ function placePseries(input: Guest, machine: LibvirtMachine, host: Host | undefi
   };
   // PHBs that this run reserved for a group: not "empty" any more even before a device lands.
   const claimed = new Set<number>();
-  const addPhb = (node: number | undefined): number => {
+  // A PHB past target index 30 or controller index 255 makes libvirt refuse the domain (PAPR-PHB-2, GEN-ADDR-3): none is added then.
+  const addPhb = (node: number | undefined): number | undefined => {
     const index = lowestFreeIndex(controllers);
+    const target = newTargetIndex(controllers);
+    if (index === undefined || target > 30) return undefined;
     const phb: PciController = {
       key: freshControllerKey(controllers),
       index,
       model: 'pci-root',
       modelName: 'spapr-pci-host-bridge',
-      target: { index: newTargetIndex(controllers), ...(node !== undefined ? { node } : {}) },
+      target: { index: target, ...(node !== undefined ? { node } : {}) },
     };
     controllers = [...controllers, phb];
     return index;
@@ -234,6 +291,10 @@ function placePseries(input: Guest, machine: LibvirtMachine, host: Host | undefi
       const empty = emptyPhbs();
       const pick = empty.find((c) => c.target.node === cell) ?? (cell === undefined ? undefined : empty.find((c) => c.target.node === undefined));
       bus = pick?.index ?? addPhb(cell);
+      if (bus === undefined) {
+        notes.push(`no vPHB left for ${waiting.map((d) => d.label).join(', ')} (target indexes 1-30 are taken): not placed`);
+        continue;
+      }
       claimed.add(bus);
     }
     const phb = bus;
@@ -257,8 +318,8 @@ function placePseries(input: Guest, machine: LibvirtMachine, host: Host | undefi
       for (let x = 1; x <= 31; x++) if (!slots.used.get(bus)?.get(x)) n++;
       return n;
     };
-    if (slot !== undefined && freeCount() === 1 && i < emulatedWaiting.length - 1) {
-      const index = Math.max(0, ...controllers.map((c) => c.index ?? 0)) + 1;
+    const index = slot !== undefined && freeCount() === 1 && i < emulatedWaiting.length - 1 ? nextIndex(controllers, bus) : undefined;
+    if (slot !== undefined && index !== undefined) {
       const address = { domain: 0, bus, slot, function: 0 };
       controllers = [...controllers, { key: freshControllerKey(controllers), index, model: 'pci-bridge', target: {}, address }];
       markUsed(slots, address);
@@ -270,7 +331,7 @@ function placePseries(input: Guest, machine: LibvirtMachine, host: Host | undefi
   }
 
   // A spare PHB past target index 30 would make libvirt refuse the domain (PAPR-PHB-2): stop there.
-  while (emptyPhbs().length < spare && newTargetIndex(controllers) <= 30) addPhb(undefined);
+  while (emptyPhbs().length < spare && addPhb(undefined) !== undefined);
   const got = emptyPhbs().length;
   if (got < spare) notes.push(`only ${got} spare vPHB${got === 1 ? '' : 's'} fit (target index max 30)`);
   return virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults({ ...guest, controllers, devices }, machine));
@@ -297,7 +358,8 @@ export function portsForHostSlots(guest: Guest, host: Host | undefined): Guest {
   for (const funcs of bySlot.values()) {
     if (funcs.length < 2 || funcs.length > 8) continue;
     funcs.sort((a, b) => (a.hostAddress?.function ?? 0) - (b.hostAddress?.function ?? 0));
-    const index = Math.max(0, ...controllers.map((c) => c.index ?? 0)) + 1;
+    const index = nextIndex(controllers);
+    if (index === undefined) break;
     controllers = [...controllers, { key: freshControllerKey(controllers), index, model: 'pcie-root-port', target: {} }];
     const keep = funcs[0]?.hostAddress?.function === 0;
     funcs.forEach((d, i) => addresses.set(d.key, { domain: 0, bus: index, slot: 0, function: keep ? (d.hostAddress?.function ?? i) : i }));
@@ -324,14 +386,13 @@ function addPciePorts(guest: Guest, host: Host | undefined, spare: number): Gues
     .filter((c) => (c.model === 'pcie-to-pci-bridge' || c.model === 'pci-bridge') && c.index !== undefined)
     .reduce((n, c) => n + 31 - guest.devices.filter((d) => d.address?.bus === c.index).length - guest.controllers.filter((x) => x.address?.bus === c.index).length, 0);
   let controllers = guest.controllers.slice();
-  const add = (model: string): void => {
-    const index = Math.max(0, ...controllers.map((c) => c.index ?? 0)) + 1;
+  const add = (model: string): boolean => {
+    const index = nextIndex(controllers);
+    if (index === undefined) return false;
     controllers = [...controllers, { key: freshControllerKey(controllers), index, model, target: {} }];
+    return true;
   };
-  for (let room = bridgeRoom; room < conventional; room += 31) {
-    add('pcie-root-port');
-    add('pcie-to-pci-bridge');
-  }
-  for (let n = emptyPorts; n < pcie + portTakers + spare; n++) add('pcie-root-port');
+  for (let room = bridgeRoom; room < conventional; room += 31) if (!add('pcie-root-port') || !add('pcie-to-pci-bridge')) break;
+  for (let n = emptyPorts; n < pcie + portTakers + spare; n++) if (!add('pcie-root-port')) break;
   return { ...guest, controllers };
 }

@@ -7,7 +7,7 @@ import { hostDeviceOf } from '../model/host.ts';
 import type { PciAddress } from '../model/pci.ts';
 import { virDomainAssignControllerIndexes } from '../libvirt/domainConf.ts';
 import { qemuDomainHasPCIeRoot } from '../libvirt/qemuDomain.ts';
-import { endpointConnectType, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
+import { endpointConnectType, qemuDomainImpliedPCIControllers, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
 import type { Finding, FindingSubjects, Fix, RuleMeta } from './types.ts';
 
 /**
@@ -71,12 +71,36 @@ const completed = new WeakMap<readonly PciController[], readonly PciController[]
 export function libvirtControllers(guest: Guest, machine: MachineProfile): readonly PciController[] {
   const list = guest.controllers;
   const known = completed.get(list);
-  if (known) return known;
+  const base = known ?? indexedWithRoot(guest, machine);
+  if (!known && base !== list) completed.set(list, base);
+  return withImpliedBuses(guest, base, machine);
+}
+
+function indexedWithRoot(guest: Guest, machine: MachineProfile): readonly PciController[] {
+  const list = guest.controllers;
   const indexed = virDomainAssignControllerIndexes(list);
   const named0 = guest.devices.some((d) => d.address?.bus === 0) || list.some((c) => c.address?.bus === 0);
   const wantsRoot = !indexed.some((c) => c.index === 0) && (machine.family !== 'other' || named0);
-  const out = wantsRoot ? [machine.root, ...indexed] : indexed;
-  if (out !== list) completed.set(list, out);
+  return wantsRoot ? [machine.root, ...indexed] : indexed;
+}
+
+/** The implied buses of a guest whose controllers libvirt numbers itself, by its devices and controllers. */
+const implied = new WeakMap<readonly GuestDevice[], { readonly base: readonly PciController[]; readonly out: readonly PciController[] }>();
+
+/**
+ * Import shows the buses libvirt adds for addresses and indexes (GEN-IDX-5) only when every
+ * controller has an index; with index-less controllers libvirt numbers them first
+ * (virDomainAssignControllerIndexes) and then adds the buses still missing
+ * (qemuDomainImpliedPCIControllers), so the rules judge those too: an address on such a bus is
+ * checked against the controller libvirt puts there.
+ */
+function withImpliedBuses(guest: Guest, base: readonly PciController[], machine: MachineProfile): readonly PciController[] {
+  if (!machine.placeable || !guest.controllers.some((c) => c.index === undefined && !c.unreadable?.length)) return base;
+  const known = implied.get(guest.devices);
+  if (known?.base === base) return known.out;
+  const extra = qemuDomainImpliedPCIControllers({ controllers: base, devices: guest.devices }, machine, { implicit: true });
+  const out = extra.length === 0 ? base : [...base, ...extra];
+  implied.set(guest.devices, { base, out });
   return out;
 }
 

@@ -319,7 +319,7 @@ describe('hand-written documents keep their quirks', () => {
     '\t<devices>',
     '\t\t<!-- the default PHB -->',
     '\t\t<controller type="pci" index="0" model="pci-root"/>',
-    "\t\t<controller type='pci' index='0x1' model='pci-root'>",
+    "\t\t<controller type='pci' index='01' model='pci-root'>",
     '\t\t\t<target index="1"/>',
     '\t\t</controller>',
     '\t\t<hostdev mode="subsystem"   type="pci" managed="yes">',
@@ -341,6 +341,17 @@ describe('hand-written documents keep their quirks', () => {
     expect(d.guest.controllers.map((c) => c.index)).toEqual([0, 1]);
     // bus='01' is octal 1, slot='0x1' hex 1
     expect(d.guest.devices[0]).toMatchObject({ key: '0001:01:00.0', address: { domain: 0, bus: 1, slot: 1, function: 0 } });
+  });
+
+  it("reads a controller index in base 10 as libvirt does (virStrToLong_uip): '010' is 10, '0x1f' is refused", () => {
+    const withIndex = (index: string): Design => design(QUIRKY.replace("index='01'", `index='${index}'`));
+    const ten = withIndex('010').guest.controllers;
+    expect(ten.filter((c) => !c.implicit).map((c) => c.index)).toEqual([0, 10]);
+    // libvirt adds PHBs 1-9 for the buses below index 10 (GEN-IDX-5)
+    expect(ten.filter((c) => c.implicit).map((c) => c.index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const hex = withIndex('0x1f').guest.controllers.find((c) => c.unreadable);
+    expect(hex?.index).toBeUndefined();
+    expect(hex?.unreadable).toEqual(["index='0x1f'"]);
   });
 
   it('an edit keeps tabs, CRLF, double quotes, comments, entities and everything else', () => {

@@ -50,6 +50,23 @@ function numberAttr(v: string | undefined, name: string, unreadable: string[]): 
   return n;
 }
 
+/**
+ * A controller's `index`, read as libvirt reads it: virDomainControllerDefParseXML() takes it with
+ * virStrToLong_uip() in base 10 (src/conf/domain_conf.c), unlike addresses and `<target>`
+ * numbers (base 0): `index='010'` is controller 10, and `index='0x1f'` is refused ("Cannot parse
+ * controller index"), so it is unreadable here (GEN-IDX-1).
+ */
+function controllerIndexAttr(v: string | undefined, unreadable: string[]): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/.exec(v);
+  const n = m ? parseInt(`${m[1] === '-' ? '-' : ''}${m[2] as string}`, 10) : undefined;
+  if (n === undefined || n > 0xffffffff) {
+    unreadable.push(`index='${v}'`);
+    return undefined;
+  }
+  return n;
+}
+
 function onOff(v: string | undefined): 'on' | 'off' | undefined {
   return v === 'on' || v === 'off' ? v : undefined;
 }
@@ -246,7 +263,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       const key = keys.key({ element: el.name, pciController: true });
       const nodeEl = child(targetEl, 'node');
       const unreadable: string[] = [];
-      const index = numberAttr(el.attributes.index, 'index', unreadable);
+      const index = controllerIndexAttr(el.attributes.index, unreadable);
       const target = controllerTarget(targetEl, unreadable);
       if (addr.unreadable) unreadable.push(...addr.unreadable.map((u) => `address ${u}`));
       controllers.push({

@@ -1,0 +1,85 @@
+import type { Guest, PciController } from '../model/guest.ts';
+import { controllersBeforeTheirBus } from '../libvirt/qemuDomainAddress.ts';
+
+/**
+ * What `place` writes once a policy has placed everything: it never writes an address or a
+ * default that makes libvirt or QEMU refuse a domain that was fine (issue 11), and it says what
+ * libvirt itself would have done instead.
+ */
+
+const isPort = (c: PciController): boolean => c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port';
+
+/** The chassis QEMU gives a port: the written one, else libvirt's default, the port's index (qemuDomainAssignPCIAddresses). */
+const chassisOf = (c: PciController): number | undefined => c.target.chassis ?? c.index;
+
+/**
+ * A controller that libvirt's assignment puts on a bus at or after its own index
+ * (controllersBeforeTheirBus: libvirt or QEMU refuses) is written without an address, with a note
+ * saying what libvirt would do. Controllers the user addressed are left to the rules (GEN-IDX-4).
+ */
+export function withoutRefusedAddresses(before: Guest, after: Guest, notes: string[]): Guest {
+  const refusals = controllersBeforeTheirBus(before, after);
+  if (refusals.length === 0) return after;
+  const keys = new Set(refusals.map((r) => r.key));
+  notes.push(...refusals.map((r) => `${r.message}; it is left without an address`));
+  return { ...after, controllers: after.controllers.map((c) => (keys.has(c.key) ? { ...c, address: undefined } : c)) };
+}
+
+/**
+ * A root or downstream port that `place` adds gets chassis = its index from libvirt
+ * (qemuDomainAssignPCIAddresses), which can be a chassis another port already has: QEMU then
+ * refuses to start ("Can't add chassis slot, error -16", Q35-RP-3). Such a port is written with
+ * the lowest chassis no port uses, and a note says what libvirt alone would have done. Ports that
+ * were in the design keep their chassis (a clash among those is the rules' to report).
+ */
+export function withFreeChassis(before: Guest, after: Guest, notes: string[]): Guest {
+  const had = new Set(before.controllers.map((c) => c.key));
+  const added = after.controllers.filter((c) => isPort(c) && !had.has(c.key));
+  if (added.length === 0) return after;
+  const count = new Map<number, number>();
+  for (const c of after.controllers) {
+    const n = isPort(c) ? chassisOf(c) : undefined;
+    if (n !== undefined) count.set(n, (count.get(n) ?? 0) + 1);
+  }
+  const fixed = new Map<string, PciController>();
+  for (const c of added) {
+    const old = chassisOf(c);
+    if (old === undefined || (count.get(old) ?? 0) < 2) continue;
+    let free = 1;
+    while (free <= 255 && count.has(free)) free++;
+    if (free > 255) break;
+    count.set(old, (count.get(old) ?? 1) - 1);
+    count.set(free, 1);
+    fixed.set(c.key, { ...c, target: { ...c.target, chassis: free } });
+    notes.push(`${c.model} ${c.index ?? '?'} is written with chassis ${free}: libvirt would give it chassis ${old}, which another port already uses, and QEMU would refuse to start`);
+  }
+  if (fixed.size === 0) return after;
+  return { ...after, controllers: after.controllers.map((c) => fixed.get(c.key) ?? c) };
+}
+
+/**
+ * A PHB whose target index `place` fills in gets libvirt's pick (qemuDomainAddressFindNewTargetIndex),
+ * which can be the target index of a PHB written without `<model name>` (d12): QEMU then refuses
+ * ("PHB 1 already attached"). Such a PHB is written with the lowest target index no PHB uses
+ * (1-30), and a note says what libvirt alone would have done. Target indexes that were written stay.
+ */
+export function withFreeTargetIndex(before: Guest, after: Guest, notes: string[]): Guest {
+  const written = new Map(before.controllers.map((c) => [c.key, c.target.index]));
+  const phbs = after.controllers.filter((c) => c.model === 'pci-root' && c.target.index !== undefined);
+  const count = new Map<number, number>();
+  for (const c of phbs) count.set(c.target.index as number, (count.get(c.target.index as number) ?? 0) + 1);
+  const fixed = new Map<string, PciController>();
+  for (const c of phbs) {
+    const old = c.target.index as number;
+    if (written.get(c.key) !== undefined || (count.get(old) ?? 0) < 2) continue;
+    let free = 1;
+    while (free <= 30 && count.has(free)) free++;
+    if (free > 30) break;
+    count.set(old, (count.get(old) ?? 1) - 1);
+    count.set(free, 1);
+    fixed.set(c.key, { ...c, target: { ...c.target, index: free } });
+    notes.push(`PHB ${c.index ?? '?'} is written with target index ${free}: libvirt would give it target index ${old}, which a PHB written without <model name> already has, and QEMU would refuse to start ("PHB ${old} already attached")`);
+  }
+  if (fixed.size === 0) return after;
+  return { ...after, controllers: after.controllers.map((c) => fixed.get(c.key) ?? c) };
+}

@@ -1,0 +1,108 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Design, Finding } from '../src/engine/index.ts';
+import { createDesign, exportDomain, placeWithReport, validate } from '../src/engine/index.ts';
+
+/**
+ * `place` never creates an error that `validate` reports on its output (issue 11): a design with no
+ * error stays without one. Over generated
+ * domain XML (not models): the four families, PCI controllers with and without indexes, gaps in
+ * the indexes, addresses on buses that exist and on buses that do not, written chassis and target
+ * indexes, duplicated host devices, and the devices libvirt places itself. Both policies. A fixed
+ * seed and a bounded count keep it inside `npm test`.
+ */
+const MACHINES = [
+  { family: 'pseries', arch: 'ppc64le', machine: 'pseries', controllers: ['pci-root', 'pci-bridge'] },
+  { family: 'q35', arch: 'x86_64', machine: 'q35', controllers: ['pcie-root-port', 'pcie-switch-upstream-port', 'pcie-switch-downstream-port', 'pcie-to-pci-bridge', 'pci-bridge', 'dmi-to-pci-bridge'] },
+  { family: 'virt', arch: 'aarch64', machine: 'virt', controllers: ['pcie-root-port', 'pcie-switch-upstream-port', 'pcie-switch-downstream-port', 'pcie-to-pci-bridge'] },
+  { family: 'i440fx', arch: 'x86_64', machine: 'pc', controllers: ['pci-bridge'] },
+] as const;
+
+const DEVICES = [
+  "<interface type='user'/>",
+  "<interface type='user'><model type='virtio'/></interface>",
+  "<interface type='user'><model type='e1000'/></interface>",
+  "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>",
+  "<disk type='file' device='disk'><source file='/x.img'/><target dev='vdX' bus='virtio'/></disk>",
+  "<controller type='scsi' model='virtio-scsi'/>",
+  "<controller type='usb'/>",
+  "<sound model='ich6'/>",
+  "<video><model type='virtio'/></video>",
+  "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x05' slot='0x00' function='0x0'/></source></hostdev>",
+  "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x06' slot='0x00' function='0x1'/></source></hostdev>",
+] as const;
+
+const arbController = fc.record({
+  model: fc.nat(),
+  index: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
+  chassis: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
+  target: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+});
+
+const arbDevice = fc.record({
+  kind: fc.integer({ min: 0, max: DEVICES.length - 1 }),
+  address: fc.option(fc.record({ bus: fc.integer({ min: 0, max: 6 }), slot: fc.integer({ min: 0, max: 31 }) }), { nil: undefined, freq: 3 }),
+});
+
+const arbXml = fc
+  .record({
+    machine: fc.integer({ min: 0, max: MACHINES.length - 1 }),
+    controllers: fc.array(arbController, { maxLength: 6 }),
+    devices: fc.array(arbDevice, { maxLength: 8 }),
+    usbNone: fc.boolean(),
+    balloonNone: fc.boolean(),
+  })
+  .map((s): string => {
+    const m = MACHINES[s.machine] as (typeof MACHINES)[number];
+    const controllers = s.controllers.map((c) => {
+      const model = m.controllers[c.model % m.controllers.length] as string;
+      const index = c.index === undefined ? '' : ` index='${c.index}'`;
+      const target = model === 'pcie-root-port' && c.chassis !== undefined ? `<target chassis='${c.chassis}'/>` : model === 'pci-root' && c.target !== undefined ? `<target index='${c.target}'/>` : '';
+      const name = model === 'pci-root' && c.target !== undefined && c.chassis !== undefined ? "<model name='spapr-pci-host-bridge'/>" : '';
+      return `    <controller type='pci'${index} model='${model}'>${name}${target}</controller>`;
+    });
+    const devices = s.devices.map((d, i) => {
+      const xml = (DEVICES[d.kind] as string).replace('vdX', `vd${String.fromCharCode(97 + i)}`);
+      if (!d.address) return `    ${xml}`;
+      const a = `<address type='pci' domain='0x0000' bus='0x${d.address.bus.toString(16).padStart(2, '0')}' slot='0x${d.address.slot.toString(16).padStart(2, '0')}' function='0x0'/>`;
+      const tag = /^<(\w+)/.exec(xml)?.[1] ?? '';
+      return `    ${xml.endsWith('/>') ? `${xml.slice(0, -2)}>${a}</${tag}>` : xml.replace(new RegExp(`</${tag}>$`), `${a}</${tag}>`)}`;
+    });
+    return [
+      "<domain type='kvm'>",
+      '  <name>generated</name>',
+      "  <memory unit='MiB'>1024</memory>",
+      `  <os><type arch='${m.arch}' machine='${m.machine}'>hvm</type></os>`,
+      '  <devices>',
+      ...controllers,
+      ...devices,
+      ...(s.usbNone ? ["    <controller type='usb' model='none'/>"] : []),
+      ...(s.balloonNone ? ["    <memballoon model='none'/>"] : []),
+      '  </devices>',
+      '</domain>',
+      '',
+    ].join('\n');
+  });
+
+const errors = (d: Design): Finding[] => validate(d).filter((f) => f.severity === 'error');
+
+describe('place adds no error that validate reports on its output (generated domain XML, four families)', () => {
+  it('on every generated design without an error, both policies give a design without an error (fixed seed)', () => {
+    let clean = 0;
+    fc.assert(
+      fc.property(arbXml, (xml) => {
+        const r = createDesign(xml, undefined, 'generated.xml');
+        if (!r.ok || errors(r.value).length > 0) return;
+        clean++;
+        for (const policy of ['libvirt', 'pe-per-phb'] as const) {
+          const placed = placeWithReport(r.value, { policy });
+          expect(placed.notes.filter((n) => n.includes('placement failed'))).toEqual([]);
+          expect(errors(placed.design).map((f) => `${policy}: ${f.ruleId}: ${f.message}`), `${xml}\nplaced:\n${exportDomain(placed.design)}`).toEqual([]);
+        }
+      }),
+      { seed: 20261129, numRuns: 300 },
+    );
+    // the generator must give clean designs often enough for the property to say something
+    expect(clean).toBeGreaterThan(50);
+  });
+});
