@@ -90,7 +90,7 @@ async function expectOneAnswer(page: Page, g: GeneratedDesign): Promise<void> {
   expect(shown.sort()).toEqual(e.findings.map((f) => `${f.severity} ${f.ruleId} ${f.message}`).sort());
   const badges = await page.evaluate(() => {
     const sev = (el: Element) => /\bsev-(error|warning|info)\b/.exec(el.className)?.[1] ?? '';
-    const read = (prefix: string) => Object.fromEntries([...document.querySelectorAll(`[data-testid^="${prefix}"]`)].map((el) => [el.getAttribute('data-testid')?.slice(prefix.length) ?? '', sev(el)]));
+    const read = (prefix: string) => Object.fromEntries(Array.from(document.querySelectorAll(`[data-testid^="${prefix}"]`)).map((el) => [el.getAttribute('data-testid')?.slice(prefix.length) ?? '', sev(el)]));
     return { controllers: read('controller-'), devices: read('guest-device-'), groups: read('host-group-') };
   });
   const want = <K,>(m: ReadonlyMap<K, Severity>, k: K): string => m.get(k) ?? '';
