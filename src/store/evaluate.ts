@@ -9,7 +9,7 @@
  */
 import type { Command, Design, DropTarget, Verdict, VerdictOptions } from '../engine/index.ts';
 import { dropTargets } from '../engine/index.ts';
-import { appEvaluator } from './findings.ts';
+import { appEvaluator, checkState } from './findings.ts';
 import type { DragPayload } from './store.ts';
 
 export type { DropTarget, Verdict, VerdictLevel, VerdictNote } from '../engine/index.ts';
@@ -23,9 +23,21 @@ export function verdictMore(v: Verdict, shown = 2): string | undefined {
   return `+${more.length} more: ${names.join(', ')}${more.length > shown ? ', …' : ''}`;
 }
 
-/** What applying `cmd` would give: the app evaluator's verdict (one answer with badges and findings). */
+/**
+ * What applying `cmd` would give: the app evaluator's verdict (one answer with badges and findings).
+ * While the design's document is being checked off the main thread, or when its check ran over the
+ * time budget, nothing is judged here (that could freeze the page): the verdict says so.
+ */
 export function hypothetical(design: Design, cmd: Command, options?: VerdictOptions): Verdict {
+  const s = checkState(design);
+  if (s.state === 'checking') return { level: 'warning', message: 'Not judged yet: the design is still being checked.' };
+  if (s.state === 'unchecked') return { level: 'warning', message: `Not judged: the design was not checked (${s.why}).` };
   return appEvaluator().verdict(design, cmd, options);
+}
+
+/** The design `cmd` makes from `design`: the one its verdict judged, if it was judged (no second validation). */
+export function appliedDesign(design: Design, cmd: Command): Design {
+  return appEvaluator().applied(design, cmd);
 }
 
 /** Targets and their verdicts; `which` narrows what is judged (the "Move to…" menu wants buses only). */

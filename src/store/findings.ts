@@ -2,24 +2,145 @@
  * Findings are derived from the document, never stored (STYLE.md §9). The app holds one engine
  * evaluator (rules/evaluate.ts): the findings panel, the badges, drop verdicts and "Move to…" all
  * read its one evaluation of a design, memoised by the design's identity.
+ *
+ * Off the main thread (issue 11): each document the app opens (an import, a share link, a restored
+ * or re-imported XML) is first checked in a Web Worker with a time budget (checker.ts). Until it
+ * answers, the evaluation is one "checking" note; a document whose check does not finish within the
+ * budget keeps one finding that says so, and is never validated on the main thread, so it cannot
+ * freeze the tab. Once a document passed, its edits are evaluated here, incrementally (a move
+ * re-checks the buses it touched). Where there is no Worker (Node, tests) everything runs here.
  */
 import type { Design, Evaluation, Finding, Severity } from '../engine/index.ts';
-import { createEvaluator, findingKey, SEVERITY_RANK, worse } from '../engine/index.ts';
+import { createEvaluator, createValidator, findingKey, SEVERITY_RANK, worse } from '../engine/index.ts';
+import { CHECK_BUDGET_MS, createChecker, spawnCheckWorker, type Checker } from './checker.ts';
 
 let evaluator: ReturnType<typeof createEvaluator> | null = null;
+let validator: ((d: Design) => Finding[]) | null = null;
 
 /** The app's evaluator, made on first use (building the validator costs a little). */
 export function appEvaluator(): ReturnType<typeof createEvaluator> {
-  evaluator ??= createEvaluator();
+  validator ??= createValidator();
+  evaluator ??= createEvaluator(validator);
   return evaluator;
+}
+
+/**
+ * A document checked in the worker has its findings here without being validated here; the
+ * incremental validator still has to see it once, or the first edit re-checks every bus (ten times
+ * a move's cost). That is done when the page is idle, for documents the worker checked quickly.
+ */
+const WARM_UP_LIMIT_MS = 500;
+
+function warmUp(design: Design): void {
+  const run = () => {
+    appEvaluator();
+    validator?.(design);
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 1000 });
+  else setTimeout(run, 0);
 }
 
 const NO_FINDINGS: readonly Finding[] = [];
 const EMPTY: Evaluation = { findings: NO_FINDINGS, controllers: new Map(), devices: new Map(), groups: new Map(), keys: new Set() };
 
+/** Rule ids of the two notes about the check itself (never a rule of the catalog). */
+export const CHECKING_ID = 'CHECKING';
+export const UNCHECKED_ID = 'UNCHECKED';
+
+/** Where a document's check stands: checking, done, or not checked (with why, in words). */
+export type CheckState = { readonly state: 'checking' } | { readonly state: 'done' } | { readonly state: 'unchecked'; readonly why: string };
+
+const CHECKING: CheckState = { state: 'checking' };
+const DONE: CheckState = { state: 'done' };
+
+/** A document is its imported source: edits by command keep it, a new import or XML edit makes a new one. */
+const documentOf = (design: Design): object => design.source;
+const checks = new WeakMap<object, CheckState>();
+const listeners = new Set<() => void>();
+
+/** localStorage knob for trying the budget out (e2e): a smaller budget in ms; ignored unless a positive number. */
+export const BUDGET_KEY = 'pcitopo:check-budget-ms';
+
+function budgetHere(): number {
+  try {
+    const v = Number(localStorage.getItem(BUDGET_KEY));
+    return Number.isFinite(v) && v > 0 ? v : CHECK_BUDGET_MS;
+  } catch {
+    return CHECK_BUDGET_MS;
+  }
+}
+
+let checker: Checker | null | undefined;
+
+/** The app's checker, or null where there is no Worker (Node, unit tests): evaluations then run here. */
+export function appChecker(): Checker | null {
+  if (checker === undefined) checker = typeof Worker === 'function' ? createChecker(spawnCheckWorker, budgetHere()) : null;
+  return checker;
+}
+
+/** Replaces the checker (tests: a fake worker; null: evaluate on this thread). */
+export function setAppChecker(c: Checker | null): void {
+  checker = c;
+}
+
+/** Called when a document's check ends (the store refreshes what shows findings and verdicts). */
+export function onChecked(fn: () => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function settle(doc: object, state: CheckState): void {
+  checks.set(doc, state);
+  for (const fn of listeners) fn();
+}
+
+/** Where the check of this design's document stands; starts it the first time it is asked. */
+export function checkState(design: Design): CheckState {
+  const doc = documentOf(design);
+  const known = checks.get(doc);
+  if (known) return known;
+  const c = appChecker();
+  if (!c) {
+    checks.set(doc, DONE);
+    return DONE;
+  }
+  checks.set(doc, CHECKING);
+  void c.validate(design).then((o) => {
+    if (o.ok) {
+      appEvaluator().remember(design, o.value);
+      settle(doc, DONE);
+      if (o.ms <= WARM_UP_LIMIT_MS) warmUp(design);
+    } else if (o.reason === 'over-budget') {
+      settle(doc, { state: 'unchecked', why: `checking it took longer than ${(c.budgetMs / 1000).toLocaleString('en')} s, so it was stopped` });
+    } else {
+      settle(doc, { state: 'unchecked', why: `the checker stopped (${o.message})` });
+    }
+  });
+  return CHECKING;
+}
+
+const CHECKING_EVALUATION: Evaluation = {
+  ...EMPTY,
+  findings: [{ ruleId: CHECKING_ID, severity: 'info', message: "Checking the design against libvirt's and QEMU's rules…", subjects: {} }],
+};
+const unchecked = new WeakMap<object, Evaluation>();
+
+function uncheckedEvaluation(doc: object, why: string): Evaluation {
+  let e = unchecked.get(doc);
+  if (!e) {
+    const message = `This design was not checked: ${why}. No finding about it is shown and drops are not judged; the design is kept. Numbers far beyond libvirt's limits (a bus above 0xff, a slot above 0x1f) are the usual cause: correct them in the XML to have it checked again.`;
+    e = { ...EMPTY, findings: [{ ruleId: UNCHECKED_ID, severity: 'warning', message, subjects: {} }] };
+    unchecked.set(doc, e);
+  }
+  return e;
+}
+
 /** The one evaluation of a design: findings and the severity every subject carries. */
 export function evaluationOf(design: Design | undefined | null): Evaluation {
   if (!design) return EMPTY;
+  const s = checkState(design);
+  if (s.state === 'checking') return CHECKING_EVALUATION;
+  if (s.state === 'unchecked') return uncheckedEvaluation(documentOf(design), s.why);
   const e = appEvaluator().evaluate(design);
   rememberIndex(e);
   return e;

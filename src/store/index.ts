@@ -1,15 +1,33 @@
 /** The app's one store instance and its React hook; tests and non-React callers use createDesignerStore. */
 import { useStore } from 'zustand';
 import { createDesignerStore, type DesignerState } from './store.ts';
+import { hypothetical, isBusTarget, type Verdict } from './evaluate.ts';
+import { onChecked } from './findings.ts';
 
 export const designerStore = createDesignerStore();
+
+// A document's check off the main thread ended (findings.ts): what shows findings reads them again,
+// and a drag under way judges its targets again (they said "not judged yet").
+onChecked(() => {
+  const { drag } = designerStore.getState();
+  if (!drag) {
+    designerStore.setState({});
+    return;
+  }
+  const targets = [...drag.targets.values()];
+  const verdicts = new Map<string, Verdict>();
+  const over = drag.over === null ? undefined : drag.targets.get(drag.over);
+  if (over) verdicts.set(over.id, hypothetical(drag.design, over.command));
+  const pending = [...targets.filter(isBusTarget), ...targets.filter((t) => !isBusTarget(t))].map((t) => t.id).filter((id) => !verdicts.has(id));
+  designerStore.setState({ drag: { ...drag, verdicts, pending } });
+});
 
 export function useDesigner<T>(selector: (s: DesignerState) => T): T {
   return useStore(designerStore, selector);
 }
 
 export * from './store.ts';
-export { appEvaluator, evaluationOf, findingsOf, subjectIndex, SEVERITY_RANK } from './findings.ts';
+export { appChecker, appEvaluator, checkState, CHECKING_ID, evaluationOf, findingsOf, setAppChecker, subjectIndex, SEVERITY_RANK, UNCHECKED_ID, type CheckState } from './findings.ts';
 export { dropTargets, evaluate, hypothetical, isBusTarget, lazyVerdicts, type LazyVerdicts, controllerTargetId, NEW_BUS_TARGET, REMOVE_TARGET_ID, slotTargetId, takesEndpoints, verdictMore, type Verdict, type VerdictNote, type VerdictLevel, type DropTarget } from './evaluate.ts';
 // main.tsx reads the export through the store's entry point.
 export { exportDomain } from '../engine/index.ts';

@@ -5,8 +5,8 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { Command, Design, DropPayload, Host } from '../engine/index.ts';
-import { applyCommand, describeCommand } from '../engine/index.ts';
-import { dropTargets, hypothetical, isBusTarget, type DropTarget, type Verdict } from './evaluate.ts';
+import { describeCommand } from '../engine/index.ts';
+import { appliedDesign, dropTargets, hypothetical, isBusTarget, type DropTarget, type Verdict } from './evaluate.ts';
 import { releaseTaken, syncWorkspace, takenFromOthers, withActiveGuest, type Taken, type WorkspaceDoc } from './workspace.ts';
 
 export interface DocState {
@@ -218,7 +218,8 @@ export function createDesignerStore(initial: DocState | null = null) {
       if (!present) return false;
       let design: Design;
       try {
-        design = applyCommand(present.design, cmd);
+        // the design a drag's verdict judged, when it did: its findings are known already
+        design = appliedDesign(present.design, cmd);
       } catch (e) {
         set({ message: { kind: 'error', text: (e as Error).message } });
         return false;

@@ -73,7 +73,8 @@ const FindingItem = memo(function FindingItem({ f, design, guests }: { f: Findin
 
 export function FindingsPanel() {
   const design = useDesigner((s) => s.present?.design);
-  const findings = findingsOf(design);
+  // through the store: the design's check off the main thread ending changes them, not the design
+  const findings = useDesigner((s) => findingsOf(s.present?.design));
   // findings across the guests of a workspace (HD-SHARE-1/2, HD-NUMA-1), each naming its guests
   const ws = useDesigner((s) => workspaceOf(s.present));
   const across: readonly WorkspaceFinding[] = acrossFindingsOf(ws);

@@ -5,7 +5,7 @@
  * typing session as one undoable step; one that does not parse marks its line and keeps the design.
  * `xml-preview` always holds the live XML of the design (DESIGN.md §6).
  */
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { InputError } from '../engine/index.ts';
 import { createDesign, exportDomain } from '../engine/index.ts';
 import { baselineOf, designerStore, useDesigner } from '../store/index.ts';
@@ -43,7 +43,9 @@ const clampHeight = (h: number): number => Math.round(Math.min(maxHeight(), Math
 let sessions = 0;
 
 export function XmlDrawer() {
-  const design = useDesigner((s) => s.present?.design);
+  // the XML follows the design one render later (a low-priority render React may interrupt): a drop
+  // paints the canvas and the findings without waiting for the export of the whole domain
+  const design = useDeferredValue(useDesigner((s) => s.present?.design));
   const baseline = useDesigner((s) => (s.present ? baselineOf(s.present) : ''));
   const selection = useDesigner((s) => s.selection);
   const [prefs, setPrefs] = useState<DrawerPrefs>(readPrefs);

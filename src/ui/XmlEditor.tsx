@@ -11,7 +11,7 @@ import { defaultKeymap } from '@codemirror/commands';
 import { xml as xmlLanguage } from '@codemirror/lang-xml';
 import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
-import { changedLines, changeStarts, nextChange } from './xmlDiff.ts';
+import { changedLines, changeStarts, markedLines, nextChange } from './xmlDiff.ts';
 import { adoptCodeMirrorStyles } from './cmStyles.ts';
 
 export interface XmlEditorProps {
@@ -153,7 +153,7 @@ export default function XmlEditor(props: XmlEditorProps) {
   const changes = useMemo(() => changedLines(baseline, xml), [baseline, xml]);
   const starts = useMemo(() => changeStarts(changes), [changes]);
   useEffect(() => {
-    viewRef.current?.dispatch({ effects: setChanged.of([...changes.lines, ...changes.removedAt]) });
+    viewRef.current?.dispatch({ effects: setChanged.of(markedLines(changes)) });
   }, [changes]);
 
   useEffect(() => {

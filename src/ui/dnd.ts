@@ -36,6 +36,11 @@ function judgeInSlices(): void {
   whenIdle(step);
 }
 
+// targets to judge again (the design's check off the main thread ended during the drag): judge them too
+designerStore.subscribe((s, prev) => {
+  if (s.drag && prev.drag && s.drag.pending.length > prev.drag.pending.length) judgeInSlices();
+});
+
 /** The drop target under the pointer: the innermost element with a data-drop id that is live. */
 export function dropTargetAt(x: number, y: number): string | null {
   const drag = designerStore.getState().drag;
@@ -74,6 +79,9 @@ export function useDragSource(payload: DragPayload, label: string): (e: React.Po
       const startX = e.clientX;
       const startY = e.clientY;
       let started = false;
+      // where the last move was: a release there drops on the target that move found, without asking
+      // the browser to lay the page out again (elementFromPoint) in the frame the drop renders
+      let last = { x: startX, y: startY };
       const move = (ev: PointerEvent) => {
         if (!started) {
           if (Math.hypot(ev.clientX - startX, ev.clientY - startY) < THRESHOLD) return;
@@ -85,6 +93,7 @@ export function useDragSource(payload: DragPayload, label: string): (e: React.Po
           judgeInSlices();
         }
         ev.preventDefault();
+        last = { x: ev.clientX, y: ev.clientY };
         designerStore.getState().moveDrag(ev.clientX, ev.clientY, dropTargetAt(ev.clientX, ev.clientY));
       };
       const finish = (ev: PointerEvent, cancel: boolean) => {
@@ -95,7 +104,19 @@ export function useDragSource(payload: DragPayload, label: string): (e: React.Po
         document.body.classList.remove('dragging');
         if (!started) return;
         if (cancel) designerStore.getState().cancelDrag();
-        else designerStore.getState().endDrag(dropTargetAt(ev.clientX, ev.clientY));
+        else {
+          const st = designerStore.getState();
+          const over = ev.clientX === last.x && ev.clientY === last.y && st.drag ? st.drag.over : dropTargetAt(ev.clientX, ev.clientY);
+          const target = over === null ? undefined : st.drag?.targets.get(over);
+          if (!target) {
+            st.endDrag(null);
+            return;
+          }
+          // the drop first: this frame renders what changed (the buses it touched, the findings); the
+          // drag's highlights on every target go in the next one, not in the frame that shows the result
+          st.apply(target.command, target.label);
+          requestAnimationFrame(() => designerStore.getState().cancelDrag());
+        }
       };
       const up = (ev: PointerEvent) => finish(ev, false);
       const key = (ev: KeyboardEvent) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedLines, changeStarts, nextChange } from './xmlDiff.ts';
+import { changedLines, changeStarts, markedLines, nextChange } from './xmlDiff.ts';
 
 const before = ['<domain>', '  <a/>', '  <b/>', '  <c/>', '  <d/>', '</domain>', ''].join('\n');
 
@@ -23,5 +23,16 @@ describe('changed lines', () => {
     expect(nextChange(c, 5, -1)).toBe(2);
     expect(nextChange(c, 2, -1)).toBe(5);
     expect(nextChange(changedLines(before, before), 1, 1)).toBeUndefined();
+  });
+
+  it('lists the lines to mark in order, once each, when a removal comes before a later change (the editor throws on unsorted marks)', () => {
+    // <a/> removed (a mark after line 1) and <d/> changed further down: the changed line was listed first
+    const c = changedLines(before, ['<domain>', '  <b/>', '  <c/>', '  <D/>', '</domain>', ''].join('\n'));
+    expect(c.removedAt.length).toBeGreaterThan(0);
+    expect(Math.min(...c.removedAt)).toBeLessThan(Math.max(...c.lines));
+    const marked = markedLines(c);
+    expect(marked).toEqual([...new Set(marked)].sort((a, b) => a - b));
+    expect(new Set(marked)).toEqual(new Set([...c.lines, ...c.removedAt]));
+    expect(marked).not.toEqual([...c.lines, ...c.removedAt]);
   });
 });

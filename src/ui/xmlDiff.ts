@@ -26,9 +26,18 @@ export function changedLines(before: string, after: string): LineChanges {
   return { lines, removedAt };
 }
 
+/**
+ * Every line to mark as changed, ascending and once each: the editor's line decorations must be
+ * added in order (CodeMirror's RangeSetBuilder throws otherwise), and with several changes the
+ * lines after which something was removed interleave with the changed ones.
+ */
+export function markedLines(changes: LineChanges): number[] {
+  return [...new Set([...changes.lines, ...changes.removedAt])].sort((a, b) => a - b);
+}
+
 /** First lines of each run of changed lines (a change of several lines is one stop), ascending. */
 export function changeStarts(changes: LineChanges): number[] {
-  const all = [...new Set([...changes.lines, ...changes.removedAt])].sort((a, b) => a - b);
+  const all = markedLines(changes);
   return all.filter((l, i) => i === 0 || all[i - 1] !== l - 1);
 }
 

@@ -1,5 +1,6 @@
 import type { Rule, RuleMeta } from './types.ts';
 import type { PciController } from '../model/guest.ts';
+import { formatNumber } from '../model/names.ts';
 import { finding, nextFreeIndex } from './context.ts';
 import { atDefine, definedControllerText, placesControllers } from './atDefine.ts';
 import { globalRule } from './define.ts';
@@ -15,12 +16,13 @@ const meta: RuleMeta = {
   families: 'all',
 };
 
+// Buses are named as the XML writes them (bus='0x11'); QEMU's bus id pci.N is the controller index in decimal.
 const isRoot = (c: PciController): boolean => c.model === 'pci-root' || c.model === 'pcie-root';
 
 export const rule: Rule = globalRule(meta, (ctx) => {
   const out = ctx.guest.controllers
     .filter((c) => c.index !== undefined && c.address && !isRoot(c) && c.index <= c.address.bus)
-    .map((c) => finding(meta, `PCI controller at index ${c.index} (${c.model}) has bus=${c.address?.bus}, but its index must be larger than its bus.`, { controllers: [c.index as number] }, controllerAddressFixes(ctx, c, { renumber: true })));
+    .map((c) => finding(meta, `PCI controller at index ${c.index} (${c.model}) has bus='${formatNumber('bus', c.address?.bus ?? 0)}', but its index must be larger than its bus.`, { controllers: [c.index as number] }, controllerAddressFixes(ctx, c, { renumber: true })));
   // A controller the design leaves to libvirt: libvirt places it in index order on the first bus
   // that takes it, which may be a controller of a higher index (d11). QEMU creates buses in index
   // order and refuses: "Bus 'pci.N' not found".
@@ -36,7 +38,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     out.push(
       finding(
         meta,
-        `libvirt will put ${c.model} controller index ${c.index} on bus ${a.bus} (${parent ? definedControllerText(defined, parent) : 'a bus'}), which comes after it: QEMU refuses to start ("Bus 'pci.${a.bus}' not found"). A controller's index must be larger than its bus.`,
+        `libvirt will put ${c.model} controller index ${c.index} on bus ${formatNumber('bus', a.bus)} (${parent ? definedControllerText(defined, parent) : 'a bus'}), which comes after it: QEMU refuses to start ("Bus 'pci.${a.bus}' not found"). A controller's index must be larger than its bus.`,
         { controllers: [c.index] },
         [{ label: `Renumber ${c.model} controller index ${c.index} to index ${index}, after its bus`, command: { kind: 'update-controller', controller: written.key, changes: { index } } }],
       ),

@@ -4,6 +4,7 @@ import { applyCommand } from '../commands/commands.ts';
 import { commandSubjects, dropTargets, type DropPayload } from '../commands/drop.ts';
 import type { Design } from '../model/design.ts';
 import { createEvaluator, SEVERITY_RANK, type Verdict } from './evaluate.ts';
+import { validate } from './validate.ts';
 import { dev, at, phb, pseries } from './testkit.ts';
 
 const rank = (v: Verdict['level']): number => (v === 'clean' ? -1 : SEVERITY_RANK[v]);
@@ -91,4 +92,28 @@ describe('one evaluation for findings, badges and verdicts', () => {
     const ids = [v.ruleId, ...(v.more ?? []).map((n) => n.ruleId)];
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  it('a drop the drag judged is applied as the design its verdict judged: no second validation; remembered findings are used as they are', () => {
+    let runs = 0;
+    const e = createEvaluator((d) => {
+      runs++;
+      return validate(d);
+    });
+    const d = demoDesign();
+    const t = dropTargets(d, { kind: 'group', number: 5 })[0];
+    if (!t) throw new Error('the demo has no target for group 5');
+    e.verdict(d, t.command);
+    const after = runs;
+    const made = e.applied(d, t.command);
+    expect(made).toEqual(applyCommand(d, t.command));
+    expect(e.applied(d, t.command)).toBe(made);
+    expect(e.evaluate(made).findings).toEqual(validate(made));
+    expect(runs).toBe(after);
+    // findings computed elsewhere (the app's worker) are taken as the evaluation
+    const other = demoDesign();
+    const seeded = e.remember(other, validate(other));
+    expect(e.evaluate(other)).toBe(seeded);
+    expect(runs).toBe(after);
+  });
 });
+

@@ -61,6 +61,17 @@ export interface Evaluator {
    * an error with the engine's message when the engine refuses the command. Info never counts.
    */
   verdict(design: Design, cmd: Command, options?: VerdictOptions): Verdict;
+  /**
+   * Takes findings computed elsewhere (the app validates in a Web Worker) as the evaluation of
+   * `design`, so it is not validated again here; returns that evaluation.
+   */
+  remember(design: Design, findings: readonly Finding[]): Evaluation;
+  /**
+   * `applyCommand(design, cmd)`, the very design a verdict on that command judged when there was one:
+   * applying a drop the drag judged then costs no validation (its evaluation is cached). Throws as
+   * applyCommand does.
+   */
+  applied(design: Design, cmd: Command): Design;
 }
 
 export interface VerdictOptions {
@@ -102,10 +113,22 @@ export function createEvaluator(validate: (d: Design) => Finding[] = createValid
     }
     return e;
   };
+  // design -> command -> the design it makes (commands are pure, designs immutable)
+  const made = new WeakMap<Design, WeakMap<Command, Design>>();
+  const applied = (design: Design, cmd: Command): Design => {
+    let byCmd = made.get(design);
+    let after = byCmd?.get(cmd);
+    if (!after) {
+      after = applyCommand(design, cmd);
+      if (!byCmd) made.set(design, (byCmd = new WeakMap()));
+      byCmd.set(cmd, after);
+    }
+    return after;
+  };
   const verdict = (design: Design, cmd: Command, options: VerdictOptions = {}): Verdict => {
     let after: Design;
     try {
-      after = applyCommand(design, cmd);
+      after = applied(design, cmd);
     } catch (err) {
       return { level: 'error', message: (err as Error).message };
     }
@@ -130,5 +153,10 @@ export function createEvaluator(validate: (d: Design) => Finding[] = createValid
     const more = rest.filter((f) => !seen.has(f.ruleId) && seen.add(f.ruleId)).map((f) => ({ ruleId: f.ruleId, severity: f.severity, title: ruleMeta(f.ruleId)?.title ?? f.message }));
     return { level: worst.severity, message: worst.message, ruleId: worst.ruleId, ...(more.length ? { more } : {}) };
   };
-  return { evaluate, verdict };
+  const remember = (design: Design, findings: readonly Finding[]): Evaluation => {
+    const e = index(findings);
+    cache.set(design, e);
+    return e;
+  };
+  return { evaluate, verdict, remember, applied };
 }

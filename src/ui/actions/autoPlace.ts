@@ -1,5 +1,8 @@
-import type { PlacementPolicy } from '../../engine/index.ts';
+import type { PlacementPolicy, PlaceReport } from '../../engine/index.ts';
 import { placeWithReport } from '../../engine/index.ts';
+import { appChecker } from '../../store/index.ts';
+import { applyOutcome } from './run.ts';
+import type { Outcome } from './types.ts';
 import { nodeIdOf } from '../layout.ts';
 import { register } from './registry.ts';
 
@@ -19,20 +22,33 @@ export const autoPlace = register<PlaceArg>({
   label: 'Auto-place',
   description: 'Place every device that has no address yet',
   enabled: (s) => (s.present ? true : 'No design is open'),
-  perform: ({ store }, { policy, spare }) => {
-    const present = store.getState().present;
+  perform: (ctx, { policy, spare }) => {
+    const present = ctx.store.getState().present;
     if (!present) return { kind: 'none' };
-    try {
-      const { design, notes } = placeWithReport(present.design, { policy, spare: policy === 'pe-per-phb' ? spare : 0 });
-      return {
-        kind: 'design',
-        design,
-        label: `Auto-place (${policy}${policy === 'pe-per-phb' ? `, ${spare} spare` : ''})`,
-        // auto-place may add many buses: show the whole result, not the view of the design before
-        then: { summary: 'change', notes, focusNodes: design.guest.controllers.map(nodeIdOf) },
-      };
-    } catch (e) {
-      return { kind: 'error', message: `Auto-placement failed: ${(e as Error).message}` };
+    const options = { policy, spare: policy === 'pe-per-phb' ? spare : 0 };
+    const label = `Auto-place (${policy}${policy === 'pe-per-phb' ? `, ${spare} spare` : ''})`;
+    // auto-place may add many buses: show the whole result, not the view of the design before
+    const outcome = ({ design, notes }: PlaceReport): Outcome => ({ kind: 'design', design, label, then: { summary: 'change', notes, focusNodes: design.guest.controllers.map(nodeIdOf) } });
+    const checker = appChecker();
+    if (!checker) {
+      try {
+        return outcome(placeWithReport(present.design, options));
+      } catch (e) {
+        return { kind: 'error', message: `Auto-placement failed: ${(e as Error).message}` };
+      }
     }
+    // in the worker, with its time budget (issue 11): no design can freeze the page while it is placed
+    return {
+      kind: 'effect',
+      run: async () => {
+        const from = present.design;
+        const o = await checker.place(from, options);
+        if (!o.ok) throw new Error(o.reason === 'over-budget' ? `Auto-placement was stopped: it took longer than ${checker.budgetMs / 1000} s on this design; the design is unchanged` : `Auto-placement failed: ${o.message}`);
+        // the user edited meanwhile: a placement of the design before that would undo the edit
+        if (ctx.store.getState().present?.design !== from) throw new Error('Auto-placement was dropped: the design changed while it ran; run it again');
+        // placement changes the guest only; the rest keeps its identity (the document, its host)
+        await applyOutcome(outcome({ design: { ...from, guest: o.value.design.guest }, notes: o.value.notes }), ctx);
+      },
+    };
   },
 });

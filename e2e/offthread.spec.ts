@@ -1,0 +1,50 @@
+import { expect, test } from '@playwright/test';
+import { center, drag, exportXml, placements } from './helpers.ts';
+
+/**
+ * Validation off the main thread with a time budget (issue 11): the app checks each document in a
+ * Web Worker (under the strict CSP: worker-src 'self'); a check that runs over the budget is stopped
+ * and said, and the page keeps answering. The budget is lowered here through its localStorage knob
+ * (pcitopo:check-budget-ms) so that an ordinary design runs over it.
+ */
+
+test('each document is checked in a Web Worker: the findings come from it, with no console error', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.addInitScript(() => localStorage.clear());
+  await page.goto('/');
+  await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+  await expect.poll(() => page.workers().map((w) => w.url()).filter((u) => /check\.worker/.test(u)).length).toBe(1);
+  await expect(page.locator('[data-testid="finding"][data-rule-id="CHECKING"]')).toHaveCount(0);
+  await expect(page.locator('[data-testid="finding"][data-rule-id="UNCHECKED"]')).toHaveCount(0);
+  // the demo's own findings (its vPHB 0 shares PEs) are there, as the worker found them
+  await expect(page.locator('[data-testid="finding"]').first()).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('a check that runs over its time budget is stopped and said; the page answers and edits still apply', async ({ page }) => {
+  await page.addInitScript(() => {
+    localStorage.clear();
+    localStorage.setItem('pcitopo:check-budget-ms', '1');
+  });
+  await page.goto('/');
+  await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+  const notice = page.locator('[data-testid="finding"][data-rule-id="UNCHECKED"]');
+  await expect(notice).toHaveCount(1);
+  await expect(notice).toContainText('This design was not checked: checking it took longer than');
+  await expect(notice).toContainText('the design is kept');
+  await expect(page.locator('[data-testid="finding"]')).toHaveCount(1);
+
+  // the page answers: a drag shows that nothing is judged, the drop applies, undo restores it
+  const before = await exportXml(page);
+  await drag(page, await center(page, 'host-group-5'), await center(page, 'controller-1'));
+  await expect(page.getByTestId('controller-1')).toHaveClass(/ over/);
+  await expect(page.locator('.ghost')).toContainText('Not judged');
+  await page.mouse.up();
+  await expect.poll(async () => Object.values(await placements(page)).filter((p) => p.bus === 1).length).toBeGreaterThan(0);
+  expect(await exportXml(page)).not.toBe(before);
+  await expect(notice).toHaveCount(1);
+  await page.getByTestId('undo').click();
+  expect(await exportXml(page)).toBe(before);
+});

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { demoDesign, validate } from '../engine/index.ts';
+import { createChecker, type CheckRequest, type CheckResponse, type WorkerLike } from './checker.ts';
+import { checkState, evaluationOf, setAppChecker, UNCHECKED_ID, CHECKING_ID, onChecked } from './findings.ts';
+import { hypothetical } from './evaluate.ts';
+import { dropTargets } from '../engine/index.ts';
+
+/** A worker that answers like check.worker.ts after `delayMs`, or never (`hang`), or dies (`die`). */
+function fakeWorker(mode: 'answer' | 'hang' | 'die', delayMs = 0) {
+  const made: { terminated: boolean; posted: CheckRequest[] }[] = [];
+  const spawn = (): WorkerLike => {
+    const rec = { terminated: false, posted: [] as CheckRequest[] };
+    made.push(rec);
+    const w: WorkerLike = {
+      onmessage: null,
+      onerror: null,
+      postMessage(req) {
+        rec.posted.push(req);
+        if (mode === 'hang') return;
+        setTimeout(() => {
+          if (rec.terminated) return;
+          if (mode === 'die') w.onerror?.({ message: 'out of memory', preventDefault: () => {} } as unknown as ErrorEvent);
+          else w.onmessage?.({ data: { id: req.id, ok: true, value: req.kind === 'validate' ? validate(req.design) : null } satisfies CheckResponse } as MessageEvent<CheckResponse>);
+        }, delayMs);
+      },
+      terminate() {
+        rec.terminated = true;
+      },
+    };
+    return w;
+  };
+  return { spawn, made };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  setAppChecker(null);
+});
+
+describe('checker: work in a worker with a time budget', () => {
+  it('an answer within the budget is the worker\'s findings', async () => {
+    const f = fakeWorker('answer', 5);
+    const c = createChecker(f.spawn, 1000);
+    const d = demoDesign();
+    const o = await c.validate(d);
+    expect(o.ok && o.value).toEqual(validate(d));
+    expect(f.made).toHaveLength(1);
+    expect(f.made[0]?.terminated).toBe(false);
+  });
+
+  it('no answer within the budget: the worker is ended, the outcome says so, and the next job gets a new worker', async () => {
+    vi.useFakeTimers();
+    const f = fakeWorker('hang');
+    const c = createChecker(f.spawn, 50);
+    const first = c.validate(demoDesign());
+    const second = c.validate(demoDesign());
+    await vi.advanceTimersByTimeAsync(60);
+    const o = await first;
+    expect(o).toMatchObject({ ok: false, reason: 'over-budget' });
+    expect(f.made[0]?.terminated).toBe(true);
+    // the queued job started on a fresh worker, with its own budget
+    expect(f.made).toHaveLength(2);
+    expect(f.made[1]?.posted).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(60);
+    expect(await second).toMatchObject({ ok: false, reason: 'over-budget' });
+  });
+
+  it('a worker that dies answers "failed", and is replaced', async () => {
+    const f = fakeWorker('die', 1);
+    const c = createChecker(f.spawn, 1000);
+    expect(await c.validate(demoDesign())).toMatchObject({ ok: false, reason: 'failed', message: 'out of memory' });
+    expect(f.made[0]?.terminated).toBe(true);
+  });
+});
+
+describe('findings: a document is checked off the main thread first', () => {
+  it('checking, then the worker\'s findings; listeners hear of it', async () => {
+    setAppChecker(createChecker(fakeWorker('answer', 5).spawn, 1000));
+    const d = demoDesign();
+    expect(evaluationOf(d).findings.map((f) => f.ruleId)).toEqual([CHECKING_ID]);
+    const target = dropTargets(d, { kind: 'group', number: 5 })[0];
+    expect(target && hypothetical(d, target.command).message).toMatch(/^Not judged yet/);
+    await new Promise<void>((resolve) => onChecked(resolve));
+    expect(checkState(d)).toEqual({ state: 'done' });
+    expect(evaluationOf(d).findings).toEqual(validate(d));
+    expect((target && hypothetical(d, target.command).message) ?? '').not.toMatch(/^Not judged/);
+  });
+
+  it('over the budget: one finding says the design was not checked, and nothing is judged on the main thread', async () => {
+    vi.useFakeTimers();
+    setAppChecker(createChecker(fakeWorker('hang').spawn, 30));
+    const d = demoDesign();
+    evaluationOf(d);
+    await vi.advanceTimersByTimeAsync(40);
+    const e = evaluationOf(d);
+    expect(e.findings).toHaveLength(1);
+    expect(e.findings[0]).toMatchObject({ ruleId: UNCHECKED_ID, severity: 'warning' });
+    expect(e.findings[0]?.message).toMatch(/^This design was not checked: checking it took longer than 0\.03 s/);
+    const target = dropTargets(d, { kind: 'group', number: 5 })[0];
+    expect(target && hypothetical(d, target.command)).toMatchObject({ level: 'warning', message: expect.stringMatching(/^Not judged: the design was not checked/) });
+  });
+
+  it('without a worker (Node) a design is evaluated here at once', () => {
+    setAppChecker(null);
+    const d = demoDesign();
+    expect(evaluationOf(d).findings).toEqual(validate(d));
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * Work that may take long, off the main thread with a time budget (issue 11): validation and
+ * placement run in a Web Worker (check.worker.ts); an answer that does not come within the budget
+ * ends the worker (terminate() stops even an endless loop) and says so, so the page never freezes
+ * and never runs out of memory with the tab. One request runs at a time; the budget of each starts
+ * when it reaches the worker. Framework-free; the worker is made by `spawn`, so tests give a fake.
+ */
+import type { Design, Finding, PlaceOptions, PlaceReport } from '../engine/index.ts';
+
+export type CheckRequest =
+  | { readonly id: number; readonly kind: 'validate'; readonly design: Design }
+  | { readonly id: number; readonly kind: 'place'; readonly design: Design; readonly options: PlaceOptions };
+
+export type CheckResponse = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+
+/** What a worker must offer: the browser's Worker, or a fake in tests. */
+export interface WorkerLike {
+  postMessage(message: CheckRequest): void;
+  terminate(): void;
+  onmessage: ((e: MessageEvent<CheckResponse>) => void) | null;
+  onerror: ((e: ErrorEvent) => void) | null;
+}
+
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T; readonly ms: number }
+  /** 'over-budget': no answer within budgetMs (the worker was ended); 'failed': it threw or could not start */
+  | { readonly ok: false; readonly reason: 'over-budget' | 'failed'; readonly message: string; readonly ms: number };
+
+export interface Checker {
+  /** The design's findings (engine `validate`), computed in the worker. */
+  validate(design: Design): Promise<Outcome<Finding[]>>;
+  /** `placeWithReport(design, options)`, computed in the worker. */
+  place(design: Design, options: PlaceOptions): Promise<Outcome<PlaceReport>>;
+  readonly budgetMs: number;
+}
+
+/**
+ * Milliseconds a check may take before it is stopped: generous, since a full-size design takes a few
+ * ms in Node and the worker's first answer also loads the engine; a design that needs longer is
+ * hostile or broken (issue 11's four-billion-bus address), not one to wait for.
+ */
+export const CHECK_BUDGET_MS = 5000;
+
+interface Job {
+  readonly req: CheckRequest;
+  resolve(o: Outcome<unknown>): void;
+}
+
+export function createChecker(spawn: () => WorkerLike, budgetMs = CHECK_BUDGET_MS, now: () => number = () => performance.now()): Checker {
+  let worker: WorkerLike | null = null;
+  let running: { job: Job; started: number; timer: ReturnType<typeof setTimeout> } | null = null;
+  const queue: Job[] = [];
+  let nextId = 1;
+
+  const finish = (o: Outcome<unknown>, endWorker: boolean): void => {
+    const r = running;
+    if (!r) return;
+    clearTimeout(r.timer);
+    running = null;
+    if (endWorker) {
+      worker?.terminate();
+      worker = null;
+    }
+    r.job.resolve(o);
+    pump();
+  };
+
+  const start = (): WorkerLike => {
+    const w = spawn();
+    w.onmessage = (e) => {
+      const r = running;
+      if (!r || e.data.id !== r.job.req.id) return;
+      const ms = now() - r.started;
+      finish(e.data.ok ? { ok: true, value: e.data.value, ms } : { ok: false, reason: 'failed', message: e.data.error, ms }, false);
+    };
+    // a worker that cannot load or dies (out of memory) answers nothing more: a new one serves the next job
+    w.onerror = (e) => {
+      e.preventDefault?.();
+      const r = running;
+      if (r) finish({ ok: false, reason: 'failed', message: e.message || 'the checking worker stopped', ms: now() - r.started }, true);
+    };
+    return w;
+  };
+
+  function pump(): void {
+    if (running) return;
+    const job = queue.shift();
+    if (!job) return;
+    let w: WorkerLike;
+    try {
+      w = worker ??= start();
+      w.postMessage(job.req);
+    } catch (e) {
+      worker = null;
+      job.resolve({ ok: false, reason: 'failed', message: (e as Error).message, ms: 0 });
+      pump();
+      return;
+    }
+    const started = now();
+    const timer = setTimeout(() => finish({ ok: false, reason: 'over-budget', message: `no answer within ${budgetMs} ms`, ms: now() - started }, true), budgetMs);
+    running = { job, started, timer };
+  }
+
+  const submit = <T>(req: CheckRequest): Promise<Outcome<T>> =>
+    new Promise((resolve) => {
+      queue.push({ req, resolve: resolve as (o: Outcome<unknown>) => void });
+      pump();
+    });
+
+  return {
+    validate: (design) => submit<Finding[]>({ id: nextId++, kind: 'validate', design }),
+    place: (design, options) => submit<PlaceReport>({ id: nextId++, kind: 'place', design, options }),
+    budgetMs,
+  };
+}
+
+/** The browser's worker for the checker (a module worker: allowed by the CSP's worker-src 'self'). */
+export const spawnCheckWorker = (): WorkerLike => new Worker(new URL('./check.worker.ts', import.meta.url), { type: 'module', name: 'pcitopo-check' }) as unknown as WorkerLike;
