@@ -240,6 +240,21 @@ if (!fs.existsSync(CASES)) {
       const r = placeWithReport(input, { policy: 'pe-per-phb' });
       expect(r.notes).toEqual(expect.arrayContaining([expect.stringMatching(/passes through host device [0-9a-f:.]+, as .* does: libvirt refuses the domain/)]));
     });
+
+    // qemuDomainFillDeviceIsolationGroup(): with no host file, the real host's IOMMU group still isolates
+    // a hostdev from the emulated devices, so neither policy leaves one on the default PHB.
+    it('p02-place-same-host-function-twice.xml (pseries, no host loaded): every placed hostdev is off PHB 0 and place adds no PAPR-ISO-4 / PAPR-DMA-1', () => {
+      const input = load('p02-place-same-host-function-twice.xml');
+      for (const policy of POLICIES) {
+        const out = place(input, { policy });
+        const placedHostdevs = out.guest.devices.filter((x) => x.hostAddress && x.address);
+        expect(placedHostdevs.length).toBeGreaterThan(0);
+        for (const x of placedHostdevs) expect(x.address?.bus).not.toBe(0);
+        const ids = validate(out).map((f) => f.ruleId);
+        expect(ids).not.toContain('PAPR-ISO-4');
+        expect(ids).not.toContain('PAPR-DMA-1');
+      }
+    });
   });
 
   describe('machine names are recognised exactly as libvirt does (qemuDomainMachineIsQ35)', () => {

@@ -144,11 +144,30 @@ export function qemuDomainDeviceCalculatePCIConnectFlags(d: GuestDevice, guest: 
 }
 
 /**
- * qemuDomainFillDeviceIsolationGroup() (RULES.md PAPR-ISO-1): on pseries a PCI hostdev's
- * isolation group is its host IOMMU group + 1; everything else is group 0.
+ * qemuDomainFillDeviceIsolationGroup() (libvirt src/qemu/qemu_domain_address.c, RULES.md PAPR-ISO-1),
+ * called by qemuDomainSetupIsolationGroups() on pseries only: a PCI hostdev (an `<interface
+ * type='hostdev'>` counts, libvirt fills its hidden hostdev) gets the host IOMMU group that
+ * virPCIDeviceAddressGetIOMMUGroupNum() reads from sysfs, + 1, so that group 0 stays the emulated
+ * devices' (the default PHB is locked to it). Everything else is group 0.
+ *
+ * What libvirt reads depends on the host it runs on:
+ * - a host is loaded and lists the device: its `iommuGroup` + 1;
+ * - a host is loaded and does not list the device (libvirt's sysfs read fails): libvirt only logs
+ *   "Can't look up isolation group for host device …, device won't be isolated" and leaves group 0;
+ * - no host is loaded: the real host has the device (else it cannot be passed through), so libvirt
+ *   reads a real group we do not know. We stand in for it with one synthetic group per host slot
+ *   (domain:bus:slot; the functions of one host device share an IOMMU group, as pe-per-phb assumes),
+ *   always > 0, so the device is isolated on a PHB of its own as libvirt would do.
+ * A hostdev with no host address (libvirt refuses it, HD-SRC-1) stays in group 0.
+ *
+ * @returns the isolation group, an integer >= 0.
  */
 export function qemuDomainFillDeviceIsolationGroup(d: GuestDevice, machine: LibvirtMachine, host: Host | undefined): number {
-  if (machine.family !== 'pseries' || !isHostdevLike(d)) return 0;
+  if (machine.family !== 'pseries' || !isHostdevLike(d) || !d.hostAddress) return 0;
+  if (host === undefined) {
+    const a = d.hostAddress;
+    return 1 + (a.domain * 256 + a.bus) * 32 + a.slot;
+  }
   const group = hostDeviceOf(d, host)?.iommuGroup;
   return group === undefined ? 0 : group + 1;
 }

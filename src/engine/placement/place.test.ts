@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Guest } from '../model/guest.ts';
 import { place, placeWithReport } from './index.ts';
 import { guestCellForHostNode, nodesetHas } from '../model/numa.ts';
+import { validate } from '../rules/index.ts';
 import { addresses, at, controller, designOf, emulated, guestOf, hostdev, hostOf, phb } from './testkit.ts';
 
 const phbs = (g: Guest): string[] =>
@@ -17,6 +18,30 @@ const host = hostOf([
 ]);
 
 describe('policy libvirt (pseries)', () => {
+  // qemuDomainFillDeviceIsolationGroup(): with no host file the real host still has the devices, so
+  // libvirt reads a real IOMMU group (> 0 after the +1) and isolates each hostdev off PHB 0.
+  it('with no host loaded, hostdevs are isolated as libvirt does on the real host: off PHB 0, one PHB per host device, no PAPR-ISO-4/PAPR-DMA-1', () => {
+    const g = guestOf('pseries', { devices: [emulated({ key: 'vda' }), hostdev('0001:01:00.0'), hostdev('0005:90:01.0'), hostdev('0001:01:00.1'), emulated({ key: 'vdb' })] });
+    const out = place(designOf(g), { policy: 'libvirt', implicitDevices: false });
+    const where = addresses(out.guest);
+    const bus = (k: string): string => (where[k] ?? '-').split(':')[0] ?? '-';
+    expect(bus('vda')).toBe('0');
+    expect(bus('vdb')).toBe('0');
+    for (const k of ['0001:01:00.0', '0005:90:01.0', '0001:01:00.1']) expect(['0', '-']).not.toContain(bus(k));
+    expect(bus('0001:01:00.0')).toBe(bus('0001:01:00.1'));
+    expect(bus('0001:01:00.0')).not.toBe(bus('0005:90:01.0'));
+    const ids = validate(out).map((f) => f.ruleId);
+    expect(ids).not.toContain('PAPR-ISO-4');
+    expect(ids).not.toContain('PAPR-DMA-1');
+  });
+
+  it("a host is loaded and lacks the device: libvirt cannot read its IOMMU group and leaves it in group 0 (\"device won't be isolated\"), beside the emulated devices", () => {
+    const g = guestOf('pseries', { devices: [emulated({ key: 'vda' }), hostdev('0007:00:01.0')] });
+    const out = place(designOf(g, host), { policy: 'libvirt', implicitDevices: false }).guest;
+    expect(phbs(out)).toEqual(['0/0']);
+    expect(addresses(out)['0007:00:01.0']?.startsWith('0:')).toBe(true);
+  });
+
   it('puts one IOMMU group per new PHB, never on PHB 0, functions on separate slots (PAPR-ISO-2/3, GEN-MF-4)', () => {
     const g = guestOf('pseries', { devices: [hostdev('0001:01:00.0'), hostdev('0005:90:01.0'), hostdev('0001:01:00.1'), emulated({ key: 'vda' })] });
     const out = place(designOf(g, host), { policy: 'libvirt', implicitDevices: false }).guest;

@@ -11,7 +11,7 @@ const meta: RuleMeta = {
   title: "USB disabled by model='none' stays disabled",
   why: "<controller type='usb' model='none'/> turns USB off for the domain: libvirt refuses any other USB controller next to it, and any device on a USB bus.",
   source:
-    'libvirt src/conf/domain_conf.c virDomainDefParseXML, the USB controller loop ("Can\'t add another USB controller: USB is disabled for this domain"); src/conf/domain_validate.c virDomainDefValidateInternal, virDomainDeviceIsUSB ("USB is disabled for this domain, but USB devices are present in the domain XML")',
+    'libvirt src/conf/domain_conf.c virDomainDefControllersParse(), called by virDomainDefParseXML() (VIR_ERR_XML_DETAIL "Can\'t add another USB controller: USB is disabled for this domain", for any USB controller after model=\'none\' and for model=\'none\' after any USB controller or a second one); virDomainDefParseXML() itself, for devices parsed after the controllers ("Can\'t add USB input device. USB bus is disabled", "Can\'t add host USB device: USB is disabled in this host"); src/conf/domain_validate.c virDomainDefValidateInternal() with virDomainDeviceIsUSB() for the rest, USB disks and sound ("USB is disabled for this domain, but USB devices are present in the domain XML")',
   families: 'all',
 };
 
@@ -21,6 +21,17 @@ const isNone = (d: GuestDevice): boolean => isUsbController(d) && d.model === 'n
 /** Devices on a USB bus (virDomainDeviceIsUSB): USB disks, inputs, host USB devices, USB sound. */
 const onUsb = (d: GuestDevice): boolean =>
   ((d.element === 'disk' || d.element === 'input') && d.bus === 'usb') || (d.element === 'hostdev' && d.type === 'usb') || (d.element === 'sound' && d.model === 'usb');
+
+/**
+ * The words of the first refusal libvirt reports: virDomainDefParseXML() parses inputs, then
+ * hostdevs, refusing a USB one of each at once; USB disks and sound pass the parser and are
+ * refused later by virDomainDefValidateInternal().
+ */
+const firstRefusal = (users: readonly GuestDevice[]): string => {
+  if (users.some((d) => d.element === 'input')) return "Can't add USB input device. USB bus is disabled";
+  if (users.some((d) => d.element === 'hostdev')) return "Can't add host USB device: USB is disabled in this host";
+  return 'USB is disabled for this domain, but USB devices are present in the domain XML';
+};
 
 const removeAll = (label: string, list: readonly GuestDevice[]): Fix => ({ label, command: { kind: 'batch', label, commands: list.map((d) => ({ kind: 'remove-device' as const, device: d.key })) } });
 
@@ -43,7 +54,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   const users = ctx.guest.devices.filter(onUsb);
   if (users.length > 0 && others.every(isNone)) {
     const names = users.map(deviceName).join(', ');
-    out.push(finding(meta, `USB is disabled (usb controller model='none'), yet ${names} ${users.length === 1 ? 'needs' : 'need'} a USB bus: libvirt refuses the domain ("USB is disabled for this domain, but USB devices are present in the domain XML").`, { devices: users.map((d) => d.key) }, [removeAll("Remove the usb controller model='none' (USB stays on)", none)]));
+    out.push(finding(meta, `USB is disabled (usb controller model='none'), yet ${names} ${users.length === 1 ? 'needs' : 'need'} a USB bus: libvirt refuses the domain ("${firstRefusal(users)}").`, { devices: users.map((d) => d.key) }, [removeAll("Remove the usb controller model='none' (USB stays on)", none)]));
   }
   return out;
 });
@@ -61,5 +72,7 @@ export const cases = {
     { name: "a USB controller next to model='none'", design: q35([], [none(), dev('ua-usb1', 'controller', undefined, { type: 'usb', model: 'qemu-xhci', index: 1 })]), expect: { devices: ['usb-none', 'ua-usb1'] } },
     { name: "model='none' twice", design: q35([], [none(), none('usb-none-2')]), expect: { devices: ['usb-none', 'usb-none-2'] } },
     { name: "a USB tablet with model='none'", design: q35([], [none(), dev('tablet', 'input', undefined, { bus: 'usb', type: 'tablet' })]), expect: { devices: ['tablet'] } },
+    { name: "a host USB device with model='none'", design: q35([], [none(), dev('usbhost', 'hostdev', undefined, { type: 'usb' })]), expect: { devices: ['usbhost'] } },
+    { name: "a USB disk with model='none'", design: q35([], [none(), dev('sda', 'disk', undefined, { bus: 'usb' })]), expect: { devices: ['sda'] } },
   ],
 };
