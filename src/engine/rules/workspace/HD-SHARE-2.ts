@@ -32,11 +32,13 @@ export const rule: WorkspaceRule = {
       const names = [...byGuest.keys()];
       const who = [...byGuest].map(([guest, addresses]) => `${guest} has ${addresses.join(', ')}`).join('; ');
       const first = names[0] as string;
-      const other = [...byGuest].find(([guest]) => guest !== first)?.[1][0] ?? '';
+      // libvirt walks the starting guest's group and names the member it finds on the active list
+      // (virHostdevIsPCINodeDeviceUsed: virPCIDeviceGetName(actual)): the running guest's function
+      const held = byGuest.get(first)?.[0] ?? '';
       out.push(
         workspaceFinding(
           meta,
-          `IOMMU group ${group} is split between ${listNames(names)} (${who}): VFIO gives a group to one guest at a time, so they cannot run at the same time. libvirt refuses to start the second while the first runs ("PCI device ${other} is in use by driver QEMU, domain ${first}"). Give the whole group to one guest.`,
+          `IOMMU group ${group} is split between ${listNames(names)} (${who}): VFIO gives a group to one guest at a time, so they cannot run at the same time. libvirt refuses to start the second while the first runs ("PCI device ${held} is in use by driver QEMU, domain ${first}"). Give the whole group to one guest.`,
           { groups: [group], devices: [...new Set([...byGuest.values()].flat())].sort() },
           names,
         ),

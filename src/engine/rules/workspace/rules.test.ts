@@ -89,3 +89,15 @@ describe.each(ruleFiles)('%s', (file) => {
     }
   });
 });
+
+describe('HD-SHARE-2 quotes libvirt as it will speak', () => {
+  it("names the running guest's function and that guest (virHostdevIsPCINodeDeviceUsed reports the device it finds on the active list)", async () => {
+    const { cases } = (await import('./HD-SHARE-2.ts')) as { cases: WorkspaceRuleCases };
+    const { rule } = { rule: WORKSPACE_RULES.find((r) => r.meta.id === 'HD-SHARE-2') };
+    const split = cases.fail[0];
+    if (!rule || !split) throw new Error('HD-SHARE-2 or its first failing case is missing');
+    // alpha has 0000:07:00.0, gamma 0000:07:00.1: starting gamma while alpha runs finds alpha's function
+    const [f] = rule.check({ workspace: split.workspace, usage: hostUsage(split.workspace) });
+    expect(f?.message).toContain('("PCI device 0000:07:00.0 is in use by driver QEMU, domain alpha")');
+  });
+});
