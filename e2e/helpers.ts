@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import type { GeneratedDesign } from './fixtures/designs.ts';
 import { INTERNAL_KEY } from '../src/engine/model/names.ts';
 
@@ -10,6 +10,19 @@ export const REPO = path.resolve(here, '..');
 /** ../shared next to the repository: the corpus; tests that need it say so when it is absent. */
 export const SHARED = path.resolve(REPO, '..', 'shared');
 export const CORPUS = path.join(SHARED, 'corpus', 'libvirt');
+
+/**
+ * `true` when `file` (under ../shared) is there; otherwise registers one test, named for what did
+ * not run, that FAILS: ../shared lives beside every checkout that runs e2e (README), so its absence
+ * is a broken setup to be told, never a quiet skip. Call while tests are collected.
+ */
+export function sharedPresent(what: string, file: string): boolean {
+  if (fs.existsSync(file)) return true;
+  test(`${what} not run: ${file} is absent`, () => {
+    throw new Error(`${file} is absent: put ../shared beside the checkout (bash scripts/setup-test-deps.sh)`);
+  });
+  return false;
+}
 export const corpusFile = (name: string): string => path.join(CORPUS, name);
 export const corpusPresent = (): boolean => fs.existsSync(CORPUS);
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { deflateBomb } from '../test/support/bomb.ts';
-import { openApp, SHARED } from './helpers.ts';
+import { openApp, SHARED, sharedPresent } from './helpers.ts';
 
 /**
  * Hostile share links in Chromium (issue 11): the decoder bounds what it inflates in the browser
@@ -40,16 +40,7 @@ test('a deflate bomb link is inflated 1 KiB at a time and stopped: a clear messa
 
 test.describe('h02-share-link-that-crashes-the-tab.txt', () => {
   const file = path.join(SHARED, 'cases', 'h02-share-link-that-crashes-the-tab.txt');
-  if (!fs.existsSync(file)) {
-    // test/support/shared.ts's rule: missing ../shared fails CI, and is a reasoned skip elsewhere
-    test(`not run: ${file} is absent`, () => {
-      const v = process.env['CI'];
-      if (v !== undefined && v !== '' && v !== 'false' && v !== '0') throw new Error(`${file} is absent: CI must run this test (../shared lives beside the checkout)`);
-      console.warn(`[skipped] ${file} is absent`);
-      test.skip(true, `${file} is absent`);
-    });
-    return;
-  }
+  if (!sharedPresent('the h02 link test', file)) return;
   test('a link whose design names bus 0xffffffff opens, shows the error, and the tab stays usable', async ({ page }) => {
     const link = fs.readFileSync(file, 'utf8').trim();
     const errors = await openApp(page, link.slice(link.indexOf('#')));

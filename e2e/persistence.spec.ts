@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { exportXml, keptNames, openApp, savedDomain, SHARED } from './helpers.ts';
+import { exportXml, keptNames, openApp, savedDomain, SHARED, sharedPresent } from './helpers.ts';
 import { MACHINE_TEMPLATES } from '../src/engine/machines/index.ts';
 
 /**
@@ -165,15 +165,7 @@ test.describe('a start after a crash', () => {
 
 test.describe('h02-share-link-that-crashes-the-tab.txt', () => {
   const file = path.join(SHARED, 'cases', 'h02-share-link-that-crashes-the-tab.txt');
-  if (!fs.existsSync(file)) {
-    test(`not run: ${file} is absent`, () => {
-      const v = process.env['CI'];
-      if (v !== undefined && v !== '' && v !== 'false' && v !== '0') throw new Error(`${file} is absent: CI must run this test (../shared lives beside the checkout)`);
-      console.warn(`[skipped] ${file} is absent`);
-      test.skip(true, `${file} is absent`);
-    });
-    return;
-  }
+  if (!sharedPresent('the h02 link test', file)) return;
   test('a link whose design never gets drawn is never autosaved, and the next visit starts safely', async ({ page, context }) => {
     const link = fs.readFileSync(file, 'utf8').trim();
     await openApp(page);

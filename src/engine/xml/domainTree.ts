@@ -1,4 +1,5 @@
 import { parseXml, XmlElement } from '@rgrove/parse-xml';
+import { finder } from './elementTree.ts';
 
 /**
  * The element tree a domain document is read into (domainRead.ts): each element's name, its
@@ -72,19 +73,6 @@ function referenceAt(text: string, amp: number): [string, number] | undefined {
 
 /** Line ends as XML reads them (§2.11): CRLF and a lone CR become LF. */
 const normalizeLineBreaks = (s: string): string => (s.indexOf('\r') === -1 ? s : s.replace(/\r\n?/g, '\n'));
-
-/**
- * The next occurrence of `needle` at or after `from`, remembered: the reader only moves forward,
- * so each search resumes where the last one stopped and the whole pass stays linear.
- */
-function finder(text: string, needle: string): (from: number) => number {
-  let found = -2;
-  return (from) => {
-    if (found === -1) return Infinity;
-    if (found < from) found = text.indexOf(needle, from);
-    return found === -1 ? Infinity : found;
-  };
-}
 
 class FastElement implements DomElement {
   readonly children: FastElement[] = [];

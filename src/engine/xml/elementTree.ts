@@ -99,7 +99,7 @@ function blank(text: string, from: number, to: number): boolean {
  * each search resumes where the last one found something and the whole scan stays linear (a fresh
  * indexOf from every attribute would rescan to the end each time a needle is absent).
  */
-function finder(text: string, needle: string): (from: number) => number {
+export function finder(text: string, needle: string): (from: number) => number {
   let found = -2;
   return (from) => {
     if (found === -1) return Infinity;
