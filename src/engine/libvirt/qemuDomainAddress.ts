@@ -409,37 +409,95 @@ export function qemuDomainDefaultPCIBusModel(guest: Pick<Guest, 'controllers'>, 
 }
 
 /**
- * The controllers libvirt adds for buses nobody wrote (GEN-IDX-5): qemuDomainAssignPCIAddresses()
- * sizes the address set to the highest controller index and grows it to the highest bus an
- * address names (virDomainPCIAddressSetGrow); every bus without a controller gets
- * {@link qemuDomainDefaultPCIBusModel}, and virDomainDefMaybeAddController() adds it. Each comes
- * with the defaults libvirt then gives it, all controllers taken in index order as libvirt takes
- * them (a PHB's target index depends on the PHBs below it). Buses above 255 are left to the
- * rules, and so are more PHBs than target indexes: libvirt refuses those, none is added. `implicit`: shown but not written (the design as imported); otherwise written like any
- * controller placement adds. Returns the new controllers, by index.
+ * The order virDomainDeviceInfoIterate() (src/conf/domain_conf.c) visits a domain's devices, which
+ * is the order qemuDomainCollectPCIAddress() reserves the written addresses in: disks, nets,
+ * sounds, hostdevs, videos, controllers, then the rest. Only the first address that names a
+ * missing bus decides what virDomainPCIAddressSetGrow() adds for it, so the order matters there.
  */
-export function qemuDomainImpliedPCIControllers(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean }): PciController[] {
+const COLLECT_RANK: Readonly<Record<string, number>> = { disk: 0, interface: 1, sound: 2, hostdev: 3, video: 4, controller: 5 };
+
+/** What libvirt adds for buses nobody wrote, and the addresses its growth moves. */
+export interface ImpliedPCIBuses {
+  /** the new controllers, by index */
+  readonly controllers: PciController[];
+  /**
+   * Written addresses libvirt's dry run moves, by device key: virDomainPCIAddressSetGrow() bumps
+   * the bus of a conventional PCI device when it must first add a pcie-root-port +
+   * pcie-to-pci-bridge for it (a PCIe-only guest), and the device then sits on the bridge.
+   */
+  readonly moved: ReadonlyMap<string, GuestPciAddress>;
+}
+
+/**
+ * The controllers libvirt adds for buses nobody wrote (GEN-IDX-5), as qemuDomainAssignPCIAddresses()
+ * (src/qemu/qemu_domain_address.c) makes them in its dry run: qemuDomainPCIAddressSetCreate() sizes
+ * the address set to the highest controller index, every bus up to it without a controller gets
+ * {@link qemuDomainDefaultPCIBusModel}; then qemuDomainCollectPCIAddress() reserves each written
+ * address in {@link COLLECT_RANK} order, and one on a bus beyond the set grows it
+ * (virDomainPCIAddressSetGrow(), src/conf/domain_addr.c) with buses for *that device's* connect
+ * flags: a PHB on pseries, pci-bridges for a conventional PCI device (after a pcie-root-port +
+ * pcie-to-pci-bridge when no bus takes a pci-bridge yet), root ports for a PCIe device. A
+ * controller's address on a missing bus cannot grow it (libvirt refuses; the rules say why):
+ * those buses get the default model, as do buses left when growth stops. virDomainDefMaybeAddController()
+ * adds them with the defaults libvirt then gives them, all controllers in index order (a PHB's
+ * target index depends on the PHBs below it). Buses above 255 are left to the rules, and so are
+ * more PHBs than target indexes: libvirt refuses those, none is added. `implicit`: shown but not
+ * written (the design as imported); otherwise written like any controller placement adds.
+ */
+export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean; readonly host?: Host | undefined }): ImpliedPCIBuses {
+  const none: ImpliedPCIBuses = { controllers: [], moved: new Map() };
   const written = new Set(guest.controllers.flatMap((c) => (c.index === undefined ? [] : [c.index])));
   let highest = 0;
   for (const i of written) if (i <= 255) highest = Math.max(highest, i);
-  for (const x of [...guest.devices, ...guest.controllers]) if (x.address && x.address.bus <= 255) highest = Math.max(highest, x.address.bus);
-  const model = qemuDomainDefaultPCIBusModel(guest, machine);
+  let addressed = 0;
+  for (const x of [...guest.devices, ...guest.controllers]) if (x.address && x.address.bus <= 255 && x.address.bus > highest) addressed = Math.max(addressed, x.address.bus);
+  const defaultModel = qemuDomainDefaultPCIBusModel(guest, machine);
+  const set = new VirDomainPCIAddressSet({ dryRun: true, multipleRoots: machine.family === 'pseries' });
+  for (let i = 0; i <= highest; i++) {
+    const c = guest.controllers.find((x) => x.index === i);
+    set.buses.push(newBus(c ? c.model : i === 0 ? (qemuDomainHasPCIeRoot(guest, machine) ? 'pcie-root' : 'pci-root') : defaultModel));
+  }
+  const moved = new Map<string, GuestPciAddress>();
+  if (addressed > highest) {
+    const items = [
+      ...guest.devices.map((d, i) => ({ rank: COLLECT_RANK[d.element] ?? 6, sub: 0, i, d, c: undefined })),
+      ...guest.controllers.map((c, i) => ({ rank: COLLECT_RANK.controller ?? 5, sub: 1, i, d: undefined, c })),
+    ].sort((a, b) => a.rank - b.rank || a.sub - b.sub || a.i - b.i);
+    const shape = { controllers: guest.controllers };
+    try {
+      for (const it of items) {
+        const a = it.d?.address ?? it.c?.address;
+        if (!a || a.bus > 255 || a.bus < set.buses.length) continue;
+        const flags = it.d ? qemuDomainDeviceCalculatePCIConnectFlags(it.d, shape, machine, opts.host) : virDomainPCIControllerModelToConnectType(it.c?.model ?? '');
+        const at = { bus: a.bus };
+        set.grow(at, flags);
+        if (it.d && at.bus !== a.bus) moved.set(it.d.key, { ...a, bus: at.bus });
+      }
+    } catch (e) {
+      if (!(e instanceof PlacementFailure)) throw e;
+    }
+    while (set.buses.length <= addressed) set.buses.push(newBus(defaultModel));
+  }
   const all: PciController[] = guest.controllers.slice();
   const keys = new Set<string>();
-  for (let index = 1; index <= highest; index++) {
+  for (let index = 1; index < set.buses.length && index <= 255; index++) {
     if (written.has(index)) continue;
-    const c: PciController = opts.implicit
-      ? { key: `implicit-pci-${index}`, index, model, target: {}, implicit: true }
-      : { key: freshControllerKey(all), index, model, target: {} };
+    const model = (set.buses[index] as SimBus).model;
+    const c: PciController = opts.implicit ? { key: `implicit-pci-${index}`, index, model, target: {}, implicit: true } : { key: freshControllerKey(all), index, model, target: {} };
     all.push(c);
     keys.add(c.key);
   }
-  if (keys.size === 0) return [];
+  if (keys.size === 0) return none;
   const defined = qemuDomainPCIControllersSetDefaults(all, machine);
   // More PHBs than target indexes: libvirt refuses the domain ("No usable target index found"),
   // so it defines none of them; the rules say why (PAPR-PHB-2).
-  if (machine.family === 'pseries' && defined.some((c) => c.model === 'pci-root' && c.target.index === undefined)) return [];
-  return defined.filter((c) => keys.has(c.key));
+  if (machine.family === 'pseries' && defined.some((c) => c.model === 'pci-root' && c.target.index === undefined)) return none;
+  return { controllers: defined.filter((c) => keys.has(c.key)), moved };
+}
+
+/** {@link qemuDomainImpliedPCIBuses}' controllers alone. */
+export function qemuDomainImpliedPCIControllers(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean; readonly host?: Host | undefined }): PciController[] {
+  return qemuDomainImpliedPCIBuses(guest, machine, opts).controllers;
 }
 
 /** qemuDomainPCIAddressSetCreate() + qemuDomainSetupIsolationGroups() + qemuDomainCollectPCIAddress(). */

@@ -146,6 +146,12 @@ export interface GuestDevice {
   readonly hostAddress?: PciAddress | undefined;
   /** guest PCI address; undefined when the device has none written */
   readonly address?: GuestPciAddress | undefined;
+  /**
+   * The bus the XML names when libvirt's define moves the device off it: it adds a pcie-root-port
+   * + pcie-to-pci-bridge for a conventional PCI device on a missing bus of a PCIe-only guest and
+   * bumps the device onto the bridge (virDomainPCIAddressSetGrow; `address` is where it lands).
+   */
+  readonly writtenBus?: number | undefined;
   /** the `type` of a non-PCI `<address>` when one is written (spapr-vio, unassigned, ccw, drive, …) */
   readonly otherAddressType?: string | undefined;
   /**
