@@ -62,13 +62,6 @@ export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
     issue: 12,
     version: true,
   },
-  // --- pcitopo keeps a NIC on or off PCI unlike libvirt
-  {
-    kind: 'placement | pseries | interface(spapr-vlan): libvirt leaves it off PCI, pcitopo puts it on pci-root',
-    decides: 'qemuDomainAssignSpaprVIOAddresses (libvirt src/qemu/qemu_domain_address.c)',
-    about: 'pseries: a spapr-vlan NIC written with a PCI address: libvirt gives it a spapr-vio address (it is a VIO device, never on PCI); pcitopo keeps the PCI address',
-    issue: 12,
-  },
   // --- what pcitopo's place does deliberately otherwise
   {
     kind: 'placement | q35 | controller pcie-switch-downstream-port: address differ (pcitopo on no address, libvirt on pcie-switch-upstream-port)',

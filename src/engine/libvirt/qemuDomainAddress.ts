@@ -665,6 +665,29 @@ export function qemuDomainAssignVirtioMMIOAddresses(devices: readonly GuestDevic
 }
 
 /**
+ * Is this a spapr-vio device whatever address it is written with? qemuDomainAssignSpaprVIOAddresses()
+ * (src/qemu/qemu_domain_address.c) sets the address type of a spapr-vlan NIC and of an ibmvscsi
+ * SCSI controller (the pseries default SCSI model, qemuDomainDeviceDefPostParse) to spapr-vio
+ * before any PCI address is assigned: a PCI address written for one is dropped, not refused.
+ */
+export function isSpaprVioDevice(device: GuestDevice, machine: LibvirtMachine): boolean {
+  if (device.element !== 'interface' && !(device.element === 'controller' && device.type === 'scsi')) return false;
+  if (device.element === 'interface' && device.type === 'hostdev') return false;
+  const d = qemuDomainDeviceDefPostParse(device, machine);
+  return d.element === 'interface' ? d.model === 'spapr-vlan' : d.model === 'ibmvscsi';
+}
+
+/**
+ * qemuDomainAssignSpaprVIOAddresses(): the spapr-vio devices ({@link isSpaprVioDevice}) written
+ * with a PCI address lose it and take a spapr-vio one, so they sit on no PCI bus. Returns the same
+ * array when there is none.
+ */
+export function qemuDomainAssignSpaprVIOAddresses(devices: readonly GuestDevice[], machine: LibvirtMachine): readonly GuestDevice[] {
+  if (!devices.some((d) => d.address && isSpaprVioDevice(d, machine))) return devices;
+  return devices.map((d) => (d.address && isSpaprVioDevice(d, machine) ? { ...d, address: undefined, otherAddressType: 'spapr-vio' } : d));
+}
+
+/**
  * qemuDomainAssignPCIAddresses(): libvirt's own placement. Like libvirt it runs twice: a dry run
  * that may grow the address set (GEN-AUTO-1) and reserves the spare slot (GEN-AUTO-2) or spare
  * root port, whose new buses become controllers; then the real pass that assigns addresses on
@@ -673,9 +696,10 @@ export function qemuDomainAssignVirtioMMIOAddresses(devices: readonly GuestDevic
  * (virDomainAssignControllerIndexes, qemuDomainDefAddDefaultRoot). Pure.
  */
 export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string> } = {}): AssignResult {
-  // qemuDomainAssignAddresses() gives virtio-mmio addresses before PCI ones
-  const mmio = qemuDomainAssignVirtioMMIOAddresses(given.devices, machine);
-  const base = mmio.primed.size ? { ...given, devices: mmio.devices } : given;
+  // qemuDomainAssignAddresses() gives spapr-vio and virtio-mmio addresses before PCI ones
+  const vio = qemuDomainAssignSpaprVIOAddresses(given.devices, machine);
+  const mmio = qemuDomainAssignVirtioMMIOAddresses(vio, machine);
+  const base = mmio.primed.size || vio !== given.devices ? { ...given, devices: mmio.devices } : given;
   const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice() };
   // max_idx is the highest index of the XML: the buses libvirt itself adds for a gap or an address
   // (shown `implicit`, or listed in `implied`) come later, so they do not count (d17: its spare port).
