@@ -29,6 +29,8 @@ import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomai
 // ---------------------------------------------------------------------------------------------
 // What a device is on the bus
 
+const PCI_SOUND_MODELS: ReadonlySet<string> = new Set(['es1370', 'ac97', 'ich6', 'ich7', 'ich9', 'virtio']);
+
 /**
  * Does libvirt give this device a PCI address: virDeviceInfoPCIAddressIsWanted() plus the
  * per-kind filters of qemuDomainAssignDevicePCISlots() (RULES.md §1.3), after the device got the
@@ -56,7 +58,8 @@ export function takesPciAddress(device: GuestDevice, machine: LibvirtMachine): b
     case 'video':
       return d.model !== 'ramfb' && d.model !== 'none';
     case 'sound':
-      return d.model !== 'pcspk' && d.model !== 'usb';
+      // qemuDomainDeviceCalculatePCIConnectFlags(): the PCI models; sb16 (ISA), pcspk and usb take none
+      return PCI_SOUND_MODELS.has(d.model ?? '');
     case 'memballoon':
       return d.model !== 'none';
     case 'watchdog':
