@@ -15,6 +15,7 @@ import {
   virDomainPCIControllerModelToConnectType,
 } from './domainAddr.ts';
 import { virDiskNameToIndex } from './domainConf.ts';
+import { qemuDomainAssignVirtioSerialAddresses } from './virtioSerial.ts';
 import type { LibvirtMachine } from './qemuDomain.ts';
 import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomain.ts';
 
@@ -699,8 +700,8 @@ export function qemuDomainAssignSpaprVIOAddresses(devices: readonly GuestDevice[
  * (virDomainAssignControllerIndexes, qemuDomainDefAddDefaultRoot). Pure.
  */
 export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string> } = {}): AssignResult {
-  // qemuDomainAssignAddresses() gives spapr-vio and virtio-mmio addresses before PCI ones
-  const vio = qemuDomainAssignSpaprVIOAddresses(given.devices, machine);
+  // qemuDomainAssignAddresses() gives virtio-serial, spapr-vio and virtio-mmio addresses before PCI ones
+  const vio = qemuDomainAssignSpaprVIOAddresses(qemuDomainAssignVirtioSerialAddresses(given.devices), machine);
   const mmio = qemuDomainAssignVirtioMMIOAddresses(vio, machine);
   const base = mmio.primed.size || vio !== given.devices ? { ...given, devices: mmio.devices } : given;
   const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice() };

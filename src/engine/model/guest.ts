@@ -159,6 +159,10 @@ export interface GuestDevice {
    * serial or smartcard controller the device sits on (libvirt adds that controller when missing).
    */
   readonly addressController?: number | undefined;
+  /** the `port` of a `<address type='virtio-serial'>` (0 or absent: libvirt picks one) */
+  readonly addressPort?: number | undefined;
+  /** a virtio-serial controller's `ports` (absent: 31, VIR_DOMAIN_DEFAULT_VIRTIO_SERIAL_PORTS) */
+  readonly ports?: number | undefined;
   /** a disk's `<target dev>` (vda, sdg, hdc): libvirt derives the drive address of a disk written without one from it */
   readonly targetDev?: string | undefined;
   /** a short label for people: "disk vda", "hostdev 0001:01:00.0" */
