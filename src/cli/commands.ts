@@ -71,6 +71,8 @@ finding, "domain". --fix takes one domain.`,
     details: `Prints the domain XML with every PCI device that has no address placed.
 --policy libvirt (default) predicts libvirt's own assignment; pe-per-phb gives each host IOMMU group
 its own vPHB (pseries) or root port (q35/virt), plus N spare vPHBs or ports for hotplug.
+--libvirt-version 9.0 follows libvirt 9.0 where it differs from 10.7 (the order of the controllers
+libvirt adds itself); \`virsh --version\` prints yours.
 Notes (what could not be done as asked) go to standard error, or into the --json report:
 {"domain": "<xml>", "notes": [...]} (with --out: {"out": FILE, "notes": [...]}).`,
     options: {
@@ -79,6 +81,7 @@ Notes (what could not be done as asked) go to standard error, or into the --json
       'spare-phbs': { type: 'string', value: 'N', help: 'pe-per-phb on pseries: keep N empty vPHBs for hotplug' },
       'spare-ports': { type: 'string', value: 'N', help: 'pe-per-phb on q35/virt: keep N empty root ports for hotplug' },
       'replace-all': { type: 'boolean', help: 'place every device again, ignoring the addresses it has' },
+      'libvirt-version': { type: 'string', value: 'V', help: 'policy libvirt: place as this libvirt release does (e.g. 9.0; default: as 10.7)' },
       out,
     },
     load: () => import('./commands/place.ts'),

@@ -285,6 +285,36 @@ export interface AssignState {
   readonly base: Guest;
   controllers: PciController[];
   devices: GuestDevice[];
+  /** how libvirt orders the PCI controllers it assigns ({@link ControllerOrder}); default 'index' */
+  readonly order?: ControllerOrder | undefined;
+  /** keys of the controllers libvirt added itself (gaps, grown buses), for the 'written-first' order */
+  readonly added?: Set<string> | undefined;
+}
+
+/**
+ * The order libvirt takes PCI controllers in when it gives them addresses
+ * (qemuDomainAssignDevicePCISlots) and defaults such as a PHB's target index
+ * (qemuDomainPCIControllerSetDefaults), src/qemu/qemu_domain_address.c:
+ * - 'index': by controller index, as libvirt 10.7 does (its own tests, the corpus);
+ * - 'written-first': the controllers of the XML by index, then the ones libvirt added itself (for
+ *   a gap in the indexes or a bus an address names) by index, as libvirt 9.0 does (its
+ *   def->controllers gets the added ones appended; checked against 9.0 by the differential stage).
+ */
+export type ControllerOrder = 'index' | 'written-first';
+
+/**
+ * The {@link ControllerOrder} of a libvirt version ("9.0", "10.7.0"): 'written-first' before 10.0,
+ * 'index' from 10.0. Only 9.0 and 10.7 are checked; the release between them that changed the order
+ * is not pinned down, so 9.x follows 9.0 and 10.x follows 10.7. Undefined or unreadable: 'index'.
+ */
+export function libvirtControllerOrder(version: string | undefined): ControllerOrder {
+  const major = version === undefined ? NaN : Number.parseInt(version, 10);
+  return Number.isFinite(major) && major < 10 ? 'written-first' : 'index';
+}
+
+/** Sort key of a controller under {@link ControllerOrder}: added ones after written ones when written-first. */
+function controllerRank(c: PciController, order: ControllerOrder | undefined, added: ReadonlySet<string> | undefined): number {
+  return order === 'written-first' && (c.implicit || added?.has(c.key)) && c.index !== 0 ? 1 : 0;
 }
 
 const guestOf = (w: AssignState): Guest => ({ ...w.base, controllers: w.controllers, devices: w.devices });
@@ -561,7 +591,7 @@ function qemuDomainAssignUSB2CompanionSlot(w: AssignState, set: VirDomainPCIAddr
 
 /** qemuDomainAssignDevicePCISlots(): PCI controllers by index, then devices in GEN-ORDER-1 order. */
 function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddressSet, unplaced: string[]): void {
-  const controllers = w.controllers.filter(controllerNeedsAddress).sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+  const controllers = w.controllers.filter(controllerNeedsAddress).sort((a, b) => controllerRank(a, w.order, w.added) - controllerRank(b, w.order, w.added) || (a.index ?? 0) - (b.index ?? 0));
   for (const c of controllers) {
     try {
       const a = set.reserveNextAddr(virDomainPCIControllerModelToConnectType(c.model), 0);
@@ -699,12 +729,13 @@ export function qemuDomainAssignSpaprVIOAddresses(devices: readonly GuestDevice[
  * The guest must already have indexes on its PCI controllers and a root at index 0
  * (virDomainAssignControllerIndexes, qemuDomainDefAddDefaultRoot). Pure.
  */
-export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string> } = {}): AssignResult {
+export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string>; readonly order?: ControllerOrder | undefined } = {}): AssignResult {
   // qemuDomainAssignAddresses() gives virtio-serial, spapr-vio and virtio-mmio addresses before PCI ones
   const vio = qemuDomainAssignSpaprVIOAddresses(qemuDomainAssignVirtioSerialAddresses(given.devices), machine);
   const mmio = qemuDomainAssignVirtioMMIOAddresses(vio, machine);
   const base = mmio.primed.size || vio !== given.devices ? { ...given, devices: mmio.devices } : given;
-  const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice() };
+  const added = new Set(opts.implied ?? []);
+  const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice(), order: opts.order, added };
   // max_idx is the highest index of the XML: the buses libvirt itself adds for a gap or an address
   // (shown `implicit`, or listed in `implied`) come later, so they do not count (d17: its spare port).
   const maxIdx = Math.max(-1, ...w.controllers.map((c) => c.index ?? -1));
@@ -723,7 +754,9 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
     for (let i = 1; i < dry.buses.length; i++) {
       if (w.controllers.some((c) => c.index === i)) continue;
       const model = (dry.buses[i] as SimBus).model;
-      w.controllers = [...w.controllers, { key: freshControllerKey(w.controllers), index: i, model, target: {} }];
+      const key = freshControllerKey(w.controllers);
+      added.add(key);
+      w.controllers = [...w.controllers, { key, index: i, model, target: {} }];
       if (!isRootModel(model)) dry.reserveNextAddr(virDomainPCIControllerModelToConnectType(model), 0);
     }
   } catch (e) {
@@ -736,7 +769,7 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
   machine.chipset?.validate(w, real);
   qemuDomainAssignDevicePCISlots(w, real, unplaced);
 
-  let guest = virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults(guestOf(w), machine));
+  let guest = virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults(guestOf(w), machine, { order: opts.order, added }));
   // the virtio-mmio address is libvirt's to write again; the design keeps the device as written
   if (mmio.primed.size) guest = { ...guest, devices: guest.devices.map((d) => (mmio.primed.has(d.key) && !d.implicit ? { ...d, otherAddressType: undefined } : d)) };
   return { guest, unplaced };
@@ -829,10 +862,12 @@ export function qemuDomainPCIControllerSetDefaults(c: PciController, controllers
  * keeps def->controllers sorted by index, and target indexes and busNrs are handed out in that
  * order). The list keeps its order; returns the same array when nothing changes.
  */
-export function qemuDomainPCIControllersSetDefaults(controllers: readonly PciController[], machine: LibvirtMachine): readonly PciController[] {
+export function qemuDomainPCIControllersSetDefaults(controllers: readonly PciController[], machine: LibvirtMachine, opts: { readonly order?: ControllerOrder | undefined; readonly added?: ReadonlySet<string> | undefined } = {}): readonly PciController[] {
   const out: PciController[] = controllers.slice();
   let changed = false;
-  const order = out.map((c, i) => ({ i, index: c.index ?? Number.MAX_SAFE_INTEGER })).sort((a, b) => a.index - b.index || a.i - b.i);
+  const order = out
+    .map((c, i) => ({ i, rank: controllerRank(c, opts.order, opts.added), index: c.index ?? Number.MAX_SAFE_INTEGER }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index || a.i - b.i);
   for (const { i } of order) {
     const c = out[i] as PciController;
     const next = qemuDomainPCIControllerSetDefaults(c, out, machine);
@@ -845,7 +880,7 @@ export function qemuDomainPCIControllersSetDefaults(controllers: readonly PciCon
 }
 
 /** {@link qemuDomainPCIControllersSetDefaults} on a guest; the same guest when nothing changes. */
-export function qemuDomainAssignPCIControllerDefaults(guest: Guest, machine: LibvirtMachine): Guest {
-  const controllers = qemuDomainPCIControllersSetDefaults(guest.controllers, machine);
+export function qemuDomainAssignPCIControllerDefaults(guest: Guest, machine: LibvirtMachine, opts: { readonly order?: ControllerOrder | undefined; readonly added?: ReadonlySet<string> | undefined } = {}): Guest {
+  const controllers = qemuDomainPCIControllersSetDefaults(guest.controllers, machine, opts);
   return controllers === guest.controllers ? guest : { ...guest, controllers: controllers.slice() };
 }
