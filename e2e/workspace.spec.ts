@@ -13,6 +13,7 @@ import { workspacePayload } from '../src/cli/commands/open.ts';
 import { processIo } from '../src/cli/io.ts';
 import { loadWorkspace } from '../src/cli/workspaceio.ts';
 import { DEMO_HOST_XML } from '../src/engine/demo/demo.ts';
+import { createWorkspace, importHost, validateWorkspace, type WorkspaceFinding } from '../src/engine/index.ts';
 import { encodeShareLink } from '../src/engine/share/link.ts';
 import { center, dropOn, findingsOf, openApp, settled } from './helpers.ts';
 
@@ -44,6 +45,34 @@ async function openThree(page: Page): Promise<void> {
   await page.getByTestId('import-domain-file').setInputFiles(Object.entries(FILES).map(([n, t]) => file(n, t)));
   await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
   await settled(page);
+}
+
+/** The engine's findings of the workspace FILES hold, computed here in Node (what `pcitopo validate DIR` reports). */
+function nodeFindings(): WorkspaceFinding[] {
+  const host = importHost(DEMO_HOST_XML, 'host.xml');
+  if (!host.ok) throw new Error(host.error.message);
+  const ws = createWorkspace(
+    Object.entries(FILES).filter(([n]) => n !== 'host.xml').map(([n, text]) => ({ text, file: n })),
+    host.value,
+  );
+  if (!ws.ok) throw new Error(ws.error.message);
+  return validateWorkspace(ws.value);
+}
+
+const counted = (n: number, what: string) => (n === 0 ? `no ${what}s` : `${n} ${what}${n === 1 ? '' : 's'}`);
+
+/** What each guest's tab must say of it: its own errors and warnings and those across guests naming it. */
+function expectedBadges(findings: readonly WorkspaceFinding[]): Record<string, string> {
+  const names = [...new Set(findings.flatMap((f) => f.domains))];
+  const count = (name: string, s: string) => findings.filter((f) => f.severity === s && f.domains.includes(name)).length;
+  return Object.fromEntries(names.map((n) => [n, `${counted(count(n, 'error'), 'error')}, ${counted(count(n, 'warning'), 'warning')}`]));
+}
+
+async function expectBadges(page: Page, want: Record<string, string>): Promise<void> {
+  for (const [name, label] of Object.entries(want)) {
+    await expect(page.getByTestId(`guest-badges-${name}`)).toHaveAttribute('aria-label', label);
+    await expect(page.getByTestId(`guest-tab-${name}`)).toHaveAccessibleName(new RegExp(`^${name}.*${label}`));
+  }
 }
 
 const state = (page: Page) =>
@@ -92,6 +121,36 @@ test.describe('a workspace of several guests', () => {
     await expect(page.getByTestId('guest-device-0000:01:00.1')).toHaveCount(0);
     expect(await state(page)).toMatchObject({ active: 'beta', shown: 'beta', undo: 1 });
     expect(errors).toEqual([]);
+  });
+
+  test('the tabs count every guest\'s errors and warnings on the host from the start: after opening files, a reload and a share link', async ({ page, browser }) => {
+    const findings = nodeFindings();
+    const want = expectedBadges(findings);
+    // the kind that went missing before: errors only the host's IOMMU groups reveal
+    expect(findings.some((f) => f.severity === 'error' && f.ruleId.startsWith('HD-'))).toBe(true);
+    const errors = await openApp(page);
+    await openThree(page);
+    await expectBadges(page, want);
+    // the summary of the opening counts the same findings, once the host is on every guest
+    const errorsLeft = findings.filter((f) => f.severity === 'error').length;
+    const warningsLeft = findings.filter((f) => f.severity === 'warning').length;
+    await expect(page.getByTestId('change-summary')).toHaveText(new RegExp(`^3 domains, .*; ${counted(errorsLeft, 'error')} and ${counted(warningsLeft, 'warning')} left\\.$`));
+    expect(await state(page)).toMatchObject({ active: 'alpha' });
+
+    await page.getByTestId('share-link').click();
+    const url = await page.getByTestId('share-link-url').inputValue();
+    await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
+    await page.reload();
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    await expectBadges(page, want);
+
+    const fresh = await browser.newContext();
+    const other = await fresh.newPage();
+    const otherErrors = await openApp(other, url);
+    await expectBadges(other, want);
+    expect(errors).toEqual([]);
+    expect(otherErrors).toEqual([]);
+    await fresh.close();
   });
 
   test('taking a group another guest holds asks first; moving it is one undo step; the changed domains export as a zip', async ({ page }) => {
