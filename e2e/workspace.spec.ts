@@ -153,6 +153,29 @@ test.describe('a workspace of several guests', () => {
     await fresh.close();
   });
 
+  test('guests are in the order of their names and keep their colours whatever order their files are picked in', async ({ page }) => {
+    const errors = await openApp(page);
+    /** opens FILES under other file names (so file-name order is not name order) and reads the tabs and usage chips */
+    const openAs = async (rename: (name: string) => string) => {
+      await page.getByTestId('import-domain-file').setInputFiles(Object.entries(FILES).map(([n, t]) => file(n === 'host.xml' ? n : rename(n), t)));
+      await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
+      const tabs = await page.getByTestId('guest-switcher').getByRole('tab').evaluateAll((els) =>
+        els.map((el) => [el.getAttribute('data-testid')?.replace('guest-tab-', ''), getComputedStyle(el.querySelector('.gdot') as Element).backgroundColor]),
+      );
+      const chip = await page.getByTestId('host-group-usage-2').locator('.user').evaluateAll((els) => els.map((el) => [el.textContent, getComputedStyle(el.querySelector('.gdot') as Element).backgroundColor]));
+      return { tabs, chip };
+    };
+    // gamma's file first, then beta's, then alpha's
+    const first = await openAs((n) => ({ 'alpha.xml': '3.xml', 'beta.xml': '2.xml', 'gamma.xml': '1.xml' })[n] ?? n);
+    expect(first.tabs.map(([n]) => n)).toEqual(['alpha', 'beta', 'gamma']);
+    expect(new Set(first.tabs.map(([, c]) => c)).size).toBe(3);
+    // the host panel marks each guest with its tab's colour
+    expect(first.chip).toEqual(first.tabs.filter(([n]) => n === 'beta' || n === 'gamma'));
+    const second = await openAs((n) => `picked-${n}`);
+    expect(second).toEqual(first);
+    expect(errors).toEqual([]);
+  });
+
   test('taking a group another guest holds asks first; moving it is one undo step; the changed domains export as a zip', async ({ page }) => {
     const errors = await openApp(page);
     await openThree(page);

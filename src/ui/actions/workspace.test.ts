@@ -30,7 +30,7 @@ function opened() {
 }
 
 describe('opening several files', () => {
-  it('node devices are the host, the rest domains in file-name order; one undo step back to what was there', () => {
+  it('node devices are the host, the rest domains in the order of their names; one undo step back to what was there', () => {
     const { store } = opened();
     const ws = workspaceOf(store.getState().present);
     expect(ws.guests.map((g) => [g.name, g.file])).toEqual([
