@@ -269,6 +269,38 @@ test.describe('a workspace of several guests', () => {
     expect(errors).toEqual([]);
   });
 
+  test('"Open folder…" opens a folder as `pcitopo collect` writes it as one workspace (its subfolders and other files left out)', async ({ page }) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-folder-'));
+    try {
+      for (const [n, t] of Object.entries(FILES)) fs.writeFileSync(path.join(dir, n), t);
+      fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a domain');
+      fs.mkdirSync(path.join(dir, 'old'));
+      fs.writeFileSync(path.join(dir, 'old', 'delta.xml'), domain('delta', []));
+      const errors = await openApp(page);
+      await page.getByTestId('import-menu').click();
+      const chooser = page.waitForEvent('filechooser');
+      await page.getByTestId('import-folder').click();
+      await (await chooser).setFiles(dir);
+      await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
+      expect(await state(page)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], active: 'alpha', undo: 1 });
+      await expect(page.getByTestId('host-group-usage-1')).toHaveText(/alpha.*gamma/);
+      await expect(findingsOf(page, 'HD-SHARE-1')).toHaveCount(1);
+      // what each guest came from names the folder
+      await expect(page.getByTestId('guest-tab-beta')).toHaveAttribute('title', new RegExp(`from ${path.basename(dir)}/beta\\.xml`));
+
+      // a folder without XML says so and changes nothing
+      const empty = path.join(dir, 'old', 'empty');
+      fs.mkdirSync(empty);
+      fs.writeFileSync(path.join(empty, 'readme.txt'), 'nothing here');
+      await page.getByTestId('import-folder-file').setInputFiles(empty);
+      await expect(page.getByTestId('error-message')).toContainText(/holds no \.xml file.*Your design is unchanged/);
+      expect(await state(page)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], undo: 1 });
+      expect(errors).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a reload restores the whole workspace from autosave, on the guest shown, with what changed', async ({ page }) => {
     await openApp(page);
     await openThree(page);
