@@ -269,6 +269,25 @@ test.describe('a workspace of several guests', () => {
     expect(errors).toEqual([]);
   });
 
+  test('at 1280 px a workspace keeps the toolbar to one line; "Changed" sits over the guests and its list opens over the canvas', async ({ page }) => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const errors = await openApp(page);
+    await openThree(page);
+    await page.getByTestId('guest-tab-beta').click();
+    await page.getByTestId('auto-place').click();
+    await expect(page.getByTestId('guest-tab-beta')).toHaveAttribute('title', /changed since opened/);
+    const tops = await page.locator('.toolbar > .tgroup, .toolbar > .brand').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2));
+    expect(Math.max(...tops) - Math.min(...tops)).toBeLessThan(4);
+    await expect(page.getByTestId('guest-switcher').getByTestId('export-changed-menu')).toBeVisible();
+    await page.getByTestId('export-changed-menu').click();
+    // the list is not clipped by the bar: its entries take a click
+    await page.getByTestId('export-changed-file-beta').click({ trial: true });
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-changed-file-beta').click();
+    expect((await download).suggestedFilename()).toBe('beta.xml');
+    expect(errors).toEqual([]);
+  });
+
   test('"Open folder…" opens a folder as `pcitopo collect` writes it as one workspace (its subfolders and other files left out)', async ({ page }) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-folder-'));
     try {

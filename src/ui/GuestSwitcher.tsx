@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { Evaluation } from '../engine/index.ts';
 import { acrossFindingsOf, changedFiles, evaluationOf, guestColour, useDesigner } from '../store/index.ts';
 import { run, switchGuest } from './actions/index.ts';
+import { ChangedItems, Menu } from './Toolbar.tsx';
 
 const counted = (n: number, what: string): string => (n === 0 ? `no ${what}s` : `${n} ${what}${n === 1 ? '' : 's'}`);
 
@@ -65,6 +66,10 @@ export function GuestSwitcher() {
           );
         })}
       </div>
+      {/* here rather than in the toolbar: it is about these guests, and the toolbar keeps to one line at 1280 px */}
+      <Menu label="Changed" testId="export-changed-menu" title="Download the domains changed since they were opened: a zip of them all, or one file" className="guests-export">
+        <ChangedItems />
+      </Menu>
     </nav>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PlacementPolicy, TemplateMachine } from '../engine/index.ts';
 import { buildingBlocks, machineFamily, MAX_SWITCH_PORTS } from '../engine/index.ts';
-import { changedFiles, designerStore, guestCount, useDesigner, workspaceOf } from '../store/index.ts';
+import { changedFiles, designerStore, useDesigner, workspaceOf } from '../store/index.ts';
 import { addBlock, addBus, autoPlace, BLOCK_LABELS, copyXml, exportChanged, exportChangedFile, exportPng, exportSvg, exportXml, importDomain, importHost, newDesign, openFolder, openWorkspace, redo, restorePrevious, run, shareLink, spareEnabled, undo, type FileText } from './actions/index.ts';
 import { folderFiles } from './dropFiles.ts';
 import { keptStore } from './keeping.ts';
@@ -23,7 +23,7 @@ export async function readFiles(list: FileList | null | undefined): Promise<File
 }
 
 /** The changed domains of a workspace: the zip of all, or each file alone. */
-function ChangedItems() {
+export function ChangedItems() {
   const files = useDesigner((s) => changedFiles(workspaceOf(s.present)));
   return (
     <>
@@ -41,7 +41,7 @@ function ChangedItems() {
  * A disclosure menu (details/summary): keyboard-operable without script; closes on a choice, on
  * Escape and on a click elsewhere.
  */
-function Menu({ label, testId, title, children, align = 'right', ariaLabel, className }: { label: string; testId: string; title: string; children: React.ReactNode; align?: 'left' | 'right'; ariaLabel?: string; className?: string }) {
+export function Menu({ label, testId, title, children, align = 'right', ariaLabel, className }: { label: string; testId: string; title: string; children: React.ReactNode; align?: 'left' | 'right'; ariaLabel?: string; className?: string }) {
   const ref = useRef<HTMLDetailsElement>(null);
   useEffect(() => {
     const close = (e: Event) => {
@@ -111,7 +111,6 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
     // a folder picker (what `pcitopo collect` writes); React has no prop for it
     if (folderInput.current) folderInput.current.webkitdirectory = true;
   }, []);
-  const several = useDesigner((s) => guestCount(s.present) > 1);
   const [policy, setPolicy] = useState<PlacementPolicy>('pe-per-phb');
   const [spare, setSpare] = useState(1);
   const [copied, setCopied] = useState<string | null>(null);
@@ -262,11 +261,6 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
       </div>
       <div className="tgroup end" role="group" aria-label="Export and share">
         <ActionButton action={exportXml} arg={undefined} testId="export-domain" />
-        {several ? (
-          <Menu label="Changed" testId="export-changed-menu" title="Download the domains changed since they were opened: a zip of them all, or one file">
-            <ChangedItems />
-          </Menu>
-        ) : null}
         <ActionButton action={copyXml} arg={undefined} testId="copy-xml" ariaLabel="Copy the domain XML" onDone={(ok) => setCopied(ok ? 'xml' : null)}>
           {copied === 'xml' ? 'Copied' : 'Copy'}
         </ActionButton>

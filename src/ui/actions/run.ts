@@ -35,12 +35,15 @@ function after(store: DesignerStore, before: Design | undefined, then: Then | un
   const say = (): void => {
     const design = doc.design;
     const ws = workspaceOf(doc);
+    const active = doc.workspace?.active;
+    // in a workspace, what is left of the guest shown includes the findings across guests naming it (as its tab counts)
+    const left = [...findingsOf(design), ...acrossFindingsOf(ws).filter((f) => active !== undefined && f.domains.includes(active))];
     const line =
       summary === 'import' && ws.guests.length > 1
         ? workspaceImportSummary(ws.guests.map((g) => ({ design: g.design, findings: findingsOf(g.design) })), acrossFindingsOf(ws))
         : summary === 'import' || !before
-          ? importSummary(design, findingsOf(design))
-          : changeSummary(before, design, findingsOf(design));
+          ? importSummary(design, left)
+          : changeSummary(before, design, left);
     const notes = then.notes?.length ? ` (${then.notes.join('; ')})` : '';
     store.getState().setSummary(`${line}${notes}.`);
   };

@@ -6,6 +6,7 @@ import { leftText } from '../summary.ts';
 import { openLinkedWorkspace } from '../linkedWorkspace.ts';
 import { snapshotOf } from '../persistence.ts';
 import { docFromState } from '../keeping.ts';
+import { autoPlace } from './autoPlace.ts';
 import { openWorkspace } from './openWorkspace.ts';
 import { run } from './run.ts';
 import { switchGuest } from './switchGuest.ts';
@@ -113,6 +114,19 @@ describe('the summary of an opening, with checks off the main thread', () => {
     const findings = [...ws.guests.flatMap((g) => validate(g.design)), ...validateAcrossGuests(ws)];
     expect(findings.some((f) => f.severity !== 'info')).toBe(true);
     expect(store.getState().summary?.text).toBe(`2 domains, 2 PCI devices on 0 PCI controllers, 2 without an address (Auto-place gives them one); ${leftText(findings)}.`);
+  });
+
+  it('what a change leaves of the guest shown counts the findings across guests naming it, as its tab does', () => {
+    const { store, ctx } = opened();
+    const ws = workspaceOf(store.getState().present);
+    const across = validateAcrossGuests(ws).filter((f) => f.domains.includes('alpha') && f.severity === 'warning');
+    expect(across.length).toBeGreaterThan(0);
+    expect(run(autoPlace, { policy: 'pe-per-phb', spare: 1 }, ctx)).toBe(true);
+    const shown = store.getState().present?.design;
+    if (!shown) throw new Error('no design');
+    const own = validate(shown);
+    expect(store.getState().summary?.text).toMatch(new RegExp(`; ${leftText([...own, ...across]).replace(/[()]/g, '\\$&')}\\.$`));
+    expect(leftText([...own, ...across])).not.toBe(leftText(own));
   });
 
   it('a document replaced before its check ends gets no summary of it', async () => {
