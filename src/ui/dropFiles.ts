@@ -1,7 +1,8 @@
 /**
- * The files of a drop on the window, and of a folder picked with "Open folder…": every file dropped, and the `.xml` files of a dropped folder
+ * The files of a drop on the window: every file dropped, and the `.xml` files of a dropped folder
  * (its entries read through the File and Directory Entries API, one level deep: what `pcitopo
  * collect` writes). Read before the drop event ends, since the browser empties the transfer after.
+ * A folder picked with "Open folder…" is read the same way (folderFiles).
  */
 import type { FileText } from './actions/index.ts';
 
