@@ -111,11 +111,20 @@ link (share-link version 2, a workspace). --json prints {"link": "..."}.`,
     name: 'unlink',
     args: 'LINK',
     positionals: { min: 1, max: 1 },
-    summary: 'print the domain XML a share link holds',
+    summary: 'print the domain XML a share link holds (--out DIR: a workspace link\'s domains and host)',
     details: `LINK is the whole URL, its #/d/... part, or - to read it from standard input. The design it
 holds is checked as an import is (size, DOCTYPE, characters, XML).
---json prints {"domain": "<xml>", "host": "<xml>"|null}.`,
-    options: { out, 'host-out': { type: 'string', value: 'FILE', help: "write the link's host XML to FILE (- is standard output)" } },
+--json prints {"domain": "<xml>", "host": "<xml>"|null}.
+A workspace link (share-link version 2: several domains of one host, as 'pcitopo open DIR' and the
+designer's Share link make) needs --out DIR: each domain is written to DIR/<name>.xml and the host to
+DIR/host.xml, as 'pcitopo collect' writes them, so 'pcitopo open DIR' and 'pcitopo validate DIR' read
+it back (DIR is made when missing and must hold no XML yet). --out with an existing directory does the
+same for a one-domain link. --json then prints {"dir", "host": "host.xml"|null, "domains": [{"name",
+"file"}]}; --json without --out prints a workspace link's {"domains": [{"name", "domain"}], "host"}.`,
+    options: {
+      out: { type: 'string', value: 'FILE|DIR', help: 'write the domain XML to FILE instead of standard output (- is standard output); a workspace link (or an existing directory): write DIR/<name>.xml per domain and DIR/host.xml' },
+      'host-out': { type: 'string', value: 'FILE', help: "write the link's host XML to FILE (- is standard output)" },
+    },
     load: () => import('./commands/unlink.ts'),
   },
   {
@@ -147,10 +156,14 @@ then prints how to open it ('pcitopo open DIR', 'pcitopo validate DIR'). Read-on
 DIR (default pcitopo-<hostname>) is made when missing and must hold no XML yet.
 Without --connect, a libvirt that does not answer leaves the domains out (a note says so); with it,
 that is exit 3. --json prints {"dir", "host": {"file", "devices", "from"}|null, "domains": [{"name",
-"file"}], "libvirt", "notes"}.`,
+"file"}], "libvirt", "notes"}.
+No host at hand? --demo writes the designer's demo host (host.xml, "from": "demo") and its guest
+(p9-demo.xml) to try the other commands on: 'pcitopo collect --demo --out demo', then
+'pcitopo validate demo/p9-demo.xml --host demo/host.xml' or 'pcitopo open demo'.`,
     options: {
       connect: { type: 'string', value: 'URI', help: "the libvirt URI to ask (virsh -c URI; default: virsh's own, LIBVIRT_DEFAULT_URI)" },
-      out: { type: 'string', value: 'DIR', help: 'the directory to write (default pcitopo-<hostname>)' },
+      out: { type: 'string', value: 'DIR', help: 'the directory to write (default pcitopo-<hostname>, with --demo pcitopo-demo)' },
+      demo: { type: 'boolean', help: "write the designer's demo instead (a POWER9-like host.xml and its pseries guest), asking nothing of this machine" },
       timeout: { type: 'string', value: 'SEC', help: 'limit for each virsh call (default 120)' },
     },
     load: () => import('./commands/collect.ts'),
@@ -229,7 +242,9 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(w)}${c.summary}\n  ${' '.repeat(w)}${sy
 A file argument of - reads standard input; --out - writes standard output. Reports go to standard
 output, messages to standard error. NO_COLOR=1 turns colours off.
 HOST.xml is node-device XML: 'virsh nodedev-dumpxml' output for one or more PCI devices
-(concatenated or wrapped in one root), or what scripts/collect-host.sh writes.
+(concatenated or wrapped in one root), or what scripts/collect-host.sh writes. 'pcitopo collect'
+writes this host's (host.xml) and every domain's; no host at hand? 'pcitopo collect --demo --out DIR'
+writes the designer's demo host (DIR/host.xml, a POWER9-like host) and its guest (DIR/p9-demo.xml).
 
 ${EXIT_CODES_HELP}
 `;
