@@ -1,6 +1,6 @@
 /**
  * Whole-process figures (DESIGN.md §7, issue 14): `pcitopo place` of a 600-device unaddressed
- * pseries domain, run as a user runs it (the built dist-cli/pcitopo.mjs, a new Node process each
+ * pseries domain, run as a user runs it (the built dist-cli/bin.cjs, a new Node process each
  * time), against libvirt's own define + dumpxml of the same document (the embedded QEMU driver,
  * one virsh process, as src/cli/verify/sandbox.ts runs it) where libvirt is installed. Runs
  * alternate (pcitopo, libvirt, pcitopo, …) so load on the machine falls on both alike; the figures
@@ -36,9 +36,9 @@ export function unaddressedPseries(n = 600): string {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 export async function wholeProcess(repo: string): Promise<void> {
-  const bin = join(repo, 'dist-cli', 'pcitopo.mjs');
+  const bin = join(repo, 'dist-cli', 'bin.cjs');
   if (!existsSync(bin)) {
-    console.log('# place-process: not measured: dist-cli/pcitopo.mjs is missing (npm run bench builds it)');
+    console.log('# place-process: not measured: dist-cli/bin.cjs is missing (npm run bench builds it)');
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'pcitopo-bench-'));

@@ -226,21 +226,33 @@ function orderRank(d: GuestDevice): number {
  * vdb written before vda is placed after it. Returns each disk's position.
  */
 function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): Map<GuestDevice, number> {
-  const list: GuestDevice[] = [];
-  const idx = (d: GuestDevice): number => (d.targetDev === undefined ? -1 : (virDiskNameToIndex(d.targetDev) ?? -1));
+  // each disk's drive index read once (not at every comparison: quadratic reads of its name)
+  const list: Array<{ readonly disk: GuestDevice; readonly idx: number }> = [];
+  /** per bus, the highest drive index so far */
+  const highest = new Map<string | undefined, number>();
   for (const disk of devices) {
     if (disk.element !== 'disk') continue;
+    const idx = disk.targetDev === undefined ? -1 : (virDiskNameToIndex(disk.targetDev) ?? -1);
+    const high = highest.get(disk.bus);
+    if (high === undefined || idx > high) highest.set(disk.bus, idx);
+    // Disks written in order of their names, the common case: none of the bus has a higher index,
+    // so the scan below would put the disk after the last one of its bus, or at the end; when that
+    // last one ends the list, both are the end, without scanning.
+    if (high === undefined || (idx >= high && list[list.length - 1]?.disk.bus === disk.bus)) {
+      list.push({ disk, idx });
+      continue;
+    }
     let insertAt = -1;
     for (let i = list.length - 1; i >= 0; i--) {
-      const cur = list[i] as GuestDevice;
-      if (cur.bus !== disk.bus) continue;
-      if (idx(cur) > idx(disk)) insertAt = i;
+      const cur = list[i] as (typeof list)[number];
+      if (cur.disk.bus !== disk.bus) continue;
+      if (cur.idx > idx) insertAt = i;
       else if (insertAt === -1) insertAt = i + 1;
     }
-    if (insertAt === -1) list.push(disk);
-    else list.splice(insertAt, 0, disk);
+    if (insertAt === -1) list.push({ disk, idx });
+    else list.splice(insertAt, 0, { disk, idx });
   }
-  return new Map(list.map((d, i) => [d, i]));
+  return new Map(list.map((d, i) => [d.disk, i]));
 }
 
 /**
@@ -253,22 +265,19 @@ export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] 
   const typeRank = new Map<string, number>();
   for (const d of devices) if (d.element === 'controller' && !typeRank.has(d.type ?? '')) typeRank.set(d.type ?? '', typeRank.size);
   const diskRank = virDomainDiskInsertOrder(devices);
-  return devices
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => {
-      const r = orderRank(a.d) - orderRank(b.d);
-      if (r !== 0) return r;
-      if (a.d.element === 'controller' && b.d.element === 'controller') {
-        const t = (typeRank.get(a.d.type ?? '') ?? 0) - (typeRank.get(b.d.type ?? '') ?? 0);
-        if (t !== 0) return t;
-        // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
-        const i = (a.d.index ?? Number.MAX_SAFE_INTEGER) - (b.d.index ?? Number.MAX_SAFE_INTEGER);
-        if (i !== 0) return i;
-      }
-      if (a.d.element === 'disk' && b.d.element === 'disk') return (diskRank.get(a.d) ?? 0) - (diskRank.get(b.d) ?? 0);
-      return a.i - b.i;
-    })
-    .map((x) => x.d);
+  // Each device's sort key computed once: [rank of its kind, then within the kind: controller
+  // type, controller index, disk position], then document order.
+  const keyed = devices.map((d, i) => ({
+    d,
+    i,
+    rank: orderRank(d),
+    type: d.element === 'controller' ? (typeRank.get(d.type ?? '') ?? 0) : 0,
+    // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
+    index: d.element === 'controller' ? (d.index ?? Number.MAX_SAFE_INTEGER) : 0,
+    disk: d.element === 'disk' ? (diskRank.get(d) ?? 0) : 0,
+  }));
+  keyed.sort((a, b) => a.rank - b.rank || a.type - b.type || a.index - b.index || a.disk - b.disk || a.i - b.i);
+  return keyed.map((x) => x.d);
 }
 
 // ---------------------------------------------------------------------------------------------
