@@ -53,10 +53,10 @@ const asciiNameChar = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 
  * thousands of times, and handing back the same string object (no slice, already a property key)
  * instead of a fresh copy each time takes most of the garbage out of a large host import.
  */
-type Names = Map<number, string[]>;
+export type Names = Map<number, string[]>;
 
 /** The name at `at`: ASCII names by char codes (all libvirt writes), others by the XML grammar's regex. */
-function nameAt(text: string, at: number, names?: Names): string | undefined {
+export function nameAt(text: string, at: number, names?: Names): string | undefined {
   const c = text.charCodeAt(at);
   if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x3a || c === 0x5f) {
     let end = at + 1;
@@ -78,7 +78,8 @@ function nameAt(text: string, at: number, names?: Names): string | undefined {
   return NAME.exec(text)?.[0];
 }
 
-function skipSpace(text: string, at: number): number {
+/** The index of the first character at or after `at` that is not XML white space (§2.3 S). */
+export function skipSpace(text: string, at: number): number {
   for (let c = text.charCodeAt(at); c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d; c = text.charCodeAt(at)) at++;
   return at;
 }
