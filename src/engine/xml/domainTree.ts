@@ -71,19 +71,39 @@ const normalizeLineBreaks = (s: string): string => (s.indexOf('\r') === -1 ? s :
 const Attributes = function Attributes() {} as unknown as new () => Record<string, string>;
 Attributes.prototype = Object.create(null) as object;
 
+/** The children of an element that has none (most have none): one shared array, never written. */
+const NO_CHILDREN: FastElement[] = [];
+
+// Fields are declared and set in the constructor, in one order: class field initialisers would
+// define each one again per element, which costs before V8 optimises anything.
 class FastElement implements DomElement {
-  readonly children: FastElement[] = [];
-  end = 0;
+  declare readonly name: string;
+  declare readonly start: number;
+  declare readonly attributes: Record<string, string>;
+  declare private readonly source: string;
+  /** NO_CHILDREN until the first child ({@link addChild}) */
+  declare children: FastElement[];
+  declare end: number;
   /** [contentStart, contentEnd): what lies between the tags (empty for `<x/>`) */
-  contentStart = 0;
-  contentEnd = 0;
-  private cachedText: string | undefined;
-  constructor(
-    readonly name: string,
-    readonly start: number,
-    readonly attributes: Record<string, string>,
-    private readonly source: string,
-  ) {}
+  declare contentStart: number;
+  declare contentEnd: number;
+  declare private cachedText: string | undefined;
+  constructor(name: string, start: number, attributes: Record<string, string>, source: string) {
+    this.name = name;
+    this.start = start;
+    this.attributes = attributes;
+    this.source = source;
+    this.children = NO_CHILDREN;
+    this.end = 0;
+    this.contentStart = 0;
+    this.contentEnd = 0;
+    this.cachedText = undefined;
+  }
+
+  addChild(el: FastElement): void {
+    if (this.children === NO_CHILDREN) this.children = [el];
+    else this.children.push(el);
+  }
 
   get text(): string {
     if (this.cachedText === undefined) {
@@ -280,7 +300,7 @@ export function readDomainTree(text: string): DomElement | undefined {
       at = close + 1;
     }
     const el = new FastElement(name, i, attributes, text);
-    if (top !== undefined) top.children.push(el);
+    if (top !== undefined) top.addChild(el);
     else root = el;
     if (selfClosing) {
       el.contentStart = at;
