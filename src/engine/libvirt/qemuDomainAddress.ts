@@ -305,7 +305,8 @@ function setDeviceAddress(w: AssignState, key: string, address: GuestPciAddress)
   if (!positions) {
     w.devices = w.devices.slice();
     positions = new Map();
-    for (const [i, d] of w.devices.entries()) {
+    for (let i = 0; i < w.devices.length; i++) {
+      const d = w.devices[i] as GuestDevice;
       const at = positions.get(d.key);
       if (at) at.push(i);
       else positions.set(d.key, [i]);
