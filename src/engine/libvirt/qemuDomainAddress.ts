@@ -225,7 +225,7 @@ function orderRank(d: GuestDevice): number {
  * at or after the last of its bus, else just after the last disk of its bus, else at the end. So
  * vdb written before vda is placed after it. Returns each disk's position.
  */
-function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): Map<GuestDevice, number> {
+function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): GuestDevice[] {
   // each disk's drive index read once (not at every comparison: quadratic reads of its name)
   const list: Array<{ readonly disk: GuestDevice; readonly idx: number }> = [];
   /** per bus, the highest drive index so far */
@@ -252,7 +252,7 @@ function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): Map<GuestDev
     if (insertAt === -1) list.push({ disk, idx });
     else list.splice(insertAt, 0, { disk, idx });
   }
-  return new Map(list.map((d, i) => [d.disk, i]));
+  return list.map((d) => d.disk);
 }
 
 /**
@@ -262,22 +262,36 @@ function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): Map<GuestDev
  * virDomainDiskInsertPreAlloced() keeps them.
  */
 export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] {
+  // By kind (orderRank), each kind in document order but controllers and disks: a bucket per kind
+  // rather than a sort, which called its comparator thousands of times per pass on a big guest.
+  const byRank: GuestDevice[][] = [];
+  const controllers: Array<{ readonly d: GuestDevice; readonly i: number }> = [];
   const typeRank = new Map<string, number>();
-  for (const d of devices) if (d.element === 'controller' && !typeRank.has(d.type ?? '')) typeRank.set(d.type ?? '', typeRank.size);
-  const diskRank = virDomainDiskInsertOrder(devices);
-  // Each device's sort key computed once: [rank of its kind, then within the kind: controller
-  // type, controller index, disk position], then document order.
-  const keyed = devices.map((d, i) => ({
-    d,
-    i,
-    rank: orderRank(d),
-    type: d.element === 'controller' ? (typeRank.get(d.type ?? '') ?? 0) : 0,
-    // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
-    index: d.element === 'controller' ? (d.index ?? Number.MAX_SAFE_INTEGER) : 0,
-    disk: d.element === 'disk' ? (diskRank.get(d) ?? 0) : 0,
-  }));
-  keyed.sort((a, b) => a.rank - b.rank || a.type - b.type || a.index - b.index || a.disk - b.disk || a.i - b.i);
-  return keyed.map((x) => x.d);
+  for (let i = 0; i < devices.length; i++) {
+    const d = devices[i] as GuestDevice;
+    if (d.element === 'controller') {
+      if (!typeRank.has(d.type ?? '')) typeRank.set(d.type ?? '', typeRank.size);
+      controllers.push({ d, i });
+      continue;
+    }
+    if (d.element === 'disk') continue;
+    const rank = orderRank(d);
+    const bucket = byRank[rank];
+    if (bucket) bucket.push(d);
+    else byRank[rank] = [d];
+  }
+  // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
+  controllers.sort(
+    (a, b) =>
+      (typeRank.get(a.d.type ?? '') ?? 0) - (typeRank.get(b.d.type ?? '') ?? 0) ||
+      (a.d.index ?? Number.MAX_SAFE_INTEGER) - (b.d.index ?? Number.MAX_SAFE_INTEGER) ||
+      a.i - b.i,
+  );
+  byRank[orderRank({ element: 'controller' } as GuestDevice)] = controllers.map((x) => x.d);
+  byRank[orderRank({ element: 'disk' } as GuestDevice)] = virDomainDiskInsertOrder(devices);
+  const out: GuestDevice[] = [];
+  for (const bucket of byRank) if (bucket) for (const d of bucket) out.push(d);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
