@@ -310,6 +310,8 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       address: addr.address,
       otherAddressType: addr.otherAddressType,
       ...(addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci' && uint(addressEl?.attributes.controller) !== undefined ? { addressController: uint(addressEl?.attributes.controller) } : {}),
+      ...(addr.otherAddressType === 'virtio-serial' && uint(addressEl?.attributes.port) !== undefined ? { addressPort: uint(addressEl?.attributes.port) } : {}),
+      ...(element === 'controller' && type === 'virtio-serial' && uint(el.attributes.ports) !== undefined ? { ports: uint(el.attributes.ports) } : {}),
       ...(element === 'disk' && targetEl?.attributes.dev !== undefined ? { targetDev: targetEl.attributes.dev } : {}),
       label: '',
       ...(addr.unreadable?.length ? { unreadable: addr.unreadable } : {}),
