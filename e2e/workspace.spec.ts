@@ -13,6 +13,7 @@ import { workspacePayload } from '../src/cli/commands/open.ts';
 import { processIo } from '../src/cli/io.ts';
 import { loadWorkspace } from '../src/cli/workspaceio.ts';
 import { DEMO_HOST_XML } from '../src/engine/demo/demo.ts';
+import { createWorkspace, importHost, validateWorkspace, type WorkspaceFinding } from '../src/engine/index.ts';
 import { encodeShareLink } from '../src/engine/share/link.ts';
 import { center, dropOn, findingsOf, openApp, settled } from './helpers.ts';
 
@@ -44,6 +45,34 @@ async function openThree(page: Page): Promise<void> {
   await page.getByTestId('import-domain-file').setInputFiles(Object.entries(FILES).map(([n, t]) => file(n, t)));
   await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
   await settled(page);
+}
+
+/** The engine's findings of the workspace FILES hold, computed here in Node (what `pcitopo validate DIR` reports). */
+function nodeFindings(): WorkspaceFinding[] {
+  const host = importHost(DEMO_HOST_XML, 'host.xml');
+  if (!host.ok) throw new Error(host.error.message);
+  const ws = createWorkspace(
+    Object.entries(FILES).filter(([n]) => n !== 'host.xml').map(([n, text]) => ({ text, file: n })),
+    host.value,
+  );
+  if (!ws.ok) throw new Error(ws.error.message);
+  return validateWorkspace(ws.value);
+}
+
+const counted = (n: number, what: string) => (n === 0 ? `no ${what}s` : `${n} ${what}${n === 1 ? '' : 's'}`);
+
+/** What each guest's tab must say of it: its own errors and warnings and those across guests naming it. */
+function expectedBadges(findings: readonly WorkspaceFinding[]): Record<string, string> {
+  const names = [...new Set(findings.flatMap((f) => f.domains))];
+  const count = (name: string, s: string) => findings.filter((f) => f.severity === s && f.domains.includes(name)).length;
+  return Object.fromEntries(names.map((n) => [n, `${counted(count(n, 'error'), 'error')}, ${counted(count(n, 'warning'), 'warning')}`]));
+}
+
+async function expectBadges(page: Page, want: Record<string, string>): Promise<void> {
+  for (const [name, label] of Object.entries(want)) {
+    await expect(page.getByTestId(`guest-badges-${name}`)).toHaveAttribute('aria-label', label);
+    await expect(page.getByTestId(`guest-tab-${name}`)).toHaveAccessibleName(new RegExp(`^${name}.*${label}`));
+  }
 }
 
 const state = (page: Page) =>
@@ -91,6 +120,59 @@ test.describe('a workspace of several guests', () => {
     await expect(page.getByTestId('guest-device-0001:01:00.0')).toBeAttached();
     await expect(page.getByTestId('guest-device-0000:01:00.1')).toHaveCount(0);
     expect(await state(page)).toMatchObject({ active: 'beta', shown: 'beta', undo: 1 });
+    expect(errors).toEqual([]);
+  });
+
+  test('the tabs count every guest\'s errors and warnings on the host from the start: after opening files, a reload and a share link', async ({ page, browser }) => {
+    const findings = nodeFindings();
+    const want = expectedBadges(findings);
+    // the kind that went missing before: errors only the host's IOMMU groups reveal
+    expect(findings.some((f) => f.severity === 'error' && f.ruleId.startsWith('HD-'))).toBe(true);
+    const errors = await openApp(page);
+    await openThree(page);
+    await expectBadges(page, want);
+    // the summary of the opening counts the same findings, once the host is on every guest
+    const errorsLeft = findings.filter((f) => f.severity === 'error').length;
+    const warningsLeft = findings.filter((f) => f.severity === 'warning').length;
+    await expect(page.getByTestId('change-summary')).toHaveText(new RegExp(`^3 domains, .*; ${counted(errorsLeft, 'error')} and ${counted(warningsLeft, 'warning')} left\\.$`));
+    expect(await state(page)).toMatchObject({ active: 'alpha' });
+
+    await page.getByTestId('share-link').click();
+    const url = await page.getByTestId('share-link-url').inputValue();
+    await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
+    await page.reload();
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    await expectBadges(page, want);
+
+    const fresh = await browser.newContext();
+    const other = await fresh.newPage();
+    const otherErrors = await openApp(other, url);
+    await expectBadges(other, want);
+    expect(errors).toEqual([]);
+    expect(otherErrors).toEqual([]);
+    await fresh.close();
+  });
+
+  test('guests are in the order of their names and keep their colours whatever order their files are picked in', async ({ page }) => {
+    const errors = await openApp(page);
+    /** opens FILES under other file names (so file-name order is not name order) and reads the tabs and usage chips */
+    const openAs = async (rename: (name: string) => string) => {
+      await page.getByTestId('import-domain-file').setInputFiles(Object.entries(FILES).map(([n, t]) => file(n === 'host.xml' ? n : rename(n), t)));
+      await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
+      const tabs = await page.getByTestId('guest-switcher').getByRole('tab').evaluateAll((els) =>
+        els.map((el) => [el.getAttribute('data-testid')?.replace('guest-tab-', ''), getComputedStyle(el.querySelector('.gdot') as Element).backgroundColor]),
+      );
+      const chip = await page.getByTestId('host-group-usage-2').locator('.user').evaluateAll((els) => els.map((el) => [el.textContent, getComputedStyle(el.querySelector('.gdot') as Element).backgroundColor]));
+      return { tabs, chip };
+    };
+    // gamma's file first, then beta's, then alpha's
+    const first = await openAs((n) => ({ 'alpha.xml': '3.xml', 'beta.xml': '2.xml', 'gamma.xml': '1.xml' })[n] ?? n);
+    expect(first.tabs.map(([n]) => n)).toEqual(['alpha', 'beta', 'gamma']);
+    expect(new Set(first.tabs.map(([, c]) => c)).size).toBe(3);
+    // the host panel marks each guest with its tab's colour
+    expect(first.chip).toEqual(first.tabs.filter(([n]) => n === 'beta' || n === 'gamma'));
+    const second = await openAs((n) => `picked-${n}`);
+    expect(second).toEqual(first);
     expect(errors).toEqual([]);
   });
 
@@ -185,6 +267,57 @@ test.describe('a workspace of several guests', () => {
     expect(await state(page)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], active: 'alpha', undo: 1 });
     await expect(page.getByTestId('host-group-usage-1')).toHaveText(/alpha.*gamma/);
     expect(errors).toEqual([]);
+  });
+
+  test('at 1280 px a workspace keeps the toolbar to one line; "Changed" sits over the guests and its list opens over the canvas', async ({ page }) => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const errors = await openApp(page);
+    await openThree(page);
+    await page.getByTestId('guest-tab-beta').click();
+    await page.getByTestId('auto-place').click();
+    await expect(page.getByTestId('guest-tab-beta')).toHaveAttribute('title', /changed since opened/);
+    const tops = await page.locator('.toolbar > .tgroup, .toolbar > .brand').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2));
+    expect(Math.max(...tops) - Math.min(...tops)).toBeLessThan(4);
+    await expect(page.getByTestId('guest-switcher').getByTestId('export-changed-menu')).toBeVisible();
+    await page.getByTestId('export-changed-menu').click();
+    // the list is not clipped by the bar: its entries take a click
+    await page.getByTestId('export-changed-file-beta').click({ trial: true });
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-changed-file-beta').click();
+    expect((await download).suggestedFilename()).toBe('beta.xml');
+    expect(errors).toEqual([]);
+  });
+
+  test('"Open folder…" opens a folder as `pcitopo collect` writes it as one workspace (its subfolders and other files left out)', async ({ page }) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-folder-'));
+    try {
+      for (const [n, t] of Object.entries(FILES)) fs.writeFileSync(path.join(dir, n), t);
+      fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a domain');
+      fs.mkdirSync(path.join(dir, 'old'));
+      fs.writeFileSync(path.join(dir, 'old', 'delta.xml'), domain('delta', []));
+      const errors = await openApp(page);
+      await page.getByTestId('import-menu').click();
+      const chooser = page.waitForEvent('filechooser');
+      await page.getByTestId('import-folder').click();
+      await (await chooser).setFiles(dir);
+      await expect(page.getByTestId('guest-switcher').getByRole('tab')).toHaveCount(3);
+      expect(await state(page)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], active: 'alpha', undo: 1 });
+      await expect(page.getByTestId('host-group-usage-1')).toHaveText(/alpha.*gamma/);
+      await expect(findingsOf(page, 'HD-SHARE-1')).toHaveCount(1);
+      // what each guest came from names the folder
+      await expect(page.getByTestId('guest-tab-beta')).toHaveAttribute('title', new RegExp(`from ${path.basename(dir)}/beta\\.xml`));
+
+      // a folder without XML says so and changes nothing
+      const empty = path.join(dir, 'old', 'empty');
+      fs.mkdirSync(empty);
+      fs.writeFileSync(path.join(empty, 'readme.txt'), 'nothing here');
+      await page.getByTestId('import-folder-file').setInputFiles(empty);
+      await expect(page.getByTestId('error-message')).toContainText(/holds no \.xml file.*Your design is unchanged/);
+      expect(await state(page)).toMatchObject({ guests: ['alpha', 'beta', 'gamma'], undo: 1 });
+      expect(errors).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a reload restores the whole workspace from autosave, on the guest shown, with what changed', async ({ page }) => {

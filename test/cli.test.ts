@@ -172,6 +172,17 @@ describe('pcitopo CLI', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('place --libvirt-version follows that release where libvirt releases differ, and refuses what is not a release (exit 2)', () => {
+    const f = join(tmp, 'gap.xml');
+    writeFileSync(f, "<domain type='kvm'>\n  <name>gap</name>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  <devices>\n    <controller type='pci' index='5' model='pcie-root-port'/>\n  </devices>\n</domain>\n");
+    const port5 = (xml: string): string | undefined => /<controller type='pci' index='5'[\s\S]*?<address [^>]*function='(0x\d)'/.exec(xml)?.[1];
+    expect(port5(pcitopo(['place', f]).stdout)).toBe('0x4');
+    expect(port5(pcitopo(['place', f, '--libvirt-version', '9.0.0']).stdout)).toBe('0x0');
+    const bad = pcitopo(['place', f, '--libvirt-version', 'nine']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--libvirt-version must be a libvirt release such as 9.0 or 10.7.0, not nine');
+  });
+
   it('a character XML forbids exits 2 naming file, line, column and the character', () => {
     const f = join(tmp, 'nul.xml');
     writeFileSync(f, DEMO_DOMAIN_XML.replace('<name>p9-demo', '<name>p9\u0000demo'));

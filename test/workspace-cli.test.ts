@@ -15,7 +15,8 @@ import { collectFromSysfs } from '../src/cli/collect/sysfs.ts';
 import { domainFile } from '../src/cli/commands/collect.ts';
 import type { Io } from '../src/cli/io.ts';
 import { main } from '../src/cli/main.ts';
-import { decodeAnyShareLink, importHost } from '../src/engine/index.ts';
+import { loadWorkspace } from '../src/cli/workspaceio.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, decodeAnyShareLink, encodeShareLink, importHost } from '../src/engine/index.ts';
 import { cannotRun } from './support/shared.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -245,6 +246,91 @@ describe('validate several domains with --host', () => {
     const r = await run(['validate', join(dir, 'a.xml'), '--host', join(dir, 'host.xml')]);
     expect(r.stdout).not.toMatch(/^domain web/m);
     expect(r.stdout).toMatch(/^\d+ error\(s\), \d+ warning\(s\), \d+ note\(s\)\n$/m);
+  });
+});
+
+describe('unlink a workspace link (version 2) into a directory', () => {
+  const dir = join(tmp, 'unlink-src');
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, string> = {
+    'host.xml': collectFromSysfs(sysfsRoot, undefined)?.xml ?? '',
+    'web.xml': domain('web', ['0000:02:00.0']),
+    'db.xml': domain('db', ['0000:02:00.0']),
+    // a domain named host must not take the host's file
+    'other.xml': domain('host', []),
+  };
+  for (const [n, t] of Object.entries(files)) writeFileSync(join(dir, n), t);
+  const linkOf = async () => {
+    const r = await run(['link', dir, '--base', 'https://pcitopo.example/']);
+    expect(r.code).toBe(0);
+    return r.stdout.trim();
+  };
+  const findings = async (args: string[]) => JSON.parse((await run(['validate', ...args, '--json'])).stdout) as Array<{ ruleId: string; severity: string; domains: string[]; message: string }>;
+
+  it('writes <name>.xml per domain and host.xml byte for byte, which validate and open read back as the same workspace', async () => {
+    const link = await linkOf();
+    const out = join(tmp, 'unlinked');
+    const r = await run(['unlink', link, '--out', out]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain(`Open it in the designer: pcitopo open ${out}`);
+    expect(readdirSync(out).sort()).toEqual(['db.xml', 'host.domain.xml', 'host.xml', 'web.xml']);
+    expect(readFileSync(join(out, 'host.xml'), 'utf8')).toBe(files['host.xml']);
+    expect(readFileSync(join(out, 'web.xml'), 'utf8')).toBe(files['web.xml']);
+    expect(readFileSync(join(out, 'host.domain.xml'), 'utf8')).toBe(files['other.xml']);
+    // the same findings, across guests too, as the directory the link was made from
+    const strip = (fs: Awaited<ReturnType<typeof findings>>) => fs.map((f) => [f.ruleId, f.severity, [...f.domains].sort(), f.message]).sort();
+    expect(strip(await findings([out]))).toEqual(strip(await findings([dir])));
+    expect((await findings([out])).some((f) => f.ruleId === 'HD-SHARE-1')).toBe(true);
+    // what `pcitopo open DIR` reads before it serves
+    const loaded = await loadWorkspace([out], undefined, { stdout: { write: () => true }, stderr: { write: () => true }, stdin: Readable.from([]), env: {} });
+    expect(loaded.workspace.guests.map((g) => g.name).sort()).toEqual(['db', 'host', 'web']);
+    expect(loaded.host?.text).toBe(files['host.xml']);
+  });
+
+  it('without --out says how to write it (exit 2); --json prints the documents; a directory holding XML is refused', async () => {
+    const link = await linkOf();
+    const bare = await run(['unlink', link]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/the link holds a workspace of 3 domains \(share-link version 2: .*\): give --out DIR to write each as DIR\/<name>\.xml/);
+    const json = await run(['unlink', link, '--json']);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { domains: Array<{ name: string; domain: string }>; host: string };
+    expect(doc.host).toBe(files['host.xml']);
+    expect(doc.domains.find((d) => d.name === 'db')?.domain).toBe(files['db.xml']);
+    const again = await run(['unlink', link, '--out', join(tmp, 'unlinked')]);
+    expect(again).toMatchObject({ code: 2, stderr: expect.stringContaining('already holds') });
+    const jsonDir = await run(['unlink', link, '--out', join(tmp, 'unlinked-json'), '--json']);
+    expect(JSON.parse(jsonDir.stdout)).toEqual({ dir: join(tmp, 'unlinked-json'), host: 'host.xml', domains: expect.arrayContaining([{ name: 'web', file: 'web.xml' }, { name: 'host', file: 'host.domain.xml' }]) });
+  });
+
+  it('a version 1 link: the domain on standard output as before, or into an existing directory with its host', async () => {
+    const link = await encodeShareLink({ v: 1, domain: files['web.xml'] as string, host: files['host.xml'] as string }, 'https://pcitopo.example/');
+    expect(await run(['unlink', link])).toMatchObject({ code: 0, stdout: files['web.xml'] });
+    const out = join(tmp, 'unlinked-one');
+    mkdirSync(out);
+    expect((await run(['unlink', link, '--out', out])).code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['host.xml', 'web.xml']);
+    expect(readFileSync(join(out, 'web.xml'), 'utf8')).toBe(files['web.xml']);
+    // a file name still gets the domain alone
+    const file = join(tmp, 'one.xml');
+    expect((await run(['unlink', link, '--out', file])).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(files['web.xml']);
+  });
+});
+
+describe('collect --demo: a directory to try pcitopo on without a host of one\'s own', () => {
+  it('writes the demo host and guest, which validate and open read back; --help says how', async () => {
+    const out = join(tmp, 'demo');
+    const r = await run(['collect', '--demo', '--out', out, '--json'], { PATH: '/nonexistent' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ dir: out, host: { file: 'host.xml', from: 'demo' }, domains: [{ name: 'p9-demo', file: 'p9-demo.xml' }], libvirt: false });
+    expect(readFileSync(join(out, 'host.xml'), 'utf8')).toBe(DEMO_HOST_XML);
+    expect(readFileSync(join(out, 'p9-demo.xml'), 'utf8')).toBe(DEMO_DOMAIN_XML);
+    expect((await run(['validate', join(out, 'p9-demo.xml'), '--host', join(out, 'host.xml')])).code).toBe(0);
+    expect((await loadWorkspace([out], undefined, { stdout: { write: () => true }, stderr: { write: () => true }, stdin: Readable.from([]), env: {} })).host?.text).toBe(DEMO_HOST_XML);
+    expect(await run(['collect', '--demo', '--connect', 'qemu:///system', '--out', join(tmp, 'demo2')])).toMatchObject({ code: 2, stderr: expect.stringContaining('not both') });
+    expect((await run(['--help'])).stdout).toMatch(/no host at hand\? 'pcitopo collect --demo --out DIR'\s+writes the designer's demo host/);
   });
 });
 

@@ -71,6 +71,8 @@ finding, "domain". --fix takes one domain.`,
     details: `Prints the domain XML with every PCI device that has no address placed.
 --policy libvirt (default) predicts libvirt's own assignment; pe-per-phb gives each host IOMMU group
 its own vPHB (pseries) or root port (q35/virt), plus N spare vPHBs or ports for hotplug.
+--libvirt-version 9.0 follows libvirt 9.0 where it differs from 10.7 (the order of the controllers
+libvirt adds itself); \`virsh --version\` prints yours.
 Notes (what could not be done as asked) go to standard error, or into the --json report:
 {"domain": "<xml>", "notes": [...]} (with --out: {"out": FILE, "notes": [...]}).`,
     options: {
@@ -79,6 +81,7 @@ Notes (what could not be done as asked) go to standard error, or into the --json
       'spare-phbs': { type: 'string', value: 'N', help: 'pe-per-phb on pseries: keep N empty vPHBs for hotplug' },
       'spare-ports': { type: 'string', value: 'N', help: 'pe-per-phb on q35/virt: keep N empty root ports for hotplug' },
       'replace-all': { type: 'boolean', help: 'place every device again, ignoring the addresses it has' },
+      'libvirt-version': { type: 'string', value: 'V', help: 'policy libvirt: place as this libvirt release does (e.g. 9.0; default: as 10.7)' },
       out,
     },
     load: () => import('./commands/place.ts'),
@@ -108,11 +111,20 @@ link (share-link version 2, a workspace). --json prints {"link": "..."}.`,
     name: 'unlink',
     args: 'LINK',
     positionals: { min: 1, max: 1 },
-    summary: 'print the domain XML a share link holds',
+    summary: 'print the domain XML a share link holds (--out DIR: a workspace link\'s domains and host)',
     details: `LINK is the whole URL, its #/d/... part, or - to read it from standard input. The design it
 holds is checked as an import is (size, DOCTYPE, characters, XML).
---json prints {"domain": "<xml>", "host": "<xml>"|null}.`,
-    options: { out, 'host-out': { type: 'string', value: 'FILE', help: "write the link's host XML to FILE (- is standard output)" } },
+--json prints {"domain": "<xml>", "host": "<xml>"|null}.
+A workspace link (share-link version 2: several domains of one host, as 'pcitopo open DIR' and the
+designer's Share link make) needs --out DIR: each domain is written to DIR/<name>.xml and the host to
+DIR/host.xml, as 'pcitopo collect' writes them, so 'pcitopo open DIR' and 'pcitopo validate DIR' read
+it back (DIR is made when missing and must hold no XML yet). --out with an existing directory does the
+same for a one-domain link. --json then prints {"dir", "host": "host.xml"|null, "domains": [{"name",
+"file"}]}; --json without --out prints a workspace link's {"domains": [{"name", "domain"}], "host"}.`,
+    options: {
+      out: { type: 'string', value: 'FILE|DIR', help: 'write the domain XML to FILE instead of standard output (- is standard output); a workspace link (or an existing directory): write DIR/<name>.xml per domain and DIR/host.xml' },
+      'host-out': { type: 'string', value: 'FILE', help: "write the link's host XML to FILE (- is standard output)" },
+    },
     load: () => import('./commands/unlink.ts'),
   },
   {
@@ -144,10 +156,14 @@ then prints how to open it ('pcitopo open DIR', 'pcitopo validate DIR'). Read-on
 DIR (default pcitopo-<hostname>) is made when missing and must hold no XML yet.
 Without --connect, a libvirt that does not answer leaves the domains out (a note says so); with it,
 that is exit 3. --json prints {"dir", "host": {"file", "devices", "from"}|null, "domains": [{"name",
-"file"}], "libvirt", "notes"}.`,
+"file"}], "libvirt", "notes"}.
+No host at hand? --demo writes the designer's demo host (host.xml, "from": "demo") and its guest
+(p9-demo.xml) to try the other commands on: 'pcitopo collect --demo --out demo', then
+'pcitopo validate demo/p9-demo.xml --host demo/host.xml' or 'pcitopo open demo'.`,
     options: {
       connect: { type: 'string', value: 'URI', help: "the libvirt URI to ask (virsh -c URI; default: virsh's own, LIBVIRT_DEFAULT_URI)" },
-      out: { type: 'string', value: 'DIR', help: 'the directory to write (default pcitopo-<hostname>)' },
+      out: { type: 'string', value: 'DIR', help: 'the directory to write (default pcitopo-<hostname>, with --demo pcitopo-demo)' },
+      demo: { type: 'boolean', help: "write the designer's demo instead (a POWER9-like host.xml and its pseries guest), asking nothing of this machine" },
       timeout: { type: 'string', value: 'SEC', help: 'limit for each virsh call (default 120)' },
     },
     load: () => import('./commands/collect.ts'),
@@ -226,7 +242,9 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(w)}${c.summary}\n  ${' '.repeat(w)}${sy
 A file argument of - reads standard input; --out - writes standard output. Reports go to standard
 output, messages to standard error. NO_COLOR=1 turns colours off.
 HOST.xml is node-device XML: 'virsh nodedev-dumpxml' output for one or more PCI devices
-(concatenated or wrapped in one root), or what scripts/collect-host.sh writes.
+(concatenated or wrapped in one root), or what scripts/collect-host.sh writes. 'pcitopo collect'
+writes this host's (host.xml) and every domain's; no host at hand? 'pcitopo collect --demo --out DIR'
+writes the designer's demo host (DIR/host.xml, a POWER9-like host) and its guest (DIR/p9-demo.xml).
 
 ${EXIT_CODES_HELP}
 `;

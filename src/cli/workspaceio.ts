@@ -3,10 +3,11 @@
  * or a directory as `pcitopo collect` writes it (host.xml plus one <name>.xml per domain). Every
  * file goes through the same capped, strictly decoded read as a single domain (xmlio.readXml).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Host, Workspace } from '../engine/index.ts';
 import { createWorkspace, importHost, MAX_WORKSPACE_GUESTS } from '../engine/index.ts';
+import { quoteArg } from './collect/virsh.ts';
 import { CliError, ERRNO, EXIT, usageError } from './io.ts';
 import type { Io } from './io.ts';
 import type { XmlInput } from './xmlio.ts';
@@ -88,4 +89,45 @@ export async function loadWorkspace(files: readonly string[], hostFile: string |
   for (const f of domainFiles) domains.push(await readXml(f, io));
   const workspace = unwrap(createWorkspace(domains.map((d) => ({ text: d.text, file: d.name })), parsedHost));
   return { workspace, domains, host: hostInput };
+}
+
+/**
+ * `<name>.xml`. libvirt refuses '/' in a name (virDomainDefParseXML); a domain named `host` becomes
+ * `host.domain.xml` so it is not taken for the host, and a clash gets `-2`, `-3`, ….
+ */
+export function domainFile(name: string, taken: readonly string[]): string {
+  const base = name.split('').map((c) => (c === '/' || c === '\\' || c.charCodeAt(0) < 0x20 ? '_' : c)).join('') || 'domain';
+  const stem = base.toLowerCase() === 'host' ? `${base}.domain` : base;
+  let file = `${stem}.xml`;
+  for (let n = 2; taken.includes(file); n++) file = `${stem}-${n}.xml`;
+  return file;
+}
+
+/** DIR is made when missing; one that already holds XML is refused, so no stale domain mixes in (collect, unlink). */
+export function prepareDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const xml = readdirSync(dir).filter((n) => /\.xml$/i.test(n));
+    if (xml.length > 0) throw usageError(`${dir} already holds ${xml.slice(0, 3).join(', ')}${xml.length > 3 ? ', …' : ''}: write into a new or empty directory (--out DIR)`);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`${dir}: cannot make or read the directory: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input);
+  }
+}
+
+/** Writes a new file (never over one that exists: exit 2 naming it). */
+export function writeNew(file: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(file, data, { flag: 'wx' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`${file}: cannot write: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input);
+  }
+}
+
+/** The lines that say how to open and check a written directory (collect, unlink). */
+export function openHint(dir: string): string {
+  const arg = /^[\w./-]+$/.test(dir) ? dir : quoteArg(dir);
+  return `Open it in the designer: pcitopo open ${arg}\nCheck it:                pcitopo validate ${arg}\n`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createWorkspace, DEMO_HOST_XML, exportDomain, importHost, passedThrough } from '../engine/index.ts';
 import { createDesignerStore } from './store.ts';
-import { acrossFindingsOf, changedFiles, docOfWorkspace, usageOf, workspaceOf } from './workspace.ts';
+import { acrossFindingsOf, changedFiles, docOfWorkspace, GUEST_COLOURS, guestColour, usageOf, workspaceOf } from './workspace.ts';
 
 /** A pseries guest with these host functions passed through (libvirt places them). */
 function domain(name: string, hostdevs: readonly string[]): string {
@@ -132,5 +132,44 @@ describe('workspace in the store', () => {
     const changed = changedFiles(workspaceOf(s.getState().present));
     expect(changed.map((c) => [c.name, c.fileName])).toEqual([['alpha', 'alpha.xml']]);
     expect(changed[0]?.xml).toBe(exportDomain(s.getState().present?.design as never));
+  });
+});
+
+describe('guest order and colours stay with the domain names', () => {
+  /** The shown workspace of domains `names`, their files given in that order, named so file order is not name order. */
+  function opened(names: readonly string[]) {
+    const ws = createWorkspace(names.map((n, i) => ({ text: domain(n, []), file: `${String.fromCharCode(0x7a - i)}-${n}.xml` })));
+    if (!ws.ok) throw new Error(ws.error.message);
+    const doc = docOfWorkspace(ws.value, undefined);
+    if (!doc?.workspace) throw new Error('no workspace');
+    return doc.workspace.workspace;
+  }
+  const colours = (ws: ReturnType<typeof opened>) => Object.fromEntries(ws.guests.map((g) => [g.name, guestColour(ws, g.name)]));
+
+  it('the guests are in the order of their names, whatever order their files came in', () => {
+    expect(opened(['web', 'db', 'cache']).guests.map((g) => g.name)).toEqual(['cache', 'db', 'web']);
+    expect(opened(['cache', 'web', 'db']).guests.map((g) => g.name)).toEqual(['cache', 'db', 'web']);
+  });
+
+  it('each guest keeps its colour however the files were picked, and a workspace of up to eight gives each its own', () => {
+    const names = ['web', 'db', 'cache', 'gpu-a', 'gpu-b', 'nfv', 'p10-lpar1', 'p10-lpar2'];
+    const first = colours(opened(names));
+    expect(colours(opened([...names].reverse()))).toEqual(first);
+    expect(colours(opened([...names.slice(3), ...names.slice(0, 3)]))).toEqual(first);
+    expect(new Set(Object.values(first)).size).toBe(names.length);
+    for (const c of Object.values(first)) expect(GUEST_COLOURS).toContain(c);
+  });
+
+  it("a guest's colour comes from its name: the same in every workspace where no other name takes it first", () => {
+    const alone = opened(['web', 'x']);
+    // a name whose own colour differs from web's and from x's: web keeps its colour beside it
+    const other = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].find((n) => {
+      const own = guestColour(alone, n);
+      return own !== guestColour(alone, 'web') && own !== guestColour(alone, 'x') && n < 'web';
+    });
+    expect(other).toBeDefined();
+    const beside = opened(['x', other as string, 'web']);
+    expect(guestColour(beside, 'web')).toBe(guestColour(alone, 'web'));
+    expect(guestColour(beside, 'x')).toBe(guestColour(alone, 'x'));
   });
 });

@@ -21,7 +21,7 @@ export interface DocWorkspace extends Workspace {
 }
 
 export interface WorkspaceDoc {
-  /** every guest in opening order; the active one's design is `DocState.design` */
+  /** every guest, in the order of their domain names (see docOfWorkspace); the active one's design is `DocState.design` */
   readonly workspace: DocWorkspace;
   /** the active guest's name (its domain `<name>`) */
   readonly active: string;
@@ -70,16 +70,24 @@ export function guestCount(doc: DocState | null | undefined): number {
   return doc ? (doc.workspace?.workspace.guests.length ?? 1) : 0;
 }
 
+/** Guests in the order of their domain `<name>` (UTF-16 code units: the same order in every browser and locale). */
+export function byName<G extends { readonly name: string }>(guests: readonly G[]): G[] {
+  return [...guests].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /**
- * A document holding `ws`, the guest `active` (else the first) shown. The guests' designs must be
- * on `ws.host`. Undefined for a workspace without guests.
+ * A document holding `ws`, the guest `active` (else the first) shown. The guests are put in the
+ * order of their domain names, whatever order their files came in (picked, dropped, in a link), so
+ * the tabs read the same in every session. The guests' designs must be on `ws.host`. Undefined for
+ * a workspace without guests.
  */
 export function docOfWorkspace(ws: Workspace, hostText: string | undefined, active?: string): Omit<DocState, 'label'> | undefined {
-  const shown = ws.guests.find((g) => g.name === active) ?? ws.guests[0];
+  const guests = byName(ws.guests);
+  const shown = guests.find((g) => g.name === active) ?? guests[0];
   if (!shown) return undefined;
   const base = { design: shown.design, hostText, file: shown.file };
-  if (ws.guests.length === 1) return { ...base, workspace: undefined };
-  return { ...base, workspace: { workspace: ws, active: shown.name } };
+  if (guests.length === 1) return { ...base, workspace: undefined };
+  return { ...base, workspace: { workspace: { ...ws, guests }, active: shown.name } };
 }
 
 /** The document with guest `name` shown instead (the guests stay as they are). Undefined for an unknown name. */
@@ -116,14 +124,45 @@ export function acrossFindingsOf(ws: Workspace): readonly WorkspaceFinding[] {
 }
 
 /**
- * Colours of guests, one per guest in workspace order (stable while the workspace keeps its order,
- * as share links do). Chosen to keep 3:1 contrast against the panel's white for chips and dots.
+ * Colours of guests, chosen to keep 3:1 contrast against the panel's white for chips and dots.
+ * Each guest's colour comes from its domain name (see {@link guestColour}).
  */
 export const GUEST_COLOURS = ['#1f6fd1', '#c2410c', '#15803d', '#9333ea', '#b91c1c', '#0f766e', '#a16207', '#be185d'] as const;
 
+/** FNV-1a over the name's UTF-16 code units: a small, stable number per name. */
+function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+const colourCache = new WeakMap<Workspace, ReadonlyMap<string, string>>();
+
+/**
+ * Each guest's colour, from its domain name, so a guest keeps its colour between sessions however
+ * its files were picked: the name picks a colour; when two names of the workspace pick the same one,
+ * the guest later by name takes the next colour no other guest holds (while there are free ones).
+ * The same guests always get the same colours.
+ */
+function coloursOf(ws: Workspace): ReadonlyMap<string, string> {
+  let m = colourCache.get(ws);
+  if (m) return m;
+  const out = new Map<string, string>();
+  const held = new Set<number>();
+  for (const g of byName(ws.guests)) {
+    let i = nameHash(g.name) % GUEST_COLOURS.length;
+    if (held.size < GUEST_COLOURS.length) while (held.has(i)) i = (i + 1) % GUEST_COLOURS.length;
+    held.add(i);
+    out.set(g.name, GUEST_COLOURS[i] as string);
+  }
+  m = out;
+  colourCache.set(ws, m);
+  return m;
+}
+
+/** The colour of guest `name` in the workspace (chips, dots, tabs); a name not in it gets its name's own colour. */
 export function guestColour(ws: Workspace, name: string): string {
-  const i = ws.guests.findIndex((g) => g.name === name);
-  return GUEST_COLOURS[(i < 0 ? 0 : i) % GUEST_COLOURS.length] as string;
+  return coloursOf(ws).get(name) ?? (GUEST_COLOURS[nameHash(name) % GUEST_COLOURS.length] as string);
 }
 
 /** What another guest holds that a change of the active guest takes too. */

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PlacementPolicy, TemplateMachine } from '../engine/index.ts';
 import { buildingBlocks, machineFamily, MAX_SWITCH_PORTS } from '../engine/index.ts';
-import { changedFiles, designerStore, guestCount, useDesigner, workspaceOf } from '../store/index.ts';
-import { addBlock, addBus, autoPlace, BLOCK_LABELS, copyXml, exportChanged, exportChangedFile, exportPng, exportSvg, exportXml, importDomain, importHost, newDesign, openWorkspace, redo, restorePrevious, run, shareLink, spareEnabled, undo, type FileText } from './actions/index.ts';
+import { changedFiles, designerStore, useDesigner, workspaceOf } from '../store/index.ts';
+import { addBlock, addBus, autoPlace, BLOCK_LABELS, copyXml, exportChanged, exportChangedFile, exportPng, exportSvg, exportXml, importDomain, importHost, newDesign, openFolder, openWorkspace, redo, restorePrevious, run, shareLink, spareEnabled, undo, type FileText } from './actions/index.ts';
+import { folderFiles } from './dropFiles.ts';
 import { keptStore } from './keeping.ts';
 import { ActionButton, useAction } from './ActionButton.tsx';
 
@@ -15,14 +16,14 @@ async function readFile(input: HTMLInputElement, then: (arg: FileText) => void):
 
 /**
  * Reads every file picked (the multi-file picker): one file is a domain import as before, several
- * open a workspace (issue 15). A folder is opened by dropping it on the window (dropFiles.ts).
+ * open a workspace (issue 15). A folder opens through "Open folder…" or by dropping it (dropFiles.ts).
  */
 export async function readFiles(list: FileList | null | undefined): Promise<FileText[]> {
   return Promise.all([...(list ?? [])].map(async (f) => ({ text: await f.text(), file: f.name })));
 }
 
 /** The changed domains of a workspace: the zip of all, or each file alone. */
-function ChangedItems() {
+export function ChangedItems() {
   const files = useDesigner((s) => changedFiles(workspaceOf(s.present)));
   return (
     <>
@@ -40,7 +41,7 @@ function ChangedItems() {
  * A disclosure menu (details/summary): keyboard-operable without script; closes on a choice, on
  * Escape and on a click elsewhere.
  */
-function Menu({ label, testId, title, children, align = 'right', ariaLabel, className }: { label: string; testId: string; title: string; children: React.ReactNode; align?: 'left' | 'right'; ariaLabel?: string; className?: string }) {
+export function Menu({ label, testId, title, children, align = 'right', ariaLabel, className }: { label: string; testId: string; title: string; children: React.ReactNode; align?: 'left' | 'right'; ariaLabel?: string; className?: string }) {
   const ref = useRef<HTMLDetailsElement>(null);
   useEffect(() => {
     const close = (e: Event) => {
@@ -105,7 +106,11 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
   const previous = useDesigner((s) => s.previous);
   const domainInput = useRef<HTMLInputElement>(null);
   const hostInput = useRef<HTMLInputElement>(null);
-  const several = useDesigner((s) => guestCount(s.present) > 1);
+  const folderInput = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    // a folder picker (what `pcitopo collect` writes); React has no prop for it
+    if (folderInput.current) folderInput.current.webkitdirectory = true;
+  }, []);
   const [policy, setPolicy] = useState<PlacementPolicy>('pe-per-phb');
   const [spare, setSpare] = useState(1);
   const [copied, setCopied] = useState<string | null>(null);
@@ -158,9 +163,28 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
             <option value="kept-designs">Kept designs…</option>
           </optgroup>
         </select>
-        <button type="button" data-testid="import-domain" onClick={() => domainInput.current?.click()} title="Import a domain XML file, or several domains and the host at once (or drop them, or their folder, on the window)">
+        <button type="button" data-testid="import-domain" className="split-main" onClick={() => domainInput.current?.click()} title="Import a domain XML file, or several domains and the host at once (or drop them, or their folder, on the window)">
           Import domain
         </button>
+        {/* a caret beside Import domain, as beside "+ vPHB": the toolbar keeps to one line at 1280 px */}
+        <Menu label="" testId="import-menu" title="Open folder…: a folder of domains and host.xml, as pcitopo collect writes it" ariaLabel="More ways to open: a folder" align="left" className="split">
+          <button type="button" data-testid="import-folder" onClick={() => folderInput.current?.click()} title="Open a folder of domain XML files and its host.xml (as pcitopo collect writes it) as one workspace">
+            Open folder…
+          </button>
+        </Menu>
+        <input
+          ref={folderInput}
+          data-testid="import-folder-file"
+          type="file"
+          hidden
+          onChange={(e) => {
+            const input = e.currentTarget;
+            void folderFiles(input.files).then((picked) => {
+              input.value = '';
+              void run(openFolder, picked);
+            });
+          }}
+        />
         <input
           ref={domainInput}
           data-testid="import-domain-file"
@@ -237,11 +261,6 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
       </div>
       <div className="tgroup end" role="group" aria-label="Export and share">
         <ActionButton action={exportXml} arg={undefined} testId="export-domain" />
-        {several ? (
-          <Menu label="Changed" testId="export-changed-menu" title="Download the domains changed since they were opened: a zip of them all, or one file">
-            <ChangedItems />
-          </Menu>
-        ) : null}
         <ActionButton action={copyXml} arg={undefined} testId="copy-xml" ariaLabel="Copy the domain XML" onDone={(ok) => setCopied(ok ? 'xml' : null)}>
           {copied === 'xml' ? 'Copied' : 'Copy'}
         </ActionButton>

@@ -2,6 +2,7 @@
  * The files of a drop on the window: every file dropped, and the `.xml` files of a dropped folder
  * (its entries read through the File and Directory Entries API, one level deep: what `pcitopo
  * collect` writes). Read before the drop event ends, since the browser empties the transfer after.
+ * A folder picked with "Open folder…" is read the same way (folderFiles).
  */
 import type { FileText } from './actions/index.ts';
 
@@ -36,4 +37,19 @@ export async function droppedFiles(dt: DataTransfer): Promise<FileText[]> {
     }
   }
   return Promise.all(files);
+}
+
+/** A picked file's path inside the picked folder (`webkitRelativePath`: "folder/sub/name.xml"). */
+const pathOf = (f: File): string => f.webkitRelativePath || f.name;
+
+/**
+ * The folder a folder picker (`<input type=file webkitdirectory>`) gave, and its `.xml` files one
+ * level deep, as a dropped folder is read (the browser lists the files of every subfolder too:
+ * those are left out). Each file is named `folder/name.xml`.
+ */
+export async function folderFiles(list: FileList | readonly File[] | null | undefined): Promise<{ folder: string; files: FileText[] }> {
+  const all = [...(list ?? [])];
+  const folder = all[0] ? (pathOf(all[0]).split('/')[0] ?? '') : '';
+  const top = all.filter((f) => pathOf(f).split('/').length <= 2 && /\.xml$/i.test(f.name));
+  return { folder, files: await Promise.all(top.map(async (f) => ({ text: await f.text(), file: pathOf(f) }))) };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand, demoDesign, place, validate } from '../engine/index.ts';
-import { changeSummary, importSummary, leftText } from './summary.ts';
+import { changeSummary, importSummary, leftText, workspaceImportSummary } from './summary.ts';
 
 describe('what a change did, in a line', () => {
   it('counts placed devices and added vPHBs after auto-place, then what is left', () => {
@@ -28,5 +28,19 @@ describe('what a change did, in a line', () => {
   it('says what an imported design holds', () => {
     const demo = demoDesign();
     expect(importSummary(demo, validate(demo))).toBe('7 PCI devices on 3 PCI controllers; no errors or warnings left');
+  });
+
+  it('says what an opened workspace holds in all its guests, and counts their findings and those across guests once', () => {
+    const demo = demoDesign();
+    const bare = { ...demo, guest: { ...demo.guest, devices: demo.guest.devices.map((d) => ({ ...d, address: undefined })) } };
+    const f = (severity: 'error' | 'warning' | 'info') => ({ ruleId: 'X', severity, message: '', subjects: {} });
+    const text = workspaceImportSummary(
+      [
+        { design: demo, findings: [f('error')] },
+        { design: bare, findings: [f('warning'), f('info')] },
+      ],
+      [f('warning')],
+    );
+    expect(text).toBe('2 domains, 14 PCI devices on 6 PCI controllers, 7 without an address (Auto-place gives them one); 1 error and 2 warnings left');
   });
 });

@@ -61,12 +61,37 @@ export function changeSummary(before: Design, after: Design, findings: readonly 
   return `${parts.length ? parts.join(', ') : 'nothing changed'}; ${leftText(findings)}`;
 }
 
-/** "6 PCI devices, 2 without an address; 1 warning left": what an imported design holds. */
-export function importSummary(design: Design, findings: readonly Finding[]): string {
+/** What a design holds, counted for an import summary. */
+interface Holds {
+  readonly pci: number;
+  readonly without: number;
+  readonly buses: number;
+}
+
+function holds(design: Design): Holds {
   const machine = machineProfile(design.guest);
   const pci = design.guest.devices.filter((d) => !d.implicit && takesPciAddress(d, machine));
-  const without = pci.filter((d) => !d.address).length;
-  const buses = design.guest.controllers.filter((c) => !c.implicit).length;
-  const head = `${plural(pci.length, 'PCI device')} on ${plural(buses, 'PCI controller')}${without ? `, ${without} without an address (Auto-place gives them one)` : ''}`;
-  return `${head}; ${leftText(findings)}`;
+  return { pci: pci.length, without: pci.filter((d) => !d.address).length, buses: design.guest.controllers.filter((c) => !c.implicit).length };
+}
+
+function holdsText({ pci, without, buses }: Holds): string {
+  return `${plural(pci, 'PCI device')} on ${plural(buses, 'PCI controller')}${without ? `, ${without} without an address (Auto-place gives them one)` : ''}`;
+}
+
+/** "6 PCI devices, 2 without an address; 1 warning left": what an imported design holds. */
+export function importSummary(design: Design, findings: readonly Finding[]): string {
+  return `${holdsText(holds(design))}; ${leftText(findings)}`;
+}
+
+/**
+ * "3 domains, 6 PCI devices on 0 PCI controllers, 6 without an address (…); 3 errors and 5 warnings
+ * left": what an opened workspace (issue 15) holds in all its guests, and what is left: every
+ * guest's own findings (each judged on the workspace's host) and the findings across guests, each
+ * counted once.
+ */
+export function workspaceImportSummary(guests: readonly { readonly design: Design; readonly findings: readonly Finding[] }[], across: readonly Finding[]): string {
+  const all = guests.map((g) => holds(g.design));
+  const sum = (k: keyof Holds) => all.reduce((n, h) => n + h[k], 0);
+  const findings = [...guests.flatMap((g) => g.findings), ...across];
+  return `${plural(guests.length, 'domain')}, ${holdsText({ pci: sum('pci'), without: sum('without'), buses: sum('buses') })}; ${leftText(findings)}`;
 }

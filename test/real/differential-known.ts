@@ -7,8 +7,8 @@
  * groups them by the libvirt / QEMU function that decides, with the figures of the long runs.
  *
  * `kind` is what `kindsOf` (differential.ts) prints: `<verdict|placement> | <family> | <what>`.
- * `version`: the difference is libvirt 9.0's own (libvirt 10.7, the corpus pcitopo follows, does what
- * pcitopo does); it stays until the target libvirt version is a design setting (issue 12).
+ * `version`: the difference is between libvirt releases (place follows the installed one through
+ * PlaceOptions.libvirtVersion where pcitopo models the difference).
  */
 export interface KnownDisagreement {
   kind: string;
@@ -21,77 +21,7 @@ export interface KnownDisagreement {
   version?: true | undefined;
 }
 
-const PIIX3 = 'qemuDomainValidateDevicePCISlotsPIIX3 (libvirt src/qemu/qemu_domain_address.c)';
-const GAP_ORDER = 'qemuDomainAssignPCIAddresses / qemuDomainPCIControllerSetDefaults (libvirt src/qemu/qemu_domain_address.c), 9.0 order';
-const SLOT_MIN = 'virDomainPCIAddressValidate (libvirt src/conf/domain_addr.c) on the bus qemuDomainAssignPCIAddresses adds';
-
 export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
-  // --- i440fx's PIIX3 functions
-  {
-    kind: 'verdict | i440fx | libvirt define refuses, pcitopo clean: internal error: PIIX3 USB controller at index N must have PCI address N:N:N.N',
-    decides: PIIX3,
-    about: 'i440fx: a piix3-uhci USB controller 0 written at any address but 00:01.2 is refused at define ("PIIX3 USB controller at index 0 must have PCI address 0:0:1.2"); pcitopo has no rule for it',
-    issue: 13,
-  },
-  // --- the order libvirt 9.0 numbers and places the controllers it adds
-  {
-    kind: 'placement | q35 | controller pcie-root-port: port+address differ (both on pcie-root)',
-    decides: GAP_ORDER,
-    about:
-      "a root port written with an index above the ones libvirt adds for the gap (index 5 alone: libvirt adds 1..4): libvirt 9.0 places the user's port first (00:01.0, port 8) and the added ones after it; libvirt 10.7 and pcitopo go by index",
-    issue: 12,
-    version: true,
-  },
-  {
-    kind: 'placement | q35 | controller pcie-root-port: address differ (both on pcie-root)',
-    decides: GAP_ORDER,
-    about: 'the same 9.0 order when the user port has its own port number: only the addresses of the ports differ',
-    issue: 12,
-    version: true,
-  },
-  {
-    kind: 'placement | virt | controller pcie-root-port: port+address differ (both on pcie-root)',
-    decides: GAP_ORDER,
-    about: "aarch64 virt: the same 9.0 order of a user's root port before the gap ports libvirt adds",
-    issue: 12,
-    version: true,
-  },
-  {
-    kind: 'placement | virt | controller pcie-root-port: address differ (both on pcie-root)',
-    decides: GAP_ORDER,
-    about: 'aarch64 virt: the same 9.0 order, user port number written: only the addresses differ',
-    issue: 12,
-    version: true,
-  },
-  {
-    kind: 'placement | pseries | controller pci-root: target differ',
-    decides: GAP_ORDER,
-    about:
-      "pseries: a PHB written with an index above a gap (index 2 alone: libvirt adds PHB 1): libvirt 9.0 gives the user's PHB the first free target index (1) and the added one the next (2); pcitopo gives target = index, as 10.7 does when it goes by index",
-    issue: 12,
-    version: true,
-  },
-  // --- ports libvirt adds for an address on a missing bus
-  {
-    kind: 'verdict | q35 | libvirt define refuses, pcitopo clean: XML error: Invalid PCI address ADDR. slot must be >= N',
-    decides: SLOT_MIN,
-    about:
-      'q35: a conventional PCI device (rtl8139) written at slot 0 of a missing bus: libvirt adds a bridge for that bus (a conventional device needs one), whose slots start at 1, and refuses the address; validate on the input does not foresee the kind of bus libvirt adds',
-    issue: 13,
-  },
-  {
-    kind: 'verdict | virt | libvirt define refuses, pcitopo clean: XML error: Invalid PCI address ADDR. slot must be >= N',
-    decides: SLOT_MIN,
-    about: 'aarch64 virt: the same refusal of slot 0 on the bridge libvirt adds for a conventional device on a missing bus',
-    issue: 13,
-  },
-  // --- pcitopo keeps a NIC on or off PCI unlike libvirt
-  {
-    kind: 'placement | pseries | interface(spapr-vlan): libvirt leaves it off PCI, pcitopo puts it on pci-root',
-    decides: 'qemuDomainAssignSpaprVIOAddresses (libvirt src/qemu/qemu_domain_address.c)',
-    about: 'pseries: a spapr-vlan NIC written with a PCI address: libvirt gives it a spapr-vio address (it is a VIO device, never on PCI); pcitopo keeps the PCI address',
-    issue: 12,
-  },
   // --- what pcitopo's place does deliberately otherwise
   {
     kind: 'placement | q35 | controller pcie-switch-downstream-port: address differ (pcitopo on no address, libvirt on pcie-switch-upstream-port)',

@@ -29,6 +29,17 @@ import { controllerRows, deviceKeys } from '../support/placement-compare.ts';
 import { CACHE_DIR } from './helpers.ts';
 
 /**
+ * The libvirt release installed here (`virsh --version`, "9.0.0"), which `place` is asked to follow
+ * where libvirt releases differ (PlaceOptions.libvirtVersion): the comparison is with this libvirt,
+ * not with 10.7's own tests. Undefined when virsh does not answer (the run then fails elsewhere).
+ */
+export const INSTALLED_LIBVIRT: string | undefined = (() => {
+  const r = spawnSync('virsh', ['--version'], { encoding: 'utf8' });
+  const v = r.status === 0 ? r.stdout.trim() : '';
+  return /^\d+\.\d+/.test(v) ? v : undefined;
+})();
+
+/**
  * Rules whose errors judge what the sandbox cannot show: they are left out of the verdict
  * comparison, by rule id (never by design).
  */
@@ -332,7 +343,7 @@ export function runPcitopo(xml: string, host: string | undefined): PcitopoOutcom
     excepted: all.filter((f) => f.ruleId in VERDICT_EXCEPTIONS),
   };
   try {
-    out.placed = place(r.value, { policy: 'libvirt' }).guest;
+    out.placed = place(r.value, { policy: 'libvirt', libvirtVersion: INSTALLED_LIBVIRT }).guest;
   } catch (e) {
     out.placeError = (e as Error).message;
   }

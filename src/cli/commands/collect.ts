@@ -1,13 +1,15 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { importHost } from '../../engine/index.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost } from '../../engine/index.ts';
 import { collectFromSysfs } from '../collect/sysfs.ts';
 import { quoteArg, virsh, virshEach, virshErrors, which } from '../collect/virsh.ts';
 import type { CommandContext } from '../commands.ts';
-import { CliError, ERRNO, EXIT, usageError } from '../io.ts';
-import { HOST_FILE } from '../workspaceio.ts';
+import { CliError, EXIT, usageError } from '../io.ts';
+import { domainFile, HOST_FILE, openHint, prepareDirectory, writeNew } from '../workspaceio.ts';
 import { intOption, jsonLine, str } from './shared.ts';
+
+/** Where `<name>.xml` is decided (workspaceio.ts): collect and unlink name domain files alike. */
+export { domainFile };
 
 /**
  * `pcitopo collect [--connect URI] [--out DIR] [--timeout SEC]`: the host's PCI node devices
@@ -19,20 +21,29 @@ import { intOption, jsonLine, str } from './shared.ts';
  * twin of scripts/collect-host.sh; $SYSFS_ROOT moves it, as for the script). Domains come from
  * `virsh list --all --uuid` + `dumpxml --inactive` (looked up by UUID: a name may look like an ID).
  * With --connect, a libvirt that does not answer is an error (exit 3); without it, the host is read
- * from sysfs and no domain is collected (a note says why).
+ * from sysfs and no domain is collected (a note says why). `--demo` writes the designer's built-in
+ * demo instead (its host and its pseries guest), asking nothing of this machine: a directory to try
+ * `open`, `validate` and the rest on without a host of one's own.
  */
 export async function run(ctx: CommandContext): Promise<number> {
   const uri = str(ctx, 'connect');
+  const demo = ctx.values.demo === true;
+  if (demo && uri !== undefined) throw usageError('--demo writes the built-in demo and asks no libvirt: give --demo or --connect, not both');
   const timeout = intOption(ctx, 'timeout', 3600) ?? 120;
-  const dir = resolve(str(ctx, 'out') ?? `pcitopo-${hostname()}`);
+  const dir = resolve(str(ctx, 'out') ?? (demo ? 'pcitopo-demo' : `pcitopo-${hostname()}`));
   prepareDirectory(dir);
   const notes: string[] = [];
-  const bin = which('virsh', ctx.io.env.PATH);
+  const bin = demo ? undefined : which('virsh', ctx.io.env.PATH);
 
   let domains: Array<{ name: string; xml: string }> = [];
-  let host: { xml: string; devices: number; from: 'libvirt' | 'sysfs' } | undefined;
+  let host: { xml: string; devices: number; from: 'libvirt' | 'sysfs' | 'demo' } | undefined;
   let libvirtAnswers = false;
-  if (!bin) {
+  if (demo) {
+    // the designer's demo (a POWER9-like host and a pseries guest), for trying pcitopo without a host of one's own
+    const h = demoHostDevices(DEMO_HOST_XML);
+    host = { xml: DEMO_HOST_XML, devices: h, from: 'demo' };
+    domains = [{ name: /<name>([^<]*)<\/name>/.exec(DEMO_DOMAIN_XML)?.[1] ?? 'demo', xml: DEMO_DOMAIN_XML }];
+  } else if (!bin) {
     if (uri !== undefined) throw new CliError(`virsh is not installed, so ${uri} cannot be asked (apt-get install libvirt-clients, dnf install libvirt-client)`, EXIT.missing);
     notes.push('virsh is not installed: no domain was collected, the host was read from sysfs');
   } else {
@@ -72,49 +83,15 @@ export async function run(ctx: CommandContext): Promise<number> {
   for (const n of notes) ctx.io.stderr.write(`pcitopo collect: ${n}\n`);
   const out = ctx.io.stdout;
   out.write(`Wrote ${dir}:\n`);
-  if (host) out.write(`  ${HOST_FILE}: ${host.devices} PCI device${host.devices === 1 ? '' : 's'} (${host.from === 'libvirt' ? 'libvirt node devices' : 'read from sysfs'})\n`);
+  const from = { libvirt: 'libvirt node devices', sysfs: 'read from sysfs', demo: "the designer's demo host" } as const;
+  if (host) out.write(`  ${HOST_FILE}: ${host.devices} PCI device${host.devices === 1 ? '' : 's'} (${from[host.from]})\n`);
   out.write(written.length ? `  ${written.length} domain${written.length === 1 ? '' : 's'} (persistent definitions): ${written.map((w) => w.file).join(', ')}\n` : '  no domain\n');
-  const arg = /^[\w./-]+$/.test(dir) ? dir : quoteArg(dir);
-  out.write(`Open it in the designer: pcitopo open ${arg}\nCheck it:                pcitopo validate ${arg}\n`);
+  out.write(openHint(dir));
   return EXIT.ok;
-}
-
-/** DIR is made when missing; one that already holds XML is refused, so no stale domain mixes in. */
-function prepareDirectory(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    const xml = readdirSync(dir).filter((n) => /\.xml$/i.test(n));
-    if (xml.length > 0) throw usageError(`${dir} already holds ${xml.slice(0, 3).join(', ')}${xml.length > 3 ? ', …' : ''}: collect into a new or empty directory (--out DIR)`);
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${dir}: cannot make or read the directory: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input);
-  }
-}
-
-function writeNew(file: string, text: string): void {
-  try {
-    writeFileSync(file, text, { flag: 'wx' });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${file}: cannot write: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input);
-  }
 }
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', apos: "'", quot: '"' };
 const unescape = (s: string): string => s.replace(/&(amp|lt|gt|apos|quot|#x[0-9a-fA-F]+|#[0-9]+);/g, (_, e: string) => ENTITIES[e] ?? String.fromCodePoint(e.startsWith('#x') ? parseInt(e.slice(2), 16) : Number(e.slice(1))));
-
-/**
- * `<name>.xml`. libvirt refuses '/' in a name (virDomainDefParseXML); a domain named `host` becomes
- * `host.domain.xml` so it is not taken for the host, and a clash gets `-2`, `-3`, ….
- */
-export function domainFile(name: string, taken: readonly string[]): string {
-  const base = name.split('').map((c) => (c === '/' || c === '\\' || c.charCodeAt(0) < 0x20 ? '_' : c)).join('') || 'domain';
-  const stem = base.toLowerCase() === 'host' ? `${base}.domain` : base;
-  let file = `${stem}.xml`;
-  for (let n = 2; taken.includes(file); n++) file = `${stem}-${n}.xml`;
-  return file;
-}
 
 async function dumpDomains(bin: string, uri: string | undefined, listed: string, timeout: number, notes: string[]): Promise<Array<{ name: string; xml: string }>> {
   const uuids = listed.split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-fA-F-]{32,36}$/.test(l));
@@ -155,4 +132,11 @@ async function nodeDevices(bin: string, uri: string | undefined, timeout: number
     return undefined;
   }
   return { xml, devices: docs.length, from: 'libvirt' };
+}
+
+/** The number of PCI devices of the built-in demo host (it always reads: a test says so). */
+function demoHostDevices(xml: string): number {
+  const h = importHost(xml, 'demo host');
+  if (!h.ok) throw new CliError(`the demo host cannot be read: ${h.error.message}`, EXIT.internal);
+  return h.value.devices.size;
 }

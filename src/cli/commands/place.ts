@@ -5,7 +5,7 @@ import { EXIT, usageError } from '../io.ts';
 import { writeText } from '../xmlio.ts';
 import { intOption, jsonLine, loadDesign, str } from './shared.ts';
 
-/** `pcitopo place DOMAIN.xml [--host HOST] [--policy libvirt|pe-per-phb] [--spare-phbs N] [--spare-ports N] [--replace-all] [--out FILE]` */
+/** `pcitopo place DOMAIN.xml [--host HOST] [--policy libvirt|pe-per-phb] [--spare-phbs N] [--spare-ports N] [--replace-all] [--libvirt-version V] [--out FILE]` */
 export async function run(ctx: CommandContext): Promise<number> {
   const policy = str(ctx, 'policy') ?? 'libvirt';
   if (policy !== 'libvirt' && policy !== 'pe-per-phb') throw usageError(`--policy must be libvirt or pe-per-phb, not ${policy}`);
@@ -18,7 +18,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const { design, domain } = await loadDesign(ctx);
   // Notes say what could not be done as asked (e.g. fewer spare vPHBs fit than requested).
-  const { design: placed, notes } = placeWithReport(design, { policy: policy as PlacementPolicy, spare: phbs ?? ports, replaceAll: ctx.values['replace-all'] === true });
+  const libvirtVersion = str(ctx, 'libvirt-version');
+  if (libvirtVersion !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(libvirtVersion)) throw usageError(`--libvirt-version must be a libvirt release such as 9.0 or 10.7.0, not ${libvirtVersion}`);
+  const { design: placed, notes } = placeWithReport(design, { policy: policy as PlacementPolicy, spare: phbs ?? ports, replaceAll: ctx.values['replace-all'] === true, libvirtVersion });
   const xml = exportDomain(placed);
   const target = str(ctx, 'out');
   if (ctx.json) {

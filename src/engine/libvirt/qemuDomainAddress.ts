@@ -15,6 +15,7 @@ import {
   virDomainPCIControllerModelToConnectType,
 } from './domainAddr.ts';
 import { virDiskNameToIndex } from './domainConf.ts';
+import { qemuDomainAssignVirtioSerialAddresses } from './virtioSerial.ts';
 import type { LibvirtMachine } from './qemuDomain.ts';
 import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomain.ts';
 
@@ -28,6 +29,8 @@ import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomai
 
 // ---------------------------------------------------------------------------------------------
 // What a device is on the bus
+
+const PCI_SOUND_MODELS: ReadonlySet<string> = new Set(['es1370', 'ac97', 'ich6', 'ich7', 'ich9', 'virtio']);
 
 /**
  * Does libvirt give this device a PCI address: virDeviceInfoPCIAddressIsWanted() plus the
@@ -56,7 +59,8 @@ export function takesPciAddress(device: GuestDevice, machine: LibvirtMachine): b
     case 'video':
       return d.model !== 'ramfb' && d.model !== 'none';
     case 'sound':
-      return d.model !== 'pcspk' && d.model !== 'usb';
+      // qemuDomainDeviceCalculatePCIConnectFlags(): the PCI models; sb16 (ISA), pcspk and usb take none
+      return PCI_SOUND_MODELS.has(d.model ?? '');
     case 'memballoon':
       return d.model !== 'none';
     case 'watchdog':
@@ -225,22 +229,34 @@ function orderRank(d: GuestDevice): number {
  * at or after the last of its bus, else just after the last disk of its bus, else at the end. So
  * vdb written before vda is placed after it. Returns each disk's position.
  */
-function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): Map<GuestDevice, number> {
-  const list: GuestDevice[] = [];
-  const idx = (d: GuestDevice): number => (d.targetDev === undefined ? -1 : (virDiskNameToIndex(d.targetDev) ?? -1));
+function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): GuestDevice[] {
+  // each disk's drive index read once (not at every comparison: quadratic reads of its name)
+  const list: Array<{ readonly disk: GuestDevice; readonly idx: number }> = [];
+  /** per bus, the highest drive index so far */
+  const highest = new Map<string | undefined, number>();
   for (const disk of devices) {
     if (disk.element !== 'disk') continue;
+    const idx = disk.targetDev === undefined ? -1 : (virDiskNameToIndex(disk.targetDev) ?? -1);
+    const high = highest.get(disk.bus);
+    if (high === undefined || idx > high) highest.set(disk.bus, idx);
+    // Disks written in order of their names, the common case: none of the bus has a higher index,
+    // so the scan below would put the disk after the last one of its bus, or at the end; when that
+    // last one ends the list, both are the end, without scanning.
+    if (high === undefined || (idx >= high && list[list.length - 1]?.disk.bus === disk.bus)) {
+      list.push({ disk, idx });
+      continue;
+    }
     let insertAt = -1;
     for (let i = list.length - 1; i >= 0; i--) {
-      const cur = list[i] as GuestDevice;
-      if (cur.bus !== disk.bus) continue;
-      if (idx(cur) > idx(disk)) insertAt = i;
+      const cur = list[i] as (typeof list)[number];
+      if (cur.disk.bus !== disk.bus) continue;
+      if (cur.idx > idx) insertAt = i;
       else if (insertAt === -1) insertAt = i + 1;
     }
-    if (insertAt === -1) list.push(disk);
-    else list.splice(insertAt, 0, disk);
+    if (insertAt === -1) list.push({ disk, idx });
+    else list.splice(insertAt, 0, { disk, idx });
   }
-  return new Map(list.map((d, i) => [d, i]));
+  return list.map((d) => d.disk);
 }
 
 /**
@@ -250,25 +266,36 @@ function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): Map<GuestDev
  * virDomainDiskInsertPreAlloced() keeps them.
  */
 export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] {
+  // By kind (orderRank), each kind in document order but controllers and disks: a bucket per kind
+  // rather than a sort, which called its comparator thousands of times per pass on a big guest.
+  const byRank: GuestDevice[][] = [];
+  const controllers: Array<{ readonly d: GuestDevice; readonly i: number }> = [];
   const typeRank = new Map<string, number>();
-  for (const d of devices) if (d.element === 'controller' && !typeRank.has(d.type ?? '')) typeRank.set(d.type ?? '', typeRank.size);
-  const diskRank = virDomainDiskInsertOrder(devices);
-  return devices
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => {
-      const r = orderRank(a.d) - orderRank(b.d);
-      if (r !== 0) return r;
-      if (a.d.element === 'controller' && b.d.element === 'controller') {
-        const t = (typeRank.get(a.d.type ?? '') ?? 0) - (typeRank.get(b.d.type ?? '') ?? 0);
-        if (t !== 0) return t;
-        // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
-        const i = (a.d.index ?? Number.MAX_SAFE_INTEGER) - (b.d.index ?? Number.MAX_SAFE_INTEGER);
-        if (i !== 0) return i;
-      }
-      if (a.d.element === 'disk' && b.d.element === 'disk') return (diskRank.get(a.d) ?? 0) - (diskRank.get(b.d) ?? 0);
-      return a.i - b.i;
-    })
-    .map((x) => x.d);
+  for (let i = 0; i < devices.length; i++) {
+    const d = devices[i] as GuestDevice;
+    if (d.element === 'controller') {
+      if (!typeRank.has(d.type ?? '')) typeRank.set(d.type ?? '', typeRank.size);
+      controllers.push({ d, i });
+      continue;
+    }
+    if (d.element === 'disk') continue;
+    const rank = orderRank(d);
+    const bucket = byRank[rank];
+    if (bucket) bucket.push(d);
+    else byRank[rank] = [d];
+  }
+  // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
+  controllers.sort(
+    (a, b) =>
+      (typeRank.get(a.d.type ?? '') ?? 0) - (typeRank.get(b.d.type ?? '') ?? 0) ||
+      (a.d.index ?? Number.MAX_SAFE_INTEGER) - (b.d.index ?? Number.MAX_SAFE_INTEGER) ||
+      a.i - b.i,
+  );
+  byRank[orderRank({ element: 'controller' } as GuestDevice)] = controllers.map((x) => x.d);
+  byRank[orderRank({ element: 'disk' } as GuestDevice)] = virDomainDiskInsertOrder(devices);
+  const out: GuestDevice[] = [];
+  for (const bucket of byRank) if (bucket) for (const d of bucket) out.push(d);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,6 +308,36 @@ export interface AssignState {
   readonly base: Guest;
   controllers: PciController[];
   devices: GuestDevice[];
+  /** how libvirt orders the PCI controllers it assigns ({@link ControllerOrder}); default 'index' */
+  readonly order?: ControllerOrder | undefined;
+  /** keys of the controllers libvirt added itself (gaps, grown buses), for the 'written-first' order */
+  readonly added?: Set<string> | undefined;
+}
+
+/**
+ * The order libvirt takes PCI controllers in when it gives them addresses
+ * (qemuDomainAssignDevicePCISlots) and defaults such as a PHB's target index
+ * (qemuDomainPCIControllerSetDefaults), src/qemu/qemu_domain_address.c:
+ * - 'index': by controller index, as libvirt 10.7 does (its own tests, the corpus);
+ * - 'written-first': the controllers of the XML by index, then the ones libvirt added itself (for
+ *   a gap in the indexes or a bus an address names) by index, as libvirt 9.0 does (its
+ *   def->controllers gets the added ones appended; checked against 9.0 by the differential stage).
+ */
+export type ControllerOrder = 'index' | 'written-first';
+
+/**
+ * The {@link ControllerOrder} of a libvirt version ("9.0", "10.7.0"): 'written-first' before 10.0,
+ * 'index' from 10.0. Only 9.0 and 10.7 are checked; the release between them that changed the order
+ * is not pinned down, so 9.x follows 9.0 and 10.x follows 10.7. Undefined or unreadable: 'index'.
+ */
+export function libvirtControllerOrder(version: string | undefined): ControllerOrder {
+  const major = version === undefined ? NaN : Number.parseInt(version, 10);
+  return Number.isFinite(major) && major < 10 ? 'written-first' : 'index';
+}
+
+/** Sort key of a controller under {@link ControllerOrder}: added ones after written ones when written-first. */
+function controllerRank(c: PciController, order: ControllerOrder | undefined, added: ReadonlySet<string> | undefined): number {
+  return order === 'written-first' && (c.implicit || added?.has(c.key)) && c.index !== 0 ? 1 : 0;
 }
 
 const guestOf = (w: AssignState): Guest => ({ ...w.base, controllers: w.controllers, devices: w.devices });
@@ -296,7 +353,8 @@ function setDeviceAddress(w: AssignState, key: string, address: GuestPciAddress)
   if (!positions) {
     w.devices = w.devices.slice();
     positions = new Map();
-    for (const [i, d] of w.devices.entries()) {
+    for (let i = 0; i < w.devices.length; i++) {
+      const d = w.devices[i] as GuestDevice;
       const at = positions.get(d.key);
       if (at) at.push(i);
       else positions.set(d.key, [i]);
@@ -409,37 +467,95 @@ export function qemuDomainDefaultPCIBusModel(guest: Pick<Guest, 'controllers'>, 
 }
 
 /**
- * The controllers libvirt adds for buses nobody wrote (GEN-IDX-5): qemuDomainAssignPCIAddresses()
- * sizes the address set to the highest controller index and grows it to the highest bus an
- * address names (virDomainPCIAddressSetGrow); every bus without a controller gets
- * {@link qemuDomainDefaultPCIBusModel}, and virDomainDefMaybeAddController() adds it. Each comes
- * with the defaults libvirt then gives it, all controllers taken in index order as libvirt takes
- * them (a PHB's target index depends on the PHBs below it). Buses above 255 are left to the
- * rules, and so are more PHBs than target indexes: libvirt refuses those, none is added. `implicit`: shown but not written (the design as imported); otherwise written like any
- * controller placement adds. Returns the new controllers, by index.
+ * The order virDomainDeviceInfoIterate() (src/conf/domain_conf.c) visits a domain's devices, which
+ * is the order qemuDomainCollectPCIAddress() reserves the written addresses in: disks, nets,
+ * sounds, hostdevs, videos, controllers, then the rest. Only the first address that names a
+ * missing bus decides what virDomainPCIAddressSetGrow() adds for it, so the order matters there.
  */
-export function qemuDomainImpliedPCIControllers(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean }): PciController[] {
+const COLLECT_RANK: Readonly<Record<string, number>> = { disk: 0, interface: 1, sound: 2, hostdev: 3, video: 4, controller: 5 };
+
+/** What libvirt adds for buses nobody wrote, and the addresses its growth moves. */
+export interface ImpliedPCIBuses {
+  /** the new controllers, by index */
+  readonly controllers: PciController[];
+  /**
+   * Written addresses libvirt's dry run moves, by device key: virDomainPCIAddressSetGrow() bumps
+   * the bus of a conventional PCI device when it must first add a pcie-root-port +
+   * pcie-to-pci-bridge for it (a PCIe-only guest), and the device then sits on the bridge.
+   */
+  readonly moved: ReadonlyMap<string, GuestPciAddress>;
+}
+
+/**
+ * The controllers libvirt adds for buses nobody wrote (GEN-IDX-5), as qemuDomainAssignPCIAddresses()
+ * (src/qemu/qemu_domain_address.c) makes them in its dry run: qemuDomainPCIAddressSetCreate() sizes
+ * the address set to the highest controller index, every bus up to it without a controller gets
+ * {@link qemuDomainDefaultPCIBusModel}; then qemuDomainCollectPCIAddress() reserves each written
+ * address in {@link COLLECT_RANK} order, and one on a bus beyond the set grows it
+ * (virDomainPCIAddressSetGrow(), src/conf/domain_addr.c) with buses for *that device's* connect
+ * flags: a PHB on pseries, pci-bridges for a conventional PCI device (after a pcie-root-port +
+ * pcie-to-pci-bridge when no bus takes a pci-bridge yet), root ports for a PCIe device. A
+ * controller's address on a missing bus cannot grow it (libvirt refuses; the rules say why):
+ * those buses get the default model, as do buses left when growth stops. virDomainDefMaybeAddController()
+ * adds them with the defaults libvirt then gives them, all controllers in index order (a PHB's
+ * target index depends on the PHBs below it). Buses above 255 are left to the rules, and so are
+ * more PHBs than target indexes: libvirt refuses those, none is added. `implicit`: shown but not
+ * written (the design as imported); otherwise written like any controller placement adds.
+ */
+export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean; readonly host?: Host | undefined }): ImpliedPCIBuses {
+  const none: ImpliedPCIBuses = { controllers: [], moved: new Map() };
   const written = new Set(guest.controllers.flatMap((c) => (c.index === undefined ? [] : [c.index])));
   let highest = 0;
   for (const i of written) if (i <= 255) highest = Math.max(highest, i);
-  for (const x of [...guest.devices, ...guest.controllers]) if (x.address && x.address.bus <= 255) highest = Math.max(highest, x.address.bus);
-  const model = qemuDomainDefaultPCIBusModel(guest, machine);
+  let addressed = 0;
+  for (const x of [...guest.devices, ...guest.controllers]) if (x.address && x.address.bus <= 255 && x.address.bus > highest) addressed = Math.max(addressed, x.address.bus);
+  const defaultModel = qemuDomainDefaultPCIBusModel(guest, machine);
+  const set = new VirDomainPCIAddressSet({ dryRun: true, multipleRoots: machine.family === 'pseries' });
+  for (let i = 0; i <= highest; i++) {
+    const c = guest.controllers.find((x) => x.index === i);
+    set.buses.push(newBus(c ? c.model : i === 0 ? (qemuDomainHasPCIeRoot(guest, machine) ? 'pcie-root' : 'pci-root') : defaultModel));
+  }
+  const moved = new Map<string, GuestPciAddress>();
+  if (addressed > highest) {
+    const items = [
+      ...guest.devices.map((d, i) => ({ rank: COLLECT_RANK[d.element] ?? 6, sub: 0, i, d, c: undefined })),
+      ...guest.controllers.map((c, i) => ({ rank: COLLECT_RANK.controller ?? 5, sub: 1, i, d: undefined, c })),
+    ].sort((a, b) => a.rank - b.rank || a.sub - b.sub || a.i - b.i);
+    const shape = { controllers: guest.controllers };
+    try {
+      for (const it of items) {
+        const a = it.d?.address ?? it.c?.address;
+        if (!a || a.bus > 255 || a.bus < set.buses.length) continue;
+        const flags = it.d ? qemuDomainDeviceCalculatePCIConnectFlags(it.d, shape, machine, opts.host) : virDomainPCIControllerModelToConnectType(it.c?.model ?? '');
+        const at = { bus: a.bus };
+        set.grow(at, flags);
+        if (it.d && at.bus !== a.bus) moved.set(it.d.key, { ...a, bus: at.bus });
+      }
+    } catch (e) {
+      if (!(e instanceof PlacementFailure)) throw e;
+    }
+    while (set.buses.length <= addressed) set.buses.push(newBus(defaultModel));
+  }
   const all: PciController[] = guest.controllers.slice();
   const keys = new Set<string>();
-  for (let index = 1; index <= highest; index++) {
+  for (let index = 1; index < set.buses.length && index <= 255; index++) {
     if (written.has(index)) continue;
-    const c: PciController = opts.implicit
-      ? { key: `implicit-pci-${index}`, index, model, target: {}, implicit: true }
-      : { key: freshControllerKey(all), index, model, target: {} };
+    const model = (set.buses[index] as SimBus).model;
+    const c: PciController = opts.implicit ? { key: `implicit-pci-${index}`, index, model, target: {}, implicit: true } : { key: freshControllerKey(all), index, model, target: {} };
     all.push(c);
     keys.add(c.key);
   }
-  if (keys.size === 0) return [];
+  if (keys.size === 0) return none;
   const defined = qemuDomainPCIControllersSetDefaults(all, machine);
   // More PHBs than target indexes: libvirt refuses the domain ("No usable target index found"),
   // so it defines none of them; the rules say why (PAPR-PHB-2).
-  if (machine.family === 'pseries' && defined.some((c) => c.model === 'pci-root' && c.target.index === undefined)) return [];
-  return defined.filter((c) => keys.has(c.key));
+  if (machine.family === 'pseries' && defined.some((c) => c.model === 'pci-root' && c.target.index === undefined)) return none;
+  return { controllers: defined.filter((c) => keys.has(c.key)), moved };
+}
+
+/** {@link qemuDomainImpliedPCIBuses}' controllers alone. */
+export function qemuDomainImpliedPCIControllers(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean; readonly host?: Host | undefined }): PciController[] {
+  return qemuDomainImpliedPCIBuses(guest, machine, opts).controllers;
 }
 
 /** qemuDomainPCIAddressSetCreate() + qemuDomainSetupIsolationGroups() + qemuDomainCollectPCIAddress(). */
@@ -499,7 +615,7 @@ function qemuDomainAssignUSB2CompanionSlot(w: AssignState, set: VirDomainPCIAddr
 
 /** qemuDomainAssignDevicePCISlots(): PCI controllers by index, then devices in GEN-ORDER-1 order. */
 function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddressSet, unplaced: string[]): void {
-  const controllers = w.controllers.filter(controllerNeedsAddress).sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+  const controllers = w.controllers.filter(controllerNeedsAddress).sort((a, b) => controllerRank(a, w.order, w.added) - controllerRank(b, w.order, w.added) || (a.index ?? 0) - (b.index ?? 0));
   for (const c of controllers) {
     try {
       const a = set.reserveNextAddr(virDomainPCIControllerModelToConnectType(c.model), 0);
@@ -607,6 +723,29 @@ export function qemuDomainAssignVirtioMMIOAddresses(devices: readonly GuestDevic
 }
 
 /**
+ * Is this a spapr-vio device whatever address it is written with? qemuDomainAssignSpaprVIOAddresses()
+ * (src/qemu/qemu_domain_address.c) sets the address type of a spapr-vlan NIC and of an ibmvscsi
+ * SCSI controller (the pseries default SCSI model, qemuDomainDeviceDefPostParse) to spapr-vio
+ * before any PCI address is assigned: a PCI address written for one is dropped, not refused.
+ */
+export function isSpaprVioDevice(device: GuestDevice, machine: LibvirtMachine): boolean {
+  if (device.element !== 'interface' && !(device.element === 'controller' && device.type === 'scsi')) return false;
+  if (device.element === 'interface' && device.type === 'hostdev') return false;
+  const d = qemuDomainDeviceDefPostParse(device, machine);
+  return d.element === 'interface' ? d.model === 'spapr-vlan' : d.model === 'ibmvscsi';
+}
+
+/**
+ * qemuDomainAssignSpaprVIOAddresses(): the spapr-vio devices ({@link isSpaprVioDevice}) written
+ * with a PCI address lose it and take a spapr-vio one, so they sit on no PCI bus. Returns the same
+ * array when there is none.
+ */
+export function qemuDomainAssignSpaprVIOAddresses(devices: readonly GuestDevice[], machine: LibvirtMachine): readonly GuestDevice[] {
+  if (!devices.some((d) => d.address && isSpaprVioDevice(d, machine))) return devices;
+  return devices.map((d) => (d.address && isSpaprVioDevice(d, machine) ? { ...d, address: undefined, otherAddressType: 'spapr-vio' } : d));
+}
+
+/**
  * qemuDomainAssignPCIAddresses(): libvirt's own placement. Like libvirt it runs twice: a dry run
  * that may grow the address set (GEN-AUTO-1) and reserves the spare slot (GEN-AUTO-2) or spare
  * root port, whose new buses become controllers; then the real pass that assigns addresses on
@@ -614,11 +753,13 @@ export function qemuDomainAssignVirtioMMIOAddresses(devices: readonly GuestDevic
  * The guest must already have indexes on its PCI controllers and a root at index 0
  * (virDomainAssignControllerIndexes, qemuDomainDefAddDefaultRoot). Pure.
  */
-export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string> } = {}): AssignResult {
-  // qemuDomainAssignAddresses() gives virtio-mmio addresses before PCI ones
-  const mmio = qemuDomainAssignVirtioMMIOAddresses(given.devices, machine);
-  const base = mmio.primed.size ? { ...given, devices: mmio.devices } : given;
-  const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice() };
+export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachine, host: Host | undefined, opts: { readonly implied?: ReadonlySet<string>; readonly order?: ControllerOrder | undefined } = {}): AssignResult {
+  // qemuDomainAssignAddresses() gives virtio-serial, spapr-vio and virtio-mmio addresses before PCI ones
+  const vio = qemuDomainAssignSpaprVIOAddresses(qemuDomainAssignVirtioSerialAddresses(given.devices), machine);
+  const mmio = qemuDomainAssignVirtioMMIOAddresses(vio, machine);
+  const base = mmio.primed.size || vio !== given.devices ? { ...given, devices: mmio.devices } : given;
+  const added = new Set(opts.implied ?? []);
+  const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice(), order: opts.order, added };
   // max_idx is the highest index of the XML: the buses libvirt itself adds for a gap or an address
   // (shown `implicit`, or listed in `implied`) come later, so they do not count (d17: its spare port).
   const maxIdx = Math.max(-1, ...w.controllers.map((c) => c.index ?? -1));
@@ -637,7 +778,9 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
     for (let i = 1; i < dry.buses.length; i++) {
       if (w.controllers.some((c) => c.index === i)) continue;
       const model = (dry.buses[i] as SimBus).model;
-      w.controllers = [...w.controllers, { key: freshControllerKey(w.controllers), index: i, model, target: {} }];
+      const key = freshControllerKey(w.controllers);
+      added.add(key);
+      w.controllers = [...w.controllers, { key, index: i, model, target: {} }];
       if (!isRootModel(model)) dry.reserveNextAddr(virDomainPCIControllerModelToConnectType(model), 0);
     }
   } catch (e) {
@@ -650,7 +793,7 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
   machine.chipset?.validate(w, real);
   qemuDomainAssignDevicePCISlots(w, real, unplaced);
 
-  let guest = virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults(guestOf(w), machine));
+  let guest = virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults(guestOf(w), machine, { order: opts.order, added }));
   // the virtio-mmio address is libvirt's to write again; the design keeps the device as written
   if (mmio.primed.size) guest = { ...guest, devices: guest.devices.map((d) => (mmio.primed.has(d.key) && !d.implicit ? { ...d, otherAddressType: undefined } : d)) };
   return { guest, unplaced };
@@ -743,10 +886,12 @@ export function qemuDomainPCIControllerSetDefaults(c: PciController, controllers
  * keeps def->controllers sorted by index, and target indexes and busNrs are handed out in that
  * order). The list keeps its order; returns the same array when nothing changes.
  */
-export function qemuDomainPCIControllersSetDefaults(controllers: readonly PciController[], machine: LibvirtMachine): readonly PciController[] {
+export function qemuDomainPCIControllersSetDefaults(controllers: readonly PciController[], machine: LibvirtMachine, opts: { readonly order?: ControllerOrder | undefined; readonly added?: ReadonlySet<string> | undefined } = {}): readonly PciController[] {
   const out: PciController[] = controllers.slice();
   let changed = false;
-  const order = out.map((c, i) => ({ i, index: c.index ?? Number.MAX_SAFE_INTEGER })).sort((a, b) => a.index - b.index || a.i - b.i);
+  const order = out
+    .map((c, i) => ({ i, rank: controllerRank(c, opts.order, opts.added), index: c.index ?? Number.MAX_SAFE_INTEGER }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index || a.i - b.i);
   for (const { i } of order) {
     const c = out[i] as PciController;
     const next = qemuDomainPCIControllerSetDefaults(c, out, machine);
@@ -759,7 +904,7 @@ export function qemuDomainPCIControllersSetDefaults(controllers: readonly PciCon
 }
 
 /** {@link qemuDomainPCIControllersSetDefaults} on a guest; the same guest when nothing changes. */
-export function qemuDomainAssignPCIControllerDefaults(guest: Guest, machine: LibvirtMachine): Guest {
-  const controllers = qemuDomainPCIControllersSetDefaults(guest.controllers, machine);
+export function qemuDomainAssignPCIControllerDefaults(guest: Guest, machine: LibvirtMachine, opts: { readonly order?: ControllerOrder | undefined; readonly added?: ReadonlySet<string> | undefined } = {}): Guest {
+  const controllers = qemuDomainPCIControllersSetDefaults(guest.controllers, machine, opts);
   return controllers === guest.controllers ? guest : { ...guest, controllers: controllers.slice() };
 }

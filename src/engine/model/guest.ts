@@ -146,6 +146,12 @@ export interface GuestDevice {
   readonly hostAddress?: PciAddress | undefined;
   /** guest PCI address; undefined when the device has none written */
   readonly address?: GuestPciAddress | undefined;
+  /**
+   * The bus the XML names when libvirt's define moves the device off it: it adds a pcie-root-port
+   * + pcie-to-pci-bridge for a conventional PCI device on a missing bus of a PCIe-only guest and
+   * bumps the device onto the bridge (virDomainPCIAddressSetGrow; `address` is where it lands).
+   */
+  readonly writtenBus?: number | undefined;
   /** the `type` of a non-PCI `<address>` when one is written (spapr-vio, unassigned, ccw, drive, …) */
   readonly otherAddressType?: string | undefined;
   /**
@@ -153,6 +159,10 @@ export interface GuestDevice {
    * serial or smartcard controller the device sits on (libvirt adds that controller when missing).
    */
   readonly addressController?: number | undefined;
+  /** the `port` of a `<address type='virtio-serial'>` (0 or absent: libvirt picks one) */
+  readonly addressPort?: number | undefined;
+  /** a virtio-serial controller's `ports` (absent: 31, VIR_DOMAIN_DEFAULT_VIRTIO_SERIAL_PORTS) */
+  readonly ports?: number | undefined;
   /** a disk's `<target dev>` (vda, sdg, hdc): libvirt derives the drive address of a disk written without one from it */
   readonly targetDev?: string | undefined;
   /** a short label for people: "disk vda", "hostdev 0001:01:00.0" */

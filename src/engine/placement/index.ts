@@ -1,7 +1,7 @@
 import type { Design } from '../model/design.ts';
 import type { Guest } from '../model/guest.ts';
 import { virDomainDefPostParse } from '../libvirt/domainConf.ts';
-import { qemuDomainAssignPCIAddresses, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
+import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
@@ -20,6 +20,11 @@ export interface PlaceOptions {
    * their slots and ports are kept for them and spares stay empty; default true
    */
   readonly implicitDevices?: boolean | undefined;
+  /**
+   * the libvirt release to place like ("9.0", "10.7.0"), `libvirt` policy only: where releases differ
+   * (libvirt/qemuDomainAddress.ts libvirtControllerOrder). Default: as libvirt 10.7 does.
+   */
+  readonly libvirtVersion?: string | undefined;
 }
 
 export interface PlaceReport {
@@ -68,7 +73,11 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
   guest = writeImpliedControllers(defined);
   const best = machine.placementNote === undefined ? [] : [machine.placementNote];
   if (opts.policy === 'libvirt') {
-    const sim = qemuDomainAssignPCIAddresses(guest, machine, design.host, { implied });
+    const order = libvirtControllerOrder(opts.libvirtVersion);
+    // import showed the added controllers with the defaults 10.7's index order gives them; a release
+    // that takes them after the written ones hands out their targets (a PHB's index) afresh
+    const input = order === 'index' ? guest : { ...guest, controllers: guest.controllers.map((c) => (implied.has(c.key) ? { ...c, target: {} } : c)) };
+    const sim = qemuDomainAssignPCIAddresses(input, machine, design.host, { implied, order });
     const label = (key: string): string => {
       const c = sim.guest.controllers.find((x) => x.key === key);
       return sim.guest.devices.find((d) => d.key === key)?.label ?? (c ? `${c.model} (controller ${c.index ?? '?'})` : key);

@@ -3,6 +3,7 @@ import { addrText, controllerText, finding, occupants } from './context.ts';
 import { freeSlotFix, everyBusRule } from './fixes.ts';
 import { BUS_MODELS } from '../libvirt/index.ts';
 import { isPhb } from '../model/guest.ts';
+import { hexNumber } from '../model/names.ts';
 import { at, ctrl, dev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -31,7 +32,8 @@ export const rule: Rule = everyBusRule(meta, (ctx, bus) => {
     }
     if (!problem) continue;
     const fix = o.device ? freeSlotFix(ctx, o.device) : undefined;
-    out.push(finding(meta, `${o.device?.label ?? `controller ${o.controller?.index}`} at ${addrText(a)}: ${problem}.`, o.device ? { devices: [o.device.key] } : { controllers: [o.controller?.index ?? -1] }, fix ? [fix] : undefined));
+    const moved = o.device?.writtenBus !== undefined && parent ? ` (written on bus ${hexNumber(o.device.writtenBus, 2)}, where libvirt adds a pcie-root-port for the ${parent.model} it puts the device on)` : '';
+    out.push(finding(meta, `${o.device?.label ?? `controller ${o.controller?.index}`} at ${addrText(a)}${moved}: ${problem}.`, o.device ? { devices: [o.device.key] } : { controllers: [o.controller?.index ?? -1] }, fix ? [fix] : undefined));
   }
   return out;
 }, (ctx) => {

@@ -7,7 +7,7 @@ import { hostDeviceOf } from '../model/host.ts';
 import type { PciAddress } from '../model/pci.ts';
 import { virDomainAssignControllerIndexes } from '../libvirt/domainConf.ts';
 import { qemuDomainHasPCIeRoot } from '../libvirt/qemuDomain.ts';
-import { endpointConnectType, qemuDomainImpliedPCIControllers, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
+import { endpointConnectType, qemuDomainAssignSpaprVIOAddresses, qemuDomainImpliedPCIBuses, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
 import type { Finding, FindingSubjects, Fix, RuleMeta } from './types.ts';
 
 /**
@@ -73,8 +73,26 @@ export function libvirtControllers(guest: Guest, machine: MachineProfile): reado
   const known = completed.get(list);
   const base = known ?? indexedWithRoot(guest, machine);
   if (!known && base !== list) completed.set(list, base);
-  return withImpliedBuses(guest, base, machine);
+  return withImpliedBuses(guest, base, machine).out;
 }
+
+/**
+ * The devices at the addresses libvirt keeps for them once it has added the buses they name
+ * (qemuDomainImpliedPCIBuses' `moved`): the same array when it moves none.
+ */
+export function libvirtDevices(guest: Guest, machine: MachineProfile): readonly GuestDevice[] {
+  const list = guest.controllers;
+  const base = completed.get(list) ?? list;
+  const grown = withImpliedBuses(guest, base, machine).devices;
+  // spapr-vio devices leave PCI whatever address they are written with (qemuDomainAssignSpaprVIOAddresses)
+  const known = offPci.get(grown);
+  if (known) return known;
+  const out = qemuDomainAssignSpaprVIOAddresses(grown, machine);
+  offPci.set(grown, out);
+  return out;
+}
+
+const offPci = new WeakMap<readonly GuestDevice[], readonly GuestDevice[]>();
 
 function indexedWithRoot(guest: Guest, machine: MachineProfile): readonly PciController[] {
   const list = guest.controllers;
@@ -85,30 +103,36 @@ function indexedWithRoot(guest: Guest, machine: MachineProfile): readonly PciCon
 }
 
 /** The implied buses of a guest whose controllers libvirt numbers itself, by its devices and controllers. */
-const implied = new WeakMap<readonly GuestDevice[], { readonly base: readonly PciController[]; readonly out: readonly PciController[] }>();
+const implied = new WeakMap<readonly GuestDevice[], { readonly base: readonly PciController[]; readonly out: readonly PciController[]; readonly devices: readonly GuestDevice[] }>();
 
 /**
  * Import shows the buses libvirt adds for addresses and indexes (GEN-IDX-5) only when every
  * controller has an index; with index-less controllers libvirt numbers them first
  * (virDomainAssignControllerIndexes) and then adds the buses still missing
- * (qemuDomainImpliedPCIControllers), so the rules judge those too: an address on such a bus is
- * checked against the controller libvirt puts there.
+ * (qemuDomainImpliedPCIBuses), so the rules judge those too: an address on such a bus is
+ * checked against the controller libvirt puts there, at the address libvirt's growth leaves it.
  */
-function withImpliedBuses(guest: Guest, base: readonly PciController[], machine: MachineProfile): readonly PciController[] {
-  if (!machine.placeable || !guest.controllers.some((c) => c.index === undefined && !c.unreadable?.length)) return base;
+function withImpliedBuses(guest: Guest, base: readonly PciController[], machine: MachineProfile): { readonly out: readonly PciController[]; readonly devices: readonly GuestDevice[] } {
+  if (!machine.placeable || !guest.controllers.some((c) => c.index === undefined && !c.unreadable?.length)) return { out: base, devices: guest.devices };
   const known = implied.get(guest.devices);
-  if (known?.base === base) return known.out;
-  const extra = qemuDomainImpliedPCIControllers({ controllers: base, devices: guest.devices }, machine, { implicit: true });
-  const out = extra.length === 0 ? base : [...base, ...extra];
-  implied.set(guest.devices, { base, out });
-  return out;
+  if (known?.base === base) return known;
+  const extra = qemuDomainImpliedPCIBuses({ controllers: base, devices: guest.devices }, machine, { implicit: true });
+  const out = extra.controllers.length === 0 ? base : [...base, ...extra.controllers];
+  const devices = extra.moved.size === 0 ? guest.devices : guest.devices.map((d) => {
+    const a = extra.moved.get(d.key);
+    return a && d.address ? { ...d, address: a, writtenBus: d.address.bus } : d;
+  });
+  const memo = { base, out, devices };
+  implied.set(guest.devices, memo);
+  return memo;
 }
 
 export function buildContext(design: Design): RuleContext {
   const machine = machineProfile(design.guest);
   const family = machine.family;
   const controllers = libvirtControllers(design.guest, machine);
-  const guest = controllers === design.guest.controllers ? design.guest : { ...design.guest, controllers };
+  const devices = libvirtDevices(design.guest, machine);
+  const guest = controllers === design.guest.controllers && devices === design.guest.devices ? design.guest : { ...design.guest, controllers, devices };
   const host = design.host;
   const controllerByIndex = new Map<number, PciController>();
   for (const c of guest.controllers) if (c.index !== undefined && !controllerByIndex.has(c.index)) controllerByIndex.set(c.index, c);

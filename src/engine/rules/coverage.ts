@@ -85,6 +85,8 @@ export const ADDED_IDS: Readonly<Record<string, { readonly origin: string }>> = 
   'HD-SRC-2': { origin: 'issue 13 (d16, p02): the same host device twice is refused by libvirt' },
   'HD-SRC-3': { origin: 'issue 13: a hostdev whose source is not on the loaded host' },
   'HD-MF-1': { origin: 'issue 13: functions of one host device split over guest slots' },
+  'PAPR-VIO-1': { origin: 'issue 12 (differential): a spapr-vlan NIC or ibmvscsi controller written with a PCI address leaves PCI at define (libvirt gives it a spapr-vio address)' },
+  'PC-PIIX3-1': { origin: 'issue 13 (differential): the i440fx PIIX3 IDE and USB functions written at another PCI address are refused by libvirt at define' },
   'Q35-HP-2': { origin: 'issue 13: hotplug room counted per kind: conventional PCI devices hot-plug only into a bridge slot' },
   'Q35-NUMA-1': { origin: 'issue 13: NUMA locality of passthrough devices on q35 and virt (the pseries one is PAPR-NUMA-4)' },
   'HD-SHARE-1': { origin: 'issue 15: across the guests of a workspace (src/engine/rules/workspace/HD-SHARE-1.ts), one host device given to two guests' },

@@ -60,6 +60,8 @@ import { rule as PAPR_PHB_3 } from './PAPR-PHB-3.ts';
 import { rule as PAPR_PHB_5 } from './PAPR-PHB-5.ts';
 import { rule as PAPR_PHB_9 } from './PAPR-PHB-9.ts';
 import { rule as PAPR_SLOT_1 } from './PAPR-SLOT-1.ts';
+import { rule as PAPR_VIO_1 } from './PAPR-VIO-1.ts';
+import { rule as PC_PIIX3_1 } from './PC-PIIX3-1.ts';
 import { rule as Q35_DMI_1 } from './Q35-DMI-1.ts';
 import { rule as Q35_HP_1 } from './Q35-HP-1.ts';
 import { rule as Q35_HP_2 } from './Q35-HP-2.ts';
@@ -127,6 +129,8 @@ export const RULES: readonly Rule[] = [
   PAPR_PHB_5,
   PAPR_PHB_9,
   PAPR_SLOT_1,
+  PAPR_VIO_1,
+  PC_PIIX3_1,
   Q35_DMI_1,
   Q35_HP_1,
   Q35_HP_2,

@@ -4,7 +4,7 @@ import type { Design } from '../model/design.ts';
 import type { Guest } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
 import { qemuDomainDefAddDefaultRoot } from '../libvirt/qemuDomain.ts';
-import { qemuDomainImpliedPCIControllers } from '../libvirt/qemuDomainAddress.ts';
+import { qemuDomainImpliedPCIBuses } from '../libvirt/qemuDomainAddress.ts';
 import { machineProfile } from '../machines/index.ts';
 import type { DomainSource } from '../model/domainSource.ts';
 import { patchDomain } from './domainPatch.ts';
@@ -52,10 +52,16 @@ function withImplicitRoot(guest: Guest): Guest {
   if (guest.controllers.some((c) => c.index === undefined && !c.unreadable?.length)) return guest;
   const rooted = qemuDomainDefAddDefaultRoot(guest.controllers, machine);
   // GEN-IDX-5: the buses addresses or controller indexes name, which libvirt adds (a vPHB on pseries)
-  const implied = qemuDomainImpliedPCIControllers({ ...guest, controllers: rooted }, machine, { implicit: true });
-  if (rooted === guest.controllers && implied.length === 0) return guest;
+  const implied = qemuDomainImpliedPCIBuses({ ...guest, controllers: rooted }, machine, { implicit: true });
+  if (rooted === guest.controllers && implied.controllers.length === 0) return guest;
   const root = rooted === guest.controllers ? [] : [machine.root];
-  return { ...guest, controllers: [...root, ...implied, ...guest.controllers] };
+  // a device libvirt's growth moves (onto the pcie-to-pci-bridge it adds) is shown where libvirt
+  // keeps it; design and original agree on it, so export leaves its written address alone
+  const devices = implied.moved.size === 0 ? guest.devices : guest.devices.map((d) => {
+    const a = implied.moved.get(d.key);
+    return a && d.address ? { ...d, address: a, writtenBus: d.address.bus } : d;
+  });
+  return { ...guest, devices, controllers: [...root, ...implied.controllers, ...guest.controllers] };
 }
 
 /** The design's domain XML: the imported text with only the design's edits patched in. */

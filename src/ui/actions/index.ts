@@ -12,6 +12,7 @@ export { importDomain, type FileText } from './importDomain.ts';
 export { importHost } from './importHost.ts';
 export { importAny } from './importAny.ts';
 export { openWorkspace } from './openWorkspace.ts';
+export { openFolder, type FolderArg } from './openFolder.ts';
 export { exportChanged, CHANGED_ZIP } from './exportChanged.ts';
 export { exportChangedFile } from './exportChangedFile.ts';
 export { switchGuest } from './switchGuest.ts';

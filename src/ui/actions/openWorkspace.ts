@@ -8,7 +8,7 @@ import { register } from './registry.ts';
 /**
  * Opens several files at once (issue 15: the multi-file picker, several files or a folder dropped,
  * what `pcitopo collect` writes): node-device files are the host, every other file a domain, and
- * the domains become one workspace, each a guest named by its `<name>`, in file-name order. One
+ * the domains become one workspace, each a guest named by its `<name>`, in name order (docOfWorkspace). One
  * file goes through the single importer as before. Without a host file the present host stays.
  * One undo step; the work it replaces is kept aside. A file that cannot be read leaves the design
  * as it was, with a message naming the file, line and column.

@@ -3,9 +3,9 @@
  * (excalidraw's actions/manager.tsx). The only place an action's outcome touches the store.
  */
 import type { Design } from '../../engine/index.ts';
-import { designerStore, findingsOf, type DesignerStore } from '../../store/index.ts';
+import { acrossFindingsOf, checkState, designerStore, findingsOf, onChecked, workspaceOf, type DesignerStore, type DocState } from '../../store/index.ts';
 import { keepPresent } from '../keeping.ts';
-import { changeSummary, importSummary } from '../summary.ts';
+import { changeSummary, importSummary, workspaceImportSummary } from '../summary.ts';
 import { nodeIdOf } from '../layout.ts';
 import { busNodesOf } from './selection.ts';
 import type { Action, ActionContext, Outcome, Then } from './types.ts';
@@ -29,13 +29,43 @@ function after(store: DesignerStore, before: Design | undefined, then: Then | un
   if (nodes.length) st.focusNodes(nodes);
   if (then.focusItem) st.focusOn(then.focusItem);
   if (then.notice) st.setMessage({ kind: 'notice', text: then.notice });
-  const design = store.getState().present?.design;
-  if (then.summary && design) {
-    const findings = findingsOf(design);
-    const line = then.summary === 'import' || !before ? importSummary(design, findings) : changeSummary(before, design, findings);
+  const doc = store.getState().present;
+  if (!then.summary || !doc) return;
+  const summary = then.summary;
+  const say = (): void => {
+    const design = doc.design;
+    const ws = workspaceOf(doc);
+    const active = doc.workspace?.active;
+    // in a workspace, what is left of the guest shown includes the findings across guests naming it (as its tab counts)
+    const left = [...findingsOf(design), ...acrossFindingsOf(ws).filter((f) => active !== undefined && f.domains.includes(active))];
+    const line =
+      summary === 'import' && ws.guests.length > 1
+        ? workspaceImportSummary(ws.guests.map((g) => ({ design: g.design, findings: findingsOf(g.design) })), acrossFindingsOf(ws))
+        : summary === 'import' || !before
+          ? importSummary(design, left)
+          : changeSummary(before, design, left);
     const notes = then.notes?.length ? ` (${then.notes.join('; ')})` : '';
-    st.setSummary(`${line}${notes}.`);
-  }
+    store.getState().setSummary(`${line}${notes}.`);
+  };
+  if (stillChecking(doc)) whenChecked(store, doc, say);
+  else say();
+}
+
+/** Is any guest of the document still being checked off the main thread (its findings unknown yet)? */
+const stillChecking = (doc: DocState): boolean => workspaceOf(doc).guests.some((g) => checkState(g.design).state === 'checking');
+
+/**
+ * Runs `fn` once every guest of `doc` is checked, if `doc` is still the document shown: a summary
+ * counted while a check runs would say "no errors or warnings left" of a design not judged yet.
+ */
+function whenChecked(store: DesignerStore, doc: DocState, fn: () => void): void {
+  const off = onChecked(() => {
+    if (store.getState().present !== doc) off();
+    else if (!stillChecking(doc)) {
+      off();
+      fn();
+    }
+  });
 }
 
 /**

@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { DEMO_HOST_XML, encodeShareLink, exportDomain } from '../../engine/index.ts';
-import { changedFiles, workspaceOf } from '../../store/index.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_HOST_XML, encodeShareLink, exportDomain, validate, validateAcrossGuests } from '../../engine/index.ts';
+import { createChecker, type CheckRequest, type CheckResponse, type WorkerLike } from '../../store/checker.ts';
+import { changedFiles, setAppChecker, workspaceOf } from '../../store/index.ts';
+import { leftText } from '../summary.ts';
 import { openLinkedWorkspace } from '../linkedWorkspace.ts';
 import { snapshotOf } from '../persistence.ts';
 import { docFromState } from '../keeping.ts';
+import { autoPlace } from './autoPlace.ts';
 import { openWorkspace } from './openWorkspace.ts';
 import { run } from './run.ts';
 import { switchGuest } from './switchGuest.ts';
@@ -28,7 +31,7 @@ function opened() {
 }
 
 describe('opening several files', () => {
-  it('node devices are the host, the rest domains in file-name order; one undo step back to what was there', () => {
+  it('node devices are the host, the rest domains in the order of their names; one undo step back to what was there', () => {
     const { store } = opened();
     const ws = workspaceOf(store.getState().present);
     expect(ws.guests.map((g) => [g.name, g.file])).toEqual([
@@ -62,6 +65,77 @@ describe('opening several files', () => {
     expect(store.getState().present?.design.guest.name).toBe('beta');
     store.getState().apply({ kind: 'move-group', group: 3, controller: 0 });
     expect(changedFiles(workspaceOf(store.getState().present)).map((f) => f.fileName)).toEqual(['beta.xml']);
+  });
+});
+
+/** A worker that validates as check.worker.ts does (on a structured clone), each answer only when `answer()` is called. */
+function heldWorker() {
+  const held: Array<() => void> = [];
+  const spawn = (): WorkerLike => {
+    const w: WorkerLike = {
+      onmessage: null,
+      onerror: null,
+      postMessage(req: CheckRequest) {
+        held.push(() => w.onmessage?.({ data: { id: req.id, ok: true, value: req.kind === 'validate' ? validate(structuredClone(req.design)) : null } satisfies CheckResponse } as MessageEvent<CheckResponse>));
+      },
+      terminate() {},
+    };
+    return w;
+  };
+  /** answers the oldest request held; false when none is */
+  const answer = (): boolean => {
+    const next = held.shift();
+    next?.();
+    return next !== undefined;
+  };
+  return { spawn, answer };
+}
+
+describe('the summary of an opening, with checks off the main thread', () => {
+  afterEach(() => setAppChecker(null));
+
+  it('waits until every guest is checked, then counts their findings on the host and those across guests', async () => {
+    const worker = heldWorker();
+    setAppChecker(createChecker(worker.spawn, 60_000));
+    const { store } = opened();
+    const ws = workspaceOf(store.getState().present);
+    // nothing is said of designs not judged yet (it used to say "no errors or warnings left")
+    expect(store.getState().summary).toBeNull();
+    let answered = 0;
+    for (;;) {
+      await Promise.resolve();
+      if (!worker.answer()) break;
+      answered++;
+      // checks answer in turn: the summary waits for the last
+      await new Promise((r) => setTimeout(r, 0));
+      if (answered < ws.guests.length) expect(store.getState().summary).toBeNull();
+    }
+    expect(answered).toBe(ws.guests.length);
+    const findings = [...ws.guests.flatMap((g) => validate(g.design)), ...validateAcrossGuests(ws)];
+    expect(findings.some((f) => f.severity !== 'info')).toBe(true);
+    expect(store.getState().summary?.text).toBe(`2 domains, 2 PCI devices on 0 PCI controllers, 2 without an address (Auto-place gives them one); ${leftText(findings)}.`);
+  });
+
+  it('what a change leaves of the guest shown counts the findings across guests naming it, as its tab does', () => {
+    const { store, ctx } = opened();
+    const ws = workspaceOf(store.getState().present);
+    const across = validateAcrossGuests(ws).filter((f) => f.domains.includes('alpha') && f.severity === 'warning');
+    expect(across.length).toBeGreaterThan(0);
+    expect(run(autoPlace, { policy: 'pe-per-phb', spare: 1 }, ctx)).toBe(true);
+    const shown = store.getState().present?.design;
+    if (!shown) throw new Error('no design');
+    const own = validate(shown);
+    expect(store.getState().summary?.text).toMatch(new RegExp(`; ${leftText([...own, ...across]).replace(/[()]/g, '\\$&')}\\.$`));
+    expect(leftText([...own, ...across])).not.toBe(leftText(own));
+  });
+
+  it('a document replaced before its check ends gets no summary of it', async () => {
+    const worker = heldWorker();
+    setAppChecker(createChecker(worker.spawn, 60_000));
+    const { store } = opened();
+    store.getState().undo();
+    while (worker.answer()) await new Promise((r) => setTimeout(r, 0));
+    expect(store.getState().summary).toBeNull();
   });
 });
 

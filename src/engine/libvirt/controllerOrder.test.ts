@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { createDesign } from '../xml/domain.ts';
+import { place } from '../placement/index.ts';
+import { libvirtControllerOrder } from './qemuDomainAddress.ts';
+
+// Where libvirt 9.0 and 10.7 differ: the controllers libvirt adds for a gap in the indexes are
+// addressed (and, on pseries, given target indexes) after the written ones in 9.0 and by index in
+// 10.7. Both are checked: 10.7 by its own tests (the corpus), 9.0 by the differential stage.
+const domain = (machine: string, arch: string, controllers: string): string => `<domain type='kvm'>
+  <name>g</name>
+  <os>
+    <type arch='${arch}' machine='${machine}'>hvm</type>
+  </os>
+  <devices>
+${controllers}  </devices>
+</domain>
+`;
+function placed(text: string, libvirtVersion?: string) {
+  const r = createDesign(text);
+  if (!r.ok) throw new Error(r.error.message);
+  return place(r.value, { policy: 'libvirt', libvirtVersion }).guest.controllers;
+}
+
+describe('the controller order of a libvirt release', () => {
+  it('reads the release: before 10.0 written-first, from 10.0 (and unknown) by index', () => {
+    expect(libvirtControllerOrder('9.0.0')).toBe('written-first');
+    expect(libvirtControllerOrder('9.0')).toBe('written-first');
+    expect(libvirtControllerOrder('10.7.0')).toBe('index');
+    expect(libvirtControllerOrder(undefined)).toBe('index');
+    expect(libvirtControllerOrder('x')).toBe('index');
+  });
+
+  it('q35, root port 5 alone: 10.7 puts port 1 at 00:01.0; 9.0 puts the written port 5 there', () => {
+    const text = domain('q35', 'x86_64', "    <controller type='pci' index='5' model='pcie-root-port'/>\n");
+    const at = (list: ReturnType<typeof placed>, index: number) => list.find((c) => c.index === index)?.address;
+    expect(at(placed(text), 1)).toMatchObject({ bus: 0, slot: 1, function: 0 });
+    expect(at(placed(text), 5)).toMatchObject({ bus: 0, slot: 1, function: 4 });
+    expect(at(placed(text, '9.0'), 5)).toMatchObject({ bus: 0, slot: 1, function: 0 });
+    expect(at(placed(text, '9.0'), 1)).toMatchObject({ bus: 0, slot: 1, function: 1 });
+  });
+
+  it('pseries, PHB 2 alone: 10.7 gives target = index; 9.0 gives the written PHB target 1 and the added one 2', () => {
+    const text = domain('pseries', 'ppc64le', "    <controller type='pci' index='2' model='pci-root'/>\n");
+    const target = (list: ReturnType<typeof placed>, index: number) => list.find((c) => c.index === index)?.target.index;
+    expect([target(placed(text), 1), target(placed(text), 2)]).toEqual([1, 2]);
+    expect([target(placed(text, '9.0'), 1), target(placed(text, '9.0'), 2)]).toEqual([2, 1]);
+  });
+});
