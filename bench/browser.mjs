@@ -230,7 +230,7 @@ async function dragFindings(browser, url) {
 }
 
 /** Opens the app with the 31-vPHB design as the autosaved design, so it is the first thing drawn. */
-async function openFullSize(browser, url, onReady) {
+async function openFullSize(browser, url, onReady, { wait = true, beforeGoto } = {}) {
   const g = largePseries();
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
@@ -242,25 +242,48 @@ async function openFullSize(browser, url, onReady) {
     { key: AUTOSAVE_KEY, save: JSON.stringify({ v: 1, domain: g.domain, host: g.host, file: `${g.name}.xml`, label: 'bench', savedAt: new Date(0).toISOString() }) },
   );
   if (onReady) await page.addInitScript(onReady);
+  beforeGoto?.(page);
   await page.goto(url);
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 && document.querySelector('[data-testid="controller-30"]') !== null);
+  if (wait) await page.waitForFunction(() => document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 && document.querySelector('[data-testid="controller-30"]') !== null);
   return { context, page };
 }
 
-/** Navigation start to the first frame in which every vPHB and every device of the full-size design is drawn. */
+/**
+ * Navigation start to the first frame in which every vPHB and every device of the full-size design
+ * is drawn and visible (React Flow keeps a node `visibility: hidden` until it has measured it). The
+ * page reports the time on the console: waiting with page.waitForFunction while it boots would make
+ * Playwright inject its helper script (about 330 KB) into the page mid-boot, on the main thread the
+ * figure measures.
+ */
 async function firstRenderFullSize(browser, url) {
   const times = [];
   for (let i = 0; i < RENDER_RUNS; i++) {
-    const { context, page } = await openFullSize(browser, url, () => {
-      const seen = () => document.querySelectorAll('[data-testid^="controller-"]').length >= 31 && document.querySelectorAll('[data-testid^="guest-device-"]').length === 122;
-      const tick = () => {
-        if (seen()) window.__firstRender = performance.now();
-        else requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    });
-    await page.waitForFunction(() => typeof window.__firstRender === 'number');
-    times.push(await page.evaluate(() => window.__firstRender));
+    let reported;
+    const { context } = await openFullSize(
+      browser,
+      url,
+      () => {
+        const shown = (el) => el !== null && getComputedStyle(el.closest('.react-flow__node') ?? el).visibility !== 'hidden';
+        const seen = () =>
+          document.querySelectorAll('[data-testid^="controller-"]').length >= 31 &&
+          document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 &&
+          shown(document.querySelector('[data-testid="controller-30"]'));
+        const tick = () => {
+          if (seen()) console.log(`pcitopo-first-render ${performance.now()}`);
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      },
+      {
+        wait: false,
+        // listening before navigation: the frame may come before goto() resolves
+        beforeGoto: (p) => {
+          reported = p.waitForEvent('console', { predicate: (m) => m.text().startsWith('pcitopo-first-render '), timeout: 60000 });
+        },
+      },
+    );
+    const msg = await reported;
+    times.push(Number(msg.text().split(' ')[1]));
     await context.close();
   }
   return median(times);
