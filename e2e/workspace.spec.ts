@@ -233,6 +233,29 @@ test.describe('a workspace of several guests', () => {
     await expect(findingsOf(page, 'HD-SHARE-1').filter({ hasText: /beta/ }).first()).toBeVisible();
   });
 
+  test('at 1280 px the guests\' chips stay inside their host cards and the search box keeps its room', async ({ page }) => {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await openApp(page);
+    await openThree(page);
+    await page.getByTestId('guest-tab-beta').click();
+    await settled(page);
+    await dropOn(page, await center(page, 'host-group-1'), 'controller-0');
+    await page.getByTestId('group-take-share').click();
+    await expect(page.getByTestId('host-group-usage-1')).toHaveText(/alpha.*beta.*gamma/);
+    const outside = await page.locator('.hgroup').evaluateAll((cards) =>
+      cards.flatMap((card) => {
+        const box = card.getBoundingClientRect();
+        return Array.from(card.querySelectorAll('.user')).flatMap((chip) => {
+          const r = chip.getBoundingClientRect();
+          return r.right > box.right + 0.5 || r.left < box.left - 0.5 ? [`${card.getAttribute('data-testid')}: ${chip.textContent} at ${Math.round(r.left)}-${Math.round(r.right)}, card ${Math.round(box.left)}-${Math.round(box.right)}`] : [];
+        });
+      }),
+    );
+    expect(outside).toEqual([]);
+    const search = await page.locator('.filters input[type="search"]').boundingBox();
+    expect(search?.width ?? 0).toBeGreaterThanOrEqual(100);
+  });
+
   test('a share link reopens the whole workspace, on the guest it showed', async ({ page, browser }) => {
     await openApp(page);
     await openThree(page);

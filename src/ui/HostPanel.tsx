@@ -84,8 +84,12 @@ const HostDeviceRow = memo(function HostDeviceRow({ dev, placed, alone, users, c
         <span>{dev.pcie ? 'PCIe' : 'PCI'}</span>
         {dev.bridge ? <span>bridge</span> : null}
         {placed && !users ? <span className="in-guest">in guest</span> : null}
-        {users ? <Users names={users} colours={colours} testId={`host-device-usage-${dev.address}`} label="used by" /> : null}
       </div>
+      {users?.length ? (
+        <div className="husers">
+          <Users names={users} colours={colours} testId={`host-device-usage-${dev.address}`} label="used by" />
+        </div>
+      ) : null}
     </li>
   );
 });
