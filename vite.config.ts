@@ -2,6 +2,7 @@ import { defineConfig } from 'vite';
 import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { contentSecurityPolicy } from './src/cli/serve/headers.ts';
+import { dropCaseTables } from './scripts/drop-case-tables.ts';
 
 /**
  * The built index.html carries the Content-Security-Policy (and the referrer policy) as <meta>,
@@ -21,7 +22,9 @@ function securityMeta(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), securityMeta()],
+  plugins: [react(), securityMeta(), dropCaseTables()],
+  // the checking worker (check.worker.ts) is a bundle of its own: it leaves the case tables out too
+  worker: { plugins: () => [dropCaseTables()] },
   // Relative asset URLs: the built app works from any static host and any sub-path.
   base: './',
   build: { target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 1200 },

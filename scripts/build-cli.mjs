@@ -7,9 +7,9 @@
 //    same CLI with that command's code imported statically, so esbuild drops what it never calls
 //    (for `place`: the rule catalog and the case tables each rule builds when loaded, the share
 //    links, the demo); everything else about the CLI is the same source;
-//  - dist-cli/pcitopo.mjs: the `pcitopo` bin (src/cli/launch.ts), which loads the command's bundle
+//  - dist-cli/bin.cjs: the `pcitopo` bin (src/cli/launch.ts), which loads the command's bundle
 //    (or pcitopo.cjs) through V8's code cache (CommonJS, because Node 20 caches compiled code only
-//    for vm.Script);
+//    for vm.Script, and because an ES module as the main script starts Node's ESM loader first);
 //  - dist-cli/server.mjs: the designer's static server, also used by scripts/serve.mjs.
 // esbuild rather than Vite's library mode: one call bundles a Node program (CommonJS or ESM) in
 // about a tenth of a second with no config of its own; tsx already brings it.
@@ -60,9 +60,9 @@ const bundles = Object.fromEntries([['', hashOf('pcitopo.cjs')], ...ONE_COMMAND.
 await build({
   ...common,
   entryPoints: ['src/cli/launch.ts'],
-  outfile: `${outdir}/pcitopo.mjs`,
-  format: 'esm',
-  banner: { js: '#!/usr/bin/env node' },
-  define: { PCITOPO_BUNDLES: JSON.stringify(bundles) },
+  outfile: `${outdir}/bin.cjs`,
+  format: 'cjs',
+  banner: { js: '#!/usr/bin/env node\nconst __pcitopo_bin_url = require("node:url").pathToFileURL(__filename).href;' },
+  define: { PCITOPO_BUNDLES: JSON.stringify(bundles), 'import.meta.url': '__pcitopo_bin_url' },
 });
 await build({ ...common, entryPoints: ['src/cli/serve/server.ts'], outfile: `${outdir}/server.mjs`, format: 'esm' });

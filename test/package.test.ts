@@ -75,10 +75,10 @@ describe('the packed and installed pcitopo', () => {
     const files = spawnSync('tar', ['tzf', tarball], { encoding: 'utf8' }).stdout.trim().split('\n');
     for (const f of files) expect(f, f).toMatch(/^package\/(package\.json|README\.md|LICENSE|dist\/.+|dist-cli\/.+)$/);
     expect(files).toContain('package/dist/index.html');
-    expect(files).toContain('package/dist-cli/pcitopo.mjs');
+    expect(files).toContain('package/dist-cli/bin.cjs');
     const pkgDir = join(prefix, 'lib', 'node_modules', 'pcitopo');
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    expect(pkg.bin.pcitopo).toBe('dist-cli/pcitopo.mjs');
+    expect(pkg.bin.pcitopo).toBe('dist-cli/bin.cjs');
     // nothing but pcitopo itself was installed: the CLI bundles the engine and its parsers
     expect(existsSync(join(pkgDir, 'node_modules', 'tsx'))).toBe(false);
     expect(existsSync(join(prefix, 'lib', 'node_modules', 'tsx'))).toBe(false);

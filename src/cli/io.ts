@@ -4,7 +4,7 @@
  * an `Io`, so tests can run `main()` in-process. No engine here (xmlio.ts has what needs it):
  * `--version`, `--help` and `serve` never load the engine.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { InputError } from '../engine/index.ts';
 
 export interface Io {
@@ -14,8 +14,66 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+/**
+ * The process's own streams. Standard output and error are written with blocking writes to their
+ * file descriptors ({@link fdWriter}), and standard input is opened only when read: a run that
+ * reads a named file and prints a document never builds Node's stream objects (for a pipe they are
+ * net.Socket and the whole streams module: a fifth of `pcitopo place`'s run). `onStreamError`
+ * gets what a stream that did get built reports (a reader gone away, for one).
+ */
+export function processIo(onStreamError: (e: NodeJS.ErrnoException, fd: 1 | 2) => void = () => undefined): Io {
+  return {
+    stdout: fdWriter(1, onStreamError),
+    stderr: fdWriter(2, onStreamError),
+    get stdin(): NodeJS.ReadableStream {
+      return process.stdin;
+    },
+    env: process.env,
+  };
+}
+
+/**
+ * Writes to file descriptor `fd` (1 or 2) with fs.writeSync, as Node itself writes to a file or, on
+ * Linux, a pipe or terminal, so the output is the same and in the same order. A reader that went
+ * away (EPIPE: `pcitopo … | head -1`) ends the output quietly, as Node's stream would, and
+ * standard error never fails a command (a message that cannot be shown is not a new error). A
+ * descriptor someone left non-blocking (EAGAIN) hands over to Node's stream for the rest, so
+ * nothing is lost or reordered; so does asking whether it is a terminal.
+ */
+function fdWriter(fd: 1 | 2, onStreamError: (e: NodeJS.ErrnoException, fd: 1 | 2) => void): Io['stdout'] {
+  let stream: NodeJS.WriteStream | undefined;
+  let gone = false;
+  const viaStream = (): NodeJS.WriteStream => {
+    if (!stream) {
+      stream = fd === 1 ? process.stdout : process.stderr;
+      stream.on('error', (e: NodeJS.ErrnoException) => onStreamError(e, fd));
+    }
+    return stream;
+  };
+  return {
+    write(chunk: string | Uint8Array): unknown {
+      if (gone) return true;
+      if (stream) return stream.write(chunk);
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      let at = 0;
+      try {
+        while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') return viaStream().write(bytes.subarray(at));
+        // a closed descriptor (EBADF) too: Node's stream for it writes nowhere, without an error
+        if (fd === 2 || code === 'EPIPE' || code === 'EBADF') {
+          gone = true;
+          return true;
+        }
+        throw e;
+      }
+      return true;
+    },
+    get isTTY(): boolean | undefined {
+      return viaStream().isTTY;
+    },
+  };
 }
 
 /** Exit codes (README "Exit codes"). */

@@ -1,5 +1,5 @@
 /**
- * The installed `pcitopo` (built to dist-cli/pcitopo.mjs by scripts/build-cli.mjs): loads the
+ * The installed `pcitopo` (built to dist-cli/bin.cjs by scripts/build-cli.mjs): loads the
  * bundled CLI through V8's code cache, so a run does not compile again what an earlier run of the
  * same command compiled. The commands that run the engine have a bundle of their own
  * (dist-cli/pcitopo-<command>.cjs, holding only what that command uses); anything else, help and
@@ -12,6 +12,9 @@
  * once, when missing or refused, after the command ran (so it holds what the command compiled),
  * atomically (write, then rename). Any failure to read or write it only costs speed.
  * PCITOPO_NO_CODE_CACHE=1 turns it off.
+ *
+ * The launcher itself is CommonJS too: an ES module as the main script makes Node start its ESM
+ * loader (and, through it, the streams module) before any of pcitopo runs.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -42,7 +45,8 @@ if (useCache) {
 // The wrapper is CommonJS's own; on the bundle's first line, so its line numbers stay true in traces.
 const script = new Script(`(function (exports, require, module, __filename, __dirname, __pcitopo_url) {${source}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
 if (useCache && (cachedData === undefined || script.cachedDataRejected)) {
-  process.once('beforeExit', () => {
+  // on 'exit', which also comes when the CLI ends the process itself (bin.ts)
+  process.once('exit', () => {
     try {
       mkdirSync(cacheDir, { recursive: true });
       const partial = `${cacheFile}.${process.pid}`;

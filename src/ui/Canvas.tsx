@@ -144,17 +144,24 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
    * to them (Shift+2).
    */
   const showNodes = useCallback(
-    (ids: readonly string[], how: 'follow' | 'fit') => {
+    (ids: readonly string[], how: 'follow' | 'fit', busesAdded = true) => {
       const l = live.current;
       // the document now (the render that lays it out may not have run yet)
       const guest = designerStore.getState().present?.design.guest ?? l.guest;
-      // a grid that outgrew its columns (buses added) gets as many as the canvas' aspect asks for; never fewer
-      const wanted = how === 'follow' ? planFit(guest, l.view).columns : l.plan.columns;
+      // a grid that outgrew its columns (buses added) gets as many as the canvas' aspect asks for;
+      // never fewer. An edit that added no bus keeps the grid: planning it afresh lays the design out
+      // once per column count, more than a drop's whole frame (DESIGN.md §7)
+      const wanted = how === 'follow' && busesAdded ? planFit(guest, l.view).columns : l.plan.columns;
       const plan: ViewPlan = wanted > l.plan.columns ? { ...l.plan, columns: wanted } : l.plan;
-      const boxesOf = (p: ViewPlan) => unionOf(ids.flatMap((id) => {
-        const r = memory.peek(guest, p).boxes.get(id);
-        return r ? [r] : [];
-      }));
+      // the layout drawn now when it is this one (the render after an edit has run), else laid out here
+      const laidOut = (p: ViewPlan) => (p === l.plan && l.guest === guest ? l.layout : memory.peek(guest, p));
+      const boxesOf = (p: ViewPlan) => {
+        const laid = laidOut(p);
+        return unionOf(ids.flatMap((id) => {
+          const r = laid.boxes.get(id);
+          return r ? [r] : [];
+        }));
+      };
       const here = boxesOf(plan);
       if (!here) return;
       if (plan !== l.plan) applyPlan(plan);
@@ -263,7 +270,8 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
       } else if (g && before && g !== before && s.present?.design.source === prev.present?.design.source) {
         live.current.edited = true;
         const ids = changedNodes(before, g);
-        if (ids.length) requestAnimationFrame(() => showNodes(ids, 'follow'));
+        const busesAdded = g.controllers.length > before.controllers.length;
+        if (ids.length) requestAnimationFrame(() => showNodes(ids, 'follow', busesAdded));
       }
     });
   }, [showNodes]);

@@ -89,27 +89,51 @@ const Chip = memo(function Chip({ device, host }: { device: GuestDevice; host: H
   );
 });
 
+/**
+ * A bus as a tile: the outline says what a drop there would give, while a drag is under way. The
+ * wrapper alone follows the drag (verdict, pointer over it, badge, selection); what the tile shows of
+ * the bus is {@link TileBody}, which re-renders only when its own bus changes, so a drag's start, its
+ * verdicts and a drop elsewhere cost one small element per tile, not the tile.
+ */
 export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: string }) {
   const c = useDesigner((s) => s.present?.design.guest.controllers.find((x) => x.key === cKey));
-  const devices = useDesigner((s) => (c?.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
-  const host = useDesigner((s) => s.present?.design.host);
-  const children = useDesigner((s) => (c?.index === undefined || !s.present ? NO_CONTROLLERS : (controllersByBus(s.present.design.guest).get(c.index) ?? NO_CONTROLLERS)));
-  // as text, so a new validation that finds the same re-renders nothing
-  const worstKey = useDesigner((s) => {
-    const f = c?.index === undefined || !s.present ? undefined : worstFindingByBus(s.present.design).get(c.index);
-    return f ? `${f.severity}\u0000${f.ruleId}\u0000${f.message}` : '';
-  });
-  const [worstSeverity, worstRule, worstMessage] = worstKey.split('\u0000') as [Severity | '', string | undefined, string | undefined];
-  const worst = worstSeverity ? { severity: worstSeverity, ruleId: worstRule ?? '', message: worstMessage ?? '' } : undefined;
   const severity = useDesigner((s) => (c?.index === undefined ? undefined : subjectIndex(findingsOf(s.present?.design)).controllers.get(c.index)));
   const selected = useDesigner((s) => s.selection?.kind === 'controller' && s.selection.key === cKey);
   const dropId = c ? controllerTargetId(c) : '';
   const verdict = useDesigner((s) => s.drag?.verdicts.get(dropId));
   const isTarget = useDesigner((s) => s.drag?.targets.has(dropId) ?? false);
   const over = useDesigner((s) => s.drag?.over === dropId);
-  const select = useCallback(() => designerStore.getState().select({ kind: 'controller', key: cKey }), [cKey]);
   if (!c) return null;
+  const index = c.index;
+  const title = `${controllerKindLabel(c)} ${index ?? '(no index)'}`;
+  return (
+    <div
+      className={`ctile${isPhb(c) ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : isTarget ? ' drop-pending' : ''}${over ? ' over' : ''}`}
+      data-testid={`controller-${index ?? c.key}`}
+      data-drop={isTarget ? dropId : undefined}
+      aria-label={`${title}${severity ? `, has ${severity}s` : ''}`}
+    >
+      <Handle type="target" position={Position.Top} isConnectable={false} />
+      <TileBody c={c} selected={selected} />
+      <Handle type="source" position={Position.Bottom} isConnectable={false} style={{ left: SPACING.tile.indent / 2 }} />
+    </div>
+  );
+});
 
+/** What a tile shows of its bus: title, device chips and the summary lines (see the module comment). */
+const TileBody = memo(function TileBody({ c, selected }: { c: PciController; selected: boolean }) {
+  const cKey = c.key;
+  const devices = useDesigner((s) => (c.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
+  const host = useDesigner((s) => s.present?.design.host);
+  const children = useDesigner((s) => (c.index === undefined || !s.present ? NO_CONTROLLERS : (controllersByBus(s.present.design.guest).get(c.index) ?? NO_CONTROLLERS)));
+  // as text, so a new validation that finds the same re-renders nothing
+  const worstKey = useDesigner((s) => {
+    const f = c.index === undefined || !s.present ? undefined : worstFindingByBus(s.present.design).get(c.index);
+    return f ? `${f.severity}\u0000${f.ruleId}\u0000${f.message}` : '';
+  });
+  const [worstSeverity, worstRule, worstMessage] = worstKey.split('\u0000') as [Severity | '', string | undefined, string | undefined];
+  const worst = worstSeverity ? { severity: worstSeverity, ruleId: worstRule ?? '', message: worstMessage ?? '' } : undefined;
+  const select = useCallback(() => designerStore.getState().select({ kind: 'controller', key: cKey }), [cKey]);
   const index = c.index;
   const m = busModel(c);
   const used = new Set<number>();
@@ -136,66 +160,57 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
   ) : null;
   const urgent = worst && worst.severity !== 'info';
   return (
-    <div
-      className={`ctile${phb ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : isTarget ? ' drop-pending' : ''}${over ? ' over' : ''}`}
-      data-testid={`controller-${index ?? c.key}`}
-      data-drop={isTarget ? dropId : undefined}
-      aria-label={`${title}${severity ? `, has ${severity}s` : ''}`}
-    >
-      <Handle type="target" position={Position.Top} isConnectable={false} />
-      <div className="tlines">
-        <div className="trow">
-          <div
-            className="chead ttitle nopan nodrag"
-            role="button"
-            tabIndex={0}
-            aria-pressed={selected}
-            aria-label={`Select ${title}`}
-            onClick={select}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' || e.key === ' ') {
-                e.preventDefault();
-                select();
-              }
-            }}
-          >
-            <span className="tkind">{controllerKindLabel(c)}</span>
-            <strong>{index ?? '?'}</strong>
-          </div>
-          {devices.length ? (
-            <div className="tchips">
-              {devices.map((d) => (
-                <Chip key={d.key} device={d} host={host} />
-              ))}
-            </div>
-          ) : null}
+    <div className="tlines">
+      <div className="trow">
+        <div
+          className="chead ttitle nopan nodrag"
+          role="button"
+          tabIndex={0}
+          aria-pressed={selected}
+          aria-label={`Select ${title}`}
+          onClick={select}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' || e.key === ' ') {
+              e.preventDefault();
+              select();
+            }
+          }}
+        >
+          <span className="tkind">{controllerKindLabel(c)}</span>
+          <strong>{index ?? '?'}</strong>
         </div>
-        {urgent ? worstLine : null}
-        {meta ? (
-          <div className="tline" title={meta}>
-            {meta}
+        {devices.length ? (
+          <div className="tchips">
+            {devices.map((d) => (
+              <Chip key={d.key} device={d} host={host} />
+            ))}
           </div>
         ) : null}
-        {pe ? (
-          <div className={`tline${groups.size > 1 ? ' multi' : ''}`} title={pe}>
-            {pe}
-          </div>
-        ) : null}
-        {summary ? (
-          <div className="tline tmuted" title={summary}>
-            {summary}
-          </div>
-        ) : (
-          <div className="tline tmuted">no devices</div>
-        )}
-        {slots > 1 ? (
-          <div className="tline">
-            {used.size} used · {slots - used.size} free
-          </div>
-        ) : null}
-        {urgent ? null : worstLine}
       </div>
-      <Handle type="source" position={Position.Bottom} isConnectable={false} style={{ left: SPACING.tile.indent / 2 }} />
+      {urgent ? worstLine : null}
+      {meta ? (
+        <div className="tline" title={meta}>
+          {meta}
+        </div>
+      ) : null}
+      {pe ? (
+        <div className={`tline${groups.size > 1 ? ' multi' : ''}`} title={pe}>
+          {pe}
+        </div>
+      ) : null}
+      {summary ? (
+        <div className="tline tmuted" title={summary}>
+          {summary}
+        </div>
+      ) : (
+        <div className="tline tmuted">no devices</div>
+      )}
+      {slots > 1 ? (
+        <div className="tline">
+          {used.size} used · {slots - used.size} free
+        </div>
+      ) : null}
+      {urgent ? null : worstLine}
     </div>
   );
 });

@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import type { Design, Finding, Severity, WorkspaceFinding } from '../engine/index.ts';
-import { anyRuleMeta } from '../engine/index.ts';
+import { anyRuleMeta, findingKey } from '../engine/index.ts';
 import { acrossFindingsOf, designerStore, findingsOf, guestColour, useDesigner, workspaceOf } from '../store/index.ts';
 import { nodeIdOf } from './layout.ts';
 import { applyFix, run } from './actions/index.ts';
@@ -32,11 +32,31 @@ export function revealSubjects(f: Finding, design: Design): void {
   if (firstGroup !== undefined) document.querySelector(`[data-testid="host-group-${firstGroup}"]`)?.scrollIntoView({ block: 'nearest' });
 }
 
-const FindingItem = memo(function FindingItem({ f, design, guests }: { f: Finding; design: Design; guests?: readonly { name: string; colour: string }[] | undefined }) {
+/** The design shown now: a finding's link reads it when clicked, so the item need not re-render with every edit. */
+const presentDesign = (): Design | undefined => designerStore.getState().present?.design;
+
+/**
+ * Keys that follow each finding, not its place in the list: a finding a drop adds before others
+ * leaves their items (and DOM) as they were instead of rewriting every one after it.
+ */
+function keysOf(list: readonly Finding[]): string[] {
+  const seen = new Map<string, number>();
+  return list.map((f) => {
+    const k = findingKey(f);
+    const n = seen.get(k) ?? 0;
+    seen.set(k, n + 1);
+    return n ? `${k}#${n}` : k;
+  });
+}
+
+const FindingItem = memo(function FindingItem({ f, guests }: { f: Finding; guests?: readonly { name: string; colour: string }[] | undefined }) {
   const meta = anyRuleMeta(f.ruleId);
   return (
     <li className={`finding ${f.severity}`} data-testid="finding" data-rule-id={f.ruleId} data-severity={f.severity}>
-      <button type="button" className="fmain" onClick={() => revealSubjects(f, design)} aria-label={`${f.severity} ${f.ruleId}: ${f.message}. Show on the canvas`}>
+      <button type="button" className="fmain" onClick={() => {
+          const design = presentDesign();
+          if (design) revealSubjects(f, design);
+        }} aria-label={`${f.severity} ${f.ruleId}: ${f.message}. Show on the canvas`}>
         <span className="rule">{f.ruleId}</span>
         {meta?.title ? <span className="ftitle">{meta.title}</span> : null}
         {guests ? (
@@ -96,12 +116,13 @@ export function FindingsPanel() {
         ? ORDER.map((sev) => {
             const list = findings.filter((f) => f.severity === sev);
             if (!list.length) return null;
+            const keys = keysOf(list);
             return (
               <div key={sev} className="fgroup">
                 <h3>{TITLES[sev]}</h3>
                 <ul>
                   {list.map((f, i) => (
-                    <FindingItem key={`${f.ruleId}-${i}`} f={f} design={design} />
+                    <FindingItem key={keys[i]} f={f} />
                   ))}
                 </ul>
               </div>
@@ -113,7 +134,7 @@ export function FindingsPanel() {
           <h3>Across guests</h3>
           <ul>
             {across.map((f, i) => (
-              <FindingItem key={`${f.ruleId}-${i}`} f={f} design={design} guests={f.domains.map((name) => ({ name, colour: guestColour(ws, name) }))} />
+              <FindingItem key={`${f.ruleId}-${i}`} f={f} guests={f.domains.map((name) => ({ name, colour: guestColour(ws, name) }))} />
             ))}
           </ul>
         </div>

@@ -90,7 +90,12 @@ const HostDeviceRow = memo(function HostDeviceRow({ dev, placed, alone, users, c
   );
 });
 
-const GroupCard = memo(function GroupCard({ group, devices, placed, usage, deviceUsers, colours }: { group: IommuGroup; devices: readonly HostDevice[]; placed: ReadonlySet<string>; usage: ReadonlyMap<string, readonly string[]> | undefined; deviceUsers: ReadonlyMap<string, readonly string[]> | undefined; colours: Colours }) {
+/**
+ * One IOMMU group. Its props are the group's own (its functions, and which of them the guest holds as
+ * a string of 0/1 per function), so an edit re-renders only the cards it changed (a drop on a
+ * 31-vPHB design has one frame for everything it changes, DESIGN.md §7).
+ */
+const GroupCard = memo(function GroupCard({ group, devices, inGuestMask, usage, deviceUsers, colours }: { group: IommuGroup; devices: readonly HostDevice[]; inGuestMask: string; usage: ReadonlyMap<string, readonly string[]> | undefined; deviceUsers: ReadonlyMap<string, readonly string[]> | undefined; colours: Colours }) {
   const selected = useDesigner((s) => s.selection?.kind === 'group' && s.selection.number === group.number);
   // the guest's own findings and those across guests (a group shared or split: HD-SHARE-1/2)
   const severity = useDesigner((s) => {
@@ -100,7 +105,8 @@ const GroupCard = memo(function GroupCard({ group, devices, placed, usage, devic
   });
   const onPointerDown = useDragSource({ kind: 'group', number: group.number }, `IOMMU group ${group.number}${devices.length > 1 ? ` (${devices.length} functions)` : ''}`);
   const select = useCallback(() => designerStore.getState().select({ kind: 'group', number: group.number }), [group.number]);
-  const count = devices.filter((d) => placed.has(d.address)).length;
+  const placedAt = (i: number) => inGuestMask[i] === '1';
+  const count = devices.filter((_, i) => placedAt(i)).length;
   const onlyBridges = devices.length > 0 && devices.every((d) => d.bridge);
   const numa = [...new Set(devices.map((d) => d.numaNode).filter((n) => n !== undefined))];
   return (
@@ -133,8 +139,8 @@ const GroupCard = memo(function GroupCard({ group, devices, placed, usage, devic
         {severity ? <span className={`badge ${severity}`}>{severity === 'info' ? 'i' : '!'}</span> : null}
       </header>
       <ul>
-        {devices.map((d) => (
-          <HostDeviceRow key={d.address} dev={d} placed={placed.has(d.address)} alone={devices.length === 1} users={deviceUsers ? (deviceUsers.get(d.address) ?? []) : undefined} colours={colours} />
+        {devices.map((d, i) => (
+          <HostDeviceRow key={d.address} dev={d} placed={placedAt(i)} alone={devices.length === 1} users={deviceUsers ? (deviceUsers.get(d.address) ?? []) : undefined} colours={colours} />
         ))}
       </ul>
     </section>
@@ -158,19 +164,22 @@ export function HostPanel() {
   // one Tab stop for the whole list; the arrow keys go from card to card and function to function
   useRovingFocus(list, '.hgroup header, .hdev');
   const placed = inGuest(guest);
-  const groups = useMemo(() => {
+  // every group with its functions, per host: the same arrays across edits of the guest
+  const all = useMemo(() => {
     if (!host) return [];
+    return [...host.groups.values()].map((group) => ({ group, devices: group.members.map((a) => host.devices.get(a)).filter((d): d is HostDevice => d !== undefined) }));
+  }, [host]);
+  const groups = useMemo(() => {
     const q = query.trim().toLowerCase();
     const out: { group: IommuGroup; devices: HostDevice[] }[] = [];
-    for (const g of host.groups.values()) {
-      const devices = g.members.map((a) => host.devices.get(a)).filter((d): d is HostDevice => d !== undefined);
+    for (const { group: g, devices } of all) {
       if (q && !devices.some((d) => [d.address, d.productName, d.vendorName, d.driver, `group ${g.number}`].some((t) => t?.toLowerCase().includes(q)))) continue;
       if (onlyFree && devices.some((d) => placed.has(d.address))) continue;
       if (guestFilter && !usage?.groups.get(g.number)?.has(guestFilter)) continue;
       out.push({ group: g, devices });
     }
     return out;
-  }, [host, query, onlyFree, placed, guestFilter, usage]);
+  }, [all, query, onlyFree, placed, guestFilter, usage]);
   return (
     <aside className="panel host" aria-label="Host IOMMU groups">
       <div className="panel-head">
@@ -200,7 +209,7 @@ export function HostPanel() {
       <div className="groups" ref={list}>
         {host && groups.length === 0 ? <p className="muted pad" data-testid="host-no-match">No IOMMU group matches{query.trim() ? ` “${query.trim()}”` : ''}{onlyFree ? ' among the free ones' : ''}{guestFilter ? ` used by ${guestFilter}` : ''}.</p> : null}
         {groups.map(({ group, devices }) => (
-          <GroupCard key={group.number} group={group} devices={devices} placed={placed} usage={usage?.groups.get(group.number)} deviceUsers={deviceUsers} colours={colours} />
+          <GroupCard key={group.number} group={group} devices={devices} inGuestMask={devices.map((d) => (placed.has(d.address) ? '1' : '0')).join('')} usage={usage?.groups.get(group.number)} deviceUsers={deviceUsers} colours={colours} />
         ))}
       </div>
       <p className="hint muted">Drag a group card onto a vPHB or port to pass the whole group through; drag a function by its ⠿ handle to pass it alone. Arrow keys move between cards, M moves the selected one, Shift+F10 opens its menu.</p>

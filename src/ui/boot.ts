@@ -119,7 +119,18 @@ async function startSafely(usable: boolean): Promise<void> {
   loadDemo();
 }
 
-/** Opens the autosaved snapshot with its undo history; false when there is none to open. */
+/**
+ * The first frame is drawn, or a hidden tab (which draws no frames) waited long enough: work the
+ * first view does not show (the undo history, the notice) follows it instead of delaying it.
+ */
+const drawnOrHidden = (): Promise<void> => Promise.race([afterPaint(), new Promise<void>((resolve) => setTimeout(resolve, 250))]);
+
+/**
+ * Opens the autosaved snapshot with its undo history; false when there is none to open. The design
+ * is drawn first: rebuilding the history re-imports every step's XML (up to HISTORY_MAX_STEPS of
+ * them), and formatting the notice's time loads the browser's date formats, so both follow the
+ * first frame; boot() resolves (and the page is ready) only once they are done.
+ */
 async function openSaved(saved: Snapshot): Promise<boolean> {
   const d = docFromState(saved, 'autosave');
   if (!d.ok) {
@@ -127,6 +138,10 @@ async function openSaved(saved: Snapshot): Promise<boolean> {
     return false;
   }
   store.getState().load(d.value);
+  const opened = store.getState().present;
+  await drawnOrHidden();
+  // the user acted meanwhile (an import, the demo): what was opened is no longer the document
+  if (store.getState().present !== opened) return true;
   const history = historyDocs(saved.history);
   // the first load is not a change: set the history without an undo step or an autosave
   store.setState({ past: history.past, future: history.future });

@@ -11,6 +11,8 @@ const THRESHOLD = 4;
 const SLICE_MS = 6;
 
 let judging = false;
+/** cancels the idle slice waiting to judge more targets */
+let stopSlice: (() => void) | null = null;
 
 /**
  * Runs fn in idle time after frames (so it never delays a paint or a pointer move), with its budget.
@@ -30,10 +32,23 @@ function judgeInSlices(): void {
   if (judging) return;
   judging = true;
   const step = (budgetMs: number) => {
-    if (designerStore.getState().judgePending(budgetMs)) whenIdle(step);
-    else judging = false;
+    if (designerStore.getState().judgePending(budgetMs)) stopSlice = whenIdle(step);
+    else {
+      judging = false;
+      stopSlice = null;
+    }
   };
-  whenIdle(step);
+  stopSlice = whenIdle(step);
+}
+
+/**
+ * A drag that ended judges nothing more: the rest of its targets would cost a validation each for
+ * verdicts nobody sees, in the frames that show the drop's result.
+ */
+function stopJudging(): void {
+  stopSlice?.();
+  stopSlice = null;
+  judging = false;
 }
 
 // targets to judge again (the design's check off the main thread ended during the drag): judge them too
@@ -103,6 +118,7 @@ export function useDragSource(payload: DragPayload, label: string): (e: React.Po
         window.removeEventListener('selectstart', noSelect);
         document.body.classList.remove('dragging');
         if (!started) return;
+        stopJudging();
         if (cancel) designerStore.getState().cancelDrag();
         else {
           const st = designerStore.getState();
@@ -112,10 +128,17 @@ export function useDragSource(payload: DragPayload, label: string): (e: React.Po
             st.endDrag(null);
             return;
           }
-          // the drop first: this frame renders what changed (the buses it touched, the findings); the
-          // drag's highlights on every target go in the next one, not in the frame that shows the result
+          // the drop first: the coming frame renders what changed (the buses it touched, the findings);
+          // the drag's highlights on every target go in the frame after it, not in the frame that shows
+          // the result (a callback asked for now would run in the coming frame, hence two)
+          const drag = st.drag;
           st.apply(target.command, target.label);
-          requestAnimationFrame(() => designerStore.getState().cancelDrag());
+          requestAnimationFrame(() =>
+            requestAnimationFrame(() => {
+              // unless something else ended it meanwhile (a pending take, an undo, a new drag)
+              if (designerStore.getState().drag === drag) designerStore.getState().cancelDrag();
+            }),
+          );
         }
       };
       const up = (ev: PointerEvent) => finish(ev, false);

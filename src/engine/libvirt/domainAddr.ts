@@ -199,6 +199,12 @@ export interface SimBus {
   readonly aggregate: boolean[];
   isolationGroup: number;
   isolationGroupLocked: boolean;
+  /**
+   * A search shortcut, not state: slots [usedFrom, usedTo) were all found used (a slot, once used,
+   * stays so), so the search for a free slot from `usedFrom` (= minSlot) starts at `usedTo`.
+   */
+  usedFrom?: number;
+  usedTo?: number;
 }
 
 export interface SetOptions {
@@ -291,13 +297,28 @@ export class VirDomainPCIAddressSet {
   private findOnBus(bus: SimBus, flags: number, fn: number): { slot: number; fn: number } | undefined {
     if (!virDomainPCIAddressFlagsCompatible(bus.flags, flags)) return undefined;
     const want = fn < 0 ? 0 : fn;
-    for (let slot = bus.minSlot; slot <= bus.maxSlot; slot++) {
+    const aggregate = (flags & F.AGGREGATE_SLOT) !== 0;
+    // Only an aggregating device can use a used slot: anything else skips the used ones found before
+    // (placing hundreds of devices would otherwise rescan every full bus for each).
+    let slot = bus.minSlot;
+    if (!aggregate && bus.usedFrom === slot && bus.usedTo !== undefined) slot = bus.usedTo;
+    for (; slot <= bus.maxSlot; slot++) {
       const used = bus.functions[slot] ?? 0;
-      if (used === 0) return { slot, fn: want };
-      if (flags & F.AGGREGATE_SLOT && bus.aggregate[slot]) {
+      if (used === 0) {
+        if (!aggregate) {
+          bus.usedFrom = bus.minSlot;
+          bus.usedTo = slot;
+        }
+        return { slot, fn: want };
+      }
+      if (aggregate && bus.aggregate[slot]) {
         if ((used & (1 << want)) === 0) return { slot, fn: want };
         if (fn < 0) for (let f = 0; f < 8; f++) if ((used & (1 << f)) === 0) return { slot, fn: f };
       }
+    }
+    if (!aggregate) {
+      bus.usedFrom = bus.minSlot;
+      bus.usedTo = slot;
     }
     return undefined;
   }

@@ -82,8 +82,9 @@ export function unreadableIndex(c: PciController): boolean {
 export function virDiskNameToIndex(name: string): number | undefined {
   const m = /^(?:fd|hd|vd|sd|xvd|ubd)([a-z]+)\d*$/.exec(name);
   if (!m) return undefined;
+  const letters = m[1] ?? '';
   let idx = 0;
-  for (const [i, ch] of [...(m[1] ?? '')].entries()) idx = (idx + (i < 1 ? 0 : 1)) * 26 + (ch.charCodeAt(0) - 97);
+  for (let i = 0; i < letters.length; i++) idx = (idx + (i < 1 ? 0 : 1)) * 26 + (letters.charCodeAt(i) - 97);
   return idx;
 }
 

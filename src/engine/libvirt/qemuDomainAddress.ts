@@ -229,22 +229,34 @@ function orderRank(d: GuestDevice): number {
  * at or after the last of its bus, else just after the last disk of its bus, else at the end. So
  * vdb written before vda is placed after it. Returns each disk's position.
  */
-function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): Map<GuestDevice, number> {
-  const list: GuestDevice[] = [];
-  const idx = (d: GuestDevice): number => (d.targetDev === undefined ? -1 : (virDiskNameToIndex(d.targetDev) ?? -1));
+function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): GuestDevice[] {
+  // each disk's drive index read once (not at every comparison: quadratic reads of its name)
+  const list: Array<{ readonly disk: GuestDevice; readonly idx: number }> = [];
+  /** per bus, the highest drive index so far */
+  const highest = new Map<string | undefined, number>();
   for (const disk of devices) {
     if (disk.element !== 'disk') continue;
+    const idx = disk.targetDev === undefined ? -1 : (virDiskNameToIndex(disk.targetDev) ?? -1);
+    const high = highest.get(disk.bus);
+    if (high === undefined || idx > high) highest.set(disk.bus, idx);
+    // Disks written in order of their names, the common case: none of the bus has a higher index,
+    // so the scan below would put the disk after the last one of its bus, or at the end; when that
+    // last one ends the list, both are the end, without scanning.
+    if (high === undefined || (idx >= high && list[list.length - 1]?.disk.bus === disk.bus)) {
+      list.push({ disk, idx });
+      continue;
+    }
     let insertAt = -1;
     for (let i = list.length - 1; i >= 0; i--) {
-      const cur = list[i] as GuestDevice;
-      if (cur.bus !== disk.bus) continue;
-      if (idx(cur) > idx(disk)) insertAt = i;
+      const cur = list[i] as (typeof list)[number];
+      if (cur.disk.bus !== disk.bus) continue;
+      if (cur.idx > idx) insertAt = i;
       else if (insertAt === -1) insertAt = i + 1;
     }
-    if (insertAt === -1) list.push(disk);
-    else list.splice(insertAt, 0, disk);
+    if (insertAt === -1) list.push({ disk, idx });
+    else list.splice(insertAt, 0, { disk, idx });
   }
-  return new Map(list.map((d, i) => [d, i]));
+  return list.map((d) => d.disk);
 }
 
 /**
@@ -254,25 +266,36 @@ function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): Map<GuestDev
  * virDomainDiskInsertPreAlloced() keeps them.
  */
 export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] {
+  // By kind (orderRank), each kind in document order but controllers and disks: a bucket per kind
+  // rather than a sort, which called its comparator thousands of times per pass on a big guest.
+  const byRank: GuestDevice[][] = [];
+  const controllers: Array<{ readonly d: GuestDevice; readonly i: number }> = [];
   const typeRank = new Map<string, number>();
-  for (const d of devices) if (d.element === 'controller' && !typeRank.has(d.type ?? '')) typeRank.set(d.type ?? '', typeRank.size);
-  const diskRank = virDomainDiskInsertOrder(devices);
-  return devices
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => {
-      const r = orderRank(a.d) - orderRank(b.d);
-      if (r !== 0) return r;
-      if (a.d.element === 'controller' && b.d.element === 'controller') {
-        const t = (typeRank.get(a.d.type ?? '') ?? 0) - (typeRank.get(b.d.type ?? '') ?? 0);
-        if (t !== 0) return t;
-        // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
-        const i = (a.d.index ?? Number.MAX_SAFE_INTEGER) - (b.d.index ?? Number.MAX_SAFE_INTEGER);
-        if (i !== 0) return i;
-      }
-      if (a.d.element === 'disk' && b.d.element === 'disk') return (diskRank.get(a.d) ?? 0) - (diskRank.get(b.d) ?? 0);
-      return a.i - b.i;
-    })
-    .map((x) => x.d);
+  for (let i = 0; i < devices.length; i++) {
+    const d = devices[i] as GuestDevice;
+    if (d.element === 'controller') {
+      if (!typeRank.has(d.type ?? '')) typeRank.set(d.type ?? '', typeRank.size);
+      controllers.push({ d, i });
+      continue;
+    }
+    if (d.element === 'disk') continue;
+    const rank = orderRank(d);
+    const bucket = byRank[rank];
+    if (bucket) bucket.push(d);
+    else byRank[rank] = [d];
+  }
+  // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
+  controllers.sort(
+    (a, b) =>
+      (typeRank.get(a.d.type ?? '') ?? 0) - (typeRank.get(b.d.type ?? '') ?? 0) ||
+      (a.d.index ?? Number.MAX_SAFE_INTEGER) - (b.d.index ?? Number.MAX_SAFE_INTEGER) ||
+      a.i - b.i,
+  );
+  byRank[orderRank({ element: 'controller' } as GuestDevice)] = controllers.map((x) => x.d);
+  byRank[orderRank({ element: 'disk' } as GuestDevice)] = virDomainDiskInsertOrder(devices);
+  const out: GuestDevice[] = [];
+  for (const bucket of byRank) if (bucket) for (const d of bucket) out.push(d);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,7 +353,8 @@ function setDeviceAddress(w: AssignState, key: string, address: GuestPciAddress)
   if (!positions) {
     w.devices = w.devices.slice();
     positions = new Map();
-    for (const [i, d] of w.devices.entries()) {
+    for (let i = 0; i < w.devices.length; i++) {
+      const d = w.devices[i] as GuestDevice;
       const at = positions.get(d.key);
       if (at) at.push(i);
       else positions.set(d.key, [i]);

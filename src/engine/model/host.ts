@@ -48,9 +48,17 @@ export interface Host {
   readonly label?: string | undefined;
 }
 
+/** Host PCI address order: domain, bus, slot, function, as numbers (lspci's order). */
+const byPciAddress = (a: HostDevice, b: HostDevice): number => a.pci.domain - b.pci.domain || a.pci.bus - b.pci.bus || a.pci.slot - b.pci.slot || a.pci.function - b.pci.function;
+
+/**
+ * The host of these devices, in PCI address order. The order compares the numbers, not the address
+ * text with localeCompare (the same order for `dddd:bb:ss.f`), which loaded the browser's collation
+ * data while the first design was being opened.
+ */
 export function makeHost(devices: readonly HostDevice[], label?: string): Host {
   const byAddress = new Map<string, HostDevice>();
-  for (const d of [...devices].sort((a, b) => a.address.localeCompare(b.address))) byAddress.set(d.address, d);
+  for (const d of [...devices].sort(byPciAddress)) byAddress.set(d.address, d);
   const members = new Map<number, Set<string>>();
   for (const d of byAddress.values()) {
     if (d.iommuGroup === undefined) continue;

@@ -3,7 +3,7 @@ import type { GuestPciAddress } from '../model/pci.ts';
 import { libvirtAddressAttributes, samePciAddress } from '../model/pci.ts';
 import type { DeviceLayout, DomainLayout, ElementSpan } from '../model/domainSource.ts';
 import type { ElementTags, Splice } from './domainText.ts';
-import { applySplices, elementTags, escapeAttribute, indentBefore, lineStart, restOfLineEnd, scanStartTag, wholeLines, writeTag } from './domainText.ts';
+import { applySplices, elementTags, escapeAttribute, firstQuote, indentBefore, lineStart, restOfLineEnd, scanStartTag, wholeLines, writeTag } from './domainText.ts';
 
 /**
  * Export by patching: the diff between the imported guest and the edited one becomes a few text
@@ -80,7 +80,7 @@ class Patcher {
   }
 
   quoteOf(span: ElementSpan): '"' | "'" {
-    return scanStartTag(this.text, span.start).attributes[0]?.quote ?? this.layout.quote;
+    return firstQuote(this.text, span.start) ?? this.layout.quote;
   }
 
   indentOf(span: ElementSpan): string {

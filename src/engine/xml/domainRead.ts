@@ -296,7 +296,9 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     const hostSide = (element === 'hostdev' && type === 'pci') || (element === 'interface' && type === 'hostdev');
     const hostAddressEl = hostSide ? child(sourceEl, 'address') : undefined;
     const hostAddress = hostAddressEl ? pciAddress(hostAddressEl) : undefined;
-    const device: { -readonly [K in keyof GuestDevice]: GuestDevice[K] } = {
+    // Optional fields are set in the order the type lists them (key order is what JSON, and so a
+    // share link, shows), by assignment: a spread of `cond ? {…} : {}` per field costs a copy each.
+    const device = {
       key: '',
       element,
       type,
@@ -305,17 +307,21 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       mode: element === 'hostdev' ? el.attributes.mode : undefined,
       managed: element === 'hostdev' || element === 'interface' ? el.attributes.managed : undefined,
       alias,
-      ...(element === 'controller' && uint(el.attributes.index) !== undefined ? { index: uint(el.attributes.index) } : {}),
-      hostAddress,
-      address: addr.address,
-      otherAddressType: addr.otherAddressType,
-      ...(addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci' && uint(addressEl?.attributes.controller) !== undefined ? { addressController: uint(addressEl?.attributes.controller) } : {}),
-      ...(addr.otherAddressType === 'virtio-serial' && uint(addressEl?.attributes.port) !== undefined ? { addressPort: uint(addressEl?.attributes.port) } : {}),
-      ...(element === 'controller' && type === 'virtio-serial' && uint(el.attributes.ports) !== undefined ? { ports: uint(el.attributes.ports) } : {}),
-      ...(element === 'disk' && targetEl?.attributes.dev !== undefined ? { targetDev: targetEl.attributes.dev } : {}),
-      label: '',
-      ...(addr.unreadable?.length ? { unreadable: addr.unreadable } : {}),
-    };
+    } as { -readonly [K in keyof GuestDevice]: GuestDevice[K] };
+    const index = element === 'controller' ? uint(el.attributes.index) : undefined;
+    if (index !== undefined) device.index = index;
+    device.hostAddress = hostAddress;
+    device.address = addr.address;
+    device.otherAddressType = addr.otherAddressType;
+    const addressController = addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci' ? uint(addressEl?.attributes.controller) : undefined;
+    if (addressController !== undefined) device.addressController = addressController;
+    const addressPort = addr.otherAddressType === 'virtio-serial' ? uint(addressEl?.attributes.port) : undefined;
+    if (addressPort !== undefined) device.addressPort = addressPort;
+    const ports = element === 'controller' && type === 'virtio-serial' ? uint(el.attributes.ports) : undefined;
+    if (ports !== undefined) device.ports = ports;
+    if (element === 'disk' && targetEl?.attributes.dev !== undefined) device.targetDev = targetEl.attributes.dev;
+    device.label = '';
+    if (addr.unreadable?.length) device.unreadable = addr.unreadable;
     if (element === 'controller' && el.attributes.index !== undefined) controllerIndexes.set(devices.length, el.attributes.index);
     device.key = keys.key({ element: el.name, hostAddress, alias });
     device.label = deviceLabel(labelFacts(el, device, targetEl));

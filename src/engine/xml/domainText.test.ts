@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySplices, elementTags, indentBefore, restOfLineEnd, scanStartTag, wholeLines } from './domainText.ts';
+import { applySplices, elementTags, firstQuote, indentBefore, restOfLineEnd, scanStartTag, wholeLines } from './domainText.ts';
 
 describe('start tags and lines', () => {
   it('reads attributes with their quotes and offsets', () => {
@@ -19,6 +19,15 @@ describe('start tags and lines', () => {
     const text = '<a x="1"><b/></a>';
     expect(elementTags(text, { start: 0, end: text.length })).toEqual({ startTagEnd: 9, selfClosing: false, closeTagStart: 13 });
     expect(elementTags(text, { start: 9, end: 13 })).toEqual({ startTagEnd: 13, selfClosing: true, closeTagStart: 13 });
+  });
+
+  it('firstQuote and elementTags read a start tag as scanStartTag does, quoted `>` and `/` included', () => {
+    for (const tag of [`<a b='1' c="2">`, `<a b="x>'/" c='2'>`, `<a\n  b = "1">`, '<a>', '<a/>', '<a b:c=\'>\'/>']) {
+      expect(firstQuote(tag, 0), tag).toBe(scanStartTag(tag, 0).attributes[0]?.quote);
+    }
+    const text = `<a b="x>'/" c='>'><b/></a>`;
+    expect(elementTags(text, { start: 0, end: text.length })).toEqual({ startTagEnd: scanStartTag(text, 0).end, selfClosing: false, closeTagStart: text.indexOf('</a>') });
+    expect(scanStartTag(text, 0).end).toBe(text.indexOf('<b/>'));
   });
 
   it('takes whole lines only when the element has them to itself', () => {

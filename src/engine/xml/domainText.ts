@@ -50,6 +50,34 @@ export function scanStartTag(text: string, start: number): StartTag {
   }
 }
 
+/**
+ * The quote of the first attribute of the start tag at `start`, undefined when it has none: what
+ * `scanStartTag(text, start).attributes[0]?.quote` says, without reading the whole tag (before
+ * the first value only names, `=` and white space can come).
+ */
+export function firstQuote(text: string, start: number): '"' | "'" | undefined {
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x27) return "'";
+    if (c === 0x22) return '"';
+    if (c === 0x3e /* > */ || c === 0x2f /* / */) return undefined;
+  }
+  return undefined;
+}
+
+/** Index just after the `>` of the start tag at `start` (`scanStartTag(text, start).end` for a tag that is not self-closing), quoted values skipped. */
+function startTagEnd(text: string, start: number): number {
+  let quote = 0;
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 0x27 || c === 0x22) quote = c;
+    else if (c === 0x3e) return i + 1;
+  }
+  return text.length;
+}
+
 export interface ElementTags {
   /** index just after the `>` of the start tag */
   readonly startTagEnd: number;
@@ -61,7 +89,7 @@ export interface ElementTags {
 /** Where the start and end tags of the well-formed element [start, end) are. */
 export function elementTags(text: string, span: { readonly start: number; readonly end: number }): ElementTags {
   if (text.charCodeAt(span.end - 2) === 47 /* '/' of '/>' */) return { startTagEnd: span.end, selfClosing: true, closeTagStart: span.end };
-  return { startTagEnd: scanStartTag(text, span.start).end, selfClosing: false, closeTagStart: text.lastIndexOf('</', span.end - 1) };
+  return { startTagEnd: startTagEnd(text, span.start), selfClosing: false, closeTagStart: text.lastIndexOf('</', span.end - 1) };
 }
 
 /** Index of the first character of the line holding `pos`. */
@@ -96,6 +124,8 @@ export function wholeLines(text: string, start: number, end: number): [number, n
 
 /** Escapes an attribute value for the given quote (values we write are plain, but be safe). */
 export function escapeAttribute(value: string, quote: '"' | "'"): string {
+  // what we write (numbers, model names) holds none of these: one test, not four replaces
+  if (!/[&<'"]/.test(value)) return value;
   const v = value.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return quote === "'" ? v.replace(/'/g, '&apos;') : v.replace(/"/g, '&quot;');
 }
@@ -103,7 +133,12 @@ export function escapeAttribute(value: string, quote: '"' | "'"): string {
 /** `<name a='1' b='2'` + close: attributes written with `quote`, skipping undefined values. */
 export function writeTag(name: string, attributes: ReadonlyArray<readonly [string, string | undefined]>, quote: '"' | "'", close: '/>' | '>'): string {
   let s = `<${name}`;
-  for (const [k, v] of attributes) if (v !== undefined) s += ` ${k}=${quote}${escapeAttribute(v, quote)}${quote}`;
+  // indexed, not `for (const [k, v] of …)`: an iterator per tag and per attribute costs, cold, on
+  // the hundreds of addresses `place` writes
+  for (let i = 0; i < attributes.length; i++) {
+    const a = attributes[i] as readonly [string, string | undefined];
+    if (a[1] !== undefined) s += ` ${a[0]}=${quote}${escapeAttribute(a[1], quote)}${quote}`;
+  }
   return s + close;
 }
 

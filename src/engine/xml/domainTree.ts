@@ -1,5 +1,6 @@
 import { parseXml, XmlElement } from '@rgrove/parse-xml';
-import { finder } from './elementTree.ts';
+import type { Names } from './elementTree.ts';
+import { finder, nameAt, skipSpace } from './elementTree.ts';
 
 /**
  * The element tree a domain document is read into (domainRead.ts): each element's name, its
@@ -37,25 +38,12 @@ export interface DomElement {
 export const FAST_MAX_DEPTH = 256;
 
 // XML 1.0 §2.3 NameStartChar / NameChar, outside the astral planes (a name using them: give up).
-const NAME = /[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD][-.0-9:A-Z_a-z\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C-\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]*/y;
 const NAME_CHAR = /[-.0-9:A-Z_a-z\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C-\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
-const SPACE = /[ \t\r\n]*/y;
 const REFERENCE = /&(?:#([0-9]+)|#x([0-9A-Fa-f]+)|(amp|lt|gt|quot|apos));/y;
 // The XML declarations parse-xml accepts, in the forms people write; any other gives up.
 const XML_DECLARATION =
   /<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"1\.[0-9]+"|'1\.[0-9]+')(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"[A-Za-z][\w.-]*"|'[A-Za-z][\w.-]*'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\r\n]*\?>/y;
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function nameAt(text: string, at: number): string | undefined {
-  NAME.lastIndex = at;
-  return NAME.exec(text)?.[0];
-}
-
-function skipSpace(text: string, at: number): number {
-  SPACE.lastIndex = at;
-  SPACE.exec(text);
-  return SPACE.lastIndex;
-}
 
 const isXmlCodePoint = (cp: number): boolean =>
   (cp >= 0x20 && cp <= 0xd7ff) || cp === 0x0a || cp === 0x09 || cp === 0x0d || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
@@ -74,19 +62,48 @@ function referenceAt(text: string, amp: number): [string, number] | undefined {
 /** Line ends as XML reads them (§2.11): CRLF and a lone CR become LF. */
 const normalizeLineBreaks = (s: string): string => (s.indexOf('\r') === -1 ? s : s.replace(/\r\n?/g, '\n'));
 
+/**
+ * An element's attributes: own properties only, on a prototype chain without any (so `constructor`
+ * or `__proto__` is just an attribute name), and unlike Object.create(null) in V8's fast mode:
+ * elements written alike share one layout, where a dictionary per element would cost a fifth of a
+ * large document's import.
+ */
+const Attributes = function Attributes() {} as unknown as new () => Record<string, string>;
+Attributes.prototype = Object.create(null) as object;
+
+/** The children of an element that has none (most have none): one shared array, never written. */
+const NO_CHILDREN: FastElement[] = [];
+
+// Fields are declared and set in the constructor, in one order: class field initialisers would
+// define each one again per element, which costs before V8 optimises anything.
 class FastElement implements DomElement {
-  readonly children: FastElement[] = [];
-  end = 0;
+  declare readonly name: string;
+  declare readonly start: number;
+  declare readonly attributes: Record<string, string>;
+  declare private readonly source: string;
+  /** NO_CHILDREN until the first child ({@link addChild}) */
+  declare children: FastElement[];
+  declare end: number;
   /** [contentStart, contentEnd): what lies between the tags (empty for `<x/>`) */
-  contentStart = 0;
-  contentEnd = 0;
-  private cachedText: string | undefined;
-  constructor(
-    readonly name: string,
-    readonly start: number,
-    readonly attributes: Record<string, string>,
-    private readonly source: string,
-  ) {}
+  declare contentStart: number;
+  declare contentEnd: number;
+  declare private cachedText: string | undefined;
+  constructor(name: string, start: number, attributes: Record<string, string>, source: string) {
+    this.name = name;
+    this.start = start;
+    this.attributes = attributes;
+    this.source = source;
+    this.children = NO_CHILDREN;
+    this.end = 0;
+    this.contentStart = 0;
+    this.contentEnd = 0;
+    this.cachedText = undefined;
+  }
+
+  addChild(el: FastElement): void {
+    if (this.children === NO_CHILDREN) this.children = [el];
+    else this.children.push(el);
+  }
 
   get text(): string {
     if (this.cachedText === undefined) {
@@ -200,6 +217,8 @@ export function readDomainTree(text: string): DomElement | undefined {
   i = skipMisc(text, i);
   if (i === -1 || i >= n) return undefined;
 
+  // element and attribute names repeat: one string each (elementTree.ts nameAt), not a slice per tag
+  const names: Names = new Map();
   const nextAmp = finder(text, '&');
   const nextLessThan = finder(text, '<');
   const nextCdataEnd = finder(text, ']]>');
@@ -222,7 +241,7 @@ export function readDomainTree(text: string): DomElement | undefined {
       }
       const c = text.charCodeAt(i + 1);
       if (c === 0x2f /* / */) {
-        const name = nameAt(text, i + 2);
+        const name = nameAt(text, i + 2, names);
         if (name !== top.name) return undefined;
         const after = skipSpace(text, i + 2 + name.length);
         if (text.charCodeAt(after) !== 0x3e) return undefined;
@@ -246,9 +265,9 @@ export function readDomainTree(text: string): DomElement | undefined {
       }
     } else if (text.charCodeAt(i) !== 0x3c /* < */) return undefined;
     // a start tag
-    const name = nameAt(text, i + 1);
+    const name = nameAt(text, i + 1, names);
     if (name === undefined || stack.length >= FAST_MAX_DEPTH) return undefined;
-    const attributes = Object.create(null) as Record<string, string>;
+    const attributes = new Attributes();
     let at = i + 1 + name.length;
     let selfClosing = false;
     for (;;) {
@@ -265,7 +284,7 @@ export function readDomainTree(text: string): DomElement | undefined {
         break;
       }
       if (spaced === at) return undefined;
-      const attr = nameAt(text, spaced);
+      const attr = nameAt(text, spaced, names);
       if (attr === undefined) return undefined;
       let p = skipSpace(text, spaced + attr.length);
       if (text.charCodeAt(p) !== 0x3d /* = */) return undefined;
@@ -275,13 +294,13 @@ export function readDomainTree(text: string): DomElement | undefined {
       const close = text.indexOf(quote, p + 1);
       if (close === -1 || nextLessThan(p + 1) < close) return undefined;
       const value = attributeValue(text, p + 1, close, nextAmp);
-      if (value === undefined || attr in attributes) return undefined;
+      if (value === undefined || attributes[attr] !== undefined) return undefined;
       if (attr === 'xml:space' && value !== 'default' && value !== 'preserve') return undefined;
       attributes[attr] = value;
       at = close + 1;
     }
     const el = new FastElement(name, i, attributes, text);
-    if (top !== undefined) top.children.push(el);
+    if (top !== undefined) top.addChild(el);
     else root = el;
     if (selfClosing) {
       el.contentStart = at;

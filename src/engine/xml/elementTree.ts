@@ -45,28 +45,27 @@ const NAME = /[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037
 const BLANK = /^\s*$/;
 const REFERENCE = /&(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);/y;
 
-/** Is `c` an ASCII NameChar (letters, digits, `-`, `.`, `:`, `_`)? */
-const asciiNameChar = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x3a) || c === 0x2d || c === 0x2e || c === 0x5f;
-
 /**
  * Names seen in this scan, by length and first character: a document repeats a few dozen names
  * thousands of times, and handing back the same string object (no slice, already a property key)
  * instead of a fresh copy each time takes most of the garbage out of a large host import.
  */
-type Names = Map<number, string[]>;
+export type Names = Map<number, string[]>;
 
 /** The name at `at`: ASCII names by char codes (all libvirt writes), others by the XML grammar's regex. */
-function nameAt(text: string, at: number, names?: Names): string | undefined {
+export function nameAt(text: string, at: number, names?: Names): string | undefined {
   const c = text.charCodeAt(at);
   if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x3a || c === 0x5f) {
+    // an ASCII NameChar (letters, digits, `-`, `.`, `:`, `_`), tested inline: this runs for every
+    // character of every name, mostly before V8 has optimised anything (a short CLI run)
     let end = at + 1;
-    while (asciiNameChar(text.charCodeAt(end))) end++;
+    for (let d = text.charCodeAt(end); (d >= 0x61 && d <= 0x7a) || (d >= 0x41 && d <= 0x5a) || (d >= 0x30 && d <= 0x3a) || d === 0x2d || d === 0x2e || d === 0x5f; d = text.charCodeAt(end)) end++;
     if (text.charCodeAt(end) < 0x80 || end >= text.length) {
       if (names === undefined) return text.slice(at, end);
       const key = (end - at) * 128 + c;
       const seen = names.get(key);
       if (seen !== undefined) {
-        for (const s of seen) if (text.startsWith(s, at)) return s;
+        for (let k = 0; k < seen.length; k++) if (text.startsWith(seen[k] as string, at)) return seen[k];
       }
       const name = text.slice(at, end);
       if (seen === undefined) names.set(key, [name]);
@@ -78,7 +77,8 @@ function nameAt(text: string, at: number, names?: Names): string | undefined {
   return NAME.exec(text)?.[0];
 }
 
-function skipSpace(text: string, at: number): number {
+/** The index of the first character at or after `at` that is not XML white space (§2.3 S). */
+export function skipSpace(text: string, at: number): number {
   for (let c = text.charCodeAt(at); c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d; c = text.charCodeAt(at)) at++;
   return at;
 }

@@ -151,8 +151,8 @@ function readPciDevice(
   const what = name ? `device ${name}` : 'a PCI <device>';
   const fields = ['domain', 'bus', 'slot', 'function'] as const;
   const values = fields.map((f) => decimal(textOf(first(cap[f]))));
-  for (const [i, v] of values.entries()) {
-    if (v === undefined) return `${what}: <${fields[i] as string}> is missing or not a decimal number`;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] === undefined) return `${what}: <${fields[i] as string}> is missing or not a decimal number`;
   }
   let pci: PciAddress = { domain: values[0] as number, bus: values[1] as number, slot: values[2] as number, function: values[3] as number };
   if (!inRange(pci)) {
