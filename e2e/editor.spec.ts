@@ -350,15 +350,17 @@ test.describe('editing as in a diagram editor', () => {
 test.describe('what happened, and what to do', () => {
   test.use({ viewport: { width: 1280, height: 720 } });
 
-  test('an import, auto-place and a fix each say what they did; the spare count is off under the libvirt policy, with the reason', async ({ page }) => {
+  test('an import, auto-place and a fix each say what they did; under the libvirt policy the libvirt release takes the spare count\'s place, with the reason', async ({ page }) => {
     await openApp(page);
     const bare = (await exportXml(page)).replace(/\n\s*<address type='pci'[^>]*\/>/g, '');
     await pasteXml(page, bare);
     await expect(page.getByTestId('change-summary')).toHaveText(/^7 PCI devices on 3 PCI controllers, 7 without an address \(Auto-place gives them one\); .* left\./);
     await page.getByTestId('placement-policy').selectOption('libvirt');
-    await expect(page.getByTestId('placement-spare')).toBeDisabled();
-    await expect(page.getByTestId('placement-spare')).toHaveAttribute('title', /keeps no spares/);
+    await expect(page.getByTestId('placement-spare')).toHaveCount(0);
+    await expect(page.getByTestId('placement-policy')).toHaveAttribute('title', /the way libvirt would, which keeps no spares/);
+    await expect(page.getByTestId('libvirt-version')).toHaveAttribute('title', /^Like libvirt, as libvirt 10\.7 \(the default\) or 9\.0 places/);
     await page.getByTestId('placement-policy').selectOption('pe-per-phb');
+    await expect(page.getByTestId('libvirt-version')).toHaveCount(0);
     await expect(page.getByTestId('placement-spare')).toBeEnabled();
     await page.getByTestId('placement-spare').fill('1');
     await page.getByTestId('auto-place').click();

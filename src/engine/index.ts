@@ -54,6 +54,7 @@ export { decodeAnyShareLink, decodeShareLink, encodeShareLink, type AnySharePayl
 export * from './workspace/index.ts';
 export { importDomain, createDesign, exportDomain } from './xml/domain.ts'; export type { DomainSource } from './model/domainSource.ts';
 export { place, placeWithReport, type PlacementPolicy, type PlaceOptions, type PlaceReport } from './placement/index.ts'; export { predictDefine, type DefinePrediction } from './placement/defineTime.ts';
+export { DEFAULT_LIBVIRT_RELEASE, LIBVIRT_RELEASES, isLibvirtRelease } from './model/libvirtRelease.ts';
 export { RULES, ruleMeta, validate, createValidator, applyFixes, sortFindings, type Severity, type Fix, type Finding, type FindingSubjects, type RuleMeta, type Rule } from './rules/index.ts';
 export { passThroughRefusal, chipsetFunction } from './model/vfio.ts';
 export { ruleCatalog, catalogMarkdown, ADDED_IDS, NOT_IMPLEMENTED, SEVERITY_NOTES, type CatalogRow, type CatalogStatus, type Coverage, type UncheckedId } from './rules/coverage.ts';

@@ -187,3 +187,47 @@ describe('document flags', () => {
     expect(s.getState().past).toHaveLength(1);
   });
 });
+
+describe('the libvirt release the design is placed as (issue 12)', () => {
+  it('is a setting, not an undo step: edits keep it, undo and redo keep it, no history is added', () => {
+    const s = demoStore();
+    expect(s.getState().present?.libvirtVersion).toBeUndefined();
+    s.getState().apply({ kind: 'move-group', group: 2, controller: 0 });
+    s.getState().setLibvirtVersion('9.0');
+    expect(s.getState().past).toHaveLength(1);
+    s.getState().apply({ kind: 'move-group', group: 2, controller: 1 });
+    expect(s.getState().present?.libvirtVersion).toBe('9.0');
+    s.getState().undo();
+    s.getState().undo();
+    expect(s.getState().present?.libvirtVersion).toBe('9.0');
+    s.getState().redo();
+    expect(s.getState().present?.libvirtVersion).toBe('9.0');
+    s.getState().setLibvirtVersion(undefined);
+    s.getState().redo();
+    expect(s.getState().present?.libvirtVersion).toBeUndefined();
+  });
+
+  it('a new document says its own (a link or a save without one opens with the default); a commit that does not say keeps it', () => {
+    const s = demoStore();
+    s.getState().setLibvirtVersion('9.0');
+    s.getState().commit({ design: demoDesign() }, 'Import a domain');
+    expect(s.getState().present?.libvirtVersion).toBe('9.0');
+    s.getState().commit({ design: demoDesign(), libvirtVersion: undefined }, 'Restore a kept design');
+    expect(s.getState().present?.libvirtVersion).toBeUndefined();
+    s.getState().load({ design: demoDesign(), label: 'Open a share link', libvirtVersion: '9.0' });
+    expect(s.getState().present?.libvirtVersion).toBe('9.0');
+    s.getState().load({ design: demoDesign(), label: 'Open a share link' });
+    expect(s.getState().present?.libvirtVersion).toBeUndefined();
+  });
+
+  it('changing it drops the share link shown (made with the old setting); setting the same value changes nothing', () => {
+    const s = demoStore();
+    s.getState().setShareUrl('http://x/#/d/abc');
+    const before = s.getState().present;
+    s.getState().setLibvirtVersion(undefined);
+    expect(s.getState().present).toBe(before);
+    expect(s.getState().shareUrl).toBe('http://x/#/d/abc');
+    s.getState().setLibvirtVersion('9.0');
+    expect(s.getState().shareUrl).toBeNull();
+  });
+});

@@ -36,6 +36,13 @@ export interface DocState {
    * says `workspace: undefined` to be a workspace of one.
    */
   readonly workspace?: WorkspaceDoc | undefined;
+  /**
+   * The libvirt release the design is placed as ("9.0"; engine model/libvirtRelease.ts), one for
+   * every guest of the workspace; undefined: the default (the newest modelled). A setting of the
+   * document, not an edit: a commit without this field keeps the present's, and undo and redo keep it
+   * too (see setLibvirtVersion); a document opened from a link or a save says it, or the default.
+   */
+  readonly libvirtVersion?: string | undefined;
 }
 
 /**
@@ -146,6 +153,11 @@ export interface DesignerState {
   switchGuest(name: string): void;
   /** Set the document without history (first load). */
   load(doc: DocState | null): void;
+  /**
+   * Sets the libvirt release the design is placed as (undefined: the default). Not an undo step:
+   * undo and redo keep the setting, so undoing an edit never changes the target release.
+   */
+  setLibvirtVersion(version: string | undefined): void;
   undo(): void;
   redo(): void;
   select(sel: Selection | null): void;
@@ -198,7 +210,8 @@ export function createDesignerStore(initial: DocState | null = null) {
       const baseline = next.baseline ?? (next.design === present?.design ? present.baseline : undefined);
       const carried = 'workspace' in next ? next.workspace : present?.workspace;
       const workspace = carried ? syncWorkspace(carried, next.design, next.file, baseline) : undefined;
-      const doc: DocState = { ...next, label, pristine: next.pristine ?? false, baseline, workspace };
+      const libvirtVersion = 'libvirtVersion' in next ? next.libvirtVersion : present?.libvirtVersion;
+      const doc: DocState = { ...next, label, pristine: next.pristine ?? false, baseline, workspace, libvirtVersion };
       const merge = doc.coalesce !== undefined && present?.coalesce === doc.coalesce;
       set({
         past: merge ? past : present ? [...past, present].slice(-HISTORY_LIMIT) : past,
@@ -261,19 +274,26 @@ export function createDesignerStore(initial: DocState | null = null) {
       set({ past: [], present: doc, future: [], selection: null, selectedDevices: NO_KEYS, drag: null, shareUrl: null, summary: null, contextMenu: null });
     },
 
+    setLibvirtVersion(version) {
+      const present = get().present;
+      if (!present || present.libvirtVersion === version) return;
+      // the link shown was made with the old setting
+      set({ present: { ...present, libvirtVersion: version }, shareUrl: null });
+    },
+
     undo() {
       const { past, present, future } = get();
       const prev = past[past.length - 1];
       if (!prev || !present) return;
       // a drag under way was judged against the design being replaced: it ends without a drop
-      set({ past: past.slice(0, -1), present: prev, future: [present, ...future], shareUrl: null, drag: null, summary: null, contextMenu: null });
+      set({ past: past.slice(0, -1), present: keepSetting(prev, present), future: [present, ...future], shareUrl: null, drag: null, summary: null, contextMenu: null });
     },
 
     redo() {
       const { past, present, future } = get();
       const next = future[0];
       if (!next || !present) return;
-      set({ past: [...past, present], present: next, future: future.slice(1), shareUrl: null, drag: null, summary: null, contextMenu: null });
+      set({ past: [...past, present], present: keepSetting(next, present), future: future.slice(1), shareUrl: null, drag: null, summary: null, contextMenu: null });
     },
 
     select(selection) {
@@ -377,6 +397,11 @@ export function createDesignerStore(initial: DocState | null = null) {
 }
 
 export type DesignerStore = ReturnType<typeof createDesignerStore>;
+
+/** A history state with the present's libvirt release: the setting is not part of undo (the same state when it agrees). */
+function keepSetting(doc: DocState, present: DocState): DocState {
+  return doc.libvirtVersion === present.libvirtVersion ? doc : { ...doc, libvirtVersion: present.libvirtVersion };
+}
 
 /** The text "changed lines" compares against: the domain as imported, before any XML edit. */
 export function baselineOf(doc: DocState): string {

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PlacementPolicy, TemplateMachine } from '../engine/index.ts';
-import { buildingBlocks, machineFamily, MAX_SWITCH_PORTS } from '../engine/index.ts';
+import { buildingBlocks, DEFAULT_LIBVIRT_RELEASE, LIBVIRT_RELEASES, machineFamily, MAX_SWITCH_PORTS } from '../engine/index.ts';
 import { changedFiles, designerStore, useDesigner, workspaceOf } from '../store/index.ts';
-import { addBlock, addBus, autoPlace, BLOCK_LABELS, copyXml, exportChanged, exportChangedFile, exportPng, exportSvg, exportXml, importDomain, importHost, newDesign, openFolder, openWorkspace, redo, restorePrevious, run, shareLink, spareEnabled, undo, type FileText } from './actions/index.ts';
+import { addBlock, addBus, autoPlace, BLOCK_LABELS, copyXml, exportChanged, exportChangedFile, exportPng, exportSvg, exportXml, importDomain, importHost, newDesign, openFolder, openWorkspace, redo, restorePrevious, run, setLibvirtVersion, shareLink, spareEnabled, undo, type FileText } from './actions/index.ts';
 import { folderFiles } from './dropFiles.ts';
 import { keptStore } from './keeping.ts';
 import { ActionButton, useAction } from './ActionButton.tsx';
@@ -97,6 +97,34 @@ function BlockItem({ block, downstreamPorts, pseries }: { block: keyof typeof BL
       {block === 'switch' ? ' with' : null}
       {block === 'pci-bridge' && pseries ? <small className="muted note">adds no isolation (PAPR-BRIDGE-4)</small> : null}
     </button>
+  );
+}
+
+/**
+ * What the target release changes, in libvirt's words (engine libvirt/qemuDomainAddress.ts
+ * libvirtControllerOrder): the tooltip of the release select.
+ */
+const RELEASE_TITLE =
+  'Like libvirt, as libvirt 10.7 (the default) or 9.0 places: the release Auto-place and the Unplaced hints follow. They differ in the PCI controllers libvirt adds itself for a gap in the controller indexes: libvirt 9.0 (Debian 12) gives them PCI addresses, and on pseries target indexes, after the controllers the XML lists; 10.7 (the newest modelled) goes by controller index. Saved and shared with the design, one for all its guests.';
+
+/**
+ * The libvirt release the design is placed as (issue 12): a setting of the document, not an undo step.
+ * Shown where the spare count is under the other policy (Like libvirt keeps no spares), so the
+ * toolbar keeps to one line at 1280 px; the release shows as its number beside "Like libvirt".
+ */
+function ReleaseSelect() {
+  const release = useDesigner((s) => s.present?.libvirtVersion) ?? DEFAULT_LIBVIRT_RELEASE;
+  const known: readonly string[] = LIBVIRT_RELEASES;
+  return (
+    <select data-testid="libvirt-version" className="release" aria-label={`Place as libvirt ${release}${release === DEFAULT_LIBVIRT_RELEASE ? ' (the default)' : ''}: the libvirt release`} title={RELEASE_TITLE} value={release} onChange={(e) => void run(setLibvirtVersion, e.target.value)}>
+      {LIBVIRT_RELEASES.map((r) => (
+        <option key={r} value={r}>
+          {r}
+        </option>
+      ))}
+      {/* a release a link or a save names that this pcitopo does not list: shown as it is, placed as its nearest modelled one */}
+      {known.includes(release) ? null : <option value={release}>{release}</option>}
+    </select>
   );
 }
 
@@ -235,27 +263,24 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
             ),
           )}
         </Menu>
-        <select data-testid="placement-policy" className="policy" aria-label="Placement policy" title="How auto-place assigns buses: one IOMMU group (PE) per vPHB or one root port per device, or the way libvirt would" value={policy} onChange={(e) => setPolicy(e.target.value as PlacementPolicy)}>
+        <select data-testid="placement-policy" className="policy" aria-label="Placement policy" title="How auto-place assigns buses: one IOMMU group (PE) per vPHB or one root port per device (with spares for hotplug), or the way libvirt would, which keeps no spares" value={policy} onChange={(e) => setPolicy(e.target.value as PlacementPolicy)}>
           <option value="pe-per-phb">{pseries ? 'PE per vPHB' : 'One port each'}</option>
           <option value="libvirt">Like libvirt</option>
         </select>
-        <input
-          data-testid="placement-spare"
-          className="spare"
-          type="number"
-          min={0}
-          max={30}
-          value={spare}
-          disabled={spareOk !== true}
-          aria-label={`Spare ${spareWhat} for hotplug`}
-          aria-describedby={spareOk === true ? undefined : 'placement-spare-why'}
-          title={spareOk === true ? `Spare empty ${spareWhat} for hotplug` : spareOk}
-          onChange={(e) => setSpare(Math.max(0, Number(e.target.value) || 0))}
-        />
-        {spareOk === true ? null : (
-          <span id="placement-spare-why" className="sr-only">
-            {spareOk}
-          </span>
+        {spareOk === true ? (
+          <input
+            data-testid="placement-spare"
+            className="spare"
+            type="number"
+            min={0}
+            max={30}
+            value={spare}
+            aria-label={`Spare ${spareWhat} for hotplug`}
+            title={`Spare empty ${spareWhat} for hotplug`}
+            onChange={(e) => setSpare(Math.max(0, Number(e.target.value) || 0))}
+          />
+        ) : (
+          <ReleaseSelect />
         )}
         <ActionButton action={autoPlace} arg={{ policy, spare }} testId="auto-place" />
       </div>

@@ -41,9 +41,10 @@ const TrayItem = memo(function TrayItem({ device, host, hint }: { device: GuestD
 
 export function UnplacedTray() {
   const design = useDesigner((s) => s.present?.design);
+  const release = useDesigner((s) => s.present?.libvirtVersion);
   const unplaced = design ? unplacedDevices(design.guest) : [];
   if (!design || unplaced.length === 0) return null;
-  const hints = libvirtHints(design);
+  const hints = libvirtHints(design, release);
   return (
     <section className="tray" aria-label="Unplaced devices" data-testid="unplaced-tray">
       <div className="tray-head">

@@ -132,4 +132,19 @@ describe('documents from snapshots', () => {
     expect(d.ok && d.value.workspace?.workspace.guests).toHaveLength(2);
     expect(docFromState({ guests: [{ domain: '<domain' }, { domain }], active: 1, pristine: false }, 'x').ok).toBe(false);
   });
+
+  it('opens with the saved libvirt release, one for the whole workspace; a snapshot without one says the default', () => {
+    const p = present(demoStore());
+    const domain = exportDomain(p.design);
+    const other = domain.replace(/<name>[^<]*<\/name>/, '<name>second</name>');
+    const back = readSnapshotText(JSON.stringify(snapshotOf({ ...p, libvirtVersion: '9.0' })));
+    if (!back?.ok) throw new Error('unread');
+    const one = docFromState(back.snapshot, 'x');
+    expect(one.ok && one.value.libvirtVersion).toBe('9.0');
+    const two = docFromState({ guests: [{ domain: other }, { domain }], active: 0, pristine: false, libvirtVersion: '9.0' }, 'x');
+    expect(two.ok && two.value.libvirtVersion).toBe('9.0');
+    // said as undefined, so a restore does not keep the release of the design it replaces
+    const none = docFromState({ guests: [{ domain }], active: 0, pristine: false }, 'x');
+    expect(none.ok && 'libvirtVersion' in none.value && none.value.libvirtVersion === undefined).toBe(true);
+  });
 });

@@ -105,22 +105,24 @@ function hostReader(): (text: string | undefined) => Result<Host | undefined> {
 
 /**
  * The document a snapshot state opens as: its one guest, or its workspace of several guests shown on
- * the active one.
+ * the active one, with the snapshot's libvirt release (said even when absent: a commit of it must not
+ * keep the release of the design it replaces).
  */
 export function docFromState(s: SnapshotState, fallbackFile: string, host = hostReader()): Result<DocState> {
   const g = activeGuest(s);
+  const libvirtVersion = s.libvirtVersion;
   if (s.guests.length > 1) {
     // a workspace of several guests opens whole (workspaceSnapshot.ts reads its saved form)
     const nameOf = (x: GuestSnapshot): string => x.name ?? /<name>([^<]*)<\/name>/.exec(x.domain)?.[1]?.trim() ?? x.file ?? 'guest';
     const guests = s.guests.map((x) => ({ name: nameOf(x), domain: x.domain, ...(x.file !== undefined ? { file: x.file } : {}), ...(x.baseline !== undefined ? { baseline: x.baseline } : {}) }));
     const d = docOfSnapshot({ domain: g.domain, host: s.host, file: g.file, pristine: s.pristine, baseline: g.baseline, workspace: { guests, active: nameOf(g) } }, fallbackFile);
-    return d.ok ? { ok: true, value: { ...d.value, label: s.label ?? 'Restore' } } : d;
+    return d.ok ? { ok: true, value: { ...d.value, label: s.label ?? 'Restore', libvirtVersion } } : d;
   }
   const h = host(s.host);
   if (!h.ok) return h;
   const d = createDesign(g.domain, h.value, g.file ?? fallbackFile);
   if (!d.ok) return d;
-  return { ok: true, value: { design: d.value, hostText: s.host, file: g.file, label: s.label ?? 'Restore', pristine: s.pristine, ...(g.baseline !== undefined ? { baseline: g.baseline } : {}) } };
+  return { ok: true, value: { design: d.value, hostText: s.host, file: g.file, label: s.label ?? 'Restore', pristine: s.pristine, ...(g.baseline !== undefined ? { baseline: g.baseline } : {}), libvirtVersion } };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Opening a share link of either version (DESIGN.md §5): version 1 holds one domain, version 2 a
- * workspace of several guests on one host (issue 15), shown on the guest its view names.
+ * workspace of several guests on one host (issue 15), shown on the guest its view names, placed as
+ * the libvirt release the link names (issue 12; none: the default).
  */
 import { decodeAnyShareLink, formatInputError, workspaceOfPayload } from '../engine/index.ts';
 import type { DocState } from '../store/index.ts';
@@ -26,6 +27,8 @@ export async function openLinkedWorkspace(hash: string): Promise<LinkedDoc> {
   if (!w.ok) return { ok: false, message: formatInputError(w.error), broken: false };
   const doc = docOfWorkspace(w.value.workspace, w.value.hostText, viewGuest(w.value.view));
   if (!doc) return { ok: false, message: 'the link holds no domain', broken: true };
+  // the link's libvirt release, or the default for a link without one (issue 12)
+  const placed = { ...doc, libvirtVersion: w.value.libvirtVersion };
   // one domain opens as it always did, as shared.xml
-  return { ok: true, doc: doc.workspace ? doc : { ...doc, file: 'shared.xml' } };
+  return { ok: true, doc: doc.workspace ? placed : { ...placed, file: 'shared.xml' } };
 }

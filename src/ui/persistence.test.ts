@@ -25,6 +25,31 @@ describe('the snapshot (version 3: a workspace of guests)', () => {
   });
 });
 
+describe('the libvirt release the design is placed as (issue 12: optional in version 3)', () => {
+  it('is written only when set, and read back', () => {
+    const design = demoDesign();
+    const set = snapshotOf({ design, label: 'x', libvirtVersion: '9.0' }, new Date(T));
+    expect(set.libvirtVersion).toBe('9.0');
+    expect(parseSnapshot(JSON.stringify(set))?.libvirtVersion).toBe('9.0');
+    expect('libvirtVersion' in snapshotOf({ design, label: 'x' }, new Date(T))).toBe(false);
+    expect('libvirtVersion' in snapshotOf({ design, label: 'x', libvirtVersion: undefined }, new Date(T))).toBe(false);
+  });
+
+  it('a snapshot saved before the setting existed reads unchanged, at the same version (no rung added)', () => {
+    const old = { v: 3, guests: [{ domain: 'd', file: 'a.xml' }], active: 0, host: 'h', label: 'Add a vPHB', pristine: false, savedAt: T };
+    expect(readSnapshotText(JSON.stringify(old))).toEqual({ ok: true, from: 3, snapshot: old });
+    expect(SNAPSHOT_VERSION).toBe(3);
+  });
+
+  it('a value that is not a libvirt release is refused with the reason', () => {
+    const ok3 = { v: 3, guests: [{ domain: 'd' }], active: 0, pristine: false, savedAt: T };
+    for (const bad of [9, 'latest', '']) {
+      expect(migrateSnapshot({ ...ok3, libvirtVersion: bad })).toEqual({ ok: false, reason: 'libvirtVersion is not a libvirt release such as 9.0 (version 3)' });
+    }
+    expect(migrateSnapshot({ ...ok3, libvirtVersion: '10.7.0' })).toMatchObject({ ok: true });
+  });
+});
+
 describe('the migration ladder', () => {
   it('has a rung for every version up to the current one, the last without a step up', () => {
     for (let v = 1; v < SNAPSHOT_VERSION; v++) expect(LADDER[v]?.up).toBeTypeOf('function');

@@ -7,10 +7,11 @@
  *
  * Version 3 holds a workspace: several guests of one host (each domain text, file name and the text
  * it was imported as, its name), which one is active, and the host text. A document of one guest is a
- * list of one.
+ * list of one. Its optional `libvirtVersion` (issue 12) came later without a new version: a snapshot
+ * without it opens with the default release, and it is one setting for the whole workspace.
  */
 import type { DocState, PreviousDesign } from '../store/index.ts';
-import { exportDomain, type Design } from '../engine/index.ts';
+import { exportDomain, isLibvirtRelease, type Design } from '../engine/index.ts';
 import { savedWorkspaceOf } from './workspaceSnapshot.ts';
 
 /** localStorage keys of versions 1 and 2 (before IndexedDB): read once, moved, then removed. */
@@ -43,6 +44,8 @@ export interface SnapshotState {
   readonly label?: string | undefined;
   /** a design the app made and nobody edited (DocState.pristine) */
   readonly pristine: boolean;
+  /** the libvirt release the design is placed as (DocState.libvirtVersion); absent: the default */
+  readonly libvirtVersion?: string | undefined;
 }
 
 /**
@@ -177,6 +180,7 @@ function validateV3(o: Rec): string | null {
     isoTime(o, 'savedAt'),
     o['rev'] === undefined || (Number.isSafeInteger(o['rev']) && (o['rev'] as number) >= 0) ? null : 'rev is not a revision number',
     optText(o, 'tab', ''),
+    o['libvirtVersion'] === undefined || (typeof o['libvirtVersion'] === 'string' && isLibvirtRelease(o['libvirtVersion'])) ? null : 'libvirtVersion is not a libvirt release such as 9.0',
     validateHistory(o['history']),
   );
 }
@@ -269,13 +273,15 @@ export function domainText(design: Design): string {
 /** The state of a document (today's store holds one guest: a workspace of one). */
 export function stateOf(doc: DocState): SnapshotState {
   const w = doc.workspace ? savedWorkspaceOf(doc) : undefined;
+  // written only when set: a snapshot of the default reads as it did before the setting existed
+  const release = doc.libvirtVersion !== undefined ? { libvirtVersion: doc.libvirtVersion } : {};
   if (w && w.guests.length > 1) {
     const guests = w.guests.map((g) => ({ domain: g.domain, name: g.name, ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: g.baseline } : {}) }));
-    return { guests, active: Math.max(0, guests.findIndex((g) => g.name === w.active)), host: doc.hostText, label: doc.label, pristine: doc.pristine ?? false };
+    return { guests, active: Math.max(0, guests.findIndex((g) => g.name === w.active)), host: doc.hostText, label: doc.label, pristine: doc.pristine ?? false, ...release };
   }
   const domain = domainText(doc.design);
   const guest: GuestSnapshot = { domain, ...(doc.file !== undefined ? { file: doc.file } : {}), ...(doc.baseline !== undefined && doc.baseline !== domain ? { baseline: doc.baseline } : {}) };
-  return { guests: [guest], active: 0, host: doc.hostText, label: doc.label, pristine: doc.pristine ?? false };
+  return { guests: [guest], active: 0, host: doc.hostText, label: doc.label, pristine: doc.pristine ?? false, ...release };
 }
 
 export function snapshotOf(doc: DocState, now: Date = new Date()): Snapshot {

@@ -1,7 +1,8 @@
 /**
  * Where libvirt would put each device that has no PCI address yet, as a hint in the Unplaced tray:
- * the engine's `libvirt` placement policy (its simulation of qemuDomainAssignPCIAddresses) run once
- * per design, memoised by the design's identity, never per render.
+ * the engine's `libvirt` placement policy (its simulation of qemuDomainAssignPCIAddresses), as the
+ * libvirt release the design targets, run once per design and release, memoised by the design's
+ * identity, never per render.
  */
 import type { Design } from '../engine/index.ts';
 import { placeWithReport } from '../engine/index.ts';
@@ -9,17 +10,25 @@ import { controllerKindLabel, unplacedDevices } from './layout.ts';
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 const NO_HINTS: ReadonlyMap<string, string> = new Map();
-const cache = new WeakMap<Design, ReadonlyMap<string, string>>();
+const cache = new WeakMap<Design, Map<string, ReadonlyMap<string, string>>>();
 
-/** device key -> "libvirt: vPHB 0, slot 0x05" for every unplaced device (DESIGN.md §6 keys). */
-export function libvirtHints(design: Design): ReadonlyMap<string, string> {
+/**
+ * device key -> "libvirt: vPHB 0, slot 0x05" for every unplaced device (DESIGN.md §6 keys), placed as
+ * `libvirtVersion` ("9.0"; undefined: the default release) places.
+ */
+export function libvirtHints(design: Design, libvirtVersion?: string): ReadonlyMap<string, string> {
   const unplaced = unplacedDevices(design.guest);
   if (unplaced.length === 0) return NO_HINTS;
-  let hints = cache.get(design);
+  let byRelease = cache.get(design);
+  if (!byRelease) {
+    byRelease = new Map();
+    cache.set(design, byRelease);
+  }
+  let hints = byRelease.get(libvirtVersion ?? '');
   if (hints) return hints;
   const out = new Map<string, string>();
   try {
-    const placed = placeWithReport(design, { policy: 'libvirt' }).design.guest;
+    const placed = placeWithReport(design, { policy: 'libvirt', libvirtVersion }).design.guest;
     const known = new Set(design.guest.controllers.map((c) => c.key));
     for (const d of unplaced) {
       if (d.address) {
@@ -35,6 +44,6 @@ export function libvirtHints(design: Design): ReadonlyMap<string, string> {
     for (const d of unplaced) out.set(d.key, `no hint: ${(e as Error).message}`);
   }
   hints = out;
-  cache.set(design, hints);
+  byRelease.set(libvirtVersion ?? '', hints);
   return hints;
 }

@@ -253,6 +253,34 @@ describe('share links: version 2 (a workspace of several domains)', () => {
   });
 });
 
+describe('share links: the libvirt release a design is placed as (issue 12)', () => {
+  it('travels in version 1 and 2 links; absent, it stays absent (the default)', async () => {
+    const one = await decoded(await encodeShareLink({ v: 1, domain: '<domain/>', libvirtVersion: '9.0' }, BASE));
+    expect(one.libvirtVersion).toBe('9.0');
+    expect('libvirtVersion' in (await decoded(await encodeShareLink({ v: 1, domain: '<domain/>' }, BASE)))).toBe(false);
+    const two = await decodeAnyShareLink(await encodeShareLink({ v: 2, domains: ['<a/>', '<b/>'], libvirtVersion: '10.7.0' }, BASE));
+    expect(two.ok && two.value.libvirtVersion).toBe('10.7.0');
+  });
+
+  it('a link written before the setting (no field) opens as it did', async () => {
+    const old = linkOf(JSON.stringify({ v: 1, domain: '<domain/>', host: 'h', crc: designChecksum('<domain/>', 'h') }));
+    expect(await decoded(old)).toEqual({ v: 1, domain: '<domain/>', host: 'h' });
+  });
+
+  it('the checksum stays over the XML alone, so a pcitopo that knows no setting still opens the link', async () => {
+    const link = await encodeShareLink({ v: 1, domain: '<domain/>', host: 'h', libvirtVersion: '9.0' }, BASE);
+    const json = JSON.parse(inflateRawSync(Buffer.from(link.slice(link.indexOf('#/d/') + 4), 'base64url')).toString('utf8')) as Record<string, unknown>;
+    expect(json).toMatchObject({ libvirtVersion: '9.0', crc: designChecksum('<domain/>', 'h') });
+  });
+
+  it('a value that is not a libvirt release is refused, naming the field', async () => {
+    for (const bad of [9, 'latest', '9', '', '9.0; rm']) {
+      const msg = await refused(linkOf(JSON.stringify({ v: 1, domain: '<domain/>', libvirtVersion: bad })));
+      expect(msg).toMatch(/"libvirtVersion" .* not a libvirt release such as 9\.0/);
+    }
+  });
+});
+
 describe('base64url', () => {
   it('matches Node for every length 0..64 and refuses non-canonical text', () => {
     for (let n = 0; n <= 64; n++) {

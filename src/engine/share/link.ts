@@ -1,5 +1,6 @@
 import type { InputError, Result } from '../errors.ts';
 import { fail, ok } from '../errors.ts';
+import { isLibvirtRelease } from '../model/libvirtRelease.ts';
 
 /**
  * Share links (DESIGN.md §5): `<base>#/d/<payload>`, payload = base64url (no padding) of
@@ -16,6 +17,12 @@ export interface SharePayload {
   domain: string;
   host?: string;
   view?: unknown;
+  /**
+   * The libvirt release the design is placed as ("9.0"; model/libvirtRelease.ts), when not the
+   * default. Optional in every version: a link without it opens with the default, and a pcitopo
+   * that does not know it ignores it (it is outside the checksum, which covers the XML).
+   */
+  libvirtVersion?: string;
 }
 
 /**
@@ -27,6 +34,8 @@ export interface WorkspaceSharePayload {
   domains: string[];
   host?: string;
   view?: unknown;
+  /** one setting for every guest of the workspace (see SharePayload.libvirtVersion) */
+  libvirtVersion?: string;
 }
 
 export type AnySharePayload = SharePayload | WorkspaceSharePayload;
@@ -97,8 +106,8 @@ export function workspaceChecksum(domains: readonly string[], host: string | und
 export async function encodeShareLink(p: AnySharePayload, base: string): Promise<string> {
   const json =
     p.v === 1
-      ? JSON.stringify({ v: p.v, domain: p.domain, host: p.host, view: p.view, crc: designChecksum(p.domain, p.host) })
-      : JSON.stringify({ v: p.v, domains: p.domains, host: p.host, view: p.view, crc: workspaceChecksum(p.domains, p.host) });
+      ? JSON.stringify({ v: p.v, domain: p.domain, host: p.host, view: p.view, libvirtVersion: p.libvirtVersion, crc: designChecksum(p.domain, p.host) })
+      : JSON.stringify({ v: p.v, domains: p.domains, host: p.host, view: p.view, libvirtVersion: p.libvirtVersion, crc: workspaceChecksum(p.domains, p.host) });
   const bytes = new TextEncoder().encode(json);
   // compressing our own design needs no slicing: one write
   const packed = await pipe(new CompressionStream('deflate-raw'), bytes, Infinity, { slice: Math.max(1, bytes.length) });
@@ -151,6 +160,10 @@ export async function decodeAnyShareLink(linkOrHash: string): Promise<Result<Any
   }
   if (o['host'] !== undefined && typeof o['host'] !== 'string') return bad('the link is not a pcitopo design: "host" is not a string of node-device XML');
   const host = o['host'] as string | undefined;
+  const release = o['libvirtVersion'];
+  if (release !== undefined && (typeof release !== 'string' || !isLibvirtRelease(release))) {
+    return bad(`the link is not a pcitopo design: "libvirtVersion" is ${JSON.stringify(release).slice(0, 40)}, not a libvirt release such as 9.0 or 10.7`);
+  }
   if (o['v'] === 1) {
     if (typeof o['domain'] !== 'string') return bad('the link is not a pcitopo design: "domain" is not a string of domain XML');
     if (o['crc'] !== undefined && o['crc'] !== designChecksum(o['domain'], host)) return changed();
@@ -158,6 +171,7 @@ export async function decodeAnyShareLink(linkOrHash: string): Promise<Result<Any
     const out: SharePayload = { v: 1, domain: o['domain'] };
     if (host !== undefined) out.host = host;
     if (o['view'] !== undefined) out.view = o['view'];
+    if (release !== undefined) out.libvirtVersion = release;
     return ok(out);
   }
   const domains = o['domains'];
@@ -169,6 +183,7 @@ export async function decodeAnyShareLink(linkOrHash: string): Promise<Result<Any
   const out: WorkspaceSharePayload = { v: 2, domains: [...(domains as string[])] };
   if (host !== undefined) out.host = host;
   if (o['view'] !== undefined) out.view = o['view'];
+  if (release !== undefined) out.libvirtVersion = release;
   return ok(out);
 }
 

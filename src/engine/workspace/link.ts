@@ -11,13 +11,15 @@ import { createWorkspace } from './workspace.ts';
 /**
  * Share links of a workspace (DESIGN.md §5, payload version 2): every domain's current XML (its
  * export, so edits travel) and the host's text, in workspace order. A workspace of one domain is
- * still written as version 1, which every pcitopo opens.
+ * still written as version 1, which every pcitopo opens. `libvirtVersion`: the release the
+ * workspace is placed as, when not the default (model/libvirtRelease.ts); absent, none is written.
  */
-export async function workspaceLink(ws: Workspace, hostText: string | undefined, base: string, view?: unknown): Promise<string> {
+export async function workspaceLink(ws: Workspace, hostText: string | undefined, base: string, view?: unknown, libvirtVersion?: string): Promise<string> {
   const domains = ws.guests.map((g) => exportDomain(g.design));
   const host = hostText !== undefined ? { host: hostText } : {};
   const v = view !== undefined ? { view } : {};
-  return encodeShareLink(domains.length === 1 ? { v: 1, domain: domains[0] as string, ...host, ...v } : { v: 2, domains, ...host, ...v }, base);
+  const release = libvirtVersion !== undefined ? { libvirtVersion } : {};
+  return encodeShareLink(domains.length === 1 ? { v: 1, domain: domains[0] as string, ...host, ...v, ...release } : { v: 2, domains, ...host, ...v, ...release }, base);
 }
 
 /** What a share link opens to: a workspace (one guest for a version 1 link), the host's text and the view. */
@@ -26,6 +28,8 @@ export interface OpenedLink {
   readonly hostText?: string | undefined;
   readonly view?: unknown;
   readonly version: 1 | 2;
+  /** the libvirt release the link's design is placed as; absent: the default */
+  readonly libvirtVersion?: string | undefined;
 }
 
 /**
@@ -49,5 +53,5 @@ export function workspaceOfPayload(p: AnySharePayload): Result<OpenedLink> {
   const texts = p.v === 1 ? [p.domain] : p.domains;
   const ws = createWorkspace(texts.map((text, i) => ({ text, file: texts.length === 1 ? 'share link (domain)' : `share link (domain ${i + 1})` })), host);
   if (!ws.ok) return ws;
-  return ok({ workspace: ws.value, ...(p.host !== undefined ? { hostText: p.host } : {}), ...(p.view !== undefined ? { view: p.view } : {}), version: p.v });
+  return ok({ workspace: ws.value, ...(p.host !== undefined ? { hostText: p.host } : {}), ...(p.view !== undefined ? { view: p.view } : {}), ...(p.libvirtVersion !== undefined ? { libvirtVersion: p.libvirtVersion } : {}), version: p.v });
 }

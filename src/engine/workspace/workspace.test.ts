@@ -190,6 +190,13 @@ describe('workspace share links', () => {
     expect(p.ok && p.value.v).toBe(1);
   });
 
+  it('the libvirt release travels once for the whole workspace, and only when set (issue 12)', async () => {
+    const set = await openShareLink(await workspaceLink(ws3(), DEMO_HOST_XML, 'http://x/', undefined, '9.0'));
+    expect(set.ok && [set.value.version, set.value.libvirtVersion]).toEqual([2, '9.0']);
+    const unset = await openShareLink(await workspaceLink(ws3(), DEMO_HOST_XML, 'http://x/'));
+    expect(unset.ok && 'libvirtVersion' in unset.value).toBe(false);
+  });
+
   it("a link whose documents cannot be read names which one", async () => {
     const link = await encodeShareLink({ v: 2, domains: [domain('a', []), '<domain><name>b</domain>'] }, 'http://x/');
     const r = await openShareLink(link);

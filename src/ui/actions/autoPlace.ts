@@ -16,7 +16,11 @@ export interface PlaceArg {
 export const spareEnabled = (policy: PlacementPolicy): true | string =>
   policy === 'pe-per-phb' ? true : "Like libvirt places devices as libvirt's own assignment does, which keeps no spares: choose the other policy to keep spares for hotplug";
 
-/** Places every device without an address, as one undo step, and says what it did. */
+/**
+ * Places every device without an address, as one undo step, and says what it did. The libvirt policy
+ * places as the libvirt release the design targets (DocState.libvirtVersion; issue 12), here or in
+ * the worker alike.
+ */
 export const autoPlace = register<PlaceArg>({
   id: 'auto-place',
   label: 'Auto-place',
@@ -25,8 +29,9 @@ export const autoPlace = register<PlaceArg>({
   perform: (ctx, { policy, spare }) => {
     const present = ctx.store.getState().present;
     if (!present) return { kind: 'none' };
-    const options = { policy, spare: policy === 'pe-per-phb' ? spare : 0 };
-    const label = `Auto-place (${policy}${policy === 'pe-per-phb' ? `, ${spare} spare` : ''})`;
+    const release = policy === 'libvirt' ? present.libvirtVersion : undefined;
+    const options = { policy, spare: policy === 'pe-per-phb' ? spare : 0, libvirtVersion: release };
+    const label = `Auto-place (${policy}${policy === 'pe-per-phb' ? `, ${spare} spare` : ''}${release !== undefined ? ` ${release}` : ''})`;
     // auto-place may add many buses: show the whole result, not the view of the design before
     const outcome = ({ design, notes }: PlaceReport): Outcome => ({ kind: 'design', design, label, then: { summary: 'change', notes, focusNodes: design.guest.controllers.map(nodeIdOf) } });
     const checker = appChecker();

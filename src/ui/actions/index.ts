@@ -19,6 +19,7 @@ export { switchGuest } from './switchGuest.ts';
 export { addBus } from './addBus.ts';
 export { addBlock, BLOCK_LABELS, FIT_ALL_MAX_NODES, type BlockArg } from './addBlock.ts';
 export { autoPlace, spareEnabled, type PlaceArg } from './autoPlace.ts';
+export { setLibvirtVersion } from './setLibvirtVersion.ts';
 export { exportXml } from './exportXml.ts';
 export { copyXml } from './copyXml.ts';
 export { exportSvg } from './exportSvg.ts';

@@ -49,7 +49,7 @@ export type Outcome =
   | { readonly kind: 'design'; readonly design: Design; readonly label: string; readonly hostText?: string | undefined; readonly then?: Then | undefined }
   /** a new document (import, new design, the demo), one undo step; the design it replaces is kept aside */
   | { readonly kind: 'document'; readonly doc: Omit<DocState, 'label'>; readonly label: string; readonly then?: Then | undefined }
-  /** selection, menus, messages, history: never the document */
+  /** selection, menus, messages, history, a setting of the document (the libvirt release): never an undo step */
   | { readonly kind: 'session'; readonly change: (store: DesignerStore) => void }
   /** downloads, clipboard, zoom: outside the store */
   | { readonly kind: 'effect'; readonly run: () => void | Promise<void> }

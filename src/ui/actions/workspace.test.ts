@@ -171,4 +171,13 @@ describe('autosave and share links of a workspace', () => {
     const broken = await openLinkedWorkspace('#/d/AAAA');
     expect(broken.ok ? 'opened' : broken.broken).toBe(true);
   });
+
+  it('a link opens placed as the libvirt release it names, one for the whole workspace; a link without one says the default (issue 12)', async () => {
+    const two = await openLinkedWorkspace(await encodeShareLink({ v: 2, domains: [domain('a'), domain('b')], libvirtVersion: '9.0' }, 'http://x/'));
+    expect(two.ok && two.doc.libvirtVersion).toBe('9.0');
+    const one = await openLinkedWorkspace(await encodeShareLink({ v: 1, domain: domain('solo'), libvirtVersion: '9.0' }, 'http://x/'));
+    expect(one.ok && one.doc.libvirtVersion).toBe('9.0');
+    const none = await openLinkedWorkspace(await encodeShareLink({ v: 1, domain: domain('solo') }, 'http://x/'));
+    expect(none.ok && 'libvirtVersion' in none.doc && none.doc.libvirtVersion === undefined).toBe(true);
+  });
 });
