@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createDesign, exportDomain } from '../xml/domain.ts';
 import { validate } from '../rules/index.ts';
 import { applyCommand } from '../commands/commands.ts';
+import { place } from '../placement/index.ts';
 
 // virDomainPCIAddressSetGrow() (libvirt src/conf/domain_addr.c) adds the buses an address names by
 // the connect flags of the device that names it: the differential check against libvirt 9.0 found
@@ -67,14 +68,29 @@ describe('the buses libvirt adds for an address on a missing bus (virDomainPCIAd
     const d = design(text);
     expect(d.guest.controllers.map((c) => `${c.index}:${c.model}`)).toEqual(['0:pcie-root', '1:pcie-root-port', '2:pcie-to-pci-bridge']);
     const dev = d.guest.devices.find((x) => x.element === 'interface');
-    expect(dev?.address?.bus).toBe(2);
-    expect(dev?.writtenBus).toBe(1);
+    // the design keeps the written address; the rules and placement take libvirt's
+    expect(dev?.address?.bus).toBe(1);
+    expect(dev?.libvirtBus).toBe(2);
     const found = validate(d).filter((f) => f.severity === 'error');
     expect(found.map((f) => f.ruleId)).toEqual(['GEN-ADDR-3']);
     expect(found[0]?.message).toMatch(/written on bus 0x01.*slot must be >= 1 on a pcie-to-pci-bridge/);
     // shown where libvirt keeps it, written as the user wrote it
     expect(exportDomain(d)).toBe(text);
     expect(errors(domain('virt', 'aarch64', nic('rtl8139', 1, 1)))).toEqual([]);
+  });
+
+  it('place writes the moved device where libvirt puts it, beside the controllers it writes (a breaker found the written bus kept: libvirt refused the output)', () => {
+    for (const [machine, arch] of [['virt', 'aarch64'], ['q35', 'x86_64']] as const) {
+      const d = design(domain(machine, arch, nic('rtl8139', 1, 3)));
+      const out = place(d, { policy: 'libvirt' });
+      const text = exportDomain(out);
+      expect(text).toMatch(/<model type='rtl8139'\/>\s*<address type='pci' domain='0x0000' bus='0x02' slot='0x03' function='0x0'\/>/);
+      expect(validate(design(text)).filter((f) => f.severity === 'error')).toEqual([]);
+    }
+  });
+
+  it('a spapr-vio device on a missing bus adds no PHB (its PCI address is not one)', () => {
+    expect(models(domain('pseries', 'ppc64le', nic('spapr-vlan', 1, 0)))).toEqual(['0:pci-root']);
   });
 
   it('the fix clears the error and moving the device forgets the bus it was written on', () => {
@@ -84,7 +100,7 @@ describe('the buses libvirt adds for an address on a missing bus (virDomainPCIAd
     expect(fix).toBeDefined();
     if (!fix) return;
     const next = applyCommand(d, fix.command);
-    expect(next.guest.devices.find((x) => x.element === 'interface')?.writtenBus).toBeUndefined();
+    expect(next.guest.devices.find((x) => x.element === 'interface')?.libvirtBus).toBeUndefined();
     expect(validate(next).filter((x) => x.severity === 'error')).toEqual([]);
   });
 

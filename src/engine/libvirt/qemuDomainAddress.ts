@@ -508,7 +508,8 @@ export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'de
   let highest = 0;
   for (const i of written) if (i <= 255) highest = Math.max(highest, i);
   let addressed = 0;
-  for (const x of [...guest.devices, ...guest.controllers]) if (x.address && x.address.bus <= 255 && x.address.bus > highest) addressed = Math.max(addressed, x.address.bus);
+  for (const x of guest.controllers) if (x.address && x.address.bus <= 255 && x.address.bus > highest) addressed = Math.max(addressed, x.address.bus);
+  for (const x of guest.devices) if (x.address && x.address.bus <= 255 && x.address.bus > highest && !isSpaprVioDevice(x, machine)) addressed = Math.max(addressed, x.address.bus);
   const defaultModel = qemuDomainDefaultPCIBusModel(guest, machine);
   const set = new VirDomainPCIAddressSet({ dryRun: true, multipleRoots: machine.family === 'pseries' });
   for (let i = 0; i <= highest; i++) {
@@ -526,6 +527,8 @@ export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'de
       for (const it of items) {
         const a = it.d?.address ?? it.c?.address;
         if (!a || a.bus > 255 || a.bus < set.buses.length) continue;
+        // a spapr-vio device's PCI address is not one (qemuDomainAssignSpaprVIOAddresses): no bus for it
+        if (it.d && isSpaprVioDevice(it.d, machine)) continue;
         const flags = it.d ? qemuDomainDeviceCalculatePCIConnectFlags(it.d, shape, machine, opts.host) : virDomainPCIControllerModelToConnectType(it.c?.model ?? '');
         const at = { bus: a.bus };
         set.grow(at, flags);
@@ -551,6 +554,16 @@ export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'de
   // so it defines none of them; the rules say why (PAPR-PHB-2).
   if (machine.family === 'pseries' && defined.some((c) => c.model === 'pci-root' && c.target.index === undefined)) return none;
   return { controllers: defined.filter((c) => keys.has(c.key)), moved };
+}
+
+/**
+ * The devices where libvirt's define puts them when its growth moved them (GuestDevice.libvirtBus,
+ * set on import from {@link qemuDomainImpliedPCIBuses}' `moved`): at the bus libvirt gives, with
+ * `writtenBus` saying where the XML has them. The same array when none moves.
+ */
+export function withLibvirtBusMoves(devices: readonly GuestDevice[]): readonly GuestDevice[] {
+  if (!devices.some((d) => d.libvirtBus !== undefined && d.address)) return devices;
+  return devices.map((d) => (d.libvirtBus !== undefined && d.address ? { ...d, address: { ...d.address, bus: d.libvirtBus }, writtenBus: d.address.bus, libvirtBus: undefined } : d));
 }
 
 /** {@link qemuDomainImpliedPCIBuses}' controllers alone. */

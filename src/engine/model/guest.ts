@@ -152,6 +152,12 @@ export interface GuestDevice {
    * bumps the device onto the bridge (virDomainPCIAddressSetGrow; `address` is where it lands).
    */
   readonly writtenBus?: number | undefined;
+  /**
+   * On the design as written: the bus libvirt's define moves this device to (the bump above); the
+   * design keeps the written address, so export keeps the document's bytes; the rules and placement
+   * see the device where libvirt puts it (withLibvirtBusMoves).
+   */
+  readonly libvirtBus?: number | undefined;
   /** the `type` of a non-PCI `<address>` when one is written (spapr-vio, unassigned, ccw, drive, …) */
   readonly otherAddressType?: string | undefined;
   /**

@@ -4,7 +4,7 @@ import type { GuestPciAddress } from '../model/pci.ts';
 import { PlacementFailure } from '../libvirt/domainAddr.ts';
 import { virDomainDefPostParse } from '../libvirt/domainConf.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
-import { qemuDomainAssignPCIAddresses } from '../libvirt/qemuDomainAddress.ts';
+import { qemuDomainAssignPCIAddresses, withLibvirtBusMoves } from '../libvirt/qemuDomainAddress.ts';
 import type { SpareKind } from '../machines/index.ts';
 import { machineProfile, spareKind } from '../machines/index.ts';
 
@@ -71,7 +71,8 @@ function runDefine(guest: Guest, host: Host | undefined): DefinedDomain | undefi
   if (!machine.placeable) return undefined;
   // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs) libvirt refuses the domain (issue 11).
   if (beyondLibvirtLimits(guest, machine.family, 1).length > 0) return undefined;
-  const written: Guest = guest.devices.some((d) => d.implicit) ? { ...guest, devices: guest.devices.filter((d) => !d.implicit) } : guest;
+  const devices = withLibvirtBusMoves(guest.devices.some((d) => d.implicit) ? guest.devices.filter((d) => !d.implicit) : guest.devices);
+  const written: Guest = devices !== guest.devices ? { ...guest, devices: devices.slice() } : guest;
   try {
     const r = qemuDomainAssignPCIAddresses(virDomainDefPostParse(written, machine), machine, host);
     return { guest: r.guest, unplaced: r.unplaced, written: new Set(written.controllers.filter((c) => !c.implicit).map((c) => c.key)) };

@@ -7,7 +7,7 @@ import { hostDeviceOf } from '../model/host.ts';
 import type { PciAddress } from '../model/pci.ts';
 import { virDomainAssignControllerIndexes } from '../libvirt/domainConf.ts';
 import { qemuDomainHasPCIeRoot } from '../libvirt/qemuDomain.ts';
-import { endpointConnectType, qemuDomainAssignSpaprVIOAddresses, qemuDomainImpliedPCIBuses, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
+import { endpointConnectType, qemuDomainAssignSpaprVIOAddresses, qemuDomainImpliedPCIBuses, takesPciAddress, withLibvirtBusMoves } from '../libvirt/qemuDomainAddress.ts';
 import type { Finding, FindingSubjects, Fix, RuleMeta } from './types.ts';
 
 /**
@@ -83,7 +83,7 @@ export function libvirtControllers(guest: Guest, machine: MachineProfile): reado
 export function libvirtDevices(guest: Guest, machine: MachineProfile): readonly GuestDevice[] {
   const list = guest.controllers;
   const base = completed.get(list) ?? list;
-  const grown = withImpliedBuses(guest, base, machine).devices;
+  const grown = withLibvirtBusMoves(withImpliedBuses(guest, base, machine).devices);
   // spapr-vio devices leave PCI whatever address they are written with (qemuDomainAssignSpaprVIOAddresses)
   const known = offPci.get(grown);
   if (known) return known;

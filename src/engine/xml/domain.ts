@@ -55,11 +55,11 @@ function withImplicitRoot(guest: Guest): Guest {
   const implied = qemuDomainImpliedPCIBuses({ ...guest, controllers: rooted }, machine, { implicit: true });
   if (rooted === guest.controllers && implied.controllers.length === 0) return guest;
   const root = rooted === guest.controllers ? [] : [machine.root];
-  // a device libvirt's growth moves (onto the pcie-to-pci-bridge it adds) is shown where libvirt
-  // keeps it; design and original agree on it, so export leaves its written address alone
+  // a device libvirt's growth moves (onto the pcie-to-pci-bridge it adds) keeps its written address
+  // in the design (export keeps the bytes); the rules and placement take it where libvirt puts it
   const devices = implied.moved.size === 0 ? guest.devices : guest.devices.map((d) => {
     const a = implied.moved.get(d.key);
-    return a && d.address ? { ...d, address: a, writtenBus: d.address.bus } : d;
+    return a && d.address ? { ...d, libvirtBus: a.bus } : d;
   });
   return { ...guest, devices, controllers: [...root, ...implied.controllers, ...guest.controllers] };
 }
