@@ -15,7 +15,7 @@ import { loadWorkspace } from '../src/cli/workspaceio.ts';
 import { DEMO_HOST_XML } from '../src/engine/demo/demo.ts';
 import { createWorkspace, importHost, validateWorkspace, type WorkspaceFinding } from '../src/engine/index.ts';
 import { encodeShareLink } from '../src/engine/share/link.ts';
-import { center, dropOn, findingsOf, openApp, settled } from './helpers.ts';
+import { center, dropOn, exportXml, findingsOf, openApp, savedDomain, settled } from './helpers.ts';
 
 /** A pseries guest passing these host functions through (unplaced: the designer places them). */
 function domain(name: string, hostdevs: readonly string[]): string {
@@ -139,6 +139,8 @@ test.describe('a workspace of several guests', () => {
 
     await page.getByTestId('share-link').click();
     const url = await page.getByTestId('share-link-url').inputValue();
+    const opened = await exportXml(page);
+    await expect.poll(() => savedDomain(page)).toBe(opened);
     await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
     await page.reload();
     await expect(page.locator('html[data-ready="true"]')).toBeAttached();
@@ -351,6 +353,9 @@ test.describe('a workspace of several guests', () => {
     await dropOn(page, await center(page, 'host-group-2'), 'controller-0');
     await page.getByTestId('group-take-move').click();
     await expect(page.getByTestId('host-group-usage-2')).toHaveText('gamma');
+    // autosave writes after the frame: reload once it holds this state (one workspace record)
+    const now = await exportXml(page);
+    await expect.poll(() => savedDomain(page)).toBe(now);
     await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
     await page.reload();
     await expect(page.locator('html[data-ready="true"]')).toBeAttached();
