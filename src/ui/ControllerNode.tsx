@@ -6,6 +6,7 @@ import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectInd
 import { ControllerTile } from './ControllerTile.tsx';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
 import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, SPACING, type ControllerFlowNode } from './layout.ts';
+import { onEnterOrSpace } from './roving.ts';
 
 export { controllerKindLabel, hostNameOf };
 
@@ -106,12 +107,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
         aria-pressed={selected}
         aria-label={`Select ${title}`}
         onClick={select}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' || e.key === ' ') {
-            e.preventDefault();
-            select();
-          }
-        }}
+        onKeyDown={onEnterOrSpace(select)}
       >
         <span className="ckind">{controllerKindLabel(c)}</span>
         <strong>#{index ?? '?'}</strong>

@@ -12,6 +12,7 @@ import { busModel, formatNumber, formatPciAddress, isPhb } from '../engine/index
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
 import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, SPACING } from './layout.ts';
+import { onEnterOrSpace } from './roving.ts';
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 
@@ -169,12 +170,7 @@ const TileBody = memo(function TileBody({ c, selected }: { c: PciController; sel
           aria-pressed={selected}
           aria-label={`Select ${title}`}
           onClick={select}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' || e.key === ' ') {
-              e.preventDefault();
-              select();
-            }
-          }}
+          onKeyDown={onEnterOrSpace(select)}
         >
           <span className="tkind">{controllerKindLabel(c)}</span>
           <strong>{index ?? '?'}</strong>

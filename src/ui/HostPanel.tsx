@@ -3,7 +3,7 @@ import type { Guest, HostDevice, IommuGroup } from '../engine/index.ts';
 import { formatPciAddress, worse } from '../engine/index.ts';
 import { acrossFindingsOf, designerStore, findingsOf, guestColour, subjectIndex, usageOf, useDesigner, workspaceOf } from '../store/index.ts';
 import { useDragSource } from './dnd.ts';
-import { useRovingFocus } from './roving.ts';
+import { onEnterOrSpace, useRovingFocus } from './roving.ts';
 
 /** guest name -> colour, for the usage chips (issue 15) */
 type Colours = ReadonlyMap<string, string>;
@@ -125,12 +125,7 @@ const GroupCard = memo(function GroupCard({ group, devices, inGuestMask, usage, 
         tabIndex={0}
         aria-pressed={selected}
         onClick={select}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' || e.key === ' ') {
-            e.preventDefault();
-            select();
-          }
-        }}
+        onKeyDown={onEnterOrSpace(select)}
       >
         <span className="grip" aria-hidden="true">⠿</span>
         <strong>Group {group.number}</strong>

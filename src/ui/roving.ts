@@ -73,3 +73,16 @@ export function useRovingFocus(ref: RefObject<HTMLElement | null>, selector: str
     };
   }, [ref, selector, onMove, preventScroll]);
 }
+
+/**
+ * onKeyDown for an element with role="button" that is not a <button>: Enter and Space activate it,
+ * as they do a native button (WAI-ARIA button pattern).
+ */
+export function onEnterOrSpace(activate: () => void): (e: { key: string; preventDefault: () => void }) => void {
+  return (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      activate();
+    }
+  };
+}
