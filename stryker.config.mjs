@@ -1,5 +1,8 @@
-// Mutation testing of the rules (issue 11): `npm run mutation` (not part of `npm test`; slow).
-// Scope one folder or file with `npm run mutation -- --mutate src/engine/rules/GEN-ADDR-4.ts`.
+// Mutation testing of the rules and placement (issue 11). `npm run mutation` is the whole run (about
+// 7,000 mutants, hours on two cores; not part of `npm test`). `npm run mutation:chunks`
+// (scripts/mutation-chunks.mjs) runs the same configuration one source file at a time, resumable,
+// and `npm run mutation:summary` writes the scores to docs/mutation.md.
+// Scope one file by hand with `npm run mutation -- --mutate src/engine/rules/GEN-ADDR-4.ts`.
 // StrykerJS with its vitest runner: the maintained mutation tester for TypeScript + vitest.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,32 +10,42 @@ import path from 'node:path';
 // Tests read ../shared beside the checkout; Stryker runs them from a sandbox copy inside it.
 process.env.PCITOPO_SHARED ||= path.resolve('..', 'shared');
 
-/** The folders whose code is mutated. Placement and the libvirt model join with one line each. */
-const MUTATED = [
+/** The folders whose code is mutated, in the order the chunked run takes them. */
+export const MUTATED = [
+  'src/engine/placement',
   'src/engine/rules',
-  // 'src/engine/placement',
   // 'src/engine/libvirt',
 ];
 
-/** Data and wiring, not logic: the case fixtures' builders and the generated registry. */
-const SKIP = new Set(['src/engine/rules/testkit.ts', 'src/engine/rules/index.ts']);
+/** Fixture builders, the rule registries and a types-only file: data and wiring, no logic. */
+const SKIP = new Set(['testkit.ts']);
+const SKIP_PATHS = new Set(['src/engine/rules/index.ts', 'src/engine/rules/workspace/index.ts', 'src/engine/rules/types.ts']);
 
 /**
- * A rule file ends with its case table (`export const cases`): test data, not code under test.
- * Only the lines above it are mutated (Stryker's `file:startLine-endLine` ranges).
+ * The mutate entries of one folder and its subfolders, one per source file. A rule file ends with
+ * its case table (`export const cases`): test data, not code under test, so only the lines above it
+ * are mutated (Stryker's `file:startLine-endLine` ranges).
+ * @param {string} dir
+ * @returns {string[]}
  */
-function mutateRanges(dir) {
+export function mutateRanges(dir) {
   return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
-    .map((f) => path.posix.join(dir, f))
-    .filter((f) => !SKIP.has(f))
-    .map((f) => {
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((e) => {
+      const f = path.posix.join(dir, e.name);
+      if (e.isDirectory()) return mutateRanges(f);
+      if (!e.name.endsWith('.ts') || e.name.endsWith('.test.ts') || e.name.endsWith('.d.ts')) return [];
+      if (SKIP.has(e.name) || SKIP_PATHS.has(f)) return [];
       const lines = fs.readFileSync(f, 'utf8').split('\n');
       const at = lines.findIndex((l) => l.startsWith('export const cases'));
-      return at > 0 ? `${f}:1-${at}` : f;
+      return [at > 0 ? `${f}:1-${at}` : f];
     });
 }
+
+// The chunked run (scripts/mutation-chunks.mjs) names each file's report and incremental file.
+const jsonReport = process.env.PCITOPO_MUTATION_JSON || 'reports/mutation/mutation.json';
+const incrementalFile = process.env.PCITOPO_MUTATION_INCREMENTAL || 'reports/stryker-incremental.json';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -40,6 +53,7 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts', related: true },
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: MUTATED.flatMap(mutateRanges),
+  // each mutant runs only the tests that reach it (the vitest runner filters files and test names)
   coverageAnalysis: 'perTest',
   // two cores shared with others: one mutant at a time unless told otherwise (--concurrency 2)
   concurrency: 1,
@@ -47,9 +61,9 @@ export default {
   // module-level mutants (rule metadata) would each re-run every test: left out for speed
   ignoreStatic: true,
   incremental: true,
-  incrementalFile: 'reports/stryker-incremental.json',
+  incrementalFile,
   reporters: ['clear-text', 'progress', 'json', 'html'],
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  jsonReporter: { fileName: jsonReport },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   thresholds: { high: 85, low: 70, break: null },
   tempDirName: '.stryker-tmp',

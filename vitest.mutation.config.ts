@@ -1,4 +1,21 @@
+import fs from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/** The corpus tests: hundreds of libvirt documents each, seconds per file. */
+const HEAVY = /\/test\/(corpus-[^/]*|placement-corpus)\.test\.ts$/;
+
+/**
+ * Cheapest test files first, the corpus tests last. Stryker's vitest runner bails at the first
+ * failing test, so a mutant that a unit test or a rule's case table kills never reaches the corpus
+ * tests; vitest's own order (longest and largest first) would run them first for every mutant.
+ */
+class CheapFirst extends BaseSequencer {
+  override sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const cost = (f: TestSpecification): number => (HEAVY.test(f.moduleId) ? 1e9 : 0) + fs.statSync(f.moduleId).size;
+    return Promise.resolve([...files].sort((a, b) => cost(a) - cost(b)));
+  }
+}
 
 // The tests Stryker runs against each mutant (`npm run mutation`, stryker.config.mjs): the engine's
 // unit tests (the rules' case tables among them) and the corpus and hostile-case tests, all
@@ -12,5 +29,6 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60000,
     pool: 'threads',
+    sequence: { sequencer: CheapFirst },
   },
 });
