@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import type { PciController } from '../model/guest.ts';
+import { withFreeChassis, withFreeTargetIndex, withoutRefusedAddresses } from './finish.ts';
+import { at, controller, guestOf, phb } from './testkit.ts';
+
+/** A port as libvirt writes it: chassis left out means QEMU's chassis is the index (qemuDomainAssignPCIAddresses). */
+const port = (model: string, index: number, chassis?: number, key = `${model}-${index}`): PciController => ({
+  ...controller(model, index, at(0, 2)),
+  key,
+  target: chassis === undefined ? {} : { chassis },
+});
+const chassisByKey = (cs: readonly PciController[]): Record<string, number | undefined> =>
+  Object.fromEntries(cs.filter((c) => c.model.endsWith('-port')).map((c) => [c.key, c.target.chassis ?? c.index]));
+
+describe('withFreeChassis: an added port never takes a chassis another port has (QEMU: "Can\'t add chassis slot", Q35-RP-3)', () => {
+  const root = controller('pcie-root', 0);
+
+  it('an added root port whose chassis (its index) a design port wrote gets the lowest chassis no port uses, and a note says what libvirt would do', () => {
+    const mine = port('pcie-root-port', 1, 3, 'mine');
+    const before = guestOf('q35', { controllers: [root, mine, port('pcie-root-port', 2, 1, 'other')] });
+    const after = { ...before, controllers: [...before.controllers, port('pcie-root-port', 3, undefined, 'added')] };
+    const notes: string[] = [];
+    const out = withFreeChassis(before, after, notes);
+    expect(chassisByKey(out.controllers)).toEqual({ mine: 3, other: 1, added: 2 });
+    expect(notes).toEqual(['pcie-root-port 3 is written with chassis 2: libvirt would give it chassis 3, which another port already uses, and QEMU would refuse to start']);
+  });
+
+  it('downstream ports are ports too: an added one clashing with a root port moves, and so an added root port clashing with a downstream port', () => {
+    const before = guestOf('q35', { controllers: [root, port('pcie-switch-downstream-port', 9, 4, 'ds'), port('pcie-root-port', 1, 5, 'rp')] });
+    const after = { ...before, controllers: [...before.controllers, port('pcie-root-port', 4, undefined, 'added-rp'), port('pcie-switch-downstream-port', 5, undefined, 'added-ds')] };
+    const notes: string[] = [];
+    expect(chassisByKey(withFreeChassis(before, after, notes).controllers)).toEqual({ ds: 4, rp: 5, 'added-rp': 1, 'added-ds': 2 });
+    expect(notes).toHaveLength(2);
+  });
+
+  it('a controller that is not a port neither moves nor holds a chassis: a bridge with chassisNr equal to a port index changes nothing', () => {
+    const bridge: PciController = { ...controller('pci-bridge', 2, at(0, 3)), key: 'bridge', target: { chassisNr: 4 } };
+    const before = guestOf('q35', { controllers: [root, bridge] });
+    const after = { ...before, controllers: [...before.controllers, port('pcie-root-port', 4, undefined, 'added'), { ...controller('pcie-switch-upstream-port', 5, at(4, 0)), key: 'up' }] };
+    const notes: string[] = [];
+    expect(withFreeChassis(before, after, notes)).toBe(after);
+    expect(notes).toEqual([]);
+  });
+
+  it('ports that were in the design keep their chassis even when they clash (the rules report that), and nothing is written when no port was added', () => {
+    const before = guestOf('q35', { controllers: [root, port('pcie-root-port', 1, 7, 'a'), port('pcie-root-port', 2, 7, 'b')] });
+    const notes: string[] = [];
+    const after = { ...before, controllers: [...before.controllers] };
+    expect(withFreeChassis(before, after, notes)).toBe(after);
+    const withAdded = { ...before, controllers: [...before.controllers, port('pcie-root-port', 3, undefined, 'added')] };
+    expect(chassisByKey(withFreeChassis(before, withAdded, notes).controllers)).toEqual({ a: 7, b: 7, added: 3 });
+    expect(notes).toEqual([]);
+  });
+
+  it('of two added ports sharing a chassis only one moves: the other then has it alone', () => {
+    const before = guestOf('q35', { controllers: [root] });
+    const after = { ...before, controllers: [root, port('pcie-root-port', 1, 9, 'x'), port('pcie-root-port', 2, 9, 'y')] };
+    const notes: string[] = [];
+    expect(chassisByKey(withFreeChassis(before, after, notes).controllers)).toEqual({ x: 1, y: 9 });
+    expect(notes).toHaveLength(1);
+  });
+
+  it('the chassis is 8 bits (1-255): 255 is still given, and with every chassis taken the port is left as libvirt writes it', () => {
+    const taken = (n: number): PciController[] => Array.from({ length: n }, (_, i) => port('pcie-root-port', 10 + i, i + 1, `p${i + 1}`));
+    const almost = guestOf('q35', { controllers: [root, ...taken(254)] });
+    const notes: string[] = [];
+    const out = withFreeChassis(almost, { ...almost, controllers: [...almost.controllers, port('pcie-root-port', 5, undefined, 'added')] }, notes);
+    expect(chassisByKey(out.controllers).added).toBe(255);
+    const full = guestOf('q35', { controllers: [root, ...taken(255)] });
+    const notes2: string[] = [];
+    const after = { ...full, controllers: [...full.controllers, port('pcie-root-port', 5, undefined, 'added')] };
+    expect(withFreeChassis(full, after, notes2)).toBe(after);
+    expect(notes2).toEqual([]);
+  });
+});
+
+describe('withFreeTargetIndex: a PHB place fills in never takes a target index another PHB has (QEMU: "PHB N already attached", d12)', () => {
+  const targets = (cs: readonly PciController[]): Record<string, number | undefined> => Object.fromEntries(cs.filter((c) => c.model === 'pci-root').map((c) => [c.key, c.target.index]));
+
+  it('a PHB whose target index libvirt picked clashes with a written one: it gets the lowest free one, the written one stays, a note says what libvirt would do', () => {
+    const before = guestOf('pseries', { controllers: [phb(0, 0), { ...phb(1), key: 'filled' }, { ...phb(2, 1), key: 'written' }] });
+    const after = { ...before, controllers: [phb(0, 0), { ...phb(1, 1), key: 'filled' }, { ...phb(2, 1), key: 'written' }] };
+    const notes: string[] = [];
+    expect(targets(withFreeTargetIndex(before, after, notes).controllers)).toEqual({ 'pci-0': 0, filled: 2, written: 1 });
+    expect(notes).toEqual(['PHB 1 is written with target index 2: libvirt would give it target index 1, which a PHB written without <model name> already has, and QEMU would refuse to start ("PHB 1 already attached")']);
+  });
+
+  it('no clash, or a clash among written target indexes only (the rules report it): unchanged', () => {
+    const before = guestOf('pseries', { controllers: [phb(0, 0), { ...phb(1), key: 'filled' }, { ...phb(2, 3), key: 'a' }, { ...phb(3, 3), key: 'b' }] });
+    const after = { ...before, controllers: [phb(0, 0), { ...phb(1, 1), key: 'filled' }, { ...phb(2, 3), key: 'a' }, { ...phb(3, 3), key: 'b' }] };
+    const notes: string[] = [];
+    expect(withFreeTargetIndex(before, after, notes)).toBe(after);
+    expect(notes).toEqual([]);
+  });
+
+  it('target indexes go up to 30: 30 is still given, and with 1-30 all taken the PHB is left as libvirt fills it', () => {
+    const written = (n: number): PciController[] => Array.from({ length: n }, (_, i) => ({ ...phb(i + 1, i + 1), key: `w${i + 1}` }));
+    const before29 = guestOf('pseries', { controllers: [phb(0, 0), ...written(29), { ...phb(40), key: 'filled' }] });
+    const after29 = { ...before29, controllers: [phb(0, 0), ...written(29), { ...phb(40, 5), key: 'filled' }] };
+    const notes: string[] = [];
+    expect(targets(withFreeTargetIndex(before29, after29, notes).controllers).filled).toBe(30);
+    const before30 = guestOf('pseries', { controllers: [phb(0, 0), ...written(30), { ...phb(40), key: 'filled' }] });
+    const after30 = { ...before30, controllers: [phb(0, 0), ...written(30), { ...phb(40, 5), key: 'filled' }] };
+    const notes2: string[] = [];
+    expect(withFreeTargetIndex(before30, after30, notes2)).toBe(after30);
+    expect(notes2).toEqual([]);
+  });
+
+  it('of two filled PHBs sharing a target index only one moves', () => {
+    const before = guestOf('pseries', { controllers: [phb(0, 0), { ...phb(1), key: 'x' }, { ...phb(2), key: 'y' }] });
+    const after = { ...before, controllers: [phb(0, 0), { ...phb(1, 4), key: 'x' }, { ...phb(2, 4), key: 'y' }] };
+    const notes: string[] = [];
+    expect(targets(withFreeTargetIndex(before, after, notes).controllers)).toEqual({ 'pci-0': 0, x: 1, y: 4 });
+    expect(notes).toHaveLength(1);
+  });
+});
+
+describe('withoutRefusedAddresses: a controller libvirt would put on a bus QEMU creates after it is written unaddressed (controllersBeforeTheirBus)', () => {
+  it('place\'s address for an upstream port on a later root port is dropped with a note; the user\'s own addresses and the fine ones stay', () => {
+    const root = controller('pcie-root', 0);
+    const rp = { ...controller('pcie-root-port', 3, at(0, 2)), key: 'rp' };
+    const up = { ...controller('pcie-switch-upstream-port', 1), key: 'up' };
+    const userUp = { ...controller('pcie-switch-upstream-port', 2, at(3, 0)), key: 'user-up' };
+    const before = guestOf('q35', { controllers: [root, up, userUp, rp] });
+    const after = { ...before, controllers: [root, { ...up, address: at(3, 0) }, userUp, rp] };
+    const notes: string[] = [];
+    const out = withoutRefusedAddresses(before, after, notes);
+    expect(Object.fromEntries(out.controllers.map((c) => [c.key.startsWith('pci-') ? 'root' : c.key, c.address ? `${c.address.bus}:${c.address.slot}` : '-']))).toEqual({ root: '-', up: '-', 'user-up': '3:0', rp: '0:2' });
+    expect(notes).toEqual([expect.stringMatching(/^libvirt would put pcie-switch-upstream-port 1 on bus 3, which QEMU creates after it.*; it is left without an address$/)]);
+  });
+
+  it('nothing refused: the guest comes back as it was, without a note', () => {
+    const before = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1)] });
+    const after = { ...before, controllers: [before.controllers[0] as PciController, { ...(before.controllers[1] as PciController), address: at(0, 2) }] };
+    const notes: string[] = [];
+    expect(withoutRefusedAddresses(before, after, notes)).toBe(after);
+    expect(notes).toEqual([]);
+  });
+});
