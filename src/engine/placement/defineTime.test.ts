@@ -45,6 +45,15 @@ describe('predictDefine: what libvirt puts on the buses a design leaves empty', 
     expect(p.spares).toEqual([]);
   });
 
+  it('pseries: whether a hostdev takes an empty vPHB depends on the host (qemuDomainFillDeviceIsolationGroup), also for the same guest asked twice', () => {
+    // No host file: libvirt reads the real host's IOMMU group and isolates the hostdev off PHB 0,
+    // onto the empty vPHB. A host that lacks the device: group 0, beside the emulated devices.
+    const g = guestOf('pseries', { controllers: [phb(0, 0), phb(1, 1)], devices: [emulated({ key: 'vda', address: at(0, 1) }), hostdev('0007:00:01.0'), emulated({ key: 'mb', element: 'memballoon', model: 'none' })] });
+    expect(predictDefine(g, undefined).spares).toEqual([]);
+    expect(predictDefine(g, host).spares.map((b) => b.index)).toEqual([1]);
+    expect(predictDefine(g, undefined).empty.map((b) => b.takers.map((t) => t.key))).toEqual([['0007:00:01.0']]);
+  });
+
   it('counts neither buses with devices nor ports with hotplug off', () => {
     const off = { ...controller('pcie-root-port', 2, at(0, 2, 1)), target: { hotplug: 'off' as const } };
     const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2)), off], devices: [emulated({ key: 'vda', address: at(1, 0) })] });
