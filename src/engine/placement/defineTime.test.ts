@@ -54,6 +54,40 @@ describe('predictDefine: what libvirt puts on the buses a design leaves empty', 
     expect(predictDefine(g, undefined).empty.map((b) => b.takers.map((t) => t.key))).toEqual([['0007:00:01.0']]);
   });
 
+  it('q35: devices placement marked implicit are libvirt\'s to add, not the design\'s: their port counts as empty, libvirt puts its own where it picks, a written device without an address takes a port too; listed by index', () => {
+    // ports written out of index order; the memballoon place put on port 4 is not written
+    const ports = [4, 3, 2, 1].map((i) => controller('pcie-root-port', i, at(0, 2, i - 1)));
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), ...ports],
+      devices: [emulated({ key: 'vdb' }), emulated({ key: 'mb', element: 'memballoon', model: 'virtio', implicit: true, address: at(4, 0) })],
+    });
+    const p = predictDefine(g, undefined);
+    expect(p.empty.map((b) => [b.index, b.takers.map((t) => [t.label, t.implicit])])).toEqual([
+      [1, [['implicit usb controller qemu-xhci', true]]],
+      [2, [['disk', false]]],
+      [3, [['implicit virtio memballoon', true]]],
+      [4, []],
+    ]);
+    expect(p.empty[1]?.takers[0]?.key).toBe('vdb');
+    expect(p.spares.map((b) => b.index)).toEqual([4]);
+  });
+
+  it('q35: a controller libvirt adds on an empty port (the pcie-to-pci-bridge a conventional PCI NIC needs) takes it, named by model and index', () => {
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2)), controller('pcie-root-port', 2, at(0, 2, 1))],
+      devices: [emulated({ key: 'nic', element: 'interface', type: 'network', model: 'e1000' }), emulated({ key: 'usb', element: 'controller', type: 'usb', model: 'none' }), emulated({ key: 'mb', element: 'memballoon', model: 'none' })],
+    });
+    const p = predictDefine(g, undefined);
+    expect(p.empty.map((b) => [b.index, b.takers.map((t) => [t.implicit, t.address.bus])])).toEqual([[1, [[false, 1]]], [2, []]]);
+    expect(p.empty[0]?.takers[0]?.label).toMatch(/^pcie-to-pci-bridge \(controller \d+\)$/);
+    expect(p.spares.map((b) => b.index)).toEqual([2]);
+  });
+
+  it('beyond libvirt\'s limits (a device on bus 300) libvirt refuses the domain: no spare is predicted', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2))], devices: [emulated({ key: 'far', address: at(300, 0) })] });
+    expect(predictDefine(g, undefined)).toEqual({ empty: [], spares: [] });
+  });
+
   it('counts neither buses with devices nor ports with hotplug off', () => {
     const off = { ...controller('pcie-root-port', 2, at(0, 2, 1)), target: { hotplug: 'off' as const } };
     const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2)), off], devices: [emulated({ key: 'vda', address: at(1, 0) })] });
