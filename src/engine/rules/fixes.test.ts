@@ -99,6 +99,14 @@ describe('fixes search the whole design (issue 13)', () => {
     expect(validate(next).filter((x) => x.severity === 'error')).toEqual([]);
   });
 
+  it('d10: a written port whose chassis a port libvirt adds at define takes: the finding names libvirt\'s port as such and the fix moves the written one (Q35-RP-3)', () => {
+    // the rng libvirt places second needs a root port it adds, index 2 with chassis 2 (qemuDomainPCIControllerSetDefaults)
+    const d = q35([ctrl('pcie-root-port', 1, { target: { chassis: 2 } })], [dev('rng0', 'rng'), dev('rng1', 'rng')]);
+    const f = validate(d).find((x) => x.ruleId === 'Q35-RP-3');
+    expect(f?.message).toMatch(/^Port 1 and the pcie-root-port index 2 libvirt adds at define \(chassis = its index\) both use chassis 2/);
+    expect(f?.fixes?.map((x) => x.label)).toEqual([expect.stringMatching(/^Give port 1 the free chassis \d+$/)]);
+  });
+
   it('a controller not on its own bus can be renumbered above its bus; one on its own bus only loses its address', () => {
     const bridgeUnderLater = pseries([ctrl('pci-bridge', 1, { address: at(2, 1), target: { chassisNr: 1 } }), ctrl('pci-bridge', 2, { address: at(0, 1), target: { chassisNr: 2 } })], [dev('vda', 'disk', at(1, 1))]);
     const f = validate(bridgeUnderLater).find((x) => x.ruleId === 'GEN-IDX-4');
