@@ -71,6 +71,8 @@ for (const [i, entry] of todo.entries()) {
   const file = fileOf(entry);
   const base = reportBase(file);
   const hash = sha256(file);
+  // a run that finds its incremental file re-tests only what changed: its time is no per-mutant figure
+  const reused = fs.existsSync(`${base}.incremental.json`);
   const started = Date.now();
   console.log(`\n[${i + 1}/${todo.length}] ${entry}  (${new Date().toISOString()})`);
   const run = spawnSync(
@@ -90,7 +92,7 @@ for (const [i, entry] of todo.entries()) {
   const report = JSON.parse(fs.readFileSync(`${base}.json`, 'utf8'));
   const mutants = Object.values(report.files).reduce((n, f) => n + f.mutants.length, 0);
   const seconds = Math.round((Date.now() - started) / 1000);
-  fs.writeFileSync(`${base}.meta.json`, JSON.stringify({ file, entry, sha256: hash, finishedAt: new Date().toISOString(), seconds, mutants }, null, 2) + '\n');
+  fs.writeFileSync(`${base}.meta.json`, JSON.stringify({ file, entry, sha256: hash, finishedAt: new Date().toISOString(), seconds, mutants, incremental: reused }, null, 2) + '\n');
   console.log(`mutation-chunks: ${file}: ${mutants} mutants in ${seconds} s`);
   spawnSync(process.execPath, ['scripts/mutation-summary.mjs'], { stdio: 'inherit' });
 }

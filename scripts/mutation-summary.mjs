@@ -39,7 +39,7 @@ for (const file of all) {
       .filter((m) => m.status === 'Survived' || m.status === 'NoCoverage')
       .sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column)
       .map((m) => `${m.location.start.line}:${m.location.start.column} ${m.status === 'NoCoverage' ? '(no coverage) ' : ''}${m.mutatorName}: \`${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 90)}\``);
-    rows[file] = { counts, survivors, sha256: meta.sha256, seconds: meta.seconds, mutants: mutants.length, fromReport: true };
+    rows[file] = { counts, survivors, sha256: meta.sha256, seconds: meta.seconds, mutants: mutants.length, incremental: meta.incremental === true, fromReport: true };
   } else if (kept[file]) {
     rows[file] = { ...kept[file], fromReport: false };
   }
@@ -59,7 +59,7 @@ const head = (first, extra = '') => `| ${first} | files | mutants | killed | tim
 
 const done = all.filter((f) => rows[f]);
 const folders = [...new Set(all.map((f) => path.posix.dirname(f)))];
-const timed = done.filter((f) => rows[f].fromReport && rows[f].seconds && rows[f].mutants);
+const timed = done.filter((f) => rows[f].fromReport && !rows[f].incremental && rows[f].seconds && rows[f].mutants);
 const secs = timed.reduce((n, f) => n + rows[f].seconds, 0);
 const muts = timed.reduce((n, f) => n + rows[f].mutants, 0);
 
@@ -84,14 +84,14 @@ for (const d of folders) {
   out.push(line(`\`${d}\``, doneD.length, inD.length, metrics(doneD)));
 }
 out.push('');
-if (muts) out.push(`Time: ${muts} mutants in ${Math.round(secs / 60)} min of runs (${(secs / muts).toFixed(2)} s per mutant, Stryker's start and initial test run included; niced, concurrency 1, on a shared 2-core machine).`);
+if (muts) out.push(`Time (whole-file runs only, not incremental re-runs): ${muts} mutants in ${Math.round(secs / 60)} min of runs (${(secs / muts).toFixed(2)} s per mutant, Stryker's start and initial test run included; niced, concurrency 1, on a shared 2-core machine).`);
 out.push('');
 out.push('## Per file');
 out.push('');
 out.push(head('file', ' run |'));
 for (const f of done) {
   const r = rows[f];
-  const when = r.fromReport ? `${r.seconds ?? '?'} s` : 'committed figures';
+  const when = r.fromReport ? `${r.seconds ?? '?'} s${r.incremental ? ' (incremental)' : ''}` : 'committed figures';
   out.push(line(`\`${f}\``, 1, 1, metrics([f]), ` ${when} |`));
 }
 const pending = all.filter((f) => !rows[f]);
@@ -115,6 +115,6 @@ out.push(hand);
 out.push('');
 
 fs.writeFileSync(DOC, out.join('\n'));
-const data = Object.fromEntries(done.map((f) => [f, { counts: rows[f].counts, survivors: rows[f].survivors, sha256: rows[f].sha256, seconds: rows[f].seconds, mutants: rows[f].mutants }]));
+const data = Object.fromEntries(done.map((f) => [f, { counts: rows[f].counts, survivors: rows[f].survivors, sha256: rows[f].sha256, seconds: rows[f].seconds, mutants: rows[f].mutants, incremental: rows[f].incremental }]));
 fs.writeFileSync(DATA, JSON.stringify({ files: data }, null, 1) + '\n');
 console.log(`mutation-summary: ${done.length}/${all.length} files in ${DOC}`);
