@@ -239,6 +239,24 @@ describe('placeWithReport says what it could not do', () => {
     expect(r.notes).toContain('i440fx (pc) is placed best effort: check the result with pcitopo verify');
   });
 
+  it('a design beyond libvirt\'s limits (a device on bus 300) comes back unchanged, with a note naming the limit', () => {
+    const d = designOf(guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [emulated({ key: 'far', address: at(300, 0) }), emulated({ key: 'vdb' })] }));
+    for (const policy of ['libvirt', 'pe-per-phb'] as const) {
+      const r = placeWithReport(d, { policy });
+      expect(r.design).toBe(d);
+      expect(r.notes).toEqual([expect.stringMatching(/^nothing was placed: .*bus 0x12c.*; libvirt refuses such a domain \(see validate\)$/)]);
+    }
+  });
+
+  it('a USB controller written without an index is placed and still written without one (libvirt numbers it at define)', () => {
+    const g = guestOf('q35', { devices: [emulated({ key: 'usb', element: 'controller', type: 'usb', model: 'qemu-xhci' }), emulated({ key: 'vda' })] });
+    for (const policy of ['libvirt', 'pe-per-phb'] as const) {
+      const usb = place(designOf(g), { policy }).guest.devices.find((x) => x.key === 'usb');
+      expect(usb?.address).toBeDefined();
+      expect(usb?.index).toBeUndefined();
+    }
+  });
+
   it('a machine it does not model is left alone, and says so', () => {
     const s390: Guest = { ...guestOf('q35'), arch: 's390x', machine: 's390-ccw-virtio', controllers: [] };
     const d = designOf(s390);
