@@ -257,6 +257,23 @@ describe('placeWithReport says what it could not do', () => {
     }
   });
 
+  it('pe-per-phb: a host device passed through twice (libvirt: "Hostdev already exists") places the first copy only and names both', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0005:90:01.0'), { ...hostdev('0005:90:01.0'), key: 'copy', alias: 'ua-copy' }] });
+    const r = placeWithReport(designOf(g, host), { policy: 'pe-per-phb', implicitDevices: false });
+    const where = addresses(r.design.guest);
+    expect(where['0005:90:01.0']).toMatch(/^[1-9]\d*:/);
+    expect(where['copy']).toBe('-');
+    expect(r.notes).toEqual(["hostdev 'ua-copy' passes through host device 0005:90:01.0, as <hostdev> number 1 does: libvirt refuses the domain (\"Hostdev already exists in the domain configuration\"), so it is not placed; keep one of them"]);
+  });
+
+  it('pe-per-phb: with target indexes 1-30 all taken by PHBs in use, a new IOMMU group gets no vPHB and the note says so (PAPR-PHB-2)', () => {
+    const phbsInUse = Array.from({ length: 30 }, (_, i) => phb(i + 1, i + 1));
+    const g = guestOf('pseries', { controllers: [phb(0, 0), ...phbsInUse], devices: [...phbsInUse.map((c) => emulated({ address: at(c.index as number, 1) })), hostdev('0005:90:01.0')] });
+    const r = placeWithReport(designOf(g, host), { policy: 'pe-per-phb', implicitDevices: false });
+    expect(addresses(r.design.guest)['0005:90:01.0']).toBe('-');
+    expect(r.notes).toEqual(['no vPHB left for hostdev 0005:90:01.0 (target indexes 1-30 are taken): not placed']);
+  });
+
   it('a machine it does not model is left alone, and says so', () => {
     const s390: Guest = { ...guestOf('q35'), arch: 's390x', machine: 's390-ccw-virtio', controllers: [] };
     const d = designOf(s390);
