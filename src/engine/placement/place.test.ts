@@ -184,6 +184,10 @@ describe('policy pe-per-phb', () => {
     expect(r.notes).toEqual(['only 28 spare vPHBs fit (target index max 30)']);
     expect(Math.max(...r.design.guest.controllers.map((c) => c.target.index ?? 0))).toBe(30);
     expect(placeWithReport(designOf(g, host), { policy: 'pe-per-phb', spare: 28 }).notes).toEqual([]);
+    // two groups on PHBs 1-2, emulated devices on PHBs 3-29 written: one target index (30) is left
+    const busy = Array.from({ length: 27 }, (_, i) => phb(i + 3, i + 3));
+    const crowded = guestOf('pseries', { controllers: [phb(0, 0), ...busy], devices: [...g.devices, ...busy.map((c) => emulated({ address: at(c.index as number, 1) }))] });
+    expect(placeWithReport(designOf(crowded, host), { policy: 'pe-per-phb', spare: 2 }).notes).toEqual(['only 1 spare vPHB fit (target index max 30)']);
   });
 
   it('says that spares are not added under the libvirt policy, and only when some were asked for', () => {
