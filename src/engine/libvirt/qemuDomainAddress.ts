@@ -484,6 +484,14 @@ export interface ImpliedPCIBuses {
    * pcie-to-pci-bridge for it (a PCIe-only guest), and the device then sits on the bridge.
    */
   readonly moved: ReadonlyMap<string, GuestPciAddress>;
+  /**
+   * The indexes of the pcie-root-ports the growth adds only to hold its pcie-to-pci-bridge:
+   * virDomainPCIAddressSetGrow() sets their bus flags to VIR_PCI_CONNECT_TYPE_PCIE_TO_PCI_BRIDGE
+   * alone, so a written address that names one of them afterwards (any endpoint, any other
+   * controller) fails virDomainPCIAddressValidate() in the same dry run: "The device at PCI address
+   * … cannot be plugged into the PCI controller with index='N'" (GEN-CONNECT-3).
+   */
+  readonly bridgeHolders: ReadonlySet<number>;
 }
 
 /**
@@ -503,7 +511,7 @@ export interface ImpliedPCIBuses {
  * written (the design as imported); otherwise written like any controller placement adds.
  */
 export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean; readonly host?: Host | undefined }): ImpliedPCIBuses {
-  const none: ImpliedPCIBuses = { controllers: [], moved: new Map() };
+  const none: ImpliedPCIBuses = { controllers: [], moved: new Map(), bridgeHolders: new Set() };
   const written = new Set(guest.controllers.flatMap((c) => (c.index === undefined ? [] : [c.index])));
   let highest = 0;
   for (const i of written) if (i <= 255) highest = Math.max(highest, i);
@@ -549,11 +557,16 @@ export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'de
     keys.add(c.key);
   }
   if (keys.size === 0) return none;
+  const bridgeHolders = new Set<number>();
+  for (let index = 1; index < set.buses.length && index <= 255; index++) {
+    const bus = set.buses[index] as SimBus;
+    if (!written.has(index) && bus.model === 'pcie-root-port' && bus.flags === F.PCIE_TO_PCI_BRIDGE) bridgeHolders.add(index);
+  }
   const defined = qemuDomainPCIControllersSetDefaults(all, machine);
   // More PHBs than target indexes: libvirt refuses the domain ("No usable target index found"),
   // so it defines none of them; the rules say why (PAPR-PHB-2).
   if (machine.family === 'pseries' && defined.some((c) => c.model === 'pci-root' && c.target.index === undefined)) return none;
-  return { controllers: defined.filter((c) => keys.has(c.key)), moved };
+  return { controllers: defined.filter((c) => keys.has(c.key)), moved, bridgeHolders };
 }
 
 /**
