@@ -79,3 +79,41 @@ describe('the pcie-root-port libvirt adds to hold its pcie-to-pci-bridge takes n
     expect(errors(d)).toEqual([]);
   });
 });
+
+describe('spapr-vio devices written with PCI addresses: libvirt reads the address as the VIO reg (qemuDomainAssignSpaprVIOAddress)', () => {
+  const vlan = (domain: string, bus: number, slot: number): string => `    <interface type='user'><model type='spapr-vlan'/><address type='pci' domain='${domain}' bus='${bus}' slot='${slot}' function='0'/></interface>`;
+  const vio2 = (d: Design): Finding[] => errors(d).filter((f) => f.ruleId === 'PAPR-VIO-2');
+
+  it('two on bus 0 at slots other than 0 both read as reg 0: "spapr-vio address 0 already in use"', () => {
+    const d = domain('pseries', [vlan('0', 0, 3), vlan('0', 0, 4)].join('\n'), 'ppc64');
+    expect(vio2(d).map((f) => f.message)).toEqual([expect.stringContaining('"spapr-vio address 0 already in use"')]);
+    fixesAddNoError(d);
+  });
+
+  it('one on bus 2 at slot 3 reads as reg 0x200000000: "exceeds maximum possible value (0xffffffff)"', () => {
+    const d = domain('pseries', vlan('0', 2, 3), 'ppc64');
+    expect(vio2(d)[0]?.message).toContain("spapr-vio reg='0x200000000' exceeds maximum possible value (0xffffffff)");
+    fixesAddNoError(d);
+  });
+
+  it('one at slot 0 of bus 1 is no user reg: it takes the default 0x1000 and libvirt defines it (a warning only)', () => {
+    const d = domain('pseries', vlan('0', 1, 0), 'ppc64');
+    expect(errors(d)).toEqual([]);
+    expect(validate(d).find((f) => f.ruleId === 'PAPR-VIO-1')?.message).toContain('default spapr-vio reg 0x1000');
+  });
+
+  it('a user reg read off the domain clashes with the default a device before it took: "address 0x1000 already in use"', () => {
+    const d = domain('pseries', ["    <interface type='user'><model type='spapr-vlan'/></interface>", vlan('0x1000', 0, 4)].join('\n'), 'ppc64');
+    expect(vio2(d)[0]?.message).toContain('"spapr-vio address 0x1000 already in use"');
+  });
+
+  it('the same two the other way round: the default moves on to 0x2000 and libvirt defines it', () => {
+    const d = domain('pseries', [vlan('0x1000', 0, 4), "    <interface type='user'><model type='spapr-vlan'/></interface>"].join('\n'), 'ppc64');
+    expect(vio2(d)).toEqual([]);
+  });
+
+  it('a pseries serial with a PCI address is spapr-vio too and clashes with a spapr-vlan at reg 0', () => {
+    const d = domain('pseries', ["    <serial type='pty'><target type='spapr-vio-serial'/><address type='pci' domain='0' bus='0' slot='3' function='0'/></serial>", vlan('0', 0, 4)].join('\n'), 'ppc64');
+    expect(vio2(d).length).toBe(1);
+  });
+});

@@ -750,11 +750,14 @@ export function qemuDomainAssignVirtioMMIOAddresses(devices: readonly GuestDevic
 
 /**
  * Is this a spapr-vio device whatever address it is written with? qemuDomainAssignSpaprVIOAddresses()
- * (src/qemu/qemu_domain_address.c) sets the address type of a spapr-vlan NIC and of an ibmvscsi
- * SCSI controller (the pseries default SCSI model, qemuDomainDeviceDefPostParse) to spapr-vio
- * before any PCI address is assigned: a PCI address written for one is dropped, not refused.
+ * (src/qemu/qemu_domain_address.c) sets the address type of a spapr-vlan NIC, of an ibmvscsi
+ * SCSI controller (the pseries default SCSI model, qemuDomainDeviceDefPostParse) and of a pseries
+ * serial to spapr-vio before any PCI address is assigned: a PCI address written for one is not
+ * refused as such, libvirt reads it as a spapr-vio `reg` ({@link qemuDomainAssignSpaprVIORegs}).
  */
 export function isSpaprVioDevice(device: GuestDevice, machine: LibvirtMachine): boolean {
+  // a pseries serial: its target type is spapr-vio-serial, written or by default (qemuDomainChrDefPostParse)
+  if (device.element === 'serial') return machine.family === 'pseries' && (device.bus === undefined || device.bus === 'spapr-vio-serial');
   if (device.element !== 'interface' && !(device.element === 'controller' && device.type === 'scsi')) return false;
   if (device.element === 'interface' && device.type === 'hostdev') return false;
   const d = qemuDomainDeviceDefPostParse(device, machine);
@@ -769,6 +772,77 @@ export function isSpaprVioDevice(device: GuestDevice, machine: LibvirtMachine): 
 export function qemuDomainAssignSpaprVIOAddresses(devices: readonly GuestDevice[], machine: LibvirtMachine): readonly GuestDevice[] {
   if (!devices.some((d) => d.address && isSpaprVioDevice(d, machine))) return devices;
   return devices.map((d) => (d.address && isSpaprVioDevice(d, machine) ? { ...d, address: undefined, otherAddressType: 'spapr-vio' } : d));
+}
+
+/** The default `reg` of each spapr-vio kind (VIO_ADDR_NET, _SCSI, _SERIAL in qemu_domain_address.c; QEMU's spapr_llan/vscsi/vty). */
+export const VIO_ADDR = { NET: 0x1000, SCSI: 0x2000, SERIAL: 0x30000000 } as const;
+
+/** The highest `reg` a spapr-vio device can have: it is 32 bits in QEMU. */
+export const SPAPR_VIO_REG_MAX = 0xffffffff;
+
+export interface SpaprVioReg {
+  readonly key: string;
+  /** the reg libvirt ends with (a default one moved on by 0x1000 past the ones in use) */
+  readonly reg: number;
+  /** the user's: written as spapr-vio, or read off the PCI address written for it */
+  readonly user: boolean;
+  /** libvirt refuses it: why, in its words */
+  readonly refused?: string | undefined;
+}
+
+/**
+ * The `reg` libvirt reads off a PCI address written for a spapr-vio device. libvirt only changes the
+ * address *type* (info.type = SPAPRVIO) and keeps the address union as parsed, so the spapr-vio view
+ * of a virPCIDeviceAddress is its first bytes: `reg` (64 bits) is domain | bus << 32, and `has_reg`
+ * (the bool after it) is the low byte of `slot`. So a slot other than 0 makes it a user reg, and a
+ * bus other than 0 a reg above 32 bits (checked on real libvirt 9.0: bus 0 slot 3 gives reg 0, bus 1
+ * slot 0 the default 0x1000, bus 2 slot 3 "spapr-vio reg='0x200000000' exceeds maximum possible value").
+ */
+export function spaprVioRegOfPciAddress(a: GuestPciAddress): { readonly reg: number; readonly user: boolean } {
+  return { reg: a.domain + a.bus * 2 ** 32, user: (a.slot & 0xff) !== 0 };
+}
+
+const hexReg = (n: number): string => (n === 0 ? '0' : `0x${n.toString(16)}`);
+
+/**
+ * qemuDomainAssignSpaprVIOAddresses() with qemuDomainAssignSpaprVIOAddress() and
+ * qemuDomainSpaprVIOFindByReg() (src/qemu/qemu_domain_address.c): nets, then controllers (in
+ * def->controllers order), then serials, each spapr-vio device keeps a user reg ({@link
+ * spaprVioRegOfPciAddress}, or `reg` written) and libvirt refuses it when a device already spapr-vio
+ * with a reg has the same ("spapr-vio address %#llx already in use"); a device without one takes its
+ * kind's default ({@link VIO_ADDR}), moved on by 0x1000 while that is in use. A device written as
+ * spapr-vio with a reg counts from the start; one converted from PCI only from its turn on. Then a
+ * reg above 32 bits is refused ("spapr-vio reg='%#llx' exceeds maximum possible value (0xffffffff)",
+ * virDomainDeviceInfoValidate… at define). Off pseries, and without such devices, the list is empty.
+ */
+export function qemuDomainAssignSpaprVIORegs(devices: readonly GuestDevice[], machine: LibvirtMachine): readonly SpaprVioReg[] {
+  const vio = (d: GuestDevice): boolean => d.otherAddressType === 'spapr-vio' || (isSpaprVioDevice(d, machine) && d.otherAddressType === undefined);
+  if (!devices.some(vio)) return [];
+  const ordered = [
+    ...devices.filter((d) => d.element === 'interface'),
+    ...assignmentOrder(devices.filter((d) => d.element === 'controller')),
+    ...devices.filter((d) => d.element === 'serial'),
+  ].filter(vio);
+  /** regs in use: the devices done, and the ones written as spapr-vio with a reg */
+  const taken = new Map<string, number>();
+  for (const d of ordered) if (d.otherAddressType === 'spapr-vio' && d.addressReg !== undefined) taken.set(d.key, d.addressReg);
+  const inUse = (key: string, reg: number): boolean => [...taken].some(([k, r]) => k !== key && r === reg);
+  const out: SpaprVioReg[] = [];
+  for (const d of ordered) {
+    const fromPci = d.address ? spaprVioRegOfPciAddress(d.address) : undefined;
+    const user = d.otherAddressType === 'spapr-vio' ? d.addressReg !== undefined : (fromPci?.user ?? false);
+    let reg = d.otherAddressType === 'spapr-vio' ? (d.addressReg ?? 0) : (fromPci?.reg ?? 0);
+    if (!user) {
+      reg = d.element === 'interface' ? VIO_ADDR.NET : d.element === 'serial' ? VIO_ADDR.SERIAL : VIO_ADDR.SCSI;
+      while (inUse(d.key, reg)) reg += 0x1000;
+    }
+    let refused: string | undefined;
+    if (user && inUse(d.key, reg)) refused = `spapr-vio address ${hexReg(reg)} already in use`;
+    else if (reg > SPAPR_VIO_REG_MAX) refused = `spapr-vio reg='${hexReg(reg)}' exceeds maximum possible value (0xffffffff)`;
+    taken.set(d.key, reg);
+    out.push({ key: d.key, reg, user, ...(refused ? { refused } : {}) });
+  }
+  return out;
 }
 
 /**

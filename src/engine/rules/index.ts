@@ -61,6 +61,7 @@ import { rule as PAPR_PHB_5 } from './PAPR-PHB-5.ts';
 import { rule as PAPR_PHB_9 } from './PAPR-PHB-9.ts';
 import { rule as PAPR_SLOT_1 } from './PAPR-SLOT-1.ts';
 import { rule as PAPR_VIO_1 } from './PAPR-VIO-1.ts';
+import { rule as PAPR_VIO_2 } from './PAPR-VIO-2.ts';
 import { rule as PC_PIIX3_1 } from './PC-PIIX3-1.ts';
 import { rule as Q35_DMI_1 } from './Q35-DMI-1.ts';
 import { rule as Q35_HP_1 } from './Q35-HP-1.ts';
@@ -130,6 +131,7 @@ export const RULES: readonly Rule[] = [
   PAPR_PHB_9,
   PAPR_SLOT_1,
   PAPR_VIO_1,
+  PAPR_VIO_2,
   PC_PIIX3_1,
   Q35_DMI_1,
   Q35_HP_1,
