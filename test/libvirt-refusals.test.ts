@@ -117,3 +117,31 @@ describe('spapr-vio devices written with PCI addresses: libvirt reads the addres
     expect(vio2(d).length).toBe(1);
   });
 });
+
+describe('i440fx slot 1 is the PIIX3 (qemuDomainValidateDevicePCISlotsPIIX3) and there is one IDE controller (qemuValidateDomainDeviceDefControllerIDE)', () => {
+  const snd = (fn: number): string => `    <sound model='es1370'><address type='pci' domain='0' bus='0' slot='1' function='${fn}'/></sound>`;
+  const piix = (d: Design): Finding[] => errors(d).filter((f) => f.ruleId === 'PC-PIIX3-2');
+
+  it.each([0, 3])('a device at 00:01.%i is "Attempted double use": the ISA bridge and ACPI functions are always there', (fn) => {
+    const d = domain('pc', snd(fn));
+    expect(piix(d)[0]?.message).toContain(`Attempted double use of PCI Address 0000:00:01.${fn}`);
+    fixesAddNoError(d);
+  });
+
+  it('00:01.2 is the default USB controller\'s unless USB is model none', () => {
+    expect(piix(domain('pc', snd(2))).length).toBe(1);
+    expect(errors(domain('pc', ["    <controller type='usb' index='0' model='none'/>", snd(2)].join('\n')))).toEqual([]);
+  });
+
+  it('00:01.1 is the IDE controller\'s once an IDE disk brings one, free otherwise', () => {
+    expect(piix(domain('pc', ["    <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>", snd(1)].join('\n'))).length).toBe(1);
+    expect(errors(domain('pc', snd(1)))).toEqual([]);
+  });
+
+  it('a second IDE controller is refused on i440fx, and any on q35', () => {
+    const second = domain('pc', "    <controller type='ide' index='1'><address type='pci' domain='0' bus='0' slot='5' function='0'/></controller>");
+    expect(errors(second).find((f) => f.ruleId === 'GEN-IDE-1')?.message).toContain('Only a single IDE controller is supported for this machine type');
+    const q = domain('q35', "    <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>");
+    expect(errors(q).find((f) => f.ruleId === 'GEN-IDE-1')?.message).toContain('IDE controllers are unsupported for this QEMU binary or machine type');
+  });
+});
