@@ -145,3 +145,18 @@ describe('i440fx slot 1 is the PIIX3 (qemuDomainValidateDevicePCISlotsPIIX3) and
     expect(errors(q).find((f) => f.ruleId === 'GEN-IDE-1')?.message).toContain('IDE controllers are unsupported for this QEMU binary or machine type');
   });
 });
+
+describe("<sound model='ich7'> is no sound device of libvirt's QEMU driver", () => {
+  it('refused with and without an address, on i440fx and q35, and removing it leaves no error', () => {
+    for (const [machine, sound] of [
+      ['pc', "    <sound model='ich7'/>"],
+      ['q35', "    <sound model='ich7'/>"],
+      ['pc', "    <sound model='ich7'><address type='pci' domain='0' bus='0' slot='5' function='0'/></sound>"],
+    ] as const) {
+      const d = domain(machine, sound);
+      expect(errors(d).map((f) => f.ruleId), `${machine}: ${sound}`).toContain('GEN-SOUND-1');
+      fixesAddNoError(d);
+    }
+    expect(errors(domain('pc', "    <sound model='ac97'/>"))).toEqual([]);
+  });
+});
