@@ -263,9 +263,12 @@ function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): GuestDevice[
  * Devices in qemuDomainAssignDevicePCISlots()'s order. Non-PCI controllers are kept the way
  * virDomainControllerInsertPreAlloced() keeps def->controllers: grouped by type, in order of the
  * type's first appearance, by index within a type (document order among equal indexes); disks as
- * virDomainDiskInsertPreAlloced() keeps them.
+ * virDomainDiskInsertPreAlloced() keeps them. `appended`: controllers libvirt appends to
+ * def->controllers after the written ones, in the order it adds them (libvirt 9.0 does so with every
+ * controller it adds: checked with real 9.0, a written virtio-serial controller 1 comes before the
+ * default USB controller, and that before the virtio-serial controller 0 a console makes it add).
  */
-export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] {
+export function assignmentOrder(devices: readonly GuestDevice[], appended?: ReadonlySet<string>): GuestDevice[] {
   // By kind (orderRank), each kind in document order but controllers and disks: a bucket per kind
   // rather than a sort, which called its comparator thousands of times per pass on a big guest.
   const byRank: GuestDevice[][] = [];
@@ -285,8 +288,11 @@ export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] 
     else byRank[rank] = [d];
   }
   // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
+  const late = (x: { readonly d: GuestDevice }): number => (appended?.has(x.d.key) ? 1 : 0);
   controllers.sort(
     (a, b) =>
+      late(a) - late(b) ||
+      (late(a) ? a.i - b.i : 0) ||
       (typeRank.get(a.d.type ?? '') ?? 0) - (typeRank.get(b.d.type ?? '') ?? 0) ||
       (a.d.index ?? Number.MAX_SAFE_INTEGER) - (b.d.index ?? Number.MAX_SAFE_INTEGER) ||
       a.i - b.i,
@@ -312,6 +318,8 @@ export interface AssignState {
   readonly order?: ControllerOrder | undefined;
   /** keys of the controllers libvirt added itself (gaps, grown buses), for the 'written-first' order */
   readonly added?: Set<string> | undefined;
+  /** non-PCI controllers libvirt appends after all others under 'written-first' ({@link assignmentOrder}) */
+  readonly appended?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -654,7 +662,7 @@ function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddress
     }
   }
   const guest = guestOf(w);
-  for (const d of assignmentOrder(w.devices)) {
+  for (const d of assignmentOrder(w.devices, w.appended)) {
     if (d.address || !takesPciAddress(d, w.machine)) continue;
     try {
       const fn = USB2_COMPANION_FUNCTION[d.element === 'controller' && d.type === 'usb' ? (d.model ?? '') : ''];
@@ -859,7 +867,11 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
   const mmio = qemuDomainAssignVirtioMMIOAddresses(vio, machine);
   const base = mmio.primed.size || vio !== given.devices ? { ...given, devices: mmio.devices } : given;
   const added = new Set(opts.implied ?? []);
-  const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice(), order: opts.order, added };
+  // the controllers libvirt adds (default devices, implicit controllers, the virtio-serial ones for
+  // consoles and channels) come after the written ones under 'written-first', as added
+  const given0 = new Set(given.devices.map((d) => d.key));
+  const serialAdded = opts.order === 'written-first' ? new Set(mmio.devices.filter((d) => d.element === 'controller' && (d.implicit || !given0.has(d.key))).map((d) => d.key)) : undefined;
+  const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice(), order: opts.order, added, ...(serialAdded?.size ? { appended: serialAdded } : {}) };
   // max_idx is the highest index of the XML: the buses libvirt itself adds for a gap or an address
   // (shown `implicit`, or listed in `implied`) come later, so they do not count (d17: its spare port).
   const maxIdx = Math.max(-1, ...w.controllers.map((c) => c.index ?? -1));
