@@ -36,12 +36,13 @@ declare const PCITOPO_BUNDLES: Readonly<Record<string, string>>;
  * V8's interrupt budget (bytes of bytecode a function runs before V8 weighs optimizing it; V8's
  * default is 66 KiB) for the commands with a bundle of their own. Such a run executes most of its
  * code a few hundred times and ends: with the default, TurboFan compiles a dozen functions (the
- * reader's loop on-stack) on its background thread and throws the work away at exit, about a third
- * of `pcitopo place`'s CPU time on a 600-device domain. 3 MB lets code that really is hot (a domain
- * of thousands of devices) still reach TurboFan: `--no-opt` instead costs 1.7x CPU there (12,000
- * devices: default 1.29 s, this budget 1.09 s, --no-opt 1.84 s). It is set before the bundle is
- * compiled, so V8's code-cache check (which hashes the flags) sees the same flags every run.
- * node:v8 loads the streams module (for its heap snapshot streams): about 5 ms of CPU on every run.
+ * reader's loop on-stack) on its background thread, which costs far more than the optimised code
+ * saves before the run ends: about a third of `pcitopo place`'s CPU time on a 600-device domain
+ * (277 -> 177 ms, whole process). 3 MB lets code that really is hot (a domain of thousands of
+ * devices) still reach TurboFan: `--no-opt` instead costs 1.7x CPU there (12,000 devices, CPU:
+ * default 1.29 s, this budget 1.09 s, --no-opt 1.84 s). It is set before the bundle is compiled,
+ * so V8's code-cache check (which hashes the flags) sees the same flags every run (test/package).
+ * node:v8 loads the streams module (for its heap snapshot streams): 5-8 ms of CPU on every run.
  */
 const ONE_SHOT_BUDGET = 3_000_000;
 
