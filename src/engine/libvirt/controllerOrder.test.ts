@@ -20,6 +20,11 @@ function placed(text: string, libvirtVersion?: string) {
   if (!r.ok) throw new Error(r.error.message);
   return place(r.value, { policy: 'libvirt', libvirtVersion }).guest.controllers;
 }
+function placedDevices(text: string, libvirtVersion?: string) {
+  const r = createDesign(text);
+  if (!r.ok) throw new Error(r.error.message);
+  return place(r.value, { policy: 'libvirt', libvirtVersion }).guest.devices;
+}
 
 describe('the controller order of a libvirt release', () => {
   it('reads the release: before 10.0 written-first, from 10.0 (and unknown) by index', () => {
@@ -44,5 +49,24 @@ describe('the controller order of a libvirt release', () => {
     const target = (list: ReturnType<typeof placed>, index: number) => list.find((c) => c.index === index)?.target.index;
     expect([target(placed(text), 1), target(placed(text), 2)]).toEqual([1, 2]);
     expect([target(placed(text, '9.0'), 1), target(placed(text, '9.0'), 2)]).toEqual([2, 1]);
+  });
+
+  // checked with real libvirt 9.0: the written virtio-serial controller 1 at bus 1, the default USB
+  // controller at bus 2, the virtio-serial controller 0 the console makes libvirt add at bus 3
+  it('q35, virtio-serial 1 written and a virtio console: 9.0 addresses the controllers it adds after the written one', () => {
+    const text = domain('q35', 'x86_64', "    <controller type='virtio-serial' index='1'/>\n    <console type='pty'><target type='virtio'/></console>\n");
+    const bus = (list: ReturnType<typeof placedDevices>, type: string, index: number) => list.find((d) => d.element === 'controller' && d.type === type && (d.index ?? 0) === index)?.address?.bus;
+    const v9 = placedDevices(text, '9.0');
+    expect([bus(v9, 'virtio-serial', 1), bus(v9, 'usb', 0), bus(v9, 'virtio-serial', 0)]).toEqual([1, 2, 3]);
+    // 10.7 keeps def->controllers by type and index: virtio-serial 0 first
+    const v10 = placedDevices(text);
+    expect(bus(v10, 'virtio-serial', 0)).toBeLessThan(bus(v10, 'virtio-serial', 1) ?? 0);
+  });
+
+  it('i440fx, two channels on a one-port virtio-serial 0: 9.0 puts the one libvirt adds for the second after the written one and USB', () => {
+    const text = domain('pc', 'x86_64', "    <controller type='virtio-serial' index='1' ports='1'/>\n    <channel type='pty'><target type='virtio' name='org.x.a'/></channel>\n");
+    const slot = (list: ReturnType<typeof placedDevices>, index: number) => list.find((d) => d.element === 'controller' && d.type === 'virtio-serial' && d.index === index)?.address?.slot;
+    const v9 = placedDevices(text, '9.0');
+    expect([slot(v9, 1), slot(v9, 0)]).toEqual([2, 3]);
   });
 });

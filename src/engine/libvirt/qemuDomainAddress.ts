@@ -263,9 +263,12 @@ function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): GuestDevice[
  * Devices in qemuDomainAssignDevicePCISlots()'s order. Non-PCI controllers are kept the way
  * virDomainControllerInsertPreAlloced() keeps def->controllers: grouped by type, in order of the
  * type's first appearance, by index within a type (document order among equal indexes); disks as
- * virDomainDiskInsertPreAlloced() keeps them.
+ * virDomainDiskInsertPreAlloced() keeps them. `appended`: controllers libvirt appends to
+ * def->controllers after the written ones, in the order it adds them (libvirt 9.0 does so with every
+ * controller it adds: checked with real 9.0, a written virtio-serial controller 1 comes before the
+ * default USB controller, and that before the virtio-serial controller 0 a console makes it add).
  */
-export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] {
+export function assignmentOrder(devices: readonly GuestDevice[], appended?: ReadonlySet<string>): GuestDevice[] {
   // By kind (orderRank), each kind in document order but controllers and disks: a bucket per kind
   // rather than a sort, which called its comparator thousands of times per pass on a big guest.
   const byRank: GuestDevice[][] = [];
@@ -285,8 +288,11 @@ export function assignmentOrder(devices: readonly GuestDevice[]): GuestDevice[] 
     else byRank[rank] = [d];
   }
   // within a type by index (one not written yet last), as virDomainControllerInsertPreAlloced() inserts
+  const late = (x: { readonly d: GuestDevice }): number => (appended?.has(x.d.key) ? 1 : 0);
   controllers.sort(
     (a, b) =>
+      late(a) - late(b) ||
+      (late(a) ? a.i - b.i : 0) ||
       (typeRank.get(a.d.type ?? '') ?? 0) - (typeRank.get(b.d.type ?? '') ?? 0) ||
       (a.d.index ?? Number.MAX_SAFE_INTEGER) - (b.d.index ?? Number.MAX_SAFE_INTEGER) ||
       a.i - b.i,
@@ -312,6 +318,8 @@ export interface AssignState {
   readonly order?: ControllerOrder | undefined;
   /** keys of the controllers libvirt added itself (gaps, grown buses), for the 'written-first' order */
   readonly added?: Set<string> | undefined;
+  /** non-PCI controllers libvirt appends after all others under 'written-first' ({@link assignmentOrder}) */
+  readonly appended?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -484,6 +492,14 @@ export interface ImpliedPCIBuses {
    * pcie-to-pci-bridge for it (a PCIe-only guest), and the device then sits on the bridge.
    */
   readonly moved: ReadonlyMap<string, GuestPciAddress>;
+  /**
+   * The indexes of the pcie-root-ports the growth adds only to hold its pcie-to-pci-bridge:
+   * virDomainPCIAddressSetGrow() sets their bus flags to VIR_PCI_CONNECT_TYPE_PCIE_TO_PCI_BRIDGE
+   * alone, so a written address that names one of them afterwards (any endpoint, any other
+   * controller) fails virDomainPCIAddressValidate() in the same dry run: "The device at PCI address
+   * … cannot be plugged into the PCI controller with index='N'" (GEN-CONNECT-3).
+   */
+  readonly bridgeHolders: ReadonlySet<number>;
 }
 
 /**
@@ -503,7 +519,7 @@ export interface ImpliedPCIBuses {
  * written (the design as imported); otherwise written like any controller placement adds.
  */
 export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean; readonly host?: Host | undefined }): ImpliedPCIBuses {
-  const none: ImpliedPCIBuses = { controllers: [], moved: new Map() };
+  const none: ImpliedPCIBuses = { controllers: [], moved: new Map(), bridgeHolders: new Set() };
   const written = new Set(guest.controllers.flatMap((c) => (c.index === undefined ? [] : [c.index])));
   let highest = 0;
   for (const i of written) if (i <= 255) highest = Math.max(highest, i);
@@ -549,11 +565,16 @@ export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'de
     keys.add(c.key);
   }
   if (keys.size === 0) return none;
+  const bridgeHolders = new Set<number>();
+  for (let index = 1; index < set.buses.length && index <= 255; index++) {
+    const bus = set.buses[index] as SimBus;
+    if (!written.has(index) && bus.model === 'pcie-root-port' && bus.flags === F.PCIE_TO_PCI_BRIDGE) bridgeHolders.add(index);
+  }
   const defined = qemuDomainPCIControllersSetDefaults(all, machine);
   // More PHBs than target indexes: libvirt refuses the domain ("No usable target index found"),
   // so it defines none of them; the rules say why (PAPR-PHB-2).
   if (machine.family === 'pseries' && defined.some((c) => c.model === 'pci-root' && c.target.index === undefined)) return none;
-  return { controllers: defined.filter((c) => keys.has(c.key)), moved };
+  return { controllers: defined.filter((c) => keys.has(c.key)), moved, bridgeHolders };
 }
 
 /**
@@ -641,7 +662,7 @@ function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddress
     }
   }
   const guest = guestOf(w);
-  for (const d of assignmentOrder(w.devices)) {
+  for (const d of assignmentOrder(w.devices, w.appended)) {
     if (d.address || !takesPciAddress(d, w.machine)) continue;
     try {
       const fn = USB2_COMPANION_FUNCTION[d.element === 'controller' && d.type === 'usb' ? (d.model ?? '') : ''];
@@ -737,11 +758,14 @@ export function qemuDomainAssignVirtioMMIOAddresses(devices: readonly GuestDevic
 
 /**
  * Is this a spapr-vio device whatever address it is written with? qemuDomainAssignSpaprVIOAddresses()
- * (src/qemu/qemu_domain_address.c) sets the address type of a spapr-vlan NIC and of an ibmvscsi
- * SCSI controller (the pseries default SCSI model, qemuDomainDeviceDefPostParse) to spapr-vio
- * before any PCI address is assigned: a PCI address written for one is dropped, not refused.
+ * (src/qemu/qemu_domain_address.c) sets the address type of a spapr-vlan NIC, of an ibmvscsi
+ * SCSI controller (the pseries default SCSI model, qemuDomainDeviceDefPostParse) and of a pseries
+ * serial to spapr-vio before any PCI address is assigned: a PCI address written for one is not
+ * refused as such, libvirt reads it as a spapr-vio `reg` ({@link qemuDomainAssignSpaprVIORegs}).
  */
 export function isSpaprVioDevice(device: GuestDevice, machine: LibvirtMachine): boolean {
+  // a pseries serial: its target type is spapr-vio-serial, written or by default (qemuDomainChrDefPostParse)
+  if (device.element === 'serial') return machine.family === 'pseries' && (device.bus === undefined || device.bus === 'spapr-vio-serial');
   if (device.element !== 'interface' && !(device.element === 'controller' && device.type === 'scsi')) return false;
   if (device.element === 'interface' && device.type === 'hostdev') return false;
   const d = qemuDomainDeviceDefPostParse(device, machine);
@@ -758,6 +782,77 @@ export function qemuDomainAssignSpaprVIOAddresses(devices: readonly GuestDevice[
   return devices.map((d) => (d.address && isSpaprVioDevice(d, machine) ? { ...d, address: undefined, otherAddressType: 'spapr-vio' } : d));
 }
 
+/** The default `reg` of each spapr-vio kind (VIO_ADDR_NET, _SCSI, _SERIAL in qemu_domain_address.c; QEMU's spapr_llan/vscsi/vty). */
+export const VIO_ADDR = { NET: 0x1000, SCSI: 0x2000, SERIAL: 0x30000000 } as const;
+
+/** The highest `reg` a spapr-vio device can have: it is 32 bits in QEMU. */
+export const SPAPR_VIO_REG_MAX = 0xffffffff;
+
+export interface SpaprVioReg {
+  readonly key: string;
+  /** the reg libvirt ends with (a default one moved on by 0x1000 past the ones in use) */
+  readonly reg: number;
+  /** the user's: written as spapr-vio, or read off the PCI address written for it */
+  readonly user: boolean;
+  /** libvirt refuses it: why, in its words */
+  readonly refused?: string | undefined;
+}
+
+/**
+ * The `reg` libvirt reads off a PCI address written for a spapr-vio device. libvirt only changes the
+ * address *type* (info.type = SPAPRVIO) and keeps the address union as parsed, so the spapr-vio view
+ * of a virPCIDeviceAddress is its first bytes: `reg` (64 bits) is domain | bus << 32, and `has_reg`
+ * (the bool after it) is the low byte of `slot`. So a slot other than 0 makes it a user reg, and a
+ * bus other than 0 a reg above 32 bits (checked on real libvirt 9.0: bus 0 slot 3 gives reg 0, bus 1
+ * slot 0 the default 0x1000, bus 2 slot 3 "spapr-vio reg='0x200000000' exceeds maximum possible value").
+ */
+export function spaprVioRegOfPciAddress(a: GuestPciAddress): { readonly reg: number; readonly user: boolean } {
+  return { reg: a.domain + a.bus * 2 ** 32, user: (a.slot & 0xff) !== 0 };
+}
+
+const hexReg = (n: number): string => (n === 0 ? '0' : `0x${n.toString(16)}`);
+
+/**
+ * qemuDomainAssignSpaprVIOAddresses() with qemuDomainAssignSpaprVIOAddress() and
+ * qemuDomainSpaprVIOFindByReg() (src/qemu/qemu_domain_address.c): nets, then controllers (in
+ * def->controllers order), then serials, each spapr-vio device keeps a user reg ({@link
+ * spaprVioRegOfPciAddress}, or `reg` written) and libvirt refuses it when a device already spapr-vio
+ * with a reg has the same ("spapr-vio address %#llx already in use"); a device without one takes its
+ * kind's default ({@link VIO_ADDR}), moved on by 0x1000 while that is in use. A device written as
+ * spapr-vio with a reg counts from the start; one converted from PCI only from its turn on. Then a
+ * reg above 32 bits is refused ("spapr-vio reg='%#llx' exceeds maximum possible value (0xffffffff)",
+ * virDomainDeviceInfoValidate… at define). Off pseries, and without such devices, the list is empty.
+ */
+export function qemuDomainAssignSpaprVIORegs(devices: readonly GuestDevice[], machine: LibvirtMachine): readonly SpaprVioReg[] {
+  const vio = (d: GuestDevice): boolean => d.otherAddressType === 'spapr-vio' || (isSpaprVioDevice(d, machine) && d.otherAddressType === undefined);
+  if (!devices.some(vio)) return [];
+  const ordered = [
+    ...devices.filter((d) => d.element === 'interface'),
+    ...assignmentOrder(devices.filter((d) => d.element === 'controller')),
+    ...devices.filter((d) => d.element === 'serial'),
+  ].filter(vio);
+  /** regs in use: the devices done, and the ones written as spapr-vio with a reg */
+  const taken = new Map<string, number>();
+  for (const d of ordered) if (d.otherAddressType === 'spapr-vio' && d.addressReg !== undefined) taken.set(d.key, d.addressReg);
+  const inUse = (key: string, reg: number): boolean => [...taken].some(([k, r]) => k !== key && r === reg);
+  const out: SpaprVioReg[] = [];
+  for (const d of ordered) {
+    const fromPci = d.address ? spaprVioRegOfPciAddress(d.address) : undefined;
+    const user = d.otherAddressType === 'spapr-vio' ? d.addressReg !== undefined : (fromPci?.user ?? false);
+    let reg = d.otherAddressType === 'spapr-vio' ? (d.addressReg ?? 0) : (fromPci?.reg ?? 0);
+    if (!user) {
+      reg = d.element === 'interface' ? VIO_ADDR.NET : d.element === 'serial' ? VIO_ADDR.SERIAL : VIO_ADDR.SCSI;
+      while (inUse(d.key, reg)) reg += 0x1000;
+    }
+    let refused: string | undefined;
+    if (user && inUse(d.key, reg)) refused = `spapr-vio address ${hexReg(reg)} already in use`;
+    else if (reg > SPAPR_VIO_REG_MAX) refused = `spapr-vio reg='${hexReg(reg)}' exceeds maximum possible value (0xffffffff)`;
+    taken.set(d.key, reg);
+    out.push({ key: d.key, reg, user, ...(refused ? { refused } : {}) });
+  }
+  return out;
+}
+
 /**
  * qemuDomainAssignPCIAddresses(): libvirt's own placement. Like libvirt it runs twice: a dry run
  * that may grow the address set (GEN-AUTO-1) and reserves the spare slot (GEN-AUTO-2) or spare
@@ -772,7 +867,11 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
   const mmio = qemuDomainAssignVirtioMMIOAddresses(vio, machine);
   const base = mmio.primed.size || vio !== given.devices ? { ...given, devices: mmio.devices } : given;
   const added = new Set(opts.implied ?? []);
-  const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice(), order: opts.order, added };
+  // the controllers libvirt adds (default devices, implicit controllers, the virtio-serial ones for
+  // consoles and channels) come after the written ones under 'written-first', as added
+  const given0 = new Set(given.devices.map((d) => d.key));
+  const serialAdded = opts.order === 'written-first' ? new Set(mmio.devices.filter((d) => d.element === 'controller' && (d.implicit || !given0.has(d.key))).map((d) => d.key)) : undefined;
+  const w: AssignState = { machine, host, base, controllers: base.controllers.slice(), devices: base.devices.slice(), order: opts.order, added, ...(serialAdded?.size ? { appended: serialAdded } : {}) };
   // max_idx is the highest index of the XML: the buses libvirt itself adds for a gap or an address
   // (shown `implicit`, or listed in `implied`) come later, so they do not count (d17: its spare port).
   const maxIdx = Math.max(-1, ...w.controllers.map((c) => c.index ?? -1));

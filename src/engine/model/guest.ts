@@ -160,6 +160,8 @@ export interface GuestDevice {
   readonly libvirtBus?: number | undefined;
   /** the `type` of a non-PCI `<address>` when one is written (spapr-vio, unassigned, ccw, drive, …) */
   readonly otherAddressType?: string | undefined;
+  /** the `reg` of a written `<address type='spapr-vio' reg='…'/>` (libvirt reads it in base 16) */
+  readonly addressReg?: number | undefined;
   /**
    * The `controller` of a `<address type='drive'|'virtio-serial'|'ccid'>`: the index of the disk,
    * serial or smartcard controller the device sits on (libvirt adds that controller when missing).

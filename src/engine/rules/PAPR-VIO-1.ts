@@ -1,5 +1,5 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
-import { isSpaprVioDevice } from '../libvirt/qemuDomainAddress.ts';
+import { isSpaprVioDevice, qemuDomainAssignSpaprVIORegs, spaprVioRegOfPciAddress } from '../libvirt/qemuDomainAddress.ts';
 import { addrText, finding } from './context.ts';
 import { deviceName } from './fixes.ts';
 import { at, dev, pseries } from './testkit.ts';
@@ -8,8 +8,8 @@ const meta: RuleMeta = {
   id: 'PAPR-VIO-1',
   severity: 'warning',
   title: 'A spapr-vio device ignores the PCI address written for it',
-  why: 'A spapr-vlan NIC and an ibmvscsi SCSI controller are PAPR VIO devices: libvirt replaces a PCI address written for one with a spapr-vio address, so the device is not on the PHB the XML names, and its slot stays free.',
-  source: 'libvirt src/qemu/qemu_domain_address.c qemuDomainAssignSpaprVIOAddresses (info.type set to spapr-vio for VIR_DOMAIN_NET_MODEL_SPAPR_VLAN and VIR_DOMAIN_CONTROLLER_MODEL_SCSI_IBMVSCSI before PCI addresses are assigned); qemuDomainDeviceDefPostParse (ibmvscsi: the pseries default SCSI model)',
+  why: 'A spapr-vlan NIC, an ibmvscsi SCSI controller and a pseries serial are PAPR VIO devices: libvirt turns a PCI address written for one into a spapr-vio address (its reg read off the PCI address), so the device is not on the PHB the XML names, and its slot stays free. Where that reg clashes or is too large libvirt refuses (PAPR-VIO-2).',
+  source: 'libvirt src/qemu/qemu_domain_address.c qemuDomainAssignSpaprVIOAddresses (info.type set to spapr-vio for VIR_DOMAIN_NET_MODEL_SPAPR_VLAN, VIR_DOMAIN_CONTROLLER_MODEL_SCSI_IBMVSCSI and pseries serials before PCI addresses are assigned, the address union kept), qemuDomainAssignSpaprVIOAddress; qemuDomainDeviceDefPostParse (ibmvscsi: the pseries default SCSI model)',
   families: ['pseries'],
 };
 
@@ -18,10 +18,14 @@ export const rule: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     // the written design: the rules' guest already has these devices off PCI, as libvirt has them
+    const regs = new Map(qemuDomainAssignSpaprVIORegs(ctx.design.guest.devices, ctx.machine).map((r) => [r.key, r.reg]));
     for (const d of ctx.design.guest.devices) {
       if (!d.address || !isSpaprVioDevice(d, ctx.machine)) continue;
+      const reg = regs.get(d.key);
+      const hex = reg === undefined ? '' : ` ${reg === 0 ? '0' : `0x${reg.toString(16)}`}`;
+      const how = spaprVioRegOfPciAddress(d.address).user ? `reads it as spapr-vio reg${hex} (bus << 32 | domain, as its slot is not 0)` : `gives it the default spapr-vio reg${hex} (its slot is 0)`;
       out.push(
-        finding(meta, `${deviceName(d)} is a spapr-vio device: libvirt ignores the PCI address written for it (${addrText(d.address)}) and gives it a spapr-vio address instead.`, { devices: [d.key] }, [
+        finding(meta, `${deviceName(d)} is a spapr-vio device: libvirt does not put it at the PCI address written for it (${addrText(d.address)}); it ${how}.`, { devices: [d.key] }, [
           { label: `Remove the PCI address of ${deviceName(d)}`, command: { kind: 'move-device', device: d.key, address: null } },
         ]),
       );

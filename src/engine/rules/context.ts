@@ -41,6 +41,12 @@ export interface RuleContext {
   readonly busByIndex: ReadonlyMap<number, Bus>;
   /** PCI hostdevs and `<interface type='hostdev'>` with a host address */
   readonly hostdevs: readonly GuestDevice[];
+  /**
+   * Indexes of the pcie-root-ports libvirt adds only to hold the pcie-to-pci-bridge it adds for a
+   * conventional PCI device on a missing bus (qemuDomainImpliedPCIBuses' `bridgeHolders`): they
+   * take that bridge and nothing else, so they are never free for anything written or moved there.
+   */
+  readonly bridgeHolders: ReadonlySet<number>;
   /** the controller at the top of the chain above bus `index` (a PHB, pcie-root, …) */
   rootOf(index: number): PciController | undefined;
   hostDevice(d: GuestDevice): HostDevice | undefined;
@@ -93,6 +99,23 @@ export function libvirtDevices(guest: Guest, machine: MachineProfile): readonly 
 }
 
 const offPci = new WeakMap<readonly GuestDevice[], readonly GuestDevice[]>();
+
+const NO_HOLDERS: ReadonlySet<number> = new Set();
+const holders = new WeakMap<readonly PciController[], { readonly devices: readonly GuestDevice[]; readonly holders: ReadonlySet<number> }>();
+
+/**
+ * {@link RuleContext.bridgeHolders}: libvirt's growth run again on the controllers the XML writes
+ * (the implicit ones left out: they are what it adds), only when a root port libvirt adds is shown.
+ */
+function libvirtBridgeHolders(guest: Guest, controllers: readonly PciController[], machine: MachineProfile): ReadonlySet<number> {
+  if (!machine.placeable || !controllers.some((c) => c.implicit && c.model === 'pcie-root-port')) return NO_HOLDERS;
+  const known = holders.get(controllers);
+  if (known?.devices === guest.devices) return known.holders;
+  const written = controllers.filter((c) => !c.implicit || c.index === 0);
+  const found = qemuDomainImpliedPCIBuses({ controllers: written, devices: guest.devices }, machine, { implicit: true }).bridgeHolders;
+  holders.set(controllers, { devices: guest.devices, holders: found });
+  return found;
+}
 
 function indexedWithRoot(guest: Guest, machine: MachineProfile): readonly PciController[] {
   const list = guest.controllers;
@@ -202,6 +225,7 @@ export function buildContext(design: Design): RuleContext {
     buses,
     busByIndex,
     hostdevs,
+    bridgeHolders: libvirtBridgeHolders(design.guest, controllers, machine),
     rootOf,
     hostDevice,
     groupOf,

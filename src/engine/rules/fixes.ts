@@ -4,6 +4,7 @@ import type { GuestDevice, PciController } from '../model/guest.ts';
 import { isPhb } from '../model/guest.ts';
 import { guestCellForHostNode } from '../model/numa.ts';
 import { busAccepts, busModel, controllerConnectType } from '../libvirt/index.ts';
+import { qemuDomainDefaultPCIBusModel } from '../libvirt/qemuDomainAddress.ts';
 import type { Bus, RuleContext } from './context.ts';
 import { nextFreeIndex } from './context.ts';
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
@@ -68,8 +69,10 @@ function takenSlots(ctx: RuleContext, index: number, ignore: ReadonlySet<string>
   return out;
 }
 
-/** The lowest slot of bus `index` that is wholly free and not libvirt's, within the bus model's range. */
+/** The lowest slot of bus `index` that is wholly free and not libvirt's, within the bus model's range; none on a port that holds libvirt's own bridge. */
 export function freeSlotOn(ctx: RuleContext, index: number, ignore: ReadonlySet<string> = new Set()): number | undefined {
+  // the root port libvirt adds for its pcie-to-pci-bridge takes nothing else (GEN-CONNECT-3)
+  if (ctx.bridgeHolders.has(index)) return undefined;
   const c = ctx.controllerByIndex.get(index);
   const model = c ? busModel(c) : undefined;
   if (!model) return undefined;
@@ -90,8 +93,23 @@ function freeChassis(ctx: RuleContext, want: number): number {
   return lowestFree(used, 1, 255) ?? want;
 }
 
-/** A new root port on pcie-root at a free slot, as a command, and its index; undefined when pcie-root is full. */
+/**
+ * Would a controller written at a new index change what libvirt adds for the buses the XML names?
+ * qemuDomainPCIAddressSetCreate() fills every index below the highest written one with the default
+ * model (GEN-IDX-5), so the pcie-to-pci-bridge (and the root port holding it) or the pci-bridges that
+ * virDomainPCIAddressSetGrow() adds for a conventional device on a missing bus would become root
+ * ports, and the devices written there would land on a port (Q35-RP-4). Such a design gets no fix
+ * that adds a controller.
+ */
+export function writingAControllerRegrows(ctx: RuleContext): boolean {
+  if (ctx.bridgeHolders.size > 0) return true;
+  const model = qemuDomainDefaultPCIBusModel(ctx.guest, ctx.machine);
+  return ctx.guest.controllers.some((c) => c.implicit && c.index !== 0 && c.model !== model);
+}
+
+/** A new root port on pcie-root at a free slot, as a command, and its index; undefined when pcie-root is full, or when writing it changes the buses libvirt adds ({@link writingAControllerRegrows}). */
 export function newRootPort(ctx: RuleContext, index: number, parent = 0): { command: Command; index: number } | undefined {
+  if (writingAControllerRegrows(ctx)) return undefined;
   const slot = freeSlotOn(ctx, parent);
   if (slot === undefined) return undefined;
   const controller: NewController = { model: 'pcie-root-port', index, target: { chassis: freeChassis(ctx, index), port: slot * 8 }, address: { domain: 0, bus: parent, slot, function: 0 } };

@@ -18,6 +18,7 @@ import { rule as GEN_CONNECT_2 } from './GEN-CONNECT-2.ts';
 import { rule as GEN_CONNECT_3 } from './GEN-CONNECT-3.ts';
 import { rule as GEN_HP_1 } from './GEN-HP-1.ts';
 import { rule as GEN_HP_5 } from './GEN-HP-5.ts';
+import { rule as GEN_IDE_1 } from './GEN-IDE-1.ts';
 import { rule as GEN_IDX_1 } from './GEN-IDX-1.ts';
 import { rule as GEN_IDX_2 } from './GEN-IDX-2.ts';
 import { rule as GEN_IDX_3 } from './GEN-IDX-3.ts';
@@ -28,6 +29,7 @@ import { rule as GEN_MF_2 } from './GEN-MF-2.ts';
 import { rule as GEN_MF_3 } from './GEN-MF-3.ts';
 import { rule as GEN_MODEL_1 } from './GEN-MODEL-1.ts';
 import { rule as GEN_MODEL_2 } from './GEN-MODEL-2.ts';
+import { rule as GEN_SOUND_1 } from './GEN-SOUND-1.ts';
 import { rule as GEN_TGT_1 } from './GEN-TGT-1.ts';
 import { rule as GEN_USB_1 } from './GEN-USB-1.ts';
 import { rule as HD_MF_1 } from './HD-MF-1.ts';
@@ -61,7 +63,9 @@ import { rule as PAPR_PHB_5 } from './PAPR-PHB-5.ts';
 import { rule as PAPR_PHB_9 } from './PAPR-PHB-9.ts';
 import { rule as PAPR_SLOT_1 } from './PAPR-SLOT-1.ts';
 import { rule as PAPR_VIO_1 } from './PAPR-VIO-1.ts';
+import { rule as PAPR_VIO_2 } from './PAPR-VIO-2.ts';
 import { rule as PC_PIIX3_1 } from './PC-PIIX3-1.ts';
+import { rule as PC_PIIX3_2 } from './PC-PIIX3-2.ts';
 import { rule as Q35_DMI_1 } from './Q35-DMI-1.ts';
 import { rule as Q35_HP_1 } from './Q35-HP-1.ts';
 import { rule as Q35_HP_2 } from './Q35-HP-2.ts';
@@ -87,6 +91,7 @@ export const RULES: readonly Rule[] = [
   GEN_CONNECT_3,
   GEN_HP_1,
   GEN_HP_5,
+  GEN_IDE_1,
   GEN_IDX_1,
   GEN_IDX_2,
   GEN_IDX_3,
@@ -97,6 +102,7 @@ export const RULES: readonly Rule[] = [
   GEN_MF_3,
   GEN_MODEL_1,
   GEN_MODEL_2,
+  GEN_SOUND_1,
   GEN_TGT_1,
   GEN_USB_1,
   HD_MF_1,
@@ -130,7 +136,9 @@ export const RULES: readonly Rule[] = [
   PAPR_PHB_9,
   PAPR_SLOT_1,
   PAPR_VIO_1,
+  PAPR_VIO_2,
   PC_PIIX3_1,
+  PC_PIIX3_2,
   Q35_DMI_1,
   Q35_HP_1,
   Q35_HP_2,

@@ -315,6 +315,9 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     device.otherAddressType = addr.otherAddressType;
     const addressController = addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci' ? uint(addressEl?.attributes.controller) : undefined;
     if (addressController !== undefined) device.addressController = addressController;
+    // virDomainDeviceSpaprVioAddressParseXML(): virStrToLong_ull(reg, NULL, 16, …), the whole value
+    const reg = addr.otherAddressType === 'spapr-vio' ? addressEl?.attributes.reg : undefined;
+    if (reg !== undefined && /^\s*(0[xX])?[0-9a-fA-F]+$/.test(reg)) device.addressReg = Number.parseInt(reg.trim().replace(/^0[xX]/, ''), 16);
     const addressPort = addr.otherAddressType === 'virtio-serial' ? uint(addressEl?.attributes.port) : undefined;
     if (addressPort !== undefined) device.addressPort = addressPort;
     const ports = element === 'controller' && type === 'virtio-serial' ? uint(el.attributes.ports) : undefined;
