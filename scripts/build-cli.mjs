@@ -55,6 +55,12 @@ const oneCommand = (command) => ({
 });
 for (const command of ONE_COMMAND) await build({ ...cli, outfile: `${outdir}/pcitopo-${command}.cjs`, plugins: [oneCommand(command)] });
 
+// src/cli/launch.ts hands each bundle its own `require`, which resolves Node's built-in modules only
+for (const file of ['pcitopo.cjs', ...ONE_COMMAND.map((c) => `pcitopo-${c}.cjs`)]) {
+  const outside = [...readFileSync(`${outdir}/${file}`, 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]).filter((m) => !m.startsWith('node:'));
+  if (outside.length > 0) throw new Error(`build-cli: ${file} requires ${outside.join(', ')}: the launcher resolves only node: built-ins (bundle it, or import it as node:…)`);
+}
+
 const hashOf = (file) => createHash('sha256').update(readFileSync(`${outdir}/${file}`)).digest('hex');
 const bundles = Object.fromEntries([['', hashOf('pcitopo.cjs')], ...ONE_COMMAND.map((c) => [c, hashOf(`pcitopo-${c}.cjs`)])]);
 await build({

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,29 @@ describe('the packed and installed pcitopo', () => {
       expect(pcitopo(args), args.join(' ')).toEqual(sources(args));
     }
   }, 120_000);
+
+  it("keeps V8's compiled code of a command between runs: written once, reused, written again only when V8 refuses it", () => {
+    const cacheHome = mkdtempSync(join(work, 'xdg-cache-'));
+    const run = (extraEnv: Record<string, string> = {}) => {
+      const r = spawnSync(bin, ['place', demo, '--host', host], { cwd, encoding: 'utf8', env: { ...env, XDG_CACHE_HOME: cacheHome, ...extraEnv } });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const caches = () => readdirSync(join(cacheHome, 'pcitopo')).filter((f) => f.endsWith('-place.bin'));
+    const stamp = () => caches().map((f) => `${f} ${statSync(join(cacheHome, 'pcitopo', f)).mtimeMs}`);
+    const first = run();
+    expect(caches()).toHaveLength(1);
+    const written = stamp();
+    // a second run takes the cache as it is (a refused cache would be written again at exit)
+    expect(run()).toBe(first);
+    expect(stamp()).toEqual(written);
+    // other V8 flags (V8 hashes them into the cache): refused, compiled again, written again, same output
+    expect(run({ NODE_OPTIONS: '--max-old-space-size=512' })).toBe(first);
+    expect(stamp()).not.toEqual(written);
+    const rewritten = stamp();
+    expect(run({ NODE_OPTIONS: '--max-old-space-size=512' })).toBe(first);
+    expect(stamp()).toEqual(rewritten);
+  });
 
   it('verify runs from the package: a verdict where libvirt and QEMU are installed, exit 3 naming what is missing where not', () => {
     const r = pcitopo(['verify', demo, '--json']);

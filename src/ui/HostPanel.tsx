@@ -1,4 +1,4 @@
-import { memo, useCallback, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useMemo, useRef, useState } from 'react';
 import type { Guest, HostDevice, IommuGroup } from '../engine/index.ts';
 import { formatPciAddress, worse } from '../engine/index.ts';
 import { acrossFindingsOf, designerStore, findingsOf, guestColour, subjectIndex, usageOf, useDesigner, workspaceOf } from '../store/index.ts';
@@ -41,8 +41,7 @@ function inGuest(guest: Guest | undefined): ReadonlySet<string> {
  * the middle of a two-function card used to pick up one function). One function alone is dragged by
  * its own handle.
  */
-const HostDeviceRow = memo(function HostDeviceRow({ dev, placed, alone, users, colours }: { dev: HostDevice; placed: boolean; alone: boolean; users: readonly string[] | undefined; colours: Colours }) {
-  const selected = useDesigner((s) => s.selection?.kind === 'host-device' && s.selection.address === dev.address);
+const HostDeviceRow = memo(function HostDeviceRow({ dev, placed, alone, users, colours, selected }: { dev: HostDevice; placed: boolean; alone: boolean; users: readonly string[] | undefined; colours: Colours; selected: boolean }) {
   const onPointerDown = useDragSource({ kind: 'host-device', address: dev.address }, `${dev.address} ${dev.productName ?? ''}`.trim());
   const select = useCallback(() => designerStore.getState().select({ kind: 'host-device', address: dev.address }), [dev.address]);
   const product = dev.productName ?? dev.productId ?? 'unknown device';
@@ -95,12 +94,37 @@ const HostDeviceRow = memo(function HostDeviceRow({ dev, placed, alone, users, c
 });
 
 /**
+ * A card's height in px before it was ever drawn: its header and one row per function (a row whose
+ * guest chips wrap is taller; the browser keeps the real height once it has drawn the card). Off
+ * screen cards are not laid out (content-visibility), so the list's scroll height comes from this.
+ */
+const cardHeightEstimate = (functions: number): number => 32 + 44 * functions;
+
+/** Taller than the host list is on any screen (px): the cards drawn at once when the list changes. */
+const FIRST_SCREEN_PX = 1600;
+
+/** The leading cards that fill the first screenful (by their estimated height). */
+function firstScreen<T extends { devices: readonly HostDevice[] }>(cards: readonly T[]): readonly T[] {
+  let px = 0;
+  let n = 0;
+  for (const c of cards) {
+    if (px >= FIRST_SCREEN_PX) break;
+    px += cardHeightEstimate(c.devices.length);
+    n++;
+  }
+  return n === cards.length ? cards : cards.slice(0, n);
+}
+
+/**
  * One IOMMU group. Its props are the group's own (its functions, and which of them the guest holds as
  * a string of 0/1 per function), so an edit re-renders only the cards it changed (a drop on a
  * 31-vPHB design has one frame for everything it changes, DESIGN.md §7).
  */
 const GroupCard = memo(function GroupCard({ group, devices, inGuestMask, usage, deviceUsers, colours }: { group: IommuGroup; devices: readonly HostDevice[]; inGuestMask: string; usage: ReadonlyMap<string, readonly string[]> | undefined; deviceUsers: ReadonlyMap<string, readonly string[]> | undefined; colours: Colours }) {
   const selected = useDesigner((s) => s.selection?.kind === 'group' && s.selection.number === group.number);
+  // the selected function, when it is one of this card's: one store subscription per card, not one per
+  // function (a 120-function host mounted 120 of them on the first render)
+  const selectedFunction = useDesigner((s) => (s.selection?.kind === 'host-device' && group.members.includes(s.selection.address) ? s.selection.address : null));
   // the guest's own findings and those across guests (a group shared or split: HD-SHARE-1/2)
   const severity = useDesigner((s) => {
     const own = subjectIndex(findingsOf(s.present?.design)).groups.get(group.number);
@@ -117,6 +141,8 @@ const GroupCard = memo(function GroupCard({ group, devices, inGuestMask, usage, 
     <section
       className={`hgroup${selected ? ' selected' : ''}${count > 0 ? ' used' : ''}${severity ? ` sev-${severity}` : ''}${onlyBridges ? ' bridges' : ''}`}
       data-testid={`host-group-${group.number}`}
+      // the height it will have, for `content-visibility: auto` (styles.css) while it is off screen
+      style={{ containIntrinsicHeight: `auto ${cardHeightEstimate(devices.length)}px` }}
       aria-label={`IOMMU group ${group.number}, ${devices.length} device${devices.length === 1 ? '' : 's'}${count ? `, ${count} in the guest` : ''}`}
       onPointerDown={onPointerDown}
     >
@@ -139,7 +165,7 @@ const GroupCard = memo(function GroupCard({ group, devices, inGuestMask, usage, 
       </header>
       <ul>
         {devices.map((d, i) => (
-          <HostDeviceRow key={d.address} dev={d} placed={placedAt(i)} alone={devices.length === 1} users={deviceUsers ? (deviceUsers.get(d.address) ?? []) : undefined} colours={colours} />
+          <HostDeviceRow key={d.address} dev={d} selected={selectedFunction === d.address} placed={placedAt(i)} alone={devices.length === 1} users={deviceUsers ? (deviceUsers.get(d.address) ?? []) : undefined} colours={colours} />
         ))}
       </ul>
     </section>
@@ -179,6 +205,11 @@ export function HostPanel() {
     }
     return out;
   }, [all, query, onlyFree, placed, guestFilter, usage]);
+  // A new list (a design opened, a search typed) draws the cards of the first screenful at once and
+  // the rest in a transition right after: the first frame of a large host (30 groups, 120 functions)
+  // shows the design without building the cards nobody sees yet.
+  const settled = useDeferredValue(groups);
+  const shown = settled === groups ? groups : firstScreen(groups);
   return (
     <aside className="panel host" aria-label="Host IOMMU groups">
       <div className="panel-head">
@@ -207,7 +238,7 @@ export function HostPanel() {
       )}
       <div className="groups" ref={list}>
         {host && groups.length === 0 ? <p className="muted pad" data-testid="host-no-match">No IOMMU group matches{query.trim() ? ` “${query.trim()}”` : ''}{onlyFree ? ' among the free ones' : ''}{guestFilter ? ` used by ${guestFilter}` : ''}.</p> : null}
-        {groups.map(({ group, devices }) => (
+        {shown.map(({ group, devices }) => (
           <GroupCard key={group.number} group={group} devices={devices} inGuestMask={devices.map((d) => (placed.has(d.address) ? '1' : '0')).join('')} usage={usage?.groups.get(group.number)} deviceUsers={deviceUsers} colours={colours} />
         ))}
       </div>

@@ -61,8 +61,8 @@ function loadDemo(): void {
 }
 
 /**
- * Opens storage: moves an earlier pcitopo's localStorage snapshots into IndexedDB (once) and reads the
- * lists. False when there is no IndexedDB to use; the user is told at once.
+ * Opens storage: moves an earlier pcitopo's localStorage snapshots into IndexedDB (once). False when
+ * there is no IndexedDB to use; the user is told at once.
  */
 async function openStorage(): Promise<boolean> {
   try {
@@ -71,30 +71,39 @@ async function openStorage(): Promise<boolean> {
     safetyStore.setState({ saveFailed: e instanceof Error && e.message === 'this browser gives the page no storage' ? e.message : whyNotSaved(e) });
     return false;
   }
-  await refreshKept(store);
   return true;
 }
 
 /**
- * The autosaved snapshot, validated; null when there is none or it failed validation (then kept byte
- * for byte and said). Without IndexedDB, an earlier pcitopo's localStorage snapshot is read in place.
+ * The autosave's stored text (null: none), or the error reading it. Without IndexedDB, an earlier
+ * pcitopo's localStorage snapshot is read in place.
  */
-async function readAutosave(usable: boolean): Promise<Snapshot | null> {
-  let raw: string | null;
-  if (usable) {
+async function fetchAutosave(usable: boolean): Promise<{ readonly raw: string | null } | { readonly failed: unknown }> {
+  if (!usable) {
     try {
-      raw = await loadAutosave();
-    } catch (e) {
-      safetyStore.setState({ saveFailed: whyNotSaved(e) });
-      return null;
-    }
-  } else {
-    try {
-      raw = storage()?.getItem(AUTOSAVE_KEY) ?? null;
+      return { raw: storage()?.getItem(AUTOSAVE_KEY) ?? null };
     } catch {
-      raw = null;
+      return { raw: null };
     }
   }
+  try {
+    return { raw: await loadAutosave() };
+  } catch (e) {
+    return { failed: e };
+  }
+}
+
+/**
+ * The autosaved snapshot, validated; null when there is none or it failed validation (then kept byte
+ * for byte and said).
+ */
+async function readAutosave(usable: boolean, fetched: Promise<{ readonly raw: string | null } | { readonly failed: unknown }>): Promise<Snapshot | null> {
+  const f = await fetched;
+  if ('failed' in f) {
+    safetyStore.setState({ saveFailed: whyNotSaved(f.failed) });
+    return null;
+  }
+  const raw = f.raw;
   const r = readSnapshotText(raw);
   if (!r || r.ok) return r?.snapshot ?? null;
   if (raw !== null) {
@@ -108,8 +117,8 @@ async function readAutosave(usable: boolean): Promise<Snapshot | null> {
  * The last session crashed (see sessions.ts): its design is kept aside, not opened, and the user is
  * offered to restore or discard it. When it cannot be kept aside, autosave leaves it where it is.
  */
-async function startSafely(usable: boolean): Promise<void> {
-  const saved = await readAutosave(usable);
+async function startSafely(usable: boolean, fetched: Promise<{ readonly raw: string | null } | { readonly failed: unknown }>): Promise<void> {
+  const saved = await readAutosave(usable, fetched);
   if (saved) {
     const kept = usable && (await keepAside(store, saved, 'crashed'));
     if (!kept) safetyStore.setState({ beside: true, saveFailed: "the browser's storage refused to keep your last design aside" });
@@ -153,18 +162,22 @@ async function openSaved(saved: Snapshot): Promise<boolean> {
 }
 
 export async function boot(): Promise<void> {
-  // both wait on the browser (IndexedDB opening, other tabs answering): side by side
-  const [usable, crashed] = await Promise.all([openStorage(), startSession()]);
+  // All wait on the browser (IndexedDB, other tabs answering): side by side. Every start reads the
+  // autosave (to open it, or to keep it aside): it is fetched with the lists of kept designs, and
+  // judged (a text that fails validation is kept aside and said) once those are in.
+  const opened = openStorage();
+  const fetched = opened.then(fetchAutosave);
+  const [usable, crashed] = await Promise.all([opened, startSession(), opened.then((u) => (u ? refreshKept(store) : undefined))]);
   const hash = location.hash;
   if (crashed) {
     // a link may be what crashed the last tab: it is not opened again either
     if (hash.startsWith('#/d/')) history.replaceState(history.state, '', `${location.pathname}${location.search}`);
-    await startSafely(usable);
+    await startSafely(usable, fetched);
     return;
   }
   if (hash.startsWith('#/d/')) {
     // Whatever the link holds, the design autosaved here is the user's: keep it aside first.
-    const current = await readAutosave(usable);
+    const current = await readAutosave(usable, fetched);
     const safe = !safetyStore.getState().beside && (current === null || (usable && (await keepAside(store, current))));
     // The link has done its job: a reload now shows the autosave (this design and its edits), not the link again.
     history.replaceState(history.state, '', `${location.pathname}${location.search}`);
@@ -191,7 +204,7 @@ export async function boot(): Promise<void> {
     });
     return;
   }
-  const saved = await readAutosave(usable);
+  const saved = await readAutosave(usable, fetched);
   if (saved && (await openSaved(saved))) return;
   loadDemo();
 }
