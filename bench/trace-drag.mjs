@@ -1,0 +1,248 @@
+#!/usr/bin/env node
+/**
+ * Where the main thread's time goes in bench/browser.mjs's drag and drop over the 31-vPHB design:
+ * the same gestures under Chromium's tracing (CDP Tracing domain), summed per trace event name over
+ * the measured windows (a drag frame: pointer move to the end of its frame; a drop: pointer release
+ * to the findings shown). Thread time (tdur) where the trace has it, so other processes' load on
+ * the machine counts less than in the wall-clock figures. A tool for finding the cost, not a budget.
+ * Run after `npx vite build`: node --import tsx bench/trace-drag.mjs [drops] [frames]
+ */
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from '@playwright/test';
+import { largePseries } from '../e2e/fixtures/designs.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const LAUNCH = { executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] };
+const DROPS = Number(process.argv[2] ?? 6);
+const FRAMES = Number(process.argv[3] ?? 60);
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+async function main() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(REPO, 'scripts/serve.mjs'), '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url)).ok) break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const browser = await chromium.launch(LAUNCH);
+  try {
+    const g = largePseries();
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: !!process.env.TRACE_CSS });
+    const page = await context.newPage();
+    await page.addInitScript(
+      ({ save }) => {
+        localStorage.clear();
+        localStorage.setItem('pcitopo:autosave:v1', save);
+      },
+      { save: JSON.stringify({ v: 1, domain: g.domain, host: g.host, file: `${g.name}.xml`, label: 'bench', savedAt: new Date(0).toISOString() }) },
+    );
+    await page.goto(url);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 && document.querySelector('[data-testid="controller-30"]') !== null);
+    // exploring: extra CSS before measuring
+    if (process.env.TRACE_CSS) await page.addStyleTag({ content: process.env.TRACE_CSS });
+    const cdp = await context.newCDPSession(page);
+    const events = [];
+    cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+    const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+
+    const drop = async (warm) => {
+      const header = page.getByTestId('host-group-2').locator('header');
+      await header.scrollIntoViewIfNeeded();
+      const card = await header.boundingBox();
+      const target = await page.getByTestId('controller-1').locator('.chead').boundingBox();
+      await page.mouse.move(card.x + card.width / 2, card.y + card.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(card.x + card.width / 2 + 12, card.y + card.height / 2 + 12, { steps: 2 });
+      await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 4 });
+      await page.waitForFunction(() => /\bover\b/.test(document.querySelector('[data-testid="controller-1"]')?.className ?? ''));
+      const at = { x: target.x + target.width / 2, y: target.y + target.height / 2 };
+      const ms = await page.evaluate(
+        ({ at, warm }) =>
+          new Promise((resolve) => {
+            const shown = () => document.querySelectorAll('[data-testid="finding"][data-rule-id^="PAPR-ISO"]').length;
+            const before = shown();
+            if (!warm) performance.mark('w-start');
+            const t0 = performance.now();
+            window.dispatchEvent(new PointerEvent('pointerup', { clientX: at.x, clientY: at.y, bubbles: true }));
+            const check = () => {
+              const ch = new MessageChannel();
+              ch.port1.onmessage = () => {
+                if (shown() > before) {
+                  if (!warm) performance.mark('w-end');
+                  resolve(performance.now() - t0);
+                } else requestAnimationFrame(check);
+              };
+              ch.port2.postMessage(0);
+            };
+            requestAnimationFrame(check);
+          }),
+        { at, warm },
+      );
+      await page.mouse.up();
+      await page.getByTestId('undo').click();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="finding"][data-rule-id^="PAPR-ISO"]').length === 0);
+      return ms;
+    };
+
+    const frames = async (n, warm) => {
+      const header = page.getByTestId('host-group-5').locator('header');
+      await header.scrollIntoViewIfNeeded();
+      const card = await header.boundingBox();
+      const start = { x: card.x + card.width / 2, y: card.y + card.height / 2 };
+      await page.mouse.move(start.x, start.y);
+      await page.mouse.down();
+      const work = await page.evaluate(
+        ({ start, n, warm }) =>
+          new Promise((resolve) => {
+            const flow = document.querySelector('.flow').getBoundingClientRect();
+            const pathAt = (i) => {
+              const rows = 6;
+              const t = (i / n) * rows;
+              const row = Math.floor(t);
+              const f = t - row;
+              return { x: flow.left + 20 + (row % 2 ? 1 - f : f) * (flow.width - 40), y: flow.top + 20 + ((row + 0.5) / rows) * (flow.height - 40) };
+            };
+            const work = [];
+            let i = 0;
+            const frame = () => {
+              const p = pathAt(i);
+              if (!warm) performance.mark('w-start');
+              const t0 = performance.now();
+              window.dispatchEvent(new PointerEvent('pointermove', { clientX: p.x, clientY: p.y, bubbles: true }));
+              const ch = new MessageChannel();
+              ch.port1.onmessage = () => {
+                work.push(performance.now() - t0);
+                if (!warm) performance.mark('w-end');
+                if (++i < n) requestAnimationFrame(frame);
+                else resolve(work);
+              };
+              ch.port2.postMessage(0);
+            };
+            window.dispatchEvent(new PointerEvent('pointermove', { clientX: start.x + 12, clientY: start.y + 12, bubbles: true }));
+            requestAnimationFrame(frame);
+          }),
+        { start, n, warm },
+      );
+      await page.keyboard.press('Escape');
+      await page.mouse.up();
+      await page.waitForFunction(() => window.__pcitopo?.getState().drag === null);
+      return work;
+    };
+
+    const which = process.env.TRACE ?? 'drop';
+    // warm-up
+    if (which === 'drop') for (let i = 0; i < 2; i++) await drop(true);
+    else await frames(FRAMES, true);
+    await cdp.send('Tracing.start', {
+      categories: (process.env.TRACE_CPU ? 'disabled-by-default-v8.cpu_profiler,' : '') + (process.env.TRACE_INV ? 'disabled-by-default-devtools.timeline.invalidationTracking,' : '') + 'devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing,v8.execute,toplevel,blink,cc,disabled-by-default-devtools.timeline.frame',
+      transferMode: 'ReportEvents',
+    });
+    const wall = [];
+    if (which === 'drop') for (let i = 0; i < DROPS; i++) wall.push(await drop(false));
+    else wall.push(...(await frames(FRAMES, false)));
+    await cdp.send('Tracing.end');
+    await done;
+    if (process.env.TRACE_OUT) (await import('node:fs')).writeFileSync(process.env.TRACE_OUT, JSON.stringify({ traceEvents: events }));
+
+    // the renderer main thread: where the marks are
+    const marks = events.filter((e) => e.cat.includes('blink.user_timing') && (e.name === 'w-start' || e.name === 'w-end'));
+    if (!marks.length) throw new Error('no marks in the trace');
+    const { pid, tid } = marks[0];
+    const starts = marks.filter((e) => e.name === 'w-start').map((e) => e.ts);
+    const ends = marks.filter((e) => e.name === 'w-end').map((e) => e.ts);
+    const windows = starts.map((s, i) => [s, ends[i]]);
+    const inWin = (e) => windows.findIndex(([a, b]) => e.ts >= a && e.ts < b);
+    const per = new Map();
+    const perWin = windows.map(() => new Map());
+    for (const e of events) {
+      if (e.pid !== pid || e.tid !== tid || e.ph !== 'X') continue;
+      const w = inWin(e);
+      if (w < 0) continue;
+      const d = (e.tdur ?? e.dur ?? 0) / 1000;
+      per.set(e.name, (per.get(e.name) ?? 0) + d);
+      perWin[w].set(e.name, (perWin[w].get(e.name) ?? 0) + d);
+    }
+    const n = windows.length;
+    const sorted = [...per].sort((a, b) => b[1] - a[1]).slice(0, 28);
+    console.log(`${which}: ${n} windows; wall ms: ${wall.map((x) => x.toFixed(1)).join(' ')}`);
+    console.log('mean ms per window (thread time, nested events counted in each name):');
+    for (const [name, ms] of sorted) console.log(`  ${(ms / n).toFixed(2).padStart(8)}  ${name}`);
+    if (process.env.TRACE_EACH) for (const m of perWin) console.log([...m].filter(([k]) => ['RunTask', 'Paint', 'UpdateLayoutTree', 'Layout', 'FunctionCall', 'PrePaint'].includes(k)).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(' '));
+    if (process.env.TRACE_CPU) {
+      // the sampling profiler's samples, in the trace's clock
+      const byId = new Map();
+      const parent = new Map();
+      const samples = [];
+      let t = 0;
+      for (const e of events) {
+        if (e.pid !== pid) continue;
+        if (e.name === 'Profile') t = e.args.data.startTime;
+        if (e.name !== 'ProfileChunk') continue;
+        const cp = e.args.data.cpuProfile ?? {};
+        for (const nd of cp.nodes ?? []) {
+          byId.set(nd.id, nd);
+          if (nd.parent !== undefined) parent.set(nd.id, nd.parent);
+        }
+        (cp.samples ?? []).forEach((id, k) => {
+          t += e.args.data.timeDeltas[k];
+          samples.push([id, t]);
+        });
+      }
+      const self = new Map();
+      const total = new Map();
+      let inside = 0;
+      samples.forEach(([id, ts], k) => {
+        if (inWin({ ts }) < 0) return;
+        inside++;
+        const dt = Math.min(1000, (samples[k + 1]?.[1] ?? ts + 100) - ts) / 1000;
+        const nd = byId.get(id);
+        const name = (x) => `${x.callFrame.functionName || '(anon)'} ${(x.callFrame.url ?? '').split('/').pop()}:${x.callFrame.lineNumber + 1}`;
+        self.set(name(nd), (self.get(name(nd)) ?? 0) + dt);
+        const seen = new Set();
+        for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+          const nm = name(byId.get(cur));
+          if (seen.has(nm)) continue;
+          seen.add(nm);
+          total.set(nm, (total.get(nm) ?? 0) + dt);
+        }
+      });
+      console.log(`cpu samples in windows: ${inside}`);
+      console.log('self ms per window:');
+      for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${(v / n).toFixed(2).padStart(7)}  ${k}`);
+      console.log('total ms per window:');
+      for (const [k, v] of [...total].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TRACE_TOP ?? 60))) console.log(`  ${(v / n).toFixed(2).padStart(7)}  ${k}`);
+    }
+    if (process.env.TRACE_INV) {
+      const inv = new Map();
+      for (const e of events) {
+        if (!e.name.includes('InvalidationTracking') || inWin(e) < 0) continue;
+        const d = e.args?.data ?? {};
+        const k = `${e.name} ${d.reason ?? d.invalidationList?.[0]?.classes ?? ''} ${d.nodeName ?? ''}`.slice(0, 160);
+        inv.set(k, (inv.get(k) ?? 0) + 1);
+      }
+      for (const [k, c] of [...inv].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  ${String(Math.round(c / n)).padStart(6)}  ${k}`);
+    }
+    await context.close();
+  } finally {
+    await browser.close();
+    child.kill();
+  }
+}
+
+await main();
