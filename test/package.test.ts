@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,26 @@ describe('the packed and installed pcitopo', () => {
     const rewritten = stamp();
     expect(run({ NODE_OPTIONS: '--max-old-space-size=512' })).toBe(first);
     expect(stamp()).toEqual(rewritten);
+  });
+
+  it('writing a command\'s code cache removes the caches an earlier pcitopo left (untouched for a day), not a fresh one of a pcitopo beside it', () => {
+    const cacheHome = mkdtempSync(join(work, 'xdg-cache-'));
+    const dir = join(cacheHome, 'pcitopo');
+    mkdirSync(dir, { recursive: true });
+    const old = `v8-0123456789abcdef-${process.version}-${process.arch}-place.bin`;
+    const beside = `v8-fedcba9876543210-${process.version}-${process.arch}-validate.bin`;
+    const notOurs = 'notes.txt';
+    for (const f of [old, beside, notOurs]) writeFileSync(join(dir, f), 'x');
+    const twoDaysAgo = (Date.now() - 2 * 24 * 3600 * 1000) / 1000;
+    utimesSync(join(dir, old), twoDaysAgo, twoDaysAgo);
+    utimesSync(join(dir, notOurs), twoDaysAgo, twoDaysAgo);
+    const r = spawnSync(bin, ['place', demo, '--host', host], { cwd, encoding: 'utf8', env: { ...env, XDG_CACHE_HOME: cacheHome } });
+    expect(r.status, r.stderr).toBe(0);
+    const left = readdirSync(dir).sort();
+    expect(left).not.toContain(old);
+    expect(left).toContain(beside);
+    expect(left).toContain(notOurs);
+    expect(left.filter((f) => f.endsWith('-place.bin'))).toHaveLength(1);
   });
 
   it('verify runs from the package: a verdict where libvirt and QEMU are installed, exit 3 naming what is missing where not', () => {

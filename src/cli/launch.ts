@@ -10,7 +10,10 @@
  * its bundle's content hash and the Node version and arch: V8 itself refuses a cache from another
  * V8 or other flags, and the hash keeps a cache from ever meeting another bundle. It is written
  * once, when missing or refused, after the command ran (so it holds what the command compiled),
- * atomically (write, then rename). Any failure to read or write it only costs speed.
+ * atomically (write, then rename). Any failure to read or write it only costs speed. Writing one
+ * also removes the caches of other bundles (an earlier pcitopo) untouched for STALE_MS, so upgrades
+ * leave no trail; a pcitopo installed beside this one keeps its fresh cache (it is written only when
+ * missing, so two installations never take turns deleting each other's).
  * PCITOPO_NO_CODE_CACHE=1 turns it off.
  *
  * The launcher itself is CommonJS too: an ES module as the main script makes Node start its ESM
@@ -22,7 +25,7 @@
  * The one-shot commands that run the engine raise V8's interrupt budget (ONE_SHOT_BUDGET) before
  * the bundle loads: see there.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -45,6 +48,23 @@ declare const PCITOPO_BUNDLES: Readonly<Record<string, string>>;
  * node:v8 loads the streams module (for its heap snapshot streams): 5-8 ms of CPU on every run.
  */
 const ONE_SHOT_BUDGET = 3_000_000;
+
+/** Age (ms, by mtime) after which another bundle's cache file counts as left behind by an upgrade. */
+const STALE_MS = 24 * 3600 * 1000;
+
+/** Removes cache files of other bundles in `dir` not written for STALE_MS; `keep` is this run's file. */
+function dropStaleCaches(dir: string, keep: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (path === keep || !/^v8-[0-9a-f]{16}-.*\.bin$/.test(name)) continue;
+    try {
+      if (now - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
+    } catch {
+      // removed meanwhile by another run
+    }
+  }
+}
 
 const command = /^[a-z]+$/.test(process.argv[2] ?? '') ? (process.argv[2] as string) : 'other';
 const own = Object.hasOwn(PCITOPO_BUNDLES, command) && command !== '';
@@ -73,6 +93,7 @@ if (useCache && (cachedData === undefined || script.cachedDataRejected)) {
       const partial = `${cacheFile}.${process.pid}`;
       writeFileSync(partial, script.createCachedData());
       renameSync(partial, cacheFile);
+      dropStaleCaches(cacheDir, cacheFile);
     } catch {
       // a read-only home: no cache, same results
     }
