@@ -17,24 +17,17 @@
  * Run after `npm run build`: node --import tsx bench/browser.mjs (tsx: the design generators are TypeScript);
  * BENCH_ONLY=31-vphb prints the full-size pseries figures only; BENCH_ONLY=31-vphb-drag its drag and drop figures only.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from '@playwright/test';
+import { LAUNCH, startServer } from './app-server.mjs';
 import { largePseriesDomain } from './browser-domain.mjs';
 import { largePseries } from '../e2e/fixtures/designs.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(REPO, 'dist');
-// as in playwright.config.ts: Debian's Chromium, never a downloaded browser
-const LAUNCH = {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-};
 const VIEWPORT = { width: 1440, height: 900 };
 const RENDER_RUNS = 7;
 const DRAG_SAMPLES = 21;
@@ -65,34 +58,6 @@ function appJsGzipKiB() {
     else lazy += bytes;
   }
   return { entry: entry / 1024, lazy: lazy / 1024 };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer() {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(REPO, 'scripts/serve.mjs'), '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`scripts/serve.mjs exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill();
-  throw new Error('scripts/serve.mjs did not answer within 5 s');
 }
 
 /** Navigation start to the first animation frame in which the demo's vPHBs are laid out and visible. */

@@ -7,39 +7,15 @@
  * the machine counts less than in the wall-clock figures. A tool for finding the cost, not a budget.
  * Run after `npx vite build`: node --import tsx bench/trace-drag.mjs [drops] [frames]
  */
-import { spawn } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { largePseries } from '../e2e/fixtures/designs.ts';
+import { LAUNCH, startServer } from './app-server.mjs';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const LAUNCH = { executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] };
 const DROPS = Number(process.argv[2] ?? 6);
 const FRAMES = Number(process.argv[3] ?? 60);
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
 async function main() {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(REPO, 'scripts/serve.mjs'), '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const { url, child } = await startServer();
   const browser = await chromium.launch(LAUNCH);
   try {
     const g = largePseries();
