@@ -60,6 +60,23 @@ describe('withFreeChassis: an added port never takes a chassis another port has 
     expect(notes).toHaveLength(1);
   });
 
+  it('a controller that is not a port holds no chassis even by its index: an added port written with chassis 2 beside pci-bridge 2 keeps it', () => {
+    const bridge: PciController = { ...controller('pci-bridge', 2, at(0, 3)), key: 'bridge' };
+    const before = guestOf('q35', { controllers: [root, bridge] });
+    const after = { ...before, controllers: [...before.controllers, port('pcie-root-port', 6, 2, 'added')] };
+    const notes: string[] = [];
+    expect(withFreeChassis(before, after, notes)).toBe(after);
+    expect(notes).toEqual([]);
+  });
+
+  it('of three added ports sharing a chassis two move, each to its own free chassis', () => {
+    const before = guestOf('q35', { controllers: [root] });
+    const after = { ...before, controllers: [root, port('pcie-root-port', 1, 9, 'x'), port('pcie-root-port', 2, 9, 'y'), port('pcie-root-port', 3, 9, 'z')] };
+    const notes: string[] = [];
+    expect(chassisByKey(withFreeChassis(before, after, notes).controllers)).toEqual({ x: 1, y: 2, z: 9 });
+    expect(notes).toHaveLength(2);
+  });
+
   it('the chassis is 8 bits (1-255): 255 is still given, and with every chassis taken the port is left as libvirt writes it', () => {
     const taken = (n: number): PciController[] => Array.from({ length: n }, (_, i) => port('pcie-root-port', 10 + i, i + 1, `p${i + 1}`));
     const almost = guestOf('q35', { controllers: [root, ...taken(254)] });
@@ -104,6 +121,18 @@ describe('withFreeTargetIndex: a PHB place fills in never takes a target index a
     const notes2: string[] = [];
     expect(withFreeTargetIndex(before30, after30, notes2)).toBe(after30);
     expect(notes2).toEqual([]);
+  });
+
+  it('of three filled PHBs sharing a target index two move; controllers with no target index (other models, PHBs left unfilled) never move', () => {
+    const bridgeA = { ...controller('pci-bridge', 5, at(0, 3)), key: 'bridge-a' };
+    const other = { ...controller('pci-bridge', 6, at(0, 4)), key: 'bridge-b' };
+    const before = guestOf('pseries', { controllers: [phb(0, 0), { ...phb(1), key: 'x' }, { ...phb(2), key: 'y' }, { ...phb(3), key: 'z' }, { ...phb(7), key: 'u1' }, { ...phb(8), key: 'u2' }, bridgeA, other] });
+    const after = { ...before, controllers: [phb(0, 0), { ...phb(1, 4), key: 'x' }, { ...phb(2, 4), key: 'y' }, { ...phb(3, 4), key: 'z' }, { ...phb(7), key: 'u1' }, { ...phb(8), key: 'u2' }, bridgeA, other] };
+    const notes: string[] = [];
+    const out = withFreeTargetIndex(before, after, notes).controllers;
+    expect(targets(out)).toEqual({ 'pci-0': 0, x: 1, y: 2, z: 4, u1: undefined, u2: undefined });
+    expect(out.filter((c) => c.model !== 'pci-root')).toEqual([bridgeA, other]);
+    expect(notes).toHaveLength(2);
   });
 
   it('of two filled PHBs sharing a target index only one moves', () => {
