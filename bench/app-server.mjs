@@ -1,5 +1,6 @@
 // What the Chromium benchmarks share (bench/browser.mjs, bench/trace-drag.mjs): the browser they
-// launch and the built app served as `npm start` serves it (scripts/serve.mjs, its headers included).
+// launch, the built app served as `npm start` serves it (scripts/serve.mjs, its headers included),
+// and the drop gesture they time.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -44,4 +45,23 @@ export async function startServer() {
   }
   child.kill();
   throw new Error('scripts/serve.mjs did not answer within 5 s');
+}
+
+/**
+ * The drop both benchmarks time: host group 2 picked up (on screen whatever the host panel's scroll)
+ * and held over vPHB 1 until the canvas shows it as the drop target. Returns the pointer position
+ * (CSS px) for the release; the caller times the release itself. Throws when either is not visible.
+ */
+export async function holdGroup2OverVphb1(page) {
+  const header = page.getByTestId('host-group-2').locator('header');
+  await header.scrollIntoViewIfNeeded();
+  const card = await header.boundingBox();
+  const target = await page.getByTestId('controller-1').locator('.chead').boundingBox();
+  if (!card || !target) throw new Error('group 2 or vPHB 1 is not visible');
+  await page.mouse.move(card.x + card.width / 2, card.y + card.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(card.x + card.width / 2 + 12, card.y + card.height / 2 + 12, { steps: 2 });
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 4 });
+  await page.waitForFunction(() => /\bover\b/.test(document.querySelector('[data-testid="controller-1"]')?.className ?? ''));
+  return { x: target.x + target.width / 2, y: target.y + target.height / 2 };
 }

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from '@playwright/test';
-import { LAUNCH, startServer } from './app-server.mjs';
+import { holdGroup2OverVphb1, LAUNCH, startServer } from './app-server.mjs';
 import { largePseriesDomain } from './browser-domain.mjs';
 import { largePseries } from '../e2e/fixtures/designs.ts';
 
@@ -341,18 +341,7 @@ async function dragFrames(page) {
 async function dropToFindings(page) {
   const times = [];
   for (let i = 0; i < DROP_SAMPLES + 2; i++) {
-    // on screen whatever the host panel's scroll (dragFrames scrolls it to group 5)
-    const header = page.getByTestId('host-group-2').locator('header');
-    await header.scrollIntoViewIfNeeded();
-    const card = await header.boundingBox();
-    const target = await page.getByTestId('controller-1').locator('.chead').boundingBox();
-    if (!card || !target) throw new Error('group 2 or vPHB 1 is not visible');
-    await page.mouse.move(card.x + card.width / 2, card.y + card.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(card.x + card.width / 2 + 12, card.y + card.height / 2 + 12, { steps: 2 });
-    await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 4 });
-    await page.waitForFunction(() => /\bover\b/.test(document.querySelector('[data-testid="controller-1"]')?.className ?? ''));
-    const at = { x: target.x + target.width / 2, y: target.y + target.height / 2 };
+    const at = await holdGroup2OverVphb1(page);
     const ms = await page.evaluate(
       (at) =>
         new Promise((resolve) => {

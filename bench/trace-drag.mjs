@@ -9,7 +9,7 @@
  */
 import { chromium } from '@playwright/test';
 import { largePseries } from '../e2e/fixtures/designs.ts';
-import { LAUNCH, startServer } from './app-server.mjs';
+import { holdGroup2OverVphb1, LAUNCH, startServer } from './app-server.mjs';
 
 const DROPS = Number(process.argv[2] ?? 6);
 const FRAMES = Number(process.argv[3] ?? 60);
@@ -38,16 +38,7 @@ async function main() {
     const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
 
     const drop = async (warm) => {
-      const header = page.getByTestId('host-group-2').locator('header');
-      await header.scrollIntoViewIfNeeded();
-      const card = await header.boundingBox();
-      const target = await page.getByTestId('controller-1').locator('.chead').boundingBox();
-      await page.mouse.move(card.x + card.width / 2, card.y + card.height / 2);
-      await page.mouse.down();
-      await page.mouse.move(card.x + card.width / 2 + 12, card.y + card.height / 2 + 12, { steps: 2 });
-      await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 4 });
-      await page.waitForFunction(() => /\bover\b/.test(document.querySelector('[data-testid="controller-1"]')?.className ?? ''));
-      const at = { x: target.x + target.width / 2, y: target.y + target.height / 2 };
+      const at = await holdGroup2OverVphb1(page);
       const ms = await page.evaluate(
         ({ at, warm }) =>
           new Promise((resolve) => {
