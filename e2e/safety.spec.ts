@@ -59,7 +59,8 @@ test.describe('the user never loses a design', () => {
     await other.keyboard.press('Control+Shift+z');
     await expect(other.getByTestId('controller-3')).toBeVisible();
 
-    // and the restored design is what a reload shows
+    // and the restored design is what a reload shows (once autosave, which writes after the frame, holds it)
+    await expect.poll(() => savedDomain(other)).toBe(edited);
     await other.reload();
     await expect(other.locator('html[data-ready="true"]')).toBeAttached();
     await expect(other.getByTestId('controller-3')).toBeVisible();
@@ -88,6 +89,7 @@ test.describe('the user never loses a design', () => {
     expect(await exportXml(other)).toBe(shared);
     expect(new URL(other.url()).hash).toBe('');
     // the shared design is autosaved as it opened: a reload shows it, not the link again
+    await expect.poll(() => savedDomain(other)).toBe(shared);
     await other.reload();
     await expect(other.locator('html[data-ready="true"]')).toBeAttached();
     expect(await exportXml(other)).toBe(shared);
