@@ -79,6 +79,8 @@ export default {
   // two cores shared with others: one mutant at a time unless told otherwise (--concurrency 2)
   concurrency: 1,
   timeoutMS: 20000,
+  // the initial test run takes 1-2 min alone and over 5 (Stryker's default limit) when the shared machine is busy
+  dryRunTimeoutMinutes: 30,
   // module-level mutants (rule metadata) would each re-run every test: left out for speed
   ignoreStatic: true,
   incremental: true,
