@@ -125,10 +125,13 @@ export function wholeLines(text: string, start: number, end: number): [number, n
   return [start, end];
 }
 
+/** made once, not per call as a literal in the function would be; no g flag, so test() keeps no state */
+const NEEDS_ESCAPE = /[&<'"]/;
+
 /** Escapes an attribute value for the given quote (values we write are plain, but be safe). */
 export function escapeAttribute(value: string, quote: '"' | "'"): string {
   // what we write (numbers, model names) holds none of these: one test, not four replaces
-  if (!/[&<'"]/.test(value)) return value;
+  if (!NEEDS_ESCAPE.test(value)) return value;
   const v = value.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return quote === "'" ? v.replace(/'/g, '&apos;') : v.replace(/"/g, '&quot;');
 }
