@@ -14,7 +14,7 @@ import {
   virDomainPCIAddressSetAllMulti,
   virDomainPCIControllerModelToConnectType,
 } from './domainAddr.ts';
-import { virDiskNameToIndex } from './domainConf.ts';
+import { virDiskNameToIndex, virDomainAssignDeviceControllerIndexes } from './domainConf.ts';
 import { qemuDomainAssignVirtioSerialAddresses } from './virtioSerial.ts';
 import type { LibvirtMachine } from './qemuDomain.ts';
 import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomain.ts';
@@ -389,8 +389,19 @@ const primaryVideo = (d: GuestDevice, guest: Pick<Guest, 'devices'>): boolean =>
 const bus0 = (slot: number, fn = 0): GuestPciAddress => ({ domain: 0, bus: 0, slot, function: fn });
 
 /** qemuDomainValidateDevicePCISlotsQ35(): ICH9 built-ins and preferred slots (Q35-RSV-1/2). */
+/**
+ * The controller of `type` with index 0 (`cont->idx == 0` in qemuDomainValidateDevicePCISlotsQ35/PIIX3):
+ * written at 0, or the first written without an index when none is (virDomainAssignControllerIndexes
+ * gives it the lowest free index of its type, 0 then). One at index 1 alone is not it.
+ */
+function controllerIndex0(devices: readonly GuestDevice[], type: string): GuestDevice | undefined {
+  const ofType = devices.filter((d) => d.element === 'controller' && d.type === type);
+  const at0 = virDomainAssignDeviceControllerIndexes(ofType).find((d) => d.index === 0);
+  return at0 && ofType.find((d) => d.key === at0.key);
+}
+
 export function qemuDomainValidateDevicePCISlotsQ35(w: AssignState, set: VirDomainPCIAddressSet): void {
-  const sata = w.devices.find((d) => d.element === 'controller' && d.type === 'sata');
+  const sata = controllerIndex0(w.devices, 'sata');
   if (sata && !sata.address && takesPciAddress(sata, w.machine)) setDeviceAddress(w, sata.key, bus0(0x1f, 2));
   // the first two unaddressed uhci1 (the head of a USB2 set), in def->controllers order: 00:1d, then 00:1a
   const usb2 = assignmentOrder(w.devices).filter((d) => d.element === 'controller' && d.type === 'usb' && d.model === 'ich9-uhci1' && !d.address);
@@ -432,21 +443,21 @@ export function qemuDomainValidateDevicePCISlotsQ35(w: AssignState, set: VirDoma
 export const Q35_CHIPSET: ChipsetSlots = {
   builtinSlots: [0x1f],
   // the SATA controller at 00:1f.2, the primary video at 00:01.0
-  homes: (d, guest) => (d.element === 'controller' && d.type === 'sata') || primaryVideo(d, guest),
+  homes: (d, guest) => d === controllerIndex0(guest.devices, 'sata') || primaryVideo(d, guest),
   validate: qemuDomainValidateDevicePCISlotsQ35,
 };
 
 /**
  * qemuDomainValidateDevicePCISlotsPIIX3(): the PIIX3 functions at 00:01 (the first IDE controller
  * at 00:01.1, the first USB controller at 00:01.2 when it is piix3-uhci or has no model), then
- * the primary video at 00:02. libvirt picks the controllers with index 0; pcitopo's model keeps no
- * index for non-PCI controllers, so it takes the first of each type, which is index 0 in the
- * documents libvirt writes (def->controllers is sorted by type and index).
+ * the primary video at 00:02. libvirt picks the controllers with index 0 ({@link controllerIndex0}):
+ * a piix3-uhci written at index 2 alone takes the next free slot, and the default USB controller
+ * libvirt adds at index 0 takes 00:01.2 (checked with libvirt 9.0).
  */
 export function qemuDomainValidateDevicePCISlotsPIIX3(w: AssignState, set: VirDomainPCIAddressSet): void {
-  const ide = w.devices.find((d) => d.element === 'controller' && d.type === 'ide');
+  const ide = controllerIndex0(w.devices, 'ide');
   if (ide && !ide.address) setDeviceAddress(w, ide.key, bus0(1, 1));
-  const usb = w.devices.find((d) => d.element === 'controller' && d.type === 'usb');
+  const usb = controllerIndex0(w.devices, 'usb');
   if (usb && !usb.address && (usb.model === undefined || usb.model === 'piix3-uhci')) setDeviceAddress(w, usb.key, bus0(1, 2));
   for (let fn = 0; fn < 4; fn++) set.reserveAddr({ bus: 0, slot: 1, function: fn }, F.PCI_DEVICE, 0, true);
   const video = w.devices.find((d) => d.element === 'video');
