@@ -112,6 +112,21 @@ describe('spapr-vio devices written with PCI addresses: libvirt reads the addres
     expect(vio2(d)).toEqual([]);
   });
 
+  it('libvirt stops at the first refusal: one device is named, the one whose turn fails', () => {
+    // libvirt 9.0: "spapr-vio address 0x1000 already in use" at the first of two written with that reg
+    const written = "    <interface type='user'><model type='spapr-vlan'/><address type='spapr-vio' reg='0x1000'/></interface>";
+    const two = domain('pseries', [written, written].join('\n'), 'ppc64');
+    expect(vio2(two).map((f) => f.subjects.devices)).toEqual([[two.guest.devices[0]?.key]]);
+    // libvirt 9.0: "spapr-vio address 0x2000 already in use" at the second of three read as reg 0x2000
+    const three = domain('pseries', [vlan('0x2000', 0, 1), vlan('0x2000', 0, 2), vlan('0x2000', 0, 3)].join('\n'), 'ppc64');
+    expect(vio2(three).map((f) => f.subjects.devices)).toEqual([[three.guest.devices[1]?.key]]);
+    expect(vio2(three)[0]?.message).toContain('"spapr-vio address 0x2000 already in use"');
+    // its fix takes the third along, so libvirt does not stop there next
+    fixesAddNoError(three);
+    const fixed = applyCommand(three, vio2(three)[0]?.fixes?.[0]?.command ?? { kind: 'batch', label: '', commands: [] });
+    expect(vio2(fixed)).toEqual([]);
+  });
+
   it('a pseries serial with a PCI address is spapr-vio too and clashes with a spapr-vlan at reg 0', () => {
     const d = domain('pseries', ["    <serial type='pty'><target type='spapr-vio-serial'/><address type='pci' domain='0' bus='0' slot='3' function='0'/></serial>", vlan('0', 0, 4)].join('\n'), 'ppc64');
     expect(vio2(d).length).toBe(1);

@@ -805,8 +805,10 @@ export interface SpaprVioReg {
   readonly reg: number;
   /** the user's: written as spapr-vio, or read off the PCI address written for it */
   readonly user: boolean;
-  /** libvirt refuses it: why, in its words */
+  /** libvirt refuses the domain at this device's turn, the first refusal it meets: why, in its words */
   readonly refused?: string | undefined;
+  /** its reg fails too (a user reg in use at its turn, or above 32 bits), though libvirt stops before it */
+  readonly fails?: true | undefined;
 }
 
 /**
@@ -831,8 +833,11 @@ const hexReg = (n: number): string => (n === 0 ? '0' : `0x${n.toString(16)}`);
  * with a reg has the same ("spapr-vio address %#llx already in use"); a device without one takes its
  * kind's default ({@link VIO_ADDR}), moved on by 0x1000 while that is in use. A device written as
  * spapr-vio with a reg counts from the start; one converted from PCI only from its turn on. Then a
- * reg above 32 bits is refused ("spapr-vio reg='%#llx' exceeds maximum possible value (0xffffffff)",
- * virDomainDeviceInfoValidate… at define). Off pseries, and without such devices, the list is empty.
+ * user reg above 32 bits is refused ("spapr-vio reg='%#llx' exceeds maximum possible value
+ * (0xffffffff)", qemuValidateDomainDeviceDefAddress at define). `refused` is set on one device only,
+ * the one whose turn fails first, where libvirt stops (its words name no device; checked with
+ * libvirt 9.0: two written with reg 0x1000 fail at the first one's turn, three PCI-written with the
+ * same reg at the second's). Off pseries, and without such devices, the list is empty.
  */
 export function qemuDomainAssignSpaprVIORegs(devices: readonly GuestDevice[], machine: LibvirtMachine): readonly SpaprVioReg[] {
   const vio = (d: GuestDevice): boolean => d.otherAddressType === 'spapr-vio' || (isSpaprVioDevice(d, machine) && d.otherAddressType === undefined);
@@ -847,6 +852,11 @@ export function qemuDomainAssignSpaprVIORegs(devices: readonly GuestDevice[], ma
   for (const d of ordered) if (d.otherAddressType === 'spapr-vio' && d.addressReg !== undefined) taken.set(d.key, d.addressReg);
   const inUse = (key: string, reg: number): boolean => [...taken].some(([k, r]) => k !== key && r === reg);
   const out: SpaprVioReg[] = [];
+  // libvirt stops at the first refusal: the first clash in this order fails the address assignment
+  // (qemuDomainAssignSpaprVIOAddress returns -1); with none, the validation after it
+  // (qemuValidateDomainDeviceDefAddress, src/qemu/qemu_validate.c, devices in the same order: nets,
+  // controllers, serials) fails on the first user reg above 32 bits. One device is named, as libvirt does.
+  let clash = -1;
   for (const d of ordered) {
     const fromPci = d.address ? spaprVioRegOfPciAddress(d.address) : undefined;
     const user = d.otherAddressType === 'spapr-vio' ? d.addressReg !== undefined : (fromPci?.user ?? false);
@@ -855,12 +865,14 @@ export function qemuDomainAssignSpaprVIORegs(devices: readonly GuestDevice[], ma
       reg = d.element === 'interface' ? VIO_ADDR.NET : d.element === 'serial' ? VIO_ADDR.SERIAL : VIO_ADDR.SCSI;
       while (inUse(d.key, reg)) reg += 0x1000;
     }
-    let refused: string | undefined;
-    if (user && inUse(d.key, reg)) refused = `spapr-vio address ${hexReg(reg)} already in use`;
-    else if (reg > SPAPR_VIO_REG_MAX) refused = `spapr-vio reg='${hexReg(reg)}' exceeds maximum possible value (0xffffffff)`;
+    const fails = user && (inUse(d.key, reg) || reg > SPAPR_VIO_REG_MAX);
+    if (clash < 0 && user && inUse(d.key, reg)) clash = out.length;
     taken.set(d.key, reg);
-    out.push({ key: d.key, reg, user, ...(refused ? { refused } : {}) });
+    out.push({ key: d.key, reg, user, ...(fails ? { fails: true as const } : {}) });
   }
+  const at = clash >= 0 ? clash : out.findIndex((r) => r.user && r.reg > SPAPR_VIO_REG_MAX);
+  const r = out[at];
+  if (r) out[at] = { ...r, refused: clash >= 0 ? `spapr-vio address ${hexReg(r.reg)} already in use` : `spapr-vio reg='${hexReg(r.reg)}' exceeds maximum possible value (0xffffffff)` };
   return out;
 }
 
