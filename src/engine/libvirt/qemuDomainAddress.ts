@@ -33,6 +33,15 @@ import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomai
 const PCI_SOUND_MODELS: ReadonlySet<string> = new Set(['es1370', 'ac97', 'ich6', 'ich7', 'ich9', 'virtio']);
 
 /**
+ * Sound models qemuDomainDeviceCalculatePCIConnectFlags() gives no connect flags (0) although
+ * qemuDomainAssignDevicePCISlots() skips only sb16, pcspk and usb: `ich7` (a bhyve model the QEMU
+ * driver has no device for). libvirt asks a slot for it with flags 0, finds none and cannot grow a
+ * bus for it ("Cannot automatically add a new PCI bus for a device with connect flags 00",
+ * virDomainPCIAddressSetGrow): it is never placed, and the domain is refused (GEN-SOUND-1).
+ */
+export const SOUND_MODELS_WITHOUT_CONNECT_FLAGS: ReadonlySet<string> = new Set(['ich7']);
+
+/**
  * Does libvirt give this device a PCI address: virDeviceInfoPCIAddressIsWanted() plus the
  * per-kind filters of qemuDomainAssignDevicePCISlots() (RULES.md §1.3), after the device got the
  * machine's default model (qemuDomainDeviceDefPostParse). A device with a PCI address written
@@ -141,8 +150,9 @@ export function endpointConnectType(device: GuestDevice, guest: Pick<Guest, 'con
   return 'pcie-endpoint';
 }
 
-/** qemuDomainDeviceCalculatePCIConnectFlags() for an endpoint, as flags: PCI or PCIe, and AUTOASSIGN; INTEGRATED for {@link qemuDomainDeviceIsIntegrated} under a PCIe root. */
+/** qemuDomainDeviceCalculatePCIConnectFlags() for an endpoint, as flags: PCI or PCIe, and AUTOASSIGN; INTEGRATED for {@link qemuDomainDeviceIsIntegrated} under a PCIe root; none for {@link SOUND_MODELS_WITHOUT_CONNECT_FLAGS}. */
 export function qemuDomainDeviceCalculatePCIConnectFlags(d: GuestDevice, guest: Pick<Guest, 'controllers'>, machine: LibvirtMachine, host: Host | undefined): number {
+  if (d.element === 'sound' && SOUND_MODELS_WITHOUT_CONNECT_FLAGS.has(d.model ?? '')) return 0;
   if (qemuDomainDeviceIsIntegrated(d, machine) && qemuDomainHasPCIeRoot(guest, machine)) return F.PCIE_DEVICE | F.INTEGRATED | F.AUTOASSIGN;
   return (endpointConnectType(d, guest, machine, host) === 'pcie-endpoint' ? F.PCIE_DEVICE : F.PCI_DEVICE) | F.AUTOASSIGN;
 }
