@@ -598,14 +598,38 @@ export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'de
   return { controllers: defined.filter((c) => keys.has(c.key)), moved, bridgeHolders };
 }
 
+/** {@link qemuDomainPCIAddressSetCollect} by the device list it was asked for, with the controllers it saw. */
+const collected = new WeakMap<readonly GuestDevice[], { readonly controllers: readonly PciController[]; readonly out: readonly GuestDevice[] }>();
+
 /**
- * The devices where libvirt's define puts them when its growth moved them (GuestDevice.libvirtBus,
- * set on import from {@link qemuDomainImpliedPCIBuses}' `moved`): at the bus libvirt gives, with
- * `writtenBus` saying where the XML has them. The same array when none moves.
+ * The devices where qemuDomainPCIAddressSetCreate() leaves their written addresses
+ * (src/qemu/qemu_domain_address.c): qemuDomainCollectPCIAddress() reserves each one, and one on a
+ * bus no controller has grows the set (virDomainPCIAddressSetGrow, src/conf/domain_addr.c); for a
+ * conventional PCI device on a PCIe-only guest the growth adds a pcie-root-port + pcie-to-pci-bridge
+ * and bumps the device's bus onto the bridge ({@link qemuDomainImpliedPCIBuses}' `moved`). A moved
+ * device comes back at libvirt's address with `writtenBus` the bus the XML names; the design itself
+ * keeps the written address (export keeps the document's bytes), and the rules and placement ask
+ * this one step where libvirt puts it. The growth is run on the controllers the XML writes (and the
+ * root): the buses libvirt adds, which the design shows `implicit`, are its output, not its input.
+ * The same array when nothing moves; memoised on the device list and the controller list.
  */
-export function withLibvirtBusMoves(devices: readonly GuestDevice[]): readonly GuestDevice[] {
-  if (!devices.some((d) => d.libvirtBus !== undefined && d.address)) return devices;
-  return devices.map((d) => (d.libvirtBus !== undefined && d.address ? { ...d, address: { ...d.address, bus: d.libvirtBus }, writtenBus: d.address.bus, libvirtBus: undefined } : d));
+export function qemuDomainPCIAddressSetCollect(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine): readonly GuestDevice[] {
+  const devices = guest.devices;
+  const known = collected.get(devices);
+  if (known?.controllers === guest.controllers) return known.out;
+  let out = devices;
+  if (devices.some((d) => d.address)) {
+    const written = guest.controllers.some((c) => c.implicit && c.index !== 0) ? guest.controllers.filter((c) => !c.implicit || c.index === 0) : guest.controllers;
+    const { moved } = qemuDomainImpliedPCIBuses({ controllers: written, devices }, machine, { implicit: true });
+    if (moved.size > 0) {
+      out = devices.map((d) => {
+        const a = moved.get(d.key);
+        return a && d.address ? { ...d, address: a, writtenBus: d.address.bus } : d;
+      });
+    }
+  }
+  collected.set(devices, { controllers: guest.controllers, out });
+  return out;
 }
 
 /** {@link qemuDomainImpliedPCIBuses}' controllers alone. */
