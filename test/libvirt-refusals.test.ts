@@ -184,3 +184,14 @@ describe("<sound model='ich7'> is no sound device of libvirt's QEMU driver", () 
     expect(errors(domain('pc', "    <sound model='ac97'/>"))).toEqual([]);
   });
 });
+
+describe('libvirt looks for the USB controller with index 0 (qemuDomainDefAddDefaultDevices: virDomainControllerFind(def, USB, 0))', () => {
+  it("a lone model='none' at index 1: libvirt 9.0 adds its default at index 0 and refuses: \"Can't add another USB controller: USB is disabled for this domain\"", () => {
+    for (const machine of ['q35', 'pc']) {
+      const d = domain(machine, "    <controller type='usb' index='1' model='none'/>");
+      expect(errors(d).find((f) => f.ruleId === 'GEN-USB-1')?.message, machine).toContain("Can't add another USB controller: USB is disabled for this domain");
+      fixesAddNoError(d);
+    }
+    expect(errors(domain('q35', "    <controller type='usb' index='0' model='none'/>"))).toEqual([]);
+  });
+});
