@@ -27,7 +27,7 @@ describe('GEN-CONNECT-3: devices', () => {
   it('on the root port libvirt adds for its bridge: a PCIe device is told "PCI Express", a conventional one "standard PCI" and moved onto the bridge', () => {
     const pcie = of(q35([ctrl('pcie-root-port', 1, { implicit: true }), ctrl('pcie-to-pci-bridge', 2, { implicit: true })], [dev('nic', 'interface', at(2, 3), { model: 'rtl8139' }), dev('vnic', 'interface', at(1, 0))]));
     expect(pcie.map((f) => f.message)).toEqual([`The device at PCI address bus 0x01 slot 0x00 function 0x0 (vnic) cannot be plugged into the PCI controller with index='1' (${HOLDER}): it accepts only that bridge (libvirt: "It requires a controller that accepts a PCI Express device").`]);
-    const d = q35([ctrl('pcie-root-port', 1, { implicit: true }), ctrl('pcie-to-pci-bridge', 2, { implicit: true })], [dev('nic', 'interface', at(1, 3), { model: 'rtl8139', libvirtBus: 2 }), dev('e1000', 'interface', at(1, 0), { model: 'e1000' })]);
+    const d = q35([ctrl('pcie-root-port', 1, { implicit: true }), ctrl('pcie-to-pci-bridge', 2, { implicit: true })], [dev('nic', 'interface', at(1, 3), { model: 'rtl8139' }), dev('e1000', 'interface', at(1, 0), { model: 'e1000' })]);
     const pci = of(d);
     expect(pci.map((f) => f.message)).toEqual([`The device at PCI address bus 0x01 slot 0x00 function 0x0 (e1000) cannot be plugged into the PCI controller with index='1' (${HOLDER}): it accepts only that bridge (libvirt: "It requires a controller that accepts a standard PCI device").`]);
     expect(pci[0]?.fixes?.map((x) => x.label)).toEqual(['Move e1000 to slot 0x01 of pcie-to-pci-bridge 2']);
