@@ -18,6 +18,7 @@ import { demoStore } from './actions/testkit.ts';
 /** The full-size pseries design of the drop benchmark (31 vPHBs, 30 host groups of 4 functions). */
 function fullSize(): Design {
   const g = largePseries();
+  if (g.host === undefined) throw new Error('the full-size design comes with its host');
   const host = importHost(g.host);
   if (!host.ok) throw new Error(host.error.message);
   const d = createDesign(g.domain, host.value);
