@@ -23,7 +23,7 @@
  *   lazy-js-gzip: <KiB> KiB                gzip size of the lazy chunks: the XML editor, the checking worker
  * Run after `npm run build`: node --import tsx bench/browser.mjs (tsx: the design generators are TypeScript);
  * BENCH_ONLY=31-vphb prints the full-size pseries figures only; BENCH_ONLY=31-vphb-drag its drag and drop figures only;
- * BENCH_ONLY=31-vphb-drop its drop figures only.
+ * BENCH_ONLY=31-vphb-drop its drop figures only; BENCH_ONLY=first-render the two first renders and the JS sizes only.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -439,6 +439,13 @@ async function main() {
     browser = await chromium.launch(LAUNCH);
     // BENCH_ONLY=31-vphb: only the full-size pseries figures (quicker while working on the canvas)
     const only = process.env.BENCH_ONLY;
+    if (only === 'first-render') {
+      console.log(`first-render-demo: ${(await firstRender(browser, url)).toFixed(1)} ms`);
+      console.log(`first-render-31-vphb: ${(await firstRenderFullSize(browser, url)).toFixed(1)} ms`);
+      console.log(`app-js-gzip: ${kib.entry.toFixed(1)} KiB`);
+      console.log(`lazy-js-gzip: ${kib.lazy.toFixed(1)} KiB`);
+      return 0;
+    }
     if (only !== '31-vphb' && only !== '31-vphb-drag' && only !== '31-vphb-drop') {
       const render = await firstRender(browser, url);
       console.log(`first-render-demo: ${render.toFixed(1)} ms`);

@@ -48,3 +48,39 @@ test('a check that runs over its time budget is stopped and said; the page answe
   await page.getByTestId('undo').click();
   expect(await exportXml(page)).toBe(before);
 });
+
+test('until the rule catalog (a lazy chunk) arrives, the design is drawn and said to be checking: nothing shows as clean', async ({ page }) => {
+  await page.addInitScript(() => localStorage.clear());
+  // hold the catalog's chunk until the page has been looked at
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let asked = false;
+  await page.route(/\/assets\/catalog-[^/]*\.js$/, async (route) => {
+    asked = true;
+    await held;
+    await route.continue();
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('controller-0')).toBeVisible();
+  await expect.poll(() => asked).toBe(true);
+  // the findings panel says it is checking, and nothing else: no "No findings", no badge, no count
+  const findings = page.locator('[data-testid="finding"]');
+  await expect(findings).toHaveCount(1);
+  await expect(findings.first()).toHaveAttribute('data-rule-id', 'CHECKING');
+  await expect(page.locator('.findings')).not.toContainText('No findings');
+  await expect(page.locator('.findings .counts')).toHaveText('………');
+  await expect(page.locator('[class*="sev-"]')).toHaveCount(0);
+  // a drag judges nothing: no target says clean
+  await drag(page, await center(page, 'host-group-5'), await center(page, 'controller-1'));
+  await expect(page.getByTestId('controller-1')).toHaveClass(/ over/);
+  await expect(page.locator('.ghost')).toContainText('Not judged yet');
+  await expect(page.locator('.drop-clean')).toHaveCount(0);
+  await page.keyboard.press('Escape');
+  await page.mouse.up();
+  release();
+  // the catalog in, the demo's own findings show (its vPHB 0 holds PEs that share it) with their titles and badges
+  await expect(page.locator('[data-testid="finding"][data-rule-id="CHECKING"]')).toHaveCount(0);
+  await expect(page.locator('[data-testid="finding"][data-rule-id^="PAPR-"]').first()).toBeVisible();
+  await expect(page.locator('[data-testid="finding"][data-rule-id^="PAPR-"] .ftitle').first()).not.toBeEmpty();
+  await expect(page.locator('[class*="sev-"]').first()).toBeAttached();
+});

@@ -2,6 +2,8 @@
  * The engine's one entry point: the UI, the store and the CLI import from here only.
  * Framework-free: no React, no DOM, no node:* (tsconfig.engine.json and eslint enforce it).
  */
+import type * as CatalogModule from './catalog.ts';
+
 export * from './model/pci.ts';
 export * from './model/host.ts';
 export * from './model/guest.ts';
@@ -59,3 +61,7 @@ export { RULES, ruleMeta, validate, createValidator, applyFixes, sortFindings, t
 export { passThroughRefusal, chipsetFunction } from './model/vfio.ts';
 export { ruleCatalog, catalogMarkdown, ADDED_IDS, NOT_IMPLEMENTED, SEVERITY_NOTES, type CatalogRow, type CatalogStatus, type Coverage, type UncheckedId } from './rules/coverage.ts';
 export { decodeXml, declaredEncoding, encodeXml, type DecodedXml, type XmlEncoding } from './xml/decode.ts';
+/** What the rule catalog lazily loaded offers (see catalog.ts). */
+export type RuleCatalog = typeof CatalogModule;
+/** Loads the rule catalog as a chunk of its own (a bundler splits it off from the page's first script). */
+export const loadRuleCatalog = (): Promise<RuleCatalog> => import('./catalog.ts');

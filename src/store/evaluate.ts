@@ -8,8 +8,8 @@
  * so a large design never spends more than a frame on it (DESIGN.md §7).
  */
 import type { Command, Design, DropTarget, Verdict, VerdictOptions } from '../engine/index.ts';
-import { dropTargets } from '../engine/index.ts';
-import { appEvaluator, checkState } from './findings.ts';
+import { applyCommand, dropTargets } from '../engine/index.ts';
+import { appEvaluator, checkState, ruleCatalog } from './findings.ts';
 import type { DragPayload } from './store.ts';
 
 export type { DropTarget, Verdict, VerdictLevel, VerdictNote } from '../engine/index.ts';
@@ -35,9 +35,12 @@ export function hypothetical(design: Design, cmd: Command, options?: VerdictOpti
   return appEvaluator().verdict(design, cmd, options);
 }
 
-/** The design `cmd` makes from `design`: the one its verdict judged, if it was judged (no second validation). */
+/**
+ * The design `cmd` makes from `design`: the one its verdict judged, if it was judged (no second
+ * validation); before the rule catalog is loaded nothing was judged, and the command is applied as is.
+ */
 export function appliedDesign(design: Design, cmd: Command): Design {
-  return appEvaluator().applied(design, cmd);
+  return ruleCatalog() ? appEvaluator().applied(design, cmd) : applyCommand(design, cmd);
 }
 
 /** Targets and their verdicts; `which` narrows what is judged (the "Move to…" menu wants buses only). */

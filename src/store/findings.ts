@@ -10,18 +10,77 @@
  * freeze the tab. Once a document passed, its edits are evaluated here, incrementally (a move
  * re-checks the buses it touched). Where there is no Worker (Node, tests) everything runs here.
  */
-import type { Design, Evaluation, Finding, Severity } from '../engine/index.ts';
-import { createEvaluator, createValidator, findingKey, SEVERITY_RANK, worse } from '../engine/index.ts';
+import type { Design, Evaluation, Evaluator, Finding, RuleCatalog, RuleMeta, Severity } from '../engine/index.ts';
+import { findingKey, loadRuleCatalog, SEVERITY_RANK, worse } from '../engine/index.ts';
 import { CHECK_BUDGET_MS, createChecker, spawnCheckWorker, type Checker } from './checker.ts';
 
-let evaluator: ReturnType<typeof createEvaluator> | null = null;
+/**
+ * The rule catalog (engine catalog.ts) is a chunk of its own, loaded after the first paint: the page
+ * draws the design first, saying it is being checked, and judges it once the catalog is in (issue
+ * 10, DESIGN.md §7: first render under 1 s). Until then no document is "done", so nothing shows as
+ * clean before it was checked.
+ */
+let catalog: RuleCatalog | null = null;
+let catalogLoad: Promise<RuleCatalog> | null = null;
+
+/** The rule catalog if it is loaded (null: not yet). */
+export function ruleCatalog(): RuleCatalog | null {
+  return catalog;
+}
+
+/**
+ * Loads the rule catalog once (a later call after a failure tries again); resolves to it, or
+ * rejects with the loader's error (the chunk could not be fetched).
+ */
+export function loadCatalog(): Promise<RuleCatalog> {
+  catalogLoad ??= loadRuleCatalog().then(
+    (c) => {
+      catalog = c;
+      return c;
+    },
+    (e: unknown) => {
+      catalogLoad = null;
+      throw e;
+    },
+  );
+  return catalogLoad;
+}
+
+/** A rule's meta (title, why, source), single-guest or across guests; undefined until the catalog is loaded. */
+export function ruleMetaOf(id: string): RuleMeta | undefined {
+  return catalog?.anyRuleMeta(id);
+}
+
+let evaluator: Evaluator | null = null;
 let validator: ((d: Design) => Finding[]) | null = null;
 
-/** The app's evaluator, made on first use (building the validator costs a little). */
-export function appEvaluator(): ReturnType<typeof createEvaluator> {
-  validator ??= createValidator();
-  evaluator ??= createEvaluator(validator);
+/**
+ * The app's evaluator, made on first use (building the validator costs a little). Throws while the
+ * rule catalog is not loaded: only a document whose check is done (checkState) is evaluated.
+ */
+export function appEvaluator(): Evaluator {
+  const c = catalog;
+  if (!c) throw new Error('the rule catalog is not loaded yet');
+  validator ??= c.createValidator();
+  evaluator ??= c.createEvaluator(validator);
   return evaluator;
+}
+
+/**
+ * Resolves after the page's first frame was drawn (and at once where nothing is drawn: Node, tests,
+ * a hidden tab after 250 ms): the check of the first document, its worker and the rule catalog
+ * start then, so they do not compete with the first render for the CPU.
+ */
+let painted: Promise<void> | null = null;
+function firstPaint(): Promise<void> {
+  painted ??=
+    typeof requestAnimationFrame === 'function' && typeof document === 'object'
+      ? new Promise<void>((resolve) => {
+          requestAnimationFrame(() => setTimeout(resolve, 0));
+          setTimeout(resolve, 250);
+        })
+      : Promise.resolve();
+  return painted;
 }
 
 /**
@@ -33,6 +92,7 @@ const WARM_UP_LIMIT_MS = 500;
 
 function warmUp(design: Design): void {
   const run = () => {
+    if (!catalog) return;
     appEvaluator();
     validator?.(design);
   };
@@ -48,7 +108,11 @@ export const CHECKING_ID = 'CHECKING';
 export const UNCHECKED_ID = 'UNCHECKED';
 
 /** Where a document's check stands: checking, done, or not checked (with why, in words). */
-export type CheckState = { readonly state: 'checking' } | { readonly state: 'done' } | { readonly state: 'unchecked'; readonly why: string };
+export type CheckState =
+  | { readonly state: 'checking' }
+  | { readonly state: 'done' }
+  /** advice: what to do to have it checked (default: correct numbers far beyond libvirt's limits) */
+  | { readonly state: 'unchecked'; readonly why: string; readonly advice?: string };
 
 const CHECKING: CheckState = { state: 'checking' };
 const DONE: CheckState = { state: 'done' };
@@ -100,13 +164,24 @@ export function checkState(design: Design): CheckState {
   const known = checks.get(doc);
   if (known) return known;
   const c = appChecker();
-  if (!c) {
+  if (!c && catalog) {
     checks.set(doc, DONE);
     return DONE;
   }
   checks.set(doc, CHECKING);
-  void c.validate(design).then((o) => {
-    if (o.ok) {
+  const loaded = firstPaint().then(loadCatalog);
+  if (!c) {
+    // no worker (Node): the catalog evaluates here once it is loaded
+    loaded.then(
+      () => settle(doc, DONE),
+      (e: unknown) => settle(doc, notLoaded(e)),
+    );
+    return CHECKING;
+  }
+  void Promise.all([firstPaint().then(() => c.validate(design)), loaded.then(() => null, notLoaded)]).then(([o, failed]) => {
+    if (failed) {
+      settle(doc, failed);
+    } else if (o.ok) {
       appEvaluator().remember(design, o.value);
       settle(doc, DONE);
       if (o.ms <= WARM_UP_LIMIT_MS) warmUp(design);
@@ -119,16 +194,24 @@ export function checkState(design: Design): CheckState {
   return CHECKING;
 }
 
+const notLoaded = (e: unknown): CheckState => ({
+  state: 'unchecked',
+  why: `the rule catalog could not be loaded (${e instanceof Error ? e.message : String(e)})`,
+  advice: 'Reload the page to have it checked.',
+});
+
 const CHECKING_EVALUATION: Evaluation = {
   ...EMPTY,
   findings: [{ ruleId: CHECKING_ID, severity: 'info', message: "Checking the design against libvirt's and QEMU's rules…", subjects: {} }],
 };
 const unchecked = new WeakMap<object, Evaluation>();
 
-function uncheckedEvaluation(doc: object, why: string): Evaluation {
+const NUMBERS_ADVICE = "Numbers far beyond libvirt's limits (a bus above 0xff, a slot above 0x1f) are the usual cause: correct them in the XML to have it checked again.";
+
+function uncheckedEvaluation(doc: object, why: string, advice = NUMBERS_ADVICE): Evaluation {
   let e = unchecked.get(doc);
   if (!e) {
-    const message = `This design was not checked: ${why}. No finding about it is shown and drops are not judged; the design is kept. Numbers far beyond libvirt's limits (a bus above 0xff, a slot above 0x1f) are the usual cause: correct them in the XML to have it checked again.`;
+    const message = `This design was not checked: ${why}. No finding about it is shown and drops are not judged; the design is kept. ${advice}`;
     e = { ...EMPTY, findings: [{ ruleId: UNCHECKED_ID, severity: 'warning', message, subjects: {} }] };
     unchecked.set(doc, e);
   }
@@ -140,7 +223,7 @@ export function evaluationOf(design: Design | undefined | null): Evaluation {
   if (!design) return EMPTY;
   const s = checkState(design);
   if (s.state === 'checking') return CHECKING_EVALUATION;
-  if (s.state === 'unchecked') return uncheckedEvaluation(documentOf(design), s.why);
+  if (s.state === 'unchecked') return uncheckedEvaluation(documentOf(design), s.why, s.advice);
   const e = appEvaluator().evaluate(design);
   rememberIndex(e);
   return e;

@@ -27,7 +27,7 @@ export function useDesigner<T>(selector: (s: DesignerState) => T): T {
 }
 
 export * from './store.ts';
-export { appChecker, appEvaluator, checkState, CHECKING_ID, evaluationOf, findingsOf, onChecked, setAppChecker, subjectIndex, SEVERITY_RANK, UNCHECKED_ID, type CheckState } from './findings.ts';
+export { appChecker, appEvaluator, checkState, CHECKING_ID, loadCatalog, ruleCatalog, ruleMetaOf, evaluationOf, findingsOf, onChecked, setAppChecker, subjectIndex, SEVERITY_RANK, UNCHECKED_ID, type CheckState } from './findings.ts';
 export { dropTargets, evaluate, hypothetical, isBusTarget, lazyVerdicts, type LazyVerdicts, controllerTargetId, NEW_BUS_TARGET, REMOVE_TARGET_ID, slotTargetId, takesEndpoints, verdictMore, type Verdict, type VerdictNote, type VerdictLevel, type DropTarget } from './evaluate.ts';
 // main.tsx reads the export through the store's entry point.
 export { exportDomain } from '../engine/index.ts';

@@ -6,7 +6,8 @@
  * A document without `workspace` is a workspace of one guest.
  */
 import type { Command, Design, HostUsage, Workspace, WorkspaceFinding, WorkspaceGuest } from '../engine/index.ts';
-import { applyCommand, exportDomain, guestNameOf, hostUsage, passedThrough, validateAcrossGuests } from '../engine/index.ts';
+import { applyCommand, exportDomain, guestNameOf, hostUsage, passedThrough } from '../engine/index.ts';
+import { ruleCatalog } from './findings.ts';
 import type { DocState } from './store.ts';
 
 /** A guest as the document keeps it: the engine's guest and the text its "changed" compares against. */
@@ -112,12 +113,18 @@ export function usageOf(ws: Workspace): HostUsage {
 
 const NO_FINDINGS: readonly WorkspaceFinding[] = [];
 const acrossCache = new WeakMap<Workspace, readonly WorkspaceFinding[]>();
-/** The findings across guests (HD-SHARE-1/2, HD-NUMA-1), once per workspace; none for a workspace of one. */
+/**
+ * The findings across guests (HD-SHARE-1/2, HD-NUMA-1), once per workspace; none for a workspace of
+ * one, and none yet while the rule catalog is loading (every guest's own evaluation then says it is
+ * being checked: see findings.ts).
+ */
 export function acrossFindingsOf(ws: Workspace): readonly WorkspaceFinding[] {
   if (ws.guests.length < 2) return NO_FINDINGS;
   let f = acrossCache.get(ws);
   if (!f) {
-    f = validateAcrossGuests(ws);
+    const c = ruleCatalog();
+    if (!c) return NO_FINDINGS;
+    f = c.validateAcrossGuests(ws);
     acrossCache.set(ws, f);
   }
   return f;

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import type { Design, Finding, Severity, WorkspaceFinding } from '../engine/index.ts';
-import { anyRuleMeta, findingKey } from '../engine/index.ts';
-import { acrossFindingsOf, designerStore, findingsOf, guestColour, useDesigner, workspaceOf } from '../store/index.ts';
+import { findingKey } from '../engine/index.ts';
+import { acrossFindingsOf, CHECKING_ID, designerStore, findingsOf, guestColour, ruleMetaOf, useDesigner, workspaceOf } from '../store/index.ts';
 import { nodeIdOf } from './layout.ts';
 import { applyFix, run } from './actions/index.ts';
 
@@ -63,7 +63,7 @@ export function sameItem(a: ItemProps, b: ItemProps): boolean {
 }
 
 const FindingItem = memo(function FindingItem({ f, guests }: ItemProps) {
-  const meta = anyRuleMeta(f.ruleId);
+  const meta = ruleMetaOf(f.ruleId);
   return (
     <li className={`finding ${f.severity}`} data-testid="finding" data-rule-id={f.ruleId} data-severity={f.severity}>
       <button type="button" className="fmain" onClick={() => {
@@ -114,14 +114,17 @@ export function FindingsPanel() {
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;
   for (const f of across) counts[f.severity]++;
+  // while the design is being checked there is nothing to count yet: "0 errors" would say it is clean
+  const checking = findings.some((f) => f.ruleId === CHECKING_ID);
+  const shown = (n: number): string => (checking ? '…' : String(n));
   return (
     <section className="findings" aria-label="Findings">
       <div className="panel-head">
         <h2>Findings</h2>
         <span className="counts" aria-live="polite">
-          <span className="c error" title="errors">{counts.error}</span>
-          <span className="c warning" title="warnings">{counts.warning}</span>
-          <span className="c info" title="notes">{counts.info}</span>
+          <span className="c error" title="errors">{shown(counts.error)}</span>
+          <span className="c warning" title="warnings">{shown(counts.warning)}</span>
+          <span className="c info" title="notes">{shown(counts.info)}</span>
         </span>
       </div>
       {findings.length === 0 && across.length === 0 ? <p className="ok pad">No findings: libvirt and QEMU should accept this topology.</p> : null}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Design, Guest } from '../engine/index.ts';
 import { applyCommand, createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, MACHINE_TEMPLATES } from '../engine/index.ts';
 import { largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
-import { changedNodes, chooseColumns, createLayoutMemory, FULL_MIN_ZOOM, groupsLabel, layoutGuest, MAX_FIT_ZOOM, nodeIdOf, pciDevices, planFit, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
+import { changedNodes, chooseColumns, createLayoutMemory, fitZoom, FULL_MIN_ZOOM, groupsLabel, layoutGuest, MAX_FIT_ZOOM, nodeIdOf, pciDevices, planFit, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
 
 function design(xml: string, hostXml?: string): Design {
   const host = hostXml === undefined ? undefined : importHost(hostXml);
@@ -114,6 +114,33 @@ describe('layoutGuest: a q35 tree of 16 root ports', () => {
       for (const d of down) expect(d.y).toBeGreaterThan(up.y + up.height);
       expect(overlaps(l)).toEqual([]);
     }
+  });
+});
+
+describe('chooseColumns', () => {
+  // what it must pick: the column count whose full layout fits best (the way it was found before it only sized them)
+  const byLayingOut = (guest: Guest, lod: 'full' | 'tile', view: { width: number; height: number }) => {
+    let best = { columns: 1, zoom: -Infinity };
+    for (let c = 1; c <= Math.max(1, guest.controllers.length); c++) {
+      const l = layoutGuest(guest, { lod, columns: c });
+      const z = fitZoom(l.width, l.height, view);
+      if (z > best.zoom + 1e-9) best = { columns: c, zoom: z };
+    }
+    return best;
+  };
+
+  it('picks what laying the design out at every column count picks, at both levels of detail', () => {
+    const nested = applyCommand(design(DEMO_DOMAIN_XML, DEMO_HOST_XML), { kind: 'add-controller', controller: { model: 'pci-bridge' } });
+    const designs = [largePseries(), q35RootPorts(16), unplacedPseries()].map((g) => design(g.domain, g.host).guest);
+    designs.push(design(DEMO_DOMAIN_XML, DEMO_HOST_XML).guest, nested.guest, design(MACHINE_TEMPLATES.q35).guest);
+    for (const guest of designs)
+      for (const lod of ['full', 'tile'] as const)
+        for (const view of [LAPTOP, WIDE, { width: 1600, height: 400 }, { width: 300, height: 1400 }]) {
+          const got = chooseColumns(guest, lod, view);
+          const want = byLayingOut(guest, lod, view);
+          expect(got.columns, `${guest.machine} ${guest.controllers.length} controllers, ${lod}, ${view.width}x${view.height}`).toBe(want.columns);
+          expect(got.zoom).toBeCloseTo(want.zoom, 12);
+        }
   });
 });
 

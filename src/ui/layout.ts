@@ -390,12 +390,63 @@ function widestSiblingSet(guest: Guest): number {
   return Math.max(1, roots.length, ...[...children.values()].map((l) => l.length));
 }
 
-/** The column count whose layout fits `view` at the largest zoom (ties: fewer columns). */
+/** A box and the boxes in its grid, as {@link layoutGuest} walks them: sizes only, for any column count. */
+interface SizeNode {
+  readonly size: Size;
+  readonly kids: readonly SizeNode[];
+}
+
+/**
+ * The tree {@link layoutGuest} lays out at this level of detail (same walk, same boxes, cells in
+ * sibling order as a fresh layout assigns them), without building nodes, edges or labels.
+ */
+function sizeTree(guest: Guest, lod: Lod): readonly SizeNode[] {
+  const { roots, children } = buildTree(guest);
+  const byBus = devicesByBus(guest);
+  const visited = new Set<string>();
+  const deviceCount = (c: PciController) => (c.index === undefined || busOwner(guest, c.index) !== c.key ? 0 : (byBus.get(c.index)?.length ?? 0));
+  const walk = (c: PciController): SizeNode => {
+    visited.add(c.key);
+    const kids = (children.get(c.key) ?? []).filter((k) => !visited.has(k.key));
+    return { size: boxSize(c, deviceCount(c), lod), kids: kids.map(walk) };
+  };
+  return roots.map(walk);
+}
+
+/** Width and height of a grid of `items` (cells 0..n-1) as {@link gridOf} makes it. */
+function gridSize(items: readonly Size[], columns: number, gapX: number, gapY: number): Size {
+  const cols = Math.max(1, Math.min(columns, items.length));
+  const rows = Math.ceil(items.length / cols);
+  const colW = new Array<number>(cols).fill(0);
+  const rowH = new Array<number>(rows).fill(0);
+  items.forEach((b, i) => {
+    colW[i % cols] = Math.max(colW[i % cols] ?? 0, b.width);
+    rowH[Math.floor(i / cols)] = Math.max(rowH[Math.floor(i / cols)] ?? 0, b.height);
+  });
+  return { width: colW.reduce((a, b) => a + b, 0) + gapX * (cols - 1), height: rowH.reduce((a, b) => a + b, 0) + gapY * Math.max(0, rows - 1) };
+}
+
+/** The size {@link layoutGuest} gives the whole design at `columns` (no kept cells). */
+function layoutSize(tree: readonly SizeNode[], lod: Lod, columns: number): Size {
+  const gap = SPACING[lod];
+  const block = (n: SizeNode): Size => {
+    if (n.kids.length === 0) return n.size;
+    const grid = gridSize(n.kids.map(block), columns, gap.col, gap.row);
+    return { width: Math.max(n.size.width, gap.indent + grid.width), height: n.size.height + gap.row + grid.height };
+  };
+  return gridSize(tree.map(block), columns, gap.col, gap.col);
+}
+
+/**
+ * The column count whose layout fits `view` at the largest zoom (ties: fewer columns). Every count
+ * is sized, not laid out: the first view of a 31-vPHB design tries 31 counts at two levels of detail.
+ */
 export function chooseColumns(guest: Guest, lod: Lod, view: Size): { columns: number; zoom: number } {
   let best = { columns: 1, zoom: -Infinity };
   const most = widestSiblingSet(guest);
+  const tree = sizeTree(guest, lod);
   for (let c = 1; c <= most; c++) {
-    const l = layoutGuest(guest, { lod, columns: c });
+    const l = layoutSize(tree, lod, c);
     const z = fitZoom(l.width, l.height, view);
     if (z > best.zoom + 1e-9) best = { columns: c, zoom: z };
   }

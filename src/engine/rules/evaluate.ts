@@ -3,7 +3,10 @@ import { applyCommand } from '../commands/commands.ts';
 import { commandSubjects } from '../commands/drop.ts';
 import type { Design } from '../model/design.ts';
 import type { Finding, Severity } from './types.ts';
+import { findingKey, SEVERITY_RANK, worse } from './severity.ts';
 import { createValidator, ruleMeta } from './validate.ts';
+
+export { findingKey, SEVERITY_RANK, worse } from './severity.ts';
 
 /**
  * The one evaluation of a design (issue 10, "one answer everywhere"): the findings panel, the badges
@@ -13,12 +16,6 @@ import { createValidator, ruleMeta } from './validate.ts';
  * says PAPR-ISO-4 whenever the canvas and the findings would say it after that move, including
  * when group 5 is there already.
  */
-
-export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, error: 2 };
-
-export function worse(a: Severity | undefined, b: Severity): Severity {
-  return a === undefined || SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a;
-}
 
 export interface Evaluation {
   /** every finding, in the validator's order (severity, impact, rule id) */
@@ -49,8 +46,6 @@ export interface Verdict {
   /** the other warnings and errors, worst first: a drop that adds two must not hide the second */
   readonly more?: readonly VerdictNote[] | undefined;
 }
-
-export const findingKey = (f: Finding): string => `${f.ruleId}|${f.message}`;
 
 export interface Evaluator {
   /** The evaluation of a design, memoised by the design's identity. */

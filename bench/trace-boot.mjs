@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+/**
+ * Where the page's main thread spends its time from navigation to the first render that
+ * bench/browser.mjs times (the demo's first render, or the 31-vPHB design's), from Chromium's trace
+ * (Playwright's browser.startTracing). Thread time (tdur) where the trace has it, so the load other
+ * processes put on the machine counts less than in wall-clock figures: compare two builds back to
+ * back in the same minute and say the load. A tool for finding the cost, not a budget.
+ * Run after `npx vite build && node scripts/build-cli.mjs`:
+ *   node --import tsx bench/trace-boot.mjs [demo|31] [runs]
+ * Prints, as medians over the runs (ms of main-thread CPU before the first render):
+ *   the phases (script parse/compile, module evaluation, the tasks after it, style/layout/paint) and
+ *   the longest tasks; TRACE_NAMES=1 adds the sums per trace event name, TRACE_CPU=1 the functions
+ *   that took the most (sampling profiler), TRACE_OUT=file writes the last run's trace.
+ */
+import fs from 'node:fs';
+import { chromium } from '@playwright/test';
+import { largePseries } from '../e2e/fixtures/designs.ts';
+import { LAUNCH, startServer } from './app-server.mjs';
+
+const WHICH = process.argv[2] ?? '31';
+const RUNS = Number(process.argv[3] ?? 5);
+const VIEWPORT = { width: 1440, height: 900 };
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+};
+
+/** The first-render test of bench/browser.mjs (same conditions), marking the frame in the trace. */
+function seenScript(which) {
+  return which === 'demo'
+    ? () => {
+        const seen = () => {
+          const el = document.querySelector('[data-testid="controller-2"]');
+          const node = el?.closest('.react-flow__node');
+          return !!node && getComputedStyle(node).visibility !== 'hidden' && !!document.querySelector('[data-testid="host-group-1"]');
+        };
+        const tick = () => {
+          if (seen()) {
+            performance.mark('pcitopo-first-render');
+            console.log(`pcitopo-first-render ${performance.now()}`);
+          } else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }
+    : () => {
+        const shown = (el) => el !== null && getComputedStyle(el.closest('.react-flow__node') ?? el).visibility !== 'hidden';
+        const seen = () =>
+          document.querySelectorAll('[data-testid^="controller-"]').length >= 31 &&
+          document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 &&
+          shown(document.querySelector('[data-testid="controller-30"]'));
+        const tick = () => {
+          if (seen()) {
+            performance.mark('pcitopo-first-render');
+            console.log(`pcitopo-first-render ${performance.now()}`);
+          } else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      };
+}
+
+const PHASES = {
+  'parse/compile': ['v8.compile', 'v8.compileModule', 'V8.CompileCode', 'v8.parseOnBackground', 'V8.ScriptCompiler'],
+  'module evaluation': ['v8.evaluateModule'],
+  'style/layout': ['UpdateLayoutTree', 'Layout', 'RecalculateStyles'],
+  paint: ['Paint', 'PrePaint', 'Layerize', 'Commit'],
+  gc: ['MinorGC', 'MajorGC', 'V8.GC_SCAVENGER', 'BlinkGC.AtomicPhase'],
+};
+
+async function one(browser, url, cpu) {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  if (WHICH === 'demo') await page.addInitScript(() => localStorage.clear());
+  else {
+    const g = largePseries();
+    await page.addInitScript(
+      ({ save }) => {
+        localStorage.clear();
+        localStorage.setItem('pcitopo:autosave:v1', save);
+      },
+      { save: JSON.stringify({ v: 1, domain: g.domain, host: g.host, file: `${g.name}.xml`, label: 'bench', savedAt: new Date(0).toISOString() }) },
+    );
+  }
+  await page.addInitScript(seenScript(WHICH));
+  const reported = page.waitForEvent('console', { predicate: (m) => m.text().startsWith('pcitopo-first-render '), timeout: 60000 });
+  await browser.startTracing(page, {
+    categories: [
+      ...(process.env.TRACE_LIGHT ? [] : ['devtools.timeline', 'disabled-by-default-devtools.timeline']),
+      'blink.user_timing',
+      'v8.execute',
+      'v8',
+      'toplevel',
+      'loading',
+      ...(process.env.TRACE_COMPILE ? ['disabled-by-default-v8.compile', 'disabled-by-default-v8.runtime_stats'] : []),
+      ...(cpu ? ['disabled-by-default-v8.cpu_profiler'] : []),
+    ],
+  });
+  await page.goto(url);
+  const wall = Number((await reported).text().split(' ')[1]);
+  const buf = await browser.stopTracing();
+  await context.close();
+  const events = JSON.parse(buf.toString()).traceEvents;
+  if (process.env.TRACE_OUT) fs.writeFileSync(process.env.TRACE_OUT, buf);
+  const mark = events.find((e) => e.name === 'pcitopo-first-render' && e.cat.includes('blink.user_timing'));
+  if (!mark) throw new Error('no first-render mark in the trace');
+  const { pid, tid } = mark;
+  const end = mark.ts;
+  const mine = events.filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X' && e.ts < end);
+  const ms = (e) => (e.tdur ?? e.dur ?? 0) / 1000;
+  const byName = new Map();
+  for (const e of mine) byName.set(e.name, (byName.get(e.name) ?? 0) + ms(e));
+  // top-level tasks: not inside another X event of this thread
+  const tops = [];
+  let until = -1;
+  for (const e of [...mine].sort((a, b) => a.ts - b.ts)) {
+    if (e.ts < until) continue;
+    tops.push(e);
+    until = e.ts + (e.dur ?? 0);
+  }
+  const taskMs = tops.reduce((s, e) => s + ms(e), 0);
+  const long = tops
+    .filter((e) => ms(e) >= 8)
+    .map((e) => {
+      const inside = mine.filter((x) => x !== e && x.ts >= e.ts && x.ts < e.ts + e.dur);
+      const kinds = new Map();
+      for (const x of inside) if (['FunctionCall', 'v8.evaluateModule', 'v8.compile', 'v8.compileModule', 'TimerFire', 'FireAnimationFrame', 'Layout', 'UpdateLayoutTree', 'Paint', 'EventDispatch', 'ParseHTML', 'MajorGC', 'MinorGC'].includes(x.name)) kinds.set(x.name, (kinds.get(x.name) ?? 0) + ms(x));
+      const what = [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+      return { at: (e.ts - tops[0].ts) / 1000, ms: ms(e), what };
+    });
+  const phases = {};
+  for (const [p, names] of Object.entries(PHASES)) phases[p] = names.reduce((s, n) => s + (byName.get(n) ?? 0), 0);
+  // off the main thread but before the first render: the script's streaming parse, and the checking worker
+  const threadNames = new Map(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.pid === pid).map((e) => [e.tid, e.args.name]));
+  const before = events.filter((e) => e.pid === pid && e.tid !== tid && e.ph === 'X' && e.ts < end);
+  phases['parse off-thread'] = before.filter((e) => e.name === 'v8.parseOnBackground').reduce((s, e) => s + ms(e), 0);
+  const workerTops = [];
+  let wUntil = -1;
+  for (const e of before.filter((x) => /Worker/.test(threadNames.get(x.tid) ?? '') && /DedicatedWorker/.test(threadNames.get(x.tid) ?? '')).sort((a, b) => a.ts - b.ts)) {
+    if (e.ts < wUntil) continue;
+    workerTops.push(e);
+    wUntil = e.ts + (e.dur ?? 0);
+  }
+  phases['check worker'] = workerTops.reduce((s, e) => s + ms(e), 0);
+  let cpuTop = null;
+  if (cpu) {
+    const byId = new Map();
+    const parent = new Map();
+    const samples = [];
+    let t = 0;
+    for (const e of events) {
+      if (e.pid !== pid) continue;
+      if (e.name === 'Profile') t = e.args.data.startTime;
+      if (e.name !== 'ProfileChunk') continue;
+      const cp = e.args.data.cpuProfile ?? {};
+      for (const nd of cp.nodes ?? []) {
+        byId.set(nd.id, nd);
+        if (nd.parent !== undefined) parent.set(nd.id, nd.parent);
+      }
+      (cp.samples ?? []).forEach((id, k) => {
+        t += e.args.data.timeDeltas[k];
+        samples.push([id, t]);
+      });
+    }
+    const total = new Map();
+    const self = new Map();
+    const name = (x) => `${x.callFrame.functionName || '(anon)'} ${(x.callFrame.url ?? '').split('/').pop()}:${x.callFrame.lineNumber + 1}:${x.callFrame.columnNumber + 1}`;
+    samples.forEach(([id, ts], k) => {
+      if (ts > end) return;
+      const dt = Math.min(1000, (samples[k + 1]?.[1] ?? ts + 100) - ts) / 1000;
+      const nd = byId.get(id);
+      if (!nd) return;
+      self.set(name(nd), (self.get(name(nd)) ?? 0) + dt);
+      const seen = new Set();
+      for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+        const n = byId.get(cur);
+        if (!n) break;
+        const nm = name(n);
+        if (seen.has(nm)) continue;
+        seen.add(nm);
+        total.set(nm, (total.get(nm) ?? 0) + dt);
+      }
+    });
+    cpuTop = { self, total };
+  }
+  return { wall, taskMs, phases, long, byName, cpuTop };
+}
+
+async function main() {
+  const { url, child } = await startServer();
+  const browser = await chromium.launch(LAUNCH);
+  try {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await one(browser, url, !!process.env.TRACE_CPU));
+    console.log(`first render of ${WHICH === 'demo' ? 'the demo' : 'the 31-vPHB design'}: ${RUNS} runs, medians`);
+    console.log(`  wall to first render   ${median(runs.map((r) => r.wall)).toFixed(1)} ms`);
+    console.log(`  main-thread CPU (tasks) ${median(runs.map((r) => r.taskMs)).toFixed(1)} ms`);
+    for (const p of Object.keys(runs[0].phases)) console.log(`    ${p.padEnd(20)} ${median(runs.map((r) => r.phases[p])).toFixed(1)} ms`);
+    const last = runs[runs.length - 1];
+    console.log('  tasks of 8 ms or more (last run): start ms, CPU ms, what');
+    for (const t of last.long) console.log(`    ${t.at.toFixed(0).padStart(6)} ${t.ms.toFixed(1).padStart(7)}  ${t.what}`);
+    if (process.env.TRACE_NAMES) {
+      const names = new Map();
+      for (const r of runs) for (const [k] of r.byName) names.set(k, median(runs.map((x) => x.byName.get(k) ?? 0)));
+      for (const [k, v] of [...names].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`    ${v.toFixed(1).padStart(7)}  ${k}`);
+    }
+    if (last.cpuTop) {
+      console.log('  self ms (last run):');
+      for (const [k, v] of [...last.cpuTop.self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`    ${v.toFixed(1).padStart(7)}  ${k}`);
+      console.log('  total ms (last run):');
+      for (const [k, v] of [...last.cpuTop.total].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TRACE_TOP ?? 60))) console.log(`    ${v.toFixed(1).padStart(7)}  ${k}`);
+    }
+  } finally {
+    await browser.close();
+    child.kill();
+  }
+}
+
+await main();
