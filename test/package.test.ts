@@ -149,6 +149,22 @@ describe('the packed and installed pcitopo', () => {
     expect(stamp()).toEqual(rewritten);
   });
 
+  it("a command with a bundle of its own raises V8's interrupt budget without loading node:v8 (and with it Node's streams), and warns of nothing", () => {
+    const hook = join(work, 'modules-hook.cjs');
+    const list = join(work, 'modules.txt');
+    writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+    const cacheHome = mkdtempSync(join(work, 'xdg-cache-'));
+    const run = () => spawnSync(process.execPath, ['--require', hook, join(prefix, 'lib', 'node_modules', 'pcitopo', 'dist-cli', 'bin.cjs'), 'place', demo, '--host', host], { cwd, encoding: 'utf8', env: { ...env, XDG_CACHE_HOME: cacheHome } });
+    const first = run();
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toBe('');
+    const again = run();
+    expect(again.stdout).toBe(first.stdout);
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    expect(loaded).toContain('NativeModule vm');
+    expect(loaded.filter((m) => /^NativeModule (v8|stream|internal\/streams\/readable|internal\/heap_utils)$/.test(m))).toEqual([]);
+  });
+
   it('writing a command\'s code cache removes the caches an earlier pcitopo left (untouched for a day), not a fresh one of a pcitopo beside it', () => {
     const cacheHome = mkdtempSync(join(work, 'xdg-cache-'));
     const dir = join(cacheHome, 'pcitopo');

@@ -29,7 +29,6 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 /** sha-256 of each bundle, by the command it is for ('' for pcitopo.cjs), written in by the build */
@@ -45,9 +44,34 @@ declare const PCITOPO_BUNDLES: Readonly<Record<string, string>>;
  * devices) still reach TurboFan: `--no-opt` instead costs 1.7x CPU there (12,000 devices, CPU:
  * default 1.29 s, this budget 1.09 s, --no-opt 1.84 s). It is set before the bundle is compiled,
  * so V8's code-cache check (which hashes the flags) sees the same flags every run (test/package).
- * node:v8 loads the streams module (for its heap snapshot streams): 5-8 ms of CPU on every run.
+ * It is set through {@link setV8Flags}, not node:v8.
  */
 const ONE_SHOT_BUDGET = 3_000_000;
+
+/**
+ * V8's setFlagsFromString without loading node:v8: that module loads Node's whole streams module
+ * for its heap-snapshot streams (29 built-in modules; `pcitopo place` of 600 devices, 40
+ * alternating runs at load 13: CPU median 219 -> 208 ms, p10 189 -> 165 ms). node:v8's own
+ * setFlagsFromString only checks the argument and calls the same function of Node's internal `v8`
+ * binding (lib/v8.js), which process.binding('v8') hands out. That access is deprecated (DEP0111)
+ * and warns unless process.noDeprecation is set, so it is set around the call and put back (a
+ * warning would land on the command's stderr). Where the binding is gone or has no such function
+ * (a later Node), node:v8 is loaded after all: only speed differs.
+ */
+function setV8Flags(flags: string): void {
+  let binding: { setFlagsFromString?: unknown } | undefined;
+  const quiet = process.noDeprecation;
+  try {
+    process.noDeprecation = true;
+    binding = (process as unknown as { binding(name: string): { setFlagsFromString?: unknown } }).binding('v8');
+  } catch {
+    binding = undefined;
+  } finally {
+    process.noDeprecation = quiet;
+  }
+  if (typeof binding?.setFlagsFromString === 'function') (binding.setFlagsFromString as (f: string) => void)(flags);
+  else process.getBuiltinModule('node:v8').setFlagsFromString(flags);
+}
 
 /** Age (ms, by mtime) after which another bundle's cache file counts as left behind by an upgrade. */
 const STALE_MS = 24 * 3600 * 1000;
@@ -68,7 +92,7 @@ function dropStaleCaches(dir: string, keep: string): void {
 
 const command = /^[a-z]+$/.test(process.argv[2] ?? '') ? (process.argv[2] as string) : 'other';
 const own = Object.hasOwn(PCITOPO_BUNDLES, command) && command !== '';
-if (own) setFlagsFromString(`--interrupt-budget=${ONE_SHOT_BUDGET}`);
+if (own) setV8Flags(`--interrupt-budget=${ONE_SHOT_BUDGET}`);
 const bundle = join(dirname(fileURLToPath(import.meta.url)), own ? `pcitopo-${command}.cjs` : 'pcitopo.cjs');
 const hash = PCITOPO_BUNDLES[own ? command : ''] as string;
 const source = readFileSync(bundle, 'utf8');

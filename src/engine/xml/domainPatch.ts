@@ -3,7 +3,7 @@ import type { GuestPciAddress } from '../model/pci.ts';
 import { libvirtAddressAttributes, samePciAddress } from '../model/pci.ts';
 import type { DeviceLayout, DomainLayout, ElementSpan } from '../model/domainSource.ts';
 import type { ElementTags, Splice } from './domainText.ts';
-import { applySplices, elementTags, escapeAttribute, firstQuote, indentBefore, lineStart, restOfLineEnd, scanStartTag, wholeLines, writeTag } from './domainText.ts';
+import { addressTag, applySplices, elementTags, escapeAttribute, firstQuote, indentBefore, lineStart, restOfLineEnd, scanStartTag, wholeLines, writeTag } from './domainText.ts';
 
 /**
  * Export by patching: the diff between the imported guest and the edited one becomes a few text
@@ -175,9 +175,9 @@ class Patcher {
       if (el.address && (before || replacesUnreadable)) this.removeElement(el.address);
       return [];
     }
-    if (!el.address) return [[0, writeTag('address', libvirtAddressAttributes(after), quote, '/>')]];
+    if (!el.address) return [[0, addressTag(after, quote, '/>')]];
     const tags = this.tags(el.address);
-    this.splice(el.address.start, tags.startTagEnd, writeTag('address', libvirtAddressAttributes(after), quote, tags.selfClosing ? '/>' : '>'));
+    this.splice(el.address.start, tags.startTagEnd, addressTag(after, quote, tags.selfClosing ? '/>' : '>'));
     return [];
   }
 
@@ -244,7 +244,7 @@ class Patcher {
     if (c.modelName !== undefined) inner.push([0, writeTag('model', [['name', c.modelName]], quote, '/>')]);
     inner.push(...this.targetLines(c.target, quote));
     if (c.alias !== undefined) inner.push([0, writeTag('alias', [['name', c.alias]], quote, '/>')]);
-    if (c.address) inner.push([0, writeTag('address', libvirtAddressAttributes(c.address), quote, '/>')]);
+    if (c.address) inner.push([0, addressTag(c.address, quote, '/>')]);
     const attrs: Array<[string, string | undefined]> = [
       ['type', 'pci'],
       ['index', c.index === undefined ? undefined : String(c.index)],
@@ -265,7 +265,7 @@ class Patcher {
       [1, '</source>'],
     ];
     if (d.alias !== undefined) lines.push([1, writeTag('alias', [['name', d.alias]], quote, '/>')]);
-    if (d.address) lines.push([1, writeTag('address', libvirtAddressAttributes(d.address), quote, '/>')]);
+    if (d.address) lines.push([1, addressTag(d.address, quote, '/>')]);
     lines.push([0, '</hostdev>']);
     return lines;
   }

@@ -63,6 +63,11 @@ describe('the fast domain reader gives parse-xml\'s tree', () => {
     ['names with colons, dots, dashes and non-ASCII letters', `<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><qemu:commandline><qemu:arg value='-x'/></qemu:commandline><métadonnée.x-y/><devices/></domain>`],
     ['xml:space with the values XML allows', `<domain xml:space='preserve'><devices xml:space="default"/></domain>`],
     ['text made only of references and empty elements', `<domain><name>&#x1F600;&amp;</name><devices></devices></domain>`],
+    // names are read by a sticky regex over ASCII NameChars, then looked up by length and first character
+    ['names of every ASCII NameChar kind, and a name running into a non-ASCII one', `<domain><a-b.c_d:e9 x-y.z_W:V8='1' _:='2'/><abc\u00e9 d\u00e9f='3'/><Z/><devices/></domain>`],
+    ['many names of one length and first letter (dev, dir, dim, …), in tags and attributes', `<domain>${['dev', 'dir', 'dim', 'dig', 'dip', 'dix', 'dog', 'dug', 'dab', 'dub'].map((n, i) => `<${n} ${n}='${i}' d${i}x='${n}'/>`).join('')}<devices/></domain>`],
+    ['attribute values with and without tabs and line ends, one after another', wrap(`    <disk a='x\ty' b='plain' c='p\r\nq' d='' e="\n" f='r&amp;\ts' g='abcdef\tg' h='\th'/>`)],
+    ['a root closed at the very end of the text', `<domain><devices/></domain>`],
   ])('%s', (_what, text) => {
     expect(checkXmlInput(text, undefined, 'the domain XML')).toBeUndefined();
     expect(sameAsParseXml(text)).toBe('same');

@@ -43,6 +43,12 @@ const REFERENCE = /&(?:#([0-9]+)|#x([0-9A-Fa-f]+)|(amp|lt|gt|quot|apos));/y;
 // The XML declarations parse-xml accepts, in the forms people write; any other gives up.
 const XML_DECLARATION =
   /<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"1\.[0-9]+"|'1\.[0-9]+')(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"[A-Za-z][\w.-]*"|'[A-Za-z][\w.-]*'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\r\n]*\?>/y;
+/**
+ * Tested on every attribute value: one object made once (a regex literal in the function is a new
+ * RegExp each call, garbage per attribute of a large document). It has no g or y flag, so test()
+ * keeps no state between calls.
+ */
+const LINE_BREAK_OR_TAB = /[\t\n\r]/;
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 const isXmlCodePoint = (cp: number): boolean =>
@@ -150,7 +156,7 @@ function attributeValue(text: string, from: number, to: number, nextAmp: (from: 
   let amp = nextAmp(from);
   if (amp >= to) {
     const raw = text.slice(from, to);
-    return /[\t\n\r]/.test(raw) ? raw.replace(/\r\n|[\n\r\t]/g, ' ') : raw;
+    return LINE_BREAK_OR_TAB.test(raw) ? raw.replace(/\r\n|[\n\r\t]/g, ' ') : raw;
   }
   let out = '';
   let i = from;

@@ -41,6 +41,8 @@ interface Open {
 
 // XML 1.0 §2.3 NameStartChar / NameChar, outside the astral planes.
 const NAME = /[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD][-.0-9:A-Z_a-z\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C-\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]*/y;
+/** ASCII NameChars (§2.3), any number: matches at any index up to the text's length (nameAt) */
+const ASCII_NAME_CHARS = /[-.0-9:A-Z_a-z]*/y;
 /** what trim() removes (JS white space and line terminators) */
 const BLANK = /^\s*$/;
 const REFERENCE = /&(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);/y;
@@ -56,10 +58,12 @@ export type Names = Map<number, string[]>;
 export function nameAt(text: string, at: number, names?: Names): string | undefined {
   const c = text.charCodeAt(at);
   if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x3a || c === 0x5f) {
-    // an ASCII NameChar (letters, digits, `-`, `.`, `:`, `_`), tested inline: this runs for every
-    // character of every name, mostly before V8 has optimised anything (a short CLI run)
-    let end = at + 1;
-    for (let d = text.charCodeAt(end); (d >= 0x61 && d <= 0x7a) || (d >= 0x41 && d <= 0x5a) || (d >= 0x30 && d <= 0x3a) || d === 0x2d || d === 0x2e || d === 0x5f; d = text.charCodeAt(end)) end++;
+    // the ASCII NameChars that follow (letters, digits, `-`, `.`, `:`, `_`) by a sticky regex: it
+    // runs native, where a loop over them would run in V8's interpreter (a short CLI run ends
+    // before V8 optimises anything), a few bytecodes per character of every name
+    ASCII_NAME_CHARS.lastIndex = at + 1;
+    ASCII_NAME_CHARS.test(text);
+    const end = ASCII_NAME_CHARS.lastIndex;
     if (text.charCodeAt(end) < 0x80 || end >= text.length) {
       if (names === undefined) return text.slice(at, end);
       const key = (end - at) * 128 + c;
