@@ -3,12 +3,33 @@
 // (scripts/mutation-chunks.mjs) runs the same configuration one source file at a time, resumable,
 // and `npm run mutation:summary` writes the scores to docs/mutation.md.
 // Scope one file by hand with `npm run mutation -- --mutate src/engine/rules/GEN-ADDR-4.ts`.
+// A run that mutates rule files only is judged by the rule tests (suiteOf below); the whole run by
+// the whole in-process suite (vitest.mutation.config.ts says what each holds).
 // StrykerJS with its vitest runner: the maintained mutation tester for TypeScript + vitest.
 import fs from 'node:fs';
 import path from 'node:path';
 
 // Tests read ../shared beside the checkout; Stryker runs them from a sandbox copy inside it.
 process.env.PCITOPO_SHARED ||= path.resolve('..', 'shared');
+
+/** Where the rules live: their mutants are judged by the rule tests only (vitest.mutation.config.ts). */
+export const RULES_DIR = 'src/engine/rules';
+
+/**
+ * The test suite a run is judged by: `rules` when every file it mutates is a rule file (the chunked
+ * run, or `--mutate src/engine/rules/...` by hand), else `all`. The test runners Stryker starts
+ * inherit the environment, so vitest.mutation.config.ts reads it there.
+ * @param {readonly string[]} argv
+ * @returns {'rules' | 'all'}
+ */
+export function suiteOf(argv) {
+  const at = argv.findIndex((a) => a === '--mutate' || a === '-m' || a.startsWith('--mutate='));
+  if (at < 0) return 'all';
+  const value = argv[at].startsWith('--mutate=') ? argv[at].slice('--mutate='.length) : (argv[at + 1] ?? '');
+  const files = value.split(',').filter(Boolean);
+  return files.length > 0 && files.every((f) => f.startsWith(`${RULES_DIR}/`)) ? 'rules' : 'all';
+}
+process.env.PCITOPO_MUTATION_SUITE ||= suiteOf(process.argv);
 
 /** The folders whose code is mutated, in the order the chunked run takes them. */
 export const MUTATED = [
@@ -58,6 +79,8 @@ export default {
   // two cores shared with others: one mutant at a time unless told otherwise (--concurrency 2)
   concurrency: 1,
   timeoutMS: 20000,
+  // the initial test run takes 1-2 min alone and over 5 (Stryker's default limit) when the shared machine is busy
+  dryRunTimeoutMinutes: 30,
   // module-level mutants (rule metadata) would each re-run every test: left out for speed
   ignoreStatic: true,
   incremental: true,

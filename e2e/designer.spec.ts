@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { center, drag, exportXml, findingsOf, openApp, pasteXml, placements, saveExport } from './helpers.ts';
+import { center, drag, exportXml, findingsOf, openApp, pasteXml, placements, savedDomain, saveExport } from './helpers.ts';
 
 test.describe('drag and drop', () => {
   test('a host group dropped on a vPHB places the whole group there; undo and redo by keyboard', async ({ page }, info) => {
@@ -186,6 +186,8 @@ test.describe('import, share, autosave', () => {
     await page.getByTestId('add-phb').click();
     await expect(page.getByTestId('controller-3')).toBeVisible();
     const xml = await exportXml(page);
+    // autosave writes after the frame: reload once it holds this design
+    await expect.poll(() => savedDomain(page)).toBe(xml);
     await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
     await page.reload();
     await expect(page.locator('html[data-ready="true"]')).toBeAttached();

@@ -399,6 +399,8 @@ test.describe('what happened, and what to do', () => {
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('ArrowUp');
     await expect(handle).toHaveAttribute('aria-valuenow', String(h0 + 48));
+    // the drawer writes its preferences in an effect after the render: reload once they are stored
+    await expect.poll(() => page.evaluate(() => JSON.parse(localStorage.getItem('pcitopo:xml-drawer:v1') ?? 'null') as unknown)).toEqual({ open: true, height: h0 + 48 });
     await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
     await page.reload();
     await expect(page.locator('html[data-ready="true"]')).toBeAttached();

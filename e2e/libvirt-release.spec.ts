@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { exportXml, openApp } from './helpers.ts';
+import { exportXml, openApp, savedDomain } from './helpers.ts';
 
 // Issue 12: the libvirt release a design is placed as is a setting of the design. q35 with only
 // root port 5 written: libvirt adds ports 1-4 for the gap; 9.0 (Debian 12) addresses the written
@@ -57,6 +57,8 @@ test('placed as libvirt 9.0: the written root port gets the first address; the s
 
   // saved with the design: a reload opens it placed as 9.0 still
   await expect.poll(() => page.evaluate(async () => JSON.parse((await window.__pcitopo?.saved())?.autosave ?? '{}').libvirtVersion)).toBe('9.0');
+  // the setting is saved before the placement it drives: wait for the placed design too
+  await expect.poll(() => savedDomain(page)).toBe(xml);
   await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
   await page.reload();
   await expect(page.locator('html[data-ready="true"]')).toBeAttached();

@@ -6,7 +6,8 @@
 //   npm run mutation:chunks [-- [--force] [--dry] [substring ...]]
 //
 // A file is skipped when its report exists and was made from the same content of that source file
-// (sha-256 in the .meta.json beside the report); --force runs it again (after new tests, to count
+// (sha-256 in the .meta.json beside the report) against the same test suite (`rules` for a rule file,
+// `all` otherwise: stryker.config.mjs suiteOf); --force runs it again (after new tests, to count
 // the kills; Stryker's per-file incremental file then re-runs only the mutants whose tests changed).
 // Substrings pick files ("placement/", "GEN-ADDR"). After each file the summary (docs/mutation.md)
 // is rewritten. One chunked run at a time: reports/mutation/chunks.lock holds its pid.
@@ -14,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import config from '../stryker.config.mjs';
+import config, { suiteOf } from '../stryker.config.mjs';
 
 const OUT = 'reports/mutation/files';
 const LOCK = 'reports/mutation/chunks.lock';
@@ -58,7 +59,8 @@ const todo = entries.filter((e) => {
   const file = fileOf(e);
   const meta = `${reportBase(file)}.meta.json`;
   if (force || !fs.existsSync(`${reportBase(file)}.json`) || !fs.existsSync(meta)) return true;
-  return JSON.parse(fs.readFileSync(meta, 'utf8')).sha256 !== sha256(file);
+  const m = JSON.parse(fs.readFileSync(meta, 'utf8'));
+  return m.sha256 !== sha256(file) || (m.suite ?? 'all') !== suiteOf(['--mutate', e]);
 });
 console.log(`mutation-chunks: ${entries.length} files, ${entries.length - todo.length} with a current report, ${todo.length} to run`);
 if (dry) {
@@ -71,17 +73,21 @@ for (const [i, entry] of todo.entries()) {
   const file = fileOf(entry);
   const base = reportBase(file);
   const hash = sha256(file);
+  const suite = suiteOf(['--mutate', entry]);
+  // an incremental file made against another suite holds results that suite gave: not reused
+  const previous = fs.existsSync(`${base}.meta.json`) ? JSON.parse(fs.readFileSync(`${base}.meta.json`, 'utf8')) : undefined;
+  if (previous && (previous.suite ?? 'all') !== suite) fs.rmSync(`${base}.incremental.json`, { force: true });
   // a run that finds its incremental file re-tests only what changed: its time is no per-mutant figure
   const reused = fs.existsSync(`${base}.incremental.json`);
   const started = Date.now();
-  console.log(`\n[${i + 1}/${todo.length}] ${entry}  (${new Date().toISOString()})`);
+  console.log(`\n[${i + 1}/${todo.length}] ${entry}, judged by the ${suite} suite  (${new Date().toISOString()})`);
   const run = spawnSync(
     'nice',
     ['-n', '15', process.execPath, 'node_modules/@stryker-mutator/core/bin/stryker.js', 'run', 'stryker.config.mjs',
       '--mutate', entry, '--concurrency', '1', '--reporters', 'json,clear-text,progress-append-only'],
     {
       stdio: 'inherit',
-      env: { ...process.env, PCITOPO_MUTATION_JSON: `${base}.partial.json`, PCITOPO_MUTATION_INCREMENTAL: `${base}.incremental.json` },
+      env: { ...process.env, PCITOPO_MUTATION_SUITE: suite, PCITOPO_MUTATION_JSON: `${base}.partial.json`, PCITOPO_MUTATION_INCREMENTAL: `${base}.incremental.json` },
     },
   );
   if (run.status !== 0 || !fs.existsSync(`${base}.partial.json`)) {
@@ -92,7 +98,7 @@ for (const [i, entry] of todo.entries()) {
   const report = JSON.parse(fs.readFileSync(`${base}.json`, 'utf8'));
   const mutants = Object.values(report.files).reduce((n, f) => n + f.mutants.length, 0);
   const seconds = Math.round((Date.now() - started) / 1000);
-  fs.writeFileSync(`${base}.meta.json`, JSON.stringify({ file, entry, sha256: hash, finishedAt: new Date().toISOString(), seconds, mutants, incremental: reused }, null, 2) + '\n');
+  fs.writeFileSync(`${base}.meta.json`, JSON.stringify({ file, entry, suite, sha256: hash, finishedAt: new Date().toISOString(), seconds, mutants, incremental: reused }, null, 2) + '\n');
   console.log(`mutation-chunks: ${file}: ${mutants} mutants in ${seconds} s`);
   spawnSync(process.execPath, ['scripts/mutation-summary.mjs'], { stdio: 'inherit' });
 }

@@ -112,6 +112,21 @@ describe('spapr-vio devices written with PCI addresses: libvirt reads the addres
     expect(vio2(d)).toEqual([]);
   });
 
+  it('libvirt stops at the first refusal: one device is named, the one whose turn fails', () => {
+    // libvirt 9.0: "spapr-vio address 0x1000 already in use" at the first of two written with that reg
+    const written = "    <interface type='user'><model type='spapr-vlan'/><address type='spapr-vio' reg='0x1000'/></interface>";
+    const two = domain('pseries', [written, written].join('\n'), 'ppc64');
+    expect(vio2(two).map((f) => f.subjects.devices)).toEqual([[two.guest.devices[0]?.key]]);
+    // libvirt 9.0: "spapr-vio address 0x2000 already in use" at the second of three read as reg 0x2000
+    const three = domain('pseries', [vlan('0x2000', 0, 1), vlan('0x2000', 0, 2), vlan('0x2000', 0, 3)].join('\n'), 'ppc64');
+    expect(vio2(three).map((f) => f.subjects.devices)).toEqual([[three.guest.devices[1]?.key]]);
+    expect(vio2(three)[0]?.message).toContain('"spapr-vio address 0x2000 already in use"');
+    // its fix takes the third along, so libvirt does not stop there next
+    fixesAddNoError(three);
+    const fixed = applyCommand(three, vio2(three)[0]?.fixes?.[0]?.command ?? { kind: 'batch', label: '', commands: [] });
+    expect(vio2(fixed)).toEqual([]);
+  });
+
   it('a pseries serial with a PCI address is spapr-vio too and clashes with a spapr-vlan at reg 0', () => {
     const d = domain('pseries', ["    <serial type='pty'><target type='spapr-vio-serial'/><address type='pci' domain='0' bus='0' slot='3' function='0'/></serial>", vlan('0', 0, 4)].join('\n'), 'ppc64');
     expect(vio2(d).length).toBe(1);
@@ -133,9 +148,18 @@ describe('i440fx slot 1 is the PIIX3 (qemuDomainValidateDevicePCISlotsPIIX3) and
     expect(errors(domain('pc', ["    <controller type='usb' index='0' model='none'/>", snd(2)].join('\n')))).toEqual([]);
   });
 
-  it('00:01.1 is the IDE controller\'s once an IDE disk brings one, free otherwise', () => {
-    expect(piix(domain('pc', ["    <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>", snd(1)].join('\n'))).length).toBe(1);
-    expect(errors(domain('pc', snd(1)))).toEqual([]);
+  it('00:01.1 is the IDE controller\'s once an IDE disk brings one (libvirt refuses), and QEMU\'s own piix3-ide otherwise (QEMU refuses)', () => {
+    expect(piix(domain('pc', ["    <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>", snd(1)].join('\n')))[0]?.message).toContain('Attempted double use of PCI Address 0000:00:01.1');
+    // libvirt 9.0 defines it; QEMU 7.2: "PCI: slot 1 function 1 not available for ES1370, in use by piix3-ide"
+    for (const other of ['', "    <disk type='file' device='cdrom'><target dev='sda' bus='sata'/></disk>"]) {
+      const d = domain('pc', [other, snd(1)].join('\n'));
+      expect(piix(d)[0]?.message).toContain('in use by piix3-ide');
+      fixesAddNoError(d);
+    }
+  });
+
+  it('00:01.4 and up are free: the PIIX3 is multifunction and QEMU takes a device there', () => {
+    expect(errors(domain('pc', snd(4)))).toEqual([]);
   });
 
   it('a second IDE controller is refused on i440fx, and any on q35', () => {
@@ -158,5 +182,16 @@ describe("<sound model='ich7'> is no sound device of libvirt's QEMU driver", () 
       fixesAddNoError(d);
     }
     expect(errors(domain('pc', "    <sound model='ac97'/>"))).toEqual([]);
+  });
+});
+
+describe('libvirt looks for the USB controller with index 0 (qemuDomainDefAddDefaultDevices: virDomainControllerFind(def, USB, 0))', () => {
+  it("a lone model='none' at index 1: libvirt 9.0 adds its default at index 0 and refuses: \"Can't add another USB controller: USB is disabled for this domain\"", () => {
+    for (const machine of ['q35', 'pc']) {
+      const d = domain(machine, "    <controller type='usb' index='1' model='none'/>");
+      expect(errors(d).find((f) => f.ruleId === 'GEN-USB-1')?.message, machine).toContain("Can't add another USB controller: USB is disabled for this domain");
+      fixesAddNoError(d);
+    }
+    expect(errors(domain('q35', "    <controller type='usb' index='0' model='none'/>"))).toEqual([]);
   });
 });

@@ -49,7 +49,20 @@ function keysOf(list: readonly Finding[]): string[] {
   });
 }
 
-const FindingItem = memo(function FindingItem({ f, guests }: { f: Finding; guests?: readonly { name: string; colour: string }[] | undefined }) {
+type ItemProps = { f: Finding; guests?: readonly { name: string; colour: string }[] | undefined };
+
+/**
+ * Whether an item would render the same: the same finding, or one that reads the same (findings are
+ * plain data, fixes included: an engine command is data, DESIGN.md §3). Each evaluation makes new
+ * finding objects, so identity alone re-rendered every item on every edit (33 on a drop on the
+ * 31-vPHB design, in the frame that shows it, DESIGN.md §7).
+ */
+export function sameItem(a: ItemProps, b: ItemProps): boolean {
+  if (a.f !== b.f && JSON.stringify(a.f) !== JSON.stringify(b.f)) return false;
+  return a.guests === b.guests || JSON.stringify(a.guests) === JSON.stringify(b.guests);
+}
+
+const FindingItem = memo(function FindingItem({ f, guests }: ItemProps) {
   const meta = ruleMetaOf(f.ruleId);
   return (
     <li className={`finding ${f.severity}`} data-testid="finding" data-rule-id={f.ruleId} data-severity={f.severity}>
@@ -89,7 +102,7 @@ const FindingItem = memo(function FindingItem({ f, guests }: { f: Finding; guest
       ) : null}
     </li>
   );
-});
+}, sameItem);
 
 export function FindingsPanel() {
   const design = useDesigner((s) => s.present?.design);

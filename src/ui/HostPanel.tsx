@@ -172,6 +172,53 @@ const GroupCard = memo(function GroupCard({ group, devices, inGuestMask, usage, 
   );
 });
 
+/**
+ * The host list's filters, apart: React writes an input's name and type attributes again whenever it
+ * renders it, so inputs inside the panel cost DOM writes and a restyle on every edit of the guest.
+ * `guestNames`: the workspace's guests, one per line ('' for a design of one guest: no guest filter).
+ */
+const Filters = memo(function Filters({ query, setQuery, onlyFree, setOnlyFree, guestNames, guestFilter, setByGuest }: { query: string; setQuery: (q: string) => void; onlyFree: boolean; setOnlyFree: (v: boolean) => void; guestNames: string; guestFilter: string; setByGuest: (name: string) => void }) {
+  return (
+    <div className="filters">
+      <input type="search" data-testid="host-search" placeholder="Search host devices" title="Matches an address, product, vendor, driver or group number" aria-label="Search host devices" value={query} onChange={(e) => setQuery(e.target.value)} />
+      <label>
+        <input type="checkbox" data-testid="host-free-only" checked={onlyFree} onChange={(e) => setOnlyFree(e.target.checked)} /> free only
+      </label>
+      {guestNames ? (
+        <select data-testid="host-guest-filter" aria-label="Show the IOMMU groups a guest uses" title="Show only the IOMMU groups one guest uses" value={guestFilter} onChange={(e) => setByGuest(e.target.value)}>
+          <option value="">All guests</option>
+          {guestNames.split('\n').map((name) => (
+            <option key={name} value={name}>
+              Used by {name}
+            </option>
+          ))}
+        </select>
+      ) : null}
+    </div>
+  );
+});
+
+type Card = { readonly group: IommuGroup; readonly devices: readonly HostDevice[] };
+
+/**
+ * The previous list while the cards are the same ones (same group and function arrays, in order): a
+ * new array of the same cards (a workspace's usage recomputed by an edit) is no new list, so it
+ * neither re-renders every card nor sends the cards past the first screenful back to a deferred render
+ * (a drop on a 31-vPHB design unmounted and rebuilt 22 cards, DESIGN.md §7: one frame for a drop).
+ */
+export function sameCards<T extends Card>(prev: readonly T[] | null, next: readonly T[]): readonly T[] {
+  if (prev && prev.length === next.length && prev.every((c, i) => c.group === next[i]?.group && c.devices === next[i]?.devices)) return prev;
+  return next;
+}
+
+function useSameList<T extends Card>(next: readonly T[]): readonly T[] {
+  const [kept, setKept] = useState<readonly T[]>(next);
+  const same = sameCards(kept, next);
+  // React's pattern for state derived from props: set during render, re-rendered before the commit
+  if (same !== kept) setKept(same);
+  return same;
+}
+
 export function HostPanel() {
   const host = useDesigner((s) => s.present?.design.host);
   const guest = useDesigner((s) => s.present?.design.guest);
@@ -182,7 +229,10 @@ export function HostPanel() {
   const several = ws.guests.length > 1;
   const [byGuest, setByGuest] = useState('');
   const usage = several ? usageOf(ws) : undefined;
-  const colours = useMemo<Colours>(() => new Map(ws.guests.map((g) => [g.name, guestColour(ws, g.name)])), [ws]);
+  // the same map while the guests and their colours are: the workspace is a new object with every
+  // edit, and a new map re-rendered every card and function row of the host (a drop's frame, DESIGN.md §7)
+  const colourKey = ws.guests.map((g) => `${g.name}\u0000${guestColour(ws, g.name)}`).join('\n');
+  const colours = useMemo<Colours>(() => new Map(colourKey ? colourKey.split('\n').map((line) => line.split('\u0000') as [string, string]) : []), [colourKey]);
   const deviceUsers = useMemo(() => (usage ? new Map([...usage.devices].map(([a, uses]) => [a, uses.map((u) => u.guest)])) : undefined), [usage]);
   const guestFilter = several && ws.guests.some((g) => g.name === byGuest) ? byGuest : '';
   const list = useRef<HTMLDivElement>(null);
@@ -194,18 +244,22 @@ export function HostPanel() {
     if (!host) return [];
     return [...host.groups.values()].map((group) => ({ group, devices: group.members.map((a) => host.devices.get(a)).filter((d): d is HostDevice => d !== undefined) }));
   }, [host]);
-  const groups = useMemo(() => {
+  // what the guest holds matters to the list only under "free only": without it an edit of the guest
+  // (a drop) keeps the list, and the cards past the first screenful stay (see `shown`)
+  const placedFilter = onlyFree ? placed : null;
+  const filtered = useMemo(() => {
     const q = query.trim().toLowerCase();
     const out: { group: IommuGroup; devices: HostDevice[] }[] = [];
     for (const { group: g, devices } of all) {
       if (q && !devices.some((d) => [d.address, d.productName, d.vendorName, d.driver, `group ${g.number}`].some((t) => t?.toLowerCase().includes(q)))) continue;
-      if (onlyFree && devices.some((d) => placed.has(d.address))) continue;
+      if (placedFilter && devices.some((d) => placedFilter.has(d.address))) continue;
       if (guestFilter && !usage?.groups.get(g.number)?.has(guestFilter)) continue;
       out.push({ group: g, devices });
     }
     return out;
-  }, [all, query, onlyFree, placed, guestFilter, usage]);
-  // A new list (a design opened, a search typed) draws the cards of the first screenful at once and
+  }, [all, query, placedFilter, guestFilter, usage]);
+  const groups = useSameList(filtered);
+  // A new list (a design opened, a search typed, a filter changed) draws the cards of the first screenful at once and
   // the rest in a transition right after: the first frame of a large host (30 groups, 120 functions)
   // shows the design without building the cards nobody sees yet.
   const settled = useDeferredValue(groups);
@@ -217,22 +271,7 @@ export function HostPanel() {
         <span className="muted">{host ? `${host.groups.size} IOMMU groups · ${host.devices.size} devices` : 'no host imported'}</span>
       </div>
       {host ? (
-        <div className="filters">
-          <input type="search" data-testid="host-search" placeholder="Search host devices" title="Matches an address, product, vendor, driver or group number" aria-label="Search host devices" value={query} onChange={(e) => setQuery(e.target.value)} />
-          <label>
-            <input type="checkbox" data-testid="host-free-only" checked={onlyFree} onChange={(e) => setOnlyFree(e.target.checked)} /> free only
-          </label>
-          {several ? (
-            <select data-testid="host-guest-filter" aria-label="Show the IOMMU groups a guest uses" title="Show only the IOMMU groups one guest uses" value={guestFilter} onChange={(e) => setByGuest(e.target.value)}>
-              <option value="">All guests</option>
-              {ws.guests.map((g) => (
-                <option key={g.name} value={g.name}>
-                  Used by {g.name}
-                </option>
-              ))}
-            </select>
-          ) : null}
-        </div>
+        <Filters query={query} setQuery={setQuery} onlyFree={onlyFree} setOnlyFree={setOnlyFree} guestNames={several ? ws.guests.map((g) => g.name).join('\n') : ''} guestFilter={guestFilter} setByGuest={setByGuest} />
       ) : (
         <p className="muted pad">Import the host's node devices (virsh nodedev-dumpxml, or scripts/collect-host.sh) to see its IOMMU groups.</p>
       )}

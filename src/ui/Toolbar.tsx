@@ -1,11 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
-import type { PlacementPolicy, TemplateMachine } from '../engine/index.ts';
+import type { BuildingBlock, PlacementPolicy, TemplateMachine } from '../engine/index.ts';
 import { buildingBlocks, DEFAULT_LIBVIRT_RELEASE, LIBVIRT_RELEASES, machineFamily, MAX_SWITCH_PORTS } from '../engine/index.ts';
 import { changedFiles, designerStore, useDesigner, workspaceOf } from '../store/index.ts';
 import { addBlock, addBus, autoPlace, BLOCK_LABELS, copyXml, exportChanged, exportChangedFile, exportPng, exportSvg, exportXml, importDomain, importHost, newDesign, openFolder, openWorkspace, redo, restorePrevious, run, setLibvirtVersion, shareLink, spareEnabled, undo, type FileText } from './actions/index.ts';
 import { folderFiles } from './dropFiles.ts';
 import { keptStore } from './keeping.ts';
 import { ActionButton, useAction } from './ActionButton.tsx';
+
+const NO_BLOCKS: readonly BuildingBlock[] = [];
 
 async function readFile(input: HTMLInputElement, then: (arg: FileText) => void): Promise<void> {
   const file = input.files?.[0];
@@ -129,7 +131,11 @@ function ReleaseSelect() {
 }
 
 export function Toolbar({ onPaste }: { onPaste: () => void }) {
-  const design = useDesigner((s) => s.present?.design);
+  // what the toolbar shows of the design: the machine's building blocks (a constant list per machine
+  // family) and whether it is pseries; not the design itself, or every edit (a drop) re-renders the
+  // whole toolbar in the frame that shows the edit (DESIGN.md §7)
+  const blocks = useDesigner((s) => (s.present ? buildingBlocks(s.present.design.guest) : NO_BLOCKS));
+  const pseries = useDesigner((s) => !s.present || machineFamily(s.present.design.guest) === 'pseries');
   const shareUrl = useDesigner((s) => s.shareUrl);
   const previous = useDesigner((s) => s.previous);
   const domainInput = useRef<HTMLInputElement>(null);
@@ -143,8 +149,6 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
   const [spare, setSpare] = useState(1);
   const [copied, setCopied] = useState<string | null>(null);
   const [switchPorts, setSwitchPorts] = useState(2);
-  const blocks = design ? buildingBlocks(design.guest) : [];
-  const pseries = !design || machineFamily(design.guest) === 'pseries';
   const spareWhat = pseries ? 'vPHBs' : 'root ports';
   const busAction = useAction(addBus, undefined);
   const spareOk = spareEnabled(policy);

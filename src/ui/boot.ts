@@ -33,11 +33,17 @@ let pending = false;
 addEventListener('pagehide', () => {
   if (pending) void autosave();
 });
-/** Autosaves after the present design was drawn; several changes in one frame save once. */
+/**
+ * Idle time after the frame (at most a second away): a save (~1-2 ms: the export and IndexedDB) then
+ * never runs between a drop's frame and the next one, which still has the drag's end to draw.
+ */
+const idle = (): Promise<void> => new Promise((resolve) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(() => resolve(), { timeout: 1000 }) : resolve()));
+
+/** Autosaves after the present design was drawn, in idle time; several changes meanwhile save once. */
 export function autosaveAfterPaint(): Promise<void> | undefined {
   if (pending) return undefined;
   pending = true;
-  return afterPaint().then(() => {
+  return afterPaint().then(idle).then(() => {
     pending = false;
     return autosave();
   });

@@ -339,7 +339,11 @@ export function layoutGuest(guest: Guest, opts: LayoutOptions): GuestLayout {
       const id = nodeIdOf(c);
       // the name screen readers give the node (React Flow puts it on the focusable node wrapper)
       const ariaLabel = `${controllerKindLabel(c)} ${c.index ?? '(no index)'}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
-      nodes.push({ id, type: 'controller', position: { x, y }, width: size.width, height: size.height, data: { key: c.key, lod }, draggable: false, selectable: false, ariaLabel });
+      // `measured` as laid out (React Flow sizes the node's element to width/height): a node that an
+      // edit renews (its label names its device count) keeps the handle bounds React Flow measured, where
+      // without it React Flow forgets them, observes the node again and measures it with a forced layout
+      // and a second render in the frame that shows the edit (@xyflow/system adoptUserNodes, parseHandles)
+      nodes.push({ id, type: 'controller', position: { x, y }, width: size.width, height: size.height, measured: { width: size.width, height: size.height }, data: { key: c.key, lod }, draggable: false, selectable: false, ariaLabel });
       boxes.set(id, { x, y, width: size.width, height: size.height });
     };
     if (kids.length === 0) return { width: size.width, height: size.height, place: own };

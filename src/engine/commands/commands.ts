@@ -201,7 +201,7 @@ export function applyCommand(design: Design, cmd: Command): Design {
       // A new PCI address replaces whatever address element was there (spapr-vio, or one libvirt
       // cannot read); clearing an unreadable one drops it, clearing a non-PCI one keeps it.
       const replaces = cmd.address !== null || d.otherAddressType === 'pci';
-      const next: GuestDevice = replaces ? { ...d, address: cmd.address ?? undefined, otherAddressType: undefined, unreadable: undefined, writtenBus: undefined, libvirtBus: undefined } : { ...d, address: undefined, writtenBus: undefined, libvirtBus: undefined };
+      const next: GuestDevice = replaces ? { ...d, address: cmd.address ?? undefined, otherAddressType: undefined, unreadable: undefined, writtenBus: undefined } : { ...d, address: undefined, writtenBus: undefined };
       return withGuest(design, replaceDevice(guest, d.key, next));
     }
     case 'set-multifunction': {

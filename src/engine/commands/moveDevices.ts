@@ -66,7 +66,7 @@ function withAddresses(guest: Guest, addresses: ReadonlyMap<string, GuestPciAddr
     ...guest,
     devices: guest.devices.map((d) => {
       const a = addresses.get(d.key);
-      return a && d.address !== a ? { ...d, address: a, otherAddressType: undefined, unreadable: undefined, writtenBus: undefined, libvirtBus: undefined } : d;
+      return a && d.address !== a ? { ...d, address: a, otherAddressType: undefined, unreadable: undefined, writtenBus: undefined } : d;
     }),
   };
 }

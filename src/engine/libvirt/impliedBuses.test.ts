@@ -3,6 +3,8 @@ import { createDesign, exportDomain } from '../xml/domain.ts';
 import { validate } from '../rules/index.ts';
 import { applyCommand } from '../commands/commands.ts';
 import { place } from '../placement/index.ts';
+import { VIRT } from '../machines/index.ts';
+import { qemuDomainPCIAddressSetCollect } from './qemuDomainAddress.ts';
 
 // virDomainPCIAddressSetGrow() (libvirt src/conf/domain_addr.c) adds the buses an address names by
 // the connect flags of the device that names it: the differential check against libvirt 9.0 found
@@ -70,7 +72,7 @@ describe('the buses libvirt adds for an address on a missing bus (virDomainPCIAd
     const dev = d.guest.devices.find((x) => x.element === 'interface');
     // the design keeps the written address; the rules and placement take libvirt's
     expect(dev?.address?.bus).toBe(1);
-    expect(dev?.libvirtBus).toBe(2);
+    expect(qemuDomainPCIAddressSetCollect(d.guest, VIRT).find((x) => x.key === dev?.key)?.address?.bus).toBe(2);
     const found = validate(d).filter((f) => f.severity === 'error');
     expect(found.map((f) => f.ruleId)).toEqual(['GEN-ADDR-3']);
     expect(found[0]?.message).toMatch(/written on bus 0x01.*slot must be >= 1 on a pcie-to-pci-bridge/);
@@ -100,7 +102,7 @@ describe('the buses libvirt adds for an address on a missing bus (virDomainPCIAd
     expect(fix).toBeDefined();
     if (!fix) return;
     const next = applyCommand(d, fix.command);
-    expect(next.guest.devices.find((x) => x.element === 'interface')?.libvirtBus).toBeUndefined();
+    expect(qemuDomainPCIAddressSetCollect(next.guest, VIRT).find((x) => x.element === 'interface')?.writtenBus).toBeUndefined();
     expect(validate(next).filter((x) => x.severity === 'error')).toEqual([]);
   });
 

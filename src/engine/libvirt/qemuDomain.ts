@@ -80,8 +80,9 @@ export function qemuDomainDefAddDefaultRoot(controllers: readonly PciController[
 }
 
 /**
- * The devices the QEMU driver adds on its own that take PCI slots, qemuDomainDefAddDefaultDevices():
- * q35's SATA controller, the default USB controller, the virtio memballoon. Each is `implicit`:
+ * The devices the QEMU driver adds on its own that take PCI slots, qemuDomainDefAddDefaultDevices()
+ * (src/qemu/qemu_domain.c): q35's SATA controller and the default USB controller, each at index 0
+ * when no controller of its type has index 0, and the virtio memballoon. Each is `implicit`:
  * export never writes it, libvirt adds it again. (The controllers disks and channels need come
  * after: domainConf.ts virDomainDefAddImplicitControllers.)
  */
@@ -91,12 +92,18 @@ export function qemuDomainDefAddDefaultDevices(guest: Guest, machine: LibvirtMac
     devices.push({ ...d, key: freshDeviceKey(devices, d.element), implicit: true });
   };
   const has = (p: (d: GuestDevice) => boolean): boolean => devices.some(p);
+  // virDomainControllerFind(def, type, 0) / virDomainDefMaybeAddController(def, type, 0, …): libvirt
+  // looks for a controller of that type *with index 0*, so one written at index 1 alone still gets
+  // the default at index 0 beside it (checked with libvirt 9.0: q35 with only a qemu-xhci at index 1
+  // gets a second qemu-xhci, index 0). An index not written is the lowest free one of its type
+  // (virDomainAssignControllerIndexes): 0 unless another of the type has 0, which then counts.
+  const hasIndex0 = (type: string): boolean => has((d) => d.element === 'controller' && d.type === type && (d.index === undefined || d.index === 0));
   const wanted = machine.defaultDevices;
-  if (wanted.sata && !has((d) => d.element === 'controller' && d.type === 'sata')) {
+  if (wanted.sata && !hasIndex0('sata')) {
     add({ element: 'controller', type: 'sata', index: 0, label: 'implicit sata controller' });
   }
   const usb = wanted.usb;
-  if (usb && !has((d) => d.element === 'controller' && d.type === 'usb')) {
+  if (usb && !hasIndex0('usb')) {
     add({ element: 'controller', type: 'usb', index: 0, model: usb, label: `implicit usb controller ${usb}` });
   }
   if (wanted.memballoon && !has((d) => d.element === 'memballoon')) {

@@ -14,7 +14,7 @@ import {
   virDomainPCIAddressSetAllMulti,
   virDomainPCIControllerModelToConnectType,
 } from './domainAddr.ts';
-import { virDiskNameToIndex } from './domainConf.ts';
+import { virDiskNameToIndex, virDomainAssignDeviceControllerIndexes } from './domainConf.ts';
 import { qemuDomainAssignVirtioSerialAddresses } from './virtioSerial.ts';
 import type { LibvirtMachine } from './qemuDomain.ts';
 import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomain.ts';
@@ -31,6 +31,15 @@ import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomai
 // What a device is on the bus
 
 const PCI_SOUND_MODELS: ReadonlySet<string> = new Set(['es1370', 'ac97', 'ich6', 'ich7', 'ich9', 'virtio']);
+
+/**
+ * Sound models qemuDomainDeviceCalculatePCIConnectFlags() gives no connect flags (0) although
+ * qemuDomainAssignDevicePCISlots() skips only sb16, pcspk and usb: `ich7` (a bhyve model the QEMU
+ * driver has no device for). libvirt asks a slot for it with flags 0, finds none and cannot grow a
+ * bus for it ("Cannot automatically add a new PCI bus for a device with connect flags 00",
+ * virDomainPCIAddressSetGrow): it is never placed, and the domain is refused (GEN-SOUND-1).
+ */
+export const SOUND_MODELS_WITHOUT_CONNECT_FLAGS: ReadonlySet<string> = new Set(['ich7']);
 
 /**
  * Does libvirt give this device a PCI address: virDeviceInfoPCIAddressIsWanted() plus the
@@ -141,8 +150,9 @@ export function endpointConnectType(device: GuestDevice, guest: Pick<Guest, 'con
   return 'pcie-endpoint';
 }
 
-/** qemuDomainDeviceCalculatePCIConnectFlags() for an endpoint, as flags: PCI or PCIe, and AUTOASSIGN; INTEGRATED for {@link qemuDomainDeviceIsIntegrated} under a PCIe root. */
+/** qemuDomainDeviceCalculatePCIConnectFlags() for an endpoint, as flags: PCI or PCIe, and AUTOASSIGN; INTEGRATED for {@link qemuDomainDeviceIsIntegrated} under a PCIe root; none for {@link SOUND_MODELS_WITHOUT_CONNECT_FLAGS}. */
 export function qemuDomainDeviceCalculatePCIConnectFlags(d: GuestDevice, guest: Pick<Guest, 'controllers'>, machine: LibvirtMachine, host: Host | undefined): number {
+  if (d.element === 'sound' && SOUND_MODELS_WITHOUT_CONNECT_FLAGS.has(d.model ?? '')) return 0;
   if (qemuDomainDeviceIsIntegrated(d, machine) && qemuDomainHasPCIeRoot(guest, machine)) return F.PCIE_DEVICE | F.INTEGRATED | F.AUTOASSIGN;
   return (endpointConnectType(d, guest, machine, host) === 'pcie-endpoint' ? F.PCIE_DEVICE : F.PCI_DEVICE) | F.AUTOASSIGN;
 }
@@ -389,8 +399,19 @@ const primaryVideo = (d: GuestDevice, guest: Pick<Guest, 'devices'>): boolean =>
 const bus0 = (slot: number, fn = 0): GuestPciAddress => ({ domain: 0, bus: 0, slot, function: fn });
 
 /** qemuDomainValidateDevicePCISlotsQ35(): ICH9 built-ins and preferred slots (Q35-RSV-1/2). */
+/**
+ * The controller of `type` with index 0 (`cont->idx == 0` in qemuDomainValidateDevicePCISlotsQ35/PIIX3):
+ * written at 0, or the first written without an index when none is (virDomainAssignControllerIndexes
+ * gives it the lowest free index of its type, 0 then). One at index 1 alone is not it.
+ */
+function controllerIndex0(devices: readonly GuestDevice[], type: string): GuestDevice | undefined {
+  const ofType = devices.filter((d) => d.element === 'controller' && d.type === type);
+  const at0 = virDomainAssignDeviceControllerIndexes(ofType).find((d) => d.index === 0);
+  return at0 && ofType.find((d) => d.key === at0.key);
+}
+
 export function qemuDomainValidateDevicePCISlotsQ35(w: AssignState, set: VirDomainPCIAddressSet): void {
-  const sata = w.devices.find((d) => d.element === 'controller' && d.type === 'sata');
+  const sata = controllerIndex0(w.devices, 'sata');
   if (sata && !sata.address && takesPciAddress(sata, w.machine)) setDeviceAddress(w, sata.key, bus0(0x1f, 2));
   // the first two unaddressed uhci1 (the head of a USB2 set), in def->controllers order: 00:1d, then 00:1a
   const usb2 = assignmentOrder(w.devices).filter((d) => d.element === 'controller' && d.type === 'usb' && d.model === 'ich9-uhci1' && !d.address);
@@ -432,21 +453,21 @@ export function qemuDomainValidateDevicePCISlotsQ35(w: AssignState, set: VirDoma
 export const Q35_CHIPSET: ChipsetSlots = {
   builtinSlots: [0x1f],
   // the SATA controller at 00:1f.2, the primary video at 00:01.0
-  homes: (d, guest) => (d.element === 'controller' && d.type === 'sata') || primaryVideo(d, guest),
+  homes: (d, guest) => d === controllerIndex0(guest.devices, 'sata') || primaryVideo(d, guest),
   validate: qemuDomainValidateDevicePCISlotsQ35,
 };
 
 /**
  * qemuDomainValidateDevicePCISlotsPIIX3(): the PIIX3 functions at 00:01 (the first IDE controller
  * at 00:01.1, the first USB controller at 00:01.2 when it is piix3-uhci or has no model), then
- * the primary video at 00:02. libvirt picks the controllers with index 0; pcitopo's model keeps no
- * index for non-PCI controllers, so it takes the first of each type, which is index 0 in the
- * documents libvirt writes (def->controllers is sorted by type and index).
+ * the primary video at 00:02. libvirt picks the controllers with index 0 ({@link controllerIndex0}):
+ * a piix3-uhci written at index 2 alone takes the next free slot, and the default USB controller
+ * libvirt adds at index 0 takes 00:01.2 (checked with libvirt 9.0).
  */
 export function qemuDomainValidateDevicePCISlotsPIIX3(w: AssignState, set: VirDomainPCIAddressSet): void {
-  const ide = w.devices.find((d) => d.element === 'controller' && d.type === 'ide');
+  const ide = controllerIndex0(w.devices, 'ide');
   if (ide && !ide.address) setDeviceAddress(w, ide.key, bus0(1, 1));
-  const usb = w.devices.find((d) => d.element === 'controller' && d.type === 'usb');
+  const usb = controllerIndex0(w.devices, 'usb');
   if (usb && !usb.address && (usb.model === undefined || usb.model === 'piix3-uhci')) setDeviceAddress(w, usb.key, bus0(1, 2));
   for (let fn = 0; fn < 4; fn++) set.reserveAddr({ bus: 0, slot: 1, function: fn }, F.PCI_DEVICE, 0, true);
   const video = w.devices.find((d) => d.element === 'video');
@@ -577,14 +598,38 @@ export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'de
   return { controllers: defined.filter((c) => keys.has(c.key)), moved, bridgeHolders };
 }
 
+/** {@link qemuDomainPCIAddressSetCollect} by the device list it was asked for, with the controllers it saw. */
+const collected = new WeakMap<readonly GuestDevice[], { readonly controllers: readonly PciController[]; readonly out: readonly GuestDevice[] }>();
+
 /**
- * The devices where libvirt's define puts them when its growth moved them (GuestDevice.libvirtBus,
- * set on import from {@link qemuDomainImpliedPCIBuses}' `moved`): at the bus libvirt gives, with
- * `writtenBus` saying where the XML has them. The same array when none moves.
+ * The devices where qemuDomainPCIAddressSetCreate() leaves their written addresses
+ * (src/qemu/qemu_domain_address.c): qemuDomainCollectPCIAddress() reserves each one, and one on a
+ * bus no controller has grows the set (virDomainPCIAddressSetGrow, src/conf/domain_addr.c); for a
+ * conventional PCI device on a PCIe-only guest the growth adds a pcie-root-port + pcie-to-pci-bridge
+ * and bumps the device's bus onto the bridge ({@link qemuDomainImpliedPCIBuses}' `moved`). A moved
+ * device comes back at libvirt's address with `writtenBus` the bus the XML names; the design itself
+ * keeps the written address (export keeps the document's bytes), and the rules and placement ask
+ * this one step where libvirt puts it. The growth is run on the controllers the XML writes (and the
+ * root): the buses libvirt adds, which the design shows `implicit`, are its output, not its input.
+ * The same array when nothing moves; memoised on the device list and the controller list.
  */
-export function withLibvirtBusMoves(devices: readonly GuestDevice[]): readonly GuestDevice[] {
-  if (!devices.some((d) => d.libvirtBus !== undefined && d.address)) return devices;
-  return devices.map((d) => (d.libvirtBus !== undefined && d.address ? { ...d, address: { ...d.address, bus: d.libvirtBus }, writtenBus: d.address.bus, libvirtBus: undefined } : d));
+export function qemuDomainPCIAddressSetCollect(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine): readonly GuestDevice[] {
+  const devices = guest.devices;
+  const known = collected.get(devices);
+  if (known?.controllers === guest.controllers) return known.out;
+  let out = devices;
+  if (devices.some((d) => d.address)) {
+    const written = guest.controllers.some((c) => c.implicit && c.index !== 0) ? guest.controllers.filter((c) => !c.implicit || c.index === 0) : guest.controllers;
+    const { moved } = qemuDomainImpliedPCIBuses({ controllers: written, devices }, machine, { implicit: true });
+    if (moved.size > 0) {
+      out = devices.map((d) => {
+        const a = moved.get(d.key);
+        return a && d.address ? { ...d, address: a, writtenBus: d.address.bus } : d;
+      });
+    }
+  }
+  collected.set(devices, { controllers: guest.controllers, out });
+  return out;
 }
 
 /** {@link qemuDomainImpliedPCIBuses}' controllers alone. */
@@ -794,8 +839,10 @@ export interface SpaprVioReg {
   readonly reg: number;
   /** the user's: written as spapr-vio, or read off the PCI address written for it */
   readonly user: boolean;
-  /** libvirt refuses it: why, in its words */
+  /** libvirt refuses the domain at this device's turn, the first refusal it meets: why, in its words */
   readonly refused?: string | undefined;
+  /** its reg fails too (a user reg in use at its turn, or above 32 bits), though libvirt stops before it */
+  readonly fails?: true | undefined;
 }
 
 /**
@@ -820,8 +867,11 @@ const hexReg = (n: number): string => (n === 0 ? '0' : `0x${n.toString(16)}`);
  * with a reg has the same ("spapr-vio address %#llx already in use"); a device without one takes its
  * kind's default ({@link VIO_ADDR}), moved on by 0x1000 while that is in use. A device written as
  * spapr-vio with a reg counts from the start; one converted from PCI only from its turn on. Then a
- * reg above 32 bits is refused ("spapr-vio reg='%#llx' exceeds maximum possible value (0xffffffff)",
- * virDomainDeviceInfoValidate… at define). Off pseries, and without such devices, the list is empty.
+ * user reg above 32 bits is refused ("spapr-vio reg='%#llx' exceeds maximum possible value
+ * (0xffffffff)", qemuValidateDomainDeviceDefAddress at define). `refused` is set on one device only,
+ * the one whose turn fails first, where libvirt stops (its words name no device; checked with
+ * libvirt 9.0: two written with reg 0x1000 fail at the first one's turn, three PCI-written with the
+ * same reg at the second's). Off pseries, and without such devices, the list is empty.
  */
 export function qemuDomainAssignSpaprVIORegs(devices: readonly GuestDevice[], machine: LibvirtMachine): readonly SpaprVioReg[] {
   const vio = (d: GuestDevice): boolean => d.otherAddressType === 'spapr-vio' || (isSpaprVioDevice(d, machine) && d.otherAddressType === undefined);
@@ -836,6 +886,11 @@ export function qemuDomainAssignSpaprVIORegs(devices: readonly GuestDevice[], ma
   for (const d of ordered) if (d.otherAddressType === 'spapr-vio' && d.addressReg !== undefined) taken.set(d.key, d.addressReg);
   const inUse = (key: string, reg: number): boolean => [...taken].some(([k, r]) => k !== key && r === reg);
   const out: SpaprVioReg[] = [];
+  // libvirt stops at the first refusal: the first clash in this order fails the address assignment
+  // (qemuDomainAssignSpaprVIOAddress returns -1); with none, the validation after it
+  // (qemuValidateDomainDeviceDefAddress, src/qemu/qemu_validate.c, devices in the same order: nets,
+  // controllers, serials) fails on the first user reg above 32 bits. One device is named, as libvirt does.
+  let clash = -1;
   for (const d of ordered) {
     const fromPci = d.address ? spaprVioRegOfPciAddress(d.address) : undefined;
     const user = d.otherAddressType === 'spapr-vio' ? d.addressReg !== undefined : (fromPci?.user ?? false);
@@ -844,12 +899,14 @@ export function qemuDomainAssignSpaprVIORegs(devices: readonly GuestDevice[], ma
       reg = d.element === 'interface' ? VIO_ADDR.NET : d.element === 'serial' ? VIO_ADDR.SERIAL : VIO_ADDR.SCSI;
       while (inUse(d.key, reg)) reg += 0x1000;
     }
-    let refused: string | undefined;
-    if (user && inUse(d.key, reg)) refused = `spapr-vio address ${hexReg(reg)} already in use`;
-    else if (reg > SPAPR_VIO_REG_MAX) refused = `spapr-vio reg='${hexReg(reg)}' exceeds maximum possible value (0xffffffff)`;
+    const fails = user && (inUse(d.key, reg) || reg > SPAPR_VIO_REG_MAX);
+    if (clash < 0 && user && inUse(d.key, reg)) clash = out.length;
     taken.set(d.key, reg);
-    out.push({ key: d.key, reg, user, ...(refused ? { refused } : {}) });
+    out.push({ key: d.key, reg, user, ...(fails ? { fails: true as const } : {}) });
   }
+  const at = clash >= 0 ? clash : out.findIndex((r) => r.user && r.reg > SPAPR_VIO_REG_MAX);
+  const r = out[at];
+  if (r) out[at] = { ...r, refused: clash >= 0 ? `spapr-vio address ${hexReg(r.reg)} already in use` : `spapr-vio reg='${hexReg(r.reg)}' exceeds maximum possible value (0xffffffff)` };
   return out;
 }
 

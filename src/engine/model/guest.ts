@@ -150,14 +150,10 @@ export interface GuestDevice {
    * The bus the XML names when libvirt's define moves the device off it: it adds a pcie-root-port
    * + pcie-to-pci-bridge for a conventional PCI device on a missing bus of a PCIe-only guest and
    * bumps the device onto the bridge (virDomainPCIAddressSetGrow; `address` is where it lands).
+   * Set only on the devices libvirt/qemuDomainAddress.ts qemuDomainPCIAddressSetCollect returns:
+   * the design keeps the written address.
    */
   readonly writtenBus?: number | undefined;
-  /**
-   * On the design as written: the bus libvirt's define moves this device to (the bump above); the
-   * design keeps the written address, so export keeps the document's bytes; the rules and placement
-   * see the device where libvirt puts it (withLibvirtBusMoves).
-   */
-  readonly libvirtBus?: number | undefined;
   /** the `type` of a non-PCI `<address>` when one is written (spapr-vio, unassigned, ccw, drive, …) */
   readonly otherAddressType?: string | undefined;
   /** the `reg` of a written `<address type='spapr-vio' reg='…'/>` (libvirt reads it in base 16) */

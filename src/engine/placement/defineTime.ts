@@ -4,7 +4,7 @@ import type { GuestPciAddress } from '../model/pci.ts';
 import { PlacementFailure } from '../libvirt/domainAddr.ts';
 import { virDomainDefPostParse } from '../libvirt/domainConf.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
-import { qemuDomainAssignPCIAddresses, withLibvirtBusMoves } from '../libvirt/qemuDomainAddress.ts';
+import { qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect } from '../libvirt/qemuDomainAddress.ts';
 import type { SpareKind } from '../machines/index.ts';
 import { machineProfile, spareKind } from '../machines/index.ts';
 
@@ -71,7 +71,7 @@ function runDefine(guest: Guest, host: Host | undefined): DefinedDomain | undefi
   if (!machine.placeable) return undefined;
   // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs) libvirt refuses the domain (issue 11).
   if (beyondLibvirtLimits(guest, machine.family, 1).length > 0) return undefined;
-  const devices = withLibvirtBusMoves(guest.devices.some((d) => d.implicit) ? guest.devices.filter((d) => !d.implicit) : guest.devices);
+  const devices = qemuDomainPCIAddressSetCollect({ controllers: guest.controllers, devices: guest.devices.some((d) => d.implicit) ? guest.devices.filter((d) => !d.implicit) : guest.devices }, machine);
   const written: Guest = devices !== guest.devices ? { ...guest, devices: devices.slice() } : guest;
   try {
     const r = qemuDomainAssignPCIAddresses(virDomainDefPostParse(written, machine), machine, host);

@@ -1,7 +1,7 @@
 import type { Design } from '../model/design.ts';
 import type { Guest } from '../model/guest.ts';
 import { virDomainDefPostParse } from '../libvirt/domainConf.ts';
-import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, takesPciAddress, withLibvirtBusMoves } from '../libvirt/qemuDomainAddress.ts';
+import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
@@ -66,7 +66,7 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
   const machine = machineProfile(guest);
   if (!machine.placeable) return { design, notes: [unplacedMachineNote(guest)] };
   // devices libvirt moves onto the bridge it adds are placed (and written) where libvirt puts them
-  const moved = withLibvirtBusMoves(guest.devices);
+  const moved = qemuDomainPCIAddressSetCollect(guest, machine);
   if (moved !== guest.devices) guest = { ...guest, devices: moved };
   if (opts.replaceAll) {
     guest = { ...guest, devices: guest.devices.map((d) => (d.address && takesPciAddress(d, machine) ? { ...d, address: undefined } : d)) };

@@ -1,4 +1,5 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
+import { SOUND_MODELS_WITHOUT_CONNECT_FLAGS } from '../libvirt/qemuDomainAddress.ts';
 import { finding } from './context.ts';
 import { deviceName } from './fixes.ts';
 import { at, dev, q35 } from './testkit.ts';
@@ -13,8 +14,8 @@ const meta: RuleMeta = {
   families: 'all',
 };
 
-/** Models of `<sound>` the schema takes that the QEMU driver cannot build. */
-const NOT_QEMU: ReadonlySet<string> = new Set(['ich7']);
+/** Models of `<sound>` the schema takes that the QEMU driver cannot build: those it gives no PCI connect flags. */
+const NOT_QEMU = SOUND_MODELS_WITHOUT_CONNECT_FLAGS;
 
 export const rule: Rule = {
   meta,

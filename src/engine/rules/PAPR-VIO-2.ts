@@ -19,12 +19,24 @@ export const rule: Rule = {
   check(ctx) {
     const out: Finding[] = [];
     const byKey = new Map(ctx.design.guest.devices.map((d) => [d.key, d]));
-    for (const r of qemuDomainAssignSpaprVIORegs(ctx.design.guest.devices, ctx.machine)) {
+    const regs = qemuDomainAssignSpaprVIORegs(ctx.design.guest.devices, ctx.machine);
+    // libvirt names one device, the first whose turn fails; the fix drops the written address of
+    // every one that would fail, so that libvirt does not stop at the next one instead
+    const failing = regs.flatMap((r) => {
+      const x = byKey.get(r.key);
+      return r.fails && x?.address ? [x] : [];
+    });
+    for (const r of regs) {
       const d = byKey.get(r.key);
       if (!d || !r.refused) continue;
       const read = d.address ? `libvirt reads the PCI address written for it (${addrText(d.address)}) as spapr-vio reg ${r.reg === 0 ? '0' : `0x${r.reg.toString(16)}`}${spaprVioRegOfPciAddress(d.address).user ? ' (its slot is not 0, so the reg is the user\'s)' : ''}` : `its spapr-vio reg is 0x${r.reg.toString(16)}`;
-      const fixes = d.address || d.otherAddressType === 'spapr-vio' ? [{ label: `Remove the address of ${deviceName(d)}`, command: { kind: 'move-device' as const, device: d.key, address: null } }] : undefined;
-      out.push(finding(meta, `${deviceName(d)} is a spapr-vio device: ${read}, and libvirt refuses it ("${r.refused}").`, { devices: [d.key] }, d.address ? fixes : undefined));
+      const others = failing.filter((x) => x.key !== d.key);
+      const more = others.length ? ` (then ${others.map(deviceName).join(', ')}: libvirt stops at the first)` : '';
+      const fix = {
+        label: others.length ? `Remove the PCI addresses written for ${[d, ...others].map(deviceName).join(', ')}` : `Remove the address of ${deviceName(d)}`,
+        command: others.length ? { kind: 'batch' as const, label: 'Remove spapr-vio devices\' PCI addresses', commands: [d, ...others].map((x) => ({ kind: 'move-device' as const, device: x.key, address: null })) } : { kind: 'move-device' as const, device: d.key, address: null },
+      };
+      out.push(finding(meta, `${deviceName(d)} is a spapr-vio device: ${read}, and libvirt refuses it ("${r.refused}")${more}.`, { devices: [d.key] }, d.address ? [fix] : undefined));
     }
     return out;
   },
@@ -48,6 +60,11 @@ export const cases = {
     // libvirt 9.0: "spapr-vio address 0x1000 already in use": the first took the default 0x1000
     { name: 'a user reg on a default taken before it', design: pseries([], [dev('net0', 'interface', undefined, { model: 'spapr-vlan' }), dev('net1', 'interface', at(0, 4, 0, undefined, 0x1000), { model: 'spapr-vlan' })]), expect: { devices: ['net1'] } },
     { name: 'a reg written as spapr-vio counts from the start', design: pseries([], [dev('net0', 'interface', at(0, 4), { model: 'spapr-vlan' }), dev('net1', 'interface', undefined, { model: 'spapr-vlan', otherAddressType: 'spapr-vio', addressReg: 0 })]), expect: { devices: ['net0'] } },
+    // libvirt 9.0 stops at the first refusal: one device is named
+    { name: 'two written with one spapr-vio reg: the first one\'s turn fails', design: pseries([], [dev('net0', 'interface', undefined, { model: 'spapr-vlan', otherAddressType: 'spapr-vio', addressReg: 0x1000 }), dev('net1', 'interface', undefined, { model: 'spapr-vlan', otherAddressType: 'spapr-vio', addressReg: 0x1000 })]), expect: { devices: ['net0'] } },
+    { name: 'three read as one user reg: the second fails, libvirt goes no further', design: pseries([], [dev('net0', 'interface', at(0, 1, 0, undefined, 0x2000), { model: 'spapr-vlan' }), dev('net1', 'interface', at(0, 2, 0, undefined, 0x2000), { model: 'spapr-vlan' }), dev('net2', 'interface', at(0, 3, 0, undefined, 0x2000), { model: 'spapr-vlan' })]), expect: { devices: ['net1'] } },
+    { name: 'a clash before a reg above 32 bits: the clash alone', design: pseries([], [dev('net0', 'interface', at(2, 3), { model: 'spapr-vlan' }), dev('net1', 'interface', at(0, 3), { model: 'spapr-vlan' }), dev('net2', 'interface', at(0, 4), { model: 'spapr-vlan' })]), expect: { devices: ['net2'] } },
+    { name: 'two regs above 32 bits: the first', design: pseries([], [dev('net0', 'interface', at(2, 3), { model: 'spapr-vlan' }), dev('net1', 'interface', at(3, 3), { model: 'spapr-vlan' })]), expect: { devices: ['net0'] } },
     { name: 'a pseries serial is spapr-vio too', design: pseries([], [dev('ser0', 'serial', at(0, 3), { type: 'pty' }), dev('net0', 'interface', at(0, 4), { model: 'spapr-vlan' })]), expect: { devices: ['ser0'] } },
   ],
 };

@@ -7,7 +7,7 @@ import { hostDeviceOf } from '../model/host.ts';
 import type { PciAddress } from '../model/pci.ts';
 import { virDomainAssignControllerIndexes } from '../libvirt/domainConf.ts';
 import { qemuDomainHasPCIeRoot } from '../libvirt/qemuDomain.ts';
-import { endpointConnectType, qemuDomainAssignSpaprVIOAddresses, qemuDomainImpliedPCIBuses, takesPciAddress, withLibvirtBusMoves } from '../libvirt/qemuDomainAddress.ts';
+import { endpointConnectType, qemuDomainAssignSpaprVIOAddresses, qemuDomainImpliedPCIBuses, qemuDomainPCIAddressSetCollect, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
 import type { Finding, FindingSubjects, Fix, RuleMeta } from './types.ts';
 
 /**
@@ -84,12 +84,13 @@ export function libvirtControllers(guest: Guest, machine: MachineProfile): reado
 
 /**
  * The devices at the addresses libvirt keeps for them once it has added the buses they name
- * (qemuDomainImpliedPCIBuses' `moved`): the same array when it moves none.
+ * (qemuDomainPCIAddressSetCollect, run on the controllers as libvirt numbers them), off PCI for
+ * spapr-vio ones: the same array when it moves none.
  */
 export function libvirtDevices(guest: Guest, machine: MachineProfile): readonly GuestDevice[] {
   const list = guest.controllers;
   const base = completed.get(list) ?? list;
-  const grown = withLibvirtBusMoves(withImpliedBuses(guest, base, machine).devices);
+  const grown = machine.placeable ? qemuDomainPCIAddressSetCollect({ controllers: base, devices: guest.devices }, machine) : guest.devices;
   // spapr-vio devices leave PCI whatever address they are written with (qemuDomainAssignSpaprVIOAddresses)
   const known = offPci.get(grown);
   if (known) return known;
@@ -126,26 +127,22 @@ function indexedWithRoot(guest: Guest, machine: MachineProfile): readonly PciCon
 }
 
 /** The implied buses of a guest whose controllers libvirt numbers itself, by its devices and controllers. */
-const implied = new WeakMap<readonly GuestDevice[], { readonly base: readonly PciController[]; readonly out: readonly PciController[]; readonly devices: readonly GuestDevice[] }>();
+const implied = new WeakMap<readonly GuestDevice[], { readonly base: readonly PciController[]; readonly out: readonly PciController[] }>();
 
 /**
  * Import shows the buses libvirt adds for addresses and indexes (GEN-IDX-5) only when every
  * controller has an index; with index-less controllers libvirt numbers them first
  * (virDomainAssignControllerIndexes) and then adds the buses still missing
  * (qemuDomainImpliedPCIBuses), so the rules judge those too: an address on such a bus is
- * checked against the controller libvirt puts there, at the address libvirt's growth leaves it.
+ * checked against the controller libvirt puts there, at the address libvirt's growth leaves it
+ * ({@link libvirtDevices}).
  */
-function withImpliedBuses(guest: Guest, base: readonly PciController[], machine: MachineProfile): { readonly out: readonly PciController[]; readonly devices: readonly GuestDevice[] } {
-  if (!machine.placeable || !guest.controllers.some((c) => c.index === undefined && !c.unreadable?.length)) return { out: base, devices: guest.devices };
+function withImpliedBuses(guest: Guest, base: readonly PciController[], machine: MachineProfile): { readonly out: readonly PciController[] } {
+  if (!machine.placeable || !guest.controllers.some((c) => c.index === undefined && !c.unreadable?.length)) return { out: base };
   const known = implied.get(guest.devices);
   if (known?.base === base) return known;
   const extra = qemuDomainImpliedPCIBuses({ controllers: base, devices: guest.devices }, machine, { implicit: true });
-  const out = extra.controllers.length === 0 ? base : [...base, ...extra.controllers];
-  const devices = extra.moved.size === 0 ? guest.devices : guest.devices.map((d) => {
-    const a = extra.moved.get(d.key);
-    return a && d.address ? { ...d, address: a, writtenBus: d.address.bus } : d;
-  });
-  const memo = { base, out, devices };
+  const memo = { base, out: extra.controllers.length === 0 ? base : [...base, ...extra.controllers] };
   implied.set(guest.devices, memo);
   return memo;
 }

@@ -56,12 +56,9 @@ function withImplicitRoot(guest: Guest): Guest {
   if (rooted === guest.controllers && implied.controllers.length === 0) return guest;
   const root = rooted === guest.controllers ? [] : [machine.root];
   // a device libvirt's growth moves (onto the pcie-to-pci-bridge it adds) keeps its written address
-  // in the design (export keeps the bytes); the rules and placement take it where libvirt puts it
-  const devices = implied.moved.size === 0 ? guest.devices : guest.devices.map((d) => {
-    const a = implied.moved.get(d.key);
-    return a && d.address ? { ...d, libvirtBus: a.bus } : d;
-  });
-  return { ...guest, devices, controllers: [...root, ...implied.controllers, ...guest.controllers] };
+  // in the design (export keeps the bytes); the rules and placement ask where libvirt puts it
+  // (qemuDomainPCIAddressSetCollect)
+  return { ...guest, controllers: [...root, ...implied.controllers, ...guest.controllers] };
 }
 
 /** The design's domain XML: the imported text with only the design's edits patched in. */

@@ -1,0 +1,107 @@
+/**
+ * What keeps a drop's frame small (DESIGN.md §7: a drop shows its findings within one frame): the
+ * decisions that let React skip every part of the page a drop does not change. There is no DOM in
+ * the unit tests (vitest runs in Node), so each memo's decision is tested where it is made: the
+ * props comparison, the selector, the list kept, the node React Flow would measure again.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Design, Finding, HostDevice, IommuGroup } from '../engine/index.ts';
+import { createDesign, importHost } from '../engine/index.ts';
+import { largePseries } from '../../e2e/fixtures/designs.ts';
+import { actionViewSelector } from './ActionButton.tsx';
+import { sameItem } from './FindingsPanel.tsx';
+import { sameCards } from './HostPanel.tsx';
+import { createLayoutMemory, layoutGuest } from './layout.ts';
+import { undo, zoomIn } from './actions/index.ts';
+import { demoStore } from './actions/testkit.ts';
+
+/** The full-size pseries design of the drop benchmark (31 vPHBs, 30 host groups of 4 functions). */
+function fullSize(): Design {
+  const g = largePseries();
+  if (g.host === undefined) throw new Error('the full-size design comes with its host');
+  const host = importHost(g.host);
+  if (!host.ok) throw new Error(host.error.message);
+  const d = createDesign(g.domain, host.value);
+  if (!d.ok) throw new Error(d.error.message);
+  return d.value;
+}
+
+describe('action controls re-render only when what they show changes', () => {
+  it('gives the same view object while the action reads the same, across changes of its inputs and of anything else', () => {
+    const store = demoStore();
+    const select = actionViewSelector(zoomIn, undefined);
+    const before = select(store.getState());
+    // not an input (a drag's move, a share link): not even computed again
+    store.setState({ shareUrl: 'https://example.invalid/#/d/x' });
+    expect(select(store.getState())).toBe(before);
+    // an input that leaves the view as it was: a selection, an edit
+    const c = store.getState().present?.design.guest.controllers[0];
+    if (!c) throw new Error('the demo has no controller');
+    store.getState().select({ kind: 'controller', key: c.key });
+    const p = store.getState().present;
+    if (!p) throw new Error('no design');
+    store.getState().commit({ design: p.design, hostText: p.hostText, file: p.file }, 'Move IOMMU group 2');
+    expect(select(store.getState())).toBe(before);
+    expect(before).toEqual({ label: 'Zoom in', enabled: true, title: expect.stringContaining('Zoom in') });
+  });
+
+  it('gives a new view when the label or state changes (an edit makes Undo name it)', () => {
+    const store = demoStore();
+    const select = actionViewSelector(undo, undefined);
+    const before = select(store.getState());
+    expect(before.enabled).toBe(false);
+    const p = store.getState().present;
+    if (!p) throw new Error('no design');
+    store.getState().commit({ design: p.design, hostText: p.hostText, file: p.file }, 'Move IOMMU group 2');
+    const after = select(store.getState());
+    expect(after).not.toBe(before);
+    expect(after).toMatchObject({ label: 'Undo: Move IOMMU group 2', enabled: true });
+  });
+});
+
+describe('findings that read the same keep their item', () => {
+  const f: Finding = { ruleId: 'PAPR-ISO-4', severity: 'warning', message: 'Two PEs on vPHB 1', subjects: { controllers: [1], groups: [1, 2] }, fixes: [{ label: 'Isolate', command: { kind: 'move-group', group: 2, to: { kind: 'new-phb' } } as never }] };
+  it('skips a finding the new evaluation made again, as data equal', () => {
+    expect(sameItem({ f }, { f: structuredClone(f) })).toBe(true);
+    expect(sameItem({ f, guests: [{ name: 'a', colour: '#111' }] }, { f, guests: [{ name: 'a', colour: '#111' }] })).toBe(true);
+  });
+  it('renders one whose message, subjects, fix or guests differ', () => {
+    expect(sameItem({ f }, { f: { ...f, message: 'Three PEs on vPHB 1' } })).toBe(false);
+    expect(sameItem({ f }, { f: { ...f, subjects: { controllers: [2], groups: [1, 2] } } })).toBe(false);
+    expect(sameItem({ f }, { f: { ...f, fixes: [{ label: 'Isolate', command: { kind: 'move-group', group: 3, to: { kind: 'new-phb' } } as never }] } })).toBe(false);
+    expect(sameItem({ f, guests: [{ name: 'a', colour: '#111' }] }, { f, guests: [{ name: 'b', colour: '#111' }] })).toBe(false);
+  });
+});
+
+describe('the host list survives an edit of the guest', () => {
+  const host = fullSize().host;
+  if (!host) throw new Error('no host');
+  const cards = [...host.groups.values()].map((group: IommuGroup) => ({ group, devices: group.members.map((a) => host.devices.get(a)).filter((d): d is HostDevice => !!d) }));
+  it('keeps the previous array when the new one holds the same cards', () => {
+    expect(cards.length).toBeGreaterThan(20);
+    expect(sameCards(cards, cards.map((c) => ({ ...c })))).toBe(cards);
+  });
+  it('takes the new one when a card is gone, added or changed', () => {
+    const fewer = cards.slice(1);
+    expect(sameCards(cards, fewer)).toBe(fewer);
+    const changed = cards.map((c, i) => (i === 3 ? { ...c, devices: [...c.devices] } : c));
+    expect(sameCards(cards, changed)).toBe(changed);
+    expect(sameCards(null, cards)).toBe(cards);
+  });
+});
+
+describe('React Flow keeps what it measured of a node an edit renews', () => {
+  it('gives every node its laid-out size as measured, so its handle bounds are kept (no re-measure, no forced layout)', () => {
+    const guest = fullSize().guest;
+    for (const lod of ['tile', 'full'] as const) {
+      const { nodes } = layoutGuest(guest, { lod, columns: 6 });
+      expect(nodes.length).toBeGreaterThan(30);
+      for (const n of nodes) expect(n.measured).toEqual({ width: n.width, height: n.height });
+    }
+    // a renewed node (same place, new label) is a new object: what React Flow measures it by must travel with it
+    const memory = createLayoutMemory();
+    const plan = { lod: 'tile' as const, columns: 6, origin: { x: 0, y: 0 } };
+    const first = memory.layout(guest, plan);
+    expect(first.nodes.every((n) => n.measured?.width === n.width)).toBe(true);
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { applyCommand } from '../../src/engine/commands/commands.ts';
+import { validate } from '../../src/engine/rules/index.ts';
+import { at, ctrl, dev, design, pseries, q35, rootPort } from '../../src/engine/rules/testkit.ts';
+import type { Design } from '../../src/engine/model/design.ts';
+import type { Finding } from '../../src/engine/rules/types.ts';
+
+/**
+ * GEN-ADDR-3's branches beyond its case table (issue 11; docs/mutation.md): libvirt's
+ * VIR_PCI_ADDRESS_SLOT_LAST / FUNCTION_LAST bounds on both sides, the per-bus minimum slot of
+ * virDomainPCIAddressBusSetModel on each family, and addresses libvirt cannot read.
+ */
+
+const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'GEN-ADDR-3');
+const messages = (d: Design): string[] => of(d).map((f) => f.message);
+
+describe('GEN-ADDR-3: slot and function in range', () => {
+  it('a negative slot or function is refused like one past the end', () => {
+    expect(of(q35([], [dev('nic', 'interface', at(0, -1))])).map((f) => f.subjects)).toEqual([{ devices: ['nic'] }]);
+    expect(of(q35([], [dev('nic', 'interface', at(0, 3, -1))])).map((f) => f.subjects)).toEqual([{ devices: ['nic'] }]);
+    // on a bus no controller has yet (libvirt adds it), only the range check can refuse it
+    expect(of(q35([], [dev('nic', 'interface', at(3, -1))])).map((f) => f.subjects)).toEqual([{ devices: ['nic'] }]);
+  });
+
+  it('function 8: the message names the device, its address and the limit, and the fix moves it to a free slot', () => {
+    const d = q35([], [dev('nic', 'interface', at(0, 3, 8))]);
+    expect(messages(d)).toEqual(['nic at bus 0x00 slot 0x03 function 0x8: function must be <= 7.']);
+    const fix = of(d)[0]?.fixes?.[0];
+    expect(fix?.label).toBe('Move nic to slot 0x01 of bus 0x00');
+    expect(of(applyCommand(d, fix!.command))).toEqual([]);
+  });
+
+  it('slot 0 on a pci-bridge: the message gives the bridge\'s minimum slot', () => {
+    expect(messages(q35([ctrl('pci-bridge', 1, { address: at(0, 2) })], [dev('nic', 'interface', at(1, 0), { model: 'e1000' })]))).toEqual(['nic at bus 0x01 slot 0x00 function 0x0: slot must be >= 1 on a pci-bridge.']);
+  });
+
+  it('slot 0 of an i440fx pci-root is refused here (only a pseries vPHB leaves slot 0 to PAPR-SLOT-1)', () => {
+    const d = design({ machine: 'pc', controllers: [ctrl('pci-root', 0)], devices: [dev('nic', 'interface', at(0, 0), { model: 'e1000' })] });
+    expect(messages(d)).toEqual(['nic at bus 0x00 slot 0x00 function 0x0: slot must be >= 1 on a pci-root.']);
+  });
+
+  it('a controller out of range is named by index and gets no fix (moving it would move its subtree)', () => {
+    expect(of(q35([rootPort(1, 2, 0, { address: at(0, 40) })], [])).map((f) => [f.message, f.subjects, f.fixes])).toEqual([['controller 1 at bus 0x00 slot 0x28 function 0x0: slot must be <= 31.', { controllers: [1] }, undefined]]);
+  });
+
+  it('under a downstream port, slot 0 is in range and another slot is left to the port rules', () => {
+    const d = q35(
+      [rootPort(1, 2), ctrl('pcie-switch-upstream-port', 2, { address: at(1, 0) }), ctrl('pcie-switch-downstream-port', 3, { address: at(2, 0), target: { chassis: 3, port: 0 } })],
+      [dev('a', 'interface', at(3, 0), { model: 'e1000e' }), dev('b', 'interface', at(3, 1), { model: 'e1000e' })],
+    );
+    expect(of(d)).toEqual([]);
+  });
+});
+
+describe('GEN-ADDR-3: addresses libvirt cannot read (virStrToLong_uip in virPCIDeviceAddressParseXML)', () => {
+  it('a device: the message quotes the attribute, and the fix clears the address for libvirt to assign', () => {
+    const d = pseries([], [dev('nic', 'interface', undefined, { otherAddressType: 'pci', unreadable: ["slot='09'"] })]);
+    const got = of(d);
+    expect(got.map((f) => f.message)).toEqual(["nic: its PCI address has slot='09', which libvirt cannot read (a whole decimal, 0x hex or 0-prefixed octal number, with nothing after it)."]);
+    expect(got[0]?.fixes?.map((x) => x.label)).toEqual(['Clear the address of nic (libvirt assigns one)']);
+    const cleared = applyCommand(d, got[0]!.fixes![0]!.command);
+    expect(cleared.guest.devices.find((x) => x.key === 'nic')?.address).toBeUndefined();
+  });
+
+  it('a controller: only its address attributes count, each quoted without the "address " prefix', () => {
+    expect(messages(q35([rootPort(1, 2, 0, { address: undefined, unreadable: ["address bus='0x01 '", "target chassis='x'"] })], []))).toEqual(["pcie-root-port controller index 1: its PCI address has bus='0x01 ', which libvirt cannot read."]);
+    expect(of(q35([rootPort(1, 2, 0, { unreadable: ["target chassis='x'"] })], []))).toEqual([]);
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { applyCommand } from '../../src/engine/commands/commands.ts';
+import { validate } from '../../src/engine/rules/index.ts';
+import { at, ctrl, dev, design, q35, rootPort, virt } from '../../src/engine/rules/testkit.ts';
+import type { Design } from '../../src/engine/model/design.ts';
+import type { Finding } from '../../src/engine/rules/types.ts';
+
+/**
+ * GEN-CONNECT-1's branches beyond its case table (issue 11; docs/mutation.md): libvirt's
+ * virDomainPCIAddressFlagsCompatible / virDomainPCIAddressSetGrow for controllers it must place,
+ * the root-port functions pcie-root has (ICH9's slot 0x1f on q35 only), and the x86 machines
+ * qemuDomainDefAddDefaultDevices gives no PCI root.
+ */
+
+const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'GEN-CONNECT-1');
+const ports = (n: number, from = 1) => Array.from({ length: n }, (_, i) => ctrl('pcie-root-port', from + i));
+
+describe('GEN-CONNECT-1: controllers no bus accepts', () => {
+  it('a downstream port with no upstream port: named, and the fix removes it', () => {
+    const d = q35([rootPort(1, 1), ctrl('pcie-switch-downstream-port', 2)], []);
+    const got = of(d);
+    expect(got.map((f) => f.message)).toEqual(['pcie-switch-downstream-port controller index 2 has no address and no bus in this guest accepts a pcie-switch-downstream-port; libvirt cannot add one automatically.']);
+    expect(got[0]?.fixes?.map((x) => x.label)).toEqual(['Remove pcie-switch-downstream-port controller index 2: this machine cannot connect it']);
+    expect(of(applyCommand(d, got[0]!.fixes![0]!.command))).toEqual([]);
+  });
+
+  it('several stranded: each finding offers removing them all (named by count and model past three) or just itself', () => {
+    const got = of(design({ machine: 's390-ccw-virtio', arch: 's390x', controllers: ports(4) }));
+    expect(got.map((f) => f.subjects)).toEqual([1, 2, 3, 4].map((i) => ({ controllers: [i] })));
+    expect(got[0]?.fixes?.map((x) => x.label)).toEqual(['Remove 4 controllers (pcie-root-port): this machine cannot connect them', 'Remove pcie-root-port controller index 1: this machine cannot connect it']);
+    const three = of(design({ machine: 's390-ccw-virtio', arch: 's390x', controllers: ports(3) }));
+    expect(three[0]?.fixes?.[0]?.label).toBe('Remove pcie-root-port controller index 1, pcie-root-port controller index 2, pcie-root-port controller index 3: this machine cannot connect them');
+    const two = of(design({ machine: 's390-ccw-virtio', arch: 's390x', controllers: ports(2) }));
+    expect(two[1]?.fixes?.map((x) => x.label)).toEqual(['Remove pcie-root-port controller index 1, pcie-root-port controller index 2: this machine cannot connect them', 'Remove pcie-root-port controller index 2: this machine cannot connect it']);
+  });
+
+  it('a pci-bridge (libvirt always finds or makes a PCI slot for it) and a controller the design addresses are not judged', () => {
+    // a q35 guest whose pcie-root is not written still has it (libvirt adds it): root ports, a dmi-to-pci-bridge and a pxb-pcie go there
+    expect(of(design({ machine: 'q35', controllers: [ctrl('pcie-root-port', 1), ctrl('dmi-to-pci-bridge', 2), ctrl('pcie-expander-bus', 3)] }))).toEqual([]);
+    // q35: no bus accepts a pci-bridge yet; libvirt adds one that does (virDomainPCIAddressSetGrow)
+    expect(of(q35([ctrl('pci-bridge', 1)], []))).toEqual([]);
+    expect(of(design({ machine: 's390-ccw-virtio', arch: 's390x', controllers: [ctrl('pci-bridge', 1), ctrl('pcie-root-port', 2, { address: at(0, 2) })] }))).toEqual([]);
+  });
+});
+
+describe('GEN-CONNECT-1: room for unaddressed root ports on pcie-root', () => {
+  it('q35: 30 free slots of 8 functions (slot 0x1f is the ICH9 LPC bridge\'s); a slot a device takes is not free', () => {
+    const withNic = (n: number) => q35(ports(n), [dev('nic', 'interface', at(0, 2), { model: 'e1000e' })]);
+    expect(of(withNic(232))).toEqual([]);
+    const got = of(withNic(233));
+    expect(got.map((f) => [f.message, f.subjects])).toEqual([
+      ["233 pcie-root-ports have no address but only 232 root-port functions are free: a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added.", { controllers: [233] }],
+    ]);
+    expect(got[0]?.fixes?.map((x) => x.label)).toEqual(['Remove pcie-root-port controller index 233: this machine cannot connect it']);
+  });
+
+  it('a slot a controller takes is not free either', () => {
+    expect(of(q35([rootPort(240, 3), ...ports(232)], []))).toEqual([]);
+    expect(of(q35([rootPort(240, 3), ...ports(233)], [])).map((f) => f.subjects)).toEqual([{ controllers: [233] }]);
+  });
+
+  it('virt has no ICH9 slot: 31 free slots', () => {
+    expect(of(virt(ports(248), []))).toEqual([]);
+  });
+});
+
+describe('GEN-CONNECT-1: what libvirt cannot place at define', () => {
+  it('a pcie-to-pci-bridge when every root port is taken: the fix adds a root port below it and renumbers the bridge after it', () => {
+    const d = q35([ctrl('pcie-root-port', 1), ctrl('pcie-to-pci-bridge', 2)], [dev('rng0', 'rng', at(1, 0))]);
+    const got = of(d);
+    expect(got.map((f) => f.message)).toEqual(['libvirt cannot place pcie-to-pci-bridge controller index 2: no pcie-root-port or pcie-switch-downstream-port is free and libvirt cannot add a bus for a pcie-to-pci-bridge ("Cannot automatically add a new PCI bus"), so it refuses the domain.']);
+    expect(got[0]?.fixes?.map((x) => x.label)).toEqual(['Add a pcie-root-port for pcie-to-pci-bridge controller index 2 (the pcie-to-pci-bridge becomes index 3, after it)']);
+    const fixed = applyCommand(d, got[0]!.fixes![0]!.command);
+    expect(of(fixed)).toEqual([]);
+    expect(fixed.guest.controllers.find((c) => c.model === 'pcie-to-pci-bridge')?.index).toBe(3);
+  });
+});
+
+describe('GEN-CONNECT-1: x86 machines libvirt gives no PCI root (qemuDomainDefAddDefaultDevices)', () => {
+  const MSG = (names: string, verb: string) => `libvirt does not know machine 'pc-q35' as q35 (written 'q35' or 'pc-q35-X.Y') or i440fx, so it adds no PCI root and ${names} ${verb} no PCI bus: libvirt refuses the domain ("No PCI buses available"). Write a machine libvirt knows, such as 'q35'.`;
+
+  it('names three devices and counts the rest; "have" for several', () => {
+    const disks = ['vda', 'vdb', 'vdc', 'vdd', 'vde'].map((k) => dev(k, 'disk'));
+    expect(of(design({ machine: 'pc-q35', arch: 'x86_64', devices: disks })).map((f) => [f.message, f.subjects])).toEqual([[MSG('vda, vdb, vdc and 2 more', 'have'), { devices: ['vda', 'vdb', 'vdc', 'vdd', 'vde'] }]]);
+    expect(of(design({ machine: 'pc-q35', arch: 'i686', devices: disks.slice(0, 3) })).map((f) => f.message)).toEqual([MSG('vda, vdb, vdc', 'have')]);
+  });
+
+  it('isapc and microvm have no PCI by design; another arch is not judged here; a written PCI root is a root', () => {
+    expect(of(design({ machine: 'isapc', arch: 'x86_64', devices: [dev('vda', 'disk')] }))).toEqual([]);
+    expect(of(design({ machine: 'microvm', arch: 'x86_64', devices: [dev('vda', 'disk')] }))).toEqual([]);
+    expect(of(design({ machine: 'foo', arch: 'aarch64', devices: [dev('vda', 'disk')] }))).toEqual([]);
+    expect(of(design({ machine: 'pc-q35', arch: 'x86_64', controllers: [ctrl('pci-root', 0)], devices: [dev('vda', 'disk')] }))).toEqual([]);
+    expect(of(design({ machine: 'pc-q35', arch: 'x86_64', controllers: [ctrl('pcie-root', 0)], devices: [dev('vda', 'disk')] }))).toEqual([]);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { applyCommand } from '../../src/engine/commands/commands.ts';
+import { validate } from '../../src/engine/rules/index.ts';
+import { ctrl, design } from '../../src/engine/rules/testkit.ts';
+import type { ControllerTarget } from '../../src/engine/model/guest.ts';
+import type { Design } from '../../src/engine/model/design.ts';
+import type { Finding } from '../../src/engine/rules/types.ts';
+
+/**
+ * GEN-TGT-1 attribute by attribute (issue 11; docs/mutation.md): which controller models take
+ * each <target> attribute (libvirt qemuValidateDomainDeviceDefControllerPCI, "Option … is not
+ * valid for PCI controller") and the ranges of virDomainControllerDefValidate, at both edges.
+ */
+
+const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'GEN-TGT-1');
+const one = (machine: 'q35' | 'pseries', model: string, target: ControllerTarget): Design => design({ machine, controllers: [ctrl(model, 3, { target })] });
+
+// [attribute, value, machine, models that take it, models that do not]
+const TAKES: ReadonlyArray<readonly [keyof ControllerTarget, number | 'on', 'q35' | 'pseries', readonly string[], readonly string[]]> = [
+  ['chassisNr', 1, 'q35', ['pci-bridge'], ['pcie-root-port']],
+  ['chassis', 3, 'q35', ['pcie-root-port', 'pcie-switch-downstream-port'], ['pci-bridge']],
+  ['port', 8, 'q35', ['pcie-root-port', 'pcie-switch-downstream-port'], ['pci-bridge']],
+  ['busNr', 100, 'q35', ['pci-expander-bus', 'pcie-expander-bus'], ['pci-bridge']],
+  ['index', 3, 'pseries', ['pci-root'], ['pci-bridge']],
+  ['index', 3, 'q35', [], ['pci-root']],
+  ['node', 0, 'pseries', ['pci-root', 'pci-expander-bus', 'pcie-expander-bus'], ['pci-bridge']],
+  ['node', 0, 'q35', [], ['pci-root']],
+  ['hotplug', 'on', 'q35', ['pci-root', 'pcie-root-port', 'pcie-switch-downstream-port'], ['pci-bridge']],
+  ['memReserve', 1024, 'q35', ['pcie-root-port', 'pci-bridge'], ['pcie-switch-downstream-port']],
+];
+
+describe('GEN-TGT-1: which models take which <target> attribute', () => {
+  for (const [attr, value, machine, yes, no] of TAKES) {
+    for (const model of yes) {
+      it(`${attr} on a ${model} (${machine}) is taken`, () => {
+        expect(of(one(machine, model, { [attr]: value }))).toEqual([]);
+      });
+    }
+    for (const model of no) {
+      it(`${attr} on a ${model} (${machine}) is refused, and the fix removes it`, () => {
+        const d = one(machine, model, { [attr]: value });
+        const got = of(d);
+        expect(got.map((f) => [f.message, f.subjects])).toEqual([[`${model} controller index 3: option '${attr}' is not valid for a ${model}.`, { controllers: [3] }]]);
+        expect(got[0]?.fixes?.map((x) => x.label)).toEqual([`Remove the options ${model} does not take`]);
+        const fixed = applyCommand(d, got[0]!.fixes![0]!.command);
+        expect(fixed.guest.controllers[0]?.target[attr]).toBeUndefined();
+        expect(of(fixed)).toEqual([]);
+      });
+    }
+  }
+});
+
+describe('GEN-TGT-1: ranges (virDomainControllerDefValidate), at both edges', () => {
+  const EDGES: ReadonlyArray<readonly [keyof ControllerTarget, string, number, number, string]> = [
+    ['chassisNr', 'pci-bridge', 1, 255, '1-255'],
+    ['chassis', 'pcie-root-port', 0, 255, '0-255'],
+    ['port', 'pcie-root-port', 0, 255, '0-255'],
+    ['busNr', 'pcie-expander-bus', 1, 254, '1-254'],
+  ];
+  for (const [attr, model, lo, hi, range] of EDGES) {
+    it(`${attr} ${lo} and ${hi} are in range, ${lo - 1} and ${hi + 1} are not (no fix: the value is the user's to choose)`, () => {
+      expect(of(one('q35', model, { [attr]: lo }))).toEqual([]);
+      expect(of(one('q35', model, { [attr]: hi }))).toEqual([]);
+      for (const bad of [lo - 1, hi + 1]) {
+        const got = of(one('q35', model, { [attr]: bad }));
+        expect(got.map((f) => [f.message, f.fixes])).toEqual([[`${model} controller index 3: ${attr} ${bad} is out of range ${range}.`, undefined]]);
+      }
+    });
+  }
+
+  it('memReserve has no upper bound: 0 is out of range "1-"', () => {
+    expect(of(one('q35', 'pcie-root-port', { memReserve: 1 }))).toEqual([]);
+    expect(of(one('q35', 'pcie-root-port', { memReserve: 0 })).map((f) => f.message)).toEqual(['pcie-root-port controller index 3: memReserve 0 is out of range 1-.']);
+  });
+
+  it('several problems in one finding; with a value out of range or unreadable there is no fix', () => {
+    const got = of(one('q35', 'pci-bridge', { chassisNr: 0, chassis: 3 }));
+    expect(got.map((f) => [f.message, f.fixes])).toEqual([["pci-bridge controller index 3: chassisNr 0 is out of range 1-255; option 'chassis' is not valid for a pci-bridge.", undefined]]);
+    const unreadable = of(design({ machine: 'q35', controllers: [ctrl('pci-bridge', 3, { target: { chassis: 3 }, unreadable: ["target chassisNr='x'", "index='y'"] })] }));
+    expect(unreadable.map((f) => [f.message, f.fixes])).toEqual([["pci-bridge controller index 3: chassisNr='x' cannot be read as a number; option 'chassis' is not valid for a pci-bridge.", undefined]]);
+  });
+});

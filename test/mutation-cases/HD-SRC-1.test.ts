@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { applyCommand } from '../../src/engine/commands/commands.ts';
+import { validate } from '../../src/engine/rules/index.ts';
+import { at, dev, hostdev, q35 } from '../../src/engine/rules/testkit.ts';
+import type { Design } from '../../src/engine/model/design.ts';
+import type { Finding } from '../../src/engine/rules/types.ts';
+
+/**
+ * HD-SRC-1's branches beyond its case table (issue 11; docs/mutation.md): libvirt's
+ * virDomainHostdevDefParseXMLSubsys ("missing type in hostdev", "Missing <source> element in
+ * hostdev device") and an <interface type='hostdev'> without its PCI source.
+ */
+
+const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'HD-SRC-1');
+
+describe('HD-SRC-1: a PCI hostdev names its host device', () => {
+  it('each kind says what libvirt says, and the fix removes the device', () => {
+    const d = q35([], [dev('h0', 'hostdev'), dev('h1', 'hostdev', at(0, 2), { type: 'pci', mode: 'subsystem' }), dev('n0', 'interface', undefined, { type: 'hostdev' })]);
+    const got = of(d);
+    expect(got.map((f) => [f.message, f.subjects])).toEqual([
+      ['h0 has no type: libvirt refuses it ("missing type in hostdev"). Write type=\'pci\' with the host device\'s <source><address …/>.', { devices: ['h0'] }],
+      ['h1 has no host address libvirt can read (<source><address domain bus slot function/>): libvirt refuses it ("Missing <source> element in hostdev device").', { devices: ['h1'] }],
+      ['n0 has no host address libvirt can read (<source><address type=\'pci\' …/>): libvirt refuses it.', { devices: ['n0'] }],
+    ]);
+    expect(got.map((f) => f.fixes?.map((x) => x.label))).toEqual([['Remove h0'], ['Remove h1'], ['Remove n0']]);
+    let fixed = d;
+    for (const f of got) fixed = applyCommand(fixed, f.fixes![0]!.command);
+    expect(fixed.guest.devices).toEqual([]);
+    expect(of(fixed)).toEqual([]);
+  });
+
+  it('not judged: a capabilities hostdev even typed pci, a hostdev of another type, an interface of another type, a hostdev and an interface with their source', () => {
+    const d = q35([], [
+      dev('caps', 'hostdev', undefined, { type: 'pci', mode: 'capabilities' }),
+      dev('mdev', 'hostdev', undefined, { type: 'mdev', mode: 'subsystem' }),
+      dev('net', 'interface', undefined, { type: 'network' }),
+      hostdev('0000:01:00.0'),
+      hostdev('0000:02:00.0', undefined, { key: 'vf', element: 'interface', type: 'hostdev' }),
+    ]);
+    expect(of(d)).toEqual([]);
+  });
+});
