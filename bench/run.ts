@@ -32,12 +32,14 @@ for (const f of files) {
   const mod = (await import(pathToFileURL(join(here, f)).href)) as { benchmarks: Bench[] };
   const wanted = mod.benchmarks.filter((b) => !only || b.name.includes(only));
   if (!child && wanted.some((b) => b.isolated)) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...(only ? [only] : []), `--child=${f}`], { cwd: join(here, '..'), encoding: 'utf8', maxBuffer: 16 << 20 });
+    // --expose-gc: linearity figures force a collection before each timed run (bench/linearity.ts)
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), ...(only ? [only] : []), `--child=${f}`], { cwd: join(here, '..'), encoding: 'utf8', maxBuffer: 16 << 20 });
     if (r.status !== 0) throw new Error(`${f} failed:\n${r.stderr}`);
     process.stdout.write(r.stdout);
   }
   for (const b of wanted) {
-    if (!child && b.isolated) continue;
+    // isolated ones run in the child alone; the child runs nothing else of its file
+    if (child !== Boolean(b.isolated)) continue;
     const ctx = b.setup();
     const n = b.iterations ?? 30;
     for (let i = 0; i < Math.min(5, n); i++) if (b.run(ctx)) sink++;
