@@ -3,7 +3,7 @@ import type { PciController } from '../model/guest.ts';
 import { I440FX, PSERIES, Q35 } from '../machines/index.ts';
 import { applyCommand } from '../commands/commands.ts';
 import { createDesign } from '../xml/domain.ts';
-import { qemuDomainImpliedPCIControllers, qemuDomainPCIControllerSetDefaults, qemuDomainPCIControllersSetDefaults } from './qemuDomainAddress.ts';
+import { qemuDomainAddressFindNewTargetIndex, qemuDomainImpliedPCIControllers, qemuDomainPCIControllerSetDefaults, qemuDomainPCIControllersSetDefaults } from './qemuDomainAddress.ts';
 
 /** The switch at the end of qemuDomainAssignPCIAddresses(): every default of a PCI controller, in one place. */
 const ctrl = (index: number, model: string, extra: Partial<PciController> = {}): PciController => ({ key: `c${index}`, index, model, target: {}, ...extra });
@@ -51,6 +51,37 @@ describe('qemuDomainPCIControllerSetDefaults', () => {
     if (!r.ok) throw new Error(r.error.message);
     const d = applyCommand(r.value, { kind: 'add-controller', controller: { model: 'pcie-root-port', target: { chassis: 9 }, address: at(0, 3, 1) } });
     expect(d.guest.controllers.at(-1)).toMatchObject({ index: 1, modelName: 'pcie-root-port', target: { chassis: 9, port: 25 } });
+  });
+});
+
+describe('qemuDomainAddressFindNewTargetIndex', () => {
+  /** libvirt's own search, index by index over the list (qemuDomainAddressFindNewTargetIndex). */
+  const naive = (cs: readonly PciController[]): number | undefined => {
+    for (let t = 1; t <= 31; t++) if (!cs.some((c) => c.model === 'pci-root' && c.target.index === t)) return t;
+    return undefined;
+  };
+  const odd = [undefined, 0, 1, 2, 5, 17, 30, 31, 32, -1, 1.5, 255];
+
+  it("answers as the search index by index does, on lists with target indexes outside 1..31, other models and every index taken", () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    for (let round = 0; round < 400; round++) {
+      const full = round % 5 === 0;
+      const cs = Array.from({ length: full ? 40 : rnd(40) }, (_, i) =>
+        ctrl(i, rnd(6) === 0 ? 'pcie-root-port' : 'pci-root', { target: { index: full ? (i % 31) + 1 : odd[rnd(odd.length)] } }),
+      );
+      expect(qemuDomainAddressFindNewTargetIndex(cs)).toBe(naive(cs));
+    }
+    // no rounding: 1.5 and 31.5 take no index, 31 alone leaves 1
+    expect(qemuDomainAddressFindNewTargetIndex([ctrl(1, 'pci-root', { target: { index: 1.5 } })])).toBe(1);
+    expect(qemuDomainAddressFindNewTargetIndex(Array.from({ length: 30 }, (_, i) => ctrl(i, 'pci-root', { target: { index: i + 1 } })).concat(ctrl(40, 'pci-root', { target: { index: 31.5 } })))).toBe(31);
+  });
+
+  it('a pseries design with thousands of PHBs without target indexes gets 1..31 in index order and none after (one pass per PHB)', () => {
+    const phbs = Array.from({ length: 5000 }, (_, i) => ctrl(i, 'pci-root'));
+    const out = qemuDomainPCIControllersSetDefaults(phbs, PSERIES);
+    expect(out.slice(0, 33).map((c) => c.target.index)).toEqual([0, ...Array.from({ length: 31 }, (_, i) => i + 1), undefined]);
+    expect(out.filter((c) => c.target.index !== undefined)).toHaveLength(32);
   });
 });
 

@@ -997,7 +997,26 @@ export function qemuDomainPCIControllerSetDefaultModelName(c: PciController, mac
  * (qemuDomainPCIControllerSetDefaults, d12).
  */
 export function qemuDomainAddressFindNewTargetIndex(controllers: readonly PciController[]): number | undefined {
-  for (let t = 1; t <= 31; t++) if (!controllers.some((c) => c.model === 'pci-root' && c.target.index === t)) return t;
+  return lowestFreeTargetIndex(controllers, () => true);
+}
+
+/** Bits 1..31 set: every PHB target index libvirt's search tries is taken. */
+const ALL_TARGETS_TAKEN = 0xfffffffe;
+
+/**
+ * The lowest of 1..31 no pci-root of `controllers` for which `sees` holds uses as its target index.
+ * One pass with a bit per index, stopping once all 31 are taken: linear in the controllers (a search
+ * per index made every PHB without a target index cost 31 scans of the list, quadratic in PHBs).
+ */
+function lowestFreeTargetIndex(controllers: readonly PciController[], sees: (c: PciController) => boolean): number | undefined {
+  let taken = 0;
+  for (const c of controllers) {
+    const t = c.target.index;
+    if (c.model !== 'pci-root' || t === undefined || t < 1 || t > 31 || !Number.isInteger(t) || !sees(c)) continue;
+    taken = (taken | (1 << t)) >>> 0;
+    if (taken === ALL_TARGETS_TAKEN) return undefined;
+  }
+  for (let t = 1; t <= 31; t++) if ((taken & (1 << t)) === 0) return t;
   return undefined;
 }
 
@@ -1041,8 +1060,8 @@ export function qemuDomainPCIControllerSetDefaults(c: PciController, controllers
       // virDomainControllerIsPSeriesPHB(): the search sees only PHBs that have their model name by
       // now: written with one, or named already because libvirt handles controllers by index. A
       // later PHB written without it keeps its target index unseen (d12: QEMU "PHB 1 already attached").
-      const seen = controllers.filter((x) => x.modelName === 'spapr-pci-host-bridge' || (x.modelName === undefined && x.index !== undefined && c.index !== undefined && x.index < c.index));
-      const index = c.index === 0 ? 0 : qemuDomainAddressFindNewTargetIndex(seen);
+      const sees = (x: PciController): boolean => x.modelName === 'spapr-pci-host-bridge' || (x.modelName === undefined && x.index !== undefined && c.index !== undefined && x.index < c.index);
+      const index = c.index === 0 ? 0 : lowestFreeTargetIndex(controllers, sees);
       return index === undefined ? next : { ...next, target: { ...t, index } };
     }
     default:
