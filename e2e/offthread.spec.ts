@@ -84,3 +84,34 @@ test('until the rule catalog (a lazy chunk) arrives, the design is drawn and sai
   await expect(page.locator('[data-testid="finding"][data-rule-id^="PAPR-"] .ftitle').first()).not.toBeEmpty();
   await expect(page.locator('[class*="sev-"]').first()).toBeAttached();
 });
+
+test('a "Move to…" list opened while the design is being checked judges its targets once the check lands', async ({ page }) => {
+  await page.addInitScript(() => localStorage.clear());
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let asked = false;
+  await page.route(/\/assets\/catalog-[^/]*\.js$/, async (route) => {
+    asked = true;
+    await held;
+    await route.continue();
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('guest-device-0030:01:00.0')).toBeVisible();
+  await expect.poll(() => asked).toBe(true);
+  // the inspector's list and the context menu's, both opened while the design is being checked
+  await page.getByTestId('guest-device-0030:01:00.0').focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('m');
+  const option = page.getByTestId('move-to').locator('option', { hasText: /^a new vPHB — / });
+  await expect(option).toHaveText(/— warning$/);
+  await page.getByTestId('guest-device-0030:01:00.0').click({ button: 'right' });
+  await expect(page.getByTestId('context-move-to')).toBeFocused();
+  await page.keyboard.press('Enter');
+  const fresh = page.getByTestId('context-move-target').filter({ hasText: /^a new vPHB — / });
+  await expect(fresh).toHaveAttribute('title', /^Not judged yet/);
+  release();
+  // the same open lists, judged for real: a PE alone on a new vPHB is clean
+  await expect(fresh).toHaveAttribute('data-verdict', 'clean');
+  await expect(page.getByTestId('context-menu')).toBeVisible();
+  await expect(option).toHaveAttribute('data-verdict', 'clean');
+});

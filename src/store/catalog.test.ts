@@ -80,6 +80,27 @@ describe('before the rule catalog is loaded, nothing is judged clean', () => {
     expect(s.ruleMetaOf('PAPR-ISO-4')?.title).toBeTruthy();
   });
 
+  it('the "Move to…" list judged while checking says "not judged yet"; forgotten once the check lands, it judges for real', async () => {
+    const catalog = deferred<RuleCatalog>();
+    const s = await freshStore(() => catalog.promise);
+    s.setAppChecker(null);
+    const d = engine.demoDesign();
+    const targets = s.dropTargets(d, { kind: 'group', number: 5 });
+    const lazy = s.lazyVerdicts(d, targets);
+    const first = targets[0];
+    if (!first) throw new Error('the demo has targets for group 5');
+    expect(lazy.judge(first.id)?.message).toMatch(/^Not judged yet/);
+    const checked = new Promise<void>((resolve) => s.onChecked(resolve));
+    catalog.resolve(await realCatalog());
+    await checked;
+    // the list keeps what it judged until it is told to forget (ContextMenu does on the check's end)
+    expect(lazy.judge(first.id)?.message).toMatch(/^Not judged yet/);
+    lazy.forget();
+    expect(lazy.judged).toBe(0);
+    expect(lazy.judge(first.id)).toEqual(s.hypothetical(d, first.command));
+    expect(lazy.judge(first.id)?.message ?? '').not.toMatch(/^Not judged/);
+  });
+
   it('the worker\'s answer alone does not make a design checked: it waits for the catalog too', async () => {
     const catalog = deferred<RuleCatalog>();
     const s = await freshStore(() => catalog.promise);

@@ -70,6 +70,8 @@ export interface LazyVerdicts {
   judgeSome(budgetMs: number): boolean;
   /** how many are judged */
   readonly judged: number;
+  /** forgets every verdict, to judge again (they said "not judged yet" before the design's check landed) */
+  forget(): void;
 }
 
 export function lazyVerdicts(design: Design, targets: readonly DropTarget[]): LazyVerdicts {
@@ -100,6 +102,10 @@ export function lazyVerdicts(design: Design, targets: readonly DropTarget[]): La
     },
     get judged() {
       return verdicts.size;
+    },
+    forget() {
+      verdicts.clear();
+      next = 0;
     },
   };
 }

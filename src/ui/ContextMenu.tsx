@@ -10,7 +10,7 @@ import { dropTargets, payloadName } from '../engine/index.ts';
 import { designerStore, findingsOf, lazyVerdicts, useDesigner, type Selection } from '../store/index.ts';
 import { applyFix, isolate, moveTo, removeSelection, run, selectionPayload, testIdOf } from './actions/index.ts';
 import { useAction } from './ActionButton.tsx';
-import { whenIdle } from './dnd.ts';
+import { useLazyJudging } from './lazyJudging.ts';
 
 const VERDICT_WORD = { clean: 'clean', info: 'clean', warning: 'warning', error: 'error' } as const;
 
@@ -57,17 +57,7 @@ function close(restore: boolean): void {
 
 function MoveList({ design, payload }: { design: Design; payload: DropPayload }) {
   const lazy = useMemo(() => lazyVerdicts(design, moveTargets(design, payload)), [design, payload]);
-  const [, setJudged] = useState(0);
-  useEffect(() => {
-    let cancel = () => {};
-    const step = (budget: number) => {
-      const more = lazy.judgeSome(budget);
-      setJudged(lazy.judged);
-      if (more) cancel = whenIdle(step);
-    };
-    if (lazy.targets.length) cancel = whenIdle(step);
-    return () => cancel();
-  }, [lazy]);
+  useLazyJudging(lazy, design);
   if (lazy.targets.length === 0) return <li role="none" className="muted cm-note">No bus can take {payloadName(design, payload)}</li>;
   return (
     <>

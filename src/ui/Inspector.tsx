@@ -1,9 +1,9 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { Command, ControllerTarget, Design, DropPayload, DropTarget, GuestPciAddress, NumberAttribute, PciController } from '../engine/index.ts';
 import { controllerName, deviceName, dropTargets, formatNumber, formatPciAddress, isPhb, machineFamily, NEW_BUS_TARGET, parseNumberInput, payloadName, writtenInHex } from '../engine/index.ts';
 import { designerStore, hypothetical, isBusTarget, lazyVerdicts, useDesigner, verdictMore, type Selection, type VerdictLevel } from '../store/index.ts';
 import { moveTo, run } from './actions/index.ts';
-import { whenIdle } from './dnd.ts';
+import { useLazyJudging } from './lazyJudging.ts';
 
 /**
  * A number field's text as libvirt reads it: '' is "not written"; `0x1f` is hex and `31` decimal,
@@ -53,17 +53,7 @@ function MoveTo({ design, payload }: { design: Design; payload: DropPayload }) {
     const fresh = all.filter((t) => t.id === NEW_BUS_TARGET);
     return lazyVerdicts(design, [...buses.filter((t) => !onRoot(t)), ...buses.filter(onRoot), ...fresh]);
   }, [design, payload]);
-  const [, setJudged] = useState(0);
-  useEffect(() => {
-    let cancel = () => {};
-    const step = (budgetMs: number) => {
-      const more = lazy.judgeSome(budgetMs);
-      setJudged(lazy.judged);
-      if (more) cancel = whenIdle(step);
-    };
-    if (lazy.targets.length) cancel = whenIdle(step);
-    return () => cancel();
-  }, [lazy]);
+  useLazyJudging(lazy, design);
   const [choice, setChoice] = useState('');
   const what = payloadName(design, payload);
   const chosen = lazy.targets.find((t) => t.id === choice) ?? lazy.targets[0];
