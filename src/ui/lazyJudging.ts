@@ -10,14 +10,16 @@ import { whenIdle } from './dnd.ts';
  * (store/index.ts). Used by the inspector's and the context menu's lists.
  */
 export function useLazyJudging(lazy: LazyVerdicts, design: Design): void {
-  const [, setJudged] = useState(0);
+  // a counter of slices judged, not the count of verdicts: after forget() a slice can bring the count
+  // back to what it was, and React would skip that render, leaving the forgotten verdicts on screen
+  const [, setSlices] = useState(0);
   const check = useSyncExternalStore(onChecked, () => checkState(design).state);
   useEffect(() => {
     if (check !== 'checking') lazy.forget();
     let cancel = () => {};
     const step = (budgetMs: number) => {
       const more = lazy.judgeSome(budgetMs);
-      setJudged(lazy.judged);
+      setSlices((n) => n + 1);
       if (more) cancel = whenIdle(step);
     };
     if (lazy.targets.length) cancel = whenIdle(step);
