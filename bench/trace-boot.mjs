@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import { chromium } from '@playwright/test';
 import { largePseries } from '../e2e/fixtures/designs.ts';
 import { LAUNCH, startServer } from './app-server.mjs';
+import { profileSamples } from './trace-profile.mjs';
 
 const WHICH = process.argv[2] ?? '31';
 const RUNS = Number(process.argv[3] ?? 5);
@@ -143,24 +144,7 @@ async function one(browser, url, cpu) {
   phases['check worker'] = workerTops.reduce((s, e) => s + ms(e), 0);
   let cpuTop = null;
   if (cpu) {
-    const byId = new Map();
-    const parent = new Map();
-    const samples = [];
-    let t = 0;
-    for (const e of events) {
-      if (e.pid !== pid) continue;
-      if (e.name === 'Profile') t = e.args.data.startTime;
-      if (e.name !== 'ProfileChunk') continue;
-      const cp = e.args.data.cpuProfile ?? {};
-      for (const nd of cp.nodes ?? []) {
-        byId.set(nd.id, nd);
-        if (nd.parent !== undefined) parent.set(nd.id, nd.parent);
-      }
-      (cp.samples ?? []).forEach((id, k) => {
-        t += e.args.data.timeDeltas[k];
-        samples.push([id, t]);
-      });
-    }
+    const { byId, parent, samples } = profileSamples(events, pid);
     const total = new Map();
     const self = new Map();
     const name = (x) => `${x.callFrame.functionName || '(anon)'} ${(x.callFrame.url ?? '').split('/').pop()}:${x.callFrame.lineNumber + 1}:${x.callFrame.columnNumber + 1}`;

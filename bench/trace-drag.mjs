@@ -10,6 +10,7 @@
 import { chromium } from '@playwright/test';
 import { largePseries } from '../e2e/fixtures/designs.ts';
 import { holdGroup2OverVphb1, LAUNCH, startServer } from './app-server.mjs';
+import { profileSamples } from './trace-profile.mjs';
 
 const DROPS = Number(process.argv[2] ?? 6);
 const FRAMES = Number(process.argv[3] ?? 60);
@@ -178,24 +179,7 @@ async function main() {
     if (process.env.TRACE_EACH) for (const m of perWin) console.log([...m].filter(([k]) => ['RunTask', 'Paint', 'UpdateLayoutTree', 'Layout', 'FunctionCall', 'PrePaint'].includes(k)).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(' '));
     if (process.env.TRACE_CPU) {
       // the sampling profiler's samples, in the trace's clock
-      const byId = new Map();
-      const parent = new Map();
-      const samples = [];
-      let t = 0;
-      for (const e of events) {
-        if (e.pid !== pid) continue;
-        if (e.name === 'Profile') t = e.args.data.startTime;
-        if (e.name !== 'ProfileChunk') continue;
-        const cp = e.args.data.cpuProfile ?? {};
-        for (const nd of cp.nodes ?? []) {
-          byId.set(nd.id, nd);
-          if (nd.parent !== undefined) parent.set(nd.id, nd.parent);
-        }
-        (cp.samples ?? []).forEach((id, k) => {
-          t += e.args.data.timeDeltas[k];
-          samples.push([id, t]);
-        });
-      }
+      const { byId, parent, samples } = profileSamples(events, pid);
       const self = new Map();
       const total = new Map();
       let inside = 0;

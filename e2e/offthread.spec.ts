@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { center, drag, exportXml, placements } from './helpers.ts';
 
 /**
@@ -7,6 +7,22 @@ import { center, drag, exportXml, placements } from './helpers.ts';
  * and said, and the page keeps answering. The budget is lowered here through its localStorage knob
  * (pcitopo:check-budget-ms) so that an ordinary design runs over it.
  */
+
+/** Opens the demo with the rule catalog's chunk held back until the returned function releases it (once the page asked for it). */
+async function openHoldingCatalog(page: Page): Promise<() => void> {
+  await page.addInitScript(() => localStorage.clear());
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let asked = false;
+  await page.route(/\/assets\/catalog-[^/]*\.js$/, async (route) => {
+    asked = true;
+    await held;
+    await route.continue();
+  });
+  await page.goto('/');
+  await expect.poll(() => asked).toBe(true);
+  return release;
+}
 
 test('each document is checked in a Web Worker: the findings come from it, with no console error', async ({ page }) => {
   const errors: string[] = [];
@@ -50,19 +66,8 @@ test('a check that runs over its time budget is stopped and said; the page answe
 });
 
 test('until the rule catalog (a lazy chunk) arrives, the design is drawn and said to be checking: nothing shows as clean', async ({ page }) => {
-  await page.addInitScript(() => localStorage.clear());
-  // hold the catalog's chunk until the page has been looked at
-  let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let asked = false;
-  await page.route(/\/assets\/catalog-[^/]*\.js$/, async (route) => {
-    asked = true;
-    await held;
-    await route.continue();
-  });
-  await page.goto('/');
+  const release = await openHoldingCatalog(page);
   await expect(page.getByTestId('controller-0')).toBeVisible();
-  await expect.poll(() => asked).toBe(true);
   // the findings panel says it is checking, and nothing else: no "No findings", no badge, no count
   const findings = page.locator('[data-testid="finding"]');
   await expect(findings).toHaveCount(1);
@@ -86,18 +91,8 @@ test('until the rule catalog (a lazy chunk) arrives, the design is drawn and sai
 });
 
 test('a "Move to…" list opened while the design is being checked judges its targets once the check lands', async ({ page }) => {
-  await page.addInitScript(() => localStorage.clear());
-  let release: () => void = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let asked = false;
-  await page.route(/\/assets\/catalog-[^/]*\.js$/, async (route) => {
-    asked = true;
-    await held;
-    await route.continue();
-  });
-  await page.goto('/');
+  const release = await openHoldingCatalog(page);
   await expect(page.getByTestId('guest-device-0030:01:00.0')).toBeVisible();
-  await expect.poll(() => asked).toBe(true);
   // the inspector's list and the context menu's, both opened while the design is being checked
   await page.getByTestId('guest-device-0030:01:00.0').focus();
   await page.keyboard.press('Enter');
