@@ -1,10 +1,11 @@
 // Mutation testing of the rules and placement (issue 11). `npm run mutation` is the whole run (about
 // 7,000 mutants, hours on two cores; not part of `npm test`). `npm run mutation:chunks`
-// (scripts/mutation-chunks.mjs) runs the same configuration one source file at a time, resumable,
-// and `npm run mutation:summary` writes the scores to docs/mutation.md.
+// (scripts/mutation-chunks.mjs) runs the same configuration one source file (or, with --batch, a few
+// rule files) at a time, resumable, and `npm run mutation:summary` writes the scores to docs/mutation.md.
 // Scope one file by hand with `npm run mutation -- --mutate src/engine/rules/GEN-ADDR-4.ts`.
-// A run that mutates rule files only is judged by the rule tests (suiteOf below); the whole run by
-// the whole in-process suite (vitest.mutation.config.ts says what each holds).
+// A run that mutates rule files only is judged by each rule's own tests, the rules' shared code by the
+// rule tests (suiteOf below); the whole run by the whole in-process suite (vitest.mutation.config.ts
+// says what each holds).
 // StrykerJS with its vitest runner: the maintained mutation tester for TypeScript + vitest.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,19 +16,24 @@ process.env.PCITOPO_SHARED ||= path.resolve('..', 'shared');
 /** Where the rules live: their mutants are judged by the rule tests only (vitest.mutation.config.ts). */
 export const RULES_DIR = 'src/engine/rules';
 
+/** A rule file: one rule, named after its id (GEN-ADDR-1.ts), as against the rules' shared code (context.ts). */
+const RULE_FILE = /^[A-Z0-9]+(-[A-Z0-9]+)+\.ts(:\d+-\d+)?$/;
+
 /**
- * The test suite a run is judged by: `rules` when every file it mutates is a rule file (the chunked
- * run, or `--mutate src/engine/rules/...` by hand), else `all`. The test runners Stryker starts
- * inherit the environment, so vitest.mutation.config.ts reads it there.
+ * The test suite a run is judged by (vitest.mutation.config.ts): `own` when every file it mutates is
+ * a rule file (each rule's mutants judged by that rule's own cases, run alone), `rules` when it
+ * mutates the rules' shared code (context.ts, fixes.ts, ...) and nothing outside the rules, else
+ * `all`. The test runners Stryker starts inherit the environment, so vitest.mutation.config.ts reads it there.
  * @param {readonly string[]} argv
- * @returns {'rules' | 'all'}
+ * @returns {'own' | 'rules' | 'all'}
  */
 export function suiteOf(argv) {
   const at = argv.findIndex((a) => a === '--mutate' || a === '-m' || a.startsWith('--mutate='));
   if (at < 0) return 'all';
   const value = argv[at].startsWith('--mutate=') ? argv[at].slice('--mutate='.length) : (argv[at + 1] ?? '');
   const files = value.split(',').filter(Boolean);
-  return files.length > 0 && files.every((f) => f.startsWith(`${RULES_DIR}/`)) ? 'rules' : 'all';
+  if (files.length === 0 || !files.every((f) => f.startsWith(`${RULES_DIR}/`))) return 'all';
+  return files.every((f) => RULE_FILE.test(path.posix.basename(f))) ? 'own' : 'rules';
 }
 process.env.PCITOPO_MUTATION_SUITE ||= suiteOf(process.argv);
 
@@ -71,7 +77,8 @@ const incrementalFile = process.env.PCITOPO_MUTATION_INCREMENTAL || 'reports/str
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.mutation.config.ts', related: true },
+  // PCITOPO_MUTATION_RELATED=0: no search for the test files related to the mutated file (measured in docs/mutation.md)
+  vitest: { configFile: 'vitest.mutation.config.ts', related: process.env.PCITOPO_MUTATION_RELATED !== '0' },
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: MUTATED.flatMap(mutateRanges),
   // each mutant runs only the tests that reach it (the vitest runner filters files and test names)
@@ -91,5 +98,5 @@ export default {
   thresholds: { high: 85, low: 70, break: null },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  ignorePatterns: ['e2e/output', 'reports', 'dist', '.cache', 'test-results', 'playwright-report'],
+  ignorePatterns: ['e2e/output', 'reports', '.stryker-tmp*', 'dist', '.cache', 'test-results', 'playwright-report'],
 };

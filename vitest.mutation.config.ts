@@ -27,6 +27,14 @@ class CheapFirst extends BaseSequencer {
  *   (the costly kind: it runs every covering test) ran all of them; here it runs the rule tests only.
  *   It is also the honest measure of issue 11's "each rule's branches need cases": a branch that only
  *   a corpus document happens to reach has no case of its own and shows as a survivor.
+ * - `own` (a run that mutates rule files only, one rule per file: GEN-ADDR-1.ts, ...): each rule's own
+ *   tests, each running that rule alone (`validate(design, [rule])`, test/mutation-cases/alone.ts):
+ *   its case table (test/mutation-cases/case-tables.test.ts), its branch cases (test/mutation-cases/),
+ *   the rules across guests' case tables, the catalog check, and the unit tests beside the rules
+ *   (GEN-IDX-4, GEN-USB-1, vfio: these run the whole catalog but judge one rule's findings, so another
+ *   rule's mutant can only time out there). Stryker's perTest coverage then puts a rule's mutant under
+ *   that rule's tests only: one Stryker run can take many rule files, each judged by its own cases,
+ *   and a mutant runs a handful of tests instead of every case table.
  * - `all` (placement and anything else): the engine's unit tests (the rules' case tables among them),
  *   the corpus tests and the libvirt cases (d*, p*, h*, issue 13's), all in-process.
  *
@@ -36,17 +44,24 @@ class CheapFirst extends BaseSequencer {
  */
 const SUITES = {
   rules: ['src/engine/rules/**/*.test.ts', 'test/mutation-cases/**/*.test.ts', 'test/rule-coverage.test.ts'],
+  own: ['test/mutation-cases/**/*.test.ts', 'src/engine/rules/[A-Z]*-[0-9].test.ts', 'src/engine/rules/vfio.test.ts', 'src/engine/rules/workspace/*.test.ts', 'test/rule-coverage.test.ts'],
   all: ['src/engine/**/*.test.ts', 'test/corpus-*.test.ts', 'test/placement-corpus.test.ts', 'test/rule-coverage.test.ts', 'test/hostile-*.test.ts', 'test/define-cases.test.ts', 'test/issue13-cases.test.ts', 'test/mutation-cases/**/*.test.ts'],
 } as const;
-const suite = process.env['PCITOPO_MUTATION_SUITE'] === 'rules' ? 'rules' : 'all';
+/** run the whole catalog on every case-table design: no rule's own test (see its docstring) */
+const NOT_OWN = ['test/mutation-cases/alone.test.ts'];
+const asked = process.env['PCITOPO_MUTATION_SUITE'];
+const suite = asked === 'rules' || asked === 'own' ? asked : 'all';
 
 export default defineConfig({
   test: {
     include: [...SUITES[suite]],
-    exclude: ['node_modules/**', 'dist/**', '.stryker-tmp/**'],
+    exclude: ['node_modules/**', 'dist/**', '.stryker-tmp/**', ...(suite === 'own' ? NOT_OWN : [])],
     environment: 'node',
     testTimeout: 60000,
     pool: 'threads',
+    // PCITOPO_MUTATION_ISOLATE=0 keeps modules loaded between test files and mutant runs (measured in
+    // docs/mutation.md); the default isolates each file, as the normal suite does
+    isolate: process.env['PCITOPO_MUTATION_ISOLATE'] !== '0',
     sequence: { sequencer: CheapFirst },
   },
 });

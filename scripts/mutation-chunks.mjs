@@ -3,7 +3,15 @@
 // `npm run mutation` stays the whole run in one Stryker process; this runs the same configuration
 // (stryker.config.mjs: folders, case-table ranges, perTest coverage, concurrency 1), niced.
 //
-//   npm run mutation:chunks [-- [--force] [--dry] [substring ...]]
+//   npm run mutation:chunks [-- [--force] [--dry] [--batch N] [substring ...]]
+//
+// --errors-first: rule files of error severity first (what libvirt or QEMU refuses), then the rest.
+// --batch N: up to N files of the same suite in one Stryker run (one start, one initial test run),
+// its report then split into the same per-file reports. Worth it for rule files: under the `own`
+// suite each rule's mutants run only that rule's tests whichever files share the run, so a batch
+// gives each file the result its own run would, for one initial test run instead of N. A batch
+// keeps its incremental file under reports/mutation/batches/ (named by its files), reused when the
+// same batch runs again; a batch stopped midway leaves nothing (Stryker writes its reports at the end).
 //
 // A file is skipped when its report exists and was made from the same content of that source file
 // (sha-256 in the .meta.json beside the report) against the same test suite (`rules` for a rule file,
@@ -19,11 +27,14 @@ import config, { suiteOf } from '../stryker.config.mjs';
 
 const OUT = 'reports/mutation/files';
 const LOCK = 'reports/mutation/chunks.lock';
+const BATCHES = 'reports/mutation/batches';
 
 const args = process.argv.slice(2);
 const force = args.includes('--force');
 const dry = args.includes('--dry');
-const picks = args.filter((a) => !a.startsWith('--'));
+const batchAt = args.indexOf('--batch');
+const batchSize = batchAt >= 0 ? Math.max(1, Number(args[batchAt + 1]) || 1) : 1;
+const picks = args.filter((a, i) => !a.startsWith('--') && !(batchAt >= 0 && i === batchAt + 1));
 
 /** `src/engine/rules/GEN-ADDR-1.ts:1-29` -> `src/engine/rules/GEN-ADDR-1.ts` */
 const fileOf = (entry) => entry.replace(/:\d+-\d+$/, '');
@@ -54,7 +65,11 @@ function takeLock() {
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 }
 
-const entries = config.mutate.filter((e) => picks.length === 0 || picks.some((p) => e.includes(p)));
+/** 0 for a rule file whose rule is an error (its meta's first `severity:`), else 1 */
+const rank = (e) => (/severity: 'error'/.exec(fs.readFileSync(fileOf(e), 'utf8').match(/severity: '[a-z]+'/)?.[0] ?? '') ? 0 : 1);
+const picked = config.mutate.filter((e) => picks.length === 0 || picks.some((p) => e.includes(p)));
+// a stable sort: the config's order within each rank
+const entries = args.includes('--errors-first') ? [...picked].sort((a, b) => rank(a) - rank(b)) : picked;
 const todo = entries.filter((e) => {
   const file = fileOf(e);
   const meta = `${reportBase(file)}.meta.json`;
@@ -69,36 +84,60 @@ if (dry) {
 }
 takeLock();
 
-for (const [i, entry] of todo.entries()) {
-  const file = fileOf(entry);
-  const base = reportBase(file);
-  const hash = sha256(file);
-  const suite = suiteOf(['--mutate', entry]);
+/** consecutive entries of one suite, up to batchSize each */
+const batches = [];
+for (const e of todo) {
+  const last = batches.at(-1);
+  if (last && last.length < batchSize && suiteOf(['--mutate', last[0]]) === suiteOf(['--mutate', e])) last.push(e);
+  else batches.push([e]);
+}
+
+for (const [i, batch] of batches.entries()) {
+  const joined = batch.join(',');
+  const suite = suiteOf(['--mutate', joined]);
+  const single = batch.length === 1;
+  const files = batch.map(fileOf);
+  const hashes = Object.fromEntries(files.map((f) => [f, sha256(f)]));
+  // one file: its own incremental file, as before; a batch: one named after its files
+  const batchId = crypto.createHash('sha256').update(joined).digest('hex').slice(0, 16);
+  const incremental = single ? `${reportBase(files[0])}.incremental.json` : path.join(BATCHES, `${batchId}.incremental.json`);
+  const partial = single ? `${reportBase(files[0])}.partial.json` : path.join(BATCHES, `${batchId}.partial.json`);
+  fs.mkdirSync(BATCHES, { recursive: true });
   // an incremental file made against another suite holds results that suite gave: not reused
-  const previous = fs.existsSync(`${base}.meta.json`) ? JSON.parse(fs.readFileSync(`${base}.meta.json`, 'utf8')) : undefined;
-  if (previous && (previous.suite ?? 'all') !== suite) fs.rmSync(`${base}.incremental.json`, { force: true });
+  const previous = single && fs.existsSync(`${reportBase(files[0])}.meta.json`) ? JSON.parse(fs.readFileSync(`${reportBase(files[0])}.meta.json`, 'utf8')) : undefined;
+  if (previous && (previous.suite ?? 'all') !== suite) fs.rmSync(incremental, { force: true });
   // a run that finds its incremental file re-tests only what changed: its time is no per-mutant figure
-  const reused = fs.existsSync(`${base}.incremental.json`);
+  const reused = fs.existsSync(incremental);
   const started = Date.now();
-  console.log(`\n[${i + 1}/${todo.length}] ${entry}, judged by the ${suite} suite  (${new Date().toISOString()})`);
+  console.log(`\n[${i + 1}/${batches.length}] ${single ? batch[0] : `${batch.length} files: ${files.map((f) => path.posix.basename(f)).join(' ')}`}, judged by the ${suite} suite  (${new Date().toISOString()})`);
   const run = spawnSync(
     'nice',
-    ['-n', '15', process.execPath, 'node_modules/@stryker-mutator/core/bin/stryker.js', 'run', 'stryker.config.mjs',
-      '--mutate', entry, '--concurrency', '1', '--reporters', 'json,clear-text,progress-append-only'],
+    ['-n', '19', process.execPath, 'node_modules/@stryker-mutator/core/bin/stryker.js', 'run', 'stryker.config.mjs',
+      '--mutate', joined, '--concurrency', '1', '--reporters', 'json,clear-text,progress-append-only'],
     {
       stdio: 'inherit',
-      env: { ...process.env, PCITOPO_MUTATION_SUITE: suite, PCITOPO_MUTATION_JSON: `${base}.partial.json`, PCITOPO_MUTATION_INCREMENTAL: `${base}.incremental.json` },
+      env: { ...process.env, PCITOPO_MUTATION_SUITE: suite, PCITOPO_MUTATION_JSON: partial, PCITOPO_MUTATION_INCREMENTAL: incremental },
     },
   );
-  if (run.status !== 0 || !fs.existsSync(`${base}.partial.json`)) {
-    console.error(`mutation-chunks: Stryker failed on ${entry} (exit ${run.status ?? run.signal}); stopping.`);
+  if (run.status !== 0 || !fs.existsSync(partial)) {
+    console.error(`mutation-chunks: Stryker failed on ${joined} (exit ${run.status ?? run.signal}); stopping.`);
     process.exit(1);
   }
-  fs.renameSync(`${base}.partial.json`, `${base}.json`);
-  const report = JSON.parse(fs.readFileSync(`${base}.json`, 'utf8'));
-  const mutants = Object.values(report.files).reduce((n, f) => n + f.mutants.length, 0);
+  const report = JSON.parse(fs.readFileSync(partial, 'utf8'));
+  fs.rmSync(partial);
   const seconds = Math.round((Date.now() - started) / 1000);
-  fs.writeFileSync(`${base}.meta.json`, JSON.stringify({ file, entry, suite, sha256: hash, finishedAt: new Date().toISOString(), seconds, mutants, incremental: reused }, null, 2) + '\n');
-  console.log(`mutation-chunks: ${file}: ${mutants} mutants in ${seconds} s`);
+  const total = Object.values(report.files).reduce((n, f) => n + f.mutants.length, 0);
+  for (const [j, file] of files.entries()) {
+    const base = reportBase(file);
+    // the report keys files by their path from the project root
+    const own = report.files[file] ?? { language: 'typescript', source: '', mutants: [] };
+    fs.writeFileSync(`${base}.json`, JSON.stringify({ ...report, files: { [file]: own } }));
+    const mutants = own.mutants.length;
+    // a batch's time shared by its files in proportion to their mutants (its initial run included)
+    const share = single ? seconds : Math.round((seconds * mutants) / Math.max(1, total));
+    const batchInfo = single ? {} : { batch: { id: batchId, files: files.length, seconds, mutants: total } };
+    fs.writeFileSync(`${base}.meta.json`, JSON.stringify({ file, entry: batch[j], suite, sha256: hashes[file], finishedAt: new Date().toISOString(), seconds: share, mutants, incremental: reused, ...batchInfo }, null, 2) + '\n');
+  }
+  console.log(`mutation-chunks: ${files.length} file(s), ${total} mutants in ${seconds} s`);
   spawnSync(process.execPath, ['scripts/mutation-summary.mjs'], { stdio: 'inherit' });
 }

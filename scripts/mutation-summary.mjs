@@ -39,7 +39,7 @@ for (const file of all) {
       .filter((m) => m.status === 'Survived' || m.status === 'NoCoverage')
       .sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column)
       .map((m) => `${m.location.start.line}:${m.location.start.column} ${m.status === 'NoCoverage' ? '(no coverage) ' : ''}${m.mutatorName}: \`${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 90)}\``);
-    rows[file] = { counts, survivors, sha256: meta.sha256, suite: meta.suite ?? 'all', seconds: meta.seconds, mutants: mutants.length, incremental: meta.incremental === true, fromReport: true };
+    rows[file] = { counts, survivors, sha256: meta.sha256, suite: meta.suite ?? 'all', seconds: meta.seconds, mutants: mutants.length, incremental: meta.incremental === true, batch: meta.batch, fromReport: true };
   } else if (kept[file]) {
     rows[file] = { suite: 'all', ...kept[file], fromReport: false };
   }
@@ -77,11 +77,18 @@ out.push('+ no coverage); **covered score** = (killed + timeout) / (killed + tim
 out.push('test reaches. Errors (compile/runtime) count in neither.');
 out.push('');
 out.push('What a mutant is judged by (`vitest.mutation.config.ts`, chosen by `stryker.config.mjs` from what a run mutates; the');
-out.push('**suite** column below): a rule file\'s mutants by the **rule tests** only (`rules`: the case tables and unit tests under');
-out.push('`src/engine/rules/`, the branch cases of `test/mutation-cases/`, `test/rule-coverage.test.ts`), so a rule branch that');
-out.push('only a corpus document reaches counts as a survivor; placement by the **whole in-process suite** (`all`: the engine');
-out.push('unit tests, the corpus tests, the libvirt cases d*, p*, h* and issue 13\'s). Tests that spawn the CLI are in neither');
-out.push('(a mutant lives inside the test process only).');
+out.push('**suite** column below):');
+out.push('');
+out.push("- `own` (a rule file, GEN-ADDR-1.ts ...): that rule's own tests, each running that rule alone (`validate(design, [rule])`):");
+out.push('  its case table (`test/mutation-cases/case-tables.test.ts`), its branch cases in `test/mutation-cases/`, its unit test');
+out.push('  beside it if any, and `test/rule-coverage.test.ts`. A branch that only a corpus document or another rule\'s test');
+out.push('  reaches counts as a survivor: the measure of issue 11\'s "each rule\'s branches need cases".');
+out.push("- `rules` (the rules' shared code: context.ts, fixes.ts, ...; and rule files measured before `own` existed): every test");
+out.push('  under `src/engine/rules/`, `test/mutation-cases/` and `test/rule-coverage.test.ts`, with the whole catalog.');
+out.push("- `all` (placement): the whole in-process suite: the engine unit tests, the corpus tests, the libvirt cases d*, p*, h*");
+out.push("  and issue 13's.");
+out.push('');
+out.push('Tests that spawn the CLI are in none (a mutant lives inside the test process only).');
 out.push('');
 out.push('## Overall and per folder');
 out.push('');
@@ -93,7 +100,7 @@ for (const d of folders) {
   out.push(line(`\`${d}\``, doneD.length, inD.length, metrics(doneD)));
 }
 out.push('');
-for (const suite of ['all', 'rules']) {
+for (const suite of ['all', 'rules', 'own']) {
   const { secs, muts } = timing(suite);
   if (muts) out.push(`Time against the \`${suite}\` suite (whole-file runs, not incremental re-runs; committed figures included): ${muts} mutants in ${Math.round(secs / 60)} min of runs (${(secs / muts).toFixed(2)} s per mutant, Stryker's start and initial test run included; niced, concurrency 1, on a shared 2-core machine whose load varies).`);
 }
@@ -103,7 +110,7 @@ out.push('');
 out.push(head('file', ' suite | run |'));
 for (const f of done) {
   const r = rows[f];
-  const when = `${r.seconds ?? '?'} s${r.incremental ? ' (incremental)' : ''}${r.fromReport ? '' : ', committed figures'}`;
+  const when = `${r.seconds ?? '?'} s${r.batch ? ` (share of a ${r.batch.files}-file run)` : ''}${r.incremental ? ' (incremental)' : ''}${r.fromReport ? '' : ', committed figures'}`;
   out.push(line(`\`${f}\``, 1, 1, metrics([f]), ` ${r.suite} | ${when} |`));
 }
 const pending = all.filter((f) => !rows[f]);
@@ -127,6 +134,6 @@ out.push(hand);
 out.push('');
 
 fs.writeFileSync(DOC, out.join('\n'));
-const data = Object.fromEntries(done.map((f) => [f, { counts: rows[f].counts, survivors: rows[f].survivors, sha256: rows[f].sha256, suite: rows[f].suite, seconds: rows[f].seconds, mutants: rows[f].mutants, incremental: rows[f].incremental }]));
+const data = Object.fromEntries(done.map((f) => [f, { counts: rows[f].counts, survivors: rows[f].survivors, sha256: rows[f].sha256, suite: rows[f].suite, seconds: rows[f].seconds, mutants: rows[f].mutants, incremental: rows[f].incremental, ...(rows[f].batch ? { batch: rows[f].batch } : {}) }]));
 fs.writeFileSync(DATA, JSON.stringify({ files: data }, null, 1) + '\n');
 console.log(`mutation-summary: ${done.length}/${all.length} files in ${DOC}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
-import { validate } from '../../src/engine/rules/index.ts';
+import { findingsOf } from './alone.ts';
 import { at, ctrl, dev, design, pseries, q35, rootPort } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -11,7 +11,7 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * virDomainPCIAddressBusSetModel on each family, and addresses libvirt cannot read.
  */
 
-const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'GEN-ADDR-3');
+const of = (d: Design): Finding[] => findingsOf(d, 'GEN-ADDR-3');
 const messages = (d: Design): string[] => of(d).map((f) => f.message);
 
 describe('GEN-ADDR-3: slot and function in range', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
-import { validate } from '../../src/engine/rules/index.ts';
+import { findingsOf } from './alone.ts';
 import { at, ctrl, dev, phb, pseries, q35, rootPort, virt } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -11,7 +11,7 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * limits at their edges, and what the message and the fix say.
  */
 
-const of = (d: Design, id: string): Finding[] => validate(d).filter((f) => f.ruleId === id);
+const of = (d: Design, id: string): Finding[] => findingsOf(d, id);
 
 /** Applies every fix of the rule's findings in turn; the rule then has nothing more to say. */
 function fixedBy(d: Design, id: string): Design {

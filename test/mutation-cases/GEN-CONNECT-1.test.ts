@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
-import { validate } from '../../src/engine/rules/index.ts';
+import { findingsOf } from './alone.ts';
 import { at, ctrl, dev, design, q35, rootPort, virt } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -12,7 +12,7 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * qemuDomainDefAddDefaultDevices gives no PCI root.
  */
 
-const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'GEN-CONNECT-1');
+const of = (d: Design): Finding[] => findingsOf(d, 'GEN-CONNECT-1');
 const ports = (n: number, from = 1) => Array.from({ length: n }, (_, i) => ctrl('pcie-root-port', from + i));
 
 describe('GEN-CONNECT-1: controllers no bus accepts', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
-import { validate } from '../../src/engine/rules/index.ts';
+import { findingsOf } from './alone.ts';
 import { at, ctrl, dev, phb, pseries, q35, rootPort } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -12,7 +12,7 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * pcie-to-pci-bridge, which takes that bridge alone.
  */
 
-const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'GEN-CONNECT-3');
+const of = (d: Design): Finding[] => findingsOf(d, 'GEN-CONNECT-3');
 const HOLDER = "pcie-root-port libvirt adds to hold the pcie-to-pci-bridge it adds";
 
 describe('GEN-CONNECT-3: devices', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
-import { validate } from '../../src/engine/rules/index.ts';
+import { findingsOf } from './alone.ts';
 import { at, ctrl, design, phb, pseries, q35 } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -11,7 +11,7 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * above 255, twice) and qemuValidateDomainDefPCI... for the root at index 0.
  */
 
-const of = (d: Design, id: string): Finding[] => validate(d).filter((f) => f.ruleId === id);
+const of = (d: Design, id: string): Finding[] => findingsOf(d, id);
 
 describe('GEN-IDX-1: controller indexes', () => {
   it('an index twice, three times: each later one gets the next free index, different each time, and then no clash is left', () => {

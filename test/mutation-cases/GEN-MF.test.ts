@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
-import { validate } from '../../src/engine/rules/index.ts';
+import { findingsOf } from './alone.ts';
 import { at, ctrl, design, dev, pseries, q35, rootPort } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -11,7 +11,7 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * guest's scan from function 0 (Linux pci_scan_slot), with the machine's own function 0 slots.
  */
 
-const of = (d: Design, id: string): Finding[] => validate(d).filter((f) => f.ruleId === id);
+const of = (d: Design, id: string): Finding[] => findingsOf(d, id);
 
 describe('GEN-MF-2: function 0 with multifunction=\'off\' in a slot with other functions', () => {
   it('the message names slot and bus, both functions are subjects, and the fix turns multifunction on', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
-import { validate } from '../../src/engine/rules/index.ts';
+import { findingsOf } from './alone.ts';
 import { ctrl, design } from '../../src/engine/rules/testkit.ts';
 import type { ControllerTarget } from '../../src/engine/model/guest.ts';
 import type { Design } from '../../src/engine/model/design.ts';
@@ -12,7 +12,7 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * valid for PCI controller") and the ranges of virDomainControllerDefValidate, at both edges.
  */
 
-const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'GEN-TGT-1');
+const of = (d: Design): Finding[] => findingsOf(d, 'GEN-TGT-1');
 const one = (machine: 'q35' | 'pseries', model: string, target: ControllerTarget): Design => design({ machine, controllers: [ctrl(model, 3, { target })] });
 
 // [attribute, value, machine, models that take it, models that do not]

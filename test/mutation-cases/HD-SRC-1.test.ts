@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
-import { validate } from '../../src/engine/rules/index.ts';
+import { findingsOf } from './alone.ts';
 import { at, dev, hostdev, q35 } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -11,7 +11,7 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * hostdev device") and an <interface type='hostdev'> without its PCI source.
  */
 
-const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'HD-SRC-1');
+const of = (d: Design): Finding[] => findingsOf(d, 'HD-SRC-1');
 
 describe('HD-SRC-1: a PCI hostdev names its host device', () => {
   it('each kind says what libvirt says, and the fix removes the device', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validate } from '../../src/engine/rules/index.ts';
+import { findingsOf } from './alone.ts';
 import { at, dev, hostdev, phb, pseries } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -10,7 +10,7 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * controller-index order, and virDomainControllerDefValidate refuses 31.
  */
 
-const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'PAPR-ISO-9');
+const of = (d: Design): Finding[] => findingsOf(d, 'PAPR-ISO-9');
 const phbs = (n: number) => Array.from({ length: n }, (_, i) => phb(i + 1));
 /** a disk on each of PHBs 1..n, so none of them is empty */
 const disks = (n: number) => Array.from({ length: n }, (_, i) => dev(`d${i + 1}`, 'disk', at(i + 1, 1)));

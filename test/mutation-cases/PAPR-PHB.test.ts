@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
-import { validate } from '../../src/engine/rules/index.ts';
+import { findingsOf } from './alone.ts';
 import { at, ctrl, design, phb, pseries } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -11,7 +11,7 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * qemuDomainAddressFindNewTargetIndex finds none past 31 PHBs.
  */
 
-const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'PAPR-PHB-2');
+const of = (d: Design): Finding[] => findingsOf(d, 'PAPR-PHB-2');
 const byMessage = (fs: readonly Finding[]): Finding[] => [...fs].sort((a, b) => (a.message < b.message ? -1 : 1));
 
 describe('PAPR-PHB-2: target index 0-30', () => {

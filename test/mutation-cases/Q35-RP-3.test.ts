@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
-import { validate } from '../../src/engine/rules/index.ts';
+import { findingsOf } from './alone.ts';
 import { at, ctrl, dev, q35, rootPort } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -11,7 +11,7 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * chassis = index to every port whose chassis is not written (qemuDomainPCIControllerSetDefaults).
  */
 
-const of = (d: Design): Finding[] => validate(d).filter((f) => f.ruleId === 'Q35-RP-3');
+const of = (d: Design): Finding[] => findingsOf(d, 'Q35-RP-3');
 const QEMU = 'QEMU refuses to start ("Can\'t add chassis slot, error -16").';
 
 describe('Q35-RP-3: chassis numbers of root and downstream ports', () => {

@@ -1,0 +1,18 @@
+import { RULES, validate } from '../../src/engine/rules/index.ts';
+import type { Design } from '../../src/engine/model/design.ts';
+import type { Finding } from '../../src/engine/rules/types.ts';
+
+/**
+ * The findings of rule `id` on `design`, with that rule run alone (`validate(design, [rule])`).
+ *
+ * The same findings as the whole catalog's filtered to `id`: validate.ts runs each rule on one shared
+ * context and no rule reads another's findings (test/mutation-cases/case-tables.test.ts checks it on
+ * every case table). Run alone, a rule's cases reach only that rule's code, so the mutation run
+ * (Stryker's perTest coverage, docs/mutation.md) judges a rule's mutants by that rule's own cases.
+ * Throws on an unknown id (a typo in a test, not an input).
+ */
+export function findingsOf(design: Design, id: string): Finding[] {
+  const rule = RULES.find((r) => r.meta.id === id);
+  if (!rule) throw new Error(`no rule ${id} in the catalog`);
+  return validate(design, [rule]).filter((f) => f.ruleId === id);
+}
