@@ -59,6 +59,15 @@ describe('GEN-CONNECT-1: room for unaddressed root ports on pcie-root', () => {
     expect(of(q35([rootPort(240, 3), ...ports(233)], [])).map((f) => f.subjects)).toEqual([{ controllers: [233] }]);
   });
 
+  it('a pcie-expander-bus adds its 32 slots (0-31, virDomainPCIAddressBusSetModel), with no ICH9 slot of its own', () => {
+    // pcie-root on q35: slots 1-31 less 0x1f and the expander's own slot 2 = 29; the expander: 32
+    const pxb = ctrl('pcie-expander-bus', 1, { modelName: 'pxb-pcie', address: at(0, 2), target: { busNr: 200 } });
+    expect(of(q35([pxb, ...ports(488, 2)], []))).toEqual([]);
+    expect(of(q35([pxb, ...ports(489, 2)], [])).map((f) => f.message)).toEqual([
+      "489 pcie-root-ports have no address but only 488 root-port functions are free: a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added.",
+    ]);
+  });
+
   it('virt has no ICH9 slot: 31 free slots', () => {
     expect(of(virt(ports(248), []))).toEqual([]);
   });
