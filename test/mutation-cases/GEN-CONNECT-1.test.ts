@@ -73,6 +73,18 @@ describe('GEN-CONNECT-1: room for unaddressed root ports on pcie-root', () => {
   });
 });
 
+describe('GEN-CONNECT-1: removing several stranded controllers', () => {
+  it('names each model once, and the one command (labelled for undo) removes them all', () => {
+    const d = design({ machine: 's390-ccw-virtio', arch: 's390x', controllers: [...ports(2), ctrl('pcie-switch-downstream-port', 3), ctrl('pcie-switch-downstream-port', 4)] });
+    const all = of(d)[0]?.fixes?.[0];
+    expect(all?.label).toBe('Remove 4 controllers (pcie-root-port, pcie-switch-downstream-port): this machine cannot connect them');
+    expect(all?.command).toMatchObject({ kind: 'batch', label: 'Remove 4 controllers (pcie-root-port, pcie-switch-downstream-port)' });
+    const fixed = applyCommand(d, all!.command);
+    expect(fixed.guest.controllers).toEqual([]);
+    expect(of(fixed)).toEqual([]);
+  });
+});
+
 describe('GEN-CONNECT-1: what libvirt cannot place at define', () => {
   it('a pcie-to-pci-bridge when every root port is taken: the fix adds a root port below it and renumbers the bridge after it', () => {
     const d = q35([ctrl('pcie-root-port', 1), ctrl('pcie-to-pci-bridge', 2)], [dev('rng0', 'rng', at(1, 0))]);
