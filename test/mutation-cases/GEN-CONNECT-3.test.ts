@@ -41,6 +41,10 @@ describe('GEN-CONNECT-3: controllers', () => {
     expect(got[0]?.fixes?.map((x) => x.label)).toEqual(['Drop the address of pci-bridge controller index 3 (libvirt places it)']);
   });
 
+  it('the root port libvirt adds for its pcie-to-pci-bridge holds that bridge without a finding', () => {
+    expect(of(q35([ctrl('pcie-root-port', 1, { implicit: true }), ctrl('pcie-to-pci-bridge', 2, { implicit: true, address: at(1, 0) })], [dev('nic', 'interface', at(2, 1), { model: 'rtl8139' })]))).toEqual([]);
+  });
+
   it('a pci-bridge goes wherever an endpoint may (a root port), so it is not judged there', () => {
     expect(of(q35([rootPort(1, 1), ctrl('pci-bridge', 2, { address: at(1, 0), target: { chassisNr: 2 } })], []))).toEqual([]);
   });
