@@ -32,9 +32,10 @@ class CheapFirst extends BaseSequencer {
  *   its case table (test/mutation-cases/case-tables.test.ts), its branch cases (test/mutation-cases/),
  *   the rules across guests' case tables, the catalog check, and the unit tests beside the rules
  *   (GEN-IDX-4, GEN-USB-1, vfio: these run the whole catalog but judge one rule's findings, so another
- *   rule's mutant dies there only when it loops or breaks what a rule returns, so that validate throws). Stryker's perTest coverage then puts a rule's mutant under
- *   that rule's tests only: one Stryker run can take many rule files, each judged by its own cases,
- *   and a mutant runs a handful of tests instead of every case table.
+ *   rule's mutant dies there only when it loops or breaks what a rule returns, so that validate
+ *   throws). Stryker's perTest coverage then puts a rule's mutant under that rule's tests only: one
+ *   Stryker run can take many rule files, each judged by its own cases, and a mutant runs a handful
+ *   of tests instead of every case table.
  * - `all` (placement and anything else): the engine's unit tests (the rules' case tables among them),
  *   the corpus tests and the libvirt cases (d*, p*, h*, issue 13's), all in-process.
  *
