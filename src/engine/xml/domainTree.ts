@@ -127,8 +127,14 @@ function contentText(text: string, from: number, to: number): string {
   while (i < to) {
     let next = text.indexOf('<', i);
     if (next === -1 || next > to) next = to;
-    const amp = text.indexOf('&', i);
-    if (amp !== -1 && amp < next) next = amp;
+    // an `&` only up to `next`: indexOf would search on to the end of the document for the `&`
+    // most texts lack (a `<node>` of each of 1,600 controllers scanned the rest of 1 MiB each)
+    for (let k = i; k < next; k++) {
+      if (text.charCodeAt(k) === 0x26 /* & */) {
+        next = k;
+        break;
+      }
+    }
     if (next > i) out += normalizeLineBreaks(text.slice(i, next));
     i = next;
     if (i >= to) break;
