@@ -12,9 +12,10 @@
  * devices <g id="device-KEY">, host groups <g id="host-group-N">.
  */
 import type { Design, Finding, GuestDevice, MachineFamily, PciController, Severity } from '../engine/index.ts';
-import { busModel, formatPciAddress, isPhb, machineFamily } from '../engine/index.ts';
+import { busModel, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { subjectIndex } from '../store/index.ts';
-import { busOwner, chooseColumns, controllerKindLabel, devicesByBus, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, SPACING, unplacedDevices, type Rect } from './layout.ts';
+import { busKindLabel, shownAsPhb } from './busKind.ts';
+import { busOwner, chooseColumns, devicesByBus, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, SPACING, unplacedDevices, type Rect } from './layout.ts';
 import { canvasMeasure, estimateWidth, fitText, MONO, SANS, type Measure, type TextStyle } from './textMeasure.ts';
 
 const MARGIN = 24;
@@ -101,12 +102,7 @@ class Svg {
 
 const round = (n: number): string => String(Math.round(n * 10) / 10);
 
-/**
- * Whether a controller is drawn as a vPHB: a pci-root is a PAPR host bridge only on pseries (libvirt
- * gives it `<model name='spapr-pci-host-bridge'/>` there, qemuDomainPCIControllerSetDefaults); an
- * i440fx guest's pci-root is its plain PCI root, never a vPHB with a PE.
- */
-const drawnAsPhb = (c: PciController, family: MachineFamily): boolean => family === 'pseries' && isPhb(c);
+const drawnAsPhb = shownAsPhb;
 
 function metaOf(c: PciController, family: MachineFamily): string {
   const meta: string[] = [];
@@ -118,7 +114,7 @@ function metaOf(c: PciController, family: MachineFamily): string {
   return meta.join(' · ');
 }
 
-const controllerTitle = (c: PciController, family: MachineFamily): string => `${isPhb(c) && !drawnAsPhb(c, family) ? 'PCI root' : controllerKindLabel(c)} #${c.index ?? '?'}`;
+const controllerTitle = (c: PciController, family: MachineFamily): string => `${busKindLabel(c, family)} #${c.index ?? '?'}`;
 
 function hostNameOf(design: Design, d: GuestDevice): string | undefined {
   if (!d.hostAddress) return undefined;
