@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { CORPUS, SHARED, noInternalKey, openApp, settled, sharedPresent } from './helpers.ts';
+import { createDesign, createEvaluator, dropTargets, importHost } from '../src/engine/index.ts';
+import { CORPUS, SHARED, exportXml, noInternalKey, openApp, settled, sharedPresent } from './helpers.ts';
 
 /**
  * Issue 10 on documents people really bring: libvirt's own test domains (../shared/corpus), which
@@ -130,6 +131,51 @@ if (sharedPresent('issue 10 on libvirt\'s corpus', path.join(CORPUS, DOCS[0]?.fi
       }
     });
   }
+
+  test.describe('one answer everywhere', () => {
+    test.use({ viewport: { width: 1280, height: 720 } });
+
+    for (const doc of [DOCS[0], { file: 'qemuxmlconfdata__pseries-hostdevs-2.xml', host: MOCK_HOST }, DOCS[2]] as const) {
+      if (!doc) continue;
+      test(`${doc.file}: the findings panel, the badges and the inspector's Move to… verdicts are the engine's`, async ({ page }) => {
+        const errors = await openApp(page);
+        await load(page, doc);
+        const host = doc.host ? importHost(fs.readFileSync(doc.host, 'utf8')) : undefined;
+        if (host && !host.ok) throw new Error(host.error.message);
+        const d = createDesign(await exportXml(page), host?.value);
+        if (!d.ok) throw new Error(d.error.message);
+        const design = d.value;
+        const e = createEvaluator().evaluate(design);
+        await expect(page.locator('[data-testid="finding"][data-rule-id="CHECKING"]')).toHaveCount(0);
+        const shown = await page.locator('[data-testid="finding"]').evaluateAll((els) => els.map((el) => `${el.getAttribute('data-severity')} ${el.getAttribute('data-rule-id')} ${el.querySelector('.fmsg')?.textContent ?? ''}`));
+        expect(shown.sort()).toEqual(e.findings.map((f) => `${f.severity} ${f.ruleId} ${f.message}`).sort());
+        const badges = await page.evaluate(() => {
+          const sev = (el: Element) => /\bsev-(error|warning|info)\b/.exec(el.className)?.[1] ?? '';
+          const read = (prefix: string) => Object.fromEntries(Array.from(document.querySelectorAll(`[data-testid^="${prefix}"]`)).map((el) => [el.getAttribute('data-testid')?.slice(prefix.length) ?? '', sev(el)]));
+          return { controllers: read('controller-'), devices: read('guest-device-') };
+        });
+        for (const [i, s] of Object.entries(badges.controllers)) if (/^\d+$/.test(i)) expect(s, `badge of controller index ${i}`).toBe(e.controllers.get(Number(i)) ?? '');
+        for (const [k, s] of Object.entries(badges.devices)) expect(s, `badge of device ${k}`).toBe(e.devices.get(k) ?? '');
+        // the inspector of the first device: its Move to… verdicts, once judged, are the engine's on the same moves
+        const first = design.guest.devices.find((x) => badges.devices[x.key] !== undefined);
+        if (!first) throw new Error(`no device in ${doc.file}`);
+        await page.getByTestId(`guest-device-${first.key}`).click();
+        const menu = page.getByTestId('move-to');
+        await expect(menu.locator('option[data-verdict="pending"]')).toHaveCount(0);
+        const options = await menu.locator('option').evaluateAll((els) => els.map((el) => ({ id: (el as HTMLOptionElement).value, verdict: el.getAttribute('data-verdict') })));
+        const targets = new Map(dropTargets(design, { kind: 'guest-device', key: first.key }).map((t) => [t.id, t]));
+        let compared = 0;
+        for (const o of options) {
+          const t = targets.get(o.id);
+          if (!t) continue;
+          expect(o.verdict, `Move ${first.label} to ${t.label}`).toBe(createEvaluator().verdict(design, t.command).level);
+          compared++;
+        }
+        expect(compared).toBeGreaterThan(0);
+        expect(errors).toEqual([]);
+      });
+    }
+  });
 
   test.describe('controllers written without an index', () => {
     test.use({ viewport: { width: 1280, height: 720 } });
