@@ -207,7 +207,7 @@ describe('building blocks and placement', () => {
     const s = demoStore();
     await run(importDomain, { text: DEMO_DOMAIN_XML.replace(/\n\s*<address type='pci'[^>]*\/>/g, ''), file: 'bare.xml' }, contextOf(s));
     await run(autoPlace, { policy: 'pe-per-phb', spare: 1 }, contextOf(s));
-    expect(present(s).label).toBe('Auto-place (pe-per-phb, 1 spare)');
+    expect(present(s).label).toBe('Auto-place (PE per vPHB, 1 spare)');
     expect(s.getState().summary?.text).toMatch(/^placed 7 devices, added 1 vPHB; no errors or warnings left/);
     expect(s.getState().summary?.text).not.toMatch(INTERNAL_KEY);
   });
