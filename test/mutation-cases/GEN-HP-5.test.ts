@@ -24,14 +24,14 @@ describe('GEN-HP-5', () => {
     ]);
   });
 
-  it('shared slots: one finding per slot in slot order, in hex, each with its own devices', () => {
+  it('shared slots: one finding per slot in slot order, in hex, each naming its own devices by label (subjects by key)', () => {
     const d = pseries([phb(1)], [
       hostdev('0000:02:00.0', at(1, 0x12, 0, 'on')), hostdev('0000:02:00.1', at(1, 0x12, 1)),
       hostdev('0000:01:00.0', at(1, 2, 0, 'on')), hostdev('0000:01:00.1', at(1, 2, 1)),
     ]);
     expect(of(d).map((f) => [f.message, f.subjects])).toEqual([
-      ['Slot 0x02 of bus 0x01 holds several functions: libvirt refuses to hot-unplug 0000:01:00.0, 0000:01:00.1 ("multifunction PCI guest address"); remove them only while the guest is shut off.', { controllers: [1], devices: ['0000:01:00.0', '0000:01:00.1'] }],
-      ['Slot 0x12 of bus 0x01 holds several functions: libvirt refuses to hot-unplug 0000:02:00.0, 0000:02:00.1 ("multifunction PCI guest address"); remove them only while the guest is shut off.', { controllers: [1], devices: ['0000:02:00.0', '0000:02:00.1'] }],
+      ['Slot 0x02 of bus 0x01 holds several functions: libvirt refuses to hot-unplug hostdev 0000:01:00.0, hostdev 0000:01:00.1 ("multifunction PCI guest address"); remove them only while the guest is shut off.', { controllers: [1], devices: ['0000:01:00.0', '0000:01:00.1'] }],
+      ['Slot 0x12 of bus 0x01 holds several functions: libvirt refuses to hot-unplug hostdev 0000:02:00.0, hostdev 0000:02:00.1 ("multifunction PCI guest address"); remove them only while the guest is shut off.', { controllers: [1], devices: ['0000:02:00.0', '0000:02:00.1'] }],
     ]);
   });
 
