@@ -107,8 +107,9 @@ if (useCache) {
     // no cache yet
   }
 }
-// The wrapper is CommonJS's own; on the bundle's first line, so its line numbers stay true in traces.
-const script = new Script(`(function (exports, require, module, __filename, __dirname, __pcitopo_url) {${source}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+// The bundle is one function expression: scripts/build-cli.mjs writes CommonJS's wrapper into the
+// file, so it is compiled as read (no wrapped copy of its text) and traces give the file's own lines.
+const script = new Script(source, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
 if (useCache && (cachedData === undefined || script.cachedDataRejected)) {
   // on 'exit', which also comes when the CLI ends the process itself (bin.ts)
   process.once('exit', () => {
