@@ -28,7 +28,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 
 /** sha-256 of each bundle, by the command it is for ('' for pcitopo.cjs), written in by the build */
@@ -93,7 +92,8 @@ function dropStaleCaches(dir: string, keep: string): void {
 const command = /^[a-z]+$/.test(process.argv[2] ?? '') ? (process.argv[2] as string) : 'other';
 const own = Object.hasOwn(PCITOPO_BUNDLES, command) && command !== '';
 if (own) setV8Flags(`--interrupt-budget=${ONE_SHOT_BUDGET}`);
-const bundle = join(dirname(fileURLToPath(import.meta.url)), own ? `pcitopo-${command}.cjs` : 'pcitopo.cjs');
+// this file only ever runs as the CommonJS dist-cli/bin.cjs, beside the bundles
+const bundle = join(__dirname, own ? `pcitopo-${command}.cjs` : 'pcitopo.cjs');
 const hash = PCITOPO_BUNDLES[own ? command : ''] as string;
 const source = readFileSync(bundle, 'utf8');
 const useCache = !process.env.PCITOPO_NO_CODE_CACHE;
@@ -107,8 +107,9 @@ if (useCache) {
     // no cache yet
   }
 }
-// The wrapper is CommonJS's own; on the bundle's first line, so its line numbers stay true in traces.
-const script = new Script(`(function (exports, require, module, __filename, __dirname, __pcitopo_url) {${source}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+// The bundle is one function expression: scripts/build-cli.mjs writes CommonJS's wrapper into the
+// file, so it is compiled as read (no wrapped copy of its text) and traces give the file's own lines.
+const script = new Script(source, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
 if (useCache && (cachedData === undefined || script.cachedDataRejected)) {
   // on 'exit', which also comes when the CLI ends the process itself (bin.ts)
   process.once('exit', () => {
@@ -124,4 +125,10 @@ if (useCache && (cachedData === undefined || script.cachedDataRejected)) {
   });
 }
 const module = { exports: {} };
-(script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, bundle, dirname(bundle), pathToFileURL(bundle).href);
+// the bundle's import.meta.url, made only when asked (`serve` finds the app from it; place never asks)
+const meta = {
+  get url(): string {
+    return process.getBuiltinModule('node:url').pathToFileURL(bundle).href;
+  },
+};
+(script.runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, bundle, dirname(bundle), meta);

@@ -1,4 +1,4 @@
-import type { Guest, PciController } from '../model/guest.ts';
+import type { Guest, GuestDevice, PciController } from '../model/guest.ts';
 import { PCI_CONTROLLER_MODELS } from '../model/guest.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 
@@ -214,6 +214,13 @@ export interface SetOptions {
   readonly multipleRoots: boolean;
 }
 
+/**
+ * What the free-slot search finds: slot and function in one number (slot * 8 + function, slots
+ * 0..31, functions 0..7), or NOT_FOUND: no object per bus tried, on a path taken for every device.
+ */
+const slotAndFunction = (slot: number, fn: number): number => (slot << 3) | fn;
+const NOT_FOUND = -1;
+
 /** libvirt could not place something: it would refuse the domain. */
 export class PlacementFailure extends Error {}
 
@@ -292,10 +299,10 @@ export class VirDomainPCIAddressSet {
   /**
    * virDomainPCIAddressFindUnusedFunctionOnBus(): the first slot with no function used (the slot
    * then gets `fn`, or function 0 when any will do: -1), or for an aggregating device a free
-   * function of an aggregate slot.
+   * function of an aggregate slot. Returns {@link slotAndFunction} of what it found, or NOT_FOUND.
    */
-  private findOnBus(bus: SimBus, flags: number, fn: number): { slot: number; fn: number } | undefined {
-    if (!virDomainPCIAddressFlagsCompatible(bus.flags, flags)) return undefined;
+  private findOnBus(bus: SimBus, flags: number, fn: number): number {
+    if (!virDomainPCIAddressFlagsCompatible(bus.flags, flags)) return NOT_FOUND;
     const want = fn < 0 ? 0 : fn;
     const aggregate = (flags & F.AGGREGATE_SLOT) !== 0;
     // Only an aggregating device can use a used slot: anything else skips the used ones found before
@@ -309,18 +316,18 @@ export class VirDomainPCIAddressSet {
           bus.usedFrom = bus.minSlot;
           bus.usedTo = slot;
         }
-        return { slot, fn: want };
+        return slotAndFunction(slot, want);
       }
       if (aggregate && bus.aggregate[slot]) {
-        if ((used & (1 << want)) === 0) return { slot, fn: want };
-        if (fn < 0) for (let f = 0; f < 8; f++) if ((used & (1 << f)) === 0) return { slot, fn: f };
+        if ((used & (1 << want)) === 0) return slotAndFunction(slot, want);
+        if (fn < 0) for (let f = 0; f < 8; f++) if ((used & (1 << f)) === 0) return slotAndFunction(slot, f);
       }
     }
     if (!aggregate) {
       bus.usedFrom = bus.minSlot;
       bus.usedTo = slot;
     }
-    return undefined;
+    return NOT_FOUND;
   }
 
   /**
@@ -328,17 +335,22 @@ export class VirDomainPCIAddressSet {
    * (dry run) a new bus. `fn`: the function wanted in a free slot (-1: any, which is function 0).
    */
   getNextAddr(flags: number, group: number, fn = -1): { bus: number; slot: number; function: number } {
+    // a bus whose every slot was found used has no room for a device that needs a free slot
+    // (findOnBus would say so after its checks): skipped at once, as placing hundreds of devices
+    // passes each full bus again for every one
+    const needsFreeSlot = (flags & F.AGGREGATE_SLOT) === 0;
     for (let b = 0; b < this.buses.length; b++) {
       const bus = this.buses[b] as SimBus;
       if (bus.isolationGroup !== group) continue;
+      if (needsFreeSlot && bus.usedTo !== undefined && bus.usedFrom === bus.minSlot && bus.usedTo > bus.maxSlot) continue;
       const hit = this.findOnBus(bus, flags, fn);
-      if (hit) return { bus: b, slot: hit.slot, function: hit.fn };
+      if (hit !== NOT_FOUND) return { bus: b, slot: hit >> 3, function: hit & 7 };
     }
     for (let b = 0; b < this.buses.length; b++) {
       const bus = this.buses[b] as SimBus;
       if (!this.isEmpty(bus) || bus.isolationGroupLocked) continue;
       const hit = this.findOnBus(bus, flags, fn);
-      if (hit) return { bus: b, slot: hit.slot, function: hit.fn };
+      if (hit !== NOT_FOUND) return { bus: b, slot: hit >> 3, function: hit & 7 };
     }
     if (!this.opts.dryRun) throw new PlacementFailure('No more available PCI slots');
     const a = { bus: this.buses.length };
@@ -379,7 +391,12 @@ export class VirDomainPCIAddressSet {
 export function virDomainPCIAddressSetAllMulti(guest: Guest): Guest {
   const slotsWithMore = new Set<string>();
   const key = (a: GuestPciAddress): string => `${a.domain}:${a.bus}:${a.slot}`;
-  for (const x of [...guest.devices, ...guest.controllers]) if (x.address && x.address.function !== 0) slotsWithMore.add(key(x.address));
+  for (const list of [guest.devices, guest.controllers]) {
+    for (let i = 0; i < list.length; i++) {
+      const address = (list[i] as GuestDevice | PciController).address;
+      if (address && address.function !== 0) slotsWithMore.add(key(address));
+    }
+  }
   if (slotsWithMore.size === 0) return guest;
   const fix = <T extends { address?: GuestPciAddress | undefined }>(x: T): T =>
     x.address && x.address.function === 0 && x.address.multifunction === undefined && slotsWithMore.has(key(x.address))

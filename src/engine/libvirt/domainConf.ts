@@ -126,13 +126,22 @@ export function virDomainDefAddImplicitControllers(guest: Guest): Guest {
     if (devices.some((d) => d.element === 'controller' && d.type === type && d.index === index)) return;
     devices.push({ key: freshDeviceKey(devices, 'controller'), element: 'controller', type, index, label: `implicit ${type} controller ${index}`, implicit: true });
   };
-  for (const [bus, { type }] of Object.entries(DISK_CONTROLLERS)) {
-    let highest = -1;
-    for (const d of guest.devices) if (d.bus === bus) highest = Math.max(highest, virDomainDiskDefControllerIndex(d) ?? -1);
-    // more than libvirt's controller limit is the rules' to judge; nothing grows with an input number
-    for (let i = 0; i <= Math.min(highest, 255); i++) maybeAdd(type, i);
+  // the highest controller index of each disk bus, in one pass over the devices (indexed: a for-of
+  // allocates an iterator result per step until the code is optimised, which a one-shot run never is)
+  const highest = new Map<string, number>();
+  const given = guest.devices;
+  for (let k = 0; k < given.length; k++) {
+    const d = given[k] as GuestDevice;
+    if (d.bus === undefined || !Object.hasOwn(DISK_CONTROLLERS, d.bus)) continue;
+    const index = virDomainDiskDefControllerIndex(d) ?? -1;
+    if (index > (highest.get(d.bus) ?? -1)) highest.set(d.bus, index);
   }
-  for (const d of guest.devices) {
+  for (const [bus, { type }] of Object.entries(DISK_CONTROLLERS)) {
+    // more than libvirt's controller limit is the rules' to judge; nothing grows with an input number
+    for (let i = 0; i <= Math.min(highest.get(bus) ?? -1, 255); i++) maybeAdd(type, i);
+  }
+  for (let k = 0; k < given.length; k++) {
+    const d = given[k] as GuestDevice;
     if ((d.element === 'channel' || d.element === 'console') && d.bus === 'virtio') maybeAdd('virtio-serial', d.otherAddressType === 'virtio-serial' ? Math.min(d.addressController ?? 0, 255) : 0);
   }
   return devices.length === guest.devices.length ? guest : { ...guest, devices };

@@ -54,7 +54,11 @@ export interface LibvirtMachine {
 
 /** qemuDomainHasPCIeRoot(), as pcitopo needs it before libvirt adds the root: the machine's root or a written pcie-root. */
 export function qemuDomainHasPCIeRoot(guest: Pick<Guest, 'controllers'>, machine: LibvirtMachine): boolean {
-  return machine.rootModel === 'pcie-root' || guest.controllers.some((c) => c.model === 'pcie-root');
+  if (machine.rootModel === 'pcie-root') return true;
+  // asked once per device while placing: a plain loop, no closure
+  const controllers = guest.controllers;
+  for (let i = 0; i < controllers.length; i++) if ((controllers[i] as PciController).model === 'pcie-root') return true;
+  return false;
 }
 
 /**

@@ -244,7 +244,8 @@ function virDomainDiskInsertOrder(devices: readonly GuestDevice[]): GuestDevice[
   const list: Array<{ readonly disk: GuestDevice; readonly idx: number }> = [];
   /** per bus, the highest drive index so far */
   const highest = new Map<string | undefined, number>();
-  for (const disk of devices) {
+  for (let k = 0; k < devices.length; k++) {
+    const disk = devices[k] as GuestDevice;
     if (disk.element !== 'disk') continue;
     const idx = disk.targetDev === undefined ? -1 : (virDiskNameToIndex(disk.targetDev) ?? -1);
     const high = highest.get(disk.bus);
@@ -310,7 +311,10 @@ export function assignmentOrder(devices: readonly GuestDevice[], appended?: Read
   byRank[orderRank({ element: 'controller' } as GuestDevice)] = controllers.map((x) => x.d);
   byRank[orderRank({ element: 'disk' } as GuestDevice)] = virDomainDiskInsertOrder(devices);
   const out: GuestDevice[] = [];
-  for (const bucket of byRank) if (bucket) for (const d of bucket) out.push(d);
+  for (let r = 0; r < byRank.length; r++) {
+    const bucket = byRank[r];
+    if (bucket) for (let i = 0; i < bucket.length; i++) out.push(bucket[i] as GuestDevice);
+  }
   return out;
 }
 
@@ -379,7 +383,8 @@ function setDeviceAddress(w: AssignState, key: string, address: GuestPciAddress)
     }
     devicePositions.set(w.devices, positions);
   }
-  for (const i of positions.get(key) ?? []) w.devices[i] = { ...(w.devices[i] as GuestDevice), address };
+  const at = positions.get(key);
+  if (at) for (let k = 0; k < at.length; k++) w.devices[at[k] as number] = { ...(w.devices[at[k] as number] as GuestDevice), address };
 }
 
 /**
@@ -652,7 +657,8 @@ function qemuDomainPCIAddressSetCreate(w: AssignState, nbuses: number, dryRun: b
     root.isolationGroup = 0;
     root.isolationGroupLocked = true;
   }
-  for (const d of w.devices) {
+  for (let i = 0; i < w.devices.length; i++) {
+    const d = w.devices[i] as GuestDevice;
     if (!d.address) continue;
     set.reserveAddr({ ...d.address }, qemuDomainDeviceCalculatePCIConnectFlags(d, guest, w.machine, w.host), qemuDomainFillDeviceIsolationGroup(d, w.machine, w.host), true);
   }
@@ -707,7 +713,11 @@ function qemuDomainAssignDevicePCISlots(w: AssignState, set: VirDomainPCIAddress
     }
   }
   const guest = guestOf(w);
-  for (const d of assignmentOrder(w.devices, w.appended)) {
+  // indexed loops on the per-device paths: a for-of allocates an iterator result per step in code
+  // that is not optimised, as a one-shot run's never is (src/cli/launch.ts ONE_SHOT_BUDGET)
+  const order = assignmentOrder(w.devices, w.appended);
+  for (let i = 0; i < order.length; i++) {
+    const d = order[i] as GuestDevice;
     if (d.address || !takesPciAddress(d, w.machine)) continue;
     try {
       const fn = USB2_COMPANION_FUNCTION[d.element === 'controller' && d.type === 'usb' ? (d.model ?? '') : ''];

@@ -56,7 +56,15 @@ const CONTROLLER_TYPES: Readonly<Record<string, string>> = {
   'virtio-serial': 'virtio-serial',
 };
 
-const words = (...w: Array<string | undefined>): string => w.filter((x) => x !== undefined && x !== '').join(' ');
+/** The given words that are there, space-separated (concatenated: a label per device on import, no arrays). */
+const words = (...w: Array<string | undefined>): string => {
+  let out = '';
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i];
+    if (x !== undefined && x !== '') out = out === '' ? x : `${out} ${x}`;
+  }
+  return out;
+};
 
 /**
  * The name a libvirt user knows a device by. Shapes: "disk vda", "cdrom sdb", "interface
@@ -100,8 +108,17 @@ export function deviceLabel(f: DeviceFacts): string {
  * knows them by, "USB controller qemu-xhci (index 1)".
  */
 export function uniqueNames(labels: readonly string[], indexOf: (i: number) => string | undefined = () => undefined): string[] {
+  // indexed loops, and the set of taken names only once a name repeats: this runs once per import
+  // over every device, in code a one-shot CLI run never optimises (a for-of allocates per step there)
   const count = new Map<string, number>();
-  for (const l of labels) count.set(l, (count.get(l) ?? 0) + 1);
+  let repeats = false;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i] as string;
+    const n = (count.get(l) ?? 0) + 1;
+    count.set(l, n);
+    if (n > 1) repeats = true;
+  }
+  if (!repeats) return labels.slice();
   const seen = new Map<string, number>();
   const taken = new Set(labels);
   return labels.map((l, i) => {
