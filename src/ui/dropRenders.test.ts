@@ -143,3 +143,29 @@ describe('React Flow takes in only the lists a drop changed', () => {
     expect(same.edges).toBe(before.edges);
   });
 });
+
+describe('what the drop frame paints and layerizes', () => {
+  interface NodeFs {
+    readFileSync(path: URL, encoding: 'utf8'): string;
+  }
+  // as contrast.test.ts reads it: Vitest hands CSS imports over empty, the UI's tsconfig has no Node types
+  const nodeProcess = (globalThis as unknown as { process: { getBuiltinModule(id: 'node:fs'): NodeFs } }).process;
+  const css = nodeProcess.getBuiltinModule('node:fs').readFileSync(new URL('./styles.css', import.meta.url), 'utf8');
+  /** the declarations of the last rule whose selector list is exactly `selector` */
+  const rule = (selector: string): string => {
+    const all = [...css.matchAll(/([^{}]+)\{([^}]*)\}/g)].filter((m) => (m[1] ?? '').replace(/\/\*[\s\S]*?\*\//g, '').trim() === selector);
+    const last = all[all.length - 1];
+    if (!last) throw new Error(`styles.css has no rule for ${selector}`);
+    return last[2] ?? '';
+  };
+
+  it('clips text with overflow: clip, not hidden (no scroll container, paint layer and scroll node per line)', () => {
+    for (const s of ['.tlines > .tline', '.ttitle .tkind', '.hdev .hname', '.hdev .hmeta > .vendor', '.glabel']) expect(rule(s), s).toMatch(/overflow:\s*clip/);
+  });
+
+  it('hides React Flow handles without opacity (no effect node per handle)', () => {
+    const h = rule('.react-flow__handle');
+    expect(h).toMatch(/visibility:\s*hidden/);
+    expect(h).not.toMatch(/opacity/);
+  });
+});
