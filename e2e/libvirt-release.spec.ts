@@ -44,7 +44,7 @@ async function importAndPlace(page: Page, release?: string): Promise<string> {
   await page.getByTestId('placement-policy').selectOption('libvirt');
   if (release) await page.getByTestId('libvirt-version').selectOption(release);
   await page.getByTestId('auto-place').click();
-  await expect(page.getByTestId('undo')).toHaveAttribute('aria-label', release ? `Undo: Auto-place (libvirt ${release})` : 'Undo: Auto-place (libvirt)');
+  await expect(page.getByTestId('undo')).toHaveAttribute('aria-label', release ? `Undo: Auto-place (like libvirt ${release})` : 'Undo: Auto-place (like libvirt)');
   const download = page.waitForEvent('download');
   await page.getByTestId('export-domain').click();
   return fs.readFileSync(await (await download).path(), 'utf8');

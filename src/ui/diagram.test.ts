@@ -164,4 +164,21 @@ describe('diagramSvg, a picture worth sharing', () => {
     const g1 = elements(root, 'g').find((e) => e.attributes.id === 'host-group-1') as XmlElement;
     expect(elements(g1, 'text').map(shown)).toContain('→ not placed yet');
   });
+
+  // libvirt's pci-many.xml / pci-bridge-many-disks.xml (machine 'pc') came out as "vPHB #0" with a
+  // PE line and a vPHB legend entry: the pseries words on an i440fx guest
+  it('an i440fx guest\'s pci-root is its PCI root, not a vPHB; only pseries diagrams explain vPHBs', () => {
+    const pc = design("<domain type='kvm'><name>pc</name><memory>1048576</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices><controller type='pci' index='0' model='pci-root'/><disk type='file' device='disk'><target dev='vda' bus='virtio'/><address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/></disk></devices></domain>");
+    const texts = (svg: string) => {
+      const root = parseXml(svg).root;
+      return root ? elements(root, 'text').map((t) => t.text) : [];
+    };
+    const pcTexts = texts(diagramSvg(pc, validate(pc)).svg);
+    expect(pcTexts).toContain('PCI root #0');
+    expect(pcTexts.filter((t) => /vPHB|PE:/.test(t))).toEqual([]);
+    const q35 = design(MACHINE_TEMPLATES.q35);
+    expect(texts(diagramSvg(q35, validate(q35)).svg).filter((t) => /vPHB/.test(t))).toEqual([]);
+    const pseries = design(DEMO_DOMAIN_XML, DEMO_HOST_XML);
+    expect(texts(diagramSvg(pseries, validate(pseries)).svg)).toContain('vPHB: its own PE');
+  });
 });

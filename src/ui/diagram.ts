@@ -11,10 +11,11 @@
  * <rect>; the texts of a box are its direct children; controllers are <g id="controller-N">,
  * devices <g id="device-KEY">, host groups <g id="host-group-N">.
  */
-import type { Design, Finding, GuestDevice, PciController, Severity } from '../engine/index.ts';
-import { busModel, formatPciAddress, isPhb, machineFamily } from '../engine/index.ts';
+import type { Design, Finding, GuestDevice, MachineFamily, PciController, Severity } from '../engine/index.ts';
+import { busModel, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { subjectIndex } from '../store/index.ts';
-import { busOwner, chooseColumns, controllerKindLabel, devicesByBus, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, SPACING, unplacedDevices, type Rect } from './layout.ts';
+import { busKindLabel, shownAsPhb } from './busKind.ts';
+import { busOwner, chooseColumns, devicesByBus, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, SPACING, unplacedDevices, type Rect } from './layout.ts';
 import { canvasMeasure, estimateWidth, fitText, MONO, SANS, type Measure, type TextStyle } from './textMeasure.ts';
 
 const MARGIN = 24;
@@ -101,9 +102,11 @@ class Svg {
 
 const round = (n: number): string => String(Math.round(n * 10) / 10);
 
-function metaOf(c: PciController): string {
+const drawnAsPhb = shownAsPhb;
+
+function metaOf(c: PciController, family: MachineFamily): string {
   const meta: string[] = [];
-  if (isPhb(c) && c.target.index !== undefined) meta.push(`target ${c.target.index}`);
+  if (drawnAsPhb(c, family) && c.target.index !== undefined) meta.push(`target ${c.target.index}`);
   if (c.target.node !== undefined) meta.push(`NUMA ${c.target.node}`);
   if (c.target.chassis !== undefined) meta.push(`chassis ${c.target.chassis}`);
   if (c.target.port !== undefined) meta.push(`port 0x${hex2(c.target.port)}`);
@@ -111,7 +114,7 @@ function metaOf(c: PciController): string {
   return meta.join(' · ');
 }
 
-const controllerTitle = (c: PciController): string => `${controllerKindLabel(c)} #${c.index ?? '?'}`;
+const controllerTitle = (c: PciController, family: MachineFamily): string => `${busKindLabel(c, family)} #${c.index ?? '?'}`;
 
 function hostNameOf(design: Design, d: GuestDevice): string | undefined {
   if (!d.hostAddress) return undefined;
@@ -155,7 +158,7 @@ function groupPlaces(design: Design): { groups: GroupPlace[]; others: number } {
     for (const d of devices) {
       const a = d.address;
       const c = a && busOwner(design.guest, a.bus) ? design.guest.controllers.find((x) => x.index === a.bus) : undefined;
-      where.add(a && c ? `${controllerTitle(c)} slot 0x${hex2(a.slot)}` : 'not placed yet');
+      where.add(a && c ? `${controllerTitle(c, machineFamily(design.guest))} slot 0x${hex2(a.slot)}` : 'not placed yet');
     }
     groups.push({ number: n, numa: host.devices.get(g?.members[0] ?? '')?.numaNode, members, where: [...where] });
   }
@@ -253,7 +256,8 @@ export function diagramSvg(design: Design, findings: readonly Finding[], opts: D
   let width = Math.max(720, MARGIN * 2 + hostW + treeW);
 
   // legend: entries flow into rows across the width
-  const legendItems = LEGEND.map((e) => ({ ...e, w: 26 + 6 + measure(e.text, { size: 12 }) * 1.1 + 18 }));
+  // the vPHB swatch explains pseries only: on q35, virt and i440fx no bus is drawn as one
+  const legendItems = LEGEND.filter((e) => e.kind !== 'phb' || machineFamily(guest) === 'pseries').map((e) => ({ ...e, w: 26 + 6 + measure(e.text, { size: 12 }) * 1.1 + 18 }));
   const legendRows: (typeof legendItems)[] = [[]];
   let rowW = 0;
   for (const e of legendItems) {
@@ -386,7 +390,8 @@ function drawController(svg: Svg, design: Design, c: PciController, b: Rect, sub
   const sev = index === undefined ? undefined : subjects.controllers.get(index);
   // a note is advice: it gets a badge, not a coloured border
   const border = sev === 'info' ? undefined : sev;
-  const phb = isPhb(c);
+  const family = machineFamily(guest);
+  const phb = drawnAsPhb(c, family);
   const p = FULL_PARTS;
   svg.open(`id="controller-${esc(String(index ?? c.key))}" data-model="${esc(c.model)}"`);
   svg.rect(b, phb ? C.phbFill : C.busFill, SEV[border ?? 'none'], border ? 2 : 1, 8);
@@ -394,12 +399,12 @@ function drawController(svg: Svg, design: Design, c: PciController, b: Rect, sub
   const top = b.y + (phb ? p.phbBorder : 0);
   const inner = b.width - 20;
   const badgeW = sev ? 24 : 0;
-  svg.text(b.x + 10, top + 22, controllerTitle(c), inner - badgeW, { size: 13, bold: true });
+  svg.text(b.x + 10, top + 22, controllerTitle(c, family), inner - badgeW, { size: 13, bold: true });
   if (sev) {
     svg.raw(`<circle cx="${round(b.x + b.width - 18)}" cy="${round(top + 17)}" r="8" fill="${SEV[sev]}"/>`);
     svg.raw(`<text x="${round(b.x + b.width - 18)}" y="${round(top + 21)}" font-size="11" font-weight="700" fill="#ffffff" text-anchor="middle">${sev === 'info' ? 'i' : '!'}</text>`);
   }
-  const meta = metaOf(c);
+  const meta = metaOf(c, family);
   if (meta) svg.text(b.x + 10, top + 42, meta, inner, { size: 12, fill: C.muted });
 
   const groups = new Set<number>();

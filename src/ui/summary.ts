@@ -68,10 +68,11 @@ interface Holds {
   readonly buses: number;
 }
 
+/** The PCI controllers counted are those the canvas draws, the root libvirt adds included ("on 0 PCI controllers" beside a drawn vPHB read wrong). */
 function holds(design: Design): Holds {
   const machine = machineProfile(design.guest);
   const pci = design.guest.devices.filter((d) => !d.implicit && takesPciAddress(d, machine));
-  return { pci: pci.length, without: pci.filter((d) => !d.address).length, buses: design.guest.controllers.filter((c) => !c.implicit).length };
+  return { pci: pci.length, without: pci.filter((d) => !d.address).length, buses: design.guest.controllers.length };
 }
 
 function holdsText({ pci, without, buses }: Holds): string {
@@ -84,7 +85,7 @@ export function importSummary(design: Design, findings: readonly Finding[]): str
 }
 
 /**
- * "3 domains, 6 PCI devices on 0 PCI controllers, 6 without an address (…); 3 errors and 5 warnings
+ * "3 domains, 6 PCI devices on 3 PCI controllers, 6 without an address (…); 3 errors and 5 warnings
  * left": what an opened workspace (issue 15) holds in all its guests, and what is left: every
  * guest's own findings (each judged on the workspace's host) and the findings across guests, each
  * counted once.

@@ -100,4 +100,25 @@ describe('building blocks', () => {
     const full = planBlock(d, 'root-port');
     expect(full).toEqual({ ok: false, reason: 'pcie-root 0 has no free slot for a root port.' });
   });
+
+  // libvirt's q35-pcie.xml writes its 16 PCI controllers without `index`: "+ Root port" refused it
+  // ("no pcie-root"), and a new controller would have taken index 0, which define gives pcie-root
+  it('adds a root port, a switch and a bridge to a q35 guest whose controllers have no index, past the indexes define gives them', () => {
+    const xml = "<domain type='kvm'><name>noindex</name><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><controller type='pci' model='pcie-root'/><controller type='pci' model='pcie-root-port'/><controller type='pci' model='pcie-root-port'/><disk type='file' device='disk'><target dev='vda' bus='virtio'/></disk></devices></domain>";
+    const r = createDesign(xml, undefined, 'noindex.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    const d = r.value;
+    expect(d.guest.controllers.filter((c) => c.index === undefined)).toHaveLength(3);
+    const port = planBlock(d, 'root-port');
+    if (!port.ok) throw new Error(port.reason);
+    expect(port.plan.added).toEqual([3]);
+    const added = applyCommand(d, port.plan.command).guest.controllers.find((c) => c.index === 3);
+    expect(added).toMatchObject({ model: 'pcie-root-port', address: { bus: 0 } });
+    for (const block of ['switch', 'pcie-to-pci-bridge'] as const) {
+      const p = planBlock(d, block);
+      expect(p.ok, block).toBe(true);
+      if (p.ok) expect(Math.min(...p.plan.added), block).toBe(3);
+    }
+    expect(errors(build(d, 'root-port'))).toEqual([]);
+  });
 });

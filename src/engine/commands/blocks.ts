@@ -5,6 +5,7 @@ import type { GuestPciAddress } from '../model/pci.ts';
 import type { BuildingBlock } from '../machines/index.ts';
 import { buildingBlocksFor, chassisPicker, hasPcieRoot, machineFamily, MAX_SWITCH_PORTS } from '../machines/index.ts';
 import type { Command, NewController } from './commands.ts';
+import { virDomainAssignControllerIndexes } from '../libvirt/domainConf.ts';
 import { firstFreeSlot, nextControllerIndex } from './commands.ts';
 
 /**
@@ -73,9 +74,13 @@ function bridgeParent(guest: Guest, selected: string | undefined): PciController
   return guest.controllers.find((c) => c.model === 'pci-root' && c.index === 0) ?? guest.controllers.find((c) => takesBridge(c));
 }
 
-/** A new pcie-root-port on the first free slot of pcie-root, or why there can be none. */
+/**
+ * A new pcie-root-port on the first free slot of pcie-root, or why there can be none. A pcie-root
+ * written without `index` is found by the index define gives it (virDomainAssignControllerIndexes,
+ * src/conf/domain_conf.c): "+ Root port" once refused libvirt's q35-pcie.xml for "no pcie-root".
+ */
 export function newRootPort(guest: Guest, index: number, chassis: (index: number) => number = chassisPicker(guest.controllers)): NewController | string {
-  const root = guest.controllers.find((c) => c.model === 'pcie-root');
+  const root = virDomainAssignControllerIndexes(guest.controllers).find((c) => c.model === 'pcie-root');
   if (root?.index === undefined) return 'This design has no pcie-root to plug a root port into.';
   const slot = firstFreeSlot(guest, root.index);
   if (slot === undefined) return `${controllerName(root)} has no free slot for a root port.`;

@@ -4,6 +4,7 @@ import { freshControllerKey } from '../model/keys.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { formatPciAddress, parsePciAddress } from '../model/pci.ts';
 import { BUS_MODELS } from '../libvirt/domainAddr.ts';
+import { virDomainAssignControllerIndexes } from '../libvirt/domainConf.ts';
 import { passThroughRefusal } from '../model/vfio.ts';
 import { qemuDomainAddressFindNewTargetIndex, qemuDomainPCIControllerSetDefaults } from '../libvirt/qemuDomainAddress.ts';
 import { machineFamily, machineProfile } from '../machines/index.ts';
@@ -163,10 +164,16 @@ function newHostdev(hostAddress: string, address: GuestPciAddress | undefined): 
   };
 }
 
-/** One past the highest controller index in use. */
+/**
+ * One past the highest PCI controller index in use once libvirt has defined the guest: controllers
+ * written without `index` count with the index define gives them (virDomainAssignControllerIndexes
+ * in src/conf/domain_conf.c: the lowest unused, in document order). Counting only written indexes
+ * gave 0 on libvirt's q35-pcie.xml (16 controllers, none with an index): a new controller there
+ * would take an index define had for another and shift every bus number after it.
+ */
 export function nextControllerIndex(guest: Guest): number {
   let max = -1;
-  for (const c of guest.controllers) if (c.index !== undefined && c.index > max) max = c.index;
+  for (const c of virDomainAssignControllerIndexes(guest.controllers)) if (c.index !== undefined && c.index > max) max = c.index;
   return max + 1;
 }
 

@@ -85,6 +85,78 @@ describe('qemuDomainAddressFindNewTargetIndex', () => {
   });
 });
 
+describe('qemuDomainPCIControllersSetDefaults: PHB target indexes', () => {
+  /**
+   * libvirt's walk as written: controllers by index (written ones first under 'written-first'),
+   * each pseries PHB without a target index taking the lowest of 1..31 that no PHB the search sees
+   * holds, searched index by index over the whole list (qemuDomainAddressFindNewTargetIndex()),
+   * where the search sees a PHB named spapr-pci-host-bridge by then (virDomainControllerIsPSeriesPHB()):
+   * written with the name, or unnamed and earlier by index.
+   */
+  const libvirtWalk = (input: readonly PciController[], order?: 'written-first', added?: ReadonlySet<string>): (number | undefined)[] => {
+    const out = input.slice();
+    const rank = (c: PciController) => (order === 'written-first' && (c.implicit || added?.has(c.key)) && c.index !== 0 ? 1 : 0);
+    const turns = out.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || (a.c.index ?? Number.MAX_SAFE_INTEGER) - (b.c.index ?? Number.MAX_SAFE_INTEGER) || a.i - b.i);
+    for (const { c, i } of turns) {
+      if (c.model !== 'pci-root') continue;
+      let index = c.target.index;
+      if (index === undefined) {
+        const sees = (x: PciController) => x.modelName === 'spapr-pci-host-bridge' || (x.modelName === undefined && x.index !== undefined && c.index !== undefined && x.index < c.index);
+        if (c.index === 0) index = 0;
+        else for (let t = 1; t <= 31 && index === undefined; t++) if (!out.some((x) => x.model === 'pci-root' && x.target.index === t && sees(x))) index = t;
+      }
+      out[i] = { ...c, modelName: c.modelName ?? 'spapr-pci-host-bridge', target: index === undefined ? c.target : { ...c.target, index } };
+    }
+    return out.map((c) => c.target.index);
+  };
+
+  it('the one-pass search gives what the walk searching the list index by index gives, on random lists (names written or not, indexes in any order, written-first)', () => {
+    let seed = 11;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const targets = [undefined, undefined, undefined, 0, 1, 2, 3, 5, 17, 30, 31, 32, 1.5];
+    const names = [undefined, undefined, 'spapr-pci-host-bridge', 'other-phb'];
+    const indexes = [undefined, 0, 1, 2, 3, 4, 6, 9, 20, 40];
+    for (let round = 0; round < 600; round++) {
+      const full = round % 7 === 0;
+      const cs = Array.from({ length: full ? 45 : rnd(45) }, (_, i) => {
+        const modelName = names[rnd(names.length)];
+        const c: PciController = {
+          key: `c${i}`,
+          index: full ? (i * 7) % 45 : indexes[rnd(indexes.length)],
+          model: rnd(8) === 0 ? 'pci-bridge' : 'pci-root',
+          target: { index: full && i % 3 === 0 ? undefined : targets[rnd(targets.length)] },
+          ...(modelName === undefined ? {} : { modelName }),
+          ...(rnd(5) === 0 ? { implicit: true } : {}),
+        };
+        return c;
+      });
+      const added = new Set(cs.filter(() => rnd(6) === 0).map((c) => c.key));
+      expect(qemuDomainPCIControllersSetDefaults(cs, PSERIES).map((c) => c.target.index)).toEqual(libvirtWalk(cs));
+      expect(qemuDomainPCIControllersSetDefaults(cs, PSERIES, { order: 'written-first', added }).map((c) => c.target.index)).toEqual(libvirtWalk(cs, 'written-first', added));
+    }
+    // an unnamed PHB of the same index, listed after: not named yet on the searching one's turn
+    const twins = [ctrl(4, 'pci-root'), ctrl(4, 'pci-root', { target: { index: 1 } })];
+    expect(qemuDomainPCIControllersSetDefaults(twins, PSERIES).map((c) => c.target.index)).toEqual([1, 1]);
+    expect(libvirtWalk(twins)).toEqual([1, 1]);
+  });
+
+  it('reads the list a bounded number of times, not once per PHB: 1,600 PHBs holding 0..2 and 250 without a target index after them', () => {
+    // the shape of a 1 MiB domain of repeated PHBs whose addresses imply 250 more (bench/xml.bench.ts)
+    let reads = 0;
+    const counted = (c: PciController): PciController => {
+      const target = c.target;
+      return Object.defineProperty({ ...c }, 'target', { enumerable: true, get: () => (reads++, target) });
+    };
+    const written = Array.from({ length: 1600 }, (_, i) => counted(ctrl(i % 3, 'pci-root', { modelName: 'spapr-pci-host-bridge', target: { index: i % 3 } })));
+    const implied = Array.from({ length: 250 }, (_, i) => counted(ctrl(3 + i, 'pci-root', { implicit: true })));
+    const out = qemuDomainPCIControllersSetDefaults([...written, ...implied], PSERIES);
+    expect(out.slice(1600, 1629).map((c) => c.target.index)).toEqual(Array.from({ length: 29 }, (_, i) => i + 3));
+    expect(out.slice(1629).every((c) => c.target.index === undefined)).toBe(true);
+    // each controller's target is read a few times on its own turn and once by the search; a scan per PHB reads it 250 times
+    expect(reads).toBeLessThan(10 * 1850);
+  });
+});
+
 describe('qemuDomainImpliedPCIControllers (GEN-IDX-5)', () => {
   const guest = (controllers: PciController[], buses: number[] = []) => ({
     controllers,

@@ -994,31 +994,23 @@ export function qemuDomainPCIControllerSetDefaultModelName(c: PciController, mac
  * qemuDomainAddressFindNewTargetIndex(): the lowest PHB target index in 1..31 no pci-root of
  * `controllers` uses; undefined when all are taken. Which PHBs libvirt's search sees at that point
  * (virDomainControllerIsPSeriesPHB(): those with their model name by then) is the caller's to pass
- * (qemuDomainPCIControllerSetDefaults, d12).
+ * (qemuDomainPCIControllerSetDefaults, d12). One pass with a bit per index, stopping once all 31
+ * are taken, where libvirt scans the list once per index.
  */
 export function qemuDomainAddressFindNewTargetIndex(controllers: readonly PciController[]): number | undefined {
-  return lowestFreeTargetIndex(controllers, () => true);
-}
-
-/** Bits 1..31 set: every PHB target index libvirt's search tries is taken. */
-const ALL_TARGETS_TAKEN = 0xfffffffe;
-
-/**
- * The lowest of 1..31 no pci-root of `controllers` for which `sees` holds uses as its target index.
- * One pass with a bit per index, stopping once all 31 are taken: linear in the controllers (a search
- * per index made every PHB without a target index cost 31 scans of the list, quadratic in PHBs).
- */
-function lowestFreeTargetIndex(controllers: readonly PciController[], sees: (c: PciController) => boolean): number | undefined {
   let taken = 0;
   for (const c of controllers) {
-    const t = c.target.index;
-    if (c.model !== 'pci-root' || t === undefined || t < 1 || t > 31 || !Number.isInteger(t) || !sees(c)) continue;
+    const t = phbTargetIndex(c);
+    if (t === undefined) continue;
     taken = (taken | (1 << t)) >>> 0;
     if (taken === ALL_TARGETS_TAKEN) return undefined;
   }
   for (let t = 1; t <= 31; t++) if ((taken & (1 << t)) === 0) return t;
   return undefined;
 }
+
+/** Bits 1..31 set: every PHB target index libvirt's search tries is taken. */
+const ALL_TARGETS_TAKEN = 0xfffffffe;
 
 /** qemuDomainAddressFindNewBusNr(): two below the lowest busNr in use (from 256); undefined when that would be 2 or less. */
 export function qemuDomainAddressFindNewBusNr(controllers: readonly PciController[]): number | undefined {
@@ -1035,6 +1027,62 @@ export function qemuDomainAddressFindNewBusNr(controllers: readonly PciControlle
  * free). `controllers` are the others as they stand, for the searches. What is written stays.
  */
 export function qemuDomainPCIControllerSetDefaults(c: PciController, controllers: readonly PciController[], machine: LibvirtMachine): PciController {
+  return controllerSetDefaults(c, controllers, machine, undefined);
+}
+
+/**
+ * The PHB target indexes libvirt's search (qemuDomainAddressFindNewTargetIndex(),
+ * src/qemu/qemu_domain_address.c: index by index from 1 to 31, each over def->controllers) sees
+ * while {@link qemuDomainPCIControllersSetDefaults} walks the controllers in order, kept up to
+ * date instead of searched again per PHB: the list is read once, and each PHB's turn costs a
+ * look at 31 indexes (a scan of the list per PHB was quadratic in PHBs: 1,608 written PHBs and
+ * the 253 a 1 MiB document's addresses imply cost a third of its import).
+ *
+ * What the search sees of a pci-root `x` holding target index t (1..31) on the turn of PHB `c`
+ * (virDomainControllerIsPSeriesPHB(): only PHBs named spapr-pci-host-bridge by then): `x` named so
+ * as written or on its own earlier turn ({@link named}; on pseries every pci-root without a name
+ * gets this one on its turn), or `x` still without a name but below `c` by index, i.e. named
+ * before `c` in libvirt's index order ({@link unnamedLowest}: the lowest index of such a PHB per t
+ * is enough, as one named meanwhile is in {@link named}).
+ */
+class PhbTargetIndexSearch {
+  /** bit t: a pci-root named spapr-pci-host-bridge holds target index t */
+  private named = 0;
+  /** per target index: the lowest controller index of a pci-root without a model name holding it */
+  private readonly unnamedLowest: number[] = [];
+
+  constructor(controllers: readonly PciController[]) {
+    for (const x of controllers) {
+      const t = phbTargetIndex(x);
+      if (t === undefined) continue;
+      if (x.modelName === 'spapr-pci-host-bridge') this.named = (this.named | (1 << t)) >>> 0;
+      else if (x.modelName === undefined && x.index !== undefined && !((this.unnamedLowest[t] ?? Infinity) <= x.index)) this.unnamedLowest[t] = x.index;
+    }
+  }
+
+  /** The lowest of 1..31 the search sees free on the turn of a PHB of controller index `index`; undefined when all are taken. */
+  lowestFree(index: number | undefined): number | undefined {
+    let taken = this.named;
+    if (index !== undefined) for (let t = 1; t <= 31; t++) if ((this.unnamedLowest[t] ?? Infinity) < index) taken = (taken | (1 << t)) >>> 0;
+    for (let t = 1; t <= 31; t++) if ((taken & (1 << t)) === 0) return t;
+    return undefined;
+  }
+
+  /** A controller as its turn left it. */
+  note(c: PciController): void {
+    const t = phbTargetIndex(c);
+    if (t !== undefined && c.modelName === 'spapr-pci-host-bridge') this.named = (this.named | (1 << t)) >>> 0;
+  }
+}
+
+/** The target index of a pci-root when it is one libvirt's search tries (an integer in 1..31). */
+function phbTargetIndex(c: PciController): number | undefined {
+  const t = c.target.index;
+  return c.model === 'pci-root' && t !== undefined && t >= 1 && t <= 31 && Number.isInteger(t) ? t : undefined;
+}
+
+/** {@link qemuDomainPCIControllerSetDefaults}, with the PHB search kept by the caller's walk when it has one. */
+function controllerSetDefaults(c: PciController, controllers: readonly PciController[], machine: LibvirtMachine, phbs: PhbTargetIndexSearch | undefined): PciController {
   const next = qemuDomainPCIControllerSetDefaultModelName(c, machine);
   const t = next.target;
   const a = next.address;
@@ -1060,8 +1108,7 @@ export function qemuDomainPCIControllerSetDefaults(c: PciController, controllers
       // virDomainControllerIsPSeriesPHB(): the search sees only PHBs that have their model name by
       // now: written with one, or named already because libvirt handles controllers by index. A
       // later PHB written without it keeps its target index unseen (d12: QEMU "PHB 1 already attached").
-      const sees = (x: PciController): boolean => x.modelName === 'spapr-pci-host-bridge' || (x.modelName === undefined && x.index !== undefined && c.index !== undefined && x.index < c.index);
-      const index = c.index === 0 ? 0 : lowestFreeTargetIndex(controllers, sees);
+      const index = c.index === 0 ? 0 : (phbs ?? new PhbTargetIndexSearch(controllers)).lowestFree(c.index);
       return index === undefined ? next : { ...next, target: { ...t, index } };
     }
     default:
@@ -1080,13 +1127,17 @@ export function qemuDomainPCIControllersSetDefaults(controllers: readonly PciCon
   const order = out
     .map((c, i) => ({ i, rank: controllerRank(c, opts.order, opts.added), index: c.index ?? Number.MAX_SAFE_INTEGER }))
     .sort((a, b) => a.rank - b.rank || a.index - b.index || a.i - b.i);
+  // made on the first PHB that searches, from the list as it stands then; told of each turn after
+  let phbs: PhbTargetIndexSearch | undefined;
   for (const { i } of order) {
     const c = out[i] as PciController;
-    const next = qemuDomainPCIControllerSetDefaults(c, out, machine);
+    if (phbs === undefined && c.model === 'pci-root' && machine.family === 'pseries' && c.target.index === undefined && c.index !== 0) phbs = new PhbTargetIndexSearch(out);
+    const next = controllerSetDefaults(c, out, machine, phbs);
     if (next !== c) {
       out[i] = next;
       changed = true;
     }
+    phbs?.note(next);
   }
   return changed ? out : controllers;
 }

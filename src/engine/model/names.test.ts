@@ -183,6 +183,32 @@ describe('no internal key reaches a person', () => {
     }
     expect(named).toBeGreaterThan(1000);
   });
+
+  // GEN-HP-5 once listed the devices of a multifunction slot by key ("libvirt refuses to hot-unplug
+  // controller-0, controller-1" on pci-many.xml's IDE and USB controllers at 00:01.1/.2)
+  it('no finding or fix of libvirt\'s own test domains names an internal key (corpus)', () => {
+    if (!fs.existsSync(corpus)) {
+      if (process.env.CI) throw new Error(`${corpus} is missing`);
+      console.log(`skipping: ${corpus} is absent`);
+      return;
+    }
+    const files = fs.readdirSync(corpus).filter((f) => f.startsWith('qemuxmlconfdata__') && f.endsWith('.xml'));
+    let findings = 0;
+    const hp5: string[] = [];
+    for (const f of files) {
+      const r = createDesign(fs.readFileSync(path.join(corpus, f), 'utf8'), undefined, f);
+      if (!r.ok) continue;
+      for (const x of validate(r.value)) {
+        expect(x.message, `${f} ${x.ruleId}`).not.toMatch(INTERNAL_KEY);
+        for (const fix of x.fixes ?? []) expect(fix.label, `${f} ${x.ruleId}`).not.toMatch(INTERNAL_KEY);
+        if (x.ruleId === 'GEN-HP-5') hp5.push(x.message);
+        findings++;
+      }
+    }
+    expect(findings).toBeGreaterThan(300);
+    // the multifunction slots of the corpus are named: pci-many.xml's IDE and USB controllers at 00:01
+    expect(hp5).toContain('Slot 0x01 of bus 0x00 holds several functions: libvirt refuses to hot-unplug USB controller piix3-uhci, IDE controller 0 ("multifunction PCI guest address"); remove them only while the guest is shut off.');
+  });
 });
 
 describe('subjectNames', () => {

@@ -1,5 +1,6 @@
 import type { Rule, RuleMeta } from './types.ts';
 import type { Finding } from './types.ts';
+import type { GuestDevice } from '../model/guest.ts';
 import { controllerText, finding } from './context.ts';
 import { busRule } from './define.ts';
 import { at, ctrl, dev, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
@@ -28,15 +29,16 @@ export const rule: Rule = busRule(meta, (_ctx, bus) => {
     const m = mask[slot] ?? 0;
     return (m & (m - 1)) !== 0;
   };
-  const bySlot = new Map<number, string[]>();
+  const bySlot = new Map<number, GuestDevice[]>();
   for (const d of bus.devices) {
     if (!d.address || !shared(d.address.slot)) continue;
     const list = bySlot.get(d.address.slot);
-    if (list) list.push(d.key);
-    else bySlot.set(d.address.slot, [d.key]);
+    if (list) list.push(d);
+    else bySlot.set(d.address.slot, [d]);
   }
+  // the message names devices by label (libvirt's words), the subjects by key
   for (const [slot, devices] of [...bySlot].sort((a, b) => a[0] - b[0])) {
-    out.push(finding(meta, `Slot 0x${slot.toString(16).padStart(2, '0')} of bus 0x${bus.index.toString(16).padStart(2, '0')} holds several functions: libvirt refuses to hot-unplug ${devices.join(', ')} ("multifunction PCI guest address"); remove ${devices.length === 1 ? 'it' : 'them'} only while the guest is shut off.`, { controllers: [bus.index], devices }));
+    out.push(finding(meta, `Slot 0x${slot.toString(16).padStart(2, '0')} of bus 0x${bus.index.toString(16).padStart(2, '0')} holds several functions: libvirt refuses to hot-unplug ${devices.map((d) => d.label).join(', ')} ("multifunction PCI guest address"); remove ${devices.length === 1 ? 'it' : 'them'} only while the guest is shut off.`, { controllers: [bus.index], devices: devices.map((d) => d.key) }));
   }
   return out;
 });

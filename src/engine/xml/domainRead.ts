@@ -162,19 +162,165 @@ function labelFacts(el: DomElement, d: Omit<GuestDevice, 'label' | 'key'>, targe
   };
 }
 
-function detectLayoutStyle(text: string, devicesEl: DomElement | undefined, root: DomElement): Pick<DomainLayout, 'newline' | 'quote' | 'indentUnit'> {
+function detectLayoutStyle(text: string, devicesEl: DomElement | undefined, root: DomElement, read: Pick<DevicesRead, 'first' | 'firstWithAttributes'>): Pick<DomainLayout, 'newline' | 'quote' | 'indentUnit'> {
   const nl = text.indexOf('\n');
   const newline = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
   let quote: '"' | "'" = "'";
-  const firstWithAttrs = (devicesEl ? elements(devicesEl) : elements(root)).find((e) => Object.keys(e.attributes).length > 0);
+  // `<devices>`' children were read one by one and are not kept in the tree (readDomainTree)
+  const firstWithAttrs = devicesEl ? read.firstWithAttributes : elements(root).find(hasAttributes);
   if (firstWithAttrs) quote = scanStartTag(text, firstWithAttrs.start).attributes[0]?.quote ?? "'";
   let indentUnit = '  ';
   const outer = devicesEl ?? root;
   const outerIndent = indentBefore(text, outer.start) ?? '';
-  const first = elements(outer)[0];
+  const first = devicesEl ? read.first : elements(root)[0];
   const inner = first ? indentBefore(text, first.start) : undefined;
   if (inner !== undefined && inner.length > outerIndent.length && inner.startsWith(outerIndent)) indentUnit = inner.slice(outerIndent.length);
   return { newline, quote, indentUnit };
+}
+
+/** What `<devices>` gives, child by child, in document order (readDomainTree hands each over as it reads it). */
+interface DevicesRead {
+  readonly controllers: PciController[];
+  readonly devices: GuestDevice[];
+  readonly deviceLayouts: Map<string, DeviceLayout>;
+  readonly controllerLayouts: Map<string, DeviceLayout>;
+  readonly deviceChildren: Array<{ element: string; type?: string | undefined; span: ElementSpan }>;
+  /** position in `devices` -> the index attribute of a non-PCI controller */
+  readonly controllerIndexes: Map<number, string>;
+  /** the first child, and the first with attributes (detectLayoutStyle) */
+  first?: DomElement | undefined;
+  firstWithAttributes?: DomElement | undefined;
+  /** reads one child of `<devices>`; the element is not kept */
+  readonly add: (el: DomElement) => void;
+}
+
+function devicesReader(): DevicesRead {
+  const controllers: PciController[] = [];
+  const devices: GuestDevice[] = [];
+  const deviceLayouts = new Map<string, DeviceLayout>();
+  const controllerLayouts = new Map<string, DeviceLayout>();
+  const deviceChildren: Array<{ element: string; type?: string | undefined; span: ElementSpan }> = [];
+  const keys = deviceKeyer();
+  const controllerIndexes = new Map<number, string>();
+  const read: DevicesRead = {
+    controllers,
+    devices,
+    deviceLayouts,
+    controllerLayouts,
+    deviceChildren,
+    controllerIndexes,
+    add: (el) => {
+      read.first ??= el;
+      if (read.firstWithAttributes === undefined && hasAttributes(el)) read.firstWithAttributes = el;
+      deviceChildren.push({ element: el.name, type: el.attributes.type, span: span(el) });
+      const isPciController = el.name === 'controller' && el.attributes.type === 'pci';
+      if (!isPciController && !DEVICE_ELEMENTS.has(el.name)) {
+        keys.skip(el.name);
+        return;
+      }
+
+        // One pass over the children: at 1 MiB every allocation here costs.
+      let firstKid: DomElement | undefined;
+      let lastKid: DomElement | undefined;
+      let addressEl: DomElement | undefined;
+      let aliasEl: DomElement | undefined;
+      let modelEl: DomElement | undefined;
+      let targetEl: DomElement | undefined;
+      let sourceEl: DomElement | undefined;
+      for (const k of el.children) {
+        firstKid ??= k;
+        lastKid = k;
+        if (k.name === 'address') addressEl ??= k;
+        else if (k.name === 'alias') aliasEl ??= k;
+        else if (k.name === 'model') modelEl ??= k;
+        else if (k.name === 'target') targetEl ??= k;
+        else if (k.name === 'source') sourceEl ??= k;
+      }
+      const alias = aliasEl?.attributes.name;
+      const addr = guestAddress(addressEl, isPciController && (el.attributes.model === 'pci-root' || el.attributes.model === 'pcie-root'));
+      const address = addressEl ? span(addressEl) : undefined;
+      const firstChild = firstKid ? span(firstKid) : undefined;
+      const lastChild = lastKid ? span(lastKid) : undefined;
+
+      if (isPciController) {
+        const key = keys.key({ element: el.name, pciController: true });
+        const nodeEl = child(targetEl, 'node');
+        const unreadable: string[] = [];
+        const index = controllerIndexAttr(el.attributes.index, unreadable);
+        const target = controllerTarget(targetEl, unreadable);
+        if (addr.unreadable) unreadable.push(...addr.unreadable.map((u) => `address ${u}`));
+        controllers.push({
+          key,
+          index,
+          model: el.attributes.model ?? '',
+          modelName: modelEl?.attributes.name,
+          target,
+          address: addr.address,
+          alias,
+          ...(unreadable.length ? { unreadable } : {}),
+        });
+        controllerLayouts.set(key, {
+          start: el.start,
+          end: el.end,
+          element: el.name,
+          address,
+          firstChild,
+          lastChild,
+          model: modelEl ? span(modelEl) : undefined,
+          target: targetEl ? span(targetEl) : undefined,
+          targetNode: nodeEl ? span(nodeEl) : undefined,
+          targetOtherChildren: targetEl ? elements(targetEl).some((k) => k.name !== 'node') : undefined,
+        });
+        return;
+      }
+
+      const element = el.name as GuestDeviceElement;
+      const type = el.attributes.type;
+      const hostSide = (element === 'hostdev' && type === 'pci') || (element === 'interface' && type === 'hostdev');
+      const hostAddressEl = hostSide ? child(sourceEl, 'address') : undefined;
+      const hostAddress = hostAddressEl ? pciAddress(hostAddressEl) : undefined;
+      // Optional fields are set in the order the type lists them (key order is what JSON, and so a
+      // share link, shows), by assignment: a spread of `cond ? {…} : {}` per field costs a copy each.
+      const device = {
+        key: '',
+        element,
+        type,
+        model: deviceModel(el, modelEl, targetEl),
+        bus: deviceBus(el, targetEl),
+        mode: element === 'hostdev' ? el.attributes.mode : undefined,
+        managed: element === 'hostdev' || element === 'interface' ? el.attributes.managed : undefined,
+        alias,
+      } as { -readonly [K in keyof GuestDevice]: GuestDevice[K] };
+      const index = element === 'controller' ? uint(el.attributes.index) : undefined;
+      if (index !== undefined) device.index = index;
+      device.hostAddress = hostAddress;
+      device.address = addr.address;
+      device.otherAddressType = addr.otherAddressType;
+      const addressController = addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci' ? uint(addressEl?.attributes.controller) : undefined;
+      if (addressController !== undefined) device.addressController = addressController;
+      // virDomainDeviceSpaprVioAddressParseXML(): virStrToLong_ull(reg, NULL, 16, …), the whole value
+      const reg = addr.otherAddressType === 'spapr-vio' ? addressEl?.attributes.reg : undefined;
+      if (reg !== undefined && /^\s*(0[xX])?[0-9a-fA-F]+$/.test(reg)) device.addressReg = Number.parseInt(reg.trim().replace(/^0[xX]/, ''), 16);
+      const addressPort = addr.otherAddressType === 'virtio-serial' ? uint(addressEl?.attributes.port) : undefined;
+      if (addressPort !== undefined) device.addressPort = addressPort;
+      const ports = element === 'controller' && type === 'virtio-serial' ? uint(el.attributes.ports) : undefined;
+      if (ports !== undefined) device.ports = ports;
+      if (element === 'disk' && targetEl?.attributes.dev !== undefined) device.targetDev = targetEl.attributes.dev;
+      device.label = '';
+      if (addr.unreadable?.length) device.unreadable = addr.unreadable;
+      if (element === 'controller' && el.attributes.index !== undefined) controllerIndexes.set(devices.length, el.attributes.index);
+      device.key = keys.key({ element: el.name, hostAddress, alias });
+      device.label = deviceLabel(labelFacts(el, device, targetEl));
+      devices.push(device);
+      deviceLayouts.set(device.key, { start: el.start, end: el.end, element: el.name, address, firstChild, lastChild });
+    },
+  };
+  return read;
+}
+
+function hasAttributes(el: DomElement): boolean {
+  for (const k in el.attributes) if (Object.hasOwn(el.attributes, k)) return true;
+  return false;
 }
 
 /** Reads a domain document. Never throws for bad input: every problem is an InputError. */
@@ -183,9 +329,18 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
   if (refused) return fail(refused);
   if (text.trim() === '') return fail({ code: 'malformed-xml', file, line: 1, column: 1, message: 'the domain XML is empty' });
   let root: DomElement;
+  // The devices are read as the fast reader reads them, and their elements then left behind; when
+  // it gives up, parse-xml's tree is read afresh.
+  let read = devicesReader();
   try {
     // One pass; parse-xml only for what the fast reader leaves to it (errors among them).
-    const r = readDomainTree(text) ?? parseDomainTree(text);
+    let r = readDomainTree(text, read.add);
+    if (!r) {
+      read = devicesReader();
+      r = parseDomainTree(text);
+      const devicesEl = r?.name === 'domain' ? child(r, 'devices') : undefined;
+      if (devicesEl) for (const el of elements(devicesEl)) read.add(el);
+    }
     if (!r) return fail({ code: 'malformed-xml', file, line: 1, column: 1, message: 'the document has no root element' });
     root = r;
   } catch (e) {
@@ -218,119 +373,9 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     if (cellid !== undefined && mn.attributes.nodeset !== undefined) numaMemnodes.push({ cellid, nodeset: mn.attributes.nodeset, mode: mn.attributes.mode });
   }
 
+
   const devicesEl = child(root, 'devices');
-  const controllers: PciController[] = [];
-  const devices: GuestDevice[] = [];
-  const deviceLayouts = new Map<string, DeviceLayout>();
-  const controllerLayouts = new Map<string, DeviceLayout>();
-  const deviceChildren: Array<{ element: string; type?: string | undefined; span: ElementSpan }> = [];
-  const keys = deviceKeyer();
-  /** position in `devices` -> the index attribute of a non-PCI controller */
-  const controllerIndexes = new Map<number, string>();
-
-  for (const el of devicesEl ? elements(devicesEl) : []) {
-    deviceChildren.push({ element: el.name, type: el.attributes.type, span: span(el) });
-    const isPciController = el.name === 'controller' && el.attributes.type === 'pci';
-    if (!isPciController && !DEVICE_ELEMENTS.has(el.name)) {
-      keys.skip(el.name);
-      continue;
-    }
-
-    // One pass over the children: at 1 MiB every allocation here costs (the parse tree is live).
-    let firstKid: DomElement | undefined;
-    let lastKid: DomElement | undefined;
-    let addressEl: DomElement | undefined;
-    let aliasEl: DomElement | undefined;
-    let modelEl: DomElement | undefined;
-    let targetEl: DomElement | undefined;
-    let sourceEl: DomElement | undefined;
-    for (const k of el.children) {
-      firstKid ??= k;
-      lastKid = k;
-      if (k.name === 'address') addressEl ??= k;
-      else if (k.name === 'alias') aliasEl ??= k;
-      else if (k.name === 'model') modelEl ??= k;
-      else if (k.name === 'target') targetEl ??= k;
-      else if (k.name === 'source') sourceEl ??= k;
-    }
-    const alias = aliasEl?.attributes.name;
-    const addr = guestAddress(addressEl, isPciController && (el.attributes.model === 'pci-root' || el.attributes.model === 'pcie-root'));
-    const address = addressEl ? span(addressEl) : undefined;
-    const firstChild = firstKid ? span(firstKid) : undefined;
-    const lastChild = lastKid ? span(lastKid) : undefined;
-
-    if (isPciController) {
-      const key = keys.key({ element: el.name, pciController: true });
-      const nodeEl = child(targetEl, 'node');
-      const unreadable: string[] = [];
-      const index = controllerIndexAttr(el.attributes.index, unreadable);
-      const target = controllerTarget(targetEl, unreadable);
-      if (addr.unreadable) unreadable.push(...addr.unreadable.map((u) => `address ${u}`));
-      controllers.push({
-        key,
-        index,
-        model: el.attributes.model ?? '',
-        modelName: modelEl?.attributes.name,
-        target,
-        address: addr.address,
-        alias,
-        ...(unreadable.length ? { unreadable } : {}),
-      });
-      controllerLayouts.set(key, {
-        start: el.start,
-        end: el.end,
-        element: el.name,
-        address,
-        firstChild,
-        lastChild,
-        model: modelEl ? span(modelEl) : undefined,
-        target: targetEl ? span(targetEl) : undefined,
-        targetNode: nodeEl ? span(nodeEl) : undefined,
-        targetOtherChildren: targetEl ? elements(targetEl).some((k) => k.name !== 'node') : undefined,
-      });
-      continue;
-    }
-
-    const element = el.name as GuestDeviceElement;
-    const type = el.attributes.type;
-    const hostSide = (element === 'hostdev' && type === 'pci') || (element === 'interface' && type === 'hostdev');
-    const hostAddressEl = hostSide ? child(sourceEl, 'address') : undefined;
-    const hostAddress = hostAddressEl ? pciAddress(hostAddressEl) : undefined;
-    // Optional fields are set in the order the type lists them (key order is what JSON, and so a
-    // share link, shows), by assignment: a spread of `cond ? {…} : {}` per field costs a copy each.
-    const device = {
-      key: '',
-      element,
-      type,
-      model: deviceModel(el, modelEl, targetEl),
-      bus: deviceBus(el, targetEl),
-      mode: element === 'hostdev' ? el.attributes.mode : undefined,
-      managed: element === 'hostdev' || element === 'interface' ? el.attributes.managed : undefined,
-      alias,
-    } as { -readonly [K in keyof GuestDevice]: GuestDevice[K] };
-    const index = element === 'controller' ? uint(el.attributes.index) : undefined;
-    if (index !== undefined) device.index = index;
-    device.hostAddress = hostAddress;
-    device.address = addr.address;
-    device.otherAddressType = addr.otherAddressType;
-    const addressController = addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci' ? uint(addressEl?.attributes.controller) : undefined;
-    if (addressController !== undefined) device.addressController = addressController;
-    // virDomainDeviceSpaprVioAddressParseXML(): virStrToLong_ull(reg, NULL, 16, …), the whole value
-    const reg = addr.otherAddressType === 'spapr-vio' ? addressEl?.attributes.reg : undefined;
-    if (reg !== undefined && /^\s*(0[xX])?[0-9a-fA-F]+$/.test(reg)) device.addressReg = Number.parseInt(reg.trim().replace(/^0[xX]/, ''), 16);
-    const addressPort = addr.otherAddressType === 'virtio-serial' ? uint(addressEl?.attributes.port) : undefined;
-    if (addressPort !== undefined) device.addressPort = addressPort;
-    const ports = element === 'controller' && type === 'virtio-serial' ? uint(el.attributes.ports) : undefined;
-    if (ports !== undefined) device.ports = ports;
-    if (element === 'disk' && targetEl?.attributes.dev !== undefined) device.targetDev = targetEl.attributes.dev;
-    device.label = '';
-    if (addr.unreadable?.length) device.unreadable = addr.unreadable;
-    if (element === 'controller' && el.attributes.index !== undefined) controllerIndexes.set(devices.length, el.attributes.index);
-    device.key = keys.key({ element: el.name, hostAddress, alias });
-    device.label = deviceLabel(labelFacts(el, device, targetEl));
-    devices.push(device);
-    deviceLayouts.set(device.key, { start: el.start, end: el.end, element: el.name, address, firstChild, lastChild });
-  }
+  const { controllers, devices, deviceLayouts, controllerLayouts, deviceChildren, controllerIndexes } = read;
 
   // Two devices named alike (two USB controllers qemu-xhci) are told apart as libvirt does: by index.
   const names = uniqueNames(devices.map((d) => d.label), (i) => (devices[i]?.element === 'controller' ? controllerIndexes.get(i) : undefined));
@@ -356,7 +401,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     deviceChildren,
     devicesElement: devicesEl ? span(devicesEl) : undefined,
     domainElement: span(root),
-    ...detectLayoutStyle(text, devicesEl, root),
+    ...detectLayoutStyle(text, devicesEl, root, read),
   };
   return ok({ guest, source: { text, layout } });
 }

@@ -129,6 +129,41 @@ describe('the fast domain reader gives parse-xml\'s tree', () => {
   });
 });
 
+describe('the fast reader hands over the devices as it reads them (takeDevice)', () => {
+  const tail = `  <devices>\n    <rng model='x'/>\n  </devices>\n  <seclabel type='none'/>\n</domain>\n`;
+  const doc = DEMO_DOMAIN_XML.replace(/<\/domain>\s*$/, tail.slice(2));
+
+  it("gives each child of a <domain>'s first <devices> to takeDevice, in document order, and not to the tree; the rest of the tree is parse-xml's", () => {
+    const taken: DomElement[] = [];
+    const fast = readDomainTree(doc, (el) => taken.push(el));
+    const reference = parseDomainTree(doc) as DomElement;
+    const refDevices = reference.children.filter((c) => c.name === 'devices');
+    expect(refDevices).toHaveLength(2);
+    expect(taken.map(plain)).toEqual((refDevices[0] as DomElement).children.map(plain));
+    expect(taken.length).toBeGreaterThan(5);
+    // the second <devices> keeps its children; every other element is as parse-xml reads it
+    const fastRoot = fast as DomElement;
+    expect(fastRoot.children.map((c) => c.name)).toEqual(reference.children.map((c) => c.name));
+    fastRoot.children.forEach((c, i) => {
+      const ref = reference.children[i] as DomElement;
+      if (ref === refDevices[0]) expect([c.name, c.start, c.end, c.children.length]).toEqual([ref.name, ref.start, ref.end, 0]);
+      else expect(plain(c)).toEqual(plain(ref));
+    });
+  });
+
+  it('hands a device over at its end tag, before the reader reads on (and may still give up later)', () => {
+    const taken: string[] = [];
+    const broken = doc.replace("<seclabel type='none'/>", '<seclabel type="none">');
+    expect(readDomainTree(broken, (el) => taken.push(el.name))).toBeUndefined();
+    expect(taken.length).toBeGreaterThan(5);
+    // no <devices> under another root, nor below the root's children
+    const other: string[] = [];
+    readDomainTree(`<other><devices><rng/></devices></other>`, (el) => other.push(el.name));
+    readDomainTree(`<domain><x><devices><rng/></devices></x><devices/><devices><rng/></devices></domain>`, (el) => other.push(el.name));
+    expect(other).toEqual([]);
+  });
+});
+
 describe('domain import through parse-xml when the fast reader gives up', () => {
   const odd = wrap(`    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>\n    <disk type='file' device='disk'>\n      <target dev='vda' bus='virtio'/>\n      <\u{10000}x/>\n    </disk>`);
 

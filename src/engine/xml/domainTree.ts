@@ -87,7 +87,7 @@ class FastElement implements DomElement {
   declare readonly start: number;
   declare readonly attributes: Record<string, string>;
   declare private readonly source: string;
-  /** NO_CHILDREN until the first child ({@link addChild}) */
+  /** NO_CHILDREN until the end tag, then exactly its children (an array grown child by child keeps room for 17) */
   declare children: FastElement[];
   declare end: number;
   /** [contentStart, contentEnd): what lies between the tags (empty for `<x/>`) */
@@ -104,11 +104,6 @@ class FastElement implements DomElement {
     this.contentStart = 0;
     this.contentEnd = 0;
     this.cachedText = undefined;
-  }
-
-  addChild(el: FastElement): void {
-    if (this.children === NO_CHILDREN) this.children = [el];
-    else this.children.push(el);
   }
 
   get text(): string {
@@ -132,8 +127,14 @@ function contentText(text: string, from: number, to: number): string {
   while (i < to) {
     let next = text.indexOf('<', i);
     if (next === -1 || next > to) next = to;
-    const amp = text.indexOf('&', i);
-    if (amp !== -1 && amp < next) next = amp;
+    // an `&` only up to `next`: indexOf would search on to the end of the document for the `&`
+    // most texts lack (a `<node>` of each of 1,600 controllers scanned the rest of 1 MiB each)
+    for (let k = i; k < next; k++) {
+      if (text.charCodeAt(k) === 0x26 /* & */) {
+        next = k;
+        break;
+      }
+    }
     if (next > i) out += normalizeLineBreaks(text.slice(i, next));
     i = next;
     if (i >= to) break;
@@ -208,11 +209,21 @@ function skipMisc(text: string, i: number): number {
 }
 
 /**
+ * Takes each child element of a `<domain>` root's first `<devices>` as its end tag is read, in
+ * document order (domainRead.ts reads a device there and then). Such a child is not kept among
+ * `<devices>`' children, nor in its text: a device's subtree then dies young instead of the whole
+ * tree living through the import (at 1 MiB, copying it at every scavenge was most of the
+ * collector's time). When the reader gives up after some were taken, those were read in vain.
+ */
+export type DeviceSink = (el: DomElement) => void;
+
+/**
  * The document's root element, read in one pass, or undefined when this reader gives up (the
  * document is not XML, or uses XML this reader leaves to {@link parseDomainTree}). The text has
- * passed checkXmlInput (safety.ts): no character XML forbids, no DOCTYPE.
+ * passed checkXmlInput (safety.ts): no character XML forbids, no DOCTYPE. With `takeDevice`, the
+ * children of `<devices>` go to it instead of into the tree ({@link DeviceSink}).
  */
-export function readDomainTree(text: string): DomElement | undefined {
+export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElement | undefined {
   const n = text.length;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   if (text.startsWith('<?xml', i) && !NAME_CHAR.test(text.charAt(i + 5))) {
@@ -229,7 +240,18 @@ export function readDomainTree(text: string): DomElement | undefined {
   const nextLessThan = finder(text, '<');
   const nextCdataEnd = finder(text, ']]>');
   const stack: FastElement[] = [];
+  // the children of the open elements, each one's from where its entry in `bases` says
+  const kids: FastElement[] = [];
+  const bases: number[] = [];
   let root: FastElement | undefined;
+  /** the `<devices>` whose children go to takeDevice */
+  let devices: FastElement | undefined;
+  let devicesSeen = false;
+  /** An element whose end tag was read goes to its parent's children, or to takeDevice. */
+  const closed = (el: FastElement, parent: FastElement | undefined): void => {
+    if (parent === devices && devices !== undefined) (takeDevice as DeviceSink)(el);
+    else if (parent !== undefined) kids.push(el);
+  };
   while (i < n) {
     const top = stack[stack.length - 1];
     if (top === undefined && root !== undefined) break;
@@ -254,6 +276,12 @@ export function readDomainTree(text: string): DomElement | undefined {
         top.contentEnd = i;
         top.end = after + 1;
         stack.pop();
+        const base = bases.pop() as number;
+        if (kids.length > base) {
+          top.children = kids.slice(base);
+          kids.length = base;
+        }
+        closed(top, stack[stack.length - 1]);
         i = after + 1;
         continue;
       }
@@ -306,15 +334,20 @@ export function readDomainTree(text: string): DomElement | undefined {
       at = close + 1;
     }
     const el = new FastElement(name, i, attributes, text);
-    if (top !== undefined) top.addChild(el);
-    else root = el;
+    if (top === undefined) root = el;
+    else if (takeDevice !== undefined && !devicesSeen && top === root && name === 'devices' && top.name === 'domain') {
+      devicesSeen = true;
+      if (!selfClosing) devices = el;
+    }
     if (selfClosing) {
       el.contentStart = at;
       el.contentEnd = at;
       el.end = at;
+      closed(el, top);
     } else {
       el.contentStart = at;
       stack.push(el);
+      bases.push(kids.length);
     }
     i = at;
   }

@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEMO_DOMAIN_XML, DEMO_HOST_XML, INTERNAL_KEY, MACHINE_TEMPLATES } from '../../engine/index.ts';
-import { findingsOf } from '../../store/index.ts';
+import { createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, INTERNAL_KEY, MACHINE_TEMPLATES } from '../../engine/index.ts';
+import { createDesignerStore, docOf, findingsOf } from '../../store/index.ts';
 import { snapshotOf } from '../persistence.ts';
 import { keepAside, keptStore } from '../keeping.ts';
 import { listKept, loadAutosave, readKept, resetConnection, settled } from '../saved.ts';
@@ -207,7 +207,7 @@ describe('building blocks and placement', () => {
     const s = demoStore();
     await run(importDomain, { text: DEMO_DOMAIN_XML.replace(/\n\s*<address type='pci'[^>]*\/>/g, ''), file: 'bare.xml' }, contextOf(s));
     await run(autoPlace, { policy: 'pe-per-phb', spare: 1 }, contextOf(s));
-    expect(present(s).label).toBe('Auto-place (pe-per-phb, 1 spare)');
+    expect(present(s).label).toBe('Auto-place (PE per vPHB, 1 spare)');
     expect(s.getState().summary?.text).toMatch(/^placed 7 devices, added 1 vPHB; no errors or warnings left/);
     expect(s.getState().summary?.text).not.toMatch(INTERNAL_KEY);
   });
@@ -264,6 +264,18 @@ describe('editing the selection', () => {
     expect(typeof isolate.label === 'function' && isolate.label(q.getState())).toBe('Isolate on a new root port');
     await run(isolate, undefined, contextOf(q));
     expect(present(q).design.guest.controllers.find((c) => c.index === 1)?.model).toBe('pcie-root-port');
+  });
+
+  // an i440fx guest (libvirt's pci-bridge.xml, pci-many.xml) once read "Isolate on a new vPHB" in its context menu
+  it('Isolate on an i440fx guest, which has neither vPHBs nor root ports, names no vPHB and says why it is off', () => {
+    const pc = createDesign("<domain type='kvm'><name>pc</name><memory>1048576</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices><disk type='file' device='disk'><target dev='vda' bus='virtio'/><address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/></disk></devices></domain>", undefined, 'pc.xml');
+    if (!pc.ok) throw new Error(pc.error.message);
+    const s = createDesignerStore(docOf(pc.value, 'Import pc.xml', undefined, 'pc.xml', true));
+    const disk = pc.value.guest.devices.find((d) => d.label === 'disk vda');
+    if (!disk) throw new Error('no disk vda');
+    s.getState().select({ kind: 'device', key: disk.key });
+    expect(typeof isolate.label === 'function' && isolate.label(s.getState())).toBe('Isolate on a bus of its own');
+    expect(isolate.enabled(s.getState())).toBe('This machine has no bus that isolates a device (no PHBs, no root ports)');
   });
 
   it('a fix is one step and is followed by a line on what it did', async () => {

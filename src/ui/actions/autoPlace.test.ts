@@ -34,7 +34,7 @@ describe('auto-place off the main thread (issue 11)', () => {
     setAppChecker(createChecker(placingWorker(), 1000));
     await run(autoPlace, { policy: 'pe-per-phb', spare: 1 }, contextOf(s));
     const after = s.getState().present?.design;
-    expect(s.getState().present?.label).toBe('Auto-place (pe-per-phb, 1 spare)');
+    expect(s.getState().present?.label).toBe('Auto-place (PE per vPHB, 1 spare)');
     expect(after?.source).toBe(before?.source);
     expect(after?.host).toBe(before?.host);
     expect(after?.guest.devices.every((d) => !d.element.startsWith('hostdev') || d.address)).toBe(true);
@@ -79,7 +79,7 @@ describe('auto-place as the libvirt release the design targets (issue 12)', () =
       await run(importDomain, { text: ROOT_PORT_5_ALONE, file: 'rp5.xml' }, contextOf(byDefault));
       await run(autoPlace, { policy: 'libvirt', spare: 0 }, contextOf(byDefault));
       expect([at(byDefault, 1), at(byDefault, 5)]).toEqual(['0:1.0', '0:1.4']);
-      expect(byDefault.getState().present?.label).toBe('Auto-place (libvirt)');
+      expect(byDefault.getState().present?.label).toBe('Auto-place (like libvirt)');
 
       const as90 = demoStore();
       await run(importDomain, { text: ROOT_PORT_5_ALONE, file: 'rp5.xml' }, contextOf(as90));
@@ -87,7 +87,7 @@ describe('auto-place as the libvirt release the design targets (issue 12)', () =
       const steps = as90.getState().past.length;
       await run(autoPlace, { policy: 'libvirt', spare: 0 }, contextOf(as90));
       expect([at(as90, 5), at(as90, 1)]).toEqual(['0:1.0', '0:1.1']);
-      expect(as90.getState().present?.label).toBe('Auto-place (libvirt 9.0)');
+      expect(as90.getState().present?.label).toBe('Auto-place (like libvirt 9.0)');
       // setting the release was no undo step; the placement is one
       expect(as90.getState().past.length).toBe(steps + 1);
     });
@@ -98,7 +98,7 @@ describe('auto-place as the libvirt release the design targets (issue 12)', () =
     await run(importDomain, { text: ROOT_PORT_5_ALONE, file: 'rp5.xml' }, contextOf(s));
     await run(setLibvirtVersion, '9.0', contextOf(s));
     await run(autoPlace, { policy: 'pe-per-phb', spare: 1 }, contextOf(s));
-    expect(s.getState().present?.label).toBe('Auto-place (pe-per-phb, 1 spare)');
+    expect(s.getState().present?.label).toBe('Auto-place (one port each, 1 spare)');
   });
 
   it('the release select accepts a libvirt release and keeps the default as no setting', async () => {

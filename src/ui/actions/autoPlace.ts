@@ -1,5 +1,5 @@
 import type { PlacementPolicy, PlaceReport } from '../../engine/index.ts';
-import { placeWithReport } from '../../engine/index.ts';
+import { machineFamily, placeWithReport } from '../../engine/index.ts';
 import { appChecker } from '../../store/index.ts';
 import { applyOutcome } from './run.ts';
 import type { Outcome } from './types.ts';
@@ -17,6 +17,12 @@ export const spareEnabled = (policy: PlacementPolicy): true | string =>
   policy === 'pe-per-phb' ? true : "Like libvirt places devices as libvirt's own assignment does, which keeps no spares: choose the other policy to keep spares for hotplug";
 
 /**
+ * A placement policy in the toolbar's words ("PE per vPHB" on pseries, "one port each" elsewhere,
+ * "like libvirt"), for the undo label: the user never sees the policy's internal id.
+ */
+export const policyWords = (policy: PlacementPolicy, pseries: boolean): string => (policy === 'libvirt' ? 'like libvirt' : pseries ? 'PE per vPHB' : 'one port each');
+
+/**
  * Places every device without an address, as one undo step, and says what it did. The libvirt policy
  * places as the libvirt release the design targets (DocState.libvirtVersion; issue 12), here or in
  * the worker alike.
@@ -31,7 +37,7 @@ export const autoPlace = register<PlaceArg>({
     if (!present) return { kind: 'none' };
     const release = policy === 'libvirt' ? present.libvirtVersion : undefined;
     const options = { policy, spare: policy === 'pe-per-phb' ? spare : 0, libvirtVersion: release };
-    const label = `Auto-place (${policy}${policy === 'pe-per-phb' ? `, ${spare} spare` : ''}${release !== undefined ? ` ${release}` : ''})`;
+    const label = `Auto-place (${policyWords(policy, machineFamily(present.design.guest) === 'pseries')}${policy === 'pe-per-phb' ? `, ${spare} spare` : ''}${release !== undefined ? ` ${release}` : ''})`;
     // auto-place may add many buses: show the whole result, not the view of the design before
     const outcome = ({ design, notes }: PlaceReport): Outcome => ({ kind: 'design', design, label, then: { summary: 'change', notes, focusNodes: design.guest.controllers.map(nodeIdOf) } });
     const checker = appChecker();

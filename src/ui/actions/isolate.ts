@@ -4,7 +4,11 @@ import { afterMove } from './moveTo.ts';
 import { register } from './registry.ts';
 import { selectionPayload } from './selection.ts';
 
-const busWord = (s: DesignerState): string => (s.present && isolatingBlock(s.present.design.guest) === 'root-port' ? 'a new root port' : 'a new vPHB');
+/** The bus Isolate adds, in the machine's words: a vPHB only on pseries (an i440fx guest, which has neither, is never told of vPHBs). */
+const busWord = (s: DesignerState): string => {
+  const block = s.present ? isolatingBlock(s.present.design.guest) : undefined;
+  return block === 'root-port' ? 'a new root port' : block === 'vphb' ? 'a new vPHB' : 'a bus of its own';
+};
 
 /**
  * Puts the selected group, host function or guest device on a bus of its own: a new vPHB on pseries

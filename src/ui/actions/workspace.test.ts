@@ -113,7 +113,7 @@ describe('the summary of an opening, with checks off the main thread', () => {
     expect(answered).toBe(ws.guests.length);
     const findings = [...ws.guests.flatMap((g) => validate(g.design)), ...validateAcrossGuests(ws)];
     expect(findings.some((f) => f.severity !== 'info')).toBe(true);
-    expect(store.getState().summary?.text).toBe(`2 domains, 2 PCI devices on 0 PCI controllers, 2 without an address (Auto-place gives them one); ${leftText(findings)}.`);
+    expect(store.getState().summary?.text).toBe(`2 domains, 2 PCI devices on 2 PCI controllers, 2 without an address (Auto-place gives them one); ${leftText(findings)}.`);
   });
 
   it('what a change leaves of the guest shown counts the findings across guests naming it, as its tab does', () => {
