@@ -545,9 +545,17 @@ function shifted(l: GuestLayout, origin: Point): GuestLayout {
   };
 }
 
+/** `next`, or `before` when it holds the same objects in the same order. */
+function sameArray<T>(next: T[], before: T[]): T[] {
+  return next.length === before.length && next.every((x, i) => x === before[i]) ? before : next;
+}
+
 /**
  * The layout with the node and edge objects of `before` wherever nothing about them changed: React
- * Flow then re-measures and re-renders only the nodes an edit touched.
+ * Flow then re-measures and re-renders only the nodes an edit touched. A list whose objects are all
+ * kept is the same array, so React Flow does not take it in again (its StoreUpdater re-adopts the
+ * nodes or edges, and rebuilds the connection lookup, whenever the prop is a new array): a drop
+ * moves devices between buses and leaves every edge as it was, on a 31-vPHB design too.
  */
 function reuse(next: GuestLayout, before: GuestLayout | undefined): GuestLayout {
   if (!before) return next;
@@ -555,17 +563,15 @@ function reuse(next: GuestLayout, before: GuestLayout | undefined): GuestLayout 
   const edges = new Map(before.edges.map((e) => [e.id, e]));
   const same = (a: ControllerFlowNode, b: ControllerFlowNode | undefined) =>
     !!b && b.position.x === a.position.x && b.position.y === a.position.y && b.width === a.width && b.height === a.height && b.data.key === a.data.key && b.data.lod === a.data.lod && b.ariaLabel === a.ariaLabel;
-  return {
-    ...next,
-    nodes: next.nodes.map((n) => {
-      const b = nodes.get(n.id);
-      return same(n, b) ? (b as ControllerFlowNode) : n;
-    }),
-    edges: next.edges.map((e) => {
-      const b = edges.get(e.id);
-      return b && b.source === e.source && b.target === e.target && b.data?.busOffset === e.data?.busOffset ? b : e;
-    }),
-  };
+  const keptNodes = next.nodes.map((n) => {
+    const b = nodes.get(n.id);
+    return same(n, b) ? (b as ControllerFlowNode) : n;
+  });
+  const keptEdges = next.edges.map((e) => {
+    const b = edges.get(e.id);
+    return b && b.source === e.source && b.target === e.target && b.data?.busOffset === e.data?.busOffset && b.ariaLabel === e.ariaLabel ? b : e;
+  });
+  return { ...next, nodes: sameArray(keptNodes, before.nodes), edges: sameArray(keptEdges, before.edges) };
 }
 
 /**
