@@ -43,8 +43,13 @@ export function ChangedItems() {
  * A disclosure menu (details/summary): keyboard-operable without script; closes on a choice, on
  * Escape and on a click elsewhere.
  */
-export function Menu({ label, testId, title, children, align = 'right', ariaLabel, className }: { label: string; testId: string; title: string; children: React.ReactNode; align?: 'left' | 'right'; ariaLabel?: string; className?: string }) {
+export function Menu({ label, testId, title, children, align = 'right', ariaLabel, className, lazy = false }: { label: string; testId: string; title: string; children: React.ReactNode; align?: 'left' | 'right'; ariaLabel?: string; className?: string; lazy?: boolean }) {
   const ref = useRef<HTMLDetailsElement>(null);
+  // lazy: the items are mounted only while the menu is open, so their store selectors (the Add…
+  // menu's building-block checks plan each block on the design) do not run on every edit, a drop's
+  // frame included (DESIGN.md §7), while nobody can see them. The summary's click mounts them in the
+  // same task as the details opens (no empty frame); the toggle event keeps the state in step.
+  const [open, setOpen] = useState(false);
   useEffect(() => {
     const close = (e: Event) => {
       const el = ref.current;
@@ -65,8 +70,8 @@ export function Menu({ label, testId, title, children, align = 'right', ariaLabe
     };
   }, []);
   return (
-    <details ref={ref} className={`menu${className ? ` ${className}` : ''}`}>
-      <summary data-testid={testId} title={title} aria-label={ariaLabel}>
+    <details ref={ref} className={`menu${className ? ` ${className}` : ''}`} onToggle={lazy ? (e) => setOpen(e.currentTarget.open) : undefined}>
+      <summary data-testid={testId} title={title} aria-label={ariaLabel} onClick={lazy ? () => setOpen(true) : undefined}>
         {label}
       </summary>
       <div
@@ -76,7 +81,7 @@ export function Menu({ label, testId, title, children, align = 'right', ariaLabe
           if ((e.target as HTMLElement).closest('button')) ref.current?.removeAttribute('open');
         }}
       >
-        {children}
+        {!lazy || open ? children : null}
       </div>
     </details>
   );
@@ -254,7 +259,7 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
         <ActionButton action={addBus} arg={undefined} testId="add-phb" className="split-main" ariaLabel={busAction.label}>
           + {pseries ? 'vPHB' : busAction.label === 'Add a root port' ? 'Root port' : 'PCI bridge'}
         </ActionButton>
-        <Menu label="" testId="add-controller-menu" title={pseries ? 'Add… a vPHB or a pci-bridge' : 'Add… a root port, a pcie-to-pci-bridge or a switch'} ariaLabel="Add… another PCI controller" align="left" className="split">
+        <Menu label="" testId="add-controller-menu" title={pseries ? 'Add… a vPHB or a pci-bridge' : 'Add… a root port, a pcie-to-pci-bridge or a switch'} ariaLabel="Add… another PCI controller" align="left" className="split" lazy>
           {blocks.map((b) =>
             b === 'switch' ? (
               <div key={b} className="menu-row">

@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 import type { Design, Finding, HostDevice, IommuGroup } from '../engine/index.ts';
 import { applyCommand, createDesign, dropTargets, importHost, REMOVE_TARGET_ID } from '../engine/index.ts';
 import { largePseries, q35RootPorts } from '../../e2e/fixtures/designs.ts';
+import { createElement } from 'react';
+import { renderToString } from 'react-dom/server';
 import { actionViewSelector } from './ActionButton.tsx';
+import { Menu } from './Toolbar.tsx';
 import { sameItem } from './FindingsPanel.tsx';
 import { sameCards } from './HostPanel.tsx';
 import { createLayoutMemory, layoutGuest } from './layout.ts';
@@ -27,6 +30,22 @@ function fullSize(): Design {
 }
 
 describe('action controls re-render only when what they show changes', () => {
+  it('renders no item of a closed lazy menu (the Add… menu: each building-block item planned its block on every edit, a drop included)', () => {
+    let rendered = 0;
+    const Item = () => {
+      rendered++;
+      return createElement('button', { 'data-testid': 'item' }, 'item');
+    };
+    const menu = (lazy: boolean) => renderToString(createElement(Menu, { label: 'Add', testId: 'menu', title: 'Add…', lazy, children: createElement(Item) }));
+    const closed = menu(true);
+    expect(closed).toContain('data-testid="menu"');
+    expect(closed).not.toContain('data-testid="item"');
+    expect(rendered).toBe(0);
+    // a menu that is not lazy keeps its items mounted (a file input in it stays usable while closed)
+    expect(menu(false)).toContain('data-testid="item"');
+    expect(rendered).toBe(1);
+  });
+
   it('gives the same view object while the action reads the same, across changes of its inputs and of anything else', () => {
     const store = demoStore();
     const select = actionViewSelector(zoomIn, undefined);
