@@ -176,7 +176,18 @@ async function main() {
     console.log(`${which}: ${n} windows; wall ms: ${wall.map((x) => x.toFixed(1)).join(' ')}`);
     console.log('mean ms per window (thread time, nested events counted in each name):');
     for (const [name, ms] of sorted) console.log(`  ${(ms / n).toFixed(2).padStart(8)}  ${name}`);
-    if (process.env.TRACE_EACH) for (const m of perWin) console.log([...m].filter(([k]) => ['RunTask', 'Paint', 'UpdateLayoutTree', 'Layout', 'FunctionCall', 'PrePaint'].includes(k)).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(' '));
+    // per window, slow next to fast: the phases, a garbage collection in it (MinorGC: a scavenge), and
+    // the wall time of the frame's commit to the compositor (it waits for the compositor thread)
+    if (process.env.TRACE_EACH)
+      perWin.forEach((m, k) =>
+        console.log(
+          `${wall[k].toFixed(1).padStart(5)} ms wall, ${cpu[k].toFixed(1)} cpu: ` +
+            [...m]
+              .filter(([name]) => ['RunTask', 'FunctionCall', 'RunMicrotasks', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'Commit', 'MinorGC', 'MajorGC'].includes(name))
+              .map(([name, v]) => `${name}=${v.toFixed(1)}`)
+              .join(' '),
+        ),
+      );
     if (process.env.TRACE_CPU) {
       // the sampling profiler's samples, in the trace's clock
       const { byId, parent, samples } = profileSamples(events, pid);
