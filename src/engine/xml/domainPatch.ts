@@ -3,7 +3,7 @@ import type { GuestPciAddress } from '../model/pci.ts';
 import { libvirtAddressAttributes, samePciAddress } from '../model/pci.ts';
 import type { DeviceLayout, DomainLayout, ElementSpan } from '../model/domainSource.ts';
 import type { ElementTags, Splice } from './domainText.ts';
-import { addressTag, applySplices, elementTags, escapeAttribute, firstQuote, indentBefore, lineStart, restOfLineEnd, scanStartTag, wholeLines, writeTag } from './domainText.ts';
+import { addressTag, applySplices, elementTags, endTagStart, escapeAttribute, firstQuote, indentBefore, lineStart, restOfLineEnd, scanStartTag, wholeLines, writeTag } from './domainText.ts';
 
 /**
  * Export by patching: the diff between the imported guest and the edited one becomes a few text
@@ -201,11 +201,11 @@ class Patcher {
   addChildren(el: DeviceLayout, lines: readonly Line[] | string, where: 'first' | 'last', after?: ElementSpan): void {
     const indent = this.indentOf(el);
     const block = this.render(lines, this.childIndentOf(el));
-    const tags = this.tags(el);
-    if (tags.selfClosing) this.expandSelfClosing(el, el.element, block, indent);
+    const close = endTagStart(this.text, el);
+    if (close === undefined) this.expandSelfClosing(el, el.element, block, indent);
     else if (after) this.insertAfter(after.end, block);
     else if (where === 'first' && el.firstChild) this.insertBefore(el.firstChild.start, block, indent);
-    else this.insertBefore(tags.closeTagStart, block, indent);
+    else this.insertBefore(close, block, indent);
   }
 
   /**

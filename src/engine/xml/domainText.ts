@@ -92,8 +92,18 @@ export interface ElementTags {
 
 /** Where the start and end tags of the well-formed element [start, end) are. */
 export function elementTags(text: string, span: { readonly start: number; readonly end: number }): ElementTags {
-  if (text.charCodeAt(span.end - 2) === 47 /* '/' of '/>' */) return { startTagEnd: span.end, selfClosing: true, closeTagStart: span.end };
-  return { startTagEnd: startTagEnd(text, span.start), selfClosing: false, closeTagStart: text.lastIndexOf('</', span.end - 1) };
+  const close = endTagStart(text, span);
+  if (close === undefined) return { startTagEnd: span.end, selfClosing: true, closeTagStart: span.end };
+  return { startTagEnd: startTagEnd(text, span.start), selfClosing: false, closeTagStart: close };
+}
+
+/**
+ * Index of the `</name>` of the well-formed element [start, end), undefined when it is
+ * self-closing: `elementTags(…).closeTagStart` without the start tag's scan and the object, for
+ * export's one insert per device placed.
+ */
+export function endTagStart(text: string, span: { readonly start: number; readonly end: number }): number | undefined {
+  return text.charCodeAt(span.end - 2) === 47 /* '/' of '/>' */ ? undefined : text.lastIndexOf('</', span.end - 1);
 }
 
 /** Index of the first character of the line holding `pos`. */
@@ -106,8 +116,18 @@ export function indentBefore(text: string, pos: number): string | undefined {
   const from = lineStart(text, pos);
   INDENT.lastIndex = from;
   const blankTo = INDENT.test(text) ? INDENT.lastIndex : from;
-  return blankTo >= pos ? text.slice(from, pos) : undefined;
+  if (blankTo < pos) return undefined;
+  // indentation is mostly spaces: one string per width, not a copy per call (export asks twice per device)
+  const width = pos - from;
+  if (width > 0 && width < 64) {
+    const spaces = (SPACES[width] ??= ' '.repeat(width));
+    if (text.startsWith(spaces, from)) return spaces;
+  }
+  return text.slice(from, pos);
 }
+
+/** indentBefore's runs of spaces, by width */
+const SPACES: string[] = [];
 
 /** Index after the line end following `pos` when only blanks follow it on its line; else undefined. */
 export function restOfLineEnd(text: string, pos: number): number | undefined {
