@@ -37,6 +37,7 @@ import { chromium } from '@playwright/test';
 import { holdGroup2OverVphb1, LAUNCH, startServer } from './app-server.mjs';
 import { largePseriesDomain } from './browser-domain.mjs';
 import { firstRenderRun, startBenchServer } from './no-devtools.mjs';
+import { firstFrameScript } from './seen.mjs';
 import { largePseries } from '../e2e/fixtures/designs.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -79,19 +80,8 @@ async function firstRender(browser, url) {
   for (let i = 0; i < RENDER_RUNS; i++) {
     const context = await browser.newContext({ viewport: VIEWPORT });
     const page = await context.newPage();
-    await page.addInitScript(() => {
-      localStorage.clear();
-      const seen = () => {
-        const el = document.querySelector('[data-testid="controller-2"]');
-        const node = el?.closest('.react-flow__node');
-        return !!node && getComputedStyle(node).visibility !== 'hidden' && !!document.querySelector('[data-testid="host-group-1"]');
-      };
-      const tick = () => {
-        if (seen()) window.__firstRender = performance.now();
-        else requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    });
+    await page.addInitScript(() => localStorage.clear());
+    await page.addInitScript(firstFrameScript('demo', 'window.__firstRender = ms;'));
     await page.goto(url);
     await page.waitForFunction(() => typeof window.__firstRender === 'number');
     times.push(await page.evaluate(() => window.__firstRender));
@@ -252,18 +242,7 @@ async function firstRenderFullSize(browser, url) {
     const { context } = await openFullSize(
       browser,
       url,
-      () => {
-        const shown = (el) => el !== null && getComputedStyle(el.closest('.react-flow__node') ?? el).visibility !== 'hidden';
-        const seen = () =>
-          document.querySelectorAll('[data-testid^="controller-"]').length >= 31 &&
-          document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 &&
-          shown(document.querySelector('[data-testid="controller-30"]'));
-        const tick = () => {
-          if (seen()) console.log(`pcitopo-first-render ${performance.now()}`);
-          else requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      },
+      firstFrameScript('full', 'console.log(`pcitopo-first-render ${ms}`);'),
       {
         wait: false,
         // listening before navigation: the frame may come before goto() resolves

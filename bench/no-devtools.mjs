@@ -12,6 +12,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { firstFrameScript, pickedDesign } from './seen.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -25,7 +26,8 @@ export async function startBenchServer(appUrl, save) {
   const files = {
     '/__bench/open.html': ['text/html', fs.readFileSync(path.join(HERE, 'no-devtools/open.html'))],
     '/__bench/open.js': ['text/javascript', fs.readFileSync(path.join(HERE, 'no-devtools/open.js'))],
-    '/__bench/seen.js': ['text/javascript', fs.readFileSync(path.join(HERE, 'no-devtools/seen.js'))],
+    // the first frame the design is seen (bench/seen.mjs, the definition every first-render bench uses), posted here
+    '/__bench/seen.js': ['text/javascript', Buffer.from(`{\nconst design = ${pickedDesign};\n${firstFrameScript('design', "fetch('/__bench/report', { method: 'POST', body: JSON.stringify({ ms, design, width: innerWidth, height: innerHeight }) });")}\n}`)],
     '/__bench/save.json': ['application/json', Buffer.from(save)],
   };
   const waiting = [];

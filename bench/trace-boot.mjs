@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import { chromium } from '@playwright/test';
 import { largePseries } from '../e2e/fixtures/designs.ts';
 import { LAUNCH, startServer } from './app-server.mjs';
+import { firstFrameScript } from './seen.mjs';
 import { profileSamples } from './trace-profile.mjs';
 
 const WHICH = process.argv[2] ?? '31';
@@ -27,37 +28,9 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)] ?? 0;
 };
 
-/** The first-render test of bench/browser.mjs (same conditions), marking the frame in the trace. */
+/** The first-render test of bench/browser.mjs (bench/seen.mjs, same conditions), marking the frame in the trace. */
 function seenScript(which) {
-  return which === 'demo'
-    ? () => {
-        const seen = () => {
-          const el = document.querySelector('[data-testid="controller-2"]');
-          const node = el?.closest('.react-flow__node');
-          return !!node && getComputedStyle(node).visibility !== 'hidden' && !!document.querySelector('[data-testid="host-group-1"]');
-        };
-        const tick = () => {
-          if (seen()) {
-            performance.mark('pcitopo-first-render');
-            console.log(`pcitopo-first-render ${performance.now()}`);
-          } else requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      }
-    : () => {
-        const shown = (el) => el !== null && getComputedStyle(el.closest('.react-flow__node') ?? el).visibility !== 'hidden';
-        const seen = () =>
-          document.querySelectorAll('[data-testid^="controller-"]').length >= 31 &&
-          document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 &&
-          shown(document.querySelector('[data-testid="controller-30"]'));
-        const tick = () => {
-          if (seen()) {
-            performance.mark('pcitopo-first-render');
-            console.log(`pcitopo-first-render ${performance.now()}`);
-          } else requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      };
+  return firstFrameScript(which === 'demo' ? 'demo' : 'full', "performance.mark('pcitopo-first-render'); console.log(`pcitopo-first-render ${ms}`);");
 }
 
 const PHASES = {

@@ -213,6 +213,11 @@ if (sharedPresent('issue 10 on libvirt\'s corpus', path.join(CORPUS, DOCS[0]?.fi
       await expect(menu).toBeVisible();
       await expect(menu).toContainText('Isolate on a bus of its own');
       await expect(menu).not.toContainText('vPHB');
+      // its pci-root is drawn as its PCI root: the canvas once titled it "vPHB 0" with a PE line
+      await expect(page.getByTestId('controller-0')).toContainText('PCI root');
+      const buses = await page.locator('.react-flow__node [data-testid^="controller-"]').evaluateAll((els) => els.map((e) => `${e.textContent ?? ''} ${e.getAttribute('aria-label') ?? ''}`));
+      expect(buses.length).toBeGreaterThan(0);
+      expect(buses.filter((t) => /vPHB|PE:/.test(t))).toEqual([]);
       expect(errors).toEqual([]);
     });
   });

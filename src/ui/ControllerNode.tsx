@@ -1,11 +1,11 @@
 import { memo, useCallback } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { GuestDevice, Host } from '../engine/index.ts';
-import { busModel, formatNumber, formatPciAddress, isPhb } from '../engine/index.ts';
+import { busModel, formatNumber, formatPciAddress } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner, verdictMore } from '../store/index.ts';
-import { ControllerTile } from './ControllerTile.tsx';
+import { ControllerTile, useFamily } from './ControllerTile.tsx';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, SPACING, type ControllerFlowNode } from './layout.ts';
+import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING, type ControllerFlowNode } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
 
 export { controllerKindLabel, hostNameOf };
@@ -73,13 +73,14 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
   const isTarget = useDesigner((s) => s.drag?.targets.has(dropId) ?? false);
   const over = useDesigner((s) => s.drag?.over === dropId);
   const select = useCallback(() => designerStore.getState().select({ kind: 'controller', key: cKey }), [cKey]);
+  const family = useFamily();
   if (!c) return null;
 
   const m = busModel(c);
   const index = c.index;
   const usedBy = new Map<number, string>();
   for (const d of devices) if (d.address) usedBy.set(d.address.slot, d.label);
-  for (const k of children) if (k.address) usedBy.set(k.address.slot, `${controllerKindLabel(k)} ${k.index ?? '?'}`);
+  for (const k of children) if (k.address) usedBy.set(k.address.slot, `${controllerKindLabel(k, family)} ${k.index ?? '?'}`);
   const slots: number[] = [];
   if (m && index !== undefined) for (let s = m.minSlot; s <= m.maxSlot; s++) slots.push(s);
   const freeCount = slots.filter((s) => !usedBy.has(s)).length;
@@ -90,8 +91,8 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
     const g = host?.devices.get(formatPciAddress(d.hostAddress))?.iommuGroup;
     if (g !== undefined) groups.add(g);
   }
-  const phb = isPhb(c);
-  const title = `${controllerKindLabel(c)} ${index ?? '(no index)'}`;
+  const phb = shownAsPhb(c, family);
+  const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}`;
   return (
     <div
       className={`cnode${phb ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : isTarget ? ' drop-pending' : ''}${over ? ' over' : ''}`}
@@ -109,7 +110,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
         onClick={select}
         onKeyDown={onEnterOrSpace(select)}
       >
-        <span className="ckind">{controllerKindLabel(c)}</span>
+        <span className="ckind">{controllerKindLabel(c, family)}</span>
         <strong>#{index ?? '?'}</strong>
         {severity ? <span className={`badge ${severity}`} title={`${severity}s on this controller`}>{severity === 'info' ? 'i' : '!'}</span> : null}
         <span className="cmeta">

@@ -7,12 +7,15 @@
  */
 import { memo, useCallback } from 'react';
 import { Handle, Position } from '@xyflow/react';
-import type { Design, Finding, GuestDevice, Host, PciController, Severity } from '../engine/index.ts';
-import { busModel, formatNumber, formatPciAddress, isPhb } from '../engine/index.ts';
+import type { Design, Finding, GuestDevice, Host, MachineFamily, PciController, Severity } from '../engine/index.ts';
+import { busModel, formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, SPACING } from './layout.ts';
+import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
+
+/** The open design's machine family, as a string: a bus is named in its machine's words ("vPHB" only on pseries). */
+export const useFamily = (): MachineFamily => useDesigner((s) => (s.present ? machineFamily(s.present.design.guest) : 'other'));
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 
@@ -44,7 +47,7 @@ export function worstFindingByBus(design: Design): ReadonlyMap<number, Finding> 
  * "MT27800 Family ×2, virtio disk vda, 2 root ports": what the bus carries, devices (named by their
  * host product when passed through) and the buses plugged into it, in bus order.
  */
-export function busSummary(devices: readonly GuestDevice[], children: readonly PciController[], host: Host | undefined): string {
+export function busSummary(devices: readonly GuestDevice[], children: readonly PciController[], host: Host | undefined, family: MachineFamily): string {
   const named = new Map<string, number>();
   for (const d of devices) {
     const name = hostNameOf(d, host)?.replace(/\s*\[.*?\]\s*/g, ' ').trim() ?? d.label;
@@ -52,15 +55,15 @@ export function busSummary(devices: readonly GuestDevice[], children: readonly P
   }
   const buses = new Map<string, number>();
   for (const c of children) {
-    const name = controllerKindLabel(c).toLowerCase();
+    const name = controllerKindLabel(c, family).toLowerCase();
     buses.set(name, (buses.get(name) ?? 0) + 1);
   }
   return [...[...named].map(([n, k]) => (k > 1 ? `${n} ×${k}` : n)), ...[...buses].map(([n, k]) => (k > 1 ? `${k} ${n}s` : `1 ${n}`))].join(', ');
 }
 
-function targetLine(c: PciController): string {
+function targetLine(c: PciController, family: MachineFamily): string {
   const parts: string[] = [];
-  if (isPhb(c) && c.target.index !== undefined) parts.push(`target ${c.target.index}`);
+  if (shownAsPhb(c, family) && c.target.index !== undefined) parts.push(`target ${c.target.index}`);
   if (c.target.node !== undefined) parts.push(`NUMA ${c.target.node}`);
   if (c.target.chassis !== undefined) parts.push(`chassis ${c.target.chassis}`);
   if (c.target.port !== undefined) parts.push(`port 0x${hex2(c.target.port)}`);
@@ -104,25 +107,26 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
   const verdict = useDesigner((s) => s.drag?.verdicts.get(dropId));
   const isTarget = useDesigner((s) => s.drag?.targets.has(dropId) ?? false);
   const over = useDesigner((s) => s.drag?.over === dropId);
+  const family = useFamily();
   if (!c) return null;
   const index = c.index;
-  const title = `${controllerKindLabel(c)} ${index ?? '(no index)'}`;
+  const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}`;
   return (
     <div
-      className={`ctile${isPhb(c) ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : isTarget ? ' drop-pending' : ''}${over ? ' over' : ''}`}
+      className={`ctile${shownAsPhb(c, family) ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : isTarget ? ' drop-pending' : ''}${over ? ' over' : ''}`}
       data-testid={`controller-${index ?? c.key}`}
       data-drop={isTarget ? dropId : undefined}
       aria-label={`${title}${severity ? `, has ${severity}s` : ''}`}
     >
       <Handle type="target" position={Position.Top} isConnectable={false} />
-      <TileBody c={c} selected={selected} />
+      <TileBody c={c} selected={selected} family={family} />
       <Handle type="source" position={Position.Bottom} isConnectable={false} style={{ left: SPACING.tile.indent / 2 }} />
     </div>
   );
 });
 
 /** What a tile shows of its bus: title, device chips and the summary lines (see the module comment). */
-const TileBody = memo(function TileBody({ c, selected }: { c: PciController; selected: boolean }) {
+const TileBody = memo(function TileBody({ c, selected, family }: { c: PciController; selected: boolean; family: MachineFamily }) {
   const cKey = c.key;
   const devices = useDesigner((s) => (c.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
   const host = useDesigner((s) => s.present?.design.host);
@@ -146,12 +150,12 @@ const TileBody = memo(function TileBody({ c, selected }: { c: PciController; sel
     const g = d.hostAddress ? host?.devices.get(formatPciAddress(d.hostAddress))?.iommuGroup : undefined;
     if (g !== undefined) groups.add(g);
   }
-  const phb = isPhb(c);
+  const phb = shownAsPhb(c, family);
   const groupList = [...groups].sort((a, b) => a - b).join(', ');
   const pe = phb ? (groups.size ? `PE: group${groups.size > 1 ? 's' : ''} ${groupList}` : used.size ? 'PE: emulated only' : 'PE: none (spare)') : groups.size ? `IOMMU group${groups.size > 1 ? 's' : ''} ${groupList}` : '';
-  const title = `${controllerKindLabel(c)} ${index ?? '(no index)'}`;
-  const meta = targetLine(c);
-  const summary = busSummary(devices, children, host);
+  const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}`;
+  const meta = targetLine(c, family);
+  const summary = busSummary(devices, children, host, family);
   // a warning or an error comes right after the title: it is why one looks at a tile; a note comes last
   const worstText = worst ? `${worst.severity === 'info' ? 'i' : '!'} ${worst.ruleId}` : '';
   const worstLine = worstText ? (
@@ -172,7 +176,7 @@ const TileBody = memo(function TileBody({ c, selected }: { c: PciController; sel
           onClick={select}
           onKeyDown={onEnterOrSpace(select)}
         >
-          <span className="tkind">{controllerKindLabel(c)}</span>
+          <span className="tkind">{controllerKindLabel(c, family)}</span>
           <strong>{index ?? '?'}</strong>
         </div>
         {devices.length ? (

@@ -14,8 +14,7 @@
 import type { Design, Finding, GuestDevice, MachineFamily, PciController, Severity } from '../engine/index.ts';
 import { busModel, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { subjectIndex } from '../store/index.ts';
-import { busKindLabel, shownAsPhb } from './busKind.ts';
-import { busOwner, chooseColumns, devicesByBus, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, SPACING, unplacedDevices, type Rect } from './layout.ts';
+import { busOwner, chooseColumns, controllerKindLabel, devicesByBus, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, shownAsPhb, SPACING, unplacedDevices, type Rect } from './layout.ts';
 import { canvasMeasure, estimateWidth, fitText, MONO, SANS, type Measure, type TextStyle } from './textMeasure.ts';
 
 const MARGIN = 24;
@@ -114,7 +113,7 @@ function metaOf(c: PciController, family: MachineFamily): string {
   return meta.join(' · ');
 }
 
-const controllerTitle = (c: PciController, family: MachineFamily): string => `${busKindLabel(c, family)} #${c.index ?? '?'}`;
+const controllerTitle = (c: PciController, family: MachineFamily): string => `${controllerKindLabel(c, family)} #${c.index ?? '?'}`;
 
 function hostNameOf(design: Design, d: GuestDevice): string | undefined {
   if (!d.hostAddress) return undefined;

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Design, Finding, HostDevice, IommuGroup } from '../engine/index.ts';
-import { createDesign, importHost } from '../engine/index.ts';
-import { largePseries } from '../../e2e/fixtures/designs.ts';
+import { applyCommand, createDesign, dropTargets, importHost, REMOVE_TARGET_ID } from '../engine/index.ts';
+import { largePseries, q35RootPorts } from '../../e2e/fixtures/designs.ts';
 import { actionViewSelector } from './ActionButton.tsx';
 import { sameItem } from './FindingsPanel.tsx';
 import { sameCards } from './HostPanel.tsx';
@@ -103,5 +103,69 @@ describe('React Flow keeps what it measured of a node an edit renews', () => {
     const plan = { lod: 'tile' as const, columns: 6, origin: { x: 0, y: 0 } };
     const first = memory.layout(guest, plan);
     expect(first.nodes.every((n) => n.measured?.width === n.width)).toBe(true);
+  });
+});
+
+describe('React Flow takes in only the lists a drop changed', () => {
+  /** A guest device of `design` dropped on the remove zone, as the canvas applies it. */
+  const removed = (design: Design, key: string): Design => {
+    const t = dropTargets(design, { kind: 'guest-device', key }).find((x) => x.id === REMOVE_TARGET_ID);
+    if (!t) throw new Error(`${key} cannot be dropped on the remove zone`);
+    return applyCommand(design, t.command);
+  };
+
+  it('keeps the edges array when the drop leaves every edge as it was, and renews only the node of the bus it changed', () => {
+    const g = q35RootPorts(16);
+    const made = createDesign(g.domain);
+    if (!made.ok) throw new Error(made.error.message);
+    const design = made.value;
+    const memory = createLayoutMemory();
+    const plan = { lod: 'full' as const, columns: 4, origin: { x: 0, y: 0 } };
+    const before = memory.layout(design.guest, plan);
+    expect(before.edges.length).toBe(16);
+    const key = design.guest.devices.find((d) => d.address?.bus === 1)?.key;
+    if (!key) throw new Error('no device on root port 1');
+    const after = memory.layout(removed(design, key).guest, plan);
+    // the same array: React Flow's StoreUpdater skips setEdges (no re-adoption, no connection lookup rebuilt)
+    expect(after.edges).toBe(before.edges);
+    expect(after.nodes).not.toBe(before.nodes);
+    const renewed = after.nodes.filter((n, i) => n !== before.nodes[i]).map((n) => n.data.key);
+    expect(renewed).toEqual([design.guest.controllers.find((c) => c.index === 1)?.key]);
+  });
+
+  it('keeps the nodes array too when nothing a node shows changed', () => {
+    const design = fullSize();
+    const memory = createLayoutMemory();
+    const plan = { lod: 'tile' as const, columns: 6, origin: { x: 0, y: 0 } };
+    const before = memory.layout(design.guest, plan);
+    const same = memory.layout({ ...design.guest }, plan);
+    expect(same.nodes).toBe(before.nodes);
+    expect(same.edges).toBe(before.edges);
+  });
+});
+
+describe('what the drop frame paints and layerizes', () => {
+  interface NodeFs {
+    readFileSync(path: URL, encoding: 'utf8'): string;
+  }
+  // as contrast.test.ts reads it: Vitest hands CSS imports over empty, the UI's tsconfig has no Node types
+  const nodeProcess = (globalThis as unknown as { process: { getBuiltinModule(id: 'node:fs'): NodeFs } }).process;
+  const css = nodeProcess.getBuiltinModule('node:fs').readFileSync(new URL('./styles.css', import.meta.url), 'utf8');
+  /** the declarations of the last rule whose selector list is exactly `selector` */
+  const rule = (selector: string): string => {
+    const all = [...css.matchAll(/([^{}]+)\{([^}]*)\}/g)].filter((m) => (m[1] ?? '').replace(/\/\*[\s\S]*?\*\//g, '').trim() === selector);
+    const last = all[all.length - 1];
+    if (!last) throw new Error(`styles.css has no rule for ${selector}`);
+    return last[2] ?? '';
+  };
+
+  it('clips text with overflow: clip, not hidden (no scroll container, paint layer and scroll node per line)', () => {
+    for (const s of ['.tlines > .tline', '.ttitle .tkind', '.hdev .hname', '.hdev .hmeta > .vendor', '.glabel']) expect(rule(s), s).toMatch(/overflow:\s*clip/);
+  });
+
+  it('hides React Flow handles without opacity (no effect node per handle)', () => {
+    const h = rule('.react-flow__handle');
+    expect(h).toMatch(/visibility:\s*hidden/);
+    expect(h).not.toMatch(/opacity/);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Design, Guest } from '../engine/index.ts';
 import { applyCommand, createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, MACHINE_TEMPLATES } from '../engine/index.ts';
 import { largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
-import { changedNodes, chooseColumns, createLayoutMemory, fitZoom, FULL_MIN_ZOOM, groupsLabel, layoutGuest, MAX_FIT_ZOOM, nodeIdOf, pciDevices, planFit, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
+import { changedNodes, chooseColumns, controllerKindLabel, createLayoutMemory, estimateHeight, fitZoom, FULL_MIN_ZOOM, groupsLabel, layoutGuest, MAX_FIT_ZOOM, nodeIdOf, pciDevices, planFit, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
 
 function design(xml: string, hostXml?: string): Design {
   const host = hostXml === undefined ? undefined : importHost(hostXml);
@@ -235,5 +235,30 @@ describe('groupsLabel', () => {
     expect(groupsLabel(false, new Set(), true)).toBe('emulated devices only');
     expect(groupsLabel(false, new Set(), false, 16)).toBe('16 buses plugged in');
     expect(groupsLabel(false, new Set(), false)).toBe('empty');
+  });
+});
+
+describe('a bus in its machine\'s words', () => {
+  const i440fx = design(`<domain type='kvm'><name>pc</name><memory>1048576</memory><os><type arch='x86_64' machine='pc-i440fx-9.0'>hvm</type></os><devices>
+    <controller type='pci' index='0' model='pci-root'/>
+    <disk type='file' device='disk'><source file='/a.img'/><target dev='vda' bus='virtio'/><address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/></disk>
+  </devices></domain>`).guest;
+  const pseries = design(DEMO_DOMAIN_XML, DEMO_HOST_XML).guest;
+
+  it('an i440fx pci-root is its PCI root, never a vPHB (libvirt names a pci-root spapr-pci-host-bridge only on pseries)', () => {
+    const root = i440fx.controllers.find((c) => c.index === 0);
+    if (!root) throw new Error('no pci-root');
+    expect(controllerKindLabel(root, 'i440fx')).toBe('PCI root');
+    const node = layoutGuest(i440fx, { lod: 'full', columns: 4 }).nodes.find((n) => n.data.key === root.key);
+    expect(node?.ariaLabel).toMatch(/^PCI root 0, 1 device$/);
+    // no vPHB border in its height either
+    expect(estimateHeight(root, 1, 'i440fx')).toBeLessThan(estimateHeight(root, 1, 'pseries'));
+  });
+
+  it('a pseries pci-root is a vPHB', () => {
+    const phb = pseries.controllers.find((c) => c.index === 0);
+    if (!phb) throw new Error('no PHB');
+    expect(controllerKindLabel(phb, 'pseries')).toBe('vPHB');
+    expect(layoutGuest(pseries, { lod: 'full', columns: 4 }).nodes.find((n) => n.data.key === phb.key)?.ariaLabel).toMatch(/^vPHB 0, /);
   });
 });

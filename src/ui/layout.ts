@@ -16,7 +16,7 @@
  * What is needed, a tree whose sibling sets wrap into grids, is the hundred lines below.
  */
 import type { Edge, Node } from '@xyflow/react';
-import type { Guest, GuestDevice, PciController } from '../engine/index.ts';
+import type { Guest, GuestDevice, MachineFamily, PciController } from '../engine/index.ts';
 import { busModel, controllerName, isPhb, machineFamily, machineProfile, takesPciAddress } from '../engine/index.ts';
 
 /** Level of detail: the summary tile or the full node with its slot grid. */
@@ -51,9 +51,17 @@ export type ControllerFlowNode = Node<ControllerNodeData, 'controller'>;
 export type TrunkEdgeData = { readonly busOffset: number };
 export type TrunkFlowEdge = Edge<TrunkEdgeData, 'trunk'>;
 
-/** What a controller is, in the words the canvas uses. */
-export function controllerKindLabel(c: PciController): string {
-  if (isPhb(c)) return 'vPHB';
+/**
+ * Whether a controller is a vPHB for people: a pci-root is a PAPR host bridge only on pseries (libvirt
+ * gives it `<model name='spapr-pci-host-bridge'/>` there, qemuDomainPCIControllerSetDefaults in
+ * src/qemu/qemu_domain_address.c); an i440fx guest's pci-root is its plain PCI root, with no PE.
+ * The engine's isPhb() cannot tell them apart when no model name is written.
+ */
+export const shownAsPhb = (c: Pick<PciController, 'model' | 'modelName'>, family: MachineFamily): boolean => family === 'pseries' && isPhb(c);
+
+/** What a controller is, in the machine's words the canvas, the diagram and the hints use ("vPHB" only on pseries). */
+export function controllerKindLabel(c: PciController, family: MachineFamily): string {
+  if (shownAsPhb(c, family)) return 'vPHB';
   switch (c.model) {
     case 'pcie-root':
       return 'PCIe root';
@@ -173,12 +181,12 @@ export function unplacedDevices(guest: Guest): readonly GuestDevice[] {
 }
 
 /** Height of a full node in flow units; the CSS keeps every part at these sizes. */
-export function estimateHeight(c: PciController, deviceCount: number): number {
+export function estimateHeight(c: PciController, deviceCount: number, family: MachineFamily): number {
   const m = busModel(c);
   const slots = m ? m.maxSlot - m.minSlot + 1 : 0;
   const slotRows = Math.ceil(slots / SLOT_COLUMNS);
   const p = FULL_PARTS;
-  return p.border + (isPhb(c) ? p.phbBorder : 0) + p.head + p.pe + (slotRows ? slotRows * p.slotRow + p.slotPad : 0) + Math.max(1, deviceCount) * p.device + p.foot;
+  return p.border + (shownAsPhb(c, family) ? p.phbBorder : 0) + p.head + p.pe + (slotRows ? slotRows * p.slotRow + p.slotPad : 0) + Math.max(1, deviceCount) * p.device + p.foot;
 }
 
 export interface Size {
@@ -186,8 +194,8 @@ export interface Size {
   readonly height: number;
 }
 
-export function boxSize(c: PciController, deviceCount: number, lod: Lod): Size {
-  return lod === 'tile' ? { width: TILE_WIDTH, height: TILE_HEIGHT } : { width: NODE_WIDTH, height: estimateHeight(c, deviceCount) };
+export function boxSize(c: PciController, deviceCount: number, lod: Lod, family: MachineFamily): Size {
+  return lod === 'tile' ? { width: TILE_WIDTH, height: TILE_HEIGHT } : { width: NODE_WIDTH, height: estimateHeight(c, deviceCount, family) };
 }
 
 /** Where a box sat in its parent's grid: kept across edits so nothing jumps (see LayoutOptions.keep). */
@@ -332,13 +340,13 @@ export function layoutGuest(guest: Guest, opts: LayoutOptions): GuestLayout {
 
   const blockOf = (c: PciController): Block => {
     visited.add(c.key);
-    const size = boxSize(c, deviceCount(c), lod);
+    const size = boxSize(c, deviceCount(c), lod, family);
     const kids = (children.get(c.key) ?? []).filter((k) => !visited.has(k.key));
     const own = (x: number, y: number) => {
       const devices = deviceCount(c);
       const id = nodeIdOf(c);
       // the name screen readers give the node (React Flow puts it on the focusable node wrapper)
-      const ariaLabel = `${controllerKindLabel(c)} ${c.index ?? '(no index)'}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
+      const ariaLabel = `${controllerKindLabel(c, family)} ${c.index ?? '(no index)'}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
       // `measured` as laid out (React Flow sizes the node's element to width/height): a node that an
       // edit renews (its label names its device count) keeps the handle bounds React Flow measured, where
       // without it React Flow forgets them, observes the node again and measures it with a forced layout
@@ -401,6 +409,7 @@ interface SizeNode {
  * sibling order as a fresh layout assigns them), without building nodes, edges or labels.
  */
 function sizeTree(guest: Guest, lod: Lod): readonly SizeNode[] {
+  const family = machineFamily(guest);
   const { roots, children } = buildTree(guest);
   const byBus = devicesByBus(guest);
   const visited = new Set<string>();
@@ -408,7 +417,7 @@ function sizeTree(guest: Guest, lod: Lod): readonly SizeNode[] {
   const walk = (c: PciController): SizeNode => {
     visited.add(c.key);
     const kids = (children.get(c.key) ?? []).filter((k) => !visited.has(k.key));
-    return { size: boxSize(c, deviceCount(c), lod), kids: kids.map(walk) };
+    return { size: boxSize(c, deviceCount(c), lod, family), kids: kids.map(walk) };
   };
   return roots.map(walk);
 }
@@ -545,9 +554,17 @@ function shifted(l: GuestLayout, origin: Point): GuestLayout {
   };
 }
 
+/** `next`, or `before` when it holds the same objects in the same order. */
+function sameArray<T>(next: T[], before: T[]): T[] {
+  return next.length === before.length && next.every((x, i) => x === before[i]) ? before : next;
+}
+
 /**
  * The layout with the node and edge objects of `before` wherever nothing about them changed: React
- * Flow then re-measures and re-renders only the nodes an edit touched.
+ * Flow then re-measures and re-renders only the nodes an edit touched. A list whose objects are all
+ * kept is the same array, so React Flow does not take it in again (its StoreUpdater re-adopts the
+ * nodes or edges, and rebuilds the connection lookup, whenever the prop is a new array): a drop
+ * moves devices between buses and leaves every edge as it was, on a 31-vPHB design too.
  */
 function reuse(next: GuestLayout, before: GuestLayout | undefined): GuestLayout {
   if (!before) return next;
@@ -555,17 +572,15 @@ function reuse(next: GuestLayout, before: GuestLayout | undefined): GuestLayout 
   const edges = new Map(before.edges.map((e) => [e.id, e]));
   const same = (a: ControllerFlowNode, b: ControllerFlowNode | undefined) =>
     !!b && b.position.x === a.position.x && b.position.y === a.position.y && b.width === a.width && b.height === a.height && b.data.key === a.data.key && b.data.lod === a.data.lod && b.ariaLabel === a.ariaLabel;
-  return {
-    ...next,
-    nodes: next.nodes.map((n) => {
-      const b = nodes.get(n.id);
-      return same(n, b) ? (b as ControllerFlowNode) : n;
-    }),
-    edges: next.edges.map((e) => {
-      const b = edges.get(e.id);
-      return b && b.source === e.source && b.target === e.target && b.data?.busOffset === e.data?.busOffset ? b : e;
-    }),
-  };
+  const keptNodes = next.nodes.map((n) => {
+    const b = nodes.get(n.id);
+    return same(n, b) ? (b as ControllerFlowNode) : n;
+  });
+  const keptEdges = next.edges.map((e) => {
+    const b = edges.get(e.id);
+    return b && b.source === e.source && b.target === e.target && b.data?.busOffset === e.data?.busOffset && b.ariaLabel === e.ariaLabel ? b : e;
+  });
+  return { ...next, nodes: sameArray(keptNodes, before.nodes), edges: sameArray(keptEdges, before.edges) };
 }
 
 /**

@@ -6,8 +6,7 @@
  */
 import type { Design } from '../engine/index.ts';
 import { machineFamily, placeWithReport } from '../engine/index.ts';
-import { busKindLabel } from './busKind.ts';
-import { unplacedDevices } from './layout.ts';
+import { controllerKindLabel, unplacedDevices } from './layout.ts';
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 const NO_HINTS: ReadonlyMap<string, string> = new Map();
@@ -39,7 +38,7 @@ export function libvirtHints(design: Design, libvirtVersion?: string): ReadonlyM
       const a = placed.devices.find((x) => x.key === d.key)?.address;
       const c = a ? placed.controllers.find((x) => x.index === a.bus) : undefined;
       if (!a) out.set(d.key, 'libvirt would find no free slot for it');
-      else out.set(d.key, `libvirt: ${c ? `${known.has(c.key) ? '' : 'a new '}${busKindLabel(c, machineFamily(design.guest))} ${a.bus}` : `bus 0x${hex2(a.bus)}`}, slot 0x${hex2(a.slot)}${a.function ? `.${a.function}` : ''}`);
+      else out.set(d.key, `libvirt: ${c ? `${known.has(c.key) ? '' : 'a new '}${controllerKindLabel(c, machineFamily(design.guest))} ${a.bus}` : `bus 0x${hex2(a.bus)}`}, slot 0x${hex2(a.slot)}${a.function ? `.${a.function}` : ''}`);
     }
   } catch (e) {
     for (const d of unplaced) out.set(d.key, `no hint: ${(e as Error).message}`);
