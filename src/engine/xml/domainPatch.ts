@@ -3,7 +3,7 @@ import type { GuestPciAddress } from '../model/pci.ts';
 import { libvirtAddressAttributes, samePciAddress } from '../model/pci.ts';
 import type { DeviceLayout, DomainLayout, ElementSpan } from '../model/domainSource.ts';
 import type { ElementTags, Splice } from './domainText.ts';
-import { addressTag, applySplices, elementTags, escapeAttribute, firstQuote, indentBefore, lineStart, restOfLineEnd, scanStartTag, wholeLines, writeTag } from './domainText.ts';
+import { addressTag, applySplices, elementTags, endTagStart, escapeAttribute, firstQuote, indentBefore, lineStart, restOfLineEnd, scanStartTag, wholeLines, writeTag } from './domainText.ts';
 
 /**
  * Export by patching: the diff between the imported guest and the edited one becomes a few text
@@ -45,6 +45,42 @@ function targetAttributes(t: ControllerTarget): Array<[string, string | undefine
 
 function sameTarget(a: ControllerTarget, b: ControllerTarget): boolean {
   return TARGET_ATTRIBUTES.every((k) => a[k] === b[k]) && a.node === b.node;
+}
+
+/**
+ * Finds items by key, trying first the position the previous hit suggests: placement keeps a
+ * guest's devices in order, so on 600 devices this replaces a Map per list (its entries, the pairs
+ * it was built from, and an iterator result per pair, all cold) with one comparison per look-up.
+ * A miss (a device placement added, which the other list lacks) searches the list, and once
+ * those searches have cost a few thousand comparisons, a Map of positions made once. Keys are
+ * unique in a guest (model/keys.ts uniqueKey), so the item found is the one a Map by key would give.
+ */
+function byKey<T extends { readonly key: string }>(items: readonly T[]): (key: string, at: number) => T | undefined {
+  let shift = 0;
+  let positions: Map<string, number> | undefined;
+  let budget = 4096;
+  return (key, at) => {
+    const guess = items[at + shift];
+    if (guess !== undefined && guess.key === key) return guess;
+    if (positions === undefined && budget >= items.length) {
+      budget -= items.length;
+      for (let i = 0; i < items.length; i++) {
+        if ((items[i] as T).key === key) {
+          shift = i - at;
+          return items[i];
+        }
+      }
+      return undefined;
+    }
+    if (positions === undefined) {
+      positions = new Map();
+      for (let i = 0; i < items.length; i++) positions.set((items[i] as T).key, i);
+    }
+    const found = positions.get(key);
+    if (found === undefined) return undefined;
+    shift = found - at;
+    return items[found];
+  };
 }
 
 class Patcher {
@@ -92,8 +128,18 @@ class Patcher {
     return fromChild ?? this.indentOf(el) + this.layout.indentUnit;
   }
 
-  render(lines: readonly Line[], indent: string): string {
-    return lines.map(([d, s]) => indent + this.layout.indentUnit.repeat(d) + s).join(this.layout.newline);
+  render(lines: readonly Line[] | string, indent: string): string {
+    if (typeof lines === 'string') return indent + lines;
+    // what `lines.map(…).join(newline)` gives, without the array, the pair destructuring's iterator
+    // and a flat copy per line (place renders one or more per device, cold)
+    const unit = this.layout.indentUnit;
+    const nl = this.layout.newline;
+    let out = '';
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i] as Line;
+      out += (i === 0 ? '' : nl) + indent + unit.repeat(l[0]) + l[1];
+    }
+    return out;
   }
 
   /** Puts rendered lines on the line(s) after the element ending at `end`. */
@@ -151,34 +197,35 @@ class Patcher {
     this.splice(from, to, '');
   }
 
-  /** Adds child lines to `el` at its start (`first`) or end. */
-  addChildren(el: DeviceLayout, lines: readonly Line[], where: 'first' | 'last', after?: ElementSpan): void {
+  /** Adds child lines (a string: one line of depth 0) to `el` at its start (`first`) or end. */
+  addChildren(el: DeviceLayout, lines: readonly Line[] | string, where: 'first' | 'last', after?: ElementSpan): void {
     const indent = this.indentOf(el);
     const block = this.render(lines, this.childIndentOf(el));
-    const tags = this.tags(el);
-    if (tags.selfClosing) this.expandSelfClosing(el, el.element, block, indent);
+    const close = endTagStart(this.text, el);
+    if (close === undefined) this.expandSelfClosing(el, el.element, block, indent);
     else if (after) this.insertAfter(after.end, block);
     else if (where === 'first' && el.firstChild) this.insertBefore(el.firstChild.start, block, indent);
-    else this.insertBefore(tags.closeTagStart, block, indent);
+    else this.insertBefore(close, block, indent);
   }
 
   /**
    * The device's own guest `<address>`: rewritten in place or dropped here; when it has to be added
-   * the line is returned, for the caller to add as the device's last child.
+   * its tag is returned (a line of depth 0, not wrapped in an array: one per device placed), for
+   * the caller to add as the device's last child.
    */
-  patchAddress(el: DeviceLayout, before: GuestPciAddress | undefined, after: GuestPciAddress | undefined, replacesUnreadable = false): Line[] {
-    if (!replacesUnreadable && sameGuestAddress(before, after)) return [];
+  patchAddress(el: DeviceLayout, before: GuestPciAddress | undefined, after: GuestPciAddress | undefined, replacesUnreadable = false): string | undefined {
+    if (!replacesUnreadable && sameGuestAddress(before, after)) return undefined;
     const quote = el.address ? this.quoteOf(el.address) : this.quoteOf(el);
     if (!after) {
       // Only a PCI address the model knew (or an unreadable one the design cleared) is removed;
       // a non-PCI one (spapr-vio, ccw, …) is not ours.
       if (el.address && (before || replacesUnreadable)) this.removeElement(el.address);
-      return [];
+      return undefined;
     }
-    if (!el.address) return [[0, addressTag(after, quote, '/>')]];
+    if (!el.address) return addressTag(after, quote, '/>');
     const tags = this.tags(el.address);
     this.splice(el.address.start, tags.startTagEnd, addressTag(after, quote, tags.selfClosing ? '/>' : '>'));
-    return [];
+    return undefined;
   }
 
   patchController(el: DeviceLayout, before: PciController, after: PciController): void {
@@ -195,7 +242,8 @@ class Patcher {
       if (el.target) this.patchTarget(el, el.target, before.target, after.target, quote);
       else first.push(...this.targetLines(after.target, quote));
     }
-    const last = this.patchAddress(el, before.address, after.address);
+    const address = this.patchAddress(el, before.address, after.address);
+    const last: Line[] = address === undefined ? [] : [[0, address]];
     if (this.tags(el).selfClosing && first.length + last.length > 0) {
       this.addChildren(el, [...first, ...last], 'last');
       return;
@@ -318,30 +366,35 @@ export function patchDomain(text: string, layout: DomainLayout, original: Guest,
   if (original === guest) return text;
   const p = new Patcher(text, layout);
 
-  const guestDevices = new Map(guest.devices.map((d) => [d.key, d]));
-  const guestControllers = new Map(guest.controllers.map((c) => [c.key, c]));
+  const guestDevice = byKey(guest.devices);
+  const guestController = byKey(guest.controllers);
   // A key names the same device only while its element stays: a host function removed as an
   // `<interface type='hostdev'>` and added back as a `<hostdev>` is a new element, not a move.
   const sameDevice = (before: GuestDevice, after: GuestDevice | undefined): after is GuestDevice => after !== undefined && after.element === before.element;
-  for (const d of original.devices) {
+  // indexed loops: a for…of allocates an iterator result per step until V8 optimises, which a run
+  // of `place` ends before
+  for (let i = 0; i < original.devices.length; i++) {
+    const d = original.devices[i] as GuestDevice;
     const el = layout.devices.get(d.key);
-    if (el && !sameDevice(d, guestDevices.get(d.key))) {
+    if (el && !sameDevice(d, guestDevice(d.key, i))) {
       p.removed.add(el.start);
       p.removeElement(el);
     }
   }
-  for (const c of original.controllers) {
+  for (let i = 0; i < original.controllers.length; i++) {
+    const c = original.controllers[i] as PciController;
     const el = layout.controllers.get(c.key);
-    if (el && !guestControllers.has(c.key)) {
+    if (el && guestController(c.key, i) === undefined) {
       p.removed.add(el.start);
       p.removeElement(el);
     }
   }
 
-  const originalControllers = new Map(original.controllers.map((c) => [c.key, c]));
+  const originalController = byKey(original.controllers);
   const added: PciController[] = [];
-  for (const c of guest.controllers) {
-    const before = originalControllers.get(c.key);
+  for (let i = 0; i < guest.controllers.length; i++) {
+    const c = guest.controllers[i] as PciController;
+    const before = originalController(c.key, i);
     const el = layout.controllers.get(c.key);
     if (!before || !el) {
       // libvirt's implicit root is written only once the design has changed it
@@ -352,7 +405,7 @@ export function patchDomain(text: string, layout: DomainLayout, original: Guest,
     // Anchors use the indexes of the edited guest, so a renumbered controller still orders right.
     const kept = guest.controllers
       .map((c) => ({ c, el: layout.controllers.get(c.key) }))
-      .filter((x): x is { c: PciController; el: DeviceLayout } => x.el !== undefined && originalControllers.has(x.c.key));
+      .filter((x): x is { c: PciController; el: DeviceLayout } => x.el !== undefined && originalController(x.c.key, 0) !== undefined);
     const otherControllers = layout.deviceChildren.filter((x) => x.element === 'controller' && x.type !== 'pci' && !p.removed.has(x.span.start));
     for (const c of [...added].sort((a, b) => (a.index ?? 256) - (b.index ?? 256))) {
       const quote = kept[0] ? p.quoteOf(kept[0].el) : layout.quote;
@@ -376,15 +429,20 @@ export function patchDomain(text: string, layout: DomainLayout, original: Guest,
     }
   }
 
-  const originalDevices = new Map(original.devices.map((d) => [d.key, d]));
-  const lastHostdev = [...layout.deviceChildren].reverse().find((x) => x.element === 'hostdev' && !p.removed.has(x.span.start));
-  for (const d of guest.devices) {
-    const before = originalDevices.get(d.key);
+  const originalDevice = byKey(original.devices);
+  let lastHostdev: DomainLayout['deviceChildren'][number] | undefined;
+  for (let i = layout.deviceChildren.length - 1; i >= 0 && lastHostdev === undefined; i--) {
+    const x = layout.deviceChildren[i] as DomainLayout['deviceChildren'][number];
+    if (x.element === 'hostdev' && !p.removed.has(x.span.start)) lastHostdev = x;
+  }
+  for (let i = 0; i < guest.devices.length; i++) {
+    const d = guest.devices[i] as GuestDevice;
+    const before = originalDevice(d.key, i);
     const el = layout.devices.get(d.key);
     if (before && el && sameDevice(before, d)) {
       if (before !== d) {
-        const lines = p.patchAddress(el, before.address, d.address, before.otherAddressType === 'pci' && d.otherAddressType !== 'pci');
-        if (lines.length > 0) p.addChildren(el, lines, 'last');
+        const address = p.patchAddress(el, before.address, d.address, before.otherAddressType === 'pci' && d.otherAddressType !== 'pci');
+        if (address !== undefined) p.addChildren(el, address, 'last');
       }
       continue;
     }

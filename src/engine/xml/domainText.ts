@@ -92,8 +92,18 @@ export interface ElementTags {
 
 /** Where the start and end tags of the well-formed element [start, end) are. */
 export function elementTags(text: string, span: { readonly start: number; readonly end: number }): ElementTags {
-  if (text.charCodeAt(span.end - 2) === 47 /* '/' of '/>' */) return { startTagEnd: span.end, selfClosing: true, closeTagStart: span.end };
-  return { startTagEnd: startTagEnd(text, span.start), selfClosing: false, closeTagStart: text.lastIndexOf('</', span.end - 1) };
+  const close = endTagStart(text, span);
+  if (close === undefined) return { startTagEnd: span.end, selfClosing: true, closeTagStart: span.end };
+  return { startTagEnd: startTagEnd(text, span.start), selfClosing: false, closeTagStart: close };
+}
+
+/**
+ * Index of the `</name>` of the well-formed element [start, end), undefined when it is
+ * self-closing: `elementTags(…).closeTagStart` without the start tag's scan and the object, for
+ * export's one insert per device placed.
+ */
+export function endTagStart(text: string, span: { readonly start: number; readonly end: number }): number | undefined {
+  return text.charCodeAt(span.end - 2) === 47 /* '/' of '/>' */ ? undefined : text.lastIndexOf('</', span.end - 1);
 }
 
 /** Index of the first character of the line holding `pos`. */
@@ -106,8 +116,18 @@ export function indentBefore(text: string, pos: number): string | undefined {
   const from = lineStart(text, pos);
   INDENT.lastIndex = from;
   const blankTo = INDENT.test(text) ? INDENT.lastIndex : from;
-  return blankTo >= pos ? text.slice(from, pos) : undefined;
+  if (blankTo < pos) return undefined;
+  // indentation is mostly spaces: one string per width, not a copy per call (export asks twice per device)
+  const width = pos - from;
+  if (width > 0 && width < 64) {
+    const spaces = (SPACES[width] ??= ' '.repeat(width));
+    if (text.startsWith(spaces, from)) return spaces;
+  }
+  return text.slice(from, pos);
 }
+
+/** indentBefore's runs of spaces, by width */
+const SPACES: string[] = [];
 
 /** Index after the line end following `pos` when only blanks follow it on its line; else undefined. */
 export function restOfLineEnd(text: string, pos: number): number | undefined {
@@ -152,6 +172,11 @@ export function writeTag(name: string, attributes: ReadonlyArray<readonly [strin
 const HEX2: string[] = [];
 const hex2 = (n: number): string => (n >= 0 && n <= 255 && Number.isInteger(n) ? (HEX2[n] ??= n.toString(16).padStart(2, '0')) : n.toString(16).padStart(2, '0'));
 
+const isByte = (n: number): boolean => n >= 0 && n <= 255 && Number.isInteger(n);
+/** addressTag's cached text before the slot, by quote and bus, and after it, by quote, function and close */
+const ADDRESS_HEADS: string[] = [];
+const ADDRESS_TAILS: string[] = [];
+
 /** The fixed parts of an address tag, per quote. */
 const ADDRESS_PARTS = {
   "'": ["<address type='pci' domain='0x", "' bus='0x", "' slot='0x", "' function='0x", "'"],
@@ -165,6 +190,14 @@ const ADDRESS_PARTS = {
  */
 export function addressTag(a: GuestPciAddress, quote: '"' | "'", close: '/>' | '>'): string {
   const p = ADDRESS_PARTS[quote];
+  // The common case in two concatenations, not nine (each one a 32-byte cons string of garbage):
+  // the text before the slot, per bus, and the text after it, per function and close, made once.
+  if (a.domain === 0 && a.multifunction === undefined && isByte(a.bus) && isByte(a.slot) && a.function >= 0 && a.function <= 7 && Number.isInteger(a.function)) {
+    const q = quote === "'" ? 0 : 1;
+    const head = (ADDRESS_HEADS[q * 256 + a.bus] ??= p[0] + '0000' + p[1] + hex2(a.bus) + p[2]);
+    const tail = (ADDRESS_TAILS[(q * 8 + a.function) * 2 + (close === '/>' ? 0 : 1)] ??= p[3] + String(a.function) + p[4] + close);
+    return head + hex2(a.slot) + tail;
+  }
   const domain = a.domain === 0 ? '0000' : a.domain.toString(16).padStart(4, '0');
   const fn = a.function >= 0 && a.function <= 15 && Number.isInteger(a.function) ? (hex2(a.function)[1] as string) : a.function.toString(16);
   const multifunction = a.multifunction ? ` multifunction=${quote}${escapeAttribute(a.multifunction, quote)}${quote}` : '';
@@ -188,15 +221,35 @@ export interface Splice {
  */
 export function applySplices(text: string, splices: readonly Splice[]): string {
   if (splices.length === 0) return text;
-  const order = splices.map((s, i) => ({ s, i }));
-  order.sort((a, b) => a.s.start - b.s.start || a.s.end - a.s.start - (b.s.end - b.s.start) || a.i - b.i);
-  const parts: string[] = [];
+  // By start, then shorter first (an insert before a replacement at the same offset), then in the
+  // order made. Export makes them mostly in that order already: then no sort at all, else the
+  // positions are sorted, not an object per splice (600 devices placed make 600 splices, cold).
+  let order: number[] | undefined;
+  for (let k = 1; k < splices.length; k++) {
+    const a = splices[k - 1] as Splice;
+    const b = splices[k] as Splice;
+    if (a.start > b.start || (a.start === b.start && a.end - a.start > b.end - b.start)) {
+      order = new Array<number>(splices.length);
+      for (let i = 0; i < splices.length; i++) order[i] = i;
+      order.sort((i, j) => {
+        const x = splices[i] as Splice;
+        const y = splices[j] as Splice;
+        return x.start - y.start || x.end - x.start - (y.end - y.start) || i - j;
+      });
+      break;
+    }
+  }
+  // sized once (a skipped splice leaves two holes, which join reads as empty), not grown push by push
+  const n = splices.length;
+  const parts = new Array<string>(2 * n + 1);
   let pos = 0;
-  for (const { s } of order) {
+  for (let k = 0; k < n; k++) {
+    const s = splices[order === undefined ? k : (order[k] as number)] as Splice;
     if (s.start < pos) continue;
-    parts.push(text.slice(pos, s.start), s.text);
+    parts[2 * k] = text.slice(pos, s.start);
+    parts[2 * k + 1] = s.text;
     pos = s.end;
   }
-  parts.push(text.slice(pos));
+  parts[2 * n] = text.slice(pos);
   return parts.join('');
 }

@@ -110,7 +110,8 @@ class FastElement implements DomElement {
     if (this.cachedText === undefined) {
       let out = '';
       let at = this.contentStart;
-      for (const k of this.children) {
+      for (let i = 0; i < this.children.length; i++) {
+        const k = this.children[i] as FastElement;
         out += contentText(this.source, at, k.start) + k.text;
         at = k.end;
       }
