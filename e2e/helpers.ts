@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import type { GeneratedDesign } from './fixtures/designs.ts';
 import { INTERNAL_KEY } from '../src/engine/model/names.ts';
+import { createEvaluator, dropTargets, type Design } from '../src/engine/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '..');
@@ -200,4 +201,24 @@ export async function noInternalKey(page: Page, where: string): Promise<void> {
   const text = await readableText(page);
   const m = INTERNAL_KEY.exec(text);
   expect(m ? text.slice(Math.max(0, m.index - 60), m.index + 30) : undefined, `${where}: an internal key in the page`).toBeUndefined();
+}
+
+/**
+ * Issue 10's "one answer everywhere": the inspector of `device` (clicked on the canvas) lists Move to…
+ * verdicts that, once all are judged, are the engine's verdicts on the same moves; at least one compared.
+ */
+export async function expectMoveToVerdictsAreTheEngines(page: Page, design: Design, device: { readonly key: string; readonly label: string }): Promise<void> {
+  await page.getByTestId(`guest-device-${device.key}`).click();
+  const menu = page.getByTestId('move-to');
+  await expect(menu.locator('option[data-verdict="pending"]')).toHaveCount(0);
+  const options = await menu.locator('option').evaluateAll((els) => els.map((el) => ({ id: (el as HTMLOptionElement).value, verdict: el.getAttribute('data-verdict') })));
+  const targets = new Map(dropTargets(design, { kind: 'guest-device', key: device.key }).map((t) => [t.id, t]));
+  let compared = 0;
+  for (const o of options) {
+    const t = targets.get(o.id);
+    if (!t) continue;
+    expect(o.verdict, `Move ${device.label} to ${t.label}`).toBe(createEvaluator().verdict(design, t.command).level);
+    compared++;
+  }
+  expect(compared).toBeGreaterThan(0);
 }
