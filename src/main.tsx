@@ -4,7 +4,7 @@ import '@xyflow/react/dist/style.css';
 import './ui/styles.css';
 import { App } from './ui/App.tsx';
 import { designerStore, exportDomain, type DesignerState } from './store/index.ts';
-import { autosaveAfterPaint, boot } from './ui/boot.ts';
+import { autosaveAfterPaint, autosaveSettled, boot } from './ui/boot.ts';
 import { pciDevices } from './ui/layout.ts';
 import { listKept, peekAutosave } from './ui/saved.ts';
 
@@ -15,7 +15,10 @@ declare global {
       getState: () => DesignerState;
       exportXml: () => string;
       pciDeviceKeys: () => string[];
-      /** the autosave's stored text (IndexedDB), and the designs kept aside, newest first */
+      /**
+       * the autosave's stored text (IndexedDB), and the designs kept aside, newest first, once every
+       * change made so far is saved (a save in flight may hold a state a later change overwrites)
+       */
       saved: () => Promise<{ autosave: string | null; kept: { name: string; why: string }[] }>;
       ready: boolean;
     };
@@ -33,7 +36,10 @@ const hooks = {
     const p = designerStore.getState().present;
     return p ? pciDevices(p.design.guest).map((d) => d.key) : [];
   },
-  saved: async () => ({ autosave: await peekAutosave(), kept: (await listKept()).map((k) => ({ name: k.name, why: k.why })) }),
+  saved: async () => {
+    await autosaveSettled();
+    return { autosave: await peekAutosave(), kept: (await listKept()).map((k) => ({ name: k.name, why: k.why })) };
+  },
   ready: false,
 };
 window.__pcitopo = hooks;
