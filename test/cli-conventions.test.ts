@@ -1,5 +1,4 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,7 +6,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/cli/commands.ts';
 import type { Io } from '../src/cli/io.ts';
-import { VERSION, main, parse, positionalsOnly } from '../src/cli/main.ts';
+import { VERSION, main } from '../src/cli/main.ts';
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML, decodeShareLink, encodeShareLink } from '../src/engine/index.ts';
 
 /**
@@ -93,31 +92,6 @@ describe('arguments: node:util parseArgs, options per command', () => {
     expect(await run(['serve', '--port', 'http'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--port needs a whole number 0-65535') });
     expect(await run(['--json', 'validate', demo])).toMatchObject({ code: 2, stderr: expect.stringContaining('options come after it') });
     expect(await run([])).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: pcitopo <command>') });
-  });
-});
-
-describe('arguments without any option skip parseArgs with its answer', () => {
-  const place = COMMANDS.find((c) => c.name === 'place');
-  const strictArgs = (argv: string[]) => {
-    const r = parseArgs({ args: argv, options: { policy: { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true });
-    return { values: r.values, positionals: r.positionals };
-  };
-
-  it('positionals only (names, `-` for standard input, an empty or non-ASCII word): the same values and positionals as parseArgs', () => {
-    for (const argv of [[], ['d.xml'], ['-'], ['a.xml', 'b.xml', '-'], [''], ['dömäin.xml', 'x-y'], ['d.xml', '1']]) {
-      const fast = positionalsOnly(argv);
-      expect(fast, argv.join(' ')).toBeDefined();
-      expect(fast).toEqual(strictArgs(argv));
-      expect(Object.getPrototypeOf(fast?.values)).toBe(Object.getPrototypeOf(strictArgs(argv).values));
-      if (place) expect(parse(place, argv)).toEqual(strictArgs(argv));
-    }
-  });
-
-  it('any token that parseArgs could read as an option (or the -- terminator) goes to parseArgs', () => {
-    for (const argv of [['d.xml', '--json'], ['--policy=libvirt', 'd.xml'], ['d.xml', '-x'], ['--', '-d.xml'], ['d.xml', '---'], ['-ab']]) {
-      expect(positionalsOnly(argv), argv.join(' ')).toBeUndefined();
-    }
-    expect(place && parse(place, ['d.xml', '--policy', 'pe-per-phb'])).toEqual({ values: strictArgs(['d.xml', '--policy', 'pe-per-phb']).values, positionals: ['d.xml'] });
   });
 });
 
