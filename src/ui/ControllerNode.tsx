@@ -3,7 +3,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { GuestDevice, Host } from '../engine/index.ts';
 import { busModel, formatNumber, formatPciAddress } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner, verdictMore } from '../store/index.ts';
-import { ControllerTile, useFamily } from './ControllerTile.tsx';
+import { ControllerTile, IndexLabel, useFamily, useShownController } from './ControllerTile.tsx';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
 import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING, type ControllerFlowNode } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
@@ -61,7 +61,7 @@ const DeviceRow = memo(function DeviceRow({ device, host }: { device: GuestDevic
 
 /** A bus in full detail: its header, PE or IOMMU groups, the slot grid, every device on it. */
 const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) {
-  const c = useDesigner((s) => s.present?.design.guest.controllers.find((x) => x.key === cKey));
+  const { c, assigned } = useShownController(cKey);
   const devices = useDesigner((s) => (c?.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
   const host = useDesigner((s) => s.present?.design.host);
   const children = useDesigner((s) => (c?.index === undefined || !s.present ? NO_CONTROLLERS : (controllersByBus(s.present.design.guest).get(c.index) ?? NO_CONTROLLERS)));
@@ -92,7 +92,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
     if (g !== undefined) groups.add(g);
   }
   const phb = shownAsPhb(c, family);
-  const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}`;
+  const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}${assigned ? ' (index assigned by libvirt)' : ''}`;
   return (
     <div
       className={`cnode${phb ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : isTarget ? ' drop-pending' : ''}${over ? ' over' : ''}`}
@@ -111,7 +111,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
         onKeyDown={onEnterOrSpace(select)}
       >
         <span className="ckind">{controllerKindLabel(c, family)}</span>
-        <strong>#{index ?? '?'}</strong>
+        <IndexLabel index={index} assigned={assigned} prefix="#" />
         {severity ? <span className={`badge ${severity}`} title={`${severity}s on this controller`}>{severity === 'info' ? 'i' : '!'}</span> : null}
         <span className="cmeta">
           {phb && c.target.index !== undefined ? <span title="PHB target index (QEMU index=)">target {c.target.index}</span> : null}
