@@ -5,12 +5,18 @@ import { busModel, formatNumber, formatPciAddress } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner, verdictMore } from '../store/index.ts';
 import { ControllerTile, IndexLabel, useFamily, useShownController } from './ControllerTile.tsx';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING, type ControllerFlowNode } from './layout.ts';
+import { busOwner, controllerKindLabel, controllersByBus, deviceGrid, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING, type ControllerFlowNode } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
 
 export { controllerKindLabel, hostNameOf };
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+/** A long device list wraps into columns filled top to bottom, as layout.ts deviceGrid sizes the node. */
+function deviceListStyle(count: number): React.CSSProperties | undefined {
+  const { columns, rows } = deviceGrid(count);
+  return columns === 1 ? undefined : { display: 'grid', gridAutoFlow: 'column', gridTemplateRows: `repeat(${rows}, 30px)`, gridAutoColumns: 'minmax(0, 1fr)', columnGap: 4 };
+}
 
 const SlotCell = memo(function SlotCell({ index, slot, used, title }: { index: number; slot: number; used: boolean; title: string }) {
   const id = slotTargetId(index, slot);
@@ -134,7 +140,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
           ))}
         </div>
       ) : null}
-      <ul className="gdevs">
+      <ul className="gdevs" style={deviceListStyle(devices.length)}>
         {devices.length === 0 ? <li className="empty">No devices</li> : devices.map((d) => <DeviceRow key={d.key} device={d} host={host} />)}
       </ul>
       <div className="cfoot">

@@ -14,7 +14,7 @@
 import type { Design, Finding, GuestDevice, MachineFamily, PciController, Severity } from '../engine/index.ts';
 import { busModel, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { subjectIndex } from '../store/index.ts';
-import { busOwner, chooseColumns, shownControllers, controllerKindLabel, devicesByBus, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, shownAsPhb, SPACING, unplacedDevices, type Rect } from './layout.ts';
+import { busOwner, chooseColumns, controllerKindLabel, deviceGrid, devicesByBus, shownControllers, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, shownAsPhb, SPACING, unplacedDevices, type Rect } from './layout.ts';
 import { canvasMeasure, estimateWidth, fitText, MONO, SANS, type Measure, type TextStyle } from './textMeasure.ts';
 
 const MARGIN = 24;
@@ -441,11 +441,15 @@ function drawController(svg: Svg, design: Design, c: PciController, b: Rect, sub
     y += Math.ceil(slots / SLOT_COLUMNS) * p.slotRow + p.slotPad;
   }
   if (devices.length === 0) svg.text(b.x + 12, y + 20, 'No devices', inner, { size: 12, fill: C.none });
-  for (const d of devices) {
-    drawDevice(svg, design, d, { x: b.x + 8, y: y + 2, width: b.width - 16, height: p.device - 4 }, subjects.devices.get(d.key));
-    y += p.device;
-  }
-  y = Math.max(y, top + p.head + p.pe + (slots ? Math.ceil(slots / SLOT_COLUMNS) * p.slotRow + p.slotPad : 0) + p.device);
+  // a long list wraps into columns filled top to bottom, as on the canvas (layout.ts deviceGrid)
+  const grid = deviceGrid(devices.length);
+  const colW = (b.width - 16) / grid.columns;
+  devices.forEach((d, i) => {
+    const col = Math.floor(i / grid.rows);
+    const row = i % grid.rows;
+    drawDevice(svg, design, d, { x: b.x + 8 + col * colW, y: y + row * p.device + 2, width: colW - (grid.columns > 1 ? 4 : 0), height: p.device - 4 }, subjects.devices.get(d.key));
+  });
+  y += grid.rows * p.device;
   svg.text(b.x + 10, y + 18, `${used.size} of ${slots} slots used`, inner, { size: 12, fill: C.muted });
   svg.close();
 }

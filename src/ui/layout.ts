@@ -243,13 +243,36 @@ export function unplacedDevices(guest: Guest): readonly GuestDevice[] {
   return list;
 }
 
+/**
+ * Most device rows a full node stacks before its list wraps into another column, and the width of
+ * each column after the first. A bus with many devices (an i440fx pci.0 holding 32, libvirt's
+ * qemuxmlconfdata__pci-many.xml) is then a wide block, not a 1,200-px column that only fits the
+ * canvas as a summary tile: 3 columns of 11 fit a 1280x720 canvas at a readable zoom.
+ */
+export const DEVICE_ROWS = 12;
+export const DEVICE_COLUMN_WIDTH = 230;
+/** Horizontal padding of a full node's device list (styles.css .gdevs). */
+const DEVICE_LIST_PAD = 12;
+
+/** How a full node lays out `count` device rows: columns of at most {@link DEVICE_ROWS}, filled top to bottom. */
+export function deviceGrid(count: number): { readonly columns: number; readonly rows: number } {
+  const columns = Math.max(1, Math.ceil(count / DEVICE_ROWS));
+  return { columns, rows: Math.max(1, Math.ceil(count / columns)) };
+}
+
+/** Width of a full node in flow units: {@link NODE_WIDTH}, or wider when its device list has several columns. */
+export function fullWidth(deviceCount: number): number {
+  const { columns } = deviceGrid(deviceCount);
+  return columns === 1 ? NODE_WIDTH : Math.max(NODE_WIDTH, DEVICE_LIST_PAD + columns * DEVICE_COLUMN_WIDTH);
+}
+
 /** Height of a full node in flow units; the CSS keeps every part at these sizes. */
 export function estimateHeight(c: PciController, deviceCount: number, family: MachineFamily): number {
   const m = busModel(c);
   const slots = m ? m.maxSlot - m.minSlot + 1 : 0;
   const slotRows = Math.ceil(slots / SLOT_COLUMNS);
   const p = FULL_PARTS;
-  return p.border + (shownAsPhb(c, family) ? p.phbBorder : 0) + p.head + p.pe + (slotRows ? slotRows * p.slotRow + p.slotPad : 0) + Math.max(1, deviceCount) * p.device + p.foot;
+  return p.border + (shownAsPhb(c, family) ? p.phbBorder : 0) + p.head + p.pe + (slotRows ? slotRows * p.slotRow + p.slotPad : 0) + deviceGrid(deviceCount).rows * p.device + p.foot;
 }
 
 export interface Size {
@@ -258,7 +281,7 @@ export interface Size {
 }
 
 export function boxSize(c: PciController, deviceCount: number, lod: Lod, family: MachineFamily): Size {
-  return lod === 'tile' ? { width: TILE_WIDTH, height: TILE_HEIGHT } : { width: NODE_WIDTH, height: estimateHeight(c, deviceCount, family) };
+  return lod === 'tile' ? { width: TILE_WIDTH, height: TILE_HEIGHT } : { width: fullWidth(deviceCount), height: estimateHeight(c, deviceCount, family) };
 }
 
 /** Where a box sat in its parent's grid: kept across edits so nothing jumps (see LayoutOptions.keep). */

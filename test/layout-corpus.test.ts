@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Guest } from '../engine/index.ts';
-import { createDesign } from '../engine/index.ts';
-import { sharedPath } from '../../test/support/shared.ts';
-import { layoutGuest, nodeIdOf, shownControllers, type Lod } from './layout.ts';
+import type { Guest } from '../src/engine/index.ts';
+import { createDesign } from '../src/engine/index.ts';
+import { sharedPath } from './support/shared.ts';
+import { layoutGuest, nodeIdOf, shownControllers, type Lod } from '../src/ui/layout.ts';
 
 /**
  * The canvas tree of libvirt's own test domains whose PCI controllers are written without an index
