@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createDesign, createEvaluator, importHost } from '../src/engine/index.ts';
-import { CORPUS, SHARED, expectMoveToVerdictsAreTheEngines, exportXml, noInternalKey, openApp, settled, sharedPresent } from './helpers.ts';
+import { CORPUS, SHARED, expectMoveToVerdictsAreTheEngines, exportXml, noInternalKey, openApp, p10, settled, sharedPresent, textSizes } from './helpers.ts';
 
 /**
  * Issue 10 on documents people really bring: libvirt's own test domains (../shared/corpus), which
@@ -66,33 +66,6 @@ function libvirtPciDevices(file: string): number {
   return [...counts.values()].reduce((n, c) => n + Math.min(c.inInput, c.pciOut), 0);
 }
 
-/** On-screen size of every visible piece of node text (font size x the canvas' zoom) and of the Unplaced tray's, smallest first. */
-async function textSizes(page: Page): Promise<number[]> {
-  return page.evaluate(() => {
-    const scale = Number(/scale\(([\d.]+)\)/.exec((document.querySelector('.react-flow__viewport') as HTMLElement | null)?.style.transform ?? '')?.[1] ?? '1');
-    const sizes: number[] = [];
-    const collect = (root: Element | null, s: number) => {
-      if (!root) return;
-      const clip = (root.closest('.flow') ?? root).getBoundingClientRect();
-      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        const el = n.parentElement;
-        if (!el || !n.textContent?.trim()) continue;
-        const range = document.createRange();
-        range.selectNodeContents(n);
-        const r = range.getBoundingClientRect();
-        if (r.width === 0 || r.height === 0 || r.right < clip.left || r.left > clip.right || r.bottom < clip.top || r.top > clip.bottom) continue;
-        const box = el.closest('.tlines')?.getBoundingClientRect();
-        if (box && (r.left >= box.right || r.top >= box.bottom)) continue;
-        sizes.push(parseFloat(getComputedStyle(el).fontSize) * s);
-      }
-    };
-    collect(document.querySelector('.react-flow__nodes'), scale);
-    collect(document.querySelector('[data-testid="unplaced-tray"]'), 1);
-    return sizes.sort((a, b) => a - b);
-  });
-}
-
 async function load(page: Page, doc: Doc): Promise<void> {
   if (doc.host) {
     await page.getByTestId('import-host-file').setInputFiles(doc.host);
@@ -123,7 +96,7 @@ if (sharedPresent('issue 10 on libvirt\'s corpus', path.join(CORPUS, DOCS[0]?.fi
           expect(shown.sort()).toEqual([...keys].sort());
           const sizes = await textSizes(page);
           expect(sizes.length).toBeGreaterThan(0);
-          expect(sizes[Math.floor(sizes.length * 0.1)]).toBeGreaterThanOrEqual(10);
+          expect(p10(sizes)).toBeGreaterThanOrEqual(10);
           // findings, badges, tooltips and menus: GEN-HP-5 once listed pci-many.xml's slot 0x01 as "controller-0, controller-1"
           await noInternalKey(page, doc.file);
           expect(errors).toEqual([]);
