@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Guest } from '../src/engine/index.ts';
-import { createDesign } from '../src/engine/index.ts';
+import { createDesign, validate } from '../src/engine/index.ts';
 import { sharedPath } from './support/shared.ts';
+import { diagramSvg } from '../src/ui/diagram.ts';
 import { layoutGuest, nodeIdOf, shownControllers, type Lod } from '../src/ui/layout.ts';
 
 /**
@@ -66,5 +67,22 @@ describe('the tree of controllers written without index or address, as libvirt d
         expect(checked).toBeGreaterThan(0);
       });
     }
+  }
+});
+
+describe('the diagram of controllers written without index', () => {
+  const corpus = sharedPath('the libvirt corpus', 'corpus', 'libvirt');
+  if (!corpus) return;
+  for (const file of ['qemuxmlconfdata__q35-pcie.xml', 'qemuxmlconfdata__q35-multifunction.xml']) {
+    it(`${file}: every controller is titled and named by the index libvirt assigns, never "#?"`, () => {
+      const d = createDesign(readFileSync(path.join(corpus, file), 'utf8'), undefined, file);
+      if (!d.ok) throw new Error(d.error.message);
+      const { svg } = diagramSvg(d.value, validate(d.value));
+      const ids = [...svg.matchAll(/<g class="box" id="controller-([^"]+)"/g)].map((m) => m[1]);
+      expect(ids.length).toBe(d.value.guest.controllers.length);
+      for (const id of ids) expect(id).toMatch(/^\d+$/);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(svg).not.toMatch(/#\?|\(no index\)/);
+    });
   }
 });
