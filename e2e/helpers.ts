@@ -222,3 +222,39 @@ export async function expectMoveToVerdictsAreTheEngines(page: Page, design: Desi
   }
   expect(compared).toBeGreaterThan(0);
 }
+
+/**
+ * On-screen size of every visible piece of node text (computed font size x the canvas' zoom) and of
+ * the Unplaced tray's (not zoomed), smallest first.
+ */
+export async function textSizes(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const viewport = document.querySelector('.react-flow__viewport') as HTMLElement | null;
+    const scale = Number(/scale\(([\d.]+)\)/.exec(viewport?.style.transform ?? '')?.[1] ?? '1');
+    const flow = (document.querySelector('.flow') as HTMLElement).getBoundingClientRect();
+    const sizes: number[] = [];
+    const collect = (root: Element | null, s: number, clip: DOMRect) => {
+      if (!root) return;
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const el = n.parentElement;
+        if (!el || !n.textContent?.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        const r = range.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0 || r.right < clip.left || r.left > clip.right || r.bottom < clip.top || r.top > clip.bottom) continue;
+        // text clipped away by its own line box (a tile's line that did not fit) is not on screen
+        const box = el.closest('.tlines')?.getBoundingClientRect();
+        if (box && (r.left >= box.right || r.top >= box.bottom)) continue;
+        sizes.push(parseFloat(getComputedStyle(el).fontSize) * s);
+      }
+    };
+    collect(document.querySelector('.react-flow__nodes'), scale, flow);
+    const tray = document.querySelector('[data-testid="unplaced-tray"]');
+    if (tray) collect(tray, 1, tray.getBoundingClientRect());
+    return sizes.sort((a, b) => a - b);
+  });
+}
+
+/** The 10th percentile of a sorted list (issue 10: node text at first view). */
+export const p10 = (xs: number[]): number => xs[Math.floor(xs.length * 0.1)] ?? 0;

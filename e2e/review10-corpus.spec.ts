@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createDesign, createEvaluator, importHost } from '../src/engine/index.ts';
-import { CORPUS, SHARED, expectMoveToVerdictsAreTheEngines, exportXml, noInternalKey, openApp, settled, sharedPresent } from './helpers.ts';
+import { CORPUS, SHARED, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign, noInternalKey, openApp, p10, readableText, settled, sharedPresent, textSizes } from './helpers.ts';
 
 /**
  * Issue 10 on documents people really bring: libvirt's own test domains (../shared/corpus), which
@@ -66,33 +66,6 @@ function libvirtPciDevices(file: string): number {
   return [...counts.values()].reduce((n, c) => n + Math.min(c.inInput, c.pciOut), 0);
 }
 
-/** On-screen size of every visible piece of node text (font size x the canvas' zoom) and of the Unplaced tray's, smallest first. */
-async function textSizes(page: Page): Promise<number[]> {
-  return page.evaluate(() => {
-    const scale = Number(/scale\(([\d.]+)\)/.exec((document.querySelector('.react-flow__viewport') as HTMLElement | null)?.style.transform ?? '')?.[1] ?? '1');
-    const sizes: number[] = [];
-    const collect = (root: Element | null, s: number) => {
-      if (!root) return;
-      const clip = (root.closest('.flow') ?? root).getBoundingClientRect();
-      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        const el = n.parentElement;
-        if (!el || !n.textContent?.trim()) continue;
-        const range = document.createRange();
-        range.selectNodeContents(n);
-        const r = range.getBoundingClientRect();
-        if (r.width === 0 || r.height === 0 || r.right < clip.left || r.left > clip.right || r.bottom < clip.top || r.top > clip.bottom) continue;
-        const box = el.closest('.tlines')?.getBoundingClientRect();
-        if (box && (r.left >= box.right || r.top >= box.bottom)) continue;
-        sizes.push(parseFloat(getComputedStyle(el).fontSize) * s);
-      }
-    };
-    collect(document.querySelector('.react-flow__nodes'), scale);
-    collect(document.querySelector('[data-testid="unplaced-tray"]'), 1);
-    return sizes.sort((a, b) => a - b);
-  });
-}
-
 async function load(page: Page, doc: Doc): Promise<void> {
   if (doc.host) {
     await page.getByTestId('import-host-file').setInputFiles(doc.host);
@@ -123,7 +96,7 @@ if (sharedPresent('issue 10 on libvirt\'s corpus', path.join(CORPUS, DOCS[0]?.fi
           expect(shown.sort()).toEqual([...keys].sort());
           const sizes = await textSizes(page);
           expect(sizes.length).toBeGreaterThan(0);
-          expect(sizes[Math.floor(sizes.length * 0.1)]).toBeGreaterThanOrEqual(10);
+          expect(p10(sizes)).toBeGreaterThanOrEqual(10);
           // findings, badges, tooltips and menus: GEN-HP-5 once listed pci-many.xml's slot 0x01 as "controller-0, controller-1"
           await noInternalKey(page, doc.file);
           expect(errors).toEqual([]);
@@ -208,5 +181,106 @@ if (sharedPresent('issue 10 on libvirt\'s corpus', path.join(CORPUS, DOCS[0]?.fi
       expect(buses.filter((t) => /vPHB|PE:/.test(t))).toEqual([]);
       expect(errors).toEqual([]);
     });
+  });
+
+  /** index -> the bus (controller index) libvirt's output plugs that controller into; roots absent */
+  const parentsInLibvirtOutput = (file: string): Map<number, number> => {
+    const latest = fs.readdirSync(CORPUS).find((f) => f.startsWith(file.replace(/\.xml$/, '.')) && /-latest\.xml$/.test(f));
+    if (!latest) throw new Error(`no libvirt output for ${file}`);
+    const d = createDesign(fs.readFileSync(path.join(CORPUS, latest), 'utf8'));
+    if (!d.ok) throw new Error(d.error.message);
+    return new Map(d.value.guest.controllers.flatMap((c) => (c.index !== undefined && c.address ? [[c.index, c.address.bus] as const] : [])));
+  };
+
+  test.describe('controllers libvirt numbers and plugs in itself', () => {
+    test.use({ viewport: { width: 1280, height: 720 } });
+
+    // hand-written q35 guests (no index, no address) and switch or expander ports written without an address
+    for (const file of ['qemuxmlconfdata__q35-pcie.xml', 'qemuxmlconfdata__q35-multifunction.xml', 'qemuxmlconfdata__pcie-expander-bus.xml', 'qemuxmlconfdata__pci-expander-bus.xml']) {
+      test(`${file}: drawn as libvirt's tree: each controller one edge from the bus libvirt plugs it into, its tile below that bus's`, async ({ page }) => {
+        const errors = await openApp(page);
+        await load(page, { file });
+        const parents = parentsInLibvirtOutput(file);
+        const shown = await page.locator('.react-flow__node [data-testid^="controller-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')?.slice('controller-'.length) ?? ''));
+        expect(shown.length).toBeGreaterThan(2);
+        const edges = await page.locator('.react-flow__edge').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+        let checked = 0;
+        for (const id of shown) {
+          expect(id, 'a controller named by its index').toMatch(/^\d+$/);
+          const index = Number(id);
+          const parent = parents.get(index);
+          const into = edges.filter((l) => new RegExp(`^\\S+ ${index} plugs into `).test(l));
+          if (parent === undefined) {
+            expect(into, `root ${index}`).toEqual([]);
+            continue;
+          }
+          expect(into, `edges into controller ${index}`).toHaveLength(1);
+          expect(into[0], `controller ${index}'s bus`).toMatch(new RegExp(` plugs into \\S+ ${parent}$`));
+          const [child, bus] = await Promise.all([page.getByTestId(`controller-${index}`).boundingBox(), page.getByTestId(`controller-${parent}`).boundingBox()]);
+          if (!child || !bus) throw new Error(`controller ${index} or its bus ${parent} not drawn`);
+          expect(child.y, `controller ${index} below its bus ${parent}`).toBeGreaterThanOrEqual(bus.y + bus.height - 1);
+          checked++;
+        }
+        expect(checked).toBeGreaterThan(1);
+        expect(errors).toEqual([]);
+      });
+    }
+
+    for (const { file, port } of [
+      { file: 'qemuxmlconfdata__q35-pcie.xml', port: 3 },
+      { file: 'qemuxmlconfdata__q35-multifunction.xml', port: 5 },
+    ]) {
+      test(`${file}: a controller without index shows the index libvirt assigns, marked as assigned, in its tile, the inspector and the findings`, async ({ page }) => {
+        const errors = await openApp(page);
+        await load(page, { file });
+        const written = (fs.readFileSync(path.join(CORPUS, file), 'utf8').match(/<controller\b(?=[^>]*type='pci')(?![^>]*\bindex=)[^>]*>/g) ?? []).length;
+        expect(written).toBeGreaterThan(0);
+        const marks = page.locator('.react-flow__node .assigned-index');
+        await expect(marks).toHaveCount(written);
+        for (const t of await marks.evaluateAll((els) => els.map((e) => `${e.textContent ?? ''}|${e.getAttribute('title') ?? ''}`))) expect(t).toMatch(/^#?\d+\|.*libvirt assigns/);
+        const text = await readableText(page);
+        expect(text).not.toMatch(/\(no index\)|#\?/);
+        // the inspector names it by that index and says where the index comes from
+        await page.getByTestId(`controller-${port}`).locator('[role="button"][aria-label^="Select "]').first().click();
+        await expect(page.getByTestId('inspector-index')).toHaveAttribute('placeholder', `not written: libvirt assigns ${port}`);
+        await expect(page.locator('form[aria-label="Edit controller"] h3')).toContainText(`pcie-root-port ${port}`);
+        expect(await readableText(page)).not.toMatch(/\(no index\)|#\?/);
+        // export writes what the XML says: nothing changed, nothing written
+        expect(await exportXml(page)).toBe(fs.readFileSync(path.join(CORPUS, file), 'utf8'));
+        await noInternalKey(page, file);
+        expect(errors).toEqual([]);
+      });
+    }
+
+    // a single bus with many devices: libvirt's pci-many.xml (i440fx) and a q35 guest with 24 integrated endpoints
+    const manyOnRoot = {
+      name: 'q35-24-on-root',
+      domain: `<domain type='kvm'><name>q35-24-on-root</name><memory unit='GiB'>4</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><controller type='pci' index='0' model='pcie-root'/>${Array.from({ length: 24 }, (_, i) => `<interface type='user'><mac address='52:54:00:00:00:${(i + 16).toString(16)}'/><model type='e1000e'/><address type='pci' domain='0x0000' bus='0x00' slot='0x${(i + 2).toString(16).padStart(2, '0')}' function='0x0'/></interface>`).join('')}</devices></domain>`,
+      pciDevices: 24,
+      unplaced: [],
+    };
+    for (const doc of [{ file: 'qemuxmlconfdata__pci-many.xml' as string | undefined, generated: undefined }, { file: undefined, generated: manyOnRoot }]) {
+      test(`${doc.file ?? doc.generated?.name}: one bus with many devices opens in full detail, every device row readable and in view`, async ({ page }) => {
+        const errors = await openApp(page);
+        if (doc.file) await load(page, { file: doc.file });
+        else if (doc.generated) await loadDesign(page, doc.generated);
+        const bus = page.getByTestId('controller-0');
+        await expect(bus).toHaveClass(/\bcnode\b/);
+        await expect(bus.locator('.slots')).toBeVisible();
+        const view = await page.evaluate(() => {
+          const flow = (document.querySelector('.flow') as HTMLElement).getBoundingClientRect();
+          const node = document.querySelector('[data-testid="controller-0"]')?.getBoundingClientRect();
+          const rows = Array.from(document.querySelectorAll('[data-testid="controller-0"] .gdev')).map((r) => r.getBoundingClientRect());
+          const inside = (r: DOMRect) => r.left >= flow.left - 1 && r.top >= flow.top - 1 && r.right <= flow.right + 1 && r.bottom <= flow.bottom + 1;
+          return { rows: rows.length, outside: rows.filter((r) => !inside(r)).length, share: node ? (node.width * node.height) / (flow.width * flow.height) : 0 };
+        });
+        expect(view.rows).toBeGreaterThan(12);
+        expect(view.outside).toBe(0);
+        // it uses the canvas: no small box in the middle of an empty pane
+        expect(view.share).toBeGreaterThan(0.35);
+        expect(p10(await textSizes(page))).toBeGreaterThanOrEqual(10);
+        expect(errors).toEqual([]);
+      });
+    }
   });
 }

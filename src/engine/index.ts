@@ -22,6 +22,7 @@ export {
   endpointConnectType,
   qemuDomainPCIControllerSetDefaults,
   takesPciAddress,
+  virDomainAssignControllerIndexes,
   virDomainAssignDeviceControllerIndexes,
   type DefaultModels,
   type LibvirtMachine,
@@ -55,7 +56,7 @@ export { importHost } from './xml/nodedev.ts';
 export { decodeAnyShareLink, decodeShareLink, encodeShareLink, type AnySharePayload, type SharePayload, type WorkspaceSharePayload } from './share/link.ts';
 export * from './workspace/index.ts';
 export { importDomain, createDesign, exportDomain } from './xml/domain.ts'; export type { DomainSource } from './model/domainSource.ts';
-export { place, placeWithReport, type PlacementPolicy, type PlaceOptions, type PlaceReport } from './placement/index.ts'; export { predictDefine, type DefinePrediction } from './placement/defineTime.ts';
+export { place, placeWithReport, type PlacementPolicy, type PlaceOptions, type PlaceReport } from './placement/index.ts'; export { defineDomain, predictDefine, type DefinedDomain, type DefinePrediction } from './placement/defineTime.ts';
 export { DEFAULT_LIBVIRT_RELEASE, LIBVIRT_RELEASES, isLibvirtRelease } from './model/libvirtRelease.ts';
 export { RULES, ruleMeta, validate, createValidator, applyFixes, sortFindings, type Severity, type Fix, type Finding, type FindingSubjects, type RuleMeta, type Rule } from './rules/index.ts';
 export { passThroughRefusal, chipsetFunction } from './model/vfio.ts';

@@ -14,7 +14,7 @@ import { KeptDesigns } from './KeptDesigns.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { XmlDrawer } from './XmlDrawer.tsx';
 import { actionForKey, importAny, inMultiSelection, keyOf, openDemo, openWorkspace, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
-import { nodeIdOf } from './layout.ts';
+import { busOwner, nodeIdOf } from './layout.ts';
 import { useRovingFocus } from './roving.ts';
 import * as canvasApi from './canvasApi.ts';
 // the host panel is a remove target while guest devices are dragged
@@ -173,7 +173,7 @@ function panTo(el: HTMLElement): void {
   if (sel.kind === 'controller') key = sel.key;
   else if (sel.kind === 'device') {
     const bus = design.guest.devices.find((d) => d.key === sel.key)?.address?.bus;
-    key = design.guest.controllers.find((c) => c.index === bus)?.key;
+    key = bus === undefined ? undefined : busOwner(design.guest, bus);
   }
   if (key) st.focusNodes([nodeIdOf({ key })]);
 }

@@ -6,7 +6,7 @@ import { BoxSelect } from './BoxSelect.tsx';
 import { CanvasBar } from './CanvasBar.tsx';
 import { registerCanvasApi } from './canvasApi.ts';
 import { ControllerNode } from './ControllerNode.tsx';
-import { changedNodes, createLayoutMemory, FIT_PADDING, FULL_MIN_ZOOM, lodAt, MAX_FIT_ZOOM, nodeIdOf, planFit, planFitColumns, unionOf, type Lod, type Point, type Rect, type Size, type TrunkFlowEdge, type ViewPlan } from './layout.ts';
+import { busOwner, changedNodes, createLayoutMemory, FIT_PADDING, FULL_MIN_ZOOM, lodAt, MAX_FIT_ZOOM, nodeIdOf, planFit, planFitColumns, unionOf, type Lod, type Point, type Rect, type Size, type TrunkFlowEdge, type ViewPlan } from './layout.ts';
 import { RemoveZone } from './RemoveZone.tsx';
 import { UnplacedTray } from './UnplacedTray.tsx';
 
@@ -51,8 +51,8 @@ function selectionNodes(design: Design): string[] {
   if (sel?.kind === 'device') keys.add(sel.key);
   for (const d of design.guest.devices) {
     if (!keys.has(d.key) || !d.address) continue;
-    const c = design.guest.controllers.find((x) => x.index === d.address?.bus);
-    if (c) ids.add(nodeIdOf(c));
+    const owner = busOwner(design.guest, d.address.bus);
+    if (owner) ids.add(nodeIdOf({ key: owner }));
   }
   return [...ids];
 }

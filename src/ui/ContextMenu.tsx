@@ -11,12 +11,14 @@ import { designerStore, findingsOf, lazyVerdicts, useDesigner, type Selection } 
 import { applyFix, isolate, moveTo, removeSelection, run, selectionPayload, testIdOf } from './actions/index.ts';
 import { useAction } from './ActionButton.tsx';
 import { useLazyJudging } from './lazyJudging.ts';
+import { shownController } from './layout.ts';
 
 const VERDICT_WORD = { clean: 'clean', info: 'clean', warning: 'warning', error: 'error' } as const;
 
 /** Fixes of the findings that name the selection: its device, controller or group. */
 export function selectionFixes(design: Design, sel: Selection): Fix[] {
-  const c = sel.kind === 'controller' ? design.guest.controllers.find((x) => x.key === sel.key) : undefined;
+  // findings name a controller by the index libvirt gives it, written or not (layout.ts shownControllers)
+  const c = sel.kind === 'controller' ? shownController(design.guest, sel.key) : undefined;
   const out: Fix[] = [];
   const seen = new Set<string>();
   for (const f of findingsOf(design)) {

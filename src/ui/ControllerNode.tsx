@@ -3,14 +3,20 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { GuestDevice, Host } from '../engine/index.ts';
 import { busModel, formatNumber, formatPciAddress } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner, verdictMore } from '../store/index.ts';
-import { ControllerTile, useFamily } from './ControllerTile.tsx';
+import { ControllerTile, IndexLabel, useFamily, useShownController } from './ControllerTile.tsx';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING, type ControllerFlowNode } from './layout.ts';
+import { busOwner, controllerKindLabel, controllersByBus, deviceGrid, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING, type ControllerFlowNode } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
 
 export { controllerKindLabel, hostNameOf };
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+/** A long device list wraps into columns filled top to bottom, as layout.ts deviceGrid sizes the node. */
+function deviceListStyle(count: number): React.CSSProperties | undefined {
+  const { columns, rows } = deviceGrid(count);
+  return columns === 1 ? undefined : { display: 'grid', gridAutoFlow: 'column', gridTemplateRows: `repeat(${rows}, 30px)`, gridAutoColumns: 'minmax(0, 1fr)', columnGap: 4 };
+}
 
 const SlotCell = memo(function SlotCell({ index, slot, used, title }: { index: number; slot: number; used: boolean; title: string }) {
   const id = slotTargetId(index, slot);
@@ -61,7 +67,7 @@ const DeviceRow = memo(function DeviceRow({ device, host }: { device: GuestDevic
 
 /** A bus in full detail: its header, PE or IOMMU groups, the slot grid, every device on it. */
 const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) {
-  const c = useDesigner((s) => s.present?.design.guest.controllers.find((x) => x.key === cKey));
+  const { c, assigned } = useShownController(cKey);
   const devices = useDesigner((s) => (c?.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
   const host = useDesigner((s) => s.present?.design.host);
   const children = useDesigner((s) => (c?.index === undefined || !s.present ? NO_CONTROLLERS : (controllersByBus(s.present.design.guest).get(c.index) ?? NO_CONTROLLERS)));
@@ -92,7 +98,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
     if (g !== undefined) groups.add(g);
   }
   const phb = shownAsPhb(c, family);
-  const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}`;
+  const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}${assigned ? ' (index assigned by libvirt)' : ''}`;
   return (
     <div
       className={`cnode${phb ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : isTarget ? ' drop-pending' : ''}${over ? ' over' : ''}`}
@@ -111,7 +117,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
         onKeyDown={onEnterOrSpace(select)}
       >
         <span className="ckind">{controllerKindLabel(c, family)}</span>
-        <strong>#{index ?? '?'}</strong>
+        <IndexLabel index={index} assigned={assigned} prefix="#" />
         {severity ? <span className={`badge ${severity}`} title={`${severity}s on this controller`}>{severity === 'info' ? 'i' : '!'}</span> : null}
         <span className="cmeta">
           {phb && c.target.index !== undefined ? <span title="PHB target index (QEMU index=)">target {c.target.index}</span> : null}
@@ -134,7 +140,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
           ))}
         </div>
       ) : null}
-      <ul className="gdevs">
+      <ul className="gdevs" style={deviceListStyle(devices.length)}>
         {devices.length === 0 ? <li className="empty">No devices</li> : devices.map((d) => <DeviceRow key={d.key} device={d} host={host} />)}
       </ul>
       <div className="cfoot">

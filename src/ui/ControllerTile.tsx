@@ -11,13 +11,41 @@ import type { Design, Finding, GuestDevice, Host, MachineFamily, PciController, 
 import { busModel, formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING } from './layout.ts';
+import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, SPACING } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
 
 /** The open design's machine family, as a string: a bus is named in its machine's words ("vPHB" only on pseries). */
 export const useFamily = (): MachineFamily => useDesigner((s) => (s.present ? machineFamily(s.present.design.guest) : 'other'));
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+/**
+ * The controller `key` as the canvas draws it (layout.ts shownControllers: the index and address
+ * libvirt gives one the XML leaves without), and whether its index is libvirt's rather than written.
+ */
+export function useShownController(key: string): { readonly c: PciController | undefined; readonly assigned: boolean } {
+  const c = useDesigner((s) => (s.present ? shownControllers(s.present.design.guest).byKey.get(key) : undefined));
+  const assigned = useDesigner((s) => (s.present ? shownControllers(s.present.design.guest).assignedIndex.has(key) : false));
+  return { c, assigned };
+}
+
+/** What a libvirt-assigned index means, for its tooltip. */
+export const ASSIGNED_INDEX_NOTE = 'The XML gives this controller no index: this is the one libvirt assigns when it defines the domain (the lowest unused, in document order). Export leaves the XML as written.';
+
+/** The index as a title shows it: a number, marked when libvirt assigns it. */
+export function IndexLabel({ index, assigned, prefix = '' }: { index: number | undefined; assigned: boolean; prefix?: string }) {
+  return assigned ? (
+    <strong className="assigned-index" title={ASSIGNED_INDEX_NOTE}>
+      {prefix}
+      {index}
+    </strong>
+  ) : (
+    <strong>
+      {prefix}
+      {index ?? '?'}
+    </strong>
+  );
+}
 
 /** The worst finding on each bus (its own, or one of its devices'), per validation. */
 const worstCache = new WeakMap<readonly Finding[], Map<number, Finding>>();
@@ -100,7 +128,7 @@ const Chip = memo(function Chip({ device, host }: { device: GuestDevice; host: H
  * verdicts and a drop elsewhere cost one small element per tile, not the tile.
  */
 export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: string }) {
-  const c = useDesigner((s) => s.present?.design.guest.controllers.find((x) => x.key === cKey));
+  const { c, assigned } = useShownController(cKey);
   const severity = useDesigner((s) => (c?.index === undefined ? undefined : subjectIndex(findingsOf(s.present?.design)).controllers.get(c.index)));
   const selected = useDesigner((s) => s.selection?.kind === 'controller' && s.selection.key === cKey);
   const dropId = c ? controllerTargetId(c) : '';
@@ -110,7 +138,7 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
   const family = useFamily();
   if (!c) return null;
   const index = c.index;
-  const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}`;
+  const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}${assigned ? ' (index assigned by libvirt)' : ''}`;
   return (
     <div
       className={`ctile${shownAsPhb(c, family) ? ' phb' : ''}${selected ? ' selected' : ''}${severity ? ` sev-${severity}` : ''}${verdict ? ` drop-${verdict.level}` : isTarget ? ' drop-pending' : ''}${over ? ' over' : ''}`}
@@ -119,14 +147,14 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
       aria-label={`${title}${severity ? `, has ${severity}s` : ''}`}
     >
       <Handle type="target" position={Position.Top} isConnectable={false} />
-      <TileBody c={c} selected={selected} family={family} />
+      <TileBody c={c} assigned={assigned} selected={selected} family={family} />
       <Handle type="source" position={Position.Bottom} isConnectable={false} style={{ left: SPACING.tile.indent / 2 }} />
     </div>
   );
 });
 
 /** What a tile shows of its bus: title, device chips and the summary lines (see the module comment). */
-const TileBody = memo(function TileBody({ c, selected, family }: { c: PciController; selected: boolean; family: MachineFamily }) {
+const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: PciController; assigned: boolean; selected: boolean; family: MachineFamily }) {
   const cKey = c.key;
   const devices = useDesigner((s) => (c.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
   const host = useDesigner((s) => s.present?.design.host);
@@ -177,7 +205,7 @@ const TileBody = memo(function TileBody({ c, selected, family }: { c: PciControl
           onKeyDown={onEnterOrSpace(select)}
         >
           <span className="tkind">{controllerKindLabel(c, family)}</span>
-          <strong>{index ?? '?'}</strong>
+          <IndexLabel index={index} assigned={assigned} />
         </div>
         {devices.length ? (
           <div className="tchips">

@@ -2,7 +2,7 @@ import { memo } from 'react';
 import type { Design, Finding, Severity, WorkspaceFinding } from '../engine/index.ts';
 import { findingKey } from '../engine/index.ts';
 import { acrossFindingsOf, CHECKING_ID, designerStore, findingsOf, guestColour, ruleMetaOf, useDesigner, workspaceOf } from '../store/index.ts';
-import { nodeIdOf } from './layout.ts';
+import { nodeIdOf, shownControllers } from './layout.ts';
 import { applyFix, run } from './actions/index.ts';
 
 const ORDER: readonly Severity[] = ['error', 'warning', 'info'];
@@ -12,18 +12,20 @@ const TITLES: Readonly<Record<Severity, string>> = { error: 'Errors', warning: '
 export function revealSubjects(f: Finding, design: Design): void {
   const st = designerStore.getState();
   const guest = design.guest;
+  // findings name controllers by the index libvirt gives them, written or not (layout.ts shownControllers)
+  const controllers = shownControllers(guest).list;
   const nodeIds = new Set<string>();
   for (const i of f.subjects.controllers ?? []) {
-    const c = guest.controllers.find((x) => x.index === i);
+    const c = controllers.find((x) => x.index === i);
     if (c) nodeIds.add(nodeIdOf(c));
   }
   for (const k of f.subjects.devices ?? []) {
     const d = guest.devices.find((x) => x.key === k);
-    const c = d?.address ? guest.controllers.find((x) => x.index === d.address?.bus) : undefined;
+    const c = d?.address ? controllers.find((x) => x.index === d.address?.bus) : undefined;
     if (c) nodeIds.add(nodeIdOf(c));
   }
   const firstDevice = f.subjects.devices?.find((k) => guest.devices.some((d) => d.key === k));
-  const firstController = guest.controllers.find((c) => c.index !== undefined && f.subjects.controllers?.includes(c.index));
+  const firstController = controllers.find((c) => c.index !== undefined && f.subjects.controllers?.includes(c.index));
   const firstGroup = f.subjects.groups?.[0];
   if (firstDevice) st.select({ kind: 'device', key: firstDevice });
   else if (firstController) st.select({ kind: 'controller', key: firstController.key });

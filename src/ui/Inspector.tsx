@@ -4,6 +4,7 @@ import { controllerName, deviceName, dropTargets, formatNumber, formatPciAddress
 import { designerStore, hypothetical, isBusTarget, lazyVerdicts, useDesigner, verdictMore, type Selection, type VerdictLevel } from '../store/index.ts';
 import { moveTo, run } from './actions/index.ts';
 import { useLazyJudging } from './lazyJudging.ts';
+import { shownControllers } from './layout.ts';
 
 /**
  * A number field's text as libvirt reads it: '' is "not written"; `0x1f` is hex and `31` decimal,
@@ -106,7 +107,9 @@ function NumberField({ id, label, word, value, onChange, hint }: { id: string; l
 function ControllerForm({ design, c }: { design: Design; c: PciController }) {
   const family = machineFamily(design.guest);
   const phb = isPhb(c) && family === 'pseries';
-  const name = controllerName(c, family);
+  // an index the XML leaves out is named by the one libvirt assigns (layout.ts shownControllers), never "(no index)"
+  const assignedIndex = shownControllers(design.guest).assignedIndex.has(c.key) ? shownControllers(design.guest).byKey.get(c.key)?.index : undefined;
+  const name = controllerName(assignedIndex === undefined ? c : { ...c, index: assignedIndex }, family);
   const [f, setF] = useState({
     index: show('index', c.index),
     targetIndex: show('targetIndex', c.target.index),
@@ -136,7 +139,9 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
     const cmd: Command = { kind: 'update-controller', controller: c.key, changes: { target, ...(parsed.index !== undefined && parsed.index !== c.index ? { index: parsed.index } : {}) } };
     applyChecked(design, cmd, `Edit ${name}`, setError);
   };
-  const field = (k: 'index' | 'targetIndex' | 'node' | 'chassis' | 'port', label: string, word: string) => <NumberField id={k} label={label} word={word} value={f[k]} onChange={(v) => setF({ ...f, [k]: v })} />;
+  const field = (k: 'index' | 'targetIndex' | 'node' | 'chassis' | 'port', label: string, word: string) => (
+    <NumberField id={k} label={label} word={word} value={f[k]} onChange={(v) => setF({ ...f, [k]: v })} hint={k === 'index' && assignedIndex !== undefined ? `not written: libvirt assigns ${assignedIndex}` : undefined} />
+  );
   const canPort = c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port';
   const removable = c.index !== 0 && !c.implicit;
   return (

@@ -14,7 +14,7 @@
 import type { Design, Finding, GuestDevice, MachineFamily, PciController, Severity } from '../engine/index.ts';
 import { busModel, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { subjectIndex } from '../store/index.ts';
-import { busOwner, chooseColumns, controllerKindLabel, devicesByBus, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, shownAsPhb, SPACING, unplacedDevices, type Rect } from './layout.ts';
+import { busOwner, chooseColumns, controllerKindLabel, deviceGrid, devicesByBus, shownControllers, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, shownAsPhb, SPACING, unplacedDevices, type Rect } from './layout.ts';
 import { canvasMeasure, estimateWidth, fitText, MONO, SANS, type Measure, type TextStyle } from './textMeasure.ts';
 
 const MARGIN = 24;
@@ -113,6 +113,7 @@ function metaOf(c: PciController, family: MachineFamily): string {
   return meta.join(' · ');
 }
 
+/** "Root port #3"; c as drawn (layout.ts shownControllers: an index libvirt assigns reads as one). */
 const controllerTitle = (c: PciController, family: MachineFamily): string => `${controllerKindLabel(c, family)} #${c.index ?? '?'}`;
 
 function hostNameOf(design: Design, d: GuestDevice): string | undefined {
@@ -156,7 +157,8 @@ function groupPlaces(design: Design): { groups: GroupPlace[]; others: number } {
     const where = new Set<string>();
     for (const d of devices) {
       const a = d.address;
-      const c = a && busOwner(design.guest, a.bus) ? design.guest.controllers.find((x) => x.index === a.bus) : undefined;
+      const owner = a ? busOwner(design.guest, a.bus) : undefined;
+      const c = owner === undefined ? undefined : shownControllers(design.guest).byKey.get(owner);
       where.add(a && c ? `${controllerTitle(c, machineFamily(design.guest))} slot 0x${hex2(a.slot)}` : 'not placed yet');
     }
     groups.push({ number: n, numa: host.devices.get(g?.members[0] ?? '')?.numaNode, members, where: [...where] });
@@ -335,7 +337,7 @@ export function diagramSvg(design: Design, findings: readonly Finding[], opts: D
     const bus = t.y - SPACING.full.row / 2;
     svg.raw(`<path d="M${round(x1)} ${round(s.y + s.height)} V${round(bus)} H${round(t.x + t.width / 2)} V${round(t.y)}" fill="none" stroke="${C.none}" stroke-width="1.5"/>`);
   }
-  const byKey = new Map(guest.controllers.map((c) => [nodeIdOf(c), c]));
+  const byKey = new Map(shownControllers(guest).list.map((c) => [nodeIdOf(c), c]));
   for (const [id, r] of layout.boxes) {
     const c = byKey.get(id);
     if (c) drawController(svg, design, c, off(r), subjects, c.index !== undefined && busOwner(guest, c.index) === c.key ? (byBus.get(c.index) ?? []) : []);
@@ -411,7 +413,7 @@ function drawController(svg: Svg, design: Design, c: PciController, b: Rect, sub
     const g = d.hostAddress ? design.host?.devices.get(formatPciAddress(d.hostAddress))?.iommuGroup : undefined;
     if (g !== undefined) groups.add(g);
   }
-  const children = guest.controllers.filter((k) => index !== undefined && k.key !== c.key && k.address?.bus === index);
+  const children = shownControllers(guest).list.filter((k) => index !== undefined && k.key !== c.key && k.address?.bus === index);
   const peY = top + p.head + 2;
   svg.open('');
   svg.rect({ x: b.x + 10, y: peY, width: b.width - 20, height: 22 }, groups.size > 1 ? C.warnFill : C.peFill, 'none', 0, 4);
@@ -439,11 +441,15 @@ function drawController(svg: Svg, design: Design, c: PciController, b: Rect, sub
     y += Math.ceil(slots / SLOT_COLUMNS) * p.slotRow + p.slotPad;
   }
   if (devices.length === 0) svg.text(b.x + 12, y + 20, 'No devices', inner, { size: 12, fill: C.none });
-  for (const d of devices) {
-    drawDevice(svg, design, d, { x: b.x + 8, y: y + 2, width: b.width - 16, height: p.device - 4 }, subjects.devices.get(d.key));
-    y += p.device;
-  }
-  y = Math.max(y, top + p.head + p.pe + (slots ? Math.ceil(slots / SLOT_COLUMNS) * p.slotRow + p.slotPad : 0) + p.device);
+  // a long list wraps into columns filled top to bottom, as on the canvas (layout.ts deviceGrid)
+  const grid = deviceGrid(devices.length);
+  const colW = (b.width - 16) / grid.columns;
+  devices.forEach((d, i) => {
+    const col = Math.floor(i / grid.rows);
+    const row = i % grid.rows;
+    drawDevice(svg, design, d, { x: b.x + 8 + col * colW, y: y + row * p.device + 2, width: colW - (grid.columns > 1 ? 4 : 0), height: p.device - 4 }, subjects.devices.get(d.key));
+  });
+  y += grid.rows * p.device;
   svg.text(b.x + 10, y + 18, `${used.size} of ${slots} slots used`, inner, { size: 12, fill: C.muted });
   svg.close();
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Design, Guest } from '../engine/index.ts';
 import { applyCommand, createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, MACHINE_TEMPLATES } from '../engine/index.ts';
 import { largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
-import { changedNodes, chooseColumns, controllerKindLabel, createLayoutMemory, estimateHeight, fitZoom, FULL_MIN_ZOOM, groupsLabel, layoutGuest, MAX_FIT_ZOOM, nodeIdOf, pciDevices, planFit, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
+import { changedNodes, chooseColumns, controllerKindLabel, createLayoutMemory, DEVICE_ROWS, deviceGrid, estimateHeight, fitZoom, FULL_MIN_ZOOM, FULL_PARTS, fullWidth, groupsLabel, layoutGuest, MAX_FIT_ZOOM, NODE_WIDTH, nodeIdOf, pciDevices, planFit, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
 
 function design(xml: string, hostXml?: string): Design {
   const host = hostXml === undefined ? undefined : importHost(hostXml);
@@ -260,5 +260,39 @@ describe('a bus in its machine\'s words', () => {
     if (!phb) throw new Error('no PHB');
     expect(controllerKindLabel(phb, 'pseries')).toBe('vPHB');
     expect(layoutGuest(pseries, { lod: 'full', columns: 4 }).nodes.find((n) => n.data.key === phb.key)?.ariaLabel).toMatch(/^vPHB 0, /);
+  });
+});
+
+describe('a single bus with many devices (an i440fx pci.0 of 30 disks, like libvirt\'s pci-many.xml)', () => {
+  const disks = (n: number) =>
+    Array.from({ length: n }, (_, i) => `<disk type='file' device='disk'><source file='/d${i}.img'/><target dev='vd${String.fromCharCode(97 + (i % 26))}${i >= 26 ? 'a' : ''}' bus='virtio'/><address type='pci' domain='0x0000' bus='0x00' slot='0x${(i + 2).toString(16).padStart(2, '0')}' function='0x0'/></disk>`).join('');
+  const guest = (n: number) =>
+    design(`<domain type='kvm'><name>many</name><memory>1048576</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices><controller type='pci' index='0' model='pci-root'/>${disks(n)}</devices></domain>`).guest;
+  // the canvas of a 1280x720 window (issue 10), with nothing in the Unplaced tray
+  const canvas = { width: 652, height: 576 };
+
+  it('opens in full detail at a readable zoom: its device list wraps into columns instead of one 1,100-px column', () => {
+    const g = guest(30);
+    const plan = planFit(g, canvas);
+    expect(plan.lod).toBe('full');
+    expect(plan.zoom).toBeGreaterThanOrEqual(FULL_MIN_ZOOM);
+    const l = layoutGuest(g, { lod: 'full', columns: plan.columns });
+    const box = [...l.boxes.values()][0];
+    if (!box) throw new Error('no box');
+    expect(box.width).toBeGreaterThan(box.height * 0.8);
+    expect(l.width * plan.zoom).toBeLessThanOrEqual(canvas.width);
+    expect(l.height * plan.zoom).toBeLessThanOrEqual(canvas.height);
+  });
+
+  it('columns hold at most DEVICE_ROWS devices, filled top to bottom; a short list stays one column of NODE_WIDTH', () => {
+    expect(deviceGrid(0)).toEqual({ columns: 1, rows: 1 });
+    expect(deviceGrid(DEVICE_ROWS)).toEqual({ columns: 1, rows: DEVICE_ROWS });
+    expect(deviceGrid(DEVICE_ROWS + 1)).toEqual({ columns: 2, rows: 7 });
+    expect(deviceGrid(32)).toEqual({ columns: 3, rows: 11 });
+    expect(fullWidth(4)).toBe(NODE_WIDTH);
+    expect(fullWidth(32)).toBeGreaterThan(2 * NODE_WIDTH);
+    const root = guest(30).controllers[0];
+    if (!root) throw new Error('no root');
+    expect(estimateHeight(root, 30, 'i440fx') - estimateHeight(root, 1, 'i440fx')).toBe((deviceGrid(30).rows - 1) * FULL_PARTS.device);
   });
 });

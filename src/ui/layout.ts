@@ -16,8 +16,8 @@
  * What is needed, a tree whose sibling sets wrap into grids, is the hundred lines below.
  */
 import type { Edge, Node } from '@xyflow/react';
-import type { Guest, GuestDevice, MachineFamily, PciController } from '../engine/index.ts';
-import { busModel, controllerName, isPhb, machineFamily, machineProfile, takesPciAddress } from '../engine/index.ts';
+import type { Guest, GuestDevice, GuestPciAddress, MachineFamily, PciController } from '../engine/index.ts';
+import { busModel, controllerName, defineDomain, isPhb, machineFamily, machineProfile, takesPciAddress, virDomainAssignControllerIndexes } from '../engine/index.ts';
 
 /** Level of detail: the summary tile or the full node with its slot grid. */
 export type Lod = 'tile' | 'full';
@@ -84,6 +84,74 @@ export function controllerKindLabel(c: PciController, family: MachineFamily): st
   }
 }
 
+/**
+ * The guest's PCI controllers as libvirt will define them, for drawing: a controller the XML writes
+ * without `index` gets the one libvirt gives it when it parses the domain (virDomainDefPostParse ->
+ * virDomainAssignControllerIndexes, src/conf/domain_postparse.c: the lowest index no PCI controller
+ * uses, in document order; the engine's libvirt/domainConf.ts), and one written without an address
+ * is drawn where libvirt will plug it in (qemuDomainAssignPCIAddresses,
+ * src/qemu/qemu_domain_address.c, as the engine simulates define: placement/defineTime.ts
+ * defineDomain), so a hand-written q35 guest is the same tree as its addressed twin. Only the
+ * picture uses these: the design, and what export writes, keep what the XML says.
+ */
+export interface ShownControllers {
+  /** guest.controllers in the same order; a controller given nothing is the guest's own object */
+  readonly list: readonly PciController[];
+  readonly byKey: ReadonlyMap<string, PciController>;
+  /** keys of the controllers whose index is libvirt's, not the XML's */
+  readonly assignedIndex: ReadonlySet<string>;
+  /** keys of the controllers whose address is libvirt's, not the XML's */
+  readonly assignedAddress: ReadonlySet<string>;
+}
+
+const isRootModel = (c: PciController): boolean => c.model === 'pci-root' || c.model === 'pcie-root';
+const sameAddress = (a: GuestPciAddress | undefined, b: GuestPciAddress | undefined): boolean =>
+  a === b || (!!a && !!b && a.domain === b.domain && a.bus === b.bus && a.slot === b.slot && a.function === b.function && a.multifunction === b.multifunction);
+/**
+ * Memoised on the controller list, not the guest: an edit that moves devices keeps the list (and the
+ * define run, ~2-3 ms of CPU on a hand-written q35 guest) and so keeps the tree where it was, as the
+ * layout promises (no jumping); an edit of the controllers runs it again.
+ */
+const shownCache = new WeakMap<readonly PciController[], ShownControllers>();
+const NOTHING: ReadonlySet<string> = new Set();
+/** the last answer's controllers by key, with the written object each was made from: an edit elsewhere keeps them, so memoised nodes do not re-render */
+let lastShown = new Map<string, { readonly own: PciController; readonly shown: PciController }>();
+
+export function shownControllers(guest: Guest): ShownControllers {
+  const written = guest.controllers;
+  const known = shownCache.get(written);
+  if (known) return known;
+  const indexed = virDomainAssignControllerIndexes(written);
+  const wantsAddress = indexed.some((c) => !c.address && !isRootModel(c));
+  let out: ShownControllers;
+  if (indexed === written && !wantsAddress) {
+    out = { list: written, byKey: new Map(written.map((c) => [c.key, c])), assignedIndex: NOTHING, assignedAddress: NOTHING };
+  } else {
+    // defineDomain is undefined for a machine pcitopo does not place, or beyond libvirt's limits: indexes only then
+    const defined = wantsAddress ? defineDomain(guest, undefined) : undefined;
+    const definedAt = new Map((defined?.guest.controllers ?? []).map((c) => [c.key, c.address]));
+    const assignedIndex = new Set<string>();
+    const assignedAddress = new Set<string>();
+    const list = indexed.map((c, i) => {
+      const own = written[i] as PciController;
+      const address = c.address ?? (isRootModel(c) ? undefined : definedAt.get(c.key));
+      if (c !== own) assignedIndex.add(c.key);
+      if (address && !c.address) assignedAddress.add(c.key);
+      if (c === own && address === c.address) return own;
+      const before = lastShown.get(c.key);
+      if (before && before.own === own && before.shown.index === c.index && sameAddress(before.shown.address, address)) return before.shown;
+      return address === c.address ? c : { ...c, address };
+    });
+    out = { list, byKey: new Map(list.map((c) => [c.key, c])), assignedIndex, assignedAddress };
+  }
+  lastShown = new Map(out.list.map((c, i) => [c.key, { own: written[i] as PciController, shown: c }]));
+  shownCache.set(written, out);
+  return out;
+}
+
+/** The controller `key` as drawn ({@link shownControllers}). */
+export const shownController = (guest: Guest, key: string): PciController | undefined => shownControllers(guest).byKey.get(key);
+
 export const nodeIdOf = (c: Pick<PciController, 'key'>): string => `n:${c.key}`;
 
 /**
@@ -125,7 +193,7 @@ export function controllersByBus(guest: Guest): ReadonlyMap<number, readonly Pci
   let m = childCache.get(guest);
   if (!m) {
     m = new Map();
-    for (const c of guest.controllers) {
+    for (const c of shownControllers(guest).list) {
       if (!c.address || c.address.bus === c.index) continue;
       m.set(c.address.bus, [...(m.get(c.address.bus) ?? []), c]);
     }
@@ -148,7 +216,7 @@ export function busOwner(guest: Guest, index: number): string | undefined {
   let m = ownerCache.get(guest);
   if (!m) {
     m = new Map();
-    for (const c of guest.controllers) if (c.index !== undefined && !m.has(c.index)) m.set(c.index, c.key);
+    for (const c of shownControllers(guest).list) if (c.index !== undefined && !m.has(c.index)) m.set(c.index, c.key);
     ownerCache.set(guest, m);
   }
   return m.get(index);
@@ -180,13 +248,36 @@ export function unplacedDevices(guest: Guest): readonly GuestDevice[] {
   return list;
 }
 
+/**
+ * Most device rows a full node stacks before its list wraps into another column, and the width of
+ * each column after the first. A bus with many devices (an i440fx pci.0 holding 32, libvirt's
+ * qemuxmlconfdata__pci-many.xml) is then a wide block, not a 1,200-px column that only fits the
+ * canvas as a summary tile: 3 columns of 11 fit a 1280x720 canvas at a readable zoom.
+ */
+export const DEVICE_ROWS = 12;
+export const DEVICE_COLUMN_WIDTH = 230;
+/** Horizontal padding of a full node's device list (styles.css .gdevs). */
+const DEVICE_LIST_PAD = 12;
+
+/** How a full node lays out `count` device rows: columns of at most {@link DEVICE_ROWS}, filled top to bottom. */
+export function deviceGrid(count: number): { readonly columns: number; readonly rows: number } {
+  const columns = Math.max(1, Math.ceil(count / DEVICE_ROWS));
+  return { columns, rows: Math.max(1, Math.ceil(count / columns)) };
+}
+
+/** Width of a full node in flow units: {@link NODE_WIDTH}, or wider when its device list has several columns. */
+export function fullWidth(deviceCount: number): number {
+  const { columns } = deviceGrid(deviceCount);
+  return columns === 1 ? NODE_WIDTH : Math.max(NODE_WIDTH, DEVICE_LIST_PAD + columns * DEVICE_COLUMN_WIDTH);
+}
+
 /** Height of a full node in flow units; the CSS keeps every part at these sizes. */
 export function estimateHeight(c: PciController, deviceCount: number, family: MachineFamily): number {
   const m = busModel(c);
   const slots = m ? m.maxSlot - m.minSlot + 1 : 0;
   const slotRows = Math.ceil(slots / SLOT_COLUMNS);
   const p = FULL_PARTS;
-  return p.border + (shownAsPhb(c, family) ? p.phbBorder : 0) + p.head + p.pe + (slotRows ? slotRows * p.slotRow + p.slotPad : 0) + Math.max(1, deviceCount) * p.device + p.foot;
+  return p.border + (shownAsPhb(c, family) ? p.phbBorder : 0) + p.head + p.pe + (slotRows ? slotRows * p.slotRow + p.slotPad : 0) + deviceGrid(deviceCount).rows * p.device + p.foot;
 }
 
 export interface Size {
@@ -195,7 +286,7 @@ export interface Size {
 }
 
 export function boxSize(c: PciController, deviceCount: number, lod: Lod, family: MachineFamily): Size {
-  return lod === 'tile' ? { width: TILE_WIDTH, height: TILE_HEIGHT } : { width: NODE_WIDTH, height: estimateHeight(c, deviceCount, family) };
+  return lod === 'tile' ? { width: TILE_WIDTH, height: TILE_HEIGHT } : { width: fullWidth(deviceCount), height: estimateHeight(c, deviceCount, family) };
 }
 
 /** Where a box sat in its parent's grid: kept across edits so nothing jumps (see LayoutOptions.keep). */
@@ -241,8 +332,9 @@ interface Tree {
 }
 
 function buildTree(guest: Guest): Tree {
+  const shown = shownControllers(guest).list;
   const byIndex = new Map<number, PciController>();
-  for (const c of guest.controllers) if (c.index !== undefined && !byIndex.has(c.index)) byIndex.set(c.index, c);
+  for (const c of shown) if (c.index !== undefined && !byIndex.has(c.index)) byIndex.set(c.index, c);
   const order = (a: PciController, b: PciController) =>
     (a.address?.slot ?? 0) - (b.address?.slot ?? 0) || (a.address?.function ?? 0) - (b.address?.function ?? 0) || (a.index ?? 999) - (b.index ?? 999) || a.key.localeCompare(b.key);
   const children = new Map<string, PciController[]>();
@@ -258,7 +350,7 @@ function buildTree(guest: Guest): Tree {
     }
     return p;
   };
-  for (const c of guest.controllers) {
+  for (const c of shown) {
     const p = parentOf(c);
     if (!p) roots.push(c);
     else children.set(p.key, [...(children.get(p.key) ?? []), c]);
@@ -611,12 +703,13 @@ export function createLayoutMemory(): LayoutMemory {
 export function changedNodes(before: Guest, after: Guest): string[] {
   const old = new Map(before.devices.map((d) => [d.key, d.address]));
   const known = new Set(before.controllers.map((c) => c.key));
+  // buses by the index libvirt gives them, as drawn
   const buses = new Set<number>();
   for (const d of after.devices) {
     const a = old.get(d.key);
     if (d.address && (!old.has(d.key) || a?.bus !== d.address.bus || a.slot !== d.address.slot || a.function !== d.address.function)) buses.add(d.address.bus);
   }
   const ids: string[] = [];
-  for (const c of after.controllers) if (!known.has(c.key) || (c.index !== undefined && buses.has(c.index))) ids.push(nodeIdOf(c));
+  for (const c of shownControllers(after).list) if (!known.has(c.key) || (c.index !== undefined && buses.has(c.index))) ids.push(nodeIdOf(c));
   return ids;
 }

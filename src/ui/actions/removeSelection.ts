@@ -3,6 +3,7 @@ import { controllerName, deviceName, formatPciAddress, machineFamily } from '../
 import type { DesignerState } from '../../store/index.ts';
 import { register } from './registry.ts';
 import { selectedDeviceKeys } from './selection.ts';
+import { shownController } from '../layout.ts';
 
 /** What Remove would do to the selection: the command and its label, or why it cannot. */
 export function removal(s: DesignerState): { command: Command; label: string } | string {
@@ -22,7 +23,8 @@ export function removal(s: DesignerState): { command: Command; label: string } |
     return { command: { kind: 'remove-device', device: d.key }, label: `Remove ${deviceName(d, design.host)}` };
   }
   if (sel.kind === 'controller') {
-    const c = guest.controllers.find((x) => x.key === sel.key);
+    // named by the index libvirt gives it when the XML writes none (layout.ts shownControllers)
+    const c = shownController(guest, sel.key);
     if (!c) return 'Nothing is selected';
     const name = controllerName(c, machineFamily(guest));
     if (c.implicit) return `${name} is the root bus libvirt adds by itself; it cannot be removed`;

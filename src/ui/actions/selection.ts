@@ -2,7 +2,7 @@
 import type { Design, DropPayload, GuestDevice, PciController } from '../../engine/index.ts';
 import { formatPciAddress, machineFamily } from '../../engine/index.ts';
 import type { DesignerState, Selection } from '../../store/index.ts';
-import { nodeIdOf } from '../layout.ts';
+import { nodeIdOf, shownController, shownControllers } from '../layout.ts';
 
 export function selectedDevice(s: DesignerState): GuestDevice | undefined {
   const sel = s.selection;
@@ -45,7 +45,8 @@ export function testIdOf(sel: Selection, design: Design | undefined): string | u
     case 'host-device':
       return `host-device-${sel.address}`;
     case 'controller': {
-      const c = design?.guest.controllers.find((x) => x.key === sel.key);
+      // the canvas names a controller by the index libvirt gives it, written or not (layout.ts shownControllers)
+      const c = design ? shownController(design.guest, sel.key) : undefined;
       return c ? `controller-${c.index ?? c.key}` : undefined;
     }
   }
@@ -60,7 +61,7 @@ export function selectionAt(el: Element | null, design: Design | undefined): Sel
   if (id.startsWith('host-device-')) return { kind: 'host-device', address: id.slice('host-device-'.length) };
   if (id.startsWith('host-group-')) return { kind: 'group', number: Number(id.slice('host-group-'.length)) };
   const rest = id.slice('controller-'.length);
-  const c = design.guest.controllers.find((x) => String(x.index ?? x.key) === rest);
+  const c = shownControllers(design.guest).list.find((x) => String(x.index ?? x.key) === rest);
   return c ? { kind: 'controller', key: c.key } : null;
 }
 
@@ -77,7 +78,7 @@ export function busNodesOf(design: Design, payload: DropPayload): string[] {
     const k = d.hostAddress ? formatPciAddress(d.hostAddress) : d.key;
     if ((keys.has(d.key) || keys.has(k)) && d.address) buses.add(d.address.bus);
   }
-  return guest.controllers.filter((c) => c.index !== undefined && buses.has(c.index)).map(nodeIdOf);
+  return shownControllers(guest).list.filter((c) => c.index !== undefined && buses.has(c.index)).map(nodeIdOf);
 }
 
 /** React Flow node ids that show the selection: its controller, or the buses holding it (every selected device's, for a multi-selection). */
