@@ -4,9 +4,9 @@ import '@xyflow/react/dist/style.css';
 import './ui/styles.css';
 import { App } from './ui/App.tsx';
 import { designerStore, exportDomain, type DesignerState } from './store/index.ts';
-import { autosaveAfterPaint, autosaveSettled, boot } from './ui/boot.ts';
+import { autosaveAfterPaint, boot } from './ui/boot.ts';
 import { pciDevices } from './ui/layout.ts';
-import { listKept, peekAutosave } from './ui/saved.ts';
+import { listKept, peekAutosave, settled } from './ui/saved.ts';
 
 declare global {
   interface Window {
@@ -17,7 +17,8 @@ declare global {
       pciDeviceKeys: () => string[];
       /**
        * the autosave's stored text (IndexedDB), and the designs kept aside, newest first, once every
-       * change made so far is saved (a save in flight may hold a state a later change overwrites)
+       * write already asked is done: a save that read the design before a later change is still
+       * queued, and would write that older state over what a read without the wait returns
        */
       saved: () => Promise<{ autosave: string | null; kept: { name: string; why: string }[] }>;
       ready: boolean;
@@ -37,7 +38,7 @@ const hooks = {
     return p ? pciDevices(p.design.guest).map((d) => d.key) : [];
   },
   saved: async () => {
-    await autosaveSettled();
+    await settled();
     return { autosave: await peekAutosave(), kept: (await listKept()).map((k) => ({ name: k.name, why: k.why })) };
   },
   ready: false,

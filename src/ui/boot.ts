@@ -39,30 +39,14 @@ addEventListener('pagehide', () => {
  */
 const idle = (): Promise<void> => new Promise((resolve) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(() => resolve(), { timeout: 1000 }) : resolve()));
 
-let lastSave: Promise<void> = Promise.resolve();
-
 /** Autosaves after the present design was drawn, in idle time; several changes meanwhile save once. */
 export function autosaveAfterPaint(): Promise<void> | undefined {
   if (pending) return undefined;
   pending = true;
-  lastSave = afterPaint().then(idle).then(() => {
+  return afterPaint().then(idle).then(() => {
     pending = false;
     return autosave();
   });
-  return lastSave;
-}
-
-/**
- * Resolves once every change made so far is saved (a failure is the storage alert's to say). A save
- * in flight holds the state it read when it started, so "the autosave equals X" alone can be a save
- * that a later change is about to overwrite (e2e reads the autosave through this).
- */
-export async function autosaveSettled(): Promise<void> {
-  for (;;) {
-    const seen = lastSave;
-    await seen.catch(() => undefined);
-    if (seen === lastSave && !pending) return;
-  }
 }
 
 const restoreOffer = (): MessageAction[] => (store.getState().previous ? ['restore-previous'] : []);
