@@ -21,5 +21,8 @@ export function findingsOf(design: Design, id: string): Finding[] {
   // would drop, and "no finding" would pass for it
   const unreadable = all.find((f) => f.internal === true && f.ruleId !== id);
   if (unreadable) throw new Error(`the rules could not read the design: ${unreadable.message}`);
-  return all.filter((f) => f.ruleId === id);
+  // run alone, the rule gives only findings of its own: anything else (not a finding at all) is a bug
+  const stray = all.find((f) => typeof f !== 'object' || f === null || f.ruleId !== id);
+  if (stray !== undefined) throw new Error(`${id} alone gave something that is not one of its findings: ${JSON.stringify(stray)}`);
+  return all;
 }
