@@ -6,6 +6,11 @@
  * dispatched at the start of a frame, to the end of the frame that shows the findings). Thread time (tdur) where the trace has it, so other processes' load on
  * the machine counts less than in the wall-clock figures. A tool for finding the cost, not a budget.
  * Run after `npx vite build`: node --import tsx bench/trace-drag.mjs [drops] [frames]
+ * Environment: TRACE=drop (default) or drag; TRACE_EACH=1 a row per window; TRACE_CPU=1 the sampling
+ * profiler's functions; TRACE_INV=1 style and layout invalidations; TRACE_CSS='...' extra CSS added
+ * before measuring (a CSS change tried without a build); TRACE_OUT=file.json the raw trace. To compare
+ * two builds (a second worktree), alternate runs of each and compare the cpu and phase median lines;
+ * bench/trace-dom.mjs lists what a drop's frame changes in the DOM and which components render.
  */
 import { chromium } from '@playwright/test';
 import { largePseries } from '../e2e/fixtures/designs.ts';
@@ -172,6 +177,22 @@ async function main() {
     });
     const sortedCpu = [...cpu].sort((a, b) => a - b);
     console.log(`main-thread cpu ms per window: median ${sortedCpu[Math.floor(n / 2)].toFixed(1)} p95 ${sortedCpu[Math.min(n - 1, Math.floor(n * 0.95))].toFixed(1)} (each: ${cpu.map((x) => x.toFixed(1)).join(' ')})`);
+    // per phase, the median over the windows of its thread time, each event counted once (Paint nests:
+    // the document's holds the html element's, which holds each paint layer's; the sums below count
+    // every level): the figures to compare two builds by, run after run, since one slow window moves a mean
+    const PHASES = ['FunctionCall', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'Commit'];
+    const phaseOf = own.map((list) => {
+      const out = new Map(PHASES.map((p) => [p, 0]));
+      const ends = new Map();
+      for (const e of list) {
+        if (!out.has(e.name) || e.ts < (ends.get(e.name) ?? -Infinity)) continue;
+        out.set(e.name, out.get(e.name) + (e.tdur ?? e.dur ?? 0) / 1000);
+        ends.set(e.name, e.ts + (e.dur ?? 0));
+      }
+      return out;
+    });
+    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    console.log(`phase medians (thread ms per window, outermost events): ${PHASES.map((p) => `${p}=${med(phaseOf.map((m) => m.get(p))).toFixed(1)}`).join(' ')}`);
     const sorted = [...per].sort((a, b) => b[1] - a[1]).slice(0, 28);
     console.log(`${which}: ${n} windows; wall ms: ${wall.map((x) => x.toFixed(1)).join(' ')}`);
     console.log('mean ms per window (thread time, nested events counted in each name):');

@@ -165,6 +165,35 @@ describe('the packed and installed pcitopo', () => {
     expect(loaded.filter((m) => /^NativeModule (v8|stream|internal\/streams\/readable|internal\/heap_utils)$/.test(m))).toEqual([]);
   });
 
+  it("without XDG_CACHE_HOME the code cache lives in $HOME/.cache/pcitopo, found without loading node:os; an unwritable home or a corrupt cache only costs speed", () => {
+    const hook = join(work, 'modules-hook-home.cjs');
+    const list = join(work, 'modules-home.txt');
+    writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+    // `env` sets no XDG_CACHE_HOME
+    const run = (home: string) => {
+      const r = spawnSync(process.execPath, ['--require', hook, join(prefix, 'lib', 'node_modules', 'pcitopo', 'dist-cli', 'bin.cjs'), 'place', demo, '--host', host], { cwd, encoding: 'utf8', env: { ...env, HOME: home } });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      return r.stdout;
+    };
+    const home = mkdtempSync(join(work, 'home-'));
+    const first = run(home);
+    const dir = join(home, '.cache', 'pcitopo');
+    const caches = readdirSync(dir).filter((f) => f.endsWith('-place.bin'));
+    expect(caches).toHaveLength(1);
+    expect(readFileSync(list, 'utf8').split('\n')).not.toContain('NativeModule os');
+    // a corrupt cache: V8 refuses it, the run compiles afresh and writes a good one in its place
+    const cacheFile = join(dir, caches[0] as string);
+    writeFileSync(cacheFile, Buffer.alloc(4096, 7));
+    expect(run(home)).toBe(first);
+    expect(readFileSync(cacheFile).equals(Buffer.alloc(4096, 7))).toBe(false);
+    expect(run(home)).toBe(first);
+    // a home where no directory can be made (a file): no cache, same output, nothing on stderr
+    const fileHome = join(work, 'home-is-a-file');
+    writeFileSync(fileHome, 'x');
+    expect(run(fileHome)).toBe(first);
+  });
+
   it('writing a command\'s code cache removes the caches an earlier pcitopo left (untouched for a day), not a fresh one of a pcitopo beside it', () => {
     const cacheHome = mkdtempSync(join(work, 'xdg-cache-'));
     const dir = join(cacheHome, 'pcitopo');

@@ -21,6 +21,8 @@ interface Parsed {
   readonly positionals: string[];
 }
 
+// node:util parseArgs on every call, positionals only too: a fast path of our own saved 2.4 % of a
+// 600-device `pcitopo place`'s instructions, too little to own a second argument parser for.
 function parse(spec: CommandSpec, argv: readonly string[]): Parsed {
   const options: ParseArgsConfig['options'] = {};
   for (const [name, o] of Object.entries({ ...spec.options, ...COMMON_OPTIONS })) options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}) };

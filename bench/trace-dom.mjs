@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+/**
+ * What a drop's frame changes, for finding what it need not (a tool, not a budget): the drop of
+ * bench/browser.mjs's drop-findings-31-vphb (group 2 onto vPHB 1 of the 31-vPHB design, released at
+ * the start of a frame) repeated DROPS times, and for the last one, up to the end of the frame that
+ * shows its findings:
+ * - every DOM mutation (a MutationObserver on the document: attributes with old -> new value, text,
+ *   children added/removed), named by the nearest data-testid, so a change outside the moved device,
+ *   its source and target, the findings and the toolbar's undo shows up by name;
+ * - every React commit, with the components that rendered in it and how many of each: read through
+ *   the hook React DevTools use (`__REACT_DEVTOOLS_GLOBAL_HOOK__.onCommitFiberRoot`), a component
+ *   counting as rendered when its fiber is new since the last commit and did work (React's
+ *   PerformedWork flag, as DevTools' didFiberRender decides). Names are the source's only in a build
+ *   without minification: `npx vite build --minify false` first (then build again before benchmarks).
+ * Run after `npx vite build` (and `node scripts/build-cli.mjs`, which scripts/serve.mjs needs):
+ *   node --import tsx bench/trace-dom.mjs [drops]
+ */
+import { chromium } from '@playwright/test';
+import { largePseries } from '../e2e/fixtures/designs.ts';
+import { holdGroup2OverVphb1, LAUNCH, startServer } from './app-server.mjs';
+
+const DROPS = Math.max(1, Number(process.argv[2] ?? 3));
+
+/** Installed before the app loads: counts the components each React commit rendered. */
+function commitCensus() {
+  const names = (t) => t.displayName || t.name || t.type?.displayName || t.type?.name || t.render?.displayName || t.render?.name || '(anonymous)';
+  let before = new Set();
+  window.__census = { on: false, commits: [] };
+  window.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+    supportsFiber: true,
+    renderers: new Map(),
+    inject: () => 1,
+    onScheduleFiberRoot() {},
+    onCommitFiberUnmount() {},
+    onPostCommitFiberRoot() {},
+    onCommitFiberRoot(_id, root) {
+      // every commit is walked, so "new since the last commit" holds when the census is on
+      const seen = new Set();
+      const counts = {};
+      const walk = (first) => {
+        for (let f = first; f; f = f.sibling) {
+          seen.add(f);
+          const t = f.type;
+          if (t && typeof t !== 'string' && f.flags & 1 && !before.has(f)) counts[names(t)] = (counts[names(t)] ?? 0) + 1;
+          if (f.child) walk(f.child);
+        }
+      };
+      walk(root.current.child);
+      before = seen;
+      if (window.__census.on) window.__census.commits.push({ at: performance.now(), counts });
+    },
+  };
+}
+
+async function main() {
+  const { url, child } = await startServer();
+  const browser = await chromium.launch(LAUNCH);
+  try {
+    const g = largePseries();
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    await page.addInitScript(
+      ({ save }) => {
+        localStorage.clear();
+        localStorage.setItem('pcitopo:autosave:v1', save);
+      },
+      { save: JSON.stringify({ v: 1, domain: g.domain, host: g.host, file: `${g.name}.xml`, label: 'bench', savedAt: new Date(0).toISOString() }) },
+    );
+    await page.addInitScript(commitCensus);
+    await page.goto(url);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 && document.querySelector('[data-testid="controller-30"]') !== null);
+    let last;
+    for (let i = 0; i < DROPS; i++) {
+      const at = await holdGroup2OverVphb1(page);
+      last = await page.evaluate(
+        (at) =>
+          new Promise((resolve) => {
+            const shown = () => document.querySelectorAll('[data-testid="finding"][data-rule-id^="PAPR-ISO"]').length;
+            const before = shown();
+            const testIdOf = (n) => {
+              for (let e = n?.nodeType === 1 ? n : n?.parentElement; e; e = e.parentElement) {
+                const id = e.getAttribute('data-testid');
+                if (id) return id;
+              }
+              return '(no test id)';
+            };
+            const what = (n) => (n.nodeType === 3 ? '#text' : `${n.tagName.toLowerCase()}${typeof n.className === 'string' && n.className ? `.${n.className.split(' ')[0]}` : ''}`);
+            const log = [];
+            const note = (ms) => {
+              for (const m of ms) {
+                const where = testIdOf(m.target);
+                if (m.type === 'attributes') log.push(`${where}: ${what(m.target)} @${m.attributeName} ${JSON.stringify(m.oldValue)} -> ${JSON.stringify(m.target.getAttribute(m.attributeName))}`);
+                else if (m.type === 'characterData') log.push(`${where}: text ${JSON.stringify(m.oldValue)} -> ${JSON.stringify(m.target.data)}`);
+                else log.push(`${where}: ${what(m.target)} +${m.addedNodes.length} -${m.removedNodes.length} children`);
+              }
+            };
+            const mo = new MutationObserver(note);
+            mo.observe(document, { subtree: true, attributes: true, attributeOldValue: true, childList: true, characterData: true, characterDataOldValue: true });
+            window.__census.commits = [];
+            window.__census.on = true;
+            requestAnimationFrame(() => {
+              const t0 = performance.now();
+              window.dispatchEvent(new PointerEvent('pointerup', { clientX: at.x, clientY: at.y, bubbles: true }));
+              let frames = 1;
+              const check = () => {
+                const ch = new MessageChannel();
+                ch.port1.onmessage = () => {
+                  if (shown() > before) {
+                    note(mo.takeRecords());
+                    mo.disconnect();
+                    window.__census.on = false;
+                    resolve({ frames, log, commits: window.__census.commits.map((c) => ({ ms: c.at - t0, counts: c.counts })) });
+                  } else {
+                    frames++;
+                    requestAnimationFrame(check);
+                  }
+                };
+                ch.port2.postMessage(0);
+              };
+              check();
+            });
+          }),
+        at,
+      );
+      await page.mouse.up();
+      await page.getByTestId('undo').click();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="finding"][data-rule-id^="PAPR-ISO"]').length === 0);
+    }
+    console.log(`drop ${DROPS} of ${DROPS}: findings shown after ${last.frames} frame(s)`);
+    console.log(`${last.log.length} DOM mutations:`);
+    for (const line of last.log) console.log(`  ${line}`);
+    console.log(`${last.commits.length} React commits:`);
+    for (const c of last.commits) {
+      const list = Object.entries(c.counts).sort((a, b) => b[1] - a[1]);
+      console.log(`  at ${c.ms.toFixed(1)} ms, ${list.reduce((n, [, k]) => n + k, 0)} components: ${list.map(([n, k]) => `${n} ${k}`).join(', ')}`);
+    }
+    await context.close();
+  } finally {
+    await browser.close();
+    child.kill();
+  }
+}
+
+await main();
