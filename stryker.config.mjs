@@ -37,6 +37,28 @@ export function suiteOf(argv) {
 }
 process.env.PCITOPO_MUTATION_SUITE ||= suiteOf(process.argv);
 
+/**
+ * The rule ids of the rule files a run mutates (`GEN-IDX-4,GEN-MF-3`), for the `own` suite: the unit
+ * tests beside the rules (GEN-IDX-4.test.ts, GEN-USB-1.test.ts, vfio.test.ts) run the whole catalog, so
+ * perTest coverage puts every rule's mutants under them, yet they judge one rule's findings; the own
+ * suite runs each only when its rule is mutated (vitest.mutation.config.ts). Empty when the run
+ * mutates no rule file or names none (`npm run mutation`: every unit test stays in).
+ * @param {readonly string[]} argv
+ * @returns {string}
+ */
+export function mutatedRules(argv) {
+  const at = argv.findIndex((a) => a === '--mutate' || a === '-m' || a.startsWith('--mutate='));
+  if (at < 0) return '';
+  const value = argv[at].startsWith('--mutate=') ? argv[at].slice('--mutate='.length) : (argv[at + 1] ?? '');
+  return value
+    .split(',')
+    .map((f) => path.posix.basename(f.replace(/:\d+-\d+$/, '')))
+    .filter((b) => RULE_FILE.test(b))
+    .map((b) => b.replace(/\.ts$/, ''))
+    .join(',');
+}
+process.env.PCITOPO_MUTATION_RULES ||= mutatedRules(process.argv);
+
 /** The folders whose code is mutated, in the order the chunked run takes them. */
 export const MUTATED = [
   'src/engine/placement',

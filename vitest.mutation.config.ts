@@ -43,9 +43,24 @@ class CheapFirst extends BaseSequencer {
  * process only, so a child process never sees it), the random-edit property tests (slow, and what
  * they kill in the rules is incidental) and the real libvirt stage.
  */
+/**
+ * The unit tests beside the rules that the `own` suite runs: those of the rules the run mutates
+ * (`PCITOPO_MUTATION_RULES`, set by stryker.config.mjs; vfio.test.ts is HD-VFIO-1's), or all of them
+ * when it names none. Each runs the whole catalog but judges one rule's findings, so under perTest
+ * coverage it "covers" every rule's mutants and only adds a test file to each mutant's run
+ * (docs/mutation.md: files per mutant and where a mutant's time goes).
+ */
+function ownUnitTests(rules: string | undefined): string[] {
+  if (!rules) return ['src/engine/rules/[A-Z]*-[0-9].test.ts', 'src/engine/rules/vfio.test.ts'];
+  return rules.split(',').flatMap((id) => {
+    const beside = `src/engine/rules/${id}.test.ts`;
+    return [...(fs.existsSync(beside) ? [beside] : []), ...(id === 'HD-VFIO-1' ? ['src/engine/rules/vfio.test.ts'] : [])];
+  });
+}
+
 const SUITES = {
   rules: ['src/engine/rules/**/*.test.ts', 'test/mutation-cases/**/*.test.ts', 'test/rule-coverage.test.ts'],
-  own: ['test/mutation-cases/**/*.test.ts', 'src/engine/rules/[A-Z]*-[0-9].test.ts', 'src/engine/rules/vfio.test.ts', 'src/engine/rules/workspace/*.test.ts', 'test/rule-coverage.test.ts'],
+  own: ['test/mutation-cases/**/*.test.ts', ...ownUnitTests(process.env['PCITOPO_MUTATION_RULES']), 'src/engine/rules/workspace/*.test.ts', 'test/rule-coverage.test.ts'],
   all: ['src/engine/**/*.test.ts', 'test/corpus-*.test.ts', 'test/placement-corpus.test.ts', 'test/rule-coverage.test.ts', 'test/hostile-*.test.ts', 'test/define-cases.test.ts', 'test/issue13-cases.test.ts', 'test/mutation-cases/**/*.test.ts'],
 } as const;
 /** run the whole catalog on every case-table design: no rule's own test (see its docstring) */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
 import { findingsOf } from './alone.ts';
-import { at, ctrl, design, phb, pseries, q35 } from '../../src/engine/rules/testkit.ts';
+import { at, ctrl, design, dev, phb, pseries, q35 } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
 
@@ -12,6 +12,8 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  */
 
 const of = (d: Design, id: string): Finding[] => findingsOf(d, id);
+/** the key of the controller with this index (the design helpers add the root first) */
+const keyOf = (d: Design, index: number): string => d.guest.controllers.find((c) => c.index === index)!.key;
 
 describe('GEN-IDX-1: controller indexes', () => {
   it('an index twice, three times: each later one gets the next free index, different each time, and then no clash is left', () => {
@@ -79,6 +81,37 @@ describe('GEN-IDX-2: the root at index 0', () => {
   });
 });
 
+describe('GEN-IDX-2: what the root fix removes', () => {
+  it('i440fx with a root port at index 0: the fix removes that port once, the other PCIe ports the user wrote, and keeps what pci-root connects and what libvirt added', () => {
+    // qemuDomainDefAddDefaultDevices adds pci-root at index 0 once the wrong controller is gone; a
+    // pcie-root-port cannot sit on pci-root (RULES.md table 1.1), a pci-bridge and a pci-expander-bus
+    // (pxb) can; a port libvirt added itself (implicit) is not written, so not the user's to remove
+    const d = design({
+      machine: 'pc-i440fx-7.2',
+      controllers: [
+        ctrl('pcie-root-port', 0),
+        ctrl('pcie-root-port', 1, { address: at(0, 3) }),
+        ctrl('pci-bridge', 2, { address: at(0, 4) }),
+        ctrl('pci-expander-bus', 3, { address: at(0, 5) }),
+        { ...ctrl('pcie-root-port', 4, { address: at(0, 6) }), implicit: true },
+      ],
+    });
+    const got = of(d, 'GEN-IDX-2');
+    expect(got.map((f) => f.fixes?.map((x) => x.label))).toEqual([['Use pci-root as the root and remove what it cannot connect (pcie-root-port 1)']]);
+    const fix = got[0]!.fixes![0]!;
+    // one undoable step, labelled as the change it makes
+    expect(fix.command).toEqual({ kind: 'batch', label: 'Use pci-root as the root', commands: [{ kind: 'remove-controller', controller: d.guest.controllers[0]!.key }, { kind: 'remove-controller', controller: d.guest.controllers[1]!.key }] });
+    const fixed = applyCommand(d, fix.command);
+    expect(fixed.guest.controllers.map((c) => [c.model, c.index])).toEqual([['pci-bridge', 2], ['pci-expander-bus', 3], ['pcie-root-port', 4]]);
+    expect(of(fixed, 'GEN-IDX-2')).toEqual([]);
+  });
+
+  it('a controller it removes whose index cannot be read is named by its model alone', () => {
+    const d = design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pcie-root', 0), { ...ctrl('pcie-root-port', 1, { address: at(0, 3) }), index: undefined, unreadable: ["index='one'"] }] });
+    expect(of(d, 'GEN-IDX-2')[0]?.fixes?.map((x) => x.label)).toEqual(['Use pci-root as the root and remove what it cannot connect (pcie-root-port)']);
+  });
+});
+
 describe('GEN-IDX-3: index 0 is the root\'s, the roots index 0', () => {
   it('the messages and fixes for a pcie-root not at 0 and a pci-root not at 0 off pseries', () => {
     const q = of(q35([ctrl('pci-root', 1)], []), 'GEN-IDX-3');
@@ -98,5 +131,81 @@ describe('GEN-IDX-3: index 0 is the root\'s, the roots index 0', () => {
 
   it('on a machine whose root is known, a non-root at 0 is GEN-IDX-2\'s, not this rule\'s', () => {
     expect(of(design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pci-bridge', 0)] }), 'GEN-IDX-3')).toEqual([]);
+  });
+});
+
+describe('GEN-IDX-3: roots and indexes libvirt cannot read', () => {
+  it('roots at index 0 are right on any machine, also one whose root pcitopo does not know', () => {
+    expect(of(design({ machine: 'mystery', controllers: [ctrl('pci-root', 0)] }), 'GEN-IDX-3')).toEqual([]);
+    expect(of(design({ machine: 'mystery', controllers: [ctrl('pcie-root', 0)] }), 'GEN-IDX-3')).toEqual([]);
+  });
+
+  it('q35 with pci-root at index 0: the wrong root is GEN-IDX-2\'s, its index is right', () => {
+    expect(of(q35([ctrl('pci-root', 0)], []), 'GEN-IDX-3')).toEqual([]);
+    expect(of(q35([ctrl('pci-root', 0)], []), 'GEN-IDX-2').map((f) => f.ruleId)).toEqual(['GEN-IDX-2']);
+  });
+
+  it('a root whose index cannot be read is GEN-IDX-1\'s (libvirt refuses it while parsing), not judged against 0', () => {
+    const d = q35([{ ...ctrl('pcie-root', 0), index: undefined, unreadable: ["index='x'"] }, { ...ctrl('pci-root', 0, { key: 'second-root' }), index: undefined, unreadable: ["index='y'"] }], []);
+    expect(of(d, 'GEN-IDX-3')).toEqual([]);
+    expect(of(d, 'GEN-IDX-1').length).toBe(2);
+  });
+
+  it('the removal fixes say why the root goes: the root bus is index 0; only pseries has several root buses', () => {
+    expect(of(q35([ctrl('pcie-root', 2)], []), 'GEN-IDX-3').map((f) => f.fixes?.map((x) => x.label))).toEqual([['Remove pcie-root controller index 2: the root bus is index 0']]);
+    expect(of(q35([ctrl('pci-root', 1)], []), 'GEN-IDX-3').map((f) => f.fixes?.map((x) => x.label))).toEqual([['Remove pci-root controller index 1: only pseries has several root buses']]);
+  });
+});
+
+describe('GEN-IDX-4: a controller\'s index against its bus', () => {
+  // libvirt qemuDomainAssignPCIAddresses: "PCI controller at index N (0x..) has bus='0x..', but index
+  // must be larger than bus"; QEMU creates buses in index order (qdev_device_add: "Bus 'pci.N' not found")
+  it('a written bridge on a later bridge: the fixes drop its address or renumber it after its bus, and each clears the finding', () => {
+    const d = pseries([ctrl('pci-bridge', 1, { address: at(2, 1), target: { chassisNr: 1 } }), ctrl('pci-bridge', 2, { address: at(0, 1), target: { chassisNr: 2 } })], []);
+    const got = of(d, 'GEN-IDX-4');
+    expect(got.map((f) => f.subjects)).toEqual([{ controllers: [1] }]);
+    const renumber = got[0]!.fixes!.filter((x) => x.command.kind === 'update-controller' && 'index' in x.command.changes);
+    expect(renumber.map((x) => x.command)).toEqual([{ kind: 'update-controller', controller: keyOf(d, 1), changes: { index: 3 } }]);
+    for (const fix of got[0]!.fixes!) expect(of(applyCommand(d, fix.command), 'GEN-IDX-4'), fix.label).toEqual([]);
+  });
+
+  it('a root written with an address is not judged here (libvirt: "pci-root and pcie-root controllers should not have an address")', () => {
+    expect(of(q35([ctrl('pcie-root', 0, { address: at(0, 5) })], []), 'GEN-IDX-4')).toEqual([]);
+    expect(of(design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pci-root', 0, { address: at(0, 5) })] }), 'GEN-IDX-4')).toEqual([]);
+  });
+
+  it('libvirt puts an upstream port on the root port numbered after it: the finding names that port, and the renumber fix clears it', () => {
+    const d = q35([ctrl('pcie-switch-upstream-port', 1), ctrl('pcie-root-port', 2)], []);
+    const got = of(d, 'GEN-IDX-4');
+    expect(got.map((f) => [f.message, f.subjects])).toEqual([
+      ["libvirt will put pcie-switch-upstream-port controller index 1 on bus 0x02 (pcie-root-port controller index 2), which comes after it: QEMU refuses to start (\"Bus 'pci.2' not found\"). A controller's index must be larger than its bus.", { controllers: [1] }],
+    ]);
+    expect(got[0]!.fixes!.map((x) => [x.label, x.command])).toEqual([
+      ['Renumber pcie-switch-upstream-port controller index 1 to index 3, after its bus', { kind: 'update-controller', controller: keyOf(d, 1), changes: { index: 3 } }],
+    ]);
+    expect(of(applyCommand(d, got[0]!.fixes![0]!.command), 'GEN-IDX-4')).toEqual([]);
+  });
+
+  it('i440fx with bus 0 full: libvirt puts the bridge it places on the first bus with room, its own (index 1 on bus 0x01)', () => {
+    const nics = Array.from({ length: 30 }, (_, i) => dev(`nic${i}`, 'interface', at(0, i + 2)));
+    const d = design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pci-root', 0), ctrl('pci-bridge', 1)], devices: nics });
+    expect(of(d, 'GEN-IDX-4').map((f) => f.subjects)).toEqual([{ controllers: [1] }]);
+    // with a free slot on bus 0 it goes there, and all is well
+    expect(of({ ...d, guest: { ...d.guest, devices: nics.slice(1) } }, 'GEN-IDX-4')).toEqual([]);
+  });
+
+  it('a written controller is judged once, on its written address, also when libvirt places another one', () => {
+    const d = pseries([ctrl('pci-bridge', 1, { address: at(2, 1), target: { chassisNr: 1 } }), ctrl('pci-bridge', 2, { address: at(0, 1), target: { chassisNr: 2 } }), ctrl('pci-bridge', 3)], []);
+    expect(of(d, 'GEN-IDX-4').map((f) => f.subjects)).toEqual([{ controllers: [1] }]);
+  });
+
+  it('a controller left to libvirt whose index cannot be read is GEN-IDX-1\'s (libvirt refuses it while parsing), not judged against its bus', () => {
+    const d = q35([{ ...ctrl('pcie-switch-upstream-port', 1), index: undefined, unreadable: ["index='one'"] }, ctrl('pcie-root-port', 2)], []);
+    expect(of(d, 'GEN-IDX-4')).toEqual([]);
+    expect(of(d, 'GEN-IDX-1').length).toBe(1);
+  });
+
+  it('a controller libvirt cannot place (a downstream port with no upstream port: libvirt adds none) is not this rule\'s', () => {
+    expect(of(q35([ctrl('pcie-switch-downstream-port', 1)], []), 'GEN-IDX-4')).toEqual([]);
   });
 });

@@ -19,7 +19,14 @@ describe('GEN-MF-2: function 0 with multifunction=\'off\' in a slot with other f
     const got = of(d, 'GEN-MF-2');
     expect(got.map((f) => [f.message, f.subjects])).toEqual([["Slot 0x03 of bus 0x00 has several functions, but function 0 says multifunction='off'.", { devices: ['a', 'b'] }]]);
     expect(got[0]?.fixes?.map((x) => x.label)).toEqual(["Set multifunction='on' on a"]);
-    expect(of(applyCommand(d, got[0]!.fixes![0]!.command), 'GEN-MF-2')).toEqual([]);
+    const fixed = applyCommand(d, got[0]!.fixes![0]!.command);
+    expect(fixed.guest.devices.find((x) => x.key === 'a')?.address).toEqual({ domain: 0, bus: 0, slot: 3, function: 0, multifunction: 'on' });
+    expect(of(fixed, 'GEN-MF-2')).toEqual([]);
+  });
+
+  it('function 0 is found whatever order the functions are written in', () => {
+    const d = pseries([], [dev('b', 'disk', at(0, 3, 1)), dev('a', 'disk', at(0, 3, 0, 'off'))]);
+    expect(of(d, 'GEN-MF-2').map((f) => f.fixes?.map((x) => x.label))).toEqual([["Set multifunction='on' on a"]]);
   });
 
   it('not judged: a lone function 0 with \'off\', function 0 without the attribute, a root port at x.0 with \'off\' (libvirt\'s q35-multifunction)', () => {
@@ -55,5 +62,39 @@ describe('GEN-MF-3: a slot with functions but no function 0', () => {
     expect(of(design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pci-root', 0)], devices: [dev('ide', 'controller', at(0, 1, 1))] }), 'GEN-MF-3')).toEqual([]);
     expect(of(q35([rootPort(1, 2), ctrl('pcie-switch-upstream-port', 2, { address: at(1, 0) })], [dev('x', 'interface', at(0, 1, 1))]), 'GEN-MF-3').map((f) => f.subjects)).toEqual([{ devices: ['x'] }]);
     expect(of(pseries([], [dev('a', 'disk', at(0, 0x1f, 1))]), 'GEN-MF-3').map((f) => f.subjects)).toEqual([{ devices: ['a'] }]);
+  });
+});
+
+describe('GEN-MF-3 at define: the functions libvirt puts in a slot itself', () => {
+  // libvirt qemuDomainAssignDevicePCISlots gives each ICH9 USB2 controller of one index its own
+  // function of one slot (ehci1 at 7, uhci1 at 0, uhci2 at 1, uhci3 at 2); on q35 a conventional PCI
+  // device lands behind the pcie-to-pci-bridge libvirt adds
+  const usb = (key: string, model: string): ReturnType<typeof dev> => dev(key, 'controller', undefined, { type: 'usb', model, index: 0 });
+  const tail = 'An ICH9 USB2 EHCI needs its ich9-uhci1 companion (same controller index), which takes function 0.';
+
+  it('an EHCI alone: named, where libvirt puts it, "it"', () => {
+    expect(of(q35([], [usb('ehci', 'ich9-ehci1')]), 'GEN-MF-3').map((f) => [f.message, f.subjects])).toEqual([
+      [`libvirt will put ehci at bus 0x02 slot 0x01 function 0x7 with no function 0 in slot 0x01: the guest will not see it. ${tail}`, { devices: ['ehci'] }],
+    ]);
+  });
+
+  it('EHCI with uhci2 and uhci3 but no uhci1: all three named, "them"', () => {
+    expect(of(q35([], [usb('ehci', 'ich9-ehci1'), usb('u2', 'ich9-uhci2'), usb('u3', 'ich9-uhci3')]), 'GEN-MF-3').map((f) => [f.message, f.subjects])).toEqual([
+      [`libvirt will put ehci, u2, u3 at bus 0x02 slot 0x01 function 0x7 with no function 0 in slot 0x01: the guest will not see them. ${tail}`, { devices: ['ehci', 'u2', 'u3'] }],
+    ]);
+  });
+
+  it('a written device in a slot without function 0 is judged once, on the written design, when libvirt also places something', () => {
+    const got = of(q35([], [dev('disk', 'disk', at(0, 3, 1)), usb('ehci', 'ich9-ehci1')]), 'GEN-MF-3');
+    expect(got.map((f) => f.subjects)).toEqual([{ devices: ['disk'] }, { devices: ['ehci'] }]);
+  });
+});
+
+describe('GEN-MF-3: the chipset\'s function 0 is on bus 0 only', () => {
+  it('slot 0x1f of a bridge on q35 and slot 0x03 on i440fx have no chipset function 0', () => {
+    const onBridge = q35([ctrl('pcie-root-port', 1, { address: at(0, 2) }), ctrl('pcie-to-pci-bridge', 2, { address: at(1, 0) })], [dev('x', 'interface', at(2, 0x1f, 1))]);
+    expect(of(onBridge, 'GEN-MF-3').map((f) => f.message)).toEqual(['Slot 0x1f of bus 0x02 uses function(s) 1 but has no function 0; the guest will not see them.']);
+    const i440fx = design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pci-root', 0)], devices: [dev('x', 'interface', at(0, 3, 1))] });
+    expect(of(i440fx, 'GEN-MF-3').map((f) => f.subjects)).toEqual([{ devices: ['x'] }]);
   });
 });
