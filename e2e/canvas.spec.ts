@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { largePseries, q35RootPorts, unplacedPseries, type GeneratedDesign } from './fixtures/designs.ts';
-import { createDesign, createEvaluator, importHost, type Design, type Severity } from '../src/engine/index.ts';
-import { center, drag, dropOn, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign as load, noInternalKey, openApp, p10, placements, settled, textSizes } from './helpers.ts';
+import { createDesign, importHost, type Design } from '../src/engine/index.ts';
+import { center, drag, dropOn, expectFindingsAndBadgesAreTheEngines, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign as load, noInternalKey, openApp, p10, placements, settled, textSizes } from './helpers.ts';
 
 /**
  * The canvas at real scale (issue 10), at a laptop's and a desktop's size: every PCI device on
@@ -50,19 +50,7 @@ async function designHere(page: Page, g: GeneratedDesign): Promise<Design> {
  */
 async function expectOneAnswer(page: Page, g: GeneratedDesign): Promise<void> {
   const design = await designHere(page, g);
-  const e = createEvaluator().evaluate(design);
-  await expect(page.locator('[data-testid="finding"][data-rule-id="CHECKING"]')).toHaveCount(0);
-  const shown = await page.locator('[data-testid="finding"]').evaluateAll((els) => els.map((el) => `${el.getAttribute('data-severity')} ${el.getAttribute('data-rule-id')} ${el.querySelector('.fmsg')?.textContent ?? ''}`));
-  expect(shown.sort()).toEqual(e.findings.map((f) => `${f.severity} ${f.ruleId} ${f.message}`).sort());
-  const badges = await page.evaluate(() => {
-    const sev = (el: Element) => /\bsev-(error|warning|info)\b/.exec(el.className)?.[1] ?? '';
-    const read = (prefix: string) => Object.fromEntries(Array.from(document.querySelectorAll(`[data-testid^="${prefix}"]`)).map((el) => [el.getAttribute('data-testid')?.slice(prefix.length) ?? '', sev(el)]));
-    return { controllers: read('controller-'), devices: read('guest-device-'), groups: read('host-group-') };
-  });
-  const want = <K,>(m: ReadonlyMap<K, Severity>, k: K): string => m.get(k) ?? '';
-  for (const [i, s] of Object.entries(badges.controllers)) if (/^\d+$/.test(i)) expect(s, `badge of controller index ${i}`).toBe(want(e.controllers, Number(i)));
-  for (const [k, s] of Object.entries(badges.devices)) expect(s, `badge of device ${k}`).toBe(want(e.devices, k));
-  for (const [n, s] of Object.entries(badges.groups)) if (/^\d+$/.test(n)) expect(s, `badge of host group ${n}`).toBe(want(e.groups, Number(n)));
+  const badges = await expectFindingsAndBadgesAreTheEngines(page, design);
   expect(Object.keys(badges.devices).length).toBe(g.pciDevices);
 
   // the inspector of a placed device: its "Move to…" verdicts, all judged, are the engine's

@@ -204,6 +204,28 @@ export async function noInternalKey(page: Page, where: string): Promise<void> {
 }
 
 /**
+ * Issue 10's "one answer everywhere": the findings panel lists exactly the engine's findings of
+ * `design`, and every controller, device and host group on the page carries the badge of the worst
+ * finding that names it (none when none does). Returns the badges read, by what follows the test id's
+ * prefix (a controller's index, a device's key, a group's number).
+ */
+export async function expectFindingsAndBadgesAreTheEngines(page: Page, design: Design): Promise<{ controllers: Record<string, string>; devices: Record<string, string>; groups: Record<string, string> }> {
+  const e = createEvaluator().evaluate(design);
+  await expect(page.locator('[data-testid="finding"][data-rule-id="CHECKING"]')).toHaveCount(0);
+  const shown = await page.locator('[data-testid="finding"]').evaluateAll((els) => els.map((el) => `${el.getAttribute('data-severity')} ${el.getAttribute('data-rule-id')} ${el.querySelector('.fmsg')?.textContent ?? ''}`));
+  expect(shown.sort()).toEqual(e.findings.map((f) => `${f.severity} ${f.ruleId} ${f.message}`).sort());
+  const badges = await page.evaluate(() => {
+    const sev = (el: Element) => /\bsev-(error|warning|info)\b/.exec(el.className)?.[1] ?? '';
+    const read = (prefix: string) => Object.fromEntries(Array.from(document.querySelectorAll(`[data-testid^="${prefix}"]`)).map((el) => [el.getAttribute('data-testid')?.slice(prefix.length) ?? '', sev(el)]));
+    return { controllers: read('controller-'), devices: read('guest-device-'), groups: read('host-group-') };
+  });
+  for (const [i, s] of Object.entries(badges.controllers)) if (/^\d+$/.test(i)) expect(s, `badge of controller index ${i}`).toBe(e.controllers.get(Number(i)) ?? '');
+  for (const [k, s] of Object.entries(badges.devices)) expect(s, `badge of device ${k}`).toBe(e.devices.get(k) ?? '');
+  for (const [n, s] of Object.entries(badges.groups)) if (/^\d+$/.test(n)) expect(s, `badge of host group ${n}`).toBe(e.groups.get(Number(n)) ?? '');
+  return badges;
+}
+
+/**
  * Issue 10's "one answer everywhere": the inspector of `device` (clicked on the canvas) lists Move to…
  * verdicts that, once all are judged, are the engine's verdicts on the same moves; at least one compared.
  */

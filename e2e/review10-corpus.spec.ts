@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { createDesign, createEvaluator, importHost } from '../src/engine/index.ts';
-import { CORPUS, SHARED, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign, noInternalKey, openApp, p10, readableText, settled, sharedPresent, textSizes } from './helpers.ts';
+import { createDesign, importHost } from '../src/engine/index.ts';
+import { CORPUS, SHARED, expectFindingsAndBadgesAreTheEngines, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign, noInternalKey, openApp, p10, readableText, settled, sharedPresent, textSizes } from './helpers.ts';
 
 /**
  * Issue 10 on documents people really bring: libvirt's own test domains (../shared/corpus), which
@@ -118,17 +118,7 @@ if (sharedPresent('issue 10 on libvirt\'s corpus', path.join(CORPUS, DOCS[0]?.fi
         const d = createDesign(await exportXml(page), host?.value);
         if (!d.ok) throw new Error(d.error.message);
         const design = d.value;
-        const e = createEvaluator().evaluate(design);
-        await expect(page.locator('[data-testid="finding"][data-rule-id="CHECKING"]')).toHaveCount(0);
-        const shown = await page.locator('[data-testid="finding"]').evaluateAll((els) => els.map((el) => `${el.getAttribute('data-severity')} ${el.getAttribute('data-rule-id')} ${el.querySelector('.fmsg')?.textContent ?? ''}`));
-        expect(shown.sort()).toEqual(e.findings.map((f) => `${f.severity} ${f.ruleId} ${f.message}`).sort());
-        const badges = await page.evaluate(() => {
-          const sev = (el: Element) => /\bsev-(error|warning|info)\b/.exec(el.className)?.[1] ?? '';
-          const read = (prefix: string) => Object.fromEntries(Array.from(document.querySelectorAll(`[data-testid^="${prefix}"]`)).map((el) => [el.getAttribute('data-testid')?.slice(prefix.length) ?? '', sev(el)]));
-          return { controllers: read('controller-'), devices: read('guest-device-') };
-        });
-        for (const [i, s] of Object.entries(badges.controllers)) if (/^\d+$/.test(i)) expect(s, `badge of controller index ${i}`).toBe(e.controllers.get(Number(i)) ?? '');
-        for (const [k, s] of Object.entries(badges.devices)) expect(s, `badge of device ${k}`).toBe(e.devices.get(k) ?? '');
+        const badges = await expectFindingsAndBadgesAreTheEngines(page, design);
         // the inspector of the first device: its Move to… verdicts, once judged, are the engine's on the same moves
         const first = design.guest.devices.find((x) => badges.devices[x.key] !== undefined);
         if (!first) throw new Error(`no device in ${doc.file}`);
