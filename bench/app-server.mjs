@@ -1,12 +1,40 @@
-// What the Chromium benchmarks share (bench/browser.mjs, bench/trace-drag.mjs): the browser they
-// launch, the built app served as `npm start` serves it (scripts/serve.mjs, its headers included),
-// and the drop gesture they time.
+// What the Chromium benchmarks share (bench/browser.mjs, bench/trace-drag.mjs, bench/trace-dom.mjs):
+// the browser they launch, the built app served as `npm start` serves it (scripts/serve.mjs, its
+// headers included), the 31-vPHB design they open and the drop gesture they time.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { largePseries } from '../e2e/fixtures/designs.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The autosave record of the 31-vPHB design (e2e/fixtures/designs.ts largePseries): a page that starts with it draws that design first. */
+export function fullSizeSave() {
+  const g = largePseries();
+  return JSON.stringify({ v: 1, domain: g.domain, host: g.host, file: `${g.name}.xml`, label: 'bench', savedAt: new Date(0).toISOString() });
+}
+
+/**
+ * A page on the app at `url` whose first design is the 31-vPHB one (its autosave: fullSizeSave), once
+ * drawn: its 122 devices and vPHB 30 on the canvas. `contextOptions` go to newContext (after a
+ * 1440x900 viewport); `init` are more scripts to run before the app's (a React DevTools hook, say).
+ */
+export async function openFullSizePage(browser, url, { contextOptions = {}, init = [] } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...contextOptions });
+  const page = await context.newPage();
+  await page.addInitScript(
+    ({ save }) => {
+      localStorage.clear();
+      localStorage.setItem('pcitopo:autosave:v1', save);
+    },
+    { save: fullSizeSave() },
+  );
+  for (const script of init) await page.addInitScript(script);
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 && document.querySelector('[data-testid="controller-30"]') !== null);
+  return { context, page };
+}
 
 /** Playwright's launch options: as in playwright.config.ts, Debian's Chromium, never a downloaded browser. */
 export const LAUNCH = {

@@ -34,11 +34,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from '@playwright/test';
-import { holdGroup2OverVphb1, LAUNCH, startServer } from './app-server.mjs';
+import { fullSizeSave, holdGroup2OverVphb1, LAUNCH, startServer } from './app-server.mjs';
 import { largePseriesDomain } from './browser-domain.mjs';
 import { firstRenderRun, startBenchServer } from './no-devtools.mjs';
 import { firstFrameScript } from './seen.mjs';
-import { largePseries } from '../e2e/fixtures/designs.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(REPO, 'dist');
@@ -196,12 +195,6 @@ async function dragFindings(browser, url) {
   } finally {
     await context.close();
   }
-}
-
-/** The autosave record of the 31-vPHB design (what openFullSize and the no-DevTools runs open). */
-function fullSizeSave() {
-  const g = largePseries();
-  return JSON.stringify({ v: 1, domain: g.domain, host: g.host, file: `${g.name}.xml`, label: 'bench', savedAt: new Date(0).toISOString() });
 }
 
 /** Median of RENDER_RUNS first renders of `design` ('demo' or 'full') in a Chromium with no DevTools attached. */

@@ -16,8 +16,7 @@
  *   node --import tsx bench/trace-dom.mjs [drops]
  */
 import { chromium } from '@playwright/test';
-import { largePseries } from '../e2e/fixtures/designs.ts';
-import { holdGroup2OverVphb1, LAUNCH, startServer } from './app-server.mjs';
+import { holdGroup2OverVphb1, LAUNCH, openFullSizePage, startServer } from './app-server.mjs';
 
 const DROPS = Math.max(1, Number(process.argv[2] ?? 3));
 
@@ -56,19 +55,7 @@ async function main() {
   const { url, child } = await startServer();
   const browser = await chromium.launch(LAUNCH);
   try {
-    const g = largePseries();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    await page.addInitScript(
-      ({ save }) => {
-        localStorage.clear();
-        localStorage.setItem('pcitopo:autosave:v1', save);
-      },
-      { save: JSON.stringify({ v: 1, domain: g.domain, host: g.host, file: `${g.name}.xml`, label: 'bench', savedAt: new Date(0).toISOString() }) },
-    );
-    await page.addInitScript(commitCensus);
-    await page.goto(url);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 && document.querySelector('[data-testid="controller-30"]') !== null);
+    const { context, page } = await openFullSizePage(browser, url, { init: [commitCensus] });
     let last;
     for (let i = 0; i < DROPS; i++) {
       const at = await holdGroup2OverVphb1(page);

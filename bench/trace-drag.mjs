@@ -13,8 +13,7 @@
  * bench/trace-dom.mjs lists what a drop's frame changes in the DOM and which components render.
  */
 import { chromium } from '@playwright/test';
-import { largePseries } from '../e2e/fixtures/designs.ts';
-import { holdGroup2OverVphb1, LAUNCH, startServer } from './app-server.mjs';
+import { holdGroup2OverVphb1, LAUNCH, openFullSizePage, startServer } from './app-server.mjs';
 import { profileSamples } from './trace-profile.mjs';
 
 const DROPS = Number(process.argv[2] ?? 6);
@@ -24,18 +23,7 @@ async function main() {
   const { url, child } = await startServer();
   const browser = await chromium.launch(LAUNCH);
   try {
-    const g = largePseries();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: !!process.env.TRACE_CSS });
-    const page = await context.newPage();
-    await page.addInitScript(
-      ({ save }) => {
-        localStorage.clear();
-        localStorage.setItem('pcitopo:autosave:v1', save);
-      },
-      { save: JSON.stringify({ v: 1, domain: g.domain, host: g.host, file: `${g.name}.xml`, label: 'bench', savedAt: new Date(0).toISOString() }) },
-    );
-    await page.goto(url);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 && document.querySelector('[data-testid="controller-30"]') !== null);
+    const { context, page } = await openFullSizePage(browser, url, { contextOptions: { bypassCSP: !!process.env.TRACE_CSS } });
     // exploring: extra CSS before measuring
     if (process.env.TRACE_CSS) await page.addStyleTag({ content: process.env.TRACE_CSS });
     const cdp = await context.newCDPSession(page);
