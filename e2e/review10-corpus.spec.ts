@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createDesign, importHost } from '../src/engine/index.ts';
-import { CORPUS, SHARED, expectFindingsAndBadgesAreTheEngines, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign, noInternalKey, openApp, p10, readableText, settled, sharedPresent, textSizes } from './helpers.ts';
+import { CORPUS, SHARED, center, dropOn, expectFindingsAndBadgesAreTheEngines, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign, noInternalKey, openApp, p10, readableText, settled, sharedPresent, textSizes } from './helpers.ts';
 
 /**
  * Issue 10 on documents people really bring: libvirt's own test domains (../shared/corpus), which
@@ -151,6 +151,48 @@ if (sharedPresent('issue 10 on libvirt\'s corpus', path.join(CORPUS, DOCS[0]?.fi
       const xml = await page.evaluate(() => window.__pcitopo?.exportXml() ?? '');
       expect(xml).toMatch(/<controller type='pci' index='16' model='pcie-root-port'>/);
       await noInternalKey(page, 'q35-pcie.xml with a new root port');
+      expect(errors).toEqual([]);
+    });
+
+    // q35-pcie.xml writes its root ports without `index`: they were drawn by libvirt's index but took no drop
+    test('a device dropped or moved onto a root port written without index lands there: export writes that index and the address, one undo step each', async ({ page }) => {
+      const errors = await openApp(page);
+      await load(page, { file: 'qemuxmlconfdata__q35-pcie.xml' });
+      const original = fs.readFileSync(path.join(CORPUS, 'qemuxmlconfdata__q35-pcie.xml'), 'utf8');
+      const [nic, other] = await page.getByTestId('unplaced-tray').locator('[data-testid^="guest-device-interface"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid') ?? ''));
+      if (!nic || !other) throw new Error('q35-pcie.xml has two unplaced interfaces');
+      /** the lines of the export that differ from the input, in order (the input's lines removed once each) */
+      const changed = async () => {
+        const left = original.split('\n');
+        const out: string[] = [];
+        for (const l of (await exportXml(page)).split('\n')) {
+          const i = left.indexOf(l);
+          if (i >= 0) left.splice(i, 1);
+          else out.push(l.trim());
+        }
+        return { added: out, removed: left.map((l) => l.trim()) };
+      };
+
+      // a real drag from the Unplaced tray onto pcie-root-port 5 (libvirt's index for the third port)
+      await dropOn(page, await center(page, nic), 'controller-5');
+      await expect(page.getByTestId('controller-5').getByTestId(nic)).toBeVisible();
+      await expect(page.getByTestId('undo')).toHaveAttribute('aria-label', /^Undo: Move interface \S+ to pcie-root-port 5$/);
+      expect(await changed()).toEqual({ added: ["<controller type='pci' model='pcie-root-port' index='5'/>", "<address type='pci' domain='0x0000' bus='0x05' slot='0x00' function='0x0'/>"], removed: ["<controller type='pci' model='pcie-root-port'/>"] });
+      await page.getByTestId('undo').click();
+      expect(await exportXml(page)).toBe(original);
+
+      // the keyboard's Move to… in the inspector, onto pcie-root-port 9
+      await page.getByTestId(other).click();
+      const menu = page.getByTestId('move-to');
+      const option = menu.locator('option', { hasText: /^pcie-root-port 9 — / });
+      await expect(option).toHaveCount(1);
+      await menu.selectOption((await option.getAttribute('value')) ?? '');
+      await menu.press('Enter');
+      await expect(page.getByTestId('controller-9').getByTestId(other)).toBeVisible();
+      expect(await changed()).toEqual({ added: ["<controller type='pci' model='pcie-root-port' index='9'/>", "<address type='pci' domain='0x0000' bus='0x09' slot='0x00' function='0x0'/>"], removed: ["<controller type='pci' model='pcie-root-port'/>"] });
+      await page.getByTestId('undo').click();
+      expect(await exportXml(page)).toBe(original);
+      await noInternalKey(page, 'q35-pcie.xml after moves onto its root ports');
       expect(errors).toEqual([]);
     });
 

@@ -3,7 +3,9 @@ import { demoDesign } from '../demo/demoDesign.ts';
 import { MACHINE_TEMPLATES } from '../machines/index.ts';
 import { DEMO_HOST_XML } from '../demo/demo.ts';
 import { importHost } from '../xml/nodedev.ts';
-import { createDesign } from '../xml/domain.ts';
+import { createDesign, exportDomain } from '../xml/domain.ts';
+import { virDomainAssignControllerIndexes } from '../libvirt/domainConf.ts';
+import { createEvaluator } from '../rules/evaluate.ts';
 import type { Design } from '../model/design.ts';
 import { INTERNAL_KEY } from '../model/names.ts';
 import { applyCommand } from './commands.ts';
@@ -82,5 +84,75 @@ describe('what a drop means', () => {
     expect([...commandSubjects(demo, { kind: 'add-hostdevs', hostAddresses: ['35:03:00.0'], controller: 1 }).devices]).toEqual(['0035:03:00.0']);
     const c2 = demo.guest.controllers.find((c) => c.index === 2);
     expect([...commandSubjects(demo, { kind: 'update-controller', controller: c2?.key ?? '', changes: { index: 7 } }).controllers]).toEqual([2, 7]);
+  });
+});
+
+describe('a drop onto a controller written without index', () => {
+  // a hand-written q35 guest as libvirt's own test inputs have it (qemuxmlconfdata__q35-pcie.xml):
+  // define gives pcie-root 0, the first port 1 (2 is written), the last 3
+  const written = `<domain type='kvm'>
+  <name>q35-no-index</name>
+  <memory unit='GiB'>4</memory>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <controller type='pci' model='pcie-root'/>
+    <controller type='pci' model='pcie-root-port'/>
+    <controller type='pci' index='2' model='pcie-root-port'/>
+    <controller type='pci' model='pcie-root-port'/>
+    <interface type='user'>
+      <mac address='52:54:00:00:00:01'/>
+      <model type='virtio'/>
+    </interface>
+  </devices>
+</domain>
+`;
+  const design = (xml: string): Design => {
+    const r = createDesign(xml, undefined, 'q35-no-index.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  };
+  // the same guest with every index written as define gives it
+  const twin = written.replace("<controller type='pci' model='pcie-root'/>", "<controller type='pci' index='0' model='pcie-root'/>").replace(/<controller type='pci' model='pcie-root-port'\/>/, "<controller type='pci' index='1' model='pcie-root-port'/>").replace(/<controller type='pci' model='pcie-root-port'\/>/, "<controller type='pci' index='3' model='pcie-root-port'/>");
+  const nic = (d: Design) => d.guest.devices.find((x) => x.element === 'interface')?.key ?? '';
+
+  it('is offered as its indexed twin is: the same targets, labels and verdicts', () => {
+    const d = design(written);
+    const t = design(twin);
+    const mine = dropTargets(d, { kind: 'guest-device', key: nic(d) });
+    const theirs = dropTargets(t, { kind: 'guest-device', key: nic(t) });
+    expect(mine.map((x) => x.label)).toEqual(theirs.map((x) => x.label));
+    expect(mine.map((x) => x.label)).toEqual(expect.arrayContaining(['Move interface 52:54:00:00:00:01 to pcie-root-port 1', 'Move interface 52:54:00:00:00:01 to pcie-root-port 3', 'Move interface 52:54:00:00:00:01 to pcie-root-port 3 slot 0x00']));
+    const port3 = d.guest.controllers[3];
+    expect(mine.map((x) => x.id)).toEqual(expect.arrayContaining([controllerTargetId(port3 ?? { key: '' }), slotTargetId(3, 0)]));
+    const evaluator = createEvaluator();
+    expect(mine.map((x) => evaluator.verdict(d, x.command))).toEqual(theirs.map((x) => evaluator.verdict(t, x.command)));
+    // writing the assigned index is no subject of the verdict: the drop is
+    for (const x of mine.filter((y) => y.label.endsWith('pcie-root-port 3'))) expect(commandSubjects(d, x.command)).toEqual({ devices: new Set([nic(d)]), groups: new Set(), controllers: new Set() });
+  });
+
+  it('writes the index define gives the controller and the address on its bus, as one command; every other controller keeps its index', () => {
+    const d = design(written);
+    const target = dropTargets(d, { kind: 'guest-device', key: nic(d) }).find((x) => x.label === 'Move interface 52:54:00:00:00:01 to pcie-root-port 3');
+    if (!target) throw new Error('pcie-root-port 3 not offered');
+    expect(target.command.kind).toBe('batch');
+    const after = applyCommand(d, target.command);
+    expect(virDomainAssignControllerIndexes(after.guest.controllers).map((c) => c.index)).toEqual(virDomainAssignControllerIndexes(d.guest.controllers).map((c) => c.index));
+    // the lines export changes: the port's (its index written) and the interface's new address
+    const out = exportDomain(after).split('\n');
+    const before = written.split('\n');
+    expect(out).toEqual([...before.slice(0, 8), "    <controller type='pci' model='pcie-root-port' index='3'/>", ...before.slice(9, 12), "      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>", ...before.slice(12)]);
+  });
+
+  it('takes host groups and functions there too, on the slots of that bus', () => {
+    const host = importHost(DEMO_HOST_XML, 'demo host');
+    if (!host.ok) throw new Error(host.error.message);
+    const r = createDesign(written, host.value, 'q35-no-index.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    const t = dropTargets(r.value, { kind: 'host-device', address: '0035:03:00.0' }).find((x) => x.id === slotTargetId(1, 0));
+    if (!t) throw new Error('slot 0 of pcie-root-port 1 not offered');
+    const after = applyCommand(r.value, t.command);
+    expect(after.guest.devices.find((x) => x.key === '0035:03:00.0')?.address).toEqual({ domain: 0, bus: 1, slot: 0, function: 0 });
+    expect(after.guest.controllers[1]?.index).toBe(1);
+    expect(dropTargets(r.value, { kind: 'group', number: 5 }).map((x) => x.label)).toEqual(expect.arrayContaining(['Place IOMMU group 5 on pcie-root-port 1', 'Place IOMMU group 5 on pcie-root-port 3']));
   });
 });

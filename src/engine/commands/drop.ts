@@ -3,6 +3,7 @@ import type { PciController } from '../model/guest.ts';
 import { controllerName, deviceName, hexNumber } from '../model/names.ts';
 import { formatPciAddress, parsePciAddress, type GuestPciAddress } from '../model/pci.ts';
 import { busModel } from '../libvirt/index.ts';
+import { virDomainAssignControllerIndexes } from '../libvirt/domainConf.ts';
 import { machineFamily } from '../machines/index.ts';
 import type { Command, NewController } from './commands.ts';
 import { applyCommand, firstFreeSlot, nextControllerIndex, slotRange, usedFunctions } from './commands.ts';
@@ -89,6 +90,34 @@ function verb(design: Design, payload: DropPayload): string {
 const labelled = (cmd: Command, label: string): Command => (cmd.kind === 'batch' ? { ...cmd, label } : cmd);
 
 /**
+ * How to put a payload on the bus of `written` (a controller as the XML has it), which define numbers
+ * `index`. A device's address names its bus by the controller's index (GEN-ADDR-5), so on a
+ * controller written without one the command first writes the index libvirt's define would give it
+ * (virDomainAssignControllerIndexes, src/conf/domain_postparse.c): the lowest index unused in
+ * document order, so writing it changes no other controller's index and the meaning stays; export
+ * then changes that attribute and the payload's address only. One batch: one undo step.
+ */
+function onBus(design: Design, written: PciController, index: number): (payload: DropPayload, slot: number | undefined, label: string) => Command | undefined {
+  if (written.index !== undefined) return (payload, slot) => putOn(design, payload, index, slot);
+  const write: Command = { kind: 'update-controller', controller: written.key, changes: { index } };
+  let withIndex: Design | undefined;
+  return (payload, slot, label) => {
+    withIndex ??= applyCommand(design, write);
+    const put = putOn(withIndex, payload, index, slot);
+    if (!put) return undefined;
+    return { kind: 'batch', label, commands: [write, ...(put.kind === 'batch' ? put.commands : [put])] };
+  };
+}
+
+/** Whether `cmd` only writes on a controller the index libvirt's define gives it anyway ({@link onBus}): no change of meaning. */
+function writesAssignedIndex(design: Design, cmd: Extract<Command, { kind: 'update-controller' }>): boolean {
+  const { index, ...rest } = cmd.changes;
+  if (index === undefined || Object.values(rest).some((v) => v !== undefined)) return false;
+  const i = design.guest.controllers.findIndex((c) => c.key === cmd.controller);
+  return i >= 0 && design.guest.controllers[i]?.index === undefined && virDomainAssignControllerIndexes(design.guest.controllers)[i]?.index === index;
+}
+
+/**
  * The new isolating bus for the payload (a vPHB on pseries, a root port on pcie-root machines) as a
  * drop target: one batch that adds the bus and puts the payload on it. Undefined when the machine
  * has no such bus or no room for one.
@@ -133,15 +162,19 @@ export function dropTargets(design: Design, payload: DropPayload, options: { new
   if (removal) out.push(removal);
   if (payload.kind === 'guest-devices' && knownDevices(design, payload.keys).length === 0) return [];
   const movingKey = payload.kind === 'guest-device' ? payload.key : undefined;
-  for (const c of guest.controllers) {
+  // controllers written without `index` are targets too, by the index libvirt's define gives them
+  const indexed = virDomainAssignControllerIndexes(guest.controllers);
+  for (const [i, c] of indexed.entries()) {
     if (c.index === undefined || !takesEndpoints(c)) continue;
     const index = c.index;
     const where = controllerName(c, family);
+    const put = onBus(design, guest.controllers[i] as PciController, index);
     // a device is not "moved" onto the bus it is on; a slot of its own bus is a re-slot
     const onIt = movingKey !== undefined && guest.devices.find((d) => d.key === movingKey)?.address?.bus === index;
     if (!onIt) {
-      const cmd = putOn(design, payload, index, undefined);
-      if (cmd) out.push({ id: controllerTargetId(c), command: cmd, label: `${doing} ${where}`, where });
+      const label = `${doing} ${where}`;
+      const cmd = put(payload, undefined, label);
+      if (cmd) out.push({ id: controllerTargetId(c), command: cmd, label, where });
     }
     if (payload.kind === 'group' || payload.kind === 'guest-devices') continue;
     const m = busModel(c);
@@ -150,9 +183,9 @@ export function dropTargets(design: Design, payload: DropPayload, options: { new
     const usedSlots = new Set([...used].map((u) => Number(u.split('.')[0])));
     for (let s = m.minSlot; s <= m.maxSlot; s++) {
       if (usedSlots.has(s)) continue;
-      const cmd = putOn(design, payload, index, s);
-      if (!cmd) continue;
       const label = `${doing} ${where} slot ${hexNumber(s, 2)}`;
+      const cmd = put(payload, s, label);
+      if (!cmd) continue;
       out.push({ id: slotTargetId(index, s), command: labelled(cmd, label), label, where: `${where} slot ${hexNumber(s, 2)}` });
     }
   }
@@ -205,6 +238,8 @@ export function commandSubjects(design: Design, cmd: Command): { devices: Set<st
         return;
       }
       case 'update-controller': {
+        // a verdict on a drop onto a controller without index is about the drop, as on its indexed twin
+        if (writesAssignedIndex(design, c)) return;
         const ctl = design.guest.controllers.find((x) => x.key === c.controller);
         if (ctl?.index !== undefined) out.controllers.add(ctl.index);
         if (c.changes.index !== undefined) out.controllers.add(c.changes.index);

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDesign } from '../xml/domain.ts';
 import { virDomainAssignControllerIndexes } from './domainConf.ts';
+import { applyCommand } from '../commands/commands.ts';
+import { controllerTargetId, dropTargets, takesEndpoints } from '../commands/drop.ts';
 import { sharedPath } from '../../../test/support/shared.ts';
 
 /**
@@ -48,6 +50,40 @@ describe('virDomainAssignControllerIndexes on the corpus', () => {
       }
       // written indexes stay as written: the same objects
       for (const [i, x] of list.entries()) if (x.index !== undefined) expect(assigned[i]).toBe(x);
+    });
+  }
+
+  // the documents among them whose index-less controllers include a bus that takes endpoints
+  const designOf = (file: string) => {
+    const d = createDesign(readFileSync(path.join(corpus, file), 'utf8'));
+    if (!d.ok) throw new Error(d.error.message);
+    return d.value;
+  };
+  const indexlessBuses = (design: ReturnType<typeof designOf>) => {
+    const assigned = virDomainAssignControllerIndexes(design.guest.controllers);
+    return design.guest.controllers.flatMap((x, i) => (x.index === undefined && takesEndpoints(assigned[i] ?? x) ? [{ key: x.key, model: x.model, index: assigned[i]?.index }] : []));
+  };
+  const dropCases = cases.filter((c) => indexlessBuses(designOf(c.input)).length > 0);
+
+  it('finds buses written without index among them, q35 root ports included', () => {
+    expect(dropCases.map((c) => c.input)).toEqual(expect.arrayContaining(['qemuxmlconfdata__q35-pcie.xml', 'qemuxmlconfdata__q35-multifunction.xml']));
+  });
+
+  for (const c of dropCases) {
+    it(`${c.input}: a host function dropped on an index-less bus writes the index define gives it, and every controller keeps the index define gives it`, () => {
+      const design = designOf(c.input);
+      const assigned = virDomainAssignControllerIndexes(design.guest.controllers).map((x) => x.index);
+      // a host function passed through there (some of these guests have no device of their own to move)
+      const payload = { kind: 'host-device', address: '0000:06:12.0' } as const;
+      const targets = new Map(dropTargets(design, payload).map((t) => [t.id, t]));
+      for (const bus of indexlessBuses(design)) {
+        const t = targets.get(controllerTargetId(bus));
+        if (!t) throw new Error(`${bus.model} ${bus.index} not offered`);
+        const after = applyCommand(design, t.command);
+        expect(after.guest.controllers.find((x) => x.key === bus.key)?.index, `${bus.model} ${bus.index} written`).toBe(bus.index);
+        expect(after.guest.devices.find((d) => d.key === payload.address)?.address?.bus).toBe(bus.index);
+        expect(virDomainAssignControllerIndexes(after.guest.controllers).map((x) => x.index)).toEqual(assigned);
+      }
     });
   }
 });
