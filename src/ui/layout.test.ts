@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Design, Guest } from '../engine/index.ts';
-import { applyCommand, createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, MACHINE_TEMPLATES } from '../engine/index.ts';
+import { applyCommand, createDesign, defineDomain, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, MACHINE_TEMPLATES } from '../engine/index.ts';
 import { largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
-import { changedNodes, chooseColumns, controllerKindLabel, createLayoutMemory, DEVICE_ROWS, deviceGrid, estimateHeight, fitZoom, FULL_MIN_ZOOM, FULL_PARTS, fullWidth, groupsLabel, layoutGuest, MAX_FIT_ZOOM, NODE_WIDTH, nodeIdOf, pciDevices, planFit, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
+import { changedNodes, chooseColumns, shownControllers, controllerKindLabel, createLayoutMemory, DEVICE_ROWS, deviceGrid, estimateHeight, fitZoom, FULL_MIN_ZOOM, FULL_PARTS, fullWidth, groupsLabel, layoutGuest, MAX_FIT_ZOOM, NODE_WIDTH, nodeIdOf, pciDevices, planFit, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
 
 function design(xml: string, hostXml?: string): Design {
   const host = hostXml === undefined ? undefined : importHost(hostXml);
@@ -185,6 +185,39 @@ describe('layout memory: stable across edits', () => {
     const at0 = memory.peek(demo.guest, plan);
     const moved = memory.peek(demo.guest, { ...plan, origin: { x: 100, y: -50 } });
     for (const [id, r] of at0.boxes) expect(moved.boxes.get(id)).toEqual({ ...r, x: r.x + 100, y: r.y - 50 });
+  });
+});
+
+describe('shownControllers: controllers written without an address, where define puts them', () => {
+  // libvirt reserves every written address before it gives a controller one (qemuDomainAssignPCIAddresses):
+  // with the NIC on 00:01.0 the ports go to 00:02.x; moved away, they take 00:01.x
+  const q35 = design(`<domain type='kvm'><name>q35-ports-unaddressed</name><memory unit='GiB'>4</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-root-port'/>
+    <controller type='pci' index='2' model='pcie-root-port'/>
+    <interface type='user'><mac address='52:54:00:00:00:01'/><model type='e1000e'/><address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/></interface>
+  </devices></domain>`);
+  const nic = q35.guest.devices.find((d) => d.element === 'interface')?.key ?? '';
+  const ports = q35.guest.controllers.filter((c) => c.model === 'pcie-root-port');
+  const shownSlots = (g: Guest) => ports.map((p) => shownControllers(g).byKey.get(p.key)?.address?.slot);
+  const definedSlots = (g: Guest) => ports.map((p) => defineDomain(g, undefined)?.guest.controllers.find((c) => c.key === p.key)?.address?.slot);
+
+  it('follows a device move that changes where define puts them, with no controller edit', () => {
+    expect(shownSlots(q35.guest)).toEqual([2, 2]);
+    const moved = applyCommand(q35, { kind: 'move-device', device: nic, address: { domain: 0, bus: 0, slot: 5, function: 0 } });
+    expect(moved.guest.controllers).toBe(q35.guest.controllers);
+    expect(definedSlots(moved.guest)).toEqual([1, 1]);
+    expect(shownSlots(moved.guest)).toEqual([1, 1]);
+    // and back: the answer for the first guest is still its own
+    expect(shownSlots(q35.guest)).toEqual([2, 2]);
+  });
+
+  it('keeps the same controller objects when a move leaves them where define put them (memoised nodes stay)', () => {
+    const five = applyCommand(q35, { kind: 'move-device', device: nic, address: { domain: 0, bus: 0, slot: 5, function: 0 } });
+    const before = ports.map((p) => shownControllers(five.guest).byKey.get(p.key));
+    const six = applyCommand(five, { kind: 'move-device', device: nic, address: { domain: 0, bus: 0, slot: 6, function: 0 } });
+    expect(ports.map((p) => shownControllers(six.guest).byKey.get(p.key))).toEqual(before);
+    for (const [i, p] of ports.entries()) expect(shownControllers(six.guest).byKey.get(p.key)).toBe(before[i]);
   });
 });
 

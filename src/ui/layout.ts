@@ -108,18 +108,25 @@ const isRootModel = (c: PciController): boolean => c.model === 'pci-root' || c.m
 const sameAddress = (a: GuestPciAddress | undefined, b: GuestPciAddress | undefined): boolean =>
   a === b || (!!a && !!b && a.domain === b.domain && a.bus === b.bus && a.slot === b.slot && a.function === b.function && a.multifunction === b.multifunction);
 /**
- * Memoised on the controller list, not the guest: an edit that moves devices keeps the list (and the
- * define run, ~2-3 ms of CPU on a hand-written q35 guest) and so keeps the tree where it was, as the
- * layout promises (no jumping); an edit of the controllers runs it again.
+ * Memoised on what the answer depends on. Indexes depend on the controller list alone, and so does
+ * the whole answer when every controller has its address written (no define run). Otherwise the
+ * define run (~2-3 ms of CPU on a hand-written q35 guest) places the controllers around what the
+ * devices' addresses hold (libvirt reserves every written address before it assigns a controller
+ * one, qemuDomainAssignPCIAddresses), so a device moved onto or off the slot define gave a port
+ * moves that port: the answer is kept per controller list and device list, the two things an edit
+ * replaces (machine and the rest change only with a new import). Controllers whose index and
+ * address stay are the same objects as before (lastShown), so memoised nodes do not re-render and
+ * the layout keeps its cells.
  */
-const shownCache = new WeakMap<readonly PciController[], ShownControllers>();
+const byControllers = new WeakMap<readonly PciController[], ShownControllers>();
+const byDevices = new WeakMap<readonly PciController[], WeakMap<readonly GuestDevice[], ShownControllers>>();
 const NOTHING: ReadonlySet<string> = new Set();
 /** the last answer's controllers by key, with the written object each was made from: an edit elsewhere keeps them, so memoised nodes do not re-render */
 let lastShown = new Map<string, { readonly own: PciController; readonly shown: PciController }>();
 
 export function shownControllers(guest: Guest): ShownControllers {
   const written = guest.controllers;
-  const known = shownCache.get(written);
+  const known = byControllers.get(written) ?? byDevices.get(written)?.get(guest.devices);
   if (known) return known;
   const indexed = virDomainAssignControllerIndexes(written);
   const wantsAddress = indexed.some((c) => !c.address && !isRootModel(c));
@@ -145,7 +152,12 @@ export function shownControllers(guest: Guest): ShownControllers {
     out = { list, byKey: new Map(list.map((c) => [c.key, c])), assignedIndex, assignedAddress };
   }
   lastShown = new Map(out.list.map((c, i) => [c.key, { own: written[i] as PciController, shown: c }]));
-  shownCache.set(written, out);
+  if (!wantsAddress) byControllers.set(written, out);
+  else {
+    const m = byDevices.get(written) ?? new WeakMap<readonly GuestDevice[], ShownControllers>();
+    m.set(guest.devices, out);
+    byDevices.set(written, m);
+  }
   return out;
 }
 
