@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createDesign, importHost } from '../src/engine/index.ts';
+import { fullPhbs } from './fixtures/designs.ts';
 import { CORPUS, SHARED, center, dropOn, expectFindingsAndBadgesAreTheEngines, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign, noInternalKey, openApp, p10, readableText, settled, sharedPresent, textSizes } from './helpers.ts';
 
 /**
@@ -315,4 +316,43 @@ if (sharedPresent('issue 10 on libvirt\'s corpus', path.join(CORPUS, DOCS[0]?.fi
       });
     }
   });
+
+  // big buses side by side: their device lists take the shape that lets the canvas show them in full
+  // detail wherever 12-px text stays at 10 px or more on screen; where it cannot, tiles
+  for (const { viewport, lod } of [
+    { viewport: { width: 1280, height: 720 }, lod: 'ctile' },
+    { viewport: { width: 1920, height: 1080 }, lod: 'cnode' },
+  ]) {
+    test.describe(`big buses at ${viewport.width}x${viewport.height}`, () => {
+      test.use({ viewport });
+
+      test(`two vPHBs of 31 devices each open ${lod === 'cnode' ? 'in full detail' : 'as tiles'}, legible, every device on the canvas`, async ({ page }) => {
+        const errors = await openApp(page);
+        const g = fullPhbs(2);
+        await loadDesign(page, g);
+        await expect(page.locator(`.react-flow__node .${lod}`)).toHaveCount(2);
+        expect(p10(await textSizes(page))).toBeGreaterThanOrEqual(10);
+        expect(await page.locator('[data-testid^="guest-device-"]').count()).toBe(g.pciDevices);
+        if (lod === 'cnode') {
+          const outside = await page.evaluate(() => {
+            const flow = (document.querySelector('.flow') as HTMLElement).getBoundingClientRect();
+            const inside = (r: DOMRect) => r.left >= flow.left - 1 && r.top >= flow.top - 1 && r.right <= flow.right + 1 && r.bottom <= flow.bottom + 1;
+            return Array.from(document.querySelectorAll('.react-flow__node .gdev')).filter((e) => !inside(e.getBoundingClientRect())).length;
+          });
+          expect(outside).toBe(0);
+        }
+        expect(errors).toEqual([]);
+      });
+
+      test('libvirt\'s pseries-many-devices.xml, auto-placed, is legible', async ({ page }) => {
+        const errors = await openApp(page);
+        await load(page, { file: 'qemuxmlconfdata__pseries-many-devices.xml' });
+        await page.getByTestId('auto-place').click();
+        await expect(page.getByTestId('unplaced-tray')).toHaveCount(0);
+        await settled(page);
+        expect(p10(await textSizes(page))).toBeGreaterThanOrEqual(10);
+        expect(errors).toEqual([]);
+      });
+    });
+  }
 }

@@ -81,8 +81,8 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
   // the first view: planned for this canvas before anything is drawn, so the first frame is the fitted one
   const [start] = useState(() => {
     const p = planFit(guest, view);
-    const l = createLayoutMemory().peek(guest, { lod: p.lod, columns: p.columns, origin: { x: 0, y: 0 } });
-    return { plan: { lod: p.lod, columns: p.columns, origin: { x: 0, y: 0 } } as ViewPlan, viewport: viewportFor({ x: 0, y: 0, width: l.width, height: l.height }, p.zoom, view) };
+    const l = createLayoutMemory().peek(guest, { lod: p.lod, columns: p.columns, deviceRows: p.deviceRows, origin: { x: 0, y: 0 } });
+    return { plan: { lod: p.lod, columns: p.columns, deviceRows: p.deviceRows, origin: { x: 0, y: 0 } } as ViewPlan, viewport: viewportFor({ x: 0, y: 0, width: l.width, height: l.height }, p.zoom, view) };
   });
   const [plan, setPlan] = useState<ViewPlan>(start.plan);
   const layout = useMemo(() => memory.layout(guest, plan), [memory, guest, plan]);
@@ -128,7 +128,7 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
       // emptying as its devices are placed, a drawer) keeps it
       const p = how === 'keep-columns' ? planFitColumns(l.guest, l.view, l.plan.columns) : planFit(l.guest, l.view);
       if (how === 'tidy') memory.forget();
-      const next: ViewPlan = { lod: p.lod, columns: p.columns, origin: { x: 0, y: 0 } };
+      const next: ViewPlan = { lod: p.lod, columns: p.columns, deviceRows: p.deviceRows, origin: { x: 0, y: 0 } };
       const laid = memory.peek(l.guest, next);
       applyPlan(next);
       l.userMoved = false;

@@ -13,8 +13,8 @@ export { controllerKindLabel, hostNameOf };
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 
 /** A long device list wraps into columns filled top to bottom, as layout.ts deviceGrid sizes the node. */
-function deviceListStyle(count: number): React.CSSProperties | undefined {
-  const { columns, rows } = deviceGrid(count);
+function deviceListStyle(count: number, maxRows: number | undefined): React.CSSProperties | undefined {
+  const { columns, rows } = deviceGrid(count, maxRows);
   return columns === 1 ? undefined : { display: 'grid', gridAutoFlow: 'column', gridTemplateRows: `repeat(${rows}, 30px)`, gridAutoColumns: 'minmax(0, 1fr)', columnGap: 4 };
 }
 
@@ -66,7 +66,7 @@ const DeviceRow = memo(function DeviceRow({ device, host }: { device: GuestDevic
 });
 
 /** A bus in full detail: its header, PE or IOMMU groups, the slot grid, every device on it. */
-const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) {
+const ControllerFull = memo(function ControllerFull({ cKey, deviceRows }: { cKey: string; deviceRows?: number | undefined }) {
   const { c, assigned } = useShownController(cKey);
   const devices = useDesigner((s) => (c?.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
   const host = useDesigner((s) => s.present?.design.host);
@@ -140,7 +140,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
           ))}
         </div>
       ) : null}
-      <ul className="gdevs" style={deviceListStyle(devices.length)}>
+      <ul className="gdevs" style={deviceListStyle(devices.length, deviceRows)}>
         {devices.length === 0 ? <li className="empty">No devices</li> : devices.map((d) => <DeviceRow key={d.key} device={d} host={host} />)}
       </ul>
       <div className="cfoot">
@@ -160,7 +160,7 @@ const ControllerFull = memo(function ControllerFull({ cKey }: { cKey: string }) 
 
 /** A controller node: the summary tile below the detail threshold, the full bus above it. */
 function ControllerNodeImpl({ data }: NodeProps<ControllerFlowNode>) {
-  return data.lod === 'tile' ? <ControllerTile cKey={data.key} /> : <ControllerFull cKey={data.key} />;
+  return data.lod === 'tile' ? <ControllerTile cKey={data.key} /> : <ControllerFull cKey={data.key} deviceRows={data.deviceRows} />;
 }
 
 export const ControllerNode = memo(ControllerNodeImpl);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Design, Guest } from '../engine/index.ts';
 import { applyCommand, createDesign, defineDomain, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, MACHINE_TEMPLATES } from '../engine/index.ts';
-import { largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
-import { changedNodes, chooseColumns, shownControllers, controllerKindLabel, createLayoutMemory, DEVICE_ROWS, deviceGrid, estimateHeight, fitZoom, FULL_MIN_ZOOM, FULL_PARTS, fullWidth, groupsLabel, layoutGuest, MAX_FIT_ZOOM, NODE_WIDTH, nodeIdOf, pciDevices, planFit, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
+import { fullPhbs, largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
+import { changedNodes, chooseColumns, DEVICE_ROW_CHOICES, shownControllers, controllerKindLabel, createLayoutMemory, DEVICE_ROWS, deviceGrid, estimateHeight, fitZoom, FULL_MIN_ZOOM, FULL_PARTS, fullWidth, groupsLabel, layoutGuest, MAX_FIT_ZOOM, NODE_WIDTH, nodeIdOf, pciDevices, planFit, planFitColumns, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
 
 function design(xml: string, hostXml?: string): Design {
   const host = hostXml === undefined ? undefined : importHost(hostXml);
@@ -309,7 +309,7 @@ describe('a single bus with many devices (an i440fx pci.0 of 30 disks, like libv
     const plan = planFit(g, canvas);
     expect(plan.lod).toBe('full');
     expect(plan.zoom).toBeGreaterThanOrEqual(FULL_MIN_ZOOM);
-    const l = layoutGuest(g, { lod: 'full', columns: plan.columns });
+    const l = layoutGuest(g, { lod: 'full', columns: plan.columns, deviceRows: plan.deviceRows });
     const box = [...l.boxes.values()][0];
     if (!box) throw new Error('no box');
     expect(box.width).toBeGreaterThan(box.height * 0.8);
@@ -327,5 +327,42 @@ describe('a single bus with many devices (an i440fx pci.0 of 30 disks, like libv
     const root = guest(30).controllers[0];
     if (!root) throw new Error('no root');
     expect(estimateHeight(root, 30, 'i440fx') - estimateHeight(root, 1, 'i440fx')).toBe((deviceGrid(30).rows - 1) * FULL_PARTS.device);
+  });
+});
+
+describe('big buses side by side: two vPHBs of 31 devices (pseries-many-devices.xml once libvirt fills vPHB 0)', () => {
+  const g = design(fullPhbs(2).domain).guest;
+  // the canvas of a 1920x1080 window with the XML drawer open, and of a 1280x720 one (issue 10)
+  const wide = { width: 1240, height: 694 };
+  const laptop = { width: 652, height: 574 };
+  const fullZoom = (view: { width: number; height: number }, deviceRows: number) => {
+    const l = layoutGuest(g, { lod: 'full', columns: chooseColumns(g, 'full', view, deviceRows).columns, deviceRows });
+    return fitZoom(l.width, l.height, view);
+  };
+
+  it('opens in full detail where its text stays legible: the device lists take the row limit that fits the canvas', () => {
+    const plan = planFit(g, wide);
+    expect(plan.lod).toBe('full');
+    // 12-px text at the fitted zoom: 10 px or more on screen
+    expect(12 * plan.zoom).toBeGreaterThanOrEqual(10);
+    const l = layoutGuest(g, { lod: 'full', columns: plan.columns, deviceRows: plan.deviceRows });
+    expect(l.width * plan.zoom).toBeLessThanOrEqual(wide.width);
+    expect(l.height * plan.zoom).toBeLessThanOrEqual(wide.height);
+    expect(l.nodes.every((n) => n.data.deviceRows === plan.deviceRows)).toBe(true);
+    // in columns of DEVICE_ROWS the same design would not be legible in full detail
+    expect(fullZoom(wide, DEVICE_ROWS)).toBeLessThan(FULL_MIN_ZOOM);
+  });
+
+  it('opens as tiles where no row limit makes full nodes legible', () => {
+    for (const rows of DEVICE_ROW_CHOICES) expect(fullZoom(laptop, rows)).toBeLessThan(FULL_MIN_ZOOM);
+    expect(planFit(g, laptop).lod).toBe('tile');
+  });
+
+  it('keeps the default row limit where it already fits, and when the columns are fixed picks the rows too', () => {
+    expect(planFit(design(DEMO_DOMAIN_XML, DEMO_HOST_XML).guest, wide).deviceRows).toBe(DEVICE_ROWS);
+    expect(planFit(g, { width: 2400, height: 1400 })).toMatchObject({ lod: 'full', deviceRows: DEVICE_ROWS });
+    const fixed = planFitColumns(g, wide, 2);
+    expect(fixed).toMatchObject({ lod: 'full', columns: 2 });
+    expect(fixed.deviceRows).not.toBe(DEVICE_ROWS);
   });
 });

@@ -22,8 +22,16 @@ import { busModel, controllerName, defineDomain, isPhb, machineFamily, machinePr
 /** Level of detail: the summary tile or the full node with its slot grid. */
 export type Lod = 'tile' | 'full';
 
-/** Below this zoom full nodes' smallest text (12 px) would be under 10 px on screen: tiles are drawn. */
-export const FULL_MIN_ZOOM = 0.84;
+/** Issue 10: node text is never under this size on screen (CSS size x zoom). */
+export const MIN_TEXT_PX = 10;
+/** The smallest text of a full node at rest (styles.css: .ckind, .cmeta, .pe, .slot, tags, .cfoot). */
+export const FULL_TEXT_PX = 12;
+/**
+ * Below this zoom a full node's smallest text would be under MIN_TEXT_PX on screen: tiles are drawn.
+ * Exactly the ratio, not a rounder number above it: a design that fits at 0.835 (12-px text at
+ * 10.02 px) opens in full detail.
+ */
+export const FULL_MIN_ZOOM = MIN_TEXT_PX / FULL_TEXT_PX;
 /** A fit never zooms in further than this: one small bus should not fill the screen. */
 export const MAX_FIT_ZOOM = 1.1;
 /** Screen pixels kept free around a fitted design. */
@@ -46,6 +54,8 @@ export const SPACING: Readonly<Record<Lod, { col: number; row: number; indent: n
 export interface ControllerNodeData extends Record<string, unknown> {
   readonly key: string;
   readonly lod: Lod;
+  /** most device rows a full node stacks before its list wraps (the layout's {@link LayoutOptions.deviceRows}) */
+  readonly deviceRows?: number | undefined;
 }
 export type ControllerFlowNode = Node<ControllerNodeData, 'controller'>;
 export type TrunkEdgeData = { readonly busOffset: number };
@@ -267,29 +277,36 @@ export function unplacedDevices(guest: Guest): readonly GuestDevice[] {
  * canvas as a summary tile: 3 columns of 11 fit a 1280x720 canvas at a readable zoom.
  */
 export const DEVICE_ROWS = 12;
+/**
+ * The row limits a fit chooses from ({@link planFit}), the default first: the shape of a big bus
+ * follows the canvas as the grid of buses does. Two vPHBs of 31 devices side by side are 1,448
+ * units wide in columns of 12 rows, too wide for a 1920x1080 canvas at a readable zoom (0.83);
+ * in columns of 16 rows they fit at 0.93.
+ */
+export const DEVICE_ROW_CHOICES: readonly number[] = [DEVICE_ROWS, 8, 16, 24, 32];
 export const DEVICE_COLUMN_WIDTH = 230;
 /** Horizontal padding of a full node's device list (styles.css .gdevs). */
 const DEVICE_LIST_PAD = 12;
 
-/** How a full node lays out `count` device rows: columns of at most {@link DEVICE_ROWS}, filled top to bottom. */
-export function deviceGrid(count: number): { readonly columns: number; readonly rows: number } {
-  const columns = Math.max(1, Math.ceil(count / DEVICE_ROWS));
+/** How a full node lays out `count` device rows: columns of at most `maxRows`, filled top to bottom. */
+export function deviceGrid(count: number, maxRows = DEVICE_ROWS): { readonly columns: number; readonly rows: number } {
+  const columns = Math.max(1, Math.ceil(count / maxRows));
   return { columns, rows: Math.max(1, Math.ceil(count / columns)) };
 }
 
 /** Width of a full node in flow units: {@link NODE_WIDTH}, or wider when its device list has several columns. */
-export function fullWidth(deviceCount: number): number {
-  const { columns } = deviceGrid(deviceCount);
+export function fullWidth(deviceCount: number, maxRows = DEVICE_ROWS): number {
+  const { columns } = deviceGrid(deviceCount, maxRows);
   return columns === 1 ? NODE_WIDTH : Math.max(NODE_WIDTH, DEVICE_LIST_PAD + columns * DEVICE_COLUMN_WIDTH);
 }
 
 /** Height of a full node in flow units; the CSS keeps every part at these sizes. */
-export function estimateHeight(c: PciController, deviceCount: number, family: MachineFamily): number {
+export function estimateHeight(c: PciController, deviceCount: number, family: MachineFamily, maxRows = DEVICE_ROWS): number {
   const m = busModel(c);
   const slots = m ? m.maxSlot - m.minSlot + 1 : 0;
   const slotRows = Math.ceil(slots / SLOT_COLUMNS);
   const p = FULL_PARTS;
-  return p.border + (shownAsPhb(c, family) ? p.phbBorder : 0) + p.head + p.pe + (slotRows ? slotRows * p.slotRow + p.slotPad : 0) + deviceGrid(deviceCount).rows * p.device + p.foot;
+  return p.border + (shownAsPhb(c, family) ? p.phbBorder : 0) + p.head + p.pe + (slotRows ? slotRows * p.slotRow + p.slotPad : 0) + deviceGrid(deviceCount, maxRows).rows * p.device + p.foot;
 }
 
 export interface Size {
@@ -297,8 +314,8 @@ export interface Size {
   readonly height: number;
 }
 
-export function boxSize(c: PciController, deviceCount: number, lod: Lod, family: MachineFamily): Size {
-  return lod === 'tile' ? { width: TILE_WIDTH, height: TILE_HEIGHT } : { width: fullWidth(deviceCount), height: estimateHeight(c, deviceCount, family) };
+export function boxSize(c: PciController, deviceCount: number, lod: Lod, family: MachineFamily, maxRows = DEVICE_ROWS): Size {
+  return lod === 'tile' ? { width: TILE_WIDTH, height: TILE_HEIGHT } : { width: fullWidth(deviceCount, maxRows), height: estimateHeight(c, deviceCount, family, maxRows) };
 }
 
 /** Where a box sat in its parent's grid: kept across edits so nothing jumps (see LayoutOptions.keep). */
@@ -312,6 +329,8 @@ export interface LayoutOptions {
   readonly lod: Lod;
   /** most boxes side by side in any grid */
   readonly columns: number;
+  /** most device rows a full node stacks before its list wraps ({@link DEVICE_ROWS} when not given) */
+  readonly deviceRows?: number | undefined;
   /**
    * The cells of a previous layout: a box keeps its cell, a new box takes the first free cell of its
    * grid, a removed one leaves its cell empty until the next tidy (a fit to the whole design).
@@ -430,6 +449,7 @@ function gridOf(items: readonly { cell: number; block: Block }[], columns: numbe
 /** Lays the guest's controllers out (see the module comment). Pure. */
 export function layoutGuest(guest: Guest, opts: LayoutOptions): GuestLayout {
   const { lod } = opts;
+  const deviceRows = lod === 'full' ? (opts.deviceRows ?? DEVICE_ROWS) : undefined;
   const gap = SPACING[lod];
   const family = machineFamily(guest);
   const { roots, children } = buildTree(guest);
@@ -444,7 +464,7 @@ export function layoutGuest(guest: Guest, opts: LayoutOptions): GuestLayout {
 
   const blockOf = (c: PciController): Block => {
     visited.add(c.key);
-    const size = boxSize(c, deviceCount(c), lod, family);
+    const size = boxSize(c, deviceCount(c), lod, family, deviceRows);
     const kids = (children.get(c.key) ?? []).filter((k) => !visited.has(k.key));
     const own = (x: number, y: number) => {
       const devices = deviceCount(c);
@@ -455,7 +475,7 @@ export function layoutGuest(guest: Guest, opts: LayoutOptions): GuestLayout {
       // edit renews (its label names its device count) keeps the handle bounds React Flow measured, where
       // without it React Flow forgets them, observes the node again and measures it with a forced layout
       // and a second render in the frame that shows the edit (@xyflow/system adoptUserNodes, parseHandles)
-      nodes.push({ id, type: 'controller', position: { x, y }, width: size.width, height: size.height, measured: { width: size.width, height: size.height }, data: { key: c.key, lod }, draggable: false, selectable: false, ariaLabel });
+      nodes.push({ id, type: 'controller', position: { x, y }, width: size.width, height: size.height, measured: { width: size.width, height: size.height }, data: deviceRows === undefined ? { key: c.key, lod } : { key: c.key, lod, deviceRows }, draggable: false, selectable: false, ariaLabel });
       boxes.set(id, { x, y, width: size.width, height: size.height });
     };
     if (kids.length === 0) return { width: size.width, height: size.height, place: own };
@@ -512,7 +532,7 @@ interface SizeNode {
  * The tree {@link layoutGuest} lays out at this level of detail (same walk, same boxes, cells in
  * sibling order as a fresh layout assigns them), without building nodes, edges or labels.
  */
-function sizeTree(guest: Guest, lod: Lod): readonly SizeNode[] {
+function sizeTree(guest: Guest, lod: Lod, deviceRows: number): readonly SizeNode[] {
   const family = machineFamily(guest);
   const { roots, children } = buildTree(guest);
   const byBus = devicesByBus(guest);
@@ -521,7 +541,7 @@ function sizeTree(guest: Guest, lod: Lod): readonly SizeNode[] {
   const walk = (c: PciController): SizeNode => {
     visited.add(c.key);
     const kids = (children.get(c.key) ?? []).filter((k) => !visited.has(k.key));
-    return { size: boxSize(c, deviceCount(c), lod, family), kids: kids.map(walk) };
+    return { size: boxSize(c, deviceCount(c), lod, family, deviceRows), kids: kids.map(walk) };
   };
   return roots.map(walk);
 }
@@ -551,13 +571,14 @@ function layoutSize(tree: readonly SizeNode[], lod: Lod, columns: number): Size 
 }
 
 /**
- * The column count whose layout fits `view` at the largest zoom (ties: fewer columns). Every count
- * is sized, not laid out: the first view of a 31-vPHB design tries 31 counts at two levels of detail.
+ * The column count whose layout fits `view` at the largest zoom (ties: fewer columns), full nodes'
+ * device lists wrapping at `deviceRows`. Every count is sized, not laid out: the first view of a
+ * 31-vPHB design tries 31 counts at each level of detail and row limit.
  */
-export function chooseColumns(guest: Guest, lod: Lod, view: Size): { columns: number; zoom: number } {
+export function chooseColumns(guest: Guest, lod: Lod, view: Size, deviceRows = DEVICE_ROWS): { columns: number; zoom: number } {
   let best = { columns: 1, zoom: -Infinity };
   const most = widestSiblingSet(guest);
-  const tree = sizeTree(guest, lod);
+  const tree = sizeTree(guest, lod, deviceRows);
   for (let c = 1; c <= most; c++) {
     const l = layoutSize(tree, lod, c);
     const z = fitZoom(l.width, l.height, view);
@@ -570,28 +591,51 @@ export interface FitPlan {
   readonly lod: Lod;
   readonly columns: number;
   readonly zoom: number;
+  /** the row limit of full nodes' device lists this fit chose (kept for a tile plan: what zooming in shows) */
+  readonly deviceRows: number;
+}
+
+/** Whether a design has a bus whose device list wraps at all: only then does the row limit change anything. */
+const wraps = (guest: Guest): boolean => Math.max(0, ...[...devicesByBus(guest).values()].map((l) => l.length)) > Math.min(...DEVICE_ROW_CHOICES);
+
+/**
+ * The full layout that fits `view` at the largest zoom (a fit never zooms past MAX_FIT_ZOOM, so
+ * beyond it the default row limit wins), over the row limits and, unless fixed, the column counts.
+ */
+function bestFull(guest: Guest, view: Size, columns: number | undefined): { columns: number; zoom: number; deviceRows: number } {
+  let best = { columns: 1, zoom: -Infinity, deviceRows: DEVICE_ROWS };
+  for (const rows of wraps(guest) ? DEVICE_ROW_CHOICES : [DEVICE_ROWS]) {
+    let c: { columns: number; zoom: number };
+    if (columns === undefined) c = chooseColumns(guest, 'full', view, rows);
+    else {
+      const l = layoutGuest(guest, { lod: 'full', columns, deviceRows: rows });
+      c = { columns, zoom: fitZoom(l.width, l.height, view) };
+    }
+    if (Math.min(c.zoom, MAX_FIT_ZOOM) > Math.min(best.zoom, MAX_FIT_ZOOM) + 1e-9) best = { ...c, deviceRows: rows };
+  }
+  return best;
 }
 
 /**
- * How to show the whole design in `view`: full nodes when they fit at a readable zoom
- * (FULL_MIN_ZOOM), else tiles, each at the column count that suits the view's aspect ratio. The
- * zoom of a tile plan stays below FULL_MIN_ZOOM, so the level of detail the zoom implies is the
- * one planned.
+ * How to show the whole design in `view`: full nodes when they fit at a zoom where their text is
+ * still legible (FULL_MIN_ZOOM: 12-px text at 10 px or more on screen), else tiles, each at the
+ * column count that suits the view's aspect ratio; big buses' device lists take the row limit that
+ * gives the full layout its largest zoom. The zoom of a tile plan stays below FULL_MIN_ZOOM, so the
+ * level of detail the zoom implies is the one planned.
  */
 export function planFit(guest: Guest, view: Size): FitPlan {
-  const full = chooseColumns(guest, 'full', view);
-  if (full.zoom >= FULL_MIN_ZOOM) return { lod: 'full', columns: full.columns, zoom: Math.min(full.zoom, MAX_FIT_ZOOM) };
+  const full = bestFull(guest, view, undefined);
+  if (full.zoom >= FULL_MIN_ZOOM) return { lod: 'full', columns: full.columns, zoom: Math.min(full.zoom, MAX_FIT_ZOOM), deviceRows: full.deviceRows };
   const tile = chooseColumns(guest, 'tile', view);
-  return { lod: 'tile', columns: tile.columns, zoom: Math.max(0.05, Math.min(tile.zoom, FULL_MIN_ZOOM - 0.01)) };
+  return { lod: 'tile', columns: tile.columns, zoom: Math.max(0.05, Math.min(tile.zoom, FULL_MIN_ZOOM - 0.01)), deviceRows: full.deviceRows };
 }
 
-/** {@link planFit} with the column count fixed (a refit that must not rearrange the grids). */
+/** {@link planFit} with the column count fixed (a refit that must not rearrange the grids); the row limit is still chosen. */
 export function planFitColumns(guest: Guest, view: Size, columns: number): FitPlan {
-  const full = layoutGuest(guest, { lod: 'full', columns });
-  const zFull = fitZoom(full.width, full.height, view);
-  if (zFull >= FULL_MIN_ZOOM) return { lod: 'full', columns, zoom: Math.min(zFull, MAX_FIT_ZOOM) };
+  const full = bestFull(guest, view, columns);
+  if (full.zoom >= FULL_MIN_ZOOM) return { lod: 'full', columns, zoom: Math.min(full.zoom, MAX_FIT_ZOOM), deviceRows: full.deviceRows };
   const tile = layoutGuest(guest, { lod: 'tile', columns });
-  return { lod: 'tile', columns, zoom: Math.max(0.05, Math.min(fitZoom(tile.width, tile.height, view), FULL_MIN_ZOOM - 0.01)) };
+  return { lod: 'tile', columns, zoom: Math.max(0.05, Math.min(fitZoom(tile.width, tile.height, view), FULL_MIN_ZOOM - 0.01)), deviceRows: full.deviceRows };
 }
 
 /** The level of detail a zoom shows. */
@@ -632,10 +676,11 @@ export interface Point {
   readonly y: number;
 }
 
-/** Options of a remembered layout: level of detail, columns, and the flow point its (0, 0) sits at. */
+/** Options of a remembered layout: level of detail, columns, device rows, and the flow point its (0, 0) sits at. */
 export interface ViewPlan {
   readonly lod: Lod;
   readonly columns: number;
+  readonly deviceRows?: number | undefined;
   readonly origin: Point;
 }
 
@@ -675,7 +720,7 @@ function reuse(next: GuestLayout, before: GuestLayout | undefined): GuestLayout 
   const nodes = new Map(before.nodes.map((n) => [n.id, n]));
   const edges = new Map(before.edges.map((e) => [e.id, e]));
   const same = (a: ControllerFlowNode, b: ControllerFlowNode | undefined) =>
-    !!b && b.position.x === a.position.x && b.position.y === a.position.y && b.width === a.width && b.height === a.height && b.data.key === a.data.key && b.data.lod === a.data.lod && b.ariaLabel === a.ariaLabel;
+    !!b && b.position.x === a.position.x && b.position.y === a.position.y && b.width === a.width && b.height === a.height && b.data.key === a.data.key && b.data.lod === a.data.lod && b.data.deviceRows === a.data.deviceRows && b.ariaLabel === a.ariaLabel;
   const keptNodes = next.nodes.map((n) => {
     const b = nodes.get(n.id);
     return same(n, b) ? (b as ControllerFlowNode) : n;
@@ -694,7 +739,7 @@ function reuse(next: GuestLayout, before: GuestLayout | undefined): GuestLayout 
 export function createLayoutMemory(): LayoutMemory {
   let keep: CellMemory | undefined;
   let last: { guest: Guest; plan: ViewPlan; version: number | undefined; result: GuestLayout } | undefined;
-  const compute = (guest: Guest, plan: ViewPlan) => shifted(layoutGuest(guest, { lod: plan.lod, columns: plan.columns, keep }), plan.origin);
+  const compute = (guest: Guest, plan: ViewPlan) => shifted(layoutGuest(guest, { lod: plan.lod, columns: plan.columns, deviceRows: plan.deviceRows, keep }), plan.origin);
   return {
     layout(guest, plan, version) {
       if (last && last.guest === guest && last.plan === plan && last.version === version) return last.result;
