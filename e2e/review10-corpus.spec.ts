@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createDesign, importHost } from '../src/engine/index.ts';
 import { fullPhbs } from './fixtures/designs.ts';
-import { CORPUS, SHARED, center, dropOn, expectFindingsAndBadgesAreTheEngines, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign, noInternalKey, openApp, p10, readableText, settled, sharedPresent, textSizes } from './helpers.ts';
+import { CORPUS, SHARED, center, drag, dropOn, expectFindingsAndBadgesAreTheEngines, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign, noInternalKey, openApp, p10, readableText, settled, sharedPresent, textSizes } from './helpers.ts';
 
 /**
  * Issue 10 on documents people really bring: libvirt's own test domains (../shared/corpus), which
@@ -315,6 +315,70 @@ if (sharedPresent('issue 10 on libvirt\'s corpus', path.join(CORPUS, DOCS[0]?.fi
         expect(errors).toEqual([]);
       });
     }
+  });
+
+  // what libvirt adds at define: shown where it goes, marked, never one of the domain's devices
+  test.describe('what libvirt adds at define', () => {
+    test.use({ viewport: { width: 1920, height: 1080 } });
+
+    test('a q35 guest without a SATA controller shows the one libvirt adds on pcie-root, dashed and explained, not a guest device, not draggable, not exported', async ({ page }) => {
+      const errors = await openApp(page);
+      const domain = `<domain type='kvm'>
+  <name>q35-libvirt-adds-sata</name>
+  <memory unit='GiB'>4</memory>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-root-port'><target chassis='1' port='0x10'/><address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/></controller>
+    <controller type='usb' index='0' model='qemu-xhci'><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></controller>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+`;
+      await loadDesign(page, { name: 'q35-libvirt-adds-sata', domain, pciDevices: 1, unplaced: [] });
+      const added = page.getByTestId('controller-0').locator('[data-testid^="implicit-device-"]');
+      await expect(added).toHaveCount(1);
+      await expect(added).toHaveClass(/\badded\b/);
+      await expect(added).toContainText('1f.2');
+      await expect(added).toContainText('added by libvirt');
+      await expect(added).toHaveAttribute('title', /Added by libvirt at define: not in your XML/);
+      expect(await added.evaluate((e) => getComputedStyle(e).borderStyle)).toBe('dashed');
+      // the domain's PCI devices are the guest-device-* nodes, and only they
+      const keys = await page.evaluate(() => window.__pcitopo?.pciDeviceKeys() ?? []);
+      const shown = await page.locator('[data-testid^="guest-device-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')?.slice('guest-device-'.length) ?? ''));
+      expect(shown.sort()).toEqual([...keys].sort());
+      expect(keys).toHaveLength(1);
+      // a drag from it starts nothing and changes nothing
+      const box = await added.boundingBox();
+      if (!box) throw new Error('the added row is not drawn');
+      const undoBefore = await page.getByTestId('undo').getAttribute('aria-label');
+      await drag(page, { x: box.x + box.width / 2, y: box.y + box.height / 2 }, await center(page, 'controller-1'));
+      await expect(page.locator('.ghost')).toHaveCount(0);
+      await page.mouse.up();
+      await expect(page.getByTestId('undo')).toHaveAttribute('aria-label', undoBefore ?? '');
+      expect(await exportXml(page)).toBe(domain);
+      await noInternalKey(page, 'the SATA controller libvirt adds');
+      expect(errors).toEqual([]);
+    });
+
+    test('libvirt\'s aarch64-virt-virtio.xml lists the root ports libvirt adds and where they plug in, apart from the canvas', async ({ page }) => {
+      const errors = await openApp(page);
+      await load(page, { file: 'qemuxmlconfdata__aarch64-virt-virtio.xml' });
+      const strip = page.getByTestId('added-at-define');
+      await expect(strip).toBeVisible();
+      // libvirt's own output for it: the root ports it adds, by index, and the slot of pcie-root each takes
+      const parents = parentsInLibvirtOutput('qemuxmlconfdata__aarch64-virt-virtio.xml');
+      const ports = await strip.locator('[data-testid^="added-controller-"]').evaluateAll((els) => els.map((e) => ({ index: Number(e.getAttribute('data-testid')?.slice('added-controller-'.length)), text: e.textContent ?? '', title: e.getAttribute('title') ?? '' })));
+      expect(ports.length).toBeGreaterThan(0);
+      for (const p of ports) {
+        expect(parents.get(p.index), `libvirt adds controller ${p.index}`).toBe(0);
+        expect(p.text).toMatch(new RegExp(`^pcie-root-port ${p.index}on pcie-root 0 slot `));
+        expect(p.title).toMatch(/Added by libvirt at define/);
+      }
+      expect(await exportXml(page)).toBe(fs.readFileSync(path.join(CORPUS, 'qemuxmlconfdata__aarch64-virt-virtio.xml'), 'utf8'));
+      await noInternalKey(page, 'aarch64-virt-virtio.xml');
+      expect(errors).toEqual([]);
+    });
   });
 
   // big buses side by side: their device lists take the shape that lets the canvas show them in full

@@ -24,6 +24,7 @@ export {
   takesPciAddress,
   virDomainAssignControllerIndexes,
   virDomainAssignDeviceControllerIndexes,
+  virDomainDefPostParse,
   type DefaultModels,
   type LibvirtMachine,
 } from './libvirt/index.ts';

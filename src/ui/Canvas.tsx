@@ -9,6 +9,7 @@ import { ControllerNode } from './ControllerNode.tsx';
 import { busOwner, changedNodes, createLayoutMemory, FIT_PADDING, FULL_MIN_ZOOM, lodAt, MAX_FIT_ZOOM, nodeIdOf, planFit, planFitColumns, unionOf, type Lod, type Point, type Rect, type Size, type TrunkFlowEdge, type ViewPlan } from './layout.ts';
 import { RemoveZone } from './RemoveZone.tsx';
 import { UnplacedTray } from './UnplacedTray.tsx';
+import { AddedAtDefineStrip } from './AddedAtDefine.tsx';
 
 /** A bus's edge to what is plugged into it: down its indent, along the gap above the child's row, down into the child. */
 function TrunkEdge({ id, sourceX, sourceY, targetX, targetY, data, style }: EdgeProps<TrunkFlowEdge>) {
@@ -396,6 +397,7 @@ export function Canvas() {
     <div className="canvas" aria-label="Guest PCI topology" role="region">
       <CanvasBar />
       <UnplacedTray />
+      <AddedAtDefineStrip />
       <div className="flow" ref={flowRef}>
         {guest && view && view.width > 0 && view.height > 0 ? <Flow key={docId(source)} guest={guest} view={view} container={flowRef} /> : null}
         <BoxSelect container={flowRef} />

@@ -4,6 +4,7 @@ import type { GuestDevice, Host } from '../engine/index.ts';
 import { busModel, formatNumber, formatPciAddress } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner, verdictMore } from '../store/index.ts';
 import { ControllerTile, IndexLabel, useFamily, useShownController } from './ControllerTile.tsx';
+import { AddedRow, useAddedOnBus } from './AddedAtDefine.tsx';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
 import { busOwner, controllerKindLabel, controllersByBus, deviceGrid, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING, type ControllerFlowNode } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
@@ -70,6 +71,7 @@ const ControllerFull = memo(function ControllerFull({ cKey, deviceRows }: { cKey
   const { c, assigned } = useShownController(cKey);
   const devices = useDesigner((s) => (c?.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
   const host = useDesigner((s) => s.present?.design.host);
+  const added = useAddedOnBus(c?.key, c?.index);
   const children = useDesigner((s) => (c?.index === undefined || !s.present ? NO_CONTROLLERS : (controllersByBus(s.present.design.guest).get(c.index) ?? NO_CONTROLLERS)));
   const severity = useDesigner((s) => (c?.index === undefined ? undefined : subjectIndex(findingsOf(s.present?.design)).controllers.get(c.index)));
   const selected = useDesigner((s) => s.selection?.kind === 'controller' && s.selection.key === cKey);
@@ -140,8 +142,11 @@ const ControllerFull = memo(function ControllerFull({ cKey, deviceRows }: { cKey
           ))}
         </div>
       ) : null}
-      <ul className="gdevs" style={deviceListStyle(devices.length, deviceRows)}>
-        {devices.length === 0 ? <li className="empty">No devices</li> : devices.map((d) => <DeviceRow key={d.key} device={d} host={host} />)}
+      <ul className="gdevs" style={deviceListStyle(devices.length + added.length, deviceRows)}>
+        {devices.length === 0 && added.length === 0 ? <li className="empty">No devices</li> : devices.map((d) => <DeviceRow key={d.key} device={d} host={host} />)}
+        {added.map((d) => (
+          <AddedRow key={d.key} device={d} />
+        ))}
       </ul>
       <div className="cfoot">
         {slots.length - freeCount} of {slots.length} slots used

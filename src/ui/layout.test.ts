@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Design, Guest } from '../engine/index.ts';
 import { applyCommand, createDesign, defineDomain, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, MACHINE_TEMPLATES } from '../engine/index.ts';
 import { fullPhbs, largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
-import { changedNodes, chooseColumns, DEVICE_ROW_CHOICES, shownControllers, controllerKindLabel, createLayoutMemory, DEVICE_ROWS, deviceGrid, estimateHeight, fitZoom, FULL_MIN_ZOOM, FULL_PARTS, fullWidth, groupsLabel, layoutGuest, MAX_FIT_ZOOM, NODE_WIDTH, nodeIdOf, pciDevices, planFit, planFitColumns, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
+import { addedAtDefine, changedNodes, chooseColumns, DEVICE_ROW_CHOICES, shownControllers, controllerKindLabel, createLayoutMemory, DEVICE_ROWS, deviceGrid, estimateHeight, fitZoom, FULL_MIN_ZOOM, FULL_PARTS, fullWidth, groupsLabel, layoutGuest, MAX_FIT_ZOOM, NODE_WIDTH, nodeIdOf, pciDevices, planFit, planFitColumns, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
 
 function design(xml: string, hostXml?: string): Design {
   const host = hostXml === undefined ? undefined : importHost(hostXml);
@@ -364,5 +364,44 @@ describe('big buses side by side: two vPHBs of 31 devices (pseries-many-devices.
     const fixed = planFitColumns(g, wide, 2);
     expect(fixed).toMatchObject({ lod: 'full', columns: 2 });
     expect(fixed.deviceRows).not.toBe(DEVICE_ROWS);
+  });
+});
+
+describe('addedAtDefine: what libvirt adds to the design at define, where it puts it', () => {
+  // a q35 guest that writes no SATA controller: libvirt adds the ICH9 AHCI one at 00:1f.2
+  // (qemuDomainDefAddDefaultDevices, qemuDomainValidateDevicePCISlotsQ35); its USB controller is written
+  const q35 = design(`<domain type='kvm'><name>q35-added</name><memory unit='GiB'>4</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-root-port'><target chassis='1' port='0x10'/><address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/></controller>
+    <controller type='usb' index='0' model='qemu-xhci'><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></controller>
+    <memballoon model='none'/>
+  </devices></domain>`);
+
+  it('lists a device libvirt adds on the bus it puts it on, never among the design\'s devices', () => {
+    const a = addedAtDefine(q35.guest);
+    const root = a.byBus.get(0) ?? [];
+    expect(root.map((d) => [d.label, d.address?.slot, d.address?.function])).toEqual([['implicit sata controller', 0x1f, 2]]);
+    expect(q35.guest.devices.some((d) => root.some((x) => x.key === d.key))).toBe(false);
+    expect(pciDevices(q35.guest).map((d) => d.key)).not.toContain(root[0]?.key);
+    expect(a.elsewhere).toEqual([]);
+    // its row counts in the node's height
+    const l = layoutGuest(q35.guest, { lod: 'full', columns: 2 });
+    const c0 = q35.guest.controllers.find((c) => c.index === 0);
+    expect(l.boxes.get(nodeIdOf(c0 as Guest['controllers'][number]))?.height).toBe(estimateHeight(c0 as Guest['controllers'][number], 1, 'q35'));
+  });
+
+  it('lists the buses libvirt adds, and where they plug in, apart from the drawn ones', () => {
+    // an aarch64 virt guest with a virtio disk and no root port: libvirt adds one for it
+    const virt = design(`<domain type='kvm'><name>virt-added</name><memory unit='GiB'>4</memory><os><type arch='aarch64' machine='virt'>hvm</type></os><devices>
+      <controller type='pci' index='0' model='pcie-root'/>
+      <disk type='file' device='disk'><source file='/d.img'/><target dev='vda' bus='virtio'/></disk>
+      <memballoon model='none'/>
+    </devices></domain>`);
+    const a = addedAtDefine(virt.guest);
+    expect(a.elsewhere.filter((x) => x.kind === 'controller').map((x) => `${x.label} on ${x.where}`)).toContain('pcie-root-port 1 on pcie-root 0 slot 0x01');
+  });
+
+  it('simulates nothing for a design that writes everything libvirt would add', () => {
+    expect(addedAtDefine(design(DEMO_DOMAIN_XML, DEMO_HOST_XML).guest)).toEqual({ byBus: new Map(), elsewhere: [] });
   });
 });

@@ -17,7 +17,7 @@
  */
 import type { Edge, Node } from '@xyflow/react';
 import type { Guest, GuestDevice, GuestPciAddress, MachineFamily, PciController } from '../engine/index.ts';
-import { busModel, controllerName, defineDomain, isPhb, machineFamily, machineProfile, takesPciAddress, virDomainAssignControllerIndexes } from '../engine/index.ts';
+import { busModel, busName, controllerName, defineDomain, hexNumber, isPhb, machineFamily, machineProfile, takesPciAddress, virDomainAssignControllerIndexes, virDomainDefPostParse } from '../engine/index.ts';
 
 /** Level of detail: the summary tile or the full node with its slot grid. */
 export type Lod = 'tile' | 'full';
@@ -270,6 +270,83 @@ export function unplacedDevices(guest: Guest): readonly GuestDevice[] {
   return list;
 }
 
+/** Something libvirt adds at define with no bus the canvas draws: a controller it adds, or a device on one. */
+export interface AddedElsewhere {
+  /** the device's key, or the controller's */
+  readonly key: string;
+  readonly kind: 'device' | 'controller';
+  /** in libvirt's words: "implicit sata controller", "pcie-root-port 1" */
+  readonly label: string;
+  /** where libvirt puts it: "pcie-root 0 slot 0x01"; none for a root bus (a vPHB libvirt adds) */
+  readonly where?: string | undefined;
+  /** a controller's index */
+  readonly index?: number | undefined;
+}
+
+/**
+ * What libvirt adds to the design at define (virDomainDefPostParse: the implicit USB and SATA
+ * controllers, memballoon, video, virtio-serial; qemuDomainAssignPCIAddresses: the buses it adds for
+ * devices without an address), where it puts them, as the engine simulates define (defineDomain).
+ * Never part of the design: export does not write them and no command moves them.
+ */
+export interface AddedAtDefine {
+  /** devices libvirt adds, by the bus (drawn) it puts them on, in slot order */
+  readonly byBus: ReadonlyMap<number, readonly GuestDevice[]>;
+  /** the rest: controllers libvirt adds and devices on their buses */
+  readonly elsewhere: readonly AddedElsewhere[];
+}
+
+const NOTHING_ADDED: AddedAtDefine = { byBus: new Map(), elsewhere: [] };
+const addedCache = new WeakMap<Guest, AddedAtDefine>();
+let lastAdded = new Map<number, GuestDevice[]>();
+const sameDevices = (a: readonly GuestDevice[], b: readonly GuestDevice[]) => a.length === b.length && a.every((x, i) => x.key === b[i]?.key && sameAddress(x.address, b[i]?.address) && x.label === b[i]?.label);
+
+/**
+ * {@link AddedAtDefine} of a guest, memoised on it. Define is simulated only when it can add
+ * something: when post-parse adds a device or controller (cheap, no address assignment), or
+ * something PCI has no address for libvirt to give; a design that writes it all (the 31-vPHB bench
+ * design) runs none. A bus whose added devices are the same as before keeps its array, so its node
+ * does not re-render.
+ */
+export function addedAtDefine(guest: Guest): AddedAtDefine {
+  const known = addedCache.get(guest);
+  if (known) return known;
+  let out = NOTHING_ADDED;
+  const machine = machineProfile(guest);
+  const parsed = machine.placeable ? virDomainDefPostParse(guest, machine) : guest;
+  const adds = parsed.devices.length !== guest.devices.length || parsed.controllers.length !== guest.controllers.length;
+  const wantsAddress = pciDevices(guest).some((d) => !d.address) || guest.controllers.some((c) => !c.address && !isRootModel(c));
+  const defined = machine.placeable && (adds || wantsAddress) ? defineDomain(guest, undefined) : undefined;
+  if (defined && !defined.unplaced.includes('*')) {
+    const family = machineFamily(guest);
+    const devices = new Set(guest.devices.map((d) => d.key));
+    const controllers = new Set(guest.controllers.map((c) => c.key));
+    const byBus = new Map<number, GuestDevice[]>();
+    const elsewhere: AddedElsewhere[] = [];
+    const where = (a: GuestPciAddress) => `${busName(defined.guest.controllers, a.bus, family)} slot ${hexNumber(a.slot, 2)}${a.function ? `.${a.function}` : ''}`;
+    for (const c of defined.guest.controllers) {
+      if (controllers.has(c.key)) continue;
+      elsewhere.push({ key: c.key, kind: 'controller', label: controllerName(c, family), where: c.address ? where(c.address) : undefined, index: c.index });
+    }
+    for (const d of defined.guest.devices) {
+      if (devices.has(d.key) || !d.address) continue;
+      if (busOwner(guest, d.address.bus) === undefined) elsewhere.push({ key: d.key, kind: 'device', label: d.label, where: where(d.address) });
+      else byBus.set(d.address.bus, [...(byBus.get(d.address.bus) ?? []), d]);
+    }
+    for (const [bus, list] of byBus) {
+      list.sort((a, b) => (a.address?.slot ?? 0) - (b.address?.slot ?? 0) || (a.address?.function ?? 0) - (b.address?.function ?? 0));
+      const before = lastAdded.get(bus);
+      if (before && sameDevices(before, list)) byBus.set(bus, before);
+    }
+    lastAdded = byBus;
+    if (byBus.size > 0 || elsewhere.length > 0) out = { byBus, elsewhere };
+  }
+  addedCache.set(guest, out);
+  return out;
+}
+
+export const NO_ADDED: readonly GuestDevice[] = [];
+
 /**
  * Most device rows a full node stacks before its list wraps into another column, and the width of
  * each column after the first. A bus with many devices (an i440fx pci.0 holding 32, libvirt's
@@ -460,14 +537,17 @@ export function layoutGuest(guest: Guest, opts: LayoutOptions): GuestLayout {
   const boxes = new Map<string, Rect>();
   const visited = new Set<string>();
 
-  const deviceCount = (c: PciController) => (c.index === undefined || busOwner(guest, c.index) !== c.key ? 0 : (byBus.get(c.index)?.length ?? 0));
+  const added = addedAtDefine(guest).byBus;
+  // the rows of a full node: the bus's devices and those libvirt adds there at define
+  const deviceCount = (c: PciController) => (c.index === undefined || busOwner(guest, c.index) !== c.key ? 0 : (byBus.get(c.index)?.length ?? 0) + (added.get(c.index)?.length ?? 0));
 
   const blockOf = (c: PciController): Block => {
     visited.add(c.key);
     const size = boxSize(c, deviceCount(c), lod, family, deviceRows);
     const kids = (children.get(c.key) ?? []).filter((k) => !visited.has(k.key));
     const own = (x: number, y: number) => {
-      const devices = deviceCount(c);
+      // the design's own devices: what libvirt adds is named by its own rows
+      const devices = c.index === undefined || busOwner(guest, c.index) !== c.key ? 0 : (byBus.get(c.index)?.length ?? 0);
       const id = nodeIdOf(c);
       // the name screen readers give the node (React Flow puts it on the focusable node wrapper)
       const ariaLabel = `${controllerKindLabel(c, family)} ${c.index ?? '(no index)'}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
@@ -537,7 +617,9 @@ function sizeTree(guest: Guest, lod: Lod, deviceRows: number): readonly SizeNode
   const { roots, children } = buildTree(guest);
   const byBus = devicesByBus(guest);
   const visited = new Set<string>();
-  const deviceCount = (c: PciController) => (c.index === undefined || busOwner(guest, c.index) !== c.key ? 0 : (byBus.get(c.index)?.length ?? 0));
+  const added = addedAtDefine(guest).byBus;
+  // the rows of a full node: the bus's devices and those libvirt adds there at define
+  const deviceCount = (c: PciController) => (c.index === undefined || busOwner(guest, c.index) !== c.key ? 0 : (byBus.get(c.index)?.length ?? 0) + (added.get(c.index)?.length ?? 0));
   const walk = (c: PciController): SizeNode => {
     visited.add(c.key);
     const kids = (children.get(c.key) ?? []).filter((k) => !visited.has(k.key));
