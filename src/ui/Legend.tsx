@@ -27,6 +27,7 @@ const ENTRIES: readonly { readonly title: string; readonly rows: readonly Legend
       { sample: 'chip passthrough', text: 'host device passed through (hostdev)' },
       { sample: 'chip', text: 'emulated device (disk, NIC, controller, …)' },
       { sample: 'chip selected', text: 'selected device (Shift/Ctrl-click or Shift-drag for several)' },
+      { sample: 'lg-bus lg-added', text: 'added by libvirt at define: not in your XML, not movable' },
     ],
   },
   {

@@ -353,6 +353,10 @@ describe('big buses side by side: two vPHBs of 31 devices (pseries-many-devices.
     expect(fullZoom(wide, DEVICE_ROWS)).toBeLessThan(FULL_MIN_ZOOM);
   });
 
+  it('is all the guest has: libvirt adds nothing to it at define', () => {
+    expect(addedAtDefine(g)).toEqual({ byBus: new Map(), elsewhere: [] });
+  });
+
   it('opens as tiles where no row limit makes full nodes legible', () => {
     for (const rows of DEVICE_ROW_CHOICES) expect(fullZoom(laptop, rows)).toBeLessThan(FULL_MIN_ZOOM);
     expect(planFit(g, laptop).lod).toBe('tile');
