@@ -21,8 +21,31 @@ function securityMeta(): Plugin {
   };
 }
 
+/**
+ * index.html fetches the app's chunk (src/app.tsx, which main.tsx imports dynamically) and the chunks
+ * it imports from the start, beside the small entry: `<link rel="modulepreload">`, so splitting the
+ * entry costs no round trip. Without it the browser would ask for the app only once main.tsx ran.
+ */
+function preloadApp(): Plugin {
+  return {
+    name: 'pcitopo-preload-app',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const chunks = Object.values(ctx.bundle ?? {}).filter((c) => c.type === 'chunk');
+        const app = chunks.find((c) => c.facadeModuleId?.endsWith('/src/app.tsx'));
+        if (!app) throw new Error('vite.config.ts preloadApp: no chunk for src/app.tsx');
+        const entry = chunks.find((c) => c.isEntry);
+        const files = [app.fileName, ...app.imports.filter((f) => f !== entry?.fileName)];
+        return files.map((f) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${f}` }, injectTo: 'head' as const }));
+      },
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), securityMeta(), dropCaseTables()],
+  plugins: [react(), securityMeta(), preloadApp(), dropCaseTables()],
   // the checking worker (check.worker.ts) is a bundle of its own: it leaves the case tables out too
   worker: { plugins: () => [dropCaseTables()] },
   // Relative asset URLs: the built app works from any static host and any sub-path.

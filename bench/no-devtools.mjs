@@ -27,7 +27,8 @@ export async function startBenchServer(appUrl, save) {
     '/__bench/open.html': ['text/html', fs.readFileSync(path.join(HERE, 'no-devtools/open.html'))],
     '/__bench/open.js': ['text/javascript', fs.readFileSync(path.join(HERE, 'no-devtools/open.js'))],
     // the first frame the design is seen (bench/seen.mjs, the definition every first-render bench uses), posted here
-    '/__bench/seen.js': ['text/javascript', Buffer.from(`{\nconst design = ${pickedDesign};\n${firstFrameScript('design', "fetch('/__bench/report', { method: 'POST', body: JSON.stringify({ ms, design, width: innerWidth, height: innerHeight }) });")}\n}`)],
+    // the mark (after the time is read) lets a trace of the run find that frame (bench/trace-boot.mjs)
+    '/__bench/seen.js': ['text/javascript', Buffer.from(`{\nconst design = ${pickedDesign};\n${firstFrameScript('design', "performance.mark('pcitopo-first-render'); fetch('/__bench/report', { method: 'POST', body: JSON.stringify({ ms, design, width: innerWidth, height: innerHeight }) });")}\n}`)],
     '/__bench/save.json': ['application/json', Buffer.from(save)],
   };
   const waiting = [];
@@ -130,18 +131,20 @@ const frame = { width: 0, height: 0 };
  * to the app; resolves with the report (ms from the app's navigation start), then kills Chromium
  * and removes the profile. A run whose viewport was not the one
  * asked for is run again with the window resized; throws when that one is not either.
+ * `beforeClose` (optional) is awaited after the report, before Chromium is killed (a startup trace
+ * being written, bench/trace-boot.mjs).
  */
-export async function firstRenderRun(bench, design, viewport, args) {
-  const r = await oneRun(bench, design, viewport, args);
+export async function firstRenderRun(bench, design, viewport, args, beforeClose) {
+  const r = await oneRun(bench, design, viewport, args, beforeClose);
   if (r.width === viewport.width && r.height === viewport.height) return r;
   frame.width += viewport.width - r.width;
   frame.height += viewport.height - r.height;
-  const again = await oneRun(bench, design, viewport, args);
+  const again = await oneRun(bench, design, viewport, args, beforeClose);
   if (again.width !== viewport.width || again.height !== viewport.height) throw new Error(`viewport ${again.width}x${again.height}, expected ${viewport.width}x${viewport.height}`);
   return again;
 }
 
-async function oneRun(bench, design, viewport, args) {
+async function oneRun(bench, design, viewport, args, beforeClose) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-bench-'));
   const child = spawn(
     '/usr/bin/chromium',
@@ -153,6 +156,7 @@ async function oneRun(bench, design, viewport, args) {
     const exited = new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`chromium exited (${code}) before reporting`))));
     const r = await Promise.race([bench.nextReport(), exited]);
     if (r.design !== design) throw new Error(`asked for the ${design} design, the page saw ${r.design}`);
+    await beforeClose?.();
     return r;
   } finally {
     await new Promise((r) => {

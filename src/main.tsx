@@ -1,62 +1,14 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
+/**
+ * The page's first script, kept small: it runs while the app's chunk (app.tsx, fetched beside it
+ * through a modulepreload link, vite.config.ts) is still downloading and compiling, and starts
+ * opening the browser's storage, the longest wait before a saved design can be drawn (the first
+ * open on a profile creates the database). That wait then overlaps the download instead of following
+ * it; boot (ui/boot.ts) shares the same connection. The styles stay here, so index.html links them.
+ */
 import '@xyflow/react/dist/style.css';
 import './ui/styles.css';
-import { App } from './ui/App.tsx';
-import { designerStore, exportDomain, type DesignerState } from './store/index.ts';
-import { autosaveAfterPaint, boot } from './ui/boot.ts';
-import { pciDevices } from './ui/layout.ts';
-import { listKept, peekAutosave, settled } from './ui/saved.ts';
+import { db } from './ui/database.ts';
 
-declare global {
-  interface Window {
-    /** read-only hooks for e2e tests: assert on the domain, not on pixels (STYLE.md §8.2) */
-    __pcitopo?: {
-      getState: () => DesignerState;
-      exportXml: () => string;
-      pciDeviceKeys: () => string[];
-      /**
-       * the autosave's stored text (IndexedDB), and the designs kept aside, newest first, once every
-       * write already asked is done: a save that read the design before a later change is still
-       * queued, and would write that older state over what a read without the wait returns
-       */
-      saved: () => Promise<{ autosave: string | null; kept: { name: string; why: string }[] }>;
-      ready: boolean;
-    };
-  }
-}
-
-const hooks = {
-  getState: () => designerStore.getState(),
-  exportXml: () => {
-    const p = designerStore.getState().present;
-    return p ? exportDomain(p.design) : '';
-  },
-  /** every device the canvas must show (on a bus or in the Unplaced tray) */
-  pciDeviceKeys: () => {
-    const p = designerStore.getState().present;
-    return p ? pciDevices(p.design.guest).map((d) => d.key) : [];
-  },
-  saved: async () => {
-    await settled();
-    return { autosave: await peekAutosave(), kept: (await listKept()).map((k) => ({ name: k.name, why: k.why })) };
-  },
-  ready: false,
-};
-window.__pcitopo = hooks;
-
-createRoot(document.getElementById('root') as HTMLElement).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
-
-void boot().then(() => {
-  hooks.ready = true;
-  performance.mark('pcitopo-ready');
-  document.documentElement.dataset.ready = 'true';
-  // Autosave every document change once drawn; the first load is not a change worth saving over a restore.
-  designerStore.subscribe((s, prev) => {
-    if (s.present !== prev.present) void autosaveAfterPaint();
-  });
-});
+// a failure is boot's to report: it opens the database again and says why it cannot
+db().catch(() => undefined);
+void import('./app.tsx');

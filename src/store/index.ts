@@ -29,6 +29,6 @@ export function useDesigner<T>(selector: (s: DesignerState) => T): T {
 export * from './store.ts';
 export { appChecker, appEvaluator, checkState, CHECKING_ID, loadCatalog, ruleCatalog, ruleMetaOf, evaluationOf, findingsOf, onChecked, setAppChecker, subjectIndex, SEVERITY_RANK, UNCHECKED_ID, type CheckState } from './findings.ts';
 export { dropTargets, evaluate, hypothetical, isBusTarget, lazyVerdicts, type LazyVerdicts, controllerTargetId, NEW_BUS_TARGET, REMOVE_TARGET_ID, slotTargetId, takesEndpoints, verdictMore, type Verdict, type VerdictNote, type VerdictLevel, type DropTarget } from './evaluate.ts';
-// main.tsx reads the export through the store's entry point.
+// app.tsx reads the export through the store's entry point.
 export { exportDomain } from '../engine/index.ts';
 export { acrossFindingsOf, activeGuestName, changedFiles, docOfWorkspace, guestColour, guestCount, usageOf, workspaceOf, type ChangedFile, type DocGuest, type DocWorkspace, type Taken, type WorkspaceDoc } from './workspace.ts';

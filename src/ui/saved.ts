@@ -13,91 +13,22 @@
  * before what replaces it is autosaved. The revision is also noted beside the text (AUTOSAVE_REV), so a
  * save reads it without parsing the whole snapshot (undo history included: tens of ms per edit).
  */
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import type { IDBPTransaction } from 'idb';
+import { db, forgetDb, type KeptDesign, type KeptWhy, type Schema, type Unreadable } from './database.ts';
 import { AUTOSAVE_KEY, PREVIOUS_KEY, readSnapshotText, sameDesign, snapshotName, whyNotSaved, type Snapshot, type SnapshotState } from './persistence.ts';
 
-export const DB_NAME = 'pcitopo';
-const DB_VERSION = 1;
+export { DB_NAME, type KeptDesign, type KeptWhy, type Unreadable } from './database.ts';
 const AUTOSAVE = 'autosave';
 /** `{"rev":N,"chars":L}`: the revision and length of the autosave text this version wrote with it */
 const AUTOSAVE_REV = 'autosave-rev';
 /** kept-aside designs beyond this many: the oldest goes (the list says so) */
 export const MAX_KEPT = 50;
 
-/** Why a design was kept aside. */
-export type KeptWhy = 'replaced' | 'other-tab' | 'crashed' | 'several-guests';
-
-/** A design kept aside, as the list shows it (its snapshot text is stored apart, read on restore). */
-export interface KeptDesign {
-  readonly id: string;
-  readonly name: string;
-  /** when it was kept aside (ISO 8601) */
-  readonly keptAt: string;
-  /** when it was last saved (ISO 8601) */
-  readonly savedAt: string;
-  readonly why: KeptWhy;
-  readonly guests: number;
-  /** characters of its snapshot text */
-  readonly chars: number;
-  /** fingerprint of its guests and host: the same design kept twice is one entry */
-  readonly sig: string;
-}
-
-/** A stored text that failed validation, byte for byte, and why. */
-export interface Unreadable {
-  readonly id?: number;
-  /** where it was found ('your autosaved design', 'a design kept aside', ...) */
-  readonly from: string;
-  readonly reason: string;
-  readonly raw: string;
-  readonly at: string;
-}
-
-interface Schema extends DBSchema {
-  slots: { key: string; value: string };
-  kept: { key: string; value: KeptDesign };
-  keptData: { key: string; value: string };
-  unreadable: { key: number; value: Unreadable };
-}
-
-type Db = IDBPDatabase<Schema>;
 type WriteTx = IDBPTransaction<Schema, ('slots' | 'kept' | 'keptData' | 'unreadable')[], 'readwrite'>;
-
-let dbp: Promise<Db> | null = null;
-
-/** The database, opened once; reopened after another tab deleted or upgraded it. Rejects where there is none. */
-function db(): Promise<Db> {
-  if (dbp) return dbp;
-  if (typeof indexedDB === 'undefined') return Promise.reject(new Error('this browser gives the page no storage'));
-  const p = openDB<Schema>(DB_NAME, DB_VERSION, {
-    upgrade(d, old) {
-      if (old < 1) {
-        d.createObjectStore('slots');
-        d.createObjectStore('kept', { keyPath: 'id' });
-        d.createObjectStore('keptData');
-        d.createObjectStore('unreadable', { keyPath: 'id', autoIncrement: true });
-      }
-    },
-    blocking() {
-      // another tab wants to delete or upgrade the database: let it, and open it again when needed
-      void p.then((d) => d.close());
-      if (dbp === p) dbp = null;
-    },
-    terminated() {
-      if (dbp === p) dbp = null;
-    },
-  });
-  dbp = p;
-  p.catch(() => {
-    if (dbp === p) dbp = null;
-  });
-  return p;
-}
 
 /** For tests: forget the open connection (a fresh IndexedDB is swapped in). */
 export function resetConnection(): void {
-  void dbp?.then((d) => d.close()).catch(() => undefined);
-  dbp = null;
+  forgetDb();
   baseRev = 0;
 }
 
