@@ -247,6 +247,8 @@ export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElemen
   const nextAmp = finder(text, '&');
   const nextLessThan = finder(text, '<');
   const nextCdataEnd = finder(text, ']]>');
+  let cdataEndAt = -1;
+  let ampAt = -1;
   const stack: FastElement[] = [];
   // the children of the open elements, each one's from where its entry in `bases` says
   const kids: FastElement[] = [];
@@ -268,9 +270,13 @@ export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElemen
       const lt = text.indexOf('<', i);
       if (lt === -1) return undefined;
       if (lt > i) {
-        if (nextCdataEnd(i) < lt) return undefined;
-        for (let amp = nextAmp(i); amp < lt; amp = nextAmp(amp + 1)) {
-          const ref = referenceAt(text, amp);
+        // the finders' last answers, kept here: asked again only once the reader has passed them
+        // (a document without `]]>` or `&` asks each once, not once per run of text)
+        if (cdataEndAt < i) cdataEndAt = nextCdataEnd(i);
+        if (cdataEndAt < lt) return undefined;
+        if (ampAt < i) ampAt = nextAmp(i);
+        for (; ampAt < lt; ampAt = nextAmp(ampAt + 1)) {
+          const ref = referenceAt(text, ampAt);
           if (!ref || ref[1] > lt) return undefined;
         }
         i = lt;
@@ -320,7 +326,8 @@ export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElemen
     for (;;) {
       // most attributes are name='value' with a plain value: one native match reads what the
       // general steps below read a character at a time (each a call in V8's interpreter)
-      if (text.charCodeAt(at) !== 0x3e /* > */) {
+      const next = text.charCodeAt(at);
+      if (next !== 0x3e /* > */ && next !== 0x2f /* / */) {
         PLAIN_ATTRIBUTE.lastIndex = at;
         const m = PLAIN_ATTRIBUTE.exec(text);
         if (m !== null) {
