@@ -149,7 +149,7 @@ describe('the packed and installed pcitopo', () => {
     expect(stamp()).toEqual(rewritten);
   });
 
-  it("a command with a bundle of its own raises V8's interrupt budget without loading node:v8 (and with it Node's streams), and warns of nothing", () => {
+  it("a command with a bundle of its own raises V8's interrupt budget without loading node:v8 (and with it Node's streams), after loading parseArgs, and warns of nothing", () => {
     const hook = join(work, 'modules-hook.cjs');
     const list = join(work, 'modules.txt');
     writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
@@ -163,6 +163,11 @@ describe('the packed and installed pcitopo', () => {
     const loaded = readFileSync(list, 'utf8').split('\n');
     expect(loaded).toContain('NativeModule vm');
     expect(loaded.filter((m) => /^NativeModule (v8|stream|internal\/streams\/readable|internal\/heap_utils)$/.test(m))).toEqual([]);
+    // parseArgs' module is loaded before the flags change (the v8 binding is what changes them), so
+    // V8 still takes Node's embedded code cache for it instead of compiling it from source
+    const parseArgsAt = loaded.indexOf('NativeModule internal/util/parse_args/parse_args');
+    expect(parseArgsAt).toBeGreaterThan(-1);
+    expect(parseArgsAt).toBeLessThan(loaded.indexOf('Internal Binding v8'));
   });
 
   it("without XDG_CACHE_HOME the code cache lives in $HOME/.cache/pcitopo, found without loading node:os; an unwritable home or a corrupt cache only costs speed", () => {

@@ -224,6 +224,9 @@ const NOT_FOUND = -1;
 /** libvirt could not place something: it would refuse the domain. */
 export class PlacementFailure extends Error {}
 
+/** Was every slot of the bus found used (findOnBus's usedFrom/usedTo)? Then it stays so. */
+const isFull = (bus: SimBus): boolean => bus.usedTo !== undefined && bus.usedFrom === bus.minSlot && bus.usedTo > bus.maxSlot;
+
 export function newBus(model: string): SimBus {
   const shape = virDomainPCIAddressBusSetModel(model) ?? { flags: 0, minSlot: 0, maxSlot: -1 };
   return {
@@ -244,6 +247,11 @@ export function newBus(model: string): SimBus {
  */
 export class VirDomainPCIAddressSet {
   readonly buses: SimBus[] = [];
+  /**
+   * A search shortcut, not state: every bus below it was found with no free slot (nor will have
+   * one: slots are never freed, buses never removed), so a search for a free slot starts there.
+   */
+  private fullBefore = 0;
   constructor(readonly opts: SetOptions) {}
 
   isEmpty(bus: SimBus): boolean {
@@ -339,10 +347,15 @@ export class VirDomainPCIAddressSet {
     // (findOnBus would say so after its checks): skipped at once, as placing hundreds of devices
     // passes each full bus again for every one
     const needsFreeSlot = (flags & F.AGGREGATE_SLOT) === 0;
-    for (let b = 0; b < this.buses.length; b++) {
+    let first = 0;
+    if (needsFreeSlot) {
+      while (this.fullBefore < this.buses.length && isFull(this.buses[this.fullBefore] as SimBus)) this.fullBefore++;
+      first = this.fullBefore;
+    }
+    for (let b = first; b < this.buses.length; b++) {
       const bus = this.buses[b] as SimBus;
       if (bus.isolationGroup !== group) continue;
-      if (needsFreeSlot && bus.usedTo !== undefined && bus.usedFrom === bus.minSlot && bus.usedTo > bus.maxSlot) continue;
+      if (needsFreeSlot && isFull(bus)) continue;
       const hit = this.findOnBus(bus, flags, fn);
       if (hit !== NOT_FOUND) return { bus: b, slot: hit >> 3, function: hit & 7 };
     }

@@ -109,6 +109,11 @@ describe('the fast domain reader gives parse-xml\'s tree', () => {
     ['CDATA outside the root', false, `${wrap('')}<![CDATA[x]]>`],
     ['<! that is neither a comment nor CDATA', false, wrap('    <!ELEMENT x>')],
     ['< followed by no name', false, wrap('    < disk/>')],
+    ['an end tag that starts with the open element\'s name', false, '<domain><devices></devicesx></domain>'],
+    ['an end tag that is a prefix of the open element\'s name', false, '<domain><devices></device></domain>'],
+    ['an attribute whose ASCII name runs into a non-ASCII NameChar, repeated', false, `<domain a\u00e9='1' a\u00e9='2'/>`],
+    ['a plain attribute repeated after one with a reference', false, `<domain a='&amp;' a='x'/>`],
+    ['a plain attribute repeated before one with a tab', false, `<domain a='x' a='\t'/>`],
   ])('gives up on %s; parse-xml decides (reads it: %s)', (_what, reads, text) => {
     expect(readDomainTree(text)).toBeUndefined();
     expect(parseXmlAccepts(text)).toBe(reads);
@@ -126,6 +131,48 @@ describe('the fast domain reader gives parse-xml\'s tree', () => {
     );
     expect(seen.same).toBeGreaterThan(0);
     expect(seen['gave up']).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * Start and end tags as people and tools write them: attribute names ASCII or not, values plain or
+ * holding what XML reads specially (references, `<`, tabs and line ends, the other quote), white
+ * space or none around `=` and before `>`, end tags with space, a prefix or a longer name. The
+ * reader reads plain `name='value'` attributes and `</name>` end tags by one match each and
+ * everything else step by step; either way its tree must be parse-xml's, or it gives up.
+ */
+const NAME_CHARS = ['a', 'z', 'A', 'Z', '_', ':', '-', '.', '0', '9', '\u00e9', '\u00b7', '\u0300'];
+// plain parts several times over: most generated documents are XML, so both outcomes are common
+const VALUE_PARTS = ['x', 'x', 'x', '/dev/a', '/dev/a', '0x1f', ' ', ' ', '\t', '\n', '\r', '\r\n', '&amp;', '&#9;', '&#x41;', '&lt;', '&nbsp;', '&', '<', '>', '"', "'", '\u00e9', '\u{1F600}', ']]>'];
+const SPACES = ['', ' ', '  ', '\t', '\n', '\r\n'];
+const arbName = fc.tuple(fc.constantFrom('a', 'b', 'dev', 'dev', 'type', 'x:y', '_', '\u00e9', '-', '1'), fc.array(fc.constantFrom(...NAME_CHARS), { maxLength: 2 })).map(([a, b]) => a + b.join(''));
+const arbAttribute = fc
+  .tuple(fc.constantFrom(...SPACES), arbName, fc.constantFrom(...SPACES), fc.constantFrom(...SPACES), fc.constantFrom("'", '"'), fc.array(fc.constantFrom(...VALUE_PARTS), { maxLength: 3 }))
+  .map(([before, name, s1, s2, q, parts]) => `${before}${name}${s1}=${s2}${q}${parts.join('')}${q}`);
+const arbTag = fc.tuple(arbName, fc.array(arbAttribute, { maxLength: 3 }), fc.constantFrom(...SPACES), fc.boolean(), fc.constantFrom('', '', '', '', ' ', '\n', 'x', '/'), fc.constantFrom('same', 'same', 'same', 'same', 'same', 'same', 'longer', 'shorter'));
+
+describe('the fast reader on generated tags (property: parse-xml\'s tree, or it gives up)', () => {
+  it('start tags with any attributes, end tags with space, other names or a prefix of the name', () => {
+    const seen = { same: 0, 'gave up': 0 };
+    fc.assert(
+      fc.property(fc.array(arbTag, { minLength: 1, maxLength: 3 }), (tags) => {
+        const body = tags
+          .map(([name, attrs, space, empty, endSpace, endName]) => {
+            const start = `<${name}${attrs.join('')}${space}`;
+            if (empty) return `${start}/>`;
+            const end = endName === 'same' ? name : endName === 'longer' ? `${name}x` : name.slice(0, -1);
+            return `${start}>t</${end}${endSpace}>`;
+          })
+          .join('\n    ');
+        const text = wrap(`    ${body}`);
+        if (checkXmlInput(text, undefined, 'the domain XML')) return;
+        seen[sameAsParseXml(text)]++;
+      }),
+      { seed: 9, numRuns: 1500 },
+    );
+    // both ways are exercised: documents read, and documents given up on
+    expect(seen.same).toBeGreaterThan(150);
+    expect(seen['gave up']).toBeGreaterThan(150);
   });
 });
 
@@ -202,6 +249,39 @@ describe('libvirt corpus', () => {
         if (sameAsParseXml(text) === 'gave up') gaveUp.push(path.basename(f));
       }
       expect(gaveUp).toEqual([]);
+    });
+
+    it("mutated the fuzzers' ways, every document of it still reads to parse-xml's tree, or the fast reader gives up", () => {
+      const texts = files.map((f) => readFileSync(f, 'utf8'));
+      const seen = { same: 0, 'gave up': 0 };
+      fc.assert(
+        fc.property(fc.nat(), fc.array(arbMutation, { minLength: 1, maxLength: 3 }), (pick, ms) => {
+          const text = ms.reduce((t, m) => mutate(t, m), texts[pick % texts.length] as string);
+          if (checkXmlInput(text, undefined, 'the domain XML')) return;
+          seen[sameAsParseXml(text)]++;
+        }),
+        { seed: 14, numRuns: 600 },
+      );
+      expect(seen.same).toBeGreaterThan(100);
+      expect(seen['gave up']).toBeGreaterThan(20);
+    });
+  }
+});
+
+describe("the hostile cases (../shared/cases h*)", () => {
+  const cases = sharedPath('the hostile cases', 'cases');
+  if (cases) {
+    it("read to parse-xml's tree, or the fast reader gives up; an XML input the safety check lets through is never refused by it alone", () => {
+      const files = readdirSync(cases).filter((f) => /^h.*\.xml$/.test(f));
+      expect(files.length).toBeGreaterThan(5);
+      let same = 0;
+      for (const f of files) {
+        const text = readFileSync(path.join(cases, f), 'utf8');
+        if (checkXmlInput(text, f, 'the domain XML')) continue;
+        if (sameAsParseXml(text) === 'same') same++;
+        else expect(parseXmlAccepts(text), `${f}: the fast reader gave up on a document parse-xml reads`).toBe(false);
+      }
+      expect(same).toBeGreaterThan(5);
     });
   }
 });

@@ -49,6 +49,13 @@ const XML_DECLARATION =
  * keeps no state between calls.
  */
 const LINE_BREAK_OR_TAB = /[\t\n\r]/;
+/**
+ * An attribute with its leading white space, as the general steps of readDomainTree read it, when
+ * its name is ASCII and its value holds no `<`, `&`, tab or line end (the value is then the
+ * literal text, captured in 2 or 3 by its quote). Anything else fails to match and is read by
+ * those steps.
+ */
+const PLAIN_ATTRIBUTE = /[ \t\r\n]+([:A-Z_a-z][-.0-9:A-Z_a-z]*)[ \t\r\n]*=[ \t\r\n]*(?:'([^'<&\t\n\r]*)'|"([^"<&\t\n\r]*)")/y;
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 const isXmlCodePoint = (cp: number): boolean =>
@@ -240,6 +247,8 @@ export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElemen
   const nextAmp = finder(text, '&');
   const nextLessThan = finder(text, '<');
   const nextCdataEnd = finder(text, ']]>');
+  let cdataEndAt = -1;
+  let ampAt = -1;
   const stack: FastElement[] = [];
   // the children of the open elements, each one's from where its entry in `bases` says
   const kids: FastElement[] = [];
@@ -261,18 +270,27 @@ export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElemen
       const lt = text.indexOf('<', i);
       if (lt === -1) return undefined;
       if (lt > i) {
-        if (nextCdataEnd(i) < lt) return undefined;
-        for (let amp = nextAmp(i); amp < lt; amp = nextAmp(amp + 1)) {
-          const ref = referenceAt(text, amp);
+        // the finders' last answers, kept here: asked again only once the reader has passed them
+        // (a document without `]]>` or `&` asks each once, not once per run of text)
+        if (cdataEndAt < i) cdataEndAt = nextCdataEnd(i);
+        if (cdataEndAt < lt) return undefined;
+        if (ampAt < i) ampAt = nextAmp(i);
+        for (; ampAt < lt; ampAt = nextAmp(ampAt + 1)) {
+          const ref = referenceAt(text, ampAt);
           if (!ref || ref[1] > lt) return undefined;
         }
         i = lt;
       }
       const c = text.charCodeAt(i + 1);
       if (c === 0x2f /* / */) {
-        const name = nameAt(text, i + 2, names);
-        if (name !== top.name) return undefined;
-        const after = skipSpace(text, i + 2 + name.length);
+        // the open element's name right after `</` and `>` right after it: the end tag, read
+        // without looking at its name character by character; anything else by nameAt
+        const name = top.name;
+        let after = i + 2 + name.length;
+        if (!text.startsWith(name, i + 2) || text.charCodeAt(after) !== 0x3e) {
+          if (nameAt(text, i + 2, names) !== name) return undefined;
+          after = skipSpace(text, after);
+        }
         if (text.charCodeAt(after) !== 0x3e) return undefined;
         top.contentEnd = i;
         top.end = after + 1;
@@ -306,6 +324,22 @@ export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElemen
     let at = i + 1 + name.length;
     let selfClosing = false;
     for (;;) {
+      // most attributes are name='value' with a plain value: one native match reads what the
+      // general steps below read a character at a time (each a call in V8's interpreter)
+      const next = text.charCodeAt(at);
+      if (next !== 0x3e /* > */ && next !== 0x2f /* / */) {
+        PLAIN_ATTRIBUTE.lastIndex = at;
+        const m = PLAIN_ATTRIBUTE.exec(text);
+        if (m !== null) {
+          const attr = m[1] as string;
+          const value = m[2] ?? (m[3] as string);
+          if (attributes[attr] !== undefined) return undefined;
+          if (attr === 'xml:space' && value !== 'default' && value !== 'preserve') return undefined;
+          attributes[attr] = value;
+          at = PLAIN_ATTRIBUTE.lastIndex;
+          continue;
+        }
+      }
       const spaced = skipSpace(text, at);
       const c = text.charCodeAt(spaced);
       if (c === 0x3e /* > */) {
