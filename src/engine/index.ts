@@ -25,6 +25,7 @@ export {
   virDomainAssignControllerIndexes,
   virDomainAssignDeviceControllerIndexes,
   virDomainDefPostParse,
+  placementsUnread,
   type DefaultModels,
   type LibvirtMachine,
 } from './libvirt/index.ts';

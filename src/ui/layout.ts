@@ -17,7 +17,7 @@
  */
 import type { Edge, Node } from '@xyflow/react';
 import type { Guest, GuestDevice, GuestPciAddress, MachineFamily, PciController } from '../engine/index.ts';
-import { busModel, busName, controllerName, defineDomain, hexNumber, isPhb, machineFamily, machineProfile, takesPciAddress, virDomainAssignControllerIndexes, virDomainDefPostParse } from '../engine/index.ts';
+import { busModel, busName, controllerName, defineDomain, hexNumber, isPhb, machineFamily, machineProfile, placementsUnread, takesPciAddress, virDomainAssignControllerIndexes, virDomainDefPostParse } from '../engine/index.ts';
 
 /** Level of detail: the summary tile or the full node with its slot grid. */
 export type Lod = 'tile' | 'full';
@@ -301,18 +301,30 @@ const addedCache = new WeakMap<Guest, AddedAtDefine>();
 let lastAdded = new Map<number, GuestDevice[]>();
 const sameDevices = (a: readonly GuestDevice[], b: readonly GuestDevice[]) => a.length === b.length && a.every((x, i) => x.key === b[i]?.key && sameAddress(x.address, b[i]?.address) && x.label === b[i]?.label);
 
+/** The last define run of {@link addedAtDefine}: its guest, the highest bus its searches read, its answer. */
+let lastDefine: { readonly guest: Guest; readonly reach: number; readonly out: AddedAtDefine } | undefined;
+
 /**
  * {@link AddedAtDefine} of a guest, memoised on it. Define is simulated only when it can add
  * something: when post-parse adds a device or controller (cheap, no address assignment), or
- * something PCI has no address for libvirt to give; a design that writes it all (the 31-vPHB bench
- * design) runs none. A bus whose added devices are the same as before keeps its array, so its node
- * does not re-render.
+ * something PCI has no address for libvirt to give; a design that writes it all runs none. An edit
+ * that only moves devices among buses the last run's searches never read (libvirt's searches stop
+ * at the first bus with room: the added devices go to the first free slots, vPHB 0 on pseries)
+ * keeps that run's answer (placementsUnread): a host group dropped on another vPHB of the 31-vPHB
+ * bench design, where libvirt adds a USB controller and a memballoon, runs no define in the drop's
+ * frame. A bus whose added devices are the same as before keeps its array, so its node does not
+ * re-render.
  */
 export function addedAtDefine(guest: Guest): AddedAtDefine {
   const known = addedCache.get(guest);
   if (known) return known;
-  let out = NOTHING_ADDED;
   const machine = machineProfile(guest);
+  if (lastDefine && machine.placeable && placementsUnread(lastDefine.guest, lastDefine.reach, guest, machine)) {
+    lastDefine = { ...lastDefine, guest };
+    addedCache.set(guest, lastDefine.out);
+    return lastDefine.out;
+  }
+  let out = NOTHING_ADDED;
   const parsed = machine.placeable ? virDomainDefPostParse(guest, machine) : guest;
   const adds = parsed.devices.length !== guest.devices.length || parsed.controllers.length !== guest.controllers.length;
   const wantsAddress = pciDevices(guest).some((d) => !d.address) || guest.controllers.some((c) => !c.address && !isRootModel(c));
@@ -341,6 +353,7 @@ export function addedAtDefine(guest: Guest): AddedAtDefine {
     lastAdded = byBus;
     if (byBus.size > 0 || elsewhere.length > 0) out = { byBus, elsewhere };
   }
+  lastDefine = defined ? { guest, reach: defined.reach, out } : undefined;
   addedCache.set(guest, out);
   return out;
 }

@@ -252,6 +252,13 @@ export class VirDomainPCIAddressSet {
    * one: slots are never freed, buses never removed), so a search for a free slot starts there.
    */
   private fullBefore = 0;
+  /**
+   * The highest bus index whose state a search or check of this run has read (Infinity: every bus,
+   * or the set grew). What the run gives depends on the buses above it only through their own
+   * written addresses: an edit that moves devices among those buses leaves the run's placements as
+   * they were (the canvas reuses them: src/ui/layout.ts addedAtDefine).
+   */
+  reach = -1;
   constructor(readonly opts: SetOptions) {}
 
   isEmpty(bus: SimBus): boolean {
@@ -266,6 +273,7 @@ export class VirDomainPCIAddressSet {
   }
 
   slotInUse(bus: number, slot: number): boolean {
+    this.reach = Math.max(this.reach, bus);
     return (this.buses[bus]?.functions[slot] ?? 0) !== 0;
   }
 
@@ -273,6 +281,7 @@ export class VirDomainPCIAddressSet {
   grow(addr: { bus: number }, flags: number): void {
     let add = addr.bus - this.buses.length + 1;
     if (add <= 0) return;
+    this.reach = Infinity;
     let model: string;
     let needPcieToPci = false;
     if (flags & F.INTEGRATED) {
@@ -357,14 +366,20 @@ export class VirDomainPCIAddressSet {
       if (bus.isolationGroup !== group) continue;
       if (needsFreeSlot && isFull(bus)) continue;
       const hit = this.findOnBus(bus, flags, fn);
-      if (hit !== NOT_FOUND) return { bus: b, slot: hit >> 3, function: hit & 7 };
+      if (hit !== NOT_FOUND) {
+        // the buses after the first hit are never looked at
+        this.reach = Math.max(this.reach, b);
+        return { bus: b, slot: hit >> 3, function: hit & 7 };
+      }
     }
+    this.reach = Math.max(this.reach, this.buses.length - 1);
     for (let b = 0; b < this.buses.length; b++) {
       const bus = this.buses[b] as SimBus;
       if (!this.isEmpty(bus) || bus.isolationGroupLocked) continue;
       const hit = this.findOnBus(bus, flags, fn);
       if (hit !== NOT_FOUND) return { bus: b, slot: hit >> 3, function: hit & 7 };
     }
+    this.reach = Infinity;
     if (!this.opts.dryRun) throw new PlacementFailure('No more available PCI slots');
     const a = { bus: this.buses.length };
     this.grow(a, flags);

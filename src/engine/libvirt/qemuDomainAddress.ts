@@ -689,6 +689,7 @@ function qemuDomainAssignUSB2CompanionSlot(w: AssignState, set: VirDomainPCIAddr
   const mate = w.devices.find((x) => x.address && x.element === 'controller' && x.type === 'usb' && USB2_COMPANION_FUNCTION[x.model ?? ''] !== undefined && sameUsb2Set(x, d));
   const multifunction = fn === 0 ? ({ multifunction: 'on' } as const) : {};
   if (mate?.address) {
+    set.reach = Math.max(set.reach, mate.address.bus);
     const a: GuestPciAddress = { domain: mate.address.domain, bus: mate.address.bus, slot: mate.address.slot, function: fn, ...multifunction };
     set.reserveAddr(a, flags, 0, false);
     setDeviceAddress(w, d.key, a);
@@ -738,6 +739,43 @@ export interface AssignResult {
   readonly guest: Guest;
   /** keys of the devices and controllers libvirt could not place (it would refuse the domain) */
   readonly unplaced: readonly string[];
+  /**
+   * The highest bus whose state the free-slot searches read (Infinity: all of them): the run gives
+   * the same placements to a guest that differs only in devices moved among the buses above it
+   * ({@link placementsUnread}).
+   */
+  readonly reach: number;
+}
+
+const ownKeysEqual = (a: object, b: object, except: string): boolean => {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (k !== except && (a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
+  return true;
+};
+
+/**
+ * Whether qemuDomainAssignPCIAddresses() places everything on `after` as it did on `before`, whose
+ * run read buses up to `reach` ({@link AssignResult}): `after` is `before` with devices moved from
+ * one written address to another, each on a bus above `reach` that a controller of the design has
+ * (no bus grown, no libvirt limit crossed), and nothing else changed, the device objects but their
+ * address included. The searches then see every bus they read as before; the buses above `reach`
+ * change only through their own reservations, which no search read. Conservative: false whenever
+ * that is not plain, a device that gains or loses an address among them.
+ */
+export function placementsUnread(before: Guest, reach: number, after: Guest, machine: LibvirtMachine): boolean {
+  if (before === after) return true;
+  if (!Number.isFinite(reach) || before.controllers !== after.controllers || before.devices.length !== after.devices.length || !ownKeysEqual(before, after, 'devices')) return false;
+  const buses = new Set(after.controllers.map((c) => c.index));
+  const unread = (a: GuestPciAddress): boolean => a.bus > reach && buses.has(a.bus) && a.slot >= 0 && a.slot <= 31 && a.function >= 0 && a.function <= 7;
+  for (let i = 0; i < after.devices.length; i++) {
+    const was = before.devices[i] as GuestDevice;
+    const now = after.devices[i] as GuestDevice;
+    if (was === now) continue;
+    if (!was.address || !now.address || was.key !== now.key || !unread(was.address) || !unread(now.address) || !ownKeysEqual(was, now, 'address')) return false;
+  }
+  // a device on a bus that cannot take it is moved by libvirt before any search (implied buses)
+  return qemuDomainPCIAddressSetCollect(after, machine) === after.devices && qemuDomainPCIAddressSetCollect(before, machine) === before.devices;
 }
 
 /** A controller libvirt's assignment put on a bus at or after its own index. */
@@ -950,7 +988,12 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
   const dry = qemuDomainPCIAddressSetCreate(w, maxIdx + 1, true);
   try {
     machine.chipset?.validate(w, dry);
-    if (!pcieRoot && !dry.buses.every((b) => dry.isFullyReserved(b))) dry.reserveNextAddr(F.PCI_DEVICE | F.AUTOASSIGN, 0);
+    if (!pcieRoot) {
+      // every bus up to the first with a free slot is read
+      const open = dry.buses.findIndex((b) => !dry.isFullyReserved(b));
+      dry.reach = Math.max(dry.reach, open < 0 ? Infinity : open);
+      if (open >= 0) dry.reserveNextAddr(F.PCI_DEVICE | F.AUTOASSIGN, 0);
+    }
     qemuDomainAssignDevicePCISlots(w, dry, unplaced);
     if (maxWritten <= 0 && dry.buses.length > maxWritten + 1 && pcieRoot) dry.reserveNextAddr(F.PCIE_DEVICE | F.AUTOASSIGN, 0);
     // virDomainDefMaybeAddController() for every bus the dry run added
@@ -964,6 +1007,7 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
     }
   } catch (e) {
     if (!(e instanceof PlacementFailure)) throw e;
+    dry.reach = Infinity;
   }
   const nbuses = Math.max(dry.buses.length, maxIdx + 1);
 
@@ -975,7 +1019,7 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
   let guest = virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults(guestOf(w), machine, { order: opts.order, added }));
   // the virtio-mmio address is libvirt's to write again; the design keeps the device as written
   if (mmio.primed.size) guest = { ...guest, devices: guest.devices.map((d) => (mmio.primed.has(d.key) && !d.implicit ? { ...d, otherAddressType: undefined } : d)) };
-  return { guest, unplaced };
+  return { guest, unplaced, reach: Math.max(dry.reach, real.reach) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ export interface DefinedDomain {
   readonly unplaced: readonly string[];
   /** keys of the PCI controllers the design writes (the others, implicit ones included, are libvirt's) */
   readonly written: ReadonlySet<string>;
+  /** the highest bus the address searches read (libvirt/qemuDomainAddress.ts placementsUnread); Infinity when it failed */
+  readonly reach: number;
 }
 
 const definedCache = new WeakMap<Guest, { host: Host | undefined; result: DefinedDomain | undefined }>();
@@ -75,10 +77,10 @@ function runDefine(guest: Guest, host: Host | undefined): DefinedDomain | undefi
   const written: Guest = devices !== guest.devices ? { ...guest, devices: devices.slice() } : guest;
   try {
     const r = qemuDomainAssignPCIAddresses(virDomainDefPostParse(written, machine), machine, host);
-    return { guest: r.guest, unplaced: r.unplaced, written: new Set(written.controllers.filter((c) => !c.implicit).map((c) => c.key)) };
+    return { guest: r.guest, unplaced: r.unplaced, reach: r.reach, written: new Set(written.controllers.filter((c) => !c.implicit).map((c) => c.key)) };
   } catch (e) {
     // libvirt's define fails the same way (a controller on a bus it cannot add)
-    if (e instanceof PlacementFailure) return { guest: written, unplaced: ['*'], written: new Set(written.controllers.filter((c) => !c.implicit).map((c) => c.key)) };
+    if (e instanceof PlacementFailure) return { guest: written, unplaced: ['*'], reach: Infinity, written: new Set(written.controllers.filter((c) => !c.implicit).map((c) => c.key)) };
     throw e;
   }
 }
