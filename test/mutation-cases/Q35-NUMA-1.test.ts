@@ -70,6 +70,13 @@ describe('Q35-NUMA-1: where the hostdev sits, in words', () => {
     expect(fixesOf(got[0])).toEqual([[`Move ${what} behind a new pcie-root-port on a new pcie-expander-bus for NUMA cell 1`, batch(what, [newPxb(2, 2), newPort(3, 2), move(GPU, 3, 0, 'on'), move(AUDIO, 3, 1)])]]);
   });
 
+  it('functions of two host cards written into one guest slot: another host domain, bus or slot is another card, each its own finding', () => {
+    for (const other of ['0001:81:00.1', '0000:82:00.1', '0000:81:01.1']) {
+      const d = q35([rootPort(1, 1)], [hostdev(NIC, at(1, 0, 0, 'on')), hostdev(other, at(1, 0, 1))], { groups: { 1: [NIC], 2: [other] }, numa: { [NIC]: 1, [other]: 1 } }, numa);
+      expect(of(d).map((f) => f.subjects), other).toEqual([{ devices: [NIC] }, { devices: [other] }]);
+    }
+  });
+
   it('one function of a host slot alone moves to function 0', () => {
     const VF = '0000:81:00.2';
     const got = of(q35([rootPort(1, 1)], [hostdev(VF, at(1, 0))], { groups: { 1: [VF] }, numa: { [VF]: 1 } }, numa));
