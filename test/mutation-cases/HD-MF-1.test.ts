@@ -99,3 +99,43 @@ describe('HD-MF-1 without a host', () => {
     expect(noHost([hostdev(GPU, at(1, 0))])).toEqual([]);
   });
 });
+
+describe('HD-MF-1: after its own-suite re-run', () => {
+  it('host functions whose numbers would meet if the host slot were keyed loosely are still apart: no finding', () => {
+    const H2 = { groups: { 1: ['0000:01:01.0'], 2: ['0000:21:00.1'], 3: ['0100:00:00.0'], 4: ['0000:01:00.1'] } };
+    expect(of(q35([rootPort(1, 1), rootPort(2, 1, 1)], [hostdev('0000:01:01.0', at(1, 0)), hostdev('0000:21:00.1', at(2, 0))], H2))).toEqual([]);
+    expect(of(q35([rootPort(1, 1), rootPort(2, 1, 1)], [hostdev('0100:00:00.0', at(1, 0)), hostdev('0000:01:00.1', at(2, 0))], H2))).toEqual([]);
+  });
+
+  it('a function of another host slot passed first does not hide a function of this one', () => {
+    const H3 = { groups: { 1: ['0000:01:00.1'], 2: ['0000:01:08.0', '0000:01:08.1'] } };
+    const got = of(q35([rootPort(1, 1), rootPort(2, 1, 1), rootPort(3, 1, 2)], [hostdev('0000:01:00.1', at(1, 0)), hostdev('0000:01:08.0', at(2, 0)), hostdev('0000:01:08.1', at(3, 0))], H3));
+    expect(got.map((f) => f.subjects)).toEqual([{ devices: ['0000:01:08.0', '0000:01:08.1'] }]);
+  });
+
+  it('with the host\'s function 0, the host numbers are kept even with a gap (functions 0 and 2)', () => {
+    const [f] = of(q35([rootPort(1, 1), rootPort(2, 1, 1)], [hostdev(GPU, at(1, 0)), hostdev(THIRD, at(2, 0))], H));
+    const what = 'hostdev 0000:01:00.0 and hostdev 0000:01:00.2';
+    expect(f?.fixes?.[0]?.command).toEqual(together(what, [move(GPU, 1, 0, 0), move(THIRD, 1, 0, 2)]));
+  });
+
+  it('what sits in other slots of the anchor\'s bus takes none of its functions', () => {
+    const d = pseries([phb(1)], [hostdev(GPU, at(1, 1)), hostdev(AUDIO, at(1, 2)), dev('vda', 'disk', at(1, 3, 0, 'on')), dev('vdb', 'disk', at(1, 3, 1))], H);
+    expect(of(d)[0]?.fixes?.[0]?.command).toEqual(together(PAIR, [move(GPU, 1, 1, 0), move(AUDIO, 1, 1, 1)]));
+  });
+
+  it('one function alone that libvirt cannot place is no split card', () => {
+    expect(of(q35([rootPort(1, 1)], [hostdev(GPU), dev('nic', 'interface', at(300, 1))], H))).toEqual([]);
+  });
+
+  it('q35, none addressed: never a vPHB (those are pseries\')', () => {
+    const got = of(q35([rootPort(1, 1)], [hostdev(AUDIO), hostdev(GPU), dev('nic', 'interface', at(300, 1))], H));
+    expect(got.map((f) => f.subjects)).toEqual([{ devices: [AUDIO, GPU] }]);
+    expect(got.flatMap((f) => f.fixes ?? []).filter((x) => x.label.includes('vPHB'))).toEqual([]);
+  });
+
+  it('without a host: one host slot with two functions is enough to need it, whatever else is passed', () => {
+    const d = design({ machine: 'q35', controllers: [ctrl('pcie-root', 0), rootPort(1, 1), rootPort(2, 1, 1)], devices: [hostdev(GPU, at(1, 0)), hostdev(AUDIO, at(1, 0, 1)), hostdev('0000:02:00.0', at(2, 0))] });
+    expect(of(d).map((f) => f.severity)).toEqual(['info']);
+  });
+});
