@@ -57,6 +57,12 @@ describe('PAPR-HP-6: libvirt\'s own devices take the spare once PHB 0 is full', 
     ]);
   });
 
+  it('one spare: the USB controller and the memballoon both land on it, both named', () => {
+    expect(of(pseries([phb(1)], [...fullPhb0])).map((f) => f[0])).toEqual([
+      "PHB 0 has no free slot, so libvirt puts the devices it adds at define time on the empty PHBs (usb controller pci-ohci on PHB 1, virtio memballoon on PHB 1) and no spare is left for hotplug. Free a slot on PHB 0 or put a pci-bridge there, write <controller type='usb' model='none'/> / <memballoon model='none'/> if the guest does without them, or add a PHB.",
+    ]);
+  });
+
   it('two spares: the USB controller and the memballoon share one (one isolation group), the other stays a spare', () => {
     expect(of(pseries([phb(1), phb(2)], [...fullPhb0]))).toEqual([]);
     expect(of(pseries([phb(1), phb(2)], [...fullPhb0, mbNone]))).toEqual([]);
