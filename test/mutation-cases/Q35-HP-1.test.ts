@@ -83,6 +83,12 @@ describe('Q35-HP-1: every empty port taken at define', () => {
     ]);
   });
 
+  it('two devices libvirt places on the two empty ports: both named', () => {
+    expect(of(q35([ctrl('pcie-root-port', 1), ctrl('pcie-root-port', 2)], [dev('rng0', 'rng'), dev('rng1', 'rng'), ...noDefaults])).map((f) => f.message)).toEqual([
+      'Every empty port will be taken at define time: libvirt places rng0 on port 1, rng1 on port 2, so no port is left for hotplug. Add one more empty pcie-root-port.',
+    ]);
+  });
+
   it('one port to the USB controller and one to a device libvirt places: "adds … and places …"', () => {
     expect(of(q35([rootPort(1, 1), rootPort(2, 1, 1), rootPort(3, 1, 2)], [dev('vda', 'disk', at(1, 0)), dev('rng0', 'rng'), dev('mb', 'memballoon', undefined, { model: 'none' })])).map((f) => [f.message, f.subjects])).toEqual([
       [
