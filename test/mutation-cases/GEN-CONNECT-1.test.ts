@@ -114,3 +114,39 @@ describe('GEN-CONNECT-1: x86 machines libvirt gives no PCI root (qemuDomainDefAd
     expect(of(design({ machine: 'pc-q35', arch: 'x86_64', controllers: [ctrl('pcie-root', 0)], devices: [dev('vda', 'disk')] }))).toEqual([]);
   });
 });
+
+describe('GEN-CONNECT-1: each controller said once, and fixes only where they fit', () => {
+  /** q35 with pcie-root's slots 1-29 taken by NICs: slot 0x1e is the one free (0x1f is ICH9's) */
+  const fullButOne = Array.from({ length: 29 }, (_, i) => dev(`nic${i}`, 'interface', at(0, i + 1)));
+
+  it('a root port over the free functions is said by the room count, not again as unplaceable at define', () => {
+    const got = of(q35(ports(9), fullButOne));
+    expect(got.map((f) => [f.message, f.subjects])).toEqual([
+      ['9 pcie-root-ports have no address but only 8 root-port functions are free: a PCI slot is needed to connect a PCI controller model=\'pcie-root-port\', but none is available, and it cannot be automatically added.', { controllers: [9] }],
+    ]);
+  });
+
+  it('a pcie-to-pci-bridge with no root port free: the fix is one batch labelled for undo; with no slot for a new port either, no fix', () => {
+    const d09 = of(q35([ctrl('pcie-root-port', 1), ctrl('pcie-to-pci-bridge', 2)], [dev('rng0', 'rng', at(1, 0))]));
+    expect(d09.map((f) => f.fixes?.map((x) => x.command.kind === 'batch' && x.command.label))).toEqual([['Add a pcie-root-port for the pcie-to-pci-bridge']]);
+    // every function of slot 0x1e taken by root ports, each holding a device
+    const eight = Array.from({ length: 8 }, (_, fn) => rootPort(fn + 1, 0x1e, fn));
+    const held = eight.map((p) => dev(`rng${p.index}`, 'rng', at(p.index!, 0)));
+    const none = of(q35([...eight, ctrl('pcie-to-pci-bridge', 9)], [...held, ...fullButOne]));
+    expect(none.map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [9] }, undefined]]);
+  });
+
+  it('a pcie-expander-bus with pcie-root full: libvirt cannot place it, and a root port would not take it, so no fix', () => {
+    const full = [...fullButOne, dev('last', 'interface', at(0, 0x1e))];
+    const got = of(q35([ctrl('pcie-expander-bus', 1)], full));
+    expect(got.map((f) => [f.message, f.fixes])).toEqual([
+      ['libvirt cannot place pcie-expander-bus controller index 1: no pcie-root is free and libvirt cannot add a bus for a pcie-expander-bus ("Cannot automatically add a new PCI bus"), so it refuses the domain.', undefined],
+    ]);
+  });
+
+  it('an unknown x86 machine: "has" for one device; a written controller that is no root does not give it a bus', () => {
+    const MSG = "libvirt does not know machine 'pc-q35' as q35 (written 'q35' or 'pc-q35-X.Y') or i440fx, so it adds no PCI root and vda has no PCI bus: libvirt refuses the domain (\"No PCI buses available\"). Write a machine libvirt knows, such as 'q35'.";
+    expect(of(design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('vda', 'disk')] })).map((f) => f.message)).toEqual([MSG]);
+    expect(of(design({ machine: 'pc-q35', arch: 'x86_64', controllers: [ctrl('pci-bridge', 1)], devices: [dev('vda', 'disk')] })).map((f) => f.message)).toContain(MSG);
+  });
+});

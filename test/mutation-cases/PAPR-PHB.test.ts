@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
 import { findingsOf } from './alone.ts';
-import { at, ctrl, design, phb, pseries } from '../../src/engine/rules/testkit.ts';
+import { at, ctrl, design, dev, phb, pseries } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
 
@@ -58,6 +58,81 @@ describe('PAPR-PHB-2: at most 31 PHBs once libvirt fills the index gaps', () => 
     const got = of(pseries([phb(30, { index: 2 }), phb(31, { index: 1 }), ctrl('pci-bridge', 40, { address: at(0, 2) })], []));
     expect(got.map((f) => [f.message, f.subjects])).toEqual([
       ['Controller index 40 makes libvirt fill the indexes below it with PHBs: 40 PHBs, but target indexes 0-30 allow only 31 ("No usable target index found"). Use controller indexes up to 30 for PHBs.', { controllers: [31, 40] }],
+    ]);
+  });
+});
+
+/**
+ * PAPR-PHB-5: QEMU refuses two PHBs of one target index (spapr_phb_pre_plug: "PHB N already
+ * attached"); libvirt gives the default PHB target 0 and every other PHB written without one the
+ * lowest free (qemuDomainPCIControllerSetDefaults, qemuDomainAddressFindNewTargetIndex).
+ */
+const phb5 = (d: Design): Finding[] => findingsOf(d, 'PAPR-PHB-5');
+
+describe('PAPR-PHB-5: target indexes are unique', () => {
+  it('two PHBs with target 1: libvirt\'s words, both controllers, and the fix giving the later one the lowest free target index, which clears it', () => {
+    const d = pseries([phb(1), phb(2, { index: 1 })], []);
+    const got = phb5(d);
+    expect(got.map((f) => [f.message, f.subjects])).toEqual([['PHB controllers 1 and 2 both have target index 1: QEMU refuses to start ("PHB 1 already attached").', { controllers: [1, 2] }]]);
+    expect(got[0]!.fixes!.map((x) => [x.label, x.command])).toEqual([
+      ['Use the free target index 2', { kind: 'update-controller', controller: 'pci-2', changes: { target: { index: 2 } } }],
+    ]);
+    expect(phb5(applyCommand(d, got[0]!.fixes![0]!.command))).toEqual([]);
+  });
+
+  it('three PHBs with target 1: each later one gets a different free target index (2, then 3)', () => {
+    const d = pseries([phb(1), phb(2, { index: 1 }), phb(3, { index: 1 })], []);
+    const got = phb5(d);
+    expect(got.map((f) => [f.subjects, f.fixes?.map((x) => x.label)])).toEqual([
+      [{ controllers: [1, 2] }, ['Use the free target index 2']],
+      [{ controllers: [1, 3] }, ['Use the free target index 3']],
+    ]);
+    let fixed = d;
+    for (const f of got) fixed = applyCommand(fixed, f.fixes![0]!.command);
+    expect(phb5(fixed)).toEqual([]);
+  });
+
+  it('target indexes 1-30 all taken: the clash stands with no fix', () => {
+    const full = Array.from({ length: 30 }, (_, i) => phb(i + 1));
+    const got = phb5(pseries([...full, phb(31, { index: 1 })], []));
+    expect(got.map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [1, 31] }, undefined]]);
+  });
+
+  it('the fix skips a target index another PHB holds further on in the list', () => {
+    const got = phb5(pseries([phb(1), phb(2, { index: 1 }), phb(3, { index: 2 })], []));
+    expect(got.map((f) => f.fixes?.map((x) => x.label))).toEqual([['Use the free target index 3']]);
+  });
+
+  it('a pci-root that is no spapr-pci-host-bridge is no PHB: its target index neither clashes nor is kept from the fix', () => {
+    const other = (index: number, target: number) => ctrl('pci-root', index, { modelName: 'other-host-bridge', target: { index: target } });
+    expect(phb5(pseries([phb(1), other(2, 1)], []))).toEqual([]);
+    expect(phb5(pseries([phb(1), phb(2, { index: 1 }), other(3, 2)], [])).map((f) => f.fixes?.map((x) => x.label))).toEqual([['Use the free target index 2']]);
+  });
+
+  it('the default PHB written without a target index next to a PHB with target 0: libvirt refuses that (PAPR-PHB-3), QEMU never sees a clash', () => {
+    // libvirt would give the default PHB target 0 only at define; libvirt's validation of index 0 <=> target 0 comes first
+    expect(phb5(design({ machine: 'pseries', controllers: [ctrl('pci-root', 0), phb(1, { index: 0 })] }))).toEqual([]);
+  });
+
+  it('the default PHB written after a PHB with its target index: the clash stands, but the fix is for the other one (the default PHB\'s target index is 0, PAPR-PHB-3)', () => {
+    const got = phb5(design({ machine: 'pseries', controllers: [phb(1, { index: 5 }), phb(0, { index: 5 })] }));
+    expect(got.map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [1, 0] }, undefined]]);
+  });
+
+  it('PHBs left without target index in a design libvirt cannot define at all (a device on bus 300): no target index to compare, no clash', () => {
+    const d = design({ machine: 'pseries', controllers: [ctrl('pci-root', 0), ctrl('pci-root', 1), ctrl('pci-root', 2)], devices: [dev('nic', 'interface', at(300, 1))] });
+    expect(phb5(d)).toEqual([]);
+  });
+
+  it('a PHB whose index cannot be read (GEN-IDX-1\'s) clashing: named as such, never as "undefined", and no number among the subjects', () => {
+    const d = pseries([phb(1), { ...phb(2, { index: 1 }), index: undefined, unreadable: ["index='x'"] }], []);
+    expect(phb5(d).map((f) => [f.message, f.subjects])).toEqual([['PHB controllers 1 and (index unreadable) both have target index 1: QEMU refuses to start ("PHB 1 already attached").', { controllers: [1] }]]);
+  });
+
+  it('a PHB written without model name and target index gets one from libvirt that clashes: the message says which one libvirt gives', () => {
+    const d = pseries([ctrl('pci-root', 1), ctrl('pci-root', 2, { target: { index: 1 } })], []);
+    expect(phb5(d).map((f) => f.message)).toEqual([
+      "PHB controllers 1 and 2 both have target index 1 (controller 1 gets target index 1 from libvirt, whose search does not see a PHB written later without <model name='spapr-pci-host-bridge'/>): QEMU refuses to start (\"PHB 1 already attached\").",
     ]);
   });
 });

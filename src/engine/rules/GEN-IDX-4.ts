@@ -11,21 +11,39 @@ const meta: RuleMeta = {
   id: 'GEN-IDX-4',
   severity: 'error',
   title: "A controller's index is larger than the bus it plugs into",
-  why: 'libvirt numbers buses so that a bridge always comes after its parent; a bridge whose index is not larger than its bus is refused.',
-  source: 'libvirt src/qemu/qemu_domain_address.c qemuDomainAssignPCIAddresses ("PCI controller at index N has bus=…, but index must be larger than bus"); for a controller libvirt places: qemuDomainAssignDevicePCISlots (controllers in index order, on the first compatible bus, src/conf/domain_addr.c virDomainPCIAddressGetNextAddr) and QEMU qdev_device_add ("Bus \'pci.N\' not found")',
+  why: 'A bus must exist before what plugs into it: libvirt refuses a pci-bridge whose index is not larger than its bus, and QEMU, which creates PCI controllers in index order, refuses any other such controller at start.',
+  source: 'libvirt src/qemu/qemu_domain_address.c qemuDomainAssignPCIAddresses ("PCI controller at index N has bus=…, but index must be larger than bus": pci-bridge only); every other kind: libvirt keeps PCI controllers in index order (src/conf/domain_conf.c virDomainControllerInsertPreAlloced) and puts them on the command line so, and QEMU qdev_device_add refuses a bus not created yet ("Bus \'pci.N\' not found"); for a controller libvirt places: qemuDomainAssignDevicePCISlots (controllers in index order, on the first compatible bus, src/conf/domain_addr.c virDomainPCIAddressGetNextAddr) and QEMU qdev_device_add ("Bus \'pci.N\' not found")',
   families: 'all',
 };
 
 // Buses are named as the XML writes them (bus='0x11'); QEMU's bus id pci.N is the controller index in decimal.
 const isRoot = (c: PciController): boolean => c.model === 'pci-root' || c.model === 'pcie-root';
 
+/**
+ * The finding's words for a controller written on a bus numbered at or after it. libvirt checks this
+ * for pci-bridge only (qemuDomainAssignPCIAddresses, after it has placed everything); any other kind
+ * it accepts, and QEMU, given the controllers in index order, refuses at start for want of the bus.
+ */
+function writtenMessage(c: PciController, bus: number): string {
+  const written = `PCI controller at index ${c.index} (${c.model}) has bus='${formatNumber('bus', bus)}'`;
+  if (c.model === 'pci-bridge') return `${written}, but its index must be larger than its bus: libvirt refuses the domain.`;
+  return `${written}: libvirt accepts it, but QEMU creates PCI controllers in index order and refuses to start ("Bus 'pci.${bus}' not found"). Its index must be larger than its bus.`;
+}
+
+/** Who refuses a controller libvirt places on a bus numbered at or after it, in their words (as above). */
+function refusal(model: string, index: number, bus: number): string {
+  const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+  if (model === 'pci-bridge') return `libvirt refuses the domain ("PCI controller at index ${index} (${hex(index)}) has bus='${hex(bus)}', but index must be larger than bus")`;
+  return `QEMU refuses to start ("Bus 'pci.${bus}' not found")`;
+}
+
 export const rule: Rule = globalRule(meta, (ctx) => {
   const out = ctx.guest.controllers
     .filter((c) => c.index !== undefined && c.address && !isRoot(c) && c.index <= c.address.bus)
-    .map((c) => finding(meta, `PCI controller at index ${c.index} (${c.model}) has bus='${formatNumber('bus', c.address?.bus ?? 0)}', but its index must be larger than its bus.`, { controllers: [c.index as number] }, controllerAddressFixes(ctx, c, { renumber: true })));
+    .map((c) => finding(meta, writtenMessage(c, c.address?.bus ?? 0), { controllers: [c.index as number] }, controllerAddressFixes(ctx, c, { renumber: true })));
   // A controller the design leaves to libvirt: libvirt places it in index order on the first bus
-  // that takes it, which may be a controller of a higher index (d11). QEMU creates buses in index
-  // order and refuses: "Bus 'pci.N' not found".
+  // that takes it, which may be a controller of a higher index (d11), or its own bus (a pci-bridge
+  // when no bus before it has room).
   const defined = atDefine(ctx, placesControllers);
   if (!defined) return out;
   const unaddressed = new Set(ctx.design.guest.controllers.filter((c) => !c.address).map((c) => c.key));
@@ -38,7 +56,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     out.push(
       finding(
         meta,
-        `libvirt will put ${c.model} controller index ${c.index} on bus ${formatNumber('bus', a.bus)} (${parent ? definedControllerText(defined, parent) : 'a bus'}), which comes after it: QEMU refuses to start ("Bus 'pci.${a.bus}' not found"). A controller's index must be larger than its bus.`,
+        `libvirt will put ${c.model} controller index ${c.index} on bus ${formatNumber('bus', a.bus)} (${parent ? definedControllerText(defined, parent) : 'a bus'}), ${a.bus === c.index ? 'its own bus' : 'which comes after it'}: ${refusal(c.model, c.index, a.bus)}. A controller's index must be larger than its bus.`,
         { controllers: [c.index] },
         [{ label: `Renumber ${c.model} controller index ${c.index} to index ${index}, after its bus`, command: { kind: 'update-controller', controller: written.key, changes: { index } } }],
       ),

@@ -47,7 +47,9 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     if (free !== undefined) used.add(free);
     const fixes = free !== undefined && c.index !== 0 ? [setTargetFix(c, `Use the free target index ${free}`, { ...c.target, index: free })] : undefined;
     const told = [earlier, c].filter((x) => x.target.index === undefined).map((x) => `controller ${x.index} gets target index ${t} from libvirt, whose search does not see a PHB written later without <model name='spapr-pci-host-bridge'/>`);
-    out.push(finding(meta, `PHB controllers ${earlier.index} and ${c.index} both have target index ${t}${told.length ? ` (${told.join('; ')})` : ''}: QEMU refuses to start ("PHB ${t} already attached").`, { controllers: [earlier.index ?? -1, c.index ?? -1] }, fixes));
+    // a PHB whose index cannot be read (GEN-IDX-1's) still holds its target index: named without a number
+    const pair = [earlier, c];
+    out.push(finding(meta, `PHB controllers ${pair.map((x) => x.index ?? '(index unreadable)').join(' and ')} both have target index ${t}${told.length ? ` (${told.join('; ')})` : ''}: QEMU refuses to start ("PHB ${t} already attached").`, { controllers: pair.flatMap((x) => (x.index === undefined ? [] : [x.index])) }, fixes));
   }
   return out;
 });
