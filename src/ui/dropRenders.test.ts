@@ -179,7 +179,13 @@ describe('what the drop frame paints and layerizes', () => {
   };
 
   it('clips text with overflow: clip, not hidden (no scroll container, paint layer and scroll node per line)', () => {
-    for (const s of ['.tlines > .tline', '.ttitle .tkind', '.hdev .hname', '.hdev .hmeta > .vendor', '.glabel']) expect(rule(s), s).toMatch(/overflow:\s*clip/);
+    for (const s of ['.tlines > .cut, .ttitle .tkind.cut', '.hdev .hname', '.hdev .hmeta > .vendor', '.glabel']) expect(rule(s), s).toMatch(/overflow:\s*clip/);
+  });
+
+  it('clips a tile once, and a line of it only when it overflows (.cut: a clip node and paint chunk per line doubled layerize)', () => {
+    expect(rule('.tlines')).toMatch(/overflow:\s*clip/);
+    for (const s of ['.ctile', '.tlines > *', '.trow', '.ttitle .tkind', '.tchips']) expect(rule(s), s).not.toMatch(/overflow/);
+    expect(rule('.tlines > .cut, .ttitle .tkind.cut')).toMatch(/text-overflow:\s*ellipsis/);
   });
 
   it('hides React Flow handles without opacity (no effect node per handle)', () => {
