@@ -12,7 +12,7 @@ import type { Design, Finding, GuestDevice, Host, MachineFamily, PciController, 
 import { busModel, formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, SPACING } from './layout.ts';
+import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, SPACING } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
 import { tileCutZooms, uiMeasure, type TileLine, type TileText } from './tileFit.ts';
 
@@ -213,8 +213,9 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
   const meta = targetLine(c, family);
   const summary = busSummary(devices, children, host, family);
   // a warning or an error comes right after the title: it is why one looks at a tile; a note comes last
-  const worstLine: Line | undefined = worst ? { key: 'worst', text: `${worst.severity === 'info' ? 'i' : '!'} ${worst.ruleId}`, className: `tworst ${worst.severity}`, title: worst.message, bold: true } : undefined;
   const urgent = worst && worst.severity !== 'info';
+  // keyed by where it stands: a note turned warning is one line removed and one added, not the lines between moved
+  const worstLine: Line | undefined = worst ? { key: urgent ? 'alert' : 'note', text: `${worst.severity === 'info' ? 'i' : '!'} ${worst.ruleId}`, className: `tworst ${worst.severity}`, title: worst.message, bold: true } : undefined;
   const lines: Line[] = [];
   if (urgent && worstLine) lines.push(worstLine);
   if (meta) lines.push({ key: 'meta', text: meta, title: meta });
@@ -226,6 +227,9 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
   const cut = useTileCuts({ kind, index: shownIndex, chips: devices.length, lines });
   return (
     <div className="tlines">
+      <span hidden id={busNameIdOf(c)}>
+        {busNodeName(c, family, devices.length)}
+      </span>
       <div className="trow">
         <div
           className="chead ttitle nopan nodrag"
