@@ -17,8 +17,9 @@ export function fullSizeSave() {
 
 /**
  * A page on the app at `url` whose first design is the 31-vPHB one (its autosave: fullSizeSave), once
- * drawn: its 122 devices and vPHB 30 on the canvas. `contextOptions` go to newContext (after a
- * 1440x900 viewport); `init` are more scripts to run before the app's (a React DevTools hook, say).
+ * drawn: its 122 devices and vPHB 30 on the canvas, with releaseDropScript installed. `contextOptions`
+ * go to newContext (after a 1440x900 viewport); `init` are more scripts to run before the app's (a
+ * React DevTools hook, say).
  */
 export async function openFullSizePage(browser, url, { contextOptions = {}, init = [] } = {}) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...contextOptions });
@@ -30,7 +31,7 @@ export async function openFullSizePage(browser, url, { contextOptions = {}, init
     },
     { save: fullSizeSave() },
   );
-  for (const script of init) await page.addInitScript(script);
+  for (const script of [releaseDropScript, ...init]) await page.addInitScript(script);
   await page.goto(url);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid^="guest-device-"]').length === 122 && document.querySelector('[data-testid="controller-30"]') !== null);
   return { context, page };
@@ -92,4 +93,60 @@ export async function holdGroup2OverVphb1(page) {
   await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 4 });
   await page.waitForFunction(() => /\bover\b/.test(document.querySelector('[data-testid="controller-1"]')?.className ?? ''));
   return { x: target.x + target.width / 2, y: target.y + target.height / 2 };
+}
+
+/**
+ * A page init script (page.addInitScript(releaseDropScript), before the app loads) defining the
+ * release that bench/browser.mjs, trace-drag.mjs and trace-dom.mjs time, once:
+ * `window.__releaseDrop({ x, y }, { atFrameStart = true, mark = false })` releases the held drag
+ * (a pointerup at x, y, CSS px) and resolves `{ ms, rendered, t0 }` once the findings panel shows
+ * more PAPR isolation findings than before: `ms` from the release (performance.now() at `t0`) to a
+ * task that finds them, `rendered` the frames rendered until then.
+ * - atFrameStart: the pointerup is dispatched first thing in a requestAnimationFrame callback, where
+ *   Chromium delivers a real pointer event (input is aligned with frames), so the drop's handler,
+ *   React's commit and that frame's style, layout, paint and commit run in the same task; a task
+ *   posted from the callback (MessageChannel) runs after that frame is rendered and checks the DOM,
+ *   and again after each later frame until the findings are there.
+ * - otherwise the pointerup is dispatched at once (whatever phase of the frames the caller runs in)
+ *   and the first check follows the next frame: the idle wait for it is in `ms`.
+ * - mark: performance marks 'w-start' at the release and 'w-end' at the check that finds them (the
+ *   window bench/trace-drag.mjs sums a trace over).
+ * Page-side source: it must not close over anything of this module.
+ */
+export function releaseDropScript() {
+  window.__releaseDrop = ({ x, y }, { atFrameStart = true, mark = false } = {}) =>
+    new Promise((resolve) => {
+      const shown = () => document.querySelectorAll('[data-testid="finding"][data-rule-id^="PAPR-ISO"]').length;
+      const before = shown();
+      const release = () => {
+        if (mark) performance.mark('w-start');
+        const t0 = performance.now();
+        window.dispatchEvent(new PointerEvent('pointerup', { clientX: x, clientY: y, bubbles: true }));
+        let rendered = 1;
+        const check = () => {
+          const ch = new MessageChannel();
+          ch.port1.onmessage = () => {
+            if (shown() > before) {
+              if (mark) performance.mark('w-end');
+              resolve({ ms: performance.now() - t0, rendered, t0 });
+            } else {
+              rendered++;
+              requestAnimationFrame(check);
+            }
+          };
+          ch.port2.postMessage(0);
+        };
+        // posted from the release's frame: after its rendering; otherwise from the next frame
+        if (atFrameStart) check();
+        else {
+          rendered = 0;
+          requestAnimationFrame(() => {
+            rendered = 1;
+            check();
+          });
+        }
+      };
+      if (atFrameStart) requestAnimationFrame(release);
+      else release();
+    });
 }

@@ -34,7 +34,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from '@playwright/test';
-import { fullSizeSave, holdGroup2OverVphb1, LAUNCH, startServer } from './app-server.mjs';
+import { fullSizeSave, holdGroup2OverVphb1, LAUNCH, releaseDropScript, startServer } from './app-server.mjs';
 import { largePseriesDomain } from './browser-domain.mjs';
 import { firstRenderRun, startBenchServer } from './no-devtools.mjs';
 import { firstFrameScript } from './seen.mjs';
@@ -215,6 +215,7 @@ async function openFullSize(browser, url, onReady, { wait = true, beforeGoto } =
     },
     { key: AUTOSAVE_KEY, save: fullSizeSave() },
   );
+  await page.addInitScript(releaseDropScript);
   if (onReady) await page.addInitScript(onReady);
   beforeGoto?.(page);
   await page.goto(url);
@@ -337,7 +338,8 @@ async function dragFrames(page) {
 
 /**
  * Group 2 dropped on vPHB 1 (two PEs on one vPHB: PAPR isolation findings), timed from the release
- * to the findings panel showing them, two ways:
+ * to the findings panel showing them (the release and its check: app-server.mjs releaseDropScript,
+ * installed in the page by openFullSize), two ways:
  * - at the start of a frame (the budget's measure): the pointerup is dispatched first thing in a
  *   requestAnimationFrame callback, where Chromium delivers a real pointer event (input is aligned
  *   with frames), so the drop's handler, the store update and React's commit (a microtask after the
@@ -374,41 +376,7 @@ async function dropToFindings(page, atFrameStart) {
   );
   for (let i = 0; i < DROP_SAMPLES + 2; i++) {
     const at = await holdGroup2OverVphb1(page);
-    const r = await page.evaluate(
-      ({ at, atFrameStart }) =>
-        new Promise((resolve) => {
-          const shown = () => document.querySelectorAll('[data-testid="finding"][data-rule-id^="PAPR-ISO"]').length;
-          const before = shown();
-          const release = () => {
-            const t0 = performance.now();
-            window.dispatchEvent(new PointerEvent('pointerup', { clientX: at.x, clientY: at.y, bubbles: true }));
-            let frames = 1;
-            const check = () => {
-              const ch = new MessageChannel();
-              ch.port1.onmessage = () => {
-                if (shown() > before) resolve({ ms: performance.now() - t0, rendered: frames });
-                else {
-                  frames++;
-                  requestAnimationFrame(check);
-                }
-              };
-              ch.port2.postMessage(0);
-            };
-            // posted from the release's frame: after its rendering; otherwise from the next frame
-            if (atFrameStart) check();
-            else {
-              frames = 0;
-              requestAnimationFrame(() => {
-                frames = 1;
-                check();
-              });
-            }
-          };
-          if (atFrameStart) requestAnimationFrame(release);
-          else release();
-        }),
-      { at, atFrameStart },
-    );
+    const r = await page.evaluate(({ at, atFrameStart }) => window.__releaseDrop(at, { atFrameStart }), { at, atFrameStart });
     await page.mouse.up();
     if (i >= 2) out.push({ ...r, frames: Math.max(1, Math.ceil(r.ms / interval)) });
     await page.getByTestId('undo').click();

@@ -33,32 +33,9 @@ async function main() {
 
     const drop = async (warm) => {
       const at = await holdGroup2OverVphb1(page);
-      const ms = await page.evaluate(
-        ({ at, warm }) =>
-          new Promise((resolve) => {
-            const shown = () => document.querySelectorAll('[data-testid="finding"][data-rule-id^="PAPR-ISO"]').length;
-            const before = shown();
-            // released at the start of a frame, as bench/browser.mjs's drop-findings-31-vphb: the window
-            // is the drop's own work and the rendering of the frames until the findings show
-            requestAnimationFrame(() => {
-              if (!warm) performance.mark('w-start');
-              const t0 = performance.now();
-              window.dispatchEvent(new PointerEvent('pointerup', { clientX: at.x, clientY: at.y, bubbles: true }));
-              const check = () => {
-                const ch = new MessageChannel();
-                ch.port1.onmessage = () => {
-                  if (shown() > before) {
-                    if (!warm) performance.mark('w-end');
-                    resolve(performance.now() - t0);
-                  } else requestAnimationFrame(check);
-                };
-                ch.port2.postMessage(0);
-              };
-              check();
-            });
-          }),
-        { at, warm },
-      );
+      // released at the start of a frame, as bench/browser.mjs's drop-findings-31-vphb (app-server.mjs
+      // releaseDropScript): the window is the drop's own work and the rendering of the frames until the findings show
+      const { ms } = await page.evaluate(({ at, warm }) => window.__releaseDrop(at, { mark: !warm }), { at, warm });
       await page.mouse.up();
       await page.getByTestId('undo').click();
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="finding"][data-rule-id^="PAPR-ISO"]').length === 0);

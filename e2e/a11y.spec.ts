@@ -102,10 +102,20 @@ for (const scheme of ['light', 'dark'] as const) {
 
 test('canvas nodes, truncated names and icon buttons say what they are', async ({ page }) => {
   await openApp(page);
-  // React Flow's node wrapper carries the controller's name for screen readers
+  // React Flow's node wrapper carries the controller's name for screen readers, with its device count
   const node = page.locator('.react-flow__node', { has: page.getByTestId('controller-1') });
-  await expect(node).toHaveAttribute('aria-label', 'vPHB 1, 2 devices');
-  await expect(page.locator('.react-flow__node', { has: page.getByTestId('controller-0') })).toHaveAttribute('aria-label', 'vPHB 0, 4 devices');
+  await expect(node).toHaveAccessibleName('vPHB 1, 2 devices');
+  const node0 = page.locator('.react-flow__node', { has: page.getByTestId('controller-0') });
+  await expect(node0).toHaveAccessibleName('vPHB 0, 4 devices');
+  // ... which follows an edit: a device moved from vPHB 0 to vPHB 1, and back with undo
+  await page.getByTestId('guest-device-disk-0').click();
+  const option = page.getByTestId('move-to').locator('option', { hasText: /^vPHB 1 — / });
+  await page.getByTestId('move-to').selectOption((await option.getAttribute('value')) ?? '');
+  await page.getByTestId('move-to-apply').click();
+  await expect(node).toHaveAccessibleName('vPHB 1, 3 devices');
+  await expect(node0).toHaveAccessibleName('vPHB 0, 3 devices');
+  await page.getByTestId('undo').click();
+  await expect(node).toHaveAccessibleName('vPHB 1, 2 devices');
   // names cut off with an ellipsis keep their full text in a tooltip
   const hname = page.getByTestId('host-device-0035:03:00.0').locator('.hname');
   await expect(hname).toHaveAttribute('title', /^0035:03:00\.0 GV100GL \[Tesla V100 SXM2 16GB\]/);

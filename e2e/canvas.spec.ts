@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { largePseries, q35RootPorts, unplacedPseries, type GeneratedDesign } from './fixtures/designs.ts';
 import { createDesign, importHost, type Design } from '../src/engine/index.ts';
-import { center, drag, dropOn, expectFindingsAndBadgesAreTheEngines, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign as load, noInternalKey, openApp, p10, placements, settled, textSizes } from './helpers.ts';
+import { center, drag, dropOn, expectFindingsAndBadgesAreTheEngines, expectMoveToVerdictsAreTheEngines, exportXml, loadDesign as load, noInternalKey, openApp, p10, placements, settled, textSizes, tileTextFit } from './helpers.ts';
 
 /**
  * The canvas at real scale (issue 10), at a laptop's and a desktop's size: every PCI device on
@@ -192,6 +192,44 @@ for (const viewport of [
       await expect(page.locator('.react-flow__minimap')).toBeVisible();
       await expect(page.locator('.react-flow__minimap-node')).toHaveCount(31);
       expect(errors).toEqual([]);
+    });
+
+    test('a tile clips only the text that overflows it, with an ellipsis inside its box, at first view and zoomed out or in', async ({ page }) => {
+      await openApp(page);
+      await load(page, largePseries());
+      const fitted = await zoomLevel(page);
+      // vPHB 1's bus summary (four functions of a long product name) is longer than any tile line; its title's kind is short
+      const summary = page.getByTestId('controller-1').locator('.tline.tmuted');
+      await expect(summary).toHaveText(/^NetXtreme .* ×4$/);
+      const kind = page.getByTestId('controller-1').locator('.tkind');
+      await expect(kind).toHaveText('vPHB');
+      let ellipsed = 0;
+      let whole = 0;
+      for (const step of ['first view', 'Minus', 'Minus', 'Equal', 'Equal', 'Equal'] as const) {
+        if (step !== 'first view') {
+          const before = await zoomLevel(page);
+          await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+          await page.keyboard.press(step);
+          await expect.poll(() => zoomLevel(page)).not.toBe(before);
+          await settled(page);
+        }
+        if ((await page.locator('.ctile').count()) === 0) break;
+        const fit = await tileTextFit(page);
+        expect(fit.escaped, `at ${await zoomLevel(page)} % (first view ${fitted} %)`).toEqual([]);
+        ellipsed += fit.ellipsed;
+        whole += fit.whole;
+        await expect(summary).toHaveCSS('text-overflow', 'ellipsis');
+        await expect(summary).toHaveCSS('overflow-x', 'clip');
+      }
+      // lines too long for their tile were cut, others shown whole (at the lowest zooms the long ones wrap into the dropped column)
+      expect(ellipsed).toBeGreaterThan(0);
+      expect(whole).toBeGreaterThan(0);
+      // at the first view the short label is whole: not clipped, its text inside its box
+      await page.keyboard.press('Shift+Digit1');
+      await expect.poll(() => zoomLevel(page)).toBe(fitted);
+      await settled(page);
+      await expect(kind).toHaveCSS('overflow-x', 'visible');
+      expect(await kind.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
     });
 
     test('editing on the canvas: re-slot on the own bus, drag out onto the remove zone or the host panel to remove', async ({ page }) => {

@@ -280,3 +280,43 @@ export async function textSizes(page: Page): Promise<number[]> {
 
 /** The 10th percentile of a sorted list (issue 10: node text at first view). */
 export const p10 = (xs: number[]): number => xs[Math.floor(xs.length * 0.1)] ?? 0;
+
+/** What a summary tile's text does with its box (issue 10: "truncated with an ellipsis only where it must"). */
+export interface TileTextFit {
+  /** parts whose content overflows and is not clipped with an ellipsis inside the tile */
+  readonly escaped: string[];
+  /** text lines cut with an ellipsis: their text overflows, they end inside the tile */
+  readonly ellipsed: number;
+  /** text lines whose text fits and that clip nothing */
+  readonly whole: number;
+}
+
+/**
+ * Every part of every summary tile on the canvas (title kind, chips, lines): one whose content is
+ * wider or taller than its box must clip it (overflow not visible) and, when text, end in an ellipsis,
+ * within its tile's box. Counts the lines cut with an ellipsis and the lines shown whole and unclipped.
+ */
+export async function tileTextFit(page: Page): Promise<TileTextFit> {
+  return page.evaluate(() => {
+    const out = { escaped: [] as string[], ellipsed: 0, whole: 0 };
+    for (const tile of Array.from(document.querySelectorAll('.ctile'))) {
+      const box = tile.getBoundingClientRect();
+      const lines = tile.querySelector('.tlines')?.getBoundingClientRect();
+      for (const el of Array.from(tile.querySelectorAll('.tlines > .tline, .tkind, .tchips')) as HTMLElement[]) {
+        const r = el.getBoundingClientRect();
+        // a line wrapped into the tile's second column is dropped whole by .tlines' clip
+        if (lines && r.left >= lines.right - 1) continue;
+        const cs = getComputedStyle(el);
+        const text = !el.classList.contains('tchips');
+        const over = el.scrollWidth > el.clientWidth + 0.5 || el.scrollHeight > el.clientHeight + 0.5;
+        const name = `${tile.getAttribute('data-testid')} ${el.className}: ${el.textContent}`;
+        if (r.left < box.left - 0.5 || r.right > box.right + 0.5) out.escaped.push(`${name} outside its tile`);
+        if (over) {
+          if (cs.overflowX === 'visible' || (text && cs.textOverflow !== 'ellipsis')) out.escaped.push(`${name} overflows ${el.scrollWidth}/${el.clientWidth} unclipped`);
+          else if (text && el.classList.contains('tline')) out.ellipsed++;
+        } else if (text && el.classList.contains('tline') && cs.overflowX === 'visible') out.whole++;
+      }
+    }
+    return out;
+  });
+}

@@ -333,26 +333,32 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
     ),
   );
 
-  return (
-    <ReactFlow
-      nodes={layout.nodes}
-      edges={layout.edges}
-      nodeTypes={nodeTypes}
-      edgeTypes={edgeTypes}
-      nodesDraggable={false}
-      nodesConnectable={false}
-      elementsSelectable={false}
-      selectionKeyCode={null}
-      onNodeClick={onNodeClick}
-      onMoveStart={onMoveStart}
-      defaultViewport={start.viewport}
-      minZoom={0.1}
-      maxZoom={2}
-      proOptions={proOptions}
-      onlyRenderVisibleElements={plan.lod === 'full' && layout.nodes.length > 12}
-    >
-      {showMinimap ? <MiniMap pannable zoomable ariaLabel="Mini map of the topology" nodeColor={minimapColor} nodeStrokeWidth={0} data-testid="minimap" /> : null}
-    </ReactFlow>
+  // The same element while what it is made of stays: an edit that renews no node or edge (a drop on
+  // tiles, whose nodes name their counts themselves) then renders none of React Flow's own components
+  const onlyVisible = plan.lod === 'full' && layout.nodes.length > 12;
+  return useMemo(
+    () => (
+      <ReactFlow
+        nodes={layout.nodes}
+        edges={layout.edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable={false}
+        selectionKeyCode={null}
+        onNodeClick={onNodeClick}
+        onMoveStart={onMoveStart}
+        defaultViewport={start.viewport}
+        minZoom={0.1}
+        maxZoom={2}
+        proOptions={proOptions}
+        onlyRenderVisibleElements={onlyVisible}
+      >
+        {showMinimap ? <MiniMap pannable zoomable ariaLabel="Mini map of the topology" nodeColor={minimapColor} nodeStrokeWidth={0} data-testid="minimap" /> : null}
+      </ReactFlow>
+    ),
+    [layout.nodes, layout.edges, onMoveStart, start.viewport, onlyVisible, showMinimap],
   );
 });
 
@@ -369,9 +375,18 @@ function docId(source: object | undefined): number {
   return id;
 }
 
-export function Canvas() {
+/**
+ * The Flow of the open document. Its own component so that an edit (a new guest) renders the flow
+ * alone, not the canvas around it: the bar, the tray, box select and the remove zone follow the
+ * store by their own subscriptions.
+ */
+function DocumentFlow({ view, container }: { view: Size; container: React.RefObject<HTMLDivElement | null> }) {
   const guest = useDesigner((s) => s.present?.design.guest);
   const source = useDesigner((s) => s.present?.design.source);
+  return guest ? <Flow key={docId(source)} guest={guest} view={view} container={container} /> : null;
+}
+
+export function Canvas() {
   const flowRef = useRef<HTMLDivElement>(null);
   const [view, setView] = useState<Size | null>(null);
   useLayoutEffect(() => {
@@ -399,7 +414,7 @@ export function Canvas() {
       <UnplacedTray />
       <AddedAtDefineStrip />
       <div className="flow" ref={flowRef}>
-        {guest && view && view.width > 0 && view.height > 0 ? <Flow key={docId(source)} guest={guest} view={view} container={flowRef} /> : null}
+        {view && view.width > 0 && view.height > 0 ? <DocumentFlow view={view} container={flowRef} /> : null}
         <BoxSelect container={flowRef} />
         <RemoveZone />
       </div>

@@ -6,7 +6,7 @@ import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectInd
 import { ControllerTile, IndexLabel, useFamily, useShownController } from './ControllerTile.tsx';
 import { AddedRow, useAddedOnBus } from './AddedAtDefine.tsx';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busOwner, controllerKindLabel, controllersByBus, deviceGrid, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING, type ControllerFlowNode } from './layout.ts';
+import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllersByBus, deviceGrid, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING, type ControllerFlowNode } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
 
 export { controllerKindLabel, hostNameOf };
@@ -109,6 +109,9 @@ const ControllerFull = memo(function ControllerFull({ cKey, deviceRows }: { cKey
       aria-label={`${title}${severity ? `, has ${severity}s` : ''}`}
     >
       <Handle type="target" position={Position.Top} isConnectable={false} />
+      <span hidden id={busNameIdOf(c)}>
+        {busNodeName(c, family, devices.length)}
+      </span>
       <div
         className="chead nopan nodrag"
         role="button"

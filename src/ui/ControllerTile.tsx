@@ -2,17 +2,19 @@
  * A bus as a summary tile: what the canvas draws below the detail threshold (layout.ts
  * FULL_MIN_ZOOM), so a 31-vPHB guest reads at first sight. Its text is sized for the zoom in CSS
  * (calc(11.5px / var(--z))), so it stays legible at any zoom without re-rendering; lines that do not
- * fit are dropped whole, least important last. Every device on the bus is a chip: a drag source and
+ * fit are dropped whole, least important last, and a line too long for the tile's width ends in an
+ * ellipsis (only such a line is clipped: tileFit.ts). Every device on the bus is a chip: a drag source and
  * a `guest-device-<key>` node, as on the full node.
  */
 import { memo, useCallback } from 'react';
-import { Handle, Position } from '@xyflow/react';
+import { Handle, Position, useStore } from '@xyflow/react';
 import type { Design, Finding, GuestDevice, Host, MachineFamily, PciController, Severity } from '../engine/index.ts';
 import { busModel, formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, SPACING } from './layout.ts';
+import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, SPACING } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
+import { tileCutZooms, uiMeasure, type TileLine, type TileText } from './tileFit.ts';
 
 /** The open design's machine family, as a string: a bus is named in its machine's words ("vPHB" only on pseries). */
 export const useFamily = (): MachineFamily => useDesigner((s) => (s.present ? machineFamily(s.present.design.guest) : 'other'));
@@ -153,6 +155,31 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
   );
 });
 
+/** A line of a tile below its title row. */
+interface Line extends TileLine {
+  readonly key: string;
+  readonly className?: string | undefined;
+  readonly title?: string | undefined;
+}
+
+/**
+ * Which parts of a tile overflow at the canvas' zoom (tileFit.ts): the title's kind, the chips, and
+ * the lines as a bit mask (bit i: line i). The selector gives a number, so a zoom step re-renders
+ * the tile only when a part starts or stops overflowing.
+ */
+function useTileCuts(t: TileText): { readonly title: boolean; readonly chips: boolean; readonly lines: number } {
+  const below = tileCutZooms(t, uiMeasure());
+  const mask = useStore((s) => {
+    const zoom = s.transform[2];
+    let m = (zoom < below.title ? 1 : 0) | (zoom < below.chips ? 2 : 0);
+    below.lines.forEach((z, i) => {
+      if (zoom < z) m |= 4 << i;
+    });
+    return m;
+  });
+  return { title: (mask & 1) !== 0, chips: (mask & 2) !== 0, lines: mask >> 2 };
+}
+
 /** What a tile shows of its bus: title, device chips and the summary lines (see the module comment). */
 const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: PciController; assigned: boolean; selected: boolean; family: MachineFamily }) {
   const cKey = c.key;
@@ -181,19 +208,28 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
   const phb = shownAsPhb(c, family);
   const groupList = [...groups].sort((a, b) => a - b).join(', ');
   const pe = phb ? (groups.size ? `PE: group${groups.size > 1 ? 's' : ''} ${groupList}` : used.size ? 'PE: emulated only' : 'PE: none (spare)') : groups.size ? `IOMMU group${groups.size > 1 ? 's' : ''} ${groupList}` : '';
-  const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}`;
+  const kind = controllerKindLabel(c, family);
+  const title = `${kind} ${index ?? '(no index)'}`;
   const meta = targetLine(c, family);
   const summary = busSummary(devices, children, host, family);
   // a warning or an error comes right after the title: it is why one looks at a tile; a note comes last
-  const worstText = worst ? `${worst.severity === 'info' ? 'i' : '!'} ${worst.ruleId}` : '';
-  const worstLine = worstText ? (
-    <div className={`tline tworst ${worst?.severity ?? ''}`} title={worst?.message}>
-      {worstText}
-    </div>
-  ) : null;
   const urgent = worst && worst.severity !== 'info';
+  // keyed by where it stands: a note turned warning is one line removed and one added, not the lines between moved
+  const worstLine: Line | undefined = worst ? { key: urgent ? 'alert' : 'note', text: `${worst.severity === 'info' ? 'i' : '!'} ${worst.ruleId}`, className: `tworst ${worst.severity}`, title: worst.message, bold: true } : undefined;
+  const lines: Line[] = [];
+  if (urgent && worstLine) lines.push(worstLine);
+  if (meta) lines.push({ key: 'meta', text: meta, title: meta });
+  if (pe) lines.push({ key: 'pe', text: pe, title: pe, className: groups.size > 1 ? 'multi' : undefined });
+  lines.push(summary ? { key: 'summary', text: summary, title: summary, className: 'tmuted' } : { key: 'summary', text: 'no devices', className: 'tmuted' });
+  if (slots > 1) lines.push({ key: 'slots', text: `${used.size} used · ${slots - used.size} free` });
+  if (!urgent && worstLine) lines.push(worstLine);
+  const shownIndex = index === undefined ? '?' : String(index);
+  const cut = useTileCuts({ kind, index: shownIndex, chips: devices.length, lines });
   return (
     <div className="tlines">
+      <span hidden id={busNameIdOf(c)}>
+        {busNodeName(c, family, devices.length)}
+      </span>
       <div className="trow">
         <div
           className="chead ttitle nopan nodrag"
@@ -204,41 +240,22 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
           onClick={select}
           onKeyDown={onEnterOrSpace(select)}
         >
-          <span className="tkind">{controllerKindLabel(c, family)}</span>
+          <span className={cut.title ? 'tkind cut' : 'tkind'}>{kind}</span>
           <IndexLabel index={index} assigned={assigned} />
         </div>
         {devices.length ? (
-          <div className="tchips">
+          <div className={cut.chips ? 'tchips cut' : 'tchips'}>
             {devices.map((d) => (
               <Chip key={d.key} device={d} host={host} />
             ))}
           </div>
         ) : null}
       </div>
-      {urgent ? worstLine : null}
-      {meta ? (
-        <div className="tline" title={meta}>
-          {meta}
+      {lines.map((l, i) => (
+        <div key={l.key} className={`tline${l.className ? ` ${l.className}` : ''}${cut.lines & (1 << i) ? ' cut' : ''}`} title={l.title}>
+          {l.text}
         </div>
-      ) : null}
-      {pe ? (
-        <div className={`tline${groups.size > 1 ? ' multi' : ''}`} title={pe}>
-          {pe}
-        </div>
-      ) : null}
-      {summary ? (
-        <div className="tline tmuted" title={summary}>
-          {summary}
-        </div>
-      ) : (
-        <div className="tline tmuted">no devices</div>
-      )}
-      {slots > 1 ? (
-        <div className="tline">
-          {used.size} used · {slots - used.size} free
-        </div>
-      ) : null}
-      {urgent ? null : worstLine}
+      ))}
     </div>
   );
 });

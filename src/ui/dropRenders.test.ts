@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Design, Finding, HostDevice, IommuGroup } from '../engine/index.ts';
-import { applyCommand, createDesign, dropTargets, importHost, REMOVE_TARGET_ID } from '../engine/index.ts';
+import { applyCommand, controllerTargetId, createDesign, dropTargets, importHost, REMOVE_TARGET_ID } from '../engine/index.ts';
 import { largePseries, q35RootPorts } from '../../e2e/fixtures/designs.ts';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
@@ -14,7 +14,7 @@ import { actionViewSelector } from './ActionButton.tsx';
 import { Menu } from './Toolbar.tsx';
 import { sameItem } from './FindingsPanel.tsx';
 import { sameCards } from './HostPanel.tsx';
-import { createLayoutMemory, layoutGuest } from './layout.ts';
+import { busNameIdOf, createLayoutMemory, layoutGuest } from './layout.ts';
 import { undo, zoomIn } from './actions/index.ts';
 import { demoStore } from './actions/testkit.ts';
 
@@ -133,7 +133,7 @@ describe('React Flow takes in only the lists a drop changed', () => {
     return applyCommand(design, t.command);
   };
 
-  it('keeps the edges array when the drop leaves every edge as it was, and renews only the node of the bus it changed', () => {
+  it('keeps the edges array when the drop leaves every edge as it was, and the nodes array while every node keeps its place and size', () => {
     const g = q35RootPorts(16);
     const made = createDesign(g.domain);
     if (!made.ok) throw new Error(made.error.message);
@@ -147,9 +147,22 @@ describe('React Flow takes in only the lists a drop changed', () => {
     const after = memory.layout(removed(design, key).guest, plan);
     // the same array: React Flow's StoreUpdater skips setEdges (no re-adoption, no connection lookup rebuilt)
     expect(after.edges).toBe(before.edges);
-    expect(after.nodes).not.toBe(before.nodes);
-    const renewed = after.nodes.filter((n, i) => n !== before.nodes[i]).map((n) => n.data.key);
-    expect(renewed).toEqual([design.guest.controllers.find((c) => c.index === 1)?.key]);
+    // root port 1 went from one device to none: its node, one row of devices high either way, is the same
+    expect(after.nodes).toBe(before.nodes);
+  });
+
+  it('keeps the nodes array when a drop moves a host group onto another vPHB: a node names its device count in its own element, not in its props', () => {
+    const design = fullSize();
+    const memory = createLayoutMemory();
+    const plan = { lod: 'tile' as const, columns: 6, origin: { x: 0, y: 0 } };
+    const before = memory.layout(design.guest, plan);
+    const phb1 = design.guest.controllers.find((c) => c.index === 1);
+    const t = phb1 && dropTargets(design, { kind: 'group', number: 2 }).find((x) => x.id === controllerTargetId(phb1));
+    if (!t) throw new Error('group 2 cannot be dropped on vPHB 1');
+    const after = memory.layout(applyCommand(design, t.command).guest, plan);
+    expect(after.nodes).toBe(before.nodes);
+    // what the wrapper's aria-labelledby names is drawn by the node (ControllerTile, ControllerNode)
+    for (const n of after.nodes) expect(n.domAttributes?.['aria-labelledby']).toBe(busNameIdOf({ key: n.data.key }));
   });
 
   it('keeps the nodes array too when nothing a node shows changed', () => {
@@ -179,7 +192,13 @@ describe('what the drop frame paints and layerizes', () => {
   };
 
   it('clips text with overflow: clip, not hidden (no scroll container, paint layer and scroll node per line)', () => {
-    for (const s of ['.tlines > .tline', '.ttitle .tkind', '.hdev .hname', '.hdev .hmeta > .vendor', '.glabel']) expect(rule(s), s).toMatch(/overflow:\s*clip/);
+    for (const s of ['.tlines > .cut, .ttitle .tkind.cut', '.hdev .hname', '.hdev .hmeta > .vendor', '.glabel']) expect(rule(s), s).toMatch(/overflow:\s*clip/);
+  });
+
+  it('clips a tile once, and a line of it only when it overflows (.cut: a clip node and paint chunk per line doubled layerize)', () => {
+    expect(rule('.tlines')).toMatch(/overflow:\s*clip/);
+    for (const s of ['.ctile', '.tlines > *', '.trow', '.ttitle .tkind', '.tchips']) expect(rule(s), s).not.toMatch(/overflow/);
+    expect(rule('.tlines > .cut, .ttitle .tkind.cut')).toMatch(/text-overflow:\s*ellipsis/);
   });
 
   it('hides React Flow handles without opacity (no effect node per handle)', () => {

@@ -176,6 +176,17 @@ export const shownController = (guest: Guest, key: string): PciController | unde
 
 export const nodeIdOf = (c: Pick<PciController, 'key'>): string => `n:${c.key}`;
 
+/** The id of the element a bus node draws its name in (the node wrapper's aria-labelledby). */
+export const busNameIdOf = (c: Pick<PciController, 'key'>): string => `${nodeIdOf(c)}-name`;
+
+/**
+ * What screen readers call a bus node: its kind, index and how many devices it holds ("vPHB 1,
+ * 8 devices", "Root port 3, no devices"); `devices` counts the devices on the bus (devicesByBus).
+ */
+export function busNodeName(c: PciController, family: MachineFamily, devices: number): string {
+  return `${controllerKindLabel(c, family)} ${c.index ?? '(no index)'}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
+}
+
 /**
  * Devices on each bus, computed once per guest object so node selectors return stable arrays. A bus
  * whose devices are the same objects as in the guest before keeps its array: after an edit only the
@@ -559,16 +570,18 @@ export function layoutGuest(guest: Guest, opts: LayoutOptions): GuestLayout {
     const size = boxSize(c, deviceCount(c), lod, family, deviceRows);
     const kids = (children.get(c.key) ?? []).filter((k) => !visited.has(k.key));
     const own = (x: number, y: number) => {
-      // the design's own devices: what libvirt adds is named by its own rows
-      const devices = c.index === undefined || busOwner(guest, c.index) !== c.key ? 0 : (byBus.get(c.index)?.length ?? 0);
       const id = nodeIdOf(c);
-      // the name screen readers give the node (React Flow puts it on the focusable node wrapper)
-      const ariaLabel = `${controllerKindLabel(c, family)} ${c.index ?? '(no index)'}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
+      // the name screen readers give the node (React Flow puts it on the focusable node wrapper): the
+      // node's own element says it with the device count (busNodeName), so a drop, which changes a
+      // count, renews no node here and React Flow takes in no new nodes array (a second render and
+      // commit in the drop's frame); the label is what a reader says until that element is drawn
+      const ariaLabel = `${controllerKindLabel(c, family)} ${c.index ?? '(no index)'}`;
+      const domAttributes = { 'aria-labelledby': busNameIdOf(c) };
       // `measured` as laid out (React Flow sizes the node's element to width/height): a node that an
       // edit renews (its label names its device count) keeps the handle bounds React Flow measured, where
       // without it React Flow forgets them, observes the node again and measures it with a forced layout
       // and a second render in the frame that shows the edit (@xyflow/system adoptUserNodes, parseHandles)
-      nodes.push({ id, type: 'controller', position: { x, y }, width: size.width, height: size.height, measured: { width: size.width, height: size.height }, data: deviceRows === undefined ? { key: c.key, lod } : { key: c.key, lod, deviceRows }, draggable: false, selectable: false, ariaLabel });
+      nodes.push({ id, type: 'controller', position: { x, y }, width: size.width, height: size.height, measured: { width: size.width, height: size.height }, data: deviceRows === undefined ? { key: c.key, lod } : { key: c.key, lod, deviceRows }, draggable: false, selectable: false, ariaLabel, domAttributes });
       boxes.set(id, { x, y, width: size.width, height: size.height });
     };
     if (kids.length === 0) return { width: size.width, height: size.height, place: own };

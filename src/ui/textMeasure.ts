@@ -6,11 +6,15 @@
 
 export const SANS = "'DejaVu Sans', Verdana, Arial, sans-serif";
 export const MONO = "'DejaVu Sans Mono', Menlo, Consolas, monospace";
+/** The page's own font family (styles.css :root), for text drawn in the UI rather than in a diagram. */
+export const UI_SANS = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', sans-serif";
 
 export interface TextStyle {
   readonly size: number;
   readonly bold?: boolean | undefined;
   readonly mono?: boolean | undefined;
+  /** a font family list; without it {@link SANS}, or {@link MONO} when `mono` */
+  readonly family?: string | undefined;
 }
 
 /** Width in px of `text` drawn in `style`. */
@@ -43,7 +47,7 @@ export function canvasMeasure(): Measure | null {
   if (!ctx) return null;
   const cache = new Map<string, number>();
   return (text, style) => {
-    const font = `${style.bold ? '700 ' : ''}${style.size}px ${style.mono ? MONO : SANS}`;
+    const font = `${style.bold ? '700 ' : ''}${style.size}px ${style.family ?? (style.mono ? MONO : SANS)}`;
     const key = `${font}|${text}`;
     let w = cache.get(key);
     if (w === undefined) {
