@@ -7,55 +7,27 @@
  * - every DOM mutation (a MutationObserver on the document: attributes with old -> new value, text,
  *   children added/removed), named by the nearest data-testid, so a change outside the moved device,
  *   its source and target, the findings and the toolbar's undo shows up by name;
- * - every React commit, with the components that rendered in it and how many of each: read through
- *   the hook React DevTools use (`__REACT_DEVTOOLS_GLOBAL_HOOK__.onCommitFiberRoot`), a component
- *   counting as rendered when its fiber is new since the last commit and did work (React's
- *   PerformedWork flag, as DevTools' didFiberRender decides). Names are the source's only in a build
+ * - every React commit, with the components that rendered in it and how many of each
+ *   (e2e/reactCommits.ts recordReactCommits). Names are the source's only in a build
  *   without minification: `npx vite build --minify false` first (then build again before benchmarks).
  * Run after `npx vite build` (and `node scripts/build-cli.mjs`, which scripts/serve.mjs needs):
  *   node --import tsx bench/trace-dom.mjs [drops]
  */
 import { chromium } from '@playwright/test';
+import { recordReactCommits } from '../e2e/reactCommits.ts';
 import { holdGroup2OverVphb1, LAUNCH, openFullSizePage, startServer } from './app-server.mjs';
 
 const DROPS = Math.max(1, Number(process.argv[2] ?? 3));
 
-/** Installed before the app loads: counts the components each React commit rendered. */
-function commitCensus() {
-  const names = (t) => t.displayName || t.name || t.type?.displayName || t.type?.name || t.render?.displayName || t.render?.name || '(anonymous)';
-  let before = new Set();
-  window.__census = { on: false, commits: [] };
-  window.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
-    supportsFiber: true,
-    renderers: new Map(),
-    inject: () => 1,
-    onScheduleFiberRoot() {},
-    onCommitFiberUnmount() {},
-    onPostCommitFiberRoot() {},
-    onCommitFiberRoot(_id, root) {
-      // every commit is walked, so "new since the last commit" holds when the census is on
-      const seen = new Set();
-      const counts = {};
-      const walk = (first) => {
-        for (let f = first; f; f = f.sibling) {
-          seen.add(f);
-          const t = f.type;
-          if (t && typeof t !== 'string' && f.flags & 1 && !before.has(f)) counts[names(t)] = (counts[names(t)] ?? 0) + 1;
-          if (f.child) walk(f.child);
-        }
-      };
-      walk(root.current.child);
-      before = seen;
-      if (window.__census.on) window.__census.commits.push({ at: performance.now(), counts });
-    },
-  };
-}
+// tsx (esbuild's keepNames) wraps the named functions inside a .ts function in __name(fn, "name"),
+// which the page does not have when Playwright sends that function's source there
+const KEEP_NAMES_SHIM = { content: 'globalThis.__name = (fn) => fn;' };
 
 async function main() {
   const { url, child } = await startServer();
   const browser = await chromium.launch(LAUNCH);
   try {
-    const { context, page } = await openFullSizePage(browser, url, { init: [commitCensus] });
+    const { context, page } = await openFullSizePage(browser, url, { init: [KEEP_NAMES_SHIM, recordReactCommits] });
     let last;
     for (let i = 0; i < DROPS; i++) {
       const at = await holdGroup2OverVphb1(page);
@@ -81,15 +53,16 @@ async function main() {
             };
             const mo = new MutationObserver(note);
             mo.observe(document, { subtree: true, attributes: true, attributeOldValue: true, childList: true, characterData: true, characterDataOldValue: true });
-            window.__census.commits = [];
-            window.__census.on = true;
+            window.__commits.commits = [];
+            window.__commits.on = true;
             // the release bench/browser.mjs times (app-server.mjs releaseDropScript); it resolves in the
             // task that finds the findings, so the records taken here end with that frame
             window.__releaseDrop(at).then(({ rendered, t0 }) => {
               note(mo.takeRecords());
               mo.disconnect();
-              window.__census.on = false;
-              resolve({ frames: rendered, log, commits: window.__census.commits.map((c) => ({ ms: c.at - t0, counts: c.counts })) });
+              window.__commits.on = false;
+              const countsOf = (list) => list.reduce((n, r) => ({ ...n, [r.name]: (n[r.name] ?? 0) + 1 }), {});
+              resolve({ frames: rendered, log, commits: window.__commits.commits.map((c) => ({ ms: c.at - t0, counts: countsOf(c.rendered) })) });
             });
           }),
         at,
