@@ -17,6 +17,15 @@ describe('what a file is', () => {
     expect(wrongButton('domain', DEMO_DOMAIN_XML, 'guest.xml')).toBeNull();
     expect(wrongButton('host', DEMO_HOST_XML, 'host.xml')).toBeNull();
   });
+
+  it('says a file that is no XML at all is not XML, and what each button reads', () => {
+    const json = '{\n "what": "a mock host", "devices": ["<hostdev>"]\n}\n';
+    expect(wrongButton('host', json, 'mock-host.json')).toBe("mock-host.json is not XML (it looks like JSON). Import domain reads a libvirt domain (virsh dumpxml GUEST), Import host reads the host's node devices (virsh nodedev-dumpxml). Your design is unchanged.");
+    expect(wrongButton('domain', 'qemu-system-ppc64 -M pseries\n', 'cmdline.txt')).toMatch(/^cmdline\.txt is not XML\. Import domain reads/);
+    // XML after a byte order mark and blank lines is XML; an empty file is the parser's to report
+    expect(wrongButton('domain', `\uFEFF\n\n${DEMO_DOMAIN_XML}`, 'guest.xml')).toBeNull();
+    expect(wrongButton('host', '', 'empty.xml')).toBeNull();
+  });
 });
 
 describe('tidy sentences', () => {

@@ -38,6 +38,13 @@ export function importFailure(what: 'domain' | 'host', e: InputError): string {
 
 /** The message for a file given to the wrong button, or null when the file is what the button reads. */
 export function wrongButton(expected: 'domain' | 'host', text: string, file: string): string | null {
+  // a file that does not open with markup is no XML at all (JSON, a log, a script): the parser would
+  // report the first '<' it meets somewhere inside, which says nothing of what the file is
+  const first = text.replace(/^\uFEFF/, '').trimStart().charAt(0);
+  if (first !== '' && first !== '<') {
+    const looks = first === '{' || first === '[' ? ' (it looks like JSON)' : '';
+    return `${file} is not XML${looks}. Import domain reads a libvirt domain (virsh dumpxml GUEST), Import host reads the host's node devices (virsh nodedev-dumpxml). Your design is unchanged.`;
+  }
   const kind = xmlKind(text);
   if (expected === 'domain' && kind === 'node-devices') {
     return `${file} holds node devices (a host's PCI devices, as virsh nodedev-dumpxml prints them), not a libvirt domain. Use Import host to read it. Your design is unchanged.`;
