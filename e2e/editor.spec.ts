@@ -390,6 +390,27 @@ test.describe('what happened, and what to do', () => {
     expect(await exportXml(page)).toBe(before);
   });
 
+  test('a parse error in the XML editor marks the line of the broken tag and goes once the text is fixed', async ({ page }) => {
+    await openApp(page);
+    await page.getByTestId('xml-drawer-toggle').click();
+    const editor = page.getByTestId('xml-editor');
+    await expect(editor).toBeVisible();
+    const before = await exportXml(page);
+    const lines = before.split('\n');
+    // an <address/> at the end of its element: the parser notices the unclosed tag on the next line
+    const i = lines.findIndex((l, n) => /^\s*<address [^>]*\/>$/.test(l) && /^\s*<\//.test(lines[n + 1] ?? ''));
+    expect(i).toBeGreaterThan(0);
+    const broken = lines.map((l, n) => (n === i ? l.replace(/\/>$/, '') : l)).join('\n');
+    await editor.fill(broken);
+    await expect(page.getByTestId('xml-error')).toHaveText(new RegExp(`^Line ${i + 1}: Unclosed start tag`));
+    await expect(page.locator('.cm-lintRange-error')).toContainText('<address');
+    // the `/>` typed back: the text is the design's XML again, and the error is over
+    await editor.fill(before);
+    await expect(page.getByTestId('xml-status')).toHaveText('as imported');
+    await expect(page.getByTestId('xml-error')).toHaveCount(0);
+    await expect(page.locator('.cm-lintRange-error, .cm-lint-marker-error')).toHaveCount(0);
+  });
+
   test('the XML drawer remembers whether it is open and how tall it is', async ({ page }) => {
     await openApp(page);
     await page.getByTestId('xml-drawer-toggle').click();

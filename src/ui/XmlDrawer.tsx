@@ -67,7 +67,13 @@ export function XmlDrawer() {
 
   const onEdit = useCallback((text: string) => {
     const present = designerStore.getState().present;
-    if (!present || text === exportDomain(present.design)) return;
+    if (!present) return;
+    // text typed back to the design's XML: nothing to re-import, but the error of the broken text
+    // before it is over
+    if (text === exportDomain(present.design)) {
+      setFailed(null);
+      return;
+    }
     const r = createDesign(text, present.design.host, present.file);
     if (!r.ok) {
       setFailed({ xml: exportDomain(present.design), error: r.error });
