@@ -377,6 +377,12 @@ for (const viewport of [
       await page.setViewportSize(viewport);
       await settled(page);
       expect(await zoomLevel(page)).toBe(mine);
+      // a Fit ends "the user has zoomed": the next resize refits, back to the size fitted before too
+      await page.keyboard.press('Shift+Digit1');
+      await expect.poll(() => zoomLevel(page)).toBe(fitted);
+      await settled(page);
+      await page.setViewportSize({ width: viewport.width - 200, height: viewport.height - 100 });
+      await expect.poll(() => zoomLevel(page)).toBe(refitted);
 
       await page.getByTestId('legend-toggle').click();
       const legend = page.getByTestId('legend');
