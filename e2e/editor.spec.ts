@@ -421,11 +421,27 @@ test.describe('what happened, and what to do', () => {
     await page.keyboard.press('ArrowUp');
     await expect(handle).toHaveAttribute('aria-valuenow', String(h0 + 48));
     // the drawer writes its preferences in an effect after the render: reload once they are stored
-    await expect.poll(() => page.evaluate(() => JSON.parse(localStorage.getItem('pcitopo:xml-drawer:v1') ?? 'null') as unknown)).toEqual({ open: true, height: h0 + 48 });
+    await expect.poll(() => page.evaluate(() => JSON.parse(localStorage.getItem('pcitopo:xml-drawer:v2') ?? 'null') as unknown)).toEqual({ open: true, height: h0 + 48 });
     await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
     await page.reload();
     await expect(page.locator('html[data-ready="true"]')).toBeAttached();
     await expect(page.getByTestId('xml-drawer-toggle')).toHaveAttribute('aria-expanded', 'true');
     await expect(page.getByTestId('xml-drawer-resize')).toHaveAttribute('aria-valuenow', String(h0 + 48));
+  });
+});
+
+test.describe('the XML drawer\'s default', () => {
+  test.use({ viewport: { width: 1920, height: 1080 } });
+
+  test('open by default on a wide window is not remembered as a choice: a narrower window later opens it collapsed', async ({ page }) => {
+    await openApp(page);
+    await expect(page.getByTestId('xml-drawer-toggle')).toHaveAttribute('aria-expanded', 'true');
+    // the drawer writes its preferences in an effect after the render: reload once they are stored
+    await expect.poll(() => page.evaluate(() => localStorage.getItem('pcitopo:xml-drawer:v2'))).not.toBeNull();
+    await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.reload();
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    await expect(page.getByTestId('xml-drawer-toggle')).toHaveAttribute('aria-expanded', 'false');
   });
 });
