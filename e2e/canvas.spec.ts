@@ -255,6 +255,10 @@ for (const viewport of [
       if (!zone) throw new Error('no remove zone');
       await page.mouse.move(zone.x + zone.width / 2, zone.y + zone.height / 2, { steps: 4 });
       await expect(page.getByTestId('remove-zone')).toHaveClass(/over/);
+      // the ghost says what the drop does, as the zone does, once the drop is judged
+      await expect(page.locator('.ghost')).toHaveClass(/drop-/);
+      await expect(page.locator('.ghost')).toContainText('Remove from the guest');
+      await expect(page.locator('.ghost')).not.toContainText('Clean drop');
       await page.mouse.up();
       await expect(page.getByTestId('guest-device-disk-0')).toHaveCount(0);
       await page.getByTestId('undo').click();
@@ -262,6 +266,9 @@ for (const viewport of [
       await settled(page);
       await drag(page, await center(page, 'guest-device-0030:01:00.0'), await center(page, 'host-search'));
       await expect(page.getByTestId('remove-area')).toHaveClass(/over/);
+      await expect(page.locator('.ghost')).toHaveClass(/drop-/);
+      await expect(page.locator('.ghost')).toContainText('Remove from the guest');
+      await expect(page.locator('.ghost')).not.toContainText('Clean drop');
       await page.mouse.up();
       await expect(page.getByTestId('guest-device-0030:01:00.0')).toHaveCount(0);
       await page.getByTestId('undo').click();
@@ -377,6 +384,12 @@ for (const viewport of [
       await page.setViewportSize(viewport);
       await settled(page);
       expect(await zoomLevel(page)).toBe(mine);
+      // a Fit ends "the user has zoomed": the next resize refits, back to the size fitted before too
+      await page.keyboard.press('Shift+Digit1');
+      await expect.poll(() => zoomLevel(page)).toBe(fitted);
+      await settled(page);
+      await page.setViewportSize({ width: viewport.width - 200, height: viewport.height - 100 });
+      await expect.poll(() => zoomLevel(page)).toBe(refitted);
 
       await page.getByTestId('legend-toggle').click();
       const legend = page.getByTestId('legend');

@@ -390,6 +390,27 @@ test.describe('what happened, and what to do', () => {
     expect(await exportXml(page)).toBe(before);
   });
 
+  test('a parse error in the XML editor marks the line of the broken tag and goes once the text is fixed', async ({ page }) => {
+    await openApp(page);
+    await page.getByTestId('xml-drawer-toggle').click();
+    const editor = page.getByTestId('xml-editor');
+    await expect(editor).toBeVisible();
+    const before = await exportXml(page);
+    const lines = before.split('\n');
+    // an <address/> at the end of its element: the parser notices the unclosed tag on the next line
+    const i = lines.findIndex((l, n) => /^\s*<address [^>]*\/>$/.test(l) && /^\s*<\//.test(lines[n + 1] ?? ''));
+    expect(i).toBeGreaterThan(0);
+    const broken = lines.map((l, n) => (n === i ? l.replace(/\/>$/, '') : l)).join('\n');
+    await editor.fill(broken);
+    await expect(page.getByTestId('xml-error')).toHaveText(new RegExp(`^Line ${i + 1}: Unclosed start tag`));
+    await expect(page.locator('.cm-lintRange-error')).toContainText('<address');
+    // the `/>` typed back: the text is the design's XML again, and the error is over
+    await editor.fill(before);
+    await expect(page.getByTestId('xml-status')).toHaveText('as imported');
+    await expect(page.getByTestId('xml-error')).toHaveCount(0);
+    await expect(page.locator('.cm-lintRange-error, .cm-lint-marker-error')).toHaveCount(0);
+  });
+
   test('the XML drawer remembers whether it is open and how tall it is', async ({ page }) => {
     await openApp(page);
     await page.getByTestId('xml-drawer-toggle').click();
@@ -400,11 +421,27 @@ test.describe('what happened, and what to do', () => {
     await page.keyboard.press('ArrowUp');
     await expect(handle).toHaveAttribute('aria-valuenow', String(h0 + 48));
     // the drawer writes its preferences in an effect after the render: reload once they are stored
-    await expect.poll(() => page.evaluate(() => JSON.parse(localStorage.getItem('pcitopo:xml-drawer:v1') ?? 'null') as unknown)).toEqual({ open: true, height: h0 + 48 });
+    await expect.poll(() => page.evaluate(() => JSON.parse(localStorage.getItem('pcitopo:xml-drawer:v2') ?? 'null') as unknown)).toEqual({ open: true, height: h0 + 48 });
     await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
     await page.reload();
     await expect(page.locator('html[data-ready="true"]')).toBeAttached();
     await expect(page.getByTestId('xml-drawer-toggle')).toHaveAttribute('aria-expanded', 'true');
     await expect(page.getByTestId('xml-drawer-resize')).toHaveAttribute('aria-valuenow', String(h0 + 48));
+  });
+});
+
+test.describe('the XML drawer\'s default', () => {
+  test.use({ viewport: { width: 1920, height: 1080 } });
+
+  test('open by default on a wide window is not remembered as a choice: a narrower window later opens it collapsed', async ({ page }) => {
+    await openApp(page);
+    await expect(page.getByTestId('xml-drawer-toggle')).toHaveAttribute('aria-expanded', 'true');
+    // the drawer writes its preferences in an effect after the render: reload once they are stored
+    await expect.poll(() => page.evaluate(() => localStorage.getItem('pcitopo:xml-drawer:v2'))).not.toBeNull();
+    await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.reload();
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    await expect(page.getByTestId('xml-drawer-toggle')).toHaveAttribute('aria-expanded', 'false');
   });
 });

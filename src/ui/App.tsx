@@ -19,6 +19,7 @@ import { useRovingFocus } from './roving.ts';
 import * as canvasApi from './canvasApi.ts';
 // the host panel is a remove target while guest devices are dragged
 import { RemoveDropArea } from './RemoveZone.tsx';
+import { dropDoes } from './dnd.ts';
 
 const isEditable = (t: EventTarget | null): boolean =>
   t instanceof HTMLElement && (t.isContentEditable || t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
@@ -27,10 +28,22 @@ function DragGhost() {
   const drag = useDesigner((s) => s.drag);
   if (!drag) return null;
   const v = drag.over ? drag.verdicts.get(drag.over) : undefined;
+  // a target that does more than take the payload (the remove zone) says so, as its zone does; its
+  // verdict then only adds what is wrong with it
+  const does = dropDoes(drag.over);
   return (
     <div className={`ghost${v ? ` drop-${v.level}` : ''}`} style={{ transform: `translate(${drag.x + 14}px, ${drag.y + 10}px)` }} aria-hidden="true">
       <strong>{drag.label}</strong>
-      {v ? <div>{v.level === 'clean' ? 'Clean drop' : `${v.level}${v.ruleId ? ` ${v.ruleId}` : ''}: ${v.message ?? ''}`}</div> : <div className="muted">Drop on a highlighted bus or slot</div>}
+      {does ? <div>{does}</div> : null}
+      {v ? (
+        v.level === 'clean' ? (
+          does ? null : <div>Clean drop</div>
+        ) : (
+          <div>{`${v.level}${v.ruleId ? ` ${v.ruleId}` : ''}: ${v.message ?? ''}`}</div>
+        )
+      ) : does ? null : (
+        <div className="muted">Drop on a highlighted bus or slot</div>
+      )}
       {v && verdictMore(v) ? <div className="more" data-testid="ghost-more">{verdictMore(v)}</div> : null}
     </div>
   );

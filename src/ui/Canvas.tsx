@@ -90,7 +90,8 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
   const bounds = useMemo(() => unionOf([...layout.boxes.values()]), [layout]);
 
   // What the callbacks below read: the latest values without re-subscribing on every change.
-  const live = useRef({ guest, view, plan, layout, userMoved: false, edited: false, pointer: NO_POINTER as Point | null, panUntil: 0, target: null as Viewport | null });
+  // fittedFor: the canvas size the view was last fitted to; a resize refits when the size differs from it
+  const live = useRef({ guest, view, plan, layout, userMoved: false, edited: false, fittedFor: view, pointer: NO_POINTER as Point | null, panUntil: 0, target: null as Viewport | null });
   useLayoutEffect(() => {
     live.current.guest = guest;
     live.current.view = view;
@@ -134,6 +135,7 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
       applyPlan(next);
       l.userMoved = false;
       l.edited = false;
+      l.fittedFor = l.view;
       setView(viewportFor({ x: 0, y: 0, width: laid.width, height: laid.height }, p.zoom, l.view), false);
     },
     [memory, applyPlan, setView],
@@ -278,10 +280,12 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
   }, [showNodes]);
 
   // A new canvas size (window resize, the XML drawer opening) refits unless the user has moved the view.
-  const defaultView = useRef(view);
+  // The size compared is the one of the last fit, not of the first view: after a zoom, a resize and
+  // a Fit (Shift+1), going back to the first size is a new size for the fitted view.
   useEffect(() => {
-    if (!live.current.userMoved && (view.width !== defaultView.current.width || view.height !== defaultView.current.height)) {
-      defaultView.current = view;
+    const fitted = live.current.fittedFor;
+    if (!live.current.userMoved && (view.width !== fitted.width || view.height !== fitted.height)) {
+      live.current.fittedFor = view;
       // before any edit (the tray appearing with an imported design) the grid is planned afresh too
       const id = requestAnimationFrame(() => fitAll(performance.now() - lastWindowResize < 1000 || !live.current.edited ? 'replan' : 'keep-columns'));
       return () => cancelAnimationFrame(id);

@@ -5,6 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import { REMOVE_TARGET_ID, useDesigner } from '../store/index.ts';
+import { REMOVE_DOES } from './dnd.ts';
 
 const useRemoveTarget = () => ({
   active: useDesigner((s) => s.drag?.targets.has(REMOVE_TARGET_ID) ?? false),
@@ -17,7 +18,7 @@ export function RemoveZone() {
   if (!active) return null;
   return (
     <div className={`removezone${over ? ' over' : ''}${level ? ` drop-${level}` : ''}`} data-drop={REMOVE_TARGET_ID} data-testid="remove-zone">
-      Drop here to remove from the guest
+      Drop here to {REMOVE_DOES.charAt(0).toLowerCase() + REMOVE_DOES.slice(1)}
     </div>
   );
 }

@@ -14,7 +14,9 @@ import { selectionSpan } from './xmlSpans.ts';
 
 const XmlEditor = lazy(() => import('./XmlEditor.tsx'));
 
-export const DRAWER_KEY = 'pcitopo:xml-drawer:v1';
+// v2: v1 stored the width's default as if the user had chosen it, so v1 values cannot tell a choice
+// from a default and are not read
+export const DRAWER_KEY = 'pcitopo:xml-drawer:v2';
 /** below this window width the drawer starts collapsed: the canvas needs the height more */
 export const OPEN_BY_DEFAULT_MIN_WIDTH = 1600;
 const MIN_HEIGHT = 120;
@@ -24,17 +26,30 @@ const STEP = 24;
 interface DrawerPrefs {
   readonly open: boolean;
   readonly height: number;
+  /** the user opened or closed the drawer: only then is `open` remembered; else it is the window width's default */
+  readonly chosen: boolean;
+}
+
+/** What is stored: `open` only when the user chose it. */
+interface StoredPrefs {
+  readonly open?: boolean;
+  readonly height: number;
 }
 
 function readPrefs(): DrawerPrefs {
-  const byWidth = { open: typeof window !== 'undefined' && window.innerWidth >= OPEN_BY_DEFAULT_MIN_WIDTH, height: DEFAULT_HEIGHT };
+  const byWidth = { open: typeof window !== 'undefined' && window.innerWidth >= OPEN_BY_DEFAULT_MIN_WIDTH, height: DEFAULT_HEIGHT, chosen: false };
   try {
-    const v = JSON.parse(localStorage.getItem(DRAWER_KEY) ?? 'null') as Partial<DrawerPrefs> | null;
+    const v = JSON.parse(localStorage.getItem(DRAWER_KEY) ?? 'null') as Partial<StoredPrefs> | null;
     if (!v) return byWidth;
-    return { open: typeof v.open === 'boolean' ? v.open : byWidth.open, height: typeof v.height === 'number' && v.height >= MIN_HEIGHT ? v.height : DEFAULT_HEIGHT };
+    const chosen = typeof v.open === 'boolean';
+    return { open: chosen ? v.open === true : byWidth.open, chosen, height: typeof v.height === 'number' && v.height >= MIN_HEIGHT ? v.height : DEFAULT_HEIGHT };
   } catch {
     return byWidth;
   }
+}
+
+function storedPrefs(p: DrawerPrefs): StoredPrefs {
+  return p.chosen ? { open: p.open, height: p.height } : { height: p.height };
 }
 
 const maxHeight = (): number => Math.max(MIN_HEIGHT, Math.round(window.innerHeight * 0.7));
@@ -59,7 +74,7 @@ export function XmlDrawer() {
 
   useEffect(() => {
     try {
-      localStorage.setItem(DRAWER_KEY, JSON.stringify(prefs));
+      localStorage.setItem(DRAWER_KEY, JSON.stringify(storedPrefs(prefs)));
     } catch {
       // storage disabled: the drawer still works, it just forgets
     }
@@ -67,7 +82,13 @@ export function XmlDrawer() {
 
   const onEdit = useCallback((text: string) => {
     const present = designerStore.getState().present;
-    if (!present || text === exportDomain(present.design)) return;
+    if (!present) return;
+    // text typed back to the design's XML: nothing to re-import, but the error of the broken text
+    // before it is over
+    if (text === exportDomain(present.design)) {
+      setFailed(null);
+      return;
+    }
     const r = createDesign(text, present.design.host, present.file);
     if (!r.ok) {
       setFailed({ xml: exportDomain(present.design), error: r.error });
@@ -119,7 +140,7 @@ export function XmlDrawer() {
         />
       ) : null}
       <div className="panel-head">
-        <button type="button" className="linkish" data-testid="xml-drawer-toggle" aria-expanded={prefs.open} aria-controls="xml-drawer-body" onClick={() => setPrefs((p) => ({ ...p, open: !p.open }))}>
+        <button type="button" className="linkish" data-testid="xml-drawer-toggle" aria-expanded={prefs.open} aria-controls="xml-drawer-body" onClick={() => setPrefs((p) => ({ ...p, open: !p.open, chosen: true }))}>
           {prefs.open ? '▾' : '▸'} Domain XML
         </button>
         <span className="muted" data-testid="xml-status">

@@ -4,7 +4,19 @@
  * same over the React Flow canvas and the side panels, and are driven by real mouse moves in e2e.
  */
 import { useCallback } from 'react';
-import { designerStore, type DragPayload } from '../store/index.ts';
+import { designerStore, REMOVE_TARGET_ID, type DragPayload } from '../store/index.ts';
+
+/** What dropping on the remove target does, in the user's words: the zone and the drag's ghost both say it. */
+export const REMOVE_DOES = 'Remove from the guest';
+
+/**
+ * What a drop on this target does, when the target's verdict alone does not say it: a bus or slot
+ * moves the payload there (the ghost's "Clean drop" is enough), the remove target takes it out of the
+ * guest, which no verdict says.
+ */
+export function dropDoes(targetId: string | null): string | undefined {
+  return targetId === REMOVE_TARGET_ID ? REMOVE_DOES : undefined;
+}
 
 const THRESHOLD = 4;
 /** idle work per slice while a drag judges its targets: leaves most of each frame to the pointer */

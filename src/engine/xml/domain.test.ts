@@ -471,6 +471,17 @@ describe('bad input', () => {
     }
   });
 
+  it('an unclosed start tag is reported on the line where the tag starts, not where the parser noticed', () => {
+    // the `/>` of the <address> deleted: parse-xml notices at the next line's </disk>
+    const text = "<domain type='kvm'>\n  <devices>\n    <disk type='file'>\n      <address type='pci' bus='0x00' slot='0x03'\n    </disk>\n  </devices>\n</domain>";
+    const r = importDomain(text, 'vm.xml');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error).toMatchObject({ code: 'malformed-xml', line: 4, column: 7 });
+      expect(r.error.message).toMatch(/^Unclosed start tag for element `address`$/);
+    }
+  });
+
   it('an undefined entity is malformed, not silently dropped', () => {
     const r = importDomain('<domain><name>&nbsp;</name></domain>', 'e.xml');
     expect(r.ok ? undefined : r.error.code).toBe('malformed-xml');

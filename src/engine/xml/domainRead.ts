@@ -336,6 +336,23 @@ function hasAttributes(el: DomElement): boolean {
   return false;
 }
 
+/**
+ * Where the start tag parse-xml calls unclosed begins. parse-xml reports that error where it noticed
+ * it: after the tag's attributes and the white space that follows them, which is the next line when
+ * the `>` or `/>` was deleted at the end of a line; the user's mistake is on the tag's own line. The
+ * tag is the last `<name` before that position (an attribute value cannot hold a raw `<`).
+ */
+function unclosedTagStart(text: string, e: XmlError): { line: number; column: number } | undefined {
+  const name = /^Unclosed start tag for element `([^`]+)`/.exec(e.message)?.[1];
+  if (name === undefined) return undefined;
+  const start = text.lastIndexOf(`<${name}`, e.pos);
+  if (start < 0) return undefined;
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < start; i = text.indexOf('\n', i + 1)) line++;
+  return { line, column: start - lineStart + 1 };
+}
+
 /** Reads a domain document. Never throws for bad input: every problem is an InputError. */
 export function readDomain(text: string, file?: string): Result<{ guest: Guest; source: DomainSource }> {
   const refused = checkXmlInput(text, file, 'the domain XML');
@@ -359,7 +376,8 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
   } catch (e) {
     if (e instanceof XmlError) {
       const first = e.message.split('\n')[0] ?? e.message;
-      return fail({ code: 'malformed-xml', file, line: e.line, column: e.column, message: first.replace(/ \(line \d+, column \d+\)$/, '') });
+      const at = unclosedTagStart(text, e) ?? { line: e.line, column: e.column };
+      return fail({ code: 'malformed-xml', file, line: at.line, column: at.column, message: first.replace(/ \(line \d+, column \d+\)$/, '') });
     }
     // The parser recurses per element: a document nested thousands deep overflows the stack.
     if (e instanceof RangeError) return fail({ code: 'malformed-xml', file, message: 'the domain XML has elements nested too deeply to read (libvirt nests about ten levels)' });
