@@ -419,7 +419,7 @@ for (const viewport of [
       await page.getByTestId('legend-toggle').click();
       const legend = page.getByTestId('legend');
       await expect(legend).toBeVisible();
-      for (const words of ['vPHB', 'error', 'warning', 'free slot', 'passed through', 'a drop here adds no finding']) await expect(legend).toContainText(words);
+      for (const words of ['vPHB', 'error', 'warning', 'free slot', 'slot libvirt fills at define', 'passed through', 'a drop here adds no finding']) await expect(legend).toContainText(words);
     });
   });
 }
