@@ -44,6 +44,11 @@ const DIST = path.join(REPO, 'dist');
 const VIEWPORT = { width: 1440, height: 900 };
 const RENDER_RUNS = 7;
 const DRAG_SAMPLES = 21;
+/** how long a drag sample waits for the hovered vPHB's verdict to be painted before it fails (a verdict takes ~100 ms) */
+const VERDICT_WAIT_MS = 10000;
+/** frames with an unchanged viewport that count as a settled view, and how long to wait for them */
+const SETTLE_FRAMES = 10;
+const SETTLE_TIMEOUT_MS = 60000;
 const DRAG_FRAMES = 120;
 // 40 drops: the p95 is the second largest (of 9 it was the largest, one stray drop decided it)
 const DROP_SAMPLES = 40;
@@ -105,9 +110,42 @@ async function openLarge(browser, url) {
   });
   const onCanvas = await page.locator('[data-testid^="guest-device-"]').count();
   if (onCanvas !== 1000) throw new Error(`expected 1,000 devices on the canvas, found ${onCanvas}`);
-  // let the fit-view and the first paints settle
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 200)))));
+  await settled(page);
   return { context, page };
+}
+
+/**
+ * Waits until the design's check has landed and the view has stopped moving: SETTLE_FRAMES frames in a
+ * row with the same viewport transform. A fixed pause is not enough: under load the refit and the
+ * animated follow after an import run seconds late, and a vPHB measured before they end is no
+ * longer where the pointer is sent (the sample then waited forever for a verdict on a target the
+ * pointer never entered). Bounded, with what was still moving.
+ */
+async function settled(page) {
+  await page
+    .waitForFunction(
+      (frames) =>
+        new Promise((resolve) => {
+          const vp = () => document.querySelector('.react-flow__viewport')?.getAttribute('style') ?? '';
+          const checking = () => document.querySelector('[data-testid="finding"][data-rule-id="CHECKING"]') !== null;
+          let last = vp();
+          let same = 0;
+          const tick = () => {
+            const now = vp();
+            same = now === last && !checking() ? same + 1 : 0;
+            last = now;
+            if (same >= frames) resolve(true);
+            else requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        }),
+      SETTLE_FRAMES,
+      { timeout: SETTLE_TIMEOUT_MS },
+    )
+    .catch(async (e) => {
+      const state = await page.evaluate(() => ({ viewport: document.querySelector('.react-flow__viewport')?.getAttribute('style'), checking: document.querySelector('[data-testid="finding"][data-rule-id="CHECKING"]') !== null }));
+      throw new Error(`the 1,000-device design did not settle within ${SETTLE_TIMEOUT_MS} ms (viewport ${state.viewport}; check ${state.checking ? 'still running' : 'done'}): ${e.message}`);
+    });
 }
 
 /** vPHBs whose header is on screen and is what the pointer would hit there. */
@@ -138,11 +176,26 @@ async function dragSample(page, card, target) {
   await page.mouse.move(card.x, card.y);
   await page.mouse.down();
   const r = await page.evaluate(
-    ({ card, target }) =>
+    ({ card, target: measured, VERDICT_WAIT_MS }) =>
       new Promise((resolve, reject) => {
+        let target = measured;
         const el = document.querySelector(`[data-testid="${target.testId}"]`);
         const painted = () => !!el && /\bdrop-(clean|warning|error)\b/.test(el.className) && /\bover\b/.test(el.className);
+        // why a verdict was not seen in time: what the store says the pointer is over, what is under
+        // the pointer now, and whether the element watched is still the one on the page
+        const missed = () => {
+          const st = window.__pcitopo?.getState();
+          const under = document.elementFromPoint(target.x, target.y)?.closest('[data-drop]')?.getAttribute('data-drop') ?? 'nothing';
+          const now = document.querySelector(`[data-testid="${target.testId}"]`);
+          return `no verdict painted on ${target.testId} within ${VERDICT_WAIT_MS} ms: drag.over=${st?.drag?.over ?? 'null'}, verdict ${st?.drag?.verdicts.has(el?.getAttribute('data-drop') ?? '') ? 'judged' : 'not judged'}, under the pointer now: ${under}, element watched ${el?.isConnected ? 'on the page' : 'detached'}${now && now !== el ? ' (replaced)' : ''}, class "${now?.className}", viewport ${document.querySelector('.react-flow__viewport')?.getAttribute('style')}, check ${st?.present ? 'known' : '?'}`;
+        };
         requestAnimationFrame(() => {
+          // where the header is now, a frame before the timed move (so its layout is not in the
+          // figure): measured once for the whole run, a view that moved since would send the
+          // pointer to another vPHB or to none, whose verdict this vPHB never shows
+          const head = el?.querySelector('.chead')?.getBoundingClientRect();
+          if (head) target = { ...target, x: head.x + head.width / 2, y: head.y + head.height / 2 };
+          if (!el || document.elementFromPoint(target.x, target.y)?.closest('[data-testid^="controller-"]') !== el) return reject(new Error(`${target.testId} is not under the pointer at (${target.x.toFixed(0)}, ${target.y.toFixed(0)}): the view moved or something covers it`));
           window.dispatchEvent(new PointerEvent('pointermove', { clientX: card.x + 12, clientY: card.y + 12, bubbles: true }));
           requestAnimationFrame(() => {
             const st = window.__pcitopo?.getState();
@@ -157,6 +210,7 @@ async function dragSample(page, card, target) {
               const ch = new MessageChannel();
               ch.port1.onmessage = () => {
                 if (painted()) resolve({ ms: performance.now() - t0, judgedAtHover: !judgedBefore, frames, tMove });
+                else if (performance.now() - t0 > VERDICT_WAIT_MS) reject(new Error(missed()));
                 else {
                   frames++;
                   requestAnimationFrame(after);
@@ -168,7 +222,7 @@ async function dragSample(page, card, target) {
           });
         });
       }),
-    { card, target },
+    { card, target, VERDICT_WAIT_MS },
   );
   await page.keyboard.press('Escape');
   await page.mouse.up();

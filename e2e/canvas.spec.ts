@@ -232,6 +232,44 @@ for (const viewport of [
       expect(await kind.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
     });
 
+    test('slots libvirt fills at define are taken, not free: counted on the tile, marked in the full node\'s grid', async ({ page }) => {
+      const errors = await openApp(page);
+      await load(page, largePseries());
+      // at first view vPHB 0 is a tile; libvirt adds a USB controller and a memballoon there at define
+      const tile = page.getByTestId('controller-0');
+      await expect(tile).toHaveClass(/\bctile\b/);
+      const counts = tile.locator('.tline.by-libvirt');
+      await expect(counts).toHaveText(/^\d+ used · \d+ free · 2 taken by libvirt at define$/);
+      await expect(counts).toHaveAttribute('title', /Added by libvirt at define/);
+      // the design's own disk and NIC and libvirt's two: 4 of vPHB 0's 31 slots (0x01-0x1f)
+      await expect(counts).toHaveText('4 used · 27 free · 2 taken by libvirt at define');
+      // a vPHB libvirt adds nothing to says nothing of it
+      await expect(page.getByTestId('controller-5').locator('.tline', { hasText: / used · / })).not.toContainText('libvirt');
+
+      // in full detail: the slots of the rows libvirt adds are taken, in their own style, with a tooltip, and no drop target
+      await page.getByTestId('guest-device-disk-0').click();
+      await page.keyboard.press('Shift+Digit2');
+      await expect(page.getByTestId('controller-0')).toHaveClass(/\bcnode\b/);
+      await settled(page);
+      const node = page.getByTestId('controller-0');
+      const rows = node.locator('[data-testid^="implicit-device-"] .addr');
+      await expect(rows).toHaveCount(2);
+      const slots = (await rows.allTextContents()).map((t) => t.split('.')[0] ?? '');
+      for (const hex of slots) {
+        // not a free slot: no slot-<index>-<slot> drop target (DESIGN.md §6)
+        await expect(page.getByTestId(`slot-0-${parseInt(hex, 16)}`)).toHaveCount(0);
+        const cell = node.locator('.slots .slot', { hasText: new RegExp(`^${hex}$`) });
+        await expect(cell).toHaveClass(/\bslot used by-libvirt\b/);
+        await expect(cell).toHaveAttribute('title', /taken by libvirt at define/);
+        await expect(cell).not.toHaveAttribute('data-drop', /./);
+        expect(await cell.evaluate((e) => getComputedStyle(e).borderStyle)).toBe('dashed');
+      }
+      await expect(node.locator('.slot.by-libvirt')).toHaveCount(2);
+      await expect(node.locator('.slots')).toHaveAttribute('aria-label', '27 of 31 slots free, 2 taken by libvirt at define');
+      await expect(node.locator('.cfoot')).toContainText('4 of 31 slots used (2 taken by libvirt at define)');
+      expect(errors).toEqual([]);
+    });
+
     test('editing on the canvas: re-slot on the own bus, drag out onto the remove zone or the host panel to remove', async ({ page }) => {
       const errors = await openApp(page);
       const before = await exportXml(page);
@@ -394,7 +432,7 @@ for (const viewport of [
       await page.getByTestId('legend-toggle').click();
       const legend = page.getByTestId('legend');
       await expect(legend).toBeVisible();
-      for (const words of ['vPHB', 'error', 'warning', 'free slot', 'passed through', 'a drop here adds no finding']) await expect(legend).toContainText(words);
+      for (const words of ['vPHB', 'error', 'warning', 'free slot', 'slot libvirt fills at define', 'passed through', 'a drop here adds no finding']) await expect(legend).toContainText(words);
     });
   });
 }

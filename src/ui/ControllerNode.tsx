@@ -1,12 +1,12 @@
 import { memo, useCallback } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { GuestDevice, Host } from '../engine/index.ts';
-import { busModel, formatNumber, formatPciAddress } from '../engine/index.ts';
+import { formatNumber, formatPciAddress } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner, verdictMore } from '../store/index.ts';
 import { ControllerTile, IndexLabel, useFamily, useShownController } from './ControllerTile.tsx';
-import { AddedRow, useAddedOnBus } from './AddedAtDefine.tsx';
+import { ADDED_TITLE, AddedRow, useAddedOnBus } from './AddedAtDefine.tsx';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllersByBus, deviceGrid, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, SPACING, type ControllerFlowNode } from './layout.ts';
+import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllersByBus, deviceGrid, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, slotUse, SPACING, type ControllerFlowNode, type SlotTaker } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
 
 export { controllerKindLabel, hostNameOf };
@@ -19,13 +19,22 @@ function deviceListStyle(count: number, maxRows: number | undefined): React.CSSP
   return columns === 1 ? undefined : { display: 'grid', gridAutoFlow: 'column', gridTemplateRows: `repeat(${rows}, 30px)`, gridAutoColumns: 'minmax(0, 1fr)', columnGap: 4 };
 }
 
-const SlotCell = memo(function SlotCell({ index, slot, used, title }: { index: number; slot: number; used: boolean; title: string }) {
+const SlotCell = memo(function SlotCell({ index, slot, taker }: { index: number; slot: number; taker: SlotTaker | undefined }) {
   const id = slotTargetId(index, slot);
   const verdict = useDesigner((s) => s.drag?.verdicts.get(id)?.level ?? (s.drag?.targets.has(id) ? 'pending' : undefined));
   const over = useDesigner((s) => s.drag?.over === id);
-  if (used) {
+  if (taker?.byLibvirt) {
+    // not free for the user: libvirt puts this device here when it defines the domain (no
+    // slot-<index>-<slot> test id: DESIGN.md §6 keeps that for free slots, drop targets)
     return (
-      <span className="slot used" title={title}>
+      <span className="slot used by-libvirt" title={`Slot 0x${hex2(slot)}: taken by libvirt at define (${taker.label}, not in your XML)`}>
+        {hex2(slot)}
+      </span>
+    );
+  }
+  if (taker) {
+    return (
+      <span className="slot used" title={taker.label}>
         {hex2(slot)}
       </span>
     );
@@ -84,14 +93,8 @@ const ControllerFull = memo(function ControllerFull({ cKey, deviceRows }: { cKey
   const family = useFamily();
   if (!c) return null;
 
-  const m = busModel(c);
   const index = c.index;
-  const usedBy = new Map<number, string>();
-  for (const d of devices) if (d.address) usedBy.set(d.address.slot, d.label);
-  for (const k of children) if (k.address) usedBy.set(k.address.slot, `${controllerKindLabel(k, family)} ${k.index ?? '?'}`);
-  const slots: number[] = [];
-  if (m && index !== undefined) for (let s = m.minSlot; s <= m.maxSlot; s++) slots.push(s);
-  const freeCount = slots.filter((s) => !usedBy.has(s)).length;
+  const { slots, takenBy, free: freeCount, byLibvirt } = slotUse(c, devices, children, added, family);
 
   const groups = new Set<number>();
   for (const d of devices) {
@@ -139,9 +142,9 @@ const ControllerFull = memo(function ControllerFull({ cKey, deviceRows }: { cKey
       </div>
       <div className={`pe${groups.size > 1 ? ' multi' : ''}`}>{groupsLabel(phb, groups, devices.length > 0, children.length)}</div>
       {slots.length > 0 ? (
-        <div className="slots nopan nodrag" aria-label={`${freeCount} of ${slots.length} slots free`}>
+        <div className="slots nopan nodrag" aria-label={`${freeCount} of ${slots.length} slots free${byLibvirt ? `, ${byLibvirt} taken by libvirt at define` : ''}`}>
           {slots.map((s) => (
-            <SlotCell key={s} index={index as number} slot={s} used={usedBy.has(s)} title={usedBy.get(s) ?? ''} />
+            <SlotCell key={s} index={index as number} slot={s} taker={takenBy.get(s)} />
           ))}
         </div>
       ) : null}
@@ -153,6 +156,7 @@ const ControllerFull = memo(function ControllerFull({ cKey, deviceRows }: { cKey
       </ul>
       <div className="cfoot">
         {slots.length - freeCount} of {slots.length} slots used
+        {byLibvirt ? <span className="by-libvirt-note" title={ADDED_TITLE}>{` (${byLibvirt} taken by libvirt at define)`}</span> : null}
         {over && verdict && verdict.level !== 'clean' && verdict.message ? (
           <div className={`why ${verdict.level}`}>
             {verdict.ruleId ? <strong>{verdict.ruleId} </strong> : null}

@@ -9,10 +9,11 @@
 import { memo, useCallback } from 'react';
 import { Handle, Position, useStore } from '@xyflow/react';
 import type { Design, Finding, GuestDevice, Host, MachineFamily, PciController, Severity } from '../engine/index.ts';
-import { busModel, formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
+import { formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, SPACING } from './layout.ts';
+import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, slotsLine, slotUse, SPACING } from './layout.ts';
+import { ADDED_TITLE, useAddedOnBus } from './AddedAtDefine.tsx';
 import { onEnterOrSpace } from './roving.ts';
 import { tileCutZooms, uiMeasure, type TileLine, type TileText } from './tileFit.ts';
 
@@ -185,6 +186,7 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
   const cKey = c.key;
   const devices = useDesigner((s) => (c.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
   const host = useDesigner((s) => s.present?.design.host);
+  const added = useAddedOnBus(c.key, c.index);
   const children = useDesigner((s) => (c.index === undefined || !s.present ? NO_CONTROLLERS : (controllersByBus(s.present.design.guest).get(c.index) ?? NO_CONTROLLERS)));
   // as text, so a new validation that finds the same re-renders nothing
   const worstKey = useDesigner((s) => {
@@ -195,11 +197,8 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
   const worst = worstSeverity ? { severity: worstSeverity, ruleId: worstRule ?? '', message: worstMessage ?? '' } : undefined;
   const select = useCallback(() => designerStore.getState().select({ kind: 'controller', key: cKey }), [cKey]);
   const index = c.index;
-  const m = busModel(c);
-  const used = new Set<number>();
-  for (const d of devices) if (d.address) used.add(d.address.slot);
-  for (const k of children) if (k.address) used.add(k.address.slot);
-  const slots = m ? m.maxSlot - m.minSlot + 1 : 0;
+  const use = slotUse(c, devices, children, added, family);
+  const slots = use.slots.length;
   const groups = new Set<number>();
   for (const d of devices) {
     const g = d.hostAddress ? host?.devices.get(formatPciAddress(d.hostAddress))?.iommuGroup : undefined;
@@ -207,7 +206,7 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
   }
   const phb = shownAsPhb(c, family);
   const groupList = [...groups].sort((a, b) => a - b).join(', ');
-  const pe = phb ? (groups.size ? `PE: group${groups.size > 1 ? 's' : ''} ${groupList}` : used.size ? 'PE: emulated only' : 'PE: none (spare)') : groups.size ? `IOMMU group${groups.size > 1 ? 's' : ''} ${groupList}` : '';
+  const pe = phb ? (groups.size ? `PE: group${groups.size > 1 ? 's' : ''} ${groupList}` : devices.length || children.length ? 'PE: emulated only' : 'PE: none (spare)') : groups.size ? `IOMMU group${groups.size > 1 ? 's' : ''} ${groupList}` : '';
   const kind = controllerKindLabel(c, family);
   const title = `${kind} ${index ?? '(no index)'}`;
   const meta = targetLine(c, family);
@@ -221,7 +220,8 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
   if (meta) lines.push({ key: 'meta', text: meta, title: meta });
   if (pe) lines.push({ key: 'pe', text: pe, title: pe, className: groups.size > 1 ? 'multi' : undefined });
   lines.push(summary ? { key: 'summary', text: summary, title: summary, className: 'tmuted' } : { key: 'summary', text: 'no devices', className: 'tmuted' });
-  if (slots > 1) lines.push({ key: 'slots', text: `${used.size} used · ${slots - used.size} free` });
+  // a slot libvirt fills at define is not free: counted used, and said so (layout.ts slotUse)
+  if (slots > 1) lines.push({ key: 'slots', text: slotsLine(use), title: use.byLibvirt ? ADDED_TITLE : undefined, className: use.byLibvirt ? 'by-libvirt' : undefined });
   if (!urgent && worstLine) lines.push(worstLine);
   const shownIndex = index === undefined ? '?' : String(index);
   const cut = useTileCuts({ kind, index: shownIndex, chips: devices.length, lines });

@@ -24,6 +24,7 @@ const ENTRIES: readonly { readonly title: string; readonly rows: readonly Legend
     rows: [
       { sample: 'slot used', text: 'slot in use' },
       { sample: 'slot free', text: 'free slot: a drop target' },
+      { sample: 'slot used by-libvirt', text: 'slot libvirt fills at define (not in your XML): taken, not free' },
       { sample: 'chip passthrough', text: 'host device passed through (hostdev)' },
       { sample: 'chip', text: 'emulated device (disk, NIC, controller, …)' },
       { sample: 'chip selected', text: 'selected device (Shift/Ctrl-click or Shift-drag for several)' },
@@ -49,7 +50,7 @@ const ENTRIES: readonly { readonly title: string; readonly rows: readonly Legend
   },
 ];
 
-const BADGE_TEXT: Readonly<Record<string, string>> = { 'badge error': '!', 'badge warning': '!', 'badge info': 'i', 'slot used': '03', 'slot free': '04' };
+const BADGE_TEXT: Readonly<Record<string, string>> = { 'badge error': '!', 'badge warning': '!', 'badge info': 'i', 'slot used': '03', 'slot free': '04', 'slot used by-libvirt': '05' };
 
 export function Legend({ onClose }: { onClose: () => void }) {
   return (

@@ -878,3 +878,44 @@ export function changedNodes(before: Guest, after: Guest): string[] {
   for (const c of shownControllers(after).list) if (!known.has(c.key) || (c.index !== undefined && buses.has(c.index))) ids.push(nodeIdOf(c));
   return ids;
 }
+
+/** Who takes a slot of a bus: a device or bus of the design, or a device libvirt adds there at define. */
+export interface SlotTaker {
+  readonly label: string;
+  /** taken by a device libvirt adds at define (addedAtDefine), not by the design */
+  readonly byLibvirt: boolean;
+}
+
+/** The slots of a bus and who takes each, as its slot grid and its tile's counts show them. */
+export interface SlotUse {
+  /** every slot of the bus, in order (none for a bus without slots, or without an index) */
+  readonly slots: readonly number[];
+  readonly takenBy: ReadonlyMap<number, SlotTaker>;
+  readonly used: number;
+  readonly free: number;
+  /** of `used`, the slots only libvirt's additions at define take */
+  readonly byLibvirt: number;
+}
+
+/**
+ * Slot use of bus `c`: its devices and child buses, and the devices libvirt adds there at define
+ * (`added`, from the memoised addedAtDefine): a slot libvirt fills at define is not free for the
+ * user, and a "3 free" that counts it would be wrong once the domain is defined. A slot the design
+ * itself takes stays the design's (libvirt never puts its additions on a taken slot).
+ */
+export function slotUse(c: PciController, devices: readonly GuestDevice[], children: readonly PciController[], added: readonly GuestDevice[], family: MachineFamily): SlotUse {
+  const m = busModel(c);
+  const takenBy = new Map<number, SlotTaker>();
+  for (const d of devices) if (d.address) takenBy.set(d.address.slot, { label: d.label, byLibvirt: false });
+  for (const k of children) if (k.address) takenBy.set(k.address.slot, { label: `${controllerKindLabel(k, family)} ${k.index ?? '?'}`, byLibvirt: false });
+  for (const d of added) if (d.address && !takenBy.has(d.address.slot)) takenBy.set(d.address.slot, { label: d.label, byLibvirt: true });
+  const slots: number[] = [];
+  if (m && c.index !== undefined) for (let s = m.minSlot; s <= m.maxSlot; s++) slots.push(s);
+  const used = slots.filter((s) => takenBy.has(s)).length;
+  return { slots, takenBy, used, free: slots.length - used, byLibvirt: slots.filter((s) => takenBy.get(s)?.byLibvirt).length };
+}
+
+/** A tile's slot count line: libvirt's additions at define are counted used, and said so. */
+export function slotsLine(use: SlotUse): string {
+  return `${use.used} used · ${use.free} free${use.byLibvirt ? ` · ${use.byLibvirt} taken by libvirt at define` : ''}`;
+}
