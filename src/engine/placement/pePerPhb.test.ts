@@ -193,3 +193,85 @@ describe('pe-per-phb on q35: how many ports and bridges are added', () => {
     ]);
   });
 });
+
+describe('pe-per-phb on pseries: which vPHB a host PE gets (PAPR-NUMA-4)', () => {
+  // Without numatune the host's NUMA nodes map to the guest cells in sorted order (model/numa.ts).
+  const numaHost = hostOf([
+    { group: 5, devices: ['0001:01:00.0'], numaNode: 0 },
+    { group: 7, devices: ['0005:90:01.0'], numaNode: 1 },
+    { group: 9, devices: ['0006:01:00.0'] },
+    { group: 9, devices: ['0006:01:00.1'], numaNode: 1 },
+  ]);
+  const cells = [{ id: 0 }, { id: 1 }];
+
+  it('an empty declared vPHB of the host node\'s cell is taken before one of another cell', () => {
+    const g = guestOf('pseries', { numaCells: cells, controllers: [phb(0, 0), phb(1, 1, 0), phb(2, 2, 1)], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '2:1.0' });
+    expect(r.guest.controllers).toHaveLength(3);
+  });
+
+  it('without one of its cell, an empty vPHB of no node is taken, never one of another cell', () => {
+    const g = guestOf('pseries', { numaCells: cells, controllers: [phb(0, 0), phb(1, 1, 0), phb(2, 2)], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '2:1.0' });
+    expect(r.guest.controllers).toHaveLength(3);
+  });
+
+  it('the node of a PE is the first node known among its functions (a function without numa_node is skipped)', () => {
+    const g = guestOf('pseries', { numaCells: cells, controllers: [phb(0, 0), phb(1, 1, 0), phb(2, 2, 1)], devices: [hostdev('0006:01:00.0'), hostdev('0006:01:00.1')] });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(addresses(r.guest)).toEqual({ '0006:01:00.0': '2:1.0+', '0006:01:00.1': '2:1.1' });
+    expect(r.guest.controllers).toHaveLength(3);
+  });
+
+  it('a host slot the loaded host file lacks is one PE by its slot: a vPHB of its own, functions kept together', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0007:00:01.0'), hostdev('0007:00:01.1')] });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(addresses(r.guest)).toEqual({ '0007:00:01.0': '1:1.0+', '0007:00:01.1': '1:1.1' });
+    expect(r.guest.controllers.map((c) => `${c.index}/${c.target.index}`)).toEqual(['0/0', '1/1']);
+  });
+});
+
+describe('pe-per-phb on pseries: emulated devices on PHB 0, then a chain of pci-bridges', () => {
+  const written = (n: number) => Array.from({ length: n }, (_, i) => emulated({ key: `u${i}`, address: at(0, i + 1) }));
+  const placed = (g: Guest): Record<string, string> => Object.fromEntries(Object.entries(addresses(g)).filter(([k]) => !k.startsWith('u')));
+
+  it('the last free slot of PHB 0 takes the last device: no bridge for nothing', () => {
+    const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0)], devices: [...written(30), emulated({ key: 'a' })] }), undefined, 0);
+    expect(placed(r.guest)).toEqual({ a: '0:31.0' });
+    expect(controllersOf(r.guest)).toEqual(['pci-root#0@-']);
+    expect(r.notes).toEqual([]);
+  });
+
+  it('with more devices than free slots, the last free slot takes a pci-bridge and the rest go behind it', () => {
+    const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0)], devices: [...written(29), emulated({ key: 'a' }), emulated({ key: 'b' }), emulated({ key: 'c' })] }), undefined, 0);
+    expect(placed(r.guest)).toEqual({ a: '0:30.0', b: '1:1.0', c: '1:2.0' });
+    expect(controllersOf(r.guest)).toEqual(['pci-root#0@-', 'pci-bridge#1@0:31.0']);
+  });
+
+  it('PHB 0 full of written devices: the device is left to libvirt, with a note', () => {
+    const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0)], devices: [...written(31), emulated({ key: 'a' })] }), undefined, 0);
+    expect(placed(r.guest)).toEqual({ a: '-' });
+    expect(r.notes).toEqual(['no free slot on PHB 0 or its pci-bridges for disk: libvirt will place it itself']);
+  });
+});
+
+describe('pe-per-phb on q35: empty ports the design already has count', () => {
+  it('a declared empty root port takes the device: none added', () => {
+    const r = placePePerPhb(guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1)], devices: [emulated({ key: 'vda' })] }), undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0']);
+    expect(addresses(r.guest)).toEqual({ vda: '1:0.0' });
+  });
+
+  it('a root port a written device occupies is not empty: a port per device plus the spare are added', () => {
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2, 0))],
+      devices: [emulated({ key: 'x', address: at(1, 0) }), emulated({ key: 'vda' }), emulated({ key: 'usb', element: 'controller', type: 'usb', model: 'qemu-xhci' }), emulated({ key: 'bal', element: 'memballoon', model: 'virtio' })],
+    });
+    const r = placePePerPhb(g, undefined, 1);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-root-port#2@0:1.0+', 'pcie-root-port#3@0:1.1', 'pcie-root-port#4@0:1.2', 'pcie-root-port#5@0:1.3']);
+    expect(addresses(r.guest)).toEqual({ x: '1:0.0', vda: '3:0.0', usb: '2:0.0', bal: '4:0.0' });
+    expect(r.notes).toEqual([]);
+  });
+});
