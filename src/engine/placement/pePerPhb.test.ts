@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Guest } from '../model/guest.ts';
+import type { Guest, GuestDevice } from '../model/guest.ts';
 import { placePePerPhb } from './pePerPhb.ts';
 import { addresses, at, controller, emulated, guestOf, hostdev, hostOf, phb } from './testkit.ts';
 
@@ -69,7 +69,7 @@ describe('pe-per-phb: a host function passed through twice (HD-SRC-2)', () => {
   });
 
   it("an <interface type='hostdev'> is named as such", () => {
-    const nic = (key: string) => ({ ...hostdev('0005:90:01.0'), element: 'interface', type: 'hostdev', key });
+    const nic = (key: string): GuestDevice => ({ ...hostdev('0005:90:01.0'), element: 'interface', type: 'hostdev', key });
     const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0)], devices: [nic('n1'), nic('n2')] }), host, 0);
     expect(r.notes).toEqual([
       "<interface type='hostdev'> number 2 passes through host device 0005:90:01.0, as <interface type='hostdev'> number 1 does: libvirt refuses the domain (\"Hostdev already exists in the domain configuration\"), so it is not placed; keep one of them",
@@ -78,7 +78,7 @@ describe('pe-per-phb: a host function passed through twice (HD-SRC-2)', () => {
   });
 
   it('hostdevs without a host PCI address (mdev-like) are no duplicates of each other and are placed like emulated devices', () => {
-    const m = (key: string) => ({ ...hostdev('0005:90:01.0'), key, hostAddress: undefined });
+    const m = (key: string): GuestDevice => ({ ...hostdev('0005:90:01.0'), key, hostAddress: undefined });
     const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0)], devices: [m('m1'), m('m2'), emulated({ key: 'vda' })] }), host, 0);
     expect(r.notes).toEqual([]);
     expect(addresses(r.guest)).toEqual({ m1: '0:2.0', m2: '0:3.0', vda: '0:1.0' });
