@@ -1,0 +1,277 @@
+import { describe, expect, it } from 'vitest';
+import type { Guest, GuestDevice } from '../model/guest.ts';
+import { placePePerPhb } from './pePerPhb.ts';
+import { addresses, at, controller, emulated, guestOf, hostdev, hostOf, phb } from './testkit.ts';
+
+/**
+ * The branches of the pe-per-phb policy (issue 11's surviving mutants), called directly so that
+ * libvirt's implicit devices are not added first: define time (predictDefine, after
+ * qemuDomainDefAddDefaultDevices) then puts them on the first free bus, which shows in the notes.
+ */
+
+const host = hostOf([
+  { group: 5, devices: ['0001:01:00.0', '0001:01:00.1', '0001:01:00.2', '0001:01:00.3'] },
+  { group: 7, devices: ['0005:90:01.0'] },
+  { group: 8, devices: Array.from({ length: 8 }, (_, i) => `0002:02:00.${i}`) },
+]);
+
+const controllersOf = (g: Guest): string[] =>
+  g.controllers.map((c) => `${c.model}#${c.index ?? '-'}@${c.address ? `${c.address.bus}:${c.address.slot}.${c.address.function}${c.address.multifunction === 'on' ? '+' : ''}` : '-'}`);
+
+describe('pe-per-phb: spare notes', () => {
+  it('q35: libvirt puts its implicit USB controller and memballoon on the first empty root ports at define time, and the note says which and how many stay empty', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [emulated({ key: 'vda' })] });
+    const r = placePePerPhb(g, undefined, 2);
+    expect(r.notes).toEqual([
+      'libvirt will put implicit usb controller qemu-xhci on the empty root port 2 at define time',
+      'libvirt will put implicit virtio memballoon on the empty root port 3 at define time',
+      'only 0 of 2 spare root ports stay empty after define',
+    ]);
+    expect(addresses(r.guest)).toEqual({ vda: '1:0.0' });
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0+', 'pcie-root-port#2@0:1.1', 'pcie-root-port#3@0:1.2']);
+  });
+
+  it('q35 asked for no spare: no spare note even when libvirt will take the ports', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [emulated({ key: 'vda' })] });
+    expect(placePePerPhb(g, undefined, 0).notes).toEqual([]);
+  });
+
+  it('pseries with PHB 0 full: libvirt puts its implicit devices on the first empty vPHB, and the note names the vPHB', () => {
+    const devices = Array.from({ length: 31 }, (_, i) => emulated({ key: `d${i}`, address: at(0, i + 1) }));
+    const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0)], devices }), undefined, 2);
+    expect(r.notes).toEqual([
+      'libvirt will put implicit usb controller pci-ohci on the empty vPHB 1 at define time',
+      'libvirt will put implicit virtio memballoon on the empty vPHB 1 at define time',
+      'only 1 of 2 spare vPHBs stay empty after define',
+    ]);
+    expect(controllersOf(r.guest)).toEqual(['pci-root#0@-', 'pci-root#1@-', 'pci-root#2@-']);
+  });
+
+  it('i440fx gets no spares and no spare note (there is no root port or vPHB to keep empty); slot 1 is the PIIX3', () => {
+    const pc: Guest = { ...guestOf('q35'), machine: 'pc-i440fx-9.1', controllers: [controller('pci-root', 0)], devices: [emulated({ key: 'vda' })] };
+    const r = placePePerPhb(pc, undefined, 2);
+    expect(r.notes).toEqual([]);
+    expect(addresses(r.guest)).toEqual({ vda: '0:2.0' });
+    expect(r.guest.controllers.map((c) => c.model)).toEqual(['pci-root']);
+  });
+});
+
+describe('pe-per-phb: a host function passed through twice (HD-SRC-2)', () => {
+  it('names each copy by its place among the elements of its kind, keeps the device order, the copy unplaced', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [emulated({ key: 'vda' }), hostdev('0005:90:01.0'), { ...hostdev('0005:90:01.0'), key: 'copy' }, emulated({ key: 'vdb' })] });
+    const r = placePePerPhb(g, host, 0);
+    expect(r.notes).toEqual([
+      '<hostdev> number 2 passes through host device 0005:90:01.0, as <hostdev> number 1 does: libvirt refuses the domain ("Hostdev already exists in the domain configuration"), so it is not placed; keep one of them',
+    ]);
+    expect(r.guest.devices.map((d) => d.key)).toEqual(['vda', '0005:90:01.0', 'copy', 'vdb']);
+    expect(addresses(r.guest)).toEqual({ vda: '0:1.0', '0005:90:01.0': '1:1.0', copy: '-', vdb: '0:2.0' });
+    expect(r.guest.devices[2]).toBe(g.devices[2]);
+  });
+
+  it("an <interface type='hostdev'> is named as such", () => {
+    const nic = (key: string): GuestDevice => ({ ...hostdev('0005:90:01.0'), element: 'interface', type: 'hostdev', key });
+    const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0)], devices: [nic('n1'), nic('n2')] }), host, 0);
+    expect(r.notes).toEqual([
+      "<interface type='hostdev'> number 2 passes through host device 0005:90:01.0, as <interface type='hostdev'> number 1 does: libvirt refuses the domain (\"Hostdev already exists in the domain configuration\"), so it is not placed; keep one of them",
+    ]);
+    expect(addresses(r.guest)).toEqual({ n1: '1:1.0', n2: '-' });
+  });
+
+  it('hostdevs without a host PCI address (mdev-like) are no duplicates of each other and are placed like emulated devices', () => {
+    const m = (key: string): GuestDevice => ({ ...hostdev('0005:90:01.0'), key, hostAddress: undefined });
+    const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0)], devices: [m('m1'), m('m2'), emulated({ key: 'vda' })] }), host, 0);
+    expect(r.notes).toEqual([]);
+    expect(addresses(r.guest)).toEqual({ m1: '0:2.0', m2: '0:3.0', vda: '0:1.0' });
+  });
+});
+
+describe('pe-per-phb: addresses the user wrote are returned exactly as written', () => {
+  it('pseries: controllers the user addressed in one slot keep their addresses (no multifunction added), an unaddressed one is placed', () => {
+    const b1 = controller('pci-bridge', 1, at(0, 3, 0));
+    const b2 = controller('pci-bridge', 2, at(0, 3, 1));
+    const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0), b1, b2], devices: [emulated({ key: 'vda' })] }), undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pci-root#0@-', 'pci-bridge#1@0:3.0', 'pci-bridge#2@0:3.1']);
+    expect(r.guest.controllers[1]?.address).toBe(b1.address);
+  });
+
+  it('q35: root ports the user addressed keep their addresses, the unaddressed one gets one', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 3, 0)), controller('pcie-root-port', 2, at(0, 3, 1)), controller('pcie-root-port', 3)], devices: [emulated({ key: 'vda' })] });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:3.0', 'pcie-root-port#2@0:3.1', 'pcie-root-port#3@0:1.0']);
+    expect(addresses(r.guest)).toEqual({ vda: '1:0.0' });
+  });
+
+  it('a device the user put at function 0 keeps its address without multifunction, its host sibling joins at function 1', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0001:01:00.0', at(0, 5, 0)), hostdev('0001:01:00.1')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(addresses(r.guest)).toEqual({ '0001:01:00.0': '0:5.0', '0001:01:00.1': '0:5.1' });
+    expect(r.guest.devices[0]?.address).toBe(g.devices[0]?.address);
+  });
+});
+
+describe('pe-per-phb: host functions join the slot of a sibling the user addressed, at the host distance', () => {
+  it('anchor host function 1 at guest function 3: host functions 2 and 0 go to guest functions 4 and 2', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0001:01:00.1', at(0, 5, 3)), hostdev('0001:01:00.2'), hostdev('0001:01:00.0')] });
+    expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0001:01:00.1': '0:5.3', '0001:01:00.2': '0:5.4', '0001:01:00.0': '0:5.2' });
+  });
+
+  it('function 7 is the last: one past it is placed elsewhere (in the group: on the anchor bus)', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0001:01:00.0', at(0, 5, 6)), hostdev('0001:01:00.1'), hostdev('0001:01:00.2')] });
+    expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0001:01:00.0': '0:5.6', '0001:01:00.1': '0:5.7', '0001:01:00.2': '0:1.0' });
+  });
+
+  it('function 0 is a valid target: host function 0 joins at guest function 0 (libvirt then sets multifunction on it)', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0001:01:00.2', at(0, 5, 2)), hostdev('0001:01:00.0')] });
+    expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0001:01:00.2': '0:5.2', '0001:01:00.0': '0:5.0+' });
+  });
+
+  it('a function the user gave to another device is not taken', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0001:01:00.0', at(0, 5, 0)), emulated({ key: 'x', address: at(0, 5, 1) }), hostdev('0001:01:00.1')] });
+    expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0001:01:00.0': '0:5.0', x: '0:5.1', '0001:01:00.1': '0:1.0' });
+  });
+});
+
+describe('pe-per-phb on q35: a root port per host slot, functions kept together (GEN-MF-3)', () => {
+  it('without host function 0 the functions are renumbered from 0 in host order, whatever the XML order', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [hostdev('0001:01:00.3'), hostdev('0001:01:00.1')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(addresses(r.guest)).toEqual({ '0001:01:00.3': '1:0.1', '0001:01:00.1': '1:0.0+' });
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0']);
+  });
+
+  it('with host function 0 the host numbering stays, gaps included', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [hostdev('0001:01:00.2'), hostdev('0001:01:00.0')] });
+    expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0001:01:00.2': '1:0.2', '0001:01:00.0': '1:0.0+' });
+  });
+
+  it('a host slot with all 8 functions fills one port', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: Array.from({ length: 8 }, (_, i) => hostdev(`0002:02:00.${i}`)) });
+    const r = placePePerPhb(g, host, 0);
+    expect(Object.values(addresses(r.guest))).toEqual(['1:0.0+', '1:0.1', '1:0.2', '1:0.3', '1:0.4', '1:0.5', '1:0.6', '1:0.7']);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0']);
+  });
+});
+
+describe('pe-per-phb on q35: how many ports and bridges are added', () => {
+  it('an unaddressed pcie-to-pci-bridge takes an empty port before any device does: one port more, and the spare stays empty', () => {
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), controller('pcie-to-pci-bridge', undefined)],
+      devices: [emulated({ key: 'vda' }), emulated({ key: 'usb', element: 'controller', type: 'usb', model: 'qemu-xhci' }), emulated({ key: 'bal', element: 'memballoon', model: 'virtio' })],
+    });
+    const r = placePePerPhb(g, undefined, 1);
+    expect(controllersOf(r.guest)).toEqual([
+      'pcie-root#0@-',
+      'pcie-to-pci-bridge#-@1:0.0',
+      'pcie-root-port#1@0:1.0+',
+      'pcie-root-port#2@0:1.1',
+      'pcie-root-port#3@0:1.2',
+      'pcie-root-port#4@0:1.3',
+      'pcie-root-port#5@0:1.4',
+    ]);
+    expect(addresses(r.guest)).toEqual({ vda: '3:0.0', usb: '2:0.0', bal: '4:0.0' });
+    expect(r.notes).toEqual([]);
+  });
+
+  it('a conventional device goes into room left on an existing pcie-to-pci-bridge: no new bridge', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2, 0)), controller('pcie-to-pci-bridge', 2, at(1, 0, 0))], devices: [emulated({ key: 'nic', element: 'interface', type: 'user', model: 'rtl8139' })] });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-to-pci-bridge#2@1:0.0']);
+    expect(addresses(r.guest)).toEqual({ nic: '2:1.0' });
+  });
+
+  it('a new root port is numbered one past the highest index (libvirt numbers new buses that way); libvirt fills the gap below with ports of its own', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 5, at(0, 2, 0))], devices: [emulated({ key: 'x', address: at(5, 0) }), emulated({ key: 'vda' })] });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual([
+      'pcie-root#0@-',
+      'pcie-root-port#5@0:2.0',
+      'pcie-root-port#6@0:1.4',
+      'pcie-root-port#1@0:1.0+',
+      'pcie-root-port#2@0:1.1',
+      'pcie-root-port#3@0:1.2',
+      'pcie-root-port#4@0:1.3',
+    ]);
+  });
+});
+
+describe('pe-per-phb on pseries: which vPHB a host PE gets (PAPR-NUMA-4)', () => {
+  // Without numatune the host's NUMA nodes map to the guest cells in sorted order (model/numa.ts).
+  const numaHost = hostOf([
+    { group: 5, devices: ['0001:01:00.0'], numaNode: 0 },
+    { group: 7, devices: ['0005:90:01.0'], numaNode: 1 },
+    { group: 9, devices: ['0006:01:00.0'] },
+    { group: 9, devices: ['0006:01:00.1'], numaNode: 1 },
+  ]);
+  const cells = [{ id: 0 }, { id: 1 }];
+
+  it('an empty declared vPHB of the host node\'s cell is taken before one of another cell', () => {
+    const g = guestOf('pseries', { numaCells: cells, controllers: [phb(0, 0), phb(1, 1, 0), phb(2, 2, 1)], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '2:1.0' });
+    expect(r.guest.controllers).toHaveLength(3);
+  });
+
+  it('without one of its cell, an empty vPHB of no node is taken, never one of another cell', () => {
+    const g = guestOf('pseries', { numaCells: cells, controllers: [phb(0, 0), phb(1, 1, 0), phb(2, 2)], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '2:1.0' });
+    expect(r.guest.controllers).toHaveLength(3);
+  });
+
+  it('the node of a PE is the first node known among its functions (a function without numa_node is skipped)', () => {
+    const g = guestOf('pseries', { numaCells: cells, controllers: [phb(0, 0), phb(1, 1, 0), phb(2, 2, 1)], devices: [hostdev('0006:01:00.0'), hostdev('0006:01:00.1')] });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(addresses(r.guest)).toEqual({ '0006:01:00.0': '2:1.0+', '0006:01:00.1': '2:1.1' });
+    expect(r.guest.controllers).toHaveLength(3);
+  });
+
+  it('a host slot the loaded host file lacks is one PE by its slot: a vPHB of its own, functions kept together', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0007:00:01.0'), hostdev('0007:00:01.1')] });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(addresses(r.guest)).toEqual({ '0007:00:01.0': '1:1.0+', '0007:00:01.1': '1:1.1' });
+    expect(r.guest.controllers.map((c) => `${c.index}/${c.target.index}`)).toEqual(['0/0', '1/1']);
+  });
+});
+
+describe('pe-per-phb on pseries: emulated devices on PHB 0, then a chain of pci-bridges', () => {
+  const written = (n: number) => Array.from({ length: n }, (_, i) => emulated({ key: `u${i}`, address: at(0, i + 1) }));
+  const placed = (g: Guest): Record<string, string> => Object.fromEntries(Object.entries(addresses(g)).filter(([k]) => !k.startsWith('u')));
+
+  it('the last free slot of PHB 0 takes the last device: no bridge for nothing', () => {
+    const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0)], devices: [...written(30), emulated({ key: 'a' })] }), undefined, 0);
+    expect(placed(r.guest)).toEqual({ a: '0:31.0' });
+    expect(controllersOf(r.guest)).toEqual(['pci-root#0@-']);
+    expect(r.notes).toEqual([]);
+  });
+
+  it('with more devices than free slots, the last free slot takes a pci-bridge and the rest go behind it', () => {
+    const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0)], devices: [...written(29), emulated({ key: 'a' }), emulated({ key: 'b' }), emulated({ key: 'c' })] }), undefined, 0);
+    expect(placed(r.guest)).toEqual({ a: '0:30.0', b: '1:1.0', c: '1:2.0' });
+    expect(controllersOf(r.guest)).toEqual(['pci-root#0@-', 'pci-bridge#1@0:31.0']);
+  });
+
+  it('PHB 0 full of written devices: the device is left to libvirt, with a note', () => {
+    const r = placePePerPhb(guestOf('pseries', { controllers: [phb(0, 0)], devices: [...written(31), emulated({ key: 'a' })] }), undefined, 0);
+    expect(placed(r.guest)).toEqual({ a: '-' });
+    expect(r.notes).toEqual(['no free slot on PHB 0 or its pci-bridges for disk: libvirt will place it itself']);
+  });
+});
+
+describe('pe-per-phb on q35: empty ports the design already has count', () => {
+  it('a declared empty root port takes the device: none added', () => {
+    const r = placePePerPhb(guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1)], devices: [emulated({ key: 'vda' })] }), undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0']);
+    expect(addresses(r.guest)).toEqual({ vda: '1:0.0' });
+  });
+
+  it('a root port a written device occupies is not empty: a port per device plus the spare are added', () => {
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2, 0))],
+      devices: [emulated({ key: 'x', address: at(1, 0) }), emulated({ key: 'vda' }), emulated({ key: 'usb', element: 'controller', type: 'usb', model: 'qemu-xhci' }), emulated({ key: 'bal', element: 'memballoon', model: 'virtio' })],
+    });
+    const r = placePePerPhb(g, undefined, 1);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-root-port#2@0:1.0+', 'pcie-root-port#3@0:1.1', 'pcie-root-port#4@0:1.2', 'pcie-root-port#5@0:1.3']);
+    expect(addresses(r.guest)).toEqual({ x: '1:0.0', vda: '3:0.0', usb: '2:0.0', bal: '4:0.0' });
+    expect(r.notes).toEqual([]);
+  });
+});
