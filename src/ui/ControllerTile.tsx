@@ -12,7 +12,7 @@ import type { Design, Finding, GuestDevice, Host, MachineFamily, PciController, 
 import { busModel, formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllerShortKind, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, SPACING } from './layout.ts';
+import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllerLabel, controllerShortKind, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, SPACING } from './layout.ts';
 import { onEnterOrSpace } from './roving.ts';
 import { tileCutZooms, uiMeasure, type TileLine, type TileText } from './tileFit.ts';
 
@@ -211,7 +211,7 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
   const pe = phb ? (groups.size ? `PE: group${groups.size > 1 ? 's' : ''} ${groupList}` : used.size ? 'PE: emulated' : 'PE: none (spare)') : groups.size ? `IOMMU group${groups.size > 1 ? 's' : ''} ${groupList}` : '';
   const kind = controllerKindLabel(c, family);
   const short = controllerShortKind(c, family);
-  const title = `${kind} ${index ?? '(no index)'}`;
+  const title = controllerLabel(c, family);
   const meta = targetLine(c, family);
   const summary = busSummary(devices, children, host, family);
   const worstLine: Line | undefined = worst ? { key: 'worst', text: `${worst.severity === 'info' ? 'i' : '!'} ${worst.ruleId}`, className: `tworst ${worst.severity}`, title: worst.message, bold: true } : undefined;

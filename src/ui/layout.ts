@@ -209,8 +209,14 @@ export const busNameIdOf = (c: Pick<PciController, 'key'>): string => `${nodeIdO
  * What screen readers call a bus node: its kind, index and how many devices it holds ("vPHB 1,
  * 8 devices", "Root port 3, no devices"); `devices` counts the devices on the bus (devicesByBus).
  */
+/**
+ * A controller as the canvas names it ("vPHB 0", "PCIe root 0", "Root port 3"): the tile's title,
+ * the node's accessible name and the diagram's box read the same words.
+ */
+export const controllerLabel = (c: Pick<PciController, 'model' | 'modelName' | 'index'>, family: MachineFamily): string => `${controllerKindLabel(c as PciController, family)} ${c.index ?? '(no index)'}`;
+
 export function busNodeName(c: PciController, family: MachineFamily, devices: number): string {
-  return `${controllerKindLabel(c, family)} ${c.index ?? '(no index)'}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
+  return `${controllerLabel(c, family)}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
 }
 
 /**
