@@ -361,6 +361,44 @@ if (sharedPresent('issue 10 on libvirt\'s corpus', path.join(CORPUS, DOCS[0]?.fi
       expect(errors).toEqual([]);
     });
 
+    test('a row libvirt adds that is wider than its node ends in an ellipsis and keeps its full text in a tooltip, as a device row does', async ({ page }) => {
+      const errors = await openApp(page);
+      // an i440fx guest with no USB controller: libvirt adds a piix3-uhci one at 01.2 on pci-root 0
+      const domain = `<domain type='kvm'>
+  <name>i440fx-libvirt-adds-usb</name>
+  <memory unit='GiB'>4</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <controller type='pci' index='0' model='pci-root'/>
+    <disk type='file' device='disk'><source file='/var/lib/libvirt/images/a-disk-image-with-a-long-name.qcow2'/><target dev='vda' bus='virtio'/><address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/></disk>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+`;
+      await loadDesign(page, { name: 'i440fx-libvirt-adds-usb', domain, pciDevices: 1, unplaced: [] });
+      const rows = page.getByTestId('controller-0').locator('[data-testid^="implicit-device-"]');
+      await expect(rows.first()).toBeVisible();
+      const cut = await rows.evaluateAll((els) =>
+        els.map((li) => {
+          const label = li.querySelector('.glabel') as HTMLElement;
+          const row = li.getBoundingClientRect();
+          const box = label.getBoundingClientRect();
+          // wider than the row leaves it: its text runs from its left edge to the row's
+          const over = label.scrollWidth > row.right - box.left;
+          return { text: label.textContent ?? '', title: label.getAttribute('title') ?? '', over, ellipsis: getComputedStyle(label).textOverflow, inside: box.right <= row.right + 0.5 };
+        }),
+      );
+      // the node is narrower than "usb controller piix3-uhci added by libvirt": that row is cut
+      expect(cut.some((r) => r.over)).toBe(true);
+      for (const r of cut) {
+        expect(r.inside, r.text).toBe(true);
+        expect(r.ellipsis).toBe('ellipsis');
+        expect(r.title).toMatch(/added by libvirt$/);
+        expect(r.title.startsWith(r.text.replace(/added by libvirt$/, ''))).toBe(true);
+      }
+      expect(errors).toEqual([]);
+    });
+
     test('libvirt\'s aarch64-virt-virtio.xml lists the root ports libvirt adds and where they plug in, apart from the canvas', async ({ page }) => {
       const errors = await openApp(page);
       await load(page, { file: 'qemuxmlconfdata__aarch64-virt-virtio.xml' });

@@ -148,7 +148,7 @@ test.describe('diagram export', () => {
     }, text);
     expect(parsed, 'the SVG parses').not.toBeNull();
     for (const i of phbs) {
-      expect(parsed?.texts).toContain(`vPHB #${i}`);
+      expect(parsed?.texts).toContain(`vPHB ${i}`);
       expect(parsed?.groups).toContain(`controller-${i}`);
     }
     expect(parsed?.groups).toContain('device-0030:01:00.0');

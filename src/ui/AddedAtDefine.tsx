@@ -24,7 +24,8 @@ export const AddedRow = memo(function AddedRow({ device }: { device: GuestDevice
   return (
     <li className="gdev added" data-testid={`implicit-device-${device.key}`} title={ADDED_TITLE} aria-label={`${device.label}, added by libvirt at define${a ? ` at slot 0x${hex2(a.slot)} function ${a.function}` : ''}`}>
       <span className="addr">{a ? `${hex2(a.slot)}.${a.function}` : '--'}</span>
-      <span className="glabel">
+      {/* the full text as a device row gives it: a narrow node cuts the label with an ellipsis */}
+      <span className="glabel" title={`${device.label}, added by libvirt`}>
         {device.label}
         <small>added by libvirt</small>
       </span>

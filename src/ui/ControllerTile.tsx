@@ -12,7 +12,7 @@ import type { Design, Finding, GuestDevice, Host, MachineFamily, PciController, 
 import { formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
-import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, slotsLine, slotUse, SPACING } from './layout.ts';
+import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllerLabel, controllerShortKind, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, slotsLine, slotUse, SPACING } from './layout.ts';
 import { ADDED_TITLE, useAddedOnBus } from './AddedAtDefine.tsx';
 import { onEnterOrSpace } from './roving.ts';
 import { tileCutZooms, uiMeasure, type TileLine, type TileText } from './tileFit.ts';
@@ -96,8 +96,9 @@ function targetLine(c: PciController, family: MachineFamily): string {
   const parts: string[] = [];
   if (shownAsPhb(c, family) && c.target.index !== undefined) parts.push(`target ${c.target.index}`);
   if (c.target.node !== undefined) parts.push(`NUMA ${c.target.node}`);
-  if (c.target.chassis !== undefined) parts.push(`chassis ${c.target.chassis}`);
+  // the port first: it tells a guest's root ports apart, and a narrow tile cuts the line's end
   if (c.target.port !== undefined) parts.push(`port 0x${hex2(c.target.port)}`);
+  if (c.target.chassis !== undefined) parts.push(`chassis ${c.target.chassis}`);
   if (c.implicit) parts.push('implicit');
   return parts.join(' · ');
 }
@@ -164,21 +165,21 @@ interface Line extends TileLine {
 }
 
 /**
- * Which parts of a tile overflow at the canvas' zoom (tileFit.ts): the title's kind, the chips, and
- * the lines as a bit mask (bit i: line i). The selector gives a number, so a zoom step re-renders
+ * Which parts of a tile overflow at the canvas' zoom (tileFit.ts): the title's kind (then the short
+ * kind stands in), the short kind, the chips, and the lines as a bit mask (bit i: line i). The selector gives a number, so a zoom step re-renders
  * the tile only when a part starts or stops overflowing.
  */
-function useTileCuts(t: TileText): { readonly title: boolean; readonly chips: boolean; readonly lines: number } {
+function useTileCuts(t: TileText): { readonly short: boolean; readonly title: boolean; readonly chips: boolean; readonly lines: number } {
   const below = tileCutZooms(t, uiMeasure());
   const mask = useStore((s) => {
     const zoom = s.transform[2];
-    let m = (zoom < below.title ? 1 : 0) | (zoom < below.chips ? 2 : 0);
+    let m = (zoom < below.title ? 1 : 0) | (zoom < below.short ? 2 : 0) | (zoom < below.chips ? 4 : 0);
     below.lines.forEach((z, i) => {
-      if (zoom < z) m |= 4 << i;
+      if (zoom < z) m |= 8 << i;
     });
     return m;
   });
-  return { title: (mask & 1) !== 0, chips: (mask & 2) !== 0, lines: mask >> 2 };
+  return { short: (mask & 1) !== 0, title: (mask & 2) !== 0, chips: (mask & 4) !== 0, lines: mask >> 3 };
 }
 
 /** What a tile shows of its bus: title, device chips and the summary lines (see the module comment). */
@@ -206,25 +207,25 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
   }
   const phb = shownAsPhb(c, family);
   const groupList = [...groups].sort((a, b) => a - b).join(', ');
-  const pe = phb ? (groups.size ? `PE: group${groups.size > 1 ? 's' : ''} ${groupList}` : devices.length || children.length ? 'PE: emulated only' : 'PE: none (spare)') : groups.size ? `IOMMU group${groups.size > 1 ? 's' : ''} ${groupList}` : '';
+  const pe = phb ? (groups.size ? `PE: group${groups.size > 1 ? 's' : ''} ${groupList}` : devices.length || children.length ? 'PE: emulated' : 'PE: none (spare)') : groups.size ? `IOMMU group${groups.size > 1 ? 's' : ''} ${groupList}` : '';
   const kind = controllerKindLabel(c, family);
-  const title = `${kind} ${index ?? '(no index)'}`;
+  const short = controllerShortKind(c, family);
+  const title = controllerLabel(c, family);
   const meta = targetLine(c, family);
   const summary = busSummary(devices, children, host, family);
-  // a warning or an error comes right after the title: it is why one looks at a tile; a note comes last
-  const urgent = worst && worst.severity !== 'info';
-  // keyed by where it stands: a note turned warning is one line removed and one added, not the lines between moved
-  const worstLine: Line | undefined = worst ? { key: urgent ? 'alert' : 'note', text: `${worst.severity === 'info' ? 'i' : '!'} ${worst.ruleId}`, className: `tworst ${worst.severity}`, title: worst.message, bold: true } : undefined;
+  const worstLine: Line | undefined = worst ? { key: 'worst', text: `${worst.severity === 'info' ? 'i' : '!'} ${worst.ruleId}`, className: `tworst ${worst.severity}`, title: worst.message, bold: true } : undefined;
+  // what a newcomer reads a tile for, in that order (issue 10: target or port, PE, used/free, worst
+  // finding); what the bus carries last, as its chips already show it. Lines that do not fit drop from the end.
   const lines: Line[] = [];
-  if (urgent && worstLine) lines.push(worstLine);
-  if (meta) lines.push({ key: 'meta', text: meta, title: meta });
-  if (pe) lines.push({ key: 'pe', text: pe, title: pe, className: groups.size > 1 ? 'multi' : undefined });
-  lines.push(summary ? { key: 'summary', text: summary, title: summary, className: 'tmuted' } : { key: 'summary', text: 'no devices', className: 'tmuted' });
+  if (meta) lines.push({ key: 'meta', text: meta, title: meta, className: 'wrap' });
+  // "emulated" is short for a tile's width; the tooltip says it whole
+  if (pe) lines.push({ key: 'pe', text: pe, title: pe === 'PE: emulated' ? 'PE: emulated devices only' : pe, className: groups.size > 1 ? 'wrap multi' : 'wrap' });
   // a slot libvirt fills at define is not free: counted used, and said so (layout.ts slotUse)
   if (slots > 1) lines.push({ key: 'slots', text: slotsLine(use), title: use.byLibvirt ? ADDED_TITLE : undefined, className: use.byLibvirt ? 'by-libvirt' : undefined });
-  if (!urgent && worstLine) lines.push(worstLine);
+  if (worstLine) lines.push(worstLine);
+  lines.push(summary ? { key: 'summary', text: summary, title: summary, className: 'tmuted' } : { key: 'summary', text: 'no devices', className: 'tmuted' });
   const shownIndex = index === undefined ? '?' : String(index);
-  const cut = useTileCuts({ kind, index: shownIndex, chips: devices.length, lines });
+  const cut = useTileCuts({ kind, short, index: shownIndex, chips: devices.length, lines });
   return (
     <div className="tlines">
       <span hidden id={busNameIdOf(c)}>
@@ -240,7 +241,9 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
           onClick={select}
           onKeyDown={onEnterOrSpace(select)}
         >
-          <span className={cut.title ? 'tkind cut' : 'tkind'}>{kind}</span>
+          <span className={cut.title ? 'tkind cut' : 'tkind'} title={cut.short ? kind : undefined}>
+            {cut.short ? short : kind}
+          </span>
           <IndexLabel index={index} assigned={assigned} />
         </div>
         {devices.length ? (

@@ -1,8 +1,9 @@
 import { parseXml, XmlElement } from '@rgrove/parse-xml';
 import { describe, expect, it } from 'vitest';
-import { createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, MACHINE_TEMPLATES, validate } from '../engine/index.ts';
+import { createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, machineFamily, MACHINE_TEMPLATES, validate } from '../engine/index.ts';
 import type { Design } from '../engine/index.ts';
 import { diagramSvg } from './diagram.ts';
+import { busNodeName, controllerLabel, shownControllers } from './layout.ts';
 
 function design(xml: string, hostXml?: string): Design {
   const host = hostXml === undefined ? undefined : importHost(hostXml);
@@ -32,7 +33,7 @@ describe('diagramSvg', () => {
     expect(root.attributes.width).toBe(String(width));
     expect(root.attributes.height).toBe(String(height));
     const texts = elements(root, 'text').map((t) => t.text);
-    for (const i of [0, 1, 2]) expect(texts).toContain(`vPHB #${i}`);
+    for (const i of [0, 1, 2]) expect(texts).toContain(`vPHB ${i}`);
     const ids = elements(root, 'g').map((g) => g.attributes.id);
     for (const dev of d.guest.devices) if (dev.address) expect(ids).toContain(`device-${dev.key}`);
     // the PE each vPHB holds, named by host IOMMU group
@@ -49,7 +50,7 @@ describe('diagramSvg', () => {
     expect(elements(root, 'title')[0]?.text).toContain('a&b <test>');
     const ports = d.guest.controllers.filter((c) => c.model === 'pcie-root-port').length;
     expect(elements(root, 'path')).toHaveLength(ports);
-    expect(elements(root, 'text').map((t) => t.text)).toContain('PCIe root #0');
+    expect(elements(root, 'text').map((t) => t.text)).toContain('PCIe root 0');
   });
 
   it('colours a controller by its worst finding', () => {
@@ -114,8 +115,8 @@ describe('diagramSvg, a picture worth sharing', () => {
   it('puts the host groups beside the tree, each saying where it went', () => {
     const root = svgOf(design(DEMO_DOMAIN_XML, DEMO_HOST_XML));
     const group = (n: number) => elements(root, 'g').find((g) => g.attributes.id === `host-group-${n}`);
-    expect(elements(group(1) as XmlElement, 'text').map(shown)).toContain('→ vPHB #1 slot 0x01');
-    expect(elements(group(3) as XmlElement, 'text').map(shown)).toContain('→ vPHB #2 slot 0x01');
+    expect(elements(group(1) as XmlElement, 'text').map(shown)).toContain('→ vPHB 1 slot 0x01');
+    expect(elements(group(3) as XmlElement, 'text').map(shown)).toContain('→ vPHB 2 slot 0x01');
     // groups the guest does not use are counted, not drawn
     expect(group(4)).toBeUndefined();
     expect(elements(root, 'text').map(shown).some((t) => /^\d+ more groups? not passed through$/.test(t))).toBe(true);
@@ -174,11 +175,30 @@ describe('diagramSvg, a picture worth sharing', () => {
       return root ? elements(root, 'text').map((t) => t.text) : [];
     };
     const pcTexts = texts(diagramSvg(pc, validate(pc)).svg);
-    expect(pcTexts).toContain('PCI root #0');
+    expect(pcTexts).toContain('PCI root 0');
     expect(pcTexts.filter((t) => /vPHB|PE:/.test(t))).toEqual([]);
     const q35 = design(MACHINE_TEMPLATES.q35);
     expect(texts(diagramSvg(q35, validate(q35)).svg).filter((t) => /vPHB/.test(t))).toEqual([]);
     const pseries = design(DEMO_DOMAIN_XML, DEMO_HOST_XML);
     expect(texts(diagramSvg(pseries, validate(pseries)).svg)).toContain('vPHB: its own PE');
+  });
+});
+
+describe('a controller reads the same on the canvas and in the diagram', () => {
+  it('names each bus of a pseries, a q35 and an i440fx guest as layout.ts controllerLabel does, as the canvas node does', () => {
+    const pc = "<domain type='kvm'><name>pc</name><memory>1048576</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices><controller type='pci' index='0' model='pci-root'/></devices></domain>";
+    for (const d of [design(DEMO_DOMAIN_XML, DEMO_HOST_XML), design(MACHINE_TEMPLATES.q35), design(pc)]) {
+      const family = machineFamily(d.guest);
+      const root = parseXml(diagramSvg(d, validate(d)).svg).root;
+      const texts = root ? elements(root, 'text').map((t) => t.text) : [];
+      const shown = shownControllers(d.guest).byKey;
+      expect(shown.size).toBeGreaterThan(0);
+      for (const c of shown.values()) {
+        const name = controllerLabel(c, family);
+        expect(name).not.toMatch(/#/);
+        expect(texts).toContain(name);
+        expect(busNodeName(c, family, 0)).toBe(`${name}, no devices`);
+      }
+    }
   });
 });

@@ -14,7 +14,7 @@
 import type { Design, Finding, GuestDevice, MachineFamily, PciController, Severity } from '../engine/index.ts';
 import { busModel, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { subjectIndex } from '../store/index.ts';
-import { busOwner, chooseColumns, controllerKindLabel, deviceGrid, devicesByBus, shownControllers, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, shownAsPhb, SPACING, unplacedDevices, type Rect } from './layout.ts';
+import { busOwner, chooseColumns, controllerLabel, deviceGrid, devicesByBus, shownControllers, FULL_PARTS, groupsLabel, layoutGuest, nodeIdOf, pciDevices, shownAsPhb, SPACING, unplacedDevices, type Rect } from './layout.ts';
 import { canvasMeasure, estimateWidth, fitText, MONO, SANS, type Measure, type TextStyle } from './textMeasure.ts';
 
 const MARGIN = 24;
@@ -113,8 +113,8 @@ function metaOf(c: PciController, family: MachineFamily): string {
   return meta.join(' · ');
 }
 
-/** "Root port #3"; c as drawn (layout.ts shownControllers: an index libvirt assigns reads as one). */
-const controllerTitle = (c: PciController, family: MachineFamily): string => `${controllerKindLabel(c, family)} #${c.index ?? '?'}`;
+/** "Root port 3", as the canvas names it (layout.ts controllerLabel); c as drawn (layout.ts shownControllers: an index libvirt assigns reads as one). */
+const controllerTitle = controllerLabel;
 
 function hostNameOf(design: Design, d: GuestDevice): string | undefined {
   if (!d.hostAddress) return undefined;

@@ -95,6 +95,32 @@ export function controllerKindLabel(c: PciController, family: MachineFamily): st
 }
 
 /**
+ * What a controller is in as few letters as still say it, for a summary tile too narrow for
+ * {@link controllerKindLabel} (the full name stays in the tile's tooltip and aria label): the title
+ * must keep the index whole, and "S… 4" says nothing.
+ */
+export function controllerShortKind(c: PciController, family: MachineFamily): string {
+  if (shownAsPhb(c, family)) return 'vPHB';
+  switch (c.model) {
+    case 'pcie-root-port':
+      return 'root port';
+    case 'pcie-switch-upstream-port':
+      return 'US port';
+    case 'pcie-switch-downstream-port':
+      return 'DS port';
+    case 'pcie-expander-bus':
+    case 'pci-expander-bus':
+      return 'expander';
+    case 'pcie-to-pci-bridge':
+    case 'dmi-to-pci-bridge':
+    case 'pci-bridge':
+      return 'bridge';
+    default:
+      return controllerKindLabel(c, family);
+  }
+}
+
+/**
  * The guest's PCI controllers as libvirt will define them, for drawing: a controller the XML writes
  * without `index` gets the one libvirt gives it when it parses the domain (virDomainDefPostParse ->
  * virDomainAssignControllerIndexes, src/conf/domain_postparse.c: the lowest index no PCI controller
@@ -183,8 +209,14 @@ export const busNameIdOf = (c: Pick<PciController, 'key'>): string => `${nodeIdO
  * What screen readers call a bus node: its kind, index and how many devices it holds ("vPHB 1,
  * 8 devices", "Root port 3, no devices"); `devices` counts the devices on the bus (devicesByBus).
  */
+/**
+ * A controller as the canvas names it ("vPHB 0", "PCIe root 0", "Root port 3"): the tile's title,
+ * the node's accessible name and the diagram's box read the same words.
+ */
+export const controllerLabel = (c: Pick<PciController, 'model' | 'modelName' | 'index'>, family: MachineFamily): string => `${controllerKindLabel(c as PciController, family)} ${c.index ?? '(no index)'}`;
+
 export function busNodeName(c: PciController, family: MachineFamily, devices: number): string {
-  return `${controllerKindLabel(c, family)} ${c.index ?? '(no index)'}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
+  return `${controllerLabel(c, family)}, ${devices === 0 ? 'no devices' : `${devices} device${devices === 1 ? '' : 's'}`}`;
 }
 
 /**

@@ -35,8 +35,16 @@ describe('which parts of a summary tile overflow at a zoom', () => {
     expect(tile([], 1).chips).toBe(0);
     const many = tile([], 30);
     expect(many.chips).toBeGreaterThan(many.title);
-    // the chips' least width is what the title leaves them: with chips the title gives way sooner
-    expect(many.title).toBeGreaterThan(tile([], 0).title);
+    // the chips wrap to a row of their own rather than cut the title: the title needs its own width only
+    expect(many.title).toBe(tile([], 0).title);
+  });
+
+  it('a kind too long for the tile gives way to its short kind, which fits further out; the short kind is cut only below that', () => {
+    const z = tileCutZooms({ kind: 'Switch downstream', short: 'DS port', index: '36', chips: 1, lines: [] }, estimateWidth);
+    expect(z.short).toBeLessThan(z.title);
+    // without a short kind the kind is cut where it overflows
+    const none = tileCutZooms({ kind: 'Switch downstream', index: '36', chips: 1, lines: [] }, estimateWidth);
+    expect(none.short).toBe(none.title);
   });
 
   it('measures without a document (tests, server rendering) by the estimate', () => {

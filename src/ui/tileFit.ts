@@ -33,9 +33,13 @@ export interface TileLine {
   readonly bold?: boolean | undefined;
 }
 
-/** What a tile draws, for {@link tileCutZooms}: the title row (kind, index, how many chips), then its lines. */
+/**
+ * What a tile draws, for {@link tileCutZooms}: the title row (kind, the short kind it falls back to
+ * when the kind does not fit, index, how many chips), then its lines.
+ */
 export interface TileText {
   readonly kind: string;
+  readonly short?: string | undefined;
   readonly index: string;
   readonly chips: number;
   readonly lines: readonly TileLine[];
@@ -43,21 +47,26 @@ export interface TileText {
 
 /**
  * The zoom below which each part of a tile overflows (dimensionless, as React Flow's zoom): `title`
- * the title's kind (cut before the index), `chips` the chips after it (a second row of chips),
- * `lines[i]` the i-th line. A part fits at zooms at or above its value. Widths by `measure` (px).
+ * the title's kind (the tile shows the short kind below it), `short` the short kind (cut before the
+ * index below it), `chips` the chips after the title (a second row of chips), `lines[i]` the i-th
+ * line. A part fits at zooms at or above its value. Widths by `measure` (px).
  */
-export function tileCutZooms(t: TileText, measure: Measure): { readonly title: number; readonly chips: number; readonly lines: readonly number[] } {
+export function tileCutZooms(t: TileText, measure: Measure): { readonly title: number; readonly short: number; readonly chips: number; readonly lines: readonly number[] } {
   const c = TILE_CSS;
   const inset = 2 * (c.pad + c.border);
   const style = (bold: boolean | undefined) => ({ size: c.size, bold, family: UI_SANS });
   const below = (px: number) => (px + inset) / TILE_WIDTH;
-  const titleW = (measure(t.kind, style(true)) + c.titleGapEm * c.size + measure(t.index, style(true))) * MARGIN;
-  // .trow: the title keeps its width while the chips (flex-basis 0) get at least chipsMin
-  const title = below(titleW + (t.chips > 0 ? c.rowGap + c.chipsMin : 0));
+  const titleW = (kind: string) => (measure(kind, style(true)) + c.titleGapEm * c.size + measure(t.index, style(true))) * MARGIN;
+  // .trow wraps: chips that do not get their least width beside the title go to a row of their own,
+  // so the title only needs its own width
+  const titleAt = (kind: string) => below(titleW(kind));
+  const title = titleAt(t.kind);
+  const short = Math.min(title, titleAt(t.short ?? t.kind));
   const chipsW = t.chips * (c.chip + c.chipGap) - c.chipGap;
-  // chips that fit in chipsMin fit whatever the title does; otherwise they need the rest of the row
-  const chips = chipsW <= c.chipsMin ? 0 : below(titleW + c.rowGap + chipsW * MARGIN);
-  return { title, chips, lines: t.lines.map((l) => below(measure(l.text, style(l.bold)) * MARGIN)) };
+  // chips that fit in chipsMin fit whatever the title does; otherwise they need the rest of the row,
+  // taken beside the full kind: a clip where the short kind left room costs nothing to see
+  const chips = chipsW <= c.chipsMin ? 0 : below(titleW(t.kind) + c.rowGap + chipsW * MARGIN);
+  return { title, short, chips, lines: t.lines.map((l) => below(measure(l.text, style(l.bold)) * MARGIN)) };
 }
 
 let pageMeasure: Measure | undefined;
