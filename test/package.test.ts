@@ -209,6 +209,30 @@ describe('the packed and installed pcitopo', () => {
     expect(run(fileHome)).toBe(first);
   });
 
+  it('a cache damaged on disk (bytes changed in its middle, same length) is no cache: the run compiles afresh, exits 0 and writes a good one; a cache directory that cannot be made (under /proc) costs no hang', () => {
+    const cacheHome = mkdtempSync(join(work, 'xdg-cache-'));
+    const run = (xdg: string) => spawnSync(bin, ['place', demo, '--host', host], { cwd, encoding: 'utf8', env: { ...env, XDG_CACHE_HOME: xdg }, timeout: 60_000 });
+    const first = run(cacheHome);
+    expect(first.status, first.stderr).toBe(0);
+    const dir = join(cacheHome, 'pcitopo');
+    const file = join(dir, readdirSync(dir).find((f) => f.endsWith('-place.bin')) ?? '');
+    const good = readFileSync(file);
+    // V8 takes a damaged cache whose header is intact and dies in it (SIGTRAP, every later run)
+    const damaged = Buffer.from(good);
+    for (let i = damaged.length >> 2; i < (damaged.length >> 2) + 2000 && i < damaged.length; i++) damaged[i] = (damaged[i] as number) ^ 0xff;
+    writeFileSync(file, damaged);
+    const again = run(cacheHome);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toBe(first.stdout);
+    expect(readFileSync(file).equals(damaged)).toBe(false);
+    expect(run(cacheHome).stdout).toBe(first.stdout);
+    // Node 20's recursive mkdirSync never returns there; the bound above turns a hang into a failure
+    const proc = run('/proc/pcitopo-no-such-dir');
+    expect(proc.error).toBeUndefined();
+    expect(proc.status, proc.stderr).toBe(0);
+    expect(proc.stdout).toBe(first.stdout);
+  });
+
   it('writing a command\'s code cache removes the caches an earlier pcitopo left (untouched for a day), not a fresh one of a pcitopo beside it', () => {
     const cacheHome = mkdtempSync(join(work, 'xdg-cache-'));
     const dir = join(cacheHome, 'pcitopo');
