@@ -87,7 +87,10 @@ describe('arguments: node:util parseArgs, options per command', () => {
     expect(await run(['validate', demo, '--json=yes'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--json takes no value') });
     expect(await run(['validate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('validate needs DOMAIN.xml') });
     expect(await run(['roundtrip', demo, demo])).toMatchObject({ code: 2, stderr: expect.stringContaining(`unexpected '${demo}'`) });
-    expect(await run(['place', demo, '--spare-phbs', '-1'])).toMatchObject({ code: 2 });
+    expect(await run(['place', demo, '--spare-phbs', '-1'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--spare-phbs needs a whole number 0-255, not -1') });
+    expect(await run(['verify', demo, '--timeout', '-5'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--timeout needs a whole number 0-3600, not -5') });
+    expect(await run(['serve', '--port', '-80'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--port needs a whole number 0-65535, not -80') });
+    expect(await run(['place', demo, '--policy', '-x'])).toMatchObject({ code: 2, stderr: expect.stringContaining("--policy needs a value (one that starts with '-' is written --policy=-…)") });
     expect(await run(['place', demo, '--spare-phbs', '1e3'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--spare-phbs needs a whole number 0-255, not 1e3') });
     expect(await run(['serve', '--port', 'http'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--port needs a whole number 0-65535') });
     expect(await run(['--json', 'validate', demo])).toMatchObject({ code: 2, stderr: expect.stringContaining('options come after it') });

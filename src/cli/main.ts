@@ -27,7 +27,7 @@ function parse(spec: CommandSpec, argv: readonly string[]): Parsed {
   const options: ParseArgsConfig['options'] = {};
   for (const [name, o] of Object.entries({ ...spec.options, ...COMMON_OPTIONS })) options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}) };
   try {
-    const r = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+    const r = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
     return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -40,11 +40,32 @@ function parse(spec: CommandSpec, argv: readonly string[]): Parsed {
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const name = /'(-[^' ]+)/.exec(message)?.[1] ?? '';
       if (/argument missing/.test(message)) throw usageError(`${name} needs a value`);
+      if (/ambiguous/.test(message)) throw usageError(`${name} needs a value (one that starts with '-' is written ${name}=-…)`);
       throw usageError(`${name} takes no value`);
     }
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw usageError(message);
     throw e;
   }
+}
+
+/**
+ * parseArgs takes `--timeout -5` for two options and calls the value ambiguous; a value that reads
+ * as a negative number is the option's value, joined as `--timeout=-5`, so that the option's own
+ * check names it ("needs a whole number 0-3600, not -5").
+ */
+function joinNegativeValues(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') return [...out, ...argv.slice(i)];
+    const next = argv[i + 1];
+    const takesValue = a.startsWith('--') && options[a.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {

@@ -25,7 +25,8 @@ export async function startFromOptions(ctx: CommandContext): Promise<RunningServ
 
 /**
  * Opens `url` in the user's browser: $BROWSER (a command; `%s` stands for the URL, else it is
- * appended), else the platform's opener. Failing to open is a message, not an error: the URL is printed.
+ * appended), else the platform's opener. Failing to open (the command is missing or exits non-zero)
+ * is a message on standard error, not an error: the URL is printed.
  */
 export function openBrowser(url: string, io: Io): void {
   const custom = io.env.BROWSER?.split(':')[0]?.trim();
@@ -40,6 +41,11 @@ export function openBrowser(url: string, io: Io): void {
   try {
     const child = spawn(cmd as string, args, { stdio: 'ignore', detached: true });
     child.on('error', (e) => fail((e as NodeJS.ErrnoException).code ?? e.message));
+    // a command that ran and failed (BROWSER=false, no display for xdg-open) is a failure too
+    child.on('exit', (status, signal) => {
+      if (status !== 0 && status !== null) fail(`exit status ${status}`);
+      else if (signal) fail(`killed by ${signal}`);
+    });
     child.unref();
   } catch (e) {
     fail((e as NodeJS.ErrnoException).code ?? (e as Error).message);
