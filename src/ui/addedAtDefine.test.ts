@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type * as Engine from '../engine/index.ts';
-import type { Design, Guest, GuestPciAddress } from '../engine/index.ts';
-import { applyCommand, createDesign, importHost } from '../engine/index.ts';
+import type { Guest, GuestPciAddress } from '../engine/index.ts';
+import { applyCommand } from '../engine/index.ts';
 import { largePseries } from '../../e2e/fixtures/designs.ts';
 import { addedAtDefine } from './layout.ts';
+import { designFromXml } from './testDesign.ts';
 
 // layout.ts's define runs, counted: the drop's frame on the 31-vPHB design must run none
 const runs = vi.hoisted(() => ({ count: 0 }));
@@ -19,13 +20,7 @@ vi.mock('../engine/index.ts', async (importOriginal) => {
 });
 const { defineDomain: oracle } = await vi.importActual<typeof Engine>('../engine/index.ts');
 
-function design(xml: string, hostXml: string): Design {
-  const host = importHost(hostXml);
-  if (!host.ok) throw new Error(host.error.message);
-  const d = createDesign(xml, host.value);
-  if (!d.ok) throw new Error(d.error.message);
-  return d.value;
-}
+const design = designFromXml;
 
 /** What libvirt's define adds to `guest`, from the engine itself: key, bus, slot and function of each added device. */
 function definedAdded(guest: Guest): string[] {

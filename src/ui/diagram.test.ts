@@ -1,17 +1,11 @@
 import { parseXml, XmlElement } from '@rgrove/parse-xml';
 import { describe, expect, it } from 'vitest';
-import { createDesign, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, machineFamily, MACHINE_TEMPLATES, validate } from '../engine/index.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, machineFamily, MACHINE_TEMPLATES, validate } from '../engine/index.ts';
 import type { Design } from '../engine/index.ts';
 import { diagramSvg } from './diagram.ts';
 import { busNodeName, controllerLabel, shownControllers } from './layout.ts';
 
-function design(xml: string, hostXml?: string): Design {
-  const host = hostXml === undefined ? undefined : importHost(hostXml);
-  if (host && !host.ok) throw new Error(host.error.message);
-  const d = createDesign(xml, host?.value);
-  if (!d.ok) throw new Error(d.error.message);
-  return d.value;
-}
+const design = designFromXml;
 
 function elements(root: XmlElement, name: string): XmlElement[] {
   const out: XmlElement[] = [];
@@ -68,6 +62,7 @@ describe('diagramSvg', () => {
 
 import { largePseries, unplacedPseries } from '../../e2e/fixtures/designs.ts';
 import { estimateWidth, SAFETY } from './textMeasure.ts';
+import { designFromXml } from './testDesign.ts';
 
 /** The text an element shows (its <title> tooltip apart). */
 const shown = (t: XmlElement): string => t.children.filter((c) => !(c instanceof XmlElement)).map((c) => (c as { text: string }).text).join('');

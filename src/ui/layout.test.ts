@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Design, Guest } from '../engine/index.ts';
-import { applyCommand, createDesign, defineDomain, DEMO_DOMAIN_XML, DEMO_HOST_XML, importHost, MACHINE_TEMPLATES } from '../engine/index.ts';
+import type { Guest } from '../engine/index.ts';
+import { applyCommand, defineDomain, DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES } from '../engine/index.ts';
 import { fullPhbs, largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
 import { addedAtDefine, busNodeName, changedNodes, chooseColumns, DEVICE_ROW_CHOICES, shownControllers, controllerKindLabel, createLayoutMemory, DEVICE_ROWS, deviceGrid, estimateHeight, fitZoom, FULL_MIN_ZOOM, FULL_PARTS, fullWidth, groupsLabel, layoutGuest, MAX_FIT_ZOOM, NODE_WIDTH, nodeIdOf, pciDevices, planFit, planFitColumns, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
+import { designFromXml } from './testDesign.ts';
 
-function design(xml: string, hostXml?: string): Design {
-  const host = hostXml === undefined ? undefined : importHost(hostXml);
-  if (host && !host.ok) throw new Error(host.error.message);
-  const d = createDesign(xml, host?.value);
-  if (!d.ok) throw new Error(d.error.message);
-  return d.value;
-}
+const design = designFromXml;
 
 const overlap = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 function overlaps(l: GuestLayout): string[] {

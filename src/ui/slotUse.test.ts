@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Design, Guest } from '../engine/index.ts';
-import { createDesign, importHost, machineFamily } from '../engine/index.ts';
+import type { Guest } from '../engine/index.ts';
+import { machineFamily } from '../engine/index.ts';
 import { largePseries } from '../../e2e/fixtures/designs.ts';
 import { addedAtDefine, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, slotsLine, slotUse } from './layout.ts';
+import { designFromXml } from './testDesign.ts';
 
-function design(xml: string, hostXml: string): Design {
-  const host = importHost(hostXml);
-  if (!host.ok) throw new Error(host.error.message);
-  const d = createDesign(xml, host.value);
-  if (!d.ok) throw new Error(d.error.message);
-  return d.value;
-}
+const design = designFromXml;
 
 /** Slot use of bus `index` as the node and the tile get it: the design's devices and buses, and libvirt's additions there. */
 function useOf(guest: Guest, index: number, withAdded = true) {
