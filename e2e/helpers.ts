@@ -9,7 +9,8 @@ import { createEvaluator, dropTargets, type Design } from '../src/engine/index.t
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '..');
 /** ../shared next to the repository: the corpus; tests that need it say so when it is absent. */
-export const SHARED = path.resolve(REPO, '..', 'shared');
+// PCITOPO_SHARED overrides ../shared as in test/support/shared.ts
+export const SHARED = process.env['PCITOPO_SHARED'] || path.resolve(REPO, '..', 'shared');
 export const CORPUS = path.join(SHARED, 'corpus', 'libvirt');
 
 /**
@@ -25,7 +26,6 @@ export function sharedPresent(what: string, file: string): boolean {
   return false;
 }
 export const corpusFile = (name: string): string => path.join(CORPUS, name);
-export const corpusPresent = (): boolean => fs.existsSync(CORPUS);
 
 /** Opens the app on a clean slate (no autosave) and waits until the first design is drawn. */
 export async function openApp(page: Page, url = '/'): Promise<string[]> {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const inCi = Boolean(process.env.CI);
+// as test/support/shared.ts inCi: CI set and not "false"/"0"
+const inCi = ![undefined, '', 'false', '0'].includes(process.env.CI);
 
 const setup = spawnSync('bash', [path.join(repo, 'scripts/setup-real.sh')], { stdio: 'inherit', cwd: repo });
 if (setup.status !== 0) {

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/cli/commands.ts';
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML, decodeAnyShareLink, decodeShareLink } from '../src/engine/index.ts';
+import { inCi } from './support/shared.ts';
 
 /**
  * The package as users get it (issue 14): `npm pack` (prepack builds the app and the CLI), then
@@ -257,7 +258,7 @@ describe('the packed and installed pcitopo', () => {
     const r = pcitopo(['verify', demo, '--json']);
     if (r.code === 3) {
       expect(r.stderr).toContain('pcitopo verify: missing');
-      expect(process.env.CI, 'CI installs libvirt and QEMU before the tests').not.toBe('true');
+      expect(inCi(), 'CI installs libvirt and QEMU before the tests').toBe(false);
       return;
     }
     expect(r.stderr).toBe('');

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { inCi, standIn } from './shared.ts';
 
@@ -23,5 +25,33 @@ describe('test/support/shared.ts', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+/**
+ * The review of issue 11 found four tests deciding for themselves (`process.env.CI === 'true'`, a
+ * hard-coded `../shared`): they passed a placeholder under CI=1 and ignored PCITOPO_SHARED. Every
+ * test and script decides through this module (or e2e/helpers.ts, which reads PCITOPO_SHARED too).
+ */
+describe('no test decides CI or where ../shared is on its own', () => {
+  const root = path.resolve(import.meta.dirname, '..', '..');
+  const files = ['src', 'test', 'e2e', 'scripts', 'bench'].flatMap((dir) =>
+    fs.readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.(ts|tsx|mjs)$/.test(f) && !f.includes('node_modules'))
+      .map((f) => path.join(dir, f)),
+  );
+  const own = new Set(['test/support/shared.ts', 'test/support/shared.test.ts', 'e2e/helpers.ts']);
+
+  it('reads CI only through inCi', () => {
+    const offenders = files.filter((f) => !own.has(f) && /process\.env(\.CI\b|\[['"]CI['"]\])/.test(fs.readFileSync(path.join(root, f), 'utf8')));
+    expect(offenders).toEqual(['scripts/test-real.mjs']);
+  });
+
+  it('finds ../shared only through SHARED (tests; scripts take --corpus)', () => {
+    // a path built from '..', 'shared' or written '../shared/...' / '../../shared/...' in code
+    const hardCoded = /['"]\.\.['"],\s*['"]shared['"]|['"`](\.\.\/)+shared\//;
+    const tests = files.filter((f) => !f.startsWith('scripts/') && !f.startsWith('bench/'));
+    const offenders = tests.filter((f) => !own.has(f) && hardCoded.test(fs.readFileSync(path.join(root, f), 'utf8')));
+    expect(offenders).toEqual([]);
   });
 });
