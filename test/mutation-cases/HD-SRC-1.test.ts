@@ -40,3 +40,21 @@ describe('HD-SRC-1: a PCI hostdev names its host device', () => {
     expect(of(d)).toEqual([]);
   });
 });
+
+describe('HD-SRC-1: a host address out of a PCI address\'s range (virPCIDeviceAddressParseXML, virPCIDeviceAddressIsValid)', () => {
+  const src = (domain: number, bus: number, slot: number, fn: number): Design => q35([], [hostdev('0000:01:00.0', undefined, { key: 'h', hostAddress: { domain, bus, slot, function: fn } })]);
+  it('says libvirt\'s own message for the first field out of range (bus, then slot, then function)', () => {
+    expect(of(src(0, 0x100, 0x20, 8)).map((f) => f.message)).toEqual([
+      'hostdev 0000:01:00.0 names a host address libvirt refuses to read ("Invalid PCI address bus=\'0x100\', must be <= 0xFF"): the domain cannot be defined. Write the host device\'s address as lspci shows it (bus 0-0xff, slot 0-0x1f, function 0-7).',
+    ]);
+    expect(of(src(0, 1, 0x20, 8))[0]?.message).toContain("(\"Invalid PCI address slot='0x20', must be <= 0x1F\")");
+    expect(of(src(0, 1, 0, 8))[0]?.message).toContain('("Invalid PCI address function=0x8, must be <= 7")');
+    expect(of(src(0, 1, 0x1f, 7))).toEqual([]);
+  });
+  it('an empty address (domain, bus and slot 0) is not checked by the parser, whatever its function', () => {
+    expect(of(src(0, 0, 0, 9))).toEqual([]);
+    expect(of(src(1, 0, 0, 8))).toHaveLength(1);
+    expect(of(src(0, 1, 0, 8))).toHaveLength(1);
+    expect(of(src(0, 0, 1, 8))).toHaveLength(1);
+  });
+});

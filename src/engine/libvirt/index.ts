@@ -6,10 +6,12 @@
  *  - domainConf.ts: src/conf/domain_conf.c, controller indexes and libvirt's post-parse;
  *  - qemuDomain.ts: src/qemu/qemu_domain.c, what libvirt asks of a machine, default models and devices;
  *  - qemuDomainAddress.ts: src/qemu/qemu_domain_address.c, which device wants which slot, the
- *    chipsets, the assignment passes and the controller defaults.
+ *    chipsets, the assignment passes and the controller defaults;
+ *  - virpci.ts: src/util/virpci.c, the range of a PCI address libvirt parses.
  * It imports the model only; machine profiles (../machines) answer what it asks of a machine.
  */
 export * from './domainAddr.ts';
 export * from './domainConf.ts';
 export * from './qemuDomain.ts';
 export * from './qemuDomainAddress.ts';
+export * from './virpci.ts';
