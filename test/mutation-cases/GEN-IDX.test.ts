@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
 import { findingsOf } from './alone.ts';
+import { place, validate } from '../../src/engine/index.ts';
 import { at, ctrl, design, dev, phb, pseries, q35 } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -203,10 +204,29 @@ describe('GEN-IDX-4: a controller\'s index against its bus', () => {
     const d = design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pci-root', 0), ctrl('pci-bridge', 1)], devices: nics });
     // libvirt's own check, not QEMU's, refuses a pci-bridge (qemuDomainAssignPCIAddresses)
     expect(of(d, 'GEN-IDX-4').map((f) => [f.message, f.subjects])).toEqual([
-      ["libvirt will put pci-bridge controller index 1 on bus 0x01 (pci-bridge controller index 1), its own bus: libvirt refuses the domain (\"PCI controller at index 1 (0x01) has bus='0x01', but index must be larger than bus\"). A controller's index must be larger than its bus.", { controllers: [1] }],
+      ["libvirt will put pci-bridge controller index 1 on bus 0x01, its own bus: libvirt refuses the domain (\"PCI controller at index 1 (0x01) has bus='0x01', but index must be larger than bus\"). A controller's index must be larger than its bus.", { controllers: [1] }],
     ]);
     // with a free slot on bus 0 it goes there, and all is well
     expect(of({ ...d, guest: { ...d.guest, devices: nics.slice(1) } }, 'GEN-IDX-4')).toEqual([]);
+  });
+
+  it('i440fx with bus 0 full and a device without an address: the pci-bridge libvirt adds for it lands on its own bus, and libvirt refuses the domain (review of issue 11: validate said nothing, place\'s output had the error)', () => {
+    const nics = Array.from({ length: 30 }, (_, i) => dev(`nic${i}`, 'interface', at(0, i + 2)));
+    const d = design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pci-root', 0)], devices: [...nics, dev('extra', 'interface')] });
+    expect(of(d, 'GEN-IDX-4').map((f) => [f.message, f.subjects, f.fixes])).toEqual([
+      [
+        "libvirt adds pci-bridge index 1 at define for extra, implicit virtio memballoon and, with no free slot on the buses before it, puts it on bus 0x01, its own bus: libvirt refuses the domain (\"PCI controller at index 1 (0x01) has bus='0x01', but index must be larger than bus\"). Free a slot on a bus that exists, or give the devices addresses on a bus with room.",
+        { controllers: [1], devices: ['extra'] },
+        undefined,
+      ],
+    ]);
+    // one slot free on bus 0: the bridge libvirt adds (controllers are placed first,
+    // qemuDomainAssignDevicePCISlots) takes it, and the NIC and the memballoon go on the bridge
+    expect(of({ ...d, guest: { ...d.guest, devices: [...nics.slice(1), dev('extra', 'interface')] } }, 'GEN-IDX-4')).toEqual([]);
+    // and place's output carries no error the input lacks (issue 11)
+    const placed = place(d);
+    const ids = (x: Design): string[] => validate(x).filter((f) => f.severity === 'error').map((f) => f.ruleId);
+    expect(ids(placed).filter((id) => !ids(d).includes(id))).toEqual([]);
   });
 
   it('a written controller is judged once, on its written address, also when libvirt places another one', () => {

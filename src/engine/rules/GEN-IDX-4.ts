@@ -2,9 +2,9 @@ import type { Rule, RuleMeta } from './types.ts';
 import type { PciController } from '../model/guest.ts';
 import { formatNumber } from '../model/names.ts';
 import { finding, nextFreeIndex } from './context.ts';
-import { atDefine, definedControllerText, placesControllers } from './atDefine.ts';
+import { addedByLibvirt, atDefine, definedControllerText, placesAnything } from './atDefine.ts';
 import { globalRule } from './define.ts';
-import { controllerAddressFixes } from './fixes.ts';
+import { controllerAddressFixes, deviceName } from './fixes.ts';
 import { at, ctrl, pseries, q35, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -44,19 +44,40 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   // A controller the design leaves to libvirt: libvirt places it in index order on the first bus
   // that takes it, which may be a controller of a higher index (d11), or its own bus (a pci-bridge
   // when no bus before it has room).
-  const defined = atDefine(ctx, placesControllers);
+  const defined = atDefine(ctx, placesAnything);
   if (!defined) return out;
   const unaddressed = new Set(ctx.design.guest.controllers.filter((c) => !c.address).map((c) => c.key));
+  const addressedDevices = new Set(ctx.design.guest.devices.filter((d) => d.address).map((d) => d.key));
   for (const c of defined.guest.controllers) {
     const a = c.address;
-    if (!a || c.index === undefined || isRoot(c) || c.index > a.bus || !unaddressed.has(c.key)) continue;
+    if (!a || c.index === undefined || isRoot(c) || c.index > a.bus) continue;
     const parent = defined.guest.controllers.find((p) => p.index === a.bus);
+    const where =
+      a.bus === c.index
+        ? `on bus ${formatNumber('bus', a.bus)}, its own bus: ${refusal(c.model, c.index, a.bus)}`
+        : `on bus ${formatNumber('bus', a.bus)} (${parent ? definedControllerText(defined, parent) : 'a bus'}), which comes after it: ${refusal(c.model, c.index, a.bus)}`;
+    if (addedByLibvirt(defined, c)) {
+      // A bus libvirt adds for devices left without an address (virDomainPCIAddressSetGrow) needs
+      // a slot itself, and takes the first free one, which is on the new bus when the buses before
+      // it are full: the domain is refused whatever else is written (pci-many.xml with one more NIC).
+      const takers = defined.guest.devices.filter((d) => d.address?.bus === c.index && !addressedDevices.has(d.key));
+      out.push(
+        finding(
+          meta,
+          `libvirt adds ${c.model} index ${c.index} at define${takers.length ? ` for ${takers.map((d) => deviceName(d)).join(', ')}` : ''} and, with no free slot on the buses before it, puts it ${where}. Free a slot on a bus that exists, or give the devices addresses on a bus with room.`,
+          // the devices libvirt adds itself (the memballoon) are named, but are no subject: not in the design
+          { controllers: [c.index], devices: takers.filter((d) => !d.implicit).map((d) => d.key) },
+        ),
+      );
+      continue;
+    }
+    if (!unaddressed.has(c.key)) continue;
     const written = ctx.design.guest.controllers.find((x) => x.key === c.key) as PciController;
     const index = nextFreeIndex(ctx.guest);
     out.push(
       finding(
         meta,
-        `libvirt will put ${c.model} controller index ${c.index} on bus ${formatNumber('bus', a.bus)} (${parent ? definedControllerText(defined, parent) : 'a bus'}), ${a.bus === c.index ? 'its own bus' : 'which comes after it'}: ${refusal(c.model, c.index, a.bus)}. A controller's index must be larger than its bus.`,
+        `libvirt will put ${c.model} controller index ${c.index} ${where}. A controller's index must be larger than its bus.`,
         { controllers: [c.index] },
         [{ label: `Renumber ${c.model} controller index ${c.index} to index ${index}, after its bus`, command: { kind: 'update-controller', controller: written.key, changes: { index } } }],
       ),
