@@ -29,7 +29,9 @@ export const rule: Rule = {
     for (const r of regs) {
       const d = byKey.get(r.key);
       if (!d || !r.refused) continue;
-      const read = d.address ? `libvirt reads the PCI address written for it (${addrText(d.address)}) as spapr-vio reg ${r.reg === 0 ? '0' : `0x${r.reg.toString(16)}`}${spaprVioRegOfPciAddress(d.address).user ? ' (its slot is not 0, so the reg is the user\'s)' : ''}` : `its spapr-vio reg is 0x${r.reg.toString(16)}`;
+      // as libvirt's %#llx: 0 is "0"
+      const reg = r.reg === 0 ? '0' : `0x${r.reg.toString(16)}`;
+      const read = d.address ? `libvirt reads the PCI address written for it (${addrText(d.address)}) as spapr-vio reg ${reg}${spaprVioRegOfPciAddress(d.address).user ? ' (its slot is not 0, so the reg is the user\'s)' : ''}` : `its spapr-vio reg is ${reg}`;
       const others = failing.filter((x) => x.key !== d.key);
       const more = others.length ? ` (then ${others.map(deviceName).join(', ')}: libvirt stops at the first)` : '';
       const fix = {
