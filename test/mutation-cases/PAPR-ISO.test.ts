@@ -204,6 +204,21 @@ describe('PAPR-ISO-8: a hostdev behind a pci-bridge', () => {
     expect(iso8(pseries([phb(1), bridge(2, 1, 1)], [hostdev('0000:01:00.0', at(2, 1))]))).toEqual([]);
   });
 
+  it('a bridge on PHB 0 with nothing else there: PHB 0 is where libvirt puts every emulated device it places (isolation group 0), now or at hotplug', () => {
+    expect(iso8(pseries([bridge(1, 0, 5)], [hostdev('0000:01:00.0', at(1, 1))], H)).map((f) => [f.message, f.subjects])).toEqual([
+      ['hostdev 0000:01:00.0 sits behind pci-bridge 1 on the default PHB 0, where libvirt places the emulated devices: the bridge gives it no isolation.', { controllers: [0, 1], devices: ['0000:01:00.0'], groups: [5] }],
+    ]);
+  });
+
+  it('the fix moves the whole group: the new vPHB takes the NUMA cell of any of its functions, here the other one\'s', () => {
+    const h = { ...H, numa: { '0000:01:00.1': 8 } };
+    const d = pseries([phb(1, { node: 0 }), bridge(2, 1, 1)], [dev('vda', 'disk', at(1, 2)), hostdev('0000:01:00.0', at(2, 1)), hostdev('0000:01:00.1', at(2, 2))], h, NUMA);
+    expect(iso8(d).map((f) => [f.subjects.devices, f.fixes?.map((x) => x.label)])).toEqual([
+      [['0000:01:00.0'], ['Move IOMMU group 5 to a new vPHB (controller 3, NUMA cell 1)']],
+      [['0000:01:00.1'], ['Move IOMMU group 5 to a new vPHB (controller 3, NUMA cell 1)']],
+    ]);
+  });
+
   it('not behind a bridge (PHB 0 directly is PAPR-ISO-4\'s), unaddressed, on a bus that does not exist, or behind a bridge hung on a bus that does not exist: not this rule\'s', () => {
     expect(iso8(pseries([], [dev('vda', 'disk', at(0, 1)), hostdev('0000:01:00.0', at(0, 2))], H))).toEqual([]);
     expect(iso8(pseries([], [hostdev('0000:02:00.0'), hostdev('0000:01:00.0', at(9, 2))], H))).toEqual([]);

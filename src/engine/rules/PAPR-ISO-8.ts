@@ -29,7 +29,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     const g = ctx.groupOf(d);
     const shared = load.phb === 0 || load.emulated.length > 0 || [...load.groups].some((x) => x !== g) || (g === undefined && load.hostdevs.length > 1);
     if (!shared) continue;
-    out.push(finding(meta, `${d.label} sits behind pci-bridge ${d.address.bus} on PHB ${load.phb}, which also carries other devices: the bridge gives it no isolation.`, { controllers: [load.phb, d.address.bus], devices: [d.key], ...(g !== undefined ? { groups: [g] } : {}) }, [isolateFix(ctx, g, g !== undefined ? (ctx.devicesByGroup.get(g) ?? [d]) : [d])]));
+    out.push(finding(meta, `${d.label} sits behind pci-bridge ${d.address.bus} on ${load.phb === 0 ? 'the default PHB 0, where libvirt places the emulated devices' : `PHB ${load.phb}, which also carries other devices`}: the bridge gives it no isolation.`, { controllers: [load.phb, d.address.bus], devices: [d.key], ...(g !== undefined ? { groups: [g] } : {}) }, [isolateFix(ctx, g, g !== undefined ? (ctx.devicesByGroup.get(g) ?? [d]) : [d])]));
   }
   return out;
 });
