@@ -30,6 +30,10 @@ describe('PAPR-VIO-1: the reg libvirt gives each kind', () => {
       finding('ser0', 'ser0 is a spapr-vio device: libvirt does not put it at the PCI address written for it (bus 0x00 slot 0x04 function 0x0); it reads it as spapr-vio reg 0 (bus << 32 | domain, as its slot is not 0).'),
     ]);
   });
+
+  it('a spapr-vlan without an address and a virtio NIC with one: libvirt gives the first a spapr-vio address itself and keeps the second on PCI, nothing to say', () => {
+    expect(vio1(pseries([], [vlan('net0'), dev('net1', 'interface', at(0, 3))]))).toEqual([]);
+  });
 });
 
 describe('PAPR-VIO-2: what libvirt refuses, in its words', () => {
@@ -63,6 +67,16 @@ describe('PAPR-VIO-2: what libvirt refuses, in its words', () => {
         subjects: { devices: ['net1'] },
         fixes: [{ label: 'Remove the PCI addresses written for net1, net2', command: { kind: 'batch', label: 'Remove spapr-vio devices\' PCI addresses', commands: [drop('net1'), drop('net2')] } }],
       },
+    ]);
+  });
+
+  it('four read as reg 0x2000: the second is named, the two after it listed; the fix drops all three', () => {
+    const d = pseries([], ['net0', 'net1', 'net2', 'net3'].map((k, i) => vlan(k, at(0, i + 1, 0, undefined, 0x2000))));
+    expect(vio2(d).map((f) => [f.message, f.fixes?.map((x) => x.label)])).toEqual([
+      [
+        'net1 is a spapr-vio device: libvirt reads the PCI address written for it (domain 0x2000 bus 0x00 slot 0x02 function 0x0) as spapr-vio reg 0x2000 (its slot is not 0, so the reg is the user\'s), and libvirt refuses it ("spapr-vio address 0x2000 already in use") (then net2, net3: libvirt stops at the first).',
+        ['Remove the PCI addresses written for net1, net2, net3'],
+      ],
     ]);
   });
 
