@@ -17,15 +17,16 @@ const meta: RuleMeta = {
 export const rule: Rule = hostRule(meta, (ctx) => ctx.hostdevs.length > 0, (ctx) => {
   const out: Finding[] = [];
   for (const [group, devices] of ctx.devicesByGroup) {
-    const phbs = new Map<number, number>();
+    const phbs = new Set<number>();
     for (const d of devices) {
       if (!d.address) continue;
       const r = rootIndex(ctx, d.address.bus);
-      if (r !== undefined) phbs.set(r, (phbs.get(r) ?? 0) + 1);
+      if (r !== undefined) phbs.add(r);
     }
     if (phbs.size < 2) continue;
+    const sorted = [...phbs].sort((a, b) => a - b);
     out.push(
-      finding(meta, `IOMMU group ${group} is split over PHBs ${[...phbs.keys()].sort((a, b) => a - b).join(' and ')}: QEMU refuses a VFIO group in two address spaces.`, { controllers: [...phbs.keys()].sort((a, b) => a - b), devices: devices.map((d) => d.key), groups: [group] }, [isolateFix(ctx, group, devices)]),
+      finding(meta, `IOMMU group ${group} is split over PHBs ${sorted.slice(0, -1).join(', ')} and ${sorted[sorted.length - 1]}: QEMU refuses a VFIO group in two address spaces.`, { controllers: sorted, devices: devices.map((d) => d.key), groups: [group] }, [isolateFix(ctx, group, devices)]),
     );
   }
   return out;

@@ -23,12 +23,13 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     const parent = ctx.controllerByIndex.get(d.address.bus);
     if (parent?.model !== 'pci-bridge') continue;
     const root = ctx.rootOf(d.address.bus)?.index;
-    const load = root !== undefined ? loads.get(root) : undefined;
-    if (!load || root === undefined) continue;
+    // a bridge that leads to no PHB is GEN-CONNECT's; Map.get(undefined) finds no PHB either
+    const load = loads.get(root as number);
+    if (!load) continue;
     const g = ctx.groupOf(d);
-    const shared = root === 0 || load.emulated.length > 0 || [...load.groups].some((x) => x !== g) || (g === undefined && load.hostdevs.length > 1);
+    const shared = load.phb === 0 || load.emulated.length > 0 || [...load.groups].some((x) => x !== g) || (g === undefined && load.hostdevs.length > 1);
     if (!shared) continue;
-    out.push(finding(meta, `${d.label} sits behind pci-bridge ${parent.index} on PHB ${root}, which also carries other devices: the bridge gives it no isolation.`, { controllers: [root, parent.index ?? -1], devices: [d.key], ...(g !== undefined ? { groups: [g] } : {}) }, [isolateFix(ctx, g, g !== undefined ? (ctx.devicesByGroup.get(g) ?? [d]) : [d])]));
+    out.push(finding(meta, `${d.label} sits behind pci-bridge ${d.address.bus} on ${load.phb === 0 ? 'the default PHB 0, where libvirt places the emulated devices' : `PHB ${load.phb}, which also carries other devices`}: the bridge gives it no isolation.`, { controllers: [load.phb, d.address.bus], devices: [d.key], ...(g !== undefined ? { groups: [g] } : {}) }, [isolateFix(ctx, g, g !== undefined ? (ctx.devicesByGroup.get(g) ?? [d]) : [d])]));
   }
   return out;
 });

@@ -22,8 +22,10 @@ export const rule: Rule = {
     for (const d of ctx.design.guest.devices) {
       if (!d.address || !isSpaprVioDevice(d, ctx.machine)) continue;
       const reg = regs.get(d.key);
-      const hex = reg === undefined ? '' : ` ${reg === 0 ? '0' : `0x${reg.toString(16)}`}`;
-      const how = spaprVioRegOfPciAddress(d.address).user ? `reads it as spapr-vio reg${hex} (bus << 32 | domain, as its slot is not 0)` : `gives it the default spapr-vio reg${hex} (its slot is 0)`;
+      // every spapr-vio device with a PCI address has one: no edit leaves an address beside another address type
+      if (reg === undefined) continue;
+      const hex = reg === 0 ? '0' : `0x${reg.toString(16)}`;
+      const how = spaprVioRegOfPciAddress(d.address).user ? `reads it as spapr-vio reg ${hex} (bus << 32 | domain, as its slot is not 0)` : `gives it the default spapr-vio reg ${hex} (its slot is 0)`;
       out.push(
         finding(meta, `${deviceName(d)} is a spapr-vio device: libvirt does not put it at the PCI address written for it (${addrText(d.address)}); it ${how}.`, { devices: [d.key] }, [
           { label: `Remove the PCI address of ${deviceName(d)}`, command: { kind: 'move-device', device: d.key, address: null } },

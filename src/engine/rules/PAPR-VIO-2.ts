@@ -1,5 +1,5 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
-import { qemuDomainAssignSpaprVIORegs, spaprVioRegOfPciAddress } from '../libvirt/qemuDomainAddress.ts';
+import { qemuDomainAssignSpaprVIORegs } from '../libvirt/qemuDomainAddress.ts';
 import { addrText, finding } from './context.ts';
 import { deviceName } from './fixes.ts';
 import { at, dev, pseries } from './testkit.ts';
@@ -29,7 +29,10 @@ export const rule: Rule = {
     for (const r of regs) {
       const d = byKey.get(r.key);
       if (!d || !r.refused) continue;
-      const read = d.address ? `libvirt reads the PCI address written for it (${addrText(d.address)}) as spapr-vio reg ${r.reg === 0 ? '0' : `0x${r.reg.toString(16)}`}${spaprVioRegOfPciAddress(d.address).user ? ' (its slot is not 0, so the reg is the user\'s)' : ''}` : `its spapr-vio reg is 0x${r.reg.toString(16)}`;
+      // as libvirt's %#llx: 0 is "0"
+      const reg = r.reg === 0 ? '0' : `0x${r.reg.toString(16)}`;
+      // libvirt refuses only a user reg: one read off a PCI address is the user's when its slot is not 0
+      const read = d.address ? `libvirt reads the PCI address written for it (${addrText(d.address)}) as spapr-vio reg ${reg} (its slot is not 0, so the reg is the user's)` : `its spapr-vio reg is ${reg}`;
       const others = failing.filter((x) => x.key !== d.key);
       const more = others.length ? ` (then ${others.map(deviceName).join(', ')}: libvirt stops at the first)` : '';
       const fix = {
