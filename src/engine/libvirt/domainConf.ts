@@ -75,6 +75,23 @@ export function unreadableIndex(c: PciController): boolean {
 }
 
 /**
+ * virDomainControllerDefParseXML()'s refusal of a controller's index (src/conf/domain_conf.c,
+ * libvirt 10.7: src/util/virxml.c virXMLPropInt, base 10, VIR_XML_PROP_NONNEGATIVE): an index
+ * written negative ("… Expected non-negative value", libvirt's test pci-bridge-negative-index-invalid)
+ * or not as a decimal integer ("… Expected integer value") makes libvirt refuse the whole domain
+ * at parse, before anything is defined or placed. Returns libvirt's message for the first such
+ * PCI controller, undefined when every written index is readable and non-negative.
+ */
+export function virDomainControllerDefParseXMLIndexError(controllers: readonly PciController[]): string | undefined {
+  for (const c of controllers) {
+    const unreadable = c.unreadable?.find((u) => u.startsWith('index='));
+    if (unreadable !== undefined) return `Invalid value for attribute 'index' in element 'controller': '${unreadable.slice('index='.length).replace(/^'|'$/g, '')}'. Expected integer value`;
+    if (c.index !== undefined && c.index < 0) return `Invalid value for attribute 'index' in element 'controller': '${c.index}'. Expected non-negative value`;
+  }
+  return undefined;
+}
+
+/**
  * virDiskNameToIndex() (src/util/virutil.c): the disk index a target name stands for, after its
  * prefix (fd, hd, vd, sd, xvd, ubd): `a`..`z` are 0..25, `aa` is 26 (partition digits may follow);
  * undefined for a name libvirt does not read.

@@ -78,6 +78,22 @@ export function qemuDomainDeviceDefPostParse(d: GuestDevice, machine: LibvirtMac
   return model === undefined ? d : { ...d, model };
 }
 
+/**
+ * qemuDomainDefAddDefaultDevices()'s refusal (src/qemu/qemu_domain.c, libvirt 10.7): on a machine
+ * whose root libvirt adds (addPCIRoot: pseries, i440fx; addPCIeRoot: q35, aarch64 virt), a PCI
+ * controller at index 0 of another model makes libvirt refuse the domain ("The PCI controller with
+ * index='0' must be model='pcie-root' for this machine type, but model='pci-root' was found
+ * instead", libvirt's test q35-wrong-root), in post-parse, before any address is assigned. libvirt
+ * looks at the first index-0 controller only (virDomainControllerFind); a second one of another
+ * model is refused all the same, as a duplicate index (virDomainDefRejectDuplicateControllers), so
+ * every wrong one counts. Returns libvirt's message for the first, undefined when index 0 is the
+ * machine's root or not written.
+ */
+export function qemuDomainDefAddDefaultDevicesRootError(controllers: readonly PciController[], machine: Pick<LibvirtMachine, 'rootModel'>): string | undefined {
+  const wrong = controllers.find((c) => c.index === 0 && c.model !== machine.rootModel);
+  return wrong === undefined ? undefined : `The PCI controller with index='0' must be model='${machine.rootModel}' for this machine type, but model='${wrong.model}' was found instead`;
+}
+
 /** qemuDomainDefAddDefaultDevices(): the root bus at index 0 when no PCI controller has index 0. */
 export function qemuDomainDefAddDefaultRoot(controllers: readonly PciController[], machine: LibvirtMachine): readonly PciController[] {
   return controllers.some((c) => c.index === 0) ? controllers : [machine.root, ...controllers];

@@ -1,6 +1,8 @@
 import type { Design } from '../model/design.ts';
 import type { Guest } from '../model/guest.ts';
-import { virDomainDefPostParse } from '../libvirt/domainConf.ts';
+import { virDomainControllerDefParseXMLIndexError, virDomainDefPostParse } from '../libvirt/domainConf.ts';
+import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
+import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.ts';
 import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
@@ -45,8 +47,10 @@ export function place(design: Design, opts: PlaceOptions): Design {
 /**
  * {@link place}, plus notes on what could not be done as asked (spares that do not fit or that
  * libvirt will take, devices without a slot). Never throws: a design beyond libvirt's limits
- * (libvirt/limits.ts) comes back unchanged with a note saying why, checked before any work, and so
- * does one that placement cannot handle.
+ * (libvirt/limits.ts), or one libvirt refuses before it assigns any address (a controller index it
+ * cannot parse, index 0 not the machine's root: {@link refusedBeforePlacement}), comes back
+ * unchanged with a note saying why, checked before any work, and so does one that placement
+ * cannot handle.
  */
 export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport {
   try {
@@ -55,10 +59,25 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
     if (beyond.length > 0) {
       return { design, notes: [`nothing was placed: ${beyond.map((p) => p.message).join('; ')}; libvirt refuses such a domain (see validate)`] };
     }
+    const refused = machine.placeable ? refusedBeforePlacement(design.guest, machine) : undefined;
+    if (refused !== undefined) {
+      return { design, notes: [`nothing was placed: libvirt refuses such a domain before it assigns any address ("${refused}"; see validate)`] };
+    }
     return placeWithin(design, opts);
   } catch (e) {
     return { design, notes: [`nothing was placed: placement failed on this design (${e instanceof Error ? e.message : String(e)}); please report it with the domain XML`] };
   }
+}
+
+/**
+ * Why libvirt refuses the domain before its address assignment runs, whatever placement writes:
+ * a controller index it cannot parse (virDomainControllerDefParseXML), or index 0 not the
+ * machine's root (qemuDomainDefAddDefaultDevices). A placement onto such a domain follows nothing
+ * libvirt does: it would put devices on a "bus 0" libvirt never builds (q35-wrong-root), or derive
+ * a pci-bridge's chassisNr from an index of -1.
+ */
+function refusedBeforePlacement(guest: Guest, machine: LibvirtMachine): string | undefined {
+  return virDomainControllerDefParseXMLIndexError(guest.controllers) ?? qemuDomainDefAddDefaultDevicesRootError(guest.controllers, machine);
 }
 
 function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {

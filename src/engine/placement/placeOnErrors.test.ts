@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { Design } from '../model/design.ts';
+import { createDesign, exportDomain } from '../xml/domain.ts';
+import { validate } from '../rules/validate.ts';
+import type { PlacementPolicy } from './index.ts';
+import { placeWithReport } from './index.ts';
+
+/**
+ * place on designs that already have errors (issue 11): its output, validated, holds no error rule
+ * the input lacks. Each input is the smallest found by the property run over mutated libvirt
+ * documents (/tmp/propm/run.ts) for one kind.
+ */
+
+const domain = (arch: string, machine: string, devices: string): string => `<domain type='kvm'>
+  <name>t</name>
+  <memory unit='KiB'>1048576</memory>
+  <os>
+    <type arch='${arch}' machine='${machine}'>hvm</type>
+  </os>
+  <devices>
+${devices}
+  </devices>
+</domain>
+`;
+
+function designOf(xml: string): Design {
+  const r = createDesign(xml, undefined, 'in.xml');
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+const errorRules = (d: Design): Set<string> => new Set(validate(d).filter((f) => f.severity === 'error').map((f) => f.ruleId));
+
+/** place's output as libvirt would read it back: exported, imported again. */
+function placed(xml: string, policy: PlacementPolicy): { out: string; notes: readonly string[]; added: string[] } {
+  const before = designOf(xml);
+  const r = placeWithReport(before, { policy });
+  const out = exportDomain(r.design);
+  const had = errorRules(before);
+  return { out, notes: r.notes, added: [...errorRules(designOf(out))].filter((id) => !had.has(id)) };
+}
+
+const POLICIES: readonly PlacementPolicy[] = ['libvirt', 'pe-per-phb'];
+
+describe('place leaves a domain libvirt refuses before any address is assigned unchanged', () => {
+  const nic = "    <interface type='user'><model type='virtio'/></interface>";
+  const refused: ReadonlyArray<{ name: string; xml: string; says: string }> = [
+    {
+      // libvirt's q35-wrong-root: place put root ports on a "bus 0" libvirt never builds (GEN-CONNECT-1)
+      name: 'q35 with pci-root at index 0',
+      xml: domain('x86_64', 'q35', `    <controller type='pci' index='0' model='pci-root'/>\n${nic}`),
+      says: "must be model='pcie-root' for this machine type, but model='pci-root' was found instead",
+    },
+    {
+      // pseries-usb-multi with a root port as index 0: the USB controllers landed on its bus (Q35-RP-4)
+      name: 'pseries with a pcie-root-port at index 0',
+      xml: domain('ppc64', 'pseries', `    <controller type='usb' index='0' model='piix3-uhci'/>\n    <controller type='usb' index='1' model='pci-ohci'/>\n    <controller type='pci' model='pcie-root-port' index='0'/>`),
+      says: "must be model='pci-root' for this machine type, but model='pcie-root-port' was found instead",
+    },
+    {
+      // a pci-root first, then a pci-bridge at index 0: chassisNr 0 was written (GEN-TGT-1)
+      name: 'i440fx with a pci-bridge beside the pci-root at index 0',
+      xml: domain('x86_64', 'pc', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' model='pci-bridge' index='0'/>\n${nic}`),
+      says: "but model='pci-bridge' was found instead",
+    },
+    {
+      // q35-usb2 with a root port at index 0: its function 0 was left unaddressed, functions 1-7 kept (GEN-MF-3)
+      name: 'q35 with root ports and a second index 0 that is a root port',
+      xml: domain(
+        'x86_64',
+        'q35',
+        [`    <controller type='pci' index='0' model='pcie-root'/>`, ...[1, 2, 3, 4, 5, 6, 7].map((i) => `    <controller type='pci' index='${i}' model='pcie-root-port'/>`), `    <controller type='pci' model='pcie-root-port' index='0'/>`, nic].join('\n'),
+      ),
+      says: "must be model='pcie-root' for this machine type, but model='pcie-root-port' was found instead",
+    },
+    {
+      // libvirt's pci-bridge-negative-index-invalid: chassisNr -1 was written (GEN-TGT-1)
+      name: 'i440fx with a pci-bridge at index -1',
+      xml: domain('x86_64', 'pc', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='-1' model='pci-bridge'/>\n${nic}`),
+      says: "Invalid value for attribute 'index' in element 'controller': '-1'. Expected non-negative value",
+    },
+  ];
+  for (const c of refused) {
+    for (const policy of POLICIES) {
+      it(`${c.name} (${policy})`, () => {
+        const r = placed(c.xml, policy);
+        expect(r.added).toEqual([]);
+        expect(r.out).toBe(c.xml);
+        expect(r.notes).toHaveLength(1);
+        expect(r.notes[0]).toContain('nothing was placed: libvirt refuses such a domain before it assigns any address');
+        expect(r.notes[0]).toContain(c.says);
+      });
+    }
+  }
+
+  it("an index libvirt cannot read at all (index='one') is refused the same way", () => {
+    const xml = domain('x86_64', 'pc', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='one' model='pci-bridge'/>\n${nic}`);
+    const r = placed(xml, 'libvirt');
+    expect(r.out).toBe(xml);
+    expect(r.notes[0]).toContain("Invalid value for attribute 'index' in element 'controller': 'one'");
+  });
+
+  it('the right root at index 0 is placed as usual, on each machine', () => {
+    for (const [arch, machine, root] of [
+      ['x86_64', 'q35', 'pcie-root'],
+      ['x86_64', 'pc', 'pci-root'],
+      ['ppc64', 'pseries', 'pci-root'],
+      ['aarch64', 'virt', 'pcie-root'],
+    ] as const) {
+      const xml = domain(arch, machine, `    <controller type='pci' index='0' model='${root}'/>\n${nic}`);
+      const r = placed(xml, 'libvirt');
+      expect(r.added, machine).toEqual([]);
+      expect(r.notes.join('\n'), machine).not.toContain('nothing was placed');
+      expect(r.out, machine).toMatch(/<interface type='user'><model type='virtio'\/>\s*<address type='pci'/);
+    }
+  });
+});
