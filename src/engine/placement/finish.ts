@@ -22,7 +22,39 @@ export function withoutRefusedAddresses(before: Guest, after: Guest, notes: stri
   if (refusals.length === 0) return after;
   const keys = new Set(refusals.map((r) => r.key));
   notes.push(...refusals.map((r) => `${r.message}; it is left without an address`));
-  return { ...after, controllers: after.controllers.map((c) => (keys.has(c.key) ? { ...c, address: undefined } : c)) };
+  const dropped = { ...after, controllers: after.controllers.map((c) => (keys.has(c.key) ? { ...c, address: undefined } : c)) };
+  return withoutOrphanFunctions(before, dropped, after, keys, notes);
+}
+
+/**
+ * libvirt packs the root ports it places into one slot, function 0 first (multifunction='on'),
+ * then 1..7 (qemuDomainAssignPCIAddresses, VIR_PCI_CONNECT_AGGREGATE_SLOT). When the port at
+ * function 0 is left unaddressed, the others place put beside it would sit in a slot without
+ * function 0, which the guest never scans further (GEN-MF-3: Linux drivers/pci/probe.c
+ * pci_scan_slot): they are left without an address as well, so libvirt places them afresh,
+ * function 0 first. Addresses the user wrote stay (the rules report them).
+ */
+function withoutOrphanFunctions(before: Guest, dropped: Guest, placed: Guest, droppedKeys: ReadonlySet<string>, notes: string[]): Guest {
+  const slotOf = (a: { readonly domain: number; readonly bus: number; readonly slot: number }): string => `${a.domain}:${a.bus}:${a.slot}`;
+  const freed = new Map<string, string>();
+  for (const c of placed.controllers) if (droppedKeys.has(c.key) && c.address?.function === 0) freed.set(slotOf(c.address), `${c.model} ${c.index ?? '?'}`);
+  if (freed.size === 0) return dropped;
+  const written = new Set([...before.controllers, ...before.devices].filter((x) => x.address).map((x) => x.key));
+  const orphan = (x: { readonly key: string; readonly address?: { readonly domain: number; readonly bus: number; readonly slot: number; readonly function: number } | undefined }): boolean =>
+    x.address !== undefined && x.address.function !== 0 && !written.has(x.key) && freed.has(slotOf(x.address));
+  const explain = (name: string, a: { readonly domain: number; readonly bus: number; readonly slot: number; readonly function: number }): string =>
+    `${name} is left without an address as well: place put it at function ${a.function} of bus ${a.bus} slot ${a.slot}, beside ${freed.get(slotOf(a)) ?? '?'} at function 0, and a slot without function 0 is not seen by the guest`;
+  const controllers = dropped.controllers.map((c) => {
+    if (!orphan(c) || c.address === undefined) return c;
+    notes.push(explain(`${c.model} ${c.index ?? '?'}`, c.address));
+    return { ...c, address: undefined };
+  });
+  const devices = dropped.devices.map((d) => {
+    if (!orphan(d) || d.address === undefined) return d;
+    notes.push(explain(d.label, d.address));
+    return { ...d, address: undefined };
+  });
+  return { ...dropped, controllers, devices };
 }
 
 /**

@@ -115,3 +115,41 @@ describe('place leaves a domain libvirt refuses before any address is assigned u
     }
   });
 });
+
+describe("place never leaves functions of a slot whose function 0 it left unaddressed (GEN-MF-3)", () => {
+  // bus 0 full, so libvirt packs the root ports into the pcie-expander-bus's slot 0, function 0
+  // first; ports 1-4 come before bus 5 and are left unaddressed (GEN-IDX-4), ports 6 and 7 were kept
+  // at functions 4 and 5 of a slot with no function 0
+  const nics = Array.from({ length: 0x1e }, (_, i) => i + 1)
+    .filter((slot) => slot !== 2)
+    .map((slot) => `    <interface type='user'><model type='e1000'/><address type='pci' domain='0x0000' bus='0x00' slot='0x${slot.toString(16).padStart(2, '0')}' function='0x0'/></interface>`);
+  const xml = domain(
+    'x86_64',
+    'q35',
+    [
+      "    <controller type='pci' index='0' model='pcie-root'/>",
+      "    <controller type='pci' index='5' model='pcie-expander-bus'><address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/></controller>",
+      "    <controller type='pci' index='3' model='pcie-root-port'/>",
+      "    <controller type='pci' index='7' model='pcie-root-port'/>",
+      "    <controller type='usb' model='none'/>",
+      "    <memballoon model='none'/>",
+      ...nics,
+    ].join('\n'),
+  );
+
+  for (const policy of POLICIES) {
+    it(`the root ports beside the refused function 0 are left unaddressed too, with a note (${policy})`, () => {
+      const r = placed(xml, policy);
+      expect(r.added).toEqual([]);
+      expect(r.out).not.toMatch(/bus='0x05'/);
+      expect(r.notes).toContainEqual(expect.stringMatching(/^pcie-root-port 7 is left without an address as well: place put it at function 5 of bus 5 slot 0, beside pcie-root-port 1 at function 0/));
+    });
+  }
+
+  it('a function the user wrote in that slot keeps its address (the rules report it)', () => {
+    const mine = xml.replace("<controller type='pci' index='7' model='pcie-root-port'/>", "<controller type='pci' index='7' model='pcie-root-port'><address type='pci' domain='0x0000' bus='0x05' slot='0x00' function='0x5'/></controller>");
+    const r = placed(mine, 'libvirt');
+    expect(r.out).toMatch(/<controller type='pci' index='7' model='pcie-root-port'>(?:(?!<\/controller>)[\s\S])*<address type='pci' domain='0x0000' bus='0x05' slot='0x00' function='0x5'\/>/);
+    expect(r.notes.join('\n')).not.toContain('pcie-root-port 7 is left without an address');
+  });
+});
