@@ -183,9 +183,30 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
     fixed(d);
   });
 
+  it('three devices written without an address: named in a list, the last after "and"', () => {
+    const d = q35(used, [vda, dev('rng0', 'rng'), dev('rng1', 'rng'), dev('rng2', 'rng'), usbNone, mbNone]);
+    expect(fixOf(d).map((f) => f?.map((x) => x[0]))).toEqual([['Add 4 empty pcie-root-ports (rng0, rng1 and rng2 take three)']]);
+    fixed(d);
+  });
+
+  it('a conventional NIC written without an address: one port, which the pcie-to-pci-bridge libvirt adds (a higher index, no GEN-IDX-4) takes, while its own root port stays empty', () => {
+    // virDomainPCIAddressSetGrow adds a pcie-root-port and a pcie-to-pci-bridge (no bus accepts a
+    // pci-bridge); the real pass places controllers by index, the bridge in the first free port,
+    // the new one (index 2), so libvirt's root port (index 3) is left empty: a spare after define
+    const d = q35(used, [vda, dev('nic', 'interface', undefined, { model: 'e1000' }), usbNone, mbNone]);
+    expect(fixOf(d)).toEqual([[[ADD, addPort(2, 2)]]]);
+    fixed(d);
+  });
+
   it('an empty port the USB controller takes: the fix adds the memballoon\'s port and the spare', () => {
     const d = q35([rootPort(1, 1), rootPort(2, 1, 1)], [vda]);
     expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)", batch(2, [addPort(3, 2), addPort(4, 3)])]]]);
+    fixed(d);
+  });
+
+  it('the last empty port is a switch\'s downstream port, which the USB controller takes: root ports for the memballoon and the spare', () => {
+    const d = q35([rootPort(1, 1), up, down(3, 0), down(4, 1)], [dev('vda', 'disk', at(3, 0))]);
+    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)", batch(2, [addPort(5, 2), addPort(6, 3)])]]]);
     fixed(d);
   });
 

@@ -62,6 +62,25 @@ describe('Q35-HP-1: the fix leaves a spare after the real define', () => {
     expect(r.sparesTaken).toEqual([expect.stringContaining('usb qemu-xhci')]);
   });
 
+  it('q35 with a conventional NIC written without an address: one port, the bridge libvirt adds takes it, libvirt\'s own root port stays empty', async () => {
+    // virDomainPCIAddressSetGrow adds a pcie-root-port (index 3) and a pcie-to-pci-bridge (index 4);
+    // the real pass puts the bridge in the first free port, the fix's (index 2)
+    const d = design(oneUsedPort('q35', `    <interface type='network'>
+      <source network='default'/>
+      <model type='e1000'/>
+    </interface>
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+`));
+    const fix = fixOf(d);
+    expect(fix.label).toBe('Add an empty pcie-root-port');
+    const r = await verify(exportDomain(applyCommand(d, fix.command)));
+    expect(r.stage).toBe('done');
+    expect(r.controllers.map((c) => [c.index, c.model])).toEqual(expect.arrayContaining([[2, 'pcie-root-port'], [3, 'pcie-root-port'], [4, 'pcie-to-pci-bridge']]));
+    expect(r.devices.find((x) => x.key === 'pci-ctrl-4')?.libvirt?.bus).toBe(2);
+    expect(r.devices.filter((x) => x.libvirt?.bus === 3)).toEqual([]);
+  });
+
   it('ARM virt: libvirt adds neither, one port is the spare', async () => {
     const d = design(oneUsedPort('virt'));
     const fix = fixOf(d);

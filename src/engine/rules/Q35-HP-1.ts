@@ -6,6 +6,7 @@ import type { RuleContext } from './context.ts';
 import { buildContext, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
 import { newRootPort, writingAControllerRegrows } from './fixes.ts';
+import type { Taker } from '../placement/defineTime.ts';
 import { defineDomain, predictDefine } from '../placement/defineTime.ts';
 import { busAccepts } from '../libvirt/index.ts';
 import { atDefine, placesControllers } from './atDefine.ts';
@@ -36,6 +37,9 @@ function spareAfterDefine(ctx: RuleContext): boolean | undefined {
   return defined.guest.controllers.some((c) => isPort(c) && c.target.hotplug !== 'off' && c.index !== undefined && !used.has(c.index));
 }
 
+/** A device libvirt adds, as the words name it: its label without the "implicit" the model marks it with. */
+const plain = (t: Taker): string => t.label.replace(/^implicit /, '');
+
 /** The finding's words and subjects, fix aside; undefined when a port stays a spare after define. */
 interface Verdict {
   readonly message: string;
@@ -57,7 +61,7 @@ function judge(ctx: RuleContext): Verdict | undefined {
   // The empty ports as the XML will have them, and what libvirt puts there at define time.
   const predicted = predictDefine(ctx.guest, ctx.host).empty.filter((b) => b.kind === 'port');
   if (predicted.length === 0 || predicted.some((b) => b.takers.length === 0)) return undefined;
-  const implicit = predicted.flatMap((b) => b.takers.filter((t) => t.implicit).map((t) => `${t.label.replace(/^implicit /, '')} on port ${b.index}`));
+  const implicit = predicted.flatMap((b) => b.takers.filter((t) => t.implicit).map((t) => `${plain(t)} on port ${b.index}`));
   // Only the define-time model can say the ports the design leaves to libvirt's placement are gone
   // (spare === false); without it, the ones libvirt's own devices take are what is sure.
   if (implicit.length === 0 && spare !== false) return undefined;
@@ -110,12 +114,12 @@ function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why:
     // libvirt places a controller written without an address in the first free port too: on a new
     // port, whose index is higher, it comes before its bus (GEN-IDX-4), and more ports change nothing
     const early = defineDomain(now.design.guest, now.host)?.guest.controllers.find((c) => c.address && added.includes(c.address.bus) && (c.index ?? Infinity) < c.address.bus);
-    if (early) return { why: `No fix adds a port here: libvirt would put ${early.model} controller index ${early.index ?? ''}, written without an address, on the new port ${early.address?.bus ?? ''}, which comes after it (GEN-IDX-4): renumber it or write its address first.` };
+    if (early?.address) return { why: `No fix adds a port here: libvirt would put ${early.model} controller index ${String(early.index)}, written without an address, on the new port ${early.address.bus}, which comes after it (GEN-IDX-4): renumber it or write its address first.` };
     if (judge(now)) continue;
     if (commands.length === 1) return { fix: { label: 'Add an empty pcie-root-port', command: port.command } };
     const taken = predictDefine(now.guest, now.host).empty.filter((b) => added.includes(b.index) && b.takers.length > 0);
     const takers = taken.flatMap((b) => b.takers);
-    const own = takers.filter((t) => t.implicit).map((t) => t.label.replace(/^implicit /, ''));
+    const own = takers.filter((t) => t.implicit).map(plain);
     const placed = takers.filter((t) => !t.implicit).map((t) => t.label);
     const who = [...(own.length ? [`libvirt's ${list(own)}`] : []), ...(placed.length ? [list(placed)] : [])];
     const label = `Add ${commands.length} empty pcie-root-ports`;
