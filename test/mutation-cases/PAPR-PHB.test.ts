@@ -54,6 +54,25 @@ describe('PAPR-PHB-2: target index 0-30', () => {
   });
 });
 
+describe('PAPR-PHB-2: what is and is not judged', () => {
+  it('a PHB whose index cannot be read (GEN-IDX-1\'s) with target index 31: named as such, no controller number, and the fix by its key', () => {
+    const got = of(pseries([{ ...phb(1, { index: 31 }), index: undefined, unreadable: ["index='x'"] }], []));
+    expect(got.map((f) => [f.message, f.subjects, f.fixes?.map((x) => x.command)])).toEqual([
+      ['PCI controller (index unreadable) has target index 31, out of range: it must be 0-30.', { controllers: [] }, [{ kind: 'update-controller', controller: 'pci-1', changes: { target: { index: 1 } } }]],
+    ]);
+  });
+
+  it('a device addressed on bus 40 with no controller there is GEN-ADDR-2\'s (pseries buses 0-30), not counted here', () => {
+    expect(of(pseries([], [dev('nic', 'interface', at(40, 1))]))).toEqual([]);
+  });
+
+  it('a controller index above 255 is refused on its own (GEN-IDX-1): the PHBs counted and named stop at 255', () => {
+    const got = of(pseries([phb(31, { index: undefined }), ctrl('pci-bridge', 300, { address: at(0, 2) })], []));
+    expect(got.map((f) => f.subjects)).toEqual([{ controllers: [31] }]);
+    expect(got[0]!.message).toMatch(/^Controller index 31 makes libvirt fill the indexes below it with PHBs: 32 PHBs/);
+  });
+});
+
 describe('PAPR-PHB-2: at most 31 PHBs once libvirt fills the index gaps', () => {
   it('names every controller above index 30 (not 30 itself), the highest in the message, and the count', () => {
     const got = of(pseries([phb(30, { index: 2 }), phb(31, { index: 1 }), ctrl('pci-bridge', 40, { address: at(0, 2) })], []));
