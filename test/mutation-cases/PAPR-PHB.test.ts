@@ -227,6 +227,10 @@ describe('PAPR-PHB-9: a user alias on the default PHB under libvirt 9.0', () => 
     expect(phb9(design({ machine: 'pseries', controllers: [aliased('ua-phb0'), phb(1)], devices: [dev('vda', 'disk', at(1, 1)), ...noDefaults] }))).toEqual([]);
   });
 
+  it('no alias on the default PHB (the usual case): libvirt passes bus=pci.0, nothing to say', () => {
+    expect(phb9(pseries([], [dev('vda', 'disk', at(0, 1))]))).toEqual([]);
+  });
+
   it('an alias that is no user alias (no ua- prefix) is not libvirt\'s to pass', () => {
     expect(phb9(design({ machine: 'pseries', controllers: [aliased('pci.0')], devices: [dev('vda', 'disk', at(0, 1))] }))).toEqual([]);
   });
