@@ -168,6 +168,14 @@ describe('share links: broken and tampered', () => {
     expect(await refused(linkOf(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x00, 0x01])))).toMatch(/not deflate/);
   });
 
+  it('bytes after the end of the deflate stream are refused, counted (not taken for damaged deflate)', async () => {
+    const json = JSON.stringify({ v: 1, domain: DEMO_DOMAIN_XML });
+    const packed = new Uint8Array(deflateRawSync(Buffer.from(json)));
+    expect(await refused(linkOf(new Uint8Array([...packed, ...Buffer.from('garbage')])))).toBe('the link is damaged: 7 bytes after the end of its compressed data (was it changed when copied?)');
+    expect(await refused(linkOf(new Uint8Array([...packed, 0])))).toMatch(/: 1 byte after the end/);
+    expect((await decoded(linkOf(packed))).domain).toBe(DEMO_DOMAIN_XML);
+  });
+
   it('deflate that is not JSON, or not UTF-8', async () => {
     expect(await refused(linkOf('<domain/>'))).toMatch(/not JSON/);
     expect(await refused(linkOf(new Uint8Array(deflateRawSync(Buffer.from([0x22, 0xff, 0xfe, 0x22])))))).toMatch(/not JSON/);

@@ -1,6 +1,7 @@
 import type { InputError, Result } from '../errors.ts';
 import { fail, ok } from '../errors.ts';
 import { isLibvirtRelease } from '../model/libvirtRelease.ts';
+import { deflateRawEnd } from './deflateEnd.ts';
 
 /**
  * Share links (DESIGN.md §5): `<base>#/d/<payload>`, payload = base64url (no padding) of
@@ -136,11 +137,19 @@ export async function decodeAnyShareLink(linkOrHash: string): Promise<Result<Any
   const bytes = fromBase64Url(payload);
   if (!bytes) return bad('the link is damaged: its data is not base64url (was it cut or changed when copied?)');
 
+  // Where the deflate stream ends is found first, the same way in every runtime: bytes after it
+  // are refused by Chromium's inflater (as if the data were not deflate) and ignored by Node's.
+  const end = deflateRawEnd(bytes);
+  if (end === undefined) return bad(NOT_DEFLATE);
+  if (end < bytes.length) {
+    const n = bytes.length - end;
+    return bad(`the link is damaged: ${n} byte${n === 1 ? '' : 's'} after the end of its compressed data (was it changed when copied?)`);
+  }
   let inflated: Uint8Array | 'too-large';
   try {
     inflated = await pipe(new DecompressionStream('deflate-raw'), bytes, MAX_INFLATED_BYTES);
   } catch {
-    return bad('the link is damaged: its data is not deflate-compressed (was it cut or changed when copied?)');
+    return bad(NOT_DEFLATE);
   }
   if (inflated === 'too-large') {
     return bad(`the link's design is larger than ${mib(MAX_INFLATED_BYTES)} MiB once unpacked; refused`);
@@ -186,6 +195,8 @@ export async function decodeAnyShareLink(linkOrHash: string): Promise<Result<Any
   if (release !== undefined) out.libvirtVersion = release;
   return ok(out);
 }
+
+const NOT_DEFLATE = 'the link is damaged: its data is not deflate-compressed (was it cut or changed when copied?)';
 
 const changed = (): Result<never> => bad('the link was changed after it was made: its design does not match its checksum (was it edited or cut when copied?)');
 
