@@ -289,6 +289,37 @@ describe('share links: the libvirt release a design is placed as (issue 12)', ()
   });
 });
 
+describe('share links: the encoding of a file whose text does not say it (UTF-16)', () => {
+  const inflated = (link: string): Record<string, unknown> => JSON.parse(inflateRawSync(Buffer.from(link.slice(link.indexOf('#/d/') + 4), 'base64url')).toString('utf8')) as Record<string, unknown>;
+
+  it('travels in version 1 (domain and host) and version 2 (one per domain) links', async () => {
+    const one = await decoded(await encodeShareLink({ v: 1, domain: '\uFEFF<domain/>', host: '\uFEFF<device/>', encoding: 'UTF-16BE', hostEncoding: 'UTF-16LE' }, BASE));
+    expect(one).toMatchObject({ encoding: 'UTF-16BE', hostEncoding: 'UTF-16LE' });
+    const two = await decodeAnyShareLink(await encodeShareLink({ v: 2, domains: ['<a/>', '\uFEFF<b/>'], encodings: [null, 'UTF-16LE'] }, BASE));
+    expect(two.ok && two.value.v === 2 && two.value.encodings).toEqual([null, 'UTF-16LE']);
+  });
+
+  it('a link with no such file is as it always was: no field in its JSON, none decoded', async () => {
+    const link = await encodeShareLink({ v: 2, domains: ['<a/>', '<b/>'], encodings: [null, null] }, BASE);
+    expect(Object.keys(inflated(link))).toEqual(['v', 'domains', 'crc']);
+    expect(Object.keys(inflated(await encodeShareLink({ v: 1, domain: '<a/>' }, BASE)))).toEqual(['v', 'domain', 'crc']);
+    const back = await decodeAnyShareLink(link);
+    expect(back.ok && 'encodings' in back.value).toBe(false);
+  });
+
+  it('is outside the checksum, so a pcitopo that does not know it opens the link', async () => {
+    const json = inflated(await encodeShareLink({ v: 1, domain: '\uFEFF<domain/>', encoding: 'UTF-16LE' }, BASE));
+    expect(json['crc']).toBe(designChecksum('\uFEFF<domain/>', undefined));
+  });
+
+  it('a value that is not an encoding, or a list of the wrong length, is refused naming the field', async () => {
+    expect(await refused(linkOf(JSON.stringify({ v: 1, domain: '<domain/>', encoding: 'EBCDIC' })))).toMatch(/"encoding" is "EBCDIC", not an encoding/);
+    expect(await refused(linkOf(JSON.stringify({ v: 1, domain: '<domain/>', hostEncoding: 16 })))).toMatch(/"hostEncoding" is 16/);
+    const short = await decodeAnyShareLink(linkOf(JSON.stringify({ v: 2, domains: ['<a/>', '<b/>'], encodings: ['UTF-16LE'] })));
+    expect(short.ok ? 'opened' : short.error.message).toMatch(/"encodings" is not a list of 2 encodings/);
+  });
+});
+
 describe('base64url', () => {
   it('matches Node for every length 0..64 and refuses non-canonical text', () => {
     for (let n = 0; n <= 64; n++) {
