@@ -60,7 +60,7 @@ test('a dropped file with invalid UTF-8 is refused the same way; a dropped Latin
       { data: [...bytes], file: name },
     );
   await drop(INVALID, 'dropped.xml');
-  await expect(page.getByTestId('error-message')).toContainText(`dropped.xml${WHERE}`);
+  await expect(page.getByTestId('error-message')).toContainText(`Could not read dropped.xml${WHERE}`);
   expect(await exportXml(page)).toBe(before);
   await drop(LATIN1, 'dropped.xml');
   await expect.poll(() => exportXml(page)).toContain('<!-- café -->');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML, exportDomainBytes, MAX_XML_BYTES } from '../engine/index.ts';
-import { importDomain, importHost, openFolder, openWorkspace, run } from './actions/index.ts';
+import { importAny, importDomain, importHost, openFolder, openWorkspace, run } from './actions/index.ts';
 import { contextOf, demoStore } from './actions/testkit.ts';
 import { readXmlFile, readXmlFiles } from './readFiles.ts';
 import { bytesOf, utf16Bytes } from './testDesign.ts';
@@ -63,8 +63,16 @@ describe('the import actions with a refused file: its message, the design untouc
     const before = present(s);
     const files = await readXmlFiles([new File([DEMO_DOMAIN_XML], 'a.xml'), new File([cafe('', [0xe9])], 'b.xml')]);
     expect(await run(openWorkspace, files, contextOf(s))).toBe(false);
-    expect(s.getState().message?.text).toMatch(/^Could not open the files: b\.xml:2:\d+: byte 0xE9 is not UTF-8/);
+    expect(s.getState().message?.text).toMatch(/^Could not read b\.xml:2:\d+: byte 0xE9 is not UTF-8: .*Your design is unchanged\.$/);
     expect(await run(openFolder, { folder: 'f', files }, contextOf(s))).toBe(false);
+    expect(present(s)).toBe(before);
+  });
+
+  it('a dropped file (importAny) that cannot be read is neither domain nor host: it is named as unread', async () => {
+    const s = demoStore();
+    const before = present(s);
+    expect(await run(importAny, await readXmlFile(new Blob([bytesOf(DEMO_HOST_XML.slice(0, 200), [0xff], DEMO_HOST_XML.slice(200))]), 'host.xml'), contextOf(s))).toBe(false);
+    expect(s.getState().message?.text).toMatch(/^Could not read host\.xml:\d+:\d+: byte 0xFF is not UTF-8/);
     expect(present(s)).toBe(before);
   });
 

@@ -1,6 +1,6 @@
-import { createWorkspace, formatInputError, importHost as readHost } from '../../engine/index.ts';
+import { createWorkspace, importHost as readHost } from '../../engine/index.ts';
 import { docOfWorkspace } from '../../store/index.ts';
-import { importFailure, tidy, xmlKind } from '../importing.ts';
+import { importFailure, unreadableFile, xmlKind } from '../importing.ts';
 import type { FileText } from './importDomain.ts';
 import { importAny } from './importAny.ts';
 import { register } from './registry.ts';
@@ -23,7 +23,7 @@ export const openWorkspace = register<readonly FileText[]>({
     if (!first) return { kind: 'none' };
     if (files.length === 1) return importAny.perform(ctx, first);
     const unread = files.find((f) => f.refused)?.refused;
-    if (unread) return { kind: 'error', message: tidy(`Could not open the files: ${formatInputError(unread)}. Your design is unchanged.`) };
+    if (unread) return { kind: 'error', message: unreadableFile(unread) };
     const sorted = [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     const hosts = sorted.filter((f) => xmlKind(f.text) === 'node-devices');
     const domains = sorted.filter((f) => xmlKind(f.text) !== 'node-devices');
