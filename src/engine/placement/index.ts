@@ -1,7 +1,7 @@
 import type { Design } from '../model/design.ts';
 import type { Guest } from '../model/guest.ts';
 import { virDomainDefPostParse } from '../libvirt/domainConf.ts';
-import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
+import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect } from '../libvirt/qemuDomainAddress.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
@@ -69,7 +69,8 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
   const moved = qemuDomainPCIAddressSetCollect(guest, machine);
   if (moved !== guest.devices) guest = { ...guest, devices: moved };
   if (opts.replaceAll) {
-    guest = { ...guest, devices: guest.devices.map((d) => (d.address && takesPciAddress(d, machine) ? { ...d, address: undefined } : d)) };
+    // an address written is a PCI address (takesPciAddress is true for any addressed device)
+    guest = { ...guest, devices: guest.devices.map((d) => (d.address ? { ...d, address: undefined } : d)) };
   }
   const defined = virDomainDefPostParse(guest, machine, { defaultDevices: opts.implicitDevices ?? true });
   const implied = new Set(defined.controllers.filter((c) => c.implicit && c.index !== 0).map((c) => c.key));
