@@ -47,6 +47,15 @@ describe('pe-per-phb: spare notes', () => {
     expect(controllersOf(r.guest)).toEqual(['pci-root#0@-', 'pci-root#1@-', 'pci-root#2@-']);
   });
 
+  // virDomainDefAddImplicitVideo: a <graphics> without a <video> gets one at define (on aarch64
+  // virt a virtio-gpu, PCIe), placed by qemuDomainAssignPCIAddresses on the first empty root port.
+  it('virt with a <graphics> and no <video>: the video libvirt adds at define takes the first spare root port, and the note says so', () => {
+    const g: Guest = { ...guestOf('virt', { controllers: [controller('pcie-root', 0)], devices: [emulated({ key: 'vda' })] }), graphics: 1 };
+    const r = placePePerPhb(g, undefined, 2);
+    expect(r.notes).toEqual(['libvirt will put implicit video on the empty root port 2 at define time', 'only 1 of 2 spare root ports stay empty after define']);
+    expect(addresses(r.guest)).toEqual({ vda: '1:0.0' });
+  });
+
   it('i440fx gets no spares and no spare note (there is no root port or vPHB to keep empty); slot 1 is the PIIX3', () => {
     const pc: Guest = { ...guestOf('q35'), machine: 'pc-i440fx-9.1', controllers: [controller('pci-root', 0)], devices: [emulated({ key: 'vda' })] };
     const r = placePePerPhb(pc, undefined, 2);
@@ -115,6 +124,13 @@ describe('pe-per-phb: host functions join the slot of a sibling the user address
     expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0001:01:00.1': '0:5.3', '0001:01:00.2': '0:5.4', '0001:01:00.0': '0:5.2' });
   });
 
+  it('a sibling the user addressed elsewhere stays there and its slot stays taken: an emulated device goes to the next free slot of PHB 0, not into it', () => {
+    const before = Array.from({ length: 4 }, (_, i) => emulated({ key: `e${i + 1}`, address: at(0, i + 1) }));
+    const g = guestOf('pseries', { controllers: [phb(0, 0), phb(1, 1)], devices: [...before, hostdev('0001:01:00.0', at(1, 1, 0)), hostdev('0001:01:00.1', at(0, 5, 0)), emulated({ key: 'vda' })] });
+    const where = addresses(placePePerPhb(g, host, 0).guest);
+    expect([where['0001:01:00.0'], where['0001:01:00.1'], where['vda']]).toEqual(['1:1.0', '0:5.0', '0:6.0']);
+  });
+
   it('function 7 is the last: one past it is placed elsewhere (in the group: on the anchor bus)', () => {
     const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0001:01:00.0', at(0, 5, 6)), hostdev('0001:01:00.1'), hostdev('0001:01:00.2')] });
     expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0001:01:00.0': '0:5.6', '0001:01:00.1': '0:5.7', '0001:01:00.2': '0:1.0' });
@@ -177,6 +193,38 @@ describe('pe-per-phb on q35: how many ports and bridges are added', () => {
     const r = placePePerPhb(g, undefined, 0);
     expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-to-pci-bridge#2@1:0.0']);
     expect(addresses(r.guest)).toEqual({ nic: '2:1.0' });
+  });
+
+  const rtl = (key: string, address?: ReturnType<typeof at>): GuestDevice => emulated({ key, element: 'interface', type: 'user', model: 'rtl8139', address });
+
+  // qemuDomainDeviceCalculatePCIConnectFlags: an rtl8139 is conventional PCI, which a pci-bridge
+  // takes as well as a pcie-to-pci-bridge; libvirt's search (virDomainPCIAddressGetNextAddr) finds
+  // the free slot there, so no new bridge is needed.
+  it('a conventional device goes into room left on an existing pci-bridge (behind a dmi-to-pci-bridge): no new bridge', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('dmi-to-pci-bridge', 1, at(0, 0x1e, 0)), controller('pci-bridge', 2, at(1, 1, 0))], devices: [rtl('nic')] });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'dmi-to-pci-bridge#1@0:30.0', 'pci-bridge#2@1:1.0']);
+    expect(addresses(r.guest)).toEqual({ nic: '2:1.0' });
+  });
+
+  it('a pcie-to-pci-bridge with 30 of its slots 1-31 taken has room for one more: the conventional device takes slot 31, no new bridge (controllers on other buses take none of its room)', () => {
+    const on2 = Array.from({ length: 30 }, (_, i) => rtl(`a${i}`, at(2, i + 1)));
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2, 0)), controller('pcie-to-pci-bridge', 2, at(1, 0, 0))], devices: [...on2, rtl('nic')] });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-to-pci-bridge#2@1:0.0']);
+    expect(addresses(r.guest)['nic']).toBe('2:31.0');
+  });
+
+  it('a bridge whose 31 slots hold devices and a controller has no room: a new root port and pcie-to-pci-bridge are added for the conventional device', () => {
+    const on2 = Array.from({ length: 30 }, (_, i) => rtl(`a${i}`, at(2, i + 1)));
+    const on3 = Array.from({ length: 31 }, (_, i) => rtl(`b${i}`, at(3, i + 1)));
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2, 0)), controller('pcie-to-pci-bridge', 2, at(1, 0, 0)), controller('pci-bridge', 3, at(2, 31, 0))],
+      devices: [...on2, ...on3, rtl('nic')],
+    });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-to-pci-bridge#2@1:0.0', 'pci-bridge#3@2:31.0', 'pcie-root-port#4@0:1.0', 'pcie-to-pci-bridge#5@4:0.0']);
+    expect(addresses(r.guest)['nic']).toBe('5:1.0');
   });
 
   it('a new root port is numbered one past the highest index (libvirt numbers new buses that way); libvirt fills the gap below with ports of its own', () => {
