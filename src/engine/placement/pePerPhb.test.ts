@@ -227,6 +227,24 @@ describe('pe-per-phb on q35: how many ports and bridges are added', () => {
     expect(addresses(r.guest)['nic']).toBe('5:1.0');
   });
 
+  // The port + pcie-to-pci-bridge pair is what virDomainPCIAddressSetGrow adds for a conventional
+  // device on a PCIe-only guest (needPCIeToPCIBridge); pe-per-phb writes it first, so that it gets
+  // the lowest indexes and the PCIe devices' ports come after it.
+  it('a conventional device and a PCIe one: the root port and pcie-to-pci-bridge for the first come first (indexes 1, 2), the PCIe port after', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [rtl('nic'), emulated({ key: 'vda' })] });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0+', 'pcie-to-pci-bridge#2@1:0.0', 'pcie-root-port#3@0:1.1']);
+    expect(addresses(r.guest)).toEqual({ nic: '2:1.0', vda: '3:0.0' });
+  });
+
+  it('32 conventional devices: a pcie-to-pci-bridge has 31 slots (1-31), so a second port and bridge are added for the 32nd', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: Array.from({ length: 32 }, (_, i) => rtl(`n${i}`)) });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0+', 'pcie-to-pci-bridge#2@1:0.0', 'pcie-root-port#3@0:1.1', 'pcie-to-pci-bridge#4@3:0.0']);
+    const where = addresses(r.guest);
+    expect([where['n0'], where['n30'], where['n31']]).toEqual(['2:1.0', '2:31.0', '4:1.0']);
+  });
+
   it('a new root port is numbered one past the highest index (libvirt numbers new buses that way); libvirt fills the gap below with ports of its own', () => {
     const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 5, at(0, 2, 0))], devices: [emulated({ key: 'x', address: at(5, 0) }), emulated({ key: 'vda' })] });
     const r = placePePerPhb(g, undefined, 0);
