@@ -13,6 +13,9 @@ const host = hostOf([
   { group: 5, devices: ['0001:01:00.0', '0001:01:00.1', '0001:01:00.2', '0001:01:00.3'] },
   { group: 7, devices: ['0005:90:01.0'] },
   { group: 8, devices: Array.from({ length: 8 }, (_, i) => `0002:02:00.${i}`) },
+  // one host slot whose function 0 is PCIe and function 1 conventional PCI (as the host file says)
+  { group: 9, devices: ['0003:00:00.0'], pcie: true },
+  { group: 10, devices: ['0003:00:00.1'], pcie: false },
 ]);
 
 const controllersOf = (g: Guest): string[] =>
@@ -339,5 +342,82 @@ describe('pe-per-phb on q35: empty ports the design already has count', () => {
     expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-root-port#2@0:1.0+', 'pcie-root-port#3@0:1.1', 'pcie-root-port#4@0:1.2', 'pcie-root-port#5@0:1.3']);
     expect(addresses(r.guest)).toEqual({ x: '1:0.0', vda: '3:0.0', usb: '2:0.0', bal: '4:0.0' });
     expect(r.notes).toEqual([]);
+  });
+});
+
+describe('pe-per-phb: which buses and addresses it takes (issue 11 survivors)', () => {
+  // A pci-bridge is no vPHB: a host PE needs a PHB of its own (PAPR-ISO-3), so an empty bridge on
+  // PHB 0 is never handed to it; a new PHB is added.
+  it('pseries: an empty pci-bridge is not taken for a host PE; a new vPHB is', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0), controller('pci-bridge', 1, at(0, 5))], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(controllersOf(r.guest)).toEqual(['pci-root#0@-', 'pci-bridge#1@0:5.0', 'pci-root#2@-']);
+    expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '2:1.0' });
+  });
+
+  // takesPciAddress (virDeviceInfoPCIAddressIsWanted, qemuDomainAssignDevicePCISlots): a SCSI disk
+  // sits on its controller, not on PCI.
+  it('pseries: a disk on the SCSI bus gets no PCI address, a virtio disk does', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [emulated({ key: 'sda', bus: 'scsi' }), emulated({ key: 'vda' })] });
+    expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ sda: '-', vda: '0:1.0' });
+  });
+
+  it('pseries: two host slots the loaded host file lacks are two PEs (one by slot each): a vPHB each', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0007:00:01.0'), hostdev('0007:00:02.0')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(addresses(r.guest)).toEqual({ '0007:00:01.0': '1:1.0', '0007:00:02.0': '2:1.0' });
+  });
+
+  it('pseries: with target indexes 1-30 taken, the note names every waiting function of the PE', () => {
+    const inUse = Array.from({ length: 30 }, (_, i) => phb(i + 1, i + 1));
+    const g = guestOf('pseries', { controllers: [phb(0, 0), ...inUse], devices: [...inUse.map((c) => emulated({ address: at(c.index as number, 1) })), hostdev('0001:01:00.0'), hostdev('0001:01:00.1')] });
+    expect(placePePerPhb(g, host, 0).notes).toEqual(['no vPHB left for hostdev 0001:01:00.0, hostdev 0001:01:00.1 (target indexes 1-30 are taken): not placed']);
+  });
+
+  // GEN-IDX-5: libvirt adds PHBs 1 and 2 for an address on bus 2; pe-per-phb writes them (not
+  // implicit), else export would leave them out and libvirt could number them otherwise.
+  it('pseries: the PHBs an address on bus 2 implies are written, not implicit', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [emulated({ key: 'far', address: at(2, 1) }), hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(r.guest.controllers.map((c) => `${c.index}${c.implicit ? ' implicit' : ''}`)).toEqual(['0', '1', '2']);
+    expect(addresses(r.guest)).toEqual({ far: '2:1.0', '0005:90:01.0': '1:1.0' });
+  });
+
+  // The function a host sibling would join is taken when any written device uses it, whatever
+  // the order of the devices and whatever else sits on the bus.
+  it('a sibling does not join a function another written device holds, written before its anchor or with more devices on the bus after it', () => {
+    const before = guestOf('pseries', { controllers: [phb(0, 0)], devices: [emulated({ key: 'other', address: at(0, 5, 1) }), hostdev('0001:01:00.0', at(0, 5, 0)), hostdev('0001:01:00.1')] });
+    expect(addresses(placePePerPhb(before, host, 0).guest)['0001:01:00.1']).toBe('0:1.0');
+    const after = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0001:01:00.0', at(0, 5, 0)), emulated({ key: 'other', address: at(0, 5, 1) }), emulated({ key: 'later', address: at(0, 6, 0) }), hostdev('0001:01:00.1')] });
+    expect(addresses(placePePerPhb(after, host, 0).guest)['0001:01:00.1']).toBe('0:1.0');
+  });
+
+  // virDomainPCIAddressFlagsCompatible: a conventional PCI device cannot sit on a PCIe root port's
+  // slot, so the PCI function of a host slot does not join its PCIe sibling there; it goes behind
+  // a pcie-to-pci-bridge.
+  it('q35: a conventional PCI host function does not join its PCIe sibling on the root port; it goes behind a pcie-to-pci-bridge', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2))], devices: [hostdev('0003:00:00.0', at(1, 0, 0)), hostdev('0003:00:00.1')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-root-port#2@0:1.0', 'pcie-to-pci-bridge#3@2:0.0']);
+    expect(addresses(r.guest)).toEqual({ '0003:00:00.0': '1:0.0', '0003:00:00.1': '3:1.0' });
+  });
+
+  // virDomainPCIAddressBusSetModel: a pcie-switch-downstream-port's one slot takes a PCIe endpoint
+  // and is hotpluggable, as a root port's is, so an empty one counts as a port the device can take.
+  it('q35: an empty switch downstream port takes the PCIe device; no root port is added', () => {
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2)), controller('pcie-switch-upstream-port', 2, at(1, 0)), controller('pcie-switch-downstream-port', 3, at(2, 0))],
+      devices: [emulated({ key: 'vda' })],
+    });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-switch-upstream-port#2@1:0.0', 'pcie-switch-downstream-port#3@2:0.0']);
+    expect(addresses(r.guest)).toEqual({ vda: '3:0.0' });
+  });
+
+  // qemuDomainAssignDevicePCISlots takes disks before hostdevs: a single-function hostdev gets no
+  // port of its own ahead of them, libvirt's order gives the first port to the disk.
+  it('q35: a single-function hostdev and a virtio disk: the disk takes port 1 and the hostdev port 2, in libvirt\'s order', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [hostdev('0005:90:01.0'), emulated({ key: 'vda' })] });
+    expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0005:90:01.0': '2:0.0', vda: '1:0.0' });
   });
 });
