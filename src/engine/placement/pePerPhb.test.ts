@@ -34,6 +34,17 @@ describe('pe-per-phb: spare notes', () => {
     expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0+', 'pcie-root-port#2@0:1.1', 'pcie-root-port#3@0:1.2']);
   });
 
+  // spareKind: an empty pcie-to-pci-bridge is a spare of another kind (a bridge); the note counts
+  // the root ports asked for only.
+  it('q35: an empty pcie-to-pci-bridge does not count as a spare root port in the note', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2)), controller('pcie-to-pci-bridge', 2, at(1, 0))], devices: [emulated({ key: 'vda' })] });
+    expect(placePePerPhb(g, undefined, 2).notes).toEqual([
+      'libvirt will put implicit usb controller qemu-xhci on the empty root port 4 at define time',
+      'libvirt will put implicit virtio memballoon on the empty root port 5 at define time',
+      'only 0 of 2 spare root ports stay empty after define',
+    ]);
+  });
+
   it('q35 asked for no spare: no spare note even when libvirt will take the ports', () => {
     const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [emulated({ key: 'vda' })] });
     expect(placePePerPhb(g, undefined, 0).notes).toEqual([]);
