@@ -425,6 +425,22 @@ describe('pe-per-phb: which buses and addresses it takes (issue 11 survivors)', 
     expect(addresses(r.guest)).toEqual({ vda: '3:0.0' });
   });
 
+  // A PCI bus number is 0-255 (virDomainPCIAddressBusSetModel): with index 255 taken, the port
+  // added for the disk gets the lowest free index, never 256. (libvirt would then add ports for the
+  // gap 2-254 that pcie-root cannot hold, and refuse the domain: the note says so.)
+  it('q35 with root ports at indexes 1 (in use) and 255: the port added for a disk takes the lowest free index, 2; none is past 255 or below 0', () => {
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 3)), controller('pcie-root-port', 255, at(0, 2))],
+      devices: [emulated({ key: 'near', address: at(1, 0) }), emulated({ key: 'far', address: at(255, 0) }), emulated({ key: 'vda' })],
+    });
+    const r = placePePerPhb(g, undefined, 0);
+    const indexes = r.guest.controllers.map((c) => c.index ?? 0);
+    expect([Math.min(...indexes), Math.max(...indexes)]).toEqual([0, 255]);
+    expect(r.guest.controllers.filter((c) => c.index === 1 || c.index === 2).map((c) => `${c.index}@${c.address?.bus}:${c.address?.slot}`)).toEqual(['1@0:3', '2@0:1']);
+    expect(addresses(r.guest)).toEqual({ near: '1:0.0', far: '255:0.0', vda: '2:0.0' });
+    expect(r.notes).toEqual([expect.stringMatching(/^no free slot for pcie-root-port \(controller \d+\): libvirt would refuse the domain$/)]);
+  });
+
   // qemuDomainAssignDevicePCISlots takes disks before hostdevs: a single-function hostdev gets no
   // port of its own ahead of them, libvirt's order gives the first port to the disk.
   it('q35: a single-function hostdev and a virtio disk: the disk takes port 1 and the hostdev port 2, in libvirt\'s order', () => {
