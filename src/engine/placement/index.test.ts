@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Guest } from '../model/guest.ts';
 import { placeWithReport } from './index.ts';
+import { validate } from '../rules/index.ts';
 import { addresses, at, controller, designOf, emulated, guestOf, phb } from './testkit.ts';
 
 /**
@@ -80,6 +81,26 @@ describe('placeWithReport', () => {
         ['usb', undefined, true],
         ['scsi', 0, true],
       ]);
+    }
+  });
+
+  // With controller indexes 1-255 all taken, libvirt grows a bus for a conventional device anyway
+  // (virDomainPCIAddressSetGrow) and adds controller 256, which no PCI bus number can be
+  // (virDomainPCIAddressBusSetModel: 0-255): its define fails. place says so and writes no
+  // controller 256, so its output has no error the input lacks (GEN-IDX-1).
+  it('q35 with indexes 1-255 all taken: no controller past 255 is written, the note says libvirt refuses, no new error', () => {
+    const ports = Array.from({ length: 240 }, (_, i) => controller('pcie-root-port', i + 1, at(0, 1 + Math.floor(i / 8), i % 8)));
+    const downstream = Array.from({ length: 15 }, (_, i) => controller('pcie-switch-downstream-port', 241 + i));
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), ...ports, ...downstream], devices: [emulated({ key: 'vda' }), emulated({ key: 'nic', element: 'interface', type: 'user', model: 'rtl8139', label: 'interface rtl8139' })] });
+    const d = designOf(g);
+    const errors = (x: typeof d): Set<string> => new Set(validate(x).filter((f) => f.severity === 'error').map((f) => f.ruleId));
+    for (const policy of ['libvirt', 'pe-per-phb'] as const) {
+      const r = placeWithReport(d, { policy, implicitDevices: false });
+      expect(r.design.guest.controllers.every((c) => (c.index ?? 0) <= 255)).toBe(true);
+      expect(r.notes).toContain('libvirt would add pcie-root-port 256, past the highest controller index 255, and refuse the domain; it is not written');
+      expect(r.notes).toContain('no free slot for interface rtl8139: libvirt would refuse the domain');
+      const before = errors(d);
+      expect([...errors(r.design)].filter((id) => !before.has(id))).toEqual([]);
     }
   });
 });
