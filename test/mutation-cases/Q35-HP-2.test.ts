@@ -57,6 +57,12 @@ describe('Q35-HP-2: hotplug room on bridges', () => {
     expect(of(d).map((f) => f.subjects)).toEqual([{ controllers: [2] }]);
   });
 
+  it('pcie-root with no free slot for the new root port: named, and no fix', () => {
+    const ports = Array.from({ length: 30 }, (_, i) => rootPort(i + 1, i + 1));
+    const d = q35([...ports, ctrl('pcie-to-pci-bridge', 31, { address: at(1, 0) })], [...nics(31, 1, 31), ...noDefaults]);
+    expect(of(d).map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [31] }, undefined]]);
+  });
+
   it('a full bridge libvirt adds itself for a written bus: named, and no fix (a written root port and bridge of higher index would turn that bridge into a root port)', () => {
     const got = of(q35([], [...nics(2, 1, 31), ...noDefaults]));
     expect(got.map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [2] }, undefined]]);
