@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { expect, test } from '@playwright/test';
 import { deflateBomb } from '../test/support/bomb.ts';
 import { openApp, SHARED, sharedPresent } from './helpers.ts';
@@ -35,6 +36,16 @@ test('a deflate bomb link is inflated 1 KiB at a time and stopped: a clear messa
   await expect(page.getByTestId('controller-0')).toBeVisible();
   await page.getByTestId('add-phb').click();
   await expect(page.getByTestId('controller-1')).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('a link with bytes after its deflate data is refused for that, as the CLI refuses it (not as damaged deflate)', async ({ page }) => {
+  // Chromium's own inflater throws on such bytes, which read as "not deflate-compressed" before
+  const json = JSON.stringify({ v: 1, domain: "<domain type='kvm'><name>t</name><os><type arch='ppc64le' machine='pseries'>hvm</type></os></domain>" });
+  const payload = Buffer.concat([deflateRawSync(Buffer.from(json)), Buffer.from('garbage')]).toString('base64url');
+  const errors = await openApp(page, `/#/d/${payload}`);
+  await expect(page.getByTestId('error-message')).toContainText('the link is damaged: 7 bytes after the end of its compressed data');
+  await expect(page.getByTestId('controller-0')).toBeVisible();
   expect(errors).toEqual([]);
 });
 

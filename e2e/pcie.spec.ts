@@ -168,14 +168,17 @@ test('q35: a root port with a pcie-to-pci-bridge takes a conventional PCI device
   await expect(errorsShown(page)).toHaveCount(0);
 
   // The last empty downstream port would go to libvirt's own USB controller at define time, and its
-  // memballoon needs a port too: Q35-HP-1 says so, and its one-click fix adds an empty root port.
-  // Following it until the warning goes leaves a real hotplug spare (the real stage checks it).
+  // memballoon needs a port too: Q35-HP-1 says so, and its one-click fix adds the memballoon's root
+  // port and the spare, one undo step; one click leaves a real hotplug spare (the real stage checks it).
   await expect(findingsOf(page, 'Q35-HP-1')).toHaveCount(1);
-  await findingsOf(page, 'Q35-HP-1').getByTestId('finding-fix').first().click();
-  await expect(page.getByTestId('controller-7')).toBeVisible();
-  await findingsOf(page, 'Q35-HP-1').getByTestId('finding-fix').first().click();
+  const fix = findingsOf(page, 'Q35-HP-1').getByTestId('finding-fix');
+  await expect(fix).toHaveText(["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)"]);
+  await fix.click();
   await expect(page.getByTestId('controller-8')).toBeVisible();
   await expect(findingsOf(page, 'Q35-HP-1')).toHaveCount(0);
+  c = await controllers(page);
+  expect([c[7], c[8]]).toEqual([expect.objectContaining({ model: 'pcie-root-port', bus: 0, chassis: 7 }), expect.objectContaining({ model: 'pcie-root-port', bus: 0, chassis: 8 })]);
+  await expect(page.getByTestId('undo')).toHaveAttribute('title', /Add 2 empty pcie-root-ports/);
 
   const xml = await saveExport(page, info);
   expect(xml).toMatch(/<controller type='pci' index='2' model='pcie-to-pci-bridge'>\s*<model name='pcie-pci-bridge'\/>\s*<address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'\/>/);

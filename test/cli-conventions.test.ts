@@ -230,6 +230,33 @@ describe('strict decoding (engine decodeXml)', () => {
     expect(r.code).toBe(0);
     expect(r.bytes.equals(bytes)).toBe(true);
   });
+  // BOM-led UTF-16 in both byte orders, the declaration saying UTF-8 in one: only the bytes tell
+  for (const [name, encoding, decl] of [
+    ['LE', 'utf16le', ''],
+    ['BE', 'utf16be', "<?xml version='1.0' encoding='UTF-8'?>\n"],
+  ] as const) {
+    it(`a UTF-16${name} file survives a share link byte for byte: link, unlink --out, and a workspace link to a directory`, async () => {
+      const text = `\uFEFF${decl}${DEMO_DOMAIN_XML}`;
+      const le = Buffer.from(text, 'utf16le');
+      const bytes = encoding === 'utf16le' ? le : Buffer.from(le).swap16();
+      const f = file(`utf16${name}.xml`, bytes);
+      const link = (await run(['link', f])).stdout.trim();
+      const out = join(tmp, `unlinked-utf16${name}.xml`);
+      expect((await run(['unlink', link, '--out', out])).code).toBe(0);
+      expect(readFileSync(out).equals(bytes)).toBe(true);
+      // a workspace of it and the (UTF-8) demo: each file keeps its own encoding
+      const other = file(`other-${name}.xml`, DEMO_DOMAIN_XML.replace('<name>p9-demo</name>', '<name>other</name>'));
+      const ws = (await run(['link', f, other, '--host', host])).stdout.trim();
+      const dir = join(tmp, `ws-utf16${name}`);
+      expect((await run(['unlink', ws, '--out', dir])).code).toBe(0);
+      expect(readFileSync(join(dir, 'p9-demo.xml')).equals(bytes)).toBe(true);
+      expect(readFileSync(join(dir, 'other.xml'), 'utf8')).toBe(readFileSync(other, 'utf8'));
+    });
+  }
+  it('a UTF-8 document makes the same link as before the encoding travelled: no field for it', async () => {
+    const link = (await run(['link', demo, '--host', host])).stdout.trim();
+    expect(link).toBe(await encodeShareLink({ v: 1, domain: DEMO_DOMAIN_XML, host: DEMO_HOST_XML }, 'http://localhost:8080/'));
+  });
   it('a bad host file is refused the same way', async () => {
     const f = file('host-latin1.xml', Buffer.concat([Buffer.from(DEMO_HOST_XML.slice(0, 200)), Buffer.from([0xff]), Buffer.from(DEMO_HOST_XML.slice(200))]));
     expect(await run(['validate', demo, '--host', f])).toMatchObject({ code: 2, stderr: expect.stringContaining(`${f}:`) });

@@ -5,7 +5,7 @@
  * step by the store's commit (see {@link syncWorkspace}). One undo step is one whole workspace.
  * A document without `workspace` is a workspace of one guest.
  */
-import type { Command, Design, HostUsage, Workspace, WorkspaceFinding, WorkspaceGuest } from '../engine/index.ts';
+import type { Command, Design, HostUsage, Workspace, WorkspaceFinding, WorkspaceGuest, XmlEncoding } from '../engine/index.ts';
 import { applyCommand, exportDomain, guestNameOf, hostUsage, passedThrough } from '../engine/index.ts';
 import { ruleCatalog } from './findings.ts';
 import type { DocState } from './store.ts';
@@ -243,6 +243,8 @@ export interface ChangedFile {
   readonly name: string;
   readonly fileName: string;
   readonly xml: string;
+  /** the file's encoding its text does not say (DomainSource.encoding): the download writes its bytes in it */
+  readonly encoding?: XmlEncoding | undefined;
 }
 
 /** `alpha.xml` for a real file name, else `<name>.xml`; safe as a file name. */
@@ -276,7 +278,7 @@ function listChanged(ws: DocWorkspace): ChangedFile[] {
     let fileName = fileNameOf(g);
     for (let i = 2; used.has(fileName.toLowerCase()); i++) fileName = fileNameOf(g).replace(/\.xml$/, `-${i}.xml`);
     used.add(fileName.toLowerCase());
-    out.push({ name: g.name, fileName, xml });
+    out.push({ name: g.name, fileName, xml, ...(g.design.source.encoding ? { encoding: g.design.source.encoding } : {}) });
   }
   return out;
 }

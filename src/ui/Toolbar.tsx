@@ -4,6 +4,7 @@ import { buildingBlocks, DEFAULT_LIBVIRT_RELEASE, LIBVIRT_RELEASES, machineFamil
 import { changedFiles, designerStore, useDesigner, workspaceOf } from '../store/index.ts';
 import { addBlock, addBus, autoPlace, BLOCK_LABELS, copyXml, exportChanged, exportChangedFile, exportPng, exportSvg, exportXml, importDomain, importHost, newDesign, openFolder, openWorkspace, redo, restorePrevious, run, setLibvirtVersion, shareLink, spareEnabled, undo, type FileText } from './actions/index.ts';
 import { folderFiles } from './dropFiles.ts';
+import { readXmlFile, readXmlFiles } from './readFiles.ts';
 import { keptStore } from './keeping.ts';
 import { ActionButton, useAction } from './ActionButton.tsx';
 
@@ -13,7 +14,7 @@ async function readFile(input: HTMLInputElement, then: (arg: FileText) => void):
   const file = input.files?.[0];
   input.value = '';
   if (!file) return;
-  then({ text: await file.text(), file: file.name });
+  then(await readXmlFile(file, file.name));
 }
 
 /**
@@ -21,7 +22,7 @@ async function readFile(input: HTMLInputElement, then: (arg: FileText) => void):
  * open a workspace (issue 15). A folder opens through "Open folder…" or by dropping it (dropFiles.ts).
  */
 export async function readFiles(list: FileList | null | undefined): Promise<FileText[]> {
-  return Promise.all([...(list ?? [])].map(async (f) => ({ text: await f.text(), file: f.name })));
+  return readXmlFiles(list ?? []);
 }
 
 /** The changed domains of a workspace: the zip of all, or each file alone. */

@@ -89,7 +89,8 @@ export function XmlDrawer() {
       setFailed(null);
       return;
     }
-    const r = createDesign(text, present.design.host, present.file);
+    // the file's encoding its text does not say (UTF-16) stays with the edited text
+    const r = createDesign(text, present.design.host, present.file, present.design.source.encoding);
     if (!r.ok) {
       setFailed({ xml: exportDomain(present.design), error: r.error });
       return;

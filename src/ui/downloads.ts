@@ -1,6 +1,7 @@
 /** Files the browser downloads: the domain XML and the diagram as SVG or PNG. */
 import type { Design, Finding } from '../engine/index.ts';
-import { exportDomain } from '../engine/index.ts';
+import { domainBytes, exportDomainBytes, formatInputError } from '../engine/index.ts';
+import type { ChangedFile } from '../store/index.ts';
 import { diagramSvg } from './diagram.ts';
 
 export function download(blob: Blob, name: string): void {
@@ -22,8 +23,23 @@ export function exportFileName(design: Design | undefined): string {
 
 export const diagramName = (design: Design, ext: string): string => exportFileName(design).replace(/\.xml$/, `-topology.${ext}`);
 
+/**
+ * Downloads the design's domain XML in the encoding its file came in (engine exportDomainBytes), so
+ * an unedited Latin-1 or UTF-16 file comes back byte for byte. Throws the engine's message (a
+ * character an edit added that the encoding cannot hold), which the action shows.
+ */
 export function downloadXml(design: Design): void {
-  download(new Blob([exportDomain(design)], { type: 'application/xml' }), exportFileName(design));
+  const name = exportFileName(design);
+  const bytes = exportDomainBytes(design, name);
+  if (!bytes.ok) throw new Error(`Could not export: ${formatInputError(bytes.error)}`);
+  download(new Blob([bytes.value as Uint8Array<ArrayBuffer>], { type: 'application/xml' }), name);
+}
+
+/** A changed domain's XML as its file's bytes (see downloadXml); throws the engine's message. */
+export function changedBytes(f: ChangedFile): Uint8Array<ArrayBuffer> {
+  const bytes = domainBytes(f.xml, f.encoding, f.fileName);
+  if (!bytes.ok) throw new Error(`Could not export: ${formatInputError(bytes.error)}`);
+  return bytes.value as Uint8Array<ArrayBuffer>;
 }
 
 export function downloadSvg(design: Design, findings: readonly Finding[]): void {

@@ -5,6 +5,7 @@
  * A folder picked with "Open folder…" is read the same way (folderFiles).
  */
 import type { FileText } from './actions/index.ts';
+import { readXmlFile, readXmlFiles } from './readFiles.ts';
 
 const fileOf = (entry: FileSystemFileEntry): Promise<File> => new Promise((resolve, reject) => entry.file(resolve, reject));
 
@@ -25,14 +26,14 @@ const isDir = (e: FileSystemEntry | null): e is FileSystemDirectoryEntry => !!e?
 export async function droppedFiles(dt: DataTransfer): Promise<FileText[]> {
   const entries = [...dt.items].filter((i) => i.kind === 'file').map((i) => i.webkitGetAsEntry?.() ?? null);
   if (!entries.some(isDir)) {
-    return Promise.all([...dt.files].map(async (f) => ({ text: await f.text(), file: f.name })));
+    return readXmlFiles(dt.files);
   }
   const files: Promise<FileText>[] = [];
   for (const e of entries) {
-    if (isFile(e)) files.push(fileOf(e).then(async (f) => ({ text: await f.text(), file: f.name })));
+    if (isFile(e)) files.push(fileOf(e).then((f) => readXmlFile(f, f.name)));
     if (isDir(e)) {
       for (const child of await entriesOf(e)) {
-        if (isFile(child) && /\.xml$/i.test(child.name)) files.push(fileOf(child).then(async (f) => ({ text: await f.text(), file: `${e.name}/${f.name}` })));
+        if (isFile(child) && /\.xml$/i.test(child.name)) files.push(fileOf(child).then((f) => readXmlFile(f, `${e.name}/${f.name}`)));
       }
     }
   }
@@ -51,5 +52,5 @@ export async function folderFiles(list: FileList | readonly File[] | null | unde
   const all = [...(list ?? [])];
   const folder = all[0] ? (pathOf(all[0]).split('/')[0] ?? '') : '';
   const top = all.filter((f) => pathOf(f).split('/').length <= 2 && /\.xml$/i.test(f.name));
-  return { folder, files: await Promise.all(top.map(async (f) => ({ text: await f.text(), file: pathOf(f) }))) };
+  return { folder, files: await Promise.all(top.map((f) => readXmlFile(f, pathOf(f)))) };
 }

@@ -36,6 +36,15 @@ export function importFailure(what: 'domain' | 'host', e: InputError): string {
   return tidy(`Could not import the ${what}: ${formatInputError(e)}. Your design is unchanged.`);
 }
 
+/**
+ * A file whose bytes are not text in its encoding (engine decodeXml's refusal: the byte, file, line
+ * and column), opened where it is not yet known whether it is a domain or a host (a drop, several
+ * files, a folder): "Could not read guest.xml:4:11: byte 0xE9 is not UTF-8: …. Your design is unchanged."
+ */
+export function unreadableFile(e: InputError): string {
+  return tidy(`Could not read ${formatInputError(e)}. Your design is unchanged.`);
+}
+
 /** The message for a file given to the wrong button, or null when the file is what the button reads. */
 export function wrongButton(expected: 'domain' | 'host', text: string, file: string): string | null {
   // a file that does not open with markup is no XML at all (JSON, a log, a script): the parser would

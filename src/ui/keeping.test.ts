@@ -2,13 +2,14 @@ import 'fake-indexeddb/auto';
 import { IDBFactory, IDBObjectStore as FakeStore } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDB } from 'idb';
-import { exportDomain } from '../engine/index.ts';
+import { createDesign, exportDomain, exportDomainBytes } from '../engine/index.ts';
 import { addBus, run } from './actions/index.ts';
 import { contextOf, demoStore } from './actions/testkit.ts';
 import { autosave, docFromState, historyDocs, keepPresent, keptStore } from './keeping.ts';
 import { historyOf, readSnapshotText, snapshotOf } from './persistence.ts';
 import { DB_NAME, listKept, loadAutosave, peekAutosave, resetConnection, settled } from './saved.ts';
 import { safetyStore } from './safety.ts';
+import { utf16Bytes } from './testDesign.ts';
 
 const quotaFull = () =>
   vi.spyOn(FakeStore.prototype, 'put').mockImplementation(() => {
@@ -131,6 +132,31 @@ describe('documents from snapshots', () => {
     expect(d.ok && d.value.file).toBe('b.xml');
     expect(d.ok && d.value.workspace?.workspace.guests).toHaveLength(2);
     expect(docFromState({ guests: [{ domain: '<domain' }, { domain }], active: 1, pristine: false }, 'x').ok).toBe(false);
+  });
+
+  it("keeps a UTF-16 file's encoding through the autosave, a workspace of several and the undo history, so export gives its bytes after a reload", () => {
+    const p = present(demoStore());
+    const text = `\uFEFF${exportDomain(p.design)}`;
+    const d = createDesign(text, p.design.host, 'be.xml', 'UTF-16BE');
+    if (!d.ok) throw new Error(d.error.message);
+    const doc = { ...p, design: d.value, file: 'be.xml' };
+    const be = [...utf16Bytes(text, 'BE')];
+    const bytesOf = (r: ReturnType<typeof docFromState>) => {
+      if (!r.ok) throw new Error(r.error.message);
+      const b = exportDomainBytes(r.value.design);
+      return b.ok ? [...b.value] : undefined;
+    };
+    const back = readSnapshotText(JSON.stringify(snapshotOf(doc)));
+    if (!back?.ok) throw new Error('unread');
+    expect(back.snapshot.guests[0]?.encoding).toBe('UTF-16BE');
+    expect(bytesOf(docFromState(back.snapshot, 'x'))).toEqual(be);
+    const other = exportDomain(p.design).replace(/<name>[^<]*<\/name>/, '<name>second</name>');
+    expect(bytesOf(docFromState({ guests: [{ domain: other }, { domain: text, encoding: 'UTF-16BE' }], active: 1, pristine: false, host: p.hostText }, 'x'))).toEqual(be);
+    const h = historyDocs(historyOf([doc], []));
+    const step = h.past[0];
+    const sb = step && exportDomainBytes(step.design);
+    expect(sb?.ok && [...sb.value]).toEqual(be);
+    expect(readSnapshotText(JSON.stringify({ ...snapshotOf(doc), guests: [{ domain: text, encoding: 'EBCDIC' }] }))).toMatchObject({ ok: false });
   });
 
   it('opens with the saved libvirt release, one for the whole workspace; a snapshot without one says the default', () => {

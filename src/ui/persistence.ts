@@ -8,10 +8,12 @@
  * Version 3 holds a workspace: several guests of one host (each domain text, file name and the text
  * it was imported as, its name), which one is active, and the host text. A document of one guest is a
  * list of one. Its optional `libvirtVersion` (issue 12) came later without a new version: a snapshot
- * without it opens with the default release, and it is one setting for the whole workspace.
+ * without it opens with the default release, and it is one setting for the whole workspace. So did
+ * each guest's optional `encoding` (issue 11: a UTF-16 file, whose text does not say it, exports its
+ * own bytes after a reload too); a guest without it is written as its text declares.
  */
 import type { DocState, PreviousDesign } from '../store/index.ts';
-import { exportDomain, isLibvirtRelease, type Design } from '../engine/index.ts';
+import { exportDomain, isLibvirtRelease, isXmlEncoding, type Design, type XmlEncoding } from '../engine/index.ts';
 import { savedWorkspaceOf } from './workspaceSnapshot.ts';
 
 /** localStorage keys of versions 1 and 2 (before IndexedDB): read once, moved, then removed. */
@@ -30,6 +32,8 @@ export interface GuestSnapshot {
   readonly baseline?: string | undefined;
   /** the guest's name in a workspace of several (workspaceSnapshot.ts SavedGuest.name) */
   readonly name?: string | undefined;
+  /** the encoding of its file when the text does not say it (UTF-16: engine DomainSource.encoding), for export */
+  readonly encoding?: XmlEncoding | undefined;
 }
 
 /** A document state: the guests, which one is shown, the host, and what made it. */
@@ -53,7 +57,7 @@ export interface SnapshotState {
  * that many steps share is stored once.
  */
 export interface HistoryStep {
-  readonly guests: readonly { readonly domain: number; readonly file?: string | undefined; readonly baseline?: number | undefined; readonly name?: string | undefined }[];
+  readonly guests: readonly { readonly domain: number; readonly file?: string | undefined; readonly baseline?: number | undefined; readonly name?: string | undefined; readonly encoding?: XmlEncoding | undefined }[];
   readonly active: number;
   readonly host?: number | undefined;
   readonly label: string;
@@ -119,6 +123,7 @@ const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !
 const optText = (o: Rec, k: string, at: string): string | null => (o[k] === undefined || typeof o[k] === 'string' ? null : `${at}${k} is not text`);
 const text = (o: Rec, k: string, at: string): string | null => (typeof o[k] === 'string' ? null : `${at}${k} is missing or not text`);
 const isoTime = (o: Rec, k: string): string | null => (typeof o[k] === 'string' && !Number.isNaN(Date.parse(o[k])) ? null : `${k} is not a time`);
+const optEncoding = (o: Rec, at: string): string | null => (o['encoding'] === undefined || isXmlEncoding(o['encoding']) ? null : `${at}encoding is not an encoding such as UTF-16LE`);
 const first = (...checks: (string | null)[]): string | null => checks.find((c) => c !== null) ?? null;
 
 function validateV1(o: Rec): string | null {
@@ -137,7 +142,7 @@ function validateStep(s: unknown, at: string, texts: number): string | null {
   for (const [i, g] of (s['guests'] as unknown[]).entries()) {
     if (!isRec(g) || !isIndex(g['domain'], texts)) return `${at}.guests[${i}].domain is not a saved text`;
     if (g['baseline'] !== undefined && !isIndex(g['baseline'], texts)) return `${at}.guests[${i}].baseline is not a saved text`;
-    const f = optText(g, 'file', `${at}.guests[${i}].`) ?? optText(g, 'name', `${at}.guests[${i}].`);
+    const f = optText(g, 'file', `${at}.guests[${i}].`) ?? optText(g, 'name', `${at}.guests[${i}].`) ?? optEncoding(g, `${at}.guests[${i}].`);
     if (f) return f;
   }
   if (!isIndex(s['active'], s['guests'].length)) return `${at}.active is not one of its guests`;
@@ -169,7 +174,7 @@ function validateV3(o: Rec): string | null {
   if (guests.length > MAX_GUESTS) return `guests lists ${guests.length} guests, more than ${MAX_GUESTS}`;
   for (const [i, g] of guests.entries()) {
     if (!isRec(g)) return `guests[${i}] is not a guest`;
-    const why = first(text(g, 'domain', `guests[${i}].`), optText(g, 'file', `guests[${i}].`), optText(g, 'baseline', `guests[${i}].`), optText(g, 'name', `guests[${i}].`));
+    const why = first(text(g, 'domain', `guests[${i}].`), optText(g, 'file', `guests[${i}].`), optText(g, 'baseline', `guests[${i}].`), optText(g, 'name', `guests[${i}].`), optEncoding(g, `guests[${i}].`));
     if (why) return why;
   }
   if (!isIndex(o['active'], guests.length)) return 'active is not one of the guests';
@@ -276,11 +281,12 @@ export function stateOf(doc: DocState): SnapshotState {
   // written only when set: a snapshot of the default reads as it did before the setting existed
   const release = doc.libvirtVersion !== undefined ? { libvirtVersion: doc.libvirtVersion } : {};
   if (w && w.guests.length > 1) {
-    const guests = w.guests.map((g) => ({ domain: g.domain, name: g.name, ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: g.baseline } : {}) }));
+    const guests = w.guests.map((g) => ({ domain: g.domain, name: g.name, ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: g.baseline } : {}), ...(g.encoding !== undefined ? { encoding: g.encoding } : {}) }));
     return { guests, active: Math.max(0, guests.findIndex((g) => g.name === w.active)), host: doc.hostText, label: doc.label, pristine: doc.pristine ?? false, ...release };
   }
   const domain = domainText(doc.design);
-  const guest: GuestSnapshot = { domain, ...(doc.file !== undefined ? { file: doc.file } : {}), ...(doc.baseline !== undefined && doc.baseline !== domain ? { baseline: doc.baseline } : {}) };
+  const encoding = doc.design.source.encoding;
+  const guest: GuestSnapshot = { domain, ...(doc.file !== undefined ? { file: doc.file } : {}), ...(doc.baseline !== undefined && doc.baseline !== domain ? { baseline: doc.baseline } : {}), ...(encoding !== undefined ? { encoding } : {}) };
   return { guests: [guest], active: 0, host: doc.hostText, label: doc.label, pristine: doc.pristine ?? false, ...release };
 }
 
@@ -316,7 +322,7 @@ export function historyOf(past: readonly DocState[], future: readonly DocState[]
     return n;
   };
   const stepOf = (s: SnapshotState): HistoryStep => ({
-    guests: s.guests.map((g) => ({ domain: refOf(g.domain), ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: refOf(g.baseline) } : {}), ...(g.name !== undefined ? { name: g.name } : {}) })),
+    guests: s.guests.map((g) => ({ domain: refOf(g.domain), ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: refOf(g.baseline) } : {}), ...(g.name !== undefined ? { name: g.name } : {}), ...(g.encoding !== undefined ? { encoding: g.encoding } : {}) })),
     active: s.active,
     ...(s.host !== undefined ? { host: refOf(s.host) } : {}),
     label: s.label ?? '',
@@ -355,7 +361,7 @@ export function historyOf(past: readonly DocState[], future: readonly DocState[]
 export function historyStates(h: SavedHistory): { past: SnapshotState[]; future: SnapshotState[] } {
   const t = (i: number): string => h.texts[i] ?? '';
   const state = (s: HistoryStep): SnapshotState => ({
-    guests: s.guests.map((g) => ({ domain: t(g.domain), ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: t(g.baseline) } : {}), ...(g.name !== undefined ? { name: g.name } : {}) })),
+    guests: s.guests.map((g) => ({ domain: t(g.domain), ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: t(g.baseline) } : {}), ...(g.name !== undefined ? { name: g.name } : {}), ...(g.encoding !== undefined ? { encoding: g.encoding } : {}) })),
     active: s.active,
     ...(s.host !== undefined ? { host: t(s.host) } : {}),
     label: s.label,
@@ -369,7 +375,7 @@ export const activeGuest = (s: SnapshotState): GuestSnapshot => s.guests[s.activ
 
 /** The same design: the same guests, active guest and host (what was kept aside need not be kept twice). */
 export const sameDesign = (a: SnapshotState, b: SnapshotState): boolean =>
-  a.active === b.active && a.host === b.host && a.guests.length === b.guests.length && a.guests.every((g, i) => g.domain === b.guests[i]?.domain && g.file === b.guests[i]?.file);
+  a.active === b.active && a.host === b.host && a.guests.length === b.guests.length && a.guests.every((g, i) => g.domain === b.guests[i]?.domain && g.file === b.guests[i]?.file && g.encoding === b.guests[i]?.encoding);
 
 const nameOf = (g: GuestSnapshot): string => /<name>([^<]*)<\/name>/.exec(g.domain)?.[1]?.trim() || g.file || 'unnamed design';
 /** What the user calls the design: the active guest's <name> (then its file name), and how many guests. */

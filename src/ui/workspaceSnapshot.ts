@@ -4,7 +4,7 @@
  * when restoring. A snapshot keeps its single-domain fields (`domain` is the shown guest's export),
  * so a reader that knows nothing of workspaces still restores that guest.
  */
-import type { Result } from '../engine/index.ts';
+import type { Result, XmlEncoding } from '../engine/index.ts';
 import { createWorkspace, exportDomain, fail } from '../engine/index.ts';
 import type { DocGuest, DocState } from '../store/index.ts';
 import { docOfWorkspace } from '../store/index.ts';
@@ -17,6 +17,8 @@ export interface SavedGuest {
   readonly domain: string;
   /** the domain as opened, when it differs from `domain` (what "changed" compares against) */
   readonly baseline?: string | undefined;
+  /** its file's encoding when the text does not say it (engine DomainSource.encoding) */
+  readonly encoding?: XmlEncoding | undefined;
 }
 
 export interface SavedWorkspace {
@@ -35,7 +37,8 @@ export function savedWorkspaceOf(doc: DocState): SavedWorkspace | undefined {
     guests: w.workspace.guests.map((g) => {
       const domain = exportDomain(g.design);
       const baseline = g.baseline ?? g.design.source.text;
-      return { name: g.name, ...(g.file !== undefined ? { file: g.file } : {}), domain, ...(baseline !== domain ? { baseline } : {}) };
+      const encoding = g.design.source.encoding;
+      return { name: g.name, ...(g.file !== undefined ? { file: g.file } : {}), domain, ...(baseline !== domain ? { baseline } : {}), ...(encoding !== undefined ? { encoding } : {}) };
     }),
   };
 }
@@ -65,7 +68,7 @@ export function docOfSnapshot(saved: SnapshotLike, file: string): Result<Omit<Do
   const host = hostFrom(saved.host, `${file} (host)`);
   if (!host.ok) return host;
   const ws = createWorkspace(
-    w.guests.map((g) => ({ text: g.domain, file: g.file ?? `${file} (${g.name})` })),
+    w.guests.map((g) => ({ text: g.domain, file: g.file ?? `${file} (${g.name})`, encoding: g.encoding })),
     host.value,
   );
   if (!ws.ok) return ws;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findingsOf } from './alone.ts';
-import { at, dev, hostdev, phb, pseries } from '../../src/engine/rules/testkit.ts';
+import { at, ctrl, dev, hostdev, phb, pseries } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 
 /**
@@ -66,6 +66,17 @@ describe('PAPR-HP-6: libvirt\'s own devices take the spare once PHB 0 is full', 
   it('two spares: the USB controller and the memballoon share one (one isolation group), the other stays a spare', () => {
     expect(of(pseries([phb(1), phb(2)], [...fullPhb0]))).toEqual([]);
     expect(of(pseries([phb(1), phb(2)], [...fullPhb0, mbNone]))).toEqual([]);
+  });
+
+  it('an empty pci-bridge after the spare PHB is no spare PHB: libvirt\'s devices take PHB 1 (the lower bus), the bridge stays empty, and PHB 1 is named alone', () => {
+    const bridge = ctrl('pci-bridge', 2, { address: at(0, 31), target: { chassisNr: 2 } });
+    const disks30 = fullPhb0.slice(0, 30);
+    expect(of(pseries([phb(1), bridge], [...disks30, mbNone])).map((f) => [f[0], f[1]])).toEqual([
+      [
+        "PHB 0 has no free slot, so libvirt puts the devices it adds at define time on the empty PHBs (usb controller pci-ohci on PHB 1) and no spare is left for hotplug. Free a slot on PHB 0 or put a pci-bridge there, write <controller type='usb' model='none'/> / <memballoon model='none'/> if the guest does without them, or add a PHB.",
+        { controllers: [1] },
+      ],
+    ]);
   });
 
   it('a device of the design libvirt places there is not libvirt\'s own: not this rule\'s', () => {

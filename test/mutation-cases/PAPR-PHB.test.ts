@@ -3,6 +3,7 @@ import { applyCommand } from '../../src/engine/commands/commands.ts';
 import { findingsOf } from './alone.ts';
 import { at, ctrl, design, dev, phb, pseries } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
+import type { PciController } from '../../src/engine/model/guest.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
 
 /**
@@ -50,6 +51,25 @@ describe('PAPR-PHB-2: target index 0-30', () => {
 
   it('a pci-root that is not an spapr-pci-host-bridge is no vPHB: its target index is not judged', () => {
     expect(of(pseries([ctrl('pci-root', 1, { target: { index: 40 }, modelName: 'other-host-bridge' })], []))).toEqual([]);
+  });
+});
+
+describe('PAPR-PHB-2: what is and is not judged', () => {
+  it('a PHB whose index cannot be read (GEN-IDX-1\'s) with target index 31: named as such, no controller number, and the fix by its key', () => {
+    const got = of(pseries([{ ...phb(1, { index: 31 }), index: undefined, unreadable: ["index='x'"] }], []));
+    expect(got.map((f) => [f.message, f.subjects, f.fixes?.map((x) => x.command)])).toEqual([
+      ['PCI controller (index unreadable) has target index 31, out of range: it must be 0-30.', { controllers: [] }, [{ kind: 'update-controller', controller: 'pci-1', changes: { target: { index: 1 } } }]],
+    ]);
+  });
+
+  it('a device addressed on bus 40 with no controller there is GEN-ADDR-2\'s (pseries buses 0-30), not counted here', () => {
+    expect(of(pseries([], [dev('nic', 'interface', at(40, 1))]))).toEqual([]);
+  });
+
+  it('a controller index above 255 is refused on its own (GEN-IDX-1): the PHBs counted and named stop at 255', () => {
+    const got = of(pseries([phb(31, { index: undefined }), ctrl('pci-bridge', 300, { address: at(0, 2) })], []));
+    expect(got.map((f) => f.subjects)).toEqual([{ controllers: [31] }]);
+    expect(got[0]!.message).toMatch(/^Controller index 31 makes libvirt fill the indexes below it with PHBs: 32 PHBs/);
   });
 });
 
@@ -134,5 +154,88 @@ describe('PAPR-PHB-5: target indexes are unique', () => {
     expect(phb5(d).map((f) => f.message)).toEqual([
       "PHB controllers 1 and 2 both have target index 1 (controller 1 gets target index 1 from libvirt, whose search does not see a PHB written later without <model name='spapr-pci-host-bridge'/>): QEMU refuses to start (\"PHB 1 already attached\").",
     ]);
+  });
+});
+
+/**
+ * PAPR-PHB-3: libvirt's virDomainControllerDefValidate refuses any pairing but controller index 0
+ * with target index 0 ("Only the PCI controller with index 0 can have target index 0, and vice versa").
+ */
+const phb3 = (d: Design) => findingsOf(d, 'PAPR-PHB-3').map((f) => [f.message, f.subjects, f.fixes?.map((x) => [x.label, x.command])]);
+
+describe('PAPR-PHB-3: controller index 0 if and only if target index 0', () => {
+  it('the default PHB with target index 2: the words, and the fix back to 0, which clears it', () => {
+    const d = design({ machine: 'pseries', controllers: [phb(0, { index: 2 })] });
+    expect(phb3(d)).toEqual([
+      ['The default PHB (controller index 0) has target index 2; it must be 0.', { controllers: [0] }, [['Use target index 0', { kind: 'update-controller', controller: 'pci-0', changes: { target: { index: 0 } } }]]],
+    ]);
+    expect(phb3(applyCommand(d, findingsOf(d, 'PAPR-PHB-3')[0]!.fixes![0]!.command))).toEqual([]);
+  });
+
+  it('PHB 2 with target index 0: the words, and the fix to the lowest free target index, which clears it', () => {
+    const d = pseries([phb(1), phb(2, { index: 0, numaNode: 1 })], []);
+    expect(phb3(d)).toEqual([
+      ['PHB controller 2 has target index 0, which only controller 0 may have.', { controllers: [2] }, [['Use the free target index 2', { kind: 'update-controller', controller: 'pci-2', changes: { target: { index: 2, numaNode: 1 } } }]]],
+    ]);
+    expect(phb3(applyCommand(d, findingsOf(d, 'PAPR-PHB-3')[0]!.fixes![0]!.command))).toEqual([]);
+  });
+
+  it('target indexes 1-30 all taken: the PHB with target index 0 gets no fix', () => {
+    const d = pseries([...Array.from({ length: 30 }, (_, i) => phb(i + 1)), phb(31, { index: 0 })], []);
+    expect(phb3(d)).toEqual([['PHB controller 31 has target index 0, which only controller 0 may have.', { controllers: [31] }, undefined]]);
+  });
+
+  it('the last free target index, 30, is still offered', () => {
+    const d = pseries([...Array.from({ length: 29 }, (_, i) => phb(i + 1)), phb(30, { index: 0 })], []);
+    expect(phb3(d).map((f) => f[2])).toEqual([[['Use the free target index 30', { kind: 'update-controller', controller: 'pci-30', changes: { target: { index: 30 } } }]]]);
+  });
+
+  it('the default PHB written without a target index: libvirt gives it 0 (qemuDomainPCIControllerSetDefaults), nothing to say', () => {
+    expect(phb3(design({ machine: 'pseries', controllers: [ctrl('pci-root', 0)] }))).toEqual([]);
+  });
+
+  it('a pci-root that is no spapr-pci-host-bridge is no PHB: its target index is not judged', () => {
+    expect(phb3(pseries([ctrl('pci-root', 1, { modelName: 'other-host-bridge', target: { index: 0 } })], []))).toEqual([]);
+  });
+
+  it('a PHB whose index cannot be read (GEN-IDX-1\'s): no pairing to judge', () => {
+    expect(phb3(pseries([{ ...phb(1, { index: 0 }), index: undefined, unreadable: ["index='x'"] }], []))).toEqual([]);
+  });
+});
+
+/**
+ * PAPR-PHB-9: libvirt 9.0 names the default PHB's bus after its user alias (qemuBuildDeviceAddressPCIGetBus),
+ * which QEMU does not know ("Bus 'ua-…' not found"); only a guest with something on bus 0 names that bus.
+ */
+const phb9 = (d: Design) => findingsOf(d, 'PAPR-PHB-9').map((f) => [f.message, f.subjects]);
+const noDefaults = [dev('usb', 'controller', undefined, { type: 'usb', model: 'none' }), dev('mb', 'memballoon', undefined, { model: 'none' })];
+const aliased = (alias: string, extra: Partial<PciController> = {}) => ({ ...phb(0, {}, { alias }), ...extra });
+
+describe('PAPR-PHB-9: a user alias on the default PHB under libvirt 9.0', () => {
+  it('a disk on bus 0: the words name the alias', () => {
+    expect(phb9(design({ machine: 'pseries', controllers: [aliased('ua-phb0')], devices: [dev('vda', 'disk', at(0, 1)), ...noDefaults] }))).toEqual([
+      ["The default PHB has the user alias 'ua-phb0' while devices sit on bus 0: libvirt 9.0 then passes bus=ua-phb0 to QEMU, which only knows pci.0, and the guest fails to start. Remove the alias or use libvirt 10.x.", { controllers: [0] }],
+    ]);
+  });
+
+  it('only a controller on bus 0 (a pci-bridge) names the bus as well', () => {
+    const bridge = ctrl('pci-bridge', 1, { address: at(0, 1), target: { chassisNr: 1 } });
+    expect(phb9(design({ machine: 'pseries', controllers: [aliased('ua-phb0'), bridge], devices: noDefaults })).map((f) => f[1])).toEqual([{ controllers: [0] }]);
+  });
+
+  it('nothing on bus 0 (no USB controller, no memballoon, devices elsewhere): no bus=ua-… is ever passed', () => {
+    expect(phb9(design({ machine: 'pseries', controllers: [aliased('ua-phb0'), phb(1)], devices: [dev('vda', 'disk', at(1, 1)), ...noDefaults] }))).toEqual([]);
+  });
+
+  it('no alias on the default PHB (the usual case): libvirt passes bus=pci.0, nothing to say', () => {
+    expect(phb9(pseries([], [dev('vda', 'disk', at(0, 1))]))).toEqual([]);
+  });
+
+  it('an alias that is no user alias (no ua- prefix) is not libvirt\'s to pass', () => {
+    expect(phb9(design({ machine: 'pseries', controllers: [aliased('pci.0')], devices: [dev('vda', 'disk', at(0, 1))] }))).toEqual([]);
+  });
+
+  it('a controller 0 that is no spapr-pci-host-bridge is not judged', () => {
+    expect(phb9(design({ machine: 'pseries', controllers: [aliased('ua-root', { modelName: 'other-host-bridge' })], devices: [dev('vda', 'disk', at(0, 1))] }))).toEqual([]);
   });
 });

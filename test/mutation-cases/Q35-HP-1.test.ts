@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
 import type { Command } from '../../src/engine/commands/commands.ts';
 import { findingsOf } from './alone.ts';
-import { at, ctrl, dev, q35, rootPort } from '../../src/engine/rules/testkit.ts';
+import { validate } from '../../src/engine/rules/index.ts';
+import { createDesign } from '../../src/engine/xml/domain.ts';
+import { at, ctrl, dev, q35, rootPort, virt } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { PciController } from '../../src/engine/model/guest.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -52,11 +54,28 @@ describe('Q35-HP-1: no empty hotpluggable port', () => {
   });
 
   it('a pcie-to-pci-bridge waiting for a port: no add-port fix (the bridge would take it, from a lower index: GEN-CONNECT-1 first)', () => {
-    expect(found(q35([rootPort(1, 1), ctrl('pcie-to-pci-bridge', 2)], [dev('vda', 'disk', at(1, 0)), ...noDefaults]))).toEqual([[NONE_EMPTY, { controllers: [1] }, undefined]]);
+    expect(found(q35([rootPort(1, 1), ctrl('pcie-to-pci-bridge', 2)], [dev('vda', 'disk', at(1, 0)), ...noDefaults]))).toEqual([
+      [`${NONE_EMPTY} No fix adds a port here: a controller libvirt cannot place would take it first (GEN-CONNECT-1).`, { controllers: [1] }, undefined],
+    ]);
   });
 });
 
 describe('Q35-HP-1: every empty port taken at define', () => {
+  it('an empty pci-bridge beside the taken port is no spare: the finding names the port only', () => {
+    // a pci-bridge hot-plugs conventional PCI only (Q35-HP-2's count); the USB controller, a PCIe
+    // device, goes to the empty root port (virDomainPCIAddressFlagsCompatible refuses the bridge)
+    const d = q35(
+      [rootPort(1, 1), rootPort(2, 1, 1), ctrl('pcie-to-pci-bridge', 3, { address: at(2, 0) }), ctrl('pci-bridge', 4, { address: at(3, 1), target: { chassisNr: 4 } }), rootPort(5, 1, 2)],
+      [dev('vda', 'disk', at(1, 0)), dev('mb', 'memballoon', undefined, { model: 'none' })],
+    );
+    expect(of(d).map((f) => [f.message, f.subjects])).toEqual([
+      [
+        "Every empty port will be taken at define time: libvirt adds usb controller qemu-xhci on port 5, so no port is left for hotplug. Add one more empty pcie-root-port, or write <controller type='usb' model='none'/> / <memballoon model='none'/> if the guest does without them.",
+        { controllers: [5] },
+      ],
+    ]);
+  });
+
   it('the default USB controller: libvirt adds it there; the words offer model=\'none\' too', () => {
     expect(found(q35([rootPort(1, 1), rootPort(2, 1, 1)], [dev('vda', 'disk', at(1, 0)), dev('mb', 'memballoon', undefined, { model: 'none' })]))).toEqual([
       [
@@ -95,6 +114,185 @@ describe('Q35-HP-1: every empty port taken at define', () => {
         "Every empty port will be taken at define time: libvirt adds usb controller qemu-xhci on port 2 and places rng0 on port 3, so no port is left for hotplug. Add one more empty pcie-root-port, or write <controller type='usb' model='none'/> / <memballoon model='none'/> if the guest does without them.",
         { controllers: [2, 3] },
       ],
+    ]);
+  });
+});
+
+/**
+ * The fix leaves a spare as libvirt will define the guest: libvirt gives its default USB controller
+ * and memballoon (qemuDomainDefAddDefaultDevices; none on ARM virt) and every device written without
+ * an address the first free compatible slot from bus 0 up (virDomainPCIAddressGetNextAddr, in
+ * qemuDomainAssignDevicePCISlots' order), so one new port is not enough when those need ports too.
+ */
+describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare', () => {
+  const usbNone = dev('usb', 'controller', undefined, { type: 'usb', model: 'none' });
+  const mbNone = dev('mb', 'memballoon', undefined, { model: 'none' });
+  const key = (f: Finding): string => `${f.ruleId} ${f.message}`;
+  /** The one fix applied: no Q35-HP-1 finding at all, no new error, and no new finding on indexes, chassis or addresses. */
+  const fixed = (d: Design): Design => {
+    const fix = of(d)[0]?.fixes?.[0];
+    if (!fix) throw new Error('no fix');
+    const next = applyCommand(d, fix.command);
+    expect(of(next)).toEqual([]);
+    const before = new Set(validate(d).map(key));
+    const added = validate(next).filter((f) => !before.has(key(f)) && (f.severity === 'error' || /^(GEN-IDX|GEN-ADDR|Q35-RP-3)/.test(f.ruleId)));
+    expect(added.map(key)).toEqual([]);
+    return next;
+  };
+  const fixOf = (d: Design) => of(d).map((f) => f.fixes?.map((x) => [x.label, x.command]));
+  const batch = (n: number, commands: Command[]): Command => ({ kind: 'batch', label: `Add ${n} empty pcie-root-ports`, commands });
+  const used = [rootPort(1, 1)];
+  const vda = dev('vda', 'disk', at(1, 0));
+
+  it('the default USB controller and memballoon: three ports in one command, the third stays empty', () => {
+    const d = q35(used, [vda]);
+    expect(fixOf(d)).toEqual([[["Add 3 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon take two)", batch(3, [addPort(2, 2), addPort(3, 3), addPort(4, 4)])]]]);
+    expect(fixed(d).guest.controllers.filter((c) => c.model === 'pcie-root-port').map((c) => [c.index, c.target.chassis, c.address?.slot])).toEqual([[1, 1, 1], [2, 2, 2], [3, 3, 3], [4, 4, 4]]);
+  });
+
+  it('only the default USB controller (memballoon model=none): two ports', () => {
+    const d = q35(used, [vda, mbNone]);
+    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's usb controller qemu-xhci takes one)", batch(2, [addPort(2, 2), addPort(3, 3)])]]]);
+    fixed(d);
+  });
+
+  it('only the default memballoon (USB model=none): two ports', () => {
+    const d = q35(used, [vda, usbNone]);
+    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)", batch(2, [addPort(2, 2), addPort(3, 3)])]]]);
+    fixed(d);
+  });
+
+  it('model=none for both: one port, as before', () => {
+    const d = q35(used, [vda, usbNone, mbNone]);
+    expect(fixOf(d)).toEqual([[[ADD, addPort(2, 2)]]]);
+    fixed(d);
+  });
+
+  it('devices written without an address take ports too, after libvirt\'s own', () => {
+    const d = q35(used, [vda, dev('rng0', 'rng'), usbNone, mbNone]);
+    expect(fixOf(d)).toEqual([[['Add 2 empty pcie-root-ports (rng0 takes one)', batch(2, [addPort(2, 2), addPort(3, 3)])]]]);
+    fixed(d);
+    const all = q35(used, [vda, dev('rng0', 'rng')]);
+    expect(fixOf(all).map((f) => f?.map((x) => x[0]))).toEqual([["Add 4 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon, and rng0 take three)"]]);
+    fixed(all);
+  });
+
+  it('two devices written without an address besides libvirt\'s two: five ports, the count in figures past three', () => {
+    const d = q35(used, [vda, dev('rng0', 'rng'), dev('rng1', 'rng')]);
+    expect(fixOf(d).map((f) => f?.map((x) => x[0]))).toEqual([["Add 5 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon, and rng0 and rng1 take 4)"]]);
+    fixed(d);
+  });
+
+  it('three devices written without an address: named in a list, the last after "and"', () => {
+    const d = q35(used, [vda, dev('rng0', 'rng'), dev('rng1', 'rng'), dev('rng2', 'rng'), usbNone, mbNone]);
+    expect(fixOf(d).map((f) => f?.map((x) => x[0]))).toEqual([['Add 4 empty pcie-root-ports (rng0, rng1 and rng2 take three)']]);
+    fixed(d);
+  });
+
+  it('a conventional NIC written without an address: one port, which the pcie-to-pci-bridge libvirt adds (a higher index, no GEN-IDX-4) takes, while its own root port stays empty', () => {
+    // virDomainPCIAddressSetGrow adds a pcie-root-port and a pcie-to-pci-bridge (no bus accepts a
+    // pci-bridge); the real pass places controllers by index, the bridge in the first free port,
+    // the new one (index 2), so libvirt's root port (index 3) is left empty: a spare after define
+    const d = q35(used, [vda, dev('nic', 'interface', undefined, { model: 'e1000' }), usbNone, mbNone]);
+    expect(fixOf(d)).toEqual([[[ADD, addPort(2, 2)]]]);
+    fixed(d);
+  });
+
+  it('an empty port the USB controller takes: the fix adds the memballoon\'s port and the spare', () => {
+    const d = q35([rootPort(1, 1), rootPort(2, 1, 1)], [vda]);
+    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)", batch(2, [addPort(3, 2), addPort(4, 3)])]]]);
+    fixed(d);
+  });
+
+  it('the last empty port is a switch\'s downstream port, which the USB controller takes: root ports for the memballoon and the spare', () => {
+    const d = q35([rootPort(1, 1), up, down(3, 0), down(4, 1)], [dev('vda', 'disk', at(3, 0))]);
+    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)", batch(2, [addPort(5, 2), addPort(6, 3)])]]]);
+    fixed(d);
+  });
+
+  // pcie-root slots 1-0x1e (0x1f is ICH9's): `free` of them left empty at the top
+  const full = (free: number): PciController[] => Array.from({ length: 30 - free }, (_, i) => rootPort(i + 1, i + 1));
+  const onEach = (ports: readonly PciController[]) => ports.map((p) => dev(`d${p.index}`, 'disk', at(p.index as number, 0)));
+
+  it('a root bus almost full: the ports still fit, on its last free slots', () => {
+    const ports = full(3);
+    const d = q35(ports, onEach(ports));
+    expect(fixOf(d)).toEqual([[["Add 3 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon take two)", batch(3, [addPort(28, 0x1c), addPort(29, 0x1d), addPort(30, 0x1e)])]]]);
+    fixed(d);
+  });
+
+  it('too few free slots for the ports libvirt takes and a spare: no fix, and the words say why', () => {
+    const two = full(2);
+    expect(of(q35(two, onEach(two))).map((f) => [f.message, f.fixes])).toEqual([
+      [`${NONE_EMPTY} pcie-root has 2 free slots, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`, undefined],
+    ]);
+    const one = full(1);
+    expect(of(q35(one, onEach(one))).map((f) => f.message)).toEqual([
+      `${NONE_EMPTY} pcie-root has 1 free slot, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`,
+    ]);
+    // one free slot is enough when libvirt adds nothing
+    const alone = q35(one, [...onEach(one), usbNone, mbNone]);
+    expect(fixOf(alone)).toEqual([[[ADD, addPort(30, 0x1e)]]]);
+    fixed(alone);
+  });
+
+  it('a full root bus: no fix, and the words say so', () => {
+    const ports = full(0);
+    expect(of(q35(ports, [...onEach(ports), usbNone, mbNone])).map((f) => [f.message, f.fixes])).toEqual([
+      [`${NONE_EMPTY} pcie-root has no free slot for another root port: free one, or add a switch.`, undefined],
+    ]);
+  });
+
+  it('a root port libvirt cannot add (pcie-root full to its last function) is no stranded controller of the design: the words say the bus is full', () => {
+    // libvirt puts the root ports it adds on any free function of a root-port slot (their connect
+    // flags aggregate), so pcie-root is full only with all 8 functions of its 30 slots taken; the
+    // rng then needs a root port libvirt cannot address (virDomainPCIAddressSetGrow, then
+    // virDomainPCIAddressReserveNextAddr fails), while the pci-bridge written without an address
+    // finds its slot on the pcie-to-pci-bridge
+    const ports = Array.from({ length: 240 }, (_, i) => rootPort(i + 1, 1 + Math.floor(i / 8), i % 8));
+    const d = q35([...ports, ctrl('pcie-to-pci-bridge', 241, { address: at(240, 0) }), ctrl('pci-bridge', 242)], [...onEach(ports.slice(0, -1)), dev('rng0', 'rng'), usbNone, mbNone]);
+    expect(of(d).map((f) => f.message)).toEqual([`${NONE_EMPTY} pcie-root has no free slot for another root port: free one, or add a switch.`]);
+  });
+
+  it('a controller written without an address would go on the new port, before its bus: no fix, and the words say why', () => {
+    // libvirt places the upstream port in the first free port (virDomainPCIAddressGetNextAddr): the
+    // new one, index 3, after the upstream port's 2 (GEN-IDX-4's "Bus 'pci.3' not found")
+    const d = q35([rootPort(1, 1), ctrl('pcie-switch-upstream-port', 2)], [vda, usbNone, mbNone]);
+    expect(of(d).map((f) => [f.message, f.fixes])).toEqual([
+      [
+        `${NONE_EMPTY} No fix adds a port here: libvirt would put pcie-switch-upstream-port controller index 2, written without an address, on the new port 3, which comes after it (GEN-IDX-4): renumber it or write its address first.`,
+        undefined,
+      ],
+    ]);
+  });
+
+  it('a q35 design whose bus 0 is a pci-root (GEN-IDX-2): no root port to add there', () => {
+    const xml = `<domain type='kvm'><name>g</name><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>
+<controller type='pci' index='0' model='pci-root'/>
+<controller type='usb' model='none'/><memballoon model='none'/>
+</devices></domain>`;
+    const r = createDesign(xml, undefined, 'g.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    expect(of(r.value).map((f) => [f.message, f.fixes])).toEqual([[`${NONE_EMPTY} No fix adds a port here: bus 0 is a pci-root, which takes no pcie-root-port.`, undefined]]);
+  });
+
+  it('ARM virt: libvirt adds no USB controller or memballoon, so one port is the spare', () => {
+    const d = virt(used, [vda]);
+    expect(fixOf(d)).toEqual([[[ADD, addPort(2, 2)]]]);
+    fixed(d);
+  });
+
+  it('a written port libvirt would renumber around (a bus libvirt adds for a conventional NIC): no fix, and the words say why', () => {
+    const xml = `<domain type='kvm'><name>g</name><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>
+<controller type='pci' index='0' model='pcie-root'/>
+<controller type='pci' index='1' model='pcie-root-port'><target chassis='1' port='0x8'/><address type='pci' domain='0' bus='0' slot='1' function='0'/></controller>
+<disk type='file' device='disk'><source file='/a'/><target dev='vda' bus='virtio'/><address type='pci' domain='0' bus='1' slot='0' function='0'/></disk>
+<interface type='network'><source network='default'/><model type='e1000'/><address type='pci' domain='0' bus='3' slot='1' function='0'/></interface>
+</devices></domain>`;
+    const r = createDesign(xml, undefined, 'g.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    expect(of(r.value).map((f) => [f.message.replace(/^.*\. (No fix)/, '$1'), f.fixes])).toEqual([
+      ['No fix adds a port here: a controller written at a new index would change the buses libvirt adds for this design (GEN-IDX-5).', undefined],
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
 import { findingsOf } from './alone.ts';
-import { at, ctrl, dev, q35, rootPort } from '../../src/engine/rules/testkit.ts';
+import { at, ctrl, design, dev, q35, rootPort } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
 
@@ -54,5 +54,38 @@ describe('Q35-RP-3: chassis numbers of root and downstream ports', () => {
 
   it('only ports have a chassis: an upstream port written with a root port\'s chassis is not judged', () => {
     expect(of(q35([rootPort(1, 1), ctrl('pcie-switch-upstream-port', 2, { address: at(1, 0), target: { chassis: 1 } })], []))).toEqual([]);
+  });
+});
+
+describe('Q35-RP-3: what is not judged, and the edges', () => {
+  it('two ports with one index (libvirt refuses them: "Multiple \'pci\' controllers with index") are not this rule\'s, chassis written or not', () => {
+    expect(of(q35([rootPort(1, 1), ctrl('pcie-root-port', 1, { key: 'dup', address: at(0, 1, 1), target: {} })], []))).toEqual([]);
+    expect(of(q35([rootPort(1, 1), ctrl('pcie-root-port', 1, { key: 'dup', address: at(0, 1, 1), target: { chassis: 1 } })], []))).toEqual([]);
+  });
+
+  it('a written chassis equal to the index of a controller that is not a port clashes with nothing', () => {
+    expect(of(q35([rootPort(1, 1, 0, { target: { chassis: 3 } }), ctrl('pcie-to-pci-bridge', 3, { address: at(1, 0) })], []))).toEqual([]);
+  });
+
+  it('ports on a guest libvirt does not define with a PCIe root (i440fx) are still judged on what is written', () => {
+    const d = design({ machine: 'pc-i440fx-9.0', controllers: [ctrl('pci-root', 0), ctrl('pcie-root-port', 1, { address: at(0, 3), target: { chassis: 1 } }), ctrl('pcie-root-port', 2, { address: at(0, 4), target: { chassis: 1 } })] });
+    expect(of(d).map((f) => [f.subjects, f.fixes?.map((x) => x.label)])).toEqual([[{ controllers: [1, 2] }, ['Give port 2 the free chassis 2']]]);
+  });
+
+  it('ports whose index cannot be read and no chassis have no chassis to clash on', () => {
+    const blind = (key: string, fn: number) => ({ ...ctrl('pcie-root-port', 9, { key, address: at(0, 2, fn), target: {} }), index: undefined, unreadable: ["index='x'"] });
+    expect(of(q35([rootPort(1, 1, 0, { target: { chassis: 5 } }), blind('a', 0), blind('b', 1)], []))).toEqual([]);
+  });
+
+  it('a port whose index cannot be read, written with a clashing chassis, is named so, without a number (chassis 2 is the port libvirt adds for the default devices)', () => {
+    const blind = { ...ctrl('pcie-root-port', 9, { key: 'blind', address: at(0, 2), target: { chassis: 1 } }), index: undefined, unreadable: ["index='x'"] };
+    const got = of(q35([rootPort(1, 1), blind], []));
+    expect(got.map((f) => [f.message, f.subjects, f.fixes?.map((x) => x.label)])).toEqual([[`Port 1 and port (index unreadable) both use chassis 1: ${QEMU}`, { controllers: [1] }, ['Give port (index unreadable) the free chassis 3']]]);
+  });
+
+  it('every chassis 1-255 taken: the clash is named with no fix', () => {
+    const many = Array.from({ length: 255 }, (_, i) => ctrl('pcie-root-port', i + 1, { target: { chassis: i + 1 } }));
+    const got = of(q35([...many, ctrl('pcie-root-port', 256, { target: { chassis: 7 } })], []));
+    expect(got.map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [7, 256] }, undefined]]);
   });
 });

@@ -2,7 +2,7 @@ import { encodeShareLink } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { EXIT, usageError } from '../io.ts';
 import { isDirectory, loadWorkspace } from '../workspaceio.ts';
-import { workspacePayload } from './open.ts';
+import { singlePayload, workspacePayload } from './open.ts';
 import { jsonLine, loadDesign, str } from './shared.ts';
 
 /** `pcitopo link DOMAIN.xml [--host HOST] [--base URL]`; several domains or a DIR give a workspace link (version 2). */
@@ -15,7 +15,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     return EXIT.ok;
   }
   const { domain, host } = await loadDesign(ctx);
-  const link = await encodeShareLink({ v: 1, domain: domain.text, ...(host ? { host: host.text } : {}) }, base);
+  const link = await encodeShareLink(singlePayload(domain, host), base);
   ctx.io.stdout.write(ctx.json ? jsonLine({ link }) : `${link}\n`);
   return EXIT.ok;
 }

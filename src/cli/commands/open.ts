@@ -1,9 +1,10 @@
-import type { AnySharePayload } from '../../engine/index.ts';
-import { encodeShareLink, validateWorkspace } from '../../engine/index.ts';
+import type { AnySharePayload, SharePayload, XmlEncoding } from '../../engine/index.ts';
+import { encodeShareLink, encodingBeyondText, validateWorkspace } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { openBrowser, serveUntilStopped, startFromOptions } from '../serve/run.ts';
 import type { LoadedWorkspace } from '../workspaceio.ts';
 import { isDirectory, loadWorkspace } from '../workspaceio.ts';
+import type { XmlInput } from '../xmlio.ts';
 import { loadDesign, str } from './shared.ts';
 
 /**
@@ -23,7 +24,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     names = loaded.workspace.guests.map((g) => g.name);
   } else {
     const { domain, host } = await loadDesign(ctx);
-    payload = { v: 1, domain: domain.text, ...(host ? { host: host.text } : {}) };
+    payload = singlePayload(domain, host);
   }
   const server = await startFromOptions(ctx);
   const url = await encodeShareLink(payload, server.url);
@@ -32,10 +33,24 @@ export async function run(ctx: CommandContext): Promise<number> {
   return serveUntilStopped(server, ctx.io);
 }
 
+/** The host's part of a payload: its text, and its file's encoding where the text does not say it (UTF-16). */
+function hostPart(host: XmlInput | undefined): { host?: string; hostEncoding?: XmlEncoding } {
+  if (!host) return {};
+  const e = encodingBeyondText(host);
+  return e ? { host: host.text, hostEncoding: e } : { host: host.text };
+}
+
+/** One domain as read (and its host): version 1, with the files' encodings where their texts do not say them. */
+export function singlePayload(domain: XmlInput, host: XmlInput | undefined): SharePayload {
+  const e = encodingBeyondText(domain);
+  return { v: 1, domain: domain.text, ...hostPart(host), ...(e ? { encoding: e } : {}) };
+}
+
 /** The texts as read (byte for byte what the files hold): version 1 for one domain, else version 2. */
 export function workspacePayload({ domains, host }: LoadedWorkspace): AnySharePayload {
-  const h = host ? { host: host.text } : {};
-  return domains.length === 1 ? { v: 1, domain: (domains[0] as { text: string }).text, ...h } : { v: 2, domains: domains.map((d) => d.text), ...h };
+  if (domains.length === 1) return singlePayload(domains[0] as XmlInput, host);
+  const encodings = domains.map((d) => encodingBeyondText(d) ?? null);
+  return { v: 2, domains: domains.map((d) => d.text), ...hostPart(host), ...(encodings.some((e) => e !== null) ? { encodings } : {}) };
 }
 
 function report({ workspace }: LoadedWorkspace, ctx: CommandContext): void {

@@ -1,15 +1,18 @@
 import { join, resolve } from 'node:path';
 import type { AnySharePayload, XmlEncoding } from '../../engine/index.ts';
-import { decodeAnyShareLink, declaredEncoding, encodeXml, workspaceOfPayload } from '../../engine/index.ts';
+import { decodeAnyShareLink, encodeXml, encodingToWrite, workspaceOfPayload } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { CliError, EXIT, usageError } from '../io.ts';
 import { domainFile, HOST_FILE, isDirectory, openHint, prepareDirectory, writeNew } from '../workspaceio.ts';
 import { readText, unwrap, writeText } from '../xmlio.ts';
 import { jsonLine, str } from './shared.ts';
 
-/** A link holds text, not bytes: each document is written in the encoding it declares. */
-function encodingOf(text: string, what: string): XmlEncoding {
-  const e = declaredEncoding(text);
+/**
+ * A link holds text, not bytes: each document is written in the encoding the link keeps for it
+ * (UTF-16: its text cannot say it), else the one its declaration names.
+ */
+function encodingOf(text: string, what: string, kept?: XmlEncoding | null): XmlEncoding {
+  const e = encodingToWrite(text, kept ?? undefined);
   if (!e) throw new CliError(`the link's ${what} XML declares an encoding pcitopo cannot write`, EXIT.input);
   return e;
 }
@@ -37,16 +40,17 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (payload.v === 2 || (out !== undefined && out !== '-' && isDirectory(out))) return toDirectory(ctx, payload, names, out, hostOut);
 
   if (hostOut === '-' && (ctx.json || out === undefined || out === '-')) throw usageError('--host-out - needs standard output to itself: give --out FILE (and no --json)');
-  if (hostOut !== undefined && payload.host !== undefined) writeText(hostOut, payload.host, encodingOf(payload.host, 'host'), ctx.io);
+  if (hostOut !== undefined && payload.host !== undefined) writeText(hostOut, payload.host, encodingOf(payload.host, 'host', payload.hostEncoding), ctx.io);
   if (ctx.json) {
-    if (out !== undefined && out !== '-') writeText(out, payload.domain, encodingOf(payload.domain, 'domain'), ctx.io);
+    if (out !== undefined && out !== '-') writeText(out, payload.domain, encodingOf(payload.domain, 'domain', payload.encoding), ctx.io);
     ctx.io.stdout.write(jsonLine({ domain: payload.domain, host: payload.host ?? null }));
-  } else writeText(out, payload.domain, encodingOf(payload.domain, 'domain'), ctx.io);
+  } else writeText(out, payload.domain, encodingOf(payload.domain, 'domain', payload.encoding), ctx.io);
   return EXIT.ok;
 }
 
 /** The domains of the link, each with the guest name the workspace gave it. */
-const domainsOf = (payload: AnySharePayload, names: readonly string[]) => (payload.v === 1 ? [payload.domain] : payload.domains).map((xml, i) => ({ name: names[i] as string, xml }));
+const domainsOf = (payload: AnySharePayload, names: readonly string[]) =>
+  (payload.v === 1 ? [payload.domain] : payload.domains).map((xml, i) => ({ name: names[i] as string, xml, encoding: payload.v === 1 ? payload.encoding : payload.encodings?.[i] }));
 
 function toDirectory(ctx: CommandContext, payload: AnySharePayload, names: readonly string[], out: string | undefined, hostOut: string | undefined): number {
   const domains = domainsOf(payload, names);
@@ -66,15 +70,15 @@ function toDirectory(ctx: CommandContext, payload: AnySharePayload, names: reado
   const written: Array<{ name: string; file: string }> = [];
   for (const d of domains) {
     const file = domainFile(d.name, written.map((w) => w.file));
-    files.push({ file: join(dir, file), bytes: unwrap(encodeXml(d.xml, encodingOf(d.xml, `domain ${d.name}`), file)) });
+    files.push({ file: join(dir, file), bytes: unwrap(encodeXml(d.xml, encodingOf(d.xml, `domain ${d.name}`, d.encoding), file)) });
     written.push({ name: d.name, file });
   }
   const host = payload.host;
-  const hostBytes = host === undefined ? undefined : unwrap(encodeXml(host, encodingOf(host, 'host'), HOST_FILE));
+  const hostBytes = host === undefined ? undefined : unwrap(encodeXml(host, encodingOf(host, 'host', payload.hostEncoding), HOST_FILE));
   prepareDirectory(dir);
   if (hostBytes) writeNew(join(dir, HOST_FILE), hostBytes);
   for (const f of files) writeNew(f.file, f.bytes);
-  if (hostOut !== undefined && host !== undefined) writeText(hostOut, host, encodingOf(host, 'host'), ctx.io);
+  if (hostOut !== undefined && host !== undefined) writeText(hostOut, host, encodingOf(host, 'host', payload.hostEncoding), ctx.io);
 
   if (ctx.json) {
     ctx.io.stdout.write(jsonLine({ dir, host: hostBytes ? HOST_FILE : null, domains: written }));

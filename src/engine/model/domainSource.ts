@@ -6,9 +6,17 @@
  * re-reads the text to find where things are. The importer fills in the offsets so export never
  * parses twice. All offsets are UTF-16 indexes into `text`.
  */
+import type { XmlEncoding } from './encoding.ts';
+
 export interface DomainSource {
   /** the document exactly as imported */
   readonly text: string;
+  /**
+   * The encoding of the file's bytes when the text does not say it (UTF-16: xml/decode.ts
+   * encodingBeyondText); absent: the one its declaration names, UTF-8 without one. Export, share
+   * links and autosave carry it, so the file's bytes come back as they were.
+   */
+  readonly encoding?: XmlEncoding | undefined;
   /** where the patchable elements are; absent when the source was built from text alone */
   readonly layout?: DomainLayout | undefined;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Guest } from '../model/guest.ts';
-import { predictDefine } from './defineTime.ts';
+import { defineDomain, predictDefine } from './defineTime.ts';
 import { place, placeWithReport } from './index.ts';
 import { addresses, at, controller, designOf, emulated, guestOf, hostdev, hostOf, phb } from './testkit.ts';
 
@@ -141,5 +141,25 @@ describe('pe-per-phb keeps spares empty through define (issue 5)', () => {
     const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2))], devices: [hostdev('0001:01:00.0', at(1, 0)), hostdev('0001:01:00.1')] });
     const out = place(designOf(g, host), { policy: 'pe-per-phb', implicitDevices: false }).guest;
     expect(addresses(out)).toMatchObject({ '0001:01:00.0': '1:0.0', '0001:01:00.1': '1:0.1' });
+  });
+});
+
+describe('defineDomain', () => {
+  // virDomainPCIAddressSetGrow (domain_addr.c): a root port written on bus 3, which no controller
+  // provides, needs a slot libvirt cannot add ("a PCI slot is needed to connect a PCI controller
+  // model='pcie-root-port', but none is available, and it cannot be automatically added"): define fails.
+  it('q35, a root port written on a missing bus: the define fails as a whole (unplaced *), the written controllers are the non-implicit ones, and no spare is predicted on the empty port', () => {
+    const g = guestOf('q35', { controllers: [{ ...controller('pcie-root', 0), key: 'root', implicit: true }, { ...controller('pcie-root-port', 1, at(3, 0)), key: 'lost' }, { ...controller('pcie-root-port', 2, at(0, 3)), key: 'empty' }] });
+    const run = defineDomain(g, undefined);
+    expect(run?.unplaced).toEqual(['*']);
+    expect(run?.reach).toBe(Infinity);
+    expect([...(run?.written ?? [])]).toEqual(['lost', 'empty']);
+    expect(run?.guest.controllers.map((c) => c.key)).toEqual(['root', 'lost', 'empty']);
+    expect(predictDefine(g, undefined)).toEqual({ empty: [], spares: [] });
+  });
+
+  it('a machine pcitopo does not place (s390 ccw) has no define to simulate', () => {
+    const s390: Guest = { ...guestOf('q35'), arch: 's390x', machine: 's390-ccw-virtio', devices: [emulated({ key: 'vda' })] };
+    expect(defineDomain(s390, undefined)).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PciController } from '../model/guest.ts';
-import { withFreeChassis, withFreeTargetIndex, withoutRefusedAddresses } from './finish.ts';
-import { at, controller, guestOf, phb } from './testkit.ts';
+import { withFreeChassis, withFreeTargetIndex, withoutControllersPastIndexLimit, withoutRefusedAddresses } from './finish.ts';
+import { at, controller, emulated, guestOf, phb } from './testkit.ts';
 
 /** A port as libvirt writes it: chassis left out means QEMU's chassis is the index (qemuDomainAssignPCIAddresses). */
 const port = (model: string, index: number, chassis?: number, key = `${model}-${index}`): PciController => ({
@@ -163,6 +163,32 @@ describe('withoutRefusedAddresses: a controller libvirt would put on a bus QEMU 
     const after = { ...before, controllers: [before.controllers[0] as PciController, { ...(before.controllers[1] as PciController), address: at(0, 2) }] };
     const notes: string[] = [];
     expect(withoutRefusedAddresses(before, after, notes)).toBe(after);
+    expect(notes).toEqual([]);
+  });
+});
+
+describe('withoutControllersPastIndexLimit (a PCI bus number is 0-255: virDomainPCIAddressBusSetModel)', () => {
+  it('drops a controller the placement added past 255 and the addresses on its bus, keeps one it added at 255 and one the design wrote past 255 (the rules report that one)', () => {
+    const written = { ...controller('pcie-root-port', 300, at(0, 3)), key: 'written' };
+    const before = guestOf('q35', { controllers: [controller('pcie-root', 0), written], devices: [emulated({ key: 'nic' })] });
+    const at255 = { ...controller('pcie-root-port', 255, at(0, 4)), key: 'at255' };
+    const past = { ...controller('pcie-root-port', 256, at(0, 5)), key: 'past' };
+    const bridge = { ...controller('pcie-to-pci-bridge', 257, at(256, 0)), key: 'bridge' };
+    const after = { ...before, controllers: [...before.controllers, at255, past, bridge], devices: [emulated({ key: 'nic', address: at(256, 0) }), emulated({ key: 'vda', address: at(255, 0) })] };
+    const notes: string[] = [];
+    const out = withoutControllersPastIndexLimit(before, after, notes);
+    expect(out.controllers.map((c) => `${c.key}${c.address ? '@' + c.address.bus : ''}`)).toEqual([before.controllers[0]?.key, 'written@0', 'at255@0']);
+    expect(out.devices.map((d) => `${d.key}${d.address ? '@' + d.address.bus : ''}`)).toEqual(['nic', 'vda@255']);
+    expect(notes).toEqual([
+      'libvirt would add pcie-root-port 256, past the highest controller index 255, and refuse the domain; it is not written',
+      'libvirt would add pcie-to-pci-bridge 257, past the highest controller index 255, and refuse the domain; it is not written',
+    ]);
+  });
+
+  it('nothing added past 255: the same guest back, no note', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 1))] });
+    const notes: string[] = [];
+    expect(withoutControllersPastIndexLimit(g, g, notes)).toBe(g);
     expect(notes).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Guest, PciController } from '../model/guest.ts';
 import { controllersBeforeTheirBus } from '../libvirt/qemuDomainAddress.ts';
+import { MAX_CONTROLLER_INDEX } from '../libvirt/limits.ts';
 
 /**
  * What `place` writes once a policy has placed everything: it never writes an address or a
@@ -55,6 +56,24 @@ function withoutOrphanFunctions(before: Guest, dropped: Guest, placed: Guest, dr
     return { ...d, address: undefined };
   });
   return { ...dropped, controllers, devices };
+}
+
+/**
+ * A controller libvirt's assignment adds past index 255 (all of 1-255 taken, a device still needs a
+ * bus: virDomainPCIAddressSetGrow grows nbuses anyway) is one libvirt cannot keep: the PCI bus
+ * number is 0-255 (virDomainPCIAddressBusSetModel, GEN-IDX-1) and its define fails. It is not
+ * written, nor any address on its bus; a note says so. `after`'s controllers that `before` has are
+ * kept as they are (a written index past 255 is the rules' to report).
+ */
+export function withoutControllersPastIndexLimit(before: Guest, after: Guest, notes: string[]): Guest {
+  const had = new Set(before.controllers.map((c) => c.key));
+  const past = after.controllers.filter((c) => !had.has(c.key) && (c.index ?? 0) > MAX_CONTROLLER_INDEX);
+  if (past.length === 0) return after;
+  const buses = new Set(past.map((c) => c.index));
+  const keys = new Set(past.map((c) => c.key));
+  for (const c of past) notes.push(`libvirt would add ${c.model} ${c.index}, past the highest controller index ${MAX_CONTROLLER_INDEX}, and refuse the domain; it is not written`);
+  const off = <T extends { readonly address?: { readonly bus: number } | undefined }>(x: T): T => (x.address && buses.has(x.address.bus) ? { ...x, address: undefined } : x);
+  return { ...after, controllers: after.controllers.filter((c) => !keys.has(c.key)).map(off), devices: after.devices.map(off) };
 }
 
 /**

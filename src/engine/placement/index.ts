@@ -3,11 +3,11 @@ import type { Guest } from '../model/guest.ts';
 import { virDomainControllerDefParseXMLIndexError, virDomainDefPostParse } from '../libvirt/domainConf.ts';
 import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.ts';
-import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
+import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect } from '../libvirt/qemuDomainAddress.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
-import { withFreeChassis, withFreeTargetIndex, withoutRefusedAddresses } from './finish.ts';
+import { withFreeChassis, withFreeTargetIndex, withoutControllersPastIndexLimit, withoutRefusedAddresses } from './finish.ts';
 
 export type PlacementPolicy = 'libvirt' | 'pe-per-phb';
 
@@ -88,7 +88,8 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
   const moved = qemuDomainPCIAddressSetCollect(guest, machine);
   if (moved !== guest.devices) guest = { ...guest, devices: moved };
   if (opts.replaceAll) {
-    guest = { ...guest, devices: guest.devices.map((d) => (d.address && takesPciAddress(d, machine) ? { ...d, address: undefined } : d)) };
+    // an address written is a PCI address (takesPciAddress is true for any addressed device)
+    guest = { ...guest, devices: guest.devices.map((d) => (d.address ? { ...d, address: undefined } : d)) };
   }
   const defined = virDomainDefPostParse(guest, machine, { defaultDevices: opts.implicitDevices ?? true });
   const implied = new Set(defined.controllers.filter((c) => c.implicit && c.index !== 0).map((c) => c.key));
@@ -108,7 +109,7 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     // libvirt's own placement as libvirt does it: a chassis or target index it hands out twice is
     // reproduced (validate reports it on the input: Q35-RP-3, PAPR-PHB-5); only addresses QEMU or
     // libvirt refuse outright are left unwritten, with a note
-    const out = keepWrittenIndexes(design.guest, withoutRefusedAddresses(guest, sim.guest, notes));
+    const out = keepWrittenIndexes(design.guest, withoutRefusedAddresses(guest, withoutControllersPastIndexLimit(guest, sim.guest, notes), notes));
     notes.push(...best);
     // asked for spares under a policy that has none: say so rather than drop the request silently
     if ((opts.spare ?? 0) > 0) notes.push("spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares");
@@ -122,7 +123,7 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
 
 /** What pe-per-phb's result goes through before it is written (finish.ts): it never writes libvirt's clashes. */
 function finish(before: Guest, after: Guest, notes: string[]): Guest {
-  return withFreeTargetIndex(before, withFreeChassis(before, withoutRefusedAddresses(before, after, notes), notes), notes);
+  return withFreeTargetIndex(before, withFreeChassis(before, withoutRefusedAddresses(before, withoutControllersPastIndexLimit(before, after, notes), notes), notes), notes);
 }
 
 /**

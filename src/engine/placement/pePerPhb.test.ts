@@ -13,6 +13,9 @@ const host = hostOf([
   { group: 5, devices: ['0001:01:00.0', '0001:01:00.1', '0001:01:00.2', '0001:01:00.3'] },
   { group: 7, devices: ['0005:90:01.0'] },
   { group: 8, devices: Array.from({ length: 8 }, (_, i) => `0002:02:00.${i}`) },
+  // one host slot whose function 0 is PCIe and function 1 conventional PCI (as the host file says)
+  { group: 9, devices: ['0003:00:00.0'], pcie: true },
+  { group: 10, devices: ['0003:00:00.1'], pcie: false },
 ]);
 
 const controllersOf = (g: Guest): string[] =>
@@ -31,6 +34,17 @@ describe('pe-per-phb: spare notes', () => {
     expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0+', 'pcie-root-port#2@0:1.1', 'pcie-root-port#3@0:1.2']);
   });
 
+  // spareKind: an empty pcie-to-pci-bridge is a spare of another kind (a bridge); the note counts
+  // the root ports asked for only.
+  it('q35: an empty pcie-to-pci-bridge does not count as a spare root port in the note', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2)), controller('pcie-to-pci-bridge', 2, at(1, 0))], devices: [emulated({ key: 'vda' })] });
+    expect(placePePerPhb(g, undefined, 2).notes).toEqual([
+      'libvirt will put implicit usb controller qemu-xhci on the empty root port 4 at define time',
+      'libvirt will put implicit virtio memballoon on the empty root port 5 at define time',
+      'only 0 of 2 spare root ports stay empty after define',
+    ]);
+  });
+
   it('q35 asked for no spare: no spare note even when libvirt will take the ports', () => {
     const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [emulated({ key: 'vda' })] });
     expect(placePePerPhb(g, undefined, 0).notes).toEqual([]);
@@ -45,6 +59,15 @@ describe('pe-per-phb: spare notes', () => {
       'only 1 of 2 spare vPHBs stay empty after define',
     ]);
     expect(controllersOf(r.guest)).toEqual(['pci-root#0@-', 'pci-root#1@-', 'pci-root#2@-']);
+  });
+
+  // virDomainDefAddImplicitVideo: a <graphics> without a <video> gets one at define (on aarch64
+  // virt a virtio-gpu, PCIe), placed by qemuDomainAssignPCIAddresses on the first empty root port.
+  it('virt with a <graphics> and no <video>: the video libvirt adds at define takes the first spare root port, and the note says so', () => {
+    const g: Guest = { ...guestOf('virt', { controllers: [controller('pcie-root', 0)], devices: [emulated({ key: 'vda' })] }), graphics: 1 };
+    const r = placePePerPhb(g, undefined, 2);
+    expect(r.notes).toEqual(['libvirt will put implicit video on the empty root port 2 at define time', 'only 1 of 2 spare root ports stay empty after define']);
+    expect(addresses(r.guest)).toEqual({ vda: '1:0.0' });
   });
 
   it('i440fx gets no spares and no spare note (there is no root port or vPHB to keep empty); slot 1 is the PIIX3', () => {
@@ -115,6 +138,13 @@ describe('pe-per-phb: host functions join the slot of a sibling the user address
     expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0001:01:00.1': '0:5.3', '0001:01:00.2': '0:5.4', '0001:01:00.0': '0:5.2' });
   });
 
+  it('a sibling the user addressed elsewhere stays there and its slot stays taken: an emulated device goes to the next free slot of PHB 0, not into it', () => {
+    const before = Array.from({ length: 4 }, (_, i) => emulated({ key: `e${i + 1}`, address: at(0, i + 1) }));
+    const g = guestOf('pseries', { controllers: [phb(0, 0), phb(1, 1)], devices: [...before, hostdev('0001:01:00.0', at(1, 1, 0)), hostdev('0001:01:00.1', at(0, 5, 0)), emulated({ key: 'vda' })] });
+    const where = addresses(placePePerPhb(g, host, 0).guest);
+    expect([where['0001:01:00.0'], where['0001:01:00.1'], where['vda']]).toEqual(['1:1.0', '0:5.0', '0:6.0']);
+  });
+
   it('function 7 is the last: one past it is placed elsewhere (in the group: on the anchor bus)', () => {
     const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0001:01:00.0', at(0, 5, 6)), hostdev('0001:01:00.1'), hostdev('0001:01:00.2')] });
     expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0001:01:00.0': '0:5.6', '0001:01:00.1': '0:5.7', '0001:01:00.2': '0:1.0' });
@@ -177,6 +207,56 @@ describe('pe-per-phb on q35: how many ports and bridges are added', () => {
     const r = placePePerPhb(g, undefined, 0);
     expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-to-pci-bridge#2@1:0.0']);
     expect(addresses(r.guest)).toEqual({ nic: '2:1.0' });
+  });
+
+  const rtl = (key: string, address?: ReturnType<typeof at>): GuestDevice => emulated({ key, element: 'interface', type: 'user', model: 'rtl8139', address });
+
+  // qemuDomainDeviceCalculatePCIConnectFlags: an rtl8139 is conventional PCI, which a pci-bridge
+  // takes as well as a pcie-to-pci-bridge; libvirt's search (virDomainPCIAddressGetNextAddr) finds
+  // the free slot there, so no new bridge is needed.
+  it('a conventional device goes into room left on an existing pci-bridge (behind a dmi-to-pci-bridge): no new bridge', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('dmi-to-pci-bridge', 1, at(0, 0x1e, 0)), controller('pci-bridge', 2, at(1, 1, 0))], devices: [rtl('nic')] });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'dmi-to-pci-bridge#1@0:30.0', 'pci-bridge#2@1:1.0']);
+    expect(addresses(r.guest)).toEqual({ nic: '2:1.0' });
+  });
+
+  it('a pcie-to-pci-bridge with 30 of its slots 1-31 taken has room for one more: the conventional device takes slot 31, no new bridge (controllers on other buses take none of its room)', () => {
+    const on2 = Array.from({ length: 30 }, (_, i) => rtl(`a${i}`, at(2, i + 1)));
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2, 0)), controller('pcie-to-pci-bridge', 2, at(1, 0, 0))], devices: [...on2, rtl('nic')] });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-to-pci-bridge#2@1:0.0']);
+    expect(addresses(r.guest)['nic']).toBe('2:31.0');
+  });
+
+  it('a bridge whose 31 slots hold devices and a controller has no room: a new root port and pcie-to-pci-bridge are added for the conventional device', () => {
+    const on2 = Array.from({ length: 30 }, (_, i) => rtl(`a${i}`, at(2, i + 1)));
+    const on3 = Array.from({ length: 31 }, (_, i) => rtl(`b${i}`, at(3, i + 1)));
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2, 0)), controller('pcie-to-pci-bridge', 2, at(1, 0, 0)), controller('pci-bridge', 3, at(2, 31, 0))],
+      devices: [...on2, ...on3, rtl('nic')],
+    });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-to-pci-bridge#2@1:0.0', 'pci-bridge#3@2:31.0', 'pcie-root-port#4@0:1.0', 'pcie-to-pci-bridge#5@4:0.0']);
+    expect(addresses(r.guest)['nic']).toBe('5:1.0');
+  });
+
+  // The port + pcie-to-pci-bridge pair is what virDomainPCIAddressSetGrow adds for a conventional
+  // device on a PCIe-only guest (needPCIeToPCIBridge); pe-per-phb writes it first, so that it gets
+  // the lowest indexes and the PCIe devices' ports come after it.
+  it('a conventional device and a PCIe one: the root port and pcie-to-pci-bridge for the first come first (indexes 1, 2), the PCIe port after', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [rtl('nic'), emulated({ key: 'vda' })] });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0+', 'pcie-to-pci-bridge#2@1:0.0', 'pcie-root-port#3@0:1.1']);
+    expect(addresses(r.guest)).toEqual({ nic: '2:1.0', vda: '3:0.0' });
+  });
+
+  it('32 conventional devices: a pcie-to-pci-bridge has 31 slots (1-31), so a second port and bridge are added for the 32nd', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: Array.from({ length: 32 }, (_, i) => rtl(`n${i}`)) });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0+', 'pcie-to-pci-bridge#2@1:0.0', 'pcie-root-port#3@0:1.1', 'pcie-to-pci-bridge#4@3:0.0']);
+    const where = addresses(r.guest);
+    expect([where['n0'], where['n30'], where['n31']]).toEqual(['2:1.0', '2:31.0', '4:1.0']);
   });
 
   it('a new root port is numbered one past the highest index (libvirt numbers new buses that way); libvirt fills the gap below with ports of its own', () => {
@@ -273,5 +353,98 @@ describe('pe-per-phb on q35: empty ports the design already has count', () => {
     expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-root-port#2@0:1.0+', 'pcie-root-port#3@0:1.1', 'pcie-root-port#4@0:1.2', 'pcie-root-port#5@0:1.3']);
     expect(addresses(r.guest)).toEqual({ x: '1:0.0', vda: '3:0.0', usb: '2:0.0', bal: '4:0.0' });
     expect(r.notes).toEqual([]);
+  });
+});
+
+describe('pe-per-phb: which buses and addresses it takes (issue 11 survivors)', () => {
+  // A pci-bridge is no vPHB: a host PE needs a PHB of its own (PAPR-ISO-3), so an empty bridge on
+  // PHB 0 is never handed to it; a new PHB is added.
+  it('pseries: an empty pci-bridge is not taken for a host PE; a new vPHB is', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0), controller('pci-bridge', 1, at(0, 5))], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(controllersOf(r.guest)).toEqual(['pci-root#0@-', 'pci-bridge#1@0:5.0', 'pci-root#2@-']);
+    expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '2:1.0' });
+  });
+
+  // takesPciAddress (virDeviceInfoPCIAddressIsWanted, qemuDomainAssignDevicePCISlots): a SCSI disk
+  // sits on its controller, not on PCI.
+  it('pseries: a disk on the SCSI bus gets no PCI address, a virtio disk does', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [emulated({ key: 'sda', bus: 'scsi' }), emulated({ key: 'vda' })] });
+    expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ sda: '-', vda: '0:1.0' });
+  });
+
+  it('pseries: two host slots the loaded host file lacks are two PEs (one by slot each): a vPHB each', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0007:00:01.0'), hostdev('0007:00:02.0')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(addresses(r.guest)).toEqual({ '0007:00:01.0': '1:1.0', '0007:00:02.0': '2:1.0' });
+  });
+
+  it('pseries: with target indexes 1-30 taken, the note names every waiting function of the PE', () => {
+    const inUse = Array.from({ length: 30 }, (_, i) => phb(i + 1, i + 1));
+    const g = guestOf('pseries', { controllers: [phb(0, 0), ...inUse], devices: [...inUse.map((c) => emulated({ address: at(c.index as number, 1) })), hostdev('0001:01:00.0'), hostdev('0001:01:00.1')] });
+    expect(placePePerPhb(g, host, 0).notes).toEqual(['no vPHB left for hostdev 0001:01:00.0, hostdev 0001:01:00.1 (target indexes 1-30 are taken): not placed']);
+  });
+
+  // GEN-IDX-5: libvirt adds PHBs 1 and 2 for an address on bus 2; pe-per-phb writes them (not
+  // implicit), else export would leave them out and libvirt could number them otherwise.
+  it('pseries: the PHBs an address on bus 2 implies are written, not implicit', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [emulated({ key: 'far', address: at(2, 1) }), hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(r.guest.controllers.map((c) => `${c.index}${c.implicit ? ' implicit' : ''}`)).toEqual(['0', '1', '2']);
+    expect(addresses(r.guest)).toEqual({ far: '2:1.0', '0005:90:01.0': '1:1.0' });
+  });
+
+  // The function a host sibling would join is taken when any written device uses it, whatever
+  // the order of the devices and whatever else sits on the bus.
+  it('a sibling does not join a function another written device holds, written before its anchor or with more devices on the bus after it', () => {
+    const before = guestOf('pseries', { controllers: [phb(0, 0)], devices: [emulated({ key: 'other', address: at(0, 5, 1) }), hostdev('0001:01:00.0', at(0, 5, 0)), hostdev('0001:01:00.1')] });
+    expect(addresses(placePePerPhb(before, host, 0).guest)['0001:01:00.1']).toBe('0:1.0');
+    const after = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0001:01:00.0', at(0, 5, 0)), emulated({ key: 'other', address: at(0, 5, 1) }), emulated({ key: 'later', address: at(0, 6, 0) }), hostdev('0001:01:00.1')] });
+    expect(addresses(placePePerPhb(after, host, 0).guest)['0001:01:00.1']).toBe('0:1.0');
+  });
+
+  // virDomainPCIAddressFlagsCompatible: a conventional PCI device cannot sit on a PCIe root port's
+  // slot, so the PCI function of a host slot does not join its PCIe sibling there; it goes behind
+  // a pcie-to-pci-bridge.
+  it('q35: a conventional PCI host function does not join its PCIe sibling on the root port; it goes behind a pcie-to-pci-bridge', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2))], devices: [hostdev('0003:00:00.0', at(1, 0, 0)), hostdev('0003:00:00.1')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-root-port#2@0:1.0', 'pcie-to-pci-bridge#3@2:0.0']);
+    expect(addresses(r.guest)).toEqual({ '0003:00:00.0': '1:0.0', '0003:00:00.1': '3:1.0' });
+  });
+
+  // virDomainPCIAddressBusSetModel: a pcie-switch-downstream-port's one slot takes a PCIe endpoint
+  // and is hotpluggable, as a root port's is, so an empty one counts as a port the device can take.
+  it('q35: an empty switch downstream port takes the PCIe device; no root port is added', () => {
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2)), controller('pcie-switch-upstream-port', 2, at(1, 0)), controller('pcie-switch-downstream-port', 3, at(2, 0))],
+      devices: [emulated({ key: 'vda' })],
+    });
+    const r = placePePerPhb(g, undefined, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:2.0', 'pcie-switch-upstream-port#2@1:0.0', 'pcie-switch-downstream-port#3@2:0.0']);
+    expect(addresses(r.guest)).toEqual({ vda: '3:0.0' });
+  });
+
+  // A PCI bus number is 0-255 (virDomainPCIAddressBusSetModel): with index 255 taken, the port
+  // added for the disk gets the lowest free index, never 256. (libvirt would then add ports for the
+  // gap 2-254 that pcie-root cannot hold, and refuse the domain: the note says so.)
+  it('q35 with root ports at indexes 1 (in use) and 255: the port added for a disk takes the lowest free index, 2; none is past 255 or below 0', () => {
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 3)), controller('pcie-root-port', 255, at(0, 2))],
+      devices: [emulated({ key: 'near', address: at(1, 0) }), emulated({ key: 'far', address: at(255, 0) }), emulated({ key: 'vda' })],
+    });
+    const r = placePePerPhb(g, undefined, 0);
+    const indexes = r.guest.controllers.map((c) => c.index ?? 0);
+    expect([Math.min(...indexes), Math.max(...indexes)]).toEqual([0, 255]);
+    expect(r.guest.controllers.filter((c) => c.index === 1 || c.index === 2).map((c) => `${c.index}@${c.address?.bus}:${c.address?.slot}`)).toEqual(['1@0:3', '2@0:1']);
+    expect(addresses(r.guest)).toEqual({ near: '1:0.0', far: '255:0.0', vda: '2:0.0' });
+    expect(r.notes).toEqual([expect.stringMatching(/^no free slot for pcie-root-port \(controller \d+\): libvirt would refuse the domain$/)]);
+  });
+
+  // qemuDomainAssignDevicePCISlots takes disks before hostdevs: a single-function hostdev gets no
+  // port of its own ahead of them, libvirt's order gives the first port to the disk.
+  it('q35: a single-function hostdev and a virtio disk: the disk takes port 1 and the hostdev port 2, in libvirt\'s order', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [hostdev('0005:90:01.0'), emulated({ key: 'vda' })] });
+    expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0005:90:01.0': '2:0.0', vda: '1:0.0' });
   });
 });

@@ -32,8 +32,10 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     }
     const free = lowestFree(used, 1, 255);
     if (free !== undefined) used.add(free);
-    const fixes = free !== undefined ? [setTargetFix(b, `Give bridge ${b.index} the free chassisNr ${free}`, { ...b.target, chassisNr: free })] : undefined;
-    out.push(finding(meta, `pci-bridges ${first.get(n)} and ${b.index} both use chassis ${n}: QEMU refuses to start ("Bridge chassis ${n} already in use").`, { controllers: [first.get(n) ?? -1, b.index ?? -1] }, fixes));
+    const fixes = free !== undefined ? [setTargetFix(b, `Give bridge ${b.index ?? '(index unreadable)'} the free chassisNr ${free}`, { ...b.target, chassisNr: free })] : undefined;
+    // a bridge whose index cannot be read (GEN-IDX-1's) still clashes by its chassisNr, but has no number to name
+    const pair = [first.get(n), b.index];
+    out.push(finding(meta, `pci-bridges ${pair.map((i) => i ?? '(index unreadable)').join(' and ')} both use chassis ${n}: QEMU refuses to start ("Bridge chassis ${n} already in use").`, { controllers: pair.filter((i) => i !== undefined) }, fixes));
   }
   return out;
 });

@@ -15,7 +15,7 @@ const meta: RuleMeta = {
 export const rule: Rule = globalRule(meta, (ctx) =>
   ctx.guest.controllers
     .filter((c) => c.model === 'pci-bridge')
-    .map((c) => finding(meta, `pci-bridge ${c.index} adds no isolation on pseries: its devices share the PHB's DMA window and EEH PE. Prefer another PHB (pci-root).`, { controllers: c.index !== undefined ? [c.index] : [] })),
+    .map((c) => finding(meta, `pci-bridge ${c.index ?? '(index unreadable)'} adds no isolation on pseries: its devices share the PHB's DMA window and EEH PE. Prefer another PHB (pci-root).`, { controllers: c.index !== undefined ? [c.index] : [] })),
 );
 
 export const cases = {

@@ -14,7 +14,7 @@ const meta: RuleMeta = {
 };
 
 export const rule: Rule = globalRule(meta, (ctx) =>
-  ctx.guest.controllers.filter((c) => c.model === 'pcie-root').map((c) => finding(meta, `pseries has no pcie-root (controller ${c.index}); use PHBs (pci-root) instead.`, { controllers: c.index !== undefined ? [c.index] : [] }, removeControllerFix(c, 'pseries has no pcie-root'))),
+  ctx.guest.controllers.filter((c) => c.model === 'pcie-root').map((c) => finding(meta, `pseries has no pcie-root (controller ${c.index ?? '(index unreadable)'}); use PHBs (pci-root) instead.`, { controllers: c.index !== undefined ? [c.index] : [] }, removeControllerFix(c, 'pseries has no pcie-root'))),
 );
 
 export const cases = {

@@ -16,7 +16,7 @@ const meta: RuleMeta = {
 export const rule: Rule = globalRule(meta, (ctx) =>
   ctx.guest.controllers
     .filter((c) => c.model === 'pci-expander-bus')
-    .map((c) => finding(meta, `pci-expander-bus controllers (index ${c.index}) are only supported on 440fx-based machine types; on pseries add a PHB.`, { controllers: c.index !== undefined ? [c.index] : [] }, removeControllerFix(c, 'pseries has no pci-expander-bus'))),
+    .map((c) => finding(meta, `pci-expander-bus controllers (index ${c.index ?? 'unreadable'}) are only supported on 440fx-based machine types; on pseries add a PHB.`, { controllers: c.index !== undefined ? [c.index] : [] }, removeControllerFix(c, 'pseries has no pci-expander-bus'))),
 );
 
 export const cases = {

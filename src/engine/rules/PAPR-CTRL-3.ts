@@ -16,7 +16,7 @@ const meta: RuleMeta = {
 export const rule: Rule = globalRule(meta, (ctx) =>
   ctx.guest.controllers
     .filter((c) => c.model === 'pcie-expander-bus')
-    .map((c) => finding(meta, `pcie-expander-bus controllers (index ${c.index}) are not supported with this machine type; on pseries add a PHB.`, { controllers: c.index !== undefined ? [c.index] : [] }, removeControllerFix(c, 'pseries has no pcie-expander-bus'))),
+    .map((c) => finding(meta, `pcie-expander-bus controllers (index ${c.index ?? 'unreadable'}) are not supported with this machine type; on pseries add a PHB.`, { controllers: c.index !== undefined ? [c.index] : [] }, removeControllerFix(c, 'pseries has no pcie-expander-bus'))),
 );
 
 export const cases = {

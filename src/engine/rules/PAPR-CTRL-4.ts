@@ -18,7 +18,7 @@ const FORBIDDEN = new Set(['pcie-root-port', 'pcie-switch-upstream-port', 'pcie-
 export const rule: Rule = globalRule(meta, (ctx) =>
   ctx.guest.controllers
     .filter((c) => FORBIDDEN.has(c.model))
-    .map((c) => finding(meta, `A ${c.model} (controller ${c.index}) has no legal parent on pseries: PHBs and pci-bridges take only PCI devices and pci-bridges. Use a PHB instead.`, { controllers: c.index !== undefined ? [c.index] : [] }, removeControllerFix(c, 'it has no parent on pseries'))),
+    .map((c) => finding(meta, `A ${c.model} (controller ${c.index ?? '(index unreadable)'}) has no legal parent on pseries: PHBs and pci-bridges take only PCI devices and pci-bridges. Use a PHB instead.`, { controllers: c.index !== undefined ? [c.index] : [] }, removeControllerFix(c, 'it has no parent on pseries'))),
 );
 
 export const cases = {

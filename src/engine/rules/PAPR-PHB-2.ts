@@ -23,7 +23,7 @@ export const rule: Rule = globalRule(meta, (ctx) => [
     if (!isPhb(c) || t === undefined || (t >= 0 && t <= 30)) return [];
     const free = nextPhbTargetIndex(ctx.guest);
     const fixes = free <= 30 && c.index !== 0 ? [setTargetFix(c, `Use the free target index ${free}`, { ...c.target, index: free })] : undefined;
-    return [finding(meta, `PCI controller ${c.index} has target index ${t}, out of range: it must be 0-30.`, { controllers: c.index !== undefined ? [c.index] : [] }, fixes)];
+    return [finding(meta, `PCI controller ${c.index ?? '(index unreadable)'} has target index ${t}, out of range: it must be 0-30.`, { controllers: c.index !== undefined ? [c.index] : [] }, fixes)];
   }),
   ...tooManyPhbs(ctx.guest),
 ]);

@@ -18,7 +18,9 @@ export const rule: Rule = globalRule(meta, (ctx) =>
     if (c.model !== 'dmi-to-pci-bridge' || !c.address) return [];
     const parent = ctx.controllerByIndex.get(c.address.bus);
     if (!parent || parent.model === 'pcie-root' || parent.model === 'pcie-expander-bus') return [];
-    return [finding(meta, `dmi-to-pci-bridge ${c.index} cannot be plugged into the PCI controller with index='${c.address.bus}' (${parent.model}): it requires a controller that accepts a dmi-to-pci-bridge.`, { controllers: [c.index ?? -1, c.address.bus] }, controllerAddressFixes(ctx, c))];
+    // a bridge whose index cannot be read is named by its place alone (PAPR-PHB-5 does the same)
+    const name = c.index !== undefined ? `dmi-to-pci-bridge ${c.index}` : 'A dmi-to-pci-bridge (index unreadable)';
+    return [finding(meta, `${name} cannot be plugged into the PCI controller with index='${c.address.bus}' (${parent.model}): it requires a controller that accepts a dmi-to-pci-bridge.`, { controllers: c.index !== undefined ? [c.index, c.address.bus] : [c.address.bus] }, controllerAddressFixes(ctx, c))];
   }),
 );
 

@@ -1,10 +1,14 @@
-import type { Rule, RuleMeta } from './types.ts';
+import type { FindingSubjects, Fix, Rule, RuleMeta } from './types.ts';
 import type { PciController } from '../model/guest.ts';
+import type { Command } from '../commands/commands.ts';
+import { applyCommand } from '../commands/commands.ts';
 import type { RuleContext } from './context.ts';
-import { finding, nextFreeIndex } from './context.ts';
+import { buildContext, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
-import { newRootPort } from './fixes.ts';
-import { predictDefine } from '../placement/defineTime.ts';
+import { newRootPort, writingAControllerRegrows } from './fixes.ts';
+import type { Taker } from '../placement/defineTime.ts';
+import { defineDomain, predictDefine } from '../placement/defineTime.ts';
+import { busAccepts } from '../libvirt/index.ts';
 import { atDefine, placesControllers } from './atDefine.ts';
 import { at, ctrl, dev, q35, rootPort, virt } from './testkit.ts';
 
@@ -33,41 +37,107 @@ function spareAfterDefine(ctx: RuleContext): boolean | undefined {
   return defined.guest.controllers.some((c) => isPort(c) && c.target.hotplug !== 'off' && c.index !== undefined && !used.has(c.index));
 }
 
-export const rule: Rule = globalRule(meta, (ctx) => {
+/** A device libvirt adds, as the words name it: its label without the "implicit" the model marks it with. */
+const plain = (t: Taker): string => t.label.replace(/^implicit /, '');
+
+/** The finding's words and subjects, fix aside; undefined when a port stays a spare after define. */
+interface Verdict {
+  readonly message: string;
+  readonly subjects: FindingSubjects;
+}
+
+function judge(ctx: RuleContext): Verdict | undefined {
   const spare = spareAfterDefine(ctx);
-  if (spare) return [];
+  if (spare) return undefined;
   const ports = ctx.guest.controllers.filter(isPort);
   const empty = ports.filter((c) => {
     if (c.target.hotplug === 'off' || c.index === undefined) return false;
     const bus = ctx.busByIndex.get(c.index);
     return !bus || (bus.devices.length === 0 && bus.controllers.length === 0);
   });
-  // a chassis no port has, nor takes at define (newRootPort), so the new port clashes with none (d10)
-  const port = newRootPort(ctx, nextFreeIndex(ctx.guest));
-  // A controller libvirt cannot place (GEN-CONNECT-1) would take a new port at define, and from a
-  // lower index than the port's (GEN-IDX-4): that fix comes first.
-  const stranded = atDefine(ctx, placesControllers)?.unplaced.some((k) => ctx.guest.controllers.some((c) => c.key === k)) ?? false;
-  const fixes = port && !stranded ? [{ label: 'Add an empty pcie-root-port', command: port.command }] : undefined;
   if (empty.length === 0) {
-    return [finding(meta, 'No empty hotpluggable root or downstream port: nothing can be hotplugged into this guest. Add one empty pcie-root-port per device you plan to hotplug.', { controllers: ports.flatMap((c) => (c.index !== undefined ? [c.index] : [])) }, fixes)];
+    return { message: 'No empty hotpluggable root or downstream port: nothing can be hotplugged into this guest. Add one empty pcie-root-port per device you plan to hotplug.', subjects: { controllers: ports.flatMap((c) => (c.index !== undefined ? [c.index] : [])) } };
   }
   // The empty ports as the XML will have them, and what libvirt puts there at define time.
   const predicted = predictDefine(ctx.guest, ctx.host).empty.filter((b) => b.kind === 'port');
-  if (predicted.length === 0 || predicted.some((b) => b.takers.length === 0)) return [];
-  const implicit = predicted.flatMap((b) => b.takers.filter((t) => t.implicit).map((t) => `${t.label.replace(/^implicit /, '')} on port ${b.index}`));
+  if (predicted.length === 0 || predicted.some((b) => b.takers.length === 0)) return undefined;
+  const implicit = predicted.flatMap((b) => b.takers.filter((t) => t.implicit).map((t) => `${plain(t)} on port ${b.index}`));
   // Only the define-time model can say the ports the design leaves to libvirt's placement are gone
   // (spare === false); without it, the ones libvirt's own devices take are what is sure.
-  if (implicit.length === 0 && spare !== false) return [];
+  if (implicit.length === 0 && spare !== false) return undefined;
   const others = predicted.flatMap((b) => b.takers.filter((t) => !t.implicit).map((t) => `${t.label} on port ${b.index}`));
   const what = [...(implicit.length ? [`adds ${implicit.join(', ')}`] : []), ...(others.length ? [`places ${others.join(', ')}`] : [])].join(' and ');
-  return [
-    finding(
-      meta,
-      `Every empty port will be taken at define time: libvirt ${what}, so no port is left for hotplug. Add one more empty pcie-root-port${implicit.length ? ", or write <controller type='usb' model='none'/> / <memballoon model='none'/> if the guest does without them" : ''}.`,
-      { controllers: predicted.map((b) => b.index) },
-      fixes,
-    ),
-  ];
+  return {
+    message: `Every empty port will be taken at define time: libvirt ${what}, so no port is left for hotplug. Add one more empty pcie-root-port${implicit.length ? ", or write <controller type='usb' model='none'/> / <memballoon model='none'/> if the guest does without them" : ''}.`,
+    subjects: { controllers: predicted.map((b) => b.index) },
+  };
+}
+
+/** `a`, `a and b`, `a, b and c` */
+function list(names: readonly string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}` : names.join('');
+}
+
+const WORDS = ['one', 'two', 'three'];
+
+/**
+ * The fix: as many empty pcie-root-ports, each on the next free slot of pcie-root with a fresh
+ * index and chassis (newRootPort), as it takes for one to stay empty once libvirt has defined the
+ * guest. libvirt gives every device without an address (its default USB controller and memballoon
+ * from qemuDomainDefAddDefaultDevices, the devices written without one) the first free compatible
+ * slot from bus 0 up (virDomainPCIAddressGetNextAddr, in qemuDomainAssignDevicePCISlots' order),
+ * so a new port stays a spare only once the earlier ones are taken; each try is judged by the same
+ * define-time model as the finding, so the fix clears it. Bounded by the free slots of pcie-root.
+ * Returns the fix, or why none is offered (to append to the finding's words).
+ */
+function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why: string } {
+  // A controller libvirt cannot place (GEN-CONNECT-1) would take a new port at define, and from a
+  // lower index than the port's (GEN-IDX-4): that fix comes first.
+  if (atDefine(ctx, placesControllers)?.unplaced.some((k) => ctx.guest.controllers.some((c) => c.key === k))) {
+    return { why: 'No fix adds a port here: a controller libvirt cannot place would take it first (GEN-CONNECT-1).' };
+  }
+  if (writingAControllerRegrows(ctx)) return { why: 'No fix adds a port here: a controller written at a new index would change the buses libvirt adds for this design (GEN-IDX-5).' };
+  // a root port plugs into pcie-root only (virDomainPCIAddressFlagsCompatible): not into the pci-root
+  // of a design with the wrong root (GEN-IDX-2)
+  const root = ctx.controllerByIndex.get(0);
+  if (root && !busAccepts(root, 'pcie-root-port')) return { why: `No fix adds a port here: bus 0 is a ${root.model}, which takes no pcie-root-port.` };
+  const commands: Command[] = [];
+  const added: number[] = [];
+  let now = ctx;
+  for (;;) {
+    // a chassis no port has, nor takes at define (newRootPort), so the new port clashes with none (d10)
+    const port = newRootPort(now, nextFreeIndex(now.guest));
+    if (!port) break;
+    commands.push(port.command);
+    added.push(port.index);
+    now = buildContext(applyCommand(now.design, port.command));
+    // libvirt places a controller written without an address in the first free port too: on a new
+    // port, whose index is higher, it comes before its bus (GEN-IDX-4), and more ports change nothing
+    const early = defineDomain(now.design.guest, now.host)?.guest.controllers.find((c) => c.address && added.includes(c.address.bus) && (c.index ?? Infinity) < c.address.bus);
+    if (early?.address) return { why: `No fix adds a port here: libvirt would put ${early.model} controller index ${String(early.index)}, written without an address, on the new port ${early.address.bus}, which comes after it (GEN-IDX-4): renumber it or write its address first.` };
+    if (judge(now)) continue;
+    if (commands.length === 1) return { fix: { label: 'Add an empty pcie-root-port', command: port.command } };
+    const taken = predictDefine(now.guest, now.host).empty.filter((b) => added.includes(b.index) && b.takers.length > 0);
+    const takers = taken.flatMap((b) => b.takers);
+    const own = takers.filter((t) => t.implicit).map(plain);
+    const placed = takers.filter((t) => !t.implicit).map((t) => t.label);
+    const who = [...(own.length ? [`libvirt's ${list(own)}`] : []), ...(placed.length ? [list(placed)] : [])];
+    const label = `Add ${commands.length} empty pcie-root-ports`;
+    return { fix: { label: `${label} (${who.join(', and ')} ${takers.length > 1 ? 'take' : 'takes'} ${WORDS[taken.length - 1] ?? taken.length})`, command: { kind: 'batch', label, commands } } };
+  }
+  return {
+    why:
+      commands.length === 0
+        ? 'pcie-root has no free slot for another root port: free one, or add a switch.'
+        : `pcie-root has ${commands.length} free slot${commands.length === 1 ? '' : 's'}, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`,
+  };
+}
+
+export const rule: Rule = globalRule(meta, (ctx) => {
+  const verdict = judge(ctx);
+  if (!verdict) return [];
+  const fix = sparePortFix(ctx);
+  return 'fix' in fix ? [finding(meta, verdict.message, verdict.subjects, [fix.fix])] : [finding(meta, `${verdict.message} ${fix.why}`, verdict.subjects)];
 });
 
 const noDefaults = [dev('usb', 'controller', undefined, { type: 'usb', model: 'none' }), dev('mb', 'memballoon', undefined, { model: 'none' })];

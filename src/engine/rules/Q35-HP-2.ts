@@ -5,7 +5,8 @@ import type { RuleContext } from './context.ts';
 import { finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
 import { BUS_MODELS } from '../libvirt/index.ts';
-import { atDefine } from './atDefine.ts';
+import { addedByLibvirt, atDefine } from './atDefine.ts';
+import type { DefinedDomain } from '../placement/defineTime.ts';
 import { newRootPort } from './fixes.ts';
 import { at, ctrl, dev, q35, rootPort } from './testkit.ts';
 
@@ -43,8 +44,14 @@ function bridgeRoom(g: Guest): { bridges: PciController[]; free: number; users: 
   return { bridges, free, users };
 }
 
-/** A new pcie-root-port with an empty pcie-to-pci-bridge on it. */
-function newBridgeFix(ctx: RuleContext): Fix | undefined {
+/**
+ * A new pcie-root-port with an empty pcie-to-pci-bridge on it; none when libvirt adds a bridge itself
+ * at define (virDomainPCIAddressSetGrow, for a conventional device written on a bus no controller
+ * makes): once a higher index is written, qemuDomainPCIAddressSetCreate fills the lower ones with
+ * pcie-root-ports, that bridge among them, and the fix would not give the room it promises.
+ */
+function newBridgeFix(ctx: RuleContext, defined: DefinedDomain | undefined): Fix | undefined {
+  if (defined && defined.guest.controllers.some((c) => isBridge(c) && addedByLibvirt(defined, c))) return undefined;
   const index = nextFreeIndex(ctx.guest);
   const port = newRootPort(ctx, index);
   if (!port) return undefined;
@@ -58,7 +65,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   const room = bridgeRoom(defined?.guest ?? ctx.guest);
   // only a guest that uses conventional PCI devices behind bridges is told about their hotplug room
   if (room.users === 0 || room.free > 0) return [];
-  const fix = newBridgeFix(ctx);
+  const fix = newBridgeFix(ctx, defined);
   const out: Finding[] = [
     finding(
       meta,

@@ -32,7 +32,8 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   if (!writtenChassis(ctx)) return [];
   const defined = atDefine(ctx, (c) => c.pcieRoot);
   const ports = (defined?.guest.controllers ?? ctx.guest.controllers).filter(isPort);
-  const name = (c: PciController): string => (defined && addedByLibvirt(defined, c) ? `${definedControllerText(defined, c)} (chassis = its index)` : `port ${c.index}`);
+  const portText = (c: PciController): string => `port ${c.index ?? '(index unreadable)'}`;
+  const name = (c: PciController): string => (defined && addedByLibvirt(defined, c) ? `${definedControllerText(defined, c)} (chassis = its index)` : portText(c));
   const used = new Set<number>();
   for (const p of ports) {
     const n = chassisOf(p);
@@ -48,11 +49,13 @@ export const rule: Rule = globalRule(meta, (ctx) => {
       first.set(n, p);
       continue;
     }
-    // the fix changes a port the design writes: the later one, unless libvirt adds that one
+    // the fix changes a port the design writes: the later one, unless libvirt adds that one; then the
+    // earlier one is written, since two ports libvirt adds have chassis = index, two different numbers
     const mine = defined && addedByLibvirt(defined, p) ? earlier : p;
-    const free = defined && addedByLibvirt(defined, mine) ? undefined : lowestFree(used, 1, 255);
+    const free = lowestFree(used, 1, 255);
     if (free !== undefined) used.add(free);
-    out.push(finding(meta, `${upperFirst(name(earlier))} and ${name(p)} both use chassis ${n}: QEMU refuses to start ("Can't add chassis slot, error -16").`, { controllers: [earlier.index ?? -1, p.index ?? -1] }, free !== undefined ? [setTargetFix(mine, `Give port ${mine.index} the free chassis ${free}`, { ...mine.target, chassis: free })] : undefined));
+    const subjects = { controllers: [earlier.index, p.index].filter((i): i is number => i !== undefined) };
+    out.push(finding(meta, `${upperFirst(name(earlier))} and ${name(p)} both use chassis ${n}: QEMU refuses to start ("Can't add chassis slot, error -16").`, subjects, free !== undefined ? [setTargetFix(mine, `Give ${portText(mine)} the free chassis ${free}`, { ...mine.target, chassis: free })] : undefined));
   }
   return out;
 });

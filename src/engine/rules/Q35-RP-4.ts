@@ -31,7 +31,12 @@ export const rule: Rule = everyBusRule(meta, (ctx, bus) => {
     const fix = relocateFix(ctx, [...devices].sort((a, b) => (a.address?.function ?? 0) - (b.address?.function ?? 0)));
     for (const d of devices) out.push(finding(meta, `${deviceName(d)} is at ${addrText(d.address!)}, but ${parent.model} ${bus.index} has only slot 0 (slot must be <= 0).`, { controllers: [bus.index], devices: [d.key] }, fix ? [fix] : undefined));
   }
-  for (const c of bus.controllers) if (c.address && c.address.slot !== 0) out.push(finding(meta, `Controller ${c.index} is at ${addrText(c.address)}, but ${parent.model} ${bus.index} has only slot 0.`, { controllers: [bus.index, c.index ?? -1] }));
+  for (const c of bus.controllers) {
+    if (!c.address || c.address.slot === 0) continue;
+    // a controller whose index cannot be read is named by its model, the port its only number
+    const name = c.index !== undefined ? `Controller ${c.index}` : `A ${c.model} (index unreadable)`;
+    out.push(finding(meta, `${name} is at ${addrText(c.address)}, but ${parent.model} ${bus.index} has only slot 0.`, { controllers: c.index !== undefined ? [bus.index, c.index] : [bus.index] }));
+  }
   return out;
 });
 

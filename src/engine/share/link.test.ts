@@ -168,6 +168,14 @@ describe('share links: broken and tampered', () => {
     expect(await refused(linkOf(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x00, 0x01])))).toMatch(/not deflate/);
   });
 
+  it('bytes after the end of the deflate stream are refused, counted (not taken for damaged deflate)', async () => {
+    const json = JSON.stringify({ v: 1, domain: DEMO_DOMAIN_XML });
+    const packed = new Uint8Array(deflateRawSync(Buffer.from(json)));
+    expect(await refused(linkOf(new Uint8Array([...packed, ...Buffer.from('garbage')])))).toBe('the link is damaged: 7 bytes after the end of its compressed data (was it changed when copied?)');
+    expect(await refused(linkOf(new Uint8Array([...packed, 0])))).toMatch(/: 1 byte after the end/);
+    expect((await decoded(linkOf(packed))).domain).toBe(DEMO_DOMAIN_XML);
+  });
+
   it('deflate that is not JSON, or not UTF-8', async () => {
     expect(await refused(linkOf('<domain/>'))).toMatch(/not JSON/);
     expect(await refused(linkOf(new Uint8Array(deflateRawSync(Buffer.from([0x22, 0xff, 0xfe, 0x22])))))).toMatch(/not JSON/);
@@ -278,6 +286,37 @@ describe('share links: the libvirt release a design is placed as (issue 12)', ()
       const msg = await refused(linkOf(JSON.stringify({ v: 1, domain: '<domain/>', libvirtVersion: bad })));
       expect(msg).toMatch(/"libvirtVersion" .* not a libvirt release such as 9\.0/);
     }
+  });
+});
+
+describe('share links: the encoding of a file whose text does not say it (UTF-16)', () => {
+  const inflated = (link: string): Record<string, unknown> => JSON.parse(inflateRawSync(Buffer.from(link.slice(link.indexOf('#/d/') + 4), 'base64url')).toString('utf8')) as Record<string, unknown>;
+
+  it('travels in version 1 (domain and host) and version 2 (one per domain) links', async () => {
+    const one = await decoded(await encodeShareLink({ v: 1, domain: '\uFEFF<domain/>', host: '\uFEFF<device/>', encoding: 'UTF-16BE', hostEncoding: 'UTF-16LE' }, BASE));
+    expect(one).toMatchObject({ encoding: 'UTF-16BE', hostEncoding: 'UTF-16LE' });
+    const two = await decodeAnyShareLink(await encodeShareLink({ v: 2, domains: ['<a/>', '\uFEFF<b/>'], encodings: [null, 'UTF-16LE'] }, BASE));
+    expect(two.ok && two.value.v === 2 && two.value.encodings).toEqual([null, 'UTF-16LE']);
+  });
+
+  it('a link with no such file is as it always was: no field in its JSON, none decoded', async () => {
+    const link = await encodeShareLink({ v: 2, domains: ['<a/>', '<b/>'], encodings: [null, null] }, BASE);
+    expect(Object.keys(inflated(link))).toEqual(['v', 'domains', 'crc']);
+    expect(Object.keys(inflated(await encodeShareLink({ v: 1, domain: '<a/>' }, BASE)))).toEqual(['v', 'domain', 'crc']);
+    const back = await decodeAnyShareLink(link);
+    expect(back.ok && 'encodings' in back.value).toBe(false);
+  });
+
+  it('is outside the checksum, so a pcitopo that does not know it opens the link', async () => {
+    const json = inflated(await encodeShareLink({ v: 1, domain: '\uFEFF<domain/>', encoding: 'UTF-16LE' }, BASE));
+    expect(json['crc']).toBe(designChecksum('\uFEFF<domain/>', undefined));
+  });
+
+  it('a value that is not an encoding, or a list of the wrong length, is refused naming the field', async () => {
+    expect(await refused(linkOf(JSON.stringify({ v: 1, domain: '<domain/>', encoding: 'EBCDIC' })))).toMatch(/"encoding" is "EBCDIC", not an encoding/);
+    expect(await refused(linkOf(JSON.stringify({ v: 1, domain: '<domain/>', hostEncoding: 16 })))).toMatch(/"hostEncoding" is 16/);
+    const short = await decodeAnyShareLink(linkOf(JSON.stringify({ v: 2, domains: ['<a/>', '<b/>'], encodings: ['UTF-16LE'] })));
+    expect(short.ok ? 'opened' : short.error.message).toMatch(/"encodings" is not a list of 2 encodings/);
   });
 });
 

@@ -1,6 +1,9 @@
 import type { InputError, Result } from '../errors.ts';
 import { fail, ok } from '../errors.ts';
 import { isLibvirtRelease } from '../model/libvirtRelease.ts';
+import type { XmlEncoding } from '../model/encoding.ts';
+import { isXmlEncoding } from '../model/encoding.ts';
+import { deflateRawEnd } from './deflateEnd.ts';
 
 /**
  * Share links (DESIGN.md §5): `<base>#/d/<payload>`, payload = base64url (no padding) of
@@ -23,6 +26,15 @@ export interface SharePayload {
    * that does not know it ignores it (it is outside the checksum, which covers the XML).
    */
   libvirtVersion?: string;
+  /**
+   * The encoding of the domain's and the host's file when their text does not say it (UTF-16:
+   * xml/decode.ts encodingBeyondText), so the link gives the same bytes back. Absent for every
+   * document whose text says it (UTF-8, a declared ISO-8859-1): such a link is as it always was.
+   * Outside the checksum, like libvirtVersion, so a pcitopo that does not know them opens the link
+   * (with the text as UTF-8).
+   */
+  encoding?: XmlEncoding;
+  hostEncoding?: XmlEncoding;
 }
 
 /**
@@ -36,6 +48,9 @@ export interface WorkspaceSharePayload {
   view?: unknown;
   /** one setting for every guest of the workspace (see SharePayload.libvirtVersion) */
   libvirtVersion?: string;
+  /** each domain's encoding as SharePayload.encoding, null for one whose text says it; absent when all do */
+  encodings?: Array<XmlEncoding | null>;
+  hostEncoding?: XmlEncoding;
 }
 
 export type AnySharePayload = SharePayload | WorkspaceSharePayload;
@@ -104,10 +119,11 @@ export function workspaceChecksum(domains: readonly string[], host: string | und
  * fragment, if any, is replaced.
  */
 export async function encodeShareLink(p: AnySharePayload, base: string): Promise<string> {
+  // undefined fields are left out by JSON.stringify: a link without encodings is byte for byte as before
   const json =
     p.v === 1
-      ? JSON.stringify({ v: p.v, domain: p.domain, host: p.host, view: p.view, libvirtVersion: p.libvirtVersion, crc: designChecksum(p.domain, p.host) })
-      : JSON.stringify({ v: p.v, domains: p.domains, host: p.host, view: p.view, libvirtVersion: p.libvirtVersion, crc: workspaceChecksum(p.domains, p.host) });
+      ? JSON.stringify({ v: p.v, domain: p.domain, host: p.host, view: p.view, libvirtVersion: p.libvirtVersion, crc: designChecksum(p.domain, p.host), encoding: p.encoding, hostEncoding: p.hostEncoding })
+      : JSON.stringify({ v: p.v, domains: p.domains, host: p.host, view: p.view, libvirtVersion: p.libvirtVersion, crc: workspaceChecksum(p.domains, p.host), encodings: p.encodings?.some((e) => e !== null) ? p.encodings : undefined, hostEncoding: p.hostEncoding });
   const bytes = new TextEncoder().encode(json);
   // compressing our own design needs no slicing: one write
   const packed = await pipe(new CompressionStream('deflate-raw'), bytes, Infinity, { slice: Math.max(1, bytes.length) });
@@ -136,11 +152,19 @@ export async function decodeAnyShareLink(linkOrHash: string): Promise<Result<Any
   const bytes = fromBase64Url(payload);
   if (!bytes) return bad('the link is damaged: its data is not base64url (was it cut or changed when copied?)');
 
+  // Where the deflate stream ends is found first, the same way in every runtime: bytes after it
+  // are refused by Chromium's inflater (as if the data were not deflate) and ignored by Node's.
+  const end = deflateRawEnd(bytes);
+  if (end === undefined) return bad(NOT_DEFLATE);
+  if (end < bytes.length) {
+    const n = bytes.length - end;
+    return bad(`the link is damaged: ${n} byte${n === 1 ? '' : 's'} after the end of its compressed data (was it changed when copied?)`);
+  }
   let inflated: Uint8Array | 'too-large';
   try {
     inflated = await pipe(new DecompressionStream('deflate-raw'), bytes, MAX_INFLATED_BYTES);
   } catch {
-    return bad('the link is damaged: its data is not deflate-compressed (was it cut or changed when copied?)');
+    return bad(NOT_DEFLATE);
   }
   if (inflated === 'too-large') {
     return bad(`the link's design is larger than ${mib(MAX_INFLATED_BYTES)} MiB once unpacked; refused`);
@@ -164,14 +188,20 @@ export async function decodeAnyShareLink(linkOrHash: string): Promise<Result<Any
   if (release !== undefined && (typeof release !== 'string' || !isLibvirtRelease(release))) {
     return bad(`the link is not a pcitopo design: "libvirtVersion" is ${JSON.stringify(release).slice(0, 40)}, not a libvirt release such as 9.0 or 10.7`);
   }
+  const hostEncoding = o['hostEncoding'];
+  if (hostEncoding !== undefined && !isXmlEncoding(hostEncoding)) return badEncoding('hostEncoding', hostEncoding);
   if (o['v'] === 1) {
     if (typeof o['domain'] !== 'string') return bad('the link is not a pcitopo design: "domain" is not a string of domain XML');
     if (o['crc'] !== undefined && o['crc'] !== designChecksum(o['domain'], host)) return changed();
+    const encoding = o['encoding'];
+    if (encoding !== undefined && !isXmlEncoding(encoding)) return badEncoding('encoding', encoding);
     // Fields a later version 1 may add are ignored; only the known ones are handed on.
     const out: SharePayload = { v: 1, domain: o['domain'] };
     if (host !== undefined) out.host = host;
     if (o['view'] !== undefined) out.view = o['view'];
     if (release !== undefined) out.libvirtVersion = release;
+    if (encoding !== undefined) out.encoding = encoding;
+    if (hostEncoding !== undefined) out.hostEncoding = hostEncoding;
     return ok(out);
   }
   const domains = o['domains'];
@@ -180,12 +210,23 @@ export async function decodeAnyShareLink(linkOrHash: string): Promise<Result<Any
   }
   if (domains.length > MAX_LINK_DOMAINS) return bad(`the link holds ${domains.length} domains; pcitopo opens workspaces of up to ${MAX_LINK_DOMAINS}`);
   if (o['crc'] !== undefined && o['crc'] !== workspaceChecksum(domains as string[], host)) return changed();
+  const encodings = o['encodings'];
+  if (encodings !== undefined && (!Array.isArray(encodings) || encodings.length !== domains.length || !encodings.every((e) => e === null || isXmlEncoding(e)))) {
+    return bad(`the link is not a pcitopo workspace: "encodings" is not a list of ${domains.length} encodings (such as UTF-16LE) or nulls, one per domain`);
+  }
   const out: WorkspaceSharePayload = { v: 2, domains: [...(domains as string[])] };
   if (host !== undefined) out.host = host;
   if (o['view'] !== undefined) out.view = o['view'];
   if (release !== undefined) out.libvirtVersion = release;
+  if (encodings !== undefined) out.encodings = [...(encodings as Array<XmlEncoding | null>)];
+  if (hostEncoding !== undefined) out.hostEncoding = hostEncoding;
   return ok(out);
 }
+
+const badEncoding = (field: string, value: unknown): Result<never> =>
+  bad(`the link is not a pcitopo design: "${field}" is ${JSON.stringify(value).slice(0, 40)}, not an encoding such as UTF-16LE`);
+
+const NOT_DEFLATE = 'the link is damaged: its data is not deflate-compressed (was it cut or changed when copied?)';
 
 const changed = (): Result<never> => bad('the link was changed after it was made: its design does not match its checksum (was it edited or cut when copied?)');
 

@@ -1,3 +1,4 @@
+import type { XmlEncoding } from '../model/encoding.ts';
 import type { Host } from '../model/host.ts';
 import type { Workspace } from '../model/workspace.ts';
 import type { Result } from '../errors.ts';
@@ -19,7 +20,11 @@ export async function workspaceLink(ws: Workspace, hostText: string | undefined,
   const host = hostText !== undefined ? { host: hostText } : {};
   const v = view !== undefined ? { view } : {};
   const release = libvirtVersion !== undefined ? { libvirtVersion } : {};
-  return encodeShareLink(domains.length === 1 ? { v: 1, domain: domains[0] as string, ...host, ...v, ...release } : { v: 2, domains, ...host, ...v, ...release }, base);
+  // each file's encoding where its text does not say it (UTF-16), so the link gives its bytes back
+  const encodings = ws.guests.map((g) => g.design.source.encoding ?? null);
+  const first = encodings[0];
+  if (domains.length === 1) return encodeShareLink({ v: 1, domain: domains[0] as string, ...host, ...v, ...release, ...(first ? { encoding: first } : {}) }, base);
+  return encodeShareLink({ v: 2, domains, ...host, ...v, ...release, ...(encodings.some((e) => e !== null) ? { encodings } : {}) }, base);
 }
 
 /** What a share link opens to: a workspace (one guest for a version 1 link), the host's text and the view. */
@@ -30,6 +35,8 @@ export interface OpenedLink {
   readonly version: 1 | 2;
   /** the libvirt release the link's design is placed as; absent: the default */
   readonly libvirtVersion?: string | undefined;
+  /** the host file's encoding when its text does not say it (SharePayload.hostEncoding) */
+  readonly hostEncoding?: XmlEncoding | undefined;
 }
 
 /**
@@ -51,7 +58,18 @@ export function workspaceOfPayload(p: AnySharePayload): Result<OpenedLink> {
     host = h.value;
   }
   const texts = p.v === 1 ? [p.domain] : p.domains;
-  const ws = createWorkspace(texts.map((text, i) => ({ text, file: texts.length === 1 ? 'share link (domain)' : `share link (domain ${i + 1})` })), host);
+  const encodings = p.v === 1 ? [p.encoding] : (p.encodings ?? []);
+  const ws = createWorkspace(
+    texts.map((text, i) => ({ text, file: texts.length === 1 ? 'share link (domain)' : `share link (domain ${i + 1})`, encoding: encodings[i] ?? undefined })),
+    host,
+  );
   if (!ws.ok) return ws;
-  return ok({ workspace: ws.value, ...(p.host !== undefined ? { hostText: p.host } : {}), ...(p.view !== undefined ? { view: p.view } : {}), ...(p.libvirtVersion !== undefined ? { libvirtVersion: p.libvirtVersion } : {}), version: p.v });
+  return ok({
+    workspace: ws.value,
+    ...(p.host !== undefined ? { hostText: p.host } : {}),
+    ...(p.view !== undefined ? { view: p.view } : {}),
+    ...(p.libvirtVersion !== undefined ? { libvirtVersion: p.libvirtVersion } : {}),
+    ...(p.hostEncoding !== undefined ? { hostEncoding: p.hostEncoding } : {}),
+    version: p.v,
+  });
 }

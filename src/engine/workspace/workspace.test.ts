@@ -4,7 +4,7 @@ import { DEMO_HOST_XML } from '../demo/demo.ts';
 import type { Host } from '../model/host.ts';
 import { hostUsage } from '../model/workspace.ts';
 import { decodeAnyShareLink, encodeShareLink } from '../share/link.ts';
-import { exportDomain } from '../xml/domain.ts';
+import { exportDomain, exportDomainBytes } from '../xml/domain.ts';
 import { importHost } from '../xml/nodedev.ts';
 import { openShareLink, workspaceLink } from './link.ts';
 import { validateAcrossGuests, validateWorkspace } from './validate.ts';
@@ -188,6 +188,21 @@ describe('workspace share links', () => {
     if (!r.ok) throw new Error(r.error.message);
     const p = await decodeAnyShareLink(await workspaceLink(r.value, undefined, 'http://x/'));
     expect(p.ok && p.value.v).toBe(1);
+  });
+
+  it("each guest's file encoding its text does not say (UTF-16) travels, and the guest exports the same bytes from the link", async () => {
+    const texts = [domain('alpha', ['0030:01:00.0']), `\uFEFF${domain('beta', [])}`];
+    const r = createWorkspace([{ text: texts[0] as string }, { text: texts[1] as string, encoding: 'UTF-16BE' }]);
+    if (!r.ok) throw new Error(r.error.message);
+    for (const ws of [r.value, withoutGuest(r.value, 'alpha')]) {
+      const back = await openShareLink(await workspaceLink(ws, undefined, 'http://x/'));
+      if (!back.ok) throw new Error(back.error.message);
+      const beta = guestNamed(back.value.workspace, 'beta');
+      if (!beta) throw new Error('no beta');
+      const bytes = exportDomainBytes(beta.design);
+      expect(bytes.ok && [...bytes.value]).toEqual([...Buffer.from(Buffer.from(texts[1] as string, 'utf16le')).swap16()]);
+      expect(guestNamed(back.value.workspace, 'alpha')?.design.source.encoding).toBeUndefined();
+    }
   });
 
   it('the libvirt release travels once for the whole workspace, and only when set (issue 12)', async () => {

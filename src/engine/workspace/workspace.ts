@@ -3,6 +3,7 @@ import type { Host } from '../model/host.ts';
 import type { Workspace, WorkspaceGuest } from '../model/workspace.ts';
 import type { Result } from '../errors.ts';
 import { fail, ok } from '../errors.ts';
+import type { XmlEncoding } from '../xml/decode.ts';
 import { createDesign, exportDomain } from '../xml/domain.ts';
 
 /**
@@ -18,6 +19,8 @@ export const MAX_WORKSPACE_GUESTS = 256;
 export interface DomainInput {
   readonly text: string;
   readonly file?: string | undefined;
+  /** the encoding of the file's bytes when its text does not say it (xml/decode.ts encodingBeyondText) */
+  readonly encoding?: XmlEncoding | undefined;
 }
 
 /** `alpha.xml` -> `alpha`; a path's last part only. */
@@ -44,7 +47,7 @@ export function createWorkspace(domains: readonly DomainInput[], host?: Host): R
   if (domains.length > MAX_WORKSPACE_GUESTS) return fail({ code: 'too-large', message: `${domains.length} domains; a workspace holds up to ${MAX_WORKSPACE_GUESTS}` });
   let ws: Workspace = { host, guests: [] };
   for (const d of domains) {
-    const r = createDesign(d.text, host, d.file);
+    const r = createDesign(d.text, host, d.file, d.encoding);
     if (!r.ok) return r;
     const next = addGuest(ws, r.value, d.file);
     if (!next.ok) return next;

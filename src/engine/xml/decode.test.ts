@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeXml, encodeXml } from './decode.ts';
+import { decodeXml, encodeXml, encodingBeyondText, encodingToWrite } from './decode.ts';
 import type { XmlEncoding } from './decode.ts';
 
 const bytes = (...parts: Array<string | number[]>): Uint8Array =>
@@ -99,5 +99,31 @@ describe('encodeXml', () => {
     expect(encodeXml('<a>\n€</a>', 'ISO-8859-1', 'f.xml')).toMatchObject({ ok: false, error: { code: 'unsupported', file: 'f.xml', line: 2, column: 1 } });
     expect(encodeXml('<a>é</a>', 'US-ASCII')).toMatchObject({ ok: false, error: { line: 1, column: 4 } });
     expect(encodeXml('<a>€</a>', 'windows-1252')).toMatchObject({ ok: true });
+  });
+});
+
+describe('encodingBeyondText: what a design keeps of its file besides the text', () => {
+  const kept = (input: Uint8Array) => {
+    const r = decodeXml(input, 'f.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    return { kept: encodingBeyondText(r.value), text: r.value.text, encoding: r.value.encoding };
+  };
+  it('nothing for a file whose text says its encoding (UTF-8, with or without BOM; a declared Latin-1)', () => {
+    expect(kept(utf8('<domain/>')).kept).toBeUndefined();
+    expect(kept(utf8('\uFEFF<domain/>')).kept).toBeUndefined();
+    expect(kept(bytes("<?xml version='1.0' encoding='ISO-8859-1'?><domain>caf", [0xe9], '</domain>')).kept).toBeUndefined();
+  });
+  it('UTF-16 in either byte order, whatever its declaration says; a UTF-8 file declaring another encoding', () => {
+    expect(kept(bytes([0xff, 0xfe], [0x3c, 0, 0x61, 0, 0x2f, 0, 0x3e, 0])).kept).toBe('UTF-16LE');
+    expect(kept(bytes([0xfe, 0xff], [0, 0x3c, 0, 0x61, 0, 0x2f, 0, 0x3e])).kept).toBe('UTF-16BE');
+    expect(kept(bytes([0xff, 0xfe], [...Buffer.from("<?xml version='1.0' encoding='UTF-8'?><a/>", 'utf16le')])).kept).toBe('UTF-16LE');
+    expect(kept(bytes([0xef, 0xbb, 0xbf], "<?xml version='1.0' encoding='ISO-8859-1'?><a/>")).kept).toBe('UTF-8');
+  });
+  it('encodingToWrite: the kept one first, else the declaration, UTF-8 without one, undefined for one pcitopo cannot write', () => {
+    for (const input of [bytes([0xfe, 0xff], [0, 0x3c, 0, 0x61, 0, 0x2f, 0, 0x3e]), bytes("<?xml version='1.0' encoding='windows-1252'?><a>", [0x80], '</a>'), utf8('<a>\u00e9</a>')]) {
+      const k = kept(input);
+      expect(encodingToWrite(k.text, k.kept)).toBe(k.encoding);
+    }
+    expect(encodingToWrite("<?xml version='1.0' encoding='EBCDIC'?><a/>")).toBeUndefined();
   });
 });

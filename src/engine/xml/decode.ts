@@ -1,5 +1,6 @@
 import type { Result } from '../errors.ts';
 import { fail, ok } from '../errors.ts';
+import type { XmlEncoding } from '../model/encoding.ts';
 
 /**
  * Bytes to XML text and back, strictly: a byte that is not in the file's encoding is refused with
@@ -21,7 +22,7 @@ import { fail, ok } from '../errors.ts';
 declare const TextDecoder: new (label: 'utf-8', options: { fatal: boolean; ignoreBOM: boolean }) => { decode(bytes: Uint8Array): string };
 declare const TextEncoder: new () => { encode(text: string): Uint8Array };
 
-export type XmlEncoding = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'ISO-8859-1' | 'US-ASCII' | 'windows-1252';
+export type { XmlEncoding };
 
 export interface DecodedXml {
   /** the document's text; a byte order mark is kept as U+FEFF */
@@ -131,6 +132,27 @@ export function encodeXml(text: string, encoding: XmlEncoding, file?: string): R
 export function declaredEncoding(text: string): XmlEncoding | undefined {
   const m = /^\uFEFF?<\?xml\s[^?]*?\bencoding\s*=\s*(["'])([^"']*)\1/.exec(text.slice(0, 512));
   return m ? NAMES[(m[2] as string).toLowerCase()] : 'UTF-8';
+}
+
+/**
+ * What a design must keep of its file's encoding besides the text, so that its bytes can be written
+ * back: the encoding the bytes were in when the text's own declaration would not give it again
+ * ({@link declaredEncoding}): UTF-16 (known from the byte order mark or the byte pattern, which the
+ * text does not keep), or a UTF-8 file whose declaration names another encoding. Undefined when the
+ * text says it (UTF-8 without a declaration, a declared ISO-8859-1): nothing more to keep, so a
+ * share link of such a document stays as it always was.
+ */
+export function encodingBeyondText(d: Pick<DecodedXml, 'text' | 'encoding'>): XmlEncoding | undefined {
+  return declaredEncoding(d.text) === d.encoding ? undefined : d.encoding;
+}
+
+/**
+ * The encoding to write a document's text in: `kept` (what {@link encodingBeyondText} gave when the
+ * file was read) when there is one, else the one its declaration names (UTF-8 without one); undefined
+ * when it declares one pcitopo cannot write.
+ */
+export function encodingToWrite(text: string, kept?: XmlEncoding): XmlEncoding | undefined {
+  return kept ?? declaredEncoding(text);
 }
 
 /** The `encoding=` of an `<?xml …?>` declaration at the very start, read as ASCII. */

@@ -6,7 +6,7 @@ import { applyCommand } from '../commands/commands.ts';
 import { machineFamily } from '../machines/index.ts';
 import { DEMO_DOMAIN_XML } from '../demo/demo.ts';
 import { MAX_XML_BYTES } from '../errors.ts';
-import { createDesign, exportDomain, importDomain } from './domain.ts';
+import { createDesign, exportDomain, exportDomainBytes, importDomain } from './domain.ts';
 import { domainSchemaErrors } from '../../../test/support/xmllint.ts';
 
 import { SHARED, sharedPath } from '../../../test/support/shared.ts';
@@ -518,5 +518,39 @@ describe('bad input', () => {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error).toMatchObject({ code: 'malformed-xml', file: 'empty.xml' });
     }
+  });
+});
+
+describe('exportDomainBytes: the design in the encoding its file came in (issue 11)', () => {
+  const moved = (d: Design): Design => {
+    const phb = d.guest.controllers.find((c) => c.index === 1);
+    return phb ? applyCommand(d, { kind: 'remove-controller', controller: phb.key }) : d;
+  };
+  it('UTF-16BE kept by the design: unedited the same bytes, edited still UTF-16BE with its BOM', () => {
+    const text = `\uFEFF${DEMO_DOMAIN_XML}`;
+    const d = createDesign(text, undefined, 'd.xml', 'UTF-16BE');
+    if (!d.ok) throw new Error(d.error.message);
+    const be = (t: string) => [...Buffer.from(Buffer.from(t, 'utf16le')).swap16()];
+    const same = exportDomainBytes(d.value);
+    expect(same.ok && [...same.value]).toEqual(be(text));
+    const edited = moved(d.value);
+    expect(exportDomain(edited)).not.toBe(text);
+    const e = exportDomainBytes(edited);
+    expect(e.ok && [...e.value]).toEqual(be(exportDomain(edited)));
+  });
+  it('without a kept encoding, the declaration says it: Latin-1 one byte a character; UTF-8 otherwise', () => {
+    const latin = `<?xml version='1.0' encoding='ISO-8859-1'?>\n${DEMO_DOMAIN_XML.replace('<domain', '<!-- caf\u00e9 -->\n<domain')}`;
+    const d = createDesign(latin);
+    if (!d.ok) throw new Error(d.error.message);
+    const b = exportDomainBytes(d.value);
+    expect(b.ok && [...b.value]).toEqual([...Buffer.from(latin, 'latin1')]);
+    const u = createDesign(DEMO_DOMAIN_XML.replace('<domain', '<!-- caf\u00e9 -->\n<domain'));
+    const ub = u.ok ? exportDomainBytes(u.value) : undefined;
+    expect(ub?.ok && Buffer.from(ub.value).toString('utf8')).toBe(DEMO_DOMAIN_XML.replace('<domain', '<!-- caf\u00e9 -->\n<domain'));
+  });
+  it('a declared encoding pcitopo cannot write is an error, not bytes in another encoding', () => {
+    const d = createDesign(`<?xml version='1.0' encoding='EBCDIC'?>\n${DEMO_DOMAIN_XML}`);
+    const r = d.ok ? exportDomainBytes(d.value, 'd.xml') : undefined;
+    expect(r && !r.ok && r.error).toMatchObject({ code: 'unsupported', file: 'd.xml' });
   });
 });

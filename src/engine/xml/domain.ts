@@ -1,5 +1,5 @@
 import type { Result } from '../errors.ts';
-import { ok } from '../errors.ts';
+import { fail, ok } from '../errors.ts';
 import type { Design } from '../model/design.ts';
 import type { Guest } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
@@ -9,6 +9,8 @@ import { machineProfile } from '../machines/index.ts';
 import type { DomainSource } from '../model/domainSource.ts';
 import { patchDomain } from './domainPatch.ts';
 import { readDomain } from './domainRead.ts';
+import type { XmlEncoding } from './decode.ts';
+import { encodeXml, encodingToWrite } from './decode.ts';
 
 /**
  * Domain XML in and out (issue 3). Import reads the model and remembers where things are; export
@@ -34,12 +36,14 @@ export function importDomain(text: string, file?: string): Result<{ guest: Guest
  * A design whose guest is the document as written (`original === guest`), plus the root bus libvirt
  * adds by itself when the XML names none (a hand-written pseries domain often lists no PCI
  * controller at all): the tree then has its root, and devices on bus 0 a home. It is `implicit`, so
- * export leaves it out unless the design changes it.
+ * export leaves it out unless the design changes it. `encoding`: the encoding of the file's bytes when
+ * its text does not say it (decode.ts encodingBeyondText), kept as `source.encoding` for
+ * {@link exportDomainBytes}.
  */
-export function createDesign(domainText: string, host?: Host, file?: string): Result<Design> {
+export function createDesign(domainText: string, host?: Host, file?: string, encoding?: XmlEncoding): Result<Design> {
   const r = readDomain(domainText, file);
   if (!r.ok) return r;
-  const { source } = r.value;
+  const source = encoding === undefined ? r.value.source : { ...r.value.source, encoding };
   const guest = withImplicitRoot(r.value.guest);
   return ok({ guest, original: guest, source, host });
 }
@@ -59,6 +63,23 @@ function withImplicitRoot(guest: Guest): Guest {
   // in the design (export keeps the bytes); the rules and placement ask where libvirt puts it
   // (qemuDomainPCIAddressSetCollect)
   return { ...guest, controllers: [...root, ...implied.controllers, ...guest.controllers] };
+}
+
+/**
+ * The design's domain XML as the file's bytes: {@link exportDomain} in the encoding the file came in
+ * (`source.encoding`, else the one the text declares), so an unedited file comes back byte for byte
+ * whatever its encoding (issue 11). Error `unsupported`, naming line and column, for a character the
+ * encoding cannot hold or a declared encoding pcitopo cannot write (both only after an XML edit).
+ */
+export function exportDomainBytes(design: Design, file?: string): Result<Uint8Array> {
+  return domainBytes(exportDomain(design), design.source.encoding, file);
+}
+
+/** A domain's text as its file's bytes: in `kept` (DomainSource.encoding) when set, else in the encoding it declares (errors as {@link exportDomainBytes}). */
+export function domainBytes(text: string, kept: XmlEncoding | undefined, file?: string): Result<Uint8Array> {
+  const encoding = encodingToWrite(text, kept);
+  if (encoding === undefined) return fail({ code: 'unsupported', file, line: 1, message: 'the XML declares an encoding pcitopo cannot write (it writes UTF-8, UTF-16, ISO-8859-1, US-ASCII and windows-1252)' });
+  return encodeXml(text, encoding, file);
 }
 
 /** The design's domain XML: the imported text with only the design's edits patched in. */

@@ -27,6 +27,14 @@ export interface ScanError {
 /** How deep elements may nest: node-device XML nests about five levels. */
 export const MAX_DEPTH = 256;
 
+/**
+ * How many attributes one element may have: node-device XML writes at most four on an element
+ * (`<address domain bus slot function>`, src/conf/schemas/nodedev.rng). A million attributes on one
+ * element made a host import take seconds and gigabytes (one object with a million keys) before
+ * this bound (issue 11: bounded by the format's own limits, never by the input).
+ */
+export const MAX_ATTRIBUTES = 64;
+
 interface Open {
   name: string;
   offset: number;
@@ -256,6 +264,7 @@ export function scanElements(text: string, take?: TakeElement): { ok: true; root
       let key = attributeKeys.get(attr);
       if (key === undefined) attributeKeys.set(attr, (key = `@_${attr}`));
       if (Object.hasOwn(open.node, key)) return { ok: false, error: fail(spaced, `attribute '${attr}' is repeated in <${name}>`) };
+      if (open.attributes === MAX_ATTRIBUTES) return { ok: false, error: fail(spaced, `<${name}> has more than ${MAX_ATTRIBUTES} attributes; node-device XML writes at most a few on an element`) };
       open.node[key] = text.slice(p + 1, close);
       open.attributes++;
       at = close + 1;

@@ -1,5 +1,5 @@
 import { changedFiles, guestCount, workspaceOf, type DesignerState } from '../../store/index.ts';
-import { download } from '../downloads.ts';
+import { changedBytes, download } from '../downloads.ts';
 import { register } from './registry.ts';
 
 const enabled = (s: DesignerState): true | string => {
@@ -30,9 +30,9 @@ export const exportChanged = register({
     return {
       kind: 'effect',
       run: async () => {
-        const { strToU8, zipSync } = await import('fflate');
-        // a fixed time makes the same workspace give the same zip bytes
-        const zip = zipSync(Object.fromEntries(files.map((f) => [f.fileName, [strToU8(f.xml), { mtime: new Date('2000-01-01T00:00:00Z') }]])));
+        const { zipSync } = await import('fflate');
+        // a fixed time makes the same workspace give the same zip bytes; each file in its own encoding
+        const zip = zipSync(Object.fromEntries(files.map((f) => [f.fileName, [changedBytes(f), { mtime: new Date('2000-01-01T00:00:00Z') }]])));
         download(new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), CHANGED_ZIP);
       },
     };

@@ -1,5 +1,5 @@
 import { changedFiles, workspaceOf } from '../../store/index.ts';
-import { download } from '../downloads.ts';
+import { changedBytes, download } from '../downloads.ts';
 import { register } from './registry.ts';
 
 /** Downloads one changed domain of the workspace (by its name) as its XML file. */
@@ -9,6 +9,6 @@ export const exportChangedFile = register<string>({
   enabled: (s, name) => (changedFiles(workspaceOf(s.present)).some((f) => f.name === name) ? true : `${name} has not changed since it was opened`),
   perform: ({ store }, name) => {
     const f = changedFiles(workspaceOf(store.getState().present)).find((x) => x.name === name);
-    return f ? { kind: 'effect', run: () => download(new Blob([f.xml], { type: 'application/xml' }), f.fileName) } : { kind: 'none' };
+    return f ? { kind: 'effect', run: () => download(new Blob([changedBytes(f)], { type: 'application/xml' }), f.fileName) } : { kind: 'none' };
   },
 });

@@ -1,4 +1,4 @@
-import { xmlKind } from '../importing.ts';
+import { unreadableFile, xmlKind } from '../importing.ts';
 import { importDomain, type FileText } from './importDomain.ts';
 import { importHost } from './importHost.ts';
 import { register } from './registry.ts';
@@ -9,5 +9,9 @@ export const importAny = register<FileText>({
   label: 'Import',
   enabled: () => true,
   // anything else goes to the domain importer, which says what is wrong with line and column
-  perform: (ctx, arg) => (xmlKind(arg.text) === 'node-devices' ? importHost.perform(ctx, arg) : importDomain.perform(ctx, arg)),
+  perform: (ctx, arg) => {
+    // a file that could not be decoded has no text to tell domain from host by
+    if (arg.refused) return { kind: 'error', message: unreadableFile(arg.refused) };
+    return xmlKind(arg.text) === 'node-devices' ? importHost.perform(ctx, arg) : importDomain.perform(ctx, arg);
+  },
 });

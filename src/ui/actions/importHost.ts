@@ -9,7 +9,8 @@ export const importHost = register<FileText>({
   label: 'Import host',
   description: "Import the host's node devices (virsh nodedev-dumpxml)",
   enabled: (s) => (s.present ? true : 'No design is open'),
-  perform: ({ store }, { text, file }) => {
+  perform: ({ store }, { text, file, refused }) => {
+    if (refused) return { kind: 'error', message: importFailure('host', refused) };
     const wrong = wrongButton('host', text, file);
     if (wrong) return { kind: 'error', message: wrong };
     const h = readHost(text, file);

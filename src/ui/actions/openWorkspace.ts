@@ -1,6 +1,6 @@
 import { createWorkspace, importHost as readHost } from '../../engine/index.ts';
 import { docOfWorkspace } from '../../store/index.ts';
-import { importFailure, xmlKind } from '../importing.ts';
+import { importFailure, unreadableFile, xmlKind } from '../importing.ts';
 import type { FileText } from './importDomain.ts';
 import { importAny } from './importAny.ts';
 import { register } from './registry.ts';
@@ -22,6 +22,8 @@ export const openWorkspace = register<readonly FileText[]>({
     const first = files[0];
     if (!first) return { kind: 'none' };
     if (files.length === 1) return importAny.perform(ctx, first);
+    const unread = files.find((f) => f.refused)?.refused;
+    if (unread) return { kind: 'error', message: unreadableFile(unread) };
     const sorted = [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     const hosts = sorted.filter((f) => xmlKind(f.text) === 'node-devices');
     const domains = sorted.filter((f) => xmlKind(f.text) !== 'node-devices');
@@ -38,7 +40,7 @@ export const openWorkspace = register<readonly FileText[]>({
       hostText = hostFile.text;
     }
     const ws = createWorkspace(
-      domains.map((d) => ({ text: d.text, file: d.file })),
+      domains.map((d) => ({ text: d.text, file: d.file, encoding: d.encoding })),
       host,
     );
     if (!ws.ok) return { kind: 'error', message: importFailure('domain', ws.error) };

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { DEMO_DOMAIN_XML, decodeXml, encodeShareLink, encodingBeyondText } from '../src/engine/index.ts';
+import { exportXml, openApp } from './helpers.ts';
+
+/**
+ * Files are read in the app as the CLI reads them (issue 11: strict decoding, "in the CLI and the
+ * app"): bytes decoded by the engine's decodeXml, never File.text(), whose U+FFFD hides a Latin-1
+ * byte; a refused file names the byte, file, line and column and leaves the design as it was; a
+ * file in an encoding its text does not say (UTF-16) keeps it through a share link. Every file is
+ * made here as bytes.
+ */
+
+const DOMAIN = DEMO_DOMAIN_XML.replace('<name>p9-demo</name>', '<name>enc-test</name>');
+const AT = DOMAIN.indexOf('<memory');
+/** The domain with a comment holding café, é written as the bytes given. */
+const cafe = (decl: string, e: number[]): Buffer => Buffer.concat([Buffer.from(`${decl}${DOMAIN.slice(0, AT)}<!-- caf`), Buffer.from(e), Buffer.from(` -->\n  ${DOMAIN.slice(AT)}`)]);
+const LATIN1 = cafe("<?xml version='1.0' encoding='ISO-8859-1'?>\n", [0xe9]);
+const INVALID = cafe('', [0xe9]);
+/** the line and column decodeXml gives the bad byte: line 4 (after <domain>, <name> and the demo's comment), after "  <!-- caf" */
+const WHERE = ':4:11: byte 0xE9 is not UTF-8';
+
+async function exported(page: Page): Promise<Buffer> {
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-domain').click();
+  const d = await download;
+  expect(d.suggestedFilename()).toBe('enc-test.xml');
+  return fs.readFileSync(await d.path());
+}
+
+test('Import domain: invalid UTF-8 is refused naming byte, file, line and column, and the design is kept', async ({ page }) => {
+  const errors = await openApp(page);
+  const before = await exportXml(page);
+  await page.getByTestId('import-domain-file').setInputFiles({ name: 'bad.xml', mimeType: 'application/xml', buffer: INVALID });
+  await expect(page.getByTestId('error-message')).toContainText(`Could not import the domain: bad.xml${WHERE}`);
+  expect(await exportXml(page)).toBe(before);
+  expect(before).toContain('<name>p9-demo</name>');
+  expect(errors).toEqual([]);
+});
+
+test('Import domain: a declared ISO-8859-1 file opens with é, and Export XML downloads its very bytes', async ({ page }) => {
+  const errors = await openApp(page);
+  await page.getByTestId('import-domain-file').setInputFiles({ name: 'latin1.xml', mimeType: 'application/xml', buffer: LATIN1 });
+  await expect.poll(() => exportXml(page)).toContain('<!-- café -->');
+  expect((await exported(page)).equals(LATIN1)).toBe(true);
+  expect(errors).toEqual([]);
+});
+
+test('a dropped file with invalid UTF-8 is refused the same way; a dropped Latin-1 file opens', async ({ page }) => {
+  const errors = await openApp(page);
+  const before = await exportXml(page);
+  const drop = (bytes: Buffer, name: string) =>
+    page.evaluate(
+      ({ data, file }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(data)], file, { type: 'application/xml' }));
+        window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      },
+      { data: [...bytes], file: name },
+    );
+  await drop(INVALID, 'dropped.xml');
+  await expect(page.getByTestId('error-message')).toContainText(`Could not read dropped.xml${WHERE}`);
+  expect(await exportXml(page)).toBe(before);
+  await drop(LATIN1, 'dropped.xml');
+  await expect.poll(() => exportXml(page)).toContain('<!-- café -->');
+  expect((await exported(page)).equals(LATIN1)).toBe(true);
+  expect(errors).toEqual([]);
+});
+
+for (const order of ['LE', 'BE'] as const) {
+  test(`a UTF-16${order} design: a link made as pcitopo link makes it, and the app's own share link of it, export the file's bytes`, async ({ page, browser }) => {
+    test.setTimeout(90_000);
+    const le = Buffer.from(`\uFEFF${DOMAIN}`, 'utf16le');
+    const bytes = order === 'LE' ? le : Buffer.from(le).swap16();
+    // what `pcitopo link FILE` writes (src/cli/commands/open.ts singlePayload)
+    const d = decodeXml(new Uint8Array(bytes), 'f.xml');
+    if (!d.ok) throw new Error(d.error.message);
+    const encoding = encodingBeyondText(d.value);
+    expect(encoding).toBe(`UTF-16${order}`);
+    const link = await encodeShareLink({ v: 1, domain: d.value.text, ...(encoding ? { encoding } : {}) }, 'http://x/');
+    const errors = await openApp(page, link.slice(link.indexOf('#')));
+    await expect(page.getByTestId('controller-1')).toBeVisible();
+    expect((await exported(page)).equals(bytes)).toBe(true);
+
+    await page.getByTestId('share-link').click();
+    const url = await page.getByTestId('share-link-url').inputValue();
+    const fresh = await browser.newContext();
+    const other = await fresh.newPage();
+    const otherErrors = await openApp(other, url);
+    await expect(other.getByTestId('controller-1')).toBeVisible();
+    expect((await exported(other)).equals(bytes)).toBe(true);
+    await fresh.close();
+    expect([...errors, ...otherErrors]).toEqual([]);
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * Q35-HP-1's fix against the real libvirt and QEMU (scripts/test-real.mjs): on a q35 guest whose one
+ * root port is used and which leaves libvirt its default USB controller and memballoon, the fix adds
+ * three ports; libvirt's define puts the USB controller and the memballoon on the first two
+ * (qemuDomainAssignDevicePCISlots, virDomainPCIAddressGetNextAddr) and the third stays empty, in
+ * libvirt's XML and in QEMU. The one port the fix used to add is taken by the USB controller.
+ */
+import { describe, expect, it } from 'vitest';
+import { MACHINE_TEMPLATES, exportDomain, validate } from '../../src/engine/index.ts';
+import type { Design } from '../../src/engine/index.ts';
+import { applyCommand } from '../../src/engine/commands/commands.ts';
+import type { Command } from '../../src/engine/commands/commands.ts';
+import { formatVerifyReport, runVerify } from '../../src/cli/verify/index.ts';
+import type { VerifyReport } from '../../src/cli/verify/index.ts';
+import { CACHE_DIR, design } from './helpers.ts';
+
+const verify = (xml: string): Promise<VerifyReport> => runVerify(xml, { cacheDir: CACHE_DIR, timeoutSec: 60 });
+
+const oneUsedPort = (machine: 'q35' | 'virt', extra = ''): string =>
+  MACHINE_TEMPLATES[machine].replace(
+    '  </devices>',
+    `    <controller type='pci' index='1' model='pcie-root-port'>
+      <target chassis='1' port='0x8'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
+    </controller>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='/var/lib/libvirt/images/guest.qcow2'/>
+      <target dev='vda' bus='virtio'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+    </disk>
+${extra}  </devices>`,
+  );
+
+const fixOf = (d: Design): { label: string; command: Command } => {
+  const fix = validate(d).find((f) => f.ruleId === 'Q35-HP-1')?.fixes?.[0];
+  if (!fix) throw new Error('Q35-HP-1 offers no fix');
+  return fix;
+};
+
+describe('Q35-HP-1: the fix leaves a spare after the real define', () => {
+  it('q35 with libvirt\'s default USB controller and memballoon: three ports, the third stays empty', async () => {
+    const d = design(oneUsedPort('q35'));
+    const fix = fixOf(d);
+    expect(fix.label).toBe("Add 3 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon take two)");
+    const r = await verify(exportDomain(applyCommand(d, fix.command)));
+    if (!r.ok) console.log(formatVerifyReport(r));
+    expect(r.ok).toBe(true);
+    expect(r.sparesTaken).toBeUndefined();
+    expect(r.devices.filter((x) => x.note?.startsWith('added by libvirt') && x.libvirt?.bus !== 0).map((x) => [x.element, x.libvirt?.bus]).sort()).toEqual([
+      ['controller usb qemu-xhci', 2],
+      ['memballoon virtio', 3],
+    ]);
+  });
+
+  it('the one port the fix used to add: libvirt\'s USB controller takes it (the control)', async () => {
+    const d = design(oneUsedPort('q35'));
+    const fix = fixOf(d);
+    const first = fix.command.kind === 'batch' ? fix.command.commands[0] : undefined;
+    if (!first) throw new Error('not a batch');
+    const r = await verify(exportDomain(applyCommand(d, first)));
+    expect(r.sparesTaken).toEqual([expect.stringContaining('usb qemu-xhci')]);
+  });
+
+  it('q35 with a conventional NIC written without an address: one port, the bridge libvirt adds takes it, libvirt\'s own root port stays empty', async () => {
+    // virDomainPCIAddressSetGrow adds a pcie-root-port (index 3) and a pcie-to-pci-bridge (index 4);
+    // the real pass puts the bridge in the first free port, the fix's (index 2)
+    const d = design(oneUsedPort('q35', `    <interface type='network'>
+      <source network='default'/>
+      <model type='e1000'/>
+    </interface>
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+`));
+    const fix = fixOf(d);
+    expect(fix.label).toBe('Add an empty pcie-root-port');
+    const r = await verify(exportDomain(applyCommand(d, fix.command)));
+    expect(r.stage).toBe('done');
+    expect(r.controllers.map((c) => [c.index, c.model])).toEqual(expect.arrayContaining([[2, 'pcie-root-port'], [3, 'pcie-root-port'], [4, 'pcie-to-pci-bridge']]));
+    expect(r.devices.find((x) => x.key === 'pci-ctrl-4')?.libvirt?.bus).toBe(2);
+    expect(r.devices.filter((x) => x.libvirt?.bus === 3)).toEqual([]);
+  });
+
+  it('ARM virt: libvirt adds neither, one port is the spare', async () => {
+    const d = design(oneUsedPort('virt'));
+    const fix = fixOf(d);
+    expect(fix.label).toBe('Add an empty pcie-root-port');
+    const r = await verify(exportDomain(applyCommand(d, fix.command)));
+    if (!r.ok) console.log(formatVerifyReport(r));
+    expect(r.ok).toBe(true);
+    expect(r.sparesTaken).toBeUndefined();
+  });
+});
