@@ -15,6 +15,7 @@ import {
   qemuDomainAssignPCIAddresses,
   qemuDomainAssignPCIControllerDefaults,
   qemuDomainDeviceCalculatePCIConnectFlags,
+  qemuDomainDeviceIsIntegrated,
   qemuDomainImpliedPCIControllers,
   takesPciAddress,
 } from '../libvirt/qemuDomainAddress.ts';
@@ -375,10 +376,19 @@ export function portsForHostSlots(guest: Guest, host: Host | undefined): Guest {
 function addPciePorts(guest: Guest, host: Host | undefined, spare: number): Guest {
   const machine = machineProfile(guest);
   const waiting = guest.devices.filter((d) => !d.address && takesPciAddress(d, machine) && !(machine.chipset?.homes(d, guest) ?? false));
-  const pcie = waiting.filter((d) => qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host) & F.PCIE_DEVICE).length;
-  const conventional = waiting.length - pcie;
-  // An unaddressed pcie-to-pci-bridge or switch takes an empty port before any device does.
-  const portTakers = guest.controllers.filter((c) => !c.address && (c.model === 'pcie-to-pci-bridge' || c.model === 'pcie-switch-upstream-port')).length;
+  // a virtio-iommu or pvpanic-pci goes on pcie-root itself (VIR_PCI_CONNECT_INTEGRATED), never
+  // behind a port: a port added for it stays empty, and an unaddressed controller of a lower index
+  // that libvirt could place nowhere else is put on it, after its own index (GEN-IDX-4)
+  const ported = waiting.filter((d) => !qemuDomainDeviceIsIntegrated(d, machine));
+  const pcie = ported.filter((d) => qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host) & F.PCIE_DEVICE).length;
+  const conventional = ported.length - pcie;
+  // An unaddressed pcie-to-pci-bridge or switch takes an empty port before any device does. Only
+  // one written without an index gets a port here: libvirt numbers it after the ports written
+  // (virDomainAssignControllerIndexes). A port added here gets an index above every written one
+  // (virDomainDefPostParse filled the gaps, GEN-IDX-5), and QEMU creates buses in index order, so
+  // libvirt would put a controller of a written index on a bus created after it (GEN-IDX-4,
+  // controllersBeforeTheirBus): a new error where there was "no slot" (GEN-CONNECT-1)
+  const portTakers = guest.controllers.filter((c) => !c.address && c.index === undefined && (c.model === 'pcie-to-pci-bridge' || c.model === 'pcie-switch-upstream-port')).length;
   const occupied = new Set<number>();
   for (const x of [...guest.devices, ...guest.controllers]) if (x.address) occupied.add(x.address.bus);
   const emptyPorts = guest.controllers.filter((c) => (c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port') && c.index !== undefined && !occupied.has(c.index)).length;

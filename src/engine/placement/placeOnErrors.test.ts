@@ -153,3 +153,24 @@ describe("place never leaves functions of a slot whose function 0 it left unaddr
     expect(r.notes.join('\n')).not.toContain('pcie-root-port 7 is left without an address');
   });
 });
+
+describe('pe-per-phb adds no root port that only an unplaceable controller of a lower index would take (GEN-IDX-4)', () => {
+  // libvirt can add no port for a pcie-to-pci-bridge (GEN-CONNECT-1); a port pe-per-phb adds gets
+  // the next index, 2, and libvirt would put bridge 1 on it, after its own index
+  const bridge = "    <controller type='pci' model='pcie-to-pci-bridge' index='1'/>";
+
+  it('none for a pcie-to-pci-bridge whose index is below any a new port can get', () => {
+    const xml = domain('x86_64', 'q35', [bridge, "    <controller type='usb' model='none'/>", "    <memballoon model='none'/>"].join('\n'));
+    const r = placed(xml, 'pe-per-phb');
+    expect(r.added).toEqual([]);
+    expect(r.out).not.toContain('pcie-root-port');
+  });
+
+  it('none for a virtio-iommu, which libvirt puts on pcie-root itself (virtio-iommu-aarch64 with such a bridge)', () => {
+    const xml = domain('aarch64', 'virt', ["    <controller type='usb' model='none'/>", "    <memballoon model='none'/>", "    <iommu model='virtio'/>", bridge].join('\n'));
+    const r = placed(xml, 'pe-per-phb');
+    expect(r.added).toEqual([]);
+    expect(r.out).not.toContain('pcie-root-port');
+    expect(r.out).toMatch(/<iommu model='virtio'>\s*<address type='pci' domain='0x0000' bus='0x00'/);
+  });
+});
