@@ -1,6 +1,6 @@
 import type { Design } from '../model/design.ts';
 import type { Guest } from '../model/guest.ts';
-import { virDomainControllerDefParseXMLIndexError, virDomainDefPostParse } from '../libvirt/domainConf.ts';
+import { virDomainAssignControllerIndexes, virDomainControllerDefParseXMLIndexError, virDomainDefPostParse } from '../libvirt/domainConf.ts';
 import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.ts';
 import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect } from '../libvirt/qemuDomainAddress.ts';
@@ -77,7 +77,9 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
  * a pci-bridge's chassisNr from an index of -1.
  */
 function refusedBeforePlacement(guest: Guest, machine: LibvirtMachine): string | undefined {
-  return virDomainControllerDefParseXMLIndexError(guest.controllers) ?? qemuDomainDefAddDefaultDevicesRootError(guest.controllers, machine);
+  // virDomainDefPostParse numbers controllers written without an index before the QEMU driver
+  // looks at index 0: a lone pci-bridge without one becomes index 0 and is refused as the root
+  return virDomainControllerDefParseXMLIndexError(guest.controllers) ?? qemuDomainDefAddDefaultDevicesRootError(virDomainAssignControllerIndexes(guest.controllers), machine);
 }
 
 function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {

@@ -93,6 +93,13 @@ describe('place leaves a domain libvirt refuses before any address is assigned u
     }
   }
 
+  it('a controller written without an index, which libvirt numbers 0 before it looks at the root (GEN-IDX-6)', () => {
+    const xml = domain('x86_64', 'q35', `    <controller type='pci' model='pcie-to-pci-bridge'/>\n${nic}`);
+    const r = placed(xml, 'pe-per-phb');
+    expect(r.out).toBe(xml);
+    expect(r.notes[0]).toContain("must be model='pcie-root' for this machine type, but model='pcie-to-pci-bridge' was found instead");
+  });
+
   it("an index libvirt cannot read at all (index='one') is refused the same way", () => {
     const xml = domain('x86_64', 'pc', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='one' model='pci-bridge'/>\n${nic}`);
     const r = placed(xml, 'libvirt');
