@@ -75,6 +75,24 @@ export function unreadableIndex(c: PciController): boolean {
 }
 
 /**
+ * virDomainDefRejectDuplicateControllers() (src/conf/domain_postparse.c, libvirt 10.7, from
+ * virDomainDefPostParseCommon, before any address is assigned): two PCI controllers with one
+ * index make libvirt refuse the domain ("Multiple 'pci' controllers with index '0'"; USB is the
+ * one type that may repeat an index). `controllers` as numbered by
+ * {@link virDomainAssignControllerIndexes}. Returns libvirt's message for the first repeated
+ * index, undefined when every index is used once.
+ */
+export function virDomainDefRejectDuplicateControllersError(controllers: readonly PciController[]): string | undefined {
+  const seen = new Set<number>();
+  for (const c of controllers) {
+    if (c.index === undefined) continue;
+    if (seen.has(c.index)) return `Multiple 'pci' controllers with index '${c.index}'`;
+    seen.add(c.index);
+  }
+  return undefined;
+}
+
+/**
  * virDomainControllerDefParseXML()'s refusal of a controller's index (src/conf/domain_conf.c,
  * libvirt 10.7: src/util/virxml.c virXMLPropInt, base 10, VIR_XML_PROP_NONNEGATIVE): an index
  * written negative ("… Expected non-negative value", libvirt's test pci-bridge-negative-index-invalid)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PciController } from '../model/guest.ts';
-import { virDomainControllerDefParseXMLIndexError } from './domainConf.ts';
+import { virDomainControllerDefParseXMLIndexError, virDomainDefRejectDuplicateControllersError } from './domainConf.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from './qemuDomain.ts';
 
 const ctrl = (model: string, index: number | undefined, extra: Partial<PciController> = {}): PciController => ({ key: `c${index ?? 'x'}-${model}`, index, model, target: {}, ...extra });
@@ -27,5 +27,14 @@ describe("qemuDomainDefAddDefaultDevicesRootError: index 0 must be the machine's
   it('the right root, or none written (libvirt adds it), passes', () => {
     expect(qemuDomainDefAddDefaultDevicesRootError([ctrl('pcie-root', 0), ctrl('pcie-root-port', 1)], { rootModel: 'pcie-root' })).toBeUndefined();
     expect(qemuDomainDefAddDefaultDevicesRootError([ctrl('pci-bridge', 1)], { rootModel: 'pci-root' })).toBeUndefined();
+  });
+});
+
+describe('virDomainDefRejectDuplicateControllersError: one index, one PCI controller', () => {
+  it("an index used twice, in libvirt's words", () => {
+    expect(virDomainDefRejectDuplicateControllersError([ctrl('pci-root', 0), ctrl('pci-root', 1), ctrl('pci-bridge', 1)])).toBe("Multiple 'pci' controllers with index '1'");
+  });
+  it('distinct indexes, and controllers not numbered yet, pass', () => {
+    expect(virDomainDefRejectDuplicateControllersError([ctrl('pci-root', 0), ctrl('pci-bridge', undefined), ctrl('pci-bridge', undefined), ctrl('pci-bridge', 2)])).toBeUndefined();
   });
 });

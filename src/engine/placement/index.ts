@@ -1,6 +1,6 @@
 import type { Design } from '../model/design.ts';
 import type { Guest } from '../model/guest.ts';
-import { virDomainAssignControllerIndexes, virDomainControllerDefParseXMLIndexError, virDomainDefPostParse } from '../libvirt/domainConf.ts';
+import { virDomainAssignControllerIndexes, virDomainControllerDefParseXMLIndexError, virDomainDefPostParse, virDomainDefRejectDuplicateControllersError } from '../libvirt/domainConf.ts';
 import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.ts';
 import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect } from '../libvirt/qemuDomainAddress.ts';
@@ -48,7 +48,7 @@ export function place(design: Design, opts: PlaceOptions): Design {
  * {@link place}, plus notes on what could not be done as asked (spares that do not fit or that
  * libvirt will take, devices without a slot). Never throws: a design beyond libvirt's limits
  * (libvirt/limits.ts), or one libvirt refuses before it assigns any address (a controller index it
- * cannot parse, index 0 not the machine's root: {@link refusedBeforePlacement}), comes back
+ * cannot parse, index 0 not the machine's root, an index used twice: {@link refusedBeforePlacement}), comes back
  * unchanged with a note saying why, checked before any work, and so does one that placement
  * cannot handle.
  */
@@ -71,15 +71,20 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
 
 /**
  * Why libvirt refuses the domain before its address assignment runs, whatever placement writes:
- * a controller index it cannot parse (virDomainControllerDefParseXML), or index 0 not the
- * machine's root (qemuDomainDefAddDefaultDevices). A placement onto such a domain follows nothing
+ * a controller index it cannot parse (virDomainControllerDefParseXML), index 0 not the machine's
+ * root (qemuDomainDefAddDefaultDevices), or two PCI controllers with one index
+ * (virDomainDefRejectDuplicateControllers). A placement onto such a domain follows nothing
  * libvirt does: it would put devices on a "bus 0" libvirt never builds (q35-wrong-root), or derive
  * a pci-bridge's chassisNr from an index of -1.
  */
 function refusedBeforePlacement(guest: Guest, machine: LibvirtMachine): string | undefined {
-  // virDomainDefPostParse numbers controllers written without an index before the QEMU driver
-  // looks at index 0: a lone pci-bridge without one becomes index 0 and is refused as the root
-  return virDomainControllerDefParseXMLIndexError(guest.controllers) ?? qemuDomainDefAddDefaultDevicesRootError(virDomainAssignControllerIndexes(guest.controllers), machine);
+  const parse = virDomainControllerDefParseXMLIndexError(guest.controllers);
+  if (parse !== undefined) return parse;
+  // in virDomainDefPostParse's order: controllers written without an index are numbered before
+  // the QEMU driver looks at index 0 (a lone pci-bridge without one becomes index 0 and is refused
+  // as the root), and repeated indexes are refused after that, still before any address
+  const numbered = virDomainAssignControllerIndexes(guest.controllers);
+  return qemuDomainDefAddDefaultDevicesRootError(numbered, machine) ?? virDomainDefRejectDuplicateControllersError(numbered);
 }
 
 function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {

@@ -74,6 +74,12 @@ describe('place leaves a domain libvirt refuses before any address is assigned u
       says: "must be model='pcie-root' for this machine type, but model='pcie-root-port' was found instead",
     },
     {
+      // fuzz seed 7: a pci-root written twice at index 0; place gave both target index 0 (PAPR-PHB-5)
+      name: 'pseries with two pci-roots at index 0',
+      xml: domain('ppc64', 'pseries', `    <controller type='pci' index='0' model='pci-root'/><controller type='pci' index='0' model='pci-root'/>\n${nic}`),
+      says: "Multiple 'pci' controllers with index '0'",
+    },
+    {
       // libvirt's pci-bridge-negative-index-invalid: chassisNr -1 was written (GEN-TGT-1)
       name: 'i440fx with a pci-bridge at index -1',
       xml: domain('x86_64', 'pc', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='-1' model='pci-bridge'/>\n${nic}`),
