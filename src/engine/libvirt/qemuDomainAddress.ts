@@ -691,7 +691,10 @@ function qemuDomainAssignUSB2CompanionSlot(w: AssignState, set: VirDomainPCIAddr
   if (mate?.address) {
     set.reach = Math.max(set.reach, mate.address.bus);
     const a: GuestPciAddress = { domain: mate.address.domain, bus: mate.address.bus, slot: mate.address.slot, function: fn, ...multifunction };
-    set.reserveAddr(a, flags, 0, false);
+    // virDomainPCIAddressReserveAddr() fails on a function already in use (a second ehci1 of one
+    // set, written twice): "Attempted double use of PCI Address", and libvirt's define with it, in
+    // its first pass as in its second
+    if (!set.reserveAddr(a, flags, 0, false)) throw new PlacementFailure('Attempted double use of PCI Address');
     setDeviceAddress(w, d.key, a);
     return;
   }

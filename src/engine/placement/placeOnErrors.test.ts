@@ -187,3 +187,25 @@ describe('pe-per-phb adds no root port that only an unplaceable controller of a 
     expect(r.out).toMatch(/<iommu model='virtio'>\s*<address type='pci' domain='0x0000' bus='0x00'/);
   });
 });
+
+describe('an ICH9 USB2 controller whose function its set already uses is not placed there (GEN-ADDR-4)', () => {
+  // fuzz seed 7: an ich9-ehci1 written twice in one set; libvirt's qemuDomainAssignDevicePCISlots
+  // reserves function 7 of the set's slot for each, and the second reservation fails
+  // (virDomainPCIAddressReserveAddr: "Attempted double use of PCI Address"): libvirt refuses the domain
+  const xml = domain(
+    'x86_64',
+    'q35',
+    ["    <controller type='usb' index='0' model='ich9-uhci1'/>", "    <controller type='usb' index='0' model='ich9-ehci1'/><controller type='usb' index='0' model='ich9-ehci1'/>", "    <memballoon model='none'/>"].join('\n'),
+  );
+  for (const policy of POLICIES) {
+    it(`the second is left without an address, with a note (${policy})`, () => {
+      const r = placed(xml, policy);
+      expect(r.added).toEqual([]);
+      expect(r.out.match(/function='0x7'/g)).toHaveLength(1);
+      expect(r.notes).toContainEqual(expect.stringMatching(/ich9-ehci1.*libvirt would refuse the domain/));
+    });
+  }
+  it("validate says libvirt refuses the input (the rules' define-time prediction)", () => {
+    expect([...errorRules(designOf(xml))]).toContain('GEN-CONNECT-1');
+  });
+});
