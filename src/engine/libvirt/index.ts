@@ -7,6 +7,7 @@
  *  - qemuDomain.ts: src/qemu/qemu_domain.c, what libvirt asks of a machine, default models and devices;
  *  - qemuDomainAddress.ts: src/qemu/qemu_domain_address.c, which device wants which slot, the
  *    chipsets, the assignment passes and the controller defaults;
+ *  - qemuValidate.ts: src/qemu/qemu_validate.c, the driver's refusals whatever the addresses;
  *  - virpci.ts: src/util/virpci.c, the range of a PCI address libvirt parses.
  * It imports the model only; machine profiles (../machines) answer what it asks of a machine.
  */
@@ -14,4 +15,5 @@ export * from './domainAddr.ts';
 export * from './domainConf.ts';
 export * from './qemuDomain.ts';
 export * from './qemuDomainAddress.ts';
+export * from './qemuValidate.ts';
 export * from './virpci.ts';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PciController } from '../model/guest.ts';
 import { virDomainControllerDefParseXMLIndexError, virDomainDefRejectDuplicateControllersError } from './domainConf.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from './qemuDomain.ts';
+import { qemuValidateDomainDeviceDefControllerPCIRootIndexError } from './qemuValidate.ts';
 
 const ctrl = (model: string, index: number | undefined, extra: Partial<PciController> = {}): PciController => ({ key: `c${index ?? 'x'}-${model}`, index, model, target: {}, ...extra });
 
@@ -36,5 +37,16 @@ describe('virDomainDefRejectDuplicateControllersError: one index, one PCI contro
   });
   it('distinct indexes, and controllers not numbered yet, pass', () => {
     expect(virDomainDefRejectDuplicateControllersError([ctrl('pci-root', 0), ctrl('pci-bridge', undefined), ctrl('pci-bridge', undefined), ctrl('pci-bridge', 2)])).toBeUndefined();
+  });
+});
+
+describe('qemuValidateDomainDeviceDefControllerPCIRootIndexError: a root bus only at index 0, but pseries PHBs', () => {
+  it('a pcie-root away from 0, and a pci-root away from 0 off pseries, in libvirt\'s words', () => {
+    expect(qemuValidateDomainDeviceDefControllerPCIRootIndexError([ctrl('pcie-root', 0), ctrl('pcie-root', 3)], { family: 'q35' })).toBe('pci-root and pcie-root controllers should have index 0');
+    expect(qemuValidateDomainDeviceDefControllerPCIRootIndexError([ctrl('pci-root', 0), ctrl('pci-root', 1)], { family: 'i440fx' })).toBe('pci-root and pcie-root controllers should have index 0');
+  });
+  it('pseries PHBs at any index, and roots at 0, pass', () => {
+    expect(qemuValidateDomainDeviceDefControllerPCIRootIndexError([ctrl('pci-root', 0), ctrl('pci-root', 1)], { family: 'pseries' })).toBeUndefined();
+    expect(qemuValidateDomainDeviceDefControllerPCIRootIndexError([ctrl('pcie-root', 0), ctrl('pcie-root-port', 1)], { family: 'q35' })).toBeUndefined();
   });
 });

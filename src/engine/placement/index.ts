@@ -3,6 +3,7 @@ import type { Guest } from '../model/guest.ts';
 import { virDomainAssignControllerIndexes, virDomainControllerDefParseXMLIndexError, virDomainDefPostParse, virDomainDefRejectDuplicateControllersError } from '../libvirt/domainConf.ts';
 import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.ts';
+import { qemuValidateDomainDeviceDefControllerPCIRootIndexError } from '../libvirt/qemuValidate.ts';
 import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect } from '../libvirt/qemuDomainAddress.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
@@ -47,8 +48,8 @@ export function place(design: Design, opts: PlaceOptions): Design {
 /**
  * {@link place}, plus notes on what could not be done as asked (spares that do not fit or that
  * libvirt will take, devices without a slot). Never throws: a design beyond libvirt's limits
- * (libvirt/limits.ts), or one libvirt refuses before it assigns any address (a controller index it
- * cannot parse, index 0 not the machine's root, an index used twice: {@link refusedBeforePlacement}), comes back
+ * (libvirt/limits.ts), or one libvirt refuses whatever is placed (a controller index it cannot
+ * parse, index 0 not the machine's root, an index used twice: {@link refusedBeforePlacement}), comes back
  * unchanged with a note saying why, checked before any work, and so does one that placement
  * cannot handle.
  */
@@ -61,7 +62,7 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
     }
     const refused = machine.placeable ? refusedBeforePlacement(design.guest, machine) : undefined;
     if (refused !== undefined) {
-      return { design, notes: [`nothing was placed: libvirt refuses such a domain before it assigns any address ("${refused}"; see validate)`] };
+      return { design, notes: [`nothing was placed: libvirt refuses such a domain whatever is placed ("${refused}"; see validate)`] };
     }
     return placeWithin(design, opts);
   } catch (e) {
@@ -70,12 +71,13 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
 }
 
 /**
- * Why libvirt refuses the domain before its address assignment runs, whatever placement writes:
+ * Why libvirt refuses the domain whatever placement writes, mostly before its address assignment runs:
  * a controller index it cannot parse (virDomainControllerDefParseXML), index 0 not the machine's
  * root (qemuDomainDefAddDefaultDevices), or two PCI controllers with one index
- * (virDomainDefRejectDuplicateControllers). A placement onto such a domain follows nothing
- * libvirt does: it would put devices on a "bus 0" libvirt never builds (q35-wrong-root), or derive
- * a pci-bridge's chassisNr from an index of -1.
+ * (virDomainDefRejectDuplicateControllers); or, once addresses are assigned but whatever they are,
+ * a root bus away from index 0 (qemuValidateDomainDeviceDefControllerPCI). A placement onto such
+ * a domain follows nothing libvirt does: it would put devices on a "bus 0" libvirt never builds
+ * (q35-wrong-root), or derive a pci-bridge's chassisNr from an index of -1.
  */
 function refusedBeforePlacement(guest: Guest, machine: LibvirtMachine): string | undefined {
   const parse = virDomainControllerDefParseXMLIndexError(guest.controllers);
@@ -84,7 +86,8 @@ function refusedBeforePlacement(guest: Guest, machine: LibvirtMachine): string |
   // the QEMU driver looks at index 0 (a lone pci-bridge without one becomes index 0 and is refused
   // as the root), and repeated indexes are refused after that, still before any address
   const numbered = virDomainAssignControllerIndexes(guest.controllers);
-  return qemuDomainDefAddDefaultDevicesRootError(numbered, machine) ?? virDomainDefRejectDuplicateControllersError(numbered);
+  // and the QEMU driver's validation, after the addresses but whatever they are
+  return qemuDomainDefAddDefaultDevicesRootError(numbered, machine) ?? virDomainDefRejectDuplicateControllersError(numbered) ?? qemuValidateDomainDeviceDefControllerPCIRootIndexError(numbered, machine);
 }
 
 function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {

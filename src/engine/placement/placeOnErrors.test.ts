@@ -42,7 +42,7 @@ function placed(xml: string, policy: PlacementPolicy): { out: string; notes: rea
 
 const POLICIES: readonly PlacementPolicy[] = ['libvirt', 'pe-per-phb'];
 
-describe('place leaves a domain libvirt refuses before any address is assigned unchanged', () => {
+describe('place leaves a domain libvirt refuses whatever is placed unchanged', () => {
   const nic = "    <interface type='user'><model type='virtio'/></interface>";
   const refused: ReadonlyArray<{ name: string; xml: string; says: string }> = [
     {
@@ -80,6 +80,13 @@ describe('place leaves a domain libvirt refuses before any address is assigned u
       says: "Multiple 'pci' controllers with index '0'",
     },
     {
+      // fuzz seed 11: a pcie-root at index 255 beside libvirt's own at 0; place put root ports
+      // 249-254 on bus 255, after their own indexes (GEN-IDX-4)
+      name: 'q35 with a pcie-root at index 255',
+      xml: domain('x86_64', 'q35', `    <controller type='pci' index='255' model='pcie-root'/>\n${nic}`),
+      says: 'pci-root and pcie-root controllers should have index 0',
+    },
+    {
       // libvirt's pci-bridge-negative-index-invalid: chassisNr -1 was written (GEN-TGT-1)
       name: 'i440fx with a pci-bridge at index -1',
       xml: domain('x86_64', 'pc', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='-1' model='pci-bridge'/>\n${nic}`),
@@ -93,7 +100,7 @@ describe('place leaves a domain libvirt refuses before any address is assigned u
         expect(r.added).toEqual([]);
         expect(r.out).toBe(c.xml);
         expect(r.notes).toHaveLength(1);
-        expect(r.notes[0]).toContain('nothing was placed: libvirt refuses such a domain before it assigns any address');
+        expect(r.notes[0]).toContain('nothing was placed: libvirt refuses such a domain whatever is placed');
         expect(r.notes[0]).toContain(c.says);
       });
     }
