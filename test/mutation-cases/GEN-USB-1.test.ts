@@ -36,10 +36,23 @@ describe('GEN-USB-1: other USB controllers beside model=none (virDomainDefContro
     for (const fix of got[0]?.fixes ?? []) expect(of(applyCommand(d, fix.command))).toEqual([]);
   });
 
-  it('a second model=none: "is", and only the fix that removes both (removing the other none would leave USB off anyway)', () => {
-    const got = of(q35([], [none(), none('n2', { index: 1 })]));
+  it('a second model=none: "is"; the fixes remove both nones, or the second alone (a second none is refused like any USB controller)', () => {
+    const d = q35([], [none(), none('n2', { index: 1 })]);
+    const got = of(d);
     expect(got.map((f) => [f.message, f.subjects])).toEqual([[`USB is disabled (usb controller model='none'), yet n2 is written too: libvirt refuses the domain ${ANOTHER}.`, { devices: ['usb-none', 'n2'] }]]);
-    expect(fixesOf(got[0])).toEqual([removeAll(USB_ON, ['usb-none', 'n2'])]);
+    expect(fixesOf(got[0])).toEqual([removeAll(USB_ON, ['usb-none', 'n2']), removeAll('Remove n2 (USB stays off)', ['n2'])]);
+    for (const fix of got[0]?.fixes ?? []) expect(of(applyCommand(d, fix.command))).toEqual([]);
+  });
+
+  it('a second none and a real controller: the fix that keeps USB off removes both, as its label says, and leaves nothing to refuse', () => {
+    const d = q35([], [none(), none('n2', { index: 1 }), xhci('x3', 3)]);
+    const got = of(d);
+    expect(fixesOf(got[0])).toEqual([removeAll(USB_ON, ['usb-none', 'n2']), removeAll('Remove n2, x3 (USB stays off)', ['n2', 'x3'])]);
+    for (const fix of got[0]?.fixes ?? []) expect(of(applyCommand(d, fix.command))).toEqual([]);
+  });
+
+  it('a controller of another type (scsi) beside model=none is no USB controller', () => {
+    expect(of(q35([], [none(), dev('scsi0', 'controller', undefined, { type: 'scsi', model: 'virtio-scsi', index: 0 })]))).toEqual([]);
   });
 
   it('a USB device beside a real USB controller is not told again (the controller is what libvirt refuses first); beside only nones it is', () => {
@@ -61,6 +74,11 @@ describe('GEN-USB-1: model=none off index 0 (qemuDomainDefAddDefaultDevices adds
     expect(of(virt([], [none('n', { index: 3 })]))).toEqual([]);
   });
 
+  it('another type\'s controller at index 0 (scsi) does not stand for the USB one; beside a real USB controller it is the controllers finding alone', () => {
+    expect(of(q35([], [none('n', { index: 1 }), dev('scsi0', 'controller', undefined, { type: 'scsi', model: 'virtio-scsi', index: 0 })])).map((f) => f.subjects)).toEqual([{ devices: ['n'] }]);
+    expect(of(q35([], [none('n', { index: 1 }), xhci('x2', 2)])).map((f) => f.subjects)).toEqual([{ devices: ['n', 'x2'] }]);
+  });
+
   it('beside a second none at index 0 it is the controllers finding alone', () => {
     expect(of(q35([], [none('n', { index: 1 }), none('n0', { index: 0 })])).map((f) => f.subjects)).toEqual([{ devices: ['n', 'n0'] }]);
   });
@@ -78,6 +96,15 @@ describe('GEN-USB-1: devices on a USB bus (virDomainDeviceIsUSB)', () => {
   it('USB sound and a host USB device (named with its alias): "need", the host device refused by the parser first; a PS/2 keyboard and a sound card on PCI are no USB devices', () => {
     const got = of(q35([], [none(), dev('snd', 'sound', undefined, { model: 'usb' }), dev('kbd', 'input', undefined, { bus: 'ps2', type: 'keyboard' }), dev('ich', 'sound', undefined, { model: 'ich9' }), dev('uh', 'hostdev', undefined, { type: 'usb', alias: 'ua-h' })]));
     expect(got.map((f) => [f.message, f.subjects])).toEqual([["USB is disabled (usb controller model='none'), yet snd, uh (ua-h) need a USB bus: libvirt refuses the domain (\"Can't add host USB device: USB is disabled in this host\").", { devices: ['snd', 'uh'] }]]);
+  });
+
+  it('a USB redirdev (SPICE usbredir): validated per device before the domain, so its own words come before the USB disk\'s (virDomainRedirdevDefValidate)', () => {
+    const redir = dev('redir0', 'redirdev', undefined, { bus: 'usb', type: 'spicevmc' });
+    expect(of(q35([], [none(), sda, redir])).map((f) => [f.message, f.subjects])).toEqual([
+      ["USB is disabled (usb controller model='none'), yet sda, redir0 need a USB bus: libvirt refuses the domain (\"cannot add redirected USB device: USB is disabled for this domain\").", { devices: ['sda', 'redir0'] }],
+    ]);
+    // a host USB device is refused by the parser, before any validation
+    expect(of(q35([], [none(), redir, dev('uh', 'hostdev', undefined, { type: 'usb' })]))[0]?.message).toContain('("Can\'t add host USB device: USB is disabled in this host")');
   });
 
   it('a PCI hostdev and a virtio disk need no USB bus', () => {
