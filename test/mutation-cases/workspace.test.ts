@@ -69,6 +69,20 @@ describe('HD-SHARE-1 (virHostdevIsPCINodeDeviceUsed: one host function, one runn
     expect(got.map((f) => f.subjects)).toEqual([{ devices: ['0000:09:00.0'] }]);
   });
 
+  it('guests named so that their names run together ("a"+"bc", "ab"+"c") are still two sets of guests', () => {
+    const got = of(workspace(TWO_GROUPS, { a: [hostdev('0000:09:00.0')], ab: [hostdev('0000:0a:00.0')], bc: [hostdev('0000:09:00.0')], c: [hostdev('0000:0a:00.0')] }), 'HD-SHARE-1');
+    expect(got.map((f) => [f.domains, f.subjects.devices])).toEqual([
+      [['a', 'bc'], ['0000:09:00.0']],
+      [['ab', 'c'], ['0000:0a:00.0']],
+    ]);
+  });
+
+  it('groups in numeric order whatever the address order (0a:00.0 in group 10, 81:00.0 in group 3, c1:00.0 in group 20); a shared function the host lacks adds no group', () => {
+    const h = { groups: { 10: ['0000:0a:00.0'], 3: ['0000:81:00.0'], 20: ['0000:c1:00.0'] } };
+    const all = [hostdev('0000:0a:00.0'), hostdev('0000:81:00.0'), hostdev('0000:c1:00.0'), hostdev('0000:3b:00.0')];
+    expect(of(workspace(h, { alpha: all, beta: all }), 'HD-SHARE-1').map((f) => f.subjects)).toEqual([{ devices: ['0000:0a:00.0', '0000:3b:00.0', '0000:81:00.0', '0000:c1:00.0'], groups: [3, 10, 20] }]);
+  });
+
   it('a function in one guest only is no share', () => {
     expect(of(workspace(TWO_GROUPS, { alpha: [hostdev('0000:09:00.0')], beta: [hostdev('0000:0a:00.0')] }), 'HD-SHARE-1')).toEqual([]);
   });
@@ -85,6 +99,16 @@ describe('HD-SHARE-2 (VFIO: one IOMMU group, one running domain)', () => {
         domains: ['alpha', 'beta'],
       },
     ]);
+  });
+
+  it('no host and one guest with hostdevs: nothing to say', () => {
+    expect(of(workspace(undefined, { alpha: [hostdev('0000:01:00.0')], beta: [] }), 'HD-SHARE-2')).toEqual([]);
+  });
+
+  it('a guest holding two functions of the split group: both listed, with a comma', () => {
+    const h = { groups: { 4: ['0000:04:00.0', '0000:04:00.1', '0000:04:00.2'] } };
+    const got = of(workspace(h, { alpha: [hostdev('0000:04:00.0'), hostdev('0000:04:00.1')], beta: [hostdev('0000:04:00.2')] }), 'HD-SHARE-2');
+    expect(got[0]?.message).toContain('(alpha has 0000:04:00.0, 0000:04:00.1; beta has 0000:04:00.2)');
   });
 
   it('a group split between two guests: its words name who has what and the running guest\'s function', () => {
@@ -132,6 +156,12 @@ describe('HD-NUMA-1 (host NUMA node of each passed-through function)', () => {
   it('a function given to two guests counts for each; the guests keep workspace order whoever comes first by address', () => {
     const got = of(workspace(NUMA, { alpha: [hostdev('0000:09:00.0')], beta: [hostdev('0000:01:00.0'), hostdev('0000:09:00.0')] }), 'HD-NUMA-1');
     expect(got.map((f) => [f.message, f.domains])).toEqual([['Host NUMA node 2: alpha takes 1 (0000:09:00.0); beta takes 2 (0000:01:00.0, 0000:09:00.0).', ['alpha', 'beta']]]);
+  });
+
+  it('groups in numeric order whatever the address order; a function the host does not have is skipped', () => {
+    const h = { groups: { 10: ['0000:0a:00.0'], 3: ['0000:81:00.0'], 20: ['0000:c1:00.0'] }, numa: { '0000:0a:00.0': 1, '0000:81:00.0': 1, '0000:c1:00.0': 1 } };
+    const got = of(workspace(h, { alpha: [hostdev('0000:0a:00.0'), hostdev('0000:81:00.0'), hostdev('0000:c1:00.0'), hostdev('0000:3b:00.0')] }), 'HD-NUMA-1');
+    expect(got.map((f) => f.subjects)).toEqual([{ devices: ['0000:0a:00.0', '0000:81:00.0', '0000:c1:00.0'], groups: [3, 10, 20] }]);
   });
 
   it('no host, or a function the host gives no node: nothing', () => {
