@@ -135,6 +135,10 @@ describe('what a verdict and the badges read from the findings', () => {
     }
     const info = createEvaluator(() => [f('A-3', 'info', 'i', { devices: ['vda'] }), f('A-1', 'warning', 'w', { devices: ['vdb'] })]).evaluate(d);
     expect([info.devices.get('vda'), info.devices.get('vdb'), info.devices.get('vdc')]).toEqual(['info', 'warning', undefined]);
+    // a finding that names no controller or group badges none
+    expect([info.controllers.size, info.groups.size, info.devices.size]).toEqual([0, 0, 2]);
+    const ctl = createEvaluator(() => [f('A-1', 'warning', 'w', { controllers: [1] })]).evaluate(d);
+    expect([ctl.controllers.size, ctl.groups.size, ctl.devices.size]).toEqual([1, 0, 0]);
   });
 
   it('the worst finding headlines; the others follow worst first, one note per rule, a rule outside the catalog named by its message', () => {
@@ -143,6 +147,7 @@ describe('what a verdict and the badges read from the findings', () => {
       f('A-INFO', 'info', 'only info', { devices: ['vda'] }),
       f('PAPR-ISO-4', 'warning', 'shared group again', { devices: ['vda'] }),
       f('GEN-ADDR-4', 'error', 'clash', { devices: ['vda'] }),
+      f('GEN-ADDR-4', 'error', 'clash again', { devices: ['vda'] }),
       f('X-NEW-1', 'warning', 'a new warning about nothing moved'),
     ];
     const v = fake([], after).verdict(d, moveVda);

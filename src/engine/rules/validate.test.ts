@@ -135,10 +135,23 @@ describe('the order findings are listed in (sortFindings)', () => {
   });
 
   it('one rule: by subjects (controllers, then devices, then groups; controllers 1,2 before 12), then by message', () => {
-    const list = [f('GEN-ADDR-4', 'error', 'z', { controllers: [12] }), f('GEN-ADDR-4', 'error', 'y', { controllers: [1, 2] }), f('GEN-ADDR-4', 'error', 'b', { devices: ['vda'] }), f('GEN-ADDR-4', 'error', 'a', { devices: ['vda'] }), f('GEN-ADDR-4', 'error', 'x', { groups: [1] })];
-    const order = ['y', 'z', 'a', 'b', 'x'];
+    const list = [f('GEN-ADDR-4', 'error', 'y', { controllers: [12] }), f('GEN-ADDR-4', 'error', 'z', { controllers: [1, 2] }), f('GEN-ADDR-4', 'error', 'b', { devices: ['vda'] }), f('GEN-ADDR-4', 'error', 'a', { devices: ['vda'] }), f('GEN-ADDR-4', 'error', 'x', { groups: [1] })];
+    const order = ['z', 'y', 'a', 'b', 'x'];
     expect(sortFindings([...list]).map((x) => x.message)).toEqual(order);
     expect(sortFindings([...list].reverse()).map((x) => x.message)).toEqual(order);
+  });
+
+  it('devices a,b before ab, groups 1,2 before 12, a finding without groups before one with', () => {
+    const list = [f('GEN-ADDR-4', 'error', 'a', { devices: ['ab'] }), f('GEN-ADDR-4', 'error', 'b', { devices: ['a', 'b'] })];
+    expect(sortFindings([...list]).map((x) => x.message)).toEqual(['b', 'a']);
+    const groups = [f('GEN-ADDR-4', 'error', 'a', { devices: ['x'], groups: [12] }), f('GEN-ADDR-4', 'error', 'b', { devices: ['x'], groups: [1, 2] }), f('GEN-ADDR-4', 'error', 'c', { devices: ['x'] })];
+    expect(sortFindings([...groups]).map((x) => x.message)).toEqual(['c', 'b', 'a']);
+  });
+
+  it('same severity and impact: by rule id, whatever the messages say', () => {
+    const list = [f('PAPR-SLOT-1', 'info', 'a'), f('GEN-HP-5', 'info', 'b')];
+    expect(sortFindings([...list]).map((x) => x.ruleId)).toEqual(['GEN-HP-5', 'PAPR-SLOT-1']);
+    expect(sortFindings([...list].reverse()).map((x) => x.ruleId)).toEqual(['GEN-HP-5', 'PAPR-SLOT-1']);
   });
 
   it('a controller and a device of the same name are different subjects: controllers first', () => {
@@ -241,5 +254,12 @@ describe('applyFixes stops where it should', () => {
     expect(errors(applyFixes(d, { maxRounds: 1 }))).toBe(1);
     expect(errors(applyFixes(d, { maxRounds: 2 }))).toBe(0);
     expect(errors(applyFixes(d))).toBe(0);
+  });
+
+  it('an error without a fix is left alone (pseries: a vPHB full of hostdevs has no room, and hostdevs stay on their vPHB)', () => {
+    const hostdevs = Array.from({ length: 31 }, (_, i) => hostdev(`0000:${(i + 1).toString(16).padStart(2, '0')}:00.0`, at(1, i + 1)));
+    const full = pseries([phb(1)], [...hostdevs, hostdev('0000:40:00.0', at(1, 5))]);
+    expect(validate(full).some((x) => x.severity === 'error' && !x.fixes)).toBe(true);
+    expect(applyFixes(full)).toBe(full);
   });
 });
