@@ -65,6 +65,12 @@ describe('hostdevs libvirt still has to place, by isolation group (step 1: a bus
     expect(homelessGroups(buildContext(e)).count).toBe(1);
   });
 
+  it('a bus holding two functions of one group is that group\'s home: a third function goes there', () => {
+    const three = { groups: { 1: ['0000:01:00.0', '0000:01:00.1', '0000:01:00.2'] } };
+    const e = pseries([phb(1)], [hostdev('0000:01:00.0', at(1, 1, 0, 'on')), hostdev('0000:01:00.1', at(1, 1, 1)), hostdev('0000:01:00.2')], three);
+    expect(homelessGroups(buildContext(e))).toEqual({ count: 0, devices: [] });
+  });
+
   it('without a host each hostdev is its own group', () => {
     const e = pseries([phb(1)], [hostdev('0000:01:00.0', at(1, 1)), hostdev('0000:01:00.1'), hostdev('0000:03:00.0')]);
     expect(homelessGroups(buildContext(e))).toMatchObject({ count: 2 });
