@@ -66,4 +66,37 @@ describe('GEN-ADDR-3: addresses libvirt cannot read (virStrToLong_uip in virPCID
     expect(messages(q35([rootPort(1, 2, 0, { address: undefined, unreadable: ["address bus='0x01 '", "target chassis='x'"] })], []))).toEqual(["pcie-root-port controller index 1: its PCI address has bus='0x01 ', which libvirt cannot read."]);
     expect(of(q35([rootPort(1, 2, 0, { unreadable: ["target chassis='x'"] })], []))).toEqual([]);
   });
+
+  it('two unreadable attributes are listed with a comma, for a device and for a controller', () => {
+    expect(messages(q35([], [dev('vda', 'disk', undefined, { otherAddressType: 'pci', unreadable: ["slot='0xzz'", "bus='b'"] })]))).toEqual([
+      "vda: its PCI address has slot='0xzz', bus='b', which libvirt cannot read (a whole decimal, 0x hex or 0-prefixed octal number, with nothing after it).",
+    ]);
+    expect(messages(q35([rootPort(1, 2, 0, { address: undefined, unreadable: ["address slot='0xzz'", "address function='q'"] })], []))).toEqual([
+      "pcie-root-port controller index 1: its PCI address has slot='0xzz', function='q', which libvirt cannot read.",
+    ]);
+  });
+
+  it('a controller whose index cannot be read either: no index among the subjects', () => {
+    const port = ctrl('pcie-root-port', undefined, { unreadable: ["index='x'", "address slot='0xzz'"] });
+    expect(of(q35([port], [])).map((f) => [f.message, f.subjects])).toEqual([["pcie-root-port controller index (none): its PCI address has slot='0xzz', which libvirt cannot read.", { controllers: [] }]]);
+  });
+});
+
+describe('GEN-ADDR-3: where libvirt puts the address first', () => {
+  it('a conventional device written on the bus libvirt adds a root port for: judged where libvirt bumps it (the pcie-to-pci-bridge behind it), saying so', () => {
+    // qemuDomainPCIAddressSetCreate -> virDomainPCIAddressSetGrow adds pcie-root-port 1 + pcie-to-pci-bridge 2 and moves the rtl8139 to bus 2, slot 0 kept
+    const d = q35([ctrl('pcie-root-port', 1, { implicit: true }), ctrl('pcie-to-pci-bridge', 2, { implicit: true })], [dev('nic', 'interface', at(1, 0), { model: 'rtl8139' })]);
+    expect(messages(d)).toEqual(['nic at bus 0x02 slot 0x00 function 0x0 (written on bus 0x01, where libvirt adds a pcie-root-port for the pcie-to-pci-bridge it puts the device on): slot must be >= 1 on a pcie-to-pci-bridge.']);
+  });
+
+  it('a bus no controller has yet, or one of a model libvirt does not know: only the 0-31 / 0-7 range is judged here', () => {
+    // the missing bus is GEN-ADDR-2's, the unknown model GEN-MODEL-*'s
+    expect(of(q35([], [dev('vda', 'disk', at(3, 0))]))).toEqual([]);
+    expect(of(q35([ctrl('frob-bridge', 1, { address: at(0, 2) })], [dev('vda', 'disk', at(1, 0))]))).toEqual([]);
+  });
+
+  it('a controller out of range whose index cannot be read is named so, with no index among the subjects', () => {
+    const port = ctrl('pcie-root-port', undefined, { address: at(0, 40), unreadable: ["index='x'"] });
+    expect(of(q35([port], [])).map((f) => [f.message, f.subjects])).toEqual([['controller (index unreadable) at bus 0x00 slot 0x28 function 0x0: slot must be <= 31.', { controllers: [] }]]);
+  });
 });

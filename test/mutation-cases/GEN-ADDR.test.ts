@@ -45,6 +45,13 @@ describe('GEN-ADDR-1 (libvirt virDomainPCIAddressValidate: "Only PCI domain 0 is
     expect(fixed.guest.controllers.find((c) => c.index === 1)?.address).toMatchObject({ domain: 0, bus: 0, slot: 3 });
   });
 
+  it('a controller in domain 1 whose index libvirt cannot read: named so, no index among the subjects, and the fix still moves it to domain 0', () => {
+    const port = ctrl('pcie-root-port', undefined, { address: at(0, 2, 0, undefined, 1), unreadable: ["index='x'"] });
+    const got = of(q35([port], []), 'GEN-ADDR-1');
+    expect(got.map((f) => [f.message, f.subjects])).toEqual([['controller (index unreadable) is at domain 0x0001 bus 0x00 slot 0x02 function 0x0: only PCI domain 0 is available to guests.', { controllers: [] }]]);
+    expect(got[0]?.fixes?.map((x) => [x.label, x.command])).toEqual([['Use domain 0 for controller (index unreadable)', { kind: 'update-controller', controller: port.key, changes: { address: { domain: 0, bus: 0, slot: 2, function: 0 } } }]]);
+  });
+
   it('a controller and a device in domain 0 give nothing', () => {
     expect(of(q35([rootPort(1, 3)], [dev('nic', 'interface', at(1, 0))]), 'GEN-ADDR-1')).toEqual([]);
   });

@@ -144,6 +144,21 @@ describe('GEN-CONNECT-1: each controller said once, and fixes only where they fi
     ]);
   });
 
+  it('a virtio-iommu with pcie-root full: libvirt grows a root port for it in the dry run and refuses it there (virDomainPCIAddressFlagsCompatible: integrated means bus 0)', () => {
+    const full = Array.from({ length: 30 }, (_, i) => rootPort(i + 1, i + 1));
+    const disks = Array.from({ length: 30 }, (_, i) => dev(`vd${i}`, 'disk', at(i + 1, 0)));
+    const got = of(q35(full, [...disks, dev('iommu0', 'iommu', undefined, { model: 'virtio' })]));
+    expect(got.map((f) => [f.message, f.subjects, f.fixes])).toEqual([
+      [
+        'libvirt cannot place iommu0: it is an integrated device, which goes on pcie-root only, and pcie-root has no free slot: libvirt adds a pcie-root-port for it and then refuses that bus ("The device at PCI address … needs to be an integrated device (bus=0)"), so it refuses the domain.',
+        { devices: ['iommu0'] },
+        undefined,
+      ],
+    ]);
+    // with slots of pcie-root left over once libvirt has placed its own default devices' root ports, it goes there
+    expect(of(q35(full.slice(6), [...disks.slice(6), dev('iommu0', 'iommu', undefined, { model: 'virtio' })]))).toEqual([]);
+  });
+
   it('an unknown x86 machine: "has" for one device; a written controller that is no root does not give it a bus', () => {
     const MSG = "libvirt does not know machine 'pc-q35' as q35 (written 'q35' or 'pc-q35-X.Y') or i440fx, so it adds no PCI root and vda has no PCI bus: libvirt refuses the domain (\"No PCI buses available\"). Write a machine libvirt knows, such as 'q35'.";
     expect(of(design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('vda', 'disk')] })).map((f) => f.message)).toEqual([MSG]);

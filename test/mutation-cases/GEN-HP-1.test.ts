@@ -53,6 +53,10 @@ describe('GEN-HP-1', () => {
     expect(of(q35([off(1, 1)], [dev('vda', 'disk', undefined, { otherAddressType: 'ccw' })]))).toHaveLength(1);
   });
 
+  it('a controller whose index libvirt cannot read is left to the index rules: it is no bus anyone could use', () => {
+    expect(of(q35([ctrl('dmi-to-pci-bridge', undefined, { address: at(0, 0x1e), unreadable: ["index='x'"] })], []))).toEqual([]);
+  });
+
   it('a port in use by a controller is not empty; the root bus is never a spare', () => {
     expect(of(q35([off(1, 1), ctrl('pcie-switch-upstream-port', 2, { address: at(1, 0) }), ctrl('pcie-switch-downstream-port', 3, { address: at(2, 0) })], [dev('vda', 'disk', at(3, 0))]))).toEqual([]);
     expect(of(pseries([], [], undefined, { controllers: [ctrl('pci-root', 0, { modelName: 'spapr-pci-host-bridge', target: { index: 0, hotplug: 'off' } })] }))).toEqual([]);

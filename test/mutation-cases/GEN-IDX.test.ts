@@ -224,7 +224,7 @@ describe('GEN-IDX-4: a controller\'s index against its bus', () => {
     // qemuDomainAssignDevicePCISlots) takes it, and the NIC and the memballoon go on the bridge
     expect(of({ ...d, guest: { ...d.guest, devices: [...nics.slice(1), dev('extra', 'interface')] } }, 'GEN-IDX-4')).toEqual([]);
     // and place's output carries no error the input lacks (issue 11)
-    const placed = place(d);
+    const placed = place(d, { policy: 'libvirt' });
     const ids = (x: Design): string[] => validate(x).filter((f) => f.severity === 'error').map((f) => f.ruleId);
     expect(ids(placed).filter((id) => !ids(d).includes(id))).toEqual([]);
   });

@@ -60,6 +60,13 @@ describe('HD-MF-1: which functions are one card', () => {
 });
 
 describe('HD-MF-1: where the fix puts them', () => {
+  it('q35, neither function addressed (libvirt would give each its own slot): both go to one slot of a root port, on the host\'s function numbers, the label saying "Put"', () => {
+    const d = q35([rootPort(1, 1)], [hostdev(AUDIO), hostdev(GPU)], H);
+    const [f] = of(d);
+    expect(fixesOf(f)).toEqual([[`Put ${PAIR} to the empty pcie-root-port 1`, { kind: 'batch', label: `Put ${PAIR}`, commands: [move(GPU, 1, 0, 0), move(AUDIO, 1, 0, 1)] }]]);
+    expect(of(applyCommand(d, f!.fixes![0]!.command))).toEqual([]);
+  });
+
   it('beside a controller in the anchor\'s slot: the audio takes the next free function', () => {
     const [f] = of(q35([rootPort(2, 3, 1), rootPort(5, 5)], [hostdev(GPU, at(0, 3, 0, 'on')), hostdev(AUDIO, at(5, 0))], H));
     expect(fixesOf(f)).toEqual([[`Put ${PAIR} together in slot 0x03 of bus 0x00 (function 0 multifunction='on')`, together(PAIR, [move(GPU, 0, 3, 0), move(AUDIO, 0, 3, 2)])]]);

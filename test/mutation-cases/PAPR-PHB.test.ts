@@ -173,9 +173,9 @@ describe('PAPR-PHB-3: controller index 0 if and only if target index 0', () => {
   });
 
   it('PHB 2 with target index 0: the words, and the fix to the lowest free target index, which clears it', () => {
-    const d = pseries([phb(1), phb(2, { index: 0, numaNode: 1 })], []);
+    const d = pseries([phb(1), phb(2, { index: 0, node: 1 })], []);
     expect(phb3(d)).toEqual([
-      ['PHB controller 2 has target index 0, which only controller 0 may have.', { controllers: [2] }, [['Use the free target index 2', { kind: 'update-controller', controller: 'pci-2', changes: { target: { index: 2, numaNode: 1 } } }]]],
+      ['PHB controller 2 has target index 0, which only controller 0 may have.', { controllers: [2] }, [['Use the free target index 2', { kind: 'update-controller', controller: 'pci-2', changes: { target: { index: 2, node: 1 } } }]]],
     ]);
     expect(phb3(applyCommand(d, findingsOf(d, 'PAPR-PHB-3')[0]!.fixes![0]!.command))).toEqual([]);
   });

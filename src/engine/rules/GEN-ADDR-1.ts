@@ -18,12 +18,15 @@ export const rule: Rule = busRule(meta, (_ctx, bus) =>
     .filter((o) => (o.device?.address ?? o.controller?.address)?.domain !== 0)
     .map((o) => {
       const a = (o.device?.address ?? o.controller?.address)!;
+      // a controller whose index libvirt cannot read (GEN-IDX-*) is named so, and is no subject index
+      const index = o.controller?.index;
+      const name = o.device?.label ?? `controller ${index ?? '(index unreadable)'}`;
       const fixes: Fix[] = o.device
-        ? [{ label: `Use domain 0 for ${o.device.label}`, command: { kind: 'move-device', device: o.device.key, address: { ...a, domain: 0 } } }]
+        ? [{ label: `Use domain 0 for ${name}`, command: { kind: 'move-device', device: o.device.key, address: { ...a, domain: 0 } } }]
         : o.controller
-          ? [{ label: `Use domain 0 for controller ${o.controller.index}`, command: { kind: 'update-controller', controller: o.controller.key, changes: { address: { ...a, domain: 0 } } } }]
+          ? [{ label: `Use domain 0 for ${name}`, command: { kind: 'update-controller', controller: o.controller.key, changes: { address: { ...a, domain: 0 } } } }]
           : [];
-      return finding(meta, `${o.device?.label ?? `controller ${o.controller?.index}`} is at ${addrText(a)}: only PCI domain 0 is available to guests.`, o.device ? { devices: [o.device.key] } : { controllers: [o.controller?.index ?? -1] }, fixes);
+      return finding(meta, `${name} is at ${addrText(a)}: only PCI domain 0 is available to guests.`, o.device ? { devices: [o.device.key] } : { controllers: index === undefined ? [] : [index] }, fixes);
     }),
 );
 

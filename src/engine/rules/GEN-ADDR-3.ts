@@ -33,7 +33,9 @@ export const rule: Rule = everyBusRule(meta, (ctx, bus) => {
     if (!problem) continue;
     const fix = o.device ? freeSlotFix(ctx, o.device) : undefined;
     const moved = o.device?.writtenBus !== undefined && parent ? ` (written on bus ${hexNumber(o.device.writtenBus, 2)}, where libvirt adds a pcie-root-port for the ${parent.model} it puts the device on)` : '';
-    out.push(finding(meta, `${o.device?.label ?? `controller ${o.controller?.index}`} at ${addrText(a)}${moved}: ${problem}.`, o.device ? { devices: [o.device.key] } : { controllers: [o.controller?.index ?? -1] }, fix ? [fix] : undefined));
+    // a controller whose index libvirt cannot read (GEN-IDX-*) is named so, and is no subject index
+    const index = o.controller?.index;
+    out.push(finding(meta, `${o.device?.label ?? `controller ${index ?? '(index unreadable)'}`} at ${addrText(a)}${moved}: ${problem}.`, o.device ? { devices: [o.device.key] } : { controllers: index === undefined ? [] : [index] }, fix ? [fix] : undefined));
   }
   return out;
 }, (ctx) => {

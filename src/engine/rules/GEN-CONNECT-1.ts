@@ -5,6 +5,7 @@ import { atDefine, placesAnything } from './atDefine.ts';
 import { newRootPort } from './fixes.ts';
 import { globalRule } from './define.ts';
 import { BUS_MODELS, busAccepts, controllerConnectType } from '../libvirt/index.ts';
+import { qemuDomainDeviceIsIntegrated } from '../libvirt/qemuDomainAddress.ts';
 import type { RuleContext } from './context.ts';
 import { at, ctrl, design, dev, q35, rootPort } from './testkit.ts';
 
@@ -13,7 +14,7 @@ const meta: RuleMeta = {
   severity: 'error',
   title: 'What libvirt must place itself has a bus that allows it',
   why: 'libvirt places unaddressed controllers only where the connect table matches exactly, and it never adds a parent for root ports, switch ports, dmi-to-pci-bridge or expander buses; with no such bus the domain is refused.',
-  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressFlagsCompatible ("was auto-assigned this address, but the PCI controller … doesn\'t allow auto-assignment"), virDomainPCIAddressSetGrow ("Cannot automatically add a new PCI bus for a device with connect flags"), virDomainPCIAddressGetNextAddr ("No PCI buses available"); src/qemu/qemu_domain.c qemuDomainMachineIsQ35, qemuDomainDefAddDefaultDevices (no PCI root for a machine it classifies as neither q35 nor i440fx)',
+  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressFlagsCompatible ("was auto-assigned this address, but the PCI controller … doesn\'t allow auto-assignment"), virDomainPCIAddressSetGrow ("Cannot automatically add a new PCI bus for a device with connect flags"), virDomainPCIAddressGetNextAddr ("No PCI buses available"; in the dry run it grows a pcie-root-port even for an integrated device, which virDomainPCIAddressFlagsCompatible then refuses: "needs to be an integrated device (bus=0)"); src/qemu/qemu_domain.c qemuDomainMachineIsQ35, qemuDomainDefAddDefaultDevices (no PCI root for a machine it classifies as neither q35 nor i440fx)',
   families: ['q35', 'virt', 'i440fx', 'other'],
 };
 
@@ -86,7 +87,15 @@ function unplacedAtDefine(ctx: RuleContext, reported: ReadonlySet<number>): Find
       continue;
     }
     const d = ctx.guest.devices.find((x) => x.key === key);
-    if (d) out.push(finding(meta, `libvirt cannot place ${d.label}: no free slot takes it and libvirt cannot add a bus for it ("No more available PCI slots"), so it refuses the domain.`, { devices: [d.key] }));
+    if (!d) continue;
+    // An integrated device (virtio-iommu, pvpanic-pci) needs pcie-root itself: with no slot free there,
+    // the dry run's virDomainPCIAddressGetNextAddr grows a pcie-root-port for it anyway and the
+    // reservation behind it refuses that bus (virDomainPCIAddressFlagsCompatible), before any
+    // "No more available PCI slots" of the real run.
+    const why = qemuDomainDeviceIsIntegrated(d, ctx.machine)
+      ? 'it is an integrated device, which goes on pcie-root only, and pcie-root has no free slot: libvirt adds a pcie-root-port for it and then refuses that bus ("The device at PCI address … needs to be an integrated device (bus=0)")'
+      : 'no free slot takes it and libvirt cannot add a bus for it ("No more available PCI slots")';
+    out.push(finding(meta, `libvirt cannot place ${d.label}: ${why}, so it refuses the domain.`, { devices: [d.key] }));
   }
   return out;
 }

@@ -12,25 +12,28 @@ const meta: RuleMeta = {
   title: "USB disabled by model='none' stays disabled",
   why: "<controller type='usb' model='none'/> turns USB off for the domain: libvirt refuses any other USB controller next to it, and any device on a USB bus.",
   source:
-    'libvirt src/conf/domain_conf.c virDomainDefControllersParse(), called by virDomainDefParseXML() (VIR_ERR_XML_DETAIL "Can\'t add another USB controller: USB is disabled for this domain", for any USB controller after model=\'none\' and for model=\'none\' after any USB controller or a second one); virDomainDefParseXML() itself, for devices parsed after the controllers ("Can\'t add USB input device. USB bus is disabled", "Can\'t add host USB device: USB is disabled in this host"); src/conf/domain_validate.c virDomainDefValidateInternal() with virDomainDeviceIsUSB() for the rest, USB disks and sound ("USB is disabled for this domain, but USB devices are present in the domain XML"); src/qemu/qemu_domain.c qemuDomainDefAddDefaultDevices() (virDomainControllerFind(def, USB, 0), then virDomainDefAddUSBController: a model=\'none\' at another index alone is refused with the same words, checked with libvirt 9.0)',
+    'libvirt src/conf/domain_conf.c virDomainDefControllersParse(), called by virDomainDefParseXML() (VIR_ERR_XML_DETAIL "Can\'t add another USB controller: USB is disabled for this domain", for any USB controller after model=\'none\' and for model=\'none\' after any USB controller or a second one); virDomainDefParseXML() itself, for devices parsed after the controllers ("Can\'t add USB input device. USB bus is disabled", "Can\'t add host USB device: USB is disabled in this host"); src/conf/domain_validate.c virDomainRedirdevDefValidate() for a USB redirdev ("cannot add redirected USB device: USB is disabled for this domain"), then virDomainDefValidateInternal() with virDomainDeviceIsUSB() for the rest, USB disks and sound ("USB is disabled for this domain, but USB devices are present in the domain XML"); src/qemu/qemu_domain.c qemuDomainDefAddDefaultDevices() (virDomainControllerFind(def, USB, 0), then virDomainDefAddUSBController: a model=\'none\' at another index alone is refused with the same words, checked with libvirt 9.0)',
   families: 'all',
 };
 
 const isUsbController = (d: GuestDevice): boolean => d.element === 'controller' && d.type === 'usb';
 const isNone = (d: GuestDevice): boolean => isUsbController(d) && d.model === 'none';
 
-/** Devices on a USB bus (virDomainDeviceIsUSB): USB disks, inputs, host USB devices, USB sound. */
+/** Devices on a USB bus (virDomainDeviceIsUSB): USB disks, inputs, host USB devices, USB sound; and USB redirdevs (virDomainRedirdevDefValidate). */
 const onUsb = (d: GuestDevice): boolean =>
-  ((d.element === 'disk' || d.element === 'input') && d.bus === 'usb') || (d.element === 'hostdev' && d.type === 'usb') || (d.element === 'sound' && d.model === 'usb');
+  ((d.element === 'disk' || d.element === 'input' || d.element === 'redirdev') && d.bus === 'usb') || (d.element === 'hostdev' && d.type === 'usb') || (d.element === 'sound' && d.model === 'usb');
 
 /**
  * The words of the first refusal libvirt reports: virDomainDefParseXML() parses inputs, then
- * hostdevs, refusing a USB one of each at once; USB disks and sound pass the parser and are
- * refused later by virDomainDefValidateInternal().
+ * hostdevs, refusing a USB one of each at once; the rest pass the parser. virDomainDefValidate()
+ * (src/conf/domain_validate.c) then validates each device before the whole domain, so a USB redirdev
+ * is refused by virDomainRedirdevDefValidate() before virDomainDefValidateInternal() refuses USB
+ * disks and sound.
  */
 const firstRefusal = (users: readonly GuestDevice[]): string => {
   if (users.some((d) => d.element === 'input')) return "Can't add USB input device. USB bus is disabled";
   if (users.some((d) => d.element === 'hostdev')) return "Can't add host USB device: USB is disabled in this host";
+  if (users.some((d) => d.element === 'redirdev')) return 'cannot add redirected USB device: USB is disabled for this domain';
   return 'USB is disabled for this domain, but USB devices are present in the domain XML';
 };
 
@@ -48,7 +51,9 @@ export const rule: Rule = globalRule(meta, (ctx) => {
         meta,
         `USB is disabled (usb controller model='none'), yet ${names} ${others.length === 1 ? 'is' : 'are'} written too: libvirt refuses the domain ("Can't add another USB controller: USB is disabled for this domain").`,
         { devices: [none[0] as GuestDevice, ...others].map((d) => d.key) },
-        [removeAll("Remove the usb controller model='none' (USB stays on)", none), ...(others.some((d) => !isNone(d)) ? [removeAll(`Remove ${names} (USB stays off)`, others.filter((d) => !isNone(d)))] : [])],
+        // Either every model='none' goes (libvirt adds its default USB controller), or everything
+        // but the first none does: a second none is refused like any other USB controller.
+        [removeAll("Remove the usb controller model='none' (USB stays on)", none), removeAll(`Remove ${names} (USB stays off)`, others)],
       ),
     );
   }

@@ -3,8 +3,9 @@ import { demoDesign } from '../demo/demoDesign.ts';
 import { applyCommand } from '../commands/commands.ts';
 import { commandSubjects, dropTargets, type DropPayload } from '../commands/drop.ts';
 import type { Design } from '../model/design.ts';
-import { createEvaluator, SEVERITY_RANK, type Verdict } from './evaluate.ts';
-import { validate } from './validate.ts';
+import { createEvaluator, findingKey, SEVERITY_RANK, worse, type Verdict } from './evaluate.ts';
+import type { Finding } from './types.ts';
+import { ruleMeta, validate } from './validate.ts';
 import { dev, at, phb, pseries } from './testkit.ts';
 
 const rank = (v: Verdict['level']): number => (v === 'clean' ? -1 : SEVERITY_RANK[v]);
@@ -117,3 +118,93 @@ describe('one evaluation for findings, badges and verdicts', () => {
   });
 });
 
+
+describe('what a verdict and the badges read from the findings', () => {
+  const f = (ruleId: string, severity: Finding['severity'], message: string, subjects: Finding['subjects'] = {}): Finding => ({ ruleId, severity, message, subjects });
+  const d: Design = pseries([phb(1)], [dev('vda', 'disk', at(1, 2)), dev('vdb', 'disk', at(1, 3))], { groups: { 7: ['0000:01:00.0'] } });
+  const moveVda = { kind: 'move-device' as const, device: 'vda', address: at(1, 4) };
+  /** an evaluator whose findings are these: `before` for d, `after` for any other design */
+  const fake = (before: Finding[], after: Finding[]) => createEvaluator((x) => (x === d ? before : after));
+
+  it('a badge is the worst severity of its subject, whatever order the findings come in', () => {
+    const list = [f('A-1', 'warning', 'w', { devices: ['vda'], controllers: [1], groups: [7] }), f('A-2', 'error', 'e', { devices: ['vda'], controllers: [1], groups: [7] }), f('A-3', 'info', 'i', { devices: ['vda'], controllers: [1], groups: [7] })];
+    for (const order of [list, [...list].reverse()]) {
+      const e = createEvaluator(() => order).evaluate(d);
+      expect([e.devices.get('vda'), e.controllers.get(1), e.groups.get(7)]).toEqual(['error', 'error', 'error']);
+      expect([...e.keys].sort()).toEqual(['A-1|w', 'A-2|e', 'A-3|i']);
+    }
+    const info = createEvaluator(() => [f('A-3', 'info', 'i', { devices: ['vda'] }), f('A-1', 'warning', 'w', { devices: ['vdb'] })]).evaluate(d);
+    expect([info.devices.get('vda'), info.devices.get('vdb'), info.devices.get('vdc')]).toEqual(['info', 'warning', undefined]);
+    // a finding that names no controller or group badges none
+    expect([info.controllers.size, info.groups.size, info.devices.size]).toEqual([0, 0, 2]);
+    const ctl = createEvaluator(() => [f('A-1', 'warning', 'w', { controllers: [1] })]).evaluate(d);
+    expect([ctl.controllers.size, ctl.groups.size, ctl.devices.size]).toEqual([1, 0, 0]);
+  });
+
+  it('the worst finding headlines; the others follow worst first, one note per rule, a rule outside the catalog named by its message', () => {
+    const after = [
+      f('PAPR-ISO-4', 'warning', 'shared group', { devices: ['vda'] }),
+      f('A-INFO', 'info', 'only info', { devices: ['vda'] }),
+      f('PAPR-ISO-4', 'warning', 'shared group again', { devices: ['vda'] }),
+      f('GEN-ADDR-4', 'error', 'clash', { devices: ['vda'] }),
+      f('GEN-ADDR-4', 'error', 'clash again', { devices: ['vda'] }),
+      f('X-NEW-1', 'warning', 'a new warning about nothing moved'),
+    ];
+    const v = fake([], after).verdict(d, moveVda);
+    expect(v).toEqual({
+      level: 'error',
+      message: 'clash',
+      ruleId: 'GEN-ADDR-4',
+      more: [
+        { ruleId: 'PAPR-ISO-4', severity: 'warning', title: ruleMeta('PAPR-ISO-4')?.title },
+        { ruleId: 'X-NEW-1', severity: 'warning', title: 'a new warning about nothing moved' },
+      ],
+    });
+    expect(ruleMeta('PAPR-ISO-4')?.title).toBeTruthy();
+  });
+
+  it('a finding the design had counts only when it names what the command moves: a device, a group, a controller', () => {
+    const old = [f('B-1', 'warning', 'about vdb', { devices: ['vdb'] }), f('B-2', 'warning', 'about group 7', { groups: [7] }), f('B-3', 'warning', 'about vPHB 1', { controllers: [1] }), f('B-4', 'error', 'about vda', { devices: ['vda'] })];
+    const ev = fake(old, old);
+    expect(ev.verdict(d, moveVda)).toEqual({ level: 'error', message: 'about vda', ruleId: 'B-4' });
+    expect(ev.verdict(d, { kind: 'move-group', group: 7, controller: 1 })).toMatchObject({ level: 'warning', ruleId: 'B-2' });
+    const phb1 = d.guest.controllers.find((c) => c.index === 1)?.key ?? '';
+    expect(ev.verdict(d, { kind: 'update-controller', controller: phb1, changes: { target: { index: 1, hotplug: 'off' } } })).toMatchObject({ level: 'warning', ruleId: 'B-3' });
+    expect(ev.verdict(d, { kind: 'move-device', device: 'vdb', address: at(1, 5) })).toMatchObject({ level: 'warning', ruleId: 'B-1' });
+    // with newOnly none of them is the command's
+    expect(ev.verdict(d, moveVda, { newOnly: true })).toEqual({ level: 'clean' });
+  });
+
+  it('info alone is clean; a single finding has no "more"', () => {
+    expect(fake([], [f('A-INFO', 'info', 'i', { devices: ['vda'] })]).verdict(d, moveVda)).toEqual({ level: 'clean' });
+    expect(fake([], [f('B-4', 'warning', 'w', { devices: ['vda'] })]).verdict(d, moveVda)).toEqual({ level: 'warning', message: 'w', ruleId: 'B-4' });
+  });
+
+  it('a command applied once is the same design for every verdict and drop', () => {
+    let runs = 0;
+    const ev = createEvaluator((x) => {
+      runs++;
+      return validate(x);
+    });
+    const made = ev.applied(d, moveVda);
+    const other = { kind: 'move-device' as const, device: 'vdb', address: at(1, 6) };
+    expect(ev.applied(d, other)).not.toBe(made);
+    expect(ev.applied(d, moveVda)).toBe(made);
+    ev.verdict(d, moveVda);
+    const counted = runs;
+    ev.verdict(d, moveVda);
+    expect(runs).toBe(counted);
+  });
+});
+
+describe('severity ranking (severity.ts)', () => {
+  it('worse keeps the worse of two, and the first severity seen', () => {
+    expect(worse(undefined, 'info')).toBe('info');
+    expect(worse('info', 'warning')).toBe('warning');
+    expect(worse('warning', 'info')).toBe('warning');
+    expect(worse('error', 'warning')).toBe('error');
+    expect(worse('warning', 'warning')).toBe('warning');
+    expect(findingKey(f0)).toBe('R-1|m');
+  });
+});
+const f0: Finding = { ruleId: 'R-1', severity: 'info', message: 'm', subjects: {} };

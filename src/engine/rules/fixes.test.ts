@@ -6,7 +6,7 @@ import { validate } from './validate.ts';
 import type { Design } from '../model/design.ts';
 import type { Fix } from './types.ts';
 import { buildContext } from './context.ts';
-import { freeSlotOn, libvirtPlaces, reservedSlots } from './fixes.ts';
+import { controllerAddressFixes, freeSlotOn, libvirtPlaces, newRootPort, removeControllerFix, reservedSlots, writingAControllerRegrows } from './fixes.ts';
 import { at, ctrl, design, dev, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 
@@ -122,5 +122,62 @@ describe('fixes search the whole design (issue 13)', () => {
     const c = buildContext(d).guest.controllers.find((x) => x.index === 1)!;
     expect(libvirtPlaces(buildContext(d), c)).toBe(false);
     expect(validate(d).find((x) => x.ruleId === 'GEN-CONNECT-3')?.fixes).toBeUndefined();
+  });
+});
+
+describe('a root port a fix adds: a slot, chassis and index libvirt and QEMU accept', () => {
+  // QEMU refuses two ports with one chassis and slot (hw/pci/pcie_port.c pcie_chassis_add_slot: "Can't add chassis slot"; Q35-RP-3);
+  // libvirt's default chassis is the index (qemuDomainPCIControllerSetDefaults), port = slot * 8 + function
+  it('on the lowest free slot of pcie-root, chassis = its index, port = slot * 8', () => {
+    const ctx = buildContext(q35([rootPort(1, 1), rootPort(2, 2)], []));
+    expect(newRootPort(ctx, 3)).toEqual({
+      index: 3,
+      command: { kind: 'add-controller', controller: { model: 'pcie-root-port', index: 3, target: { chassis: 3, port: 0x18 }, address: { domain: 0, bus: 0, slot: 3, function: 0 } } },
+    });
+  });
+
+  it('its index already a chassis of another port (written, or a port without chassis at that index): the lowest chassis no port uses', () => {
+    const written = buildContext(q35([rootPort(1, 1, 0, { target: { chassis: 5, port: 8 } }), rootPort(2, 2)], []));
+    expect(newRootPort(written, 5)?.command).toMatchObject({ controller: { index: 5, target: { chassis: 1 } } });
+    const downstream = buildContext(q35([rootPort(1, 1), ctrl('pcie-switch-upstream-port', 2, { address: at(1, 0) }), ctrl('pcie-switch-downstream-port', 3, { address: at(2, 0), target: {} })], []));
+    expect(newRootPort(downstream, 3)?.command).toMatchObject({ controller: { target: { chassis: 2 } } });
+    // a pci-bridge's chassisNr is another number space
+    const bridge = buildContext(q35([rootPort(1, 1), ctrl('pcie-to-pci-bridge', 2, { address: at(1, 0), target: { chassis: 4 } })], []));
+    expect(newRootPort(bridge, 4)?.command).toMatchObject({ controller: { target: { chassis: 4 } } });
+  });
+
+  it('none when pcie-root has no slot left, nor when libvirt added a pcie-to-pci-bridge for a device on a missing bus (writing a port would change what it adds)', () => {
+    const nics = Array.from({ length: 30 }, (_, i) => dev(`n${i}`, 'interface', at(0, i + 1)));
+    expect(newRootPort(buildContext(q35([], nics)), 1)).toBeUndefined();
+    // an e1000 (conventional PCI) written on bus 2, which no controller has: libvirt adds a root port and a pcie-to-pci-bridge
+    const grown = buildContext(q35([ctrl('pcie-root-port', undefined)], [dev('nic', 'interface', at(2, 1), { model: 'e1000' })]));
+    expect(writingAControllerRegrows(grown)).toBe(true);
+    expect(newRootPort(grown, 5)).toBeUndefined();
+    expect(writingAControllerRegrows(buildContext(q35([rootPort(1, 1)], [])))).toBe(false);
+    // what libvirt adds at a missing index is the default model (qemuDomainPCIAddressSetCreate): an added root port stays one
+    // whatever is written next, an added pcie-to-pci-bridge would not
+    expect(writingAControllerRegrows(buildContext(q35([ctrl('pcie-root-port', 1, { implicit: true, address: at(0, 1) })], [])))).toBe(false);
+    expect(writingAControllerRegrows(buildContext(q35([rootPort(1, 1), ctrl('pcie-to-pci-bridge', 2, { implicit: true, address: at(1, 0) })], [])))).toBe(true);
+  });
+});
+
+describe('fixes for a controller', () => {
+  it('an implicit controller (libvirt adds it) is never removed by a fix; a written one is, by key', () => {
+    expect(removeControllerFix(ctrl('pci-bridge', 1, { implicit: true }))).toEqual([]);
+    expect(removeControllerFix(ctrl('pci-bridge', 1, { key: 'br' }), 'why')).toEqual([{ label: 'Remove pci-bridge controller index 1: why', command: { kind: 'remove-controller', controller: 'br' } }]);
+    expect(removeControllerFix(ctrl('pci-bridge', undefined, { key: 'br' }))[0]?.label).toBe('Remove pci-bridge controller index (none): this machine cannot use it');
+  });
+
+  it('renumbered above every index when it sits on a bus other than its own (GEN-IDX-4: libvirt wants a controller\'s index larger than its bus)', () => {
+    // pci-bridge 2 plugged into root port 3's bus: index below its bus
+    const ctx = buildContext(q35([rootPort(1, 1), rootPort(3, 3), ctrl('pci-bridge', 2, { key: 'br', address: at(3, 0) })], []));
+    const br = ctx.guest.controllers.find((c) => c.key === 'br')!;
+    expect(controllerAddressFixes(ctx, br, { renumber: true }).map((f) => f.label)).toEqual(['Drop the address of pci-bridge controller index 2 (libvirt places it)', 'Renumber pci-bridge controller index 2 to index 4']);
+    expect(controllerAddressFixes(ctx, br, { renumber: true })[1]?.command).toEqual({ kind: 'update-controller', controller: 'br', changes: { index: 4 } });
+    expect(controllerAddressFixes(ctx, br).map((f) => f.label)).toEqual(['Drop the address of pci-bridge controller index 2 (libvirt places it)']);
+    // on its own bus: a new index would not make the address right
+    const loop = buildContext(q35([rootPort(1, 1), ctrl('pci-bridge', 3, { key: 'self', address: at(3, 1) })], []));
+    const self = loop.guest.controllers.find((c) => c.key === 'self')!;
+    expect(controllerAddressFixes(loop, self, { renumber: true }).map((f) => f.label)).toEqual(['Drop the address of pci-bridge controller index 3 (libvirt places it)']);
   });
 });

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../commands/commands.ts';
 import { applyFixes, createValidator, RULES, ruleMeta, validate } from './index.ts';
 import { busRule, globalRule } from './define.ts';
+import { sortFindings } from './validate.ts';
+import type { Finding } from './types.ts';
 import type { Rule } from './types.ts';
-import { at, dev, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
+import { at, ctrl, design, dev, hostdev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 
 describe('validate', () => {
@@ -118,6 +120,146 @@ describe('a rule that throws (issue 11)', () => {
     const got = validate(broken);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ ruleId: 'INTERNAL', severity: 'error', internal: true });
+    expect(got[0]?.message).toMatch(/^INTERNAL \(reading the design for the rules\) could not be checked/);
     expect(createValidator()(broken)).toEqual(got);
+  });
+});
+
+describe('the order findings are listed in (sortFindings)', () => {
+  const f = (ruleId: string, severity: 'error' | 'warning' | 'info', message: string, subjects: Finding['subjects'] = {}): Finding => ({ ruleId, severity, message, subjects });
+
+  it('errors first, then among one severity the rule with the higher impact (EEH off, PAPR-ISO-6, before a shared group, PAPR-ISO-4), then a rule without one', () => {
+    const list = [f('GEN-HP-1', 'warning', 'a'), f('PAPR-ISO-4', 'warning', 'b'), f('PAPR-ISO-6', 'warning', 'c'), f('PAPR-SLOT-1', 'info', 'd'), f('GEN-ADDR-4', 'error', 'e')];
+    expect(sortFindings([...list]).map((x) => x.ruleId)).toEqual(['GEN-ADDR-4', 'PAPR-ISO-6', 'PAPR-ISO-4', 'GEN-HP-1', 'PAPR-SLOT-1']);
+    expect(sortFindings([...list].reverse()).map((x) => x.ruleId)).toEqual(['GEN-ADDR-4', 'PAPR-ISO-6', 'PAPR-ISO-4', 'GEN-HP-1', 'PAPR-SLOT-1']);
+  });
+
+  it('one rule: by subjects (controllers, then devices, then groups; controllers 1,2 before 12), then by message', () => {
+    const list = [f('GEN-ADDR-4', 'error', 'y', { controllers: [12] }), f('GEN-ADDR-4', 'error', 'z', { controllers: [1, 2] }), f('GEN-ADDR-4', 'error', 'b', { devices: ['vda'] }), f('GEN-ADDR-4', 'error', 'a', { devices: ['vda'] }), f('GEN-ADDR-4', 'error', 'x', { groups: [1] })];
+    const order = ['z', 'y', 'a', 'b', 'x'];
+    expect(sortFindings([...list]).map((x) => x.message)).toEqual(order);
+    expect(sortFindings([...list].reverse()).map((x) => x.message)).toEqual(order);
+  });
+
+  it('devices a,b before ab, groups 1,2 before 12, a finding without groups before one with', () => {
+    const list = [f('GEN-ADDR-4', 'error', 'a', { devices: ['ab'] }), f('GEN-ADDR-4', 'error', 'b', { devices: ['a', 'b'] })];
+    expect(sortFindings([...list]).map((x) => x.message)).toEqual(['b', 'a']);
+    const groups = [f('GEN-ADDR-4', 'error', 'a', { devices: ['x'], groups: [12] }), f('GEN-ADDR-4', 'error', 'b', { devices: ['x'], groups: [1, 2] }), f('GEN-ADDR-4', 'error', 'c', { devices: ['x'] })];
+    expect(sortFindings([...groups]).map((x) => x.message)).toEqual(['c', 'b', 'a']);
+  });
+
+  it('same severity and impact: by rule id, whatever the messages say', () => {
+    const list = [f('PAPR-SLOT-1', 'info', 'a'), f('GEN-HP-5', 'info', 'b')];
+    expect(sortFindings([...list]).map((x) => x.ruleId)).toEqual(['GEN-HP-5', 'PAPR-SLOT-1']);
+    expect(sortFindings([...list].reverse()).map((x) => x.ruleId)).toEqual(['GEN-HP-5', 'PAPR-SLOT-1']);
+  });
+
+  it('a controller and a device of the same name are different subjects: controllers first', () => {
+    const list = [f('GEN-ADDR-4', 'error', 'a', { devices: ['1'] }), f('GEN-ADDR-4', 'error', 'b', { controllers: [1] })];
+    expect(sortFindings([...list]).map((x) => x.message)).toEqual(['b', 'a']);
+  });
+});
+
+describe('the incremental validator re-checks a bus whenever what it reads changed', () => {
+  // a per-bus rule that counts the buses it judges and names what it saw, so a stale cache shows
+  let judged: number[] = [];
+  const meta = { id: 'TEST-BUS-1', severity: 'warning' as const, title: 'test', why: 'test', source: 'test', families: 'all' as const };
+  const seen = busRule(
+    meta,
+    (ctx, bus) => {
+      judged.push(bus.index);
+      const what = `${bus.controller?.model ?? '-'} hotplug ${bus.controller?.target.hotplug ?? '-'}: ${bus.devices.map((d) => `${d.key}@${d.address?.slot}`).join(',')} / ${bus.controllers.map((c) => `${c.key}@${c.address?.slot}`).join(',')}`;
+      return [{ ruleId: meta.id, severity: meta.severity, message: `bus ${bus.index}: ${what} host ${ctx.host ? 'yes' : 'no'}`, subjects: { controllers: [bus.index] } }];
+    },
+    (ctx) => [{ ruleId: meta.id, severity: 'info', message: `off bus: ${ctx.buses.length} buses`, subjects: {} }],
+  );
+  const p = () => pseries([phb(1), phb(2), ctrl('pci-bridge', 3, { key: 'br', address: at(1, 5) })], [dev('vda', 'disk', at(1, 1)), dev('vdb', 'disk', at(2, 1))]);
+
+  it('gives the off-bus findings of a per-bus rule too', () => {
+    expect(createValidator([seen])(p())).toEqual(validate(p(), [seen]));
+    expect(createValidator([seen])(p()).map((x) => x.message)).toContain('off bus: 4 buses');
+  });
+
+  it('same objects: nothing judged again; another host: every bus judged again', () => {
+    const v = createValidator([seen]);
+    const d = p();
+    judged = [];
+    v(d);
+    expect(judged).toEqual([0, 1, 2, 3]);
+    judged = [];
+    const again = v({ ...d });
+    expect(judged).toEqual([]);
+    expect(again).toEqual(validate(d, [seen]));
+    const withHost = design(d.guest, { groups: { 1: ['0000:01:00.0'] } });
+    judged = [];
+    const hosted = v(withHost);
+    expect(judged).toEqual([0, 1, 2, 3]);
+    expect(hosted).toEqual(validate(withHost, [seen]));
+  });
+
+  it('a device moved on its bus or to another, a controller edited or moved: each bus judged with what it holds now', () => {
+    const v = createValidator([seen]);
+    let d = p();
+    v(d);
+    for (const cmd of [
+      { kind: 'move-device', device: 'vda', address: at(1, 2) },
+      { kind: 'move-device', device: 'vdb', address: at(1, 3) },
+      { kind: 'update-controller', controller: 'pci-2', changes: { target: { index: 2, hotplug: 'off' } } },
+      { kind: 'update-controller', controller: 'br', changes: { address: at(1, 6) } },
+      { kind: 'update-controller', controller: 'br', changes: { address: at(2, 5) } },
+      { kind: 'move-device', device: 'vda', address: at(2, 1) },
+    ] as const) {
+      d = applyCommand(d, cmd);
+      expect(v(d), cmd.kind).toEqual(validate(d, [seen]));
+    }
+  });
+
+  it('a rule for other machine families is not run', () => {
+    const q35Only = globalRule({ ...meta, id: 'TEST-Q35-1', families: ['q35'] }, () => [{ ruleId: 'TEST-Q35-1', severity: 'error', message: 'q35 only', subjects: {} }]);
+    expect(validate(p(), [q35Only])).toEqual([]);
+    expect(createValidator([q35Only])(p())).toEqual([]);
+    expect(validate(q35([], []), [q35Only])).toHaveLength(1);
+  });
+});
+
+describe('internal findings keep the first line of what the rule threw, at most 200 characters', () => {
+  const meta = { id: 'TEST-THROW-3', severity: 'error' as const, title: 'long', why: 'test', source: 'test', families: 'all' as const };
+  const d = pseries([phb(1)], []);
+
+  it('a long message is cut at 200 characters', () => {
+    const long = globalRule(meta, () => {
+      throw new Error(`${'x'.repeat(250)}\nsecond line`);
+    });
+    const [got] = validate(d, [long]);
+    expect(got?.message).toContain(`(${'x'.repeat(200)})`);
+    expect(got?.message).not.toContain('x'.repeat(201));
+  });
+
+  it('a thrown value that is no Error is shown as text', () => {
+    const odd = globalRule(meta, () => {
+      throw 'not an Error object';
+    });
+    expect(validate(d, [odd])[0]?.message).toContain('(not an Error object)');
+  });
+});
+
+describe('applyFixes stops where it should', () => {
+  // two pairs of disks, each pair on one address: GEN-ADDR-4 twice, each fix moves one disk
+  const clash = () => pseries([phb(1)], [dev('vda', 'disk', at(1, 2)), dev('vdb', 'disk', at(1, 2)), dev('vdc', 'disk', at(1, 3)), dev('vdd', 'disk', at(1, 3))]);
+  const errors = (d: Parameters<typeof validate>[0]) => validate(d).filter((x) => x.severity === 'error').length;
+
+  it('one round applies one fix: two clashes need two rounds', () => {
+    const d = clash();
+    expect(errors(d)).toBe(2);
+    expect(errors(applyFixes(d, { maxRounds: 1 }))).toBe(1);
+    expect(errors(applyFixes(d, { maxRounds: 2 }))).toBe(0);
+    expect(errors(applyFixes(d))).toBe(0);
+  });
+
+  it('an error without a fix is left alone (pseries: a vPHB full of hostdevs has no room, and hostdevs stay on their vPHB)', () => {
+    const hostdevs = Array.from({ length: 31 }, (_, i) => hostdev(`0000:${(i + 1).toString(16).padStart(2, '0')}:00.0`, at(1, i + 1)));
+    const full = pseries([phb(1)], [...hostdevs, hostdev('0000:40:00.0', at(1, 5))]);
+    expect(validate(full).some((x) => x.severity === 'error' && !x.fixes)).toBe(true);
+    expect(applyFixes(full)).toBe(full);
   });
 });

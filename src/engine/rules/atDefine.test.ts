@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { addedByLibvirt, atDefine, definedControllerText, placesAnything, placesControllers } from './atDefine.ts';
+import { buildContext } from './context.ts';
+import { at, ctrl, design, dev, q35, rootPort } from './testkit.ts';
+
+/**
+ * The define-time model the rules share: what virDomainDefPostParse + qemuDomainAssignPCIAddresses
+ * make of the design, run only when libvirt has something to place.
+ */
+describe('atDefine: the guest libvirt defines', () => {
+  const always = (): boolean => true;
+
+  it('runs libvirt\'s placement when the rule says it matters, and names what libvirt adds', () => {
+    // a conventional PCI NIC without address on q35: libvirt adds a root port and a pcie-to-pci-bridge on it (qemuDomainPCIAddressSetCreate, virDomainPCIAddressSetGrow)
+    const d = q35([rootPort(1, 1)], [dev('nic', 'interface', undefined, { model: 'e1000' })]);
+    const defined = atDefine(buildContext(d), always);
+    expect(defined).toBeDefined();
+    if (!defined) return;
+    const byModel = (m: string) => defined.guest.controllers.filter((c) => c.model === m);
+    const bridge = byModel('pcie-to-pci-bridge')[0];
+    expect(bridge).toBeDefined();
+    if (!bridge) return;
+    expect(addedByLibvirt(defined, bridge)).toBe(true);
+    expect(definedControllerText(defined, bridge)).toBe(`the pcie-to-pci-bridge index ${bridge.index} libvirt adds at define`);
+    const written = defined.guest.controllers.find((c) => c.key === 'pci-1');
+    expect(written && addedByLibvirt(defined, written)).toBe(false);
+    expect(written && definedControllerText(defined, written)).toBe('pcie-root-port controller index 1');
+    // the root libvirt always adds, written or not, is no controller "libvirt adds at define"
+    const root = byModel('pcie-root')[0];
+    expect(root && addedByLibvirt(defined, root)).toBe(false);
+    const unwritten = atDefine(buildContext(design({ machine: 'q35', controllers: [rootPort(1, 1)], devices: [dev('vda', 'disk')] })), always);
+    const implicitRoot = unwritten?.guest.controllers.find((c) => c.model === 'pcie-root');
+    expect(implicitRoot && unwritten?.written.has(implicitRoot.key)).toBe(false);
+    expect(implicitRoot && unwritten && addedByLibvirt(unwritten, implicitRoot)).toBe(false);
+    expect(definedControllerText(defined, { ...bridge, index: undefined })).toBe('the pcie-to-pci-bridge index ? libvirt adds at define');
+    expect(definedControllerText(defined, { ...written!, index: undefined })).toBe('pcie-root-port controller index (none)');
+  });
+
+  it('nothing when the rule says nothing is at stake, or for a machine pcitopo does not place', () => {
+    const d = q35([rootPort(1, 1)], [dev('nic', 'interface', undefined, { model: 'e1000' })]);
+    expect(atDefine(buildContext(d), () => false)).toBeUndefined();
+    const s390 = design({ machine: 's390-ccw-virtio', arch: 's390x', controllers: [], devices: [dev('vda', 'disk')] });
+    expect(atDefine(buildContext(s390), always)).toBeUndefined();
+  });
+});
+
+describe('what libvirt has to place itself', () => {
+  it('a written controller without address, not the root and not one libvirt adds', () => {
+    expect(placesControllers(buildContext(q35([ctrl('pcie-root-port', 1)], [])))).toBe(true);
+    expect(placesControllers(buildContext(q35([rootPort(1, 1)], [])))).toBe(false);
+    expect(placesControllers(buildContext(q35([ctrl('pcie-root-port', 1, { implicit: true })], [])))).toBe(false);
+    expect(placesControllers(buildContext(design({ machine: 'q35', controllers: [ctrl('pcie-root', 0)] })))).toBe(false);
+    expect(placesControllers(buildContext(design({ machine: 'pc-i440fx-9.1', controllers: [ctrl('pci-root', 0)] })))).toBe(false);
+  });
+
+  it('or a written device that needs a PCI address and has none', () => {
+    const ctx = (devices: Parameters<typeof q35>[1]) => buildContext(q35([rootPort(1, 1)], devices));
+    expect(placesAnything(ctx([dev('vda', 'disk')]))).toBe(true);
+    expect(placesAnything(ctx([dev('vda', 'disk', at(1, 0))]))).toBe(false);
+    expect(placesAnything(ctx([dev('vda', 'disk', undefined, { implicit: true })]))).toBe(false);
+    // a SATA disk sits on the ICH9 controller, not on PCI
+    expect(placesAnything(ctx([dev('sda', 'disk', undefined, { bus: 'sata' })]))).toBe(false);
+    expect(placesAnything(buildContext(q35([ctrl('pcie-root-port', 1)], [])))).toBe(true);
+  });
+});
