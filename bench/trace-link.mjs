@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * Where the page's main thread spends its time opening a share link, then on one Add vPHB (issue 11's
+ * review: a 7,688-device pseries link, /tmp/rev11/link-many.txt there). Chromium's trace (CDP Tracing)
+ * of each step, from navigation (or the click) until the page is settled (ready, and no long task for
+ * 1.5 s): every main-thread task of 50 ms or more with its thread time and where it went (exclusive
+ * thread time per trace event name), the sum over all main-thread tasks, and the worker's. Thread time
+ * (tdur), so the load other processes put on the machine counts less than in wall-clock figures:
+ * compare two builds by alternating runs of each, in the same minute. A tool, not a budget.
+ * Run after `npm run build`: node --import tsx bench/trace-link.mjs LINK-FILE [runs]
+ * TRACE_CPU=1 records the sampling profiler instead (CDP Profiler: the functions with the most self
+ * time, and the inclusive time of a few named ones); names are the source's only in a build without
+ * minification (`npx vite build --minify false`, then build again).
+ */
+import fs from 'node:fs';
+import { chromium } from '@playwright/test';
+import { LAUNCH, startServer } from './app-server.mjs';
+
+const FILE = process.argv[2];
+const RUNS = Number(process.argv[3] ?? 1);
+const CPU = !!process.env.TRACE_CPU;
+const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'toplevel'];
+const isTask = (e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask';
+
+/** The trace's main-thread long tasks, each with its exclusive thread time per event name (ms). */
+function analyseTrace(label, text) {
+  const events = JSON.parse(text).traceEvents;
+  const threads = new Map();
+  for (const e of events) if (e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
+  const busy = new Map();
+  for (const e of events) {
+    const t = `${e.pid}:${e.tid}`;
+    if (e.ph === 'X' && threads.get(t) === 'CrRendererMain') busy.set(t, (busy.get(t) ?? 0) + (e.dur ?? 0));
+  }
+  // the page's renderer: the busiest main thread
+  const main = [...busy].sort((a, b) => b[1] - a[1])[0][0];
+  const xs = events.filter((e) => e.ph === 'X' && `${e.pid}:${e.tid}` === main).sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const rows = [];
+  const sums = new Map();
+  let all = 0;
+  let count = 0;
+  let end = -1;
+  for (const t of xs.filter(isTask)) {
+    // RunTask nests ThreadControllerImpl::RunTask: the outer one only
+    if (t.ts < end) continue;
+    end = t.ts + t.dur;
+    all += (t.tdur ?? t.dur) / 1000;
+    count++;
+    if (t.dur < 50000) continue;
+    const self = new Map();
+    const stack = [];
+    for (const e of xs) {
+      if (e === t || isTask(e) || e.ts < t.ts || e.ts >= end) continue;
+      while (stack.length && stack[stack.length - 1].ts + stack[stack.length - 1].dur <= e.ts) stack.pop();
+      const d = (e.tdur ?? e.dur) / 1000;
+      self.set(e, (self.get(e) ?? 0) + d);
+      if (stack.length) self.set(stack[stack.length - 1], (self.get(stack[stack.length - 1]) ?? 0) - d);
+      stack.push(e);
+    }
+    const by = new Map();
+    for (const [e, d] of self) by.set(e.name, (by.get(e.name) ?? 0) + d);
+    for (const [k, d] of by) sums.set(k, (sums.get(k) ?? 0) + d);
+    rows.push({ wall: t.dur / 1000, cpu: (t.tdur ?? t.dur) / 1000, by });
+  }
+  const list = (m) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .filter(([, v]) => v >= 5)
+      .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+      .join(', ');
+  const longCpu = rows.reduce((a, r) => a + r.cpu, 0);
+  console.log(`${label}: main thread ${count} tasks, cpu ${all.toFixed(0)} ms; ${rows.length} tasks >= 50 ms, wall ${rows.reduce((a, r) => a + r.wall, 0).toFixed(0)} ms, cpu ${longCpu.toFixed(0)} ms: ${list(sums)}`);
+  for (const r of rows) console.log(`  task wall ${r.wall.toFixed(0)} cpu ${r.cpu.toFixed(0)}: ${list(r.by)}`);
+}
+
+const GROUPS = ['openLinkedWorkspace', 'readDomain', 'designChecksum', 'renderRootSync', 'commitRoot', 'Chip', 'TileBody', 'busSummary', 'checkIfSnapshotChanged', 'evaluate', 'measure', 'autosaveText'];
+
+/** A CPU profile's busy time, its functions with the most self time and the inclusive time of GROUPS (ms). */
+function analyseProfile(label, profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (n) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
+  const self = new Map();
+  const total = new Map();
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    const fn = byId.get(id).callFrame.functionName;
+    if (fn !== '(idle)' && fn !== '(program)') busy += dt;
+    self.set(name(byId.get(id)), (self.get(name(byId.get(id))) ?? 0) + dt);
+    const seen = new Set();
+    for (let x = id; x !== undefined; x = parent.get(x)) {
+      const f = byId.get(x).callFrame.functionName;
+      if (!seen.has(f)) total.set(f, (total.get(f) ?? 0) + dt);
+      seen.add(f);
+    }
+  });
+  console.log(`${label}: JS and GC ${busy.toFixed(0)} ms (profiled); inclusive: ${GROUPS.map((g) => `${g} ${(total.get(g) ?? 0).toFixed(0)}`).join(', ')}`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
+}
+
+async function run(browser, url) {
+  const link = fs.readFileSync(FILE, 'utf8').trim().replace(/^https?:\/\/[^/#]+\/?/, url);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__longTasks = 0;
+    new PerformanceObserver((l) => (window.__longTasks += l.getEntries().length)).observe({ type: 'longtask', buffered: true });
+  });
+  const cdp = await context.newCDPSession(page);
+  // settled: ready, and no long task for 1.5 s (the checks, the catalog and the autosave come after ready)
+  const settled = async () => {
+    let n = -1;
+    let since = Date.now();
+    while (Date.now() - since < 1500) {
+      const [k, ready] = await page.evaluate(() => [window.__longTasks, document.documentElement.dataset.ready]);
+      if (k !== n || ready !== 'true') {
+        n = k;
+        since = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const start = async () => {
+    if (CPU) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+      await cdp.send('Profiler.start');
+    } else await browser.startTracing(page, { categories: CATEGORIES });
+  };
+  const stop = async (label) => {
+    if (CPU) analyseProfile(label, (await cdp.send('Profiler.stop')).profile);
+    else analyseTrace(label, (await browser.stopTracing()).toString());
+  };
+  await start();
+  let t = Date.now();
+  // the link's text is no error message: it would flood the output
+  await page.goto(link).catch((e) => {
+    throw new Error(`the link did not open: ${String(e.message).slice(0, 80)}`);
+  });
+  await settled();
+  await stop(`open link (settled ${Date.now() - t} ms after navigation, ${await page.locator('[data-testid^="guest-device-"]').count()} devices)`);
+  const before = await page.locator('[data-testid^="controller-"]').count();
+  await start();
+  t = Date.now();
+  await page.getByTestId('add-phb').click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="controller-"]').length > n, before, { timeout: 60000 });
+  const shown = Date.now() - t;
+  await settled();
+  await stop(`add vPHB (new tile shown ${shown} ms after the click)`);
+  await context.close();
+}
+
+async function main() {
+  if (!FILE) throw new Error('usage: node --import tsx bench/trace-link.mjs LINK-FILE [runs]');
+  const { url, child } = await startServer();
+  const browser = await chromium.launch(LAUNCH);
+  try {
+    for (let i = 0; i < RUNS; i++) await run(browser, url);
+  } finally {
+    await browser.close();
+    child.kill();
+  }
+}
+
+await main();
