@@ -4,6 +4,7 @@ import { createDesign, exportDomain } from '../xml/domain.ts';
 import { validate } from '../rules/validate.ts';
 import type { PlacementPolicy } from './index.ts';
 import { placeWithReport } from './index.ts';
+import { domainXml } from '../rules/testkit.ts';
 
 /**
  * place on designs that already have errors (issue 11): its output, validated, holds no error rule
@@ -11,17 +12,6 @@ import { placeWithReport } from './index.ts';
  * documents (/tmp/propm/run.ts) for one kind.
  */
 
-const domain = (arch: string, machine: string, devices: string): string => `<domain type='kvm'>
-  <name>t</name>
-  <memory unit='KiB'>1048576</memory>
-  <os>
-    <type arch='${arch}' machine='${machine}'>hvm</type>
-  </os>
-  <devices>
-${devices}
-  </devices>
-</domain>
-`;
 
 function designOf(xml: string): Design {
   const r = createDesign(xml, undefined, 'in.xml');
@@ -48,27 +38,27 @@ describe('place leaves a domain libvirt refuses whatever is placed unchanged', (
     {
       // libvirt's q35-wrong-root: place put root ports on a "bus 0" libvirt never builds (GEN-CONNECT-1)
       name: 'q35 with pci-root at index 0',
-      xml: domain('x86_64', 'q35', `    <controller type='pci' index='0' model='pci-root'/>\n${nic}`),
+      xml: domainXml('q35', 'x86_64', `    <controller type='pci' index='0' model='pci-root'/>\n${nic}`),
       says: "must be model='pcie-root' for this machine type, but model='pci-root' was found instead",
     },
     {
       // pseries-usb-multi with a root port as index 0: the USB controllers landed on its bus (Q35-RP-4)
       name: 'pseries with a pcie-root-port at index 0',
-      xml: domain('ppc64', 'pseries', `    <controller type='usb' index='0' model='piix3-uhci'/>\n    <controller type='usb' index='1' model='pci-ohci'/>\n    <controller type='pci' model='pcie-root-port' index='0'/>`),
+      xml: domainXml('pseries', 'ppc64', `    <controller type='usb' index='0' model='piix3-uhci'/>\n    <controller type='usb' index='1' model='pci-ohci'/>\n    <controller type='pci' model='pcie-root-port' index='0'/>`),
       says: "must be model='pci-root' for this machine type, but model='pcie-root-port' was found instead",
     },
     {
       // a pci-root first, then a pci-bridge at index 0: chassisNr 0 was written (GEN-TGT-1)
       name: 'i440fx with a pci-bridge beside the pci-root at index 0',
-      xml: domain('x86_64', 'pc', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' model='pci-bridge' index='0'/>\n${nic}`),
+      xml: domainXml('pc', 'x86_64', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' model='pci-bridge' index='0'/>\n${nic}`),
       says: "but model='pci-bridge' was found instead",
     },
     {
       // q35-usb2 with a root port at index 0: its function 0 was left unaddressed, functions 1-7 kept (GEN-MF-3)
       name: 'q35 with root ports and a second index 0 that is a root port',
-      xml: domain(
-        'x86_64',
+      xml: domainXml(
         'q35',
+        'x86_64',
         [`    <controller type='pci' index='0' model='pcie-root'/>`, ...[1, 2, 3, 4, 5, 6, 7].map((i) => `    <controller type='pci' index='${i}' model='pcie-root-port'/>`), `    <controller type='pci' model='pcie-root-port' index='0'/>`, nic].join('\n'),
       ),
       says: "must be model='pcie-root' for this machine type, but model='pcie-root-port' was found instead",
@@ -76,20 +66,20 @@ describe('place leaves a domain libvirt refuses whatever is placed unchanged', (
     {
       // fuzz seed 7: a pci-root written twice at index 0; place gave both target index 0 (PAPR-PHB-5)
       name: 'pseries with two pci-roots at index 0',
-      xml: domain('ppc64', 'pseries', `    <controller type='pci' index='0' model='pci-root'/><controller type='pci' index='0' model='pci-root'/>\n${nic}`),
+      xml: domainXml('pseries', 'ppc64', `    <controller type='pci' index='0' model='pci-root'/><controller type='pci' index='0' model='pci-root'/>\n${nic}`),
       says: "Multiple 'pci' controllers with index '0'",
     },
     {
       // fuzz seed 11: a pcie-root at index 255 beside libvirt's own at 0; place put root ports
       // 249-254 on bus 255, after their own indexes (GEN-IDX-4)
       name: 'q35 with a pcie-root at index 255',
-      xml: domain('x86_64', 'q35', `    <controller type='pci' index='255' model='pcie-root'/>\n${nic}`),
+      xml: domainXml('q35', 'x86_64', `    <controller type='pci' index='255' model='pcie-root'/>\n${nic}`),
       says: 'pci-root and pcie-root controllers should have index 0',
     },
     {
       // libvirt's pci-bridge-negative-index-invalid: chassisNr -1 was written (GEN-TGT-1)
       name: 'i440fx with a pci-bridge at index -1',
-      xml: domain('x86_64', 'pc', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='-1' model='pci-bridge'/>\n${nic}`),
+      xml: domainXml('pc', 'x86_64', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='-1' model='pci-bridge'/>\n${nic}`),
       says: "Invalid value for attribute 'index' in element 'controller': '-1'. Expected non-negative value",
     },
   ];
@@ -107,14 +97,14 @@ describe('place leaves a domain libvirt refuses whatever is placed unchanged', (
   }
 
   it('a controller written without an index, which libvirt numbers 0 before it looks at the root (GEN-IDX-6)', () => {
-    const xml = domain('x86_64', 'q35', `    <controller type='pci' model='pcie-to-pci-bridge'/>\n${nic}`);
+    const xml = domainXml('q35', 'x86_64', `    <controller type='pci' model='pcie-to-pci-bridge'/>\n${nic}`);
     const r = placed(xml, 'pe-per-phb');
     expect(r.out).toBe(xml);
     expect(r.notes[0]).toContain("must be model='pcie-root' for this machine type, but model='pcie-to-pci-bridge' was found instead");
   });
 
   it("an index libvirt cannot read at all (index='one') is refused the same way", () => {
-    const xml = domain('x86_64', 'pc', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='one' model='pci-bridge'/>\n${nic}`);
+    const xml = domainXml('pc', 'x86_64', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='one' model='pci-bridge'/>\n${nic}`);
     const r = placed(xml, 'libvirt');
     expect(r.out).toBe(xml);
     expect(r.notes[0]).toContain("Invalid value for attribute 'index' in element 'controller': 'one'");
@@ -127,7 +117,7 @@ describe('place leaves a domain libvirt refuses whatever is placed unchanged', (
       ['ppc64', 'pseries', 'pci-root'],
       ['aarch64', 'virt', 'pcie-root'],
     ] as const) {
-      const xml = domain(arch, machine, `    <controller type='pci' index='0' model='${root}'/>\n${nic}`);
+      const xml = domainXml(machine, arch, `    <controller type='pci' index='0' model='${root}'/>\n${nic}`);
       const r = placed(xml, 'libvirt');
       expect(r.added, machine).toEqual([]);
       expect(r.notes.join('\n'), machine).not.toContain('nothing was placed');
@@ -143,9 +133,9 @@ describe("place never leaves functions of a slot whose function 0 it left unaddr
   const nics = Array.from({ length: 0x1e }, (_, i) => i + 1)
     .filter((slot) => slot !== 2)
     .map((slot) => `    <interface type='user'><model type='e1000'/><address type='pci' domain='0x0000' bus='0x00' slot='0x${slot.toString(16).padStart(2, '0')}' function='0x0'/></interface>`);
-  const xml = domain(
-    'x86_64',
+  const xml = domainXml(
     'q35',
+    'x86_64',
     [
       "    <controller type='pci' index='0' model='pcie-root'/>",
       "    <controller type='pci' index='5' model='pcie-expander-bus'><address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/></controller>",
@@ -180,14 +170,14 @@ describe('pe-per-phb adds no root port that only an unplaceable controller of a 
   const bridge = "    <controller type='pci' model='pcie-to-pci-bridge' index='1'/>";
 
   it('none for a pcie-to-pci-bridge whose index is below any a new port can get', () => {
-    const xml = domain('x86_64', 'q35', [bridge, "    <controller type='usb' model='none'/>", "    <memballoon model='none'/>"].join('\n'));
+    const xml = domainXml('q35', 'x86_64', [bridge, "    <controller type='usb' model='none'/>", "    <memballoon model='none'/>"].join('\n'));
     const r = placed(xml, 'pe-per-phb');
     expect(r.added).toEqual([]);
     expect(r.out).not.toContain('pcie-root-port');
   });
 
   it('none for a virtio-iommu, which libvirt puts on pcie-root itself (virtio-iommu-aarch64 with such a bridge)', () => {
-    const xml = domain('aarch64', 'virt', ["    <controller type='usb' model='none'/>", "    <memballoon model='none'/>", "    <iommu model='virtio'/>", bridge].join('\n'));
+    const xml = domainXml('virt', 'aarch64', ["    <controller type='usb' model='none'/>", "    <memballoon model='none'/>", "    <iommu model='virtio'/>", bridge].join('\n'));
     const r = placed(xml, 'pe-per-phb');
     expect(r.added).toEqual([]);
     expect(r.out).not.toContain('pcie-root-port');
@@ -199,9 +189,9 @@ describe('an ICH9 USB2 controller whose function its set already uses is not pla
   // fuzz seed 7: an ich9-ehci1 written twice in one set; libvirt's qemuDomainAssignDevicePCISlots
   // reserves function 7 of the set's slot for each, and the second reservation fails
   // (virDomainPCIAddressReserveAddr: "Attempted double use of PCI Address"): libvirt refuses the domain
-  const xml = domain(
-    'x86_64',
+  const xml = domainXml(
     'q35',
+    'x86_64',
     ["    <controller type='usb' index='0' model='ich9-uhci1'/>", "    <controller type='usb' index='0' model='ich9-ehci1'/><controller type='usb' index='0' model='ich9-ehci1'/>", "    <memballoon model='none'/>"].join('\n'),
   );
   for (const policy of POLICIES) {

@@ -11,6 +11,14 @@ import { formatPciAddress, parsePciAddress } from '../model/pci.ts';
  * `at(1, 2)` is bus 1 slot 2 function 0; hosts are `{ group: [addresses] }`.
  */
 
+/**
+ * The smallest domain XML a test needs: `<os><type arch machine>` and the given children of
+ * `<devices>` (already indented), as text for the importer; `type` is the domain's (kvm or qemu).
+ */
+export function domainXml(machine: string, arch: string, devices: string, type = 'kvm'): string {
+  return `<domain type='${type}'>\n  <name>g</name>\n  <memory unit='KiB'>1048576</memory>\n  <os>\n    <type arch='${arch}' machine='${machine}'>hvm</type>\n  </os>\n  <devices>\n${devices}\n  </devices>\n</domain>\n`;
+}
+
 export function at(bus: number, slot: number, fn = 0, multifunction?: 'on' | 'off', domain = 0): GuestPciAddress {
   return { domain, bus, slot, function: fn, ...(multifunction ? { multifunction } : {}) };
 }
