@@ -32,6 +32,13 @@ describe('PAPR-NUMA-1', () => {
   });
 });
 
+describe('PAPR-NUMA-1: a negative node on PHB 0', () => {
+  it('is refused while the XML is read, in libvirt\'s words for that', () => {
+    const d = pseries([], [], undefined, { numaCells: 1, controllers: [phb(0, { node: -1 })] });
+    expect(of('PAPR-NUMA-1')(d).map((f) => f.message)).toEqual(['The PCI controller with index 0 has <node>-1</node>: libvirt refuses it while reading the XML ("invalid NUMA node in target").']);
+  });
+});
+
 describe('PAPR-NUMA-2', () => {
   const numa2 = of('PAPR-NUMA-2');
 
@@ -44,6 +51,12 @@ describe('PAPR-NUMA-2', () => {
         subjects: { controllers: [2] },
         fixes: [{ label: 'Remove the NUMA node from PHB 2', command: setTarget('pci-2', { index: 2 }) }],
       },
+    ]);
+  });
+
+  it('a negative node: libvirt refuses it while reading the XML ("invalid NUMA node in target": real libvirt 9.0 on a pseries PHB with <node>-2</node>), whatever the cell count', () => {
+    expect(numa2(pseries([phb(1, { node: -2 })], [], undefined, { numaCells: 4 })).map((f) => [f.message, f.subjects])).toEqual([
+      ['pci-root with index 1 has <node>-2</node>: libvirt refuses it while reading the XML ("invalid NUMA node in target").', { controllers: [1] }],
     ]);
   });
 
