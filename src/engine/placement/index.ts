@@ -4,7 +4,7 @@ import { virDomainAssignControllerIndexes, virDomainControllerDefParseXMLIndexEr
 import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.ts';
 import { qemuValidateDomainDeviceDefControllerPCIRootIndexError } from '../libvirt/qemuValidate.ts';
-import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect } from '../libvirt/qemuDomainAddress.ts';
+import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, qemuDomainValidateDevicePCISlotsChipsetsError } from '../libvirt/qemuDomainAddress.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
@@ -101,6 +101,11 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     // an address written is a PCI address (takesPciAddress is true for any addressed device)
     guest = { ...guest, devices: guest.devices.map((d) => (d.address ? { ...d, address: undefined } : d)) };
   }
+  // the chipset's fixed functions: libvirt refuses a device written at one before it assigns any
+  // address; placed, the design would show libvirt's own device there too (PC-PIIX3-2, Q35-RSV-1).
+  // libvirt adds its default USB and SATA controllers whether or not implicitDevices models them.
+  const chipset = qemuDomainValidateDevicePCISlotsChipsetsError(virDomainDefPostParse(guest, machine), machine);
+  if (chipset !== undefined) return { design, notes: [`nothing was placed: libvirt refuses such a domain whatever is placed ("${chipset}"; see validate)`] };
   const defined = virDomainDefPostParse(guest, machine, { defaultDevices: opts.implicitDevices ?? true });
   const implied = new Set(defined.controllers.filter((c) => c.implicit && c.index !== 0).map((c) => c.key));
   guest = writeImpliedControllers(defined);

@@ -82,6 +82,20 @@ describe('place leaves a domain libvirt refuses whatever is placed unchanged', (
       xml: domainXml('pc', 'x86_64', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='-1' model='pci-bridge'/>\n${nic}`),
       says: "Invalid value for attribute 'index' in element 'controller': '-1'. Expected non-negative value",
     },
+    {
+      // fuzz (GEN-ADDR-4): a sound card written at 00:01.2, where libvirt puts its default PIIX3
+      // USB controller; place gave the controller 00:01.2 too (PC-PIIX3-2 on the input)
+      name: "i440fx with a device at the PIIX3 USB controller's 00:01.2",
+      xml: domainXml('pc', 'x86_64', `    <sound model='es1370'><address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x2'/></sound>\n${nic}`),
+      says: 'Attempted double use of PCI Address 0000:00:01.2',
+    },
+    {
+      // fuzz (GEN-ADDR-4): a NIC written at 00:1f.2, where libvirt puts q35's SATA controller
+      // (Q35-RSV-1 on the input); place gave the SATA controller 00:1f.2 too
+      name: "q35 with a device at the primary SATA controller's 00:1f.2",
+      xml: domainXml('q35', 'x86_64', `    <interface type='user'><model type='e1000'/><address type='pci' domain='0x0000' bus='0x00' slot='0x1f' function='0x2'/></interface>\n${nic}`),
+      says: 'Attempted double use of PCI Address 0000:00:1f.2',
+    },
   ];
   for (const c of refused) {
     for (const policy of POLICIES) {
