@@ -23,10 +23,10 @@ const HOST = demoHost();
 /**
  * place must not make errors (issue 11): on a design with none, none at all; on a design that
  * already has some, no error rule the design did not already break. Longer runs of scripts/fuzz.ts
- * still find two kinds on designs with errors: GEN-ADDR-4 between a written device and the chipset
- * device libvirt adds itself at its fixed address (PC-PIIX3-2 / Q35-RSV-1 on the input; seen on
- * place's design, not once exported and read back), and GEN-IDX-4 when pe-per-phb adds a root port
- * that an unaddressed pcie-to-pci-bridge of a lower index takes first.
+ * (seeds 7 and 11, 4000 inputs each) find none since place leaves unchanged a domain libvirt refuses
+ * at its chipset's fixed functions (qemuDomainValidateDevicePCISlotsChipsetsError: GEN-ADDR-4 with
+ * PC-PIIX3-2 / Q35-RSV-1) or one with a PCI controller no bus takes, which would take any bus place
+ * adds (GEN-IDX-4 with GEN-CONNECT-1; placement/index.ts strandedController).
  */
 function judgeGaps(found: PlacementGap[]): void {
   expect(found.map((g) => `${g.policy}: ${g.added.join(', ')}`), 'place added error rules the design did not already break').toEqual([]);

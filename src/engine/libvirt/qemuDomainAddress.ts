@@ -490,6 +490,57 @@ export const PIIX3_CHIPSET: ChipsetSlots = {
   validate: qemuDomainValidateDevicePCISlotsPIIX3,
 };
 
+const pciAddrText = (a: GuestPciAddress): string => `${a.domain.toString(16).padStart(4, '0')}:${a.bus.toString(16).padStart(2, '0')}:${a.slot.toString(16).padStart(2, '0')}.${a.function}`;
+
+/**
+ * Why libvirt refuses the domain at its chipset's fixed functions, before it assigns any address:
+ * qemuDomainValidateDevicePCISlotsPIIX3 / qemuDomainValidateDevicePCISlotsQ35, which
+ * qemuDomainAssignPCIAddresses calls first in its dry run, right after qemuDomainPCIAddressSetCreate
+ * has collected the addresses written (qemuDomainCollectPCIAddress; it skips IDE controller 0 at
+ * 00:01.1 and a piix3-uhci or model-less USB controller 0 at 00:01.2). On i440fx IDE controller 0
+ * and that USB controller 0 must be at 00:01.1 and 00:01.2, get them, and have them reserved, then
+ * 00:01.0 and 00:01.3 are: a device written at one of them is "Attempted double use". On q35 SATA
+ * controller 0 must be at 00:1f.2 and gets it unreserved, 00:1f.0 and 00:1f.3 are reserved; a
+ * device written at 00:1f.2 meets it in the second pass's collect (double use again).
+ * `guest` is as libvirt defines it (virDomainDefPostParse: indexes assigned, default USB and SATA
+ * added). Undefined when none of this is refused.
+ */
+export function qemuDomainValidateDevicePCISlotsChipsetsError(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine): string | undefined {
+  if (machine.family !== 'i440fx' && machine.family !== 'q35') return undefined;
+  const indexed = virDomainAssignDeviceControllerIndexes(guest.devices);
+  const ctrl0 = (type: string): GuestDevice | undefined => indexed.find((d) => d.element === 'controller' && d.type === type && d.index === 0);
+  const sameFn = (a: GuestPciAddress, b: GuestPciAddress): boolean => a.domain === b.domain && a.bus === b.bus && a.slot === b.slot && a.function === b.function;
+  const written = (skip: ReadonlySet<string>): GuestPciAddress[] => [...indexed.filter((d) => !skip.has(d.key)), ...guest.controllers].flatMap((d) => (d.address ? [d.address] : []));
+  const taken = (uses: readonly GuestPciAddress[], a: GuestPciAddress): boolean => uses.some((u) => sameFn(u, a));
+  const doubleUse = (a: GuestPciAddress): string => `Attempted double use of PCI Address ${pciAddrText(a)}`;
+  if (machine.family === 'i440fx') {
+    const ide = ctrl0('ide');
+    const usb = ctrl0('usb');
+    const piix3Usb = usb && (usb.model === undefined || usb.model === 'piix3-uhci') ? usb : undefined;
+    const homes: [GuestDevice | undefined, number, string][] = [
+      [ide, 1, 'Primary IDE controller must have PCI address 0:0:1.1'],
+      [piix3Usb, 2, 'PIIX3 USB controller at index 0 must have PCI address 0:0:1.2'],
+    ];
+    // qemuDomainCollectPCIAddress leaves these two out when they are written at their home
+    const skip = new Set(homes.flatMap(([c, fn]) => (c?.address && sameFn(c.address, bus0(1, fn)) ? [c.key] : [])));
+    const uses = written(skip);
+    for (const [c, fn, wrong] of homes) {
+      if (!c) continue;
+      if (c.address && !sameFn(c.address, bus0(1, fn))) return wrong;
+      if (taken(uses, bus0(1, fn))) return doubleUse(bus0(1, fn));
+      uses.push(bus0(1, fn));
+    }
+    for (const fn of [0, 3]) if (taken(uses, bus0(1, fn))) return doubleUse(bus0(1, fn));
+    return undefined;
+  }
+  const sata = ctrl0('sata');
+  if (sata?.address && !sameFn(sata.address, bus0(0x1f, 2))) return 'Primary SATA controller must have PCI address 0:0:1f.2';
+  const uses = written(new Set(sata ? [sata.key] : []));
+  for (const fn of [0, 3]) if (taken(uses, bus0(0x1f, fn))) return doubleUse(bus0(0x1f, fn));
+  if (sata && takesPciAddress(sata, machine) && taken(uses, bus0(0x1f, 2))) return doubleUse(bus0(0x1f, 2));
+  return undefined;
+}
+
 /**
  * qemuDomainPCIAddressSetCreate()'s defaultModel: the model libvirt gives a bus that no
  * controller has yet (GEN-IDX-5, GEN-AUTO-1): a PHB on pseries, a root port under a PCIe root,

@@ -1,10 +1,12 @@
 import type { Design } from '../model/design.ts';
-import type { Guest } from '../model/guest.ts';
+import type { Guest, PciController } from '../model/guest.ts';
 import { virDomainAssignControllerIndexes, virDomainControllerDefParseXMLIndexError, virDomainDefPostParse, virDomainDefRejectDuplicateControllersError } from '../libvirt/domainConf.ts';
 import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.ts';
 import { qemuValidateDomainDeviceDefControllerPCIRootIndexError } from '../libvirt/qemuValidate.ts';
-import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect } from '../libvirt/qemuDomainAddress.ts';
+import type { AssignResult } from '../libvirt/qemuDomainAddress.ts';
+import { isRootModel } from '../libvirt/domainAddr.ts';
+import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, qemuDomainValidateDevicePCISlotsChipsetsError } from '../libvirt/qemuDomainAddress.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
@@ -49,7 +51,8 @@ export function place(design: Design, opts: PlaceOptions): Design {
  * {@link place}, plus notes on what could not be done as asked (spares that do not fit or that
  * libvirt will take, devices without a slot). Never throws: a design beyond libvirt's limits
  * (libvirt/limits.ts), or one libvirt refuses whatever is placed (a controller index it cannot
- * parse, index 0 not the machine's root, an index used twice: {@link refusedBeforePlacement}), comes back
+ * parse, index 0 not the machine's root, an index used twice: {@link refusedBeforePlacement}; a device at
+ * a chipset's fixed function; a PCI controller no bus takes when place would add a bus: {@link addsBusAfter}), comes back
  * unchanged with a note saying why, checked before any work, and so does one that placement
  * cannot handle.
  */
@@ -101,6 +104,11 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     // an address written is a PCI address (takesPciAddress is true for any addressed device)
     guest = { ...guest, devices: guest.devices.map((d) => (d.address ? { ...d, address: undefined } : d)) };
   }
+  // the chipset's fixed functions: libvirt refuses a device written at one before it assigns any
+  // address; placed, the design would show libvirt's own device there too (PC-PIIX3-2, Q35-RSV-1).
+  // libvirt adds its default USB and SATA controllers whether or not implicitDevices models them.
+  const chipset = qemuDomainValidateDevicePCISlotsChipsetsError(virDomainDefPostParse(guest, machine), machine);
+  if (chipset !== undefined) return { design, notes: [`nothing was placed: libvirt refuses such a domain whatever is placed ("${chipset}"; see validate)`] };
   const defined = virDomainDefPostParse(guest, machine, { defaultDevices: opts.implicitDevices ?? true });
   const implied = new Set(defined.controllers.filter((c) => c.implicit && c.index !== 0).map((c) => c.key));
   guest = writeImpliedControllers(defined);
@@ -120,16 +128,59 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     // reproduced (validate reports it on the input: Q35-RP-3, PAPR-PHB-5); only addresses QEMU or
     // libvirt refuse outright are left unwritten, with a note
     const out = keepWrittenIndexes(design.guest, withoutRefusedAddresses(guest, withoutControllersPastIndexLimit(guest, sim.guest, notes), notes));
+    const stranded = strandedController(design.guest, sim);
+    if (stranded && addsBusAfter(guest, out, stranded)) return { design, notes: [strandedNote(stranded)] };
     notes.push(...best);
     // asked for spares under a policy that has none: say so rather than drop the request silently
     if ((opts.spare ?? 0) > 0) notes.push("spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares");
     return { design: { ...design, guest: out }, notes };
   }
-  const r = placePePerPhb(guest, design.host, opts.spare ?? 0);
-  const notes = r.notes.slice();
-  const out = keepWrittenIndexes(design.guest, finish(guest, r.guest, notes));
+  // only a controller that may be stranded costs the extra run of libvirt's assignment
+  const mayStrand = guest.controllers.some((c) => !c.address && !isRootModel(c.model) && indexWritten(design.guest, c.key));
+  const stranded = mayStrand ? strandedController(design.guest, qemuDomainAssignPCIAddresses(guest, machine, design.host, { implied })) : undefined;
+  const run = (spare: number): { notes: string[]; out: Guest } => {
+    const r = placePePerPhb(guest, design.host, spare);
+    const notes = r.notes.slice();
+    return { notes, out: keepWrittenIndexes(design.guest, finish(guest, r.guest, notes)) };
+  };
+  let { notes, out } = run(opts.spare ?? 0);
+  if (stranded && addsBusAfter(guest, out, stranded) && (opts.spare ?? 0) > 0) {
+    // the spares are what the stranded controller would take: place without them
+    ({ notes, out } = run(0));
+    notes.push(`no spares were added: libvirt would put ${stranded.model} ${stranded.index ?? '?'}, for which no bus of the domain has a slot, on the first of them, a bus QEMU creates after it ("Bus 'pci.N' not found")`);
+  }
+  if (stranded && addsBusAfter(guest, out, stranded)) return { design, notes: [strandedNote(stranded)] };
   return { design: { ...design, guest: out }, notes: [...notes, ...best] };
 }
+
+const indexWritten = (written: Guest, key: string): boolean => written.controllers.some((c) => c.key === key && c.index !== undefined);
+
+/**
+ * An unaddressed PCI controller written with an index, for which libvirt's own assignment finds no
+ * slot on the domain's buses (GEN-CONNECT-1): libvirt refuses the domain in its dry run
+ * (virDomainPCIAddressSetGrow: "a PCI slot is needed to connect a PCI controller …, but none is
+ * available, and it cannot be automatically added").
+ */
+function strandedController(written: Guest, sim: AssignResult): PciController | undefined {
+  return sim.guest.controllers.find((x) => sim.unplaced.includes(x.key) && indexWritten(written, x.key));
+}
+
+/**
+ * Does the placement add a bus of a higher index than the stranded controller? libvirt would put
+ * the controller on it at define time (controllers are assigned first, by index), on a bus QEMU
+ * creates after it (GEN-IDX-4, found by the fuzz run: a spare root port, or the port added for a
+ * NIC, taken by a pcie-to-pci-bridge of a lower index). place writes addresses, not indexes, so
+ * every bus it adds comes after the controller: when one is needed, the domain is refused
+ * whatever is placed, and the design is left as it was. With none (a virtio-iommu on pcie-root
+ * itself), the rest is placed and the controller is left to the rules.
+ */
+function addsBusAfter(before: Guest, after: Guest, stranded: PciController): boolean {
+  const had = new Set(before.controllers.map((c) => c.key));
+  return after.controllers.some((c) => !had.has(c.key) && (c.index ?? -1) > (stranded.index ?? -1));
+}
+
+const strandedNote = (c: PciController): string =>
+  `nothing was placed: libvirt refuses such a domain whatever is placed (no bus of this domain has a free slot for ${c.model} ${c.index ?? '?'} and libvirt cannot add one; any bus placed comes after its index, and libvirt would put it there, which QEMU refuses: "Bus 'pci.N' not found"; see validate)`;
 
 /** What pe-per-phb's result goes through before it is written (finish.ts): it never writes libvirt's clashes. */
 function finish(before: Guest, after: Guest, notes: string[]): Guest {

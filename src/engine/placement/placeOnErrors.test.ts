@@ -82,6 +82,37 @@ describe('place leaves a domain libvirt refuses whatever is placed unchanged', (
       xml: domainXml('pc', 'x86_64', `    <controller type='pci' index='0' model='pci-root'/>\n    <controller type='pci' index='-1' model='pci-bridge'/>\n${nic}`),
       says: "Invalid value for attribute 'index' in element 'controller': '-1'. Expected non-negative value",
     },
+    {
+      // fuzz (GEN-ADDR-4): a sound card written at 00:01.2, where libvirt puts its default PIIX3
+      // USB controller; place gave the controller 00:01.2 too (PC-PIIX3-2 on the input)
+      name: "i440fx with a device at the PIIX3 USB controller's 00:01.2",
+      xml: domainXml('pc', 'x86_64', `    <sound model='es1370'><address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x2'/></sound>\n${nic}`),
+      says: 'Attempted double use of PCI Address 0000:00:01.2',
+    },
+    {
+      // fuzz (GEN-ADDR-4): a NIC written at 00:1f.2, where libvirt puts q35's SATA controller
+      // (Q35-RSV-1 on the input); place gave the SATA controller 00:1f.2 too
+      name: "q35 with a device at the primary SATA controller's 00:1f.2",
+      xml: domainXml('q35', 'x86_64', `    <interface type='user'><model type='e1000'/><address type='pci' domain='0x0000' bus='0x00' slot='0x1f' function='0x2'/></interface>\n${nic}`),
+      says: 'Attempted double use of PCI Address 0000:00:1f.2',
+    },
+    {
+      // fuzz seed 11 (GEN-IDX-4): a pcie-to-pci-bridge of index 2 that no bus takes (GEN-CONNECT-1);
+      // the root port added for the NIC (pe-per-phb's, or the one libvirt grows) was taken by it,
+      // a bus QEMU creates after the bridge
+      name: 'q35 with a pcie-to-pci-bridge that no bus of a lower index takes',
+      xml: domainXml(
+        'q35',
+        'x86_64',
+        [
+          "    <controller type='pci' index='0' model='pcie-root'/>",
+          "    <controller type='pci' index='1' model='dmi-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x00' slot='0x1e' function='0x0'/></controller>",
+          "    <controller type='pci' index='2' model='pcie-to-pci-bridge'/>",
+          nic,
+        ].join('\n'),
+      ),
+      says: 'no bus of this domain has a free slot for pcie-to-pci-bridge 2',
+    },
   ];
   for (const c of refused) {
     for (const policy of POLICIES) {
@@ -95,6 +126,26 @@ describe('place leaves a domain libvirt refuses whatever is placed unchanged', (
       });
     }
   }
+
+  it('the same pcie-to-pci-bridge with no device that needs a port: pe-per-phb adds no spare root port for it to take (fuzz seed 11)', () => {
+    const xml = domainXml(
+      'q35',
+      'x86_64',
+      [
+        "    <controller type='pci' index='0' model='pcie-root'/>",
+        "    <controller type='pci' index='1' model='dmi-to-pci-bridge'><address type='pci' domain='0x0000' bus='0x00' slot='0x1e' function='0x0'/></controller>",
+        "    <controller type='pci' index='2' model='pcie-to-pci-bridge'/>",
+        "    <controller type='usb' model='none'/>",
+        "    <memballoon model='none'/>",
+      ].join('\n'),
+    );
+    const before = designOf(xml);
+    const r = placeWithReport(before, { policy: 'pe-per-phb', spare: 2 });
+    const had = errorRules(before);
+    expect([...errorRules(r.design)].filter((id) => !had.has(id))).toEqual([]);
+    expect(exportDomain(r.design)).not.toContain('pcie-root-port');
+    expect(r.notes).toContainEqual(expect.stringMatching(/^no spares were added: libvirt would put pcie-to-pci-bridge 2, for which no bus of the domain has a slot, on the first of them/));
+  });
 
   it('a controller written without an index, which libvirt numbers 0 before it looks at the root (GEN-IDX-6)', () => {
     const xml = domainXml('q35', 'x86_64', `    <controller type='pci' model='pcie-to-pci-bridge'/>\n${nic}`);
