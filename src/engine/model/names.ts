@@ -72,6 +72,11 @@ const words = (...w: Array<string | undefined>): string => {
  * 0000:01:00.0", "SATA controller 0", "USB controller qemu-xhci", "memballoon", "virtio video",
  * "virtio tablet", "filesystem mount_tag". Never an internal key; may repeat (see {@link uniqueNames}).
  */
+/** "", "alpha", "alpha and beta", "alpha, beta and gamma": how findings list several names. */
+export function listNames(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] as string}`;
+}
+
 export function deviceLabel(f: DeviceFacts): string {
   if (f.hostAddress) return f.element === 'hostdev' ? `hostdev ${formatPciAddress(f.hostAddress)}` : `interface hostdev ${formatPciAddress(f.hostAddress)}`;
   switch (f.element) {

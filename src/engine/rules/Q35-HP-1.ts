@@ -9,6 +9,7 @@ import { newRootPort, writingAControllerRegrows } from './fixes.ts';
 import type { Taker } from '../placement/defineTime.ts';
 import { defineDomain, predictDefine } from '../placement/defineTime.ts';
 import { busAccepts } from '../libvirt/index.ts';
+import { listNames } from '../model/names.ts';
 import { atDefine, placesControllers } from './atDefine.ts';
 import { at, ctrl, dev, q35, rootPort, virt } from './testkit.ts';
 
@@ -73,11 +74,6 @@ function judge(ctx: RuleContext): Verdict | undefined {
   };
 }
 
-/** `a`, `a and b`, `a, b and c` */
-function list(names: readonly string[]): string {
-  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}` : names.join('');
-}
-
 const WORDS = ['one', 'two', 'three'];
 
 /**
@@ -121,7 +117,7 @@ function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why:
     const takers = taken.flatMap((b) => b.takers);
     const own = takers.filter((t) => t.implicit).map(plain);
     const placed = takers.filter((t) => !t.implicit).map((t) => t.label);
-    const who = [...(own.length ? [`libvirt's ${list(own)}`] : []), ...(placed.length ? [list(placed)] : [])];
+    const who = [...(own.length ? [`libvirt's ${listNames(own)}`] : []), ...(placed.length ? [listNames(placed)] : [])];
     const label = `Add ${commands.length} empty pcie-root-ports`;
     return { fix: { label: `${label} (${who.join(', and ')} ${takers.length > 1 ? 'take' : 'takes'} ${WORDS[taken.length - 1] ?? taken.length})`, command: { kind: 'batch', label, commands } } };
   }

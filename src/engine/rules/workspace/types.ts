@@ -45,7 +45,5 @@ export function workspaceFinding(meta: RuleMeta, message: string, subjects: Find
   return { ruleId: meta.id, severity: meta.severity, message, subjects, domains };
 }
 
-/** "alpha and beta", "alpha, beta and gamma" */
-export function listNames(names: readonly string[]): string {
-  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] as string}`;
-}
+// the workspace rules' words for several guests; one list-joining for every rule
+export { listNames } from '../../model/names.ts';
