@@ -5,7 +5,7 @@
  * it. The toolbar, the context menu and the keyboard all run actions through run.ts, so one gesture
  * does the same thing from everywhere.
  */
-import type { Command, Design, DropPayload } from '../../engine/index.ts';
+import type { Command, Design, DropPayload, XmlEncoding } from '../../engine/index.ts';
 import type { DesignerState, DesignerStore, DocState, Selection } from '../../store/index.ts';
 
 /** Zoom and fit of the canvas, as the canvas offers them (React Flow's viewport); no-ops in tests. */
@@ -46,7 +46,15 @@ export type Outcome =
   /** an engine command, one undo step */
   | { readonly kind: 'command'; readonly command: Command; readonly label?: string | undefined; readonly then?: Then | undefined }
   /** a whole new design in the same document (auto-place), one undo step */
-  | { readonly kind: 'design'; readonly design: Design; readonly label: string; readonly hostText?: string | undefined; readonly then?: Then | undefined }
+  | {
+      readonly kind: 'design';
+      readonly design: Design;
+      readonly label: string;
+      /** a new host text (Import host), with its file's encoding when the text does not say it (DocState.hostEncoding) */
+      readonly hostText?: string | undefined;
+      readonly hostEncoding?: XmlEncoding | undefined;
+      readonly then?: Then | undefined;
+    }
   /** a new document (import, new design, the demo), one undo step; the design it replaces is kept aside */
   | { readonly kind: 'document'; readonly doc: Omit<DocState, 'label'>; readonly label: string; readonly then?: Then | undefined }
   /** selection, menus, messages, history, a setting of the document (the libvirt release): never an undo step */
