@@ -91,7 +91,8 @@ export interface DragState {
   readonly over: string | null;
 }
 
-export type MessageAction = 'open-demo' | 'restore-previous';
+/** the buttons a message can carry: open the demo, restore the design kept aside, export the domain as UTF-8 (its encoding cannot hold an edit) */
+export type MessageAction = 'open-demo' | 'restore-previous' | 'export-utf8';
 
 export interface Message {
   readonly kind: 'error' | 'notice';

@@ -79,7 +79,7 @@ export function applyOutcome(outcome: Outcome, ctx: ActionContext): boolean | Pr
     case 'none':
       return false;
     case 'error':
-      store.getState().setMessage({ kind: 'error', text: outcome.message });
+      store.getState().setMessage({ kind: 'error', text: outcome.message, ...(outcome.actions?.length ? { actions: outcome.actions } : {}) });
       return false;
     case 'effect': {
       const fail = (e: unknown): false => {

@@ -6,7 +6,7 @@
  * does the same thing from everywhere.
  */
 import type { Command, Design, DropPayload, XmlEncoding } from '../../engine/index.ts';
-import type { DesignerState, DesignerStore, DocState, Selection } from '../../store/index.ts';
+import type { DesignerState, DesignerStore, DocState, MessageAction, Selection } from '../../store/index.ts';
 
 /** Zoom and fit of the canvas, as the canvas offers them (React Flow's viewport); no-ops in tests. */
 export interface ViewApi {
@@ -61,7 +61,8 @@ export type Outcome =
   | { readonly kind: 'session'; readonly change: (store: DesignerStore) => void }
   /** downloads, clipboard, zoom: outside the store */
   | { readonly kind: 'effect'; readonly run: () => void | Promise<void> }
-  | { readonly kind: 'error'; readonly message: string }
+  /** a message saying why not, with the buttons that offer a way out */
+  | { readonly kind: 'error'; readonly message: string; readonly actions?: readonly MessageAction[] | undefined }
   | { readonly kind: 'none' };
 
 /** true, or why the action cannot run now (shown as the control's tooltip). */
