@@ -274,7 +274,9 @@ export function createDesignerStore(initial: DocState | null = null) {
       const present = get().present;
       if (!present || present.workspace?.active === name) return;
       const next = withActiveGuest(present, name);
-      if (next) set({ present: next, selection: null, selectedDevices: NO_KEYS, drag: null, contextMenu: null, summary: null, pendingTake: null });
+      // an export refusal is about the guest shown when it came: its "Export as UTF-8" would export this one
+      const message = get().message?.actions?.includes('export-utf8') ? null : get().message;
+      if (next) set({ present: next, selection: null, selectedDevices: NO_KEYS, drag: null, contextMenu: null, summary: null, pendingTake: null, message });
     },
 
     load(doc) {

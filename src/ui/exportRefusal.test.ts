@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_DOMAIN_XML, DEMO_HOST_XML, whyUnwritable, type Unwritable } from '../engine/index.ts';
-import { exportXml, exportXmlUtf8, run } from './actions/index.ts';
+import { exportXml, exportXmlUtf8, openWorkspace, run } from './actions/index.ts';
 import { contextOf, demoStore } from './actions/testkit.ts';
 import { changedBytes, domainFile, domainFileUtf8 } from './downloads.ts';
 import { exportRefusal } from './exportRefusal.ts';
@@ -77,6 +77,23 @@ describe('Export XML of a Latin-1 design that an edit gave a character Latin-1 l
     const f = domainFile(designFromXml(LATIN1, DEMO_HOST_XML));
     expect('bytes' in f && f.bytes.length).toBe(LATIN1.length);
     expect(whyUnwritable(LATIN1, undefined)).toBeUndefined();
+  });
+
+  it('switching to another guest of the workspace drops the refusal: its button would export that guest', async () => {
+    const s = demoStore();
+    const files = [
+      { text: TYPED, file: 'a.xml' },
+      { text: DEMO_DOMAIN_XML.replace('<name>p9-demo</name>', '<name>other</name>'), file: 'b.xml' },
+    ];
+    expect(await run(openWorkspace, files, contextOf(s))).toBe(true);
+    s.getState().switchGuest('p9-demo');
+    expect(await run(exportXml, undefined, contextOf(s))).toBe(false);
+    expect(s.getState().message?.actions).toEqual(['export-utf8']);
+    s.getState().switchGuest('other');
+    expect(s.getState().message).toBeNull();
+    s.getState().setMessage({ kind: 'notice', text: 'kept' });
+    s.getState().switchGuest('p9-demo');
+    expect(s.getState().message?.text).toBe('kept');
   });
 
   it('Export changed domains names the guest, the character and where', () => {

@@ -127,7 +127,6 @@ export function encodeXml(text: string, encoding: XmlEncoding, file?: string): R
   return ok(out);
 }
 
-
 /** A character of a text that an encoding cannot hold: what {@link encodeXml} refuses, said whole. */
 export interface UnwritableCharacter {
   /** the character's code point (a surrogate pair is one character; a lone surrogate is its own code unit) */
