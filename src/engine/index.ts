@@ -57,13 +57,13 @@ export { demoDesign } from './demo/demoDesign.ts';
 export { importHost } from './xml/nodedev.ts';
 export { decodeAnyShareLink, decodeShareLink, encodeShareLink, type AnySharePayload, type SharePayload, type WorkspaceSharePayload } from './share/link.ts';
 export * from './workspace/index.ts';
-export { importDomain, createDesign, exportDomain, exportDomainBytes, domainBytes } from './xml/domain.ts'; export type { DomainSource } from './model/domainSource.ts';
+export { importDomain, createDesign, exportDomain, exportDomainBytes, domainBytes, whyUnwritable, type Unwritable } from './xml/domain.ts'; export type { DomainSource } from './model/domainSource.ts';
 export { place, placeWithReport, type PlacementPolicy, type PlaceOptions, type PlaceReport } from './placement/index.ts'; export { defineDomain, predictDefine, type DefinedDomain, type DefinePrediction } from './placement/defineTime.ts';
 export { DEFAULT_LIBVIRT_RELEASE, LIBVIRT_RELEASES, isLibvirtRelease } from './model/libvirtRelease.ts';
 export { RULES, ruleMeta, validate, createValidator, applyFixes, sortFindings, type Severity, type Fix, type Finding, type FindingSubjects, type RuleMeta, type Rule } from './rules/index.ts';
 export { passThroughRefusal, chipsetFunction } from './model/vfio.ts';
 export { ruleCatalog, catalogMarkdown, ADDED_IDS, NOT_IMPLEMENTED, SEVERITY_NOTES, type CatalogRow, type CatalogStatus, type Coverage, type UncheckedId } from './rules/coverage.ts';
-export { decodeXml, declaredEncoding, encodeXml, encodingBeyondText, encodingToWrite, type DecodedXml, type XmlEncoding } from './xml/decode.ts';
+export { decodeXml, declaredEncoding, encodeXml, encodingBeyondText, encodingToWrite, firstUnwritable, utf8XmlBytes, type DecodedXml, type UnwritableCharacter, type XmlEncoding } from './xml/decode.ts';
 export { isXmlEncoding } from './model/encoding.ts';
 /** What the rule catalog lazily loaded offers (see catalog.ts). */
 export type RuleCatalog = typeof CatalogModule;

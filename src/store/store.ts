@@ -4,7 +4,7 @@
  * (selection, drag, messages, viewport requests), which undo never touches.
  */
 import { createStore } from 'zustand/vanilla';
-import type { Command, Design, DropPayload, Host } from '../engine/index.ts';
+import type { Command, Design, DropPayload, Host, XmlEncoding } from '../engine/index.ts';
 import { describeCommand } from '../engine/index.ts';
 import { appliedDesign, dropTargets, hypothetical, isBusTarget, type DropTarget, type Verdict } from './evaluate.ts';
 import { releaseTaken, syncWorkspace, takenFromOthers, withActiveGuest, type Taken, type WorkspaceDoc } from './workspace.ts';
@@ -13,6 +13,13 @@ export interface DocState {
   readonly design: Design;
   /** the node-device XML the host came from: share links and autosave carry it */
   readonly hostText?: string | undefined;
+  /**
+   * The host file's encoding when its text does not say it (UTF-16: engine encodingBeyondText), so
+   * share links and autosave give its bytes back as the domain's DomainSource.encoding does. It
+   * belongs to `hostText`: a commit without this field keeps the present's when it keeps the
+   * present's host text, and has none when it brings another text.
+   */
+  readonly hostEncoding?: XmlEncoding | undefined;
   /** name of the domain file as the user gave it */
   readonly file?: string | undefined;
   /** what produced this state, for the undo/redo tooltips */
@@ -84,7 +91,8 @@ export interface DragState {
   readonly over: string | null;
 }
 
-export type MessageAction = 'open-demo' | 'restore-previous';
+/** the buttons a message can carry: open the demo, restore the design kept aside, export the domain as UTF-8 (its encoding cannot hold an edit) */
+export type MessageAction = 'open-demo' | 'restore-previous' | 'export-utf8';
 
 export interface Message {
   readonly kind: 'error' | 'notice';
@@ -211,7 +219,8 @@ export function createDesignerStore(initial: DocState | null = null) {
       const carried = 'workspace' in next ? next.workspace : present?.workspace;
       const workspace = carried ? syncWorkspace(carried, next.design, next.file, baseline) : undefined;
       const libvirtVersion = 'libvirtVersion' in next ? next.libvirtVersion : present?.libvirtVersion;
-      const doc: DocState = { ...next, label, pristine: next.pristine ?? false, baseline, workspace, libvirtVersion };
+      const hostEncoding = 'hostEncoding' in next ? next.hostEncoding : next.hostText === present?.hostText ? present?.hostEncoding : undefined;
+      const doc: DocState = { ...next, label, pristine: next.pristine ?? false, baseline, workspace, libvirtVersion, hostEncoding };
       const merge = doc.coalesce !== undefined && present?.coalesce === doc.coalesce;
       set({
         past: merge ? past : present ? [...past, present].slice(-HISTORY_LIMIT) : past,
@@ -265,7 +274,9 @@ export function createDesignerStore(initial: DocState | null = null) {
       const present = get().present;
       if (!present || present.workspace?.active === name) return;
       const next = withActiveGuest(present, name);
-      if (next) set({ present: next, selection: null, selectedDevices: NO_KEYS, drag: null, contextMenu: null, summary: null, pendingTake: null });
+      // an export refusal is about the guest shown when it came: its "Export as UTF-8" would export this one
+      const message = get().message?.actions?.includes('export-utf8') ? null : get().message;
+      if (next) set({ present: next, selection: null, selectedDevices: NO_KEYS, drag: null, contextMenu: null, summary: null, pendingTake: null, message });
     },
 
     load(doc) {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { designerStore, useDesigner, verdictMore } from '../store/index.ts';
+import { ActionButton } from './ActionButton.tsx';
 import { Canvas } from './Canvas.tsx';
 import { ContextMenu } from './ContextMenu.tsx';
 import { FindingsPanel } from './FindingsPanel.tsx';
@@ -13,7 +14,7 @@ import { StorageAlert } from './StorageAlert.tsx';
 import { KeptDesigns } from './KeptDesigns.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { XmlDrawer } from './XmlDrawer.tsx';
-import { actionForKey, importAny, inMultiSelection, keyOf, openDemo, openWorkspace, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
+import { actionForKey, exportXmlUtf8, importAny, inMultiSelection, keyOf, openDemo, openWorkspace, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
 import { busOwner, nodeIdOf } from './layout.ts';
 import { useRovingFocus } from './roving.ts';
 import * as canvasApi from './canvasApi.ts';
@@ -62,6 +63,7 @@ function MessageBar() {
               Restore your previous design
             </button>
           ) : null}
+          {message.actions?.includes('export-utf8') ? <ActionButton action={exportXmlUtf8} arg={undefined} testId="export-utf8" className="primary" /> : null}
           {message.actions?.includes('open-demo') ? (
             <button
               type="button"

@@ -1,8 +1,9 @@
 /** Files the browser downloads: the domain XML and the diagram as SVG or PNG. */
-import type { Design, Finding } from '../engine/index.ts';
-import { domainBytes, exportDomainBytes, formatInputError } from '../engine/index.ts';
+import type { Design, Finding, Result, XmlEncoding } from '../engine/index.ts';
+import { domainBytes, exportDomain, formatInputError, utf8XmlBytes, whyUnwritable } from '../engine/index.ts';
 import type { ChangedFile } from '../store/index.ts';
 import { diagramSvg } from './diagram.ts';
+import { exportRefusal, type ExportRefusal } from './exportRefusal.ts';
 
 export function download(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
@@ -23,23 +24,49 @@ export function exportFileName(design: Design | undefined): string {
 
 export const diagramName = (design: Design, ext: string): string => exportFileName(design).replace(/\.xml$/, `-topology.${ext}`);
 
-/**
- * Downloads the design's domain XML in the encoding its file came in (engine exportDomainBytes), so
- * an unedited Latin-1 or UTF-16 file comes back byte for byte. Throws the engine's message (a
- * character an edit added that the encoding cannot hold), which the action shows.
- */
-export function downloadXml(design: Design): void {
-  const name = exportFileName(design);
-  const bytes = exportDomainBytes(design, name);
-  if (!bytes.ok) throw new Error(`Could not export: ${formatInputError(bytes.error)}`);
-  download(new Blob([bytes.value as Uint8Array<ArrayBuffer>], { type: 'application/xml' }), name);
+/** A domain file to download: its name and bytes. */
+export interface XmlFile {
+  readonly name: string;
+  readonly bytes: Uint8Array<ArrayBuffer>;
 }
 
-/** A changed domain's XML as its file's bytes (see downloadXml); throws the engine's message. */
+/** `text` as the bytes of its file (engine domainBytes), or why not, worded by exportRefusal. */
+function fileBytes(text: string, kept: XmlEncoding | undefined, name: string, guest?: string): { readonly bytes: Uint8Array<ArrayBuffer> } | { readonly refusal: ExportRefusal } {
+  const bytes = domainBytes(text, kept, name);
+  if (bytes.ok) return { bytes: bytes.value as Uint8Array<ArrayBuffer> };
+  const why = whyUnwritable(text, kept);
+  return { refusal: why ? exportRefusal(name, why, guest) : { text: `Could not export: ${formatInputError(bytes.error)}`, utf8: false } };
+}
+
+/**
+ * The design's domain XML as its file's bytes, in the encoding its file came in (engine
+ * domainBytes), so an unedited Latin-1 or UTF-16 file comes back byte for byte; or, when an edit
+ * added a character that encoding cannot hold, the refusal saying what, where and the way out.
+ */
+export function domainFile(design: Design): XmlFile | { readonly refusal: ExportRefusal } {
+  const name = exportFileName(design);
+  const r = fileBytes(exportDomain(design), design.source.encoding, name);
+  return 'bytes' in r ? { name, bytes: r.bytes } : r;
+}
+
+/**
+ * The way out of a refusal that loses nothing: the design's domain XML as UTF-8, its declaration
+ * saying so (engine utf8XmlBytes); the design itself is left as it is. Errors as utf8XmlBytes (a
+ * lone surrogate), with file, line and column.
+ */
+export function domainFileUtf8(design: Design): Result<XmlFile> {
+  const name = exportFileName(design);
+  const bytes = utf8XmlBytes(exportDomain(design), name);
+  return bytes.ok ? { ok: true, value: { name, bytes: bytes.value as Uint8Array<ArrayBuffer> } } : bytes;
+}
+
+export const downloadFile = (f: XmlFile): void => download(new Blob([f.bytes], { type: 'application/xml' }), f.name);
+
+/** A changed domain's XML as its file's bytes (see domainFile); throws the refusal's words, which point at that guest's Export XML. */
 export function changedBytes(f: ChangedFile): Uint8Array<ArrayBuffer> {
-  const bytes = domainBytes(f.xml, f.encoding, f.fileName);
-  if (!bytes.ok) throw new Error(`Could not export: ${formatInputError(bytes.error)}`);
-  return bytes.value as Uint8Array<ArrayBuffer>;
+  const r = fileBytes(f.xml, f.encoding, f.fileName, f.name);
+  if ('refusal' in r) throw new Error(r.refusal.text);
+  return r.bytes;
 }
 
 export function downloadSvg(design: Design, findings: readonly Finding[]): void {

@@ -115,14 +115,14 @@ export function docFromState(s: SnapshotState, fallbackFile: string, host = host
     // a workspace of several guests opens whole (workspaceSnapshot.ts reads its saved form)
     const nameOf = (x: GuestSnapshot): string => x.name ?? /<name>([^<]*)<\/name>/.exec(x.domain)?.[1]?.trim() ?? x.file ?? 'guest';
     const guests = s.guests.map((x) => ({ name: nameOf(x), domain: x.domain, ...(x.file !== undefined ? { file: x.file } : {}), ...(x.baseline !== undefined ? { baseline: x.baseline } : {}), ...(x.encoding !== undefined ? { encoding: x.encoding } : {}) }));
-    const d = docOfSnapshot({ domain: g.domain, host: s.host, file: g.file, pristine: s.pristine, baseline: g.baseline, workspace: { guests, active: nameOf(g) } }, fallbackFile);
+    const d = docOfSnapshot({ domain: g.domain, host: s.host, hostEncoding: s.hostEncoding, file: g.file, pristine: s.pristine, baseline: g.baseline, workspace: { guests, active: nameOf(g) } }, fallbackFile);
     return d.ok ? { ok: true, value: { ...d.value, label: s.label ?? 'Restore', libvirtVersion } } : d;
   }
   const h = host(s.host);
   if (!h.ok) return h;
   const d = createDesign(g.domain, h.value, g.file ?? fallbackFile, g.encoding);
   if (!d.ok) return d;
-  return { ok: true, value: { design: d.value, hostText: s.host, file: g.file, label: s.label ?? 'Restore', pristine: s.pristine, ...(g.baseline !== undefined ? { baseline: g.baseline } : {}), libvirtVersion } };
+  return { ok: true, value: { design: d.value, hostText: s.host, hostEncoding: s.hostEncoding, file: g.file, label: s.label ?? 'Restore', pristine: s.pristine, ...(g.baseline !== undefined ? { baseline: g.baseline } : {}), libvirtVersion } };
 }
 
 /**

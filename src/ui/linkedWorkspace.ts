@@ -27,8 +27,9 @@ export async function openLinkedWorkspace(hash: string): Promise<LinkedDoc> {
   if (!w.ok) return { ok: false, message: formatInputError(w.error), broken: false };
   const doc = docOfWorkspace(w.value.workspace, w.value.hostText, viewGuest(w.value.view));
   if (!doc) return { ok: false, message: 'the link holds no domain', broken: true };
-  // the link's libvirt release, or the default for a link without one (issue 12)
-  const placed = { ...doc, libvirtVersion: w.value.libvirtVersion };
+  // the link's libvirt release, or the default for a link without one (issue 12); the host file's
+  // encoding its text does not say (UTF-16), or none
+  const placed = { ...doc, libvirtVersion: w.value.libvirtVersion, hostEncoding: w.value.hostEncoding };
   // one domain opens as it always did, as shared.xml
   return { ok: true, doc: doc.workspace ? placed : { ...placed, file: 'shared.xml' } };
 }

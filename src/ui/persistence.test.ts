@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDesign, demoDesign, DEMO_HOST_XML, exportDomain, importHost } from '../engine/index.ts';
 import type { DocState } from '../store/index.ts';
-import { HISTORY_MAX_STEPS, historyOf, historyStates, LADDER, migrateSnapshot, parseSnapshot, readSnapshotText, SNAPSHOT_VERSION, snapshotName, snapshotOf, whyNotSaved } from './persistence.ts';
+import { HISTORY_MAX_STEPS, historyOf, historyStates, LADDER, migrateSnapshot, parseSnapshot, readSnapshotText, sameDesign, SNAPSHOT_VERSION, snapshotName, snapshotOf, whyNotSaved } from './persistence.ts';
 
 const T = '2026-01-02T03:04:05.000Z';
 
@@ -47,6 +47,39 @@ describe('the libvirt release the design is placed as (issue 12: optional in ver
       expect(migrateSnapshot({ ...ok3, libvirtVersion: bad })).toEqual({ ok: false, reason: 'libvirtVersion is not a libvirt release such as 9.0 (version 3)' });
     }
     expect(migrateSnapshot({ ...ok3, libvirtVersion: '10.7.0' })).toMatchObject({ ok: true });
+  });
+});
+
+describe("the host file's encoding (issue 11: optional in version 3, as each guest's encoding)", () => {
+  const design = demoDesign();
+  it('is written only when set and only with a host, and read back', () => {
+    const set = snapshotOf({ design, label: 'x', hostText: 'h', hostEncoding: 'UTF-16LE' }, new Date(T));
+    expect([set.host, set.hostEncoding]).toEqual(['h', 'UTF-16LE']);
+    expect(parseSnapshot(JSON.stringify(set))?.hostEncoding).toBe('UTF-16LE');
+    expect('hostEncoding' in snapshotOf({ design, label: 'x', hostText: 'h' }, new Date(T))).toBe(false);
+    expect('hostEncoding' in snapshotOf({ design, label: 'x', hostEncoding: 'UTF-16LE' }, new Date(T))).toBe(false);
+  });
+
+  it('a snapshot saved before it existed reads unchanged, at the same version (no rung added), its host as its text declares', () => {
+    const old = { v: 3, guests: [{ domain: 'd', file: 'a.xml', encoding: 'UTF-16BE' }], active: 0, host: 'h', label: 'Import host', pristine: false, savedAt: T };
+    const r = readSnapshotText(JSON.stringify(old));
+    expect(r).toEqual({ ok: true, from: 3, snapshot: old });
+    expect(r?.ok && 'hostEncoding' in r.snapshot).toBe(false);
+  });
+
+  it('an unknown encoding, or one without a host, is refused with the reason (the snapshot and its undo steps)', () => {
+    const ok3 = { v: 3, guests: [{ domain: 'd' }], active: 0, host: 'h', pristine: false, savedAt: T };
+    expect(migrateSnapshot({ ...ok3, hostEncoding: 'utf-16' })).toEqual({ ok: false, reason: 'hostEncoding is not an encoding such as UTF-16LE (version 3)' });
+    expect(migrateSnapshot({ ...ok3, host: undefined, hostEncoding: 'UTF-16LE' })).toEqual({ ok: false, reason: 'hostEncoding is there without a host (version 3)' });
+    const step = { guests: [{ domain: 0 }], active: 0, host: 0, label: 'l', pristine: false };
+    expect(migrateSnapshot({ ...ok3, history: { texts: ['t'], past: [{ ...step, hostEncoding: 'EBCDIC' }], future: [] } })).toEqual({ ok: false, reason: 'history.past[0].hostEncoding is not an encoding such as UTF-16LE (version 3)' });
+    expect(migrateSnapshot({ ...ok3, history: { texts: ['t'], past: [{ ...step, hostEncoding: 'UTF-16BE' }], future: [] } })).toMatchObject({ ok: true });
+  });
+
+  it('the same texts with another host encoding are another design', () => {
+    const a = snapshotOf({ design, label: 'x', hostText: 'h', hostEncoding: 'UTF-16LE' });
+    expect(sameDesign(a, snapshotOf({ design, label: 'x', hostText: 'h' }))).toBe(false);
+    expect(sameDesign(a, snapshotOf({ design, label: 'y', hostText: 'h', hostEncoding: 'UTF-16LE' }))).toBe(true);
   });
 });
 

@@ -10,7 +10,10 @@
  * list of one. Its optional `libvirtVersion` (issue 12) came later without a new version: a snapshot
  * without it opens with the default release, and it is one setting for the whole workspace. So did
  * each guest's optional `encoding` (issue 11: a UTF-16 file, whose text does not say it, exports its
- * own bytes after a reload too); a guest without it is written as its text declares.
+ * own bytes after a reload too); a guest without it is written as its text declares. And so did the
+ * host's optional `hostEncoding`, for the same reason: an optional field no older snapshot has, so a
+ * snapshot without it opens as before (its host written as its text declares), and no step up the
+ * ladder is needed.
  */
 import type { DocState, PreviousDesign } from '../store/index.ts';
 import { exportDomain, isLibvirtRelease, isXmlEncoding, type Design, type XmlEncoding } from '../engine/index.ts';
@@ -44,6 +47,8 @@ export interface SnapshotState {
   readonly active: number;
   /** the node-device XML of the host */
   readonly host?: string | undefined;
+  /** the encoding of the host's file when its text does not say it (UTF-16: DocState.hostEncoding); only with `host` */
+  readonly hostEncoding?: XmlEncoding | undefined;
   /** the undo label of the step that produced it */
   readonly label?: string | undefined;
   /** a design the app made and nobody edited (DocState.pristine) */
@@ -60,6 +65,7 @@ export interface HistoryStep {
   readonly guests: readonly { readonly domain: number; readonly file?: string | undefined; readonly baseline?: number | undefined; readonly name?: string | undefined; readonly encoding?: XmlEncoding | undefined }[];
   readonly active: number;
   readonly host?: number | undefined;
+  readonly hostEncoding?: XmlEncoding | undefined;
   readonly label: string;
   readonly pristine: boolean;
 }
@@ -123,7 +129,9 @@ const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !
 const optText = (o: Rec, k: string, at: string): string | null => (o[k] === undefined || typeof o[k] === 'string' ? null : `${at}${k} is not text`);
 const text = (o: Rec, k: string, at: string): string | null => (typeof o[k] === 'string' ? null : `${at}${k} is missing or not text`);
 const isoTime = (o: Rec, k: string): string | null => (typeof o[k] === 'string' && !Number.isNaN(Date.parse(o[k])) ? null : `${k} is not a time`);
-const optEncoding = (o: Rec, at: string): string | null => (o['encoding'] === undefined || isXmlEncoding(o['encoding']) ? null : `${at}encoding is not an encoding such as UTF-16LE`);
+const optEncoding = (o: Rec, at: string, k = 'encoding'): string | null => (o[k] === undefined || isXmlEncoding(o[k]) ? null : `${at}${k} is not an encoding such as UTF-16LE`);
+/** a host encoding belongs to a host text: one without it is not what this app writes */
+const hostEncoding = (o: Rec, at: string): string | null => optEncoding(o, at, 'hostEncoding') ?? (o['hostEncoding'] !== undefined && o['host'] === undefined ? `${at}hostEncoding is there without a host` : null);
 const first = (...checks: (string | null)[]): string | null => checks.find((c) => c !== null) ?? null;
 
 function validateV1(o: Rec): string | null {
@@ -147,7 +155,7 @@ function validateStep(s: unknown, at: string, texts: number): string | null {
   }
   if (!isIndex(s['active'], s['guests'].length)) return `${at}.active is not one of its guests`;
   if (s['host'] !== undefined && !isIndex(s['host'], texts)) return `${at}.host is not a saved text`;
-  return first(text(s, 'label', `${at}.`), typeof s['pristine'] === 'boolean' ? null : `${at}.pristine is not true or false`);
+  return first(hostEncoding(s, `${at}.`), text(s, 'label', `${at}.`), typeof s['pristine'] === 'boolean' ? null : `${at}.pristine is not true or false`);
 }
 
 function validateHistory(h: unknown): string | null {
@@ -180,6 +188,7 @@ function validateV3(o: Rec): string | null {
   if (!isIndex(o['active'], guests.length)) return 'active is not one of the guests';
   return first(
     optText(o, 'host', ''),
+    hostEncoding(o, ''),
     optText(o, 'label', ''),
     typeof o['pristine'] === 'boolean' ? null : 'pristine is not true or false',
     isoTime(o, 'savedAt'),
@@ -280,14 +289,15 @@ export function stateOf(doc: DocState): SnapshotState {
   const w = doc.workspace ? savedWorkspaceOf(doc) : undefined;
   // written only when set: a snapshot of the default reads as it did before the setting existed
   const release = doc.libvirtVersion !== undefined ? { libvirtVersion: doc.libvirtVersion } : {};
+  const host = doc.hostText !== undefined ? { host: doc.hostText, ...(doc.hostEncoding !== undefined ? { hostEncoding: doc.hostEncoding } : {}) } : {};
   if (w && w.guests.length > 1) {
     const guests = w.guests.map((g) => ({ domain: g.domain, name: g.name, ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: g.baseline } : {}), ...(g.encoding !== undefined ? { encoding: g.encoding } : {}) }));
-    return { guests, active: Math.max(0, guests.findIndex((g) => g.name === w.active)), host: doc.hostText, label: doc.label, pristine: doc.pristine ?? false, ...release };
+    return { guests, active: Math.max(0, guests.findIndex((g) => g.name === w.active)), ...host, label: doc.label, pristine: doc.pristine ?? false, ...release };
   }
   const domain = domainText(doc.design);
   const encoding = doc.design.source.encoding;
   const guest: GuestSnapshot = { domain, ...(doc.file !== undefined ? { file: doc.file } : {}), ...(doc.baseline !== undefined && doc.baseline !== domain ? { baseline: doc.baseline } : {}), ...(encoding !== undefined ? { encoding } : {}) };
-  return { guests: [guest], active: 0, host: doc.hostText, label: doc.label, pristine: doc.pristine ?? false, ...release };
+  return { guests: [guest], active: 0, ...host, label: doc.label, pristine: doc.pristine ?? false, ...release };
 }
 
 export function snapshotOf(doc: DocState, now: Date = new Date()): Snapshot {
@@ -325,6 +335,7 @@ export function historyOf(past: readonly DocState[], future: readonly DocState[]
     guests: s.guests.map((g) => ({ domain: refOf(g.domain), ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: refOf(g.baseline) } : {}), ...(g.name !== undefined ? { name: g.name } : {}), ...(g.encoding !== undefined ? { encoding: g.encoding } : {}) })),
     active: s.active,
     ...(s.host !== undefined ? { host: refOf(s.host) } : {}),
+    ...(s.hostEncoding !== undefined ? { hostEncoding: s.hostEncoding } : {}),
     label: s.label ?? '',
     pristine: s.pristine,
   });
@@ -364,6 +375,7 @@ export function historyStates(h: SavedHistory): { past: SnapshotState[]; future:
     guests: s.guests.map((g) => ({ domain: t(g.domain), ...(g.file !== undefined ? { file: g.file } : {}), ...(g.baseline !== undefined ? { baseline: t(g.baseline) } : {}), ...(g.name !== undefined ? { name: g.name } : {}), ...(g.encoding !== undefined ? { encoding: g.encoding } : {}) })),
     active: s.active,
     ...(s.host !== undefined ? { host: t(s.host) } : {}),
+    ...(s.hostEncoding !== undefined ? { hostEncoding: s.hostEncoding } : {}),
     label: s.label,
     pristine: s.pristine,
   });
@@ -375,7 +387,7 @@ export const activeGuest = (s: SnapshotState): GuestSnapshot => s.guests[s.activ
 
 /** The same design: the same guests, active guest and host (what was kept aside need not be kept twice). */
 export const sameDesign = (a: SnapshotState, b: SnapshotState): boolean =>
-  a.active === b.active && a.host === b.host && a.guests.length === b.guests.length && a.guests.every((g, i) => g.domain === b.guests[i]?.domain && g.file === b.guests[i]?.file && g.encoding === b.guests[i]?.encoding);
+  a.active === b.active && a.host === b.host && a.hostEncoding === b.hostEncoding && a.guests.length === b.guests.length && a.guests.every((g, i) => g.domain === b.guests[i]?.domain && g.file === b.guests[i]?.file && g.encoding === b.guests[i]?.encoding);
 
 const nameOf = (g: GuestSnapshot): string => /<name>([^<]*)<\/name>/.exec(g.domain)?.[1]?.trim() || g.file || 'unnamed design';
 /** What the user calls the design: the active guest's <name> (then its file name), and how many guests. */

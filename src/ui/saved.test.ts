@@ -119,6 +119,21 @@ describe('designs kept aside', () => {
     expect(await readKept(kept[1]!.id)).toBeNull();
   });
 
+  it('the same texts with another host or domain encoding are another design: both are kept, each read back with its encoding', async () => {
+    const host = '\uFEFF<device><name>pci_0000_00_00_0</name></device>';
+    await keepDesign(snap('one', { host, hostEncoding: 'UTF-16LE' }), 'replaced', new Date('2026-01-01T00:00:00Z'));
+    await keepDesign(snap('one', { host }), 'replaced', new Date('2026-01-02T00:00:00Z'));
+    await keepDesign(snap('one', { host, guests: [{ domain: '<domain><name>one</name></domain>', encoding: 'UTF-16BE' }] }), 'replaced', new Date('2026-01-03T00:00:00Z'));
+    const kept = await listKept();
+    expect(kept).toHaveLength(3);
+    const read = await Promise.all(kept.map(async (k) => { const r = await readKept(k.id); return r && 'snapshot' in r ? r.snapshot : null; }));
+    expect(read.map((r) => [r?.hostEncoding, r?.guests[0]?.encoding])).toEqual([
+      [undefined, 'UTF-16BE'],
+      [undefined, undefined],
+      ['UTF-16LE', undefined],
+    ]);
+  });
+
   it('a crashed session’s design is kept even when pristine', async () => {
     expect(await keepDesign(snap('demo', { pristine: true }), 'crashed')).toMatchObject({ name: 'demo', why: 'crashed' });
   });

@@ -80,6 +80,9 @@ function fingerprint(s: SnapshotState): string {
   for (const g of s.guests) feed(g.domain);
   feed(s.host ?? '');
   feed(String(s.active));
+  // the same texts in other encodings are another design (their bytes differ); fed only when set, so
+  // a design without them keeps the fingerprint an earlier pcitopo gave it
+  for (const e of [...s.guests.map((g) => g.encoding), s.hostEncoding]) if (e !== undefined) feed(e);
   return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${n.toString(36)}`;
 }
 

@@ -47,6 +47,8 @@ export function savedWorkspaceOf(doc: DocState): SavedWorkspace | undefined {
 export interface SnapshotLike {
   readonly domain: string;
   readonly host?: string | undefined;
+  /** the host file's encoding when its text does not say it (DocState.hostEncoding) */
+  readonly hostEncoding?: XmlEncoding | undefined;
   readonly file?: string | undefined;
   readonly pristine?: boolean | undefined;
   readonly baseline?: string | undefined;
@@ -59,7 +61,7 @@ export interface SnapshotLike {
  * guest's file, line and column.
  */
 export function docOfSnapshot(saved: SnapshotLike, file: string): Result<Omit<DocState, 'label'>> {
-  const common = { hostText: saved.host, pristine: saved.pristine };
+  const common = { hostText: saved.host, hostEncoding: saved.hostEncoding, pristine: saved.pristine };
   const w = saved.workspace;
   if (!w || w.guests.length < 2) {
     const d = buildDesign(saved.domain, saved.host, saved.file ?? file);

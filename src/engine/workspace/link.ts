@@ -14,10 +14,13 @@ import { createWorkspace } from './workspace.ts';
  * export, so edits travel) and the host's text, in workspace order. A workspace of one domain is
  * still written as version 1, which every pcitopo opens. `libvirtVersion`: the release the
  * workspace is placed as, when not the default (model/libvirtRelease.ts); absent, none is written.
+ * `hostEncoding`: the host file's encoding when its text does not say it (xml/decode.ts
+ * encodingBeyondText: UTF-16), written as the payload's `hostEncoding` as `pcitopo link` writes it,
+ * so the link gives the host's bytes back too; ignored without `hostText`.
  */
-export async function workspaceLink(ws: Workspace, hostText: string | undefined, base: string, view?: unknown, libvirtVersion?: string): Promise<string> {
+export async function workspaceLink(ws: Workspace, hostText: string | undefined, base: string, view?: unknown, libvirtVersion?: string, hostEncoding?: XmlEncoding): Promise<string> {
   const domains = ws.guests.map((g) => exportDomain(g.design));
-  const host = hostText !== undefined ? { host: hostText } : {};
+  const host = hostText !== undefined ? { host: hostText, ...(hostEncoding !== undefined ? { hostEncoding } : {}) } : {};
   const v = view !== undefined ? { view } : {};
   const release = libvirtVersion !== undefined ? { libvirtVersion } : {};
   // each file's encoding where its text does not say it (UTF-16), so the link gives its bytes back

@@ -205,6 +205,17 @@ describe('workspace share links', () => {
     }
   });
 
+  it("the host file's encoding its text does not say (UTF-16) travels in links of both versions, and only with a host", async () => {
+    for (const ws of [ws3(), withoutGuest(withoutGuest(ws3(), 'alpha'), 'beta')]) {
+      const back = await openShareLink(await workspaceLink(ws, `\uFEFF${DEMO_HOST_XML}`, 'http://x/', undefined, undefined, 'UTF-16LE'));
+      expect(back.ok && [back.value.version, back.value.hostEncoding, back.value.hostText]).toEqual([ws.guests.length > 1 ? 2 : 1, 'UTF-16LE', `\uFEFF${DEMO_HOST_XML}`]);
+      const plain = await openShareLink(await workspaceLink(ws, DEMO_HOST_XML, 'http://x/'));
+      expect(plain.ok && 'hostEncoding' in plain.value).toBe(false);
+    }
+    const hostless = await decodeAnyShareLink(await workspaceLink(ws3(), undefined, 'http://x/', undefined, undefined, 'UTF-16LE'));
+    expect(hostless.ok && 'hostEncoding' in hostless.value).toBe(false);
+  });
+
   it('the libvirt release travels once for the whole workspace, and only when set (issue 12)', async () => {
     const set = await openShareLink(await workspaceLink(ws3(), DEMO_HOST_XML, 'http://x/', undefined, '9.0'));
     expect(set.ok && [set.value.version, set.value.libvirtVersion]).toEqual([2, '9.0']);

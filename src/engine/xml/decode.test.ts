@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeXml, encodeXml, encodingBeyondText, encodingToWrite } from './decode.ts';
+import { decodeXml, encodeXml, encodingBeyondText, encodingToWrite, firstUnwritable, utf8XmlBytes } from './decode.ts';
 import type { XmlEncoding } from './decode.ts';
 
 const bytes = (...parts: Array<string | number[]>): Uint8Array =>
@@ -99,6 +99,44 @@ describe('encodeXml', () => {
     expect(encodeXml('<a>\n€</a>', 'ISO-8859-1', 'f.xml')).toMatchObject({ ok: false, error: { code: 'unsupported', file: 'f.xml', line: 2, column: 1 } });
     expect(encodeXml('<a>é</a>', 'US-ASCII')).toMatchObject({ ok: false, error: { line: 1, column: 4 } });
     expect(encodeXml('<a>€</a>', 'windows-1252')).toMatchObject({ ok: true });
+  });
+});
+
+describe('firstUnwritable: what encodeXml refuses, said whole', () => {
+  it('the first character the encoding cannot hold, where encodeXml says it is; none when all fit', () => {
+    expect(firstUnwritable('<a>é\n  €</a>', 'ISO-8859-1')).toEqual({ codePoint: 0x20ac, line: 2, column: 3 });
+    expect(firstUnwritable('<a>é</a>', 'US-ASCII')).toEqual({ codePoint: 0xe9, line: 1, column: 4 });
+    expect(firstUnwritable('<a>é€Ÿ</a>', 'windows-1252')).toBeUndefined();
+    expect(firstUnwritable('<a>\u0081</a>', 'windows-1252')).toEqual({ codePoint: 0x81, line: 1, column: 4 });
+    expect(firstUnwritable('<a>é€Ā😀</a>', 'UTF-8')).toBeUndefined();
+    expect(firstUnwritable('<a>😀</a>', 'UTF-16LE')).toBeUndefined();
+  });
+  it('a character beyond U+FFFF is one character (encodeXml names it so too); a lone surrogate is refused in every encoding', () => {
+    expect(firstUnwritable('<a>😀</a>', 'ISO-8859-1')).toEqual({ codePoint: 0x1f600, line: 1, column: 4 });
+    expect(encodeXml('<a>😀</a>', 'ISO-8859-1')).toMatchObject({ ok: false, error: { message: "character U+1F600 cannot be written in the file's encoding ISO-8859-1" } });
+    for (const e of ['UTF-8', 'UTF-16BE', 'ISO-8859-1'] as const) {
+      expect(firstUnwritable('<a>\uD83D</a>', e)).toEqual({ codePoint: 0xd83d, line: 1, column: 4 });
+      expect(firstUnwritable('<a>\uDE00x</a>', e)).toEqual({ codePoint: 0xde00, line: 1, column: 4 });
+    }
+  });
+});
+
+describe('utf8XmlBytes: the way out that loses no character', () => {
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  it("changes only the declaration's encoding name, keeping its quotes", () => {
+    const r = utf8XmlBytes("<?xml version='1.0' encoding='ISO-8859-1'?>\n<a>é€</a>");
+    expect(r.ok && text(r.value)).toBe("<?xml version='1.0' encoding='UTF-8'?>\n<a>é€</a>");
+    const d = utf8XmlBytes('<?xml version="1.0" encoding="EBCDIC-US" standalone="yes"?><a/>');
+    expect(d.ok && text(d.value)).toBe('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><a/>');
+  });
+  it('a text that is UTF-8 already (no declaration, none in it, or a UTF-8 one) is only encoded', () => {
+    for (const t of ['<a>€</a>', "<?xml version='1.0'?><a>€</a>", "<?xml version='1.0' encoding='utf8'?><a>€</a>"]) {
+      const r = utf8XmlBytes(t);
+      expect(r.ok && text(r.value)).toBe(t);
+    }
+  });
+  it('a lone surrogate is refused where it is, never written as U+FFFD', () => {
+    expect(utf8XmlBytes("<?xml version='1.0' encoding='latin1'?>\n<a>\uD83D</a>", 'f.xml')).toMatchObject({ ok: false, error: { code: 'unsupported', file: 'f.xml', line: 2, column: 4 } });
   });
 });
 

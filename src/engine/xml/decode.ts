@@ -118,11 +118,77 @@ export function encodeXml(text: string, encoding: XmlEncoding, file?: string): R
     const byte = c < 0x80 ? c : encoding === 'ISO-8859-1' && c <= 0xff ? c : encoding === 'windows-1252' ? (c >= 0xa0 && c <= 0xff ? c : CP1252_BACK.get(c)) : undefined;
     if (byte === undefined) {
       const { line, column } = position(text, i);
-      return fail({ code: 'unsupported', file, line, column, message: `character U+${c.toString(16).toUpperCase().padStart(4, '0')} cannot be written in the file's encoding ${encoding}` });
+      // the whole character, not the first half of a surrogate pair
+      const cp = text.codePointAt(i) as number;
+      return fail({ code: 'unsupported', file, line, column, message: `character U+${cp.toString(16).toUpperCase().padStart(4, '0')} cannot be written in the file's encoding ${encoding}` });
     }
     out[i] = byte;
   }
   return ok(out);
+}
+
+/** A character of a text that an encoding cannot hold: what {@link encodeXml} refuses, said whole. */
+export interface UnwritableCharacter {
+  /** the character's code point (a surrogate pair is one character; a lone surrogate is its own code unit) */
+  readonly codePoint: number;
+  /** 1-based, counted as encodeXml's error counts them (the column in UTF-16 code units) */
+  readonly line: number;
+  readonly column: number;
+}
+
+const isHighUnit = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const isLowUnit = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+/**
+ * The first character of `text` that `encoding` cannot hold, undefined when every one fits: for
+ * ISO-8859-1, US-ASCII and windows-1252 what {@link encodeXml} refuses; in any encoding a lone
+ * surrogate (half of a pair), which no encoding holds: TextEncoder would write it as U+FFFD, and
+ * decodeXml refuses its UTF-16 bytes. For a message that names what and where.
+ */
+export function firstUnwritable(text: string, encoding: XmlEncoding): UnwritableCharacter | undefined {
+  const wide = encoding === 'UTF-8' || encoding === 'UTF-16LE' || encoding === 'UTF-16BE';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (isHighUnit(c) && isLowUnit(text.charCodeAt(i + 1))) {
+      if (wide) {
+        i++;
+        continue;
+      }
+    } else if (isHighUnit(c) || isLowUnit(c)) {
+      return { codePoint: c, ...position(text, i) };
+    } else if (wide || (encoding === 'ISO-8859-1' && c <= 0xff) || (encoding === 'windows-1252' && ((c >= 0xa0 && c <= 0xff) || CP1252_BACK.has(c)))) {
+      continue;
+    }
+    return { codePoint: text.codePointAt(i) as number, ...position(text, i) };
+  }
+  return undefined;
+}
+
+/** An XML declaration at the very start (after a BOM) with `encoding=`: [whole, up to the quote, quote, name]. */
+const DECLARED = /^(\uFEFF?<\?xml\s[^?]*?\bencoding\s*=\s*)(["'])([^"']*)\2/;
+
+/**
+ * The name a text's XML declaration gives in `encoding=`, as written ('latin1', 'EBCDIC-US');
+ * undefined without a declaration or without `encoding=` in it.
+ */
+export function declaredEncodingName(text: string): string | undefined {
+  return DECLARED.exec(text.slice(0, 512))?.[3];
+}
+
+/**
+ * `text` with its XML declaration's `encoding=` saying UTF-8 (its quotes and everything else as
+ * they were), as UTF-8 bytes: the way out that loses no character when the file's own encoding
+ * cannot hold one an edit added. A text without a declaration, or whose declaration names no
+ * encoding, is UTF-8 already and only encoded. Error `unsupported`, naming line and column, for a
+ * lone surrogate (see {@link firstUnwritable}), never written as U+FFFD.
+ */
+export function utf8XmlBytes(text: string, file?: string): Result<Uint8Array> {
+  const m = DECLARED.exec(text.slice(0, 512));
+  const out = m && NAMES[(m[3] as string).toLowerCase()] !== 'UTF-8' ? `${m[1] as string}${m[2] as string}UTF-8${m[2] as string}${text.slice(m[0].length)}` : text;
+  const bad = firstUnwritable(out, 'UTF-8');
+  if (bad) return fail({ code: 'unsupported', file, line: bad.line, column: bad.column, message: `U+${bad.codePoint.toString(16).toUpperCase().padStart(4, '0')} is half of a surrogate pair, not a character: no encoding can write it` });
+  return ok(new TextEncoder().encode(out));
 }
 
 /**
@@ -130,8 +196,8 @@ export function encodeXml(text: string, encoding: XmlEncoding, file?: string): R
  * text that came without its bytes (a share link); undefined when it names one pcitopo cannot write.
  */
 export function declaredEncoding(text: string): XmlEncoding | undefined {
-  const m = /^\uFEFF?<\?xml\s[^?]*?\bencoding\s*=\s*(["'])([^"']*)\1/.exec(text.slice(0, 512));
-  return m ? NAMES[(m[2] as string).toLowerCase()] : 'UTF-8';
+  const name = declaredEncodingName(text);
+  return name === undefined ? 'UTF-8' : NAMES[name.toLowerCase()];
 }
 
 /**

@@ -6,7 +6,7 @@ import { applyCommand } from '../commands/commands.ts';
 import { machineFamily } from '../machines/index.ts';
 import { DEMO_DOMAIN_XML } from '../demo/demo.ts';
 import { MAX_XML_BYTES } from '../errors.ts';
-import { createDesign, exportDomain, exportDomainBytes, importDomain } from './domain.ts';
+import { createDesign, exportDomain, exportDomainBytes, importDomain, whyUnwritable } from './domain.ts';
 import { domainSchemaErrors } from '../../../test/support/xmllint.ts';
 
 import { SHARED, sharedPath } from '../../../test/support/shared.ts';
@@ -547,6 +547,13 @@ describe('exportDomainBytes: the design in the encoding its file came in (issue 
     const u = createDesign(DEMO_DOMAIN_XML.replace('<domain', '<!-- caf\u00e9 -->\n<domain'));
     const ub = u.ok ? exportDomainBytes(u.value) : undefined;
     expect(ub?.ok && Buffer.from(ub.value).toString('utf8')).toBe(DEMO_DOMAIN_XML.replace('<domain', '<!-- caf\u00e9 -->\n<domain'));
+  });
+  it('whyUnwritable says what exportDomainBytes refuses: the character and its encoding, or the declared name; nothing when it writes', () => {
+    const latin = `<?xml version='1.0' encoding='ISO-8859-1'?>\n<domain>\n  <!-- €uro --></domain>`;
+    expect(whyUnwritable(latin, undefined)).toEqual({ kind: 'character', encoding: 'ISO-8859-1', character: { codePoint: 0x20ac, line: 3, column: 8 } });
+    expect(whyUnwritable(latin, 'UTF-8')).toBeUndefined();
+    expect(whyUnwritable(latin.replace('€', 'é'), undefined)).toBeUndefined();
+    expect(whyUnwritable(`<?xml version='1.0' encoding='EBCDIC'?>\n<domain/>`, undefined)).toEqual({ kind: 'declaration', declared: 'EBCDIC' });
   });
   it('a declared encoding pcitopo cannot write is an error, not bytes in another encoding', () => {
     const d = createDesign(`<?xml version='1.0' encoding='EBCDIC'?>\n${DEMO_DOMAIN_XML}`);

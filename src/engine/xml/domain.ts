@@ -9,8 +9,8 @@ import { machineProfile } from '../machines/index.ts';
 import type { DomainSource } from '../model/domainSource.ts';
 import { patchDomain } from './domainPatch.ts';
 import { readDomain } from './domainRead.ts';
-import type { XmlEncoding } from './decode.ts';
-import { encodeXml, encodingToWrite } from './decode.ts';
+import type { UnwritableCharacter, XmlEncoding } from './decode.ts';
+import { declaredEncodingName, encodeXml, encodingToWrite, firstUnwritable } from './decode.ts';
 
 /**
  * Domain XML in and out (issue 3). Import reads the model and remembers where things are; export
@@ -80,6 +80,26 @@ export function domainBytes(text: string, kept: XmlEncoding | undefined, file?: 
   const encoding = encodingToWrite(text, kept);
   if (encoding === undefined) return fail({ code: 'unsupported', file, line: 1, message: 'the XML declares an encoding pcitopo cannot write (it writes UTF-8, UTF-16, ISO-8859-1, US-ASCII and windows-1252)' });
   return encodeXml(text, encoding, file);
+}
+
+/**
+ * Why {@link domainBytes} refuses a domain's text, said whole for a message: a character its
+ * encoding cannot hold (`character`, with the encoding), or an encoding its declaration names that
+ * pcitopo cannot write (`declaration`, the name as written).
+ */
+export type Unwritable =
+  | { readonly kind: 'character'; readonly encoding: XmlEncoding; readonly character: UnwritableCharacter }
+  | { readonly kind: 'declaration'; readonly declared: string };
+
+/**
+ * Why `text` cannot be written as its file's bytes (`kept` as for {@link domainBytes}); undefined
+ * when domainBytes writes it.
+ */
+export function whyUnwritable(text: string, kept: XmlEncoding | undefined): Unwritable | undefined {
+  const encoding = encodingToWrite(text, kept);
+  if (encoding === undefined) return { kind: 'declaration', declared: declaredEncodingName(text) ?? '' };
+  const character = firstUnwritable(text, encoding);
+  return character ? { kind: 'character', encoding, character } : undefined;
 }
 
 /** The design's domain XML: the imported text with only the design's edits patched in. */

@@ -27,6 +27,6 @@ export const importDomain = register<FileText>({
     const present = store.getState().present;
     const r = createDesign(text, present?.design.host, file, encoding);
     if (!r.ok) return { kind: 'error', message: importFailure('domain', r.error) };
-    return { kind: 'document', doc: { design: r.value, hostText: present?.hostText, file }, label: `Import ${file}`, then: { select: null, summary: 'import' } };
+    return { kind: 'document', doc: { design: r.value, hostText: present?.hostText, hostEncoding: present?.hostEncoding, file }, label: `Import ${file}`, then: { select: null, summary: 'import' } };
   },
 });

@@ -9,7 +9,7 @@ export const importHost = register<FileText>({
   label: 'Import host',
   description: "Import the host's node devices (virsh nodedev-dumpxml)",
   enabled: (s) => (s.present ? true : 'No design is open'),
-  perform: ({ store }, { text, file, refused }) => {
+  perform: ({ store }, { text, file, encoding, refused }) => {
     if (refused) return { kind: 'error', message: importFailure('host', refused) };
     const wrong = wrongButton('host', text, file);
     if (wrong) return { kind: 'error', message: wrong };
@@ -17,6 +17,7 @@ export const importHost = register<FileText>({
     if (!h.ok) return { kind: 'error', message: importFailure('host', h.error) };
     const present = store.getState().present;
     if (!present) return { kind: 'none' };
-    return { kind: 'design', design: { ...present.design, host: h.value }, hostText: text, label: `Import host ${file}` };
+    // the host keeps its file's encoding (UTF-16) for share links and autosave, as a domain does
+    return { kind: 'design', design: { ...present.design, host: h.value }, hostText: text, hostEncoding: encoding, label: `Import host ${file}` };
   },
 });

@@ -21,6 +21,7 @@ export { addBlock, BLOCK_LABELS, FIT_ALL_MAX_NODES, type BlockArg } from './addB
 export { autoPlace, spareEnabled, type PlaceArg } from './autoPlace.ts';
 export { setLibvirtVersion } from './setLibvirtVersion.ts';
 export { exportXml } from './exportXml.ts';
+export { exportXmlUtf8 } from './exportXmlUtf8.ts';
 export { copyXml } from './copyXml.ts';
 export { exportSvg } from './exportSvg.ts';
 export { exportPng } from './exportPng.ts';

@@ -11,6 +11,6 @@ export const newDesign = register<TemplateMachine>({
     const present = store.getState().present;
     const r = createDesign(MACHINE_TEMPLATES[machine], present?.design.host, `new ${machine} design`);
     if (!r.ok) return { kind: 'error', message: formatInputError(r.error) };
-    return { kind: 'document', doc: { design: r.value, hostText: present?.hostText, file: `new-${machine}.xml`, pristine: true }, label: `New ${machine} design`, then: { select: null } };
+    return { kind: 'document', doc: { design: r.value, hostText: present?.hostText, hostEncoding: present?.hostEncoding, file: `new-${machine}.xml`, pristine: true }, label: `New ${machine} design`, then: { select: null } };
   },
 });

@@ -33,19 +33,22 @@ export const openWorkspace = register<readonly FileText[]>({
     const present = ctx.store.getState().present;
     let host = present?.design.host;
     let hostText = present?.hostText;
+    let hostEncoding = present?.hostEncoding;
     if (hostFile) {
       const h = readHost(hostFile.text, hostFile.file);
       if (!h.ok) return { kind: 'error', message: importFailure('host', h.error) };
       host = h.value;
       hostText = hostFile.text;
+      hostEncoding = hostFile.encoding;
     }
     const ws = createWorkspace(
       domains.map((d) => ({ text: d.text, file: d.file, encoding: d.encoding })),
       host,
     );
     if (!ws.ok) return { kind: 'error', message: importFailure('domain', ws.error) };
-    const doc = docOfWorkspace(ws.value, hostText);
-    if (!doc) return { kind: 'none' };
+    const opened = docOfWorkspace(ws.value, hostText);
+    if (!opened) return { kind: 'none' };
+    const doc = { ...opened, hostEncoding };
     const n = ws.value.guests.length;
     return { kind: 'document', doc, label: n === 1 ? `Import ${domains[0]?.file ?? 'a domain'}` : `Open ${n} domains`, then: { select: null, summary: 'import' } };
   },

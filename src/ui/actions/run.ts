@@ -79,7 +79,7 @@ export function applyOutcome(outcome: Outcome, ctx: ActionContext): boolean | Pr
     case 'none':
       return false;
     case 'error':
-      store.getState().setMessage({ kind: 'error', text: outcome.message });
+      store.getState().setMessage({ kind: 'error', text: outcome.message, ...(outcome.actions?.length ? { actions: outcome.actions } : {}) });
       return false;
     case 'effect': {
       const fail = (e: unknown): false => {
@@ -104,7 +104,9 @@ export function applyOutcome(outcome: Outcome, ctx: ActionContext): boolean | Pr
     case 'design': {
       const present = store.getState().present;
       if (!present) return false;
-      store.getState().commit({ design: outcome.design, hostText: outcome.hostText ?? present.hostText, file: present.file, baseline: present.baseline ?? present.design.source.text }, outcome.label);
+      // a new host text brings its own encoding; none keeps the present's host, encoding and all
+      const host = outcome.hostText !== undefined ? { hostText: outcome.hostText, hostEncoding: outcome.hostEncoding } : { hostText: present.hostText };
+      store.getState().commit({ design: outcome.design, ...host, file: present.file, baseline: present.baseline ?? present.design.source.text }, outcome.label);
       after(store, before, outcome.then);
       return true;
     }

@@ -5,8 +5,8 @@
  * it. The toolbar, the context menu and the keyboard all run actions through run.ts, so one gesture
  * does the same thing from everywhere.
  */
-import type { Command, Design, DropPayload } from '../../engine/index.ts';
-import type { DesignerState, DesignerStore, DocState, Selection } from '../../store/index.ts';
+import type { Command, Design, DropPayload, XmlEncoding } from '../../engine/index.ts';
+import type { DesignerState, DesignerStore, DocState, MessageAction, Selection } from '../../store/index.ts';
 
 /** Zoom and fit of the canvas, as the canvas offers them (React Flow's viewport); no-ops in tests. */
 export interface ViewApi {
@@ -46,14 +46,23 @@ export type Outcome =
   /** an engine command, one undo step */
   | { readonly kind: 'command'; readonly command: Command; readonly label?: string | undefined; readonly then?: Then | undefined }
   /** a whole new design in the same document (auto-place), one undo step */
-  | { readonly kind: 'design'; readonly design: Design; readonly label: string; readonly hostText?: string | undefined; readonly then?: Then | undefined }
+  | {
+      readonly kind: 'design';
+      readonly design: Design;
+      readonly label: string;
+      /** a new host text (Import host), with its file's encoding when the text does not say it (DocState.hostEncoding) */
+      readonly hostText?: string | undefined;
+      readonly hostEncoding?: XmlEncoding | undefined;
+      readonly then?: Then | undefined;
+    }
   /** a new document (import, new design, the demo), one undo step; the design it replaces is kept aside */
   | { readonly kind: 'document'; readonly doc: Omit<DocState, 'label'>; readonly label: string; readonly then?: Then | undefined }
   /** selection, menus, messages, history, a setting of the document (the libvirt release): never an undo step */
   | { readonly kind: 'session'; readonly change: (store: DesignerStore) => void }
   /** downloads, clipboard, zoom: outside the store */
   | { readonly kind: 'effect'; readonly run: () => void | Promise<void> }
-  | { readonly kind: 'error'; readonly message: string }
+  /** a message saying why not, with the buttons that offer a way out */
+  | { readonly kind: 'error'; readonly message: string; readonly actions?: readonly MessageAction[] | undefined }
   | { readonly kind: 'none' };
 
 /** true, or why the action cannot run now (shown as the control's tooltip). */
