@@ -9,6 +9,8 @@ import type { Bus, RuleContext } from './context.ts';
 import { nextFreeIndex } from './context.ts';
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
 import { hexNumber } from '../model/names.ts';
+import type { GuestPciAddress } from '../model/pci.ts';
+import { defineDomain } from '../placement/defineTime.ts';
 
 /**
  * Fix builders: each returns engine commands (commands.ts) so a fix is an ordinary edit for undo,
@@ -114,6 +116,55 @@ export function newRootPort(ctx: RuleContext, index: number, parent = 0): { comm
   if (slot === undefined) return undefined;
   const controller: NewController = { model: 'pcie-root-port', index, target: { chassis: freeChassis(ctx, index), port: slot * 8 }, address: { domain: 0, bus: parent, slot, function: 0 } };
   return { command: { kind: 'add-controller', controller }, index };
+}
+
+/**
+ * A new pcie-root-port at the address libvirt gives one written without an address, so the fix
+ * packs ports as libvirt does: PCI controllers are placed first (qemuDomainAssignDevicePCISlots),
+ * each in the lowest slot of the first compatible bus that is wholly free or is an aggregate slot
+ * with a free function, the lowest free function (virDomainPCIAddressReserveNextAddr with function
+ * -1, virDomainPCIAddressFindUnusedFunctionOnBus; a root port's connect flags carry
+ * VIR_PCI_CONNECT_AGGREGATE_SLOT, and a slot is aggregate when a root port took its first function:
+ * virDomainPCIAddressReserveAddrInternal). The address is found by the define-time model run on the
+ * design with the port added unaddressed, and written out with libvirt's target defaults (a chassis
+ * no port has, port = slot * 8 + function: qemuDomainPCIControllerSetDefaults) and, when the slot
+ * then holds more than one function, multifunction='on' on its function 0 as
+ * virDomainPCIAddressSetAllMulti writes it. A slot whose function 0 is written multifunction='off'
+ * would make QEMU refuse the port ("single function device can't be populated"), and one whose
+ * function 0 libvirt fills only at define (with a controller written without an address) leaves
+ * the written slot without function 0 (GEN-MF-3): then the port goes to a wholly free slot of
+ * pcie-root ({@link newRootPort}), as it does for a design the model cannot define (a bus libvirt
+ * refuses, a limit passed). Undefined when libvirt finds no
+ * place (it never adds a bus for a root port: virDomainPCIAddressSetGrow refuses) or when writing a
+ * controller regrows the buses ({@link writingAControllerRegrows}).
+ */
+export function libvirtRootPort(ctx: RuleContext, index: number): { commands: Command[]; index: number } | undefined {
+  if (writingAControllerRegrows(ctx)) return undefined;
+  const asSlot = (): { commands: Command[]; index: number } | undefined => {
+    const port = newRootPort(ctx, index);
+    return port && { commands: [port.command], index };
+  };
+  // a design the define-time model cannot define says nothing of where libvirt would put the port
+  const base = defineDomain(ctx.design.guest, ctx.host);
+  if (!base || base.unplaced.includes('*')) return asSlot();
+  const chassis = freeChassis(ctx, index);
+  const unaddressed: NewController = { model: 'pcie-root-port', index, target: { chassis } };
+  const trial = defineDomain(applyCommand(ctx.design, { kind: 'add-controller', controller: unaddressed }).guest, ctx.host);
+  const placed = trial && !trial.unplaced.includes('*') ? trial.guest.controllers.find((c) => c.index === index && c.model === 'pcie-root-port')?.address : undefined;
+  if (!placed) return undefined;
+  const { bus, slot, function: fn } = placed;
+  const neighbours = [...ctx.guest.devices, ...ctx.guest.controllers].filter((x) => x.address?.domain === 0 && x.address.bus === bus && x.address.slot === slot);
+  const atZero = neighbours.find((x) => x.address?.function === 0);
+  // function 0 taken only at define (by a controller written without an address) would leave the
+  // written slot without one (GEN-MF-3): the port then takes a slot of its own too
+  if (atZero?.address?.multifunction === 'off' || (fn > 0 && !atZero)) return asSlot();
+  const address: GuestPciAddress = { domain: 0, bus, slot, function: fn, ...(neighbours.length > 0 && fn === 0 ? { multifunction: 'on' as const } : {}) };
+  const commands: Command[] = [{ kind: 'add-controller', controller: { ...unaddressed, target: { chassis, port: slot * 8 + fn }, address } }];
+  if (atZero?.address && atZero.address.multifunction === undefined) {
+    const on: GuestPciAddress = { ...atZero.address, multifunction: 'on' };
+    commands.push('element' in atZero ? { kind: 'set-multifunction', device: atZero.key, value: 'on' } : { kind: 'update-controller', controller: atZero.key, changes: { address: on } });
+  }
+  return { commands, index };
 }
 
 /**
