@@ -5,7 +5,7 @@ import { applyCommand } from '../commands/commands.ts';
 import type { RuleContext } from './context.ts';
 import { buildContext, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
-import { libvirtRootPort, writingAControllerRegrows } from './fixes.ts';
+import { libvirtRootPort, libvirtRootPorts, rootPortCommands, writingAControllerRegrows } from './fixes.ts';
 import type { Taker } from '../placement/defineTime.ts';
 import { defineDomain, predictDefine } from '../placement/defineTime.ts';
 import { busAccepts } from '../libvirt/index.ts';
@@ -77,6 +77,66 @@ function judge(ctx: RuleContext): Verdict | undefined {
 const WORDS = ['one', 'two', 'three'];
 
 /**
+ * A controller written without an address that libvirt puts on one of the new ports `added`: it
+ * comes before its bus (GEN-IDX-4), since the new ports have the highest indexes, and more ports
+ * change nothing (libvirt places it in the first free port).
+ */
+function earlyController(now: RuleContext, added: readonly number[]): PciController | undefined {
+  return defineDomain(now.design.guest, now.host)?.guest.controllers.find((c) => c.address && added.includes(c.address.bus) && (c.index ?? Infinity) < c.address.bus);
+}
+
+/** The fix adding the ports `added` (`commands` write them), labelled with what libvirt puts on them at define; `now` is the design with them. */
+function portsFix(now: RuleContext, added: readonly number[], commands: Command | readonly Command[]): Fix {
+  if (!Array.isArray(commands)) return { label: 'Add an empty pcie-root-port', command: commands as Command };
+  const taken = predictDefine(now.guest, now.host).empty.filter((b) => added.includes(b.index) && b.takers.length > 0);
+  const takers = taken.flatMap((b) => b.takers);
+  const own = takers.filter((t) => t.implicit).map(plain);
+  const placed = takers.filter((t) => !t.implicit).map((t) => t.label);
+  const who = [...(own.length ? [`libvirt's ${listNames(own)}`] : []), ...(placed.length ? [listNames(placed)] : [])];
+  const label = `Add ${added.length} empty pcie-root-ports`;
+  return { label: `${label} (${who.join(', and ')} ${takers.length > 1 ? 'take' : 'takes'} ${WORDS[taken.length - 1] ?? taken.length})`, command: { kind: 'batch', label, commands } };
+}
+
+/**
+ * The fix's port count from one define instead of one per port: as many new root ports as libvirt
+ * places devices and controllers at define, plus one, added unaddressed (libvirtRootPorts). libvirt
+ * places the ports first, by index, then gives each device the first free compatible port
+ * (virDomainPCIAddressGetNextAddr from bus 0 up), so what it places fills the new ports in index
+ * order: the first one left empty is the spare, and the ports before it are the count. The ports up
+ * to the spare are then written where libvirt put them and judged by the same define-time model as
+ * the finding, so the fix clears it (a port taken after the spare, against that order, would leave
+ * it judged not cleared); undefined whenever the shortcut does not hold (no new port left empty,
+ * another port left empty, a slot rootPortCommands refuses, a controller before its bus, the
+ * finding not cleared): the caller then adds ports one at a time.
+ */
+function countedPortsFix(ctx: RuleContext): Fix | undefined {
+  const base = defineDomain(ctx.design.guest, ctx.host);
+  if (!base || base.unplaced.includes('*')) return undefined;
+  const written = new Set<string>();
+  for (const x of [...ctx.design.guest.devices, ...ctx.design.guest.controllers]) if (x.address) written.add(x.key);
+  const placedByLibvirt = [...base.guest.devices, ...base.guest.controllers].filter((x) => x.address && !written.has(x.key)).length;
+  const trial = libvirtRootPorts(ctx, nextFreeIndex(ctx.guest), placedByLibvirt + 1);
+  if (!trial) return undefined;
+  const used = new Set<number>();
+  for (const x of [...trial.defined.guest.devices, ...trial.defined.guest.controllers]) if (x.address) used.add(x.address.bus);
+  const spare = trial.ports.findIndex((p) => !used.has(p.index));
+  // every new port taken: the count of what libvirt places fell short (it placed more with more ports)
+  if (spare < 0) return undefined;
+  // another port left empty (the root port libvirt adds to hold the pcie-to-pci-bridge it adds, when
+  // the bridge goes to a new port) may be the spare with fewer new ports: counted one at a time
+  const ours = new Set(trial.ports.map((p) => p.index));
+  if (trial.defined.guest.controllers.some((c) => isPort(c) && c.target.hotplug !== 'off' && c.index !== undefined && !ours.has(c.index) && !used.has(c.index))) return undefined;
+  const ports = trial.ports.slice(0, spare + 1);
+  const commands = rootPortCommands(ctx, ports);
+  if (!commands) return undefined;
+  const added = ports.map((p) => p.index);
+  const step: Command = commands.length === 1 ? (commands[0] as Command) : { kind: 'batch', label: added.length === 1 ? 'Add an empty pcie-root-port' : `Add ${added.length} empty pcie-root-ports`, commands };
+  const now = buildContext(applyCommand(ctx.design, step));
+  if (earlyController(now, added) || judge(now)) return undefined;
+  return portsFix(now, added, added.length === 1 ? step : commands);
+}
+
+/**
  * The fix: as many empty pcie-root-ports, each where libvirt puts a root port written without an
  * address (libvirtRootPort: a free function of a slot root ports already aggregate, or the lowest
  * wholly free slot, with multifunction='on' on function 0 as libvirt writes it) with a fresh index
@@ -99,6 +159,8 @@ function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why:
   // of a design with the wrong root (GEN-IDX-2)
   const root = ctx.controllerByIndex.get(0);
   if (root && !busAccepts(root, 'pcie-root-port')) return { why: `No fix adds a port here: bus 0 is a ${root.model}, which takes no pcie-root-port.` };
+  const fast = countedPortsFix(ctx);
+  if (fast) return { fix: fast };
   const commands: Command[] = [];
   const added: number[] = [];
   let now = ctx;
@@ -110,19 +172,10 @@ function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why:
     commands.push(...port.commands);
     added.push(port.index);
     now = buildContext(applyCommand(now.design, step));
-    // libvirt places a controller written without an address in the first free port too: on a new
-    // port, whose index is higher, it comes before its bus (GEN-IDX-4), and more ports change nothing
-    const early = defineDomain(now.design.guest, now.host)?.guest.controllers.find((c) => c.address && added.includes(c.address.bus) && (c.index ?? Infinity) < c.address.bus);
+    const early = earlyController(now, added);
     if (early?.address) return { why: `No fix adds a port here: libvirt would put ${early.model} controller index ${String(early.index)}, written without an address, on the new port ${early.address.bus}, which comes after it (GEN-IDX-4): renumber it or write its address first.` };
     if (judge(now)) continue;
-    if (added.length === 1) return { fix: { label: 'Add an empty pcie-root-port', command: step } };
-    const taken = predictDefine(now.guest, now.host).empty.filter((b) => added.includes(b.index) && b.takers.length > 0);
-    const takers = taken.flatMap((b) => b.takers);
-    const own = takers.filter((t) => t.implicit).map(plain);
-    const placed = takers.filter((t) => !t.implicit).map((t) => t.label);
-    const who = [...(own.length ? [`libvirt's ${listNames(own)}`] : []), ...(placed.length ? [listNames(placed)] : [])];
-    const label = `Add ${added.length} empty pcie-root-ports`;
-    return { fix: { label: `${label} (${who.join(', and ')} ${takers.length > 1 ? 'take' : 'takes'} ${WORDS[taken.length - 1] ?? taken.length})`, command: { kind: 'batch', label, commands } } };
+    return { fix: portsFix(now, added, added.length === 1 ? step : commands) };
   }
   return {
     why:
