@@ -360,6 +360,15 @@ describe('Q35-HP-1: the fix packs ports as libvirt does', () => {
     expect(fixOf(d)).toEqual([[[ADD, addPort(2, 1)]]]);
   });
 
+  it('the root ports\' slot full: the new ports open the next slot, multifunction=\'on\' on its function 0', () => {
+    const eight = Array.from({ length: 8 }, (_, f) => rootPort(f + 1, 1, f));
+    const d = q35(eight, eight.map((p) => dev(`d${p.index}`, 'disk', at(p.index as number, 0))));
+    const on = (index: number): Command => ({ kind: 'add-controller', controller: { model: 'pcie-root-port', index, target: { chassis: index, port: 16 }, address: at(0, 2, 0, 'on') } });
+    expect(fixOf(d)).toEqual([
+      [["Add 3 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon take two)", { kind: 'batch', label: 'Add 3 empty pcie-root-ports', commands: [on(9), addFn(10, 2, 1), addFn(11, 2, 2)] }]],
+    ]);
+  });
+
   it('a slot of endpoints is no root-port slot: its free functions are not used', () => {
     // slot 1 holds two disks (reserved first: not aggregate), slot 2 a root port (aggregate)
     const d = q35([rootPort(1, 2)], [dev('vdb', 'disk', at(1, 0)), dev('e0', 'disk', at(0, 1, 0, 'on')), dev('e1', 'disk', at(0, 1, 1)), ...noDefaults]);
