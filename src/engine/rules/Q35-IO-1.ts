@@ -10,8 +10,8 @@ const meta: RuleMeta = {
   id: 'Q35-IO-1',
   severity: 'warning',
   title: 'IO space: about 10 ports or bridges with IO BARs behind them',
-  why: 'The 64 KiB IO space is handed out in 4 KiB windows, one per port or bridge with IO BARs behind it; past about ten, devices lose their IO BARs and legacy ones stop working. Plain virtio has an IO BAR everywhere but on a PCIe port (a pci-bridge or pcie-to-pci-bridge counts), transitional virtio always, non-transitional never, and on machine types 2.6 and older plain virtio always.',
-  source: 'QEMU docs/pcie.txt §3, §5.1; hw/virtio/virtio-pci.c virtio_pci_realize (disable-legacy=auto is on only when pci_bus_is_express && !pci_bus_is_root), virtio_pci_device_plugged (legacy IO BAR), virtio_pci_types_register; hw/core/machine.c hw_compat_2_6 (virtio-pci disable-legacy=off), hw_compat_5_0 (x-disable-legacy-check)',
+  why: 'The 64 KiB IO space is handed out in 4 KiB windows, one per port or bridge with IO BARs behind it; past about ten, devices lose their IO BARs and legacy ones stop working. Plain virtio has an IO BAR everywhere but on a PCIe port (a pci-bridge or pcie-to-pci-bridge counts), transitional virtio always, non-transitional never, and on machine types 2.6 and older plain virtio always; e1000e and igb have one too.',
+  source: 'QEMU docs/pcie.txt §3, §5.1; hw/virtio/virtio-pci.c virtio_pci_realize (disable-legacy=auto is on only when pci_bus_is_express && !pci_bus_is_root), virtio_pci_device_plugged (legacy IO BAR), virtio_pci_types_register; hw/core/machine.c hw_compat_2_6 (virtio-pci disable-legacy=off), hw_compat_5_0 (x-disable-legacy-check); hw/net/e1000e.c e1000e_pci_realize, hw/net/igb.c igb_pci_realize (IO BAR 2)',
   families: ['q35', 'virt'],
 };
 
@@ -57,6 +57,7 @@ export const cases = {
     { name: 'virtio-non-transitional behind 11 bridges on pc-q35-2.6: the compat property skips the non-transitional type', design: elevenBridges(disk('virtio-non-transitional'), { machine: 'pc-q35-2.6' }) },
     { name: 'virtio input (modern-only, forced virtio 1) behind 11 bridges', design: elevenBridges((i) => dev(`in${i}`, 'input', undefined, { type: 'tablet', bus: 'virtio' })) },
     { name: 'vsock behind 11 bridges on pc-q35-5.1: forced virtio 1', design: elevenBridges((i) => dev(`vs${i}`, 'vsock', undefined, { model: 'virtio' }), { machine: 'pc-q35-5.1' }) },
+    { name: 'qemu-xhci USB controllers in 11 root ports: PCIe, MMIO only', design: elevenPorts((i) => dev(`usb${i}`, 'controller', at(i + 1, 0), { type: 'usb', model: 'qemu-xhci', index: i })) },
   ],
   fail: [
     { name: '11 root ports with transitional virtio', design: elevenPorts(disk('virtio-transitional')), expect: { controllers: portIndexes } },
@@ -64,5 +65,6 @@ export const cases = {
     { name: 'plain virtio NICs behind 11 pcie-to-pci-bridges', design: elevenBridges((i) => dev(`n${i}`, 'interface')), expect: { controllers: bridgeIndexes } },
     { name: 'plain virtio in 11 root ports on pc-q35-2.6: hw_compat_2_6 disable-legacy=off', design: elevenPorts(disk(), { machine: 'pc-q35-2.6' }), expect: { controllers: portIndexes } },
     { name: 'vsock behind 11 bridges on pc-q35-5.0: legacy check off, not forced to virtio 1', design: elevenBridges((i) => dev(`vs${i}`, 'vsock', undefined, { model: 'virtio' }), { machine: 'pc-q35-5.0' }), expect: { controllers: bridgeIndexes } },
+    { name: 'e1000e NICs in 11 root ports: PCIe, with an IO BAR all the same', design: elevenPorts((i) => dev(`n${i}`, 'interface', at(i + 1, 0), { model: 'e1000e' })), expect: { controllers: portIndexes } },
   ],
 };

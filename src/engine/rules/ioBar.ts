@@ -101,11 +101,21 @@ export function virtioLegacyIoBar(device: GuestDevice, parent: PciController | u
 }
 
 /**
+ * PCIe NICs QEMU gives an IO BAR all the same: e1000e and igb register BAR 2 as
+ * PCI_BASE_ADDRESS_SPACE_IO (hw/net/e1000e.c e1000e_pci_realize, hw/net/igb.c igb_pci_realize, E1000E_IO_IDX).
+ */
+function pcieWithIoBar(d: GuestDevice): boolean {
+  return d.element === 'interface' && d.type !== 'hostdev' && (d.model === 'e1000e' || d.model === 'igb');
+}
+
+/**
  * Does the device have an IO BAR on the bus of controller `parent` (undefined: a bus no controller
- * makes)? Virtio devices as QEMU realizes them ({@link virtioLegacyIoBar}); any other device is
- * taken to have one when it is a conventional PCI endpoint (qemuDomainDeviceCalculatePCIConnectFlags),
- * as legacy devices do (QEMU docs/pcie.txt §5.1).
+ * makes)? Virtio devices as QEMU realizes them ({@link virtioLegacyIoBar}); e1000e and igb, which
+ * are PCIe and have one ({@link pcieWithIoBar}); any other device is taken to have one when it is a
+ * conventional PCI endpoint (qemuDomainDeviceCalculatePCIConnectFlags), as legacy devices do (QEMU
+ * docs/pcie.txt §5.1).
  */
 export function hasIoBar(ctx: RuleContext, device: GuestDevice, parent: PciController | undefined): boolean {
-  return virtioLegacyIoBar(qemuDomainDeviceDefPostParse(device, ctx.machine), parent, ctx.guest.machine) ?? ctx.endpointType(device) === 'pci-endpoint';
+  const d = qemuDomainDeviceDefPostParse(device, ctx.machine);
+  return virtioLegacyIoBar(d, parent, ctx.guest.machine) ?? (pcieWithIoBar(d) || ctx.endpointType(device) === 'pci-endpoint');
 }
