@@ -99,37 +99,39 @@ function portsFix(now: RuleContext, added: readonly number[], commands: Command 
 
 /**
  * The fix's port count from one define instead of one per port: as many new root ports as libvirt
- * places devices and controllers at define, plus one, added unaddressed (libvirtRootPorts). libvirt
- * places the ports first, by index, then gives each device the first free compatible port
- * (virDomainPCIAddressGetNextAddr from bus 0 up), so what it places fills the new ports in index
- * order: the first one left empty is the spare, and the ports before it are the count. The ports up
- * to the spare are then written where libvirt put them and judged by the same define-time model as
- * the finding, so the fix clears it (a port taken after the spare, against that order, would leave
- * it judged not cleared); undefined whenever the shortcut does not hold (no new port left empty,
- * another port left empty, a slot rootPortCommands refuses, a controller before its bus, the
- * finding not cleared): the caller then adds ports one at a time.
+ * places devices and controllers on ports at define, plus one, added unaddressed
+ * (libvirtRootPorts). libvirt places the ports first, by index, then gives each device the first
+ * free compatible port (virDomainPCIAddressGetNextAddr from bus 0 up), so what it places fills the
+ * new ports in index order: the first one left empty is the spare, and the ports before it are the
+ * count. The ports up to the spare are then written where libvirt put them and judged by the same
+ * define-time model as the finding, so the fix clears it (a port taken after the spare, against
+ * that order, would leave it judged not cleared). Undefined whenever the shortcut does not hold (no
+ * new port left empty, which leaves none chosen; another port left empty; a slot rootPortCommands
+ * refuses; a controller before its bus; the finding not cleared): the caller then adds ports one
+ * at a time.
  */
 function countedPortsFix(ctx: RuleContext): Fix | undefined {
   const base = defineDomain(ctx.design.guest, ctx.host);
   if (!base || base.unplaced.includes('*')) return undefined;
   const written = new Set<string>();
   for (const x of [...ctx.design.guest.devices, ...ctx.design.guest.controllers]) if (x.address) written.add(x.key);
-  const placedByLibvirt = [...base.guest.devices, ...base.guest.controllers].filter((x) => x.address && !written.has(x.key)).length;
+  // what libvirt places on a port (an existing one, or one it adds) can take a new one instead
+  const ports = new Set(base.guest.controllers.filter(isPort).map((c) => c.index));
+  const placedByLibvirt = [...base.guest.devices, ...base.guest.controllers].filter((x) => x.address && !written.has(x.key) && ports.has(x.address.bus)).length;
   const trial = libvirtRootPorts(ctx, nextFreeIndex(ctx.guest), placedByLibvirt + 1);
   if (!trial) return undefined;
   const used = new Set<number>();
   for (const x of [...trial.defined.guest.devices, ...trial.defined.guest.controllers]) if (x.address) used.add(x.address.bus);
   const spare = trial.ports.findIndex((p) => !used.has(p.index));
-  // every new port taken: the count of what libvirt places fell short (it placed more with more ports)
-  if (spare < 0) return undefined;
   // another port left empty (the root port libvirt adds to hold the pcie-to-pci-bridge it adds, when
   // the bridge goes to a new port) may be the spare with fewer new ports: counted one at a time
   const ours = new Set(trial.ports.map((p) => p.index));
   if (trial.defined.guest.controllers.some((c) => isPort(c) && c.target.hotplug !== 'off' && c.index !== undefined && !ours.has(c.index) && !used.has(c.index))) return undefined;
-  const ports = trial.ports.slice(0, spare + 1);
-  const commands = rootPortCommands(ctx, ports);
+  // every new port taken (spare -1): none chosen, which the judgement below does not clear
+  const chosen = trial.ports.slice(0, spare + 1);
+  const commands = rootPortCommands(ctx, chosen);
   if (!commands) return undefined;
-  const added = ports.map((p) => p.index);
+  const added = chosen.map((p) => p.index);
   const step: Command = commands.length === 1 ? (commands[0] as Command) : { kind: 'batch', label: added.length === 1 ? 'Add an empty pcie-root-port' : `Add ${added.length} empty pcie-root-ports`, commands };
   const now = buildContext(applyCommand(ctx.design, step));
   if (earlyController(now, added) || judge(now)) return undefined;
