@@ -49,12 +49,12 @@ interface Seen {
   readonly ioOnRoot: Map<string, boolean>;
 }
 
-async function probe(machine: string): Promise<Seen> {
+async function probe(binary: string, machine: string): Promise<Seen> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-virtio-'));
   const sock = path.join(dir, 'qmp.sock');
   const args = ['-machine', `${machine},accel=tcg`, '-nodefaults', '-display', 'none', '-m', '128', '-S', '-qmp', `unix:${sock},server=on,wait=off`];
   for (const d of [...BUSES, ...PROBES.map((p) => p.qemu)]) args.push('-device', d);
-  const qemu = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const qemu = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   qemu.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   try {
@@ -78,8 +78,14 @@ async function probe(machine: string): Promise<Seen> {
 }
 
 describe('virtio IO BARs: pcitopo\'s model against QEMU', () => {
-  it.each(['q35', 'pc-q35-2.7', 'pc-q35-2.6'])('%s: disable-legacy as QEMU resolves it, and the IO BAR on pcie.0, are what virtioLegacyIoBar says', async (machine) => {
-    const seen = await probe(machine);
+  it.each([
+    ['qemu-system-x86_64', 'q35'],
+    ['qemu-system-x86_64', 'pc-q35-2.7'],
+    ['qemu-system-x86_64', 'pc-q35-2.6'],
+    ['qemu-system-aarch64', 'virt'],
+    ['qemu-system-aarch64', 'virt-2.6'],
+  ])('%s -machine %s: disable-legacy as QEMU resolves it, and the IO BAR on pcie.0, are what virtioLegacyIoBar says', async (binary, machine) => {
+    const seen = await probe(binary, machine);
     for (const p of PROBES) {
       const modelled = virtioLegacyIoBar(p.device, p.parent, machine);
       const dl = seen.disableLegacy.get(p.id);
@@ -90,7 +96,7 @@ describe('virtio IO BARs: pcitopo\'s model against QEMU', () => {
     // every generic type was read back, every device on pcie.0 was seen
     expect(PROBES.filter((p) => !p.qemu.includes('transitional') && seen.disableLegacy.get(p.id) === undefined)).toEqual([]);
     expect(PROBES.filter((p) => p.parent === pcieRoot && !seen.ioOnRoot.has(p.id))).toEqual([]);
-    if (machine === 'pc-q35-2.6') expect(seen.disableLegacy.get('inport')).toBe('off');
-    if (machine === 'q35') expect([seen.disableLegacy.get('inport'), seen.disableLegacy.get('onbridge')]).toEqual(['on', 'off']);
+    if (machine.endsWith('-2.6')) expect(seen.disableLegacy.get('inport')).toBe('off');
+    if (machine === 'q35' || machine === 'virt') expect([seen.disableLegacy.get('inport'), seen.disableLegacy.get('onbridge')]).toEqual(['on', 'off']);
   });
 });
