@@ -20,15 +20,17 @@ const noDefaults = [dev('usb', 'controller', undefined, { type: 'usb', model: 'n
 const of = (d: Design): Finding[] => findingsOf(d, 'Q35-HP-1');
 const NONE_EMPTY = 'No empty hotpluggable root or downstream port: nothing can be hotplugged into this guest. Add one empty pcie-root-port per device you plan to hotplug.';
 const addPort = (index: number, slot: number): Command => ({ kind: 'add-controller', controller: { model: 'pcie-root-port', index, target: { chassis: index, port: slot * 8 }, address: { domain: 0, bus: 0, slot, function: 0 } } });
+/** A root port where libvirt puts one written without an address: function `fn` of a slot root ports aggregate (VIR_PCI_CONNECT_AGGREGATE_SLOT). */
+const addFn = (index: number, slot: number, fn: number): Command => ({ kind: 'add-controller', controller: { model: 'pcie-root-port', index, target: { chassis: index, port: slot * 8 + fn }, address: { domain: 0, bus: 0, slot, function: fn } } });
 const ADD = 'Add an empty pcie-root-port';
 const found = (d: Design) => of(d).map((f) => [f.message, f.subjects, f.fixes?.map((x) => [x.label, x.command])]);
 const up = ctrl('pcie-switch-upstream-port', 2, { address: at(1, 0) });
 const down = (i: number, slot: number, extra: Partial<PciController> = {}): PciController => ctrl('pcie-switch-downstream-port', i, { address: at(2, slot), target: { chassis: i, port: slot }, ...extra });
 
 describe('Q35-HP-1: no empty hotpluggable port', () => {
-  it('every port used: the words, every port a subject, the fix adds a port on the first free slot, which clears it', () => {
+  it('every port used: the words, every port a subject, the fix adds a port where libvirt would (the next function of the root ports\' slot), which clears it', () => {
     const d = q35([rootPort(1, 1)], [dev('vda', 'disk', at(1, 0)), ...noDefaults]);
-    expect(found(d)).toEqual([[NONE_EMPTY, { controllers: [1] }, [[ADD, addPort(2, 2)]]]]);
+    expect(found(d)).toEqual([[NONE_EMPTY, { controllers: [1] }, [[ADD, addFn(2, 1, 1)]]]]);
     expect(of(applyCommand(d, of(d)[0]!.fixes![0]!.command))).toEqual([]);
   });
 
@@ -38,15 +40,15 @@ describe('Q35-HP-1: no empty hotpluggable port', () => {
 
   it('an empty port with hotplug=\'off\' is no spare, root or downstream', () => {
     expect(found(q35([rootPort(1, 1), up, down(3, 0), down(4, 1, { target: { chassis: 4, port: 1, hotplug: 'off' } })], [dev('vda', 'disk', at(3, 0)), ...noDefaults]))).toEqual([
-      [NONE_EMPTY, { controllers: [1, 3, 4] }, [[ADD, addPort(5, 2)]]],
+      [NONE_EMPTY, { controllers: [1, 3, 4] }, [[ADD, addFn(5, 1, 1)]]],
     ]);
     expect(found(q35([rootPort(1, 1), rootPort(2, 1, 1, { target: { chassis: 2, port: 9, hotplug: 'off' } })], [dev('vda', 'disk', at(1, 0)), ...noDefaults]))).toEqual([
-      [NONE_EMPTY, { controllers: [1, 2] }, [[ADD, addPort(3, 2)]]],
+      [NONE_EMPTY, { controllers: [1, 2] }, [[ADD, addFn(3, 1, 2)]]],
     ]);
   });
 
   it('a port holding a switch (a controller, no device) is not empty', () => {
-    expect(found(q35([rootPort(1, 1), up, down(3, 0)], [dev('vda', 'disk', at(3, 0)), ...noDefaults]))).toEqual([[NONE_EMPTY, { controllers: [1, 3] }, [[ADD, addPort(4, 2)]]]]);
+    expect(found(q35([rootPort(1, 1), up, down(3, 0)], [dev('vda', 'disk', at(3, 0)), ...noDefaults]))).toEqual([[NONE_EMPTY, { controllers: [1, 3] }, [[ADD, addFn(4, 1, 1)]]]]);
   });
 
   it('a design libvirt cannot define (a NIC on bus 300): judged as written, every port used', () => {
@@ -81,7 +83,7 @@ describe('Q35-HP-1: every empty port taken at define', () => {
       [
         "Every empty port will be taken at define time: libvirt adds usb controller qemu-xhci on port 2, so no port is left for hotplug. Add one more empty pcie-root-port, or write <controller type='usb' model='none'/> / <memballoon model='none'/> if the guest does without them.",
         { controllers: [2] },
-        [[ADD, addPort(3, 2)]],
+        [[ADD, addFn(3, 1, 2)]],
       ],
     ]);
   });
@@ -91,7 +93,7 @@ describe('Q35-HP-1: every empty port taken at define', () => {
       [
         "Every empty port will be taken at define time: libvirt adds usb controller qemu-xhci on port 2, virtio memballoon on port 3, so no port is left for hotplug. Add one more empty pcie-root-port, or write <controller type='usb' model='none'/> / <memballoon model='none'/> if the guest does without them.",
         { controllers: [2, 3] },
-        [[ADD, addPort(4, 2)]],
+        [[ADD, addFn(4, 1, 3)]],
       ],
     ]);
   });
@@ -146,31 +148,31 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
 
   it('the default USB controller and memballoon: three ports in one command, the third stays empty', () => {
     const d = q35(used, [vda]);
-    expect(fixOf(d)).toEqual([[["Add 3 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon take two)", batch(3, [addPort(2, 2), addPort(3, 3), addPort(4, 4)])]]]);
-    expect(fixed(d).guest.controllers.filter((c) => c.model === 'pcie-root-port').map((c) => [c.index, c.target.chassis, c.address?.slot])).toEqual([[1, 1, 1], [2, 2, 2], [3, 3, 3], [4, 4, 4]]);
+    expect(fixOf(d)).toEqual([[["Add 3 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon take two)", batch(3, [addFn(2, 1, 1), addFn(3, 1, 2), addFn(4, 1, 3)])]]]);
+    expect(fixed(d).guest.controllers.filter((c) => c.model === 'pcie-root-port').map((c) => [c.index, c.target.chassis, c.address?.slot, c.address?.function])).toEqual([[1, 1, 1, 0], [2, 2, 1, 1], [3, 3, 1, 2], [4, 4, 1, 3]]);
   });
 
   it('only the default USB controller (memballoon model=none): two ports', () => {
     const d = q35(used, [vda, mbNone]);
-    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's usb controller qemu-xhci takes one)", batch(2, [addPort(2, 2), addPort(3, 3)])]]]);
+    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's usb controller qemu-xhci takes one)", batch(2, [addFn(2, 1, 1), addFn(3, 1, 2)])]]]);
     fixed(d);
   });
 
   it('only the default memballoon (USB model=none): two ports', () => {
     const d = q35(used, [vda, usbNone]);
-    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)", batch(2, [addPort(2, 2), addPort(3, 3)])]]]);
+    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)", batch(2, [addFn(2, 1, 1), addFn(3, 1, 2)])]]]);
     fixed(d);
   });
 
   it('model=none for both: one port, as before', () => {
     const d = q35(used, [vda, usbNone, mbNone]);
-    expect(fixOf(d)).toEqual([[[ADD, addPort(2, 2)]]]);
+    expect(fixOf(d)).toEqual([[[ADD, addFn(2, 1, 1)]]]);
     fixed(d);
   });
 
   it('devices written without an address take ports too, after libvirt\'s own', () => {
     const d = q35(used, [vda, dev('rng0', 'rng'), usbNone, mbNone]);
-    expect(fixOf(d)).toEqual([[['Add 2 empty pcie-root-ports (rng0 takes one)', batch(2, [addPort(2, 2), addPort(3, 3)])]]]);
+    expect(fixOf(d)).toEqual([[['Add 2 empty pcie-root-ports (rng0 takes one)', batch(2, [addFn(2, 1, 1), addFn(3, 1, 2)])]]]);
     fixed(d);
     const all = q35(used, [vda, dev('rng0', 'rng')]);
     expect(fixOf(all).map((f) => f?.map((x) => x[0]))).toEqual([["Add 4 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon, and rng0 take three)"]]);
@@ -194,52 +196,66 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
     // pci-bridge); the real pass places controllers by index, the bridge in the first free port,
     // the new one (index 2), so libvirt's root port (index 3) is left empty: a spare after define
     const d = q35(used, [vda, dev('nic', 'interface', undefined, { model: 'e1000' }), usbNone, mbNone]);
-    expect(fixOf(d)).toEqual([[[ADD, addPort(2, 2)]]]);
+    expect(fixOf(d)).toEqual([[[ADD, addFn(2, 1, 1)]]]);
     fixed(d);
   });
 
   it('an empty port the USB controller takes: the fix adds the memballoon\'s port and the spare', () => {
     const d = q35([rootPort(1, 1), rootPort(2, 1, 1)], [vda]);
-    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)", batch(2, [addPort(3, 2), addPort(4, 3)])]]]);
+    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)", batch(2, [addFn(3, 1, 2), addFn(4, 1, 3)])]]]);
     fixed(d);
   });
 
   it('the last empty port is a switch\'s downstream port, which the USB controller takes: root ports for the memballoon and the spare', () => {
     const d = q35([rootPort(1, 1), up, down(3, 0), down(4, 1)], [dev('vda', 'disk', at(3, 0))]);
-    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)", batch(2, [addPort(5, 2), addPort(6, 3)])]]]);
+    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's virtio memballoon takes one)", batch(2, [addFn(5, 1, 1), addFn(6, 1, 2)])]]]);
     fixed(d);
   });
 
-  // pcie-root slots 1-0x1e (0x1f is ICH9's): `free` of them left empty at the top
+  // pcie-root slots 1-0x1e (0x1f is ICH9's): `free` of them left empty at the top, one root port at
+  // function 0 of each of the others (multifunction='on', as libvirt writes a root-port slot)
   const full = (free: number): PciController[] => Array.from({ length: 30 - free }, (_, i) => rootPort(i + 1, i + 1));
   const onEach = (ports: readonly PciController[]) => ports.map((p) => dev(`d${p.index}`, 'disk', at(p.index as number, 0)));
+  /**
+   * `ports` used root ports in functions 0.. of slot 1, every other slot of pcie-root (2-0x1e) holding
+   * an integrated virtio disk: the room left for root ports is the 8 - `ports` free functions of slot 1
+   */
+  const crowded = (ports: number): Design => {
+    const rps = Array.from({ length: ports }, (_, i) => rootPort(i + 1, 1, i));
+    const integrated = Array.from({ length: 29 }, (_, i) => dev(`i${i + 2}`, 'disk', at(0, i + 2)));
+    return q35(rps, [...onEach(rps), ...integrated]);
+  };
+  const withoutDefaults = (d: Design): Design => ({ ...d, guest: { ...d.guest, devices: [...d.guest.devices, usbNone, mbNone] } });
 
-  it('a root bus almost full: the ports still fit, on its last free slots', () => {
+  it('a root bus almost full: the ports go into free functions of a root-port slot, where libvirt packs them, not into the last free slots', () => {
     const ports = full(3);
     const d = q35(ports, onEach(ports));
-    expect(fixOf(d)).toEqual([[["Add 3 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon take two)", batch(3, [addPort(28, 0x1c), addPort(29, 0x1d), addPort(30, 0x1e)])]]]);
+    expect(fixOf(d)).toEqual([[["Add 3 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon take two)", batch(3, [addFn(28, 1, 1), addFn(29, 1, 2), addFn(30, 1, 3)])]]]);
     fixed(d);
   });
 
-  it('too few free slots for the ports libvirt takes and a spare: no fix, and the words say why', () => {
-    const two = full(2);
-    expect(of(q35(two, onEach(two))).map((f) => [f.message, f.fixes])).toEqual([
-      [`${NONE_EMPTY} pcie-root has 2 free slots, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`, undefined],
+  it('no whole slot free: the ports still fit in the free functions of the root ports\' slot', () => {
+    const d = crowded(5);
+    expect(fixOf(d)).toEqual([[["Add 3 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon take two)", batch(3, [addFn(6, 1, 5), addFn(7, 1, 6), addFn(8, 1, 7)])]]]);
+    expect(validate(fixed(d)).filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+
+  it('too little room for the ports libvirt takes and a spare: no fix, and the words say why', () => {
+    expect(of(crowded(6)).map((f) => [f.message, f.fixes])).toEqual([
+      [`${NONE_EMPTY} pcie-root has room for 2 more root ports, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`, undefined],
     ]);
-    const one = full(1);
-    expect(of(q35(one, onEach(one))).map((f) => f.message)).toEqual([
-      `${NONE_EMPTY} pcie-root has 1 free slot, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`,
+    expect(of(crowded(7)).map((f) => f.message)).toEqual([
+      `${NONE_EMPTY} pcie-root has room for 1 more root port, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`,
     ]);
-    // one free slot is enough when libvirt adds nothing
-    const alone = q35(one, [...onEach(one), usbNone, mbNone]);
-    expect(fixOf(alone)).toEqual([[[ADD, addPort(30, 0x1e)]]]);
+    // one free function is enough when libvirt adds nothing
+    const alone = withoutDefaults(crowded(7));
+    expect(fixOf(alone)).toEqual([[[ADD, addFn(8, 1, 7)]]]);
     fixed(alone);
   });
 
   it('a full root bus: no fix, and the words say so', () => {
-    const ports = full(0);
-    expect(of(q35(ports, [...onEach(ports), usbNone, mbNone])).map((f) => [f.message, f.fixes])).toEqual([
-      [`${NONE_EMPTY} pcie-root has no free slot for another root port: free one, or add a switch.`, undefined],
+    expect(of(withoutDefaults(crowded(8))).map((f) => [f.message, f.fixes])).toEqual([
+      [`${NONE_EMPTY} pcie-root has no free slot, nor a free function in a slot of root ports, for another root port: free one, or add a switch.`, undefined],
     ]);
   });
 
@@ -251,7 +267,7 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
     // finds its slot on the pcie-to-pci-bridge
     const ports = Array.from({ length: 240 }, (_, i) => rootPort(i + 1, 1 + Math.floor(i / 8), i % 8));
     const d = q35([...ports, ctrl('pcie-to-pci-bridge', 241, { address: at(240, 0) }), ctrl('pci-bridge', 242)], [...onEach(ports.slice(0, -1)), dev('rng0', 'rng'), usbNone, mbNone]);
-    expect(of(d).map((f) => f.message)).toEqual([`${NONE_EMPTY} pcie-root has no free slot for another root port: free one, or add a switch.`]);
+    expect(of(d).map((f) => f.message)).toEqual([`${NONE_EMPTY} pcie-root has no free slot, nor a free function in a slot of root ports, for another root port: free one, or add a switch.`]);
   });
 
   it('a controller written without an address would go on the new port, before its bus: no fix, and the words say why', () => {
@@ -278,7 +294,7 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
 
   it('ARM virt: libvirt adds no USB controller or memballoon, so one port is the spare', () => {
     const d = virt(used, [vda]);
-    expect(fixOf(d)).toEqual([[[ADD, addPort(2, 2)]]]);
+    expect(fixOf(d)).toEqual([[[ADD, addFn(2, 1, 1)]]]);
     fixed(d);
   });
 
@@ -294,5 +310,72 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
     expect(of(r.value).map((f) => [f.message.replace(/^.*\. (No fix)/, '$1'), f.fixes])).toEqual([
       ['No fix adds a port here: a controller written at a new index would change the buses libvirt adds for this design (GEN-IDX-5).', undefined],
     ]);
+  });
+});
+
+/**
+ * Where the fix writes a port, as libvirt places a pcie-root-port written without an address
+ * (src/conf/domain_addr.c virDomainPCIAddressFindUnusedFunctionOnBus, virDomainPCIAddressReserveAddrInternal,
+ * virDomainPCIAddressSetAllMulti; src/qemu/qemu_domain_address.c qemuDomainAssignDevicePCISlots).
+ */
+describe('Q35-HP-1: the fix packs ports as libvirt does', () => {
+  const vda = dev('vda', 'disk', at(1, 0));
+  const fixOf = (d: Design) => of(d).map((f) => f.fixes?.map((x) => [x.label, x.command]));
+
+  it('function 0 written without multifunction: the fix writes multifunction=\'on\' there, as libvirt does at define', () => {
+    const port1 = ctrl('pcie-root-port', 1, { target: { chassis: 1, port: 8 }, address: at(0, 1) });
+    const d = q35([port1], [vda, ...noDefaults]);
+    expect(fixOf(d)).toEqual([
+      [[ADD, { kind: 'batch', label: ADD, commands: [addFn(2, 1, 1), { kind: 'update-controller', controller: port1.key, changes: { address: at(0, 1, 0, 'on') } }] }]],
+    ]);
+    const next = applyCommand(d, of(d)[0]!.fixes![0]!.command);
+    expect(next.guest.controllers.map((c) => [c.index, c.address])).toEqual([[0, undefined], [1, at(0, 1, 0, 'on')], [2, at(0, 1, 1)]]);
+    expect(of(next)).toEqual([]);
+    expect(validate(next).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('another controller at function 0 of a root-port slot: multifunction=\'on\' is written on it', () => {
+    // controllers are reserved in index order (def->controllers, qemuDomainCollectPCIAddress): the
+    // root port at 00:01.1 first, so slot 1 aggregates although a dmi-to-pci-bridge holds function 0
+    const dmi = ctrl('dmi-to-pci-bridge', 2, { address: at(0, 1, 0) });
+    const d = q35([ctrl('pcie-root-port', 1, { target: { chassis: 1, port: 9 }, address: at(0, 1, 1) }), dmi], [vda, ...noDefaults]);
+    expect(fixOf(d)).toEqual([
+      [[ADD, { kind: 'batch', label: ADD, commands: [addFn(3, 1, 2), { kind: 'update-controller', controller: dmi.key, changes: { address: at(0, 1, 0, 'on') } }] }]],
+    ]);
+  });
+
+  it('the lowest slot wins: a wholly free slot below the root ports\' slot takes the port', () => {
+    expect(fixOf(q35([rootPort(1, 2)], [dev('vdb', 'disk', at(1, 0)), ...noDefaults]))).toEqual([[[ADD, addFn(2, 1, 0)]]]);
+  });
+
+  it('function 0 written multifunction=\'off\': the port takes a slot of its own (QEMU would refuse it beside)', () => {
+    const off = ctrl('pcie-root-port', 1, { target: { chassis: 1, port: 8 }, address: at(0, 1, 0, 'off') });
+    expect(fixOf(q35([off], [vda, ...noDefaults]))).toEqual([[[ADD, addPort(2, 2)]]]);
+  });
+
+  it('a slot whose function 0 libvirt fills only at define (a port written without an address): the new port takes a slot of its own', () => {
+    // the unaddressed port 1 goes to 00:01.0 at define; the fix's port written at 00:01.1 would
+    // leave the written slot without function 0 (GEN-MF-3)
+    const d = q35([ctrl('pcie-root-port', 1)], [dev('rng0', 'rng'), ...noDefaults]);
+    expect(fixOf(d)).toEqual([[[ADD, addPort(2, 1)]]]);
+  });
+
+  it('the root ports\' slot full: the new ports open the next slot, multifunction=\'on\' on its function 0', () => {
+    const eight = Array.from({ length: 8 }, (_, f) => rootPort(f + 1, 1, f));
+    const d = q35(eight, eight.map((p) => dev(`d${p.index}`, 'disk', at(p.index as number, 0))));
+    const on = (index: number): Command => ({ kind: 'add-controller', controller: { model: 'pcie-root-port', index, target: { chassis: index, port: 16 }, address: at(0, 2, 0, 'on') } });
+    expect(fixOf(d)).toEqual([
+      [["Add 3 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon take two)", { kind: 'batch', label: 'Add 3 empty pcie-root-ports', commands: [on(9), addFn(10, 2, 1), addFn(11, 2, 2)] }]],
+    ]);
+  });
+
+  it('a slot of endpoints is no root-port slot: its free functions are not used', () => {
+    // slot 1 holds two disks (reserved first: not aggregate), slot 2 a root port (aggregate)
+    const d = q35([rootPort(1, 2)], [dev('vdb', 'disk', at(1, 0)), dev('e0', 'disk', at(0, 1, 0, 'on')), dev('e1', 'disk', at(0, 1, 1)), ...noDefaults]);
+    expect(fixOf(d)).toEqual([[[ADD, addFn(2, 2, 1)]]]);
+  });
+
+  it('a design libvirt cannot define (a NIC on bus 300): the port takes the first wholly free slot, as before', () => {
+    expect(fixOf(q35([rootPort(1, 1)], [vda, dev('nic', 'interface', at(300, 1)), ...noDefaults]))).toEqual([[[ADD, addPort(2, 2)]]]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findingsOf } from './alone.ts';
-import { at, ctrl, dev, q35, rootPort } from '../../src/engine/rules/testkit.ts';
+import { at, ctrl, dev, q35, rootPort, virt } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { GuestDevice, PciController } from '../../src/engine/model/guest.ts';
 
@@ -58,5 +58,24 @@ describe('Q35-IO-1: IO windows', () => {
   it('the root bus is never counted, whichever root the guest writes (pci-root on q35 is refused by libvirt, GEN-IDX-2)', () => {
     const d = q35([ctrl('pci-root', 0), ...ports(10)], [...legacy(10), dev('nic', 'interface', at(0, 3), { model: 'e1000' })], undefined, { controllers: [ctrl('pci-root', 0), ...ports(10)] });
     expect(of(d)).toEqual([]);
+  });
+});
+
+/**
+ * Which devices have IO BARs (src/engine/rules/ioBar.ts): virtio as QEMU's virtio_pci_realize resolves
+ * disable-legacy=auto (on only on a PCIe port), after libvirt's default models (qemuDomainDeviceDefPostParse).
+ */
+describe('Q35-IO-1: virtio IO BARs by bus and default model', () => {
+  const nic = (i: number, bus: number, slot: number): GuestDevice => dev(`n${i}`, 'interface', at(bus, slot), { type: 'network', model: undefined });
+  const elevenBridges = (): PciController[] => [...ports(11), ...Array.from({ length: 11 }, (_, i) => ctrl('pcie-to-pci-bridge', i + 12, { address: at(i + 1, 0) }))];
+
+  it('ARM virt: a NIC written without a model is virtio there (libvirt\'s default): behind 11 bridges it counts, in 11 root ports it does not', () => {
+    const behind = virt(elevenBridges(), Array.from({ length: 11 }, (_, i) => nic(i, i + 12, 1)));
+    expect(of(behind).map(([, s]) => s)).toEqual([{ controllers: Array.from({ length: 11 }, (_, i) => i + 12) }]);
+    expect(of(virt(ports(11), Array.from({ length: 11 }, (_, i) => nic(i, i + 1, 0))))).toEqual([]);
+  });
+
+  it('q35: a NIC written without a model is an rtl8139 (libvirt\'s default), a conventional device with IO BARs, in a root port too', () => {
+    expect(of(q35(ports(11), Array.from({ length: 11 }, (_, i) => nic(i, i + 1, 0)))).map(([, s]) => s)).toEqual([{ controllers: Array.from({ length: 11 }, (_, i) => i + 1) }]);
   });
 });

@@ -81,6 +81,53 @@ describe('Q35-HP-1: the fix leaves a spare after the real define', () => {
     expect(r.devices.filter((x) => x.libvirt?.bus === 3)).toEqual([]);
   });
 
+  it('q35 with no whole pcie-root slot free: the fix puts three ports in the free functions of the root ports\' slot, and the third stays empty', async () => {
+    // root ports at 00:01.0-00:01.4, each with a disk; every other slot of pcie-root (2-0x1e) holds an
+    // integrated virtio disk. libvirt packs root ports into the functions of a root-port slot
+    // (VIR_PCI_CONNECT_AGGREGATE_SLOT, virDomainPCIAddressFindUnusedFunctionOnBus): the fix writes
+    // them at 00:01.5-00:01.7; the USB controller and memballoon take the first two
+    const disk = (name: string, bus: number, slot: number): string => `    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='/var/lib/libvirt/images/${name}.qcow2'/>
+      <target dev='${name}' bus='virtio'/>
+      <address type='pci' domain='0x0000' bus='${hex(bus)}' slot='${hex(slot)}' function='0x0'/>
+    </disk>
+`;
+    const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+    const letter = (n: number): string => String.fromCharCode(97 + n);
+    const name = (i: number): string => `vd${i < 26 ? '' : letter(Math.floor(i / 26) - 1)}${letter(i % 26)}`;
+    const ports = Array.from({ length: 5 }, (_, f) => `    <controller type='pci' index='${f + 1}' model='pcie-root-port'>
+      <target chassis='${f + 1}' port='${hex(8 + f)}'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x${f}'${f === 0 ? " multifunction='on'" : ''}/>
+    </controller>
+${disk(name(f), f + 1, 0)}`).join('');
+    const integrated = Array.from({ length: 29 }, (_, i) => disk(name(i + 5), 0, i + 2)).join('');
+    const d = design(MACHINE_TEMPLATES.q35.replace('  </devices>', `${ports}${integrated}  </devices>`));
+    const fix = fixOf(d);
+    expect(fix.label).toBe("Add 3 empty pcie-root-ports (libvirt's usb controller qemu-xhci and virtio memballoon take two)");
+    const fixed = applyCommand(d, fix.command);
+    expect(validate(fixed).filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(fixed.guest.controllers.filter((c) => c.index !== undefined && c.index > 5).map((c) => [c.index, c.address?.slot, c.address?.function])).toEqual([
+      [6, 1, 5],
+      [7, 1, 6],
+      [8, 1, 7],
+    ]);
+    const r = await verify(exportDomain(fixed));
+    if (!r.ok) console.log(formatVerifyReport(r));
+    expect(r.ok).toBe(true);
+    expect(r.sparesTaken).toBeUndefined();
+    expect(r.devices.filter((x) => x.note?.startsWith('added by libvirt') && x.libvirt?.bus !== 0).map((x) => [x.element, x.libvirt?.bus]).sort()).toEqual([
+      ['controller usb qemu-xhci', 6],
+      ['memballoon virtio', 7],
+    ]);
+    expect(r.devices.filter((x) => x.libvirt?.bus === 8)).toEqual([]);
+    expect(r.devices.filter((x) => x.key.startsWith('pci-ctrl-') && Number(x.key.slice(9)) > 5).map((x) => [x.key, x.qemu?.slot, x.qemu?.function])).toEqual([
+      ['pci-ctrl-6', 1, 5],
+      ['pci-ctrl-7', 1, 6],
+      ['pci-ctrl-8', 1, 7],
+    ]);
+  });
+
   it('ARM virt: libvirt adds neither, one port is the spare', async () => {
     const d = design(oneUsedPort('virt'));
     const fix = fixOf(d);

@@ -5,7 +5,7 @@ import { applyCommand } from '../commands/commands.ts';
 import type { RuleContext } from './context.ts';
 import { buildContext, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
-import { newRootPort, writingAControllerRegrows } from './fixes.ts';
+import { libvirtRootPort, libvirtRootPorts, rootPortCommands, writingAControllerRegrows } from './fixes.ts';
 import type { Taker } from '../placement/defineTime.ts';
 import { defineDomain, predictDefine } from '../placement/defineTime.ts';
 import { busAccepts } from '../libvirt/index.ts';
@@ -18,7 +18,7 @@ const meta: RuleMeta = {
   severity: 'warning',
   title: 'Keep an empty root port for hotplug',
   why: 'On PCIe machines a device can only be hotplugged into an empty root or downstream port, and libvirt cannot add ports to a running guest; without a spare, nothing can be hotplugged. The devices libvirt adds on its own at define time (on q35 the default USB controller unless <controller type=\'usb\' model=\'none\'/> and the virtio memballoon unless <memballoon model=\'none\'/>; neither on ARM virt) go into the first empty ports, so those are no spares.',
-  source: 'libvirt docs/pci-hotplug.rst (q35); QEMU docs/pcie.txt §5; libvirt qemuDomainDefAddDefaultDevices, virDomainPCIAddressGetNextAddr; src/qemu/qemu_domain_address.c qemuDomainAssignPCIAddresses (the spare root port it adds with the ones it auto-adds)',
+  source: 'libvirt docs/pci-hotplug.rst (q35); QEMU docs/pcie.txt §5; libvirt qemuDomainDefAddDefaultDevices, virDomainPCIAddressGetNextAddr; src/qemu/qemu_domain_address.c qemuDomainAssignPCIAddresses (the spare root port it adds with the ones it auto-adds); the fix packs ports as libvirt does: src/conf/domain_addr.c virDomainPCIAddressFindUnusedFunctionOnBus, VIR_PCI_CONNECT_AGGREGATE_SLOT, virDomainPCIAddressSetAllMulti',
   families: ['q35', 'virt'],
 };
 
@@ -77,14 +77,78 @@ function judge(ctx: RuleContext): Verdict | undefined {
 const WORDS = ['one', 'two', 'three'];
 
 /**
- * The fix: as many empty pcie-root-ports, each on the next free slot of pcie-root with a fresh
- * index and chassis (newRootPort), as it takes for one to stay empty once libvirt has defined the
- * guest. libvirt gives every device without an address (its default USB controller and memballoon
- * from qemuDomainDefAddDefaultDevices, the devices written without one) the first free compatible
- * slot from bus 0 up (virDomainPCIAddressGetNextAddr, in qemuDomainAssignDevicePCISlots' order),
- * so a new port stays a spare only once the earlier ones are taken; each try is judged by the same
- * define-time model as the finding, so the fix clears it. Bounded by the free slots of pcie-root.
- * Returns the fix, or why none is offered (to append to the finding's words).
+ * A controller written without an address that libvirt puts on one of the new ports `added`: it
+ * comes before its bus (GEN-IDX-4), since the new ports have the highest indexes, and more ports
+ * change nothing (libvirt places it in the first free port).
+ */
+function earlyController(now: RuleContext, added: readonly number[]): PciController | undefined {
+  return defineDomain(now.design.guest, now.host)?.guest.controllers.find((c) => c.address && added.includes(c.address.bus) && (c.index ?? Infinity) < c.address.bus);
+}
+
+/** The fix adding the ports `added` (`commands` write them), labelled with what libvirt puts on them at define; `now` is the design with them. */
+function portsFix(now: RuleContext, added: readonly number[], commands: Command | readonly Command[]): Fix {
+  if (!Array.isArray(commands)) return { label: 'Add an empty pcie-root-port', command: commands as Command };
+  const taken = predictDefine(now.guest, now.host).empty.filter((b) => added.includes(b.index) && b.takers.length > 0);
+  const takers = taken.flatMap((b) => b.takers);
+  const own = takers.filter((t) => t.implicit).map(plain);
+  const placed = takers.filter((t) => !t.implicit).map((t) => t.label);
+  const who = [...(own.length ? [`libvirt's ${listNames(own)}`] : []), ...(placed.length ? [listNames(placed)] : [])];
+  const label = `Add ${added.length} empty pcie-root-ports`;
+  return { label: `${label} (${who.join(', and ')} ${takers.length > 1 ? 'take' : 'takes'} ${WORDS[taken.length - 1] ?? taken.length})`, command: { kind: 'batch', label, commands } };
+}
+
+/**
+ * The fix's port count from one define instead of one per port: as many new root ports as libvirt
+ * places devices and controllers on ports at define, plus one, added unaddressed
+ * (libvirtRootPorts). libvirt places the ports first, by index, then gives each device the first
+ * free compatible port (virDomainPCIAddressGetNextAddr from bus 0 up), so what it places fills the
+ * new ports in index order: the first one left empty is the spare, and the ports before it are the
+ * count. The ports up to the spare are then written where libvirt put them and judged by the same
+ * define-time model as the finding, so the fix clears it (a port taken after the spare, against
+ * that order, would leave it judged not cleared). Undefined whenever the shortcut does not hold (no
+ * new port left empty, which leaves none chosen; another port left empty; a slot rootPortCommands
+ * refuses; a controller before its bus; the finding not cleared): the caller then adds ports one
+ * at a time.
+ */
+function countedPortsFix(ctx: RuleContext): Fix | undefined {
+  const base = defineDomain(ctx.design.guest, ctx.host);
+  if (!base || base.unplaced.includes('*')) return undefined;
+  const written = new Set<string>();
+  for (const x of [...ctx.design.guest.devices, ...ctx.design.guest.controllers]) if (x.address) written.add(x.key);
+  // what libvirt places on a port (an existing one, or one it adds) can take a new one instead
+  const ports = new Set(base.guest.controllers.filter(isPort).map((c) => c.index));
+  const placedByLibvirt = [...base.guest.devices, ...base.guest.controllers].filter((x) => x.address && !written.has(x.key) && ports.has(x.address.bus)).length;
+  const trial = libvirtRootPorts(ctx, nextFreeIndex(ctx.guest), placedByLibvirt + 1);
+  if (!trial) return undefined;
+  const used = new Set<number>();
+  for (const x of [...trial.defined.guest.devices, ...trial.defined.guest.controllers]) if (x.address) used.add(x.address.bus);
+  const spare = trial.ports.findIndex((p) => !used.has(p.index));
+  // another port left empty (the root port libvirt adds to hold the pcie-to-pci-bridge it adds, when
+  // the bridge goes to a new port) may be the spare with fewer new ports: counted one at a time
+  const ours = new Set(trial.ports.map((p) => p.index));
+  if (trial.defined.guest.controllers.some((c) => isPort(c) && c.target.hotplug !== 'off' && c.index !== undefined && !ours.has(c.index) && !used.has(c.index))) return undefined;
+  // every new port taken (spare -1): none chosen, which the judgement below does not clear
+  const chosen = trial.ports.slice(0, spare + 1);
+  const commands = rootPortCommands(ctx, chosen);
+  if (!commands) return undefined;
+  const added = chosen.map((p) => p.index);
+  const step: Command = commands.length === 1 ? (commands[0] as Command) : { kind: 'batch', label: added.length === 1 ? 'Add an empty pcie-root-port' : `Add ${added.length} empty pcie-root-ports`, commands };
+  const now = buildContext(applyCommand(ctx.design, step));
+  if (earlyController(now, added) || judge(now)) return undefined;
+  return portsFix(now, added, added.length === 1 ? step : commands);
+}
+
+/**
+ * The fix: as many empty pcie-root-ports, each where libvirt puts a root port written without an
+ * address (libvirtRootPort: a free function of a slot root ports already aggregate, or the lowest
+ * wholly free slot, with multifunction='on' on function 0 as libvirt writes it) with a fresh index
+ * and chassis, as it takes for one to stay empty once libvirt has defined the guest. libvirt gives
+ * every device without an address (its default USB controller and memballoon from
+ * qemuDomainDefAddDefaultDevices, the devices written without one) the first free compatible slot
+ * from bus 0 up (virDomainPCIAddressGetNextAddr, in qemuDomainAssignDevicePCISlots' order), so a new
+ * port stays a spare only once the earlier ones are taken; each try is judged by the same
+ * define-time model as the finding, so the fix clears it. Bounded by the room libvirt finds for
+ * root ports. Returns the fix, or why none is offered (to append to the finding's words).
  */
 function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why: string } {
   // A controller libvirt cannot place (GEN-CONNECT-1) would take a new port at define, and from a
@@ -97,35 +161,29 @@ function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why:
   // of a design with the wrong root (GEN-IDX-2)
   const root = ctx.controllerByIndex.get(0);
   if (root && !busAccepts(root, 'pcie-root-port')) return { why: `No fix adds a port here: bus 0 is a ${root.model}, which takes no pcie-root-port.` };
+  const fast = countedPortsFix(ctx);
+  if (fast) return { fix: fast };
   const commands: Command[] = [];
   const added: number[] = [];
   let now = ctx;
   for (;;) {
-    // a chassis no port has, nor takes at define (newRootPort), so the new port clashes with none (d10)
-    const port = newRootPort(now, nextFreeIndex(now.guest));
+    // a chassis no port has, nor takes at define, so the new port clashes with none (d10)
+    const port = libvirtRootPort(now, nextFreeIndex(now.guest));
     if (!port) break;
-    commands.push(port.command);
+    const step: Command = port.commands.length === 1 ? (port.commands[0] as Command) : { kind: 'batch', label: 'Add an empty pcie-root-port', commands: port.commands };
+    commands.push(...port.commands);
     added.push(port.index);
-    now = buildContext(applyCommand(now.design, port.command));
-    // libvirt places a controller written without an address in the first free port too: on a new
-    // port, whose index is higher, it comes before its bus (GEN-IDX-4), and more ports change nothing
-    const early = defineDomain(now.design.guest, now.host)?.guest.controllers.find((c) => c.address && added.includes(c.address.bus) && (c.index ?? Infinity) < c.address.bus);
+    now = buildContext(applyCommand(now.design, step));
+    const early = earlyController(now, added);
     if (early?.address) return { why: `No fix adds a port here: libvirt would put ${early.model} controller index ${String(early.index)}, written without an address, on the new port ${early.address.bus}, which comes after it (GEN-IDX-4): renumber it or write its address first.` };
     if (judge(now)) continue;
-    if (commands.length === 1) return { fix: { label: 'Add an empty pcie-root-port', command: port.command } };
-    const taken = predictDefine(now.guest, now.host).empty.filter((b) => added.includes(b.index) && b.takers.length > 0);
-    const takers = taken.flatMap((b) => b.takers);
-    const own = takers.filter((t) => t.implicit).map(plain);
-    const placed = takers.filter((t) => !t.implicit).map((t) => t.label);
-    const who = [...(own.length ? [`libvirt's ${listNames(own)}`] : []), ...(placed.length ? [listNames(placed)] : [])];
-    const label = `Add ${commands.length} empty pcie-root-ports`;
-    return { fix: { label: `${label} (${who.join(', and ')} ${takers.length > 1 ? 'take' : 'takes'} ${WORDS[taken.length - 1] ?? taken.length})`, command: { kind: 'batch', label, commands } } };
+    return { fix: portsFix(now, added, added.length === 1 ? step : commands) };
   }
   return {
     why:
-      commands.length === 0
-        ? 'pcie-root has no free slot for another root port: free one, or add a switch.'
-        : `pcie-root has ${commands.length} free slot${commands.length === 1 ? '' : 's'}, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`,
+      added.length === 0
+        ? 'pcie-root has no free slot, nor a free function in a slot of root ports, for another root port: free one, or add a switch.'
+        : `pcie-root has room for ${added.length} more root port${added.length === 1 ? '' : 's'}, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`,
   };
 }
 
@@ -155,5 +213,12 @@ export const cases = {
     { name: 'every port used and a bridge waiting for one', design: q35([rootPort(1, 1), ctrl('pcie-to-pci-bridge', 2)], [dev('vda', 'disk', at(1, 0)), ...noDefaults]), expect: { controllers: [1] } },
     { name: 'the one empty port goes to the default USB controller', design: q35([rootPort(1, 1), rootPort(2, 1, 1)], [dev('vda', 'disk', at(1, 0)), dev('mb', 'memballoon', undefined, { model: 'none' })]), expect: { controllers: [2] } },
     { name: 'the two empty ports go to the default USB controller and memballoon', design: q35([rootPort(1, 1), rootPort(2, 1, 1), rootPort(3, 1, 2)], [dev('vda', 'disk', at(1, 0))]), expect: { controllers: [2, 3] } },
+    // no whole slot of pcie-root free (integrated disks in 2-0x1e): the fix's ports go into the free
+    // functions of the root ports' slot 1, where libvirt packs them
+    {
+      name: 'every port used and no whole slot free',
+      design: q35([rootPort(1, 1), rootPort(2, 1, 1)], [dev('vda', 'disk', at(1, 0)), dev('vdb', 'disk', at(2, 0)), ...Array.from({ length: 29 }, (_, i) => dev(`i${i + 2}`, 'disk', at(0, i + 2))), ...noDefaults]),
+      expect: { controllers: [1, 2] },
+    },
   ],
 };

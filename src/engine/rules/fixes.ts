@@ -9,6 +9,9 @@ import type { Bus, RuleContext } from './context.ts';
 import { nextFreeIndex } from './context.ts';
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
 import { hexNumber } from '../model/names.ts';
+import type { GuestPciAddress } from '../model/pci.ts';
+import type { DefinedDomain } from '../placement/defineTime.ts';
+import { defineDomain } from '../placement/defineTime.ts';
 
 /**
  * Fix builders: each returns engine commands (commands.ts) so a fix is an ordinary edit for undo,
@@ -83,14 +86,7 @@ export function freeSlotOn(ctx: RuleContext, index: number, ignore: ReadonlySet<
 
 /** A chassis number no root or downstream port uses (Q35-RP-3), preferring `want` (libvirt's default: the index). */
 function freeChassis(ctx: RuleContext, want: number): number {
-  const used = new Set<number>();
-  for (const c of ctx.guest.controllers) {
-    if (c.model !== 'pcie-root-port' && c.model !== 'pcie-switch-downstream-port') continue;
-    const ch = c.target.chassis ?? c.index;
-    if (ch !== undefined) used.add(ch);
-  }
-  if (!used.has(want)) return want;
-  return lowestFree(used, 1, 255) ?? want;
+  return freeChassisFor(ctx, [want])[0] ?? want;
 }
 
 /**
@@ -114,6 +110,113 @@ export function newRootPort(ctx: RuleContext, index: number, parent = 0): { comm
   if (slot === undefined) return undefined;
   const controller: NewController = { model: 'pcie-root-port', index, target: { chassis: freeChassis(ctx, index), port: slot * 8 }, address: { domain: 0, bus: parent, slot, function: 0 } };
   return { command: { kind: 'add-controller', controller }, index };
+}
+
+/** Chassis numbers no root or downstream port uses (Q35-RP-3), one per index, each its index when free (libvirt's default). */
+function freeChassisFor(ctx: RuleContext, indexes: readonly number[]): number[] {
+  const used = new Set<number>();
+  for (const c of ctx.guest.controllers) {
+    if (c.model !== 'pcie-root-port' && c.model !== 'pcie-switch-downstream-port') continue;
+    const ch = c.target.chassis ?? c.index;
+    if (ch !== undefined) used.add(ch);
+  }
+  return indexes.map((want) => {
+    const ch = used.has(want) ? (lowestFree(used, 1, 255) ?? want) : want;
+    used.add(ch);
+    return ch;
+  });
+}
+
+/** A new pcie-root-port and where libvirt puts it: {@link libvirtRootPorts}. */
+export interface PlacedRootPort {
+  readonly index: number;
+  readonly chassis: number;
+  readonly address: GuestPciAddress;
+}
+
+/**
+ * `count` new pcie-root-ports (indexes `first`, `first` + 1, …) where libvirt puts root ports
+ * written without an address, found in one run of the define-time model on the design with them
+ * added unaddressed: PCI controllers are placed first, by index (qemuDomainAssignDevicePCISlots),
+ * each in the lowest slot of the first compatible bus that is wholly free or is an aggregate slot
+ * with a free function, the lowest free function (virDomainPCIAddressReserveNextAddr with function
+ * -1, virDomainPCIAddressFindUnusedFunctionOnBus; a root port's connect flags carry
+ * VIR_PCI_CONNECT_AGGREGATE_SLOT, and a slot is aggregate when a root port took its first function:
+ * virDomainPCIAddressReserveAddrInternal), so ports pack 8 a slot as libvirt packs them. Returns
+ * the ports with the chassis they get (free ones, their index when it is: Q35-RP-3) and the domain
+ * as libvirt defines it with them; undefined when writing a controller regrows the buses
+ * ({@link writingAControllerRegrows}), when the model cannot define the design, or when libvirt
+ * finds no place for them all (it never adds a bus for a root port: virDomainPCIAddressSetGrow).
+ */
+export function libvirtRootPorts(ctx: RuleContext, first: number, count: number): { readonly ports: readonly PlacedRootPort[]; readonly defined: DefinedDomain } | undefined {
+  if (writingAControllerRegrows(ctx)) return undefined;
+  const indexes = Array.from({ length: count }, (_, i) => first + i);
+  const chassis = freeChassisFor(ctx, indexes);
+  const trial = indexes.reduce((d, index, i) => applyCommand(d, { kind: 'add-controller', controller: { model: 'pcie-root-port', index, target: { chassis: chassis[i] } } }), ctx.design);
+  const defined = defineDomain(trial.guest, ctx.host);
+  if (!defined || defined.unplaced.includes('*')) return undefined;
+  const ports: PlacedRootPort[] = [];
+  for (const [i, index] of indexes.entries()) {
+    const address = defined.guest.controllers.find((c) => c.index === index && c.model === 'pcie-root-port')?.address;
+    if (!address) return undefined;
+    ports.push({ index, chassis: chassis[i] as number, address });
+  }
+  return { ports, defined };
+}
+
+/**
+ * The commands that write `ports` ({@link libvirtRootPorts}) into the design: each port at its
+ * address with libvirt's target defaults (port = slot * 8 + function: qemuDomainPCIControllerSetDefaults)
+ * and, in a slot that then holds more than one function, multifunction='on' on its function 0 as
+ * virDomainPCIAddressSetAllMulti writes it (on a new port, or by editing what the design has there).
+ * Undefined when a slot's function 0 is written multifunction='off' (QEMU refuses the port beside
+ * it: "single function device can't be populated"), or is filled only at define (by a controller
+ * written without an address), which would leave the written slot without function 0 (GEN-MF-3).
+ */
+export function rootPortCommands(ctx: RuleContext, ports: readonly PlacedRootPort[]): Command[] | undefined {
+  const slotOf = (a: GuestPciAddress): string => `${a.domain}:${a.bus}:${a.slot}`;
+  const written = [...ctx.guest.devices, ...ctx.guest.controllers].filter((x) => x.address);
+  const functions = new Map<string, number>();
+  for (const a of [...written.map((x) => x.address as GuestPciAddress), ...ports.map((p) => p.address)]) functions.set(slotOf(a), (functions.get(slotOf(a)) ?? 0) + 1);
+  const commands: Command[] = [];
+  const edited = new Set<string>();
+  for (const p of ports) {
+    const a = p.address;
+    const shared = (functions.get(slotOf(a)) ?? 0) > 1;
+    const atZero = written.find((x) => x.address && slotOf(x.address) === slotOf(a) && x.address.function === 0);
+    const newAtZero = ports.some((q) => slotOf(q.address) === slotOf(a) && q.address.function === 0);
+    if (atZero?.address?.multifunction === 'off' || (!atZero && !newAtZero)) return undefined;
+    const address: GuestPciAddress = { domain: a.domain, bus: a.bus, slot: a.slot, function: a.function, ...(shared && a.function === 0 ? { multifunction: 'on' as const } : {}) };
+    commands.push({ kind: 'add-controller', controller: { model: 'pcie-root-port', index: p.index, target: { chassis: p.chassis, port: a.slot * 8 + a.function }, address } });
+    if (atZero?.address && atZero.address.multifunction === undefined && shared && !edited.has(atZero.key)) {
+      edited.add(atZero.key);
+      const on: GuestPciAddress = { ...atZero.address, multifunction: 'on' };
+      commands.push('element' in atZero ? { kind: 'set-multifunction', device: atZero.key, value: 'on' } : { kind: 'update-controller', controller: atZero.key, changes: { address: on } });
+    }
+  }
+  return commands;
+}
+
+/**
+ * One new pcie-root-port where libvirt puts it ({@link libvirtRootPorts}, {@link rootPortCommands}).
+ * When those give none (function 0 of its slot written multifunction='off' or filled only at
+ * define, or a design the model cannot define: a bus libvirt refuses, a limit passed) the port goes
+ * to a wholly free slot of pcie-root ({@link newRootPort}). Undefined when libvirt finds no place
+ * for it, or when writing a controller regrows the buses ({@link writingAControllerRegrows}).
+ */
+export function libvirtRootPort(ctx: RuleContext, index: number): { commands: Command[]; index: number } | undefined {
+  if (writingAControllerRegrows(ctx)) return undefined;
+  const asSlot = (): { commands: Command[]; index: number } | undefined => {
+    const port = newRootPort(ctx, index);
+    return port && { commands: [port.command], index };
+  };
+  // a design the define-time model cannot define says nothing of where libvirt would put the port
+  const base = defineDomain(ctx.design.guest, ctx.host);
+  if (!base || base.unplaced.includes('*')) return asSlot();
+  const placed = libvirtRootPorts(ctx, index, 1);
+  if (!placed) return undefined;
+  const commands = rootPortCommands(ctx, placed.ports);
+  return commands ? { commands, index } : asSlot();
 }
 
 /**
