@@ -60,8 +60,34 @@ type ItemProps = { f: Finding; guests?: readonly { name: string; colour: string 
  * 31-vPHB design, in the frame that shows it, DESIGN.md §7).
  */
 export function sameItem(a: ItemProps, b: ItemProps): boolean {
-  if (a.f !== b.f && JSON.stringify(a.f) !== JSON.stringify(b.f)) return false;
-  return a.guests === b.guests || JSON.stringify(a.guests) === JSON.stringify(b.guests);
+  return samePlain(a.f, b.f) && samePlain(a.guests, b.guests);
+}
+
+/**
+ * Deep equality of plain data (what JSON.stringify would tell apart, for data that has no undefined
+ * fields of meaning): compared in place, stopping at the first difference, so the 961 findings of a
+ * 7,688-device design are compared in a few ms where stringifying both sides of each took ~26 ms
+ * of an edit's main-thread task.
+ */
+export function samePlain(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!samePlain(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (x[k] === undefined) continue;
+    n++;
+    if (!samePlain(x[k], y[k])) return false;
+  }
+  for (const k in y) if (y[k] !== undefined) n--;
+  return n === 0;
 }
 
 const FindingItem = memo(function FindingItem({ f, guests }: ItemProps) {

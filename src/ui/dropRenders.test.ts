@@ -12,7 +12,7 @@ import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { actionViewSelector } from './ActionButton.tsx';
 import { Menu } from './Toolbar.tsx';
-import { sameItem } from './FindingsPanel.tsx';
+import { sameItem, samePlain } from './FindingsPanel.tsx';
 import { sameCards } from './HostPanel.tsx';
 import { busNameIdOf, createLayoutMemory, layoutGuest } from './layout.ts';
 import { undo, zoomIn } from './actions/index.ts';
@@ -89,6 +89,18 @@ describe('findings that read the same keep their item', () => {
     expect(sameItem({ f }, { f: { ...f, subjects: { controllers: [2], groups: [1, 2] } } })).toBe(false);
     expect(sameItem({ f }, { f: { ...f, fixes: [{ label: 'Isolate', command: { kind: 'move-group', group: 3, to: { kind: 'new-phb' } } as never }] } })).toBe(false);
     expect(sameItem({ f, guests: [{ name: 'a', colour: '#111' }] }, { f, guests: [{ name: 'b', colour: '#111' }] })).toBe(false);
+    expect(sameItem({ f }, { f, guests: [] })).toBe(false);
+  });
+  it('compares plain data as JSON would read it, whatever the order of fields', () => {
+    expect(samePlain({ a: 1, b: [1, { c: 'x' }] }, { b: [1, { c: 'x' }], a: 1 })).toBe(true);
+    expect(samePlain({ a: 1, u: undefined }, { a: 1 })).toBe(true);
+    expect(samePlain({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(samePlain({ a: 1, b: 2 }, { a: 1 })).toBe(false);
+    expect(samePlain([1, 2], [1, 2, 3])).toBe(false);
+    expect(samePlain([1], { 0: 1 })).toBe(false);
+    expect(samePlain({ 0: 1 }, [1])).toBe(false);
+    expect(samePlain(null, {})).toBe(false);
+    expect(samePlain('1', 1)).toBe(false);
   });
 });
 
