@@ -213,6 +213,13 @@ describe('what the drop frame paints and layerizes', () => {
     expect(rule('.tlines > .cut, .ttitle .tkind.cut')).toMatch(/text-overflow:\s*ellipsis/);
   });
 
+  it('lays out and paints only the findings scrolled into view (961 on a 7,688-device design: ~170 ms of layout, style and pre-paint in one task)', () => {
+    const f = rule('.finding');
+    expect(f).toMatch(/content-visibility:\s*auto/);
+    // remembered once drawn, so the list's scroll height does not jump as the user scrolls
+    expect(f).toMatch(/contain-intrinsic-size:\s*auto \d+px/);
+  });
+
   it('hides React Flow handles without opacity (no effect node per handle)', () => {
     const h = rule('.react-flow__handle');
     expect(h).toMatch(/visibility:\s*hidden/);
