@@ -132,6 +132,17 @@ const FindingItem = memo(function FindingItem({ f, guests }: ItemProps) {
   );
 }, sameItem);
 
+/**
+ * Findings beyond which the panel's items skip layout and paint while scrolled out of view (CSS
+ * `.findings.long .finding`: content-visibility: auto). The 961 findings of a 7,688-device design
+ * cost one task of ~200 ms of style, layout and pre-paint when drawn; a short list does not pay the
+ * skipping's own cost (~1.5 ms a drop on the 31-vPHB design's 33 findings, DESIGN.md §7).
+ */
+export const LONG_FINDINGS = 100;
+
+/** The panel's class for a list of `count` findings. */
+export const findingsClass = (count: number): string => (count > LONG_FINDINGS ? 'findings long' : 'findings');
+
 export function FindingsPanel() {
   const design = useDesigner((s) => s.present?.design);
   // through the store: the design's check off the main thread ending changes them, not the design
@@ -146,7 +157,7 @@ export function FindingsPanel() {
   const checking = findings.some((f) => f.ruleId === CHECKING_ID);
   const shown = (n: number): string => (checking ? '…' : String(n));
   return (
-    <section className="findings" aria-label="Findings">
+    <section className={findingsClass(findings.length + across.length)} aria-label="Findings">
       <div className="panel-head">
         <h2>Findings</h2>
         <span className="counts" aria-live="polite">

@@ -12,7 +12,7 @@ import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { actionViewSelector } from './ActionButton.tsx';
 import { Menu } from './Toolbar.tsx';
-import { sameItem, samePlain } from './FindingsPanel.tsx';
+import { findingsClass, LONG_FINDINGS, sameItem, samePlain } from './FindingsPanel.tsx';
 import { sameCards } from './HostPanel.tsx';
 import { busNameIdOf, createLayoutMemory, layoutGuest } from './layout.ts';
 import { undo, zoomIn } from './actions/index.ts';
@@ -213,11 +213,16 @@ describe('what the drop frame paints and layerizes', () => {
     expect(rule('.tlines > .cut, .ttitle .tkind.cut')).toMatch(/text-overflow:\s*ellipsis/);
   });
 
-  it('lays out and paints only the findings scrolled into view (961 on a 7,688-device design: ~170 ms of layout, style and pre-paint in one task)', () => {
-    const f = rule('.finding');
+  it('lays out and paints only the findings scrolled into view in a long list (961 on a 7,688-device design: ~200 ms of style, layout and pre-paint in one task), not in a short one', () => {
+    const f = rule('.findings.long .finding');
     expect(f).toMatch(/content-visibility:\s*auto/);
     // remembered once drawn, so the list's scroll height does not jump as the user scrolls
     expect(f).toMatch(/contain-intrinsic-size:\s*auto \d+px/);
+    // a drop's findings on the 31-vPHB design (33) would pay the skipping's cost for nothing
+    expect(rule('.finding')).not.toMatch(/content-visibility/);
+    expect(findingsClass(33)).toBe('findings');
+    expect(findingsClass(LONG_FINDINGS)).toBe('findings');
+    expect(findingsClass(LONG_FINDINGS + 1)).toBe('findings long');
   });
 
   it('hides React Flow handles without opacity (no effect node per handle)', () => {
