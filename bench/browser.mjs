@@ -28,6 +28,13 @@
  * Run after `npm run build`: node --import tsx bench/browser.mjs (tsx: the design generators are TypeScript);
  * BENCH_ONLY=31-vphb prints the full-size pseries figures only; BENCH_ONLY=31-vphb-drag its drag and drop figures only;
  * BENCH_ONLY=31-vphb-drop its drop figures only; BENCH_ONLY=drag-1000 the 1,000-device drag figure only; BENCH_ONLY=first-render the first renders (both measures) and the JS sizes only.
+ * BENCH_ONLY=open-7688 (only there: ~1 min) prints what opening a share link of the 7,688-device pseries design
+ * (browser-domain.mjs fullPseriesDomain) and one Add vPHB on it cost the page's main thread, from Chromium's
+ * trace (bench/trace-link.mjs, thread time), medians of OPEN_RUNS runs:
+ *   open-7688-longest-task: <ms> ms        the longest main-thread task (wall: what a user sees as a freeze)
+ *   open-7688-longest-task-cpu: <ms> ms    the most thread time one task took
+ *   open-7688-main-cpu: <ms> ms            all main-thread tasks' thread time, navigation to settled
+ *   add-vphb-7688-longest-task, add-vphb-7688-longest-task-cpu, add-vphb-7688-main-cpu: the same for one Add vPHB
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,8 +42,10 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from '@playwright/test';
 import { fullSizeSave, holdGroup2OverVphb1, LAUNCH, releaseDropScript, startServer } from './app-server.mjs';
-import { largePseriesDomain } from './browser-domain.mjs';
+import { fullPseriesDomain, largePseriesDomain } from './browser-domain.mjs';
 import { firstRenderRun, startBenchServer } from './no-devtools.mjs';
+import { traceLinkRun } from './trace-link.mjs';
+import { encodeShareLink } from '../src/engine/index.ts';
 import { firstFrameScript } from './seen.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,6 +62,7 @@ const DRAG_FRAMES = 120;
 // 40 drops: the p95 is the second largest (of 9 it was the largest, one stray drop decided it)
 const DROP_SAMPLES = 40;
 const AUTOSAVE_KEY = 'pcitopo:autosave:v1';
+const OPEN_RUNS = 3;
 
 const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -452,6 +462,22 @@ async function main() {
     browser = await chromium.launch(LAUNCH);
     // BENCH_ONLY=31-vphb: only the full-size pseries figures (quicker while working on the canvas)
     const only = process.env.BENCH_ONLY;
+    if (only === 'open-7688') {
+      const link = await encodeShareLink({ v: 1, domain: fullPseriesDomain() }, url);
+      const runs = [];
+      for (let i = 0; i < OPEN_RUNS; i++) runs.push(await traceLinkRun(browser, url, link, true));
+      for (const [name, key] of [
+        ['open-7688', 'open'],
+        ['add-vphb-7688', 'addPhb'],
+      ]) {
+        const rs = runs.map((r) => r[key]);
+        console.log(`${name}-longest-task: ${median(rs.map((r) => r.longestWall)).toFixed(1)} ms`);
+        console.log(`${name}-longest-task-cpu: ${median(rs.map((r) => r.longestCpu)).toFixed(1)} ms`);
+        console.log(`${name}-main-cpu: ${median(rs.map((r) => r.cpu)).toFixed(1)} ms`);
+        console.log(`#   (${OPEN_RUNS} runs: longest task ${rs.map((r) => r.longestWall.toFixed(0)).join(' ')} ms, main-thread cpu ${rs.map((r) => r.cpu.toFixed(0)).join(' ')} ms)`);
+      }
+      return 0;
+    }
     if (only === 'first-render') {
       console.log(`first-render-demo: ${(await firstRenderNoDevtools(bench, 'demo')).toFixed(1)} ms`);
       console.log(`first-render-31-vphb: ${(await firstRenderNoDevtools(bench, 'full')).toFixed(1)} ms`);

@@ -8,22 +8,30 @@
  * (tdur), so the load other processes put on the machine counts less than in wall-clock figures:
  * compare two builds by alternating runs of each, in the same minute. A tool, not a budget.
  * Run after `npm run build`: node --import tsx bench/trace-link.mjs LINK-FILE [runs]
+ * bench/browser.mjs (BENCH_ONLY=open-7688) runs it on a generated 7,688-device design (traceLinkRun).
  * TRACE_CPU=1 records the sampling profiler instead (CDP Profiler: the functions with the most self
  * time, and the inclusive time of a few named ones); names are the source's only in a build without
  * minification (`npx vite build --minify false`, then build again).
  */
 import fs from 'node:fs';
 import { chromium } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
 import { LAUNCH, startServer } from './app-server.mjs';
 
-const FILE = process.argv[2];
-const RUNS = Number(process.argv[3] ?? 1);
+const MAIN = process.argv[1] === fileURLToPath(import.meta.url);
+const FILE = MAIN ? process.argv[2] : undefined;
+const RUNS = Number((MAIN && process.argv[3]) || 1);
 const CPU = !!process.env.TRACE_CPU;
 const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing', 'toplevel'];
 const isTask = (e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask';
 
-/** The trace's main-thread long tasks, each with its exclusive thread time per event name (ms). */
-function analyseTrace(label, text) {
+/**
+ * The trace's main-thread long tasks, each with its exclusive thread time per event name (ms), printed
+ * unless `quiet`. Returns `{ cpu, tasks, longestWall, longestCpu }`: the thread time of all main-thread
+ * tasks, their count, the longest task's duration (wall, what a user sees as frozen) and the most thread
+ * time one task took (ms).
+ */
+function analyseTrace(label, text, quiet = false) {
   const events = JSON.parse(text).traceEvents;
   const threads = new Map();
   for (const e of events) if (e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
@@ -40,12 +48,16 @@ function analyseTrace(label, text) {
   let all = 0;
   let count = 0;
   let end = -1;
+  let longestWall = 0;
+  let longestCpu = 0;
   for (const t of xs.filter(isTask)) {
     // RunTask nests ThreadControllerImpl::RunTask: the outer one only
     if (t.ts < end) continue;
     end = t.ts + t.dur;
     all += (t.tdur ?? t.dur) / 1000;
     count++;
+    longestWall = Math.max(longestWall, t.dur / 1000);
+    longestCpu = Math.max(longestCpu, (t.tdur ?? t.dur) / 1000);
     if (t.dur < 50000) continue;
     const self = new Map();
     const stack = [];
@@ -69,8 +81,11 @@ function analyseTrace(label, text) {
       .map(([k, v]) => `${k} ${v.toFixed(0)}`)
       .join(', ');
   const longCpu = rows.reduce((a, r) => a + r.cpu, 0);
+  const result = { cpu: all, tasks: count, longestWall, longestCpu };
+  if (quiet) return result;
   console.log(`${label}: main thread ${count} tasks, cpu ${all.toFixed(0)} ms; ${rows.length} tasks >= 50 ms, wall ${rows.reduce((a, r) => a + r.wall, 0).toFixed(0)} ms, cpu ${longCpu.toFixed(0)} ms: ${list(sums)}`);
   for (const r of rows) console.log(`  task wall ${r.wall.toFixed(0)} cpu ${r.cpu.toFixed(0)}: ${list(r.by)}`);
+  return result;
 }
 
 const GROUPS = ['openLinkedWorkspace', 'readDomain', 'designChecksum', 'renderRootSync', 'commitRoot', 'Chip', 'TileBody', 'busSummary', 'checkIfSnapshotChanged', 'evaluate', 'measure', 'autosaveText'];
@@ -100,8 +115,13 @@ function analyseProfile(label, profile) {
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${v.toFixed(0).padStart(6)}  ${k}`);
 }
 
-async function run(browser, url) {
-  const link = fs.readFileSync(FILE, 'utf8').trim().replace(/^https?:\/\/[^/#]+\/?/, url);
+/**
+ * One run: opens `linkText` (a share link; its origin is replaced by `url`, the served app's) in a new
+ * context, traced until settled, then one Add vPHB, traced until settled. Returns `{ open, addPhb }`,
+ * each analyseTrace's result; prints the analyses unless `quiet` (CPU profiles instead under TRACE_CPU).
+ */
+export async function traceLinkRun(browser, url, linkText, quiet = false) {
+  const link = linkText.trim().replace(/^https?:\/\/[^/#]+\/?/, url);
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.addInitScript(() => {
@@ -130,8 +150,8 @@ async function run(browser, url) {
     } else await browser.startTracing(page, { categories: CATEGORIES });
   };
   const stop = async (label) => {
-    if (CPU) analyseProfile(label, (await cdp.send('Profiler.stop')).profile);
-    else analyseTrace(label, (await browser.stopTracing()).toString());
+    if (CPU) return analyseProfile(label, (await cdp.send('Profiler.stop')).profile);
+    return analyseTrace(label, (await browser.stopTracing()).toString(), quiet);
   };
   await start();
   let t = Date.now();
@@ -140,7 +160,7 @@ async function run(browser, url) {
     throw new Error(`the link did not open: ${String(e.message).slice(0, 80)}`);
   });
   await settled();
-  await stop(`open link (settled ${Date.now() - t} ms after navigation, ${await page.locator('[data-testid^="guest-device-"]').count()} devices)`);
+  const open = await stop(`open link (settled ${Date.now() - t} ms after navigation, ${await page.locator('[data-testid^="guest-device-"]').count()} devices)`);
   const before = await page.locator('[data-testid^="controller-"]').count();
   await start();
   t = Date.now();
@@ -148,8 +168,9 @@ async function run(browser, url) {
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="controller-"]').length > n, before, { timeout: 60000 });
   const shown = Date.now() - t;
   await settled();
-  await stop(`add vPHB (new tile shown ${shown} ms after the click)`);
+  const addPhb = await stop(`add vPHB (new tile shown ${shown} ms after the click)`);
   await context.close();
+  return { open, addPhb };
 }
 
 async function main() {
@@ -157,11 +178,12 @@ async function main() {
   const { url, child } = await startServer();
   const browser = await chromium.launch(LAUNCH);
   try {
-    for (let i = 0; i < RUNS; i++) await run(browser, url);
+    const text = fs.readFileSync(FILE, 'utf8');
+    for (let i = 0; i < RUNS; i++) await traceLinkRun(browser, url, text);
   } finally {
     await browser.close();
     child.kill();
   }
 }
 
-await main();
+if (MAIN) await main();

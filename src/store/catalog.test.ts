@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RuleCatalog } from '../engine/index.ts';
 import * as engine from '../engine/index.ts';
 import type { CheckRequest, CheckResponse, WorkerLike } from './checker.ts';
+import { designToCheck } from './checkAnswer.ts';
 
 /**
  * The rule catalog is a lazy chunk (engine catalog.ts, loaded after the first paint): until it is in,
@@ -35,7 +36,7 @@ const answeringWorker = (log: string[]): WorkerLike => {
     onerror: null,
     postMessage(req: CheckRequest) {
       log.push(req.kind);
-      const value = req.kind === 'validate' ? engine.validate(req.design) : null;
+      const value = req.kind === 'validate' ? engine.validate(designToCheck(req.design)) : null;
       setTimeout(() => {
         w.onmessage?.({ data: { id: req.id, ok: true, value } satisfies CheckResponse } as MessageEvent<CheckResponse>);
         log.push('answered');

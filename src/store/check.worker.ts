@@ -4,17 +4,7 @@
  * as it is (framework-free, no DOM) on a structured clone of the design and answers once; the page
  * (checker.ts) terminates it when an answer takes longer than the budget.
  */
-import { placeWithReport, validate } from '../engine/index.ts';
-import type { CheckRequest, CheckResponse } from './checker.ts';
+import type { CheckRequest } from './checker.ts';
+import { answerCheck } from './checkAnswer.ts';
 
-const answer = (r: CheckResponse): void => postMessage(r);
-
-addEventListener('message', (e: MessageEvent<CheckRequest>) => {
-  const req = e.data;
-  try {
-    if (req.kind === 'validate') answer({ id: req.id, ok: true, value: validate(req.design) });
-    else answer({ id: req.id, ok: true, value: placeWithReport(req.design, req.options) });
-  } catch (err) {
-    answer({ id: req.id, ok: false, error: (err as Error).message });
-  }
-});
+addEventListener('message', (e: MessageEvent<CheckRequest>) => postMessage(answerCheck(e.data)));

@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { demoDesign, validate } from '../engine/index.ts';
 import { createChecker, type CheckRequest, type CheckResponse, type WorkerLike } from './checker.ts';
+import { answerCheck } from './checkAnswer.ts';
 import { checkState, evaluationOf, setAppChecker, UNCHECKED_ID, CHECKING_ID, onChecked } from './findings.ts';
 import { hypothetical } from './evaluate.ts';
 import { dropTargets } from '../engine/index.ts';
+import { largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
+import { designFromXml } from '../ui/testDesign.ts';
 
 /** A worker that answers like check.worker.ts after `delayMs`, or never (`hang`), or dies (`die`). */
 function fakeWorker(mode: 'answer' | 'hang' | 'die', delayMs = 0) {
@@ -20,7 +23,8 @@ function fakeWorker(mode: 'answer' | 'hang' | 'die', delayMs = 0) {
         setTimeout(() => {
           if (rec.terminated) return;
           if (mode === 'die') w.onerror?.({ message: 'out of memory', preventDefault: () => {} } as unknown as ErrorEvent);
-          else w.onmessage?.({ data: { id: req.id, ok: true, value: req.kind === 'validate' ? validate(req.design) : null } satisfies CheckResponse } as MessageEvent<CheckResponse>);
+          // a copy, as postMessage gives the worker
+          else w.onmessage?.({ data: answerCheck(structuredClone(req)) } as MessageEvent<CheckResponse>);
         }, delayMs);
       },
       terminate() {
@@ -31,6 +35,25 @@ function fakeWorker(mode: 'answer' | 'hang' | 'die', delayMs = 0) {
   };
   return { spawn, made };
 }
+
+describe("the worker's answer (checkAnswer.ts)", () => {
+  it("is validate's over the whole design, though only the guest and host reach the worker", () => {
+    const designs = [demoDesign(), ...[largePseries(), q35RootPorts(), unplacedPseries()].map((g) => designFromXml(g.domain, g.host))];
+    for (const d of designs) {
+      const r = answerCheck(structuredClone({ id: 1, kind: 'validate', design: { guest: d.guest, host: d.host } }));
+      expect(r).toEqual({ id: 1, ok: true, value: validate(d) });
+    }
+  });
+
+  it('says what the engine threw, as an error answer', () => {
+    const broken = {
+      get guest(): never {
+        throw new Error('no guest here');
+      },
+    };
+    expect(answerCheck({ id: 4, kind: 'validate', design: broken as never })).toEqual({ id: 4, ok: false, error: 'no guest here' });
+  });
+});
 
 afterEach(() => {
   vi.useRealTimers();
@@ -44,6 +67,8 @@ describe('checker: work in a worker with a time budget', () => {
     const d = demoDesign();
     const o = await c.validate(d);
     expect(o.ok && o.value).toEqual(validate(d));
+    // only what validation reads goes to the worker: not the source text and its layout, not the imported guest
+    expect(Object.keys(f.made[0]?.posted[0]?.design ?? {}).sort()).toEqual(['guest', 'host']);
     expect(f.made).toHaveLength(1);
     expect(f.made[0]?.terminated).toBe(false);
   });

@@ -10,6 +10,7 @@ import { createChecker, type CheckRequest, type CheckResponse, type WorkerLike }
 import { checkState, setAppChecker } from './findings.ts';
 import { docOf } from './store.ts';
 import { designerStore } from './index.ts';
+import { designToCheck } from './checkAnswer.ts';
 
 /** A worker whose answers wait until `release()`: the test decides when the check lands. */
 function heldWorker() {
@@ -19,7 +20,7 @@ function heldWorker() {
       onmessage: null,
       onerror: null,
       postMessage(req: CheckRequest) {
-        held.push(() => w.onmessage?.({ data: { id: req.id, ok: true, value: req.kind === 'validate' ? validate(req.design) : null } satisfies CheckResponse } as MessageEvent<CheckResponse>));
+        held.push(() => w.onmessage?.({ data: { id: req.id, ok: true, value: req.kind === 'validate' ? validate(designToCheck(req.design)) : null } satisfies CheckResponse } as MessageEvent<CheckResponse>));
       },
       terminate() {},
     };

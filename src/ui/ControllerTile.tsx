@@ -6,12 +6,13 @@
  * ellipsis (only such a line is clipped: tileFit.ts). Every device on the bus is a chip: a drag source and
  * a `guest-device-<key>` node, as on the full node.
  */
-import { memo, useCallback } from 'react';
+import { memo, useCallback, useMemo } from 'react';
 import { Handle, Position, useStore } from '@xyflow/react';
 import type { Design, Finding, GuestDevice, Host, MachineFamily, PciController, Severity } from '../engine/index.ts';
 import { formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
-import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
+import { hostNameOf, missingOnHost, parseSelected, parseSeverities, selectDevice, useBusSelected, useBusSeverities } from './devices.ts';
+import { dragFrom } from './dnd.ts';
 import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllerLabel, controllerShortKind, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, slotsLine, slotUse, SPACING } from './layout.ts';
 import { ADDED_TITLE, useAddedOnBus } from './AddedAtDefine.tsx';
 import { onEnterOrSpace } from './roving.ts';
@@ -103,10 +104,12 @@ function targetLine(c: PciController, family: MachineFamily): string {
   return parts.join(' · ');
 }
 
-const Chip = memo(function Chip({ device, host }: { device: GuestDevice; host: Host | undefined }) {
-  const selected = useDeviceSelected(device.key);
-  const severity = useDeviceSeverity(device.key);
-  const handlers = useDeviceHandlers(device);
+/**
+ * A device on a tile: a plain element with no hook of its own (a tile of a big design holds 248 of
+ * them); its tile subscribes to its bus's selection and severities once and handles the chips'
+ * pointer, click and key events for all of them ({@link TileChips}).
+ */
+const Chip = memo(function Chip({ device, host, selected, severity }: { device: GuestDevice; host: Host | undefined; selected: boolean; severity: Severity | undefined }) {
   const a = device.address;
   const name = hostNameOf(device, host);
   const where = a ? `${hex2(a.slot)}.${a.function} ` : '';
@@ -120,8 +123,57 @@ const Chip = memo(function Chip({ device, host }: { device: GuestDevice; host: H
       aria-pressed={selected}
       aria-label={`${device.label}${a ? ` at slot ${formatNumber('slot', a.slot)} function ${formatNumber('function', a.function)}` : ''}${severity ? `, has ${severity}s` : ''}`}
       title={`${where}${device.label}${name ? ` (${name})` : ''}`}
-      {...handlers}
     />
+  );
+});
+
+/** The chip under an event's target (its `data-key`), inside `container`. */
+function chipOf(target: EventTarget, container: Element, byKey: ReadonlyMap<string, GuestDevice>): GuestDevice | undefined {
+  const el = target instanceof Element ? target.closest('[data-key]') : null;
+  return el && container.contains(el) ? byKey.get(el.getAttribute('data-key') ?? '') : undefined;
+}
+
+/**
+ * A tile's chips: one subscription for their selection and one for their severities (strings: a
+ * change elsewhere re-renders nothing here), and their events handled here, as each chip's own hooks
+ * did (devices.ts useDeviceHandlers: drag, select, Enter or Space).
+ */
+const TileChips = memo(function TileChips({ devices, host, cut }: { devices: readonly GuestDevice[]; host: Host | undefined; cut: boolean }) {
+  const selectedText = useBusSelected(devices);
+  const severityText = useBusSeverities(devices);
+  const selected = useMemo(() => parseSelected(selectedText), [selectedText]);
+  const severities = useMemo(() => parseSeverities(severityText), [severityText]);
+  const byKey = useMemo(() => new Map(devices.map((d) => [d.key, d])), [devices]);
+  const onPointerDown = useCallback(
+    (e: React.PointerEvent<HTMLDivElement>) => {
+      const d = chipOf(e.target, e.currentTarget, byKey);
+      if (d) dragFrom(e, { kind: 'guest-device', key: d.key }, d.label);
+    },
+    [byKey],
+  );
+  const onClick = useCallback(
+    (e: React.MouseEvent<HTMLDivElement>) => {
+      const d = chipOf(e.target, e.currentTarget, byKey);
+      if (d) selectDevice(e, d.key);
+    },
+    [byKey],
+  );
+  const onKeyDown = useCallback(
+    (e: React.KeyboardEvent<HTMLDivElement>) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      const d = chipOf(e.target, e.currentTarget, byKey);
+      if (!d) return;
+      e.preventDefault();
+      selectDevice(e, d.key);
+    },
+    [byKey],
+  );
+  return (
+    <div className={cut ? 'tchips cut' : 'tchips'} onPointerDown={onPointerDown} onClick={onClick} onKeyDown={onKeyDown}>
+      {devices.map((d) => (
+        <Chip key={d.key} device={d} host={host} selected={selected.has(d.key)} severity={severities.get(d.key)} />
+      ))}
+    </div>
   );
 });
 
@@ -246,13 +298,7 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
           </span>
           <IndexLabel index={index} assigned={assigned} />
         </div>
-        {devices.length ? (
-          <div className={cut.chips ? 'tchips cut' : 'tchips'}>
-            {devices.map((d) => (
-              <Chip key={d.key} device={d} host={host} />
-            ))}
-          </div>
-        ) : null}
+        {devices.length ? <TileChips devices={devices} host={host} cut={cut.chips} /> : null}
       </div>
       {lines.map((l, i) => (
         <div key={l.key} className={`tline${l.className ? ` ${l.className}` : ''}${cut.lines & (1 << i) ? ' cut' : ''}`} title={l.title}>

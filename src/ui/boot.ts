@@ -28,6 +28,17 @@ export const afterPaint = (): Promise<void> =>
     requestAnimationFrame(() => setTimeout(resolve, 0));
   });
 
+/** Resolves in a task of its own (a message to self: no timer clamping), after what is queued now. */
+const nextTask = (): Promise<void> =>
+  new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+
 let pending = false;
 // A page that is being left normally (reload, close) drew its design: a change still waiting for its frame is saved now.
 addEventListener('pagehide', () => {
@@ -193,6 +204,10 @@ export async function boot(): Promise<void> {
       openEmpty(tidy(d.broken ? `This share link cannot be opened: ${d.message}. You have an empty design instead.` : `This share link holds a design that cannot be read: ${d.message}. You have an empty design instead.`));
       return;
     }
+    // Reading the link (inflate, checksum, XML) and drawing its design are each one long task on a big
+    // design (7,688 devices: ~130 ms and ~150 ms of CPU); a task boundary between them keeps either from
+    // adding to the other's freeze, and lets the browser handle input in between.
+    await nextTask();
     store.getState().load({ ...d.doc, label: 'Open a share link', pristine: true });
     if (!safe) {
       // The user's saved design could not be kept aside: the link opens beside it, and autosave leaves it alone.

@@ -92,81 +92,92 @@ function payloadOf(base: DragPayload, label: string): { payload: DragPayload; la
   return { payload: { kind: 'guest-devices', keys }, label: `${keys.length} devices (${label} and ${keys.length - 1} more)` };
 }
 
+/**
+ * Starts following a pointer pressed on a drag source (primary button only): past THRESHOLD px it
+ * becomes a drag of `base` (or of the whole multi-selection, payloadOf), judged in idle slices, and
+ * the release drops it on the target under the pointer; Escape cancels. Stops the event's propagation
+ * (the canvas must not pan). Exported for sources that delegate their elements' events to one
+ * container (the tile's chips) instead of a hook per element.
+ */
+export function dragFrom(e: React.PointerEvent | PointerEvent, base: DragPayload, label: string): void {
+  if (e.button !== 0) return;
+  e.stopPropagation();
+  // no text selection while the button is down (cheaper than user-select: none, see styles.css)
+  const noSelect = (ev: Event) => ev.preventDefault();
+  window.addEventListener('selectstart', noSelect);
+  const startX = e.clientX;
+  const startY = e.clientY;
+  let started = false;
+  // where the last move was: a release there drops on the target that move found, without asking
+  // the browser to lay the page out again (elementFromPoint) in the frame the drop renders
+  let last = { x: startX, y: startY };
+  const move = (ev: PointerEvent) => {
+    if (!started) {
+      if (Math.hypot(ev.clientX - startX, ev.clientY - startY) < THRESHOLD) return;
+      started = true;
+      document.body.classList.add('dragging');
+      window.getSelection()?.removeAllRanges();
+      const p = payloadOf(base, label);
+      designerStore.getState().startDrag(p.payload, p.label, ev.clientX, ev.clientY);
+      judgeInSlices();
+    }
+    ev.preventDefault();
+    last = { x: ev.clientX, y: ev.clientY };
+    designerStore.getState().moveDrag(ev.clientX, ev.clientY, dropTargetAt(ev.clientX, ev.clientY));
+  };
+  const finish = (ev: PointerEvent, cancel: boolean) => {
+    window.removeEventListener('pointermove', move);
+    window.removeEventListener('pointerup', up);
+    window.removeEventListener('keydown', key);
+    window.removeEventListener('selectstart', noSelect);
+    if (!started) return;
+    stopJudging();
+    const endCursor = () => document.body.classList.remove('dragging');
+    if (cancel) {
+      endCursor();
+      designerStore.getState().cancelDrag();
+    } else {
+      const st = designerStore.getState();
+      const over = ev.clientX === last.x && ev.clientY === last.y && st.drag ? st.drag.over : dropTargetAt(ev.clientX, ev.clientY);
+      const target = over === null ? undefined : st.drag?.targets.get(over);
+      if (!target) {
+        endCursor();
+        st.endDrag(null);
+        return;
+      }
+      // the drop first: the coming frame renders what changed (the buses it touched, the findings);
+      // the drag's highlights on every target go in the frame after it, not in the frame that shows
+      // the result (a callback asked for now would run in the coming frame, hence two)
+      // The grabbing cursor goes then too: it is inherited, so taking it off the body restyles
+      // every element of the page (~1,000 on a 31-vPHB design), 8-16 ms the drop's frame need not pay.
+      const drag = st.drag;
+      st.apply(target.command, target.label);
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() => {
+          // unless a new drag started meanwhile: its cursor stays
+          if (!designerStore.getState().drag || designerStore.getState().drag === drag) endCursor();
+          // unless something else ended it meanwhile (a pending take, an undo, a new drag)
+          if (designerStore.getState().drag === drag) designerStore.getState().cancelDrag();
+        }),
+      );
+    }
+  };
+  const up = (ev: PointerEvent) => finish(ev, false);
+  const key = (ev: KeyboardEvent) => {
+    if (ev.key === 'Escape') finish(new PointerEvent('pointerup'), true);
+  };
+  window.addEventListener('pointermove', move);
+  window.addEventListener('pointerup', up);
+  window.addEventListener('keydown', key);
+}
+
 export function useDragSource(payload: DragPayload, label: string): (e: React.PointerEvent) => void {
   const kind = payload.kind;
   const id = payload.kind === 'group' ? String(payload.number) : payload.kind === 'host-device' ? payload.address : payload.kind === 'guest-device' ? payload.key : payload.keys.join(' ');
   return useCallback(
     (e: React.PointerEvent) => {
-      if (e.button !== 0) return;
-      e.stopPropagation();
       const base: DragPayload = kind === 'group' ? { kind, number: Number(id) } : kind === 'host-device' ? { kind, address: id } : kind === 'guest-device' ? { kind, key: id } : { kind, keys: id.split(' ') };
-      // no text selection while the button is down (cheaper than user-select: none, see styles.css)
-      const noSelect = (ev: Event) => ev.preventDefault();
-      window.addEventListener('selectstart', noSelect);
-      const startX = e.clientX;
-      const startY = e.clientY;
-      let started = false;
-      // where the last move was: a release there drops on the target that move found, without asking
-      // the browser to lay the page out again (elementFromPoint) in the frame the drop renders
-      let last = { x: startX, y: startY };
-      const move = (ev: PointerEvent) => {
-        if (!started) {
-          if (Math.hypot(ev.clientX - startX, ev.clientY - startY) < THRESHOLD) return;
-          started = true;
-          document.body.classList.add('dragging');
-          window.getSelection()?.removeAllRanges();
-          const p = payloadOf(base, label);
-          designerStore.getState().startDrag(p.payload, p.label, ev.clientX, ev.clientY);
-          judgeInSlices();
-        }
-        ev.preventDefault();
-        last = { x: ev.clientX, y: ev.clientY };
-        designerStore.getState().moveDrag(ev.clientX, ev.clientY, dropTargetAt(ev.clientX, ev.clientY));
-      };
-      const finish = (ev: PointerEvent, cancel: boolean) => {
-        window.removeEventListener('pointermove', move);
-        window.removeEventListener('pointerup', up);
-        window.removeEventListener('keydown', key);
-        window.removeEventListener('selectstart', noSelect);
-        if (!started) return;
-        stopJudging();
-        const endCursor = () => document.body.classList.remove('dragging');
-        if (cancel) {
-          endCursor();
-          designerStore.getState().cancelDrag();
-        } else {
-          const st = designerStore.getState();
-          const over = ev.clientX === last.x && ev.clientY === last.y && st.drag ? st.drag.over : dropTargetAt(ev.clientX, ev.clientY);
-          const target = over === null ? undefined : st.drag?.targets.get(over);
-          if (!target) {
-            endCursor();
-            st.endDrag(null);
-            return;
-          }
-          // the drop first: the coming frame renders what changed (the buses it touched, the findings);
-          // the drag's highlights on every target go in the frame after it, not in the frame that shows
-          // the result (a callback asked for now would run in the coming frame, hence two)
-          // The grabbing cursor goes then too: it is inherited, so taking it off the body restyles
-          // every element of the page (~1,000 on a 31-vPHB design), 8-16 ms the drop's frame need not pay.
-          const drag = st.drag;
-          st.apply(target.command, target.label);
-          requestAnimationFrame(() =>
-            requestAnimationFrame(() => {
-              // unless a new drag started meanwhile: its cursor stays
-              if (!designerStore.getState().drag || designerStore.getState().drag === drag) endCursor();
-              // unless something else ended it meanwhile (a pending take, an undo, a new drag)
-              if (designerStore.getState().drag === drag) designerStore.getState().cancelDrag();
-            }),
-          );
-        }
-      };
-      const up = (ev: PointerEvent) => finish(ev, false);
-      const key = (ev: KeyboardEvent) => {
-        if (ev.key === 'Escape') finish(new PointerEvent('pointerup'), true);
-      };
-      window.addEventListener('pointermove', move);
-      window.addEventListener('pointerup', up);
-      window.addEventListener('keydown', key);
+      dragFrom(e, base, label);
     },
     [kind, id, label],
   );

@@ -12,7 +12,7 @@ import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { actionViewSelector } from './ActionButton.tsx';
 import { Menu } from './Toolbar.tsx';
-import { sameItem } from './FindingsPanel.tsx';
+import { findingsClass, LONG_FINDINGS, sameItem, samePlain } from './FindingsPanel.tsx';
 import { sameCards } from './HostPanel.tsx';
 import { busNameIdOf, createLayoutMemory, layoutGuest } from './layout.ts';
 import { undo, zoomIn } from './actions/index.ts';
@@ -89,6 +89,18 @@ describe('findings that read the same keep their item', () => {
     expect(sameItem({ f }, { f: { ...f, subjects: { controllers: [2], groups: [1, 2] } } })).toBe(false);
     expect(sameItem({ f }, { f: { ...f, fixes: [{ label: 'Isolate', command: { kind: 'move-group', group: 3, to: { kind: 'new-phb' } } as never }] } })).toBe(false);
     expect(sameItem({ f, guests: [{ name: 'a', colour: '#111' }] }, { f, guests: [{ name: 'b', colour: '#111' }] })).toBe(false);
+    expect(sameItem({ f }, { f, guests: [] })).toBe(false);
+  });
+  it('compares plain data as JSON would read it, whatever the order of fields', () => {
+    expect(samePlain({ a: 1, b: [1, { c: 'x' }] }, { b: [1, { c: 'x' }], a: 1 })).toBe(true);
+    expect(samePlain({ a: 1, u: undefined }, { a: 1 })).toBe(true);
+    expect(samePlain({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(samePlain({ a: 1, b: 2 }, { a: 1 })).toBe(false);
+    expect(samePlain([1, 2], [1, 2, 3])).toBe(false);
+    expect(samePlain([1], { 0: 1 })).toBe(false);
+    expect(samePlain({ 0: 1 }, [1])).toBe(false);
+    expect(samePlain(null, {})).toBe(false);
+    expect(samePlain('1', 1)).toBe(false);
   });
 });
 
@@ -199,6 +211,18 @@ describe('what the drop frame paints and layerizes', () => {
     expect(rule('.tlines')).toMatch(/overflow:\s*clip/);
     for (const s of ['.ctile', '.tlines > *', '.trow', '.ttitle .tkind', '.tchips']) expect(rule(s), s).not.toMatch(/overflow/);
     expect(rule('.tlines > .cut, .ttitle .tkind.cut')).toMatch(/text-overflow:\s*ellipsis/);
+  });
+
+  it('lays out and paints only the findings scrolled into view in a long list (961 on a 7,688-device design: ~200 ms of style, layout and pre-paint in one task), not in a short one', () => {
+    const f = rule('.findings.long .finding');
+    expect(f).toMatch(/content-visibility:\s*auto/);
+    // remembered once drawn, so the list's scroll height does not jump as the user scrolls
+    expect(f).toMatch(/contain-intrinsic-size:\s*auto \d+px/);
+    // a drop's findings on the 31-vPHB design (33) would pay the skipping's cost for nothing
+    expect(rule('.finding')).not.toMatch(/content-visibility/);
+    expect(findingsClass(33)).toBe('findings');
+    expect(findingsClass(LONG_FINDINGS)).toBe('findings');
+    expect(findingsClass(LONG_FINDINGS + 1)).toBe('findings long');
   });
 
   it('hides React Flow handles without opacity (no effect node per handle)', () => {

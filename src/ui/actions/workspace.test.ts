@@ -11,6 +11,7 @@ import { openWorkspace } from './openWorkspace.ts';
 import { run } from './run.ts';
 import { switchGuest } from './switchGuest.ts';
 import { contextOf, demoStore } from './testkit.ts';
+import { designToCheck } from '../../store/checkAnswer.ts';
 
 const domain = (name: string, hostdev?: string) =>
   `<domain type='kvm'>\n  <name>${name}</name>\n  <memory unit='GiB'>4</memory>\n  <os>\n    <type arch='ppc64le' machine='pseries'>hvm</type>\n  </os>\n  <devices>\n${
@@ -76,7 +77,7 @@ function heldWorker() {
       onmessage: null,
       onerror: null,
       postMessage(req: CheckRequest) {
-        held.push(() => w.onmessage?.({ data: { id: req.id, ok: true, value: req.kind === 'validate' ? validate(structuredClone(req.design)) : null } satisfies CheckResponse } as MessageEvent<CheckResponse>));
+        held.push(() => w.onmessage?.({ data: { id: req.id, ok: true, value: req.kind === 'validate' ? validate(designToCheck(structuredClone(req.design))) : null } satisfies CheckResponse } as MessageEvent<CheckResponse>));
       },
       terminate() {},
     };
