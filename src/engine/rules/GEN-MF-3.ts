@@ -85,9 +85,13 @@ function writtenSlots(ctx: RuleContext, bus: Bus, filled: ReadonlySet<string> | 
  * keyed on the bus's own occupants would not see change.
  */
 export const rule: Rule = globalRule(meta, (ctx) => {
-  const defined = atDefine(ctx, placesAnything);
-  const filled = defined ? slotsWithFunction0(defined) : undefined;
-  return [...ctx.buses.flatMap((b) => writtenSlots(ctx, b, filled)), ...(defined ? placedSlots(ctx, defined) : [])];
+  const written = ctx.buses.flatMap((b) => writtenSlots(ctx, b, undefined));
+  // libvirt may fill a written slot's function 0 with a root port it adds itself (for an index gap,
+  // or a port for its default USB controller or memballoon), not only with one the design leaves unaddressed
+  const defined = atDefine(ctx, (c) => written.length > 0 || placesAnything(c));
+  if (!defined) return written;
+  const filled = slotsWithFunction0(defined);
+  return [...(written.length > 0 ? ctx.buses.flatMap((b) => writtenSlots(ctx, b, filled)) : []), ...placedSlots(ctx, defined)];
 });
 
 const usb2 = (key: string, model: string, address?: ReturnType<typeof at>): ReturnType<typeof dev> => dev(key, 'controller', address, { type: 'usb', model, index: 0 });
@@ -101,6 +105,8 @@ export const cases = {
     { name: 'an ICH9 EHCI libvirt places with its uhci1 companion (function 0)', design: q35([], [usb2('ehci', 'ich9-ehci1'), usb2('uhci', 'ich9-uhci1')]) },
     // libvirt aggregates root ports into the written port's slot, so the unaddressed one takes 00:01.0 (QEMU starts it)
     { name: 'a root port written at 00:01.1 and one without an address, which libvirt puts at 00:01.0', design: q35([ctrl('pcie-root-port', 1), rootPort(2, 1, 1)], withoutDefaults) },
+    // libvirt adds root port 1 for the gap in the indexes and for its memballoon a port more: both aggregate into slot 1
+    { name: 'a root port index 2 written at 00:01.1 alone, with libvirt\'s default devices', design: q35([rootPort(2, 1, 1)], []) },
     // the second NIC needs a port: libvirt adds one, and it aggregates into the written port's slot at 00:01.0
     { name: 'a root port written at 00:01.1 and two NICs without an address, for which libvirt adds a port', design: q35([rootPort(1, 1, 1)], [dev('nic0', 'interface'), dev('nic1', 'interface'), ...withoutDefaults]) },
     // on i440fx (q35 sends an unaddressed uhci1 to 00:1d.0 first: qemuDomainValidateDevicePCISlotsQ35)
