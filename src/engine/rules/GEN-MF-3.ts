@@ -91,7 +91,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   const defined = atDefine(ctx, (c) => written.length > 0 || placesAnything(c));
   if (!defined) return written;
   const filled = slotsWithFunction0(defined);
-  return [...(written.length > 0 ? ctx.buses.flatMap((b) => writtenSlots(ctx, b, filled)) : []), ...placedSlots(ctx, defined)];
+  return [...ctx.buses.flatMap((b) => writtenSlots(ctx, b, filled)), ...placedSlots(ctx, defined)];
 });
 
 const usb2 = (key: string, model: string, address?: ReturnType<typeof at>): ReturnType<typeof dev> => dev(key, 'controller', address, { type: 'usb', model, index: 0 });
