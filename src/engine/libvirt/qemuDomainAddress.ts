@@ -1,4 +1,4 @@
-import type { Guest, GuestDevice, PciController } from '../model/guest.ts';
+import type { Guest, GuestDevice, GuestDeviceElement, PciController } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
 import { hostDeviceOf } from '../model/host.ts';
 import { freshControllerKey } from '../model/keys.ts';
@@ -552,12 +552,81 @@ export function qemuDomainDefaultPCIBusModel(guest: Pick<Guest, 'controllers'>, 
 }
 
 /**
- * The order virDomainDeviceInfoIterate() (src/conf/domain_conf.c) visits a domain's devices, which
- * is the order qemuDomainCollectPCIAddress() reserves the written addresses in: disks, nets,
- * sounds, hostdevs, videos, controllers, then the rest. Only the first address that names a
- * missing bus decides what virDomainPCIAddressSetGrow() adds for it, so the order matters there.
+ * virDomainDeviceInfoIterate()'s order of device kinds (src/conf/domain_conf.c
+ * virDomainDeviceInfoIterateFlags): disks, nets, sounds, hostdevs, videos, controllers, smartcards,
+ * serials, parallels, channels, consoles, inputs, filesystems, watchdogs, the memballoon, rngs,
+ * nvram, hubs, shmems, TPMs, panics, memory devices, redirdevs, vsock, IOMMU, cryptos, pstore.
+ * A hostdev-type interface is a net there (its hostdev has a parentnet and is skipped as one).
  */
-const COLLECT_RANK: Readonly<Record<string, number>> = { disk: 0, interface: 1, sound: 2, hostdev: 3, video: 4, controller: 5 };
+const ITERATE_RANK: Readonly<Record<GuestDeviceElement, number>> = {
+  disk: 0,
+  interface: 1,
+  sound: 2,
+  hostdev: 3,
+  video: 4,
+  controller: 5,
+  smartcard: 6,
+  serial: 7,
+  channel: 8,
+  console: 9,
+  input: 10,
+  filesystem: 11,
+  watchdog: 12,
+  memballoon: 13,
+  rng: 14,
+  nvram: 15,
+  hub: 16,
+  shmem: 17,
+  tpm: 18,
+  panic: 19,
+  memory: 20,
+  redirdev: 21,
+  vsock: 22,
+  iommu: 23,
+  crypto: 24,
+  pstore: 25,
+};
+
+/** One thing with a `<address>`: a device (non-PCI controllers included) or a PCI controller. */
+export type IteratedDevice = { readonly d: GuestDevice; readonly c?: undefined } | { readonly d?: undefined; readonly c: PciController };
+
+/**
+ * The devices and PCI controllers in the order virDomainDeviceInfoIterate() visits them, which is
+ * the order qemuDomainCollectPCIAddress() reserves the written addresses in (src/qemu/qemu_domain_address.c
+ * qemuDomainPCIAddressSetCreate). The order decides things: the first reservation in a slot sets
+ * its aggregate flag (virDomainPCIAddressReserveAddrInternal), so a root port written at 00:01.0
+ * with an rng at 00:01.2 leaves room in slot 1 for the root ports libvirt places (controllers come
+ * before rngs), and the first address naming a missing bus decides what virDomainPCIAddressSetGrow()
+ * adds. Within a kind, libvirt's own list order: def->disks as virDomainDiskInsertPreAlloced()
+ * builds it, def->controllers as virDomainControllerInsertPreAlloced() keeps it (by type, by index
+ * within a type: PCI controllers by index), the rest in document order. The model keeps no document
+ * position between the PCI controllers and the other controllers; the others go first.
+ */
+export function virDomainDeviceInfoIterateOrder(guest: Pick<Guest, 'controllers' | 'devices'>): IteratedDevice[] {
+  const buckets: IteratedDevice[][] = [];
+  const put = (rank: number, x: IteratedDevice): void => {
+    const b = buckets[rank];
+    if (b) b.push(x);
+    else buckets[rank] = [x];
+  };
+  const devices = guest.devices;
+  let special = false;
+  for (let i = 0; i < devices.length; i++) {
+    const d = devices[i] as GuestDevice;
+    if (d.element === 'controller' || d.element === 'disk') special = true;
+    else put(ITERATE_RANK[d.element], { d });
+  }
+  // disks and non-PCI controllers in libvirt's list order, which assignmentOrder() keeps
+  if (special) for (const d of assignmentOrder(devices)) if (d.element === 'controller' || d.element === 'disk') put(ITERATE_RANK[d.element], { d });
+  const pci = guest.controllers.slice().sort((a, b) => (a.index ?? Number.MAX_SAFE_INTEGER) - (b.index ?? Number.MAX_SAFE_INTEGER));
+  for (let i = 0; i < pci.length; i++) put(ITERATE_RANK.controller, { c: pci[i] as PciController });
+  const out: IteratedDevice[] = [];
+  for (let r = 0; r < buckets.length; r++) {
+    const b = buckets[r];
+    if (b) for (let i = 0; i < b.length; i++) out.push(b[i] as IteratedDevice);
+  }
+  return out;
+}
 
 /** What libvirt adds for buses nobody wrote, and the addresses its growth moves. */
 export interface ImpliedPCIBuses {
@@ -584,7 +653,7 @@ export interface ImpliedPCIBuses {
  * (src/qemu/qemu_domain_address.c) makes them in its dry run: qemuDomainPCIAddressSetCreate() sizes
  * the address set to the highest controller index, every bus up to it without a controller gets
  * {@link qemuDomainDefaultPCIBusModel}; then qemuDomainCollectPCIAddress() reserves each written
- * address in {@link COLLECT_RANK} order, and one on a bus beyond the set grows it
+ * address in {@link virDomainDeviceInfoIterateOrder}, and one on a bus beyond the set grows it
  * (virDomainPCIAddressSetGrow(), src/conf/domain_addr.c) with buses for *that device's* connect
  * flags: a PHB on pseries, pci-bridges for a conventional PCI device (after a pcie-root-port +
  * pcie-to-pci-bridge when no bus takes a pci-bridge yet), root ports for a PCIe device. A
@@ -611,13 +680,9 @@ export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'de
   }
   const moved = new Map<string, GuestPciAddress>();
   if (addressed > highest) {
-    const items = [
-      ...guest.devices.map((d, i) => ({ rank: COLLECT_RANK[d.element] ?? 6, sub: 0, i, d, c: undefined })),
-      ...guest.controllers.map((c, i) => ({ rank: COLLECT_RANK.controller ?? 5, sub: 1, i, d: undefined, c })),
-    ].sort((a, b) => a.rank - b.rank || a.sub - b.sub || a.i - b.i);
     const shape = { controllers: guest.controllers };
     try {
-      for (const it of items) {
+      for (const it of virDomainDeviceInfoIterateOrder(guest)) {
         const a = it.d?.address ?? it.c?.address;
         if (!a || a.bus > 255 || a.bus < set.buses.length) continue;
         // a spapr-vio device's PCI address is not one (qemuDomainAssignSpaprVIOAddresses): no bus for it
@@ -708,14 +773,12 @@ function qemuDomainPCIAddressSetCreate(w: AssignState, nbuses: number, dryRun: b
     root.isolationGroup = 0;
     root.isolationGroupLocked = true;
   }
-  for (let i = 0; i < w.devices.length; i++) {
-    const d = w.devices[i] as GuestDevice;
-    if (!d.address) continue;
-    set.reserveAddr({ ...d.address }, qemuDomainDeviceCalculatePCIConnectFlags(d, guest, w.machine, w.host), qemuDomainFillDeviceIsolationGroup(d, w.machine, w.host), true);
-  }
-  for (const c of w.controllers) {
-    if (!c.address) continue;
-    set.reserveAddr({ ...c.address }, virDomainPCIControllerModelToConnectType(c.model), 0, true);
+  // qemuDomainCollectPCIAddress() in virDomainDeviceInfoIterate() order: which kind comes first in a slot decides its aggregate flag
+  const order = virDomainDeviceInfoIterateOrder(guest);
+  for (let i = 0; i < order.length; i++) {
+    const { d, c } = order[i] as IteratedDevice;
+    if (d?.address) set.reserveAddr({ ...d.address }, qemuDomainDeviceCalculatePCIConnectFlags(d, guest, w.machine, w.host), qemuDomainFillDeviceIsolationGroup(d, w.machine, w.host), true);
+    else if (c?.address) set.reserveAddr({ ...c.address }, virDomainPCIControllerModelToConnectType(c.model), 0, true);
   }
   return set;
 }

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { GuestDevice, PciController } from '../model/guest.ts';
+import { Q35 } from '../machines/index.ts';
+import { controller, emulated, guestOf } from '../placement/testkit.ts';
+import { virDomainDefPostParse } from './domainConf.ts';
+import { qemuDomainAssignPCIAddresses, virDomainDeviceInfoIterateOrder } from './qemuDomainAddress.ts';
+
+/**
+ * The order libvirt reserves written addresses in (qemuDomainPCIAddressSetCreate: qemuDomainCollectPCIAddress
+ * over virDomainDeviceInfoIterate, src/conf/domain_conf.c): disks, nets, sounds, hostdevs, videos,
+ * controllers, …, the memballoon, rngs, …. The first reservation in a slot sets its aggregate flag
+ * (virDomainPCIAddressReserveAddrInternal), and only an aggregate slot takes the root ports libvirt
+ * places (virDomainPCIAddressFindUnusedFunctionOnBus), so the order decides where they go.
+ */
+const bsf = (a: { bus: number; slot: number; function: number } | undefined): string =>
+  a ? `${a.bus.toString(16).padStart(2, '0')}:${a.slot.toString(16).padStart(2, '0')}.${a.function}` : 'none';
+const at = (slot: number, fn: number): NonNullable<PciController['address']> => ({ domain: 0, bus: 0, slot, function: fn });
+const noDefaults = [emulated({ key: 'usb', element: 'controller', type: 'usb', model: 'none' }), emulated({ key: 'mb', element: 'memballoon', model: 'none' })];
+
+/** Where libvirt puts root port index 2 (written without an address) next to `devices` and root port 1 at `port1`. */
+function secondPort(port1: PciController['address'], devices: GuestDevice[]): string {
+  const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, port1), controller('pcie-root-port', 2)], devices: [...devices, ...noDefaults] });
+  const placed = qemuDomainAssignPCIAddresses(virDomainDefPostParse(g, Q35, { defaultDevices: false }), Q35, undefined);
+  return bsf(placed.guest.controllers.find((c) => c.index === 2)?.address);
+}
+
+describe('written addresses are reserved in virDomainDeviceInfoIterate() order', () => {
+  it('a root port at 00:01.0 is reserved before an rng at 00:01.2: the slot aggregates, the unaddressed port takes 00:01.1 (libvirt 9.0 + QEMU 7.2: test/real/collect-order.test.ts)', () => {
+    // with every device reserved before every controller the rng made slot 1 non-aggregate: 00:02.0
+    expect(secondPort(at(1, 0), [emulated({ key: 'rng', element: 'rng', model: 'virtio', address: at(1, 2) })])).toBe('00:01.1');
+  });
+
+  it('a disk at 00:01.0 is reserved before the root port at 00:01.1: the slot does not aggregate, the unaddressed port takes a slot of its own', () => {
+    expect(secondPort(at(1, 1), [emulated({ key: 'vda', element: 'disk', bus: 'virtio', targetDev: 'vda', address: at(1, 0) })])).toBe('00:02.0');
+  });
+
+  it('the kinds in libvirt\'s order, each kind in libvirt\'s list order: def->disks by drive index, def->controllers by type then index', () => {
+    const d = (key: string, element: GuestDevice['element'], extra: Partial<GuestDevice> = {}): GuestDevice => emulated({ key, element, ...extra });
+    const devices = [
+      d('rng', 'rng'),
+      d('mb', 'memballoon'),
+      d('usb1', 'controller', { type: 'usb', index: 1 }),
+      d('vdb', 'disk', { bus: 'virtio', targetDev: 'vdb' }),
+      d('hd', 'hostdev'),
+      d('usb0', 'controller', { type: 'usb', index: 0 }),
+      d('vda', 'disk', { bus: 'virtio', targetDev: 'vda' }),
+      d('net', 'interface', { type: 'hostdev' }),
+      d('video', 'video'),
+      d('snd', 'sound'),
+      d('wd', 'watchdog'),
+      d('in', 'input'),
+    ];
+    const controllers = [controller('pcie-root-port', 3), controller('pcie-root', 0), controller('pcie-root-port', 1)];
+    const order = virDomainDeviceInfoIterateOrder({ devices, controllers }).map((x) => (x.d ? x.d.key : `pci-${x.c.index}`));
+    expect(order).toEqual(['vda', 'vdb', 'net', 'snd', 'hd', 'video', 'usb0', 'usb1', 'pci-0', 'pci-1', 'pci-3', 'in', 'wd', 'mb', 'rng']);
+  });
+});
