@@ -299,3 +299,31 @@ describe('validate judges the input as libvirt defines it, so place adds no erro
     expect(errorRules(designOf(xml))).toContain('GEN-ADDR-1');
   });
 });
+
+describe("pe-per-phb gives the primary video whose 00:01.0 is taken its root port before the bridges' (GEN-IDX-4)", () => {
+  // fuzz seed 38: qemuDomainValidateDevicePCISlotsQ35 puts such a video on the next free slot before
+  // libvirt places any controller, so it took port 1, meant for pcie-to-pci-bridge 2, which landed on port 3
+  const xml = domainXml(
+    'q35',
+    'x86_64',
+    [
+      "    <interface type='user'><model type='e1000e'/><address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/></interface>",
+      "    <interface type='user'><model type='e1000'/></interface>",
+      "    <video><model type='virtio'/></video>",
+      "    <controller type='usb' model='none'/>",
+      "    <memballoon model='none'/>",
+    ].join('\n'),
+  );
+  for (const policy of POLICIES) {
+    it(`no bridge numbered below its port (${policy})`, () => {
+      const r = placed(xml, policy);
+      expect(r.added).toEqual([]);
+      expect(r.notes.join('\n')).not.toContain('which QEMU creates after it');
+    });
+  }
+  it('the video on the first port, the bridge on the next', () => {
+    const r = placed(xml, 'pe-per-phb');
+    expect(r.out).toMatch(/<video><model type='virtio'\/>\s*<address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'\/>/);
+    expect(r.out).toMatch(/<controller type='pci' index='3' model='pcie-to-pci-bridge'>(?:(?!<\/controller>)[\s\S])*bus='0x02'/);
+  });
+});
