@@ -394,12 +394,27 @@ function setDeviceAddress(w: AssignState, key: string, address: GuestPciAddress)
 export interface ChipsetSlots {
   /** slots of bus 0 the chipset holds (no device can go there; 00:00 aside, which no address can name) */
   readonly builtinSlots: readonly number[];
-  /** does {@link validate} give this device its fixed home (when that is free), so no bus is needed for it? */
-  readonly homes: (d: GuestDevice, guest: Pick<Guest, 'devices'>) => boolean;
+  /** does {@link validate} give this device its fixed home, so no bus is needed for it? */
+  readonly homes: (d: GuestDevice, guest: Pick<Guest, 'devices' | 'controllers'>) => boolean;
+  /**
+   * does {@link validate} put this device on the next free slot itself, before libvirt places any
+   * controller? The primary video whose home slot a written address takes
+   * (qemuDomainPCIAddressReserveNextAddr in qemuDomainValidateDevicePCISlotsQ35 / ...PIIX3).
+   */
+  readonly placesFirst: (d: GuestDevice, guest: Pick<Guest, 'devices' | 'controllers'>) => boolean;
   readonly validate: (w: AssignState, set: VirDomainPCIAddressSet) => void;
 }
 
 const primaryVideo = (d: GuestDevice, guest: Pick<Guest, 'devices'>): boolean => d === guest.devices.find((x) => x.element === 'video');
+
+/** Is slot `slot` of bus 0 written for anything (any function)? */
+const slotWritten = (guest: Pick<Guest, 'devices' | 'controllers'>, slot: number): boolean => [...guest.devices, ...guest.controllers].some((x) => x.address?.bus === 0 && x.address.slot === slot);
+
+/** The primary video's place with its home at 00:`slot`: the home when free, else the next free slot, before any controller. */
+const videoHome = (slot: number) => ({
+  homes: (d: GuestDevice, guest: Pick<Guest, 'devices' | 'controllers'>): boolean => primaryVideo(d, guest) && !slotWritten(guest, slot),
+  placesFirst: (d: GuestDevice, guest: Pick<Guest, 'devices' | 'controllers'>): boolean => primaryVideo(d, guest) && slotWritten(guest, slot),
+});
 
 const bus0 = (slot: number, fn = 0): GuestPciAddress => ({ domain: 0, bus: 0, slot, function: fn });
 
@@ -458,7 +473,8 @@ export function qemuDomainValidateDevicePCISlotsQ35(w: AssignState, set: VirDoma
 export const Q35_CHIPSET: ChipsetSlots = {
   builtinSlots: [0x1f],
   // the SATA controller at 00:1f.2, the primary video at 00:01.0
-  homes: (d, guest) => d === controllerIndex0(guest.devices, 'sata') || primaryVideo(d, guest),
+  homes: (d, guest) => d === controllerIndex0(guest.devices, 'sata') || videoHome(1).homes(d, guest),
+  placesFirst: videoHome(1).placesFirst,
   validate: qemuDomainValidateDevicePCISlotsQ35,
 };
 
@@ -486,7 +502,7 @@ export function qemuDomainValidateDevicePCISlotsPIIX3(w: AssignState, set: VirDo
 export const PIIX3_CHIPSET: ChipsetSlots = {
   builtinSlots: [1],
   // the primary video at 00:02.0
-  homes: primaryVideo,
+  ...videoHome(2),
   validate: qemuDomainValidateDevicePCISlotsPIIX3,
 };
 

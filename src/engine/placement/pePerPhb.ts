@@ -402,7 +402,13 @@ function addPciePorts(guest: Guest, host: Host | undefined, spare: number): Gues
     controllers = [...controllers, { key: freshControllerKey(controllers), index, model, target: {} }];
     return true;
   };
+  // A PCIe device libvirt places before any controller (the q35 primary video whose 00:01.0 is
+  // taken) takes the first empty port: its port comes before the bridges', or bridge 2 would land
+  // on port 3, a bus QEMU creates after it (GEN-IDX-4, fuzz seed 38)
+  const first = ported.filter((d) => (machine.chipset?.placesFirst(d, guest) ?? false) && qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host) & F.PCIE_DEVICE).length;
+  let ports = emptyPorts;
+  for (; ports < first; ports++) if (!add('pcie-root-port')) break;
   for (let room = bridgeRoom; room < conventional; room += 31) if (!add('pcie-root-port') || !add('pcie-to-pci-bridge')) break;
-  for (let n = emptyPorts; n < pcie + portTakers + spare; n++) if (!add('pcie-root-port')) break;
+  for (; ports < pcie + portTakers + spare; ports++) if (!add('pcie-root-port')) break;
   return { ...guest, controllers };
 }

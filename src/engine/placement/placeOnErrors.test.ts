@@ -4,7 +4,7 @@ import { createDesign, exportDomain } from '../xml/domain.ts';
 import { validate } from '../rules/validate.ts';
 import type { PlacementPolicy } from './index.ts';
 import { placeWithReport } from './index.ts';
-import { domainXml } from '../rules/testkit.ts';
+import { domainXml, host } from '../rules/testkit.ts';
 
 /**
  * place on designs that already have errors (issue 11): its output, validated, holds no error rule
@@ -255,5 +255,75 @@ describe('an ICH9 USB2 controller whose function its set already uses is not pla
   }
   it("validate says libvirt refuses the input (the rules' define-time prediction)", () => {
     expect([...errorRules(designOf(xml))]).toContain('GEN-CONNECT-1');
+  });
+});
+
+/**
+ * What validate must see on the input because libvirt's define does it, whatever place adds (fuzz
+ * seeds 4, 5, 12, 13 and 27): place's output then holds no error rule the input lacks.
+ */
+describe('validate judges the input as libvirt defines it, so place adds no error', () => {
+  const pciAt = (bus: string, slot: number): string => `<address type='pci' domain='0x0000' bus='${bus}' slot='0x${slot.toString(16).padStart(2, '0')}' function='0x0'/>`;
+  const disk = (name: string, address: string): string => `    <disk type='file' device='disk'><source file='/${name}.img'/><target dev='${name}' bus='virtio'/>${address}</disk>`;
+  const addedBy = (xml: string, h?: ReturnType<typeof host>): Record<PlacementPolicy, string[]> => {
+    const r = createDesign(xml, h, 'in.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    const had = errorRules(r.value);
+    const out = {} as Record<PlacementPolicy, string[]>;
+    for (const policy of POLICIES) out[policy] = [...errorRules(placeWithReport(r.value, { policy }).design)].filter((id) => !had.has(id));
+    return out;
+  };
+
+  it("i440fx with a full pci-root and a disk on bus '010' (8: libvirt reads numbers with base 0), which no controller has", () => {
+    // virDomainPCIAddressSetGrow adds pci-bridges 1-8 for it in the dry run, and bridge 1 finds no slot before its own bus
+    const full = Array.from({ length: 30 }, (_, i) => disk(`vd${i + 2}`, pciAt('0x00', i + 2)));
+    const xml = domainXml('pc', 'x86_64', [...full, disk('vdz', pciAt('010', 1)), "    <controller type='pci' index='0' model='pci-root'/>", "    <memballoon model='none'/>"].join('\n'));
+    expect(addedBy(xml)).toEqual({ libvirt: [], 'pe-per-phb': [] });
+    expect(errorRules(designOf(xml))).toContain('GEN-IDX-4');
+  });
+
+  it('pseries with one member of an IOMMU group written on the default PHB and the other left to libvirt', () => {
+    // qemuDomainSetupIsolationGroups: libvirt puts no hostdev on the default PHB, so it gives the second a PHB of its own
+    const h = host({ groups: { 7: ['0000:01:00.0', '0000:01:00.1'] } });
+    const hd = (fn: number, address = ''): string => `    <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' slot='0x00' function='0x${fn}'/></source>${address}</hostdev>`;
+    const xml = domainXml('pseries', 'ppc64', [hd(0, pciAt('0x00', 1)), hd(1)].join('\n'));
+    expect(addedBy(xml, h)).toEqual({ libvirt: [], 'pe-per-phb': [] });
+    const r = createDesign(xml, h, 'in.xml');
+    expect(r.ok && errorRules(r.value)).toContain('PAPR-ISO-5');
+  });
+
+  it('q35 with a SATA controller written at 0100:00:1f.2, beside the SATA controller 0 libvirt puts at 0000:00:1f.2', () => {
+    // virDomainPCIAddressValidate refuses the domain (GEN-ADDR-1) before any double use
+    const xml = domainXml('q35', 'x86_64', ["    <controller type='sata' index='3'><address type='pci' domain='0x100' bus='0x00' slot='0x1f' function='0x2'/></controller>", "    <memballoon model='none'/>"].join('\n'));
+    expect(addedBy(xml)).toEqual({ libvirt: [], 'pe-per-phb': [] });
+    expect(errorRules(designOf(xml))).toContain('GEN-ADDR-1');
+  });
+});
+
+describe("pe-per-phb gives the primary video whose 00:01.0 is taken its root port before the bridges' (GEN-IDX-4)", () => {
+  // fuzz seed 38: qemuDomainValidateDevicePCISlotsQ35 puts such a video on the next free slot before
+  // libvirt places any controller, so it took port 1, meant for pcie-to-pci-bridge 2, which landed on port 3
+  const xml = domainXml(
+    'q35',
+    'x86_64',
+    [
+      "    <interface type='user'><model type='e1000e'/><address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/></interface>",
+      "    <interface type='user'><model type='e1000'/></interface>",
+      "    <video><model type='virtio'/></video>",
+      "    <controller type='usb' model='none'/>",
+      "    <memballoon model='none'/>",
+    ].join('\n'),
+  );
+  for (const policy of POLICIES) {
+    it(`no bridge numbered below its port (${policy})`, () => {
+      const r = placed(xml, policy);
+      expect(r.added).toEqual([]);
+      expect(r.notes.join('\n')).not.toContain('which QEMU creates after it');
+    });
+  }
+  it('the video on the first port, the bridge on the next', () => {
+    const r = placed(xml, 'pe-per-phb');
+    expect(r.out).toMatch(/<video><model type='virtio'\/>\s*<address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'\/>/);
+    expect(r.out).toMatch(/<controller type='pci' index='3' model='pcie-to-pci-bridge'>(?:(?!<\/controller>)[\s\S])*bus='0x02'/);
   });
 });

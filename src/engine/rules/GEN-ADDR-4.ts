@@ -11,7 +11,7 @@ const meta: RuleMeta = {
   severity: 'error',
   title: 'No two devices share a bus/slot/function',
   why: 'Two devices at one PCI address cannot both exist; libvirt refuses the domain with "Attempted double use of PCI Address".',
-  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressReserveAddrInternal',
+  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressReserveAddrInternal (after virDomainPCIAddressValidate, which refuses a domain other than 0 first)',
   families: 'all',
 };
 
@@ -23,6 +23,9 @@ const meta: RuleMeta = {
 export const rule: Rule = globalRule(meta, (ctx) => ctx.buses.flatMap((bus) => {
   const byFn = new Map<string, Occupant[]>();
   for (const o of occupants(bus)) {
+    // libvirt refuses an address outside domain 0 before it reserves it (virDomainPCIAddressValidate,
+    // GEN-ADDR-1): it never meets another address, and bus N of domain 1 is no bus N of domain 0
+    if ((o.device?.address ?? o.controller?.address)?.domain !== 0) continue;
     const k = `${o.slot}.${o.function}`;
     const list = byFn.get(k);
     if (list) list.push(o);
@@ -46,6 +49,8 @@ export const cases = {
     { name: 'two functions of one slot', design: pseries([], [hostdev('0000:01:00.0', at(0, 1, 0, 'on')), hostdev('0000:01:00.1', at(0, 1, 1))]) },
     { name: 'a controller and a device in different slots', design: q35([rootPort(1, 2)], [dev('nic', 'interface', at(0, 3), { model: 'e1000e' })]) },
     { name: 'one slot and function on two buses', design: pseries([phb(1)], [dev('vda', 'disk', at(0, 2)), dev('vdb', 'disk', at(1, 2))]) },
+    // fuzz seed 27: libvirt refuses vdb's domain first (GEN-ADDR-1), never a double use
+    { name: 'one bus, slot and function in two PCI domains', design: q35([], [dev('vda', 'disk', at(0, 2)), dev('vdb', 'disk', at(0, 2, 0, undefined, 0x100))]) },
   ],
   fail: [
     { name: 'same slot twice', design: pseries([], [dev('vda', 'disk', at(0, 2)), dev('vdb', 'disk', at(0, 2))]), expect: { devices: ['vda', 'vdb'] } },

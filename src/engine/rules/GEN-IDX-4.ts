@@ -5,7 +5,7 @@ import { finding, nextFreeIndex } from './context.ts';
 import { addedByLibvirt, atDefine, definedControllerText, placesAnything } from './atDefine.ts';
 import { globalRule } from './define.ts';
 import { controllerAddressFixes, deviceName } from './fixes.ts';
-import { at, ctrl, pseries, q35, virt } from './testkit.ts';
+import { at, ctrl, design, dev, pseries, q35, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-IDX-4',
@@ -86,8 +86,24 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   return out;
 });
 
+/**
+ * An i440fx guest whose pci-root has no free slot but `free` (slot 1 is PIIX3's, the rest hold
+ * written disks), with `more` devices, and its memballoon as `balloon` says ('none': libvirt adds none).
+ */
+function pcFull(more: ReturnType<typeof dev>[], free: readonly number[] = [], balloon?: 'none'): ReturnType<typeof design> {
+  const disks = Array.from({ length: 30 }, (_, i) => i + 2)
+    .filter((slot) => !free.includes(slot))
+    .map((slot) => dev(`vd${slot}`, 'disk', at(0, slot)));
+  const balloons = balloon ? [dev('balloon', 'memballoon', undefined, { model: balloon })] : [];
+  return design({ machine: 'pc', controllers: [ctrl('pci-root', 0)], devices: [...disks, ...more, ...balloons] });
+}
+
 export const cases = {
   pass: [
+    // a disk on bus 2 that no controller has, and one free root slot: libvirt adds pci-bridges 1 and 2 (virDomainPCIAddressSetGrow), 1 on the root, 2 on 1
+    { name: 'i440fx: the bridges libvirt adds for a written bus find room', design: pcFull([dev('vdb', 'disk', at(2, 1))], [31], 'none') },
+    // every slot written and nothing for libvirt to add: no bus grows
+    { name: 'i440fx: pci-root full, nothing libvirt adds', design: pcFull([], [], 'none') },
     { name: 'bridge 1 on bus 0', design: pseries([ctrl('pci-bridge', 1, { address: at(0, 1), target: { chassisNr: 1 } })], []) },
     { name: 'libvirt places an upstream port on the root port numbered before it', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-switch-upstream-port', 2)], []) },
   ],
@@ -101,5 +117,10 @@ export const cases = {
     { name: 'root port on its own bus', design: virt([ctrl('pcie-root-port', 1, { address: at(1, 0), target: { chassis: 1, port: 0 } })], []), expect: { controllers: [1] } },
     // d11-q35-upstream-port-before-its-root-port: libvirt puts upstream port 1 on root port 2
     { name: 'libvirt places an upstream port on a root port numbered after it', design: q35([ctrl('pcie-switch-upstream-port', 1), ctrl('pcie-root-port', 2)], []), expect: { controllers: [1] } },
+    // fuzz seeds 5 and 12: a disk written on bus 2, which no controller has, beside a full pci-root: the
+    // pci-bridge 1 libvirt adds for it (virDomainPCIAddressSetGrow) finds no slot before its own bus
+    { name: 'i440fx: pci-root full and a disk on a bus no controller has', design: pcFull([dev('vdb', 'disk', at(2, 1))], [], 'none'), expect: { controllers: [1] } },
+    // every device written, but libvirt adds a memballoon (virDomainDefPostParse) and grows a bus for it
+    { name: 'i440fx: pci-root full and the memballoon libvirt adds', design: pcFull([]), expect: { controllers: [1] } },
   ],
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { addedByLibvirt, atDefine, definedControllerText, placesAnything, placesControllers } from './atDefine.ts';
+import { addedByLibvirt, addsBuses, atDefine, definedControllerText, placesAnything, placesControllers } from './atDefine.ts';
 import { buildContext } from './context.ts';
-import { at, ctrl, design, dev, q35, rootPort } from './testkit.ts';
+import { at, ctrl, design, dev, phb, pseries, q35, rootPort } from './testkit.ts';
 
 /**
  * The define-time model the rules share: what virDomainDefPostParse + qemuDomainAssignPCIAddresses
@@ -61,5 +61,49 @@ describe('what libvirt has to place itself', () => {
     // a SATA disk sits on the ICH9 controller, not on PCI
     expect(placesAnything(ctx([dev('sda', 'disk', undefined, { bus: 'sata' })]))).toBe(false);
     expect(placesAnything(buildContext(q35([ctrl('pcie-root-port', 1)], [])))).toBe(true);
+  });
+});
+
+/**
+ * The buses libvirt's dry run adds to a fully written design (qemuDomainAssignPCIAddresses): the
+ * gate that makes the rules judge the controllers it adds for them (fuzz seeds 5, 12 and 13).
+ */
+describe('a bus libvirt adds when everything is written', () => {
+  const disks = (bus: number, slots: readonly number[]) => slots.map((s) => dev(`vd${bus}-${s}`, 'disk', at(bus, s)));
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  it('an index no controller has below the highest one (qemuDomainPCIAddressSetCreate sizes the set by it)', () => {
+    expect(addsBuses(buildContext(pseries([phb(2)], [])))).toBe(true);
+    expect(addsBuses(buildContext(pseries([phb(1), phb(2)], [])))).toBe(false);
+  });
+
+  it('a bus an address names that no controller has (virDomainPCIAddressSetGrow in the dry run)', () => {
+    expect(addsBuses(buildContext(pseries([], disks(3, [1]))))).toBe(true);
+    expect(addsBuses(buildContext(pseries([phb(1)], disks(1, [1]))))).toBe(false);
+    expect(addsBuses(buildContext(pseries([phb(1), ctrl('pci-bridge', 2, { address: at(5, 1) })], [])))).toBe(true);
+    // a device libvirt adds itself (shown, not written) names no bus of the design
+    expect(addsBuses(buildContext(pseries([], [dev('balloon', 'memballoon', at(3, 1), { implicit: true })])))).toBe(false);
+  });
+
+  it('a bus import shows as added by libvirt is no written one, but the root is there either way', () => {
+    expect(addsBuses(buildContext(pseries([ctrl('pci-root', 1, { implicit: true })], disks(1, [1]))))).toBe(true);
+    expect(addsBuses(buildContext(design({ machine: 'pseries', controllers: [ctrl('pci-root', 0, { implicit: true })], devices: disks(0, [1]) })))).toBe(false);
+    expect(addsBuses(buildContext(design({ machine: 'pseries', devices: disks(0, [1]) })))).toBe(false);
+  });
+
+  it("with a pci-root, a root bus without a free slot (the spare bridge slot may grow a bus); PIIX3's slot 1 counts as taken", () => {
+    expect(addsBuses(buildContext(pseries([], disks(0, range(1, 31)))))).toBe(true);
+    expect(addsBuses(buildContext(pseries([], disks(0, range(2, 31)))))).toBe(false);
+    expect(addsBuses(buildContext(pseries([ctrl('pci-bridge', 1, { address: at(0, 1) })], disks(0, range(2, 31)))))).toBe(true);
+    const pc = (slots: readonly number[]) => buildContext(design({ machine: 'pc', controllers: [ctrl('pci-root', 0)], devices: disks(0, slots) }));
+    expect(addsBuses(pc(range(2, 31)))).toBe(true);
+    expect(addsBuses(pc(range(3, 31)))).toBe(false);
+    // pcie-root: libvirt reserves no spare slot there (qemuDomainHasPCIRoot)
+    expect(addsBuses(buildContext(q35([], disks(0, range(1, 30)))))).toBe(false);
+  });
+
+  it('placesAnything says so too', () => {
+    expect(placesAnything(buildContext(pseries([], disks(3, [1]))))).toBe(true);
+    expect(placesAnything(buildContext(pseries([], disks(0, [1]))))).toBe(false);
   });
 });

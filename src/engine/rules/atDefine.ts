@@ -2,6 +2,7 @@ import type { PciController } from '../model/guest.ts';
 import type { DefinedDomain } from '../placement/defineTime.ts';
 import { defineDomain } from '../placement/defineTime.ts';
 import type { RuleContext } from './context.ts';
+import { BUS_MODELS } from '../libvirt/index.ts';
 
 /**
  * What libvirt makes of the design at define time, for the rules that judge it (issue 13: `validate`
@@ -23,9 +24,48 @@ export function placesControllers(ctx: RuleContext): boolean {
   return ctx.design.guest.controllers.some((c) => !c.address && !c.implicit && !isRoot(c));
 }
 
-/** …or a written device that needs a PCI address and has none. */
+/**
+ * …or a written device that needs a PCI address and has none, or a bus libvirt adds to a fully
+ * written design ({@link addsBuses}): libvirt places that bus's controller.
+ */
 export function placesAnything(ctx: RuleContext): boolean {
-  return placesControllers(ctx) || ctx.design.guest.devices.some((d) => !d.address && !d.implicit && ctx.takesPci(d));
+  return placesControllers(ctx) || ctx.design.guest.devices.some((d) => !d.address && !d.implicit && ctx.takesPci(d)) || addsBuses(ctx);
+}
+
+/**
+ * May libvirt's dry run (qemuDomainAssignPCIAddresses, src/qemu/qemu_domain_address.c) add a bus
+ * when every device and controller is written? It does for an index no controller has up to the
+ * highest written one (qemuDomainPCIAddressSetCreate sizes the set by it) and for a bus an address
+ * names beyond that (qemuDomainCollectPCIAddress → virDomainPCIAddressReserveAddrInternal: `if
+ * (addrs->dryRun && virDomainPCIAddressSetGrow(...))`, src/conf/domain_addr.c); and with a pci-root,
+ * for the slot it reserves for a future bridge when the buses are not all full ("reserve 1 extra
+ * slot for a (potential) bridge"), which grows a bus only if no bus has a free slot for a PCI
+ * device, so only if the root bus, which takes them, has none. virDomainDefMaybeAddController adds
+ * a controller for each new bus and qemuDomainPCIAddressReserveNextAddr gives it a slot, which may
+ * be on its own bus (GEN-IDX-4). A gate, not the verdict: true when the define-time model must run
+ * to know.
+ */
+export function addsBuses(ctx: RuleContext): boolean {
+  // the root is libvirt's whether written or not; the buses import shows `implicit` are the ones it adds
+  const written = new Set<number>([0]);
+  for (const c of ctx.guest.controllers) if (c.index !== undefined && !c.implicit) written.add(c.index);
+  const highest = Math.max(0, ...written);
+  for (let i = 1; i < highest; i++) if (!written.has(i)) return true;
+  const named = (a: { readonly bus: number } | undefined): boolean => a !== undefined && !written.has(a.bus);
+  if (ctx.guest.devices.some((d) => !d.implicit && named(d.address)) || ctx.guest.controllers.some((c) => named(c.address))) return true;
+  return !ctx.pcieRoot && rootBusFull(ctx);
+}
+
+/** Has the pci-root at index 0 no free slot: each is written, or held by the chipset (PIIX3's 00:01)? */
+function rootBusFull(ctx: RuleContext): boolean {
+  const root = ctx.controllerByIndex.get(0);
+  const shape = root?.model === 'pci-root' ? BUS_MODELS['pci-root'] : undefined;
+  if (!shape) return false;
+  const used = new Set<number>(ctx.machine.chipset?.builtinSlots ?? []);
+  const bus = ctx.busByIndex.get(0);
+  for (const x of [...(bus?.devices ?? []), ...(bus?.controllers ?? [])]) if (x.address) used.add(x.address.slot);
+  for (let s = shape.minSlot; s <= shape.maxSlot; s++) if (!used.has(s)) return false;
+  return true;
 }
 
 /** Is this controller one libvirt adds (not written in the design, nor the root it always adds)? */

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { validate } from './validate.ts';
+import { at, hostdev, phb, pseries } from './testkit.ts';
+
+const H = { groups: { 1: ['0000:01:00.0', '0000:01:00.1'] } };
+const iso5 = (d: ReturnType<typeof pseries>): string[] => validate(d).filter((f) => f.ruleId === 'PAPR-ISO-5').map((f) => f.message);
+
+/**
+ * A group member left without an address goes where libvirt puts it at define, never on the default
+ * PHB (qemuDomainSetupIsolationGroups locks its isolation group): with a member written there, the
+ * group is split (fuzz seed 4).
+ */
+describe('PAPR-ISO-5 judges the members libvirt places', () => {
+  it('names the PHB libvirt adds for the member it places', () => {
+    expect(iso5(pseries([], [hostdev('0000:01:00.0', at(0, 1)), hostdev('0000:01:00.1')], H))).toEqual([
+      'IOMMU group 1 is split over PHBs 0 and 1 (at define libvirt puts hostdev 0000:01:00.1 on PHB 1, which it adds): QEMU refuses a VFIO group in two address spaces.',
+    ]);
+  });
+
+  it('or the written PHB it uses, when one is free', () => {
+    expect(iso5(pseries([phb(1)], [hostdev('0000:01:00.0', at(0, 1)), hostdev('0000:01:00.1')], H))).toEqual([
+      'IOMMU group 1 is split over PHBs 0 and 1 (at define libvirt puts hostdev 0000:01:00.1 on PHB 1): QEMU refuses a VFIO group in two address spaces.',
+    ]);
+  });
+
+  it('a PHB import shows as added by libvirt (implicit) is one it adds', () => {
+    expect(iso5(pseries([phb(1, {}, { implicit: true })], [hostdev('0000:01:00.0', at(0, 1)), hostdev('0000:01:00.1')], H))).toEqual([
+      'IOMMU group 1 is split over PHBs 0 and 1 (at define libvirt puts hostdev 0000:01:00.1 on PHB 1, which it adds): QEMU refuses a VFIO group in two address spaces.',
+    ]);
+  });
+
+  it('a whole group left to libvirt lands on one PHB', () => {
+    expect(iso5(pseries([], [hostdev('0000:01:00.0'), hostdev('0000:01:00.1')], H))).toEqual([]);
+  });
+});
