@@ -19,4 +19,17 @@ describe('applyFixes', () => {
     expect(sev(fixed)).toEqual(['warning GEN-HP-1', 'warning Q35-HP-1']);
     expect(fixed.guest.devices.find((x) => x.key === 'vda')?.address).toMatchObject({ bus: 3, slot: 0 });
   });
+
+  it('applies only the fixes of errors: a warning\'s fix that would clear an error too is left to the user', () => {
+    // an upstream port straight on pcie-root: libvirt refuses it (GEN-CONNECT-3), and with no port
+    // before it libvirt cannot place it either, so the error has no fix; GEN-HP-1's fix (remove the
+    // empty upstream port) would clear it, but removing a written controller is the user's call
+    const d = q35([ctrl('pcie-switch-upstream-port', 1, { address: at(0, 2) })], []);
+    const gen = validate(d).filter((f) => f.ruleId.startsWith('GEN-'));
+    expect(gen.map((f) => [f.severity, f.ruleId, f.fixes?.map((x) => x.label)])).toEqual([
+      ['error', 'GEN-CONNECT-3', undefined],
+      ['warning', 'GEN-HP-1', ['Remove the empty pcie-switch-upstream-port (controller 1)']],
+    ]);
+    expect(applyFixes(d)).toBe(d);
+  });
 });
