@@ -32,6 +32,9 @@ describe('the controllers libvirt runs with (libvirtControllers)', () => {
     const s390 = (devices: Parameters<typeof pseries>[1]) => design({ machine: 's390-ccw-virtio', arch: 's390x', devices });
     expect(buildContext(s390([dev('vda', 'disk', at(0, 1)), dev('vdb', 'disk')])).controllerByIndex.get(0)?.model).toBe('pci-root');
     expect(buildContext(s390([dev('vdb', 'disk'), dev('vdc', 'disk', at(1, 1))])).controllerByIndex.has(0)).toBe(false);
+    // a controller's address counts as a device's does
+    const bridged = design({ machine: 's390-ccw-virtio', arch: 's390x', controllers: [ctrl('pci-bridge', 1, { address: at(0, 1) })] });
+    expect(buildContext(bridged).controllerByIndex.get(0)?.model).toBe('pci-root');
   });
 
   it('the answer follows the devices: the same (empty) controller list gets the root once a device names bus 0', () => {
