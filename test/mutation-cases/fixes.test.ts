@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, ctrl, design } from '../../src/engine/rules/testkit.ts';
+import { at, ctrl, design, dev, hostdev, phb, pseries } from '../../src/engine/rules/testkit.ts';
 import { findingsOf } from './alone.ts';
 
 /**
@@ -16,5 +16,17 @@ describe('libvirtPlaces: a controller whose address a fix may drop', () => {
       const labels = findingsOf(d, 'GEN-IDX-4').flatMap((f) => f.fixes?.map((x) => x.label) ?? []);
       expect(labels).toContain(`Drop the address of ${model} controller index 1 (libvirt places it)`);
     }
+  });
+});
+
+describe('feasible: a fix whose command does not apply is not offered', () => {
+  it('HD-VFIO-1 on a full vPHB: the rest of the group has no room next to its GPU, so no fix, and no error thrown', () => {
+    // add-hostdevs refuses a bus with no free slot (CommandError): feasible() says no
+    const GPU = '0000:01:00.0';
+    const AUDIO = '0000:02:00.0';
+    const disks = Array.from({ length: 30 }, (_, i) => dev(`vd${i}`, 'disk', at(1, i + 2)));
+    const d = pseries([phb(1)], [hostdev(GPU, at(1, 1)), ...disks], { groups: { 1: [GPU, AUDIO] }, drivers: { [GPU]: 'vfio-pci', [AUDIO]: 'snd_hda_intel' } });
+    const got = findingsOf(d, 'HD-VFIO-1');
+    expect(got.map((f) => [f.severity, f.subjects, f.fixes])).toEqual([['error', { devices: [GPU], groups: [1] }, undefined]]);
   });
 });
