@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, ctrl, design, dev, hostdev, phb, pseries } from '../../src/engine/rules/testkit.ts';
+import { at, ctrl, design, dev, hostdev, phb, pseries, q35, rootPort } from '../../src/engine/rules/testkit.ts';
 import { findingsOf } from './alone.ts';
 
 /**
@@ -28,5 +28,17 @@ describe('feasible: a fix whose command does not apply is not offered', () => {
     const d = pseries([phb(1)], [hostdev(GPU, at(1, 1)), ...disks], { groups: { 1: [GPU, AUDIO] }, drivers: { [GPU]: 'vfio-pci', [AUDIO]: 'snd_hda_intel' } });
     const got = findingsOf(d, 'HD-VFIO-1');
     expect(got.map((f) => [f.severity, f.subjects, f.fixes])).toEqual([['error', { devices: [GPU], groups: [1] }, undefined]]);
+  });
+});
+
+describe('relocateFix: the bus a fix adds', () => {
+  it('a conventional PCI device with no bus to take it gets a pcie-to-pci-bridge on a new root port, named by its index; a PCIe one a root port', () => {
+    // virDomainPCIAddressSetGrow's way for a conventional device under pcie-root: a pcie-root-port
+    // holding a pcie-to-pci-bridge, whose slot 1 takes it
+    const pci = q35([rootPort(1, 1)], [dev('nic', 'interface', at(1, 0)), dev('old', 'interface', at(1, 0), { model: 'e1000' })]);
+    const [f] = findingsOf(pci, 'GEN-ADDR-4');
+    expect(f?.fixes?.[0]?.label).toBe('Move old to a new pcie-to-pci-bridge (index 3) on a new pcie-root-port');
+    const pcie = q35([rootPort(1, 1)], [dev('nic', 'interface', at(1, 0)), dev('vda', 'disk', at(1, 0))]);
+    expect(findingsOf(pcie, 'GEN-ADDR-4')[0]?.fixes?.[0]?.label).toBe('Move vda to a new pcie-root-port (index 2)');
   });
 });
