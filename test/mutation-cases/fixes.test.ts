@@ -42,3 +42,11 @@ describe('relocateFix: the bus a fix adds', () => {
     expect(findingsOf(pcie, 'GEN-ADDR-4')[0]?.fixes?.[0]?.label).toBe('Move vda to a new pcie-root-port (index 2)');
   });
 });
+
+describe('sameBusFix: a device moved within its vPHB', () => {
+  it('a device on slot 0 of a full PHB gets no fix (libvirt offers slots 1-31 only, all taken)', () => {
+    const full = Array.from({ length: 31 }, (_, i) => dev(`vd${i + 1}`, 'disk', at(1, i + 1)));
+    const d = pseries([phb(1)], [...full, dev('zero', 'disk', at(1, 0))]);
+    expect(findingsOf(d, 'PAPR-SLOT-1').map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [1], devices: ['zero'] }, undefined]]);
+  });
+});
