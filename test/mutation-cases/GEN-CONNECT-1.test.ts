@@ -165,3 +165,17 @@ describe('GEN-CONNECT-1: each controller said once, and fixes only where they fi
     expect(of(design({ machine: 'pc-q35', arch: 'x86_64', controllers: [ctrl('pci-bridge', 1)], devices: [dev('vda', 'disk')] })).map((f) => f.message)).toContain(MSG);
   });
 });
+
+describe('GEN-CONNECT-1: a q35 root written as the wrong model', () => {
+  it('leaves the controllers pcie-root takes to GEN-IDX-2, whose fix makes index 0 a pcie-root: no fix removes them', () => {
+    // libvirt refuses a q35 index 0 that is not pcie-root (GEN-IDX-2); once it is one, pcie-root takes
+    // a root port, a dmi-to-pci-bridge and a pcie-expander-bus (virDomainPCIAddressBusSetModel), so
+    // none of them is stranded, each alone with that root (what libvirt's define-time placement makes
+    // of them with the wrong root is another branch of the rule)
+    for (const c of [ctrl('pcie-root-port', 1), ctrl('dmi-to-pci-bridge', 1), ctrl('pcie-expander-bus', 1, { target: { busNr: 200 } })]) {
+      const d = design({ machine: 'q35', controllers: [ctrl('pci-root', 0), c] });
+      expect(of(d).filter((f) => f.message.includes('no bus in this guest accepts'))).toEqual([]);
+      expect(findingsOf(d, 'GEN-IDX-2').map((f) => f.subjects)).toEqual([{ controllers: [0] }]);
+    }
+  });
+});

@@ -68,4 +68,10 @@ describe('Q35-HP-2: hotplug room on bridges', () => {
     expect(got.map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [2] }, undefined]]);
   });
 
+  it('a guest libvirt cannot define (an address at slot 0x20) is judged as written, and the words do not say libvirt defined it', () => {
+    // virPCIDeviceAddressParseXML refuses slot 0x20 ("must be <= 0x1F"): there is no define-time
+    // guest to judge (atDefine gives none), so the full bridge is the one written
+    const d = q35(toBridge, [...nics(2, 1, 31), dev('vda', 'disk', at(0, 0x20)), ...noDefaults]);
+    expect(of(d).map((f) => [f.message, f.subjects])).toEqual([[WORDS('pcie-to-pci-bridge 2', false), { controllers: [2] }]]);
+  });
 });

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { applyFixes, validate } from '../../src/engine/rules/validate.ts';
+import { at, ctrl, dev, q35, rootPort } from '../../src/engine/rules/testkit.ts';
+
+/**
+ * `validate --fix` (applyFixes, src/engine/rules/validate.ts) beyond validate.test.ts (issue 11;
+ * docs/mutation.md, "mutctx"): it counts errors, what libvirt refuses, and nothing else.
+ */
+
+describe('applyFixes', () => {
+  it('applies a fix that clears an error even when it brings a warning: only errors are counted', () => {
+    // a disk on a pcie-switch-upstream-port: libvirt refuses it (virDomainPCIAddressFlagsCompatible,
+    // GEN-CONNECT-3); the fix moves it to a new root port and leaves the upstream port empty, which
+    // GEN-HP-1 warns is no hotplug spare (downstream ports cannot be hot-plugged into it)
+    const d = q35([rootPort(1, 1), ctrl('pcie-switch-upstream-port', 2, { address: at(1, 0) })], [dev('vda', 'disk', at(2, 0))]);
+    const sev = (x: typeof d) => validate(x).filter((f) => f.severity !== 'info').map((f) => `${f.severity} ${f.ruleId}`);
+    expect(sev(d)).toEqual(['error GEN-CONNECT-3', 'warning Q35-HP-1']);
+    const fixed = applyFixes(d);
+    expect(sev(fixed)).toEqual(['warning GEN-HP-1', 'warning Q35-HP-1']);
+    expect(fixed.guest.devices.find((x) => x.key === 'vda')?.address).toMatchObject({ bus: 3, slot: 0 });
+  });
+
+  it('applies only the fixes of errors: a warning\'s fix that would clear an error too is left to the user', () => {
+    // an upstream port straight on pcie-root: libvirt refuses it (GEN-CONNECT-3), and with no port
+    // before it libvirt cannot place it either, so the error has no fix; GEN-HP-1's fix (remove the
+    // empty upstream port) would clear it, but removing a written controller is the user's call
+    const d = q35([ctrl('pcie-switch-upstream-port', 1, { address: at(0, 2) })], []);
+    const gen = validate(d).filter((f) => f.ruleId.startsWith('GEN-'));
+    expect(gen.map((f) => [f.severity, f.ruleId, f.fixes?.map((x) => x.label)])).toEqual([
+      ['error', 'GEN-CONNECT-3', undefined],
+      ['warning', 'GEN-HP-1', ['Remove the empty pcie-switch-upstream-port (controller 1)']],
+    ]);
+    expect(applyFixes(d)).toBe(d);
+  });
+});
