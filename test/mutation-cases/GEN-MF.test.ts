@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
 import { findingsOf } from './alone.ts';
+import { createDesign } from '../../src/engine/xml/domain.ts';
 import { at, ctrl, design, dev, pseries, q35, rootPort } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
@@ -87,6 +88,42 @@ describe('GEN-MF-3 at define: the functions libvirt puts in a slot itself', () =
   it('a written device in a slot without function 0 is judged once, on the written design, when libvirt also places something', () => {
     const got = of(q35([], [dev('disk', 'disk', at(0, 3, 1)), usb('ehci', 'ich9-ehci1')]), 'GEN-MF-3');
     expect(got.map((f) => f.subjects)).toEqual([{ devices: ['disk'] }, { devices: ['ehci'] }]);
+  });
+});
+
+describe('GEN-MF-3 at define: only devices are "placed by libvirt", never a written controller', () => {
+  it('a device whose key is a controller\'s (alias \'pci-1\', which libvirt drops) is not confused with root port pci-1 written at 00:02.1', () => {
+    // libvirt keeps only a user alias ('ua-') from an inactive define (virDomainDeviceInfoParseXML),
+    // so the rng is an unaddressed virtio device: it goes behind the port, at 01:00.0
+    // (virDomainPCIAddressGetNextAddr); the port's slot 00:02 still has no function 0, and the
+    // finding names the port only, not the rng the design keys the same as the port
+    const xml = `<domain type='kvm'><name>g</name><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>
+<controller type='pci' index='0' model='pcie-root'/>
+<controller type='pci' index='1' model='pcie-root-port'><target chassis='1' port='0x11'/><address type='pci' domain='0' bus='0' slot='2' function='1'/></controller>
+<rng model='virtio'><backend model='random'>/dev/urandom</backend><alias name='pci-1'/></rng>
+<controller type='usb' model='none'/><memballoon model='none'/>
+</devices></domain>`;
+    const r = createDesign(xml, undefined, 'g.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    expect([r.value.guest.devices[0]?.key, r.value.guest.controllers[1]?.key]).toEqual(['pci-1', 'pci-1']);
+    expect(of(r.value, 'GEN-MF-3').map((f) => [f.message, f.subjects])).toEqual([['Slot 0x02 of bus 0x00 uses function(s) 1 but has no function 0; the guest will not see them.', { controllers: [1] }]]);
+  });
+});
+
+describe('GEN-MF-3 on a design libvirt cannot define: the written slots as written', () => {
+  // libvirt refuses an address on bus 300 (virPCIDeviceAddressIsValid: "must be <= 0xFF"), so no
+  // define-time model: the rule judges the slots as written, each by its own function 0
+  const refused = dev('nic', 'interface', at(300, 1));
+
+  it('a slot with functions 0 and 1 is fine; a slot with function 1 alone is named, with its fix', () => {
+    const d = q35([rootPort(1, 1)], [refused, dev('a', 'disk', at(0, 3, 0, 'on')), dev('b', 'disk', at(0, 3, 1)), dev('c', 'disk', at(0, 4, 1))]);
+    expect(of(d, 'GEN-MF-3').map((f) => [f.message, f.subjects, f.fixes?.map((x) => x.label)])).toEqual([
+      ['Slot 0x04 of bus 0x00 uses function(s) 1 but has no function 0; the guest will not see them.', { devices: ['c'] }, ['Move c to function 0 of slot 0x04']],
+    ]);
+  });
+
+  it('function 0 written after function 1 counts too', () => {
+    expect(of(q35([rootPort(1, 1)], [refused, dev('b', 'disk', at(0, 3, 1)), dev('a', 'disk', at(0, 3, 0, 'on'))]), 'GEN-MF-3')).toEqual([]);
   });
 });
 

@@ -55,6 +55,29 @@ describe('Q35-HP-1: no empty hotpluggable port', () => {
     expect(of(q35([rootPort(1, 1)], [dev('vda', 'disk', at(1, 0)), dev('nic', 'interface', at(300, 1)), ...noDefaults])).map((f) => [f.message, f.subjects])).toEqual([[NONE_EMPTY, { controllers: [1] }]]);
   });
 
+  it('a root port whose index libvirt cannot read (index=\'two\') is no spare: it has no bus number, so nothing is counted on it, and it is no subject', () => {
+    // libvirt refuses such a controller (virDomainControllerDefParseXML reads index with
+    // virXMLPropInt); the model still places it, at 00:01.1, with no index: the port holding vda is
+    // the only one the rule can judge, and it is used
+    const xml = `<domain type='kvm'><name>g</name><memory>1048576</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>
+<controller type='pci' index='0' model='pcie-root'/>
+<controller type='pci' index='1' model='pcie-root-port'><target chassis='1' port='0x8'/><address type='pci' domain='0' bus='0' slot='1' function='0'/></controller>
+<controller type='pci' index='two' model='pcie-root-port'/>
+<disk type='file' device='disk'><source file='/a'/><target dev='vda' bus='virtio'/><address type='pci' domain='0' bus='1' slot='0' function='0'/></disk>
+<controller type='usb' model='none'/><memballoon model='none'/>
+</devices></domain>`;
+    const r = createDesign(xml, undefined, 'g.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    expect(found(r.value)).toEqual([
+      [NONE_EMPTY, { controllers: [1] }, [[ADD, { kind: 'batch', label: ADD, commands: [{ kind: 'add-controller', controller: { model: 'pcie-root-port', index: 2, target: { chassis: 2, port: 10 }, address: at(0, 1, 2) } }, { kind: 'update-controller', controller: 'pci-1', changes: { address: at(0, 1, 0, 'on') } }] }]]],
+    ]);
+  });
+
+  it('a design libvirt cannot define (a NIC on bus 300) with an empty port: a spare as written, though the default USB controller would take one of two at define', () => {
+    expect(of(q35([rootPort(1, 1), rootPort(2, 1, 1)], [dev('vda', 'disk', at(1, 0)), dev('nic', 'interface', at(300, 1)), dev('mb', 'memballoon', undefined, { model: 'none' })]))).toEqual([]);
+    expect(of(q35([rootPort(1, 1), rootPort(2, 1, 1)], [dev('vda', 'disk', at(1, 0)), dev('nic', 'interface', at(300, 1))]))).toEqual([]);
+  });
+
   it('a pcie-to-pci-bridge waiting for a port: no add-port fix (the bridge would take it, from a lower index: GEN-CONNECT-1 first)', () => {
     expect(found(q35([rootPort(1, 1), ctrl('pcie-to-pci-bridge', 2)], [dev('vda', 'disk', at(1, 0)), ...noDefaults]))).toEqual([
       [`${NONE_EMPTY} No fix adds a port here: a controller libvirt cannot place would take it first (GEN-CONNECT-1).`, { controllers: [1] }, undefined],
@@ -197,6 +220,21 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
     // the new one (index 2), so libvirt's root port (index 3) is left empty: a spare after define
     const d = q35(used, [vda, dev('nic', 'interface', undefined, { model: 'e1000' }), usbNone, mbNone]);
     expect(fixOf(d)).toEqual([[[ADD, addFn(2, 1, 1)]]]);
+    fixed(d);
+  });
+
+  it('a conventional NIC and the default USB controller: two ports, one for the USB controller, one for the pcie-to-pci-bridge libvirt adds, its root port the spare; counted one at a time', () => {
+    // the count from one define would be short: libvirt's own root port (added with the bridge,
+    // virDomainPCIAddressSetGrow) is left empty there, so the ports are added one by one
+    const d = q35(used, [vda, dev('nic', 'interface', undefined, { model: 'e1000' }), mbNone]);
+    expect(fixOf(d)).toEqual([[["Add 2 empty pcie-root-ports (libvirt's usb controller qemu-xhci, and pcie-to-pci-bridge (controller 5) take two)", batch(2, [addFn(2, 1, 1), addFn(3, 1, 2)])]]]);
+    fixed(d);
+  });
+
+  it('a conventional NIC, function 0 written without multifunction: one port, counted alone, its command with the multifunction=\'on\' libvirt writes', () => {
+    const port1 = ctrl('pcie-root-port', 1, { target: { chassis: 1, port: 8 }, address: at(0, 1) });
+    const d = q35([port1], [vda, dev('nic', 'interface', undefined, { model: 'e1000' }), usbNone, mbNone]);
+    expect(fixOf(d)).toEqual([[[ADD, { kind: 'batch', label: ADD, commands: [addFn(2, 1, 1), { kind: 'update-controller', controller: port1.key, changes: { address: at(0, 1, 0, 'on') } }] }]]]);
     fixed(d);
   });
 

@@ -59,13 +59,13 @@ function judge(ctx: RuleContext): Verdict | undefined {
   if (empty.length === 0) {
     return { message: 'No empty hotpluggable root or downstream port: nothing can be hotplugged into this guest. Add one empty pcie-root-port per device you plan to hotplug.', subjects: { controllers: ports.flatMap((c) => (c.index !== undefined ? [c.index] : [])) } };
   }
+  // Only the define-time model can say the empty ports are gone at define: without it (a design it
+  // cannot define), they are spares as written. When it ran (spare === false), every port written
+  // empty is taken at define, so each of them has a taker below.
+  if (spare === undefined) return undefined;
   // The empty ports as the XML will have them, and what libvirt puts there at define time.
   const predicted = predictDefine(ctx.guest, ctx.host).empty.filter((b) => b.kind === 'port');
-  if (predicted.length === 0 || predicted.some((b) => b.takers.length === 0)) return undefined;
   const implicit = predicted.flatMap((b) => b.takers.filter((t) => t.implicit).map((t) => `${plain(t)} on port ${b.index}`));
-  // Only the define-time model can say the ports the design leaves to libvirt's placement are gone
-  // (spare === false); without it, the ones libvirt's own devices take are what is sure.
-  if (implicit.length === 0 && spare !== false) return undefined;
   const others = predicted.flatMap((b) => b.takers.filter((t) => !t.implicit).map((t) => `${t.label} on port ${b.index}`));
   const what = [...(implicit.length ? [`adds ${implicit.join(', ')}`] : []), ...(others.length ? [`places ${others.join(', ')}`] : [])].join(' and ');
   return {

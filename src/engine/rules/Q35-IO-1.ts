@@ -21,8 +21,9 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   const withIo: number[] = [];
   for (const bus of ctx.buses) {
     const c = bus.controller;
-    if (!c || c.model === 'pcie-root' || c.model === 'pci-root' || c.index === undefined) continue;
-    if (bus.devices.some((d) => ctx.takesPci(d) && hasIoBar(ctx, d, c))) withIo.push(c.index);
+    // the bus's controller is controllerByIndex.get(bus.index): the bus's number is its index
+    if (!c || c.model === 'pcie-root' || c.model === 'pci-root') continue;
+    if (bus.devices.some((d) => ctx.takesPci(d) && hasIoBar(ctx, d, c))) withIo.push(bus.index);
   }
   const bridges = ctx.guest.controllers.filter((c) => c.model === 'pci-bridge').length;
   if (withIo.length <= LIMIT && bridges <= 9) return [];
