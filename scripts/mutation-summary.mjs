@@ -9,6 +9,7 @@
 // match Stryker's html report): mutation score = (killed + timeout) / (killed + timeout + survived +
 // no coverage); covered score = (killed + timeout) / (killed + timeout + survived). Compile and
 // runtime errors and ignored mutants count in neither.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { calculateMetrics } from 'mutation-testing-metrics';
@@ -58,6 +59,10 @@ const line = (name, done, total, m, extra = '') =>
 const head = (first, extra = '') => `| ${first} | files | mutants | killed | timeout | survived | no cov. | errors | score | covered score |${extra}\n|---|---|---|---|---|---|---|---|---|---|${'---|'.repeat((extra.match(/\|/g) ?? []).length)}`;
 
 const done = all.filter((f) => rows[f]);
+// A figure is of the source it was measured on: a file changed since (its sha256 differs) is marked,
+// so a score is never read as the current file's when it is not.
+const current = (f) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+const earlier = done.filter((f) => rows[f].sha256 !== undefined && rows[f].sha256 !== current(f));
 const folders = [...new Set(all.map((f) => path.posix.dirname(f)))];
 /** whole-file runs (not incremental re-runs) of one suite: seconds and mutants */
 function timing(suite) {
@@ -110,8 +115,12 @@ out.push('');
 out.push(head('file', ' suite | run |'));
 for (const f of done) {
   const r = rows[f];
-  const when = `${r.seconds ?? '?'} s${r.batch ? ` (share of a ${r.batch.files}-file run)` : ''}${r.incremental ? ' (incremental)' : ''}${r.fromReport ? '' : ', committed figures'}`;
+  const when = `${r.seconds ?? '?'} s${r.batch ? ` (share of a ${r.batch.files}-file run)` : ''}${r.incremental ? ' (incremental)' : ''}${r.fromReport ? '' : ', committed figures'}${earlier.includes(f) ? ', **earlier version**' : ''}`;
   out.push(line(`\`${f}\``, 1, 1, metrics([f]), ` ${r.suite} | ${when} |`));
+}
+if (earlier.length) {
+  out.push('');
+  out.push(`Measured on an earlier version of the file (changed since; its figures are that version's) (${earlier.length}): ${earlier.map((f) => `\`${path.posix.basename(f)}\``).join(', ')}.`);
 }
 const pending = all.filter((f) => !rows[f]);
 if (pending.length) {
