@@ -113,6 +113,40 @@ describe('place leaves a domain libvirt refuses whatever is placed unchanged', (
       ),
       says: 'no bus of this domain has a free slot for pcie-to-pci-bridge 2',
     },
+    // a number libvirt cannot read (virDomainControllerDefParseXML, virPCIDeviceAddressParseXML) is
+    // refused at parse: place wrote a value of its own over it (a PHB's target index 0 beside
+    // another PHB at 0: PAPR-PHB-5)
+    ...[
+      { where: 'target index', attr: "index='\u00a05'" },
+      { where: 'target index', attr: "index='x'" },
+    ].map(({ where, attr }) => ({
+      name: `pseries with a PHB's ${where} written ${attr}`,
+      xml: domainXml(
+        'pseries',
+        'ppc64',
+        [
+          `    <controller type='pci' index='0' model='pci-root'><model name='spapr-pci-host-bridge'/><target ${attr}/></controller>`,
+          "    <controller type='pci' index='1' model='pci-root'><model name='spapr-pci-host-bridge'/><target index='0'/></controller>",
+          nic,
+        ].join('\n'),
+      ),
+      says: `the <target> of pci-root controller 0 has ${attr}`,
+    })),
+    {
+      name: "q35 with a root port's chassis written chassis='one'",
+      xml: domainXml('q35', 'x86_64', `    <controller type='pci' index='0' model='pcie-root'/>\n    <controller type='pci' index='1' model='pcie-root-port'><target chassis='one' port='0x10'/></controller>\n${nic}`),
+      says: "the <target> of pcie-root-port controller 1 has chassis='one'",
+    },
+    {
+      name: "q35 with a root port's address written slot='two'",
+      xml: domainXml('q35', 'x86_64', `    <controller type='pci' index='0' model='pcie-root'/>\n    <controller type='pci' index='1' model='pcie-root-port'><address type='pci' bus='0x00' slot='two'/></controller>\n${nic}`),
+      says: "the <address> of pcie-root-port controller 1 has slot='two'",
+    },
+    {
+      name: "q35 with a disk's address written bus='0xg'",
+      xml: domainXml('q35', 'x86_64', `    <controller type='pci' index='0' model='pcie-root'/>\n    <disk type='file' device='disk'><target dev='vda' bus='virtio'/><address type='pci' bus='0xg' slot='0x01'/></disk>\n${nic}`),
+      says: "has bus='0xg', which libvirt cannot read as a number",
+    },
   ];
   for (const c of refused) {
     for (const policy of POLICIES) {
