@@ -5,7 +5,7 @@ import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.ts';
 import { qemuValidateDomainDeviceDefControllerPCIRootIndexError } from '../libvirt/qemuValidate.ts';
 import type { AssignResult } from '../libvirt/qemuDomainAddress.ts';
-import { isRootModel } from '../libvirt/domainAddr.ts';
+import { PlacementFailure, isRootModel } from '../libvirt/domainAddr.ts';
 import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, qemuDomainValidateDevicePCISlotsChipsetsError } from '../libvirt/qemuDomainAddress.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
@@ -69,6 +69,9 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
     }
     return placeWithin(design, opts);
   } catch (e) {
+    // libvirt's own refusal, met while its address assignment is modelled (domainAddr.ts: virDomainPCIAddressSetGrow,
+    // qemuDomainCollectPCIAddress): libvirt refuses the domain, whatever is placed
+    if (e instanceof PlacementFailure) return { design, notes: [`nothing was placed: libvirt refuses such a domain whatever is placed ("${e.message}"; see validate)`] };
     return { design, notes: [`nothing was placed: placement failed on this design (${e instanceof Error ? e.message : String(e)}); please report it with the domain XML`] };
   }
 }
