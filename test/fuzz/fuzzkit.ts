@@ -128,6 +128,7 @@ export interface PlacementGap {
  * The invariants for one domain text (and optional host):
  * - import, validate and place never throw, and no rule fails (no `internal` finding);
  * - an unchanged import exports the same bytes;
+ * - place fails on nothing, and says libvirt refuses only a design validate finds an error in;
  * - place adds no error rule the design did not already break (on a design with no error: no error
  *   at all; else a PlacementGap is returned, for the caller to judge), and its export imports again.
  */
@@ -151,6 +152,10 @@ export function checkDomain(text: string, host: Host | undefined): PlacementGap[
     const p = placeWithReport(design, opts);
     const broke = p.notes.find((n) => n.startsWith('nothing was placed: placement failed'));
     if (broke) fail(`place (${opts.policy}) failed`, broke);
+    // a refusal place blames on libvirt (its own checks, or a PlacementFailure of the modelled
+    // assignment) must be one validate reports on the input: else it hides a pcitopo bug
+    const refused = p.notes.find((n) => n.startsWith('nothing was placed: libvirt refuses'));
+    if (refused && had.size === 0) fail(`place (${opts.policy}) says libvirt refuses a domain validate finds no error in`, refused);
     const after = validate(p.design);
     if (after.some((f) => f.internal)) fail(`a rule failed on the output of place (${opts.policy})`, after.filter((f) => f.internal).map((f) => f.message).join(' | '));
     if (p.design !== design) {

@@ -110,6 +110,26 @@ export function virDomainControllerDefParseXMLIndexError(controllers: readonly P
 }
 
 /**
+ * The parse refusal of any other number written where libvirt reads one and cannot: a PCI
+ * controller's `<target>` attribute or `<node>` (virDomainControllerDefParseXML reads them all,
+ * whatever the model, before any validation), or a part of a `<address type='pci'>` of a controller
+ * or device (virPCIDeviceAddressParseXML, virXMLPropUInt in base 0). libvirt refuses the whole
+ * domain at parse, before any default is filled in, so nothing may be written in its place.
+ * Returns which value, as written, and where, for the first one; undefined when all are readable.
+ */
+export function virDomainDefParseXMLUnreadableError(guest: Pick<Guest, 'controllers' | 'devices'>): string | undefined {
+  for (const c of guest.controllers) {
+    const u = c.unreadable?.find((x) => !x.startsWith('index='));
+    if (u !== undefined) return `${u.startsWith('address ') ? 'the <address> of' : 'the <target> of'} ${c.model} controller ${c.index ?? '(index unreadable)'} has ${u.replace(/^(address|target) /, '')}, which libvirt cannot read as a number (virDomainControllerDefParseXML)`;
+  }
+  for (const d of guest.devices) {
+    const u = d.unreadable?.[0];
+    if (u !== undefined) return `the PCI <address> of ${d.label || d.element} has ${u}, which libvirt cannot read as a number (virPCIDeviceAddressParseXML)`;
+  }
+  return undefined;
+}
+
+/**
  * virDiskNameToIndex() (src/util/virutil.c): the disk index a target name stands for, after its
  * prefix (fd, hd, vd, sd, xvd, ubd): `a`..`z` are 0..25, `aa` is 26 (partition digits may follow);
  * undefined for a name libvirt does not read.

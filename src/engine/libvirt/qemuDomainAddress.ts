@@ -710,6 +710,10 @@ export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'de
       }
     } catch (e) {
       if (!(e instanceof PlacementFailure)) throw e;
+      // virDomainPCIAddressSetGrow refuses the bus (a PCI controller other than a switch upstream
+      // port, an integrated device, on a bus no controller has): libvirt refuses the domain at
+      // define, so it adds no bus at all; GEN-ADDR-2 says why, against no bus invented here
+      return none;
     }
     while (set.buses.length <= addressed) set.buses.push(newBus(defaultModel));
   }

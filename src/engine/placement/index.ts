@@ -1,11 +1,11 @@
 import type { Design } from '../model/design.ts';
 import type { Guest, PciController } from '../model/guest.ts';
-import { virDomainAssignControllerIndexes, virDomainControllerDefParseXMLIndexError, virDomainDefPostParse, virDomainDefRejectDuplicateControllersError } from '../libvirt/domainConf.ts';
+import { virDomainAssignControllerIndexes, virDomainControllerDefParseXMLIndexError, virDomainDefParseXMLUnreadableError, virDomainDefPostParse, virDomainDefRejectDuplicateControllersError } from '../libvirt/domainConf.ts';
 import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.ts';
 import { qemuValidateDomainDeviceDefControllerPCIRootIndexError } from '../libvirt/qemuValidate.ts';
 import type { AssignResult } from '../libvirt/qemuDomainAddress.ts';
-import { isRootModel } from '../libvirt/domainAddr.ts';
+import { PlacementFailure, isRootModel } from '../libvirt/domainAddr.ts';
 import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, qemuDomainValidateDevicePCISlotsChipsetsError } from '../libvirt/qemuDomainAddress.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
@@ -69,13 +69,17 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
     }
     return placeWithin(design, opts);
   } catch (e) {
+    // libvirt's own refusal, met while its address assignment is modelled (domainAddr.ts: virDomainPCIAddressSetGrow,
+    // qemuDomainCollectPCIAddress): libvirt refuses the domain, whatever is placed
+    if (e instanceof PlacementFailure) return { design, notes: [`nothing was placed: libvirt refuses such a domain whatever is placed ("${e.message}"; see validate)`] };
     return { design, notes: [`nothing was placed: placement failed on this design (${e instanceof Error ? e.message : String(e)}); please report it with the domain XML`] };
   }
 }
 
 /**
  * Why libvirt refuses the domain whatever placement writes, mostly before its address assignment runs:
- * a controller index it cannot parse (virDomainControllerDefParseXML), index 0 not the machine's
+ * a controller index or any other written number it cannot parse (virDomainControllerDefParseXML,
+ * virPCIDeviceAddressParseXML: place must not write a value of its own over it), index 0 not the machine's
  * root (qemuDomainDefAddDefaultDevices), or two PCI controllers with one index
  * (virDomainDefRejectDuplicateControllers); or, once addresses are assigned but whatever they are,
  * a root bus away from index 0 (qemuValidateDomainDeviceDefControllerPCI). A placement onto such
@@ -83,7 +87,7 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
  * (q35-wrong-root), or derive a pci-bridge's chassisNr from an index of -1.
  */
 function refusedBeforePlacement(guest: Guest, machine: LibvirtMachine): string | undefined {
-  const parse = virDomainControllerDefParseXMLIndexError(guest.controllers);
+  const parse = virDomainControllerDefParseXMLIndexError(guest.controllers) ?? virDomainDefParseXMLUnreadableError(guest);
   if (parse !== undefined) return parse;
   // in virDomainDefPostParse's order: controllers written without an index are numbered before
   // the QEMU driver looks at index 0 (a lone pci-bridge without one becomes index 0 and is refused

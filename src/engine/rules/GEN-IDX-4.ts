@@ -38,8 +38,12 @@ function refusal(model: string, index: number, bus: number): string {
 }
 
 export const rule: Rule = globalRule(meta, (ctx) => {
+  // on a bus no controller has, libvirt adds one only for a switch upstream port
+  // (virDomainPCIAddressSetGrow) and refuses any other controller at define, before QEMU sees it:
+  // GEN-ADDR-2 says so
+  const busRefused = (c: PciController, bus: number): boolean => !ctx.controllerByIndex.has(bus) && c.model !== 'pcie-switch-upstream-port';
   const out = ctx.guest.controllers
-    .filter((c) => c.index !== undefined && c.address && !isRoot(c) && c.index <= c.address.bus)
+    .filter((c) => c.index !== undefined && c.address && !isRoot(c) && c.index <= c.address.bus && !busRefused(c, c.address.bus))
     .map((c) => finding(meta, writtenMessage(c, c.address?.bus ?? 0), { controllers: [c.index as number] }, controllerAddressFixes(ctx, c, { renumber: true })));
   // A controller the design leaves to libvirt: libvirt places it in index order on the first bus
   // that takes it, which may be a controller of a higher index (d11), or its own bus (a pci-bridge
@@ -106,6 +110,8 @@ export const cases = {
     { name: 'i440fx: pci-root full, nothing libvirt adds', design: pcFull([], [], 'none') },
     { name: 'bridge 1 on bus 0', design: pseries([ctrl('pci-bridge', 1, { address: at(0, 1), target: { chassisNr: 1 } })], []) },
     { name: 'libvirt places an upstream port on the root port numbered before it', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-switch-upstream-port', 2)], []) },
+    // a root port on bus 8, which no controller has: libvirt refuses it at define (GEN-ADDR-2), QEMU never sees it
+    { name: 'a root port on a bus libvirt cannot add', design: q35([ctrl('pcie-root-port', 2, { address: at(8, 0), target: { chassis: 2 } })], []) },
   ],
   fail: [
     {
