@@ -53,4 +53,12 @@ describe('PAPR-ISO-5 judges the members libvirt places', () => {
     const findings = validate(pseries([], [hostdev('0000:01:00.0')], lone));
     expect(findings.filter((f) => f.ruleId === 'PAPR-ISO-5' || f.internal)).toEqual([]);
   });
+
+  it('names each member libvirt places, one after another', () => {
+    const three = { groups: { 1: ['0000:01:00.0', '0000:01:00.1', '0000:01:00.2'] } };
+    expect(iso5(pseries([], [hostdev('0000:01:00.0', at(0, 1)), hostdev('0000:01:00.1'), hostdev('0000:01:00.2')], three))).toEqual([
+      'IOMMU group 1 is split over PHBs 0 and 1 (at define libvirt puts hostdev 0000:01:00.1 on PHB 1, which it adds; hostdev 0000:01:00.2 on PHB 1, which it adds): QEMU refuses a VFIO group in two address spaces.',
+    ]);
+  });
 });
+
