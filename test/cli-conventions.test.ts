@@ -276,6 +276,25 @@ describe('unlink checks what a link holds as an import does', () => {
     expect(await run(['unlink', await linkOf('<network/>')])).toMatchObject({ code: 2, stderr: expect.stringContaining('not <domain>') });
     expect(await run(['unlink', await linkOf(DEMO_DOMAIN_XML, '<device><capability type="pci"></device>')])).toMatchObject({ code: 2, stderr: expect.stringContaining('share link (host)') });
   });
+  it('a character the file\'s encoding cannot hold is refused naming --utf8, which writes UTF-8 with only the declaration changed', async () => {
+    const latin1 = (xml: string) => `<?xml version='1.0' encoding='ISO-8859-1'?>\n${xml}`;
+    const domain = latin1(DEMO_DOMAIN_XML.replace('</name>', '</name>\n  <description>caf\u20ac</description>'));
+    const hostXml = latin1(DEMO_HOST_XML.replace(/<device>/, '<!-- \u20ac -->\n<device>'));
+    const link = await linkOf(domain, hostXml);
+    const out = join(tmp, 'euro.xml');
+    const hostOut = join(tmp, 'euro-host.xml');
+    const refused = await run(['unlink', link, '--out', out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${out}:4:19: character U+20AC cannot be written in the file's encoding ISO-8859-1; give --utf8`);
+    expect(existsSync(out)).toBe(false);
+    expect(await run(['unlink', link, '--out', out, '--host-out', hostOut, '--utf8'])).toMatchObject({ code: 0, stderr: '' });
+    const utf8 = (xml: string) => Buffer.from(xml.replace("encoding='ISO-8859-1'", "encoding='UTF-8'"), 'utf8');
+    expect(readFileSync(out)).toEqual(utf8(domain));
+    expect(readFileSync(hostOut)).toEqual(utf8(hostXml));
+    // standard output too; a text the encoding holds is written as UTF-8 all the same
+    expect((await run(['unlink', link, '--utf8'])).bytes).toEqual(utf8(domain));
+    expect((await run(['unlink', await linkOf(latin1(DEMO_DOMAIN_XML)), '--utf8'])).bytes).toEqual(utf8(latin1(DEMO_DOMAIN_XML)));
+  });
   it('a good link still decodes to the same bytes', async () => {
     const link = await linkOf(DEMO_DOMAIN_XML, DEMO_HOST_XML);
     expect((await decodeShareLink(link)).ok).toBe(true);

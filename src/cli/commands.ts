@@ -120,10 +120,15 @@ designer's Share link make) needs --out DIR: each domain is written to DIR/<name
 DIR/host.xml, as 'pcitopo collect' writes them, so 'pcitopo open DIR' and 'pcitopo validate DIR' read
 it back (DIR is made when missing and must hold no XML yet). --out with an existing directory does the
 same for a one-domain link. --json then prints {"dir", "host": "host.xml"|null, "domains": [{"name",
-"file"}]}; --json without --out prints a workspace link's {"domains": [{"name", "domain"}], "host"}.`,
+"file"}]}; --json without --out prints a workspace link's {"domains": [{"name", "domain"}], "host"}.
+Each document is written in its file's encoding (the one the link keeps, or its declaration's); a
+character that encoding cannot hold (a '€' typed into an ISO-8859-1 file) is refused with its line
+and column, and --utf8 writes UTF-8 instead, as the designer's Export as UTF-8 does: the XML
+declaration's encoding= becomes 'UTF-8' and nothing else changes (--out, --host-out and DIR alike).`,
     options: {
       out: { type: 'string', value: 'FILE|DIR', help: 'write the domain XML to FILE instead of standard output (- is standard output); a workspace link (or an existing directory): write DIR/<name>.xml per domain and DIR/host.xml' },
       'host-out': { type: 'string', value: 'FILE', help: "write the link's host XML to FILE (- is standard output)" },
+      utf8: { type: 'boolean', help: "write every document as UTF-8, its XML declaration then saying encoding='UTF-8' (nothing else changes): for a character the file's own encoding cannot hold" },
     },
     load: () => import('./commands/unlink.ts'),
   },

@@ -1,20 +1,24 @@
 import { join, resolve } from 'node:path';
 import type { AnySharePayload, XmlEncoding } from '../../engine/index.ts';
-import { decodeAnyShareLink, encodeXml, encodingToWrite, workspaceOfPayload } from '../../engine/index.ts';
+import { decodeAnyShareLink, encodingToWrite, workspaceOfPayload } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { CliError, EXIT, usageError } from '../io.ts';
 import { domainFile, HOST_FILE, isDirectory, openHint, prepareDirectory, writeNew } from '../workspaceio.ts';
-import { readText, unwrap, writeText } from '../xmlio.ts';
+import { readText, unwrap, writeBytes, xmlBytes } from '../xmlio.ts';
 import { jsonLine, str } from './shared.ts';
 
 /**
  * A link holds text, not bytes: each document is written in the encoding the link keeps for it
- * (UTF-16: its text cannot say it), else the one its declaration names.
+ * (UTF-16: its text cannot say it), else the one its declaration names; with --utf8, as UTF-8 with
+ * its declaration saying so (a character that encoding cannot hold is otherwise refused, naming --utf8).
  */
-function encodingOf(text: string, what: string, kept?: XmlEncoding | null): XmlEncoding {
-  const e = encodingToWrite(text, kept ?? undefined);
-  if (!e) throw new CliError(`the link's ${what} XML declares an encoding pcitopo cannot write`, EXIT.input);
-  return e;
+function bytesOf(ctx: CommandContext, text: string, file: string, kept?: XmlEncoding | null): Uint8Array {
+  return xmlBytes(text, encodingToWrite(text, kept ?? undefined), file, { utf8: ctx.values.utf8 === true, offerUtf8: true });
+}
+
+/** `text` written to `target` (a file, or standard output for `-` or none) as {@link bytesOf} encodes it. */
+function write(ctx: CommandContext, target: string | undefined, text: string, kept?: XmlEncoding | null): void {
+  writeBytes(target, bytesOf(ctx, text, target === undefined || target === '-' ? 'standard output' : target, kept), ctx.io);
 }
 
 /**
@@ -40,11 +44,11 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (payload.v === 2 || (out !== undefined && out !== '-' && isDirectory(out))) return toDirectory(ctx, payload, names, out, hostOut);
 
   if (hostOut === '-' && (ctx.json || out === undefined || out === '-')) throw usageError('--host-out - needs standard output to itself: give --out FILE (and no --json)');
-  if (hostOut !== undefined && payload.host !== undefined) writeText(hostOut, payload.host, encodingOf(payload.host, 'host', payload.hostEncoding), ctx.io);
+  if (hostOut !== undefined && payload.host !== undefined) write(ctx, hostOut, payload.host, payload.hostEncoding);
   if (ctx.json) {
-    if (out !== undefined && out !== '-') writeText(out, payload.domain, encodingOf(payload.domain, 'domain', payload.encoding), ctx.io);
+    if (out !== undefined && out !== '-') write(ctx, out, payload.domain, payload.encoding);
     ctx.io.stdout.write(jsonLine({ domain: payload.domain, host: payload.host ?? null }));
-  } else writeText(out, payload.domain, encodingOf(payload.domain, 'domain', payload.encoding), ctx.io);
+  } else write(ctx, out, payload.domain, payload.encoding);
   return EXIT.ok;
 }
 
@@ -70,15 +74,15 @@ function toDirectory(ctx: CommandContext, payload: AnySharePayload, names: reado
   const written: Array<{ name: string; file: string }> = [];
   for (const d of domains) {
     const file = domainFile(d.name, written.map((w) => w.file));
-    files.push({ file: join(dir, file), bytes: unwrap(encodeXml(d.xml, encodingOf(d.xml, `domain ${d.name}`, d.encoding), file)) });
+    files.push({ file: join(dir, file), bytes: bytesOf(ctx, d.xml, file, d.encoding) });
     written.push({ name: d.name, file });
   }
   const host = payload.host;
-  const hostBytes = host === undefined ? undefined : unwrap(encodeXml(host, encodingOf(host, 'host', payload.hostEncoding), HOST_FILE));
+  const hostBytes = host === undefined ? undefined : bytesOf(ctx, host, HOST_FILE, payload.hostEncoding);
   prepareDirectory(dir);
   if (hostBytes) writeNew(join(dir, HOST_FILE), hostBytes);
   for (const f of files) writeNew(f.file, f.bytes);
-  if (hostOut !== undefined && host !== undefined) writeText(hostOut, host, encodingOf(host, 'host', payload.hostEncoding), ctx.io);
+  if (hostOut !== undefined && host !== undefined) write(ctx, hostOut, host, payload.hostEncoding);
 
   if (ctx.json) {
     ctx.io.stdout.write(jsonLine({ dir, host: hostBytes ? HOST_FILE : null, domains: written }));

@@ -6,6 +6,8 @@ import { demoDesign } from '../demo/demoDesign.ts';
 import { describeCommand } from '../commands/commands.ts';
 import { validate } from '../rules/index.ts';
 import { sharedPath } from '../../../test/support/shared.ts';
+import type { Guest, MachineFamily } from './guest.ts';
+import type { Finding } from '../rules/types.ts';
 import { busName, controllerName, INTERNAL_KEY, subjectNames, deviceLabel, deviceName, formatNumber, parseNumberInput, uniqueNames } from './names.ts';
 
 
@@ -210,5 +212,57 @@ describe('subjectNames', () => {
     const demo = demoDesign();
     const disk = demo.guest.devices.find((d) => d.element === 'disk');
     expect(subjectNames(demo.guest, { controllers: [0, 7], devices: [disk?.key ?? '', '0000:01:00.0', 'gone'], groups: [5] }, 'pseries')).toEqual(['vPHB 0', 'bus 0x07', 'disk vda', 'hostdev 0000:01:00.0', 'gone', 'IOMMU group 5']);
+  });
+
+  /** The names as they were built before the lookups were kept per list: a scan of the whole guest per finding. */
+  function scanned(guest: Guest, subjects: Finding['subjects'], family: MachineFamily): string[] {
+    const label = new Map(guest.devices.map((d) => [d.key, d.label]));
+    const bus = (i: number) => {
+      const c = guest.controllers.find((x) => x.index === i);
+      return c ? controllerName(c, family) : `bus 0x${i.toString(16).padStart(2, '0')}`;
+    };
+    return [...(subjects.controllers ?? []).map(bus), ...(subjects.devices ?? []).map((k) => label.get(k) ?? k), ...(subjects.groups ?? []).map((g) => `IOMMU group ${g}`)];
+  }
+
+  it('names every finding\'s subjects as a scan of the guest does, a duplicate index or key included', () => {
+    const demo = demoDesign();
+    const q35 = createDesign(CORPUS_LIKE);
+    if (!q35.ok) throw new Error(q35.error.message);
+    let compared = 0;
+    for (const design of [demo, q35.value]) {
+      const family: MachineFamily = design.guest.machine?.includes('q35') ? 'q35' : 'pseries';
+      for (const f of validate(design)) {
+        expect(subjectNames(design.guest, f.subjects, family)).toEqual(scanned(design.guest, f.subjects, family));
+        compared++;
+      }
+      // every controller index and device key, and ones the guest lacks
+      const all = { controllers: [...design.guest.controllers.map((c) => c.index ?? 0), 200], devices: [...design.guest.devices.map((d) => d.key), 'gone'] };
+      expect(subjectNames(design.guest, all, family)).toEqual(scanned(design.guest, all, family));
+    }
+    expect(compared).toBeGreaterThan(0);
+    // two controllers of one index: the first names it; two devices of one key: the last, as before
+    const [c0, c1] = demo.guest.controllers;
+    const [d0, d1] = demo.guest.devices;
+    if (!c0 || !c1 || !d0 || !d1) throw new Error('demo too small');
+    const dup = { ...demo.guest, controllers: [c0, { ...c1, index: c0.index }], devices: [d0, { ...d1, key: d0.key }] };
+    const subjects = { controllers: [c0.index ?? 0], devices: [d0.key] };
+    expect(subjectNames(dup, subjects, 'pseries')).toEqual(scanned(dup, subjects, 'pseries'));
+  });
+
+  it('reads the guest\'s lists once for all the findings of a design, not once per finding', () => {
+    const demo = demoDesign();
+    let reads = 0;
+    const counted = <T extends object>(list: readonly T[]): readonly T[] =>
+      new Proxy(list, {
+        get(target, prop, receiver) {
+          if (typeof prop === 'string' && /^\d+$/.test(prop)) reads++;
+          return Reflect.get(target, prop, receiver) as unknown;
+        },
+      });
+    const guest = { ...demo.guest, controllers: counted(demo.guest.controllers), devices: counted(demo.guest.devices) };
+    const key = demo.guest.devices[0]?.key ?? '';
+    for (let i = 0; i < 100; i++) subjectNames(guest, { controllers: [0, 1, 99], devices: [key, 'gone'] }, 'pseries');
+    // one pass over each list builds its lookup; 100 findings once scanned them 100 times (and more)
+    expect(reads).toBeLessThanOrEqual(demo.guest.controllers.length + demo.guest.devices.length);
   });
 });

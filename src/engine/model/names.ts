@@ -167,8 +167,34 @@ export function controllerName(c: Pick<PciController, 'model' | 'modelName' | 'i
 
 /** A guest bus by the controller index that device addresses use: its controller's name, or "bus 0x05" when none is written. */
 export function busName(controllers: readonly PciController[], index: number, family?: MachineFamily): string {
-  const c = controllers.find((x) => x.index === index);
+  const c = controllersByIndex(controllers).get(index);
   return c ? controllerName(c, family) : `bus ${hexNumber(index, 2)}`;
+}
+
+/*
+ * Lookups built once per list, not once per call: the CLI names the subjects of every finding, and a
+ * scan of the whole design per finding made `validate` grow with the square of the design (3,968 NICs:
+ * most of its time). Model lists are readonly and replaced, never changed in place, so a list is its own key.
+ */
+const CONTROLLERS_BY_INDEX = new WeakMap<readonly PciController[], ReadonlyMap<number, PciController>>();
+const LABELS_BY_KEY = new WeakMap<readonly GuestDevice[], ReadonlyMap<string, string>>();
+
+/** The first controller of each index, as a scan in list order finds it. */
+function controllersByIndex(controllers: readonly PciController[]): ReadonlyMap<number, PciController> {
+  let m = CONTROLLERS_BY_INDEX.get(controllers);
+  if (!m) {
+    const built = new Map<number, PciController>();
+    for (const c of controllers) if (c.index !== undefined && !built.has(c.index)) built.set(c.index, c);
+    CONTROLLERS_BY_INDEX.set(controllers, (m = built));
+  }
+  return m;
+}
+
+/** Each device key's label (the last device of a key, as a Map built from the list keeps it). */
+function labelByKey(devices: readonly GuestDevice[]): ReadonlyMap<string, string> {
+  let m = LABELS_BY_KEY.get(devices);
+  if (!m) LABELS_BY_KEY.set(devices, (m = new Map(devices.map((d) => [d.key, d.label]))));
+  return m;
 }
 
 /**
@@ -177,7 +203,7 @@ export function busName(controllers: readonly PciController[], index: number, fa
  * shown as it is.
  */
 export function subjectNames(guest: Pick<Guest, 'controllers' | 'devices'>, subjects: { readonly controllers?: readonly number[] | undefined; readonly devices?: readonly string[] | undefined; readonly groups?: readonly number[] | undefined }, family: MachineFamily): string[] {
-  const label = new Map(guest.devices.map((d) => [d.key, d.label]));
+  const label = labelByKey(guest.devices);
   return [
     ...(subjects.controllers ?? []).map((i) => busName(guest.controllers, i, family)),
     ...(subjects.devices ?? []).map((k) => label.get(k) ?? k),

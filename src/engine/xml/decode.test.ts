@@ -94,6 +94,45 @@ describe('decodeXml: refusals name the byte and where it is', () => {
   });
 });
 
+describe('decodeXml: a byte order mark and a declaration that disagree (libxml2, which libvirt reads with, does not read them our way)', () => {
+  const le = (s: string) => [...Buffer.from(s, 'utf16le')];
+  const be = (s: string) => [...Buffer.from(s, 'utf16le').swap16()];
+  const decl = (name: string) => `<?xml version='1.0' encoding='${name}'?>\n<domain type='kvm'><name>caf\u00e9</name></domain>\n`;
+  const refused = (input: Uint8Array) => {
+    const r = decodeXml(input, 'f.xml');
+    if (r.ok) throw new Error(`read as ${r.value.encoding}`);
+    return r.error;
+  };
+  it('UTF-16 with a BOM declaring ISO-8859-1: refused at the declared name, naming both (xmllint: "Char 0x0 out of allowed range")', () => {
+    const e = refused(bytes([0xff, 0xfe], le(decl('ISO-8859-1'))));
+    expect(e).toMatchObject({ code: 'malformed-xml', file: 'f.xml', line: 1, column: 31 });
+    expect(e.message).toBe("the file starts with a UTF-16LE byte order mark, so it is UTF-16LE, but its XML declaration says encoding='ISO-8859-1': libvirt's XML parser (libxml2) would read it as ISO-8859-1, not UTF-16LE, or refuse it; change the declaration to encoding='UTF-16'");
+    expect(refused(bytes([0xfe, 0xff], be(decl('windows-1252')))).message).toContain('a UTF-16BE byte order mark, so it is UTF-16BE, but its XML declaration says encoding=\'windows-1252\'');
+  });
+  it('UTF-16 without a BOM (found from its "<?") declaring a one-byte encoding or the other byte order, likewise', () => {
+    expect(refused(bytes(le(decl('latin1')))).message).toContain("starts with '<?' in UTF-16LE, so it is UTF-16LE, but its XML declaration says encoding='latin1'");
+    expect(refused(bytes(be(decl('US-ASCII')))).message).toContain("'<?' in UTF-16BE");
+    expect(refused(bytes([0xff, 0xfe], le(decl('UTF-16BE')))).message).toContain("encoding='UTF-16BE'");
+    expect(refused(bytes([0xff, 0xfe], le(decl('EBCDIC-US')))).column).toBe(31);
+  });
+  it('UTF-16 declaring UTF-16, its own byte order, or UTF-8 (libxml2 ignores that one) is read', () => {
+    for (const name of ['UTF-16', 'utf-16le', 'UTF-8']) expect(roundTrips(bytes([0xff, 0xfe], le(decl(name))), 'UTF-16LE')).toContain('café');
+    expect(roundTrips(bytes([0xfe, 0xff], be(decl('UTF-16BE'))), 'UTF-16BE')).toContain('café');
+    expect(roundTrips(bytes(le(decl('UTF-16'))), 'UTF-16LE')).toContain('café');
+  });
+  it('a UTF-8 BOM declaring a one-byte encoding with a byte over 0x7F (libxml2 reads é as Ã©), or UTF-16 or an unknown one: refused', () => {
+    const e = refused(bytes([0xef, 0xbb, 0xbf], [...utf8(decl('ISO-8859-1'))]));
+    expect(e).toMatchObject({ line: 1, column: 31 });
+    expect(e.message).toBe("the file starts with a UTF-8 byte order mark, so it is UTF-8, but its XML declaration says encoding='ISO-8859-1': libvirt's XML parser (libxml2) would read it as ISO-8859-1, not UTF-8, or refuse it; change the declaration to encoding='UTF-8'");
+    for (const name of ['windows-1252', 'US-ASCII', 'UTF-16', 'EBCDIC-US']) expect(refused(bytes([0xef, 0xbb, 0xbf], [...utf8(decl(name))])).message).toContain(`encoding='${name}'`);
+    expect(refused(bytes([0xef, 0xbb, 0xbf], "<?xml version='1.0' encoding='UTF-16'?><a/>")).column).toBe(31);
+  });
+  it('a UTF-8 BOM declaring a one-byte encoding over ASCII only reads the same either way: read (xmllint too)', () => {
+    expect(roundTrips(bytes([0xef, 0xbb, 0xbf], "<?xml version='1.0' encoding='ISO-8859-1'?><a>cafe</a>"), 'UTF-8')).toBe("\uFEFF<?xml version='1.0' encoding='ISO-8859-1'?><a>cafe</a>");
+    expect(roundTrips(bytes([0xef, 0xbb, 0xbf], [...utf8(decl('UTF-8'))]), 'UTF-8')).toContain('café');
+  });
+});
+
 describe('encodeXml', () => {
   it('refuses a character the encoding cannot hold, naming where', () => {
     expect(encodeXml('<a>\n€</a>', 'ISO-8859-1', 'f.xml')).toMatchObject({ ok: false, error: { code: 'unsupported', file: 'f.xml', line: 2, column: 1 } });

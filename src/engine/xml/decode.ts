@@ -71,11 +71,18 @@ const hex2 = (b: number): string => `0x${b.toString(16).toUpperCase().padStart(2
 export function decodeXml(bytes: Uint8Array, file?: string): Result<DecodedXml> {
   const b0 = bytes[0];
   const b1 = bytes[1];
-  if (b0 === 0xef && b1 === 0xbb && bytes[2] === 0xbf) return utf8(bytes, file, false, 'UTF-8 byte order mark');
-  if (b0 === 0xff && b1 === 0xfe) return utf16(bytes, file, true);
-  if (b0 === 0xfe && b1 === 0xff) return utf16(bytes, file, false);
-  if (b0 === 0x3c && b1 === 0x00 && bytes[2] === 0x3f && bytes[3] === 0x00) return utf16(bytes, file, true);
-  if (b0 === 0x00 && b1 === 0x3c && bytes[2] === 0x00 && bytes[3] === 0x3f) return utf16(bytes, file, false);
+  if (b0 === 0xef && b1 === 0xbb && bytes[2] === 0xbf) {
+    const decl = declaration(bytes.subarray(3));
+    const named = decl && NAMES[decl.name.toLowerCase()];
+    // a one-byte encoding reads ASCII as UTF-8 does: only a byte over 0x7F reads otherwise
+    const oneByte = named === 'ISO-8859-1' || named === 'US-ASCII' || named === 'windows-1252';
+    if (decl && named !== 'UTF-8' && (!oneByte || bytes.subarray(3).some((b) => b > 0x7f))) return conflict(file, 'a UTF-8 byte order mark', decl, 'UTF-8');
+    return utf8(bytes, file, false, 'UTF-8 byte order mark');
+  }
+  if (b0 === 0xff && b1 === 0xfe) return utf16Checked(bytes, file, true, 'a UTF-16LE byte order mark');
+  if (b0 === 0xfe && b1 === 0xff) return utf16Checked(bytes, file, false, 'a UTF-16BE byte order mark');
+  if (b0 === 0x3c && b1 === 0x00 && bytes[2] === 0x3f && bytes[3] === 0x00) return utf16Checked(bytes, file, true, "'<?' in UTF-16LE");
+  if (b0 === 0x00 && b1 === 0x3c && bytes[2] === 0x00 && bytes[3] === 0x3f) return utf16Checked(bytes, file, false, "'<?' in UTF-16BE");
 
   const decl = declaration(bytes);
   if (!decl) return utf8(bytes, file, false, undefined);
@@ -94,6 +101,41 @@ export function decodeXml(bytes: Uint8Array, file?: string): Result<DecodedXml> 
     return fail({ code: 'malformed-xml', file, line: 1, column: decl.column, message: `the file declares encoding '${decl.name}' but its bytes are not UTF-16 (no byte order mark, and '<?xml' is one byte a character)` });
   }
   return singleByte(bytes, file, encoding);
+}
+
+/**
+ * A byte order mark (or UTF-16's byte pattern) decides the encoding, and a declaration naming another
+ * is a conflict libxml2, which libvirt reads domains with, does not resolve our way: it switches to the
+ * declared encoding (xmlSwitchEncoding, libxml2 2.9.14 as `xmllint` here shows), so a UTF-16 file
+ * declaring ISO-8859-1 fails on its zero bytes and a UTF-8 one with a BOM reads 'é' as 'Ã©'. Refused
+ * at the declared name's line and column, naming both. libxml2 accepts, and so does this, a UTF-16
+ * file declaring UTF-8 (it ignores that declaration), 'UTF-16', or the BOM's own byte order; and a
+ * UTF-8 BOM before a one-byte encoding's name when every byte after the BOM is ASCII (both read the same text).
+ */
+function conflict(file: string | undefined, found: string, decl: { name: string; column: number }, is: XmlEncoding): Result<never> {
+  const name = is === 'UTF-8' ? 'UTF-8' : 'UTF-16';
+  return fail({
+    code: 'malformed-xml',
+    file,
+    line: 1,
+    column: decl.column,
+    message: `the file starts with ${found}, so it is ${is}, but its XML declaration says encoding='${decl.name}': libvirt's XML parser (libxml2) would read it as ${decl.name}, not ${is}, or refuse it; change the declaration to encoding='${name}'`,
+  });
+}
+
+/** UTF-16, found from its BOM or byte pattern (`found`), checked against what its declaration names. */
+function utf16Checked(bytes: Uint8Array, file: string | undefined, le: boolean, found: string): Result<DecodedXml> {
+  const r = utf16(bytes, file, le);
+  if (!r.ok) return r;
+  const m = DECLARED.exec(r.value.text.slice(0, 512));
+  if (!m) return r;
+  const name = m[3] as string;
+  const lower = name.toLowerCase();
+  const fits = lower === 'utf-16' || NAMES[lower] === 'UTF-8' || NAMES[lower] === r.value.encoding;
+  if (fits) return r;
+  // the column an editor shows: the BOM takes none
+  const column = (m[1] as string).length + 2 - (r.value.text.startsWith('\uFEFF') ? 1 : 0);
+  return conflict(file, found, { name, column }, r.value.encoding);
 }
 
 /**
