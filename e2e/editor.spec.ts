@@ -403,6 +403,16 @@ test.describe('what happened, and what to do', () => {
     const broken = lines.map((l, n) => (n === i ? l.replace(/\/>$/, '') : l)).join('\n');
     await editor.fill(broken);
     await expect(page.getByTestId('xml-error')).toHaveText(new RegExp(`^Line ${i + 1}: Unclosed start tag`));
+    // the replaced text leaves the view at its end; "Go to line" brings the broken line into view
+    await page.getByTestId('xml-error-goto').click();
+    await expect(page.locator('.cm-activeLine')).toContainText('<address');
+    await expect(page.locator('.cm-lintRange-error')).toContainText('<address');
+    // with the drawer closed, the error stays in its head, and "Go to line" opens it on that line of
+    // the broken text, which closing did not throw away
+    await page.getByTestId('xml-drawer-toggle').click();
+    await expect(editor).toHaveCount(0);
+    await page.getByTestId('xml-error-goto').click();
+    await expect(page.locator('.cm-activeLine')).toHaveText(lines[i]?.replace(/\/>$/, '').trim() ?? '');
     await expect(page.locator('.cm-lintRange-error')).toContainText('<address');
     // the `/>` typed back: the text is the design's XML again, and the error is over
     await editor.fill(before);

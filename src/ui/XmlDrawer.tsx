@@ -65,7 +65,11 @@ export function XmlDrawer() {
   const selection = useDesigner((s) => s.selection);
   const [prefs, setPrefs] = useState<DrawerPrefs>(readPrefs);
   // an error belongs to the XML it was made against: once the design changes elsewhere it is stale
-  const [failed, setFailed] = useState<{ readonly xml: string; readonly error: InputError } | null>(null);
+  // the broken text itself is kept too: closing and reopening the drawer shows it again, not the design's XML
+  const [failed, setFailed] = useState<{ readonly xml: string; readonly error: InputError; readonly text: string } | null>(null);
+  // "Go to line": a pasted or replaced text leaves the view where its cursor ended, often far from the
+  // line that broke; seq makes a second click on the same line move the view again
+  const [reveal, setReveal] = useState<{ readonly line: number; readonly seq: number } | null>(null);
   const session = useRef(`xml-edit-${sessions}`);
   const xml = useMemo(() => (design ? exportDomain(design) : ''), [design]);
   const highlight = useMemo(() => (prefs.open && design ? selectionSpan(design, selection, xml) : undefined), [prefs.open, design, selection, xml]);
@@ -92,7 +96,7 @@ export function XmlDrawer() {
     // the file's encoding its text does not say (UTF-16) stays with the edited text
     const r = createDesign(text, present.design.host, present.file, present.design.source.encoding);
     if (!r.ok) {
-      setFailed({ xml: exportDomain(present.design), error: r.error });
+      setFailed({ xml: exportDomain(present.design), error: r.error, text });
       return;
     }
     setFailed(null);
@@ -152,6 +156,20 @@ export function XmlDrawer() {
             {tidy(`${error.line !== undefined ? `Line ${error.line}: ` : ''}${error.message}. The design keeps its last valid XML.`)}
           </span>
         ) : null}
+        {error?.line !== undefined ? (
+          <button
+            type="button"
+            className="linkish"
+            data-testid="xml-error-goto"
+            onClick={() => {
+              const line = error.line as number;
+              setPrefs((p) => (p.open ? p : { ...p, open: true, chosen: true }));
+              setReveal((r) => ({ line, seq: (r?.seq ?? 0) + 1 }));
+            }}
+          >
+            Go to line {error.line}
+          </button>
+        ) : null}
       </div>
       <pre data-testid="xml-preview" hidden>
         {xml}
@@ -165,7 +183,7 @@ export function XmlDrawer() {
               </pre>
             }
           >
-            <XmlEditor xml={xml} baseline={baseline} error={error} highlight={highlight} onEdit={onEdit} onUndo={onUndo} onRedo={onRedo} onFocus={onFocus} />
+            <XmlEditor xml={xml} baseline={baseline} error={error} highlight={highlight} reveal={reveal} draft={error && failed ? failed.text : undefined} onEdit={onEdit} onUndo={onUndo} onRedo={onRedo} onFocus={onFocus} />
           </Suspense>
         </div>
       ) : null}

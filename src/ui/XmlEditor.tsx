@@ -23,6 +23,10 @@ export interface XmlEditorProps {
   readonly error: { readonly line?: number | undefined; readonly column?: number | undefined; readonly message: string } | null;
   /** the selected element, to highlight and scroll to */
   readonly highlight: { readonly from: number; readonly to: number } | undefined;
+  /** the text of an edit that did not parse, shown instead of `xml` when the editor opens */
+  readonly draft?: string | undefined;
+  /** a line to put the cursor on and scroll to (1-based); a new seq asks again for the same line */
+  readonly reveal?: { readonly line: number; readonly seq: number } | null;
   /** an edit, after the user paused typing (or left the editor) */
   onEdit(text: string): void;
   onUndo(): void;
@@ -79,7 +83,7 @@ function minimalChange(from: string, to: string): { from: number; to: number; in
 }
 
 export default function XmlEditor(props: XmlEditorProps) {
-  const { xml, baseline, error, highlight } = props;
+  const { xml, baseline, error, highlight, reveal } = props;
   const host = useRef<HTMLDivElement>(null);
   const viewRef = useRef<EditorView | null>(null);
   // the latest callbacks, for the editor's listeners (made once)
@@ -132,7 +136,7 @@ export default function XmlEditor(props: XmlEditorProps) {
       }),
     ];
     adoptCodeMirrorStyles();
-    const view = new EditorView({ parent: host.current as HTMLElement, state: EditorState.create({ doc: cb.current.xml, extensions }) });
+    const view = new EditorView({ parent: host.current as HTMLElement, state: EditorState.create({ doc: cb.current.draft ?? cb.current.xml, extensions }) });
     viewRef.current = view;
     return () => {
       flush(view);
@@ -141,10 +145,13 @@ export default function XmlEditor(props: XmlEditorProps) {
     };
   }, []);
 
-  // the design changed elsewhere (a drag, undo): show its XML, changing only what changed
+  // the design changed elsewhere (a drag, undo): show its XML, changing only what changed. Only a
+  // change of the design's XML does: an editor opened on a broken draft keeps it until then
+  const shown = useRef(xml);
   useEffect(() => {
     const view = viewRef.current;
-    if (!view) return;
+    if (!view || shown.current === xml) return;
+    shown.current = xml;
     const current = view.state.doc.toString();
     if (current === xml) return;
     view.dispatch({ changes: minimalChange(current, xml), annotations: external.of(true) });
@@ -176,6 +183,14 @@ export default function XmlEditor(props: XmlEditorProps) {
     if (highlight && highlight.to <= view.state.doc.length) effects.push(EditorView.scrollIntoView(highlight.from, { y: 'center' }));
     view.dispatch({ effects });
   }, [highlight]);
+
+  useEffect(() => {
+    const view = viewRef.current;
+    if (!view || !reveal || reveal.line < 1 || reveal.line > view.state.doc.lines) return;
+    const pos = view.state.doc.line(reveal.line).from;
+    view.dispatch({ selection: { anchor: pos }, effects: EditorView.scrollIntoView(pos, { y: 'center' }) });
+    view.focus();
+  }, [reveal]);
 
   const jump = (dir: 1 | -1) => {
     const view = viewRef.current;
