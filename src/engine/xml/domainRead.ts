@@ -236,6 +236,7 @@ function devicesReader(): DevicesRead {
       let modelEl: DomElement | undefined;
       let targetEl: DomElement | undefined;
       let sourceEl: DomElement | undefined;
+      let driverEl: DomElement | undefined;
       // indexed: a for…of allocates an iterator result per step until V8 optimises (a run of
       // `place` ends before)
       const kids = el.children;
@@ -248,6 +249,7 @@ function devicesReader(): DevicesRead {
         else if (k.name === 'model') modelEl ??= k;
         else if (k.name === 'target') targetEl ??= k;
         else if (k.name === 'source') sourceEl ??= k;
+        else if (k.name === 'driver') driverEl ??= k;
       }
       const alias = aliasEl?.attributes.name;
       const addr = guestAddress(addressEl, isPciController && (el.attributes.model === 'pci-root' || el.attributes.model === 'pcie-root'));
@@ -306,6 +308,8 @@ function devicesReader(): DevicesRead {
       } as { -readonly [K in keyof GuestDevice]: GuestDevice[K] };
       const index = element === 'controller' ? uint(el.attributes.index) : undefined;
       if (index !== undefined) device.index = index;
+      const driverType = element === 'filesystem' ? driverEl?.attributes.type : undefined;
+      if (driverType !== undefined) device.driverType = driverType;
       device.hostAddress = hostAddress;
       device.address = addr.address;
       device.otherAddressType = addr.otherAddressType;
