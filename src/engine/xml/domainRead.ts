@@ -311,12 +311,13 @@ function devicesReader(): DevicesRead {
         managed: element === 'hostdev' || element === 'interface' ? el.attributes.managed : undefined,
         alias,
       } as { -readonly [K in keyof GuestDevice]: GuestDevice[K] };
-      // a negative index is kept out of `index` (nothing numbers a non-PCI controller below 0) and,
-      // like one that cannot be read, never taken for "not written"
-      const indexUnread: string[] = [];
-      const index = element === 'controller' ? controllerIndexAttr(el.attributes.index, indexUnread) : undefined;
-      if (index !== undefined && index >= 0) device.index = index;
-      else if (index !== undefined || indexUnread.length) device.unreadableIndex = el.attributes.index;
+      if (element === 'controller' && el.attributes.index !== undefined) {
+        // a negative index is kept out of `index` (nothing numbers a non-PCI controller below 0) and,
+        // like one that cannot be read, never taken for "not written"
+        const index = controllerIndexAttr(el.attributes.index, []);
+        if (index !== undefined && index >= 0) device.index = index;
+        else device.unreadableIndex = el.attributes.index;
+      }
       const driverType = element === 'filesystem' ? driverEl?.attributes.type : undefined;
       if (driverType !== undefined) device.driverType = driverType;
       device.hostAddress = hostAddress;
