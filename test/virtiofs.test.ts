@@ -14,6 +14,8 @@ import { sharedPath } from './support/shared.ts';
  * qemuBuildVirtioDevGetConfig: baseName "vhost-user-fs"), not virtio-9p-pci: QEMU registers it
  * under a non-transitional name only (hw/virtio/vhost-user-fs-pci.c), so it never has the legacy IO
  * BAR, and libvirt gives it virtioFlags whatever its model (qemuDomainDeviceCalculatePCIConnectFlags).
+ * QEMU 7.2 agrees: `-device vhost-user-fs-pci,help` lists no disable-legacy (as the
+ * *-non-transitional types), where virtio-9p-pci has disable-legacy=auto.
  */
 const fsXml = (driver: string, model = ''): string => `<domain type='kvm'><name>t</name><memory>1</memory>
   <os><type arch='x86_64' machine='q35'>hvm</type></os><devices>
