@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ctrl, dev } from '../rules/testkit.ts';
-import { invalidIndexMessage, virDomainControllerDefParseXMLError, virDomainControllerModelTypeFromString } from './controllerParse.ts';
+import { invalidIndexMessage, unknownControllerType, virDomainControllerDefParseXMLError, virDomainControllerModelTypeFromString } from './controllerParse.ts';
 
 /** Messages as libvirt 9.0 gives them for `virsh define` (the test driver parses as the QEMU one does). */
 describe('virDomainControllerModelTypeFromString: the models of each controller type', () => {
@@ -13,6 +13,15 @@ describe('virDomainControllerModelTypeFromString: the models of each controller 
     for (const [type, model] of [['usb', 'virtio-scsi'], ['scsi', 'virtio'], ['usb', 'QEMU-XHCI'], ['usb', 'default'], ['usb', ''], ['pci', 'pcie-root-port '], ['sata', 'ahci'], ['fdc', 'x'], ['ccid', 'x'], ['xenbus', 'x'], ['isa', 'x'], ['nonsense', 'x']] as const) {
       expect(virDomainControllerModelTypeFromString(type, model), `${type} '${model}'`).toBe(false);
     }
+  });
+});
+
+describe('unknownControllerType: the controller types libvirt has, case and all', () => {
+  it('knows the ten, and nothing else', () => {
+    for (const t of ['ide', 'fdc', 'scsi', 'sata', 'virtio-serial', 'ccid', 'usb', 'pci', 'xenbus', 'isa']) expect(unknownControllerType({ element: 'controller', type: t }), t).toBeUndefined();
+    for (const t of ['USB', 'bogus', '', 'virtio']) expect(unknownControllerType({ element: 'controller', type: t }), t).toBe(t);
+    expect(unknownControllerType({ element: 'controller' })).toBeUndefined();
+    expect(unknownControllerType({ element: 'disk', type: 'bogus' })).toBeUndefined();
   });
 });
 
@@ -35,6 +44,7 @@ describe('virDomainControllerDefParseXMLError: the first controller libvirt refu
     expect(virDomainControllerDefParseXMLError({ controllers: [ctrl('pci-bridge', -1)], devices: [usb({ model: 'bogus' })] })).toBe("Invalid value for attribute 'index' in element 'controller': '-1'. Expected non-negative value");
     expect(virDomainControllerDefParseXMLError({ controllers: [], devices: [usb({ model: 'bogus', unreadableIndex: 'x' })] })).toBe("Unknown model type 'bogus'");
     expect(virDomainControllerDefParseXMLError({ controllers: [], devices: [usb({ model: 'qemu-xhci', unreadableIndex: 'x' })] })).toBe("Invalid value for attribute 'index' in element 'controller': 'x'. Expected integer value");
+    expect(virDomainControllerDefParseXMLError({ controllers: [], devices: [dev('c', 'controller', undefined, { type: 'bogus', model: 'y', unreadableIndex: 'x' })] })).toBe("Invalid value for attribute 'type' in element 'controller': 'bogus'.");
   });
   it('a controller libvirt adds itself, and devices that are not controllers, are not read', () => {
     expect(virDomainControllerDefParseXMLError({ controllers: [], devices: [usb({ model: 'bogus', implicit: true }), dev('vda', 'disk', undefined, { model: 'bogus' })] })).toBeUndefined();

@@ -4,9 +4,20 @@ import { virDomainControllerDefParseXMLIndexError } from './domainConf.ts';
 
 /**
  * What virDomainControllerDefParseXML() (src/conf/domain_conf.c, libvirt 10.7) refuses in a
- * `<controller>` of any type, before anything is defined: a `model` its type has no such model for,
- * and an `index` it cannot read.
+ * `<controller>` of any type, before anything is defined, in the order it reads them: a `type` it
+ * does not know, a `model` its type has no such model for, and an `index` it cannot read.
  */
+
+/** VIR_ENUM_IMPL(virDomainController): the controller types (`pci` ones are read apart, as PciControllers). */
+const CONTROLLER_TYPES: ReadonlySet<string> = new Set(['ide', 'fdc', 'scsi', 'sata', 'virtio-serial', 'ccid', 'usb', 'pci', 'xenbus', 'isa']);
+
+/** A non-PCI controller's `type` as written, when libvirt does not know it (virXMLPropEnum, case and all). */
+export function unknownControllerType(d: Pick<GuestDevice, 'element' | 'type'>): string | undefined {
+  return d.element === 'controller' && d.type !== undefined && !CONTROLLER_TYPES.has(d.type) ? d.type : undefined;
+}
+
+/** libvirt's message for a type it does not know (VIR_ERR_XML_ERROR, from virXMLPropEnum). */
+export const invalidTypeMessage = (type: string): string => `Invalid value for attribute 'type' in element 'controller': '${type}'.`;
 
 /**
  * The model strings of each controller type (the VIR_ENUM_IMPL tables virDomainControllerModel*
@@ -46,16 +57,19 @@ export function unknownPciModel(c: Pick<PciController, 'model'>): string | undef
   return c.model !== '' && !virDomainControllerModelTypeFromString('pci', c.model) ? c.model : undefined;
 }
 
-/** A non-PCI controller's model as written, when libvirt does not know it for the controller's type. */
+/**
+ * A non-PCI controller's model as written, when libvirt does not know it for the controller's type;
+ * undefined too when the type itself is unknown (libvirt refuses that first, {@link unknownControllerType}).
+ */
 export function unknownDeviceControllerModel(d: Pick<GuestDevice, 'element' | 'type' | 'model'>): string | undefined {
-  if (d.element !== 'controller' || d.model === undefined) return undefined;
+  if (d.element !== 'controller' || d.model === undefined || unknownControllerType(d) !== undefined) return undefined;
   // a controller written without a type is IDE (virDomainControllerDefParseXML's default)
   return virDomainControllerModelTypeFromString(d.type ?? 'ide', d.model) ? undefined : d.model;
 }
 
 /**
  * The first refusal virDomainControllerDefParseXML() makes, as libvirt words it: per controller the
- * model first, then the index (libvirt reads them in that order), PCI controllers before the others
+ * type, the model, then the index (libvirt reads them in that order), PCI controllers before the others
  * (the model keeps the two lists apart). libvirt refuses the whole domain at parse, so nothing placed
  * changes it. Undefined when every controller's model and index are readable.
  */
@@ -68,6 +82,8 @@ export function virDomainControllerDefParseXMLError(guest: Pick<Guest, 'controll
   }
   for (const d of guest.devices) {
     if (d.element !== 'controller' || d.implicit) continue;
+    const type = unknownControllerType(d);
+    if (type !== undefined) return invalidTypeMessage(type);
     const model = unknownDeviceControllerModel(d);
     if (model !== undefined) return unknownModelMessage(model);
     if (d.unreadableIndex !== undefined) return invalidIndexMessage(d.unreadableIndex);

@@ -181,6 +181,11 @@ describe('place leaves a domain libvirt refuses whatever is placed unchanged', (
       says: "Unknown model type 'nonsense'",
     },
     {
+      name: "q35 with a controller of type='bogus'",
+      xml: domainXml('q35', 'x86_64', `    <controller type='bogus' index='0'/>\n${nic}`),
+      says: "Invalid value for attribute 'type' in element 'controller': 'bogus'.",
+    },
+    {
       // libvirt reads a controller's model before its index
       name: "q35 with a usb controller of index='x' and model='bogus'",
       xml: domainXml('q35', 'x86_64', `    <controller type='usb' index='x' model='bogus'/>\n${nic}`),

@@ -1,5 +1,5 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
-import { unknownDeviceControllerModel, unknownModelMessage, unknownPciModel } from '../libvirt/controllerParse.ts';
+import { invalidTypeMessage, unknownControllerType, unknownDeviceControllerModel, unknownModelMessage, unknownPciModel } from '../libvirt/controllerParse.ts';
 import { finding } from './context.ts';
 import { globalRule } from './define.ts';
 import { deviceName } from './fixes.ts';
@@ -8,10 +8,10 @@ import { ctrl, dev, q35, rootPort } from './testkit.ts';
 const meta: RuleMeta = {
   id: 'GEN-MODEL-3',
   severity: 'error',
-  title: 'A controller model libvirt has for the controller type',
-  why: "libvirt reads a controller's `model` against the models of its type; one it does not have (a typo, another type's model, `default`) makes it refuse the whole domain when it parses it, before anything is placed.",
+  title: 'A controller type libvirt has, and a model it has for that type',
+  why: "libvirt reads a controller's `type` against its controller types and its `model` against the models of that type; one it does not have (a typo, another type's model, `default`) makes it refuse the whole domain when it parses it, before anything is placed.",
   source:
-    "libvirt src/conf/domain_conf.c virDomainControllerDefParseXML (virDomainControllerModelTypeFromString < 0: VIR_ERR_CONFIG_UNSUPPORTED \"Unknown model type '%s'\") and the VIR_ENUM_IMPL tables virDomainControllerModelPCI/SCSI/USB/IDE/VirtioSerial/ISA (sata, fdc, ccid and xenbus have none, so any model on them is refused); checked with libvirt 9.0",
+    "libvirt src/conf/domain_conf.c virDomainControllerDefParseXML (virXMLPropEnum of virDomainControllerTypeFromString: \"Invalid value for attribute 'type' in element 'controller': '%s'.\"; then virDomainControllerModelTypeFromString < 0: VIR_ERR_CONFIG_UNSUPPORTED \"Unknown model type '%s'\") and the VIR_ENUM_IMPL tables virDomainController, virDomainControllerModelPCI/SCSI/USB/IDE/VirtioSerial/ISA (sata, fdc, ccid and xenbus have no model, so any model on them is refused); checked with libvirt 9.0",
   families: 'all',
 };
 
@@ -25,6 +25,11 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     out.push(finding(meta, `PCI controller ${c.index ?? '(index unreadable)'} has model '${model}', which is no PCI controller model: libvirt refuses the domain ("${unknownModelMessage(model)}").`, { controllers: c.index !== undefined ? [c.index] : [] }));
   }
   for (const d of ctx.guest.devices) {
+    const type = unknownControllerType(d);
+    if (type !== undefined && !d.implicit) {
+      out.push(finding(meta, `${deviceName(d)} has type '${type}', which is no controller type libvirt has: libvirt refuses the domain ("${invalidTypeMessage(type)}").`, { devices: [d.key] }, removeFix(d.key)));
+      continue;
+    }
     const model = unknownDeviceControllerModel(d);
     if (model === undefined || d.implicit) continue;
     out.push(finding(meta, `${deviceName(d)} has model '${model}', which libvirt has no ${d.type ?? 'ide'} controller model for: libvirt refuses the domain ("${unknownModelMessage(model)}").`, { devices: [d.key] }, removeFix(d.key)));
@@ -39,6 +44,7 @@ export const cases = {
     { name: 'known models of every type, and controllers written without one', design: q35([rootPort(1, 1), ctrl('pcie-to-pci-bridge', 2)], [usb('qemu-xhci'), usb(undefined, 'usb2'), dev('scsi', 'controller', undefined, { type: 'scsi', model: 'virtio-scsi' }), dev('vs', 'controller', undefined, { type: 'virtio-serial', model: 'virtio-non-transitional' }), dev('ide', 'controller', undefined, { type: 'ide', model: 'ich6' }), dev('sata', 'controller', undefined, { type: 'sata' })]) },
     // a PCI controller written without a model reads '' (GEN-IDX-2/3 and the connect rules speak of it)
     { name: 'a PCI controller written without a model', design: q35([ctrl('', 1)], []) },
+    { name: 'the types libvirt has without a model: fdc, ccid, xenbus, isa', design: q35([], ['fdc', 'ccid', 'xenbus', 'isa'].map((t) => dev(t, 'controller', undefined, { type: t }))) },
     { name: 'an implicit controller libvirt adds', design: q35([], [{ ...usb('bogus'), implicit: true }]) },
   ],
   fail: [
@@ -51,6 +57,9 @@ export const cases = {
     { name: "ide model='piix5'", design: q35([], [dev('ide', 'controller', undefined, { type: 'ide', model: 'piix5' })]), expect: { devices: ['ide'] } },
     { name: 'a controller written without a type is ide: a usb model on it', design: q35([], [dev('c', 'controller', undefined, { model: 'qemu-xhci' })]), expect: { devices: ['c'] } },
     { name: "pci model='nonsense'", design: q35([ctrl('nonsense', 1)], []), expect: { controllers: [1] } },
+    // libvirt 9.0: "Invalid value for attribute 'type' in element 'controller': 'USB'." (the type first, whatever the model)
+    { name: "type='USB': case matters", design: q35([], [dev('c', 'controller', undefined, { type: 'USB', model: 'bogus' })]), expect: { devices: ['c'] } },
+    { name: "type='bogus' with no model", design: q35([], [dev('c', 'controller', undefined, { type: 'bogus' })]), expect: { devices: ['c'] } },
     { name: "pci model='pcie-root-port ' (a trailing space)", design: q35([ctrl('pcie-root-port ', 1)], []), expect: { controllers: [1] } },
   ],
 };
