@@ -133,6 +133,8 @@ export function endpointConnectType(device: GuestDevice, guest: Pick<Guest, 'con
     return hd && !hd.pcie ? 'pci-endpoint' : 'pcie-endpoint';
   }
   if (d.element === 'iommu' || pvpanicPci(d, machine)) return 'pcie-endpoint';
+  // vhost-user-fs-pci takes virtioFlags whatever its model; only 9p's transitional model is conventional PCI
+  if (d.element === 'filesystem' && d.driverType === 'virtiofs') return 'pcie-endpoint';
   const model = d.model ?? '';
   if (/transitional$/.test(model) && !/non-transitional$/.test(model)) return 'pci-endpoint';
   if (d.element === 'interface') {

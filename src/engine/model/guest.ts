@@ -142,6 +142,18 @@ export interface GuestDevice {
    * written (libvirt gives the lowest unused index of its type: virDomainAssignControllerIndexes).
    */
   readonly index?: number | undefined;
+  /**
+   * A non-PCI controller's `index` as written when libvirt cannot read it as a non-negative int
+   * (`index='x'`, `index='0x1'`, `index='-1'`): kept out of `index`, so it never reads as "not
+   * written" (libvirt refuses the domain at parse, GEN-IDX-1).
+   */
+  readonly unreadableIndex?: string | undefined;
+  /**
+   * A `<filesystem>`'s `<driver type>` as written (`path`, `handle`, `virtiofs`, …); undefined when
+   * not written. It decides the QEMU device (qemuBuildVirtioDevGetConfig): `virtiofs` is
+   * vhost-user-fs-pci, every other driver libvirt's QEMU driver takes is virtio-9p-pci.
+   */
+  readonly driverType?: string | undefined;
   /** host side of a PCI hostdev or `<interface type='hostdev'>`: `<source><address …/></source>` */
   readonly hostAddress?: PciAddress | undefined;
   /** guest PCI address; undefined when the device has none written */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceKeyer, freshControllerKey, freshDeviceKey } from './keys.ts';
+import { deviceKeyer, freshControllerKey, freshDeviceKey, isControllerKey } from './keys.ts';
 
 describe('the design key scheme (DESIGN.md §6)', () => {
   it('host address, else alias, else <element>-<n>, n counting every element of that name; PCI controllers are pci-<m>', () => {
@@ -22,6 +22,24 @@ describe('the design key scheme (DESIGN.md §6)', () => {
       '0000:03:00.0#3',
     ]);
     expect([keys.key({ element: 'rng', alias: 'a' }), keys.key({ element: 'rng', alias: 'a' })]).toEqual(['a', 'a#2']);
+  });
+
+  it("a device aliased like a controller key takes it with #2: the two kinds' keys never meet", () => {
+    const keys = deviceKeyer();
+    expect(keys.key({ element: 'disk', alias: 'pci-1' })).toBe('pci-1#2');
+    expect(keys.key({ element: 'controller', pciController: true })).toBe('pci-0');
+    expect(keys.key({ element: 'controller', pciController: true })).toBe('pci-1');
+    expect(keys.key({ element: 'rng', alias: 'pci-1' })).toBe('pci-1#3');
+    expect(keys.key({ element: 'rng', alias: 'pci-new-0' })).toBe('pci-new-0#2');
+    expect(keys.key({ element: 'rng', alias: 'implicit-pci-root' })).toBe('implicit-pci-root#2');
+    expect(keys.key({ element: 'rng', alias: 'implicit-pci-3' })).toBe('implicit-pci-3#2');
+    // libvirt's own aliases, and names that only look alike, stay as written
+    for (const alias of ['pci.1', 'ua-pci-1', 'pci-1a', 'pci-new', 'implicit-pci-x']) expect(keys.key({ element: 'rng', alias })).toBe(alias);
+  });
+
+  it('isControllerKey: the forms PCI controller keys take, and only those', () => {
+    for (const k of ['pci-0', 'pci-12', 'pci-new-3', 'implicit-pci-root', 'implicit-pci-4']) expect(isControllerKey(k), k).toBe(true);
+    for (const k of ['pci-', 'xpci-1', 'pci-1#2', 'pci-new-', 'implicit-pci-', 'disk-0', '0000:01:00.0']) expect(isControllerKey(k), k).toBe(false);
   });
 
   it('fresh keys skip the ones in use', () => {

@@ -41,10 +41,25 @@ export interface DeviceKeyer {
 }
 
 /**
+ * The keys PCI controllers take (`pci-<m>` at import, `pci-new-<n>` when added,
+ * `implicit-pci-root` and `implicit-pci-<index>` for the ones libvirt adds): no device key is ever
+ * one of them, so one key names one thing whatever list it is looked up in (a placement's
+ * unplaced keys, the keys define-time prediction counts as designed).
+ */
+const CONTROLLER_KEY = /^(?:pci-(?:new-)?\d+|implicit-pci-(?:root|\d+))$/;
+
+/** Is `key` of the form PCI controller keys take ({@link CONTROLLER_KEY})? */
+export function isControllerKey(key: string): boolean {
+  return CONTROLLER_KEY.test(key);
+}
+
+/**
  * Keys for the children of one `<devices>` element. Call `key` or `skip` once for EVERY child
  * element, in document order: the `<element>-<n>` counter counts every element of that name, PCI
  * controllers included. A device is keyed by its host address, else its alias, else
- * `<element>-<n>`, made unique with `#2`, `#3`, …; a PCI controller is `pci-<m>`.
+ * `<element>-<n>`, made unique with `#2`, `#3`, …; a PCI controller is `pci-<m>`. A device whose
+ * alias has a controller's form (`<alias name='pci-1'/>`) takes it with `#2`, as if a controller
+ * had it already: device and controller keys never meet.
  */
 export function deviceKeyer(): DeviceKeyer {
   const counts = new Map<string, number>();
@@ -59,7 +74,9 @@ export function deviceKeyer(): DeviceKeyer {
     key(el) {
       const n = count(el.element);
       if (el.pciController) return `pci-${pci++}`;
-      return uniqueKey(used, el.hostAddress ? formatPciAddress(el.hostAddress) : (el.alias ?? `${el.element}-${n}`));
+      const key = el.hostAddress ? formatPciAddress(el.hostAddress) : (el.alias ?? `${el.element}-${n}`);
+      if (isControllerKey(key)) used.add(key);
+      return uniqueKey(used, key);
     },
     skip(element) {
       count(element);

@@ -1,6 +1,7 @@
 import type { Design } from '../model/design.ts';
 import type { Guest, PciController } from '../model/guest.ts';
-import { virDomainAssignControllerIndexes, virDomainControllerDefParseXMLIndexError, virDomainDefParseXMLUnreadableError, virDomainDefPostParse, virDomainDefRejectDuplicateControllersError } from '../libvirt/domainConf.ts';
+import { virDomainControllerDefParseXMLError } from '../libvirt/controllerParse.ts';
+import { virDomainAssignControllerIndexes, virDomainDefParseXMLUnreadableError, virDomainDefPostParse, virDomainDefRejectDuplicateControllersError } from '../libvirt/domainConf.ts';
 import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.ts';
 import { qemuValidateDomainDeviceDefControllerPCIRootIndexError } from '../libvirt/qemuValidate.ts';
@@ -78,7 +79,8 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
 
 /**
  * Why libvirt refuses the domain whatever placement writes, mostly before its address assignment runs:
- * a controller index or any other written number it cannot parse (virDomainControllerDefParseXML,
+ * a controller model its type has not, a controller index (of any type) or any other written number
+ * it cannot parse (virDomainControllerDefParseXML,
  * virPCIDeviceAddressParseXML: place must not write a value of its own over it), index 0 not the machine's
  * root (qemuDomainDefAddDefaultDevices), or two PCI controllers with one index
  * (virDomainDefRejectDuplicateControllers); or, once addresses are assigned but whatever they are,
@@ -87,7 +89,7 @@ export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport
  * (q35-wrong-root), or derive a pci-bridge's chassisNr from an index of -1.
  */
 function refusedBeforePlacement(guest: Guest, machine: LibvirtMachine): string | undefined {
-  const parse = virDomainControllerDefParseXMLIndexError(guest.controllers) ?? virDomainDefParseXMLUnreadableError(guest);
+  const parse = virDomainControllerDefParseXMLError(guest) ?? virDomainDefParseXMLUnreadableError(guest);
   if (parse !== undefined) return parse;
   // in virDomainDefPostParse's order: controllers written without an index are numbered before
   // the QEMU driver looks at index 0 (a lone pci-bridge without one becomes index 0 and is refused

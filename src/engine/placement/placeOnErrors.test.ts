@@ -147,6 +147,50 @@ describe('place leaves a domain libvirt refuses whatever is placed unchanged', (
       xml: domainXml('q35', 'x86_64', `    <controller type='pci' index='0' model='pcie-root'/>\n    <disk type='file' device='disk'><target dev='vda' bus='virtio'/><address type='pci' bus='0xg' slot='0x01'/></disk>\n${nic}`),
       says: "has bus='0xg', which libvirt cannot read as a number",
     },
+    // virDomainControllerDefParseXML reads every controller's index and model, whatever its type
+    // (libvirt 9.0 gives these messages); place used to take the usb controller's index 'x' for "not
+    // written", and the unknown models for models it could place around
+    {
+      name: "q35 with a usb controller of index='x'",
+      xml: domainXml('q35', 'x86_64', `    <controller type='usb' index='x' model='qemu-xhci'/>\n${nic}`),
+      says: "Invalid value for attribute 'index' in element 'controller': 'x'. Expected integer value",
+    },
+    {
+      name: "i440fx with a scsi controller of index='-1'",
+      xml: domainXml('pc', 'x86_64', `    <controller type='scsi' index='-1' model='virtio-scsi'/>\n${nic}`),
+      says: "Invalid value for attribute 'index' in element 'controller': '-1'. Expected non-negative value",
+    },
+    {
+      name: "pseries with a usb controller of index='0x1' (base 10 only)",
+      xml: domainXml('pseries', 'ppc64', `    <controller type='usb' index='0x1' model='qemu-xhci'/>\n${nic}`),
+      says: "Invalid value for attribute 'index' in element 'controller': '0x1'. Expected integer value",
+    },
+    {
+      name: "q35 with usb model='nonsense'",
+      xml: domainXml('q35', 'x86_64', `    <controller type='usb' index='0' model='nonsense'/>\n${nic}`),
+      says: "Unknown model type 'nonsense'",
+    },
+    {
+      name: "q35 with sata model='ahci' (sata has no model)",
+      xml: domainXml('q35', 'x86_64', `    <controller type='sata' index='0' model='ahci'/>\n${nic}`),
+      says: "Unknown model type 'ahci'",
+    },
+    {
+      name: "q35 with a PCI controller model='nonsense'",
+      xml: domainXml('q35', 'x86_64', `    <controller type='pci' index='0' model='pcie-root'/>\n    <controller type='pci' index='1' model='nonsense'/>\n${nic}`),
+      says: "Unknown model type 'nonsense'",
+    },
+    {
+      name: "q35 with a controller of type='bogus'",
+      xml: domainXml('q35', 'x86_64', `    <controller type='bogus' index='0'/>\n${nic}`),
+      says: "Invalid value for attribute 'type' in element 'controller': 'bogus'.",
+    },
+    {
+      // libvirt reads a controller's model before its index
+      name: "q35 with a usb controller of index='x' and model='bogus'",
+      xml: domainXml('q35', 'x86_64', `    <controller type='usb' index='x' model='bogus'/>\n${nic}`),
+      says: "Unknown model type 'bogus'",
+    },
     {
       // virDomainPCIAddressSetGrow: a pcie-root-port written on a bus no controller has, which
       // libvirt cannot add for a controller; the dry run threw, and place asked for a bug report

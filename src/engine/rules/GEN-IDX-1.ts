@@ -1,14 +1,16 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
 import { controllerText, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
-import { ctrl, phb, pseries, q35 } from './testkit.ts';
+import { deviceName } from './fixes.ts';
+import { invalidIndexMessage } from '../libvirt/controllerParse.ts';
+import { ctrl, dev, phb, pseries, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-IDX-1',
   severity: 'error',
-  title: 'PCI controller indexes are 0-255 and unique',
-  why: 'The index is the bus number addresses use; libvirt refuses an index above 255 and two PCI controllers with the same index.',
-  source: 'libvirt src/conf/domain_validate.c virDomainControllerDefValidate ("PCI controller index N too high"); domain_conf.c parser ("Multiple \'pci\' controllers with index")',
+  title: 'Controller indexes are non-negative integers; PCI ones 0-255 and unique',
+  why: "The index is the bus number addresses use; libvirt refuses an index above 255 and two PCI controllers with the same index. Any controller's index (usb, scsi, sata, …) that is not a non-negative integer makes libvirt refuse the domain when it parses it.",
+  source: 'libvirt src/conf/domain_validate.c virDomainControllerDefValidate ("PCI controller index N too high"); domain_conf.c parser ("Multiple \'pci\' controllers with index"); domain_conf.c virDomainControllerDefParseXML, every controller type (virXMLPropInt base 10, VIR_XML_PROP_NONNEGATIVE: "Invalid value for attribute \'index\' in element \'controller\': \'x\'. Expected integer value"; checked with libvirt 9.0)',
   families: 'all',
 };
 
@@ -34,16 +36,27 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     }
     seen.add(c.index);
   }
+  for (const d of ctx.guest.devices) {
+    if (d.element !== 'controller' || d.unreadableIndex === undefined) continue;
+    out.push(finding(meta, `${deviceName(d)} has index='${d.unreadableIndex}': libvirt expects a non-negative integer and refuses the domain ("${invalidIndexMessage(d.unreadableIndex)}").`, { devices: [d.key] }));
+  }
   return out;
 });
 
 export const cases = {
-  pass: [{ name: 'distinct indexes', design: pseries([phb(1), phb(2)], []) }],
+  pass: [
+    { name: 'distinct indexes', design: pseries([phb(1), phb(2)], []) },
+    { name: 'non-PCI controllers with readable indexes, or none written', design: q35([], [dev('usb', 'controller', undefined, { type: 'usb', model: 'qemu-xhci', index: 0 }), dev('sata', 'controller', undefined, { type: 'sata' })]) },
+  ],
   fail: [
     { name: 'two controllers index 1', design: pseries([phb(1), phb(1, { index: 2 }, { key: 'pci-dup' })], []), expect: { controllers: [1] } },
     { name: 'index 256', design: q35([ctrl('pci-bridge', 256)], []), expect: { controllers: [256] } },
     // libvirt's own test pci-bridge-negative-index-invalid
     { name: 'index -1', design: q35([ctrl('pci-bridge', -1)], []), expect: { controllers: [-1] } },
     { name: "index='one' (unreadable)", design: q35([{ ...ctrl('pci-bridge', 1), index: undefined, unreadable: ["index='one'"] }], []), expect: {} },
+    // libvirt 9.0: "Invalid value for attribute 'index' in element 'controller': 'x'. Expected integer value"
+    { name: "a usb controller with index='x'", design: q35([], [dev('usb', 'controller', undefined, { type: 'usb', model: 'qemu-xhci', unreadableIndex: 'x' })]), expect: { devices: ['usb'] } },
+    // "… '-1'. Expected non-negative value"
+    { name: "a scsi controller with index='-1'", design: q35([], [dev('scsi', 'controller', undefined, { type: 'scsi', model: 'virtio-scsi', unreadableIndex: '-1' })]), expect: { devices: ['scsi'] } },
   ],
 };

@@ -58,11 +58,13 @@ export const cases = {
     { name: 'virtio-non-transitional behind 11 bridges on pc-q35-2.6: the compat property skips the non-transitional type', design: elevenBridges(disk('virtio-non-transitional'), { machine: 'pc-q35-2.6' }) },
     { name: 'virtio input (modern-only, forced virtio 1) behind 11 bridges', design: elevenBridges((i) => dev(`in${i}`, 'input', undefined, { type: 'tablet', bus: 'virtio' })) },
     { name: 'vsock behind 11 bridges on pc-q35-5.1: forced virtio 1', design: elevenBridges((i) => dev(`vs${i}`, 'vsock', undefined, { model: 'virtio' }), { machine: 'pc-q35-5.1' }) },
+    { name: "virtiofs shares behind 11 bridges: vhost-user-fs-pci is non-transitional only", design: elevenBridges((i) => dev(`fs${i}`, 'filesystem', undefined, { driverType: 'virtiofs' })) },
     { name: 'qemu-xhci USB controllers in 11 root ports: PCIe, MMIO only', design: elevenPorts((i) => dev(`usb${i}`, 'controller', at(i + 1, 0), { type: 'usb', model: 'qemu-xhci', index: i })) },
   ],
   fail: [
     { name: '11 root ports with transitional virtio', design: elevenPorts(disk('virtio-transitional')), expect: { controllers: portIndexes } },
     { name: 'plain virtio behind 11 pcie-to-pci-bridges: auto resolves off on a conventional bus', design: elevenBridges(disk()), expect: { controllers: bridgeIndexes } },
+    { name: '9p shares behind 11 pcie-to-pci-bridges: virtio-9p-pci is legacy-capable', design: elevenBridges((i) => dev(`fs${i}`, 'filesystem')), expect: { controllers: bridgeIndexes } },
     { name: 'plain virtio NICs behind 11 pcie-to-pci-bridges', design: elevenBridges((i) => dev(`n${i}`, 'interface')), expect: { controllers: bridgeIndexes } },
     { name: 'plain virtio in 11 root ports on pc-q35-2.6: hw_compat_2_6 disable-legacy=off', design: elevenPorts(disk(), { machine: 'pc-q35-2.6' }), expect: { controllers: portIndexes } },
     { name: 'vsock behind 11 bridges on pc-q35-5.0: legacy check off, not forced to virtio 1', design: elevenBridges((i) => dev(`vs${i}`, 'vsock', undefined, { model: 'virtio' }), { machine: 'pc-q35-5.0' }), expect: { controllers: bridgeIndexes } },

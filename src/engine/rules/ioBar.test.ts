@@ -64,6 +64,9 @@ describe('virtioLegacyIoBar: which devices are virtio-pci', () => {
       dev('rng', 'rng', undefined, { model: 'virtio' }),
       dev('fs', 'filesystem'),
       dev('fs-v', 'filesystem', undefined, { model: 'virtio' }),
+      // 9p's own drivers: virtio-9p-pci still
+      dev('fs-path', 'filesystem', undefined, { driverType: 'path' }),
+      dev('fs-handle', 'filesystem', undefined, { driverType: 'handle', model: 'virtio' }),
     ];
     for (const d of legacyCapable) {
       expect(io(d, bridge), d.key).toBe(true);
@@ -81,6 +84,9 @@ describe('virtioLegacyIoBar: which devices are virtio-pci', () => {
       dev('snd', 'sound', undefined, { model: 'virtio' }),
       dev('mem', 'memory', undefined, { model: 'virtio-mem' }),
       dev('pmem', 'memory', undefined, { model: 'virtio-pmem' }),
+      // vhost-user-fs-pci (hw/virtio/vhost-user-fs-pci.c: a non_transitional_name only)
+      dev('virtiofs', 'filesystem', undefined, { driverType: 'virtiofs' }),
+      dev('virtiofs-v', 'filesystem', undefined, { driverType: 'virtiofs', model: 'virtio' }),
     ];
     for (const d of modernOnly) {
       expect(io(d, bridge), d.key).toBe(false);

@@ -15,8 +15,9 @@ const VIRTIO_MODEL = /^virtio(-(non-)?transitional)?$/;
  *   (vhost_vsock_pci_realize: `!virtio_legacy_check_disabled`), i.e. on machine types 5.1 and newer
  *   (hw_compat_5_0 sets `virtio-device.x-disable-legacy-check=true`);
  * - undefined: not a virtio-pci device.
- * A `<filesystem>` is taken as 9p (virtio-9p-pci, libvirt's default driver): the model does not keep
- * `<driver type='virtiofs'/>`, whose vhost-user-fs-pci is modern-only.
+ * A `<filesystem>` is 9p (virtio-9p-pci) but with `<driver type='virtiofs'/>`: vhost-user-fs-pci, which
+ * QEMU registers only as a non-transitional name (hw/virtio/vhost-user-fs-pci.c
+ * `.non_transitional_name`, whose instance_init sets disable-legacy=on): modern-only.
  */
 function virtioKind(d: GuestDevice): 'legacy-capable' | 'modern-only' | 'vsock' | undefined {
   const model = d.model ?? '';
@@ -34,6 +35,7 @@ function virtioKind(d: GuestDevice): 'legacy-capable' | 'modern-only' | 'vsock' 
     case 'rng':
       return VIRTIO_MODEL.test(model) ? 'legacy-capable' : undefined;
     case 'filesystem':
+      if (d.driverType === 'virtiofs') return 'modern-only';
       return d.model === undefined || VIRTIO_MODEL.test(model) ? 'legacy-capable' : undefined;
     case 'vsock':
       return d.model === undefined || VIRTIO_MODEL.test(model) ? 'vsock' : undefined;

@@ -56,17 +56,22 @@ function numberAttr(v: string | undefined, name: string, unreadable: string[]): 
   return n;
 }
 
+/** INT_MAX: virXMLPropInt() reads an int */
+const INT_MAX = 0x7fffffff;
+
 /**
- * A controller's `index`, read as libvirt reads it: virDomainControllerDefParseXML() takes it with
- * virStrToLong_uip() in base 10 (src/conf/domain_conf.c), unlike addresses and `<target>`
- * numbers (base 0): `index='010'` is controller 10, and `index='0x1f'` is refused ("Cannot parse
- * controller index"), so it is unreadable here (GEN-IDX-1).
+ * A controller's `index`, of any type, read as libvirt reads it: virDomainControllerDefParseXML()
+ * takes it with virXMLPropInt() in base 10 (src/conf/domain_conf.c, src/util/virxml.c), unlike
+ * addresses and `<target>` numbers (base 0): `index='010'` is controller 10, and `index='0x1f'`,
+ * `index='2147483648'` (past an int) or `index='1 '` are refused ("… Expected integer value"), so
+ * they are unreadable here (GEN-IDX-1). A negative one is read: libvirt refuses it with a message
+ * of its own ("… Expected non-negative value").
  */
 function controllerIndexAttr(v: string | undefined, unreadable: string[]): number | undefined {
   if (v === undefined) return undefined;
   const m = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/.exec(v);
   const n = m ? parseInt(`${m[1] === '-' ? '-' : ''}${m[2] as string}`, 10) : undefined;
-  if (n === undefined || n > 0xffffffff) {
+  if (n === undefined || n > INT_MAX || n < -INT_MAX - 1) {
     unreadable.push(`index='${v}'`);
     return undefined;
   }
@@ -236,6 +241,7 @@ function devicesReader(): DevicesRead {
       let modelEl: DomElement | undefined;
       let targetEl: DomElement | undefined;
       let sourceEl: DomElement | undefined;
+      let driverEl: DomElement | undefined;
       // indexed: a for…of allocates an iterator result per step until V8 optimises (a run of
       // `place` ends before)
       const kids = el.children;
@@ -248,6 +254,7 @@ function devicesReader(): DevicesRead {
         else if (k.name === 'model') modelEl ??= k;
         else if (k.name === 'target') targetEl ??= k;
         else if (k.name === 'source') sourceEl ??= k;
+        else if (k.name === 'driver') driverEl ??= k;
       }
       const alias = aliasEl?.attributes.name;
       const addr = guestAddress(addressEl, isPciController && (el.attributes.model === 'pci-root' || el.attributes.model === 'pcie-root'));
@@ -304,8 +311,15 @@ function devicesReader(): DevicesRead {
         managed: element === 'hostdev' || element === 'interface' ? el.attributes.managed : undefined,
         alias,
       } as { -readonly [K in keyof GuestDevice]: GuestDevice[K] };
-      const index = element === 'controller' ? uint(el.attributes.index) : undefined;
-      if (index !== undefined) device.index = index;
+      if (element === 'controller' && el.attributes.index !== undefined) {
+        // a negative index is kept out of `index` (nothing numbers a non-PCI controller below 0) and,
+        // like one that cannot be read, never taken for "not written"
+        const index = controllerIndexAttr(el.attributes.index, []);
+        if (index !== undefined && index >= 0) device.index = index;
+        else device.unreadableIndex = el.attributes.index;
+      }
+      const driverType = element === 'filesystem' ? driverEl?.attributes.type : undefined;
+      if (driverType !== undefined) device.driverType = driverType;
       device.hostAddress = hostAddress;
       device.address = addr.address;
       device.otherAddressType = addr.otherAddressType;
