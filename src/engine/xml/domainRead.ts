@@ -382,8 +382,8 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     if (!r) {
       read = devicesReader();
       r = parseDomainTree(text);
-      const devicesEl = r?.name === 'domain' ? child(r, 'devices') : undefined;
-      if (devicesEl) for (let i = 0; i < devicesEl.children.length; i++) read.add(devicesEl.children[i] as DomElement);
+      // every <devices>, as libvirt reads them all (virDomainDefParseXML: XPath ./devices/*)
+      for (const devicesEl of r?.name === 'domain' ? r.children.filter((c) => c.name === 'devices') : []) for (let i = 0; i < devicesEl.children.length; i++) read.add(devicesEl.children[i] as DomElement);
     }
     if (!r) return fail({ code: 'malformed-xml', file, line: 1, column: 1, message: 'the document has no root element' });
     root = r;
@@ -419,6 +419,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
   }
 
 
+  // new devices go into the first <devices> (a second one is read too, but libvirt's schema allows one)
   const devicesEl = child(root, 'devices');
   const { controllers, devices, deviceLayouts, controllerLayouts, deviceChildren, controllerIndexes } = read;
 
