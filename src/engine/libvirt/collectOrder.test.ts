@@ -3,7 +3,8 @@ import type { GuestDevice, PciController } from '../model/guest.ts';
 import { Q35 } from '../machines/index.ts';
 import { controller, emulated, guestOf } from '../placement/testkit.ts';
 import { virDomainControllerTypeOrder, virDomainDefPostParse } from './domainConf.ts';
-import { qemuDomainAssignPCIAddresses, virDomainDeviceInfoIterateOrder } from './qemuDomainAddress.ts';
+import { qemuDomainAssignPCIAddresses, qemuDomainPCIAddressOnBus, virDomainDeviceInfoIterateOrder } from './qemuDomainAddress.ts';
+import { F } from './domainAddr.ts';
 import { createDesign } from '../xml/domain.ts';
 import { defineDomain } from '../placement/defineTime.ts';
 import { domainXml } from '../rules/testkit.ts';
@@ -106,5 +107,23 @@ describe('the controller types in the order libvirt keeps def->controllers in', 
     const keys = (g: Parameters<typeof virDomainDeviceInfoIterateOrder>[0]): string[] => virDomainDeviceInfoIterateOrder(g).map((x) => (x.d ? x.d.key : `pci-${x.c.index}`));
     expect(keys({ ...guest, controllerTypeOrder: ['virtio-serial', 'pci', 'usb'] })).toEqual(['vs', 'pci-0', 'pci-1', 'usb', 'sata']);
     expect(keys(guest)).toEqual(['vs', 'usb', 'sata', 'pci-0', 'pci-1']);
+  });
+});
+
+describe('qemuDomainPCIAddressOnBus: libvirt\'s search on one bus, the written addresses reserved in virDomainDeviceInfoIterate() order', () => {
+  const rootPortFlags = F.PCIE_ROOT_PORT | F.AGGREGATE_SLOT;
+  const on = (controllers: PciController[], devices: GuestDevice[], bus: number, order?: readonly string[]): string =>
+    bsf(qemuDomainPCIAddressOnBus({ ...guestOf('q35', { controllers, devices }), ...(order ? { controllerTypeOrder: order } : {}) }, Q35, undefined, bus, rootPortFlags));
+  const xhci = emulated({ key: 'usb', element: 'controller', type: 'usb', model: 'qemu-xhci', index: 0, address: at(1, 0) });
+
+  it('a root port takes a free function of a slot a root port reserved first, else the lowest wholly free slot', () => {
+    expect(on([controller('pcie-root', 0), controller('pcie-root-port', 1, at(1, 1))], [xhci], 0, ['pci', 'usb'])).toBe('00:01.2');
+    expect(on([controller('pcie-root', 0), controller('pcie-root-port', 1, at(1, 1))], [xhci], 0)).toBe('00:02.0');
+  });
+
+  it('undefined for a bus no controller has, and for a bus with no room', () => {
+    expect(on([controller('pcie-root', 0)], [], 3)).toBe('none');
+    const full = Array.from({ length: 31 }, (_, i) => emulated({ key: `d${i}`, element: 'disk', bus: 'virtio', targetDev: `vd${String.fromCharCode(97 + (i % 26))}${i}`, address: { domain: 0, bus: 0, slot: i + 1, function: 0 } }));
+    expect(on([controller('pcie-root', 0)], full, 0)).toBe('none');
   });
 });

@@ -823,6 +823,33 @@ function qemuDomainPCIAddressSetCreate(w: AssignState, nbuses: number, dryRun: b
 }
 
 /**
+ * Where libvirt's search would put a device of connect `flags` on bus `bus` of `guest`, every
+ * address the guest writes reserved first in virDomainDeviceInfoIterate() order
+ * (qemuDomainPCIAddressSetCreate / qemuDomainCollectPCIAddress): the lowest wholly free slot, or
+ * for a root port (VIR_PCI_CONNECT_AGGREGATE_SLOT) the lowest free function of a slot whose first
+ * reservation was a root port, if one comes first (virDomainPCIAddressFindUnusedFunctionOnBus,
+ * src/conf/domain_addr.c). For a controller a fix writes on a given bus, such as a root port on a
+ * pcie-expander-bus, which libvirt itself would put on pcie-root. Undefined when the bus has no
+ * controller, does not take the device, or is full.
+ */
+export function qemuDomainPCIAddressOnBus(guest: Guest, machine: LibvirtMachine, host: Host | undefined, bus: number, flags: number): GuestPciAddress | undefined {
+  const top = Math.max(0, bus, ...guest.controllers.map((c) => c.index ?? 0));
+  if (top > 255 || !guest.controllers.some((c) => c.index === bus)) return undefined;
+  const set = new VirDomainPCIAddressSet({ dryRun: false, multipleRoots: machine.family === 'pseries' });
+  const pcieRoot = qemuDomainHasPCIeRoot(guest, machine);
+  for (let i = 0; i <= top; i++) {
+    const c = guest.controllers.find((x) => x.index === i);
+    set.buses.push(newBus(c ? c.model : i === 0 ? (pcieRoot ? 'pcie-root' : 'pci-root') : qemuDomainDefaultPCIBusModel(guest, machine)));
+  }
+  for (const { d, c } of virDomainDeviceInfoIterateOrder(guest)) {
+    if (d?.address) set.reserveAddr({ ...d.address }, qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host), 0, true);
+    else if (c?.address) set.reserveAddr({ ...c.address }, virDomainPCIControllerModelToConnectType(c.model), 0, true);
+  }
+  const a = set.findOnOneBus(bus, flags);
+  return a && { domain: 0, ...a };
+}
+
+/**
  * The function each ICH9 USB2 controller takes in the slot of its set (IS_USB2_CONTROLLER in
  * qemuDomainAssignDevicePCISlots()): the EHCI at 7, its UHCI companions at 0, 1, 2.
  */

@@ -7,7 +7,7 @@ import { defineDomain } from '../placement/defineTime.ts';
 import { validate } from './validate.ts';
 import { buildContext } from './context.ts';
 import { newRootPort } from './fixes.ts';
-import { at, ctrl, dev, q35, rootPort } from './testkit.ts';
+import { at, ctrl, dev, hostdev, q35, rootPort } from './testkit.ts';
 
 /**
  * The root ports the fixes of Q35-HP-2 and GEN-CONNECT-1 add go where libvirt puts a root port
@@ -84,5 +84,31 @@ describe('GEN-CONNECT-1: the root port added below a controller libvirt cannot p
     const unaddressed = q35([ctrl('pcie-root-port', 1), ctrl('pcie-to-pci-bridge', 2)], [dev('rng0', 'rng', at(1, 0)), ...noDefaults]);
     const fix = fixOf(unaddressed, 'GEN-CONNECT-1');
     expect(portOf(fix.command, 2)).toBe('0:1.0');
+  });
+});
+
+describe('Q35-NUMA-1: a root port added on the expander of the cell goes where libvirt\'s search on that bus puts one', () => {
+  const NIC = '0000:81:00.0';
+  const H = { groups: { 1: [NIC] }, numa: { [NIC]: 1 } };
+  const numa = { numaCells: 2, memnodes: { 0: '0', 1: '1' } };
+  const pxb = ctrl('pcie-expander-bus', 2, { address: at(0, 2), target: { node: 1 } });
+  // root port 3 at 02:00.0 on the expander of cell 1 holds a disk: not empty
+  const port3 = ctrl('pcie-root-port', 3, { address: at(2, 0), target: { chassis: 3, port: 0 } });
+  const d = q35([rootPort(1, 1), pxb, port3], [hostdev(NIC, at(1, 0)), dev('vda', 'disk', at(3, 0)), ...noDefaults], H, numa);
+
+  it('beside root port 3 in a free function of its slot (02:00.1, multifunction on 02:00.0); the old fix took slot 1 of the expander', () => {
+    const fix = fixOf(d, 'Q35-NUMA-1');
+    expect(portOf(fix.command, 4)).toBe('2:0.1');
+    const old = newRootPort(buildContext(d), 4, 2);
+    expect(old && portOf(old.command, 4)).toBe('2:1.0');
+    const fixed = applyCommand(d, fix.command);
+    expect(bsf(fixed.guest.controllers.find((c) => c.index === 3)?.address)).toBe('2:0.0 mf=on');
+    expect(bsf(fixed.guest.devices.find((x) => x.key === NIC)?.address)).toBe('4:0.0');
+    expect(validate(fixed).filter((f) => f.ruleId === 'Q35-NUMA-1' || f.severity === 'error')).toEqual([]);
+  });
+
+  it('a dmi-to-pci-bridge at 02:00.0 instead of a root port: the slot does not aggregate, the port takes the wholly free slot 1 as the old fix did', () => {
+    const bridged = q35([rootPort(1, 1), pxb, ctrl('dmi-to-pci-bridge', 3, { address: at(2, 0) })], [hostdev(NIC, at(1, 0)), ...noDefaults], H, numa);
+    expect(portOf(fixOf(bridged, 'Q35-NUMA-1').command, 4)).toBe('2:1.0');
   });
 });
