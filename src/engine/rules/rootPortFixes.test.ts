@@ -42,7 +42,8 @@ const fixOf = (d: Design, rule: string) => {
 describe('Q35-HP-2: the new root port for the new bridge goes where libvirt puts one', () => {
   // root port 1 written at 00:01.0 makes slot 1 aggregate; bridge 2 on it, every slot taken by a conventional NIC
   const nics = Array.from({ length: 31 }, (_, i) => dev(`nic${i}`, 'interface', at(2, i + 1), { model: 'e1000' }));
-  const full = q35([rootPort(1, 1), ctrl('pcie-to-pci-bridge', 2, { address: at(1, 0) })], [...nics, ...noDefaults]);
+  // written without multifunction, which the fix then writes on it
+  const full = q35([rootPort(1, 1, 0, { address: at(0, 1) }), ctrl('pcie-to-pci-bridge', 2, { address: at(1, 0) })], [...nics, ...noDefaults]);
 
   it('a free function of the root ports\' slot 1 (00:01.1, multifunction on 00:01.0), as libvirt places a port written without an address; the old fix took slot 2', () => {
     const fix = fixOf(full, 'Q35-HP-2');
