@@ -2,7 +2,7 @@ import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
 import type { PciController } from '../model/guest.ts';
 import { buildContext, controllerText, finding, nextFreeIndex } from './context.ts';
 import { atDefine, placesAnything } from './atDefine.ts';
-import { libvirtRootPort } from './fixes.ts';
+import { libvirtRootPort, writingAControllerRegrows } from './fixes.ts';
 import type { Command } from '../commands/commands.ts';
 import { applyCommand } from '../commands/commands.ts';
 import { globalRule } from './define.ts';
@@ -120,6 +120,8 @@ function parentKinds(c: PciController): string {
 function portBelowFix(ctx: RuleContext, c: PciController): Fix | undefined {
   const type = controllerConnectType(c);
   if (!ctx.pcieRoot || c.index === undefined || type === undefined || !busAccepts({ model: 'pcie-root-port' }, type)) return undefined;
+  // judged on the design as it is: renumbering the controller libvirt adds for its bridge would hide it
+  if (writingAControllerRegrows(ctx)) return undefined;
   const index = nextFreeIndex(ctx.guest);
   const renumber: Command = { kind: 'update-controller', controller: c.key, changes: { index } };
   const port = libvirtRootPort(buildContext(applyCommand(ctx.design, renumber)), c.index);
