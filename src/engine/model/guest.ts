@@ -219,6 +219,15 @@ export interface Guest {
   readonly devices: readonly GuestDevice[];
   /** how many `<graphics>` the domain has (undefined: none): libvirt adds a video device for them (virDomainDefAddImplicitVideo) */
   readonly graphics?: number | undefined;
+  /**
+   * The `<controller type>`s in the order their first element is written ('pci' for the PCI
+   * controllers, '' for one without a type), which is the order libvirt keeps def->controllers
+   * grouped in (virDomainDefControllersParse inserts each with virDomainControllerInsertPreAlloced,
+   * src/conf/domain_conf.c: after the last one of its type, a new type at the end). Set only when
+   * the PCI controllers are not written after every other type; undefined: PCI controllers last.
+   * libvirt/qemuDomainAddress.ts virDomainDeviceInfoIterateOrder reads it.
+   */
+  readonly controllerTypeOrder?: readonly string[] | undefined;
 }
 
 /** A pseries vPHB: `pci-root` (PAPR-PHB-1, PAPR-PHB-7: with or without the model name). */

@@ -7,6 +7,7 @@ import { parseLibvirtUint } from '../model/pci.ts';
 import { deviceLabel, uniqueNames, type DeviceFacts } from '../model/names.ts';
 import { deviceKeyer } from '../model/keys.ts';
 import { checkXmlInput } from './safety.ts';
+import { virDomainControllerTypeOrder } from '../libvirt/domainConf.ts';
 import type { DeviceLayout, DomainLayout, DomainSource, ElementSpan } from '../model/domainSource.ts';
 import { indentBefore, scanStartTag } from './domainText.ts';
 import type { DomElement } from './domainTree.ts';
@@ -430,6 +431,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     if (name !== undefined && name !== d.label) (d as { label: string }).label = name;
   });
 
+  const controllerTypeOrder = virDomainControllerTypeOrder(deviceChildren.filter((e) => e.element === 'controller').map((e) => e.type));
   const guest: Guest = {
     name: child(root, 'name')?.text.trim(),
     domainType: root.attributes.type,
@@ -440,6 +442,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     controllers,
     devices,
     ...(deviceChildren.some((e) => e.element === 'graphics') ? { graphics: deviceChildren.filter((e) => e.element === 'graphics').length } : {}),
+    ...(controllerTypeOrder ? { controllerTypeOrder } : {}),
   };
   const layout: DomainLayout = {
     devices: deviceLayouts,
