@@ -73,7 +73,7 @@ function runDefine(guest: Guest, host: Host | undefined): DefinedDomain | undefi
   if (!machine.placeable) return undefined;
   // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs) libvirt refuses the domain (issue 11).
   if (beyondLibvirtLimits(guest, machine.family, 1).length > 0) return undefined;
-  const devices = qemuDomainPCIAddressSetCollect({ controllers: guest.controllers, devices: guest.devices.some((d) => d.implicit) ? guest.devices.filter((d) => !d.implicit) : guest.devices }, machine);
+  const devices = qemuDomainPCIAddressSetCollect({ controllers: guest.controllers, devices: guest.devices.some((d) => d.implicit) ? guest.devices.filter((d) => !d.implicit) : guest.devices , controllerTypeOrder: guest.controllerTypeOrder }, machine);
   const written: Guest = devices !== guest.devices ? { ...guest, devices: devices.slice() } : guest;
   try {
     const r = qemuDomainAssignPCIAddresses(virDomainDefPostParse(written, machine), machine, host);

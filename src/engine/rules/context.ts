@@ -90,7 +90,7 @@ export function libvirtControllers(guest: Guest, machine: MachineProfile): reado
 export function libvirtDevices(guest: Guest, machine: MachineProfile): readonly GuestDevice[] {
   const list = guest.controllers;
   const base = completed.get(list) ?? list;
-  const grown = machine.placeable ? qemuDomainPCIAddressSetCollect({ controllers: base, devices: guest.devices }, machine) : guest.devices;
+  const grown = machine.placeable ? qemuDomainPCIAddressSetCollect({ controllers: base, devices: guest.devices , controllerTypeOrder: guest.controllerTypeOrder }, machine) : guest.devices;
   // spapr-vio devices leave PCI whatever address they are written with (qemuDomainAssignSpaprVIOAddresses)
   const known = offPci.get(grown);
   if (known) return known;
@@ -113,7 +113,7 @@ function libvirtBridgeHolders(guest: Guest, controllers: readonly PciController[
   const known = holders.get(controllers);
   if (known?.devices === guest.devices) return known.holders;
   const written = controllers.filter((c) => !c.implicit || c.index === 0);
-  const found = qemuDomainImpliedPCIBuses({ controllers: written, devices: guest.devices }, machine, { implicit: true }).bridgeHolders;
+  const found = qemuDomainImpliedPCIBuses({ controllers: written, devices: guest.devices , controllerTypeOrder: guest.controllerTypeOrder }, machine, { implicit: true }).bridgeHolders;
   holders.set(controllers, { devices: guest.devices, holders: found });
   return found;
 }
@@ -141,7 +141,7 @@ function withImpliedBuses(guest: Guest, base: readonly PciController[], machine:
   if (!machine.placeable || !guest.controllers.some((c) => c.index === undefined && !c.unreadable?.length)) return { out: base };
   const known = implied.get(guest.devices);
   if (known?.base === base) return known;
-  const extra = qemuDomainImpliedPCIBuses({ controllers: base, devices: guest.devices }, machine, { implicit: true });
+  const extra = qemuDomainImpliedPCIBuses({ controllers: base, devices: guest.devices , controllerTypeOrder: guest.controllerTypeOrder }, machine, { implicit: true });
   const memo = { base, out: extra.controllers.length === 0 ? base : [...base, ...extra.controllers] };
   implied.set(guest.devices, memo);
   return memo;
