@@ -82,13 +82,33 @@ describe('arguments: node:util parseArgs, options per command', () => {
     }
   });
 
+  it('a write the system refuses (/dev/full: ENOSPC) is exit 2 naming file and errno, with no usage hint: the command line was right', async () => {
+    const r = await run(['place', demo, '--out', '/dev/full']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('pcitopo: /dev/full: cannot write: ENOSPC (no space left on device)\n');
+  });
+
+  it('--libvirt-version: a release pcitopo does not model is placed as the one it follows, and said; with pe-per-phb it has no effect, and said', async () => {
+    const notes = async (...args: string[]) => (JSON.parse((await run(['place', demo, '--json', ...args])).stdout) as { notes: string[] }).notes;
+    expect(await notes('--libvirt-version', '99.0')).toContain('pcitopo models libvirt 10.7 and 9.0; --libvirt-version 99.0 is placed as libvirt 10.7 places');
+    expect(await notes('--libvirt-version', '8.0.0')).toContain('pcitopo models libvirt 10.7 and 9.0; --libvirt-version 8.0.0 is placed as libvirt 9.0 places');
+    expect((await notes('--libvirt-version', '9.0')).filter((n) => n.includes('libvirt-version'))).toEqual([]);
+    expect((await notes('--libvirt-version', '10.7.0')).filter((n) => n.includes('libvirt-version'))).toEqual([]);
+    expect(await notes('--policy', 'pe-per-phb', '--libvirt-version', '9.0')).toContain('--libvirt-version 9.0 has no effect with --policy pe-per-phb: it places by its own policy, the same for every libvirt release');
+    const text = await run(['place', demo, '--libvirt-version', '99.0']);
+    expect(text.stderr).toContain('pcitopo place: pcitopo models libvirt 10.7 and 9.0; --libvirt-version 99.0 is placed as libvirt 10.7 places\n');
+  });
+
   it('a missing value, a value for a switch, a missing or extra argument: exit 2', async () => {
     expect(await run(['place', demo, '--policy'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--policy needs a value') });
     expect(await run(['validate', demo, '--json=yes'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--json takes no value') });
     expect(await run(['validate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('validate needs DOMAIN.xml') });
     expect(await run(['roundtrip', demo, demo])).toMatchObject({ code: 2, stderr: expect.stringContaining(`unexpected '${demo}'`) });
     expect(await run(['place', demo, '--spare-phbs', '-1'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--spare-phbs needs a whole number 0-255, not -1') });
-    expect(await run(['verify', demo, '--timeout', '-5'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--timeout needs a whole number 0-3600, not -5') });
+    expect(await run(['verify', demo, '--timeout', '-5'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--timeout needs a whole number 1-3600, not -5') });
+    // 0 s would start and time out at once (exit 4, "timeout (0 s) in virt-xml-validate"): an option error
+    expect(await run(['verify', demo, '--timeout', '0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--timeout needs a whole number 1-3600, not 0') });
+    expect(await run(['collect', '--demo', '--timeout', '0', '--out', join(tmp, 'never')])).toMatchObject({ code: 2, stderr: expect.stringContaining('--timeout needs a whole number 1-3600, not 0') });
     expect(await run(['serve', '--port', '-80'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--port needs a whole number 0-65535, not -80') });
     expect(await run(['place', demo, '--policy', '-x'])).toMatchObject({ code: 2, stderr: expect.stringContaining("--policy needs a value (one that starts with '-' is written --policy=-…)") });
     expect(await run(['place', demo, '--spare-phbs', '1e3'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--spare-phbs needs a whole number 0-255, not 1e3') });

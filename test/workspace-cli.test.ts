@@ -334,6 +334,33 @@ describe('collect --demo: a directory to try pcitopo on without a host of one\'s
   });
 });
 
+describe('a directory that cannot be made ends the command (exit 2), never hangs', () => {
+  // a child process with a timeout: a regression (Node 20's recursive mkdir spins on procfs ENOENT) fails, not hangs
+  const cli = (args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin/pcitopo.mjs'), ...args], { encoding: 'utf8', timeout: 30_000 });
+  it('collect --demo --out under /proc: exit 2 naming the directory and ENOENT', () => {
+    const r = cli(['collect', '--demo', '--out', '/proc/pcitopo-no-such/dir']);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('pcitopo: /proc/pcitopo-no-such: cannot make the directory: ENOENT (no such file)\n');
+  });
+
+  it('unlink of a workspace link --out under /proc: the same', async () => {
+    const link = await encodeShareLink({ v: 2, domains: [domain('a', []), domain('b', [])] }, 'http://x/');
+    const r = cli(['unlink', link, '--out', '/proc/pcitopo-no-such']);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('pcitopo: /proc/pcitopo-no-such: cannot make the directory: ENOENT (no such file)\n');
+  });
+
+  it('a directory made level by level: missing parents too, an existing one kept', async () => {
+    const out = join(tmp, 'levels', 'a', 'b');
+    expect((await run(['collect', '--demo', '--out', out])).code).toBe(0);
+    expect(existsSync(join(out, 'host.xml'))).toBe(true);
+    mkdirSync(join(tmp, 'exists'));
+    expect((await run(['collect', '--demo', '--out', join(tmp, 'exists')])).code).toBe(0);
+  });
+});
+
 function getuid(): number {
   return typeof process.getuid === 'function' ? process.getuid() : -1;
 }

@@ -26,6 +26,7 @@ export {
   virDomainAssignDeviceControllerIndexes,
   virDomainDefPostParse,
   placementsUnread,
+  libvirtControllerOrder,
   type DefaultModels,
   type LibvirtMachine,
 } from './libvirt/index.ts';
