@@ -273,6 +273,17 @@ describe('strict decoding (engine decodeXml)', () => {
       expect(readFileSync(join(dir, 'other.xml'), 'utf8')).toBe(readFileSync(other, 'utf8'));
     });
   }
+  it('a link keeping UTF-16LE for a domain declaring ISO-8859-1 (the encoding is outside the checksum) is refused, exit 2, nothing written', async () => {
+    // issue 11's crafted link: unlink --out used to write UTF-16 bytes declaring ISO-8859-1, which roundtrip then refused
+    const crafted =
+      'http://x/#/d/NY5Ra8IwFIX_SrgveWmNcbZ0JUlB2GCg7GH6FpDShjVobrTV0CL-91HD3g6H8x2-BwQoeQKtd7VFKEFUozuTYPrBepQa-GKpgRhsfGvxV2r4-vlOiyJ7T7mGSmkUESW36WIkPQVHlUZCBNbOqPuSC_ZKr84Z5_uJ3NHeJN3ZDVWrLBcs1nHiByXmK1L3TSfpWOTHfE2Jq5vOopH0-pZR1QUn2LxSgvkhgq0JtjEDm5VYdFIaIYF_dyjhsP9Meb79gOcf';
+    const out = join(tmp, 'crafted-u01.xml');
+    const r = await run(['unlink', crafted, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("share link (domain): the link keeps this document as UTF-16LE, which its text cannot be: the file starts with '<?' in UTF-16LE, so it is UTF-16LE, but its XML declaration says encoding='ISO-8859-1'");
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a UTF-8 document makes the same link as before the encoding travelled: no field for it', async () => {
     const link = (await run(['link', demo, '--host', host])).stdout.trim();
     expect(link).toBe(await encodeShareLink({ v: 1, domain: DEMO_DOMAIN_XML, host: DEMO_HOST_XML }, 'http://localhost:8080/'));
