@@ -20,8 +20,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   // Notes say what could not be done as asked (e.g. fewer spare vPHBs fit than requested).
   const libvirtVersion = str(ctx, 'libvirt-version');
   if (libvirtVersion !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(libvirtVersion)) throw usageError(`--libvirt-version must be a libvirt release such as 9.0 or 10.7.0, not ${libvirtVersion}`);
-  const { design: placed, notes } = placeWithReport(design, { policy: policy as PlacementPolicy, spare: phbs ?? ports, replaceAll: ctx.values['replace-all'] === true, libvirtVersion });
-  if (libvirtVersion !== undefined) notes.unshift(...releaseNotes(libvirtVersion, policy));
+  const placedReport = placeWithReport(design, { policy: policy as PlacementPolicy, spare: phbs ?? ports, replaceAll: ctx.values['replace-all'] === true, libvirtVersion });
+  const placed = placedReport.design;
+  const notes = [...(libvirtVersion !== undefined ? releaseNotes(libvirtVersion, policy) : []), ...placedReport.notes];
   const xml = exportDomain(placed);
   const target = str(ctx, 'out');
   if (ctx.json) {

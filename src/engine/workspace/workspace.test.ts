@@ -3,6 +3,7 @@ import { applyCommand } from '../commands/commands.ts';
 import { DEMO_HOST_XML } from '../demo/demo.ts';
 import type { Host } from '../model/host.ts';
 import { hostUsage } from '../model/workspace.ts';
+import type { AnySharePayload } from '../share/link.ts';
 import { decodeAnyShareLink, encodeShareLink } from '../share/link.ts';
 import { exportDomain, exportDomainBytes } from '../xml/domain.ts';
 import { importHost } from '../xml/nodedev.ts';
@@ -225,11 +226,12 @@ describe('workspace share links', () => {
 
   it('a link keeping an encoding its text cannot be in (outside the checksum) is refused with the byte-order-mark rule; one its text can be opens', async () => {
     const latin1 = `<?xml version='1.0' encoding='ISO-8859-1'?>\n${domain('a', [])}`;
-    for (const [p, file] of [
+    const crafted: Array<[AnySharePayload, string]> = [
       [{ v: 1, domain: latin1, encoding: 'UTF-16LE' }, 'share link (domain)'],
       [{ v: 2, domains: [domain('b', []), latin1], encodings: [null, 'UTF-16BE'] }, 'share link (domain 2)'],
       [{ v: 1, domain: domain('a', []), host: `<?xml version='1.0' encoding='ISO-8859-1'?>\n${DEMO_HOST_XML}`, hostEncoding: 'UTF-16LE' }, 'share link (host)'],
-    ] as const) {
+    ];
+    for (const [p, file] of crafted) {
       const r = await openShareLink(await encodeShareLink(p, 'http://x/'));
       expect(r.ok ? 'opened' : [r.error.code, r.error.file]).toEqual(['bad-share-link', file]);
       expect(r.ok ? '' : r.error.message).toMatch(/keeps this document as UTF-16(LE|BE), which its text cannot be: .*its XML declaration says encoding='ISO-8859-1'/);

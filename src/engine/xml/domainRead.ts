@@ -6,11 +6,11 @@ import type { GuestPciAddress, PciAddress } from '../model/pci.ts';
 import { parseLibvirtUint } from '../model/pci.ts';
 import { deviceLabel, uniqueNames, type DeviceFacts } from '../model/names.ts';
 import { deviceKeyer } from '../model/keys.ts';
-import { checkXmlInput } from './safety.ts';
+import { checkXmlInput, lineColumn } from './safety.ts';
 import type { DeviceLayout, DomainLayout, DomainSource, ElementSpan } from '../model/domainSource.ts';
 import { indentBefore, scanStartTag } from './domainText.ts';
 import type { DomElement } from './domainTree.ts';
-import { parseDomainTree, readDomainTree } from './domainTree.ts';
+import { FAST_MAX_DEPTH, firstNestedPast, parseDomainTree, readDomainTree } from './domainTree.ts';
 
 /**
  * Reads a libvirt domain document into the model and remembers where each PCI-relevant element
@@ -394,7 +394,11 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       return fail({ code: 'malformed-xml', file, line: at.line, column: at.column, message: first.replace(/ \(line \d+, column \d+\)$/, '') });
     }
     // The parser recurses per element: a document nested thousands deep overflows the stack.
-    if (e instanceof RangeError) return fail({ code: 'malformed-xml', file, message: 'the domain XML has elements nested too deeply to read (libvirt nests about ten levels)' });
+    if (e instanceof RangeError) {
+      const at = firstNestedPast(text, FAST_MAX_DEPTH);
+      const where = at === undefined ? {} : lineColumn(text, at);
+      return fail({ code: 'malformed-xml', file, ...where, message: `the domain XML has elements nested too deeply to read (libvirt nests about ten levels${at === undefined ? '' : `; this one is nested more than ${FAST_MAX_DEPTH} deep`})` });
+    }
     return fail({ code: 'malformed-xml', file, message: e instanceof Error ? e.message : String(e) });
   }
   if (root.name !== 'domain') {
