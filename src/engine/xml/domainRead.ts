@@ -404,6 +404,18 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
   if (root.name !== 'domain') {
     return fail({ code: 'not-a-domain', file, message: `the root element is <${root.name}>, not <domain>: this is not a libvirt domain XML document` });
   }
+  // libvirt reads the domain's elements by XPath without a namespace (virDomainDefParseIDs:
+  // string(./name[1])), so under a default namespace it finds no <name> and refuses the domain with
+  // VIR_ERR_NO_NAME (libvirt 9.0, virsh define: "missing name information"); xmlns='' is no namespace
+  const xmlns = root.attributes.xmlns;
+  if (xmlns !== undefined && xmlns !== '') {
+    return fail({
+      code: 'not-a-domain',
+      file,
+      ...lineColumn(text, root.start),
+      message: `<domain> declares a default namespace (xmlns='${xmlns}'): libvirt reads a domain's elements in no namespace, finds no <name> and refuses it ("missing name information"); remove the xmlns attribute`,
+    });
+  }
 
   const os = child(root, 'os');
   const osType = child(os, 'type');
