@@ -82,6 +82,20 @@ describe('arguments: node:util parseArgs, options per command', () => {
     }
   });
 
+  it('validate: a -device in <qemu:commandline> is a GEN-CMDLINE-1 warning (pcitopo does not check it), exit 0; none without one', async () => {
+    // issue 11, m18-qemu-cmdline-device.xml
+    const m18 = file(
+      'm18.xml',
+      '<domain xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0" type="kvm"><name>x</name><memory unit="MiB">256</memory><os><type arch="x86_64" machine="q35">hvm</type></os><devices/><qemu:commandline><qemu:arg value="-device"/><qemu:arg value="e1000,bus=pcie.0,addr=0x1f"/></qemu:commandline></domain>',
+    );
+    const r = await run(['validate', m18, '--json']);
+    expect(r.code).toBe(0);
+    const findings = JSON.parse(r.stdout) as Array<{ ruleId: string; severity: string; message: string }>;
+    expect(findings.filter((f) => f.ruleId === 'GEN-CMDLINE-1')).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringContaining('-device e1000,bus=pcie.0,addr=0x1f') })]);
+    const plain = JSON.parse((await run(['validate', demo, '--json'])).stdout) as Array<{ ruleId: string }>;
+    expect(plain.filter((f) => f.ruleId === 'GEN-CMDLINE-1')).toEqual([]);
+  });
+
   it('a write the system refuses (/dev/full: ENOSPC) is exit 2 naming file and errno, with no usage hint: the command line was right', async () => {
     const r = await run(['place', demo, '--out', '/dev/full']);
     expect(r.code).toBe(2);

@@ -505,6 +505,14 @@ describe('bad input', () => {
     expect(importDomain(`<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>${body}`).ok).toBe(true);
   });
 
+  it('<qemu:commandline> arguments are read by namespace, as libvirt\'s XPath reads them: any prefix bound to the QEMU URI, not a qemu: prefix bound elsewhere', () => {
+    const head = "<domain type='kvm' xmlns:q='http://libvirt.org/schemas/domain/qemu/1.0' xmlns:qemu='urn:other'><name>n</name><os><type arch='x86_64' machine='q35'>hvm</type></os><devices/>";
+    const r = importDomain(`${head}<q:commandline><q:arg value='-device'/><q:arg value='e1000,bus=pcie.0,addr=0x1f'/><q:env name='A' value='1'/></q:commandline><qemu:commandline><qemu:arg value='-not-read'/></qemu:commandline></domain>`);
+    expect(r.ok && r.value.guest.qemuArgs).toEqual(['-device', 'e1000,bus=pcie.0,addr=0x1f']);
+    const none = importDomain(`${head}</domain>`);
+    expect(none.ok && 'qemuArgs' in none.value.guest).toBe(false);
+  });
+
   it('refuses DOCTYPE with entities (billion laughs) before parsing', () => {
     const lol = ['<?xml version="1.0"?>', '<!DOCTYPE lolz [', '<!ENTITY lol "lol">'];
     for (let i = 1; i < 10; i++) lol.push(`<!ENTITY lol${i} "${`&lol${i - 1 === 0 ? '' : i - 1};`.repeat(10)}">`);

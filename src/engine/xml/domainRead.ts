@@ -6,6 +6,7 @@ import type { GuestPciAddress, PciAddress } from '../model/pci.ts';
 import { parseLibvirtUint } from '../model/pci.ts';
 import { deviceLabel, uniqueNames, type DeviceFacts } from '../model/names.ts';
 import { deviceKeyer } from '../model/keys.ts';
+import { qemuNamespaceOf } from './qemuNamespace.ts';
 import { checkXmlInput, lineColumn } from './safety.ts';
 import type { DeviceLayout, DomainLayout, DomainSource, ElementSpan } from '../model/domainSource.ts';
 import { indentBefore, scanStartTag } from './domainText.ts';
@@ -436,6 +437,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
 
 
   const devicesEl = child(root, 'devices');
+  const qemuArgs = qemuNamespaceOf(root).args;
   const { controllers, devices, deviceLayouts, controllerLayouts, deviceChildren, controllerIndexes } = read;
 
   // Two devices named alike (two USB controllers qemu-xhci) are told apart as libvirt does: by index.
@@ -455,6 +457,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     controllers,
     devices,
     ...(deviceChildren.some((e) => e.element === 'graphics') ? { graphics: deviceChildren.filter((e) => e.element === 'graphics').length } : {}),
+    ...(qemuArgs.length > 0 ? { qemuArgs } : {}),
   };
   const layout: DomainLayout = {
     devices: deviceLayouts,

@@ -65,15 +65,3 @@ export function qemuNamespaceOf<E extends TreeElement>(root: E): { elements: E[]
   }
   return { elements, args, env };
 }
-
-/**
- * The values of the `-device` options among QEMU arguments (`-device X` or `--device X`: QEMU
- * reads an option with one or two dashes, qemu-options lookup_opt).
- */
-export function deviceArguments(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length - 1; i++) {
-    if (args[i] === '-device' || args[i] === '--device') out.push(args[++i] as string);
-  }
-  return out;
-}
