@@ -57,10 +57,19 @@ describe('Q35-HP-2: hotplug room on bridges', () => {
     expect(of(d).map((f) => f.subjects)).toEqual([{ controllers: [2] }]);
   });
 
-  it('pcie-root with no free slot for the new root port: named, and no fix', () => {
+  it('pcie-root with no wholly free slot but root ports at function 0 of its slots: the new port takes a free function beside root port 1 (00:01.1), as libvirt places one (virDomainPCIAddressFindUnusedFunctionOnBus)', () => {
     const ports = Array.from({ length: 30 }, (_, i) => rootPort(i + 1, i + 1));
     const d = q35([...ports, ctrl('pcie-to-pci-bridge', 31, { address: at(1, 0) })], [...nics(31, 1, 31), ...noDefaults]);
-    expect(of(d).map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [31] }, undefined]]);
+    const [f] = of(d);
+    expect(f?.subjects).toEqual({ controllers: [31] });
+    expect(f?.fixes?.[0]?.command).toMatchObject({ kind: 'batch', commands: [{ kind: 'add-controller', controller: { model: 'pcie-root-port', index: 32, address: { bus: 0, slot: 1, function: 1 } } }, { kind: 'add-controller', controller: { model: 'pcie-to-pci-bridge', index: 33 } }] });
+  });
+
+  it('pcie-root with no free slot nor a slot root ports aggregate for the new root port: named, and no fix', () => {
+    // a disk at 00:01.0 is reserved before root port 1 at 00:01.1 (disks before controllers), so slot 1 takes no more ports
+    const disks = Array.from({ length: 30 }, (_, i) => dev(`vd${i}`, 'disk', at(0, i + 1, 0, i === 0 ? 'on' : undefined)));
+    const d = q35([rootPort(1, 1, 1), ctrl('pcie-to-pci-bridge', 2, { address: at(1, 0) })], [...disks, ...nics(2, 1, 31), ...noDefaults]);
+    expect(of(d).map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [2] }, undefined]]);
   });
 
   it('a full bridge libvirt adds itself for a written bus: named, and no fix (a written root port and bridge of higher index would turn that bridge into a root port)', () => {

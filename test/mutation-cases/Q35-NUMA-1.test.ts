@@ -112,10 +112,17 @@ describe('Q35-NUMA-1: where the fix puts it', () => {
     expect(fixesOf(f)).toEqual([['Move hostdev 0000:81:00.0 behind a new pcie-root-port 4 on expander bus 2 (NUMA cell 1)', batch('hostdev 0000:81:00.0', [newPort(4, 2), move(NIC, 4)])]]);
   });
 
-  it('an expander of its cell with every slot taken: a new expander', () => {
+  it('an expander of its cell with a used root port in every slot: the new port takes a free function beside the first (02:00.1), as libvirt\'s search on that bus does', () => {
     const ports = Array.from({ length: 32 }, (_, s) => portOn(10 + s, 2, s));
     const disks = ports.map((p, s) => dev(`vd${s}`, 'disk', at(p.index!, 0)));
     const [f] = of(q35([rootPort(1, 1), pxb(2, 1, 2), ...ports], [hostdev(NIC, at(1, 0)), ...disks], H, numa));
+    expect(f?.fixes?.map((x) => x.label)).toEqual(['Move hostdev 0000:81:00.0 behind a new pcie-root-port 42 on expander bus 2 (NUMA cell 1)']);
+    expect(f?.fixes?.[0]?.command).toMatchObject({ commands: [{ kind: 'add-controller', controller: { model: 'pcie-root-port', index: 42, address: { bus: 2, slot: 0, function: 1 } } }, { kind: 'update-controller', controller: ports[0]?.key, changes: { address: { bus: 2, slot: 0, function: 0, multifunction: 'on' } } }, move(NIC, 42)] });
+  });
+
+  it('an expander of its cell with every slot taken by what takes no root port beside it: a new expander', () => {
+    const bridges = Array.from({ length: 32 }, (_, s) => ctrl('dmi-to-pci-bridge', 10 + s, { address: at(2, s) }));
+    const [f] = of(q35([rootPort(1, 1), pxb(2, 1, 2), ...bridges], [hostdev(NIC, at(1, 0))], H, numa));
     expect(f?.fixes?.map((x) => x.label)).toEqual(['Move hostdev 0000:81:00.0 behind a new pcie-root-port on a new pcie-expander-bus for NUMA cell 1']);
   });
 

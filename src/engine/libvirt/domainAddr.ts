@@ -348,6 +348,18 @@ export class VirDomainPCIAddressSet {
   }
 
   /**
+   * virDomainPCIAddressFindUnusedFunctionOnBus() on bus `bus` alone: where a device of connect
+   * `flags` would go on that bus (a wholly free slot, or for an aggregating device a free function
+   * of an aggregate slot, the lowest first); undefined when the bus does not exist, does not take
+   * the device, or has no room. `fn`: as for {@link getNextAddr}.
+   */
+  findOnOneBus(bus: number, flags: number, fn = -1): { bus: number; slot: number; function: number } | undefined {
+    const b = this.buses[bus];
+    const hit = b ? this.findOnBus(b, flags, fn) : NOT_FOUND;
+    return hit === NOT_FOUND ? undefined : { bus, slot: hit >> 3, function: hit & 7 };
+  }
+
+  /**
    * virDomainPCIAddressGetNextAddr(): same isolation group first, then an empty unlocked bus, then
    * (dry run) a new bus. `fn`: the function wanted in a free slot (-1: any, which is function 0).
    */

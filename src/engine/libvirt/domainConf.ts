@@ -32,6 +32,23 @@ const ICH9_USB2 = new Set(['ich9-ehci1', 'ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3
 const isUsb2 = (d: GuestDevice): boolean => d.element === 'controller' && d.type === 'usb' && ICH9_USB2.has(d.model ?? '');
 
 /**
+ * The order libvirt keeps the controller types of def->controllers in, from the `type` of each
+ * `<controller>` as written (undefined for none): virDomainDefControllersParse()
+ * (src/conf/domain_conf.c) inserts each controller with virDomainControllerInsertPreAlloced(),
+ * which puts it after the last controller of its type, or at the end when its type is new. So the
+ * types keep the order of their first element, and every controller of a type sits in that type's
+ * group wherever it is written. Returns the types ('' for a controller without one) when the PCI
+ * controllers ('pci') come before another type; undefined when they come last or there are none,
+ * which is what a guest without {@link Guest.controllerTypeOrder} means.
+ */
+export function virDomainControllerTypeOrder(types: readonly (string | undefined)[]): readonly string[] | undefined {
+  const order: string[] = [];
+  for (const t of types) if (!order.includes(t ?? '')) order.push(t ?? '');
+  const pci = order.indexOf('pci');
+  return pci >= 0 && pci < order.length - 1 ? order : undefined;
+}
+
+/**
  * virDomainAssignControllerIndexes() for the other controllers (usb, sata, scsi, ide,
  * virtio-serial, …): one written without `index` gets the lowest index its type leaves unused, in
  * document order; except an ICH9 USB2 controller that follows another of a different model whose

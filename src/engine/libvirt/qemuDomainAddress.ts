@@ -617,10 +617,15 @@ export type IteratedDevice = { readonly d: GuestDevice; readonly c?: undefined }
  * before rngs), and the first address naming a missing bus decides what virDomainPCIAddressSetGrow()
  * adds. Within a kind, libvirt's own list order: def->disks as virDomainDiskInsertPreAlloced()
  * builds it, def->controllers as virDomainControllerInsertPreAlloced() keeps it (by type, by index
- * within a type: PCI controllers by index), the rest in document order. The model keeps no document
- * position between the PCI controllers and the other controllers; the others go first.
+ * within a type: PCI controllers by index). The types of def->controllers keep the order of their
+ * first `<controller>` ({@link Guest.controllerTypeOrder}): the types written before the first PCI
+ * controller come before the PCI controllers, the others after them, and a type no controller of
+ * the XML has (one libvirt adds) after every written type; without that order, the PCI
+ * controllers come last. So a qemu-xhci written at 00:01.0 after a root port written at 00:01.1
+ * leaves slot 1 aggregate, and before it does not (test/real/controller-type-order.test.ts).
+ * The rest in document order.
  */
-export function virDomainDeviceInfoIterateOrder(guest: Pick<Guest, 'controllers' | 'devices'>): IteratedDevice[] {
+export function virDomainDeviceInfoIterateOrder(guest: Pick<Guest, 'controllers' | 'devices' | 'controllerTypeOrder'>): IteratedDevice[] {
   const buckets: IteratedDevice[][] = [];
   const put = (rank: number, x: IteratedDevice): void => {
     const b = buckets[rank];
@@ -634,10 +639,22 @@ export function virDomainDeviceInfoIterateOrder(guest: Pick<Guest, 'controllers'
     if (d.element === 'controller' || d.element === 'disk') special = true;
     else put(ITERATE_RANK[d.element], { d });
   }
-  // disks and non-PCI controllers in libvirt's list order, which assignmentOrder() keeps
-  if (special) for (const d of assignmentOrder(devices)) if (d.element === 'controller' || d.element === 'disk') put(ITERATE_RANK[d.element], { d });
+  // disks and non-PCI controllers in libvirt's list order, which assignmentOrder() keeps; the
+  // non-PCI controllers whose type libvirt keeps after the PCI ones wait for them
+  const types = guest.controllerTypeOrder;
+  const pciAt = types?.indexOf('pci') ?? -1;
+  const afterPci: IteratedDevice[] = [];
+  if (special) {
+    for (const d of assignmentOrder(devices)) {
+      if (d.element === 'disk') put(ITERATE_RANK.disk, { d });
+      else if (d.element !== 'controller') continue;
+      else if (types && pciAt >= 0 && !(types.indexOf(d.type ?? '') < pciAt && types.includes(d.type ?? ''))) afterPci.push({ d });
+      else put(ITERATE_RANK.controller, { d });
+    }
+  }
   const pci = guest.controllers.slice().sort((a, b) => (a.index ?? Number.MAX_SAFE_INTEGER) - (b.index ?? Number.MAX_SAFE_INTEGER));
   for (let i = 0; i < pci.length; i++) put(ITERATE_RANK.controller, { c: pci[i] as PciController });
+  for (let i = 0; i < afterPci.length; i++) put(ITERATE_RANK.controller, afterPci[i] as IteratedDevice);
   const out: IteratedDevice[] = [];
   for (let r = 0; r < buckets.length; r++) {
     const b = buckets[r];
@@ -682,7 +699,7 @@ export interface ImpliedPCIBuses {
  * more PHBs than target indexes: libvirt refuses those, none is added. `implicit`: shown but not
  * written (the design as imported); otherwise written like any controller placement adds.
  */
-export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean; readonly host?: Host | undefined }): ImpliedPCIBuses {
+export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'devices' | 'controllerTypeOrder'>, machine: LibvirtMachine, opts: { readonly implicit: boolean; readonly host?: Host | undefined }): ImpliedPCIBuses {
   const none: ImpliedPCIBuses = { controllers: [], moved: new Map(), bridgeHolders: new Set() };
   const written = new Set(guest.controllers.flatMap((c) => (c.index === undefined ? [] : [c.index])));
   let highest = 0;
@@ -742,7 +759,7 @@ export function qemuDomainImpliedPCIBuses(guest: Pick<Guest, 'controllers' | 'de
 }
 
 /** {@link qemuDomainPCIAddressSetCollect} by the device list it was asked for, with the controllers it saw. */
-const collected = new WeakMap<readonly GuestDevice[], { readonly controllers: readonly PciController[]; readonly out: readonly GuestDevice[] }>();
+const collected = new WeakMap<readonly GuestDevice[], { readonly controllers: readonly PciController[]; readonly types: Guest['controllerTypeOrder']; readonly out: readonly GuestDevice[] }>();
 
 /**
  * The devices where qemuDomainPCIAddressSetCreate() leaves their written addresses
@@ -754,16 +771,16 @@ const collected = new WeakMap<readonly GuestDevice[], { readonly controllers: re
  * keeps the written address (export keeps the document's bytes), and the rules and placement ask
  * this one step where libvirt puts it. The growth is run on the controllers the XML writes (and the
  * root): the buses libvirt adds, which the design shows `implicit`, are its output, not its input.
- * The same array when nothing moves; memoised on the device list and the controller list.
+ * The same array when nothing moves; memoised on the device list, the controller list and their type order.
  */
-export function qemuDomainPCIAddressSetCollect(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine): readonly GuestDevice[] {
+export function qemuDomainPCIAddressSetCollect(guest: Pick<Guest, 'controllers' | 'devices' | 'controllerTypeOrder'>, machine: LibvirtMachine): readonly GuestDevice[] {
   const devices = guest.devices;
   const known = collected.get(devices);
-  if (known?.controllers === guest.controllers) return known.out;
+  if (known?.controllers === guest.controllers && known.types === guest.controllerTypeOrder) return known.out;
   let out = devices;
   if (devices.some((d) => d.address)) {
     const written = guest.controllers.some((c) => c.implicit && c.index !== 0) ? guest.controllers.filter((c) => !c.implicit || c.index === 0) : guest.controllers;
-    const { moved } = qemuDomainImpliedPCIBuses({ controllers: written, devices }, machine, { implicit: true });
+    const { moved } = qemuDomainImpliedPCIBuses({ controllers: written, devices, controllerTypeOrder: guest.controllerTypeOrder }, machine, { implicit: true });
     if (moved.size > 0) {
       out = devices.map((d) => {
         const a = moved.get(d.key);
@@ -771,12 +788,12 @@ export function qemuDomainPCIAddressSetCollect(guest: Pick<Guest, 'controllers' 
       });
     }
   }
-  collected.set(devices, { controllers: guest.controllers, out });
+  collected.set(devices, { controllers: guest.controllers, types: guest.controllerTypeOrder, out });
   return out;
 }
 
 /** {@link qemuDomainImpliedPCIBuses}' controllers alone. */
-export function qemuDomainImpliedPCIControllers(guest: Pick<Guest, 'controllers' | 'devices'>, machine: LibvirtMachine, opts: { readonly implicit: boolean; readonly host?: Host | undefined }): PciController[] {
+export function qemuDomainImpliedPCIControllers(guest: Pick<Guest, 'controllers' | 'devices' | 'controllerTypeOrder'>, machine: LibvirtMachine, opts: { readonly implicit: boolean; readonly host?: Host | undefined }): PciController[] {
   return qemuDomainImpliedPCIBuses(guest, machine, opts).controllers;
 }
 
@@ -803,6 +820,33 @@ function qemuDomainPCIAddressSetCreate(w: AssignState, nbuses: number, dryRun: b
     else if (c?.address) set.reserveAddr({ ...c.address }, virDomainPCIControllerModelToConnectType(c.model), 0, true);
   }
   return set;
+}
+
+/**
+ * Where libvirt's search would put a device of connect `flags` on bus `bus` of `guest`, every
+ * address the guest writes reserved first in virDomainDeviceInfoIterate() order
+ * (qemuDomainPCIAddressSetCreate / qemuDomainCollectPCIAddress): the lowest wholly free slot, or
+ * for a root port (VIR_PCI_CONNECT_AGGREGATE_SLOT) the lowest free function of a slot whose first
+ * reservation was a root port, if one comes first (virDomainPCIAddressFindUnusedFunctionOnBus,
+ * src/conf/domain_addr.c). For a controller a fix writes on a given bus, such as a root port on a
+ * pcie-expander-bus, which libvirt itself would put on pcie-root. Undefined when the bus has no
+ * controller, does not take the device, or is full.
+ */
+export function qemuDomainPCIAddressOnBus(guest: Guest, machine: LibvirtMachine, host: Host | undefined, bus: number, flags: number): GuestPciAddress | undefined {
+  const top = Math.max(0, bus, ...guest.controllers.map((c) => c.index ?? 0));
+  if (top > 255 || !guest.controllers.some((c) => c.index === bus)) return undefined;
+  const set = new VirDomainPCIAddressSet({ dryRun: false, multipleRoots: machine.family === 'pseries' });
+  const pcieRoot = qemuDomainHasPCIeRoot(guest, machine);
+  for (let i = 0; i <= top; i++) {
+    const c = guest.controllers.find((x) => x.index === i);
+    set.buses.push(newBus(c ? c.model : i === 0 ? (pcieRoot ? 'pcie-root' : 'pci-root') : qemuDomainDefaultPCIBusModel(guest, machine)));
+  }
+  for (const { d, c } of virDomainDeviceInfoIterateOrder(guest)) {
+    if (d?.address) set.reserveAddr({ ...d.address }, qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host), 0, true);
+    else if (c?.address) set.reserveAddr({ ...c.address }, virDomainPCIControllerModelToConnectType(c.model), 0, true);
+  }
+  const a = set.findOnOneBus(bus, flags);
+  return a && { domain: 0, ...a };
 }
 
 /**

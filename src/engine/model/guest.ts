@@ -220,6 +220,15 @@ export interface Guest {
   /** how many `<graphics>` the domain has (undefined: none): libvirt adds a video device for them (virDomainDefAddImplicitVideo) */
   readonly graphics?: number | undefined;
   /**
+   * The `<controller type>`s in the order their first element is written ('pci' for the PCI
+   * controllers, '' for one without a type), which is the order libvirt keeps def->controllers
+   * grouped in (virDomainDefControllersParse inserts each with virDomainControllerInsertPreAlloced,
+   * src/conf/domain_conf.c: after the last one of its type, a new type at the end). Set only when
+   * the PCI controllers are not written after every other type; undefined: PCI controllers last.
+   * libvirt/qemuDomainAddress.ts virDomainDeviceInfoIterateOrder reads it.
+   */
+  readonly controllerTypeOrder?: readonly string[] | undefined;
+  /**
    * The values of `<qemu:commandline><qemu:arg>` in document order (undefined: none), read by
    * namespace as libvirt reads them (xml/qemuNamespace.ts); libvirt appends them to QEMU's command
    * line unchecked (qemuBuildCommandLine), so what they add is outside the design (GEN-CMDLINE-1).

@@ -141,6 +141,13 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     if ((opts.spare ?? 0) > 0) notes.push("spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares");
     return { design: { ...design, guest: out }, notes };
   }
+  // The written addresses alone may be what libvirt refuses (a controller on a bus no controller
+  // has, which virDomainPCIAddressSetGrow cannot add: GEN-ADDR-2). libvirt's dry run reserves them
+  // before it places anything, and throws PlacementFailure for placeWithReport's note, as under the
+  // libvirt policy; else the ports added here could give that bus a number after the controller's
+  // (GEN-IDX-4, fuzz with 31 and 255 spares)
+  const written = { ...guest, devices: guest.devices.filter((d) => d.address), controllers: guest.controllers.filter((c) => c.address || c.index !== undefined) };
+  if (written.devices.length < guest.devices.length || written.controllers.length < guest.controllers.length) qemuDomainAssignPCIAddresses(written, machine, design.host, { implied });
   // only a controller that may be stranded costs the extra run of libvirt's assignment
   const mayStrand = guest.controllers.some((c) => !c.address && !isRootModel(c.model) && indexWritten(design.guest, c.key));
   const stranded = mayStrand ? strandedController(design.guest, qemuDomainAssignPCIAddresses(guest, machine, design.host, { implied })) : undefined;

@@ -20,6 +20,7 @@ import {
   takesPciAddress,
 } from '../libvirt/qemuDomainAddress.ts';
 import { placeFunctions } from '../commands/functions.ts';
+import { MAX_PHBS, pseriesPhbCount } from '../libvirt/limits.ts';
 import { machineProfile } from '../machines/index.ts';
 import { predictDefine } from './defineTime.ts';
 
@@ -48,9 +49,22 @@ export function placePePerPhb(input: Guest, host: Host | undefined, spare: numbe
   let out: Guest;
   if (family === 'pseries') out = placePseries(guest, machine, host, spare, notes);
   else if (family === 'q35' || family === 'virt') {
-    const sim = qemuDomainAssignPCIAddresses(addPciePorts(portsForHostSlots(joinUserSlots(guest, host), host), host, spare), machine, host);
+    const withPorts = portsForHostSlots(joinUserSlots(guest, host), host);
+    const simulate = (s: number) => qemuDomainAssignPCIAddresses(addPciePorts(withPorts, host, s), machine, host);
+    // Root ports libvirt can find no slot for make it refuse the domain (virDomainPCIAddressSetGrow
+    // cannot add a bus to pcie-root): keep only the spares that fit, as pseries keeps only the vPHBs
+    // that have a target index
+    const written = new Set(withPorts.controllers.map((c) => c.key));
+    const addedUnplaced = (r: ReturnType<typeof simulate>): number => r.unplaced.filter((k) => !written.has(k) && r.guest.controllers.some((c) => c.key === k)).length;
+    let fit = spare;
+    let sim = simulate(fit);
+    for (let lost = addedUnplaced(sim); lost > 0 && fit > 0; lost = addedUnplaced(sim)) sim = simulate((fit = Math.max(0, fit - lost)));
     out = sim.guest;
     for (const key of sim.unplaced) notes.push(`no free slot for ${labelOf(out, key)}: libvirt would refuse the domain`);
+    if (fit < spare) {
+      notes.push(`only ${fit} spare root port${fit === 1 ? '' : 's'} fit: libvirt finds no free slot for more on pcie-root`);
+      spare = fit;
+    }
   } else {
     const sim = qemuDomainAssignPCIAddresses(guest, machine, host);
     out = sim.guest;
@@ -257,7 +271,12 @@ function placePseries(input: Guest, machine: LibvirtMachine, host: Host | undefi
       modelName: 'spapr-pci-host-bridge',
       target: { index: target, ...(node !== undefined ? { node } : {}) },
     };
-    controllers = [...controllers, phb];
+    const next = [...controllers, phb];
+    // libvirt fills every index below a PHB with a PHB of its own target index (PAPR-PHB-2,
+    // qemuDomainPCIAddressSetCreate): an index past 30 is one PHB too many even when this PHB's
+    // own target is free (a PHB written without a target takes one at define)
+    if (pseriesPhbCount({ ...guest, controllers: next }, false) > MAX_PHBS) return undefined;
+    controllers = next;
     return index;
   };
   const emptyPhbs = (): PciController[] =>

@@ -190,6 +190,36 @@ describe('policy pe-per-phb', () => {
     expect(placeWithReport(designOf(crowded, host), { policy: 'pe-per-phb', spare: 2 }).notes).toEqual(['only 1 spare vPHB fit (target index max 30)']);
   });
 
+  it('a spare vPHB is never given controller index 31 or above, even when its target index is free: libvirt would fill the indexes below with PHBs, 32 in all (PAPR-PHB-2)', () => {
+    // a PHB written without a target index (case d12) leaves target 30 free when index 31 comes up
+    const noTarget = { ...phb(1), target: {} };
+    const g = guestOf('pseries', { controllers: [phb(0, 0), noTarget, phb(2, 1)] });
+    for (const spare of [31, 255]) {
+      const r = placeWithReport(designOf(g, host), { policy: 'pe-per-phb', spare });
+      expect(Math.max(...r.design.guest.controllers.map((c) => c.index ?? 0))).toBe(30);
+      // PHBs 1 and 2, written empty, are spares too: 30 beside PHB 0
+      expect(r.notes).toContain('only 30 spare vPHBs fit (target index max 30)');
+      expect(validate(r.design).filter((f) => f.severity === 'error')).toEqual([]);
+    }
+  });
+
+  it('q35: spare root ports are capped at what pcie-root has slots for, with a note, rather than written where libvirt finds no slot (GEN-CONNECT-1)', () => {
+    const g = guestOf('q35');
+    const fits = placeWithReport(designOf(g, host), { policy: 'pe-per-phb', spare: 200 });
+    expect(fits.notes).toEqual([]);
+    expect(fits.design.guest.controllers.filter((c) => c.model === 'pcie-root-port').every((c) => c.address !== undefined)).toBe(true);
+    for (const spare of [240, 255]) {
+      const r = placeWithReport(designOf(g, host), { policy: 'pe-per-phb', spare });
+      const ports = r.design.guest.controllers.filter((c) => c.model === 'pcie-root-port');
+      expect(ports.every((c) => c.address !== undefined)).toBe(true);
+      const g2 = r.design.guest;
+      const empty = ports.filter((p) => ![...g2.devices, ...g2.controllers].some((x) => x.address?.bus === p.index));
+      expect(r.notes).toEqual([`only ${empty.length} spare root ports fit: libvirt finds no free slot for more on pcie-root`]);
+      expect(empty.length).toBeLessThan(240);
+      expect(validate(r.design).filter((f) => f.severity === 'error')).toEqual([]);
+    }
+  });
+
   it('says that spares are not added under the libvirt policy, and only when some were asked for', () => {
     const g = guestOf('pseries', { devices: [hostdev('0001:01:00.0')] });
     const asked = placeWithReport(designOf(g, host), { policy: 'libvirt', spare: 2 });

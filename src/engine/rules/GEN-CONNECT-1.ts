@@ -1,8 +1,10 @@
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
 import type { PciController } from '../model/guest.ts';
-import { controllerText, finding, nextFreeIndex } from './context.ts';
+import { buildContext, controllerText, finding, nextFreeIndex } from './context.ts';
 import { atDefine, placesAnything } from './atDefine.ts';
-import { newRootPort } from './fixes.ts';
+import { libvirtRootPort, writingAControllerRegrows } from './fixes.ts';
+import type { Command } from '../commands/commands.ts';
+import { applyCommand } from '../commands/commands.ts';
 import { globalRule } from './define.ts';
 import { BUS_MODELS, busAccepts, controllerConnectType } from '../libvirt/index.ts';
 import { qemuDomainDeviceIsIntegrated } from '../libvirt/qemuDomainAddress.ts';
@@ -109,17 +111,24 @@ function parentKinds(c: PciController): string {
 /**
  * A free root port for a controller that plugs into one, numbered below it: the new port takes the
  * controller's index and the controller the next free one, since libvirt places controllers in
- * index order and QEMU creates buses in that order (GEN-IDX-4).
+ * index order and QEMU creates buses in that order (GEN-IDX-4). The port goes where libvirt puts a
+ * root port written without an address in the renumbered design (fixes.ts libvirtRootPort: a free
+ * function of a slot root ports aggregate before a wholly free slot,
+ * virDomainPCIAddressFindUnusedFunctionOnBus): in a pcie-root with no wholly free slot left, that
+ * is the only room there is.
  */
 function portBelowFix(ctx: RuleContext, c: PciController): Fix | undefined {
   const type = controllerConnectType(c);
   if (!ctx.pcieRoot || c.index === undefined || type === undefined || !busAccepts({ model: 'pcie-root-port' }, type)) return undefined;
-  const port = newRootPort(ctx, c.index);
-  if (!port) return undefined;
+  // judged on the design as it is: renumbering the controller libvirt adds for its bridge would hide it
+  if (writingAControllerRegrows(ctx)) return undefined;
   const index = nextFreeIndex(ctx.guest);
+  const renumber: Command = { kind: 'update-controller', controller: c.key, changes: { index } };
+  const port = libvirtRootPort(buildContext(applyCommand(ctx.design, renumber)), c.index);
+  if (!port) return undefined;
   return {
     label: `Add a pcie-root-port for ${controllerText(c)} (the ${c.model} becomes index ${index}, after it)`,
-    command: { kind: 'batch', label: `Add a pcie-root-port for the ${c.model}`, commands: [{ kind: 'update-controller', controller: c.key, changes: { index } }, port.command] },
+    command: { kind: 'batch', label: `Add a pcie-root-port for the ${c.model}`, commands: [renumber, ...port.commands] },
   };
 }
 

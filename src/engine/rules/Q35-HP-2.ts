@@ -7,7 +7,7 @@ import { globalRule } from './define.ts';
 import { BUS_MODELS } from '../libvirt/index.ts';
 import { addedByLibvirt, atDefine } from './atDefine.ts';
 import type { DefinedDomain } from '../placement/defineTime.ts';
-import { newRootPort } from './fixes.ts';
+import { libvirtRootPort } from './fixes.ts';
 import { at, ctrl, dev, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -48,15 +48,18 @@ function bridgeRoom(g: Guest): { bridges: PciController[]; free: number; users: 
  * A new pcie-root-port with an empty pcie-to-pci-bridge on it; none when libvirt adds a bridge itself
  * at define (virDomainPCIAddressSetGrow, for a conventional device written on a bus no controller
  * makes): once a higher index is written, qemuDomainPCIAddressSetCreate fills the lower ones with
- * pcie-root-ports, that bridge among them, and the fix would not give the room it promises.
+ * pcie-root-ports, that bridge among them, and the fix would not give the room it promises. The
+ * port goes where libvirt puts a root port written without an address (fixes.ts libvirtRootPort: a
+ * free function of a slot root ports aggregate before a wholly free slot,
+ * virDomainPCIAddressFindUnusedFunctionOnBus), so it spends no pcie-root slot libvirt would not.
  */
 function newBridgeFix(ctx: RuleContext, defined: DefinedDomain | undefined): Fix | undefined {
   if (defined && defined.guest.controllers.some((c) => isBridge(c) && addedByLibvirt(defined, c))) return undefined;
   const index = nextFreeIndex(ctx.guest);
-  const port = newRootPort(ctx, index);
+  const port = libvirtRootPort(ctx, index);
   if (!port) return undefined;
   const bridge: Command = { kind: 'add-controller', controller: { model: 'pcie-to-pci-bridge', index: index + 1, address: at(index, 0) } };
-  return { label: `Add a pcie-to-pci-bridge (index ${index + 1}) on a new pcie-root-port`, command: { kind: 'batch', label: 'Add a pcie-to-pci-bridge', commands: [port.command, bridge] } };
+  return { label: `Add a pcie-to-pci-bridge (index ${index + 1}) on a new pcie-root-port`, command: { kind: 'batch', label: 'Add a pcie-to-pci-bridge', commands: [...port.commands, bridge] } };
 }
 
 export const rule: Rule = globalRule(meta, (ctx) => {

@@ -5,7 +5,7 @@ import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
 import type { RuleContext } from './context.ts';
 import { finding, nextFreeIndex } from './context.ts';
 import { hostRule } from './define.ts';
-import { deviceName, freeSlotOn, newRootPort } from './fixes.ts';
+import { deviceName, freeSlotOn, libvirtRootPortOn } from './fixes.ts';
 import { at, ctrl, dev, hostdev, q35, rootPort, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -41,7 +41,9 @@ const emptyBus = (ctx: RuleContext, index: number): boolean => {
 /**
  * The fix moves the device (with the other functions of its host slot, which keep their numbers)
  * behind a root port of an expander bus carrying the cell: an empty port there, else a port added
- * on that expander, else a new pcie-expander-bus with `<target><node>` on pcie-root and a port on it.
+ * on that expander where libvirt's search on that bus puts one (fixes.ts libvirtRootPortOn: beside
+ * the expander's root ports, in a free function of their slot, before a wholly free slot), else a
+ * new pcie-expander-bus with `<target><node>` on pcie-root and a port on it.
  */
 function moveToCell(ctx: RuleContext, devices: readonly GuestDevice[], cell: number): Fix | undefined {
   const what = devices.map(deviceName).join(' and ');
@@ -58,9 +60,8 @@ function moveToCell(ctx: RuleContext, devices: readonly GuestDevice[], cell: num
   }
   const index = nextFreeIndex(ctx.guest);
   for (const e of expanders) {
-    if (freeSlotOn(ctx, e.index) === undefined) continue;
-    const port = newRootPort(ctx, index, e.index);
-    if (port) return fix(`behind a new pcie-root-port ${index} on expander bus ${e.index} (NUMA cell ${cell})`, [port.command, ...moves(index)]);
+    const port = libvirtRootPortOn(ctx, index, e.index);
+    if (port) return fix(`behind a new pcie-root-port ${index} on expander bus ${e.index} (NUMA cell ${cell})`, [...port.commands, ...moves(index)]);
   }
   const slot = freeSlotOn(ctx, 0);
   if (slot === undefined) return undefined;

@@ -4,7 +4,8 @@ import type { GuestDevice, PciController } from '../model/guest.ts';
 import { isPhb } from '../model/guest.ts';
 import { guestCellForHostNode } from '../model/numa.ts';
 import { busAccepts, busModel, controllerConnectType } from '../libvirt/index.ts';
-import { qemuDomainDefaultPCIBusModel } from '../libvirt/qemuDomainAddress.ts';
+import { qemuDomainDefaultPCIBusModel, qemuDomainPCIAddressOnBus } from '../libvirt/qemuDomainAddress.ts';
+import { virDomainPCIControllerModelToConnectType } from '../libvirt/domainAddr.ts';
 import type { Bus, RuleContext } from './context.ts';
 import { nextFreeIndex } from './context.ts';
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
@@ -217,6 +218,24 @@ export function libvirtRootPort(ctx: RuleContext, index: number): { commands: Co
   if (!placed) return undefined;
   const commands = rootPortCommands(ctx, placed.ports);
   return commands ? { commands, index } : asSlot();
+}
+
+/**
+ * One new pcie-root-port on bus `parent`, a bus the fix chose (a pcie-expander-bus of a NUMA cell),
+ * where libvirt's search on that bus puts a root port ({@link qemuDomainPCIAddressOnBus}: a free
+ * function of a slot root ports aggregate before a wholly free slot, as {@link libvirtRootPort} does
+ * on pcie-root), written by {@link rootPortCommands}. When those refuse the slot (its function 0
+ * written multifunction='off'), a wholly free slot of the bus ({@link newRootPort}). Undefined when
+ * the bus has no room, or when writing a controller regrows the buses ({@link writingAControllerRegrows}).
+ */
+export function libvirtRootPortOn(ctx: RuleContext, index: number, parent: number): { commands: Command[]; index: number } | undefined {
+  if (writingAControllerRegrows(ctx)) return undefined;
+  const address = qemuDomainPCIAddressOnBus(ctx.guest, ctx.machine, ctx.host, parent, virDomainPCIControllerModelToConnectType('pcie-root-port'));
+  if (!address) return undefined;
+  const commands = rootPortCommands(ctx, [{ index, chassis: freeChassis(ctx, index), address }]);
+  if (commands) return { commands, index };
+  const port = newRootPort(ctx, index, parent);
+  return port && { commands: [port.command], index };
 }
 
 /**

@@ -8,6 +8,7 @@ import { deviceLabel, uniqueNames, type DeviceFacts } from '../model/names.ts';
 import { deviceKeyer } from '../model/keys.ts';
 import { qemuNamespaceOf } from './qemuNamespace.ts';
 import { checkXmlInput, lineColumn } from './safety.ts';
+import { virDomainControllerTypeOrder } from '../libvirt/domainConf.ts';
 import type { DeviceLayout, DomainLayout, DomainSource, ElementSpan } from '../model/domainSource.ts';
 import { indentBefore, scanStartTag } from './domainText.ts';
 import type { DomElement } from './domainTree.ts';
@@ -383,8 +384,8 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     if (!r) {
       read = devicesReader();
       r = parseDomainTree(text);
-      const devicesEl = r?.name === 'domain' ? child(r, 'devices') : undefined;
-      if (devicesEl) for (let i = 0; i < devicesEl.children.length; i++) read.add(devicesEl.children[i] as DomElement);
+      // every <devices>, as libvirt reads them all (virDomainDefParseXML: XPath ./devices/*)
+      for (const devicesEl of r?.name === 'domain' ? r.children.filter((c) => c.name === 'devices') : []) for (let i = 0; i < devicesEl.children.length; i++) read.add(devicesEl.children[i] as DomElement);
     }
     if (!r) return fail({ code: 'malformed-xml', file, line: 1, column: 1, message: 'the document has no root element' });
     root = r;
@@ -436,6 +437,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
   }
 
 
+  // new devices go into the first <devices> (a second one is read too, but libvirt's schema allows one)
   const devicesEl = child(root, 'devices');
   const qemuArgs = qemuNamespaceOf(root).args;
   const { controllers, devices, deviceLayouts, controllerLayouts, deviceChildren, controllerIndexes } = read;
@@ -447,6 +449,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     if (name !== undefined && name !== d.label) (d as { label: string }).label = name;
   });
 
+  const controllerTypeOrder = virDomainControllerTypeOrder(deviceChildren.filter((e) => e.element === 'controller').map((e) => e.type));
   const guest: Guest = {
     name: child(root, 'name')?.text.trim(),
     domainType: root.attributes.type,
@@ -457,6 +460,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     controllers,
     devices,
     ...(deviceChildren.some((e) => e.element === 'graphics') ? { graphics: deviceChildren.filter((e) => e.element === 'graphics').length } : {}),
+    ...(controllerTypeOrder ? { controllerTypeOrder } : {}),
     ...(qemuArgs.length > 0 ? { qemuArgs } : {}),
   };
   const layout: DomainLayout = {

@@ -11,6 +11,7 @@ import { applyCommand } from '../commands/commands.ts';
 import { DEMO_DOMAIN_XML } from '../demo/demo.ts';
 import { arbMutation, mutate } from '../../../test/fuzz/fuzzkit.ts';
 import { sharedPath } from '../../../test/support/shared.ts';
+import { validate } from '../rules/index.ts';
 
 /** Everything domainRead.ts reads of a tree, as plain data: equal plain data, equal import. */
 interface Plain {
@@ -180,20 +181,20 @@ describe('the fast reader hands over the devices as it reads them (takeDevice)',
   const tail = `  <devices>\n    <rng model='x'/>\n  </devices>\n  <seclabel type='none'/>\n</domain>\n`;
   const doc = DEMO_DOMAIN_XML.replace(/<\/domain>\s*$/, tail.slice(2));
 
-  it("gives each child of a <domain>'s first <devices> to takeDevice, in document order, and not to the tree; the rest of the tree is parse-xml's", () => {
+  it("gives each child of every <devices> of a <domain> to takeDevice, in document order, and not to the tree (libvirt reads them all); the rest of the tree is parse-xml's", () => {
     const taken: DomElement[] = [];
     const fast = readDomainTree(doc, (el) => taken.push(el));
     const reference = parseDomainTree(doc) as DomElement;
     const refDevices = reference.children.filter((c) => c.name === 'devices');
     expect(refDevices).toHaveLength(2);
-    expect(taken.map(plain)).toEqual((refDevices[0] as DomElement).children.map(plain));
-    expect(taken.length).toBeGreaterThan(5);
-    // the second <devices> keeps its children; every other element is as parse-xml reads it
+    expect(taken.map(plain)).toEqual(refDevices.flatMap((d) => d.children.map(plain)));
+    expect(taken.at(-1)?.name).toBe('rng');
+    // both <devices> are left empty in the tree; every other element is as parse-xml reads it
     const fastRoot = fast as DomElement;
     expect(fastRoot.children.map((c) => c.name)).toEqual(reference.children.map((c) => c.name));
     fastRoot.children.forEach((c, i) => {
       const ref = reference.children[i] as DomElement;
-      if (ref === refDevices[0]) expect([c.name, c.start, c.end, c.children.length]).toEqual([ref.name, ref.start, ref.end, 0]);
+      if (refDevices.includes(ref)) expect([c.name, c.start, c.end, c.children.length]).toEqual([ref.name, ref.start, ref.end, 0]);
       else expect(plain(c)).toEqual(plain(ref));
     });
   });
@@ -203,11 +204,12 @@ describe('the fast reader hands over the devices as it reads them (takeDevice)',
     const broken = doc.replace("<seclabel type='none'/>", '<seclabel type="none">');
     expect(readDomainTree(broken, (el) => taken.push(el.name))).toBeUndefined();
     expect(taken.length).toBeGreaterThan(5);
-    // no <devices> under another root, nor below the root's children
+    // no <devices> under another root, nor below the root's children; a second <devices> of the root counts
     const other: string[] = [];
     readDomainTree(`<other><devices><rng/></devices></other>`, (el) => other.push(el.name));
-    readDomainTree(`<domain><x><devices><rng/></devices></x><devices/><devices><rng/></devices></domain>`, (el) => other.push(el.name));
     expect(other).toEqual([]);
+    readDomainTree(`<domain><x><devices><rng/></devices></x><devices/><devices><tpm/></devices></domain>`, (el) => other.push(el.name));
+    expect(other).toEqual(['tpm']);
   });
 });
 
@@ -284,4 +286,38 @@ describe("the hostile cases (../shared/cases h*)", () => {
       expect(same).toBeGreaterThan(5);
     });
   }
+});
+
+describe('a domain with two <devices> elements (breaker m21)', () => {
+  // libvirt's schema allows one, but virDomainDefParseXML reads "./devices/disk", "./devices/interface"
+  // ... across all of them: real libvirt refuses this one ("Attempted double use of PCI Address 0000:00:03.0")
+  const xml = `<domain type='kvm'>
+  <name>m21</name>
+  <memory unit='MiB'>256</memory>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <controller type='pci' index='0' model='pcie-root'/>
+  </devices>
+  <devices>
+    <interface type='user'><model type='e1000'/><address type='pci' bus='0' slot='3' function='0'/></interface>
+    <interface type='user'><model type='rtl8139'/><address type='pci' bus='0' slot='3' function='0'/></interface>
+  </devices>
+</domain>
+`;
+  const slow = xml.replace('<name>m21</name>', '<name>m21</name>\n  <\u{10000}x/>');
+
+  it.each([
+    ['the fast reader', xml],
+    ['parse-xml, when the fast reader gives up', slow],
+  ])('%s reads the devices of both, so the double use is found; the text exports unchanged, and an edit lands in the second', (_, text) => {
+    const r = createDesign(text, undefined, 'm21.xml');
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.guest.devices.filter((d) => d.element === 'interface')).toHaveLength(2);
+    expect(validate(r.value).map((f) => f.ruleId)).toContain('GEN-ADDR-4');
+    expect(exportDomain(r.value)).toBe(text);
+    const nic = r.value.guest.devices.find((d) => d.label.includes('rtl8139'))?.key as string;
+    const moved = exportDomain(applyCommand(r.value, { kind: 'move-device', device: nic, address: { domain: 0, bus: 0, slot: 4, function: 0 } }));
+    expect(moved.split('<devices>')[2]).toMatch(/rtl8139'\/><address type='pci' [^>]*slot='0x0?4'/);
+    expect(moved.split('<devices>')[1]).not.toContain('interface');
+  });
 });

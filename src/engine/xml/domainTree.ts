@@ -229,7 +229,8 @@ export type DeviceSink = (el: DomElement) => void;
  * The document's root element, read in one pass, or undefined when this reader gives up (the
  * document is not XML, or uses XML this reader leaves to {@link parseDomainTree}). The text has
  * passed checkXmlInput (safety.ts): no character XML forbids, no DOCTYPE. With `takeDevice`, the
- * children of `<devices>` go to it instead of into the tree ({@link DeviceSink}).
+ * children of every `<devices>` of the root go to it, in document order, instead of into the tree
+ * ({@link DeviceSink}).
  */
 export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElement | undefined {
   const n = text.length;
@@ -254,9 +255,11 @@ export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElemen
   const kids: FastElement[] = [];
   const bases: number[] = [];
   let root: FastElement | undefined;
-  /** the `<devices>` whose children go to takeDevice */
+  /**
+   * the `<devices>` whose children go to takeDevice: each of the root's in turn, as libvirt reads
+   * the devices of all of them (virDomainDefParseXML's XPath "./devices/disk" and so on)
+   */
   let devices: FastElement | undefined;
-  let devicesSeen = false;
   /** An element whose end tag was read goes to its parent's children, or to takeDevice. */
   const closed = (el: FastElement, parent: FastElement | undefined): void => {
     if (parent === devices && devices !== undefined) (takeDevice as DeviceSink)(el);
@@ -370,10 +373,7 @@ export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElemen
     }
     const el = new FastElement(name, i, attributes, text);
     if (top === undefined) root = el;
-    else if (takeDevice !== undefined && !devicesSeen && top === root && name === 'devices' && top.name === 'domain') {
-      devicesSeen = true;
-      if (!selfClosing) devices = el;
-    }
+    else if (takeDevice !== undefined && top === root && name === 'devices' && top.name === 'domain' && !selfClosing) devices = el;
     if (selfClosing) {
       el.contentStart = at;
       el.contentEnd = at;
