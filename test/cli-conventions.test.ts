@@ -82,13 +82,47 @@ describe('arguments: node:util parseArgs, options per command', () => {
     }
   });
 
+  it('validate: a -device in <qemu:commandline> is a GEN-CMDLINE-1 warning (pcitopo does not check it), exit 0; none without one', async () => {
+    // issue 11, m18-qemu-cmdline-device.xml
+    const m18 = file(
+      'm18.xml',
+      '<domain xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0" type="kvm"><name>x</name><memory unit="MiB">256</memory><os><type arch="x86_64" machine="q35">hvm</type></os><devices/><qemu:commandline><qemu:arg value="-device"/><qemu:arg value="e1000,bus=pcie.0,addr=0x1f"/></qemu:commandline></domain>',
+    );
+    const r = await run(['validate', m18, '--json']);
+    expect(r.code).toBe(0);
+    const findings = JSON.parse(r.stdout) as Array<{ ruleId: string; severity: string; message: string }>;
+    expect(findings.filter((f) => f.ruleId === 'GEN-CMDLINE-1')).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringContaining('-device e1000,bus=pcie.0,addr=0x1f') })]);
+    const plain = JSON.parse((await run(['validate', demo, '--json'])).stdout) as Array<{ ruleId: string }>;
+    expect(plain.filter((f) => f.ruleId === 'GEN-CMDLINE-1')).toEqual([]);
+  });
+
+  it('a write the system refuses (/dev/full: ENOSPC) is exit 2 naming file and errno, with no usage hint: the command line was right', async () => {
+    const r = await run(['place', demo, '--out', '/dev/full']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('pcitopo: /dev/full: cannot write: ENOSPC (no space left on device)\n');
+  });
+
+  it('--libvirt-version: a release pcitopo does not model is placed as the one it follows, and said; with pe-per-phb it has no effect, and said', async () => {
+    const notes = async (...args: string[]) => (JSON.parse((await run(['place', demo, '--json', ...args])).stdout) as { notes: string[] }).notes;
+    expect(await notes('--libvirt-version', '99.0')).toContain('pcitopo models libvirt 10.7 and 9.0; --libvirt-version 99.0 is placed as libvirt 10.7 places');
+    expect(await notes('--libvirt-version', '8.0.0')).toContain('pcitopo models libvirt 10.7 and 9.0; --libvirt-version 8.0.0 is placed as libvirt 9.0 places');
+    expect((await notes('--libvirt-version', '9.0')).filter((n) => n.includes('libvirt-version'))).toEqual([]);
+    expect((await notes('--libvirt-version', '10.7.0')).filter((n) => n.includes('libvirt-version'))).toEqual([]);
+    expect(await notes('--policy', 'pe-per-phb', '--libvirt-version', '9.0')).toContain('--libvirt-version 9.0 has no effect with --policy pe-per-phb: it places by its own policy, the same for every libvirt release');
+    const text = await run(['place', demo, '--libvirt-version', '99.0']);
+    expect(text.stderr).toContain('pcitopo place: pcitopo models libvirt 10.7 and 9.0; --libvirt-version 99.0 is placed as libvirt 10.7 places\n');
+  });
+
   it('a missing value, a value for a switch, a missing or extra argument: exit 2', async () => {
     expect(await run(['place', demo, '--policy'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--policy needs a value') });
     expect(await run(['validate', demo, '--json=yes'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--json takes no value') });
     expect(await run(['validate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('validate needs DOMAIN.xml') });
     expect(await run(['roundtrip', demo, demo])).toMatchObject({ code: 2, stderr: expect.stringContaining(`unexpected '${demo}'`) });
     expect(await run(['place', demo, '--spare-phbs', '-1'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--spare-phbs needs a whole number 0-255, not -1') });
-    expect(await run(['verify', demo, '--timeout', '-5'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--timeout needs a whole number 0-3600, not -5') });
+    expect(await run(['verify', demo, '--timeout', '-5'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--timeout needs a whole number 1-3600, not -5') });
+    // 0 s would start and time out at once (exit 4, "timeout (0 s) in virt-xml-validate"): an option error
+    expect(await run(['verify', demo, '--timeout', '0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--timeout needs a whole number 1-3600, not 0') });
+    expect(await run(['collect', '--demo', '--timeout', '0', '--out', join(tmp, 'never')])).toMatchObject({ code: 2, stderr: expect.stringContaining('--timeout needs a whole number 1-3600, not 0') });
     expect(await run(['serve', '--port', '-80'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--port needs a whole number 0-65535, not -80') });
     expect(await run(['place', demo, '--policy', '-x'])).toMatchObject({ code: 2, stderr: expect.stringContaining("--policy needs a value (one that starts with '-' is written --policy=-…)") });
     expect(await run(['place', demo, '--spare-phbs', '1e3'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--spare-phbs needs a whole number 0-255, not 1e3') });
@@ -253,6 +287,17 @@ describe('strict decoding (engine decodeXml)', () => {
       expect(readFileSync(join(dir, 'other.xml'), 'utf8')).toBe(readFileSync(other, 'utf8'));
     });
   }
+  it('a link keeping UTF-16LE for a domain declaring ISO-8859-1 (the encoding is outside the checksum) is refused, exit 2, nothing written', async () => {
+    // issue 11's crafted link: unlink --out used to write UTF-16 bytes declaring ISO-8859-1, which roundtrip then refused
+    const crafted =
+      'http://x/#/d/NY5Ra8IwFIX_SrgveWmNcbZ0JUlB2GCg7GH6FpDShjVobrTV0CL-91HD3g6H8x2-BwQoeQKtd7VFKEFUozuTYPrBepQa-GKpgRhsfGvxV2r4-vlOiyJ7T7mGSmkUESW36WIkPQVHlUZCBNbOqPuSC_ZKr84Z5_uJ3NHeJN3ZDVWrLBcs1nHiByXmK1L3TSfpWOTHfE2Jq5vOopH0-pZR1QUn2LxSgvkhgq0JtjEDm5VYdFIaIYF_dyjhsP9Meb79gOcf';
+    const out = join(tmp, 'crafted-u01.xml');
+    const r = await run(['unlink', crafted, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("share link (domain): the link keeps this document as UTF-16LE, which its text cannot be: the file starts with '<?' in UTF-16LE, so it is UTF-16LE, but its XML declaration says encoding='ISO-8859-1'");
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a UTF-8 document makes the same link as before the encoding travelled: no field for it', async () => {
     const link = (await run(['link', demo, '--host', host])).stdout.trim();
     expect(link).toBe(await encodeShareLink({ v: 1, domain: DEMO_DOMAIN_XML, host: DEMO_HOST_XML }, 'http://localhost:8080/'));

@@ -66,6 +66,18 @@ describe('structure', () => {
     expect(h.message).toMatch(/nested too deeply/);
   });
 
+  it('too deep says where: the line and column of the first element nested more than 256 deep (domain and host)', () => {
+    const deep = '\n' + '<a>'.repeat(100_000) + '</a>'.repeat(100_000);
+    // <domain> 1, <devices> 2: the 255th <a> is the 257th level
+    const xml = DEMO_DOMAIN_XML.replace('<devices>', `<devices>${deep}`);
+    const line = xml.slice(0, xml.indexOf('<devices>')).split('\n').length + 1;
+    expect(errorOf(domain(xml))).toMatchObject({ code: 'malformed-xml', line, column: 254 * 3 + 1, message: expect.stringContaining('nested more than 256 deep') });
+    // the host reader stops at its 257th level too (elementTree MAX_DEPTH): <device> is 1, the 256th <a> 257
+    const hostXml = DEMO_HOST_XML.replace('<name>', `${deep}<name>`);
+    const hline = hostXml.slice(0, hostXml.indexOf(deep)).split('\n').length + 1;
+    expect(errorOf(host(hostXml))).toMatchObject({ code: 'malformed-xml', line: hline, column: 255 * 3 + 1 });
+  });
+
   it('a 20 MiB attribute is refused for its size; a 12 MiB one is read', () => {
     const big = (n: number) => withDisk(`<disk type='file' device='disk'><source file='${'a'.repeat(n)}'/></disk>`);
     expect(errorOf(domain(big(20 * MiB)))).toMatchObject({ code: 'too-large', file: 'hostile.xml' });

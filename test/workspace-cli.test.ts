@@ -326,11 +326,40 @@ describe('collect --demo: a directory to try pcitopo on without a host of one\'s
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ dir: out, host: { file: 'host.xml', from: 'demo' }, domains: [{ name: 'p9-demo', file: 'p9-demo.xml' }], libvirt: false });
     expect(readFileSync(join(out, 'host.xml'), 'utf8')).toBe(DEMO_HOST_XML);
+    // xmllint refused the demo host ("Double hyphen within comment"), and now pcitopo's host reader would too
+    expect(DEMO_HOST_XML.match(/<!--[^]*?-->/g)?.filter((c) => c.slice(4, -3).includes('--'))).toEqual([]);
     expect(readFileSync(join(out, 'p9-demo.xml'), 'utf8')).toBe(DEMO_DOMAIN_XML);
     expect((await run(['validate', join(out, 'p9-demo.xml'), '--host', join(out, 'host.xml')])).code).toBe(0);
     expect((await loadWorkspace([out], undefined, { stdout: { write: () => true }, stderr: { write: () => true }, stdin: Readable.from([]), env: {} })).host?.text).toBe(DEMO_HOST_XML);
     expect(await run(['collect', '--demo', '--connect', 'qemu:///system', '--out', join(tmp, 'demo2')])).toMatchObject({ code: 2, stderr: expect.stringContaining('not both') });
     expect((await run(['--help'])).stdout).toMatch(/no host at hand\? 'pcitopo collect --demo --out DIR'\s+writes the designer's demo host/);
+  });
+});
+
+describe('a directory that cannot be made ends the command (exit 2), never hangs', () => {
+  // a child process with a timeout: a regression (Node 20's recursive mkdir spins on procfs ENOENT) fails, not hangs
+  const cli = (args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin/pcitopo.mjs'), ...args], { encoding: 'utf8', timeout: 30_000 });
+  it('collect --demo --out under /proc: exit 2 naming the directory and ENOENT', () => {
+    const r = cli(['collect', '--demo', '--out', '/proc/pcitopo-no-such/dir']);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('pcitopo: /proc/pcitopo-no-such: cannot make the directory: ENOENT (no such file)\n');
+  });
+
+  it('unlink of a workspace link --out under /proc: the same', async () => {
+    const link = await encodeShareLink({ v: 2, domains: [domain('a', []), domain('b', [])] }, 'http://x/');
+    const r = cli(['unlink', link, '--out', '/proc/pcitopo-no-such']);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('pcitopo: /proc/pcitopo-no-such: cannot make the directory: ENOENT (no such file)\n');
+  });
+
+  it('a directory made level by level: missing parents too, an existing one kept', async () => {
+    const out = join(tmp, 'levels', 'a', 'b');
+    expect((await run(['collect', '--demo', '--out', out])).code).toBe(0);
+    expect(existsSync(join(out, 'host.xml'))).toBe(true);
+    mkdirSync(join(tmp, 'exists'));
+    expect((await run(['collect', '--demo', '--out', join(tmp, 'exists')])).code).toBe(0);
   });
 });
 

@@ -90,16 +90,24 @@ export class CliError extends Error {
     readonly input?: InputError,
     /** the command it happened in, for the usage hint */
     readonly command?: string,
+    /** a file or directory the system refused (ENOSPC, ENOENT…): no usage hint, the command line was right */
+    readonly io?: boolean,
   ) {
     super(message);
   }
 
   about(command: string): CliError {
-    return new CliError(this.message, this.exitCode, this.input, command);
+    return new CliError(this.message, this.exitCode, this.input, command, this.io);
   }
 }
 
 export const usageError = (message: string): CliError => new CliError(message, EXIT.input);
+
+/** `PATH: WHAT: ECODE (what it means)`, exit 2, from the system's error `e` on PATH. */
+export function ioError(path: string, what: string, e: unknown): CliError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new CliError(`${path}: ${what}: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input, undefined, undefined, true);
+}
 
 /** What the user typed for an input, as messages name it: `-` reads standard input. */
 export const inputName = (name: string): string => (name === '-' ? 'standard input' : name);
@@ -167,6 +175,9 @@ export const ERRNO: Readonly<Record<string, string>> = {
   EISDIR: 'a directory, not a file',
   ENOTDIR: 'a path component is not a directory',
   ELOOP: 'too many symbolic links',
+  ENOSPC: 'no space left on device',
+  EROFS: 'a read-only file system',
+  EEXIST: 'it exists already',
 };
 
 /**

@@ -116,7 +116,7 @@ export function report(e: unknown, io: Io, json: boolean, debug: boolean): numbe
       const error = e.input ?? { message: e.message };
       io.stderr.write(`${JSON.stringify({ error, exitCode: e.exitCode })}\n`);
     } else {
-      const hint = e.exitCode === EXIT.input && !e.input ? `\nRun 'pcitopo ${e.command ? `${e.command} ` : ''}--help' for usage.` : '';
+      const hint = e.exitCode === EXIT.input && !e.input && !e.io ? `\nRun 'pcitopo ${e.command ? `${e.command} ` : ''}--help' for usage.` : '';
       io.stderr.write(`pcitopo: ${e.message}${hint}\n`);
     }
     return e.exitCode;

@@ -4,11 +4,11 @@
  * file goes through the same capped, strictly decoded read as a single domain (xmlio.readXml).
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Host, Workspace } from '../engine/index.ts';
 import { createWorkspace, importHost, MAX_WORKSPACE_GUESTS } from '../engine/index.ts';
 import { quoteArg } from './collect/virsh.ts';
-import { CliError, ERRNO, EXIT, usageError } from './io.ts';
+import { CliError, EXIT, ioError, usageError } from './io.ts';
 import type { Io } from './io.ts';
 import type { XmlInput } from './xmlio.ts';
 import { readXml, unwrap } from './xmlio.ts';
@@ -51,8 +51,7 @@ export function directoryFiles(dir: string): { domains: string[]; host?: string 
   try {
     names = readdirSync(dir).sort();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${dir}: cannot read the directory: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input);
+    throw ioError(dir, 'cannot read the directory', e);
   }
   // regular files only: a FIFO or device named *.xml is not a collected document
   const xml = names.filter((n) => /\.xml$/i.test(n) && isFile(join(dir, n)));
@@ -103,16 +102,35 @@ export function domainFile(name: string, taken: readonly string[]): string {
   return file;
 }
 
+/**
+ * Makes `dir` and its missing parents one level at a time, outermost first. Not mkdirSync's
+ * `recursive`: under /proc mkdir answers ENOENT for a parent it then cannot create, and Node 20's
+ * MKDirpSync retries that forever at full CPU. Throws (exit 2) naming the first level that cannot be made and its errno.
+ */
+function makeDirectories(dir: string): void {
+  const levels: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    levels.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of levels) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(d, 'cannot make the directory', e);
+    }
+  }
+}
+
 /** DIR is made when missing; one that already holds XML is refused, so no stale domain mixes in (collect, unlink). */
 export function prepareDirectory(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
     const xml = readdirSync(dir).filter((n) => /\.xml$/i.test(n));
     if (xml.length > 0) throw usageError(`${dir} already holds ${xml.slice(0, 3).join(', ')}${xml.length > 3 ? ', …' : ''}: write into a new or empty directory (--out DIR)`);
   } catch (e) {
     if (e instanceof CliError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${dir}: cannot make or read the directory: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input);
+    throw ioError(dir, 'cannot read the directory', e);
   }
 }
 
@@ -121,8 +139,7 @@ export function writeNew(file: string, data: string | Uint8Array): void {
   try {
     writeFileSync(file, data, { flag: 'wx' });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${file}: cannot write: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input);
+    throw ioError(file, 'cannot write', e);
   }
 }
 

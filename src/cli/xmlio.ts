@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import type { InputError, Result, XmlEncoding } from '../engine/index.ts';
 import { MAX_XML_BYTES, decodeXml, encodeXml, firstUnwritable, formatInputError, utf8XmlBytes } from '../engine/index.ts';
 import type { Io } from './io.ts';
-import { CliError, ERRNO, EXIT, inputName, readBytes } from './io.ts';
+import { CliError, EXIT, inputName, ioError, readBytes } from './io.ts';
 
 export const inputError = (e: InputError): CliError => new CliError(formatInputError(e), EXIT.input, e);
 
@@ -72,7 +72,6 @@ export function writeBytes(target: string | undefined, bytes: Uint8Array, io: Io
   try {
     writeFileSync(target, bytes);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${target}: cannot write: ${code ?? (e as Error).message}${code && ERRNO[code] ? ` (${ERRNO[code]})` : ''}`, EXIT.input);
+    throw ioError(target, 'cannot write', e);
   }
 }

@@ -26,6 +26,7 @@ export {
   virDomainAssignDeviceControllerIndexes,
   virDomainDefPostParse,
   placementsUnread,
+  libvirtControllerOrder,
   type DefaultModels,
   type LibvirtMachine,
 } from './libvirt/index.ts';
@@ -55,6 +56,7 @@ export { placeFunctions } from './commands/functions.ts';
 export { DEMO_DOMAIN_XML, DEMO_HOST_XML } from './demo/demo.ts';
 export { demoDesign } from './demo/demoDesign.ts';
 export { importHost } from './xml/nodedev.ts';
+export { QEMU_NAMESPACE, qemuNamespaceOf } from './xml/qemuNamespace.ts';
 export { decodeAnyShareLink, decodeShareLink, encodeShareLink, type AnySharePayload, type SharePayload, type WorkspaceSharePayload } from './share/link.ts';
 export * from './workspace/index.ts';
 export { importDomain, createDesign, exportDomain, exportDomainBytes, domainBytes, whyUnwritable, type Unwritable } from './xml/domain.ts'; export type { DomainSource } from './model/domainSource.ts';

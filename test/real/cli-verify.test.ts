@@ -41,6 +41,16 @@ describe('pcitopo verify (CLI)', () => {
     expect(report.error).toContain('Attempted double use of PCI Address');
   });
 
+  it("the document's own QEMU arguments never run: no file made by its -chardev, and the report counts what it left out", () => {
+    const written = path.join(tmp, 'made-by-qemu-commandline');
+    const xml = fs.readFileSync(path.join(REPO, 'src/cli/verify/fixtures/qemu-commandline.domain.xml'), 'utf8').replace('/tmp/pcitopo-verify-must-not-write-this', written);
+    const r = pcitopo(['verify', file('qemu-commandline.xml', xml)]);
+    expect(r.stderr).toBe('');
+    expect(fs.existsSync(written)).toBe(false);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('left out <qemu:commandline>: 4 QEMU arguments and 1 environment variable the document passes to QEMU were not run here; the verdict does not cover them');
+  });
+
   it('an unreadable file exits 2 before anything starts', () => {
     const r = pcitopo(['verify', file('bad.xml', '<domain><devices>')]);
     expect(r.code).toBe(2);

@@ -29,7 +29,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const uri = str(ctx, 'connect');
   const demo = ctx.values.demo === true;
   if (demo && uri !== undefined) throw usageError('--demo writes the built-in demo and asks no libvirt: give --demo or --connect, not both');
-  const timeout = intOption(ctx, 'timeout', 3600) ?? 120;
+  const timeout = intOption(ctx, 'timeout', 3600, 1) ?? 120;
   const dir = resolve(str(ctx, 'out') ?? (demo ? 'pcitopo-demo' : `pcitopo-${hostname()}`));
   prepareDirectory(dir);
   const notes: string[] = [];

@@ -1,5 +1,5 @@
 import type { PlacementPolicy } from '../../engine/index.ts';
-import { exportDomain, placeWithReport } from '../../engine/index.ts';
+import { LIBVIRT_RELEASES, exportDomain, libvirtControllerOrder, placeWithReport } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { EXIT, usageError } from '../io.ts';
 import { writeText } from '../xmlio.ts';
@@ -20,7 +20,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   // Notes say what could not be done as asked (e.g. fewer spare vPHBs fit than requested).
   const libvirtVersion = str(ctx, 'libvirt-version');
   if (libvirtVersion !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(libvirtVersion)) throw usageError(`--libvirt-version must be a libvirt release such as 9.0 or 10.7.0, not ${libvirtVersion}`);
-  const { design: placed, notes } = placeWithReport(design, { policy: policy as PlacementPolicy, spare: phbs ?? ports, replaceAll: ctx.values['replace-all'] === true, libvirtVersion });
+  const placedReport = placeWithReport(design, { policy: policy as PlacementPolicy, spare: phbs ?? ports, replaceAll: ctx.values['replace-all'] === true, libvirtVersion });
+  const placed = placedReport.design;
+  const notes = [...(libvirtVersion !== undefined ? releaseNotes(libvirtVersion, policy) : []), ...placedReport.notes];
   const xml = exportDomain(placed);
   const target = str(ctx, 'out');
   if (ctx.json) {
@@ -31,4 +33,18 @@ export async function run(ctx: CommandContext): Promise<number> {
   for (const n of notes) ctx.io.stderr.write(`pcitopo place: ${n}\n`);
   writeText(target, xml, domain.encoding, ctx.io);
   return EXIT.ok;
+}
+
+/**
+ * What --libvirt-version does to this run, when not plainly what was asked: pe-per-phb places by its
+ * own policy, not as a release (placement/index.ts reads the version for policy libvirt only); a
+ * release pcitopo does not model is placed as the modelled one it follows (libvirtControllerOrder:
+ * before 10 as 9.0, from 10 as 10.7), which is said rather than assumed.
+ */
+function releaseNotes(version: string, policy: string): string[] {
+  if (policy !== 'libvirt') return [`--libvirt-version ${version} has no effect with --policy ${policy}: it places by its own policy, the same for every libvirt release`];
+  const modelled = LIBVIRT_RELEASES as readonly string[];
+  if (modelled.some((r) => version === r || version.startsWith(`${r}.`))) return [];
+  const as = libvirtControllerOrder(version) === 'written-first' ? '9.0' : '10.7';
+  return [`pcitopo models libvirt ${modelled.join(' and ')}; --libvirt-version ${version} is placed as libvirt ${as} places`];
 }

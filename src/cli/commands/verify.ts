@@ -6,7 +6,7 @@ import { readXml, unwrap } from '../xmlio.ts';
 
 /** `pcitopo verify DOMAIN.xml [--timeout SEC] [--keep]` */
 export async function run(ctx: CommandContext): Promise<number> {
-  const timeout = intOption(ctx, 'timeout', 3600);
+  const timeout = intOption(ctx, 'timeout', 3600, 1);
   const input = await readXml(ctx.positionals[0] as string, ctx.io);
   const design = unwrap(createDesign(input.text, undefined, input.name));
   const verify = await import('../verify/index.ts');

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Design } from '../../engine/index.ts';
 import { DEMO_DOMAIN_XML, createDesign } from '../../engine/index.ts';
@@ -83,6 +85,34 @@ describe('verify sandbox copies', () => {
     expect(notes).toContain('dropped <os><loader>');
     expect(notes).toContain('guest memory -> ');
     expect(notes).toContain('emulator /usr/libexec/qemu-kvm -> ');
+  });
+
+  it("the define copy runs none of the document's QEMU namespace: arguments, environment, capabilities, overrides, deprecation; the notes count what it left out", () => {
+    const xml = fs.readFileSync(path.join(__dirname, 'fixtures/qemu-commandline.domain.xml'), 'utf8');
+    const c = copyOf(xml, X86_HELP);
+    expect(c.xml).not.toMatch(/commandline|-chardev|pci-testdev|PCITOPO_QEMU_ENV/);
+    expect(c.notes).toContain('left out <qemu:commandline>: 4 QEMU arguments and 1 environment variable the document passes to QEMU were not run here; the verdict does not cover them');
+    const all = xml.replace(
+      '</domain>',
+      "<qemu:capabilities><qemu:del capability='name'/></qemu:capabilities><qemu:override><qemu:device alias='ua-x'/></qemu:override><qemu:deprecation behavior='crash'/></domain>",
+    );
+    const c2 = copyOf(all, X86_HELP);
+    expect(c2.xml).not.toMatch(/capabilities|override|deprecation/);
+    for (const k of ['capabilities', 'override', 'deprecation']) expect(c2.notes).toContain(`left out <qemu:${k}> (changes what libvirt asks of QEMU); the verdict does not cover it`);
+  });
+
+  it('the QEMU namespace is known by its URI, as libvirt\'s XPath knows it: another prefix is left out too, a qemu: prefix bound elsewhere is no QEMU argument', () => {
+    const other = `<domain type='kvm' xmlns:q='http://libvirt.org/schemas/domain/qemu/1.0' xmlns:qemu='urn:not-qemu'><name>n</name><memory>1</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices/>
+<q:commandline><q:arg value='-device'/><q:arg value='pci-testdev'/></q:commandline>
+<commandline xmlns='http://libvirt.org/schemas/domain/qemu/1.0'><env name='LD_PRELOAD' value='/tmp/x.so'/></commandline>
+<qemu:commandline><qemu:arg value='-not-an-argument'/></qemu:commandline></domain>`;
+    const c = copyOf(other, X86_HELP);
+    expect(c.xml).not.toMatch(/pci-testdev|LD_PRELOAD|commandline/);
+    expect(c.notes).toContain('left out <qemu:commandline>: 2 QEMU arguments and 1 environment variable the document passes to QEMU were not run here; the verdict does not cover them');
+  });
+
+  it('a document without the QEMU namespace gets no such note', () => {
+    expect(copyOf(DEMO_DOMAIN_XML).notes.filter((n) => n.includes('qemu:'))).toEqual([]);
   });
 
   it('the runnable copy puts stand-ins at the hostdevs addresses, adds a QMP socket, and says what it changed', () => {

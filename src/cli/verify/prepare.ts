@@ -7,7 +7,7 @@
  *    still checks slot occupancy, multifunction and bus names.
  */
 import type { Design, GuestDevice, MachineFamily, PciController } from '../../engine/index.ts';
-import { formatPciAddress, machineFamily, parseLibvirtUint } from '../../engine/index.ts';
+import { formatPciAddress, machineFamily, parseLibvirtUint, qemuNamespaceOf } from '../../engine/index.ts';
 import { aliasOf, append, child, elements, keepChildren, make, path, pciAddressOf, remove, replace, serialize as serializeElement, setText, textOf } from './xml.ts';
 import type { XmlElement } from './xml.ts';
 
@@ -127,8 +127,13 @@ export function makeDefineCopy(dom: XmlElement, design: Design, machineHelp: () 
   dom.attributes.type = 'qemu';
   delete dom.attributes.id;
   const keepTop = new Set(['name', 'memory', 'currentMemory', 'vcpu', 'vcpus', 'cpu', 'os', 'features', 'devices', 'on_poweroff', 'on_reboot', 'on_crash', 'iothreads', 'iothreadids']);
+  const qemuNs = qemuNamespaceOf(dom);
+  notes.push(...leftOut(qemuNs));
   for (const el of elements(dom)) {
-    if (el.name.startsWith('qemu:')) continue;
+    if (qemuNs.elements.includes(el)) {
+      remove(el);
+      continue;
+    }
     if (!keepTop.has(el.name)) {
       remove(el);
       if (!['uuid', 'title', 'description', 'metadata', 'genid'].includes(el.name)) notes.push(`dropped <${el.name}> (host-specific, not PCI topology)`);
@@ -311,6 +316,31 @@ export function makeDefineCopy(dom: XmlElement, design: Design, machineHelp: () 
     controllerAddresses,
     notes,
   };
+}
+
+/**
+ * What the define copy leaves out of libvirt's QEMU namespace, and why the verdict cannot speak for
+ * it. verify runs QEMU on this machine: the document's own QEMU arguments and environment (libvirt
+ * appends them to QEMU's command line unchecked, qemuBuildCommandLine) could write files, load
+ * libraries (LD_PRELOAD) or add devices; capabilities, device overrides and the deprecation policy
+ * change what libvirt asks of QEMU (qemuDomainDefNamespaceParse, src/qemu/qemu_domain.c).
+ */
+function leftOut(ns: { readonly elements: readonly XmlElement[]; readonly args: readonly string[]; readonly env: readonly string[] }): string[] {
+  const out: string[] = [];
+  const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+  const kinds = new Set(ns.elements.map((e) => e.name.slice(e.name.indexOf(':') + 1)));
+  if (kinds.has('commandline')) {
+    out.push(
+      `left out <qemu:commandline>: ${plural(ns.args.length, 'QEMU argument', 'QEMU arguments')} and ${plural(ns.env.length, 'environment variable', 'environment variables')} the document passes to QEMU were not run here; the verdict does not cover them`,
+    );
+  }
+  for (const k of ['capabilities', 'override', 'deprecation']) {
+    if (kinds.has(k)) out.push(`left out <qemu:${k}> (changes what libvirt asks of QEMU); the verdict does not cover it`);
+  }
+  for (const k of kinds) {
+    if (!['commandline', 'capabilities', 'override', 'deprecation'].includes(k)) out.push(`left out <qemu:${k}> (QEMU namespace)`);
+  }
+  return out;
 }
 
 /** An input problem (exit 2), as opposed to a refusal by libvirt or QEMU. */

@@ -6,8 +6,8 @@
  * The guest's two NUMA cells map to host nodes 0 and 8 (numatune).
  */
 
-export const DEMO_HOST_XML = `<!-- pcitopo demo host: a POWER9-like machine with two NUMA nodes (0 and 8), as a loop over
-     'virsh nodedev-list --cap pci' would print it. -->
+export const DEMO_HOST_XML = `<!-- pcitopo demo host: a POWER9-like machine with two NUMA nodes (0 and 8), as virsh
+     nodedev-dumpxml prints each PCI device virsh nodedev-list lists (a comment holds no double hyphen). -->
 <device>
   <name>pci_0000_00_00_0</name>
   <path>/sys/devices/pci0000:00/0000:00:00.0</path>

@@ -228,6 +228,12 @@ export interface Guest {
    * libvirt/qemuDomainAddress.ts virDomainDeviceInfoIterateOrder reads it.
    */
   readonly controllerTypeOrder?: readonly string[] | undefined;
+  /**
+   * The values of `<qemu:commandline><qemu:arg>` in document order (undefined: none), read by
+   * namespace as libvirt reads them (xml/qemuNamespace.ts); libvirt appends them to QEMU's command
+   * line unchecked (qemuBuildCommandLine), so what they add is outside the design (GEN-CMDLINE-1).
+   */
+  readonly qemuArgs?: readonly string[] | undefined;
 }
 
 /** A pseries vPHB: `pci-root` (PAPR-PHB-1, PAPR-PHB-7: with or without the model name). */

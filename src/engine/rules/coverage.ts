@@ -89,6 +89,7 @@ export const ADDED_IDS: Readonly<Record<string, { readonly origin: string }>> = 
   'PAPR-VIO-2': { origin: 'issue 13 (differential): two spapr-vio devices written with PCI addresses on bus 0 at slots other than 0 (both reg 0), or one on a bus other than 0 (reg above 32 bits): libvirt refuses' },
   'PC-PIIX3-2': { origin: 'issue 13 (differential): a device written at a PIIX3 function of 00:01 (the ISA bridge, ACPI, or the IDE/USB function libvirt gives its controller) is refused by libvirt as a double use; at 00:01.1 with no IDE controller libvirt defines it and QEMU refuses (its own piix3-ide is always there)' },
   'GEN-IDE-1': { origin: 'issue 13 (differential): a second IDE controller on i440fx, or any on q35/virt/pseries, is refused by libvirt' },
+  'GEN-CMDLINE-1': { origin: "issue 11 (hostile testing): a -device passed through <qemu:commandline> reaches QEMU unchecked by libvirt, and pcitopo did not say it does not check it either" },
   'GEN-MODEL-3': { origin: "fidelity review: a controller type libvirt does not know, or a model its type has not (<controller type='usb' model='nonsense'>, a PCI model libvirt does not know), is refused by libvirt at parse" },
   'GEN-SOUND-1': { origin: 'issue 13 (differential): <sound model=\'ich7\'> (a bhyve model) is refused by libvirt\'s QEMU driver' },
   'PC-PIIX3-1': { origin: 'issue 13 (differential): the i440fx PIIX3 IDE and USB functions written at another PCI address are refused by libvirt at define' },

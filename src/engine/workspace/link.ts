@@ -1,10 +1,11 @@
 import type { XmlEncoding } from '../model/encoding.ts';
 import type { Host } from '../model/host.ts';
 import type { Workspace } from '../model/workspace.ts';
-import type { Result } from '../errors.ts';
-import { ok } from '../errors.ts';
+import type { InputError, Result } from '../errors.ts';
+import { fail, ok } from '../errors.ts';
 import type { AnySharePayload } from '../share/link.ts';
 import { decodeAnyShareLink, encodeShareLink } from '../share/link.ts';
+import { keptEncodingProblem } from '../xml/decode.ts';
 import { exportDomain } from '../xml/domain.ts';
 import { importHost } from '../xml/nodedev.ts';
 import { createWorkspace } from './workspace.ts';
@@ -53,7 +54,24 @@ export async function openShareLink(link: string): Promise<Result<OpenedLink>> {
   return workspaceOfPayload(r.value);
 }
 
+/**
+ * A link's encodings are outside its checksum: a crafted one can pair a text with an encoding its
+ * file never had, and unlink or Export would then write bytes pcitopo's import refuses. Such a link
+ * is refused, naming the document and decodeXml's reason (xml/decode.ts keptEncodingProblem).
+ */
+function keptEncodingsRefused(p: AnySharePayload): InputError | undefined {
+  const docs = (p.v === 1 ? [{ text: p.domain, kept: p.encoding, file: 'share link (domain)' }] : p.domains.map((text, i) => ({ text, kept: p.encodings?.[i] ?? undefined, file: p.domains.length === 1 ? 'share link (domain)' : `share link (domain ${i + 1})` })))
+    .concat(p.host !== undefined ? [{ text: p.host, kept: p.hostEncoding, file: 'share link (host)' }] : []);
+  for (const d of docs) {
+    const why = d.kept === undefined ? undefined : keptEncodingProblem(d.text, d.kept);
+    if (why !== undefined) return { code: 'bad-share-link', file: d.file, message: `the link keeps this document as ${d.kept}, which its text cannot be: ${why}` };
+  }
+  return undefined;
+}
+
 export function workspaceOfPayload(p: AnySharePayload): Result<OpenedLink> {
+  const refused = keptEncodingsRefused(p);
+  if (refused) return fail(refused);
   let host: Host | undefined;
   if (p.host !== undefined) {
     const h = importHost(p.host, 'share link (host)');

@@ -3,6 +3,7 @@ import { applyCommand } from '../commands/commands.ts';
 import { DEMO_HOST_XML } from '../demo/demo.ts';
 import type { Host } from '../model/host.ts';
 import { hostUsage } from '../model/workspace.ts';
+import type { AnySharePayload } from '../share/link.ts';
 import { decodeAnyShareLink, encodeShareLink } from '../share/link.ts';
 import { exportDomain, exportDomainBytes } from '../xml/domain.ts';
 import { importHost } from '../xml/nodedev.ts';
@@ -221,6 +222,27 @@ describe('workspace share links', () => {
     expect(set.ok && [set.value.version, set.value.libvirtVersion]).toEqual([2, '9.0']);
     const unset = await openShareLink(await workspaceLink(ws3(), DEMO_HOST_XML, 'http://x/'));
     expect(unset.ok && 'libvirtVersion' in unset.value).toBe(false);
+  });
+
+  it('a link keeping an encoding its text cannot be in (outside the checksum) is refused with the byte-order-mark rule; one its text can be opens', async () => {
+    const latin1 = `<?xml version='1.0' encoding='ISO-8859-1'?>\n${domain('a', [])}`;
+    const crafted: Array<[AnySharePayload, string]> = [
+      [{ v: 1, domain: latin1, encoding: 'UTF-16LE' }, 'share link (domain)'],
+      [{ v: 2, domains: [domain('b', []), latin1], encodings: [null, 'UTF-16BE'] }, 'share link (domain 2)'],
+      [{ v: 1, domain: domain('a', []), host: `<?xml version='1.0' encoding='ISO-8859-1'?>\n${DEMO_HOST_XML}`, hostEncoding: 'UTF-16LE' }, 'share link (host)'],
+    ];
+    for (const [p, file] of crafted) {
+      const r = await openShareLink(await encodeShareLink(p, 'http://x/'));
+      expect(r.ok ? 'opened' : [r.error.code, r.error.file]).toEqual(['bad-share-link', file]);
+      expect(r.ok ? '' : r.error.message).toMatch(/keeps this document as UTF-16(LE|BE), which its text cannot be: .*its XML declaration says encoding='ISO-8859-1'/);
+    }
+    // UTF-16 text declaring UTF-16, or none: a file could hold it (decodeXml reads it back the same)
+    for (const text of [`\uFEFF<?xml version='1.0' encoding='UTF-16'?>\n${domain('a', [])}`, `\uFEFF${domain('a', [])}`]) {
+      expect((await openShareLink(await encodeShareLink({ v: 1, domain: text, encoding: 'UTF-16LE' }, 'http://x/'))).ok).toBe(true);
+    }
+    // no byte order mark nor '<?': UTF-16 bytes no import could have read as such
+    const r = await openShareLink(await encodeShareLink({ v: 1, domain: domain('a', []), encoding: 'UTF-16LE' }, 'http://x/'));
+    expect(r.ok ? 'opened' : r.error.code).toBe('bad-share-link');
   });
 
   it("a link whose documents cannot be read names which one", async () => {

@@ -263,6 +263,23 @@ export function encodingToWrite(text: string, kept?: XmlEncoding): XmlEncoding |
   return kept ?? declaredEncoding(text);
 }
 
+/**
+ * Why `text` cannot be a file's text in `kept` (an encoding carried beside it, as share links carry
+ * it outside their checksum), or undefined when it can: the bytes {@link encodeXml} gives must
+ * decode ({@link decodeXml}) to the same text in the same encoding, so a link never makes pcitopo
+ * write a file its own import (and libvirt's libxml2) refuses, such as UTF-16LE bytes under a
+ * declaration of ISO-8859-1 (decodeXml's byte-order-mark versus declaration rule). A character
+ * `kept` cannot hold is no reason here: export names it and offers UTF-8.
+ */
+export function keptEncodingProblem(text: string, kept: XmlEncoding): string | undefined {
+  const bytes = encodeXml(text, kept);
+  if (!bytes.ok) return undefined;
+  const back = decodeXml(bytes.value);
+  if (!back.ok) return back.error.message;
+  if (back.value.encoding !== kept || back.value.text !== text) return `its ${kept} bytes read back as ${back.value.encoding}${back.value.text === text ? '' : ', another text'}`;
+  return undefined;
+}
+
 /** The `encoding=` of an `<?xml …?>` declaration at the very start, read as ASCII. */
 function declaration(bytes: Uint8Array): { name: string; column: number } | undefined {
   if (bytes[0] !== 0x3c || bytes[1] !== 0x3f) return undefined;

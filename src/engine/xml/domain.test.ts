@@ -496,6 +496,23 @@ describe('bad input', () => {
     }
   });
 
+  it("a <domain> in a default namespace is refused as libvirt refuses it (\"missing name information\": its XPath reads elements in no namespace); xmlns='' and a prefix's declaration are not one", () => {
+    const body = "\n  <name>ns02</name>\n  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n</domain>\n";
+    const r = importDomain(`<?xml version='1.0'?>\n<domain type='kvm' xmlns='urn:example'>${body}`, 'ns.xml');
+    expect(r.ok ? 'read' : r.error).toMatchObject({ code: 'not-a-domain', file: 'ns.xml', line: 2, column: 1, message: expect.stringContaining('("missing name information")') });
+    // libvirt 9.0 defines these (virsh define, test driver)
+    expect(importDomain(`<domain type='kvm' xmlns=''>${body}`).ok).toBe(true);
+    expect(importDomain(`<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>${body}`).ok).toBe(true);
+  });
+
+  it('<qemu:commandline> arguments are read by namespace, as libvirt\'s XPath reads them: any prefix bound to the QEMU URI, not a qemu: prefix bound elsewhere', () => {
+    const head = "<domain type='kvm' xmlns:q='http://libvirt.org/schemas/domain/qemu/1.0' xmlns:qemu='urn:other'><name>n</name><os><type arch='x86_64' machine='q35'>hvm</type></os><devices/>";
+    const r = importDomain(`${head}<q:commandline><q:arg value='-device'/><q:arg value='e1000,bus=pcie.0,addr=0x1f'/><q:env name='A' value='1'/></q:commandline><qemu:commandline><qemu:arg value='-not-read'/></qemu:commandline></domain>`);
+    expect(r.ok && r.value.guest.qemuArgs).toEqual(['-device', 'e1000,bus=pcie.0,addr=0x1f']);
+    const none = importDomain(`${head}</domain>`);
+    expect(none.ok && 'qemuArgs' in none.value.guest).toBe(false);
+  });
+
   it('refuses DOCTYPE with entities (billion laughs) before parsing', () => {
     const lol = ['<?xml version="1.0"?>', '<!DOCTYPE lolz [', '<!ENTITY lol "lol">'];
     for (let i = 1; i < 10; i++) lol.push(`<!ENTITY lol${i} "${`&lol${i - 1 === 0 ? '' : i - 1};`.repeat(10)}">`);

@@ -6,12 +6,13 @@ import type { GuestPciAddress, PciAddress } from '../model/pci.ts';
 import { parseLibvirtUint } from '../model/pci.ts';
 import { deviceLabel, uniqueNames, type DeviceFacts } from '../model/names.ts';
 import { deviceKeyer } from '../model/keys.ts';
-import { checkXmlInput } from './safety.ts';
+import { qemuNamespaceOf } from './qemuNamespace.ts';
+import { checkXmlInput, lineColumn } from './safety.ts';
 import { virDomainControllerTypeOrder } from '../libvirt/domainConf.ts';
 import type { DeviceLayout, DomainLayout, DomainSource, ElementSpan } from '../model/domainSource.ts';
 import { indentBefore, scanStartTag } from './domainText.ts';
 import type { DomElement } from './domainTree.ts';
-import { parseDomainTree, readDomainTree } from './domainTree.ts';
+import { FAST_MAX_DEPTH, firstNestedPast, parseDomainTree, readDomainTree } from './domainTree.ts';
 
 /**
  * Reads a libvirt domain document into the model and remembers where each PCI-relevant element
@@ -395,11 +396,27 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       return fail({ code: 'malformed-xml', file, line: at.line, column: at.column, message: first.replace(/ \(line \d+, column \d+\)$/, '') });
     }
     // The parser recurses per element: a document nested thousands deep overflows the stack.
-    if (e instanceof RangeError) return fail({ code: 'malformed-xml', file, message: 'the domain XML has elements nested too deeply to read (libvirt nests about ten levels)' });
+    if (e instanceof RangeError) {
+      const at = firstNestedPast(text, FAST_MAX_DEPTH);
+      const where = at === undefined ? {} : lineColumn(text, at);
+      return fail({ code: 'malformed-xml', file, ...where, message: `the domain XML has elements nested too deeply to read (libvirt nests about ten levels${at === undefined ? '' : `; this one is nested more than ${FAST_MAX_DEPTH} deep`})` });
+    }
     return fail({ code: 'malformed-xml', file, message: e instanceof Error ? e.message : String(e) });
   }
   if (root.name !== 'domain') {
     return fail({ code: 'not-a-domain', file, message: `the root element is <${root.name}>, not <domain>: this is not a libvirt domain XML document` });
+  }
+  // libvirt reads the domain's elements by XPath without a namespace (virDomainDefParseIDs:
+  // string(./name[1])), so under a default namespace it finds no <name> and refuses the domain with
+  // VIR_ERR_NO_NAME (libvirt 9.0, virsh define: "missing name information"); xmlns='' is no namespace
+  const xmlns = root.attributes.xmlns;
+  if (xmlns !== undefined && xmlns !== '') {
+    return fail({
+      code: 'not-a-domain',
+      file,
+      ...lineColumn(text, root.start),
+      message: `<domain> declares a default namespace (xmlns='${xmlns}'): libvirt reads a domain's elements in no namespace, finds no <name> and refuses it ("missing name information"); remove the xmlns attribute`,
+    });
   }
 
   const os = child(root, 'os');
@@ -422,6 +439,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
 
   // new devices go into the first <devices> (a second one is read too, but libvirt's schema allows one)
   const devicesEl = child(root, 'devices');
+  const qemuArgs = qemuNamespaceOf(root).args;
   const { controllers, devices, deviceLayouts, controllerLayouts, deviceChildren, controllerIndexes } = read;
 
   // Two devices named alike (two USB controllers qemu-xhci) are told apart as libvirt does: by index.
@@ -443,6 +461,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     devices,
     ...(deviceChildren.some((e) => e.element === 'graphics') ? { graphics: deviceChildren.filter((e) => e.element === 'graphics').length } : {}),
     ...(controllerTypeOrder ? { controllerTypeOrder } : {}),
+    ...(qemuArgs.length > 0 ? { qemuArgs } : {}),
   };
   const layout: DomainLayout = {
     devices: deviceLayouts,

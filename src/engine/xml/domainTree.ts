@@ -390,6 +390,44 @@ export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElemen
   return skipMisc(text, i) === n ? root : undefined;
 }
 
+/**
+ * Where the first start tag nested deeper than `limit` elements begins (the index of its `<`), or
+ * undefined when none is: to say where a document too deep to parse (parse-xml recurses per
+ * element and overflows the stack) goes wrong. A lexical scan: comments, CDATA, processing
+ * instructions and quoted attribute values are skipped, so a `<` or `>` in them is not a tag.
+ */
+export function firstNestedPast(text: string, limit: number): number | undefined {
+  let depth = 0;
+  for (let i = text.indexOf('<'); i !== -1; i = text.indexOf('<', i)) {
+    const skipTo = (end: string): number => {
+      const at = text.indexOf(end, i + 1);
+      return at === -1 ? text.length : at + end.length;
+    };
+    if (text.startsWith('<!--', i)) i = skipTo('-->');
+    else if (text.startsWith('<![CDATA[', i)) i = skipTo(']]>');
+    else if (text.startsWith('<?', i)) i = skipTo('?>');
+    else if (text.startsWith('<!', i)) i = skipTo('>');
+    else if (text.startsWith('</', i)) {
+      depth--;
+      i = skipTo('>');
+    } else {
+      let j = i + 1;
+      let quote = '';
+      for (; j < text.length; j++) {
+        const c = text[j] as string;
+        if (quote) {
+          if (c === quote) quote = '';
+        } else if (c === '"' || c === "'") quote = c;
+        else if (c === '>') break;
+      }
+      if (depth + 1 > limit) return i;
+      if (text[j - 1] !== '/') depth++;
+      i = j + 1;
+    }
+  }
+  return undefined;
+}
+
 /** A parse-xml element seen as a {@link DomElement}: child elements only, its offsets as the span. */
 class ParsedElement implements DomElement {
   readonly children: DomElement[];

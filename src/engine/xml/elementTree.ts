@@ -181,10 +181,12 @@ export function scanElements(text: string, take?: TakeElement): { ok: true; root
     const next = text.charCodeAt(i + 1);
     if (next === 0x21 /* ! */) {
       if (text.startsWith('<!--', i)) {
-        // '--' inside is tolerated (libxml2 refuses it): host files are pcitopo's input alone, and
-        // the comments people and scripts write quote command lines (`virsh nodedev-list --cap pci`)
+        // XML forbids '--' in a comment (§2.5) and libxml2 refuses it ("Double hyphen within
+        // comment"), as the domain reader (parse-xml) does: a host file pcitopo reads, xmllint reads
         const stop = text.indexOf('-->', i + 4);
         if (stop === -1) return { ok: false, error: fail(i, 'the comment is not closed (-->)') };
+        const dashes = text.indexOf('--', i + 4);
+        if (dashes < stop) return { ok: false, error: fail(dashes, "'--' inside a comment: XML forbids it (libxml2: \"Double hyphen within comment\"); write it otherwise") };
         i = stop + 3;
         continue;
       }

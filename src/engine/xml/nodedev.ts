@@ -51,8 +51,8 @@ export function importHost(text: string, file?: string): Result<Host> {
   });
   if (!scanned.ok) {
     const { offset, message } = scanned.error;
-    if (message === 'nested too deeply') return fail({ code: 'malformed-xml', file, message: 'the host XML has elements nested too deeply to read (node-device XML nests about five levels)' });
     const { line, column } = lineColumn(body, offset);
+    if (message === 'nested too deeply') return fail({ code: 'malformed-xml', file, line, column, message: 'the host XML has elements nested too deeply to read (node-device XML nests about five levels)' });
     return fail({ code: 'malformed-xml', file, line, column, message });
   }
   if (topNames.length === 0) {
