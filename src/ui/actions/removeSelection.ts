@@ -65,15 +65,15 @@ export function removal(s: DesignerState): { command: Command; label: string; fo
     if (c.index === 0) return `${name} is the root bus: every other bus hangs from it`;
     return { command: { kind: 'remove-controller', controller: c.key }, label: `Remove ${name}`, focus: focusAfterRemovingController(design, c.key) };
   }
-  // a host group or function: take what of it is in the guest out of the guest (its row in the host
-  // panel stays, and keeps focus)
+  // a host group or function: take what of it is in the guest out of the guest; its row in the host
+  // panel stays, and has focus back (from the context menu, which closes with focus in it)
   const members = sel.kind === 'group' ? new Set(design.host?.groups.get(sel.number)?.members ?? []) : new Set([sel.address]);
   const inGuest = guest.devices.filter((d) => d.hostAddress && members.has(formatPciAddress(d.hostAddress)));
   const what = sel.kind === 'group' ? `IOMMU group ${sel.number}` : sel.address;
   if (inGuest.length === 0) return `${what} is not in the guest`;
   const commands: Command[] = inGuest.map((d) => ({ kind: 'remove-device', device: d.key }));
   const label = `Remove ${what} from the guest`;
-  return { command: commands.length === 1 && commands[0] ? commands[0] : { kind: 'batch', label, commands }, label };
+  return { command: commands.length === 1 && commands[0] ? commands[0] : { kind: 'batch', label, commands }, label, focus: testIdOf(sel, design) };
 }
 
 export const removeSelection = register({
