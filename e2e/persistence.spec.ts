@@ -272,6 +272,30 @@ test.describe('a share link pasted into the address bar of a tab already on the 
     await expect(page.getByTestId('controller-3')).toBeVisible();
     expect(await exportXml(page)).toBe(edited);
   });
+
+  test('in a tab whose design is saved nowhere (opened beside, storage full), it opens as an undo step: Ctrl+Z brings that design back', async ({ page, context }) => {
+    await openApp(page);
+    const url = await shareLinkOf(page);
+    await page.keyboard.press('Escape');
+    const edited = await editAndSave(page);
+    const other = await context.newPage();
+    await fillStorage(other);
+    await other.goto(url);
+    await expect(other.locator('html[data-ready="true"]')).toBeAttached();
+    await expect(other.getByTestId('notice-message')).toContainText('beside your saved one');
+    // edits to the design opened beside are saved nowhere
+    await other.getByTestId('add-phb').click();
+    await expect(other.getByTestId('controller-3')).toBeVisible();
+    const unsaved = await exportXml(other);
+    await other.goto(url);
+    await expect(other.getByTestId('notice-message')).toContainText('Ctrl+Z brings back the design you had open');
+    await expect(other.getByTestId('controller-3')).toHaveCount(0);
+    await other.keyboard.press('Control+z');
+    await expect(other.getByTestId('controller-3')).toBeVisible();
+    expect(await exportXml(other)).toBe(unsaved);
+    // and the saved design was never written over
+    expect(await savedDomain(page)).toBe(edited);
+  });
 });
 
 test.describe('several kept designs', () => {

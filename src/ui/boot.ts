@@ -181,9 +181,10 @@ async function openSaved(saved: Snapshot): Promise<boolean> {
 /**
  * Opens a share link in place of `current`, the user's design (the autosave at load; the design shown
  * when a link is pasted into an open tab), kept aside first, or the link opened beside it when it
- * cannot be. The link leaves the address bar once read.
+ * cannot be. The link leaves the address bar once read. `undoable`: the design shown is saved nowhere
+ * and could not be kept aside, so the link opens as an undo step that brings it back.
  */
-async function openLink(hash: string, current: Snapshot | null, usable: boolean): Promise<void> {
+async function openLink(hash: string, current: Snapshot | null, usable: boolean, undoable = false): Promise<void> {
   const safe = !safetyStore.getState().beside && (current === null || (usable && (await keepAside(store, current))));
   // The link has done its job: a reload now shows the autosave (this design and its edits), not the link again.
   history.replaceState(history.state, '', `${location.pathname}${location.search}`);
@@ -197,11 +198,13 @@ async function openLink(hash: string, current: Snapshot | null, usable: boolean)
   // design (7,688 devices: ~130 ms and ~150 ms of CPU); a task boundary between them keeps either from
   // adding to the other's freeze, and lets the browser handle input in between.
   await nextTask();
-  store.getState().load({ ...d.doc, label: 'Open a share link', pristine: true });
+  // a new document is a workspace of one unless the link brings its guests
+  if (undoable) store.getState().commit({ workspace: undefined, ...d.doc, pristine: true }, 'Open a share link');
+  else store.getState().load({ ...d.doc, label: 'Open a share link', pristine: true });
   if (!safe) {
     // The user's saved design could not be kept aside: the link opens beside it, and autosave leaves it alone.
     safetyStore.setState({ beside: true, saveFailed: safetyStore.getState().saveFailed ?? "the browser's storage is full, so your saved design could not be kept aside" });
-    store.getState().setMessage({ kind: 'notice', text: 'Opened a shared design beside your saved one, which stays as it was. This shared design is not saved: export it to keep it.' });
+    store.getState().setMessage({ kind: 'notice', text: `Opened a shared design beside your saved one, which stays as it was. This shared design is not saved: export it to keep it.${undoable ? ' Ctrl+Z brings back the design you had open.' : ''}` });
     return;
   }
   // saved once it was drawn: a link whose design crashes the tab is never saved
@@ -231,7 +234,12 @@ export function followPastedLinks(): void {
         const hash = location.hash;
         if (!hash.startsWith('#/d/')) return;
         const { present, past, future } = store.getState();
-        await openLink(hash, present ? { ...snapshotOf(present), history: historyOf(past, future) } : null, storageUsable);
+        const current = present ? { ...snapshotOf(present), history: historyOf(past, future) } : null;
+        // Opened beside the saved design (storage refused), or without storage, the design shown is
+        // saved nowhere: it is kept aside now if storage allows, else the link opens as an undo step.
+        const unsaved = current !== null && !current.pristine && (safetyStore.getState().beside || !storageUsable);
+        const kept = unsaved && storageUsable && (await keepAside(store, current));
+        await openLink(hash, current, storageUsable, unsaved && !kept);
       })
       // said, and the next link still opens
       .catch((e: unknown) => store.getState().setMessage({ kind: 'error', text: `This share link could not be opened: ${(e as Error).message}` }));
