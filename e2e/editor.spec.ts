@@ -421,6 +421,112 @@ test.describe('what happened, and what to do', () => {
     await expect(page.locator('.cm-lintRange-error, .cm-lint-marker-error')).toHaveCount(0);
   });
 
+  test('a parse error and its broken text end once the design changes: undo back to the XML they were made against does not bring them back', async ({ page }) => {
+    await openApp(page);
+    await page.getByTestId('xml-drawer-toggle').click();
+    const editor = page.getByTestId('xml-editor');
+    await expect(editor).toBeVisible();
+    const before = await exportXml(page);
+    await editor.fill(before.replace('</devices>', '</devicez>'));
+    await expect(page.getByTestId('xml-error')).toBeVisible();
+    // an edit elsewhere (the inspector removes a device): the error is stale and goes
+    await page.getByTestId('guest-device-0030:01:00.0').click();
+    await page.getByTestId('inspector-remove').click();
+    await expect(page.getByTestId('xml-error')).toHaveCount(0);
+    await expect.poll(() => exportXml(page)).not.toBe(before);
+    // undo: the design's XML is `before` again, the text the error was made against
+    await page.getByTestId('undo').click();
+    await expect.poll(() => exportXml(page)).toBe(before);
+    await expect(editor).not.toContainText('</devicez>');
+    await expect(page.getByTestId('xml-error')).toHaveCount(0);
+    // closing and reopening the drawer shows the design's XML, not the text left behind
+    await page.getByTestId('xml-drawer-toggle').click();
+    await expect(editor).toHaveCount(0);
+    await page.getByTestId('xml-drawer-toggle').click();
+    await expect(editor).toBeVisible();
+    await expect(editor).toContainText('</devices>');
+    await expect(editor).not.toContainText('</devicez>');
+    await expect(page.getByTestId('xml-error')).toHaveCount(0);
+    expect(await exportXml(page)).toBe(before);
+  });
+
+  test('Ctrl+Z in the XML editor over a typo that did not parse takes the text back to the design\'s XML; the next Ctrl+Z undoes the edit made before', async ({ page }) => {
+    await openApp(page);
+    await page.getByTestId('xml-drawer-toggle').click();
+    const editor = page.getByTestId('xml-editor');
+    await expect(editor).toBeVisible();
+    await page.getByTestId('guest-device-0030:01:00.0').click();
+    await page.getByTestId('inspector-remove').click();
+    await expect(page.getByTestId('guest-device-0030:01:00.0')).toHaveCount(0);
+    const removed = await exportXml(page);
+    // a typo: one '<' at the end of a line (the editor shows the removed device's place)
+    await editor.locator('.cm-line').first().click();
+    await page.keyboard.press('End');
+    const cursorLine = page.locator('.cm-activeLine');
+    const was = (await cursorLine.textContent()) ?? '';
+    await page.keyboard.type('<');
+    await expect(cursorLine).toHaveText(`${was}<`);
+    await expect(page.getByTestId('xml-error')).toBeVisible();
+    await page.keyboard.press('Control+z');
+    await expect(page.getByTestId('xml-error')).toHaveCount(0);
+    await expect(cursorLine).toHaveText(was);
+    // the removal made before the typing stays
+    expect(await exportXml(page)).toBe(removed);
+    await expect(page.getByTestId('guest-device-0030:01:00.0')).toHaveCount(0);
+    // with the text back to the design's XML, Ctrl+Z undoes design steps again
+    await page.keyboard.press('Control+z');
+    await expect(page.getByTestId('guest-device-0030:01:00.0')).toBeVisible();
+    await expect(editor).toContainText('0x0030');
+  });
+
+  test('a typo, Ctrl+Z, Ctrl+Shift+Z in the XML editor: the edit made before stays, and no error of a text the editor no longer holds', async ({ page }) => {
+    await openApp(page);
+    await page.getByTestId('xml-drawer-toggle').click();
+    const editor = page.getByTestId('xml-editor');
+    await expect(editor).toBeVisible();
+    await page.getByTestId('add-phb').click();
+    await expect(page.getByTestId('controller-3')).toBeVisible();
+    const added = await exportXml(page);
+    const cursorLine = page.locator('.cm-activeLine');
+    // Ctrl+Z at once, while the typed '<' still waits to be handed up: it fails now, and goes
+    await editor.locator('.cm-line').first().click();
+    await page.keyboard.press('End');
+    const was = (await cursorLine.textContent()) ?? '';
+    await page.keyboard.type('<');
+    await page.keyboard.press('Control+z');
+    await expect(cursorLine).toHaveText(was);
+    await expect(page.getByTestId('xml-error')).toHaveCount(0);
+    await expect(page.getByTestId('controller-3')).toBeVisible();
+    // the same once its error shows, then redo: nothing to redo, and no stale error comes back
+    await page.keyboard.press('End');
+    await page.keyboard.type('<');
+    await expect(page.getByTestId('xml-error')).toBeVisible();
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+Shift+Z');
+    await expect(cursorLine).toHaveText(was);
+    await expect(page.getByTestId('xml-error')).toHaveCount(0);
+    await expect(page.getByTestId('controller-3')).toBeVisible();
+    expect(await exportXml(page)).toBe(added);
+  });
+
+  test('Ctrl+Z in the XML editor right after an edit that parses hands the edit up and undoes it; Ctrl+Shift+Z brings it back', async ({ page }) => {
+    await openApp(page);
+    await page.getByTestId('xml-drawer-toggle').click();
+    const editor = page.getByTestId('xml-editor');
+    await expect(editor).toBeVisible();
+    const before = await exportXml(page);
+    const typed = before.replace("bus='0x02' slot='0x01'", "bus='0x02' slot='0x05'");
+    expect(typed).not.toBe(before);
+    await editor.fill(typed);
+    await page.keyboard.press('Control+z');
+    await expect(editor).toContainText("bus='0x02' slot='0x01'");
+    expect(await exportXml(page)).toBe(before);
+    await page.keyboard.press('Control+Shift+Z');
+    await expect(editor).toContainText("bus='0x02' slot='0x05'");
+    expect(await exportXml(page)).toBe(typed);
+    await expect(page.getByTestId('undo')).toHaveAttribute('aria-label', 'Undo: Edit the XML');
+  });
+
   test('the XML drawer remembers whether it is open and how tall it is', async ({ page }) => {
     await openApp(page);
     await page.getByTestId('xml-drawer-toggle').click();

@@ -48,3 +48,46 @@ test.describe('keyboard "Move to…"', () => {
     expect((await placements(page))['0030:01:00.0']).toMatchObject({ bus: 1, slot: 0 });
   });
 });
+
+test.describe('keyboard Remove', () => {
+  // the removed item had focus: without a place to go, focus falls to <body> and the next Tab starts
+  // over at the toolbar
+  test('from the context menu (Shift+F10, Enter): focus goes to the next device on the bus, then to the bus once it is empty; a host group keeps it', async ({ page }) => {
+    await openApp(page);
+    const removeByMenu = async (key: string) => {
+      await page.getByTestId(`guest-device-${key}`).focus();
+      await page.keyboard.press('Shift+F10');
+      await expect(page.getByTestId('context-menu')).toBeVisible();
+      await page.getByTestId('context-remove').focus();
+      await page.keyboard.press('Enter');
+      await expect(page.getByTestId(`guest-device-${key}`)).toHaveCount(0);
+    };
+    // vPHB 1 holds the two functions of the ConnectX-5
+    await removeByMenu('0000:01:00.0');
+    await expect(page.getByTestId('guest-device-0000:01:00.1')).toBeFocused();
+    await removeByMenu('0000:01:00.1');
+    await expect(page.getByTestId('controller-1').locator('.chead')).toBeFocused();
+    // a host group's row stays in the host panel when the group leaves the guest: focus comes back to it
+    const nvme = page.getByTestId('host-group-3').locator('header');
+    await nvme.focus();
+    await page.keyboard.press('Shift+F10');
+    await page.getByTestId('context-remove').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('guest-device-0030:01:00.0')).toHaveCount(0);
+    await expect(nvme).toBeFocused();
+  });
+
+  test('with the Delete key: focus goes to the bus of the device removed when it was the last there, to its neighbour otherwise', async ({ page }) => {
+    await openApp(page);
+    // vPHB 2 holds the NVMe drive alone
+    // a click selects and focuses, as Enter does
+    await page.getByTestId('guest-device-0030:01:00.0').click();
+    await page.keyboard.press('Delete');
+    await expect(page.getByTestId('guest-device-0030:01:00.0')).toHaveCount(0);
+    await expect(page.getByTestId('controller-2').locator('.chead')).toBeFocused();
+    await page.getByTestId('guest-device-0000:01:00.1').click();
+    await page.keyboard.press('Delete');
+    await expect(page.getByTestId('guest-device-0000:01:00.1')).toHaveCount(0);
+    await expect(page.getByTestId('guest-device-0000:01:00.0')).toBeFocused();
+  });
+});

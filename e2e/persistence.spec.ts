@@ -252,6 +252,52 @@ test.describe('the undo history', () => {
   });
 });
 
+test.describe('a share link pasted into the address bar of a tab already on the app', () => {
+  // only the fragment changes: no reload, so the link must be opened where it arrives, or it waits in
+  // the address bar and replaces the design at the next reload
+  test('opens as on load: the design shown is kept aside and restorable, the notice says so, and the link leaves the address bar', async ({ page }) => {
+    await openApp(page);
+    const url = await shareLinkOf(page);
+    await page.keyboard.press('Escape');
+    const shared = await exportXml(page);
+    const edited = await editAndSave(page);
+    await page.goto(url);
+    await expect(page.getByTestId('notice-message')).toContainText('Opened a shared design. Your previous design (p9-demo, saved');
+    await expect(page.getByTestId('controller-3')).toHaveCount(0);
+    expect(await exportXml(page)).toBe(shared);
+    expect(new URL(page.url()).hash).toBe('');
+    await expect.poll(() => keptNames(page)).toEqual(['p9-demo']);
+    await expect.poll(() => savedDomain(page)).toBe(shared);
+    await page.getByTestId('restore-previous').click();
+    await expect(page.getByTestId('controller-3')).toBeVisible();
+    expect(await exportXml(page)).toBe(edited);
+  });
+
+  test('in a tab whose design is saved nowhere (opened beside, storage full), it opens as an undo step: Ctrl+Z brings that design back', async ({ page, context }) => {
+    await openApp(page);
+    const url = await shareLinkOf(page);
+    await page.keyboard.press('Escape');
+    const edited = await editAndSave(page);
+    const other = await context.newPage();
+    await fillStorage(other);
+    await other.goto(url);
+    await expect(other.locator('html[data-ready="true"]')).toBeAttached();
+    await expect(other.getByTestId('notice-message')).toContainText('beside your saved one');
+    // edits to the design opened beside are saved nowhere
+    await other.getByTestId('add-phb').click();
+    await expect(other.getByTestId('controller-3')).toBeVisible();
+    const unsaved = await exportXml(other);
+    await other.goto(url);
+    await expect(other.getByTestId('notice-message')).toContainText('Ctrl+Z brings back the design you had open');
+    await expect(other.getByTestId('controller-3')).toHaveCount(0);
+    await other.keyboard.press('Control+z');
+    await expect(other.getByTestId('controller-3')).toBeVisible();
+    expect(await exportXml(other)).toBe(unsaved);
+    // and the saved design was never written over
+    expect(await savedDomain(page)).toBe(edited);
+  });
+});
+
 test.describe('several kept designs', () => {
   test('each replacement keeps the replaced work; the list restores and deletes any of them', async ({ page }) => {
     await openApp(page);

@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App.tsx';
 import { designerStore, exportDomain, type DesignerState } from './store/index.ts';
-import { autosaveAfterPaint, boot } from './ui/boot.ts';
+import { autosaveAfterPaint, boot, followPastedLinks } from './ui/boot.ts';
 import { pciDevices } from './ui/layout.ts';
 import { listKept, peekAutosave, settled } from './ui/saved.ts';
 
@@ -57,4 +57,5 @@ void boot().then(() => {
   designerStore.subscribe((s, prev) => {
     if (s.present !== prev.present) void autosaveAfterPaint();
   });
+  followPastedLinks();
 });

@@ -6,7 +6,7 @@
  * `xml-preview` always holds the live XML of the design (DESIGN.md §6).
  */
 import { lazy, Suspense, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
-import type { InputError } from '../engine/index.ts';
+import type { Design, InputError } from '../engine/index.ts';
 import { createDesign, exportDomain } from '../engine/index.ts';
 import { baselineOf, designerStore, useDesigner } from '../store/index.ts';
 import { tidy } from './importing.ts';
@@ -60,13 +60,13 @@ let sessions = 0;
 export function XmlDrawer() {
   // the XML follows the design one render later (a low-priority render React may interrupt): a drop
   // paints the canvas and the findings without waiting for the export of the whole domain
-  const design = useDeferredValue(useDesigner((s) => s.present?.design));
+  const live = useDesigner((s) => s.present?.design);
+  const design = useDeferredValue(live);
   const baseline = useDesigner((s) => (s.present ? baselineOf(s.present) : ''));
   const selection = useDesigner((s) => s.selection);
   const [prefs, setPrefs] = useState<DrawerPrefs>(readPrefs);
-  // an error belongs to the XML it was made against: once the design changes elsewhere it is stale
   // the broken text itself is kept too: closing and reopening the drawer shows it again, not the design's XML
-  const [failed, setFailed] = useState<{ readonly xml: string; readonly error: InputError; readonly text: string } | null>(null);
+  const [failed, setFailed] = useState<{ readonly design: Design; readonly error: InputError; readonly text: string } | null>(null);
   // "Go to line": a pasted or replaced text leaves the view where its cursor ended, often far from the
   // line that broke; seq makes a second click on the same line move the view again
   const [reveal, setReveal] = useState<{ readonly line: number; readonly seq: number } | null>(null);
@@ -74,7 +74,19 @@ export function XmlDrawer() {
   const xml = useMemo(() => (design ? exportDomain(design) : ''), [design]);
   const highlight = useMemo(() => (prefs.open && design ? selectionSpan(design, selection, xml) : undefined), [prefs.open, design, selection, xml]);
   const edited = design ? xml !== baseline : false;
-  const error = failed && failed.xml === xml ? failed.error : null;
+  const error = failed && failed.design === live ? failed.error : null;
+
+  // An error and its broken text belong to the design they were made against, and end for good once
+  // the design changes (an edit elsewhere, undo, redo, another guest shown): undo may bring back the
+  // same design, and the same XML, but the user has moved on from that text. Every change is seen
+  // here, even one that React renders together with the next.
+  useEffect(
+    () =>
+      designerStore.subscribe((s, prev) => {
+        if (s.present?.design !== prev.present?.design) setFailed(null);
+      }),
+    [],
+  );
 
   useEffect(() => {
     try {
@@ -84,23 +96,29 @@ export function XmlDrawer() {
     }
   }, [prefs]);
 
-  const onEdit = useCallback((text: string) => {
+  const onEdit = useCallback((text: string): boolean => {
     const present = designerStore.getState().present;
-    if (!present) return;
+    if (!present) return true;
     // text typed back to the design's XML: nothing to re-import, but the error of the broken text
     // before it is over
     if (text === exportDomain(present.design)) {
       setFailed(null);
-      return;
+      return true;
     }
     // the file's encoding its text does not say (UTF-16) stays with the edited text
     const r = createDesign(text, present.design.host, present.file, present.design.source.encoding);
     if (!r.ok) {
-      setFailed({ xml: exportDomain(present.design), error: r.error, text });
-      return;
+      setFailed({ design: present.design, error: r.error, text });
+      return false;
     }
     setFailed(null);
     designerStore.getState().commit({ design: r.value, hostText: present.hostText, file: present.file, baseline: baselineOf(present), coalesce: session.current }, 'Edit the XML');
+    return true;
+  }, []);
+  const onDiscard = useCallback(() => setFailed(null), []);
+  const currentXml = useCallback(() => {
+    const present = designerStore.getState().present;
+    return present ? exportDomain(present.design) : '';
   }, []);
   const onFocus = useCallback(() => {
     session.current = `xml-edit-${++sessions}`;
@@ -183,7 +201,7 @@ export function XmlDrawer() {
               </pre>
             }
           >
-            <XmlEditor xml={xml} baseline={baseline} error={error} highlight={highlight} reveal={reveal} draft={error && failed ? failed.text : undefined} onEdit={onEdit} onUndo={onUndo} onRedo={onRedo} onFocus={onFocus} />
+            <XmlEditor xml={xml} baseline={baseline} error={error} highlight={highlight} reveal={reveal} draft={error && failed ? failed.text : undefined} onEdit={onEdit} onDiscard={onDiscard} currentXml={currentXml} onUndo={onUndo} onRedo={onRedo} onFocus={onFocus} />
           </Suspense>
         </div>
       ) : null}

@@ -27,8 +27,12 @@ export interface XmlEditorProps {
   readonly draft?: string | undefined;
   /** a line to put the cursor on and scroll to (1-based); a new seq asks again for the same line */
   readonly reveal?: { readonly line: number; readonly seq: number } | null;
-  /** an edit, after the user paused typing (or left the editor) */
-  onEdit(text: string): void;
+  /** an edit, after the user paused typing (or left the editor); false when it did not parse */
+  onEdit(text: string): boolean;
+  /** the editor went back to the design's XML from a text that did not parse: its error is over */
+  onDiscard(): void;
+  /** the design's XML as the store holds it now: `xml` follows it a render later */
+  currentXml(): string;
   onUndo(): void;
   onRedo(): void;
   /** the editor gained focus: a new typing session starts (one undo step) */
@@ -96,14 +100,32 @@ export default function XmlEditor(props: XmlEditorProps) {
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const flush = (view: EditorView) => {
-      if (timer === undefined) return;
+    const show = (view: EditorView, xml: string): void => {
+      const text = view.state.doc.toString();
+      if (text !== xml) view.dispatch({ changes: minimalChange(text, xml), annotations: external.of(true) });
+    };
+    /** hands a pending edit up now: whether it parsed, undefined when none was pending */
+    const flush = (view: EditorView): boolean | undefined => {
+      if (timer === undefined) return undefined;
       clearTimeout(timer);
       timer = undefined;
-      cb.current.onEdit(view.state.doc.toString());
+      return cb.current.onEdit(view.state.doc.toString());
+    };
+    // Over a text that did not parse (shown with its error, or typed and failing now), Ctrl+Z takes
+    // the text back to the design's XML: undoing a design step instead would undo an unrelated edit
+    // made before the typing, and throw the typed text away. The next Ctrl+Z undoes design steps.
+    const undo = (v: EditorView): boolean => {
+      const took = flush(v);
+      const discard = took === false || (took === undefined && cb.current.error !== null);
+      if (discard) cb.current.onDiscard();
+      else cb.current.onUndo();
+      // an edit handed up and undone in one keystroke leaves the design as it was: React has nothing
+      // new to render, so the editor puts the design's XML back itself
+      if (discard || took === true) show(v, cb.current.currentXml());
+      return true;
     };
     const appKeys = keymap.of([
-      { key: 'Mod-z', run: (v) => (flush(v), cb.current.onUndo(), true) },
+      { key: 'Mod-z', run: undo },
       { key: 'Mod-Shift-z', run: (v) => (flush(v), cb.current.onRedo(), true) },
       { key: 'Mod-y', run: (v) => (flush(v), cb.current.onRedo(), true) },
     ]);

@@ -8,7 +8,7 @@ import { designerStore, type MessageAction } from '../store/index.ts';
 import { buildDesign } from './documents.ts';
 import { tidy } from './importing.ts';
 import { autosave, docFromState, historyDocs, keepAside, keptStore, refreshKept, refuseText } from './keeping.ts';
-import { AUTOSAVE_KEY, readSnapshotText, snapshotName, storage, when, whyNotSaved, type Snapshot } from './persistence.ts';
+import { AUTOSAVE_KEY, historyOf, readSnapshotText, snapshotName, snapshotOf, storage, when, whyNotSaved, type Snapshot } from './persistence.ts';
 import { loadAutosave, migrateLocalStorage } from './saved.ts';
 import { openLinkedWorkspace } from './linkedWorkspace.ts';
 import { safetyStore } from './safety.ts';
@@ -178,6 +178,76 @@ async function openSaved(saved: Snapshot): Promise<boolean> {
   return true;
 }
 
+/**
+ * Opens a share link in place of `current`, the user's design (the autosave at load; the design shown
+ * when a link is pasted into an open tab), kept aside first, or the link opened beside it when it
+ * cannot be. The link leaves the address bar once read. `undoable`: the design shown is saved nowhere
+ * and could not be kept aside, so the link opens as an undo step that brings it back.
+ */
+async function openLink(hash: string, current: Snapshot | null, usable: boolean, undoable = false): Promise<void> {
+  const safe = !safetyStore.getState().beside && (current === null || (usable && (await keepAside(store, current))));
+  // The link has done its job: a reload now shows the autosave (this design and its edits), not the link again.
+  history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+  // version 1 (one domain) and version 2 (a workspace of several, issue 15) alike
+  const d = await openLinkedWorkspace(hash);
+  if (!d.ok) {
+    openEmpty(tidy(d.broken ? `This share link cannot be opened: ${d.message}. You have an empty design instead.` : `This share link holds a design that cannot be read: ${d.message}. You have an empty design instead.`));
+    return;
+  }
+  // Reading the link (inflate, checksum, XML) and drawing its design are each one long task on a big
+  // design (7,688 devices: ~130 ms and ~150 ms of CPU); a task boundary between them keeps either from
+  // adding to the other's freeze, and lets the browser handle input in between.
+  await nextTask();
+  // a new document is a workspace of one unless the link brings its guests
+  if (undoable) store.getState().commit({ workspace: undefined, ...d.doc, pristine: true }, 'Open a share link');
+  else store.getState().load({ ...d.doc, label: 'Open a share link', pristine: true });
+  if (!safe) {
+    // The user's saved design could not be kept aside: the link opens beside it, and autosave leaves it alone.
+    safetyStore.setState({ beside: true, saveFailed: safetyStore.getState().saveFailed ?? "the browser's storage is full, so your saved design could not be kept aside" });
+    store.getState().setMessage({ kind: 'notice', text: `Opened a shared design beside your saved one, which stays as it was. This shared design is not saved: export it to keep it.${undoable ? ' Ctrl+Z brings back the design you had open.' : ''}` });
+    return;
+  }
+  // saved once it was drawn: a link whose design crashes the tab is never saved
+  await autosaveAfterPaint();
+  const previous = store.getState().previous;
+  store.getState().setMessage({
+    kind: 'notice',
+    text: `Opened a shared design.${previous ? ` Your previous design (${previous.name}, saved ${when(previous.savedAt)}) is kept.` : ''}`,
+    actions: restoreOffer(),
+  });
+}
+
+/** Whether boot found storage to keep designs aside in: a link pasted later opens as one opened on load. */
+let storageUsable = false;
+
+/**
+ * A share link pasted into the address bar of a tab already on the app changes only the fragment: no
+ * reload, so boot never sees it, and it would wait in the address bar to replace the design at the
+ * next reload. It opens as a link opened on load does (openLink), in place of the design shown, which
+ * is kept aside with its undo steps. One link at a time; one pasted while the app started opens now.
+ */
+export function followPastedLinks(): void {
+  let queue = Promise.resolve();
+  const follow = (): void => {
+    queue = queue
+      .then(async () => {
+        const hash = location.hash;
+        if (!hash.startsWith('#/d/')) return;
+        const { present, past, future } = store.getState();
+        const current = present ? { ...snapshotOf(present), history: historyOf(past, future) } : null;
+        // Opened beside the saved design (storage refused), or without storage, the design shown is
+        // saved nowhere: it is kept aside now if storage allows, else the link opens as an undo step.
+        const unsaved = current !== null && !current.pristine && (safetyStore.getState().beside || !storageUsable);
+        const kept = unsaved && storageUsable && (await keepAside(store, current));
+        await openLink(hash, current, storageUsable, unsaved && !kept);
+      })
+      // said, and the next link still opens
+      .catch((e: unknown) => store.getState().setMessage({ kind: 'error', text: `This share link could not be opened: ${(e as Error).message}` }));
+  };
+  addEventListener('hashchange', follow);
+  follow();
+}
+
 export async function boot(): Promise<void> {
   // All wait on the browser (IndexedDB, other tabs answering): side by side. Every start reads the
   // autosave (to open it, or to keep it aside): it is fetched with the lists of kept designs, and
@@ -185,6 +255,7 @@ export async function boot(): Promise<void> {
   const opened = openStorage();
   const fetched = opened.then(fetchAutosave);
   const [usable, crashed] = await Promise.all([opened, startSession(), opened.then((u) => (u ? refreshKept(store) : undefined))]);
+  storageUsable = usable;
   const hash = location.hash;
   if (crashed) {
     // a link may be what crashed the last tab: it is not opened again either
@@ -194,35 +265,7 @@ export async function boot(): Promise<void> {
   }
   if (hash.startsWith('#/d/')) {
     // Whatever the link holds, the design autosaved here is the user's: keep it aside first.
-    const current = await readAutosave(usable, fetched);
-    const safe = !safetyStore.getState().beside && (current === null || (usable && (await keepAside(store, current))));
-    // The link has done its job: a reload now shows the autosave (this design and its edits), not the link again.
-    history.replaceState(history.state, '', `${location.pathname}${location.search}`);
-    // version 1 (one domain) and version 2 (a workspace of several, issue 15) alike
-    const d = await openLinkedWorkspace(hash);
-    if (!d.ok) {
-      openEmpty(tidy(d.broken ? `This share link cannot be opened: ${d.message}. You have an empty design instead.` : `This share link holds a design that cannot be read: ${d.message}. You have an empty design instead.`));
-      return;
-    }
-    // Reading the link (inflate, checksum, XML) and drawing its design are each one long task on a big
-    // design (7,688 devices: ~130 ms and ~150 ms of CPU); a task boundary between them keeps either from
-    // adding to the other's freeze, and lets the browser handle input in between.
-    await nextTask();
-    store.getState().load({ ...d.doc, label: 'Open a share link', pristine: true });
-    if (!safe) {
-      // The user's saved design could not be kept aside: the link opens beside it, and autosave leaves it alone.
-      safetyStore.setState({ beside: true, saveFailed: safetyStore.getState().saveFailed ?? "the browser's storage is full, so your saved design could not be kept aside" });
-      store.getState().setMessage({ kind: 'notice', text: 'Opened a shared design beside your saved one, which stays as it was. This shared design is not saved: export it to keep it.' });
-      return;
-    }
-    // saved once it was drawn: a link whose design crashes the tab is never saved
-    await autosaveAfterPaint();
-    const previous = store.getState().previous;
-    store.getState().setMessage({
-      kind: 'notice',
-      text: `Opened a shared design.${previous ? ` Your previous design (${previous.name}, saved ${when(previous.savedAt)}) is kept.` : ''}`,
-      actions: restoreOffer(),
-    });
+    await openLink(hash, await readAutosave(usable, fetched), usable);
     return;
   }
   const saved = await readAutosave(usable, fetched);

@@ -239,6 +239,36 @@ describe('editing the selection', () => {
     expect(device(s, '0000:01:00.1')).toBeUndefined();
   });
 
+  it('Remove of a device asks for focus on its neighbour on the bus, or on the bus once none is left; of a host group, on its row (it stays)', async () => {
+    const s = demoStore();
+    s.getState().select({ kind: 'device', key: '0000:01:00.1' });
+    await run(removeSelection, undefined, contextOf(s));
+    // the one before it when it was the last on the bus
+    expect(s.getState().focusItem?.testId).toBe('guest-device-0000:01:00.0');
+    s.getState().select({ kind: 'device', key: '0000:01:00.0' });
+    await run(removeSelection, undefined, contextOf(s));
+    expect(s.getState().focusItem?.testId).toBe('controller-1');
+    s.getState().select({ kind: 'device', key: 'disk-0' });
+    await run(removeSelection, undefined, contextOf(s));
+    // the next one on vPHB 0 (slot 0x03 after 0x02)
+    expect(s.getState().focusItem?.testId).toBe('guest-device-interface-0');
+    s.getState().select({ kind: 'group', number: 3 });
+    await run(removeSelection, undefined, contextOf(s));
+    expect(device(s, '0030:01:00.0')).toBeUndefined();
+    expect(s.getState().focusItem?.testId).toBe('host-group-3');
+  });
+
+  it('Remove of a vPHB asks for focus on the next bus drawn, or the one before for the last', async () => {
+    const s = demoStore();
+    const key = (index: number) => present(s).design.guest.controllers.find((c) => c.index === index)?.key ?? '';
+    s.getState().select({ kind: 'controller', key: key(1) });
+    await run(removeSelection, undefined, contextOf(s));
+    expect(s.getState().focusItem?.testId).toBe('controller-2');
+    s.getState().select({ kind: 'controller', key: key(2) });
+    await run(removeSelection, undefined, contextOf(s));
+    expect(s.getState().focusItem?.testId).toBe('controller-0');
+  });
+
   it('Move to… applies the target, selects the moved item and asks for focus on it', async () => {
     const s = demoStore();
     const payload = { kind: 'guest-device', key: '0030:01:00.0' } as const;
