@@ -167,3 +167,16 @@ test('a character typed that the Latin-1 file cannot hold: Export says which, wh
   expect(await exportXml(page)).toBe(typed);
   expect(errors).toEqual([]);
 });
+
+test('a domain named with letters beyond ASCII downloads as <name>.xml with those letters, as the CLI writes it', async ({ page }) => {
+  const errors = await openApp(page);
+  const named = DEMO_DOMAIN_XML.replace('<name>p9-demo</name>', '<name>p9-démo</name>');
+  await page.getByTestId('import-domain-file').setInputFiles({ name: 'x.xml', mimeType: 'application/xml', buffer: Buffer.from(named) });
+  await expect.poll(() => exportXml(page)).toContain('<name>p9-démo</name>');
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-domain').click();
+  const d = await download;
+  expect(d.suggestedFilename()).toBe('p9-démo.xml');
+  expect(fs.readFileSync(await d.path()).equals(Buffer.from(named))).toBe(true);
+  expect(errors).toEqual([]);
+});

@@ -31,4 +31,4 @@ export { appChecker, appEvaluator, checkState, CHECKING_ID, loadCatalog, ruleCat
 export { dropTargets, evaluate, hypothetical, isBusTarget, lazyVerdicts, type LazyVerdicts, controllerTargetId, NEW_BUS_TARGET, REMOVE_TARGET_ID, slotTargetId, takesEndpoints, verdictMore, type Verdict, type VerdictNote, type VerdictLevel, type DropTarget } from './evaluate.ts';
 // app.tsx reads the export through the store's entry point.
 export { exportDomain } from '../engine/index.ts';
-export { acrossFindingsOf, activeGuestName, changedFiles, docOfWorkspace, guestColour, guestCount, usageOf, workspaceOf, type ChangedFile, type DocGuest, type DocWorkspace, type Taken, type WorkspaceDoc } from './workspace.ts';
+export { acrossFindingsOf, activeGuestName, changedFiles, docOfWorkspace, fileStem, guestColour, guestCount, usageOf, workspaceOf, type ChangedFile, type DocGuest, type DocWorkspace, type Taken, type WorkspaceDoc } from './workspace.ts';

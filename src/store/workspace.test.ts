@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createWorkspace, DEMO_HOST_XML, exportDomain, importHost, passedThrough } from '../engine/index.ts';
 import { createDesignerStore } from './store.ts';
-import { acrossFindingsOf, changedFiles, docOfWorkspace, GUEST_COLOURS, guestColour, usageOf, workspaceOf } from './workspace.ts';
+import { acrossFindingsOf, changedFiles, docOfWorkspace, fileStem, GUEST_COLOURS, guestColour, usageOf, workspaceOf } from './workspace.ts';
 
 /** A pseries guest with these host functions passed through (libvirt places them). */
 function domain(name: string, hostdevs: readonly string[]): string {
@@ -171,5 +171,19 @@ describe('guest order and colours stay with the domain names', () => {
     const beside = opened(['x', other as string, 'web']);
     expect(guestColour(beside, 'web')).toBe(guestColour(alone, 'web'));
     expect(guestColour(beside, 'x')).toBe(guestColour(alone, 'x'));
+  });
+});
+
+describe('fileStem: a domain name as a download file name', () => {
+  it.each([
+    ['p9-démo', 'p9-démo'],
+    ['web server', 'web server'],
+    ['日本語', '日本語'],
+    ['a/b\\c', 'a_b_c'],
+    ['x:y*z?"<>|', 'x_y_z_'],
+    ['tab\there\u0001', 'tab_here_'],
+    ['', ''],
+  ])('%j downloads as %j.xml (what every desktop system refuses is _, every other character stays)', (name, stem) => {
+    expect(fileStem(name)).toBe(stem);
   });
 });

@@ -247,11 +247,23 @@ export interface ChangedFile {
   readonly encoding?: XmlEncoding | undefined;
 }
 
-/** `alpha.xml` for a real file name, else `<name>.xml`; safe as a file name. */
+/**
+ * `name` made safe as a file name on every desktop system: the characters Windows, macOS or Linux
+ * refuse in a name (control characters, `/ \ : * ? " < > |`) become `_`; every other character
+ * stays (`.xml` follows, so no name ends in a dot or space), so `p9-démo` downloads as `p9-démo.xml`,
+ * as the CLI writes it (cli/workspaceio domainFile). libvirt names may hold any of them but '/'
+ * (virDomainDefParseXML). '' for a name with nothing left.
+ */
+export function fileStem(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  return name.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_');
+}
+
+/** `alpha.xml` for a real file name, else `<name>.xml`; safe as a file name (fileStem). */
 function fileNameOf(g: DocGuest): string {
   const base = g.file?.split(/[\\/]/).pop();
   const stem = base && /\.xml$/i.test(base) ? base.replace(/\.xml$/i, '') : g.name;
-  return `${stem.replace(/[^A-Za-z0-9._-]+/g, '_') || 'domain'}.xml`;
+  return `${fileStem(stem) || 'domain'}.xml`;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Files the browser downloads: the domain XML and the diagram as SVG or PNG. */
 import type { Design, Finding, Result, XmlEncoding } from '../engine/index.ts';
 import { domainBytes, exportDomain, formatInputError, utf8XmlBytes, whyUnwritable } from '../engine/index.ts';
-import type { ChangedFile } from '../store/index.ts';
+import { fileStem, type ChangedFile } from '../store/index.ts';
 import { diagramSvg } from './diagram.ts';
 import { exportRefusal, type ExportRefusal } from './exportRefusal.ts';
 
@@ -16,10 +16,9 @@ export function download(blob: Blob, name: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** `<name>.xml` from the domain's name, safe as a file name. */
+/** `<name>.xml` from the domain's name, safe as a file name (store fileStem: non-ASCII letters stay). */
 export function exportFileName(design: Design | undefined): string {
-  const name = design?.guest.name ?? 'domain';
-  return `${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.xml`;
+  return `${fileStem(design?.guest.name ?? '') || 'domain'}.xml`;
 }
 
 export const diagramName = (design: Design, ext: string): string => exportFileName(design).replace(/\.xml$/, `-topology.${ext}`);

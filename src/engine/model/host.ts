@@ -1,6 +1,6 @@
 import type { GuestDevice } from './guest.ts';
 import type { PciAddress } from './pci.ts';
-import { formatPciAddress } from './pci.ts';
+import { pciAddressKey } from './pci.ts';
 
 /**
  * The host as `virsh nodedev-dumpxml` describes it (libvirt docs/formatnode.rst, nodedev.rng).
@@ -76,5 +76,5 @@ export function makeHost(devices: readonly HostDevice[], label?: string): Host {
 /** The host device a hostdev passes through (its `<source><address>`), when the host has it. */
 export function hostDeviceOf(d: Pick<GuestDevice, 'hostAddress'>, host: Host | undefined): HostDevice | undefined {
   if (!host || !d.hostAddress) return undefined;
-  return host.devices.get(formatPciAddress(d.hostAddress));
+  return host.devices.get(pciAddressKey(d.hostAddress));
 }

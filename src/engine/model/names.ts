@@ -2,7 +2,7 @@ import type { Guest, GuestDevice, MachineFamily, PciController } from './guest.t
 import { isPhb } from './guest.ts';
 import type { Host } from './host.ts';
 import type { PciAddress } from './pci.ts';
-import { formatPciAddress } from './pci.ts';
+import { formatPciAddress, pciAddressKey } from './pci.ts';
 
 /**
  * Names for people, in libvirt's words (issue 10): a device as `virsh` and the domain XML name it
@@ -146,7 +146,7 @@ export function uniqueNames(labels: readonly string[], indexOf: (i: number) => s
  */
 export function deviceName(d: Pick<GuestDevice, 'label' | 'hostAddress'>, host?: Host | undefined): string {
   if (!d.hostAddress || !host) return d.label;
-  const hd = host.devices.get(formatPciAddress(d.hostAddress));
+  const hd = host.devices.get(pciAddressKey(d.hostAddress));
   const product = hd?.productName ?? hd?.vendorName;
   return product ? `${d.label} (${product})` : d.label;
 }

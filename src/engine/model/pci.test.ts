@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseLibvirtUint } from './pci.ts';
+import { formatPciAddress, parseLibvirtUint, pciAddressKey } from './pci.ts';
 
 /**
  * libvirt reads `<address>` numbers with virStrToLong_uip(s, NULL, 0, &v) (src/util/virstring.c):
@@ -66,5 +66,19 @@ describe('parseLibvirtUint reads numbers as virStrToLong_uip(…, 0, …)', () =
       }),
       { seed: 11, numRuns: 500 },
     );
+  });
+});
+
+describe('pciAddressKey: formatPciAddress made once per address object', () => {
+  it('gives formatPciAddress for any address, and each object its own text', () => {
+    fc.assert(
+      fc.property(fc.record({ domain: fc.nat(0xffff), bus: fc.nat(0xff), slot: fc.nat(0x1f), function: fc.nat(7) }), (a) => {
+        expect(pciAddressKey(a)).toBe(formatPciAddress(a));
+        expect(pciAddressKey(a)).toBe(formatPciAddress(a));
+      }),
+    );
+    const a = { domain: 0, bus: 1, slot: 2, function: 3 };
+    const b = { domain: 0, bus: 1, slot: 2, function: 4 };
+    expect([pciAddressKey(a), pciAddressKey(b), pciAddressKey(a)]).toEqual(['0000:01:02.3', '0000:01:02.4', '0000:01:02.3']);
   });
 });

@@ -57,6 +57,19 @@ export function formatPciAddress(a: PciAddress): string {
   return `${hex(a.domain, 4)}:${hex(a.bus, 2)}:${hex(a.slot, 2)}.${a.function.toString(16)}`;
 }
 
+const keyOf = new WeakMap<PciAddress, string>();
+
+/**
+ * formatPciAddress of an address object the design keeps (a hostdev's `<source>` address): made
+ * once per object, since validation looks each one up in the host on every run (DESIGN.md §7:
+ * re-validation after a move under 1 ms). Addresses are never mutated, so the text stays right.
+ */
+export function pciAddressKey(a: PciAddress): string {
+  let k = keyOf.get(a);
+  if (k === undefined) keyOf.set(a, (k = formatPciAddress(a)));
+  return k;
+}
+
 /** Parses `dddd:bb:ss.f` or `bb:ss.f` (domain 0). */
 export function parsePciAddress(text: string): PciAddress | undefined {
   const m = /^(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text.trim());

@@ -1,5 +1,5 @@
 import type { GuestDevice } from '../model/guest.ts';
-import { formatPciAddress, parsePciAddress } from '../model/pci.ts';
+import { parsePciAddress, pciAddressKey } from '../model/pci.ts';
 import type { Finding, Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import { globalRule } from './define.ts';
@@ -21,8 +21,10 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   const bySource = new Map<string, GuestDevice[]>();
   for (const d of ctx.hostdevs) {
     if (!d.hostAddress) continue;
-    const k = formatPciAddress(d.hostAddress);
-    bySource.set(k, [...(bySource.get(k) ?? []), d]);
+    const k = pciAddressKey(d.hostAddress);
+    const list = bySource.get(k);
+    if (list) list.push(d);
+    else bySource.set(k, [d]);
   }
   const out: Finding[] = [];
   for (const [source, list] of bySource) {

@@ -16,6 +16,14 @@ describe('what each vPHB carries (phbLoads)', () => {
     { groups },
   );
 
+  it('is made once per context (five rules read it), and a new context of a changed design has its own', () => {
+    const ctx = buildContext(d);
+    expect(phbLoads(ctx)).toBe(phbLoads(ctx));
+    const moved = { ...d, guest: { ...d.guest, devices: d.guest.devices.filter((x) => x.key !== '0000:09:00.0') } };
+    expect(phbLoads(buildContext(moved)).get(2)?.hostdevs).toEqual([]);
+    expect(phbLoads(ctx).get(2)?.hostdevs.map((x) => x.key)).toEqual(['0000:09:00.0']);
+  });
+
   it('counts what sits behind bridges, and bridges of bridges, for the PHB above them', () => {
     const loads = phbLoads(buildContext(d));
     const one = loads.get(1);

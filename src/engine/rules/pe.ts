@@ -15,7 +15,20 @@ export interface PhbLoad {
   readonly groups: Set<number>;
 }
 
-export function phbLoads(ctx: RuleContext): Map<number, PhbLoad> {
+const loadsOf = new WeakMap<RuleContext, ReadonlyMap<number, PhbLoad>>();
+
+/**
+ * Each PHB's load (PhbLoad), keyed by the PHB's controller index. Made once per validation's
+ * context, since five PAPR rules read it and re-validation after a move must stay under 1 ms
+ * (DESIGN.md §7): the loads are shared, so readers must not change them.
+ */
+export function phbLoads(ctx: RuleContext): ReadonlyMap<number, PhbLoad> {
+  let loads = loadsOf.get(ctx);
+  if (!loads) loadsOf.set(ctx, (loads = collectPhbLoads(ctx)));
+  return loads;
+}
+
+function collectPhbLoads(ctx: RuleContext): Map<number, PhbLoad> {
   const out = new Map<number, PhbLoad>();
   for (const bus of ctx.buses) {
     const root = ctx.rootOf(bus.index);

@@ -12,16 +12,30 @@ function subjectsKey(f: Finding): string {
   return `${(s.controllers ?? []).join(',')}|${(s.devices ?? []).join(',')}|${(s.groups ?? []).join(',')}`;
 }
 
-/** Deterministic order: severity, rule id, subjects, message. */
+/**
+ * Deterministic order: severity, impact (higher first), rule id, subjects, message. Sorts in place
+ * and returns `findings`. Each finding's keys are made once, not once per comparison: the sort runs
+ * on every re-validation of a drag (DESIGN.md §7).
+ */
 export function sortFindings(findings: Finding[]): Finding[] {
-  return findings.sort(
-    (a, b) =>
-      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      (ruleMeta(b.ruleId)?.impact ?? 0) - (ruleMeta(a.ruleId)?.impact ?? 0) ||
+  const keys = new Map<Finding, { readonly impact: number; readonly subjects: string }>();
+  const keyOf = (f: Finding) => {
+    let k = keys.get(f);
+    if (!k) keys.set(f, (k = { impact: ruleMeta(f.ruleId)?.impact ?? 0, subjects: subjectsKey(f) }));
+    return k;
+  };
+  return findings.sort((a, b) => {
+    const bySeverity = SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity];
+    if (bySeverity) return bySeverity;
+    const ka = keyOf(a);
+    const kb = keyOf(b);
+    return (
+      kb.impact - ka.impact ||
       (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
-      (subjectsKey(a) < subjectsKey(b) ? -1 : subjectsKey(a) > subjectsKey(b) ? 1 : 0) ||
-      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
-  );
+      (ka.subjects < kb.subjects ? -1 : ka.subjects > kb.subjects ? 1 : 0) ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0)
+    );
+  });
 }
 
 let metaById: Map<string, RuleMeta> | undefined;
