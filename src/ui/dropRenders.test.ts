@@ -230,6 +230,11 @@ describe('what the drop frame paints and layerizes', () => {
     expect(rule('.finding')).not.toMatch(/content-visibility/);
   });
 
+  it("keeps a tile's size when it gets or loses a finding (its border grew: all 15,671 chips of a 15,376-NIC design laid out again on a check's answer)", () => {
+    for (const s of ['.ctile.sev-error', '.ctile.sev-warning', '.ctile.phb.sev-error, .ctile.phb.sev-warning', '.ctile.phb.sev-error', '.ctile.phb.sev-warning']) expect(rule(s), s).not.toMatch(/border(-top)?-width|border:|padding/);
+    expect(rule('.ctile.sev-warning')).toMatch(/box-shadow:\s*inset/);
+  });
+
   it('hides React Flow handles without opacity (no effect node per handle)', () => {
     const h = rule('.react-flow__handle');
     expect(h).toMatch(/visibility:\s*hidden/);
