@@ -95,11 +95,11 @@ test('a design of more than 2,000 devices is drawn a few buses at a time, and ev
         seen.add(el);
       };
       for (const r of records) {
-        for (const node of r.addedNodes) {
-          if (!(node instanceof Element)) continue;
+        r.addedNodes.forEach((node) => {
+          if (!(node instanceof Element)) return;
           if (node.matches('[data-testid^="guest-device-"]')) count(node);
           node.querySelectorAll('[data-testid^="guest-device-"]').forEach(count);
-        }
+        });
       }
       if (n) w.__chipBatches.push(n);
     }).observe(document, { childList: true, subtree: true });
