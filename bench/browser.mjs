@@ -35,6 +35,9 @@
  *   open-7688-longest-task-cpu: <ms> ms    the most thread time one task took
  *   open-7688-main-cpu: <ms> ms            all main-thread tasks' thread time, navigation to settled
  *   add-vphb-7688-longest-task, add-vphb-7688-longest-task-cpu, add-vphb-7688-main-cpu: the same for one Add vPHB
+ * BENCH_ONLY=open-q35-15k (~1 min) the same figures (open-q35-15k-*, add-vphb-q35-15k-*) for a q35 guest with 15,376
+ * virtio NICs behind 62 pcie-to-pci-bridges and its 17,301 findings (e2e/fixtures/designs.ts q35BridgedNics, issue 11's
+ * tester's design), settled once its findings are shown.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,6 +49,7 @@ import { fullPseriesDomain, largePseriesDomain } from './browser-domain.mjs';
 import { firstRenderRun, startBenchServer } from './no-devtools.mjs';
 import { traceLinkRun } from './trace-link.mjs';
 import { encodeShareLink } from '../src/engine/index.ts';
+import { q35BridgedNics } from '../e2e/fixtures/designs.ts';
 import { firstFrameScript } from './seen.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,7 +66,8 @@ const DRAG_FRAMES = 120;
 // 40 drops: the p95 is the second largest (of 9 it was the largest, one stray drop decided it)
 const DROP_SAMPLES = 40;
 const AUTOSAVE_KEY = 'pcitopo:autosave:v1';
-const OPEN_RUNS = 3;
+// BENCH_OPEN_RUNS=1 for A/B runs alternated with another build
+const OPEN_RUNS = Number(process.env.BENCH_OPEN_RUNS) || 3;
 
 const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -462,13 +467,15 @@ async function main() {
     browser = await chromium.launch(LAUNCH);
     // BENCH_ONLY=31-vphb: only the full-size pseries figures (quicker while working on the canvas)
     const only = process.env.BENCH_ONLY;
-    if (only === 'open-7688') {
-      const link = await encodeShareLink({ v: 1, domain: fullPseriesDomain() }, url);
+    const opened = { 'open-7688': ['7688', () => fullPseriesDomain()], 'open-q35-15k': ['q35-15k', () => q35BridgedNics().domain] }[only];
+    if (opened) {
+      const [size, domain] = opened;
+      const link = await encodeShareLink({ v: 1, domain: domain() }, url);
       const runs = [];
       for (let i = 0; i < OPEN_RUNS; i++) runs.push(await traceLinkRun(browser, url, link, true));
       for (const [name, key] of [
-        ['open-7688', 'open'],
-        ['add-vphb-7688', 'addPhb'],
+        [`open-${size}`, 'open'],
+        [`add-vphb-${size}`, 'addPhb'],
       ]) {
         const rs = runs.map((r) => r[key]);
         console.log(`${name}-longest-task: ${median(rs.map((r) => r.longestWall)).toFixed(1)} ms`);

@@ -11,7 +11,9 @@
  * bench/browser.mjs (BENCH_ONLY=open-7688) runs it on a generated 7,688-device design (traceLinkRun).
  * TRACE_CPU=1 records the sampling profiler instead (CDP Profiler: the functions with the most self
  * time, and the inclusive time of a few named ones); names are the source's only in a build without
- * minification (`npx vite build --minify false`, then build again).
+ * minification (`npx vite build --minify false`, then build again); TRACE_CPU_OUT=PREFIX also writes each
+ * profile to PREFIX-<step>.cpuprofile (Chromium DevTools opens it); TRACE_OUT=PREFIX writes each trace to
+ * PREFIX-<step>.json (DevTools' Performance panel loads it).
  */
 import fs from 'node:fs';
 import { chromium } from '@playwright/test';
@@ -134,8 +136,9 @@ export async function traceLinkRun(browser, url, linkText, quiet = false) {
     let n = -1;
     let since = Date.now();
     while (Date.now() - since < 1500) {
-      const [k, ready] = await page.evaluate(() => [window.__longTasks, document.documentElement.dataset.ready]);
-      if (k !== n || ready !== 'true') {
+      // checked too: the worker's answer to a big design can come after 1.5 s without a long task
+      const [k, ready, checking] = await page.evaluate(() => [window.__longTasks, document.documentElement.dataset.ready, !!document.querySelector('[data-testid="finding"][data-rule-id="CHECKING"]')]);
+      if (k !== n || ready !== 'true' || checking) {
         n = k;
         since = Date.now();
       }
@@ -150,8 +153,14 @@ export async function traceLinkRun(browser, url, linkText, quiet = false) {
     } else await browser.startTracing(page, { categories: CATEGORIES });
   };
   const stop = async (label) => {
-    if (CPU) return analyseProfile(label, (await cdp.send('Profiler.stop')).profile);
-    return analyseTrace(label, (await browser.stopTracing()).toString(), quiet);
+    if (CPU) {
+      const { profile } = await cdp.send('Profiler.stop');
+      if (process.env.TRACE_CPU_OUT) fs.writeFileSync(`${process.env.TRACE_CPU_OUT}-${label.split(' ')[0]}${label.split(' ')[1]}.cpuprofile`, JSON.stringify(profile));
+      return analyseProfile(label, profile);
+    }
+    const text = (await browser.stopTracing()).toString();
+    if (process.env.TRACE_OUT) fs.writeFileSync(`${process.env.TRACE_OUT}-${label.split(' ')[0]}${label.split(' ')[1]}.json`, text);
+    return analyseTrace(label, text, quiet);
   };
   await start();
   let t = Date.now();

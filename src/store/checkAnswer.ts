@@ -12,10 +12,15 @@ import type { CheckedDesign, CheckRequest, CheckResponse } from './checker.ts';
  */
 export const designToCheck = (d: CheckedDesign): Design => ({ guest: d.guest, original: d.guest, source: { text: '' }, host: d.host });
 
-export function answerCheck(req: CheckRequest): CheckResponse {
+/**
+ * The answer, with the milliseconds the engine's work took in the worker (`ms`: what the page's
+ * measure, from posting to answer, would add the copies and the worker's start to).
+ */
+export function answerCheck(req: CheckRequest, now: () => number = () => performance.now()): CheckResponse {
   try {
-    if (req.kind === 'validate') return { id: req.id, ok: true, value: validate(designToCheck(req.design)) };
-    return { id: req.id, ok: true, value: placeWithReport(req.design, req.options) };
+    const started = now();
+    const value = req.kind === 'validate' ? validate(designToCheck(req.design)) : placeWithReport(req.design, req.options);
+    return { id: req.id, ok: true, value, ms: now() - started };
   } catch (err) {
     return { id: req.id, ok: false, error: (err as Error).message };
   }

@@ -2,14 +2,17 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { demoDesign, validate } from '../engine/index.ts';
 import { createChecker, type CheckRequest, type CheckResponse, type WorkerLike } from './checker.ts';
 import { answerCheck } from './checkAnswer.ts';
-import { checkState, evaluationOf, setAppChecker, UNCHECKED_ID, CHECKING_ID, onChecked } from './findings.ts';
+import { checkState, evaluationOf, HEAVY_CHECK_MS, setAppChecker, UNCHECKED_ID, CHECKING_ID, onChecked } from './findings.ts';
 import { hypothetical } from './evaluate.ts';
-import { dropTargets } from '../engine/index.ts';
+import { applyCommand, dropTargets } from '../engine/index.ts';
 import { largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
 import { designFromXml } from '../ui/testDesign.ts';
 
-/** A worker that answers like check.worker.ts after `delayMs`, or never (`hang`), or dies (`die`). */
-function fakeWorker(mode: 'answer' | 'hang' | 'die', delayMs = 0) {
+/**
+ * A worker that answers like check.worker.ts after `delayMs`, or never (`hang`), or dies (`die`);
+ * `workMs`: how long it says the engine's work took (its own clock otherwise).
+ */
+function fakeWorker(mode: 'answer' | 'hang' | 'die', delayMs = 0, workMs?: number) {
   const made: { terminated: boolean; posted: CheckRequest[] }[] = [];
   const spawn = (): WorkerLike => {
     const rec = { terminated: false, posted: [] as CheckRequest[] };
@@ -24,7 +27,11 @@ function fakeWorker(mode: 'answer' | 'hang' | 'die', delayMs = 0) {
           if (rec.terminated) return;
           if (mode === 'die') w.onerror?.({ message: 'out of memory', preventDefault: () => {} } as unknown as ErrorEvent);
           // a copy, as postMessage gives the worker
-          else w.onmessage?.({ data: answerCheck(structuredClone(req)) } as MessageEvent<CheckResponse>);
+          else {
+            let t = 0;
+            const clock = workMs === undefined ? undefined : () => (t += workMs) - workMs;
+            w.onmessage?.({ data: answerCheck(structuredClone(req), clock) } as MessageEvent<CheckResponse>);
+          }
         }, delayMs);
       },
       terminate() {
@@ -41,8 +48,14 @@ describe("the worker's answer (checkAnswer.ts)", () => {
     const designs = [demoDesign(), ...[largePseries(), q35RootPorts(), unplacedPseries()].map((g) => designFromXml(g.domain, g.host))];
     for (const d of designs) {
       const r = answerCheck(structuredClone({ id: 1, kind: 'validate', design: { guest: d.guest, host: d.host } }));
-      expect(r).toEqual({ id: 1, ok: true, value: validate(d) });
+      expect(r).toEqual({ id: 1, ok: true, value: validate(d), ms: expect.any(Number) });
     }
+  });
+
+  it('says how long the engine took, by the clock it is given', () => {
+    let t = 100;
+    const r = answerCheck({ id: 2, kind: 'validate', design: { guest: demoDesign().guest, host: demoDesign().host } }, () => (t += 40));
+    expect(r).toMatchObject({ id: 2, ok: true, ms: 40 });
   });
 
   it('says what the engine threw, as an error answer', () => {
@@ -129,5 +142,73 @@ describe('findings: a document is checked off the main thread first', () => {
     setAppChecker(null);
     const d = demoDesign();
     expect(evaluationOf(d).findings).toEqual(validate(d));
+  });
+});
+
+describe('findings: an edit of a heavy document is checked off the main thread too', () => {
+  const moveCommand = (d: ReturnType<typeof demoDesign>) => {
+    const t = dropTargets(d, { kind: 'group', number: 5 })[0];
+    if (!t) throw new Error('the demo has a target for group 5');
+    return t.command;
+  };
+  const checked = () => new Promise<void>((resolve) => {
+    const off = onChecked(() => {
+      off();
+      resolve();
+    });
+  });
+
+  it(`a document whose check took the worker over ${HEAVY_CHECK_MS} ms: its edit says "checking", goes to the worker, then shows the worker's findings`, async () => {
+    const f = fakeWorker('answer', 1, HEAVY_CHECK_MS + 1);
+    setAppChecker(createChecker(f.spawn, 1000));
+    const d = demoDesign();
+    evaluationOf(d);
+    await checked();
+    const edit = applyCommand(d, moveCommand(d));
+    expect(checkState(edit)).toEqual({ state: 'checking' });
+    expect(evaluationOf(edit).findings.map((x) => x.ruleId)).toEqual([CHECKING_ID]);
+    expect(f.made[0]?.posted).toHaveLength(2);
+    await checked();
+    expect(checkState(edit)).toEqual({ state: 'done' });
+    expect(evaluationOf(edit).findings).toEqual(validate(edit));
+    // the document's own design is known: undo to it asks the worker nothing
+    expect(checkState(d)).toEqual({ state: 'done' });
+    expect(f.made[0]?.posted).toHaveLength(2);
+  });
+
+  it(`a document checked within ${HEAVY_CHECK_MS} ms: its edit is evaluated here at once`, async () => {
+    const f = fakeWorker('answer', 1, HEAVY_CHECK_MS);
+    setAppChecker(createChecker(f.spawn, 1000));
+    const d = demoDesign();
+    evaluationOf(d);
+    await checked();
+    const edit = applyCommand(d, moveCommand(d));
+    expect(checkState(edit)).toEqual({ state: 'done' });
+    expect(evaluationOf(edit).findings).toEqual(validate(edit));
+    expect(f.made[0]?.posted).toHaveLength(1);
+  });
+
+  it('edits made while one is checked wait, and only the newest of them is checked next', async () => {
+    const f = fakeWorker('answer', 1, HEAVY_CHECK_MS + 1);
+    setAppChecker(createChecker(f.spawn, 1000));
+    const d = demoDesign();
+    evaluationOf(d);
+    await checked();
+    const cmd = moveCommand(d);
+    const first = applyCommand(d, cmd);
+    const second = { ...first, guest: { ...first.guest } };
+    const third = { ...first, guest: { ...first.guest } };
+    for (const x of [first, second, third]) expect(checkState(x).state).toBe('checking');
+    await checked();
+    expect(checkState(first)).toEqual({ state: 'done' });
+    await checked();
+    expect(checkState(third)).toEqual({ state: 'done' });
+    // the worker saw the document, the first edit and the newest one; the one between was never sent
+    expect(f.made[0]?.posted.map((r) => r.design.guest === second.guest)).toEqual([false, false, false]);
+    expect(f.made[0]?.posted).toHaveLength(3);
+    // shown again, it is checked then
+    expect(checkState(second)).toEqual({ state: 'checking' });
+    await checked();
+    expect(checkState(second)).toEqual({ state: 'done' });
   });
 });

@@ -19,7 +19,7 @@ export type CheckRequest =
   | { readonly id: number; readonly kind: 'validate'; readonly design: CheckedDesign }
   | { readonly id: number; readonly kind: 'place'; readonly design: Design; readonly options: PlaceOptions };
 
-export type CheckResponse = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+export type CheckResponse = { readonly id: number; readonly ok: true; readonly value: unknown; readonly ms?: number } | { readonly id: number; readonly ok: false; readonly error: string };
 
 /** What a worker must offer: the browser's Worker, or a fake in tests. */
 export interface WorkerLike {
@@ -30,7 +30,8 @@ export interface WorkerLike {
 }
 
 export type Outcome<T> =
-  | { readonly ok: true; readonly value: T; readonly ms: number }
+  /** ms: from the request reaching the worker to its answer; workMs: the engine's work alone, as the worker timed it (ms when it did not say) */
+  | { readonly ok: true; readonly value: T; readonly ms: number; readonly workMs: number }
   /** 'over-budget': no answer within budgetMs (the worker was ended); 'failed': it threw or could not start */
   | { readonly ok: false; readonly reason: 'over-budget' | 'failed'; readonly message: string; readonly ms: number };
 
@@ -79,7 +80,7 @@ export function createChecker(spawn: () => WorkerLike, budgetMs = CHECK_BUDGET_M
       const r = running;
       if (!r || e.data.id !== r.job.req.id) return;
       const ms = now() - r.started;
-      finish(e.data.ok ? { ok: true, value: e.data.value, ms } : { ok: false, reason: 'failed', message: e.data.error, ms }, false);
+      finish(e.data.ok ? { ok: true, value: e.data.value, ms, workMs: e.data.ms ?? ms } : { ok: false, reason: 'failed', message: e.data.error, ms }, false);
     };
     // a worker that cannot load or dies (out of memory) answers nothing more: a new one serves the next job
     w.onerror = (e) => {

@@ -8,7 +8,8 @@
  * answers, the evaluation is one "checking" note; a document whose check does not finish within the
  * budget keeps one finding that says so, and is never validated on the main thread, so it cannot
  * freeze the tab. Once a document passed, its edits are evaluated here, incrementally (a move
- * re-checks the buses it touched). Where there is no Worker (Node, tests) everything runs here.
+ * re-checks the buses it touched), unless the document is heavy (HEAVY_CHECK_MS): then each edit is
+ * checked in the worker too. Where there is no Worker (Node, tests) everything runs here.
  */
 import type { Design, Evaluation, Evaluator, Finding, RuleCatalog, RuleMeta, Severity } from '../engine/index.ts';
 import { findingKey, loadRuleCatalog, SEVERITY_RANK, worse } from '../engine/index.ts';
@@ -117,10 +118,25 @@ export type CheckState =
 const CHECKING: CheckState = { state: 'checking' };
 const DONE: CheckState = { state: 'done' };
 
+/**
+ * A document whose check took the worker more than this (its own measure of the validation, not the
+ * copies and the worker's start) is heavy: re-validating an edit of it here would be a long task (the
+ * Long Tasks API's 50 ms) in the frame that shows the edit. A 15,376-NIC q35 guest takes ~1 s, so Add
+ * vPHB froze the page for as long; a 7,688-device pseries one ~150 ms, and its edits ~50-70 ms here
+ * even warmed up. An edit of a heavy document is judged in the worker as the document was ({@link
+ * editState}); the 31-vPHB design (~2 ms) and the 1,000-device drag design (~10 ms) stay judged here,
+ * within a frame (DESIGN.md §7).
+ */
+export const HEAVY_CHECK_MS = 50;
+
 /** A document is its imported source: edits by command keep it, a new import or XML edit makes a new one. */
 const documentOf = (design: Design): object => design.source;
 const checks = new WeakMap<object, CheckState>();
 const listeners = new Set<() => void>();
+/** heavy documents (HEAVY_CHECK_MS), the designs of them whose findings are known, and where each edit's check stands */
+const heavy = new WeakSet<object>();
+const judged = new WeakSet<Design>();
+const edits = new WeakMap<Design, CheckState>();
 
 /** localStorage knob for trying the budget out (e2e): a smaller budget in ms; ignored unless a positive number. */
 export const BUDGET_KEY = 'pcitopo:check-budget-ms';
@@ -158,11 +174,53 @@ function settle(doc: object, state: CheckState): void {
   for (const fn of listeners) fn();
 }
 
-/** Where the check of this design's document stands; starts it the first time it is asked. */
+/** The edit of a heavy document being judged in the worker, and the newest one waiting for it (the ones between are never judged unless shown again). */
+let editRunning: Design | null = null;
+let editWaiting: Design | null = null;
+
+function judgeEdit(c: Checker, design: Design): void {
+  editRunning = design;
+  void c.validate(design).then((o) => {
+    editRunning = null;
+    if (o.ok) {
+      appEvaluator().remember(design, o.value);
+      judged.add(design);
+      edits.delete(design);
+    } else {
+      edits.set(design, { state: 'unchecked', why: o.reason === 'over-budget' ? `checking it took longer than ${(c.budgetMs / 1000).toLocaleString('en')} s, so it was stopped` : `the checker stopped (${o.message})` });
+    }
+    const next = editWaiting;
+    editWaiting = null;
+    if (next) judgeEdit(c, next);
+    for (const fn of listeners) fn();
+  });
+}
+
+/**
+ * Where the check of a design of a heavy document stands: done when its findings are known (the
+ * document's own check, an edit judged before, undo back to it), else judged in the worker, one
+ * edit at a time: edits made while one is judged wait, and only the newest of them is judged next
+ * (the ones it replaced are judged again only if shown again, by undo).
+ */
+function editState(design: Design): CheckState {
+  if (judged.has(design)) return DONE;
+  const known = edits.get(design);
+  if (known) return known;
+  const c = appChecker();
+  if (!c) return DONE;
+  edits.set(design, CHECKING);
+  if (editRunning) {
+    if (editWaiting) edits.delete(editWaiting);
+    editWaiting = design;
+  } else judgeEdit(c, design);
+  return CHECKING;
+}
+
+/** Where the check of this design's document stands (of the design itself, for a heavy document); starts it the first time it is asked. */
 export function checkState(design: Design): CheckState {
   const doc = documentOf(design);
   const known = checks.get(doc);
-  if (known) return known;
+  if (known) return known.state === 'done' && heavy.has(doc) ? editState(design) : known;
   const c = appChecker();
   if (!c && catalog) {
     checks.set(doc, DONE);
@@ -183,8 +241,11 @@ export function checkState(design: Design): CheckState {
       settle(doc, failed);
     } else if (o.ok) {
       appEvaluator().remember(design, o.value);
+      judged.add(design);
+      // a heavy document is never validated here: its edits go to the worker too
+      if (o.workMs > HEAVY_CHECK_MS) heavy.add(doc);
       settle(doc, DONE);
-      if (o.ms <= WARM_UP_LIMIT_MS) warmUp(design);
+      if (o.ms <= WARM_UP_LIMIT_MS && !heavy.has(doc)) warmUp(design);
     } else if (o.reason === 'over-budget') {
       settle(doc, { state: 'unchecked', why: `checking it took longer than ${(c.budgetMs / 1000).toLocaleString('en')} s, so it was stopped` });
     } else {

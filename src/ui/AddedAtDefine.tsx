@@ -9,6 +9,7 @@ import { memo } from 'react';
 import type { GuestDevice } from '../engine/index.ts';
 import { useDesigner } from '../store/index.ts';
 import { addedAtDefine, busOwner, NO_ADDED } from './layout.ts';
+import { usePrepared } from './slicing.ts';
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 export const ADDED_TITLE = 'Added by libvirt at define: not in your XML. libvirt adds it and puts it here when it defines the domain; export does not write it.';
@@ -35,7 +36,12 @@ export const AddedRow = memo(function AddedRow({ device }: { device: GuestDevice
 
 /** What libvirt adds with no bus on the canvas (the buses it adds, devices on them), above the canvas like the Unplaced tray. */
 export function AddedAtDefineStrip() {
-  const elsewhere = useDesigner((s) => (s.present ? addedAtDefine(s.present.design.guest).elsewhere : undefined));
+  const prepared = usePrepared(
+    useDesigner((s) => s.present?.design.source),
+    useDesigner((s) => s.present?.design.guest),
+  );
+  // a big design's define runs in a task of its own first (slicing.ts), not in the one that draws the page
+  const elsewhere = useDesigner((s) => (s.present && prepared ? addedAtDefine(s.present.design.guest).elsewhere : undefined));
   if (!elsewhere || elsewhere.length === 0) return null;
   return (
     <section className="tray added-strip" aria-label="Added by libvirt at define" data-testid="added-at-define">

@@ -10,6 +10,7 @@ import { busOwner, changedNodes, createLayoutMemory, FIT_PADDING, FULL_MIN_ZOOM,
 import { RemoveZone } from './RemoveZone.tsx';
 import { UnplacedTray } from './UnplacedTray.tsx';
 import { AddedAtDefineStrip } from './AddedAtDefine.tsx';
+import { nodeWeights, SLICE_DEVICES, sliced, sliceEnds, usePrepared, useSlicedCount } from './slicing.ts';
 
 /** A bus's edge to what is plugged into it: down its indent, along the gap above the child's row, down into the child. */
 function TrunkEdge({ id, sourceX, sourceY, targetX, targetY, data, style }: EdgeProps<TrunkFlowEdge>) {
@@ -340,11 +341,20 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
   // The same element while what it is made of stays: an edit that renews no node or edge (a drop on
   // tiles, whose nodes name their counts themselves) then renders none of React Flow's own components
   const onlyVisible = plan.lod === 'full' && layout.nodes.length > 12;
+  // a big design's nodes are drawn a few buses a task (slicing.ts), in layout order, the edges with them
+  const [ends] = useState(() => (sliced(guest) ? sliceEnds(nodeWeights(guest, layout.nodes), SLICE_DEVICES) : []));
+  const drawn = useSlicedCount(layout.nodes.length, ends);
+  const nodes = useMemo(() => (drawn >= layout.nodes.length ? layout.nodes : layout.nodes.slice(0, drawn)), [layout.nodes, drawn]);
+  const edges = useMemo(() => {
+    if (nodes === layout.nodes) return layout.edges;
+    const ids = new Set(nodes.map((n) => n.id));
+    return layout.edges.filter((e) => ids.has(e.source) && ids.has(e.target));
+  }, [nodes, layout.nodes, layout.edges]);
   return useMemo(
     () => (
       <ReactFlow
-        nodes={layout.nodes}
-        edges={layout.edges}
+        nodes={nodes}
+        edges={edges}
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
         nodesDraggable={false}
@@ -362,7 +372,7 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
         {showMinimap ? <MiniMap pannable zoomable ariaLabel="Mini map of the topology" nodeColor={minimapColor} nodeStrokeWidth={0} data-testid="minimap" /> : null}
       </ReactFlow>
     ),
-    [layout.nodes, layout.edges, onMoveStart, start.viewport, onlyVisible, showMinimap],
+    [nodes, edges, onMoveStart, start.viewport, onlyVisible, showMinimap],
   );
 });
 
@@ -387,7 +397,9 @@ function docId(source: object | undefined): number {
 function DocumentFlow({ view, container }: { view: Size; container: React.RefObject<HTMLDivElement | null> }) {
   const guest = useDesigner((s) => s.present?.design.guest);
   const source = useDesigner((s) => s.present?.design.source);
-  return guest ? <Flow key={docId(source)} guest={guest} view={view} container={container} /> : null;
+  // a big design's define runs first, in a task of its own (slicing.ts)
+  const prepared = usePrepared(source, guest);
+  return guest && prepared ? <Flow key={docId(source)} guest={guest} view={view} container={container} /> : null;
 }
 
 export function Canvas() {

@@ -17,6 +17,7 @@ import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllerLabe
 import { ADDED_TITLE, useAddedOnBus } from './AddedAtDefine.tsx';
 import { onEnterOrSpace } from './roving.ts';
 import { tileCutZooms, uiMeasure, type TileLine, type TileText } from './tileFit.ts';
+import { sliced, useLazyValue } from './slicing.ts';
 
 /** The open design's machine family, as a string: a bus is named in its machine's words ("vPHB" only on pseries). */
 export const useFamily = (): MachineFamily => useDesigner((s) => (s.present ? machineFamily(s.present.design.guest) : 'other'));
@@ -140,7 +141,9 @@ function chipOf(target: EventTarget, container: Element, byKey: ReadonlyMap<stri
  */
 const TileChips = memo(function TileChips({ devices, host, cut }: { devices: readonly GuestDevice[]; host: Host | undefined; cut: boolean }) {
   const selectedText = useBusSelected(devices);
-  const severityText = useBusSeverities(devices);
+  // a big design's badges follow a check in the background (slicing.ts), not in the task of its answer
+  const big = useDesigner((s) => (s.present ? sliced(s.present.design.guest) : false));
+  const severityText = useLazyValue(useBusSeverities(devices), big);
   const selected = useMemo(() => parseSelected(selectedText), [selectedText]);
   const severities = useMemo(() => parseSeverities(severityText), [severityText]);
   const byKey = useMemo(() => new Map(devices.map((d) => [d.key, d])), [devices]);
@@ -242,10 +245,14 @@ const TileBody = memo(function TileBody({ c, assigned, selected, family }: { c: 
   const added = useAddedOnBus(c.key, c.index);
   const children = useDesigner((s) => (c.index === undefined || !s.present ? NO_CONTROLLERS : (controllersByBus(s.present.design.guest).get(c.index) ?? NO_CONTROLLERS)));
   // as text, so a new validation that finds the same re-renders nothing
-  const worstKey = useDesigner((s) => {
-    const f = c.index === undefined || !s.present ? undefined : worstFindingByBus(s.present.design).get(c.index);
-    return f ? `${f.severity}\u0000${f.ruleId}\u0000${f.message}` : '';
-  });
+  const big = useDesigner((s) => (s.present ? sliced(s.present.design.guest) : false));
+  const worstKey = useLazyValue(
+    useDesigner((s) => {
+      const f = c.index === undefined || !s.present ? undefined : worstFindingByBus(s.present.design).get(c.index);
+      return f ? `${f.severity}\u0000${f.ruleId}\u0000${f.message}` : '';
+    }),
+    big,
+  );
   const [worstSeverity, worstRule, worstMessage] = worstKey.split('\u0000') as [Severity | '', string | undefined, string | undefined];
   const worst = worstSeverity ? { severity: worstSeverity, ruleId: worstRule ?? '', message: worstMessage ?? '' } : undefined;
   const select = useCallback(() => designerStore.getState().select({ kind: 'controller', key: cKey }), [cKey]);
