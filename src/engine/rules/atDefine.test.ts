@@ -36,6 +36,18 @@ describe('atDefine: the guest libvirt defines', () => {
     expect(definedControllerText(defined, { ...written!, index: undefined })).toBe('pcie-root-port controller index (none)');
   });
 
+  // virDomainPCIAddressSetGrow (src/conf/domain_addr.c): a root port written on bus 3, which no
+  // controller provides, needs a slot libvirt cannot add ("a PCI slot is needed to connect a PCI
+  // controller model='pcie-root-port', but none is available, and it cannot be automatically added"):
+  // libvirt defines no domain, so there is none for a rule to judge (a NIC left to place makes it matter)
+  it('nothing when libvirt refuses the define as a whole (a root port on a bus no controller makes)', () => {
+    const d = q35([ctrl('pcie-root-port', 1, { address: at(3, 0) }), rootPort(2, 3)], [dev('nic', 'interface', undefined, { model: 'e1000e' })]);
+    expect(atDefine(buildContext(d), always)).toBeUndefined();
+    // the same port on pcie-root is defined, and the NIC placed
+    const ok = q35([ctrl('pcie-root-port', 1, { address: at(0, 4) }), rootPort(2, 3)], [dev('nic', 'interface', undefined, { model: 'e1000e' })]);
+    expect(atDefine(buildContext(ok), always)?.guest.devices.find((x) => x.key === 'nic')?.address).toBeDefined();
+  });
+
   it('nothing when the rule says nothing is at stake, or for a machine pcitopo does not place', () => {
     const d = q35([rootPort(1, 1)], [dev('nic', 'interface', undefined, { model: 'e1000' })]);
     expect(atDefine(buildContext(d), () => false)).toBeUndefined();
