@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findingsOf } from './alone.ts';
-import { at, ctrl, design, dev } from '../../src/engine/rules/testkit.ts';
+import { at, ctrl, design, dev, q35 } from '../../src/engine/rules/testkit.ts';
 import type { GuestDevice } from '../../src/engine/model/guest.ts';
 
 /**
@@ -32,5 +32,24 @@ describe('GEN-IDX-4: the bridge libvirt adds, and what it adds it for', () => {
     expect(findingsOf(d, 'GEN-IDX-4').map((f) => [f.message, f.subjects])).toEqual([
       [`libvirt adds pci-bridge index 1 at define for extra and, with no free slot on the buses before it, puts it ${refused}`, { controllers: [1], devices: ['extra'] }],
     ]);
+  });
+});
+
+describe('GEN-IDX-4: a controller written on a bus no controller makes', () => {
+  // In the dry run libvirt grows a bus for the address (virDomainPCIAddressSetGrow, src/conf/domain_addr.c)
+  // only for a switch upstream port, adding a pcie-root-port of the next index: the upstream port index 1
+  // then sits on root port 2, which QEMU, given the controllers in index order, has not created yet
+  it('an upstream port index 1 on bus 2: libvirt adds root port 2 for it, and QEMU refuses the order', () => {
+    const d = q35([ctrl('pcie-switch-upstream-port', 1, { address: at(2, 0) })], []);
+    expect(findingsOf(d, 'GEN-IDX-4').map((f) => [f.message, f.subjects])).toEqual([
+      [
+        "PCI controller at index 1 (pcie-switch-upstream-port) has bus='0x02': libvirt accepts it, but QEMU creates PCI controllers in index order and refuses to start (\"Bus 'pci.2' not found\"). Its index must be larger than its bus.",
+        { controllers: [1] },
+      ],
+    ]);
+  });
+
+  it('any other controller there is refused by libvirt first (GEN-ADDR-2), not judged by its order', () => {
+    expect(findingsOf(q35([ctrl('pcie-root-port', 1, { address: at(2, 0) })], []), 'GEN-IDX-4')).toEqual([]);
   });
 });
