@@ -110,6 +110,8 @@ describe('a bus libvirt adds when everything is written', () => {
     const pc = (slots: readonly number[]) => buildContext(design({ machine: 'pc', controllers: [ctrl('pci-root', 0)], devices: disks(0, slots) }));
     expect(addsBuses(pc(range(2, 31)))).toBe(true);
     expect(addsBuses(pc(range(3, 31)))).toBe(false);
+    // slot 31, pci-root's last (virDomainPCIAddressBusSetModel: maxSlot 31), is a free slot like any other
+    expect(addsBuses(pc(range(2, 30)))).toBe(false);
     // pcie-root: libvirt reserves no spare slot there (qemuDomainHasPCIRoot)
     expect(addsBuses(buildContext(q35([], disks(0, range(1, 30)))))).toBe(false);
   });
