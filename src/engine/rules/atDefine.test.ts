@@ -36,6 +36,18 @@ describe('atDefine: the guest libvirt defines', () => {
     expect(definedControllerText(defined, { ...written!, index: undefined })).toBe('pcie-root-port controller index (none)');
   });
 
+  // virDomainPCIAddressSetGrow (src/conf/domain_addr.c): a root port written on bus 3, which no
+  // controller provides, needs a slot libvirt cannot add ("a PCI slot is needed to connect a PCI
+  // controller model='pcie-root-port', but none is available, and it cannot be automatically added"):
+  // libvirt defines no domain, so there is none for a rule to judge (a NIC left to place makes it matter)
+  it('nothing when libvirt refuses the define as a whole (a root port on a bus no controller makes)', () => {
+    const d = q35([ctrl('pcie-root-port', 1, { address: at(3, 0) }), rootPort(2, 3)], [dev('nic', 'interface', undefined, { model: 'e1000e' })]);
+    expect(atDefine(buildContext(d), always)).toBeUndefined();
+    // the same port on pcie-root is defined, and the NIC placed
+    const ok = q35([ctrl('pcie-root-port', 1, { address: at(0, 4) }), rootPort(2, 3)], [dev('nic', 'interface', undefined, { model: 'e1000e' })]);
+    expect(atDefine(buildContext(ok), always)?.guest.devices.find((x) => x.key === 'nic')?.address).toBeDefined();
+  });
+
   it('nothing when the rule says nothing is at stake, or for a machine pcitopo does not place', () => {
     const d = q35([rootPort(1, 1)], [dev('nic', 'interface', undefined, { model: 'e1000' })]);
     expect(atDefine(buildContext(d), () => false)).toBeUndefined();
@@ -98,6 +110,8 @@ describe('a bus libvirt adds when everything is written', () => {
     const pc = (slots: readonly number[]) => buildContext(design({ machine: 'pc', controllers: [ctrl('pci-root', 0)], devices: disks(0, slots) }));
     expect(addsBuses(pc(range(2, 31)))).toBe(true);
     expect(addsBuses(pc(range(3, 31)))).toBe(false);
+    // slot 31, pci-root's last (virDomainPCIAddressBusSetModel: maxSlot 31), is a free slot like any other
+    expect(addsBuses(pc(range(2, 30)))).toBe(false);
     // pcie-root: libvirt reserves no spare slot there (qemuDomainHasPCIRoot)
     expect(addsBuses(buildContext(q35([], disks(0, range(1, 30)))))).toBe(false);
   });
