@@ -87,6 +87,29 @@ describe('verify sandbox copies', () => {
     expect(notes).toContain('emulator /usr/libexec/qemu-kvm -> ');
   });
 
+  it('the define copy scrubs the devices of every <devices> element libvirt reads: an <emulator> in a second one is not run', () => {
+    const xml = `<domain type='kvm'>
+  <name>v2d</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <controller type='pci' index='0' model='pcie-root'/>
+  </devices>
+  <devices>
+    <emulator>/tmp/not-qemu.sh</emulator>
+    <tpm model='tpm-crb'><backend type='passthrough'><device path='/dev/tpm0'/></backend></tpm>
+    <interface type='user'><model type='e1000e'/></interface>
+  </devices>
+</domain>`;
+    const c = copyOf(xml, X86_HELP);
+    expect(c.xml).not.toMatch(/not-qemu|<tpm/);
+    expect(c.xml.match(/<devices>/g)).toHaveLength(1);
+    expect(c.xml).toMatch(/<controller type="pci" index="0" model="pcie-root"[^]*<interface type="user"/);
+    expect(c.notes).toContain('the devices of 2 <devices> elements put into one (libvirt reads them all; its schema allows one)');
+    expect(c.notes).toContain("emulator /tmp/not-qemu.sh -> this machine's qemu-system-x86_64");
+  });
+
   it("the define copy runs none of the document's QEMU namespace: arguments, environment, capabilities, overrides, deprecation; the notes count what it left out", () => {
     const xml = fs.readFileSync(path.join(__dirname, 'fixtures/qemu-commandline.domain.xml'), 'utf8');
     const c = copyOf(xml, X86_HELP);

@@ -237,7 +237,16 @@ export function makeDefineCopy(dom: XmlElement, design: Design, machineHelp: () 
     delete vcpu.attributes.placement;
   }
 
-  const devs = child(dom, 'devices') ?? append(dom, make('devices'));
+  // libvirt reads the devices of every <devices> element (virDomainDefParseXML's XPath ./devices/*):
+  // they all go into the first, so every one is seen below (a second one's <emulator> was run by
+  // virsh define, unscrubbed); document order is kept, as libvirt's per-type lists keep it
+  const allDevices = elements(dom, 'devices');
+  const devs = allDevices[0] ?? append(dom, make('devices'));
+  for (const more of allDevices.slice(1)) {
+    for (const el of elements(more)) append(devs, el);
+    remove(more);
+  }
+  if (allDevices.length > 1) notes.push(`the devices of ${allDevices.length} <devices> elements put into one (libvirt reads them all; its schema allows one)`);
   const devices: DesignedDevice[] = [];
   // the engine's devices by where their element starts in the text: its keys and labels, #n de-duplication included
   const engineDevice = new Map<number, GuestDevice>();
