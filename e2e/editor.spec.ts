@@ -527,6 +527,32 @@ test.describe('what happened, and what to do', () => {
     await expect(page.getByTestId('undo')).toHaveAttribute('aria-label', 'Undo: Edit the XML');
   });
 
+  test('Ctrl+Z on the canvas with nothing left to undo changes nothing, not even the text last typed into the XML editor (the browser\'s own undo)', async ({ page }) => {
+    await openApp(page);
+    await page.getByTestId('xml-drawer-toggle').click();
+    const editor = page.getByTestId('xml-editor');
+    await expect(editor).toBeVisible();
+    await page.getByTestId('add-phb').click();
+    await expect(page.getByTestId('controller-3')).toBeVisible();
+    // a typo put in as the browser's own editing does (fill: insertText), which records it in the
+    // browser's undo history, as a drop of text or a spelling correction would
+    await editor.fill((await exportXml(page)).replace('</devices>', '</devicez>'));
+    await expect(page.getByTestId('xml-error')).toBeVisible();
+    await page.getByTestId('controller-0').locator('.chead').click();
+    await page.keyboard.press('Control+z');
+    await expect(page.getByTestId('controller-3')).toHaveCount(0);
+    await expect(page.getByTestId('xml-error')).toHaveCount(0);
+    const design = await exportXml(page);
+    await expect(page.getByTestId('undo')).toBeDisabled();
+    await page.keyboard.press('Control+z');
+    // the key's default action, had it run, has changed the editor's DOM by the next frames
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const shown = await editor.evaluate((el) => (el as unknown as { cmTile: { view: { state: { doc: { toString(): string } } } } }).cmTile.view.state.doc.toString());
+    expect(shown).toBe(design);
+    await expect(page.getByTestId('xml-error')).toHaveCount(0);
+    expect(await page.evaluate(() => document.activeElement?.closest('[data-testid="xml-editor"]') === null)).toBe(true);
+  });
+
   test('the XML drawer remembers whether it is open and how tall it is', async ({ page }) => {
     await openApp(page);
     await page.getByTestId('xml-drawer-toggle').click();

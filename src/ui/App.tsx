@@ -207,7 +207,12 @@ export function App() {
       // a key on a focused control that uses it itself (Enter, Space on a button) is not a shortcut
       const action = actionForKey(keyOf(e));
       if (!action) return;
-      if (action.enabled(designerStore.getState(), undefined) !== true) return;
+      if (action.enabled(designerStore.getState(), undefined) !== true) {
+        // with nothing to undo or redo, the browser's own undo would act on the last text typed into
+        // the XML editor's contenteditable, and CodeMirror would read its DOM back as a second document
+        if (action.id === 'undo' || action.id === 'redo') e.preventDefault();
+        return;
+      }
       e.preventDefault();
       void run(action, undefined);
     };
