@@ -258,6 +258,21 @@ describe('editing the selection', () => {
     expect(s.getState().focusItem?.testId).toBe('host-group-3');
   });
 
+  it('Remove of a device in the Unplaced tray asks for focus on the next one there, and once the tray is empty on the first bus drawn', async () => {
+    const s = demoStore();
+    const key = (index: number) => present(s).design.guest.controllers.find((c) => c.index === index)?.key ?? '';
+    // vPHB 1 removed: its two functions go to the tray
+    s.getState().select({ kind: 'controller', key: key(1) });
+    await run(removeSelection, undefined, contextOf(s));
+    expect(device(s, '0000:01:00.0')?.address).toBeUndefined();
+    s.getState().select({ kind: 'device', key: '0000:01:00.0' });
+    await run(removeSelection, undefined, contextOf(s));
+    expect(s.getState().focusItem?.testId).toBe('guest-device-0000:01:00.1');
+    s.getState().select({ kind: 'device', key: '0000:01:00.1' });
+    await run(removeSelection, undefined, contextOf(s));
+    expect(s.getState().focusItem?.testId).toBe('controller-0');
+  });
+
   it('Remove of a vPHB asks for focus on the next bus drawn, or the one before for the last', async () => {
     const s = demoStore();
     const key = (index: number) => present(s).design.guest.controllers.find((c) => c.index === index)?.key ?? '';

@@ -11,7 +11,7 @@ const busTestId = (design: Design, key: string | undefined): string | undefined 
  * Where keyboard focus goes once these devices are removed (the focused one among them is gone, and
  * focus would fall to <body>, the next Tab starting over at the toolbar): the next device on the bus
  * of the first, else the one before it, else the bus itself. An unplaced device's neighbour is the
- * next one in the Unplaced tray.
+ * next one in the Unplaced tray, else the first bus drawn.
  */
 export function focusAfterRemovingDevices(design: Design, keys: readonly string[]): string | undefined {
   const guest = design.guest;
@@ -23,7 +23,9 @@ export function focusAfterRemovingDevices(design: Design, keys: readonly string[
   const row = owner === undefined || bus === undefined ? unplacedDevices(guest) : (devicesByBus(guest).get(bus) ?? []);
   const at = row.indexOf(first);
   const next = row.slice(at + 1).find((d) => !gone.has(d.key)) ?? row.slice(0, Math.max(at, 0)).reverse().find((d) => !gone.has(d.key));
-  return next ? `guest-device-${next.key}` : busTestId(design, owner);
+  if (next) return `guest-device-${next.key}`;
+  // the tray's last device gone, the tray goes too: the first bus drawn takes focus
+  return busTestId(design, owner ?? shownControllers(guest).list.find((c) => c.index !== undefined)?.key);
 }
 
 /** Where keyboard focus goes once this controller is removed: the bus it plugs into, else the next bus drawn, else the one before. */
