@@ -69,6 +69,9 @@ export function placePePerPhb(input: Guest, host: Host | undefined, spare: numbe
     const sim = qemuDomainAssignPCIAddresses(guest, machine, host);
     out = sim.guest;
     for (const key of sim.unplaced) notes.push(`no free slot for ${labelOf(out, key)}: libvirt would refuse the domain`);
+    // a conventional PCI machine (i440fx) has neither root ports nor vPHBs to keep spare: say so
+    // rather than drop the request silently
+    if (spare > 0) notes.push(`no spares were added: spare root ports apply to PCIe machines (q35, virt) and spare vPHBs to pseries; ${machine.family} hot-plugs into the free slots of its PCI buses`);
   }
   out = keepUserAddresses(guest, out);
   if (duplicates.size > 0) out = withDuplicates(input, out, duplicates);

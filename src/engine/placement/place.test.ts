@@ -220,6 +220,13 @@ describe('policy pe-per-phb', () => {
     }
   });
 
+  it('i440fx: spares asked for are not added, and the note says why', () => {
+    const pc = { ...guestOf('q35'), machine: 'pc' };
+    const asked = placeWithReport(designOf(pc, host), { policy: 'pe-per-phb', spare: 4 });
+    expect(asked.notes).toContain('no spares were added: spare root ports apply to PCIe machines (q35, virt) and spare vPHBs to pseries; i440fx hot-plugs into the free slots of its PCI buses');
+    expect(placeWithReport(designOf(pc, host), { policy: 'pe-per-phb', spare: 0 }).notes.filter((n) => n.includes('spare'))).toEqual([]);
+  });
+
   it('says that spares are not added under the libvirt policy, and only when some were asked for', () => {
     const g = guestOf('pseries', { devices: [hostdev('0001:01:00.0')] });
     const asked = placeWithReport(designOf(g, host), { policy: 'libvirt', spare: 2 });
