@@ -70,10 +70,11 @@ describe('pe-per-phb: spare notes', () => {
     expect(addresses(r.guest)).toEqual({ vda: '1:0.0' });
   });
 
-  it('i440fx gets no spares and no spare note (there is no root port or vPHB to keep empty); slot 1 is the PIIX3', () => {
+  it('i440fx gets no spares (there is no root port or vPHB to keep empty), and a note says so; slot 1 is the PIIX3', () => {
     const pc: Guest = { ...guestOf('q35'), machine: 'pc-i440fx-9.1', controllers: [controller('pci-root', 0)], devices: [emulated({ key: 'vda' })] };
     const r = placePePerPhb(pc, undefined, 2);
-    expect(r.notes).toEqual([]);
+    expect(r.notes).toEqual(['no spares were added: spare root ports apply to PCIe machines (q35, virt) and spare vPHBs to pseries; i440fx hot-plugs into the free slots of its PCI buses']);
+    expect(placePePerPhb(pc, undefined, 0).notes).toEqual([]);
     expect(addresses(r.guest)).toEqual({ vda: '0:2.0' });
     expect(r.guest.controllers.map((c) => c.model)).toEqual(['pci-root']);
   });
