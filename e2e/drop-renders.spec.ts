@@ -32,3 +32,21 @@ test('a drop renders what it changed: not React Flow, not the canvas bar around 
   expect(classes.filter((c) => /\bcanvasbar\b/.test(c))).toEqual([]);
   expect(errors).toEqual([]);
 });
+
+test('a drop ends the drag even when its state is updated between the drop and its end (targets judged again after a check, as under load): no ghost stays', async ({ page }) => {
+  const errors = await openApp(page);
+  const to = await center(page, 'controller-1');
+  await drag(page, await center(page, 'host-group-2'), to);
+  await expect(page.getByTestId('controller-1')).toHaveClass(/ over/);
+  // the release and, in the same task, an update of the drag's state, as a check of the design that
+  // ends before the drop's cleanup two frames later makes (judgePending: a new state object)
+  await page.evaluate(({ x, y }) => {
+    window.dispatchEvent(new PointerEvent('pointerup', { clientX: x, clientY: y, button: 0 }));
+    (window.__pcitopo?.getState() as unknown as { judgePending(ms: number): boolean }).judgePending(1);
+  }, { x: to.x + 1, y: to.y + 1 });
+  await page.mouse.up();
+  await expect(page.locator('.ghost')).toHaveCount(0);
+  await expect(page.locator('body.dragging')).toHaveCount(0);
+  expect(await page.evaluate(() => (window.__pcitopo?.getState() as unknown as { drag: unknown }).drag)).toBeNull();
+  expect(errors).toEqual([]);
+});

@@ -150,14 +150,19 @@ export function dragFrom(e: React.PointerEvent | PointerEvent, base: DragPayload
       // the result (a callback asked for now would run in the coming frame, hence two)
       // The grabbing cursor goes then too: it is inherited, so taking it off the body restyles
       // every element of the page (~1,000 on a 31-vPHB design), 8-16 ms the drop's frame need not pay.
-      const drag = st.drag;
+      // This drag is known by its payload, which every update of the drag state carries over: the
+      // state itself is replaced when targets are judged again (a check of the design that ended
+      // meanwhile, as the drop's own check may under load), and an identity check on it left the
+      // ghost on screen for good
+      const session = st.drag?.payload;
+      const same = (): boolean => session !== undefined && designerStore.getState().drag?.payload === session;
       st.apply(target.command, target.label);
       requestAnimationFrame(() =>
         requestAnimationFrame(() => {
           // unless a new drag started meanwhile: its cursor stays
-          if (!designerStore.getState().drag || designerStore.getState().drag === drag) endCursor();
+          if (!designerStore.getState().drag || same()) endCursor();
           // unless something else ended it meanwhile (a pending take, an undo, a new drag)
-          if (designerStore.getState().drag === drag) designerStore.getState().cancelDrag();
+          if (same()) designerStore.getState().cancelDrag();
         }),
       );
     }
