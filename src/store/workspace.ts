@@ -247,6 +247,9 @@ export interface ChangedFile {
   readonly encoding?: XmlEncoding | undefined;
 }
 
+/** What Windows refuses in a file name besides control characters (macOS and Linux refuse '/'). */
+const REFUSED_IN_FILE_NAMES = '/\\:*?"<>|';
+
 /**
  * `name` made safe as a file name on every desktop system: the characters Windows, macOS or Linux
  * refuse in a name (control characters, `/ \ : * ? " < > |`) become `_`; every other character
@@ -255,9 +258,19 @@ export interface ChangedFile {
  * (virDomainDefParseXML). '' for a name with nothing left.
  */
 export function fileStem(name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  return name.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_');
+  let out = '';
+  let refused = false;
+  for (const ch of name) {
+    const c = ch.charCodeAt(0);
+    const bad = c < 0x20 || c === 0x7f || REFUSED_IN_FILE_NAMES.includes(ch);
+    // a run of refused characters is one `_`
+    if (!bad) out += ch;
+    else if (!refused) out += '_';
+    refused = bad;
+  }
+  return out;
 }
+
 
 /** `alpha.xml` for a real file name, else `<name>.xml`; safe as a file name (fileStem). */
 function fileNameOf(g: DocGuest): string {
