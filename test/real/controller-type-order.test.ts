@@ -14,11 +14,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defineDomain } from '../../src/engine/placement/defineTime.ts';
-import { formatVerifyReport, runVerify } from '../../src/cli/verify/index.ts';
+import { formatVerifyReport } from '../../src/cli/verify/index.ts';
 import type { VerifyReport } from '../../src/cli/verify/index.ts';
-import { CACHE_DIR, design } from './helpers.ts';
+import { design, verify } from './helpers.ts';
 
-const verify = (xml: string): Promise<VerifyReport> => runVerify(xml, { cacheDir: CACHE_DIR, timeoutSec: 120 });
 
 const q35 = (devices: string): string => `<domain type='kvm'>
   <name>controller-type-order</name>

@@ -3,12 +3,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDesign } from '../../src/engine/index.ts';
-import type { Design } from '../../src/engine/index.ts';
+import { createDesign, validate } from '../../src/engine/index.ts';
+import type { Command, Design } from '../../src/engine/index.ts';
+import { runVerify } from '../../src/cli/verify/index.ts';
+import type { VerifyReport } from '../../src/cli/verify/index.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** libvirt's QEMU capability probe, kept between runs (~1.5 s per emulator) */
 export const CACHE_DIR = path.join(REPO, 'node_modules/.cache/pcitopo-real');
+
+/** `pcitopo verify` of `xml` here, with the capability cache kept between runs; `timeoutSec` per stage. */
+export const verify = (xml: string, timeoutSec = 120): Promise<VerifyReport> => runVerify(xml, { cacheDir: CACHE_DIR, timeoutSec });
+
+/** The first fix `rule` offers on `d` (its label and command); throws when it offers none. */
+export function firstFix(d: Design, rule: string): { readonly label: string; readonly command: Command } {
+  const fix = validate(d).find((f) => f.ruleId === rule)?.fixes?.[0];
+  if (!fix) throw new Error(`${rule} offers no fix`);
+  return fix;
+}
 
 export function design(xml: string): Design {
   const r = createDesign(xml);

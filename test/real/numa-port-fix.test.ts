@@ -6,10 +6,10 @@
  * defines the fixed guest and QEMU starts it with the port there and the device behind it.
  */
 import { describe, expect, it } from 'vitest';
-import { DEMO_HOST_XML, exportDomain, importHost, validate } from '../../src/engine/index.ts';
+import { DEMO_HOST_XML, exportDomain, importHost } from '../../src/engine/index.ts';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
-import { formatVerifyReport, runVerify } from '../../src/cli/verify/index.ts';
-import { CACHE_DIR } from './helpers.ts';
+import { formatVerifyReport } from '../../src/cli/verify/index.ts';
+import { firstFix, verify } from './helpers.ts';
 import { designOf } from '../support/designs.ts';
 
 const SAS = '0033:01:00.0';
@@ -69,10 +69,10 @@ describe('Q35-NUMA-1: the port its fix adds on the expander', () => {
     const host = importHost(DEMO_HOST_XML, 'demo-host.xml');
     if (!host.ok) throw new Error(host.error.message);
     const d = designOf(xml, host.value);
-    const fix = validate(d).find((f) => f.ruleId === 'Q35-NUMA-1')?.fixes?.[0];
-    expect(fix?.label).toBe(`Move hostdev ${SAS} behind a new pcie-root-port 4 on expander bus 2 (NUMA cell 1)`);
-    const fixed = applyCommand(d, fix?.command ?? { kind: 'batch', label: '', commands: [] });
-    const r = await runVerify(exportDomain(fixed), { cacheDir: CACHE_DIR, timeoutSec: 120 });
+    const fix = firstFix(d, 'Q35-NUMA-1');
+    expect(fix.label).toBe(`Move hostdev ${SAS} behind a new pcie-root-port 4 on expander bus 2 (NUMA cell 1)`);
+    const fixed = applyCommand(d, fix.command);
+    const r = await verify(exportDomain(fixed));
     if (r.stage !== 'done') console.log(formatVerifyReport(r));
     expect(r.stage).toBe('done');
     const at = (key: string) => r.devices.find((x) => x.key === key);

@@ -10,11 +10,9 @@ import { MACHINE_TEMPLATES, exportDomain, validate } from '../../src/engine/inde
 import type { Design } from '../../src/engine/index.ts';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
 import type { Command } from '../../src/engine/commands/commands.ts';
-import { formatVerifyReport, runVerify } from '../../src/cli/verify/index.ts';
-import type { VerifyReport } from '../../src/cli/verify/index.ts';
-import { CACHE_DIR, design } from './helpers.ts';
+import { formatVerifyReport } from '../../src/cli/verify/index.ts';
+import { design, firstFix, verify } from './helpers.ts';
 
-const verify = (xml: string): Promise<VerifyReport> => runVerify(xml, { cacheDir: CACHE_DIR, timeoutSec: 60 });
 
 const oneUsedPort = (machine: 'q35' | 'virt', extra = ''): string =>
   MACHINE_TEMPLATES[machine].replace(
@@ -32,11 +30,7 @@ const oneUsedPort = (machine: 'q35' | 'virt', extra = ''): string =>
 ${extra}  </devices>`,
   );
 
-const fixOf = (d: Design): { label: string; command: Command } => {
-  const fix = validate(d).find((f) => f.ruleId === 'Q35-HP-1')?.fixes?.[0];
-  if (!fix) throw new Error('Q35-HP-1 offers no fix');
-  return fix;
-};
+const fixOf = (d: Design): { readonly label: string; readonly command: Command } => firstFix(d, 'Q35-HP-1');
 
 describe('Q35-HP-1: the fix leaves a spare after the real define', () => {
   it('q35 with libvirt\'s default USB controller and memballoon: three ports, the third stays empty', async () => {

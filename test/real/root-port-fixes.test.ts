@@ -6,15 +6,14 @@
  * guest with the ports packed in that slot (multifunction='on' on function 0).
  */
 import { describe, expect, it } from 'vitest';
-import { exportDomain, validate } from '../../src/engine/index.ts';
+import { exportDomain } from '../../src/engine/index.ts';
 import type { Design } from '../../src/engine/index.ts';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
 import type { Command } from '../../src/engine/commands/commands.ts';
-import { formatVerifyReport, runVerify } from '../../src/cli/verify/index.ts';
+import { formatVerifyReport } from '../../src/cli/verify/index.ts';
 import type { VerifyReport } from '../../src/cli/verify/index.ts';
-import { CACHE_DIR, design } from './helpers.ts';
+import { design, firstFix, verify } from './helpers.ts';
 
-const verify = (xml: string): Promise<VerifyReport> => runVerify(xml, { cacheDir: CACHE_DIR, timeoutSec: 120 });
 
 const q35 = (devices: string): string => `<domain type='kvm'>
   <name>root-port-fixes</name>
@@ -37,11 +36,7 @@ const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 const rng = (model: string, bus: number, slot: number): string =>
   `    <rng model='${model}'>\n      <backend model='random'>/dev/urandom</backend>\n      <address type='pci' domain='0x0000' bus='${hex(bus)}' slot='${hex(slot)}' function='0x0'/>\n    </rng>\n`;
 
-const fixOf = (d: Design, rule: string): Command => {
-  const fix = validate(d).find((f) => f.ruleId === rule)?.fixes?.[0];
-  if (!fix) throw new Error(`${rule} offers no fix`);
-  return fix.command;
-};
+const fixOf = (d: Design, rule: string): Command => firstFix(d, rule).command;
 const text = (x: { bus: number | string; slot: number; function: number } | undefined): string | undefined => (x ? `${x.bus}:${x.slot}.${x.function}` : undefined);
 
 /** Where libvirt puts root port `index` of `xml` (libvirt's XML) and where QEMU has it. */
