@@ -255,6 +255,15 @@ export function checkState(design: Design): CheckState {
   return CHECKING;
 }
 
+/**
+ * Whether drop verdicts on `design` are judged in the worker: its document is heavy (HEAVY_CHECK_MS),
+ * so one verdict here, a validation of the design the drop makes, would be a long task, and there is
+ * a worker. A light document's verdicts are judged here, faster than a copy to the worker.
+ */
+export function heavyVerdicts(design: Design): boolean {
+  return heavy.has(documentOf(design)) && appChecker() !== null;
+}
+
 const notLoaded = (e: unknown): CheckState => ({
   state: 'unchecked',
   why: `the rule catalog could not be loaded (${e instanceof Error ? e.message : String(e)})`,
