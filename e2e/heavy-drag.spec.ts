@@ -19,19 +19,28 @@ function engineVerdicts(): Record<string, Verdict> {
   return Object.fromEntries(dropTargets(d, GROUP_5).map((t) => [t.id, evaluator.verdict(d, t.command)]));
 }
 
-/** Opens the demo with the worker's verdict requests counted; `heavy`: every document is heavy. */
-async function open(page: Page, heavy: boolean): Promise<void> {
-  await page.addInitScript((h) => {
-    localStorage.clear();
-    if (h) localStorage.setItem('pcitopo:heavy-check-ms', '0');
-    const w = window as unknown as { __verdictAsks: number };
-    w.__verdictAsks = 0;
-    const post = Worker.prototype.postMessage;
-    Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: unknown[]) {
-      if ((message as { kind?: string } | null)?.kind === 'verdicts') w.__verdictAsks++;
-      return (post as (...a: unknown[]) => void).call(this, message, ...rest);
-    };
-  }, heavy);
+/**
+ * Opens the demo with the worker's verdict requests counted; `heavy`: every document is heavy;
+ * `hang`: the worker never gets them (it hangs on them, as far as the page can tell).
+ */
+async function open(page: Page, heavy: boolean, hang = false): Promise<void> {
+  await page.addInitScript(
+    ([h, swallow]) => {
+      localStorage.clear();
+      if (h) localStorage.setItem('pcitopo:heavy-check-ms', '0');
+      const w = window as unknown as { __verdictAsks: number };
+      w.__verdictAsks = 0;
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: unknown[]) {
+        if ((message as { kind?: string } | null)?.kind === 'verdicts') {
+          w.__verdictAsks++;
+          if (swallow) return;
+        }
+        (post as (...a: unknown[]) => void).call(this, message, ...rest);
+      };
+    },
+    [heavy, hang] as const,
+  );
   await page.goto('/');
   await expect(page.locator('html[data-ready="true"]')).toBeAttached();
   await expect(page.locator('[data-testid="finding"][data-rule-id="CHECKING"]')).toHaveCount(0);
@@ -97,4 +106,19 @@ test('a heavy document: the "Move to…" list gets every verdict from the worker
   expect(Object.keys(shown).length).toBeGreaterThan(1);
   for (const [id, level] of Object.entries(shown)) expect(level, id).toBe(want[id]);
   expect(await asks(page)).toBeGreaterThan(0);
+});
+
+test('a heavy document whose worker hangs on the verdicts: the target says "not judged yet", never a verdict, and the drop applies', async ({ page }) => {
+  await open(page, true, true);
+  const before = await exportXml(page);
+  await drag(page, await center(page, 'host-group-5'), await center(page, 'controller-1'));
+  await expect(page.getByTestId('controller-1')).toHaveClass(/ over/);
+  await expect.poll(() => asks(page)).toBeGreaterThan(0);
+  await expect(page.locator('.ghost')).toContainText('Not judged yet');
+  await expect(page.getByTestId('controller-1')).toHaveClass(/ drop-pending/);
+  expect(await (await pageDrag(page)).evaluate((d) => d?.verdicts.size)).toBe(0);
+  await page.mouse.up();
+  await expect.poll(async () => Object.values(await placements(page)).filter((p) => p.bus === 1).length).toBeGreaterThan(0);
+  await page.getByTestId('undo').click();
+  expect(await exportXml(page)).toBe(before);
 });

@@ -43,8 +43,9 @@ function DragGhost() {
           <div>{`${v.level}${v.ruleId ? ` ${v.ruleId}` : ''}: ${v.message ?? ''}`}</div>
         )
       ) : does ? null : drag.over ? (
-        // a heavy design's target is judged in the worker: the drop works meanwhile, checked as any edit
-        <div className="muted">Not judged yet: being judged</div>
+        // a heavy design's target is judged in the worker (never, if it failed): the drop works all
+        // the same, checked as any edit
+        <div className="muted">Not judged yet</div>
       ) : (
         <div className="muted">Drop on a highlighted bus or slot</div>
       )}
