@@ -35,7 +35,10 @@
  *   open-7688-longest-task-cpu: <ms> ms    the most thread time one task took
  *   open-7688-main-cpu: <ms> ms            all main-thread tasks' thread time, navigation to settled
  *   add-vphb-7688-longest-task, add-vphb-7688-longest-task-cpu, add-vphb-7688-main-cpu: the same for one Add vPHB
- * BENCH_ONLY=open-q35-15k (~1 min) the same figures (open-q35-15k-*, add-vphb-q35-15k-*) for a q35 guest with 15,376
+ *   drag-7688-longest-task, drag-7688-longest-task-cpu, drag-7688-main-cpu: the same for one drag of a guest device
+ *                                          after it, across five buses and the new vPHB (its buses are full: the new
+ *                                          one is a target), held until every target has its verdict (at most 60 s)
+ * BENCH_ONLY=open-q35-15k (~1 min) the same figures (open-q35-15k-*, drag-q35-15k-*, add-vphb-q35-15k-*) for a q35 guest with 15,376
  * virtio NICs behind 62 pcie-to-pci-bridges and its 17,301 findings (e2e/fixtures/designs.ts q35BridgedNics, issue 11's
  * tester's design), settled once its findings are shown.
  */
@@ -476,12 +479,14 @@ async function main() {
       for (const [name, key] of [
         [`open-${size}`, 'open'],
         [`add-vphb-${size}`, 'addPhb'],
+        [`drag-${size}`, 'drag'],
       ]) {
         const rs = runs.map((r) => r[key]);
         console.log(`${name}-longest-task: ${median(rs.map((r) => r.longestWall)).toFixed(1)} ms`);
         console.log(`${name}-longest-task-cpu: ${median(rs.map((r) => r.longestCpu)).toFixed(1)} ms`);
         console.log(`${name}-main-cpu: ${median(rs.map((r) => r.cpu)).toFixed(1)} ms`);
         console.log(`#   (${OPEN_RUNS} runs: longest task ${rs.map((r) => r.longestWall.toFixed(0)).join(' ')} ms, main-thread cpu ${rs.map((r) => r.cpu.toFixed(0)).join(' ')} ms)`);
+        if (key === 'drag') console.log(`#   (${rs.map((r) => r.what).join('; ')})`);
       }
       return 0;
     }

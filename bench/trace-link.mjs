@@ -120,7 +120,7 @@ function analyseProfile(label, profile) {
 /**
  * One run: opens `linkText` (a share link; its origin is replaced by `url`, the served app's) in a new
  * context, traced until settled, then one Add vPHB, traced until settled. Returns `{ open, addPhb }`,
- * each analyseTrace's result; prints the analyses unless `quiet` (CPU profiles instead under TRACE_CPU).
+ * each analyseTrace's result (the drag's with `what`: how many targets were judged); prints the analyses unless `quiet` (CPU profiles instead under TRACE_CPU).
  */
 export async function traceLinkRun(browser, url, linkText, quiet = false) {
   const link = linkText.trim().replace(/^https?:\/\/[^/#]+\/?/, url);
@@ -178,8 +178,55 @@ export async function traceLinkRun(browser, url, linkText, quiet = false) {
   const shown = Date.now() - t;
   await settled();
   const addPhb = await stop(`add vPHB (new tile shown ${shown} ms after the click)`);
+  // after Add vPHB: the designs' buses are full, the new vPHB is the drag's one bus to judge
+  await start();
+  const dragged = await dragRun(page);
+  await settled();
+  const drag = await stop(`drag (${dragged})`);
   await context.close();
-  return { open, addPhb };
+  return { open, drag: { ...drag, what: dragged }, addPhb };
+}
+
+/** How long a drag waits for every target's verdict before it is let go (its figures then say how many were judged). */
+const DRAG_JUDGED_MS = 60000;
+
+/**
+ * One drag of a guest device chip on screen across five bus tiles on screen and the newest one (each
+ * judged as the pointer enters it), held until every target of the drag has its verdict (or
+ * DRAG_JUDGED_MS), then cancelled with Escape: what judging a drag's targets costs the main thread.
+ * The pointer events are dispatched to the chip and the window (dnd.ts follows them there): at the
+ * zoom a big design opens at, a chip is a few pixels under its tile's hit area, and a zoom animation
+ * would move it under a real pointer. Returns what was judged, in words.
+ */
+async function dragRun(page) {
+  const crossed = await page.evaluate(() => {
+    const canvas = document.querySelector('.canvas')?.getBoundingClientRect();
+    const inView = (r) => canvas && r.width > 0 && r.top >= canvas.top && r.left >= canvas.left && r.bottom <= canvas.bottom && r.right <= canvas.right;
+    const mid = (r) => ({ clientX: r.left + r.width / 2, clientY: r.top + Math.min(10, r.height / 2) });
+    const chip = [...document.querySelectorAll('.canvas [data-testid^="guest-device-"]')].find((e) => inView(e.getBoundingClientRect()));
+    if (!chip) return -1;
+    // the bus tiles on screen, the newest (highest index: the vPHB just added) last
+    const index = (e) => Number(e.getAttribute('data-testid').slice('controller-'.length));
+    const shown = [...document.querySelectorAll('.canvas [data-testid^="controller-"]')].filter((e) => inView(e.getBoundingClientRect())).sort((a, b) => index(a) - index(b));
+    const at = mid(chip.getBoundingClientRect());
+    const ev = (type, p) => new PointerEvent(type, { bubbles: true, cancelable: true, button: 0, buttons: 1, pointerId: 1, isPrimary: true, ...p });
+    chip.dispatchEvent(ev('pointerdown', at));
+    window.dispatchEvent(ev('pointermove', { clientX: at.clientX + 12, clientY: at.clientY + 12 }));
+    const tiles = [...shown.slice(1, 6), ...shown.slice(-1)];
+    for (const t of tiles) window.dispatchEvent(ev('pointermove', mid(t.getBoundingClientRect())));
+    return tiles.length;
+  });
+  if (crossed < 0) throw new Error('no guest device chip on screen to drag');
+  const t0 = Date.now();
+  await page.waitForFunction(() => window.__pcitopo?.getState().drag?.pending.length === 0, null, { timeout: DRAG_JUDGED_MS, polling: 250 }).catch(() => {});
+  const ms = Date.now() - t0;
+  const [judged, targets] = await page.evaluate(() => {
+    const d = window.__pcitopo?.getState().drag;
+    return d ? [d.verdicts.size, d.targets.size] : [0, 0];
+  });
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => window.dispatchEvent(new PointerEvent('pointerup', { bubbles: true, button: 0 })));
+  return `${judged} of ${targets} targets judged, the last ${ms} ms after the pointer crossed ${crossed} buses`;
 }
 
 async function main() {

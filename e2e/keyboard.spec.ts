@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { openApp, placements } from './helpers.ts';
+import { loadDesign, openApp, placements } from './helpers.ts';
+import { unplacedPseries } from './fixtures/designs.ts';
 
 test.describe('keyboard "Move to…"', () => {
   test('lists every bus at once, settles each label to its verdict, explains the chosen one and moves on Enter', async ({ page }) => {
@@ -89,5 +90,39 @@ test.describe('keyboard Remove', () => {
     await page.keyboard.press('Delete');
     await expect(page.getByTestId('guest-device-0000:01:00.1')).toHaveCount(0);
     await expect(page.getByTestId('guest-device-0000:01:00.0')).toBeFocused();
+  });
+
+  test('Delete removes the device that has the focus, selected or not: in the Unplaced tray as on the canvas', async ({ page }) => {
+    const errors = await openApp(page);
+    await loadDesign(page, unplacedPseries());
+    const items = page.getByTestId('unplaced-tray').locator('[data-testid^="guest-device-"]');
+    const [first, second] = await items.evaluateAll((els) => els.slice(0, 2).map((e) => e.getAttribute('data-testid') ?? ''));
+    if (!first || !second) throw new Error('the design has two unplaced devices');
+    // the first selected, the second focused (Tab or a script: not selected)
+    await page.getByTestId(first).click();
+    await page.getByTestId(second).focus();
+    await expect(page.getByTestId(second)).toHaveAttribute('aria-pressed', 'false');
+    await page.keyboard.press('Delete');
+    await expect(page.getByTestId(second)).toHaveCount(0);
+    await expect(page.getByTestId(first)).toHaveCount(1);
+    // nothing selected at all: the focused one goes all the same
+    await page.keyboard.press('Escape');
+    await page.getByTestId(first).focus();
+    await expect(page.getByTestId(first)).toHaveAttribute('aria-pressed', 'false');
+    await page.keyboard.press('Delete');
+    await expect(page.getByTestId(first)).toHaveCount(0);
+
+    // on the canvas: a device selected, the arrow keys take the focus to the next one, Delete removes that one
+    const onCanvas = page.locator('.react-flow [data-testid^="guest-device-"]');
+    const a = (await onCanvas.first().getAttribute('data-testid')) ?? '';
+    await page.getByTestId(a).click();
+    await page.keyboard.press('ArrowDown');
+    const b = await page.evaluate(() => document.activeElement?.closest('[data-testid^="guest-device-"]')?.getAttribute('data-testid') ?? '');
+    expect(b).toMatch(/^guest-device-/);
+    expect(b).not.toBe(a);
+    await page.keyboard.press('Delete');
+    await expect(page.getByTestId(b)).toHaveCount(0);
+    await expect(page.getByTestId(a)).toHaveCount(1);
+    expect(errors).toEqual([]);
   });
 });

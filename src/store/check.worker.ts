@@ -1,10 +1,12 @@
 /**
  * The Web Worker that checks designs off the main thread (issue 11: "validation and placement run off
  * the main thread with a time budget, so no design can freeze or crash the tab"). It runs the engine
- * as it is (framework-free, no DOM) on a structured clone of the design and answers once; the page
- * (checker.ts) terminates it when an answer takes longer than the budget.
+ * as it is (framework-free, no DOM) on a structured clone of the design and answers each request
+ * once, keeping only the design its drop verdicts judge (checkAnswer.ts); the page (checker.ts)
+ * terminates it when an answer takes longer than the budget.
  */
 import type { CheckRequest } from './checker.ts';
-import { answerCheck } from './checkAnswer.ts';
+import { createCheckAnswerer } from './checkAnswer.ts';
 
-addEventListener('message', (e: MessageEvent<CheckRequest>) => postMessage(answerCheck(e.data)));
+const answer = createCheckAnswerer();
+addEventListener('message', (e: MessageEvent<CheckRequest>) => postMessage(answer(e.data)));

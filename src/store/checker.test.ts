@@ -1,37 +1,41 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { demoDesign, validate } from '../engine/index.ts';
 import { createChecker, type CheckRequest, type CheckResponse, type WorkerLike } from './checker.ts';
-import { answerCheck } from './checkAnswer.ts';
-import { checkState, evaluationOf, HEAVY_CHECK_MS, setAppChecker, UNCHECKED_ID, CHECKING_ID, onChecked } from './findings.ts';
-import { hypothetical } from './evaluate.ts';
-import { applyCommand, dropTargets } from '../engine/index.ts';
+import { answerCheck, createCheckAnswerer } from './checkAnswer.ts';
+import { appEvaluator, checkState, evaluationOf, HEAVY_CHECK_MS, setAppChecker, UNCHECKED_ID, CHECKING_ID, onChecked } from './findings.ts';
+import { hypothetical, isBusTarget, lazyVerdicts, verdictsBy } from './evaluate.ts';
+import { applyCommand, createEvaluator, dropTargets, type Command, type Design } from '../engine/index.ts';
+import { createDesignerStore, docOf } from './store.ts';
 import { largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
 import { designFromXml } from '../ui/testDesign.ts';
 
+type Mode = 'answer' | 'hang' | 'die';
+
 /**
- * A worker that answers like check.worker.ts after `delayMs`, or never (`hang`), or dies (`die`);
- * `workMs`: how long it says the engine's work took (its own clock otherwise).
+ * A worker that answers like check.worker.ts after `delayMs`, or never (`hang`), or dies (`die`), to
+ * every request or as `mode` says for each; `workMs`: how long each reading of its clock says the
+ * engine's work took (its own clock otherwise).
  */
-function fakeWorker(mode: 'answer' | 'hang' | 'die', delayMs = 0, workMs?: number) {
+function fakeWorker(mode: Mode | ((req: CheckRequest) => Mode), delayMs = 0, workMs?: number) {
   const made: { terminated: boolean; posted: CheckRequest[] }[] = [];
   const spawn = (): WorkerLike => {
     const rec = { terminated: false, posted: [] as CheckRequest[] };
     made.push(rec);
+    // one answerer per worker, as check.worker.ts has: it keeps the design its verdicts judge
+    let t = 0;
+    const answer = createCheckAnswerer(workMs === undefined ? undefined : () => (t += workMs) - workMs);
     const w: WorkerLike = {
       onmessage: null,
       onerror: null,
       postMessage(req) {
         rec.posted.push(req);
-        if (mode === 'hang') return;
+        const does = typeof mode === 'function' ? mode(req) : mode;
+        if (does === 'hang') return;
         setTimeout(() => {
           if (rec.terminated) return;
-          if (mode === 'die') w.onerror?.({ message: 'out of memory', preventDefault: () => {} } as unknown as ErrorEvent);
+          if (does === 'die') w.onerror?.({ message: 'out of memory', preventDefault: () => {} } as unknown as ErrorEvent);
           // a copy, as postMessage gives the worker
-          else {
-            let t = 0;
-            const clock = workMs === undefined ? undefined : () => (t += workMs) - workMs;
-            w.onmessage?.({ data: answerCheck(structuredClone(req), clock) } as MessageEvent<CheckResponse>);
-          }
+          else w.onmessage?.({ data: answer(structuredClone(req)) } as MessageEvent<CheckResponse>);
         }, delayMs);
       },
       terminate() {
@@ -204,11 +208,189 @@ describe('findings: an edit of a heavy document is checked off the main thread t
     await checked();
     expect(checkState(third)).toEqual({ state: 'done' });
     // the worker saw the document, the first edit and the newest one; the one between was never sent
-    expect(f.made[0]?.posted.map((r) => r.design.guest === second.guest)).toEqual([false, false, false]);
+    expect(f.made[0]?.posted.map((r) => r.design?.guest === second.guest)).toEqual([false, false, false]);
     expect(f.made[0]?.posted).toHaveLength(3);
     // shown again, it is checked then
     expect(checkState(second)).toEqual({ state: 'checking' });
     await checked();
     expect(checkState(second)).toEqual({ state: 'done' });
+  });
+});
+
+describe("drop verdicts of a heavy document are judged in the worker", () => {
+  // a host function: a target for each bus and each free slot (more than one request's worth)
+  const GROUP_5 = { kind: 'host-device', address: '0035:03:00.0' } as const;
+  /** a store on a fresh demo design whose check the worker answered as heavy (over HEAVY_CHECK_MS) */
+  async function heavyStore(mode: Mode | ((req: CheckRequest) => Mode), budgetMs = 1000) {
+    const f = fakeWorker(mode, 1, HEAVY_CHECK_MS + 1);
+    setAppChecker(createChecker(f.spawn, budgetMs));
+    const d = demoDesign();
+    const landed = new Promise<void>((resolve) => {
+      const off = onChecked(() => {
+        off();
+        resolve();
+      });
+    });
+    checkState(d);
+    await landed;
+    const store = createDesignerStore(docOf(d, 'demo'));
+    return { f, d, store, verdictsPosted: () => f.made.flatMap((m) => m.posted).filter((r) => r.kind === 'verdicts') };
+  }
+  /** what the main thread's evaluator says of every target of that drag */
+  const expected = (d: Design) => new Map(dropTargets(d, GROUP_5).map((t) => [t.id, createEvaluator().verdict(d, t.command)]));
+  const verdictCalls = () => vi.spyOn(appEvaluator(), 'verdict');
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; i < 2000 && !cond(); i++) await vi.advanceTimersByTimeAsync(1);
+    expect(cond()).toBe(true);
+  };
+
+  it("answers the main thread's evaluator would give, for every target, none judged here; the first request carries the design, the next ones only commands", async () => {
+    const { d, store, verdictsPosted } = await heavyStore('answer');
+    vi.useFakeTimers();
+    const here = verdictCalls();
+    expect(verdictsBy(d)).toBe('worker');
+    store.getState().startDrag({ ...GROUP_5 }, '0035:03:00.0', 0, 0);
+    // judging in idle slices has nothing to do on this thread
+    expect(store.getState().judgePending(100)).toBe(false);
+    await until(() => store.getState().drag?.pending.length === 0);
+    const want = expected(d);
+    expect(store.getState().drag?.verdicts).toEqual(want);
+    expect(want.size).toBeGreaterThan(32);
+    expect(here).not.toHaveBeenCalled();
+    const posted = verdictsPosted();
+    // several requests (32 commands at most each, fewer judged per 150 ms slice), the design in the first only
+    expect(posted.length).toBeGreaterThan(1);
+    expect(posted.map((r) => r.kind === 'verdicts' && r.design !== undefined)).toEqual([true, ...posted.slice(1).map(() => false)]);
+  });
+
+  it('a target the pointer enters is judged next, shown "not judged yet" (no verdict) until the worker answers', async () => {
+    const { d, store, verdictsPosted } = await heavyStore('answer');
+    vi.useFakeTimers();
+    store.getState().startDrag({ ...GROUP_5 }, '0035:03:00.0', 0, 0);
+    const last = [...(store.getState().drag?.targets.keys() ?? [])].at(-1) as string;
+    await until(() => verdictsPosted().length >= 1);
+    const asked = verdictsPosted().length;
+    store.getState().moveDrag(5, 5, last);
+    expect(store.getState().drag?.over).toBe(last);
+    expect(store.getState().drag?.verdicts.has(last)).toBe(false);
+    await until(() => store.getState().drag?.verdicts.has(last) ?? false);
+    expect(store.getState().drag?.verdicts.get(last)).toEqual(expected(d).get(last));
+    // it led the request after the one under way when the pointer entered it
+    const second = verdictsPosted()[asked];
+    expect(second?.kind === 'verdicts' && second.commands[0]).toEqual(store.getState().drag?.targets.get(last)?.command);
+  });
+
+  it('a worker that hangs on verdicts is ended at the budget: the targets stay not judged, asked no more, and the drop still applies', async () => {
+    const { store, f, verdictsPosted } = await heavyStore((r) => (r.kind === 'verdicts' ? 'hang' : 'answer'), 30);
+    vi.useFakeTimers();
+    const here = verdictCalls();
+    store.getState().startDrag({ ...GROUP_5 }, '0035:03:00.0', 0, 0);
+    await vi.advanceTimersByTimeAsync(40);
+    expect(f.made[0]?.terminated).toBe(true);
+    const drag = store.getState().drag;
+    expect(drag?.verdicts.size).toBe(0);
+    // the pointer entering a target, or the idle slices, ask nothing more of a worker that failed
+    store.getState().moveDrag(1, 1, drag?.pending[3] ?? null);
+    expect(store.getState().judgePending(10)).toBe(false);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(verdictsPosted()).toHaveLength(1);
+    expect(store.getState().drag?.verdicts.size).toBe(0);
+    expect(here).not.toHaveBeenCalled();
+    expect(store.getState().endDrag(drag?.pending[0] ?? null)).toBe(true);
+  });
+
+  it('a worker that dies on verdicts: the targets stay not judged, never judged wrong', async () => {
+    const { store, verdictsPosted } = await heavyStore((r) => (r.kind === 'verdicts' ? 'die' : 'answer'));
+    vi.useFakeTimers();
+    store.getState().startDrag({ ...GROUP_5 }, '0035:03:00.0', 0, 0);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(verdictsPosted()).toHaveLength(1);
+    expect(store.getState().drag?.verdicts.size).toBe(0);
+    expect(store.getState().drag?.pending.length).toBe(store.getState().drag?.targets.size);
+  });
+
+  it('an answer that comes after the design changed is dropped; the new drag gets its own', async () => {
+    const { d, store } = await heavyStore('answer');
+    vi.useFakeTimers();
+    store.getState().startDrag({ ...GROUP_5 }, '0035:03:00.0', 0, 0);
+    // before the worker answers: an edit (the drag ends with it), then a drag of the same group on the new design
+    expect(store.getState().apply({ kind: 'move-group', group: 2, controller: 1 })).toBe(true);
+    const edited = store.getState().present?.design as Design;
+    await until(() => verdictsBy(edited) === 'worker');
+    store.getState().startDrag({ ...GROUP_5 }, '0035:03:00.0', 0, 0);
+    await until(() => store.getState().drag?.pending.length === 0);
+    const want = expected(edited);
+    expect(store.getState().drag?.verdicts).toEqual(want);
+    // the two designs' verdicts differ somewhere: an answer for the first would have shown
+    expect([...expected(d)].some(([id, v]) => JSON.stringify(want.get(id)) !== JSON.stringify(v))).toBe(true);
+  });
+
+  it('"Move to…" lists: judge() asks the worker for that bus first and the answer reaches subscribers', async () => {
+    const { d, verdictsPosted } = await heavyStore('answer');
+    vi.useFakeTimers();
+    const here = verdictCalls();
+    const lazy = lazyVerdicts(d, dropTargets(d, GROUP_5).filter(isBusTarget));
+    let heard = 0;
+    lazy.subscribe(() => heard++);
+    const last = lazy.targets.at(-1)?.id as string;
+    expect(lazy.judge(last)).toBeUndefined();
+    expect(lazy.judgeSome(10)).toBe(false);
+    await until(() => lazy.judged === lazy.targets.length);
+    expect(heard).toBeGreaterThan(0);
+    const want = expected(d);
+    for (const t of lazy.targets) expect(lazy.get(t.id)).toEqual(want.get(t.id));
+    const first = verdictsPosted()[0];
+    expect(first?.kind === 'verdicts' && first.commands[0]).toEqual(lazy.targets.at(-1)?.command);
+    expect(here).not.toHaveBeenCalled();
+  });
+
+  it('a light document keeps judging on the main thread: the worker is asked for no verdict', async () => {
+    const f = fakeWorker('answer', 1, HEAVY_CHECK_MS);
+    setAppChecker(createChecker(f.spawn, 1000));
+    const d = demoDesign();
+    checkState(d);
+    await new Promise<void>((resolve) => onChecked(resolve));
+    expect(verdictsBy(d)).toBe('here');
+    const store = createDesignerStore(docOf(d, 'demo'));
+    store.getState().startDrag({ ...GROUP_5 }, '0035:03:00.0', 0, 0);
+    while (store.getState().judgePending(100));
+    expect(store.getState().drag?.verdicts).toEqual(expected(d));
+    expect(f.made.flatMap((m) => m.posted).filter((r) => r.kind === 'verdicts')).toHaveLength(0);
+  });
+});
+
+describe('the checker leaves out the design a worker holds', () => {
+  it('the same design twice: the second verdicts request has commands only; a new worker (after a hang) gets the design again', async () => {
+    vi.useFakeTimers();
+    const f = fakeWorker((r) => (r.kind === 'validate' ? 'hang' : 'answer'), 1);
+    const c = createChecker(f.spawn, 30);
+    const d = demoDesign();
+    const cmds = dropTargets(d, { kind: 'group', number: 5 }).map((t) => t.command);
+    const first = c.verdicts(d, cmds.slice(0, 2), 1000);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(await first).toMatchObject({ ok: true, value: cmds.slice(0, 2).map((cmd) => createEvaluator().verdict(d, cmd)) });
+    const second = c.verdicts(d, cmds.slice(2, 4), 1000);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(await second).toMatchObject({ ok: true, value: cmds.slice(2, 4).map((cmd) => createEvaluator().verdict(d, cmd)) });
+    expect(f.made[0]?.posted.map((r) => 'design' in r)).toEqual([true, false]);
+    const hung = c.validate(d);
+    await vi.advanceTimersByTimeAsync(40);
+    expect(await hung).toMatchObject({ ok: false, reason: 'over-budget' });
+    const third = c.verdicts(d, cmds.slice(0, 1), 1000);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(await third).toMatchObject({ ok: true });
+    expect(f.made[1]?.posted.map((r) => 'design' in r)).toEqual([true]);
+  });
+
+  it('a worker answers for as long as the slice lasts, at least one command; without a design it has none to judge', () => {
+    const d = demoDesign();
+    const cmds = dropTargets(d, { kind: 'group', number: 5 }).map((t) => t.command);
+    let t = 0;
+    const answer = createCheckAnswerer(() => (t += 10));
+    const r = answer({ id: 1, kind: 'verdicts', design: { guest: d.guest, host: d.host }, commands: cmds.slice(0, 10), sliceMs: 35 });
+    // started at 10; 20, 30, 40: the third verdict ends the slice
+    expect(r.ok && (r.value as unknown[]).length).toBe(3);
+    expect(answer({ id: 2, kind: 'verdicts', commands: cmds.slice(0, 5), sliceMs: 0 })).toMatchObject({ ok: true, value: [createEvaluator().verdict(d, cmds[0] as Command)] });
+    expect(createCheckAnswerer()({ id: 3, kind: 'verdicts', commands: cmds.slice(0, 1), sliceMs: 10 })).toEqual({ id: 3, ok: false, error: 'no design to judge the drop on' });
   });
 });

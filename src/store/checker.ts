@@ -5,7 +5,7 @@
  * and never runs out of memory with the tab. One request runs at a time; the budget of each starts
  * when it reaches the worker. Framework-free; the worker is made by `spawn`, so tests give a fake.
  */
-import type { Design, Finding, PlaceOptions, PlaceReport } from '../engine/index.ts';
+import type { Command, Design, Finding, PlaceOptions, PlaceReport, Verdict } from '../engine/index.ts';
 
 /**
  * What validation reads of a design: its guest and host (engine rules/context.ts buildContext reads
@@ -17,7 +17,16 @@ export type CheckedDesign = Pick<Design, 'guest' | 'host'>;
 
 export type CheckRequest =
   | { readonly id: number; readonly kind: 'validate'; readonly design: CheckedDesign }
-  | { readonly id: number; readonly kind: 'place'; readonly design: Design; readonly options: PlaceOptions };
+  | { readonly id: number; readonly kind: 'place'; readonly design: Design; readonly options: PlaceOptions }
+  /**
+   * Drop verdicts (engine `Evaluator.verdict`) of `commands` applied to one design, in order, for about
+   * `sliceMs` (at least one): the answer holds the verdicts of the commands judged, a prefix. The
+   * worker keeps the design of its last verdicts request and its evaluator, so `design` is left out
+   * when this worker has it already (the copy of a 7,688-device design costs the main thread more
+   * than a batch of commands), and each verdict after the first re-validates only the buses its
+   * command touched.
+   */
+  | { readonly id: number; readonly kind: 'verdicts'; readonly design?: CheckedDesign; readonly commands: readonly Command[]; readonly sliceMs: number };
 
 export type CheckResponse = { readonly id: number; readonly ok: true; readonly value: unknown; readonly ms?: number } | { readonly id: number; readonly ok: false; readonly error: string };
 
@@ -40,6 +49,11 @@ export interface Checker {
   validate(design: Design): Promise<Outcome<Finding[]>>;
   /** `placeWithReport(design, options)`, computed in the worker. */
   place(design: Design, options: PlaceOptions): Promise<Outcome<PlaceReport>>;
+  /**
+   * The verdicts of `commands` on `design` (engine `Evaluator.verdict`), computed in the worker for
+   * about `sliceMs`: those of a prefix of `commands`, at least the first.
+   */
+  verdicts(design: Design, commands: readonly Command[], sliceMs: number): Promise<Outcome<Verdict[]>>;
   readonly budgetMs: number;
 }
 
@@ -57,6 +71,8 @@ interface Job {
 
 export function createChecker(spawn: () => WorkerLike, budgetMs = CHECK_BUDGET_MS, now: () => number = () => performance.now()): Checker {
   let worker: WorkerLike | null = null;
+  // the design the current worker holds for verdicts (the last one a verdicts request carried to it)
+  let held: CheckedDesign | null = null;
   let running: { job: Job; started: number; timer: ReturnType<typeof setTimeout> } | null = null;
   const queue: Job[] = [];
   let nextId = 1;
@@ -69,6 +85,7 @@ export function createChecker(spawn: () => WorkerLike, budgetMs = CHECK_BUDGET_M
     if (endWorker) {
       worker?.terminate();
       worker = null;
+      held = null;
     }
     r.job.resolve(o);
     pump();
@@ -97,10 +114,13 @@ export function createChecker(spawn: () => WorkerLike, budgetMs = CHECK_BUDGET_M
     if (!job) return;
     let w: WorkerLike;
     try {
+      if (!worker) held = null;
       w = worker ??= start();
-      w.postMessage(job.req);
+      w.postMessage(withoutHeldDesign(job.req));
+      if (job.req.kind === 'verdicts' && job.req.design) held = job.req.design;
     } catch (e) {
       worker = null;
+      held = null;
       job.resolve({ ok: false, reason: 'failed', message: (e as Error).message, ms: 0 });
       pump();
       return;
@@ -109,6 +129,12 @@ export function createChecker(spawn: () => WorkerLike, budgetMs = CHECK_BUDGET_M
     const timer = setTimeout(() => finish({ ok: false, reason: 'over-budget', message: `no answer within ${budgetMs} ms`, ms: now() - started }, true), budgetMs);
     running = { job, started, timer };
   }
+
+  // a verdicts request's design is left out when the worker holds that very guest and host
+  const withoutHeldDesign = (req: CheckRequest): CheckRequest => {
+    if (req.kind !== 'verdicts' || !req.design || req.design.guest !== held?.guest || req.design.host !== held.host) return req;
+    return { id: req.id, kind: 'verdicts', commands: req.commands, sliceMs: req.sliceMs };
+  };
 
   const submit = <T>(req: CheckRequest): Promise<Outcome<T>> =>
     new Promise((resolve) => {
@@ -119,6 +145,7 @@ export function createChecker(spawn: () => WorkerLike, budgetMs = CHECK_BUDGET_M
   return {
     validate: (design) => submit<Finding[]>({ id: nextId++, kind: 'validate', design: { guest: design.guest, host: design.host } }),
     place: (design, options) => submit<PlaceReport>({ id: nextId++, kind: 'place', design, options }),
+    verdicts: (design, commands, sliceMs) => submit<Verdict[]>({ id: nextId++, kind: 'verdicts', design: { guest: design.guest, host: design.host }, commands, sliceMs }),
     budgetMs,
   };
 }

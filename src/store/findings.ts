@@ -150,6 +150,27 @@ function budgetHere(): number {
   }
 }
 
+/**
+ * localStorage knob for trying heavy documents out (e2e): a document whose check took the worker more
+ * than this many ms is heavy, instead of HEAVY_CHECK_MS (0: every document); ignored unless a number
+ * of 0 or more. Read once, when the first document's check lands.
+ */
+export const HEAVY_KEY = 'pcitopo:heavy-check-ms';
+
+let heavyMs: number | undefined;
+function heavyHere(): number {
+  if (heavyMs === undefined) {
+    try {
+      const raw = localStorage.getItem(HEAVY_KEY);
+      const v = raw === null ? NaN : Number(raw);
+      heavyMs = Number.isFinite(v) && v >= 0 ? v : HEAVY_CHECK_MS;
+    } catch {
+      heavyMs = HEAVY_CHECK_MS;
+    }
+  }
+  return heavyMs;
+}
+
 let checker: Checker | null | undefined;
 
 /** The app's checker, or null where there is no Worker (Node, unit tests): evaluations then run here. */
@@ -243,7 +264,7 @@ export function checkState(design: Design): CheckState {
       appEvaluator().remember(design, o.value);
       judged.add(design);
       // a heavy document is never validated here: its edits go to the worker too
-      if (o.workMs > HEAVY_CHECK_MS) heavy.add(doc);
+      if (o.workMs > heavyHere()) heavy.add(doc);
       settle(doc, DONE);
       if (o.ms <= WARM_UP_LIMIT_MS && !heavy.has(doc)) warmUp(design);
     } else if (o.reason === 'over-budget') {
@@ -253,6 +274,15 @@ export function checkState(design: Design): CheckState {
     }
   });
   return CHECKING;
+}
+
+/**
+ * Whether drop verdicts on `design` are judged in the worker: its document is heavy (HEAVY_CHECK_MS),
+ * so one verdict here, a validation of the design the drop makes, would be a long task, and there is
+ * a worker. A light document's verdicts are judged here, faster than a copy to the worker.
+ */
+export function heavyVerdicts(design: Design): boolean {
+  return heavy.has(documentOf(design)) && appChecker() !== null;
 }
 
 const notLoaded = (e: unknown): CheckState => ({

@@ -12,7 +12,11 @@ import { docOf } from './store.ts';
 import { designerStore } from './index.ts';
 import { designToCheck } from './checkAnswer.ts';
 
-/** A worker whose answers wait until `release()`: the test decides when the check lands. */
+/**
+ * A worker whose answers wait until `release()`: the test decides when the check lands. It says the
+ * engine's work took 1 ms: without it the page takes the wait for the release as the work, and a
+ * design held over HEAVY_CHECK_MS became heavy, its verdicts asked of this worker (findings.ts).
+ */
 function heldWorker() {
   const held: (() => void)[] = [];
   const spawn = (): WorkerLike => {
@@ -20,7 +24,7 @@ function heldWorker() {
       onmessage: null,
       onerror: null,
       postMessage(req: CheckRequest) {
-        held.push(() => w.onmessage?.({ data: { id: req.id, ok: true, value: req.kind === 'validate' ? validate(designToCheck(req.design)) : null } satisfies CheckResponse } as MessageEvent<CheckResponse>));
+        held.push(() => w.onmessage?.({ data: { id: req.id, ok: true, value: req.kind === 'validate' ? validate(designToCheck(req.design)) : null, ms: 1 } satisfies CheckResponse } as MessageEvent<CheckResponse>));
       },
       terminate() {},
     };

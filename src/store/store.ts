@@ -6,7 +6,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { Command, Design, DropPayload, Host, XmlEncoding } from '../engine/index.ts';
 import { describeCommand } from '../engine/index.ts';
-import { appliedDesign, dropTargets, hypothetical, isBusTarget, type DropTarget, type Verdict } from './evaluate.ts';
+import { appliedDesign, dropTargets, hypothetical, isBusTarget, judgeInWorker, verdictsBy, type DropTarget, type Verdict, type WorkerJudging } from './evaluate.ts';
 import { releaseTaken, syncWorkspace, takenFromOthers, withActiveGuest, type Taken, type WorkspaceDoc } from './workspace.ts';
 
 export interface DocState {
@@ -361,14 +361,19 @@ export function createDesignerStore(initial: DocState | null = null) {
       const list = dropTargets(present.design, payload);
       const targets = new Map(list.map((t) => [t.id, t]));
       const pending = [...list.filter(isBusTarget), ...list.filter((t) => !isBusTarget(t))].map((t) => t.id);
-      set({ drag: { payload, design: present.design, label, x, y, verdicts: new Map(), targets, pending, over: null } });
+      const drag: DragState = { payload, design: present.design, label, x, y, verdicts: new Map(), targets, pending, over: null };
+      set({ drag });
+      if (verdictsBy(drag.design) === 'worker') workerFor(drag, get, set);
     },
 
     moveDrag(x, y, over) {
       const drag = get().drag;
       if (!drag) return;
       const target = over === null || drag.verdicts.has(over) ? undefined : drag.targets.get(over);
-      if (!target) {
+      const by = target ? verdictsBy(drag.design) : 'here';
+      if (!target || by !== 'here') {
+        // a heavy document's target is judged in the worker, before the others
+        if (target && by === 'worker') workerFor(drag, get, set).first(target.id);
         set({ drag: { ...drag, x, y, over } });
         return;
       }
@@ -379,6 +384,12 @@ export function createDesignerStore(initial: DocState | null = null) {
     judgePending(budgetMs) {
       const drag = get().drag;
       if (!drag) return false;
+      const by = verdictsBy(drag.design);
+      if (by !== 'here') {
+        // the worker judges them, its answers fill the verdicts: nothing to judge on this thread
+        if (by === 'worker') workerFor(drag, get, set);
+        return false;
+      }
       const until = performance.now() + budgetMs;
       const verdicts = new Map(drag.verdicts);
       let i = 0;
@@ -405,6 +416,35 @@ export function createDesignerStore(initial: DocState | null = null) {
       set({ drag: null });
     },
   }));
+}
+
+/**
+ * A heavy document's drag is judged in the worker (evaluate.ts judgeInWorker): the judging of each
+ * drag, known by its payload (a new object for each drag, carried over by every update of the drag
+ * state), with the design it judges.
+ */
+const judgingOf = new WeakMap<DragPayload, { readonly design: Design; readonly judging: WorkerJudging }>();
+
+/**
+ * The worker judging `drag`'s targets, started unless it runs (or failed: its targets stay not
+ * judged, a new start would only meet the same budget). Its answers fill the drag's verdicts while
+ * that drag, on that design, is the store's; an answer after it ended or for another design is dropped.
+ */
+function workerFor(drag: DragState, get: () => DesignerState, set: (s: Partial<DesignerState>) => void): WorkerJudging {
+  const known = judgingOf.get(drag.payload);
+  if (known?.design === drag.design && (known.judging.running || known.judging.failed)) return known.judging;
+  known?.judging.stop();
+  const { payload, design } = drag;
+  const judging = judgeInWorker(design, drag.targets, drag.pending, (got) => {
+    const d = get().drag;
+    if (!d || d.payload !== payload || d.design !== design) return false;
+    const verdicts = new Map(d.verdicts);
+    for (const [id, v] of got) verdicts.set(id, v);
+    set({ drag: { ...d, verdicts, pending: d.pending.filter((id) => !got.has(id)) } });
+    return true;
+  });
+  judgingOf.set(payload, { design, judging });
+  return judging;
 }
 
 export type DesignerStore = ReturnType<typeof createDesignerStore>;

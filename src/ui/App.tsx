@@ -42,7 +42,11 @@ function DragGhost() {
         ) : (
           <div>{`${v.level}${v.ruleId ? ` ${v.ruleId}` : ''}: ${v.message ?? ''}`}</div>
         )
-      ) : does ? null : (
+      ) : does ? null : drag.over ? (
+        // a heavy design's target is judged in the worker (never, if it failed): the drop works all
+        // the same, checked as any edit
+        <div className="muted">Not judged yet</div>
+      ) : (
         <div className="muted">Drop on a highlighted bus or slot</div>
       )}
       {v && verdictMore(v) ? <div className="more" data-testid="ghost-more">{verdictMore(v)}</div> : null}

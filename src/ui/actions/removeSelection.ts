@@ -2,7 +2,7 @@ import type { Command, Design } from '../../engine/index.ts';
 import { controllerName, deviceName, formatPciAddress, machineFamily } from '../../engine/index.ts';
 import type { DesignerState } from '../../store/index.ts';
 import { register } from './registry.ts';
-import { selectedDeviceKeys, testIdOf } from './selection.ts';
+import { inMultiSelection, selectedDeviceKeys, selectionAt, testIdOf } from './selection.ts';
 import { busOwner, devicesByBus, shownController, shownControllers, unplacedDevices } from '../layout.ts';
 
 const busTestId = (design: Design, key: string | undefined): string | undefined => (key === undefined ? undefined : testIdOf({ kind: 'controller', key }, design));
@@ -78,20 +78,33 @@ export function removal(s: DesignerState): { command: Command; label: string; fo
   return { command: commands.length === 1 && commands[0] ? commands[0] : { kind: 'batch', label, commands }, label, focus: testIdOf(sel, design) };
 }
 
+/**
+ * The state Remove judges: the item holding keyboard focus (a guest device on the canvas or in the
+ * Unplaced tray, a bus, a host group or function: what the user sees focused) stands for the
+ * selection unless it is part of it, as the context menu (Shift+F10, contextMenu.ts) takes the
+ * focused item; a device of a multi-selection keeps the whole selection. With the focus elsewhere (a
+ * toolbar button, a menu item: a click, the context menu's Remove) it is the selection.
+ */
+export function withFocusedItem(s: DesignerState, focused: Element | null = typeof document === 'undefined' ? null : document.activeElement): DesignerState {
+  const at = selectionAt(focused, s.present?.design);
+  if (!at || inMultiSelection(s, at) || testIdOf(at, s.present?.design) === (s.selection && testIdOf(s.selection, s.present?.design))) return s;
+  return { ...s, selection: at, selectedDevices: at.kind === 'device' ? new Set([at.key]) : new Set() };
+}
+
 export const removeSelection = register({
   id: 'remove',
   label: (s) => {
-    const r = removal(s);
+    const r = removal(withFocusedItem(s));
     return typeof r === 'string' ? 'Remove' : r.label;
   },
   keys: ['Delete', 'Backspace'],
   inContextMenu: (s) => s.selection !== null,
   enabled: (s) => {
-    const r = removal(s);
+    const r = removal(withFocusedItem(s));
     return typeof r === 'string' ? r : true;
   },
   perform: ({ store }) => {
-    const r = removal(store.getState());
+    const r = removal(withFocusedItem(store.getState()));
     if (typeof r === 'string') return { kind: 'error', message: r };
     return { kind: 'command', command: r.command, label: r.label, then: { select: null, ...(r.focus ? { focusItem: r.focus } : {}) } };
   },
