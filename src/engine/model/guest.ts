@@ -63,7 +63,8 @@ export interface PciController {
   readonly address?: GuestPciAddress | undefined;
   readonly alias?: string | undefined;
   /**
-   * Attributes written with a value libvirt cannot read (`index='-1'`, `chassis='x'`), as written.
+   * Attributes written with a value libvirt cannot read (`index='-1'`, `target chassis='x'`,
+   * `target hotplug='x'`, `ports='x'`, `model=''`, `address multifunction='x'`), as written.
    * They are kept out of the numbers above, and the rules report them: an unreadable value must
    * never silently become "not written" (which libvirt would fill in itself).
    */
@@ -148,6 +149,12 @@ export interface GuestDevice {
    * written" (libvirt refuses the domain at parse, GEN-IDX-1).
    */
   readonly unreadableIndex?: string | undefined;
+  /**
+   * A non-PCI controller's other attributes libvirt cannot read, as written (`ports='x'`,
+   * `ports='0x10'`, virtio-serial `vectors='-1'`): virDomainControllerDefParseXML refuses the domain
+   * at parse (GEN-IDX-1).
+   */
+  readonly unreadableAttributes?: readonly string[] | undefined;
   /**
    * A `<filesystem>`'s `<driver type>` as written (`path`, `handle`, `virtiofs`, …); undefined when
    * not written. It decides the QEMU device (qemuBuildVirtioDevGetConfig): `virtiofs` is

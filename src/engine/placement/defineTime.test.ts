@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Guest } from '../model/guest.ts';
+import type { Guest, GuestDevice } from '../model/guest.ts';
 import { defineDomain, predictDefine } from './defineTime.ts';
 import { place, placeWithReport } from './index.ts';
 import { addresses, at, controller, designOf, emulated, guestOf, hostdev, hostOf, phb } from './testkit.ts';
@@ -156,6 +156,16 @@ describe('defineDomain', () => {
     expect([...(run?.written ?? [])]).toEqual(['lost', 'empty']);
     expect(run?.guest.controllers.map((c) => c.key)).toEqual(['root', 'lost', 'empty']);
     expect(predictDefine(g, undefined)).toEqual({ empty: [], spares: [] });
+  });
+
+  // libvirt 9.0: "Invalid value for attribute 'index' in element 'controller': 'x'. Expected integer
+  // value": refused at parse, before virDomainAssignControllerIndexes or any address
+  it('a document libvirt refuses at parse (a controller index, a ports, an address it cannot read) has no define to simulate', () => {
+    const usb = (index: Partial<GuestDevice>): GuestDevice => emulated({ key: 'u', element: 'controller', type: 'usb', model: 'ich9-uhci1', ...index });
+    expect(defineDomain(guestOf('q35', { devices: [usb({ index: 0 })] }), undefined)).toBeDefined();
+    expect(defineDomain(guestOf('q35', { devices: [usb({ unreadableIndex: 'x' })] }), undefined)).toBeUndefined();
+    expect(defineDomain(guestOf('q35', { devices: [usb({ index: 0, unreadableAttributes: ["ports='x'"] })] }), undefined)).toBeUndefined();
+    expect(defineDomain(guestOf('q35', { devices: [emulated({ key: 'nic', element: 'interface', model: 'e1000e', otherAddressType: 'pci', unreadable: ["slot='0xzz'"] })] }), undefined)).toBeUndefined();
   });
 
   it('a machine pcitopo does not place (s390 ccw) has no define to simulate', () => {

@@ -505,6 +505,22 @@ describe('bad input', () => {
     expect(importDomain(`<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>${body}`).ok).toBe(true);
   });
 
+  // libvirt 9.0, virsh define: <x:domain xmlns:x='urn:x'> is defined, an <x:controller> in it is
+  // not (dumpxml has no controller 9), an <x:os> is no <os> ("an os <type> must be specified"), and
+  // an undeclared prefix is refused ("expecting root element of 'domain', not 'x:domain'")
+  it("a prefixed <x:domain> root is read as libvirt reads it: by its local name, prefixed children skipped, an undeclared prefix refused", () => {
+    const inner = "\n  <name>p</name>\n  <os><type arch='x86_64' machine='q35'>hvm</type></os>\n  <devices>\n    <controller type='pci' index='0' model='pcie-root'/>\n    <controller type='pci' index='1' model='pcie-root-port'/>\n    <x:controller type='pci' index='9' model='pcie-root-port'/>\n  </devices>\n";
+    const r = importDomain(`<x:domain xmlns:x='urn:x' type='kvm'>${inner}</x:domain>\n`, 'p.xml');
+    expect(r.ok && r.value.guest.controllers.map((c) => c.index)).toEqual([0, 1]);
+    expect(r.ok && r.value.guest.name).toBe('p');
+    const undeclared = importDomain(`<x:domain type='kvm'>${inner}</x:domain>\n`, 'p.xml');
+    expect(undeclared.ok ? 'read' : undeclared.error).toMatchObject({ code: 'not-a-domain', line: 1, column: 1, message: expect.stringContaining(`("expecting root element of 'domain', not 'x:domain'")`) });
+    // prefixed <x:devices>: libvirt reads no devices from it
+    const devices = importDomain(`<domain type='kvm' xmlns:x='urn:x'>${inner.replace('<devices>', '<x:devices>').replace('</devices>', '</x:devices>')}</domain>\n`);
+    expect(devices.ok && devices.value.guest.controllers.filter((c) => !c.implicit).length).toBe(0);
+    expect(importDomain(`<x:dom xmlns:x='urn:x'>${inner}</x:dom>`).ok).toBe(false);
+  });
+
   it('<qemu:commandline> arguments are read by namespace, as libvirt\'s XPath reads them: any prefix bound to the QEMU URI, not a qemu: prefix bound elsewhere', () => {
     const head = "<domain type='kvm' xmlns:q='http://libvirt.org/schemas/domain/qemu/1.0' xmlns:qemu='urn:other'><name>n</name><os><type arch='x86_64' machine='q35'>hvm</type></os><devices/>";
     const r = importDomain(`${head}<q:commandline><q:arg value='-device'/><q:arg value='e1000,bus=pcie.0,addr=0x1f'/><q:env name='A' value='1'/></q:commandline><qemu:commandline><qemu:arg value='-not-read'/></qemu:commandline></domain>`);
