@@ -241,6 +241,24 @@ export interface Guest {
    * line unchecked (qemuBuildCommandLine), so what they add is outside the design (GEN-CMDLINE-1).
    */
   readonly qemuArgs?: readonly string[] | undefined;
+  /**
+   * The `<qemu:override><qemu:device alias><qemu:frontend><qemu:property>` entries in document
+   * order (undefined: none), read by namespace (xml/qemuNamespace.ts); libvirt sets each on the
+   * QEMU device of that alias unchecked (qemuBuildDeviceCommandlineHandleOverrides), so a `bus` or
+   * `addr` there moves the device away from where the design puts it (GEN-CMDLINE-1).
+   */
+  readonly qemuOverrides?: readonly QemuOverride[] | undefined;
+}
+
+/** One `<qemu:property>` of a `<qemu:override>`: the QEMU property set (or removed) on the device of `alias`. */
+export interface QemuOverride {
+  /** the `<qemu:device alias>`: libvirt's alias of the device (`ua-…` when the XML names it) */
+  readonly alias: string;
+  /** the QEMU property (`bus`, `addr`, `multifunction`, …) */
+  readonly name: string;
+  /** string, signed, unsigned, bool, or remove (the property is deleted) */
+  readonly type?: string | undefined;
+  readonly value?: string | undefined;
 }
 
 /** A pseries vPHB: `pci-root` (PAPR-PHB-1, PAPR-PHB-7: with or without the model name). */

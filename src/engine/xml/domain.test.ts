@@ -7,6 +7,7 @@ import { machineFamily } from '../machines/index.ts';
 import { DEMO_DOMAIN_XML } from '../demo/demo.ts';
 import { MAX_XML_BYTES } from '../errors.ts';
 import { createDesign, exportDomain, exportDomainBytes, importDomain, whyUnwritable } from './domain.ts';
+import { validate } from '../rules/validate.ts';
 import { domainSchemaErrors } from '../../../test/support/xmllint.ts';
 
 import { SHARED, sharedPath } from '../../../test/support/shared.ts';
@@ -527,6 +528,20 @@ describe('bad input', () => {
     expect(r.ok && r.value.guest.qemuArgs).toEqual(['-device', 'e1000,bus=pcie.0,addr=0x1f']);
     const none = importDomain(`${head}</domain>`);
     expect(none.ok && 'qemuArgs' in none.value.guest).toBe(false);
+  });
+
+  // libvirt's qemu-ns test input, and libvirt 9.0 defines an override of addr (virsh define keeps it)
+  it('<qemu:override> properties are read by namespace, per device alias, and an addr override is a GEN-CMDLINE-1 warning on that device', () => {
+    const text = `<domain type='kvm' xmlns:q='http://libvirt.org/schemas/domain/qemu/1.0'><name>n</name><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><interface type='user'><model type='e1000e'/><alias name='ua-net'/></interface></devices><q:override><q:device alias='ua-net'><q:frontend><q:property name='addr' type='string' value='0x7'/><q:property name='prop6' type='remove'/><property name='bus' type='string' value='not-read'/></q:frontend></q:device><q:device><q:frontend><q:property name='bus' type='string' value='no-alias'/></q:frontend></q:device></q:override></domain>`;
+    const r = importDomain(text);
+    expect(r.ok && r.value.guest.qemuOverrides).toEqual([
+      { alias: 'ua-net', name: 'addr', type: 'string', value: '0x7' },
+      { alias: 'ua-net', name: 'prop6', type: 'remove', value: undefined },
+    ]);
+    const d = createDesign(text);
+    if (!d.ok) throw new Error(d.error.message);
+    const cmdline = validate(d.value).filter((f) => f.ruleId === 'GEN-CMDLINE-1');
+    expect(cmdline.map((f) => [f.severity, f.subjects])).toEqual([['warning', { devices: [d.value.guest.devices[0]?.key] }]]);
   });
 
   it('refuses DOCTYPE with entities (billion laughs) before parsing', () => {

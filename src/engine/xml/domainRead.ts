@@ -493,7 +493,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
 
   // new devices go into the first <devices> (a second one is read too, but libvirt's schema allows one)
   const devicesEl = child(root, 'devices');
-  const qemuArgs = qemuNamespaceOf(root).args;
+  const { args: qemuArgs, overrides: qemuOverrides } = qemuNamespaceOf(root);
   const { controllers, devices, deviceLayouts, controllerLayouts, deviceChildren, controllerIndexes } = read;
 
   // Two devices named alike (two USB controllers qemu-xhci) are told apart as libvirt does: by index.
@@ -516,6 +516,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     ...(deviceChildren.some((e) => e.element === 'graphics') ? { graphics: deviceChildren.filter((e) => e.element === 'graphics').length } : {}),
     ...(controllerTypeOrder ? { controllerTypeOrder } : {}),
     ...(qemuArgs.length > 0 ? { qemuArgs } : {}),
+    ...(qemuOverrides.length > 0 ? { qemuOverrides } : {}),
   };
   const layout: DomainLayout = {
     devices: deviceLayouts,
