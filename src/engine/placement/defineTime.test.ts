@@ -159,13 +159,13 @@ describe('defineDomain', () => {
   });
 
   // libvirt 9.0: "Invalid value for attribute 'index' in element 'controller': 'x'. Expected integer
-  // value": refused at parse, before virDomainAssignControllerIndexes or any address
-  it('a document libvirt refuses at parse (a controller index, a ports, an address it cannot read) has no define to simulate', () => {
+  // value": refused at parse, before virDomainAssignControllerIndexes. The simulation (which the
+  // fixes still need, for what libvirt does once the index is fixed) gives it none.
+  it("a non-PCI controller with index='x' gets no index in the simulation, unlike one written without an index", () => {
     const usb = (index: Partial<GuestDevice>): GuestDevice => emulated({ key: 'u', element: 'controller', type: 'usb', model: 'ich9-uhci1', ...index });
-    expect(defineDomain(guestOf('q35', { devices: [usb({ index: 0 })] }), undefined)).toBeDefined();
-    expect(defineDomain(guestOf('q35', { devices: [usb({ unreadableIndex: 'x' })] }), undefined)).toBeUndefined();
-    expect(defineDomain(guestOf('q35', { devices: [usb({ index: 0, unreadableAttributes: ["ports='x'"] })] }), undefined)).toBeUndefined();
-    expect(defineDomain(guestOf('q35', { devices: [emulated({ key: 'nic', element: 'interface', model: 'e1000e', otherAddressType: 'pci', unreadable: ["slot='0xzz'"] })] }), undefined)).toBeUndefined();
+    const indexOf = (d: GuestDevice) => defineDomain(guestOf('q35', { devices: [d] }), undefined)?.guest.devices.find((x) => x.key === 'u')?.index;
+    expect(indexOf(usb({}))).toBe(0);
+    expect(indexOf(usb({ unreadableIndex: 'x' }))).toBeUndefined();
   });
 
   it('a machine pcitopo does not place (s390 ccw) has no define to simulate', () => {

@@ -2,8 +2,7 @@ import type { Guest } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { PlacementFailure } from '../libvirt/domainAddr.ts';
-import { virDomainControllerDefParseXMLError } from '../libvirt/controllerParse.ts';
-import { virDomainDefParseXMLUnreadableError, virDomainDefPostParse } from '../libvirt/domainConf.ts';
+import { virDomainDefPostParse } from '../libvirt/domainConf.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
 import { qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect } from '../libvirt/qemuDomainAddress.ts';
 import type { SpareKind } from '../machines/index.ts';
@@ -57,9 +56,8 @@ const definedCache = new WeakMap<Guest, { host: Host | undefined; result: Define
  * Runs libvirt's define-time steps (controller indexes, root and default devices:
  * virDomainDefPostParse; address assignment and controller defaults: qemuDomainAssignPCIAddresses)
  * on the design as it would be written: devices placement marked `implicit` are dropped first
- * because export never writes them. Undefined for a machine pcitopo does not place, beyond
- * libvirt's limits (the rules say why; simulating would grow as many buses as the input names), or
- * for a document libvirt refuses at parse.
+ * because export never writes them. Undefined for a machine pcitopo does not place, or beyond
+ * libvirt's limits (the rules say why; simulating would grow as many buses as the input names).
  * Memoised on the guest object, so the rules of one validation share one run.
  */
 export function defineDomain(guest: Guest, host: Host | undefined): DefinedDomain | undefined {
@@ -75,10 +73,6 @@ function runDefine(guest: Guest, host: Host | undefined): DefinedDomain | undefi
   if (!machine.placeable) return undefined;
   // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs) libvirt refuses the domain (issue 11).
   if (beyondLibvirtLimits(guest, machine.family, 1).length > 0) return undefined;
-  // A value libvirt cannot parse (virDomainControllerDefParseXML, virPCIDeviceAddressParseXML) ends
-  // the define before any post-parse step: no index is assigned, no address; what a simulation would
-  // give (an index for `index='x'`) libvirt never reaches, and the parse error is the rules' to say.
-  if ((virDomainControllerDefParseXMLError(guest) ?? virDomainDefParseXMLUnreadableError(guest)) !== undefined) return undefined;
   const devices = qemuDomainPCIAddressSetCollect({ controllers: guest.controllers, devices: guest.devices.some((d) => d.implicit) ? guest.devices.filter((d) => !d.implicit) : guest.devices , controllerTypeOrder: guest.controllerTypeOrder }, machine);
   const written: Guest = devices !== guest.devices ? { ...guest, devices: devices.slice() } : guest;
   try {

@@ -42,7 +42,9 @@ export const rule: Rule = everyBusRule(meta, (ctx, bus) => {
   // Addresses that cannot be read sit on no bus: libvirt refuses them while parsing.
   const out = [];
   for (const d of ctx.guest.devices) {
-    if (d.unreadable?.length) out.push(finding(meta, `${d.label}: its PCI address has ${d.unreadable.join(', ')}, which libvirt cannot read (a whole decimal, 0x hex or 0-prefixed octal number, with nothing after it; multifunction on or off).`, { devices: [d.key] }, [{ label: `Clear the address of ${d.label} (libvirt assigns one)`, command: { kind: 'move-device' as const, device: d.key, address: null } }]));
+    // multifunction is read as on/off (virXMLPropTristateSwitch), the rest as numbers
+    const expected = (u: readonly string[]): string => (u.every((x) => x.startsWith('multifunction=')) ? 'multifunction is on or off' : 'a whole decimal, 0x hex or 0-prefixed octal number, with nothing after it');
+    if (d.unreadable?.length) out.push(finding(meta, `${d.label}: its PCI address has ${d.unreadable.join(', ')}, which libvirt cannot read (${expected(d.unreadable)}).`, { devices: [d.key] }, [{ label: `Clear the address of ${d.label} (libvirt assigns one)`, command: { kind: 'move-device' as const, device: d.key, address: null } }]));
   }
   for (const c of ctx.guest.controllers) {
     const bad = c.unreadable?.filter((u) => u.startsWith('address '));
