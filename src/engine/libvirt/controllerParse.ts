@@ -52,6 +52,9 @@ export function invalidIndexMessage(text: string): string {
   return `Invalid value for attribute 'index' in element 'controller': '${text}'. ${negative ? 'Expected non-negative value' : 'Expected integer value'}`;
 }
 
+/** An entry of GuestDevice.unreadableAttributes that is an `<address>`'s (GEN-ADDR-3), not the element's own. */
+export const isAddressAttribute = (u: string): boolean => u.startsWith('address ') || u.startsWith('source address ');
+
 /**
  * libvirt's message for a `<controller>` number attribute (`ports`, `vectors`) virXMLPropInt()
  * refuses; `written` is `name='value'` as the reader notes it.
@@ -103,7 +106,7 @@ export function virDomainControllerDefParseXMLError(guest: Pick<Guest, 'controll
     const model = unknownDeviceControllerModel(d);
     if (model !== undefined) return unknownModelMessage(model);
     if (d.unreadableIndex !== undefined) return invalidIndexMessage(d.unreadableIndex);
-    const attribute = d.unreadableAttributes?.[0];
+    const attribute = d.unreadableAttributes?.find((u) => !isAddressAttribute(u));
     if (attribute !== undefined) return invalidControllerNumberMessage(attribute);
   }
   return undefined;

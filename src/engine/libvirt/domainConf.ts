@@ -147,6 +147,8 @@ export function virDomainDefParseXMLUnreadableError(guest: Pick<Guest, 'controll
     return `${where} ${c.model || 'pci'} controller ${c.index ?? '(index unreadable)'} has ${u.replace(/^(address|target) /, '')}, which libvirt cannot read ${what} (virDomainControllerDefParseXML)`;
   }
   for (const d of guest.devices) {
+    const other = d.unreadableAttributes?.find((x) => x.startsWith('address ') || x.startsWith('source address '));
+    if (other !== undefined) return `${other.startsWith('source ') ? 'the host <source> address' : 'the <address>'} of ${d.label || d.element} has ${other.replace(/^(source )?address /, '')}, which libvirt cannot read as a non-negative integer (virDomainDeviceInfoParseXML)`;
     const u = d.unreadable?.[0];
     if (u !== undefined) return `the PCI <address> of ${d.label || d.element} has ${u}, which libvirt cannot read ${u.startsWith('multifunction=') ? 'as on or off' : 'as a number'} (virPCIDeviceAddressParseXML)`;
   }

@@ -150,9 +150,11 @@ export interface GuestDevice {
    */
   readonly unreadableIndex?: string | undefined;
   /**
-   * A non-PCI controller's other attributes libvirt cannot read, as written (`ports='x'`,
-   * `ports='0x10'`, virtio-serial `vectors='-1'`): virDomainControllerDefParseXML refuses the domain
-   * at parse (GEN-IDX-1).
+   * Other attributes libvirt cannot read, as written: a non-PCI controller's (`ports='x'`,
+   * `ports='0x10'`, virtio-serial `vectors='-1'`: virDomainControllerDefParseXML, GEN-IDX-1), a
+   * non-PCI `<address>`'s (`address controller='x'`, `address port='x'`) and a host `<source>`
+   * address's (`source address bus='x'`): libvirt's address parsers (GEN-ADDR-3). libvirt refuses
+   * the domain at parse.
    */
   readonly unreadableAttributes?: readonly string[] | undefined;
   /**

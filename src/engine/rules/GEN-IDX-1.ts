@@ -2,7 +2,7 @@ import type { Finding, Rule, RuleMeta } from './types.ts';
 import { controllerText, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
 import { deviceName } from './fixes.ts';
-import { invalidControllerNumberMessage, invalidIndexMessage } from '../libvirt/controllerParse.ts';
+import { invalidControllerNumberMessage, invalidIndexMessage, isAddressAttribute } from '../libvirt/controllerParse.ts';
 import { ctrl, dev, phb, pseries, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -41,7 +41,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   }
   for (const d of ctx.guest.devices) {
     if (d.element !== 'controller') continue;
-    for (const u of d.unreadableAttributes ?? []) out.push(finding(meta, `${deviceName(d)} has ${u}: libvirt expects a non-negative integer and refuses the domain ("${invalidControllerNumberMessage(u)}").`, { devices: [d.key] }));
+    for (const u of d.unreadableAttributes ?? []) if (!isAddressAttribute(u)) out.push(finding(meta, `${deviceName(d)} has ${u}: libvirt expects a non-negative integer and refuses the domain ("${invalidControllerNumberMessage(u)}").`, { devices: [d.key] }));
     if (d.unreadableIndex === undefined) continue;
     out.push(finding(meta, `${deviceName(d)} has index='${d.unreadableIndex}': libvirt expects a non-negative integer and refuses the domain ("${invalidIndexMessage(d.unreadableIndex)}").`, { devices: [d.key] }));
   }

@@ -335,7 +335,12 @@ function devicesReader(): DevicesRead {
       const type = el.attributes.type;
       const hostSide = (element === 'hostdev' && type === 'pci') || (element === 'interface' && type === 'hostdev');
       const hostAddressEl = hostSide ? child(sourceEl, 'address') : undefined;
-      const hostAddress = hostAddressEl ? pciAddress(hostAddressEl) : undefined;
+      // values libvirt's address parsers refuse (virPCIDeviceAddressParseXML for the host side,
+      // virXMLPropUInt for a drive/virtio-serial address: "Expected non-negative integer value")
+      const unreadableAttributes: string[] = [];
+      const sourceUnreadable: string[] = [];
+      const hostAddress = hostAddressEl ? pciAddress(hostAddressEl, sourceUnreadable) : undefined;
+      for (const u of sourceUnreadable) unreadableAttributes.push(`source address ${u}`);
       // Optional fields are set in the order the type lists them (key order is what JSON, and so a
       // share link, shows), by assignment: a spread of `cond ? {…} : {}` per field costs a copy each.
       const device = {
@@ -360,22 +365,24 @@ function devicesReader(): DevicesRead {
       device.hostAddress = hostAddress;
       device.address = addr.address;
       device.otherAddressType = addr.otherAddressType;
-      const addressController = addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci' ? uint(addressEl?.attributes.controller) : undefined;
+      const otherAddress = addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci';
+      const addressController = otherAddress ? uint(addressEl?.attributes.controller) : undefined;
       if (addressController !== undefined) device.addressController = addressController;
+      else if (otherAddress && addressEl?.attributes.controller !== undefined) unreadableAttributes.push(`address controller='${addressEl.attributes.controller}'`);
       // virDomainDeviceSpaprVioAddressParseXML(): virStrToLong_ull(reg, NULL, 16, …), the whole value
       const reg = addr.otherAddressType === 'spapr-vio' ? addressEl?.attributes.reg : undefined;
       if (reg !== undefined && /^\s*(0[xX])?[0-9a-fA-F]+$/.test(reg)) device.addressReg = Number.parseInt(reg.trim().replace(/^0[xX]/, ''), 16);
       const addressPort = addr.otherAddressType === 'virtio-serial' ? uint(addressEl?.attributes.port) : undefined;
       if (addressPort !== undefined) device.addressPort = addressPort;
+      else if (addr.otherAddressType === 'virtio-serial' && addressEl?.attributes.port !== undefined) unreadableAttributes.push(`address port='${addressEl.attributes.port}'`);
       if (element === 'controller') {
-        const unreadableAttributes: string[] = [];
         const ports = controllerCountAttr(el.attributes.ports, 'ports', unreadableAttributes);
         if (type === 'virtio-serial') {
           if (ports !== undefined) device.ports = ports;
           controllerCountAttr(el.attributes.vectors, 'vectors', unreadableAttributes);
         }
-        if (unreadableAttributes.length) device.unreadableAttributes = unreadableAttributes;
       }
+      if (unreadableAttributes.length) device.unreadableAttributes = unreadableAttributes;
       if (element === 'disk' && targetEl?.attributes.dev !== undefined) device.targetDev = targetEl.attributes.dev;
       device.label = '';
       if (addr.unreadable?.length) device.unreadable = addr.unreadable;

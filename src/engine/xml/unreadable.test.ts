@@ -120,6 +120,18 @@ describe('controller values libvirt refuses at parse', () => {
     expect(errors(doc("    <controller type='usb' index='x' model='ich9-uhci1'/>\n    <controller type='usb' index='0' model='ich9-ehci1'/>", ''))).toEqual(['GEN-IDX-1']);
   });
 
+  // libvirt 9.0: "Invalid value for attribute 'controller' in element 'address': 'x'. Expected
+  // non-negative integer value", and the same for a virtio-serial port and a hostdev's source bus
+  it.each([
+    ['a drive address controller', "    <disk type='file' device='disk'><source file='/x.img'/><target dev='sda' bus='sata'/><address type='drive' controller='x' bus='0' target='0' unit='0'/></disk>", "address controller='x'", 'GEN-ADDR-3'],
+    ['a virtio-serial port', "    <controller type='virtio-serial' index='0'/>\n    <channel type='pty'><target type='virtio' name='a'/><address type='virtio-serial' controller='0' bus='0' port='x'/></channel>", "address port='x'", 'GEN-ADDR-3'],
+    ["a hostdev's host address", "    <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0' bus='x' slot='0' function='0'/></source></hostdev>", "source address bus='x'", 'HD-SRC-1'],
+  ])("%s that libvirt cannot read is noted and refused", (_name, devices, written, rule) => {
+    const text = doc(devices, goodAddress).replace("    <controller type='pci' index='0' model='pcie-root'/>\n", "    <controller type='pci' index='0' model='pcie-root'/>\n" + rootPort("index='1'") + '\n');
+    expect(design(text).guest.devices.flatMap((d) => d.unreadableAttributes ?? [])).toEqual([written]);
+    expect(errors(text)).toEqual([rule]);
+  });
+
   it("a device address with multifunction='' is unreadable, not an address without multifunction", () => {
     const text = doc(rootPort("index='1'"), "<address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0' multifunction=''/>");
     expect(design(text).guest.devices[0]?.unreadable).toEqual(["multifunction=''"]);
