@@ -130,6 +130,8 @@ describe('controller values libvirt refuses at parse', () => {
     const text = doc(devices, goodAddress).replace("    <controller type='pci' index='0' model='pcie-root'/>\n", "    <controller type='pci' index='0' model='pcie-root'/>\n" + rootPort("index='1'") + '\n');
     expect(design(text).guest.devices.flatMap((d) => d.unreadableAttributes ?? [])).toEqual([written]);
     expect(errors(text)).toEqual([rule]);
+    // HD-SRC-1 said libvirt's words for a hostdev with no <source> ("Missing <source> element")
+    expect(validate(design(text)).find((f) => f.ruleId === rule)?.message).toContain(`${written.replace(/^(source )?address /, '')}`);
   });
 
   it("a device address with multifunction='' is unreadable, not an address without multifunction", () => {
