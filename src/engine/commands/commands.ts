@@ -11,6 +11,7 @@ import { machineFamily, machineProfile } from '../machines/index.ts';
 import { busName, controllerName, deviceName, hexNumber } from '../model/names.ts';
 import { placeFunctions } from './functions.ts';
 import { applyMoveDevices, type MoveDevicesCommand } from './moveDevices.ts';
+import { withControllerTypeOrder } from './controllerTypeOrder.ts';
 
 /**
  * Pure edits of a design. The UI (drag and drop, inspector, quick fixes), the CLI (`--fix`) and
@@ -199,7 +200,22 @@ export function completeController(guest: Guest, spec: NewController): PciContro
   return qemuDomainPCIControllerSetDefaults(c, guest.controllers, machineProfile(guest));
 }
 
+/**
+ * Applies one command to a design and returns the edited design; throws CommandError when the
+ * command names what the design has not. When the
+ * controllers change or a device is added or removed, the controller type order follows the document export will write
+ * ({@link withControllerTypeOrder}).
+ */
 export function applyCommand(design: Design, cmd: Command): Design {
+  const next = applyOne(design, cmd);
+  // only a controller edit, or a device added or removed, can change which <controller>s are written
+  // (moves, the common case in placement and fixes, cost nothing here)
+  if (cmd.kind === 'batch' || (next.guest.controllers === design.guest.controllers && next.guest.devices.length === design.guest.devices.length)) return next;
+  const guest = withControllerTypeOrder(next, next.guest);
+  return guest === next.guest ? next : { ...next, guest };
+}
+
+function applyOne(design: Design, cmd: Command): Design {
   const guest = design.guest;
   switch (cmd.kind) {
     case 'move-device': {

@@ -52,9 +52,28 @@ export function invalidIndexMessage(text: string): string {
   return `Invalid value for attribute 'index' in element 'controller': '${text}'. ${negative ? 'Expected non-negative value' : 'Expected integer value'}`;
 }
 
-/** A PCI controller's model as written, when libvirt does not know it (a PCI controller written without one reads ''). */
-export function unknownPciModel(c: Pick<PciController, 'model'>): string | undefined {
-  return c.model !== '' && !virDomainControllerModelTypeFromString('pci', c.model) ? c.model : undefined;
+/** An entry of GuestDevice.unreadableAttributes that is an `<address>`'s (GEN-ADDR-3), not the element's own. */
+export const isAddressAttribute = (u: string): boolean => u.startsWith('address ') || u.startsWith('source address ');
+
+/**
+ * libvirt's message for a `<controller>` number attribute (`ports`, `vectors`) virXMLPropInt()
+ * refuses; `written` is `name='value'` as the reader notes it.
+ */
+export function invalidControllerNumberMessage(written: string): string {
+  const m = /^([^=]+)='(.*)'$/s.exec(written);
+  const name = m?.[1] ?? written;
+  const text = m?.[2] ?? '';
+  return invalidIndexMessage(text).replace("attribute 'index'", `attribute '${name}'`);
+}
+
+/**
+ * A PCI controller's model as written, when libvirt does not know it. A PCI controller written
+ * without one reads '' and is not refused (libvirt picks its model); one written `model=''` is
+ * (noted `model=''` in its `unreadable`).
+ */
+export function unknownPciModel(c: Pick<PciController, 'model' | 'unreadable'>): string | undefined {
+  if (c.model === '') return c.unreadable?.includes("model=''") ? '' : undefined;
+  return virDomainControllerModelTypeFromString('pci', c.model) ? undefined : c.model;
 }
 
 /**
@@ -87,6 +106,8 @@ export function virDomainControllerDefParseXMLError(guest: Pick<Guest, 'controll
     const model = unknownDeviceControllerModel(d);
     if (model !== undefined) return unknownModelMessage(model);
     if (d.unreadableIndex !== undefined) return invalidIndexMessage(d.unreadableIndex);
+    const attribute = d.unreadableAttributes?.find((u) => !isAddressAttribute(u));
+    if (attribute !== undefined) return invalidControllerNumberMessage(attribute);
   }
   return undefined;
 }

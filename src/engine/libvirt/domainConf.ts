@@ -54,10 +54,10 @@ export function virDomainControllerTypeOrder(types: readonly (string | undefined
  * document order; except an ICH9 USB2 controller that follows another of a different model whose
  * set (index) has none of its model yet: it joins that set ("USB2 controllers are the only
  * exception"), so `ehci1, uhci1, uhci2, uhci3` written without indexes are one set, index 0.
- * Returns the same array when nothing changes.
+ * One whose index is written but unreadable keeps none. Returns the same array when nothing changes.
  */
 export function virDomainAssignDeviceControllerIndexes(devices: readonly GuestDevice[]): readonly GuestDevice[] {
-  if (!devices.some((d) => d.element === 'controller' && d.index === undefined)) return devices;
+  if (!devices.some((d) => d.element === 'controller' && d.index === undefined && d.unreadableIndex === undefined)) return devices;
   const used = new Map<string, Set<number>>();
   const usedOf = (type: string): Set<number> => used.get(type) ?? used.set(type, new Set()).get(type) ?? new Set();
   for (const d of devices) if (d.element === 'controller' && d.index !== undefined) usedOf(d.type ?? '').add(d.index);
@@ -67,7 +67,9 @@ export function virDomainAssignDeviceControllerIndexes(devices: readonly GuestDe
     if (d.element !== 'controller') continue;
     const sameType = prev?.type === d.type ? prev : undefined;
     if (d.type === 'usb') prev = d;
-    if (d.index !== undefined) continue;
+    // an index written but unreadable is no "index not written": libvirt refuses the domain at
+    // parse (GEN-IDX-1) and never numbers it, so neither is one invented here
+    if (d.index !== undefined || d.unreadableIndex !== undefined) continue;
     let index: number | undefined;
     if (isUsb2(d) && sameType && isUsb2(sameType) && sameType.model !== d.model) {
       const set = sameType.index;
@@ -127,21 +129,28 @@ export function virDomainControllerDefParseXMLIndexError(controllers: readonly P
 }
 
 /**
- * The parse refusal of any other number written where libvirt reads one and cannot: a PCI
- * controller's `<target>` attribute or `<node>` (virDomainControllerDefParseXML reads them all,
- * whatever the model, before any validation), or a part of a `<address type='pci'>` of a controller
- * or device (virPCIDeviceAddressParseXML, virXMLPropUInt in base 0). libvirt refuses the whole
+ * The parse refusal of any other value written where libvirt reads one and cannot: a PCI
+ * controller's `<target>` attribute or `<node>` and its `ports` (virDomainControllerDefParseXML
+ * reads them all, whatever the model, before any validation), or a part of a `<address type='pci'>`
+ * of a controller or device (virPCIDeviceAddressParseXML: virXMLPropUInt in base 0, and
+ * `multifunction` by virXMLPropTristateSwitch, on or off only). libvirt refuses the whole
  * domain at parse, before any default is filled in, so nothing may be written in its place.
  * Returns which value, as written, and where, for the first one; undefined when all are readable.
  */
 export function virDomainDefParseXMLUnreadableError(guest: Pick<Guest, 'controllers' | 'devices'>): string | undefined {
   for (const c of guest.controllers) {
-    const u = c.unreadable?.find((x) => !x.startsWith('index='));
-    if (u !== undefined) return `${u.startsWith('address ') ? 'the <address> of' : 'the <target> of'} ${c.model} controller ${c.index ?? '(index unreadable)'} has ${u.replace(/^(address|target) /, '')}, which libvirt cannot read as a number (virDomainControllerDefParseXML)`;
+    // index= and model='' are virDomainControllerDefParseXMLError's
+    const u = c.unreadable?.find((x) => !x.startsWith('index=') && x !== "model=''");
+    if (u === undefined) continue;
+    const where = u.startsWith('address ') ? 'the <address> of' : u.startsWith('target ') ? 'the <target> of' : 'the <controller> element of';
+    const what = /^(?:address |target )?(?:multifunction|hotplug)=/.test(u) ? 'as on or off' : 'as a number';
+    return `${where} ${c.model || 'pci'} controller ${c.index ?? '(index unreadable)'} has ${u.replace(/^(address|target) /, '')}, which libvirt cannot read ${what} (virDomainControllerDefParseXML)`;
   }
   for (const d of guest.devices) {
+    const other = d.unreadableAttributes?.find((x) => x.startsWith('address ') || x.startsWith('source address '));
+    if (other !== undefined) return `${other.startsWith('source ') ? 'the host <source> address' : 'the <address>'} of ${d.label || d.element} has ${other.replace(/^(source )?address /, '')}, which libvirt cannot read as a non-negative integer (virDomainDeviceInfoParseXML)`;
     const u = d.unreadable?.[0];
-    if (u !== undefined) return `the PCI <address> of ${d.label || d.element} has ${u}, which libvirt cannot read as a number (virPCIDeviceAddressParseXML)`;
+    if (u !== undefined) return `the PCI <address> of ${d.label || d.element} has ${u}, which libvirt cannot read ${u.startsWith('multifunction=') ? 'as on or off' : 'as a number'} (virPCIDeviceAddressParseXML)`;
   }
   return undefined;
 }

@@ -42,6 +42,16 @@ const PCI_SOUND_MODELS: ReadonlySet<string> = new Set(['es1370', 'ac97', 'ich6',
 export const SOUND_MODELS_WITHOUT_CONNECT_FLAGS: ReadonlySet<string> = new Set(['ich7']);
 
 /**
+ * `<filesystem>` `<driver type>`s qemuDomainDeviceCalculatePCIConnectFlags() gives no connect flags
+ * (its switch on fs->fsdriver returns 0 for LOOP, NBD and PLOOP: drivers of other hypervisors) while
+ * qemuDomainAssignDevicePCISlots() still asks every filesystem a slot: libvirt finds none ("Cannot
+ * automatically add a new PCI bus for a device with connect flags 00"); written with an address,
+ * qemuValidateDomainDeviceDefFS() refuses the driver ("Filesystem driver type not supported").
+ * Checked with libvirt 9.0 (GEN-FS-1).
+ */
+export const FS_DRIVERS_WITHOUT_CONNECT_FLAGS: ReadonlySet<string> = new Set(['loop', 'nbd', 'ploop']);
+
+/**
  * Does libvirt give this device a PCI address: virDeviceInfoPCIAddressIsWanted() plus the
  * per-kind filters of qemuDomainAssignDevicePCISlots() (RULES.md §1.3), after the device got the
  * machine's default model (qemuDomainDeviceDefPostParse). A device with a PCI address written
@@ -152,9 +162,10 @@ export function endpointConnectType(device: GuestDevice, guest: Pick<Guest, 'con
   return 'pcie-endpoint';
 }
 
-/** qemuDomainDeviceCalculatePCIConnectFlags() for an endpoint, as flags: PCI or PCIe, and AUTOASSIGN; INTEGRATED for {@link qemuDomainDeviceIsIntegrated} under a PCIe root; none for {@link SOUND_MODELS_WITHOUT_CONNECT_FLAGS}. */
+/** qemuDomainDeviceCalculatePCIConnectFlags() for an endpoint, as flags: PCI or PCIe, and AUTOASSIGN; INTEGRATED for {@link qemuDomainDeviceIsIntegrated} under a PCIe root; none for {@link SOUND_MODELS_WITHOUT_CONNECT_FLAGS} and {@link FS_DRIVERS_WITHOUT_CONNECT_FLAGS}. */
 export function qemuDomainDeviceCalculatePCIConnectFlags(d: GuestDevice, guest: Pick<Guest, 'controllers'>, machine: LibvirtMachine, host: Host | undefined): number {
   if (d.element === 'sound' && SOUND_MODELS_WITHOUT_CONNECT_FLAGS.has(d.model ?? '')) return 0;
+  if (d.element === 'filesystem' && FS_DRIVERS_WITHOUT_CONNECT_FLAGS.has(d.driverType ?? '')) return 0;
   if (qemuDomainDeviceIsIntegrated(d, machine) && qemuDomainHasPCIeRoot(guest, machine)) return F.PCIE_DEVICE | F.INTEGRATED | F.AUTOASSIGN;
   return (endpointConnectType(d, guest, machine, host) === 'pcie-endpoint' ? F.PCIE_DEVICE : F.PCI_DEVICE) | F.AUTOASSIGN;
 }

@@ -40,3 +40,14 @@ describe("<sound model='ich7'>: connect flags 0, never placed", () => {
     expect(out.notes.join('\n')).toMatch(/ich7 sound: libvirt would refuse the domain/);
   });
 });
+
+// libvirt 9.0, virsh define of a q35 with <filesystem><driver type='loop'|'nbd'|'ploop'/>: "Cannot
+// automatically add a new PCI bus for a device with connect flags 00"
+describe('<filesystem> drivers of other hypervisors: connect flags 0, never placed', () => {
+  it('loop, nbd and ploop have none; path, handle, virtiofs and no driver are virtio devices', () => {
+    const guest = { controllers: [] };
+    const flags = (driverType?: string) => qemuDomainDeviceCalculatePCIConnectFlags(emulated({ element: 'filesystem', ...(driverType === undefined ? {} : { driverType }) }), guest, Q35, undefined);
+    expect(['loop', 'nbd', 'ploop'].map(flags)).toEqual([0, 0, 0]);
+    expect(['path', 'handle', 'virtiofs', undefined].map(flags).every((f) => f !== 0)).toBe(true);
+  });
+});

@@ -50,6 +50,11 @@ describe('virDomainAssignDeviceControllerIndexes: controllers written without an
     expect(indexes([sata('a'), sata('b', 0), sata('c'), usb('x', 'qemu-xhci', 0), usb('y', 'qemu-xhci')])).toEqual([1, 0, 2, 0, 1]);
   });
 
+  it("one written with an unreadable index keeps none: libvirt refuses the domain at parse, it numbers nothing", () => {
+    const bad: GuestDevice = { ...usb('b', 'ich9-uhci1'), unreadableIndex: 'x' };
+    expect(indexes([usb('a', 'ich9-ehci1', 0), bad, usb('c', 'qemu-xhci')])).toEqual([0, undefined, 1]);
+  });
+
   it('returns the same list when every controller has its index', () => {
     const ds = [usb('a', 'qemu-xhci', 0)];
     expect(virDomainAssignDeviceControllerIndexes(ds)).toBe(ds);

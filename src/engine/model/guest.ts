@@ -63,7 +63,8 @@ export interface PciController {
   readonly address?: GuestPciAddress | undefined;
   readonly alias?: string | undefined;
   /**
-   * Attributes written with a value libvirt cannot read (`index='-1'`, `chassis='x'`), as written.
+   * Attributes written with a value libvirt cannot read (`index='-1'`, `target chassis='x'`,
+   * `target hotplug='x'`, `ports='x'`, `model=''`, `address multifunction='x'`), as written.
    * They are kept out of the numbers above, and the rules report them: an unreadable value must
    * never silently become "not written" (which libvirt would fill in itself).
    */
@@ -148,6 +149,14 @@ export interface GuestDevice {
    * written" (libvirt refuses the domain at parse, GEN-IDX-1).
    */
   readonly unreadableIndex?: string | undefined;
+  /**
+   * Other attributes libvirt cannot read, as written: a non-PCI controller's (`ports='x'`,
+   * `ports='0x10'`, virtio-serial `vectors='-1'`: virDomainControllerDefParseXML, GEN-IDX-1), a
+   * non-PCI `<address>`'s (`address controller='x'`, `address port='x'`) and a host `<source>`
+   * address's (`source address bus='x'`): libvirt's address parsers (GEN-ADDR-3). libvirt refuses
+   * the domain at parse.
+   */
+  readonly unreadableAttributes?: readonly string[] | undefined;
   /**
    * A `<filesystem>`'s `<driver type>` as written (`path`, `handle`, `virtiofs`, …); undefined when
    * not written. It decides the QEMU device (qemuBuildVirtioDevGetConfig): `virtiofs` is
@@ -234,6 +243,24 @@ export interface Guest {
    * line unchecked (qemuBuildCommandLine), so what they add is outside the design (GEN-CMDLINE-1).
    */
   readonly qemuArgs?: readonly string[] | undefined;
+  /**
+   * The `<qemu:override><qemu:device alias><qemu:frontend><qemu:property>` entries in document
+   * order (undefined: none), read by namespace (xml/qemuNamespace.ts); libvirt sets each on the
+   * QEMU device of that alias unchecked (qemuBuildDeviceCommandlineHandleOverrides), so a `bus` or
+   * `addr` there moves the device away from where the design puts it (GEN-CMDLINE-1).
+   */
+  readonly qemuOverrides?: readonly QemuOverride[] | undefined;
+}
+
+/** One `<qemu:property>` of a `<qemu:override>`: the QEMU property set (or removed) on the device of `alias`. */
+export interface QemuOverride {
+  /** the `<qemu:device alias>`: libvirt's alias of the device (`ua-…` when the XML names it) */
+  readonly alias: string;
+  /** the QEMU property (`bus`, `addr`, `multifunction`, …) */
+  readonly name: string;
+  /** string, signed, unsigned, bool, or remove (the property is deleted) */
+  readonly type?: string | undefined;
+  readonly value?: string | undefined;
 }
 
 /** A pseries vPHB: `pci-root` (PAPR-PHB-1, PAPR-PHB-7: with or without the model name). */

@@ -42,7 +42,15 @@ export const rule: Rule = everyBusRule(meta, (ctx, bus) => {
   // Addresses that cannot be read sit on no bus: libvirt refuses them while parsing.
   const out = [];
   for (const d of ctx.guest.devices) {
-    if (d.unreadable?.length) out.push(finding(meta, `${d.label}: its PCI address has ${d.unreadable.join(', ')}, which libvirt cannot read (a whole decimal, 0x hex or 0-prefixed octal number, with nothing after it).`, { devices: [d.key] }, [{ label: `Clear the address of ${d.label} (libvirt assigns one)`, command: { kind: 'move-device' as const, device: d.key, address: null } }]));
+    // multifunction is read as on/off (virXMLPropTristateSwitch), the rest as numbers
+    const expected = (u: readonly string[]): string => (u.every((x) => x.startsWith('multifunction=')) ? 'multifunction is on or off' : 'a whole decimal, 0x hex or 0-prefixed octal number, with nothing after it');
+    if (d.unreadable?.length) out.push(finding(meta, `${d.label}: its PCI address has ${d.unreadable.join(', ')}, which libvirt cannot read (${expected(d.unreadable)}).`, { devices: [d.key] }, [{ label: `Clear the address of ${d.label} (libvirt assigns one)`, command: { kind: 'move-device' as const, device: d.key, address: null } }]));
+  }
+  for (const d of ctx.guest.devices) {
+    // a drive / virtio-serial <address>: virXMLPropUInt ("Invalid value for attribute 'controller'
+    // in element 'address': 'x'. Expected non-negative integer value"); a host <source> address is HD-SRC-1's
+    const other = d.unreadableAttributes?.filter((u) => u.startsWith('address ')) ?? [];
+    if (other.length) out.push(finding(meta, `${d.label}: its <address> has ${other.map((u) => u.slice(8)).join(', ')}, which libvirt cannot read as a non-negative integer, and it refuses the domain.`, { devices: [d.key] }));
   }
   for (const c of ctx.guest.controllers) {
     const bad = c.unreadable?.filter((u) => u.startsWith('address '));
@@ -67,6 +75,8 @@ export const cases = {
     { name: 'slot 0 on pcie-root', design: q35([], [dev('nic', 'interface', at(0, 0, 1))]), expect: { devices: ['nic'] } },
     { name: 'a controller at slot 40', design: q35([rootPort(1, 2, 0, { address: at(0, 40) })], []), expect: { controllers: [1] } },
     // h05-slot-09.xml: libvirt reads '09' as octal and refuses it; the device sits on no bus
+    // libvirt 9.0: "Invalid value for attribute 'controller' in element 'address': 'x'. Expected non-negative integer value"
+    { name: "a drive address with controller='x'", design: q35([], [dev('sda', 'disk', undefined, { bus: 'sata', otherAddressType: 'drive', unreadableAttributes: ["address controller='x'"] })]), expect: { devices: ['sda'] } },
     { name: "slot='09' cannot be read", design: pseries([], [dev('nic', 'interface', undefined, { otherAddressType: 'pci', unreadable: ["slot='09'"] })]), expect: { devices: ['nic'] } },
     { name: "a controller address with bus='0x01 ' cannot be read", design: q35([rootPort(1, 2, 0, { address: undefined, unreadable: ["address bus='0x01 '"] })], []), expect: { controllers: [1] } },
   ],

@@ -7,7 +7,7 @@ import type { Command } from '../commands/commands.ts';
 import { applyCommand } from '../commands/commands.ts';
 import { globalRule } from './define.ts';
 import { BUS_MODELS, busAccepts, controllerConnectType } from '../libvirt/index.ts';
-import { qemuDomainDeviceIsIntegrated } from '../libvirt/qemuDomainAddress.ts';
+import { qemuDomainDeviceCalculatePCIConnectFlags, qemuDomainDeviceIsIntegrated } from '../libvirt/qemuDomainAddress.ts';
 import type { RuleContext } from './context.ts';
 import { at, ctrl, design, dev, q35, rootPort } from './testkit.ts';
 
@@ -89,7 +89,9 @@ function unplacedAtDefine(ctx: RuleContext, reported: ReadonlySet<number>): Find
       continue;
     }
     const d = ctx.guest.devices.find((x) => x.key === key);
-    if (!d) continue;
+    // a device with no connect flags (ich7 sound, a loop/nbd/ploop filesystem) fits no bus at all:
+    // its own rule says what libvirt says of it (GEN-SOUND-1, GEN-FS-1), not "No more available PCI slots"
+    if (!d || qemuDomainDeviceCalculatePCIConnectFlags(d, ctx.guest, ctx.machine, ctx.design.host) === 0) continue;
     // An integrated device (virtio-iommu, pvpanic-pci) needs pcie-root itself: with no slot free there,
     // the dry run's virDomainPCIAddressGetNextAddr grows a pcie-root-port for it anyway and the
     // reservation behind it refuses that bus (virDomainPCIAddressFlagsCompatible), before any
@@ -154,6 +156,8 @@ function noPciBus(ctx: RuleContext): Finding[] {
 export const cases = {
   pass: [
     { name: 'root port without address on q35', design: q35([ctrl('pcie-root-port', 1)], []) },
+    // connect flags 0: unplaced, but GEN-SOUND-1 / GEN-FS-1 say libvirt's words, not "No more available PCI slots"
+    { name: 'ich7 sound and a loop filesystem (no connect flags) are their own rules\' to report', design: q35([], [dev('snd', 'sound', undefined, { model: 'ich7' }), dev('fs', 'filesystem', undefined, { driverType: 'loop' })]) },
     { name: 'downstream under an upstream', design: q35([rootPort(1, 1), ctrl('pcie-switch-upstream-port', 2), ctrl('pcie-switch-downstream-port', 3)], []) },
     { name: 'a pcie-to-pci-bridge with a free root port before it', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-root-port', 2), ctrl('pcie-to-pci-bridge', 3)], [dev('rng0', 'rng', at(1, 0))]) },
     { name: "an x86 machine libvirt knows as q35 ('pc-q35-' and a version)", design: design({ machine: 'pc-q35-7.2', arch: 'x86_64', devices: [dev('vda', 'disk')] }) },

@@ -22,6 +22,9 @@ function problem(d: GuestDevice): string | undefined {
     const invalid = virPCIDeviceAddressIsValid(d.hostAddress);
     return invalid ? `names a host address libvirt refuses to read ("${invalid}"): the domain cannot be defined. Write the host device's address as lspci shows it (bus 0-0xff, slot 0-0x1f, function 0-7)` : undefined;
   }
+  // libvirt 9.0: "Invalid value for attribute 'bus' in element 'address': 'x'. Expected non-negative integer value"
+  const unread = d.unreadableAttributes?.filter((u) => u.startsWith('source address ')).map((u) => u.slice('source address '.length));
+  if (unread?.length) return `names a host address libvirt cannot read (${unread.join(', ')}): libvirt refuses it at parse ("Invalid value for attribute … in element 'address'"). Write the host device's address as lspci shows it`;
   if (d.element === 'hostdev') {
     if (d.mode === 'capabilities' || (d.type !== undefined && d.type !== 'pci')) return undefined;
     if (d.type === undefined) return `has no type: libvirt refuses it ("missing type in hostdev"). Write type='pci' with the host device's <source><address …/>`;
@@ -54,6 +57,8 @@ export const cases = {
   fail: [
     // p02-place-same-host-function-twice: an empty <hostdev>
     { name: 'hostdev with no type', design: pseries([], [dev('hostdev-0', 'hostdev')]), expect: { devices: ['hostdev-0'] } },
+    // libvirt 9.0: "Invalid value for attribute 'bus' in element 'address': 'x'. Expected non-negative integer value"
+    { name: "a <source> address with bus='x'", design: q35([], [dev('hostdev-0', 'hostdev', at(0, 2), { type: 'pci', mode: 'subsystem', unreadableAttributes: ["source address bus='x'"] })]), expect: { devices: ['hostdev-0'] } },
     { name: 'PCI hostdev with no source', design: q35([], [dev('hostdev-0', 'hostdev', at(0, 2), { type: 'pci', mode: 'subsystem' })]), expect: { devices: ['hostdev-0'] } },
     { name: 'interface type=hostdev with no source', design: q35([], [dev('interface-0', 'interface', undefined, { type: 'hostdev' })]), expect: { devices: ['interface-0'] } },
     // virPCIDeviceAddressParseXML refuses a source out of range: "Invalid PCI address bus='0x100', must be <= 0xFF"

@@ -91,6 +91,7 @@ export const ADDED_IDS: Readonly<Record<string, { readonly origin: string }>> = 
   'GEN-IDE-1': { origin: 'issue 13 (differential): a second IDE controller on i440fx, or any on q35/virt/pseries, is refused by libvirt' },
   'GEN-CMDLINE-1': { origin: "issue 11 (hostile testing): a -device passed through <qemu:commandline> reaches QEMU unchecked by libvirt, and pcitopo did not say it does not check it either" },
   'GEN-MODEL-3': { origin: "fidelity review: a controller type libvirt does not know, or a model its type has not (<controller type='usb' model='nonsense'>, a PCI model libvirt does not know), is refused by libvirt at parse" },
+  'GEN-FS-1': { origin: "issue 11 (fidelity): a <filesystem> with driver type loop, nbd or ploop was taken for a 9p PCI device, and a virtiofs one with a model passed, where libvirt's QEMU driver refuses both (qemuValidateDomainDeviceDefFS)" },
   'GEN-SOUND-1': { origin: 'issue 13 (differential): <sound model=\'ich7\'> (a bhyve model) is refused by libvirt\'s QEMU driver' },
   'PC-PIIX3-1': { origin: 'issue 13 (differential): the i440fx PIIX3 IDE and USB functions written at another PCI address are refused by libvirt at define' },
   'Q35-HP-2': { origin: 'issue 13: hotplug room counted per kind: conventional PCI devices hot-plug only into a bridge slot' },

@@ -17,6 +17,7 @@ import { rule as GEN_CMDLINE_1 } from './GEN-CMDLINE-1.ts';
 import { rule as GEN_CONNECT_1 } from './GEN-CONNECT-1.ts';
 import { rule as GEN_CONNECT_2 } from './GEN-CONNECT-2.ts';
 import { rule as GEN_CONNECT_3 } from './GEN-CONNECT-3.ts';
+import { rule as GEN_FS_1 } from './GEN-FS-1.ts';
 import { rule as GEN_HP_1 } from './GEN-HP-1.ts';
 import { rule as GEN_HP_5 } from './GEN-HP-5.ts';
 import { rule as GEN_IDE_1 } from './GEN-IDE-1.ts';
@@ -92,6 +93,7 @@ export const RULES: readonly Rule[] = [
   GEN_CONNECT_1,
   GEN_CONNECT_2,
   GEN_CONNECT_3,
+  GEN_FS_1,
   GEN_HP_1,
   GEN_HP_5,
   GEN_IDE_1,

@@ -7,6 +7,7 @@ import { machineFamily } from '../machines/index.ts';
 import { DEMO_DOMAIN_XML } from '../demo/demo.ts';
 import { MAX_XML_BYTES } from '../errors.ts';
 import { createDesign, exportDomain, exportDomainBytes, importDomain, whyUnwritable } from './domain.ts';
+import { validate } from '../rules/validate.ts';
 import { domainSchemaErrors } from '../../../test/support/xmllint.ts';
 
 import { SHARED, sharedPath } from '../../../test/support/shared.ts';
@@ -505,12 +506,42 @@ describe('bad input', () => {
     expect(importDomain(`<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>${body}`).ok).toBe(true);
   });
 
+  // libvirt 9.0, virsh define: <x:domain xmlns:x='urn:x'> is defined, an <x:controller> in it is
+  // not (dumpxml has no controller 9), an <x:os> is no <os> ("an os <type> must be specified"), and
+  // an undeclared prefix is refused ("expecting root element of 'domain', not 'x:domain'")
+  it("a prefixed <x:domain> root is read as libvirt reads it: by its local name, prefixed children skipped, an undeclared prefix refused", () => {
+    const inner = "\n  <name>p</name>\n  <os><type arch='x86_64' machine='q35'>hvm</type></os>\n  <devices>\n    <controller type='pci' index='0' model='pcie-root'/>\n    <controller type='pci' index='1' model='pcie-root-port'/>\n    <x:controller type='pci' index='9' model='pcie-root-port'/>\n  </devices>\n";
+    const r = importDomain(`<x:domain xmlns:x='urn:x' type='kvm'>${inner}</x:domain>\n`, 'p.xml');
+    expect(r.ok && r.value.guest.controllers.map((c) => c.index)).toEqual([0, 1]);
+    expect(r.ok && r.value.guest.name).toBe('p');
+    const undeclared = importDomain(`<x:domain type='kvm'>${inner}</x:domain>\n`, 'p.xml');
+    expect(undeclared.ok ? 'read' : undeclared.error).toMatchObject({ code: 'not-a-domain', line: 1, column: 1, message: expect.stringContaining(`("expecting root element of 'domain', not 'x:domain'")`) });
+    // prefixed <x:devices>: libvirt reads no devices from it
+    const devices = importDomain(`<domain type='kvm' xmlns:x='urn:x'>${inner.replace('<devices>', '<x:devices>').replace('</devices>', '</x:devices>')}</domain>\n`);
+    expect(devices.ok && devices.value.guest.controllers.filter((c) => !c.implicit).length).toBe(0);
+    expect(importDomain(`<x:dom xmlns:x='urn:x'>${inner}</x:dom>`).ok).toBe(false);
+  });
+
   it('<qemu:commandline> arguments are read by namespace, as libvirt\'s XPath reads them: any prefix bound to the QEMU URI, not a qemu: prefix bound elsewhere', () => {
     const head = "<domain type='kvm' xmlns:q='http://libvirt.org/schemas/domain/qemu/1.0' xmlns:qemu='urn:other'><name>n</name><os><type arch='x86_64' machine='q35'>hvm</type></os><devices/>";
     const r = importDomain(`${head}<q:commandline><q:arg value='-device'/><q:arg value='e1000,bus=pcie.0,addr=0x1f'/><q:env name='A' value='1'/></q:commandline><qemu:commandline><qemu:arg value='-not-read'/></qemu:commandline></domain>`);
     expect(r.ok && r.value.guest.qemuArgs).toEqual(['-device', 'e1000,bus=pcie.0,addr=0x1f']);
     const none = importDomain(`${head}</domain>`);
     expect(none.ok && 'qemuArgs' in none.value.guest).toBe(false);
+  });
+
+  // libvirt's qemu-ns test input, and libvirt 9.0 defines an override of addr (virsh define keeps it)
+  it('<qemu:override> properties are read by namespace, per device alias, and an addr override is a GEN-CMDLINE-1 warning on that device', () => {
+    const text = `<domain type='kvm' xmlns:q='http://libvirt.org/schemas/domain/qemu/1.0'><name>n</name><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><interface type='user'><model type='e1000e'/><alias name='ua-net'/></interface></devices><q:override><q:device alias='ua-net'><q:frontend><q:property name='addr' type='string' value='0x7'/><q:property name='prop6' type='remove'/><property name='bus' type='string' value='not-read'/></q:frontend></q:device><q:device><q:frontend><q:property name='bus' type='string' value='no-alias'/></q:frontend></q:device></q:override></domain>`;
+    const r = importDomain(text);
+    expect(r.ok && r.value.guest.qemuOverrides).toEqual([
+      { alias: 'ua-net', name: 'addr', type: 'string', value: '0x7' },
+      { alias: 'ua-net', name: 'prop6', type: 'remove', value: undefined },
+    ]);
+    const d = createDesign(text);
+    if (!d.ok) throw new Error(d.error.message);
+    const cmdline = validate(d.value).filter((f) => f.ruleId === 'GEN-CMDLINE-1');
+    expect(cmdline.map((f) => [f.severity, f.subjects])).toEqual([['warning', { devices: [d.value.guest.devices[0]?.key] }]]);
   });
 
   it('refuses DOCTYPE with entities (billion laughs) before parsing', () => {

@@ -6,7 +6,7 @@ import type { GuestPciAddress, PciAddress } from '../model/pci.ts';
 import { parseLibvirtUint } from '../model/pci.ts';
 import { deviceLabel, uniqueNames, type DeviceFacts } from '../model/names.ts';
 import { deviceKeyer } from '../model/keys.ts';
-import { qemuNamespaceOf } from './qemuNamespace.ts';
+import { localName, namespaceOf, qemuNamespaceOf } from './qemuNamespace.ts';
 import { checkXmlInput, lineColumn } from './safety.ts';
 import { virDomainControllerTypeOrder } from '../libvirt/domainConf.ts';
 import type { DeviceLayout, DomainLayout, DomainSource, ElementSpan } from '../model/domainSource.ts';
@@ -84,6 +84,34 @@ function onOff(v: string | undefined): 'on' | 'off' | undefined {
   return v === 'on' || v === 'off' ? v : undefined;
 }
 
+/**
+ * An on/off attribute as libvirt reads it: virXMLPropTristateSwitch() with VIR_XML_PROP_NONZERO
+ * takes `on` and `off` only (not `default`, not ''), and refuses anything else at parse ("Invalid
+ * value for attribute 'hotplug' in element 'target': 'x'."), so that is noted in `unreadable`.
+ */
+function onOffAttr(v: string | undefined, name: string, unreadable: string[]): 'on' | 'off' | undefined {
+  if (v === undefined) return undefined;
+  const s = onOff(v);
+  if (s === undefined) unreadable.push(`${name}='${v}'`);
+  return s;
+}
+
+/**
+ * A `<controller ports>` (any type) or `vectors` (virtio-serial), read as virDomainControllerDefParseXML()
+ * reads them: virXMLPropInt() in base 10 with VIR_XML_PROP_NONNEGATIVE, so `ports='0x10'`, `ports='x'`
+ * and `ports='-1'` are refused at parse ("… Expected integer value" / "Expected non-negative value"),
+ * and noted in `unreadable`.
+ */
+function controllerCountAttr(v: string | undefined, name: string, unreadable: string[]): number | undefined {
+  if (v === undefined) return undefined;
+  const n = controllerIndexAttr(v, []);
+  if (n === undefined || n < 0) {
+    unreadable.push(`${name}='${v}'`);
+    return undefined;
+  }
+  return n;
+}
+
 /** A `<address domain bus slot function>`; libvirt treats a missing part as 0. Undefined when a part is not a number. */
 function pciAddress(el: DomElement, unreadable: string[] = []): PciAddress | undefined {
   const part = (k: string): number | undefined => {
@@ -97,7 +125,10 @@ function pciAddress(el: DomElement, unreadable: string[] = []): PciAddress | und
   const bus = part('bus');
   const slot = part('slot');
   const fn = part('function');
-  if (domain === undefined || bus === undefined || slot === undefined || fn === undefined) return undefined;
+  // virPCIDeviceAddressParseXML reads multifunction with virXMLPropTristateSwitch: only on/off
+  const multifunction = el.attributes.multifunction;
+  if (multifunction !== undefined && onOff(multifunction) === undefined) unreadable.push(`multifunction='${multifunction}'`);
+  if (domain === undefined || bus === undefined || slot === undefined || fn === undefined || unreadable.length > 0) return undefined;
   return { domain, bus, slot, function: fn };
 }
 
@@ -142,7 +173,7 @@ function controllerTarget(target: DomElement | undefined, unreadable: string[]):
   set('port', numberAttr(a.port, 'target port', unreadable));
   set('chassisNr', numberAttr(a.chassisNr, 'target chassisNr', unreadable));
   set('busNr', numberAttr(a.busNr, 'target busNr', unreadable));
-  set('hotplug', onOff(a.hotplug));
+  set('hotplug', onOffAttr(a.hotplug, 'target hotplug', unreadable));
   set('memReserve', numberAttr(a.memReserve, 'target memReserve', unreadable));
   const node = child(target, 'node');
   if (node) set('node', numberAttr(node.text, 'target node', unreadable));
@@ -268,7 +299,11 @@ function devicesReader(): DevicesRead {
         const key = keys.key({ element: el.name, pciController: true });
         const nodeEl = child(targetEl, 'node');
         const unreadable: string[] = [];
+        // model='' is no model to libvirt: virDomainControllerModelTypeFromString('') fails ("Unknown
+        // model type ''"), unlike a controller written without one
+        if (el.attributes.model === '') unreadable.push("model=''");
         const index = controllerIndexAttr(el.attributes.index, unreadable);
+        controllerCountAttr(el.attributes.ports, 'ports', unreadable);
         const target = controllerTarget(targetEl, unreadable);
         if (addr.unreadable) unreadable.push(...addr.unreadable.map((u) => `address ${u}`));
         controllers.push({
@@ -300,7 +335,12 @@ function devicesReader(): DevicesRead {
       const type = el.attributes.type;
       const hostSide = (element === 'hostdev' && type === 'pci') || (element === 'interface' && type === 'hostdev');
       const hostAddressEl = hostSide ? child(sourceEl, 'address') : undefined;
-      const hostAddress = hostAddressEl ? pciAddress(hostAddressEl) : undefined;
+      // values libvirt's address parsers refuse (virPCIDeviceAddressParseXML for the host side,
+      // virXMLPropUInt for a drive/virtio-serial address: "Expected non-negative integer value")
+      const unreadableAttributes: string[] = [];
+      const sourceUnreadable: string[] = [];
+      const hostAddress = hostAddressEl ? pciAddress(hostAddressEl, sourceUnreadable) : undefined;
+      for (const u of sourceUnreadable) unreadableAttributes.push(`source address ${u}`);
       // Optional fields are set in the order the type lists them (key order is what JSON, and so a
       // share link, shows), by assignment: a spread of `cond ? {…} : {}` per field costs a copy each.
       const device = {
@@ -325,15 +365,24 @@ function devicesReader(): DevicesRead {
       device.hostAddress = hostAddress;
       device.address = addr.address;
       device.otherAddressType = addr.otherAddressType;
-      const addressController = addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci' ? uint(addressEl?.attributes.controller) : undefined;
+      const otherAddress = addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci';
+      const addressController = otherAddress ? uint(addressEl?.attributes.controller) : undefined;
       if (addressController !== undefined) device.addressController = addressController;
+      else if (otherAddress && addressEl?.attributes.controller !== undefined) unreadableAttributes.push(`address controller='${addressEl.attributes.controller}'`);
       // virDomainDeviceSpaprVioAddressParseXML(): virStrToLong_ull(reg, NULL, 16, …), the whole value
       const reg = addr.otherAddressType === 'spapr-vio' ? addressEl?.attributes.reg : undefined;
       if (reg !== undefined && /^\s*(0[xX])?[0-9a-fA-F]+$/.test(reg)) device.addressReg = Number.parseInt(reg.trim().replace(/^0[xX]/, ''), 16);
       const addressPort = addr.otherAddressType === 'virtio-serial' ? uint(addressEl?.attributes.port) : undefined;
       if (addressPort !== undefined) device.addressPort = addressPort;
-      const ports = element === 'controller' && type === 'virtio-serial' ? uint(el.attributes.ports) : undefined;
-      if (ports !== undefined) device.ports = ports;
+      else if (addr.otherAddressType === 'virtio-serial' && addressEl?.attributes.port !== undefined) unreadableAttributes.push(`address port='${addressEl.attributes.port}'`);
+      if (element === 'controller') {
+        const ports = controllerCountAttr(el.attributes.ports, 'ports', unreadableAttributes);
+        if (type === 'virtio-serial') {
+          if (ports !== undefined) device.ports = ports;
+          controllerCountAttr(el.attributes.vectors, 'vectors', unreadableAttributes);
+        }
+      }
+      if (unreadableAttributes.length) device.unreadableAttributes = unreadableAttributes;
       if (element === 'disk' && targetEl?.attributes.dev !== undefined) device.targetDev = targetEl.attributes.dev;
       device.label = '';
       if (addr.unreadable?.length) device.unreadable = addr.unreadable;
@@ -385,7 +434,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
       read = devicesReader();
       r = parseDomainTree(text);
       // every <devices>, as libvirt reads them all (virDomainDefParseXML: XPath ./devices/*)
-      for (const devicesEl of r?.name === 'domain' ? r.children.filter((c) => c.name === 'devices') : []) for (let i = 0; i < devicesEl.children.length; i++) read.add(devicesEl.children[i] as DomElement);
+      for (const devicesEl of r !== undefined && localName(r.name) === 'domain' ? r.children.filter((c) => c.name === 'devices') : []) for (let i = 0; i < devicesEl.children.length; i++) read.add(devicesEl.children[i] as DomElement);
     }
     if (!r) return fail({ code: 'malformed-xml', file, line: 1, column: 1, message: 'the document has no root element' });
     root = r;
@@ -403,8 +452,20 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     }
     return fail({ code: 'malformed-xml', file, message: e instanceof Error ? e.message : String(e) });
   }
-  if (root.name !== 'domain') {
+  if (localName(root.name) !== 'domain') {
     return fail({ code: 'not-a-domain', file, message: `the root element is <${root.name}>, not <domain>: this is not a libvirt domain XML document` });
+  }
+  // libvirt checks the root by its local name (virXMLParseHelper, virXMLNodeNameEqual), whatever its
+  // namespace: <x:domain xmlns:x='…'> is a domain (libvirt 9.0 defines it), its unprefixed children
+  // read as usual and its prefixed ones not at all (XPath ./devices matches no <x:devices>, so this
+  // reader skips them too). A prefix nothing declares leaves libxml2 the whole name 'x:domain'.
+  if (root.name !== 'domain' && namespaceOf(root, []) === undefined) {
+    return fail({
+      code: 'not-a-domain',
+      file,
+      ...lineColumn(text, root.start),
+      message: `the root element <${root.name}> has a prefix no xmlns declares: libvirt reads its name as '${root.name}' and refuses it ("expecting root element of 'domain', not '${root.name}'")`,
+    });
   }
   // libvirt reads the domain's elements by XPath without a namespace (virDomainDefParseIDs:
   // string(./name[1])), so under a default namespace it finds no <name> and refuses the domain with
@@ -439,7 +500,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
 
   // new devices go into the first <devices> (a second one is read too, but libvirt's schema allows one)
   const devicesEl = child(root, 'devices');
-  const qemuArgs = qemuNamespaceOf(root).args;
+  const { args: qemuArgs, overrides: qemuOverrides } = qemuNamespaceOf(root);
   const { controllers, devices, deviceLayouts, controllerLayouts, deviceChildren, controllerIndexes } = read;
 
   // Two devices named alike (two USB controllers qemu-xhci) are told apart as libvirt does: by index.
@@ -462,6 +523,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     ...(deviceChildren.some((e) => e.element === 'graphics') ? { graphics: deviceChildren.filter((e) => e.element === 'graphics').length } : {}),
     ...(controllerTypeOrder ? { controllerTypeOrder } : {}),
     ...(qemuArgs.length > 0 ? { qemuArgs } : {}),
+    ...(qemuOverrides.length > 0 ? { qemuOverrides } : {}),
   };
   const layout: DomainLayout = {
     devices: deviceLayouts,

@@ -373,7 +373,8 @@ export function readDomainTree(text: string, takeDevice?: DeviceSink): DomElemen
     }
     const el = new FastElement(name, i, attributes, text);
     if (top === undefined) root = el;
-    else if (takeDevice !== undefined && top === root && name === 'devices' && top.name === 'domain' && !selfClosing) devices = el;
+    // the root by its local name, as libvirt (virXMLNodeNameEqual); a prefixed <x:devices> is no <devices> to it
+    else if (takeDevice !== undefined && top === root && name === 'devices' && top.name.slice(top.name.indexOf(':') + 1) === 'domain' && !selfClosing) devices = el;
     if (selfClosing) {
       el.contentStart = at;
       el.contentEnd = at;

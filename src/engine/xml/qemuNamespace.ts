@@ -8,6 +8,8 @@
  * `<qemu:commandline>` whose prefix names another URI is not.
  */
 
+import type { QemuOverride } from '../model/guest.ts';
+
 export const QEMU_NAMESPACE = 'http://libvirt.org/schemas/domain/qemu/1.0';
 
 /** An element as far as namespaces go: its qualified name and its attributes (the xmlns declarations among them). */
@@ -44,17 +46,37 @@ const elementChildren = <E extends TreeElement>(el: E): E[] =>
 
 /**
  * What libvirt's QEMU driver reads from the QEMU namespace of a `<domain>` root: the elements
- * themselves (children of the root in that namespace, whatever their local name), and of
+ * themselves (children of the root in that namespace, whatever their local name), of
  * `<qemu:commandline>` the argument values and environment names, in document order over every
- * `<qemu:commandline>` (XPath node sets: libvirt takes them all).
+ * `<qemu:commandline>` (XPath node sets: libvirt takes them all), and of `<qemu:override>` each
+ * `<qemu:device alias>`'s `<qemu:frontend><qemu:property name type value>`
+ * (qemuDomainDefNamespaceParseOverride, libvirt ≥ 8.2; a property without a name is skipped here:
+ * libvirt refuses it at parse, which is no PCI matter).
  */
-export function qemuNamespaceOf<E extends TreeElement>(root: E): { elements: E[]; args: string[]; env: string[] } {
+export function qemuNamespaceOf<E extends TreeElement>(root: E): { elements: E[]; args: string[]; env: string[]; overrides: QemuOverride[] } {
   const elements: E[] = [];
   const args: string[] = [];
   const env: string[] = [];
+  const overrides: QemuOverride[] = [];
+  const inNs = (el: E, ancestors: readonly E[], local: string): boolean => localName(el.name) === local && namespaceOf(el, ancestors) === QEMU_NAMESPACE;
   for (const el of elementChildren(root)) {
     if (namespaceOf(el, [root]) !== QEMU_NAMESPACE) continue;
     elements.push(el);
+    if (localName(el.name) === 'override') {
+      for (const device of elementChildren(el)) {
+        const alias = device.attributes.alias;
+        if (!inNs(device, [el, root], 'device') || alias === undefined) continue;
+        for (const frontend of elementChildren(device)) {
+          if (!inNs(frontend, [device, el, root], 'frontend')) continue;
+          for (const p of elementChildren(frontend)) {
+            const name = p.attributes.name;
+            if (!inNs(p, [frontend, device, el, root], 'property') || name === undefined) continue;
+            overrides.push({ alias, name, type: p.attributes.type, value: p.attributes.value });
+          }
+        }
+      }
+      continue;
+    }
     if (localName(el.name) !== 'commandline') continue;
     for (const c of elementChildren(el)) {
       if (namespaceOf(c, [el, root]) !== QEMU_NAMESPACE) continue;
@@ -63,5 +85,5 @@ export function qemuNamespaceOf<E extends TreeElement>(root: E): { elements: E[]
       else if (what === 'env' && c.attributes.name !== undefined) env.push(c.attributes.name);
     }
   }
-  return { elements, args, env };
+  return { elements, args, env, overrides };
 }
