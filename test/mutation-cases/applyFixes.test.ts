@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { applyCommand, CommandError } from '../../src/engine/commands/commands.ts';
 import { applyFixes, validate } from '../../src/engine/rules/validate.ts';
 import { at, ctrl, dev, q35, rootPort } from '../../src/engine/rules/testkit.ts';
 
@@ -31,5 +32,22 @@ describe('applyFixes', () => {
       ['warning', 'GEN-HP-1', ['Remove the empty pcie-switch-upstream-port (controller 1)']],
     ]);
     expect(applyFixes(d)).toBe(d);
+  });
+
+  it('skips a fix whose command is refused (CommandError) and applies the next error\'s fix', () => {
+    // pcie-root's slots 1-31 written (31 is the ICH9 LPC bridge's: Q35-RSV-1, qemuDomainValidateDevicePCISlotsQ35),
+    // and a pcie-root-port index 3 without an address above two root ports libvirt adds for the gap
+    // (import shows them implicit): none of the three has a slot ("a PCI slot is needed to connect a PCI
+    // controller model='pcie-root-port', but none is available", virDomainPCIAddressSetGrow). GEN-CONNECT-1's
+    // fix removes all three, and remove-controller refuses the implicit ones.
+    const full = Array.from({ length: 31 }, (_, i) => dev(`e${i + 1}`, 'rng', at(0, i + 1), { model: 'virtio' }));
+    const d = q35([ctrl('pcie-root-port', 1, { implicit: true }), ctrl('pcie-root-port', 2, { implicit: true }), ctrl('pcie-root-port', 3)], full);
+    const errors = validate(d).filter((f) => f.severity === 'error');
+    expect(errors.map((f) => f.ruleId)).toEqual(['GEN-CONNECT-1', 'Q35-RSV-1']);
+    const refused = errors[0]?.fixes?.[0]?.command;
+    expect(refused && (() => applyCommand(d, refused))).toThrow(CommandError);
+    const fixed = applyFixes(d);
+    expect(fixed.guest.devices.find((x) => x.key === 'e31')?.address).toMatchObject({ bus: 1, slot: 0 });
+    expect(validate(fixed).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-CONNECT-1']);
   });
 });
