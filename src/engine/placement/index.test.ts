@@ -71,6 +71,21 @@ describe('placeWithReport', () => {
     expect(placeWithReport(designOf(g), { policy: 'libvirt', implicitDevices: false }).notes).toEqual(['no free slot for pcie-root-port (controller 1): libvirt would refuse the domain']);
   });
 
+  // qemuDomainAssignPCIAddresses (qemu_domain_address.c) reserves a spare root port only when the XML's
+  // highest controller index is 0 ("max_idx <= 0 && addrs->nbuses > max_idx + 1"): a written root port
+  // (index 1, no address) makes max_idx 1, so the disk's port is the one written and no port 2 is added.
+  // Real libvirt 9.0 defines this with root port 1 at 00:01.0 and nothing else.
+  it('q35, a root port written with index 1 and no address: libvirt adds no spare port beside it (max_idx is 1)', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1)], devices: [emulated({ key: 'vda' })] });
+    const r = placeWithReport(designOf(g), { policy: 'libvirt', implicitDevices: false });
+    expect(r.design.guest.controllers.map((c) => [c.index, c.model, c.address && `${c.address.bus}:${c.address.slot}.${c.address.function}`])).toEqual([
+      [0, 'pcie-root', undefined],
+      [1, 'pcie-root-port', '0:1.0'],
+    ]);
+    expect(addresses(r.design.guest)).toEqual({ vda: '1:0.0' });
+    expect(r.notes).toEqual([]);
+  });
+
   // virDomainAssignDeviceControllerIndexes numbers a controller written without an index at
   // define; `place` writes addresses only, so a written index stays and an absent one stays absent.
   it('q35: a SCSI controller written with index 0 keeps it beside a USB controller written without one', () => {
