@@ -41,6 +41,13 @@ describe('relocateFix: the bus a fix adds', () => {
     const pcie = q35([rootPort(1, 1)], [dev('nic', 'interface', at(1, 0)), dev('vda', 'disk', at(1, 0))]);
     expect(findingsOf(pcie, 'GEN-ADDR-4')[0]?.fixes?.[0]?.label).toBe('Move vda to a new pcie-root-port (index 2)');
   });
+
+  it('the same with pcie-root not written: the root libvirt adds (qemuDomainDefAddDefaultDevices) regrows nothing, so the fix still adds a root port', () => {
+    // writingAControllerRegrows looks at the buses libvirt adds above index 0 only: bus 0 is pcie-root
+    // whether written or not
+    const pcie = design({ machine: 'q35', controllers: [{ ...ctrl('pcie-root', 0), implicit: true }, rootPort(1, 1)], devices: [dev('nic', 'interface', at(1, 0)), dev('vda', 'disk', at(1, 0))] });
+    expect(findingsOf(pcie, 'GEN-ADDR-4')[0]?.fixes?.[0]?.label).toBe('Move vda to a new pcie-root-port (index 2)');
+  });
 });
 
 describe('sameBusFix: a device moved within its vPHB', () => {
