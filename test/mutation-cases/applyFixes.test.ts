@@ -50,4 +50,18 @@ describe('applyFixes', () => {
     expect(fixed.guest.devices.find((x) => x.key === 'e31')?.address).toMatchObject({ bus: 1, slot: 0 });
     expect(validate(fixed).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-CONNECT-1']);
   });
+
+  it('three devices at one address: each round names fewer of them, so every clash is moved (not only when the error count drops)', () => {
+    // virDomainPCIAddressReserveAddrInternal refuses the second and third ("Attempted double use of PCI
+    // Address"); GEN-ADDR-4 is one error naming all three, then one naming two after its fix moves one
+    const d = q35([rootPort(1, 1), rootPort(2, 2), rootPort(3, 3)], [dev('a', 'disk', at(1, 0)), dev('b', 'disk', at(1, 0)), dev('c', 'disk', at(1, 0))]);
+    expect(validate(d).filter((f) => f.severity === 'error').map((f) => [f.ruleId, f.subjects.devices])).toEqual([['GEN-ADDR-4', ['a', 'b', 'c']]]);
+    const fixed = applyFixes(d);
+    expect(validate(fixed).filter((f) => f.severity === 'error')).toEqual([]);
+    expect(fixed.guest.devices.map((x) => [x.key, x.address?.bus, x.address?.slot])).toEqual([
+      ['a', 1, 0],
+      ['b', 3, 0],
+      ['c', 2, 0],
+    ]);
+  });
 });
