@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand, CommandError } from '../../src/engine/commands/commands.ts';
 import { applyFixes, validate } from '../../src/engine/rules/validate.ts';
+import { cases as swCases } from '../../src/engine/rules/Q35-SW-2.ts';
 import { at, ctrl, dev, q35, rootPort } from '../../src/engine/rules/testkit.ts';
 
 /**
@@ -63,5 +64,18 @@ describe('applyFixes', () => {
       ['b', 3, 0],
       ['c', 2, 0],
     ]);
+  });
+
+  it('a fix that leaves the errors as heavy is not applied: 240 pci-bridges, GEN-IDX-4\'s renumbering of the first leaves the next with the same error', () => {
+    // q35 with pci-bridges 1-240 and no addresses: libvirt puts bridge 1 on its own bus 1
+    // (qemuDomainAssignPCIAddresses, controllers by index), which it refuses; renumbering it moves the
+    // error to the next bridge, one error naming one controller before and after
+    const [fail] = swCases.fail;
+    const d = fail!.design;
+    const errors = validate(d).filter((f) => f.severity === 'error');
+    expect(errors.map((f) => [f.ruleId, f.subjects])).toEqual([['GEN-IDX-4', { controllers: [1] }]]);
+    const next = applyCommand(d, errors[0]!.fixes![0]!.command);
+    expect(validate(next).filter((f) => f.severity === 'error').map((f) => [f.ruleId, f.subjects.controllers?.length])).toEqual([['GEN-IDX-4', 1]]);
+    expect(applyFixes(d)).toBe(d);
   });
 });
