@@ -118,4 +118,38 @@ describe('placeWithReport', () => {
       expect([...errors(r.design)].filter((id) => !before.has(id))).toEqual([]);
     }
   });
+
+  // A pcie-to-pci-bridge plugs into a root port only (virDomainPCIAddressBusSetModel: pcie-root does not
+  // take VIR_PCI_CONNECT_TYPE_PCIE_TO_PCI_BRIDGE), and virDomainPCIAddressSetGrow adds no bus for it:
+  // real libvirt 9.0 refuses this domain ("Cannot automatically add a new PCI bus for a device with
+  // connect flags 2000"). The root port pe-per-phb would add for the disk comes after index 1, and
+  // libvirt would put the bridge there, a bus QEMU creates after it: nothing is placed, with or without spares.
+  it('q35, the only non-root controller a pcie-to-pci-bridge written at index 1 without an address: pe-per-phb leaves the domain unchanged and names it, pcie-root written or not', () => {
+    const bridge = controller('pcie-to-pci-bridge', 1);
+    for (const [g, spare] of [
+      [guestOf('q35', { controllers: [controller('pcie-root', 0), bridge], devices: [emulated({ key: 'vda' })] }), 0],
+      [guestOf('q35', { controllers: [controller('pcie-root', 0), bridge], devices: [emulated({ key: 'vda' })] }), 2],
+      [guestOf('q35', { controllers: [bridge], devices: [emulated({ key: 'vda' })] }), 0],
+    ] as const) {
+      const r = placeWithReport(designOf(g), { policy: 'pe-per-phb', spare, implicitDevices: false });
+      expect(r.design.guest).toBe(g);
+      expect(r.notes).toEqual([
+        'nothing was placed: libvirt refuses such a domain whatever is placed (no bus of this domain has a free slot for pcie-to-pci-bridge 1 and libvirt cannot add one; any bus placed comes after its index, and libvirt would put it there, which QEMU refuses: "Bus \'pci.N\' not found"; see validate)',
+      ]);
+    }
+  });
+
+  // A root port written on bus 3, which no controller makes: its slot is reserved in libvirt's dry run
+  // before anything is placed, and virDomainPCIAddressSetGrow cannot add a bus for a controller (real
+  // libvirt 9.0: "a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is
+  // available, and it cannot be automatically added"). pe-per-phb says so as the libvirt policy does,
+  // before its own ports could give bus 3 a number after the controller's.
+  it('q35, a root port written on a missing bus 3 beside a disk to place: pe-per-phb leaves the domain unchanged with libvirt\'s refusal', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(3, 0))], devices: [emulated({ key: 'vda' })] });
+    for (const spare of [0, 2]) {
+      const r = placeWithReport(designOf(g), { policy: 'pe-per-phb', spare, implicitDevices: false });
+      expect(r.design.guest).toBe(g);
+      expect(r.notes).toEqual(['nothing was placed: libvirt refuses such a domain whatever is placed ("a PCI slot is needed to connect a PCI controller, but none is available, and it cannot be automatically added"; see validate)']);
+    }
+  });
 });
