@@ -60,7 +60,7 @@ function analyseTrace(label, text, quiet = false) {
     count++;
     longestWall = Math.max(longestWall, t.dur / 1000);
     longestCpu = Math.max(longestCpu, (t.tdur ?? t.dur) / 1000);
-    if (t.dur < 50000) continue;
+    if (t.dur < Number(process.env.TRACE_MIN_MS ?? 50) * 1000) continue;
     const self = new Map();
     const stack = [];
     for (const e of xs) {
@@ -119,7 +119,8 @@ function analyseProfile(label, profile) {
 
 /**
  * One run: opens `linkText` (a share link; its origin is replaced by `url`, the served app's) in a new
- * context, traced until settled, then one Add vPHB, traced until settled. Returns `{ open, addPhb }`,
+ * context, traced until settled, then one zoom in (the + button) and one Add vPHB, each traced until
+ * settled. Returns `{ open, zoom, addPhb }`,
  * each analyseTrace's result; prints the analyses unless `quiet` (CPU profiles instead under TRACE_CPU).
  */
 export async function traceLinkRun(browser, url, linkText, quiet = false) {
@@ -170,6 +171,11 @@ export async function traceLinkRun(browser, url, linkText, quiet = false) {
   });
   await settled();
   const open = await stop(`open link (settled ${Date.now() - t} ms after navigation, ${await page.locator('[data-testid^="guest-device-"]').count()} devices)`);
+  // one zoom step from the fitted view (the + button: an animated zoom, then the tiles laid out for where it rests)
+  await start();
+  await page.getByTestId('zoom-in').click();
+  await settled();
+  const zoom = await stop('zoom in');
   const before = await page.locator('[data-testid^="controller-"]').count();
   await start();
   t = Date.now();
@@ -179,7 +185,7 @@ export async function traceLinkRun(browser, url, linkText, quiet = false) {
   await settled();
   const addPhb = await stop(`add vPHB (new tile shown ${shown} ms after the click)`);
   await context.close();
-  return { open, addPhb };
+  return { open, zoom, addPhb };
 }
 
 async function main() {
