@@ -71,3 +71,28 @@ describe('the zoom tiles are laid out for (a zoom under way lays out no tile)', 
     expect(calls).toBe(1);
   });
 });
+
+describe('what a new tile zoom restyles (styles.css)', () => {
+  interface NodeFs {
+    readFileSync(path: URL, encoding: 'utf8'): string;
+  }
+  // as dropRenders.test.ts reads it: Vitest hands CSS imports over empty, the UI's tsconfig has no Node types
+  const nodeProcess = (globalThis as unknown as { process: { getBuiltinModule(id: 'node:fs'): NodeFs } }).process;
+  const css = nodeProcess.getBuiltinModule('node:fs').readFileSync(new URL('./styles.css', import.meta.url), 'utf8');
+  const rules = [...css.replace(/\/\*[\s\S]*?\*\//g, '').matchAll(/([^{}]+)\{([^}]*)\}/g)].map((m) => ({ selector: (m[1] ?? '').trim(), body: m[2] ?? '' }));
+
+  it('registers --z and --u as not inherited: a new value restyles the tiles, not the ~17,400 elements inside them', () => {
+    for (const name of ['--z', '--u']) {
+      const at = new RegExp(`@property\\s+${name}\\s*\\{[^}]*inherits:\\s*false`);
+      expect(css, name).toMatch(at);
+    }
+  });
+
+  it('sizes what is inside a tile in pixels, never by the zoom: chips, the chip row, the title row', () => {
+    const inside = rules.filter((r) => /\.(chip|tchips|tchiprow|trow|ttitle|tline|tkind)\b/.test(r.selector) && !r.selector.includes('lg-sample'));
+    expect(inside.length).toBeGreaterThan(5);
+    for (const r of inside) expect(r.body, r.selector).not.toMatch(/var\(--(u|z)\)/);
+    // the chip row's layout is its own: a new tile width moves it and lays out none of its chips
+    expect(rules.find((r) => r.selector === '.tchiprow')?.body).toMatch(/contain:\s*size layout/);
+  });
+});
