@@ -13,7 +13,8 @@
  * time, and the inclusive time of a few named ones); names are the source's only in a build without
  * minification (`npx vite build --minify false`, then build again); TRACE_CPU_OUT=PREFIX also writes each
  * profile to PREFIX-<step>.cpuprofile (Chromium DevTools opens it); TRACE_OUT=PREFIX writes each trace to
- * PREFIX-<step>.json (DevTools' Performance panel loads it).
+ * PREFIX-<step>.json (DevTools' Performance panel loads it); TRACE_MIN_MS=N lists the tasks of N ms or more
+ * (50 by default).
  */
 import fs from 'node:fs';
 import { chromium } from '@playwright/test';
@@ -85,7 +86,7 @@ function analyseTrace(label, text, quiet = false) {
   const longCpu = rows.reduce((a, r) => a + r.cpu, 0);
   const result = { cpu: all, tasks: count, longestWall, longestCpu };
   if (quiet) return result;
-  console.log(`${label}: main thread ${count} tasks, cpu ${all.toFixed(0)} ms; ${rows.length} tasks >= 50 ms, wall ${rows.reduce((a, r) => a + r.wall, 0).toFixed(0)} ms, cpu ${longCpu.toFixed(0)} ms: ${list(sums)}`);
+  console.log(`${label}: main thread ${count} tasks, cpu ${all.toFixed(0)} ms; ${rows.length} tasks >= ${Number(process.env.TRACE_MIN_MS ?? 50)} ms, wall ${rows.reduce((a, r) => a + r.wall, 0).toFixed(0)} ms, cpu ${longCpu.toFixed(0)} ms: ${list(sums)}`);
   for (const r of rows) console.log(`  task wall ${r.wall.toFixed(0)} cpu ${r.cpu.toFixed(0)}: ${list(r.by)}`);
   return result;
 }
