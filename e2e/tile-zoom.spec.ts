@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { q35BridgedNics } from './fixtures/designs.ts';
+import { largePseries, q35BridgedNics } from './fixtures/designs.ts';
 import { loadDesign, openApp, settled } from './helpers.ts';
 
 /**
@@ -94,5 +94,37 @@ test('a chip out of a tile\'s view comes into view when focused, and Enter still
   expect(inView).toBe(true);
   await page.keyboard.press('Enter');
   await expect(last).toHaveClass(/\bselected\b/);
+  expect(errors).toEqual([]);
+});
+
+test('tiles drawn when the zoom crosses into them are laid out for that zoom from their first frame, not for the full-detail one before', async ({ page }) => {
+  const errors = await openApp(page);
+  await loadDesign(page, largePseries());
+  await expect(page.getByTestId('controller-0')).toHaveClass(/\bctile\b/);
+  // in full detail around one device, then back to the whole design (a fit: one jump, no animation)
+  await page.getByTestId('guest-device-disk-0').click();
+  await page.keyboard.press('Shift+Digit2');
+  await expect(page.getByTestId('controller-0')).toHaveClass(/\bcnode\b/);
+  await settled(page);
+  await page.evaluate(() => {
+    const first: number[] = [];
+    (window as unknown as { __tileZ: number[] }).__tileZ = first;
+    new MutationObserver((records) => {
+      for (const r of records)
+        for (const n of Array.from(r.addedNodes)) {
+          if (!(n instanceof HTMLElement)) continue;
+          for (const t of [n, ...Array.from(n.querySelectorAll<HTMLElement>('.ctile'))]) if (t.classList.contains('ctile')) first.push(Number(t.style.getPropertyValue('--z')));
+        }
+    }).observe(document.querySelector('.react-flow__nodes') as Element, { childList: true, subtree: true });
+  });
+  await page.keyboard.press('Shift+Digit1');
+  await expect(page.getByTestId('controller-0')).toHaveClass(/\bctile\b/);
+  await settled(page);
+  const { first, zoom } = await page.evaluate(() => ({
+    first: (window as unknown as { __tileZ: number[] }).__tileZ,
+    zoom: Number(/scale\(([\d.]+)\)/.exec((document.querySelector('.react-flow__viewport') as HTMLElement).style.transform)?.[1]),
+  }));
+  expect(first.length).toBeGreaterThanOrEqual(31);
+  for (const z of first) expect(Math.abs(z / zoom - 1)).toBeLessThan(1e-3);
   expect(errors).toEqual([]);
 });

@@ -210,9 +210,13 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
     const unsubscribe = rfStore.subscribe((s) => {
       const l = live.current;
       if (zoomOf(s) === lastZoom) return;
+      const from = lodAt(lastZoom);
       lastZoom = zoomOf(s);
-      follow.changed(lastZoom);
       const lod = lodAt(lastZoom);
+      // tiles about to be drawn (the zoom crossed into them: a gesture, a fit) are laid out for this
+      // zoom at once, not first for the one the view last rested at in full detail
+      if (lod === 'tile' && from === 'full') follow.now(lastZoom);
+      else follow.changed(lastZoom);
       if (lod === l.plan.lod) return;
       const [x, y, zoom] = s.transform;
       const anchor = l.pointer ?? { x: l.view.width / 2, y: l.view.height / 2 };
