@@ -10,7 +10,7 @@ import { globalRule } from './define.ts';
 import { BUS_MODELS, busAccepts, controllerConnectType } from '../libvirt/index.ts';
 import { qemuDomainDeviceCalculatePCIConnectFlags, qemuDomainDeviceIsIntegrated } from '../libvirt/qemuDomainAddress.ts';
 import type { RuleContext } from './context.ts';
-import { at, ctrl, design, dev, q35, rootPort } from './testkit.ts';
+import { at, ctrl, design, dev, q35, rootPort, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-CONNECT-1',
@@ -210,6 +210,8 @@ export const cases = {
     { name: 'a pcie-to-pci-bridge when every root port is taken', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-to-pci-bridge', 2)], [dev('rng0', 'rng', at(1, 0))]), expect: { controllers: [2] } },
     // libvirt 9.0 refuses it at define: "a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added"
     { name: 'no pcie-root slot left for the root port libvirt adds for an unaddressed disk', design: rootFilledTo(30), expect: { devices: ['vda'] } },
+    // the same on aarch64 virt, whose pcie-root has slot 0x1f free too (libvirt 9.0 refuses it likewise)
+    { name: 'virt: no pcie-root slot left for the root port libvirt adds', design: virt([], [...Array.from({ length: 31 }, (_, i) => dev(`nic${i + 1}`, 'interface', at(0, i + 1), { model: 'e1000e' })), dev('vda', 'disk')]), expect: { devices: ['vda'] } },
     // r13-machine-pc-q35-without-version: libvirt adds no PCI root for a machine it does not classify
     { name: "an x86 machine libvirt does not know ('pc-q35' without a version) with a device that needs PCI", design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('vda', 'disk')] }), expect: { devices: ['vda'] } },
   ],
