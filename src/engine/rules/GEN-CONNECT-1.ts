@@ -73,14 +73,19 @@ export const rule: Rule = globalRule(meta, (ctx) => {
 
 /**
  * libvirt's address assignment failing on a controller it adds itself (none of the design's own
- * devices or controllers is "unplaced", so the checks above say nothing): the kind is a q35 whose pcie-root has no slot left for the root port
- * libvirt adds for a device written without an address. The dry run grows a pcie-root-port bus
- * for the device (virDomainPCIAddressGetNextAddr → virDomainPCIAddressSetGrow), then finds no slot
- * for that root port and cannot add a bus for a root port: "a PCI slot is needed to connect a PCI
- * controller model='pcie-root-port', but none is available, and it cannot be automatically added"
- * (src/conf/domain_addr.c virDomainPCIAddressSetGrow), and `virsh define` fails (checked with
- * libvirt 9.0). Reported only when this rule has said nothing else: its other findings are the
- * same refusal, named more precisely.
+ * devices or controllers is "unplaced", so the checks above say nothing). Two kinds, both checked
+ * with libvirt 9.0's `virsh define`:
+ * - q35 or virt whose pcie-root has no slot left for the root port libvirt adds for a device
+ *   written without an address: the dry run grows a pcie-root-port bus for the device
+ *   (virDomainPCIAddressGetNextAddr → virDomainPCIAddressSetGrow), which then finds no slot and
+ *   cannot have a bus added for it (237 virtio NICs define, 238 do not);
+ * - i440fx whose dry run added pci-bridges: qemuDomainAssignPCIAddresses reserves a slot for each
+ *   bridge it adds while still in the dry run, and a failure there is `goto cleanup` even where
+ *   the second pass would place everything (60 e1000 NICs are refused, 59 and 61 define).
+ * Either way libvirt says "a PCI slot is needed to connect a PCI controller model='…', but none is
+ * available, and it cannot be automatically added" (src/conf/domain_addr.c
+ * virDomainPCIAddressSetGrow). Reported only when this rule has said nothing else: its other
+ * findings are the same refusal, named more precisely.
  */
 function refusedAtDefine(ctx: RuleContext): Finding[] {
   if (!ctx.machine.placeable || !placesAnything(ctx)) return [];
@@ -91,12 +96,12 @@ function refusedAtDefine(ctx: RuleContext): Finding[] {
   // GEN-ADDR-2 reports
   const added = run.unplaced.find((k) => !ctx.guest.controllers.some((c) => c.key === k) && !ctx.guest.devices.some((d) => d.key === k));
   const addedModel = run.guest.controllers.find((c) => c.key === added)?.model;
-  if (addedModel === undefined) return [];
-  const failure = `a PCI slot is needed to connect a PCI controller model='${addedModel}', but none is available, and it cannot be automatically added`;
+  const failure = run.dryRunFailure ?? (addedModel ? `a PCI slot is needed to connect a PCI controller model='${addedModel}', but none is available, and it cannot be automatically added` : undefined);
+  if (failure === undefined) return [];
   const waiting = ctx.guest.devices.filter((d) => !d.address && !d.implicit && ctx.takesPci(d));
   const ports = ctx.guest.controllers.filter((c) => !c.address && !c.implicit && c.model !== 'pci-root' && c.model !== 'pcie-root');
   const what = [...waiting.map((d) => d.label), ...ports.map(controllerText)];
-  const named = what.length <= 3 ? what.join(', ') : `${what.length} devices and controllers`;
+  const named = what.length <= 3 ? what.join(', ') : [waiting.length ? `${waiting.length} devices` : '', ports.length ? `${ports.length} controllers` : ''].filter(Boolean).join(' and ');
   return [finding(meta, `libvirt cannot place what has no address (${named}): "${failure}", so it refuses the domain. Free a slot on the root bus, or give the devices addresses on existing buses.`, { devices: waiting.map((d) => d.key), controllers: ports.flatMap((c) => (c.index !== undefined ? [c.index] : [])) })];
 }
 
@@ -190,6 +195,13 @@ function rootFilledTo(last: number) {
   return q35([], [...nics, dev('vda', 'disk')]);
 }
 
+/** `n` e1000 NICs without an address, and no USB controller or memballoon (libvirt adds neither with model none). */
+function nics(machine: string, n: number) {
+  const noUsb = dev('usb', 'controller', undefined, { type: 'usb', model: 'none' });
+  const noBalloon = dev('balloon', 'memballoon', undefined, { model: 'none' });
+  return design({ machine, arch: 'x86_64', devices: [noUsb, noBalloon, ...Array.from({ length: n }, (_, i) => dev(`nic${i + 1}`, 'interface', undefined, { model: 'e1000' }))] });
+}
+
 export const cases = {
   pass: [
     { name: 'root port without address on q35', design: q35([ctrl('pcie-root-port', 1)], []) },
@@ -199,6 +211,8 @@ export const cases = {
     { name: 'a pcie-to-pci-bridge with a free root port before it', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-root-port', 2), ctrl('pcie-to-pci-bridge', 3)], [dev('rng0', 'rng', at(1, 0))]) },
     { name: "an x86 machine libvirt knows as q35 ('pc-q35-' and a version)", design: design({ machine: 'pc-q35-7.2', arch: 'x86_64', devices: [dev('vda', 'disk')] }) },
     { name: 'one pcie-root slot left for the root port libvirt adds for an unaddressed disk', design: rootFilledTo(29) },
+    { name: 'i440fx: 59 unaddressed NICs (pci-root and one pci-bridge)', design: nics('pc', 59) },
+    { name: 'i440fx: 61 unaddressed NICs (libvirt 9.0 defines it, though it refuses 60)', design: nics('pc', 61) },
     { name: 'an x86 machine libvirt does not know, with nothing that needs PCI', design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('sda', 'disk', undefined, { bus: 'sata' })] }) },
   ],
   fail: [
@@ -212,6 +226,8 @@ export const cases = {
     { name: 'no pcie-root slot left for the root port libvirt adds for an unaddressed disk', design: rootFilledTo(30), expect: { devices: ['vda'] } },
     // the same on aarch64 virt, whose pcie-root has slot 0x1f free too (libvirt 9.0 refuses it likewise)
     { name: 'virt: no pcie-root slot left for the root port libvirt adds', design: virt([], [...Array.from({ length: 31 }, (_, i) => dev(`nic${i + 1}`, 'interface', at(0, i + 1), { model: 'e1000e' })), dev('vda', 'disk')]), expect: { devices: ['vda'] } },
+    // i440fx: the dry run adds two pci-bridges and finds no slot for the second one's reservation
+    { name: 'i440fx: 60 unaddressed NICs, the dry run finding no slot for a pci-bridge it adds', design: nics('pc', 60), expect: { devices: Array.from({ length: 60 }, (_, i) => `nic${i + 1}`) } },
     // r13-machine-pc-q35-without-version: libvirt adds no PCI root for a machine it does not classify
     { name: "an x86 machine libvirt does not know ('pc-q35' without a version) with a device that needs PCI", design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('vda', 'disk')] }), expect: { devices: ['vda'] } },
   ],
