@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { demoDesign, validate } from '../engine/index.ts';
-import { createChecker, type CheckRequest, type CheckResponse, type WorkerLike } from './checker.ts';
+import { createChecker, type CheckRequest, type CheckResponse, type Lane, type WorkerLike } from './checker.ts';
 import { answerCheck, createCheckAnswerer } from './checkAnswer.ts';
 import { appEvaluator, checkState, evaluationOf, HEAVY_CHECK_MS, setAppChecker, UNCHECKED_ID, CHECKING_ID, onChecked } from './findings.ts';
 import { hypothetical, isBusTarget, lazyVerdicts, verdictsBy } from './evaluate.ts';
@@ -17,9 +17,9 @@ type Mode = 'answer' | 'hang' | 'die';
  * engine's work took (its own clock otherwise).
  */
 function fakeWorker(mode: Mode | ((req: CheckRequest) => Mode), delayMs = 0, workMs?: number) {
-  const made: { terminated: boolean; posted: CheckRequest[] }[] = [];
-  const spawn = (): WorkerLike => {
-    const rec = { terminated: false, posted: [] as CheckRequest[] };
+  const made: { lane: Lane; terminated: boolean; posted: CheckRequest[] }[] = [];
+  const spawn = (lane: Lane): WorkerLike => {
+    const rec = { lane, terminated: false, posted: [] as CheckRequest[] };
     made.push(rec);
     // one answerer per worker, as check.worker.ts has: it keeps the design its verdicts judge
     let t = 0;
@@ -286,7 +286,11 @@ describe("drop verdicts of a heavy document are judged in the worker", () => {
     const here = verdictCalls();
     store.getState().startDrag({ ...GROUP_5 }, '0035:03:00.0', 0, 0);
     await vi.advanceTimersByTimeAsync(40);
-    expect(f.made[0]?.terminated).toBe(true);
+    // the verdicts' own worker is ended; the one that checks edits is not
+    expect(f.made.map((m) => [m.lane, m.terminated])).toEqual([
+      ['check', false],
+      ['verdicts', true],
+    ]);
     const drag = store.getState().drag;
     expect(drag?.verdicts.size).toBe(0);
     // the pointer entering a target, or the idle slices, ask nothing more of a worker that failed
@@ -362,7 +366,8 @@ describe("drop verdicts of a heavy document are judged in the worker", () => {
 describe('the checker leaves out the design a worker holds', () => {
   it('the same design twice: the second verdicts request has commands only; a new worker (after a hang) gets the design again', async () => {
     vi.useFakeTimers();
-    const f = fakeWorker((r) => (r.kind === 'validate' ? 'hang' : 'answer'), 1);
+    let hang = false;
+    const f = fakeWorker(() => (hang ? 'hang' : 'answer'), 1);
     const c = createChecker(f.spawn, 30);
     const d = demoDesign();
     const cmds = dropTargets(d, { kind: 'group', number: 5 }).map((t) => t.command);
@@ -373,13 +378,42 @@ describe('the checker leaves out the design a worker holds', () => {
     await vi.advanceTimersByTimeAsync(5);
     expect(await second).toMatchObject({ ok: true, value: cmds.slice(2, 4).map((cmd) => createEvaluator().verdict(d, cmd)) });
     expect(f.made[0]?.posted.map((r) => 'design' in r)).toEqual([true, false]);
-    const hung = c.validate(d);
+    hang = true;
+    const hung = c.verdicts(d, cmds.slice(4, 5), 1000);
     await vi.advanceTimersByTimeAsync(40);
     expect(await hung).toMatchObject({ ok: false, reason: 'over-budget' });
+    hang = false;
     const third = c.verdicts(d, cmds.slice(0, 1), 1000);
     await vi.advanceTimersByTimeAsync(5);
     expect(await third).toMatchObject({ ok: true });
+    expect(f.made.map((m) => m.lane)).toEqual(['verdicts', 'verdicts']);
     expect(f.made[1]?.posted.map((r) => 'design' in r)).toEqual([true]);
+  });
+
+  it("an edit's check does not wait behind drop verdicts: it is answered while a verdicts request hangs, which then meets its own budget", async () => {
+    vi.useFakeTimers();
+    const f = fakeWorker((r) => (r.kind === 'verdicts' ? 'hang' : 'answer'), 1);
+    const c = createChecker(f.spawn, 1000);
+    const d = demoDesign();
+    const cmds = dropTargets(d, { kind: 'group', number: 5 }).map((t) => t.command);
+    let verdictsDone = false;
+    const verdicts = c.verdicts(d, cmds, 150).then((o) => {
+      verdictsDone = true;
+      return o;
+    });
+    const edit = applyCommand(d, cmds[0] as Command);
+    let checked: unknown = null;
+    void c.validate(edit).then((o) => (checked = o));
+    await vi.advanceTimersByTimeAsync(5);
+    // answered within 5 ms, 995 ms before the hung verdicts request is stopped
+    expect(verdictsDone).toBe(false);
+    expect(checked).toMatchObject({ ok: true, value: validate(edit) });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await verdicts).toMatchObject({ ok: false, reason: 'over-budget' });
+    expect(f.made.map((m) => [m.lane, m.terminated])).toEqual([
+      ['verdicts', true],
+      ['check', false],
+    ]);
   });
 
   it('a worker answers for as long as the slice lasts, at least one command; without a design it has none to judge', () => {
