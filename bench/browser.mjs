@@ -34,11 +34,13 @@
  *   open-7688-longest-task: <ms> ms        the longest main-thread task (wall: what a user sees as a freeze)
  *   open-7688-longest-task-cpu: <ms> ms    the most thread time one task took
  *   open-7688-main-cpu: <ms> ms            all main-thread tasks' thread time, navigation to settled
+ *   zoom-7688-longest-task, zoom-7688-longest-task-cpu, zoom-7688-main-cpu: the same for one zoom in (the + button)
+ *                                          from the fitted view, until the tiles are laid out for where it rests
  *   add-vphb-7688-longest-task, add-vphb-7688-longest-task-cpu, add-vphb-7688-main-cpu: the same for one Add vPHB
  *   drag-7688-longest-task, drag-7688-longest-task-cpu, drag-7688-main-cpu: the same for one drag of a guest device
  *                                          after it, across five buses and the new vPHB (its buses are full: the new
  *                                          one is a target), held until every target has its verdict (at most 60 s)
- * BENCH_ONLY=open-q35-15k (~1 min) the same figures (open-q35-15k-*, drag-q35-15k-*, add-vphb-q35-15k-*) for a q35 guest with 15,376
+ * BENCH_ONLY=open-q35-15k (~1 min) the same figures (open-q35-15k-*, zoom-q35-15k-*, drag-q35-15k-*, add-vphb-q35-15k-*) for a q35 guest with 15,376
  * virtio NICs behind 62 pcie-to-pci-bridges and its 17,301 findings (e2e/fixtures/designs.ts q35BridgedNics, issue 11's
  * tester's design), settled once its findings are shown.
  */
@@ -478,6 +480,7 @@ async function main() {
       for (let i = 0; i < OPEN_RUNS; i++) runs.push(await traceLinkRun(browser, url, link, true));
       for (const [name, key] of [
         [`open-${size}`, 'open'],
+        [`zoom-${size}`, 'zoom'],
         [`add-vphb-${size}`, 'addPhb'],
         [`drag-${size}`, 'drag'],
       ]) {

@@ -13,7 +13,8 @@
  * time, and the inclusive time of a few named ones); names are the source's only in a build without
  * minification (`npx vite build --minify false`, then build again); TRACE_CPU_OUT=PREFIX also writes each
  * profile to PREFIX-<step>.cpuprofile (Chromium DevTools opens it); TRACE_OUT=PREFIX writes each trace to
- * PREFIX-<step>.json (DevTools' Performance panel loads it).
+ * PREFIX-<step>.json (DevTools' Performance panel loads it); TRACE_MIN_MS=N lists the tasks of N ms or more
+ * (50 by default).
  */
 import fs from 'node:fs';
 import { chromium } from '@playwright/test';
@@ -60,7 +61,7 @@ function analyseTrace(label, text, quiet = false) {
     count++;
     longestWall = Math.max(longestWall, t.dur / 1000);
     longestCpu = Math.max(longestCpu, (t.tdur ?? t.dur) / 1000);
-    if (t.dur < 50000) continue;
+    if (t.dur < Number(process.env.TRACE_MIN_MS ?? 50) * 1000) continue;
     const self = new Map();
     const stack = [];
     for (const e of xs) {
@@ -85,7 +86,7 @@ function analyseTrace(label, text, quiet = false) {
   const longCpu = rows.reduce((a, r) => a + r.cpu, 0);
   const result = { cpu: all, tasks: count, longestWall, longestCpu };
   if (quiet) return result;
-  console.log(`${label}: main thread ${count} tasks, cpu ${all.toFixed(0)} ms; ${rows.length} tasks >= 50 ms, wall ${rows.reduce((a, r) => a + r.wall, 0).toFixed(0)} ms, cpu ${longCpu.toFixed(0)} ms: ${list(sums)}`);
+  console.log(`${label}: main thread ${count} tasks, cpu ${all.toFixed(0)} ms; ${rows.length} tasks >= ${Number(process.env.TRACE_MIN_MS ?? 50)} ms, wall ${rows.reduce((a, r) => a + r.wall, 0).toFixed(0)} ms, cpu ${longCpu.toFixed(0)} ms: ${list(sums)}`);
   for (const r of rows) console.log(`  task wall ${r.wall.toFixed(0)} cpu ${r.cpu.toFixed(0)}: ${list(r.by)}`);
   return result;
 }
@@ -119,8 +120,9 @@ function analyseProfile(label, profile) {
 
 /**
  * One run: opens `linkText` (a share link; its origin is replaced by `url`, the served app's) in a new
- * context, traced until settled, then one Add vPHB, traced until settled. Returns `{ open, addPhb }`,
- * each analyseTrace's result (the drag's with `what`: how many targets were judged); prints the analyses unless `quiet` (CPU profiles instead under TRACE_CPU).
+ * context, traced until settled, then one zoom in (the + button), one Add vPHB and one drag, each traced until
+ * settled. Returns `{ open, zoom, addPhb, drag }`, each analyseTrace's result (the drag's with `what`: how
+ * many targets were judged); prints the analyses unless `quiet` (CPU profiles instead under TRACE_CPU).
  */
 export async function traceLinkRun(browser, url, linkText, quiet = false) {
   const link = linkText.trim().replace(/^https?:\/\/[^/#]+\/?/, url);
@@ -170,6 +172,11 @@ export async function traceLinkRun(browser, url, linkText, quiet = false) {
   });
   await settled();
   const open = await stop(`open link (settled ${Date.now() - t} ms after navigation, ${await page.locator('[data-testid^="guest-device-"]').count()} devices)`);
+  // one zoom step from the fitted view (the + button: an animated zoom, then the tiles laid out for where it rests)
+  await start();
+  await page.getByTestId('zoom-in').click();
+  await settled();
+  const zoom = await stop('zoom in');
   const before = await page.locator('[data-testid^="controller-"]').count();
   await start();
   t = Date.now();
@@ -184,7 +191,7 @@ export async function traceLinkRun(browser, url, linkText, quiet = false) {
   await settled();
   const drag = await stop(`drag (${dragged})`);
   await context.close();
-  return { open, drag: { ...drag, what: dragged }, addPhb };
+  return { open, zoom, drag: { ...drag, what: dragged }, addPhb };
 }
 
 /** How long a drag waits for every target's verdict before it is let go (its figures then say how many were judged). */

@@ -163,7 +163,10 @@ export async function loadDesign(page: Page, g: GeneratedDesign): Promise<void> 
   await settled(page);
 }
 
-/** Waits until the view has stopped moving: the same viewport transform over three reads, two frames apart. */
+/**
+ * Waits until the view has stopped moving: the same viewport transform over three reads, two frames apart,
+ * and every summary tile laid out for that zoom (src/ui/tileZoom.ts).
+ */
 export async function settled(page: Page): Promise<void> {
   let last = '';
   let same = 0;
@@ -173,12 +176,20 @@ export async function settled(page: Page): Promise<void> {
         const now = await page.evaluate(
           () =>
             new Promise<string>((r) =>
-              requestAnimationFrame(() => requestAnimationFrame(() => r(`${(document.querySelector('.react-flow__viewport') as HTMLElement | null)?.style.transform ?? ''}|${document.querySelectorAll('.react-flow__node').length}`))),
+              requestAnimationFrame(() =>
+                requestAnimationFrame(() => {
+                  const transform = (document.querySelector('.react-flow__viewport') as HTMLElement | null)?.style.transform ?? '';
+                  // tiles are laid out for the zoom once it rests (src/ui/tileZoom.ts): until then a tile's --z is an earlier zoom
+                  const zoom = Number(/scale\(([\d.]+)\)/.exec(transform)?.[1] ?? 'NaN');
+                  const tiles = Array.from(document.querySelectorAll<HTMLElement>('.ctile')).every((t) => Math.abs(Number(t.style.getPropertyValue('--z')) / zoom - 1) < 1e-3);
+                  r(`${transform}|${document.querySelectorAll('.react-flow__node').length}|${tiles ? 'rested' : 'zooming'}`);
+                }),
+              ),
             ),
         );
         same = now === last ? same + 1 : 0;
         last = now;
-        return same >= 2;
+        return same >= 2 && now.endsWith('|rested');
       },
       { intervals: [50] },
     )
@@ -246,8 +257,9 @@ export async function expectMoveToVerdictsAreTheEngines(page: Page, design: Desi
 }
 
 /**
- * On-screen size of every visible piece of node text (computed font size x the canvas' zoom) and of
- * the Unplaced tray's (not zoomed), smallest first.
+ * On-screen size of every visible piece of node text (computed font size x the scale it is drawn at:
+ * the canvas' zoom, and a tile's own scale, src/ui/tileZoom.ts) and of the Unplaced tray's (not
+ * zoomed), smallest first.
  */
 export async function textSizes(page: Page): Promise<number[]> {
   return page.evaluate(() => {
@@ -268,7 +280,10 @@ export async function textSizes(page: Page): Promise<number[]> {
         // text clipped away by its own line box (a tile's line that did not fit) is not on screen
         const box = el.closest('.tlines')?.getBoundingClientRect();
         if (box && (r.left >= box.right || r.top >= box.bottom)) continue;
-        sizes.push(parseFloat(getComputedStyle(el).fontSize) * s);
+        // the scale it is drawn at: its box on screen over its layout box (every transform above it)
+        const shown = el.getBoundingClientRect();
+        const scale = el.offsetWidth > 0 ? shown.width / el.offsetWidth : s;
+        sizes.push(parseFloat(getComputedStyle(el).fontSize) * scale);
       }
     };
     collect(document.querySelector('.react-flow__nodes'), scale, flow);

@@ -93,6 +93,15 @@ describe('pcitopo CLI', () => {
     expect(readFileSync(hostOut, 'utf8')).toBe(DEMO_HOST_XML);
   });
 
+  it('unlink refuses --out and --host-out naming one file (the host would replace the domain), and writes nothing', () => {
+    const link = pcitopo(['link', demoDomain, '--host', demoHost]).stdout.trim();
+    const both = join(tmp, 'both.xml');
+    const r = pcitopo(['unlink', link, '--out', both, '--host-out', join(tmp, '.', 'both.xml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--out and --host-out both name');
+    expect(() => readFileSync(both)).toThrow(/ENOENT/);
+  });
+
   it('unlink refuses a tampered link with exit 2', () => {
     const r = pcitopo(['unlink', 'https://x/#/d/AAAA!!!!']);
     expect(r.code).toBe(2);

@@ -1,13 +1,14 @@
 /**
  * A bus as a summary tile: what the canvas draws below the detail threshold (layout.ts
- * FULL_MIN_ZOOM), so a 31-vPHB guest reads at first sight. Its text is sized for the zoom in CSS
- * (calc(11.5px / var(--z))), so it stays legible at any zoom without re-rendering; lines that do not
+ * FULL_MIN_ZOOM), so a 31-vPHB guest reads at first sight. Its text and chips are laid out in screen
+ * pixels for the zoom the canvas last rested at (tileZoom.ts, the tile's --z) and scaled into the
+ * tile's box (styles.css .tlines), so a zoom under way lays nothing out again; lines that do not
  * fit are dropped whole, least important last, and a line too long for the tile's width ends in an
  * ellipsis (only such a line is clipped: tileFit.ts). Every device on the bus is a chip: a drag source and
  * a `guest-device-<key>` node, as on the full node.
  */
 import { memo, useCallback, useMemo } from 'react';
-import { Handle, Position, useStore } from '@xyflow/react';
+import { Handle, Position } from '@xyflow/react';
 import type { Design, Finding, GuestDevice, Host, MachineFamily, PciController, Severity } from '../engine/index.ts';
 import { formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
@@ -16,8 +17,9 @@ import { dragFrom } from './dnd.ts';
 import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllerLabel, controllerShortKind, controllersByBus, devicesByBus, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, shownControllers, slotsLine, slotUse, SPACING } from './layout.ts';
 import { ADDED_TITLE, useAddedOnBus } from './AddedAtDefine.tsx';
 import { onEnterOrSpace } from './roving.ts';
-import { tileCutZooms, uiMeasure, type TileLine, type TileText } from './tileFit.ts';
+import { TILE_CSS, tileCutZooms, uiMeasure, type TileLine, type TileText } from './tileFit.ts';
 import { sliced, useLazyValue } from './slicing.ts';
+import { useTileZoom } from './tileZoom.ts';
 
 /** The open design's machine family, as a string: a bus is named in its machine's words ("vPHB" only on pseries). */
 export const useFamily = (): MachineFamily => useDesigner((s) => (s.present ? machineFamily(s.present.design.guest) : 'other'));
@@ -105,6 +107,11 @@ function targetLine(c: PciController, family: MachineFamily): string {
   return parts.join(' · ');
 }
 
+const sameZoom = (zoom: number) => zoom;
+
+/** The width of a row of `n` chips in px (styles.css .chip and .tchiprow: tileFit.ts TILE_CSS). */
+export const chipRowWidth = (n: number): number => Math.max(0, n * (TILE_CSS.chip + TILE_CSS.chipGap) - TILE_CSS.chipGap);
+
 /**
  * A device on a tile: a plain element with no hook of its own (a tile of a big design holds 248 of
  * them); its tile subscribes to its bus's selection and severities once and handles the chips'
@@ -171,11 +178,15 @@ const TileChips = memo(function TileChips({ devices, host, cut }: { devices: rea
     },
     [byKey],
   );
+  // one row of fixed size (styles.css .tchiprow): a new width of the tile moves it, it lays out none of its chips again
+  const rowStyle = useMemo(() => ({ width: chipRowWidth(devices.length) }), [devices.length]);
   return (
     <div className={cut ? 'tchips cut' : 'tchips'} onPointerDown={onPointerDown} onClick={onClick} onKeyDown={onKeyDown}>
-      {devices.map((d) => (
-        <Chip key={d.key} device={d} host={host} selected={selected.has(d.key)} severity={severities.get(d.key)} />
-      ))}
+      <div className="tchiprow" style={rowStyle}>
+        {devices.map((d) => (
+          <Chip key={d.key} device={d} host={host} selected={selected.has(d.key)} severity={severities.get(d.key)} />
+        ))}
+      </div>
     </div>
   );
 });
@@ -195,6 +206,9 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
   const isTarget = useDesigner((s) => s.drag?.targets.has(dropId) ?? false);
   const over = useDesigner((s) => s.drag?.over === dropId);
   const family = useFamily();
+  // the zoom its contents are laid out for (tileZoom.ts): its borders and outlines are screen pixels too
+  const zoom = useTileZoom(sameZoom);
+  const style = useMemo(() => ({ '--z': zoom }) as React.CSSProperties, [zoom]);
   if (!c) return null;
   const index = c.index;
   const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}${assigned ? ' (index assigned by libvirt)' : ''}`;
@@ -204,6 +218,7 @@ export const ControllerTile = memo(function ControllerTile({ cKey }: { cKey: str
       data-testid={`controller-${index ?? c.key}`}
       data-drop={isTarget ? dropId : undefined}
       aria-label={`${title}${severity ? `, has ${severity}s` : ''}`}
+      style={style}
     >
       <Handle type="target" position={Position.Top} isConnectable={false} />
       <TileBody c={c} assigned={assigned} selected={selected} family={family} />
@@ -220,14 +235,13 @@ interface Line extends TileLine {
 }
 
 /**
- * Which parts of a tile overflow at the canvas' zoom (tileFit.ts): the title's kind (then the short
- * kind stands in), the short kind, the chips, and the lines as a bit mask (bit i: line i). The selector gives a number, so a zoom step re-renders
- * the tile only when a part starts or stops overflowing.
+ * Which parts of a tile overflow at the zoom it is laid out for (tileFit.ts, tileZoom.ts): the title's kind (then the short
+ * kind stands in), the short kind, the chips, and the lines as a bit mask (bit i: line i). The selector gives a number, so a zoom
+ * re-renders the tile only when a part starts or stops overflowing.
  */
 function useTileCuts(t: TileText): { readonly short: boolean; readonly title: boolean; readonly chips: boolean; readonly lines: number } {
   const below = tileCutZooms(t, uiMeasure());
-  const mask = useStore((s) => {
-    const zoom = s.transform[2];
+  const mask = useTileZoom((zoom) => {
     let m = (zoom < below.title ? 1 : 0) | (zoom < below.short ? 2 : 0) | (zoom < below.chips ? 4 : 0);
     below.lines.forEach((z, i) => {
       if (zoom < z) m |= 8 << i;

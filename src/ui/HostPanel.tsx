@@ -221,11 +221,14 @@ function useSameList<T extends Card>(next: readonly T[]): readonly T[] {
 
 export function HostPanel() {
   const host = useDesigner((s) => s.present?.design.host);
-  const guest = useDesigner((s) => s.present?.design.guest);
+  // what the guest holds (and, in a workspace, who uses what) follows an edit in the background: a
+  // drop's frame shows the moved devices and the findings, the cards' own badges (GroupCard) and
+  // not this panel's ~0.4 ms of working out which functions are placed (DESIGN.md §7)
+  const guest = useDeferredValue(useDesigner((s) => s.present?.design.guest));
   const [query, setQuery] = useState('');
   const [onlyFree, setOnlyFree] = useState(false);
   // a workspace of several guests: who uses what (engine hostUsage), and a filter by guest
-  const ws = useDesigner((s) => workspaceOf(s.present));
+  const ws = useDeferredValue(useDesigner((s) => workspaceOf(s.present)));
   const several = ws.guests.length > 1;
   const [byGuest, setByGuest] = useState('');
   const usage = several ? usageOf(ws) : undefined;

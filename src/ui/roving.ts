@@ -22,6 +22,42 @@ export interface RovingOptions {
   readonly preventScroll?: boolean | undefined;
 }
 
+/** Longest wait for an idle moment before a requested run (ms). */
+const IDLE_TIMEOUT_MS = 200;
+
+/**
+ * `run` once the page is idle after `request()` (several requests, one run); `flush()` runs a pending
+ * one now, `cancel()` drops it. Where there is no requestIdleCallback, a timeout of 0.
+ */
+export function idleTask(run: () => void): { readonly request: () => void; readonly flush: () => void; readonly cancel: () => void } {
+  let cancelIt: (() => void) | null = null;
+  const fire = () => {
+    cancelIt = null;
+    run();
+  };
+  return {
+    request: () => {
+      if (cancelIt) return;
+      if (typeof requestIdleCallback === 'function') {
+        const id = requestIdleCallback(fire, { timeout: IDLE_TIMEOUT_MS });
+        cancelIt = () => cancelIdleCallback(id);
+      } else {
+        const id = setTimeout(fire, 0);
+        cancelIt = () => clearTimeout(id);
+      }
+    },
+    flush: () => {
+      if (!cancelIt) return;
+      cancelIt();
+      fire();
+    },
+    cancel: () => {
+      cancelIt?.();
+      cancelIt = null;
+    },
+  };
+}
+
 export function useRovingFocus(ref: RefObject<HTMLElement | null>, selector: string, options: RovingOptions = {}): void {
   const { onMove, preventScroll = false } = options;
   useEffect(() => {
@@ -56,20 +92,26 @@ export function useRovingFocus(ref: RefObject<HTMLElement | null>, selector: str
       next.focus({ preventScroll });
       onMove?.(next);
     };
-    let frame = 0;
-    const observer = new MutationObserver(() => {
-      cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(normalize);
-    });
+    // Items come and go with every edit (a drop moves chips and rows): their tab stops are set again
+    // when the page is idle, not in the frame after the edit, which is the frame that shows a drop's
+    // result (DESIGN.md §7: querying and walking the canvas' items cost that frame ~0.5 ms). A Tab
+    // pressed before then sets them first: its default action reads them.
+    const pending = idleTask(normalize);
+    const onTab = (e: KeyboardEvent) => {
+      if (e.key === 'Tab') pending.flush();
+    };
+    const observer = new MutationObserver(pending.request);
     normalize();
     observer.observe(root, { childList: true, subtree: true });
     root.addEventListener('focusin', onFocusIn);
     root.addEventListener('keydown', onKeyDown);
+    document.addEventListener('keydown', onTab, true);
     return () => {
-      cancelAnimationFrame(frame);
+      pending.cancel();
       observer.disconnect();
       root.removeEventListener('focusin', onFocusIn);
       root.removeEventListener('keydown', onKeyDown);
+      document.removeEventListener('keydown', onTab, true);
     };
   }, [ref, selector, onMove, preventScroll]);
 }

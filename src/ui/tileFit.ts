@@ -2,10 +2,10 @@
  * Which parts of a summary tile (ControllerTile.tsx) overflow their box at a given zoom, so that only
  * those are clipped with an ellipsis (styles.css `.cut`). Clipping every line instead made each line
  * a clip node and a paint chunk of its own: 31 tiles of 6-8 clipped boxes doubled the layerize step
- * of a drop's frame and of a hover's (DESIGN.md §7). A tile's text is sized in screen pixels (its
- * CSS divides by the zoom, --z) while its box is TILE_WIDTH flow units wide, so a line overflows
- * below some zoom and fits above it: each part is given that zoom, and the tile compares it with the
- * current one. Widths are measured in the page's own font (a 2D canvas' measureText) and taken
+ * of a drop's frame and of a hover's (DESIGN.md §7). A tile's text is laid out in screen pixels for
+ * the zoom the canvas rests at (tileZoom.ts; styles.css .tlines scales it into the box) while its box
+ * is TILE_WIDTH flow units wide, so a line overflows below some zoom and fits above it: each part is
+ * given that zoom, and the tile compares it with the one it is laid out for. Widths are measured in the page's own font (a 2D canvas' measureText) and taken
  * MARGIN times larger, so a part on the edge is clipped (which shows no ellipsis while the text
  * fits) rather than left to run past the box.
  */
@@ -20,7 +20,7 @@ import { canvasMeasure, estimateWidth, UI_SANS, type Measure } from './textMeasu
 export const MARGIN = 1.03;
 
 /**
- * styles.css `.ctile` in screen px (multiples of its --u): the font size, the padding on each side,
+ * styles.css `.ctile` and `.tlines` in screen px (the box's in multiples of its --u): the font size, the padding on each side,
  * the widest border on each side (`.ctile.sev-*`), the title row's gap, the gap between the kind
  * and the index in the title (in em), a chip's width and the gap between chips, and the chips' least
  * width (`.tchips` min-width).

@@ -41,6 +41,13 @@ describe('relocateFix: the bus a fix adds', () => {
     const pcie = q35([rootPort(1, 1)], [dev('nic', 'interface', at(1, 0)), dev('vda', 'disk', at(1, 0))]);
     expect(findingsOf(pcie, 'GEN-ADDR-4')[0]?.fixes?.[0]?.label).toBe('Move vda to a new pcie-root-port (index 2)');
   });
+
+  it('the same with pcie-root not written: the root libvirt adds (qemuDomainDefAddDefaultDevices) regrows nothing, so the fix still adds a root port', () => {
+    // writingAControllerRegrows looks at the buses libvirt adds above index 0 only: bus 0 is pcie-root
+    // whether written or not
+    const pcie = design({ machine: 'q35', controllers: [{ ...ctrl('pcie-root', 0), implicit: true }, rootPort(1, 1)], devices: [dev('nic', 'interface', at(1, 0)), dev('vda', 'disk', at(1, 0))] });
+    expect(findingsOf(pcie, 'GEN-ADDR-4')[0]?.fixes?.[0]?.label).toBe('Move vda to a new pcie-root-port (index 2)');
+  });
 });
 
 describe('sameBusFix: a device moved within its vPHB', () => {
@@ -48,5 +55,46 @@ describe('sameBusFix: a device moved within its vPHB', () => {
     const full = Array.from({ length: 31 }, (_, i) => dev(`vd${i + 1}`, 'disk', at(1, i + 1)));
     const d = pseries([phb(1)], [...full, dev('zero', 'disk', at(1, 0))]);
     expect(findingsOf(d, 'PAPR-SLOT-1').map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [1], devices: ['zero'] }, undefined]]);
+  });
+});
+
+// mut7 (2026-12-01): fixes.ts's listed survivors of isolateFix, emptyPhbs and lowestFree, each case
+// failing with its mutant applied by hand.
+describe('isolateFix, emptyPhbs, lowestFree', () => {
+  const A = '0000:01:00.0';
+  const B = '0000:02:00.0';
+
+  it('two hostdevs on PHB 0 without a host file: the fix names both and adds them (no IOMMU group to move) on a new vPHB', () => {
+    // qemuDomainSetupIsolationGroups keeps PHB 0 for emulated devices (PAPR-ISO-4); without the host's
+    // groups the fix can only add the written functions, add-hostdevs, as a group of its own
+    const d = pseries([], [hostdev(A, at(0, 2)), hostdev(B, at(0, 3)), dev('vda', 'disk', at(0, 4))]);
+    const [f] = findingsOf(d, 'PAPR-ISO-4');
+    expect(f?.fixes?.map((x) => [x.label, x.command])).toEqual([
+      [
+        `Move hostdev ${A}, hostdev ${B} to a new vPHB (controller 1)`,
+        {
+          kind: 'batch',
+          label: `Move hostdev ${A}, hostdev ${B} to a new vPHB`,
+          commands: [
+            { kind: 'add-controller', controller: { model: 'pci-root', index: 1 } },
+            { kind: 'add-hostdevs', hostAddresses: [A, B], controller: 1 },
+          ],
+        },
+      ],
+    ]);
+  });
+
+  it('an empty pci-bridge is no empty vPHB: the group goes to a new vPHB, not behind the bridge (where PAPR-ISO-8 says it has no isolation)', () => {
+    const d = pseries([ctrl('pci-bridge', 1, { address: at(0, 1) })], [hostdev(A, at(0, 2)), dev('vda', 'disk', at(0, 4))], { groups: { 4: [A] } });
+    const [f] = findingsOf(d, 'PAPR-ISO-4');
+    expect(f?.fixes?.map((x) => x.label)).toEqual(['Move IOMMU group 4 to a new vPHB (controller 2)']);
+  });
+
+  it('two PHBs with one target index and only 30 free: the fix gives 30, the highest QEMU takes', () => {
+    // spapr_phb_placement (QEMU hw/ppc/spapr.c) refuses an index of SPAPR_MAX_PHBS or more; PHBs 0-29 hold 0-29
+    const phbs = Array.from({ length: 29 }, (_, i) => phb(i + 1));
+    const d = pseries([...phbs, phb(30, { index: 5 })], []);
+    const [f] = findingsOf(d, 'PAPR-PHB-5');
+    expect(f?.fixes?.map((x) => x.label)).toEqual(['Use the free target index 30']);
   });
 });

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AnySharePayload, XmlEncoding } from '../../engine/index.ts';
 import { decodeAnyShareLink, encodingToWrite, workspaceOfPayload } from '../../engine/index.ts';
@@ -44,12 +45,25 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (payload.v === 2 || (out !== undefined && out !== '-' && isDirectory(out))) return toDirectory(ctx, payload, names, out, hostOut);
 
   if (hostOut === '-' && (ctx.json || out === undefined || out === '-')) throw usageError('--host-out - needs standard output to itself: give --out FILE (and no --json)');
+  if (hostOut !== undefined && hostOut !== '-' && out !== undefined && out !== '-' && sameFile(out, hostOut)) throw usageError(`--out and --host-out both name ${out}: the second written would replace the first; give each its own file`);
   if (hostOut !== undefined && payload.host !== undefined) write(ctx, hostOut, payload.host, payload.hostEncoding);
   if (ctx.json) {
     if (out !== undefined && out !== '-') write(ctx, out, payload.domain, payload.encoding);
     ctx.io.stdout.write(jsonLine({ domain: payload.domain, host: payload.host ?? null }));
   } else write(ctx, out, payload.domain, payload.encoding);
   return EXIT.ok;
+}
+
+/** Do two paths name one file: the same path, or (both existing) one inode through a link? */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 /** The domains of the link, each with the guest name the workspace gave it. */

@@ -224,6 +224,20 @@ const NOT_FOUND = -1;
 /** libvirt could not place something: it would refuse the domain. */
 export class PlacementFailure extends Error {}
 
+/** virDomainPCIControllerConnectTypeToModel(): the controller model a connect type names, for libvirt's message. */
+function connectTypeModel(flags: number): string | undefined {
+  const order: readonly [number, string][] = [
+    [F.PCIE_ROOT_PORT, 'pcie-root-port'],
+    [F.PCIE_SWITCH_UPSTREAM_PORT, 'pcie-switch-upstream-port'],
+    [F.PCIE_SWITCH_DOWNSTREAM_PORT, 'pcie-switch-downstream-port'],
+    [F.DMI_TO_PCI_BRIDGE, 'dmi-to-pci-bridge'],
+    [F.PCI_EXPANDER_BUS, 'pci-expander-bus'],
+    [F.PCIE_EXPANDER_BUS, 'pcie-expander-bus'],
+    [F.PCI_BRIDGE, 'pci-bridge'],
+  ];
+  return order.find(([f]) => (flags & f) !== 0)?.[1];
+}
+
 /** Was every slot of the bus found used (findOnBus's usedFrom/usedTo)? Then it stays so. */
 const isFull = (bus: SimBus): boolean => bus.usedTo !== undefined && bus.usedFrom === bus.minSlot && bus.usedTo > bus.maxSlot;
 
@@ -300,7 +314,8 @@ export class VirDomainPCIAddressSet {
     } else if (flags & (F.PCIE_DEVICE | F.PCIE_SWITCH_UPSTREAM_PORT)) {
       model = 'pcie-root-port';
     } else {
-      throw new PlacementFailure('a PCI slot is needed to connect a PCI controller, but none is available, and it cannot be automatically added');
+      const model = connectTypeModel(flags);
+      throw new PlacementFailure(model ? `a PCI slot is needed to connect a PCI controller model='${model}', but none is available, and it cannot be automatically added` : 'Cannot automatically add a new PCI bus for a device with connect flags …');
     }
     let left = add;
     if (needPcieToPci) {

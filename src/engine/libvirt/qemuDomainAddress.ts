@@ -939,6 +939,12 @@ export interface AssignResult {
    * ({@link placementsUnread}).
    */
   readonly reach: number;
+  /**
+   * libvirt's error when its dry run fails (qemuDomainAssignPCIAddresses: a failed
+   * qemuDomainPCIAddressReserveNextAddr, e.g. for a pci-bridge it adds, is `goto cleanup`): the
+   * define fails even where the second pass places everything.
+   */
+  readonly dryRunFailure?: string;
 }
 
 const ownKeysEqual = (a: object, b: object, except: string): boolean => {
@@ -1177,6 +1183,7 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
   const maxWritten = Math.max(-1, ...w.controllers.filter((c) => c.index === 0 || (!c.implicit && !opts.implied?.has(c.key))).map((c) => c.index ?? -1));
   const pcieRoot = qemuDomainHasPCIeRoot(base, machine);
   const unplaced: string[] = [];
+  let dryRunFailure: string | undefined;
 
   // Pass 1: dry run.
   const dry = qemuDomainPCIAddressSetCreate(w, maxIdx + 1, true);
@@ -1202,6 +1209,9 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
   } catch (e) {
     if (!(e instanceof PlacementFailure)) throw e;
     dry.reach = Infinity;
+    // libvirt's define ends here (goto cleanup); the second pass still runs so that the rules can
+    // name the devices and controllers that find no place
+    dryRunFailure = e.message;
   }
   const nbuses = Math.max(dry.buses.length, maxIdx + 1);
 
@@ -1213,7 +1223,7 @@ export function qemuDomainAssignPCIAddresses(given: Guest, machine: LibvirtMachi
   let guest = virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults(guestOf(w), machine, { order: opts.order, added }));
   // the virtio-mmio address is libvirt's to write again; the design keeps the device as written
   if (mmio.primed.size) guest = { ...guest, devices: guest.devices.map((d) => (mmio.primed.has(d.key) && !d.implicit ? { ...d, otherAddressType: undefined } : d)) };
-  return { guest, unplaced, reach: Math.max(dry.reach, real.reach) };
+  return { guest, unplaced, reach: Math.max(dry.reach, real.reach), ...(dryRunFailure !== undefined ? { dryRunFailure } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------

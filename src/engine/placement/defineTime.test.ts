@@ -91,7 +91,21 @@ describe('predictDefine: what libvirt puts on the buses a design leaves empty', 
   it('counts neither buses with devices nor ports with hotplug off', () => {
     const off = { ...controller('pcie-root-port', 2, at(0, 2, 1)), target: { hotplug: 'off' as const } };
     const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2)), off], devices: [emulated({ key: 'vda', address: at(1, 0) })] });
-    expect(predictDefine(g, undefined).empty).toEqual([]);
+    expect(predictDefine(g, undefined)).toEqual({ empty: [], spares: [] });
+  });
+
+  // qemuDomainAssignDevicePCISlots (qemu_domain_address.c) places the controllers the XML writes
+  // without an address first; a pcie-to-pci-bridge connects only to a root port (its connect type,
+  // virDomainPCIAddressBusSetModel: pcie-root does not take VIR_PCI_CONNECT_TYPE_PCIE_TO_PCI_BRIDGE),
+  // so the written bridge takes the one empty port: it is the design's controller, yet libvirt's to place.
+  it('q35: a pcie-to-pci-bridge written without an address takes the empty root port: a taker there, not the design\'s placed device; the bridge itself stays a spare', () => {
+    const g = guestOf('q35', {
+      controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 2)), { ...controller('pcie-to-pci-bridge', 2), key: 'bridge' }],
+      devices: [emulated({ key: 'usb', element: 'controller', type: 'usb', model: 'none' }), emulated({ key: 'mb', element: 'memballoon', model: 'none' })],
+    });
+    const p = predictDefine(g, undefined);
+    expect(p.empty.map((b) => [b.index, b.takers.map((t) => [t.key, t.implicit, t.address.bus, t.address.slot])])).toEqual([[1, [['bridge', false, 1, 0]]], [2, []]]);
+    expect(p.spares.map((b) => b.index)).toEqual([2]);
   });
 });
 
@@ -171,5 +185,18 @@ describe('defineDomain', () => {
   it('a machine pcitopo does not place (s390 ccw) has no define to simulate', () => {
     const s390: Guest = { ...guestOf('q35'), arch: 's390x', machine: 's390-ccw-virtio', devices: [emulated({ key: 'vda' })] };
     expect(defineDomain(s390, undefined)).toBeUndefined();
+    expect(predictDefine(s390, undefined)).toEqual({ empty: [], spares: [] });
+  });
+
+  // virDomainDefPostParse -> virDomainDefAddImplicitControllers / qemuDomainPCIAddressSetCreate: the
+  // root port for index 1 below a written index 2 is libvirt's (import shows it implicit), and so is the
+  // root; `written` holds the design's own, which the rules name as written (atDefine.ts addedByLibvirt).
+  it('q35, a root port libvirt adds for an index gap: define succeeds and `written` holds only the written controllers', () => {
+    const g = guestOf('q35', {
+      controllers: [{ ...controller('pcie-root', 0), key: 'root', implicit: true }, { ...controller('pcie-root-port', 1), key: 'gap', implicit: true }, { ...controller('pcie-root-port', 2, at(0, 3)), key: 'mine' }],
+    });
+    const run = defineDomain(g, undefined);
+    expect(run?.unplaced).toEqual([]);
+    expect([...(run?.written ?? [])]).toEqual(['mine']);
   });
 });

@@ -48,6 +48,8 @@ export interface DefinedDomain {
   readonly written: ReadonlySet<string>;
   /** the highest bus the address searches read (libvirt/qemuDomainAddress.ts placementsUnread); Infinity when it failed */
   readonly reach: number;
+  /** libvirt's error when its dry run fails, which fails the define (AssignResult.dryRunFailure) */
+  readonly dryRunFailure?: string;
 }
 
 const definedCache = new WeakMap<Guest, { host: Host | undefined; result: DefinedDomain | undefined }>();
@@ -77,7 +79,7 @@ function runDefine(guest: Guest, host: Host | undefined): DefinedDomain | undefi
   const written: Guest = devices !== guest.devices ? { ...guest, devices: devices.slice() } : guest;
   try {
     const r = qemuDomainAssignPCIAddresses(virDomainDefPostParse(written, machine), machine, host);
-    return { guest: r.guest, unplaced: r.unplaced, reach: r.reach, written: new Set(written.controllers.filter((c) => !c.implicit).map((c) => c.key)) };
+    return { guest: r.guest, unplaced: r.unplaced, reach: r.reach, written: new Set(written.controllers.filter((c) => !c.implicit).map((c) => c.key)), ...(r.dryRunFailure !== undefined ? { dryRunFailure: r.dryRunFailure } : {}) };
   } catch (e) {
     // libvirt's define fails the same way (a controller on a bus it cannot add)
     if (e instanceof PlacementFailure) return { guest: written, unplaced: ['*'], reach: Infinity, written: new Set(written.controllers.filter((c) => !c.implicit).map((c) => c.key)) };

@@ -71,6 +71,21 @@ describe('placeWithReport', () => {
     expect(placeWithReport(designOf(g), { policy: 'libvirt', implicitDevices: false }).notes).toEqual(['no free slot for pcie-root-port (controller 1): libvirt would refuse the domain']);
   });
 
+  // qemuDomainAssignPCIAddresses (qemu_domain_address.c) reserves a spare root port only when the XML's
+  // highest controller index is 0 ("max_idx <= 0 && addrs->nbuses > max_idx + 1"): a written root port
+  // (index 1, no address) makes max_idx 1, so the disk's port is the one written and no port 2 is added.
+  // Real libvirt 9.0 defines this with root port 1 at 00:01.0 and nothing else.
+  it('q35, a root port written with index 1 and no address: libvirt adds no spare port beside it (max_idx is 1)', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1)], devices: [emulated({ key: 'vda' })] });
+    const r = placeWithReport(designOf(g), { policy: 'libvirt', implicitDevices: false });
+    expect(r.design.guest.controllers.map((c) => [c.index, c.model, c.address && `${c.address.bus}:${c.address.slot}.${c.address.function}`])).toEqual([
+      [0, 'pcie-root', undefined],
+      [1, 'pcie-root-port', '0:1.0'],
+    ]);
+    expect(addresses(r.design.guest)).toEqual({ vda: '1:0.0' });
+    expect(r.notes).toEqual([]);
+  });
+
   // virDomainAssignDeviceControllerIndexes numbers a controller written without an index at
   // define; `place` writes addresses only, so a written index stays and an absent one stays absent.
   it('q35: a SCSI controller written with index 0 keeps it beside a USB controller written without one', () => {
@@ -101,6 +116,40 @@ describe('placeWithReport', () => {
       expect(r.notes).toContain('no free slot for interface rtl8139: libvirt would refuse the domain');
       const before = errors(d);
       expect([...errors(r.design)].filter((id) => !before.has(id))).toEqual([]);
+    }
+  });
+
+  // A pcie-to-pci-bridge plugs into a root port only (virDomainPCIAddressBusSetModel: pcie-root does not
+  // take VIR_PCI_CONNECT_TYPE_PCIE_TO_PCI_BRIDGE), and virDomainPCIAddressSetGrow adds no bus for it:
+  // real libvirt 9.0 refuses this domain ("Cannot automatically add a new PCI bus for a device with
+  // connect flags 2000"). The root port pe-per-phb would add for the disk comes after index 1, and
+  // libvirt would put the bridge there, a bus QEMU creates after it: nothing is placed, with or without spares.
+  it('q35, the only non-root controller a pcie-to-pci-bridge written at index 1 without an address: pe-per-phb leaves the domain unchanged and names it, pcie-root written or not', () => {
+    const bridge = controller('pcie-to-pci-bridge', 1);
+    for (const [g, spare] of [
+      [guestOf('q35', { controllers: [controller('pcie-root', 0), bridge], devices: [emulated({ key: 'vda' })] }), 0],
+      [guestOf('q35', { controllers: [controller('pcie-root', 0), bridge], devices: [emulated({ key: 'vda' })] }), 2],
+      [guestOf('q35', { controllers: [bridge], devices: [emulated({ key: 'vda' })] }), 0],
+    ] as const) {
+      const r = placeWithReport(designOf(g), { policy: 'pe-per-phb', spare, implicitDevices: false });
+      expect(r.design.guest).toBe(g);
+      expect(r.notes).toEqual([
+        'nothing was placed: libvirt refuses such a domain whatever is placed (no bus of this domain has a free slot for pcie-to-pci-bridge 1 and libvirt cannot add one; any bus placed comes after its index, and libvirt would put it there, which QEMU refuses: "Bus \'pci.N\' not found"; see validate)',
+      ]);
+    }
+  });
+
+  // A root port written on bus 3, which no controller makes: its slot is reserved in libvirt's dry run
+  // before anything is placed, and virDomainPCIAddressSetGrow cannot add a bus for a controller (real
+  // libvirt 9.0: "a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is
+  // available, and it cannot be automatically added"). pe-per-phb says so as the libvirt policy does,
+  // before its own ports could give bus 3 a number after the controller's.
+  it('q35, a root port written on a missing bus 3 beside a disk to place: pe-per-phb leaves the domain unchanged with libvirt\'s refusal', () => {
+    const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(3, 0))], devices: [emulated({ key: 'vda' })] });
+    for (const spare of [0, 2]) {
+      const r = placeWithReport(designOf(g), { policy: 'pe-per-phb', spare, implicitDevices: false });
+      expect(r.design.guest).toBe(g);
+      expect(r.notes).toEqual(['nothing was placed: libvirt refuses such a domain whatever is placed ("a PCI slot is needed to connect a PCI controller, but none is available, and it cannot be automatically added"; see validate)']);
     }
   });
 });

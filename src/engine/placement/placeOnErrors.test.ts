@@ -196,7 +196,7 @@ describe('place leaves a domain libvirt refuses whatever is placed unchanged', (
       // libvirt cannot add for a controller; the dry run threw, and place asked for a bug report
       name: 'q35 with a root port on a bus no controller has, and a root port for libvirt to place',
       xml: domainXml('q35', 'x86_64', `    <controller type='pci' index='0' model='pcie-root'/>\n    <controller type='pci' index='2' model='pcie-root-port'><address type='pci' bus='0x08' slot='0x00'/></controller>\n    <controller type='pci' model='pcie-root-port'/>`),
-      says: 'a PCI slot is needed to connect a PCI controller, but none is available, and it cannot be automatically added',
+      says: "a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added",
     },
   ];
   for (const c of refused) {

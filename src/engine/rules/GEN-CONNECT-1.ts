@@ -2,6 +2,7 @@ import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
 import type { PciController } from '../model/guest.ts';
 import { buildContext, controllerText, finding, nextFreeIndex } from './context.ts';
 import { atDefine, placesAnything } from './atDefine.ts';
+import { defineDomain } from '../placement/defineTime.ts';
 import { libvirtRootPort, writingAControllerRegrows } from './fixes.ts';
 import type { Command } from '../commands/commands.ts';
 import { applyCommand } from '../commands/commands.ts';
@@ -9,7 +10,7 @@ import { globalRule } from './define.ts';
 import { BUS_MODELS, busAccepts, controllerConnectType } from '../libvirt/index.ts';
 import { qemuDomainDeviceCalculatePCIConnectFlags, qemuDomainDeviceIsIntegrated } from '../libvirt/qemuDomainAddress.ts';
 import type { RuleContext } from './context.ts';
-import { at, ctrl, design, dev, q35, rootPort } from './testkit.ts';
+import { at, ctrl, design, dev, q35, rootPort, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-CONNECT-1',
@@ -66,8 +67,43 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   }
   out.push(...unplacedAtDefine(ctx, new Set(out.flatMap((f) => f.subjects.controllers ?? []))));
   out.push(...noPciBus(ctx));
+  if (out.length === 0) out.push(...refusedAtDefine(ctx));
   return out;
 });
+
+/**
+ * libvirt's address assignment failing on a controller it adds itself (none of the design's own
+ * devices or controllers is "unplaced", so the checks above say nothing). Two kinds, both checked
+ * with libvirt 9.0's `virsh define`:
+ * - q35 or virt whose pcie-root has no slot left for the root port libvirt adds for a device
+ *   written without an address: the dry run grows a pcie-root-port bus for the device
+ *   (virDomainPCIAddressGetNextAddr → virDomainPCIAddressSetGrow), which then finds no slot and
+ *   cannot have a bus added for it (237 virtio NICs define, 238 do not);
+ * - i440fx whose dry run added pci-bridges: qemuDomainAssignPCIAddresses reserves a slot for each
+ *   bridge it adds while still in the dry run, and a failure there is `goto cleanup` even where
+ *   the second pass would place everything (60 e1000 NICs are refused, 59 and 61 define).
+ * Either way libvirt says "a PCI slot is needed to connect a PCI controller model='…', but none is
+ * available, and it cannot be automatically added" (src/conf/domain_addr.c
+ * virDomainPCIAddressSetGrow). Reported only when this rule has said nothing else: its other
+ * findings are the same refusal, named more precisely.
+ */
+function refusedAtDefine(ctx: RuleContext): Finding[] {
+  if (!ctx.machine.placeable || !placesAnything(ctx)) return [];
+  const run = defineDomain(ctx.design.guest, ctx.host);
+  if (!run) return [];
+  // a controller libvirt added for a bus of its dry run and then found no slot for (the real pass's
+  // "unplaced"); a run that failed as a whole (unplaced ['*']) is a written address's, which
+  // GEN-ADDR-2 reports
+  const added = run.unplaced.find((k) => !ctx.guest.controllers.some((c) => c.key === k) && !ctx.guest.devices.some((d) => d.key === k));
+  const addedModel = run.guest.controllers.find((c) => c.key === added)?.model;
+  const failure = run.dryRunFailure ?? (addedModel ? `a PCI slot is needed to connect a PCI controller model='${addedModel}', but none is available, and it cannot be automatically added` : undefined);
+  if (failure === undefined) return [];
+  const waiting = ctx.guest.devices.filter((d) => !d.address && !d.implicit && ctx.takesPci(d));
+  const ports = ctx.guest.controllers.filter((c) => !c.address && !c.implicit && c.model !== 'pci-root' && c.model !== 'pcie-root');
+  const what = [...waiting.map((d) => d.label), ...ports.map(controllerText)];
+  const named = what.length <= 3 ? what.join(', ') : [waiting.length ? `${waiting.length} devices` : '', ports.length ? `${ports.length} controllers` : ''].filter(Boolean).join(' and ');
+  return [finding(meta, `libvirt cannot place what has no address (${named}): "${failure}", so it refuses the domain. Free a slot on the root bus, or give the devices addresses on existing buses.`, { devices: waiting.map((d) => d.key), controllers: ports.flatMap((c) => (c.index !== undefined ? [c.index] : [])) })];
+}
 
 /**
  * What libvirt's own placement (the define-time model) cannot place although the checks above let
@@ -153,6 +189,19 @@ function noPciBus(ctx: RuleContext): Finding[] {
   return [finding(meta, `libvirt does not know machine '${ctx.guest.machine ?? ''}' as q35 (written 'q35' or 'pc-q35-X.Y') or i440fx, so it adds no PCI root and ${names} ${needing.length === 1 ? 'has' : 'have'} no PCI bus: libvirt refuses the domain ("No PCI buses available"). Write a machine libvirt knows, such as 'q35'.`, { devices: needing.map((d) => d.key) })];
 }
 
+/** q35 with pcie-root's slots 1..last taken by written e1000e NICs (0x1f is ICH9's), and a virtio disk without an address. */
+function rootFilledTo(last: number) {
+  const nics = Array.from({ length: last }, (_, i) => dev(`nic${i + 1}`, 'interface', at(0, i + 1), { model: 'e1000e' }));
+  return q35([], [...nics, dev('vda', 'disk')]);
+}
+
+/** `n` e1000 NICs without an address, and no USB controller or memballoon (libvirt adds neither with model none). */
+function nics(machine: string, n: number) {
+  const noUsb = dev('usb', 'controller', undefined, { type: 'usb', model: 'none' });
+  const noBalloon = dev('balloon', 'memballoon', undefined, { model: 'none' });
+  return design({ machine, arch: 'x86_64', devices: [noUsb, noBalloon, ...Array.from({ length: n }, (_, i) => dev(`nic${i + 1}`, 'interface', undefined, { model: 'e1000' }))] });
+}
+
 export const cases = {
   pass: [
     { name: 'root port without address on q35', design: q35([ctrl('pcie-root-port', 1)], []) },
@@ -161,6 +210,9 @@ export const cases = {
     { name: 'downstream under an upstream', design: q35([rootPort(1, 1), ctrl('pcie-switch-upstream-port', 2), ctrl('pcie-switch-downstream-port', 3)], []) },
     { name: 'a pcie-to-pci-bridge with a free root port before it', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-root-port', 2), ctrl('pcie-to-pci-bridge', 3)], [dev('rng0', 'rng', at(1, 0))]) },
     { name: "an x86 machine libvirt knows as q35 ('pc-q35-' and a version)", design: design({ machine: 'pc-q35-7.2', arch: 'x86_64', devices: [dev('vda', 'disk')] }) },
+    { name: 'one pcie-root slot left for the root port libvirt adds for an unaddressed disk', design: rootFilledTo(29) },
+    { name: 'i440fx: 59 unaddressed NICs (pci-root and one pci-bridge)', design: nics('pc', 59) },
+    { name: 'i440fx: 61 unaddressed NICs (libvirt 9.0 defines it, though it refuses 60)', design: nics('pc', 61) },
     { name: 'an x86 machine libvirt does not know, with nothing that needs PCI', design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('sda', 'disk', undefined, { bus: 'sata' })] }) },
   ],
   fail: [
@@ -170,6 +222,12 @@ export const cases = {
     { name: 'root ports on s390', design: design({ machine: 's390-ccw-virtio', arch: 's390x', controllers: [ctrl('pcie-root-port', 1), ctrl('pcie-root-port', 2)] }), expect: { controllers: [1] } },
     // d09-q35-pcie-to-pci-bridge-no-free-port: the only root port is taken; libvirt cannot add one for a bridge
     { name: 'a pcie-to-pci-bridge when every root port is taken', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-to-pci-bridge', 2)], [dev('rng0', 'rng', at(1, 0))]), expect: { controllers: [2] } },
+    // libvirt 9.0 refuses it at define: "a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added"
+    { name: 'no pcie-root slot left for the root port libvirt adds for an unaddressed disk', design: rootFilledTo(30), expect: { devices: ['vda'] } },
+    // the same on aarch64 virt, whose pcie-root has slot 0x1f free too (libvirt 9.0 refuses it likewise)
+    { name: 'virt: no pcie-root slot left for the root port libvirt adds', design: virt([], [...Array.from({ length: 31 }, (_, i) => dev(`nic${i + 1}`, 'interface', at(0, i + 1), { model: 'e1000e' })), dev('vda', 'disk')]), expect: { devices: ['vda'] } },
+    // i440fx: the dry run adds two pci-bridges and finds no slot for the second one's reservation
+    { name: 'i440fx: 60 unaddressed NICs, the dry run finding no slot for a pci-bridge it adds', design: nics('pc', 60), expect: { devices: Array.from({ length: 60 }, (_, i) => `nic${i + 1}`) } },
     // r13-machine-pc-q35-without-version: libvirt adds no PCI root for a machine it does not classify
     { name: "an x86 machine libvirt does not know ('pc-q35' without a version) with a device that needs PCI", design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('vda', 'disk')] }), expect: { devices: ['vda'] } },
   ],

@@ -161,24 +161,37 @@ export function createValidator(rules: readonly Rule[] = RULES): (design: Design
   };
 }
 
-function errorCount(findings: readonly Finding[]): number {
+/**
+ * How much the errors weigh: `[error findings, devices + controllers + groups they name]`. Three
+ * devices at one address are one GEN-ADDR-4 error before and after its fix moves one of them (it
+ * then names two), so the count of errors alone would stop `validate --fix` there.
+ */
+function errorWeight(findings: readonly Finding[]): readonly [number, number] {
   let n = 0;
-  for (const f of findings) if (f.severity === 'error') n++;
-  return n;
+  let named = 0;
+  for (const f of findings) {
+    if (f.severity !== 'error') continue;
+    n++;
+    named += (f.subjects.devices?.length ?? 0) + (f.subjects.controllers?.length ?? 0) + (f.subjects.groups?.length ?? 0);
+  }
+  return [n, named];
 }
+
+const lighter = (a: readonly [number, number], b: readonly [number, number]): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 
 /**
  * `validate --fix`: applies the first fix of an error finding, re-validates, and goes on while the
- * error count drops. One fix per round because two fixes computed on the same design can collide
- * (two devices moved to the same free slot).
+ * errors get lighter ({@link errorWeight}: fewer, or as many naming fewer subjects; a pair of
+ * naturals that only decreases, so the loop ends). One fix per round because two fixes computed on
+ * the same design can collide (two devices moved to the same free slot).
  */
 export function applyFixes(design: Design, opts: { maxRounds?: number } = {}): Design {
   const maxRounds = opts.maxRounds ?? 200;
   let current = design;
   let findings = validate(current);
   for (let round = 0; round < maxRounds; round++) {
-    const before = errorCount(findings);
-    if (before === 0) break;
+    const before = errorWeight(findings);
+    if (before[0] === 0) break;
     let progressed = false;
     for (const f of findings) {
       const fix = f.severity === 'error' ? f.fixes?.[0] : undefined;
@@ -191,7 +204,7 @@ export function applyFixes(design: Design, opts: { maxRounds?: number } = {}): D
         throw e;
       }
       const nextFindings = validate(next);
-      if (errorCount(nextFindings) < before) {
+      if (lighter(errorWeight(nextFindings), before)) {
         current = next;
         findings = nextFindings;
         progressed = true;
