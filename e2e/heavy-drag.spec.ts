@@ -21,11 +21,12 @@ function engineVerdicts(): Record<string, Verdict> {
 
 /**
  * Opens the demo with the worker's verdict requests counted; `heavy`: every document is heavy;
- * `hang`: the worker never gets them (it hangs on them, as far as the page can tell).
+ * `verdicts`: the worker answers them, never gets them ('hang': it hangs on them, as far as the page
+ * can tell), or dies on them ('die': the worker's error event, as an out-of-memory death gives).
  */
-async function open(page: Page, heavy: boolean, hang = false): Promise<void> {
+async function open(page: Page, heavy: boolean, verdicts: 'answer' | 'hang' | 'die' = 'answer'): Promise<void> {
   await page.addInitScript(
-    ([h, swallow]) => {
+    ([h, mode]) => {
       localStorage.clear();
       if (h) localStorage.setItem('pcitopo:heavy-check-ms', '0');
       const w = window as unknown as { __verdictAsks: number };
@@ -34,12 +35,17 @@ async function open(page: Page, heavy: boolean, hang = false): Promise<void> {
       Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: unknown[]) {
         if ((message as { kind?: string } | null)?.kind === 'verdicts') {
           w.__verdictAsks++;
-          if (swallow) return;
+          if (mode === 'hang') return;
+          if (mode === 'die') {
+            // after the page started the request's budget, as a real death comes
+            queueMicrotask(() => this.onerror?.(new ErrorEvent('error', { message: 'out of memory' })));
+            return;
+          }
         }
         (post as (...a: unknown[]) => void).call(this, message, ...rest);
       };
     },
-    [heavy, hang] as const,
+    [heavy, verdicts] as const,
   );
   await page.goto('/');
   await expect(page.locator('html[data-ready="true"]')).toBeAttached();
@@ -108,17 +114,46 @@ test('a heavy document: the "Move to…" list gets every verdict from the worker
   expect(await asks(page)).toBeGreaterThan(0);
 });
 
-test('a heavy document whose worker hangs on the verdicts: the target says "not judged yet", never a verdict, and the drop applies', async ({ page }) => {
-  await open(page, true, true);
+test('a heavy document whose worker hangs on the verdicts: the target says "not judged yet", then why once the budget ended it, never a verdict, and the drop applies', async ({ page }) => {
+  await open(page, true, 'hang');
   const before = await exportXml(page);
   await drag(page, await center(page, 'host-group-5'), await center(page, 'controller-1'));
   await expect(page.getByTestId('controller-1')).toHaveClass(/ over/);
   await expect.poll(() => asks(page)).toBeGreaterThan(0);
-  await expect(page.locator('.ghost')).toContainText('Not judged yet');
+  await expect(page.getByTestId('ghost-unjudged')).toHaveText('Not judged yet');
+  await expect(page.getByTestId('controller-1')).toHaveClass(/ drop-pending/);
+  // the request's 5 s budget ends the worker: the ghost says so
+  await expect(page.getByTestId('ghost-unjudged')).toHaveText('Not judged: checking took over 5 s', { timeout: 20_000 });
   await expect(page.getByTestId('controller-1')).toHaveClass(/ drop-pending/);
   expect(await (await pageDrag(page)).evaluate((d) => d?.verdicts.size)).toBe(0);
   await page.mouse.up();
   await expect.poll(async () => Object.values(await placements(page)).filter((p) => p.bus === 1).length).toBeGreaterThan(0);
   await page.getByTestId('undo').click();
   expect(await exportXml(page)).toBe(before);
+});
+
+test('a heavy document whose worker dies on the verdicts: the drag, the keyboard "Move to…" list and the context menu say why nothing is judged', async ({ page }) => {
+  await open(page, true, 'die');
+  await drag(page, await center(page, 'host-group-5'), await center(page, 'controller-1'));
+  await expect(page.getByTestId('controller-1')).toHaveClass(/ over/);
+  await expect(page.getByTestId('ghost-unjudged')).toHaveText('Not judged: the checker stopped (out of memory)');
+  expect(await (await pageDrag(page)).evaluate((d) => d?.verdicts.size)).toBe(0);
+  await page.keyboard.press('Escape');
+  await page.mouse.up();
+  // the keyboard's way: every bus of the list says it, in the option a screen reader reads
+  await page.getByTestId('guest-device-0030:01:00.0').focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('m');
+  const options = page.getByTestId('move-to').locator('option');
+  await expect(options.first()).toContainText('not judged: the checker stopped (out of memory)');
+  expect(await options.evaluateAll((os) => os.filter((o) => !o.textContent?.includes('— not judged: the checker stopped (out of memory)')).length)).toBe(0);
+  // and the context menu's (Shift+F10 on the device)
+  await page.getByTestId('guest-device-0030:01:00.0').focus();
+  await page.keyboard.press('Shift+F10');
+  await expect(page.getByTestId('context-menu')).toBeVisible();
+  await page.getByTestId('context-move-to').focus();
+  await page.keyboard.press('Enter');
+  const items = page.getByTestId('context-move-target');
+  await expect(items.first()).toContainText('— not judged: the checker stopped (out of memory)');
+  expect(await items.evaluateAll((is) => is.filter((i) => !i.textContent?.includes('— not judged: the checker stopped (out of memory)')).length)).toBe(0);
 });

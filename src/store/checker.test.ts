@@ -300,6 +300,8 @@ describe("drop verdicts of a heavy document are judged in the worker", () => {
     expect(verdictsPosted()).toHaveLength(1);
     expect(store.getState().drag?.verdicts.size).toBe(0);
     expect(here).not.toHaveBeenCalled();
+    // the drag says why (the ghost shows it)
+    expect(store.getState().drag?.unjudged).toBe('checking took over 0.03 s');
     expect(store.getState().endDrag(drag?.pending[0] ?? null)).toBe(true);
   });
 
@@ -311,6 +313,30 @@ describe("drop verdicts of a heavy document are judged in the worker", () => {
     expect(verdictsPosted()).toHaveLength(1);
     expect(store.getState().drag?.verdicts.size).toBe(0);
     expect(store.getState().drag?.pending.length).toBe(store.getState().drag?.targets.size);
+    expect(store.getState().drag?.unjudged).toBe('the checker stopped (out of memory)');
+  });
+
+  it('while the worker judges, the drag gives no reason: the targets are not judged yet, not refused', async () => {
+    const { store } = await heavyStore((r) => (r.kind === 'verdicts' ? 'hang' : 'answer'), 30);
+    vi.useFakeTimers();
+    store.getState().startDrag({ ...GROUP_5 }, '0035:03:00.0', 0, 0);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(store.getState().drag?.unjudged).toBeUndefined();
+  });
+
+  it('"Move to…" lists whose worker fails say why their buses are not judged, and their listeners hear of it', async () => {
+    const { d } = await heavyStore((r) => (r.kind === 'verdicts' ? 'hang' : 'answer'), 30);
+    vi.useFakeTimers();
+    const lazy = lazyVerdicts(d, dropTargets(d, GROUP_5).filter(isBusTarget));
+    let heard = 0;
+    lazy.subscribe(() => heard++);
+    expect(lazy.judgeSome(10)).toBe(false);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(lazy.unjudged).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(lazy.unjudged).toBe('checking took over 0.03 s');
+    expect(heard).toBe(1);
+    expect(lazy.judged).toBe(0);
   });
 
   it('an answer that comes after the design changed is dropped; the new drag gets its own', async () => {

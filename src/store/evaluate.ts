@@ -75,6 +75,13 @@ export interface WorkerJudging {
   readonly running: boolean;
   /** the worker failed (over the time budget, or it died): the targets left are not judged */
   readonly failed: boolean;
+  /** why, once it failed, in the user's words ("checking took over 5 s"); undefined until then */
+  readonly why: string | undefined;
+}
+
+/** Why a worker's verdicts did not come, in the user's words: "checking took over 5 s", "the checker stopped (out of memory)". */
+export function whyNotJudged(reason: 'over-budget' | 'failed', message: string, budgetMs: number): string {
+  return reason === 'over-budget' ? `checking took over ${(budgetMs / 1000).toLocaleString('en')} s` : `the checker stopped (${message})`;
 }
 
 const workerVerdicts = new WeakSet<Verdict>();
@@ -99,16 +106,23 @@ export function verdictsBy(design: Design): 'here' | 'worker' | 'wait' {
  * commands a request, in `order` (ids of `targets`), each answer handed to `onVerdicts` (target id ->
  * verdict); `onVerdicts` returning false stops it (the drag it served ended or moved on to another
  * design). A request that fails (over the time budget: the worker was ended; it died) stops it too:
- * the targets left stay not judged, never judged wrong. The verdicts are those the main thread's
- * evaluator would give (the same engine `Evaluator.verdict`).
+ * the targets left stay not judged, never judged wrong, and `onFailed` hears why ({@link
+ * whyNotJudged}). The verdicts are those the main thread's evaluator would give (the same engine
+ * `Evaluator.verdict`).
  */
-export function judgeInWorker(design: Design, targets: ReadonlyMap<string, DropTarget>, order: readonly string[], onVerdicts: (verdicts: ReadonlyMap<string, Verdict>) => boolean): WorkerJudging {
+export function judgeInWorker(
+  design: Design,
+  targets: ReadonlyMap<string, DropTarget>,
+  order: readonly string[],
+  onVerdicts: (verdicts: ReadonlyMap<string, Verdict>) => boolean,
+  onFailed: (why: string) => void = () => {},
+): WorkerJudging {
   const checker = appChecker();
   let queue = order.filter((id) => targets.has(id));
   const done = new Set<string>();
   let busy = false;
   let running = checker !== null;
-  let failed = false;
+  let why: string | undefined;
   const pump = (): void => {
     if (!checker || busy || !running) return;
     queue = queue.filter((id) => !done.has(id));
@@ -123,7 +137,8 @@ export function judgeInWorker(design: Design, targets: ReadonlyMap<string, DropT
       if (!running) return;
       if (!o.ok) {
         running = false;
-        failed = true;
+        why = whyNotJudged(o.reason, o.message, checker.budgetMs);
+        onFailed(why);
         return;
       }
       const got = new Map<string, Verdict>();
@@ -153,7 +168,10 @@ export function judgeInWorker(design: Design, targets: ReadonlyMap<string, DropT
       return running;
     },
     get failed() {
-      return failed;
+      return why !== undefined;
+    },
+    get why() {
+      return why;
     },
   };
 }
@@ -180,6 +198,8 @@ export interface LazyVerdicts {
   judgeSome(budgetMs: number): boolean;
   /** how many are judged */
   readonly judged: number;
+  /** why the targets not judged yet never will be (the worker failed: {@link whyNotJudged}); undefined while they may */
+  readonly unjudged: string | undefined;
   /** forgets every verdict, to judge again (they said "not judged yet" before the design's check landed) */
   forget(): void;
   /** asks the worker for nothing more (the list closed); judgeSome starts it again */
@@ -199,12 +219,20 @@ export function lazyVerdicts(design: Design, targets: readonly DropTarget[]): La
     if (!worker || (!worker.running && !worker.failed)) {
       const left = targets.map((t) => t.id).filter((id) => !verdicts.has(id));
       if (left.length === 0) return null;
-      const mine = judgeInWorker(design, byId, left, (got) => {
-        if (worker !== mine) return false;
-        for (const [id, v] of got) verdicts.set(id, v);
-        for (const fn of listeners) fn();
-        return true;
-      });
+      const mine = judgeInWorker(
+        design,
+        byId,
+        left,
+        (got) => {
+          if (worker !== mine) return false;
+          for (const [id, v] of got) verdicts.set(id, v);
+          for (const fn of listeners) fn();
+          return true;
+        },
+        () => {
+          if (worker === mine) for (const fn of listeners) fn();
+        },
+      );
       worker = mine;
     }
     return worker;
@@ -242,6 +270,9 @@ export function lazyVerdicts(design: Design, targets: readonly DropTarget[]): La
     },
     get judged() {
       return verdicts.size;
+    },
+    get unjudged() {
+      return worker?.why;
     },
     forget() {
       worker?.stop();

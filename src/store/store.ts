@@ -89,6 +89,8 @@ export interface DragState {
   /** targets not judged yet, buses before slots */
   readonly pending: readonly string[];
   readonly over: string | null;
+  /** why the pending targets will not be judged (a heavy design's worker failed: "checking took over 5 s"); absent while they may be */
+  readonly unjudged?: string | undefined;
 }
 
 /** the buttons a message can carry: open the demo, restore the design kept aside, export the domain as UTF-8 (its encoding cannot hold an edit) */
@@ -435,14 +437,27 @@ function workerFor(drag: DragState, get: () => DesignerState, set: (s: Partial<D
   if (known?.design === drag.design && (known.judging.running || known.judging.failed)) return known.judging;
   known?.judging.stop();
   const { payload, design } = drag;
-  const judging = judgeInWorker(design, drag.targets, drag.pending, (got) => {
+  const ours = (): DragState | null => {
     const d = get().drag;
-    if (!d || d.payload !== payload || d.design !== design) return false;
-    const verdicts = new Map(d.verdicts);
-    for (const [id, v] of got) verdicts.set(id, v);
-    set({ drag: { ...d, verdicts, pending: d.pending.filter((id) => !got.has(id)) } });
-    return true;
-  });
+    return d && d.payload === payload && d.design === design ? d : null;
+  };
+  const judging = judgeInWorker(
+    design,
+    drag.targets,
+    drag.pending,
+    (got) => {
+      const d = ours();
+      if (!d) return false;
+      const verdicts = new Map(d.verdicts);
+      for (const [id, v] of got) verdicts.set(id, v);
+      set({ drag: { ...d, verdicts, pending: d.pending.filter((id) => !got.has(id)) } });
+      return true;
+    },
+    (why) => {
+      const d = ours();
+      if (d) set({ drag: { ...d, unjudged: why } });
+    },
+  );
   judgingOf.set(payload, { design, judging });
   return judging;
 }

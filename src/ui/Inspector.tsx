@@ -70,7 +70,7 @@ function MoveTo({ design, payload }: { design: Design; payload: DropPayload }) {
             const v = lazy.get(t.id);
             return (
               <option key={t.id} value={t.id} data-verdict={v?.level ?? 'pending'}>
-                {t.where} — {v ? VERDICT_TEXT[v.level] : 'checking…'}
+                {t.where} — {v ? VERDICT_TEXT[v.level] : lazy.unjudged ? `not judged: ${lazy.unjudged}` : 'checking…'}
               </option>
             );
           })}
