@@ -3,8 +3,8 @@ import { demoDesign, validate } from '../engine/index.ts';
 import { createChecker, type CheckRequest, type CheckResponse, type Lane, type WorkerLike } from './checker.ts';
 import { answerCheck, createCheckAnswerer } from './checkAnswer.ts';
 import { appEvaluator, checkState, evaluationOf, HEAVY_CHECK_MS, setAppChecker, UNCHECKED_ID, CHECKING_ID, onChecked } from './findings.ts';
-import { hypothetical, isBusTarget, lazyVerdicts, verdictsBy } from './evaluate.ts';
-import { applyCommand, createEvaluator, dropTargets, type Command, type Design } from '../engine/index.ts';
+import { hypothetical, isBusTarget, lazyVerdicts, verdictOfEdit, verdictsBy } from './evaluate.ts';
+import { applyCommand, createEvaluator, dropTargets, type Command, type Design, type Finding } from '../engine/index.ts';
 import { createDesignerStore, docOf } from './store.ts';
 import { largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
 import { designFromXml } from '../ui/testDesign.ts';
@@ -14,9 +14,10 @@ type Mode = 'answer' | 'hang' | 'die';
 /**
  * A worker that answers like check.worker.ts after `delayMs`, or never (`hang`), or dies (`die`), to
  * every request or as `mode` says for each; `workMs`: how long each reading of its clock says the
- * engine's work took (its own clock otherwise).
+ * engine's work took (its own clock otherwise); `findings`: the findings it answers a validate
+ * request with instead of the engine's, when it gives some (to tell its answer from a validation here).
  */
-function fakeWorker(mode: Mode | ((req: CheckRequest) => Mode), delayMs = 0, workMs?: number) {
+function fakeWorker(mode: Mode | ((req: CheckRequest) => Mode), delayMs = 0, workMs?: number, findings?: (req: CheckRequest) => Finding[] | undefined) {
   const made: { lane: Lane; terminated: boolean; posted: CheckRequest[] }[] = [];
   const spawn = (lane: Lane): WorkerLike => {
     const rec = { lane, terminated: false, posted: [] as CheckRequest[] };
@@ -35,7 +36,10 @@ function fakeWorker(mode: Mode | ((req: CheckRequest) => Mode), delayMs = 0, wor
           if (rec.terminated) return;
           if (does === 'die') w.onerror?.({ message: 'out of memory', preventDefault: () => {} } as unknown as ErrorEvent);
           // a copy, as postMessage gives the worker
-          else w.onmessage?.({ data: answer(structuredClone(req)) } as MessageEvent<CheckResponse>);
+          else {
+            const own = findings?.(req);
+            w.onmessage?.({ data: own ? { id: req.id, ok: true, value: own, ms: workMs ?? 0 } : answer(structuredClone(req)) } as MessageEvent<CheckResponse>);
+          }
         }, delayMs);
       },
       terminate() {
@@ -386,6 +390,96 @@ describe("drop verdicts of a heavy document are judged in the worker", () => {
     while (store.getState().judgePending(100));
     expect(store.getState().drag?.verdicts).toEqual(expected(d));
     expect(f.made.flatMap((m) => m.posted).filter((r) => r.kind === 'verdicts')).toHaveLength(0);
+  });
+});
+
+describe('an inspector edit of a heavy document is judged in the worker, never here', () => {
+  // vPHB 2 renumbered 1: a second index 1 and a double use of its devices' address (GEN-ADDR-4, an error)
+  const RENUMBER: Command = { kind: 'update-controller', controller: 'pci-2', changes: { index: 1 } };
+  /** a fresh demo design whose check the worker answered as heavy, and the store on it */
+  async function heavy(mode: Mode | ((req: CheckRequest) => Mode) = 'answer', budgetMs = 1000, findings?: (req: CheckRequest) => Finding[] | undefined) {
+    const f = fakeWorker(mode, 1, HEAVY_CHECK_MS + 1, findings);
+    setAppChecker(createChecker(f.spawn, budgetMs));
+    const d = demoDesign();
+    const landed = new Promise<void>((resolve) => {
+      const off = onChecked(() => {
+        off();
+        resolve();
+      });
+    });
+    checkState(d);
+    await landed;
+    return { f, d, store: createDesignerStore(docOf(d, 'demo')), validatePosted: () => f.made.flatMap((m) => m.posted).filter((r) => r.kind === 'validate') };
+  }
+
+  it("is read from the worker's findings of the design the edit makes (one request), and applying the edit asks nothing more", async () => {
+    const { d, store, validatePosted } = await heavy();
+    const v = await verdictOfEdit(d, RENUMBER, { newOnly: true });
+    expect(v).toEqual({ judged: true, verdict: createEvaluator().verdict(d, RENUMBER, { newOnly: true }) });
+    expect(v.judged && v.verdict).toMatchObject({ level: 'error', ruleId: 'GEN-ADDR-4' });
+    const asked = validatePosted();
+    expect(asked).toHaveLength(2);
+    expect(asked[1]?.design.guest).toEqual(applyCommand(d, RENUMBER).guest);
+    // an edit with no new error (a NUMA warning): applied, its findings known at once (the design the worker checked)
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    expect(await verdictOfEdit(d, numa, { newOnly: true })).toEqual({ judged: true, verdict: createEvaluator().verdict(d, numa, { newOnly: true }) });
+    expect(store.getState().apply(numa)).toBe(true);
+    const edited = store.getState().present?.design as Design;
+    expect(checkState(edited)).toEqual({ state: 'done' });
+    expect(evaluationOf(edited).findings).toEqual(validate(edited));
+    expect(validatePosted()).toHaveLength(3);
+  });
+
+  it("no validation here: the verdict is the worker's answer, even one the engine here would not give", async () => {
+    // the worker says the renumbered design has no finding at all
+    const { d } = await heavy('answer', 1000, (r) => (r.kind === 'validate' && r.design.guest.controllers[2]?.index === 1 ? [] : undefined));
+    expect(await verdictOfEdit(d, RENUMBER, { newOnly: true })).toEqual({ judged: true, verdict: { level: 'clean' } });
+  });
+
+  it('an edit whose check runs over the budget is not judged, with why; its verdict is not guessed here', async () => {
+    const { d } = await heavy((r) => (r.kind === 'validate' && r.design.guest.controllers[2]?.index === 1 ? 'hang' : 'answer'), 30);
+    const here = vi.spyOn(appEvaluator(), 'verdict');
+    here.mockClear();
+    vi.useFakeTimers();
+    const v = verdictOfEdit(d, RENUMBER, { newOnly: true });
+    await vi.advanceTimersByTimeAsync(40);
+    expect(await v).toEqual({ judged: false, why: 'checking it took longer than 0.03 s, so it was stopped' });
+    expect(here).not.toHaveBeenCalled();
+  });
+
+  it('an edit of a design still being checked waits for that check, then its own', async () => {
+    const { d, store, validatePosted } = await heavy();
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    expect(store.getState().apply(numa)).toBe(true);
+    const edited = store.getState().present?.design as Design;
+    expect(checkState(edited)).toEqual({ state: 'checking' });
+    const v = await verdictOfEdit(edited, RENUMBER, { newOnly: true });
+    expect(v).toEqual({ judged: true, verdict: createEvaluator().verdict(edited, RENUMBER, { newOnly: true }) });
+    expect(validatePosted()).toHaveLength(3);
+  });
+
+  it("an edit of a design whose check failed is not judged, with that check's why", async () => {
+    const { d, store } = await heavy((r) => (r.kind === 'validate' && r.design.guest.controllers[2]?.target.node === 1 ? 'die' : 'answer'));
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    expect(store.getState().apply(numa)).toBe(true);
+    const edited = store.getState().present?.design as Design;
+    expect(await verdictOfEdit(edited, RENUMBER, { newOnly: true })).toEqual({ judged: false, why: 'the checker stopped (out of memory)' });
+  });
+
+  it("an edit the engine refuses is an error with the engine's message, asking the worker nothing", async () => {
+    const { d, validatePosted } = await heavy();
+    expect(await verdictOfEdit(d, { kind: 'update-controller', controller: 'nope', changes: {} })).toEqual({ judged: true, verdict: { level: 'error', message: 'no controller nope' } });
+    expect(validatePosted()).toHaveLength(1);
+  });
+
+  it('a light document\'s edit is judged here at once, the worker asked nothing', async () => {
+    const f = fakeWorker('answer', 1, HEAVY_CHECK_MS);
+    setAppChecker(createChecker(f.spawn, 1000));
+    const d = demoDesign();
+    checkState(d);
+    await new Promise<void>((resolve) => onChecked(resolve));
+    expect(await verdictOfEdit(d, RENUMBER, { newOnly: true })).toEqual({ judged: true, verdict: createEvaluator().verdict(d, RENUMBER, { newOnly: true }) });
+    expect(f.made.flatMap((m) => m.posted)).toHaveLength(1);
   });
 });
 

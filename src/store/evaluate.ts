@@ -11,7 +11,7 @@
  */
 import type { Command, Design, DropTarget, Verdict, VerdictOptions } from '../engine/index.ts';
 import { applyCommand, dropTargets } from '../engine/index.ts';
-import { appChecker, appEvaluator, checkState, heavyVerdicts, ruleCatalog } from './findings.ts';
+import { appChecker, appEvaluator, checkState, heavyVerdicts, ruleCatalog, whenChecked } from './findings.ts';
 import type { DragPayload } from './store.ts';
 
 export type { DropTarget, Verdict, VerdictLevel, VerdictNote } from '../engine/index.ts';
@@ -35,6 +35,34 @@ export function hypothetical(design: Design, cmd: Command, options?: VerdictOpti
   if (s.state === 'checking') return { level: 'warning', message: 'Not judged yet: the design is still being checked.' };
   if (s.state === 'unchecked') return { level: 'warning', message: `Not judged: the design was not checked (${s.why}).` };
   return appEvaluator().verdict(design, cmd, options);
+}
+
+/** An edit's verdict, or why there is none (its check, or its design's, did not finish: "checking it took longer than 5 s, so it was stopped"). */
+export type EditVerdict = { readonly judged: true; readonly verdict: Verdict } | { readonly judged: false; readonly why: string };
+
+/**
+ * The verdict on an edit before it is applied (the inspector refuses one that adds an error), with
+ * no long task on this thread. A heavy document's design is never validated here (findings.ts
+ * HEAVY_CHECK_MS): the design the edit makes is checked in the worker as an applied edit of it is
+ * (findings.ts checkState), after the design's own check if that is still under way, and the verdict
+ * is read from the two sets of findings. Applying the edit then finds its findings known (the same
+ * design: engine `Evaluator.applied`) and asks the worker nothing more. Any other design is judged
+ * here at once ({@link hypothetical}).
+ */
+export async function verdictOfEdit(design: Design, cmd: Command, options?: VerdictOptions): Promise<EditVerdict> {
+  if (!heavyVerdicts(design)) return { judged: true, verdict: hypothetical(design, cmd, options) };
+  const before = await whenChecked(design);
+  if (before.state === 'unchecked') return { judged: false, why: before.why };
+  let after: Design;
+  try {
+    after = appEvaluator().applied(design, cmd);
+  } catch (e) {
+    // the engine refuses it: the verdict says so, as the evaluator's would
+    return { judged: true, verdict: { level: 'error', message: (e as Error).message } };
+  }
+  const s = await whenChecked(after);
+  if (s.state === 'unchecked') return { judged: false, why: s.why };
+  return { judged: true, verdict: appEvaluator().verdict(design, cmd, options) };
 }
 
 /**
