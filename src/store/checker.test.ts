@@ -472,6 +472,42 @@ describe('an inspector edit of a heavy document is judged in the worker, never h
     expect(validatePosted()).toHaveLength(1);
   });
 
+  it("the store's applyEdit: an edit adding an error is refused with the rule's message, one that does not is applied", async () => {
+    const { d, store } = await heavy();
+    expect(await store.getState().applyEdit(RENUMBER, 'renumber')).toBe(createEvaluator().verdict(d, RENUMBER, { newOnly: true }).message);
+    expect(store.getState().present?.design).toBe(d);
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    expect(await store.getState().applyEdit(numa, 'NUMA 1')).toBeNull();
+    expect(store.getState().present?.design.guest.controllers[2]?.target.node).toBe(1);
+    expect(store.getState().present?.label).toBe('NUMA 1');
+  });
+
+  it('applyEdit: an edit judged while the design changed is judged again on the new one, then applied on it', async () => {
+    const { d, store, validatePosted } = await heavy();
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    const edit = store.getState().applyEdit(numa, 'NUMA 1');
+    // meanwhile another edit (Add vPHB's command, say): the verdict under way judges the design before it
+    expect(store.getState().apply({ kind: 'remove-device', device: '0030:01:00.0' })).toBe(true);
+    const between = store.getState().present?.design as Design;
+    expect(await edit).toBeNull();
+    const now = store.getState().present?.design as Design;
+    expect(now.guest.controllers[2]?.target.node).toBe(1);
+    expect(now.guest.devices.some((x) => x.key === '0030:01:00.0')).toBe(false);
+    // the worker checked the edit on the design before, then the other edit's design, then the edit on it
+    expect(validatePosted().some((r) => r.design.guest === between.guest)).toBe(true);
+    expect(validatePosted().filter((r) => r.design.guest.controllers[2]?.target.node === 1).map((r) => r.design.guest.devices.length)).toEqual([d.guest.devices.length, d.guest.devices.length - 1]);
+  });
+
+  it('applyEdit: an edit whose check did not finish is applied, its findings saying why they are missing', async () => {
+    const { d, store } = await heavy((r) => (r.kind === 'validate' && r.design.guest.controllers[2]?.target.node === 1 ? 'die' : 'answer'));
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    expect(await store.getState().applyEdit(numa, 'NUMA 1')).toBeNull();
+    const now = store.getState().present?.design as Design;
+    expect(now.guest.controllers[2]?.target.node).toBe(1);
+    expect(checkState(now)).toEqual({ state: 'unchecked', why: 'the checker stopped (out of memory)' });
+    expect(evaluationOf(now).findings.map((f) => f.ruleId)).toEqual([UNCHECKED_ID]);
+  });
+
   it('a light document\'s edit is judged here at once, the worker asked nothing', async () => {
     const f = fakeWorker('answer', 1, HEAVY_CHECK_MS);
     setAppChecker(createChecker(f.spawn, 1000));

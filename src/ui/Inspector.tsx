@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { Command, ControllerTarget, Design, DropPayload, DropTarget, GuestPciAddress, NumberAttribute, PciController } from '../engine/index.ts';
 import { controllerName, deviceName, dropTargets, formatNumber, formatPciAddress, isPhb, machineFamily, NEW_BUS_TARGET, parseNumberInput, payloadName, writtenInHex } from '../engine/index.ts';
-import { designerStore, isBusTarget, lazyVerdicts, useDesigner, verdictMore, verdictOfEdit, type Selection, type VerdictLevel } from '../store/index.ts';
+import { designerStore, isBusTarget, lazyVerdicts, useDesigner, verdictMore, type Selection, type VerdictLevel } from '../store/index.ts';
 import { moveTo, run } from './actions/index.ts';
 import { useLazyJudging } from './lazyJudging.ts';
 import { shownControllers } from './layout.ts';
@@ -28,29 +28,21 @@ const show = (attr: NumberAttribute, n: number | undefined): string => (n === un
 
 /**
  * A form's edits: `apply` applies one unless it adds an error to the design, else `error` is the
- * rule's message. A heavy document's edit is judged in the checking worker (store/evaluate.ts
- * verdictOfEdit), never here: meanwhile `checking` is true (the form says so, Apply waits). An edit
- * whose check did not finish is applied as a drop of it would be, its findings then saying why they
- * are missing; one judged on a design the user changed meanwhile is not applied (it judged another).
+ * rule's message (store.ts applyEdit). A heavy document's edit is judged in the checking worker,
+ * never here: meanwhile `checking` is true (the form says so, Apply waits).
  */
-function useCheckedEdit(): { error: string | null; checking: boolean; setError: (e: string | null) => void; apply: (design: Design, cmd: Command, label: string) => void } {
+function useCheckedEdit(): { error: string | null; checking: boolean; setError: (e: string | null) => void; apply: (cmd: Command, label: string) => void } {
   const [error, setError] = useState<string | null>(null);
   const [checking, setChecking] = useState(false);
-  const apply = (design: Design, cmd: Command, label: string): void => {
+  const apply = (cmd: Command, label: string): void => {
     setChecking(true);
-    void verdictOfEdit(design, cmd, { newOnly: true }).then((r) => {
-      setChecking(false);
-      if (designerStore.getState().present?.design !== design) {
-        setError('The design changed while this edit was checked: apply it again.');
-        return;
-      }
-      if (r.judged && r.verdict.level === 'error') {
-        setError(r.verdict.message ?? 'This change would make the design invalid.');
-        return;
-      }
-      setError(null);
-      designerStore.getState().apply(cmd, label);
-    });
+    void designerStore
+      .getState()
+      .applyEdit(cmd, label)
+      .then((refused) => {
+        setChecking(false);
+        setError(refused);
+      });
   };
   return { error, checking, setError, apply };
 }
@@ -156,7 +148,7 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
       hotplug: f.hotplug === 'on' || f.hotplug === 'off' ? f.hotplug : undefined,
     };
     const cmd: Command = { kind: 'update-controller', controller: c.key, changes: { target, ...(parsed.index !== undefined && parsed.index !== c.index ? { index: parsed.index } : {}) } };
-    apply(design, cmd, `Edit ${name}`);
+    apply(cmd, `Edit ${name}`);
   };
   const field = (k: 'index' | 'targetIndex' | 'node' | 'chassis' | 'port', label: string, word: string) => (
     <NumberField id={k} label={label} word={word} value={f[k]} onChange={(v) => setF({ ...f, [k]: v })} hint={k === 'index' && assignedIndex !== undefined ? `not written: libvirt assigns ${assignedIndex}` : undefined} />
@@ -233,11 +225,11 @@ function DeviceForm({ design, deviceKey }: { design: Design; deviceKey: string }
     for (const r of [bus, slot, fn]) if (!r.ok) return setError(r.error);
     if (!bus.ok || !slot.ok || !fn.ok) return;
     if (bus.value === undefined && slot.value === undefined && fn.value === undefined) {
-      return apply(design, { kind: 'move-device', device: d.key, address: null }, `Clear the address of ${d.label}`);
+      return apply({ kind: 'move-device', device: d.key, address: null }, `Clear the address of ${d.label}`);
     }
     if (bus.value === undefined || slot.value === undefined) return setError('Bus and slot are both needed for an address (or clear all three).');
     const address: GuestPciAddress = { domain: 0, bus: bus.value, slot: slot.value, function: fn.value ?? 0, ...(f.mf === 'on' || f.mf === 'off' ? { multifunction: f.mf } : {}) };
-    apply(design, { kind: 'move-device', device: d.key, address }, `Set the address of ${d.label} to bus ${formatNumber('bus', address.bus)} slot ${formatNumber('slot', address.slot)} function ${formatNumber('function', address.function)}`);
+    apply({ kind: 'move-device', device: d.key, address }, `Set the address of ${d.label} to bus ${formatNumber('bus', address.bus)} slot ${formatNumber('slot', address.slot)} function ${formatNumber('function', address.function)}`);
   };
   const product = name !== d.label ? name.slice(d.label.length).replace(/^ \((.*)\)$/, '$1') : undefined;
   return (
