@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { demoDesign, validate } from '../engine/index.ts';
-import { createChecker, type CheckRequest, type CheckResponse, type WorkerLike } from './checker.ts';
+import { createChecker, type CheckRequest, type CheckResponse, type Lane, type WorkerLike } from './checker.ts';
 import { answerCheck, createCheckAnswerer } from './checkAnswer.ts';
 import { appEvaluator, checkState, evaluationOf, HEAVY_CHECK_MS, setAppChecker, UNCHECKED_ID, CHECKING_ID, onChecked } from './findings.ts';
-import { hypothetical, isBusTarget, lazyVerdicts, verdictsBy } from './evaluate.ts';
-import { applyCommand, createEvaluator, dropTargets, type Command, type Design } from '../engine/index.ts';
+import { hypothetical, isBusTarget, lazyVerdicts, verdictOfEdit, verdictsBy } from './evaluate.ts';
+import { applyCommand, createEvaluator, dropTargets, type Command, type Design, type Finding } from '../engine/index.ts';
 import { createDesignerStore, docOf } from './store.ts';
 import { largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
 import { designFromXml } from '../ui/testDesign.ts';
@@ -14,12 +14,13 @@ type Mode = 'answer' | 'hang' | 'die';
 /**
  * A worker that answers like check.worker.ts after `delayMs`, or never (`hang`), or dies (`die`), to
  * every request or as `mode` says for each; `workMs`: how long each reading of its clock says the
- * engine's work took (its own clock otherwise).
+ * engine's work took (its own clock otherwise); `findings`: the findings it answers a validate
+ * request with instead of the engine's, when it gives some (to tell its answer from a validation here).
  */
-function fakeWorker(mode: Mode | ((req: CheckRequest) => Mode), delayMs = 0, workMs?: number) {
-  const made: { terminated: boolean; posted: CheckRequest[] }[] = [];
-  const spawn = (): WorkerLike => {
-    const rec = { terminated: false, posted: [] as CheckRequest[] };
+function fakeWorker(mode: Mode | ((req: CheckRequest) => Mode), delayMs = 0, workMs?: number, findings?: (req: CheckRequest) => Finding[] | undefined) {
+  const made: { lane: Lane; terminated: boolean; posted: CheckRequest[] }[] = [];
+  const spawn = (lane: Lane): WorkerLike => {
+    const rec = { lane, terminated: false, posted: [] as CheckRequest[] };
     made.push(rec);
     // one answerer per worker, as check.worker.ts has: it keeps the design its verdicts judge
     let t = 0;
@@ -35,7 +36,10 @@ function fakeWorker(mode: Mode | ((req: CheckRequest) => Mode), delayMs = 0, wor
           if (rec.terminated) return;
           if (does === 'die') w.onerror?.({ message: 'out of memory', preventDefault: () => {} } as unknown as ErrorEvent);
           // a copy, as postMessage gives the worker
-          else w.onmessage?.({ data: answer(structuredClone(req)) } as MessageEvent<CheckResponse>);
+          else {
+            const own = findings?.(req);
+            w.onmessage?.({ data: own ? { id: req.id, ok: true, value: own, ms: workMs ?? 0 } : answer(structuredClone(req)) } as MessageEvent<CheckResponse>);
+          }
         }, delayMs);
       },
       terminate() {
@@ -286,7 +290,11 @@ describe("drop verdicts of a heavy document are judged in the worker", () => {
     const here = verdictCalls();
     store.getState().startDrag({ ...GROUP_5 }, '0035:03:00.0', 0, 0);
     await vi.advanceTimersByTimeAsync(40);
-    expect(f.made[0]?.terminated).toBe(true);
+    // the verdicts' own worker is ended; the one that checks edits is not
+    expect(f.made.map((m) => [m.lane, m.terminated])).toEqual([
+      ['check', false],
+      ['verdicts', true],
+    ]);
     const drag = store.getState().drag;
     expect(drag?.verdicts.size).toBe(0);
     // the pointer entering a target, or the idle slices, ask nothing more of a worker that failed
@@ -296,6 +304,8 @@ describe("drop verdicts of a heavy document are judged in the worker", () => {
     expect(verdictsPosted()).toHaveLength(1);
     expect(store.getState().drag?.verdicts.size).toBe(0);
     expect(here).not.toHaveBeenCalled();
+    // the drag says why (the ghost shows it)
+    expect(store.getState().drag?.unjudged).toBe('checking took over 0.03 s');
     expect(store.getState().endDrag(drag?.pending[0] ?? null)).toBe(true);
   });
 
@@ -307,6 +317,30 @@ describe("drop verdicts of a heavy document are judged in the worker", () => {
     expect(verdictsPosted()).toHaveLength(1);
     expect(store.getState().drag?.verdicts.size).toBe(0);
     expect(store.getState().drag?.pending.length).toBe(store.getState().drag?.targets.size);
+    expect(store.getState().drag?.unjudged).toBe('the checker stopped (out of memory)');
+  });
+
+  it('while the worker judges, the drag gives no reason: the targets are not judged yet, not refused', async () => {
+    const { store } = await heavyStore((r) => (r.kind === 'verdicts' ? 'hang' : 'answer'), 30);
+    vi.useFakeTimers();
+    store.getState().startDrag({ ...GROUP_5 }, '0035:03:00.0', 0, 0);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(store.getState().drag?.unjudged).toBeUndefined();
+  });
+
+  it('"Move to…" lists whose worker fails say why their buses are not judged, and their listeners hear of it', async () => {
+    const { d } = await heavyStore((r) => (r.kind === 'verdicts' ? 'hang' : 'answer'), 30);
+    vi.useFakeTimers();
+    const lazy = lazyVerdicts(d, dropTargets(d, GROUP_5).filter(isBusTarget));
+    let heard = 0;
+    lazy.subscribe(() => heard++);
+    expect(lazy.judgeSome(10)).toBe(false);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(lazy.unjudged).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(lazy.unjudged).toBe('checking took over 0.03 s');
+    expect(heard).toBe(1);
+    expect(lazy.judged).toBe(0);
   });
 
   it('an answer that comes after the design changed is dropped; the new drag gets its own', async () => {
@@ -359,10 +393,137 @@ describe("drop verdicts of a heavy document are judged in the worker", () => {
   });
 });
 
+describe('an inspector edit of a heavy document is judged in the worker, never here', () => {
+  // vPHB 2 renumbered 1: a second index 1 and a double use of its devices' address (GEN-ADDR-4, an error)
+  const RENUMBER: Command = { kind: 'update-controller', controller: 'pci-2', changes: { index: 1 } };
+  /** a fresh demo design whose check the worker answered as heavy, and the store on it */
+  async function heavy(mode: Mode | ((req: CheckRequest) => Mode) = 'answer', budgetMs = 1000, findings?: (req: CheckRequest) => Finding[] | undefined) {
+    const f = fakeWorker(mode, 1, HEAVY_CHECK_MS + 1, findings);
+    setAppChecker(createChecker(f.spawn, budgetMs));
+    const d = demoDesign();
+    const landed = new Promise<void>((resolve) => {
+      const off = onChecked(() => {
+        off();
+        resolve();
+      });
+    });
+    checkState(d);
+    await landed;
+    return { f, d, store: createDesignerStore(docOf(d, 'demo')), validatePosted: () => f.made.flatMap((m) => m.posted).filter((r) => r.kind === 'validate') };
+  }
+
+  it("is read from the worker's findings of the design the edit makes (one request), and applying the edit asks nothing more", async () => {
+    const { d, store, validatePosted } = await heavy();
+    const v = await verdictOfEdit(d, RENUMBER, { newOnly: true });
+    expect(v).toEqual({ judged: true, verdict: createEvaluator().verdict(d, RENUMBER, { newOnly: true }) });
+    expect(v.judged && v.verdict).toMatchObject({ level: 'error', ruleId: 'GEN-ADDR-4' });
+    const asked = validatePosted();
+    expect(asked).toHaveLength(2);
+    expect(asked[1]?.design.guest).toEqual(applyCommand(d, RENUMBER).guest);
+    // an edit with no new error (a NUMA warning): applied, its findings known at once (the design the worker checked)
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    expect(await verdictOfEdit(d, numa, { newOnly: true })).toEqual({ judged: true, verdict: createEvaluator().verdict(d, numa, { newOnly: true }) });
+    expect(store.getState().apply(numa)).toBe(true);
+    const edited = store.getState().present?.design as Design;
+    expect(checkState(edited)).toEqual({ state: 'done' });
+    expect(evaluationOf(edited).findings).toEqual(validate(edited));
+    expect(validatePosted()).toHaveLength(3);
+  });
+
+  it("no validation here: the verdict is the worker's answer, even one the engine here would not give", async () => {
+    // the worker says the renumbered design has no finding at all
+    const { d } = await heavy('answer', 1000, (r) => (r.kind === 'validate' && r.design.guest.controllers[2]?.index === 1 ? [] : undefined));
+    expect(await verdictOfEdit(d, RENUMBER, { newOnly: true })).toEqual({ judged: true, verdict: { level: 'clean' } });
+  });
+
+  it('an edit whose check runs over the budget is not judged, with why; its verdict is not guessed here', async () => {
+    const { d } = await heavy((r) => (r.kind === 'validate' && r.design.guest.controllers[2]?.index === 1 ? 'hang' : 'answer'), 30);
+    const here = vi.spyOn(appEvaluator(), 'verdict');
+    here.mockClear();
+    vi.useFakeTimers();
+    const v = verdictOfEdit(d, RENUMBER, { newOnly: true });
+    await vi.advanceTimersByTimeAsync(40);
+    expect(await v).toEqual({ judged: false, why: 'checking it took longer than 0.03 s, so it was stopped' });
+    expect(here).not.toHaveBeenCalled();
+  });
+
+  it('an edit of a design still being checked waits for that check, then its own', async () => {
+    const { d, store, validatePosted } = await heavy();
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    expect(store.getState().apply(numa)).toBe(true);
+    const edited = store.getState().present?.design as Design;
+    expect(checkState(edited)).toEqual({ state: 'checking' });
+    const v = await verdictOfEdit(edited, RENUMBER, { newOnly: true });
+    expect(v).toEqual({ judged: true, verdict: createEvaluator().verdict(edited, RENUMBER, { newOnly: true }) });
+    expect(validatePosted()).toHaveLength(3);
+  });
+
+  it("an edit of a design whose check failed is not judged, with that check's why", async () => {
+    const { d, store } = await heavy((r) => (r.kind === 'validate' && r.design.guest.controllers[2]?.target.node === 1 ? 'die' : 'answer'));
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    expect(store.getState().apply(numa)).toBe(true);
+    const edited = store.getState().present?.design as Design;
+    expect(await verdictOfEdit(edited, RENUMBER, { newOnly: true })).toEqual({ judged: false, why: 'the checker stopped (out of memory)' });
+  });
+
+  it("an edit the engine refuses is an error with the engine's message, asking the worker nothing", async () => {
+    const { d, validatePosted } = await heavy();
+    expect(await verdictOfEdit(d, { kind: 'update-controller', controller: 'nope', changes: {} })).toEqual({ judged: true, verdict: { level: 'error', message: 'no controller nope' } });
+    expect(validatePosted()).toHaveLength(1);
+  });
+
+  it("the store's applyEdit: an edit adding an error is refused with the rule's message, one that does not is applied", async () => {
+    const { d, store } = await heavy();
+    expect(await store.getState().applyEdit(RENUMBER, 'renumber')).toBe(createEvaluator().verdict(d, RENUMBER, { newOnly: true }).message);
+    expect(store.getState().present?.design).toBe(d);
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    expect(await store.getState().applyEdit(numa, 'NUMA 1')).toBeNull();
+    expect(store.getState().present?.design.guest.controllers[2]?.target.node).toBe(1);
+    expect(store.getState().present?.label).toBe('NUMA 1');
+  });
+
+  it('applyEdit: an edit judged while the design changed is judged again on the new one, then applied on it', async () => {
+    const { d, store, validatePosted } = await heavy();
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    const edit = store.getState().applyEdit(numa, 'NUMA 1');
+    // meanwhile another edit (Add vPHB's command, say): the verdict under way judges the design before it
+    expect(store.getState().apply({ kind: 'remove-device', device: '0030:01:00.0' })).toBe(true);
+    const between = store.getState().present?.design as Design;
+    expect(await edit).toBeNull();
+    const now = store.getState().present?.design as Design;
+    expect(now.guest.controllers[2]?.target.node).toBe(1);
+    expect(now.guest.devices.some((x) => x.key === '0030:01:00.0')).toBe(false);
+    // the worker checked the edit on the design before, then the other edit's design, then the edit on it
+    expect(validatePosted().some((r) => r.design.guest === between.guest)).toBe(true);
+    expect(validatePosted().filter((r) => r.design.guest.controllers[2]?.target.node === 1).map((r) => r.design.guest.devices.length)).toEqual([d.guest.devices.length, d.guest.devices.length - 1]);
+  });
+
+  it('applyEdit: an edit whose check did not finish is applied, its findings saying why they are missing', async () => {
+    const { d, store } = await heavy((r) => (r.kind === 'validate' && r.design.guest.controllers[2]?.target.node === 1 ? 'die' : 'answer'));
+    const numa: Command = { kind: 'update-controller', controller: 'pci-2', changes: { target: { ...d.guest.controllers[2]?.target, node: 1 } } };
+    expect(await store.getState().applyEdit(numa, 'NUMA 1')).toBeNull();
+    const now = store.getState().present?.design as Design;
+    expect(now.guest.controllers[2]?.target.node).toBe(1);
+    expect(checkState(now)).toEqual({ state: 'unchecked', why: 'the checker stopped (out of memory)' });
+    expect(evaluationOf(now).findings.map((f) => f.ruleId)).toEqual([UNCHECKED_ID]);
+  });
+
+  it('a light document\'s edit is judged here at once, the worker asked nothing', async () => {
+    const f = fakeWorker('answer', 1, HEAVY_CHECK_MS);
+    setAppChecker(createChecker(f.spawn, 1000));
+    const d = demoDesign();
+    checkState(d);
+    await new Promise<void>((resolve) => onChecked(resolve));
+    expect(await verdictOfEdit(d, RENUMBER, { newOnly: true })).toEqual({ judged: true, verdict: createEvaluator().verdict(d, RENUMBER, { newOnly: true }) });
+    expect(f.made.flatMap((m) => m.posted)).toHaveLength(1);
+  });
+});
+
 describe('the checker leaves out the design a worker holds', () => {
   it('the same design twice: the second verdicts request has commands only; a new worker (after a hang) gets the design again', async () => {
     vi.useFakeTimers();
-    const f = fakeWorker((r) => (r.kind === 'validate' ? 'hang' : 'answer'), 1);
+    let hang = false;
+    const f = fakeWorker(() => (hang ? 'hang' : 'answer'), 1);
     const c = createChecker(f.spawn, 30);
     const d = demoDesign();
     const cmds = dropTargets(d, { kind: 'group', number: 5 }).map((t) => t.command);
@@ -373,13 +534,42 @@ describe('the checker leaves out the design a worker holds', () => {
     await vi.advanceTimersByTimeAsync(5);
     expect(await second).toMatchObject({ ok: true, value: cmds.slice(2, 4).map((cmd) => createEvaluator().verdict(d, cmd)) });
     expect(f.made[0]?.posted.map((r) => 'design' in r)).toEqual([true, false]);
-    const hung = c.validate(d);
+    hang = true;
+    const hung = c.verdicts(d, cmds.slice(4, 5), 1000);
     await vi.advanceTimersByTimeAsync(40);
     expect(await hung).toMatchObject({ ok: false, reason: 'over-budget' });
+    hang = false;
     const third = c.verdicts(d, cmds.slice(0, 1), 1000);
     await vi.advanceTimersByTimeAsync(5);
     expect(await third).toMatchObject({ ok: true });
+    expect(f.made.map((m) => m.lane)).toEqual(['verdicts', 'verdicts']);
     expect(f.made[1]?.posted.map((r) => 'design' in r)).toEqual([true]);
+  });
+
+  it("an edit's check does not wait behind drop verdicts: it is answered while a verdicts request hangs, which then meets its own budget", async () => {
+    vi.useFakeTimers();
+    const f = fakeWorker((r) => (r.kind === 'verdicts' ? 'hang' : 'answer'), 1);
+    const c = createChecker(f.spawn, 1000);
+    const d = demoDesign();
+    const cmds = dropTargets(d, { kind: 'group', number: 5 }).map((t) => t.command);
+    let verdictsDone = false;
+    const verdicts = c.verdicts(d, cmds, 150).then((o) => {
+      verdictsDone = true;
+      return o;
+    });
+    const edit = applyCommand(d, cmds[0] as Command);
+    let checked: unknown = null;
+    void c.validate(edit).then((o) => (checked = o));
+    await vi.advanceTimersByTimeAsync(5);
+    // answered within 5 ms, 995 ms before the hung verdicts request is stopped
+    expect(verdictsDone).toBe(false);
+    expect(checked).toMatchObject({ ok: true, value: validate(edit) });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await verdicts).toMatchObject({ ok: false, reason: 'over-budget' });
+    expect(f.made.map((m) => [m.lane, m.terminated])).toEqual([
+      ['verdicts', true],
+      ['check', false],
+    ]);
   });
 
   it('a worker answers for as long as the slice lasts, at least one command; without a design it has none to judge', () => {

@@ -11,7 +11,7 @@
  */
 import type { Command, Design, DropTarget, Verdict, VerdictOptions } from '../engine/index.ts';
 import { applyCommand, dropTargets } from '../engine/index.ts';
-import { appChecker, appEvaluator, checkState, heavyVerdicts, ruleCatalog } from './findings.ts';
+import { appChecker, appEvaluator, checkState, heavyVerdicts, ruleCatalog, whenChecked } from './findings.ts';
 import type { DragPayload } from './store.ts';
 
 export type { DropTarget, Verdict, VerdictLevel, VerdictNote } from '../engine/index.ts';
@@ -35,6 +35,34 @@ export function hypothetical(design: Design, cmd: Command, options?: VerdictOpti
   if (s.state === 'checking') return { level: 'warning', message: 'Not judged yet: the design is still being checked.' };
   if (s.state === 'unchecked') return { level: 'warning', message: `Not judged: the design was not checked (${s.why}).` };
   return appEvaluator().verdict(design, cmd, options);
+}
+
+/** An edit's verdict, or why there is none (its check, or its design's, did not finish: "checking it took longer than 5 s, so it was stopped"). */
+export type EditVerdict = { readonly judged: true; readonly verdict: Verdict } | { readonly judged: false; readonly why: string };
+
+/**
+ * The verdict on an edit before it is applied (the inspector refuses one that adds an error), with
+ * no long task on this thread. A heavy document's design is never validated here (findings.ts
+ * HEAVY_CHECK_MS): the design the edit makes is checked in the worker as an applied edit of it is
+ * (findings.ts checkState), after the design's own check if that is still under way, and the verdict
+ * is read from the two sets of findings. Applying the edit then finds its findings known (the same
+ * design: engine `Evaluator.applied`) and asks the worker nothing more. Any other design is judged
+ * here at once ({@link hypothetical}).
+ */
+export async function verdictOfEdit(design: Design, cmd: Command, options?: VerdictOptions): Promise<EditVerdict> {
+  if (!heavyVerdicts(design)) return { judged: true, verdict: hypothetical(design, cmd, options) };
+  const before = await whenChecked(design);
+  if (before.state === 'unchecked') return { judged: false, why: before.why };
+  let after: Design;
+  try {
+    after = appEvaluator().applied(design, cmd);
+  } catch (e) {
+    // the engine refuses it: the verdict says so, as the evaluator's would
+    return { judged: true, verdict: { level: 'error', message: (e as Error).message } };
+  }
+  const s = await whenChecked(after);
+  if (s.state === 'unchecked') return { judged: false, why: s.why };
+  return { judged: true, verdict: appEvaluator().verdict(design, cmd, options) };
 }
 
 /**
@@ -75,6 +103,13 @@ export interface WorkerJudging {
   readonly running: boolean;
   /** the worker failed (over the time budget, or it died): the targets left are not judged */
   readonly failed: boolean;
+  /** why, once it failed, in the user's words ("checking took over 5 s"); undefined until then */
+  readonly why: string | undefined;
+}
+
+/** Why a worker's verdicts did not come, in the user's words: "checking took over 5 s", "the checker stopped (out of memory)". */
+export function whyNotJudged(reason: 'over-budget' | 'failed', message: string, budgetMs: number): string {
+  return reason === 'over-budget' ? `checking took over ${(budgetMs / 1000).toLocaleString('en')} s` : `the checker stopped (${message})`;
 }
 
 const workerVerdicts = new WeakSet<Verdict>();
@@ -99,16 +134,23 @@ export function verdictsBy(design: Design): 'here' | 'worker' | 'wait' {
  * commands a request, in `order` (ids of `targets`), each answer handed to `onVerdicts` (target id ->
  * verdict); `onVerdicts` returning false stops it (the drag it served ended or moved on to another
  * design). A request that fails (over the time budget: the worker was ended; it died) stops it too:
- * the targets left stay not judged, never judged wrong. The verdicts are those the main thread's
- * evaluator would give (the same engine `Evaluator.verdict`).
+ * the targets left stay not judged, never judged wrong, and `onFailed` hears why ({@link
+ * whyNotJudged}). The verdicts are those the main thread's evaluator would give (the same engine
+ * `Evaluator.verdict`).
  */
-export function judgeInWorker(design: Design, targets: ReadonlyMap<string, DropTarget>, order: readonly string[], onVerdicts: (verdicts: ReadonlyMap<string, Verdict>) => boolean): WorkerJudging {
+export function judgeInWorker(
+  design: Design,
+  targets: ReadonlyMap<string, DropTarget>,
+  order: readonly string[],
+  onVerdicts: (verdicts: ReadonlyMap<string, Verdict>) => boolean,
+  onFailed: (why: string) => void = () => {},
+): WorkerJudging {
   const checker = appChecker();
   let queue = order.filter((id) => targets.has(id));
   const done = new Set<string>();
   let busy = false;
   let running = checker !== null;
-  let failed = false;
+  let why: string | undefined;
   const pump = (): void => {
     if (!checker || busy || !running) return;
     queue = queue.filter((id) => !done.has(id));
@@ -123,7 +165,8 @@ export function judgeInWorker(design: Design, targets: ReadonlyMap<string, DropT
       if (!running) return;
       if (!o.ok) {
         running = false;
-        failed = true;
+        why = whyNotJudged(o.reason, o.message, checker.budgetMs);
+        onFailed(why);
         return;
       }
       const got = new Map<string, Verdict>();
@@ -153,7 +196,10 @@ export function judgeInWorker(design: Design, targets: ReadonlyMap<string, DropT
       return running;
     },
     get failed() {
-      return failed;
+      return why !== undefined;
+    },
+    get why() {
+      return why;
     },
   };
 }
@@ -180,6 +226,8 @@ export interface LazyVerdicts {
   judgeSome(budgetMs: number): boolean;
   /** how many are judged */
   readonly judged: number;
+  /** why the targets not judged yet never will be (the worker failed: {@link whyNotJudged}); undefined while they may */
+  readonly unjudged: string | undefined;
   /** forgets every verdict, to judge again (they said "not judged yet" before the design's check landed) */
   forget(): void;
   /** asks the worker for nothing more (the list closed); judgeSome starts it again */
@@ -199,12 +247,20 @@ export function lazyVerdicts(design: Design, targets: readonly DropTarget[]): La
     if (!worker || (!worker.running && !worker.failed)) {
       const left = targets.map((t) => t.id).filter((id) => !verdicts.has(id));
       if (left.length === 0) return null;
-      const mine = judgeInWorker(design, byId, left, (got) => {
-        if (worker !== mine) return false;
-        for (const [id, v] of got) verdicts.set(id, v);
-        for (const fn of listeners) fn();
-        return true;
-      });
+      const mine = judgeInWorker(
+        design,
+        byId,
+        left,
+        (got) => {
+          if (worker !== mine) return false;
+          for (const [id, v] of got) verdicts.set(id, v);
+          for (const fn of listeners) fn();
+          return true;
+        },
+        () => {
+          if (worker === mine) for (const fn of listeners) fn();
+        },
+      );
       worker = mine;
     }
     return worker;
@@ -242,6 +298,9 @@ export function lazyVerdicts(design: Design, targets: readonly DropTarget[]): La
     },
     get judged() {
       return verdicts.size;
+    },
+    get unjudged() {
+      return worker?.why;
     },
     forget() {
       worker?.stop();

@@ -277,6 +277,25 @@ export function checkState(design: Design): CheckState {
 }
 
 /**
+ * Where the check of `design` stands once it is not 'checking' any more: at once when it is known,
+ * else when the check ends (started by asking, as {@link checkState} does). An edit of a heavy
+ * document that a newer one displaced while it waited is asked again, so it is checked in its turn.
+ */
+export function whenChecked(design: Design): Promise<CheckState> {
+  return new Promise((resolve) => {
+    let off = (): void => {};
+    const settled = (): boolean => {
+      const s = checkState(design);
+      if (s.state === 'checking') return false;
+      off();
+      resolve(s);
+      return true;
+    };
+    if (!settled()) off = onChecked(() => void settled());
+  });
+}
+
+/**
  * Whether drop verdicts on `design` are judged in the worker: its document is heavy (HEAVY_CHECK_MS),
  * so one verdict here, a validation of the design the drop makes, would be a long task, and there is
  * a worker. A light document's verdicts are judged here, faster than a copy to the worker.

@@ -35,7 +35,7 @@ export function useDesigner<T>(selector: (s: DesignerState) => T): T {
 
 export * from './store.ts';
 export { appChecker, appEvaluator, checkState, CHECKING_ID, loadCatalog, ruleCatalog, ruleMetaOf, evaluationOf, findingsOf, onChecked, setAppChecker, subjectIndex, SEVERITY_RANK, UNCHECKED_ID, type CheckState } from './findings.ts';
-export { dropTargets, evaluate, hypothetical, isBusTarget, judgedInWorker, lazyVerdicts, verdictsBy, type LazyVerdicts, controllerTargetId, NEW_BUS_TARGET, REMOVE_TARGET_ID, slotTargetId, takesEndpoints, verdictMore, type Verdict, type VerdictNote, type VerdictLevel, type DropTarget } from './evaluate.ts';
+export { dropTargets, evaluate, hypothetical, isBusTarget, judgedInWorker, lazyVerdicts, verdictOfEdit, verdictsBy, type EditVerdict, type LazyVerdicts, controllerTargetId, NEW_BUS_TARGET, REMOVE_TARGET_ID, slotTargetId, takesEndpoints, verdictMore, type Verdict, type VerdictNote, type VerdictLevel, type DropTarget } from './evaluate.ts';
 // app.tsx reads the export through the store's entry point.
 export { exportDomain } from '../engine/index.ts';
 export { acrossFindingsOf, activeGuestName, changedFiles, docOfWorkspace, fileStem, guestColour, guestCount, usageOf, workspaceOf, type ChangedFile, type DocGuest, type DocWorkspace, type Taken, type WorkspaceDoc } from './workspace.ts';

@@ -6,7 +6,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { Command, Design, DropPayload, Host, XmlEncoding } from '../engine/index.ts';
 import { describeCommand } from '../engine/index.ts';
-import { appliedDesign, dropTargets, hypothetical, isBusTarget, judgeInWorker, verdictsBy, type DropTarget, type Verdict, type WorkerJudging } from './evaluate.ts';
+import { appliedDesign, dropTargets, hypothetical, isBusTarget, judgeInWorker, verdictOfEdit, verdictsBy, type DropTarget, type Verdict, type WorkerJudging } from './evaluate.ts';
 import { releaseTaken, syncWorkspace, takenFromOthers, withActiveGuest, type Taken, type WorkspaceDoc } from './workspace.ts';
 
 export interface DocState {
@@ -89,6 +89,8 @@ export interface DragState {
   /** targets not judged yet, buses before slots */
   readonly pending: readonly string[];
   readonly over: string | null;
+  /** why the pending targets will not be judged (a heavy design's worker failed: "checking took over 5 s"); absent while they may be */
+  readonly unjudged?: string | undefined;
 }
 
 /** the buttons a message can carry: open the demo, restore the design kept aside, export the domain as UTF-8 (its encoding cannot hold an edit) */
@@ -155,6 +157,15 @@ export interface DesignerState {
    * it waits in `pendingTake` for {@link resolveTake} (false meanwhile).
    */
   apply(cmd: Command, label?: string): boolean;
+  /**
+   * Applies an inspector edit unless it adds an error to the design (the engine's verdict on what is
+   * new, `newOnly`): resolves to the rule's message when refused, else null once applied. A heavy
+   * document's edit is judged in the checking worker (evaluate.ts verdictOfEdit), never here; one whose
+   * check did not finish is applied as a drop is, its findings saying why they are missing. When the
+   * design changed while the edit was judged, it is judged again on the new one: the edit the user
+   * asked for is neither lost nor applied unjudged.
+   */
+  applyEdit(cmd: Command, label: string): Promise<string | null>;
   /** Answers a pending take: move the functions from the other guests (one undo step for all), give them to both, or drop the change. */
   resolveTake(choice: TakeChoice): boolean;
   /** Shows another guest of the workspace (not an undo step: the guests do not change). */
@@ -254,6 +265,19 @@ export function createDesignerStore(initial: DocState | null = null) {
       // an edit keeps what the document was imported from, and is the user's work
       get().commit({ design, hostText: present.hostText, file: present.file, baseline: baselineOf(present) }, label ?? describeCommand(cmd, present.design));
       return true;
+    },
+
+    async applyEdit(cmd, label) {
+      for (;;) {
+        const design = get().present?.design;
+        if (!design) return null;
+        const r = await verdictOfEdit(design, cmd, { newOnly: true });
+        // it judged a design the user has since changed: judge it again on this one
+        if (get().present?.design !== design) continue;
+        if (r.judged && r.verdict.level === 'error') return r.verdict.message ?? 'This change would make the design invalid.';
+        get().apply(cmd, label);
+        return null;
+      }
     },
 
     resolveTake(choice) {
@@ -435,14 +459,27 @@ function workerFor(drag: DragState, get: () => DesignerState, set: (s: Partial<D
   if (known?.design === drag.design && (known.judging.running || known.judging.failed)) return known.judging;
   known?.judging.stop();
   const { payload, design } = drag;
-  const judging = judgeInWorker(design, drag.targets, drag.pending, (got) => {
+  const ours = (): DragState | null => {
     const d = get().drag;
-    if (!d || d.payload !== payload || d.design !== design) return false;
-    const verdicts = new Map(d.verdicts);
-    for (const [id, v] of got) verdicts.set(id, v);
-    set({ drag: { ...d, verdicts, pending: d.pending.filter((id) => !got.has(id)) } });
-    return true;
-  });
+    return d && d.payload === payload && d.design === design ? d : null;
+  };
+  const judging = judgeInWorker(
+    design,
+    drag.targets,
+    drag.pending,
+    (got) => {
+      const d = ours();
+      if (!d) return false;
+      const verdicts = new Map(d.verdicts);
+      for (const [id, v] of got) verdicts.set(id, v);
+      set({ drag: { ...d, verdicts, pending: d.pending.filter((id) => !got.has(id)) } });
+      return true;
+    },
+    (why) => {
+      const d = ours();
+      if (d) set({ drag: { ...d, unjudged: why } });
+    },
+  );
   judgingOf.set(payload, { design, judging });
   return judging;
 }

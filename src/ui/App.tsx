@@ -43,9 +43,9 @@ function DragGhost() {
           <div>{`${v.level}${v.ruleId ? ` ${v.ruleId}` : ''}: ${v.message ?? ''}`}</div>
         )
       ) : does ? null : drag.over ? (
-        // a heavy design's target is judged in the worker (never, if it failed): the drop works all
-        // the same, checked as any edit
-        <div className="muted">Not judged yet</div>
+        // a heavy design's target is judged in the worker (never, if it failed: then why): the drop
+        // works all the same, checked as any edit
+        <div className="muted" data-testid="ghost-unjudged">{drag.unjudged ? `Not judged: ${drag.unjudged}` : 'Not judged yet'}</div>
       ) : (
         <div className="muted">Drop on a highlighted bus or slot</div>
       )}

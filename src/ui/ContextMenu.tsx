@@ -65,7 +65,7 @@ function MoveList({ design, payload }: { design: Design; payload: DropPayload })
     <>
       {lazy.targets.map((t) => {
         const v = lazy.get(t.id);
-        const word = v ? VERDICT_WORD[v.level] : 'checking…';
+        const word = v ? VERDICT_WORD[v.level] : lazy.unjudged ? `not judged: ${lazy.unjudged}` : 'checking…';
         return (
           <li role="none" key={t.id}>
             <button

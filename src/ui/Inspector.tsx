@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { Command, ControllerTarget, Design, DropPayload, DropTarget, GuestPciAddress, NumberAttribute, PciController } from '../engine/index.ts';
 import { controllerName, deviceName, dropTargets, formatNumber, formatPciAddress, isPhb, machineFamily, NEW_BUS_TARGET, parseNumberInput, payloadName, writtenInHex } from '../engine/index.ts';
-import { designerStore, hypothetical, isBusTarget, lazyVerdicts, useDesigner, verdictMore, type Selection, type VerdictLevel } from '../store/index.ts';
+import { designerStore, isBusTarget, lazyVerdicts, useDesigner, verdictMore, type Selection, type VerdictLevel } from '../store/index.ts';
 import { moveTo, run } from './actions/index.ts';
 import { useLazyJudging } from './lazyJudging.ts';
 import { shownControllers } from './layout.ts';
@@ -26,15 +26,25 @@ function readsAs(text: string, word: string): string | undefined {
 
 const show = (attr: NumberAttribute, n: number | undefined): string => (n === undefined ? '' : formatNumber(attr, n));
 
-/** Applies an edit unless it adds an error to the design; then shows the rule's message. */
-function applyChecked(design: Design, cmd: Command, label: string, setError: (e: string | null) => void): void {
-  const v = hypothetical(design, cmd, { newOnly: true });
-  if (v.level === 'error') {
-    setError(v.message ?? 'This change would make the design invalid.');
-    return;
-  }
-  setError(null);
-  designerStore.getState().apply(cmd, label);
+/**
+ * A form's edits: `apply` applies one unless it adds an error to the design, else `error` is the
+ * rule's message (store.ts applyEdit). A heavy document's edit is judged in the checking worker,
+ * never here: meanwhile `checking` is true (the form says so, Apply waits).
+ */
+function useCheckedEdit(): { error: string | null; checking: boolean; setError: (e: string | null) => void; apply: (cmd: Command, label: string) => void } {
+  const [error, setError] = useState<string | null>(null);
+  const [checking, setChecking] = useState(false);
+  const apply = (cmd: Command, label: string): void => {
+    setChecking(true);
+    void designerStore
+      .getState()
+      .applyEdit(cmd, label)
+      .then((refused) => {
+        setChecking(false);
+        setError(refused);
+      });
+  };
+  return { error, checking, setError, apply };
 }
 
 const VERDICT_TEXT: Readonly<Record<VerdictLevel, string>> = { clean: 'clean', info: 'clean', warning: 'warning', error: 'error' };
@@ -70,7 +80,7 @@ function MoveTo({ design, payload }: { design: Design; payload: DropPayload }) {
             const v = lazy.get(t.id);
             return (
               <option key={t.id} value={t.id} data-verdict={v?.level ?? 'pending'}>
-                {t.where} — {v ? VERDICT_TEXT[v.level] : 'checking…'}
+                {t.where} — {v ? VERDICT_TEXT[v.level] : lazy.unjudged ? `not judged: ${lazy.unjudged}` : 'checking…'}
               </option>
             );
           })}
@@ -118,9 +128,10 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
     port: show('port', c.target.port),
     hotplug: c.target.hotplug ?? '',
   });
-  const [error, setError] = useState<string | null>(null);
+  const { error, checking, setError, apply } = useCheckedEdit();
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
+    if (checking) return;
     const fields = { index: 'Controller index', targetIndex: 'Target index', node: 'NUMA node', chassis: 'Chassis', port: 'Port' } as const;
     const parsed: Partial<Record<keyof typeof fields, number | undefined>> = {};
     for (const k of Object.keys(fields) as (keyof typeof fields)[]) {
@@ -137,7 +148,7 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
       hotplug: f.hotplug === 'on' || f.hotplug === 'off' ? f.hotplug : undefined,
     };
     const cmd: Command = { kind: 'update-controller', controller: c.key, changes: { target, ...(parsed.index !== undefined && parsed.index !== c.index ? { index: parsed.index } : {}) } };
-    applyChecked(design, cmd, `Edit ${name}`, setError);
+    apply(cmd, `Edit ${name}`);
   };
   const field = (k: 'index' | 'targetIndex' | 'node' | 'chassis' | 'port', label: string, word: string) => (
     <NumberField id={k} label={label} word={word} value={f[k]} onChange={(v) => setF({ ...f, [k]: v })} hint={k === 'index' && assignedIndex !== undefined ? `not written: libvirt assigns ${assignedIndex}` : undefined} />
@@ -164,22 +175,27 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
           </select>
         </label>
       ) : null}
-      <FormActions error={error} remove={removable ? { label: 'Remove controller', undo: `Remove ${name}`, command: { kind: 'remove-controller', controller: c.key } } : undefined} />
+      <FormActions error={error} checking={checking} remove={removable ? { label: 'Remove controller', undo: `Remove ${name}`, command: { kind: 'remove-controller', controller: c.key } } : undefined} />
     </form>
   );
 }
 
-/** The foot of an inspector form: the rule's message when an edit is refused, Apply, and a remove button. */
-function FormActions({ error, remove }: { error: string | null | undefined; remove?: { label: string; undo: string; command: Command } | undefined }) {
+/** The foot of an inspector form: the rule's message when an edit is refused, that an edit is being checked, Apply, and a remove button. */
+function FormActions({ error, checking, remove }: { error: string | null | undefined; checking: boolean; remove?: { label: string; undo: string; command: Command } | undefined }) {
   return (
     <>
+      {checking ? (
+        <p className="muted" role="status" data-testid="inspector-checking">
+          Checking the edit…
+        </p>
+      ) : null}
       {error ? (
         <p className="ierror" role="alert" data-testid="inspector-error">
           {error}
         </p>
       ) : null}
       <div className="row">
-        <button type="submit" data-testid="inspector-apply">
+        <button type="submit" data-testid="inspector-apply" disabled={checking}>
           Apply
         </button>
         {remove ? (
@@ -196,23 +212,24 @@ function DeviceForm({ design, deviceKey }: { design: Design; deviceKey: string }
   const d = design.guest.devices.find((x) => x.key === deviceKey);
   const a = d?.address;
   const [f, setF] = useState({ bus: show('bus', a?.bus), slot: show('slot', a?.slot), fn: show('function', a?.function), mf: a?.multifunction ?? '' });
-  const [error, setError] = useState<string | null>(null);
+  const { error, checking, setError, apply } = useCheckedEdit();
   const payload = useMemo<DropPayload>(() => ({ kind: 'guest-device', key: deviceKey }), [deviceKey]);
   if (!d) return null;
   const name = deviceName(d, design.host);
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
+    if (checking) return;
     const bus = parseField(f.bus, 'Bus');
     const slot = parseField(f.slot, 'Slot');
     const fn = parseField(f.fn, 'Function');
     for (const r of [bus, slot, fn]) if (!r.ok) return setError(r.error);
     if (!bus.ok || !slot.ok || !fn.ok) return;
     if (bus.value === undefined && slot.value === undefined && fn.value === undefined) {
-      return applyChecked(design, { kind: 'move-device', device: d.key, address: null }, `Clear the address of ${d.label}`, setError);
+      return apply({ kind: 'move-device', device: d.key, address: null }, `Clear the address of ${d.label}`);
     }
     if (bus.value === undefined || slot.value === undefined) return setError('Bus and slot are both needed for an address (or clear all three).');
     const address: GuestPciAddress = { domain: 0, bus: bus.value, slot: slot.value, function: fn.value ?? 0, ...(f.mf === 'on' || f.mf === 'off' ? { multifunction: f.mf } : {}) };
-    applyChecked(design, { kind: 'move-device', device: d.key, address }, `Set the address of ${d.label} to bus ${formatNumber('bus', address.bus)} slot ${formatNumber('slot', address.slot)} function ${formatNumber('function', address.function)}`, setError);
+    apply({ kind: 'move-device', device: d.key, address }, `Set the address of ${d.label} to bus ${formatNumber('bus', address.bus)} slot ${formatNumber('slot', address.slot)} function ${formatNumber('function', address.function)}`);
   };
   const product = name !== d.label ? name.slice(d.label.length).replace(/^ \((.*)\)$/, '$1') : undefined;
   return (
@@ -235,7 +252,7 @@ function DeviceForm({ design, deviceKey }: { design: Design; deviceKey: string }
             <option value="off">off</option>
           </select>
         </label>
-        <FormActions error={error} remove={{ label: 'Remove from guest', undo: `Remove ${d.label}`, command: { kind: 'remove-device', device: d.key } }} />
+        <FormActions error={error} checking={checking} remove={{ label: 'Remove from guest', undo: `Remove ${d.label}`, command: { kind: 'remove-device', device: d.key } }} />
       </form>
       <MoveTo design={design} payload={payload} />
     </div>
