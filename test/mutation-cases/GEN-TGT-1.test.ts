@@ -98,7 +98,7 @@ describe('GEN-TGT-1: hotplug\'s words, the fix keeps what the model takes, an at
   });
 
   it('a controller whose index libvirt cannot read has no index to name', () => {
-    const d = design({ machine: 'q35', controllers: [ctrl('pcie-root-port', 3, { index: undefined, unreadable: ["index='y'"], target: { chassis: 300 } })] });
+    const d = design({ machine: 'q35', controllers: [{ ...ctrl('pcie-root-port', 3, { unreadable: ["index='y'"], target: { chassis: 300 } }), index: undefined }] });
     expect(of(d).map((f) => f.subjects)).toEqual([{ controllers: [] }]);
   });
 });
