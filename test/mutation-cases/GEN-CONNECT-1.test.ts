@@ -232,6 +232,13 @@ describe('GEN-CONNECT-1: what it cannot name', () => {
     expect(room.map((f) => f.subjects.controllers)).toEqual([[]]);
   });
 
+  it('nor one the define model leaves unplaced: said once, as stranded', () => {
+    // a downstream port with no upstream port is stranded and unplaced at define alike; with its index unreadable
+    // the stranded finding names no index, and the define-time check must not say it again with [undefined]
+    const c = { ...ctrl('pcie-switch-downstream-port', 2), index: undefined, unreadable: ['index=x'] };
+    expect(of(q35([rootPort(1, 1), c], [])).map((f) => f.subjects)).toEqual([{ controllers: [] }]);
+  });
+
   it('nor one left to libvirt in a define it refuses', () => {
     const c = { ...ctrl('pcie-root-port', 1), index: undefined, unreadable: ['index=x'] };
     const nics = Array.from({ length: 29 }, (_, i) => dev(`nic${i + 1}`, 'interface', at(0, i + 1), { model: 'e1000e' }));
