@@ -100,3 +100,19 @@ describe('GEN-ADDR-3: where libvirt puts the address first', () => {
     expect(of(q35([port], [])).map((f) => [f.message, f.subjects])).toEqual([['controller (index unreadable) at bus 0x00 slot 0x28 function 0x0: slot must be <= 31.', { controllers: [] }]]);
   });
 });
+
+describe('GEN-ADDR-3: what libvirt expects of each unreadable attribute, and whose it is (mut8)', () => {
+  it('multifunction is read as on or off (virXMLPropTristateSwitch); with a number beside it, the number\'s words', () => {
+    const mf = (unreadable: string[]) => messages(q35([], [dev('nic', 'interface', undefined, { otherAddressType: 'pci', unreadable })]));
+    expect(mf(["multifunction='yes'"])).toEqual(["nic: its PCI address has multifunction='yes', which libvirt cannot read (multifunction is on or off)."]);
+    expect(mf(["multifunction='yes'", "slot='x'"])).toEqual(["nic: its PCI address has multifunction='yes', slot='x', which libvirt cannot read (a whole decimal, 0x hex or 0-prefixed octal number, with nothing after it)."]);
+  });
+
+  it('a drive <address>: each attribute quoted without "address ", joined by a comma; a host <source> address is not this rule\'s', () => {
+    const disk = dev('sda', 'disk', undefined, { bus: 'scsi', unreadableAttributes: ["address controller='x'", "address unit='-1'"] });
+    expect(messages(q35([], [disk]))).toEqual(["sda: its <address> has controller='x', unit='-1', which libvirt cannot read as a non-negative integer, and it refuses the domain."]);
+    // HD-SRC-1's: libvirt reads the host address of the device passed through, not where the guest has it
+    const hostdev = dev('hd', 'hostdev', undefined, { unreadableAttributes: ["source address bus='x'"] });
+    expect(of(q35([], [hostdev]))).toEqual([]);
+  });
+});

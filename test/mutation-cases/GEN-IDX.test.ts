@@ -244,3 +244,22 @@ describe('GEN-IDX-4: a controller\'s index against its bus', () => {
     expect(of(q35([ctrl('pcie-switch-downstream-port', 1)], []), 'GEN-IDX-4')).toEqual([]);
   });
 });
+
+describe('GEN-IDX-1: the words of each unreadable number, and whose they are (mut8)', () => {
+  it('a PCI controller\'s ports, a controller device\'s ports and index: libvirt\'s message quoted', () => {
+    const d = q35([{ ...ctrl('pcie-root-port', 1), unreadable: ["ports='x'"] }], [
+      dev('vs', 'controller', undefined, { type: 'virtio-serial', index: 0, unreadableAttributes: ["ports='0x10'"], label: 'virtio-serial controller vs' }),
+      dev('usb', 'controller', undefined, { type: 'usb', model: 'qemu-xhci', unreadableIndex: 'x', label: 'usb controller' }),
+    ]);
+    expect(of(d, 'GEN-IDX-1').map((f) => [f.message, f.subjects]).sort()).toEqual([
+      ['pcie-root-port controller index 1 has ports=\'x\': libvirt refuses the domain ("Invalid value for attribute \'ports\' in element \'controller\': \'x\'. Expected integer value").', { controllers: [1] }],
+      ['usb controller has index=\'x\': libvirt expects a non-negative integer and refuses the domain ("Invalid value for attribute \'index\' in element \'controller\': \'x\'. Expected integer value").', { devices: ['usb'] }],
+      ['virtio-serial controller vs has ports=\'0x10\': libvirt expects a non-negative integer and refuses the domain ("Invalid value for attribute \'ports\' in element \'controller\': \'0x10\'. Expected integer value").', { devices: ['vs'] }],
+    ]);
+  });
+
+  it('an unreadable address attribute of a controller device is not an index or a count: not this rule\'s', () => {
+    const usb = dev('usb', 'controller', undefined, { type: 'usb', model: 'qemu-xhci', index: 0, unreadableAttributes: ["address bus='x'"] });
+    expect(of(q35([], [usb]), 'GEN-IDX-1')).toEqual([]);
+  });
+});

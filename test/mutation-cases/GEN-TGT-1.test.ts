@@ -80,3 +80,25 @@ describe('GEN-TGT-1: ranges (virDomainControllerDefValidate), at both edges', ()
     expect(unreadable.map((f) => [f.message, f.fixes])).toEqual([["pci-bridge controller index 3: chassisNr='x' cannot be read as a number; option 'chassis' is not valid for a pci-bridge.", undefined]]);
   });
 });
+
+describe('GEN-TGT-1: hotplug\'s words, the fix keeps what the model takes, an attribute cleared (mut8)', () => {
+  it('hotplug libvirt cannot read is not on or off (virXMLPropTristateSwitch), not "a number"', () => {
+    // libvirt 9.0: "Invalid value for attribute 'hotplug' in element 'target': 'default'."
+    const d = design({ machine: 'q35', controllers: [ctrl('pcie-root-port', 3, { unreadable: ["target hotplug='default'"] })] });
+    expect(of(d).map((f) => f.message)).toEqual(["pcie-root-port controller index 3: hotplug='default' cannot be read as on or off."]);
+  });
+
+  it('the fix removes only the options the model does not take', () => {
+    const got = of(one('q35', 'pci-bridge', { chassisNr: 1, chassis: 3 }));
+    expect(got.map((f) => f.fixes?.map((x) => x.command))).toEqual([[{ kind: 'update-controller', controller: 'pci-3', changes: { target: { chassisNr: 1 } } }]]);
+  });
+
+  it('a target key holding undefined (an optional field spread in) is no attribute', () => {
+    expect(of(one('q35', 'pci-bridge', { chassisNr: 1, chassis: undefined }))).toEqual([]);
+  });
+
+  it('a controller whose index libvirt cannot read has no index to name', () => {
+    const d = design({ machine: 'q35', controllers: [{ ...ctrl('pcie-root-port', 3, { unreadable: ["index='y'"], target: { chassis: 300 } }), index: undefined }] });
+    expect(of(d).map((f) => f.subjects)).toEqual([{ controllers: [] }]);
+  });
+});

@@ -101,9 +101,11 @@ function refusedAtDefine(ctx: RuleContext): Finding[] {
   const waiting = ctx.guest.devices.filter((d) => !d.address && !d.implicit && ctx.takesPci(d));
   const ports = ctx.guest.controllers.filter((c) => !c.address && !c.implicit && c.model !== 'pci-root' && c.model !== 'pcie-root');
   const what = [...waiting.map((d) => d.label), ...ports.map(controllerText)];
-  const named = what.length <= 3 ? what.join(', ') : [waiting.length ? `${waiting.length} devices` : '', ports.length ? `${ports.length} controllers` : ''].filter(Boolean).join(' and ');
+  const named = what.length <= 3 ? what.join(', ') : [waiting.length ? plural(waiting.length, 'device') : '', ports.length ? plural(ports.length, 'controller') : ''].filter(Boolean).join(' and ');
   return [finding(meta, `libvirt cannot place what has no address (${named}): "${failure}", so it refuses the domain. Free a slot on the root bus, or give the devices addresses on existing buses.`, { devices: waiting.map((d) => d.key), controllers: ports.flatMap((c) => (c.index !== undefined ? [c.index] : [])) })];
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * What libvirt's own placement (the define-time model) cannot place although the checks above let
