@@ -112,6 +112,8 @@ describe('NUMA cell ids, non-PCI address numbers and a <target><node> libvirt re
     ["<cell id='0x1'> (base 10)", guestWith('x86_64', '', cells('0x1')), 'GEN-IDX-1', "Invalid value for attribute 'id' in element 'cell': '0x1'. Expected non-negative integer value"],
     ["a drive <address controller='0x1'> (base 10)", guestWith('x86_64', disk('0x1')), 'GEN-ADDR-3', "Invalid value for attribute 'controller' in element 'address': '0x1'. Expected non-negative integer value"],
     ["a spapr-vio <address reg='x'>", guestWith('ppc64', vio('x')), 'GEN-ADDR-3', "Invalid value for attribute 'reg' in element 'address': 'x'. Expected non-negative integer value"],
+    ["<cell id='0'> and <cell id='2'>", guestWith('x86_64', '', cells('2')), 'GEN-IDX-1', "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed"],
+    ["two <cell id='0'>", guestWith('x86_64', '', cells('0')), 'GEN-IDX-1', "Duplicate NUMA cell info for cell id '0'"],
     ['a pcie-expander-bus with <node>0x0</node> (base 10)', guestWith('x86_64', pxb('0x0'), cells('1')), 'GEN-TGT-1', 'invalid NUMA node in target'],
     ['a pcie-expander-bus with <node>-1</node>', guestWith('x86_64', pxb('-1'), cells('1')), 'Q35-PXB-1', 'invalid NUMA node in target'],
   ])('%s: virsh define refuses it, and pcitopo says so (%s)', async (_name, xml, rule, words) => {
@@ -123,12 +125,16 @@ describe('NUMA cell ids, non-PCI address numbers and a <target><node> libvirt re
   });
 
   // verify's define copy drops <numatune>: libvirt's test driver reads it
-  it("<memnode cellid='x'>: libvirt's parser refuses it, and pcitopo says so (GEN-IDX-1)", () => {
+  it("<memnode cellid='x'> and cellid='2' of 2 cells: libvirt's parser refuses them, and pcitopo says so (GEN-IDX-1)", () => {
     const xml = guestWith('x86_64', '', cells('1'), memnode('x'));
     expect(validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-IDX-1']);
     expect(testDriverDefine(xml)).toContain("Invalid value for attribute 'cellid' in element 'memnode': 'x'. Expected non-negative integer value");
     // and takes cellid='01' as cell 1
     expect(testDriverDefine(guestWith('x86_64', '', cells('1'), memnode('01')))).toBe('');
+    // a cellid that names no cell
+    const none = guestWith('x86_64', '', cells('1'), memnode('2'));
+    expect(validate(design(none)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-IDX-1']);
+    expect(testDriverDefine(none)).toContain("Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell");
   });
 
   // the schema takes these too: libvirt defines them and QEMU starts
