@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { virDomainNumaDefParseXMLError, virDomainNumatuneMemnodeError } from './numaConf.ts';
+import { virDomainNumaDefParseXMLError, virDomainNumatuneNodeParseXMLError } from './numaConf.ts';
 
 // each refusal as libvirt 9.0's `virsh define` (test driver) words it
 describe('virDomainNumaDefParseXML: cell ids 0 to n-1, each once', () => {
@@ -16,9 +16,9 @@ describe('virDomainNumaDefParseXML: cell ids 0 to n-1, each once', () => {
   });
 });
 
-describe('virDomainNumatuneParseXML: a memnode names a cell', () => {
+describe('virDomainNumatuneNodeParseXML: a memnode names a cell', () => {
   it('cellid 1 of 2 cells is one, 2 is none', () => {
-    expect(virDomainNumatuneMemnodeError([{ cellid: 1, nodeset: '0' }], 2)).toBeUndefined();
-    expect(virDomainNumatuneMemnodeError([{ cellid: 2, nodeset: '0' }], 2)).toBe("Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell");
+    expect(virDomainNumatuneNodeParseXMLError([{ cellid: 1, nodeset: '0' }], 2)).toBeUndefined();
+    expect(virDomainNumatuneNodeParseXMLError([{ cellid: 2, nodeset: '0' }], 2)).toBe("Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell");
   });
 });

@@ -24,11 +24,13 @@ export function virDomainNumaDefParseXMLError(cells: readonly NumaCell[]): strin
 }
 
 /**
- * virDomainNumatuneParseXML(), for `<memnode cellid>`: a cellid that names no cell is refused ("…
- * must correspond to existing guest's NUMA cell"). Returns its words for the first such memnode.
+ * virDomainNumatuneNodeParseXML() (called by virDomainNumatuneParseXML), for `<memnode cellid>`: a
+ * cellid that names no cell is refused ("… must correspond to existing guest's NUMA cell"). Returns
+ * its words for the first such memnode. Its other refusals are not modelled (a memnode without
+ * cellid or nodeset, two for one cell, memnodes without cells, a mode or nodeset it cannot read).
  * @param memnodes the memnodes as read
  * @param cells how many `<cell>` elements the domain has
  */
-export function virDomainNumatuneMemnodeError(memnodes: readonly NumaMemnode[], cells: number): string | undefined {
+export function virDomainNumatuneNodeParseXMLError(memnodes: readonly NumaMemnode[], cells: number): string | undefined {
   return memnodes.some((m) => m.cellid >= cells) ? "Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell" : undefined;
 }

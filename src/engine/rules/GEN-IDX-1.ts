@@ -3,7 +3,7 @@ import { controllerText, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
 import { deviceName } from './fixes.ts';
 import { invalidControllerNumberMessage, invalidDomainNumberMessage, invalidIndexMessage, isAddressAttribute } from '../libvirt/controllerParse.ts';
-import { virDomainNumaDefParseXMLError, virDomainNumatuneMemnodeError } from '../libvirt/numaConf.ts';
+import { virDomainNumaDefParseXMLError, virDomainNumatuneNodeParseXMLError } from '../libvirt/numaConf.ts';
 import { ctrl, design, dev, guest, phb, pseries, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -11,7 +11,7 @@ const meta: RuleMeta = {
   severity: 'error',
   title: 'Controller indexes (and ports, NUMA cell ids) are non-negative integers; PCI ones 0-255 and unique, cell ids 0 to n-1 once each',
   why: "The index is the bus number addresses use; libvirt refuses an index above 255 and two PCI controllers with the same index. Any controller's index (usb, scsi, sata, …), `ports` or virtio-serial `vectors` that is not a non-negative base-10 integer makes libvirt refuse the domain when it parses it, and so does a NUMA <cell id> or <memnode cellid> that is not a non-negative base-10 integer, a cell id that is not below the number of cells or that another cell has, and a memnode cellid that names no cell.",
-  source: 'libvirt src/conf/domain_validate.c virDomainControllerDefValidate ("PCI controller index N too high"); domain_conf.c parser ("Multiple \'pci\' controllers with index"); domain_conf.c virDomainControllerDefParseXML, every controller type (virXMLPropInt base 10, VIR_XML_PROP_NONNEGATIVE: "Invalid value for attribute \'index\' in element \'controller\': \'x\'. Expected integer value"; checked with libvirt 9.0); src/conf/numa_conf.c virDomainNumaDefParseXML (cell id: virXMLPropUIntDefault base 10, its position when not written) and virDomainNumatuneParseXML (memnode cellid: virXMLPropUInt base 10), libvirt 10.7; the same refusals checked with libvirt 9.0: "Invalid value for attribute \'id\' in element \'cell\': \'0x1\'. Expected non-negative integer value", "Exactly one \'cell\' element per guest NUMA cell allowed, …", "Duplicate NUMA cell info for cell id \'0\'", "Argument \'cellid\' in memnode element must correspond to existing guest\'s NUMA cell"',
+  source: 'libvirt src/conf/domain_validate.c virDomainControllerDefValidate ("PCI controller index N too high"); domain_conf.c parser ("Multiple \'pci\' controllers with index"); domain_conf.c virDomainControllerDefParseXML, every controller type (virXMLPropInt base 10, VIR_XML_PROP_NONNEGATIVE: "Invalid value for attribute \'index\' in element \'controller\': \'x\'. Expected integer value"; checked with libvirt 9.0); src/conf/numa_conf.c virDomainNumaDefParseXML (cell id: virXMLPropUIntDefault base 10, its position when not written) and virDomainNumatuneNodeParseXML (memnode cellid: virXMLPropUInt base 10, then below the number of cells), libvirt 10.7; the same refusals checked with libvirt 9.0: "Invalid value for attribute \'id\' in element \'cell\': \'0x1\'. Expected non-negative integer value", "Exactly one \'cell\' element per guest NUMA cell allowed, …", "Duplicate NUMA cell info for cell id \'0\'", "Argument \'cellid\' in memnode element must correspond to existing guest\'s NUMA cell"',
   families: 'all',
 };
 
@@ -23,7 +23,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   const cells = ctx.guest.numaCells;
   const numbering = virDomainNumaDefParseXMLError(cells);
   if (numbering) out.push(finding(meta, `The NUMA cell ids (${cells.map((c) => c.id ?? '?').join(', ')}) are not 0 to ${cells.length - 1}, each once: libvirt refuses the domain ("${numbering}").`, {}));
-  const memnode = virDomainNumatuneMemnodeError(ctx.guest.numaMemnodes, cells.length);
+  const memnode = virDomainNumatuneNodeParseXMLError(ctx.guest.numaMemnodes, cells.length);
   if (memnode) out.push(finding(meta, `A <memnode cellid> names no NUMA cell (cellids ${ctx.guest.numaMemnodes.map((m) => m.cellid).join(', ')}; ${cells.length} cells): libvirt refuses the domain ("${memnode}").`, {}));
   const seen = new Set<number>();
   let free = nextFreeIndex(ctx.guest);
