@@ -6,6 +6,10 @@
  * quotes, and its parser takes the values pcitopo reads as written. Each refused one was read as
  * "not written" before.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../src/engine/index.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
@@ -53,6 +57,103 @@ describe('controller values libvirt refuses at parse', () => {
     ["vectors='x' on a scsi controller", "    <controller type='scsi' index='0' model='virtio-scsi' vectors='x'/>"],
   ])("%s: libvirt's parser takes it, and pcitopo has no error", async (_name, controllers) => {
     const xml = q35(controllers);
+    expect(validate(design(xml)).filter((f) => f.severity === 'error')).toEqual([]);
+    const report = await verify(xml);
+    if (!report.error?.includes("libvirt's parser did not")) console.log(formatVerifyReport(report));
+    expect(report.error).toContain("libvirt's parser did not");
+  });
+});
+
+/**
+ * Numbers of the domain's other elements, as libvirt reads them (src/conf/numa_conf.c
+ * virDomainNumaDefParseXML and virDomainNumatuneParseXML, src/conf/device_conf.c
+ * virDomainDevice*AddressParseXML, src/conf/domain_conf.c virDomainControllerDefParseXML for
+ * `<target><node>`): `virsh define` refuses what pcitopo flags, in the words it quotes, and takes
+ * what pcitopo reads.
+ */
+const guestWith = (arch: 'x86_64' | 'ppc64', devices: string, numa = '', numatune = ''): string => `<domain type='kvm'>
+  <name>parse-refusals-numbers</name>
+  <memory unit='MiB'>512</memory>
+  <vcpu>2</vcpu>${numatune}
+  <os>
+    <type arch='${arch}' machine='${arch === 'ppc64' ? 'pseries' : 'q35'}'>hvm</type>
+  </os>${numa}
+  <devices>
+${arch === 'ppc64' ? '' : "    <controller type='pci' index='0' model='pcie-root'/>\n"}${devices}
+    <memballoon model='none'/>
+  </devices>
+</domain>
+`;
+const cells = (id1: string): string => `\n  <cpu><numa><cell id='0' cpus='0' memory='262144' unit='KiB'/><cell id='${id1}' cpus='1' memory='262144' unit='KiB'/></numa></cpu>`;
+const memnode = (cellid: string): string => `\n  <numatune><memory mode='strict' nodeset='0'/><memnode cellid='${cellid}' mode='strict' nodeset='0'/></numatune>`;
+const disk = (controller: string): string => `    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/var/lib/libvirt/images/x.img'/><target dev='sda' bus='sata'/><address type='drive' controller='${controller}' bus='0' target='0' unit='0'/></disk>`;
+const vio = (reg: string): string => `    <serial type='pty'><target type='spapr-vio-serial' port='0'/><address type='spapr-vio' reg='${reg}'/></serial>`;
+const pxb = (node: string): string => `    <controller type='pci' index='1' model='pcie-expander-bus'><target busNr='254'><node>${node}</node></target></controller>`;
+
+/**
+ * `virsh define` through libvirt's test driver (test:///default, in the virsh process): the same
+ * parser (virDomainDefParseXML) without the QEMU driver. For what `pcitopo verify` leaves out of its
+ * define copy: `<numatune>` (host NUMA nodes) is dropped there. Returns virsh's errors ('' if defined).
+ */
+function testDriverDefine(xml: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-testdrv-'));
+  try {
+    const f = path.join(dir, 'domain.xml');
+    fs.writeFileSync(f, xml.replace("<domain type='kvm'>", "<domain type='test'>"));
+    const r = spawnSync('virsh', ['-q', '-c', 'test:///default', 'define', f], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    return r.status === 0 ? '' : r.stderr.trim();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('NUMA cell ids, non-PCI address numbers and a <target><node> libvirt refuses at parse', () => {
+  it.each([
+    ["<cell id='0x1'> (base 10)", guestWith('x86_64', '', cells('0x1')), 'GEN-IDX-1', "Invalid value for attribute 'id' in element 'cell': '0x1'. Expected non-negative integer value"],
+    ["a drive <address controller='0x1'> (base 10)", guestWith('x86_64', disk('0x1')), 'GEN-ADDR-3', "Invalid value for attribute 'controller' in element 'address': '0x1'. Expected non-negative integer value"],
+    ["a spapr-vio <address reg='x'>", guestWith('ppc64', vio('x')), 'GEN-ADDR-3', "Invalid value for attribute 'reg' in element 'address': 'x'. Expected non-negative integer value"],
+    ["<cell id='0'> and <cell id='2'>", guestWith('x86_64', '', cells('2')), 'GEN-IDX-1', "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed"],
+    ["two <cell id='0'>", guestWith('x86_64', '', cells('0')), 'GEN-IDX-1', "Duplicate NUMA cell info for cell id '0'"],
+    ['a pcie-expander-bus with <node>0x0</node> (base 10)', guestWith('x86_64', pxb('0x0'), cells('1')), 'GEN-TGT-1', 'invalid NUMA node in target'],
+    ['a pcie-expander-bus with <node>-1</node>', guestWith('x86_64', pxb('-1'), cells('1')), 'Q35-PXB-1', 'invalid NUMA node in target'],
+  ])('%s: virsh define refuses it, and pcitopo says so (%s)', async (_name, xml, rule, words) => {
+    expect(validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toContain(rule);
+    const report = await verify(xml);
+    if (!report.error?.includes(words)) console.log(formatVerifyReport(report));
+    expect(report.ok).toBe(false);
+    expect(report.error).toContain(words);
+  });
+
+  // verify's define copy drops <numatune>: libvirt's test driver reads it
+  it("<memnode cellid='x'> and cellid='2' of 2 cells: libvirt's parser refuses them, and pcitopo says so (GEN-IDX-1)", () => {
+    const xml = guestWith('x86_64', '', cells('1'), memnode('x'));
+    expect(validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-IDX-1']);
+    expect(testDriverDefine(xml)).toContain("Invalid value for attribute 'cellid' in element 'memnode': 'x'. Expected non-negative integer value");
+    // and takes cellid='01' as cell 1
+    expect(testDriverDefine(guestWith('x86_64', '', cells('1'), memnode('01')))).toBe('');
+    // a cellid that names no cell
+    const none = guestWith('x86_64', '', cells('1'), memnode('2'));
+    expect(validate(design(none)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-IDX-1']);
+    expect(testDriverDefine(none)).toContain("Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell");
+  });
+
+  // the schema takes these too: libvirt defines them and QEMU starts
+  it.each([
+    ["<cell id='01'>", guestWith('x86_64', '', cells('01'))],
+    ["a drive <address controller='00'>", guestWith('x86_64', disk('00'))],
+  ])('%s: libvirt defines it, and pcitopo has no error', async (_name, xml) => {
+    expect(validate(design(xml)).filter((f) => f.severity === 'error')).toEqual([]);
+    const report = await verify(xml);
+    if (!report.ok) console.log(formatVerifyReport(report));
+    expect(report.ok).toBe(true);
+  });
+
+  // libvirt's schema refuses a leading `+`; its parser (strtoul, strtoull, strtol) takes it
+  it.each([
+    ["<cell id='+1'>", guestWith('x86_64', '', cells('+1'))],
+    ["a spapr-vio <address reg='+0x30001000'>", guestWith('ppc64', vio('+0x30001000'))],
+    ['a pcie-expander-bus with <node>+1</node>', guestWith('x86_64', pxb('+1'), cells('1'))],
+  ])("%s: libvirt's parser takes it, and pcitopo has no error", async (_name, xml) => {
     expect(validate(design(xml)).filter((f) => f.severity === 'error')).toEqual([]);
     const report = await verify(xml);
     if (!report.error?.includes("libvirt's parser did not")) console.log(formatVerifyReport(report));

@@ -264,6 +264,18 @@ describe('verify itself', () => {
     expect(n.problem).toBe('unreadable');
     expect(n.error).toContain('<network>');
   });
+  // libvirt checks the root by its local name (virXMLParseHelper, virXMLNodeNameEqual): libvirt
+  // 9.0's virsh define takes <x:domain xmlns:x='…'>, its schema does not ("Expecting no namespace
+  // for element domain"). verify said only the schema's words before, never running libvirt.
+  it("runs libvirt on a root with a declared prefix, as virsh define takes it, and says the schema alone refuses it", async () => {
+    const xml = barePcieXml('q35').replace(/<domain\b/, "<x:domain xmlns:x='urn:example:x'").replace(/<\/domain>(\s*)$/, '</x:domain>$1');
+    expect(xml).toContain('</x:domain>');
+    const r = await verify(xml);
+    if (!r.error?.includes("libvirt's parser did not")) console.log(formatVerifyReport(r));
+    expect(r.problem).toBeUndefined();
+    expect(r.error).toContain("libvirt's parser did not");
+    expect(r.error).toContain('Expecting no namespace for element domain');
+  });
   it('leaves no sandbox dir and no process behind, also after a timeout', async () => {
     // a temporary directory of this test's own: other runs of verify on the machine (another
     // checkout's tests) have their own sandboxes and processes, which must not count here

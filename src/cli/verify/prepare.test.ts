@@ -134,6 +134,18 @@ describe('verify sandbox copies', () => {
     expect(c.notes).toContain('left out <qemu:commandline>: 2 QEMU arguments and 1 environment variable the document passes to QEMU were not run here; the verdict does not cover them');
   });
 
+  // libvirt 9.0 defines <x:domain xmlns:x='urn:example:x'> (its root is checked by local name):
+  // the define copy took only an unprefixed <domain> and verify said the schema's error alone
+  it('a root with a declared prefix is a domain, as libvirt reads it: the copy keeps it as written', () => {
+    const xml = DEMO_DOMAIN_XML.replace(/<domain\b/, "<x:domain xmlns:x='urn:example:x'").replace(/<\/domain>\s*$/, '</x:domain>\n');
+    expect(xml).toContain('<x:domain');
+    const c = copyOf(xml);
+    expect(c.xml).toMatch(/^<x:domain xmlns:x="urn:example:x"/);
+    expect(c.devices.map((d) => d.key)).toEqual(copyOf(DEMO_DOMAIN_XML).devices.map((d) => d.key));
+    // another root is still not a domain
+    expect(() => makeDefineCopy(parseDocumentElement('<x:network xmlns:x="urn:example:x"/>'), design(DEMO_DOMAIN_XML), () => PPC_HELP)).toThrow('not <domain>');
+  });
+
   it('a document without the QEMU namespace gets no such note', () => {
     expect(copyOf(DEMO_DOMAIN_XML).notes.filter((n) => n.includes('qemu:'))).toEqual([]);
   });

@@ -121,7 +121,10 @@ export function machineDecision(written: string, machineHelp: string): MachineDe
  * machine type it may lack.
  */
 export function makeDefineCopy(dom: XmlElement, design: Design, machineHelp: () => string): DefineCopy {
-  if (dom.name !== 'domain') throw new InputProblem(`the document element is <${dom.name}>, not <domain>`);
+  // libvirt takes the root by its local name (virXMLParseHelper: virXMLNodeNameEqual compares
+  // libxml2's node->name, the name without its prefix), so <x:domain xmlns:x='…'> is a domain; the
+  // engine has already refused a prefix nothing declares. The copy keeps the root as written.
+  if (dom.name.slice(dom.name.indexOf(':') + 1) !== 'domain') throw new InputProblem(`the document element is <${dom.name}>, not <domain>`);
   const notes: string[] = [];
   if (dom.attributes.type !== 'qemu') notes.push(`domain type '${dom.attributes.type ?? ''}' -> 'qemu' (TCG, no KVM needed)`);
   dom.attributes.type = 'qemu';

@@ -67,6 +67,16 @@ export function invalidControllerNumberMessage(written: string): string {
 }
 
 /**
+ * libvirt's message for a number of the domain's own elements it cannot read (Guest.unreadable:
+ * `cell id='x'`, `memnode cellid='x'`), as libvirt 9.0 words it: virXMLPropUInt (base 10) in
+ * virDomainNumaDefParseXML and virDomainNumatuneParseXML (src/conf/numa_conf.c).
+ */
+export function invalidDomainNumberMessage(written: string): string {
+  const m = /^(\S+) ([^=]+)='(.*)'$/s.exec(written);
+  return `Invalid value for attribute '${m?.[2] ?? written}' in element '${m?.[1] ?? ''}': '${m?.[3] ?? ''}'. Expected non-negative integer value`;
+}
+
+/**
  * A PCI controller's model as written, when libvirt does not know it. A PCI controller written
  * without one reads '' and is not refused (libvirt picks its model); one written `model=''` is
  * (noted `model=''` in its `unreadable`).

@@ -202,7 +202,8 @@ export interface GuestDevice {
 }
 
 export interface NumaCell {
-  readonly id: number;
+  /** undefined when written but unreadable (noted in Guest.unreadable): the cell still counts */
+  readonly id: number | undefined;
   readonly cpus?: string | undefined;
   readonly memory?: string | undefined;
 }
@@ -224,6 +225,11 @@ export interface Guest {
   readonly machine?: string | undefined;
   readonly numaCells: readonly NumaCell[];
   readonly numaMemnodes: readonly NumaMemnode[];
+  /**
+   * Numbers of the domain's own elements libvirt cannot read, as written (`cell id='x'`,
+   * `memnode cellid='0x1'`): libvirt refuses the domain at parse (GEN-IDX-1 reports them).
+   */
+  readonly unreadable?: readonly string[] | undefined;
   readonly controllers: readonly PciController[];
   readonly devices: readonly GuestDevice[];
   /** how many `<graphics>` the domain has (undefined: none): libvirt adds a video device for them (virDomainDefAddImplicitVideo) */

@@ -2,20 +2,29 @@ import type { Finding, Rule, RuleMeta } from './types.ts';
 import { controllerText, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
 import { deviceName } from './fixes.ts';
-import { invalidControllerNumberMessage, invalidIndexMessage, isAddressAttribute } from '../libvirt/controllerParse.ts';
-import { ctrl, dev, phb, pseries, q35 } from './testkit.ts';
+import { invalidControllerNumberMessage, invalidDomainNumberMessage, invalidIndexMessage, isAddressAttribute } from '../libvirt/controllerParse.ts';
+import { virDomainNumaDefParseXMLError, virDomainNumatuneNodeParseXMLError } from '../libvirt/numaConf.ts';
+import { ctrl, design, dev, guest, phb, pseries, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-IDX-1',
   severity: 'error',
-  title: 'Controller indexes (and ports) are non-negative integers; PCI ones 0-255 and unique',
-  why: "The index is the bus number addresses use; libvirt refuses an index above 255 and two PCI controllers with the same index. Any controller's index (usb, scsi, sata, …), `ports` or virtio-serial `vectors` that is not a non-negative base-10 integer makes libvirt refuse the domain when it parses it.",
-  source: 'libvirt src/conf/domain_validate.c virDomainControllerDefValidate ("PCI controller index N too high"); domain_conf.c parser ("Multiple \'pci\' controllers with index"); domain_conf.c virDomainControllerDefParseXML, every controller type (virXMLPropInt base 10, VIR_XML_PROP_NONNEGATIVE: "Invalid value for attribute \'index\' in element \'controller\': \'x\'. Expected integer value"; checked with libvirt 9.0)',
+  title: 'Controller indexes (and ports, NUMA cell ids) are non-negative integers; PCI ones 0-255 and unique, cell ids 0 to n-1 once each',
+  why: "The index is the bus number addresses use; libvirt refuses an index above 255 and two PCI controllers with the same index. Any controller's index (usb, scsi, sata, …), `ports` or virtio-serial `vectors` that is not a non-negative base-10 integer makes libvirt refuse the domain when it parses it, and so does a NUMA <cell id> or <memnode cellid> that is not a non-negative base-10 integer, a cell id that is not below the number of cells or that another cell has, and a memnode cellid that names no cell.",
+  source: 'libvirt src/conf/domain_validate.c virDomainControllerDefValidate ("PCI controller index N too high"); domain_conf.c parser ("Multiple \'pci\' controllers with index"); domain_conf.c virDomainControllerDefParseXML, every controller type (virXMLPropInt base 10, VIR_XML_PROP_NONNEGATIVE: "Invalid value for attribute \'index\' in element \'controller\': \'x\'. Expected integer value"; checked with libvirt 9.0); src/conf/numa_conf.c virDomainNumaDefParseXML (cell id: virXMLPropUIntDefault base 10, its position when not written) and virDomainNumatuneNodeParseXML (memnode cellid: virXMLPropUInt base 10, then below the number of cells), libvirt 10.7; the same refusals checked with libvirt 9.0: "Invalid value for attribute \'id\' in element \'cell\': \'0x1\'. Expected non-negative integer value", "Exactly one \'cell\' element per guest NUMA cell allowed, …", "Duplicate NUMA cell info for cell id \'0\'", "Argument \'cellid\' in memnode element must correspond to existing guest\'s NUMA cell"',
   families: 'all',
 };
 
 export const rule: Rule = globalRule(meta, (ctx) => {
   const out: Finding[] = [];
+  // NUMA numbers (Guest.unreadable): libvirt reads them before the devices
+  for (const u of ctx.guest.unreadable ?? []) out.push(finding(meta, `<${u.slice(0, u.indexOf(' '))}> has ${u.slice(u.indexOf(' ') + 1)}: libvirt expects a non-negative base-10 integer and refuses the domain ("${invalidDomainNumberMessage(u)}").`, {}));
+  // then their numbering: ids 0 to n-1, each once; memnodes name a cell
+  const cells = ctx.guest.numaCells;
+  const numbering = virDomainNumaDefParseXMLError(cells);
+  if (numbering) out.push(finding(meta, `The NUMA cell ids (${cells.map((c) => c.id ?? '?').join(', ')}) are not 0 to ${cells.length - 1}, each once: libvirt refuses the domain ("${numbering}").`, {}));
+  const memnode = virDomainNumatuneNodeParseXMLError(ctx.guest.numaMemnodes, cells.length);
+  if (memnode) out.push(finding(meta, `A <memnode cellid> names no NUMA cell (cellids ${ctx.guest.numaMemnodes.map((m) => m.cellid).join(', ')}; ${cells.length} cells): libvirt refuses the domain ("${memnode}").`, {}));
   const seen = new Set<number>();
   let free = nextFreeIndex(ctx.guest);
   for (const c of ctx.guest.controllers) {
@@ -51,6 +60,8 @@ export const rule: Rule = globalRule(meta, (ctx) => {
 export const cases = {
   pass: [
     { name: 'distinct indexes', design: pseries([phb(1), phb(2)], []) },
+    { name: 'NUMA cells and memnodes with readable ids', design: q35([], [], undefined, { numaCells: 2, memnodes: { 0: '0', 1: '1' } }) },
+    { name: 'NUMA cells written with ids 1 then 0', design: design({ ...guest({ machine: 'q35' }), numaCells: [{ id: 1 }, { id: 0 }] }) },
     { name: 'non-PCI controllers with readable indexes, or none written', design: q35([], [dev('usb', 'controller', undefined, { type: 'usb', model: 'qemu-xhci', index: 0 }), dev('sata', 'controller', undefined, { type: 'sata' })]) },
   ],
   fail: [
@@ -65,6 +76,16 @@ export const cases = {
     // libvirt 9.0: "Invalid value for attribute 'ports' in element 'controller': '0x10'. Expected integer value" (base 10)
     { name: "a virtio-serial controller with ports='0x10'", design: q35([], [dev('vs', 'controller', undefined, { type: 'virtio-serial', index: 0, unreadableAttributes: ["ports='0x10'"] })]), expect: { devices: ['vs'] } },
     { name: "a PCI controller with ports='x'", design: q35([{ ...ctrl('pcie-root-port', 1), unreadable: ["ports='x'"] }], []), expect: { controllers: [1] } },
+    // libvirt 9.0: "Invalid value for attribute 'id' in element 'cell': '0x1'. Expected non-negative integer value"
+    { name: "a NUMA cell with id='0x1'", design: design({ ...guest({ machine: 'q35', numaCells: 1 }), numaCells: [{ id: 0 }, { id: undefined }], unreadable: ["cell id='0x1'"] }), expect: {} },
+    // libvirt 9.0: "Invalid value for attribute 'cellid' in element 'memnode': 'x'. Expected non-negative integer value"
+    { name: "a memnode with cellid='x'", design: design({ ...guest({ machine: 'q35', numaCells: 1 }), unreadable: ["memnode cellid='x'"] }), expect: {} },
+    // libvirt 9.0: "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed"
+    { name: 'NUMA cell ids 0 and 2', design: design({ ...guest({ machine: 'q35' }), numaCells: [{ id: 0 }, { id: 2 }] }), expect: {} },
+    // libvirt 9.0: "Duplicate NUMA cell info for cell id '0'"
+    { name: 'two NUMA cells with id 0', design: design({ ...guest({ machine: 'q35' }), numaCells: [{ id: 0 }, { id: 0 }] }), expect: {} },
+    // libvirt 9.0: "Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell"
+    { name: 'a memnode for cell 2 of 2', design: q35([], [], undefined, { numaCells: 2, memnodes: { 2: '0' } }), expect: {} },
     { name: "a scsi controller with index='-1'", design: q35([], [dev('scsi', 'controller', undefined, { type: 'scsi', model: 'virtio-scsi', unreadableIndex: '-1' })]), expect: { devices: ['scsi'] } },
   ],
 };

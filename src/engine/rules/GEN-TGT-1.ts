@@ -10,7 +10,7 @@ const meta: RuleMeta = {
   severity: 'error',
   title: '<target> attributes only where the model allows them, in range',
   why: "Each <target> attribute sets a property of one QEMU device; libvirt refuses it on other models ('Option … is not valid for PCI controller') and outside its range.",
-  source: "libvirt src/conf/domain_validate.c virDomainControllerDefValidate (ranges); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefControllerPCI; src/conf/domain_conf.c virDomainControllerDefParseXML (each <target> number by virXMLPropInt/UInt/ULongLong in base 0, hotplug by virXMLPropTristateSwitch: \"Invalid value for attribute 'chassis' in element 'target': 'x'. Expected integer value\"; memReserve since 10.3: libvirt 9.0 ignores it)",
+  source: "libvirt src/conf/domain_validate.c virDomainControllerDefValidate (ranges); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefControllerPCI; src/conf/domain_conf.c virDomainControllerDefParseXML (each <target> number by virXMLPropInt/UInt/ULongLong in base 0, hotplug by virXMLPropTristateSwitch: \"Invalid value for attribute 'chassis' in element 'target': 'x'. Expected integer value\"; memReserve since 10.3, virXMLPropULongLong base 0 with VIR_XML_PROP_NONZERO: libvirt 9.0 ignores it; <node> by virXPathInt in base 10, \"invalid NUMA node in target\")",
   families: 'all',
 };
 
@@ -32,7 +32,11 @@ export const rule: Rule = globalRule(meta, (ctx) =>
     const problems: string[] = [];
     // a value libvirt cannot read: it refuses the domain ("Invalid value for attribute …")
     // (hotplug: virXMLPropTristateSwitch, on or off only; the others virXMLPropInt/UInt/ULongLong)
-    for (const u of c.unreadable ?? []) if (u.startsWith('target ')) problems.push(`${u.slice(7)} cannot be read ${u.startsWith('target hotplug=') ? 'as on or off' : 'as a number'}`);
+    // (<node> is element text, by virXPathInt in base 10: "invalid NUMA node in target")
+    for (const u of c.unreadable ?? []) {
+      if (u.startsWith('target node=')) problems.push(`<node>${u.slice("target node='".length, -1)}</node> cannot be read as a number ("invalid NUMA node in target")`);
+      else if (u.startsWith('target ')) problems.push(`${u.slice(7)} cannot be read ${u.startsWith('target hotplug=') ? 'as on or off' : 'as a number'}`);
+    }
     const cleaned: Record<string, unknown> = { ...c.target };
     for (const [attr, value] of Object.entries(c.target) as Array<[Attr, unknown]>) {
       if (value === undefined || !(attr in ALLOWED)) continue;
@@ -56,6 +60,8 @@ export const cases = {
   fail: [
     { name: 'chassis on a pci-bridge', design: pseries([ctrl('pci-bridge', 1, { address: at(0, 1), target: { chassisNr: 1, chassis: 3 } })], []), expect: { controllers: [1] } },
     { name: 'busNr 255', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 255 } })], []), expect: { controllers: [1] } },
+    // libvirt 9.0: "invalid NUMA node in target" (<node>0x0</node>: base 10)
+    { name: '<node>0x0</node> (unreadable)', design: pseries([{ ...phb(1), unreadable: ["target node='0x0'"] }], [], undefined, { numaCells: 1 }), expect: { controllers: [1] } },
     { name: "chassis='x' (unreadable)", design: q35([{ ...rootPort(1, 1), unreadable: ["target chassis='x'"] }], []), expect: { controllers: [1] } },
     // libvirt 9.0: "Invalid value for attribute 'hotplug' in element 'target': 'default'."
     { name: "hotplug='default' (on or off only)", design: q35([{ ...rootPort(1, 1), unreadable: ["target hotplug='default'"] }], []), expect: { controllers: [1] } },

@@ -58,6 +58,70 @@ function numberAttr(v: string | undefined, name: string, unreadable: string[]): 
   return n;
 }
 
+const UINT_MAX = 0xffffffff;
+
+/**
+ * A number as virStrToLong_uip(text, NULL, 10, …) reads it (src/util/virstring.c): white space and
+ * a `+` may lead, then decimal digits only, up to UINT_MAX; no sign `-` (not even `-0`), no `0x`,
+ * nothing after. libvirt reads the numbers of a drive, virtio-serial, ccid and usb `<address>` so
+ * (virXMLPropUInt base 10: virDomainDeviceDriveAddressParseXML and its siblings, src/conf/device_conf.c)
+ * and a NUMA `<cell id>` and `<memnode cellid>` (virDomainNumaDefParseXML, virDomainNumatuneParseXML,
+ * src/conf/numa_conf.c). libvirt 9.0 refuses `controller='0x1'` and `id='-0'` ("… Expected
+ * non-negative integer value") and reads `'01'` as 1, `' 1'` and `'+1'` as 1. Undefined when unreadable.
+ */
+function decimalUint(v: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*\+?([0-9]+)$/.exec(v);
+  if (!m) return undefined;
+  const n = Number.parseInt(m[1] as string, 10);
+  return n <= UINT_MAX ? n : undefined;
+}
+
+/**
+ * The numbers each non-PCI `<address>` type has, all read by virXMLPropUInt() in base 10
+ * (src/conf/device_conf.c, libvirt 10.7: virDomainDeviceDriveAddressParseXML,
+ * virDomainDeviceVirtioSerialAddressParseXML, virDomainDeviceCcidAddressParseXML,
+ * virDomainDeviceUSBAddressParseXML for `bus`; a usb `port` is dotted and read apart). Other
+ * address types have no `controller` libvirt reads.
+ */
+const DECIMAL_ADDRESS_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  drive: ['controller', 'bus', 'target', 'unit'],
+  'virtio-serial': ['controller', 'bus', 'port'],
+  ccid: ['controller', 'slot'],
+  usb: ['bus'],
+};
+
+/**
+ * A spapr-vio `reg` as virDomainDeviceSpaprVioAddressParseXML() reads it: virXMLPropULongLong()
+ * in base 16 (strtoull: white space, a `+` and a `0x` may lead; no `-`, nothing after, at most
+ * 64 bits). libvirt 9.0 takes `2000`, `0X2000`, `+10` and refuses `-1`, `''`, `0x` and `x`.
+ */
+function spaprVioReg(v: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*\+?(?:0[xX])?([0-9a-fA-F]+)$/.exec(v);
+  if (!m) return undefined;
+  const digits = (m[1] as string).replace(/^0+(?=.)/, '');
+  return digits.length <= 16 ? Number.parseInt(digits, 16) : undefined;
+}
+
+/**
+ * A PCI controller's `<target><node>` as virDomainControllerDefParseXML() reads it (src/conf/domain_conf.c,
+ * libvirt 10.7 as 9.0): virXPathInt("string(./target/node)") in base 10, white space before and none
+ * after, within an int. An empty `<node/>` is no node (virXPathInt returns -1, "not found"); `0x0`,
+ * `x`, `'0 '`, `' '` and past INT_MAX are refused ("invalid NUMA node in target": noted in
+ * `unreadable`); `+1` and `01` are 1, `-0` is 0. A negative one is read as such (libvirt refuses
+ * it too, with the same words): PAPR-NUMA-1/2 and Q35-PXB-1 say so for the models that take a node.
+ */
+function numaNodeText(v: string | undefined, unreadable: string[]): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const m = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/.exec(v);
+  const n = m ? Number.parseInt(`${m[1] === '-' ? '-' : ''}${m[2] as string}`, 10) : undefined;
+  if (n === undefined || n > INT_MAX || n < -INT_MAX - 1) {
+    unreadable.push(`target node='${v}'`);
+    return undefined;
+  }
+  // -0 is 0 (strtol), not a negative node
+  return n === 0 ? 0 : n;
+}
+
 /** INT_MAX: virXMLPropInt() reads an int */
 const INT_MAX = 0x7fffffff;
 
@@ -176,7 +240,7 @@ function controllerTarget(target: DomElement | undefined, unreadable: string[]):
   set('hotplug', onOffAttr(a.hotplug, 'target hotplug', unreadable));
   set('memReserve', numberAttr(a.memReserve, 'target memReserve', unreadable));
   const node = child(target, 'node');
-  if (node) set('node', numberAttr(node.text, 'target node', unreadable));
+  if (node) set('node', numaNodeText(node.text, unreadable));
   return t;
 }
 
@@ -365,16 +429,21 @@ function devicesReader(): DevicesRead {
       device.hostAddress = hostAddress;
       device.address = addr.address;
       device.otherAddressType = addr.otherAddressType;
-      const otherAddress = addr.otherAddressType !== undefined && addr.otherAddressType !== 'pci';
-      const addressController = otherAddress ? uint(addressEl?.attributes.controller) : undefined;
-      if (addressController !== undefined) device.addressController = addressController;
-      else if (otherAddress && addressEl?.attributes.controller !== undefined) unreadableAttributes.push(`address controller='${addressEl.attributes.controller}'`);
-      // virDomainDeviceSpaprVioAddressParseXML(): virStrToLong_ull(reg, NULL, 16, …), the whole value
+      // each number of a drive / virtio-serial / ccid / usb <address>, in base 10 as libvirt reads it
+      const addressNumbers: Record<string, number> = {};
+      for (const name of (addr.otherAddressType !== undefined ? DECIMAL_ADDRESS_ATTRIBUTES[addr.otherAddressType] : undefined) ?? []) {
+        const written = addressEl?.attributes[name];
+        if (written === undefined) continue;
+        const n = decimalUint(written);
+        if (n === undefined) unreadableAttributes.push(`address ${name}='${written}'`);
+        else addressNumbers[name] = n;
+      }
+      if (addr.otherAddressType !== 'usb' && addressNumbers.controller !== undefined) device.addressController = addressNumbers.controller;
       const reg = addr.otherAddressType === 'spapr-vio' ? addressEl?.attributes.reg : undefined;
-      if (reg !== undefined && /^\s*(0[xX])?[0-9a-fA-F]+$/.test(reg)) device.addressReg = Number.parseInt(reg.trim().replace(/^0[xX]/, ''), 16);
-      const addressPort = addr.otherAddressType === 'virtio-serial' ? uint(addressEl?.attributes.port) : undefined;
-      if (addressPort !== undefined) device.addressPort = addressPort;
-      else if (addr.otherAddressType === 'virtio-serial' && addressEl?.attributes.port !== undefined) unreadableAttributes.push(`address port='${addressEl.attributes.port}'`);
+      const addressReg = reg === undefined ? undefined : spaprVioReg(reg);
+      if (addressReg !== undefined) device.addressReg = addressReg;
+      else if (reg !== undefined) unreadableAttributes.push(`address reg='${reg}'`);
+      if (addr.otherAddressType === 'virtio-serial' && addressNumbers.port !== undefined) device.addressPort = addressNumbers.port;
       if (element === 'controller') {
         const ports = controllerCountAttr(el.attributes.ports, 'ports', unreadableAttributes);
         if (type === 'virtio-serial') {
@@ -483,17 +552,24 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
   const os = child(root, 'os');
   const osType = child(os, 'type');
   const numaCells: NumaCell[] = [];
+  // values of the domain's own elements libvirt cannot read (Guest.unreadable)
+  const domainUnreadable: string[] = [];
   const numa = child(child(root, 'cpu'), 'numa');
   // A cell without an id is numbered by its position, as libvirt does (virDomainNumaDefParseXML:
-  // "cells are in order of parsing or explicitly numbered").
+  // "cells are in order of parsing or explicitly numbered"). One whose id cannot be read still
+  // counts as a cell (libvirt sizes its array by the <cell> elements), with no id.
   (numa ? elements(numa).filter((e) => e.name === 'cell') : []).forEach((cell, i) => {
-    const id = cell.attributes.id === undefined ? i : uint(cell.attributes.id);
-    if (id !== undefined) numaCells.push({ id, cpus: cell.attributes.cpus, memory: cell.attributes.memory });
+    const written = cell.attributes.id;
+    const id = written === undefined ? i : decimalUint(written);
+    if (written !== undefined && id === undefined) domainUnreadable.push(`cell id='${written}'`);
+    numaCells.push({ id, cpus: cell.attributes.cpus, memory: cell.attributes.memory });
   });
   const numaMemnodes: NumaMemnode[] = [];
   const numatune = child(root, 'numatune');
   for (const mn of numatune ? elements(numatune).filter((e) => e.name === 'memnode') : []) {
-    const cellid = uint(mn.attributes.cellid);
+    const written = mn.attributes.cellid;
+    const cellid = written === undefined ? undefined : decimalUint(written);
+    if (written !== undefined && cellid === undefined) domainUnreadable.push(`memnode cellid='${written}'`);
     if (cellid !== undefined && mn.attributes.nodeset !== undefined) numaMemnodes.push({ cellid, nodeset: mn.attributes.nodeset, mode: mn.attributes.mode });
   }
 
@@ -524,6 +600,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     ...(controllerTypeOrder ? { controllerTypeOrder } : {}),
     ...(qemuArgs.length > 0 ? { qemuArgs } : {}),
     ...(qemuOverrides.length > 0 ? { qemuOverrides } : {}),
+    ...(domainUnreadable.length > 0 ? { unreadable: domainUnreadable } : {}),
   };
   const layout: DomainLayout = {
     devices: deviceLayouts,
