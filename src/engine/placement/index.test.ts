@@ -149,7 +149,7 @@ describe('placeWithReport', () => {
     for (const spare of [0, 2]) {
       const r = placeWithReport(designOf(g), { policy: 'pe-per-phb', spare, implicitDevices: false });
       expect(r.design.guest).toBe(g);
-      expect(r.notes).toEqual(['nothing was placed: libvirt refuses such a domain whatever is placed ("a PCI slot is needed to connect a PCI controller, but none is available, and it cannot be automatically added"; see validate)']);
+      expect(r.notes).toEqual(['nothing was placed: libvirt refuses such a domain whatever is placed ("a PCI slot is needed to connect a PCI controller model=\'pcie-root-port\', but none is available, and it cannot be automatically added"; see validate)']);
     }
   });
 });
