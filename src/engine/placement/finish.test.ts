@@ -185,6 +185,15 @@ describe('withoutControllersPastIndexLimit (a PCI bus number is 0-255: virDomain
     ]);
   });
 
+  it('an address the placement gave on a bus past 255 goes even with no controller added for that bus; a written one stays', () => {
+    const before = guestOf('virt', { controllers: [controller('pcie-root', 0)], devices: [emulated({ key: 'mine', address: at(300, 0) }), emulated({ key: 'vda' }), emulated({ key: 'vdb' })] });
+    const after = { ...before, devices: [emulated({ key: 'mine', address: at(300, 0) }), emulated({ key: 'vda', address: at(255, 0) }), emulated({ key: 'vdb', label: 'disk vdb', address: at(257, 0) })] };
+    const notes: string[] = [];
+    const out = withoutControllersPastIndexLimit(before, after, notes);
+    expect(out.devices.map((d) => `${d.key}${d.address ? '@' + d.address.bus : ''}`)).toEqual(['mine@300', 'vda@255', 'vdb']);
+    expect(notes).toEqual(['disk vdb would need a bus past 255, which no PCI bus number can be: libvirt would refuse the domain; left without an address']);
+  });
+
   it('nothing added past 255: the same guest back, no note', () => {
     const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 1))] });
     const notes: string[] = [];

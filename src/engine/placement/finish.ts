@@ -68,11 +68,24 @@ function withoutOrphanFunctions(before: Guest, dropped: Guest, placed: Guest, dr
 export function withoutControllersPastIndexLimit(before: Guest, after: Guest, notes: string[]): Guest {
   const had = new Set(before.controllers.map((c) => c.key));
   const past = after.controllers.filter((c) => !had.has(c.key) && (c.index ?? 0) > MAX_CONTROLLER_INDEX);
-  if (past.length === 0) return after;
+  // An address the placement gave on a bus past 255 is refused whether or not a controller was
+  // added for that bus (virt: the simulation numbers the buses of root ports it could not write);
+  // one the design wrote keeps its bus (the rules report it: GEN-ADDR-2).
+  const writtenBus = new Map<string, number>();
+  for (const x of [...before.controllers, ...before.devices]) if (x.address) writtenBus.set(x.key, x.address.bus);
+  const placedPast = (x: { readonly key: string; readonly address?: { readonly bus: number } | undefined }): boolean =>
+    x.address !== undefined && x.address.bus > MAX_CONTROLLER_INDEX && writtenBus.get(x.key) !== x.address.bus;
+  const stray = [...after.controllers.filter((c) => !past.includes(c)), ...after.devices].filter(placedPast);
+  if (past.length === 0 && stray.length === 0) return after;
   const buses = new Set(past.map((c) => c.index));
   const keys = new Set(past.map((c) => c.key));
   for (const c of past) notes.push(`libvirt would add ${c.model} ${c.index}, past the highest controller index ${MAX_CONTROLLER_INDEX}, and refuse the domain; it is not written`);
-  const off = <T extends { readonly address?: { readonly bus: number } | undefined }>(x: T): T => (x.address && buses.has(x.address.bus) ? { ...x, address: undefined } : x);
+  const strayOnly = stray.filter((x) => !(x.address && buses.has(x.address.bus)));
+  if (strayOnly.length > 0) {
+    const named = strayOnly.length <= 3 ? strayOnly.map((x) => ('label' in x ? x.label : `${x.model} ${x.index ?? '?'}`)).join(', ') : `${strayOnly.length} ${strayOnly.every((x) => 'label' in x) ? 'devices' : 'devices and controllers'}`;
+    notes.push(`${named} would need a bus past ${MAX_CONTROLLER_INDEX}, which no PCI bus number can be: libvirt would refuse the domain; left without an address`);
+  }
+  const off = <T extends { readonly key: string; readonly address?: { readonly bus: number } | undefined }>(x: T): T => (x.address && (buses.has(x.address.bus) || placedPast(x)) ? { ...x, address: undefined } : x);
   return { ...after, controllers: after.controllers.filter((c) => !keys.has(c.key)).map(off), devices: after.devices.map(off) };
 }
 

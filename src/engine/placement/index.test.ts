@@ -139,6 +139,19 @@ describe('placeWithReport', () => {
     }
   });
 
+  // virt's pcie-root has 32 slots of 8 root ports each: 300 virtio disks need more buses than the
+  // 0-255 a PCI bus number can be. libvirt refuses the domain (GEN-CONNECT-1); place wrote the disks
+  // it could not give a root port on buses 0x100 and up, which no controller has (GEN-ADDR-2 on its output).
+  it('virt, more devices than 255 buses hold: no address place writes names a bus past 255', () => {
+    const g = guestOf('virt', { controllers: [controller('pcie-root', 0)], devices: Array.from({ length: 300 }, (_, i) => emulated({ key: `vd${i}` })) });
+    for (const policy of ['libvirt', 'pe-per-phb'] as const) {
+      const r = placeWithReport(designOf(g), { policy, spare: 0, implicitDevices: false });
+      const buses = [...r.design.guest.devices, ...r.design.guest.controllers].flatMap((x) => (x.address ? [x.address.bus] : []));
+      expect(Math.max(...buses), policy).toBeLessThanOrEqual(255);
+      expect(r.notes.some((n) => n.includes('past 255')), policy).toBe(true);
+    }
+  });
+
   // A root port written on bus 3, which no controller makes: its slot is reserved in libvirt's dry run
   // before anything is placed, and virDomainPCIAddressSetGrow cannot add a bus for a controller (real
   // libvirt 9.0: "a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is

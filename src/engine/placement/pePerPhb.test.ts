@@ -449,3 +449,18 @@ describe('pe-per-phb: which buses and addresses it takes (issue 11 survivors)', 
     expect(addresses(placePePerPhb(g, host, 0).guest)).toEqual({ '0005:90:01.0': '2:0.0', vda: '1:0.0' });
   });
 });
+
+describe('pe-per-phb: spares never take the slot of what would be placed without them', () => {
+  // virt's pvpanic-pci is an integrated device: it goes on pcie-root only. 255 spare root ports
+  // took every slot of pcie-root (248 ports) and left it unplaced: place's own output then had
+  // GEN-CONNECT-1 (libvirt: "…needs to be an integrated device (bus=0)"), for an input with no error.
+  it('virt, a pvpanic panic without an address and 255 spares asked: the panic is placed on pcie-root, fewer spares fit, and a note says so', () => {
+    const panic: GuestDevice = emulated({ key: 'panic', element: 'panic', model: 'pvpanic', label: 'pvpanic panic' });
+    const g = guestOf('virt', { controllers: [controller('pcie-root', 0)], devices: [panic] });
+    const r = placePePerPhb(g, undefined, 255);
+    const placed = r.guest.devices.find((d) => d.key === 'panic');
+    expect(placed?.address?.bus).toBe(0);
+    expect(r.notes.some((n) => n.startsWith('no free slot for'))).toBe(false);
+    expect(r.notes.some((n) => /^only \d+ spare root ports fit/.test(n))).toBe(true);
+  });
+});

@@ -54,8 +54,11 @@ export function placePePerPhb(input: Guest, host: Host | undefined, spare: numbe
     // Root ports libvirt can find no slot for make it refuse the domain (virDomainPCIAddressSetGrow
     // cannot add a bus to pcie-root): keep only the spares that fit, as pseries keeps only the vPHBs
     // that have a target index
-    const written = new Set(withPorts.controllers.map((c) => c.key));
-    const addedUnplaced = (r: ReturnType<typeof simulate>): number => r.unplaced.filter((k) => !written.has(k) && r.guest.controllers.some((c) => c.key === k)).length;
+    // …and a spare never takes the slot of what would be placed without spares (an integrated
+    // device, which goes on pcie-root only: pvpanic-pci, virtio-iommu on virt): what only the
+    // spares leave unplaced counts as lost too
+    const alone = spare > 0 ? new Set(simulate(0).unplaced) : new Set<string>();
+    const addedUnplaced = (r: ReturnType<typeof simulate>): number => r.unplaced.filter((k) => !alone.has(k)).length;
     let fit = spare;
     let sim = simulate(fit);
     for (let lost = addedUnplaced(sim); lost > 0 && fit > 0; lost = addedUnplaced(sim)) sim = simulate((fit = Math.max(0, fit - lost)));
