@@ -297,6 +297,18 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
     ]);
   });
 
+  it('a domain libvirt refuses at define (devices without an address find no slot, GEN-CONNECT-1) gets no fix, and the words say why: a port written takes a slot too', () => {
+    // 232 root ports written on slots 1-29, each holding a disk: libvirt adds root ports for the 12
+    // NICs on the functions left on pcie-root and refuses the domain when they run out ("a PCI slot
+    // is needed to connect a PCI controller model='pcie-root-port'"). Before, the fix tried the
+    // ports left one at a time, each with a whole define, and named the room for them
+    const ports = Array.from({ length: 232 }, (_, i) => rootPort(i + 1, 1 + Math.floor(i / 8), i % 8));
+    const nics = Array.from({ length: 12 }, (_, i) => dev(`net${i}`, 'interface', undefined, { model: 'virtio' }));
+    const d = q35(ports, [...onEach(ports), ...nics, usbNone, mbNone]);
+    expect(validate(d).some((f) => f.ruleId === 'GEN-CONNECT-1' && f.severity === 'error')).toBe(true);
+    expect(of(d).map((f) => [f.message, f.fixes])).toEqual([[`${NONE_EMPTY} No fix adds a port here: libvirt refuses this domain at define, since what it must place finds no slot (GEN-CONNECT-1), and a port added would take a slot too.`, undefined]]);
+  });
+
   it('a root port libvirt cannot add (pcie-root full to its last function) is no stranded controller of the design: the words say the bus is full', () => {
     // libvirt puts the root ports it adds on any free function of a root-port slot (their connect
     // flags aggregate), so pcie-root is full only with all 8 functions of its 30 slots taken; the

@@ -10,7 +10,7 @@ import type { Taker } from '../placement/defineTime.ts';
 import { defineDomain, predictDefine } from '../placement/defineTime.ts';
 import { busAccepts } from '../libvirt/index.ts';
 import { listNames } from '../model/names.ts';
-import { atDefine, placesControllers } from './atDefine.ts';
+import { atDefine, placesAnything, placesControllers } from './atDefine.ts';
 import { at, ctrl, dev, q35, rootPort, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -138,6 +138,12 @@ function countedPortsFix(ctx: RuleContext): Fix | undefined {
   return portsFix(now, added, added.length === 1 ? step : commands);
 }
 
+/** libvirt cannot place something the design leaves to it, so it refuses the define (defineDomain's unplaced, its dry run's failure). */
+function refusedAtDefine(ctx: RuleContext): boolean {
+  const defined = atDefine(ctx, placesAnything);
+  return defined !== undefined && (defined.unplaced.length > 0 || defined.dryRunFailure !== undefined);
+}
+
 /**
  * The fix: as many empty pcie-root-ports, each where libvirt puts a root port written without an
  * address (libvirtRootPort: a free function of a slot root ports already aggregate, or the lowest
@@ -170,6 +176,13 @@ function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why:
     // a chassis no port has, nor takes at define, so the new port clashes with none (d10)
     const port = libvirtRootPort(now, nextFreeIndex(now.guest));
     if (!port) break;
+    // libvirt refuses the domain already: what it must place finds no slot (GEN-CONNECT-1). A root
+    // port written takes a slot or function of pcie-root as the ports libvirt adds do, so no number
+    // of them lets it place everything, and trying them one by one would define the whole domain
+    // per port (minutes for a thousand NICs written without an address).
+    if (added.length === 0 && refusedAtDefine(ctx)) {
+      return { why: 'No fix adds a port here: libvirt refuses this domain at define, since what it must place finds no slot (GEN-CONNECT-1), and a port added would take a slot too.' };
+    }
     const step: Command = port.commands.length === 1 ? (port.commands[0] as Command) : { kind: 'batch', label: 'Add an empty pcie-root-port', commands: port.commands };
     commands.push(...port.commands);
     added.push(port.index);
