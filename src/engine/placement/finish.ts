@@ -1,6 +1,6 @@
 import type { Guest, PciController } from '../model/guest.ts';
 import { controllersBeforeTheirBus } from '../libvirt/qemuDomainAddress.ts';
-import { MAX_CONTROLLER_INDEX } from '../libvirt/limits.ts';
+import { MAX_CONTROLLER_INDEX, MAX_PHB_TARGET_INDEX } from '../libvirt/limits.ts';
 
 /**
  * What `place` writes once a policy has placed everything: it never writes an address or a
@@ -86,6 +86,30 @@ export function withoutControllersPastIndexLimit(before: Guest, after: Guest, no
     notes.push(`${named} would need a bus past ${MAX_CONTROLLER_INDEX}, which no PCI bus number can be: libvirt would refuse the domain; left without an address`);
   }
   const off = <T extends { readonly key: string; readonly address?: { readonly bus: number } | undefined }>(x: T): T => (x.address && (buses.has(x.address.bus) || placedPast(x)) ? { ...x, address: undefined } : x);
+  return { ...after, controllers: after.controllers.filter((c) => !keys.has(c.key)).map(off), devices: after.devices.map(off) };
+}
+
+/**
+ * A vPHB libvirt's assignment adds on pseries when the 31 it may have are full (a device still needs
+ * a bus: virDomainPCIAddressSetGrow adds a pci-root) gets target index 31, or none once every index
+ * is taken (qemuDomainPCIControllerSetDefaults, qemuDomainAddressFindNewTargetIndex: "No usable
+ * target index found"), and virDomainControllerDefValidate refuses the domain ("PCI controller
+ * target index '31' out of range - must be 0-30"; real libvirt 9.0: 958 unaddressed virtio NICs
+ * define, 959 do not). Such a vPHB is not written, nor any address on its bus; a note says so, and
+ * the rules report the refusal on the output as on the input (PAPR-PHB-2), not a new one
+ * (PAPR-ISO-9 for each vPHB without a target index). vPHBs the design has are kept as they are.
+ */
+export function withoutPhbsPastTargetRange(before: Guest, after: Guest, notes: string[]): Guest {
+  const had = new Set(before.controllers.map((c) => c.key));
+  const past = after.controllers.filter((c) => !had.has(c.key) && c.model === 'pci-root' && c.index !== 0 && (c.target.index === undefined || c.target.index > MAX_PHB_TARGET_INDEX));
+  if (past.length === 0) return after;
+  const first = past[0] as PciController;
+  const refusal = first.target.index === undefined ? 'No usable target index found' : `PCI controller target index '${first.target.index}' out of range - must be 0-${MAX_PHB_TARGET_INDEX}`;
+  notes.push(`libvirt would add ${past.length === 1 ? `vPHB ${first.index ?? '?'}` : `${past.length} vPHBs from ${first.index ?? '?'} on`} for devices the 31 vPHBs have no room for, and refuse the domain ("${refusal}"); ${past.length === 1 ? 'it is' : 'they are'} not written, nor the addresses on ${past.length === 1 ? 'it' : 'them'}`);
+  const buses = new Set(past.map((c) => c.index));
+  const keys = new Set(past.map((c) => c.key));
+  const written = new Set([...before.controllers, ...before.devices].filter((x) => x.address).map((x) => x.key));
+  const off = <T extends { readonly key: string; readonly address?: { readonly bus: number } | undefined }>(x: T): T => (x.address && buses.has(x.address.bus) && !written.has(x.key) ? { ...x, address: undefined } : x);
   return { ...after, controllers: after.controllers.filter((c) => !keys.has(c.key)).map(off), devices: after.devices.map(off) };
 }
 

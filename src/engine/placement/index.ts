@@ -11,7 +11,7 @@ import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddr
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
-import { withFreeChassis, withFreeTargetIndex, withoutControllersPastIndexLimit, withoutRefusedAddresses } from './finish.ts';
+import { withFreeChassis, withFreeTargetIndex, withoutControllersPastIndexLimit, withoutPhbsPastTargetRange, withoutRefusedAddresses } from './finish.ts';
 
 export type PlacementPolicy = 'libvirt' | 'pe-per-phb';
 
@@ -133,7 +133,7 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     // libvirt's own placement as libvirt does it: a chassis or target index it hands out twice is
     // reproduced (validate reports it on the input: Q35-RP-3, PAPR-PHB-5); only addresses QEMU or
     // libvirt refuse outright are left unwritten, with a note
-    const out = keepWrittenIndexes(design.guest, withoutRefusedAddresses(guest, withoutControllersPastIndexLimit(guest, sim.guest, notes), notes));
+    const out = keepWrittenIndexes(design.guest, withoutRefusedAddresses(guest, withoutPhbsPastTargetRange(guest, withoutControllersPastIndexLimit(guest, sim.guest, notes), notes), notes));
     const stranded = strandedController(design.guest, sim);
     if (stranded && addsBusAfter(guest, out, stranded)) return { design, notes: [strandedNote(stranded)] };
     notes.push(...best);
@@ -197,7 +197,7 @@ const strandedNote = (c: PciController): string =>
 
 /** What pe-per-phb's result goes through before it is written (finish.ts): it never writes libvirt's clashes. */
 function finish(before: Guest, after: Guest, notes: string[]): Guest {
-  return withFreeTargetIndex(before, withFreeChassis(before, withoutRefusedAddresses(before, withoutControllersPastIndexLimit(before, after, notes), notes), notes), notes);
+  return withFreeTargetIndex(before, withFreeChassis(before, withoutRefusedAddresses(before, withoutPhbsPastTargetRange(before, withoutControllersPastIndexLimit(before, after, notes), notes), notes), notes), notes);
 }
 
 /**

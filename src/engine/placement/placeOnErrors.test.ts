@@ -421,3 +421,26 @@ describe("pe-per-phb gives the primary video whose 00:01.0 is taken its root por
     expect(r.out).toMatch(/<controller type='pci' index='3' model='pcie-to-pci-bridge'>(?:(?!<\/controller>)[\s\S])*bus='0x02'/);
   });
 });
+
+describe('pseries whose devices the 31 vPHBs have no room for: place writes no vPHB past target index 30 (PAPR-PHB-2)', () => {
+  // libvirt 9.0: 958 virtio NICs without an address define on pseries, 959 do not (the vPHB
+  // virDomainPCIAddressSetGrow adds gets target index 31: "out of range - must be 0-30"); with 1,000
+  // the placement once wrote vPHBs 31-32, 32 without a target index (PAPR-ISO-9 on its output)
+  const xml = domainXml('pseries', 'ppc64le', Array.from({ length: 1000 }, () => "    <interface type='user'><model type='virtio'/></interface>").join('\n'));
+  it('validate says libvirt refuses the input', () => {
+    expect(errorRules(designOf(xml))).toEqual(new Set(['PAPR-PHB-2']));
+  });
+  for (const policy of POLICIES) {
+    it(`no new error on the output (${policy})`, () => {
+      const r = placed(xml, policy);
+      expect(r.added).toEqual([]);
+      expect(r.out).not.toMatch(/<target index='3[1-9]'/);
+    });
+  }
+  it('libvirt policy: the note names the refusal, and the vPHBs are not written', () => {
+    const r = placed(xml, 'libvirt');
+    expect(r.notes).toContain(`libvirt would add 2 vPHBs from 31 on for devices the 31 vPHBs have no room for, and refuse the domain ("PCI controller target index '31' out of range - must be 0-30"); they are not written, nor the addresses on them`);
+    expect(r.out).toMatch(/<controller type='pci' index='30' model='pci-root'>/);
+    expect(r.out).not.toMatch(/index='3[1-9]' model='pci-root'/);
+  });
+});
