@@ -377,6 +377,16 @@ test.describe('what happened, and what to do', () => {
     await expect(page.getByTestId('change-summary')).toHaveText(/^moved 1 device; (\d+ warnings?|no errors or warnings) left\.$/);
   });
 
+  test('a spare count is whole: 1.6 typed is 1 spare vPHB, as the CLI takes only whole counts', async ({ page }) => {
+    await openApp(page);
+    await pasteXml(page, (await exportXml(page)).replace(/\n\s*<address type='pci'[^>]*\/>/g, ''));
+    await page.getByTestId('placement-policy').selectOption('pe-per-phb');
+    await page.getByTestId('placement-spare').fill('1.6');
+    await expect(page.getByTestId('placement-spare')).toHaveValue('1');
+    await page.getByTestId('auto-place').click();
+    await expect(page.getByTestId('change-summary')).toHaveText('placed 7 devices, added 1 vPHB; no errors or warnings left.');
+  });
+
   test('a node-device file given to Import domain, and a domain given to Import host, say which button reads them', async ({ page }) => {
     await openApp(page);
     const before = await exportXml(page);

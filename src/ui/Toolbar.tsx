@@ -265,7 +265,7 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
             b === 'switch' ? (
               <div key={b} className="menu-row">
                 <BlockItem block="switch" downstreamPorts={switchPorts} pseries={pseries} />
-                <input data-testid="add-switch-ports" className="spare" type="number" min={1} max={MAX_SWITCH_PORTS} value={switchPorts} aria-label="Downstream ports of the new switch" onChange={(e) => setSwitchPorts(Math.max(1, Math.min(MAX_SWITCH_PORTS, Number(e.target.value) || 1)))} />
+                <input data-testid="add-switch-ports" className="spare" type="number" min={1} max={MAX_SWITCH_PORTS} value={switchPorts} aria-label="Downstream ports of the new switch" step={1} onChange={(e) => setSwitchPorts(Math.max(1, Math.min(MAX_SWITCH_PORTS, Math.trunc(Number(e.target.value)) || 1)))} />
                 <span className="muted">downstream ports</span>
               </div>
             ) : (
@@ -284,10 +284,11 @@ export function Toolbar({ onPaste }: { onPaste: () => void }) {
             type="number"
             min={0}
             max={30}
+            step={1}
             value={spare}
             aria-label={`Spare ${spareWhat} for hotplug`}
             title={`Spare empty ${spareWhat} for hotplug`}
-            onChange={(e) => setSpare(Math.max(0, Number(e.target.value) || 0))}
+            onChange={(e) => setSpare(Math.max(0, Math.trunc(Number(e.target.value)) || 0))}
           />
         ) : (
           <ReleaseSelect />
