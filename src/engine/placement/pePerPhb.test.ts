@@ -442,6 +442,27 @@ describe('pe-per-phb: which buses and addresses it takes (issue 11 survivors)', 
     expect(r.notes).toEqual([expect.stringMatching(/^no free slot for pcie-root-port \(controller \d+\): libvirt would refuse the domain$/)]);
   });
 
+  // 255 is still a bus number (virDomainPCIAddressBusSetModel: 0-255): with indexes 1-254 taken by
+  // pci-bridges the host PE's vPHB is controller 255, target index 1 (qemuDomainAddressFindNewTargetIndex).
+  // Real libvirt 9.0 defines that guest as written (virsh define: PHB index 255, target 1).
+  it('pseries with indexes 1-254 taken by pci-bridges: the host PE gets a vPHB at index 255, target 1', () => {
+    const bridges = Array.from({ length: 254 }, (_, k) => controller('pci-bridge', k + 1, at(k < 31 ? 0 : Math.floor(k / 31) * 31, (k % 31) + 1)));
+    const g = guestOf('pseries', { controllers: [phb(0, 0), ...bridges], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(r.notes).toEqual([]);
+    expect(r.guest.controllers.filter((c) => c.model === 'pci-root' && c.index !== 0).map((c) => [c.index, c.target.index])).toEqual([[255, 1]]);
+    expect(r.guest.devices.map((d) => d.address?.bus)).toEqual([255]);
+  });
+
+  it('pseries with indexes 1-255 all taken by pci-bridges: no vPHB (controller 256 is no bus number), the host PE is not placed, with a note', () => {
+    const bridges = Array.from({ length: 255 }, (_, k) => controller('pci-bridge', k + 1, at(k < 31 ? 0 : Math.floor(k / 31) * 31, (k % 31) + 1)));
+    const g = guestOf('pseries', { controllers: [phb(0, 0), ...bridges], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(r.guest.controllers.filter((c) => c.model === 'pci-root').map((c) => c.index)).toEqual([0]);
+    expect(r.guest.devices.map((d) => d.address)).toEqual([undefined]);
+    expect(r.notes).toEqual(['no vPHB left for hostdev 0005:90:01.0 (controller indexes 1-255 are taken): not placed']);
+  });
+
   // qemuDomainAssignDevicePCISlots takes disks before hostdevs: a single-function hostdev gets no
   // port of its own ahead of them, libvirt's order gives the first port to the disk.
   it('q35: a single-function hostdev and a virtio disk: the disk takes port 1 and the hostdev port 2, in libvirt\'s order', () => {
