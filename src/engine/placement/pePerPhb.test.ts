@@ -339,6 +339,17 @@ describe('pe-per-phb on pseries: emulated devices on PHB 0, then a chain of pci-
 });
 
 describe('pe-per-phb on q35: empty ports the design already has count', () => {
+  // pcie-root with slots 2-30 written: libvirt aggregates root ports into slot 1's eight functions
+  // (virDomainPCIAddressFindUnusedFunctionOnBus), 7 for the devices and room for 1 of the 3 spares;
+  // the 9th port would find no slot (virDomainPCIAddressSetGrow cannot add one to pcie-root)
+  it('q35 with room for one spare of three: one spare root port is added, and the note says 1 fit, singular', () => {
+    const written = Array.from({ length: 29 }, (_, i) => emulated({ key: `w${i}`, address: at(0, i + 2) }));
+    const waiting = Array.from({ length: 7 }, (_, i) => emulated({ key: `v${i}` }));
+    const r = placePePerPhb(guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [...written, ...waiting] }), undefined, 3);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', ...Array.from({ length: 8 }, (_, f) => `pcie-root-port#${f + 1}@0:1.${f}${f === 0 ? '+' : ''}`)]);
+    expect(r.notes[0]).toBe('only 1 spare root port fit: libvirt finds no free slot for more on pcie-root');
+  });
+
   it('a declared empty root port takes the device: none added', () => {
     const r = placePePerPhb(guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1)], devices: [emulated({ key: 'vda' })] }), undefined, 0);
     expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0']);
