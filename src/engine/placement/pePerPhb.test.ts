@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Guest, GuestDevice } from '../model/guest.ts';
-import { placePePerPhb } from './pePerPhb.ts';
+import { joinUserSlots, placePePerPhb } from './pePerPhb.ts';
 import { addresses, at, controller, emulated, guestOf, hostdev, hostOf, phb } from './testkit.ts';
 
 /**
@@ -339,6 +339,13 @@ describe('pe-per-phb on pseries: emulated devices on PHB 0, then a chain of pci-
 });
 
 describe('pe-per-phb on q35: empty ports the design already has count', () => {
+  // joinUserSlots keeps a host function at its distance from the written sibling: host .0 below a
+  // sibling written at guest function 0 would be function -1, which no slot has (functions 0-7)
+  it('pseries: a host function below its written sibling\'s guest function 0 does not join its slot', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0001:01:00.1', at(0, 5)), hostdev('0001:01:00.0')] });
+    expect(joinUserSlots(g, host).devices.map((d) => d.address)).toEqual([at(0, 5), undefined]);
+  });
+
   // pcie-root with slots 2-30 written: libvirt aggregates root ports into slot 1's eight functions
   // (virDomainPCIAddressFindUnusedFunctionOnBus), 7 for the devices and room for 1 of the 3 spares;
   // the 9th port would find no slot (virDomainPCIAddressSetGrow cannot add one to pcie-root)
