@@ -83,4 +83,14 @@ describe('Q35-HP-2: hotplug room on bridges', () => {
     const d = q35(toBridge, [...nics(2, 1, 31), dev('vda', 'disk', at(0, 0x20)), ...noDefaults]);
     expect(of(d).map((f) => [f.message, f.subjects])).toEqual([[WORDS('pcie-to-pci-bridge 2', false), { controllers: [2] }]]);
   });
+
+  it('a bridge whose every slot holds a controller and no device: no conventional device behind a bridge, no finding (the rule speaks only to a guest that uses them)', () => {
+    // only controllers can fill a bridge with no device behind any bridge: root ports written on a
+    // pcie-to-pci-bridge, which libvirt 9.0 refuses ("cannot be plugged into the PCI controller with
+    // index='2'", virDomainPCIAddressFlagsCompatible; GEN-CONNECT-3 says so). Its one device, the disk
+    // on root port 3, sits on no bridge
+    const ports = Array.from({ length: 31 }, (_, i) => ctrl('pcie-root-port', 3 + i, { address: at(2, i + 1), target: { chassis: 3 + i, port: 0 } }));
+    const d = q35([...toBridge, ...ports], [dev('vda', 'disk', at(3, 0)), ...noDefaults]);
+    expect(of(d)).toEqual([]);
+  });
 });

@@ -148,4 +148,16 @@ describe('Q35-NUMA-1: when there is nothing to judge', () => {
   it('a hostdev whose host address the host does not have: no node, not judged', () => {
     expect(of(q35([rootPort(1, 1)], [hostdev('0000:99:00.0', at(1, 0))], H, numa))).toEqual([]);
   });
+
+  it('an empty pcie-root-port written on a pci-expander-bus of the cell is no port to move it behind: the fix adds a pcie-expander-bus', () => {
+    // libvirt 9.0 refuses a pci-expander-bus on q35 ("pci-expander-bus controllers are only supported
+    // on 440fx-based machinetypes", qemuValidateDomainDeviceDefControllerPCI; checked here with
+    // virsh), and its bus takes PCI devices and pci-bridges, no pcie-root-port
+    // (virDomainPCIAddressBusSetModel): only a pcie-expander-bus's ports are offered
+    const pci = ctrl('pci-expander-bus', 2, { address: at(0, 2), target: { node: 1 } });
+    const d = q35([rootPort(1, 1), pci, portOn(3, 2)], [hostdev(NIC, at(1, 0))], H, numa);
+    const got = of(d);
+    expect(got.map((f) => f.subjects)).toEqual([{ devices: [NIC] }]);
+    expect(fixesOf(got[0])?.map(([label]) => label)).toEqual(['Move hostdev 0000:81:00.0 behind a new pcie-root-port on a new pcie-expander-bus for NUMA cell 1']);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Guest, GuestDevice } from '../model/guest.ts';
-import { placePePerPhb } from './pePerPhb.ts';
+import { joinUserSlots, placePePerPhb } from './pePerPhb.ts';
 import { addresses, at, controller, emulated, guestOf, hostdev, hostOf, phb } from './testkit.ts';
 
 /**
@@ -339,6 +339,24 @@ describe('pe-per-phb on pseries: emulated devices on PHB 0, then a chain of pci-
 });
 
 describe('pe-per-phb on q35: empty ports the design already has count', () => {
+  // joinUserSlots keeps a host function at its distance from the written sibling: host .0 below a
+  // sibling written at guest function 0 would be function -1, which no slot has (functions 0-7)
+  it('pseries: a host function below its written sibling\'s guest function 0 does not join its slot', () => {
+    const g = guestOf('pseries', { controllers: [phb(0, 0)], devices: [hostdev('0001:01:00.1', at(0, 5)), hostdev('0001:01:00.0')] });
+    expect(joinUserSlots(g, host).devices.map((d) => d.address)).toEqual([at(0, 5), undefined]);
+  });
+
+  // pcie-root with slots 2-30 written: libvirt aggregates root ports into slot 1's eight functions
+  // (virDomainPCIAddressFindUnusedFunctionOnBus), 7 for the devices and room for 1 of the 3 spares;
+  // the 9th port would find no slot (virDomainPCIAddressSetGrow cannot add one to pcie-root)
+  it('q35 with room for one spare of three: one spare root port is added, and the note says 1 fit, singular', () => {
+    const written = Array.from({ length: 29 }, (_, i) => emulated({ key: `w${i}`, address: at(0, i + 2) }));
+    const waiting = Array.from({ length: 7 }, (_, i) => emulated({ key: `v${i}` }));
+    const r = placePePerPhb(guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [...written, ...waiting] }), undefined, 3);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', ...Array.from({ length: 8 }, (_, f) => `pcie-root-port#${f + 1}@0:1.${f}${f === 0 ? '+' : ''}`)]);
+    expect(r.notes[0]).toBe('only 1 spare root port fit: libvirt finds no free slot for more on pcie-root');
+  });
+
   it('a declared empty root port takes the device: none added', () => {
     const r = placePePerPhb(guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1)], devices: [emulated({ key: 'vda' })] }), undefined, 0);
     expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-root-port#1@0:1.0']);
@@ -440,6 +458,27 @@ describe('pe-per-phb: which buses and addresses it takes (issue 11 survivors)', 
     expect(r.guest.controllers.filter((c) => c.index === 1 || c.index === 2).map((c) => `${c.index}@${c.address?.bus}:${c.address?.slot}`)).toEqual(['1@0:3', '2@0:1']);
     expect(addresses(r.guest)).toEqual({ near: '1:0.0', far: '255:0.0', vda: '2:0.0' });
     expect(r.notes).toEqual([expect.stringMatching(/^no free slot for pcie-root-port \(controller \d+\): libvirt would refuse the domain$/)]);
+  });
+
+  // 255 is still a bus number (virDomainPCIAddressBusSetModel: 0-255): with indexes 1-254 taken by
+  // pci-bridges the host PE's vPHB is controller 255, target index 1 (qemuDomainAddressFindNewTargetIndex).
+  // Real libvirt 9.0 defines that guest as written (virsh define: PHB index 255, target 1).
+  it('pseries with indexes 1-254 taken by pci-bridges: the host PE gets a vPHB at index 255, target 1', () => {
+    const bridges = Array.from({ length: 254 }, (_, k) => controller('pci-bridge', k + 1, at(k < 31 ? 0 : Math.floor(k / 31) * 31, (k % 31) + 1)));
+    const g = guestOf('pseries', { controllers: [phb(0, 0), ...bridges], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(r.notes).toEqual([]);
+    expect(r.guest.controllers.filter((c) => c.model === 'pci-root' && c.index !== 0).map((c) => [c.index, c.target.index])).toEqual([[255, 1]]);
+    expect(r.guest.devices.map((d) => d.address?.bus)).toEqual([255]);
+  });
+
+  it('pseries with indexes 1-255 all taken by pci-bridges: no vPHB (controller 256 is no bus number), the host PE is not placed, with a note', () => {
+    const bridges = Array.from({ length: 255 }, (_, k) => controller('pci-bridge', k + 1, at(k < 31 ? 0 : Math.floor(k / 31) * 31, (k % 31) + 1)));
+    const g = guestOf('pseries', { controllers: [phb(0, 0), ...bridges], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, host, 0);
+    expect(r.guest.controllers.filter((c) => c.model === 'pci-root').map((c) => c.index)).toEqual([0]);
+    expect(r.guest.devices.map((d) => d.address)).toEqual([undefined]);
+    expect(r.notes).toEqual(['no vPHB left for hostdev 0005:90:01.0 (controller indexes 1-255 are taken): not placed']);
   });
 
   // qemuDomainAssignDevicePCISlots takes disks before hostdevs: a single-function hostdev gets no

@@ -318,7 +318,10 @@ function placePseries(input: Guest, machine: LibvirtMachine, host: Host | undefi
       const pick = empty.find((c) => c.target.node === cell) ?? (cell === undefined ? undefined : empty.find((c) => c.target.node === undefined));
       bus = pick?.index ?? addPhb(cell);
       if (bus === undefined) {
-        notes.push(`no vPHB left for ${waiting.map((d) => d.label).join(', ')} (target indexes 1-30 are taken): not placed`);
+        // a PCI bus number is 0-255 (virDomainPCIAddressBusSetModel): with every controller index
+        // taken there is no index for a PHB, whatever target indexes are free
+        const why = lowestFreeIndex(controllers) === undefined ? 'controller indexes 1-255 are taken' : 'target indexes 1-30 are taken';
+        notes.push(`no vPHB left for ${waiting.map((d) => d.label).join(', ')} (${why}): not placed`);
         continue;
       }
       claimed.add(bus);
