@@ -239,3 +239,60 @@ describe('PAPR-PHB-9: a user alias on the default PHB under libvirt 9.0', () => 
     expect(phb9(design({ machine: 'pseries', controllers: [aliased('ua-root', { modelName: 'other-host-bridge' })], devices: [dev('vda', 'disk', at(0, 1))] }))).toEqual([]);
   });
 });
+
+/**
+ * PAPR-PHB-2's define-time branch (addedBeyondRange): when the devices libvirt places find no free
+ * slot on the 31 vPHBs, virDomainPCIAddressSetGrow adds a pci-root (pseries: areMultipleRootsSupported),
+ * qemuDomainPCIControllerSetDefaults gives it the lowest free target index (1-31,
+ * qemuDomainAddressFindNewTargetIndex) or none, and virDomainControllerDefValidate refuses 31.
+ * libvirt 9.0 (virsh define): 958 unaddressed NICs define, 959 are refused.
+ */
+describe('PAPR-PHB-2: the vPHBs libvirt adds at define beyond target index 30', () => {
+  /** Every slot 1-31 of the vPHBs 0..last written with a NIC; the vPHBs 1..last written. */
+  const filled = (last: number): { controllers: PciController[]; devices: Design['guest']['devices'] } => {
+    const devices = [];
+    for (let bus = 0; bus <= last; bus++) for (let slot = 1; slot <= 31; slot++) devices.push(dev(`nic-${bus}-${slot}`, 'interface', at(bus, slot), { type: 'user' }));
+    return { controllers: Array.from({ length: last }, (_, i) => phb(i + 1)), devices };
+  };
+  const full = filled(30);
+  const noDefaults = () => [dev('usb', 'controller', undefined, { type: 'usb', model: 'none' }), dev('balloon', 'memballoon', undefined, { model: 'none' })];
+  const nic = (name: string) => dev(name, 'interface', undefined, { type: 'user' });
+  const tail = "Pass fewer devices through, or free slots on the existing vPHBs (<memballoon model='none'/> and <controller type='usb' model='none'/> free the ones libvirt's own devices take).";
+  const added31 = `libvirt adds vPHB 31 at define, gives it target index 31 and refuses the domain ("PCI controller target index '31' out of range - must be 0-30"). ${tail}`;
+  const said = (d: Design) => of(d).map((f) => [f.message, f.subjects]);
+
+  it('one NIC without an address: named, vPHB 31 gets target index 31, and libvirt\'s refusal in its words', () => {
+    expect(said(pseries(full.controllers, [...full.devices, ...noDefaults(), nic('extra')]))).toEqual([[`The 31 vPHBs have no room left for extra: ${added31}`, { devices: ['extra'] }]]);
+  });
+
+  it('three NICs without an address: all three named', () => {
+    expect(said(pseries(full.controllers, [...full.devices, ...noDefaults(), nic('a'), nic('b'), nic('c')]))).toEqual([[`The 31 vPHBs have no room left for a, b, c: ${added31}`, { devices: ['a', 'b', 'c'] }]]);
+  });
+
+  it('four NICs without an address: counted, not named', () => {
+    expect(said(pseries(full.controllers, [...full.devices, ...noDefaults(), nic('a'), nic('b'), nic('c'), nic('d')]))).toEqual([
+      [`The 31 vPHBs have no room left for 4 devices written without an address: ${added31}`, { devices: ['a', 'b', 'c', 'd'] }],
+    ]);
+  });
+
+  it("nothing written without an address, libvirt's default USB controller and memballoon left to it: those are what has no room", () => {
+    expect(said(pseries(full.controllers, full.devices))).toEqual([[`The 31 vPHBs have no room left for libvirt's own default devices (USB controller, memballoon): ${added31}`, { devices: [] }]]);
+  });
+
+  it('target indexes 1-31 all taken (the default vPHB written with 31): the added vPHB gets none, "No usable target index found"', () => {
+    const got = said(pseries([phb(0, { index: 31 }), ...full.controllers], [...full.devices, ...noDefaults(), nic('extra')]));
+    expect(got).toEqual([
+      ['PCI controller 0 has target index 31, out of range: it must be 0-30.', { controllers: [0] }],
+      [`The 31 vPHBs have no room left for extra: libvirt adds vPHB 31 at define and finds no target index for it and refuses the domain ("No usable target index found"). ${tail}`, { devices: ['extra'] }],
+    ]);
+  });
+
+  it('every slot of vPHBs 0-29 written and one NIC without an address: libvirt adds vPHB 30 with target index 30 and defines the domain', () => {
+    const upTo29 = filled(29);
+    expect(of(pseries(upTo29.controllers, [...upTo29.devices, ...noDefaults(), nic('extra')]))).toEqual([]);
+  });
+
+  it('a written vPHB with target index 31 and a NIC for libvirt to place: only the written one is refused, libvirt adds no vPHB', () => {
+    expect(said(pseries([phb(1, { index: 31 })], [nic('extra')]))).toEqual([['PCI controller 1 has target index 31, out of range: it must be 0-30.', { controllers: [1] }]]);
+  });
+});
