@@ -263,3 +263,40 @@ describe('GEN-IDX-1: the words of each unreadable number, and whose they are (mu
     expect(of(q35([], [usb]), 'GEN-IDX-1')).toEqual([]);
   });
 });
+
+/**
+ * GEN-IDX-1's NUMA numbers (mut10): an id libvirt cannot read (Guest.unreadable; virXMLPropUInt base 10
+ * in virDomainNumaDefParseXML / virDomainNumatuneNodeParseXML, src/conf/numa_conf.c), then the
+ * numbering it refuses (src/engine/libvirt/numaConf.ts), each in libvirt 9.0's words.
+ */
+describe('GEN-IDX-1: NUMA cell ids and memnode cellids (mut10)', () => {
+  const numa = (d: Design): string[] => of(d, 'GEN-IDX-1').map((f) => f.message);
+
+  it("a cell id and a memnode cellid libvirt cannot read: the element, the attribute as written, and libvirt's words", () => {
+    const d = design({ ...q35([], [], undefined, { numaCells: 1 }).guest, numaCells: [{ id: 0 }, { id: undefined }], unreadable: ["cell id='0x1'", "memnode cellid='x'"] });
+    expect(numa(d)).toEqual([
+      "<cell> has id='0x1': libvirt expects a non-negative base-10 integer and refuses the domain (\"Invalid value for attribute 'id' in element 'cell': '0x1'. Expected non-negative integer value\").",
+      "<memnode> has cellid='x': libvirt expects a non-negative base-10 integer and refuses the domain (\"Invalid value for attribute 'cellid' in element 'memnode': 'x'. Expected non-negative integer value\").",
+    ]);
+  });
+
+  it('cell ids 0 and 2: every id listed, the range 0 to n-1, and libvirt\'s words', () => {
+    expect(numa(design({ ...q35([], []).guest, numaCells: [{ id: 0 }, { id: 2 }] }))).toEqual([
+      "The NUMA cell ids (0, 2) are not 0 to 1, each once: libvirt refuses the domain (\"Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed\").",
+    ]);
+  });
+
+  it('cell id 5 beside one libvirt cannot read: the unreadable one shows as "?", and both findings', () => {
+    const d = design({ ...q35([], []).guest, numaCells: [{ id: 5 }, { id: undefined }], unreadable: ["cell id='-1'"] });
+    expect(numa(d)).toEqual([
+      "<cell> has id='-1': libvirt expects a non-negative base-10 integer and refuses the domain (\"Invalid value for attribute 'id' in element 'cell': '-1'. Expected non-negative integer value\").",
+      "The NUMA cell ids (5, ?) are not 0 to 1, each once: libvirt refuses the domain (\"Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed\").",
+    ]);
+  });
+
+  it('memnodes for cells 0 and 2 of 2: every cellid listed, the number of cells, and libvirt\'s words', () => {
+    expect(numa(q35([], [], undefined, { numaCells: 2, memnodes: { 0: '0', 2: '0' } }))).toEqual([
+      "A <memnode cellid> names no NUMA cell (cellids 0, 2; 2 cells): libvirt refuses the domain (\"Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell\").",
+    ]);
+  });
+});
