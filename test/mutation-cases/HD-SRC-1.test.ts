@@ -58,3 +58,13 @@ describe('HD-SRC-1: a host address out of a PCI address\'s range (virPCIDeviceAd
     expect(of(src(0, 0, 1, 8))).toHaveLength(1);
   });
 });
+
+describe('HD-SRC-1: a host address libvirt cannot read (mut10)', () => {
+  // libvirt 9.0: "Invalid value for attribute 'bus' in element 'address': 'x'. Expected non-negative integer value"
+  it('names each unreadable field of the <source> address as written, not those of the guest address, and says libvirt refuses it at parse', () => {
+    const d = q35([], [dev('h', 'hostdev', undefined, { type: 'pci', mode: 'subsystem', label: 'hostdev h', unreadableAttributes: ["address slot='z'", "source address bus='x'", "source address function='0x9'"] })]);
+    expect(of(d).map((f) => [f.message, f.subjects])).toEqual([
+      ["hostdev h names a host address libvirt cannot read (bus='x', function='0x9'): libvirt refuses it at parse (\"Invalid value for attribute … in element 'address'\"). Write the host device's address as lspci shows it.", { devices: ['h'] }],
+    ]);
+  });
+});
