@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { applyCommand } from '../../src/engine/commands/commands.ts';
 import { findingsOf } from './alone.ts';
 import { at, ctrl, design, q35, rootPort, virt } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
@@ -70,5 +71,23 @@ describe('Q35-PXB-2: pci-expander-bus only on i440fx', () => {
 
   it('a pxb whose index cannot be read is named without a controller number', () => {
     expect(found(q35([{ ...ctrl('pci-expander-bus', 1, { address: at(0, 2) }), index: undefined, unreadable: ["index='x'"] }], []), 'Q35-PXB-2').map(([, s]) => s)).toEqual([{ controllers: [] }]);
+  });
+});
+
+describe('Q35-PXB-1: a negative <node> (virDomainControllerDefParseXML, mut10)', () => {
+  // libvirt 9.0: "invalid NUMA node in target"
+  it('pcie-expander-bus with <node>-1</node>: libvirt\'s words, and the fix that takes the node off keeping the rest of the target', () => {
+    const pxb = ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 254, node: -1 } });
+    const d = q35([pxb], [], undefined, { numaCells: 1 });
+    expect(found(d, 'Q35-PXB-1')).toEqual([
+      [
+        'pcie-expander-bus with index 1 has <node>-1</node>: libvirt refuses it while reading the XML ("invalid NUMA node in target").',
+        { controllers: [1] },
+        [['Take NUMA node -1 off pcie-expander-bus 1', { kind: 'update-controller', controller: pxb.key, changes: { target: { busNr: 254, node: undefined } } }]],
+      ],
+    ]);
+    const fixed = applyCommand(d, findingsOf(d, 'Q35-PXB-1')[0]!.fixes![0]!.command);
+    expect(found(fixed, 'Q35-PXB-1')).toEqual([]);
+    expect(fixed.guest.controllers.find((c) => c.index === 1)?.target).toEqual({ busNr: 254 });
   });
 });
