@@ -88,6 +88,12 @@ describe('GEN-TGT-1: hotplug\'s words, the fix keeps what the model takes, an at
     expect(of(d).map((f) => f.message)).toEqual(["pcie-root-port controller index 3: hotplug='default' cannot be read as on or off."]);
   });
 
+  it('a <node> libvirt cannot read (element text, virXPathInt base 10): said as the element, with libvirt\'s words (mut10)', () => {
+    // libvirt 9.0 and 10.7, virDomainControllerDefParseXML: "invalid NUMA node in target"
+    const d = design({ machine: 'q35', controllers: [ctrl('pcie-expander-bus', 3, { unreadable: ["target node='0x1'"], target: { busNr: 254 } })] });
+    expect(of(d).map((f) => [f.message, f.fixes])).toEqual([['pcie-expander-bus controller index 3: <node>0x1</node> cannot be read as a number ("invalid NUMA node in target").', undefined]]);
+  });
+
   it('the fix removes only the options the model does not take', () => {
     const got = of(one('q35', 'pci-bridge', { chassisNr: 1, chassis: 3 }));
     expect(got.map((f) => f.fixes?.map((x) => x.command))).toEqual([[{ kind: 'update-controller', controller: 'pci-3', changes: { target: { chassisNr: 1 } } }]]);
