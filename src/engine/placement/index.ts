@@ -7,7 +7,8 @@ import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.t
 import { qemuValidateDomainDeviceDefControllerPCIRootIndexError } from '../libvirt/qemuValidate.ts';
 import type { AssignResult } from '../libvirt/qemuDomainAddress.ts';
 import { PlacementFailure, isRootModel } from '../libvirt/domainAddr.ts';
-import { libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, qemuDomainValidateDevicePCISlotsChipsetsError } from '../libvirt/qemuDomainAddress.ts';
+import { controllersBeforeTheirBus, libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, qemuDomainValidateDevicePCISlotsChipsetsError } from '../libvirt/qemuDomainAddress.ts';
+import { defineDomain } from './defineTime.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
 import { placePePerPhb } from './pePerPhb.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
@@ -136,6 +137,16 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     const out = keepWrittenIndexes(design.guest, withoutRefusedAddresses(guest, withoutPhbsPastTargetRange(guest, withoutControllersPastIndexLimit(guest, sim.guest, notes), notes), notes));
     const stranded = strandedController(design.guest, sim);
     if (stranded && addsBusAfter(guest, out, stranded)) return { design, notes: [strandedNote(stranded)] };
+    // libvirt refuses the domain for what it cannot place; the rest, written where it would put it,
+    // must not be refused another way when libvirt defines it again (issue 11: place adds no error).
+    // On virt with 62 e1000 NICs the pci-bridge libvirt then adds for the one left lands on its own
+    // bus (real libvirt 9.0: "PCI controller at index 4 (0x04) has bus='0x04', but index must be
+    // larger than bus"), where the input was refused for want of a slot.
+    if (sim.unplaced.length > 0) {
+      const again = defineDomain(out, design.host);
+      const other = again ? controllersBeforeTheirBus(out, again.guest) : [];
+      if (other[0]) return { design, notes: [`nothing was placed: libvirt refuses such a domain (${notes.join('; ')}), and the rest written where libvirt puts it would be refused otherwise (${other[0].message}; see validate)`] };
+    }
     notes.push(...best);
     // asked for spares under a policy that has none: say so rather than drop the request silently
     if ((opts.spare ?? 0) > 0) notes.push("spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares");

@@ -444,3 +444,26 @@ describe('pseries whose devices the 31 vPHBs have no room for: place writes no v
     expect(r.out).not.toMatch(/index='3[1-9]' model='pci-root'/);
   });
 });
+
+describe('virt whose e1000 NICs the buses libvirt adds have no room for: place adds no other refusal (GEN-IDX-4)', () => {
+  // real libvirt 9.0 refuses the input ("a PCI slot is needed to connect a PCI controller
+  // model='pci-bridge' ..."); the libvirt policy once wrote the 61 it places, and libvirt, defining
+  // that, put the pci-bridge it adds for the 62nd on its own bus ("PCI controller at index 4 (0x04)
+  // has bus='0x04', but index must be larger than bus"): GEN-IDX-4 on the output, not on the input
+  const xml = domainXml('virt', 'aarch64', Array.from({ length: 62 }, () => "    <interface type='user'><model type='e1000'/></interface>").join('\n'));
+  it('validate says libvirt refuses the input', () => {
+    expect(errorRules(designOf(xml))).toEqual(new Set(['GEN-CONNECT-1']));
+  });
+  for (const policy of POLICIES) {
+    it(`no new error on the output (${policy})`, () => {
+      expect(placed(xml, policy).added).toEqual([]);
+    });
+  }
+  it('libvirt policy: nothing is placed, and the note says both refusals', () => {
+    const r = placed(xml, 'libvirt');
+    expect(r.out).toBe(xml);
+    expect(r.notes).toEqual([
+      "nothing was placed: libvirt refuses such a domain (no free slot for e1000 interface #62: libvirt would refuse the domain), and the rest written where libvirt puts it would be refused otherwise (libvirt refuses the domain: it would put pci-bridge 4 on bus 4 (\"PCI controller at index 4 (0x04) has bus='0x04', but index must be larger than bus\"); see validate)",
+    ]);
+  });
+});
