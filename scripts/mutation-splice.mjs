@@ -12,10 +12,11 @@ import fs from 'node:fs';
 
 const [rule, ...tests] = process.argv.slice(2);
 if (!rule || tests.length === 0) {
-  console.error('usage: node scripts/mutation-splice.mjs RULE-ID test-file...');
+  console.error('usage: node scripts/mutation-splice.mjs RULE-ID|SOURCE-PATH test-file...');
   process.exit(2);
 }
-const src = `src/engine/rules/${rule}.ts`;
+// a rule id, or a source path (src/engine/placement/finish.ts)
+const src = rule.includes('/') ? rule : `src/engine/rules/${rule}.ts`;
 const now = fs.readFileSync(src, 'utf8');
 const report = JSON.parse(fs.readFileSync(`reports/mutation/files/${src.replaceAll('/', '__')}.json`, 'utf8'));
 const reported = Object.values(report.files)[0];

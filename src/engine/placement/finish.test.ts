@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PciController } from '../model/guest.ts';
-import { withFreeChassis, withFreeTargetIndex, withoutControllersPastIndexLimit, withoutRefusedAddresses } from './finish.ts';
+import { withFreeChassis, withFreeTargetIndex, withoutControllersPastIndexLimit, withoutPhbsPastTargetRange, withoutRefusedAddresses } from './finish.ts';
 import { at, controller, emulated, guestOf, phb } from './testkit.ts';
 
 /** A port as libvirt writes it: chassis left out means QEMU's chassis is the index (qemuDomainAssignPCIAddresses). */
@@ -194,10 +194,77 @@ describe('withoutControllersPastIndexLimit (a PCI bus number is 0-255: virDomain
     expect(notes).toEqual(['disk vdb would need a bus past 255, which no PCI bus number can be: libvirt would refuse the domain; left without an address']);
   });
 
+  it('more than three placed past 255 are counted, "devices" when all are devices, "devices and controllers" when a controller is among them; a controller placed past 255 loses its address', () => {
+    const disks = ['vda', 'vdb', 'vdc', 'vdd'];
+    const before = guestOf('virt', { controllers: [controller('pcie-root', 0)], devices: disks.map((key) => emulated({ key })) });
+    const placedPast = disks.map((key, i) => emulated({ key, address: at(256 + i, 0) }));
+    let notes: string[] = [];
+    const out = withoutControllersPastIndexLimit(before, { ...before, devices: placedPast }, notes);
+    expect(out.devices.every((d) => d.address === undefined)).toBe(true);
+    expect(notes).toEqual(['4 devices would need a bus past 255, which no PCI bus number can be: libvirt would refuse the domain; left without an address']);
+    // three are still named one by one
+    notes = [];
+    withoutControllersPastIndexLimit(before, { ...before, devices: placedPast.slice(0, 3).map((d) => ({ ...d, label: `disk ${d.key}` })) }, notes);
+    expect(notes).toEqual(['disk vda, disk vdb, disk vdc would need a bus past 255, which no PCI bus number can be: libvirt would refuse the domain; left without an address']);
+    const bridge = { ...controller('pci-bridge', 5), key: 'pb' };
+    const withBridge = { ...before, controllers: [...before.controllers, bridge] };
+    notes = [];
+    const out2 = withoutControllersPastIndexLimit(withBridge, { ...withBridge, controllers: [before.controllers[0] as PciController, { ...bridge, address: at(260, 1) }], devices: placedPast }, notes);
+    expect(out2.controllers.find((c) => c.key === 'pb')?.address).toBeUndefined();
+    expect(notes).toEqual(['5 devices and controllers would need a bus past 255, which no PCI bus number can be: libvirt would refuse the domain; left without an address']);
+    notes = [];
+    withoutControllersPastIndexLimit(withBridge, { ...withBridge, controllers: [before.controllers[0] as PciController, { ...bridge, address: at(260, 1) }] }, notes);
+    expect(notes).toEqual(['pci-bridge 5 would need a bus past 255, which no PCI bus number can be: libvirt would refuse the domain; left without an address']);
+  });
+
   it('nothing added past 255: the same guest back, no note', () => {
     const g = guestOf('q35', { controllers: [controller('pcie-root', 0), controller('pcie-root-port', 1, at(0, 1))] });
     const notes: string[] = [];
     expect(withoutControllersPastIndexLimit(g, g, notes)).toBe(g);
+    expect(notes).toEqual([]);
+  });
+});
+
+describe('withoutPhbsPastTargetRange (libvirt refuses a vPHB past target index 30: virDomainControllerDefValidate, qemuDomainAddressFindNewTargetIndex)', () => {
+  const phbs = Array.from({ length: 31 }, (_, i) => phb(i, i));
+  const before = guestOf('pseries', { controllers: phbs, devices: [] });
+
+  it('nothing added past the range: the guest as it was, no note', () => {
+    const after = { ...before, devices: [emulated({ key: 'vda', address: at(30, 1) })] };
+    const notes: string[] = [];
+    expect(withoutPhbsPastTargetRange(before, after, notes)).toBe(after);
+    expect(notes).toEqual([]);
+  });
+
+  it('one vPHB added with target index 31: not written, nor what place put on it; the note in the singular', () => {
+    const nic = emulated({ key: 'nic', element: 'interface', address: at(31, 1) });
+    const onIt = { ...controller('pci-bridge', 32, at(31, 2)), key: 'bridge' };
+    const after = { ...before, controllers: [...phbs, phb(31, 31), onIt], devices: [emulated({ key: 'vda', address: at(30, 1) }), nic] };
+    const notes: string[] = [];
+    const out = withoutPhbsPastTargetRange(before, after, notes);
+    expect(out.controllers.map((c) => c.index)).toEqual([...phbs.map((c) => c.index), 32]);
+    expect(out.controllers.find((c) => c.key === 'bridge')?.address).toBeUndefined();
+    expect(Object.fromEntries(out.devices.map((d) => [d.key, d.address?.bus]))).toEqual({ vda: 30, nic: undefined });
+    expect(notes).toEqual([`libvirt would add vPHB 31 for devices the 31 vPHBs have no room for, and refuse the domain ("PCI controller target index '31' out of range - must be 0-30"); it is not written, nor the addresses on it`]);
+  });
+
+  it('two added, the first already without a target index: libvirt\'s "No usable target index found", the note in the plural; an address the design wrote on that bus stays', () => {
+    const mine = emulated({ key: 'mine', address: at(31, 3) });
+    const beforeMine = { ...before, devices: [mine] };
+    const after = { ...beforeMine, controllers: [...phbs, phb(31), phb(32)], devices: [mine, emulated({ key: 'placed', address: at(32, 1) })] };
+    const notes: string[] = [];
+    const out = withoutPhbsPastTargetRange(beforeMine, after, notes);
+    expect(out.controllers).toHaveLength(31);
+    expect(Object.fromEntries(out.devices.map((d) => [d.key, d.address?.bus]))).toEqual({ mine: 31, placed: undefined });
+    expect(notes).toEqual(['libvirt would add 2 vPHBs from 31 on for devices the 31 vPHBs have no room for, and refuse the domain ("No usable target index found"); they are not written, nor the addresses on them']);
+  });
+
+  it('a vPHB the design has keeps its target index past the range (the rules report it: PAPR-PHB-2), and only pci-roots count', () => {
+    const written = phb(31, 40);
+    const mine = guestOf('pseries', { controllers: [...phbs, written], devices: [] });
+    const after = { ...mine, controllers: [...mine.controllers, { ...controller('pci-bridge', 33, at(1, 1)), key: 'pb' }] };
+    const notes: string[] = [];
+    expect(withoutPhbsPastTargetRange(mine, after, notes)).toBe(after);
     expect(notes).toEqual([]);
   });
 });
