@@ -142,10 +142,11 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     // On virt with 62 e1000 NICs the pci-bridge libvirt then adds for the one left lands on its own
     // bus (real libvirt 9.0: "PCI controller at index 4 (0x04) has bus='0x04', but index must be
     // larger than bus"), where the input was refused for want of a slot.
-    if (sim.unplaced.length > 0) {
+    if (sim.unplaced.length > 0 || sim.dryRunFailure !== undefined) {
       const again = defineDomain(out, design.host);
       const other = again ? controllersBeforeTheirBus(out, again.guest) : [];
-      if (other[0]) return { design, notes: [`nothing was placed: libvirt refuses such a domain (${notes.join('; ')}), and the rest written where libvirt puts it would be refused otherwise (${other[0].message}; see validate)`] };
+      const why = sim.unplaced.length > 0 ? notes.join('; ') : `"${sim.dryRunFailure ?? ''}"`;
+      if (other[0]) return { design, notes: [`nothing was placed: libvirt refuses such a domain (${why}), and the rest written where libvirt puts it would be refused otherwise (${other[0].message}; see validate)`] };
     }
     notes.push(...best);
     // asked for spares under a policy that has none: say so rather than drop the request silently

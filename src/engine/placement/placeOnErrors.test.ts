@@ -467,3 +467,22 @@ describe('virt whose e1000 NICs the buses libvirt adds have no room for: place a
     ]);
   });
 });
+
+describe('i440fx whose e1000 NICs libvirt refuses in its dry run only: place adds no other refusal (GEN-IDX-4)', () => {
+  // real libvirt 9.0 refuses 271 e1000 NICs on pc ("a PCI slot is needed to connect a PCI controller
+  // model='pci-bridge' ..."), its second pass placing them all; the libvirt policy once wrote that
+  // placement, which libvirt then refused another way ("PCI controller at index 7 (0x07) has
+  // bus='0x08' ..."): GEN-IDX-4 on the output (issue 11's tester6)
+  const xml = domainXml('pc', 'x86_64', Array.from({ length: 271 }, () => "    <interface type='network'><source network='default'/><model type='e1000'/></interface>").join('\n'));
+  it('validate says libvirt refuses the input', () => {
+    expect(errorRules(designOf(xml))).toEqual(new Set(['GEN-CONNECT-1']));
+  });
+  it('no new error on the output (libvirt)', () => {
+    expect(placed(xml, 'libvirt').added).toEqual([]);
+  });
+  it('libvirt policy: nothing is placed, with libvirt\'s refusal', () => {
+    const r = placed(xml, 'libvirt');
+    expect(r.out).toBe(xml);
+    expect(r.notes[0]).toMatch(/^nothing was placed: libvirt refuses such a domain \("a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available, and it cannot be automatically added"\), and the rest written where libvirt puts it would be refused otherwise/);
+  });
+});
