@@ -306,7 +306,7 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
     const nics = Array.from({ length: 12 }, (_, i) => dev(`net${i}`, 'interface', undefined, { model: 'virtio' }));
     const d = q35(ports, [...onEach(ports), ...nics, usbNone, mbNone]);
     expect(validate(d).some((f) => f.ruleId === 'GEN-CONNECT-1' && f.severity === 'error')).toBe(true);
-    expect(of(d).map((f) => [f.message, f.fixes])).toEqual([[`${NONE_EMPTY} No fix adds a port here: libvirt refuses this domain at define, since what it must place finds no slot (GEN-CONNECT-1), and a port added would take a slot too.`, undefined]]);
+    expect(of(d).map((f) => [f.message, f.fixes])).toEqual([[`${NONE_EMPTY} No fix adds a port here: libvirt or QEMU refuses this domain as libvirt defines it (what it must place finds no slot, GEN-CONNECT-1, or a controller lands on a bus QEMU creates after it, GEN-IDX-4), and a port added changes neither.`, undefined]]);
   });
 
   it('a root port libvirt cannot add (pcie-root full to its last function) is no stranded controller of the design: the words say the bus is full', () => {

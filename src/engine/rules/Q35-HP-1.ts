@@ -9,6 +9,7 @@ import { libvirtRootPort, libvirtRootPorts, rootPortCommands, writingAController
 import type { Taker } from '../placement/defineTime.ts';
 import { defineDomain, predictDefine } from '../placement/defineTime.ts';
 import { busAccepts } from '../libvirt/index.ts';
+import { controllersBeforeTheirBus } from '../libvirt/qemuDomainAddress.ts';
 import { listNames } from '../model/names.ts';
 import { atDefine, placesAnything, placesControllers } from './atDefine.ts';
 import { at, ctrl, dev, q35, rootPort, virt } from './testkit.ts';
@@ -138,10 +139,15 @@ function countedPortsFix(ctx: RuleContext): Fix | undefined {
   return portsFix(now, added, added.length === 1 ? step : commands);
 }
 
-/** libvirt cannot place something the design leaves to it, so it refuses the define (defineDomain's unplaced, its dry run's failure). */
+/**
+ * libvirt or QEMU refuses the domain as libvirt defines it: something the design leaves to libvirt
+ * finds no slot (defineDomain's unplaced, its dry run's failure: GEN-CONNECT-1), or a controller it
+ * places lands on a bus at or after its own index (controllersBeforeTheirBus: GEN-IDX-4). Those
+ * errors' fixes come first; a port added changes neither.
+ */
 function refusedAtDefine(ctx: RuleContext): boolean {
   const defined = atDefine(ctx, placesAnything);
-  return defined !== undefined && (defined.unplaced.length > 0 || defined.dryRunFailure !== undefined);
+  return defined !== undefined && (defined.unplaced.length > 0 || defined.dryRunFailure !== undefined || controllersBeforeTheirBus(ctx.guest, defined.guest).length > 0);
 }
 
 /**
@@ -176,19 +182,19 @@ function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why:
     // a chassis no port has, nor takes at define, so the new port clashes with none (d10)
     const port = libvirtRootPort(now, nextFreeIndex(now.guest));
     if (!port) break;
-    // libvirt refuses the domain already: what it must place finds no slot (GEN-CONNECT-1). A root
-    // port written takes a slot or function of pcie-root as the ports libvirt adds do, so no number
-    // of them lets it place everything, and trying them one by one would define the whole domain
-    // per port (minutes for a thousand NICs written without an address).
-    if (added.length === 0 && refusedAtDefine(ctx)) {
-      return { why: 'No fix adds a port here: libvirt refuses this domain at define, since what it must place finds no slot (GEN-CONNECT-1), and a port added would take a slot too.' };
-    }
     const step: Command = port.commands.length === 1 ? (port.commands[0] as Command) : { kind: 'batch', label: 'Add an empty pcie-root-port', commands: port.commands };
     commands.push(...port.commands);
     added.push(port.index);
     now = buildContext(applyCommand(now.design, step));
     const early = earlyController(now, added);
     if (early?.address) return { why: `No fix adds a port here: libvirt would put ${early.model} controller index ${String(early.index)}, written without an address, on the new port ${early.address.bus}, which comes after it (GEN-IDX-4): renumber it or write its address first.` };
+    // libvirt or QEMU refuses the domain already (refusedAtDefine: GEN-CONNECT-1, GEN-IDX-4): those
+    // fixes come first. A root port written takes a slot or function of pcie-root as the ports libvirt
+    // adds do, so no number of them lets it place everything, and trying them one by one would
+    // define the whole domain per port (minutes for a thousand NICs written without an address).
+    if (added.length === 1 && refusedAtDefine(ctx)) {
+      return { why: 'No fix adds a port here: libvirt or QEMU refuses this domain as libvirt defines it (what it must place finds no slot, GEN-CONNECT-1, or a controller lands on a bus QEMU creates after it, GEN-IDX-4), and a port added changes neither.' };
+    }
     if (judge(now)) continue;
     return { fix: portsFix(now, added, added.length === 1 ? step : commands) };
   }
