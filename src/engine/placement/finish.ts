@@ -58,6 +58,14 @@ function withoutOrphanFunctions(before: Guest, dropped: Guest, placed: Guest, dr
   return { ...dropped, controllers, devices };
 }
 
+type Addressed = { readonly key: string; readonly address?: { readonly bus: number } | undefined };
+
+/** `after` without the controllers keyed in `dropped`, and without the address of each device or controller `unaddress` picks (given its bus). */
+function withoutControllers(after: Guest, dropped: ReadonlySet<string>, unaddress: (x: Addressed, bus: number) => boolean): Guest {
+  const off = <T extends Addressed>(x: T): T => (x.address && unaddress(x, x.address.bus) ? { ...x, address: undefined } : x);
+  return { ...after, controllers: after.controllers.filter((c) => !dropped.has(c.key)).map(off), devices: after.devices.map(off) };
+}
+
 /**
  * A controller libvirt's assignment adds past index 255 (all of 1-255 taken, a device still needs a
  * bus: virDomainPCIAddressSetGrow grows nbuses anyway) is one libvirt cannot keep: the PCI bus
@@ -73,7 +81,7 @@ export function withoutControllersPastIndexLimit(before: Guest, after: Guest, no
   // one the design wrote keeps its bus (the rules report it: GEN-ADDR-2).
   const writtenBus = new Map<string, number>();
   for (const x of [...before.controllers, ...before.devices]) if (x.address) writtenBus.set(x.key, x.address.bus);
-  const placedPast = (x: { readonly key: string; readonly address?: { readonly bus: number } | undefined }): boolean =>
+  const placedPast = (x: Addressed): boolean =>
     x.address !== undefined && x.address.bus > MAX_CONTROLLER_INDEX && writtenBus.get(x.key) !== x.address.bus;
   const stray = [...after.controllers.filter((c) => !past.includes(c)), ...after.devices].filter(placedPast);
   if (past.length === 0 && stray.length === 0) return after;
@@ -85,8 +93,7 @@ export function withoutControllersPastIndexLimit(before: Guest, after: Guest, no
     const named = strayOnly.length <= 3 ? strayOnly.map((x) => ('label' in x ? x.label : `${x.model} ${x.index ?? '?'}`)).join(', ') : `${strayOnly.length} ${strayOnly.every((x) => 'label' in x) ? 'devices' : 'devices and controllers'}`;
     notes.push(`${named} would need a bus past ${MAX_CONTROLLER_INDEX}, which no PCI bus number can be: libvirt would refuse the domain; left without an address`);
   }
-  const off = <T extends { readonly key: string; readonly address?: { readonly bus: number } | undefined }>(x: T): T => (x.address && (buses.has(x.address.bus) || placedPast(x)) ? { ...x, address: undefined } : x);
-  return { ...after, controllers: after.controllers.filter((c) => !keys.has(c.key)).map(off), devices: after.devices.map(off) };
+  return withoutControllers(after, keys, (x, bus) => buses.has(bus) || placedPast(x));
 }
 
 /**
@@ -109,8 +116,7 @@ export function withoutPhbsPastTargetRange(before: Guest, after: Guest, notes: s
   const buses = new Set(past.map((c) => c.index));
   const keys = new Set(past.map((c) => c.key));
   const written = new Set([...before.controllers, ...before.devices].filter((x) => x.address).map((x) => x.key));
-  const off = <T extends { readonly key: string; readonly address?: { readonly bus: number } | undefined }>(x: T): T => (x.address && buses.has(x.address.bus) && !written.has(x.key) ? { ...x, address: undefined } : x);
-  return { ...after, controllers: after.controllers.filter((c) => !keys.has(c.key)).map(off), devices: after.devices.map(off) };
+  return withoutControllers(after, keys, (x, bus) => buses.has(bus) && !written.has(x.key));
 }
 
 /**
