@@ -1,9 +1,12 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
+import type { RuleContext } from './context.ts';
 import { controllerText, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
+import { atDefine, indexesPastLimitAtDefine, placesAnything } from './atDefine.ts';
 import { deviceName } from './fixes.ts';
 import { invalidControllerNumberMessage, invalidDomainNumberMessage, invalidIndexMessage, isAddressAttribute } from '../libvirt/controllerParse.ts';
 import { virDomainNumaDefParseXMLError, virDomainNumatuneNodeParseXMLError } from '../libvirt/numaConf.ts';
+import type { GuestDevice } from '../model/guest.ts';
 import { ctrl, design, dev, guest, phb, pseries, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -54,8 +57,31 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     if (d.unreadableIndex === undefined) continue;
     out.push(finding(meta, `${deviceName(d)} has index='${d.unreadableIndex}': libvirt expects a non-negative integer and refuses the domain ("${invalidIndexMessage(d.unreadableIndex)}").`, { devices: [d.key] }));
   }
+  // the indexes libvirt gives at define: only once the written ones are readable and in range, as
+  // its parser refuses those first
+  if (out.length === 0) out.push(...pastLimitAtDefine(ctx));
   return out;
 });
+
+/** The controllers libvirt adds past index 255 at define ({@link indexesPastLimitAtDefine}): one finding naming the first and how many. */
+function pastLimitAtDefine(ctx: RuleContext): Finding[] {
+  const past = indexesPastLimitAtDefine(ctx, atDefine(ctx, placesAnything));
+  const first = past[0];
+  if (!first) return [];
+  return [
+    finding(
+      meta,
+      `At define, libvirt adds ${past.length} PCI controller${past.length === 1 ? '' : 's'} past index 255 for the buses the devices and controllers written without an address need (the first, a ${first.model}, index ${first.index ?? '?'}) and refuses the domain ("PCI controller index ${first.index ?? '?'} too high, maximum is 255"): libvirt gives each PCIe device it places a root port of its own, so leave fewer devices without an address, or write their addresses so several share a bus (the functions of one slot, a pcie-to-pci-bridge).`,
+      {},
+    ),
+  ];
+}
+
+const nicsWithoutAddress = (n: number): GuestDevice[] => [
+  ...Array.from({ length: n }, (_, i) => dev(`net${i}`, 'interface', undefined, { model: 'virtio' })),
+  dev('usb', 'controller', undefined, { type: 'usb', model: 'none' }),
+  dev('mb', 'memballoon', undefined, { model: 'none' }),
+];
 
 export const cases = {
   pass: [
@@ -63,6 +89,8 @@ export const cases = {
     { name: 'NUMA cells and memnodes with readable ids', design: q35([], [], undefined, { numaCells: 2, memnodes: { 0: '0', 1: '1' } }) },
     { name: 'NUMA cells written with ids 1 then 0', design: design({ ...guest({ machine: 'q35' }), numaCells: [{ id: 1 }, { id: 0 }] }) },
     { name: 'non-PCI controllers with readable indexes, or none written', design: q35([], [dev('usb', 'controller', undefined, { type: 'usb', model: 'qemu-xhci', index: 0 }), dev('sata', 'controller', undefined, { type: 'sata' })]) },
+    // libvirt 9.0 defines it (test/real/index-limit.test.ts): the last root port it adds is index 255
+    { name: 'libvirt adds root ports up to index 255 at define', design: q35([ctrl('pcie-expander-bus', 1)], nicsWithoutAddress(254)) },
   ],
   fail: [
     { name: 'two controllers index 1', design: pseries([phb(1), phb(1, { index: 2 }, { key: 'pci-dup' })], []), expect: { controllers: [1] } },
@@ -86,6 +114,14 @@ export const cases = {
     { name: 'two NUMA cells with id 0', design: design({ ...guest({ machine: 'q35' }), numaCells: [{ id: 0 }, { id: 0 }] }), expect: {} },
     // libvirt 9.0: "Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell"
     { name: 'a memnode for cell 2 of 2', design: q35([], [], undefined, { numaCells: 2, memnodes: { 2: '0' } }), expect: {} },
+    // libvirt 9.0: "PCI controller index 256 too high, maximum is 255" (test/real/index-limit.test.ts)
+    { name: 'libvirt adds a root port at index 256 at define', design: q35([ctrl('pcie-expander-bus', 1)], nicsWithoutAddress(255)), expect: {} },
+    // a controller written without an index gets the next free one when libvirt reads the domain
+    {
+      name: 'a root port written without an index, numbered 256 by libvirt as it reads the domain',
+      design: q35([ctrl('pcie-expander-bus', 1), ...Array.from({ length: 254 }, (_, i) => ctrl('pcie-root-port', i + 2)), { ...ctrl('pcie-root-port', 256), index: undefined }], nicsWithoutAddress(0)),
+      expect: {},
+    },
     { name: "a scsi controller with index='-1'", design: q35([], [dev('scsi', 'controller', undefined, { type: 'scsi', model: 'virtio-scsi', unreadableIndex: '-1' })]), expect: { devices: ['scsi'] } },
   ],
 };

@@ -3,6 +3,7 @@ import type { DefinedDomain } from '../placement/defineTime.ts';
 import { defineDomain } from '../placement/defineTime.ts';
 import type { RuleContext } from './context.ts';
 import { BUS_MODELS } from '../libvirt/index.ts';
+import { MAX_CONTROLLER_INDEX } from '../libvirt/limits.ts';
 
 /**
  * What libvirt makes of the design at define time, for the rules that judge it (issue 13: `validate`
@@ -76,4 +77,20 @@ export function addedByLibvirt(defined: DefinedDomain, c: PciController): boolea
 /** How a finding names a controller of the defined guest: the ones libvirt adds say so. */
 export function definedControllerText(defined: DefinedDomain, c: PciController): string {
   return addedByLibvirt(defined, c) ? `the ${c.model} index ${c.index ?? '?'} libvirt adds at define` : `${c.model} controller index ${c.index ?? '(none)'}`;
+}
+
+/**
+ * The PCI controllers libvirt adds past its highest index when it defines the design: one per bus
+ * its address assignment grows for what it places (qemuDomainAssignPCIAddresses,
+ * virDomainPCIAddressSetGrow, then virDomainDefMaybeAddController). libvirt's validation after
+ * post-parse refuses each (src/conf/domain_validate.c virDomainControllerDefValidate: "PCI
+ * controller index 256 too high, maximum is 255"; checked with libvirt 9.0, test/real/index-limit.test.ts).
+ * A controller written past 255, or written without an index and numbered past it as libvirt reads
+ * the domain (the context's guest has those indexes), is GEN-IDX-1's parse-time finding instead.
+ * Empty when the model did not run.
+ */
+export function indexesPastLimitAtDefine(ctx: RuleContext, defined: DefinedDomain | undefined): PciController[] {
+  if (!defined) return [];
+  const read = new Set(ctx.guest.controllers.map((c) => c.key));
+  return defined.guest.controllers.filter((c) => c.index !== undefined && c.index > MAX_CONTROLLER_INDEX && !read.has(c.key));
 }
