@@ -123,7 +123,7 @@ describe('Q35-HP-1: every empty port taken at define', () => {
 
   it('a device the design leaves to libvirt: "places", and no word of model=\'none\'', () => {
     expect(found(q35([ctrl('pcie-root-port', 1)], [dev('rng0', 'rng'), ...noDefaults]))).toEqual([
-      ['Every empty port will be taken at define time: libvirt places rng0 on port 1, so no port is left for hotplug. Add one more empty pcie-root-port.', { controllers: [1] }, [[ADD, addPort(2, 1)]]],
+      ['Every empty port will be taken at define time: libvirt places rng0 on port 1, so no port is left for hotplug. Add one more empty pcie-root-port.', { controllers: [1] }, [[ADD, addFn(2, 1, 1)]]],
     ]);
   });
 
@@ -280,10 +280,10 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
 
   it('too little room for the ports libvirt takes and a spare: no fix, and the words say why', () => {
     expect(of(crowded(6)).map((f) => [f.message, f.fixes])).toEqual([
-      [`${NONE_EMPTY} pcie-root has room for 2 more root ports, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`, undefined],
+      [`${NONE_EMPTY} Only 2 more root ports fit (in the free functions of the buses that take them, and in controller indexes up to 255), and libvirt would fill every port added at define (its own devices and those written without an address), so none would stay a spare.`, undefined],
     ]);
     expect(of(crowded(7)).map((f) => f.message)).toEqual([
-      `${NONE_EMPTY} pcie-root has room for 1 more root port, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`,
+      `${NONE_EMPTY} Only 1 more root port fits (in the free functions of the buses that take them, and in controller indexes up to 255), and libvirt would fill every port added at define (its own devices and those written without an address), so none would stay a spare.`,
     ]);
     // one free function is enough when libvirt adds nothing
     const alone = withoutDefaults(crowded(7));
@@ -306,7 +306,41 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
     const nics = Array.from({ length: 12 }, (_, i) => dev(`net${i}`, 'interface', undefined, { model: 'virtio' }));
     const d = q35(ports, [...onEach(ports), ...nics, usbNone, mbNone]);
     expect(validate(d).some((f) => f.ruleId === 'GEN-CONNECT-1' && f.severity === 'error')).toBe(true);
-    expect(of(d).map((f) => [f.message, f.fixes])).toEqual([[`${NONE_EMPTY} No fix adds a port here: libvirt or QEMU refuses this domain as libvirt defines it (what it must place finds no slot, GEN-CONNECT-1, or a controller lands on a bus QEMU creates after it, GEN-IDX-4), and a port added changes neither.`, undefined]]);
+    expect(of(d).map((f) => [f.message, f.fixes])).toEqual([[REFUSED, undefined]]);
+  });
+
+  const REFUSED = `${NONE_EMPTY} No fix adds a port here: libvirt or QEMU refuses this domain as libvirt defines it (what it must place finds no slot, GEN-CONNECT-1; a controller lands on a bus QEMU creates after it, GEN-IDX-4; or a controller index passes 255, GEN-IDX-1), and a port added changes none of them.`;
+
+  it('a domain QEMU refuses as libvirt defines it (a controller on a bus after its own index, GEN-IDX-4) gets no fix either, though one counted port would clear the finding', () => {
+    // libvirt puts downstream port 2, written without an address, on upstream port 3's bus: QEMU
+    // creates bus 3 after it ("Bus 'pci.3' not found"). One new root port would leave a spare, and
+    // the counted path offered it before refusals were judged for every path
+    const d = q35([rootPort(1, 1), ctrl('pcie-switch-upstream-port', 3, { address: at(1, 0) }), ctrl('pcie-switch-downstream-port', 2)], [dev('vda', 'disk', at(2, 0)), ...noDefaults]);
+    expect(validate(d).some((f) => f.ruleId === 'GEN-IDX-4' && f.severity === 'error')).toBe(true);
+    expect(of(d).map((f) => [f.message, f.fixes])).toEqual([[REFUSED, undefined]]);
+    // the same switch with the downstream port numbered after its bus: the fix is offered
+    const ok = q35([rootPort(1, 1), ctrl('pcie-switch-upstream-port', 2, { address: at(1, 0) }), ctrl('pcie-switch-downstream-port', 3)], [dev('vda', 'disk', at(3, 0)), ...noDefaults]);
+    expect(of(ok).map((f) => f.fixes?.map((x) => x.label))).toEqual([[ADD]]);
+  });
+
+  it('a domain libvirt refuses for a controller index it numbers past 255 at define (GEN-IDX-1) gets no fix: a port written takes an index too', () => {
+    // an expander bus leaves room for more root ports than indexes: libvirt adds one per NIC, the
+    // 255th at index 256 (libvirt 9.0: "PCI controller index 256 too high", test/real/index-limit.test.ts)
+    const nics = (n: number) => Array.from({ length: n }, (_, i) => dev(`net${i}`, 'interface', undefined, { model: 'virtio' }));
+    const d = q35([ctrl('pcie-expander-bus', 1), rootPort(2, 1)], [dev('vda', 'disk', at(2, 0)), ...nics(254), ...noDefaults]);
+    expect(validate(d).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-IDX-1']);
+    expect(of(d).map((f) => [f.message, f.fixes])).toEqual([[REFUSED, undefined]]);
+    // one NIC fewer: the last root port libvirt adds is index 255, so the spare would be 256
+    const full = q35([ctrl('pcie-expander-bus', 1), rootPort(2, 1)], [dev('vda', 'disk', at(2, 0)), ...nics(253), ...noDefaults]);
+    expect(validate(full).filter((f) => f.severity === 'error')).toEqual([]);
+    expect(of(full).map((f) => [f.message, f.fixes])).toEqual([
+      [`${NONE_EMPTY} Only 253 more root ports fit (in the free functions of the buses that take them, and in controller indexes up to 255), and libvirt would fill every port added at define (its own devices and those written without an address), so none would stay a spare.`, undefined],
+    ]);
+    // two fewer: 253 ports written (those libvirt would add, and the spare at 255) clear it
+    const ok = q35([ctrl('pcie-expander-bus', 1), rootPort(2, 1)], [dev('vda', 'disk', at(2, 0)), ...nics(252), ...noDefaults]);
+    const fix = of(ok)[0]?.fixes?.[0];
+    expect(fix?.label.startsWith('Add 253 empty pcie-root-ports')).toBe(true);
+    expect(of(applyCommand(ok, fix!.command))).toEqual([]);
   });
 
   it('a root port libvirt cannot add (pcie-root full to its last function) is no stranded controller of the design: the words say the bus is full', () => {
@@ -403,11 +437,16 @@ describe('Q35-HP-1: the fix packs ports as libvirt does', () => {
     expect(fixOf(q35([off], [vda, ...noDefaults]))).toEqual([[[ADD, addPort(2, 2)]]]);
   });
 
-  it('a slot whose function 0 libvirt fills only at define (a port written without an address): the new port takes a slot of its own', () => {
-    // the unaddressed port 1 goes to 00:01.0 at define; the fix's port written at 00:01.1 would
-    // leave the written slot without function 0 (GEN-MF-3)
+  it('a slot whose function 0 libvirt fills only at define (a port written without an address): the new port goes beside it, where libvirt puts one', () => {
+    // the unaddressed port 1 goes to 00:01.0 at define, the first free function of the slot the
+    // written port 2 makes a root-port slot (virDomainPCIAddressFindUnusedFunctionOnBus); libvirt 9.0
+    // defines it so and QEMU starts it (test/real/root-port-fixes.test.ts). The fix once took a slot
+    // of its own, taking the written slot for one without function 0 (GEN-MF-3 judges it as defined)
     const d = q35([ctrl('pcie-root-port', 1)], [dev('rng0', 'rng'), ...noDefaults]);
-    expect(fixOf(d)).toEqual([[[ADD, addPort(2, 1)]]]);
+    expect(fixOf(d)).toEqual([[[ADD, addFn(2, 1, 1)]]]);
+    const fixed = applyCommand(d, of(d)[0]!.fixes![0]!.command);
+    expect(of(fixed)).toEqual([]);
+    expect(validate(fixed).filter((f) => f.severity === 'error')).toEqual([]);
   });
 
   it('the root ports\' slot full: the new ports open the next slot, multifunction=\'on\' on its function 0', () => {

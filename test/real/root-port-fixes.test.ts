@@ -69,4 +69,19 @@ describe('fixes that add a root port put it where libvirt puts one', () => {
     const unaddressed = await portIn(exportDomain(applyCommand(renumbered, { kind: 'add-controller', controller: { model: 'pcie-root-port', index: 2 } })), 2);
     expect(unaddressed.libvirt).toBe('0:1.1');
   });
+
+  it('GEN-CONNECT-1 with root port 1 written without an address: the new port takes 00:01.1 beside it, and libvirt fills function 0 of that slot with root port 1', async () => {
+    const d = design(
+      q35(`    <controller type='pci' index='2' model='pcie-to-pci-bridge'/>\n${rng('virtio', 1, 0)}`).replace(
+        "<controller type='pci' index='1' model='pcie-root-port'>\n      <target chassis='1' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>\n    </controller>",
+        "<controller type='pci' index='1' model='pcie-root-port'/>",
+      ),
+    );
+    expect(d.guest.controllers.find((c) => c.index === 1)?.address).toBeUndefined();
+    const fixed = await portIn(exportDomain(applyCommand(d, fixOf(d, 'GEN-CONNECT-1'))), 2);
+    expect(fixed.report.ok).toBe(true);
+    expect([fixed.libvirt, fixed.qemu]).toEqual(['0:1.1', 'pcie.0:1.1']);
+    const port1 = fixed.report.devices.find((x) => x.key === 'pci-ctrl-1');
+    expect([text(port1?.libvirt), text(port1?.qemu)]).toEqual(['0:1.0', 'pcie.0:1.0']);
+  });
 });

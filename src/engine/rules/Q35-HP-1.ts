@@ -5,13 +5,16 @@ import { applyCommand } from '../commands/commands.ts';
 import type { RuleContext } from './context.ts';
 import { buildContext, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
+import type { PlacedRootPort } from './fixes.ts';
 import { libvirtRootPort, libvirtRootPorts, rootPortCommands, writingAControllerRegrows } from './fixes.ts';
 import type { Taker } from '../placement/defineTime.ts';
+import type { DefinedDomain } from '../placement/defineTime.ts';
 import { defineDomain, predictDefine } from '../placement/defineTime.ts';
 import { busAccepts } from '../libvirt/index.ts';
 import { controllersBeforeTheirBus } from '../libvirt/qemuDomainAddress.ts';
 import { listNames } from '../model/names.ts';
-import { atDefine, placesAnything, placesControllers } from './atDefine.ts';
+import { addedByLibvirt, atDefine, indexesPastLimitAtDefine, placesAnything, placesControllers } from './atDefine.ts';
+import { MAX_CONTROLLER_INDEX } from '../libvirt/limits.ts';
 import { at, ctrl, dev, q35, rootPort, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -77,6 +80,17 @@ function judge(ctx: RuleContext): Verdict | undefined {
 
 const WORDS = ['one', 'two', 'three'];
 
+const REFUSED =
+  'No fix adds a port here: libvirt or QEMU refuses this domain as libvirt defines it (what it must place finds no slot, GEN-CONNECT-1; a controller lands on a bus QEMU creates after it, GEN-IDX-4; or a controller index passes 255, GEN-IDX-1), and a port added changes none of them.';
+
+const FULL = 'pcie-root has no free slot, nor a free function in a slot of root ports, for another root port: free one, or add a switch.';
+
+const noRoomWords = (room: number): string =>
+  room === 0 ? FULL : `Only ${room} more root port${room === 1 ? ' fits' : 's fit'} (in the free functions of the buses that take them, and in controller indexes up to 255), and libvirt would fill every port added at define (its own devices and those written without an address), so none would stay a spare.`;
+
+const earlyWords = (c: PciController, port: number): string =>
+  `No fix adds a port here: libvirt would put ${c.model} controller index ${String(c.index)}, written without an address, on the new port ${port}, which comes after it (GEN-IDX-4): renumber it or write its address first.`;
+
 /**
  * A controller written without an address that libvirt puts on one of the new ports `added`: it
  * comes before its bus (GEN-IDX-4), since the new ports have the highest indexes, and more ports
@@ -98,56 +112,130 @@ function portsFix(now: RuleContext, added: readonly number[], commands: Command 
   return { label: `${label} (${who.join(', and ')} ${takers.length > 1 ? 'take' : 'takes'} ${WORDS[taken.length - 1] ?? taken.length})`, command: { kind: 'batch', label, commands } };
 }
 
+/** `count` new root ports written without an address, as libvirt defines the design with them, and whether a hotpluggable port then stays empty. */
+interface PortsTrial {
+  readonly ports: readonly PlacedRootPort[];
+  readonly defined: DefinedDomain;
+  readonly spare: boolean;
+}
+
 /**
- * The fix's port count from one define instead of one per port: as many new root ports as libvirt
- * places devices and controllers on ports at define, plus one, added unaddressed
- * (libvirtRootPorts). libvirt places the ports first, by index, then gives each device the first
- * free compatible port (virDomainPCIAddressGetNextAddr from bus 0 up), so what it places fills the
- * new ports in index order: the first one left empty is the spare, and the ports before it are the
- * count. The ports up to the spare are then written where libvirt put them and judged by the same
- * define-time model as the finding, so the fix clears it (a port taken after the spare, against
- * that order, would leave it judged not cleared). Undefined whenever the shortcut does not hold (no
- * new port left empty, which leaves none chosen; another port left empty; a slot rootPortCommands
- * refuses; a controller before its bus; the finding not cleared): the caller then adds ports one
- * at a time.
+ * The fewest new root ports that leave a hotpluggable port empty once libvirt has defined the
+ * guest, found with a few whole defines rather than one per port. libvirt places the ports first,
+ * by index, then gives each device and controller it places the first free compatible port
+ * (virDomainPCIAddressGetNextAddr from bus 0 up), adding a root port only when none is free
+ * (virDomainPCIAddressSetGrow); so each port written takes the place of one libvirt adds, and the
+ * count is the ports libvirt adds at define plus one (the spare). That guess is checked with
+ * libvirtRootPorts (one define each: the ports written without an address, placed where libvirt
+ * puts them), and the answer searched from it by halving: more ports never leave fewer empty, and
+ * past pcie-root's room libvirt places none of them. Bounded by the room for root ports (at most
+ * 256 controller indexes): about log2(256) = 8 defines, where adding ports one at a time ran three
+ * per port (8.4 s on a q35 design of ~900 devices written without an address).
+ * Returns the trial with the fewest ports, `{ room }` when no count within pcie-root's room leaves a
+ * spare (room 0: not one more root port fits), or undefined when the model cannot define the design
+ * or the guess is not libvirt's order (a port written elsewhere left empty; the caller then adds
+ * ports one at a time).
  */
-function countedPortsFix(ctx: RuleContext): Fix | undefined {
+function fewestPorts(ctx: RuleContext): PortsTrial | { readonly room: number } | undefined {
   const base = defineDomain(ctx.design.guest, ctx.host);
   if (!base || base.unplaced.includes('*')) return undefined;
-  const written = new Set<string>();
-  for (const x of [...ctx.design.guest.devices, ...ctx.design.guest.controllers]) if (x.address) written.add(x.key);
-  // what libvirt places on a port (an existing one, or one it adds) can take a new one instead
-  const ports = new Set(base.guest.controllers.filter(isPort).map((c) => c.index));
-  const placedByLibvirt = [...base.guest.devices, ...base.guest.controllers].filter((x) => x.address && !written.has(x.key) && ports.has(x.address.bus)).length;
-  const trial = libvirtRootPorts(ctx, nextFreeIndex(ctx.guest), placedByLibvirt + 1);
-  if (!trial) return undefined;
-  const used = new Set<number>();
-  for (const x of [...trial.defined.guest.devices, ...trial.defined.guest.controllers]) if (x.address) used.add(x.address.bus);
-  const spare = trial.ports.findIndex((p) => !used.has(p.index));
-  // another port left empty (the root port libvirt adds to hold the pcie-to-pci-bridge it adds, when
-  // the bridge goes to a new port) may be the spare with fewer new ports: counted one at a time
-  const ours = new Set(trial.ports.map((p) => p.index));
-  if (trial.defined.guest.controllers.some((c) => isPort(c) && c.target.hotplug !== 'off' && c.index !== undefined && !ours.has(c.index) && !used.has(c.index))) return undefined;
-  // every new port taken (spare -1): none chosen, which the judgement below does not clear
-  const chosen = trial.ports.slice(0, spare + 1);
-  const commands = rootPortCommands(ctx, chosen);
+  const first = nextFreeIndex(ctx.guest);
+  const most = MAX_CONTROLLER_INDEX - first + 1;
+  const trials = new Map<number, PortsTrial | undefined>();
+  const at = (count: number): PortsTrial | undefined => {
+    if (count > most) return undefined;
+    if (trials.has(count)) return trials.get(count);
+    const t = libvirtRootPorts(ctx, first, count);
+    const used = new Set<number>();
+    for (const x of [...(t?.defined.guest.devices ?? []), ...(t?.defined.guest.controllers ?? [])]) if (x.address) used.add(x.address.bus);
+    const r = t && { ports: t.ports, defined: t.defined, spare: t.defined.guest.controllers.some((c) => isPort(c) && c.target.hotplug !== 'off' && c.index !== undefined && !used.has(c.index)) };
+    trials.set(count, r);
+    return r;
+  };
+  const spare = (count: number): boolean => at(count)?.spare === true;
+  // the largest count in (fits, fitsNot) pcie-root has room for: at(fits) placed them all, at(fitsNot) did not
+  const roomBetween = (fits: number, fitsNot: number): number => {
+    let lo = fits;
+    let hi = fitsNot;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (at(mid)) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let hi = Math.min(most, Math.max(1, base.guest.controllers.filter((c) => isPort(c) && addedByLibvirt(base, c)).length + 1));
+  if (!at(hi)) {
+    const room = roomBetween(0, hi);
+    if (room === 0 || !spare(room)) return { room };
+    hi = room;
+  } else if (!spare(hi)) {
+    // more for ports than counted: double until a spare, or past the room
+    for (let lo = hi; ; lo = hi) {
+      hi = Math.min(most + 1, lo * 2);
+      if (!at(hi)) {
+        const room = roomBetween(lo, hi);
+        if (!spare(room)) return { room };
+        hi = room;
+        break;
+      }
+      if (spare(hi)) break;
+    }
+  }
+  let lo = 0;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (spare(mid)) hi = mid;
+    else lo = mid;
+  }
+  return at(hi);
+}
+
+/** New ports written, and the design with them, whose define leaves a spare. */
+interface Counted {
+  readonly added: readonly number[];
+  readonly commands: readonly Command[];
+  readonly now: RuleContext;
+}
+
+/**
+ * The fewest ports that leave a spare ({@link fewestPorts}), written where libvirt puts them
+ * (rootPortCommands) and judged by the same define-time model as the finding, so a fix of them
+ * clears it. `{ room }` when no count fits; `{ early }` when libvirt would put a controller written
+ * without an address on a new port, after it (GEN-IDX-4). Undefined when the search does not hold
+ * (see fewestPorts), rootPortCommands refuses a slot libvirt puts them in (its function 0 written
+ * multifunction='off'), or the finding is not cleared.
+ */
+function countedPorts(ctx: RuleContext): Counted | { readonly room: number } | { readonly early: PciController } | undefined {
+  const found = fewestPorts(ctx);
+  if (!found || 'room' in found) return found;
+  const commands = rootPortCommands(ctx, found.ports, found.defined);
   if (!commands) return undefined;
-  const added = chosen.map((p) => p.index);
-  const step: Command = commands.length === 1 ? (commands[0] as Command) : { kind: 'batch', label: added.length === 1 ? 'Add an empty pcie-root-port' : `Add ${added.length} empty pcie-root-ports`, commands };
-  const now = buildContext(applyCommand(ctx.design, step));
-  if (earlyController(now, added) || judge(now)) return undefined;
-  return portsFix(now, added, added.length === 1 ? step : commands);
+  const added = found.ports.map((p) => p.index);
+  const now = buildContext(applyCommand(ctx.design, { kind: 'batch', label: 'Add empty pcie-root-ports', commands }));
+  const early = earlyController(now, added);
+  if (early?.address) return { early };
+  return judge(now) ? undefined : { added, commands, now };
+}
+
+/** The fix of `counted`: one port's command (a batch when it edits function 0 of its slot too), or the commands of several. */
+function countedFix(counted: Counted): Fix {
+  if (counted.added.length > 1) return portsFix(counted.now, counted.added, counted.commands);
+  const step: Command = counted.commands.length === 1 ? (counted.commands[0] as Command) : { kind: 'batch', label: 'Add an empty pcie-root-port', commands: counted.commands };
+  return portsFix(counted.now, counted.added, step);
 }
 
 /**
  * libvirt or QEMU refuses the domain as libvirt defines it: something the design leaves to libvirt
- * finds no slot (defineDomain's unplaced, its dry run's failure: GEN-CONNECT-1), or a controller it
- * places lands on a bus at or after its own index (controllersBeforeTheirBus: GEN-IDX-4). Those
- * errors' fixes come first; a port added changes neither.
+ * finds no slot (defineDomain's unplaced, its dry run's failure: GEN-CONNECT-1), a controller it
+ * places lands on a bus at or after its own index (controllersBeforeTheirBus: GEN-IDX-4), or it
+ * numbers a controller past 255 (indexesPastLimitAtDefine: GEN-IDX-1). Those errors' fixes come
+ * first; a port added changes none of them (a port written takes an index as the one libvirt adds
+ * in its place does).
  */
 function refusedAtDefine(ctx: RuleContext): boolean {
   const defined = atDefine(ctx, placesAnything);
-  return defined !== undefined && (defined.unplaced.length > 0 || defined.dryRunFailure !== undefined || controllersBeforeTheirBus(ctx.guest, defined.guest).length > 0);
+  return defined !== undefined && (defined.unplaced.length > 0 || defined.dryRunFailure !== undefined || controllersBeforeTheirBus(ctx.guest, defined.guest).length > 0 || indexesPastLimitAtDefine(ctx, defined).length > 0);
 }
 
 /**
@@ -173,8 +261,25 @@ function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why:
   // of a design with the wrong root (GEN-IDX-2)
   const root = ctx.controllerByIndex.get(0);
   if (root && !busAccepts(root, 'pcie-root-port')) return { why: `No fix adds a port here: bus 0 is a ${root.model}, which takes no pcie-root-port.` };
-  const fast = countedPortsFix(ctx);
-  if (fast) return { fix: fast };
+  // libvirt or QEMU refuses the domain already (refusedAtDefine): those errors' fixes come first, in
+  // every path to a fix. A root port written takes a slot or function of pcie-root, and an index, as
+  // the ports libvirt adds do, so no number of them lets it place everything; trying them one by one
+  // would define the whole domain per port (minutes for a thousand NICs written without an address).
+  // One port is tried, for the words when a controller libvirt places would take it (GEN-IDX-4).
+  if (refusedAtDefine(ctx)) {
+    const port = libvirtRootPort(ctx, nextFreeIndex(ctx.guest));
+    if (!port) return { why: FULL };
+    const early = earlyController(buildContext(applyCommand(ctx.design, { kind: 'batch', label: 'Add an empty pcie-root-port', commands: port.commands })), [port.index]);
+    return { why: early?.address ? earlyWords(early, early.address.bus) : REFUSED };
+  }
+  const counted = countedPorts(ctx);
+  if (counted && 'room' in counted) return { why: noRoomWords(counted.room) };
+  if (counted && 'early' in counted) return { why: earlyWords(counted.early, counted.early.address?.bus ?? -1) };
+  if (counted) return { fix: countedFix(counted) };
+  // Otherwise (a slot libvirt puts them in has its function 0 written multifunction='off'; a design
+  // the model cannot define) ports are added one at a time, each where libvirt puts it, or in the
+  // lowest wholly free slot when that one cannot be written (libvirtRootPort); bounded by the room
+  // for root ports, three defines a port.
   const commands: Command[] = [];
   const added: number[] = [];
   let now = ctx;
@@ -187,23 +292,10 @@ function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why:
     added.push(port.index);
     now = buildContext(applyCommand(now.design, step));
     const early = earlyController(now, added);
-    if (early?.address) return { why: `No fix adds a port here: libvirt would put ${early.model} controller index ${String(early.index)}, written without an address, on the new port ${early.address.bus}, which comes after it (GEN-IDX-4): renumber it or write its address first.` };
-    // libvirt or QEMU refuses the domain already (refusedAtDefine: GEN-CONNECT-1, GEN-IDX-4): those
-    // fixes come first. A root port written takes a slot or function of pcie-root as the ports libvirt
-    // adds do, so no number of them lets it place everything, and trying them one by one would
-    // define the whole domain per port (minutes for a thousand NICs written without an address).
-    if (added.length === 1 && refusedAtDefine(ctx)) {
-      return { why: 'No fix adds a port here: libvirt or QEMU refuses this domain as libvirt defines it (what it must place finds no slot, GEN-CONNECT-1, or a controller lands on a bus QEMU creates after it, GEN-IDX-4), and a port added changes neither.' };
-    }
-    if (judge(now)) continue;
-    return { fix: portsFix(now, added, added.length === 1 ? step : commands) };
+    if (early?.address) return { why: earlyWords(early, early.address.bus) };
+    if (!judge(now)) return { fix: portsFix(now, added, added.length === 1 ? step : commands) };
   }
-  return {
-    why:
-      added.length === 0
-        ? 'pcie-root has no free slot, nor a free function in a slot of root ports, for another root port: free one, or add a switch.'
-        : `pcie-root has room for ${added.length} more root port${added.length === 1 ? '' : 's'}, and libvirt would fill every port added there at define (its own devices and those written without an address), so none would stay a spare.`,
-  };
+  return { why: noRoomWords(added.length) };
 }
 
 export const rule: Rule = globalRule(meta, (ctx) => {

@@ -171,10 +171,14 @@ export function libvirtRootPorts(ctx: RuleContext, first: number, count: number)
  * and, in a slot that then holds more than one function, multifunction='on' on its function 0 as
  * virDomainPCIAddressSetAllMulti writes it (on a new port, or by editing what the design has there).
  * Undefined when a slot's function 0 is written multifunction='off' (QEMU refuses the port beside
- * it: "single function device can't be populated"), or is filled only at define (by a controller
- * written without an address), which would leave the written slot without function 0 (GEN-MF-3).
+ * it: "single function device can't be populated"), or is empty as written, which would leave the
+ * written slot without function 0 (GEN-MF-3) — unless `defined`, the guest as libvirt defines it
+ * with the ports, has something there: a root port written without an address, which libvirt puts
+ * in the first free function of a slot root ports aggregate (virDomainPCIAddressFindUnusedFunctionOnBus),
+ * function 0 of a slot whose other functions are written; GEN-MF-3 takes such a slot as libvirt
+ * defines it, and so does the design as written before the ports.
  */
-export function rootPortCommands(ctx: RuleContext, ports: readonly PlacedRootPort[]): Command[] | undefined {
+export function rootPortCommands(ctx: RuleContext, ports: readonly PlacedRootPort[], defined?: DefinedDomain): Command[] | undefined {
   const slotOf = (a: GuestPciAddress): string => `${a.domain}:${a.bus}:${a.slot}`;
   const written = [...ctx.guest.devices, ...ctx.guest.controllers].filter((x) => x.address);
   const functions = new Map<string, number>();
@@ -186,7 +190,7 @@ export function rootPortCommands(ctx: RuleContext, ports: readonly PlacedRootPor
     const shared = (functions.get(slotOf(a)) ?? 0) > 1;
     const atZero = written.find((x) => x.address && slotOf(x.address) === slotOf(a) && x.address.function === 0);
     const newAtZero = ports.some((q) => slotOf(q.address) === slotOf(a) && q.address.function === 0);
-    if (atZero?.address?.multifunction === 'off' || (!atZero && !newAtZero)) return undefined;
+    if (atZero?.address?.multifunction === 'off' || (!atZero && !newAtZero && !filledAtDefine(defined, a))) return undefined;
     const address: GuestPciAddress = { domain: a.domain, bus: a.bus, slot: a.slot, function: a.function, ...(shared && a.function === 0 ? { multifunction: 'on' as const } : {}) };
     commands.push({ kind: 'add-controller', controller: { model: 'pcie-root-port', index: p.index, target: { chassis: p.chassis, port: a.slot * 8 + a.function }, address } });
     if (atZero?.address && atZero.address.multifunction === undefined && shared && !edited.has(atZero.key)) {
@@ -196,6 +200,11 @@ export function rootPortCommands(ctx: RuleContext, ports: readonly PlacedRootPor
     }
   }
   return commands;
+}
+
+/** Has `defined` a function 0 in the slot of `a` (something libvirt places there at define)? */
+function filledAtDefine(defined: DefinedDomain | undefined, a: GuestPciAddress): boolean {
+  return defined !== undefined && [...defined.guest.controllers, ...defined.guest.devices].some((x) => x.address?.bus === a.bus && x.address.slot === a.slot && x.address.function === 0 && x.address.domain === a.domain);
 }
 
 /**
@@ -216,7 +225,7 @@ export function libvirtRootPort(ctx: RuleContext, index: number): { commands: Co
   if (!base || base.unplaced.includes('*')) return asSlot();
   const placed = libvirtRootPorts(ctx, index, 1);
   if (!placed) return undefined;
-  const commands = rootPortCommands(ctx, placed.ports);
+  const commands = rootPortCommands(ctx, placed.ports, placed.defined);
   return commands ? { commands, index } : asSlot();
 }
 

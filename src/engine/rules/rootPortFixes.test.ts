@@ -81,10 +81,15 @@ describe('GEN-CONNECT-1: the root port added below a controller libvirt cannot p
     expect(bsf(defineDomain(fixed.guest, fixed.host)?.guest.controllers.find((c) => c.index === 3)?.address)).toBe('2:0.0');
   });
 
-  it('root port 1 written without an address: its slot is filled only at define, which a written port beside it would leave without function 0 (rootPortCommands), so the port takes the lowest wholly free slot as the old fix did', () => {
+  it('root port 1 written without an address: libvirt fills function 0 of its slot at define, so the port goes beside it at 00:01.1, where libvirt puts one (rootPortCommands takes a function 0 filled at define)', () => {
+    // libvirt 9.0 defines it so, root port 1 at 00:01.0, and QEMU starts it (test/real/root-port-fixes.test.ts);
+    // the fix once took the lowest wholly free slot, 00:02.0
     const unaddressed = q35([ctrl('pcie-root-port', 1), ctrl('pcie-to-pci-bridge', 2)], [dev('rng0', 'rng', at(1, 0)), ...noDefaults]);
     const fix = fixOf(unaddressed, 'GEN-CONNECT-1');
-    expect(portOf(fix.command, 2)).toBe('0:1.0');
+    expect(portOf(fix.command, 2)).toBe('0:1.1');
+    const fixed = applyCommand(unaddressed, fix.command);
+    expect(bsf(defineDomain(fixed.guest, fixed.host)?.guest.controllers.find((c) => c.index === 1)?.address)).toBe('0:1.0 mf=on');
+    expect(validate(fixed).filter((f) => f.severity === 'error')).toEqual([]);
   });
 });
 
