@@ -12,6 +12,7 @@ import { applyCommand } from '../../src/engine/commands/commands.ts';
 import type { Command } from '../../src/engine/commands/commands.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
 import { design, firstFix, verify } from './helpers.ts';
+import { generatedQ35 } from '../support/generatedQ35.ts';
 
 
 const oneUsedPort = (machine: 'q35' | 'virt', extra = ''): string =>
@@ -130,5 +131,27 @@ ${disk(name(f), f + 1, 0)}`).join('');
     if (!r.ok) console.log(formatVerifyReport(r));
     expect(r.ok).toBe(true);
     expect(r.sparesTaken).toBeUndefined();
+  });
+
+  it('generated q35 designs (test/q35-hp-1-counted.test.ts): the counted fix leaves a root port empty in libvirt\'s XML, and QEMU starts the guest', async () => {
+    // the ports counted from the ports libvirt adds at define, written where libvirt puts them,
+    // some beside a function 0 libvirt fills at define (a root port written without an address)
+    const fixed = generatedQ35(20261201, 60)
+      .map((xml) => design(xml))
+      .flatMap((d) => {
+        // those libvirt defines as they are (some write a USB controller beside model='none': GEN-USB-1)
+        const findings = validate(d);
+        const fix = findings.find((f) => f.ruleId === 'Q35-HP-1')?.fixes?.[0];
+        return fix && !findings.some((f) => f.severity === 'error') ? [applyCommand(d, fix.command)] : [];
+      })
+      .slice(0, 4);
+    expect(fixed).toHaveLength(4);
+    for (const d of fixed) {
+      const r = await verify(exportDomain(d));
+      if (!r.ok) console.log(formatVerifyReport(r));
+      expect(r.ok).toBe(true);
+      const used = new Set(r.devices.flatMap((x) => (x.libvirt ? [x.libvirt.bus] : [])));
+      expect(r.controllers.filter((c) => c.model === 'pcie-root-port' && !used.has(c.index)).length).toBeGreaterThan(0);
+    }
   });
 });

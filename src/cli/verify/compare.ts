@@ -120,7 +120,7 @@ export function compare({ copy, normalized, live, qom, builtins }: CompareInput)
     const a = pciAddressOf(el);
     if (a) definedBuses.add(a.bus);
   }
-  const spares = spareAccount(copy.controllers, copy.family, designedBuses, definedBuses);
+  const spares = spareAccount(copy.controllers, copy.family, designedBuses, definedBuses, ctrls);
 
   const seen = new Set<string>();
   for (const d of copy.devices) {

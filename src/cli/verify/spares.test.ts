@@ -22,4 +22,17 @@ describe('spares through define', () => {
     expect(landedNote(kept, 2, true)).toEqual({ note: 'on a port the design left empty (1 empty port left)', spareTaken: false });
     expect(landedNote(kept, 1, true)).toEqual({ spareTaken: false });
   });
+
+  it('a port libvirt adds and leaves empty is hotplug room too: the spare is not taken (the root port of the pcie-to-pci-bridge libvirt adds, the bridge in an earlier port)', () => {
+    // design ports 1, 2; libvirt takes 2 for its USB controller, adds port 6 and a bridge 7 (on port 1), port 6 stays empty
+    const libvirts = [{ index: 0, model: 'pcie-root' }, { index: 1, model: 'pcie-root-port' }, { index: 2, model: 'pcie-root-port' }, { index: 6, model: 'pcie-root-port' }, { index: 7, model: 'pcie-to-pci-bridge' }];
+    const design = [ctrl(0, 'pcie-root'), ctrl(1, 'pcie-root-port'), ctrl(2, 'pcie-root-port')];
+    const withAdded = spareAccount(design, 'q35', new Set([0]), new Set([0, 1, 2, 7]), libvirts);
+    expect(landedNote(withAdded, 2, true)).toEqual({ note: 'on a port the design left empty (1 empty port left)', spareTaken: false });
+    // libvirt's port taken too (a device on bus 6): no room left
+    const taken = spareAccount(design, 'q35', new Set([0]), new Set([0, 1, 2, 6, 7]), libvirts);
+    expect(landedNote(taken, 2, true)).toEqual({ note: 'on a port the design left empty: spare taken by libvirt, no empty port is left for hotplug', spareTaken: true });
+    // an empty bridge libvirt adds is room of its kind, not a port
+    expect(spareAccount(design, 'q35', new Set([0]), new Set([0, 1, 2, 6]), libvirts).left.get('bridge')).toBe(1);
+  });
 });

@@ -19,9 +19,20 @@ export interface SpareAccount {
 
 /**
  * `controllers`: the design's PCI controllers; `designedBuses`: buses the design puts something on;
- * `definedBuses`: buses with anything on them in libvirt's defined XML.
+ * `definedBuses`: buses with anything on them in libvirt's defined XML; `libvirts`: the PCI
+ * controllers of libvirt's defined XML (index and model). Those the design does not number (libvirt
+ * adds them, or numbers them as it reads the domain) and that stay empty are hotplug room too: a
+ * root port libvirt adds for the pcie-to-pci-bridge it adds stays empty when the bridge goes to an
+ * earlier free port (qemuDomainAssignPCIAddresses' dry run grows a port for it, the real pass puts
+ * it in the first free one), and a port is a port to hotplug into whoever wrote it.
  */
-export function spareAccount(controllers: readonly PciController[], family: MachineFamily, designedBuses: ReadonlySet<number>, definedBuses: ReadonlySet<number>): SpareAccount {
+export function spareAccount(
+  controllers: readonly PciController[],
+  family: MachineFamily,
+  designedBuses: ReadonlySet<number>,
+  definedBuses: ReadonlySet<number>,
+  libvirts: ReadonlyArray<{ readonly index: number; readonly model: string }> = [],
+): SpareAccount {
   const empty = new Map<number, SpareKind>();
   const left = new Map<SpareKind, number>();
   for (const c of controllers) {
@@ -29,6 +40,11 @@ export function spareAccount(controllers: readonly PciController[], family: Mach
     if (!kind || c.index === undefined || designedBuses.has(c.index)) continue;
     empty.set(c.index, kind);
     if (!definedBuses.has(c.index)) left.set(kind, (left.get(kind) ?? 0) + 1);
+  }
+  const numbered = new Set(controllers.flatMap((c) => (c.index === undefined ? [] : [c.index])));
+  for (const c of libvirts) {
+    const kind = spareKind({ index: c.index, model: c.model, target: {} }, family);
+    if (kind && !numbered.has(c.index) && !definedBuses.has(c.index)) left.set(kind, (left.get(kind) ?? 0) + 1);
   }
   return { empty, left };
 }
