@@ -225,6 +225,57 @@ test.describe('two tabs of one browser', () => {
   });
 });
 
+test.describe('a tab reloaded after another tab saved over its design', () => {
+  test('says it opened the other tab’s design, and brings this tab’s own back', async ({ page, context }) => {
+    await openApp(page);
+    await editAndSave(page);
+    // a second tab opens that autosave; the first edits on and saves again
+    const other = await openTab(context, '/');
+    await page.getByTestId('add-phb').click();
+    await expect(page.getByTestId('controller-4')).toBeVisible();
+    const mine = await exportXml(page);
+    await expect.poll(() => savedDomain(page)).toBe(mine);
+    // the second tab edits the older design and saves over the first tab's, keeping it aside
+    await other.getByTestId('machine-select').selectOption('q35');
+    await other.getByTestId('add-phb').click();
+    await expect(other.getByTestId('controller-1')).toContainText('Root port');
+    const theirs = await exportXml(other);
+    await expect.poll(() => savedDomain(other)).toBe(theirs);
+
+    // the first tab reloads: the autosave is the other tab's, and the notice says so
+    await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
+    await page.reload();
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    expect(await exportXml(page)).toBe(theirs);
+    await expect(page.getByTestId('notice-message')).toContainText('Opened the design another tab saved');
+    await expect(page.getByTestId('notice-message')).toContainText("This tab's own design");
+    await page.getByTestId('restore-this-tab').click();
+    await expect(page.getByTestId('controller-4')).toBeVisible();
+    expect(await exportXml(page)).toBe(mine);
+
+    // the other tab reloads its own autosave... which is now the first tab's again: it says so too
+    await other.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
+    await expect.poll(() => savedDomain(page)).toBe(mine);
+    await other.reload();
+    await expect(other.locator('html[data-ready="true"]')).toBeAttached();
+    await expect(other.getByTestId('notice-message')).toContainText('Opened the design another tab saved');
+    await other.getByTestId('restore-this-tab').click();
+    await expect(other.getByTestId('controller-1')).toContainText('Root port');
+    expect(await exportXml(other)).toBe(theirs);
+  });
+
+  test('a reload of the tab whose design the autosave is says it restored this tab’s design, as before', async ({ page }) => {
+    await openApp(page);
+    const mine = await editAndSave(page);
+    await page.evaluate(() => sessionStorage.setItem('pcitopo-e2e-keep', '1'));
+    await page.reload();
+    await expect(page.locator('html[data-ready="true"]')).toBeAttached();
+    expect(await exportXml(page)).toBe(mine);
+    await expect(page.getByTestId('notice-message')).toContainText('Restored your design');
+    await expect(page.getByTestId('restore-this-tab')).toHaveCount(0);
+  });
+});
+
 test.describe('the undo history', () => {
   test('survives a reload: undo and redo step through the edits made before it', async ({ page }) => {
     await openApp(page);

@@ -94,7 +94,7 @@ export interface DragState {
 }
 
 /** the buttons a message can carry: open the demo, restore the design kept aside, export the domain as UTF-8 (its encoding cannot hold an edit) */
-export type MessageAction = 'open-demo' | 'restore-previous' | 'export-utf8';
+export type MessageAction = 'open-demo' | 'restore-previous' | 'restore-this-tab' | 'export-utf8';
 
 export interface Message {
   readonly kind: 'error' | 'notice';

@@ -14,7 +14,7 @@ import { StorageAlert } from './StorageAlert.tsx';
 import { KeptDesigns } from './KeptDesigns.tsx';
 import { Toolbar } from './Toolbar.tsx';
 import { XmlDrawer } from './XmlDrawer.tsx';
-import { actionForKey, exportXmlUtf8, importAny, inMultiSelection, keyOf, openDemo, openWorkspace, restorePrevious, run, selectionAt, setView } from './actions/index.ts';
+import { actionForKey, exportXmlUtf8, importAny, inMultiSelection, keyOf, openDemo, openWorkspace, restorePrevious, restoreThisTab, run, selectionAt, setView } from './actions/index.ts';
 import { busOwner, nodeIdOf } from './layout.ts';
 import { useRovingFocus } from './roving.ts';
 import * as canvasApi from './canvasApi.ts';
@@ -65,6 +65,11 @@ function MessageBar() {
           {message.actions?.includes('restore-previous') ? (
             <button type="button" className="primary" data-testid="restore-previous" onClick={() => void run(restorePrevious, undefined)}>
               Restore your previous design
+            </button>
+          ) : null}
+          {message.actions?.includes('restore-this-tab') ? (
+            <button type="button" className="primary" data-testid="restore-this-tab" onClick={() => void run(restoreThisTab, undefined)}>
+              Restore this tab&apos;s design
             </button>
           ) : null}
           {message.actions?.includes('export-utf8') ? <ActionButton action={exportXmlUtf8} arg={undefined} testId="export-utf8" className="primary" /> : null}

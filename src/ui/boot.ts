@@ -9,10 +9,11 @@ import { buildDesign } from './documents.ts';
 import { tidy } from './importing.ts';
 import { autosave, docFromState, historyDocs, keepAside, keptStore, refreshKept, refuseText } from './keeping.ts';
 import { AUTOSAVE_KEY, historyOf, readSnapshotText, snapshotName, snapshotOf, storage, when, whyNotSaved, type Snapshot } from './persistence.ts';
-import { loadAutosave, migrateLocalStorage } from './saved.ts';
+import { loadAutosave, migrateLocalStorage, type KeptDesign } from './saved.ts';
 import { openLinkedWorkspace } from './linkedWorkspace.ts';
 import { safetyStore } from './safety.ts';
-import { startSession } from './sessions.ts';
+import { previousTabId, startSession } from './sessions.ts';
+import { thisTabsKept } from './actions/restoreThisTab.ts';
 
 const store = designerStore;
 
@@ -172,10 +173,29 @@ async function openSaved(saved: Snapshot): Promise<boolean> {
   // the first load is not a change: set the history without an undo step or an autosave
   store.setState({ past: history.past, future: history.future });
   const lost = history.lost ? ` ${history.lost} undo steps could not be read.` : '';
+  const own = ownKeptAside(saved);
+  if (own) {
+    store.getState().setMessage({
+      kind: 'notice',
+      text: `Opened the design another tab saved ${when(saved.savedAt)} (${snapshotName(saved)}): it saved over this tab's. This tab's own design (${own.name}, ${when(own.savedAt)}) is kept aside.${lost}`,
+      actions: ['restore-this-tab', 'open-demo'],
+    });
+    return true;
+  }
   // replaced the user's work last time and nothing was done since: offer it back
   const offer = saved.pristine ? restoreOffer() : [];
   store.getState().setMessage({ kind: 'notice', text: `Restored your design from ${when(saved.savedAt)}.${lost}`, actions: [...offer, 'open-demo'] });
   return true;
+}
+
+/**
+ * This tab's own design, when the autosave a reload opens is another tab's: that tab saved over it
+ * and kept it aside (restoreThisTab.ts thisTabsKept). Undefined on a first load, for this tab's own
+ * autosave, or when nothing of this tab's was kept (it had nothing of the user's).
+ */
+function ownKeptAside(saved: Snapshot): KeptDesign | undefined {
+  if (previousTabId === null || saved.tab === undefined || saved.tab === previousTabId) return undefined;
+  return thisTabsKept();
 }
 
 /**

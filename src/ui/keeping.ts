@@ -10,7 +10,7 @@ import { activeGuest, historyOf, historyStates, snapshotOf, whyNotSaved, type Gu
 import { docOfSnapshot } from './workspaceSnapshot.ts';
 import * as saved from './saved.ts';
 import { safetyStore } from './safety.ts';
-import { tabId } from './sessions.ts';
+import { noteTabDesign, tabId } from './sessions.ts';
 
 export interface KeptState {
   /** newest first */
@@ -81,6 +81,7 @@ export async function autosave(store: DesignerStore = designerStore): Promise<vo
   const snap: Snapshot = { ...snapshotOf(present), history: historyOf(past, future) };
   const r = await saved.saveAutosave(snap, tabId, new Date(), () => !safetyStore.getState().beside);
   if (r.ok && r.skipped) return;
+  if (r.ok) noteTabDesign(saved.fingerprint(snap));
   const why = r.ok ? null : r.why;
   if (why !== safetyStore.getState().saveFailed && !safetyStore.getState().beside) safetyStore.setState({ saveFailed: why });
   if (r.ok && r.other) {

@@ -62,8 +62,8 @@ async function write<T>(run: (tx: WriteTx) => Promise<T>): Promise<T> {
   }
 }
 
-/** Two FNV-1a hashes (different seeds) and the length over the design's texts: equal designs, equal fingerprints. */
-function fingerprint(s: SnapshotState): string {
+/** Two FNV-1a hashes (different seeds) and the length over the design's texts: equal designs, equal fingerprints (a kept entry's `sig`). */
+export function fingerprint(s: SnapshotState): string {
   let a = 0x811c9dc5;
   let b = 0x01000193;
   let n = 0;

@@ -14,6 +14,53 @@ type Ping = { readonly type: 'ping' | 'pong'; readonly from: string };
 
 export const tabId: string = globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`;
 
+/** Where a tab notes its id for its next load: sessionStorage outlives a reload of that tab, and only that tab reads it. */
+const TAB_KEY = 'pcitopo:tab';
+
+/**
+ * The id this tab had before it was reloaded (null on a first load, or without sessionStorage): the
+ * autosave names the tab that wrote it, so a reload can tell another tab's design from its own, and
+ * find its own among the kept designs (saved.ts keeps it as `tab-<id>` when another tab saves over it).
+ */
+export const previousTabId: string | null = notePreviousTab();
+
+/** Where a tab notes the fingerprint of the design it last autosaved (saved.ts fingerprint, a kept entry's `sig`). */
+const DESIGN_KEY = 'pcitopo:tab-design';
+
+/**
+ * The fingerprint of the design this tab last autosaved before it was reloaded: found among the
+ * kept designs however it got there (kept as this tab's entry when another tab saved over it, or as
+ * the design another tab replaced when it restored its own), it is this tab's own design.
+ */
+export const previousTabDesign: string | null = readSession(DESIGN_KEY);
+
+/** Notes the fingerprint of the design this tab has just autosaved, for its next load. */
+export function noteTabDesign(sig: string): void {
+  try {
+    globalThis.sessionStorage?.setItem(DESIGN_KEY, sig);
+  } catch {
+    // no sessionStorage: a reload cannot find this tab's design among the kept ones, and says less
+  }
+}
+
+function readSession(key: string): string | null {
+  try {
+    return globalThis.sessionStorage?.getItem(key) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function notePreviousTab(): string | null {
+  const previous = readSession(TAB_KEY);
+  try {
+    globalThis.sessionStorage?.setItem(TAB_KEY, tabId);
+  } catch {
+    // as above
+  }
+  return previous;
+}
+
 function readTabs(): Record<string, string> {
   try {
     const v = JSON.parse(storage()?.getItem(TABS_KEY) ?? '{}') as unknown;

@@ -7,6 +7,7 @@ export { redo } from './redo.ts';
 export { openDemo } from './openDemo.ts';
 export { newDesign } from './newDesign.ts';
 export { restorePrevious } from './restorePrevious.ts';
+export { restoreThisTab } from './restoreThisTab.ts';
 export { restoreKept } from './restoreKept.ts';
 export { importDomain, type FileText } from './importDomain.ts';
 export { importHost } from './importHost.ts';
