@@ -369,6 +369,10 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
           nodesDraggable={false}
           nodesConnectable={false}
           elementsSelectable={false}
+          // the tree is one Tab stop with arrow keys inside (roving.ts on the controllers' heads and
+          // devices): React Flow's own focusable wrappers would add a stop per node and edge that does nothing here
+          nodesFocusable={false}
+          edgesFocusable={false}
           selectionKeyCode={null}
           onNodeClick={onNodeClick}
           onMoveStart={onMoveStart}
