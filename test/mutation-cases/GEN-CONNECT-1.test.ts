@@ -259,3 +259,18 @@ describe('GEN-CONNECT-1: what it cannot name', () => {
     expect(got.map((f) => [f.subjects, f.fixes])).toEqual([[{ controllers: [2] }, undefined]]);
   });
 });
+
+describe('GEN-CONNECT-1: the words of a device libvirt cannot place', () => {
+  it("libvirt's dry run fails first (the pci-bridge it adds for the 62nd conventional NIC on virt finds no slot): its words, not the real pass's", () => {
+    // libvirt 9.0 refuses this domain with the quoted words (test/real/connect-words.test.ts)
+    const d = virt([], Array.from({ length: 62 }, (_, i) => dev(`net${i}`, 'interface', undefined, { model: 'e1000' })));
+    expect(of(d).map((f) => [f.message, f.subjects])).toEqual([
+      [
+        `libvirt cannot place net61: no free slot takes it, and the buses libvirt adds for what it places find no slot either ("a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available, and it cannot be automatically added"), so it refuses the domain.`,
+        { devices: ['net61'] },
+      ],
+    ]);
+    // one fewer fits: nothing to say
+    expect(of(virt([], Array.from({ length: 61 }, (_, i) => dev(`net${i}`, 'interface', undefined, { model: 'e1000' }))))).toEqual([]);
+  });
+});

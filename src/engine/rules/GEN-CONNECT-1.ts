@@ -134,9 +134,14 @@ function unplacedAtDefine(ctx: RuleContext, reported: ReadonlySet<number>): Find
     // the dry run's virDomainPCIAddressGetNextAddr grows a pcie-root-port for it anyway and the
     // reservation behind it refuses that bus (virDomainPCIAddressFlagsCompatible), before any
     // "No more available PCI slots" of the real run.
+    // libvirt's define stops at its dry run's failure when there is one (qemuDomainAssignPCIAddresses:
+    // the buses it grows for what it places need slots too), and that is the error it gives; the
+    // second pass's "No more available PCI slots" only when the dry run went through
     const why = qemuDomainDeviceIsIntegrated(d, ctx.machine)
       ? 'it is an integrated device, which goes on pcie-root only, and pcie-root has no free slot: libvirt adds a pcie-root-port for it and then refuses that bus ("The device at PCI address … needs to be an integrated device (bus=0)")'
-      : 'no free slot takes it and libvirt cannot add a bus for it ("No more available PCI slots")';
+      : defined.dryRunFailure !== undefined
+        ? `no free slot takes it, and the buses libvirt adds for what it places find no slot either ("${defined.dryRunFailure}")`
+        : 'no free slot takes it and libvirt cannot add a bus for it ("No more available PCI slots")';
     out.push(finding(meta, `libvirt cannot place ${d.label}: ${why}, so it refuses the domain.`, { devices: [d.key] }));
   }
   return out;
