@@ -131,10 +131,11 @@ interface PortsTrial {
  * past pcie-root's room libvirt places none of them. Bounded by the room for root ports (at most
  * 256 controller indexes): about log2(256) = 8 defines, where adding ports one at a time ran three
  * per port (8.4 s on a q35 design of ~900 devices written without an address).
- * Returns the trial with the fewest ports, `{ room }` when no count within pcie-root's room leaves a
- * spare (room 0: not one more root port fits), or undefined when the model cannot define the design
- * or the guess is not libvirt's order (a port written elsewhere left empty; the caller then adds
- * ports one at a time).
+ * Returns the trial with the fewest ports, `{ room }` when no count within the room for root ports
+ * (free functions of the buses that take them, controller indexes up to 255) leaves a spare (room 0:
+ * not one more root port fits), or undefined when the model cannot define the design (the caller
+ * then adds ports one at a time). test/q35-hp-1-counted.test.ts checks on generated designs that the
+ * count clears the finding and one port fewer does not.
  */
 function fewestPorts(ctx: RuleContext): PortsTrial | { readonly room: number } | undefined {
   const base = defineDomain(ctx.design.guest, ctx.host);
@@ -239,16 +240,18 @@ function refusedAtDefine(ctx: RuleContext): boolean {
 }
 
 /**
- * The fix: as many empty pcie-root-ports, each where libvirt puts a root port written without an
- * address (libvirtRootPort: a free function of a slot root ports already aggregate, or the lowest
- * wholly free slot, with multifunction='on' on function 0 as libvirt writes it) with a fresh index
- * and chassis, as it takes for one to stay empty once libvirt has defined the guest. libvirt gives
- * every device without an address (its default USB controller and memballoon from
- * qemuDomainDefAddDefaultDevices, the devices written without one) the first free compatible slot
- * from bus 0 up (virDomainPCIAddressGetNextAddr, in qemuDomainAssignDevicePCISlots' order), so a new
- * port stays a spare only once the earlier ones are taken; each try is judged by the same
- * define-time model as the finding, so the fix clears it. Bounded by the room libvirt finds for
- * root ports. Returns the fix, or why none is offered (to append to the finding's words).
+ * The fix: as many empty pcie-root-ports as it takes for one to stay empty once libvirt has defined
+ * the guest, each where libvirt puts a root port written without an address (a free function of a
+ * slot root ports already aggregate, or the lowest wholly free slot, with multifunction='on' on
+ * function 0 as libvirt writes it) with a fresh index and chassis. libvirt gives every device
+ * without an address (its default USB controller and memballoon from qemuDomainDefAddDefaultDevices,
+ * the devices written without one) the first free compatible slot from bus 0 up
+ * (virDomainPCIAddressGetNextAddr, in qemuDomainAssignDevicePCISlots' order), so a new port stays a
+ * spare only once the earlier ones are taken: the count comes from a few defines
+ * ({@link countedPorts}), one port at a time only where those ports cannot be written. Every fix is
+ * judged by the same define-time model as the finding, so it clears it; none is offered on a domain
+ * libvirt or QEMU refuses as libvirt defines it ({@link refusedAtDefine}). Returns the fix, or why
+ * none is offered (to append to the finding's words).
  */
 function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why: string } {
   // A controller libvirt cannot place (GEN-CONNECT-1) would take a new port at define, and from a
