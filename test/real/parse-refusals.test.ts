@@ -95,12 +95,12 @@ const pxb = (node: string): string => `    <controller type='pci' index='1' mode
  * parser (virDomainDefParseXML) without the QEMU driver. For what `pcitopo verify` leaves out of its
  * define copy: `<numatune>` (host NUMA nodes) is dropped there. Returns virsh's errors ('' if defined).
  */
-function testDriverDefine(xml: string): string {
+function testDriverDefine(xml: string, then = ''): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-testdrv-'));
   try {
     const f = path.join(dir, 'domain.xml');
     fs.writeFileSync(f, xml.replace("<domain type='kvm'>", "<domain type='test'>"));
-    const r = spawnSync('virsh', ['-q', '-c', 'test:///default', 'define', f], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    const r = spawnSync('virsh', ['-q', '-c', 'test:///default', `define ${f}${then}`], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
     return r.status === 0 ? '' : r.stderr.trim();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -153,6 +153,50 @@ describe('NUMA cell ids, non-PCI address numbers and a <target><node> libvirt re
     ["<cell id='+1'>", guestWith('x86_64', '', cells('+1'))],
     ["a spapr-vio <address reg='+0x30001000'>", guestWith('ppc64', vio('+0x30001000'))],
     ['a pcie-expander-bus with <node>+1</node>', guestWith('x86_64', pxb('+1'), cells('1'))],
+  ])("%s: libvirt's parser takes it, and pcitopo has no error", async (_name, xml) => {
+    expect(validate(design(xml)).filter((f) => f.severity === 'error')).toEqual([]);
+    const report = await verify(xml);
+    if (!report.error?.includes("libvirt's parser did not")) console.log(formatVerifyReport(report));
+    expect(report.error).toContain("libvirt's parser did not");
+  });
+});
+
+/**
+ * The controllers libvirt adds for a drive address (src/conf/domain_conf.c
+ * virDomainDefAddDiskControllersForType, virDomainDefMaybeAddVirtioSerialController): one for every
+ * index up to the number named, compared as an int. On q35 each SCSI controller (lsilogic) takes a
+ * PCI slot behind bridges libvirt adds, until there is no slot for another pci-bridge.
+ */
+const scsiDisk = (controller: string): string => `    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/var/lib/libvirt/images/x.img'/><target dev='sda' bus='scsi'/><address type='drive' controller='${controller}' bus='0' target='0' unit='0'/></disk>`;
+const virtioChannel = (controller: string): string => `    <channel type='pty'><target type='virtio' name='org.qemu.guest_agent.0'/><address type='virtio-serial' controller='${controller}' bus='0' port='1'/></channel>`;
+
+describe('drive and virtio-serial controller numbers, as libvirt adds their controllers', () => {
+  it.each([
+    ['a SCSI disk on drive controller 541 (542 lsilogic)', 'GEN-CONNECT-1', guestWith('x86_64', scsiDisk('541')), "a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available, and it cannot be automatically added"],
+    // past the PCI slots of any guest: pcitopo simulates nothing; libvirt adds them all, then refuses (3 s)
+    ['a SCSI disk on drive controller 20000', 'GEN-ADDR-3', guestWith('x86_64', scsiDisk('20000')), "a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available"],
+    ['a virtio channel on virtio-serial controller 2147483648', 'GEN-ADDR-3', guestWith('x86_64', virtioChannel('2147483648')), 'virtio serial controller 2147483648 is missing'],
+  ])('%s: libvirt refuses it, and pcitopo says so (%s)', async (_name, rule, xml, words) => {
+    expect(validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toContain(rule);
+    const report = await verify(xml);
+    if (!report.error?.includes(words)) console.log(formatVerifyReport(report));
+    expect(report.ok).toBe(false);
+    expect(report.error).toContain(words);
+  });
+
+  // libvirt defines it with no controller and writes the number back as the int it keeps; the
+  // domain, as `virsh start` reads it again, is refused (verify stops earlier: the schema takes two digits)
+  it('a SCSI disk on drive controller 2147483648: libvirt refuses to start it, and pcitopo says so (GEN-ADDR-3)', () => {
+    const xml = guestWith('x86_64', scsiDisk('2147483648'));
+    expect(validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-ADDR-3']);
+    expect(testDriverDefine(xml)).toBe('');
+    expect(testDriverDefine(xml, '; start parse-refusals-numbers')).toContain("Invalid value for attribute 'controller' in element 'address': '-2147483648'. Expected non-negative integer value");
+  });
+
+  // libvirt's schema takes two digits (driveController); its parser takes these
+  it.each([
+    ['a SCSI disk on drive controller 540 (541 lsilogic)', guestWith('x86_64', scsiDisk('540'))],
+    ['a virtio channel on virtio-serial controller 2147483647', guestWith('x86_64', virtioChannel('2147483647'))],
   ])("%s: libvirt's parser takes it, and pcitopo has no error", async (_name, xml) => {
     expect(validate(design(xml)).filter((f) => f.severity === 'error')).toEqual([]);
     const report = await verify(xml);
