@@ -215,6 +215,20 @@ export interface NumaMemnode {
   readonly mode?: string | undefined;
 }
 
+/**
+ * A `<numatune><memnode>` as written, every one in document order, for what libvirt refuses when it
+ * parses them (libvirt/numaConf.ts virDomainNumatuneNodeParseXMLError); {@link NumaMemnode} holds
+ * the ones it maps.
+ */
+export interface WrittenMemnode {
+  /** `cellid` read in base 10; undefined when not written or unreadable */
+  readonly cellid?: number | undefined;
+  /** `cellid` written but not a number libvirt reads (Guest.unreadable has it) */
+  readonly cellidUnreadable?: boolean | undefined;
+  readonly mode?: string | undefined;
+  readonly nodeset?: string | undefined;
+}
+
 export interface Guest {
   readonly name?: string | undefined;
   /** domain `type` attribute: kvm, qemu, … */
@@ -225,6 +239,8 @@ export interface Guest {
   readonly machine?: string | undefined;
   readonly numaCells: readonly NumaCell[];
   readonly numaMemnodes: readonly NumaMemnode[];
+  /** every `<memnode>` as written (undefined when there is none): {@link WrittenMemnode} */
+  readonly memnodesWritten?: readonly WrittenMemnode[] | undefined;
   /**
    * Numbers of the domain's own elements libvirt cannot read, as written (`cell id='x'`,
    * `memnode cellid='0x1'`): libvirt refuses the domain at parse (GEN-IDX-1 reports them).
