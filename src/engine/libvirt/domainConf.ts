@@ -228,6 +228,8 @@ export function virDomainDefImplicitDiskControllers(guest: Pick<Guest, 'devices'
   const highest = new Map<string, { highest: number; by: GuestDevice }>();
   let hostdev: { highest: number; by: GuestDevice; model?: string | undefined } | undefined;
   const given = guest.devices;
+  // the written SCSI controllers' models by index, read once for all the SCSI hostdevs
+  let scsiModels: Map<number, string | undefined> | undefined;
   // indexed: a for-of allocates an iterator result per step until the code is optimised, which a one-shot run never is
   for (let k = 0; k < given.length; k++) {
     const d = given[k] as GuestDevice;
@@ -236,8 +238,11 @@ export function virDomainDefImplicitDiskControllers(guest: Pick<Guest, 'devices'
       const index = d.addressController ?? 0;
       if (index > INT_MAX || index <= (hostdev?.highest ?? -1)) continue;
       // virDomainDeviceFindSCSIController: the written controller at this index, if any, gives its model
-      const cont = given.find((c) => c.element === 'controller' && c.type === 'scsi' && c.index === index);
-      hostdev = { highest: index, by: d, model: cont?.model ?? hostdev?.model };
+      if (!scsiModels) {
+        scsiModels = new Map();
+        for (const c of given) if (c.element === 'controller' && c.type === 'scsi' && c.index !== undefined && !scsiModels.has(c.index)) scsiModels.set(c.index, c.model);
+      }
+      hostdev = { highest: index, by: d, model: scsiModels.get(index) ?? hostdev?.model };
       continue;
     }
     if (d.bus === undefined || !Object.hasOwn(DISK_CONTROLLERS, d.bus)) continue;
