@@ -206,6 +206,50 @@ export const INT_MAX = 2147483647;
 /** A SCSI hostdev (virHostdevIsSCSIDevice: mode subsystem, type scsi): it sits on a SCSI controller like a disk. */
 const isScsiHostdev = (d: GuestDevice): boolean => d.element === 'hostdev' && d.type === 'scsi' && (d.mode ?? 'subsystem') === 'subsystem';
 
+/** Units 0-6 of a SCSI controller: libvirt's QEMU driver has a narrow SCSI bus (SCSI_NARROW_BUS_MAX_CONT_UNIT). */
+const SCSI_UNITS = 7;
+
+/**
+ * virDomainHostdevAssignAddress() (src/conf/domain_conf.c, at post-parse, for a SCSI hostdev written
+ * without an address): the first controller, from 0, with a unit free on bus 0 target 0
+ * (virDomainControllerSCSINextUnit: units 0-6, used by a SCSI disk's drive address, written or
+ * derived from its name, or by a SCSI hostdev's), in document order; it adds no controller itself.
+ * Returns the controller index of each such hostdev by key. Checked with libvirt 9.0: 18 SCSI
+ * hostdevs without an address sit on controllers 0, 1 and 2, seven a controller.
+ */
+export function virDomainHostdevAssignAddresses(devices: readonly GuestDevice[]): ReadonlyMap<string, number> {
+  const out = new Map<string, number>();
+  if (!devices.some((d) => isScsiHostdev(d) && d.otherAddressType === undefined && !d.address)) return out;
+  const used = new Set<string>();
+  const use = (controller: number, a: { readonly bus: number; readonly target: number; readonly unit: number }): void => {
+    if (a.bus === 0 && a.target === 0) used.add(`${controller}:${a.unit}`);
+  };
+  for (const d of devices) {
+    if (d.otherAddressType === 'drive' && d.addressController !== undefined && (isScsiHostdev(d) || (d.element === 'disk' && d.bus === 'scsi'))) use(d.addressController, d.addressDrive ?? { bus: 0, target: 0, unit: 0 });
+    else if (d.element === 'disk' && d.bus === 'scsi' && d.otherAddressType === undefined && !d.address && d.targetDev !== undefined) {
+      // virDomainDiskDefAssignAddress: disk n is controller n / 7, unit n % 7
+      const n = virDiskNameToIndex(d.targetDev);
+      if (n !== undefined) use(Math.floor(n / SCSI_UNITS), { bus: 0, target: 0, unit: n % SCSI_UNITS });
+    }
+  }
+  // controllers fill in order and stay full: the search starts where the last one ended
+  let controller = 0;
+  for (const d of devices) {
+    if (!isScsiHostdev(d) || d.otherAddressType !== undefined || d.address) continue;
+    for (;;) {
+      let unit = 0;
+      while (unit < SCSI_UNITS && used.has(`${controller}:${unit}`)) unit++;
+      if (unit < SCSI_UNITS) {
+        used.add(`${controller}:${unit}`);
+        out.set(d.key, controller);
+        break;
+      }
+      controller++;
+    }
+  }
+  return out;
+}
+
 /** What libvirt adds for the drive addresses of one controller type: every index 0..highest, decided by `by`. */
 export interface ImplicitDiskControllers {
   readonly type: string;
@@ -230,12 +274,13 @@ export function virDomainDefImplicitDiskControllers(guest: Pick<Guest, 'devices'
   const given = guest.devices;
   // the written SCSI controllers' models by index, read once for all the SCSI hostdevs
   let scsiModels: Map<number, string | undefined> | undefined;
+  const assigned = virDomainHostdevAssignAddresses(given);
   // indexed: a for-of allocates an iterator result per step until the code is optimised, which a one-shot run never is
   for (let k = 0; k < given.length; k++) {
     const d = given[k] as GuestDevice;
     if (isScsiHostdev(d)) {
-      if (d.otherAddressType !== 'drive' || d.address) continue;
-      const index = d.addressController ?? 0;
+      const index = d.otherAddressType === 'drive' ? (d.addressController ?? 0) : assigned.get(d.key);
+      if (index === undefined) continue;
       if (index > INT_MAX || index <= (hostdev?.highest ?? -1)) continue;
       // virDomainDeviceFindSCSIController: the written controller at this index, if any, gives its model
       if (!scsiModels) {

@@ -3,7 +3,7 @@ import type { Guest, GuestDevice } from '../model/guest.ts';
 import { I440FX, Q35 } from '../machines/index.ts';
 import { emulated, guestOf } from '../placement/testkit.ts';
 import { readDomain } from '../xml/domainRead.ts';
-import { INT_MAX, virDiskNameToIndex, virDomainDefAddImplicitControllers, virDomainDefAddImplicitVideo, virDomainDefImplicitDiskControllers, virDomainDefImplicitDiskControllersBeyond, virDomainDefPostParse, virDomainDiskDefControllerIndex } from './domainConf.ts';
+import { INT_MAX, virDiskNameToIndex, virDomainDefAddImplicitControllers, virDomainHostdevAssignAddresses, virDomainDefAddImplicitVideo, virDomainDefImplicitDiskControllers, virDomainDefImplicitDiskControllersBeyond, virDomainDefPostParse, virDomainDiskDefControllerIndex } from './domainConf.ts';
 import { MAX_PCI_SLOTS } from './limits.ts';
 import { qemuDomainAssignPCIAddresses } from './qemuDomainAddress.ts';
 
@@ -77,6 +77,32 @@ describe('virDomainDefAddImplicitControllers', () => {
     expect(out.map((d) => `${d.type}#${d.index}:${d.model ?? ''}`)).toEqual(['sata#0:', 'virtio-serial#0:', 'scsi#0:virtio-scsi', 'scsi#1:virtio-scsi', 'scsi#2:virtio-scsi']);
     // a PCI hostdev, or a SCSI one in capabilities mode, sits on no SCSI controller
     expect(added(guestOf('q35', { devices: [hostdev(2, { mode: 'capabilities' }), emulated({ element: 'hostdev', type: 'pci' })] }))).toEqual([]);
+  });
+
+  // libvirt 9.0: 18 SCSI hostdevs without an address sit on controllers 0, 1, 2 (units 0-6 each), and three lsilogic are defined
+  it('SCSI hostdevs without an address take the first free unit of 0-6 from controller 0 on, and their controllers are added', () => {
+    const hostdevs = Array.from({ length: 18 }, (_, i) => emulated({ key: `hd${i}`, element: 'hostdev', type: 'scsi', mode: 'subsystem' }));
+    const g = guestOf('q35', { devices: hostdevs });
+    expect([...virDomainHostdevAssignAddresses(g.devices).values()]).toEqual([...Array(7).fill(0), ...Array(7).fill(1), 2, 2, 2, 2]);
+    expect(added(g)).toEqual(['scsi#0', 'scsi#1', 'scsi#2']);
+  });
+
+  // libvirt 9.0: disk sda (controller 0 unit 0 by its name), a hostdev written at unit 1, then six without an address: units 2-6, then controller 1
+  it("units a SCSI disk (by its name or drive address) or a written SCSI hostdev holds are skipped; another bus or target's are not", () => {
+    const hostdev = (key: string, extra: Partial<GuestDevice> = {}): GuestDevice => emulated({ key, element: 'hostdev', type: 'scsi', mode: 'subsystem', ...extra });
+    const free = Array.from({ length: 6 }, (_, i) => hostdev(`hd${i}`));
+    const devices = [disk('scsi', 'sda'), hostdev('written', { otherAddressType: 'drive', addressController: 0, addressDrive: { bus: 0, target: 0, unit: 1 } }), ...free];
+    expect([...virDomainHostdevAssignAddresses(devices).values()]).toEqual([0, 0, 0, 0, 0, 1]);
+    // a unit on target 1 leaves unit 1 of target 0 free; a disk's drive address holds its unit
+    const other = [disk('scsi', 'sdb', { otherAddressType: 'drive', addressController: 0, addressDrive: { bus: 0, target: 0, unit: 0 } }), hostdev('t1', { otherAddressType: 'drive', addressController: 0, addressDrive: { bus: 0, target: 1, unit: 1 } }), ...free];
+    expect([...virDomainHostdevAssignAddresses(other).values()]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(virDomainHostdevAssignAddresses([disk('scsi', 'sda')]).size).toBe(0);
+  });
+
+  it("the reader keeps a drive address's bus, target and unit (0 when not written)", () => {
+    const r = readDomain("<domain type='kvm'><name>t</name><memory>1</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><disk type='file'><target dev='sda' bus='scsi'/><address type='drive' controller='1' target='2' unit='3'/></disk></devices></domain>");
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.guest.devices.map((d) => [d.addressController, d.addressDrive])).toEqual([[1, { bus: 0, target: 2, unit: 3 }]]);
   });
 
   it('past the PCI slots of any guest (256 buses x 32) the count is named, never built; at the bound it is not', () => {

@@ -184,6 +184,8 @@ export interface GuestDevice {
    * serial or smartcard controller the device sits on (libvirt adds that controller when missing).
    */
   readonly addressController?: number | undefined;
+  /** the `bus`, `target` and `unit` of a `<address type='drive'>` (0 when not written, as libvirt reads them) */
+  readonly addressDrive?: { readonly bus: number; readonly target: number; readonly unit: number } | undefined;
   /** the `port` of a `<address type='virtio-serial'>` (0 or absent: libvirt picks one) */
   readonly addressPort?: number | undefined;
   /** a virtio-serial controller's `ports` (absent: 31, VIR_DOMAIN_DEFAULT_VIRTIO_SERIAL_PORTS) */

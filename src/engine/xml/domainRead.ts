@@ -439,6 +439,7 @@ function devicesReader(): DevicesRead {
         else addressNumbers[name] = n;
       }
       if (addr.otherAddressType !== 'usb' && addressNumbers.controller !== undefined) device.addressController = addressNumbers.controller;
+      if (addr.otherAddressType === 'drive') device.addressDrive = { bus: addressNumbers.bus ?? 0, target: addressNumbers.target ?? 0, unit: addressNumbers.unit ?? 0 };
       const reg = addr.otherAddressType === 'spapr-vio' ? addressEl?.attributes.reg : undefined;
       const addressReg = reg === undefined ? undefined : spaprVioReg(reg);
       if (addressReg !== undefined) device.addressReg = addressReg;
