@@ -296,7 +296,7 @@ describe('GEN-IDX-1: NUMA cell ids and memnode cellids (mut10)', () => {
 
   it('memnodes for cells 0 and 2 of 2: every cellid listed, the number of cells, and libvirt\'s words', () => {
     expect(numa(q35([], [], undefined, { numaCells: 2, memnodes: { 0: '0', 2: '0' } }))).toEqual([
-      "A <memnode cellid> names no NUMA cell (cellids 0, 2; 2 cells): libvirt refuses the domain (\"Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell\").",
+      "The <numatune> memnodes (cellids 0, 2; 2 cells) are not what libvirt reads: it refuses the domain (\"Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell\"). Each <memnode> names a cell by its cellid, no cell twice, with a nodeset of host nodes and, if written, a mode of strict, preferred, interleave or restrictive.",
     ]);
   });
 });

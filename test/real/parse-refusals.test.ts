@@ -85,22 +85,21 @@ ${arch === 'ppc64' ? '' : "    <controller type='pci' index='0' model='pcie-root
 </domain>
 `;
 const cells = (id1: string): string => `\n  <cpu><numa><cell id='0' cpus='0' memory='262144' unit='KiB'/><cell id='${id1}' cpus='1' memory='262144' unit='KiB'/></numa></cpu>`;
-const memnode = (cellid: string): string => `\n  <numatune><memory mode='strict' nodeset='0'/><memnode cellid='${cellid}' mode='strict' nodeset='0'/></numatune>`;
 const disk = (controller: string): string => `    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/var/lib/libvirt/images/x.img'/><target dev='sda' bus='sata'/><address type='drive' controller='${controller}' bus='0' target='0' unit='0'/></disk>`;
 const vio = (reg: string): string => `    <serial type='pty'><target type='spapr-vio-serial' port='0'/><address type='spapr-vio' reg='${reg}'/></serial>`;
 const pxb = (node: string): string => `    <controller type='pci' index='1' model='pcie-expander-bus'><target busNr='254'><node>${node}</node></target></controller>`;
 
 /**
  * `virsh define` through libvirt's test driver (test:///default, in the virsh process): the same
- * parser (virDomainDefParseXML) without the QEMU driver. For what `pcitopo verify` leaves out of its
- * define copy: `<numatune>` (host NUMA nodes) is dropped there. Returns virsh's errors ('' if defined).
+ * parser (virDomainDefParseXML) without the QEMU driver, and `then` more virsh commands. For what
+ * `pcitopo verify` does not reach. Returns virsh's errors ('' if all ran).
  */
-function testDriverDefine(xml: string): string {
+function testDriverDefine(xml: string, then = ''): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-testdrv-'));
   try {
     const f = path.join(dir, 'domain.xml');
     fs.writeFileSync(f, xml.replace("<domain type='kvm'>", "<domain type='test'>"));
-    const r = spawnSync('virsh', ['-q', '-c', 'test:///default', 'define', f], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    const r = spawnSync('virsh', ['-q', '-c', 'test:///default', `define ${f}${then}`], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
     return r.status === 0 ? '' : r.stderr.trim();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -124,17 +123,39 @@ describe('NUMA cell ids, non-PCI address numbers and a <target><node> libvirt re
     expect(report.error).toContain(words);
   });
 
-  // verify's define copy drops <numatune>: libvirt's test driver reads it
-  it("<memnode cellid='x'> and cellid='2' of 2 cells: libvirt's parser refuses them, and pcitopo says so (GEN-IDX-1)", () => {
-    const xml = guestWith('x86_64', '', cells('1'), memnode('x'));
+  // verify's define copy keeps <numatune> (it dropped it: these refusals went unseen); libvirt's
+  // define reads the memnodes whatever host nodes they name, and the runnable copy drops them
+  it.each([
+    ["<memnode cellid='x'>", 'x', "nodeset='0'", "Invalid value for attribute 'cellid' in element 'memnode': 'x'. Expected non-negative integer value"],
+    ["<memnode cellid='2'> of 2 cells", '2', "nodeset='0'", "Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell"],
+    ['a <memnode> without nodeset', '0', '', 'Missing required nodeset attribute in memnode element'],
+    ["a <memnode mode='x'>", '0', "mode='x' nodeset='0'", "Invalid value for attribute 'mode' in element 'memnode': 'x'."],
+    ["a <memnode nodeset='0-'>", '0', "nodeset='0-'", "Failed to parse bitmap '0-'"],
+    ["a <memnode nodeset='0,^0'> (no node)", '0', "nodeset='0,^0'", "Invalid value of 'nodeset': 0,^0"],
+  ])('%s: virsh define refuses it, and pcitopo says so (GEN-IDX-1)', async (_name, cellid, attributes, words) => {
+    const xml = guestWith('x86_64', '', cells('1'), `\n  <numatune><memnode cellid='${cellid}' ${attributes}/></numatune>`);
     expect(validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-IDX-1']);
-    expect(testDriverDefine(xml)).toContain("Invalid value for attribute 'cellid' in element 'memnode': 'x'. Expected non-negative integer value");
-    // and takes cellid='01' as cell 1
-    expect(testDriverDefine(guestWith('x86_64', '', cells('1'), memnode('01')))).toBe('');
-    // a cellid that names no cell
-    const none = guestWith('x86_64', '', cells('1'), memnode('2'));
-    expect(validate(design(none)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-IDX-1']);
-    expect(testDriverDefine(none)).toContain("Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell");
+    const report = await verify(xml);
+    if (!report.error?.includes(words)) console.log(formatVerifyReport(report));
+    expect(report.ok).toBe(false);
+    expect(report.error).toContain(words);
+  });
+
+  it('two <memnode> for one cell: virsh define refuses it, and pcitopo says so (GEN-IDX-1)', async () => {
+    const xml = guestWith('x86_64', '', cells('1'), "\n  <numatune><memnode cellid='1' nodeset='0'/><memnode cellid='1' nodeset='0'/></numatune>");
+    expect(validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-IDX-1']);
+    const report = await verify(xml);
+    expect(report.error).toContain('Multiple memnode elements with cellid 1');
+  });
+
+  // memnodes on host nodes this machine lacks: libvirt defines them, and the runnable copy starts without them
+  it('memnodes on host nodes 0-3 but 2 (restrictive) and 8: libvirt defines it, QEMU starts it, pcitopo has no error', async () => {
+    const xml = guestWith('x86_64', '', cells('1'), "\n  <numatune><memory mode='strict' nodeset='0'/><memnode cellid='0' mode='restrictive' nodeset='0-3,^2'/><memnode cellid='1' mode='strict' nodeset='8'/></numatune>");
+    expect(validate(design(xml)).filter((f) => f.severity === 'error')).toEqual([]);
+    const report = await verify(xml);
+    if (!report.ok) console.log(formatVerifyReport(report));
+    expect(report.ok).toBe(true);
+    expect(report.substitutions).toContain('dropped <numatune> (host NUMA nodes; libvirt read it at define)');
   });
 
   // the schema takes these too: libvirt defines them and QEMU starts
@@ -153,6 +174,50 @@ describe('NUMA cell ids, non-PCI address numbers and a <target><node> libvirt re
     ["<cell id='+1'>", guestWith('x86_64', '', cells('+1'))],
     ["a spapr-vio <address reg='+0x30001000'>", guestWith('ppc64', vio('+0x30001000'))],
     ['a pcie-expander-bus with <node>+1</node>', guestWith('x86_64', pxb('+1'), cells('1'))],
+  ])("%s: libvirt's parser takes it, and pcitopo has no error", async (_name, xml) => {
+    expect(validate(design(xml)).filter((f) => f.severity === 'error')).toEqual([]);
+    const report = await verify(xml);
+    if (!report.error?.includes("libvirt's parser did not")) console.log(formatVerifyReport(report));
+    expect(report.error).toContain("libvirt's parser did not");
+  });
+});
+
+/**
+ * The controllers libvirt adds for a drive address (src/conf/domain_conf.c
+ * virDomainDefAddDiskControllersForType, virDomainDefMaybeAddVirtioSerialController): one for every
+ * index up to the number named, compared as an int. On q35 each SCSI controller (lsilogic) takes a
+ * PCI slot behind bridges libvirt adds, until there is no slot for another pci-bridge.
+ */
+const scsiDisk = (controller: string): string => `    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/var/lib/libvirt/images/x.img'/><target dev='sda' bus='scsi'/><address type='drive' controller='${controller}' bus='0' target='0' unit='0'/></disk>`;
+const virtioChannel = (controller: string): string => `    <channel type='pty'><target type='virtio' name='org.qemu.guest_agent.0'/><address type='virtio-serial' controller='${controller}' bus='0' port='1'/></channel>`;
+
+describe('drive and virtio-serial controller numbers, as libvirt adds their controllers', () => {
+  it.each([
+    ['a SCSI disk on drive controller 541 (542 lsilogic)', 'GEN-CONNECT-1', guestWith('x86_64', scsiDisk('541')), "a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available, and it cannot be automatically added"],
+    // past the PCI slots of any guest: pcitopo simulates nothing; libvirt adds them all, then refuses (3 s)
+    ['a SCSI disk on drive controller 20000', 'GEN-ADDR-3', guestWith('x86_64', scsiDisk('20000')), "a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available"],
+    ['a virtio channel on virtio-serial controller 2147483648', 'GEN-ADDR-3', guestWith('x86_64', virtioChannel('2147483648')), 'virtio serial controller 2147483648 is missing'],
+  ])('%s: libvirt refuses it, and pcitopo says so (%s)', async (_name, rule, xml, words) => {
+    expect(validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toContain(rule);
+    const report = await verify(xml);
+    if (!report.error?.includes(words)) console.log(formatVerifyReport(report));
+    expect(report.ok).toBe(false);
+    expect(report.error).toContain(words);
+  });
+
+  // libvirt defines it with no controller and writes the number back as the int it keeps; the
+  // domain, as `virsh start` reads it again, is refused (verify stops earlier: the schema takes two digits)
+  it('a SCSI disk on drive controller 2147483648: libvirt refuses to start it, and pcitopo says so (GEN-ADDR-3)', () => {
+    const xml = guestWith('x86_64', scsiDisk('2147483648'));
+    expect(validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-ADDR-3']);
+    expect(testDriverDefine(xml)).toBe('');
+    expect(testDriverDefine(xml, '; start parse-refusals-numbers')).toContain("Invalid value for attribute 'controller' in element 'address': '-2147483648'. Expected non-negative integer value");
+  });
+
+  // libvirt's schema takes two digits (driveController); its parser takes these
+  it.each([
+    ['a SCSI disk on drive controller 540 (541 lsilogic)', guestWith('x86_64', scsiDisk('540'))],
+    ['a virtio channel on virtio-serial controller 2147483647', guestWith('x86_64', virtioChannel('2147483647'))],
   ])("%s: libvirt's parser takes it, and pcitopo has no error", async (_name, xml) => {
     expect(validate(design(xml)).filter((f) => f.severity === 'error')).toEqual([]);
     const report = await verify(xml);

@@ -49,7 +49,8 @@ describe('verify sandbox copies', () => {
     expect(c.controllers.find((x) => x.index === 2)).toMatchObject({ model: 'pci-root', target: { index: 2 } });
     expect(c.family).toBe('pseries');
     expect(c.xml).toContain('type="qemu"');
-    expect(c.xml).not.toContain('numatune');
+    // libvirt's define reads <numatune> (its memnode refusals); the runnable copy drops it
+    expect(c.xml).toContain('<memnode cellid="1" mode="strict" nodeset="8"/>');
     expect(c.xml).toContain('<interface type="user">');
     expect(c.notes.join('\n')).toContain("domain type 'kvm' -> 'qemu'");
   });
@@ -161,6 +162,17 @@ describe('verify sandbox copies', () => {
     expect(r.disks).toEqual(['/tmp/x/d0.img']);
     expect(notes.filter((n) => n.includes('stand-in'))).toHaveLength(3);
     expect(notes.some((n) => /^disk vda: .*-> a 1 MiB raw file/.test(n))).toBe(true);
+    // the host NUMA nodes it binds memory to are not this host's: read at define, not started
+    expect(r.xml).not.toContain('numatune');
+    expect(notes).toContain('dropped <numatune> (host NUMA nodes; libvirt read it at define)');
+  });
+
+  it("the runnable copy drops the vCPU placement='auto' libvirt derives from <numatune placement='auto'>", () => {
+    const notes: string[] = [];
+    const normalized = "<domain type='qemu'><name>chk</name><vcpu placement='auto'>2</vcpu><numatune><memory mode='strict' placement='auto'/></numatune><devices/></domain>";
+    const r = makeRunnableCopy(parseDocumentElement(normalized), '/tmp/x', '/tmp/x/q.sock', notes);
+    expect(r.xml).not.toContain('numatune');
+    expect(r.xml).not.toContain('placement');
   });
 });
 

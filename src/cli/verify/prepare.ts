@@ -129,7 +129,10 @@ export function makeDefineCopy(dom: XmlElement, design: Design, machineHelp: () 
   if (dom.attributes.type !== 'qemu') notes.push(`domain type '${dom.attributes.type ?? ''}' -> 'qemu' (TCG, no KVM needed)`);
   dom.attributes.type = 'qemu';
   delete dom.attributes.id;
-  const keepTop = new Set(['name', 'memory', 'currentMemory', 'vcpu', 'vcpus', 'cpu', 'os', 'features', 'devices', 'on_poweroff', 'on_reboot', 'on_crash', 'iothreads', 'iothreadids']);
+  // <numatune> is kept: libvirt's define reads its memnodes and nodesets (virDomainNumatuneParseXML)
+  // and refuses what it cannot read, without asking for the host's NUMA nodes; the runnable copy,
+  // which starts here, drops it
+  const keepTop = new Set(['name', 'memory', 'currentMemory', 'vcpu', 'vcpus', 'cpu', 'numatune', 'os', 'features', 'devices', 'on_poweroff', 'on_reboot', 'on_crash', 'iothreads', 'iothreadids']);
   const qemuNs = qemuNamespaceOf(dom);
   notes.push(...leftOut(qemuNs));
   for (const el of elements(dom)) {
@@ -374,6 +377,15 @@ function standIn(el: XmlElement, what: string, notes: string[]): void {
  * assigned): stand-ins for host devices, user networking, small raw disks, an extra QMP socket.
  */
 export function makeRunnableCopy(dom: XmlElement, diskDir: string, qmpSocket: string, notes: string[]): { xml: string; disks: string[] } {
+  // the host NUMA nodes <numatune> binds memory to, and the vCPU placement libvirt derives from
+  // its placement='auto', need this host's nodes (numad): read at define, not run here
+  const numatune = child(dom, 'numatune');
+  if (numatune) {
+    remove(numatune);
+    notes.push('dropped <numatune> (host NUMA nodes; libvirt read it at define)');
+    const vcpu = child(dom, 'vcpu');
+    if (vcpu?.attributes.placement === 'auto') delete vcpu.attributes.placement;
+  }
   const devs = child(dom, 'devices') ?? append(dom, make('devices'));
   const disks: string[] = [];
   for (const el of elements(devs)) {

@@ -1,5 +1,6 @@
 import type { Guest, GuestDevice, PciController } from '../model/guest.ts';
 import { freshDeviceKey } from '../model/keys.ts';
+import { MAX_PCI_SLOTS } from './limits.ts';
 import type { LibvirtMachine } from './qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevices, qemuDomainDefAddDefaultRoot } from './qemuDomain.ts';
 
@@ -192,39 +193,183 @@ export function virDomainDiskDefControllerIndex(d: GuestDevice): number | undefi
 }
 
 /**
+ * libvirt keeps a drive address's `controller` as an unsigned int and compares it as an int
+ * (virDomainDefAddDiskControllersForType, virDomainDefMaybeAddHostdevSCSIcontroller:
+ * `(int)...addr.drive.controller > maxController`), so a number above INT_MAX adds no controller;
+ * and the domain it defines writes the number back as that negative int, which its own parser then
+ * refuses when the domain starts (checked with libvirt 9.0: `controller='2147483648'` defines, dumpxml
+ * shows controller='-2147483648', `virsh start` says "Invalid value for attribute 'controller' in
+ * element 'address': '-2147483648'. Expected non-negative integer value").
+ */
+export const INT_MAX = 2147483647;
+
+/** A SCSI hostdev (virHostdevIsSCSIDevice: mode subsystem, type scsi): it sits on a SCSI controller like a disk. */
+const isScsiHostdev = (d: GuestDevice): boolean => d.element === 'hostdev' && d.type === 'scsi' && (d.mode ?? 'subsystem') === 'subsystem';
+
+/** Units 0-6 of a SCSI controller: libvirt's QEMU driver has a narrow SCSI bus (SCSI_NARROW_BUS_MAX_CONT_UNIT). */
+const SCSI_UNITS = 7;
+
+/**
+ * virDomainHostdevAssignAddress() (src/conf/domain_conf.c, at post-parse, for a SCSI hostdev written
+ * without an address): the first controller, from 0, with a unit free on bus 0 target 0
+ * (virDomainControllerSCSINextUnit: units 0-6, used by a SCSI disk's drive address, written or
+ * derived from its name, or by a SCSI hostdev's), in document order; it adds no controller itself.
+ * Returns the controller index of each such hostdev by key. Checked with libvirt 9.0: 18 SCSI
+ * hostdevs without an address sit on controllers 0, 1 and 2, seven a controller.
+ */
+export function virDomainHostdevAssignAddresses(devices: readonly GuestDevice[]): ReadonlyMap<string, number> {
+  const out = new Map<string, number>();
+  if (!devices.some((d) => isScsiHostdev(d) && d.otherAddressType === undefined && !d.address)) return out;
+  const used = new Set<string>();
+  const use = (controller: number, a: { readonly bus: number; readonly target: number; readonly unit: number }): void => {
+    if (a.bus === 0 && a.target === 0) used.add(`${controller}:${a.unit}`);
+  };
+  for (const d of devices) {
+    if (d.otherAddressType === 'drive' && d.addressController !== undefined && (isScsiHostdev(d) || (d.element === 'disk' && d.bus === 'scsi'))) use(d.addressController, d.addressDrive ?? { bus: 0, target: 0, unit: 0 });
+    else if (d.element === 'disk' && d.bus === 'scsi' && d.otherAddressType === undefined && !d.address && d.targetDev !== undefined) {
+      // virDomainDiskDefAssignAddress: disk n is controller n / 7, unit n % 7
+      const n = virDiskNameToIndex(d.targetDev);
+      if (n !== undefined) use(Math.floor(n / SCSI_UNITS), { bus: 0, target: 0, unit: n % SCSI_UNITS });
+    }
+  }
+  // controllers fill in order and stay full: the search starts where the last one ended
+  let controller = 0;
+  for (const d of devices) {
+    if (!isScsiHostdev(d) || d.otherAddressType !== undefined || d.address) continue;
+    for (;;) {
+      let unit = 0;
+      while (unit < SCSI_UNITS && used.has(`${controller}:${unit}`)) unit++;
+      if (unit < SCSI_UNITS) {
+        used.add(`${controller}:${unit}`);
+        out.set(d.key, controller);
+        break;
+      }
+      controller++;
+    }
+  }
+  return out;
+}
+
+/** What libvirt adds for the drive addresses of one controller type: every index 0..highest, decided by `by`. */
+export interface ImplicitDiskControllers {
+  readonly type: string;
+  /** the highest index a disk (or SCSI hostdev) sits on; libvirt adds every missing one from 0 to it */
+  readonly highest: number;
+  /** the device whose drive address (or target name) names it */
+  readonly by: GuestDevice;
+  /** the model libvirt gives the ones it adds (a SCSI hostdev's controller's written model), else the default */
+  readonly model?: string | undefined;
+}
+
+/**
+ * The controllers virDomainDefAddImplicitControllers() will add for disks and SCSI hostdevs, per
+ * type, in libvirt's order (SCSI, FDC, IDE, SATA for disks, virDomainDefAddDiskControllersForType;
+ * then SCSI for hostdevs, virDomainDefMaybeAddHostdevSCSIcontroller, whose added controllers take
+ * the model of a written controller at the index of the hostdev that sets the highest one). Counted
+ * in one pass, never built: a number near INT_MAX is read, not looped over.
+ */
+export function virDomainDefImplicitDiskControllers(guest: Pick<Guest, 'devices'>): ImplicitDiskControllers[] {
+  const highest = new Map<string, { highest: number; by: GuestDevice }>();
+  let hostdev: { highest: number; by: GuestDevice; model?: string | undefined } | undefined;
+  const given = guest.devices;
+  // the written SCSI controllers' models by index, read once for all the SCSI hostdevs
+  let scsiModels: Map<number, string | undefined> | undefined;
+  const assigned = virDomainHostdevAssignAddresses(given);
+  // indexed: a for-of allocates an iterator result per step until the code is optimised, which a one-shot run never is
+  for (let k = 0; k < given.length; k++) {
+    const d = given[k] as GuestDevice;
+    if (isScsiHostdev(d)) {
+      const index = d.otherAddressType === 'drive' ? (d.addressController ?? 0) : assigned.get(d.key);
+      if (index === undefined) continue;
+      if (index > INT_MAX || index <= (hostdev?.highest ?? -1)) continue;
+      // virDomainDeviceFindSCSIController: the written controller at this index, if any, gives its model
+      if (!scsiModels) {
+        scsiModels = new Map();
+        for (const c of given) if (c.element === 'controller' && c.type === 'scsi' && c.index !== undefined && !scsiModels.has(c.index)) scsiModels.set(c.index, c.model);
+      }
+      hostdev = { highest: index, by: d, model: scsiModels.get(index) ?? hostdev?.model };
+      continue;
+    }
+    if (d.bus === undefined || !Object.hasOwn(DISK_CONTROLLERS, d.bus)) continue;
+    const index = virDomainDiskDefControllerIndex(d);
+    if (index === undefined || index > INT_MAX) continue;
+    if (index > (highest.get(d.bus)?.highest ?? -1)) highest.set(d.bus, { highest: index, by: d });
+  }
+  const out: ImplicitDiskControllers[] = [];
+  for (const [bus, { type }] of Object.entries(DISK_CONTROLLERS)) {
+    const h = highest.get(bus);
+    if (h) out.push({ type, ...h });
+  }
+  if (hostdev) out.push({ type: 'scsi', ...hostdev });
+  return out;
+}
+
+/**
+ * How many controllers of one type libvirt could ever place for the disks' drive addresses: one
+ * PCI slot each, 32 slots on each of 256 buses ({@link MAX_PCI_SLOTS}). Past it
+ * {@link virDomainDefImplicitDiskControllersBeyond} says so and nothing is simulated.
+ */
+export function virDomainDefImplicitDiskControllersBeyond(guest: Pick<Guest, 'devices'>): ImplicitDiskControllers | undefined {
+  return virDomainDefImplicitDiskControllers(guest).find((c) => c.highest >= MAX_PCI_SLOTS);
+}
+
+/** What {@link virDomainDefImplicitDiskControllersBeyond} found, for a note or a finding. */
+export function implicitDiskControllersMessage(c: ImplicitDiskControllers): string {
+  const on = c.by.otherAddressType === 'drive' ? `its drive address names ${c.type} controller ${c.highest}` : `its target name puts it on ${c.type} controller ${c.highest}`;
+  return `${c.by.label || c.by.element}: ${on}, so libvirt adds ${c.type} controllers 0 to ${c.highest}, more than the ${MAX_PCI_SLOTS} PCI slots of any guest`;
+}
+
+/**
  * virDomainDefAddImplicitControllers() (src/conf/domain_conf.c, after the driver's default devices):
  * for each disk bus, every controller from index 0 up to the highest one a disk of that bus sits
  * on ({@link virDomainDiskDefControllerIndex}: virDomainDefAddDiskControllersForType), SCSI, FDC,
  * IDE and SATA in that order; then the virtio-serial controller of every virtio channel and console
- * (index 0, or the `controller` of its virtio-serial address: virDomainDefMaybeAddVirtioSerialController).
- * Only controllers missing at that index are added (virDomainDefMaybeAddController), `implicit`,
- * without a model (the machine's default applies). The device list must have its controller indexes
+ * (index 0, or the `controller` of its virtio-serial address: virDomainDefMaybeAddVirtioSerialController);
+ * then every SCSI controller up to the highest a SCSI hostdev sits on
+ * (virDomainDefMaybeAddHostdevSCSIcontroller). Only controllers missing at that index are added
+ * (virDomainDefMaybeAddController), `implicit`, without a model (the machine's default applies)
+ * unless a SCSI hostdev's gives one. libvirt has no bound of its own (301 SCSI controllers define
+ * for `controller='300'`; 20,000 take 3 s and 100,000 do not return in 20 s, libvirt 9.0): more
+ * than {@link MAX_PCI_SLOTS} of a type is refused, or never returns, and the rules report it
+ * (GEN-ADDR-3); none past that is added here. The device list must have its controller indexes
  * ({@link virDomainAssignDeviceControllerIndexes}). Returns the same guest when nothing is added.
  */
 export function virDomainDefAddImplicitControllers(guest: Guest): Guest {
   const devices = guest.devices.slice();
-  const maybeAdd = (type: string, index: number): void => {
-    if (devices.some((d) => d.element === 'controller' && d.type === type && d.index === index)) return;
-    devices.push({ key: freshDeviceKey(devices, 'controller'), element: 'controller', type, index, label: `implicit ${type} controller ${index}`, implicit: true });
+  const written = new Set<string>();
+  // freshDeviceKey's keys, from one set: it reads the whole list each time, and there may be 8,192 to add
+  const keys = new Set<string>();
+  let n = 0;
+  for (const d of guest.devices) {
+    keys.add(d.key);
+    if (d.element !== 'controller') continue;
+    n++;
+    if (d.index !== undefined) written.add(`${d.type ?? ''}#${d.index}`);
+  }
+  const maybeAdd = (type: string, index: number, model?: string): void => {
+    if (written.has(`${type}#${index}`)) return;
+    written.add(`${type}#${index}`);
+    while (keys.has(`controller-${n}`)) n++;
+    const key = `controller-${n++}`;
+    keys.add(key);
+    devices.push({ key, element: 'controller', type, index, ...(model !== undefined ? { model } : {}), label: `implicit ${type} controller ${index}`, implicit: true });
   };
-  // the highest controller index of each disk bus, in one pass over the devices (indexed: a for-of
-  // allocates an iterator result per step until the code is optimised, which a one-shot run never is)
-  const highest = new Map<string, number>();
+  const disks = virDomainDefImplicitDiskControllers(guest);
+  const add = (c: ImplicitDiskControllers): void => {
+    for (let i = 0; i <= Math.min(c.highest, MAX_PCI_SLOTS - 1); i++) maybeAdd(c.type, i, c.model);
+  };
   const given = guest.devices;
+  // the disks' (in libvirt's type order), the virtio-serial ones, then the SCSI hostdevs'
+  for (let k = 0; k < disks.length; k++) if (!isScsiHostdev((disks[k] as ImplicitDiskControllers).by)) add(disks[k] as ImplicitDiskControllers);
   for (let k = 0; k < given.length; k++) {
     const d = given[k] as GuestDevice;
-    if (d.bus === undefined || !Object.hasOwn(DISK_CONTROLLERS, d.bus)) continue;
-    const index = virDomainDiskDefControllerIndex(d) ?? -1;
-    if (index > (highest.get(d.bus) ?? -1)) highest.set(d.bus, index);
+    // one controller, at the index its address names; past INT_MAX libvirt's int is negative and
+    // it refuses the domain ("virtio serial controller N is missing", libvirt 9.0)
+    const index = d.otherAddressType === 'virtio-serial' ? (d.addressController ?? 0) : 0;
+    if ((d.element === 'channel' || d.element === 'console') && d.bus === 'virtio' && index <= INT_MAX) maybeAdd('virtio-serial', index);
   }
-  for (const [bus, { type }] of Object.entries(DISK_CONTROLLERS)) {
-    // more than libvirt's controller limit is the rules' to judge; nothing grows with an input number
-    for (let i = 0; i <= Math.min(highest.get(bus) ?? -1, 255); i++) maybeAdd(type, i);
-  }
-  for (let k = 0; k < given.length; k++) {
-    const d = given[k] as GuestDevice;
-    if ((d.element === 'channel' || d.element === 'console') && d.bus === 'virtio') maybeAdd('virtio-serial', d.otherAddressType === 'virtio-serial' ? Math.min(d.addressController ?? 0, 255) : 0);
-  }
+  const scsiHostdevs = disks.find((c) => isScsiHostdev(c.by));
+  if (scsiHostdevs) add(scsiHostdevs);
   return devices.length === guest.devices.length ? guest : { ...guest, devices };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { at, ctrl, dev, phb, pseries, q35 } from '../rules/testkit.ts';
 import { place, placeWithReport } from '../placement/index.ts';
-import { predictDefine } from '../placement/defineTime.ts';
+import { defineDomain, predictDefine } from '../placement/defineTime.ts';
 import { beyondLibvirtLimits, MAX_CONTROLLER_INDEX, MAX_FUNCTION, MAX_PHB_TARGET_INDEX, MAX_PHBS, MAX_SLOT, pseriesPhbCount } from './limits.ts';
 
 describe("libvirt's limits", () => {
@@ -54,6 +54,18 @@ describe('placement and define-time prediction stop at the limits (h01, h06)', (
       expect(r.notes[0]).toMatch(/^nothing was placed: an address names bus 0xffffffff/);
     }
     expect(place(d, { policy: 'libvirt' })).toBe(d);
+  });
+
+  // libvirt 9.0 spins adding SCSI controllers for controller='2147483647' (pcitopo placed 256 and said nothing)
+  it('a drive address naming more controllers than any guest holds: nothing placed or defined, and the note says which', () => {
+    const d = q35([], [dev('sda', 'disk', undefined, { bus: 'scsi', otherAddressType: 'drive', addressController: 2147483647 }), dev('vdb', 'disk')]);
+    const r = placeWithReport(d, { policy: 'libvirt' });
+    expect(r.design).toBe(d);
+    expect(r.notes).toEqual(["nothing was placed: sda: its drive address names scsi controller 2147483647, so libvirt adds scsi controllers 0 to 2147483647, more than the 8192 PCI slots of any guest; libvirt refuses such a domain (see validate)"]);
+    expect(defineDomain(d.guest, undefined)).toBeUndefined();
+    // below the bound it is simulated: 301 SCSI controllers, as libvirt 9.0 defines them
+    const within = q35([], [dev('sda', 'disk', undefined, { bus: 'scsi', otherAddressType: 'drive', addressController: 300 })]);
+    expect(defineDomain(within.guest, undefined)?.guest.devices.filter((x) => x.element === 'controller' && x.type === 'scsi')).toHaveLength(301);
   });
 
   it('predictDefine predicts nothing for such a design', () => {

@@ -30,6 +30,17 @@ export const MAX_FUNCTION = 7;
  */
 export const MAX_PHB_TARGET_INDEX = 30;
 
+/**
+ * The PCI slots a guest can have: 32 on each of the 256 buses (controller indexes 0-255). libvirt
+ * places each controller it adds for a disk's drive address (virDomainDefAddDiskControllersForType)
+ * at function 0 of a slot of its own, so no guest holds more of them than this; libvirt 9.0 stops
+ * far earlier (541 SCSI controllers on q35 define, 542 are refused: "a PCI slot is needed to connect
+ * a PCI controller model='pci-bridge', but none is available"), and on pseries QEMU's spapr-vio bus
+ * has interrupts for 256 devices (hw/ppc/spapr_irq.h SPAPR_IRQ_VIO; QEMU 7.2 refuses the 255th
+ * ibmvscsi libvirt adds, index 254: "IRQ 4352 is not free"). The engine never adds more.
+ */
+export const MAX_PCI_SLOTS = (MAX_CONTROLLER_INDEX + 1) * (MAX_SLOT + 1);
+
 /** Target indexes 0-30 are unique per PHB (QEMU refuses a second PHB with one index), so at most 31 PHBs. */
 export const MAX_PHBS = MAX_PHB_TARGET_INDEX + 1;
 

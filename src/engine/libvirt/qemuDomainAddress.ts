@@ -1129,10 +1129,18 @@ export function qemuDomainAssignSpaprVIORegs(devices: readonly GuestDevice[], ma
     ...assignmentOrder(devices.filter((d) => d.element === 'controller')),
     ...devices.filter((d) => d.element === 'serial'),
   ].filter(vio);
-  /** regs in use: the devices done, and the ones written as spapr-vio with a reg */
+  /** regs in use: the devices done, and the ones written as spapr-vio with a reg; and how many hold each reg */
   const taken = new Map<string, number>();
-  for (const d of ordered) if (d.otherAddressType === 'spapr-vio' && d.addressReg !== undefined) taken.set(d.key, d.addressReg);
-  const inUse = (key: string, reg: number): boolean => [...taken].some(([k, r]) => k !== key && r === reg);
+  const holders = new Map<number, number>();
+  const take = (key: string, reg: number): void => {
+    const before = taken.get(key);
+    if (before !== undefined) holders.set(before, (holders.get(before) ?? 1) - 1);
+    taken.set(key, reg);
+    holders.set(reg, (holders.get(reg) ?? 0) + 1);
+  };
+  for (const d of ordered) if (d.otherAddressType === 'spapr-vio' && d.addressReg !== undefined) take(d.key, d.addressReg);
+  // by another device than `key`: a count, not a scan (the SCSI controllers libvirt adds for a drive address may be thousands)
+  const inUse = (key: string, reg: number): boolean => (holders.get(reg) ?? 0) - (taken.get(key) === reg ? 1 : 0) > 0;
   const out: SpaprVioReg[] = [];
   // libvirt stops at the first refusal: the first clash in this order fails the address assignment
   // (qemuDomainAssignSpaprVIOAddress returns -1); with none, the validation after it
@@ -1149,7 +1157,7 @@ export function qemuDomainAssignSpaprVIORegs(devices: readonly GuestDevice[], ma
     }
     const fails = user && (inUse(d.key, reg) || reg > SPAPR_VIO_REG_MAX);
     if (clash < 0 && user && inUse(d.key, reg)) clash = out.length;
-    taken.set(d.key, reg);
+    take(d.key, reg);
     out.push({ key: d.key, reg, user, ...(fails ? { fails: true as const } : {}) });
   }
   const at = clash >= 0 ? clash : out.findIndex((r) => r.user && r.reg > SPAPR_VIO_REG_MAX);

@@ -184,6 +184,8 @@ export interface GuestDevice {
    * serial or smartcard controller the device sits on (libvirt adds that controller when missing).
    */
   readonly addressController?: number | undefined;
+  /** the `bus`, `target` and `unit` of a `<address type='drive'>` (0 when not written, as libvirt reads them) */
+  readonly addressDrive?: { readonly bus: number; readonly target: number; readonly unit: number } | undefined;
   /** the `port` of a `<address type='virtio-serial'>` (0 or absent: libvirt picks one) */
   readonly addressPort?: number | undefined;
   /** a virtio-serial controller's `ports` (absent: 31, VIR_DOMAIN_DEFAULT_VIRTIO_SERIAL_PORTS) */
@@ -215,6 +217,20 @@ export interface NumaMemnode {
   readonly mode?: string | undefined;
 }
 
+/**
+ * A `<numatune><memnode>` as written, every one in document order, for what libvirt refuses when it
+ * parses them (libvirt/numaConf.ts virDomainNumatuneNodeParseXMLError); {@link NumaMemnode} holds
+ * the ones it maps.
+ */
+export interface WrittenMemnode {
+  /** `cellid` read in base 10; undefined when not written or unreadable */
+  readonly cellid?: number | undefined;
+  /** `cellid` written but not a number libvirt reads (Guest.unreadable has it) */
+  readonly cellidUnreadable?: boolean | undefined;
+  readonly mode?: string | undefined;
+  readonly nodeset?: string | undefined;
+}
+
 export interface Guest {
   readonly name?: string | undefined;
   /** domain `type` attribute: kvm, qemu, … */
@@ -225,6 +241,8 @@ export interface Guest {
   readonly machine?: string | undefined;
   readonly numaCells: readonly NumaCell[];
   readonly numaMemnodes: readonly NumaMemnode[];
+  /** every `<memnode>` as written (undefined when there is none): {@link WrittenMemnode} */
+  readonly memnodesWritten?: readonly WrittenMemnode[] | undefined;
   /**
    * Numbers of the domain's own elements libvirt cannot read, as written (`cell id='x'`,
    * `memnode cellid='0x1'`): libvirt refuses the domain at parse (GEN-IDX-1 reports them).

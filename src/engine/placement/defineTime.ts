@@ -2,7 +2,7 @@ import type { Guest } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { PlacementFailure } from '../libvirt/domainAddr.ts';
-import { virDomainDefPostParse } from '../libvirt/domainConf.ts';
+import { virDomainDefImplicitDiskControllersBeyond, virDomainDefPostParse } from '../libvirt/domainConf.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
 import { qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect } from '../libvirt/qemuDomainAddress.ts';
 import type { SpareKind } from '../machines/index.ts';
@@ -73,8 +73,9 @@ export function defineDomain(guest: Guest, host: Host | undefined): DefinedDomai
 function runDefine(guest: Guest, host: Host | undefined): DefinedDomain | undefined {
   const machine = machineProfile(guest);
   if (!machine.placeable) return undefined;
-  // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs) libvirt refuses the domain (issue 11).
-  if (beyondLibvirtLimits(guest, machine.family, 1).length > 0) return undefined;
+  // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs, a disk on drive controller 100000) libvirt
+  // refuses the domain, or never returns (issue 11).
+  if (beyondLibvirtLimits(guest, machine.family, 1).length > 0 || virDomainDefImplicitDiskControllersBeyond(guest)) return undefined;
   const devices = qemuDomainPCIAddressSetCollect({ controllers: guest.controllers, devices: guest.devices.some((d) => d.implicit) ? guest.devices.filter((d) => !d.implicit) : guest.devices , controllerTypeOrder: guest.controllerTypeOrder }, machine);
   const written: Guest = devices !== guest.devices ? { ...guest, devices: devices.slice() } : guest;
   try {

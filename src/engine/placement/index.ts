@@ -1,7 +1,7 @@
 import type { Design } from '../model/design.ts';
 import type { Guest, PciController } from '../model/guest.ts';
 import { virDomainControllerDefParseXMLError } from '../libvirt/controllerParse.ts';
-import { virDomainAssignControllerIndexes, virDomainDefParseXMLUnreadableError, virDomainDefPostParse, virDomainDefRejectDuplicateControllersError } from '../libvirt/domainConf.ts';
+import { implicitDiskControllersMessage, virDomainAssignControllerIndexes, virDomainDefImplicitDiskControllersBeyond, virDomainDefParseXMLUnreadableError, virDomainDefPostParse, virDomainDefRejectDuplicateControllersError } from '../libvirt/domainConf.ts';
 import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
 import { qemuDomainDefAddDefaultDevicesRootError } from '../libvirt/qemuDomain.ts';
 import { qemuValidateDomainDeviceDefControllerPCIRootIndexError } from '../libvirt/qemuValidate.ts';
@@ -61,9 +61,11 @@ export function place(design: Design, opts: PlaceOptions): Design {
 export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport {
   try {
     const machine = machineProfile(design.guest);
-    const beyond = machine.placeable ? beyondLibvirtLimits(design.guest, machine.family, 3) : [];
+    const beyond = machine.placeable ? beyondLibvirtLimits(design.guest, machine.family, 3).map((p) => p.message) : [];
+    const disks = machine.placeable ? virDomainDefImplicitDiskControllersBeyond(design.guest) : undefined;
+    if (disks) beyond.push(implicitDiskControllersMessage(disks));
     if (beyond.length > 0) {
-      return { design, notes: [`nothing was placed: ${beyond.map((p) => p.message).join('; ')}; libvirt refuses such a domain (see validate)`] };
+      return { design, notes: [`nothing was placed: ${beyond.join('; ')}; libvirt refuses such a domain (see validate)`] };
     }
     const refused = machine.placeable ? refusedBeforePlacement(design.guest, machine) : undefined;
     if (refused !== undefined) {

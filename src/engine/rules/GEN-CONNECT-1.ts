@@ -1,5 +1,7 @@
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
-import type { PciController } from '../model/guest.ts';
+import type { GuestDevice, PciController } from '../model/guest.ts';
+import { virDomainDefImplicitDiskControllers } from '../libvirt/domainConf.ts';
+import { MAX_PCI_SLOTS } from '../libvirt/limits.ts';
 import { buildContext, controllerText, finding, nextFreeIndex } from './context.ts';
 import { atDefine, placesAnything } from './atDefine.ts';
 import { defineDomain } from '../placement/defineTime.ts';
@@ -16,8 +18,8 @@ const meta: RuleMeta = {
   id: 'GEN-CONNECT-1',
   severity: 'error',
   title: 'What libvirt must place itself has a bus that allows it',
-  why: 'libvirt places unaddressed controllers only where the connect table matches exactly, and it never adds a parent for root ports, switch ports, dmi-to-pci-bridge or expander buses; with no such bus the domain is refused.',
-  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressFlagsCompatible ("was auto-assigned this address, but the PCI controller … doesn\'t allow auto-assignment"), virDomainPCIAddressSetGrow ("Cannot automatically add a new PCI bus for a device with connect flags"), virDomainPCIAddressGetNextAddr ("No PCI buses available"; in the dry run it grows a pcie-root-port even for an integrated device, which virDomainPCIAddressFlagsCompatible then refuses: "needs to be an integrated device (bus=0)"); src/qemu/qemu_domain.c qemuDomainMachineIsQ35, qemuDomainDefAddDefaultDevices (no PCI root for a machine it classifies as neither q35 nor i440fx)',
+  why: 'libvirt places unaddressed controllers only where the connect table matches exactly, and it never adds a parent for root ports, switch ports, dmi-to-pci-bridge or expander buses; with no such bus the domain is refused. The controllers it adds for the disks\' drive addresses (one for every index up to the highest named) need PCI slots too, and it refuses the domain when it runs out.',
+  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressFlagsCompatible ("was auto-assigned this address, but the PCI controller … doesn\'t allow auto-assignment"), virDomainPCIAddressSetGrow ("Cannot automatically add a new PCI bus for a device with connect flags"), virDomainPCIAddressGetNextAddr ("No PCI buses available"; in the dry run it grows a pcie-root-port even for an integrated device, which virDomainPCIAddressFlagsCompatible then refuses: "needs to be an integrated device (bus=0)"); src/qemu/qemu_domain.c qemuDomainMachineIsQ35, qemuDomainDefAddDefaultDevices (no PCI root for a machine it classifies as neither q35 nor i440fx); src/conf/domain_conf.c virDomainDefAddDiskControllersForType, virDomainDefMaybeAddHostdevSCSIcontroller (a controller for every index up to the one a drive address names, each placed on PCI: libvirt 9.0 defines a q35 disk on SCSI controller 540 and refuses one on 541: "a PCI slot is needed to connect a PCI controller model=\'pci-bridge\', but none is available")',
   families: ['q35', 'virt', 'i440fx', 'other'],
 };
 
@@ -88,7 +90,8 @@ export const rule: Rule = globalRule(meta, (ctx) => {
  * findings are the same refusal, named more precisely.
  */
 function refusedAtDefine(ctx: RuleContext): Finding[] {
-  if (!ctx.machine.placeable || !placesAnything(ctx)) return [];
+  const disks = addsDiskControllers(ctx);
+  if (!ctx.machine.placeable || !(placesAnything(ctx) || disks.length > 0)) return [];
   const run = defineDomain(ctx.design.guest, ctx.host);
   if (!run) return [];
   // a controller libvirt added for a bus of its dry run and then found no slot for (the real pass's
@@ -102,7 +105,27 @@ function refusedAtDefine(ctx: RuleContext): Finding[] {
   const ports = ctx.guest.controllers.filter((c) => !c.address && !c.implicit && c.model !== 'pci-root' && c.model !== 'pcie-root');
   const what = [...waiting.map((d) => d.label), ...ports.map(controllerText)];
   const named = what.length <= 3 ? what.join(', ') : [waiting.length ? plural(waiting.length, 'device') : '', ports.length ? plural(ports.length, 'controller') : ''].filter(Boolean).join(' and ');
-  return [finding(meta, `libvirt cannot place what has no address (${named}): "${failure}", so it refuses the domain. Free a slot on the root bus, or give the devices addresses on existing buses.`, { devices: waiting.map((d) => d.key), controllers: ports.flatMap((c) => (c.index !== undefined ? [c.index] : [])) })];
+  const forDisks = disks.map((c) => `${plural(c.added, `${c.type} controller`)} for ${c.by.label}, which sits on ${c.type} controller ${c.highest}`);
+  const all = [named, ...forDisks].filter(Boolean).join('; ');
+  const advice = forDisks.length ? ' Give the disks a lower `controller` in their drive address.' : ' Free a slot on the root bus, or give the devices addresses on existing buses.';
+  return [finding(meta, `libvirt cannot place what has no address (${all}): "${failure}", so it refuses the domain.${advice}`, { devices: [...waiting.map((d) => d.key), ...disks.map((c) => c.by.key)], controllers: ports.flatMap((c) => (c.index !== undefined ? [c.index] : [])) })];
+}
+
+/**
+ * The controllers libvirt adds at define for the drive addresses of disks and SCSI hostdevs
+ * (virDomainDefAddImplicitControllers: every index from 0 to the highest one named), per type, when
+ * it adds any: each is a PCI device libvirt places (an lsilogic or virtio-scsi SCSI controller, an
+ * AHCI one), so a drive address can make it run out of slots with every device written. Past
+ * libvirt's limits (GEN-ADDR-3) nothing is counted here.
+ */
+function addsDiskControllers(ctx: RuleContext): { readonly type: string; readonly highest: number; readonly by: GuestDevice; readonly added: number }[] {
+  const out = [];
+  for (const c of virDomainDefImplicitDiskControllers(ctx.guest)) {
+    if (c.highest >= MAX_PCI_SLOTS) return [];
+    const written = new Set(ctx.guest.devices.filter((d) => d.element === 'controller' && d.type === c.type && d.index !== undefined && d.index <= c.highest).map((d) => d.index));
+    if (written.size <= c.highest) out.push({ ...c, added: c.highest + 1 - written.size });
+  }
+  return out;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -209,6 +232,11 @@ function nics(machine: string, n: number) {
   return design({ machine, arch: 'x86_64', devices: [noUsb, noBalloon, ...Array.from({ length: n }, (_, i) => dev(`nic${i + 1}`, 'interface', undefined, { model: 'e1000' }))] });
 }
 
+/** q35 with a SCSI disk whose drive address names `controller` (libvirt adds lsilogic 0 to it), and no memballoon. */
+function scsiOn(controller: number) {
+  return q35([], [dev('sda', 'disk', undefined, { bus: 'scsi', targetDev: 'sda', otherAddressType: 'drive', addressController: controller }), dev('balloon', 'memballoon', undefined, { model: 'none' })]);
+}
+
 export const cases = {
   pass: [
     { name: 'root port without address on q35', design: q35([ctrl('pcie-root-port', 1)], []) },
@@ -220,6 +248,8 @@ export const cases = {
     { name: 'one pcie-root slot left for the root port libvirt adds for an unaddressed disk', design: rootFilledTo(29) },
     { name: 'i440fx: 59 unaddressed NICs (pci-root and one pci-bridge)', design: nics('pc', 59) },
     { name: 'i440fx: 61 unaddressed NICs (libvirt 9.0 defines it, though it refuses 60)', design: nics('pc', 61) },
+    // libvirt 9.0 defines it: 541 lsilogic controllers behind a pcie-to-pci-bridge and 17 pci-bridges
+    { name: 'q35: a SCSI disk on drive controller 540', design: scsiOn(540) },
     { name: 'an x86 machine libvirt does not know, with nothing that needs PCI', design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('sda', 'disk', undefined, { bus: 'sata' })] }) },
   ],
   fail: [
@@ -235,6 +265,8 @@ export const cases = {
     { name: 'virt: no pcie-root slot left for the root port libvirt adds', design: virt([], [...Array.from({ length: 31 }, (_, i) => dev(`nic${i + 1}`, 'interface', at(0, i + 1), { model: 'e1000e' })), dev('vda', 'disk')]), expect: { devices: ['vda'] } },
     // i440fx: the dry run adds two pci-bridges and finds no slot for the second one's reservation
     { name: 'i440fx: 60 unaddressed NICs, the dry run finding no slot for a pci-bridge it adds', design: nics('pc', 60), expect: { devices: Array.from({ length: 60 }, (_, i) => `nic${i + 1}`) } },
+    // libvirt 9.0: "a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available, and it cannot be automatically added"
+    { name: 'q35: a SCSI disk on drive controller 541 (542 controllers libvirt adds)', design: scsiOn(541), expect: { devices: ['sda'] } },
     // r13-machine-pc-q35-without-version: libvirt adds no PCI root for a machine it does not classify
     { name: "an x86 machine libvirt does not know ('pc-q35' without a version) with a device that needs PCI", design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('vda', 'disk')] }), expect: { devices: ['vda'] } },
   ],

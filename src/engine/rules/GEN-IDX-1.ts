@@ -1,20 +1,20 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
 import type { RuleContext } from './context.ts';
+import type { GuestDevice, WrittenMemnode } from '../model/guest.ts';
 import { controllerText, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
 import { atDefine, indexesPastLimitAtDefine, placesAnything } from './atDefine.ts';
 import { deviceName } from './fixes.ts';
 import { invalidControllerNumberMessage, invalidDomainNumberMessage, invalidIndexMessage, isAddressAttribute } from '../libvirt/controllerParse.ts';
-import { virDomainNumaDefParseXMLError, virDomainNumatuneNodeParseXMLError } from '../libvirt/numaConf.ts';
-import type { GuestDevice } from '../model/guest.ts';
+import { virDomainNumaDefParseXMLError, virDomainNumatuneNodeParseXMLError, writtenMemnodes } from '../libvirt/numaConf.ts';
 import { ctrl, design, dev, guest, phb, pseries, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-IDX-1',
   severity: 'error',
   title: 'Controller indexes (and ports, NUMA cell ids) are non-negative integers; PCI ones 0-255 and unique, cell ids 0 to n-1 once each',
-  why: "The index is the bus number addresses use; libvirt refuses an index above 255 and two PCI controllers with the same index. Any controller's index (usb, scsi, sata, …), `ports` or virtio-serial `vectors` that is not a non-negative base-10 integer makes libvirt refuse the domain when it parses it, and so does a NUMA <cell id> or <memnode cellid> that is not a non-negative base-10 integer, a cell id that is not below the number of cells or that another cell has, and a memnode cellid that names no cell.",
-  source: 'libvirt src/conf/domain_validate.c virDomainControllerDefValidate ("PCI controller index N too high"); domain_conf.c parser ("Multiple \'pci\' controllers with index"); domain_conf.c virDomainControllerDefParseXML, every controller type (virXMLPropInt base 10, VIR_XML_PROP_NONNEGATIVE: "Invalid value for attribute \'index\' in element \'controller\': \'x\'. Expected integer value"; checked with libvirt 9.0); src/conf/numa_conf.c virDomainNumaDefParseXML (cell id: virXMLPropUIntDefault base 10, its position when not written) and virDomainNumatuneNodeParseXML (memnode cellid: virXMLPropUInt base 10, then below the number of cells), libvirt 10.7; the same refusals checked with libvirt 9.0: "Invalid value for attribute \'id\' in element \'cell\': \'0x1\'. Expected non-negative integer value", "Exactly one \'cell\' element per guest NUMA cell allowed, …", "Duplicate NUMA cell info for cell id \'0\'", "Argument \'cellid\' in memnode element must correspond to existing guest\'s NUMA cell"',
+  why: "The index is the bus number addresses use; libvirt refuses an index above 255 and two PCI controllers with the same index. Any controller's index (usb, scsi, sata, …), `ports` or virtio-serial `vectors` that is not a non-negative base-10 integer makes libvirt refuse the domain when it parses it, and so does a NUMA <cell id> or <memnode cellid> that is not a non-negative base-10 integer, a cell id that is not below the number of cells or that another cell has, and a memnode cellid that names no cell; so does a <memnode> without cellid or nodeset, a second one for a cell, one whose mode or nodeset libvirt cannot read or whose nodeset names no node, and memnodes without NUMA cells.",
+  source: 'libvirt src/conf/domain_validate.c virDomainControllerDefValidate ("PCI controller index N too high"); domain_conf.c parser ("Multiple \'pci\' controllers with index"); domain_conf.c virDomainControllerDefParseXML, every controller type (virXMLPropInt base 10, VIR_XML_PROP_NONNEGATIVE: "Invalid value for attribute \'index\' in element \'controller\': \'x\'. Expected integer value"; checked with libvirt 9.0); src/conf/numa_conf.c virDomainNumaDefParseXML (cell id: virXMLPropUIntDefault base 10, its position when not written) and virDomainNumatuneNodeParseXML (memnode cellid: virXMLPropUInt base 10, then below the number of cells), libvirt 10.7; the same refusals checked with libvirt 9.0: "Invalid value for attribute \'id\' in element \'cell\': \'0x1\'. Expected non-negative integer value", "Exactly one \'cell\' element per guest NUMA cell allowed, …", "Duplicate NUMA cell info for cell id \'0\'", "Argument \'cellid\' in memnode element must correspond to existing guest\'s NUMA cell"; and, libvirt 9.0, virDomainNumatuneNodeParseXML\'s other refusals: "Element \'memnode\' is invalid without any guest NUMA cells", "Missing required attribute \'cellid\' in element \'memnode\'", "Multiple memnode elements with cellid 1", "Invalid value for attribute \'mode\' in element \'memnode\': \'x\'.", "Missing required nodeset attribute in memnode element", "Failed to parse bitmap \'x\'" (src/util/virbitmap.c virBitmapParse, nodes below VIR_DOMAIN_CPUMASK_LEN 16384), "Invalid value of \'nodeset\': 0,^0"',
   families: 'all',
 };
 
@@ -26,8 +26,9 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   const cells = ctx.guest.numaCells;
   const numbering = virDomainNumaDefParseXMLError(cells);
   if (numbering) out.push(finding(meta, `The NUMA cell ids (${cells.map((c) => c.id ?? '?').join(', ')}) are not 0 to ${cells.length - 1}, each once: libvirt refuses the domain ("${numbering}").`, {}));
-  const memnode = virDomainNumatuneNodeParseXMLError(ctx.guest.numaMemnodes, cells.length);
-  if (memnode) out.push(finding(meta, `A <memnode cellid> names no NUMA cell (cellids ${ctx.guest.numaMemnodes.map((m) => m.cellid).join(', ')}; ${cells.length} cells): libvirt refuses the domain ("${memnode}").`, {}));
+  const memnodes = writtenMemnodes(ctx.guest);
+  const memnode = virDomainNumatuneNodeParseXMLError(memnodes, cells.length);
+  if (memnode) out.push(finding(meta, `The <numatune> memnodes (cellids ${memnodes.map((m) => m.cellid ?? '(none)').join(', ')}; ${cells.length} cells) are not what libvirt reads: it refuses the domain ("${memnode}"). Each <memnode> names a cell by its cellid, no cell twice, with a nodeset of host nodes and, if written, a mode of strict, preferred, interleave or restrictive.`, {}));
   const seen = new Set<number>();
   let free = nextFreeIndex(ctx.guest);
   for (const c of ctx.guest.controllers) {
@@ -82,11 +83,15 @@ const nicsWithoutAddress = (n: number): GuestDevice[] => [
   dev('usb', 'controller', undefined, { type: 'usb', model: 'none' }),
   dev('mb', 'memballoon', undefined, { model: 'none' }),
 ];
+/** q35 with `cells` NUMA cells and these memnodes as written. */
+const memnodes = (written: readonly WrittenMemnode[], cells = 2) => design({ ...guest({ machine: 'q35', numaCells: cells }), memnodesWritten: written });
 
 export const cases = {
   pass: [
     { name: 'distinct indexes', design: pseries([phb(1), phb(2)], []) },
     { name: 'NUMA cells and memnodes with readable ids', design: q35([], [], undefined, { numaCells: 2, memnodes: { 0: '0', 1: '1' } }) },
+    // libvirt 9.0 takes each: no mode, mode restrictive, blanks and ranges in the nodeset, a node taken out of a range
+    { name: 'memnodes as libvirt reads them', design: memnodes([{ cellid: 0, nodeset: ' 0 - 1 ' }, { cellid: 1, mode: 'restrictive', nodeset: '0-3,^2' }]) },
     { name: 'NUMA cells written with ids 1 then 0', design: design({ ...guest({ machine: 'q35' }), numaCells: [{ id: 1 }, { id: 0 }] }) },
     { name: 'non-PCI controllers with readable indexes, or none written', design: q35([], [dev('usb', 'controller', undefined, { type: 'usb', model: 'qemu-xhci', index: 0 }), dev('sata', 'controller', undefined, { type: 'sata' })]) },
     // libvirt 9.0 defines it (test/real/index-limit.test.ts): the last root port it adds is index 255
@@ -122,6 +127,14 @@ export const cases = {
       design: q35([ctrl('pcie-expander-bus', 1), ...Array.from({ length: 254 }, (_, i) => ctrl('pcie-root-port', i + 2)), { ...ctrl('pcie-root-port', 256), index: undefined }], nicsWithoutAddress(0)),
       expect: {},
     },
+    // libvirt 9.0 (virDomainNumatuneNodeParseXML), each in its words
+    { name: 'a memnode without NUMA cells', design: memnodes([{ cellid: 0, nodeset: '0' }], 0), expect: {} },
+    { name: 'a memnode without cellid', design: memnodes([{ nodeset: '0' }]), expect: {} },
+    { name: 'two memnodes for cell 1', design: memnodes([{ cellid: 1, nodeset: '0' }, { cellid: 1, nodeset: '1' }]), expect: {} },
+    { name: "a memnode with mode='x'", design: memnodes([{ cellid: 0, mode: 'x', nodeset: '0' }]), expect: {} },
+    { name: 'a memnode without nodeset', design: memnodes([{ cellid: 0, mode: 'strict' }]), expect: {} },
+    { name: "a memnode with nodeset='1-0'", design: memnodes([{ cellid: 0, nodeset: '1-0' }]), expect: {} },
+    { name: "a memnode with nodeset='0,^0' (no node)", design: memnodes([{ cellid: 0, nodeset: '0,^0' }]), expect: {} },
     { name: "a scsi controller with index='-1'", design: q35([], [dev('scsi', 'controller', undefined, { type: 'scsi', model: 'virtio-scsi', unreadableIndex: '-1' })]), expect: { devices: ['scsi'] } },
   ],
 };

@@ -1,5 +1,7 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
-import { qemuDomainAssignSpaprVIORegs } from '../libvirt/qemuDomainAddress.ts';
+import type { GuestDevice } from '../model/guest.ts';
+import { isSpaprVioDevice, qemuDomainAssignSpaprVIORegs } from '../libvirt/qemuDomainAddress.ts';
+import { virDomainDefImplicitDiskControllers, virDomainDefPostParse } from '../libvirt/domainConf.ts';
 import { addrText, finding } from './context.ts';
 import { deviceName } from './fixes.ts';
 import { at, dev, pseries } from './testkit.ts';
@@ -7,9 +9,9 @@ import { at, dev, pseries } from './testkit.ts';
 const meta: RuleMeta = {
   id: 'PAPR-VIO-2',
   severity: 'error',
-  title: 'The spapr-vio address libvirt reads for the device is free and fits in 32 bits',
-  why: 'libvirt reads a PCI address written for a spapr-vio device (spapr-vlan, ibmvscsi, a pseries serial) as its spapr-vio reg: bus << 32 | domain, kept as the user\'s when the slot is not 0. Two such regs alike, or one on a bus other than 0, and libvirt refuses the domain.',
-  source: 'libvirt src/qemu/qemu_domain_address.c qemuDomainAssignSpaprVIOAddresses, qemuDomainAssignSpaprVIOAddress ("spapr-vio address %#llx already in use"), qemuDomainSpaprVIOFindByReg; the address union of virDomainDeviceInfo (src/conf/device_conf.h); "spapr-vio reg=\'%#llx\' exceeds maximum possible value (0xffffffff)" at define (checked with libvirt 9.0)',
+  title: 'The spapr-vio address libvirt reads for the device is free and fits in 32 bits, and gives it an interrupt of its own',
+  why: 'libvirt reads a PCI address written for a spapr-vio device (spapr-vlan, ibmvscsi, a pseries serial) as its spapr-vio reg: bus << 32 | domain, kept as the user\'s when the slot is not 0. Two such regs alike, or one on a bus other than 0, and libvirt refuses the domain. QEMU then gives each spapr-vio device the interrupt its reg maps to, 256 in all: two on one interrupt (the 255th ibmvscsi libvirt adds for a drive address shares the nvram\'s; one sharing a vty\'s) and QEMU refuses to start the guest.',
+  source: 'libvirt src/qemu/qemu_domain_address.c qemuDomainAssignSpaprVIOAddresses, qemuDomainAssignSpaprVIOAddress ("spapr-vio address %#llx already in use"), qemuDomainSpaprVIOFindByReg; the address union of virDomainDeviceInfo (src/conf/device_conf.h); "spapr-vio reg=\'%#llx\' exceeds maximum possible value (0xffffffff)" at define (checked with libvirt 9.0); QEMU hw/ppc/spapr_vio.c spapr_vio_reg_to_irq, spapr_vio_busdev_realize, hw/ppc/spapr_irq.c spapr_irq_claim ("IRQ %d is not free"), include/hw/ppc/spapr_irq.h SPAPR_IRQ_VIO (checked with libvirt 9.0 + QEMU 7.2)',
   families: ['pseries'],
 };
 
@@ -41,9 +43,95 @@ export const rule: Rule = {
       };
       out.push(finding(meta, `${deviceName(d)} is a spapr-vio device: ${read}, and libvirt refuses it ("${r.refused}")${more}.`, { devices: [d.key] }, d.address ? [fix] : undefined));
     }
+    // what libvirt defines, QEMU starts only if each device's reg maps to an interrupt of its own
+    if (out.length === 0) out.push(...irqClash(ctx));
     return out;
   },
 };
+
+/** SPAPR_IRQ_VIO (QEMU include/hw/ppc/spapr_irq.h): the first of the 256 spapr-vio interrupts. */
+const SPAPR_IRQ_VIO = 0x1100;
+/** SPAPR_VIO_REG_BASE (QEMU include/hw/ppc/spapr_vio.h): where the regs QEMU gives itself start; its nvram takes the first. */
+const SPAPR_VIO_REG_BASE = 0x71000000;
+
+/**
+ * QEMU's spapr_vio_reg_to_irq() (hw/ppc/spapr_vio.c, QEMU 7.2 as 10.x): the interrupt of a
+ * spapr-vio device follows from its reg: QEMU's own regs (the nvram at 0x71000000) by their low
+ * byte, libvirt's vty regs (0x30000000 on) to 0xf0-0xff, the others by bits 12-19. Two devices
+ * with one interrupt make QEMU refuse the second ("IRQ %d is not free", spapr_irq_claim).
+ */
+export function spaprVioRegToIrq(reg: number): number {
+  if (reg >= SPAPR_VIO_REG_BASE) return SPAPR_IRQ_VIO | (reg & 0xff);
+  if (reg >= 0x30000000) return SPAPR_IRQ_VIO | 0xf0 | (Math.floor(reg / 0x1000) & 0xf);
+  return SPAPR_IRQ_VIO | (Math.floor(reg / 0x1000) & 0xff);
+}
+
+/** pseries machines older than 4.0 allocate these interrupts as they go (legacy_irq_allocation): no clash. */
+function legacyIrqs(machine: string | undefined): boolean {
+  const m = /^pseries-(\d+)\./.exec(machine ?? '');
+  return !!m && Number(m[1]) < 4;
+}
+
+/**
+ * The first interrupt two spapr-vio devices share once libvirt has defined the domain: its
+ * ibmvscsi controllers for the disks' drive addresses (virDomainDefAddImplicitControllers) and
+ * the vty of a console written without a serial (virDomainDefAddConsoleCompat) count, beside
+ * QEMU's own nvram (interrupt 0x1100). Checked with libvirt 9.0 and QEMU 7.2: a SCSI disk on drive
+ * controller 253 starts (254 ibmvscsi, regs 0x2000-0xff000), 254 is refused at the 255th
+ * ("IRQ 4352 is not free": reg 0x100000 has the nvram's), and with a console 237 starts and 238
+ * is refused ("IRQ 4592 is not free": ibmvscsi reg 0xf0000 and the vty's 0x30000000). Left out, as not
+ * checked: a written <nvram> (libvirt gives it a reg of its own), a reg 0 (libvirt then lets QEMU
+ * choose), and the machines before pseries-4.0.
+ */
+function irqClash(ctx: Parameters<Rule['check']>[0]): Finding[] {
+  const guest = ctx.design.guest;
+  if (legacyIrqs(guest.machine) || guest.devices.some((d) => d.element === 'nvram')) return [];
+  // a clash needs a second spapr-vio device beside the nvram: one written, a console, or the SCSI controllers of a drive address
+  const vio = (d: GuestDevice): boolean => d.element === 'console' || d.otherAddressType === 'spapr-vio' || isSpaprVioDevice(d, ctx.machine);
+  if (!guest.devices.some(vio) && !virDomainDefImplicitDiskControllers(guest).some((c) => c.type === 'scsi')) return [];
+  const parsed = virDomainDefPostParse(guest, ctx.machine);
+  const devices = parsed.devices.some((d) => d.element === 'serial') ? parsed.devices : consoleAsSerial(parsed.devices);
+  const regs = qemuDomainAssignSpaprVIORegs(devices, ctx.machine);
+  if (regs.length === 0) return [];
+  const byKey = new Map(devices.map((d) => [d.key, d]));
+  const implicitBy = new Map(virDomainDefImplicitDiskControllers(guest).map((c) => [c.type, c.by]));
+  const name = (d: GuestDevice): string => (d.implicit && d.element === 'controller' ? `the ibmvscsi controller ${d.index ?? '?'} libvirt adds for ${implicitBy.get('scsi')?.label ?? 'a disk'}` : deviceName(d));
+  const subject = (d: GuestDevice): string | undefined => (d.implicit ? implicitBy.get('scsi')?.key : d.key);
+  const holders = new Map<number, string>([[spaprVioRegToIrq(SPAPR_VIO_REG_BASE), 'nvram']]);
+  for (const r of regs) {
+    if (r.reg === 0) continue;
+    const irq = spaprVioRegToIrq(r.reg);
+    const first = holders.get(irq);
+    const d = byKey.get(r.key);
+    if (first === undefined || !d) {
+      holders.set(irq, r.key);
+      continue;
+    }
+    const other = first === 'nvram' ? undefined : byKey.get(first);
+    const keys = [...new Set([other ? subject(other) : undefined, subject(d)].filter((k): k is string => k !== undefined))];
+    const otherText = other ? `${name(other)} (reg 0x${(regs.find((x) => x.key === first)?.reg ?? 0).toString(16)})` : "QEMU's own nvram (reg 0x71000000)";
+    return [finding(meta, `${name(d)} has spapr-vio reg 0x${r.reg.toString(16)}, which maps to interrupt ${irq} like ${otherText}: QEMU gives each spapr-vio device the interrupt its reg maps to and refuses to start the guest ("IRQ ${irq} is not free").`, { devices: keys })];
+  }
+  return [];
+}
+
+/**
+ * virDomainDefAddConsoleCompat() (src/conf/domain_conf.c): a console of target type serial (or
+ * none) with no <serial> is the guest's first serial, on pseries a spapr-vty.
+ */
+function consoleAsSerial(devices: readonly GuestDevice[]): readonly GuestDevice[] {
+  const i = devices.findIndex((d) => d.element === 'console' && (d.bus === undefined || d.bus === 'serial'));
+  if (i < 0) return devices;
+  const out = devices.slice();
+  out[i] = { ...(devices[i] as GuestDevice), element: 'serial', bus: undefined };
+  return out;
+}
+
+/** pseries with a SCSI disk whose drive address names `controller` (libvirt adds ibmvscsi 0 to it), and maybe a console. */
+function scsiOn(controller: number, console = false) {
+  const disk = dev('sda', 'disk', undefined, { bus: 'scsi', targetDev: 'sda', otherAddressType: 'drive', addressController: controller });
+  return pseries([], console ? [disk, dev('con', 'console', undefined, { type: 'pty', bus: 'serial' })] : [disk]);
+}
 
 export const cases = {
   pass: [
@@ -53,6 +141,9 @@ export const cases = {
     { name: 'a user reg on a default: the default one moves on', design: pseries([], [dev('net0', 'interface', at(0, 4, 0, undefined, 0x2000), { model: 'spapr-vlan' }), dev('scsi0', 'controller', undefined, { type: 'scsi' })]) },
     { name: 'two spapr-vlan, one of them without an address', design: pseries([], [dev('net0', 'interface', at(0, 3), { model: 'spapr-vlan' }), dev('net1', 'interface', undefined, { model: 'spapr-vlan' })]) },
     { name: 'a virtio NIC keeps its PCI address', design: pseries([], [dev('net0', 'interface', at(0, 3), { model: 'virtio' }), dev('net1', 'interface', at(0, 4), { model: 'spapr-vlan' })]) },
+    // libvirt 9.0 + QEMU 7.2 start both: 254 ibmvscsi (interrupts 2-255), and 238 beside a console's vty
+    { name: 'a SCSI disk on drive controller 253', design: scsiOn(253) },
+    { name: 'a console and a SCSI disk on drive controller 237', design: scsiOn(237, true) },
   ],
   fail: [
     // libvirt 9.0: "spapr-vio address 0 already in use"
@@ -68,6 +159,9 @@ export const cases = {
     { name: 'three read as one user reg: the second fails, libvirt goes no further', design: pseries([], [dev('net0', 'interface', at(0, 1, 0, undefined, 0x2000), { model: 'spapr-vlan' }), dev('net1', 'interface', at(0, 2, 0, undefined, 0x2000), { model: 'spapr-vlan' }), dev('net2', 'interface', at(0, 3, 0, undefined, 0x2000), { model: 'spapr-vlan' })]), expect: { devices: ['net1'] } },
     { name: 'a clash before a reg above 32 bits: the clash alone', design: pseries([], [dev('net0', 'interface', at(2, 3), { model: 'spapr-vlan' }), dev('net1', 'interface', at(0, 3), { model: 'spapr-vlan' }), dev('net2', 'interface', at(0, 4), { model: 'spapr-vlan' })]), expect: { devices: ['net2'] } },
     { name: 'two regs above 32 bits: the first', design: pseries([], [dev('net0', 'interface', at(2, 3), { model: 'spapr-vlan' }), dev('net1', 'interface', at(3, 3), { model: 'spapr-vlan' })]), expect: { devices: ['net0'] } },
+    // QEMU 7.2: "IRQ 4352 is not free" (reg 0x100000, like QEMU's nvram); "IRQ 4592 is not free" (reg 0xf0000, like the vty)
+    { name: 'a SCSI disk on drive controller 254', design: scsiOn(254), expect: { devices: ['sda'] } },
+    { name: 'a console and a SCSI disk on drive controller 238', design: scsiOn(238, true), expect: { devices: ['sda', 'con'] } },
     { name: 'a pseries serial is spapr-vio too', design: pseries([], [dev('ser0', 'serial', at(0, 3), { type: 'pty' }), dev('net0', 'interface', at(0, 4), { model: 'spapr-vlan' })]), expect: { devices: ['ser0'] } },
   ],
 };

@@ -1,7 +1,7 @@
 import { XmlError } from '@rgrove/parse-xml';
 import type { Result } from '../errors.ts';
 import { fail, ok } from '../errors.ts';
-import type { ControllerTarget, Guest, GuestDevice, GuestDeviceElement, NumaCell, NumaMemnode, PciController } from '../model/guest.ts';
+import type { ControllerTarget, Guest, GuestDevice, GuestDeviceElement, NumaCell, NumaMemnode, PciController, WrittenMemnode } from '../model/guest.ts';
 import type { GuestPciAddress, PciAddress } from '../model/pci.ts';
 import { parseLibvirtUint } from '../model/pci.ts';
 import { deviceLabel, uniqueNames, type DeviceFacts } from '../model/names.ts';
@@ -439,6 +439,7 @@ function devicesReader(): DevicesRead {
         else addressNumbers[name] = n;
       }
       if (addr.otherAddressType !== 'usb' && addressNumbers.controller !== undefined) device.addressController = addressNumbers.controller;
+      if (addr.otherAddressType === 'drive') device.addressDrive = { bus: addressNumbers.bus ?? 0, target: addressNumbers.target ?? 0, unit: addressNumbers.unit ?? 0 };
       const reg = addr.otherAddressType === 'spapr-vio' ? addressEl?.attributes.reg : undefined;
       const addressReg = reg === undefined ? undefined : spaprVioReg(reg);
       if (addressReg !== undefined) device.addressReg = addressReg;
@@ -565,12 +566,14 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     numaCells.push({ id, cpus: cell.attributes.cpus, memory: cell.attributes.memory });
   });
   const numaMemnodes: NumaMemnode[] = [];
+  const memnodesWritten: WrittenMemnode[] = [];
   const numatune = child(root, 'numatune');
   for (const mn of numatune ? elements(numatune).filter((e) => e.name === 'memnode') : []) {
     const written = mn.attributes.cellid;
     const cellid = written === undefined ? undefined : decimalUint(written);
     if (written !== undefined && cellid === undefined) domainUnreadable.push(`memnode cellid='${written}'`);
     if (cellid !== undefined && mn.attributes.nodeset !== undefined) numaMemnodes.push({ cellid, nodeset: mn.attributes.nodeset, mode: mn.attributes.mode });
+    memnodesWritten.push({ cellid, ...(written !== undefined && cellid === undefined ? { cellidUnreadable: true } : {}), mode: mn.attributes.mode, nodeset: mn.attributes.nodeset });
   }
 
 
@@ -594,6 +597,7 @@ export function readDomain(text: string, file?: string): Result<{ guest: Guest; 
     machine: osType?.attributes.machine,
     numaCells,
     numaMemnodes,
+    ...(memnodesWritten.length ? { memnodesWritten } : {}),
     controllers,
     devices,
     ...(deviceChildren.some((e) => e.element === 'graphics') ? { graphics: deviceChildren.filter((e) => e.element === 'graphics').length } : {}),

@@ -202,6 +202,25 @@ describe('numbers libvirt reads in base 10: NUMA cell ids and the numbers of a n
     expect(d.guest.numaMemnodes).toEqual([{ cellid: 1, nodeset: '0', mode: 'strict' }]);
   });
 
+  // libvirt 9.0's virsh define refuses each (virDomainNumatuneNodeParseXML)
+  it.each([
+    ['without nodeset', "<memnode cellid='0' mode='strict'/>", 'Missing required nodeset attribute in memnode element'],
+    ['two for cell 1', "<memnode cellid='1' nodeset='0'/><memnode cellid='1' nodeset='1'/>", 'Multiple memnode elements with cellid 1'],
+    ["mode='x'", "<memnode cellid='0' mode='x' nodeset='0'/>", "Invalid value for attribute 'mode' in element 'memnode': 'x'."],
+    ["nodeset='0-'", "<memnode cellid='0' nodeset='0-'/>", "Failed to parse bitmap '0-'"],
+  ])('a <memnode> %s is read as written and refused (GEN-IDX-1)', (_name, memnodes, words) => {
+    const d = design(numa(cell('0', '0') + cell('1', '1'), `\n  <numatune>${memnodes}</numatune>`));
+    expect(d.guest.memnodesWritten?.length).toBe(memnodes.split('<memnode').length - 1);
+    expect(validate(d).find((x) => x.ruleId === 'GEN-IDX-1')?.message).toContain(`("${words}")`);
+  });
+
+  it('memnodes libvirt reads give no finding, and a domain without any has none written', () => {
+    const d = design(numa(cell('0', '0') + cell('1', '1'), "\n  <numatune><memnode cellid='0' nodeset=' 0 '/><memnode cellid='1' mode='restrictive' nodeset='0-3,^2'/></numatune>"));
+    expect(d.guest.memnodesWritten).toEqual([{ cellid: 0, mode: undefined, nodeset: ' 0 ' }, { cellid: 1, mode: 'restrictive', nodeset: '0-3,^2' }]);
+    expect(validate(d).filter((x) => x.ruleId === 'GEN-IDX-1')).toEqual([]);
+    expect(design(numa(cell('0', '0'), '')).guest.memnodesWritten).toBeUndefined();
+  });
+
   const withDevice = (devices: string) => doc(`${rootPort("index='1'")}\n${devices}`, goodAddress);
   const disk = (address: string) => `    <controller type='scsi' index='0' model='virtio-scsi'/>\n    <controller type='scsi' index='1' model='virtio-scsi'/>\n    <disk type='file' device='disk'><source file='/x.img'/><target dev='sda' bus='scsi'/><address type='drive' ${address}/></disk>`;
   // "Invalid value for attribute 'controller' in element 'address': '0x1'. Expected non-negative integer value", and so on
