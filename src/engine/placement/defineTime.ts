@@ -128,7 +128,7 @@ export function predictDefine(guest: Guest, host: Host | undefined, order: Contr
   return { empty, spares: empty.filter((b) => b.takers.length === 0) };
 }
 
-const releaseShown = new WeakMap<readonly PciController[], readonly PciController[]>();
+const releaseShown = new WeakMap<readonly PciController[], { readonly machine: LibvirtMachine; readonly result: readonly PciController[] }>();
 
 /**
  * The controllers import shows as libvirt's (`implicit`, not the root: the buses it adds for a gap
@@ -137,12 +137,12 @@ const releaseShown = new WeakMap<readonly PciController[], readonly PciControlle
  * 9.0 appends the controllers it adds to def->controllers, so qemuDomainPCIControllerSetDefaults
  * reaches them after the written ones) they get theirs afresh after the written ones: a pseries
  * PHB's target index. The written controllers are kept as they are (the same objects), and so is the
- * list under 'index' or when nothing changes. Memoised on the list.
+ * list under 'index' or when nothing changes. Memoised on the list (and the machine).
  */
 export function releaseControllerDefaults(controllers: readonly PciController[], machine: LibvirtMachine, order: ControllerOrder): readonly PciController[] {
   if (order === 'index' || !controllers.some((c) => c.implicit && c.index !== 0)) return controllers;
   const known = releaseShown.get(controllers);
-  if (known) return known;
+  if (known?.machine === machine) return known.result;
   const cleared = controllers.map((c) => (c.implicit && c.index !== 0 ? { ...c, target: {} } : c));
   const given = qemuDomainPCIControllersSetDefaults(cleared, machine, { order });
   let changed = false;
@@ -154,7 +154,7 @@ export function releaseControllerDefaults(controllers: readonly PciController[],
     return { ...c, target: next.target };
   });
   const result = changed ? out : controllers;
-  releaseShown.set(controllers, result);
+  releaseShown.set(controllers, { machine, result });
   return result;
 }
 

@@ -64,6 +64,9 @@ describe('validate follows the libvirt release (controller order)', () => {
     expect(releaseControllerDefaults(writtenOnly, machine, 'written-first')).toBe(writtenOnly);
     const once = releaseControllerDefaults(d.guest.controllers, machine, 'written-first');
     expect(releaseControllerDefaults(d.guest.controllers, machine, 'written-first')).toBe(once);
+    // memoised per machine too: the same list judged for another machine is not the pseries answer
+    const q35 = machineProfile({ arch: 'x86_64', machine: 'q35' });
+    expect(releaseControllerDefaults(d.guest.controllers, q35, 'written-first')).not.toBe(once);
   });
 
   it('the define-time model runs in the release\'s order, each order memoised apart', () => {
