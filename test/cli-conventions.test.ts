@@ -113,6 +113,13 @@ describe('arguments: node:util parseArgs, options per command', () => {
     expect(text.stderr).toContain('pcitopo place: pcitopo models libvirt 10.7 and 9.0; --libvirt-version 99.0 is placed as libvirt 10.7 places\n');
   });
 
+  it('validate --libvirt-version: a release pcitopo does not model is validated as the one it follows, and said (not in --json, whose output is the findings)', async () => {
+    expect((await run(['validate', demo, '--libvirt-version', '8.0.0'])).stderr).toBe('pcitopo validate: pcitopo models libvirt 10.7 and 9.0; --libvirt-version 8.0.0 is validated as libvirt 9.0 defines\n');
+    expect((await run(['validate', demo, '--libvirt-version', '99.0'])).stderr).toBe('pcitopo validate: pcitopo models libvirt 10.7 and 9.0; --libvirt-version 99.0 is validated as libvirt 10.7 defines\n');
+    expect((await run(['validate', demo, '--libvirt-version', '9.0.0'])).stderr).toBe('');
+    expect((await run(['validate', demo, '--json', '--libvirt-version', '8.0.0'])).stderr).toBe('');
+  });
+
   it('a missing value, a value for a switch, a missing or extra argument: exit 2', async () => {
     expect(await run(['place', demo, '--policy'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--policy needs a value') });
     expect(await run(['validate', demo, '--json=yes'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--json takes no value') });

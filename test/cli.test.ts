@@ -192,6 +192,27 @@ describe('pcitopo CLI', () => {
     expect(bad.stderr).toContain('--libvirt-version must be a libvirt release such as 9.0 or 10.7.0, not nine');
   });
 
+  it('validate --libvirt-version judges the design as that release defines it (a PHB target index libvirt 10.7 gives twice, 9.0 not), and refuses what is not a release (exit 2)', () => {
+    // a pseries PHB at index 4 with target index 3: libvirt adds PHBs 1-3 for the gap; 10.7 gives the
+    // third target index 3 (QEMU: "PHB 3 already attached"), 9.0 gives them 1, 2, 4 (real libvirt 9.0)
+    const f = join(tmp, 'phb-gap.xml');
+    writeFileSync(f, "<domain type='qemu'><name>p</name><memory unit='MiB'>256</memory><vcpu placement='static'>1</vcpu>\n<os><type arch='ppc64' machine='pseries'>hvm</type></os><devices>\n<controller type='pci' index='4' model='pci-root'><target index='3'/></controller>\n</devices></domain>\n");
+    const ids = (r: { stdout: string }) => (JSON.parse(r.stdout) as Array<{ ruleId: string; severity: string }>).filter((x) => x.severity === 'error').map((x) => x.ruleId);
+    const byDefault = pcitopo(['validate', f, '--json']);
+    expect([byDefault.code, ids(byDefault)]).toEqual([1, ['PAPR-PHB-5']]);
+    const newer = pcitopo(['validate', f, '--json', '--libvirt-version', '10.7']);
+    expect([newer.code, ids(newer)]).toEqual([1, ['PAPR-PHB-5']]);
+    const older = pcitopo(['validate', f, '--libvirt-version', '9.0.0']);
+    expect([older.code, older.stdout]).toEqual([0, '0 error(s), 0 warning(s), 0 note(s)\n']);
+    // a workspace is judged as the release too; --fix has nothing to fix then
+    const ws = pcitopo(['validate', f, demoDomain, '--host', demoHost, '--json', '--libvirt-version', '9.0']);
+    expect((JSON.parse(ws.stdout) as Array<{ ruleId: string; domain?: string }>).filter((x) => x.ruleId === 'PAPR-PHB-5')).toEqual([]);
+    expect(pcitopo(['validate', f, '--fix', '--libvirt-version', '9.0']).stdout).toBe(readFileSync(f, 'utf8'));
+    const bad = pcitopo(['validate', f, '--libvirt-version', 'nine']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--libvirt-version must be a libvirt release such as 9.0 or 10.7.0, not nine');
+  });
+
   it('a character XML forbids exits 2 naming file, line, column and the character', () => {
     const f = join(tmp, 'nul.xml');
     writeFileSync(f, DEMO_DOMAIN_XML.replace('<name>p9-demo', '<name>p9\u0000demo'));

@@ -59,8 +59,16 @@ and one <name>.xml per domain; --host overrides its host.xml), are checked toget
 findings under its name, then the rules across guests (a host device or an IOMMU group given to two
 guests, HD-SHARE-1/2; what each guest takes from each host NUMA node, HD-NUMA-1). Same exit codes.
 --json then gives each finding "domains" (the domain names it is about) and, for one domain's own
-finding, "domain". --fix takes one domain.`,
-    options: { host, fix: { type: 'boolean', help: 'apply the fix of each error and print the fixed domain XML' }, out },
+finding, "domain". --fix takes one domain.
+--libvirt-version 9.0 judges the design as libvirt 9.0 defines it where that differs from 10.7 (the
+order of the controllers libvirt adds itself: a pseries PHB's target index), as place does;
+\`virsh --version\` prints yours.`,
+    options: {
+      host,
+      fix: { type: 'boolean', help: 'apply the fix of each error and print the fixed domain XML' },
+      out,
+      'libvirt-version': { type: 'string', value: 'V', help: 'judge the design as this libvirt release defines it (e.g. 9.0; default: as 10.7)' },
+    },
     load: () => import('./commands/validate.ts'),
   },
   {

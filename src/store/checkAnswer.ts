@@ -1,9 +1,10 @@
 /**
  * The checking worker's answers (check.worker.ts runs one answerer on its messages; tests run one in
  * a fake worker): the engine's `validate`, `placeWithReport` or drop verdicts, or the error it threw.
+ * Findings and verdicts are those of the libvirt release the request names (CheckedDesign.libvirtVersion).
  */
 import type { Design, Evaluator, Verdict } from '../engine/index.ts';
-import { createEvaluator, placeWithReport, validate } from '../engine/index.ts';
+import { RULES, createEvaluator, createValidator, placeWithReport, validate } from '../engine/index.ts';
 import type { CheckedDesign, CheckRequest, CheckResponse } from './checker.ts';
 
 /**
@@ -25,7 +26,7 @@ const clock: Now = () => performance.now();
 export function createCheckAnswerer(now: Now = clock): (req: CheckRequest) => CheckResponse {
   let held: { readonly design: Design; readonly evaluator: Evaluator } | null = null;
   const verdicts = (req: Extract<CheckRequest, { kind: 'verdicts' }>, started: number): Verdict[] => {
-    if (req.design) held = { design: designToCheck(req.design), evaluator: createEvaluator() };
+    if (req.design) held = { design: designToCheck(req.design), evaluator: createEvaluator(createValidator(RULES, { libvirtVersion: req.design.libvirtVersion })) };
     if (!held) throw new Error('no design to judge the drop on');
     const out: Verdict[] = [];
     for (const cmd of req.commands) {
@@ -37,7 +38,7 @@ export function createCheckAnswerer(now: Now = clock): (req: CheckRequest) => Ch
   return (req) => {
     try {
       const started = now();
-      const value = req.kind === 'validate' ? validate(designToCheck(req.design)) : req.kind === 'place' ? placeWithReport(req.design, req.options) : verdicts(req, started);
+      const value = req.kind === 'validate' ? validate(designToCheck(req.design), RULES, { libvirtVersion: req.design.libvirtVersion }) : req.kind === 'place' ? placeWithReport(req.design, req.options) : verdicts(req, started);
       return { id: req.id, ok: true, value, ms: now() - started };
     } catch (err) {
       return { id: req.id, ok: false, error: (err as Error).message };

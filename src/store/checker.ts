@@ -14,7 +14,10 @@ import type { Command, Design, Finding, PlaceOptions, PlaceReport, Verdict } fro
  * element) and the imported guest would be copied to the worker for nothing, on the main thread
  * (structured clone; ~40% of the copy of a 7,688-device design).
  */
-export type CheckedDesign = Pick<Design, 'guest' | 'host'>;
+export type CheckedDesign = Pick<Design, 'guest' | 'host'> & {
+  /** the libvirt release it is judged as (engine ValidateOptions.libvirtVersion; the design's setting); undefined: the default */
+  readonly libvirtVersion?: string | undefined;
+};
 
 export type CheckRequest =
   | { readonly id: number; readonly kind: 'validate'; readonly design: CheckedDesign }
@@ -46,15 +49,15 @@ export type Outcome<T> =
   | { readonly ok: false; readonly reason: 'over-budget' | 'failed'; readonly message: string; readonly ms: number };
 
 export interface Checker {
-  /** The design's findings (engine `validate`), computed in the worker. */
-  validate(design: Design): Promise<Outcome<Finding[]>>;
+  /** The design's findings (engine `validate`, as `libvirtVersion` defines it), computed in the worker. */
+  validate(design: Design, libvirtVersion?: string): Promise<Outcome<Finding[]>>;
   /** `placeWithReport(design, options)`, computed in the worker. */
   place(design: Design, options: PlaceOptions): Promise<Outcome<PlaceReport>>;
   /**
    * The verdicts of `commands` on `design` (engine `Evaluator.verdict`), computed in the worker for
    * about `sliceMs`: those of a prefix of `commands`, at least the first.
    */
-  verdicts(design: Design, commands: readonly Command[], sliceMs: number): Promise<Outcome<Verdict[]>>;
+  verdicts(design: Design, commands: readonly Command[], sliceMs: number, libvirtVersion?: string): Promise<Outcome<Verdict[]>>;
   readonly budgetMs: number;
 }
 
@@ -83,12 +86,14 @@ export function createChecker(spawn: (lane: Lane) => WorkerLike, budgetMs = CHEC
   const check = createLane(() => spawn('check'), budgetMs, now);
   const judge = createLane(() => spawn('verdicts'), budgetMs, now);
   return {
-    validate: (design) => check<Finding[]>({ id: nextId++, kind: 'validate', design: { guest: design.guest, host: design.host } }),
+    validate: (design, libvirtVersion) => check<Finding[]>({ id: nextId++, kind: 'validate', design: checked(design, libvirtVersion) }),
     place: (design, options) => check<PlaceReport>({ id: nextId++, kind: 'place', design, options }),
-    verdicts: (design, commands, sliceMs) => judge<Verdict[]>({ id: nextId++, kind: 'verdicts', design: { guest: design.guest, host: design.host }, commands, sliceMs }),
+    verdicts: (design, commands, sliceMs, libvirtVersion) => judge<Verdict[]>({ id: nextId++, kind: 'verdicts', design: checked(design, libvirtVersion), commands, sliceMs }),
     budgetMs,
   };
 }
+
+const checked = (design: Design, libvirtVersion: string | undefined): CheckedDesign => (libvirtVersion === undefined ? { guest: design.guest, host: design.host } : { guest: design.guest, host: design.host, libvirtVersion });
 
 /** One worker, started when first needed and again after it failed, its requests run one at a time in order. */
 function createLane(spawn: () => WorkerLike, budgetMs: number, now: () => number): <T>(req: CheckRequest) => Promise<Outcome<T>> {
@@ -151,9 +156,9 @@ function createLane(spawn: () => WorkerLike, budgetMs: number, now: () => number
     running = { job, started, timer };
   }
 
-  // a verdicts request's design is left out when the worker holds that very guest and host
+  // a verdicts request's design is left out when the worker holds that very guest and host, judged as the same release
   const withoutHeldDesign = (req: CheckRequest): CheckRequest => {
-    if (req.kind !== 'verdicts' || !req.design || req.design.guest !== held?.guest || req.design.host !== held.host) return req;
+    if (req.kind !== 'verdicts' || !req.design || req.design.guest !== held?.guest || req.design.host !== held.host || req.design.libvirtVersion !== held.libvirtVersion) return req;
     return { id: req.id, kind: 'verdicts', commands: req.commands, sliceMs: req.sliceMs };
   };
 

@@ -11,7 +11,7 @@
  */
 import type { Command, Design, DropTarget, Verdict, VerdictOptions } from '../engine/index.ts';
 import { applyCommand, dropTargets } from '../engine/index.ts';
-import { appChecker, appEvaluator, checkState, heavyVerdicts, ruleCatalog, whenChecked } from './findings.ts';
+import { appChecker, appEvaluator, checkState, heavyVerdicts, judgedRelease, ruleCatalog, whenChecked } from './findings.ts';
 import type { DragPayload } from './store.ts';
 
 export type { DropTarget, Verdict, VerdictLevel, VerdictNote } from '../engine/index.ts';
@@ -160,7 +160,7 @@ export function judgeInWorker(
       return;
     }
     busy = true;
-    void checker.verdicts(design, batch.map((id) => (targets.get(id) as DropTarget).command), WORKER_SLICE_MS).then((o) => {
+    void checker.verdicts(design, batch.map((id) => (targets.get(id) as DropTarget).command), WORKER_SLICE_MS, judgedRelease()).then((o) => {
       busy = false;
       if (!running) return;
       if (!o.ok) {

@@ -56,15 +56,54 @@ let evaluator: Evaluator | null = null;
 let validator: ((d: Design) => Finding[]) | null = null;
 
 /**
- * The app's evaluator, made on first use (building the validator costs a little). Throws while the
- * rule catalog is not loaded: only a document whose check is done (checkState) is evaluated.
+ * The libvirt release the app judges designs as (the design's setting, DocState.libvirtVersion: the
+ * toolbar's release select, saved and shared with it), read from the store at each evaluation: the
+ * engine's rules follow it where libvirt releases differ (ValidateOptions.libvirtVersion: libvirt 9.0
+ * gives the controllers it adds their defaults, a pseries PHB's target index, after the written
+ * ones). Undefined: the default release (10.7).
+ */
+let releaseSource: () => string | undefined = () => undefined;
+let release: string | undefined;
+
+/** Where the app's release setting is read (the app's store sets it; tests may too). */
+export function setReleaseSource(source: () => string | undefined): void {
+  releaseSource = source;
+  syncRelease();
+}
+
+/**
+ * Follows the release setting: when it changed, the findings and verdicts known (the evaluator's,
+ * the worker's of heavy designs) were of another release, so they are dropped and judged again.
+ */
+function syncRelease(): string | undefined {
+  const now = releaseSource();
+  if (now !== release) {
+    release = now;
+    validator = null;
+    evaluator = null;
+    judged = new WeakSet();
+    edits = new WeakMap();
+  }
+  return release;
+}
+
+/**
+ * The app's evaluator, made on first use (building the validator costs a little), judging as the
+ * release the design is set to ({@link syncRelease}). Throws while the rule catalog is not loaded:
+ * only a document whose check is done (checkState) is evaluated.
  */
 export function appEvaluator(): Evaluator {
   const c = catalog;
   if (!c) throw new Error('the rule catalog is not loaded yet');
-  validator ??= c.createValidator();
+  const libvirtVersion = syncRelease();
+  validator ??= c.createValidator(undefined, { libvirtVersion });
   evaluator ??= c.createEvaluator(validator);
   return evaluator;
+}
+
+/** The release the app judges as now (the worker is asked to judge as it too). */
+export function judgedRelease(): string | undefined {
+  return syncRelease();
 }
 
 /**
@@ -135,8 +174,8 @@ const checks = new WeakMap<object, CheckState>();
 const listeners = new Set<() => void>();
 /** heavy documents (HEAVY_CHECK_MS), the designs of them whose findings are known, and where each edit's check stands */
 const heavy = new WeakSet<object>();
-const judged = new WeakSet<Design>();
-const edits = new WeakMap<Design, CheckState>();
+let judged = new WeakSet<Design>();
+let edits = new WeakMap<Design, CheckState>();
 
 /** localStorage knob for trying the budget out (e2e): a smaller budget in ms; ignored unless a positive number. */
 export const BUDGET_KEY = 'pcitopo:check-budget-ms';
@@ -201,9 +240,13 @@ let editWaiting: Design | null = null;
 
 function judgeEdit(c: Checker, design: Design): void {
   editRunning = design;
-  void c.validate(design).then((o) => {
+  const asked = syncRelease();
+  void c.validate(design, asked).then((o) => {
     editRunning = null;
-    if (o.ok) {
+    if (asked !== syncRelease()) {
+      // judged as a release the setting has left since: not this release's findings
+      edits.delete(design);
+    } else if (o.ok) {
       appEvaluator().remember(design, o.value);
       judged.add(design);
       edits.delete(design);
@@ -239,6 +282,8 @@ function editState(design: Design): CheckState {
 
 /** Where the check of this design's document stands (of the design itself, for a heavy document); starts it the first time it is asked. */
 export function checkState(design: Design): CheckState {
+  // a release changed since: what is known of the design's edits was judged as another one
+  syncRelease();
   const doc = documentOf(design);
   const known = checks.get(doc);
   if (known) return known.state === 'done' && heavy.has(doc) ? editState(design) : known;
@@ -257,12 +302,16 @@ export function checkState(design: Design): CheckState {
     );
     return CHECKING;
   }
-  void Promise.all([firstPaint().then(() => c.validate(design)), loaded.then(() => null, notLoaded)]).then(([o, failed]) => {
+  let asked: string | undefined;
+  void Promise.all([firstPaint().then(() => c.validate(design, (asked = syncRelease()))), loaded.then(() => null, notLoaded)]).then(([o, failed]) => {
     if (failed) {
       settle(doc, failed);
     } else if (o.ok) {
-      appEvaluator().remember(design, o.value);
-      judged.add(design);
+      // findings of the release asked for; the setting may have changed since (then judged again)
+      if (asked === syncRelease()) {
+        appEvaluator().remember(design, o.value);
+        judged.add(design);
+      }
       // a heavy document is never validated here: its edits go to the worker too
       if (o.workMs > heavyHere()) heavy.add(doc);
       settle(doc, DONE);

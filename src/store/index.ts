@@ -2,9 +2,13 @@
 import { useStore } from 'zustand';
 import { createDesignerStore, type DesignerState } from './store.ts';
 import { hypothetical, isBusTarget, judgedInWorker, verdictsBy, type Verdict } from './evaluate.ts';
-import { onChecked } from './findings.ts';
+import { onChecked, setReleaseSource } from './findings.ts';
 
 export const designerStore = createDesignerStore();
+
+// The findings and verdicts judge the design as the libvirt release it is set to (the toolbar's
+// release select, DocState.libvirtVersion), read at each evaluation (findings.ts syncRelease).
+setReleaseSource(() => designerStore.getState().present?.libvirtVersion);
 
 // A document's check off the main thread ended (findings.ts): what shows findings reads them again,
 // and a drag under way judges its targets again (they said "not judged yet"). On a heavy document the

@@ -113,7 +113,7 @@ function BlockItem({ block, downstreamPorts, pseries }: { block: keyof typeof BL
  * libvirtControllerOrder): the tooltip of the release select.
  */
 const RELEASE_TITLE =
-  'Like libvirt, as libvirt 10.7 (the default) or 9.0 places: the release Auto-place and the Unplaced hints follow. They differ in the PCI controllers libvirt adds itself for a gap in the controller indexes: libvirt 9.0 (Debian 12) gives them PCI addresses, and on pseries target indexes, after the controllers the XML lists; 10.7 (the newest modelled) goes by controller index. Saved and shared with the design, one for all its guests.';
+  'Like libvirt, as libvirt 10.7 (the default) or 9.0 places: the release Auto-place, the Unplaced hints and the findings follow. They differ in the PCI controllers libvirt adds itself for a gap in the controller indexes: libvirt 9.0 (Debian 12) gives them PCI addresses, and on pseries target indexes, after the controllers the XML lists; 10.7 (the newest modelled) goes by controller index. Saved and shared with the design, one for all its guests.';
 
 /**
  * The libvirt release the design is placed as (issue 12): a setting of the document, not an undo step.

@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Design, Finding, Guest, Host } from '../../src/engine/index.ts';
-import { createDesign, importHost, place, validate } from '../../src/engine/index.ts';
+import { RULES, createDesign, importHost, place, validate } from '../../src/engine/index.ts';
 import { makeRunnableCopy } from '../../src/cli/verify/prepare.ts';
 import { Sandbox, isRoot } from '../../src/cli/verify/sandbox.ts';
 import { parseDocumentElement } from '../../src/cli/verify/xml.ts';
@@ -29,8 +29,9 @@ import { controllerRows, deviceKeys } from '../support/placement-compare.ts';
 import { CACHE_DIR } from './helpers.ts';
 
 /**
- * The libvirt release installed here (`virsh --version`, "9.0.0"), which `place` is asked to follow
- * where libvirt releases differ (PlaceOptions.libvirtVersion): the comparison is with this libvirt,
+ * The libvirt release installed here (`virsh --version`, "9.0.0"), which `place` and `validate` are
+ * asked to follow where libvirt releases differ (PlaceOptions.libvirtVersion,
+ * ValidateOptions.libvirtVersion): the comparison is with this libvirt,
  * not with 10.7's own tests. Undefined when virsh does not answer (the run then fails elsewhere).
  */
 export const INSTALLED_LIBVIRT: string | undefined = (() => {
@@ -336,7 +337,7 @@ export function runPcitopo(xml: string, host: string | undefined): PcitopoOutcom
   }
   const r = createDesign(xml, h, 'domain.xml');
   if (!r.ok) return { readError: r.error.message, errors: [], excepted: [] };
-  const all = validate(r.value).filter((f) => f.severity === 'error');
+  const all = validate(r.value, RULES, { libvirtVersion: INSTALLED_LIBVIRT }).filter((f) => f.severity === 'error');
   const out: PcitopoOutcome = {
     design: r.value,
     errors: all.filter((f) => !(f.ruleId in VERDICT_EXCEPTIONS)),

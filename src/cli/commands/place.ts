@@ -1,9 +1,9 @@
 import type { PlacementPolicy } from '../../engine/index.ts';
-import { LIBVIRT_RELEASES, exportDomain, libvirtControllerOrder, placeWithReport } from '../../engine/index.ts';
+import { LIBVIRT_RELEASES, exportDomain, placeWithReport } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { EXIT, usageError } from '../io.ts';
 import { writeText } from '../xmlio.ts';
-import { intOption, jsonLine, loadDesign, str } from './shared.ts';
+import { intOption, jsonLine, libvirtVersionOption, loadDesign, releaseTakenAs, str } from './shared.ts';
 
 /** `pcitopo place DOMAIN.xml [--host HOST] [--policy libvirt|pe-per-phb] [--spare-phbs N] [--spare-ports N] [--replace-all] [--libvirt-version V] [--out FILE]` */
 export async function run(ctx: CommandContext): Promise<number> {
@@ -18,8 +18,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const { design, domain } = await loadDesign(ctx);
   // Notes say what could not be done as asked (e.g. fewer spare vPHBs fit than requested).
-  const libvirtVersion = str(ctx, 'libvirt-version');
-  if (libvirtVersion !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(libvirtVersion)) throw usageError(`--libvirt-version must be a libvirt release such as 9.0 or 10.7.0, not ${libvirtVersion}`);
+  const libvirtVersion = libvirtVersionOption(ctx);
   const placedReport = placeWithReport(design, { policy: policy as PlacementPolicy, spare: phbs ?? ports, replaceAll: ctx.values['replace-all'] === true, libvirtVersion });
   const placed = placedReport.design;
   const notes = [...(libvirtVersion !== undefined ? releaseNotes(libvirtVersion, policy) : []), ...placedReport.notes];
@@ -43,8 +42,6 @@ export async function run(ctx: CommandContext): Promise<number> {
  */
 function releaseNotes(version: string, policy: string): string[] {
   if (policy !== 'libvirt') return [`--libvirt-version ${version} has no effect with --policy ${policy}: it places by its own policy, the same for every libvirt release`];
-  const modelled = LIBVIRT_RELEASES as readonly string[];
-  if (modelled.some((r) => version === r || version.startsWith(`${r}.`))) return [];
-  const as = libvirtControllerOrder(version) === 'written-first' ? '9.0' : '10.7';
-  return [`pcitopo models libvirt ${modelled.join(' and ')}; --libvirt-version ${version} is placed as libvirt ${as} places`];
+  const as = releaseTakenAs(version);
+  return as === undefined ? [] : [`pcitopo models libvirt ${LIBVIRT_RELEASES.join(' and ')}; --libvirt-version ${version} is placed as libvirt ${as} places`];
 }

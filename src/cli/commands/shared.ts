@@ -1,6 +1,6 @@
 /** What several commands share: loading the design and its host. */
 import type { Design, Host } from '../../engine/index.ts';
-import { createDesign, importHost } from '../../engine/index.ts';
+import { LIBVIRT_RELEASES, createDesign, importHost, libvirtControllerOrder } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { usageError } from '../io.ts';
 import { str } from '../options.ts';
@@ -30,3 +30,21 @@ export async function loadDesign(ctx: CommandContext): Promise<{ design: Design;
   return { design: unwrap(createDesign(domain.text, host?.host, domain.name)), domain, host: host?.input };
 }
 
+
+/** `--libvirt-version V` (place, validate): a libvirt release such as 9.0 or 10.7.0, as `virsh --version` prints it; undefined when not given. */
+export function libvirtVersionOption(ctx: CommandContext): string | undefined {
+  const version = str(ctx, 'libvirt-version');
+  if (version !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(version)) throw usageError(`--libvirt-version must be a libvirt release such as 9.0 or 10.7.0, not ${version}`);
+  return version;
+}
+
+/**
+ * The modelled release an unmodelled `--libvirt-version` is taken as (libvirtControllerOrder: before
+ * 10 as 9.0, from 10 as 10.7), for a note that says so rather than assume it; undefined when the
+ * release is one pcitopo models.
+ */
+export function releaseTakenAs(version: string): string | undefined {
+  const modelled = LIBVIRT_RELEASES as readonly string[];
+  if (modelled.some((r) => version === r || version.startsWith(`${r}.`))) return undefined;
+  return libvirtControllerOrder(version) === 'written-first' ? '9.0' : '10.7';
+}

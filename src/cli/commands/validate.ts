@@ -1,28 +1,34 @@
 import type { Design, Finding, WorkspaceFinding } from '../../engine/index.ts';
-import { anyRuleMeta, applyFixes, exportDomain, guestNamed, machineFamily, subjectNames, validate, validateWorkspace, WORKSPACE_RULES } from '../../engine/index.ts';
+import { LIBVIRT_RELEASES, RULES, anyRuleMeta, applyFixes, exportDomain, guestNamed, machineFamily, subjectNames, validate, validateWorkspace, WORKSPACE_RULES } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { EXIT, colours, usageError } from '../io.ts';
 import { writeText } from '../xmlio.ts';
 import { isDirectory, loadWorkspace } from '../workspaceio.ts';
-import { jsonLine, loadDesign, str } from './shared.ts';
+import { jsonLine, libvirtVersionOption, loadDesign, releaseTakenAs, str } from './shared.ts';
 
 /**
  * `pcitopo validate DOMAIN.xml [--host HOST] [--json] [--fix [--out FILE]]`, and for a workspace
  * `pcitopo validate A.xml B.xml … [--host HOST] [--json]` or `pcitopo validate DIR` (a directory
- * as `collect` writes it).
+ * as `collect` writes it). `--libvirt-version V`: judge the design as that libvirt release defines it
+ * (rules/validate.ts ValidateOptions; default 10.7), as `place --libvirt-version` places.
  */
 export async function run(ctx: CommandContext): Promise<number> {
-  if (ctx.positionals.length > 1 || isDirectory(ctx.positionals[0] as string)) return runWorkspace(ctx);
+  const release = { libvirtVersion: libvirtVersionOption(ctx) };
+  if (release.libvirtVersion !== undefined && !ctx.json) {
+    const as = releaseTakenAs(release.libvirtVersion);
+    if (as !== undefined) ctx.io.stderr.write(`pcitopo validate: pcitopo models libvirt ${LIBVIRT_RELEASES.join(' and ')}; --libvirt-version ${release.libvirtVersion} is validated as libvirt ${as} defines\n`);
+  }
+  if (ctx.positionals.length > 1 || isDirectory(ctx.positionals[0] as string)) return runWorkspace(ctx, release);
   const loaded = await loadDesign(ctx);
   let design = loaded.design;
   const target = str(ctx, 'out');
   const fix = ctx.values.fix === true;
   if (target !== undefined && !fix) throw usageError('--out goes with --fix (without it, validate prints findings, not XML)');
   if (fix) {
-    design = applyFixes(design);
+    design = applyFixes(design, release);
     writeText(target, exportDomain(design), loaded.domain.encoding, ctx.io);
   }
-  const findings = validate(design);
+  const findings = validate(design, RULES, release);
   // With the fixed XML on standard output, the findings go to standard error.
   const stream = fix && (target === undefined || target === '-') ? ctx.io.stderr : ctx.io.stdout;
   if (ctx.json) stream.write(jsonLine(findings));
@@ -55,10 +61,10 @@ function summary(findings: readonly Finding[]): string {
  * Same exit codes as one domain. --json: one array of findings, each with `domains` (the domain
  * names it is about) and, when that is one domain, `domain`.
  */
-async function runWorkspace(ctx: CommandContext): Promise<number> {
+async function runWorkspace(ctx: CommandContext, release: { readonly libvirtVersion: string | undefined }): Promise<number> {
   if (ctx.values.fix === true || str(ctx, 'out') !== undefined) throw usageError('--fix and --out take one domain: fix each domain file on its own');
   const { workspace } = await loadWorkspace(ctx.positionals, str(ctx, 'host'), ctx.io);
-  const findings = validateWorkspace(workspace);
+  const findings = validateWorkspace(workspace, release);
   const out = ctx.io.stdout;
   if (ctx.json) {
     out.write(jsonLine(findings.map((f) => (f.domains.length === 1 ? { domain: f.domains[0], ...f } : f))));

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDesign, declaredEncoding, encodeXml, formatInputError } from '../../engine/index.ts';
+import { createDesign, declaredEncoding, encodeXml, formatInputError, libvirtControllerOrder, machineProfile, releaseControllerDefaults } from '../../engine/index.ts';
 import type { Design } from '../../engine/index.ts';
 import { compare } from './compare.ts';
 import { ARCH_EMULATORS, makeDefineCopy, makeRunnableCopy, machineDecision } from './prepare.ts';
@@ -114,6 +114,11 @@ export async function runVerify(domainXml: string, opts: VerifyOptions = {}): Pr
     return { ...report, problem: 'unreadable', error: `cannot read the domain XML: ${(e as Error).message}` };
   }
   report.libvirtVersion = spawnSync('virsh', ['--version'], { encoding: 'utf8' }).stdout?.trim() || undefined;
+  // The controllers libvirt adds (import shows them `implicit`) are compared with the defaults the
+  // installed release gives them, not 10.7's: libvirt 9.0 reaches them after the written ones, so a
+  // pseries PHB it adds for a gap may get another target index (libvirtControllerOrder).
+  const shown = releaseControllerDefaults(design.guest.controllers, machineProfile(design.guest), libvirtControllerOrder(report.libvirtVersion));
+  if (shown !== design.guest.controllers) design = { ...design, guest: { ...design.guest, controllers: shown.slice() } };
 
   const box = new Sandbox(opts.keepDir ?? false);
   const onExit = (): void => box.dispose();

@@ -1,10 +1,12 @@
-import type { Guest } from '../model/guest.ts';
+import type { Guest, PciController } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { PlacementFailure } from '../libvirt/domainAddr.ts';
 import { virDomainDefImplicitDiskControllersBeyond, virDomainDefPostParse } from '../libvirt/domainConf.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
-import { qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect } from '../libvirt/qemuDomainAddress.ts';
+import type { ControllerOrder } from '../libvirt/qemuDomainAddress.ts';
+import { qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, qemuDomainPCIControllersSetDefaults } from '../libvirt/qemuDomainAddress.ts';
+import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
 import type { SpareKind } from '../machines/index.ts';
 import { machineProfile, spareKind } from '../machines/index.ts';
 
@@ -52,7 +54,7 @@ export interface DefinedDomain {
   readonly dryRunFailure?: string;
 }
 
-const definedCache = new WeakMap<Guest, { host: Host | undefined; result: DefinedDomain | undefined }>();
+const definedCache = new WeakMap<Guest, { host: Host | undefined; order: ControllerOrder; result: DefinedDomain | undefined }>();
 
 /**
  * Runs libvirt's define-time steps (controller indexes, root and default devices:
@@ -60,17 +62,20 @@ const definedCache = new WeakMap<Guest, { host: Host | undefined; result: Define
  * on the design as it would be written: devices placement marked `implicit` are dropped first
  * because export never writes them. Undefined for a machine pcitopo does not place, or beyond
  * libvirt's limits (the rules say why; simulating would grow as many buses as the input names).
+ * `order`: the libvirt release's ({@link ControllerOrder}, libvirtControllerOrder): under
+ * 'written-first' (libvirt 9.0) the controllers import shows as libvirt's (`implicit`) get their
+ * defaults afresh, after the written ones, as placement does. Default 'index' (libvirt 10.7).
  * Memoised on the guest object, so the rules of one validation share one run.
  */
-export function defineDomain(guest: Guest, host: Host | undefined): DefinedDomain | undefined {
+export function defineDomain(guest: Guest, host: Host | undefined, order: ControllerOrder = 'index'): DefinedDomain | undefined {
   const known = definedCache.get(guest);
-  if (known && known.host === host) return known.result;
-  const result = runDefine(guest, host);
-  definedCache.set(guest, { host, result });
+  if (known && known.host === host && known.order === order) return known.result;
+  const result = runDefine(guest, host, order);
+  definedCache.set(guest, { host, order, result });
   return result;
 }
 
-function runDefine(guest: Guest, host: Host | undefined): DefinedDomain | undefined {
+function runDefine(guest: Guest, host: Host | undefined, order: ControllerOrder): DefinedDomain | undefined {
   const machine = machineProfile(guest);
   if (!machine.placeable) return undefined;
   // Beyond libvirt's limits (bus 0xffffffff, 254 gap PHBs, a disk on drive controller 100000) libvirt
@@ -79,7 +84,9 @@ function runDefine(guest: Guest, host: Host | undefined): DefinedDomain | undefi
   const devices = qemuDomainPCIAddressSetCollect({ controllers: guest.controllers, devices: guest.devices.some((d) => d.implicit) ? guest.devices.filter((d) => !d.implicit) : guest.devices , controllerTypeOrder: guest.controllerTypeOrder }, machine);
   const written: Guest = devices !== guest.devices ? { ...guest, devices: devices.slice() } : guest;
   try {
-    const r = qemuDomainAssignPCIAddresses(virDomainDefPostParse(written, machine), machine, host);
+    // import showed the controllers libvirt adds with the defaults 10.7's index order gives them
+    const shown = order === 'index' ? written : { ...written, controllers: written.controllers.map((c) => (c.implicit && c.index !== 0 ? { ...c, target: {} } : c)) };
+    const r = qemuDomainAssignPCIAddresses(virDomainDefPostParse(shown, machine), machine, host, { order });
     return { guest: r.guest, unplaced: r.unplaced, reach: r.reach, written: new Set(written.controllers.filter((c) => !c.implicit).map((c) => c.key)), ...(r.dryRunFailure !== undefined ? { dryRunFailure: r.dryRunFailure } : {}) };
   } catch (e) {
     // libvirt's define fails the same way (a controller on a bus it cannot add)
@@ -92,7 +99,7 @@ function runDefine(guest: Guest, host: Host | undefined): DefinedDomain | undefi
  * What libvirt puts at define time on the buses the design leaves empty ({@link defineDomain}):
  * an empty root port or vPHB is a spare only if nothing lands on it.
  */
-export function predictDefine(guest: Guest, host: Host | undefined): DefinePrediction {
+export function predictDefine(guest: Guest, host: Host | undefined, order: ControllerOrder = 'index'): DefinePrediction {
   const machine = machineProfile(guest);
   const family = machine.family;
   if (!machine.placeable) return { empty: [], spares: [] };
@@ -102,7 +109,7 @@ export function predictDefine(guest: Guest, host: Host | undefined): DefinePredi
   const candidates = written.controllers.filter((c) => spareKind(c, family) !== undefined && !occupied.has(c.index as number));
   if (candidates.length === 0) return { empty: [], spares: [] };
 
-  const run = defineDomain(guest, host);
+  const run = defineDomain(guest, host, order);
   // Beyond limits, or a define libvirt refuses: no spare to predict.
   if (!run || run.unplaced.includes('*')) return { empty: [], spares: [] };
   const defined = run.guest;
@@ -120,4 +127,39 @@ export function predictDefine(guest: Guest, host: Host | undefined): DefinePredi
     .map((c) => ({ index: c.index as number, model: c.model, kind: spareKind(c, family) as SpareKind, takers: takersOf(c.index as number) }))
     .sort((a, b) => a.index - b.index);
   return { empty, spares: empty.filter((b) => b.takers.length === 0) };
+}
+
+const releaseShown = new WeakMap<readonly PciController[], { readonly machine: LibvirtMachine; readonly result: readonly PciController[] }>();
+
+/**
+ * The controllers import shows as libvirt's (`implicit`, not the root: the buses it adds for a gap
+ * in the indexes or an address, GEN-IDX-5) with the defaults the release gives them. Import gives
+ * them 10.7's (qemuDomainPCIControllersSetDefaults in index order); under 'written-first' (libvirt
+ * 9.0 appends the controllers it adds to def->controllers, so qemuDomainPCIControllerSetDefaults
+ * reaches them after the written ones) they get theirs afresh after the written ones: a pseries
+ * PHB's target index. The written controllers are kept as they are (the same objects), and so is the
+ * list under 'index' or when nothing changes. Memoised on the list (and the machine).
+ */
+export function releaseControllerDefaults(controllers: readonly PciController[], machine: LibvirtMachine, order: ControllerOrder): readonly PciController[] {
+  if (order === 'index' || !controllers.some((c) => c.implicit && c.index !== 0)) return controllers;
+  const known = releaseShown.get(controllers);
+  if (known?.machine === machine) return known.result;
+  const cleared = controllers.map((c) => (c.implicit && c.index !== 0 ? { ...c, target: {} } : c));
+  const given = qemuDomainPCIControllersSetDefaults(cleared, machine, { order });
+  let changed = false;
+  const out = controllers.map((c, i) => {
+    if (!c.implicit || c.index === 0) return c;
+    const next = given[i] as PciController;
+    if (sameTarget(next.target, c.target)) return c;
+    changed = true;
+    return { ...c, target: next.target };
+  });
+  const result = changed ? out : controllers;
+  releaseShown.set(controllers, { machine, result });
+  return result;
+}
+
+function sameTarget(a: PciController['target'], b: PciController['target']): boolean {
+  const ka = Object.keys(a) as (keyof PciController['target'])[];
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }

@@ -92,7 +92,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
 function refusedAtDefine(ctx: RuleContext): Finding[] {
   const disks = addsDiskControllers(ctx);
   if (!ctx.machine.placeable || !(placesAnything(ctx) || disks.length > 0)) return [];
-  const run = defineDomain(ctx.design.guest, ctx.host);
+  const run = defineDomain(ctx.design.guest, ctx.host, ctx.order);
   if (!run) return [];
   // a controller libvirt added for a bus of its dry run and then found no slot for (the real pass's
   // "unplaced"); a run that failed as a whole (unplaced ['*']) is a written address's, which
@@ -192,7 +192,7 @@ function portBelowFix(ctx: RuleContext, c: PciController): Fix | undefined {
   if (writingAControllerRegrows(ctx)) return undefined;
   const index = nextFreeIndex(ctx.guest);
   const renumber: Command = { kind: 'update-controller', controller: c.key, changes: { index } };
-  const port = libvirtRootPort(buildContext(applyCommand(ctx.design, renumber)), c.index);
+  const port = libvirtRootPort(buildContext(applyCommand(ctx.design, renumber), ctx), c.index);
   if (!port) return undefined;
   return {
     label: `Add a pcie-root-port for ${controllerText(c)} (the ${c.model} becomes index ${index}, after it)`,

@@ -39,7 +39,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
 
 /** libvirt's own default devices, placed at define time, landing on the last empty PHBs. */
 function implicitTakers(ctx: RuleContext): Finding[] {
-  const predicted = predictDefine(ctx.guest, ctx.host).empty.filter((b) => b.kind === 'vPHB');
+  const predicted = predictDefine(ctx.guest, ctx.host, ctx.order).empty.filter((b) => b.kind === 'vPHB');
   if (predicted.length === 0 || predicted.some((b) => b.takers.length === 0)) return [];
   const implicit = predicted.flatMap((b) => b.takers.filter((t) => t.implicit).map((t) => `${t.label.replace(/^implicit /, '')} on PHB ${b.index}`));
   if (implicit.length === 0) return [];

@@ -68,7 +68,7 @@ function judge(ctx: RuleContext): Verdict | undefined {
   // empty is taken at define, so each of them has a taker below.
   if (spare === undefined) return undefined;
   // The empty ports as the XML will have them, and what libvirt puts there at define time.
-  const predicted = predictDefine(ctx.guest, ctx.host).empty.filter((b) => b.kind === 'port');
+  const predicted = predictDefine(ctx.guest, ctx.host, ctx.order).empty.filter((b) => b.kind === 'port');
   const implicit = predicted.flatMap((b) => b.takers.filter((t) => t.implicit).map((t) => `${plain(t)} on port ${b.index}`));
   const others = predicted.flatMap((b) => b.takers.filter((t) => !t.implicit).map((t) => `${t.label} on port ${b.index}`));
   const what = [...(implicit.length ? [`adds ${implicit.join(', ')}`] : []), ...(others.length ? [`places ${others.join(', ')}`] : [])].join(' and ');
@@ -97,13 +97,13 @@ const earlyWords = (c: PciController, port: number): string =>
  * change nothing (libvirt places it in the first free port).
  */
 function earlyController(now: RuleContext, added: readonly number[]): PciController | undefined {
-  return defineDomain(now.design.guest, now.host)?.guest.controllers.find((c) => c.address && added.includes(c.address.bus) && (c.index ?? Infinity) < c.address.bus);
+  return defineDomain(now.design.guest, now.host, now.order)?.guest.controllers.find((c) => c.address && added.includes(c.address.bus) && (c.index ?? Infinity) < c.address.bus);
 }
 
 /** The fix adding the ports `added` (`commands` write them), labelled with what libvirt puts on them at define; `now` is the design with them. */
 function portsFix(now: RuleContext, added: readonly number[], commands: Command | readonly Command[]): Fix {
   if (!Array.isArray(commands)) return { label: 'Add an empty pcie-root-port', command: commands as Command };
-  const taken = predictDefine(now.guest, now.host).empty.filter((b) => added.includes(b.index) && b.takers.length > 0);
+  const taken = predictDefine(now.guest, now.host, now.order).empty.filter((b) => added.includes(b.index) && b.takers.length > 0);
   const takers = taken.flatMap((b) => b.takers);
   const own = takers.filter((t) => t.implicit).map(plain);
   const placed = takers.filter((t) => !t.implicit).map((t) => t.label);
@@ -138,7 +138,7 @@ interface PortsTrial {
  * count clears the finding and one port fewer does not.
  */
 function fewestPorts(ctx: RuleContext): PortsTrial | { readonly room: number } | undefined {
-  const base = defineDomain(ctx.design.guest, ctx.host);
+  const base = defineDomain(ctx.design.guest, ctx.host, ctx.order);
   if (!base || base.unplaced.includes('*')) return undefined;
   const first = nextFreeIndex(ctx.guest);
   const most = MAX_CONTROLLER_INDEX - first + 1;
@@ -213,7 +213,7 @@ function countedPorts(ctx: RuleContext): Counted | { readonly room: number } | {
   const commands = rootPortCommands(ctx, found.ports, found.defined);
   if (!commands) return undefined;
   const added = found.ports.map((p) => p.index);
-  const now = buildContext(applyCommand(ctx.design, { kind: 'batch', label: 'Add empty pcie-root-ports', commands }));
+  const now = buildContext(applyCommand(ctx.design, { kind: 'batch', label: 'Add empty pcie-root-ports', commands }), ctx);
   const early = earlyController(now, added);
   if (early?.address) return { early };
   return judge(now) ? undefined : { added, commands, now };
@@ -272,7 +272,7 @@ function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why:
   if (refusedAtDefine(ctx)) {
     const port = libvirtRootPort(ctx, nextFreeIndex(ctx.guest));
     if (!port) return { why: FULL };
-    const early = earlyController(buildContext(applyCommand(ctx.design, { kind: 'batch', label: 'Add an empty pcie-root-port', commands: port.commands })), [port.index]);
+    const early = earlyController(buildContext(applyCommand(ctx.design, { kind: 'batch', label: 'Add an empty pcie-root-port', commands: port.commands }), ctx), [port.index]);
     return { why: early?.address ? earlyWords(early, early.address.bus) : REFUSED };
   }
   const counted = countedPorts(ctx);
@@ -293,7 +293,7 @@ function sparePortFix(ctx: RuleContext): { readonly fix: Fix } | { readonly why:
     const step: Command = port.commands.length === 1 ? (port.commands[0] as Command) : { kind: 'batch', label: 'Add an empty pcie-root-port', commands: port.commands };
     commands.push(...port.commands);
     added.push(port.index);
-    now = buildContext(applyCommand(now.design, step));
+    now = buildContext(applyCommand(now.design, step), now);
     const early = earlyController(now, added);
     if (early?.address) return { why: earlyWords(early, early.address.bus) };
     if (!judge(now)) return { fix: portsFix(now, added, added.length === 1 ? step : commands) };

@@ -9,12 +9,13 @@ import { MAX_CONTROLLER_INDEX } from '../libvirt/limits.ts';
  * What libvirt makes of the design at define time, for the rules that judge it (issue 13: `validate`
  * on the input catches what it catches on the placed output). It is the one define-time model
  * (placement/defineTime.ts defineDomain: virDomainDefPostParse + qemuDomainAssignPCIAddresses),
+ * as the libvirt release validation targets orders the controllers (RuleContext.order),
  * run once per validation and only when a rule's `matters` says libvirt has something to decide
  * that can go wrong, so a fully written design costs nothing.
  */
 export function atDefine(ctx: RuleContext, matters: (ctx: RuleContext) => boolean): DefinedDomain | undefined {
   if (!ctx.machine.placeable || !matters(ctx)) return undefined;
-  const r = defineDomain(ctx.design.guest, ctx.host);
+  const r = defineDomain(ctx.design.guest, ctx.host, ctx.order);
   return r && !r.unplaced.includes('*') ? r : undefined;
 }
 

@@ -7,7 +7,9 @@ import { hostDeviceOf } from '../model/host.ts';
 import type { PciAddress } from '../model/pci.ts';
 import { virDomainAssignControllerIndexes } from '../libvirt/domainConf.ts';
 import { qemuDomainHasPCIeRoot } from '../libvirt/qemuDomain.ts';
+import type { ControllerOrder } from '../libvirt/qemuDomainAddress.ts';
 import { endpointConnectType, qemuDomainAssignSpaprVIOAddresses, qemuDomainImpliedPCIBuses, qemuDomainPCIAddressSetCollect, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
+import { releaseControllerDefaults } from '../placement/defineTime.ts';
 import type { Finding, FindingSubjects, Fix, RuleMeta } from './types.ts';
 
 /**
@@ -34,6 +36,13 @@ export interface RuleContext {
   /** the machine's profile: what libvirt adds and assumes for it */
   readonly machine: MachineProfile;
   readonly pcieRoot: boolean;
+  /**
+   * How the libvirt release the design targets orders the controllers it gives defaults and addresses
+   * (libvirt/qemuDomainAddress.ts libvirtControllerOrder): the define-time model (placement/defineTime.ts
+   * defineDomain, through atDefine) runs with it, and the controllers libvirt adds show the defaults it
+   * gives them ({@link buildContext}). 'index' (libvirt 10.7) unless validation was asked for a release.
+   */
+  readonly order: ControllerOrder;
   /** first controller with each index (duplicates are GEN-IDX-1's business) */
   readonly controllerByIndex: ReadonlyMap<number, PciController>;
   /** every controller index and every bus an address names, ascending */
@@ -147,10 +156,17 @@ function withImpliedBuses(guest: Guest, base: readonly PciController[], machine:
   return memo;
 }
 
-export function buildContext(design: Design): RuleContext {
+/** What validation is asked to judge the design as: the libvirt release's controller order (RuleContext.order). */
+export interface ContextOptions {
+  readonly order?: ControllerOrder | undefined;
+}
+
+export function buildContext(design: Design, opts: ContextOptions = {}): RuleContext {
   const machine = machineProfile(design.guest);
   const family = machine.family;
-  const controllers = libvirtControllers(design.guest, machine);
+  const order = opts.order ?? 'index';
+  // the buses libvirt adds (shown implicit) with the defaults the release gives them (a PHB's target index)
+  const controllers = releaseControllerDefaults(libvirtControllers(design.guest, machine), machine, order);
   const devices = libvirtDevices(design.guest, machine);
   const guest = controllers === design.guest.controllers && devices === design.guest.devices ? design.guest : { ...design.guest, controllers, devices };
   const host = design.host;
@@ -218,6 +234,7 @@ export function buildContext(design: Design): RuleContext {
     family,
     machine,
     pcieRoot,
+    order,
     controllerByIndex,
     buses,
     busByIndex,

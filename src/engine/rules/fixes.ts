@@ -154,7 +154,7 @@ export function libvirtRootPorts(ctx: RuleContext, first: number, count: number)
   const indexes = Array.from({ length: count }, (_, i) => first + i);
   const chassis = freeChassisFor(ctx, indexes);
   const trial = indexes.reduce((d, index, i) => applyCommand(d, { kind: 'add-controller', controller: { model: 'pcie-root-port', index, target: { chassis: chassis[i] } } }), ctx.design);
-  const defined = defineDomain(trial.guest, ctx.host);
+  const defined = defineDomain(trial.guest, ctx.host, ctx.order);
   if (!defined || defined.unplaced.includes('*')) return undefined;
   const ports: PlacedRootPort[] = [];
   for (const [i, index] of indexes.entries()) {
@@ -221,7 +221,7 @@ export function libvirtRootPort(ctx: RuleContext, index: number): { commands: Co
     return port && { commands: [port.command], index };
   };
   // a design the define-time model cannot define says nothing of where libvirt would put the port
-  const base = defineDomain(ctx.design.guest, ctx.host);
+  const base = defineDomain(ctx.design.guest, ctx.host, ctx.order);
   if (!base || base.unplaced.includes('*')) return asSlot();
   const placed = libvirtRootPorts(ctx, index, 1);
   if (!placed) return undefined;

@@ -6,7 +6,7 @@ import type { Rule } from './types.ts';
 
 export type { Severity, Fix, Finding, FindingSubjects, RuleMeta, Rule, RuleCases, RuleCase, FailCase } from './types.ts';
 export type { RuleContext, Bus } from './context.ts';
-export { validate, createValidator, applyFixes, ruleMeta, sortFindings } from './validate.ts';
+export { validate, createValidator, applyFixes, ruleMeta, sortFindings, type ValidateOptions } from './validate.ts';
 
 // Registry: one import per rule file, sorted by id (the meta-test checks it against the directory).
 import { rule as GEN_ADDR_1 } from './GEN-ADDR-1.ts';

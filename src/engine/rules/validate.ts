@@ -1,9 +1,22 @@
 import type { Design } from '../model/design.ts';
 import { applyCommand, CommandError } from '../commands/commands.ts';
-import type { Bus, RuleContext } from './context.ts';
+import type { Bus, ContextOptions, RuleContext } from './context.ts';
 import { appliesTo, buildContext } from './context.ts';
+import { libvirtControllerOrder } from '../libvirt/qemuDomainAddress.ts';
 import { RULES } from './index.ts';
 import type { Finding, Rule, RuleMeta, Severity } from './types.ts';
+
+/**
+ * What a validation judges the design as: the libvirt release it targets ("9.0", "10.7.0"; the
+ * app's release setting, `validate --libvirt-version`). Where releases differ the define-time model
+ * follows it (libvirtControllerOrder: libvirt 9.0 gives the controllers it adds their defaults, a
+ * pseries PHB's target index, after the written ones). Undefined: libvirt 10.7, the default.
+ */
+export interface ValidateOptions {
+  readonly libvirtVersion?: string | undefined;
+}
+
+const contextOptions = (opts: ValidateOptions): ContextOptions => ({ order: libvirtControllerOrder(opts.libvirtVersion) });
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
@@ -82,12 +95,12 @@ const CONTEXT_META = { id: 'INTERNAL', title: 'reading the design for the rules'
 /**
  * Every finding of every rule that applies to the guest's machine family, sorted. Never throws:
  * a rule that fails gives one `internal` finding with its id (see {@link internalFinding}).
- * `rules` is the catalog by default (tests pass others).
+ * `rules` is the catalog by default (tests pass others); `opts`: the release ({@link ValidateOptions}).
  */
-export function validate(design: Design, rules: readonly Rule[] = RULES): Finding[] {
+export function validate(design: Design, rules: readonly Rule[] = RULES, opts: ValidateOptions = {}): Finding[] {
   let ctx: RuleContext;
   try {
-    ctx = buildContext(design);
+    ctx = buildContext(design, contextOptions(opts));
   } catch (e) {
     return [internalFinding(CONTEXT_META, e)];
   }
@@ -113,15 +126,17 @@ function sameBus(a: Bus, b: Bus): boolean {
  * identical, so a per-bus rule's findings are re-used for every bus whose controller and occupants
  * are the same objects as last time. Whole-design rules are cheap single passes and always re-run.
  * Anything the per-bus rules read from outside the bus (host, machine, NUMA cells, whether there is
- * a pcie-root) is part of the cache key: when it changes, the cache is dropped.
+ * a pcie-root) is part of the cache key: when it changes, the cache is dropped. The release (`opts`,
+ * {@link ValidateOptions}) is the validator's own: another release, another validator.
  */
-export function createValidator(rules: readonly Rule[] = RULES): (design: Design) => Finding[] {
+export function createValidator(rules: readonly Rule[] = RULES, opts: ValidateOptions = {}): (design: Design) => Finding[] {
   let key: readonly unknown[] = [];
   let cache = new Map<string, Map<number, BusEntry>>();
+  const options = contextOptions(opts);
   return (design) => {
     let ctx: RuleContext;
     try {
-      ctx = buildContext(design);
+      ctx = buildContext(design, options);
     } catch (e) {
       cache = new Map();
       key = [];
@@ -185,10 +200,11 @@ const lighter = (a: readonly [number, number], b: readonly [number, number]): bo
  * naturals that only decreases, so the loop ends). One fix per round because two fixes computed on
  * the same design can collide (two devices moved to the same free slot).
  */
-export function applyFixes(design: Design, opts: { maxRounds?: number } = {}): Design {
+export function applyFixes(design: Design, opts: { maxRounds?: number } & ValidateOptions = {}): Design {
   const maxRounds = opts.maxRounds ?? 200;
+  const release = { libvirtVersion: opts.libvirtVersion };
   let current = design;
-  let findings = validate(current);
+  let findings = validate(current, RULES, release);
   for (let round = 0; round < maxRounds; round++) {
     const before = errorWeight(findings);
     if (before[0] === 0) break;
@@ -203,7 +219,7 @@ export function applyFixes(design: Design, opts: { maxRounds?: number } = {}): D
         if (e instanceof CommandError) continue;
         throw e;
       }
-      const nextFindings = validate(next);
+      const nextFindings = validate(next, RULES, release);
       if (lighter(errorWeight(nextFindings), before)) {
         current = next;
         findings = nextFindings;

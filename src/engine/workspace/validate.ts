@@ -1,7 +1,9 @@
 import type { Workspace } from '../model/workspace.ts';
 import { hostUsage } from '../model/workspace.ts';
 import type { RuleMeta } from '../rules/types.ts';
+import type { ValidateOptions } from '../rules/validate.ts';
 import { internalFinding, ruleMeta, validate } from '../rules/validate.ts';
+import { RULES } from '../rules/index.ts';
 import { WORKSPACE_RULES } from '../rules/workspace/index.ts';
 import type { WorkspaceFinding } from '../rules/workspace/types.ts';
 
@@ -10,11 +12,11 @@ import type { WorkspaceFinding } from '../rules/workspace/types.ts';
  * design), then the rules across guests (rules/workspace). Each finding names its domain(s) in
  * `domains`. Order: each guest's findings in workspace order (as `validate` orders them), then the
  * findings across guests, errors first. A rule that throws becomes its one `internal` finding, as
- * in `validate`.
+ * in `validate`. `opts`: the libvirt release every guest is judged as ({@link ValidateOptions}).
  */
-export function validateWorkspace(ws: Workspace): WorkspaceFinding[] {
+export function validateWorkspace(ws: Workspace, opts: ValidateOptions = {}): WorkspaceFinding[] {
   const out: WorkspaceFinding[] = [];
-  for (const g of ws.guests) for (const f of validate(g.design)) out.push({ ...f, domains: [g.name] });
+  for (const g of ws.guests) for (const f of validate(g.design, RULES, opts)) out.push({ ...f, domains: [g.name] });
   out.push(...validateAcrossGuests(ws));
   return out;
 }
