@@ -127,8 +127,7 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     // that takes them after the written ones hands out their targets (a PHB's index) afresh
     const input = order === 'index' ? guest : { ...guest, controllers: guest.controllers.map((c) => (implied.has(c.key) ? { ...c, target: {} } : c)) };
     const sim = qemuDomainAssignPCIAddresses(input, machine, design.host, { implied, order });
-    const label = (key: string): string => labelIn(sim.guest, key);
-    const notes = sim.unplaced.map((k) => `no free slot for ${label(k)}: libvirt would refuse the domain`);
+    const notes = unplacedNotes(sim);
     // libvirt's own placement as libvirt does it: a chassis or target index it hands out twice is
     // reproduced (validate reports it on the input: Q35-RP-3, PAPR-PHB-5); only addresses QEMU or
     // libvirt refuse outright are left unwritten, with a note
@@ -140,7 +139,7 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     // On virt with 62 e1000 NICs the pci-bridge libvirt then adds for the one left lands on its own
     // bus (real libvirt 9.0: "PCI controller at index 4 (0x04) has bus='0x04', but index must be
     // larger than bus"), where the input was refused for want of a slot.
-    const otherwise = refusedOtherwise(sim, label, out, design.host, 'libvirt');
+    const otherwise = refusedOtherwise(sim, out, design.host, 'libvirt');
     if (otherwise !== undefined) return { design, notes: [otherwise] };
     notes.push(...best);
     // asked for spares under a policy that has none: say so rather than drop the request silently
@@ -177,16 +176,19 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
   // define runs first: memoised on the guest returned, the rules validating it reuse it.
   if (refusedAgain(out, design.host) !== undefined) {
     const own = ownRun ?? qemuDomainAssignPCIAddresses(guest, machine, design.host, { implied });
-    const otherwise = refusedOtherwise(own, (key) => labelIn(own.guest, key), out, design.host, 'pe-per-phb');
+    const otherwise = refusedOtherwise(own, out, design.host, 'pe-per-phb');
     if (otherwise !== undefined) return { design, notes: [otherwise] };
   }
   return { design: { ...design, guest: out }, notes: [...notes, ...best] };
 }
 
-const labelIn = (g: Guest, key: string): string => {
-  const c = g.controllers.find((x) => x.key === key);
-  return g.devices.find((d) => d.key === key)?.label ?? (c ? `${c.model} (controller ${c.index ?? '?'})` : key);
-};
+/** What libvirt's own assignment left without a slot, for people: the device's label, or the controller's model and index. */
+const unplacedNotes = (sim: AssignResult): string[] =>
+  sim.unplaced.map((key) => {
+    const c = sim.guest.controllers.find((x) => x.key === key);
+    const label = sim.guest.devices.find((d) => d.key === key)?.label ?? (c ? `${c.model} (controller ${c.index ?? '?'})` : key);
+    return `no free slot for ${label}: libvirt would refuse the domain`;
+  });
 
 /**
  * How libvirt refuses `out` when it defines it again ({@link defineDomain}): a controller it adds
@@ -207,15 +209,15 @@ function refusedAgain(out: Guest, host: Host | undefined): string | undefined {
  * from virDomainPCIAddressSetGrow, is `goto cleanup`, though its second pass would place all).
  * When `out`, the placement a policy would write, is then refused another way as libvirt defines
  * it again ({@link refusedAgain}), writing it would trade one refusal for another the input did not
- * have (issue 11): the note to return instead, design unchanged. Undefined otherwise: the input is
- * accepted, or the placement adds no refusal of its own.
+ * have (issue 11): the note to return instead, design unchanged, naming the policy that placed
+ * `out`. Undefined otherwise: the input is accepted, or the placement adds no refusal of its own.
  */
-function refusedOtherwise(sim: AssignResult, label: (key: string) => string, out: Guest, host: Host | undefined, policy: PlacementPolicy): string | undefined {
+function refusedOtherwise(sim: AssignResult, out: Guest, host: Host | undefined, placer: PlacementPolicy): string | undefined {
   if (sim.unplaced.length === 0 && sim.dryRunFailure === undefined) return undefined;
   const other = refusedAgain(out, host);
   if (other === undefined) return undefined;
-  const why = sim.unplaced.length > 0 ? sim.unplaced.map((k) => `no free slot for ${label(k)}: libvirt would refuse the domain`).join('; ') : `"${sim.dryRunFailure ?? ''}"`;
-  return `nothing was placed: libvirt refuses such a domain (${why}), and the rest written where ${policy === 'libvirt' ? 'libvirt puts it' : 'pe-per-phb puts it'} would be refused otherwise (${other}; see validate)`;
+  const why = sim.unplaced.length > 0 ? unplacedNotes(sim).join('; ') : `"${sim.dryRunFailure ?? ''}"`;
+  return `nothing was placed: libvirt refuses such a domain (${why}), and the rest written where ${placer} puts it would be refused otherwise (${other}; see validate)`;
 }
 
 const indexWritten = (written: Guest, key: string): boolean => written.controllers.some((c) => c.key === key && c.index !== undefined);
