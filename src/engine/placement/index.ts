@@ -57,7 +57,8 @@ export function place(design: Design, opts: PlaceOptions): Design {
  * parse, index 0 not the machine's root, an index used twice: {@link refusedBeforePlacement}; a device at
  * a chipset's fixed function; a PCI controller no bus takes when place would add a bus: {@link addsBusAfter}), comes back
  * unchanged with a note saying why, checked before any work, and so does one that placement
- * cannot handle.
+ * cannot handle. So does one libvirt refuses for want of a slot when what a policy would write,
+ * defined again, is refused another way ({@link refusedOtherwise}).
  */
 export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport {
   try {
