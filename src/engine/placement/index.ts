@@ -1,5 +1,6 @@
 import type { Design } from '../model/design.ts';
 import type { Guest, PciController } from '../model/guest.ts';
+import type { Host } from '../model/host.ts';
 import { virDomainControllerDefParseXMLError } from '../libvirt/controllerParse.ts';
 import { implicitDiskControllersMessage, virDomainAssignControllerIndexes, virDomainDefImplicitDiskControllersBeyond, virDomainDefParseXMLUnreadableError, virDomainDefPostParse, virDomainDefRejectDuplicateControllersError } from '../libvirt/domainConf.ts';
 import type { LibvirtMachine } from '../libvirt/qemuDomain.ts';
@@ -56,7 +57,8 @@ export function place(design: Design, opts: PlaceOptions): Design {
  * parse, index 0 not the machine's root, an index used twice: {@link refusedBeforePlacement}; a device at
  * a chipset's fixed function; a PCI controller no bus takes when place would add a bus: {@link addsBusAfter}), comes back
  * unchanged with a note saying why, checked before any work, and so does one that placement
- * cannot handle.
+ * cannot handle. So does one libvirt refuses for want of a slot when what a policy would write,
+ * defined again, is refused another way ({@link refusedOtherwise}).
  */
 export function placeWithReport(design: Design, opts: PlaceOptions): PlaceReport {
   try {
@@ -128,11 +130,7 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     // that takes them after the written ones hands out their targets (a PHB's index) afresh
     const input = order === 'index' ? guest : { ...guest, controllers: guest.controllers.map((c) => (implied.has(c.key) ? { ...c, target: {} } : c)) };
     const sim = qemuDomainAssignPCIAddresses(input, machine, design.host, { implied, order });
-    const label = (key: string): string => {
-      const c = sim.guest.controllers.find((x) => x.key === key);
-      return sim.guest.devices.find((d) => d.key === key)?.label ?? (c ? `${c.model} (controller ${c.index ?? '?'})` : key);
-    };
-    const notes = sim.unplaced.map((k) => `no free slot for ${label(k)}: libvirt would refuse the domain`);
+    const notes = unplacedNotes(sim);
     // libvirt's own placement as libvirt does it: a chassis or target index it hands out twice is
     // reproduced (validate reports it on the input: Q35-RP-3, PAPR-PHB-5); only addresses QEMU or
     // libvirt refuse outright are left unwritten, with a note
@@ -144,12 +142,8 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     // On virt with 62 e1000 NICs the pci-bridge libvirt then adds for the one left lands on its own
     // bus (real libvirt 9.0: "PCI controller at index 4 (0x04) has bus='0x04', but index must be
     // larger than bus"), where the input was refused for want of a slot.
-    if (sim.unplaced.length > 0 || sim.dryRunFailure !== undefined) {
-      const again = defineDomain(out, design.host);
-      const other = again ? controllersBeforeTheirBus(out, again.guest) : [];
-      const why = sim.unplaced.length > 0 ? notes.join('; ') : `"${sim.dryRunFailure ?? ''}"`;
-      if (other[0]) return { design, notes: [`nothing was placed: libvirt refuses such a domain (${why}), and the rest written where libvirt puts it would be refused otherwise (${other[0].message}; see validate)`] };
-    }
+    const otherwise = refusedOtherwise(sim, out, design.host, 'libvirt');
+    if (otherwise !== undefined) return { design, notes: [otherwise] };
     notes.push(...best);
     // asked for spares under a policy that has none: say so rather than drop the request silently
     if ((opts.spare ?? 0) > 0) notes.push("spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares");
@@ -164,7 +158,8 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
   if (written.devices.length < guest.devices.length || written.controllers.length < guest.controllers.length) qemuDomainAssignPCIAddresses(written, machine, design.host, { implied });
   // only a controller that may be stranded costs the extra run of libvirt's assignment
   const mayStrand = guest.controllers.some((c) => !c.address && !isRootModel(c.model) && indexWritten(design.guest, c.key));
-  const stranded = mayStrand ? strandedController(design.guest, qemuDomainAssignPCIAddresses(guest, machine, design.host, { implied })) : undefined;
+  const ownRun = mayStrand ? qemuDomainAssignPCIAddresses(guest, machine, design.host, { implied }) : undefined;
+  const stranded = ownRun ? strandedController(design.guest, ownRun) : undefined;
   const run = (spare: number): { notes: string[]; out: Guest } => {
     const r = placePePerPhb(guest, design.host, spare);
     const notes = r.notes.slice();
@@ -177,7 +172,55 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     notes.push(`no spares were added: libvirt would put ${stranded.model} ${stranded.index ?? '?'}, for which no bus of the domain has a slot, on the first of them, a bus QEMU creates after it ("Bus 'pci.N' not found")`);
   }
   if (stranded && addsBusAfter(guest, out, stranded)) return { design, notes: [strandedNote(stranded)] };
+  // As under the libvirt policy: where libvirt refuses the input for want of a slot, pe-per-phb's
+  // output must not be refused another way. On i440fx its placement is libvirt's own, which with
+  // 271 e1000 NICs fills buses 7-8 whose pci-bridges the failed dry run never added; libvirt,
+  // defining that, adds them and puts pci-bridge 7 on bus 8 (GEN-IDX-4, issue 11). The output's
+  // define runs first: memoised on the guest returned, the rules validating it reuse it.
+  if (refusedAgain(out, design.host) !== undefined) {
+    const own = ownRun ?? qemuDomainAssignPCIAddresses(guest, machine, design.host, { implied });
+    const otherwise = refusedOtherwise(own, out, design.host, 'pe-per-phb');
+    if (otherwise !== undefined) return { design, notes: [otherwise] };
+  }
   return { design: { ...design, guest: out }, notes: [...notes, ...best] };
+}
+
+/** What libvirt's own assignment left without a slot, for people: the device's label, or the controller's model and index. */
+const unplacedNotes = (sim: AssignResult): string[] =>
+  sim.unplaced.map((key) => {
+    const c = sim.guest.controllers.find((x) => x.key === key);
+    const label = sim.guest.devices.find((d) => d.key === key)?.label ?? (c ? `${c.model} (controller ${c.index ?? '?'})` : key);
+    return `no free slot for ${label}: libvirt would refuse the domain`;
+  });
+
+/**
+ * How libvirt refuses `out` when it defines it again ({@link defineDomain}): a controller it adds
+ * or places lands on a bus at or after its own index (controllersBeforeTheirBus: at the end of
+ * qemuDomainAssignPCIAddresses, "PCI controller at index N (0xNN) has bus='0xNN', but index must
+ * be larger than bus", or QEMU's "Bus 'pci.N' not found"). Undefined when it does not.
+ */
+function refusedAgain(out: Guest, host: Host | undefined): string | undefined {
+  const again = defineDomain(out, host);
+  return again ? controllersBeforeTheirBus(out, again.guest)[0]?.message : undefined;
+}
+
+/**
+ * libvirt refuses the input for want of a slot: its own assignment (`sim`,
+ * qemuDomainAssignPCIAddresses) leaves a device or controller unplaced, or its dry run fails (a
+ * failed qemuDomainPCIAddressReserveNextAddr, e.g. "a PCI slot is needed to connect a PCI
+ * controller model='pci-bridge', but none is available, and it cannot be automatically added"
+ * from virDomainPCIAddressSetGrow, is `goto cleanup`, though its second pass would place all).
+ * When `out`, the placement a policy would write, is then refused another way as libvirt defines
+ * it again ({@link refusedAgain}), writing it would trade one refusal for another the input did not
+ * have (issue 11): the note to return instead, design unchanged, naming the policy that placed
+ * `out`. Undefined otherwise: the input is accepted, or the placement adds no refusal of its own.
+ */
+function refusedOtherwise(sim: AssignResult, out: Guest, host: Host | undefined, placer: PlacementPolicy): string | undefined {
+  if (sim.unplaced.length === 0 && sim.dryRunFailure === undefined) return undefined;
+  const other = refusedAgain(out, host);
+  if (other === undefined) return undefined;
+  const why = sim.unplaced.length > 0 ? unplacedNotes(sim).join('; ') : `"${sim.dryRunFailure ?? ''}"`;
+  return `nothing was placed: libvirt refuses such a domain (${why}), and the rest written where ${placer} puts it would be refused otherwise (${other}; see validate)`;
 }
 
 const indexWritten = (written: Guest, key: string): boolean => written.controllers.some((c) => c.key === key && c.index !== undefined);

@@ -477,12 +477,35 @@ describe('i440fx whose e1000 NICs libvirt refuses in its dry run only: place add
   it('validate says libvirt refuses the input', () => {
     expect(errorRules(designOf(xml))).toEqual(new Set(['GEN-CONNECT-1']));
   });
-  it('no new error on the output (libvirt)', () => {
-    expect(placed(xml, 'libvirt').added).toEqual([]);
-  });
+  for (const policy of POLICIES) {
+    it(`no new error on the output (${policy})`, () => {
+      expect(placed(xml, policy).added).toEqual([]);
+    });
+  }
   it('libvirt policy: nothing is placed, with libvirt\'s refusal', () => {
     const r = placed(xml, 'libvirt');
     expect(r.out).toBe(xml);
     expect(r.notes[0]).toMatch(/^nothing was placed: libvirt refuses such a domain \("a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available, and it cannot be automatically added"\), and the rest written where libvirt puts it would be refused otherwise/);
+  });
+  // pe-per-phb on i440fx is libvirt's own assignment, whose second pass filled buses 7-8 without
+  // the pci-bridges the failed dry run never added; real libvirt 9.0 refused that output ("PCI
+  // controller at index 7 (0x07) has bus='0x08', but index must be larger than bus")
+  it('pe-per-phb: nothing is placed either, with both refusals in libvirt\'s words', () => {
+    const r = placed(xml, 'pe-per-phb');
+    expect(r.out).toBe(xml);
+    expect(r.notes).toEqual([
+      `nothing was placed: libvirt refuses such a domain ("a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available, and it cannot be automatically added"), and the rest written where pe-per-phb puts it would be refused otherwise (libvirt refuses the domain: it would put pci-bridge 7 on bus 8 ("PCI controller at index 7 (0x07) has bus='0x08', but index must be larger than bus"); see validate)`,
+    ]);
+  });
+  it('pe-per-phb with spares asked: the same (i440fx has none to give)', () => {
+    const r = placeWithReport(designOf(xml), { policy: 'pe-per-phb', spare: 2 });
+    expect(exportDomain(r.design)).toBe(xml);
+    expect(r.notes[0]).toMatch(/^nothing was placed: libvirt refuses such a domain/);
+  });
+  it('pe-per-phb still places 250 NICs, which libvirt accepts on the same machine', () => {
+    const fits = domainXml('pc', 'x86_64', Array.from({ length: 250 }, () => "    <interface type='network'><source network='default'/><model type='e1000'/></interface>").join('\n'));
+    const r = placed(fits, 'pe-per-phb');
+    expect(r.out).not.toBe(fits);
+    expect(r.added).toEqual([]);
   });
 });
