@@ -185,6 +185,15 @@ describe('withoutControllersPastIndexLimit (a PCI bus number is 0-255: virDomain
     ]);
   });
 
+  it('four or more controllers past 255: one note names them all (models, first and last index)', () => {
+    const before = guestOf('q35', { controllers: [controller('pcie-root', 0)], devices: [] });
+    const added = [256, 257, 258, 259].map((i) => controller(i === 259 ? 'pcie-to-pci-bridge' : 'pcie-root-port', i));
+    const notes: string[] = [];
+    const out = withoutControllersPastIndexLimit(before, { ...before, controllers: [...before.controllers, ...added] }, notes);
+    expect(out.controllers.map((c) => c.index)).toEqual([0]);
+    expect(notes).toEqual(['libvirt would add 4 controllers (pcie-root-port, pcie-to-pci-bridge) past the highest controller index 255, indexes 256 to 259, and refuse the domain; they are not written']);
+  });
+
   it('an address the placement gave on a bus past 255 goes even with no controller added for that bus; a written one stays', () => {
     const before = guestOf('virt', { controllers: [controller('pcie-root', 0)], devices: [emulated({ key: 'mine', address: at(300, 0) }), emulated({ key: 'vda' }), emulated({ key: 'vdb' })] });
     const after = { ...before, devices: [emulated({ key: 'mine', address: at(300, 0) }), emulated({ key: 'vda', address: at(255, 0) }), emulated({ key: 'vdb', label: 'disk vdb', address: at(257, 0) })] };

@@ -87,7 +87,14 @@ export function withoutControllersPastIndexLimit(before: Guest, after: Guest, no
   if (past.length === 0 && stray.length === 0) return after;
   const buses = new Set(past.map((c) => c.index));
   const keys = new Set(past.map((c) => c.key));
-  for (const c of past) notes.push(`libvirt would add ${c.model} ${c.index}, past the highest controller index ${MAX_CONTROLLER_INDEX}, and refuse the domain; it is not written`);
+  // one note per controller up to three; past that one note for them all (a design of 3,000 NICs
+  // without an address had a note line per root port libvirt would add)
+  if (past.length <= 3) for (const c of past) notes.push(`libvirt would add ${c.model} ${c.index}, past the highest controller index ${MAX_CONTROLLER_INDEX}, and refuse the domain; it is not written`);
+  else {
+    const models = [...new Set(past.map((c) => c.model))].join(', ');
+    const indexes = past.map((c) => c.index ?? MAX_CONTROLLER_INDEX + 1);
+    notes.push(`libvirt would add ${past.length} controllers (${models}) past the highest controller index ${MAX_CONTROLLER_INDEX}, indexes ${Math.min(...indexes)} to ${Math.max(...indexes)}, and refuse the domain; they are not written`);
+  }
   const strayOnly = stray.filter((x) => !(x.address && buses.has(x.address.bus)));
   if (strayOnly.length > 0) {
     const named = strayOnly.length <= 3 ? strayOnly.map((x) => ('label' in x ? x.label : `${x.model} ${x.index ?? '?'}`)).join(', ') : `${strayOnly.length} ${strayOnly.every((x) => 'label' in x) ? 'devices' : 'devices and controllers'}`;
