@@ -300,3 +300,37 @@ describe('GEN-IDX-1: NUMA cell ids and memnode cellids (mut10)', () => {
     ]);
   });
 });
+
+describe('GEN-IDX-1: the memnode without a cellid is listed as such', () => {
+  it('(none) stands for the cellid not written', () => {
+    const d = design({ ...q35([], [], undefined, { numaCells: 2 }).guest, memnodesWritten: [{ nodeset: '0' }] });
+    expect(of(d, 'GEN-IDX-1').map((f) => f.message.slice(0, 60))).toEqual(['The <numatune> memnodes (cellids (none); 2 cells) are not wh']);
+  });
+});
+
+describe('GEN-IDX-1: controllers libvirt adds past index 255 at define', () => {
+  // an expander bus gives room for root ports beyond pcie-root's: libvirt adds one per NIC from index 2
+  const nics = (n: number) => [
+    ...Array.from({ length: n }, (_, i) => dev(`net${i}`, 'interface', undefined, { model: 'virtio' })),
+    dev('usb', 'controller', undefined, { type: 'usb', model: 'none' }),
+    dev('mb', 'memballoon', undefined, { model: 'none' }),
+  ];
+  const advice = "libvirt gives each PCIe device it places a root port of its own, so leave fewer devices without an address, or write their addresses so several share a bus (the functions of one slot, a pcie-to-pci-bridge).";
+
+  it('one: its model and index, and libvirt\'s words with that index', () => {
+    expect(of(q35([ctrl('pcie-expander-bus', 1)], nics(255)), 'GEN-IDX-1').map((f) => [f.message, f.subjects])).toEqual([
+      [`At define, libvirt adds 1 PCI controller past index 255 for the buses the devices and controllers written without an address need (the first, a pcie-root-port, index 256) and refuses the domain ("PCI controller index 256 too high, maximum is 255"): ${advice}`, {}],
+    ]);
+  });
+
+  it('three: counted, the first named', () => {
+    expect(of(q35([ctrl('pcie-expander-bus', 1)], nics(257)), 'GEN-IDX-1').map((f) => f.message)).toEqual([
+      `At define, libvirt adds 3 PCI controllers past index 255 for the buses the devices and controllers written without an address need (the first, a pcie-root-port, index 256) and refuses the domain ("PCI controller index 256 too high, maximum is 255"): ${advice}`,
+    ]);
+  });
+
+  it('not while an index as written is refused already (libvirt\'s parser stops there)', () => {
+    const d = q35([ctrl('pcie-expander-bus', 1), ctrl('pci-bridge', 300)], nics(260));
+    expect(of(d, 'GEN-IDX-1').map((f) => f.message)).toEqual(['PCI controller index 300 is out of range: the maximum is 255.']);
+  });
+});

@@ -72,7 +72,7 @@ function pastLimitAtDefine(ctx: RuleContext): Finding[] {
   return [
     finding(
       meta,
-      `At define, libvirt adds ${past.length} PCI controller${past.length === 1 ? '' : 's'} past index 255 for the buses the devices and controllers written without an address need (the first, a ${first.model}, index ${first.index ?? '?'}) and refuses the domain ("PCI controller index ${first.index ?? '?'} too high, maximum is 255"): libvirt gives each PCIe device it places a root port of its own, so leave fewer devices without an address, or write their addresses so several share a bus (the functions of one slot, a pcie-to-pci-bridge).`,
+      `At define, libvirt adds ${past.length} PCI controller${past.length === 1 ? '' : 's'} past index 255 for the buses the devices and controllers written without an address need (the first, a ${first.model}, index ${first.index}) and refuses the domain ("PCI controller index ${first.index} too high, maximum is 255"): libvirt gives each PCIe device it places a root port of its own, so leave fewer devices without an address, or write their addresses so several share a bus (the functions of one slot, a pcie-to-pci-bridge).`,
       {},
     ),
   ];

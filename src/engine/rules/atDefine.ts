@@ -90,8 +90,8 @@ export function definedControllerText(defined: DefinedDomain, c: PciController):
  * the domain (the context's guest has those indexes), is GEN-IDX-1's parse-time finding instead.
  * Empty when the model did not run.
  */
-export function indexesPastLimitAtDefine(ctx: RuleContext, defined: DefinedDomain | undefined): PciController[] {
+export function indexesPastLimitAtDefine(ctx: RuleContext, defined: DefinedDomain | undefined): Array<PciController & { readonly index: number }> {
   if (!defined) return [];
   const read = new Set(ctx.guest.controllers.map((c) => c.key));
-  return defined.guest.controllers.filter((c) => c.index !== undefined && c.index > MAX_CONTROLLER_INDEX && !read.has(c.key));
+  return defined.guest.controllers.filter((c): c is PciController & { readonly index: number } => c.index !== undefined && c.index > MAX_CONTROLLER_INDEX && !read.has(c.key));
 }
