@@ -54,6 +54,16 @@ export interface DefinedDomain {
   readonly dryRunFailure?: string;
 }
 
+let runs = 0;
+
+/**
+ * How many times the define-time model has run (not answered from its memo) in this process: the
+ * work a search over designs does is counted with it, not timed (test/q35-hp-1-bounded.test.ts).
+ */
+export function defineRuns(): number {
+  return runs;
+}
+
 const definedCache = new WeakMap<Guest, { host: Host | undefined; order: ControllerOrder; result: DefinedDomain | undefined }>();
 
 /**
@@ -70,6 +80,7 @@ const definedCache = new WeakMap<Guest, { host: Host | undefined; order: Control
 export function defineDomain(guest: Guest, host: Host | undefined, order: ControllerOrder = 'index'): DefinedDomain | undefined {
   const known = definedCache.get(guest);
   if (known && known.host === host && known.order === order) return known.result;
+  runs++;
   const result = runDefine(guest, host, order);
   definedCache.set(guest, { host, order, result });
   return result;
