@@ -274,3 +274,22 @@ describe('GEN-CONNECT-1: the words of a device libvirt cannot place', () => {
     expect(of(virt([], Array.from({ length: 61 }, (_, i) => dev(`net${i}`, 'interface', undefined, { model: 'e1000' }))))).toEqual([]);
   });
 });
+
+describe('GEN-CONNECT-1: the devices libvirt adds by default need a slot too', () => {
+  const SLOT = `"a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added", so it refuses the domain. Free a slot on the root bus, or give the devices addresses on existing buses.`;
+  /** q35 with pcie-root's slots 1..n taken by written e1000e NICs (0x1f is ICH9's) */
+  const nicsTo = (n: number) => Array.from({ length: n }, (_, i) => dev(`nic${i + 1}`, 'interface', at(0, i + 1), { model: 'e1000e' }));
+  const noUsb = dev('usb', 'controller', undefined, { type: 'usb', model: 'none' });
+  const noBalloon = dev('balloon', 'memballoon', undefined, { model: 'none' });
+
+  it('every written device addressed and pcie-root full: the USB controller and memballoon libvirt adds find no root port (SATA 0 is ICH9\'s 00:1f.2)', () => {
+    // libvirt 9.0 refuses the first two with these words (shared/tools/libvirt-qemu-check.sh) and defines the third
+    expect(of(q35([], nicsTo(30))).map((f) => [f.message, f.subjects])).toEqual([
+      [`libvirt cannot place what has no address (implicit usb controller qemu-xhci, implicit virtio memballoon): ${SLOT}`, { devices: [], controllers: [] }],
+    ]);
+    expect(of(q35([], [...nicsTo(30), noUsb])).map((f) => f.message)).toEqual([`libvirt cannot place what has no address (implicit virtio memballoon): ${SLOT}`]);
+    expect(of(q35([], [...nicsTo(30), noUsb, noBalloon]))).toEqual([]);
+    // one slot of pcie-root left: libvirt's root ports for both go there
+    expect(of(q35([], nicsTo(29)))).toEqual([]);
+  });
+});
