@@ -274,3 +274,89 @@ describe('GEN-CONNECT-1: the words of a device libvirt cannot place', () => {
     expect(of(virt([], Array.from({ length: 61 }, (_, i) => dev(`net${i}`, 'interface', undefined, { model: 'e1000' }))))).toEqual([]);
   });
 });
+
+describe('GEN-CONNECT-1: the devices libvirt adds by default need a slot too', () => {
+  const SLOT = `"a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added", so it refuses the domain. Free a slot on the root bus, or give the devices addresses on existing buses.`;
+  /** q35 with pcie-root's slots 1..n taken by written e1000e NICs (0x1f is ICH9's) */
+  const nicsTo = (n: number) => Array.from({ length: n }, (_, i) => dev(`nic${i + 1}`, 'interface', at(0, i + 1), { model: 'e1000e' }));
+  const noUsb = dev('usb', 'controller', undefined, { type: 'usb', model: 'none' });
+  const noBalloon = dev('balloon', 'memballoon', undefined, { model: 'none' });
+
+  it('every written device addressed and pcie-root full: the USB controller and memballoon libvirt adds find no root port (SATA 0 is ICH9\'s 00:1f.2)', () => {
+    // libvirt 9.0 refuses the first two with these words (shared/tools/libvirt-qemu-check.sh) and defines the third
+    expect(of(q35([], nicsTo(30))).map((f) => [f.message, f.subjects])).toEqual([
+      [`libvirt cannot place what has no address (implicit usb controller qemu-xhci, implicit virtio memballoon): ${SLOT}`, { devices: [], controllers: [] }],
+    ]);
+    expect(of(q35([], [...nicsTo(30), noUsb])).map((f) => f.message)).toEqual([`libvirt cannot place what has no address (implicit virtio memballoon): ${SLOT}`]);
+    expect(of(q35([], [...nicsTo(30), noUsb, noBalloon]))).toEqual([]);
+    // one slot of pcie-root left: libvirt's root ports for both go there
+    expect(of(q35([], nicsTo(29)))).toEqual([]);
+  });
+});
+
+describe('GEN-CONNECT-1: a pcie-expander-bus whose index libvirt cannot read adds no room', () => {
+  it('its slots are not counted for root ports without an address', () => {
+    const pxb = { ...ctrl('pcie-expander-bus', 1, { modelName: 'pxb-pcie', address: at(0, 2), target: { busNr: 200 } }), index: undefined, unreadable: ['index=x'] };
+    const got = of(q35([pxb, ...ports(233, 2)], [])).filter((f) => f.message.includes('root-port functions are free'));
+    expect(got.map((f) => f.message)).toEqual([
+      "233 pcie-root-ports have no address but only 232 root-port functions are free: a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added.",
+    ]);
+  });
+});
+
+describe('GEN-CONNECT-1: the controllers libvirt adds for a drive address (addsDiskControllers)', () => {
+  const PCI_BRIDGE = `"a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available, and it cannot be automatically added", so it refuses the domain. Give the disks a lower \`controller\` in their drive address.`;
+  const noUsb = dev('usb', 'controller', undefined, { type: 'usb', model: 'none' });
+  const noBalloon = dev('balloon', 'memballoon', undefined, { model: 'none' });
+  const sda = (controller: number) => dev('sda', 'disk', undefined, { bus: 'scsi', targetDev: 'sda', otherAddressType: 'drive', addressController: controller });
+  const scsi = (index: number) => dev(`scsi${index}`, 'controller', undefined, { type: 'scsi', index, model: 'lsilogic' });
+
+  it('a SCSI disk on drive controller 541: the 542 controllers named by count, type and disk (libvirt 9.0 refuses it)', () => {
+    const got = of(q35([], [sda(541), noBalloon, noUsb]));
+    expect(got.map((f) => [f.message, f.subjects])).toEqual([[`libvirt cannot place what has no address (542 scsi controllers for sda, which sits on scsi controller 541): ${PCI_BRIDGE}`, { devices: ['sda'], controllers: [] }]]);
+    // with what else libvirt adds named first, '; ' between
+    expect(of(q35([], [sda(541), noBalloon])).map((f) => f.message)).toEqual([`libvirt cannot place what has no address (implicit usb controller qemu-xhci; 542 scsi controllers for sda, which sits on scsi controller 541): ${PCI_BRIDGE}`]);
+  });
+
+  it('the SCSI controllers written with an index up to the highest are not added again; another type, or an index above, does not count', () => {
+    // written on pcie-root slots 1-4: 0, 1 and 541, 600 above the disk's 580, and a USB controller index 2 (slot 5; libvirt still adds its default one, index 0)
+    const written = [0, 1, 541, 600].map((index, i) => ({ ...scsi(index), address: at(0, i + 1) }));
+    const usb = dev('usb', 'controller', at(0, 5), { type: 'usb', index: 2, model: 'qemu-xhci' });
+    const got = of(q35([], [sda(580), noBalloon, usb, ...written]));
+    expect(got.map((f) => f.message)).toEqual([`libvirt cannot place what has no address (implicit usb controller qemu-xhci; 578 scsi controllers for sda, which sits on scsi controller 580): ${PCI_BRIDGE}`]);
+  });
+
+  it('past three, the controllers left to libvirt are counted alone when no device is', () => {
+    expect(of(q35(ports(4), [sda(541), noBalloon, noUsb])).map((f) => f.message)).toEqual([`libvirt cannot place what has no address (4 controllers; 542 scsi controllers for sda, which sits on scsi controller 541): ${PCI_BRIDGE}`]);
+    // the USB controller libvirt adds is not named beside the design's own controllers
+    expect(of(q35(ports(4), [sda(541), noBalloon])).map((f) => f.message)).toEqual([`libvirt cannot place what has no address (4 controllers; 542 scsi controllers for sda, which sits on scsi controller 541): ${PCI_BRIDGE}`]);
+  });
+
+  it('one controller added: in the singular; none added: the disk is not named, and the advice is the root bus\'s', () => {
+    /** pcie-root's slots 1..29 taken by NICs, 30 by SCSI controller 0, and a virtio disk without an address: no root port for it */
+    const nics = Array.from({ length: 29 }, (_, i) => dev(`nic${i + 1}`, 'interface', at(0, i + 1), { model: 'e1000e' }));
+    const scsi0 = dev('scsi0', 'controller', at(0, 30), { type: 'scsi', index: 0, model: 'lsilogic' });
+    const base = [...nics, scsi0, dev('vda', 'disk'), noBalloon, noUsb];
+    expect(of(q35([], [...base, sda(1)])).map((f) => [f.message, f.subjects])).toEqual([
+      [
+        `libvirt cannot place what has no address (vda; 1 scsi controller for sda, which sits on scsi controller 1): "a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added", so it refuses the domain. Give the disks a lower \`controller\` in their drive address.`,
+        { devices: ['vda', 'sda'], controllers: [] },
+      ],
+    ]);
+    expect(of(q35([], [...base, sda(0)])).map((f) => [f.message, f.subjects])).toEqual([
+      [
+        `libvirt cannot place what has no address (vda): "a PCI slot is needed to connect a PCI controller model='pcie-root-port', but none is available, and it cannot be automatically added", so it refuses the domain. Free a slot on the root bus, or give the devices addresses on existing buses.`,
+        { devices: ['vda'], controllers: [] },
+      ],
+    ]);
+  });
+});
+
+describe('GEN-CONNECT-1: a bridge libvirt cannot place on a machine without pcie-root', () => {
+  it('i440fx: no root-port fix (the port would need pcie-root)', () => {
+    const d = design({ machine: 'pc', arch: 'x86_64', controllers: [ctrl('pcie-root-port', 1, { address: at(0, 3) }), ctrl('pcie-to-pci-bridge', 2)], devices: [dev('rng0', 'rng', at(1, 0))] });
+    expect(of(d).map((f) => [f.message, f.subjects, f.fixes])).toEqual([
+      ['libvirt cannot place pcie-to-pci-bridge controller index 2: no pcie-root-port or pcie-switch-downstream-port is free and libvirt cannot add a bus for a pcie-to-pci-bridge ("Cannot automatically add a new PCI bus"), so it refuses the domain.', { controllers: [2] }, undefined],
+    ]);
+  });
+});

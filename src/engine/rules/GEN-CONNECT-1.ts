@@ -1,6 +1,6 @@
 import type { Finding, Fix, Rule, RuleMeta } from './types.ts';
 import type { GuestDevice, PciController } from '../model/guest.ts';
-import { virDomainDefImplicitDiskControllers } from '../libvirt/domainConf.ts';
+import { virDomainDefImplicitDiskControllers, virDomainDefPostParse } from '../libvirt/domainConf.ts';
 import { MAX_PCI_SLOTS } from '../libvirt/limits.ts';
 import { buildContext, controllerText, finding, nextFreeIndex } from './context.ts';
 import { atDefine, placesAnything } from './atDefine.ts';
@@ -18,7 +18,7 @@ const meta: RuleMeta = {
   id: 'GEN-CONNECT-1',
   severity: 'error',
   title: 'What libvirt must place itself has a bus that allows it',
-  why: 'libvirt places unaddressed controllers only where the connect table matches exactly, and it never adds a parent for root ports, switch ports, dmi-to-pci-bridge or expander buses; with no such bus the domain is refused. The controllers it adds for the disks\' drive addresses (one for every index up to the highest named) need PCI slots too, and it refuses the domain when it runs out.',
+  why: 'libvirt places unaddressed controllers only where the connect table matches exactly, and it never adds a parent for root ports, switch ports, dmi-to-pci-bridge or expander buses; with no such bus the domain is refused. The controllers it adds for the disks\' drive addresses (one for every index up to the highest named) and the USB controller and memballoon it adds by default need PCI slots too, and it refuses the domain when it runs out.',
   source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressFlagsCompatible ("was auto-assigned this address, but the PCI controller … doesn\'t allow auto-assignment"), virDomainPCIAddressSetGrow ("Cannot automatically add a new PCI bus for a device with connect flags"), virDomainPCIAddressGetNextAddr ("No PCI buses available"; in the dry run it grows a pcie-root-port even for an integrated device, which virDomainPCIAddressFlagsCompatible then refuses: "needs to be an integrated device (bus=0)"); src/qemu/qemu_domain.c qemuDomainMachineIsQ35, qemuDomainDefAddDefaultDevices (no PCI root for a machine it classifies as neither q35 nor i440fx); src/conf/domain_conf.c virDomainDefAddDiskControllersForType, virDomainDefMaybeAddHostdevSCSIcontroller (a controller for every index up to the one a drive address names, each placed on PCI: libvirt 9.0 defines a q35 disk on SCSI controller 540 and refuses one on 541: "a PCI slot is needed to connect a PCI controller model=\'pci-bridge\', but none is available")',
   families: ['q35', 'virt', 'i440fx', 'other'],
 };
@@ -86,12 +86,15 @@ export const rule: Rule = globalRule(meta, (ctx) => {
  *   the second pass would place everything (60 e1000 NICs are refused, 59 and 61 define).
  * Either way libvirt says "a PCI slot is needed to connect a PCI controller model='…', but none is
  * available, and it cannot be automatically added" (src/conf/domain_addr.c
- * virDomainPCIAddressSetGrow). Reported only when this rule has said nothing else: its other
+ * virDomainPCIAddressSetGrow). The devices libvirt adds itself count as what it places: a q35 whose
+ * pcie-root is full of written devices is refused for the root ports its default USB controller and
+ * memballoon need. Reported only when this rule has said nothing else: its other
  * findings are the same refusal, named more precisely.
  */
 function refusedAtDefine(ctx: RuleContext): Finding[] {
   const disks = addsDiskControllers(ctx);
-  if (!ctx.machine.placeable || !(placesAnything(ctx) || disks.length > 0)) return [];
+  const defaults = ctx.machine.placeable ? addsDefaultDevices(ctx, disks) : [];
+  if (!ctx.machine.placeable || !(placesAnything(ctx) || disks.length > 0 || defaults.length > 0)) return [];
   const run = defineDomain(ctx.design.guest, ctx.host, ctx.order);
   if (!run) return [];
   // a controller libvirt added for a bus of its dry run and then found no slot for (the real pass's
@@ -103,8 +106,10 @@ function refusedAtDefine(ctx: RuleContext): Finding[] {
   if (failure === undefined) return [];
   const waiting = ctx.guest.devices.filter((d) => !d.address && !d.implicit && ctx.takesPci(d));
   const ports = ctx.guest.controllers.filter((c) => !c.address && !c.implicit && c.model !== 'pci-root' && c.model !== 'pcie-root');
-  const what = [...waiting.map((d) => d.label), ...ports.map(controllerText)];
-  const named = what.length <= 3 ? what.join(', ') : [waiting.length ? plural(waiting.length, 'device') : '', ports.length ? plural(ports.length, 'controller') : ''].filter(Boolean).join(' and ');
+  // the devices libvirt adds are named only when nothing of the design's is left to it
+  const byLibvirt = waiting.length + ports.length > 0 ? [] : defaults;
+  const what = [...waiting.map((d) => d.label), ...ports.map(controllerText), ...byLibvirt.map((d) => d.label)];
+  const named = what.length <= 3 ? what.join(', ') : [waiting.length + byLibvirt.length ? plural(waiting.length + byLibvirt.length, 'device') : '', ports.length ? plural(ports.length, 'controller') : ''].filter(Boolean).join(' and ');
   const forDisks = disks.map((c) => `${plural(c.added, `${c.type} controller`)} for ${c.by.label}, which sits on ${c.type} controller ${c.highest}`);
   const all = [named, ...forDisks].filter(Boolean).join('; ');
   const advice = forDisks.length ? ' Give the disks a lower `controller` in their drive address.' : ' Free a slot on the root bus, or give the devices addresses on existing buses.';
@@ -126,6 +131,23 @@ function addsDiskControllers(ctx: RuleContext): { readonly type: string; readonl
     if (written.size <= c.highest) out.push({ ...c, added: c.highest + 1 - written.size });
   }
   return out;
+}
+
+/**
+ * The devices libvirt adds by default with no address that take a PCI slot (qemuDomainDefAddDefaultDevices:
+ * a USB controller, a memballoon, unless written, if only with model 'none'), other than the disk
+ * controllers {@link addsDiskControllers} counts and q35's SATA controller 0, which libvirt puts on ICH9's
+ * 00:1f.2 (qemuDomainValidateDevicePCISlotsQ35): on a q35 whose pcie-root is full they need a root port
+ * libvirt has no slot for, and libvirt 9.0 refuses the domain though every written device has an address.
+ */
+function addsDefaultDevices(ctx: RuleContext, disks: readonly { readonly type: string }[]): GuestDevice[] {
+  const written = new Set(ctx.design.guest.devices.map((d) => d.key));
+  const diskTypes = new Set(disks.map((c) => c.type));
+  return virDomainDefPostParse(ctx.design.guest, ctx.machine).devices.filter((d) => !written.has(d.key) && !d.address && !(d.element === 'controller' && d.type !== undefined && diskTypes.has(d.type)) && !ich9Sata(ctx, d) && ctx.takesPci(d));
+}
+
+function ich9Sata(ctx: RuleContext, d: GuestDevice): boolean {
+  return ctx.family === 'q35' && d.element === 'controller' && d.type === 'sata' && d.index === 0;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
