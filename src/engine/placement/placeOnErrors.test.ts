@@ -509,3 +509,17 @@ describe('pseries with a pci-bridge written without an address, a host group and
     expect(placed(xml, 'pe-per-phb').out).toMatch(/<controller type='pci' index='2' model='pci-bridge'>(?:(?!<\/controller>)[\s\S])*<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'\/>/);
   });
 });
+
+describe('q35 with more virtio NICs than pcie-root has functions for root ports: place adds no error (GEN-IDX-1)', () => {
+  // issue 11's tester7: libvirt 9.0 refuses the input ("a PCI slot is needed to connect a PCI
+  // controller model='pcie-root-port' …"); the libvirt policy writes the ports and NICs it places and
+  // leaves the last root ports and NICs unaddressed. libvirt refuses that output the same way, in its
+  // address assignment, before it checks any index: validate said GEN-IDX-1 too ("index 256 too high")
+  const xml = domainXml('q35', 'x86_64', Array.from({ length: 260 }, () => "    <interface type='user'><model type='virtio'/></interface>").join('\n'));
+  it('validate says libvirt refuses the input', () => {
+    expect(errorRules(designOf(xml))).toEqual(new Set(['GEN-CONNECT-1']));
+  });
+  it('no new error on the output (libvirt)', () => {
+    expect(placed(xml, 'libvirt').added).toEqual([]);
+  });
+});

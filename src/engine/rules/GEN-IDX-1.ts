@@ -6,7 +6,7 @@ import { atDefine, indexesPastLimitAtDefine, placesAnything } from './atDefine.t
 import { deviceName } from './fixes.ts';
 import { invalidControllerNumberMessage, invalidDomainNumberMessage, invalidIndexMessage, isAddressAttribute } from '../libvirt/controllerParse.ts';
 import { virDomainNumaDefParseXMLError, virDomainNumatuneNodeParseXMLError } from '../libvirt/numaConf.ts';
-import type { GuestDevice } from '../model/guest.ts';
+import type { GuestDevice, PciController } from '../model/guest.ts';
 import { ctrl, design, dev, guest, phb, pseries, q35 } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -83,6 +83,12 @@ const nicsWithoutAddress = (n: number): GuestDevice[] => [
   dev('mb', 'memballoon', undefined, { model: 'none' }),
 ];
 
+/** Root ports 1-240 at 00:01.0-00:1e.7 (every function of pcie-root libvirt gives a port), 241-255 without an address. */
+const rootPortsFillingPcieRoot = (): PciController[] =>
+  Array.from({ length: 255 }, (_, i) =>
+    i < 240 ? ctrl('pcie-root-port', i + 1, { address: { domain: 0, bus: 0, slot: 1 + Math.floor(i / 8), function: i % 8, ...(i % 8 === 0 ? { multifunction: 'on' as const } : {}) } }) : ctrl('pcie-root-port', i + 1),
+  );
+
 export const cases = {
   pass: [
     { name: 'distinct indexes', design: pseries([phb(1), phb(2)], []) },
@@ -91,6 +97,11 @@ export const cases = {
     { name: 'non-PCI controllers with readable indexes, or none written', design: q35([], [dev('usb', 'controller', undefined, { type: 'usb', model: 'qemu-xhci', index: 0 }), dev('sata', 'controller', undefined, { type: 'sata' })]) },
     // libvirt 9.0 defines it (test/real/index-limit.test.ts): the last root port it adds is index 255
     { name: 'libvirt adds root ports up to index 255 at define', design: q35([ctrl('pcie-expander-bus', 1)], nicsWithoutAddress(254)) },
+    // what place writes for 260 virtio NICs on q35: 240 root ports fill pcie-root, 15 more are written
+    // without an address, and the NICs beyond the ports would need ports past 255. libvirt 9.0 refuses
+    // in its address assignment ("a PCI slot is needed to connect a PCI controller
+    // model='pcie-root-port' …", GEN-CONNECT-1), before it validates any index
+    { name: 'root ports libvirt finds no slot for: its address assignment refuses the domain before any index past 255', design: q35(rootPortsFillingPcieRoot(), nicsWithoutAddress(260)) },
   ],
   fail: [
     { name: 'two controllers index 1', design: pseries([phb(1), phb(1, { index: 2 }, { key: 'pci-dup' })], []), expect: { controllers: [1] } },
