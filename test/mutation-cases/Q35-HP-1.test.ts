@@ -133,6 +133,19 @@ describe('Q35-HP-1: every empty port taken at define', () => {
     ]);
   });
 
+  // issue 11's tester7: 40 root ports and 150 NICs written without addresses; the words said "Add one
+  // more" while the fix added 113 (one more port is taken by a NIC libvirt would add a port for)
+  it('devices beyond the empty ports, for which libvirt adds root ports of its own: the words say one port more would be taken too, and the fix adds enough', () => {
+    const [f] = of(q35([ctrl('pcie-root-port', 1)], [dev('rng0', 'rng'), dev('rng1', 'rng'), dev('rng2', 'rng'), ...noDefaults]));
+    expect(f?.message).toBe('Every empty port will be taken at define time: libvirt places rng0 on port 1, so no port is left for hotplug. One more empty pcie-root-port would be taken too: libvirt also adds 2 root ports of its own at define, and each port written takes the place of one of them; the fix adds as many as leave one empty.');
+    expect(f?.fixes?.[0]?.label).toMatch(/^Add 3 empty pcie-root-ports /);
+    expect(of(applyCommand(q35([ctrl('pcie-root-port', 1)], [dev('rng0', 'rng'), dev('rng1', 'rng'), dev('rng2', 'rng'), ...noDefaults]), f!.fixes![0]!.command))).toEqual([]);
+  });
+
+  it('one root port libvirt adds of its own: the words say it in the singular', () => {
+    expect(of(q35([ctrl('pcie-root-port', 1)], [dev('rng0', 'rng'), dev('rng1', 'rng'), ...noDefaults]))[0]?.message).toMatch(/One more empty pcie-root-port would be taken too: libvirt also adds 1 root port of its own at define/);
+  });
+
   it('one port to the USB controller and one to a device libvirt places: "adds … and places …"', () => {
     expect(of(q35([rootPort(1, 1), rootPort(2, 1, 1), rootPort(3, 1, 2)], [dev('vda', 'disk', at(1, 0)), dev('rng0', 'rng'), dev('mb', 'memballoon', undefined, { model: 'none' })])).map((f) => [f.message, f.subjects])).toEqual([
       [

@@ -335,6 +335,18 @@ function placePseries(input: Guest, machine: LibvirtMachine, host: Host | undefi
     for (const [d, a] of placeFunctions(waiting, (d) => d.hostAddress, phb, nextSlot)) setAddress(d.key, a);
   }
 
+  // A pci-bridge the user wrote without an address: libvirt places the PCI controllers before any
+  // device, in index order, on the first free slot of PHB 0 (qemuDomainAssignDevicePCISlots). Left
+  // unaddressed behind emulated devices that fill PHB 0, libvirt would find no slot below its own
+  // index for it (a PHB of a host group is of another isolation group): GEN-IDX-4.
+  for (const c of controllers.filter((x) => x.model === 'pci-bridge' && !x.address && x.index !== undefined).sort((a, b) => (a.index ?? 0) - (b.index ?? 0))) {
+    const slot = freeSlot(slots, 0);
+    if (slot === undefined) break;
+    const address = { domain: 0, bus: 0, slot, function: 0 };
+    markUsed(slots, address);
+    controllers = controllers.map((x) => (x.key === c.key ? { ...x, address } : x));
+  }
+
   // Emulated devices: PHB 0, then a chain of pci-bridges hanging off PHB 0. They need no
   // isolation, and a bridge costs no PHB target index (PAPR-PHB-2, PAPR-BRIDGE-1).
   const emulatedWaiting = ordered.filter((d) => !d.address && groupKey(d) === undefined);

@@ -509,3 +509,40 @@ describe('i440fx whose e1000 NICs libvirt refuses in its dry run only: place add
     expect(r.added).toEqual([]);
   });
 });
+
+describe('pseries with a pci-bridge written without an address, a host group and PHB 0 filled by emulated devices: place adds no error (GEN-IDX-4)', () => {
+  // issue 11's tester7 (generated design, seed 5): validate finds no error on the input; pe-per-phb
+  // gave the host group its vPHB, filled PHB 0 with the NICs and left the user's pci-bridge 2
+  // unaddressed, so libvirt, placing that bridge at define, finds no slot below its index outside
+  // the host group's vPHB ("PCI controller at index 2 (0x02) has bus='0x02' ..."). libvirt places
+  // the PCI controllers first (qemuDomainAssignDevicePCISlots): real libvirt 9.0 defines the input
+  // with the bridge at 00:01.0.
+  const nics = Array.from({ length: 30 }, () => "    <interface type='user'><model type='virtio'/></interface>");
+  const hostdevXml = "    <hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='0x01' slot='0x01' function='0x1'/></source></hostdev>";
+  const xml = domainXml('pseries', 'ppc64', ["    <controller type='pci' index='2' model='pci-bridge'/>", ...nics, hostdevXml].join('\n'));
+  it('validate finds no error on the input', () => {
+    expect(errorRules(designOf(xml))).toEqual(new Set());
+  });
+  for (const policy of POLICIES) {
+    it(`no new error on the output (${policy})`, () => {
+      expect(placed(xml, policy).added).toEqual([]);
+    });
+  }
+  it('pe-per-phb puts the bridge on PHB 0 before the emulated devices, as libvirt does', () => {
+    expect(placed(xml, 'pe-per-phb').out).toMatch(/<controller type='pci' index='2' model='pci-bridge'>(?:(?!<\/controller>)[\s\S])*<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'\/>/);
+  });
+});
+
+describe('q35 with more virtio NICs than pcie-root has functions for root ports: place adds no error (GEN-IDX-1)', () => {
+  // issue 11's tester7: libvirt 9.0 refuses the input ("a PCI slot is needed to connect a PCI
+  // controller model='pcie-root-port' …"); the libvirt policy writes the ports and NICs it places and
+  // leaves the last root ports and NICs unaddressed. libvirt refuses that output the same way, in its
+  // address assignment, before it checks any index: validate said GEN-IDX-1 too ("index 256 too high")
+  const xml = domainXml('q35', 'x86_64', Array.from({ length: 260 }, () => "    <interface type='user'><model type='virtio'/></interface>").join('\n'));
+  it('validate says libvirt refuses the input', () => {
+    expect(errorRules(designOf(xml))).toEqual(new Set(['GEN-CONNECT-1']));
+  });
+  it('no new error on the output (libvirt)', () => {
+    expect(placed(xml, 'libvirt').added).toEqual([]);
+  });
+});

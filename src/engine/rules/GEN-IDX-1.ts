@@ -1,6 +1,6 @@
 import type { Finding, Rule, RuleMeta } from './types.ts';
 import type { RuleContext } from './context.ts';
-import type { GuestDevice, WrittenMemnode } from '../model/guest.ts';
+import type { GuestDevice, PciController, WrittenMemnode } from '../model/guest.ts';
 import { controllerText, finding, nextFreeIndex } from './context.ts';
 import { globalRule } from './define.ts';
 import { atDefine, indexesPastLimitAtDefine, placesAnything } from './atDefine.ts';
@@ -86,6 +86,12 @@ const nicsWithoutAddress = (n: number): GuestDevice[] => [
 /** q35 with `cells` NUMA cells and these memnodes as written. */
 const memnodes = (written: readonly WrittenMemnode[], cells = 2) => design({ ...guest({ machine: 'q35', numaCells: cells }), memnodesWritten: written });
 
+/** Root ports 1-240 at 00:01.0-00:1e.7 (every function of pcie-root libvirt gives a port), 241-255 without an address. */
+const rootPortsFillingPcieRoot = (): PciController[] =>
+  Array.from({ length: 255 }, (_, i) =>
+    i < 240 ? ctrl('pcie-root-port', i + 1, { address: { domain: 0, bus: 0, slot: 1 + Math.floor(i / 8), function: i % 8, ...(i % 8 === 0 ? { multifunction: 'on' as const } : {}) } }) : ctrl('pcie-root-port', i + 1),
+  );
+
 export const cases = {
   pass: [
     { name: 'distinct indexes', design: pseries([phb(1), phb(2)], []) },
@@ -96,6 +102,11 @@ export const cases = {
     { name: 'non-PCI controllers with readable indexes, or none written', design: q35([], [dev('usb', 'controller', undefined, { type: 'usb', model: 'qemu-xhci', index: 0 }), dev('sata', 'controller', undefined, { type: 'sata' })]) },
     // libvirt 9.0 defines it (test/real/index-limit.test.ts): the last root port it adds is index 255
     { name: 'libvirt adds root ports up to index 255 at define', design: q35([ctrl('pcie-expander-bus', 1)], nicsWithoutAddress(254)) },
+    // what place writes for 260 virtio NICs on q35: 240 root ports fill pcie-root, 15 more are written
+    // without an address, and the NICs beyond the ports would need ports past 255. libvirt 9.0 refuses
+    // in its address assignment ("a PCI slot is needed to connect a PCI controller
+    // model='pcie-root-port' …", GEN-CONNECT-1), before it validates any index
+    { name: 'root ports libvirt finds no slot for: its address assignment refuses the domain before any index past 255', design: q35(rootPortsFillingPcieRoot(), nicsWithoutAddress(260)) },
   ],
   fail: [
     { name: 'two controllers index 1', design: pseries([phb(1), phb(1, { index: 2 }, { key: 'pci-dup' })], []), expect: { controllers: [1] } },

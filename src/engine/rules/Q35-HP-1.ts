@@ -72,8 +72,17 @@ function judge(ctx: RuleContext): Verdict | undefined {
   const implicit = predicted.flatMap((b) => b.takers.filter((t) => t.implicit).map((t) => `${plain(t)} on port ${b.index}`));
   const others = predicted.flatMap((b) => b.takers.filter((t) => !t.implicit).map((t) => `${t.label} on port ${b.index}`));
   const what = [...(implicit.length ? [`adds ${implicit.join(', ')}`] : []), ...(others.length ? [`places ${others.join(', ')}`] : [])].join(' and ');
+  // the root ports libvirt adds of its own for what it places: a port written takes the place of one
+  // of them (virDomainPCIAddressGetNextAddr fills a free port before virDomainPCIAddressSetGrow adds
+  // one), so one port more leaves no spare; the fix counts the ports that do
+  const defined = atDefine(ctx, () => true);
+  const grown = defined ? defined.guest.controllers.filter((c) => c.model === 'pcie-root-port' && !defined.written.has(c.key)).length : 0;
+  const advice =
+    grown > 0
+      ? `One more empty pcie-root-port would be taken too: libvirt also adds ${grown} root port${grown === 1 ? '' : 's'} of its own at define, and each port written takes the place of one of them; the fix adds as many as leave one empty`
+      : 'Add one more empty pcie-root-port';
   return {
-    message: `Every empty port will be taken at define time: libvirt ${what}, so no port is left for hotplug. Add one more empty pcie-root-port${implicit.length ? ", or write <controller type='usb' model='none'/> / <memballoon model='none'/> if the guest does without them" : ''}.`,
+    message: `Every empty port will be taken at define time: libvirt ${what}, so no port is left for hotplug. ${advice}${implicit.length ? ", or write <controller type='usb' model='none'/> / <memballoon model='none'/> if the guest does without them" : ''}.`,
     subjects: { controllers: predicted.map((b) => b.index) },
   };
 }

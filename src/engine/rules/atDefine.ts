@@ -88,10 +88,13 @@ export function definedControllerText(defined: DefinedDomain, c: PciController):
  * controller index 256 too high, maximum is 255"; checked with libvirt 9.0, test/real/index-limit.test.ts).
  * A controller written past 255, or written without an index and numbered past it as libvirt reads
  * the domain (the context's guest has those indexes), is GEN-IDX-1's parse-time finding instead.
- * Empty when the model did not run.
+ * Empty when the model did not run, and when libvirt's address assignment refuses the domain first
+ * (something it cannot place, or its dry run failing: GEN-CONNECT-1): post-parse fails there, and
+ * the validation that checks the indexes never runs (virDomainDefPostParse before
+ * virDomainDefValidate; libvirt 9.0 says only "a PCI slot is needed to connect a PCI controller …").
  */
 export function indexesPastLimitAtDefine(ctx: RuleContext, defined: DefinedDomain | undefined): Array<PciController & { readonly index: number }> {
-  if (!defined) return [];
+  if (!defined || defined.unplaced.length > 0 || defined.dryRunFailure !== undefined) return [];
   const read = new Set(ctx.guest.controllers.map((c) => c.key));
   return defined.guest.controllers.filter((c): c is PciController & { readonly index: number } => c.index !== undefined && c.index > MAX_CONTROLLER_INDEX && !read.has(c.key));
 }
