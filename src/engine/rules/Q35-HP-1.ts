@@ -36,7 +36,11 @@ const isPort = (c: PciController): boolean => c.model === 'pcie-root-port' || c.
  */
 function spareAfterDefine(ctx: RuleContext): boolean | undefined {
   const defined = atDefine(ctx, () => true);
-  if (!defined) return undefined;
+  return defined && hasSpare(defined);
+}
+
+/** Has the guest as libvirt defines it an empty root or downstream port with hotplug on? */
+function hasSpare(defined: DefinedDomain): boolean {
   const used = new Set<number>();
   for (const x of [...defined.guest.devices, ...defined.guest.controllers]) if (x.address) used.add(x.address.bus);
   return defined.guest.controllers.some((c) => isPort(c) && c.target.hotplug !== 'off' && c.index !== undefined && !used.has(c.index));
@@ -156,9 +160,7 @@ function fewestPorts(ctx: RuleContext): PortsTrial | { readonly room: number } |
     if (count > most) return undefined;
     if (trials.has(count)) return trials.get(count);
     const t = libvirtRootPorts(ctx, first, count);
-    const used = new Set<number>();
-    for (const x of [...(t?.defined.guest.devices ?? []), ...(t?.defined.guest.controllers ?? [])]) if (x.address) used.add(x.address.bus);
-    const r = t && { ports: t.ports, defined: t.defined, spare: t.defined.guest.controllers.some((c) => isPort(c) && c.target.hotplug !== 'off' && c.index !== undefined && !used.has(c.index)) };
+    const r = t && { ports: t.ports, defined: t.defined, spare: hasSpare(t.defined) };
     trials.set(count, r);
     return r;
   };
