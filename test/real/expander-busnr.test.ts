@@ -1,0 +1,43 @@
+/**
+ * Two expander buses of one busNr, against the real libvirt and QEMU (scripts/test-real.mjs): libvirt
+ * defines the guest and QEMU refuses to start it ("Bus N is already in use"), which GEN-TGT-1 says;
+ * busNrs that differ (ranges that overlap) start, and pcitopo has no error.
+ */
+import { describe, expect, it } from 'vitest';
+import { validate } from '../../src/engine/index.ts';
+import { formatVerifyReport } from '../../src/cli/verify/index.ts';
+import { design, verify } from './helpers.ts';
+
+const domain = (machine: string, root: string, model: string, a: number, b: number): string => `<domain type='kvm'>
+  <name>expander-busnr</name>
+  <memory unit='GiB'>1</memory>
+  <os>
+    <type arch='x86_64' machine='${machine}'>hvm</type>
+  </os>
+  <devices>
+    <controller type='pci' index='0' model='${root}'/>
+    <controller type='pci' index='1' model='${model}'><target busNr='${a}'/></controller>
+    <controller type='pci' index='2' model='${model}'><target busNr='${b}'/></controller>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+`;
+
+describe('expander buses of one busNr', () => {
+  it.each([
+    ['q35, pcie-expander-bus', 'q35', 'pcie-root', 'pcie-expander-bus'],
+    ['pc, pci-expander-bus', 'pc', 'pci-root', 'pci-expander-bus'],
+  ])('%s: QEMU refuses the same busNr twice, and GEN-TGT-1 says so; 250 and 251 start', async (_name, machine, root, model) => {
+    const twice = domain(machine, root, model, 250, 250);
+    expect(validate(design(twice)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-TGT-1']);
+    const refused = await verify(twice);
+    if (!refused.error?.includes('Bus 250 is already in use')) console.log(formatVerifyReport(refused));
+    expect(refused.ok).toBe(false);
+    expect(refused.error).toContain('Bus 250 is already in use');
+    const apart = domain(machine, root, model, 250, 251);
+    expect(validate(design(apart)).filter((f) => f.severity === 'error')).toEqual([]);
+    const started = await verify(apart);
+    if (started.error) console.log(formatVerifyReport(started));
+    expect(started.error).toBeUndefined();
+  });
+});
