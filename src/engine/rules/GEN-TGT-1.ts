@@ -10,7 +10,7 @@ const meta: RuleMeta = {
   severity: 'error',
   title: '<target> attributes only where the model allows them, in range',
   why: "Each <target> attribute sets a property of one QEMU device; libvirt refuses it on other models ('Option … is not valid for PCI controller') and outside its range, and QEMU refuses two expander buses of one busNr ('Bus N is already in use').",
-  source: "libvirt src/conf/domain_validate.c virDomainControllerDefValidate (ranges); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefControllerPCI; src/conf/domain_conf.c virDomainControllerDefParseXML (each <target> number by virXMLPropInt/UInt/ULongLong in base 0, hotplug by virXMLPropTristateSwitch: \"Invalid value for attribute 'chassis' in element 'target': 'x'. Expected integer value\"; memReserve since 10.3, virXMLPropULongLong base 0 with VIR_XML_PROP_NONZERO: libvirt 9.0 ignores it; <node> by virXPathInt in base 10, \"invalid NUMA node in target\")",
+  source: "libvirt src/conf/domain_validate.c virDomainControllerDefValidate (ranges); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefControllerPCI; src/conf/domain_conf.c virDomainControllerDefParseXML (each <target> number by virXMLPropInt/UInt/ULongLong in base 0, hotplug by virXMLPropTristateSwitch: \"Invalid value for attribute 'chassis' in element 'target': 'x'. Expected integer value\"; memReserve since 10.3, virXMLPropULongLong base 0 with VIR_XML_PROP_NONZERO: libvirt 9.0 ignores it; <node> by virXPathInt in base 10, \"invalid NUMA node in target\"); QEMU hw/pci-bridge/pci_expander_bridge.c pxb_dev_realize_common (two pxb or pxb-pcie of one bus_nr: \"Bus N is already in use\", checked with QEMU 7.2)",
   families: 'all',
 };
 
@@ -52,29 +52,29 @@ function busNrTwice(controllers: readonly PciController[]): Finding[] {
 }
 
 function attributeFindings(family: MachineFamily, c: PciController): Finding[] {
-    const problems: string[] = [];
-    // a value libvirt cannot read: it refuses the domain ("Invalid value for attribute …")
-    // (hotplug: virXMLPropTristateSwitch, on or off only; the others virXMLPropInt/UInt/ULongLong)
-    // (<node> is element text, by virXPathInt in base 10: "invalid NUMA node in target")
-    for (const u of c.unreadable ?? []) {
-      if (u.startsWith('target node=')) problems.push(`<node>${u.slice("target node='".length, -1)}</node> cannot be read as a number ("invalid NUMA node in target")`);
-      else if (u.startsWith('target ')) problems.push(`${u.slice(7)} cannot be read ${u.startsWith('target hotplug=') ? 'as on or off' : 'as a number'}`);
+  const problems: string[] = [];
+  // a value libvirt cannot read: it refuses the domain ("Invalid value for attribute …")
+  // (hotplug: virXMLPropTristateSwitch, on or off only; the others virXMLPropInt/UInt/ULongLong)
+  // (<node> is element text, by virXPathInt in base 10: "invalid NUMA node in target")
+  for (const u of c.unreadable ?? []) {
+    if (u.startsWith('target node=')) problems.push(`<node>${u.slice("target node='".length, -1)}</node> cannot be read as a number ("invalid NUMA node in target")`);
+    else if (u.startsWith('target ')) problems.push(`${u.slice(7)} cannot be read ${u.startsWith('target hotplug=') ? 'as on or off' : 'as a number'}`);
+  }
+  const cleaned: Record<string, unknown> = { ...c.target };
+  for (const [attr, value] of Object.entries(c.target) as Array<[Attr, unknown]>) {
+    if (value === undefined || !(attr in ALLOWED)) continue;
+    if (!ALLOWED[attr](c.model, family === 'pseries')) {
+      problems.push(`option '${attr}' is not valid for a ${c.model}`);
+      delete cleaned[attr];
+      continue;
     }
-    const cleaned: Record<string, unknown> = { ...c.target };
-    for (const [attr, value] of Object.entries(c.target) as Array<[Attr, unknown]>) {
-      if (value === undefined || !(attr in ALLOWED)) continue;
-      if (!ALLOWED[attr](c.model, family === 'pseries')) {
-        problems.push(`option '${attr}' is not valid for a ${c.model}`);
-        delete cleaned[attr];
-        continue;
-      }
-      const r = RANGE[attr];
-      if (r && typeof value === 'number' && (value < r[0] || value > r[1])) problems.push(`${attr} ${value} is out of range ${r[0]}-${r[1] === Number.MAX_SAFE_INTEGER ? '' : r[1]}`);
-    }
-    if (!problems.length) return [];
-    const onlyUnallowed = problems.every((p) => p.startsWith('option'));
-    const fixes = onlyUnallowed ? [setTargetFix(c, `Remove the options ${c.model} does not take`, cleaned as ControllerTarget)] : undefined;
-    return [finding(meta, `${controllerText(c)}: ${problems.join('; ')}.`, { controllers: c.index !== undefined ? [c.index] : [] }, fixes)];
+    const r = RANGE[attr];
+    if (r && typeof value === 'number' && (value < r[0] || value > r[1])) problems.push(`${attr} ${value} is out of range ${r[0]}-${r[1] === Number.MAX_SAFE_INTEGER ? '' : r[1]}`);
+  }
+  if (!problems.length) return [];
+  const onlyUnallowed = problems.every((p) => p.startsWith('option'));
+  const fixes = onlyUnallowed ? [setTargetFix(c, `Remove the options ${c.model} does not take`, cleaned as ControllerTarget)] : undefined;
+  return [finding(meta, `${controllerText(c)}: ${problems.join('; ')}.`, { controllers: c.index !== undefined ? [c.index] : [] }, fixes)];
 }
 
 export const cases = {
