@@ -12,20 +12,11 @@ import { validate } from '../../src/engine/index.ts';
 import { defineDomain } from '../../src/engine/placement/defineTime.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
 import type { VerifyReport } from '../../src/cli/verify/index.ts';
-import { design, verify } from './helpers.ts';
+import { design, guestXml, verify } from './helpers.ts';
 
 
-const q35 = (devices: string, defaults = `    <controller type='usb' model='none'/>\n    <memballoon model='none'/>\n`): string => `<domain type='kvm'>
-  <name>collect-order</name>
-  <memory unit='GiB'>1</memory>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-  </os>
-  <devices>
-    <controller type='pci' index='0' model='pcie-root'/>
-${devices}${defaults}  </devices>
-</domain>
-`;
+const q35 = (devices: string, defaults = `    <controller type='usb' model='none'/>\n    <memballoon model='none'/>\n`): string =>
+  guestXml({ name: 'collect-order', machine: 'q35', devices: `    <controller type='pci' index='0' model='pcie-root'/>\n${devices}${defaults}` });
 
 const port = (index: number, slot?: number, fn = 0): string =>
   slot === undefined

@@ -7,19 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../src/engine/index.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
-import { design, verify } from './helpers.ts';
+import { design, guestXml, nicLines, verify } from './helpers.ts';
 
-const nics = (machine: string, arch: string, n: number, model: string): string => `<domain type='kvm'>
-  <name>connect-words</name>
-  <memory unit='GiB'>1</memory>
-  <os>
-    <type arch='${arch}' machine='${machine}'>hvm</type>
-  </os>
-  <devices>
-${Array.from({ length: n }, (_, i) => `    <interface type='user'><mac address='52:54:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}'/><model type='${model}'/></interface>`).join('\n')}
-  </devices>
-</domain>
-`;
+const nics = (machine: string, arch: string, n: number, model: string): string =>
+  guestXml({ name: 'connect-words', machine, arch, devices: nicLines(n, model) });
 
 /** The words a GEN-CONNECT-1 error quotes: its last "…" part. */
 const quoted = (message: string): string | undefined => /"([^"]+)"[^"]*$/.exec(message)?.[1];

@@ -16,20 +16,10 @@ import { describe, expect, it } from 'vitest';
 import { defineDomain } from '../../src/engine/placement/defineTime.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
 import type { VerifyReport } from '../../src/cli/verify/index.ts';
-import { design, verify } from './helpers.ts';
+import { design, guestXml, verify } from './helpers.ts';
 
 
-const q35 = (devices: string): string => `<domain type='kvm'>
-  <name>controller-type-order</name>
-  <memory unit='GiB'>1</memory>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-  </os>
-  <devices>
-${devices}    <memballoon model='none'/>
-  </devices>
-</domain>
-`;
+const q35 = (devices: string): string => guestXml({ name: 'controller-type-order', machine: 'q35', devices: `${devices}    <memballoon model='none'/>\n` });
 
 const addr = (slot: number, fn: number): string => `      <address type='pci' domain='0x0000' bus='0x00' slot='${slot}' function='${fn}'/>\n`;
 const xhci = (slot: number, fn: number): string => `    <controller type='usb' index='0' model='qemu-xhci'>\n${addr(slot, fn)}    </controller>\n`;

@@ -6,22 +6,18 @@
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../src/engine/index.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
-import { design, verify } from './helpers.ts';
+import { design, guestXml, verify } from './helpers.ts';
 
-const domain = (machine: string, root: string, model: string, a: number, b: number): string => `<domain type='kvm'>
-  <name>expander-busnr</name>
-  <memory unit='GiB'>1</memory>
-  <os>
-    <type arch='x86_64' machine='${machine}'>hvm</type>
-  </os>
-  <devices>
-    <controller type='pci' index='0' model='${root}'/>
+const domain = (machine: string, root: string, model: string, a: number, b: number): string =>
+  guestXml({
+    name: 'expander-busnr',
+    machine,
+    devices: `    <controller type='pci' index='0' model='${root}'/>
     <controller type='pci' index='1' model='${model}'><target busNr='${a}'/></controller>
     <controller type='pci' index='2' model='${model}'><target busNr='${b}'/></controller>
     <memballoon model='none'/>
-  </devices>
-</domain>
-`;
+`,
+  });
 
 describe('expander buses of one busNr', () => {
   it.each([

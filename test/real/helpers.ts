@@ -60,3 +60,33 @@ export function e2eExports(): string[] {
   walk(path.join(REPO, 'e2e/output'));
   return out.sort();
 }
+
+/**
+ * A small `<domain type='kvm'>` for the real tests: its name, machine (arch x86_64 unless given),
+ * memory in MiB (1024 unless given) and `devices`, lines the caller indents by four spaces and ends
+ * with a newline. No <vcpu>: libvirt's default of one is enough, and `pcitopo verify` runs it as TCG.
+ */
+export function guestXml(o: { name: string; machine: string; arch?: string; memoryMiB?: number; devices: string }): string {
+  return `<domain type='kvm'>
+  <name>${o.name}</name>
+  <memory unit='MiB'>${o.memoryMiB ?? 1024}</memory>
+  <os>
+    <type arch='${o.arch ?? 'x86_64'}' machine='${o.machine}'>hvm</type>
+  </os>
+  <devices>
+${o.devices}  </devices>
+</domain>
+`;
+}
+
+/**
+ * `n` NICs without a PCI address, one line each (indented, newline-ended), of NIC `model`; each has
+ * its own MAC (52:54:00:00:HH:LL, n up to 65536). `source` 'user' needs nothing of the host, 'network'
+ * names libvirt's default network (only define, not start, can use it in the sandbox).
+ */
+export function nicLines(n: number, model: string, source: 'user' | 'network' = 'user'): string {
+  const hex = (b: number): string => b.toString(16).padStart(2, '0');
+  const from = source === 'user' ? `<interface type='user'>` : `<interface type='network'>`;
+  const net = source === 'user' ? '' : `<source network='default'/>`;
+  return Array.from({ length: n }, (_, i) => `    ${from}<mac address='52:54:00:00:${hex(i >> 8)}:${hex(i & 255)}'/>${net}<model type='${model}'/></interface>\n`).join('');
+}

@@ -8,24 +8,19 @@
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../src/engine/index.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
-import { design, verify } from './helpers.ts';
+import { design, guestXml, nicLines, verify } from './helpers.ts';
 
 /** q35 with a pcie-expander-bus (room for root ports beyond pcie-root's) and `nics` virtio NICs written without an address. */
-const xml = (nics: number): string => `<domain type='kvm'>
-  <name>index-limit</name>
-  <memory unit='GiB'>1</memory>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-  </os>
-  <devices>
-    <controller type='pci' index='0' model='pcie-root'/>
+const xml = (nics: number): string =>
+  guestXml({
+    name: 'index-limit',
+    machine: 'q35',
+    devices: `    <controller type='pci' index='0' model='pcie-root'/>
     <controller type='pci' index='1' model='pcie-expander-bus'><target busNr='200'/></controller>
     <controller type='usb' model='none'/>
-${Array.from({ length: nics }, (_, i) => `    <interface type='user'><mac address='52:54:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}'/><model type='virtio'/></interface>`).join('\n')}
-    <memballoon model='none'/>
-  </devices>
-</domain>
-`;
+${nicLines(nics, 'virtio')}    <memballoon model='none'/>
+`,
+  });
 
 describe('controller indexes libvirt gives at define', () => {
   it('one root port past index 255: virsh define refuses, and GEN-IDX-1 says so first', async () => {

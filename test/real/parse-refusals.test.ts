@@ -13,21 +13,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../src/engine/index.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
-import { design, verify } from './helpers.ts';
+import { design, guestXml, verify } from './helpers.ts';
 
-const q35 = (controllers: string): string => `<domain type='kvm'>
-  <name>parse-refusals</name>
-  <memory unit='GiB'>1</memory>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-  </os>
-  <devices>
-    <controller type='pci' index='0' model='pcie-root'/>
-${controllers}
-    <memballoon model='none'/>
-  </devices>
-</domain>
-`;
+const q35 = (controllers: string): string =>
+  guestXml({ name: 'parse-refusals', machine: 'q35', devices: `    <controller type='pci' index='0' model='pcie-root'/>\n${controllers}\n    <memballoon model='none'/>\n` });
 
 const refused: ReadonlyArray<readonly [string, string, string, string]> = [
   ["a PCI controller with model=''", "    <controller type='pci' index='1' model=''/>", 'GEN-MODEL-3', "Unknown model type ''"],

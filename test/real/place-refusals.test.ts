@@ -7,19 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { exportDomain, placeWithReport } from '../../src/engine/index.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
-import { design, verify } from './helpers.ts';
+import { design, guestXml, nicLines, verify } from './helpers.ts';
 
-const pcWithNics = (n: number): string => `<domain type='kvm'>
-  <name>place-refusals</name>
-  <memory unit='MiB'>512</memory>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-  </os>
-  <devices>
-${Array.from({ length: n }, (_, i) => `    <interface type='network'><mac address='52:54:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}'/><source network='default'/><model type='e1000'/></interface>`).join('\n')}
-  </devices>
-</domain>
-`;
+const pcWithNics = (n: number): string => guestXml({ name: 'place-refusals', machine: 'pc', memoryMiB: 512, devices: nicLines(n, 'e1000', 'network') });
 
 describe('place on an i440fx domain whose NICs libvirt refuses in its dry run', () => {
   const xml = pcWithNics(271);

@@ -12,26 +12,22 @@ import { applyCommand } from '../../src/engine/commands/commands.ts';
 import type { Command } from '../../src/engine/commands/commands.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
 import type { VerifyReport } from '../../src/cli/verify/index.ts';
-import { design, firstFix, verify } from './helpers.ts';
+import { design, firstFix, guestXml, verify } from './helpers.ts';
 
 
-const q35 = (devices: string): string => `<domain type='kvm'>
-  <name>root-port-fixes</name>
-  <memory unit='GiB'>1</memory>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-  </os>
-  <devices>
-    <controller type='pci' index='0' model='pcie-root'/>
+const q35 = (devices: string): string =>
+  guestXml({
+    name: 'root-port-fixes',
+    machine: 'q35',
+    devices: `    <controller type='pci' index='0' model='pcie-root'/>
     <controller type='pci' index='1' model='pcie-root-port'>
       <target chassis='1' port='0x8'/>
       <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
     </controller>
 ${devices}    <controller type='usb' model='none'/>
     <memballoon model='none'/>
-  </devices>
-</domain>
-`;
+`,
+  });
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 const rng = (model: string, bus: number, slot: number): string =>
   `    <rng model='${model}'>\n      <backend model='random'>/dev/urandom</backend>\n      <address type='pci' domain='0x0000' bus='${hex(bus)}' slot='${hex(slot)}' function='0x0'/>\n    </rng>\n`;

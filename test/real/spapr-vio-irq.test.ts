@@ -10,22 +10,12 @@ import { validate } from '../../src/engine/index.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
 import fs from 'node:fs';
 import path from 'node:path';
-import { design, verify } from './helpers.ts';
+import { design, guestXml, verify } from './helpers.ts';
 import { QEMU_REFUSES } from '../support/qemuRefuses.ts';
 import { SHARED, sharedPaths } from '../support/shared.ts';
 
-const pseries = (devices: string): string => `<domain type='kvm'>
-  <name>spapr-vio-irq</name>
-  <memory unit='MiB'>512</memory>
-  <os>
-    <type arch='ppc64' machine='pseries'>hvm</type>
-  </os>
-  <devices>
-${devices}
-    <memballoon model='none'/>
-  </devices>
-</domain>
-`;
+const pseries = (devices: string): string =>
+  guestXml({ name: 'spapr-vio-irq', machine: 'pseries', arch: 'ppc64', memoryMiB: 512, devices: `${devices}\n    <memballoon model='none'/>\n` });
 const vscsi = (reg: string): string => `    <controller type='scsi' index='0' model='ibmvscsi'><address type='spapr-vio' reg='${reg}'/></controller>`;
 const vty = "    <console type='pty'><target type='serial' port='0'/></console>";
 
