@@ -27,6 +27,7 @@ export {
   virDomainDefPostParse,
   placementsUnread,
   libvirtControllerOrder,
+  isHostdevLike,
   type ControllerOrder,
   type DefaultModels,
   type LibvirtMachine,
