@@ -137,4 +137,10 @@ test('the target index drawn for a PHB written without one, and for the PHB libv
   await expect(page.getByTestId('inspector-targetIndex')).toHaveValue('1');
   // the design is as written: export leaves the XML alone
   expect(await exportXml(page)).toBe(PHB_WITHOUT_TARGET);
+
+  // an edit of the bus libvirt adds writes it as the release selected gives it: target index 2 under 9.0
+  await page.getByTestId('libvirt-version').selectOption('9.0');
+  await expect(page.getByTestId('inspector-targetIndex')).toHaveValue('2');
+  await page.getByTestId('inspector-apply').click();
+  await expect.poll(() => exportXml(page)).toMatch(/<controller type='pci' index='1' model='pci-root'>\s*<model name='spapr-pci-host-bridge'\/>\s*<target index='2'\/>/);
 });
