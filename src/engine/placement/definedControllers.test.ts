@@ -30,9 +30,10 @@ const PHB_WITHOUT_TARGET = domain(
 <interface type='network'><source network='default'/><model type='virtio'/><address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/></interface>`,
 );
 
-// Root port 5 alone on q35: libvirt adds ports 1-4 for the gap. 9.0 addresses the written port first
-// (e2e/libvirt-release.spec.ts checks the placement), 10.7 by controller index; a port's default
-// port number follows its slot and function (qemuDomainPCIControllerSetDefaults).
+// Root port 5 alone on q35: libvirt adds ports 1-4 for the gap. 9.0 addresses the written port first,
+// 10.7 by controller index; a port's default port number follows its slot and function
+// (qemuDomainPCIControllerSetDefaults). Real libvirt 9.0 (shared/tools/libvirt-qemu-check.sh) defines
+// port 5 at 00:01.0 with chassis 5 port 0x8 and ports 1-4 at 00:01.1-4 with ports 0x9-0xc.
 const ROOT_PORT_5 = domain('x86_64', 'q35', `<controller type='pci' index='5' model='pcie-root-port'/>`);
 
 const targets = (g: Guest, order: 'index' | 'written-first') => definedControllers(g, order).list.map((c) => [c.index, c.target.index]);
