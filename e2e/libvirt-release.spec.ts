@@ -95,3 +95,52 @@ test('at 1280 px, under the libvirt policy, the release select keeps the toolbar
   const tops = await page.locator('.toolbar > .tgroup, .toolbar > .brand').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2));
   expect(Math.max(...tops) - Math.min(...tops)).toBeLessThan(4);
 });
+
+// A PHB written at index 2 without <target index>, a NIC on bus 1 for which libvirt adds PHB 1. Real
+// libvirt 9.0 gives the written PHB target index 1 and the one it adds 2 (shared/tools/libvirt-qemu-check.sh);
+// 10.7 goes by controller index. The canvas and the inspector show what the release selected gives.
+const PHB_WITHOUT_TARGET = `<domain type='kvm'>
+  <name>phb-no-target</name>
+  <memory unit='KiB'>1048576</memory>
+  <os>
+    <type arch='ppc64le' machine='pseries'>hvm</type>
+  </os>
+  <devices>
+    <controller type='pci' index='0' model='pci-root'><model name='spapr-pci-host-bridge'/><target index='0'/></controller>
+    <controller type='pci' index='2' model='pci-root'><model name='spapr-pci-host-bridge'/></controller>
+    <interface type='network'><source network='default'/><model type='virtio'/><address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/></interface>
+  </devices>
+</domain>
+`;
+
+test('the target index drawn for a PHB written without one, and for the PHB libvirt adds, follows the release select', async ({ page }) => {
+  await openApp(page);
+  await page.getByTestId('import-domain-file').setInputFiles({ name: 'phb.xml', mimeType: 'application/xml', buffer: Buffer.from(PHB_WITHOUT_TARGET) });
+  const written = page.getByTestId('controller-2');
+  const added = page.getByTestId('controller-1');
+  await expect(written).toContainText('target 2');
+  await expect(added).toContainText('target 1');
+
+  await (await releaseOf(page)).selectOption('9.0');
+  await expect(written).toContainText('target 1');
+  await expect(added).toContainText('target 2');
+  // the inspector names it as libvirt 9.0 fills it, and the bus libvirt adds starts from 9.0's
+  await written.getByRole('button', { name: /^Select / }).click();
+  await expect(page.getByTestId('inspector-targetIndex')).toHaveAttribute('placeholder', 'not written: libvirt gives 1');
+  await added.getByRole('button', { name: /^Select / }).click();
+  await expect(page.getByTestId('inspector-targetIndex')).toHaveValue('2');
+
+  // and back: the default release draws 10.7's again
+  await page.getByTestId('libvirt-version').selectOption('10.7');
+  await expect(written).toContainText('target 2');
+  await expect(added).toContainText('target 1');
+  await expect(page.getByTestId('inspector-targetIndex')).toHaveValue('1');
+  // the design is as written: export leaves the XML alone
+  expect(await exportXml(page)).toBe(PHB_WITHOUT_TARGET);
+
+  // an edit of the bus libvirt adds writes it as the release selected gives it: target index 2 under 9.0
+  await page.getByTestId('libvirt-version').selectOption('9.0');
+  await expect(page.getByTestId('inspector-targetIndex')).toHaveValue('2');
+  await page.getByTestId('inspector-apply').click();
+  await expect.poll(() => exportXml(page)).toMatch(/<controller type='pci' index='1' model='pci-root'>\s*<model name='spapr-pci-host-bridge'\/>\s*<target index='2'\/>/);
+});

@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './ui/App.tsx';
 import { designerStore, exportDomain, type DesignerState } from './store/index.ts';
 import { autosaveAfterPaint, boot, followPastedLinks } from './ui/boot.ts';
-import { pciDevices } from './ui/layout.ts';
+import { pciDevices, setShownRelease } from './ui/layout.ts';
 import { listKept, peekAutosave, settled } from './ui/saved.ts';
 
 declare global {
@@ -23,6 +23,9 @@ declare global {
     };
   }
 }
+
+// what the canvas shows of the defaults libvirt fills follows the design's libvirt release setting
+setShownRelease(() => designerStore.getState().present?.libvirtVersion);
 
 const hooks = {
   getState: () => designerStore.getState(),

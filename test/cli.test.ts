@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES } from '../src/engine/index.ts';
+import { DEMO_DOMAIN_XML, DEMO_HOST_XML, decodeAnyShareLink, decodeShareLink, MACHINE_TEMPLATES } from '../src/engine/index.ts';
 import { sharedPath } from './support/shared.ts';
 
 // The CLI contract of DESIGN.md §4, exercised the way outside checks call it: through npm.
@@ -91,6 +91,46 @@ describe('pcitopo CLI', () => {
     expect(back.code).toBe(0);
     expect(back.stdout).toBe(DEMO_DOMAIN_XML);
     expect(readFileSync(hostOut, 'utf8')).toBe(DEMO_HOST_XML);
+  });
+
+  it('link --libvirt-version: the link carries the release setting the designer opens it at (one domain, and a workspace), parsed as validate and place parse it', async () => {
+    const link = pcitopo(['link', demoDomain, '--host', demoHost, '--libvirt-version', '9.0']);
+    expect(link.code).toBe(0);
+    const decoded = await decodeShareLink(link.stdout.trim());
+    expect(decoded.ok && [decoded.value.libvirtVersion, decoded.value.domain, decoded.value.host]).toEqual(['9.0', DEMO_DOMAIN_XML, DEMO_HOST_XML]);
+    // without it the link carries none: the designer's default
+    const plain = await decodeShareLink(pcitopo(['link', demoDomain]).stdout.trim());
+    expect(plain.ok && 'libvirtVersion' in plain.value).toBe(false);
+    // a workspace link carries one setting for every guest
+    const second = join(tmp, 'second.xml');
+    writeFileSync(second, DEMO_DOMAIN_XML.replace('<name>p9-demo</name>', '<name>p9-second</name>'));
+    const ws = await decodeAnyShareLink(pcitopo(['link', demoDomain, second, '--host', demoHost, '--libvirt-version', '9.0.0']).stdout.trim());
+    expect(ws.ok && ws.value.v === 2 && ws.value.libvirtVersion).toBe('9.0.0');
+    // a release pcitopo does not model travels as given, and is said
+    const later = pcitopo(['link', demoDomain, '--libvirt-version', '9.5']);
+    expect(later.stderr).toBe('pcitopo link: pcitopo models libvirt 10.7 and 9.0; --libvirt-version 9.5 is opened as libvirt 9.0 defines it\n');
+    const laterLink = await decodeShareLink(later.stdout.trim());
+    expect(laterLink.ok && laterLink.value.libvirtVersion).toBe('9.5');
+  });
+
+  it('link and open refuse a --libvirt-version that is not a release (exit 2, naming the option), before anything is served', () => {
+    for (const command of ['link', 'open']) {
+      for (const bad of ['nine', '9', '9.0.0.1', '12345.0']) {
+        const r = pcitopo([command, demoDomain, '--libvirt-version', bad, ...(command === 'open' ? ['--port', '0'] : [])]);
+        expect(r.code, `${command} ${bad}`).toBe(2);
+        expect(r.stderr).toContain(`--libvirt-version must be a libvirt release such as 9.0 or 10.7.0, not ${bad}`);
+        expect(r.stdout).toBe('');
+      }
+    }
+  });
+
+  it('link and open --help name --libvirt-version in the words validate and place use', () => {
+    for (const command of ['link', 'open', 'validate', 'place']) {
+      const help = pcitopo([command, '--help']).stdout;
+      expect(help, command).toMatch(/--libvirt-version V +.* \(e\.g\. 9\.0; default: as 10\.7\)\n/);
+    }
+    expect(pcitopo(['link', '--help']).stdout).toContain("--libvirt-version 9.0 sets the design's libvirt release in the link");
+    expect(pcitopo(['open', '--help']).stdout).toContain("--libvirt-version 9.0 sets the design's libvirt release in the link");
   });
 
   it('unlink refuses --out and --host-out naming one file (the host would replace the domain), and writes nothing', () => {

@@ -290,17 +290,19 @@ describe('the packed and installed pcitopo', () => {
     expect(await stop(child)).toBe(0);
   });
 
-  it('open serves and opens the browser on a localhost share link of the design', async () => {
+  it('open serves and opens the browser on a localhost share link of the design, set to the --libvirt-version given', async () => {
     const opened = join(cwd, 'opened.txt');
     const browser = join(cwd, 'browser.sh');
     writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
     chmodSync(browser, 0o755);
-    const { child, line } = await start(['open', demo, '--host', host, '--port', '0'], { BROWSER: browser });
+    const { child, line } = await start(['open', demo, '--host', host, '--port', '0', '--libvirt-version', '9.0'], { BROWSER: browser });
     expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#\/d\/[A-Za-z0-9_-]+$/);
     await expect.poll(() => (existsSync(opened) ? readFileSync(opened, 'utf8') : '')).toBe(line);
     const decoded = await decodeShareLink(line);
     expect(decoded.ok && decoded.value.domain).toBe(DEMO_DOMAIN_XML);
     expect(decoded.ok && decoded.value.host).toBe(DEMO_HOST_XML);
+    // --libvirt-version: the release setting the designer opens the design at travels in the link
+    expect(decoded.ok && decoded.value.libvirtVersion).toBe('9.0');
     const page = await fetch(line.slice(0, line.indexOf('#')));
     expect(page.status).toBe(200);
     expect(await stop(child)).toBe(0);

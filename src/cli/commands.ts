@@ -42,6 +42,13 @@ const host: OptionSpec = { type: 'string', value: 'HOST.xml', help: "the host's 
 const out: OptionSpec = { type: 'string', value: 'FILE', help: 'write the domain XML to FILE instead of standard output (- is standard output)' };
 const port: OptionSpec = { type: 'string', value: 'N', help: 'the TCP port (default 8080; 0 picks a free one)' };
 const bind: OptionSpec = { type: 'string', value: 'ADDRESS', help: 'the address to listen on (default 127.0.0.1, this machine only)' };
+/** `--libvirt-version V`, one spelling for every command that takes it: `what` says what the release does there. */
+const libvirtVersion = (what: string): OptionSpec => ({ type: 'string', value: 'V', help: `${what} (e.g. 9.0; default: as 10.7)` });
+/** The help paragraph of `--libvirt-version` in link and open (the setting the link carries). */
+const LINK_RELEASE = `--libvirt-version 9.0 sets the design's libvirt release in the link (the designer's release select):
+the designer places and judges it as libvirt 9.0 defines it where that differs from 10.7 (the order
+of the controllers libvirt adds itself: a pseries PHB's target index), as validate and place do;
+\`virsh --version\` prints yours.`;
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -67,7 +74,7 @@ order of the controllers libvirt adds itself: a pseries PHB's target index), as 
       host,
       fix: { type: 'boolean', help: 'apply the fix of each error and print the fixed domain XML' },
       out,
-      'libvirt-version': { type: 'string', value: 'V', help: 'judge the design as this libvirt release defines it (e.g. 9.0; default: as 10.7)' },
+      'libvirt-version': libvirtVersion('judge the design as this libvirt release defines it'),
     },
     load: () => import('./commands/validate.ts'),
   },
@@ -89,7 +96,7 @@ Notes (what could not be done as asked) go to standard error, or into the --json
       'spare-phbs': { type: 'string', value: 'N', help: 'pe-per-phb on pseries: keep N empty vPHBs for hotplug' },
       'spare-ports': { type: 'string', value: 'N', help: 'pe-per-phb on q35/virt: keep N empty root ports for hotplug' },
       'replace-all': { type: 'boolean', help: 'place every device again, ignoring the addresses it has' },
-      'libvirt-version': { type: 'string', value: 'V', help: 'policy libvirt: place as this libvirt release does (e.g. 9.0; default: as 10.7)' },
+      'libvirt-version': libvirtVersion('policy libvirt: place as this libvirt release does'),
       out,
     },
     load: () => import('./commands/place.ts'),
@@ -111,8 +118,13 @@ Notes (what could not be done as asked) go to standard error, or into the --json
     summary: 'print a share link holding the design',
     details: `The design travels in the link's fragment (after #), which browsers never send to a server.
 Several domains of one host, or a directory as 'pcitopo collect' writes it, travel together in one
-link (share-link version 2, a workspace). --json prints {"link": "..."}.`,
-    options: { host, base: { type: 'string', value: 'URL', help: 'where the designer is served (default http://localhost:8080/)' } },
+link (share-link version 2, a workspace). --json prints {"link": "..."}.
+${LINK_RELEASE}`,
+    options: {
+      host,
+      base: { type: 'string', value: 'URL', help: 'where the designer is served (default http://localhost:8080/)' },
+      'libvirt-version': libvirtVersion('the designer places and judges the design as this libvirt release'),
+    },
     load: () => import('./commands/link.ts'),
   },
   {
@@ -203,8 +215,10 @@ Prints the link on standard output and serves until Ctrl+C. --json prints {"url"
 A directory as 'pcitopo collect' writes it (host.xml and <name>.xml per domain; --host overrides its
 host.xml), or several domain files, open as a workspace: each domain is read and checked first (a
 line per domain on standard error; exit 2 for a file that cannot be read, before anything is served),
-then the whole workspace travels in one link (share-link version 2; --json adds "domains").`,
-    options: { host, port, bind },
+then the whole workspace travels in one link (share-link version 2; --json adds "domains"), and the
+checks follow --libvirt-version.
+${LINK_RELEASE}`,
+    options: { host, port, bind, 'libvirt-version': libvirtVersion('the designer places and judges the design as this libvirt release') },
     load: () => import('./commands/open.ts'),
   },
 ];

@@ -27,6 +27,8 @@ export {
   virDomainDefPostParse,
   placementsUnread,
   libvirtControllerOrder,
+  isHostdevLike,
+  type ControllerOrder,
   type DefaultModels,
   type LibvirtMachine,
 } from './libvirt/index.ts';
@@ -60,7 +62,7 @@ export { QEMU_NAMESPACE, qemuNamespaceOf } from './xml/qemuNamespace.ts';
 export { decodeAnyShareLink, decodeShareLink, encodeShareLink, type AnySharePayload, type SharePayload, type WorkspaceSharePayload } from './share/link.ts';
 export * from './workspace/index.ts';
 export { importDomain, createDesign, exportDomain, exportDomainBytes, domainBytes, whyUnwritable, type Unwritable } from './xml/domain.ts'; export type { DomainSource } from './model/domainSource.ts';
-export { place, placeWithReport, type PlacementPolicy, type PlaceOptions, type PlaceReport } from './placement/index.ts'; export { defineDomain, predictDefine, releaseControllerDefaults, type DefinedDomain, type DefinePrediction } from './placement/defineTime.ts';
+export { place, placeWithReport, type PlacementPolicy, type PlaceOptions, type PlaceReport } from './placement/index.ts'; export { defineDomain, definedControllers, predictDefine, releaseControllerDefaults, type DefinedControllers, type DefinedDomain, type DefinePrediction, type FilledByLibvirt } from './placement/defineTime.ts';
 export { DEFAULT_LIBVIRT_RELEASE, LIBVIRT_RELEASES, isLibvirtRelease } from './model/libvirtRelease.ts';
 export { RULES, ruleMeta, validate, createValidator, applyFixes, sortFindings, type ValidateOptions, type Severity, type Fix, type Finding, type FindingSubjects, type RuleMeta, type Rule } from './rules/index.ts';
 export { passThroughRefusal, chipsetFunction } from './model/vfio.ts';

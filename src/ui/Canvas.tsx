@@ -90,7 +90,9 @@ const Flow = memo(function Flow({ guest, view, container }: FlowProps) {
   const [plan, setPlan] = useState<ViewPlan>(start.plan);
   // the zoom tiles are laid out for, from the first view on (tileZoom.ts)
   const [tileZoom] = useState(() => createTileZoom(start.viewport.zoom));
-  const layout = useMemo(() => memory.layout(guest, plan), [memory, guest, plan]);
+  // the release the design is set to: where libvirt plugs in the controllers the XML leaves unaddressed follows it (layout.ts shownControllers)
+  const release = useDesigner((s) => s.present?.libvirtVersion);
+  const layout = useMemo(() => memory.layout(guest, plan, release), [memory, guest, plan, release]);
   const bounds = useMemo(() => unionOf([...layout.boxes.values()]), [layout]);
 
   // What the callbacks below read: the latest values without re-subscribing on every change.

@@ -3,7 +3,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { GuestDevice, Host } from '../engine/index.ts';
 import { formatNumber, formatPciAddress } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, slotTargetId, subjectIndex, useDesigner, verdictMore } from '../store/index.ts';
-import { ControllerTile, IndexLabel, useFamily, useShownController } from './ControllerTile.tsx';
+import { ControllerTile, filledNote, IndexLabel, useFamily, useShownController } from './ControllerTile.tsx';
 import { ADDED_TITLE, AddedRow, useAddedOnBus } from './AddedAtDefine.tsx';
 import { hostNameOf, missingOnHost, useDeviceHandlers, useDeviceSelected, useDeviceSeverity } from './devices.ts';
 import { busNameIdOf, busNodeName, busOwner, controllerKindLabel, controllersByBus, deviceGrid, devicesByBus, groupsLabel, NO_CONTROLLERS, NO_DEVICES, shownAsPhb, slotUse, SPACING, type ControllerFlowNode, type SlotTaker } from './layout.ts';
@@ -77,7 +77,8 @@ const DeviceRow = memo(function DeviceRow({ device, host }: { device: GuestDevic
 
 /** A bus in full detail: its header, PE or IOMMU groups, the slot grid, every device on it. */
 const ControllerFull = memo(function ControllerFull({ cKey, deviceRows }: { cKey: string; deviceRows?: number | undefined }) {
-  const { c, assigned } = useShownController(cKey);
+  const { c, assigned, filled } = useShownController(cKey);
+  const release = useDesigner((s) => s.present?.libvirtVersion);
   const devices = useDesigner((s) => (c?.index === undefined || !s.present || busOwner(s.present.design.guest, c.index) !== c.key ? NO_DEVICES : (devicesByBus(s.present.design.guest).get(c.index) ?? NO_DEVICES)));
   const host = useDesigner((s) => s.present?.design.host);
   const added = useAddedOnBus(c?.key, c?.index);
@@ -103,6 +104,9 @@ const ControllerFull = memo(function ControllerFull({ cKey, deviceRows }: { cKey
     if (g !== undefined) groups.add(g);
   }
   const phb = shownAsPhb(c, family);
+  // a target attribute the XML leaves out, shown as libvirt fills it (the design's release): marked so (an implicit bus says so as a whole)
+  const libvirtFilled = (what: string, title?: string) =>
+    !c.implicit && filled.split(' ').includes(what) ? { className: 'by-libvirt', title: `${title ? `${title}. ` : ''}${filledNote(release)}` } : title ? { title } : {};
   const title = `${controllerKindLabel(c, family)} ${index ?? '(no index)'}${assigned ? ' (index assigned by libvirt)' : ''}`;
   return (
     <div
@@ -128,10 +132,10 @@ const ControllerFull = memo(function ControllerFull({ cKey, deviceRows }: { cKey
         <IndexLabel index={index} assigned={assigned} prefix="#" />
         {severity ? <span className={`badge ${severity}`} title={`${severity}s on this controller`}>{severity === 'info' ? 'i' : '!'}</span> : null}
         <span className="cmeta">
-          {phb && c.target.index !== undefined ? <span title="PHB target index (QEMU index=)">target {c.target.index}</span> : null}
+          {phb && c.target.index !== undefined ? <span {...libvirtFilled('targetIndex', 'PHB target index (QEMU index=)')}>target {c.target.index}</span> : null}
           {c.target.node !== undefined ? <span title="guest NUMA node">NUMA {c.target.node}</span> : null}
-          {c.target.chassis !== undefined ? <span>chassis {c.target.chassis}</span> : null}
-          {c.target.port !== undefined ? <span>port 0x{hex2(c.target.port)}</span> : null}
+          {c.target.chassis !== undefined ? <span {...libvirtFilled('chassis')}>chassis {c.target.chassis}</span> : null}
+          {c.target.port !== undefined ? <span {...libvirtFilled('port')}>port 0x{hex2(c.target.port)}</span> : null}
           {c.target.hotplug === 'off' ? <span>no hotplug</span> : null}
           {c.implicit ? (
             <span className="implicit" data-testid="implicit-controller" title="Not in the XML: libvirt adds this root bus itself at define time. It is written only if you edit it.">

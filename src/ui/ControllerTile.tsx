@@ -10,7 +10,7 @@
 import { memo, useCallback, useMemo } from 'react';
 import { Handle, Position } from '@xyflow/react';
 import type { Design, Finding, GuestDevice, Host, MachineFamily, PciController, Severity } from '../engine/index.ts';
-import { formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
+import { DEFAULT_LIBVIRT_RELEASE, formatNumber, formatPciAddress, machineFamily } from '../engine/index.ts';
 import { controllerTargetId, designerStore, findingsOf, SEVERITY_RANK, subjectIndex, useDesigner } from '../store/index.ts';
 import { hostNameOf, missingOnHost, parseSelected, parseSeverities, selectDevice, useBusSelected, useBusSeverities } from './devices.ts';
 import { dragFrom } from './dnd.ts';
@@ -30,11 +30,17 @@ const hex2 = (n: number) => n.toString(16).padStart(2, '0');
  * The controller `key` as the canvas draws it (layout.ts shownControllers: the index and address
  * libvirt gives one the XML leaves without), and whether its index is libvirt's rather than written.
  */
-export function useShownController(key: string): { readonly c: PciController | undefined; readonly assigned: boolean } {
+export function useShownController(key: string): { readonly c: PciController | undefined; readonly assigned: boolean; readonly filled: string } {
   const c = useDesigner((s) => (s.present ? shownControllers(s.present.design.guest).byKey.get(key) : undefined));
   const assigned = useDesigner((s) => (s.present ? shownControllers(s.present.design.guest).assignedIndex.has(key) : false));
-  return { c, assigned };
+  // a string, not the set: an edit computes new sets, and an unchanged answer must not re-render the node
+  const filled = useDesigner((s) => (s.present ? [...(shownControllers(s.present.design.guest).filled.get(key) ?? [])].join(' ') : ''));
+  return { c, assigned, filled };
 }
+
+/** What a target attribute libvirt fills means, for its tooltip (`release`: the design's setting, undefined the default). */
+export const filledNote = (release: string | undefined): string =>
+  `Not in the XML: the value libvirt ${release ?? DEFAULT_LIBVIRT_RELEASE} gives it when it defines the domain (the release select). Export leaves the XML as written.`;
 
 /** What a libvirt-assigned index means, for its tooltip. */
 export const ASSIGNED_INDEX_NOTE = 'The XML gives this controller no index: this is the one libvirt assigns when it defines the domain (the lowest unused, in document order). Export leaves the XML as written.';

@@ -118,15 +118,24 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
   const family = machineFamily(design.guest);
   const phb = isPhb(c) && family === 'pseries';
   // an index the XML leaves out is named by the one libvirt assigns (layout.ts shownControllers), never "(no index)"
-  const assignedIndex = shownControllers(design.guest).assignedIndex.has(c.key) ? shownControllers(design.guest).byKey.get(c.key)?.index : undefined;
+  const shown = shownControllers(design.guest);
+  const assignedIndex = shown.assignedIndex.has(c.key) ? shown.byKey.get(c.key)?.index : undefined;
   const name = controllerName(assignedIndex === undefined ? c : { ...c, index: assignedIndex }, family);
+  // A bus import shows as libvirt's (implicit) has libvirt's target throughout: the one the design's
+  // release gives it (engine definedControllers), which an edit then writes. A written controller
+  // keeps its own; what it leaves out is named as the release fills it.
+  const libvirts = shown.byKey.get(c.key) ?? c;
+  const base = c.implicit ? libvirts.target : c.target;
+  const filled = shown.filled.get(c.key);
+  const given = (what: 'targetIndex' | 'chassis' | 'port', attr: NumberAttribute, n: number | undefined) => (!c.implicit && filled?.has(what) && n !== undefined ? `not written: libvirt gives ${formatNumber(attr, n)}` : undefined);
+  const hints = { targetIndex: given('targetIndex', 'targetIndex', libvirts.target.index), chassis: given('chassis', 'chassis', libvirts.target.chassis), port: given('port', 'port', libvirts.target.port) };
   const [f, setF] = useState({
     index: show('index', c.index),
-    targetIndex: show('targetIndex', c.target.index),
-    node: show('node', c.target.node),
-    chassis: show('chassis', c.target.chassis),
-    port: show('port', c.target.port),
-    hotplug: c.target.hotplug ?? '',
+    targetIndex: show('targetIndex', base.index),
+    node: show('node', base.node),
+    chassis: show('chassis', base.chassis),
+    port: show('port', base.port),
+    hotplug: base.hotplug ?? '',
   });
   const { error, checking, setError, apply } = useCheckedEdit();
   const submit = (e: React.FormEvent) => {
@@ -140,8 +149,8 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
       parsed[k] = r.value;
     }
     const target: ControllerTarget = {
-      ...c.target,
-      index: phb ? parsed.targetIndex : c.target.index,
+      ...base,
+      index: phb ? parsed.targetIndex : base.index,
       node: parsed.node,
       chassis: parsed.chassis,
       port: parsed.port,
@@ -151,7 +160,7 @@ function ControllerForm({ design, c }: { design: Design; c: PciController }) {
     apply(cmd, `Edit ${name}`);
   };
   const field = (k: 'index' | 'targetIndex' | 'node' | 'chassis' | 'port', label: string, word: string) => (
-    <NumberField id={k} label={label} word={word} value={f[k]} onChange={(v) => setF({ ...f, [k]: v })} hint={k === 'index' && assignedIndex !== undefined ? `not written: libvirt assigns ${assignedIndex}` : undefined} />
+    <NumberField id={k} label={label} word={word} value={f[k]} onChange={(v) => setF({ ...f, [k]: v })} hint={k === 'index' ? (assignedIndex !== undefined ? `not written: libvirt assigns ${assignedIndex}` : undefined) : k === 'node' ? undefined : hints[k]} />
   );
   const canPort = c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port';
   const removable = c.index !== 0 && !c.implicit;
@@ -266,6 +275,8 @@ function selectionKey(s: Selection): string {
 export function Inspector() {
   const design = useDesigner((s) => s.present?.design);
   const selection = useDesigner((s) => s.selection);
+  // what the controller form shows of libvirt's defaults follows the release setting: a new form when it changes
+  const release = useDesigner((s) => s.present?.libvirtVersion);
   const groupPayload = useMemo<DropPayload | null>(
     () => (selection?.kind === 'group' ? { kind: 'group', number: selection.number } : selection?.kind === 'host-device' ? { kind: 'host-device', address: selection.address } : null),
     [selection],
@@ -276,7 +287,7 @@ export function Inspector() {
     const k = `${selectionKey(selection)}@${design.guest.controllers.length}:${design.guest.devices.length}`;
     if (selection.kind === 'controller') {
       const c = design.guest.controllers.find((x) => x.key === selection.key);
-      if (c) body = <ControllerForm key={`${k}:${JSON.stringify(c)}`} design={design} c={c} />;
+      if (c) body = <ControllerForm key={`${k}:${release ?? ''}:${JSON.stringify(c)}`} design={design} c={c} />;
     } else if (selection.kind === 'device') {
       const d = design.guest.devices.find((x) => x.key === selection.key);
       if (d) body = <DeviceForm key={`${k}:${JSON.stringify(d.address ?? null)}`} design={design} deviceKey={d.key} />;

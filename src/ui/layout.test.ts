@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Guest } from '../engine/index.ts';
 import { applyCommand, defineDomain, DEMO_DOMAIN_XML, DEMO_HOST_XML, MACHINE_TEMPLATES } from '../engine/index.ts';
 import { fullPhbs, largePseries, q35RootPorts, unplacedPseries } from '../../e2e/fixtures/designs.ts';
-import { addedAtDefine, busNodeName, changedNodes, chooseColumns, DEVICE_ROW_CHOICES, shownControllers, controllerKindLabel, createLayoutMemory, DEVICE_ROWS, deviceGrid, estimateHeight, fitZoom, FULL_MIN_ZOOM, FULL_PARTS, fullWidth, groupsLabel, layoutGuest, MAX_FIT_ZOOM, NODE_WIDTH, nodeIdOf, pciDevices, planFit, planFitColumns, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
+import { addedAtDefine, busNodeName, changedNodes, chooseColumns, DEVICE_ROW_CHOICES, shownControllers, controllerKindLabel, createLayoutMemory, DEVICE_ROWS, deviceGrid, estimateHeight, fitZoom, FULL_MIN_ZOOM, FULL_PARTS, fullWidth, groupsLabel, layoutGuest, MAX_FIT_ZOOM, NODE_WIDTH, nodeIdOf, pciDevices, planFit, planFitColumns, setShownRelease, TILE_HEIGHT, TILE_WIDTH, unplacedDevices, type GuestLayout, type Rect } from './layout.ts';
 import { designFromXml } from './testDesign.ts';
 
 const design = designFromXml;
@@ -213,6 +213,49 @@ describe('shownControllers: controllers written without an address, where define
     const six = applyCommand(five, { kind: 'move-device', device: nic, address: { domain: 0, bus: 0, slot: 6, function: 0 } });
     expect(ports.map((p) => shownControllers(six.guest).byKey.get(p.key))).toEqual(before);
     for (const [i, p] of ports.entries()) expect(shownControllers(six.guest).byKey.get(p.key)).toBe(before[i]);
+  });
+});
+
+describe('shownControllers and addedAtDefine follow the libvirt release the design is set to', () => {
+  // A PHB written at index 2 without <target index>, a NIC on bus 1 for which libvirt adds PHB 1:
+  // real libvirt 9.0 gives PHB 2 target index 1 and the PHB it adds 2; 10.7 goes by index.
+  const pseries = design(`<domain type='kvm'><name>p</name><memory unit='GiB'>1</memory><os><type arch='ppc64le' machine='pseries'>hvm</type></os><devices>
+    <controller type='pci' index='0' model='pci-root'><model name='spapr-pci-host-bridge'/><target index='0'/></controller>
+    <controller type='pci' index='2' model='pci-root'><model name='spapr-pci-host-bridge'/></controller>
+    <interface type='network'><source network='default'/><model type='virtio'/><address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/></interface>
+  </devices></domain>`);
+  // root port 5 alone on q35: libvirt adds ports 1-4; 9.0 plugs the written one in first
+  const q35 = design(`<domain type='kvm'><name>rp5</name><memory unit='GiB'>1</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>
+    <controller type='pci' index='5' model='pcie-root-port'/>
+  </devices></domain>`);
+  const as = <T,>(release: string | undefined, f: () => T): T => {
+    setShownRelease(() => release);
+    try {
+      return f();
+    } finally {
+      setShownRelease(() => undefined);
+    }
+  };
+  const targets = () => shownControllers(pseries.guest).list.map((c) => [c.index, c.target.index]);
+
+  it('a PHB written without a target index is drawn with the one the release gives it, marked as libvirt\'s', () => {
+    expect(as(undefined, targets)).toEqual([[1, 1], [0, 0], [2, 2]]);
+    expect(as('10.7', targets)).toEqual([[1, 1], [0, 0], [2, 2]]);
+    expect(as('9.0', targets)).toEqual([[1, 2], [0, 0], [2, 1]]);
+    expect(as('9.0', () => [...(shownControllers(pseries.guest).filled.get('pci-1') ?? [])])).toEqual(['targetIndex']);
+    // the design keeps what the XML says
+    expect(pseries.guest.controllers.find((c) => c.key === 'pci-1')?.target.index).toBeUndefined();
+  });
+
+  it('where libvirt plugs in the root ports it leaves unaddressed, and the port numbers, follow the release', () => {
+    const port5 = () => {
+      const c = shownControllers(q35.guest).list.find((x) => x.index === 5);
+      return [c?.address?.slot, c?.address?.function, c?.target.port];
+    };
+    expect(as(undefined, port5)).toEqual([1, 4, 12]);
+    expect(as('9.0', port5)).toEqual([1, 0, 8]);
+    // and the devices libvirt adds find the same tree: the same answer per release, memoised apart
+    expect(as('9.0', () => addedAtDefine(q35.guest))).toBe(as('9.0', () => addedAtDefine(q35.guest)));
   });
 });
 

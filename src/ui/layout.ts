@@ -16,8 +16,8 @@
  * What is needed, a tree whose sibling sets wrap into grids, is the hundred lines below.
  */
 import type { Edge, Node } from '@xyflow/react';
-import type { Guest, GuestDevice, GuestPciAddress, MachineFamily, PciController } from '../engine/index.ts';
-import { busModel, busName, controllerName, defineDomain, hexNumber, isPhb, machineFamily, machineProfile, placementsUnread, takesPciAddress, virDomainAssignControllerIndexes, virDomainDefPostParse } from '../engine/index.ts';
+import type { ControllerOrder, FilledByLibvirt, Guest, GuestDevice, GuestPciAddress, MachineFamily, PciController } from '../engine/index.ts';
+import { busModel, busName, controllerName, defineDomain, definedControllers, hexNumber, isPhb, libvirtControllerOrder, machineFamily, machineProfile, placementsUnread, takesPciAddress, virDomainDefPostParse } from '../engine/index.ts';
 
 /** Level of detail: the summary tile or the full node with its slot grid. */
 export type Lod = 'tile' | 'full';
@@ -121,14 +121,40 @@ export function controllerShortKind(c: PciController, family: MachineFamily): st
 }
 
 /**
- * The guest's PCI controllers as libvirt will define them, for drawing: a controller the XML writes
- * without `index` gets the one libvirt gives it when it parses the domain (virDomainDefPostParse ->
- * virDomainAssignControllerIndexes, src/conf/domain_postparse.c: the lowest index no PCI controller
- * uses, in document order; the engine's libvirt/domainConf.ts), and one written without an address
- * is drawn where libvirt will plug it in (qemuDomainAssignPCIAddresses,
- * src/qemu/qemu_domain_address.c, as the engine simulates define: placement/defineTime.ts
- * defineDomain), so a hand-written q35 guest is the same tree as its addressed twin. Only the
- * picture uses these: the design, and what export writes, keep what the XML says.
+ * The libvirt release the canvas shows the design as: the design's setting (the toolbar's release
+ * select, DocState.libvirtVersion), read at each computation through {@link setShownRelease} (the app
+ * wires it to its store, as store/findings.ts reads it for the findings). Undefined: the default.
+ */
+let shownRelease: () => string | undefined = () => undefined;
+
+/** Where the release the canvas follows is read (app.tsx: the store's setting; tests may set it). */
+export function setShownRelease(source: () => string | undefined): void {
+  shownRelease = source;
+}
+
+/** The controller order of the release shown now (engine libvirtControllerOrder). */
+export const shownOrder = (): ControllerOrder => libvirtControllerOrder(shownRelease());
+
+/** A cache per release order: what libvirt fills differs between releases, the guest object does not. */
+function perOrder<K extends object, V>(): (order: ControllerOrder) => WeakMap<K, V> {
+  const maps = new Map<ControllerOrder, WeakMap<K, V>>();
+  return (order) => {
+    let m = maps.get(order);
+    if (!m) maps.set(order, (m = new WeakMap<K, V>()));
+    return m;
+  };
+}
+
+/**
+ * The guest's PCI controllers as libvirt will define them, for drawing, as the release the design is
+ * set to defines them (the engine's definedControllers, the one place that decides it): a controller
+ * the XML writes without `index` gets the one libvirt gives it (virDomainAssignControllerIndexes), one
+ * written without an address is drawn where libvirt plugs it in (qemuDomainAssignPCIAddresses), and
+ * the target attributes the XML leaves out carry libvirt's defaults (qemuDomainPCIControllerSetDefaults:
+ * a pseries PHB's target index, a root port's chassis and port), so a hand-written q35 guest is the
+ * same tree as its addressed twin, and a PHB written without `<target index>` shows the one libvirt
+ * 9.0 or 10.7 gives it. Only the picture uses these: the design, and what export writes, keep what the
+ * XML says.
  */
 export interface ShownControllers {
   /** guest.controllers in the same order; a controller given nothing is the guest's own object */
@@ -138,62 +164,56 @@ export interface ShownControllers {
   readonly assignedIndex: ReadonlySet<string>;
   /** keys of the controllers whose address is libvirt's, not the XML's */
   readonly assignedAddress: ReadonlySet<string>;
+  /** per controller key, what of it libvirt fills (engine FilledByLibvirt) */
+  readonly filled: ReadonlyMap<string, ReadonlySet<FilledByLibvirt>>;
 }
 
 const isRootModel = (c: PciController): boolean => c.model === 'pci-root' || c.model === 'pcie-root';
 const sameAddress = (a: GuestPciAddress | undefined, b: GuestPciAddress | undefined): boolean =>
   a === b || (!!a && !!b && a.domain === b.domain && a.bus === b.bus && a.slot === b.slot && a.function === b.function && a.multifunction === b.multifunction);
+const sameTarget = (a: PciController['target'], b: PciController['target']): boolean => {
+  const ka = Object.keys(a) as (keyof PciController['target'])[];
+  return a === b || (ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]));
+};
 /**
- * Memoised on what the answer depends on. Indexes depend on the controller list alone, and so does
- * the whole answer when every controller has its address written (no define run). Otherwise the
- * define run (~2-3 ms of CPU on a hand-written q35 guest) places the controllers around what the
- * devices' addresses hold (libvirt reserves every written address before it assigns a controller
- * one, qemuDomainAssignPCIAddresses), so a device moved onto or off the slot define gave a port
- * moves that port: the answer is kept per controller list and device list, the two things an edit
- * replaces (machine and the rest change only with a new import). Controllers whose index and
- * address stay are the same objects as before (lastShown), so memoised nodes do not re-render and
- * the layout keeps its cells.
+ * Memoised per release order and guest (the engine's definedControllers runs define, ~2-3 ms of CPU
+ * on a hand-written q35 guest, only when a controller has no address). Controllers whose index,
+ * address and target stay are the same objects as before (lastShown), so memoised nodes do not
+ * re-render and the layout keeps its cells.
  */
-const byControllers = new WeakMap<readonly PciController[], ShownControllers>();
-const byDevices = new WeakMap<readonly PciController[], WeakMap<readonly GuestDevice[], ShownControllers>>();
+const shownCache = perOrder<Guest, ShownControllers>();
 const NOTHING: ReadonlySet<string> = new Set();
 /** the last answer's controllers by key, with the written object each was made from: an edit elsewhere keeps them, so memoised nodes do not re-render */
 let lastShown = new Map<string, { readonly own: PciController; readonly shown: PciController }>();
 
 export function shownControllers(guest: Guest): ShownControllers {
-  const written = guest.controllers;
-  const known = byControllers.get(written) ?? byDevices.get(written)?.get(guest.devices);
+  const order = shownOrder();
+  const cache = shownCache(order);
+  const known = cache.get(guest);
   if (known) return known;
-  const indexed = virDomainAssignControllerIndexes(written);
-  const wantsAddress = indexed.some((c) => !c.address && !isRootModel(c));
+  const written = guest.controllers;
+  const defined = definedControllers(guest, order);
   let out: ShownControllers;
-  if (indexed === written && !wantsAddress) {
-    out = { list: written, byKey: new Map(written.map((c) => [c.key, c])), assignedIndex: NOTHING, assignedAddress: NOTHING };
+  if (defined.filled.size === 0) {
+    out = { list: written, byKey: new Map(written.map((c) => [c.key, c])), assignedIndex: NOTHING, assignedAddress: NOTHING, filled: defined.filled };
   } else {
-    // defineDomain is undefined for a machine pcitopo does not place, or beyond libvirt's limits: indexes only then
-    const defined = wantsAddress ? defineDomain(guest, undefined) : undefined;
-    const definedAt = new Map((defined?.guest.controllers ?? []).map((c) => [c.key, c.address]));
     const assignedIndex = new Set<string>();
     const assignedAddress = new Set<string>();
-    const list = indexed.map((c, i) => {
+    for (const [key, what] of defined.filled) {
+      if (what.has('index')) assignedIndex.add(key);
+      if (what.has('address')) assignedAddress.add(key);
+    }
+    const list = defined.list.map((c, i) => {
       const own = written[i] as PciController;
-      const address = c.address ?? (isRootModel(c) ? undefined : definedAt.get(c.key));
-      if (c !== own) assignedIndex.add(c.key);
-      if (address && !c.address) assignedAddress.add(c.key);
-      if (c === own && address === c.address) return own;
+      if (c === own) return own;
       const before = lastShown.get(c.key);
-      if (before && before.own === own && before.shown.index === c.index && sameAddress(before.shown.address, address)) return before.shown;
-      return address === c.address ? c : { ...c, address };
+      if (before && before.own === own && before.shown.index === c.index && sameAddress(before.shown.address, c.address) && sameTarget(before.shown.target, c.target)) return before.shown;
+      return c;
     });
-    out = { list, byKey: new Map(list.map((c) => [c.key, c])), assignedIndex, assignedAddress };
+    out = { list, byKey: new Map(list.map((c) => [c.key, c])), assignedIndex, assignedAddress, filled: defined.filled };
   }
   lastShown = new Map(out.list.map((c, i) => [c.key, { own: written[i] as PciController, shown: c }]));
-  if (!wantsAddress) byControllers.set(written, out);
-  else {
-    const m = byDevices.get(written) ?? new WeakMap<readonly GuestDevice[], ShownControllers>();
-    m.set(guest.devices, out);
-    byDevices.set(written, m);
-  }
+  cache.set(guest, out);
   return out;
 }
 
@@ -252,9 +272,10 @@ export const NO_DEVICES: readonly GuestDevice[] = [];
 export const NO_CONTROLLERS: readonly PciController[] = [];
 
 /** Controllers plugged into each bus (their address names it), stable per bus like devicesByBus. */
-const childCache = new WeakMap<Guest, Map<number, PciController[]>>();
+const childCaches = perOrder<Guest, Map<number, PciController[]>>();
 let lastChildren = new Map<number, PciController[]>();
 export function controllersByBus(guest: Guest): ReadonlyMap<number, readonly PciController[]> {
+  const childCache = childCaches(shownOrder());
   let m = childCache.get(guest);
   if (!m) {
     m = new Map();
@@ -340,15 +361,15 @@ export interface AddedAtDefine {
 }
 
 const NOTHING_ADDED: AddedAtDefine = { byBus: new Map(), elsewhere: [] };
-const addedCache = new WeakMap<Guest, AddedAtDefine>();
+const addedCaches = perOrder<Guest, AddedAtDefine>();
 let lastAdded = new Map<number, GuestDevice[]>();
 const sameDevices = (a: readonly GuestDevice[], b: readonly GuestDevice[]) => a.length === b.length && a.every((x, i) => x.key === b[i]?.key && sameAddress(x.address, b[i]?.address) && x.label === b[i]?.label);
 
 /** The last define run of {@link addedAtDefine}: its guest, the highest bus its searches read, its answer. */
-let lastDefine: { readonly guest: Guest; readonly reach: number; readonly out: AddedAtDefine } | undefined;
+let lastDefine: { readonly guest: Guest; readonly order: ControllerOrder; readonly reach: number; readonly out: AddedAtDefine } | undefined;
 
 /**
- * {@link AddedAtDefine} of a guest, memoised on it. Define is simulated only when it can add
+ * {@link AddedAtDefine} of a guest, as the release shown defines it ({@link shownOrder}), memoised on both. Define is simulated only when it can add
  * something: when post-parse adds a device or controller (cheap, no address assignment), or
  * something PCI has no address for libvirt to give; a design that writes it all runs none. An edit
  * that only moves devices among buses the last run's searches never read (libvirt's searches stop
@@ -359,10 +380,12 @@ let lastDefine: { readonly guest: Guest; readonly reach: number; readonly out: A
  * re-render.
  */
 export function addedAtDefine(guest: Guest): AddedAtDefine {
+  const order = shownOrder();
+  const addedCache = addedCaches(order);
   const known = addedCache.get(guest);
   if (known) return known;
   const machine = machineProfile(guest);
-  if (lastDefine && machine.placeable && placementsUnread(lastDefine.guest, lastDefine.reach, guest, machine)) {
+  if (lastDefine && lastDefine.order === order && machine.placeable && placementsUnread(lastDefine.guest, lastDefine.reach, guest, machine)) {
     lastDefine = { ...lastDefine, guest };
     addedCache.set(guest, lastDefine.out);
     return lastDefine.out;
@@ -371,7 +394,7 @@ export function addedAtDefine(guest: Guest): AddedAtDefine {
   const parsed = machine.placeable ? virDomainDefPostParse(guest, machine) : guest;
   const adds = parsed.devices.length !== guest.devices.length || parsed.controllers.length !== guest.controllers.length;
   const wantsAddress = pciDevices(guest).some((d) => !d.address) || guest.controllers.some((c) => !c.address && !isRootModel(c));
-  const defined = machine.placeable && (adds || wantsAddress) ? defineDomain(guest, undefined) : undefined;
+  const defined = machine.placeable && (adds || wantsAddress) ? defineDomain(guest, undefined, order) : undefined;
   if (defined && !defined.unplaced.includes('*')) {
     const family = machineFamily(guest);
     const devices = new Set(guest.devices.map((d) => d.key));
@@ -396,7 +419,7 @@ export function addedAtDefine(guest: Guest): AddedAtDefine {
     lastAdded = byBus;
     if (byBus.size > 0 || elsewhere.length > 0) out = { byBus, elsewhere };
   }
-  lastDefine = defined ? { guest, reach: defined.reach, out } : undefined;
+  lastDefine = defined ? { guest, order, reach: defined.reach, out } : undefined;
   addedCache.set(guest, out);
   return out;
 }
@@ -825,8 +848,12 @@ export interface ViewPlan {
 }
 
 export interface LayoutMemory {
-  /** The layout for this plan; it becomes the one whose cells later layouts keep. Cached per input. */
-  layout(guest: Guest, plan: ViewPlan, version?: number): GuestLayout;
+  /**
+   * The layout for this plan; it becomes the one whose cells later layouts keep. Cached per input:
+   * the guest, the plan, and the libvirt release shown (where libvirt plugs in the controllers the XML
+   * leaves unaddressed follows it: shownControllers).
+   */
+  layout(guest: Guest, plan: ViewPlan, release?: string): GuestLayout;
   /** The layout this plan would give now, keeping the remembered cells, without remembering it. */
   peek(guest: Guest, plan: ViewPlan): GuestLayout;
   /** Forgets the cells: the next layout is tidy (every grid filled from its first cell, no gaps). */
@@ -878,14 +905,14 @@ function reuse(next: GuestLayout, before: GuestLayout | undefined): GuestLayout 
  */
 export function createLayoutMemory(): LayoutMemory {
   let keep: CellMemory | undefined;
-  let last: { guest: Guest; plan: ViewPlan; version: number | undefined; result: GuestLayout } | undefined;
+  let last: { guest: Guest; plan: ViewPlan; release: string | undefined; result: GuestLayout } | undefined;
   const compute = (guest: Guest, plan: ViewPlan) => shifted(layoutGuest(guest, { lod: plan.lod, columns: plan.columns, deviceRows: plan.deviceRows, keep }), plan.origin);
   return {
-    layout(guest, plan, version) {
-      if (last && last.guest === guest && last.plan === plan && last.version === version) return last.result;
+    layout(guest, plan, release) {
+      if (last && last.guest === guest && last.plan === plan && last.release === release) return last.result;
       const result = reuse(compute(guest, plan), last?.result);
       keep = result.cells;
-      last = { guest, plan, version, result };
+      last = { guest, plan, release, result };
       return result;
     },
     peek: compute,

@@ -31,6 +31,23 @@ describe('pcitopo verify (CLI)', () => {
     expect(r.stdout).toContain('0000:01:00.0');
   });
 
+  it('pseries hostdevs with no host: the report says the host was not given, what pcitopo assumed, and what libvirt here did with them', () => {
+    // two hostdevs this machine does not have, left to libvirt: it cannot read their IOMMU groups here
+    // (qemuDomainFillDeviceIsolationGroup), so it puts them on vPHB 0 with the emulated devices
+    const xml = `<domain type='kvm'><name>hd</name><memory unit='KiB'>1048576</memory><os><type arch='ppc64le' machine='pseries'>hvm</type></os><devices>
+<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0fed' bus='0x01' slot='0x00' function='0x0'/></source></hostdev>
+<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0fed' bus='0x02' slot='0x00' function='0x0'/></source></hostdev>
+</devices></domain>`;
+    const r = pcitopo(['verify', file('hostdevs.xml', xml)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Host not given (verify takes the design alone):');
+    expect(r.stdout).toContain('pcitopo assumed each host device (domain:bus:slot) a group of its own, isolated');
+    expect(r.stdout).toContain('libvirt here could not read the IOMMU group of 0fed:01:00.0, 0fed:02:00.0 (not on this machine), so it isolated none of them');
+    expect(r.stdout).toMatch(/hostdev 0fed:01:00\.0 +- +00:0\d\.0/);
+    const json = JSON.parse(pcitopo(['verify', file('hostdevs-json.xml', xml), '--json']).stdout) as { hostAssumed?: string[] };
+    expect(json.hostAssumed?.[0]).toMatch(/^no host given: /);
+  });
+
   it('--json prints the report; a duplicate address is refused by libvirt, exit 1', () => {
     const broken = DEMO_DOMAIN_XML.replace("bus='0x00' slot='0x03'", "bus='0x00' slot='0x02'");
     const r = pcitopo(['verify', file('clash.xml', broken), '--json']);

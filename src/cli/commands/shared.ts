@@ -1,6 +1,6 @@
 /** What several commands share: loading the design and its host. */
 import type { Design, Host } from '../../engine/index.ts';
-import { LIBVIRT_RELEASES, createDesign, importHost, libvirtControllerOrder } from '../../engine/index.ts';
+import { LIBVIRT_RELEASES, createDesign, importHost, isLibvirtRelease, libvirtControllerOrder } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { usageError } from '../io.ts';
 import { str } from '../options.ts';
@@ -31,11 +31,24 @@ export async function loadDesign(ctx: CommandContext): Promise<{ design: Design;
 }
 
 
-/** `--libvirt-version V` (place, validate): a libvirt release such as 9.0 or 10.7.0, as `virsh --version` prints it; undefined when not given. */
+/**
+ * `--libvirt-version V` (place, validate, link, open): a libvirt release such as 9.0 or 10.7.0, as
+ * `virsh --version` prints it (the engine's isLibvirtRelease, which a share link's reader and the
+ * designer's saved setting check too); undefined when not given.
+ */
 export function libvirtVersionOption(ctx: CommandContext): string | undefined {
   const version = str(ctx, 'libvirt-version');
-  if (version !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(version)) throw usageError(`--libvirt-version must be a libvirt release such as 9.0 or 10.7.0, not ${version}`);
+  if (version !== undefined && !isLibvirtRelease(version)) throw usageError(`--libvirt-version must be a libvirt release such as 9.0 or 10.7.0, not ${version}`);
   return version;
+}
+
+/**
+ * What a command says on standard error of a `--libvirt-version` pcitopo does not model (`done`: how
+ * it is taken, e.g. "is validated as libvirt 9.0 defines"); undefined for a modelled release.
+ */
+export function releaseNote(command: string, version: string, done: (as: string) => string): string | undefined {
+  const as = releaseTakenAs(version);
+  return as === undefined ? undefined : `pcitopo ${command}: pcitopo models libvirt ${LIBVIRT_RELEASES.join(' and ')}; --libvirt-version ${version} ${done(as)}\n`;
 }
 
 /**

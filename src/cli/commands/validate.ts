@@ -1,10 +1,10 @@
 import type { Design, Finding, WorkspaceFinding } from '../../engine/index.ts';
-import { LIBVIRT_RELEASES, RULES, anyRuleMeta, applyFixes, exportDomain, guestNamed, machineFamily, subjectNames, validate, validateWorkspace, WORKSPACE_RULES } from '../../engine/index.ts';
+import { RULES, anyRuleMeta, applyFixes, exportDomain, guestNamed, machineFamily, subjectNames, validate, validateWorkspace, WORKSPACE_RULES } from '../../engine/index.ts';
 import type { CommandContext } from '../commands.ts';
 import { EXIT, colours, usageError } from '../io.ts';
 import { writeText } from '../xmlio.ts';
 import { isDirectory, loadWorkspace } from '../workspaceio.ts';
-import { jsonLine, libvirtVersionOption, loadDesign, releaseTakenAs, str } from './shared.ts';
+import { jsonLine, libvirtVersionOption, loadDesign, releaseNote, str } from './shared.ts';
 
 /**
  * `pcitopo validate DOMAIN.xml [--host HOST] [--json] [--fix [--out FILE]]`, and for a workspace
@@ -14,10 +14,8 @@ import { jsonLine, libvirtVersionOption, loadDesign, releaseTakenAs, str } from 
  */
 export async function run(ctx: CommandContext): Promise<number> {
   const release = { libvirtVersion: libvirtVersionOption(ctx) };
-  if (release.libvirtVersion !== undefined && !ctx.json) {
-    const as = releaseTakenAs(release.libvirtVersion);
-    if (as !== undefined) ctx.io.stderr.write(`pcitopo validate: pcitopo models libvirt ${LIBVIRT_RELEASES.join(' and ')}; --libvirt-version ${release.libvirtVersion} is validated as libvirt ${as} defines\n`);
-  }
+  const note = release.libvirtVersion !== undefined && !ctx.json ? releaseNote('validate', release.libvirtVersion, (as) => `is validated as libvirt ${as} defines`) : undefined;
+  if (note !== undefined) ctx.io.stderr.write(note);
   if (ctx.positionals.length > 1 || isDirectory(ctx.positionals[0] as string)) return runWorkspace(ctx, release);
   const loaded = await loadDesign(ctx);
   let design = loaded.design;

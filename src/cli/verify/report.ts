@@ -38,6 +38,7 @@ export function formatVerifyReport(r: VerifyReport, paint: Paint = plain): strin
   if (versions.length) lines.push(versions.join(', '));
   if (r.error) lines.push(...r.error.split('\n').map((l) => `  ${l}`));
   if (r.missingTools?.length) lines.push(...r.missingTools.map((m) => `  missing: ${m}`));
+  if (r.hostAssumed?.length) lines.push('', 'Host not given (verify takes the design alone):', ...r.hostAssumed.map((s) => `  - ${s}`));
   const table = (rows: string[][]): void => {
     const w = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
     for (const row of rows) lines.push(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(w[i] ?? 0))).join('  ').trimEnd());

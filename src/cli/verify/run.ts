@@ -17,6 +17,7 @@ import path from 'node:path';
 import { createDesign, declaredEncoding, encodeXml, formatInputError, libvirtControllerOrder, machineProfile, releaseControllerDefaults } from '../../engine/index.ts';
 import type { Design } from '../../engine/index.ts';
 import { compare } from './compare.ts';
+import { hostAssumptions } from './host.ts';
 import { ARCH_EMULATORS, makeDefineCopy, makeRunnableCopy, machineDecision } from './prepare.ts';
 import type { DefineCopy } from './prepare.ts';
 import { Qmp } from './qmp.ts';
@@ -117,6 +118,8 @@ export async function runVerify(domainXml: string, opts: VerifyOptions = {}): Pr
   // The controllers libvirt adds (import shows them `implicit`) are compared with the defaults the
   // installed release gives them, not 10.7's: libvirt 9.0 reaches them after the written ones, so a
   // pseries PHB it adds for a gap may get another target index (libvirtControllerOrder).
+  const assumed = hostAssumptions(design, (address) => fs.existsSync(path.join('/sys/bus/pci/devices', address, 'iommu_group')));
+  if (assumed.length > 0) report.hostAssumed = assumed;
   const shown = releaseControllerDefaults(design.guest.controllers, machineProfile(design.guest), libvirtControllerOrder(report.libvirtVersion));
   if (shown !== design.guest.controllers) design = { ...design, guest: { ...design.guest, controllers: shown.slice() } };
 

@@ -59,6 +59,11 @@ export interface VerifyReport {
   timingMs: Record<string, number>;
   /** devices libvirt added (default USB controller, memballoon, …) on the last empty ports/vPHBs the design kept for hotplug */
   sparesTaken?: string[] | undefined;
+  /**
+   * What verify assumed of the host it was not given (host.ts hostAssumptions): on pseries, the
+   * hostdevs' host IOMMU groups (PEs), and what libvirt here could read of them
+   */
+  hostAssumed?: string[] | undefined;
 }
 
 /** One QMP command and QEMU's answer, as recorded for tests (readback.ts Recording). */

@@ -2,7 +2,7 @@ import type { Guest, PciController } from '../model/guest.ts';
 import type { Host } from '../model/host.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import { PlacementFailure } from '../libvirt/domainAddr.ts';
-import { virDomainDefImplicitDiskControllersBeyond, virDomainDefPostParse } from '../libvirt/domainConf.ts';
+import { virDomainAssignControllerIndexes, virDomainDefImplicitDiskControllersBeyond, virDomainDefPostParse } from '../libvirt/domainConf.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
 import type { ControllerOrder } from '../libvirt/qemuDomainAddress.ts';
 import { qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, qemuDomainPCIControllersSetDefaults } from '../libvirt/qemuDomainAddress.ts';
@@ -173,4 +173,105 @@ export function releaseControllerDefaults(controllers: readonly PciController[],
 function sameTarget(a: PciController['target'], b: PciController['target']): boolean {
   const ka = Object.keys(a) as (keyof PciController['target'])[];
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/** What libvirt fills in a PCI controller the XML leaves it to: its index, its address, one of its target attributes (`targetIndex`: a PHB's `<target index>`). */
+export type FilledByLibvirt = 'index' | 'address' | 'targetIndex' | 'chassis' | 'port' | 'chassisNr' | 'busNr';
+
+/** The design's PCI controllers as a libvirt release defines them ({@link definedControllers}). */
+export interface DefinedControllers {
+  /** guest.controllers in the same order and keys; one libvirt fills nothing in is the guest's own object */
+  readonly list: readonly PciController[];
+  /** per controller key, what of it is libvirt's, not the XML's (only controllers given something) */
+  readonly filled: ReadonlyMap<string, ReadonlySet<FilledByLibvirt>>;
+}
+
+const TARGET_FIELDS = ['index', 'chassis', 'port', 'chassisNr', 'busNr'] as const;
+const filledName = (k: (typeof TARGET_FIELDS)[number]): FilledByLibvirt => (k === 'index' ? 'targetIndex' : k);
+const isRootBus = (c: PciController): boolean => c.model === 'pci-root' || c.model === 'pcie-root';
+const definedShown = new WeakMap<Guest, Map<ControllerOrder, DefinedControllers>>();
+/** the answer for a controller list whose every controller is addressed: it depends on the list, machine and order alone, so an edit of devices keeps it */
+const definedByList = new WeakMap<readonly PciController[], Map<ControllerOrder, { readonly machine: LibvirtMachine; readonly result: DefinedControllers }>>();
+
+/**
+ * The values libvirt fills in the design's PCI controllers when it defines the domain, as the
+ * release of `order` (libvirtControllerOrder) gives them: what the app shows for them (canvas,
+ * inspector, diagram) and writes when the user edits a controller import shows as libvirt's. The
+ * index of one written without (virDomainAssignControllerIndexes, src/conf/domain_postparse.c), the
+ * address of one written without (qemuDomainAssignPCIAddresses, src/qemu/qemu_domain_address.c, as
+ * {@link defineDomain} simulates it), and the target attributes qemuDomainPCIControllerSetDefaults
+ * gives (a pseries PHB's target index, a port's chassis and port, a bridge's chassisNr, an expander's
+ * busNr) in the release's order: libvirt 9.0 reaches the controllers it adds itself after the written
+ * ones, so a PHB written without `<target index>` takes the lowest free index before a gap PHB does;
+ * 10.7 goes by controller index. What the XML writes is kept. A controller import shows as libvirt's
+ * (`implicit`, not the root) takes the release's target whole ({@link releaseControllerDefaults}).
+ * Memoised per guest and order; a machine pcitopo does not place gets indexes only.
+ */
+export function definedControllers(guest: Guest, order: ControllerOrder): DefinedControllers {
+  const known = definedShown.get(guest)?.get(order);
+  if (known) return known;
+  const machine = machineProfile(guest);
+  const listOnly = !guest.controllers.some((c) => !c.address && !isRootBus(c));
+  const byList = listOnly ? definedByList.get(guest.controllers)?.get(order) : undefined;
+  const out = byList?.machine === machine ? byList.result : computeDefinedControllers(guest, order);
+  if (listOnly && byList?.result !== out) {
+    const l = definedByList.get(guest.controllers) ?? new Map<ControllerOrder, { readonly machine: LibvirtMachine; readonly result: DefinedControllers }>();
+    l.set(order, { machine, result: out });
+    definedByList.set(guest.controllers, l);
+  }
+  const m = definedShown.get(guest) ?? new Map<ControllerOrder, DefinedControllers>();
+  m.set(order, out);
+  definedShown.set(guest, m);
+  return out;
+}
+
+function computeDefinedControllers(guest: Guest, order: ControllerOrder): DefinedControllers {
+  const written = guest.controllers;
+  const indexed = virDomainAssignControllerIndexes(written);
+  const machine = machineProfile(guest);
+  const wantsAddress = indexed.some((c) => !c.address && !isRootBus(c));
+  let byKey: ReadonlyMap<string, PciController> | undefined;
+  if (machine.placeable && wantsAddress) {
+    // defineDomain is undefined beyond libvirt's limits, and a define libvirt refuses gives no addresses: indexes only then
+    const defined = defineDomain(guest, undefined, order);
+    if (defined && !defined.unplaced.includes('*')) byKey = new Map(defined.guest.controllers.map((c) => [c.key, c]));
+  } else if (machine.placeable) {
+    // every controller addressed: no define run, only the defaults (cheap), in the release's order
+    const cleared = order === 'index' ? indexed : indexed.map((c) => (c.implicit && c.index !== 0 ? { ...c, target: {} } : c));
+    const given = qemuDomainPCIControllersSetDefaults(cleared, machine, { order });
+    byKey = new Map(given.map((c) => [c.key, c]));
+  }
+  const filled = new Map<string, Set<FilledByLibvirt>>();
+  const list = indexed.map((c, i) => {
+    const own = written[i] as PciController;
+    const mark = (what: FilledByLibvirt) => {
+      const s = filled.get(c.key) ?? new Set<FilledByLibvirt>();
+      s.add(what);
+      filled.set(c.key, s);
+    };
+    if (c !== own) mark('index');
+    const lib = byKey?.get(c.key);
+    let address = c.address;
+    if (!address && !isRootBus(c) && lib?.address) {
+      address = lib.address;
+      mark('address');
+    }
+    let target = c.target;
+    if (lib) {
+      const implicitBus = c.implicit && c.index !== 0;
+      const next: Record<string, unknown> = implicitBus ? { ...lib.target } : { ...c.target };
+      for (const k of TARGET_FIELDS) {
+        const v = lib.target[k];
+        if (v === undefined) continue;
+        if (implicitBus) mark(filledName(k));
+        else if (c.target[k] === undefined) {
+          next[k] = v;
+          mark(filledName(k));
+        }
+      }
+      if (!sameTarget(next as PciController['target'], c.target)) target = next as PciController['target'];
+    }
+    return c === own && address === c.address && target === c.target ? own : { ...c, address, target };
+  });
+  return { list, filled };
 }
