@@ -69,6 +69,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   }
   out.push(...unplacedAtDefine(ctx, new Set(out.flatMap((f) => f.subjects.controllers ?? []))));
   out.push(...noPciBus(ctx));
+  out.push(...pciOnNonPciMachine(ctx));
   if (out.length === 0) out.push(...refusedAtDefine(ctx));
   return out;
 });
@@ -241,6 +242,21 @@ function noPciBus(ctx: RuleContext): Finding[] {
   return [finding(meta, `libvirt does not know machine '${ctx.guest.machine ?? ''}' as q35 (written 'q35' or 'pc-q35-X.Y') or i440fx, so it adds no PCI root and ${names} ${needing.length === 1 ? 'has' : 'have'} no PCI bus: libvirt refuses the domain ("No PCI buses available"). Write a machine libvirt knows, such as 'q35'.`, { devices: needing.map((d) => d.key) })];
 }
 
+/**
+ * isapc and microvm have no PCI host bridge in QEMU (qemuDomainSupportsPCI() is false for them), so
+ * a PCI controller written for one has no bus behind it: libvirt after 10.7 refuses it at define
+ * (its test isapc-pci: "Machine type 'isapc' does not support PCI"); libvirt 9.0 and 10.7 define
+ * it, put the memballoon (isapc) or USB controller (microvm) they add by default on it, and QEMU
+ * refuses to start ("Bus 'pci.0' not found", checked with libvirt 9.0 and QEMU 7.2).
+ */
+function pciOnNonPciMachine(ctx: RuleContext): Finding[] {
+  const machine = ctx.guest.machine ?? '';
+  if (ctx.family !== 'other' || !/^(x86_64|i686)$/.test(ctx.guest.arch ?? '') || !NON_PCI_X86.has(machine)) return [];
+  const written = ctx.guest.controllers.filter((c) => !c.implicit);
+  if (written.length === 0) return [];
+  return [finding(meta, `Machine type '${machine}' does not support PCI, yet ${written.map(controllerText).join(', ')} ${written.length === 1 ? 'is' : 'are'} written: libvirt refuses the domain ("Machine type '${machine}' does not support PCI"; libvirt 9.0 and 10.7 define it and QEMU refuses to start it: "Bus 'pci.0' not found").`, { controllers: written.flatMap((c) => (c.index === undefined ? [] : [c.index])) }, [removeFix(written)])];
+}
+
 /** q35 with pcie-root's slots 1..last taken by written e1000e NICs (0x1f is ICH9's), and a virtio disk without an address. */
 function rootFilledTo(last: number) {
   const nics = Array.from({ length: last }, (_, i) => dev(`nic${i + 1}`, 'interface', at(0, i + 1), { model: 'e1000e' }));
@@ -272,6 +288,7 @@ export const cases = {
     { name: 'i440fx: 61 unaddressed NICs (libvirt 9.0 defines it, though it refuses 60)', design: nics('pc', 61) },
     // libvirt 9.0 defines it: 541 lsilogic controllers behind a pcie-to-pci-bridge and 17 pci-bridges
     { name: 'q35: a SCSI disk on drive controller 540', design: scsiOn(540) },
+    { name: 'isapc with no PCI controller written', design: design({ machine: 'isapc', arch: 'x86_64', devices: [dev('balloon', 'memballoon', undefined, { model: 'none' })] }) },
     { name: 'an x86 machine libvirt does not know, with nothing that needs PCI', design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('sda', 'disk', undefined, { bus: 'sata' })] }) },
   ],
   fail: [
@@ -289,6 +306,9 @@ export const cases = {
     { name: 'i440fx: 60 unaddressed NICs, the dry run finding no slot for a pci-bridge it adds', design: nics('pc', 60), expect: { devices: Array.from({ length: 60 }, (_, i) => `nic${i + 1}`) } },
     // libvirt 9.0: "a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available, and it cannot be automatically added"
     { name: 'q35: a SCSI disk on drive controller 541 (542 controllers libvirt adds)', design: scsiOn(541), expect: { devices: ['sda'] } },
+    // libvirt's test isapc-pci (and microvm-pci): a pci-root on a machine without PCI
+    { name: 'a pci-root written for isapc', design: design({ machine: 'isapc', arch: 'x86_64', controllers: [ctrl('pci-root', 0)] }), expect: { controllers: [0] } },
+    { name: 'a pci-root written for microvm', design: design({ machine: 'microvm', arch: 'x86_64', controllers: [ctrl('pci-root', 0)] }), expect: { controllers: [0] } },
     // r13-machine-pc-q35-without-version: libvirt adds no PCI root for a machine it does not classify
     { name: "an x86 machine libvirt does not know ('pc-q35' without a version) with a device that needs PCI", design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('vda', 'disk')] }), expect: { devices: ['vda'] } },
   ],

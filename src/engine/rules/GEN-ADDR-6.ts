@@ -1,0 +1,93 @@
+import type { Finding, Rule, RuleMeta } from './types.ts';
+import type { GuestDevice } from '../model/guest.ts';
+import { addrText, finding } from './context.ts';
+import { globalRule } from './define.ts';
+import { deviceName } from './fixes.ts';
+import { at, design, dev, q35 } from './testkit.ts';
+
+const meta: RuleMeta = {
+  id: 'GEN-ADDR-6',
+  severity: 'error',
+  title: 'A PCI address only on a device that plugs into PCI',
+  why: 'A device that sits on another bus (an IDE, SATA, SCSI or USB disk, a USB input or NIC, a ramfb display, an ISA sound card, watchdog or serial port) cannot be given a PCI address: libvirt refuses the domain, or QEMU refuses to start it ("can\'t go on PCI bus").',
+  source:
+    'libvirt src/conf/domain_validate.c virDomainDiskAddressDiskBusCompatibility via virDomainDiskDefValidate ("Invalid address type \'pci\' for the disk \'…\' with the bus type \'…\'"), virDomainVideoDefValidate ("address not supported for video type ramfb"); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefDiskFrontend ("unexpected address type for usb disk"), qemuValidateDomainWatchdogDef ("… model of watchdog does not support configuring the address"), qemuValidateDomainChrTargetDef ("Target type \'isa-serial\' requires address type \'isa\'"); src/conf/domain_conf.c virDomainInputDefParseXML ("Invalid address for a USB device"); QEMU qdev_device_add ("Device \'sb16\' can\'t go on PCI bus", the same for usb-net); each checked with libvirt 9.0 and QEMU 7.2',
+  families: 'all',
+};
+
+/** The disk buses whose disks take a drive (ide, sata, scsi, fdc) or USB address, never a PCI one. */
+const DRIVE_BUSES = new Set(['ide', 'sata', 'scsi', 'fdc']);
+/** Watchdogs libvirt gives no address: ib700 and iTCO are ISA/LPC, diag288 is s390's. */
+const ADDRESSLESS_WATCHDOGS = new Set(['ib700', 'itco', 'diag288']);
+/** Sound models that are no PCI device (qemuDomainDeviceCalculatePCIConnectFlags gives them no connect flags). */
+const NON_PCI_SOUND = new Set(['sb16', 'pcspk', 'usb']);
+
+/** libvirt's or QEMU's words for a PCI address on `d`, or undefined when the device may have one. */
+function refusal(d: GuestDevice): string | undefined {
+  switch (d.element) {
+    case 'disk':
+      if (d.bus === 'usb') return 'libvirt refuses the domain ("unexpected address type for usb disk")';
+      if (d.bus !== undefined && DRIVE_BUSES.has(d.bus)) return `libvirt refuses the domain ("Invalid address type 'pci' for the disk '${d.targetDev ?? ''}' with the bus type '${d.bus}'")`;
+      return undefined;
+    case 'video':
+      return d.model === 'ramfb' ? 'libvirt refuses the domain ("address not supported for video type ramfb")' : undefined;
+    case 'watchdog':
+      return d.model !== undefined && ADDRESSLESS_WATCHDOGS.has(d.model) ? `libvirt refuses the domain ("${d.model} model of watchdog does not support configuring the address")` : undefined;
+    case 'input':
+      return d.bus === 'usb' ? 'libvirt refuses the domain ("Invalid address for a USB device")' : undefined;
+    case 'serial':
+      // the importer reads `<target type>` as the bus; with none written libvirt makes a serial
+      // with a PCI address a pci-serial (qemuDomainChrDefPostParse), so only a written ISA one is refused
+      return d.bus === 'isa-serial' ? 'libvirt refuses the domain ("Target type \'isa-serial\' requires address type \'isa\'")' : undefined;
+    case 'sound':
+      return d.model !== undefined && NON_PCI_SOUND.has(d.model) ? `QEMU refuses to start it ("Device '${d.model === 'usb' ? 'usb-audio' : d.model}' can't go on PCI bus")` : undefined;
+    case 'interface':
+      return d.type !== 'hostdev' && d.model === 'usb-net' ? 'QEMU refuses to start it ("Device \'usb-net\' can\'t go on PCI bus")' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export const rule: Rule = globalRule(meta, (ctx) => {
+  const out: Finding[] = [];
+  for (const d of ctx.design.guest.devices) {
+    if (!d.address) continue;
+    const words = refusal(d);
+    if (!words) continue;
+    out.push(
+      finding(meta, `${deviceName(d)} is written at PCI address ${addrText(d.address)}, but it does not plug into PCI: ${words}. Remove the <address>.`, { devices: [d.key] }, [
+        { label: `Remove the PCI address of ${deviceName(d)}`, command: { kind: 'move-device', device: d.key, address: null } },
+      ]),
+    );
+  }
+  return out;
+});
+
+const i440fx = (devices: readonly GuestDevice[]) => design({ machine: 'pc', arch: 'x86_64', devices });
+
+export const cases = {
+  pass: [
+    { name: 'a virtio disk at a PCI address', design: i440fx([dev('vda', 'disk', at(0, 6), { bus: 'virtio', targetDev: 'vda' })]) },
+    { name: 'a USB disk without an address', design: i440fx([dev('sda', 'disk', undefined, { bus: 'usb', targetDev: 'sda' })]) },
+    { name: 'a SATA disk without an address', design: q35([], [dev('sda', 'disk', undefined, { bus: 'sata', targetDev: 'sda' })]) },
+    { name: 'a VGA display at a PCI address', design: i440fx([dev('video0', 'video', at(0, 2), { model: 'vga' })]) },
+    { name: 'a ramfb display without an address', design: i440fx([dev('video0', 'video', undefined, { model: 'ramfb' })]) },
+    { name: 'an i6300esb watchdog at a PCI address', design: i440fx([dev('wd', 'watchdog', at(0, 6), { model: 'i6300esb' })]) },
+    { name: 'a virtio tablet at a PCI address', design: i440fx([dev('tab', 'input', at(0, 6), { bus: 'virtio' })]) },
+    { name: 'a pci-serial at a PCI address', design: i440fx([dev('ser', 'serial', at(0, 6), { bus: 'pci-serial' })]) },
+    { name: 'a serial without a target type at a PCI address (libvirt makes it a pci-serial)', design: i440fx([dev('ser', 'serial', at(0, 6))]) },
+    { name: 'an ich9 sound card at a PCI address', design: i440fx([dev('snd', 'sound', at(0, 6), { model: 'ich9' })]) },
+    { name: 'an e1000 NIC at a PCI address', design: i440fx([dev('nic', 'interface', at(0, 6), { model: 'e1000' })]) },
+  ],
+  fail: [
+    { name: 'a USB disk at a PCI address', design: i440fx([dev('sda', 'disk', at(0, 6), { bus: 'usb', targetDev: 'sda' })]), expect: { devices: ['sda'] } },
+    { name: 'a SATA disk at a PCI address', design: q35([], [dev('sda', 'disk', at(0, 6), { bus: 'sata', targetDev: 'sda' })]), expect: { devices: ['sda'] } },
+    { name: 'an IDE disk at a PCI address', design: i440fx([dev('hda', 'disk', at(0, 6), { bus: 'ide', targetDev: 'hda' })]), expect: { devices: ['hda'] } },
+    { name: 'a ramfb display at a PCI address', design: i440fx([dev('video0', 'video', at(0, 2), { model: 'ramfb' })]), expect: { devices: ['video0'] } },
+    { name: 'an ib700 watchdog at a PCI address', design: i440fx([dev('wd', 'watchdog', at(0, 6), { model: 'ib700' })]), expect: { devices: ['wd'] } },
+    { name: 'a USB tablet at a PCI address', design: i440fx([dev('tab', 'input', at(0, 6), { bus: 'usb' })]), expect: { devices: ['tab'] } },
+    { name: 'an isa-serial at a PCI address', design: i440fx([dev('ser', 'serial', at(0, 6), { bus: 'isa-serial' })]), expect: { devices: ['ser'] } },
+    { name: 'an sb16 sound card at a PCI address', design: i440fx([dev('snd', 'sound', at(0, 6), { model: 'sb16' })]), expect: { devices: ['snd'] } },
+    { name: 'a usb-net NIC at a PCI address', design: i440fx([dev('nic', 'interface', at(0, 6), { model: 'usb-net' })]), expect: { devices: ['nic'] } },
+  ],
+};
