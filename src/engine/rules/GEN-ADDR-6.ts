@@ -3,15 +3,15 @@ import type { GuestDevice } from '../model/guest.ts';
 import { addrText, finding } from './context.ts';
 import { globalRule } from './define.ts';
 import { deviceName } from './fixes.ts';
-import { at, design, dev, q35 } from './testkit.ts';
+import { at, design, dev, q35, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-ADDR-6',
   severity: 'error',
-  title: 'A PCI address only on a device that plugs into PCI',
-  why: 'A device that sits on another bus (an IDE, SATA, SCSI or USB disk, a USB input or NIC, a ramfb display, an ISA sound card, watchdog or serial port) cannot be given a PCI address: libvirt refuses the domain, or QEMU refuses to start it ("can\'t go on PCI bus").',
+  title: 'A PCI address only on a device that plugs into PCI, and on pvpanic-pci',
+  why: 'A device that sits on another bus (an IDE, SATA, SCSI or USB disk, a USB input or NIC, a ramfb display, an ISA sound card, watchdog, serial port or panic device) cannot be given a PCI address: libvirt refuses the domain, or QEMU refuses to start it ("can\'t go on PCI bus"). And pvpanic-pci, a PCI device, takes no address of another type.',
   source:
-    'libvirt src/conf/domain_validate.c virDomainDiskAddressDiskBusCompatibility via virDomainDiskDefValidate ("Invalid address type \'pci\' for the disk \'…\' with the bus type \'…\'"), virDomainVideoDefValidate ("address not supported for video type ramfb"); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefDiskFrontend ("unexpected address type for usb disk"), qemuValidateDomainWatchdogDef ("… model of watchdog does not support configuring the address"), qemuValidateDomainChrTargetDef ("Target type \'isa-serial\' requires address type \'isa\'"); src/conf/domain_conf.c virDomainInputDefParseXML ("Invalid address for a USB device"); QEMU qdev_device_add ("Device \'sb16\' can\'t go on PCI bus", the same for usb-net); each checked with libvirt 9.0 and QEMU 7.2',
+    'libvirt src/conf/domain_validate.c virDomainDiskAddressDiskBusCompatibility via virDomainDiskDefValidate ("Invalid address type \'pci\' for the disk \'…\' with the bus type \'…\'"), virDomainVideoDefValidate ("address not supported for video type ramfb"); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefDiskFrontend ("unexpected address type for usb disk"), qemuValidateDomainWatchdogDef ("… model of watchdog does not support configuring the address"), qemuValidateDomainChrTargetDef ("Target type \'isa-serial\' requires address type \'isa\'"), qemuValidateDomainDefPanic ("panic is supported only with ISA address type", "pvpanic is supported only with PCI address type": libvirt 9.0 knows no model pvpanic, 10.7 does); src/conf/domain_conf.c virDomainInputDefParseXML ("Invalid address for a USB device"); QEMU qdev_device_add ("Device \'sb16\' can\'t go on PCI bus", the same for usb-net); each checked with libvirt 9.0 and QEMU 7.2',
   families: 'all',
 };
 
@@ -23,7 +23,7 @@ const ADDRESSLESS_WATCHDOGS = new Set(['ib700', 'itco', 'diag288']);
 const NON_PCI_SOUND = new Set(['sb16', 'pcspk', 'usb']);
 
 /** libvirt's or QEMU's words for a PCI address on `d`, or undefined when the device may have one. */
-function refusal(d: GuestDevice): string | undefined {
+function refusal(d: GuestDevice, family: string): string | undefined {
   switch (d.element) {
     case 'disk':
       if (d.bus === 'usb') return 'libvirt refuses the domain ("unexpected address type for usb disk")';
@@ -43,6 +43,9 @@ function refusal(d: GuestDevice): string | undefined {
       return d.model !== undefined && NON_PCI_SOUND.has(d.model) ? `QEMU refuses to start it ("Device '${d.model === 'usb' ? 'usb-audio' : d.model}' can't go on PCI bus")` : undefined;
     case 'interface':
       return d.type !== 'hostdev' && d.model === 'usb-net' ? 'QEMU refuses to start it ("Device \'usb-net\' can\'t go on PCI bus")' : undefined;
+    case 'panic':
+      // model isa (x86's default, qemuDomainDevicePanicDefPostParse) is the ISA pvpanic at 0x505
+      return (d.model === undefined || d.model === 'isa') && (family === 'q35' || family === 'i440fx') ? 'libvirt refuses the domain ("panic is supported only with ISA address type")' : undefined;
     default:
       return undefined;
   }
@@ -51,8 +54,13 @@ function refusal(d: GuestDevice): string | undefined {
 export const rule: Rule = globalRule(meta, (ctx) => {
   const out: Finding[] = [];
   for (const d of ctx.design.guest.devices) {
+    // the converse: pvpanic-pci (panic model pvpanic) written with an address of another type
+    if (d.element === 'panic' && d.model === 'pvpanic' && ctx.family !== 'other' && d.otherAddressType !== undefined && d.otherAddressType !== 'pci') {
+      out.push(finding(meta, `${deviceName(d)} is pvpanic-pci, a PCI device, but it is written with an address of type '${d.otherAddressType}': libvirt refuses the domain ("pvpanic is supported only with PCI address type"). Remove the <address> (libvirt gives it one on bus 0), or write a PCI one.`, { devices: [d.key] }));
+      continue;
+    }
     if (!d.address) continue;
-    const words = refusal(d);
+    const words = refusal(d, ctx.family);
     if (!words) continue;
     out.push(
       finding(meta, `${deviceName(d)} is written at PCI address ${addrText(d.address)}, but it does not plug into PCI: ${words}. Remove the <address>.`, { devices: [d.key] }, [
@@ -77,6 +85,8 @@ export const cases = {
     { name: 'a pci-serial at a PCI address', design: i440fx([dev('ser', 'serial', at(0, 6), { bus: 'pci-serial' })]) },
     { name: 'a serial without a target type at a PCI address (libvirt makes it a pci-serial)', design: i440fx([dev('ser', 'serial', at(0, 6))]) },
     { name: 'an ich9 sound card at a PCI address', design: i440fx([dev('snd', 'sound', at(0, 6), { model: 'ich9' })]) },
+    { name: 'a pvpanic (pvpanic-pci) at a PCI address on q35', design: q35([], [dev('panic', 'panic', at(0, 4), { model: 'pvpanic' })]) },
+    { name: 'an ISA panic without an address', design: i440fx([dev('panic', 'panic', undefined, { model: 'isa', otherAddressType: 'isa' })]) },
     { name: 'an e1000 NIC at a PCI address', design: i440fx([dev('nic', 'interface', at(0, 6), { model: 'e1000' })]) },
   ],
   fail: [
@@ -88,6 +98,9 @@ export const cases = {
     { name: 'a USB tablet at a PCI address', design: i440fx([dev('tab', 'input', at(0, 6), { bus: 'usb' })]), expect: { devices: ['tab'] } },
     { name: 'an isa-serial at a PCI address', design: i440fx([dev('ser', 'serial', at(0, 6), { bus: 'isa-serial' })]), expect: { devices: ['ser'] } },
     { name: 'an sb16 sound card at a PCI address', design: i440fx([dev('snd', 'sound', at(0, 6), { model: 'sb16' })]), expect: { devices: ['snd'] } },
+    { name: 'an ISA panic (no model on x86) at a PCI address', design: i440fx([dev('panic', 'panic', at(0, 6))]), expect: { devices: ['panic'] } },
+    // libvirt's test pvpanic-pci-invalid-address-aarch64
+    { name: 'a pvpanic on virt with an ISA address', design: virt([], [dev('panic', 'panic', undefined, { model: 'pvpanic', otherAddressType: 'isa' })]), expect: { devices: ['panic'] } },
     { name: 'a usb-net NIC at a PCI address', design: i440fx([dev('nic', 'interface', at(0, 6), { model: 'usb-net' })]), expect: { devices: ['nic'] } },
   ],
 };
