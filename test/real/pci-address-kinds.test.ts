@@ -3,7 +3,8 @@
  * found running libvirt's own tests beyond ../shared/corpus (disk-usb-pci,
  * video-ramfb-display-device-pci-address, isapc-pci, microvm-pci, pci-serial-dev-chardev):
  * - a device that plugs into no PCI bus, written with a PCI address, is refused by libvirt at define
- *   or by QEMU at start, and GEN-ADDR-6 says so;
+ *   or by QEMU at start, and GEN-ADDR-6 says so; so is a device that is PCI only written with another
+ *   address type (virtio-iommu-invalid-address-type, shmem-invalid-address, hostdev-mdev-invalid-target-address);
  * - a PCI controller written for isapc or microvm leaves what libvirt puts on it with no bus in QEMU
  *   ("Bus 'pci.0' not found"), and GEN-CONNECT-1 says so;
  * - the first serial console written at its pci-serial's address is that serial, not a second
@@ -31,6 +32,23 @@ describe('a PCI address on a device that plugs into no PCI bus', () => {
   ])('%s: refused, and GEN-ADDR-6 says so', async (_name, device, words) => {
     const xml = pc(`    ${device}\n`);
     expect(errorRules(xml)).toEqual(['GEN-ADDR-6']);
+    const r = await verify(xml);
+    if (!r.error?.includes(words)) console.log(formatVerifyReport(r));
+    expect(r.ok).toBe(false);
+    expect(r.error).toContain(words);
+  });
+});
+
+describe('another address type on a device that is PCI only', () => {
+  it.each([
+    ['a virtio IOMMU with a virtio-mmio address (q35)', 'q35', `<iommu model='virtio'><address type='virtio-mmio'/></iommu>`, "IOMMU device: 'virtio' needs a PCI address"],
+    ['an ivshmem with an ISA address', 'pc', `<shmem name='shmem0'><model type='ivshmem-plain'/><size unit='M'>4</size><address type='isa'/></shmem>`, "only 'pci' addresses are supported for the shared memory device"],
+    ['a PCI hostdev with a drive address', 'q35', `<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x06' slot='0x12' function='0x5'/></source><address type='drive' controller='0' bus='0' target='0' unit='1'/></hostdev>`, "PCI host devices must use 'pci' or 'unassigned' address type"],
+    ['a vfio-pci mdev with a drive address', 'pc', `<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='53764d0e-85a0-42b4-af5c-2046b460b1dc'/></source><address type='drive' controller='0' bus='0' target='0' unit='1'/></hostdev>`, "Unsupported address type 'drive' with mediated device model 'vfio-pci'"],
+  ])('%s: refused, and GEN-ADDR-6 says so', async (_name, machine, device, words) => {
+    // a virtio IOMMU needs ACPI before libvirt looks at its address
+    const xml = pc(`    ${device}\n`, machine).replace('</os>', '</os>\n  <features><acpi/></features>');
+    expect(errorRules(xml)).toContain('GEN-ADDR-6');
     const r = await verify(xml);
     if (!r.error?.includes(words)) console.log(formatVerifyReport(r));
     expect(r.ok).toBe(false);

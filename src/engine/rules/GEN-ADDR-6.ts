@@ -3,15 +3,15 @@ import type { GuestDevice } from '../model/guest.ts';
 import { addrText, finding } from './context.ts';
 import { globalRule } from './define.ts';
 import { deviceName } from './fixes.ts';
-import { at, design, dev, q35, virt } from './testkit.ts';
+import { at, design, dev, hostdev, q35, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-ADDR-6',
   severity: 'error',
-  title: 'A PCI address only on a device that plugs into PCI, and on pvpanic-pci',
-  why: 'A device that sits on another bus (an IDE, SATA, SCSI or USB disk, a USB input or NIC, a ramfb display, an ISA sound card, watchdog, serial port or panic device) cannot be given a PCI address: libvirt refuses the domain, or QEMU refuses to start it ("can\'t go on PCI bus"). And pvpanic-pci, a PCI device, takes no address of another type.',
+  title: 'A PCI address only on a device that plugs into PCI, and no other address on one that is PCI only',
+  why: 'A device that sits on another bus (an IDE, SATA, SCSI or USB disk, a USB input or NIC, a ramfb display, an ISA sound card, watchdog, serial port or panic device) cannot be given a PCI address: libvirt refuses the domain, or QEMU refuses to start it ("can\'t go on PCI bus"). And a device that is PCI only (pvpanic-pci, a virtio IOMMU, ivshmem, a PCI or vfio-pci mdev host device) takes no address of another type.',
   source:
-    'libvirt src/conf/domain_validate.c virDomainDiskAddressDiskBusCompatibility via virDomainDiskDefValidate ("Invalid address type \'pci\' for the disk \'…\' with the bus type \'…\'"), virDomainVideoDefValidate ("address not supported for video type ramfb"); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefDiskFrontend ("unexpected address type for usb disk"), qemuValidateDomainWatchdogDef ("… model of watchdog does not support configuring the address"), qemuValidateDomainChrTargetDef ("Target type \'isa-serial\' requires address type \'isa\'"), qemuValidateDomainDefPanic ("panic is supported only with ISA address type", "pvpanic is supported only with PCI address type": libvirt 9.0 knows no model pvpanic, 10.7 does); src/conf/domain_conf.c virDomainInputDefParseXML ("Invalid address for a USB device"); QEMU qdev_device_add ("Device \'sb16\' can\'t go on PCI bus", the same for usb-net); each checked with libvirt 9.0 and QEMU 7.2',
+    'libvirt src/conf/domain_validate.c virDomainDiskAddressDiskBusCompatibility via virDomainDiskDefValidate ("Invalid address type \'pci\' for the disk \'…\' with the bus type \'…\'"), virDomainVideoDefValidate ("address not supported for video type ramfb"); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefDiskFrontend ("unexpected address type for usb disk"), qemuValidateDomainWatchdogDef ("… model of watchdog does not support configuring the address"), qemuValidateDomainChrTargetDef ("Target type \'isa-serial\' requires address type \'isa\'"), qemuValidateDomainDefPanic ("panic is supported only with ISA address type", "pvpanic is supported only with PCI address type": libvirt 9.0 knows no model pvpanic, 10.7 does), qemuValidateDomainDeviceDefIOMMU ("IOMMU device: \'virtio\' needs a PCI address"); src/qemu/qemu_command.c, building the ivshmem device ("only \'pci\' addresses are supported for the shared memory device", refused at start); src/conf/domain_postparse.c virDomainHostdevDefPostParse ("PCI host devices must use \'pci\' or \'unassigned\' address type", "Unsupported address type \'…\' with mediated device model \'vfio-pci\'"); src/conf/domain_conf.c virDomainInputDefParseXML ("Invalid address for a USB device"); QEMU qdev_device_add ("Device \'sb16\' can\'t go on PCI bus", the same for usb-net); each checked with libvirt 9.0 and QEMU 7.2',
   families: 'all',
 };
 
@@ -51,12 +51,36 @@ function refusal(d: GuestDevice, family: string): string | undefined {
   }
 }
 
+/**
+ * libvirt's or QEMU's words for a device that is PCI only written with an address of type `other`
+ * (not 'pci'), or undefined when that address type is one it may have.
+ */
+function pciOnly(d: GuestDevice, other: string, family: string): string | undefined {
+  switch (d.element) {
+    case 'panic':
+      return d.model === 'pvpanic' && family !== 'other' ? 'libvirt refuses the domain ("pvpanic is supported only with PCI address type")' : undefined;
+    case 'iommu':
+      return d.model === 'virtio' ? 'libvirt refuses the domain ("IOMMU device: \'virtio\' needs a PCI address")' : undefined;
+    case 'shmem':
+      return 'libvirt refuses to start it ("only \'pci\' addresses are supported for the shared memory device")';
+    case 'hostdev':
+      if (d.mode === 'capabilities') return undefined;
+      if (d.type === 'pci' || d.type === undefined) return other === 'unassigned' ? undefined : 'libvirt refuses the domain ("PCI host devices must use \'pci\' or \'unassigned\' address type")';
+      if (d.type === 'mdev' && (d.model === 'vfio-pci' || d.model === undefined)) return `libvirt refuses the domain ("Unsupported address type '${other}' with mediated device model 'vfio-pci'")`;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
 export const rule: Rule = globalRule(meta, (ctx) => {
   const out: Finding[] = [];
   for (const d of ctx.design.guest.devices) {
-    // the converse: pvpanic-pci (panic model pvpanic) written with an address of another type
-    if (d.element === 'panic' && d.model === 'pvpanic' && ctx.family !== 'other' && d.otherAddressType !== undefined && d.otherAddressType !== 'pci') {
-      out.push(finding(meta, `${deviceName(d)} is pvpanic-pci, a PCI device, but it is written with an address of type '${d.otherAddressType}': libvirt refuses the domain ("pvpanic is supported only with PCI address type"). Remove the <address> (libvirt gives it one on bus 0), or write a PCI one.`, { devices: [d.key] }));
+    // the converse: a device that is PCI only, written with an address of another type
+    const other = d.otherAddressType;
+    const only = other !== undefined && other !== 'pci' ? pciOnly(d, other, ctx.family) : undefined;
+    if (only) {
+      out.push(finding(meta, `${deviceName(d)} plugs into PCI only, but it is written with an address of type '${other}': ${only}. Remove the <address> (libvirt gives it a PCI one), or write a PCI one.`, { devices: [d.key] }));
       continue;
     }
     if (!d.address) continue;
@@ -87,6 +111,8 @@ export const cases = {
     { name: 'an ich9 sound card at a PCI address', design: i440fx([dev('snd', 'sound', at(0, 6), { model: 'ich9' })]) },
     { name: 'a pvpanic (pvpanic-pci) at a PCI address on q35', design: q35([], [dev('panic', 'panic', at(0, 4), { model: 'pvpanic' })]) },
     { name: 'an ISA panic without an address', design: i440fx([dev('panic', 'panic', undefined, { model: 'isa', otherAddressType: 'isa' })]) },
+    { name: 'a PCI hostdev with an unassigned address', design: q35([], [hostdev('0000:06:12.5', undefined, { otherAddressType: 'unassigned' })]) },
+    { name: 'a vfio-ccw mdev with a ccw address', design: design({ machine: 's390-ccw-virtio', arch: 's390x', devices: [dev('mdev', 'hostdev', undefined, { type: 'mdev', model: 'vfio-ccw', otherAddressType: 'ccw' })] }) },
     { name: 'an e1000 NIC at a PCI address', design: i440fx([dev('nic', 'interface', at(0, 6), { model: 'e1000' })]) },
   ],
   fail: [
@@ -101,6 +127,11 @@ export const cases = {
     { name: 'an ISA panic (no model on x86) at a PCI address', design: i440fx([dev('panic', 'panic', at(0, 6))]), expect: { devices: ['panic'] } },
     // libvirt's test pvpanic-pci-invalid-address-aarch64
     { name: 'a pvpanic on virt with an ISA address', design: virt([], [dev('panic', 'panic', undefined, { model: 'pvpanic', otherAddressType: 'isa' })]), expect: { devices: ['panic'] } },
+    // libvirt's tests virtio-iommu-invalid-address-type, shmem-invalid-address, hostdev-mdev-invalid-target-address
+    { name: 'a virtio IOMMU with a virtio-mmio address', design: q35([], [dev('iommu', 'iommu', undefined, { model: 'virtio', otherAddressType: 'virtio-mmio' })]), expect: { devices: ['iommu'] } },
+    { name: 'an ivshmem with an ISA address', design: i440fx([dev('shm', 'shmem', undefined, { otherAddressType: 'isa' })]), expect: { devices: ['shm'] } },
+    { name: 'a vfio-pci mdev with a drive address', design: i440fx([dev('mdev', 'hostdev', undefined, { type: 'mdev', model: 'vfio-pci', otherAddressType: 'drive' })]), expect: { devices: ['mdev'] } },
+    { name: 'a PCI hostdev with a drive address', design: q35([], [hostdev('0000:06:12.5', undefined, { otherAddressType: 'drive' })]), expect: { devices: ['0000:06:12.5'] } },
     { name: 'a usb-net NIC at a PCI address', design: i440fx([dev('nic', 'interface', at(0, 6), { model: 'usb-net' })]), expect: { devices: ['nic'] } },
   ],
 };
