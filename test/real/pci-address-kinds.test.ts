@@ -6,7 +6,8 @@
  *   or by QEMU at start, and GEN-ADDR-6 says so; so is a device that is PCI only written with another
  *   address type (virtio-iommu-invalid-address-type, shmem-invalid-address, hostdev-mdev-invalid-target-address);
  * - a PCI controller written for isapc or microvm leaves what libvirt puts on it with no bus in QEMU
- *   ("Bus 'pci.0' not found"), and GEN-CONNECT-1 says so;
+ *   ("Bus 'pci.0' not found"), and a device that needs a PCI slot written for one has no bus at all
+ *   ("No PCI buses available", usb-controller-default-isapc): GEN-CONNECT-1 says so;
  * - the first serial console written at its pci-serial's address is that serial, not a second
  *   device in the slot: the guest starts, and pcitopo has no error.
  */
@@ -65,6 +66,20 @@ describe('a PCI controller on a machine without PCI', () => {
     if (!r.error?.includes("Bus 'pci.0' not found")) console.log(formatVerifyReport(r));
     expect(r.ok).toBe(false);
     expect(r.error).toContain("Bus 'pci.0' not found");
+  });
+});
+
+describe('a device that needs a PCI slot on a machine without PCI', () => {
+  it.each([
+    ['isapc', `<controller type='usb' index='0'/>`],
+    ['microvm', `<interface type='user'><model type='e1000'/></interface>`],
+  ])('%s with %s: libvirt finds no PCI bus, and GEN-CONNECT-1 says so', async (machine, device) => {
+    const xml = pc(`    ${device}\n`, machine);
+    expect(errorRules(xml)).toEqual(['GEN-CONNECT-1']);
+    const r = await verify(xml);
+    if (!r.error?.includes('No PCI buses available')) console.log(formatVerifyReport(r));
+    expect(r.ok).toBe(false);
+    expect(r.error).toContain('No PCI buses available');
   });
 });
 
