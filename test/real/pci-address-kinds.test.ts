@@ -45,6 +45,7 @@ describe('another address type on a device that is PCI only', () => {
     ['a virtio IOMMU with a virtio-mmio address (q35)', 'q35', `<iommu model='virtio'><address type='virtio-mmio'/></iommu>`, "IOMMU device: 'virtio' needs a PCI address"],
     ['an ivshmem with an ISA address', 'pc', `<shmem name='shmem0'><model type='ivshmem-plain'/><size unit='M'>4</size><address type='isa'/></shmem>`, "only 'pci' addresses are supported for the shared memory device"],
     ['a PCI hostdev with a drive address', 'q35', `<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x06' slot='0x12' function='0x5'/></source><address type='drive' controller='0' bus='0' target='0' unit='1'/></hostdev>`, "PCI host devices must use 'pci' or 'unassigned' address type"],
+    ['an i6300esb watchdog with an ISA address', 'pc', `<watchdog model='i6300esb'><address type='isa' iobase='0x505'/></watchdog>`, 'i6300esb model of watchdog can go only on PCI bus'],
     ['a vfio-pci mdev with a drive address', 'pc', `<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='53764d0e-85a0-42b4-af5c-2046b460b1dc'/></source><address type='drive' controller='0' bus='0' target='0' unit='1'/></hostdev>`, "Unsupported address type 'drive' with mediated device model 'vfio-pci'"],
   ])('%s: refused, and GEN-ADDR-6 says so', async (_name, machine, device, words) => {
     // a virtio IOMMU needs ACPI before libvirt looks at its address

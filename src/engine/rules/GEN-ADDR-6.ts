@@ -11,16 +11,20 @@ const meta: RuleMeta = {
   title: 'A PCI address only on a device that plugs into PCI, and no other address on one that is PCI only',
   why: 'A device that sits on another bus (an IDE, SATA, SCSI or USB disk, a USB input or NIC, a ramfb display, an ISA sound card, watchdog, serial port or panic device) cannot be given a PCI address: libvirt refuses the domain, or QEMU refuses to start it ("can\'t go on PCI bus"). And a device that is PCI only (pvpanic-pci, a virtio IOMMU, ivshmem, a PCI or vfio-pci mdev host device) takes no address of another type.',
   source:
-    'libvirt src/conf/domain_validate.c virDomainDiskAddressDiskBusCompatibility via virDomainDiskDefValidate ("Invalid address type \'pci\' for the disk \'…\' with the bus type \'…\'"), virDomainVideoDefValidate ("address not supported for video type ramfb"); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefDiskFrontend ("unexpected address type for usb disk"), qemuValidateDomainWatchdogDef ("… model of watchdog does not support configuring the address"), qemuValidateDomainChrTargetDef ("Target type \'isa-serial\' requires address type \'isa\'"), qemuValidateDomainDefPanic ("panic is supported only with ISA address type", "pvpanic is supported only with PCI address type": libvirt 9.0 knows no model pvpanic, 10.7 does), qemuValidateDomainDeviceDefIOMMU ("IOMMU device: \'virtio\' needs a PCI address"); src/qemu/qemu_command.c, building the ivshmem device ("only \'pci\' addresses are supported for the shared memory device", refused at start); src/conf/domain_postparse.c virDomainHostdevDefPostParse ("PCI host devices must use \'pci\' or \'unassigned\' address type", "Unsupported address type \'…\' with mediated device model \'vfio-pci\'"); src/conf/domain_conf.c virDomainInputDefParseXML ("Invalid address for a USB device"); QEMU qdev_device_add ("Device \'sb16\' can\'t go on PCI bus", the same for usb-net); each checked with libvirt 9.0 and QEMU 7.2',
+    'libvirt src/conf/domain_validate.c virDomainDiskAddressDiskBusCompatibility via virDomainDiskDefValidate ("Invalid address type \'pci\' for the disk \'…\' with the bus type \'…\'"), virDomainVideoDefValidate ("address not supported for video type ramfb"); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefDiskFrontend ("unexpected address type for usb disk"), qemuValidateDomainWatchdogDef ("ib700 model of watchdog does not support configuring the address", "itco model of watchdog is part of the machine and cannot have any address set.", "i6300esb model of watchdog can go only on PCI bus"), qemuValidateDomainChrTargetDef ("Target type \'isa-serial\' requires address type \'isa\'"), qemuValidateDomainDefPanic ("panic is supported only with ISA address type", "pvpanic is supported only with PCI address type": libvirt 9.0 knows no model pvpanic, 10.7 does), qemuValidateDomainDeviceDefIOMMU ("IOMMU device: \'virtio\' needs a PCI address"); src/qemu/qemu_command.c, building the ivshmem device ("only \'pci\' addresses are supported for the shared memory device", refused at start); src/conf/domain_postparse.c virDomainHostdevDefPostParse ("PCI host devices must use \'pci\' or \'unassigned\' address type", "Unsupported address type \'…\' with mediated device model \'vfio-pci\'"); src/conf/domain_conf.c virDomainInputDefParseXML ("Invalid address for a USB device"); QEMU qdev_device_add ("Device \'sb16\' can\'t go on PCI bus", the same for usb-net); each checked with libvirt 9.0 and QEMU 7.2',
   families: 'all',
 };
 
 /** The disk buses whose disks take a drive (ide, sata, scsi, fdc) or USB address, never a PCI one. */
 const DRIVE_BUSES = new Set(['ide', 'sata', 'scsi', 'fdc']);
-/** Watchdogs libvirt gives no address: ib700 and iTCO are ISA/LPC, diag288 is s390's. */
-const ADDRESSLESS_WATCHDOGS = new Set(['ib700', 'itco', 'diag288']);
-/** Sound models that are no PCI device (qemuDomainDeviceCalculatePCIConnectFlags gives them no connect flags). */
-const NON_PCI_SOUND = new Set(['sb16', 'pcspk', 'usb']);
+/** qemuValidateDomainWatchdogDef's words for an address on the watchdogs that take none: ib700 is ISA, iTCO part of q35's LPC, diag288 s390's. */
+const WATCHDOG_WORDS: Readonly<Record<string, string>> = {
+  ib700: 'libvirt refuses the domain ("ib700 model of watchdog does not support configuring the address")',
+  itco: 'libvirt refuses the domain ("itco model of watchdog is part of the machine and cannot have any address set.")',
+  diag288: 'libvirt refuses the domain ("diag288 model of watchdog is virtual and cannot go on any bus.")',
+};
+/** Sound models that are a device of another bus (qemuDomainDeviceCalculatePCIConnectFlags gives them no connect flags): QEMU refuses them on PCI. pcspk is no device at all. */
+const NON_PCI_SOUND = new Set(['sb16', 'usb']);
 
 /** libvirt's or QEMU's words for a PCI address on `d`, or undefined when the device may have one. */
 function refusal(d: GuestDevice, family: string): string | undefined {
@@ -32,7 +36,7 @@ function refusal(d: GuestDevice, family: string): string | undefined {
     case 'video':
       return d.model === 'ramfb' ? 'libvirt refuses the domain ("address not supported for video type ramfb")' : undefined;
     case 'watchdog':
-      return d.model !== undefined && ADDRESSLESS_WATCHDOGS.has(d.model) ? `libvirt refuses the domain ("${d.model} model of watchdog does not support configuring the address")` : undefined;
+      return d.model !== undefined ? WATCHDOG_WORDS[d.model] : undefined;
     case 'input':
       return d.bus === 'usb' ? 'libvirt refuses the domain ("Invalid address for a USB device")' : undefined;
     case 'serial':
@@ -61,6 +65,8 @@ function pciOnly(d: GuestDevice, other: string, family: string): string | undefi
       return d.model === 'pvpanic' && family !== 'other' ? 'libvirt refuses the domain ("pvpanic is supported only with PCI address type")' : undefined;
     case 'iommu':
       return d.model === 'virtio' ? 'libvirt refuses the domain ("IOMMU device: \'virtio\' needs a PCI address")' : undefined;
+    case 'watchdog':
+      return d.model === 'i6300esb' ? 'libvirt refuses the domain ("i6300esb model of watchdog can go only on PCI bus")' : undefined;
     case 'shmem':
       return 'libvirt refuses to start it ("only \'pci\' addresses are supported for the shared memory device")';
     case 'hostdev':
@@ -126,6 +132,8 @@ export const cases = {
     { name: 'an sb16 sound card at a PCI address', design: i440fx([dev('snd', 'sound', at(0, 6), { model: 'sb16' })]), expect: { devices: ['snd'] } },
     { name: 'an ISA panic (no model on x86) at a PCI address', design: i440fx([dev('panic', 'panic', at(0, 6))]), expect: { devices: ['panic'] } },
     // libvirt's test pvpanic-pci-invalid-address-aarch64
+    { name: 'an iTCO watchdog at a PCI address', design: q35([], [dev('wd', 'watchdog', at(0, 6), { model: 'itco' })]), expect: { devices: ['wd'] } },
+    { name: 'an i6300esb watchdog with an ISA address', design: i440fx([dev('wd', 'watchdog', undefined, { model: 'i6300esb', otherAddressType: 'isa' })]), expect: { devices: ['wd'] } },
     { name: 'a pvpanic on virt with an ISA address', design: virt([], [dev('panic', 'panic', undefined, { model: 'pvpanic', otherAddressType: 'isa' })]), expect: { devices: ['panic'] } },
     // libvirt's tests virtio-iommu-invalid-address-type, shmem-invalid-address, hostdev-mdev-invalid-target-address
     { name: 'a virtio IOMMU with a virtio-mmio address', design: q35([], [dev('iommu', 'iommu', undefined, { model: 'virtio', otherAddressType: 'virtio-mmio' })]), expect: { devices: ['iommu'] } },
