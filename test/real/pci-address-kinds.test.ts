@@ -30,6 +30,8 @@ describe('a PCI address on a device that plugs into no PCI bus', () => {
     ['an isa-serial', `<serial type='pty'><target type='isa-serial'/>${AT6}</serial>`, "Target type 'isa-serial' requires address type 'isa'"],
     ['an sb16 sound card', `<sound model='sb16'>${AT6}</sound>`, "Device 'sb16' can't go on PCI bus"],
     ['a usb-net NIC', `<interface type='user'><model type='usb-net'/>${AT6}</interface>`, "Device 'usb-net' can't go on PCI bus"],
+    ['an ISA panic (x86 default model)', `<panic>${AT6}</panic>`, 'panic is supported only with ISA address type'],
+    ['a usb-audio sound card', `<sound model='usb'>${AT6}</sound>`, "Device 'usb-audio' can't go on PCI bus"],
   ])('%s: refused, and GEN-ADDR-6 says so', async (_name, device, words) => {
     const xml = pc(`    ${device}\n`);
     expect(errorRules(xml)).toEqual(['GEN-ADDR-6']);
