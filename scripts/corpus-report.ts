@@ -7,12 +7,18 @@
  * mismatch, and the kinds of difference by count. Hosts are libvirt's mock host (virpcimock).
  *
  * Run: npx tsx scripts/corpus-report.ts [--quiet]   (--quiet: figures and kinds only)
+ *
+ * With --dir DIR it reads libvirt test files fetched elsewhere instead (a flat directory of
+ * NAME.xml inputs with NAME.<arch>-latest.xml expected outputs or NAME.<arch>-latest.err refusals,
+ * with or without the corpus' `qemuxmlconfdata__` prefix), and also tabulates the verdicts: refused by
+ * libvirt with a pcitopo error (and its rules) or clean (a miss); accepted with a pcitopo error (a
+ * false alarm), the placement matching or its first difference. Nothing of DIR is kept.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Design, Host, MachineFamily } from '../src/engine/index.ts';
-import { createDesign, importHost, machineFamily, placeWithReport } from '../src/engine/index.ts';
+import { createDesign, importHost, machineFamily, placeWithReport, validate } from '../src/engine/index.ts';
 import type { Difference } from '../test/support/placement-compare.ts';
 import { firstDifference } from '../test/support/placement-compare.ts';
 
@@ -21,6 +27,7 @@ const CORPUS = path.resolve(ROOT, '..', 'shared', 'corpus');
 const DIRS = ['libvirt', 'libvirt-upstream'];
 const FAMILIES: readonly MachineFamily[] = ['pseries', 'q35', 'virt', 'i440fx'];
 const OUTPUT = /^(.*)\.([a-z0-9_]+)-latest\.xml$/;
+const ERR = /^(.*)\.([a-z0-9_]+)-latest\.err$/;
 
 interface Row {
   readonly name: string;
@@ -99,4 +106,60 @@ function run(): void {
   for (const [kind, n] of [...kinds].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) console.log(`  ${String(n).padStart(4)}  ${kind}`);
 }
 
-run();
+/** --dir DIR: every input of DIR with its verdict (see the header). */
+function runDir(dir: string, host: Host): void {
+  const files = fs.readdirSync(dir).sort();
+  const names = new Set(files);
+  const verdicts = new Map<string, number>();
+  const count = (k: string): void => void verdicts.set(k, (verdicts.get(k) ?? 0) + 1);
+  const quiet = process.argv.includes('--quiet');
+  for (const f of files) {
+    if (!f.endsWith('.xml') || /-latest(\.abi-update)?\.xml$/.test(f)) continue;
+    const base = f.slice(0, -'.xml'.length);
+    const name = base.replace(/^qemuxmlconfdata__/, '');
+    const err = files.find((x) => ERR.exec(x)?.[1] === base);
+    const out = files.find((x) => OUTPUT.exec(x)?.[1] === base && names.has(x));
+    const input = load(path.join(dir, f), host);
+    let verdict: string;
+    let detail = '';
+    if (typeof input === 'string') {
+      verdict = err ? 'refused: pcitopo refuses to read it' : 'accepted: pcitopo refuses to read it';
+      detail = input;
+    } else {
+      const errors = validate(input).filter((x) => x.severity === 'error');
+      const rules = [...new Set(errors.map((e) => e.ruleId))].join(', ');
+      if (err) {
+        verdict = errors.length ? 'refused: pcitopo error' : 'refused: pcitopo clean (miss)';
+        detail = errors.length ? rules : fs.readFileSync(path.join(dir, err), 'utf8').trim();
+      } else if (errors.length) {
+        verdict = out ? 'accepted: pcitopo error (false alarm)' : 'accepted (no expected output): pcitopo error';
+        detail = errors.map((e) => `${e.ruleId}: ${e.message}`).join(' | ');
+      } else if (!out) {
+        verdict = 'accepted (no expected output): clean';
+      } else {
+        const expected = load(path.join(dir, out), host);
+        const difference = typeof expected === 'string' ? { kind: 'expected output not read', text: expected } : firstDifference(input.guest.devices, placeWithReport(input, { policy: 'libvirt' }).design.guest, expected.guest);
+        verdict = difference ? 'accepted: placement differs' : 'accepted: placement matches';
+        detail = difference ? `${difference.kind}: ${difference.text}` : '';
+      }
+    }
+    count(verdict);
+    if (!quiet) console.log(`${name.padEnd(44)} ${verdict}${detail ? `  [${detail}]` : ''}`);
+  }
+  console.log(`\nVerdicts over ${dir}:`);
+  for (const [k, n] of [...verdicts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) console.log(`  ${String(n).padStart(4)}  ${k}`);
+}
+
+const dirAt = process.argv.indexOf('--dir');
+if (dirAt >= 0) {
+  const dir = process.argv[dirAt + 1];
+  if (!dir || !fs.existsSync(dir)) {
+    console.error('--dir needs a directory of libvirt test files');
+    process.exit(2);
+  }
+  const hostResult = importHost(fs.readFileSync(path.join(CORPUS, 'libvirt-mock-host.nodedev.xml'), 'utf8'), 'libvirt-mock-host.nodedev.xml');
+  if (!hostResult.ok) throw new Error(hostResult.error.message);
+  runDir(dir, hostResult.value);
+} else {
+  run();
+}

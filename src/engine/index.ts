@@ -25,6 +25,7 @@ export {
   virDomainAssignControllerIndexes,
   virDomainAssignDeviceControllerIndexes,
   virDomainDefPostParse,
+  virDomainSkipBackcompatConsole,
   placementsUnread,
   libvirtControllerOrder,
   isHostdevLike,

@@ -7,7 +7,7 @@
  *    still checks slot occupancy, multifunction and bus names.
  */
 import type { Design, GuestDevice, MachineFamily, PciController } from '../../engine/index.ts';
-import { formatPciAddress, machineFamily, parseLibvirtUint, qemuNamespaceOf } from '../../engine/index.ts';
+import { formatPciAddress, machineFamily, parseLibvirtUint, qemuNamespaceOf, virDomainSkipBackcompatConsole } from '../../engine/index.ts';
 import { aliasOf, append, child, elements, keepChildren, make, path, pciAddressOf, remove, replace, serialize as serializeElement, setText, textOf } from './xml.ts';
 import type { XmlElement } from './xml.ts';
 
@@ -278,6 +278,8 @@ export function makeDefineCopy(dom: XmlElement, design: Design, machineHelp: () 
     counts.set(el.name, nth + 1);
     if (!PCI_CAPABLE.has(el.name) || isPciController(el)) continue;
     const known = engineDevice.get(el.start);
+    // the first serial console is the first serial port itself: libvirt gives it no address of its own
+    if (known && virDomainSkipBackcompatConsole(design.guest.devices, known)) continue;
     // elements the engine does not model (a serial port given a PCI address) are named by position
     const key = known?.key ?? `${el.name}-${nth}`;
     const label = known?.label ?? [el.name, el.attributes.type, el.attributes.model].filter(Boolean).join(' ');

@@ -401,3 +401,14 @@ export function virDomainDefPostParse(guest: Guest, machine: LibvirtMachine, opt
   const indexed = controllers === guest.controllers && devices === guest.devices ? guest : { ...guest, controllers: controllers.slice(), devices: devices.slice() };
   return (opts.defaultDevices ?? true) ? virDomainDefAddImplicitVideo(virDomainDefAddImplicitControllers(qemuDomainDefAddDefaultDevices(indexed, machine))) : indexed;
 }
+
+/**
+ * virDomainSkipBackcompatConsole() (src/conf/domain_conf.c): the first `<console>` of target type
+ * serial (or none) of an HVM guest is the first serial port itself (virDomainDefAddConsoleCompat
+ * makes it its alias), so virDomainDeviceInfoIterate() skips it: it reserves no address of its own,
+ * even when written with the serial's PCI address (libvirt's test pci-serial-dev-chardev).
+ */
+export function virDomainSkipBackcompatConsole(devices: readonly GuestDevice[], d: GuestDevice): boolean {
+  if (d.element !== 'console' || (d.bus !== undefined && d.bus !== 'serial')) return false;
+  return devices.find((x) => x.element === 'console') === d;
+}

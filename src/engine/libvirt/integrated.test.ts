@@ -13,6 +13,8 @@ describe('integrated devices sit on pcie-root', () => {
   for (const [name, machine, device] of [
     ['virtio-iommu on q35', Q35, emulated({ key: 'iommu', element: 'iommu', model: 'virtio' })],
     ['panic pvpanic on virt (pvpanic-pci)', VIRT, emulated({ key: 'panic', element: 'panic', model: 'pvpanic' })],
+    // libvirt 10.7's test pvpanic-pci-x86_64: model pvpanic is pvpanic-pci on x86 too
+    ['panic pvpanic on q35 (pvpanic-pci)', Q35, emulated({ key: 'panic', element: 'panic', model: 'pvpanic' })],
   ] as const) {
     it(`${name}: a slot of pcie-root, no root port added; a virtio device beside it still gets a root port`, () => {
       const rng: GuestDevice = emulated({ key: 'rng', element: 'rng', model: 'virtio' });
@@ -25,9 +27,11 @@ describe('integrated devices sit on pcie-root', () => {
     });
   }
 
-  it('pvpanic is the ISA device on x86: no PCI address', () => {
-    expect(takesPciAddress(emulated({ element: 'panic', model: 'pvpanic' }), Q35)).toBe(false);
+  it('pvpanic is pvpanic-pci on x86 and virt alike; the ISA panic (model isa, x86\'s default) takes no PCI address', () => {
+    expect(takesPciAddress(emulated({ element: 'panic', model: 'pvpanic' }), Q35)).toBe(true);
     expect(takesPciAddress(emulated({ element: 'panic', model: 'pvpanic' }), VIRT)).toBe(true);
+    expect(takesPciAddress(emulated({ element: 'panic', model: 'isa' }), Q35)).toBe(false);
+    expect(takesPciAddress(emulated({ element: 'panic' }), Q35)).toBe(false);
   });
 
   it('with every slot of pcie-root taken libvirt cannot place it (it adds no bus for an integrated device)', () => {

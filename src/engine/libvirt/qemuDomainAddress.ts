@@ -14,7 +14,7 @@ import {
   virDomainPCIAddressSetAllMulti,
   virDomainPCIControllerModelToConnectType,
 } from './domainAddr.ts';
-import { virDiskNameToIndex, virDomainAssignDeviceControllerIndexes } from './domainConf.ts';
+import { virDiskNameToIndex, virDomainAssignDeviceControllerIndexes, virDomainSkipBackcompatConsole } from './domainConf.ts';
 import { qemuDomainAssignVirtioSerialAddresses } from './virtioSerial.ts';
 import type { LibvirtMachine } from './qemuDomain.ts';
 import { qemuDomainDeviceDefPostParse, qemuDomainHasPCIeRoot } from './qemuDomain.ts';
@@ -110,9 +110,14 @@ export function takesPciAddress(device: GuestDevice, machine: LibvirtMachine): b
   }
 }
 
-/** `<panic model='pvpanic'>` off x86 is QEMU's pvpanic-pci (on x86 it is the ISA pvpanic at 0x505). */
+/**
+ * `<panic model='pvpanic'>` is QEMU's pvpanic-pci on every machine, x86 included: the ISA pvpanic
+ * at 0x505 is model 'isa', the x86 default. qemuDomainDeviceCalculatePCIConnectFlags() gives
+ * VIR_DOMAIN_PANIC_MODEL_PVPANIC pciFlags | VIR_PCI_CONNECT_INTEGRATED and every other model 0;
+ * qemuValidateDomainDefPanic() then wants a PCI address on it (libvirt's test pvpanic-pci-x86_64).
+ */
 function pvpanicPci(d: GuestDevice, machine: LibvirtMachine): boolean {
-  return d.element === 'panic' && d.model === 'pvpanic' && machine.family !== 'q35' && machine.family !== 'i440fx' && machine.family !== 'other';
+  return d.element === 'panic' && d.model === 'pvpanic' && machine.family !== 'other';
 }
 
 /**
@@ -648,7 +653,7 @@ export function virDomainDeviceInfoIterateOrder(guest: Pick<Guest, 'controllers'
   for (let i = 0; i < devices.length; i++) {
     const d = devices[i] as GuestDevice;
     if (d.element === 'controller' || d.element === 'disk') special = true;
-    else put(ITERATE_RANK[d.element], { d });
+    else if (!virDomainSkipBackcompatConsole(devices, d)) put(ITERATE_RANK[d.element], { d });
   }
   // disks and non-PCI controllers in libvirt's list order, which assignmentOrder() keeps; the
   // non-PCI controllers whose type libvirt keeps after the PCI ones wait for them

@@ -50,12 +50,17 @@ export const cases = {
     { name: 'a controller and a device in different slots', design: q35([rootPort(1, 2)], [dev('nic', 'interface', at(0, 3), { model: 'e1000e' })]) },
     { name: 'one slot and function on two buses', design: pseries([phb(1)], [dev('vda', 'disk', at(0, 2)), dev('vdb', 'disk', at(1, 2))]) },
     // fuzz seed 27: libvirt refuses vdb's domain first (GEN-ADDR-1), never a double use
+    // libvirt's test pci-serial-dev-chardev: the first serial console is the pci-serial itself
+    // (virDomainSkipBackcompatConsole), written back with the serial's address
+    { name: 'a pci-serial and the serial console at its address', design: design({ machine: 'pc', arch: 'x86_64', devices: [dev('ser', 'serial', at(0, 4), { bus: 'pci-serial' }), dev('con', 'console', at(0, 4), { bus: 'serial' })] }) },
     { name: 'one bus, slot and function in two PCI domains', design: q35([], [dev('vda', 'disk', at(0, 2)), dev('vdb', 'disk', at(0, 2, 0, undefined, 0x100))]) },
   ],
   fail: [
     { name: 'same slot twice', design: pseries([], [dev('vda', 'disk', at(0, 2)), dev('vdb', 'disk', at(0, 2))]), expect: { devices: ['vda', 'vdb'] } },
     // h07-controller-and-device-clash: controllers occupy addresses too
     { name: 'a root port and a NIC at 00:02.0', design: q35([rootPort(1, 2)], [dev('nic', 'interface', at(0, 2), { model: 'e1000e' })]), expect: { controllers: [1], devices: ['nic'] } },
+    // only the first console is the serial's alias: a second one at that address is a device of its own
+    { name: 'a pci-serial, its console and a second console at its address', design: design({ machine: 'pc', arch: 'x86_64', devices: [dev('ser', 'serial', at(0, 4), { bus: 'pci-serial' }), dev('con', 'console', at(0, 4), { bus: 'serial' }), dev('con2', 'console', at(0, 4), { bus: 'serial' })] }), expect: { devices: ['ser', 'con2'] } },
     { name: 'two controllers at one address', design: q35([rootPort(1, 2), rootPort(2, 2, 0, { address: at(0, 2) })], []), expect: { controllers: [1, 2] } },
     { name: 'three devices at one address', design: pseries([], [dev('vda', 'disk', at(0, 2)), dev('vdb', 'disk', at(0, 2)), dev('vdc', 'disk', at(0, 2))]), expect: { devices: ['vda', 'vdb', 'vdc'] } },
     // r07-q35-hostdev-nic-double-use: one slot per root port, so the fix takes the empty port 2

@@ -19,7 +19,7 @@ const meta: RuleMeta = {
   severity: 'error',
   title: 'What libvirt must place itself has a bus that allows it',
   why: 'libvirt places unaddressed controllers only where the connect table matches exactly, and it never adds a parent for root ports, switch ports, dmi-to-pci-bridge or expander buses; with no such bus the domain is refused. The controllers it adds for the disks\' drive addresses (one for every index up to the highest named) and the USB controller and memballoon it adds by default need PCI slots too, and it refuses the domain when it runs out.',
-  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressFlagsCompatible ("was auto-assigned this address, but the PCI controller … doesn\'t allow auto-assignment"), virDomainPCIAddressSetGrow ("Cannot automatically add a new PCI bus for a device with connect flags"), virDomainPCIAddressGetNextAddr ("No PCI buses available"; in the dry run it grows a pcie-root-port even for an integrated device, which virDomainPCIAddressFlagsCompatible then refuses: "needs to be an integrated device (bus=0)"); src/qemu/qemu_domain.c qemuDomainMachineIsQ35, qemuDomainDefAddDefaultDevices (no PCI root for a machine it classifies as neither q35 nor i440fx); src/conf/domain_conf.c virDomainDefAddDiskControllersForType, virDomainDefMaybeAddHostdevSCSIcontroller (a controller for every index up to the one a drive address names, each placed on PCI: libvirt 9.0 defines a q35 disk on SCSI controller 540 and refuses one on 541: "a PCI slot is needed to connect a PCI controller model=\'pci-bridge\', but none is available")',
+  source: 'libvirt src/conf/domain_addr.c virDomainPCIAddressFlagsCompatible ("was auto-assigned this address, but the PCI controller … doesn\'t allow auto-assignment"), virDomainPCIAddressSetGrow ("Cannot automatically add a new PCI bus for a device with connect flags"), virDomainPCIAddressGetNextAddr ("No PCI buses available"; in the dry run it grows a pcie-root-port even for an integrated device, which virDomainPCIAddressFlagsCompatible then refuses: "needs to be an integrated device (bus=0)"); src/qemu/qemu_domain.c qemuDomainMachineIsQ35, qemuDomainDefAddDefaultDevices (no PCI root for a machine it classifies as neither q35 nor i440fx), qemuDomainSupportsPCI (isapc and microvm have no PCI: a PCI controller or a device that needs a PCI slot written for one is refused, libvirt\'s tests isapc-pci, microvm-pci, usb-controller-default-isapc); src/conf/domain_conf.c virDomainDefAddDiskControllersForType, virDomainDefMaybeAddHostdevSCSIcontroller (a controller for every index up to the one a drive address names, each placed on PCI: libvirt 9.0 defines a q35 disk on SCSI controller 540 and refuses one on 541: "a PCI slot is needed to connect a PCI controller model=\'pci-bridge\', but none is available")',
   families: ['q35', 'virt', 'i440fx', 'other'],
 };
 
@@ -69,6 +69,7 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   }
   out.push(...unplacedAtDefine(ctx, new Set(out.flatMap((f) => f.subjects.controllers ?? []))));
   out.push(...noPciBus(ctx));
+  out.push(...pciOnNonPciMachine(ctx));
   if (out.length === 0) out.push(...refusedAtDefine(ctx));
   return out;
 });
@@ -222,7 +223,7 @@ function portBelowFix(ctx: RuleContext, c: PciController): Fix | undefined {
   };
 }
 
-/** x86 machines libvirt classifies as neither q35 nor i440fx get no PCI root, yet the arch has PCI. */
+/** The x86 machines without PCI (qemuDomainSupportsPCI() is false for them): libvirt adds no PCI root, and none can be written. */
 const NON_PCI_X86 = new Set(['isapc', 'microvm']);
 
 /**
@@ -233,12 +234,35 @@ const NON_PCI_X86 = new Set(['isapc', 'microvm']);
  */
 function noPciBus(ctx: RuleContext): Finding[] {
   const arch = ctx.guest.arch ?? '';
-  if (ctx.family !== 'other' || !/^(x86_64|i686)$/.test(arch) || NON_PCI_X86.has(ctx.guest.machine ?? '')) return [];
+  if (ctx.family !== 'other' || !/^(x86_64|i686)$/.test(arch)) return [];
   if (ctx.guest.controllers.some((c) => c.model === 'pci-root' || c.model === 'pcie-root')) return [];
   const needing = ctx.guest.devices.filter((d) => ctx.takesPci(d));
   if (needing.length === 0) return [];
   const names = needing.slice(0, 3).map((d) => d.label).join(', ') + (needing.length > 3 ? ` and ${needing.length - 3} more` : '');
-  return [finding(meta, `libvirt does not know machine '${ctx.guest.machine ?? ''}' as q35 (written 'q35' or 'pc-q35-X.Y') or i440fx, so it adds no PCI root and ${names} ${needing.length === 1 ? 'has' : 'have'} no PCI bus: libvirt refuses the domain ("No PCI buses available"). Write a machine libvirt knows, such as 'q35'.`, { devices: needing.map((d) => d.key) })];
+  const machine = ctx.guest.machine ?? '';
+  const have = needing.length === 1 ? 'has' : 'have';
+  // isapc and microvm have no PCI at all (qemuDomainSupportsPCI): a device written for one that needs
+  // a PCI slot has no bus (libvirt 9.0: "No PCI buses available"; libvirt's later test
+  // usb-controller-default-isapc: "USB controller model 'piix3-uhci' requires PCI but machine type
+  // 'isapc' does not support PCI"). The defaults libvirt 9.0 adds there (a memballoon on isapc, a
+  // USB controller on microvm; qemuDomainDefAddDefaultDevices adds neither later) are not modelled.
+  if (NON_PCI_X86.has(machine)) return [finding(meta, `Machine type '${machine}' does not support PCI, and ${names} ${needing.length === 1 ? 'needs' : 'need'} a PCI slot: libvirt refuses the domain ("No PCI buses available"; later releases: "… requires PCI but machine type '${machine}' does not support PCI"). Remove ${needing.length === 1 ? 'it' : 'them'}.`, { devices: needing.map((d) => d.key) })];
+  return [finding(meta, `libvirt does not know machine '${machine}' as q35 (written 'q35' or 'pc-q35-X.Y') or i440fx, so it adds no PCI root and ${names} ${have} no PCI bus: libvirt refuses the domain ("No PCI buses available"). Write a machine libvirt knows, such as 'q35'.`, { devices: needing.map((d) => d.key) })];
+}
+
+/**
+ * isapc and microvm have no PCI host bridge in QEMU (qemuDomainSupportsPCI() is false for them), so
+ * a PCI controller written for one has no bus behind it: libvirt after 10.7 refuses it at define
+ * (its test isapc-pci: "Machine type 'isapc' does not support PCI"); libvirt 9.0 and 10.7 define
+ * it, put the memballoon (isapc) or USB controller (microvm) they add by default on it, and QEMU
+ * refuses to start ("Bus 'pci.0' not found", checked with libvirt 9.0 and QEMU 7.2).
+ */
+function pciOnNonPciMachine(ctx: RuleContext): Finding[] {
+  const machine = ctx.guest.machine ?? '';
+  if (ctx.family !== 'other' || !/^(x86_64|i686)$/.test(ctx.guest.arch ?? '') || !NON_PCI_X86.has(machine)) return [];
+  const written = ctx.guest.controllers.filter((c) => !c.implicit);
+  if (written.length === 0) return [];
+  return [finding(meta, `Machine type '${machine}' does not support PCI, yet ${written.map(controllerText).join(', ')} ${written.length === 1 ? 'is' : 'are'} written: libvirt refuses the domain ("Machine type '${machine}' does not support PCI"; libvirt 9.0 and 10.7 define it and QEMU refuses to start it: "Bus 'pci.0' not found").`, { controllers: written.flatMap((c) => (c.index === undefined ? [] : [c.index])) }, [removeFix(written)])];
 }
 
 /** q35 with pcie-root's slots 1..last taken by written e1000e NICs (0x1f is ICH9's), and a virtio disk without an address. */
@@ -272,6 +296,7 @@ export const cases = {
     { name: 'i440fx: 61 unaddressed NICs (libvirt 9.0 defines it, though it refuses 60)', design: nics('pc', 61) },
     // libvirt 9.0 defines it: 541 lsilogic controllers behind a pcie-to-pci-bridge and 17 pci-bridges
     { name: 'q35: a SCSI disk on drive controller 540', design: scsiOn(540) },
+    { name: 'isapc with no PCI controller written', design: design({ machine: 'isapc', arch: 'x86_64', devices: [dev('balloon', 'memballoon', undefined, { model: 'none' })] }) },
     { name: 'an x86 machine libvirt does not know, with nothing that needs PCI', design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('sda', 'disk', undefined, { bus: 'sata' })] }) },
   ],
   fail: [
@@ -289,6 +314,12 @@ export const cases = {
     { name: 'i440fx: 60 unaddressed NICs, the dry run finding no slot for a pci-bridge it adds', design: nics('pc', 60), expect: { devices: Array.from({ length: 60 }, (_, i) => `nic${i + 1}`) } },
     // libvirt 9.0: "a PCI slot is needed to connect a PCI controller model='pci-bridge', but none is available, and it cannot be automatically added"
     { name: 'q35: a SCSI disk on drive controller 541 (542 controllers libvirt adds)', design: scsiOn(541), expect: { devices: ['sda'] } },
+    // libvirt's test isapc-pci (and microvm-pci): a pci-root on a machine without PCI
+    { name: 'a pci-root written for isapc', design: design({ machine: 'isapc', arch: 'x86_64', controllers: [ctrl('pci-root', 0)] }), expect: { controllers: [0] } },
+    // libvirt's test usb-controller-default-isapc: the USB controller's default model is PCI
+    { name: 'isapc with a USB controller', design: design({ machine: 'isapc', arch: 'x86_64', devices: [dev('usb', 'controller', undefined, { type: 'usb' }), dev('balloon', 'memballoon', undefined, { model: 'none' })] }), expect: { devices: ['usb'] } },
+    { name: 'microvm with an e1000 NIC', design: design({ machine: 'microvm', arch: 'x86_64', devices: [dev('nic', 'interface', undefined, { model: 'e1000' }), dev('balloon', 'memballoon', undefined, { model: 'none' })] }), expect: { devices: ['nic'] } },
+    { name: 'a pci-root written for microvm', design: design({ machine: 'microvm', arch: 'x86_64', controllers: [ctrl('pci-root', 0)] }), expect: { controllers: [0] } },
     // r13-machine-pc-q35-without-version: libvirt adds no PCI root for a machine it does not classify
     { name: "an x86 machine libvirt does not know ('pc-q35' without a version) with a device that needs PCI", design: design({ machine: 'pc-q35', arch: 'x86_64', devices: [dev('vda', 'disk')] }), expect: { devices: ['vda'] } },
   ],

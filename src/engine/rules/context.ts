@@ -5,7 +5,7 @@ import { machineProfile } from '../machines/index.ts';
 import type { Host, HostDevice } from '../model/host.ts';
 import { hostDeviceOf } from '../model/host.ts';
 import type { PciAddress } from '../model/pci.ts';
-import { virDomainAssignControllerIndexes } from '../libvirt/domainConf.ts';
+import { virDomainAssignControllerIndexes, virDomainSkipBackcompatConsole } from '../libvirt/domainConf.ts';
 import { qemuDomainHasPCIeRoot } from '../libvirt/qemuDomain.ts';
 import type { ControllerOrder } from '../libvirt/qemuDomainAddress.ts';
 import { endpointConnectType, qemuDomainAssignSpaprVIOAddresses, qemuDomainImpliedPCIBuses, qemuDomainPCIAddressSetCollect, takesPciAddress } from '../libvirt/qemuDomainAddress.ts';
@@ -182,7 +182,8 @@ export function buildContext(design: Design, opts: ContextOptions = {}): RuleCon
   const hostdevs: GuestDevice[] = [];
   for (const d of guest.devices) {
     if (isHostdev(d)) hostdevs.push(d);
-    if (!d.address) continue;
+    // the first serial console is the first serial port itself: no PCI address of its own
+    if (!d.address || virDomainSkipBackcompatConsole(guest.devices, d)) continue;
     ensure(d.address.bus);
     (busDevices.get(d.address.bus) as GuestDevice[]).push(d);
   }

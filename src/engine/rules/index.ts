@@ -13,6 +13,7 @@ import { rule as GEN_ADDR_1 } from './GEN-ADDR-1.ts';
 import { rule as GEN_ADDR_2 } from './GEN-ADDR-2.ts';
 import { rule as GEN_ADDR_3 } from './GEN-ADDR-3.ts';
 import { rule as GEN_ADDR_4 } from './GEN-ADDR-4.ts';
+import { rule as GEN_ADDR_6 } from './GEN-ADDR-6.ts';
 import { rule as GEN_CMDLINE_1 } from './GEN-CMDLINE-1.ts';
 import { rule as GEN_CONNECT_1 } from './GEN-CONNECT-1.ts';
 import { rule as GEN_CONNECT_2 } from './GEN-CONNECT-2.ts';
@@ -89,6 +90,7 @@ export const RULES: readonly Rule[] = [
   GEN_ADDR_2,
   GEN_ADDR_3,
   GEN_ADDR_4,
+  GEN_ADDR_6,
   GEN_CMDLINE_1,
   GEN_CONNECT_1,
   GEN_CONNECT_2,
