@@ -38,6 +38,7 @@ describe('an expander busNr below the bus numbers of the root ports before it', 
     const started = await verify(low);
     if (started.error) console.log(formatVerifyReport(started));
     expect(started.error).toBeUndefined();
+    expect(started.ok).toBe(true);
     expect(errors(domain(4))).toEqual([]);
   });
 });
