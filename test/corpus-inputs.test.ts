@@ -37,7 +37,6 @@ const ONCE_FALSE_POSITIVES: Record<string, string> = {
   'pseries-many-buses-1': 'PHB 1 named by an address: libvirt adds it',
   'pseries-phb-simple': 'the default PHB is implicit; PHB 1 is added for the address naming it',
   'pseries-phb-user-alias': 'the same',
-  'q35-multifunction': 'no pcie-root written: the implicit one has the root-port slots',
   'q35-pcie': 'no pcie-root written: the implicit one has room for the 13 unaddressed root ports',
   'usb-controller-default-pseries': 'the default PHB is implicit',
 };

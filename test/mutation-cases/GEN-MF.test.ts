@@ -4,6 +4,7 @@ import { findingsOf } from './alone.ts';
 import { createDesign } from '../../src/engine/xml/domain.ts';
 import { at, ctrl, design, dev, pseries, q35, rootPort } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
+import type { GuestDevice } from '../../src/engine/model/guest.ts';
 import type { Finding } from '../../src/engine/rules/types.ts';
 
 /**
@@ -13,12 +14,14 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  */
 
 const of = (d: Design, id: string): Finding[] => findingsOf(d, id);
+/** an i440fx guest (GEN-MF-3 is not judged on pseries), with these devices */
+const i440fx = (devices: GuestDevice[]): Design => design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pci-root', 0)], devices });
 
 describe('GEN-MF-2: function 0 with multifunction=\'off\' in a slot with other functions', () => {
   it('the message names slot and bus, both functions are subjects, and the fix turns multifunction on', () => {
     const d = pseries([], [dev('a', 'disk', at(0, 3, 0, 'off')), dev('b', 'disk', at(0, 3, 1))]);
     const got = of(d, 'GEN-MF-2');
-    expect(got.map((f) => [f.message, f.subjects])).toEqual([["Slot 0x03 of bus 0x00 has several functions, but function 0 says multifunction='off'.", { devices: ['a', 'b'] }]]);
+    expect(got.map((f) => [f.message, f.subjects])).toEqual([["Slot 0x03 of bus 0x00 has several functions, but function 0 says multifunction='off': QEMU refuses to start (\"PCI: single function device can't be populated in function 3.1\").", { devices: ['a', 'b'] }]]);
     expect(got[0]?.fixes?.map((x) => x.label)).toEqual(["Set multifunction='on' on a"]);
     const fixed = applyCommand(d, got[0]!.fixes![0]!.command);
     expect(fixed.guest.devices.find((x) => x.key === 'a')?.address).toEqual({ domain: 0, bus: 0, slot: 3, function: 0, multifunction: 'on' });
@@ -30,16 +33,25 @@ describe('GEN-MF-2: function 0 with multifunction=\'off\' in a slot with other f
     expect(of(d, 'GEN-MF-2').map((f) => f.fixes?.map((x) => x.label))).toEqual([["Set multifunction='on' on a"]]);
   });
 
-  it('not judged: a lone function 0 with \'off\', function 0 without the attribute, a root port at x.0 with \'off\' (libvirt\'s q35-multifunction)', () => {
+  it('not judged: a lone function 0 with \'off\', function 0 without the attribute', () => {
     expect(of(pseries([], [dev('a', 'disk', at(0, 3, 0, 'off'))]), 'GEN-MF-2')).toEqual([]);
     expect(of(pseries([], [dev('a', 'disk', at(0, 3, 0)), dev('b', 'disk', at(0, 3, 1))]), 'GEN-MF-2')).toEqual([]);
-    expect(of(q35([rootPort(1, 2, 0, { address: at(0, 2, 0, 'off') }), rootPort(2, 2, 1)], []), 'GEN-MF-2')).toEqual([]);
+  });
+
+  it('a root port at x.0 with \'off\' and one at x.1 (libvirt\'s q35-multifunction, which QEMU 7.2 refuses): both named, the fix turns multifunction on', () => {
+    const d = q35([rootPort(1, 2, 0, { address: at(0, 2, 0, 'off') }), rootPort(2, 2, 1)], []);
+    const got = of(d, 'GEN-MF-2');
+    expect(got.map((f) => f.subjects)).toEqual([{ controllers: [1, 2] }]);
+    expect(got[0]?.fixes?.map((x) => x.label)).toEqual(["Set multifunction='on' on pcie-root-port index 1"]);
+    const fixed = applyCommand(d, got[0]!.fixes![0]!.command);
+    expect(fixed.guest.controllers.find((x) => x.index === 1)?.address).toEqual({ domain: 0, bus: 0, slot: 2, function: 0, multifunction: 'on' });
+    expect(of(fixed, 'GEN-MF-2')).toEqual([]);
   });
 });
 
 describe('GEN-MF-3: a slot with functions but no function 0', () => {
   it('lists the functions as written, and the fix moves the lowest-numbered device to function 0 with multifunction on', () => {
-    const d = pseries([], [dev('b', 'disk', at(0, 3, 2)), dev('a', 'disk', at(0, 3, 1))]);
+    const d = i440fx([dev('b', 'disk', at(0, 3, 2)), dev('a', 'disk', at(0, 3, 1))]);
     const got = of(d, 'GEN-MF-3');
     expect(got.map((f) => [f.message, f.subjects])).toEqual([['Slot 0x03 of bus 0x00 uses function(s) 2, 1 but has no function 0; the guest will not see them.', { devices: ['b', 'a'] }]]);
     expect(got[0]?.fixes?.map((x) => x.label)).toEqual(['Move a to function 0 of slot 0x03']);
@@ -49,7 +61,7 @@ describe('GEN-MF-3: a slot with functions but no function 0', () => {
   });
 
   it('a lone function moved to 0 gets no multifunction attribute', () => {
-    const d = pseries([], [dev('a', 'disk', at(0, 3, 1))]);
+    const d = i440fx([dev('a', 'disk', at(0, 3, 1))]);
     const fixed = applyCommand(d, of(d, 'GEN-MF-3')[0]!.fixes![0]!.command);
     expect(fixed.guest.devices[0]?.address).toEqual({ domain: 0, bus: 0, slot: 3, function: 0 });
   });
@@ -62,7 +74,11 @@ describe('GEN-MF-3: a slot with functions but no function 0', () => {
     expect(of(q35([], [dev('usb', 'controller', at(0, 0x1f, 2))]), 'GEN-MF-3')).toEqual([]);
     expect(of(design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pci-root', 0)], devices: [dev('ide', 'controller', at(0, 1, 1))] }), 'GEN-MF-3')).toEqual([]);
     expect(of(q35([rootPort(1, 2), ctrl('pcie-switch-upstream-port', 2, { address: at(1, 0) })], [dev('x', 'interface', at(0, 1, 1))]), 'GEN-MF-3').map((f) => f.subjects)).toEqual([{ devices: ['x'] }]);
-    expect(of(pseries([], [dev('a', 'disk', at(0, 0x1f, 1))]), 'GEN-MF-3').map((f) => f.subjects)).toEqual([{ devices: ['a'] }]);
+    expect(of(design({ machine: 'virt', controllers: [ctrl('pcie-root', 0)], devices: [dev('a', 'disk', at(0, 0x1f, 1))] }), 'GEN-MF-3').map((f) => f.subjects)).toEqual([{ devices: ['a'] }]);
+  });
+
+  it('not on pseries: QEMU puts every function in the PHB\'s device tree (legacy-device@3,1), which the guest builds its devices from', () => {
+    expect(of(pseries([], [dev('a', 'disk', at(0, 3, 1))]), 'GEN-MF-3')).toEqual([]);
   });
 });
 

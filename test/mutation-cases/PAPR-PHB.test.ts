@@ -207,15 +207,21 @@ describe('PAPR-PHB-3: controller index 0 if and only if target index 0', () => {
  * PAPR-PHB-9: libvirt 9.0 names the default PHB's bus after its user alias (qemuBuildDeviceAddressPCIGetBus),
  * which QEMU does not know ("Bus 'ua-…' not found"); only a guest with something on bus 0 names that bus.
  */
-const phb9 = (d: Design) => findingsOf(d, 'PAPR-PHB-9').map((f) => [f.message, f.subjects]);
+const phb9 = (d: Design, libvirtVersion = '9.0') => findingsOf(d, 'PAPR-PHB-9', libvirtVersion).map((f) => [f.message, f.subjects]);
 const noDefaults = [dev('usb', 'controller', undefined, { type: 'usb', model: 'none' }), dev('mb', 'memballoon', undefined, { model: 'none' })];
 const aliased = (alias: string, extra: Partial<PciController> = {}) => ({ ...phb(0, {}, { alias }), ...extra });
 
 describe('PAPR-PHB-9: a user alias on the default PHB under libvirt 9.0', () => {
   it('a disk on bus 0: the words name the alias', () => {
     expect(phb9(design({ machine: 'pseries', controllers: [aliased('ua-phb0')], devices: [dev('vda', 'disk', at(0, 1)), ...noDefaults] }))).toEqual([
-      ["The default PHB has the user alias 'ua-phb0' while devices sit on bus 0: libvirt 9.0 then passes bus=ua-phb0 to QEMU, which only knows pci.0, and the guest fails to start. Remove the alias or use libvirt 10.x.", { controllers: [0] }],
+      ["The default PHB has the user alias 'ua-phb0' while devices sit on bus 0: libvirt 9.0 passes bus=ua-phb0 to QEMU, which only knows pci.0, so QEMU refuses to start (\"Bus 'ua-phb0' not found\"). Remove the alias, or use libvirt 10.x.", { controllers: [0] }],
     ]);
+  });
+
+  it('judged as libvirt 9.x an error, as 10.x (and by default) a note', () => {
+    const d = design({ machine: 'pseries', controllers: [aliased('ua-phb0')], devices: [dev('vda', 'disk', at(0, 1)), ...noDefaults] });
+    const sev = (v: string | undefined) => findingsOf(d, 'PAPR-PHB-9', v).map((f) => f.severity);
+    expect([sev('9.0'), sev('9.5.0'), sev('10.0'), sev('10.7'), sev(undefined)]).toEqual([['error'], ['error'], ['info'], ['info'], ['info']]);
   });
 
   it('only a controller on bus 0 (a pci-bridge) names the bus as well', () => {

@@ -12,10 +12,10 @@ import type { Finding } from '../../src/engine/rules/types.ts';
  * Throws on an unknown id (a typo in a test, not an input) and when the rules cannot read the design
  * at all (validate's internal finding of the context: no verdict to compare).
  */
-export function findingsOf(design: Design, id: string): Finding[] {
+export function findingsOf(design: Design, id: string, libvirtVersion?: string): Finding[] {
   const rule = RULES.find((r) => r.meta.id === id);
   if (!rule) throw new Error(`no rule ${id} in the catalog`);
-  const all = validate(design, [rule]);
+  const all = validate(design, [rule], { libvirtVersion });
   // validate never throws: a design the rules cannot read at all (a fix whose command is broken and
   // gives no design back, say) yields one internal finding of its own id, which a filter on `id`
   // would drop, and "no finding" would pass for it

@@ -29,18 +29,18 @@ const tables = await Promise.all(
 
 describe.each(tables.map(([meta, cases]) => [meta.id, meta, cases] as const))('%s alone', (_id, meta, cases) => {
   it(`${meta.id}: passing cases give no finding of its severity, failing cases the expected subjects`, () => {
-    for (const c of cases.pass) expect(findingsOf(c.design, meta.id).filter((f) => f.severity === meta.severity), `pass case "${c.name}"`).toEqual([]);
+    for (const c of cases.pass) expect(findingsOf(c.design, meta.id, c.libvirtVersion).filter((f) => f.severity === meta.severity), `pass case "${c.name}"`).toEqual([]);
     for (const c of cases.fail) {
-      const got = findingsOf(c.design, meta.id).filter((f) => f.severity === meta.severity);
+      const got = findingsOf(c.design, meta.id, c.libvirtVersion).filter((f) => f.severity === meta.severity);
       expect(got.some((f) => matches(f, c.expect)), `fail case "${c.name}" gave ${JSON.stringify(got.map((f) => f.subjects))}`).toBe(true);
     }
   });
 
   it(`${meta.id}: each fix of a failing case removes its finding`, () => {
     for (const c of cases.fail) {
-      for (const f of findingsOf(c.design, meta.id)) {
+      for (const f of findingsOf(c.design, meta.id, c.libvirtVersion)) {
         for (const fix of f.fixes ?? []) {
-          const after = findingsOf(applyCommand(c.design, fix.command), meta.id);
+          const after = findingsOf(applyCommand(c.design, fix.command), meta.id, c.libvirtVersion);
           expect(after.some((x) => sameSubjects(x, f)), `case "${c.name}" fix "${fix.label}" left the finding`).toBe(false);
         }
       }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MACHINE_TEMPLATES, exportDomain, isPhb, place, predictDefine, ruleMeta, validate } from '../../src/engine/index.ts';
+import { MACHINE_TEMPLATES, RULES, exportDomain, isPhb, place, predictDefine, ruleMeta, validate } from '../../src/engine/index.ts';
 import type { Design } from '../../src/engine/index.ts';
 import { barePcieXml, demoHost, designOf } from '../support/designs.ts';
 import { checkVerifyTools, formatVerifyReport, runVerify, verifyExitCode } from '../../src/cli/verify/index.ts';
@@ -129,7 +129,7 @@ describe('broken designs: pcitopo flags them AND libvirt or QEMU really refuses 
   for (const c of BROKEN_DESIGNS) {
     it(c.name, async () => {
       const d = design(c.xml());
-      const findings = validate(d);
+      const findings = validate(d, RULES, { libvirtVersion: c.libvirtVersion });
       // every broken design names rules of the catalog: one that is not there is a gap to fix, never a pass
       expect(c.rules.filter((id) => ruleMeta(id) === undefined), `"${c.name}" names rules pcitopo does not have`).toEqual([]);
       const hit = findings.filter((f) => c.rules.includes(f.ruleId));

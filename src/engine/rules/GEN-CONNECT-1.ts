@@ -53,7 +53,10 @@ export const rule: Rule = globalRule(meta, (ctx) => {
     const type = controllerConnectType(c);
     // pci-bridge: libvirt can always find or make a PCI slot for it.
     if (c.address || !type || type === 'pci-bridge') return false;
-    return !(ctx.guest.controllers.some((p) => p !== c && busAccepts(p, type)) || ((type === 'pcie-root-port' || type === 'dmi-to-pci-bridge' || type === 'pcie-expander-bus') && ctx.pcieRoot));
+    // a switch upstream port: on a pcie-root libvirt grows a pcie-root-port for it (virDomainPCIAddressSetGrow,
+    // src/conf/domain_addr.c); whether that port comes after it is GEN-IDX-4's, a full root bus unplacedAtDefine's
+    const grown = type === 'pcie-switch-upstream-port';
+    return !(ctx.guest.controllers.some((p) => p !== c && busAccepts(p, type)) || ((type === 'pcie-root-port' || type === 'dmi-to-pci-bridge' || type === 'pcie-expander-bus' || grown) && ctx.pcieRoot));
   });
   for (const c of stranded) {
     const fixes = stranded.length > 1 ? [removeFix(stranded), removeFix([c])] : [removeFix([c])];
@@ -288,6 +291,8 @@ export const cases = {
     { name: 'root port without address on q35', design: q35([ctrl('pcie-root-port', 1)], []) },
     // connect flags 0: unplaced, but GEN-SOUND-1 / GEN-FS-1 say libvirt's words, not "No more available PCI slots"
     { name: 'ich7 sound and a loop filesystem (no connect flags) are their own rules\' to report', design: q35([], [dev('snd', 'sound', undefined, { model: 'ich7' }), dev('fs', 'filesystem', undefined, { driverType: 'loop' })]) },
+    // libvirt 9.0 defines it, adding root port 2 for the upstream port; QEMU refuses the order (GEN-IDX-4)
+    { name: 'an upstream port and no root port: libvirt adds one for it', design: q35([ctrl('pcie-switch-upstream-port', 1)], []) },
     { name: 'downstream under an upstream', design: q35([rootPort(1, 1), ctrl('pcie-switch-upstream-port', 2), ctrl('pcie-switch-downstream-port', 3)], []) },
     { name: 'a pcie-to-pci-bridge with a free root port before it', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-root-port', 2), ctrl('pcie-to-pci-bridge', 3)], [dev('rng0', 'rng', at(1, 0))]) },
     { name: "an x86 machine libvirt knows as q35 ('pc-q35-' and a version)", design: design({ machine: 'pc-q35-7.2', arch: 'x86_64', devices: [dev('vda', 'disk')] }) },

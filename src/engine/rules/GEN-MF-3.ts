@@ -6,17 +6,22 @@ import type { DefinedDomain } from '../placement/defineTime.ts';
 import { atDefine, placesAnything } from './atDefine.ts';
 import { globalRule } from './define.ts';
 import { deviceName } from './fixes.ts';
-import { at, ctrl, design, dev, hostdev, pseries, q35, rootPort } from './testkit.ts';
+import { at, ctrl, design, dev, hostdev, pseries, q35, rootPort, virt } from './testkit.ts';
 import { hexNumber } from '../model/names.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-MF-3',
   severity: 'error',
   title: 'A slot with functions > 0 has a function 0',
-  why: 'The guest scans a slot from function 0; without it the other functions are never seen, and QEMU refuses to expose them.',
+  why: 'The guest scans a slot from function 0; without it the other functions are never seen. (Not on pseries, whose guests take their PCI devices from the device tree QEMU builds, one node per function.)',
   source:
     "QEMU hw/pci/pci.c do_pci_register_device, pci_init_multifunction; Linux drivers/pci/probe.c pci_scan_slot (no function 0: the slot is not scanned further); where libvirt puts a function > 0 itself: libvirt src/qemu/qemu_domain_address.c qemuDomainAssignDevicePCISlots (an ICH9 USB2 controller at its own function of a slot: ich9-ehci1 at 7); where libvirt fills function 0 of a written slot itself: src/conf/domain_addr.c virDomainPCIAddressReserveAddrInternal + virDomainPCIAddressFindUnusedFunctionOnBus (a pcie-root-port joins a slot a root port reserved first: VIR_PCI_CONNECT_AGGREGATE_SLOT), qemuDomainAssignDevicePCISlots (ich9-uhci1 at function 0 of its EHCI's slot)",
-  families: 'all',
+  // not pseries: QEMU puts every function in the device tree it builds for each PHB (hw/ppc/spapr_pci.c
+  // spapr_dt_pci_bus: `legacy-device@5,1` for a lone function 1, seen with QEMU 7.2 -M pseries,dumpdtb=),
+  // and a pseries guest builds its PCI devices from that tree (Linux arch/powerpc/platforms/pseries
+  // pSeries_pci_probe_mode: PCI_PROBE_DEVTREE under PAPR; arch/powerpc/kernel/pci_of_scan.c
+  // of_scan_pci_dev creates a device per node, with no function 0 asked for): the guest sees it
+  families: ['q35', 'i440fx', 'virt', 'other'],
 };
 
 /** The machine's own function 0: ICH9 LPC at 00:1f.0 on q35, PIIX3 at 00:01.0 on i440fx. */
@@ -101,6 +106,8 @@ const withoutDefaults = [dev('usb', 'controller', undefined, { type: 'usb', mode
 
 export const cases = {
   pass: [
+    // QEMU 7.2 -M pseries,dumpdtb=: the PHB's node has legacy-device@5,1; the guest builds its devices from the tree
+    { name: 'pseries: function 1 alone (the device tree QEMU builds names it)', design: pseries([], [hostdev('0000:01:00.1', at(0, 1, 1))]) },
     { name: 'functions 0 and 1', design: pseries([], [hostdev('0000:01:00.0', at(0, 1, 0, 'on')), hostdev('0000:01:00.1', at(0, 1, 1))]) },
     { name: 'an ICH9 EHCI libvirt places with its uhci1 companion (function 0)', design: q35([], [usb2('ehci', 'ich9-ehci1'), usb2('uhci', 'ich9-uhci1')]) },
     // libvirt aggregates root ports into the written port's slot, so the unaddressed one takes 00:01.0 (QEMU starts it)
@@ -113,7 +120,8 @@ export const cases = {
     { name: 'an EHCI written at function 7 and its uhci1 without an address, which libvirt puts at function 0 of that slot', design: design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pci-root', 0)], devices: [usb2('ehci', 'ich9-ehci1', at(0, 5, 7)), usb2('uhci', 'ich9-uhci1')] }) },
   ],
   fail: [
-    { name: 'function 1 alone', design: pseries([], [hostdev('0000:01:00.1', at(0, 1, 1))]), expect: { devices: ['0000:01:00.1'] } },
+    { name: 'function 1 alone', design: design({ machine: 'pc-i440fx-7.2', controllers: [ctrl('pci-root', 0)], devices: [hostdev('0000:01:00.1', at(0, 3, 1))] }), expect: { devices: ['0000:01:00.1'] } },
+    { name: 'function 1 alone on aarch64 virt', design: virt([], [hostdev('0000:01:00.1', at(0, 3, 1)), ...withoutDefaults]), expect: { devices: ['0000:01:00.1'] } },
     { name: 'an ICH9 EHCI alone, which libvirt puts at function 7 of a free slot', design: q35([], [usb2('ehci', 'ich9-ehci1')]), expect: { devices: ['ehci'] } },
     // the NIC takes the written port's own bus: libvirt adds no root port, nothing takes 00:01.0
     { name: 'a root port written at 00:01.1 and one NIC without an address, which goes behind it', design: q35([rootPort(1, 1, 1)], [dev('nic', 'interface'), ...withoutDefaults]), expect: { controllers: [1] } },

@@ -1,16 +1,18 @@
-import type { ControllerTarget, MachineFamily, PciController } from '../model/guest.ts';
+import type { ControllerTarget, Guest, MachineFamily, PciController } from '../model/guest.ts';
 import type { Finding, Rule, RuleMeta } from './types.ts';
+import type { RuleContext } from './context.ts';
 import { controllerText, finding } from './context.ts';
+import { atDefine, placesAnything } from './atDefine.ts';
 import { globalRule } from './define.ts';
 import { setTargetFix } from './fixes.ts';
-import { at, ctrl, phb, pseries, q35, rootPort } from './testkit.ts';
+import { at, ctrl, design, phb, pseries, q35, rootPort } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-TGT-1',
   severity: 'error',
   title: '<target> attributes only where the model allows them, in range',
-  why: "Each <target> attribute sets a property of one QEMU device; libvirt refuses it on other models ('Option … is not valid for PCI controller') and outside its range, and QEMU refuses two expander buses of one busNr ('Bus N is already in use').",
-  source: "libvirt src/conf/domain_validate.c virDomainControllerDefValidate (ranges); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefControllerPCI; src/conf/domain_conf.c virDomainControllerDefParseXML (each <target> number by virXMLPropInt/UInt/ULongLong in base 0, hotplug by virXMLPropTristateSwitch: \"Invalid value for attribute 'chassis' in element 'target': 'x'. Expected integer value\"; memReserve since 10.3, virXMLPropULongLong base 0 with VIR_XML_PROP_NONZERO: libvirt 9.0 ignores it; <node> by virXPathInt in base 10, \"invalid NUMA node in target\"); QEMU hw/pci-bridge/pci_expander_bridge.c pxb_dev_realize_common (two pxb or pxb-pcie of one bus_nr: \"Bus N is already in use\", checked with QEMU 7.2)",
+  why: "Each <target> attribute sets a property of one QEMU device; libvirt refuses it on other models ('Option … is not valid for PCI controller') and outside its range, and QEMU refuses two expander buses of one busNr ('Bus N is already in use'). An expander's busNr must also leave room below it for the bus numbers the guest firmware gives the bridges of the buses numbered before it, or two buses get one number and the guest does not see the devices behind one of them.",
+  source: "libvirt src/conf/domain_validate.c virDomainControllerDefValidate (ranges); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefControllerPCI; src/conf/domain_conf.c virDomainControllerDefParseXML (each <target> number by virXMLPropInt/UInt/ULongLong in base 0, hotplug by virXMLPropTristateSwitch: \"Invalid value for attribute 'chassis' in element 'target': 'x'. Expected integer value\"; memReserve since 10.3, virXMLPropULongLong base 0 with VIR_XML_PROP_NONZERO: libvirt 9.0 ignores it; <node> by virXPathInt in base 10, \"invalid NUMA node in target\"); QEMU hw/pci-bridge/pci_expander_bridge.c pxb_dev_realize_common (two pxb or pxb-pcie of one bus_nr: \"Bus N is already in use\", checked with QEMU 7.2); the room below a busNr: libvirt src/qemu/qemu_domain_address.c qemuDomainAddressFindNewBusNr (\"There need to be enough bus numbers *below* this for all the child controllers of the pci-expander-bus with the next lower busNr (or the pci-root bus…)\"; libvirt checks it only for the busNr it picks itself), QEMU docs/pci_expander_bridge.txt; seen with QEMU 7.2 + SeaBIOS (q35, three root ports on pcie.0, pxb-pcie bus_nr=2: the firmware gives the second root port secondary bus 2, and the device behind it is gone from query-pci)",
   families: 'all',
 };
 
@@ -27,7 +29,69 @@ const ALLOWED: Record<Attr, (model: string, pseries: boolean) => boolean> = {
 };
 const RANGE: Partial<Record<Attr, [number, number]>> = { chassisNr: [1, 255], chassis: [0, 255], port: [0, 255], busNr: [1, 254], memReserve: [1, Number.MAX_SAFE_INTEGER] };
 
-export const rule: Rule = globalRule(meta, (ctx) => [...ctx.guest.controllers.flatMap((c) => attributeFindings(ctx.family, c)), ...busNrTwice(ctx.guest.controllers)]);
+export const rule: Rule = globalRule(meta, (ctx) => [...ctx.guest.controllers.flatMap((c) => attributeFindings(ctx.family, c)), ...busNrTwice(ctx.guest.controllers), ...busNrRoom(ctx)]);
+
+const isRoot = (c: PciController): boolean => c.model === 'pci-root' || c.model === 'pcie-root';
+const isExpander = (c: PciController): boolean => c.model === 'pci-expander-bus' || c.model === 'pcie-expander-bus';
+
+/**
+ * Expander buses whose written busNr leaves too few numbers below it: the guest firmware numbers the
+ * buses of each root in turn, from the root's own number up, one per bridge below it (root and switch
+ * ports, pci-bridges, dmi- and pcie-to-pci bridges; an expander is a root of its own, numbered
+ * busNr), so the root numbered before an expander needs its number plus its bridge count below the
+ * expander's busNr. libvirt picks a busNr that leaves that room (qemuDomainAddressFindNewBusNr) but
+ * takes a written one as it is, and QEMU starts the guest; the firmware then gives two buses one
+ * number and the guest does not see the devices behind one of them. A pci-expander-bus (QEMU's pxb,
+i440fx) holds a pci-bridge of its own (its devices sit on busNr + 1), so it needs a number more, as
+qemuDomainAddressFindNewBusNr says ("each pxb device requires at least 2 bus numbers"); a
+pcie-expander-bus (pxb-pcie) has none. Judged where libvirt puts the
+ * controllers (the define-time model when it places any), for the busNr values written.
+ */
+function busNrRoom(ctx: RuleContext): Finding[] {
+  if (!ctx.guest.controllers.some((c) => isExpander(c) && c.target.busNr !== undefined)) return [];
+  const guest: Guest = atDefine(ctx, placesAnything)?.guest ?? ctx.guest;
+  const byIndex = new Map<number, PciController>();
+  for (const c of guest.controllers) if (c.index !== undefined && !byIndex.has(c.index)) byIndex.set(c.index, c);
+  /** the root (bus 0's controller or an expander) whose numbering `c`'s bus belongs to; undefined when the chain is broken or loops */
+  const rootOf = (c: PciController): PciController | undefined => {
+    let at: PciController | undefined = c;
+    for (let hops = 0; at && hops <= byIndex.size; hops++) {
+      const parent: PciController | undefined = at.address ? byIndex.get(at.address.bus) : undefined;
+      if (!parent) return undefined;
+      if (isRoot(parent) || isExpander(parent)) return parent;
+      at = parent;
+    }
+    return undefined;
+  };
+  const bridges = new Map<PciController, number>();
+  for (const c of guest.controllers) {
+    if (isRoot(c) || isExpander(c)) continue;
+    const root = rootOf(c);
+    if (root) bridges.set(root, (bridges.get(root) ?? 0) + 1);
+  }
+  const root0 = byIndex.get(0);
+  const roots: { readonly c: PciController; readonly start: number }[] = root0 && isRoot(root0) ? [{ c: root0, start: 0 }] : [];
+  for (const c of guest.controllers) if (isExpander(c) && c.target.busNr !== undefined) roots.push({ c, start: c.target.busNr });
+  roots.sort((a, b) => a.start - b.start);
+  const out: Finding[] = [];
+  for (let i = 1; i < roots.length; i++) {
+    const before = roots[i - 1] as (typeof roots)[number];
+    const next = roots[i] as (typeof roots)[number];
+    // a pxb (pci-expander-bus) holds a PCI bridge of its own, whose bus has the devices: a number more
+    const n = (bridges.get(before.c) ?? 0) + (before.c.model === 'pci-expander-bus' ? 1 : 0);
+    // the same busNr twice is busNrTwice's (QEMU refuses it)
+    if (n === 0 || before.start === next.start || before.start + n < next.start) continue;
+    const name = (c: PciController): string => (isRoot(c) ? `the root bus (${c.model})` : controllerText(c));
+    out.push(
+      finding(
+        meta,
+        `${controllerText(next.c)} has busNr ${next.start}, but the ${n} bridge${n === 1 ? '' : 's'} below ${name(before.c)} take bus numbers ${before.start + 1}-${before.start + n}: the guest firmware gives bus ${next.start} twice and the guest does not see the devices behind one of them (QEMU starts it). Give the expander a busNr above ${before.start + n}.`,
+        { controllers: [before.c, next.c].flatMap((x) => (x.index !== undefined ? [x.index] : [])) },
+      ),
+    );
+  }
+  return out;
+}
 
 /**
  * An expander bus whose written busNr another one has: libvirt defines the guest, and QEMU refuses
@@ -80,11 +144,23 @@ function attributeFindings(family: MachineFamily, c: PciController): Finding[] {
 export const cases = {
   pass: [
     { name: 'two pcie-expander-buses of busNr 250 and 251 (their ranges overlap: QEMU starts it)', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 250 } }), ctrl('pcie-expander-bus', 2, { address: at(0, 3), target: { busNr: 251 } })], []) },
+    // buses 1-3 for the three root ports of pcie-root, 4 for the expander
+    { name: 'a pcie-expander-bus of busNr 4 after three root ports on pcie-root', design: q35([rootPort(1, 1), rootPort(2, 2), rootPort(3, 3), ctrl('pcie-expander-bus', 4, { address: at(0, 5), target: { busNr: 4 } })], []) },
+    { name: 'two expander buses, the first with a root port below it, one number apart', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 100 } }), ctrl('pcie-expander-bus', 2, { address: at(0, 3), target: { busNr: 102 } }), ctrl('pcie-root-port', 3, { address: at(1, 0), target: { chassis: 3, port: 0 } })], []) },
+    { name: 'i440fx: two pci-expander-buses of busNr 250 and 252', design: design({ machine: 'pc', controllers: [ctrl('pci-root', 0), ctrl('pci-expander-bus', 1, { address: at(0, 3), target: { busNr: 250 } }), ctrl('pci-expander-bus', 2, { address: at(0, 4), target: { busNr: 252 } })] }) },
     { name: 'PHB index and root port chassis', design: q35([rootPort(1, 1)], []) }, { name: 'pseries PHB', design: pseries([phb(1, { node: 0 })], [], undefined, { numaCells: 1 }) }],
   fail: [
     { name: 'chassis on a pci-bridge', design: pseries([ctrl('pci-bridge', 1, { address: at(0, 1), target: { chassisNr: 1, chassis: 3 } })], []), expect: { controllers: [1] } },
     // libvirt 9.0 defines it; QEMU 7.2: "Bus 250 is already in use" (test/real/expander-busnr.test.ts)
     { name: 'two pcie-expander-buses of busNr 250', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 250 } }), ctrl('pcie-expander-bus', 2, { address: at(0, 3), target: { busNr: 250 } })], []), expect: { controllers: [1, 2] } },
+    // QEMU 7.2 + SeaBIOS: the second root port gets secondary bus 2, the pxb's, and its device is gone
+    { name: 'a pcie-expander-bus of busNr 2 after three root ports on pcie-root', design: q35([rootPort(1, 1), rootPort(2, 2), rootPort(3, 3), ctrl('pcie-expander-bus', 4, { address: at(0, 5), target: { busNr: 2 } })], []), expect: { controllers: [0, 4] } },
+    { name: 'two expander buses, the first with a root port below it, next to each other', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 100 } }), ctrl('pcie-expander-bus', 2, { address: at(0, 3), target: { busNr: 101 } }), ctrl('pcie-root-port', 3, { address: at(1, 0), target: { chassis: 3, port: 0 } })], []), expect: { controllers: [1, 2] } },
+    // libvirt puts the root ports written without an address on pcie-root (and more for its USB controller and memballoon)
+    { name: 'a pcie-expander-bus of busNr 2 and three root ports libvirt places', design: q35([ctrl('pcie-root-port', 1), ctrl('pcie-root-port', 2), ctrl('pcie-root-port', 3), ctrl('pcie-expander-bus', 4, { address: at(0, 5), target: { busNr: 2 } })], []), expect: { controllers: [0, 4] } },
+    // QEMU 7.2 + SeaBIOS: the first pxb's own bridge gets secondary bus 251, the second pxb's number
+    { name: 'i440fx: two pci-expander-buses of busNr 250 and 251', design: design({ machine: 'pc', controllers: [ctrl('pci-root', 0), ctrl('pci-expander-bus', 1, { address: at(0, 3), target: { busNr: 250 } }), ctrl('pci-expander-bus', 2, { address: at(0, 4), target: { busNr: 251 } })] }), expect: { controllers: [1, 2] } },
+    { name: 'i440fx: a pci-expander-bus of busNr 1 after a pci-bridge', design: design({ machine: 'pc', controllers: [ctrl('pci-root', 0), ctrl('pci-bridge', 1, { address: at(0, 3), target: { chassisNr: 1 } }), ctrl('pci-expander-bus', 2, { address: at(0, 4), target: { busNr: 1 } })] }), expect: { controllers: [0, 2] } },
     { name: 'busNr 255', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 255 } })], []), expect: { controllers: [1] } },
     // libvirt 9.0: "invalid NUMA node in target" (<node>0x0</node>: base 10)
     { name: '<node>0x0</node> (unreadable)', design: pseries([{ ...phb(1), unreadable: ["target node='0x0'"] }], [], undefined, { numaCells: 1 }), expect: { controllers: [1] } },

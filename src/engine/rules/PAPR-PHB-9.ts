@@ -1,4 +1,4 @@
-import type { Rule, RuleMeta } from './types.ts';
+import type { Finding, Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import { globalRule } from './define.ts';
 import { isPhb } from '../model/guest.ts';
@@ -6,11 +6,17 @@ import { at, dev, phb, pseries } from './testkit.ts';
 
 const meta: RuleMeta = {
   id: 'PAPR-PHB-9',
-  severity: 'warning',
+  severity: 'error',
   title: 'No user alias on the default PHB (libvirt 9.0)',
-  why: "libvirt 9.0 (Debian 12) names the default PHB's bus after a user alias, but QEMU's default PHB bus stays pci.0, so the guest does not start (\"Bus 'ua-…' not found\"). libvirt 10.x handles it.",
-  source: 'Seen with libvirt 9.0 + QEMU 7.2 (shared/tools/libvirt-qemu-check.sh); libvirt 10.7 src/qemu/qemu_command.c qemuBuildDeviceAddressPCIGetBus',
+  why: "libvirt 9.0 (Debian 12) names the default PHB's bus after a user alias, but QEMU's default PHB bus stays pci.0, so the guest does not start (\"Bus 'ua-…' not found\"). libvirt 10.x handles it: judged as 10.x, the finding is only a note.",
+  source: 'Seen with libvirt 9.0 + QEMU 7.2 (shared/tools/libvirt-qemu-check.sh; libvirt\'s own test pseries-phb-user-alias, which 9.0 defines and QEMU refuses); libvirt 10.7 src/qemu/qemu_command.c qemuBuildDeviceAddressPCIGetBus',
   families: ['pseries'],
+};
+
+/** Does the release validation judges the design as name the bus after the alias (libvirt before 10)? */
+const namesBusAfterAlias = (version: string | undefined): boolean => {
+  const major = version === undefined ? NaN : Number.parseInt(version, 10);
+  return Number.isFinite(major) && major < 10;
 };
 
 export const rule: Rule = globalRule(meta, (ctx) => {
@@ -18,10 +24,21 @@ export const rule: Rule = globalRule(meta, (ctx) => {
   if (!c || !isPhb(c) || !c.alias?.startsWith('ua-')) return [];
   const bus = ctx.busByIndex.get(0);
   if (!bus || (bus.devices.length === 0 && bus.controllers.length === 0)) return [];
-  return [finding(meta, `The default PHB has the user alias '${c.alias}' while devices sit on bus 0: libvirt 9.0 then passes bus=${c.alias} to QEMU, which only knows pci.0, and the guest fails to start. Remove the alias or use libvirt 10.x.`, { controllers: [0] })];
+  if (namesBusAfterAlias(ctx.libvirtVersion)) {
+    return [finding(meta, `The default PHB has the user alias '${c.alias}' while devices sit on bus 0: libvirt ${ctx.libvirtVersion ?? ''} passes bus=${c.alias} to QEMU, which only knows pci.0, so QEMU refuses to start ("Bus '${c.alias}' not found"). Remove the alias, or use libvirt 10.x.`, { controllers: [0] })];
+  }
+  const note: Finding = { ...finding(meta, `The default PHB has the user alias '${c.alias}' while devices sit on bus 0: fine with libvirt 10.x, but libvirt 9.0 (Debian 12) would pass bus=${c.alias} to QEMU, which only knows pci.0, and the guest would not start.`, { controllers: [0] }), severity: 'info' };
+  return [note];
 });
 
+const aliased = pseries([], [dev('vda', 'disk', at(0, 1))], undefined, { controllers: [phb(0, {}, { alias: 'ua-phb0' })] });
+
 export const cases = {
-  pass: [{ name: 'alias on PHB 1', design: pseries([phb(1, {}, { alias: 'ua-phb1' })], [dev('vda', 'disk', at(0, 1)), dev('vdb', 'disk', at(1, 1))]) }],
-  fail: [{ name: 'alias on PHB 0', design: pseries([], [dev('vda', 'disk', at(0, 1))], undefined, { controllers: [phb(0, {}, { alias: 'ua-phb0' })] }), expect: { controllers: [0] } }],
+  pass: [
+    { name: 'alias on PHB 1', design: pseries([phb(1, {}, { alias: 'ua-phb1' })], [dev('vda', 'disk', at(0, 1)), dev('vdb', 'disk', at(1, 1))]), libvirtVersion: '9.0' },
+    { name: 'alias on PHB 0 with nothing on bus 0', design: pseries([], [], undefined, { controllers: [phb(0, {}, { alias: 'ua-phb0' })] }), libvirtVersion: '9.0' },
+    // libvirt 10.x passes bus=pci.0: only a note
+    { name: 'alias on PHB 0, judged as libvirt 10.7', design: aliased },
+  ],
+  fail: [{ name: 'alias on PHB 0, judged as libvirt 9.0', design: aliased, libvirtVersion: '9.0', expect: { controllers: [0] } }],
 };

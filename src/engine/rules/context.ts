@@ -43,6 +43,11 @@ export interface RuleContext {
    * gives them ({@link buildContext}). 'index' (libvirt 10.7) unless validation was asked for a release.
    */
   readonly order: ControllerOrder;
+  /**
+   * The libvirt release validation was asked to judge the design as ("9.0", "10.7.0"), for the few
+   * rules where a release's own behaviour decides the verdict (PAPR-PHB-9); undefined: libvirt 10.7.
+   */
+  readonly libvirtVersion: string | undefined;
   /** first controller with each index (duplicates are GEN-IDX-1's business) */
   readonly controllerByIndex: ReadonlyMap<number, PciController>;
   /** every controller index and every bus an address names, ascending */
@@ -159,6 +164,7 @@ function withImpliedBuses(guest: Guest, base: readonly PciController[], machine:
 /** What validation is asked to judge the design as: the libvirt release's controller order (RuleContext.order). */
 export interface ContextOptions {
   readonly order?: ControllerOrder | undefined;
+  readonly libvirtVersion?: string | undefined;
 }
 
 export function buildContext(design: Design, opts: ContextOptions = {}): RuleContext {
@@ -236,6 +242,7 @@ export function buildContext(design: Design, opts: ContextOptions = {}): RuleCon
     machine,
     pcieRoot,
     order,
+    libvirtVersion: opts.libvirtVersion,
     controllerByIndex,
     buses,
     busByIndex,

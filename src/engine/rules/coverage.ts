@@ -109,6 +109,7 @@ export const ADDED_IDS: Readonly<Record<string, { readonly origin: string }>> = 
 export const SEVERITY_NOTES: Readonly<Record<string, { readonly rulesMd: string; readonly reason: string }>> = {
   'GEN-HP-1': { rulesMd: 'error', reason: "RULES.md's error is libvirt refusing the hotplug itself; an empty port that cannot take one is accepted (libvirt's own test pcie-root-port-nohotplug has two), so the design gets a warning" },
   'GEN-HP-5': { rulesMd: 'error', reason: "RULES.md's error is libvirt refusing the hot-unplug itself; in a design it is a property of the placement, so info" },
+  'PAPR-PHB-9': { rulesMd: 'warning', reason: "RULES.md's warning names the affected release in the words; judged as the release that is affected (validate --libvirt-version 9.x, the app's 9.0 setting) QEMU refuses to start, so an error, and judged as 10.x, which handles the alias, an info note" },
   'PAPR-HP-2': { rulesMd: 'error', reason: "RULES.md's error happens at hotplug time; a design without an empty vPHB is valid, so info, with the error named in the message" },
 };
 

@@ -66,11 +66,11 @@ describe.each(ruleFiles)('%s', (file) => {
     const mod = (await import(`./${id}.ts`)) as { cases: RuleCases };
     const meta = ruleMeta(id)!;
     for (const c of mod.cases.pass) {
-      const got = validate(c.design).filter((f) => f.ruleId === id && f.severity === meta.severity);
+      const got = validate(c.design, RULES, { libvirtVersion: c.libvirtVersion }).filter((f) => f.ruleId === id && f.severity === meta.severity);
       expect(got, `pass case "${c.name}"`).toEqual([]);
     }
     for (const c of mod.cases.fail) {
-      const got = validate(c.design).filter((f) => f.ruleId === id && f.severity === meta.severity);
+      const got = validate(c.design, RULES, { libvirtVersion: c.libvirtVersion }).filter((f) => f.ruleId === id && f.severity === meta.severity);
       expect(got.length, `fail case "${c.name}"`).toBeGreaterThan(0);
       expect(got.some((f) => matches(f, c.expect)), `fail case "${c.name}" subjects ${JSON.stringify(got.map((f) => f.subjects))}`).toBe(true);
     }
@@ -79,11 +79,12 @@ describe.each(ruleFiles)('%s', (file) => {
   it('every fix applies, removes its finding and adds no error', async () => {
     const mod = (await import(`./${id}.ts`)) as { cases: RuleCases };
     for (const c of mod.cases.fail) {
-      const before = validate(c.design);
+      const release = { libvirtVersion: c.libvirtVersion };
+      const before = validate(c.design, RULES, release);
       for (const f of before.filter((x) => x.ruleId === id)) {
         for (const fix of f.fixes ?? []) {
           const next = applyCommand(c.design, fix.command);
-          const after = validate(next);
+          const after = validate(next, RULES, release);
           expect(after.some((x) => sameSubjects(x, f)), `case "${c.name}" fix "${fix.label}" left the finding`).toBe(false);
           const added = after.filter((x) => x.severity === 'error' && !wasThere(x, before));
           expect(added.map((x) => `${x.ruleId}: ${x.message}`), `case "${c.name}" fix "${fix.label}" added errors`).toEqual([]);

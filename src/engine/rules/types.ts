@@ -75,6 +75,8 @@ export interface Rule {
 export interface RuleCase {
   readonly name: string;
   readonly design: Design;
+  /** the libvirt release the case is judged as (ValidateOptions.libvirtVersion); undefined: 10.7 */
+  readonly libvirtVersion?: string;
 }
 
 export interface FailCase extends RuleCase {

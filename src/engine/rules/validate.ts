@@ -16,7 +16,7 @@ export interface ValidateOptions {
   readonly libvirtVersion?: string | undefined;
 }
 
-const contextOptions = (opts: ValidateOptions): ContextOptions => ({ order: libvirtControllerOrder(opts.libvirtVersion) });
+const contextOptions = (opts: ValidateOptions): ContextOptions => ({ order: libvirtControllerOrder(opts.libvirtVersion), libvirtVersion: opts.libvirtVersion });
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
