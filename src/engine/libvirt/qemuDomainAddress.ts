@@ -2,6 +2,7 @@ import type { Guest, GuestDevice, GuestDeviceElement, PciController } from '../m
 import type { Host } from '../model/host.ts';
 import { hostDeviceOf } from '../model/host.ts';
 import { freshControllerKey } from '../model/keys.ts';
+import { followsLibvirt9 } from '../model/libvirtRelease.ts';
 import type { GuestPciAddress } from '../model/pci.ts';
 import type { SimBus } from './domainAddr.ts';
 import {
@@ -371,8 +372,7 @@ export type ControllerOrder = 'index' | 'written-first';
  * is not pinned down, so 9.x follows 9.0 and 10.x follows 10.7. Undefined or unreadable: 'index'.
  */
 export function libvirtControllerOrder(version: string | undefined): ControllerOrder {
-  const major = version === undefined ? NaN : Number.parseInt(version, 10);
-  return Number.isFinite(major) && major < 10 ? 'written-first' : 'index';
+  return followsLibvirt9(version) ? 'written-first' : 'index';
 }
 
 /** Sort key of a controller under {@link ControllerOrder}: added ones after written ones when written-first. */

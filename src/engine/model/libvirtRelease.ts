@@ -16,3 +16,14 @@ export const DEFAULT_LIBVIRT_RELEASE: string = LIBVIRT_RELEASES[0];
 export function isLibvirtRelease(text: string): boolean {
   return /^\d{1,4}\.\d{1,4}(\.\d{1,4})?$/.test(text);
 }
+
+/**
+ * Whether a design judged as `version` follows libvirt 9.0 where 9.0 and 10.7 differ: a release
+ * before 10.0 ("9.0", "9.5.0"). Only 9.0 and 10.7 are checked against real libvirt; the release
+ * between them that changed each behaviour is not pinned down, so 9.x follows 9.0 and 10.x 10.7.
+ * Undefined or unreadable: false (judged as 10.7, the default).
+ */
+export function followsLibvirt9(version: string | undefined): boolean {
+  const major = version === undefined ? NaN : Number.parseInt(version, 10);
+  return Number.isFinite(major) && major < 10;
+}

@@ -2,6 +2,7 @@ import type { Finding, Rule, RuleMeta } from './types.ts';
 import { finding } from './context.ts';
 import { globalRule } from './define.ts';
 import { isPhb } from '../model/guest.ts';
+import { followsLibvirt9 } from '../model/libvirtRelease.ts';
 import { at, dev, phb, pseries } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -13,18 +14,12 @@ const meta: RuleMeta = {
   families: ['pseries'],
 };
 
-/** Does the release validation judges the design as name the bus after the alias (libvirt before 10)? */
-const namesBusAfterAlias = (version: string | undefined): boolean => {
-  const major = version === undefined ? NaN : Number.parseInt(version, 10);
-  return Number.isFinite(major) && major < 10;
-};
-
 export const rule: Rule = globalRule(meta, (ctx) => {
   const c = ctx.controllerByIndex.get(0);
   if (!c || !isPhb(c) || !c.alias?.startsWith('ua-')) return [];
   const bus = ctx.busByIndex.get(0);
   if (!bus || (bus.devices.length === 0 && bus.controllers.length === 0)) return [];
-  if (namesBusAfterAlias(ctx.libvirtVersion)) {
+  if (followsLibvirt9(ctx.libvirtVersion)) {
     return [finding(meta, `The default PHB has the user alias '${c.alias}' while devices sit on bus 0: libvirt ${ctx.libvirtVersion ?? ''} passes bus=${c.alias} to QEMU, which only knows pci.0, so QEMU refuses to start ("Bus '${c.alias}' not found"). Remove the alias, or use libvirt 10.x.`, { controllers: [0] })];
   }
   const note: Finding = { ...finding(meta, `The default PHB has the user alias '${c.alias}' while devices sit on bus 0: fine with libvirt 10.x, but libvirt 9.0 (Debian 12) would pass bus=${c.alias} to QEMU, which only knows pci.0, and the guest would not start.`, { controllers: [0] }), severity: 'info' };

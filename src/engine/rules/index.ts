@@ -33,6 +33,7 @@ import { rule as GEN_MF_3 } from './GEN-MF-3.ts';
 import { rule as GEN_MODEL_1 } from './GEN-MODEL-1.ts';
 import { rule as GEN_MODEL_2 } from './GEN-MODEL-2.ts';
 import { rule as GEN_MODEL_3 } from './GEN-MODEL-3.ts';
+import { rule as GEN_MODEL_4 } from './GEN-MODEL-4.ts';
 import { rule as GEN_SOUND_1 } from './GEN-SOUND-1.ts';
 import { rule as GEN_TGT_1 } from './GEN-TGT-1.ts';
 import { rule as GEN_USB_1 } from './GEN-USB-1.ts';
@@ -110,6 +111,7 @@ export const RULES: readonly Rule[] = [
   GEN_MODEL_1,
   GEN_MODEL_2,
   GEN_MODEL_3,
+  GEN_MODEL_4,
   GEN_SOUND_1,
   GEN_TGT_1,
   GEN_USB_1,
