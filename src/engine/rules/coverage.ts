@@ -92,7 +92,7 @@ export const ADDED_IDS: Readonly<Record<string, { readonly origin: string }>> = 
   'GEN-IDE-1': { origin: 'issue 13 (differential): a second IDE controller on i440fx, or any on q35/virt/pseries, is refused by libvirt' },
   'GEN-CMDLINE-1': { origin: "issue 11 (hostile testing): a -device passed through <qemu:commandline> reaches QEMU unchecked by libvirt, and pcitopo did not say it does not check it either" },
   'GEN-MODEL-3': { origin: "fidelity review: a controller type libvirt does not know, or a model its type has not (<controller type='usb' model='nonsense'>, a PCI model libvirt does not know), is refused by libvirt at parse" },
-  'GEN-MODEL-4': { origin: "libvirt's own test pvpanic-pci-x86_64 run through libvirt 9.0 (corpus beyond ../shared/corpus): <panic model='pvpanic'> is refused at parse by libvirt 9.0 ('unknown panic model'), placed on PCI by 10.x" },
+  'GEN-MODEL-4': { origin: "libvirt's own 10.7 outputs run through libvirt 9.0's parser (corpus beyond ../shared/corpus): <panic model='pvpanic'>, <sound model='virtio'> and the <watchdog model='itco'> 10.x writes for q35 are refused by libvirt 9.0 at parse" },
   'GEN-FS-1': { origin: "issue 11 (fidelity): a <filesystem> with driver type loop, nbd or ploop was taken for a 9p PCI device, and a virtiofs one with a model passed, where libvirt's QEMU driver refuses both (qemuValidateDomainDeviceDefFS)" },
   'GEN-SOUND-1': { origin: 'issue 13 (differential): <sound model=\'ich7\'> (a bhyve model) is refused by libvirt\'s QEMU driver' },
   'PC-PIIX3-1': { origin: 'issue 13 (differential): the i440fx PIIX3 IDE and USB functions written at another PCI address are refused by libvirt at define' },
