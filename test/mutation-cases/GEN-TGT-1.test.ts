@@ -113,3 +113,24 @@ describe('GEN-TGT-1: hotplug\'s words, the fix keeps what the model takes, an at
     expect(of(d).map((f) => f.subjects)).toEqual([{ controllers: [] }]);
   });
 });
+
+describe('GEN-TGT-1: a memReserve libvirt 9.x drops', () => {
+  const port = (target: ControllerTarget, model = 'pcie-root-port'): Design => one('q35', model, target);
+  const severities = (d: Design, v: string | undefined) => findingsOf(d, 'GEN-TGT-1', v).map((f) => f.severity);
+
+  it('judged as 9.x a warning naming the value, as 10.x (and by default) nothing', () => {
+    const d = port({ chassis: 3, port: 8, memReserve: 65536 });
+    expect([severities(d, '9.0'), severities(d, '9.5.0'), severities(d, '10.3'), severities(d, '10.7'), severities(d, undefined)]).toEqual([['warning'], ['warning'], [], [], []]);
+    expect(findingsOf(d, 'GEN-TGT-1', '9.0')[0]?.message).toContain('the 65536 KiB asked for');
+    expect(severities(port({ chassisNr: 3, memReserve: 1024 }, 'pci-bridge'), '9.0')).toEqual(['warning']);
+  });
+
+  it('a memReserve libvirt refuses anyway (wrong model, 0) is the error alone, whatever the release', () => {
+    expect(severities(port({ memReserve: 1024 }, 'pcie-switch-downstream-port'), '9.0')).toEqual(['error']);
+    expect(severities(port({ chassis: 3, port: 8, memReserve: 0 }), '9.0')).toEqual(['error']);
+  });
+
+  it('no memReserve: nothing as 9.0', () => {
+    expect(severities(port({ chassis: 3, port: 8 }), '9.0')).toEqual([]);
+  });
+});

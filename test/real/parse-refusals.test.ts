@@ -232,3 +232,28 @@ describe('device models newer than the libvirt installed here', () => {
     expect(report.error).toContain(words);
   });
 });
+
+describe('an attribute newer than the libvirt installed here', () => {
+  // libvirt 10.3 added memReserve; 9.0's parser does not read it and defines the port without it
+  it("a pcie-root-port's memReserve: libvirt 9.0 defines the domain and drops it, GEN-TGT-1 warns judged as 9.0 only", () => {
+    const xml = guestXml({
+      name: 'mem-reserve',
+      machine: 'q35',
+      devices: "    <controller type='pci' index='0' model='pcie-root'/>\n    <controller type='pci' index='1' model='pcie-root-port'><target chassis='1' port='0x8' memReserve='65536'/></controller>\n    <memballoon model='none'/>\n",
+    });
+    const judged = (libvirtVersion: string) => validate(design(xml), undefined, { libvirtVersion }).filter((f) => f.ruleId === 'GEN-TGT-1').map((f) => f.severity);
+    expect(judged('9.0')).toEqual(['warning']);
+    expect(judged('10.7')).toEqual([]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcitopo-memreserve-'));
+    try {
+      const f = path.join(dir, 'domain.xml');
+      fs.writeFileSync(f, xml.replace("<domain type='kvm'>", "<domain type='test'>"));
+      const r = spawnSync('virsh', ['-q', '-c', 'test:///default', `define ${f}; dumpxml mem-reserve`], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+      expect(r.stderr.trim()).toBe('');
+      expect(r.stdout).toMatch(/<target chassis='1' port='0x8'\/>/);
+      expect(r.stdout).not.toContain('memReserve');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
