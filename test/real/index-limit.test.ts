@@ -10,13 +10,17 @@ import { validate } from '../../src/engine/index.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
 import { design, guestXml, nicLines, verify } from './helpers.ts';
 
-/** q35 with a pcie-expander-bus (room for root ports beyond pcie-root's) and `nics` virtio NICs written without an address. */
+/**
+ * q35 with a pcie-expander-bus (room for root ports beyond pcie-root's) and `nics` virtio NICs written
+ * without an address. Its busNr 233 is the one that fits 254 NICs: the 232 root ports libvirt puts on
+ * pcie-root take bus numbers 1-232 in the firmware (GEN-TGT-1), the 22 behind the expander 234-255.
+ */
 const xml = (nics: number): string =>
   guestXml({
     name: 'index-limit',
     machine: 'q35',
     devices: `    <controller type='pci' index='0' model='pcie-root'/>
-    <controller type='pci' index='1' model='pcie-expander-bus'><target busNr='200'/></controller>
+    <controller type='pci' index='1' model='pcie-expander-bus'><target busNr='233'/></controller>
     <controller type='usb' model='none'/>
 ${nicLines(nics, 'virtio')}    <memballoon model='none'/>
 `,

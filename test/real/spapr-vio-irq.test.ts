@@ -51,7 +51,10 @@ if (sharedPaths('the QEMU refusals of libvirt test data', ['corpus', 'libvirt'])
       const dir = path.join(SHARED, 'corpus', 'libvirt');
       const file = fs.readdirSync(dir).find((f) => f.startsWith(`qemuxmlconfdata__${n}.`) && f.endsWith('-latest.xml'));
       expect(file).toBeDefined();
-      const report = await verify(fs.readFileSync(path.join(dir, file ?? ''), 'utf8'));
+      // libvirt 10.x writes an itco watchdog into its q35 outputs; the libvirt 9.0 here refuses the
+      // model (GEN-MODEL-4), so it is dropped to reach QEMU (it takes no PCI address)
+      const xml = fs.readFileSync(path.join(dir, file ?? ''), 'utf8').replace(/\n *<watchdog model='itco'[^>]*\/>/g, '');
+      const report = await verify(xml);
       if (!report.error?.includes(qemu)) console.log(formatVerifyReport(report));
       expect(report.error).toContain(qemu);
     });
