@@ -49,7 +49,7 @@ export function placePePerPhb(input: Guest, host: Host | undefined, spare: numbe
   let out: Guest;
   if (family === 'pseries') out = placePseries(guest, machine, host, spare, notes);
   else if (family === 'q35' || family === 'virt') {
-    const withPorts = portsForHostSlots(joinUserSlots(guest, host), host);
+    const withPorts = portsForHostSlots(onNumaExpanders(joinUserSlots(guest, host), host, notes), host);
     const simulate = (s: number) => qemuDomainAssignPCIAddresses(addPciePorts(withPorts, host, s), machine, host);
     // Root ports libvirt can find no slot for make it refuse the domain (virDomainPCIAddressSetGrow
     // cannot add a bus to pcie-root): keep only the spares that fit, as pseries keeps only the vPHBs
@@ -376,6 +376,122 @@ function placePseries(input: Guest, machine: LibvirtMachine, host: Host | undefi
   const got = emptyPhbs().length;
   if (got < spare) notes.push(`only ${got} spare vPHB${got === 1 ? '' : 's'} fit (target index max 30)`);
   return virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults({ ...guest, controllers, devices }, machine));
+}
+
+const EXPANDER_BRIDGES = new Set(['pcie-root-port', 'pcie-switch-upstream-port', 'pcie-switch-downstream-port', 'pcie-to-pci-bridge', 'pci-bridge', 'dmi-to-pci-bridge']);
+
+/** The bridges (bus numbers the guest firmware hands out) below expander `e`, at any depth. */
+function bridgesBelow(controllers: readonly PciController[], e: number): number {
+  let n = 0;
+  const walk = (bus: number): void => {
+    for (const c of controllers) {
+      if (c.address?.bus !== bus || c.index === undefined || !EXPANDER_BRIDGES.has(c.model) || c.index === bus) continue;
+      n++;
+      walk(c.index);
+    }
+  };
+  walk(e);
+  return n;
+}
+
+/**
+ * The bus numbers expander `e` has left for one more root port: the bridges below it take
+ * busNr+1.. and must stay below the next expander's busNr, or 256 (GEN-TGT-1 busNrRoom). `busNr`
+ * holds each expander's busNr as libvirt leaves it: the written one, else the one
+ * qemuDomainAddressFindNewBusNr picks (two below the lowest in use: 254 for the first), whatever
+ * children the expander has, so a pcie-expander-bus of libvirt's busNr 254 has room for one port.
+ */
+function expanderRoom(controllers: readonly PciController[], busNr: ReadonlyMap<number, number>, e: PciController & { index: number }): number {
+  const start = busNr.get(e.index);
+  if (start === undefined) return 0;
+  const next = Math.min(256, ...[...busNr.values()].filter((n) => n > start));
+  return next - start - 1 - bridgesBelow(controllers, e.index);
+}
+
+/**
+ * q35/virt with guest NUMA cells: a passed-through host slot whose host NUMA node maps to a guest
+ * cell that a pcie-expander-bus of the design carries (`<target><node>`) goes behind a root port
+ * of that expander, the guest's only way to see the device on its cell (Q35-NUMA-1; QEMU
+ * pxb-pcie numa_node). An empty root port of the expander is taken first, else a pcie-root-port is
+ * added on the expander (libvirt's bus model: a pcie-expander-bus takes root ports in slots 0-31,
+ * virDomainPCIAddressBusSetModel) when its busNr leaves room. The functions of a host slot stay
+ * together as portsForHostSlots keeps them. The pseries counterpart is placePseries's vPHB of the
+ * PE's node (PAPR-NUMA-4). A slot whose cell has no expander is left to the rest of the policy
+ * (under pcie.0), with a note when the design has expanders with a node at all.
+ */
+export function onNumaExpanders(guest: Guest, host: Host | undefined, notes: string[]): Guest {
+  if (guest.numaCells.length === 0) return guest;
+  const isNodeExpander = (c: PciController): c is PciController & { index: number } => c.model === 'pcie-expander-bus' && c.index !== undefined && c.target.node !== undefined;
+  if (!guest.controllers.some(isNodeExpander)) return guest;
+  const machine = machineProfile(guest);
+  const bySlot = new Map<string, GuestDevice[]>();
+  const cellOf = (d: GuestDevice): number | undefined => guestCellForHostNode(guest, host, hostDeviceOf(d, host)?.numaNode);
+  for (const d of assignmentOrder(guest.devices)) {
+    const k = hostSlotOf(d);
+    if (k === undefined || d.address || !takesPciAddress(d, machine)) continue;
+    if (!(qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host) & F.PCIE_DEVICE)) {
+      // a conventional PCI function goes behind a pcie-to-pci-bridge, which this step does not add on an expander
+      const cell = cellOf(d);
+      if (cell !== undefined) notes.push(`${d.label} is conventional PCI on guest NUMA cell ${cell}: it goes behind a pcie-to-pci-bridge under pcie.0, not on its cell (Q35-NUMA-1)`);
+      continue;
+    }
+    const list = bySlot.get(k) ?? [];
+    list.push(d);
+    bySlot.set(k, list);
+  }
+  if (bySlot.size === 0) return guest;
+  let controllers = guest.controllers;
+  const busNr = new Map<number, number>();
+  for (const c of qemuDomainAssignPCIControllerDefaults(guest, machine).controllers) {
+    if ((c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus') && c.index !== undefined && c.target.busNr !== undefined) busNr.set(c.index, c.target.busNr);
+  }
+  const taken = new Set<number>();
+  for (const x of [...guest.devices, ...guest.controllers]) if (x.address) taken.add(x.address.bus);
+  const addresses = new Map<string, GuestPciAddress>();
+  // a pcie-expander-bus takes root ports in slots 0-31 (virDomainPCIAddressBusSetModel)
+  const freeSlotOn = (bus: number): number | undefined => {
+    const used = new Set([...controllers, ...guest.devices].filter((x) => x.address?.bus === bus).map((x) => x.address?.slot));
+    for (let slot = 0; slot <= 31; slot++) if (!used.has(slot)) return slot;
+    return undefined;
+  };
+  for (const funcs of bySlot.values()) {
+    if (funcs.length > 8) continue;
+    const cell = funcs.map(cellOf).find((n) => n !== undefined);
+    if (cell === undefined) continue;
+    const expanders = controllers.filter(isNodeExpander).filter((c) => c.target.node === cell);
+    const what = funcs.map((d) => d.label).join(', ');
+    if (expanders.length === 0) {
+      notes.push(`${what} is on guest NUMA cell ${cell}, which no pcie-expander-bus carries: it goes under pcie.0 (Q35-NUMA-1); add a pcie-expander-bus with <node>${cell}</node> to place it on its cell`);
+      continue;
+    }
+    let port: number | undefined;
+    for (const e of expanders) {
+      port = controllers.find((c) => c.model === 'pcie-root-port' && c.address?.bus === e.index && c.index !== undefined && !taken.has(c.index))?.index;
+      if (port !== undefined) break;
+    }
+    let full: string | undefined;
+    for (const e of port === undefined ? expanders : []) {
+      const slot = freeSlotOn(e.index);
+      const index = nextIndex(controllers);
+      if (expanderRoom(controllers, busNr, e) <= 0) full ??= `expander bus ${e.index} has busNr ${busNr.get(e.index) ?? '?'}, which leaves no bus number for another root port (GEN-TGT-1): a lower busNr gives it room`;
+      if (slot === undefined || index === undefined || expanderRoom(controllers, busNr, e) <= 0) continue;
+      const address = { domain: 0, bus: e.index, slot, function: 0 };
+      controllers = [...controllers, { key: freshControllerKey(controllers), index, model: 'pcie-root-port', target: {}, address }];
+      port = index;
+      break;
+    }
+    if (port === undefined) {
+      notes.push(`${what} is on guest NUMA cell ${cell}, but ${full ?? 'its pcie-expander-bus has no free slot or index for a root port'}; it goes under pcie.0 (Q35-NUMA-1)`);
+      continue;
+    }
+    taken.add(port);
+    const sorted = funcs.slice().sort((a, b) => (a.hostAddress?.function ?? 0) - (b.hostAddress?.function ?? 0));
+    const keep = sorted[0]?.hostAddress?.function === 0;
+    const bus = port;
+    sorted.forEach((d, i) => addresses.set(d.key, { domain: 0, bus, slot: 0, function: sorted.length === 1 ? 0 : keep ? (d.hostAddress?.function ?? i) : i }));
+  }
+  if (addresses.size === 0 && controllers === guest.controllers) return guest;
+  return { ...guest, controllers, devices: guest.devices.map((d) => (addresses.has(d.key) ? { ...d, address: addresses.get(d.key) } : d)) };
 }
 
 /**
