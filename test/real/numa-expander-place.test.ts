@@ -54,7 +54,7 @@ describe('place --policy pe-per-phb: hostdevs behind the pcie-expander-bus of th
     if (!host.ok) throw new Error(host.error.message);
     const d = designOf(xml, host.value);
     const placed = placeWithReport(d, { policy: 'pe-per-phb' });
-    expect(placed.notes).toEqual(['hostdev 0030:01:00.0 is on guest NUMA cell 0, which no pcie-expander-bus carries: it goes under pcie.0 (Q35-NUMA-1); add a pcie-expander-bus with <node>0</node> to place it on its cell']);
+    expect(placed.notes).toEqual(['hostdev 0030:01:00.0 is on guest NUMA cell 0, which no pcie-expander-bus carries: it is placed off its cell (Q35-NUMA-1); add a pcie-expander-bus with <node>0</node> to place it on its cell']);
     const numa = validate(placed.design).filter((f) => f.ruleId === 'Q35-NUMA-1');
     expect(numa.map((f) => f.subjects.devices)).toEqual([['0030:01:00.0'].map((a) => placed.design.guest.devices.find((x) => x.hostAddress && x.label.includes(a))?.key)]);
     const r = await verify(exportDomain(placed.design));

@@ -524,7 +524,7 @@ describe('pe-per-phb on q35/virt: a host slot goes behind the pcie-expander-bus 
     const r = placePePerPhb(g, numaHost, 0);
     expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-expander-bus#1@0:2.0', 'pcie-root-port#2@1:0.0', 'pcie-root-port#3@0:1.0']);
     expect(addresses(r.guest)).toEqual({ '0001:01:00.0': '3:0.0', '0005:90:01.0': '2:0.0' });
-    expect(r.notes).toEqual(['hostdev 0001:01:00.0 is on guest NUMA cell 0, which no pcie-expander-bus carries: it goes under pcie.0 (Q35-NUMA-1); add a pcie-expander-bus with <node>0</node> to place it on its cell']);
+    expect(r.notes).toEqual(['hostdev 0001:01:00.0 is on guest NUMA cell 0, which no pcie-expander-bus carries: it is placed off its cell (Q35-NUMA-1); add a pcie-expander-bus with <node>0</node> to place it on its cell']);
   });
 
   it('an empty root port of the expander is taken before one is added; the functions of a host slot stay together', () => {
@@ -544,7 +544,7 @@ describe('pe-per-phb on q35/virt: a host slot goes behind the pcie-expander-bus 
     const r = placePePerPhb(g, numaHost, 0);
     expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '2:0.0', '0007:01:00.0': '3:0.0' });
     expect(controllersOf(r.guest)).toContain('pcie-root-port#3@0:1.0');
-    expect(r.notes).toEqual(['hostdev 0007:01:00.0 is on guest NUMA cell 1, but expander bus 1 has busNr 254, which leaves no bus number for another root port (GEN-TGT-1): a lower busNr gives it room; it goes under pcie.0 (Q35-NUMA-1)']);
+    expect(r.notes).toEqual(['hostdev 0007:01:00.0 is on guest NUMA cell 1, but expander bus 1 has busNr 254, which leaves no bus number for another root port (GEN-TGT-1): a lower busNr gives it room; it is placed off its cell (Q35-NUMA-1)']);
   });
 
   it("a written busNr leaves room only below the next expander's", () => {
@@ -552,7 +552,7 @@ describe('pe-per-phb on q35/virt: a host slot goes behind the pcie-expander-bus 
     const r = placePePerPhb(g, numaHost, 0);
     expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '3:0.0' });
     expect(controllersOf(r.guest)).toContain('pcie-root-port#3@0:1.0');
-    expect(r.notes).toEqual(['hostdev 0005:90:01.0 is on guest NUMA cell 1, but expander bus 1 has busNr 100, which leaves no bus number for another root port (GEN-TGT-1): a lower busNr gives it room; it goes under pcie.0 (Q35-NUMA-1)']);
+    expect(r.notes).toEqual(['hostdev 0005:90:01.0 is on guest NUMA cell 1, but expander bus 1 has busNr 100, which leaves no bus number for another root port (GEN-TGT-1): a lower busNr gives it room; it is placed off its cell (Q35-NUMA-1)']);
   });
 
   it('with no expander carrying a node, or no guest NUMA cells, placement is as before and says nothing of NUMA', () => {

@@ -432,7 +432,7 @@ export function onNumaExpanders(guest: Guest, host: Host | undefined, notes: str
     if (!(qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host) & F.PCIE_DEVICE)) {
       // a conventional PCI function goes behind a pcie-to-pci-bridge, which this step does not add on an expander
       const cell = cellOf(d);
-      if (cell !== undefined) notes.push(`${d.label} is conventional PCI on guest NUMA cell ${cell}: it goes behind a pcie-to-pci-bridge under pcie.0, not on its cell (Q35-NUMA-1)`);
+      if (cell !== undefined) notes.push(`${d.label} is conventional PCI on guest NUMA cell ${cell}: it is placed off its cell (Q35-NUMA-1), as place puts no pcie-to-pci-bridge behind an expander bus`);
       continue;
     }
     const list = bySlot.get(k) ?? [];
@@ -461,7 +461,7 @@ export function onNumaExpanders(guest: Guest, host: Host | undefined, notes: str
     const expanders = controllers.filter(isNodeExpander).filter((c) => c.target.node === cell);
     const what = funcs.map((d) => d.label).join(', ');
     if (expanders.length === 0) {
-      notes.push(`${what} is on guest NUMA cell ${cell}, which no pcie-expander-bus carries: it goes under pcie.0 (Q35-NUMA-1); add a pcie-expander-bus with <node>${cell}</node> to place it on its cell`);
+      notes.push(`${what} is on guest NUMA cell ${cell}, which no pcie-expander-bus carries: it is placed off its cell (Q35-NUMA-1); add a pcie-expander-bus with <node>${cell}</node> to place it on its cell`);
       continue;
     }
     let port: number | undefined;
@@ -481,7 +481,7 @@ export function onNumaExpanders(guest: Guest, host: Host | undefined, notes: str
       break;
     }
     if (port === undefined) {
-      notes.push(`${what} is on guest NUMA cell ${cell}, but ${full ?? 'its pcie-expander-bus has no free slot or index for a root port'}; it goes under pcie.0 (Q35-NUMA-1)`);
+      notes.push(`${what} is on guest NUMA cell ${cell}, but ${full ?? 'its pcie-expander-bus has no free slot or index for a root port'}; it is placed off its cell (Q35-NUMA-1)`);
       continue;
     }
     taken.add(port);
