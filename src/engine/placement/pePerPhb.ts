@@ -495,6 +495,35 @@ export function onNumaExpanders(guest: Guest, host: Host | undefined, notes: str
 }
 
 /**
+ * The hostdevs `placed` addressed (unaddressed in `input`) off their NUMA cell although the input
+ * has a pcie-expander-bus carrying that cell (Q35-NUMA-1: the nearest expander above the device's
+ * bus is not of its cell, or there is none), q35/virt only. libvirt's own policy never puts a
+ * device behind an expander (a pcie-expander-bus is not AUTOASSIGN, virDomainPCIAddressBusSetModel),
+ * so it leaves these; pe-per-phb avoids them where the expander has room (onNumaExpanders).
+ */
+export function offCellHostdevs(input: Guest, placed: Guest, host: Host | undefined): GuestDevice[] {
+  const family = machineProfile(input).family;
+  if ((family !== 'q35' && family !== 'virt') || input.numaCells.length === 0) return [];
+  const carried = new Set(input.controllers.filter((c) => c.model === 'pcie-expander-bus' && c.target.node !== undefined).map((c) => c.target.node));
+  if (carried.size === 0) return [];
+  const byIndex = new Map(placed.controllers.filter((c) => c.index !== undefined).map((c) => [c.index, c]));
+  const nodeAbove = (bus: number): number | undefined => {
+    const seen = new Set<number>();
+    for (let c = byIndex.get(bus); c?.index !== undefined && !seen.has(c.index); c = c.address ? byIndex.get(c.address.bus) : undefined) {
+      if (c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus') return c.target.node;
+      seen.add(c.index);
+    }
+    return undefined;
+  };
+  const unaddressed = new Set(input.devices.filter((d) => !d.address).map((d) => d.key));
+  return placed.devices.filter((d) => {
+    if (!unaddressed.has(d.key) || !d.address || !isHostdevLike(d)) return false;
+    const cell = guestCellForHostNode(placed, host, hostDeviceOf(d, host)?.numaNode);
+    return cell !== undefined && carried.has(cell) && nodeAbove(d.address.bus) !== cell;
+  });
+}
+
+/**
  * q35/virt: one root port per host device (host slot) with several functions to place, the
  * functions kept as functions of the port's slot 0 (as the designer's move-group does). With
  * the host's function 0 the host numbering stays; without it they are renumbered from 0
