@@ -1,5 +1,5 @@
 /**
- * `place --policy pe-per-phb` on q35 with a pcie-expander-bus for guest cell 1, against the real
+ * `place --policy pe-per-phb` on q35 and aarch64 virt with a pcie-expander-bus for guest cell 1, against the real
  * libvirt and QEMU (scripts/test-real.mjs): the two hostdevs of host node 8 (the demo host's second
  * node, guest cell 1 by the numatune) go behind root ports the placement adds on the expander, the
  * one of host node 0 under pcie.0 (no expander carries cell 0: a note says so); libvirt defines
@@ -18,7 +18,7 @@ const hostdev = (domain: string, bus: string): string => `    <hostdev mode='sub
       </source>
     </hostdev>
 `;
-const xml = `<domain type='kvm'>
+const xml = (arch: string, machine: string): string => `<domain type='kvm'>
   <name>numa-expander-place</name>
   <memory unit='MiB'>1024</memory>
   <vcpu>2</vcpu>
@@ -27,7 +27,7 @@ const xml = `<domain type='kvm'>
     <memnode cellid='1' mode='strict' nodeset='8'/>
   </numatune>
   <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
+    <type arch='${arch}' machine='${machine}'>hvm</type>
   </os>
   <cpu>
     <numa>
@@ -49,10 +49,13 @@ ${hostdev('0033', '01')}${hostdev('0035', '03')}${hostdev('0030', '01')}    <con
 `;
 
 describe('place --policy pe-per-phb: hostdevs behind the pcie-expander-bus of their NUMA cell', () => {
-  it('the node-8 hostdevs go behind new root ports on expander 1 (cell 1); libvirt and QEMU take the placed guest as written', async () => {
+  it.each([
+    ['q35', 'x86_64'],
+    ['virt', 'aarch64'],
+  ])('%s: the node-8 hostdevs go behind new root ports on expander 1 (cell 1); libvirt and QEMU take the placed guest as written', async (machine, arch) => {
     const host = importHost(DEMO_HOST_XML, 'demo-host.xml');
     if (!host.ok) throw new Error(host.error.message);
-    const d = designOf(xml, host.value);
+    const d = designOf(xml(arch, machine), host.value);
     const placed = placeWithReport(d, { policy: 'pe-per-phb' });
     expect(placed.notes).toEqual(['hostdev 0030:01:00.0 is on guest NUMA cell 0, which no pcie-expander-bus carries: it is placed off its cell (Q35-NUMA-1); add a pcie-expander-bus with <node>0</node> to place it on its cell']);
     const numa = validate(placed.design).filter((f) => f.ruleId === 'Q35-NUMA-1');
