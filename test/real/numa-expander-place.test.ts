@@ -75,4 +75,24 @@ describe('place --policy pe-per-phb: hostdevs behind the pcie-expander-bus of th
       expect(row?.qemu?.slot, `${c.model} ${c.index} in QEMU`).toBe(c.address?.slot);
     }
   });
+
+  it('q35: a conventional PCI hostdev of node 8 goes behind a pcie-to-pci-bridge on a root port of the expander; libvirt and QEMU take it as written', async () => {
+    // the demo host with the GPU 0035:03:00.0 as conventional PCI (no <pci-express>)
+    const conventional = DEMO_HOST_XML.replace(/(<name>pci_0035_03_00_0<\/name>[\s\S]*?)<pci-express>[\s\S]*?<\/pci-express>/, '$1');
+    expect(conventional).not.toBe(DEMO_HOST_XML);
+    const host = importHost(conventional, 'demo-host.xml');
+    if (!host.ok) throw new Error(host.error.message);
+    const placed = placeWithReport(designOf(xml('x86_64', 'q35'), host.value), { policy: 'pe-per-phb' });
+    const g = placed.design.guest;
+    const gpu = g.devices.find((x) => x.label.includes('0035:03:00.0'));
+    const bridge = g.controllers.find((c) => c.index === gpu?.address?.bus);
+    expect(bridge?.model).toBe('pcie-to-pci-bridge');
+    const port = g.controllers.find((c) => c.index === bridge?.address?.bus);
+    expect([port?.model, port?.address?.bus]).toEqual(['pcie-root-port', 1]);
+    expect(validate(placed.design).filter((f) => f.ruleId === 'Q35-NUMA-1' && f.subjects.devices?.includes(gpu?.key ?? ''))).toEqual([]);
+    const r = await verify(exportDomain(placed.design));
+    if (r.stage !== 'done') console.log(formatVerifyReport(r));
+    expect(r.stage).toBe('done');
+    expect(r.devices.find((x) => x.label.includes('0035:03:00.0'))?.libvirt).toEqual({ bus: bridge?.index, slot: gpu?.address?.slot, function: 0 });
+  });
 });

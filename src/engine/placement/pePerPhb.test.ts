@@ -555,6 +555,33 @@ describe('pe-per-phb on q35/virt: a host slot goes behind the pcie-expander-bus 
     expect(r.notes).toEqual(['hostdev 0005:90:01.0 is on guest NUMA cell 1, but expander bus 1 has busNr 100, which leaves no bus number for another root port (GEN-TGT-1): a lower busNr gives it room; it is placed off its cell (Q35-NUMA-1)']);
   });
 
+  it('conventional PCI functions of the cell go behind a pcie-to-pci-bridge on a root port of the expander (two bus numbers), one bridge slot per host slot', () => {
+    const pciHost = hostOf([
+      { group: 7, devices: ['0005:90:01.0'], numaNode: 1, pcie: false },
+      { group: 8, devices: ['0006:01:00.0', '0006:01:00.1'], numaNode: 1, pcie: false },
+      { group: 9, devices: ['0007:01:00.0'], numaNode: 0, pcie: false },
+    ]);
+    const g = guestOf('q35', { numaCells: cells, controllers: [controller('pcie-root', 0), pxb(1, 1, 200), pxb(2, 0, 253, at(0, 3))], devices: [hostdev('0005:90:01.0'), hostdev('0006:01:00.0'), hostdev('0006:01:00.1'), hostdev('0007:01:00.0')] });
+    const r = placePePerPhb(g, pciHost, 0);
+    expect(controllersOf(r.guest).slice(0, 5)).toEqual(['pcie-root#0@-', 'pcie-expander-bus#1@0:2.0', 'pcie-expander-bus#2@0:3.0', 'pcie-root-port#3@1:0.0', 'pcie-to-pci-bridge#4@3:0.0']);
+    expect(addresses(r.guest)).toMatchObject({ '0005:90:01.0': '4:1.0', '0006:01:00.0': '4:2.0+', '0006:01:00.1': '4:2.1' });
+    // expander 2's busNr 253 leaves bus numbers 254 and 255: its root port and bridge
+    expect(r.notes).toEqual([]);
+    expect(controllersOf(r.guest)).toContain('pcie-to-pci-bridge#6@5:0.0');
+    expect(addresses(r.guest)['0007:01:00.0']).toBe('6:1.0');
+  });
+
+  it('conventional PCI: an expander whose busNr leaves one bus number takes no bridge, and the note says so', () => {
+    const pciHost = hostOf([
+      { group: 5, devices: ['0001:01:00.0'], numaNode: 0 },
+      { group: 7, devices: ['0005:90:01.0'], numaNode: 1, pcie: false },
+    ]);
+    const g = guestOf('q35', { numaCells: cells, controllers: [controller('pcie-root', 0), pxb(1, 1)], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, pciHost, 0);
+    expect(r.notes).toEqual(['hostdev 0005:90:01.0 is conventional PCI on guest NUMA cell 1, and its pcie-expander-bus has no two bus numbers, slot or indexes left for a root port and a pcie-to-pci-bridge: it is placed off its cell (Q35-NUMA-1)']);
+    expect(r.guest.controllers.filter((c) => c.address?.bus === 1)).toEqual([]);
+  });
+
   it('with no expander carrying a node, or no guest NUMA cells, placement is as before and says nothing of NUMA', () => {
     for (const g of [
       guestOf('q35', { numaCells: cells, controllers: [controller('pcie-root', 0), pxb(1, undefined, 200)], devices: [hostdev('0005:90:01.0')] }),

@@ -425,21 +425,18 @@ export function onNumaExpanders(guest: Guest, host: Host | undefined, notes: str
   if (!guest.controllers.some(isNodeExpander)) return guest;
   const machine = machineProfile(guest);
   const bySlot = new Map<string, GuestDevice[]>();
+  const conventional = new Map<string, GuestDevice[]>();
   const cellOf = (d: GuestDevice): number | undefined => guestCellForHostNode(guest, host, hostDeviceOf(d, host)?.numaNode);
   for (const d of assignmentOrder(guest.devices)) {
     const k = hostSlotOf(d);
     if (k === undefined || d.address || !takesPciAddress(d, machine)) continue;
-    if (!(qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host) & F.PCIE_DEVICE)) {
-      // a conventional PCI function goes behind a pcie-to-pci-bridge, which this step does not add on an expander
-      const cell = cellOf(d);
-      if (cell !== undefined) notes.push(`${d.label} is conventional PCI on guest NUMA cell ${cell}: it is placed off its cell (Q35-NUMA-1), as place puts no pcie-to-pci-bridge behind an expander bus`);
-      continue;
-    }
-    const list = bySlot.get(k) ?? [];
+    // a conventional PCI function goes behind a pcie-to-pci-bridge on a root port of the expander
+    const into = qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host) & F.PCIE_DEVICE ? bySlot : conventional;
+    const list = into.get(k) ?? [];
     list.push(d);
-    bySlot.set(k, list);
+    into.set(k, list);
   }
-  if (bySlot.size === 0) return guest;
+  if (bySlot.size === 0 && conventional.size === 0) return guest;
   let controllers = guest.controllers;
   const busNr = new Map<number, number>();
   for (const c of qemuDomainAssignPCIControllerDefaults(guest, machine).controllers) {
@@ -489,6 +486,40 @@ export function onNumaExpanders(guest: Guest, host: Host | undefined, notes: str
     const keep = sorted[0]?.hostAddress?.function === 0;
     const bus = port;
     sorted.forEach((d, i) => addresses.set(d.key, { domain: 0, bus, slot: 0, function: sorted.length === 1 ? 0 : keep ? (d.hostAddress?.function ?? i) : i }));
+  }
+  // Conventional PCI: a pcie-to-pci-bridge behind a root port of the cell's expander (two bus
+  // numbers), one bridge slot per host slot, functions kept as portsForHostSlots keeps them.
+  const bridges = new Map<number, { index: number; slot: number }>();
+  const bridgeFor = (cell: number, expanders: readonly (PciController & { index: number })[]): { index: number; slot: number } | undefined => {
+    const had = bridges.get(cell);
+    if (had && had.slot <= 31) return had;
+    for (const e of expanders) {
+      const slot = freeSlotOn(e.index);
+      const portIndex = nextIndex(controllers);
+      if (slot === undefined || portIndex === undefined || portIndex >= MAX_INDEX || controllers.some((c) => c.index === portIndex + 1) || expanderRoom(controllers, busNr, e) < 2) continue;
+      controllers = [...controllers, { key: freshControllerKey(controllers), index: portIndex, model: 'pcie-root-port', target: {}, address: { domain: 0, bus: e.index, slot, function: 0 } }];
+      controllers = [...controllers, { key: freshControllerKey(controllers), index: portIndex + 1, model: 'pcie-to-pci-bridge', target: {}, address: { domain: 0, bus: portIndex, slot: 0, function: 0 } }];
+      const b = { index: portIndex + 1, slot: 1 };
+      bridges.set(cell, b);
+      return b;
+    }
+    return undefined;
+  };
+  for (const funcs of conventional.values()) {
+    if (funcs.length > 8) continue;
+    const cell = funcs.map(cellOf).find((n) => n !== undefined);
+    if (cell === undefined) continue;
+    const what = funcs.map((d) => d.label).join(', ');
+    const expanders = controllers.filter(isNodeExpander).filter((c) => c.target.node === cell);
+    const b = expanders.length === 0 ? undefined : bridgeFor(cell, expanders);
+    if (!b) {
+      notes.push(`${what} is conventional PCI on guest NUMA cell ${cell}, ${expanders.length === 0 ? 'which no pcie-expander-bus carries' : 'and its pcie-expander-bus has no two bus numbers, slot or indexes left for a root port and a pcie-to-pci-bridge'}: it is placed off its cell (Q35-NUMA-1)`);
+      continue;
+    }
+    const sorted = funcs.slice().sort((x, y) => (x.hostAddress?.function ?? 0) - (y.hostAddress?.function ?? 0));
+    const keep = sorted[0]?.hostAddress?.function === 0;
+    const slot = b.slot++;
+    sorted.forEach((d, i) => addresses.set(d.key, { domain: 0, bus: b.index, slot, function: sorted.length === 1 ? 0 : keep ? (d.hostAddress?.function ?? i) : i }));
   }
   if (addresses.size === 0 && controllers === guest.controllers) return guest;
   return { ...guest, controllers, devices: guest.devices.map((d) => (addresses.has(d.key) ? { ...d, address: addresses.get(d.key) } : d)) };
