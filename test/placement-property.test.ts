@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Design, Finding } from '../src/engine/index.ts';
-import { createDesign, exportDomain, placeWithReport, validate } from '../src/engine/index.ts';
+import { DEMO_HOST_XML, createDesign, exportDomain, importHost, placeWithReport, validate } from '../src/engine/index.ts';
 
 /**
  * `place` never creates an error that `validate` reports on its output (issue 11): a design with no
@@ -137,6 +137,50 @@ function bulkXml(b: { readonly machine: string; readonly kind: string; readonly 
   ].join('\n');
 }
 
+/**
+ * q35/virt guests of two NUMA cells passing through functions of the demo host (host nodes 0 and
+ * 8: guest cells 0 and 1 without numatune), with pcie-expander-buses for some cells (libvirt's
+ * busNr or a written one) and maybe an empty root port written on each, nothing addressed but those.
+ */
+const DEMO_FUNCTIONS = ['0000:01:00.0', '0000:01:00.1', '0001:01:00.0', '0001:01:00.1', '0030:01:00.0', '0035:03:00.0', '0033:01:00.0'] as const;
+const arbNuma = fc
+  .record({
+    virt: fc.boolean(),
+    expanders: fc.subarray([0, 1], { minLength: 1 }),
+    busNr: fc.constantFrom(undefined, 100, 240),
+    ports: fc.boolean(),
+    hostdevs: fc.subarray([...DEMO_FUNCTIONS], { minLength: 1 }),
+  })
+  .map((s): string => {
+    let index = 1;
+    const controllers: string[] = [];
+    for (const node of s.expanders) {
+      const e = index++;
+      const busNr = s.busNr === undefined ? '' : ` busNr='${s.busNr + 10 * node}'`;
+      controllers.push(`    <controller type='pci' index='${e}' model='pcie-expander-bus'><target${busNr}><node>${node}</node></target><address type='pci' domain='0x0000' bus='0x00' slot='0x0${e + 1}' function='0x0'/></controller>`);
+      if (s.ports) controllers.push(`    <controller type='pci' index='${index++}' model='pcie-root-port'><address type='pci' domain='0x0000' bus='0x0${e}' slot='0x00' function='0x0'/></controller>`);
+    }
+    const hostdevs = s.hostdevs.map((a) => {
+      const [domain, bus, sf] = a.split(':') as [string, string, string];
+      const [slot, fn] = sf.split('.') as [string, string];
+      return `    <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x${domain}' bus='0x${bus}' slot='0x${slot}' function='0x${fn}'/></source></hostdev>`;
+    });
+    return [
+      "<domain type='kvm'>",
+      '  <name>numa</name>',
+      "  <memory unit='MiB'>1024</memory>",
+      `  <os><type arch='${s.virt ? 'aarch64' : 'x86_64'}' machine='${s.virt ? 'virt' : 'q35'}'>hvm</type></os>`,
+      "  <cpu><numa><cell id='0' cpus='0' memory='512' unit='MiB'/><cell id='1' cpus='1' memory='512' unit='MiB'/></numa></cpu>",
+      '  <devices>',
+      "    <controller type='pci' index='0' model='pcie-root'/>",
+      ...controllers,
+      ...hostdevs,
+      '  </devices>',
+      '</domain>',
+      '',
+    ].join('\n');
+  });
+
 describe('place adds no error that validate reports on its output (generated domain XML, four families)', () => {
   it('on every generated design without an error, both policies give a design without an error (fixed seed)', () => {
     let clean = 0;
@@ -184,5 +228,31 @@ describe('place adds no error that validate reports on its output (generated dom
     );
     // inputs libvirt refuses must come up, or the property says nothing about them
     expect(refused).toBeGreaterThan(5);
+  });
+
+  it('pe-per-phb on q35/virt with expander buses carrying guest cells: no error added, and each NUMA warning of its output named in a note (fixed seed)', () => {
+    const host = importHost(DEMO_HOST_XML, 'demo-host.xml');
+    if (!host.ok) throw new Error(host.error.message);
+    let onCell = 0;
+    fc.assert(
+      fc.property(arbNuma, (xml) => {
+        const r = createDesign(xml, host.value, 'numa.xml');
+        if (!r.ok) throw new Error(r.error.message);
+        const placed = placeWithReport(r.value, { policy: 'pe-per-phb' });
+        const back = createDesign(exportDomain(placed.design), host.value, 'placed.xml');
+        if (!back.ok) throw new Error(back.error.message);
+        const had = errorIds(r.value);
+        expect([...errorIds(back.value)].filter((id) => !had.has(id)), xml).toEqual([]);
+        // the input places no hostdev, so it has no NUMA warning: each one of the output is new
+        for (const f of validate(back.value).filter((x) => x.ruleId === 'Q35-NUMA-1')) {
+          const labels = (f.subjects.devices ?? []).map((k) => back.value.guest.devices.find((d) => d.key === k)?.label ?? k);
+          expect(labels.some((l) => placed.notes.some((n) => n.includes(l) && n.includes('Q35-NUMA-1'))), `${f.message}\nnotes: ${placed.notes.join('\n')}\n${xml}`).toBe(true);
+        }
+        if (placed.design.guest.controllers.some((c) => c.model === 'pcie-root-port' && placed.design.guest.controllers.some((e) => e.model === 'pcie-expander-bus' && e.index === c.address?.bus))) onCell++;
+      }),
+      { seed: 20261201, numRuns: 120 },
+    );
+    // the placement must put devices behind expanders often enough for the property to say something
+    expect(onCell).toBeGreaterThan(20);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Guest } from '../model/guest.ts';
 import { placeWithReport } from './index.ts';
 import { validate } from '../rules/index.ts';
-import { addresses, at, controller, designOf, emulated, guestOf, phb } from './testkit.ts';
+import { addresses, at, controller, designOf, emulated, guestOf, hostdev, hostOf, phb } from './testkit.ts';
 
 /**
  * placeWithReport's own steps (index.ts), each case what libvirt does with the design: the limits
@@ -164,5 +164,33 @@ describe('placeWithReport', () => {
       expect(r.design.guest).toBe(g);
       expect(r.notes).toEqual(['nothing was placed: libvirt refuses such a domain whatever is placed ("a PCI slot is needed to connect a PCI controller model=\'pcie-root-port\', but none is available, and it cannot be automatically added"; see validate)']);
     }
+  });
+});
+
+describe("placeWithReport, libvirt's own policy with guest NUMA cells (Q35-NUMA-1)", () => {
+  const host = hostOf([
+    { group: 5, devices: ['0001:01:00.0'], numaNode: 0 },
+    { group: 7, devices: ['0005:90:01.0'], numaNode: 1 },
+  ]);
+  const cells = [{ id: 0 }, { id: 1 }];
+  const pxb = (node: number) => ({ ...controller('pcie-expander-bus', 1, at(0, 2)), target: { node, busNr: 200 } });
+  const libvirtOf = (g: Guest) => placeWithReport(designOf(g, host), { policy: 'libvirt', implicitDevices: false });
+
+  it('places as libvirt does (never behind the expander) and names the hostdev it leaves off the cell an expander carries', () => {
+    const g = guestOf('q35', { numaCells: cells, controllers: [controller('pcie-root', 0), pxb(1)], devices: [hostdev('0001:01:00.0'), hostdev('0005:90:01.0')] });
+    const r = libvirtOf(g);
+    const onExpander = r.design.guest.controllers.filter((c) => c.address?.bus === 1);
+    expect(onExpander).toEqual([]);
+    expect(r.notes).toContain(
+      "libvirt's own policy puts hostdev 0005:90:01.0 off its guest NUMA cell, which a pcie-expander-bus carries (Q35-NUMA-1): --policy pe-per-phb places it behind that expander where there is room",
+    );
+    expect(r.notes.filter((n) => n.includes('0001:01:00.0'))).toEqual([]);
+    const warned = validate(r.design).filter((f) => f.ruleId === 'Q35-NUMA-1').flatMap((f) => f.subjects.devices ?? []);
+    expect(warned).toContain('0005:90:01.0');
+  });
+
+  it('says nothing of NUMA when no expander carries the cell of a placed hostdev', () => {
+    const g = guestOf('q35', { numaCells: cells, controllers: [controller('pcie-root', 0), pxb(0)], devices: [hostdev('0005:90:01.0')] });
+    expect(libvirtOf(g).notes.filter((n) => n.includes('NUMA'))).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { PlacementFailure, isRootModel } from '../libvirt/domainAddr.ts';
 import { controllersBeforeTheirBus, libvirtControllerOrder, qemuDomainAssignPCIAddresses, qemuDomainPCIAddressSetCollect, qemuDomainValidateDevicePCISlotsChipsetsError } from '../libvirt/qemuDomainAddress.ts';
 import { defineDomain } from './defineTime.ts';
 import { machineProfile, unplacedMachineNote } from '../machines/index.ts';
-import { placePePerPhb } from './pePerPhb.ts';
+import { offCellHostdevs, placePePerPhb } from './pePerPhb.ts';
 import { beyondLibvirtLimits } from '../libvirt/limits.ts';
 import { withFreeChassis, withFreeTargetIndex, withoutControllersPastIndexLimit, withoutPhbsPastTargetRange, withoutRefusedAddresses } from './finish.ts';
 
@@ -145,6 +145,12 @@ function placeWithin(design: Design, opts: PlaceOptions): PlaceReport {
     const otherwise = refusedOtherwise(sim, out, design.host, 'libvirt');
     if (otherwise !== undefined) return { design, notes: [otherwise] };
     notes.push(...best);
+    // libvirt's own policy stays libvirt's: the NUMA warnings it leaves are only named
+    const offCell = offCellHostdevs(guest, out, design.host);
+    if (offCell.length > 0) {
+      const one = offCell.length === 1;
+      notes.push(`libvirt's own policy puts ${offCell.map((d) => d.label).join(', ')} off ${one ? 'its guest NUMA cell, which a pcie-expander-bus carries' : 'their guest NUMA cells, which pcie-expander-buses carry'} (Q35-NUMA-1): --policy pe-per-phb places ${one ? 'it behind that expander' : 'them behind those expanders'} where there is room`);
+    }
     // asked for spares under a policy that has none: say so rather than drop the request silently
     if ((opts.spare ?? 0) > 0) notes.push("spare counts apply to --policy pe-per-phb; libvirt's own policy adds no spares");
     return { design: { ...design, guest: out }, notes };

@@ -503,3 +503,94 @@ describe('pe-per-phb: spares never take the slot of what would be placed without
     expect(r.notes.some((n) => /^only \d+ spare root ports fit/.test(n))).toBe(true);
   });
 });
+
+describe('pe-per-phb on q35/virt: a host slot goes behind the pcie-expander-bus of its NUMA cell (Q35-NUMA-1)', () => {
+  // Without numatune the host's NUMA nodes map to the guest cells in sorted order (model/numa.ts).
+  const numaHost = hostOf([
+    { group: 5, devices: ['0001:01:00.0'], numaNode: 0 },
+    { group: 7, devices: ['0005:90:01.0'], numaNode: 1 },
+    { group: 8, devices: ['0006:01:00.0', '0006:01:00.1'], numaNode: 1 },
+    { group: 9, devices: ['0007:01:00.0'], numaNode: 1 },
+  ]);
+  const cells = [{ id: 0 }, { id: 1 }];
+  const pxb = (index: number, node: number | undefined, busNr?: number, address = at(0, 2)) => ({
+    ...controller('pcie-expander-bus', index, address),
+    target: { ...(node !== undefined ? { node } : {}), ...(busNr !== undefined ? { busNr } : {}) },
+  });
+  const port = (index: number, address: ReturnType<typeof at>) => controller('pcie-root-port', index, address);
+
+  it('a slot of node 1 lands behind a new root port on the node-1 expander; one of node 0 stays under pcie-root, with a note', () => {
+    const g = guestOf('q35', { numaCells: cells, controllers: [controller('pcie-root', 0), pxb(1, 1, 200)], devices: [hostdev('0001:01:00.0'), hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-expander-bus#1@0:2.0', 'pcie-root-port#2@1:0.0', 'pcie-root-port#3@0:1.0']);
+    expect(addresses(r.guest)).toEqual({ '0001:01:00.0': '3:0.0', '0005:90:01.0': '2:0.0' });
+    expect(r.notes).toEqual(['hostdev 0001:01:00.0 is on guest NUMA cell 0, which no pcie-expander-bus carries: it is placed off its cell (Q35-NUMA-1); add a pcie-expander-bus with <node>0</node> to place it on its cell']);
+  });
+
+  it('an empty root port of the expander is taken before one is added; the functions of a host slot stay together', () => {
+    const g = guestOf('virt', {
+      numaCells: cells,
+      controllers: [controller('pcie-root', 0), pxb(1, 1, 200), port(2, at(1, 0))],
+      devices: [hostdev('0005:90:01.0'), hostdev('0006:01:00.0'), hostdev('0006:01:00.1')],
+    });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-expander-bus#1@0:2.0', 'pcie-root-port#2@1:0.0', 'pcie-root-port#3@1:1.0']);
+    expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '2:0.0', '0006:01:00.0': '3:0.0+', '0006:01:00.1': '3:0.1' });
+    expect(r.notes).toEqual([]);
+  });
+
+  it("libvirt's own busNr (254, qemuDomainAddressFindNewBusNr) leaves room for one port: the next slot of that cell goes under pcie-root, and the note says why", () => {
+    const g = guestOf('q35', { numaCells: cells, controllers: [controller('pcie-root', 0), pxb(1, 1)], devices: [hostdev('0005:90:01.0'), hostdev('0007:01:00.0')] });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '2:0.0', '0007:01:00.0': '3:0.0' });
+    expect(controllersOf(r.guest)).toContain('pcie-root-port#3@0:1.0');
+    expect(r.notes).toEqual(['hostdev 0007:01:00.0 is on guest NUMA cell 1, but expander bus 1 has busNr 254, which leaves no bus number for another root port (GEN-TGT-1): a lower busNr gives it room; it is placed off its cell (Q35-NUMA-1)']);
+  });
+
+  it("a written busNr leaves room only below the next expander's", () => {
+    const g = guestOf('q35', { numaCells: cells, controllers: [controller('pcie-root', 0), pxb(1, 1, 100), pxb(2, 0, 101, at(0, 3))], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, numaHost, 0);
+    expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '3:0.0' });
+    expect(controllersOf(r.guest)).toContain('pcie-root-port#3@0:1.0');
+    expect(r.notes).toEqual(['hostdev 0005:90:01.0 is on guest NUMA cell 1, but expander bus 1 has busNr 100, which leaves no bus number for another root port (GEN-TGT-1): a lower busNr gives it room; it is placed off its cell (Q35-NUMA-1)']);
+  });
+
+  it('conventional PCI functions of the cell go behind a pcie-to-pci-bridge on a root port of the expander (two bus numbers), one bridge slot per host slot', () => {
+    const pciHost = hostOf([
+      { group: 7, devices: ['0005:90:01.0'], numaNode: 1, pcie: false },
+      { group: 8, devices: ['0006:01:00.0', '0006:01:00.1'], numaNode: 1, pcie: false },
+      { group: 9, devices: ['0007:01:00.0'], numaNode: 0, pcie: false },
+    ]);
+    const g = guestOf('q35', { numaCells: cells, controllers: [controller('pcie-root', 0), pxb(1, 1, 200), pxb(2, 0, 253, at(0, 3))], devices: [hostdev('0005:90:01.0'), hostdev('0006:01:00.0'), hostdev('0006:01:00.1'), hostdev('0007:01:00.0')] });
+    const r = placePePerPhb(g, pciHost, 0);
+    expect(controllersOf(r.guest).slice(0, 5)).toEqual(['pcie-root#0@-', 'pcie-expander-bus#1@0:2.0', 'pcie-expander-bus#2@0:3.0', 'pcie-root-port#3@1:0.0', 'pcie-to-pci-bridge#4@3:0.0']);
+    expect(addresses(r.guest)).toMatchObject({ '0005:90:01.0': '4:1.0', '0006:01:00.0': '4:2.0+', '0006:01:00.1': '4:2.1' });
+    // expander 2's busNr 253 leaves bus numbers 254 and 255: its root port and bridge
+    expect(r.notes).toEqual([]);
+    expect(controllersOf(r.guest)).toContain('pcie-to-pci-bridge#6@5:0.0');
+    expect(addresses(r.guest)['0007:01:00.0']).toBe('6:1.0');
+  });
+
+  it('conventional PCI: an expander whose busNr leaves one bus number takes no bridge, and the note says so', () => {
+    const pciHost = hostOf([
+      { group: 5, devices: ['0001:01:00.0'], numaNode: 0 },
+      { group: 7, devices: ['0005:90:01.0'], numaNode: 1, pcie: false },
+    ]);
+    const g = guestOf('q35', { numaCells: cells, controllers: [controller('pcie-root', 0), pxb(1, 1)], devices: [hostdev('0005:90:01.0')] });
+    const r = placePePerPhb(g, pciHost, 0);
+    expect(r.notes).toEqual(['hostdev 0005:90:01.0 is conventional PCI on guest NUMA cell 1, and its pcie-expander-bus has no two bus numbers, slot or indexes left for a root port and a pcie-to-pci-bridge: it is placed off its cell (Q35-NUMA-1)']);
+    expect(r.guest.controllers.filter((c) => c.address?.bus === 1)).toEqual([]);
+  });
+
+  it('with no expander carrying a node, or no guest NUMA cells, placement is as before and says nothing of NUMA', () => {
+    for (const g of [
+      guestOf('q35', { numaCells: cells, controllers: [controller('pcie-root', 0), pxb(1, undefined, 200)], devices: [hostdev('0005:90:01.0')] }),
+      guestOf('q35', { controllers: [controller('pcie-root', 0), pxb(1, 0, 200)], devices: [hostdev('0005:90:01.0')] }),
+    ]) {
+      const r = placePePerPhb(g, numaHost, 0);
+      expect(addresses(r.guest)).toEqual({ '0005:90:01.0': '2:0.0' });
+      expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-expander-bus#1@0:2.0', 'pcie-root-port#2@0:1.0']);
+      expect(r.notes).toEqual([]);
+    }
+  });
+});

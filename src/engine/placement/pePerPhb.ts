@@ -49,7 +49,7 @@ export function placePePerPhb(input: Guest, host: Host | undefined, spare: numbe
   let out: Guest;
   if (family === 'pseries') out = placePseries(guest, machine, host, spare, notes);
   else if (family === 'q35' || family === 'virt') {
-    const withPorts = portsForHostSlots(joinUserSlots(guest, host), host);
+    const withPorts = portsForHostSlots(onNumaExpanders(joinUserSlots(guest, host), host, notes), host);
     const simulate = (s: number) => qemuDomainAssignPCIAddresses(addPciePorts(withPorts, host, s), machine, host);
     // Root ports libvirt can find no slot for make it refuse the domain (virDomainPCIAddressSetGrow
     // cannot add a bus to pcie-root): keep only the spares that fit, as pseries keeps only the vPHBs
@@ -376,6 +376,182 @@ function placePseries(input: Guest, machine: LibvirtMachine, host: Host | undefi
   const got = emptyPhbs().length;
   if (got < spare) notes.push(`only ${got} spare vPHB${got === 1 ? '' : 's'} fit (target index max 30)`);
   return virDomainPCIAddressSetAllMulti(qemuDomainAssignPCIControllerDefaults({ ...guest, controllers, devices }, machine));
+}
+
+const EXPANDER_BRIDGES = new Set(['pcie-root-port', 'pcie-switch-upstream-port', 'pcie-switch-downstream-port', 'pcie-to-pci-bridge', 'pci-bridge', 'dmi-to-pci-bridge']);
+
+/** The bridges (bus numbers the guest firmware hands out) below expander `e`, at any depth. */
+function bridgesBelow(controllers: readonly PciController[], e: number): number {
+  let n = 0;
+  const walk = (bus: number): void => {
+    for (const c of controllers) {
+      if (c.address?.bus !== bus || c.index === undefined || !EXPANDER_BRIDGES.has(c.model) || c.index === bus) continue;
+      n++;
+      walk(c.index);
+    }
+  };
+  walk(e);
+  return n;
+}
+
+/**
+ * The bus numbers expander `e` has left for one more root port: the bridges below it take
+ * busNr+1.. and must stay below the next expander's busNr, or 256 (GEN-TGT-1 busNrRoom). `busNr`
+ * holds each expander's busNr as libvirt leaves it: the written one, else the one
+ * qemuDomainAddressFindNewBusNr picks (two below the lowest in use: 254 for the first), whatever
+ * children the expander has, so a pcie-expander-bus of libvirt's busNr 254 has room for one port.
+ */
+function expanderRoom(controllers: readonly PciController[], busNr: ReadonlyMap<number, number>, e: PciController & { index: number }): number {
+  const start = busNr.get(e.index);
+  if (start === undefined) return 0;
+  const next = Math.min(256, ...[...busNr.values()].filter((n) => n > start));
+  return next - start - 1 - bridgesBelow(controllers, e.index);
+}
+
+/**
+ * q35/virt with guest NUMA cells: a passed-through host slot whose host NUMA node maps to a guest
+ * cell that a pcie-expander-bus of the design carries (`<target><node>`) goes behind a root port
+ * of that expander, the guest's only way to see the device on its cell (Q35-NUMA-1; QEMU
+ * pxb-pcie numa_node). An empty root port of the expander is taken first, else a pcie-root-port is
+ * added on the expander (libvirt's bus model: a pcie-expander-bus takes root ports in slots 0-31,
+ * virDomainPCIAddressBusSetModel) when its busNr leaves room. The functions of a host slot stay
+ * together as portsForHostSlots keeps them. The pseries counterpart is placePseries's vPHB of the
+ * PE's node (PAPR-NUMA-4). A slot whose cell has no expander is left to the rest of the policy
+ * (under pcie.0), with a note when the design has expanders with a node at all.
+ */
+export function onNumaExpanders(guest: Guest, host: Host | undefined, notes: string[]): Guest {
+  if (guest.numaCells.length === 0) return guest;
+  const isNodeExpander = (c: PciController): c is PciController & { index: number } => c.model === 'pcie-expander-bus' && c.index !== undefined && c.target.node !== undefined;
+  if (!guest.controllers.some(isNodeExpander)) return guest;
+  const machine = machineProfile(guest);
+  const bySlot = new Map<string, GuestDevice[]>();
+  const conventional = new Map<string, GuestDevice[]>();
+  const cellOf = (d: GuestDevice): number | undefined => guestCellForHostNode(guest, host, hostDeviceOf(d, host)?.numaNode);
+  for (const d of assignmentOrder(guest.devices)) {
+    const k = hostSlotOf(d);
+    if (k === undefined || d.address || !takesPciAddress(d, machine)) continue;
+    // a conventional PCI function goes behind a pcie-to-pci-bridge on a root port of the expander
+    const into = qemuDomainDeviceCalculatePCIConnectFlags(d, guest, machine, host) & F.PCIE_DEVICE ? bySlot : conventional;
+    const list = into.get(k) ?? [];
+    list.push(d);
+    into.set(k, list);
+  }
+  if (bySlot.size === 0 && conventional.size === 0) return guest;
+  let controllers = guest.controllers;
+  const busNr = new Map<number, number>();
+  for (const c of qemuDomainAssignPCIControllerDefaults(guest, machine).controllers) {
+    if ((c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus') && c.index !== undefined && c.target.busNr !== undefined) busNr.set(c.index, c.target.busNr);
+  }
+  const taken = new Set<number>();
+  for (const x of [...guest.devices, ...guest.controllers]) if (x.address) taken.add(x.address.bus);
+  const addresses = new Map<string, GuestPciAddress>();
+  // a pcie-expander-bus takes root ports in slots 0-31 (virDomainPCIAddressBusSetModel)
+  const freeSlotOn = (bus: number): number | undefined => {
+    const used = new Set([...controllers, ...guest.devices].filter((x) => x.address?.bus === bus).map((x) => x.address?.slot));
+    for (let slot = 0; slot <= 31; slot++) if (!used.has(slot)) return slot;
+    return undefined;
+  };
+  for (const funcs of bySlot.values()) {
+    if (funcs.length > 8) continue;
+    const cell = funcs.map(cellOf).find((n) => n !== undefined);
+    if (cell === undefined) continue;
+    const expanders = controllers.filter(isNodeExpander).filter((c) => c.target.node === cell);
+    const what = funcs.map((d) => d.label).join(', ');
+    if (expanders.length === 0) {
+      notes.push(`${what} is on guest NUMA cell ${cell}, which no pcie-expander-bus carries: it is placed off its cell (Q35-NUMA-1); add a pcie-expander-bus with <node>${cell}</node> to place it on its cell`);
+      continue;
+    }
+    let port: number | undefined;
+    for (const e of expanders) {
+      port = controllers.find((c) => c.model === 'pcie-root-port' && c.address?.bus === e.index && c.index !== undefined && !taken.has(c.index))?.index;
+      if (port !== undefined) break;
+    }
+    let full: string | undefined;
+    for (const e of port === undefined ? expanders : []) {
+      const slot = freeSlotOn(e.index);
+      const index = nextIndex(controllers);
+      if (expanderRoom(controllers, busNr, e) <= 0) full ??= `expander bus ${e.index} has busNr ${busNr.get(e.index) ?? '?'}, which leaves no bus number for another root port (GEN-TGT-1): a lower busNr gives it room`;
+      if (slot === undefined || index === undefined || expanderRoom(controllers, busNr, e) <= 0) continue;
+      const address = { domain: 0, bus: e.index, slot, function: 0 };
+      controllers = [...controllers, { key: freshControllerKey(controllers), index, model: 'pcie-root-port', target: {}, address }];
+      port = index;
+      break;
+    }
+    if (port === undefined) {
+      notes.push(`${what} is on guest NUMA cell ${cell}, but ${full ?? 'its pcie-expander-bus has no free slot or index for a root port'}; it is placed off its cell (Q35-NUMA-1)`);
+      continue;
+    }
+    taken.add(port);
+    const sorted = funcs.slice().sort((a, b) => (a.hostAddress?.function ?? 0) - (b.hostAddress?.function ?? 0));
+    const keep = sorted[0]?.hostAddress?.function === 0;
+    const bus = port;
+    sorted.forEach((d, i) => addresses.set(d.key, { domain: 0, bus, slot: 0, function: sorted.length === 1 ? 0 : keep ? (d.hostAddress?.function ?? i) : i }));
+  }
+  // Conventional PCI: a pcie-to-pci-bridge behind a root port of the cell's expander (two bus
+  // numbers), one bridge slot per host slot, functions kept as portsForHostSlots keeps them.
+  const bridges = new Map<number, { index: number; slot: number }>();
+  const bridgeFor = (cell: number, expanders: readonly (PciController & { index: number })[]): { index: number; slot: number } | undefined => {
+    const had = bridges.get(cell);
+    if (had && had.slot <= 31) return had;
+    for (const e of expanders) {
+      const slot = freeSlotOn(e.index);
+      const portIndex = nextIndex(controllers);
+      if (slot === undefined || portIndex === undefined || portIndex >= MAX_INDEX || controllers.some((c) => c.index === portIndex + 1) || expanderRoom(controllers, busNr, e) < 2) continue;
+      controllers = [...controllers, { key: freshControllerKey(controllers), index: portIndex, model: 'pcie-root-port', target: {}, address: { domain: 0, bus: e.index, slot, function: 0 } }];
+      controllers = [...controllers, { key: freshControllerKey(controllers), index: portIndex + 1, model: 'pcie-to-pci-bridge', target: {}, address: { domain: 0, bus: portIndex, slot: 0, function: 0 } }];
+      const b = { index: portIndex + 1, slot: 1 };
+      bridges.set(cell, b);
+      return b;
+    }
+    return undefined;
+  };
+  for (const funcs of conventional.values()) {
+    if (funcs.length > 8) continue;
+    const cell = funcs.map(cellOf).find((n) => n !== undefined);
+    if (cell === undefined) continue;
+    const what = funcs.map((d) => d.label).join(', ');
+    const expanders = controllers.filter(isNodeExpander).filter((c) => c.target.node === cell);
+    const b = expanders.length === 0 ? undefined : bridgeFor(cell, expanders);
+    if (!b) {
+      notes.push(`${what} is conventional PCI on guest NUMA cell ${cell}, ${expanders.length === 0 ? 'which no pcie-expander-bus carries' : 'and its pcie-expander-bus has no two bus numbers, slot or indexes left for a root port and a pcie-to-pci-bridge'}: it is placed off its cell (Q35-NUMA-1)`);
+      continue;
+    }
+    const sorted = funcs.slice().sort((x, y) => (x.hostAddress?.function ?? 0) - (y.hostAddress?.function ?? 0));
+    const keep = sorted[0]?.hostAddress?.function === 0;
+    const slot = b.slot++;
+    sorted.forEach((d, i) => addresses.set(d.key, { domain: 0, bus: b.index, slot, function: sorted.length === 1 ? 0 : keep ? (d.hostAddress?.function ?? i) : i }));
+  }
+  if (addresses.size === 0 && controllers === guest.controllers) return guest;
+  return { ...guest, controllers, devices: guest.devices.map((d) => (addresses.has(d.key) ? { ...d, address: addresses.get(d.key) } : d)) };
+}
+
+/**
+ * The hostdevs `placed` addressed (unaddressed in `input`) off their NUMA cell although the input
+ * has a pcie-expander-bus carrying that cell (Q35-NUMA-1: the nearest expander above the device's
+ * bus is not of its cell, or there is none), q35/virt only. libvirt's own policy never puts a
+ * device behind an expander (a pcie-expander-bus is not AUTOASSIGN, virDomainPCIAddressBusSetModel),
+ * so it leaves these; pe-per-phb avoids them where the expander has room (onNumaExpanders).
+ */
+export function offCellHostdevs(input: Guest, placed: Guest, host: Host | undefined): GuestDevice[] {
+  const family = machineProfile(input).family;
+  if ((family !== 'q35' && family !== 'virt') || input.numaCells.length === 0) return [];
+  const carried = new Set(input.controllers.filter((c) => c.model === 'pcie-expander-bus' && c.target.node !== undefined).map((c) => c.target.node));
+  if (carried.size === 0) return [];
+  const byIndex = new Map(placed.controllers.filter((c) => c.index !== undefined).map((c) => [c.index, c]));
+  const nodeAbove = (bus: number): number | undefined => {
+    const seen = new Set<number>();
+    for (let c = byIndex.get(bus); c?.index !== undefined && !seen.has(c.index); c = c.address ? byIndex.get(c.address.bus) : undefined) {
+      if (c.model === 'pcie-expander-bus' || c.model === 'pci-expander-bus') return c.target.node;
+      seen.add(c.index);
+    }
+    return undefined;
+  };
+  const unaddressed = new Set(input.devices.filter((d) => !d.address).map((d) => d.key));
+  return placed.devices.filter((d) => {
+    if (!unaddressed.has(d.key) || !d.address || !isHostdevLike(d)) return false;
+    const cell = guestCellForHostNode(placed, host, hostDeviceOf(d, host)?.numaNode);
+    return cell !== undefined && carried.has(cell) && nodeAbove(d.address.bus) !== cell;
+  });
 }
 
 /**

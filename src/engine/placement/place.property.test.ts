@@ -7,7 +7,7 @@ import { virDomainPCIAddressBusSetModel } from '../libvirt/domainAddr.ts';
 import type { PlaceOptions } from './index.ts';
 import { place, placeWithReport } from './index.ts';
 import { predictDefine } from './defineTime.ts';
-import { at, designOf, emulated, guestOf, hostdev, hostOf } from './testkit.ts';
+import { at, controller, designOf, emulated, guestOf, hostdev, hostOf } from './testkit.ts';
 
 /**
  * Generated hosts (IOMMU groups of 1-4 functions on one or two host slots, two NUMA nodes) and
@@ -31,6 +31,9 @@ const arbDesign = fc
     emulated: fc.array(fc.integer({ min: 0, max: ELEMENTS.length - 1 }), { maxLength: 40 }),
     userSlots: fc.uniqueArray(fc.integer({ min: 2, max: 30 }), { maxLength: 4 }),
     cells: fc.integer({ min: 0, max: 2 }),
+    // q35/virt: pcie-expander-buses carrying guest cells (Q35-NUMA-1), with libvirt's busNr or written ones leaving room
+    expanders: fc.subarray([0, 1]),
+    busNr: fc.boolean(),
   })
   .map((s): Design => {
     const host = hostOf(
@@ -50,7 +53,9 @@ const arbDesign = fc
       const user = s.machine === 'pseries' ? s.userSlots[i] : undefined;
       devices.push(emulated({ ...ELEMENTS[e], key: `emu-${i}`, address: user === undefined ? undefined : at(0, user) }));
     });
-    const guest = guestOf(s.machine, { devices, numaCells: Array.from({ length: s.cells }, (_, id) => ({ id })) });
+    const nodes = s.machine === 'pseries' ? [] : s.expanders.filter((n) => n < s.cells);
+    const controllers = nodes.length === 0 ? [] : [controller('pcie-root', 0), ...nodes.map((node, i) => ({ ...controller('pcie-expander-bus', i + 1), target: { node, ...(s.busNr ? { busNr: 60 + 100 * node } : {}) } }))];
+    const guest = guestOf(s.machine, { devices, controllers, numaCells: Array.from({ length: s.cells }, (_, id) => ({ id })) });
     return designOf(guest, host);
   });
 
@@ -118,5 +123,27 @@ describe('place() properties', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('pe-per-phb: a passed-through device sits off its NUMA cell (Q35-NUMA-1, PAPR-NUMA-*) only where the design has no bus of that cell with room, and a note says so', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(arbDesign, arbOptions, (design, opts: PlaceOptions) => {
+        const r = placeWithReport(design, { ...opts, policy: 'pe-per-phb' });
+        // the input places nothing: it has no NUMA warning, so each one of the output is new
+        const hasNodeBus = design.guest.controllers.some((c) => c.target.node !== undefined);
+        if (hasNodeBus) checked++;
+        for (const f of validate(r.design).filter((x) => x.ruleId === 'Q35-NUMA-1' || x.ruleId.startsWith('PAPR-NUMA'))) {
+          if (f.severity === 'info' || (!hasNodeBus && f.ruleId === 'Q35-NUMA-1')) continue;
+          const labels = (f.subjects.devices ?? []).map((k) => r.design.guest.devices.find((d) => d.key === k)?.label ?? k);
+          expect(
+            labels.some((l) => r.notes.some((n) => n.includes(l) && n.includes('NUMA'))),
+            `${f.ruleId}: ${f.message}\nnotes: ${r.notes.join('\n')}`,
+          ).toBe(true);
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(checked).toBeGreaterThan(10);
   });
 });
