@@ -39,6 +39,37 @@ describe('generateDesign', () => {
     expect(MUTATION_NAMES.filter((m) => !used.has(m))).toEqual([]);
   });
 
+  it('the kinds real users write reach the XML: expander busNr clashes, switch ports on a root port\'s chassis, indexes past 255, drive addresses, spapr-vio regs, numatune, hotplug', () => {
+    const all = FAMILIES.flatMap((f) => Array.from({ length: 400 }, (_, n) => generateDesign(11, n, f)));
+    const xmlOf = (m: string): string[] => all.filter((d) => d.mutation === m).map(domainXml);
+    const busNrs = (x: string): number[] => [...x.matchAll(/busNr='(\d+)'/g)].map((m) => Number(m[1]));
+    // two expander buses, one on the busNr of the other or just past it
+    for (const x of xmlOf('expander-busnr-clash')) {
+      const b = busNrs(x);
+      expect(b.length).toBeGreaterThanOrEqual(2);
+      expect(Math.min(...b.slice(1).map((n) => n - (b[0] as number)))).toBeLessThanOrEqual(2);
+    }
+    expect(xmlOf('expander-busnr-clash').some((x) => new Set(busNrs(x)).size < busNrs(x).length)).toBe(true);
+    expect(xmlOf('expander-busnr-below-its-buses').every((x) => busNrs(x).some((n) => n < 16))).toBe(true);
+    for (const d of all.filter((x) => x.mutation === 'switch-port-chassis-of-root-port')) {
+      const down = d.items.filter((i) => i.pci?.model === 'pcie-switch-downstream-port').at(-1)?.pci;
+      const rps = d.items.filter((i) => i.pci?.model === 'pcie-root-port').map((i) => i.pci);
+      expect(rps.some((r) => (r?.chassis ?? r?.index) === down?.chassis || (r?.port !== undefined && r.port === down?.port)), d.name).toBe(true);
+    }
+    expect(xmlOf('controller-index-past-255').every((x) => /index='25[4-8]'/.test(x))).toBe(true);
+    expect(xmlOf('many-devices').every((x) => (x.match(/<input type='keyboard' bus='virtio'\/>/g) ?? []).length >= 240)).toBe(true);
+    expect(xmlOf('drive-controller-high').every((x) => /<address type='drive' controller='\d+'/.test(x))).toBe(true);
+    expect(xmlOf('spapr-vio-reg').every((x) => /<address type='spapr-vio' reg='0x[0-9a-f]+'\/>/.test(x))).toBe(true);
+    const tunes = xmlOf('numatune-memnode');
+    expect(tunes.every((x) => /<numatune>\s*<memnode cellid='\d+'/.test(x))).toBe(true);
+    // memnodes that fit, and ones libvirt refuses: no cells, a cell past the last
+    expect(tunes.some((x) => x.includes('<numa>'))).toBe(true);
+    expect(tunes.some((x) => !x.includes('<numa>'))).toBe(true);
+    expect(xmlOf('expander-on-missing-node').every((x) => /<node>\d+<\/node>/.test(x))).toBe(true);
+    expect(xmlOf('hotplug-off').every((x) => /hotplug='(off|on)'/.test(x))).toBe(true);
+    expect(xmlOf('hotplug-off').some((x) => x.includes("hotplug='off'"))).toBe(true);
+  });
+
   it('the host file describes every passed-through host function with its IOMMU group, PCI Express or conventional as generated', () => {
     const kinds = new Set<boolean>();
     for (const d of SAMPLE.filter((x) => x.host.length)) {
@@ -67,6 +98,9 @@ describe('generateDesign', () => {
     expect(flat.cells).toBe(0);
     expect(flat.items.some((i) => i.pci?.node !== undefined)).toBe(false);
     expect(domainXml(flat)).not.toContain('<numa>');
+    const tuned = { ...d, numatune: ["<memnode cellid='0' mode='strict' nodeset='0'/>"] };
+    expect(domainXml(tuned)).toContain("<memnode cellid='0'");
+    expect(domainXml(withoutNuma(tuned))).not.toContain('<numatune>');
   });
 });
 
