@@ -64,11 +64,14 @@ describe('spapr-vio interrupts, as QEMU gives them', () => {
 // libvirt's own test data its tests accept without starting QEMU (test/support/qemuRefuses.ts)
 if (sharedPaths('the QEMU refusals of libvirt test data', ['corpus', 'libvirt'])) {
   describe('libvirt test data QEMU refuses', () => {
-    it.each(Object.entries(QEMU_REFUSES))('%s: verify says what QEMU says', async (n, { qemu }) => {
+    it.each(Object.entries(QEMU_REFUSES))('%s: verify says what QEMU says', async (n, { qemu, newer }) => {
       const dir = path.join(SHARED, 'corpus', 'libvirt');
       const file = fs.readdirSync(dir).find((f) => f.startsWith(`qemuxmlconfdata__${n}.`) && f.endsWith('-latest.xml'));
       expect(file).toBeDefined();
-      const report = await verify(fs.readFileSync(path.join(dir, file ?? ''), 'utf8'));
+      const text = fs.readFileSync(path.join(dir, file ?? ''), 'utf8');
+      // what libvirt 10.7 wrote in its output that the libvirt installed here cannot read
+      if (newer) expect(text).toMatch(newer);
+      const report = await verify(newer ? text.replace(newer, '') : text);
       if (!report.error?.includes(qemu)) console.log(formatVerifyReport(report));
       expect(report.error).toContain(qemu);
     });
