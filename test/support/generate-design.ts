@@ -773,8 +773,8 @@ const MUTATIONS: Record<string, { families: readonly Family[]; apply: Mutation }
   'many-devices': {
     families: ['q35', 'virt'],
     apply: (d, rng) => {
-      // each wants a root port of its own: libvirt adds them up to index 255 and past it
-      const n = rng.int(240, 262);
+      // each wants a root port of its own: libvirt adds them while pcie-root has functions free (about 230), to index 255 and past it
+      const n = rng.int(180, 262);
       for (let i = 0; i < n; i++) d.items.push({ what: `virtio input ${i}`, tag: 'input', attrs: [['type', 'keyboard'], ['bus', 'virtio']], inner: [] });
       return true;
     },
@@ -851,6 +851,72 @@ const MUTATIONS: Record<string, { families: readonly Family[]; apply: Mutation }
       if (first && !ports.some((p) => p.pci?.hotplug)) first.hotplug = 'off';
       const other = pciItems(d).find((i) => i.pci && ['pci-bridge', 'pcie-to-pci-bridge', 'pcie-expander-bus'].includes(i.pci.model));
       if (other?.pci && rng.chance(0.2)) other.pci.hotplug = 'off';
+      return true;
+    },
+  },
+  'root-ports-multifunction': {
+    families: ['q35', 'virt'],
+    apply: (d, rng) => {
+      // root ports packed in the functions of one slot of pcie-root, as virt-manager writes them; now
+      // and then without multifunction='on' on function 0, or without function 0
+      const taken = new Set(d.items.filter((i) => i.address?.bus === 0).map((i) => i.address?.slot));
+      const slot = rng.shuffle(range(3, 0x18)).find((x) => !taken.has(x));
+      if (slot === undefined) return false;
+      const ports = pciItems(d, 'pcie-root-port').filter((i) => !i.address || i.address.bus === 0);
+      for (let k = rng.int(2, 8) - ports.length; k > 0; k--) {
+        const index = maxIndex(d) + 1;
+        const it: Item = { what: `pcie-root-port ${index}`, pci: { index, model: 'pcie-root-port' } };
+        d.items.push(it);
+        ports.push(it);
+      }
+      const mf = rng.pick(['on', 'on', 'on', 'off', undefined] as const);
+      const from = rng.chance(0.85) ? 0 : 1;
+      ports.slice(0, 8 - from).forEach((p, f) => {
+        p.address = { bus: 0, slot, fn: f + from, mf: f + from === 0 ? mf : undefined };
+      });
+      return true;
+    },
+  },
+  'bridge-chassisnr-clash': {
+    families: ['pseries', 'q35', 'i440fx'],
+    apply: (d, rng) => {
+      // two pci-bridges with one chassisNr (or 0, or 255): each bridge is a chassis of its own for SHPC and slot ids
+      const parent = d.family === 'q35' ? 'pcie-to-pci-bridge' : undefined;
+      const bridges = pciItems(d, 'pci-bridge');
+      for (let k = 2 - bridges.length; k > 0; k--) {
+        const index = maxIndex(d) + 1;
+        const hub = parent ? pciItems(d, parent)[0]?.pci?.index : 0;
+        if (hub === undefined) {
+          // q35: a pcie-to-pci-bridge first, which libvirt places on a root port it adds
+          d.items.push({ what: `pcie-to-pci-bridge ${index}`, pci: { index, model: 'pcie-to-pci-bridge' } });
+          k++;
+          continue;
+        }
+        const it: Item = { what: `pci-bridge ${index}`, pci: { index, model: 'pci-bridge' } };
+        d.items.push(it);
+        bridges.push(it);
+      }
+      const [a, b] = rng.shuffle([...bridges]);
+      if (!a?.pci || !b?.pci) return false;
+      const v = rng.pick([b.pci.chassisNr ?? b.pci.index ?? 1, b.pci.chassisNr ?? b.pci.index ?? 1, 0, 255]);
+      a.pci.chassisNr = v;
+      if (b.pci.chassisNr === undefined && rng.chance(0.5)) b.pci.chassisNr = v;
+      return true;
+    },
+  },
+  crowded: {
+    families: FAMILIES,
+    apply: (d, rng) => {
+      // a guest with many devices: libvirt adds buses (bridges, root ports, PHBs) as slots run out
+      const n = rng.int(20, 45);
+      for (let i = 0; i < n; i++) {
+        const kind = rng.pick(['e1000', 'virtio', 'rng', 'disk'] as const);
+        if (kind === 'disk') {
+          const dev = `vd${String.fromCharCode(97 + Math.floor(i / 26))}${String.fromCharCode(97 + (i % 26))}`;
+          d.items.push({ what: `virtio disk ${dev}`, tag: 'disk', attrs: [['type', 'file'], ['device', 'disk']], inner: [`<driver name='qemu' type='raw'/>`, `<source file='/var/lib/libvirt/images/${dev}.img'/>`, `<target dev='${dev}' bus='virtio'/>`] });
+        } else if (kind === 'rng') d.items.push({ what: 'rng virtio', tag: 'rng', attrs: [['model', 'virtio']], inner: [`<backend model='random'>/dev/urandom</backend>`] });
+        else d.items.push({ what: `${kind} NIC`, tag: 'interface', attrs: [['type', 'user']], inner: [`<model type='${kind}'/>`] });
+      }
       return true;
     },
   },
