@@ -40,7 +40,7 @@ describe('generateDesign', () => {
     expect(MUTATION_NAMES.filter((m) => !used.has(m))).toEqual([]);
   });
 
-  it('the kinds real users write reach the XML: expander busNr clashes, switch ports on a root port\'s chassis, indexes past 255, drive addresses, spapr-vio regs, numatune, hotplug, packed root ports, bridge chassisNr, many devices', () => {
+  it('the kinds real users write reach the XML: expander busNr clashes, switch ports on a root port\'s chassis, indexes past 255, drive addresses, spapr-vio regs, numatune, hotplug, packed root ports, bridge chassisNr, many devices, bridges on the wrong bus', () => {
     const all = FAMILIES.flatMap((f) => Array.from({ length: 400 }, (_, n) => generateDesign(11, n, f)));
     const xmlOf = (m: string): string[] => all.filter((d) => d.mutation === m).map(domainXml);
     const busNrs = (x: string): number[] => [...x.matchAll(/busNr='(\d+)'/g)].map((m) => Number(m[1]));
@@ -53,7 +53,8 @@ describe('generateDesign', () => {
     expect(xmlOf('expander-busnr-clash').some((x) => new Set(busNrs(x)).size < busNrs(x).length)).toBe(true);
     expect(xmlOf('expander-busnr-below-its-buses').every((x) => busNrs(x).some((n) => n < 16))).toBe(true);
     for (const d of all.filter((x) => x.mutation === 'switch-port-chassis-of-root-port')) {
-      const down = d.items.filter((i) => i.pci?.model === 'pcie-switch-downstream-port').at(-1)?.pci;
+      // the one the mutation added has the highest index (a design may list its controllers shuffled)
+      const down = d.items.filter((i) => i.pci?.model === 'pcie-switch-downstream-port').sort((a, b) => (a.pci?.index ?? 0) - (b.pci?.index ?? 0)).at(-1)?.pci;
       const rps = d.items.filter((i) => i.pci?.model === 'pcie-root-port').map((i) => i.pci);
       expect(rps.some((r) => (r?.chassis ?? r?.index) === down?.chassis || (r?.port !== undefined && r.port === down?.port)), d.name).toBe(true);
     }
@@ -80,6 +81,12 @@ describe('generateDesign', () => {
       expect(nrs.length >= 2 && (new Set(nrs).size < nrs.length || nrs.some((n) => n === 0 || n === 255)), d.name).toBe(true);
     }
     expect(all.filter((x) => x.mutation === 'crowded').every((d) => d.items.length >= 20)).toBe(true);
+    // a bridge or a root port on a bus that does not take it, and an endpoint straight on an expander bus
+    expect(xmlOf('bridge-on-the-wrong-bus').every((x) => /model='(pci-bridge|pcie-to-pci-bridge|pcie-root-port)'>\s*<address type='pci' domain='0x0000' bus='0x[0-9a-f]+'/.test(x))).toBe(true);
+    for (const d of all.filter((x) => x.mutation === 'endpoint-on-expander')) {
+      const pxb = d.items.find((i) => i.pci?.model.endsWith('expander-bus'))?.pci?.index;
+      expect(d.items.some((i) => !i.pci && i.address?.bus === pxb), d.name).toBe(true);
+    }
   });
 
   it('the host file describes every passed-through host function with its IOMMU group, PCI Express or conventional as generated', () => {

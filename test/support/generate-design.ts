@@ -904,6 +904,44 @@ const MUTATIONS: Record<string, { families: readonly Family[]; apply: Mutation }
       return true;
     },
   },
+  'bridge-on-the-wrong-bus': {
+    families: ['q35', 'virt'],
+    apply: (d, rng) => {
+      // what users write from i440fx habits: a pci-bridge or pcie-to-pci-bridge straight on pcie-root,
+      // a pcie-to-pci-bridge on a switch port, a root port on a root port
+      const taken = new Set(d.items.filter((i) => i.address?.bus === 0).map((i) => i.address?.slot));
+      const slot = rng.shuffle(range(3, 0x18)).find((x) => !taken.has(x));
+      if (slot === undefined) return false;
+      const index = maxIndex(d) + 1;
+      const how = rng.pick(['pci-bridge', 'pcie-to-pci-bridge', 'port-on-port'] as const);
+      if (how === 'port-on-port') {
+        d.items.push({ what: `pcie-root-port ${index}`, pci: { index, model: 'pcie-root-port' }, address: { bus: 0, slot, fn: 0 } });
+        d.items.push({ what: `pcie-root-port ${index + 1}`, pci: { index: index + 1, model: 'pcie-root-port' }, address: { bus: index, slot: 0, fn: 0 } });
+      } else {
+        d.items.push({ what: `${how} ${index}`, pci: { index, model: how }, address: { bus: 0, slot, fn: 0 } });
+        // a device behind it, as the user wanted
+        const dev = d.items.find((i) => !i.address && pciCapable(i) && i.tag !== 'controller');
+        if (dev) dev.address = { bus: index, slot: rng.int(1, 3), fn: 0 };
+      }
+      return true;
+    },
+  },
+  'endpoint-on-expander': {
+    families: ['q35', 'i440fx'],
+    apply: (d, rng) => {
+      // an endpoint written straight on the expander bus (pxb-pcie takes root ports only, pxb takes endpoints)
+      const model = d.family === 'q35' ? 'pcie-expander-bus' : 'pci-expander-bus';
+      let pxb = pciItems(d, model)[0]?.pci;
+      if (!pxb) {
+        addExpander(d, rng, rng.pick([0x40, 0x80]), rng.int(0, 1));
+        pxb = pciItems(d, model)[0]?.pci;
+      }
+      const dev = rng.shuffle(d.items.filter((i) => pciCapable(i) && i.tag !== 'controller'))[0];
+      if (!pxb?.index || !dev) return false;
+      dev.address = { bus: pxb.index, slot: rng.int(0, 3), fn: 0 };
+      return true;
+    },
+  },
   crowded: {
     families: FAMILIES,
     apply: (d, rng) => {
