@@ -42,7 +42,7 @@ describe('GEN-MF-2: function 0 with multifunction=\'off\' in a slot with other f
     expect(of(applyCommand(d, got[0]!.fixes![0]!.command), 'GEN-MF-2')).toEqual([]);
     // function 0 with the higher index: QEMU creates function 1 first
     const later = q35([rootPort(2, 2, 0, { address: at(0, 2, 0, 'off') }), rootPort(1, 2, 1)], []);
-    expect(of(later, 'GEN-MF-2').map((f) => f.message)).toEqual([`Slot 0x02 of bus 0x00 has several functions, but function 0 says multifunction='off': QEMU refuses it ("PCI: 2.0 indicates single function, but 2.1 is already populated.").`]);
+    expect(of(later, 'GEN-MF-2').map((f) => f.message)).toEqual([`Slot 0x02 of bus 0x00 has several functions, but function 0 says multifunction='off': QEMU refuses it ("PCI: 2.0 indicates single function, but 2.1 is already populated").`]);
   });
 });
 

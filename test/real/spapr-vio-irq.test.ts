@@ -39,6 +39,7 @@ describe('spapr-vio interrupts, as QEMU gives them', () => {
     ['an ibmvscsi at reg 0xf0000 and a console', pseries(`${vscsi('0xf0000')}\n${vty}`), 'IRQ 4592 is not free'],
     // reg 0 (a PCI address read as spapr-vio, slot not 0) is not passed on: QEMU gives 0x71000001, interrupt 4353, as the default NIC reg 0x1000's
     ['a spapr-vlan read as reg 0 and one without an address', pseries(`${vlan(pciAt(3))}\n${vlan('')}`), 'IRQ 4353 is not free'],
+    ['a pseries serial read as reg 0 and a spapr-vlan without an address', pseries(`    <serial type='pty'>${pciAt(3)}</serial>\n${vlan('')}`), 'IRQ 4353 is not free'],
     ['a spapr-vlan written with reg 0 and one without an address', pseries(`${vlan("<address type='spapr-vio' reg='0x0'/>")}\n${vlan('')}`), 'IRQ 4353 is not free'],
   ])('%s: QEMU refuses it, and pcitopo says so (PAPR-VIO-2)', async (_name, xml, words) => {
     expect(validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['PAPR-VIO-2']);

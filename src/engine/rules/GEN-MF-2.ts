@@ -41,7 +41,7 @@ function qemuWords(slot: number, list: readonly Occupant[], f0: Occupant): strin
   const order = [...list].sort((a, b) => rank(a) - rank(b));
   const s = slot.toString(16);
   const before = order.slice(0, order.indexOf(f0)).filter((o) => o.function > 0);
-  if (before.length) return `"PCI: ${s}.0 indicates single function, but ${s}.${Math.min(...before.map((o) => o.function)).toString(16)} is already populated."`;
+  if (before.length) return `"PCI: ${s}.0 indicates single function, but ${s}.${Math.min(...before.map((o) => o.function)).toString(16)} is already populated"`;
   const next = order.find((o) => o.function > 0) as Occupant;
   return `"PCI: single function device can't be populated in function ${s}.${next.function.toString(16)}"`;
 }
