@@ -40,6 +40,8 @@ describe('spapr-vio interrupts, as QEMU gives them', () => {
     // reg 0 (a PCI address read as spapr-vio, slot not 0) is not passed on: QEMU gives 0x71000001, interrupt 4353, as the default NIC reg 0x1000's
     ['a spapr-vlan read as reg 0 and one without an address', pseries(`${vlan(pciAt(3))}\n${vlan('')}`), 'IRQ 4353 is not free'],
     ['a pseries serial read as reg 0 and a spapr-vlan without an address', pseries(`    <serial type='pty'>${pciAt(3)}</serial>\n${vlan('')}`), 'IRQ 4353 is not free'],
+    // QEMU creates the NIC (reg 0: its own 0x71000001) before the serial that has that reg written
+    ['a serial at reg 0x71000001 after a spapr-vlan with reg 0', pseries(`${vlan("<address type='spapr-vio' reg='0x0'/>")}\n    <serial type='pty'><address type='spapr-vio' reg='0x71000001'/></serial>`), 'spapr-vty and spapr-vlan devices conflict at address 0x71000001'],
     ['a spapr-vlan written with reg 0 and one without an address', pseries(`${vlan("<address type='spapr-vio' reg='0x0'/>")}\n${vlan('')}`), 'IRQ 4353 is not free'],
   ])('%s: QEMU refuses it, and pcitopo says so (PAPR-VIO-2)', async (_name, xml, words) => {
     expect(validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['PAPR-VIO-2']);
@@ -53,6 +55,8 @@ describe('spapr-vio interrupts, as QEMU gives them', () => {
     ['an ibmvscsi at reg 0xff000', pseries(vscsi('0xff000'))],
     ['an ibmvscsi at reg 0xef000 and a console', pseries(`${vscsi('0xef000')}\n${vty}`)],
     // (written as spapr-vio: verify would count a PCI address libvirt reads as a reg as not kept)
+    // the ibmvscsi (controllers come first) holds 0x71000001: QEMU gives the NIC's reg 0 the next, 0x71000002
+    ['an ibmvscsi at reg 0x71000001 and a spapr-vlan with reg 0', pseries(`${vscsi('0x71000001')}\n${vlan("<address type='spapr-vio' reg='0x0'/>")}`)],
     ['a spapr-vlan written with reg 0 beside an ibmvscsi', pseries(`${vlan("<address type='spapr-vio' reg='0x0'/>")}\n    <controller type='scsi' index='0'/>`)],
   ])('%s: QEMU starts it, and pcitopo has no error', async (_name, xml) => {
     expect(validate(design(xml)).filter((f) => f.severity === 'error')).toEqual([]);

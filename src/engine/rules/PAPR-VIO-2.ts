@@ -10,8 +10,8 @@ const meta: RuleMeta = {
   id: 'PAPR-VIO-2',
   severity: 'error',
   title: 'The spapr-vio address libvirt reads for the device is free and fits in 32 bits, and gives it an interrupt of its own',
-  why: 'libvirt reads a PCI address written for a spapr-vio device (spapr-vlan, ibmvscsi, a pseries serial) as its spapr-vio reg: bus << 32 | domain, kept as the user\'s when the slot is not 0. Two such regs alike, or one on a bus other than 0, and libvirt refuses the domain. QEMU then gives each spapr-vio device the interrupt its reg maps to, 256 in all: two on one interrupt (the 255th ibmvscsi libvirt adds for a drive address shares the nvram\'s; one sharing a vty\'s) and QEMU refuses to start the guest.',
-  source: 'libvirt src/qemu/qemu_domain_address.c qemuDomainAssignSpaprVIOAddresses, qemuDomainAssignSpaprVIOAddress ("spapr-vio address %#llx already in use"), qemuDomainSpaprVIOFindByReg; the address union of virDomainDeviceInfo (src/conf/device_conf.h); "spapr-vio reg=\'%#llx\' exceeds maximum possible value (0xffffffff)" at define (checked with libvirt 9.0); QEMU hw/ppc/spapr_vio.c spapr_vio_reg_to_irq, spapr_vio_busdev_realize, hw/ppc/spapr_irq.c spapr_irq_claim ("IRQ %d is not free"), include/hw/ppc/spapr_irq.h SPAPR_IRQ_VIO (checked with libvirt 9.0 + QEMU 7.2)',
+  why: 'libvirt reads a PCI address written for a spapr-vio device (spapr-vlan, ibmvscsi, a pseries serial) as its spapr-vio reg: bus << 32 | domain, kept as the user\'s when the slot is not 0. Two such regs alike, or one on a bus other than 0, and libvirt refuses the domain. QEMU then gives each spapr-vio device the interrupt its reg maps to, 256 in all: two on one interrupt (the 255th ibmvscsi libvirt adds for a drive address shares the nvram\'s; one sharing a vty\'s) and QEMU refuses to start the guest. A reg 0 libvirt does not pass on: QEMU gives the device a reg of its own (0x71000001 on, the interrupt of the default NIC reg 0x1000), and refuses a reg written for a device it creates later that it already gave.',
+  source: 'libvirt src/qemu/qemu_domain_address.c qemuDomainAssignSpaprVIOAddresses, qemuDomainAssignSpaprVIOAddress ("spapr-vio address %#llx already in use"), qemuDomainSpaprVIOFindByReg; the address union of virDomainDeviceInfo (src/conf/device_conf.h); "spapr-vio reg=\'%#llx\' exceeds maximum possible value (0xffffffff)" at define (checked with libvirt 9.0); QEMU hw/ppc/spapr_vio.c spapr_vio_reg_to_irq, spapr_vio_busdev_realize ("%s and %s devices conflict at address %#x"), hw/ppc/spapr_irq.c spapr_irq_claim ("IRQ %d is not free"), include/hw/ppc/spapr_irq.h SPAPR_IRQ_VIO (checked with libvirt 9.0 + QEMU 7.2)',
   families: ['pseries'],
 };
 
@@ -80,8 +80,8 @@ export function spaprVioRegToIrq(reg: number): number {
   return SPAPR_IRQ_VIO | (Math.floor(reg / 0x1000) & 0xff);
 }
 
-/** A reg as the finding says it: QEMU's own (from 0x71000001 on) are those it gives a device libvirt passes no reg for (reg 0). */
-const regText = (reg: number): string => (reg > SPAPR_VIO_REG_BASE ? `no spapr-vio reg from libvirt (reg 0), so QEMU gives it reg 0x${reg.toString(16)}` : `spapr-vio reg 0x${reg.toString(16)}`);
+/** A reg as the finding says it: `own` when QEMU gave it, the device having no reg from libvirt (reg 0). */
+const regText = (reg: number, own: boolean): string => (own ? `no spapr-vio reg from libvirt (reg 0), so QEMU gives it reg 0x${reg.toString(16)}` : `spapr-vio reg 0x${reg.toString(16)}`);
 
 /** pseries machines older than 4.0 allocate these interrupts as they go (legacy_irq_allocation): no clash. */
 function legacyIrqs(machine: string | undefined): boolean {
@@ -116,28 +116,59 @@ function irqClash(ctx: Parameters<Rule['check']>[0]): Finding[] {
   const implicitBy = new Map(virDomainDefImplicitDiskControllers(guest).map((c) => [c.type, c.by]));
   const name = (d: GuestDevice): string => (d.implicit && d.element === 'controller' ? `the ibmvscsi controller ${d.index ?? '?'} libvirt adds for ${implicitBy.get('scsi')?.label ?? 'a disk'}` : deviceName(d));
   const subject = (d: GuestDevice): string | undefined => (d.implicit ? implicitBy.get('scsi')?.key : d.key);
-  const holders = new Map<number, string>([[spaprVioRegToIrq(SPAPR_VIO_REG_BASE), 'nvram']]);
-  // reg 0 is not passed to QEMU (libvirt's "P:reg" adds a positive one only): QEMU gives the device
-  // the next of its own regs, after the nvram's (spapr_vio_busdev_realize, bus->next_reg++)
-  let nextReg = SPAPR_VIO_REG_BASE + 1;
-  const qemuRegs = regs.map((r) => (r.reg === 0 ? { ...r, reg: nextReg++ } : r));
-  for (const r of qemuRegs) {
-    const irq = spaprVioRegToIrq(r.reg);
-    const first = holders.get(irq);
+  // the regs QEMU ends with, in the order it creates the devices (libvirt's command line: controllers,
+  // then nets, then serials). reg 0 is not passed on (libvirt's "P:reg" adds a positive one only):
+  // QEMU gives the device the next of its own regs not taken yet, after the nvram's
+  // (spapr_vio_busdev_realize: bus->next_reg++ while reg_conflict), and refuses an explicit reg a
+  // device created before it has ("%s and %s devices conflict at address %#x")
+  const created = (['controller', 'interface', 'serial'] as const).flatMap((el) => regs.filter((r) => byKey.get(r.key)?.element === el));
+  const taken = new Map<number, string>([[SPAPR_VIO_REG_BASE, 'nvram']]);
+  const qemu = new Map<string, { reg: number; own: boolean }>();
+  let nextReg = SPAPR_VIO_REG_BASE;
+  for (const r of created) {
     const d = byKey.get(r.key);
-    if (first === undefined || !d) {
+    if (!d) continue;
+    if (r.reg === 0) {
+      while (taken.has(nextReg)) nextReg++;
+      taken.set(nextReg, r.key);
+      qemu.set(r.key, { reg: nextReg, own: true });
+      continue;
+    }
+    const first = taken.get(r.reg);
+    if (first !== undefined) {
+      const other = first === 'nvram' ? undefined : byKey.get(first);
+      const keys = [...new Set([other ? subject(other) : undefined, subject(d)].filter((k): k is string => k !== undefined))];
+      const otherText = other ? `${name(other)}, which QEMU gave it as it had no reg from libvirt (reg 0)` : "QEMU's own nvram";
+      const words = `${QEMU_TYPE[d.element] ?? d.element} and ${other ? (QEMU_TYPE[other.element] ?? other.element) : 'spapr-nvram'} devices conflict at address 0x${r.reg.toString(16)}`;
+      return [finding(meta, `${name(d)} has spapr-vio reg 0x${r.reg.toString(16)}, the reg of ${otherText}: QEMU refuses to start the guest ("${words}").`, { devices: keys })];
+    }
+    taken.set(r.reg, r.key);
+    qemu.set(r.key, { reg: r.reg, own: false });
+  }
+  const holders = new Map<number, string>([[spaprVioRegToIrq(SPAPR_VIO_REG_BASE), 'nvram']]);
+  for (const r of regs) {
+    const q = qemu.get(r.key);
+    const d = byKey.get(r.key);
+    if (!q || !d) continue;
+    const irq = spaprVioRegToIrq(q.reg);
+    const first = holders.get(irq);
+    if (first === undefined) {
       holders.set(irq, r.key);
       continue;
     }
     const other = first === 'nvram' ? undefined : byKey.get(first);
     const keys = [...new Set([other ? subject(other) : undefined, subject(d)].filter((k): k is string => k !== undefined))];
-    const otherText = other ? `${name(other)} (${regText(qemuRegs.find((x) => x.key === first)?.reg ?? 0)})` : "QEMU's own nvram (reg 0x71000000)";
+    const oq = qemu.get(first);
+    const otherText = other && oq ? `${name(other)} (${regText(oq.reg, oq.own)})` : "QEMU's own nvram (reg 0x71000000)";
     // a device read as reg 0 off a PCI address gets a default reg of its own once that address is gone
     const written = [other, d].filter((x): x is GuestDevice => !!x?.address && !x.implicit);
-    return [finding(meta, `${name(d)} has ${regText(r.reg)}, which maps to interrupt ${irq} like ${otherText}: QEMU gives each spapr-vio device the interrupt its reg maps to and refuses to start the guest ("IRQ ${irq} is not free").`, { devices: keys }, written.length ? [removeAddresses(written)] : undefined)];
+    return [finding(meta, `${name(d)} has ${regText(q.reg, q.own)}, which maps to interrupt ${irq} like ${otherText}: QEMU gives each spapr-vio device the interrupt its reg maps to and refuses to start the guest ("IRQ ${irq} is not free").`, { devices: keys }, written.length ? [removeAddresses(written)] : undefined)];
   }
   return [];
 }
+
+/** QEMU's type names of libvirt's spapr-vio devices, as its refusals say them. */
+const QEMU_TYPE: Readonly<Record<string, string>> = { interface: 'spapr-vlan', controller: 'spapr-vscsi', serial: 'spapr-vty' };
 
 /**
  * virDomainDefAddConsoleCompat() (src/conf/domain_conf.c): a console of target type serial (or
@@ -165,6 +196,8 @@ export const cases = {
     { name: 'a user reg on a default: the default one moves on', design: pseries([], [dev('net0', 'interface', at(0, 4, 0, undefined, 0x2000), { model: 'spapr-vlan' }), dev('scsi0', 'controller', undefined, { type: 'scsi' })]) },
     { name: 'two spapr-vlan, one of them at reg 0x2000 and one without an address', design: pseries([], [dev('net0', 'interface', at(0, 3, 0, undefined, 0x2000), { model: 'spapr-vlan' }), dev('net1', 'interface', undefined, { model: 'spapr-vlan' })]) },
     // reg 0: QEMU gives it 0x71000001 (interrupt 0x1101), free beside a SCSI controller's default 0x2000
+    // QEMU 7.2 starts it: the ibmvscsi (created first) holds 0x71000001, the NIC's reg 0 gets 0x71000002
+    { name: 'reg 0 after an explicit reg QEMU would have given', design: pseries([], [dev('scsi0', 'controller', undefined, { type: 'scsi', model: 'ibmvscsi', otherAddressType: 'spapr-vio', addressReg: 0x71000001 }), dev('net0', 'interface', undefined, { model: 'spapr-vlan', otherAddressType: 'spapr-vio', addressReg: 0 })]) },
     { name: 'reg 0 beside the SCSI controller\'s default reg', design: pseries([], [dev('net0', 'interface', at(0, 3), { model: 'spapr-vlan' }), dev('scsi0', 'controller', undefined, { type: 'scsi' })]) },
     { name: 'a virtio NIC keeps its PCI address', design: pseries([], [dev('net0', 'interface', at(0, 3), { model: 'virtio' }), dev('net1', 'interface', at(0, 4), { model: 'spapr-vlan' })]) },
     // libvirt 9.0 + QEMU 7.2 start both: 254 ibmvscsi (interrupts 2-255), and 238 beside a console's vty
@@ -190,6 +223,8 @@ export const cases = {
     { name: 'a console and a SCSI disk on drive controller 238', design: scsiOn(238, true), expect: { devices: ['sda', 'con'] } },
     // QEMU 7.2: "IRQ 4353 is not free": reg 0 is QEMU's to choose (0x71000001, interrupt 0x1101), the other NIC has the default 0x1000 (0x1101)
     { name: 'two spapr-vlan, one at reg 0 and one without an address', design: pseries([], [dev('net0', 'interface', at(0, 3), { model: 'spapr-vlan' }), dev('net1', 'interface', undefined, { model: 'spapr-vlan' })]), expect: { devices: ['net0', 'net1'] } },
+    // QEMU 7.2: "spapr-vty and spapr-vlan devices conflict at address 0x71000001": the NIC's reg 0 got it first
+    { name: 'a reg QEMU gave a reg-0 device created before', design: pseries([], [dev('net0', 'interface', undefined, { model: 'spapr-vlan', otherAddressType: 'spapr-vio', addressReg: 0 }), dev('ser0', 'serial', undefined, { type: 'pty', otherAddressType: 'spapr-vio', addressReg: 0x71000001 })]), expect: { devices: ['net0', 'ser0'] } },
     { name: 'a pseries serial is spapr-vio too', design: pseries([], [dev('ser0', 'serial', at(0, 3), { type: 'pty' }), dev('net0', 'interface', at(0, 4), { model: 'spapr-vlan' })]), expect: { devices: ['ser0'] } },
   ],
 };
