@@ -68,7 +68,9 @@ if (sharedPaths('the libvirt inputs check', ['corpus', 'libvirt'], ['corpus', 'l
       for (const n of Object.keys(ONCE_FALSE_POSITIVES)) expect(accepted.map(name)).toContain(n);
     });
     it.each(Object.entries(ONCE_FALSE_POSITIVES))('%s (%s)', (n) => {
-      expect(errorsOf(`qemuxmlconfdata__${n}.xml`)).toEqual([]);
+      // the error QEMU itself gives (support/qemuRefuses.ts) is no false positive
+      const q = QEMU_REFUSES[n];
+      expect(errorsOf(`qemuxmlconfdata__${n}.xml`).filter((e) => !(q && e.startsWith(`${q.rule}: `) && e.includes(q.qemu)))).toEqual([]);
     });
     it('every accepted input', () => {
       const failures = accepted.filter((f) => !(name(f) in QEMU_REFUSES)).flatMap((f) => errorsOf(f).map((e) => `${name(f)}: ${e}`));

@@ -42,10 +42,13 @@ describe('GEN-MF-2: function 0 with multifunction=\'off\' in a slot with other f
     const d = q35([rootPort(1, 2, 0, { address: at(0, 2, 0, 'off') }), rootPort(2, 2, 1)], []);
     const got = of(d, 'GEN-MF-2');
     expect(got.map((f) => f.subjects)).toEqual([{ controllers: [1, 2] }]);
-    expect(got[0]?.fixes?.map((x) => x.label)).toEqual(["Set multifunction='on' on pcie-root-port index 1"]);
+    expect(got[0]?.fixes?.map((x) => x.label)).toEqual(["Set multifunction='on' on pcie-root-port 1"]);
     const fixed = applyCommand(d, got[0]!.fixes![0]!.command);
     expect(fixed.guest.controllers.find((x) => x.index === 1)?.address).toEqual({ domain: 0, bus: 0, slot: 2, function: 0, multifunction: 'on' });
     expect(of(fixed, 'GEN-MF-2')).toEqual([]);
+    // function 0 with the higher index: QEMU creates function 1 first, and says so in other words
+    const later = q35([rootPort(2, 2, 0, { address: at(0, 2, 0, 'off') }), rootPort(1, 2, 1)], []);
+    expect(of(later, 'GEN-MF-2').map((f) => f.message)).toEqual([`Slot 0x02 of bus 0x00 has several functions, but function 0 says multifunction='off': QEMU refuses to start ("PCI: 2.0 indicates single function, but 2.1 is already populated").`]);
   });
 });
 

@@ -39,14 +39,26 @@ describe('PAPR-VIO-1: the reg libvirt gives each kind', () => {
 describe('PAPR-VIO-2: what libvirt refuses, in its words', () => {
   const vio2 = of('PAPR-VIO-2');
 
-  it('two spapr-vlan read as reg 0: the second is refused, "0" as libvirt prints it, its address dropped', () => {
+  it('two spapr-vlan read as reg 0: the second is refused, "0" as libvirt prints it, both addresses dropped (the first\'s reg 0 left to QEMU would share the default 0x1000\'s interrupt)', () => {
     expect(vio2(pseries([], [vlan('net0', at(0, 3)), vlan('net1', at(0, 4))]))).toEqual([
       {
         ruleId: 'PAPR-VIO-2',
         severity: 'error',
         message: 'net1 is a spapr-vio device: libvirt reads the PCI address written for it (bus 0x00 slot 0x04 function 0x0) as spapr-vio reg 0 (its slot is not 0, so the reg is the user\'s), and libvirt refuses it ("spapr-vio address 0 already in use").',
         subjects: { devices: ['net1'] },
-        fixes: [{ label: 'Remove the address of net1', command: drop('net1') }],
+        fixes: [{ label: 'Remove the PCI addresses written for net1, net0', command: { kind: 'batch', label: 'Remove spapr-vio devices\' PCI addresses', commands: [drop('net1'), drop('net0')] } }],
+      },
+    ]);
+  });
+
+  it('reg 0 left to QEMU beside the default 0x1000: one interrupt, QEMU\'s words, the fix drops the written address', () => {
+    expect(vio2(pseries([], [vlan('net0', at(0, 3)), vlan('net1')]))).toEqual([
+      {
+        ruleId: 'PAPR-VIO-2',
+        severity: 'error',
+        message: 'net1 has spapr-vio reg 0x1000, which maps to interrupt 4353 like net0 (no spapr-vio reg from libvirt (reg 0), so QEMU gives it reg 0x71000001): QEMU gives each spapr-vio device the interrupt its reg maps to and refuses to start the guest ("IRQ 4353 is not free").',
+        subjects: { devices: ['net0', 'net1'] },
+        fixes: [{ label: 'Remove the address of net0', command: drop('net0') }],
       },
     ]);
   });

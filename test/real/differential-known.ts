@@ -30,4 +30,11 @@ export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
       'a controller whose only possible bus has a higher index (a downstream port below its upstream port): libvirt addresses it there and QEMU then refuses ("Bus \'pci.N\' not found"); pcitopo reports the error (GEN-IDX-4) and its place leaves that controller unaddressed with a note, since place must not write an address QEMU refuses (issue 11)',
     issue: 13,
   },
+  {
+    kind: 'placement | virt | controller pcie-switch-downstream-port: address differ (pcitopo on no address, libvirt on pcie-switch-upstream-port)',
+    decides: 'qemuDomainAssignPCIAddresses (libvirt src/qemu/qemu_domain_address.c) with QEMU creating devices in index order (qemuBuildControllersCommandLine)',
+    about:
+      'the same as on q35, on aarch64 virt (seen on seed 20261220 with more designs mutated): a downstream port written without an address whose only possible bus, an upstream port, has a higher index; libvirt addresses it there and QEMU refuses ("Bus \'pci.4\' not found"); pcitopo reports GEN-IDX-4 and its place leaves the port unaddressed',
+    issue: 13,
+  },
 ];

@@ -38,6 +38,8 @@ export interface PciCtrl {
   chassisNr?: number | undefined;
   busNr?: number | undefined;
   node?: number | undefined;
+  /** `<target hotplug='on|off'/>` */
+  hotplug?: 'on' | 'off' | undefined;
 }
 
 export interface Item {
@@ -72,6 +74,8 @@ export interface GeneratedDesign {
   vcpus: number;
   items: Item[];
   host: HostFunction[];
+  /** `<numatune>` children (`<memnode …/>`), written after `<vcpu>` */
+  numatune?: string[] | undefined;
   /** the mutation applied, if any (a label: libvirt and QEMU decide whether it is refused) */
   mutation?: string | undefined;
   /** set on a design made smaller by the differential check's shrinking: the design it came from */
@@ -711,7 +715,264 @@ const MUTATIONS: Record<string, { families: readonly Family[]; apply: Mutation }
       return true;
     },
   },
+  // --- kinds real users write that testers found pcitopo wrong on before (expander busNr, chassis of
+  // switch ports, indexes past 255, drive addresses, spapr-vio regs, numatune, NUMA nodes, hotplug)
+  'expander-busnr-clash': {
+    families: ['q35', 'i440fx'],
+    apply: (d, rng) => {
+      // a second expander bus on the busNr of another, or on one just past it (its range may overlap)
+      const model = d.family === 'q35' ? 'pcie-expander-bus' : 'pci-expander-bus';
+      const had = pciItems(d, model)[0]?.pci;
+      const base = had?.busNr ?? rng.pick([0x40, 0x80, 0xfe]);
+      if (!had) addExpander(d, rng, base, rng.int(0, 1));
+      addExpander(d, rng, Math.min(base + rng.pick([0, 0, 1, 2]), 0xff), rng.int(0, 2));
+      return true;
+    },
+  },
+  'expander-busnr-below-its-buses': {
+    families: ['q35', 'i440fx'],
+    apply: (d, rng) => {
+      // a busNr no larger than the buses behind it, or than the buses the main root already has
+      addExpander(d, rng, rng.int(1, Math.max(2, pciItems(d).length)), rng.int(1, 3));
+      return true;
+    },
+  },
+  'switch-port-chassis-of-root-port': {
+    families: ['q35', 'virt'],
+    apply: (d, rng) => {
+      let rp = rng.shuffle(pciItems(d, 'pcie-root-port'))[0]?.pci;
+      if (!rp) {
+        rp = { index: maxIndex(d) + 1, model: 'pcie-root-port', chassis: rng.int(1, 8), port: rng.int(8, 0x10) };
+        d.items.push({ what: `pcie-root-port ${rp.index}`, pci: rp });
+      }
+      const chassis = rp.chassis ?? rp.index ?? 1;
+      // a port number written on both (libvirt numbers an unwritten one from the port's own address)
+      if (rp.port === undefined) rp.port = rng.int(8, 0x1f);
+      const port = rp.port;
+      const up = maxIndex(d) + 1;
+      d.items.push({ what: `pcie-root-port ${up}`, pci: { index: up, model: 'pcie-root-port' } });
+      d.items.push({ what: `pcie-switch-upstream-port ${up + 1}`, pci: { index: up + 1, model: 'pcie-switch-upstream-port' }, address: { bus: up, slot: 0, fn: 0 } });
+      // the root port's chassis (QEMU's chassis/slot pair), its port number only, or both
+      const how = rng.pick(['chassis', 'port', 'both'] as const);
+      d.items.push({
+        what: `pcie-switch-downstream-port ${up + 2}`,
+        pci: { index: up + 2, model: 'pcie-switch-downstream-port', chassis: how === 'port' ? chassis + 40 : chassis, port: how === 'chassis' ? undefined : port },
+        address: rng.chance(0.5) ? { bus: up + 1, slot: rng.int(0, 2), fn: 0 } : undefined,
+      });
+      return true;
+    },
+  },
+  'controller-index-past-255': {
+    families: FAMILIES,
+    apply: (d, rng) => {
+      const model = d.family === 'pseries' ? 'pci-root' : d.family === 'i440fx' ? 'pci-bridge' : 'pcie-root-port';
+      d.items.push({ what: `${model} past 255`, pci: { index: rng.int(254, 258), model } });
+      return true;
+    },
+  },
+  'many-devices': {
+    families: ['q35', 'virt'],
+    apply: (d, rng) => {
+      // each wants a root port of its own: libvirt adds them while pcie-root has functions free (about 230), to index 255 and past it
+      const n = rng.int(180, 262);
+      for (let i = 0; i < n; i++) d.items.push({ what: `virtio input ${i}`, tag: 'input', attrs: [['type', 'keyboard'], ['bus', 'virtio']], inner: [] });
+      return true;
+    },
+  },
+  'drive-controller-high': {
+    families: FAMILIES,
+    apply: (d, rng) => {
+      // a drive address naming controller N: libvirt adds the controllers 0..N it lacks
+      const bus = d.family === 'q35' && rng.chance(0.4) ? 'sata' : 'scsi';
+      // libvirt's schema takes two digits (driveController): past 99 is for the rule's case table, not the generator
+      const n = rng.pick([rng.int(1, 6), rng.int(20, 40), rng.int(90, 99)]);
+      const dev = `sd${String.fromCharCode(110 + rng.int(0, 11))}`;
+      d.items.push({
+        what: `${bus} disk ${dev} on drive controller ${n}`,
+        tag: 'disk',
+        attrs: [['type', 'file'], ['device', 'disk']],
+        inner: [`<driver name='qemu' type='raw'/>`, `<source file='/var/lib/libvirt/images/${dev}.img'/>`, `<target dev='${dev}' bus='${bus}'/>`, `<address type='drive' controller='${n}' bus='0' target='0' unit='0'/>`],
+      });
+      return true;
+    },
+  },
+  'spapr-vio-reg': {
+    families: ['pseries'],
+    apply: (d, rng) => {
+      const regs = [0x0, 0x1000, 0x2000, 0x3000, 0x4000, 0xf0000, 0x100000, 0x20000000, 0x30000000, 0x71000001];
+      for (let k = rng.int(1, 2); k > 0; k--) {
+        const reg = `<address type='spapr-vio' reg='0x${rng.pick(regs).toString(16)}'/>`;
+        const kind = rng.pick(['nic', 'scsi', 'serial'] as const);
+        if (kind === 'nic') d.items.push({ what: 'spapr-vlan NIC with reg', tag: 'interface', attrs: [['type', 'user']], inner: [`<model type='spapr-vlan'/>`, reg] });
+        else if (kind === 'scsi') d.items.push({ what: 'ibmvscsi with reg', tag: 'controller', attrs: [['type', 'scsi'], ['index', String(5 + k)], ['model', 'ibmvscsi']], inner: [reg] });
+        else d.items.push({ what: 'serial with reg', tag: 'serial', attrs: [['type', 'pty']], inner: [reg] });
+      }
+      return true;
+    },
+  },
+  'numatune-memnode': {
+    families: FAMILIES,
+    apply: (d, rng) => {
+      const how = rng.pick(['fits', 'fits', 'cell-missing', 'no-cells', 'twice'] as const);
+      if (how !== 'no-cells' && d.cells === 0) {
+        d.cells = rng.int(1, 2);
+        d.vcpus = d.cells;
+      }
+      const cell = how === 'cell-missing' ? d.cells + rng.int(0, 1) : rng.int(0, Math.max(0, d.cells - 1));
+      const mode = rng.pick(['strict', 'preferred', 'interleave', 'restrictive']);
+      d.numatune = [`<memnode cellid='${cell}' mode='${mode}' nodeset='0'/>`];
+      if (how === 'twice') d.numatune.push(`<memnode cellid='${cell}' mode='strict' nodeset='0'/>`);
+      return true;
+    },
+  },
+  'expander-on-missing-node': {
+    families: ['pseries', 'q35', 'i440fx'],
+    apply: (d, rng) => {
+      // a new PHB or expander bus whose target <node> is past the guest's cells (or with no cells at all)
+      const node = d.cells + rng.int(0, 1);
+      if (d.family === 'pseries') d.items.push({ what: 'pci-root on a missing node', pci: { index: maxIndex(d) + 1, model: 'pci-root', node } });
+      else addExpander(d, rng, rng.pick([0x80, 0xc0]), rng.int(0, 1), node);
+      return true;
+    },
+  },
+  'hotplug-off': {
+    families: ['q35', 'virt'],
+    apply: (d, rng) => {
+      // hotplug='off' (now and then 'on') on root ports and switch ports, now and then on a model that has no such switch
+      const ports = d.items.filter((i) => i.pci && ['pcie-root-port', 'pcie-switch-downstream-port'].includes(i.pci.model));
+      if (!ports.length || rng.chance(0.3)) {
+        const index = maxIndex(d) + 1;
+        const it: Item = { what: `pcie-root-port ${index}`, pci: { index, model: 'pcie-root-port' } };
+        d.items.push(it);
+        ports.push(it);
+      }
+      for (const p of ports) if (p.pci && rng.chance(0.6)) p.pci.hotplug = rng.chance(0.85) ? 'off' : 'on';
+      const first = ports[0]?.pci;
+      if (first && !ports.some((p) => p.pci?.hotplug)) first.hotplug = 'off';
+      const other = pciItems(d).find((i) => i.pci && ['pci-bridge', 'pcie-to-pci-bridge', 'pcie-expander-bus'].includes(i.pci.model));
+      if (other?.pci && rng.chance(0.2)) other.pci.hotplug = 'off';
+      return true;
+    },
+  },
+  'root-ports-multifunction': {
+    families: ['q35', 'virt'],
+    apply: (d, rng) => {
+      // root ports packed in the functions of one slot of pcie-root, as virt-manager writes them; now
+      // and then without multifunction='on' on function 0, or without function 0
+      const taken = new Set(d.items.filter((i) => i.address?.bus === 0).map((i) => i.address?.slot));
+      const slot = rng.shuffle(range(3, 0x18)).find((x) => !taken.has(x));
+      if (slot === undefined) return false;
+      const ports = pciItems(d, 'pcie-root-port').filter((i) => !i.address || i.address.bus === 0);
+      for (let k = rng.int(2, 8) - ports.length; k > 0; k--) {
+        const index = maxIndex(d) + 1;
+        const it: Item = { what: `pcie-root-port ${index}`, pci: { index, model: 'pcie-root-port' } };
+        d.items.push(it);
+        ports.push(it);
+      }
+      const mf = rng.pick(['on', 'on', 'on', 'off', undefined] as const);
+      const from = rng.chance(0.85) ? 0 : 1;
+      ports.slice(0, 8 - from).forEach((p, f) => {
+        p.address = { bus: 0, slot, fn: f + from, mf: f + from === 0 ? mf : undefined };
+      });
+      return true;
+    },
+  },
+  'bridge-chassisnr-clash': {
+    families: ['pseries', 'q35', 'i440fx'],
+    apply: (d, rng) => {
+      // two pci-bridges with one chassisNr (or 0, or 255): each bridge is a chassis of its own for SHPC and slot ids
+      const parent = d.family === 'q35' ? 'pcie-to-pci-bridge' : undefined;
+      const bridges = pciItems(d, 'pci-bridge');
+      for (let k = 2 - bridges.length; k > 0; k--) {
+        const index = maxIndex(d) + 1;
+        const hub = parent ? pciItems(d, parent)[0]?.pci?.index : 0;
+        if (hub === undefined) {
+          // q35: a pcie-to-pci-bridge first, which libvirt places on a root port it adds
+          d.items.push({ what: `pcie-to-pci-bridge ${index}`, pci: { index, model: 'pcie-to-pci-bridge' } });
+          k++;
+          continue;
+        }
+        const it: Item = { what: `pci-bridge ${index}`, pci: { index, model: 'pci-bridge' } };
+        d.items.push(it);
+        bridges.push(it);
+      }
+      const [a, b] = rng.shuffle([...bridges]);
+      if (!a?.pci || !b?.pci) return false;
+      const v = rng.pick([b.pci.chassisNr ?? b.pci.index ?? 1, b.pci.chassisNr ?? b.pci.index ?? 1, 0, 255]);
+      a.pci.chassisNr = v;
+      if (b.pci.chassisNr === undefined && rng.chance(0.5)) b.pci.chassisNr = v;
+      return true;
+    },
+  },
+  'bridge-on-the-wrong-bus': {
+    families: ['q35', 'virt'],
+    apply: (d, rng) => {
+      // what users write from i440fx habits: a pci-bridge or pcie-to-pci-bridge straight on pcie-root,
+      // a pcie-to-pci-bridge on a switch port, a root port on a root port
+      const taken = new Set(d.items.filter((i) => i.address?.bus === 0).map((i) => i.address?.slot));
+      const slot = rng.shuffle(range(3, 0x18)).find((x) => !taken.has(x));
+      if (slot === undefined) return false;
+      const index = maxIndex(d) + 1;
+      const how = rng.pick(['pci-bridge', 'pcie-to-pci-bridge', 'port-on-port'] as const);
+      if (how === 'port-on-port') {
+        d.items.push({ what: `pcie-root-port ${index}`, pci: { index, model: 'pcie-root-port' }, address: { bus: 0, slot, fn: 0 } });
+        d.items.push({ what: `pcie-root-port ${index + 1}`, pci: { index: index + 1, model: 'pcie-root-port' }, address: { bus: index, slot: 0, fn: 0 } });
+      } else {
+        d.items.push({ what: `${how} ${index}`, pci: { index, model: how }, address: { bus: 0, slot, fn: 0 } });
+        // a device behind it, as the user wanted
+        const dev = d.items.find((i) => !i.address && pciCapable(i) && i.tag !== 'controller');
+        if (dev) dev.address = { bus: index, slot: rng.int(1, 3), fn: 0 };
+      }
+      return true;
+    },
+  },
+  'endpoint-on-expander': {
+    families: ['q35', 'i440fx'],
+    apply: (d, rng) => {
+      // an endpoint written straight on the expander bus (pxb-pcie takes root ports only, pxb takes endpoints)
+      const model = d.family === 'q35' ? 'pcie-expander-bus' : 'pci-expander-bus';
+      let pxb = pciItems(d, model)[0]?.pci;
+      if (!pxb) {
+        addExpander(d, rng, rng.pick([0x40, 0x80]), rng.int(0, 1));
+        pxb = pciItems(d, model)[0]?.pci;
+      }
+      const dev = rng.shuffle(d.items.filter((i) => pciCapable(i) && i.tag !== 'controller'))[0];
+      if (!pxb?.index || !dev) return false;
+      dev.address = { bus: pxb.index, slot: rng.int(0, 3), fn: 0 };
+      return true;
+    },
+  },
+  crowded: {
+    families: FAMILIES,
+    apply: (d, rng) => {
+      // a guest with many devices: libvirt adds buses (bridges, root ports, PHBs) as slots run out
+      const n = rng.int(20, 45);
+      for (let i = 0; i < n; i++) {
+        const kind = rng.pick(['e1000', 'virtio', 'rng', 'disk'] as const);
+        if (kind === 'disk') {
+          const dev = `vd${String.fromCharCode(97 + Math.floor(i / 26))}${String.fromCharCode(97 + (i % 26))}`;
+          d.items.push({ what: `virtio disk ${dev}`, tag: 'disk', attrs: [['type', 'file'], ['device', 'disk']], inner: [`<driver name='qemu' type='raw'/>`, `<source file='/var/lib/libvirt/images/${dev}.img'/>`, `<target dev='${dev}' bus='virtio'/>`] });
+        } else if (kind === 'rng') d.items.push({ what: 'rng virtio', tag: 'rng', attrs: [['model', 'virtio']], inner: [`<backend model='random'>/dev/urandom</backend>`] });
+        else d.items.push({ what: `${kind} NIC`, tag: 'interface', attrs: [['type', 'user']], inner: [`<model type='${kind}'/>`] });
+      }
+      return true;
+    },
+  },
 };
+
+/**
+ * An expander bus (pxb-pcie on q35, pxb on i440fx) with `busNr` and `behind` ports or bridges on it,
+ * none of them addressed but the first one behind (libvirt places the rest).
+ */
+function addExpander(d: GeneratedDesign, rng: Rng, busNr: number, behind: number, node?: number): void {
+  const q35 = d.family === 'q35';
+  const index = maxIndex(d) + 1;
+  d.items.push({ what: `${q35 ? 'pcie-expander-bus' : 'pci-expander-bus'} ${index}`, pci: { index, model: q35 ? 'pcie-expander-bus' : 'pci-expander-bus', busNr, node: node ?? (d.cells ? rng.int(0, d.cells - 1) : undefined) } });
+  for (let k = 0; k < behind; k++) {
+    const i = index + 1 + k;
+    d.items.push({ what: `${q35 ? 'pcie-root-port' : 'pci-bridge'} ${i}`, pci: { index: i, model: q35 ? 'pcie-root-port' : 'pci-bridge' }, address: k === 0 ? { bus: index, slot: q35 ? 0 : 1, fn: 0 } : undefined });
+  }
+}
 
 export const MUTATION_NAMES = Object.keys(MUTATIONS);
 
@@ -825,6 +1086,7 @@ export function itemXml(it: Item): string {
     if (c.port !== undefined) t.push(`port='${hex(c.port)}'`);
     if (c.busNr !== undefined) t.push(`busNr='${c.busNr}'`);
     if (c.targetIndex !== undefined) t.push(`index='${c.targetIndex}'`);
+    if (c.hotplug !== undefined) t.push(`hotplug='${c.hotplug}'`);
     if (t.length || c.node !== undefined) {
       inner.push(c.node !== undefined ? `<target${t.length ? ` ${t.join(' ')}` : ''}>\n        <node>${c.node}</node>\n      </target>` : `<target ${t.join(' ')}/>`);
     }
@@ -861,6 +1123,7 @@ export function domainXml(d: GeneratedDesign): string {
     `  <name>${d.name}</name>`,
     `  <memory unit='MiB'>${mem}</memory>`,
     `  <vcpu placement='static'>${d.vcpus}</vcpu>`,
+    ...(d.numatune?.length ? ['  <numatune>', ...d.numatune.map((l) => `    ${l}`), '  </numatune>'] : []),
     '  <os>',
     `    <type arch='${a.arch}' machine='${a.machine}'>hvm</type>`,
     '  </os>',
@@ -924,7 +1187,7 @@ export function withoutAddress(d: GeneratedDesign, i: number): GeneratedDesign {
   return { ...d, items: d.items.map((it, k) => (k === i ? { ...it, address: undefined } : it)) };
 }
 
-/** A copy without NUMA cells (and without the nodes that name them). */
+/** A copy without NUMA cells (and without the nodes and the `<numatune>` that name them). */
 export function withoutNuma(d: GeneratedDesign): GeneratedDesign {
-  return { ...d, cells: 0, vcpus: 1, items: d.items.map((it) => (it.pci?.node !== undefined ? { ...it, pci: { ...it.pci, node: undefined } } : it)) };
+  return { ...d, cells: 0, vcpus: 1, numatune: undefined, items: d.items.map((it) => (it.pci?.node !== undefined ? { ...it, pci: { ...it.pci, node: undefined } } : it)) };
 }

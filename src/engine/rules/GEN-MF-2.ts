@@ -6,13 +6,13 @@ import { atDefine, placesAnything } from './atDefine.ts';
 import { globalRule } from './define.ts';
 import { deviceName } from './fixes.ts';
 import { at, ctrl, dev, hostdev, pseries, q35, rootPort } from './testkit.ts';
-import { hexNumber } from '../model/names.ts';
+import { controllerName, hexNumber } from '../model/names.ts';
 
 const meta: RuleMeta = {
   id: 'GEN-MF-2',
   severity: 'error',
   title: "Function 0 of a multifunction slot is not multifunction='off'",
-  why: 'QEMU refuses other functions in a slot whose function 0 is a single-function device ("PCI: single function device can\'t be populated in function x.y"), whatever the device: root ports and bridges alike.',
+  why: 'QEMU refuses other functions in a slot whose function 0 is a single-function device ("PCI: single function device can\'t be populated in function x.y", or "x.0 indicates single function, but x.y is already populated" when it creates function 0 last), whatever the device: root ports and bridges alike.',
   source:
     "QEMU hw/pci/pci.c pci_init_multifunction (no exception for bridges or ports); libvirt virDomainPCIAddressSetAllMulti (GEN-MF-1: turns on multifunction only where it is not written), src/conf/domain_addr.c virDomainPCIAddressReserveAddrInternal (a slot whose first function is a pcie-root-port is an aggregate slot, whatever its multifunction) and virDomainPCIAddressFindUnusedFunctionOnBus (libvirt puts the root ports it places in that slot's free functions); checked with libvirt 9.0 + QEMU 7.2 (libvirt's own test q35-multifunction, which libvirt defines and QEMU refuses)",
   families: 'all',
@@ -54,9 +54,9 @@ export const rule: Rule = globalRule(meta, (ctx: RuleContext) => {
     const fixes: Fix[] = f0?.device
       ? [{ label: `Set multifunction='on' on ${f0.device.label}`, command: { kind: 'set-multifunction', device: f0.device.key, value: 'on' } }]
       : f0?.controller?.address
-        ? [{ label: `Set multifunction='on' on ${f0.controller.model} index ${f0.controller.index ?? '?'}`, command: { kind: 'update-controller', controller: f0.controller.key, changes: { address: { ...f0.controller.address, multifunction: 'on' } } } }]
+        ? [{ label: `Set multifunction='on' on ${controllerName(f0.controller)}`, command: { kind: 'update-controller', controller: f0.controller.key, changes: { address: { ...f0.controller.address, multifunction: 'on' } } } }]
         : [];
-    return finding(meta, `Slot ${hexNumber(slot, 2)} of bus ${hexNumber(bus, 2)} has several functions, but function 0 says multifunction='off': QEMU refuses to start ("PCI: single function device can't be populated in function ${slot.toString(16)}.${(list.find((o) => o.function > 0)?.function ?? 1).toString(16)}").`, occupantSubjects(list), fixes);
+    return finding(meta, `Slot ${hexNumber(slot, 2)} of bus ${hexNumber(bus, 2)} has several functions, but function 0 says multifunction='off': QEMU refuses to start (${f0 ? qemuWords(slot, list, f0) : '"PCI: single function device can\'t be populated"'}).`, occupantSubjects(list), fixes);
   });
   const defined = atDefine(ctx, placesAnything);
   if (!defined) return out;
@@ -71,6 +71,19 @@ export const rule: Rule = globalRule(meta, (ctx: RuleContext) => {
   }
   return out;
 });
+/**
+ * QEMU's words (pci_init_multifunction), which depend on what it creates first: libvirt's command
+ * line has the controllers first, by index, then the devices (taken here in document order).
+ */
+function qemuWords(slot: number, list: readonly Occupant[], f0: Occupant): string {
+  const rank = (o: Occupant): number => (o.controller ? (o.controller.index ?? 0) : 1e6 + (o.device ? 0 : 1));
+  const order = [...list].sort((a, b) => rank(a) - rank(b));
+  const s = slot.toString(16);
+  const before = order.slice(0, order.indexOf(f0)).filter((o) => o.function > 0);
+  if (before.length) return `"PCI: ${s}.0 indicates single function, but ${s}.${Math.min(...before.map((o) => o.function)).toString(16)} is already populated"`;
+  const next = order.find((o) => o.function > 0) as Occupant;
+  return `"PCI: single function device can't be populated in function ${s}.${next.function.toString(16)}"`;
+}
 
 const noDefaults = [dev('usb', 'controller', undefined, { type: 'usb', model: 'none' }), dev('balloon', 'memballoon', undefined, { model: 'none' })];
 /** root ports filling every function of the given slots of pcie-root, indexes from 1 */
