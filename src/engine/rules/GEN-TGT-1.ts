@@ -12,8 +12,8 @@ const meta: RuleMeta = {
   id: 'GEN-TGT-1',
   severity: 'error',
   title: '<target> attributes only where the model allows them, in range',
-  why: "Each <target> attribute sets a property of one QEMU device; libvirt refuses it on other models ('Option … is not valid for PCI controller') and outside its range, and QEMU refuses two expander buses of one busNr ('Bus N is already in use'). An expander's busNr must also leave room below it for the bus numbers the guest firmware gives the bridges of the buses numbered before it, or two buses get one number and the guest does not see the devices behind one of them.",
-  source: "libvirt src/conf/domain_validate.c virDomainControllerDefValidate (ranges); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefControllerPCI; src/conf/domain_conf.c virDomainControllerDefParseXML (each <target> number by virXMLPropInt/UInt/ULongLong in base 0, hotplug by virXMLPropTristateSwitch: \"Invalid value for attribute 'chassis' in element 'target': 'x'. Expected integer value\"; memReserve since 10.3, virXMLPropULongLong base 0 with VIR_XML_PROP_NONZERO: libvirt 9.0 ignores it; <node> by virXPathInt in base 10, \"invalid NUMA node in target\"); QEMU hw/pci-bridge/pci_expander_bridge.c pxb_dev_realize_common (two pxb or pxb-pcie of one bus_nr: \"Bus N is already in use\", checked with QEMU 7.2); the room below a busNr: libvirt src/qemu/qemu_domain_address.c qemuDomainAddressFindNewBusNr (\"There need to be enough bus numbers *below* this for all the child controllers of the pci-expander-bus with the next lower busNr (or the pci-root bus…)\"; libvirt checks it only for the busNr it picks itself), QEMU docs/pci_expander_bridge.txt; seen with QEMU 7.2 + SeaBIOS (q35, three root ports on pcie.0, pxb-pcie bus_nr=2: the firmware gives the second root port secondary bus 2, and the device behind it is gone from query-pci)",
+  why: "Each <target> attribute sets a property of one QEMU device; libvirt refuses it on other models ('Option … is not valid for PCI controller') and outside its range, and QEMU refuses two expander buses of one busNr ('Bus N is already in use'). An expander's busNr must also leave room below it for the bus numbers the guest firmware gives the bridges of the buses numbered before it, or two buses get one number and the guest does not see the devices behind one of them; and the bridges below the highest expander must fit below 256, or the firmware does not boot the guest.",
+  source: "libvirt src/conf/domain_validate.c virDomainControllerDefValidate (ranges); src/qemu/qemu_validate.c qemuValidateDomainDeviceDefControllerPCI; src/conf/domain_conf.c virDomainControllerDefParseXML (each <target> number by virXMLPropInt/UInt/ULongLong in base 0, hotplug by virXMLPropTristateSwitch: \"Invalid value for attribute 'chassis' in element 'target': 'x'. Expected integer value\"; memReserve since 10.3, virXMLPropULongLong base 0 with VIR_XML_PROP_NONZERO: libvirt 9.0 ignores it; <node> by virXPathInt in base 10, \"invalid NUMA node in target\"); QEMU hw/pci-bridge/pci_expander_bridge.c pxb_dev_realize_common (two pxb or pxb-pcie of one bus_nr: \"Bus N is already in use\", checked with QEMU 7.2); the room below a busNr: libvirt src/qemu/qemu_domain_address.c qemuDomainAddressFindNewBusNr (\"There need to be enough bus numbers *below* this for all the child controllers of the pci-expander-bus with the next lower busNr (or the pci-root bus…)\"; libvirt checks it only for the busNr it picks itself), QEMU docs/pci_expander_bridge.txt; seen with QEMU 7.2 + SeaBIOS (q35, three root ports on pcie.0, pxb-pcie bus_nr=2: the firmware gives the second root port secondary bus 2, and the device behind it is gone from query-pci); past bus 255, the same (pxb-pcie bus_nr=253 with three root ports: the third gets secondary bus 0, its device is gone, and SeaBIOS 1.16 rescans the buses without end: test/real/firmware-buses.test.ts)",
   families: 'all',
 };
 
@@ -91,6 +91,21 @@ function busNrRoom(ctx: RuleContext): Finding[] {
   for (const c of guest.controllers) if (isExpander(c) && c.target.busNr !== undefined) roots.push({ c, start: c.target.busNr });
   roots.sort((a, b) => a.start - b.start);
   const out: Finding[] = [];
+  // the highest numbering runs out at 255: QEMU 7.2 + SeaBIOS 1.16 leave a bridge past it at
+  // secondary bus 0 (the device behind it is gone from query-pci) and never finish their PCI setup
+  // (test/real/firmware-buses.test.ts)
+  const last = roots[roots.length - 1];
+  const lastCount = last ? (bridges.get(last.c) ?? 0) + (last.c.model === 'pci-expander-bus' ? 1 : 0) : 0;
+  if (last && isExpander(last.c) && last.start + lastCount > 255) {
+    const lost = last.start + lastCount - 255;
+    out.push(
+      finding(
+        meta,
+        `${controllerText(last.c)} has busNr ${last.start}, but the ${lastCount} bridge${lastCount === 1 ? '' : 's'} below it need bus numbers ${last.start + 1}-${last.start + lastCount}, and bus numbers end at 255: the guest firmware gives the last ${lost === 1 ? 'one' : lost} no bus, so the devices behind ${lost === 1 ? 'it' : 'them'} are gone, and SeaBIOS then rescans the buses without end, so the guest does not boot (QEMU starts it). Give the expander a busNr of ${255 - lastCount} or lower, or fewer bridges.`,
+        { controllers: last.c.index !== undefined ? [last.c.index] : [] },
+      ),
+    );
+  }
   for (let i = 1; i < roots.length; i++) {
     const before = roots[i - 1] as (typeof roots)[number];
     const next = roots[i] as (typeof roots)[number];
@@ -164,6 +179,7 @@ export const cases = {
     // buses 1-3 for the three root ports of pcie-root, 4 for the expander
     { name: 'a pcie-expander-bus of busNr 4 after three root ports on pcie-root', design: q35([rootPort(1, 1), rootPort(2, 2), rootPort(3, 3), ctrl('pcie-expander-bus', 4, { address: at(0, 5), target: { busNr: 4 } })], []) },
     { name: 'two expander buses, the first with a root port below it, one number apart', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 100 } }), ctrl('pcie-expander-bus', 2, { address: at(0, 3), target: { busNr: 102 } }), ctrl('pcie-root-port', 3, { address: at(1, 0), target: { chassis: 3, port: 0 } })], []) },
+    { name: 'a pcie-expander-bus of busNr 253 with two root ports below it (buses 254 and 255)', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 253 } }), ...[2, 3].map((i) => ctrl('pcie-root-port', i, { address: at(1, i - 2), target: { chassis: i, port: i - 2 } }))], []) },
     { name: 'i440fx: two pci-expander-buses of busNr 250 and 252', design: design({ machine: 'pc', controllers: [ctrl('pci-root', 0), ctrl('pci-expander-bus', 1, { address: at(0, 3), target: { busNr: 250 } }), ctrl('pci-expander-bus', 2, { address: at(0, 4), target: { busNr: 252 } })] }) },
     { name: 'PHB index and root port chassis', design: q35([rootPort(1, 1)], []) }, { name: 'pseries PHB', design: pseries([phb(1, { node: 0 })], [], undefined, { numaCells: 1 }) }],
   fail: [
@@ -178,6 +194,8 @@ export const cases = {
     // QEMU 7.2 + SeaBIOS: the first pxb's own bridge gets secondary bus 251, the second pxb's number
     { name: 'i440fx: two pci-expander-buses of busNr 250 and 251', design: design({ machine: 'pc', controllers: [ctrl('pci-root', 0), ctrl('pci-expander-bus', 1, { address: at(0, 3), target: { busNr: 250 } }), ctrl('pci-expander-bus', 2, { address: at(0, 4), target: { busNr: 251 } })] }), expect: { controllers: [1, 2] } },
     { name: 'i440fx: a pci-expander-bus of busNr 1 after a pci-bridge', design: design({ machine: 'pc', controllers: [ctrl('pci-root', 0), ctrl('pci-bridge', 1, { address: at(0, 3), target: { chassisNr: 1 } }), ctrl('pci-expander-bus', 2, { address: at(0, 4), target: { busNr: 1 } })] }), expect: { controllers: [0, 2] } },
+    // QEMU 7.2 + SeaBIOS: the third root port below a pxb-pcie of bus_nr 253 gets secondary bus 0, its NIC is gone
+    { name: 'a pcie-expander-bus of busNr 253 with three root ports below it (buses 254-256)', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 253 } }), ...[2, 3, 4].map((i) => ctrl('pcie-root-port', i, { address: at(1, i - 2), target: { chassis: i, port: i - 2 } }))], []), expect: { controllers: [1] } },
     { name: 'busNr 255', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 255 } })], []), expect: { controllers: [1] } },
     // libvirt 9.0: "invalid NUMA node in target" (<node>0x0</node>: base 10)
     { name: '<node>0x0</node> (unreadable)', design: pseries([{ ...phb(1), unreadable: ["target node='0x0'"] }], [], undefined, { numaCells: 1 }), expect: { controllers: [1] } },
