@@ -338,19 +338,21 @@ describe('Q35-HP-1: the fix adds as many ports as libvirt takes, plus the spare'
 
   it('a domain libvirt refuses for a controller index it numbers past 255 at define (GEN-IDX-1) gets no fix: a port written takes an index too', () => {
     // an expander bus leaves room for more root ports than indexes: libvirt adds one per NIC, the
-    // 255th at index 256 (libvirt 9.0: "PCI controller index 256 too high", test/real/index-limit.test.ts)
+    // 255th at index 256 (libvirt 9.0: "PCI controller index 256 too high", test/real/index-limit.test.ts);
+    // its busNr 233 leaves the firmware bus numbers for the 232 ports on pcie-root and the ones below it (GEN-TGT-1)
     const nics = (n: number) => Array.from({ length: n }, (_, i) => dev(`net${i}`, 'interface', undefined, { model: 'virtio' }));
-    const d = q35([ctrl('pcie-expander-bus', 1), rootPort(2, 1)], [dev('vda', 'disk', at(2, 0)), ...nics(254), ...noDefaults]);
-    expect(validate(d).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-IDX-1']);
+    const d = q35([ctrl('pcie-expander-bus', 1, { target: { busNr: 233 } }), rootPort(2, 1)], [dev('vda', 'disk', at(2, 0)), ...nics(254), ...noDefaults]);
+    // (255 bridges and the expander need 256 bus numbers: GEN-TGT-1 too, whatever the busNr)
+    expect(validate(d).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual(['GEN-IDX-1', 'GEN-TGT-1']);
     expect(of(d).map((f) => [f.message, f.fixes])).toEqual([[REFUSED, undefined]]);
     // one NIC fewer: the last root port libvirt adds is index 255, so the spare would be 256
-    const full = q35([ctrl('pcie-expander-bus', 1), rootPort(2, 1)], [dev('vda', 'disk', at(2, 0)), ...nics(253), ...noDefaults]);
+    const full = q35([ctrl('pcie-expander-bus', 1, { target: { busNr: 233 } }), rootPort(2, 1)], [dev('vda', 'disk', at(2, 0)), ...nics(253), ...noDefaults]);
     expect(validate(full).filter((f) => f.severity === 'error')).toEqual([]);
     expect(of(full).map((f) => [f.message, f.fixes])).toEqual([
       [`${NONE_EMPTY} Only 253 more root ports fit (in the free functions of the buses that take them, and in controller indexes up to 255), and libvirt would fill every port added at define (its own devices and those written without an address), so none would stay a spare.`, undefined],
     ]);
     // two fewer: 253 ports written (those libvirt would add, and the spare at 255) clear it
-    const ok = q35([ctrl('pcie-expander-bus', 1), rootPort(2, 1)], [dev('vda', 'disk', at(2, 0)), ...nics(252), ...noDefaults]);
+    const ok = q35([ctrl('pcie-expander-bus', 1, { target: { busNr: 233 } }), rootPort(2, 1)], [dev('vda', 'disk', at(2, 0)), ...nics(252), ...noDefaults]);
     const fix = of(ok)[0]?.fixes?.[0];
     expect(fix?.label.startsWith('Add 253 empty pcie-root-ports')).toBe(true);
     expect(of(applyCommand(ok, fix!.command))).toEqual([]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
 import type { Command } from '../../src/engine/commands/commands.ts';
+import { validate } from '../../src/engine/index.ts';
 import { findingsOf } from './alone.ts';
 import { at, ctrl, design, dev, hostdev, q35, rootPort, virt } from '../../src/engine/rules/testkit.ts';
 import type { Design } from '../../src/engine/model/design.ts';
@@ -115,9 +116,32 @@ describe('Q35-NUMA-1: where the fix puts it', () => {
   it('an expander of its cell with a used root port in every slot: the new port takes a free function beside the first (02:00.1), as libvirt\'s search on that bus does', () => {
     const ports = Array.from({ length: 32 }, (_, s) => portOn(10 + s, 2, s));
     const disks = ports.map((p, s) => dev(`vd${s}`, 'disk', at(p.index!, 0)));
-    const [f] = of(q35([rootPort(1, 1), pxb(2, 1, 2), ...ports], [hostdev(NIC, at(1, 0)), ...disks], H, numa));
-    expect(f?.fixes?.map((x) => x.label)).toEqual(['Move hostdev 0000:81:00.0 behind a new pcie-root-port 42 on expander bus 2 (NUMA cell 1)']);
-    expect(f?.fixes?.[0]?.command).toMatchObject({ commands: [{ kind: 'add-controller', controller: { model: 'pcie-root-port', index: 42, address: { bus: 2, slot: 0, function: 1 } } }, { kind: 'update-controller', controller: ports[0]?.key, changes: { address: { bus: 2, slot: 0, function: 0, multifunction: 'on' } } }, move(NIC, 42)] });
+    const d = q35([rootPort(1, 1), pxb(2, 1, 2), ...ports], [hostdev(NIC, at(1, 0)), ...disks], H, numa);
+    const [f] = of(d);
+    // 33 ports below the expander need bus numbers up to its busNr + 33: libvirt's 254 leaves room for
+    // one, so the fix gives it 222 (GEN-TGT-1), above root port 1's bus 1
+    expect(f?.fixes?.map((x) => x.label)).toEqual(['Move hostdev 0000:81:00.0 behind a new pcie-root-port 42 on expander bus 2 (NUMA cell 1), its busNr 222']);
+    const fixed = applyCommand(d, f!.fixes![0]!.command);
+    expect(validate(fixed).filter((x) => x.severity === 'error' || x.ruleId === 'Q35-NUMA-1')).toEqual([]);
+    expect(f?.fixes?.[0]?.command).toMatchObject({ commands: [{ kind: 'update-controller', changes: { target: { node: 1, busNr: 222 } } }, { kind: 'add-controller', controller: { model: 'pcie-root-port', index: 42, address: { bus: 2, slot: 0, function: 1 } } }, { kind: 'update-controller', controller: ports[0]?.key, changes: { address: { bus: 2, slot: 0, function: 0, multifunction: 'on' } } }, move(NIC, 42)] });
+  });
+
+  it('an expander of its cell whose bus numbers are all taken (the next expander right above, the root ports of pcie.0 right below): a new expander, not a port the firmware cannot number', () => {
+    // pcie.0's root ports 1, 5 and the one libvirt adds for its USB controller and memballoon take
+    // buses 1-3, expander 2 (cell 1) is bus 4 with port 6 at 5, expander 3 (cell 0) is bus 6
+    const a = ctrl('pcie-expander-bus', 2, { address: at(0, 2), target: { node: 1, busNr: 4 } });
+    const b = ctrl('pcie-expander-bus', 3, { address: at(0, 3), target: { node: 0, busNr: 6 } });
+    const d = q35([rootPort(1, 1), rootPort(5, 4), a, b, portOn(6, 2, 0)], [hostdev(NIC, at(1, 0)), dev('vd', 'disk', at(6, 0))], H, numa);
+    expect(validate(d).filter((x) => x.severity === 'error')).toEqual([]);
+    const [f] = of(d);
+    expect(f?.fixes?.map((x) => x.label)).toEqual(['Move hostdev 0000:81:00.0 behind a new pcie-root-port on a new pcie-expander-bus for NUMA cell 1']);
+    // one number more below it (expander 2 at bus 5, expander 3 at 7): the expander takes busNr 4 and the port
+    const a5 = ctrl('pcie-expander-bus', 2, { address: at(0, 2), target: { node: 1, busNr: 5 } });
+    const b7 = ctrl('pcie-expander-bus', 3, { address: at(0, 3), target: { node: 0, busNr: 7 } });
+    const roomy = q35([rootPort(1, 1), rootPort(5, 4), a5, b7, portOn(6, 2, 0)], [hostdev(NIC, at(1, 0)), dev('vd', 'disk', at(6, 0))], H, numa);
+    const [g] = of(roomy);
+    expect(g?.fixes?.map((x) => x.label)).toEqual(['Move hostdev 0000:81:00.0 behind a new pcie-root-port 7 on expander bus 2 (NUMA cell 1), its busNr 4']);
+    expect(validate(applyCommand(roomy, g!.fixes![0]!.command)).filter((x) => x.severity === 'error' || x.ruleId === 'Q35-NUMA-1')).toEqual([]);
   });
 
   it('an expander of its cell with every slot taken by what takes no root port beside it: a new expander', () => {

@@ -6,7 +6,7 @@
  * defines the fixed guest and QEMU starts it with the port there and the device behind it.
  */
 import { describe, expect, it } from 'vitest';
-import { DEMO_HOST_XML, exportDomain, importHost } from '../../src/engine/index.ts';
+import { DEMO_HOST_XML, exportDomain, importHost, validate } from '../../src/engine/index.ts';
 import { applyCommand } from '../../src/engine/commands/commands.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
 import { firstFix, verify } from './helpers.ts';
@@ -65,13 +65,15 @@ const xml = `<domain type='kvm'>
 `;
 
 describe('Q35-NUMA-1: the port its fix adds on the expander', () => {
-  it('goes to 02:00.1 beside root port 3; libvirt and QEMU take the fixed guest with the device behind it', async () => {
+  it('goes to 02:00.1 beside root port 3, the expander renumbered to fit it; libvirt and QEMU take the fixed guest with the device behind it', async () => {
     const host = importHost(DEMO_HOST_XML, 'demo-host.xml');
     if (!host.ok) throw new Error(host.error.message);
     const d = designOf(xml, host.value);
     const fix = firstFix(d, 'Q35-NUMA-1');
-    expect(fix.label).toBe(`Move hostdev ${SAS} behind a new pcie-root-port 4 on expander bus 2 (NUMA cell 1)`);
+    // a second port below the expander of busNr 254 needs bus 256: the fix gives it busNr 253 (GEN-TGT-1)
+    expect(fix.label).toBe(`Move hostdev ${SAS} behind a new pcie-root-port 4 on expander bus 2 (NUMA cell 1), its busNr 253`);
     const fixed = applyCommand(d, fix.command);
+    expect(validate(fixed).filter((f) => f.severity === 'error')).toEqual([]);
     const r = await verify(exportDomain(fixed));
     if (r.stage !== 'done') console.log(formatVerifyReport(r));
     expect(r.stage).toBe('done');

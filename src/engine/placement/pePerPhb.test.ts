@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Guest, GuestDevice } from '../model/guest.ts';
 import { joinUserSlots, placePePerPhb } from './pePerPhb.ts';
+import { createDesign } from '../xml/domain.ts';
+import { validate } from '../rules/index.ts';
+import { placeWithReport } from './index.ts';
+import { defineDomain } from './defineTime.ts';
+import { bridgesPastTheirRoom, busNumbering } from '../model/busNumbering.ts';
 import { addresses, at, controller, emulated, guestOf, hostdev, hostOf, phb } from './testkit.ts';
 
 /**
@@ -592,5 +597,25 @@ describe('pe-per-phb on q35/virt: a host slot goes behind the pcie-expander-bus 
       expect(controllersOf(r.guest)).toEqual(['pcie-root#0@-', 'pcie-expander-bus#1@0:2.0', 'pcie-root-port#2@0:1.0']);
       expect(r.notes).toEqual([]);
     }
+  });
+});
+
+describe('pe-per-phb spares and the bus numbers the firmware gives below an expander bus', () => {
+  // aarch64 virt with a pcie-expander-bus written without busNr (libvirt gives 254: room for one
+  // bridge below it): the spares libvirt would put there past that room are not added (GEN-TGT-1)
+  const xml = `<domain type='kvm'><name>pxb</name><memory unit='MiB'>512</memory><os><type arch='aarch64' machine='virt'>hvm</type></os><devices>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-expander-bus'/>
+    <memballoon model='none'/>
+  </devices></domain>`;
+
+  it('asks for 255 spares: those that fit, no bridge past the firmware room, and a note that names the expander', () => {
+    const r = createDesign(xml);
+    if (!r.ok) throw new Error(r.error.message);
+    const placed = placeWithReport(r.value, { policy: 'pe-per-phb', spare: 255 });
+    expect(validate(placed.design).filter((f) => f.severity === 'error').map((f) => f.ruleId)).toEqual([]);
+    expect(placed.notes.some((n) => /spare root ports fit: .*below an expander bus past the bus numbers/.test(n))).toBe(true);
+    const defined = defineDomain(placed.design.guest, undefined);
+    expect(bridgesPastTheirRoom(busNumbering(defined?.guest ?? placed.design.guest, (c) => c.target.busNr))).toBe(0);
   });
 });

@@ -23,6 +23,7 @@ import { placeFunctions } from '../commands/functions.ts';
 import { MAX_PHBS, pseriesPhbCount } from '../libvirt/limits.ts';
 import { machineProfile } from '../machines/index.ts';
 import { predictDefine } from './defineTime.ts';
+import { bridgesPastTheirRoom, busNumbering, isExpander } from '../model/busNumbering.ts';
 
 export interface PePerPhbResult {
   readonly guest: Guest;
@@ -58,14 +59,19 @@ export function placePePerPhb(input: Guest, host: Host | undefined, spare: numbe
     // device, which goes on pcie-root only: pvpanic-pci, virtio-iommu on virt): what only the
     // spares leave unplaced counts as lost too
     const alone = spare > 0 ? new Set(simulate(0).unplaced) : new Set<string>();
-    const addedUnplaced = (r: ReturnType<typeof simulate>): number => r.unplaced.filter((k) => !alone.has(k)).length;
+    // …and a spare libvirt puts below an expander bus past the bus numbers the firmware can give
+    // there (GEN-TGT-1: the guest loses the devices behind it, and SeaBIOS never boots) counts too
+    const pastRoom = (g: Guest): number => bridgesPastTheirRoom(busNumbering(g, (c) => c.target.busNr));
+    const pastAlone = spare > 0 ? pastRoom(simulate(0).guest) : 0;
+    const addedUnplaced = (r: ReturnType<typeof simulate>): number => r.unplaced.filter((k) => !alone.has(k)).length + Math.max(0, pastRoom(r.guest) - pastAlone);
     let fit = spare;
     let sim = simulate(fit);
     for (let lost = addedUnplaced(sim); lost > 0 && fit > 0; lost = addedUnplaced(sim)) sim = simulate((fit = Math.max(0, fit - lost)));
     out = sim.guest;
     for (const key of sim.unplaced) notes.push(`no free slot for ${labelOf(out, key)}: libvirt would refuse the domain`);
     if (fit < spare) {
-      notes.push(`only ${fit} spare root port${fit === 1 ? '' : 's'} fit: libvirt finds no free slot for more on pcie-root`);
+      const expander = out.controllers.some(isExpander) ? ', or puts them below an expander bus past the bus numbers the guest firmware can give there' : '';
+      notes.push(`only ${fit} spare root port${fit === 1 ? '' : 's'} fit: libvirt finds no free slot for more on pcie-root${expander}`);
       spare = fit;
     }
   } else {

@@ -1,8 +1,8 @@
-import type { ControllerTarget, Guest, MachineFamily, PciController } from '../model/guest.ts';
+import type { ControllerTarget, MachineFamily, PciController } from '../model/guest.ts';
 import type { Finding, Rule, RuleMeta } from './types.ts';
 import type { RuleContext } from './context.ts';
 import { controllerText, finding } from './context.ts';
-import { atDefine, placesAnything } from './atDefine.ts';
+import { firmwareBusNumbering, isExpander, isRootBus } from './busNumbers.ts';
 import { globalRule } from './define.ts';
 import { setTargetFix } from './fixes.ts';
 import { followsLibvirt9 } from '../model/libvirtRelease.ts';
@@ -48,8 +48,6 @@ function memReserveDropped(ctx: RuleContext): Finding[] {
   });
 }
 
-const isRoot = (c: PciController): boolean => c.model === 'pci-root' || c.model === 'pcie-root';
-const isExpander = (c: PciController): boolean => c.model === 'pci-expander-bus' || c.model === 'pcie-expander-bus';
 
 /**
  * Expander buses whose written busNr leaves too few numbers below it: the guest firmware numbers the
@@ -65,44 +63,33 @@ pcie-expander-bus (pxb-pcie) has none. Judged where libvirt puts the
  * controllers (the define-time model when it places any), for the busNr values written.
  */
 function busNrRoom(ctx: RuleContext): Finding[] {
-  if (!ctx.guest.controllers.some((c) => isExpander(c) && c.target.busNr !== undefined)) return [];
-  const guest: Guest = atDefine(ctx, placesAnything)?.guest ?? ctx.guest;
-  const byIndex = new Map<number, PciController>();
-  for (const c of guest.controllers) if (c.index !== undefined && !byIndex.has(c.index)) byIndex.set(c.index, c);
-  /** the root (bus 0's controller or an expander) whose numbering `c`'s bus belongs to; undefined when the chain is broken or loops */
-  const rootOf = (c: PciController): PciController | undefined => {
-    let at: PciController | undefined = c;
-    for (let hops = 0; at && hops <= byIndex.size; hops++) {
-      const parent: PciController | undefined = at.address ? byIndex.get(at.address.bus) : undefined;
-      if (!parent) return undefined;
-      if (isRoot(parent) || isExpander(parent)) return parent;
-      at = parent;
-    }
-    return undefined;
-  };
-  const bridges = new Map<PciController, number>();
-  for (const c of guest.controllers) {
-    if (isRoot(c) || isExpander(c)) continue;
-    const root = rootOf(c);
-    if (root) bridges.set(root, (bridges.get(root) ?? 0) + 1);
-  }
-  const root0 = byIndex.get(0);
-  const roots: { readonly c: PciController; readonly start: number }[] = root0 && isRoot(root0) ? [{ c: root0, start: 0 }] : [];
-  for (const c of guest.controllers) if (isExpander(c) && c.target.busNr !== undefined) roots.push({ c, start: c.target.busNr });
-  roots.sort((a, b) => a.start - b.start);
+  const roots = firmwareBusNumbering(ctx);
+  if (!roots.some((r) => isExpander(r.c))) return [];
   const out: Finding[] = [];
   // the highest numbering runs out at 255: QEMU 7.2 + SeaBIOS 1.16 leave a bridge past it at
   // secondary bus 0 (the device behind it is gone from query-pci) and never finish their PCI setup
   // (test/real/firmware-buses.test.ts)
+  const count = (r: (typeof roots)[number]): number => r.count;
+  // libvirt numbers an expander written without a busNr itself (qemuDomainAddressFindNewBusNr: two
+  // below the lowest, 254 for the first), whatever sits below it
+  const written = (c: PciController): PciController | undefined => ctx.design.guest.controllers.find((w) => w.key === c.key);
+  const busNrText = (c: PciController, busNr: number): string => (written(c)?.target.busNr !== undefined ? `has busNr ${busNr}` : `gets busNr ${busNr} from libvirt (none is written)`);
   const last = roots[roots.length - 1];
-  const lastCount = last ? (bridges.get(last.c) ?? 0) + (last.c.model === 'pci-expander-bus' ? 1 : 0) : 0;
+  const lastCount = last ? count(last) : 0;
   if (last && isExpander(last.c) && last.start + lastCount > 255) {
     const lost = last.start + lastCount - 255;
+    // the highest busNr that fits them, if the numbering below still fits under it
+    const below = roots[roots.length - 2];
+    const fits = 255 - lastCount;
+    const own = written(last.c);
+    const fixes = own && below && fits > below.start + count(below) ? [setTargetFix(own, `Give ${controllerText(own)} busNr ${fits}`, { ...own.target, busNr: fits })] : undefined;
+    const firmware = ctx.family === 'q35' || ctx.family === 'i440fx' ? ', and SeaBIOS (the default x86 firmware) then rescans the buses without end, so the guest does not boot' : '';
     out.push(
       finding(
         meta,
-        `${controllerText(last.c)} has busNr ${last.start}, but the ${lastCount} bridge${lastCount === 1 ? '' : 's'} below it need bus numbers ${last.start + 1}-${last.start + lastCount}, and bus numbers end at 255: the guest firmware gives the last ${lost === 1 ? 'one' : lost} no bus, so the devices behind ${lost === 1 ? 'it' : 'them'} are gone, and SeaBIOS then rescans the buses without end, so the guest does not boot (QEMU starts it). Give the expander a busNr of ${255 - lastCount} or lower, or fewer bridges.`,
+        `${controllerText(last.c)} ${busNrText(last.c, last.start)}, but the ${lastCount} bridge${lastCount === 1 ? '' : 's'} below it need bus numbers ${last.start + 1}-${last.start + lastCount}, and bus numbers end at 255: the guest firmware gives the last ${lost === 1 ? 'one' : lost} no bus, so the devices behind ${lost === 1 ? 'it' : 'them'} are gone${firmware} (QEMU starts it). Give the expander a busNr of ${fits} or lower, or fewer bridges.`,
         { controllers: last.c.index !== undefined ? [last.c.index] : [] },
+        fixes,
       ),
     );
   }
@@ -110,14 +97,14 @@ function busNrRoom(ctx: RuleContext): Finding[] {
     const before = roots[i - 1] as (typeof roots)[number];
     const next = roots[i] as (typeof roots)[number];
     // a pxb (pci-expander-bus) holds a PCI bridge of its own, whose bus has the devices: a number more
-    const n = (bridges.get(before.c) ?? 0) + (before.c.model === 'pci-expander-bus' ? 1 : 0);
+    const n = before.count;
     // the same busNr twice is busNrTwice's (QEMU refuses it)
     if (n === 0 || before.start === next.start || before.start + n < next.start) continue;
-    const name = (c: PciController): string => (isRoot(c) ? `the root bus (${c.model})` : controllerText(c));
+    const name = (c: PciController): string => (isRootBus(c) ? `the root bus (${c.model})` : controllerText(c));
     out.push(
       finding(
         meta,
-        `${controllerText(next.c)} has busNr ${next.start}, but the ${n} bridge${n === 1 ? '' : 's'} below ${name(before.c)} take bus numbers ${before.start + 1}-${before.start + n}: the guest firmware gives bus ${next.start} twice and the guest does not see the devices behind one of them (QEMU starts it). Give the expander a busNr above ${before.start + n}.`,
+        `${controllerText(next.c)} ${busNrText(next.c, next.start)}, but the ${n} bridge${n === 1 ? '' : 's'} below ${name(before.c)} take bus numbers ${before.start + 1}-${before.start + n}: the guest firmware gives bus ${next.start} twice and the guest does not see the devices behind one of them (QEMU starts it). Give the expander a busNr above ${before.start + n}.`,
         { controllers: [before.c, next.c].flatMap((x) => (x.index !== undefined ? [x.index] : [])) },
       ),
     );
@@ -180,6 +167,7 @@ export const cases = {
     { name: 'a pcie-expander-bus of busNr 4 after three root ports on pcie-root', design: q35([rootPort(1, 1), rootPort(2, 2), rootPort(3, 3), ctrl('pcie-expander-bus', 4, { address: at(0, 5), target: { busNr: 4 } })], []) },
     { name: 'two expander buses, the first with a root port below it, one number apart', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 100 } }), ctrl('pcie-expander-bus', 2, { address: at(0, 3), target: { busNr: 102 } }), ctrl('pcie-root-port', 3, { address: at(1, 0), target: { chassis: 3, port: 0 } })], []) },
     { name: 'a pcie-expander-bus of busNr 253 with two root ports below it (buses 254 and 255)', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 253 } }), ...[2, 3].map((i) => ctrl('pcie-root-port', i, { address: at(1, i - 2), target: { chassis: i, port: i - 2 } }))], []) },
+    { name: 'a pcie-expander-bus written without busNr, with one root port below it (libvirt gives 254)', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2) }), ctrl('pcie-root-port', 2, { address: at(1, 0), target: { chassis: 2, port: 0 } })], []) },
     { name: 'i440fx: two pci-expander-buses of busNr 250 and 252', design: design({ machine: 'pc', controllers: [ctrl('pci-root', 0), ctrl('pci-expander-bus', 1, { address: at(0, 3), target: { busNr: 250 } }), ctrl('pci-expander-bus', 2, { address: at(0, 4), target: { busNr: 252 } })] }) },
     { name: 'PHB index and root port chassis', design: q35([rootPort(1, 1)], []) }, { name: 'pseries PHB', design: pseries([phb(1, { node: 0 })], [], undefined, { numaCells: 1 }) }],
   fail: [
@@ -196,6 +184,8 @@ export const cases = {
     { name: 'i440fx: a pci-expander-bus of busNr 1 after a pci-bridge', design: design({ machine: 'pc', controllers: [ctrl('pci-root', 0), ctrl('pci-bridge', 1, { address: at(0, 3), target: { chassisNr: 1 } }), ctrl('pci-expander-bus', 2, { address: at(0, 4), target: { busNr: 1 } })] }), expect: { controllers: [0, 2] } },
     // QEMU 7.2 + SeaBIOS: the third root port below a pxb-pcie of bus_nr 253 gets secondary bus 0, its NIC is gone
     { name: 'a pcie-expander-bus of busNr 253 with three root ports below it (buses 254-256)', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 253 } }), ...[2, 3, 4].map((i) => ctrl('pcie-root-port', i, { address: at(1, i - 2), target: { chassis: i, port: i - 2 } }))], []), expect: { controllers: [1] } },
+    // libvirt 9.0 gives it busNr 254 (shared/tools/libvirt-qemu-check.sh): the second port would be bus 256
+    { name: 'a pcie-expander-bus written without busNr, with two root ports below it', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2) }), ...[2, 3].map((i) => ctrl('pcie-root-port', i, { address: at(1, i - 2), target: { chassis: i, port: i - 2 } }))], []), expect: { controllers: [1] } },
     { name: 'busNr 255', design: q35([ctrl('pcie-expander-bus', 1, { address: at(0, 2), target: { busNr: 255 } })], []), expect: { controllers: [1] } },
     // libvirt 9.0: "invalid NUMA node in target" (<node>0x0</node>: base 10)
     { name: '<node>0x0</node> (unreadable)', design: pseries([{ ...phb(1), unreadable: ["target node='0x0'"] }], [], undefined, { numaCells: 1 }), expect: { controllers: [1] } },
