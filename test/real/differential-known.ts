@@ -17,11 +17,26 @@ export interface KnownDisagreement {
   /** what libvirt / QEMU do and what pcitopo does instead */
   about: string;
   /** the issue whose work will fix it */
-  issue: 12 | 13;
+  issue: 11 | 12 | 13;
   version?: true | undefined;
 }
 
 export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
+  // --- what the guest firmware does after QEMU starts (the differential sees only define and start)
+  {
+    kind: 'verdict | virt | pcitopo error, libvirt+QEMU accept: GEN-TGT-1',
+    decides: 'the guest firmware numbering the buses below an expander bus (SeaBIOS src/fw/pciinit.c pci_bios_init_bus_rec; bus numbers are 8-bit); libvirt qemuDomainAddressFindNewBusNr (src/qemu/qemu_domain_address.c) gives an expander written without busNr 254',
+    about:
+      'two or more bridges below an expander whose busNr leaves fewer numbers (libvirt gives 254, so the second bridge would be bus 256): libvirt defines it and QEMU starts it, but the firmware gives the bridge past 255 no bus and the devices behind it are gone (test/real/firmware-buses.test.ts, QEMU 7.2 + SeaBIOS: the third port of bus_nr 253 gets secondary bus 0, and SeaBIOS never boots); pcitopo reports it as the error the guest sees',
+    issue: 11,
+  },
+  {
+    kind: 'verdict | i440fx | pcitopo error, libvirt+QEMU accept: GEN-TGT-1',
+    decides: 'the guest firmware numbering the buses of each root in turn (SeaBIOS src/fw/pciinit.c pci_bios_init_bus_rec); libvirt qemuDomainAddressFindNewBusNr (src/qemu/qemu_domain_address.c) checks the room below only for the busNr it picks itself',
+    about:
+      'a pci-expander-bus whose written busNr leaves too few numbers for the bridges of the bus below it: libvirt defines it and QEMU starts it, but the firmware gives two buses one number and the devices behind one are gone (test/real/expander-busnr-room.test.ts; seen with query-pci); pcitopo reports it as the error the guest sees',
+    issue: 11,
+  },
   // --- what pcitopo's place does deliberately otherwise
   {
     kind: 'placement | q35 | controller pcie-switch-downstream-port: address differ (pcitopo on no address, libvirt on pcie-switch-upstream-port)',
