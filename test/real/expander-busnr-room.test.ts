@@ -9,26 +9,22 @@
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../src/engine/index.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
-import { design, verify } from './helpers.ts';
+import { design, guestXml, verify } from './helpers.ts';
 
 const port = (i: number, bus: number, slot: number): string =>
   `    <controller type='pci' index='${i}' model='pcie-root-port'><target chassis='${i}' port='${i}'/><address type='pci' domain='0' bus='${bus}' slot='${slot}' function='0'/></controller>\n` +
   `    <rng model='virtio'><backend model='random'>/dev/urandom</backend><address type='pci' domain='0' bus='${i}' slot='0' function='0'/></rng>\n`;
 
-const domain = (busNr: number): string => `<domain type='kvm'>
-  <name>expander-busnr-room</name>
-  <memory unit='GiB'>1</memory>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-  </os>
-  <devices>
-    <controller type='pci' index='0' model='pcie-root'/>
+const domain = (busNr: number): string =>
+  guestXml({
+    name: 'expander-busnr-room',
+    machine: 'q35',
+    devices: `    <controller type='pci' index='0' model='pcie-root'/>
 ${port(1, 0, 2)}${port(2, 0, 3)}${port(3, 0, 4)}    <controller type='pci' index='4' model='pcie-expander-bus'><target busNr='${busNr}'/><address type='pci' domain='0' bus='0' slot='5' function='0'/></controller>
 ${port(5, 4, 0)}    <controller type='usb' model='none'/>
     <memballoon model='none'/>
-  </devices>
-</domain>
-`;
+`,
+  });
 
 describe('an expander busNr below the bus numbers of the root ports before it', () => {
   it('busNr 2 after three root ports: libvirt defines it, QEMU starts it, GEN-TGT-1 says the guest loses a device; busNr 4 is clean', async () => {

@@ -9,24 +9,20 @@
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../src/engine/index.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
-import { design, verify } from './helpers.ts';
+import { design, guestXml, verify } from './helpers.ts';
 
 const port = (index: number, slot: number, fn: number, mf = ''): string =>
   `    <controller type='pci' index='${index}' model='pcie-root-port'><target chassis='${index}' port='${index}'/><address type='pci' domain='0' bus='0' slot='${slot}' function='${fn}'${mf}/></controller>\n`;
 
-const domain = (controllers: string): string => `<domain type='kvm'>
-  <name>multifunction-off</name>
-  <memory unit='GiB'>1</memory>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-  </os>
-  <devices>
-    <controller type='pci' index='0' model='pcie-root'/>
+const domain = (controllers: string): string =>
+  guestXml({
+    name: 'multifunction-off',
+    machine: 'q35',
+    devices: `    <controller type='pci' index='0' model='pcie-root'/>
 ${controllers}    <controller type='usb' model='none'/>
     <memballoon model='none'/>
-  </devices>
-</domain>
-`;
+`,
+  });
 
 const errors = (xml: string): string[] => validate(design(xml)).filter((f) => f.severity === 'error').map((f) => f.ruleId);
 

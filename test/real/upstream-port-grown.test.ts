@@ -8,22 +8,19 @@
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../src/engine/index.ts';
 import { formatVerifyReport } from '../../src/cli/verify/index.ts';
-import { design, verify } from './helpers.ts';
+import { design, guestXml, verify } from './helpers.ts';
 
-const domain = (machine: string, arch: string): string => `<domain type='kvm'>
-  <name>upstream-port-grown</name>
-  <memory unit='GiB'>1</memory>
-  <os>
-    <type arch='${arch}' machine='${machine}'>hvm</type>
-  </os>
-  <devices>
-    <controller type='pci' index='0' model='pcie-root'/>
+const domain = (machine: string, arch: string): string =>
+  guestXml({
+    name: 'upstream-port-grown',
+    machine,
+    arch,
+    devices: `    <controller type='pci' index='0' model='pcie-root'/>
     <controller type='pci' index='1' model='pcie-switch-upstream-port'/>
     <controller type='usb' model='none'/>
     <memballoon model='none'/>
-  </devices>
-</domain>
-`;
+`,
+  });
 
 describe('an upstream port libvirt grows a root port for', () => {
   it.each([
