@@ -64,18 +64,32 @@ async function firmwareView(devices: readonly string[]): Promise<{ ids: string[]
     const conn = net.createConnection(sock);
     let buffer = '';
     const lines: string[] = [];
-    const waiting: Array<(l: string) => void> = [];
+    const waiting: Array<{ resolve: (l: string) => void; reject: (e: Error) => void }> = [];
+    // a QMP socket that fails while a command waits fails that command; once the answer is read
+    // QEMU is killed, and the socket's reset then is expected
+    let done = false;
+    let broken: Error | undefined;
+    conn.on('error', (e) => {
+      if (done) return;
+      broken = e;
+      for (const w of waiting.splice(0)) w.reject(e);
+    });
     conn.on('data', (b) => {
       buffer += b.toString();
       for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
         const l = buffer.slice(0, i);
         buffer = buffer.slice(i + 1);
         const w = waiting.shift();
-        if (w) w(l);
+        if (w) w.resolve(l);
         else lines.push(l);
       }
     });
-    const line = (): Promise<string> => new Promise((r) => (lines.length ? r(lines.shift() as string) : waiting.push(r)));
+    const line = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        if (broken) reject(broken);
+        else if (lines.length) resolve(lines.shift() as string);
+        else waiting.push({ resolve, reject });
+      });
     const command = async (execute: string): Promise<unknown> => {
       conn.write(`${JSON.stringify({ execute })}\n`);
       for (;;) {
@@ -100,7 +114,8 @@ async function firmwareView(devices: readonly string[]): Promise<{ ids: string[]
     const buses = (await command('query-pci')) as Array<{ devices: PciDevice[] }>;
     const view = { ids: [] as string[], secondary: new Map<string, number>(), firmware };
     for (const b of buses) walk(b.devices, view);
-    conn.end();
+    done = true;
+    conn.destroy();
     return view;
   } finally {
     qemu.kill('SIGKILL');
