@@ -19,12 +19,12 @@ const meta: RuleMeta = {
 };
 
 /** The slots (bus:slot) of a list of occupants whose function 0 says multifunction='off' while another function is used. */
-function offSlots(byBus: ReadonlyMap<number, Map<number, Occupant[]>>): { bus: number; slot: number; list: Occupant[] }[] {
+function offSlots(byBus: ReadonlyMap<number, Map<number, Occupant[]>>): { bus: number; slot: number; list: Occupant[]; f0: Occupant }[] {
   const out = [];
   for (const [bus, slots] of byBus)
     for (const [slot, list] of slots) {
       const f0 = list.find((o) => o.function === 0);
-      if (f0?.multifunction === 'off' && list.some((o) => o.function > 0)) out.push({ bus, slot, list });
+      if (f0?.multifunction === 'off' && list.some((o) => o.function > 0)) out.push({ bus, slot, list, f0 });
     }
   return out;
 }
@@ -49,22 +49,20 @@ function definedSlots(defined: DefinedDomain): Map<number, Map<number, Occupant[
  */
 export const rule: Rule = globalRule(meta, (ctx: RuleContext) => {
   const written = offSlots(new Map(ctx.buses.map((b) => [b.index, occupantsBySlot(b)])));
-  const out: Finding[] = written.map(({ bus, slot, list }) => {
-    const f0 = list.find((o) => o.function === 0);
-    const fixes: Fix[] = f0?.device
+  const out: Finding[] = written.map(({ bus, slot, list, f0 }) => {
+    const fixes: Fix[] = f0.device
       ? [{ label: `Set multifunction='on' on ${f0.device.label}`, command: { kind: 'set-multifunction', device: f0.device.key, value: 'on' } }]
-      : f0?.controller?.address
+      : f0.controller?.address
         ? [{ label: `Set multifunction='on' on ${controllerName(f0.controller)}`, command: { kind: 'update-controller', controller: f0.controller.key, changes: { address: { ...f0.controller.address, multifunction: 'on' } } } }]
         : [];
-    return finding(meta, `Slot ${hexNumber(slot, 2)} of bus ${hexNumber(bus, 2)} has several functions, but function 0 says multifunction='off': QEMU refuses to start (${f0 ? qemuWords(slot, list, f0) : '"PCI: single function device can\'t be populated"'}).`, occupantSubjects(list), fixes);
+    return finding(meta, `Slot ${hexNumber(slot, 2)} of bus ${hexNumber(bus, 2)} has several functions, but function 0 says multifunction='off': QEMU refuses to start (${qemuWords(slot, list, f0)}).`, occupantSubjects(list), fixes);
   });
   const defined = atDefine(ctx, placesAnything);
   if (!defined) return out;
   const seen = new Set(written.map((w) => `${w.bus}:${w.slot}`));
-  for (const { bus, slot, list } of offSlots(definedSlots(defined))) {
+  for (const { bus, slot, list, f0 } of offSlots(definedSlots(defined))) {
     if (seen.has(`${bus}:${slot}`)) continue;
-    const f0 = list.find((o) => o.function === 0);
-    const name = f0?.device ? deviceName(f0.device) : `${f0?.controller?.model ?? 'device'} index ${f0?.controller?.index ?? '?'}`;
+    const name = f0.device ? deviceName(f0.device) : `${f0.controller?.model ?? 'device'} index ${f0.controller?.index ?? '?'}`;
     const written0 = (x: Occupant): boolean => (x.device ? ctx.guest.devices.some((d) => d.key === x.device?.key) : ctx.guest.controllers.some((c) => c.key === x.controller?.key && c.address));
     const subjects = occupantSubjects(list.filter((o) => o.function === 0 || !written0(o)));
     out.push(finding(meta, `libvirt will fill slot ${hexNumber(slot, 2)} of bus ${hexNumber(bus, 2)} with the root ports it places, next to ${name} at function 0, which says multifunction='off': QEMU refuses to start ("PCI: single function device can't be populated"). Remove multifunction='off', or give the other ports addresses of their own.`, subjects));

@@ -6,7 +6,7 @@ import type { RuleContext } from './context.ts';
 import { finding, nextFreeIndex } from './context.ts';
 import { hostRule } from './define.ts';
 import { deviceName, freeSlotOn, libvirtRootPortOn } from './fixes.ts';
-import { busNrForMoreBridges, firmwareBusNumbering } from './busNumbers.ts';
+import { busNrForMoreBridges } from './busNumbers.ts';
 import { at, ctrl, dev, hostdev, q35, rootPort, virt } from './testkit.ts';
 
 const meta: RuleMeta = {
@@ -33,9 +33,6 @@ function expanderAbove(ctx: RuleContext, index: number): PciController | undefin
   }
   return undefined;
 }
-
-/** The bus number the firmware gives expander `e` (its busNr, written or libvirt's). */
-const busNrOf = (ctx: RuleContext, e: PciController): number | undefined => firmwareBusNumbering(ctx).find((r) => r.c.key === e.key)?.start;
 
 const emptyBus = (ctx: RuleContext, index: number): boolean => {
   const bus = ctx.busByIndex.get(index);
@@ -65,11 +62,11 @@ function moveToCell(ctx: RuleContext, devices: readonly GuestDevice[], cell: num
   const index = nextFreeIndex(ctx.guest);
   for (const e of expanders) {
     // the port needs a bus number below the expander's: one it has room for, or a lower busNr (GEN-TGT-1)
-    const busNr = busNrForMoreBridges(ctx, e, 1);
-    if (busNr === undefined) continue;
+    const room = busNrForMoreBridges(ctx, e, 1);
+    if (room === undefined) continue;
     const port = libvirtRootPortOn(ctx, index, e.index);
-    const renumber: Command[] = busNr === (e.target.busNr ?? busNrOf(ctx, e)) ? [] : [{ kind: 'update-controller', controller: e.key, changes: { target: { ...e.target, busNr } } }];
-    if (port) return fix(`behind a new pcie-root-port ${index} on expander bus ${e.index} (NUMA cell ${cell})${renumber.length ? `, its busNr ${busNr}` : ''}`, [...renumber, ...port.commands, ...moves(index)]);
+    const renumber: Command[] = room.changed ? [{ kind: 'update-controller', controller: e.key, changes: { target: { ...e.target, busNr: room.busNr } } }] : [];
+    if (port) return fix(`behind a new pcie-root-port ${index} on expander bus ${e.index} (NUMA cell ${cell})${room.changed ? `, its busNr ${room.busNr}` : ''}`, [...renumber, ...port.commands, ...moves(index)]);
   }
   const slot = freeSlotOn(ctx, 0);
   if (slot === undefined) return undefined;

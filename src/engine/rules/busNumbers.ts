@@ -18,20 +18,29 @@ export { isExpander, isRootBus } from '../model/busNumbering.ts';
  * one (qemuDomainAddressFindNewBusNr: two below the lowest, 254 for the first) as the release of
  * `ctx.order` defines it. Sorted by start.
  */
-export function firmwareBusNumbering(ctx: RuleContext): NumberedRoot[] {
-  if (!ctx.guest.controllers.some(isExpander)) return [];
-  const guest: Guest = atDefine(ctx, placesAnything)?.guest ?? ctx.guest;
-  const given = new Map(definedControllers(ctx.design.guest, ctx.order).list.map((c) => [c.key, c.target.busNr]));
-  return busNumbering(guest, (c) => c.target.busNr ?? given.get(c.key));
+export function firmwareBusNumbering(ctx: RuleContext): readonly NumberedRoot[] {
+  const known = numbered.get(ctx);
+  if (known) return known;
+  let roots: readonly NumberedRoot[] = [];
+  if (ctx.guest.controllers.some(isExpander)) {
+    const guest: Guest = atDefine(ctx, placesAnything)?.guest ?? ctx.guest;
+    const given = new Map(definedControllers(ctx.design.guest, ctx.order).list.map((c) => [c.key, c.target.busNr]));
+    roots = busNumbering(guest, (c) => c.target.busNr ?? given.get(c.key));
+  }
+  numbered.set(ctx, roots);
+  return roots;
 }
+
+/** One numbering per validation: GEN-TGT-1 and Q35-NUMA-1's fix (once per expander it tries) read it. */
+const numbered = new WeakMap<RuleContext, readonly NumberedRoot[]>();
 
 /**
  * Whether `more` bridges can go below expander `e` and the firmware still number every bus: the
  * busNr it must then have (its own when it fits; else the highest that fits, when the root numbered
- * before it still fits below that), or undefined when none fits. Whoever adds the bridges writes that
- * busNr when it differs.
+ * before it still fits below that) and whether that differs from the one it has (written or
+ * libvirt's), which whoever adds the bridges then writes; undefined when none fits.
  */
-export function busNrForMoreBridges(ctx: RuleContext, e: PciController, more: number): number | undefined {
+export function busNrForMoreBridges(ctx: RuleContext, e: PciController, more: number): { readonly busNr: number; readonly changed: boolean } | undefined {
   const roots = firmwareBusNumbering(ctx);
   const i = roots.findIndex((r) => r.c.key === e.key);
   const r = roots[i];
@@ -39,8 +48,8 @@ export function busNrForMoreBridges(ctx: RuleContext, e: PciController, more: nu
   const next = roots[i + 1];
   const limit = next ? next.start - 1 : 255;
   const need = r.count + more;
-  if (r.start + need <= limit) return r.start;
+  if (r.start + need <= limit) return { busNr: r.start, changed: false };
   const prev = roots[i - 1];
   const start = limit - need;
-  return prev && start > prev.start + prev.count && start >= 1 ? start : undefined;
+  return prev && start > prev.start + prev.count && start >= 1 ? { busNr: start, changed: true } : undefined;
 }
